@@ -1,0 +1,49 @@
+/** `entente import REPORT --service NAME`: import a report locally or into a running server, and summarise it. */
+import { readFile } from 'node:fs/promises';
+import { basename } from 'node:path';
+import { defineCommand } from 'citty';
+import { importReport, type ImportSummary } from '../findings/import-service.ts';
+import { reportFromFile } from '../findings/report-input.ts';
+import { badInput } from '../errors.ts';
+import { callServer, out, remoteArgs, withLocalContext } from './shared.ts';
+
+export default defineCommand({
+  meta: { name: 'import', description: 'Import a scanner report for a service (format detected; --format to force)' },
+  args: {
+    report: { type: 'positional', required: true, description: 'the report file' },
+    service: { type: 'string', required: true, description: 'the service the report is about' },
+    format: { type: 'string', description: 'force a format (see `entente parse --list-formats`)' },
+    commit: { type: 'string', description: 'the commit the report was made from' },
+    branch: { type: 'string', description: 'the branch the report was made from' },
+    json: { type: 'boolean', description: 'print the summary as JSON' },
+    ...remoteArgs,
+  },
+  async run({ args }) {
+    const summary = args.server ? await remote(args) : await withLocalContext(async (ctx) =>
+      importReport({ db: ctx.database.db, policy: ctx.policy, now: ctx.now }, {
+        service: args.service, input: await reportFromFile(args.report), format: args.format, commit: args.commit, branch: args.branch, actor: 'local-cli',
+      }));
+    out(args.json ? JSON.stringify(summary) : describe(summary));
+  },
+});
+
+async function remote(args: { report: string; service: string; format?: string; commit?: string; branch?: string; server?: string; token?: string }): Promise<ImportSummary> {
+  let bytes: Buffer;
+  try {
+    bytes = await readFile(args.report);
+  } catch (e) {
+    throw badInput(`cannot read ${args.report}: ${(e as Error).message}`);
+  }
+  const q = new URLSearchParams({ service: args.service, name: basename(args.report) });
+  for (const k of ['format', 'commit', 'branch'] as const) if (args[k]) q.set(k, args[k]!);
+  return (await callServer(args.server!, args.token, `api/scans?${q}`, { method: 'POST', body: new Uint8Array(bytes), headers: { 'content-type': 'application/octet-stream' } })) as ImportSummary;
+}
+
+function describe(s: ImportSummary): string {
+  const urgent = s.act + s.attend;
+  return [
+    `Imported ${s.findings} finding${s.findings === 1 ? '' : 's'} from ${s.tools.join(', ')} (${s.format}) for ${s.service} (scan ${s.scanId}).`,
+    `  created ${s.created}, unchanged ${s.unchanged}, fixed ${s.fixed}, reopened ${s.reopened}`,
+    urgent ? `  ${s.act} to act on now and ${s.attend} to attend to soon; the rest we track.` : '  Nothing here needs to interrupt anyone; we track the rest.',
+  ].join('\n');
+}

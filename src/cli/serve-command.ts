@@ -1,0 +1,36 @@
+/** `entente serve`: run the API on the configured database; on a fresh installation, print a one-time admin token. */
+import { defineCommand } from 'citty';
+import { serve } from '@hono/node-server';
+import { loadConfig } from '../config.ts';
+import { openContext } from '../context.ts';
+import { createApp } from '../http/app.ts';
+import { createToken, hasNoTokens } from '../people/tokens.ts';
+import { out } from './shared.ts';
+
+export default defineCommand({
+  meta: { name: 'serve', description: 'Serve the API (embedded database unless DATABASE_URL is set)' },
+  args: {
+    port: { type: 'string', description: 'port to listen on (default PORT or 4100)' },
+    host: { type: 'string', description: 'address to listen on (default HOST or 127.0.0.1)' },
+  },
+  async run({ args }) {
+    const config = loadConfig({ ...process.env, ...(args.port ? { PORT: args.port } : {}), ...(args.host ? { HOST: args.host } : {}) });
+    const ctx = await openContext(config);
+    if (await hasNoTokens(ctx.database.db)) {
+      const { token } = await createToken(ctx.database.db, { name: 'first admin', role: 'admin' });
+      out(`First start: an admin token was created. It is shown only this once; keep it safe:\n  ${token}`);
+    }
+    const app = createApp(ctx);
+    await new Promise<void>((resolve) => {
+      const server = serve({ fetch: app.fetch, port: config.port, hostname: config.host }, (info) => {
+        out(`Entente is listening on http://${config.host}:${info.port} (${ctx.database.engine === 'pglite' ? `embedded database in ${config.dataDir}` : 'PostgreSQL'})`);
+        out(`API description: http://${config.host}:${info.port}/api/openapi.json`);
+      });
+      const stop = (): void => {
+        server.close(() => void ctx.database.close().then(resolve));
+      };
+      process.once('SIGINT', stop);
+      process.once('SIGTERM', stop);
+    });
+  },
+});

@@ -1,0 +1,61 @@
+/** What every command shares: the local context or a remote server, exit codes, and printing. */
+import { loadConfig } from '../config.ts';
+import { openContext, type Context } from '../context.ts';
+import { EntenteError } from '../errors.ts';
+
+/** Exit codes: 0 success, 2 usage or input error, 3 internal error (gate adds 10 and 1 later). */
+export const exitCodes = { ok: 0, input: 2, internal: 3 } as const;
+
+/** Options every command that can reach a server accepts. */
+export const remoteArgs = {
+  server: { type: 'string', description: 'URL of a running Entente server (otherwise the local data folder is used)' },
+  token: { type: 'string', description: 'API token for --server (or ENTENTE_TOKEN)' },
+} as const;
+
+/** Runs `fn` with a context over the local data folder (or DATABASE_URL), closing it afterwards. */
+export async function withLocalContext<T>(fn: (ctx: Context) => Promise<T>): Promise<T> {
+  const ctx = await openContext(loadConfig(process.env));
+  try {
+    return await fn(ctx);
+  } finally {
+    await ctx.database.close();
+  }
+}
+
+/** Calls a running server's API; an error reply becomes an EntenteError with the server's message. */
+export async function callServer(server: string, token: string | undefined, path: string, init: RequestInit = {}): Promise<unknown> {
+  const auth = token ?? process.env.ENTENTE_TOKEN;
+  if (!auth) throw new EntenteError('unauthorized', '--server needs --token (or ENTENTE_TOKEN)');
+  let res: Response;
+  try {
+    res = await fetch(new URL(path, server.endsWith('/') ? server : `${server}/`), { ...init, headers: { ...(init.headers ?? {}), authorization: `Bearer ${auth}` } });
+  } catch (e) {
+    throw new EntenteError('bad_input', `cannot reach ${server}: ${(e as Error).cause ? String((e as Error).cause) : (e as Error).message}`);
+  }
+  const body = (await res.json().catch(() => null)) as { error?: { code?: string; message?: string } } | null;
+  if (!res.ok) {
+    const code = (body?.error?.code ?? (res.status >= 500 ? 'internal' : 'bad_input')) as EntenteError['code'];
+    throw new EntenteError(code, `${server}: ${body?.error?.message ?? `HTTP ${res.status}`}`);
+  }
+  return body;
+}
+
+/** Prints a line to standard output. */
+export function out(line: string): void {
+  process.stdout.write(`${line}\n`);
+}
+
+/** The exit code for an error: input errors are 2, everything unexpected 3 (with the message on stderr). */
+export function reportError(e: unknown): number {
+  if (e instanceof EntenteError) {
+    process.stderr.write(`entente: ${e.message}\n`);
+    return e.code === 'internal' ? exitCodes.internal : exitCodes.input;
+  }
+  const err = e as Error;
+  if (err?.name === 'CLIError') {
+    process.stderr.write(`entente: ${err.message} (see \`entente --help\`)\n`);
+    return exitCodes.input;
+  }
+  process.stderr.write(`entente: internal error: ${err?.stack ?? String(e)}\n`);
+  return exitCodes.internal;
+}

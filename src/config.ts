@@ -1,0 +1,36 @@
+/** One validated view of the environment, parsed once at start and passed in. */
+import { resolve } from 'node:path';
+import { z } from 'zod';
+import { badInput } from './errors.ts';
+
+const schema = z.object({
+  DATABASE_URL: z.string().regex(/^postgres(ql)?:\/\//, 'must start with postgres://').optional(),
+  ENTENTE_DATA: z.string().min(1).default('./data'),
+  ENTENTE_POLICY: z.string().min(1).optional(),
+  PORT: z.coerce.number().int().min(0).max(65535).default(4100),
+  HOST: z.string().min(1).default('127.0.0.1'),
+});
+
+export interface Config {
+  databaseUrl: string | undefined;
+  dataDir: string;
+  policyFile: string | undefined;
+  port: number;
+  host: string;
+}
+
+/** Reads the configuration from an environment (process.env in production, a literal in tests). */
+export function loadConfig(env: Record<string, string | undefined>): Config {
+  const r = schema.safeParse(Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== '')));
+  if (!r.success) {
+    const i = r.error.issues[0]!;
+    throw badInput(`environment variable ${i.path.join('.')}: ${i.message}`);
+  }
+  return {
+    databaseUrl: r.data.DATABASE_URL,
+    dataDir: resolve(r.data.ENTENTE_DATA),
+    policyFile: r.data.ENTENTE_POLICY ?? undefined,
+    port: r.data.PORT,
+    host: r.data.HOST,
+  };
+}

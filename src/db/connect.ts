@@ -1,0 +1,60 @@
+/** Opens the database Entente runs on: embedded PGlite in a data folder, or PostgreSQL at DATABASE_URL. */
+import { mkdirSync } from 'node:fs';
+import { Kysely, PostgresDialect } from 'kysely';
+import type { DB } from './schema.ts';
+import { createPgliteDialect } from './pglite-dialect.ts';
+import { migrateToLatest } from './migrate.ts';
+
+export type Engine = 'pglite' | 'postgres';
+
+export interface Database {
+  db: Kysely<DB>;
+  engine: Engine;
+  close(): Promise<void>;
+}
+
+export interface DatabaseOptions {
+  /** postgres://… to use a PostgreSQL server; otherwise PGlite. */
+  url?: string | undefined;
+  /** PGlite's data folder; undefined means in memory (tests). */
+  dataDir?: string | undefined;
+  /** Run migrations on open (default true). */
+  migrate?: boolean;
+}
+
+/** Opens (and migrates) the database the options name. */
+export async function openDatabase(options: DatabaseOptions): Promise<Database> {
+  const database = options.url ? await openPostgres(options.url) : await openPglite(options.dataDir);
+  if (options.migrate !== false) {
+    try {
+      await migrateToLatest(database.db);
+    } catch (e) {
+      await database.close();
+      throw e;
+    }
+  }
+  return database;
+}
+
+async function openPostgres(url: string): Promise<Database> {
+  const pg = await import('pg');
+  const Pool = pg.default.Pool;
+  const pool = new Pool({ connectionString: url, max: 10 });
+  const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
+  return { db, engine: 'postgres', close: () => db.destroy() };
+}
+
+async function openPglite(dataDir: string | undefined): Promise<Database> {
+  const { PGlite } = await import('@electric-sql/pglite');
+  if (dataDir) mkdirSync(dataDir, { recursive: true });
+  const pglite = dataDir ? await PGlite.create(dataDir) : await PGlite.create();
+  const db = new Kysely<DB>({ dialect: createPgliteDialect(pglite) });
+  return {
+    db,
+    engine: 'pglite',
+    close: async () => {
+      await db.destroy();
+      await pglite.close();
+    },
+  };
+}

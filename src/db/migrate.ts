@@ -1,0 +1,24 @@
+/** Runs the schema migrations in order; each is a plain up/down module bundled with the code. */
+import { Migrator, type Kysely, type Migration, type MigrationResultSet } from 'kysely';
+import * as m001 from './migrations/001-foundation.ts';
+import { EntenteError } from '../errors.ts';
+
+const migrations: Record<string, Migration> = {
+  '001-foundation': m001,
+};
+
+/** Brings the database to the newest schema; throws with the failing step's name when one fails. */
+export async function migrateToLatest(db: Kysely<any>): Promise<MigrationResultSet> {
+  const migrator = new Migrator({
+    db,
+    provider: { getMigrations: async () => migrations },
+    migrationTableName: 'entente_migrations',
+    migrationLockTableName: 'entente_migrations_lock',
+  });
+  const result = await migrator.migrateToLatest();
+  if (result.error) {
+    const failed = result.results?.find((r) => r.status === 'Error')?.migrationName ?? 'unknown';
+    throw new EntenteError('internal', `database migration ${failed} failed: ${(result.error as Error).message}`);
+  }
+  return result;
+}

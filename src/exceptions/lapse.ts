@@ -1,0 +1,36 @@
+/** Ends exceptions whose time is up or whose findings became more urgent; their findings are open again with a fresh due date. */
+import { sql, type Kysely } from 'kysely';
+import type { DB } from '../db/schema.ts';
+import type { Policy } from '../policy/policy.ts';
+import { recordAudit } from '../audit/audit.ts';
+
+interface EndOpts { now: Date; policy: Policy; actor: string }
+
+/** Lapses approved exceptions covering a finding whose priority rose since the request (e.g. its CVE entered KEV). */
+export async function lapseExceptionsOnRisingPriority(trx: Kysely<DB>, opts: EndOpts): Promise<number> {
+  const { rows } = await sql<{ id: number }>`select e.id from exceptions e where e.status = 'approved' and exists (
+      select 1 from exception_findings ef join findings f on f.id = ef.finding_id
+      where ef.exception_id = e.id and f.priority_rank < ef.priority_rank_at_request)`.execute(trx);
+  return endExceptions(trx, rows.map((r) => r.id), 'lapsed', 'the priority of a finding it covers rose', opts);
+}
+
+/** Expires approved exceptions whose expiry date has passed. */
+export async function expireExceptions(trx: Kysely<DB>, opts: EndOpts): Promise<number> {
+  const { rows } = await sql<{ id: number }>`select id from exceptions where status = 'approved' and expires_at <= ${opts.now.toISOString()}`.execute(trx);
+  return endExceptions(trx, rows.map((r) => r.id), 'expired', 'its expiry date passed', opts);
+}
+
+async function endExceptions(trx: Kysely<DB>, ids: number[], status: 'lapsed' | 'expired', reason: string, opts: EndOpts): Promise<number> {
+  if (ids.length === 0) return 0;
+  const now = opts.now.toISOString();
+  const sla = opts.policy.sla;
+  await sql`update exceptions set status = ${status}, ended_at = ${now}, end_reason = ${reason} where id = any(${ids}::int[])`.execute(trx);
+  // A finding still covered by another approved exception stays accepted.
+  await sql`update findings f set status = 'open', status_changed_at = ${now},
+      due_at = ${now}::timestamptz + make_interval(days => case f.priority when 'act' then ${sla.act}::int when 'attend' then ${sla.attend}::int when 'track*' then ${sla['track*']}::int else ${sla.track}::int end)
+    where f.status = 'accepted' and f.id in (select finding_id from exception_findings where exception_id = any(${ids}::int[]))
+      and not exists (select 1 from exception_findings ef join exceptions e on e.id = ef.exception_id
+        where ef.finding_id = f.id and e.status = 'approved')`.execute(trx);
+  for (const id of ids) await recordAudit(trx, { actor: opts.actor, action: `exception.${status}`, entity: 'exception', entityId: id, after: { status, reason }, at: opts.now });
+  return ids.length;
+}

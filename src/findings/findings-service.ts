@@ -1,0 +1,143 @@
+/** Reading and working findings: the view people see, status and assignee changes, and the comment thread. */
+import type { Kysely } from 'kysely';
+import type { DB, FindingStatus } from '../db/schema.ts';
+import { EntenteError, badInput } from '../errors.ts';
+import { recordAudit } from '../audit/audit.ts';
+import type { Principal } from '../people/tokens.ts';
+import { listFindingIds, type FindingFilter, type Page, type Sort } from './query.ts';
+
+export interface FindingView {
+  id: number;
+  service: string;
+  ownerTeam: string;
+  title: string;
+  kind: string;
+  severity: string;
+  priority: string;
+  priorityReasons: string[];
+  status: string;
+  dueAt: string;
+  overdue: boolean;
+  tool: string;
+  ruleId: string;
+  sources: { tool: string; ruleId: string; present: boolean }[];
+  aliases: string[];
+  cwes: number[];
+  cvss: { score: number | null; vector: string | null };
+  kev: boolean;
+  epss: number | null;
+  component: { name: string | null; version: string | null; purl: string | null; fixedVersion: string | null };
+  location: { file: string | null; line: number | null; url: string | null; parameter: string | null; host: string | null; port: number | null };
+  assignee: string | null;
+  firstSeenAt: string;
+  lastSeenAt: string;
+  fixedAt: string | null;
+  reopenedCount: number;
+  fingerprint: string;
+  recipe: string;
+  description: string | null;
+  detail: Record<string, unknown>;
+}
+
+export interface Comment { id: number; author: string; body: string; createdAt: string }
+
+export interface FindingsDeps { db: Kysely<DB>; now: () => Date }
+
+/** A page of findings the principal may see, in the chosen order. */
+export async function listFindings(deps: FindingsDeps, filter: FindingFilter, sort: Sort, limit: number, cursor: string | undefined): Promise<Page<FindingView>> {
+  const page = await listFindingIds(deps.db, filter, sort, limit, cursor, deps.now());
+  const views = await viewsOf(deps, page.items);
+  return { items: page.items.map((id) => views.get(id)!).filter(Boolean), next: page.next };
+}
+
+/** One finding with its sources, or not_found. */
+export async function getFinding(deps: FindingsDeps, id: number): Promise<FindingView & { comments: Comment[] }> {
+  const view = (await viewsOf(deps, [id])).get(id);
+  if (!view) throw new EntenteError('not_found', `finding ${id} does not exist`, { id });
+  const comments = await deps.db.selectFrom('finding_comments').selectAll().where('finding_id', '=', id).orderBy('id').execute();
+  return { ...view, comments: comments.map((c) => ({ id: c.id, author: c.author, body: c.body, createdAt: new Date(c.created_at).toISOString() })) };
+}
+
+async function viewsOf(deps: FindingsDeps, ids: number[]): Promise<Map<number, FindingView>> {
+  if (ids.length === 0) return new Map();
+  const rows = await deps.db.selectFrom('findings as f')
+    .innerJoin('services as s', 's.id', 'f.service_id')
+    .innerJoin('teams as t', 't.id', 'f.owner_team_id')
+    .leftJoin('people as p', 'p.id', 'f.assignee_id')
+    .selectAll('f').select(['s.name as service_name', 't.name as team_name', 'p.email as assignee_email'])
+    .where('f.id', 'in', ids).execute();
+  const sources = await deps.db.selectFrom('finding_sources').select(['finding_id', 'tool', 'rule_id', 'present']).where('finding_id', 'in', ids).orderBy('tool').execute();
+  const now = deps.now().getTime();
+  const out = new Map<number, FindingView>();
+  for (const r of rows) {
+    const due = new Date(r.due_at);
+    out.set(r.id, {
+      id: r.id, service: r.service_name, ownerTeam: r.team_name, title: r.title, kind: r.kind, severity: r.severity,
+      priority: r.priority, priorityReasons: r.priority_reasons as unknown as string[], status: r.status,
+      dueAt: due.toISOString(), overdue: (r.status === 'open' || r.status === 'in_progress') && due.getTime() < now,
+      tool: r.tool, ruleId: r.rule_id,
+      sources: sources.filter((s) => s.finding_id === r.id).map((s) => ({ tool: s.tool, ruleId: s.rule_id, present: s.present })),
+      aliases: r.aliases, cwes: r.cwes, cvss: { score: r.cvss_score, vector: r.cvss_vector }, kev: r.kev, epss: r.epss,
+      component: { name: r.component_name, version: r.component_version, purl: r.purl, fixedVersion: r.fixed_version },
+      location: { file: r.file_path, line: r.line, url: r.url, parameter: r.parameter, host: r.host, port: r.port },
+      assignee: r.assignee_email, firstSeenAt: iso(r.first_seen_at), lastSeenAt: iso(r.last_seen_at),
+      fixedAt: r.fixed_at ? iso(r.fixed_at) : null, reopenedCount: r.reopened_count, fingerprint: r.fingerprint, recipe: r.recipe,
+      description: r.description, detail: r.detail as unknown as Record<string, unknown>,
+    });
+  }
+  return out;
+}
+
+const iso = (d: Date | string): string => new Date(d).toISOString();
+
+export interface FindingChange {
+  status?: 'open' | 'in_progress' | 'fixed' | 'false_positive' | undefined;
+  assignee?: string | null | undefined;   // an e-mail, or null to unassign
+  comment?: string | undefined;
+}
+
+/** Applies a person's change to a finding: checks their right to it, records the before/after. */
+export async function updateFinding(deps: FindingsDeps, who: Principal, id: number, change: FindingChange): Promise<FindingView & { comments: Comment[] }> {
+  if (change.status === undefined && change.assignee === undefined && change.comment === undefined) {
+    throw badInput('nothing to change: send status, assignee or comment');
+  }
+  if (change.status === 'false_positive' && !change.comment?.trim()) {
+    throw badInput('marking a finding as a false positive needs a comment saying why, so the next person can trust it', { field: 'comment' });
+  }
+  const now = deps.now();
+  await deps.db.transaction().execute(async (trx) => {
+    const before = await trx.selectFrom('findings').select(['id', 'status', 'assignee_id', 'owner_team_id']).where('id', '=', id).forUpdate().executeTakeFirst();
+    if (!before) throw new EntenteError('not_found', `finding ${id} does not exist`, { id });
+    mayChange(who, before.owner_team_id, id);
+    if (before.status === 'accepted' && change.status) {
+      throw new EntenteError('conflict', `finding ${id} is covered by an approved exception; end the exception to change its status`, { id });
+    }
+    const set: { status?: FindingStatus; status_changed_at?: Date; fixed_at?: Date | null; assignee_id?: number | null } = {};
+    if (change.status && change.status !== before.status) {
+      set.status = change.status;
+      set.status_changed_at = now;
+      set.fixed_at = change.status === 'fixed' ? now : null;
+    }
+    if (change.assignee !== undefined) set.assignee_id = change.assignee === null ? null : await personId(trx, change.assignee);
+    if (Object.keys(set).length) await trx.updateTable('findings').set(set).where('id', '=', id).execute();
+    if (change.comment?.trim()) {
+      await trx.insertInto('finding_comments').values({ finding_id: id, author: who.actor, body: change.comment.trim(), created_at: now }).execute();
+    }
+    await recordAudit(trx, { actor: who.actor, action: 'finding.update', entity: 'finding', entityId: id,
+      before: { status: before.status, assignee_id: before.assignee_id }, after: { ...set, comment: change.comment ?? null }, at: now });
+  });
+  return getFinding(deps, id);
+}
+
+function mayChange(who: Principal, ownerTeamId: number, id: number): void {
+  if (who.role === 'admin' || who.role === 'security') return;
+  if (who.role === 'engineer' && who.teamIds.includes(ownerTeamId)) return;
+  const why = who.role === 'engineer' ? 'it belongs to a team you are not a member of' : `the ${who.role} role reads findings but does not change them`;
+  throw new EntenteError('forbidden', `you cannot change finding ${id}: ${why}`, { id });
+}
+
+async function personId(trx: Kysely<DB>, email: string): Promise<number> {
+  const p = await trx.selectFrom('people').select('id').where('email', '=', email.trim().toLowerCase()).executeTakeFirst();
+  if (!p) throw badInput(`no person "${email}" is known; add them to a team in the organisation file first`, { field: 'assignee' });
+  return p.id;
+}

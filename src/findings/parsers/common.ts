@@ -1,0 +1,187 @@
+/** Helpers every parser shares: strict JSON reading with positions, severities, CWE/alias extraction, purls. */
+import { badInput } from '../../errors.ts';
+import type { Severity } from '../types.ts';
+
+/** Parses JSON text; on failure says which file, line and column, and what was expected. */
+export function parseJson(text: string, name: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch (e) {
+    const msg = (e as Error).message;
+    const m = /position (\d+)/.exec(msg);
+    let where = '';
+    if (m) {
+      const pos = Number(m[1]);
+      const before = text.slice(0, pos);
+      const line = before.split('\n').length;
+      const column = pos - before.lastIndexOf('\n');
+      where = ` at line ${line}, column ${column}`;
+    } else if (/Unexpected end/.test(msg)) {
+      where = ' at its end (the file looks truncated)';
+    }
+    throw badInput(`${name}: not valid JSON${where}: ${msg}`, { file: name });
+  }
+}
+
+/** Narrows unknown JSON to an object, or says where an object was expected. */
+export function asObject(v: unknown, name: string, path: string): Record<string, unknown> {
+  if (v === null || typeof v !== 'object' || Array.isArray(v)) {
+    throw badInput(`${name}: expected an object at ${path}, found ${describe(v)}`, { file: name, path });
+  }
+  return v as Record<string, unknown>;
+}
+
+/** Narrows unknown JSON to an array (missing means empty), or says where an array was expected. */
+export function asArray(v: unknown, name: string, path: string): unknown[] {
+  if (v === undefined || v === null) return [];
+  if (!Array.isArray(v)) throw badInput(`${name}: expected an array at ${path}, found ${describe(v)}`, { file: name, path });
+  return v;
+}
+
+/** A string field, or undefined when absent; numbers are turned into strings. */
+export function str(v: unknown): string | undefined {
+  if (typeof v === 'string') return v.trim() === '' ? undefined : v;
+  if (typeof v === 'number' && Number.isFinite(v)) return String(v);
+  return undefined;
+}
+
+/** A finite number field (numeric strings accepted), or undefined. */
+export function num(v: unknown): number | undefined {
+  if (typeof v === 'number' && Number.isFinite(v)) return v;
+  if (typeof v === 'string' && v.trim() !== '' && Number.isFinite(Number(v))) return Number(v);
+  return undefined;
+}
+
+function describe(v: unknown): string {
+  if (v === null) return 'null';
+  if (Array.isArray(v)) return 'an array';
+  return `a ${typeof v}`;
+}
+
+const severityWords: Record<string, Severity> = {
+  critical: 'critical', crit: 'critical', blocker: 'critical', urgent: 'critical',
+  high: 'high', error: 'high', important: 'high', severe: 'high',
+  medium: 'medium', moderate: 'medium', warning: 'medium', warn: 'medium',
+  low: 'low', minor: 'low', note: 'low',
+  info: 'info', informational: 'info', information: 'info', none: 'info', negligible: 'info', unknown: 'info', style: 'info',
+};
+
+/** Maps a tool's severity word (any case) to Entente's five levels; unknown words are `info`. */
+export function normaliseSeverity(word: unknown, fallback: Severity = 'info'): Severity {
+  if (typeof word !== 'string') return fallback;
+  return severityWords[word.trim().toLowerCase()] ?? fallback;
+}
+
+/** The CVSS v3 qualitative band of a base score. */
+export function severityFromScore(score: number): Severity {
+  if (score >= 9) return 'critical';
+  if (score >= 7) return 'high';
+  if (score >= 4) return 'medium';
+  if (score > 0) return 'low';
+  return 'info';
+}
+
+/** CWE numbers found in strings like "CWE-79", "cwe-079", "external/cwe/cwe-89", or plain numbers. */
+export function cwesFrom(...values: unknown[]): number[] {
+  const out = new Set<number>();
+  const visit = (v: unknown): void => {
+    if (Array.isArray(v)) return v.forEach(visit);
+    if (typeof v === 'number' && Number.isInteger(v) && v > 0) out.add(v);
+    else if (typeof v === 'string') {
+      for (const m of v.matchAll(/cwe[-_/: ]?0*(\d{1,5})/gi)) out.add(Number(m[1]));
+      if (/^\s*\d{1,5}\s*$/.test(v) && Number(v) > 0) out.add(Number(v));
+    }
+  };
+  values.forEach(visit);
+  return [...out].sort((a, b) => a - b);
+}
+
+/** CVE and GHSA ids found in the given strings, upper-cased and unique, CVEs first. */
+export function aliasesFrom(...values: unknown[]): string[] {
+  const out = new Set<string>();
+  const visit = (v: unknown): void => {
+    if (Array.isArray(v)) return v.forEach(visit);
+    if (typeof v !== 'string') return;
+    for (const m of v.matchAll(/\bCVE-\d{4}-\d{4,}\b/gi)) out.add(m[0].toUpperCase());
+    for (const m of v.matchAll(/\bGHSA(-[23456789cfghjmpqrvwx]{4}){3}\b/gi)) out.add('GHSA' + m[0].slice(4).toLowerCase());
+  };
+  values.forEach(visit);
+  return [...out].sort((a, b) => rank(a) - rank(b) || a.localeCompare(b));
+}
+const rank = (id: string): number => (id.startsWith('CVE-') ? 0 : 1);
+
+const purlTypes: Record<string, string> = {
+  npm: 'npm', yarn: 'npm', 'node-pkg': 'npm', pnpm: 'npm', nodejs: 'npm',
+  pip: 'pypi', pipenv: 'pypi', poetry: 'pypi', 'python-pkg': 'pypi', pypi: 'pypi', uv: 'pypi',
+  gomod: 'golang', gobinary: 'golang', go: 'golang', golang: 'golang',
+  jar: 'maven', pom: 'maven', gradle: 'maven', maven: 'maven', sbt: 'maven',
+  bundler: 'gem', gemspec: 'gem', gem: 'gem', ruby: 'gem',
+  cargo: 'cargo', 'rust-binary': 'cargo', rust: 'cargo',
+  composer: 'composer', nuget: 'nuget', 'dotnet-core': 'nuget', 'packages-props': 'nuget',
+  debian: 'deb', ubuntu: 'deb', deb: 'deb', alpine: 'apk', apk: 'apk',
+  redhat: 'rpm', centos: 'rpm', rocky: 'rpm', alma: 'rpm', amazon: 'rpm', oracle: 'rpm', rpm: 'rpm', fedora: 'rpm', suse: 'rpm',
+  swift: 'swift', cocoapods: 'cocoapods', pub: 'pub', hex: 'hex', conan: 'conan',
+};
+
+/** The purl type for an ecosystem or package-manager word (npm, pip, jar, debian, …), if known. */
+export function purlType(ecosystem: string | undefined): string | undefined {
+  return ecosystem ? purlTypes[ecosystem.toLowerCase()] : undefined;
+}
+
+/** Builds a package URL (purl) for a package in an ecosystem; maven names "group:artifact" become a namespace. */
+export function buildPurl(ecosystem: string | undefined, name: string, version?: string): string | undefined {
+  const type = purlType(ecosystem);
+  if (!type || !name) return undefined;
+  let ns = '';
+  let n = name;
+  if (type === 'maven' && name.includes(':')) {
+    const [g, a] = name.split(':');
+    ns = `${enc(g ?? '')}/`;
+    n = a ?? '';
+  } else if (type === 'npm' && name.startsWith('@') && name.includes('/')) {
+    const i = name.indexOf('/');
+    ns = `${enc(name.slice(0, i))}/`;
+    n = name.slice(i + 1);
+  } else if (type === 'golang' && name.includes('/')) {
+    const i = name.lastIndexOf('/');
+    ns = `${name.slice(0, i).split('/').map(enc).join('/')}/`;
+    n = name.slice(i + 1);
+  }
+  return `pkg:${type}/${ns}${enc(n)}${version ? `@${enc(version)}` : ''}`;
+}
+const enc = (s: string): string => encodeURIComponent(s).replace(/%3A/g, ':');
+
+/** Normalises a file path from a report: forward slashes, no leading "./" or "file://". */
+export function normalisePath(p: string | undefined): string | undefined {
+  if (!p) return undefined;
+  let s = p.trim().replace(/\\/g, '/');
+  if (s.startsWith('file://')) s = decodeURIComponent(s.slice('file://'.length));
+  while (s.startsWith('./')) s = s.slice(2);
+  return s || undefined;
+}
+
+const htmlEntities: Record<string, string> = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'", nbsp: ' ' };
+
+/** Plain text from a tool's HTML fragment: block tags become line breaks, other tags go, entities are decoded. */
+export function stripHtml(html: string | undefined): string | undefined {
+  if (!html) return undefined;
+  // Bounded classes ([^<>]{0,n}) keep these patterns linear on hostile input.
+  const flat = html
+    .replace(/<\s*\/?\s*(p|br|li|div|tr|ul|ol|h[1-6])\b[^<>]{0,500}>/gi, '\n')
+    .replace(/<\/?[A-Za-z][^<>]{0,2000}>/g, '')
+    .replace(/&(#[xX][0-9a-fA-F]{1,6}|#\d{1,7}|[a-zA-Z]{2,6});/g, (m, e: string) => decodeEntity(e) ?? m);
+  const lines: string[] = [];
+  for (const line of flat.split('\n')) {
+    const l = line.trimEnd();
+    if (l !== '' || (lines.length > 0 && lines[lines.length - 1] !== '')) lines.push(l);
+  }
+  const text = lines.join('\n').trim();
+  return text || undefined;
+}
+
+function decodeEntity(e: string): string | undefined {
+  if (!e.startsWith('#')) return Object.hasOwn(htmlEntities, e.toLowerCase()) ? htmlEntities[e.toLowerCase()] : undefined;
+  const n = e[1] === 'x' || e[1] === 'X' ? parseInt(e.slice(2), 16) : parseInt(e.slice(1), 10);
+  const valid = n > 0 && n <= 0x10ffff && !(n >= 0xd800 && n <= 0xdfff);
+  return valid ? String.fromCodePoint(n) : undefined;
+}

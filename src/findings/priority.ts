@@ -1,0 +1,91 @@
+/** SSVC-style priority: a pure function of a finding's facts and its service, with the reasons in words. */
+import type { Priority } from '../db/schema.ts';
+import type { FindingKind, Severity } from './types.ts';
+import { severityRank } from './severity.ts';
+
+export type Exploitation = 'active' | 'poc' | 'none';
+export type ExposureLevel = 'open' | 'controlled' | 'small';
+
+/** What the priority decision looks at. */
+export interface PriorityFacts {
+  severity: Severity;
+  kind: FindingKind | string;
+  cvssVector?: string | null | undefined;
+  aliases: string[];
+  kev: boolean;
+  epss?: number | null | undefined;
+  service: { name: string; exposure: 'internet' | 'internal' | 'isolated'; criticality: number };
+}
+
+export interface PriorityDecision {
+  priority: Priority;
+  rank: number;
+  exploitation: Exploitation;
+  automatable: boolean;
+  reasons: string[];
+}
+
+export const priorityRanks: Record<Priority, number> = { act: 1, attend: 2, 'track*': 3, track: 4 };
+
+/** Decides act / attend / track* / track from exploitation, exposure, automatability and mission impact. */
+export function decidePriority(f: PriorityFacts, epssHigh: number): PriorityDecision {
+  const reasons: string[] = [];
+  const exploitation = exploitationOf(f, epssHigh, reasons);
+  const exposure = exposureOf(f.service, reasons);
+  const automatable = automatableOf(f, reasons);
+  const missionHigh = f.service.criticality >= 3;
+  reasons.push(`${f.service.name} has criticality ${f.service.criticality} of 4${missionHigh ? ' (high mission impact)' : ''}`);
+  const severe = severityRank[f.severity] <= severityRank.high;
+  reasons.push(`the scanner rates it ${f.severity}`);
+  const priority = decide(exploitation, exposure, automatable, missionHigh, severe, f.severity === 'critical');
+  return { priority, rank: priorityRanks[priority], exploitation, automatable, reasons };
+}
+
+function decide(e: Exploitation, x: ExposureLevel, auto: boolean, mission: boolean, severe: boolean, critical: boolean): Priority {
+  if (e === 'active') return x === 'open' || mission ? 'act' : 'attend';
+  if (e === 'poc') {
+    if (x === 'open' && auto && mission && severe) return 'act';
+    if (x !== 'small' && (auto || mission)) return 'attend';
+    return 'track*';
+  }
+  if (x === 'open' && mission && critical && auto) return 'attend';
+  if ((severe && x !== 'small') || critical) return 'track*';
+  return 'track';
+}
+
+function exploitationOf(f: PriorityFacts, epssHigh: number, reasons: string[]): Exploitation {
+  const cve = f.aliases.find((a) => a.startsWith('CVE-'));
+  if (f.kev) {
+    reasons.push(`${cve ?? 'it'} is in CISA's Known Exploited Vulnerabilities catalogue: exploitation is active`);
+    return 'active';
+  }
+  if (f.epss != null && f.epss >= epssHigh) {
+    reasons.push(`EPSS gives ${cve ?? 'it'} a ${(f.epss * 100).toFixed(1)}% chance of exploitation in 30 days: exploitation is likely`);
+    return 'poc';
+  }
+  if (f.kind === 'secret') {
+    reasons.push('a committed secret can be used as soon as it is found: exploitation is likely');
+    return 'poc';
+  }
+  reasons.push(f.epss != null ? `EPSS gives ${cve ?? 'it'} ${(f.epss * 100).toFixed(1)}%: no sign of exploitation` : 'no sign of exploitation is known');
+  return 'none';
+}
+
+function exposureOf(service: PriorityFacts['service'], reasons: string[]): ExposureLevel {
+  const level: ExposureLevel = service.exposure === 'internet' ? 'open' : service.exposure === 'internal' ? 'controlled' : 'small';
+  reasons.push(`${service.name} is ${service.exposure === 'internet' ? 'internet-facing' : service.exposure}`);
+  return level;
+}
+
+function automatableOf(f: PriorityFacts, reasons: string[]): boolean {
+  const v = f.cvssVector ?? '';
+  if (/AV:N/.test(v) && /PR:N/.test(v) && /UI:N/.test(v)) {
+    reasons.push('its CVSS vector allows a remote attack with no privileges or user interaction (automatable)');
+    return true;
+  }
+  if (f.kind === 'web' || f.kind === 'secret') {
+    reasons.push(f.kind === 'web' ? 'a scanner reached it over the network, so an attack can be automated' : 'using a leaked secret can be automated');
+    return true;
+  }
+  return false;
+}

@@ -1,0 +1,101 @@
+/** Lists findings with filters, a stable sort and cursor pagination (keyset, so page 1,000 is as fast as page 1). */
+import { sql, type Expression, type Kysely, type SqlBool } from 'kysely';
+import type { DB } from '../db/schema.ts';
+import { badInput } from '../errors.ts';
+
+export const sorts = ['priority', 'due', 'severity', 'newest'] as const;
+export type Sort = (typeof sorts)[number];
+
+export interface FindingFilter {
+  service?: string | undefined;
+  team?: string | undefined;
+  status?: string[] | undefined;    // default: open and in_progress; ["all"] for every status
+  priority?: string[] | undefined;
+  severity?: string[] | undefined;
+  tool?: string | undefined;
+  cve?: string | undefined;
+  cwe?: number | undefined;
+  q?: string | undefined;
+  kind?: string | undefined;
+  overdue?: boolean | undefined;
+  teamIds?: number[] | undefined;   // restricts to these owner teams (set from the caller's role, never from input)
+}
+
+export interface Page<T> { items: T[]; next: string | null }
+
+// Each sort is a list of columns compared as one row value; every list ends with the id so the order is total.
+const sortColumns: Record<Sort, { cols: string[]; dir: 'asc' | 'desc' }> = {
+  priority: { cols: ['priority_rank', 'due_at', 'id'], dir: 'asc' },
+  due: { cols: ['due_at', 'priority_rank', 'id'], dir: 'asc' },
+  severity: { cols: ['severity_rank', 'priority_rank', 'id'], dir: 'asc' },
+  newest: { cols: ['first_seen_at', 'id'], dir: 'desc' },
+};
+
+/** One page of findings ids in order, with the cursor for the next page. */
+export async function listFindingIds(db: Kysely<DB>, filter: FindingFilter, sort: Sort, limit: number, cursor: string | undefined, now: Date): Promise<Page<number>> {
+  const spec = sortColumns[sort];
+  let q = db.selectFrom('findings as f').select(spec.cols.map((c) => `f.${c}` as 'f.id'));
+  const where = await conditions(db, filter, now);
+  for (const w of where) q = q.where(w);
+  if (cursor) {
+    const values = decodeCursor(cursor, spec.cols.length);
+    const lhs = sql.join(spec.cols.map((c) => sql.ref(`f.${c}`)));
+    const rhs = sql.join(values.map((v, i) => castFor(spec.cols[i]!, v)));
+    q = q.where(spec.dir === 'asc' ? sql<SqlBool>`(${lhs}) > (${rhs})` : sql<SqlBool>`(${lhs}) < (${rhs})`);
+  }
+  for (const c of spec.cols) q = q.orderBy(`f.${c}` as 'f.id', spec.dir);
+  const rows = (await q.limit(limit + 1).execute()) as unknown as Record<string, unknown>[];
+  const more = rows.length > limit;
+  const page = rows.slice(0, limit);
+  const last = page[page.length - 1];
+  return {
+    items: page.map((r) => Number(r.id)),
+    next: more && last ? encodeCursor(spec.cols.map((c) => last[c])) : null,
+  };
+}
+
+async function conditions(db: Kysely<DB>, f: FindingFilter, now: Date): Promise<Expression<SqlBool>[]> {
+  const out: Expression<SqlBool>[] = [];
+  const statuses = f.status?.length ? f.status : ['open', 'in_progress'];
+  if (!statuses.includes('all')) out.push(sql<SqlBool>`f.status = any(${statuses}::text[])`);
+  if (f.service !== undefined) out.push(sql<SqlBool>`f.service_id = ${await idOf(db, 'services', f.service)}`);
+  if (f.team !== undefined) out.push(sql<SqlBool>`f.owner_team_id = ${await idOf(db, 'teams', f.team)}`);
+  if (f.teamIds) out.push(sql<SqlBool>`f.owner_team_id = any(${f.teamIds}::int[])`);
+  if (f.priority?.length) out.push(sql<SqlBool>`f.priority = any(${f.priority}::text[])`);
+  if (f.severity?.length) out.push(sql<SqlBool>`f.severity = any(${f.severity}::text[])`);
+  if (f.kind) out.push(sql<SqlBool>`f.kind = ${f.kind}`);
+  if (f.tool) out.push(sql<SqlBool>`exists (select 1 from finding_sources s where s.finding_id = f.id and lower(s.tool) = lower(${f.tool}))`);
+  if (f.cve) out.push(sql<SqlBool>`f.aliases @> array[${f.cve.toUpperCase()}]::text[]`);
+  if (f.cwe !== undefined) out.push(sql<SqlBool>`f.cwes @> array[${f.cwe}]::int[]`);
+  if (f.overdue) out.push(sql<SqlBool>`f.due_at < ${now.toISOString()}`);
+  if (f.q) {
+    const like = `%${f.q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+    out.push(sql<SqlBool>`(f.title ilike ${like} or f.file_path ilike ${like} or f.component_name ilike ${like} or f.url ilike ${like} or f.rule_id ilike ${like})`);
+  }
+  return out;
+}
+
+async function idOf(db: Kysely<DB>, table: 'services' | 'teams', name: string): Promise<number> {
+  const row = await db.selectFrom(table).select('id').where('name', '=', name).executeTakeFirst();
+  // An unknown name matches nothing rather than everything.
+  return row?.id ?? -1;
+}
+
+function castFor(col: string, v: unknown) {
+  if (col.endsWith('_at')) return sql`${v}::timestamptz`;
+  return sql`${v}::int`;
+}
+
+function encodeCursor(values: unknown[]): string {
+  return Buffer.from(JSON.stringify(values.map((v) => (v instanceof Date ? v.toISOString() : v)))).toString('base64url');
+}
+
+function decodeCursor(cursor: string, n: number): unknown[] {
+  try {
+    const v = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as unknown;
+    if (Array.isArray(v) && v.length === n && v.every((x) => typeof x === 'string' || typeof x === 'number')) return v;
+  } catch {
+    // fall through to the error below
+  }
+  throw badInput('the cursor is not one this list gave out; start again without it', { cursor });
+}

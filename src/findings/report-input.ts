@@ -1,0 +1,51 @@
+/** Turns a file or a request body into the ReportInput parsers read. */
+import { createReadStream } from 'node:fs';
+import { open, readFile, stat } from 'node:fs/promises';
+import { Readable } from 'node:stream';
+import { badInput } from '../errors.ts';
+import type { ReportInput } from './types.ts';
+
+const headBytes = 4096;
+
+/** A report on disk; the head is read now, the rest only when the parser asks. */
+export async function reportFromFile(path: string): Promise<ReportInput> {
+  let size: number;
+  try {
+    const s = await stat(path);
+    if (!s.isFile()) throw new Error('not a regular file');
+    size = s.size;
+  } catch (e) {
+    throw badInput(`cannot read ${path}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message}`, { file: path });
+  }
+  const fh = await open(path, 'r');
+  const buf = Buffer.alloc(Math.min(headBytes, size));
+  try {
+    await fh.read(buf, 0, buf.length, 0);
+  } finally {
+    await fh.close();
+  }
+  return {
+    name: path,
+    head: decodeHead(buf),
+    text: () => readFile(path, 'utf8'),
+    stream: () => createReadStream(path),
+  };
+}
+
+/** A report held in memory (an HTTP body). */
+export function reportFromBuffer(name: string, body: Buffer): ReportInput {
+  return {
+    name,
+    head: decodeHead(body.subarray(0, headBytes)),
+    text: async () => body.toString('utf8'),
+    stream: () => Readable.from([body]),
+  };
+}
+
+// A UTF-16 report (PowerShell's default) is common enough to deserve a precise message.
+function decodeHead(buf: Buffer): string {
+  if ((buf[0] === 0xff && buf[1] === 0xfe) || (buf[0] === 0xfe && buf[1] === 0xff)) {
+    return '\u0000utf-16';
+  }
+  return buf.toString('utf8');
+}

@@ -1,0 +1,49 @@
+/** Recomputes the priority of findings that are still being worked, after a feed or a service changed. */
+import { sql, type Kysely } from 'kysely';
+import type { DB } from '../db/schema.ts';
+import type { Policy } from '../policy/policy.ts';
+import { decidePriority } from './priority.ts';
+import type { Severity } from './types.ts';
+
+interface Row {
+  id: number; severity: Severity; kind: string; cvss_vector: string | null; aliases: string[]; priority_rank: number;
+  kev: boolean; epss: number | null; name: string; exposure: 'internet' | 'internal' | 'isolated'; criticality: number;
+}
+
+const batch = 5000;
+
+/** Re-decides every open finding with a CVE (or of one service); a priority that rises brings the due date forward. */
+export async function reprioritise(trx: Kysely<DB>, opts: { policy: Policy; now: Date; serviceId?: number }): Promise<{ checked: number; changed: number }> {
+  let last = 0;
+  let checked = 0;
+  let changed = 0;
+  const scope = opts.serviceId === undefined ? sql`f.aliases <> '{}'` : sql`f.service_id = ${opts.serviceId}`;
+  for (;;) {
+    const { rows } = await sql<Row>`select f.id, f.severity, f.kind, f.cvss_vector, f.aliases, f.priority_rank, s.name, s.exposure, s.criticality,
+        exists (select 1 from feed_kev k where k.cve = any(f.aliases)) as kev,
+        (select max(e.score) from feed_epss e where e.cve = any(f.aliases)) as epss
+      from findings f join services s on s.id = f.service_id
+      where f.status <> 'fixed' and ${scope} and f.id > ${last} order by f.id limit ${batch}`.execute(trx);
+    if (rows.length === 0) return { checked, changed };
+    last = rows[rows.length - 1]!.id;
+    checked += rows.length;
+    changed += await apply(trx, rows, opts);
+  }
+}
+
+async function apply(trx: Kysely<DB>, rows: Row[], opts: { policy: Policy; now: Date }): Promise<number> {
+  const ids: number[] = [], prios: string[] = [], ranks: number[] = [], reasons: string[] = [], kevs: boolean[] = [], epss: (number | null)[] = [], days: number[] = [];
+  for (const r of rows) {
+    const epssScore = r.epss === null ? null : Number(r.epss);
+    const d = decidePriority({ severity: r.severity, kind: r.kind, cvssVector: r.cvss_vector, aliases: r.aliases, kev: r.kev, epss: epssScore, service: r }, opts.policy.epss.high);
+    ids.push(r.id); prios.push(d.priority); ranks.push(d.rank); reasons.push(JSON.stringify(d.reasons));
+    kevs.push(r.kev); epss.push(epssScore); days.push(opts.policy.sla[d.priority]);
+  }
+  const now = opts.now.toISOString();
+  const res = await sql`update findings f set priority = u.priority, priority_rank = u.rank, priority_reasons = u.reasons, kev = u.kev, epss = u.epss,
+      due_at = case when u.rank < f.priority_rank then least(f.due_at, ${now}::timestamptz + make_interval(days => u.days)) else f.due_at end
+    from unnest(${ids}::int[], ${prios}::text[], ${ranks}::smallint[], ${reasons}::jsonb[], ${kevs}::boolean[], ${epss}::real[], ${days}::int[])
+      as u(id, priority, rank, reasons, kev, epss, days)
+    where f.id = u.id and (f.priority <> u.priority or f.kev <> u.kev or f.epss is distinct from u.epss or f.priority_reasons <> u.reasons)`.execute(trx);
+  return Number(res.numAffectedRows ?? 0n);
+}

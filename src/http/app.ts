@@ -1,0 +1,47 @@
+/** The HTTP API: one sub-app per area, token auth, one error shape, and the OpenAPI 3.1 document they generate. */
+import { OpenAPIHono } from '@hono/zod-openapi';
+import type { Context as HonoContext } from 'hono';
+import { HTTPException } from 'hono/http-exception';
+import { EntenteError } from '../errors.ts';
+import type { Context } from '../context.ts';
+import { authenticate } from '../people/tokens.ts';
+import { subApp, type Env } from './sub-app.ts';
+import { findingsRoutes } from './findings-routes.ts';
+import { scansRoutes } from './scans-routes.ts';
+import { orgRoutes } from './org-routes.ts';
+
+/** Builds the whole app over a context; tests call `app.request(...)` without opening a port. */
+export function createApp(ctx: Context): OpenAPIHono<Env> {
+  const app = subApp();
+  app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', { type: 'http', scheme: 'bearer' });
+  app.get('/api/health', (c) => c.json({ ok: true, engine: ctx.database.engine }));
+  app.doc31('/api/openapi.json', {
+    openapi: '3.1.0',
+    info: { title: 'Entente API', version: '0.1.0', description: 'Findings, scans and the organisation, shared by IT and Security.' },
+    security: [{ bearer: [] }],
+  });
+  app.use('/api/*', async (c, next) => {
+    if (c.req.path === '/api/openapi.json' || c.req.path === '/api/health') return next();
+    const header = c.req.header('authorization') ?? '';
+    const token = /^Bearer\s+(\S+)$/i.exec(header)?.[1];
+    c.set('principal', await authenticate(ctx.database.db, token));
+    return next();
+  });
+  app.route('/', findingsRoutes(ctx));
+  app.route('/', scansRoutes(ctx));
+  app.route('/', orgRoutes(ctx));
+  app.notFound((c) => c.json({ error: { code: 'not_found', message: `no route ${c.req.method} ${c.req.path}`, details: {} } }, 404));
+  app.onError((err, c) => errorResponse(err, c));
+  return app;
+}
+
+function errorResponse(err: Error, c: HonoContext): Response {
+  if (err instanceof EntenteError) {
+    return c.json({ error: { code: err.code, message: err.message, details: err.details ?? {} } }, err.status as 400);
+  }
+  if (err instanceof HTTPException) {
+    return c.json({ error: { code: err.status === 413 ? 'bad_input' : 'internal', message: err.message, details: {} } }, err.status);
+  }
+  console.error(err);
+  return c.json({ error: { code: 'internal', message: 'something went wrong on our side; the error is in the server log', details: {} } }, 500);
+}

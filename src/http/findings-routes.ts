@@ -1,0 +1,70 @@
+/** /api/findings: list with filters and cursor, read one with its thread, change status, assignee or comment. */
+import { createRoute, z } from '@hono/zod-openapi';
+import type { Context } from '../context.ts';
+import { getFinding, listFindings, updateFinding } from '../findings/findings-service.ts';
+import { sorts } from '../findings/query.ts';
+import { subApp } from './sub-app.ts';
+import { commentSchema, errorResponses, findingSchema } from './schemas.ts';
+
+const list = (v: string | undefined): string[] | undefined => v?.split(',').map((s) => s.trim()).filter(Boolean);
+
+const listRoute = createRoute({
+  method: 'get', path: '/api/findings', tags: ['findings'], summary: 'List findings, most urgent first',
+  request: {
+    query: z.object({
+      service: z.string().optional(), team: z.string().optional(),
+      status: z.string().optional().openapi({ description: 'comma list of open, in_progress, fixed, false_positive, accepted, or "all"; default open,in_progress' }),
+      priority: z.string().optional().openapi({ description: 'comma list of act, attend, track*, track' }),
+      severity: z.string().optional(), tool: z.string().optional(), kind: z.string().optional(),
+      cve: z.string().optional(), cwe: z.coerce.number().int().positive().optional(), q: z.string().max(200).optional(),
+      overdue: z.enum(['true', 'false']).optional(),
+      sort: z.enum(sorts).default('priority'),
+      limit: z.coerce.number().int().min(1).max(500).default(50),
+      cursor: z.string().optional(),
+    }),
+  },
+  responses: {
+    200: { description: 'A page of findings', content: { 'application/json': { schema: z.object({ items: z.array(findingSchema), next: z.string().nullable() }) } } },
+    ...errorResponses,
+  },
+});
+
+const idParam = z.object({ id: z.coerce.number().int().positive() });
+
+const getRoute = createRoute({
+  method: 'get', path: '/api/findings/{id}', tags: ['findings'], summary: 'One finding with its sources and comment thread',
+  request: { params: idParam },
+  responses: { 200: { description: 'The finding', content: { 'application/json': { schema: findingSchema.extend({ comments: z.array(commentSchema) }) } } }, ...errorResponses },
+});
+
+const patchRoute = createRoute({
+  method: 'patch', path: '/api/findings/{id}', tags: ['findings'], summary: 'Change status or assignee, or add a comment',
+  request: {
+    params: idParam,
+    body: { content: { 'application/json': { schema: z.object({
+      status: z.enum(['open', 'in_progress', 'fixed', 'false_positive']).optional(),
+      assignee: z.string().email().nullable().optional(),
+      comment: z.string().max(20_000).optional(),
+    }).strict() } }, required: true },
+  },
+  responses: { 200: { description: 'The finding after the change', content: { 'application/json': { schema: findingSchema.extend({ comments: z.array(commentSchema) }) } } }, ...errorResponses },
+});
+
+/** The findings routes over a context. */
+export function findingsRoutes(ctx: Context) {
+  const deps = { db: ctx.database.db, now: ctx.now };
+  return subApp()
+    .openapi(listRoute, async (c) => {
+      const q = c.req.valid('query');
+      const page = await listFindings(deps, {
+        service: q.service, team: q.team, status: list(q.status), priority: list(q.priority), severity: list(q.severity),
+        tool: q.tool, kind: q.kind, cve: q.cve, cwe: q.cwe, q: q.q, overdue: q.overdue === 'true',
+      }, q.sort, q.limit, q.cursor);
+      return c.json(page, 200);
+    })
+    .openapi(getRoute, async (c) => c.json(await getFinding(deps, c.req.valid('param').id), 200))
+    .openapi(patchRoute, async (c) => {
+      const body = c.req.valid('json');
+      return c.json(await updateFinding(deps, c.get('principal'), c.req.valid('param').id, body), 200);
+    });
+}

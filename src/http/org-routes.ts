@@ -1,0 +1,71 @@
+/** /api/org, /api/teams, /api/services: apply the organisation file and read what it made. */
+import { createRoute, z } from '@hono/zod-openapi';
+import type { Context } from '../context.ts';
+import { parseOrgFile } from '../people/org-file.ts';
+import { applyOrg } from '../people/org-service.ts';
+import { requireRole } from '../people/tokens.ts';
+import { verifyAudit } from '../audit/audit.ts';
+import { subApp } from './sub-app.ts';
+import { errorResponses } from './schemas.ts';
+
+const names = z.object({ created: z.array(z.string()), updated: z.array(z.string()), unchanged: z.array(z.string()) });
+
+const applyRoute = createRoute({
+  method: 'post', path: '/api/org', tags: ['organisation'], summary: 'Apply an organisation file (YAML or JSON body)',
+  request: {
+    query: z.object({ prune: z.enum(['true', 'false']).default('false') }),
+    body: { content: { 'application/yaml': { schema: z.string() } }, required: true },
+  },
+  responses: {
+    200: { description: 'What changed', content: { 'application/json': { schema: z.object({
+      teams: names, services: names.extend({ missing: z.array(z.string()), archived: z.array(z.string()) }),
+    }) } } },
+    ...errorResponses,
+  },
+});
+
+const teamsRoute = createRoute({
+  method: 'get', path: '/api/teams', tags: ['organisation'], summary: 'Teams and their members',
+  responses: { 200: { description: 'Teams', content: { 'application/json': { schema: z.object({ items: z.array(z.object({
+    id: z.number(), name: z.string(), kind: z.string(), lead: z.string().nullable(), members: z.array(z.string()),
+  })) }) } } }, ...errorResponses },
+});
+
+const servicesRoute = createRoute({
+  method: 'get', path: '/api/services', tags: ['organisation'], summary: 'Services with their owner team, criticality and exposure',
+  responses: { 200: { description: 'Services', content: { 'application/json': { schema: z.object({ items: z.array(z.object({
+    id: z.number(), name: z.string(), owner: z.string(), criticality: z.number(), exposure: z.string(), data: z.string(),
+    repositories: z.array(z.string()), hosts: z.array(z.string()), compliance: z.array(z.string()),
+  })) }) } } }, ...errorResponses },
+});
+
+const auditRoute = createRoute({
+  method: 'get', path: '/api/audit/verify', tags: ['audit'], summary: 'Recompute the audit log\'s hash chain',
+  responses: { 200: { description: 'Whether the chain is intact', content: { 'application/json': { schema: z.object({ ok: z.boolean(), entries: z.number(), brokenAt: z.string().optional() }) } } }, ...errorResponses },
+});
+
+/** The organisation and audit routes over a context. */
+export function orgRoutes(ctx: Context) {
+  const db = ctx.database.db;
+  return subApp()
+    .openapi(applyRoute, async (c) => {
+      const who = c.get('principal');
+      requireRole(who, ['admin'], 'apply the organisation file');
+      const org = parseOrgFile(await c.req.text(), 'request body');
+      return c.json(await applyOrg(db, org, { prune: c.req.valid('query').prune === 'true', actor: who.actor, now: ctx.now() }), 200);
+    })
+    .openapi(teamsRoute, async (c) => {
+      const teams = await db.selectFrom('teams').selectAll().where('archived_at', 'is', null).orderBy('name').execute();
+      const members = await db.selectFrom('team_members').innerJoin('people', 'people.id', 'team_members.person_id').select(['team_id', 'email']).orderBy('email').execute();
+      return c.json({ items: teams.map((t) => ({ id: t.id, name: t.name, kind: t.kind, lead: t.lead_email, members: members.filter((m) => m.team_id === t.id).map((m) => m.email) })) }, 200);
+    })
+    .openapi(servicesRoute, async (c) => {
+      const rows = await db.selectFrom('services').innerJoin('teams', 'teams.id', 'services.owner_team_id')
+        .selectAll('services').select('teams.name as owner').where('services.archived_at', 'is', null).orderBy('services.name').execute();
+      return c.json({ items: rows.map((s) => ({ id: s.id, name: s.name, owner: s.owner, criticality: s.criticality, exposure: s.exposure, data: s.data_class, repositories: s.repositories, hosts: s.hosts, compliance: s.compliance })) }, 200);
+    })
+    .openapi(auditRoute, async (c) => {
+      requireRole(c.get('principal'), ['admin', 'auditor', 'security'], 'verify the audit log');
+      return c.json(await verifyAudit(db), 200);
+    });
+}

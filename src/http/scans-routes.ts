@@ -1,0 +1,79 @@
+/** /api/scans: upload a report (raw body or multipart "file") for a service; /api/feeds: load KEV or EPSS files. */
+import { createRoute, z } from '@hono/zod-openapi';
+import type { Context as HonoContext } from 'hono';
+import type { Context } from '../context.ts';
+import { badInput } from '../errors.ts';
+import { importReport } from '../findings/import-service.ts';
+import { reportFromBuffer } from '../findings/report-input.ts';
+import { importFeed } from '../feeds/feed-service.ts';
+import { requireRole, writers } from '../people/tokens.ts';
+import { subApp, type Env } from './sub-app.ts';
+import { errorResponses } from './schemas.ts';
+
+const binaryBody = {
+  content: { 'application/octet-stream': { schema: z.string().openapi({ format: 'binary' }) } },
+  description: 'The report file as the raw body, or as the field "file" of a multipart/form-data body',
+  required: true,
+};
+
+const summarySchema = z.object({
+  scanId: z.number().int(), service: z.string(), format: z.string(), tools: z.array(z.string()), findings: z.number().int(),
+  created: z.number().int(), unchanged: z.number().int(), fixed: z.number().int(), reopened: z.number().int(),
+  act: z.number().int(), attend: z.number().int(),
+}).openapi('ImportSummary');
+
+const scanRoute = createRoute({
+  method: 'post', path: '/api/scans', tags: ['scans'], summary: 'Import a scanner report for a service (one transaction)',
+  request: {
+    query: z.object({ service: z.string().min(1), format: z.string().optional(), commit: z.string().optional(), branch: z.string().optional(), name: z.string().optional() }),
+    body: binaryBody,
+  },
+  responses: { 201: { description: 'What the import changed', content: { 'application/json': { schema: summarySchema } } }, ...errorResponses },
+});
+
+const feedRoute = createRoute({
+  method: 'post', path: '/api/feeds', tags: ['feeds'], summary: 'Load a CISA KEV JSON catalogue or an EPSS CSV(.gz) and re-prioritise open findings',
+  request: { body: binaryBody },
+  responses: {
+    200: { description: 'What the feed changed', content: { 'application/json': { schema: z.object({
+      feed: z.enum(['kev', 'epss']), entries: z.number().int(), findingsChecked: z.number().int(), findingsReprioritised: z.number().int(), exceptionsLapsed: z.number().int(),
+    }) } } },
+    ...errorResponses,
+  },
+});
+
+/** Reads an uploaded file: multipart field "file", or the raw body. */
+async function uploaded(c: HonoContext<Env>, fallbackName: string): Promise<{ name: string; bytes: Buffer }> {
+  const type = c.req.header('content-type') ?? '';
+  if (type.startsWith('multipart/form-data')) {
+    const form = await c.req.parseBody();
+    const file = form.file;
+    if (!(file instanceof File)) throw badInput('the multipart body needs the report in a field named "file"', { field: 'file' });
+    return { name: file.name || fallbackName, bytes: Buffer.from(await file.arrayBuffer()) };
+  }
+  const bytes = Buffer.from(await c.req.arrayBuffer());
+  if (bytes.length === 0) throw badInput('the request body is empty: send the report file as the body');
+  return { name: fallbackName, bytes };
+}
+
+/** The scan and feed upload routes over a context. */
+export function scansRoutes(ctx: Context) {
+  const deps = { db: ctx.database.db, policy: ctx.policy, now: ctx.now };
+  return subApp()
+    .openapi(scanRoute, async (c) => {
+      const who = c.get('principal');
+      requireRole(who, writers, 'import reports');
+      const q = c.req.valid('query');
+      const file = await uploaded(c, q.name ?? 'upload');
+      const summary = await importReport(deps, {
+        service: q.service, input: reportFromBuffer(file.name, file.bytes), format: q.format, commit: q.commit, branch: q.branch, actor: who.actor,
+      });
+      return c.json(summary, 201);
+    })
+    .openapi(feedRoute, async (c) => {
+      const who = c.get('principal');
+      requireRole(who, ['admin', 'security'], 'load exploitation feeds');
+      const file = await uploaded(c, 'feed');
+      return c.json(await importFeed(deps, file.name, file.bytes, who.actor), 200);
+    });
+}

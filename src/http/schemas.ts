@@ -1,0 +1,49 @@
+/** Schemas shared by several routes: the error body and the finding view. */
+import { z } from '@hono/zod-openapi';
+
+export const errorBody = z.object({
+  error: z.object({ code: z.string(), message: z.string(), details: z.record(z.string(), z.unknown()) }),
+}).openapi('Error');
+
+/** Standard error responses every authenticated route can give. */
+export const errorResponses = {
+  400: { description: 'The request is not valid; the message says what and where', content: { 'application/json': { schema: errorBody } } },
+  401: { description: 'No token, or an unknown one', content: { 'application/json': { schema: errorBody } } },
+  403: { description: 'The token\'s role may not do this', content: { 'application/json': { schema: errorBody } } },
+  404: { description: 'Not found', content: { 'application/json': { schema: errorBody } } },
+} as const;
+
+export const findingSchema = z.object({
+  id: z.number().int(),
+  service: z.string(),
+  ownerTeam: z.string(),
+  title: z.string(),
+  kind: z.string(),
+  severity: z.string(),
+  priority: z.string(),
+  priorityReasons: z.array(z.string()),
+  status: z.string(),
+  dueAt: z.string(),
+  overdue: z.boolean(),
+  tool: z.string(),
+  ruleId: z.string(),
+  sources: z.array(z.object({ tool: z.string(), ruleId: z.string(), present: z.boolean() })),
+  aliases: z.array(z.string()),
+  cwes: z.array(z.number()),
+  cvss: z.object({ score: z.number().nullable(), vector: z.string().nullable() }),
+  kev: z.boolean(),
+  epss: z.number().nullable(),
+  component: z.object({ name: z.string().nullable(), version: z.string().nullable(), purl: z.string().nullable(), fixedVersion: z.string().nullable() }),
+  location: z.object({ file: z.string().nullable(), line: z.number().nullable(), url: z.string().nullable(), parameter: z.string().nullable(), host: z.string().nullable(), port: z.number().nullable() }),
+  assignee: z.string().nullable(),
+  firstSeenAt: z.string(),
+  lastSeenAt: z.string(),
+  fixedAt: z.string().nullable(),
+  reopenedCount: z.number().int(),
+  fingerprint: z.string(),
+  recipe: z.string(),
+  description: z.string().nullable(),
+  detail: z.record(z.string(), z.unknown()),
+}).openapi('Finding');
+
+export const commentSchema = z.object({ id: z.number().int(), author: z.string(), body: z.string(), createdAt: z.string() }).openapi('Comment');

@@ -1,0 +1,66 @@
+/** The organisation file users keep in git: teams and services, validated with clear paths. */
+import { parseDocument } from 'yaml';
+import { z } from 'zod';
+import { badInput } from '../errors.ts';
+
+const email = z.string().trim().toLowerCase().pipe(z.email());
+const name = z.string().trim().min(1).max(200).regex(/^[A-Za-z0-9][A-Za-z0-9._ -]*$/, 'use letters, digits, dot, dash, underscore or space');
+
+export const teamSchema = z.object({
+  name,
+  kind: z.enum(['engineering', 'it-operations', 'security']),
+  lead: email.optional(),
+  members: z.array(email).default([]),
+}).strict();
+
+export const serviceSchema = z.object({
+  name,
+  owner: name,
+  criticality: z.number().int().min(1).max(4),
+  exposure: z.enum(['internet', 'internal', 'isolated']),
+  data: z.enum(['public', 'internal', 'confidential', 'restricted']).default('internal'),
+  repositories: z.array(z.string().trim().min(1)).default([]),
+  hosts: z.array(z.string().trim().min(1)).default([]),
+  compliance: z.array(z.string().trim().min(1)).default([]),
+}).strict();
+
+export const orgSchema = z.object({
+  teams: z.array(teamSchema).default([]),
+  services: z.array(serviceSchema).default([]),
+}).strict();
+
+export type OrgFile = z.infer<typeof orgSchema>;
+export type TeamSpec = z.infer<typeof teamSchema>;
+export type ServiceSpec = z.infer<typeof serviceSchema>;
+
+/** Reads and validates an organisation YAML; errors name the file, the line and the field. */
+export function parseOrgFile(text: string, source: string): OrgFile {
+  const doc = parseDocument(text, { prettyErrors: false });
+  if (doc.errors.length) {
+    const e = doc.errors[0]!;
+    throw badInput(`${source}: not valid YAML at line ${e.linePos?.[0]?.line ?? '?'}: ${e.message.split('\n')[0]}`, { file: source });
+  }
+  const result = orgSchema.safeParse(doc.toJS() ?? {});
+  if (!result.success) {
+    const issue = result.error.issues[0]!;
+    const path = issue.path.join('.');
+    const node = doc.getIn(issue.path as (string | number)[], true) as { range?: [number, number] } | undefined;
+    const line = node?.range ? text.slice(0, node.range[0]).split('\n').length : undefined;
+    throw badInput(`${source}${line ? `:${line}` : ''}: ${path || 'the file'}: ${issue.message}`, { file: source, path, ...(line ? { line } : {}) });
+  }
+  checkReferences(result.data, source);
+  return result.data;
+}
+
+function checkReferences(org: OrgFile, source: string): void {
+  const seen = new Set<string>();
+  org.teams.forEach((t, i) => {
+    if (seen.has(t.name)) throw badInput(`${source}: teams.${i}.name: team "${t.name}" appears twice`, { file: source, path: `teams.${i}.name` });
+    seen.add(t.name);
+  });
+  const services = new Set<string>();
+  org.services.forEach((s, i) => {
+    if (services.has(s.name)) throw badInput(`${source}: services.${i}.name: service "${s.name}" appears twice`, { file: source, path: `services.${i}.name` });
+    services.add(s.name);
+  });
+}

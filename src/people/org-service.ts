@@ -1,0 +1,95 @@
+/** Applies an organisation file: creates and updates teams, people and services; removes nothing silently. */
+import { sql, type Kysely } from 'kysely';
+import type { DB } from '../db/schema.ts';
+import { badInput } from '../errors.ts';
+import { recordAudit } from '../audit/audit.ts';
+import type { OrgFile, ServiceSpec, TeamSpec } from './org-file.ts';
+
+export interface OrgApplySummary {
+  teams: { created: string[]; updated: string[]; unchanged: string[] };
+  services: { created: string[]; updated: string[]; unchanged: string[]; missing: string[]; archived: string[] };
+}
+
+/** Makes the database match the file; services absent from it are reported, and archived only with `prune`. */
+export async function applyOrg(db: Kysely<DB>, org: OrgFile, opts: { prune: boolean; actor: string; now: Date }): Promise<OrgApplySummary> {
+  return db.transaction().execute(async (trx) => {
+    const known = new Set((await trx.selectFrom('teams').select('name').execute()).map((t) => t.name));
+    for (const s of org.services) {
+      if (!known.has(s.owner) && !org.teams.some((t) => t.name === s.owner)) {
+        throw badInput(`service "${s.name}": owner team "${s.owner}" is neither in the file nor known to Entente`, { path: `services.${s.name}.owner` });
+      }
+    }
+    const summary: OrgApplySummary = { teams: { created: [], updated: [], unchanged: [] }, services: { created: [], updated: [], unchanged: [], missing: [], archived: [] } };
+    for (const t of org.teams) summary.teams[await upsertTeam(trx, t, opts)].push(t.name);
+    for (const s of org.services) summary.services[await upsertService(trx, s, opts)].push(s.name);
+    const inFile = new Set(org.services.map((s) => s.name));
+    const others = await trx.selectFrom('services').select(['id', 'name']).where('archived_at', 'is', null).execute();
+    for (const s of others.filter((x) => !inFile.has(x.name))) {
+      if (opts.prune) {
+        await trx.updateTable('services').set({ archived_at: opts.now }).where('id', '=', s.id).execute();
+        await recordAudit(trx, { actor: opts.actor, action: 'service.archive', entity: 'service', entityId: s.id, before: { name: s.name }, at: opts.now });
+        summary.services.archived.push(s.name);
+      } else summary.services.missing.push(s.name);
+    }
+    return summary;
+  });
+}
+
+type Outcome = 'created' | 'updated' | 'unchanged';
+
+async function upsertTeam(trx: Kysely<DB>, t: TeamSpec, opts: { actor: string; now: Date }): Promise<Outcome> {
+  const before = await trx.selectFrom('teams').selectAll().where('name', '=', t.name).executeTakeFirst();
+  const memberEmails = [...new Set([...(t.lead ? [t.lead] : []), ...t.members])];
+  const values = { kind: t.kind, lead_email: t.lead ?? null };
+  let id: number;
+  let outcome: Outcome;
+  if (!before) {
+    id = (await trx.insertInto('teams').values({ name: t.name, ...values }).returning('id').executeTakeFirstOrThrow()).id;
+    outcome = 'created';
+  } else {
+    id = before.id;
+    const oldMembers = (await trx.selectFrom('team_members').innerJoin('people', 'people.id', 'team_members.person_id')
+      .select('people.email').where('team_id', '=', id).execute()).map((m) => m.email).sort();
+    const same = before.kind === t.kind && before.lead_email === values.lead_email && before.archived_at === null
+      && JSON.stringify(oldMembers) === JSON.stringify([...memberEmails].sort());
+    if (same) return 'unchanged';
+    await trx.updateTable('teams').set({ ...values, archived_at: null, updated_at: opts.now }).where('id', '=', id).execute();
+    outcome = 'updated';
+  }
+  await setMembers(trx, id, memberEmails);
+  await recordAudit(trx, { actor: opts.actor, action: `team.${outcome === 'created' ? 'create' : 'update'}`, entity: 'team', entityId: id, before: before ?? null, after: { name: t.name, ...values, members: memberEmails }, at: opts.now });
+  return outcome;
+}
+
+async function setMembers(trx: Kysely<DB>, teamId: number, emails: string[]): Promise<void> {
+  if (emails.length) {
+    await sql`insert into people (email) select * from unnest(${emails}::text[]) on conflict (email) do nothing`.execute(trx);
+  }
+  await trx.deleteFrom('team_members').where('team_id', '=', teamId).execute();
+  if (emails.length) {
+    await sql`insert into team_members (team_id, person_id) select ${teamId}, id from people where email = any(${emails}::text[])`.execute(trx);
+  }
+}
+
+async function upsertService(trx: Kysely<DB>, s: ServiceSpec, opts: { actor: string; now: Date }): Promise<Outcome> {
+  const owner = await trx.selectFrom('teams').select('id').where('name', '=', s.owner).executeTakeFirstOrThrow();
+  const values = {
+    owner_team_id: owner.id, criticality: s.criticality, exposure: s.exposure, data_class: s.data,
+    repositories: s.repositories, hosts: s.hosts, compliance: s.compliance,
+  };
+  const before = await trx.selectFrom('services').selectAll().where('name', '=', s.name).executeTakeFirst();
+  if (!before) {
+    const { id } = await trx.insertInto('services').values({ name: s.name, ...values }).returning('id').executeTakeFirstOrThrow();
+    await recordAudit(trx, { actor: opts.actor, action: 'service.create', entity: 'service', entityId: id, after: { name: s.name, ...values }, at: opts.now });
+    return 'created';
+  }
+  const same = before.archived_at === null && (Object.keys(values) as (keyof typeof values)[]).every((k) => JSON.stringify(before[k]) === JSON.stringify(values[k]));
+  if (same) return 'unchanged';
+  await trx.updateTable('services').set({ ...values, archived_at: null, updated_at: opts.now }).where('id', '=', before.id).execute();
+  // Ownership moves with the service: open findings follow the new owner team.
+  if (before.owner_team_id !== owner.id) {
+    await trx.updateTable('findings').set({ owner_team_id: owner.id }).where('service_id', '=', before.id).execute();
+  }
+  await recordAudit(trx, { actor: opts.actor, action: 'service.update', entity: 'service', entityId: before.id, before, after: { name: s.name, ...values }, at: opts.now });
+  return 'updated';
+}

@@ -1,0 +1,88 @@
+/** The policy: SLA days per priority, exploitation bands and exception limits — defaults, YAML overrides, validation. */
+import { readFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { parse as parseYaml, stringify } from 'yaml';
+import { z } from 'zod';
+import { badInput } from '../errors.ts';
+import type { Priority } from '../db/schema.ts';
+
+const days = z.number().int().min(1).max(3650);
+const perPriority = z.object({ act: days, attend: days, 'track*': days, track: days }).strict();
+
+const policySchema = z.object({
+  sla: perPriority.describe('days from first seen (or reopened) until a finding is due'),
+  exceptions: z.object({
+    default_days: days,
+    max_days: perPriority.describe('longest an exception may run, by the priority of its findings'),
+  }).strict(),
+  epss: z.object({
+    high: z.number().min(0).max(1).describe('EPSS probability at or above which exploitation counts as likely (poc)'),
+  }).strict(),
+}).strict();
+
+export type Policy = z.infer<typeof policySchema>;
+
+/** The defaults Entente ships: act 7, attend 30, track* 90, track 180 days. */
+export const defaultPolicy: Policy = {
+  sla: { act: 7, attend: 30, 'track*': 90, track: 180 },
+  exceptions: { default_days: 90, max_days: { act: 30, attend: 90, 'track*': 180, track: 365 } },
+  epss: { high: 0.1 },
+};
+
+/** A policy file's contents merged over the defaults; a bad field is named with its path. */
+export function parsePolicy(text: string, source: string): Policy {
+  let raw: unknown;
+  try {
+    raw = parseYaml(text);
+  } catch (e) {
+    throw badInput(`${source}: not valid YAML: ${(e as Error).message}`, { file: source });
+  }
+  const merged = deepMerge(defaultPolicy, raw ?? {});
+  const result = policySchema.safeParse(merged);
+  if (!result.success) {
+    const issue = result.error.issues[0]!;
+    const path = issue.path.join('.');
+    throw badInput(`${source}: ${path || 'policy'}: ${issue.message}`, { file: source, path });
+  }
+  return result.data;
+}
+
+/** Reads the policy file at `path`, or the defaults when there is none. */
+export function loadPolicy(path: string | undefined): Policy {
+  if (!path) return defaultPolicy;
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (e) {
+    throw badInput(`cannot read the policy file ${path}: ${(e as Error).message}`, { file: path });
+  }
+  return parsePolicy(text, path);
+}
+
+/** The policy as YAML, as `entente policy show` prints it. */
+export function formatPolicy(policy: Policy): string {
+  return stringify(policy);
+}
+
+/** A short digest that names a policy's content (recorded with decisions). */
+export function policyDigest(policy: Policy): string {
+  return createHash('sha256').update(JSON.stringify(policy)).digest('hex').slice(0, 16);
+}
+
+/** Days a finding of this priority has before it is due. */
+export function slaDays(policy: Policy, priority: Priority): number {
+  return policy.sla[priority];
+}
+
+function deepMerge(base: unknown, over: unknown): unknown {
+  if (isPlainObject(base) && isPlainObject(over)) {
+    const out: Record<string, unknown> = { ...base };
+    for (const [k, v] of Object.entries(over)) out[k] = deepMerge(base[k], v);
+    return out;
+  }
+  return over === undefined ? base : over;
+}
+
+function isPlainObject(v: unknown): v is Record<string, unknown> {
+  return v !== null && typeof v === 'object' && !Array.isArray(v);
+}
