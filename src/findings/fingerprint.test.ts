@@ -1,0 +1,51 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { fingerprintOf } from './fingerprint.ts';
+import type { ParsedFinding } from './types.ts';
+
+const code = (over: Partial<ParsedFinding> = {}): ParsedFinding => ({
+  tool: 'CodeQL', ruleId: 'js/xss', kind: 'code', title: 'Reflected XSS', severity: 'high', aliases: [], cwes: [79],
+  location: { file: 'src/a.ts', line: 10 }, ...over,
+});
+const dep = (over: Partial<ParsedFinding> = {}): ParsedFinding => ({
+  tool: 'Trivy', ruleId: 'CVE-2021-44228', kind: 'dependency', title: 'log4j RCE', severity: 'critical', aliases: ['CVE-2021-44228'], cwes: [502],
+  component: { name: 'org.apache.logging.log4j:log4j-core', version: '2.14.1', purl: 'pkg:maven/org.apache.logging.log4j/log4j-core@2.14.1' },
+  location: { target: 'pom.xml' }, ...over,
+});
+
+test('titles, descriptions and messages do not change a fingerprint', () => {
+  assert.equal(fingerprintOf(code()).value, fingerprintOf(code({ title: 'XSS (reworded)', description: 'new text', detail: { message: 'run 2' } })).value);
+});
+
+test('the same CWE at the same file and line from two tools has one fingerprint', () => {
+  assert.equal(fingerprintOf(code()).value, fingerprintOf(code({ tool: 'Semgrep', ruleId: 'javascript.xss.reflected' })).value);
+  assert.notEqual(fingerprintOf(code()).value, fingerprintOf(code({ location: { file: 'src/a.ts', line: 11 } })).value);
+});
+
+test('without a CWE the tool and its rule name the weakness', () => {
+  const a = code({ cwes: [] });
+  assert.notEqual(fingerprintOf(a).value, fingerprintOf({ ...a, tool: 'Semgrep' }).value);
+});
+
+test('the same CVE in the same package and version has one fingerprint whatever the path or tool', () => {
+  const grype = dep({ tool: 'Grype', location: { target: '/app/lib/log4j-core-2.14.1.jar' }, component: { name: 'log4j-core', version: '2.14.1', purl: 'pkg:maven/org.apache.logging.log4j/log4j-core@2.14.1?type=jar' } });
+  assert.equal(fingerprintOf(dep()).value, fingerprintOf(grype).value);
+  assert.notEqual(fingerprintOf(dep()).value, fingerprintOf(dep({ component: { name: 'org.apache.logging.log4j:log4j-core', version: '2.15.0', purl: 'pkg:maven/org.apache.logging.log4j/log4j-core@2.15.0' } })).value);
+});
+
+test('a package without a purl gets one from its ecosystem, so it matches a tool that gives one', () => {
+  const npm = dep({ aliases: ['CVE-2021-23337'], component: { name: 'lodash', version: '4.17.20', ecosystem: 'npm' } });
+  const trivy = dep({ aliases: ['CVE-2021-23337'], component: { name: 'lodash', version: '4.17.20', purl: 'pkg:npm/lodash@4.17.20' } });
+  assert.equal(fingerprintOf(npm).value, fingerprintOf(trivy).value);
+});
+
+test('web findings ignore query values and fragments', () => {
+  const web = (url: string): ParsedFinding => ({ tool: 'OWASP ZAP', ruleId: '40012', kind: 'web', title: 'XSS', severity: 'high', aliases: [], cwes: [79], location: { url, method: 'GET', parameter: 'q' } });
+  assert.equal(fingerprintOf(web('https://shop.example/search?q=1#x')).value, fingerprintOf(web('https://SHOP.example/search/?q=2')).value);
+});
+
+test('each recipe is versioned and named after its kind', () => {
+  assert.equal(fingerprintOf(code()).recipe, 'code/v1');
+  assert.equal(fingerprintOf(dep()).recipe, 'dependency/v1');
+  assert.match(fingerprintOf(code()).value, /^[0-9a-f]{32}$/);
+});

@@ -1,0 +1,175 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { sql } from 'kysely';
+import { describeEachEngine } from './support/engines.ts';
+import { sarif, trivy } from './support/reports.ts';
+import { EntenteError } from '../src/errors.ts';
+
+const three = [
+  { rule: 'A1', file: 'src/a.ts', line: 10, cwe: 79 },
+  { rule: 'A2', file: 'src/b.ts', line: 20, cwe: 89 },
+  { rule: 'A3', file: 'src/c.ts', line: 30, cwe: 22 },
+];
+
+describeEachEngine('re-import lifecycle', (env) => {
+  test('an identical re-import with reworded messages changes nothing', async () => {
+    const { service } = await env().makeService();
+    const first = await env().importText(service, 'r1.sarif', sarif('ToolA', three, 'monday'));
+    assert.deepEqual([first.created, first.unchanged, first.fixed, first.reopened], [3, 0, 0, 0]);
+    const before = await statuses(service);
+    for (let i = 0; i < 3; i++) {
+      const again = await env().importText(service, 'r1.sarif', sarif('ToolA', three, `run ${i}`));
+      assert.deepEqual([again.created, again.unchanged, again.fixed, again.reopened], [0, 3, 0, 0]);
+    }
+    assert.deepEqual(await statuses(service), before);
+  });
+
+  test('a finding absent from the next report is fixed, and reopened when it comes back', async () => {
+    const { service } = await env().makeService();
+    await env().importText(service, 'r1.sarif', sarif('ToolA', three));
+    const absent = await env().importText(service, 'r2.sarif', sarif('ToolA', three.slice(0, 2)));
+    assert.equal(absent.fixed, 1);
+    assert.equal(absent.unchanged, 2);
+    assert.deepEqual((await statuses(service)).map((s) => s.status).sort(), ['fixed', 'open', 'open']);
+    const back = await env().importText(service, 'r1.sarif', sarif('ToolA', three));
+    assert.deepEqual([back.created, back.reopened, back.fixed], [0, 1, 0]);
+    const rows = await statuses(service);
+    assert.ok(rows.every((r) => r.status === 'open'));
+    assert.equal(rows.find((r) => r.reopened_count === 1)?.file_path, 'src/c.ts');
+  });
+
+  test('an empty report from the same tool fixes everything that tool found, and nothing another tool found', async () => {
+    const { service } = await env().makeService();
+    await env().importText(service, 'a.sarif', sarif('ToolA', three));
+    await env().importText(service, 'b.sarif', sarif('ToolB', [{ rule: 'B1', file: 'lib/x.py', line: 3, cwe: 502 }]));
+    const empty = await env().importText(service, 'a.sarif', sarif('ToolA', []));
+    assert.equal(empty.fixed, 3);
+    const open = (await statuses(service)).filter((r) => r.status === 'open');
+    assert.deepEqual(open.map((r) => r.file_path), ['lib/x.py']);
+  });
+
+  test('the same CWE at the same file and line from a second tool is one finding with two sources', async () => {
+    const { service } = await env().makeService();
+    await env().importText(service, 'a.sarif', sarif('ToolA', three));
+    const other = await env().importText(service, 'b.sarif', sarif('ToolB', [{ rule: 'XSS', file: 'src/a.ts', line: 10, cwe: 79 }]));
+    assert.deepEqual([other.created, other.unchanged, other.fixed], [0, 1, 0]);
+    const { rows } = await sql<{ tool: string }>`select fs.tool from finding_sources fs join findings f on f.id = fs.finding_id
+      join services s on s.id = f.service_id where s.name = ${service} and f.file_path = 'src/a.ts' order by fs.tool`.execute(env().ctx.database.db);
+    assert.deepEqual(rows.map((r) => r.tool), ['ToolA', 'ToolB']);
+    // ToolA no longer reports it, ToolB still does: it stays open.
+    const a2 = await env().importText(service, 'a.sarif', sarif('ToolA', three.slice(1)));
+    assert.equal(a2.fixed, 0);
+    assert.equal((await statuses(service)).find((r) => r.file_path === 'src/a.ts')?.status, 'open');
+    // Now ToolB drops it too: fixed.
+    const b2 = await env().importText(service, 'b.sarif', sarif('ToolB', []));
+    assert.equal(b2.fixed, 1);
+  });
+
+  test('the same CVE in the same package and version from two dependency scanners is one finding', async () => {
+    const { service } = await env().makeService();
+    const t = await env().importText(service, 'trivy.json', trivy([{ cve: 'CVE-2021-23337', pkg: 'lodash', version: '4.17.20', fixed: '4.17.21' }]));
+    assert.equal(t.created, 1);
+    const npm = JSON.stringify({
+      auditReportVersion: 2,
+      vulnerabilities: { lodash: { name: 'lodash', severity: 'high', isDirect: true, range: '<4.17.21', nodes: ['node_modules/lodash'], fixAvailable: true,
+        via: [{ source: 1067, name: 'lodash', dependency: 'lodash', title: 'Command Injection in lodash', url: 'https://github.com/advisories/GHSA-35jh-r3h4-6jhm', severity: 'high', cwe: ['CWE-77', 'CWE-94'], cvss: { score: 7.2, vectorString: 'CVSS:3.1/AV:N/AC:L/PR:H/UI:N/S:U/C:H/I:H/A:H' }, range: '<4.17.21' }] } },
+      metadata: { vulnerabilities: { high: 1, total: 1 } },
+    });
+    // npm audit v7 names the advisory by GHSA and gives no installed version: a different finding, by design.
+    const n = await env().importText(service, 'npm.json', npm);
+    assert.equal(n.created, 1);
+    // A second Trivy-style report from another tool name with the same CVE, package and version merges.
+    const grypeLike = trivy([{ cve: 'CVE-2021-23337', pkg: 'lodash', version: '4.17.20' }], 'app/package-lock.json');
+    const again = await env().importText(service, 'trivy2.json', grypeLike);
+    assert.deepEqual([again.created, again.unchanged], [0, 1]);
+  });
+
+  test('false positives and accepted findings keep their status through re-imports and absence', async () => {
+    const { service } = await env().makeService();
+    await env().importText(service, 'r.sarif', sarif('ToolA', three));
+    const db = env().ctx.database.db;
+    await sql`update findings set status = 'false_positive' where file_path = 'src/a.ts' and service_id = (select id from services where name = ${service})`.execute(db);
+    await sql`update findings set status = 'accepted' where file_path = 'src/b.ts' and service_id = (select id from services where name = ${service})`.execute(db);
+    const same = await env().importText(service, 'r.sarif', sarif('ToolA', three));
+    assert.deepEqual([same.created, same.fixed, same.reopened], [0, 0, 0]);
+    const gone = await env().importText(service, 'r.sarif', sarif('ToolA', []));
+    assert.equal(gone.fixed, 1, 'only the open finding is fixed');
+    const byFile = Object.fromEntries((await statuses(service)).map((r) => [r.file_path, r.status]));
+    assert.deepEqual(byFile, { 'src/a.ts': 'false_positive', 'src/b.ts': 'accepted', 'src/c.ts': 'fixed' });
+  });
+
+  test('the due date is set once from the SLA and kept through re-imports', async () => {
+    const { service } = await env().makeService({ criticality: 1, exposure: 'isolated' });
+    await env().importText(service, 'r.sarif', sarif('ToolA', [{ rule: 'L1', file: 'x.js', line: 1, level: 'note' }]));
+    const [first] = await statuses(service);
+    assert.equal(first!.priority, 'track');
+    const expected = env().clock.now.getTime() + env().ctx.policy.sla.track * 86_400_000;
+    assert.equal(new Date(first!.due_at).getTime(), expected);
+    env().clock.advanceDays(10);
+    await env().importText(service, 'r.sarif', sarif('ToolA', [{ rule: 'L1', file: 'x.js', line: 1, level: 'note' }]));
+    const [later] = await statuses(service);
+    assert.equal(new Date(later!.due_at).getTime(), expected);
+    env().clock.advanceDays(-10);
+  });
+
+  test('a finding reports are scoped to their service: another service\'s import fixes nothing here', async () => {
+    const a = await env().makeService();
+    const b = await env().makeService();
+    await env().importText(a.service, 'r.sarif', sarif('ToolA', three));
+    const other = await env().importText(b.service, 'r.sarif', sarif('ToolA', []));
+    assert.equal(other.fixed, 0);
+    assert.ok((await statuses(a.service)).every((r) => r.status === 'open'));
+  });
+
+  test('a broken report or an unknown service changes nothing at all', async () => {
+    const { service } = await env().makeService();
+    await env().importText(service, 'r.sarif', sarif('ToolA', three));
+    const db = env().ctx.database.db;
+    const count = async () => (await sql<{ n: number }>`select (select count(*) from findings)::int + (select count(*) from scans)::int + (select count(*) from audit_log)::int as n`.execute(db)).rows[0]!.n;
+    const before = await count();
+    const full = sarif('ToolA', three.slice(0, 1));
+    await assert.rejects(env().importText(service, 'cut.sarif', full.slice(0, full.length - 20)), (e: unknown) => e instanceof EntenteError && e.code === 'bad_input' && /cut\.sarif/.test(e.message));
+    await assert.rejects(env().importText('no-such-service', 'r.sarif', full), (e: unknown) => e instanceof EntenteError && e.code === 'not_found' && /no-such-service/.test(e.message));
+    // A report whose second run is malformed after the first run's findings were read.
+    const twoRuns = JSON.parse(sarif('ToolA', three.slice(0, 1))) as { runs: unknown[] };
+    twoRuns.runs.push({ tool: { driver: { name: 'ToolC' } }, results: 'not a list' });
+    await assert.rejects(env().importText(service, 'bad.sarif', JSON.stringify(twoRuns)), /runs\[1\]\.results/);
+    assert.equal(await count(), before);
+    assert.ok((await statuses(service)).every((r) => r.status === 'open'));
+  });
+
+  test('a failure inside the transaction rolls the whole import back', async () => {
+    const { service } = await env().makeService();
+    const db = env().ctx.database.db;
+    await sql`create or replace function entente_test_fail() returns trigger language plpgsql as $$ begin
+      if new.title like '%explode%' then raise exception 'simulated crash'; end if; return new; end $$`.execute(db);
+    await sql`create trigger entente_test_fail before insert on findings for each row execute function entente_test_fail()`.execute(db);
+    try {
+      const results = [...three, { rule: 'explode', file: 'z.ts', line: 1, cwe: 1 }];
+      const report = sarif('ToolA', results).replace('Rule explode', 'explode now');
+      await assert.rejects(env().importText(service, 'boom.sarif', report), /simulated crash/);
+      assert.equal((await statuses(service)).length, 0);
+      const scans = await sql<{ n: number }>`select count(*)::int as n from scans where service_id = (select id from services where name = ${service})`.execute(db);
+      assert.equal(scans.rows[0]!.n, 0);
+    } finally {
+      await sql`drop trigger entente_test_fail on findings`.execute(db);
+    }
+  });
+
+  test('the summary counts act and attend findings of the report', async () => {
+    const { service } = await env().makeService({ criticality: 4, exposure: 'internet' });
+    await sql`insert into feed_kev (cve, name) values ('CVE-2099-0001', 'test') on conflict do nothing`.execute(env().ctx.database.db);
+    const s = await env().importText(service, 't.json', trivy([{ cve: 'CVE-2099-0001', pkg: 'left-pad', version: '1.0.0' }, { cve: 'CVE-2099-0002', pkg: 'right-pad', version: '1.0.0', severity: 'LOW', vector: 'CVSS:3.1/AV:L/AC:H/PR:H/UI:R/S:U/C:L/I:N/A:N' }]));
+    assert.equal(s.act, 1);
+    assert.equal(s.created, 2);
+    const act = (await statuses(service)).find((r) => r.priority === 'act');
+    assert.equal(new Date(act!.due_at).getTime(), env().clock.now.getTime() + 7 * 86_400_000);
+  });
+
+  async function statuses(service: string) {
+    const { rows } = await sql<{ status: string; file_path: string; reopened_count: number; priority: string; due_at: Date }>`
+      select f.status, f.file_path, f.reopened_count, f.priority, f.due_at from findings f join services s on s.id = f.service_id
+      where s.name = ${service} order by f.file_path, f.id`.execute(env().ctx.database.db);
+    return rows;
+  }
+});

@@ -1,0 +1,58 @@
+/** Builders for realistic scanner reports, written by the tests themselves. */
+
+export interface SarifResult { rule: string; file: string; line: number; cwe?: number; level?: 'error' | 'warning' | 'note'; message?: string }
+
+/** A SARIF 2.1.0 log with one run of `tool`; rules carry their CWE as a tag, as CodeQL and Semgrep write it. */
+export function sarif(tool: string, results: SarifResult[], stamp = 'run 1'): string {
+  const rules = [...new Map(results.map((r) => [r.rule, r])).values()].map((r) => ({
+    id: r.rule,
+    shortDescription: { text: `Rule ${r.rule}` },
+    defaultConfiguration: { level: r.level ?? 'error' },
+    properties: { tags: ['security', ...(r.cwe ? [`external/cwe/cwe-${r.cwe}`] : [])] },
+  }));
+  return JSON.stringify({
+    version: '2.1.0',
+    $schema: 'https://json.schemastore.org/sarif-2.1.0.json',
+    runs: [{
+      tool: { driver: { name: tool, version: '1.0.0', rules } },
+      results: results.map((r) => ({
+        ruleId: r.rule,
+        message: { text: r.message ?? `${r.rule} at ${r.file}:${r.line} (${stamp})` },
+        locations: [{ physicalLocation: { artifactLocation: { uri: r.file }, region: { startLine: r.line } } }],
+      })),
+    }],
+  });
+}
+
+export interface TrivyVuln { cve: string; pkg: string; version: string; fixed?: string; severity?: string; vector?: string }
+
+/** A Trivy (schema 2) report of a Node.js project's lockfile. */
+export function trivy(vulns: TrivyVuln[], target = 'package-lock.json'): string {
+  return JSON.stringify({
+    SchemaVersion: 2,
+    ArtifactName: '.',
+    ArtifactType: 'filesystem',
+    Results: [{
+      Target: target, Class: 'lang-pkgs', Type: 'npm',
+      Vulnerabilities: vulns.map((v) => ({
+        VulnerabilityID: v.cve, PkgName: v.pkg, InstalledVersion: v.version, FixedVersion: v.fixed ?? '',
+        PkgIdentifier: { PURL: `pkg:npm/${v.pkg}@${v.version}` },
+        Severity: v.severity ?? 'HIGH', Title: `${v.pkg}: issue ${v.cve}`,
+        CVSS: { nvd: { V3Vector: v.vector ?? 'CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H', V3Score: 9.8 } },
+      })),
+    }],
+  });
+}
+
+/** A CISA KEV catalogue listing the given CVEs. */
+export function kev(cves: string[]): string {
+  return JSON.stringify({
+    title: 'CISA Catalog of Known Exploited Vulnerabilities', catalogVersion: '2026.03.01', dateReleased: '2026-03-01T12:00:00.000Z', count: cves.length,
+    vulnerabilities: cves.map((c) => ({ cveID: c, vendorProject: 'Vendor', product: 'Product', vulnerabilityName: `Exploited ${c}`, dateAdded: '2026-02-20', shortDescription: '…', requiredAction: 'Apply updates.', dueDate: '2026-03-13', knownRansomwareCampaignUse: 'Unknown', notes: '' })),
+  });
+}
+
+/** An EPSS CSV as FIRST publishes it (a comment line with the model, then cve,epss,percentile). */
+export function epss(rows: [string, number][]): string {
+  return `#model_version:v2025.03.14,score_date:2026-03-01T00:00:00+0000\ncve,epss,percentile\n${rows.map(([c, s]) => `${c},${s},0.5`).join('\n')}\n`;
+}
