@@ -21,8 +21,9 @@ export async function recordAudit(trx: Kysely<DB>, entry: AuditEntry): Promise<v
   await sql`select pg_advisory_xact_lock(${chainLock})`.execute(trx);
   const last = await trx.selectFrom('audit_log').select('hash').orderBy('id', 'desc').limit(1).executeTakeFirst();
   const prev = last?.hash ?? genesis;
-  const before = entry.before === undefined ? null : JSON.stringify(entry.before);
-  const after = entry.after === undefined ? null : JSON.stringify(entry.after);
+  // null is stored as SQL NULL like undefined: a jsonb null reads back as null, so it must be hashed as absent too.
+  const before = entry.before == null ? null : JSON.stringify(entry.before);
+  const after = entry.after == null ? null : JSON.stringify(entry.after);
   const hashedBefore = before === null ? null : canonical(JSON.parse(before));
   const hashedAfter = after === null ? null : canonical(JSON.parse(after));
   const entityId = entry.entityId == null ? null : String(entry.entityId);

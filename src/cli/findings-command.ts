@@ -28,7 +28,7 @@ export default defineCommand({
       for (const [k, v] of Object.entries(filter)) if (v !== undefined) q.set(k, Array.isArray(v) ? v.join(',') : String(v));
       items = ((await callServer(args.server, args.token, `api/findings?${q}`)) as { items: FindingView[] }).items;
     } else {
-      items = (await withLocalContext((ctx) => listFindings({ db: ctx.database.db, now: ctx.now }, filter, args.sort as Sort, limit, undefined))).items;
+      items = (await withLocalContext((ctx) => listFindings({ db: ctx.database.db, now: ctx.now, epssHigh: ctx.policy.epss.high }, filter, args.sort as Sort, limit, undefined))).items;
     }
     if (args.json) return void items.forEach((f) => out(JSON.stringify(f)));
     if (items.length === 0) return out('No findings match. Nothing to do here.');

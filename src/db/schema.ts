@@ -101,18 +101,15 @@ export interface FindingsTable {
   status: FindingStatus;
   priority: Priority;
   priority_rank: number;
-  priority_reasons: Json<string[]>;
   kev: boolean;
   epss: number | null;
   due_at: Timestamp;
   owner_team_id: number;
   assignee_id: number | null;
   first_seen_at: Timestamp;
-  last_seen_at: Timestamp;
   fixed_at: Timestamp | null;
   reopened_count: Generated<number>;
   status_changed_at: Timestamp;
-  last_scan_id: number | null;
   detail: Json<Record<string, unknown>>;
 }
 
@@ -122,7 +119,7 @@ export interface FindingSourcesTable {
   rule_id: string;
   present: boolean;
   first_scan_id: number;
-  last_scan_id: number;
+  changed_scan_id: number;  // the scan that last found it present, or absent
 }
 
 export interface FindingCommentsTable {

@@ -44,7 +44,8 @@ function readKev(name: string, text: string): FeedFile {
 function readEpss(name: string, text: string): FeedFile {
   const first = text.split('\n', 1)[0] ?? '';
   const scoredOn = /score_date:(\d{4}-\d{2}-\d{2})/.exec(first)?.[1] ?? null;
-  const body = first.startsWith('#') ? text.slice(first.length + 1) : text;
+  // The comment line is blanked, not cut, so csv-parse's line numbers are the file's.
+  const body = first.startsWith('#') ? text.slice(first.length) : text;
   let records: Record<string, string>[];
   try {
     records = parseCsv(body, { columns: true, skip_empty_lines: true, trim: true });

@@ -1,6 +1,8 @@
 /** Reading and working findings: the view people see, status and assignee changes, and the comment thread. */
-import type { Kysely } from 'kysely';
-import type { DB, FindingStatus } from '../db/schema.ts';
+import { sql, type Kysely } from 'kysely';
+import type { DB, Finding, FindingStatus, Service } from '../db/schema.ts';
+import type { Severity } from './types.ts';
+import { decidePriority } from './priority.ts';
 import { EntenteError, badInput } from '../errors.ts';
 import { recordAudit } from '../audit/audit.ts';
 import type { Principal } from '../people/tokens.ts';
@@ -41,7 +43,7 @@ export interface FindingView {
 
 export interface Comment { id: number; author: string; body: string; createdAt: string }
 
-export interface FindingsDeps { db: Kysely<DB>; now: () => Date }
+export interface FindingsDeps { db: Kysely<DB>; now: () => Date; epssHigh: number }
 
 /** A page of findings the principal may see, in the chosen order. */
 export async function listFindings(deps: FindingsDeps, filter: FindingFilter, sort: Sort, limit: number, cursor: string | undefined): Promise<Page<FindingView>> {
@@ -64,23 +66,24 @@ async function viewsOf(deps: FindingsDeps, ids: number[]): Promise<Map<number, F
     .innerJoin('services as s', 's.id', 'f.service_id')
     .innerJoin('teams as t', 't.id', 'f.owner_team_id')
     .leftJoin('people as p', 'p.id', 'f.assignee_id')
-    .selectAll('f').select(['s.name as service_name', 't.name as team_name', 'p.email as assignee_email'])
+    .selectAll('f').select(['s.name as service_name', 's.exposure', 's.criticality', 't.name as team_name', 'p.email as assignee_email'])
     .where('f.id', 'in', ids).execute();
   const sources = await deps.db.selectFrom('finding_sources').select(['finding_id', 'tool', 'rule_id', 'present']).where('finding_id', 'in', ids).orderBy('tool').execute();
+  const lastSeen = await lastSeenOf(deps.db, ids);
   const now = deps.now().getTime();
   const out = new Map<number, FindingView>();
   for (const r of rows) {
     const due = new Date(r.due_at);
     out.set(r.id, {
       id: r.id, service: r.service_name, ownerTeam: r.team_name, title: r.title, kind: r.kind, severity: r.severity,
-      priority: r.priority, priorityReasons: r.priority_reasons as unknown as string[], status: r.status,
+      priority: r.priority, priorityReasons: reasonsOf(r, deps.epssHigh), status: r.status,
       dueAt: due.toISOString(), overdue: (r.status === 'open' || r.status === 'in_progress') && due.getTime() < now,
       tool: r.tool, ruleId: r.rule_id,
       sources: sources.filter((s) => s.finding_id === r.id).map((s) => ({ tool: s.tool, ruleId: s.rule_id, present: s.present })),
       aliases: r.aliases, cwes: r.cwes, cvss: { score: r.cvss_score, vector: r.cvss_vector }, kev: r.kev, epss: r.epss,
       component: { name: r.component_name, version: r.component_version, purl: r.purl, fixedVersion: r.fixed_version },
       location: { file: r.file_path, line: r.line, url: r.url, parameter: r.parameter, host: r.host, port: r.port },
-      assignee: r.assignee_email, firstSeenAt: iso(r.first_seen_at), lastSeenAt: iso(r.last_seen_at),
+      assignee: r.assignee_email, firstSeenAt: iso(r.first_seen_at), lastSeenAt: iso(lastSeen.get(r.id) ?? r.fixed_at ?? r.status_changed_at),
       fixedAt: r.fixed_at ? iso(r.fixed_at) : null, reopenedCount: r.reopened_count, fingerprint: r.fingerprint, recipe: r.recipe,
       description: r.description, detail: r.detail as unknown as Record<string, unknown>,
     });
@@ -89,6 +92,23 @@ async function viewsOf(deps: FindingsDeps, ids: number[]): Promise<Map<number, F
 }
 
 const iso = (d: Date | string): string => new Date(d).toISOString();
+
+// Reasons are derived, not stored: the same pure decision that set the priority explains it, in today's words.
+function reasonsOf(r: Finding & { service_name: string; exposure: Service['exposure']; criticality: number }, epssHigh: number): string[] {
+  return decidePriority({
+    severity: r.severity as Severity, kind: r.kind, cvssVector: r.cvss_vector, aliases: r.aliases, kev: r.kev, epss: r.epss,
+    service: { name: r.service_name, exposure: r.exposure, criticality: r.criticality },
+  }, epssHigh).reasons;
+}
+
+// A finding a tool still reports was last seen at that tool's latest scan of the service.
+async function lastSeenOf(db: Kysely<DB>, ids: number[]): Promise<Map<number, Date>> {
+  const { rows } = await sql<{ finding_id: number; seen: Date }>`select fs.finding_id, max(sc.created_at) as seen
+    from finding_sources fs join findings f on f.id = fs.finding_id
+      join lateral (select created_at from scans where service_id = f.service_id and fs.tool = any(tools) order by created_at desc limit 1) sc on true
+    where fs.finding_id = any(${ids}::int[]) and fs.present group by fs.finding_id`.execute(db);
+  return new Map(rows.map((r) => [r.finding_id, new Date(r.seen)]));
+}
 
 export interface FindingChange {
   status?: 'open' | 'in_progress' | 'fixed' | 'false_positive' | undefined;

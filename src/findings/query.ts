@@ -38,7 +38,7 @@ export async function listFindingIds(db: Kysely<DB>, filter: FindingFilter, sort
   const where = await conditions(db, filter, now);
   for (const w of where) q = q.where(w);
   if (cursor) {
-    const values = decodeCursor(cursor, spec.cols.length);
+    const values = decodeCursor(cursor, spec.cols);
     const lhs = sql.join(spec.cols.map((c) => sql.ref(`f.${c}`)));
     const rhs = sql.join(values.map((v, i) => castFor(spec.cols[i]!, v)));
     q = q.where(spec.dir === 'asc' ? sql<SqlBool>`(${lhs}) > (${rhs})` : sql<SqlBool>`(${lhs}) < (${rhs})`);
@@ -90,10 +90,14 @@ function encodeCursor(values: unknown[]): string {
   return Buffer.from(JSON.stringify(values.map((v) => (v instanceof Date ? v.toISOString() : v)))).toString('base64url');
 }
 
-function decodeCursor(cursor: string, n: number): unknown[] {
+// Each value must fit its column's cast, or a hand-made cursor would fail inside PostgreSQL as a 500.
+function decodeCursor(cursor: string, cols: string[]): unknown[] {
+  const fits = (col: string, x: unknown): boolean => (col.endsWith('_at')
+    ? typeof x === 'string' && /^\d{4}-\d{2}-\d{2}T/.test(x) && !Number.isNaN(Date.parse(x))
+    : Number.isInteger(x) && Math.abs(x as number) < 2 ** 31);
   try {
     const v = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as unknown;
-    if (Array.isArray(v) && v.length === n && v.every((x) => typeof x === 'string' || typeof x === 'number')) return v;
+    if (Array.isArray(v) && v.length === cols.length && v.every((x, i) => fits(cols[i]!, x))) return v;
   } catch {
     // fall through to the error below
   }

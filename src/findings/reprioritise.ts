@@ -32,18 +32,18 @@ export async function reprioritise(trx: Kysely<DB>, opts: { policy: Policy; now:
 }
 
 async function apply(trx: Kysely<DB>, rows: Row[], opts: { policy: Policy; now: Date }): Promise<number> {
-  const ids: number[] = [], prios: string[] = [], ranks: number[] = [], reasons: string[] = [], kevs: boolean[] = [], epss: (number | null)[] = [], days: number[] = [];
+  const ids: number[] = [], prios: string[] = [], ranks: number[] = [], kevs: boolean[] = [], epss: (number | null)[] = [], days: number[] = [];
   for (const r of rows) {
     const epssScore = r.epss === null ? null : Number(r.epss);
     const d = decidePriority({ severity: r.severity, kind: r.kind, cvssVector: r.cvss_vector, aliases: r.aliases, kev: r.kev, epss: epssScore, service: r }, opts.policy.epss.high);
-    ids.push(r.id); prios.push(d.priority); ranks.push(d.rank); reasons.push(JSON.stringify(d.reasons));
+    ids.push(r.id); prios.push(d.priority); ranks.push(d.rank);
     kevs.push(r.kev); epss.push(epssScore); days.push(opts.policy.sla[d.priority]);
   }
   const now = opts.now.toISOString();
-  const res = await sql`update findings f set priority = u.priority, priority_rank = u.rank, priority_reasons = u.reasons, kev = u.kev, epss = u.epss,
+  const res = await sql`update findings f set priority = u.priority, priority_rank = u.rank, kev = u.kev, epss = u.epss,
       due_at = case when u.rank < f.priority_rank then least(f.due_at, ${now}::timestamptz + make_interval(days => u.days)) else f.due_at end
-    from unnest(${ids}::int[], ${prios}::text[], ${ranks}::smallint[], ${reasons}::jsonb[], ${kevs}::boolean[], ${epss}::real[], ${days}::int[])
-      as u(id, priority, rank, reasons, kev, epss, days)
-    where f.id = u.id and (f.priority <> u.priority or f.kev <> u.kev or f.epss is distinct from u.epss or f.priority_reasons <> u.reasons)`.execute(trx);
+    from unnest(${ids}::int[], ${prios}::text[], ${ranks}::smallint[], ${kevs}::boolean[], ${epss}::real[], ${days}::int[])
+      as u(id, priority, rank, kev, epss, days)
+    where f.id = u.id and (f.priority <> u.priority or f.kev <> u.kev or f.epss is distinct from u.epss)`.execute(trx);
   return Number(res.numAffectedRows ?? 0n);
 }

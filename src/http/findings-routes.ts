@@ -52,7 +52,7 @@ const patchRoute = createRoute({
 
 /** The findings routes over a context. */
 export function findingsRoutes(ctx: Context) {
-  const deps = { db: ctx.database.db, now: ctx.now };
+  const deps = { db: ctx.database.db, now: ctx.now, epssHigh: ctx.policy.epss.high };
   return subApp()
     .openapi(listRoute, async (c) => {
       const q = c.req.valid('query');

@@ -38,14 +38,16 @@ export function parseOrgFile(text: string, source: string): OrgFile {
   const doc = parseDocument(text, { prettyErrors: false });
   if (doc.errors.length) {
     const e = doc.errors[0]!;
-    throw badInput(`${source}: not valid YAML at line ${e.linePos?.[0]?.line ?? '?'}: ${e.message.split('\n')[0]}`, { file: source });
+    const line = e.linePos?.[0]?.line ?? lineAt(text, e.pos[0]);
+    throw badInput(`${source}: not valid YAML at line ${line}: ${e.message.split('\n')[0]}`, { file: source, line });
   }
   const result = orgSchema.safeParse(doc.toJS() ?? {});
   if (!result.success) {
-    const issue = result.error.issues[0]!;
-    const path = issue.path.join('.');
-    const node = doc.getIn(issue.path as (string | number)[], true) as { range?: [number, number] } | undefined;
-    const line = node?.range ? text.slice(0, node.range[0]).split('\n').length : undefined;
+    // A misspelt key also makes the field it was meant to be "missing"; the misspelling is what to report.
+    const issue = result.error.issues.find((i) => i.code === 'unrecognized_keys') ?? result.error.issues[0]!;
+    const at = [...issue.path, ...(issue.code === 'unrecognized_keys' ? issue.keys.slice(0, 1) : [])] as (string | number)[];
+    const path = at.join('.');
+    const line = lineOf(doc, text, at);
     throw badInput(`${source}${line ? `:${line}` : ''}: ${path || 'the file'}: ${issue.message}`, { file: source, path, ...(line ? { line } : {}) });
   }
   checkReferences(result.data, source);
@@ -63,4 +65,15 @@ function checkReferences(org: OrgFile, source: string): void {
     if (services.has(s.name)) throw badInput(`${source}: services.${i}.name: service "${s.name}" appears twice`, { file: source, path: `services.${i}.name` });
     services.add(s.name);
   });
+}
+
+const lineAt = (text: string, offset: number): number => text.slice(0, offset).split('\n').length;
+
+// A missing field has no node of its own, so it points at the nearest enclosing one.
+function lineOf(doc: ReturnType<typeof parseDocument>, text: string, path: (string | number)[]): number | undefined {
+  for (let n = path.length; n > 0; n--) {
+    const node = doc.getIn(path.slice(0, n), true) as { range?: [number, number] } | undefined;
+    if (node?.range) return lineAt(text, node.range[0]);
+  }
+  return undefined;
 }

@@ -199,16 +199,23 @@ function parsePurl(purl: string): { name: string; version?: string; ecosystem: s
   return out;
 }
 
+const cvssKeys = (['4', '3', '2'] as const).map((major) => [major, {
+  score: new RegExp(`^cvss_?v?${major}\\d?_?(base_?)?score$`, 'i'),
+  vector: new RegExp(`^cvss_?v?${major}\\d?(_?vector(_?string)?)?$`, 'i'),
+  version: new RegExp(`^cvss_?v?${major}_?version$`, 'i'),
+}] as const);
+
 /** CVSS from properties: Dependency-Check's cvssv3_baseScore/cvssv2_score, or vector strings such as "cvssV3". */
 export function cvssOf(props: Json): Cvss | undefined {
   const entries = Object.entries(props);
   const pick = (re: RegExp, read: (v: unknown) => unknown): unknown => entries.find(([k, v]) => re.test(k) && read(v) !== undefined)?.[1];
-  for (const major of ['4', '3', '2']) {
-    const score = num(pick(new RegExp(`^cvss_?v?${major}\\d?_?(base_?)?score$`, 'i'), num));
-    const vector = str(pick(new RegExp(`^cvss_?v?${major}\\d?(_?vector(_?string)?)?$`, 'i'), vectorOf));
+  if (!entries.some(([k]) => /cvss/i.test(k))) return undefined;
+  for (const [major, re] of cvssKeys) {
+    const score = num(pick(re.score, num));
+    const vector = str(pick(re.vector, vectorOf));
     if (score === undefined && vector === undefined) continue;
     const cvss: Cvss = {};
-    const version = str(pick(new RegExp(`^cvss_?v?${major}_?version$`, 'i'), str)) ?? (vector ? /^CVSS:(\d\.\d)\//.exec(vector)?.[1] : undefined);
+    const version = str(pick(re.version, str)) ?? (vector ? /^CVSS:(\d\.\d)\//.exec(vector)?.[1] : undefined);
     const known = version ?? (major === '3' ? undefined : `${major}.0`); // v3 alone does not say 3.0 or 3.1
     if (known) cvss.version = known;
     if (vector) cvss.vector = vector;
