@@ -1,5 +1,6 @@
 /** Shared by the benchmarks: a database per engine (dropped after), an organisation, and figures printed in one format. */
 import { randomBytes } from 'node:crypto';
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -14,6 +15,8 @@ const adminUrl = process.env.TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/
 export async function scratchDatabase(engine: Engine): Promise<{ database: Database; drop: () => Promise<void> }> {
   if (engine === 'pglite') {
     const dir = mkdtempSync(join(tmpdir(), 'entente-bench-'));
+    const init = spawnSync(process.execPath, ['--import', 'tsx', 'bench/init-pglite.ts', dir], { stdio: 'inherit' });
+    if (init.status !== 0) throw new Error('could not initialise the PGlite data folder');
     const database = await openDatabase({ dataDir: dir });
     return { database, drop: async () => { await database.close(); rmSync(dir, { recursive: true, force: true }); } };
   }

@@ -19,7 +19,7 @@ const apply = defineCommand({
     const org = parseOrgFile(text, args.file);
     const summary = args.server
       ? (await callServer(args.server, args.token, `api/org?prune=${args.prune ? 'true' : 'false'}`, { method: 'POST', body: text, headers: { 'content-type': 'application/yaml' } })) as OrgApplySummary
-      : await withLocalContext((ctx) => applyOrg(ctx.database.db, org, { prune: Boolean(args.prune), actor: 'local-cli', now: ctx.now() }));
+      : await withLocalContext((ctx) => applyOrg(ctx.database.db, org, { prune: Boolean(args.prune), actor: 'local-cli', now: ctx.now(), policy: ctx.policy }));
     out(args.json ? JSON.stringify(summary) : describe(summary));
   },
 });

@@ -101,7 +101,7 @@ async function decide(deps: ImportDeps, service: Service, rows: ImportRow[]): Pr
     const f = row.finding;
     const kev = f.aliases.some((a) => feeds.kev.has(a));
     const epss = maxEpss(f.aliases, feeds.epss);
-    const decision = decidePriority({ ...f, cvssVector: f.cvss?.vector, kev, epss, service }, deps.policy.epss.high);
+    const decision = decidePriority({ ...f, cvssVector: f.cvss?.vector, kev, epss, service }, deps.policy.epss.high, false);
     return { row, decision, kev, epss };
   });
 }

@@ -6,7 +6,6 @@ import type { PriorityDecision } from './priority.ts';
 import { severityRank } from './severity.ts';
 
 const batchSize = 5000;
-const sep = String.fromCharCode(31); // unit separator: joins list fields into one text cell
 
 /** A report row with its priority decision and the feed facts it was decided on. */
 export interface DecidedRow {
@@ -30,44 +29,36 @@ export async function insertNewFindings(trx: Kysely<DB>, rows: DecidedRow[], s: 
   return created;
 }
 
+// The batch travels as one JSON document (JSON.stringify and jsonb parsing are fast on both engines, unlike
+// escaping every value into a PostgreSQL array literal) and is unpacked by jsonb_to_recordset.
 async function insertBatch(trx: Kysely<DB>, batch: DecidedRow[], s: NewFindingScope): Promise<{ id: number; fingerprint: string }[]> {
-  const cols: Record<string, unknown[]> = {};
-  const put = (name: string, v: unknown): void => void (cols[name] ??= []).push(typeof v === 'string' ? noNul(v) : v ?? null);
-  for (const { row, decision, kev, epss } of batch) {
+  const records = batch.map(({ row, decision, kev, epss }) => {
     const f = row.finding;
     const l = f.location;
-    put('fingerprint', row.fingerprint); put('recipe', row.recipe); put('kind', f.kind); put('tool', f.tool);
-    put('rule_id', f.ruleId); put('title', f.title); put('description', f.description); put('severity', f.severity);
-    put('severity_rank', severityRank[f.severity]); put('cvss_score', f.cvss?.score); put('cvss_vector', f.cvss?.vector);
-    put('aliases', f.aliases.join(sep)); put('cwes', f.cwes.join(sep)); put('component_name', f.component?.name);
-    put('component_version', f.component?.version); put('purl', f.component?.purl); put('fixed_version', f.fixedVersion);
-    put('file_path', l.file ?? l.target); put('line', intOrNull(l.line)); put('url', l.url); put('parameter', l.parameter);
-    put('host', l.host); put('port', intOrNull(l.port)); put('priority', decision.priority); put('priority_rank', decision.rank);
-    put('kev', kev); put('epss', epss); put('due_at', new Date(s.now.getTime() + s.dueDays(decision.priority) * 86_400_000).toISOString());
-    put('detail', json(detailOf(row)));
-  }
+    return {
+      fingerprint: row.fingerprint, recipe: row.recipe, kind: f.kind, tool: f.tool, rule_id: f.ruleId, title: f.title,
+      description: f.description, severity: f.severity, severity_rank: severityRank[f.severity], cvss_score: f.cvss?.score,
+      cvss_vector: f.cvss?.vector, aliases: f.aliases, cwes: f.cwes, component_name: f.component?.name,
+      component_version: f.component?.version, purl: f.component?.purl, fixed_version: f.fixedVersion, file_path: l.file ?? l.target,
+      line: intOrNull(l.line), url: l.url, parameter: l.parameter, host: l.host, port: intOrNull(l.port), priority: decision.priority,
+      priority_rank: decision.rank, kev, epss, due_at: new Date(s.now.getTime() + s.dueDays(decision.priority) * 86_400_000).toISOString(),
+      detail: detailOf(row),
+    };
+  });
   const now = s.now.toISOString();
-  // Lists travel as separator-joined text (unnest cannot take ragged arrays of arrays) and are split here.
   const { rows } = await sql<{ id: number; fingerprint: string }>`insert into findings (service_id, fingerprint, recipe, kind, tool,
       rule_id, title, description, severity, severity_rank, cvss_score, cvss_vector, aliases, cwes, component_name,
       component_version, purl, fixed_version, file_path, line, url, parameter, host, port, status, priority, priority_rank,
       kev, epss, due_at, owner_team_id, first_seen_at, status_changed_at, detail)
     select ${s.serviceId}, fingerprint, recipe, kind, tool, rule_id, title, description, severity, severity_rank, cvss_score,
-      cvss_vector, coalesce(string_to_array(nullif(aliases, ''), chr(31)), '{}'),
-      coalesce(string_to_array(nullif(cwes, ''), chr(31))::integer[], '{}'), component_name, component_version, purl,
-      fixed_version, file_path, line, url, parameter, host, port, 'open', priority, priority_rank, kev, epss, due_at,
-      ${s.ownerTeamId}, ${now}, ${now}, detail
-    from unnest(
-      ${cols.fingerprint}::text[], ${cols.recipe}::text[], ${cols.kind}::text[], ${cols.tool}::text[], ${cols.rule_id}::text[],
-      ${cols.title}::text[], ${cols.description}::text[], ${cols.severity}::text[], ${cols.severity_rank}::smallint[],
-      ${cols.cvss_score}::real[], ${cols.cvss_vector}::text[], ${cols.aliases}::text[], ${cols.cwes}::text[],
-      ${cols.component_name}::text[], ${cols.component_version}::text[], ${cols.purl}::text[], ${cols.fixed_version}::text[],
-      ${cols.file_path}::text[], ${cols.line}::integer[], ${cols.url}::text[], ${cols.parameter}::text[], ${cols.host}::text[],
-      ${cols.port}::integer[], ${cols.priority}::text[], ${cols.priority_rank}::smallint[], ${cols.kev}::boolean[],
-      ${cols.epss}::real[], ${cols.due_at}::timestamptz[], ${cols.detail}::jsonb[]
-    ) as u(fingerprint, recipe, kind, tool, rule_id, title, description, severity, severity_rank, cvss_score, cvss_vector,
-      aliases, cwes, component_name, component_version, purl, fixed_version, file_path, line, url, parameter, host, port,
-      priority, priority_rank, kev, epss, due_at, detail)
+      cvss_vector, coalesce(aliases, '{}'), coalesce(cwes, '{}'), component_name, component_version, purl, fixed_version,
+      file_path, line, url, parameter, host, port, 'open', priority, priority_rank, kev, epss, due_at,
+      ${s.ownerTeamId}, ${now}, ${now}, coalesce(detail, '{}')
+    from jsonb_to_recordset(${json(records)}::jsonb) as u(fingerprint text, recipe text, kind text, tool text, rule_id text,
+      title text, description text, severity text, severity_rank smallint, cvss_score real, cvss_vector text, aliases text[],
+      cwes integer[], component_name text, component_version text, purl text, fixed_version text, file_path text, line integer,
+      url text, parameter text, host text, port integer, priority text, priority_rank smallint, kev boolean, epss real,
+      due_at timestamptz, detail jsonb)
     returning id, fingerprint`.execute(trx);
   return rows;
 }

@@ -28,17 +28,19 @@ export interface PriorityDecision {
 export const priorityRanks: Record<Priority, number> = { act: 1, attend: 2, 'track*': 3, track: 4 };
 
 /** Decides act / attend / track* / track from exploitation, exposure, automatability and mission impact. */
-export function decidePriority(f: PriorityFacts, epssHigh: number): PriorityDecision {
-  const reasons: string[] = [];
+export function decidePriority(f: PriorityFacts, epssHigh: number, explain = true): PriorityDecision {
+  // Imports decide for every finding and store no reasons (they are derived when read), so words are built only on request.
+  // Optional chaining skips building the words at all (`reasons?.push(…)` does not evaluate its argument).
+  const reasons: string[] | null = explain ? [] : null;
   const exploitation = exploitationOf(f, epssHigh, reasons);
   const exposure = exposureOf(f.service, reasons);
   const automatable = automatableOf(f, reasons);
   const missionHigh = f.service.criticality >= 3;
-  reasons.push(`${f.service.name} has criticality ${f.service.criticality} of 4${missionHigh ? ' (high mission impact)' : ''}`);
+  reasons?.push(`${f.service.name} has criticality ${f.service.criticality} of 4${missionHigh ? ' (high mission impact)' : ''}`);
   const severe = severityRank[f.severity] <= severityRank.high;
-  reasons.push(`the scanner rates it ${f.severity}`);
+  reasons?.push(`the scanner rates it ${f.severity}`);
   const priority = decide(exploitation, exposure, automatable, missionHigh, severe, f.severity === 'critical');
-  return { priority, rank: priorityRanks[priority], exploitation, automatable, reasons };
+  return { priority, rank: priorityRanks[priority], exploitation, automatable, reasons: reasons ?? [] };
 }
 
 function decide(e: Exploitation, x: ExposureLevel, auto: boolean, mission: boolean, severe: boolean, critical: boolean): Priority {
@@ -53,38 +55,38 @@ function decide(e: Exploitation, x: ExposureLevel, auto: boolean, mission: boole
   return 'track';
 }
 
-function exploitationOf(f: PriorityFacts, epssHigh: number, reasons: string[]): Exploitation {
+function exploitationOf(f: PriorityFacts, epssHigh: number, reasons: string[] | null): Exploitation {
   const cve = f.aliases.find((a) => a.startsWith('CVE-'));
   if (f.kev) {
-    reasons.push(`${cve ?? 'it'} is in CISA's Known Exploited Vulnerabilities catalogue: exploitation is active`);
+    reasons?.push(`${cve ?? 'it'} is in CISA's Known Exploited Vulnerabilities catalogue: exploitation is active`);
     return 'active';
   }
   if (f.epss != null && f.epss >= epssHigh) {
-    reasons.push(`EPSS gives ${cve ?? 'it'} a ${(f.epss * 100).toFixed(1)}% chance of exploitation in 30 days: exploitation is likely`);
+    reasons?.push(`EPSS gives ${cve ?? 'it'} a ${(f.epss * 100).toFixed(1)}% chance of exploitation in 30 days: exploitation is likely`);
     return 'poc';
   }
   if (f.kind === 'secret') {
-    reasons.push('a committed secret can be used as soon as it is found: exploitation is likely');
+    reasons?.push('a committed secret can be used as soon as it is found: exploitation is likely');
     return 'poc';
   }
-  reasons.push(f.epss != null ? `EPSS gives ${cve ?? 'it'} ${(f.epss * 100).toFixed(1)}%: no sign of exploitation` : 'no sign of exploitation is known');
+  reasons?.push(f.epss != null ? `EPSS gives ${cve ?? 'it'} ${(f.epss * 100).toFixed(1)}%: no sign of exploitation` : 'no sign of exploitation is known');
   return 'none';
 }
 
-function exposureOf(service: PriorityFacts['service'], reasons: string[]): ExposureLevel {
+function exposureOf(service: PriorityFacts['service'], reasons: string[] | null): ExposureLevel {
   const level: ExposureLevel = service.exposure === 'internet' ? 'open' : service.exposure === 'internal' ? 'controlled' : 'small';
-  reasons.push(`${service.name} is ${service.exposure === 'internet' ? 'internet-facing' : service.exposure}`);
+  reasons?.push(`${service.name} is ${service.exposure === 'internet' ? 'internet-facing' : service.exposure}`);
   return level;
 }
 
-function automatableOf(f: PriorityFacts, reasons: string[]): boolean {
+function automatableOf(f: PriorityFacts, reasons: string[] | null): boolean {
   const v = f.cvssVector ?? '';
   if (/AV:N/.test(v) && /PR:N/.test(v) && /UI:N/.test(v)) {
-    reasons.push('its CVSS vector allows a remote attack with no privileges or user interaction (automatable)');
+    reasons?.push('its CVSS vector allows a remote attack with no privileges or user interaction (automatable)');
     return true;
   }
   if (f.kind === 'web' || f.kind === 'secret') {
-    reasons.push(f.kind === 'web' ? 'a scanner reached it over the network, so an attack can be automated' : 'using a leaked secret can be automated');
+    reasons?.push(f.kind === 'web' ? 'a scanner reached it over the network, so an attack can be automated' : 'using a leaked secret can be automated');
     return true;
   }
   return false;

@@ -18,7 +18,7 @@ export interface FindingFilter {
   q?: string | undefined;
   kind?: string | undefined;
   overdue?: boolean | undefined;
-  teamIds?: number[] | undefined;   // restricts to these owner teams (set from the caller's role, never from input)
+  teamIds?: number[] | undefined;   // restricts to these owner teams (for callers that build views per team; never from request input)
 }
 
 export interface Page<T> { items: T[]; next: string | null }

@@ -35,7 +35,7 @@ async function apply(trx: Kysely<DB>, rows: Row[], opts: { policy: Policy; now: 
   const ids: number[] = [], prios: string[] = [], ranks: number[] = [], kevs: boolean[] = [], epss: (number | null)[] = [], days: number[] = [];
   for (const r of rows) {
     const epssScore = r.epss === null ? null : Number(r.epss);
-    const d = decidePriority({ severity: r.severity, kind: r.kind, cvssVector: r.cvss_vector, aliases: r.aliases, kev: r.kev, epss: epssScore, service: r }, opts.policy.epss.high);
+    const d = decidePriority({ severity: r.severity, kind: r.kind, cvssVector: r.cvss_vector, aliases: r.aliases, kev: r.kev, epss: epssScore, service: r }, opts.policy.epss.high, false);
     ids.push(r.id); prios.push(d.priority); ranks.push(d.rank);
     kevs.push(r.kev); epss.push(epssScore); days.push(opts.policy.sla[d.priority]);
   }

@@ -52,7 +52,7 @@ export function orgRoutes(ctx: Context) {
       const who = c.get('principal');
       requireRole(who, ['admin'], 'apply the organisation file');
       const org = parseOrgFile(await c.req.text(), 'request body');
-      return c.json(await applyOrg(db, org, { prune: c.req.valid('query').prune === 'true', actor: who.actor, now: ctx.now() }), 200);
+      return c.json(await applyOrg(db, org, { prune: c.req.valid('query').prune === 'true', actor: who.actor, now: ctx.now(), policy: ctx.policy }), 200);
     })
     .openapi(teamsRoute, async (c) => {
       const teams = await db.selectFrom('teams').selectAll().where('archived_at', 'is', null).orderBy('name').execute();

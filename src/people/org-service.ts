@@ -4,6 +4,8 @@ import type { DB } from '../db/schema.ts';
 import { badInput } from '../errors.ts';
 import { recordAudit } from '../audit/audit.ts';
 import type { OrgFile, ServiceSpec, TeamSpec } from './org-file.ts';
+import type { Policy } from '../policy/policy.ts';
+import { reprioritise } from '../findings/reprioritise.ts';
 
 export interface OrgApplySummary {
   teams: { created: string[]; updated: string[]; unchanged: string[] };
@@ -11,7 +13,7 @@ export interface OrgApplySummary {
 }
 
 /** Makes the database match the file; services absent from it are reported, and archived only with `prune`. */
-export async function applyOrg(db: Kysely<DB>, org: OrgFile, opts: { prune: boolean; actor: string; now: Date }): Promise<OrgApplySummary> {
+export async function applyOrg(db: Kysely<DB>, org: OrgFile, opts: { prune: boolean; actor: string; now: Date; policy?: Policy | undefined }): Promise<OrgApplySummary> {
   return db.transaction().execute(async (trx) => {
     const known = new Set((await trx.selectFrom('teams').select('name').execute()).map((t) => t.name));
     for (const s of org.services) {
@@ -71,7 +73,7 @@ async function setMembers(trx: Kysely<DB>, teamId: number, emails: string[]): Pr
   }
 }
 
-async function upsertService(trx: Kysely<DB>, s: ServiceSpec, opts: { actor: string; now: Date }): Promise<Outcome> {
+async function upsertService(trx: Kysely<DB>, s: ServiceSpec, opts: { actor: string; now: Date; policy?: Policy | undefined }): Promise<Outcome> {
   const owner = await trx.selectFrom('teams').select('id').where('name', '=', s.owner).executeTakeFirstOrThrow();
   const values = {
     owner_team_id: owner.id, criticality: s.criticality, exposure: s.exposure, data_class: s.data,
@@ -86,9 +88,13 @@ async function upsertService(trx: Kysely<DB>, s: ServiceSpec, opts: { actor: str
   const same = before.archived_at === null && (Object.keys(values) as (keyof typeof values)[]).every((k) => JSON.stringify(before[k]) === JSON.stringify(values[k]));
   if (same) return 'unchanged';
   await trx.updateTable('services').set({ ...values, archived_at: null, updated_at: opts.now }).where('id', '=', before.id).execute();
-  // Ownership moves with the service: open findings follow the new owner team.
+  // Ownership moves with the service: its findings (open or closed) belong to the new owner team.
   if (before.owner_team_id !== owner.id) {
     await trx.updateTable('findings').set({ owner_team_id: owner.id }).where('service_id', '=', before.id).execute();
+  }
+  // Exposure and criticality are inputs of every finding's priority.
+  if (opts.policy && (before.exposure !== s.exposure || before.criticality !== s.criticality)) {
+    await reprioritise(trx, { policy: opts.policy, now: opts.now, serviceId: before.id });
   }
   await recordAudit(trx, { actor: opts.actor, action: 'service.update', entity: 'service', entityId: before.id, before, after: { name: s.name, ...values }, at: opts.now });
   return 'updated';

@@ -93,7 +93,7 @@ function buildEnv(engine: Engine, database: Awaited<ReturnType<typeof openDataba
       const service = uniq('svc');
       const members = opts.members ?? [];
       const yaml = `teams:\n  - name: ${team}\n    kind: engineering\n${opts.lead ? `    lead: ${opts.lead}\n` : ''}    members: [${members.join(', ')}]\nservices:\n  - name: ${service}\n    owner: ${team}\n    criticality: ${opts.criticality ?? 4}\n    exposure: ${opts.exposure ?? 'internet'}\n`;
-      await applyOrg(database.db, parseOrgFile(yaml, 'test org'), { prune: false, actor: 'test', now: clock.now });
+      await applyOrg(database.db, parseOrgFile(yaml, 'test org'), { prune: false, actor: 'test', now: clock.now, policy });
       return { team, service };
     },
     importText(service, name, text) {
