@@ -20,11 +20,16 @@ export async function expireExceptions(trx: Kysely<DB>, opts: EndOpts): Promise<
   return endExceptions(trx, rows.map((r) => r.id), 'expired', 'its expiry date passed', opts);
 }
 
-async function endExceptions(trx: Kysely<DB>, ids: number[], status: 'lapsed' | 'expired', reason: string, opts: EndOpts): Promise<number> {
-  if (ids.length === 0) return 0;
+/** Ends these approved exceptions (lapsed, expired or revoked); an id that is no longer approved is left alone. Returns how many ended. */
+export async function endExceptions(trx: Kysely<DB>, candidates: number[], status: 'lapsed' | 'expired' | 'revoked', reason: string, opts: EndOpts): Promise<number> {
+  if (candidates.length === 0) return 0;
   const now = opts.now.toISOString();
   const sla = opts.policy.sla;
-  await sql`update exceptions set status = ${status}, ended_at = ${now}, end_reason = ${reason} where id = any(${ids}::int[])`.execute(trx);
+  // Only what is still approved ends: a concurrent run that ended it first must not end (and audit) it twice.
+  const ended = await sql<{ id: number }>`update exceptions set status = ${status}, ended_at = ${now}, end_reason = ${reason}
+    where id = any(${candidates}::int[]) and status = 'approved' returning id`.execute(trx);
+  const ids = ended.rows.map((r) => r.id).sort((a, b) => a - b);
+  if (ids.length === 0) return 0;
   // A finding still covered by another approved exception stays accepted.
   await sql`update findings f set status = 'open', status_changed_at = ${now},
       due_at = ${now}::timestamptz + make_interval(days => case f.priority when 'act' then ${sla.act}::int when 'attend' then ${sla.attend}::int when 'track*' then ${sla['track*']}::int else ${sla.track}::int end)

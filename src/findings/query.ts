@@ -56,8 +56,11 @@ export async function listFindingIds(db: Kysely<DB>, filter: FindingFilter, sort
 
 async function conditions(db: Kysely<DB>, f: FindingFilter, now: Date): Promise<Expression<SqlBool>[]> {
   const out: Expression<SqlBool>[] = [];
-  const statuses = f.status?.length ? f.status : ['open', 'in_progress'];
-  if (!statuses.includes('all')) out.push(sql<SqlBool>`f.status = any(${statuses}::text[])`);
+  const statuses = f.status?.length ? [...new Set(f.status)].sort() : ['in_progress', 'open'];
+  // Written literally for the default so the planner matches the partial indexes on open work.
+  if (statuses.join() === 'in_progress,open') out.push(sql<SqlBool>`f.status in ('open', 'in_progress')`);
+  else if (statuses.length === 1 && statuses[0] === 'open') out.push(sql<SqlBool>`f.status in ('open', 'in_progress') and f.status = 'open'`);
+  else if (!statuses.includes('all')) out.push(sql<SqlBool>`f.status = any(${statuses}::text[])`);
   if (f.service !== undefined) out.push(sql<SqlBool>`f.service_id = ${await idOf(db, 'services', f.service)}`);
   if (f.team !== undefined) out.push(sql<SqlBool>`f.owner_team_id = ${await idOf(db, 'teams', f.team)}`);
   if (f.teamIds) out.push(sql<SqlBool>`f.owner_team_id = any(${f.teamIds}::int[])`);

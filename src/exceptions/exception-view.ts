@@ -1,0 +1,115 @@
+/** How people see an exception: its findings, approvals, what it still waits for, and one sentence that sums it up. */
+import type { Kysely } from 'kysely';
+import type { DB, ExceptionStatus, Priority } from '../db/schema.ts';
+import { priorityRanks } from '../findings/priority.ts';
+import { badInput } from '../errors.ts';
+
+export interface ExceptionFindingView {
+  id: number;
+  title: string;
+  service: string;
+  priority: string;
+  priorityAtRequest: string;
+  status: string;
+}
+
+export interface ExceptionView {
+  id: number;
+  status: ExceptionStatus;
+  team: string;
+  reason: string;
+  controls: string[];
+  requestedBy: string;
+  requestedAt: string;
+  expiresAt: string;
+  approvals: { lead: string | null; security: string | null };
+  /** Whose approval it still needs (empty unless requested). */
+  awaiting: string[];
+  decidedAt: string | null;
+  endedAt: string | null;
+  endReason: string | null;
+  findings: ExceptionFindingView[];
+  /** One sentence for people: where it stands and what happens next. */
+  summary: string;
+}
+
+export const exceptionStatuses: readonly ExceptionStatus[] = ['requested', 'approved', 'declined', 'expired', 'lapsed', 'revoked'];
+
+export interface ExceptionFilter { status?: string[] | undefined; team?: string | undefined; limit?: number | undefined }
+
+/** The ids of the exceptions that match, newest first. */
+export async function listExceptionIds(db: Kysely<DB>, filter: ExceptionFilter): Promise<number[]> {
+  const statuses = filter.status?.includes('all') ? undefined : filter.status;
+  const unknown = statuses?.filter((s) => !exceptionStatuses.includes(s as ExceptionStatus)) ?? [];
+  if (unknown.length) throw badInput(`unknown exception status "${unknown[0]}"; use ${exceptionStatuses.join(', ')} or "all"`, { field: 'status' });
+  let q = db.selectFrom('exceptions as e').innerJoin('teams as t', 't.id', 'e.team_id').select('e.id');
+  if (statuses?.length) q = q.where('e.status', 'in', statuses as ExceptionStatus[]);
+  if (filter.team) q = q.where('t.name', '=', filter.team);
+  const rows = await q.orderBy('e.id', 'desc').limit(filter.limit ?? 100).execute();
+  return rows.map((r) => r.id);
+}
+
+/** The views of these exceptions, by id (missing ids are absent). */
+export async function exceptionViews(db: Kysely<DB>, ids: number[]): Promise<Map<number, ExceptionView>> {
+  if (ids.length === 0) return new Map();
+  const rows = await db.selectFrom('exceptions as e').innerJoin('teams as t', 't.id', 'e.team_id')
+    .selectAll('e').select(['t.name as team_name', 't.lead_email']).where('e.id', 'in', ids).execute();
+  const findings = await db.selectFrom('exception_findings as ef').innerJoin('findings as f', 'f.id', 'ef.finding_id')
+    .innerJoin('services as s', 's.id', 'f.service_id')
+    .select(['ef.exception_id', 'ef.priority_rank_at_request', 'f.id', 'f.title', 'f.priority', 'f.status', 's.name as service'])
+    .where('ef.exception_id', 'in', ids).orderBy('f.priority_rank').orderBy('f.id').execute();
+  const out = new Map<number, ExceptionView>();
+  for (const r of rows) {
+    const mine = findings.filter((f) => f.exception_id === r.id).map((f) => ({
+      id: f.id, title: f.title, service: f.service, priority: f.priority, priorityAtRequest: priorityOfRank(f.priority_rank_at_request), status: f.status,
+    }));
+    const awaiting = r.status !== 'requested' ? [] : [
+      ...(r.lead_approved_by ? [] : [leadLabel(r.team_name, r.lead_email)]),
+      ...(r.security_approved_by ? [] : ['Security']),
+    ];
+    const view: Omit<ExceptionView, 'summary'> = {
+      id: r.id, status: r.status, team: r.team_name, reason: r.reason, controls: r.controls, requestedBy: r.requested_by,
+      requestedAt: iso(r.created_at), expiresAt: iso(r.expires_at),
+      approvals: { lead: r.lead_approved_by, security: r.security_approved_by }, awaiting,
+      decidedAt: r.decided_at ? iso(r.decided_at) : null, endedAt: r.ended_at ? iso(r.ended_at) : null, endReason: r.end_reason,
+      findings: mine,
+    };
+    out.set(r.id, { ...view, summary: summaryOf(view) });
+  }
+  return out;
+}
+
+/** How the lead's approval is named to people: the lead's address, or who may act for a team without one. */
+export function leadLabel(team: string, leadEmail: string | null): string {
+  return leadEmail ? `the lead of ${team} (${leadEmail})` : `the lead of ${team} (no lead is set for the team, so an admin acting for them)`;
+}
+
+function summaryOf(v: Omit<ExceptionView, 'summary'>): string {
+  const until = day(v.expiresAt);
+  const ended = v.endedAt ? day(v.endedAt) : '';
+  switch (v.status) {
+    case 'requested':
+      return `Asked by ${v.requestedBy} to accept this risk until ${until}; waiting for the approval of ${v.awaiting.join(' and ')}.`;
+    case 'approved':
+      return `We can accept this risk until ${until} with these controls: ${v.controls.join('; ')}.`;
+    case 'declined':
+      return `Not accepted: ${v.endReason ?? 'no reason given'}. The findings stay on the list with their due dates.`;
+    case 'revoked':
+      return v.decidedAt
+        ? `Ended on ${ended}: ${v.endReason}. Its findings are open again with a fresh due date.`
+        : `Withdrawn on ${ended} before approval: ${v.endReason}.`;
+    case 'expired':
+      return v.decidedAt
+        ? `Ended on ${ended} because its expiry date passed; its findings are open again with a fresh due date.`
+        : `The request reached its date (${until}) before both approvals came in; ask again if it is still needed.`;
+    case 'lapsed':
+      return `Ended on ${ended} because ${v.endReason}; its findings are open again with a fresh due date.`;
+  }
+}
+
+const iso = (d: Date | string): string => new Date(d).toISOString();
+const day = (isoText: string): string => isoText.slice(0, 10);
+
+function priorityOfRank(rank: number): Priority {
+  return (Object.entries(priorityRanks).find(([, r]) => r === rank)?.[0] ?? 'track') as Priority;
+}
