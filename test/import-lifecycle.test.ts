@@ -173,3 +173,30 @@ describeEachEngine('re-import lifecycle', (env) => {
     return rows;
   }
 });
+
+describeEachEngine('an accepted finding that disappears', (env) => {
+  test('stays accepted while its exception runs, and comes back fixed rather than open when it ends', async () => {
+    const { service, team } = await env().makeService();
+    await env().importText(service, 'r.sarif', sarif('ToolA', three));
+    const db = env().ctx.database.db;
+    const { rows: [f] } = await sql<{ id: number; priority_rank: number }>`select f.id, f.priority_rank from findings f join services s on s.id = f.service_id
+      where s.name = ${service} and f.file_path = 'src/a.ts'`.execute(db);
+    const { rows: [e] } = await sql<{ id: number }>`insert into exceptions (status, reason, controls, requested_by, team_id, expires_at)
+      select 'approved', 'vendor patch next sprint', '{WAF rule}', 'raj@example.com', t.id, ${new Date(env().clock.now.getTime() + 5 * 86_400_000).toISOString()}
+      from teams t where t.name = ${team} returning id`.execute(db);
+    await sql`insert into exception_findings values (${e!.id}, ${f!.id}, ${f!.priority_rank})`.execute(db);
+    await sql`update findings set status = 'accepted' where id = ${f!.id}`.execute(db);
+    const gone = await env().importText(service, 'r.sarif', sarif('ToolA', three.slice(1)));
+    assert.equal(gone.fixed, 0);
+    const { expireExceptions } = await import('../src/exceptions/lapse.ts');
+    env().clock.advanceDays(6);
+    try {
+      const ended = await db.transaction().execute((trx) => expireExceptions(trx, { now: env().clock.now, policy: env().ctx.policy, actor: 'test' }));
+      assert.ok(ended >= 1);
+      const { rows: [after] } = await sql<{ status: string }>`select status from findings where id = ${f!.id}`.execute(db);
+      assert.equal(after!.status, 'fixed');
+    } finally {
+      env().clock.advanceDays(-6);
+    }
+  });
+});

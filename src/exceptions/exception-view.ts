@@ -64,7 +64,7 @@ export async function exceptionViews(db: Kysely<DB>, ids: number[]): Promise<Map
       id: f.id, title: f.title, service: f.service, priority: f.priority, priorityAtRequest: priorityOfRank(f.priority_rank_at_request), status: f.status,
     }));
     const awaiting = r.status !== 'requested' ? [] : [
-      ...(r.lead_approved_by ? [] : [leadLabel(r.team_name, r.lead_email)]),
+      ...(r.lead_approved_by ? [] : [leadLabel(r.team_name, r.lead_email, r.requested_by)]),
       ...(r.security_approved_by ? [] : ['Security']),
     ];
     const view: Omit<ExceptionView, 'summary'> = {
@@ -79,9 +79,11 @@ export async function exceptionViews(db: Kysely<DB>, ids: number[]): Promise<Map
   return out;
 }
 
-/** How the lead's approval is named to people: the lead's address, or who may act for a team without one. */
-export function leadLabel(team: string, leadEmail: string | null): string {
-  return leadEmail ? `the lead of ${team} (${leadEmail})` : `the lead of ${team} (no lead is set for the team, so an admin acting for them)`;
+/** How the lead's approval is named to people: the lead's address, or an admin acting for a lead who asked or is not set. */
+export function leadLabel(team: string, leadEmail: string | null, requestedBy?: string): string {
+  if (!leadEmail) return `the lead of ${team} (no lead is set for the team, so an admin acting for them)`;
+  if (leadEmail === requestedBy?.toLowerCase()) return `an admin acting for the lead of ${team} (the lead, ${leadEmail}, asked for it)`;
+  return `the lead of ${team} (${leadEmail})`;
 }
 
 function summaryOf(v: Omit<ExceptionView, 'summary'>): string {

@@ -222,7 +222,7 @@ function isTeamLead(who: Principal, leadEmail: string | null): boolean {
 }
 
 function approvalProblem(ex: LockedException, why: 'own_request' | 'not_an_approver' | 'approved_already' | 'place_taken', slot: Slot | undefined): EntenteError {
-  const lead = leadLabel(ex.team_name, ex.lead_email);
+  const lead = leadLabel(ex.team_name, ex.lead_email, ex.requested_by);
   const label = (s: Slot | undefined): string => (s === 'lead' ? lead : 'Security');
   const needs = [ex.lead_approved_by ? null : lead, ex.security_approved_by ? null : 'Security'].filter(Boolean).join(' and ');
   switch (why) {

@@ -31,9 +31,13 @@ export async function endExceptions(trx: Kysely<DB>, candidates: number[], statu
   const ids = ended.rows.map((r) => r.id).sort((a, b) => a - b);
   if (ids.length === 0) return 0;
   // A finding still covered by another approved exception stays accepted.
-  await sql`update findings f set status = 'open', status_changed_at = ${now},
+  // A finding no scanner reports any more while it was accepted comes back as fixed, not as open work.
+  await sql`update findings f set status = case when present.any then 'open' else 'fixed' end,
+      fixed_at = case when present.any then null else ${now}::timestamptz end, status_changed_at = ${now},
       due_at = ${now}::timestamptz + make_interval(days => case f.priority when 'act' then ${sla.act}::int when 'attend' then ${sla.attend}::int when 'track*' then ${sla['track*']}::int else ${sla.track}::int end)
-    where f.status = 'accepted' and f.id in (select finding_id from exception_findings where exception_id = any(${ids}::int[]))
+    from (select f2.id, exists (select 1 from finding_sources fs where fs.finding_id = f2.id and fs.present) as any
+      from findings f2 where f2.id in (select finding_id from exception_findings where exception_id = any(${ids}::int[]))) present
+    where present.id = f.id and f.status = 'accepted' and f.id in (select finding_id from exception_findings where exception_id = any(${ids}::int[]))
       and not exists (select 1 from exception_findings ef join exceptions e on e.id = ef.exception_id
         where ef.finding_id = f.id and e.status = 'approved')`.execute(trx);
   for (const id of ids) await recordAudit(trx, { actor: opts.actor, action: `exception.${status}`, entity: 'exception', entityId: id, after: { status, reason }, at: opts.now });

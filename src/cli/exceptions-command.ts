@@ -1,0 +1,147 @@
+/**
+ * `entente exceptions`: risk acceptance in the terminal. Asking, approving, declining and revoking go to a server with
+ * the person's own token (--server, --token): an exception needs two people other than the requester, and the local
+ * data folder only knows one administrator. Listing works on either; `expire` runs on the local data folder or DATABASE_URL.
+ */
+import { defineCommand } from 'citty';
+import { getException, expireExceptionsNow, listExceptions } from '../exceptions/exceptions-service.ts';
+import type { ExceptionView } from '../exceptions/exception-view.ts';
+import { localAdmin } from '../people/tokens.ts';
+import { badInput } from '../errors.ts';
+import { callServer, out, remoteArgs, withLocalContext } from './shared.ts';
+
+const json = { type: 'boolean', description: 'print JSON' } as const;
+const id = { type: 'positional', required: true, description: 'the exception\'s id' } as const;
+const reason = { type: 'string', required: true, description: 'why, in a sentence the others can act on' } as const;
+
+// citty keeps only the last of a repeated option, so --finding and --control are read from the raw arguments.
+function repeated(rawArgs: string[], name: string): string[] {
+  const values: string[] = [];
+  for (let i = 0; i < rawArgs.length; i++) {
+    const a = rawArgs[i]!;
+    if (a === `--${name}` && i + 1 < rawArgs.length) values.push(rawArgs[++i]!);
+    else if (a.startsWith(`--${name}=`)) values.push(a.slice(name.length + 3));
+  }
+  return values;
+}
+
+function server(args: { server?: string | undefined }, what: string): string {
+  if (args.server) return args.server;
+  throw badInput(`${what} needs to know who is acting: run it against the Entente server with your own token (--server URL --token T, or ENTENTE_TOKEN). `
+    + 'The local data folder acts as a single administrator, and an exception needs the approval of two people other than the one who asked.');
+}
+
+function positiveId(text: string): number {
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < 1) throw badInput(`"${text}" is not an exception id (a whole number, as \`entente exceptions list\` shows)`);
+  return n;
+}
+
+function show(view: ExceptionView, asJson: boolean | undefined): void {
+  if (asJson) return out(JSON.stringify(view));
+  out(`Exception ${view.id} (${view.status}) for ${view.team}: ${view.summary}`);
+  for (const f of view.findings) out(`  #${f.id}  ${f.priority.padEnd(6)} ${f.status.padEnd(11)} ${f.service}  ${f.title}`);
+}
+
+const post = (body: unknown) => ({ method: 'POST', body: JSON.stringify(body ?? {}), headers: { 'content-type': 'application/json' } });
+
+const request = defineCommand({
+  meta: { name: 'request', description: 'Ask to accept the risk of findings of one team: --finding 12 --finding 13 --reason … --control … [--days N]' },
+  args: {
+    finding: { type: 'string', required: true, description: 'a finding id (repeat for several, or a comma list)' },
+    reason,
+    control: { type: 'string', required: true, description: 'a compensating control (repeat for several)' },
+    days: { type: 'string', description: 'how long; default and maximum come from the policy' },
+    json, ...remoteArgs,
+  },
+  async run({ args, rawArgs }) {
+    const findingIds = repeated(rawArgs, 'finding').flatMap((v) => v.split(',')).map((v) => v.trim()).filter(Boolean).map((v) => {
+      const n = Number(v.replace(/^#/, ''));
+      if (!Number.isInteger(n) || n < 1) throw badInput(`--finding "${v}" is not a finding id (a whole number, as \`entente findings\` shows)`);
+      return n;
+    });
+    const days = args.days === undefined ? undefined : Number(args.days);
+    if (days !== undefined && (!Number.isInteger(days) || days < 1)) throw badInput('--days must be a whole number of days, 1 or more');
+    const body = { findingIds, reason: args.reason, controls: repeated(rawArgs, 'control'), ...(days ? { days } : {}) };
+    show((await callServer(server(args, 'asking for an exception'), args.token, 'api/exceptions', post(body))) as ExceptionView, args.json);
+  },
+});
+
+const list = defineCommand({
+  meta: { name: 'list', description: 'List exceptions, newest first' },
+  args: {
+    status: { type: 'string', description: 'comma list of requested, approved, declined, expired, lapsed, revoked, or "all" (default)' },
+    team: { type: 'string' }, limit: { type: 'string', default: '100' }, json, ...remoteArgs,
+  },
+  async run({ args }) {
+    const limit = Number(args.limit);
+    if (!Number.isInteger(limit) || limit < 1 || limit > 500) throw badInput('--limit must be a whole number from 1 to 500');
+    let items: ExceptionView[];
+    if (args.server) {
+      const q = new URLSearchParams({ limit: String(limit), ...(args.status ? { status: args.status } : {}), ...(args.team ? { team: args.team } : {}) });
+      items = ((await callServer(args.server, args.token, `api/exceptions?${q}`)) as { items: ExceptionView[] }).items;
+    } else {
+      const status = args.status?.split(',').map((s) => s.trim()).filter(Boolean);
+      items = await withLocalContext((ctx) => listExceptions({ db: ctx.database.db, now: ctx.now, policy: ctx.policy }, { status, team: args.team, limit }));
+    }
+    if (args.json) return void items.forEach((v) => out(JSON.stringify(v)));
+    if (items.length === 0) return out('No exceptions match.');
+    for (const v of items) out(`#${v.id}  ${v.status.padEnd(9)} ${v.team}  until ${v.expiresAt.slice(0, 10)}  findings ${v.findings.map((f) => `#${f.id}`).join(',')}  ${v.summary}`);
+  },
+});
+
+const showCommand = defineCommand({
+  meta: { name: 'show', description: 'One exception with its findings and approvals' },
+  args: { id, json, ...remoteArgs },
+  async run({ args }) {
+    const n = positiveId(args.id);
+    const view = args.server
+      ? (await callServer(args.server, args.token, `api/exceptions/${n}`)) as ExceptionView
+      : await withLocalContext((ctx) => getException({ db: ctx.database.db, now: ctx.now, policy: ctx.policy }, n));
+    show(view, args.json);
+  },
+});
+
+const approve = defineCommand({
+  meta: { name: 'approve', description: 'Approve as the team\'s lead or as Security (never your own request)' },
+  args: { id, json, ...remoteArgs },
+  async run({ args }) {
+    const path = `api/exceptions/${positiveId(args.id)}/approve`;
+    show((await callServer(server(args, 'approving an exception'), args.token, path, post({}))) as ExceptionView, args.json);
+  },
+});
+
+const decline = defineCommand({
+  meta: { name: 'decline', description: 'Decline a request, saying why (--reason)' },
+  args: { id, reason, json, ...remoteArgs },
+  async run({ args }) {
+    const path = `api/exceptions/${positiveId(args.id)}/decline`;
+    show((await callServer(server(args, 'declining an exception'), args.token, path, post({ reason: args.reason }))) as ExceptionView, args.json);
+  },
+});
+
+const revoke = defineCommand({
+  meta: { name: 'revoke', description: 'End an exception early, saying why (--reason); its findings open again' },
+  args: { id, reason, json, ...remoteArgs },
+  async run({ args }) {
+    const path = `api/exceptions/${positiveId(args.id)}/revoke`;
+    show((await callServer(server(args, 'revoking an exception'), args.token, path, post({ reason: args.reason }))) as ExceptionView, args.json);
+  },
+});
+
+const expire = defineCommand({
+  meta: { name: 'expire', description: 'End exceptions whose date has passed (local data folder or DATABASE_URL; run it daily until the job runner does)' },
+  args: { json },
+  async run({ args }) {
+    const r = await withLocalContext((ctx) => expireExceptionsNow({ db: ctx.database.db, now: ctx.now, policy: ctx.policy }, localAdmin.actor));
+    if (args.json) return out(JSON.stringify(r));
+    if (r.expired === 0 && r.requestsClosed === 0) return out('No exception was due to end.');
+    out(`${r.expired} approved exception(s) reached their date; their findings are open again with a fresh due date. `
+      + `${r.requestsClosed} request(s) reached their date before both approvals came in.`);
+  },
+});
+
+export default defineCommand({
+  meta: { name: 'exceptions', description: 'Risk acceptance: ask, approve, decline, revoke, list, expire' },
+  subCommands: { request, list, show: showCommand, approve, decline, revoke, expire },
+});
