@@ -1,0 +1,107 @@
+import { test, describe, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import pg from 'pg';
+import { engines } from './support/engines.ts';
+import { sarif } from './support/reports.ts';
+
+const adminUrl = process.env.TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+
+/** Runs the real CLI (from source) with an environment; returns its exit code and output. */
+function entente(env: Record<string, string>, ...args: string[]) {
+  const r = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], { encoding: 'utf8', env: { ...process.env, ...env }, timeout: 60_000 });
+  return { code: r.status, out: r.stdout, err: r.stderr };
+}
+
+describe('entente parse', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'entente-cli-'));
+  after(() => rmSync(dir, { recursive: true, force: true }));
+
+  test('prints one JSON object per finding with its fingerprint', () => {
+    const file = join(dir, 'r.sarif');
+    writeFileSync(file, sarif('ToolA', [{ rule: 'A1', file: 'src/a.ts', line: 10, cwe: 79 }, { rule: 'A2', file: 'src/b.ts', line: 2 }]));
+    const r = entente({}, 'parse', file);
+    assert.equal(r.code, 0, r.err);
+    const lines = r.out.trim().split('\n').map((l) => JSON.parse(l));
+    assert.equal(lines.length, 2);
+    assert.equal(lines[0].location.file, 'src/a.ts');
+    assert.match(lines[0].fingerprint, /^[0-9a-f]{32}$/);
+  });
+
+  test('refuses random bytes and truncated reports with exit 2 and a message naming the file', () => {
+    const noise = join(dir, 'noise.bin');
+    writeFileSync(noise, randomBytes(2000));
+    const a = entente({}, 'parse', noise);
+    assert.equal(a.code, 2);
+    assert.match(a.err, /noise\.bin/);
+    const cut = join(dir, 'cut.sarif');
+    writeFileSync(cut, '{"version":"2.1.0","runs":[{"tool":');
+    const b = entente({}, 'parse', cut);
+    assert.equal(b.code, 2);
+    assert.match(b.err, /cut\.sarif.*(truncated|end)/);
+    assert.equal(b.out, '');
+  });
+
+  test('an unknown command or a missing file is a usage error (exit 2)', () => {
+    assert.equal(entente({}, 'frobnicate').code, 2);
+    assert.equal(entente({}, 'parse', join(dir, 'missing.json')).code, 2);
+  });
+});
+
+for (const engine of engines) {
+  describe(`entente org apply, import and findings [${engine}]`, () => {
+    const dir = mkdtempSync(join(tmpdir(), 'entente-cli-'));
+    const env: Record<string, string> = { ENTENTE_DATA: join(dir, 'data') };
+    let dbName = '';
+    before(async () => {
+      if (engine !== 'postgres') return;
+      dbName = `entente_cli_${randomBytes(4).toString('hex')}`;
+      const c = new pg.Client({ connectionString: adminUrl });
+      await c.connect();
+      await c.query(`create database ${dbName}`);
+      await c.end();
+      const url = new URL(adminUrl);
+      url.pathname = `/${dbName}`;
+      env.DATABASE_URL = url.toString();
+    });
+    after(async () => {
+      rmSync(dir, { recursive: true, force: true });
+      if (!dbName) return;
+      const c = new pg.Client({ connectionString: adminUrl });
+      await c.connect();
+      await c.query(`drop database if exists ${dbName} with (force)`);
+      await c.end();
+    });
+
+    test('a user describes the organisation, imports twice and sees the list', () => {
+      const org = join(dir, 'org.yaml');
+      writeFileSync(org, 'teams:\n  - name: payments\n    kind: engineering\nservices:\n  - name: checkout-api\n    owner: payments\n    criticality: 4\n    exposure: internet\n');
+      const applied = entente(env, 'org', 'apply', org);
+      assert.equal(applied.code, 0, applied.err);
+      assert.match(applied.out, /services: created 1 \(checkout-api\)/);
+      const report = join(dir, 'r.sarif');
+      writeFileSync(report, sarif('ToolA', [{ rule: 'A1', file: 'src/a.ts', line: 10, cwe: 79 }, { rule: 'A2', file: 'src/b.ts', line: 20, cwe: 89 }]));
+      const first = entente(env, 'import', report, '--service', 'checkout-api', '--json');
+      assert.equal(first.code, 0, first.err);
+      assert.equal(JSON.parse(first.out).created, 2);
+      const again = entente(env, 'import', report, '--service', 'checkout-api');
+      assert.match(again.out, /created 0, unchanged 2, fixed 0, reopened 0/);
+      const list = entente(env, 'findings', '--service', 'checkout-api');
+      assert.equal(list.code, 0, list.err);
+      assert.match(list.out, /src\/a\.ts:10/);
+      assert.equal(list.out.trim().split('\n').length, 2);
+    });
+
+    test('an unknown service is an input error (exit 2) that names it', () => {
+      const report = join(dir, 'x.sarif');
+      writeFileSync(report, sarif('ToolA', []));
+      const r = entente(env, 'import', report, '--service', 'no-such-service');
+      assert.equal(r.code, 2);
+      assert.match(r.err, /no-such-service/);
+    });
+  });
+}
