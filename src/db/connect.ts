@@ -4,6 +4,7 @@ import { Kysely, PostgresDialect } from 'kysely';
 import type { DB } from './schema.ts';
 import { createPgliteDialect } from './pglite-dialect.ts';
 import { migrateToLatest } from './migrate.ts';
+import { lockDataFolder } from './folder-lock.ts';
 
 export type Engine = 'pglite' | 'postgres';
 
@@ -47,7 +48,14 @@ async function openPostgres(url: string): Promise<Database> {
 async function openPglite(dataDir: string | undefined): Promise<Database> {
   const { PGlite } = await import('@electric-sql/pglite');
   if (dataDir) mkdirSync(dataDir, { recursive: true });
-  const pglite = dataDir ? await PGlite.create(dataDir) : await PGlite.create();
+  const release = dataDir ? lockDataFolder(dataDir) : () => {};
+  let pglite;
+  try {
+    pglite = dataDir ? await PGlite.create(dataDir) : await PGlite.create();
+  } catch (e) {
+    release();
+    throw e;
+  }
   const db = new Kysely<DB>({ dialect: createPgliteDialect(pglite) });
   return {
     db,
@@ -55,6 +63,7 @@ async function openPglite(dataDir: string | undefined): Promise<Database> {
     close: async () => {
       await db.destroy();
       await pglite.close();
+      release();
     },
   };
 }
