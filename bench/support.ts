@@ -1,15 +1,12 @@
 /** Shared by the benchmarks: a database per engine (dropped after), an organisation, and figures printed in one format. */
-import { randomBytes } from 'node:crypto';
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import pg from 'pg';
 import { openDatabase, type Database, type Engine } from '../src/db/connect.ts';
 import { parseOrgFile } from '../src/people/org-file.ts';
 import { applyOrg } from '../src/people/org-service.ts';
-
-const adminUrl = process.env.TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+import { createScratchPg } from '../test/support/scratch-pg.ts';
 
 /** Opens a scratch database on the engine (PGlite in a temp folder, or a new PostgreSQL database). */
 export async function scratchDatabase(engine: Engine): Promise<{ database: Database; drop: () => Promise<void> }> {
@@ -20,24 +17,9 @@ export async function scratchDatabase(engine: Engine): Promise<{ database: Datab
     const database = await openDatabase({ dataDir: dir });
     return { database, drop: async () => { await database.close(); rmSync(dir, { recursive: true, force: true }); } };
   }
-  const name = `entente_bench_${randomBytes(4).toString('hex')}`;
-  const admin = new pg.Client({ connectionString: adminUrl });
-  await admin.connect();
-  await admin.query(`create database ${name}`);
-  await admin.end();
-  const url = new URL(adminUrl);
-  url.pathname = `/${name}`;
-  const database = await openDatabase({ url: url.toString() });
-  return {
-    database,
-    drop: async () => {
-      await database.close();
-      const c = new pg.Client({ connectionString: adminUrl });
-      await c.connect();
-      await c.query(`drop database if exists ${name} with (force)`);
-      await c.end();
-    },
-  };
+  const scratch = await createScratchPg('entente_bench');
+  const database = await openDatabase({ url: scratch.url });
+  return { database, drop: async () => { await database.close(); await scratch.drop(); } };
 }
 
 /** One team and service `bench-svc` (internet-facing, criticality 4). */

@@ -5,11 +5,9 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import pg from 'pg';
 import { engines } from './support/engines.ts';
 import { sarif } from './support/reports.ts';
-
-const adminUrl = process.env.TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+import { createScratchPg } from './support/scratch-pg.ts';
 
 /** Runs the real CLI (from source) with an environment; returns its exit code and output. */
 function entente(env: Record<string, string>, ...args: string[]) {
@@ -56,25 +54,16 @@ for (const engine of engines) {
   describe(`entente org apply, import and findings [${engine}]`, () => {
     const dir = mkdtempSync(join(tmpdir(), 'entente-cli-'));
     const env: Record<string, string> = { ENTENTE_DATA: join(dir, 'data') };
-    let dbName = '';
+    let drop = async (): Promise<void> => {};
     before(async () => {
       if (engine !== 'postgres') return;
-      dbName = `entente_cli_${randomBytes(4).toString('hex')}`;
-      const c = new pg.Client({ connectionString: adminUrl });
-      await c.connect();
-      await c.query(`create database ${dbName}`);
-      await c.end();
-      const url = new URL(adminUrl);
-      url.pathname = `/${dbName}`;
-      env.DATABASE_URL = url.toString();
+      const scratch = await createScratchPg('entente_cli');
+      env.DATABASE_URL = scratch.url;
+      drop = scratch.drop;
     });
     after(async () => {
       rmSync(dir, { recursive: true, force: true });
-      if (!dbName) return;
-      const c = new pg.Client({ connectionString: adminUrl });
-      await c.connect();
-      await c.query(`drop database if exists ${dbName} with (force)`);
-      await c.end();
+      await drop();
     });
 
     test('a user describes the organisation, imports twice and sees the list', () => {

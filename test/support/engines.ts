@@ -1,7 +1,5 @@
 /** Runs a block of tests once per database engine (PGlite and PostgreSQL), each on a database of its own. */
 import { after, before, describe } from 'node:test';
-import { randomBytes } from 'node:crypto';
-import pg from 'pg';
 import type { Context } from '../../src/context.ts';
 import { openDatabase, type Engine } from '../../src/db/connect.ts';
 import { defaultPolicy, type Policy } from '../../src/policy/policy.ts';
@@ -11,12 +9,11 @@ import { parseOrgFile } from '../../src/people/org-file.ts';
 import { applyOrg } from '../../src/people/org-service.ts';
 import { importReport, type ImportSummary } from '../../src/findings/import-service.ts';
 import { reportFromBuffer } from '../../src/findings/report-input.ts';
+import { createScratchPg } from './scratch-pg.ts';
 
 /** The engines this run covers: ENTENTE_TEST_ENGINES=pglite narrows it; both by default. */
 export const engines: Engine[] = (process.env.ENTENTE_TEST_ENGINES ?? 'pglite,postgres').split(',').map((s) => s.trim()) as Engine[];
 
-/** The PostgreSQL server tests create their databases on. */
-const adminUrl = process.env.TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 
 /** A test's world: a context with a clock it can move, the HTTP app, and helpers that make fixtures. */
 export interface TestEnv {
@@ -59,22 +56,13 @@ async function openEngine(engine: Engine) {
     const database = await openDatabase({});
     return { database, cleanup: () => database.close() };
   }
-  const name = `entente_test_${process.pid}_${randomBytes(4).toString('hex')}`;
-  const admin = new pg.Client({ connectionString: adminUrl });
-  await admin.connect();
-  await admin.query(`create database ${name}`);
-  await admin.end();
-  const url = new URL(adminUrl);
-  url.pathname = `/${name}`;
-  const database = await openDatabase({ url: url.toString() });
+  const scratch = await createScratchPg('entente_test');
+  const database = await openDatabase({ url: scratch.url });
   return {
     database,
     cleanup: async () => {
       await database.close();
-      const c = new pg.Client({ connectionString: adminUrl });
-      await c.connect();
-      await c.query(`drop database if exists ${name} with (force)`);
-      await c.end();
+      await scratch.drop();
     },
   };
 }
