@@ -135,18 +135,8 @@ async function merge(trx: Kysely<DB>, decided: DecidedRow[], s: MergeScope): Pro
   const created = await insertNewFindings(trx, fresh, { serviceId: s.serviceId, ownerTeamId: s.ownerTeamId, scanId: s.scanId, now: s.now, dueDays });
   const { unchanged, reopened } = await updateSeenAgain(trx, seen, s.now, dueDays);
   await syncSources(trx, seen, s.scanId);
-  const reportedIds = [...seen.map((x) => x.stored.id), ...(await idsOf(trx, s.serviceId, fresh))];
+  const reportedIds = [...seen.map((x) => x.stored.id), ...created];
   const fixed = await fixAbsent(trx, { serviceId: s.serviceId, tools: s.tools, reportedIds, scanId: s.scanId, now: s.now });
   const count = (p: Priority): number => decided.filter((d) => d.decision.priority === p).length;
-  return { created, unchanged, fixed, reopened, act: count('act'), attend: count('attend') };
-}
-
-// The new findings' ids, for the absence check (they were just inserted, so they are all reported).
-async function idsOf(trx: Kysely<DB>, serviceId: number, fresh: DecidedRow[]): Promise<number[]> {
-  if (fresh.length === 0) return [];
-  return [...(await loadStored(trx, serviceId, fresh.map((f) => f.row.fingerprint))).values()].map((r) => r.id);
-}
-
-function affected(r: { numAffectedRows?: bigint }): number {
-  return Number(r.numAffectedRows ?? 0n);
+  return { created: created.length, unchanged, fixed, reopened, act: count('act'), attend: count('attend') };
 }

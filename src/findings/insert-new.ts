@@ -17,13 +17,13 @@ export interface DecidedRow {
 
 export interface NewFindingScope { serviceId: number; ownerTeamId: number; scanId: number; now: Date; dueDays: (p: PriorityDecision['priority']) => number }
 
-/** Inserts new findings (those whose fingerprint is not stored yet) and one source per tool; returns how many. */
-export async function insertNewFindings(trx: Kysely<DB>, rows: DecidedRow[], s: NewFindingScope): Promise<number> {
-  let created = 0;
+/** Inserts new findings (those whose fingerprint is not stored yet) and one source per tool; returns their ids. */
+export async function insertNewFindings(trx: Kysely<DB>, rows: DecidedRow[], s: NewFindingScope): Promise<number[]> {
+  const created: number[] = [];
   for (let i = 0; i < rows.length; i += batchSize) {
     const batch = rows.slice(i, i + batchSize);
     const ids = await insertBatch(trx, batch, s);
-    created += ids.length;
+    for (const r of ids) created.push(r.id);
     await insertSources(trx, batch, ids, s.scanId);
   }
   return created;
