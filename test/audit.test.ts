@@ -101,12 +101,25 @@ describeEachEngine('audit log', (env) => {
     for (let i = 1; i < rows.length; i++) assert.equal(rows[i]!.prev_hash, rows[i - 1]!.hash);
   });
 
+  test('creating a token is audited without the token or its hash', async () => {
+    const e = env();
+    const name = e.uniq('ci');
+    const { createToken } = await import('../src/people/tokens.ts');
+    const { token } = await createToken(e.ctx.database.db, { name, role: 'engineer', actor: 'admin@example.com' });
+    const row = (await auditRows(e)).find((r) => r.action === 'token.create' && JSON.stringify(r.after).includes(name));
+    assert.ok(row, 'a token.create entry names the token');
+    assert.equal(row.actor, 'admin@example.com');
+    const hash = (await import('node:crypto')).createHash('sha256').update(token).digest('hex');
+    assert.ok(!JSON.stringify(row).includes(token) && !JSON.stringify(row).includes(hash));
+  });
+
   test('GET /api/audit/verify answers admin, auditor and security, and refuses engineer and manager with 403', async () => {
     const e = env();
     await someWrites(e);
-    const count = (await auditRows(e)).length;
     for (const role of ['admin', 'auditor', 'security']) {
-      const r = await e.call('GET', '/api/audit/verify', { token: await e.token(role) });
+      const token = await e.token(role);
+      const count = (await auditRows(e)).length;
+      const r = await e.call('GET', '/api/audit/verify', { token });
       assert.equal(r.status, 200, role);
       assert.deepEqual(r.body, { ok: true, entries: count }, role);
     }

@@ -17,7 +17,7 @@ export default defineCommand({
     const config = loadConfig({ ...process.env, ...(args.port ? { PORT: args.port } : {}), ...(args.host ? { HOST: args.host } : {}) });
     const ctx = await openContext(config);
     if (await hasNoTokens(ctx.database.db)) {
-      const { token } = await createToken(ctx.database.db, { name: 'first admin', role: 'admin' });
+      const { token } = await createToken(ctx.database.db, { name: 'first admin', role: 'admin', actor: 'entente:first-start' });
       out(`First start: an admin token was created. It is shown only this once; keep it safe:\n  ${token}`);
     }
     const app = createApp(ctx);

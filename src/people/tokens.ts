@@ -3,6 +3,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import type { DB, Role } from '../db/schema.ts';
 import { EntenteError, badInput } from '../errors.ts';
+import { recordAudit } from '../audit/audit.ts';
 
 export const roles: readonly Role[] = ['admin', 'security', 'engineer', 'manager', 'auditor'];
 
@@ -20,18 +21,23 @@ export const localAdmin: Principal = { actor: 'local-cli', role: 'admin', person
 const hashOf = (token: string): string => createHash('sha256').update(token).digest('hex');
 
 /** Creates a token and returns its plain text (never stored). */
-export async function createToken(db: Kysely<DB>, opts: { name: string; role: string; person?: string | undefined }): Promise<{ id: number; token: string }> {
+export async function createToken(db: Kysely<DB>, opts: { name: string; role: string; person?: string | undefined; actor?: string }): Promise<{ id: number; token: string }> {
   if (!roles.includes(opts.role as Role)) throw badInput(`unknown role "${opts.role}"; roles: ${roles.join(', ')}`, { role: opts.role });
   if (!opts.name.trim()) throw badInput('a token needs a name (who or what uses it)');
-  let personId: number | null = null;
-  if (opts.person) {
-    const email = opts.person.trim().toLowerCase();
-    const person = await db.insertInto('people').values({ email }).onConflict((oc) => oc.column('email').doUpdateSet({ email })).returning('id').executeTakeFirstOrThrow();
-    personId = person.id;
-  }
   const token = `ent_${randomBytes(24).toString('base64url')}`;
-  const row = await db.insertInto('api_tokens').values({ name: opts.name.trim(), role: opts.role as Role, person_id: personId, token_hash: hashOf(token) })
-    .returning('id').executeTakeFirstOrThrow();
+  const row = await db.transaction().execute(async (trx) => {
+    let personId: number | null = null;
+    if (opts.person) {
+      const email = opts.person.trim().toLowerCase();
+      const person = await trx.insertInto('people').values({ email }).onConflict((oc) => oc.column('email').doUpdateSet({ email })).returning('id').executeTakeFirstOrThrow();
+      personId = person.id;
+    }
+    const created = await trx.insertInto('api_tokens').values({ name: opts.name.trim(), role: opts.role as Role, person_id: personId, token_hash: hashOf(token) })
+      .returning('id').executeTakeFirstOrThrow();
+    // The audit records who the token is for, never the token or its hash.
+    await recordAudit(trx, { actor: opts.actor ?? 'local-cli', action: 'token.create', entity: 'token', entityId: created.id, after: { name: opts.name.trim(), role: opts.role, person: opts.person ?? null }, at: new Date() });
+    return created;
+  });
   return { id: row.id, token };
 }
 
