@@ -49,3 +49,10 @@ test('each recipe is versioned and named after its kind', () => {
   assert.equal(fingerprintOf(dep()).recipe, 'dependency/v1');
   assert.match(fingerprintOf(code()).value, /^[0-9a-f]{32}$/);
 });
+
+test('site-wide web checks with the same broad CWE stay apart; a CWE at the same URL and parameter merges across tools', () => {
+  const site = (ruleId: string, tool = 'OWASP ZAP'): ParsedFinding => ({ tool, ruleId, kind: 'web', title: ruleId, severity: 'medium', aliases: [], cwes: [693], location: { url: 'https://shop.example/' } });
+  assert.notEqual(fingerprintOf(site('10020')).value, fingerprintOf(site('10038')).value);
+  const injection = (tool: string, ruleId: string): ParsedFinding => ({ tool, ruleId, kind: 'web', title: 'SQL injection', severity: 'high', aliases: [], cwes: [89], location: { url: 'https://shop.example/search?q=1', method: 'GET', parameter: 'q' } });
+  assert.equal(fingerprintOf(injection('OWASP ZAP', '40018')).value, fingerprintOf(injection('Burp Suite', '1049088')).value);
+});

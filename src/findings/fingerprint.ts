@@ -29,7 +29,9 @@ function recipeFor(f: ParsedFinding): Recipe {
     case 'dependency':
       return ['dependency/v1', [primaryAdvisory(f), packageKey(f), f.component?.version ?? versionFromPurl(f.component?.purl)]];
     case 'web':
-      return ['web/v1', [weakness, normaliseUrl(loc.url ?? loc.host), (loc.method ?? '').toUpperCase(), loc.parameter]];
+      // A CWE names a web weakness across tools only at a precise injection point (URL and parameter); site-wide
+      // checks (missing headers, cookie flags) share broad CWEs such as 693, so there the tool's rule names them.
+      return ['web/v1', [loc.parameter ? weakness : toolRule(f), normaliseUrl(loc.url ?? loc.host), (loc.method ?? '').toUpperCase(), loc.parameter]];
     case 'host':
       return ['host/v1', [primaryAdvisory(f) ?? weakness, loc.host?.toLowerCase(), loc.port, (loc.protocol ?? 'tcp').toLowerCase()]];
     case 'secret':
@@ -44,8 +46,10 @@ function recipeFor(f: ParsedFinding): Recipe {
 // A CWE is shared across tools; without one, the tool's own rule is the only stable name of the weakness.
 function primaryWeakness(f: ParsedFinding): string {
   const cwe = f.cwes.length ? Math.min(...f.cwes) : undefined;
-  return cwe !== undefined ? `cwe-${cwe}` : `${f.tool.toLowerCase()}:${f.ruleId}`;
+  return cwe !== undefined ? `cwe-${cwe}` : toolRule(f);
 }
+
+const toolRule = (f: ParsedFinding): string => `${f.tool.toLowerCase()}:${f.ruleId}`;
 
 // The advisory id tools agree on most: a CVE, else a GHSA, else the tool's own rule id.
 function primaryAdvisory(f: ParsedFinding): string {

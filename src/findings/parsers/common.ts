@@ -69,7 +69,9 @@ const severityWords: Record<string, Severity> = {
 /** Maps a tool's severity word (any case) to Entente's five levels; unknown words are `info`. */
 export function normaliseSeverity(word: unknown, fallback: Severity = 'info'): Severity {
   if (typeof word !== 'string') return fallback;
-  return severityWords[word.trim().toLowerCase()] ?? fallback;
+  const key = word.trim().toLowerCase();
+  // Own keys only: report text like "constructor" must not reach Object.prototype.
+  return Object.hasOwn(severityWords, key) ? severityWords[key]! : fallback;
 }
 
 /** The CVSS v3 qualitative band of a base score. */
@@ -125,7 +127,8 @@ const purlTypes: Record<string, string> = {
 
 /** The purl type for an ecosystem or package-manager word (npm, pip, jar, debian, …), if known. */
 export function purlType(ecosystem: string | undefined): string | undefined {
-  return ecosystem ? purlTypes[ecosystem.toLowerCase()] : undefined;
+  const key = ecosystem?.toLowerCase();
+  return key !== undefined && Object.hasOwn(purlTypes, key) ? purlTypes[key] : undefined;
 }
 
 /** Builds a package URL (purl) for a package in an ecosystem; maven names "group:artifact" become a namespace. */

@@ -5,9 +5,41 @@ import { sarifParser } from './sarif.ts';
 import { trivyParser } from './trivy.ts';
 import { npmAuditParser } from './npm-audit.ts';
 import { zapJsonParser, zapXmlParser } from './zap.ts';
+import { grypeParser } from './grype.ts';
+import { cyclonedxJsonParser } from './cyclonedx.ts';
+import { cyclonedxXmlParser } from './cyclonedx-xml.ts';
+import { githubVulnsParser } from './github-vulns.ts';
+import { semgrepParser } from './semgrep.ts';
+import { banditParser } from './bandit.ts';
+import { gitleaksParser } from './gitleaks.ts';
+import { snykParser } from './snyk.ts';
+import { checkovParser } from './checkov.ts';
+import { tfsecParser } from './tfsec.ts';
+import { yarnAuditParser } from './yarn-audit.ts';
+import { nucleiParser } from './nuclei.ts';
+import { burpParser } from './burp.ts';
+import { nessusParser } from './nessus.ts';
+import { nessusCsvParser, nessusWasCsvParser } from './nessus-csv.ts';
+import { openvasCsvParser, openvasParser } from './openvas.ts';
+import { nmapParser } from './nmap.ts';
+import { dependencyCheckParser } from './dependency-check.ts';
+import { cppcheckParser } from './cppcheck.ts';
+import { flawfinderCsvParser } from './flawfinder-csv.ts';
 
-/** Every parser, in detection order: the most specific signatures first, SARIF last among JSON formats. */
-export const parsers: readonly ReportParser[] = [trivyParser, npmAuditParser, zapJsonParser, zapXmlParser, sarifParser];
+/**
+ * Every parser, in detection order: the most specific signatures first. Bandit goes before Semgrep (both write
+ * "errors" and "results"), Gitleaks after the other formats whose report can be a bare array, SARIF last.
+ */
+export const parsers: readonly ReportParser[] = [
+  // JSON
+  trivyParser, npmAuditParser, yarnAuditParser, zapJsonParser, grypeParser, cyclonedxJsonParser, githubVulnsParser,
+  banditParser, semgrepParser, snykParser, checkovParser, tfsecParser, nucleiParser, gitleaksParser,
+  // XML
+  zapXmlParser, burpParser, nessusParser, openvasParser, nmapParser, dependencyCheckParser, cppcheckParser, cyclonedxXmlParser,
+  // CSV
+  nessusWasCsvParser, nessusCsvParser, openvasCsvParser, flawfinderCsvParser,
+  sarifParser,
+];
 
 /** The parser for a --format name; unknown names get the list of known ones. */
 export function parserByFormat(format: string): ReportParser {
