@@ -15,7 +15,7 @@ export default defineCommand({
   },
   async run({ args }) {
     if (args['list-formats']) {
-      for (const p of parsers) out(`${p.format.padEnd(12)} ${p.label}`);
+      for (const p of parsers) out(`${p.format.padEnd(16)} ${p.label}`);
       return;
     }
     if (!args.report) throw badInput('name the report to parse: entente parse REPORT');
