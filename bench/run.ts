@@ -5,6 +5,7 @@ const only = process.argv.slice(2);
 const runs: [string, string][] = [
   ['import', 'pglite'], ['import', 'postgres'],
   ['list', 'pglite'], ['list', 'postgres'],
+  ['tone', 'no-db'],
 ];
 let failed = 0;
 for (const [name, engine] of runs) {

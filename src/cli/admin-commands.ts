@@ -55,7 +55,11 @@ export const policy = defineCommand({
         const { join } = await import('node:path');
         const config = loadConfig(process.env);
         const inData = join(config.dataDir, 'policy.yaml');
-        process.stdout.write(formatPolicy(loadPolicy(config.policyFile ?? (existsSync(inData) ? inData : undefined))));
+        const file = config.policyFile ?? (existsSync(inData) ? inData : undefined);
+        const policy = loadPolicy(file);
+        const { rulesFor, voiceOf } = await import('../voice/voice-config.ts');
+        rulesFor(voiceOf(policy), file ?? 'policy'); // a mistake in the voice section is reported here too
+        process.stdout.write(formatPolicy(policy));
       },
     }),
   },

@@ -15,6 +15,7 @@ const main = defineCommand({
     feeds: () => import('./admin-commands.ts').then((m) => m.feeds),
     policy: () => import('./admin-commands.ts').then((m) => m.policy),
     audit: () => import('./admin-commands.ts').then((m) => m.audit),
+    tone: () => import('./tone-command.ts').then((m) => m.default),
   },
 });
 
@@ -29,7 +30,7 @@ if (rawArgs.length === 1 && (rawArgs[0] === '--version' || rawArgs[0] === '-v'))
 }
 try {
   await runCommand(main, { rawArgs });
-  process.exitCode = 0;
+  process.exitCode ??= 0;
 } catch (e) {
   process.exitCode = reportError(e);
 }

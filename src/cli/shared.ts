@@ -45,6 +45,12 @@ export function out(line: string): void {
   process.stdout.write(`${line}\n`);
 }
 
+// Piped into `head`, stdout closes early: that is the reader being done, not an error worth a stack trace.
+process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+  if (e.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+  throw e;
+});
+
 /** The exit code for an error: input errors are 2, everything unexpected 3 (with the message on stderr). */
 export function reportError(e: unknown): number {
   if (e instanceof EntenteError) {

@@ -10,6 +10,7 @@ import { findingsRoutes } from './findings-routes.ts';
 import { scansRoutes } from './scans-routes.ts';
 import { orgRoutes } from './org-routes.ts';
 import { exceptionsRoutes } from './exceptions-routes.ts';
+import { toneRoutes } from './tone-routes.ts';
 
 /** Builds the whole app over a context; tests call `app.request(...)` without opening a port. */
 export function createApp(ctx: Context): OpenAPIHono<Env> {
@@ -32,6 +33,7 @@ export function createApp(ctx: Context): OpenAPIHono<Env> {
   app.route('/', scansRoutes(ctx));
   app.route('/', orgRoutes(ctx));
   app.route('/', exceptionsRoutes(ctx));
+  app.route('/', toneRoutes(ctx));
   app.notFound((c) => c.json({ error: { code: 'not_found', message: `no route ${c.req.method} ${c.req.path}`, details: {} } }, 404));
   app.onError((err, c) => errorResponse(err, c));
   return app;

@@ -18,6 +18,9 @@ const policySchema = z.object({
   epss: z.object({
     high: z.number().min(0).max(1).describe('EPSS probability at or above which exploitation counts as likely (poc)'),
   }).strict(),
+  // Checked by src/voice/voice-config.ts when the tone rules are built (kept out of here so that loading the
+  // policy does not load the language library every command would then pay for).
+  voice: z.unknown().optional().describe('tone rules: { disable: [rule id…], phrases: [{ id, category, pattern, why, suggestion }] }'),
 }).strict();
 
 export type Policy = z.infer<typeof policySchema>;
