@@ -5,6 +5,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describeEachEngine } from './support/engines.ts';
+import { sarif } from './support/reports.ts';
 
 describeEachEngine('POST /api/tone', (env) => {
   test('returns the flags with why and what to write instead, and a rewrite for a wholly known sentence', async () => {
@@ -97,5 +98,23 @@ describe('entente tone', () => {
     assert.ok(rules.every((x) => x.id && x.category && x.why && x.suggestion && x.source === 'built-in'));
     const text = entente(['tone', 'rules']);
     assert.match(text.out, /refusal +gatekeeping/);
+  });
+});
+
+describeEachEngine('comments on findings', (env) => {
+  test('come back with a tone suggestion and are kept whatever their tone', async () => {
+    const { service } = await env().makeService();
+    await env().importText(service, 'r.sarif', sarif('ToolA', [{ rule: 'A1', file: 'src/a.ts', line: 1, cwe: 79 }]));
+    const token = await env().token('security');
+    const id = (await env().call('GET', `/api/findings?service=${service}`, { token })).body.items[0].id;
+    const blunt = await env().call('PATCH', `/api/findings/${id}`, { token, json: { comment: 'You failed to patch this. Fix it ASAP!!' } });
+    assert.equal(blunt.status, 200);
+    assert.equal(blunt.body.commentTone.ok, false);
+    assert.ok(blunt.body.commentTone.flags.length >= 2);
+    assert.equal(blunt.body.comments.at(-1).body, 'You failed to patch this. Fix it ASAP!!');
+    const kind = await env().call('PATCH', `/api/findings/${id}`, { token, json: { comment: "Let's pair on the upgrade together on Thursday." } });
+    assert.equal(kind.body.commentTone.ok, true);
+    const statusOnly = await env().call('PATCH', `/api/findings/${id}`, { token, json: { status: 'in_progress' } });
+    assert.equal(statusOnly.body.commentTone, undefined);
   });
 });

@@ -5,6 +5,8 @@ import { getFinding, listFindings, updateFinding } from '../findings/findings-se
 import { sorts } from '../findings/query.ts';
 import { subApp } from './sub-app.ts';
 import { commentSchema, errorResponses, findingSchema } from './schemas.ts';
+import { toneResultSchema, toneVerdict } from './tone-routes.ts';
+import { rulesFor, voiceOf } from '../voice/voice-config.ts';
 
 const list = (v: string | undefined): string[] | undefined => v?.split(',').map((s) => s.trim()).filter(Boolean);
 
@@ -47,12 +49,13 @@ const patchRoute = createRoute({
       comment: z.string().max(20_000).optional(),
     }).strict() } }, required: true },
   },
-  responses: { 200: { description: 'The finding after the change', content: { 'application/json': { schema: findingSchema.extend({ comments: z.array(commentSchema) }) } } }, ...errorResponses },
+  responses: { 200: { description: 'The finding after the change; a comment comes back with a tone check as a suggestion (it is never refused for its tone)', content: { 'application/json': { schema: findingSchema.extend({ comments: z.array(commentSchema), commentTone: toneResultSchema.optional() }) } } }, ...errorResponses },
 });
 
 /** The findings routes over a context. */
 export function findingsRoutes(ctx: Context) {
   const deps = { db: ctx.database.db, now: ctx.now, epssHigh: ctx.policy.epss.high };
+  const rules = rulesFor(voiceOf(ctx.policy));
   return subApp()
     .openapi(listRoute, async (c) => {
       const q = c.req.valid('query');
@@ -65,6 +68,8 @@ export function findingsRoutes(ctx: Context) {
     .openapi(getRoute, async (c) => c.json(await getFinding(deps, c.req.valid('param').id), 200))
     .openapi(patchRoute, async (c) => {
       const body = c.req.valid('json');
-      return c.json(await updateFinding(deps, c.get('principal'), c.req.valid('param').id, body), 200);
+      const updated = await updateFinding(deps, c.get('principal'), c.req.valid('param').id, body);
+      const comment = body.comment?.trim();
+      return c.json(comment ? { ...updated, commentTone: toneVerdict(comment, rules) } : updated, 200);
     });
 }

@@ -17,17 +17,20 @@ const flagSchema = z.object({
   suggestion: z.string(),
 }).openapi('ToneFlag');
 
+/** The tone verdict as the API returns it (also attached to comments on findings). */
+export const toneResultSchema = z.object({
+  ok: z.boolean(),
+  flags: z.array(flagSchema),
+  rewrite: z.string().nullable().openapi({ description: 'the text with every sentence that matched a whole known pattern rewritten, or null' }),
+}).openapi('ToneResult');
+
 const checkRoute = createRoute({
   method: 'post', path: '/api/tone', tags: ['voice'], summary: 'Check a text for blame, gatekeeping, urgency, condescension and compliance used as a hammer',
   request: {
     body: { content: { 'application/json': { schema: z.object({ text: z.string().min(1).max(100_000) }).strict() } }, required: true },
   },
   responses: {
-    200: { description: 'The verdict: ok when nothing is flagged; a suggestion, never a refusal', content: { 'application/json': { schema: z.object({
-      ok: z.boolean(),
-      flags: z.array(flagSchema),
-      rewrite: z.string().nullable().openapi({ description: 'the text with every sentence that matched a whole known pattern rewritten, or null' }),
-    }) } } },
+    200: { description: 'The verdict: ok when nothing is flagged; a suggestion, never a refusal', content: { 'application/json': { schema: toneResultSchema } } },
     ...errorResponses,
   },
 });
@@ -36,7 +39,12 @@ const checkRoute = createRoute({
 export function toneRoutes(ctx: Context) {
   const rules = rulesFor(voiceOf(ctx.policy));
   return subApp().openapi(checkRoute, (c) => {
-    const result = checkTone(c.req.valid('json').text, rules);
-    return c.json({ ok: result.ok, flags: result.flags, rewrite: result.rewrite ?? null }, 200);
+    return c.json(toneVerdict(c.req.valid('json').text, rules), 200);
   });
+}
+
+/** The verdict on a text in the API's shape. */
+export function toneVerdict(text: string, rules: ReturnType<typeof rulesFor>): z.infer<typeof toneResultSchema> {
+  const result = checkTone(text, rules);
+  return { ok: result.ok, flags: result.flags, rewrite: result.rewrite ?? null };
 }
