@@ -29,9 +29,9 @@ export const int = (v: unknown): number | undefined => (Number.isInteger(v) && (
 /** The text of a SARIF message or multiformatMessageString (plain text preferred over markdown). */
 export const textOf = (v: unknown): string | undefined => str(obj(v)?.text) ?? str(obj(v)?.markdown);
 
-/** Where a result is: its first physical location (else the analysis target), plus any logical location. */
+/** Where a result is: its primary physical location (else the analysis target), plus any logical location. */
 export function locationOf(result: Json, ctx: RunContext): Location {
-  const locations = arr(result.locations).map(obj);
+  const locations = primaryFirst(arr(result.locations), ctx).map(obj);
   const physical = locations.find((l) => obj(l?.physicalLocation))?.physicalLocation;
   const location = physicalToLocation(obj(physical), ctx);
   if (!location.file) {
@@ -45,10 +45,17 @@ export function locationOf(result: Json, ctx: RunContext): Location {
 
 /** The result's other locations as "file:line", for people to read. */
 export function otherLocations(result: Json, ctx: RunContext): string[] {
-  return arr(result.locations).slice(1).flatMap((l) => {
+  return primaryFirst(arr(result.locations), ctx).slice(1).flatMap((l) => {
     const loc = physicalToLocation(obj(obj(l)?.physicalLocation), ctx);
     return loc.file ? [loc.line ? `${loc.file}:${loc.line}` : loc.file] : [];
   });
+}
+
+// Cppcheck writes an error's whole path into `locations`, ending with the place it reports (its text and XML
+// output name that last one); every other tool puts the primary location first, as SARIF means.
+function primaryFirst(locations: unknown[], ctx: RunContext): unknown[] {
+  if (!/^cppcheck$/i.test(ctx.tool) || locations.length < 2) return locations;
+  return [locations[locations.length - 1], ...locations.slice(0, -1)];
 }
 
 function physicalToLocation(physical: Json | undefined, ctx: RunContext): Location {

@@ -588,3 +588,25 @@ describe('SARIF robustness', () => {
     await fc.assert(fc.asyncProperty(fc.nat({ max: text.length }), async (n) => onlyEntenteErrors(text.slice(0, n))), { numRuns: 200 });
   });
 });
+
+test('a cppcheck result is located where cppcheck reports it: the last entry of its path', async () => {
+  const log = {
+    version: '2.1.0',
+    runs: [{
+      tool: { driver: { name: 'Cppcheck', rules: [{ id: 'nullPointer', shortDescription: { text: 'Null pointer dereference: p' } }] } },
+      results: [{
+        ruleId: 'nullPointer', level: 'error', message: { text: 'Null pointer dereference: p' },
+        locations: [
+          { physicalLocation: { artifactLocation: { uri: 'vuln.c' }, region: { startLine: 21, startColumn: 12 } } },
+          { physicalLocation: { artifactLocation: { uri: 'vuln.c' }, region: { startLine: 22, startColumn: 6 } } },
+        ],
+      }],
+    }],
+  };
+  const text = JSON.stringify(log);
+  const found = [];
+  for await (const f of sarifParser.parse({ name: 'cc.sarif', head: text.slice(0, 4096), text: async () => text, stream: () => Readable.from([text]) })) found.push(f);
+  assert.equal(found.length, 1);
+  assert.equal(found[0]!.location.line, 22);
+  assert.deepEqual(found[0]!.detail?.otherLocations, ['vuln.c:21']);
+});
