@@ -1,5 +1,6 @@
 /** One validated view of the environment, parsed once at start and passed in. */
-import { resolve } from 'node:path';
+import { existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { z } from 'zod';
 import { badInput } from './errors.ts';
 
@@ -33,4 +34,10 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     port: r.data.PORT,
     host: r.data.HOST,
   };
+}
+
+/** The policy file in force: ENTENTE_POLICY, else policy.yaml in the data folder if there is one, else none (defaults). */
+export function policyFileOf(config: Config): string | undefined {
+  const inData = join(config.dataDir, 'policy.yaml');
+  return config.policyFile ?? (existsSync(inData) ? inData : undefined);
 }

@@ -94,3 +94,18 @@ for (const engine of engines) {
     });
   });
 }
+
+describe('entente parse on a UTF-16 report', () => {
+  test('says the file is UTF-16 and how to fix it (exit 2)', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'entente-cli-'));
+    try {
+      const file = join(dir, 'r.json');
+      writeFileSync(file, Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(sarif('ToolA', []), 'utf16le')]));
+      const r = entente({}, 'parse', file);
+      assert.equal(r.code, 2);
+      assert.match(r.err, /UTF-16.*UTF-8/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

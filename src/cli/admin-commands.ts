@@ -49,13 +49,9 @@ export const policy = defineCommand({
     show: defineCommand({
       meta: { name: 'show', description: 'Print the policy in force (defaults merged with ENTENTE_POLICY or data/policy.yaml)' },
       async run() {
-        const { loadConfig } = await import('../config.ts');
+        const { loadConfig, policyFileOf } = await import('../config.ts');
         const { loadPolicy } = await import('../policy/policy.ts');
-        const { existsSync } = await import('node:fs');
-        const { join } = await import('node:path');
-        const config = loadConfig(process.env);
-        const inData = join(config.dataDir, 'policy.yaml');
-        const file = config.policyFile ?? (existsSync(inData) ? inData : undefined);
+        const file = policyFileOf(loadConfig(process.env));
         const policy = loadPolicy(file);
         const { rulesFor, voiceOf } = await import('../voice/voice-config.ts');
         rulesFor(voiceOf(policy), file ?? 'policy'); // a mistake in the voice section is reported here too

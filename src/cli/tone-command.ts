@@ -1,9 +1,7 @@
 /** `entente tone`: check a text for blame and gatekeeping, and list the rules. Exit 0 reads as a partner's, 1 flagged, 2 usage. */
-import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import { defineCommand } from 'citty';
-import { loadConfig } from '../config.ts';
+import { loadConfig, policyFileOf } from '../config.ts';
 import { badInput } from '../errors.ts';
 import { loadPolicy } from '../policy/policy.ts';
 import { checkTone, type ToneResult } from '../voice/check-tone.ts';
@@ -72,9 +70,7 @@ async function readStdin(): Promise<string> {
 
 // The policy in force (ENTENTE_POLICY, else data/policy.yaml) can switch rules off and add phrases.
 function policyRules(): ToneRules {
-  const config = loadConfig(process.env);
-  const inData = join(config.dataDir, 'policy.yaml');
-  const file = config.policyFile ?? (existsSync(inData) ? inData : undefined);
+  const file = policyFileOf(loadConfig(process.env));
   return rulesFor(voiceOf(loadPolicy(file)), file ?? 'policy');
 }
 

@@ -1,7 +1,7 @@
 /** Writes a report's new findings straight into `findings` with set-based `unnest` inserts, and their sources. */
 import { sql, type Kysely } from 'kysely';
 import type { DB } from '../db/schema.ts';
-import type { ImportRow } from './normalise.ts';
+import { stripNul, type ImportRow } from './normalise.ts';
 import type { PriorityDecision } from './priority.ts';
 import { severityRank } from './severity.ts';
 
@@ -71,8 +71,8 @@ async function insertSources(trx: Kysely<DB>, batch: DecidedRow[], ids: { id: nu
   for (const { id, fingerprint } of ids) {
     for (const [tool, rule] of byFingerprint.get(fingerprint)?.sources ?? []) {
       findingIds.push(id);
-      tools.push(noNul(tool));
-      rules.push(noNul(rule));
+      tools.push(stripNul(tool));
+      rules.push(stripNul(rule));
     }
   }
   await sql`insert into finding_sources (finding_id, tool, rule_id, present, first_scan_id, changed_scan_id)
@@ -91,10 +91,7 @@ function detailOf(row: ImportRow): Record<string, unknown> {
   return out;
 }
 
-// PostgreSQL refuses NUL in text and jsonb; reports from odd tools do contain it.
-// eslint-disable-next-line no-control-regex
-const noNul = (s: string): string => (s.includes('\u0000') ? s.replace(/\u0000/g, '') : s);
-const json = (v: unknown): string => JSON.stringify(v, (_k, x: unknown) => (typeof x === 'string' ? noNul(x) : x));
+const json = (v: unknown): string => JSON.stringify(v, (_k, x: unknown) => (typeof x === 'string' ? stripNul(x) : x));
 
 function intOrNull(n: number | undefined): number | null {
   return n !== undefined && Number.isInteger(n) && Math.abs(n) < 2 ** 31 ? n : null;

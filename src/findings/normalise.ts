@@ -39,10 +39,12 @@ function clean(f: ParsedFinding): ParsedFinding {
   };
 }
 
+/** Removes NUL characters, which PostgreSQL refuses in text and jsonb and reports from odd tools do contain. */
+export const stripNul = (s: string): string => (s.includes('\u0000') ? s.replace(/\u0000/g, '') : s);
+
 /** Removes NUL characters and cuts a string to `max` characters. */
 export function text(s: string, max: number): string {
-  // eslint-disable-next-line no-control-regex
-  const t = s.includes('\u0000') ? s.replace(/\u0000/g, '') : s;
+  const t = stripNul(s);
   return t.length > max ? `${t.slice(0, max - 1)}…` : t;
 }
 

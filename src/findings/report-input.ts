@@ -42,10 +42,10 @@ export function reportFromBuffer(name: string, body: Buffer): ReportInput {
   };
 }
 
-// A UTF-16 report (PowerShell's default) is common enough to deserve a precise message.
+/** The head given for a UTF-16 report (PowerShell's default): no parser claims it, and the message says what to do. */
+export const utf16Marker = '\u0000utf-16';
+
 function decodeHead(buf: Buffer): string {
-  if ((buf[0] === 0xff && buf[1] === 0xfe) || (buf[0] === 0xfe && buf[1] === 0xff)) {
-    return '\u0000utf-16';
-  }
+  if ((buf[0] === 0xff && buf[1] === 0xfe) || (buf[0] === 0xfe && buf[1] === 0xff)) return utf16Marker;
   return buf.toString('utf8');
 }

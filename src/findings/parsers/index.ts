@@ -1,6 +1,7 @@
 /** The formats Entente reads, and how a report's format is found from its first bytes. */
 import { EntenteError } from '../../errors.ts';
 import type { ReportInput, ReportParser } from '../types.ts';
+import { utf16Marker } from '../report-input.ts';
 import { sarifParser } from './sarif.ts';
 import { trivyParser } from './trivy.ts';
 import { npmAuditParser } from './npm-audit.ts';
@@ -59,6 +60,7 @@ export function detectParser(input: Pick<ReportInput, 'head' | 'name'>): ReportP
 
 function describeHead(head: string): string {
   if (head.length === 0) return 'the file is empty';
+  if (head === utf16Marker) return 'the file is UTF-16 text (as PowerShell writes by default); save it as UTF-8 and import it again';
   // eslint-disable-next-line no-control-regex
   if (/[\u0000-\u0008\u000e-\u001f]/.test(head.slice(0, 512)) || head.includes('\ufffd')) return 'not a text report (it holds binary data)';
   const t = head.trimStart();
