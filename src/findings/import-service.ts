@@ -4,7 +4,7 @@ import type { DB, Priority, Service } from '../db/schema.ts';
 import { EntenteError, badInput } from '../errors.ts';
 import type { Policy } from '../policy/policy.ts';
 import { recordAudit } from '../audit/audit.ts';
-import type { ParseContext, ReportInput, ReportParser } from './types.ts';
+import type { ParseContext, ParsedFinding, ReportInput, ReportParser } from './types.ts';
 import { detectParser, parserByFormat } from './parsers/index.ts';
 import { addToRows, type ImportRow } from './normalise.ts';
 import { decidePriority } from './priority.ts';
@@ -47,17 +47,42 @@ export async function importReport(deps: ImportDeps, req: ImportRequest): Promis
   const service = await findService(deps.db, req.service);
   const parser = req.format ? parserByFormat(req.format) : detectParser(req.input);
   const { rows, tools } = await readReport(parser, req.input);
+  return importRows(deps, service, { format: parser.format, fileName: req.input.name, rows, tools, commit: req.commit, branch: req.branch, actor: req.actor });
+}
+
+/** Findings Entente produced itself (e.g. exposure observations), imported with the same lifecycle as a report:
+ * one run of `tool` for `service`; what the tool reported before and not now becomes fixed. */
+export interface ParsedImport {
+  service: string;
+  format: string;
+  fileName: string;
+  tools: string[];
+  findings: ParsedFinding[];
+  actor: string;
+}
+
+export async function importParsed(deps: ImportDeps, req: ParsedImport): Promise<ImportSummary> {
+  const service = await findService(deps.db, req.service);
+  const rows = new Map<string, ImportRow>();
+  for (const f of req.findings) addToRows(rows, f);
+  return importRows(deps, service, { format: req.format, fileName: req.fileName, rows: [...rows.values()], tools: [...new Set(req.tools)].sort(), actor: req.actor });
+}
+
+interface RowsToImport { format: string; fileName: string; rows: ImportRow[]; tools: string[]; commit?: string | undefined; branch?: string | undefined; actor: string }
+
+async function importRows(deps: ImportDeps, service: Service, req: RowsToImport): Promise<ImportSummary> {
+  const { rows, tools } = req;
   const now = deps.now();
   const staged = await decide(deps, service, rows);
   return deps.db.transaction().execute(async (trx) => {
     // One import per service at a time: the second waits, then sees what the first stored.
     await sql`select pg_advisory_xact_lock(${serviceLock}, ${service.id})`.execute(trx);
     const scan = await trx.insertInto('scans').values({
-      service_id: service.id, format: parser.format, tools, tool_version: firstToolVersion(rows), file_name: req.input.name,
+      service_id: service.id, format: req.format, tools, tool_version: firstToolVersion(rows), file_name: req.fileName,
       commit_sha: req.commit ?? null, branch: req.branch ?? null, actor: req.actor, summary: '{}', created_at: now,
     }).returning('id').executeTakeFirstOrThrow();
     const counts = await merge(trx, staged, { serviceId: service.id, ownerTeamId: service.owner_team_id, scanId: scan.id, tools, now, policy: deps.policy });
-    const summary: ImportSummary = { scanId: scan.id, service: service.name, format: parser.format, tools, findings: rows.length, ...counts };
+    const summary: ImportSummary = { scanId: scan.id, service: service.name, format: req.format, tools, findings: rows.length, ...counts };
     await trx.updateTable('scans').set({ summary: JSON.stringify(summary) }).where('id', '=', scan.id).execute();
     await lapseExceptionsOnRisingPriority(trx, { now, policy: deps.policy, actor: req.actor });
     await recordAudit(trx, { actor: req.actor, action: 'scan.import', entity: 'scan', entityId: scan.id, after: summary, at: now });
