@@ -3,12 +3,14 @@ import { Migrator, type Kysely, type Migration, type MigrationResultSet } from '
 import * as m001 from './migrations/001-foundation.ts';
 import * as m002 from './migrations/002-gates.ts';
 import * as m003 from './migrations/003-changes.ts';
+import * as m004 from './migrations/004-import-speed.ts';
 import { EntenteError } from '../errors.ts';
 
 const migrations: Record<string, Migration> = {
   '001-foundation': m001,
   '002-gates': m002,
   '003-changes': m003,
+  '004-import-speed': m004,
 };
 
 /** Brings the database to the newest schema; throws with the failing step's name when one fails. */
