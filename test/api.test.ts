@@ -262,6 +262,28 @@ describeEachEngine('HTTP API', (env) => {
     }
   });
 
+  test('a CWE-filtered walk serves exactly the matching findings, in order, in every sort', async () => {
+    const e = env();
+    const { service } = await seedMixed(e);
+    const admin = await e.token('admin');
+    // Every third finding carries CWE-89, spread across levels so the sorts interleave them with the others.
+    const levels = ['error', 'warning', 'note'] as const;
+    await e.importText(service, 'codeql.sarif', sarif('CodeQL', Array.from({ length: 45 }, (_, n) => ({
+      rule: `q${n % 9}`, file: `src/${n}.ts`, line: n + 1, cwe: n % 9 < 3 ? 89 : 20, level: levels[n % 3]!,
+    }))));
+    const all = await list(e, admin, `service=${service}&limit=500`);
+    const matching = all.filter((f) => f.cwes.includes(89)).map((f) => f.id).sort((x, y) => x - y);
+    assert.equal(matching.length, 15);
+    for (const sort of ['priority', 'due', 'severity', 'newest']) {
+      for (const limit of [1, 4, 50]) {
+        const ids = (await walk(e, admin, `service=${service}&cwe=89&sort=${sort}`, limit)).map((f) => f.id);
+        assert.deepEqual([...ids].sort((x, y) => x - y), matching, `sort ${sort}, limit ${limit}`);
+        const unfiltered = (await walk(e, admin, `service=${service}&sort=${sort}`, 100)).map((f) => f.id).filter((id) => matching.includes(id));
+        assert.deepEqual(ids, unfiltered, `sort ${sort}, limit ${limit}: the filtered order differs from the list's`);
+      }
+    }
+  });
+
   test('a tampered cursor is refused with 400', async () => {
     const e = env();
     const { service } = await seedMixed(e);
