@@ -10,6 +10,7 @@ const main = defineCommand({
     parse: () => import('./parse-command.ts').then((m) => m.default),
     org: () => import('./org-command.ts').then((m) => m.default),
     findings: () => import('./findings-command.ts').then((m) => m.default),
+    export: () => import('./export-command.ts').then((m) => m.default),
     exceptions: () => import('./exceptions-command.ts').then((m) => m.default),
     token: () => import('./admin-commands.ts').then((m) => m.token),
     feeds: () => import('./admin-commands.ts').then((m) => m.feeds),

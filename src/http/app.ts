@@ -6,6 +6,7 @@ import { EntenteError } from '../errors.ts';
 import type { Context } from '../context.ts';
 import { authenticate } from '../people/tokens.ts';
 import { subApp, type Env } from './sub-app.ts';
+import { exportRoutes } from './export-routes.ts';
 import { findingsRoutes } from './findings-routes.ts';
 import { scansRoutes } from './scans-routes.ts';
 import { orgRoutes } from './org-routes.ts';
@@ -29,6 +30,7 @@ export function createApp(ctx: Context): OpenAPIHono<Env> {
     c.set('principal', await authenticate(ctx.database.db, token));
     return next();
   });
+  app.route('/', exportRoutes(ctx));   // before findingsRoutes: /api/findings/export is not a finding id
   app.route('/', findingsRoutes(ctx));
   app.route('/', scansRoutes(ctx));
   app.route('/', orgRoutes(ctx));

@@ -1,0 +1,102 @@
+/** `entente export --format sarif|csv|cyclonedx-vex`: findings as a file for other tools, to stdout or `-o FILE`, locally or from a server. */
+import { createWriteStream } from 'node:fs';
+import { rename, rm } from 'node:fs/promises';
+import { once } from 'node:events';
+import type { Writable } from 'node:stream';
+import { defineCommand } from 'citty';
+import { EntenteError, badInput } from '../errors.ts';
+import { exportFormats, prepareExport } from '../export/export-service.ts';
+import { sorts } from '../findings/query.ts';
+import { localAdmin } from '../people/tokens.ts';
+import { out, remoteArgs, withLocalContext } from './shared.ts';
+
+const filterArgs = ['service', 'team', 'status', 'priority', 'severity', 'tool', 'kind', 'cve', 'cwe', 'q'] as const;
+
+export default defineCommand({
+  meta: { name: 'export', description: 'Export findings as SARIF, CSV or CycloneDX VEX (same filters as `entente findings`)' },
+  args: {
+    format: { type: 'string', required: true, description: exportFormats.join(' | ') },
+    output: { type: 'string', alias: 'o', description: 'write to this file instead of standard output' },
+    service: { type: 'string' }, team: { type: 'string' },
+    status: { type: 'string', description: 'comma list, or "all" (default: csv open,in_progress; sarif all; cyclonedx-vex false_positive,accepted)' },
+    priority: { type: 'string' }, severity: { type: 'string' }, tool: { type: 'string' }, kind: { type: 'string' }, cve: { type: 'string' },
+    cwe: { type: 'string' }, q: { type: 'string', description: 'text in title, file, package, URL or rule' },
+    overdue: { type: 'boolean', description: 'only findings past their due date' },
+    sort: { type: 'string', default: 'priority', description: sorts.join(' | ') },
+    ...remoteArgs,
+  },
+  async run({ args }) {
+    if (!exportFormats.includes(args.format as (typeof exportFormats)[number])) throw badInput(`--format takes ${exportFormats.join(', ')}; "${args.format}" is not one of them`);
+    if (args.cwe !== undefined && !/^[1-9]\d{0,6}$/.test(args.cwe)) throw badInput(`--cwe takes a CWE number such as 79; "${args.cwe}" is not one`);
+    const write = async (chunks: AsyncIterable<string | Uint8Array>) => (args.output ? toFile(args.output, chunks) : toStdout(chunks));
+    if (args.server) {
+      await write(await fromServer(args));
+    } else {
+      await withLocalContext(async (ctx) => {
+        const list = (v: string | undefined): string[] | undefined => v?.split(',').map((s) => s.trim()).filter(Boolean);
+        const prepared = await prepareExport({ db: ctx.database.db, now: ctx.now, epssHigh: ctx.policy.epss.high }, localAdmin, {
+          format: args.format, sort: args.sort,
+          filter: {
+            service: args.service, team: args.team, status: list(args.status), priority: list(args.priority), severity: list(args.severity),
+            tool: args.tool, kind: args.kind, cve: args.cve, cwe: args.cwe ? Number(args.cwe) : undefined, q: args.q, overdue: args.overdue === true,
+          },
+        });
+        await write(prepared.chunks);
+      });
+    }
+    if (args.output) out(`We wrote the ${args.format} export to ${args.output}.`);
+  },
+});
+
+type Args = Record<(typeof filterArgs)[number], string | undefined> & { format: string; sort: string; overdue?: boolean; server?: string; token?: string };
+
+/** The export from a running server, as the bytes arrive. */
+async function fromServer(args: Args): Promise<AsyncIterable<Uint8Array>> {
+  const token = args.token ?? process.env.ENTENTE_TOKEN;
+  if (!token) throw new EntenteError('unauthorized', '--server needs --token (or ENTENTE_TOKEN)');
+  const q = new URLSearchParams({ format: args.format, sort: args.sort });
+  for (const k of filterArgs) if (args[k] !== undefined) q.set(k, args[k]!);
+  if (args.overdue) q.set('overdue', 'true');
+  const server = args.server!;
+  let res: Response;
+  try {
+    res = await fetch(new URL(`api/findings/export?${q}`, server.endsWith('/') ? server : `${server}/`), { headers: { authorization: `Bearer ${token}` } });
+  } catch (e) {
+    throw badInput(`we could not reach ${server}: ${(e as Error).cause ? String((e as Error).cause) : (e as Error).message}`);
+  }
+  if (!res.ok || !res.body) {
+    const body = (await res.json().catch(() => null)) as { error?: { code?: string; message?: string } } | null;
+    const code = (body?.error?.code ?? (res.status >= 500 ? 'internal' : 'bad_input')) as EntenteError['code'];
+    throw new EntenteError(code, `${server}: ${body?.error?.message ?? `HTTP ${res.status}`}`);
+  }
+  return res.body as unknown as AsyncIterable<Uint8Array>;
+}
+
+async function toStdout(chunks: AsyncIterable<string | Uint8Array>): Promise<void> {
+  for await (const chunk of chunks) await writeChunk(process.stdout, chunk);
+}
+
+// Written beside the target and renamed at the end, so a failed export never leaves a half file under the real name.
+async function toFile(path: string, chunks: AsyncIterable<string | Uint8Array>): Promise<void> {
+  const partial = `${path}.partial`;
+  const stream = createWriteStream(partial);
+  try {
+    await once(stream, 'open');
+  } catch (e) {
+    throw badInput(`we could not write ${path}: ${(e as Error).message}`);
+  }
+  try {
+    for await (const chunk of chunks) await writeChunk(stream, chunk);
+    stream.end();
+    await once(stream, 'finish');
+    await rename(partial, path);
+  } catch (e) {
+    stream.destroy();
+    await rm(partial, { force: true });
+    throw e;
+  }
+}
+
+async function writeChunk(stream: Writable, chunk: string | Uint8Array): Promise<void> {
+  if (!stream.write(chunk)) await once(stream, 'drain');
+}

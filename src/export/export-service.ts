@@ -1,0 +1,110 @@
+/**
+ * Exports: the findings a filter selects (the same filters as the list), written as SARIF, CSV or CycloneDX VEX and
+ * streamed page by page. `prepareExport` checks everything that can be wrong before the first byte is written, so a
+ * mistake is a clear 400 / exit 2 rather than a half-written file.
+ */
+import { randomUUID } from 'node:crypto';
+import { sql } from 'kysely';
+import type { FindingStatus, Priority } from '../db/schema.ts';
+import { badInput } from '../errors.ts';
+import type { FindingsDeps } from '../findings/findings-service.ts';
+import { sorts, type FindingFilter, type Sort } from '../findings/query.ts';
+import { severities } from '../findings/types.ts';
+import type { Principal } from '../people/tokens.ts';
+import { csvChunks } from './csv.ts';
+import { vexChunks } from './cyclonedx-vex.ts';
+import { findingPages, type ExportFinding } from './finding-pages.ts';
+import { sarifChunks, type SarifRun } from './sarif.ts';
+
+export const exportFormats = ['sarif', 'csv', 'cyclonedx-vex'] as const;
+export type ExportFormat = (typeof exportFormats)[number];
+
+/** What each format exports when no status is asked for: what the format is for. */
+export const defaultStatuses: Record<ExportFormat, string[]> = {
+  csv: ['open', 'in_progress'],                                          // the open work, like `entente findings`
+  sarif: ['all'],                                                        // a dashboard also learns what was closed, and why
+  'cyclonedx-vex': ['false_positive', 'accepted'],                       // what other tools should stop raising
+};
+
+const statuses: readonly (FindingStatus | 'all')[] = ['open', 'in_progress', 'fixed', 'false_positive', 'accepted', 'all'];
+const priorities: readonly Priority[] = ['act', 'attend', 'track*', 'track'];
+const kinds = ['code', 'dependency', 'web', 'host', 'secret', 'config'];
+
+export interface ExportRequest { format: string; filter: Omit<FindingFilter, 'teamIds'>; sort?: string | undefined }
+
+/** A ready export: how to label it, and its body as text chunks. */
+export interface PreparedExport {
+  format: ExportFormat;
+  contentType: string;
+  fileName: string;
+  chunks: AsyncIterable<string>;
+}
+
+const contentTypes: Record<ExportFormat, string> = {
+  sarif: 'application/sarif+json',
+  csv: 'text/csv; charset=utf-8; header=present',
+  'cyclonedx-vex': 'application/vnd.cyclonedx+json; version=1.6',
+};
+const extensions: Record<ExportFormat, string> = { sarif: 'sarif', csv: 'csv', 'cyclonedx-vex': 'cdx.json' };
+
+/** Checks the request and the caller's reach, and returns the export ready to stream. Engineers export their teams' findings. */
+export async function prepareExport(deps: FindingsDeps, who: Principal, req: ExportRequest): Promise<PreparedExport> {
+  const format = req.format as ExportFormat;
+  if (!exportFormats.includes(format)) throw badInput(`we export ${exportFormats.join(', ')}; "${req.format}" is not one of them (format)`, { field: 'format' });
+  const sort = (req.sort ?? 'priority') as Sort;
+  if (!sorts.includes(sort)) throw badInput(`sort takes ${sorts.join(', ')}; "${req.sort}" is not one of them`, { field: 'sort' });
+  const filter: FindingFilter = { ...req.filter, status: req.filter.status?.length ? req.filter.status : defaultStatuses[format] };
+  checkValues('status', filter.status, statuses);
+  checkValues('priority', filter.priority, priorities);
+  checkValues('severity', filter.severity, severities);
+  if (filter.kind !== undefined) checkValues('kind', [filter.kind], kinds);
+  await checkKnown(deps, 'services', filter.service);
+  await checkKnown(deps, 'teams', filter.team);
+  if (who.role === 'engineer') filter.teamIds = who.teamIds;
+  const now = deps.now();
+  const scope = filter.service ?? filter.team ?? 'all';
+  const fileName = `entente-findings-${safeName(scope)}-${now.toISOString().slice(0, 10)}.${extensions[format]}`;
+  const pages = () => findingPages(deps, filter, sort);
+  const chunks = format === 'csv' ? csvChunks(pages())
+    : format === 'cyclonedx-vex' ? vexChunks(pages(), { exportedAt: now.toISOString(), serialNumber: `urn:uuid:${randomUUID()}`, subject: filter.service, version: '0.1.0' })
+    : sarifChunks(toolRuns(deps, filter, sort), { scope: safeName(scope), exportedAt: now.toISOString() });
+  return { format, contentType: contentTypes[format], fileName, chunks };
+}
+
+function checkValues(field: string, values: readonly string[] | undefined, allowed: readonly string[]): void {
+  const wrong = values?.find((v) => !allowed.includes(v));
+  if (wrong !== undefined) throw badInput(`${field} takes ${allowed.join(', ')}; "${wrong}" is not one of them`, { field, value: wrong });
+}
+
+// The list treats an unknown name as matching nothing; an export of nothing to a file is more likely a typo.
+async function checkKnown(deps: FindingsDeps, table: 'services' | 'teams', name: string | undefined): Promise<void> {
+  if (name === undefined) return;
+  const row = await deps.db.selectFrom(table).select('id').where('name', '=', name).executeTakeFirst();
+  const what = table === 'services' ? 'service' : 'team';
+  if (!row) throw badInput(`we know no ${what} named "${name}"; check the spelling against \`entente org apply\`'s file or GET /api/${table}`, { field: what, value: name });
+}
+
+/**
+ * One SARIF run per tool that first reported a finding (its fingerprint names that tool). Each run walks the filter
+ * narrowed to findings that tool reported and keeps those it reported first, so every finding is in exactly one run.
+ */
+async function* toolRuns(deps: FindingsDeps, filter: FindingFilter, sort: Sort): AsyncGenerator<SarifRun> {
+  for (const tool of await primaryTools(deps, filter)) {
+    const key = tool.toLowerCase();
+    yield { tool, pages: ownPages(findingPages(deps, { ...filter, tool: filter.tool ?? tool }, sort), key) };
+  }
+}
+
+async function* ownPages(pages: AsyncIterable<ExportFinding[]>, key: string): AsyncGenerator<ExportFinding[]> {
+  for await (const page of pages) yield page.filter((f) => f.tool.toLowerCase() === key);
+}
+
+// The tools findings were first reported by, one spelling per tool (the fingerprint lower-cases the name).
+async function primaryTools(deps: FindingsDeps, filter: FindingFilter): Promise<string[]> {
+  let q = deps.db.selectFrom('findings as f').select(sql<string>`min(f.tool)`.as('tool')).groupBy(sql`lower(f.tool)`).orderBy(sql`lower(f.tool)`);
+  if (filter.service !== undefined) q = q.where('f.service_id', '=', deps.db.selectFrom('services').select('id').where('name', '=', filter.service));
+  if (filter.teamIds) q = q.where('f.owner_team_id', 'in', filter.teamIds.length ? filter.teamIds : [-1]);
+  return (await q.execute()).map((r) => r.tool);
+}
+
+const safeName = (s: string): string => s.replace(/[^A-Za-z0-9._-]+/g, '-').slice(0, 80) || 'all';
