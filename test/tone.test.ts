@@ -55,8 +55,8 @@ describe('entente tone', () => {
   test('check exits 1 and prints each flagged span with its place, why and a suggestion', () => {
     const r = entente(['tone', 'check', 'Morning.\nYou failed to patch the server!!']);
     assert.equal(r.code, 1, r.err);
-    assert.match(r.out, /line 2, column 1 {2}"You failed to" {2}blame \(failed-to\)/);
-    assert.match(r.out, /line 2, column 31 {2}"!!" {2}urgency \(exclamations\)/);
+    assert.match(r.out, /line 2, column 1 {2}"You failed to" {2}blame \(`failed-to`\)/);
+    assert.match(r.out, /line 2, column 31 {2}"!!" {2}urgency \(`exclamations`\)/);
     assert.match(r.out, /why: /);
     assert.match(r.out, /instead: /);
   });

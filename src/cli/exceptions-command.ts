@@ -8,6 +8,7 @@ import { getException, expireExceptionsNow, listExceptions } from '../exceptions
 import type { ExceptionView } from '../exceptions/exception-view.ts';
 import { localAdmin } from '../people/tokens.ts';
 import { badInput } from '../errors.ts';
+import { exceptionMessages } from '../voice/messages/exceptions.ts';
 import { callServer, out, remoteArgs, withLocalContext } from './shared.ts';
 
 const json = { type: 'boolean', description: 'print JSON' } as const;
@@ -85,7 +86,7 @@ const list = defineCommand({
       items = await withLocalContext((ctx) => listExceptions({ db: ctx.database.db, now: ctx.now, policy: ctx.policy }, { status, team: args.team, limit }));
     }
     if (args.json) return void items.forEach((v) => out(JSON.stringify(v)));
-    if (items.length === 0) return out('No exceptions match.');
+    if (items.length === 0) return out(exceptionMessages.noneMatch.render({}));
     for (const v of items) out(`#${v.id}  ${v.status.padEnd(9)} ${v.team}  until ${v.expiresAt.slice(0, 10)}  findings ${v.findings.map((f) => `#${f.id}`).join(',')}  ${v.summary}`);
   },
 });
@@ -135,9 +136,7 @@ const expire = defineCommand({
   async run({ args }) {
     const r = await withLocalContext((ctx) => expireExceptionsNow({ db: ctx.database.db, now: ctx.now, policy: ctx.policy }, localAdmin.actor));
     if (args.json) return out(JSON.stringify(r));
-    if (r.expired === 0 && r.requestsClosed === 0) return out('No exception was due to end.');
-    out(`${r.expired} approved exception(s) reached their date; their findings are open again with a fresh due date. `
-      + `${r.requestsClosed} request(s) reached their date before both approvals came in.`);
+    out(exceptionMessages.expiryRun.render(r));
   },
 });
 

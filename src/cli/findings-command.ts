@@ -3,6 +3,7 @@ import { defineCommand } from 'citty';
 import { listFindings, type FindingView } from '../findings/findings-service.ts';
 import { sorts, type Sort } from '../findings/query.ts';
 import { badInput } from '../errors.ts';
+import { findingMessages } from '../voice/messages/findings.ts';
 import { callServer, out, remoteArgs, withLocalContext } from './shared.ts';
 
 export default defineCommand({
@@ -31,7 +32,7 @@ export default defineCommand({
       items = (await withLocalContext((ctx) => listFindings({ db: ctx.database.db, now: ctx.now, epssHigh: ctx.policy.epss.high }, filter, args.sort as Sort, limit, undefined))).items;
     }
     if (args.json) return void items.forEach((f) => out(JSON.stringify(f)));
-    if (items.length === 0) return out('No findings match. Nothing to do here.');
+    if (items.length === 0) return out(findingMessages.noneMatch.render({}));
     for (const f of items) out(line(f));
   },
 });

@@ -5,6 +5,7 @@ import { defineCommand } from 'citty';
 import { importReport, type ImportSummary } from '../findings/import-service.ts';
 import { reportFromFile } from '../findings/report-input.ts';
 import { badInput } from '../errors.ts';
+import { importMessages } from '../voice/messages/imports.ts';
 import { callServer, out, remoteArgs, withLocalContext } from './shared.ts';
 
 export default defineCommand({
@@ -23,7 +24,7 @@ export default defineCommand({
       importReport({ db: ctx.database.db, policy: ctx.policy, now: ctx.now }, {
         service: args.service, input: await reportFromFile(args.report), format: args.format, commit: args.commit, branch: args.branch, actor: 'local-cli',
       }));
-    out(args.json ? JSON.stringify(summary) : describe(summary));
+    out(args.json ? JSON.stringify(summary) : importMessages.summary.render(summary));
   },
 });
 
@@ -37,13 +38,4 @@ async function remote(args: { report: string; service: string; format?: string; 
   const q = new URLSearchParams({ service: args.service, name: basename(args.report) });
   for (const k of ['format', 'commit', 'branch'] as const) if (args[k]) q.set(k, args[k]!);
   return (await callServer(args.server!, args.token, `api/scans?${q}`, { method: 'POST', body: new Uint8Array(bytes), headers: { 'content-type': 'application/octet-stream' } })) as ImportSummary;
-}
-
-function describe(s: ImportSummary): string {
-  const urgent = s.act + s.attend;
-  return [
-    `Imported ${s.findings} finding${s.findings === 1 ? '' : 's'} from ${s.tools.join(', ')} (${s.format}) for ${s.service} (scan ${s.scanId}).`,
-    `  created ${s.created}, unchanged ${s.unchanged}, fixed ${s.fixed}, reopened ${s.reopened}`,
-    urgent ? `  ${s.act} to act on now and ${s.attend} to attend to soon; the rest we track.` : '  Nothing here needs to interrupt anyone; we track the rest.',
-  ].join('\n');
 }

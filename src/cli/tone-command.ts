@@ -7,6 +7,7 @@ import { loadPolicy } from '../policy/policy.ts';
 import { checkTone, type ToneResult } from '../voice/check-tone.ts';
 import { rulesFor, voiceOf } from '../voice/voice-config.ts';
 import type { ToneRules } from '../voice/rule-set.ts';
+import { toneMessages } from '../voice/messages/tone.ts';
 import { out } from './shared.ts';
 
 const check = defineCommand({
@@ -75,14 +76,10 @@ function policyRules(): ToneRules {
 }
 
 function printResult(text: string, result: ToneResult): void {
-  if (result.ok) return out('Reads as a partner\'s: nothing flagged.');
-  out(`${result.flags.length} ${result.flags.length === 1 ? 'phrase reads' : 'phrases read'} as something other than a partner's:`);
-  for (const f of result.flags) {
-    out(`\n${position(text, f.start)}  "${f.text}"  ${f.category} (${f.ruleId})`);
-    out(`  why: ${f.why}`);
-    out(`  instead: ${f.suggestion}`);
-  }
-  if (result.rewrite !== undefined) out(`\nRewritten:\n  ${result.rewrite.replace(/\n/g, '\n  ')}`);
+  if (result.ok) return out(toneMessages.partnerLike.render({}));
+  out(toneMessages.flaggedHeading.render({ flags: result.flags.length }));
+  for (const f of result.flags) out(`\n${toneMessages.flag.render({ ...f, where: position(text, f.start) })}`);
+  if (result.rewrite !== undefined) out(`\n${toneMessages.rewritten.render({ rewrite: result.rewrite })}`);
 }
 
 // "line 2, column 5" counts from 1, as editors do.

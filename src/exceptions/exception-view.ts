@@ -3,6 +3,7 @@ import type { Kysely } from 'kysely';
 import type { DB, ExceptionStatus, Priority } from '../db/schema.ts';
 import { priorityRanks } from '../findings/priority.ts';
 import { badInput } from '../errors.ts';
+import { exceptionMessages } from '../voice/messages/exceptions.ts';
 
 export interface ExceptionFindingView {
   id: number;
@@ -87,30 +88,20 @@ export function leadLabel(team: string, leadEmail: string | null, requestedBy?: 
 }
 
 function summaryOf(v: Omit<ExceptionView, 'summary'>): string {
-  const until = day(v.expiresAt);
-  const ended = v.endedAt ? day(v.endedAt) : '';
+  const m = exceptionMessages;
+  const ended = v.endedAt ?? v.expiresAt;
   switch (v.status) {
-    case 'requested':
-      return `Asked by ${v.requestedBy} to accept this risk until ${until}; waiting for the approval of ${v.awaiting.join(' and ')}.`;
-    case 'approved':
-      return `We can accept this risk until ${until} with these controls: ${v.controls.join('; ')}.`;
-    case 'declined':
-      return `Not accepted: ${v.endReason ?? 'no reason given'}. The findings stay on the list with their due dates.`;
-    case 'revoked':
-      return v.decidedAt
-        ? `Ended on ${ended}: ${v.endReason}. Its findings are open again with a fresh due date.`
-        : `Withdrawn on ${ended} before approval: ${v.endReason}.`;
-    case 'expired':
-      return v.decidedAt
-        ? `Ended on ${ended} because its expiry date passed; its findings are open again with a fresh due date.`
-        : `The request reached its date (${until}) before both approvals came in; ask again if it is still needed.`;
-    case 'lapsed':
-      return `Ended on ${ended} because ${v.endReason}; its findings are open again with a fresh due date.`;
+    case 'requested': return m.requested.render({ requestedBy: v.requestedBy, until: v.expiresAt, awaiting: v.awaiting });
+    case 'approved': return m.approved.render({ until: v.expiresAt, controls: v.controls });
+    case 'declined': return m.declined.render({ reason: v.endReason });
+    case 'revoked': return v.decidedAt ? m.revoked.render({ ended, reason: v.endReason }) : m.withdrawn.render({ ended, reason: v.endReason });
+    case 'expired': return v.decidedAt ? m.expired.render({ ended }) : m.requestExpired.render({ until: v.expiresAt });
+    case 'lapsed': return m.lapsed.render({ ended, risen: v.findings.filter((f) => rankOf(f.priority) < rankOf(f.priorityAtRequest)).map((f) => ({ id: f.id, from: f.priorityAtRequest, to: f.priority })) });
   }
 }
 
 const iso = (d: Date | string): string => new Date(d).toISOString();
-const day = (isoText: string): string => isoText.slice(0, 10);
+const rankOf = (p: string): number => priorityRanks[p as Priority] ?? Number.MAX_SAFE_INTEGER;
 
 function priorityOfRank(rank: number): Priority {
   return (Object.entries(priorityRanks).find(([, r]) => r === rank)?.[0] ?? 'track') as Priority;

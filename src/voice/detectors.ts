@@ -49,7 +49,7 @@ function wordsOf(masked: string, s: Sentence): Word[] {
 }
 
 function isShouting(run: Word[], words: Word[], masked: string, addressesYou: boolean): boolean {
-  if (run.some((w) => sql.has(w.text))) return false;
+  if (2 * run.filter((w) => sql.has(w.text)).length >= run.length) return false;
   let strong = 0;
   let weak = 0;
   for (const w of run) {

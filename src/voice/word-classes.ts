@@ -11,7 +11,14 @@ export const wordClasses: Record<string, readonly string[]> = {
     '@be not able to', '@be unable to', '@be not going to', '{refuse} to', 'do not intend to',
   ],
   // forbidding something to someone
-  forbidden: ['@cannot', 'may not', '@be not (allowed|permitted|authorised|authorized) to', '@be (forbidden|prohibited) to'],
+  forbidden: ['@cannot', 'may not', 'must not', '@be not to', '@be not (allowed|permitted|authorised|authorized) to', '@be (forbidden|prohibited) to'],
+  // adverbs that sit between a subject and its verb without changing what the sentence does ("IT really cannot", "you completely forgot")
+  adverb: [
+    'really', 'just', 'simply', 'clearly', 'obviously', 'completely', 'totally', 'absolutely', 'utterly', 'entirely', 'frankly', 'honestly',
+    'seriously', 'literally', 'basically', 'definitely', 'certainly', 'actually', 'ever', 'again', 'once again', 'repeatedly', 'still', 'even',
+  ],
+  // intensifiers before an adjective ("really careless", "totally non-compliant"); "being" as in "you are being careless"
+  intens: ['really', 'very', 'so', 'too', 'extremely', 'incredibly', 'pretty', 'quite', 'totally', 'completely', 'utterly', 'absolutely', 'clearly', 'simply', 'just', 'frankly', 'being'],
   // the departments a refusal comes from
   org: [
     '=IT', '(the|our)? (it|security|infosec|ops|operations|platform|compliance|cloud) (team|department|dept|group|org)',
@@ -30,6 +37,13 @@ export const wordClasses: Record<string, readonly string[]> = {
   ],
   // something of yours: "your app", "your team's service", "your new checkout service"
   yours: ['your (. \'s)? .', 'your . . (service|app|application|code|system|server|product|project)'],
+  // the same with a longer noun phrase, for a sentence whose verb follows it: "your team's latest release broke …"
+  yourThing: ['your (. \'s)? *2 .', "(the|that) . team 's *2 ."],
+  // what a person's work did to others, as blame names it
+  harm: [
+    '{break}', '{cause} !no !zero', '{leak}', '{crash}', '{take} down', '{bring} down', '{knock} over', '{wreck}', '{ruin}', '{corrupt}', '{wipe}',
+    'messed up', 'screwed up', '{expose}', '{kill}', '{nuke}',
+  ],
   permitVerb: [
     '{allow}', '{approve}', '{accept}', '{permit}', 'sign off', '{let}', '{authorise}', '{authorize}',
     '{deploy}', '{release}', '{ship}', '{merge}', '{install}', 'take on', '{support} (this|that|it)', 'do (this|that|it)',
@@ -68,12 +82,22 @@ export const wordClasses: Record<string, readonly string[]> = {
     '(this|it|these|that|those) (must|{need} to|@have to|@be going to have to) be',
     '^ (please)? (fix|patch|remediate|resolve|address|rotate|update|upgrade|respond|reply|answer|close|remove|revoke|stop|do|send|sort|get)',
     'i (expect|want|need) (this|it|these|that|those)',
+    '(must|{need} to|@have to|@be going to have to|@be required to) be @doneVerb',
+    'you (will|@be to|@be going to) @taskVerb',
+  ],
+  doneVerb: [
+    '{fix}', '{patch}', '{remediate}', '{resolve}', '{address}', 'done', '{close}', 'sorted', '{rotate}', '{update}', '{upgrade}', '{remove}', '{revoke}',
+    '{finish}', '{complete}', '{apply}',
+  ],
+  taskVerb: [
+    '{fix}', '{patch}', '{remediate}', '{resolve}', '{address}', '{close}', '{rotate}', '{update}', '{upgrade}', '{remove}', '{revoke}', '{respond}', '{reply}',
+    '{answer}', 'sort out', '{finish}', '{complete}',
   ],
   fixVerb: ['{fix}', '{patch}', '{remediate}', '{resolve}', '{address}', 'sort out', 'deal with', 'clean up', '{stop}'],
   deictic: ['this', 'that', 'it', 'these', 'those', 'them', 'your'],
   rightNow: [
-    'immediately', 'right (now|away)', 'now', 'asap', 'at once', 'today', 'tonight', 'this instant', 'without delay',
-    'by (end of (the)? day|eod|close of business|cob|tonight|today|this afternoon|the end of today)',
+    'immediately !after !before !when !once !if !on !upon', 'right (now|away)', 'now', 'asap', 'at once', 'today', 'tonight', 'this instant', 'without delay',
+    '(by|before) (end of (the)? day|eod|close of business|cob|tonight|today|this afternoon|the end of (the)? day|the end of today|noon|lunch|lunchtime|tomorrow morning|first thing (tomorrow)?)',
     'within (the|an|one|1|2|24|48|two)? (hour|hours)',
   ],
   said: ['{say}', '{mention}', '{state}', '{explain}', '{write}', '{point} out', '{tell} you', '{note}'],
@@ -86,15 +110,16 @@ export const wordClasses: Record<string, readonly string[]> = {
   ],
   // partnership in the same sentence turns a refusal into a negotiation
   partnering: [
-    '^ let us', '(but|so|and|instead|then|now|rather) let us', 'together', '{safeguard}', 'with these (controls|safeguards)', 'we can help', 'happy to help', 'how can we', 'what if we', 'how about',
+    '^ let us', '(but|so|and|instead|then|now|rather) let us', 'together',
+    'until (you|you all|both of us|we both|your @group|your . @group|everyone) *2 (comfortable|happy|ready|confident|agree|agreed|sure)', '{safeguard}', 'with these (controls|safeguards)', 'we can help', 'happy to help', 'how can we', 'what if we', 'how about',
   ],
 };
 
 /** Capitalised words that are technical, not shouting: acronyms that are also English words, SQL, specification keywords. */
 export const technicalCaps = {
   acronyms: ['IT', 'US', 'OK', 'ID', 'AND', 'OR', 'ACK', 'NAT', 'RAM', 'CAB', 'PAN', 'TOTP', 'SOC', 'ISO', 'PII', 'PHI', 'SIEM'],
-  // in a run of capitals with any of these, the run is SQL
-  sql: ['SELECT', 'INSERT', 'UPDATE', 'DELETE', 'FROM', 'WHERE', 'JOIN', 'NULL', 'VALUES', 'TABLE', 'INTO', 'GROUP BY', 'ORDER BY'],
+  // a run of capitals at least half of whose words are these is SQL ("NOT NULL", "SELECT ID FROM USERS"); fewer, and it is shouting ("DELETE THOSE KEYS FROM THE REPO")
+  sql: ['SELECT', 'INSERT', 'UPDATE', 'DELETE', 'FROM', 'WHERE', 'JOIN', 'NULL', 'VALUES', 'TABLE', 'INTO', 'GROUP BY', 'ORDER BY', 'SET', 'LIMIT', 'HAVING', 'DISTINCT', 'CREATE', 'ALTER', 'DROP', 'INDEX'],
   // RFC 2119 keywords; they address implementations, so they shout only at a sentence that says "you"
   specification: ['MUST', 'SHALL', 'SHOULD', 'NOT', 'REQUIRED', 'RECOMMENDED', 'MAY', 'OPTIONAL'],
   // labels that open a line ("WARNING: …") rather than raise a voice
