@@ -46,7 +46,7 @@ test('web findings ignore query values and fragments', () => {
 
 test('each recipe is versioned and named after its kind', () => {
   assert.equal(fingerprintOf(code()).recipe, 'code/v1');
-  assert.equal(fingerprintOf(dep()).recipe, 'dependency/v1');
+  assert.equal(fingerprintOf(dep()).recipe, 'dependency/v2');
   assert.match(fingerprintOf(code()).value, /^[0-9a-f]{32}$/);
 });
 
@@ -55,4 +55,48 @@ test('site-wide web checks with the same broad CWE stay apart; a CWE at the same
   assert.notEqual(fingerprintOf(site('10020')).value, fingerprintOf(site('10038')).value);
   const injection = (tool: string, ruleId: string): ParsedFinding => ({ tool, ruleId, kind: 'web', title: 'SQL injection', severity: 'high', aliases: [], cwes: [89], location: { url: 'https://shop.example/search?q=1', method: 'GET', parameter: 'q' } });
   assert.equal(fingerprintOf(injection('OWASP ZAP', '40018')).value, fingerprintOf(injection('Burp Suite', '1049088')).value);
+});
+
+// Values computed by dependency/v1 and code/v1 before v2 existed: a stored finding keeps its fingerprint (and with it
+// its status, exception and due date) unless v2 means to change it.
+test('a new recipe version keeps every fingerprint whose parts it does not change', () => {
+  assert.equal(fingerprintOf(dep()).value, '4255a61bfe9775969e39fa7b5ad8e173');
+  assert.equal(fingerprintOf(code()).value, '8e8088875e97075e6499b9f639d7cb7c');
+  assert.equal(fingerprintOf(trivyRpm).value, '0bba71997d6eea2fcd2a383daff3dcda');
+});
+
+const trivyRpm = dep({
+  aliases: ['CVE-2023-0286'],
+  component: { name: 'openssl-libs', version: '1:1.1.1k-7.el8_6', purl: 'pkg:rpm/redhat/openssl-libs@1.1.1k-7.el8_6?arch=x86_64&distro=redhat-8.6&epoch=1' },
+});
+const rpm = (namespace: string, version: string, qualifiers = ''): ParsedFinding => dep({
+  tool: 'Grype', aliases: ['CVE-2023-0286'],
+  component: { name: 'openssl-libs', version, purl: `pkg:rpm/${namespace}/openssl-libs@${version.replace(/^\d+:/, '')}?arch=x86_64${qualifiers}` },
+});
+
+test('an RPM package merges across tools whatever name they give its distribution (rhel is redhat, amzn is amazon, ol is oracle)', () => {
+  assert.equal(fingerprintOf(rpm('rhel', '1:1.1.1k-7.el8_6', '&epoch=1&distro=rhel-8.6')).value, fingerprintOf(trivyRpm).value);
+  const pairs: [string, string][] = [['amzn', 'amazon'], ['ol', 'oracle'], ['almalinux', 'alma'], ['sles', 'sles'], ['opensuse-leap', 'opensuse.leap'], ['mariner', 'cbl-mariner']];
+  for (const [grype, trivy] of pairs) {
+    assert.equal(fingerprintOf(rpm(grype, '1.1.1k-7')).value, fingerprintOf(rpm(trivy, '1.1.1k-7')).value, grype);
+  }
+  assert.notEqual(fingerprintOf(rpm('centos', '1.1.1k-7')).value, fingerprintOf(rpm('redhat', '1.1.1k-7')).value);
+});
+
+test('an RPM epoch counts whether a tool writes it in the version or only in the purl; epoch 0 is no epoch', () => {
+  const inPurlOnly = dep({ aliases: ['CVE-2023-0286'], component: { name: 'openssl-libs', purl: 'pkg:rpm/redhat/openssl-libs@1.1.1k-7.el8_6?epoch=1' } });
+  assert.equal(fingerprintOf(inPurlOnly).value, fingerprintOf(trivyRpm).value);
+  assert.equal(fingerprintOf(rpm('redhat', '0:1.2-3')).value, fingerprintOf(rpm('redhat', '1.2-3')).value);
+  assert.notEqual(fingerprintOf(rpm('redhat', '2:1.2-3')).value, fingerprintOf(rpm('redhat', '1.2-3')).value);
+});
+
+test('a Go module version is the same with or without its "v", and the standard library with or without "go"', () => {
+  const go = (tool: string, name: string, version: string): ParsedFinding => dep({
+    tool, aliases: ['CVE-2023-39325'], component: { name, version, purl: `pkg:golang/${name}@${version}` },
+  });
+  assert.equal(fingerprintOf(go('Grype', 'golang.org/x/net', 'v0.7.0')).value, fingerprintOf(go('Trivy', 'golang.org/x/net', '0.7.0')).value);
+  assert.equal(fingerprintOf(go('Grype', 'stdlib', 'go1.21.0')).value, fingerprintOf(go('Trivy', 'stdlib', '1.21.0')).value);
+  assert.notEqual(fingerprintOf(go('Grype', 'golang.org/x/net', 'v0.8.0')).value, fingerprintOf(go('Trivy', 'golang.org/x/net', '0.7.0')).value);
+  const bare = dep({ tool: 'GitHub', aliases: ['CVE-2023-39325'], component: { name: 'golang.org/x/net', version: 'v0.7.0', ecosystem: 'golang' } });
+  assert.equal(fingerprintOf(bare).value, fingerprintOf(go('Trivy', 'golang.org/x/net', '0.7.0')).value);
 });

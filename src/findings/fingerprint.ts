@@ -6,7 +6,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { ParsedFinding } from './types.ts';
-import { buildPurl } from './parsers/common.ts';
+import { buildPurl, canonicalDistro, purlType } from './parsers/common.ts';
 
 export interface Fingerprint {
   recipe: string;  // e.g. "dependency/v1"
@@ -16,8 +16,15 @@ export interface Fingerprint {
 /** The fingerprint of a parsed finding, scoped later by its service. */
 export function fingerprintOf(f: ParsedFinding): Fingerprint {
   const [recipe, parts] = recipeFor(f);
-  const value = createHash('sha256').update(`${recipe}\u0000${parts.map((p) => p ?? '').join('\u0000')}`).digest('hex').slice(0, 32);
+  const value = createHash('sha256').update(`${seedOf(recipe)}\u0000${parts.map((p) => p ?? '').join('\u0000')}`).digest('hex').slice(0, 32);
   return { recipe, value };
+}
+
+// A recipe's version names the rules that build its parts. The hash is seeded with the kind's first version, so a
+// new version changes only the fingerprints whose parts it changes (the ones it means to change, such as a package
+// that two tools spelled apart); every other stored finding keeps its fingerprint, status and due date.
+function seedOf(recipe: string): string {
+  return recipe.replace(/\/v\d+$/, '/v1');
 }
 
 type Recipe = [string, (string | number | undefined)[]];
@@ -27,7 +34,8 @@ function recipeFor(f: ParsedFinding): Recipe {
   const weakness = primaryWeakness(f);
   switch (f.kind) {
     case 'dependency':
-      return ['dependency/v1', [primaryAdvisory(f), packageKey(f), f.component?.version ?? versionFromPurl(f.component?.purl)]];
+      // v2: distributions and Go module versions spelled one way whatever the tool (see packageKey, packageVersion).
+      return ['dependency/v2', [primaryAdvisory(f), packageKey(f), packageVersion(f)]];
     case 'web':
       // A CWE names a web weakness across tools only at a precise injection point (URL and parameter); site-wide
       // checks (missing headers, cookie flags) share broad CWEs such as 693, so there the tool's rule names them.
@@ -56,16 +64,35 @@ function primaryAdvisory(f: ParsedFinding): string {
   return f.aliases.find((a) => a.startsWith('CVE-')) ?? f.aliases.find((a) => a.startsWith('GHSA-')) ?? `${f.tool.toLowerCase()}:${f.ruleId}`;
 }
 
-// Package identity without its version: the purl's type/namespace/name when there is one, else the name.
+// Package identity without its version: the purl's type/namespace/name when there is one, else the name. An OS
+// package's namespace is its distribution, which Grype names by os-release ID ("rhel", "amzn", "ol") where Trivy
+// names the family ("redhat", "amazon", "oracle"); both are read as Trivy's, so the same package merges.
 function packageKey(f: ParsedFinding): string | undefined {
   const c = f.component;
   const purl = c?.purl ?? (c ? buildPurl(c.ecosystem, c.name) : undefined);
   if (purl) {
     const base = purl.split('?')[0]!.split('#')[0]!;
     const at = base.lastIndexOf('@');
-    return (at > base.indexOf('/') ? base.slice(0, at) : base).toLowerCase();
+    const key = (at > base.indexOf('/') ? base.slice(0, at) : base).toLowerCase();
+    const os = /^pkg:(rpm|deb|apk)\/([^/]+)\/(.+)$/.exec(key);
+    return os ? `pkg:${os[1]}/${canonicalDistro(decodeURIComponent(os[2]!))}/${os[3]}` : key;
   }
   return c?.name.toLowerCase();
+}
+
+// The installed version, spelled one way across tools: a Go module's without its "v" (Grype writes v1.2.3, Trivy
+// 1.2.3; the standard library "go1.21.0" or "1.21.0"); an RPM's with its epoch, which some tools keep only in the
+// purl's "epoch" qualifier ("0:" is no epoch).
+function packageVersion(f: ParsedFinding): string | undefined {
+  const purl = f.component?.purl;
+  const version = f.component?.version ?? versionFromPurl(purl);
+  if (version === undefined) return undefined;
+  const type = purl ? /^pkg:([^/]+)\//i.exec(purl)?.[1]?.toLowerCase() : purlType(f.component?.ecosystem);
+  if (type === 'golang') return version.replace(/^(v|go)(?=\d)/, '');
+  if (type !== 'rpm') return version;
+  const epoch = /^(\d+):/.exec(version)?.[1] ?? (purl ? /[?&]epoch=(\d+)/.exec(purl)?.[1] : undefined);
+  const bare = version.replace(/^\d+:/, '');
+  return epoch && Number(epoch) !== 0 ? `${Number(epoch)}:${bare}` : bare;
 }
 
 function versionFromPurl(purl: string | undefined): string | undefined {

@@ -8,19 +8,36 @@ export function parseJson(text: string, name: string): unknown {
     return JSON.parse(text);
   } catch (e) {
     const msg = (e as Error).message;
-    const m = /position (\d+)/.exec(msg);
-    let where = '';
-    if (m) {
-      const pos = Number(m[1]);
+    const pos = errorPosition(msg, text);
+    if (pos !== undefined) {
       const before = text.slice(0, pos);
       const line = before.split('\n').length;
       const column = pos - before.lastIndexOf('\n');
-      where = ` at line ${line}, column ${column}`;
-    } else if (/Unexpected end/.test(msg)) {
-      where = ' at its end (the file looks truncated)';
+      throw badInput(`${name}: not valid JSON at line ${line}, column ${column}: ${msg}`, { file: name, line, column });
     }
-    throw badInput(`${name}: not valid JSON${where}: ${msg}`, { file: name });
+    const where = /Unexpected end/.test(msg) ? ' at its end (the file looks truncated)' : '';
+    throw badInput(`${name}: not valid JSON${where}: ${msg}`, { file: name, ...(where ? { line: text.split('\n').length } : {}) });
   }
+}
+
+// V8 says "at position N" for most errors; for an unexpected token it quotes the text around it instead
+// (`Unexpected token 'x', "...ab x cd..." is not valid JSON`, ten characters either side, "..." where cut), so the
+// position is found by looking that excerpt up.
+function errorPosition(msg: string, text: string): number | undefined {
+  const at = /position (\d+)/.exec(msg);
+  if (at) return Number(at[1]);
+  const quoted = /^Unexpected token '([\s\S])', (\.\.\.)?"([\s\S]*)"(\.\.\.)? is not valid JSON$/.exec(msg);
+  if (!quoted) return undefined;
+  const [, token = '', cutStart, core = ''] = quoted;
+  const start = text.indexOf(core);
+  if (start < 0) return undefined;
+  const offset = cutStart ? 10 : core.indexOf(token);
+  return offset < 0 ? undefined : start + offset;
+}
+
+/** A table's entry for a key read from a report; own keys only, so "constructor" or "__proto__" find nothing. */
+export function lookup<T>(table: Record<string, T>, key: string | undefined): T | undefined {
+  return key !== undefined && Object.hasOwn(table, key) ? table[key] : undefined;
 }
 
 /** Narrows unknown JSON to an object, or says where an object was expected. */
@@ -120,14 +137,36 @@ const purlTypes: Record<string, string> = {
   bundler: 'gem', gemspec: 'gem', gem: 'gem', ruby: 'gem',
   cargo: 'cargo', 'rust-binary': 'cargo', rust: 'cargo',
   composer: 'composer', nuget: 'nuget', 'dotnet-core': 'nuget', 'packages-props': 'nuget',
-  debian: 'deb', ubuntu: 'deb', deb: 'deb', alpine: 'apk', apk: 'apk',
+  debian: 'deb', ubuntu: 'deb', deb: 'deb', alpine: 'apk', apk: 'apk', wolfi: 'apk', chainguard: 'apk',
   redhat: 'rpm', centos: 'rpm', rocky: 'rpm', alma: 'rpm', amazon: 'rpm', oracle: 'rpm', rpm: 'rpm', fedora: 'rpm', suse: 'rpm',
+  'suse linux enterprise server': 'rpm', 'opensuse.leap': 'rpm', 'opensuse.tumbleweed': 'rpm', photon: 'rpm', 'cbl-mariner': 'rpm', azurelinux: 'rpm',
   swift: 'swift', cocoapods: 'cocoapods', pub: 'pub', hex: 'hex', conan: 'conan',
 };
 
+// Operating-system words (Trivy's result Type is the OS family) name the purl namespace too: the distribution.
+// Namespaces are spelled as Trivy spells them; other tools' spellings are mapped onto those by `canonicalDistro`.
+const distroNamespaces: Record<string, string> = {
+  debian: 'debian', ubuntu: 'ubuntu', alpine: 'alpine', redhat: 'redhat', centos: 'centos', rocky: 'rocky', alma: 'alma',
+  amazon: 'amazon', oracle: 'oracle', fedora: 'fedora', suse: 'sles', 'suse linux enterprise server': 'sles',
+  'opensuse.leap': 'opensuse.leap', 'opensuse.tumbleweed': 'opensuse.tumbleweed', photon: 'photon',
+  'cbl-mariner': 'cbl-mariner', azurelinux: 'azurelinux', wolfi: 'wolfi', chainguard: 'chainguard',
+};
+
+// Grype and Syft name a distribution by its os-release ID, Snyk by its own words; these are Trivy's for the same.
+const distroAliases: Record<string, string> = {
+  rhel: 'redhat', amzn: 'amazon', ol: 'oracle', almalinux: 'alma', suse: 'sles', sles: 'sles', opensuse: 'opensuse.leap',
+  'opensuse-leap': 'opensuse.leap', 'opensuse-tumbleweed': 'opensuse.tumbleweed', mariner: 'cbl-mariner',
+};
+
+/** A distribution's purl namespace as Trivy spells it ("rhel" → "redhat", "amzn" → "amazon"); others as given, lower-case. */
+export function canonicalDistro(namespace: string): string {
+  const key = namespace.toLowerCase();
+  return Object.hasOwn(distroAliases, key) ? distroAliases[key]! : key;
+}
+
 /** The purl type for an ecosystem or package-manager word (npm, pip, jar, debian, …), if known. */
 export function purlType(ecosystem: string | undefined): string | undefined {
-  const key = ecosystem?.toLowerCase();
+  const key = typeof ecosystem === 'string' ? ecosystem.toLowerCase() : undefined;
   return key !== undefined && Object.hasOwn(purlTypes, key) ? purlTypes[key] : undefined;
 }
 
@@ -137,7 +176,10 @@ export function buildPurl(ecosystem: string | undefined, name: string, version?:
   if (!type || !name) return undefined;
   let ns = '';
   let n = name;
-  if (type === 'maven' && name.includes(':')) {
+  const distro = typeof ecosystem === 'string' ? ecosystem.toLowerCase() : undefined;
+  if (distro !== undefined && Object.hasOwn(distroNamespaces, distro)) {
+    ns = `${enc(distroNamespaces[distro]!)}/`;
+  } else if (type === 'maven' && name.includes(':')) {
     const [g, a] = name.split(':');
     ns = `${enc(g ?? '')}/`;
     n = a ?? '';

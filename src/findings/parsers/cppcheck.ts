@@ -10,7 +10,7 @@
  */
 import { badInput } from '../../errors.ts';
 import type { Location, ParseContext, ParsedFinding, ReportInput, ReportParser, Severity } from '../types.ts';
-import { cwesFrom, normalisePath, num } from './common.ts';
+import { cwesFrom, lookup, normalisePath, num } from './common.ts';
 import { attr, children, streamXml, xmlRootName, type XmlElement } from './xml.ts';
 
 const tool = 'Cppcheck';
@@ -41,11 +41,11 @@ async function* parseCppcheck(input: ReportInput, context?: ParseContext): Async
   };
   const onRoot = (root: XmlElement): void => {
     if (root.name !== 'results') {
-      throw badInput(`${file}: not a Cppcheck XML report: the root element is <${root.name}>, expected <results> (run cppcheck --xml)`, { file });
+      throw badInput(`${file}: not a Cppcheck XML report: the root element is <${root.name}>, expected <results> (run cppcheck --xml)`, { file, line: root.line });
     }
     const format = attr(root, 'version');
     if (format !== undefined && format !== '2') {
-      throw badInput(`${file}: Cppcheck XML format version ${format}; Entente reads version 2 (the only one Cppcheck 2.x writes)`, { file });
+      throw badInput(`${file}: Cppcheck XML format version ${format}; Entente reads version 2 (the only one Cppcheck 2.x writes)`, { file, path: 'results@version', line: root.line });
     }
   };
   const matches = streamXml(input.stream(), { name: file, collect: ['cppcheck', 'error'], onRoot });
@@ -76,7 +76,7 @@ function toFinding(el: XmlElement, file: string, version: string | undefined): P
   const where = `the <error> at line ${el.line}`;
   if (!id || !msg) throw badInput(`${file}: ${where} has no ${id ? 'msg' : 'id'} attribute`, { file, line: el.line });
   if (!severity) throw badInput(`${file}: ${where} (${id}) has no severity attribute`, { file, line: el.line });
-  const level = severities[severity];
+  const level = lookup(severities, severity);
   if (!level) {
     throw badInput(`${file}: ${where} (${id}) has severity "${severity}"; Cppcheck writes error, warning, style, performance, portability or information`, {
       file, line: el.line,

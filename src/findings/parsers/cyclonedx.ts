@@ -13,7 +13,7 @@
  */
 import { badInput } from '../../errors.ts';
 import type { Cvss, ParseContext, ParsedFinding, ReportInput, ReportParser, Severity } from '../types.ts';
-import { aliasesFrom, asArray, asObject, cwesFrom, normaliseSeverity, num, parseJson, severityFromScore, str } from './common.ts';
+import { aliasesFrom, asArray, asObject, cwesFrom, lookup, normaliseSeverity, num, parseJson, severityFromScore, str } from './common.ts';
 
 type Json = Record<string, unknown>;
 
@@ -223,7 +223,7 @@ function mainTool(tools: CdxTool[]): CdxTool | undefined {
   const pick = tools.find((t) => !/cyclonedx/i.test(t.name)) ?? tools[0];
   if (!pick) return undefined;
   const known: Record<string, string> = { grype: 'Grype', trivy: 'Trivy' };
-  return { name: known[pick.name.toLowerCase()] ?? pick.name, ...(pick.version ? { version: pick.version } : {}) };
+  return { name: lookup(known, pick.name.toLowerCase()) ?? pick.name, ...(pick.version ? { version: pick.version } : {}) };
 }
 
 /** A ref's component: by bom-ref, by the fragment of a BOM-Link, or read from a purl. */
@@ -268,7 +268,7 @@ function chooseCvss(v: CdxVulnerability): Cvss | undefined {
 function cvssVersion(r: CdxRating): string | undefined {
   const fromVector = r.vector ? /^CVSS:(\d+\.\d+)\//.exec(r.vector)?.[1] : undefined;
   const byMethod: Record<string, string> = { cvssv2: '2.0', cvssv3: '3.0', cvssv31: '3.1', cvssv4: '4.0', cvssv40: '4.0' };
-  const fromMethod = r.method ? byMethod[r.method.toLowerCase()] : undefined;
+  const fromMethod = r.method ? lookup(byMethod, r.method.toLowerCase()) : undefined;
   return fromMethod ? fromVector ?? fromMethod : undefined;
 }
 

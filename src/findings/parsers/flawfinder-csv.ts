@@ -9,7 +9,7 @@
 import { parse as parseCsv, type Info } from 'csv-parse/sync';
 import { badInput } from '../../errors.ts';
 import type { ParseContext, ParsedFinding, ReportInput, ReportParser, Severity } from '../types.ts';
-import { cwesFrom, normalisePath, str } from './common.ts';
+import { cwesFrom, lookup, normalisePath, str } from './common.ts';
 
 const tool = 'Flawfinder';
 const required = ['File', 'Line', 'Level', 'Name', 'Warning'] as const;
@@ -87,7 +87,7 @@ function toFinding({ row, index, line }: Located, file: string, version: string 
     kind: 'code',
     title: warning.trim(),
     description: [warning, suggestion, note].filter(Boolean).join('\n\n'),
-    severity: levels[String(level)] ?? 'info',
+    severity: lookup(levels, String(level)) ?? 'info',
     aliases: [],
     cwes: cwesFrom(row.CWEs).filter((n) => n > 0),
     location: compact({

@@ -67,7 +67,7 @@ function graphqlAlerts(doc: Json, name: string): Alert[] {
   const errors = asArray(doc.errors, name, 'errors');
   if (doc.data === null || (doc.data === undefined && errors.length > 0)) {
     const first = str(obj(errors[0])?.message);
-    throw badInput(`${name}: the GraphQL answer holds no data${first ? `, only errors: ${first}` : ''}`, { file: name });
+    throw badInput(`${name}: the GraphQL answer holds no data${first ? `, only errors: ${first}` : ''}`, { file: name, path: 'data' });
   }
   const holders: { owner: Json; path: string }[] = [];
   findHolders(doc.data ?? doc, doc.data === undefined ? '' : 'data', holders, 0);
@@ -160,7 +160,9 @@ function toFinding(a: Alert): ParsedFinding {
   const known = aliasesFrom(ids);
   const ruleId = known.find((x) => x.startsWith('GHSA-')) ?? known[0] ?? ids[0]?.toUpperCase() ?? `dependabot:${a.pkg}`;
   const cvss = cvssOf(adv);
-  const ecosystem = ecosystems[a.ecosystem?.toLowerCase() ?? ''] ?? a.ecosystem?.toLowerCase() ?? ecosystemFromManifest(a.manifest, a.pkg);
+  // Own keys only: an ecosystem named "constructor" must not reach Object.prototype.
+  const word = a.ecosystem?.toLowerCase();
+  const ecosystem = (word !== undefined && Object.hasOwn(ecosystems, word) ? ecosystems[word] : word) ?? ecosystemFromManifest(a.manifest, a.pkg);
   const version = pinned(a.requirements);
   return compact({
     tool,

@@ -4,14 +4,15 @@
  *
  * One finding per vulnerability and package version: Grype lists a match per place it found the package (the
  * same libc6 in two layers, the same jar twice), which is one weakness to fix, so those matches are merged and
- * their paths kept in `detail.paths`. The artifact's purl is kept as Grype wrote it, so the same CVE in the same
- * package version fingerprints like Trivy's. `ignoredMatches` (the user's ignore rules) are not findings.
+ * their paths kept in `detail.paths`. The artifact's purl is kept as Grype wrote it; the same CVE in the same
+ * package version fingerprints like Trivy's (fingerprint.ts reads "rhel" as "redhat", "v1.2.3" as "1.2.3").
+ * `ignoredMatches` (the user's ignore rules) are not findings.
  */
 import { posix } from 'node:path';
 import { badInput } from '../../errors.ts';
 import type { Cvss, Location, ParseContext, ParsedFinding, ReportInput, ReportParser, Severity } from '../types.ts';
 import {
-  aliasesFrom, asArray, asObject, buildPurl, cwesFrom, normalisePath, normaliseSeverity, num, parseJson, purlType, severityFromScore, str,
+  aliasesFrom, asArray, asObject, buildPurl, cwesFrom, lookup, normalisePath, normaliseSeverity, num, parseJson, purlType, severityFromScore, str,
 } from './common.ts';
 
 type Json = Record<string, unknown>;
@@ -197,7 +198,7 @@ function ecosystemWord(type: string | undefined, language: string | undefined): 
     'java-archive': 'maven', 'jenkins-plugin': 'maven', python: 'pypi', 'go-module': 'golang', 'rust-crate': 'cargo',
     'php-composer': 'composer', dotnet: 'nuget', 'dart-pub': 'pub', 'hex': 'hex', gem: 'gem', npm: 'npm', deb: 'deb', rpm: 'rpm', apk: 'apk',
   };
-  return (type ? byType[type] : undefined) ?? language;
+  return lookup(byType, type) ?? language;
 }
 
 /** Maven packages are named "group:artifact" in Entente; Grype names only the artifact, the purl has the group. */

@@ -13,7 +13,7 @@
  */
 import { badInput } from '../../errors.ts';
 import type { Component, Location, ParseContext, ParsedFinding, ReportInput, ReportParser, Severity } from '../types.ts';
-import { aliasesFrom, cwesFrom, normaliseSeverity, num, severityFromScore } from './common.ts';
+import { aliasesFrom, cwesFrom, lookup, normaliseSeverity, num, severityFromScore } from './common.ts';
 import { attr, child, children, select, streamXml, xmlRootName, type XmlElement } from './xml.ts';
 
 interface Host { address: string; location: Location; detail: Record<string, unknown> }
@@ -122,7 +122,7 @@ function openPort(port: Port, p: XmlElement, host: Host, run: Run): ParsedFindin
   const name = serviceName(s);
   const risk = riskOf(s, port.scripts);
   const product = productLabel(s);
-  const display = names[attr(s, 'name') ?? ''] ?? attr(s, 'name') ?? 'unknown service';
+  const display = lookup(names, attr(s, 'name')) ?? attr(s, 'name') ?? 'unknown service';
   const title = `${display}${attr(s, 'tunnel') === 'ssl' ? ' over TLS' : ''}${product ? ` (${product})` : ''} open on ${port.label}`;
   return compact<ParsedFinding>({
     tool: run.tool,

@@ -5,6 +5,7 @@ import fc from 'fast-check';
 import { EntenteError } from '../../errors.ts';
 import { findingKinds, severities, type ParsedFinding, type ReportInput } from '../types.ts';
 import { sarifParser } from './sarif.ts';
+import { fingerprintOf } from '../fingerprint.ts';
 
 type Json = Record<string, unknown>;
 
@@ -146,21 +147,31 @@ describe('which SARIF results become findings', () => {
     assert.equal((await parseRuns({ tool: { driver: { name: 'NotRun' } }, results: null })).length, 0);
   });
 
-  // Corpus: njsscan.sarif — DefectDojo counts 3, Entente 2. One result lists two locations (a hard-coded password
-  // at lines 235 and 239); SARIF says a result with several locations is one problem that involves all of them, so
-  // Entente keeps one finding at the first location and lists the others in detail.otherLocations.
-  test('reads one finding per result even when a result has several locations (peer splits them: 3 vs 2)', async () => {
-    const found = await parseRuns(run('nodejsscan', [
+  // Corpus: njsscan.sarif — DefectDojo counts 3, and so does Entente. SARIF means a result with several locations
+  // as one problem that involves all of them, and Entente reads it so (cppcheck, below, and a plain tool here). The
+  // libsast tools (nodejsscan, mobsfscan) put every match of a rule into one result instead, each its own place to fix,
+  // so their locations are split into one finding each.
+  test('splits the matches nodejsscan lists in one result into a finding each (3, as the peer counts)', async () => {
+    const rules = { rules: [{ id: 'node_insecure_random_generator', name: 'NodeInsecureRandomGenerator' }, { id: 'node_password', name: 'NodePassword' }] };
+    const results = [
       { ruleId: 'node_insecure_random_generator', ruleIndex: 0, message: { text: 'Math.random() is a weak random number generator.' },
         locations: [at('file:///src/index.js', 321)], properties: { cwe: 'CWE-327: Use of a Broken or Risky Cryptographic Algorithm' } },
       { ruleId: 'node_password', ruleIndex: 1, level: 'error', message: { text: 'A hardcoded password in plain text is identified.' },
         locations: [at('file:///src/index.js', 235), at('file:///src/index.js', 239)],
         properties: { cwe: 'CWE-798: Use of Hard-coded Credentials' } },
-    ], {}, { rules: [{ id: 'node_insecure_random_generator', name: 'NodeInsecureRandomGenerator' }, { id: 'node_password', name: 'NodePassword' }] }));
-    assert.equal(found.length, 2);
-    assert.deepEqual(found[1]?.location, { file: '/src/index.js', line: 235 });
-    assert.deepEqual(found[1]?.detail?.otherLocations, ['/src/index.js:239']);
-    assert.deepEqual(found.map((f) => f.cwes), [[327], [798]]);
+    ];
+    const found = await parseRuns(run('nodejsscan', results, {}, rules));
+    assert.deepEqual(found.map((f) => [f.ruleId, f.location]), [
+      ['node_insecure_random_generator', { file: '/src/index.js', line: 321 }],
+      ['node_password', { file: '/src/index.js', line: 235 }],
+      ['node_password', { file: '/src/index.js', line: 239 }],
+    ]);
+    assert.equal(found[1]?.detail?.otherLocations, undefined);
+    assert.deepEqual(found.map((f) => f.cwes), [[327], [798], [798]]);
+    assert.notEqual(fingerprintOf(found[1]!).value, fingerprintOf(found[2]!).value);
+    const plain = await parseRuns(run('OtherScanner', results, {}, rules));
+    assert.equal(plain.length, 2);
+    assert.deepEqual(plain[1]?.detail?.otherLocations, ['/src/index.js:239']);
   });
 });
 

@@ -36,7 +36,8 @@ async function* parseSarif(input: ReportInput, context?: ParseContext): AsyncGen
     const results = asArray(ctx.run.results, name, `${ctx.path}.results`);
     for (let j = 0; j < results.length; j++) {
       const result = asObject(results[j], name, `${ctx.path}.results[${j}]`);
-      if (isFinding(result)) yield toFinding(result, ctx);
+      if (!isFinding(result)) continue;
+      for (const one of independentMatches(result, ctx)) yield toFinding(one, ctx);
     }
   }
 }
@@ -64,6 +65,18 @@ function runContext(run: Json, name: string, path: string): RunContext {
     artifacts: arr(run.artifacts),
     logicalLocations: arr(run.logicalLocations),
   };
+}
+
+// SARIF means several locations of one result as one problem that involves all of them (cppcheck's path from an
+// allocation to its dereference), and so does Entente. The libsast tools (nodejsscan/njsscan, mobsfscan) misuse
+// them: they put every match of a rule, in every file, into one result, where each match is its own place to fix
+// (their JSON output lists the matches apart). Their results are split into one finding per location.
+const splitsMatches = /^(nodejsscan|njsscan|mobsfscan)$/i;
+
+function independentMatches(result: Json, ctx: RunContext): Json[] {
+  const locations = arr(result.locations);
+  if (locations.length < 2 || !splitsMatches.test(ctx.tool)) return [result];
+  return locations.map((l) => ({ ...result, locations: [l] }));
 }
 
 // SARIF's `kind` says whether a result is a problem. "fail" (the default) is one; "review" and "open" are kept

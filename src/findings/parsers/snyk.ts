@@ -167,7 +167,7 @@ const osTypes = new Map<string, [string, string]>([
   ['debian', ['deb', 'debian']], ['ubuntu', ['deb', 'ubuntu']], ['alpine', ['apk', 'alpine']], ['wolfi', ['apk', 'wolfi']],
   ['chainguard', ['apk', 'chainguard']], ['rhel', ['rpm', 'redhat']], ['centos', ['rpm', 'centos']], ['amzn', ['rpm', 'amazon']],
   ['oracle', ['rpm', 'oracle']], ['rocky', ['rpm', 'rocky']], ['alma', ['rpm', 'alma']], ['almalinux', ['rpm', 'alma']],
-  ['fedora', ['rpm', 'fedora']], ['sles', ['rpm', 'suse']], ['opensuse', ['rpm', 'opensuse']], ['deb', ['deb', 'debian']],
+  ['fedora', ['rpm', 'fedora']], ['sles', ['rpm', 'sles']], ['opensuse', ['rpm', 'opensuse.leap']], ['deb', ['deb', 'debian']],
   ['apk', ['apk', 'alpine']], ['rpm', ['rpm', 'redhat']],
 ]);
 

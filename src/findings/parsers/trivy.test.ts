@@ -116,7 +116,9 @@ describe('Trivy vulnerabilities', () => {
     assert.deepEqual(o?.aliases, ['DLA-3612-1']);
   });
 
-  test('build the purl from the result Type when Trivy gives none', async () => {
+  // An OS result's Type is the distribution, which names the purl's namespace as Trivy's own purls do, so a report
+  // from a Trivy that writes no purls merges with Grype's for the same package (fingerprint.ts, dependency/v2).
+  test('build the purl from the result Type when Trivy gives none, with the distribution as namespace', async () => {
     const bare = (name: string, version: string) => ({ VulnerabilityID: 'CVE-2024-0001', PkgName: name, InstalledVersion: version, Severity: 'LOW' });
     const found = await parse(report([
       { Target: 'package-lock.json', Class: 'lang-pkgs', Type: 'npm', Vulnerabilities: [bare('@babel/traverse', '7.22.0')] },
@@ -128,7 +130,7 @@ describe('Trivy vulnerabilities', () => {
       ['pkg:npm/%40babel/traverse@7.22.0', 'npm'],
       ['pkg:pypi/urllib3@1.26.3', 'pypi'],
       ['pkg:golang/golang.org/x/net@v0.7.0', 'golang'],
-      ['pkg:apk/busybox@1.36.1-r0', 'apk'],
+      ['pkg:apk/alpine/busybox@1.36.1-r0', 'apk'],
     ]);
   });
 
@@ -221,7 +223,7 @@ describe('Trivy report shapes', () => {
   test('read the legacy v1 form, a bare list of results', async () => {
     const found = await parse([{ Target: 'debian (debian 10.8)', Type: 'debian', Vulnerabilities: [{ ...log4j, PkgName: 'apt', PkgIdentifier: undefined, InstalledVersion: '1.8.2.2' }] }]);
     assert.equal(found.length, 1);
-    assert.equal(found[0]?.component?.purl, 'pkg:deb/apt@1.8.2.2');
+    assert.equal(found[0]?.component?.purl, 'pkg:deb/debian/apt@1.8.2.2');
     assert.equal(found[0]?.location.target, 'debian (debian 10.8)');
   });
 

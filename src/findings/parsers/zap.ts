@@ -12,7 +12,7 @@
  */
 import { badInput } from '../../errors.ts';
 import type { Location, ParsedFinding, ReportInput, ReportParser, Severity } from '../types.ts';
-import { aliasesFrom, asArray, asObject, cwesFrom, normaliseSeverity, num, parseJson, str, stripHtml } from './common.ts';
+import { aliasesFrom, asArray, asObject, cwesFrom, lookup, normaliseSeverity, num, parseJson, str, stripHtml } from './common.ts';
 import { attr, child, select, streamXml, textOf, xmlRootName, type XmlElement } from './xml.ts';
 
 interface ZapSite { name?: string | undefined; host?: string | undefined; port?: number | undefined }
@@ -147,7 +147,7 @@ function toFinding(a: ZapAlert, site: ZapSite, version: string | undefined, file
   if (a.confidence?.trim() === '0') return undefined;
   const title = a.alert ?? a.name;
   const ruleId = a.alertRef ?? a.pluginid ?? title;
-  if (!ruleId || !title) throw badInput(`${file}: ${a.where} has no alert name and no pluginid or alertRef`, { file, where: a.where });
+  if (!ruleId || !title) throw badInput(`${file}: ${a.where} has no alert name and no pluginid or alertRef`, { file, path: a.where });
   const tagNames = a.tags.map((t) => t.tag);
   return compact<ParsedFinding>({
     tool,
@@ -166,7 +166,7 @@ function toFinding(a: ZapAlert, site: ZapSite, version: string | undefined, file
 }
 
 function severityOf(a: ZapAlert): Severity {
-  const byCode = a.riskcode === undefined ? undefined : risks[a.riskcode.trim()];
+  const byCode = a.riskcode === undefined ? undefined : lookup(risks, a.riskcode.trim());
   return byCode ?? normaliseSeverity(a.riskdesc?.split(/[\s(]/)[0]);
 }
 
@@ -210,7 +210,7 @@ function detailOf(a: ZapAlert, site: ZapSite): Record<string, unknown> {
   return compact({
     pluginId: a.pluginid,
     alertRef: a.alertRef,
-    confidence: a.confidence === undefined ? undefined : (confidences[a.confidence.trim()] ?? a.confidence),
+    confidence: a.confidence === undefined ? undefined : (lookup(confidences, a.confidence.trim()) ?? a.confidence),
     riskdesc: a.riskdesc,
     wascid: a.wascid === '0' || a.wascid === '-1' ? undefined : a.wascid,
     solution: clip(stripHtml(a.solution)),
