@@ -47,6 +47,23 @@ test('a committed secret counts as likely exploited and automatable', () => {
   assert.equal(d.priority, 'act');
 });
 
+test('cleartext FTP that nobody approved on an internet-facing critical service is act, and says why', () => {
+  const d = decidePriority(facts({ kind: 'host', ruleId: 'exposure/ftp', severity: 'high', aliases: [], cvssVector: null }), 0.1);
+  assert.equal(d.exploitation, 'poc');
+  assert.equal(d.automatable, true);
+  assert.equal(d.priority, 'act');
+  assert.ok(d.reasons.some((r) => /nobody approved/.test(r)));
+});
+
+test('an unapproved low-risk port (HTTPS) is not pushed on people, and a scanner\'s own host finding is not an exposure', () => {
+  const https = decidePriority(facts({ kind: 'host', ruleId: 'exposure/https', severity: 'low', aliases: [], cvssVector: null, service: { name: 'wiki', exposure: 'internal', criticality: 2 } }), 0.1);
+  assert.equal(https.exploitation, 'none');
+  assert.ok(['track', 'track*'].includes(https.priority));
+  const nessus = decidePriority(facts({ kind: 'host', ruleId: '10092', severity: 'high', aliases: [], cvssVector: null }), 0.1);
+  assert.equal(nessus.exploitation, 'none');
+  assert.equal(nessus.automatable, false);
+});
+
 test('priority never falls when exploitation evidence is added', () => {
   const order = { act: 1, attend: 2, 'track*': 3, track: 4 };
   for (const exposure of ['internet', 'internal', 'isolated'] as const) {

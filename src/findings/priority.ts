@@ -10,6 +10,8 @@ export type ExposureLevel = 'open' | 'controlled' | 'small';
 export interface PriorityFacts {
   severity: Severity;
   kind: FindingKind | string;
+  /** The tool's rule id: Entente's own exposure findings are recognised by theirs ("exposure/ftp", …). */
+  ruleId?: string | null | undefined;
   cvssVector?: string | null | undefined;
   aliases: string[];
   kev: boolean;
@@ -69,6 +71,10 @@ function exploitationOf(f: PriorityFacts, epssHigh: number, reasons: string[] | 
     reasons?.push('a committed secret can be used as soon as it is found: exploitation is likely');
     return 'poc';
   }
+  if (isUnapprovedExposure(f) && severityRank[f.severity] <= severityRank.medium) {
+    reasons?.push('an open service nobody approved is found by internet-wide scanners within hours: exploitation is likely');
+    return 'poc';
+  }
   reasons?.push(f.epss != null ? `EPSS gives ${cve ?? 'it'} ${(f.epss * 100).toFixed(1)}%: no sign of exploitation` : 'no sign of exploitation is known');
   return 'none';
 }
@@ -85,9 +91,18 @@ function automatableOf(f: PriorityFacts, reasons: string[] | null): boolean {
     reasons?.push('its CVSS vector allows a remote attack with no privileges or user interaction (automatable)');
     return true;
   }
+  if (isUnapprovedExposure(f)) {
+    reasons?.push('the port answers over the network, so reaching it can be automated');
+    return true;
+  }
   if (f.kind === 'web' || f.kind === 'secret') {
     reasons?.push(f.kind === 'web' ? 'a scanner reached it over the network, so an attack can be automated' : 'using a leaked secret can be automated');
     return true;
   }
   return false;
+}
+
+// Exposure findings are Entente's own: an open port that no approved change covers (src/exposure/).
+function isUnapprovedExposure(f: PriorityFacts): boolean {
+  return f.kind === 'host' && typeof f.ruleId === 'string' && f.ruleId.startsWith('exposure/');
 }
