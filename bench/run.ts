@@ -16,6 +16,7 @@ const runs: [string, string][] = [
   ['import', 'pglite'], ['import', 'postgres'],
   ['list', 'pglite'], ['list', 'postgres'],
   ['tone', 'no-db'],
+  ['gate', 'pglite'],
 ];
 let failed = 0;
 for (const [name, engine] of runs) {

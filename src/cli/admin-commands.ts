@@ -44,8 +44,11 @@ export const feeds = defineCommand({
 });
 
 export const policy = defineCommand({
-  meta: { name: 'policy', description: 'The policy (SLA days, exploitation bands, exception limits)' },
+  meta: { name: 'policy', description: 'The policy (SLA days, exploitation bands, exception limits, gate rules, controls)' },
   subCommands: {
+    check: () => import('./policy-commands.ts').then((m) => m.check),
+    test: () => import('./policy-commands.ts').then((m) => m.test),
+    backtest: () => import('./policy-commands.ts').then((m) => m.backtest),
     show: defineCommand({
       meta: { name: 'show', description: 'Print the policy in force (defaults merged with ENTENTE_POLICY or data/policy.yaml)' },
       async run() {

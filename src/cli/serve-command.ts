@@ -6,6 +6,8 @@ import { openContext } from '../context.ts';
 import { createApp } from '../http/app.ts';
 import { createToken, hasNoTokens } from '../people/tokens.ts';
 import { out } from './shared.ts';
+import { startJobRunner } from '../jobs/runner.ts';
+import { defaultJobs } from '../jobs/jobs.ts';
 
 export default defineCommand({
   meta: { name: 'serve', description: 'Serve the API (embedded database unless DATABASE_URL is set)' },
@@ -21,13 +23,17 @@ export default defineCommand({
       out(`First start: an admin token was created. It is shown only this once; keep it safe:\n  ${token}`);
     }
     const app = createApp(ctx);
+    // Lease expiry, reminders and sweeps run here; several servers on one PostgreSQL database each claim a job once per period.
+    const jobs = startJobRunner({ db: ctx.database.db, policy: ctx.policy, now: ctx.now }, defaultJobs, {
+      onRun: (runs) => runs.filter((r) => !r.ok).forEach((r) => process.stderr.write(`entente: job ${r.name} will be tried again: ${r.error}\n`)),
+    });
     await new Promise<void>((resolve) => {
       const server = serve({ fetch: app.fetch, port: config.port, hostname: config.host }, (info) => {
         out(`Entente is listening on http://${config.host}:${info.port} (${ctx.database.engine === 'pglite' ? `embedded database in ${config.dataDir}` : 'PostgreSQL'})`);
         out(`API description: http://${config.host}:${info.port}/api/openapi.json`);
       });
       const stop = (): void => {
-        server.close(() => void ctx.database.close().then(resolve));
+        server.close(() => void jobs.stop().then(() => ctx.database.close()).then(resolve));
       };
       process.once('SIGINT', stop);
       process.once('SIGTERM', stop);

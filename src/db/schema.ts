@@ -178,6 +178,126 @@ export interface PolicyRevisionsTable {
   created_at: DefaultTimestamp;
 }
 
+export type CommitmentState = 'open' | 'verified' | 'missed';
+export type CommitmentSourceType = 'gate' | 'change' | 'exception' | 'review';
+
+export interface CommitmentsTable {
+  id: Generated<number>;
+  kind: string;
+  control_id: string | null;
+  title: string;
+  owner_team_id: number;
+  service_id: number | null;
+  finding_id: number | null;
+  due_at: Timestamp;
+  verification: Json<{ method: 'evidence' | 'check'; detail: string }>;
+  source_type: CommitmentSourceType;
+  source_id: number;
+  state: ColumnType<CommitmentState, CommitmentState | undefined, CommitmentState>;
+  evidence: string | null;
+  verified_by: string | null;
+  verified_at: Timestamp | null;
+  missed_at: Timestamp | null;
+  created_by: string;
+  created_at: DefaultTimestamp;
+}
+
+export type GateOutcome = 'go' | 'go_with_controls' | 'no_go';
+
+export interface GateDecisionsTable {
+  id: Generated<number>;
+  service_id: number;
+  environment: string;
+  version: string | null;
+  commit_sha: string | null;
+  outcome: GateOutcome;
+  policy_revision_id: number;
+  policy_digest: string;
+  input_digest: string;
+  facts: Json;
+  decision: Json;
+  relied_exceptions: ColumnType<number[], number[] | undefined, number[]>;
+  relied_commitments: ColumnType<number[], number[] | undefined, number[]>;
+  created_commitments: ColumnType<number[], number[] | undefined, number[]>;
+  actor: string;
+  created_at: Timestamp;
+}
+
+export type ChangeStatus = 'draft' | 'submitted' | 'approved' | 'approved_with_safeguards' | 'declined' | 'implemented' | 'expired' | 'removed' | 'recertified';
+
+export interface ChangeRequestsTable {
+  id: Generated<number>;
+  type: string;
+  status: ChangeStatus;
+  service_id: number;
+  team_id: number;
+  title: string;
+  fields: Json<Record<string, unknown>>;
+  hosts: string[];
+  emergency: boolean;
+  risk: 'low' | 'medium' | 'high' | 'critical';
+  risk_check: Json<Record<string, unknown>>;
+  policy_digest: string;
+  approval_path: 'standard' | 'owner' | 'owner_and_security';
+  requested_by: string;
+  owner_approved_by: string | null;
+  security_approved_by: string | null;
+  decided_at: Timestamp | null;
+  decline_reason: string | null;
+  starts_at: Timestamp;
+  ends_at: Timestamp | null;
+  extended_at: Timestamp | null;
+  extend_reason: string | null;
+  implemented_at: Timestamp | null;
+  review_due_at: Timestamp | null;
+  reviewed_at: Timestamp | null;
+  recertify_due_at: Timestamp | null;
+  recertified_at: Timestamp | null;
+  lease_reminded_at: Timestamp | null;
+  expired_at: Timestamp | null;
+  removed_at: Timestamp | null;
+  removed_by: string | null;
+  commitment_ids: ColumnType<number[], number[] | undefined, number[]>;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+export interface ExposureImportsTable {
+  id: Generated<number>;
+  file_name: string;
+  format: string;
+  tools: string[];
+  actor: string;
+  summary: Json;
+  created_at: Timestamp;
+}
+
+export interface ExposureObservationsTable {
+  id: Generated<number>;
+  host: string;
+  port: number;
+  protocol: string;
+  service_name: string;
+  product: string | null;
+  hostnames: string[];
+  state: 'open' | 'closed';
+  tool: string;
+  first_seen_at: Timestamp;
+  last_seen_at: Timestamp;
+  closed_at: Timestamp | null;
+  import_id: number;
+}
+
+export interface JobScheduleTable {
+  name: string;
+  next_run_at: Timestamp;
+  last_started_at: Timestamp | null;
+  last_finished_at: Timestamp | null;
+  last_result: Json | null;
+  last_error: string | null;
+  runs: Generated<number>;
+}
+
 export interface AuditLogTable {
   id: Generated<string>;
   at: Timestamp;
@@ -207,6 +327,12 @@ export interface DB {
   feed_epss: FeedEpssTable;
   policy_revisions: PolicyRevisionsTable;
   audit_log: AuditLogTable;
+  commitments: CommitmentsTable;
+  gate_decisions: GateDecisionsTable;
+  change_requests: ChangeRequestsTable;
+  exposure_imports: ExposureImportsTable;
+  exposure_observations: ExposureObservationsTable;
+  job_schedule: JobScheduleTable;
 }
 
 export type Team = Selectable<TeamsTable>;

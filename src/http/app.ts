@@ -12,6 +12,10 @@ import { scansRoutes } from './scans-routes.ts';
 import { orgRoutes } from './org-routes.ts';
 import { exceptionsRoutes } from './exceptions-routes.ts';
 import { toneRoutes } from './tone-routes.ts';
+import { changesRoutes } from './changes-routes.ts';
+import { exposureRoutes } from './exposure-routes.ts';
+import { gatesRoutes } from './gates-routes.ts';
+import { commitmentsRoutes } from './commitments-routes.ts';
 
 /** Builds the whole app over a context; tests call `app.request(...)` without opening a port. */
 export function createApp(ctx: Context): OpenAPIHono<Env> {
@@ -36,6 +40,10 @@ export function createApp(ctx: Context): OpenAPIHono<Env> {
   app.route('/', orgRoutes(ctx));
   app.route('/', exceptionsRoutes(ctx));
   app.route('/', toneRoutes(ctx));
+  app.route('/', changesRoutes(ctx));
+  app.route('/', exposureRoutes(ctx));
+  app.route('/', gatesRoutes(ctx));
+  app.route('/', commitmentsRoutes(ctx));
   app.notFound((c) => c.json({ error: { code: 'not_found', message: `no route ${c.req.method} ${c.req.path}`, details: {} } }, 404));
   app.onError((err, c) => errorResponse(err, c));
   return app;

@@ -5,6 +5,8 @@ import { parse as parseYaml, stringify } from 'yaml';
 import { z } from 'zod';
 import { badInput } from '../errors.ts';
 import type { Priority } from '../db/schema.ts';
+import { checkGateReferences, controlsSchema, defaultControls, defaultGates, gatesSchema } from '../gates/gate-policy.ts';
+import { changesSchema, checkChangeReferences, defaultChanges } from '../changes/change-policy.ts';
 
 const days = z.number().int().min(1).max(3650);
 const perPriority = z.object({ act: days, attend: days, 'track*': days, track: days }).strict();
@@ -21,7 +23,10 @@ const policySchema = z.object({
   // Checked by src/voice/voice-config.ts when the tone rules are built (kept out of here so that loading the
   // policy does not load the language library every command would then pay for).
   voice: z.unknown().optional().describe('tone rules: { disable: [rule id…], phrases: [{ id, category, pattern, why, suggestion }] }'),
-}).strict();
+  gates: gatesSchema.describe('release gate rules (src/gates/gate-policy.ts)'),
+  controls: controlsSchema.describe('the control catalogue: safeguards, how each is verified, what it serves'),
+  changes: changesSchema.describe('change requests: protocols, risk rules, safeguards, leases (src/changes/change-policy.ts)'),
+}).strict().superRefine(checkGateReferences).superRefine(checkChangeReferences);
 
 export type Policy = z.infer<typeof policySchema>;
 
@@ -30,6 +35,9 @@ export const defaultPolicy: Policy = {
   sla: { act: 7, attend: 30, 'track*': 90, track: 180 },
   exceptions: { default_days: 90, max_days: { act: 30, attend: 90, 'track*': 180, track: 365 } },
   epss: { high: 0.1 },
+  gates: defaultGates,
+  controls: defaultControls,
+  changes: defaultChanges,
 };
 
 /** A policy file's contents merged over the defaults; a bad field is named with its path. */

@@ -1,0 +1,124 @@
+/**
+ * What Entente says about a change request at each step: the risk check with its safeguards and safer alternative,
+ * where the approvals stand, approved, declined with the alternative, in place, lease reminders, lease ended, removed,
+ * recertification and emergency review. Each says where it stands, why, what happens next and by when.
+ */
+import { day, list, template, withVariants } from '../voice/template.ts';
+
+const at = '2026-03-09T09:00:00.000Z';
+const later = '2026-09-01T09:00:00.000Z';
+const ftpReasons = ['FTP sends passwords and data in clear text, so anyone on the network path can read them', 'it is reachable from the internet'];
+const ftpSafeguards = ['use SFTP instead of FTP', 'limit access to the client\'s IP range', 'a unique account with a strong password for this client', 'an end date within 7 days', 'log uploads and logins'];
+
+/** The risk check as people read it. */
+export interface RiskWords { risk: string; reasons: readonly string[]; safeguards: readonly string[]; alternative: string | null; maxLeaseDays: number }
+
+/** Change request messages. */
+export const changeMessages = {
+  /** The automatic risk check, written as soon as the request is. */
+  riskCheck: withVariants(template<RiskWords>(
+    (p) => [
+      p.safeguards.length > 0 ? `We can do this safely with: ${list(p.safeguards)}.` : 'We can do this as asked.',
+      p.reasons.length > 0 ? `We rate it ${p.risk} risk because ${list(p.reasons)}.` : `We rate it ${p.risk} risk: nothing in it raises the risk.`,
+      p.alternative ? `A safer way to the same goal: ${p.alternative}.` : '',
+      `At this risk, access runs for up to ${p.maxLeaseDays} days at a time.`,
+    ].filter(Boolean).join(' '),
+    [
+      { risk: 'high', reasons: ftpReasons, safeguards: ftpSafeguards, alternative: 'SFTP gives the same access with the traffic encrypted', maxLeaseDays: 7 },
+      { risk: 'low', reasons: [], safeguards: [], alternative: null, maxLeaseDays: 365 },
+    ],
+  ), { safeguards: (p) => p.safeguards.length > 0, plain: (p) => p.safeguards.length === 0, alternative: (p) => p.alternative !== null, reasons: (p) => p.reasons.length > 0 }),
+
+  /** A draft, not yet submitted. */
+  draft: template<{ id: number }>(
+    (p) => `This is a draft. When it reads right, submit it (\`entente change submit ${p.id}\`) and we start the approvals.`,
+    [{ id: 12 }],
+  ),
+
+  /** Waiting for approvals. */
+  awaiting: template<{ awaiting: readonly string[] }>(
+    (p) => `Waiting for the approval of ${list(p.awaiting)}; we let you know as soon as it is decided.`,
+    [{ awaiting: ['payments', 'Security'] }, { awaiting: ['Security'] }],
+  ),
+
+  /** Pre-approved from a standard template. */
+  standard: template<{ template: string }>(
+    (p) => `This matches our standard template "${p.template}", so it is approved as soon as it is submitted.`,
+    [{ template: 'HTTPS to a service\'s own web host' }],
+  ),
+
+  /** Approved, with or without safeguards, with or without an end date. */
+  approved: withVariants(template<{ safeguards: readonly string[]; endsAt: string | null; recertifyBy: string | null; dueAt: string }>(
+    (p) => [
+      p.safeguards.length > 0 ? `Approved with safeguards: ${list(p.safeguards)}. Each is a commitment due ${day(p.dueAt)}.` : 'Approved.',
+      p.endsAt ? `The access ends on ${day(p.endsAt)}; we remind you before then.` : `It stays open, and we recertify it together by ${day(p.recertifyBy ?? p.dueAt)}.`,
+    ].join(' '),
+    [
+      { safeguards: ftpSafeguards.slice(0, 2), endsAt: at, recertifyBy: null, dueAt: '2026-03-03T09:00:00.000Z' },
+      { safeguards: [], endsAt: null, recertifyBy: later, dueAt: '2026-03-03T09:00:00.000Z' },
+    ],
+  ), { safeguards: (p) => p.safeguards.length > 0, none: (p) => p.safeguards.length === 0, lease: (p) => p.endsAt !== null, longLived: (p) => p.endsAt === null }),
+
+  /** Declined, with the safer alternative where there is one. */
+  declined: withVariants(template<{ reason: string; alternative: string | null }>(
+    (p) => `We did not approve this one as asked, for this reason: ${p.reason.replace(/[.\s]+$/, '')}. `
+      + (p.alternative ? `We can get you to the same goal this way: ${p.alternative}. Request that and we will move quickly.` : 'Tell us more about what is needed and we will find a safe way together.'),
+    [{ reason: 'the client can use SFTP', alternative: 'SFTP gives the same access with the traffic encrypted' }, { reason: 'a VPN account already exists for this vendor.', alternative: null }],
+  ), { alternative: (p) => p.alternative !== null, none: (p) => p.alternative === null }),
+
+  /** In place. */
+  implemented: withVariants(template<{ since: string; endsAt: string | null; reminderDays: number }>(
+    (p) => `In place since ${day(p.since)}. `
+      + (p.endsAt ? `The access ends on ${day(p.endsAt)}; we send a reminder ${p.reminderDays} days before.` : 'It has no end date, so we recertify it on our schedule.'),
+    [{ since: at, endsAt: later, reminderDays: 2 }, { since: at, endsAt: null, reminderDays: 2 }],
+  ), { lease: (p) => p.endsAt !== null, longLived: (p) => p.endsAt === null }),
+
+  /** The lease is ending soon. */
+  reminder: withVariants(template<{ id: number; title: string; endsAt: string; extended: boolean }>(
+    (p) => `Change #${p.id} (${p.title}) ends on ${day(p.endsAt)}. `
+      + (p.extended
+        ? 'It has been extended once already; if it is still needed after that, let\'s agree a new change. Otherwise please remove it then and confirm.'
+        : `If it is still needed, extend it once with a reason (\`entente change extend ${p.id} --end <date> --reason …\`); otherwise please remove it then and confirm.`),
+    [{ id: 7, title: 'FTP upload for Acme', endsAt: at, extended: false }, { id: 7, title: 'FTP upload for Acme', endsAt: at, extended: true }],
+  ), { first: (p) => !p.extended, extended: (p) => p.extended }),
+
+  /** The lease ended: the removal is due now. */
+  leaseEnded: template<{ id: number; endedAt: string }>(
+    (p) => `The lease ended on ${day(p.endedAt)}, so the removal is due now. Please take the access down and confirm with \`entente change remove ${p.id}\`; until then it shows as overdue, and the next scan that still sees it open turns it into a finding.`,
+    [{ id: 7, endedAt: at }],
+  ),
+
+  /** Removed. */
+  removed: template<{ at: string; by: string }>(
+    (p) => `Removed on ${day(p.at)} (confirmed by ${p.by}). Thanks for closing it; nothing more to do here.`,
+    [{ at, by: 'raj@example.com' }],
+  ),
+
+  /** Recertified. */
+  recertified: template<{ at: string; next: string }>(
+    (p) => `Recertified on ${day(p.at)}; we look at it together again by ${day(p.next)}.`,
+    [{ at, next: later }],
+  ),
+
+  /** Recertification is due. */
+  recertifyDue: template<{ id: number; title: string; dueAt: string }>(
+    (p) => `Change #${p.id} (${p.title}) is due for recertification on ${day(p.dueAt)}. If it is still needed, recertify it (\`entente change recertify ${p.id}\`); if not, remove it and confirm.`,
+    [{ id: 3, title: 'HTTPS to checkout', dueAt: later }],
+  ),
+
+  /** An emergency change goes ahead; the review follows. */
+  emergency: withVariants(template<{ reviewBy: string; reviewers: readonly string[]; reviewed: boolean }>(
+    (p) => (p.reviewed
+      ? 'This emergency change went ahead and has been reviewed. Thanks for keeping us in the loop.'
+      : `This emergency change goes ahead now; ${list(p.reviewers)} review it by ${day(p.reviewBy)}.`),
+    [{ reviewBy: at, reviewers: ['payments', 'Security'], reviewed: false }, { reviewBy: at, reviewers: ['Security'], reviewed: true }],
+  ), { pending: (p) => !p.reviewed, reviewed: (p) => p.reviewed }),
+
+  /** The end date is missing or too far for the risk. */
+  leaseTooLong: withVariants(template<{ risk: string; maxDays: number; latest: string; missing: boolean }>(
+    (p) => (p.missing
+      ? `We keep access like this temporary: at ${p.risk} risk it runs for up to ${p.maxDays} days. Add an end date on or before ${day(p.latest)} (--end), and you can extend it once if the work runs longer.`
+      : `At ${p.risk} risk we can open this for up to ${p.maxDays} days at a time. Set the end on or before ${day(p.latest)}, and you can extend it once if the work runs longer.`),
+    [{ risk: 'high', maxDays: 7, latest: at, missing: true }, { risk: 'high', maxDays: 7, latest: at, missing: false }],
+  ), { missing: (p) => p.missing, tooLong: (p) => !p.missing }),
+};

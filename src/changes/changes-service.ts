@@ -1,0 +1,248 @@
+/**
+ * Change requests: written with an automatic risk check, approved by the people the risk calls for (never the
+ * requester), put in place, extended once, removed or recertified. Safeguards become commitments on approval; every
+ * step is audited in the transaction that makes it.
+ */
+import { sql, type Kysely } from 'kysely';
+import type { ChangeStatus, DB } from '../db/schema.ts';
+import { policyDigest, type Policy } from '../policy/policy.ts';
+import { EntenteError, badInput } from '../errors.ts';
+import { recordAudit } from '../audit/audit.ts';
+import { requireRole, writers, type Principal } from '../people/tokens.ts';
+import { findService } from '../findings/import-service.ts';
+import { createCommitments, verifyCommitment } from '../commitments/commitments-service.ts';
+import { normaliseFields, parseChangeRequest } from './change-request.ts';
+import { checkRisk, type RiskCheck } from './risk-check.ts';
+import { allowedFrom, checkExtension, chooseSlot, decideLease, slotsOf, whereItStands } from './change-rules.ts';
+import { changeViews, type ChangeView } from './change-view.ts';
+
+export interface ChangesDeps { db: Kysely<DB>; now: () => Date; policy: Policy }
+
+export interface ChangeFilter { service?: string | undefined; team?: string | undefined; status?: string[] | undefined; limit: number }
+
+const hourMs = 3_600_000;
+const dayMs = 86_400_000;
+
+/** Writes a request with its risk check; submitted at once unless `draft` (standard and emergency changes approve themselves). */
+export async function requestChange(deps: ChangesDeps, who: Principal, body: unknown): Promise<ChangeView> {
+  requireRole(who, writers, 'request changes');
+  const req = parseChangeRequest(body);
+  const service = await findService(deps.db, req.service);
+  const now = deps.now();
+  const fields = normaliseFields(req, service.data_class, deps.policy.changes);
+  const check = checkRisk(deps.policy.changes, { fields, longLived: req.end === undefined });
+  const lease = decideLease(check, now, req.start, req.end);
+  const id = await deps.db.transaction().execute(async (trx) => {
+    const row = await trx.insertInto('change_requests').values({
+      type: fields.type, status: 'draft', service_id: service.id, team_id: service.owner_team_id, title: fields.title,
+      fields: JSON.stringify(fields), hosts: fields.destination, emergency: req.emergency ?? false, risk: check.risk,
+      risk_check: JSON.stringify(check), policy_digest: policyDigest(deps.policy), approval_path: check.approval, requested_by: who.actor,
+      starts_at: lease.startsAt, ends_at: lease.endsAt, created_at: now, updated_at: now,
+    }).returning('id').executeTakeFirstOrThrow();
+    await recordAudit(trx, { actor: who.actor, action: 'change.request', entity: 'change', entityId: row.id,
+      after: { status: 'draft', service: service.name, fields, risk: check.risk, rules: check.rules, approval: check.approval, startsAt: lease.startsAt, endsAt: lease.endsAt, emergency: req.emergency ?? false }, at: now });
+    if (!req.draft) await submit(trx, deps, who, row.id, now);
+    return row.id;
+  });
+  return viewOf(deps, id);
+}
+
+/** Submits a draft: standard changes are approved at once, emergency changes go ahead with a review due. */
+export async function submitChange(deps: ChangesDeps, who: Principal, id: number): Promise<ChangeView> {
+  requireRole(who, writers, 'submit changes');
+  await deps.db.transaction().execute(async (trx) => {
+    const c = await lockChange(trx, id, 'submit');
+    if (c.requested_by !== who.actor && who.role !== 'admin') throw new EntenteError('forbidden', `change ${id} is submitted by the person who wrote it (${c.requested_by})`, { id });
+    await submit(trx, deps, who, id, deps.now());
+  });
+  return viewOf(deps, id);
+}
+
+async function submit(trx: Kysely<DB>, deps: ChangesDeps, who: Principal, id: number, now: Date): Promise<void> {
+  const c = await lockChange(trx, id, 'submit');
+  const check = c.risk_check as unknown as RiskCheck;
+  await setStatus(trx, who.actor, c, 'submitted', now, 'change.submit');
+  if (c.emergency && check.approval !== 'standard') {
+    await approveNow(trx, deps, { ...c, status: 'submitted' }, who.actor, now, { review_due_at: new Date(now.getTime() + deps.policy.changes.emergency_review_hours * hourMs) });
+  } else if (check.approval === 'standard') {
+    await approveNow(trx, deps, { ...c, status: 'submitted' }, who.actor, now, { owner_approved_by: `standard:${check.standard}` });
+  }
+}
+
+/** Adds the caller's approval (the owner team's or Security's place); once every place is filled the change is approved. */
+export async function approveChange(deps: ChangesDeps, who: Principal, id: number): Promise<ChangeView> {
+  requireRole(who, writers, 'approve changes');
+  const now = deps.now();
+  await deps.db.transaction().execute(async (trx) => {
+    const c = await lockChange(trx, id, 'approve');
+    if (c.status !== 'submitted' && !(c.emergency && c.reviewed_at === null)) {
+      throw new EntenteError('conflict', `change ${id} ${whereItStands[c.status]}, so there is no approval to add`, { id, status: c.status });
+    }
+    const inOwnerTeam = who.teamIds.includes(c.team_id) || (c.lead_email !== null && c.lead_email.toLowerCase() === who.actor.toLowerCase());
+    const choice = chooseSlot({ actor: who.actor, role: who.role, inOwnerTeam }, c.approval_path, { requestedBy: c.requested_by, owner: c.owner_approved_by, security: c.security_approved_by });
+    if (!choice.ok) throw approvalProblem(c, choice.why);
+    const approvals = { owner: c.owner_approved_by, security: c.security_approved_by, [choice.slot]: who.actor };
+    const complete = slotsOf(c.approval_path).every((s) => approvals[s] !== null);
+    await trx.updateTable('change_requests').set({ owner_approved_by: approvals.owner, security_approved_by: approvals.security, updated_at: now }).where('id', '=', id).execute();
+    await recordAudit(trx, { actor: who.actor, action: 'change.approve', entity: 'change', entityId: id, before: { status: c.status }, after: { as: choice.slot, complete }, at: now });
+    if (!complete) return;
+    if (c.status === 'submitted') await approveNow(trx, deps, c, who.actor, now, {});
+    else await trx.updateTable('change_requests').set({ reviewed_at: now }).where('id', '=', id).execute(); // an emergency's review is done
+  });
+  return viewOf(deps, id);
+}
+
+// Approved (with safeguards when the check asked for any): safeguards become commitments; long-lived access gets its recertification date.
+async function approveNow(trx: Kysely<DB>, deps: ChangesDeps, c: Locked, actor: string, now: Date, extra: Record<string, unknown>): Promise<void> {
+  const check = c.risk_check as unknown as RiskCheck;
+  const status: ChangeStatus = check.safeguards.length > 0 ? 'approved_with_safeguards' : 'approved';
+  const startsAt = new Date(c.starts_at);
+  const due = startsAt > now ? startsAt : now;
+  // The lease itself enforces the end-date safeguard; the others are owed by the owner team, due when the access opens.
+  const owed = check.safeguards.filter((s) => s.id !== 'short-lease');
+  const commitments = await createCommitments({ db: trx, now: () => now, policy: deps.policy }, actor, owed.map((s) => ({
+    kind: 'safeguard', title: s.title, ownerTeamId: c.team_id, serviceId: c.service_id, dueAt: due,
+    verification: { method: 'evidence' as const, detail: s.verify }, source: { type: 'change' as const, id: c.id },
+  })));
+  const recertify = c.ends_at === null ? new Date(now.getTime() + deps.policy.changes.recertify_days * dayMs) : null;
+  await trx.updateTable('change_requests').set({
+    status, decided_at: now, recertify_due_at: recertify, commitment_ids: [...c.commitment_ids, ...commitments.map((x) => x.id)], updated_at: now, ...extra,
+  }).where('id', '=', c.id).execute();
+  await recordAudit(trx, { actor, action: 'change.approved', entity: 'change', entityId: c.id, before: { status: c.status },
+    after: { status, commitments: commitments.map((x) => x.id), recertifyDueAt: recertify, ...extra }, at: now });
+}
+
+/** Declines a request, saying why; the view shows the safer alternative the risk check knows. */
+export async function declineChange(deps: ChangesDeps, who: Principal, id: number, reason: string): Promise<ChangeView> {
+  requireRole(who, writers, 'decline changes');
+  const why = reason.trim();
+  if (!why) throw badInput('reason: say why, so the requester knows what would work instead', { field: 'reason' });
+  const now = deps.now();
+  await deps.db.transaction().execute(async (trx) => {
+    const c = await lockChange(trx, id, 'decline', (c2) => c2.emergency && c2.reviewed_at === null);
+    const inOwnerTeam = who.teamIds.includes(c.team_id);
+    if (!inOwnerTeam && who.role !== 'security' && who.role !== 'admin') {
+      throw new EntenteError('forbidden', `change ${id} is decided by ${c.team_name} and Security; add your thoughts to the request's discussion instead`, { id });
+    }
+    await trx.updateTable('change_requests').set({ status: 'declined', decided_at: now, decline_reason: why, updated_at: now }).where('id', '=', id).execute();
+    await recordAudit(trx, { actor: who.actor, action: 'change.decline', entity: 'change', entityId: id, before: { status: c.status }, after: { status: 'declined', reason: why }, at: now });
+  });
+  return viewOf(deps, id);
+}
+
+/** Records that an approved change is in place. */
+export async function implementChange(deps: ChangesDeps, who: Principal, id: number): Promise<ChangeView> {
+  return step(deps, who, id, 'implement', async (trx, c, now) => {
+    await trx.updateTable('change_requests').set({ status: 'implemented', implemented_at: now, updated_at: now }).where('id', '=', id).execute();
+    await recordAudit(trx, { actor: who.actor, action: 'change.implement', entity: 'change', entityId: id, before: { status: c.status }, after: { status: 'implemented' }, at: now });
+  });
+}
+
+/** Extends a lease once, before it ends, with a reason; at most the risk's longest lease past the current end. */
+export async function extendChange(deps: ChangesDeps, who: Principal, id: number, body: { end: string; reason: string }): Promise<ChangeView> {
+  const why = body.reason?.trim() ?? '';
+  if (!why) throw badInput('reason: say why it is still needed, so the approvers can see it', { field: 'reason' });
+  const asked = new Date(body.end);
+  if (Number.isNaN(asked.getTime())) throw badInput('end: write a date as 2026-03-09 or 2026-03-09T17:00:00Z', { field: 'end' });
+  return step(deps, who, id, 'extend', async (trx, c, now) => {
+    if (c.ends_at === null) throw new EntenteError('conflict', `change ${id} has no end date, so there is nothing to extend; it is recertified instead`, { id });
+    const end = new Date(c.ends_at);
+    if (end <= now) throw new EntenteError('conflict', `change ${id} ended on ${end.toISOString().slice(0, 10)}; request a new change if it is still needed`, { id });
+    if (c.extended_at !== null) throw new EntenteError('conflict', `change ${id} was extended once already (${c.extend_reason}); request a new change if it is needed past ${end.toISOString().slice(0, 10)}`, { id });
+    checkExtension((c.risk_check as unknown as RiskCheck).maxLeaseDays, end, asked);
+    await trx.updateTable('change_requests').set({ ends_at: asked, extended_at: now, extend_reason: why, lease_reminded_at: null, updated_at: now }).where('id', '=', id).execute();
+    await recordAudit(trx, { actor: who.actor, action: 'change.extend', entity: 'change', entityId: id, before: { endsAt: end }, after: { endsAt: asked, reason: why }, at: now });
+  });
+}
+
+/** Confirms the access is taken down; the removal commitment, if the lease ended, is verified with it. */
+export async function removeChange(deps: ChangesDeps, who: Principal, id: number, note?: string): Promise<ChangeView> {
+  return step(deps, who, id, 'remove', async (trx, c, now) => {
+    await trx.updateTable('change_requests').set({ status: 'removed', removed_at: now, removed_by: who.actor, updated_at: now }).where('id', '=', id).execute();
+    const open = await trx.selectFrom('commitments').select('id').where('source_type', '=', 'change').where('source_id', '=', id)
+      .where('kind', '=', 'removal').where('state', '!=', 'verified').execute();
+    for (const r of open) await verifyCommitment({ db: trx, now: () => now }, who, r.id, note?.trim() || `removal confirmed with change ${id}`);
+    await recordAudit(trx, { actor: who.actor, action: 'change.remove', entity: 'change', entityId: id, before: { status: c.status }, after: { status: 'removed', note: note ?? null }, at: now });
+  });
+}
+
+/** Recertifies long-lived access: still needed, still safe; the next date follows the policy's schedule. */
+export async function recertifyChange(deps: ChangesDeps, who: Principal, id: number): Promise<ChangeView> {
+  return step(deps, who, id, 'recertify', async (trx, c, now) => {
+    if (c.ends_at !== null) throw new EntenteError('conflict', `change ${id} ends on ${new Date(c.ends_at).toISOString().slice(0, 10)}, so it needs no recertification; extend it instead if needed`, { id });
+    const next = new Date(now.getTime() + deps.policy.changes.recertify_days * dayMs);
+    await trx.updateTable('change_requests').set({ status: 'recertified', recertified_at: now, recertify_due_at: next, updated_at: now }).where('id', '=', id).execute();
+    await recordAudit(trx, { actor: who.actor, action: 'change.recertify', entity: 'change', entityId: id, before: { status: c.status }, after: { status: 'recertified', nextDueAt: next }, at: now });
+  });
+}
+
+// A step the requester, the owner team, Security or an admin may take.
+async function step(deps: ChangesDeps, who: Principal, id: number, action: string, fn: (trx: Kysely<DB>, c: Locked, now: Date) => Promise<void>): Promise<ChangeView> {
+  requireRole(who, writers, `${action} changes`);
+  const now = deps.now();
+  await deps.db.transaction().execute(async (trx) => {
+    const c = await lockChange(trx, id, action);
+    const mayAct = who.actor === c.requested_by || who.teamIds.includes(c.team_id) || who.role === 'security' || who.role === 'admin';
+    if (!mayAct) throw new EntenteError('forbidden', `change ${id} belongs to ${c.team_name}; its members, the requester or Security can ${action} it`, { id });
+    await fn(trx, c, now);
+  });
+  return viewOf(deps, id);
+}
+
+/** Changes that match, newest first. */
+export async function listChanges(deps: ChangesDeps, filter: ChangeFilter): Promise<ChangeView[]> {
+  let q = deps.db.selectFrom('change_requests as c').innerJoin('services as s', 's.id', 'c.service_id').innerJoin('teams as t', 't.id', 'c.team_id')
+    .select('c.id').orderBy('c.id', 'desc').limit(filter.limit);
+  if (filter.service) q = q.where('s.name', '=', filter.service);
+  if (filter.team) q = q.where('t.name', '=', filter.team);
+  if (filter.status?.length && !filter.status.includes('all')) q = q.where('c.status', 'in', filter.status as ChangeStatus[]);
+  const ids = (await q.execute()).map((r) => r.id);
+  const views = await changeViews(deps.db, ids, deps.now(), deps.policy.changes);
+  return ids.map((id) => views.get(id)).filter((v): v is ChangeView => v !== undefined);
+}
+
+/** One change, or not_found. */
+export async function getChange(deps: ChangesDeps, id: number): Promise<ChangeView> {
+  return viewOf(deps, id);
+}
+
+async function viewOf(deps: ChangesDeps, id: number): Promise<ChangeView> {
+  const v = (await changeViews(deps.db, [id], deps.now(), deps.policy.changes)).get(id);
+  if (!v) throw new EntenteError('not_found', `change ${id} does not exist; \`entente change list\` shows the changes`, { id });
+  return v;
+}
+
+type Locked = Awaited<ReturnType<typeof lockRow>>;
+
+async function lockRow(trx: Kysely<DB>, id: number) {
+  const { rows } = await sql<import('kysely').Selectable<DB['change_requests']> & { team_name: string; lead_email: string | null }>`
+    select c.*, t.name as team_name, t.lead_email from change_requests c join teams t on t.id = c.team_id where c.id = ${id} for update of c`.execute(trx);
+  const c = rows[0];
+  if (!c) throw new EntenteError('not_found', `change ${id} does not exist; \`entente change list\` shows the changes`, { id });
+  return c;
+}
+
+async function lockChange(trx: Kysely<DB>, id: number, action: string, alsoIf?: (c: Locked) => boolean): Promise<Locked> {
+  const c = await lockRow(trx, id);
+  const allowed = allowedFrom[action];
+  if (allowed && !allowed.includes(c.status) && !(alsoIf?.(c))) {
+    throw new EntenteError('conflict', `change ${id} ${whereItStands[c.status]}, so it cannot be given the ${action} step now`, { id, status: c.status });
+  }
+  return c;
+}
+
+async function setStatus(trx: Kysely<DB>, actor: string, c: Locked, status: ChangeStatus, now: Date, action: string): Promise<void> {
+  await trx.updateTable('change_requests').set({ status, updated_at: now }).where('id', '=', c.id).execute();
+  await recordAudit(trx, { actor, action, entity: 'change', entityId: c.id, before: { status: c.status }, after: { status }, at: now });
+}
+
+function approvalProblem(c: Locked, why: 'own_request' | 'not_an_approver' | 'approved_already' | 'nothing_open'): EntenteError {
+  const needs = slotsOf(c.approval_path).filter((s) => (s === 'owner' ? c.owner_approved_by : c.security_approved_by) === null).map((s) => (s === 'owner' ? c.team_name : 'Security'));
+  const waiting = needs.length ? `it is waiting for ${needs.join(' and ')}` : 'it has every approval it needs';
+  switch (why) {
+    case 'own_request': return new EntenteError('forbidden', `You asked for change ${c.id}, so the approval comes from someone else: ${waiting}.`, { id: c.id });
+    case 'not_an_approver': return new EntenteError('forbidden', `Change ${c.id} is approved by ${c.approval_path === 'owner' ? c.team_name : `${c.team_name} and Security`}; ${waiting}.`, { id: c.id });
+    case 'approved_already': return new EntenteError('conflict', `You have approved change ${c.id} already; ${waiting}, from someone else.`, { id: c.id });
+    case 'nothing_open': return new EntenteError('conflict', `Change ${c.id} already has the approval you could give; ${waiting}.`, { id: c.id });
+  }
+}

@@ -1,0 +1,86 @@
+/** How a commitment reads: its owner, service, due date, how it is verified and where it stands, in one sentence too. */
+import type { Kysely } from 'kysely';
+import type { CommitmentSourceType, CommitmentState, DB } from '../db/schema.ts';
+import { gateMessages } from '../gates/gate-messages.ts';
+
+/** How a commitment is verified: evidence a person shows, or a check Entente runs (e.g. finding-fixed). */
+export interface Verification { method: 'evidence' | 'check'; detail: string }
+
+export interface CommitmentView {
+  id: number;
+  kind: string;
+  controlId: string | null;
+  title: string;
+  ownerTeam: string;
+  ownerTeamId: number;
+  service: string | null;
+  serviceId: number | null;
+  findingId: number | null;
+  dueAt: string;
+  verification: Verification;
+  source: { type: CommitmentSourceType; id: number };
+  state: CommitmentState;
+  overdue: boolean;
+  evidence: string | null;
+  verifiedBy: string | null;
+  verifiedAt: string | null;
+  missedAt: string | null;
+  createdBy: string;
+  createdAt: string;
+  summary: string;
+}
+
+export interface CommitmentFilter {
+  service?: string | undefined;
+  team?: string | undefined;
+  state?: CommitmentState[] | undefined;
+  source?: { type: CommitmentSourceType; id?: number | undefined } | undefined;
+  findingId?: number | undefined;
+  ids?: number[] | undefined;
+  limit?: number | undefined;
+}
+
+export const commitmentStates: readonly CommitmentState[] = ['open', 'verified', 'missed'];
+
+/** The commitments matching a filter, soonest due first, as views. */
+export async function commitmentViews(db: Kysely<DB>, filter: CommitmentFilter, now: Date): Promise<CommitmentView[]> {
+  let q = db.selectFrom('commitments as c')
+    .innerJoin('teams as t', 't.id', 'c.owner_team_id')
+    .leftJoin('services as s', 's.id', 'c.service_id')
+    .selectAll('c').select(['t.name as team_name', 's.name as service_name']);
+  if (filter.ids) q = q.where('c.id', 'in', filter.ids.length ? filter.ids : [0]);
+  if (filter.service !== undefined) q = q.where('s.name', '=', filter.service);
+  if (filter.team !== undefined) q = q.where('t.name', '=', filter.team);
+  if (filter.state?.length) q = q.where('c.state', 'in', filter.state);
+  if (filter.source) {
+    q = q.where('c.source_type', '=', filter.source.type);
+    if (filter.source.id !== undefined) q = q.where('c.source_id', '=', filter.source.id);
+  }
+  if (filter.findingId !== undefined) q = q.where('c.finding_id', '=', filter.findingId);
+  const rows = await q.orderBy('c.due_at').orderBy('c.id').limit(filter.limit ?? 500).execute();
+  return rows.map((r) => {
+    const dueAt = new Date(r.due_at);
+    const view: Omit<CommitmentView, 'summary'> = {
+      id: r.id, kind: r.kind, controlId: r.control_id, title: r.title, ownerTeam: r.team_name, ownerTeamId: r.owner_team_id,
+      service: r.service_name, serviceId: r.service_id, findingId: r.finding_id, dueAt: dueAt.toISOString(),
+      verification: r.verification as Verification, source: { type: r.source_type, id: r.source_id }, state: r.state,
+      overdue: r.state === 'open' && dueAt.getTime() < now.getTime(),
+      evidence: r.evidence, verifiedBy: r.verified_by, verifiedAt: iso(r.verified_at), missedAt: iso(r.missed_at),
+      createdBy: r.created_by, createdAt: new Date(r.created_at).toISOString(),
+    };
+    return { ...view, summary: summaryOf(view) };
+  });
+}
+
+function summaryOf(v: Omit<CommitmentView, 'summary'>): string {
+  const m = gateMessages;
+  const how = v.verification.method === 'check' ? m.checkHow.render({ check: v.verification.detail }) : v.verification.detail;
+  const base = { title: v.title, team: v.ownerTeam, service: v.service, due: v.dueAt };
+  if (v.state === 'verified') return m.commitmentVerified.render({ ...base, by: v.verifiedBy ?? 'someone', at: v.verifiedAt ?? v.dueAt });
+  if (v.state === 'missed') return m.commitmentMissed.render({ ...base, id: v.id });
+  return m.commitmentOpen.render({ ...base, how });
+}
+
+function iso(d: Date | string | null): string | null {
+  return d === null ? null : new Date(d).toISOString();
+}

@@ -1,0 +1,104 @@
+/** What a gate decision looks at (a snapshot stored with each decision so it can be replayed) and what it returns. */
+import type { GateOutcome, Priority } from '../db/schema.ts';
+
+export interface FindingFact {
+  id: number;
+  title: string;
+  priority: Priority;
+  kind: string;
+  severity: string;
+  kev: boolean;
+  dueAt: string;
+  /** Covered by an approved exception (the finding is `accepted`). */
+  covered: boolean;
+  exceptionId: number | null;
+}
+
+export interface CommitmentFact {
+  id: number;
+  kind: string;
+  controlId: string | null;
+  title: string;
+  findingId: number | null;
+  state: 'open' | 'missed' | 'verified';
+  dueAt: string;
+  ownerTeam: string;
+}
+
+export interface GateFacts {
+  /** When the decision is taken: "overdue" is measured against it. */
+  at: string;
+  service: {
+    id: number; name: string; criticality: number; exposure: 'internet' | 'internal' | 'isolated';
+    data: 'public' | 'internal' | 'confidential' | 'restricted'; ownerTeamId: number; ownerTeam: string;
+  };
+  environment: string;
+  version: string | null;
+  commit: string | null;
+  /** Open, in-progress and accepted findings of the service. */
+  findings: FindingFact[];
+  /** Open, missed and verified commitments of the service (verified ones tied to findings still open). */
+  commitments: CommitmentFact[];
+}
+
+export interface GateReason {
+  ruleId: string;
+  outcome: 'no_go' | 'go_with_controls';
+  mode: 'enforce' | 'warn';
+  text: string;
+  findingIds: number[];
+  commitmentIds: number[];
+}
+
+export interface RequiredControl {
+  id: string;
+  title: string;
+  kind: string;
+  verification: { method: 'evidence' | 'check'; detail: string };
+  requirements: string[];
+  /** The findings it is asked for (empty: once for the service). */
+  findingIds: number[];
+}
+
+export interface PlannedCommitment {
+  kind: string;
+  controlId: string;
+  title: string;
+  findingId: number | null;
+  dueAt: string;
+  verification: { method: 'evidence' | 'check'; detail: string };
+  ruleId: string;
+}
+
+export interface PathStep {
+  action: 'fix' | 'exception' | 'verify' | 'policy';
+  findingId?: number;
+  commitmentId?: number;
+  ruleId?: string;
+  text: string;
+}
+
+export interface PathOption {
+  rank: number;
+  /** The outcome once these steps are done. */
+  outcome: GateOutcome;
+  steps: PathStep[];
+  text: string;
+}
+
+export interface GateDecision {
+  outcome: GateOutcome;
+  summary: string;
+  reasons: GateReason[];
+  /** Rules in warn mode that matched: reported, never changing the outcome. */
+  warnings: GateReason[];
+  controls: RequiredControl[];
+  /** Commitments this decision asks for that are not already agreed (created when the outcome is go_with_controls). */
+  commitments: PlannedCommitment[];
+  /** Exceptions and open commitments the decision relied on. */
+  relied: { exceptions: number[]; commitments: number[] };
+  /** Compliance requirements the required controls serve. */
+  requirements: string[];
+  /** For a no-go: the smallest sets of steps that would turn it into go or go with controls, best first. */
+  pathToGo: PathOption[];
+}

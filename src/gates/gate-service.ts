@@ -1,0 +1,149 @@
+/**
+ * Release gates: decide a release of a service from the policy and the current facts, store the decision as a receipt
+ * (policy revision, input digest, the exceptions and commitments relied on, the facts to replay it), and turn the
+ * controls of a go-with-controls into commitments — once per control per finding, not again while still open.
+ */
+import { createHash } from 'node:crypto';
+import type { Kysely } from 'kysely';
+import type { DB, GateOutcome } from '../db/schema.ts';
+import type { Policy } from '../policy/policy.ts';
+import { EntenteError, badInput } from '../errors.ts';
+import { recordAudit } from '../audit/audit.ts';
+import { requireRole, writers, type Principal } from '../people/tokens.ts';
+import { findService } from '../findings/import-service.ts';
+import { createCommitments, listCommitments, type CommitmentView } from '../commitments/commitments-service.ts';
+import { sweepMissedCommitments } from '../commitments/sweep.ts';
+import { decideGate } from './gate-decide.ts';
+import { loadFacts } from './gate-facts-loader.ts';
+import type { GateDecision, GateFacts } from './gate-facts.ts';
+
+export interface GateDeps { db: Kysely<DB>; policy: Policy; now: () => Date }
+export interface GateRequest { service: string; env: string; version?: string | undefined; commit?: string | undefined }
+
+export interface GateRecord extends Omit<GateDecision, 'commitments'> {
+  id: number;
+  service: string;
+  environment: string;
+  version: string | null;
+  commit: string | null;
+  /** What `entente gate` exits with: 0 go, 10 go with controls, 1 no-go. */
+  exitCode: number;
+  decidedAt: string;
+  actor: string;
+  policy: { revision: number; digest: string };
+  inputDigest: string;
+  /** Commitments this decision created and the open ones it relied on. */
+  commitments: CommitmentView[];
+  createdCommitments: number[];
+}
+
+export const exitCodeOf: Record<GateOutcome, number> = { go: 0, go_with_controls: 10, no_go: 1 };
+
+/** Decides a release now, stores the receipt and creates the commitments a go with controls asks for. */
+export async function runGate(deps: GateDeps, who: Principal, req: GateRequest): Promise<GateRecord> {
+  requireRole(who, writers, 'run a release gate (it records commitments)');
+  const input = checkRequest(req);
+  const now = deps.now();
+  const id = await deps.db.transaction().execute(async (trx) => {
+    const service = await findService(trx, input.service);
+    await sweepMissedCommitments(trx, now, service.id);
+    const facts = await loadFacts(trx, service, { environment: input.env, version: input.version, commit: input.commit, at: now });
+    const decision = decideGate(deps.policy, facts);
+    const policy = await policyRevision(trx, deps.policy, now);
+    const inputDigest = digestOf(facts);
+    const row = await trx.insertInto('gate_decisions').values({
+      service_id: service.id, environment: input.env, version: input.version, commit_sha: input.commit, outcome: decision.outcome,
+      policy_revision_id: policy.id, policy_digest: policy.digest, input_digest: inputDigest, facts: JSON.stringify(facts), decision: JSON.stringify(decision),
+      relied_exceptions: decision.relied.exceptions, relied_commitments: decision.relied.commitments, actor: who.actor, created_at: now,
+    }).returning('id').executeTakeFirstOrThrow();
+    const created = decision.outcome === 'go_with_controls'
+      ? await createCommitments({ db: trx, now: () => now, policy: deps.policy }, who.actor, decision.commitments.map((c) => ({
+        kind: c.kind, controlId: c.controlId, title: c.title, ownerTeamId: service.owner_team_id, serviceId: service.id, findingId: c.findingId,
+        dueAt: new Date(c.dueAt), verification: c.verification, source: { type: 'gate' as const, id: row.id },
+      })))
+      : [];
+    const createdIds = created.map((c) => c.id);
+    if (createdIds.length) await trx.updateTable('gate_decisions').set({ created_commitments: createdIds }).where('id', '=', row.id).execute();
+    await recordAudit(trx, { actor: who.actor, action: 'gate.decide', entity: 'gate_decision', entityId: row.id, at: now,
+      after: { service: service.name, environment: input.env, version: input.version, commit: input.commit, outcome: decision.outcome, policyDigest: policy.digest,
+        inputDigest, reliedExceptions: decision.relied.exceptions, reliedCommitments: decision.relied.commitments, createdCommitments: createdIds } });
+    return row.id;
+  });
+  return getGate(deps, id);
+}
+
+/** A stored decision with its commitments as they stand now, or not_found. */
+export async function getGate(deps: Pick<GateDeps, 'db' | 'now'>, id: number): Promise<GateRecord> {
+  const row = await deps.db.selectFrom('gate_decisions as g').innerJoin('services as s', 's.id', 'g.service_id')
+    .select(['g.id', 'g.environment', 'g.version', 'g.commit_sha', 'g.outcome', 'g.policy_revision_id', 'g.policy_digest', 'g.input_digest', 'g.decision',
+      'g.relied_commitments', 'g.created_commitments', 'g.actor', 'g.created_at', 's.name as service'])
+    .where('g.id', '=', id).executeTakeFirst();
+  if (!row) throw new EntenteError('not_found', `gate decision ${id} does not exist; each \`entente gate\` run prints its id`, { id });
+  const decision = row.decision as GateDecision;
+  const ids = [...row.created_commitments, ...row.relied_commitments];
+  const commitments = ids.length ? await listCommitments(deps, { ids, limit: ids.length }) : [];
+  const { commitments: _planned, ...rest } = decision;
+  return {
+    ...rest, id: row.id, service: row.service, environment: row.environment, version: row.version, commit: row.commit_sha,
+    exitCode: exitCodeOf[row.outcome], decidedAt: new Date(row.created_at).toISOString(), actor: row.actor,
+    policy: { revision: row.policy_revision_id, digest: row.policy_digest }, inputDigest: row.input_digest,
+    commitments, createdCommitments: row.created_commitments,
+  };
+}
+
+/** The stored facts and the policy a decision used (for replay and backtests). */
+export async function storedInputs(db: Kysely<DB>, id: number): Promise<{ facts: GateFacts; policyBody: unknown; decision: GateDecision; serviceId: number; environment: string; createdAt: Date }> {
+  const row = await db.selectFrom('gate_decisions as g').innerJoin('policy_revisions as p', 'p.id', 'g.policy_revision_id')
+    .select(['g.facts', 'g.decision', 'p.body', 'g.service_id', 'g.environment', 'g.created_at']).where('g.id', '=', id).executeTakeFirst();
+  if (!row) throw new EntenteError('not_found', `gate decision ${id} does not exist; each \`entente gate\` run prints its id`, { id });
+  return { facts: row.facts as GateFacts, policyBody: row.body, decision: row.decision as GateDecision, serviceId: row.service_id, environment: row.environment, createdAt: new Date(row.created_at) };
+}
+
+/** A short, stable digest of the facts a decision used. */
+export function digestOf(facts: GateFacts): string {
+  return createHash('sha256').update(JSON.stringify(facts)).digest('hex').slice(0, 32);
+}
+
+const digests = new WeakMap<object, { digest: string; body: string }>();
+
+/** The policy's content and its digest, computed once per policy object. */
+export function policyIdentity(policy: Policy): { digest: string; body: string } {
+  let known = digests.get(policy);
+  if (!known) {
+    // Keys sorted: a policy read back from its stored body names the same content as the one loaded from YAML.
+    const body = canonical(policy);
+    known = { body, digest: createHash('sha256').update(body).digest('hex').slice(0, 16) };
+    digests.set(policy, known);
+  }
+  return known;
+}
+
+async function policyRevision(trx: Kysely<DB>, policy: Policy, now: Date): Promise<{ id: number; digest: string }> {
+  const { digest, body } = policyIdentity(policy);
+  const found = await trx.selectFrom('policy_revisions').select('id').where('digest', '=', digest).executeTakeFirst();
+  if (found) return { id: found.id, digest };
+  await trx.insertInto('policy_revisions').values({ body, source: 'gate', digest, created_at: now }).onConflict((oc) => oc.column('digest').doNothing()).execute();
+  const row = await trx.selectFrom('policy_revisions').select('id').where('digest', '=', digest).executeTakeFirstOrThrow();
+  return { id: row.id, digest };
+}
+
+function checkRequest(req: GateRequest): { service: string; env: string; version: string | null; commit: string | null } {
+  const service = (req.service ?? '').trim();
+  if (!service) throw badInput('service: name the service to release (as in the organisation file)', { field: 'service' });
+  const env = (req.env ?? '').trim();
+  if (!/^[A-Za-z0-9][A-Za-z0-9._-]{0,39}$/.test(env)) throw badInput(`env: "${req.env ?? ''}" is not an environment name; use letters, digits, dots, dashes, e.g. prod or staging`, { field: 'env' });
+  const version = req.version?.trim() || null;
+  if (version && version.length > 100) throw badInput('version: keep it under 100 characters', { field: 'version' });
+  const commit = req.commit?.trim() || null;
+  if (commit && !/^[0-9a-fA-F]{4,64}$/.test(commit)) throw badInput(`commit: "${commit}" is not a commit hash (4 to 64 hexadecimal characters)`, { field: 'commit' });
+  return { service, env, version, commit };
+}
+
+function canonical(v: unknown): string {
+  if (Array.isArray(v)) return `[${v.map(canonical).join(',')}]`;
+  if (v !== null && typeof v === 'object') {
+    const o = v as Record<string, unknown>;
+    return `{${Object.keys(o).filter((k) => o[k] !== undefined).sort().map((k) => `${JSON.stringify(k)}:${canonical(o[k])}`).join(',')}}`;
+  }
+  return JSON.stringify(v) ?? 'null';
+}

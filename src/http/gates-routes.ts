@@ -1,0 +1,91 @@
+/** /api/gates: decide a release (go / go with controls / no-go) and read, replay and compare stored decisions. */
+import { createRoute, z } from '@hono/zod-openapi';
+import type { Context } from '../context.ts';
+import { getGate, runGate } from '../gates/gate-service.ts';
+import { changesSinceLastGo, replayGate } from '../gates/gate-history.ts';
+import { subApp } from './sub-app.ts';
+import { errorResponses } from './schemas.ts';
+import { commitmentSchema } from './commitments-routes.ts';
+
+const outcome = z.enum(['go', 'go_with_controls', 'no_go']);
+const reason = z.object({
+  ruleId: z.string(), outcome: z.enum(['no_go', 'go_with_controls']), mode: z.enum(['enforce', 'warn']), text: z.string(),
+  findingIds: z.array(z.number().int()), commitmentIds: z.array(z.number().int()),
+});
+const verification = z.object({ method: z.enum(['evidence', 'check']), detail: z.string() });
+
+const gateSchema = z.object({
+  id: z.number().int(),
+  service: z.string(), environment: z.string(), version: z.string().nullable(), commit: z.string().nullable(),
+  outcome,
+  exitCode: z.number().int().openapi({ description: 'what `entente gate` exits with: 0 go, 10 go with controls, 1 no-go' }),
+  summary: z.string(),
+  reasons: z.array(reason),
+  warnings: z.array(reason).openapi({ description: 'rules in warn mode that matched; they never change the outcome' }),
+  controls: z.array(z.object({ id: z.string(), title: z.string(), kind: z.string(), verification, requirements: z.array(z.string()), findingIds: z.array(z.number().int()) })),
+  commitments: z.array(commitmentSchema).openapi({ description: 'created by this decision, and open ones it relied on' }),
+  createdCommitments: z.array(z.number().int()),
+  relied: z.object({ exceptions: z.array(z.number().int()), commitments: z.array(z.number().int()) }),
+  requirements: z.array(z.string()).openapi({ description: 'compliance requirements the controls serve' }),
+  pathToGo: z.array(z.object({
+    rank: z.number().int(), outcome, text: z.string(),
+    steps: z.array(z.object({ action: z.enum(['fix', 'exception', 'verify', 'policy']), findingId: z.number().int().optional(), commitmentId: z.number().int().optional(), ruleId: z.string().optional(), text: z.string() })),
+  })),
+  decidedAt: z.string(), actor: z.string(),
+  policy: z.object({ revision: z.number().int(), digest: z.string() }),
+  inputDigest: z.string(),
+}).openapi('GateDecision');
+
+const idParam = z.object({ id: z.coerce.number().int().positive() });
+
+const decideRoute = createRoute({
+  method: 'post', path: '/api/gates', tags: ['gates'], summary: 'Decide a release now; a go with controls creates its commitments',
+  request: {
+    body: {
+      content: { 'application/json': { schema: z.object({
+        service: z.string().min(1).max(200), env: z.string().min(1).max(40), version: z.string().max(100).optional(), commit: z.string().max(64).optional(),
+      }).strict() } },
+      required: true,
+    },
+  },
+  responses: { 201: { description: 'The decision (a receipt)', content: { 'application/json': { schema: gateSchema } } }, ...errorResponses },
+});
+
+const getRoute = createRoute({
+  method: 'get', path: '/api/gates/{id}', tags: ['gates'], summary: 'A stored decision, with its commitments as they stand now',
+  request: { params: idParam },
+  responses: { 200: { description: 'The decision', content: { 'application/json': { schema: gateSchema } } }, ...errorResponses },
+});
+
+const replayRoute = createRoute({
+  method: 'get', path: '/api/gates/{id}/replay', tags: ['gates'], summary: 'Re-decide from the stored facts and policy revision; says whether it matches',
+  request: { params: idParam },
+  responses: {
+    200: { description: 'The replay', content: { 'application/json': { schema: z.object({
+      id: z.number().int(), matches: z.boolean(), stored: outcome, replayed: outcome, differences: z.array(z.string()),
+      underCurrentPolicy: z.object({ outcome, samePolicy: z.boolean() }), text: z.string(),
+    }) } } },
+    ...errorResponses,
+  },
+});
+
+const changesRoute = createRoute({
+  method: 'get', path: '/api/gates/{id}/changes', tags: ['gates'], summary: 'What changed since the service\'s last go in the same environment',
+  request: { params: idParam },
+  responses: {
+    200: { description: 'The changes', content: { 'application/json': { schema: z.object({
+      id: z.number().int(), since: z.object({ id: z.number().int(), outcome, decidedAt: z.string() }).nullable(), changes: z.array(z.string()), text: z.string(),
+    }) } } },
+    ...errorResponses,
+  },
+});
+
+/** The gates routes over a context. */
+export function gatesRoutes(ctx: Context) {
+  const deps = { db: ctx.database.db, policy: ctx.policy, now: ctx.now };
+  return subApp()
+    .openapi(decideRoute, async (c) => c.json(await runGate(deps, c.get('principal'), c.req.valid('json')), 201))
+    .openapi(getRoute, async (c) => c.json(await getGate(deps, c.req.valid('param').id), 200))
+    .openapi(replayRoute, async (c) => c.json(await replayGate(deps, c.req.valid('param').id), 200))
+    .openapi(changesRoute, async (c) => c.json(await changesSinceLastGo(deps, c.req.valid('param').id), 200));
+}

@@ -1,0 +1,75 @@
+import { test, describe, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { engines } from './support/engines.ts';
+import { createScratchPg } from './support/scratch-pg.ts';
+
+/** Runs the real CLI (from source) with an environment; returns its exit code and output. */
+function entente(env: Record<string, string>, ...args: string[]) {
+  const r = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], { encoding: 'utf8', env: { ...process.env, ...env }, timeout: 60_000 });
+  return { code: r.status, out: r.stdout, err: r.stderr };
+}
+
+const scanXml = (port: number) => `<?xml version="1.0"?><nmaprun scanner="nmap" version="7.93"><scaninfo type="syn" protocol="tcp" numservices="1" services="${port}"/>
+<host><status state="up"/><address addr="10.1.2.3" addrtype="ipv4"/><ports><port protocol="tcp" portid="${port}"><state state="open"/><service name="ftp" product="vsftpd"/></port></ports></host>
+<host><status state="up"/><address addr="192.0.2.50" addrtype="ipv4"/><ports><port protocol="tcp" portid="${port}"><state state="open"/><service name="ftp"/></port></ports></host></nmaprun>`;
+
+for (const engine of engines) {
+  describe(`entente change and exposure [${engine}]`, () => {
+    const dir = mkdtempSync(join(tmpdir(), 'entente-change-cli-'));
+    const env: Record<string, string> = { ENTENTE_DATA: join(dir, 'data') };
+    let drop = async (): Promise<void> => {};
+    before(async () => {
+      if (engine === 'postgres') {
+        const scratch = await createScratchPg('entente_change_cli');
+        env.DATABASE_URL = scratch.url;
+        drop = scratch.drop;
+      }
+      const org = join(dir, 'org.yaml');
+      writeFileSync(org, 'teams:\n  - name: payments\n    kind: engineering\nservices:\n  - name: checkout-api\n    owner: payments\n    criticality: 4\n    exposure: internet\n    hosts: [10.1.2.3]\n');
+      const applied = entente(env, 'org', 'apply', org);
+      assert.equal(applied.code, 0, applied.err);
+    });
+    after(async () => {
+      rmSync(dir, { recursive: true, force: true });
+      await drop();
+    });
+
+    test('a user imports a scan, sees the FTP finding and the host to route, then asks for a change and sees its safeguards', () => {
+      const scan = join(dir, 'scan.xml');
+      writeFileSync(scan, scanXml(2121));
+      const imported = entente(env, 'exposure', 'import', scan);
+      assert.equal(imported.code, 0, imported.err);
+      assert.match(imported.out, /checkout-api \(payments\): 1 open, 0 covered, 1 with no approved change/);
+      assert.match(imported.out, /192\.0\.2\.50 .*organisation file/);
+      const findings = entente(env, 'findings', '--service', 'checkout-api');
+      assert.match(findings.out, /FTP open on 10\.1\.2\.3:2121 with no approved change/);
+      const asked = entente(env, 'change', 'request', '--type', 'file-share', '--service', 'checkout-api', '--title', 'Upload folder for Acme',
+        '--protocol', 'ftp', '--port', '2121', '--destination', '10.1.2.3', '--source', '203.0.113.0/24', '--authentication', 'password', '--end', new Date(Date.now() + 3 * 86_400_000).toISOString());
+      assert.equal(asked.code, 0, asked.err);
+      assert.match(asked.out, /Change #1 \(submitted\) file-share for checkout-api/);
+      assert.match(asked.out, /We can do this safely with: use SFTP instead of FTP/);
+      const own = entente(env, 'change', 'approve', '1');
+      assert.equal(own.code, 2);
+      assert.match(own.err, /approval comes from someone else/);
+      const list = entente(env, 'change', 'list');
+      assert.match(list.out, /#1 +submitted +high +checkout-api +file-share/);
+    });
+
+    test('bad input is a usage error that names the field and changes nothing', () => {
+      const r = entente(env, 'change', 'request', '--type', 'file-share', '--service', 'checkout-api', '--title', 'x', '--destination', '10.1.2.3');
+      assert.equal(r.code, 2);
+      assert.match(r.err, /protocol: a file-share change names its protocol/);
+      const tooLong = entente(env, 'change', 'request', '--type', 'file-share', '--service', 'checkout-api', '--title', 'x', '--protocol', 'ftp',
+        '--destination', '10.1.2.3', '--authentication', 'password', '--end', new Date(Date.now() + 60 * 86_400_000).toISOString());
+      assert.equal(tooLong.code, 2);
+      assert.match(tooLong.err, /up to 7 days/);
+      assert.equal(entente(env, 'change', 'show', 'abc').code, 2);
+      const list = entente(env, 'change', 'list', '--json');
+      assert.equal(list.out.trim().split('\n').filter(Boolean).length, 1);
+    });
+  });
+}

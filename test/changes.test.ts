@@ -1,0 +1,249 @@
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { describeEachEngine, type TestEnv } from './support/engines.ts';
+import { parseOrgFile } from '../src/people/org-file.ts';
+import { applyOrg } from '../src/people/org-service.ts';
+import { defaultPolicy, parsePolicy } from '../src/policy/policy.ts';
+import { checkRisk } from '../src/changes/risk-check.ts';
+import { normaliseFields, parseChangeRequest } from '../src/changes/change-request.ts';
+import { changeMessages } from '../src/changes/change-messages.ts';
+import { exposureMessages } from '../src/exposure/exposure-messages.ts';
+import { expireLeases, remindLeases, remindRecertification } from '../src/changes/leases.ts';
+import { checkTone } from '../src/voice/check-tone.ts';
+import { rulesFor } from '../src/voice/voice-config.ts';
+import { verifyAudit } from '../src/audit/audit.ts';
+
+const changes = defaultPolicy.changes;
+const riskOf = (body: Record<string, unknown>) => {
+  const req = parseChangeRequest({ service: 's', title: 't', ...body });
+  return checkRisk(changes, { fields: normaliseFields(req, 'internal', changes), longLived: req.end === undefined });
+};
+const ftpShare = { type: 'file-share', protocol: 'ftp', destination: ['10.1.2.3'], authentication: 'password', internetFacing: true, source: ['any'], client: 'Acme' };
+
+describe('risk check', () => {
+  test('an FTP share open to the internet is high risk, asks for SFTP, a source range, a unique account, a short end and upload logs', () => {
+    const r = riskOf(ftpShare);
+    assert.equal(r.risk, 'high');
+    assert.deepEqual(r.safeguards.map((s) => s.title), [
+      'use SFTP instead of FTP', 'limit access to the client\'s IP range', 'a unique account with a strong password for this client', 'log uploads and logins', 'an end date within 7 days',
+    ]);
+    assert.match(r.alternative ?? '', /SFTP gives the same access/);
+    assert.equal(r.maxLeaseDays, 7);
+    assert.equal(r.needsEnd, true);
+    assert.equal(r.approval, 'owner_and_security');
+    assert.ok(r.reasons.some((x) => /clear text/.test(x)));
+  });
+
+  test('HTTPS to a web host is low risk from the standard template; a database on the internet is critical with a one-week lease', () => {
+    const https = riskOf({ type: 'firewall', protocol: 'https', destination: ['10.1.2.3'], source: ['203.0.113.0/24'] });
+    assert.deepEqual([https.risk, https.approval, https.standard, https.needsEnd], ['low', 'standard', 'https-to-web-host', false]);
+    assert.deepEqual(https.reasons, []);
+    const db = riskOf({ type: 'firewall', protocol: 'postgresql', destination: ['10.1.2.3'], source: ['203.0.113.7'], internetFacing: true });
+    assert.equal(db.risk, 'critical');
+    assert.equal(db.maxLeaseDays, 7);
+    assert.match(db.alternative ?? '', /VPN/);
+  });
+
+  test('the rules are policy data: an organisation can raise a protocol\'s risk and name its own safeguard', () => {
+    const policy = parsePolicy('changes:\n  safeguards:\n    - { id: bastion, title: "go through the bastion host", verify: "the bastion rule" }\n  rules:\n    - { id: ssh-anywhere, when: { types: [firewall] }, risk: critical, reason: "we keep SSH behind the bastion", safeguards: [bastion] }\n', 'policy.yaml');
+    const req = parseChangeRequest({ service: 's', title: 't', type: 'firewall', protocol: 'ssh', destination: ['h'], source: ['10.0.0.0/8'] });
+    const r = checkRisk(policy.changes, { fields: normaliseFields(req, 'internal', policy.changes), longLived: true });
+    assert.equal(r.risk, 'critical');
+    assert.deepEqual(r.safeguards.map((s) => s.id), ['bastion']);
+    assert.throws(() => parsePolicy('changes:\n  rules:\n    - { id: x, when: {}, risk: high, reason: "r", safeguards: [nope] }\n', 'p.yaml'), /changes\.rules\.0\.safeguards\.0: no safeguard "nope"/);
+  });
+
+  test('a request missing its type\'s fields names the field', () => {
+    assert.throws(() => parseChangeRequest({ type: 'file-share', service: 's', title: 't', destination: ['h'] }), /protocol: a file-share change names its protocol/);
+    assert.throws(() => parseChangeRequest({ type: 'teleport', service: 's', title: 't' }), /type/);
+    assert.throws(() => parseChangeRequest({ type: 'firewall', service: 's', title: 't', destination: ['h'], source: ['any'], ports: ['70000'] }), /ports\.0/);
+  });
+
+  test('every change and exposure message, and every reason, safeguard and alternative the default policy ships, reads as a partner\'s', () => {
+    const rules = rulesFor(undefined);
+    const texts = [
+      ...[changeMessages, exposureMessages].flatMap((set) => Object.values(set).flatMap((t) => t.examples.map((e: any) => t.render(e)))),
+      ...changes.rules.flatMap((r) => [r.reason, r.alternative ?? '']).filter(Boolean),
+      ...changes.safeguards.map((s) => s.title),
+    ];
+    const flagged = texts.flatMap((t) => checkTone(t, rules).flags.map((f) => `"${f.text}" (${f.ruleId}) in: ${t}`));
+    assert.deepEqual(flagged, []);
+    for (const word of [/\bdenied\b/i, /\bnot allowed\b/i, /\bblocked\b/i, /\bviolation\b/i, /\bcannot\b/i]) assert.ok(!texts.some((t) => word.test(t)), String(word));
+  });
+});
+
+/** A team with a member, a lead and a service listing a host; tokens for everyone who takes part. */
+async function world(e: TestEnv) {
+  const member = `${e.uniq('eng')}@example.com`;
+  const lead = `${e.uniq('lead')}@example.com`;
+  const team = e.uniq('team');
+  const service = e.uniq('svc');
+  const host = `10.9.${process.pid % 200}.${Math.floor(Math.random() * 250) + 1}`;
+  const yaml = `teams:\n  - name: ${team}\n    kind: engineering\n    lead: ${lead}\n    members: [${member}, ${lead}]\nservices:\n  - name: ${service}\n    owner: ${team}\n    criticality: 3\n    exposure: internet\n    data: confidential\n    hosts: [${host}]\n`;
+  await applyOrg(e.ctx.database.db, parseOrgFile(yaml, 'org'), { prune: false, actor: 'test', now: e.clock.now, policy: e.ctx.policy });
+  const requester = `${e.uniq('it')}@example.com`;
+  return {
+    team, service, host,
+    tokens: {
+      requester: await e.token('engineer', requester), member: await e.token('engineer', member), lead: await e.token('engineer', lead),
+      security: await e.token('security', `${e.uniq('sec')}@example.com`), outsider: await e.token('engineer', `${e.uniq('other')}@example.com`),
+    },
+  };
+}
+
+const inDays = (e: TestEnv, d: number) => new Date(e.clock.now.getTime() + d * 86_400_000).toISOString();
+
+async function ask(e: TestEnv, token: string, body: Record<string, unknown>) {
+  const r = await e.call('POST', '/api/changes', { token, json: body });
+  assert.equal(r.status, 201, JSON.stringify(r.body));
+  return r.body;
+}
+
+const step = (e: TestEnv, token: string, id: number, name: string, json: unknown = {}) => e.call('POST', `/api/changes/${id}/${name}`, { token, json });
+const deps = (e: TestEnv) => ({ db: e.ctx.database.db, now: () => e.clock.now, policy: e.ctx.policy });
+
+describeEachEngine('change requests', (env) => {
+  test('an FTP share for a client is risk-checked at once and approved by the owner team and Security, never by the requester', async () => {
+    const e = env();
+    const w = await world(e);
+    const c = await ask(e, w.tokens.requester, { ...ftpShare, service: w.service, destination: [w.host], title: 'Upload folder for Acme', end: inDays(e, 5) });
+    assert.equal(c.status, 'submitted');
+    assert.equal(c.risk, 'high');
+    assert.match(c.riskCheck.message, /^We can do this safely with: use SFTP instead of FTP, /);
+    assert.deepEqual(c.approvals.awaiting, [w.team, 'Security']);
+    const own = await step(e, w.tokens.requester, c.id, 'approve');
+    assert.equal(own.status, 403);
+    assert.match(own.body.error.message, /approval comes from someone else/);
+    assert.equal((await step(e, w.tokens.outsider, c.id, 'approve')).status, 403);
+    const half = await step(e, w.tokens.member, c.id, 'approve');
+    assert.equal(half.body.status, 'submitted');
+    assert.deepEqual(half.body.approvals.awaiting, ['Security']);
+    assert.equal((await step(e, w.tokens.member, c.id, 'approve')).status, 409);
+    const done = await step(e, w.tokens.security, c.id, 'approve');
+    assert.equal(done.body.status, 'approved_with_safeguards');
+    const owed = done.body.riskCheck.safeguards.filter((s: any) => s.id !== 'short-lease');
+    assert.ok(owed.length >= 4);
+    assert.equal(done.body.commitmentIds.length, owed.length, 'every safeguard but the end date (the lease enforces it) is a commitment');
+    const commitments = await e.ctx.database.db.selectFrom('commitments').select(['title', 'kind', 'source_type']).where('id', 'in', done.body.commitmentIds).orderBy('id').execute();
+    assert.deepEqual(commitments.map((x) => [x.kind, x.source_type]), Array(owed.length).fill(['safeguard', 'change']));
+    assert.equal(commitments[0]!.title, 'use SFTP instead of FTP');
+  });
+
+  test('an end date past what the risk allows is refused with the latest date, and nothing is stored', async () => {
+    const e = env();
+    const w = await world(e);
+    const r = await e.call('POST', '/api/changes', { token: w.tokens.requester, json: { ...ftpShare, service: w.service, title: 'Upload', end: inDays(e, 30) } });
+    assert.equal(r.status, 400);
+    assert.match(r.body.error.message, /up to 7 days .* on or before \d{4}-\d\d-\d\d/);
+    const missing = await e.call('POST', '/api/changes', { token: w.tokens.requester, json: { ...ftpShare, service: w.service, title: 'Upload' } });
+    assert.match(missing.body.error.message, /Add an end date/);
+    const unknown = await e.call('POST', '/api/changes', { token: w.tokens.requester, json: { ...ftpShare, service: 'no-such-service', title: 'Upload', end: inDays(e, 2) } });
+    assert.equal(unknown.status, 404);
+    const list = await e.call('GET', `/api/changes?service=${w.service}`, { token: w.tokens.requester });
+    assert.deepEqual(list.body.items, []);
+  });
+
+  test('a decline says why and offers the safer alternative', async () => {
+    const e = env();
+    const w = await world(e);
+    const c = await ask(e, w.tokens.requester, { ...ftpShare, service: w.service, destination: [w.host], title: 'Upload', end: inDays(e, 3) });
+    const r = await step(e, w.tokens.security, c.id, 'decline', { reason: 'the client can use SFTP' });
+    assert.equal(r.body.status, 'declined');
+    assert.match(r.body.summary, /We did not approve this one as asked, for this reason: the client can use SFTP\. We can get you to the same goal this way: SFTP gives the same access/);
+    assert.equal((await step(e, w.tokens.member, c.id, 'approve')).status, 409);
+  });
+
+  test('a standard HTTPS rule is approved as soon as it is submitted, and a draft waits for submit', async () => {
+    const e = env();
+    const w = await world(e);
+    const c = await ask(e, w.tokens.requester, { type: 'firewall', service: w.service, title: 'HTTPS for the shop', protocol: 'https', destination: [w.host], source: ['203.0.113.0/24'] });
+    assert.equal(c.status, 'approved');
+    assert.match(c.summary, /standard template/);
+    assert.ok(c.recertification, 'long-lived access has a recertification date');
+    const draft = await ask(e, w.tokens.requester, { type: 'firewall', service: w.service, title: 'HTTPS again', protocol: 'https', destination: [w.host], source: ['203.0.113.0/24'], draft: true });
+    assert.equal(draft.status, 'draft');
+    assert.equal((await step(e, w.tokens.member, draft.id, 'submit')).status, 403);
+    assert.equal((await step(e, w.tokens.requester, draft.id, 'submit')).body.status, 'approved');
+  });
+
+  test('an emergency change goes ahead at once and shows its review overdue after 24 hours until both review it', async () => {
+    const e = env();
+    const w = await world(e);
+    const c = await ask(e, w.tokens.requester, { type: 'remote-access', service: w.service, title: 'Vendor fixes the outage', protocol: 'rdp', destination: [w.host], authentication: 'password', emergency: true, end: inDays(e, 1) });
+    assert.equal(c.status, 'approved_with_safeguards');
+    assert.equal(c.review.overdue, false);
+    assert.match(c.summary, /goes ahead now; .* review it by/);
+    e.clock.advanceDays(1.5);
+    const late = await e.call('GET', `/api/changes/${c.id}`, { token: w.tokens.requester });
+    assert.equal(late.body.review.overdue, true);
+    await step(e, w.tokens.lead, c.id, 'approve');
+    const reviewed = await step(e, w.tokens.security, c.id, 'approve');
+    assert.notEqual(reviewed.body.review.reviewedAt, null);
+    assert.equal(reviewed.body.review.overdue, false);
+  });
+
+  test('a lease is reminded before its end, extended once with a reason, and at its end expires with a removal overdue until confirmed', async () => {
+    const e = env();
+    const w = await world(e);
+    const c = await ask(e, w.tokens.requester, { ...ftpShare, service: w.service, destination: [w.host], title: 'Upload', end: inDays(e, 3) });
+    await step(e, w.tokens.member, c.id, 'approve');
+    await step(e, w.tokens.security, c.id, 'approve');
+    assert.equal((await step(e, w.tokens.requester, c.id, 'implement')).body.status, 'implemented');
+    assert.deepEqual(await remindLeases(deps(e)), [], 'nothing is due for a reminder three days ahead of the end');
+    e.clock.advanceDays(1.5);
+    const reminders = (await remindLeases(deps(e))).filter((r) => r.id === c.id);
+    assert.equal(reminders.length, 1);
+    assert.match(reminders[0]!.message, /extend it once with a reason/);
+    assert.deepEqual((await remindLeases(deps(e))).filter((r) => r.id === c.id), [], 'one reminder per lease');
+    const tooFar = await step(e, w.tokens.requester, c.id, 'extend', { end: inDays(e, 30), reason: 'client is late' });
+    assert.equal(tooFar.status, 400);
+    const ext = await step(e, w.tokens.requester, c.id, 'extend', { end: inDays(e, 4), reason: 'the client sends the last files on Monday' });
+    assert.equal(ext.status, 200, JSON.stringify(ext.body));
+    assert.equal(ext.body.extended.reason, 'the client sends the last files on Monday');
+    assert.equal((await step(e, w.tokens.requester, c.id, 'extend', { end: inDays(e, 5), reason: 'again' })).status, 409);
+    e.clock.advanceDays(5);
+    const expired = await expireLeases(deps(e));
+    assert.ok(expired.expired.includes(c.id));
+    const view = (await e.call('GET', `/api/changes/${c.id}`, { token: w.tokens.requester })).body;
+    assert.equal(view.status, 'expired');
+    assert.equal(view.removal.overdue, true);
+    assert.match(view.summary, /the removal is due now/);
+    const removal = await e.ctx.database.db.selectFrom('commitments').selectAll().where('source_type', '=', 'change').where('source_id', '=', c.id).where('kind', '=', 'removal').executeTakeFirstOrThrow();
+    assert.ok(new Date(removal.due_at) < e.clock.now, 'the removal commitment is overdue at once');
+    assert.deepEqual((await expireLeases(deps(e))).expired.filter((id) => id === c.id), [], 'expiry runs once per lease');
+    const removed = await step(e, w.tokens.member, c.id, 'remove', { note: 'account deleted, port 21 closed' });
+    assert.equal(removed.body.status, 'removed');
+    assert.equal(removed.body.removal.overdue, false);
+    const after = await e.ctx.database.db.selectFrom('commitments').select(['state', 'evidence']).where('id', '=', removal.id).executeTakeFirstOrThrow();
+    assert.deepEqual([after.state, after.evidence], ['verified', 'account deleted, port 21 closed']);
+  });
+
+  test('long-lived access is reminded before its recertification and recertified on schedule', async () => {
+    const e = env();
+    const w = await world(e);
+    const c = await ask(e, w.tokens.requester, { type: 'firewall', service: w.service, title: 'Partner API', protocol: 'https', destination: [w.host], source: ['203.0.113.0/24'] });
+    const due = new Date(c.recertification.dueAt);
+    assert.equal(Math.round((due.getTime() - e.clock.now.getTime()) / 86_400_000), defaultPolicy.changes.recertify_days);
+    e.clock.advanceDays(defaultPolicy.changes.recertify_days - 1);
+    const reminders = (await remindRecertification(deps(e))).filter((r) => r.id === c.id);
+    assert.equal(reminders.length, 1);
+    assert.match(reminders[0]!.message, /due for recertification/);
+    const r = await step(e, w.tokens.member, c.id, 'recertify');
+    assert.equal(r.body.status, 'recertified');
+    assert.ok(new Date(r.body.recertification.dueAt) > due);
+    assert.equal((await step(e, w.tokens.member, c.id, 'extend', { end: inDays(e, 3), reason: 'x' })).status, 409);
+  });
+
+  test('every step is in the audit log, and the chain still verifies', async () => {
+    const e = env();
+    const w = await world(e);
+    const c = await ask(e, w.tokens.requester, { ...ftpShare, service: w.service, destination: [w.host], title: 'Upload', end: inDays(e, 2) });
+    await step(e, w.tokens.member, c.id, 'approve');
+    await step(e, w.tokens.security, c.id, 'approve');
+    await step(e, w.tokens.requester, c.id, 'implement');
+    await step(e, w.tokens.requester, c.id, 'remove');
+    const rows = await e.ctx.database.db.selectFrom('audit_log').select('action').where('entity', '=', 'change').where('entity_id', '=', String(c.id)).orderBy('id').execute();
+    assert.deepEqual(rows.map((r) => r.action), ['change.request', 'change.submit', 'change.approve', 'change.approve', 'change.approved', 'change.implement', 'change.remove']);
+    assert.equal((await verifyAudit(e.ctx.database.db)).ok, true);
+  });
+});

@@ -1,0 +1,113 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { describeEachEngine, type TestEnv } from './support/engines.ts';
+import { trivy } from './support/reports.ts';
+import { parsePolicy } from '../src/policy/policy.ts';
+import { backtestPolicy } from '../src/gates/gate-history.ts';
+import { verifyAudit } from '../src/audit/audit.ts';
+
+// Critical, network-reachable without privileges: on an internet-facing criticality-4 service that is "attend" (no exploitation known).
+const urgent = { cve: 'CVE-2024-0001', pkg: 'left-pad', version: '1.0.0', fixed: '1.0.1', severity: 'CRITICAL', vector: 'CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H' };
+const secretReport = JSON.stringify({ SchemaVersion: 2, ArtifactName: 'x', ArtifactType: 'filesystem', Results: [{ Target: 'deploy/.env', Class: 'secret',
+  Secrets: [{ RuleID: 'aws-access-key-id', Category: 'AWS', Severity: 'CRITICAL', Title: 'AWS Access Key ID', StartLine: 3, EndLine: 3, Match: 'AWS_ACCESS_KEY_ID=****' }] }] });
+
+async function gate(env: TestEnv, token: string, service: string, extra: Record<string, string> = {}) {
+  return env.call('POST', '/api/gates', { token, json: { service, env: 'prod', ...extra } });
+}
+
+describeEachEngine('release gates', (env) => {
+  test('an urgent finding within its SLA gives go with controls, stores a receipt and creates each commitment once', async () => {
+    const { service } = await env().makeService();
+    await env().importText(service, 'trivy.json', trivy([urgent]));
+    const ci = await env().token('engineer');
+    const first = await gate(env(), ci, service, { version: '1.4.2', commit: 'abc1234' });
+    assert.equal(first.status, 201, JSON.stringify(first.body));
+    assert.equal(first.body.outcome, 'go_with_controls');
+    assert.equal(first.body.exitCode, 10);
+    assert.match(first.body.summary, /^We can release .* 1\.4\.2 to prod with these safeguards in place/);
+    assert.deepEqual(first.body.commitments.map((c: { controlId: string }) => c.controlId).sort(), ['fix-finding', 'waf-virtual-patch']);
+    assert.ok(first.body.commitments.every((c: { source: { type: string; id: number } }) => c.source.type === 'gate' && c.source.id === first.body.id));
+    assert.match(first.body.policy.digest, /^[0-9a-f]{16}$/);
+    assert.match(first.body.inputDigest, /^[0-9a-f]{32}$/);
+    const again = await gate(env(), ci, service);
+    assert.equal(again.body.outcome, 'go_with_controls');
+    assert.deepEqual(again.body.createdCommitments, []);
+    assert.deepEqual(again.body.relied.commitments, first.body.createdCommitments.slice().sort((a: number, b: number) => a - b));
+    const read = await env().call('GET', `/api/gates/${first.body.id}`, { token: await env().token('auditor') });
+    assert.equal(read.status, 200);
+    assert.equal(read.body.inputDigest, first.body.inputDigest);
+    assert.equal((await verifyAudit(env().ctx.database.db)).ok, true);
+  });
+
+  test('an unknown service is a 404 and a bad environment a 400, and neither stores a decision', async () => {
+    const ci = await env().token('engineer');
+    const before = await env().ctx.database.db.selectFrom('gate_decisions').select((eb) => eb.fn.countAll<string>().as('n')).executeTakeFirstOrThrow();
+    const unknown = await gate(env(), ci, 'no-such-service');
+    assert.equal(unknown.status, 404);
+    assert.match(unknown.body.error.message, /unknown service "no-such-service"/);
+    const { service } = await env().makeService();
+    const bad = await env().call('POST', '/api/gates', { token: ci, json: { service, env: 'prod env!' } });
+    assert.equal(bad.status, 400);
+    assert.match(bad.body.error.message, /env: "prod env!" is not an environment name/);
+    const after = await env().ctx.database.db.selectFrom('gate_decisions').select((eb) => eb.fn.countAll<string>().as('n')).executeTakeFirstOrThrow();
+    assert.equal(Number(after.n), Number(before.n));
+    assert.equal((await gate(env(), await env().token('auditor'), service)).status, 403);
+  });
+
+  test('a committed secret is a no-go whose path to go is rotating it or an exception', async () => {
+    const { service } = await env().makeService({ exposure: 'isolated', criticality: 1 });
+    await env().importText(service, 'secret.json', secretReport);
+    const r = await gate(env(), await env().token('engineer'), service);
+    assert.equal(r.body.outcome, 'no_go');
+    assert.equal(r.body.exitCode, 1);
+    assert.equal(r.body.reasons[0].ruleId, 'committed-secret');
+    assert.deepEqual(r.body.pathToGo.map((p: { steps: { action: string }[] }) => p.steps[0]!.action), ['fix', 'exception']);
+    assert.deepEqual(r.body.createdCommitments, [], 'a no-go creates no commitments');
+  });
+
+  test('a commitment past its date makes the next gate a no-go naming it; verifying it late turns it back into go with controls', async () => {
+    const { service } = await env().makeService();
+    await env().importText(service, 'trivy.json', trivy([urgent]));
+    const ci = await env().token('engineer');
+    const first = await gate(env(), ci, service);
+    const waf = first.body.commitments.find((c: { controlId: string }) => c.controlId === 'waf-virtual-patch');
+    env().clock.advanceDays(3);
+    try {
+      const late = await gate(env(), ci, service);
+      assert.equal(late.body.outcome, 'no_go');
+      const reason = late.body.reasons.find((r: { ruleId: string }) => r.ruleId === 'missed-commitment');
+      assert.deepEqual(reason.commitmentIds, [waf.id]);
+      assert.match(reason.text, new RegExp(`Commitment #${waf.id}, A WAF rule`));
+      assert.deepEqual(late.body.pathToGo[0].steps.map((s: { action: string; commitmentId: number }) => [s.action, s.commitmentId]), [['verify', waf.id]]);
+      const security = await env().token('security');
+      const verified = await env().call('POST', `/api/commitments/${waf.id}/verify`, { token: security, json: { evidence: 'rule 9001 in the edge WAF' } });
+      assert.equal(verified.body.state, 'verified');
+      const back = await gate(env(), ci, service);
+      assert.equal(back.body.outcome, 'go_with_controls');
+      assert.deepEqual(back.body.createdCommitments, [], 'the verified WAF rule and the open fix are relied on');
+      const changes = await env().call('GET', `/api/gates/${late.body.id}/changes`, { token: ci });
+      assert.equal(changes.body.since.id, first.body.id);
+      assert.ok(changes.body.changes.some((c: string) => c.startsWith('commitment now past its date')), JSON.stringify(changes.body));
+    } finally {
+      env().clock.advanceDays(-3);
+    }
+  });
+
+  test('a stored decision replays to the same result, and a backtest shows which outcomes a candidate policy would change', async () => {
+    const { service } = await env().makeService();
+    await env().importText(service, 'trivy.json', trivy([urgent]));
+    const ci = await env().token('engineer');
+    const d = await gate(env(), ci, service);
+    const replay = await env().call('GET', `/api/gates/${d.body.id}/replay`, { token: ci });
+    assert.equal(replay.status, 200);
+    assert.equal(replay.body.matches, true, JSON.stringify(replay.body));
+    assert.equal(replay.body.underCurrentPolicy.samePolicy, true);
+    assert.match(replay.body.text, /it comes out the same \(go with controls\)/);
+    const stricter = parsePolicy('gates:\n  rules:\n    - id: attend-waits\n      description: Attend findings get fixed before release for now.\n      when: { findings: { priority: [attend] } }\n      outcome: no_go\n', 'candidate.yaml');
+    const bt = await backtestPolicy({ db: env().ctx.database.db, now: env().ctx.now }, stricter, 90);
+    const mine = bt.changed.find((c) => c.id === d.body.id);
+    assert.deepEqual(mine && [mine.was, mine.wouldBe], ['go_with_controls', 'no_go']);
+    assert.ok(bt.decisions >= 1);
+    assert.match(bt.text, /^We re-decided \d+ gate decisions? of the last 90 days under the candidate policy/);
+  });
+});
