@@ -1,6 +1,6 @@
 /** What every command shares: the local context or a remote server, exit codes, and printing. */
 import { loadConfig } from '../config.ts';
-import { openContext, type Context } from '../context.ts';
+import type { Context } from '../context.ts';
 import { EntenteError } from '../errors.ts';
 
 /** Exit codes: 0 success, 2 usage or input error, 3 internal error (gate adds 10 and 1 later). */
@@ -14,6 +14,8 @@ export const remoteArgs = {
 
 /** Runs `fn` with a context over the local data folder (or DATABASE_URL), closing it afterwards. */
 export async function withLocalContext<T>(fn: (ctx: Context) => Promise<T>): Promise<T> {
+  // Loaded here, not at the top: a command sent to --server then never loads the database engines.
+  const { openContext } = await import('../context.ts');
   const ctx = await openContext(loadConfig(process.env));
   try {
     return await fn(ctx);

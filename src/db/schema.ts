@@ -214,7 +214,7 @@ export interface GateDecisionsTable {
   policy_revision_id: number;
   policy_digest: string;
   input_digest: string;
-  facts: Json;
+  facts: Uint8Array;
   decision: Json;
   relied_exceptions: ColumnType<number[], number[] | undefined, number[]>;
   relied_commitments: ColumnType<number[], number[] | undefined, number[]>;

@@ -8,11 +8,14 @@ export interface FactsRequest { environment: string; version: string | null; com
 /** The facts snapshot for one service, ordered by id so that the same state always gives the same digest. */
 export async function loadFacts(db: Kysely<DB>, service: Service, req: FactsRequest): Promise<GateFacts> {
   const team = await db.selectFrom('teams').select('name').where('id', '=', service.owner_team_id).executeTakeFirstOrThrow();
-  const { rows: findings } = await sql<{ id: number; title: string; priority: Priority; kind: string; severity: string; kev: boolean; due_at: Date; status: string; exception_id: number | null }>`
-    select f.id, f.title, f.priority, f.kind, f.severity, f.kev, f.due_at, f.status,
+  // One JSON document instead of 10,000 rows: the database builds it in a few milliseconds, while turning each row
+  // into an object on the way out cost most of a gate's time on PGlite.
+  const { rows: [agg] } = await sql<{ list: string }>`
+    select coalesce(json_agg(json_build_array(f.id, f.title, f.priority, f.kind, f.severity, f.kev, f.due_at, f.status,
       (select min(e.id) from exception_findings ef join exceptions e on e.id = ef.exception_id
-        where f.status = 'accepted' and ef.finding_id = f.id and e.status = 'approved') as exception_id
-    from findings f where f.service_id = ${service.id} and f.status in ('open', 'in_progress', 'accepted') order by f.id`.execute(db);
+        where f.status = 'accepted' and ef.finding_id = f.id and e.status = 'approved')) order by f.id), '[]')::text as list
+    from findings f where f.service_id = ${service.id} and f.status in ('open', 'in_progress', 'accepted')`.execute(db);
+  const findings = JSON.parse(agg!.list) as [number, string, Priority, string, string, boolean, string, string, number | null][];
   const commitments = await db.selectFrom('commitments as c').innerJoin('teams as t', 't.id', 'c.owner_team_id')
     .select(['c.id', 'c.kind', 'c.control_id', 'c.title', 'c.finding_id', 'c.state', 'c.due_at', 't.name as team'])
     .where('c.service_id', '=', service.id)
@@ -24,9 +27,8 @@ export async function loadFacts(db: Kysely<DB>, service: Service, req: FactsRequ
     service: { id: service.id, name: service.name, criticality: service.criticality, exposure: service.exposure, data: service.data_class,
       ownerTeamId: service.owner_team_id, ownerTeam: team.name },
     environment: req.environment, version: req.version, commit: req.commit,
-    findings: findings.map((f): FindingFact => ({
-      id: f.id, title: f.title, priority: f.priority, kind: f.kind, severity: f.severity, kev: f.kev, dueAt: new Date(f.due_at).toISOString(),
-      covered: f.status === 'accepted', exceptionId: f.exception_id,
+    findings: findings.map(([id, title, priority, kind, severity, kev, dueAt, status, exceptionId]): FindingFact => ({
+      id, title, priority, kind, severity, kev, dueAt: new Date(dueAt).toISOString(), covered: status === 'accepted', exceptionId,
     })),
     commitments: commitments.map((c): CommitmentFact => ({
       id: c.id, kind: c.kind, controlId: c.control_id, title: c.title, findingId: c.finding_id, state: c.state,

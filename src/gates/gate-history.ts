@@ -5,7 +5,7 @@ import { parsePolicy, type Policy } from '../policy/policy.ts';
 import { badInput } from '../errors.ts';
 import { decideGate } from './gate-decide.ts';
 import type { GateDecision, GateFacts } from './gate-facts.ts';
-import { policyIdentity, storedInputs } from './gate-service.ts';
+import { policyIdentity, storedInputs, unpackFacts } from './gate-service.ts';
 import { gateMessages as m } from './gate-messages.ts';
 
 export interface ReplayResult {
@@ -110,7 +110,7 @@ export async function backtestPolicy(deps: { db: Kysely<DB>; now: () => Date }, 
     for (const r of rows) {
       decisions++;
       lastId = r.id;
-      const wouldBe = decideGate(candidate, r.facts as GateFacts).outcome;
+      const wouldBe = decideGate(candidate, unpackFacts(r.facts)).outcome;
       if (wouldBe !== r.outcome) changed.push({ id: r.id, service: r.name, environment: r.environment, decidedAt: new Date(r.created_at).toISOString(), was: r.outcome, wouldBe });
     }
   }

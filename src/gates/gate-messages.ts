@@ -30,7 +30,7 @@ const commitmentMissed = template<CommitmentText & { id: number }>(
 
 type Outcome = 'go' | 'go_with_controls' | 'no_go';
 const desc = 'A finding to act on that is past its due date, on an internet-facing service, needs a fix or an agreed exception first.';
-const more = (total: number, shown: number): string => (total > shown ? ` and ${count(total - shown, 'more')}` : '');
+const more = (total: number, shown: number): string => (total > shown ? ` and ${count(total - shown, 'more', 'more')}` : '');
 
 interface ShownFinding { id: number; title: string; priority: string; due: string; overdue: boolean }
 const findingsReason = template<{ description: string; service: string; total: number; shown: ShownFinding[] }>(
@@ -166,7 +166,7 @@ const receipt = template<{ id: number; policy: string; input: string }>(
   [{ id: 3, policy: '9f2c41d07a1b2c3d', input: '5e1a9b7c' }],
 );
 
-const andMore = template<{ n: number }>((p) => `and ${count(p.n, 'more')}`, [{ n: 3 }]);
+const andMore = template<{ n: number }>((p) => `and ${count(p.n, 'more', 'more')}`, [{ n: 3 }]);
 
 const policyCheckOk = template<{ source: string; rules: number; warn: number; controls: number; notes: number }>(
   (p) => `${p.source} reads well: ${count(p.rules, 'gate rule')} (${p.warn} in warn mode) and ${count(p.controls, 'control')} in the catalogue.`

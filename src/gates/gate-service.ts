@@ -4,6 +4,7 @@
  * controls of a go-with-controls into commitments — once per control per finding, not again while still open.
  */
 import { createHash } from 'node:crypto';
+import { gunzipSync, gzipSync } from 'node:zlib';
 import type { Kysely } from 'kysely';
 import type { DB, GateOutcome } from '../db/schema.ts';
 import type { Policy } from '../policy/policy.ts';
@@ -53,7 +54,7 @@ export async function runGate(deps: GateDeps, who: Principal, req: GateRequest):
     const inputDigest = digestOf(facts);
     const row = await trx.insertInto('gate_decisions').values({
       service_id: service.id, environment: input.env, version: input.version, commit_sha: input.commit, outcome: decision.outcome,
-      policy_revision_id: policy.id, policy_digest: policy.digest, input_digest: inputDigest, facts: JSON.stringify(facts), decision: JSON.stringify(decision),
+      policy_revision_id: policy.id, policy_digest: policy.digest, input_digest: inputDigest, facts: packFacts(facts), decision: JSON.stringify(decision),
       relied_exceptions: decision.relied.exceptions, relied_commitments: decision.relied.commitments, actor: who.actor, created_at: now,
     }).returning('id').executeTakeFirstOrThrow();
     const created = decision.outcome === 'go_with_controls'
@@ -96,7 +97,16 @@ export async function storedInputs(db: Kysely<DB>, id: number): Promise<{ facts:
   const row = await db.selectFrom('gate_decisions as g').innerJoin('policy_revisions as p', 'p.id', 'g.policy_revision_id')
     .select(['g.facts', 'g.decision', 'p.body', 'g.service_id', 'g.environment', 'g.created_at']).where('g.id', '=', id).executeTakeFirst();
   if (!row) throw new EntenteError('not_found', `gate decision ${id} does not exist; each \`entente gate\` run prints its id`, { id });
-  return { facts: row.facts as GateFacts, policyBody: row.body, decision: row.decision as GateDecision, serviceId: row.service_id, environment: row.environment, createdAt: new Date(row.created_at) };
+  return { facts: unpackFacts(row.facts), policyBody: row.body, decision: row.decision as GateDecision, serviceId: row.service_id, environment: row.environment, createdAt: new Date(row.created_at) };
+}
+
+/** The stored form of a decision's facts: gzip-compressed JSON (see migration 002). */
+export function packFacts(facts: GateFacts): Buffer {
+  return gzipSync(JSON.stringify(facts), { level: 3 });
+}
+
+export function unpackFacts(stored: Uint8Array): GateFacts {
+  return JSON.parse(gunzipSync(stored).toString('utf8')) as GateFacts;
 }
 
 /** A short, stable digest of the facts a decision used. */
