@@ -127,9 +127,11 @@ describeEachEngine('export', (env) => {
     for (const run of log.runs) {
       for (const result of run.results) assert.equal(run.tool.driver.rules[result.ruleIndex].id, result.ruleId);
     }
-    // Suppressed results (closed findings) are not findings to the parser; everything open comes back exactly.
+    // Suppressed results (closed findings) come back with their status as the state; everything open exactly as it was.
     const parsed = await parseWith(sarifParser, 'export.sarif', r.text);
-    assert.deepEqual(sorted(parsed.map((p) => fingerprintOf(p).value)), sorted(open(w).map((f) => f.fingerprint)));
+    assert.deepEqual(sorted(parsed.filter((p) => !p.state).map((p) => fingerprintOf(p).value)), sorted(open(w).map((f) => f.fingerprint)));
+    const statusOf = new Map(w.findings.map((f) => [f.fingerprint, f.status]));
+    for (const p of parsed.filter((x) => x.state)) assert.equal(p.state?.status, statusOf.get(fingerprintOf(p).value), p.ruleId);
     const kindOf = new Map(w.findings.map((f) => [f.fingerprint, f.kind]));
     for (const p of parsed) assert.equal(p.kind, kindOf.get(fingerprintOf(p).value), p.ruleId);
     // Without the suppressions, every finding — closed ones included — has the same fingerprint again.
@@ -138,14 +140,15 @@ describeEachEngine('export', (env) => {
     assert.deepEqual(sorted(unsuppressed.map((p) => fingerprintOf(p).value)), sorted(w.findings.map((f) => f.fingerprint)));
   });
 
-  test('SARIF re-imported into another service stores the same fingerprints for the open findings', async () => {
+  test('SARIF re-imported into another service stores the same fingerprints, open ones open and closed ones with their status', async () => {
     const e = env();
     const r = await exported(e, w.tokens.admin, `format=sarif&service=${w.service}`);
     const other = await e.makeService();
     const summary = await e.importText(other.service, 'entente-export.sarif', r.text);
-    assert.equal(summary.created, open(w).length);
+    assert.deepEqual([summary.created, summary.closedInReport], [w.findings.length, w.findings.length - open(w).length]);
     const stored = await list(e, w.tokens.admin, other.service);
-    assert.deepEqual(sorted(stored.map((f) => f.fingerprint)), sorted(open(w).map((f) => f.fingerprint)));
+    const closedAs = (s: string) => (s === 'in_progress' ? 'open' : s);
+    assert.deepEqual(sorted(stored.map((f) => `${f.fingerprint} ${f.status}`)), sorted(w.findings.map((f) => `${f.fingerprint} ${closedAs(f.status)}`)));
     const codeql = stored.find((f) => f.ruleId === 'js/sql-injection');
     assert.deepEqual([codeql.location.file, codeql.location.line, codeql.cwes, codeql.severity], ['src/db/users.ts', 10, [89], 'high']);
   });
@@ -220,18 +223,29 @@ describeEachEngine('export', (env) => {
     assert.deepEqual(bom.components.find((c: any) => c.name === 'minimist'), { type: 'library', 'bom-ref': 'pkg:npm/minimist@1.2.5', name: 'minimist', version: '1.2.5', purl: 'pkg:npm/minimist@1.2.5' });
   });
 
-  test('VEX read by Entente\'s CycloneDX parser leaves the false positive out and keeps the accepted risk as will-not-fix, same fingerprint', async () => {
+  test('VEX read by Entente\'s CycloneDX parser keeps the false positive and the accepted risk (will-not-fix) with their states, same fingerprints', async () => {
     const e = env();
     const bomText = (await exported(e, w.tokens.auditor, `format=cyclonedx-vex&service=${w.service}`)).text;
     const parsed = await parseWith(cyclonedxJsonParser, 'vex.cdx.json', bomText);
-    assert.deepEqual(parsed.map((p) => fingerprintOf(p).value), [w.accepted.fingerprint]);
-    assert.deepEqual((parsed[0]!.detail as any).analysis, { state: 'exploitable', responses: ['will_not_fix', 'workaround_available'], detail: (parsed[0]!.detail as any).analysis.detail });
-    // Every status: open dependencies come back (in triage) with their fingerprints; fixed and false-positive ones do not.
+    assert.deepEqual(sorted(parsed.map((p) => `${fingerprintOf(p).value} ${p.state?.status ?? 'open'}`)), sorted([`${w.accepted.fingerprint} accepted`, `${w.fp.fingerprint} false_positive`]));
+    const accepted = parsed.find((p) => p.state?.status === 'accepted')!;
+    assert.deepEqual((accepted.detail as any).analysis, { state: 'exploitable', responses: ['will_not_fix', 'workaround_available'], detail: (accepted.detail as any).analysis.detail });
+    // Every status: open dependencies come back (in triage) with their fingerprints, closed ones with their state.
     const all = JSON.parse((await exported(e, w.tokens.auditor, `format=cyclonedx-vex&service=${w.service}&status=all`)).text);
     assert.deepEqual(all.properties, [{ name: 'entente:without-package', value: '5 findings name no package, so this document has nothing to state about them; we list every finding in the SARIF and CSV exports.' }]);
     const back = await parseWith(cyclonedxJsonParser, 'vex.cdx.json', JSON.stringify(all));
     const expected = w.findings.filter((f) => f.kind === 'dependency' && (f.status === 'open' || f.status === 'accepted')).map((f) => f.fingerprint);
-    assert.deepEqual(sorted(back.map((p) => fingerprintOf(p).value)), sorted(expected));
+    assert.deepEqual(sorted(back.filter((p) => !p.state || p.state.status === 'accepted').map((p) => fingerprintOf(p).value)), sorted(expected));
+  });
+
+  test('VEX imported into another service lands the false positive and the accepted risk with the same states', async () => {
+    const e = env();
+    const bomText = (await exported(e, w.tokens.auditor, `format=cyclonedx-vex&service=${w.service}`)).text;
+    const other = await e.makeService();
+    const summary = await e.importText(other.service, 'vex.cdx.json', bomText);
+    assert.deepEqual([summary.created, summary.closedInReport], [2, 2]);
+    const stored = await list(e, w.tokens.admin, other.service);
+    assert.deepEqual(sorted(stored.map((f) => `${f.fingerprint} ${f.status}`)), sorted([`${w.accepted.fingerprint} accepted`, `${w.fp.fingerprint} false_positive`]));
   });
 
   test('importing our own VEX back changes no finding\'s status', async () => {

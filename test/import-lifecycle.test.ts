@@ -1,5 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { Readable } from 'node:stream';
 import { sql } from 'kysely';
 import { describeEachEngine } from './support/engines.ts';
 import { sarif, trivy } from './support/reports.ts';
@@ -200,3 +201,177 @@ describeEachEngine('an accepted finding that disappears', (env) => {
     }
   });
 });
+
+// ---- results the report closes itself, and listings of one weakness ----
+
+/** A SARIF log of `three`-shaped results where the named files carry a suppression in effect. */
+function suppressed(results: typeof three, closed: Record<string, string | true>): string {
+  const log = JSON.parse(sarif('ToolA', results));
+  for (const r of log.runs[0].results) {
+    const why = closed[r.locations[0].physicalLocation.artifactLocation.uri];
+    if (why !== undefined) r.suppressions = [{ kind: 'external', status: 'accepted', ...(why === true ? {} : { justification: why }) }];
+  }
+  return JSON.stringify(log);
+}
+
+/** A CycloneDX VEX of one lodash package with a vulnerability per [CVE, analysis state]. */
+function vex(states: [string, string | undefined][]): string {
+  return JSON.stringify({
+    bomFormat: 'CycloneDX', specVersion: '1.5', version: 1, metadata: { tools: [{ name: 'grype', version: '0.74.0' }] },
+    components: [{ 'bom-ref': 'lodash', type: 'library', name: 'lodash', version: '4.17.20', purl: 'pkg:npm/lodash@4.17.20' }],
+    vulnerabilities: states.map(([id, state]) => ({
+      id, ratings: [{ severity: 'high' }], affects: [{ ref: 'lodash' }],
+      ...(state ? { analysis: { state, justification: 'code_not_reachable', detail: 'We never call the vulnerable function.' } } : {}),
+    })),
+  });
+}
+
+describeEachEngine('results the report closes itself', (env) => {
+  async function rows(service: string) {
+    const { rows } = await sql<{ id: number; file_path: string | null; aliases: string[]; status: string; fixed_at: Date | null; reopened_count: number; detail: Record<string, any> }>`
+      select f.id, f.file_path, f.aliases, f.status, f.fixed_at, f.reopened_count, f.detail from findings f join services s on s.id = f.service_id
+      where s.name = ${service} order by f.file_path, f.id`.execute(env().ctx.database.db);
+    return rows;
+  }
+
+  test('a suppressed result is created accepted, counted in created and closedInReport, with the reason in detail', async () => {
+    const { service } = await env().makeService({ criticality: 4, exposure: 'internet' });
+    const s = await env().importText(service, 'r.sarif', suppressed(three, { 'src/a.ts': 'handled by the framework', 'src/b.ts': 'False positive: constant input' }));
+    assert.deepEqual([s.created, s.closedInReport, s.unchanged, s.fixed], [3, 2, 0, 0]);
+    const [a, b, c] = await rows(service);
+    assert.deepEqual([a?.status, b?.status, c?.status], ['accepted', 'false_positive', 'open']);
+    assert.deepEqual(a?.detail.reportState, { status: 'accepted', reason: 'suppressed in the report: handled by the framework' });
+    assert.equal(a?.detail.closedBy, 'report');
+    assert.equal(c?.detail.closedBy, undefined);
+  });
+
+  test('VEX not_affected is created as a false positive and resolved as fixed, with its fixed date', async () => {
+    const { service } = await env().makeService();
+    const s = await env().importText(service, 'vex.json', vex([['CVE-2021-23337', 'not_affected'], ['CVE-2020-28500', 'resolved'], ['CVE-2020-8203', undefined]]));
+    assert.deepEqual([s.created, s.closedInReport], [3, 2]);
+    const byCve = Object.fromEntries((await rows(service)).map((r) => [r.aliases[0], r]));
+    assert.equal(byCve['CVE-2021-23337']?.status, 'false_positive');
+    assert.equal(byCve['CVE-2021-23337']?.detail.reportState.reason, 'not_affected: We never call the vulnerable function.');
+    assert.equal(byCve['CVE-2020-28500']?.status, 'fixed');
+    assert.equal(new Date(byCve['CVE-2020-28500']!.fixed_at!).toISOString(), env().clock.now.toISOString());
+    assert.equal(byCve['CVE-2020-8203']?.status, 'open');
+  });
+
+  test('a stored open finding that arrives suppressed keeps its status and counts as seen, not fixed', async () => {
+    const { service } = await env().makeService();
+    await env().importText(service, 'r.sarif', sarif('ToolA', three));
+    const s = await env().importText(service, 'r.sarif', suppressed(three, { 'src/a.ts': true }));
+    assert.deepEqual([s.created, s.closedInReport, s.unchanged, s.fixed, s.reopened], [0, 0, 3, 0, 0]);
+    assert.deepEqual((await rows(service)).map((r) => r.status), ['open', 'open', 'open']);
+  });
+
+  test('a finding closed only by its report opens again when the next report lists it open; one a person closed stays closed', async () => {
+    const { service } = await env().makeService();
+    // src/a.ts: closed by the report. src/b.ts: open, then a person marks it a false positive.
+    await env().importText(service, 'r.sarif', suppressed(three, { 'src/a.ts': true }));
+    const b = (await rows(service))[1]!;
+    const admin = await env().token('admin');
+    const patched = await env().call('PATCH', `/api/findings/${b.id}`, { token: admin, json: { status: 'false_positive', comment: 'The value is a constant; we checked with the team.' } });
+    assert.equal(patched.status, 200);
+    await env().importText(service, 'r.sarif', suppressed(three, { 'src/a.ts': true, 'src/b.ts': true }));
+    const open = await env().importText(service, 'r.sarif', sarif('ToolA', three));
+    assert.deepEqual([open.reopened, open.unchanged, open.created], [1, 2, 0]);
+    const [a, b2, c] = await rows(service);
+    assert.deepEqual([a?.status, b2?.status, c?.status], ['open', 'false_positive', 'open']);
+    assert.equal(a?.reopened_count, 1);
+    assert.equal(a?.detail.closedBy, undefined, 'no longer closed by the report');
+    // Listed suppressed again later: a stored finding keeps Entente's status.
+    const again = await env().importText(service, 'r.sarif', suppressed(three, { 'src/a.ts': true }));
+    assert.deepEqual([again.unchanged, again.reopened, again.closedInReport], [3, 0, 0]);
+    assert.equal((await rows(service))[0]?.status, 'open');
+  });
+
+  test('a finding closed by its report, absent from the next one, is neither fixed nor reopened', async () => {
+    const { service } = await env().makeService();
+    await env().importText(service, 'r.sarif', suppressed(three, { 'src/a.ts': true }));
+    const gone = await env().importText(service, 'r.sarif', sarif('ToolA', three.slice(1)));
+    assert.deepEqual([gone.fixed, gone.reopened], [0, 0]);
+    assert.equal((await rows(service))[0]?.status, 'accepted');
+  });
+
+  test('the summary counts no act or attend finding the report closed', async () => {
+    await sql`insert into feed_kev (cve, name) values ('CVE-2099-0001', 'test') on conflict do nothing`.execute(env().ctx.database.db);
+    const { service } = await env().makeService({ criticality: 4, exposure: 'internet' });
+    const open = await env().importText(service, 'open.json', vex([['CVE-2099-0001', undefined]]));
+    const { service: other } = await env().makeService({ criticality: 4, exposure: 'internet' });
+    const closed = await env().importText(other, 'closed.json', vex([['CVE-2099-0001', 'not_affected']]));
+    assert.equal(open.act, 1);
+    assert.deepEqual([closed.act, closed.attend, closed.closedInReport], [0, 0, 1]);
+  });
+});
+
+describeEachEngine('listings of one weakness', (env) => {
+  test('Bandit: identical issues at one line parse as listings and import as one finding', async () => {
+    const { service } = await env().makeService();
+    const issue = { code: 'q = "select " + x', filename: './app.py', issue_confidence: 'MEDIUM', issue_severity: 'MEDIUM', issue_cwe: { id: 89, link: '' },
+      issue_text: 'Possible SQL injection vector through string-based query construction.', line_number: 5, line_range: [5], col_offset: 4, test_id: 'B608', test_name: 'hardcoded_sql_expressions', more_info: '' };
+    const text = JSON.stringify({ errors: [], generated_at: '2026-03-01T00:00:00Z', metrics: {}, results: [issue, issue, { ...issue, line_number: 9, line_range: [9] }] });
+    assert.equal(await listings('bandit.json', text), 3);
+    const s = await env().importText(service, 'bandit.json', text);
+    assert.deepEqual([s.findings, s.created], [2, 2]);
+  });
+
+  test('tfsec: one block flagged at two attribute lines parses as two listings and imports as one finding', async () => {
+    const { service } = await env().makeService();
+    const result = (line: number) => ({ rule_id: 'aws-vpc-no-excessive-port-access', rule_description: 'An ingress Network ACL rule allows ALL ports.', rule_provider: 'aws',
+      description: "Resource 'module.SUBNETS:aws_network_acl_rule.public_inbound[0]' defines a fully open ingress Network ACL rule.", severity: 'CRITICAL', status: 'failed',
+      location: { filename: 'modules/vpc/nacl.tf', start_line: line, end_line: line } });
+    const text = JSON.stringify({ results: [result(155), result(156)] });
+    assert.equal(await listings('tfsec.json', text), 2);
+    const s = await env().importText(service, 'tfsec.json', text);
+    assert.deepEqual([s.findings, s.created], [1, 1]);
+  });
+
+  test('Snyk: one vulnerability listed per dependency path parses per path and imports as one finding with every path', async () => {
+    const { service } = await env().makeService();
+    const vuln = (from: string[]) => ({ id: 'SNYK-JS-LODASH-590103', title: 'Prototype Pollution', severity: 'high', packageName: 'lodash', name: 'lodash', version: '4.17.15',
+      from, upgradePath: [], identifiers: { CVE: ['CVE-2020-8203'], CWE: ['CWE-400'] }, packageManager: 'npm', language: 'js' });
+    const text = JSON.stringify({ ok: false, packageManager: 'npm', projectName: 'app', displayTargetFile: 'package-lock.json', vulnerabilities: [
+      vuln(['app@1.0.0', 'lodash@4.17.15']), vuln(['app@1.0.0', 'node-sass@4.12.0', 'lodash@4.17.15']), vuln(['app@1.0.0', 'gaze@1.1.3', 'lodash@4.17.15']),
+    ] });
+    assert.equal(await listings('snyk.json', text), 3);
+    const s = await env().importText(service, 'snyk.json', text);
+    assert.deepEqual([s.findings, s.created], [1, 1]);
+    const { rows: [f] } = await sql<{ detail: Record<string, any> }>`select f.detail from findings f join services s on s.id = f.service_id where s.name = ${service}`.execute(env().ctx.database.db);
+    assert.equal(f?.detail.occurrenceCount, 3);
+    assert.deepEqual(f?.detail.occurrences.map((o: { path: string }) => o.path), ['app@1.0.0 > lodash@4.17.15', 'app@1.0.0 > node-sass@4.12.0 > lodash@4.17.15', 'app@1.0.0 > gaze@1.1.3 > lodash@4.17.15']);
+  });
+});
+
+
+test('the reasons Entente writes for results a report closes read as a partner\'s', async () => {
+  const { checkTone } = await import('../src/voice/check-tone.ts');
+  const { rulesFor } = await import('../src/voice/voice-config.ts');
+  const alert = (extra: Record<string, unknown>) => ({ number: 1, html_url: 'https://github.com/acme/shop/security/dependabot/1', created_at: '2026-01-01T00:00:00Z',
+    dependency: { package: { ecosystem: 'npm', name: 'lodash' }, manifest_path: 'package-lock.json' },
+    security_advisory: { ghsa_id: 'GHSA-35jh-r3h4-6jhm', summary: 'Command injection in lodash', severity: 'high', identifiers: [] }, ...extra });
+  const reports: [string, string][] = [
+    ['r.sarif', suppressed(three, { 'src/a.ts': true })],
+    ['vex.json', vex([['CVE-2021-23337', 'not_affected'], ['CVE-2020-28500', 'resolved']])],
+    ['alerts.json', JSON.stringify([alert({ state: 'dismissed', dismissed_at: '2026-01-02T00:00:00Z' }), alert({ number: 2, state: 'fixed', fixed_at: '2026-01-02T00:00:00Z' })])],
+  ];
+  const reasons: string[] = [];
+  for (const [name, text] of reports) reasons.push(...(await parsed(name, text)).flatMap((f) => (f.state ? [f.state.reason] : [])));
+  assert.equal(reasons.length, 5);
+  const rules = rulesFor(undefined);
+  assert.deepEqual(reasons.flatMap((t) => checkTone(t, rules).flags.map((f) => `"${f.text}" (${f.ruleId}) in: ${t}`)), []);
+  for (const word of [/\bdenied\b/i, /\bnot allowed\b/i, /\bblocked\b/i, /\bviolation\b/i, /\bcannot\b/i, /\bmust\b/i]) assert.ok(!reasons.some((t) => word.test(t)), String(word));
+});
+
+/** How many findings `entente parse` prints for this report: the parser's listings. */
+async function listings(name: string, text: string): Promise<number> {
+  return (await parsed(name, text)).length;
+}
+
+async function parsed(name: string, text: string) {
+  const { detectParser } = await import('../src/findings/parsers/index.ts');
+  const input = { name, head: text.slice(0, 4096), text: async () => text, stream: () => Readable.from([text]) };
+  const out = [];
+  for await (const f of detectParser(input).parse(input)) out.push(f);
+  return out;
+}

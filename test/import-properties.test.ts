@@ -8,23 +8,50 @@ import { sarif, type SarifResult } from './support/reports.ts';
 // A pool of weaknesses; each generated report is a subset of it, from one of two tools.
 const pool: SarifResult[] = Array.from({ length: 8 }, (_, i) => ({ rule: `R${i}`, file: `src/f${i % 3}.ts`, line: 10 + i, cwe: 20 + i }));
 
+/** The log `sarif` writes, with a suppression in effect on the results at these pool indexes. */
+function report(tool: string, picks: number[], closed: Set<number>, stamp: string): string {
+  const log = JSON.parse(sarif(tool, picks.map((i) => pool[i]!), stamp));
+  picks.forEach((i, k) => { if (closed.has(i)) log.runs[0].results[k].suppressions = [{ kind: 'external' }]; });
+  return JSON.stringify(log);
+}
+
+// The model: a finding is created open, or accepted when its first listing is suppressed; a listing open in a later
+// report reopens it when it is fixed or closed only by a report; one a tool no longer lists, and no tool lists, is
+// fixed when open; a stored finding listed suppressed keeps its status.
+type Model = Map<number, { status: 'open' | 'fixed' | 'accepted'; sources: Set<string> }>;
+
+function step(model: Model, tool: string, picks: number[], closed: Set<number>): void {
+  for (const i of picks) {
+    const f = model.get(i);
+    if (!f) model.set(i, { status: closed.has(i) ? 'accepted' : 'open', sources: new Set([tool]) });
+    else {
+      f.sources.add(tool);
+      if (!closed.has(i) && f.status !== 'open') f.status = 'open';
+    }
+  }
+  for (const [i, f] of model) {
+    if (picks.includes(i) || !f.sources.delete(tool)) continue;
+    if (f.sources.size === 0 && f.status === 'open') f.status = 'fixed';
+  }
+}
+
 describeEachEngine('import lifecycle, for any sequence of reports', (env) => {
-  test('the open findings are exactly what the latest reports of each tool hold, and re-imports change nothing', async () => {
+  test('the findings follow the reports (suppressed listings included), and re-imports change nothing', async () => {
     await fc.assert(fc.asyncProperty(
-      fc.array(fc.record({ tool: fc.constantFrom('ToolA', 'ToolB'), picks: fc.subarray(pool.map((_, i) => i)) }), { minLength: 1, maxLength: 6 }),
+      fc.array(fc.record({ tool: fc.constantFrom('ToolA', 'ToolB'), picks: fc.subarray(pool.map((_, i) => i)), closed: fc.subarray(pool.map((_, i) => i)) }), { minLength: 1, maxLength: 6 }),
       async (reports) => {
         const { service } = await env().makeService();
-        const latest = new Map<string, Set<number>>();
+        const model: Model = new Map();
         for (const [n, r] of reports.entries()) {
-          const text = sarif(r.tool, r.picks.map((i) => pool[i]!), `scan ${n}`);
-          const summary = await env().importText(service, `${r.tool}.sarif`, text);
+          const closed = new Set(r.closed);
+          const summary = await env().importText(service, `${r.tool}.sarif`, report(r.tool, r.picks, closed, `scan ${n}`));
           assert.equal(summary.created + summary.unchanged + summary.reopened, r.picks.length);
-          latest.set(r.tool, new Set(r.picks));
-          const expected = new Set([...latest.values()].flatMap((s) => [...s]).map((i) => `${pool[i]!.file}:${pool[i]!.line}`));
-          const { rows } = await sql<{ at: string }>`select f.file_path || ':' || f.line as at from findings f join services s on s.id = f.service_id
-            where s.name = ${service} and f.status = 'open'`.execute(env().ctx.database.db);
+          step(model, r.tool, r.picks, closed);
+          const expected = new Set([...model].map(([i, f]) => `${pool[i]!.file}:${pool[i]!.line}:${f.status}`));
+          const { rows } = await sql<{ at: string }>`select f.file_path || ':' || f.line || ':' || f.status as at from findings f join services s on s.id = f.service_id
+            where s.name = ${service}`.execute(env().ctx.database.db);
           assert.deepEqual(new Set(rows.map((x) => x.at)), expected);
-          const again = await env().importText(service, `${r.tool}.sarif`, sarif(r.tool, r.picks.map((i) => pool[i]!), `scan ${n} again`));
+          const again = await env().importText(service, `${r.tool}.sarif`, report(r.tool, r.picks, closed, `scan ${n} again`));
           assert.deepEqual([again.created, again.fixed, again.reopened, again.unchanged], [0, 0, 0, r.picks.length]);
         }
       },

@@ -29,6 +29,8 @@ export interface ImportSummary {
   tools: string[];
   findings: number;     // distinct findings in the report
   created: number;
+  /** Of `created`, those the report itself closed (VEX not_affected, suppressed, dismissed): created with its status. */
+  closedInReport: number;
   unchanged: number;
   fixed: number;
   reopened: number;
@@ -162,6 +164,8 @@ async function merge(trx: Kysely<DB>, decided: DecidedRow[], s: MergeScope): Pro
   await syncSources(trx, seen, s.scanId);
   const reportedIds = [...seen.map((x) => x.stored.id), ...created];
   const fixed = await fixAbsent(trx, { serviceId: s.serviceId, tools: s.tools, reportedIds, scanId: s.scanId, now: s.now });
-  const count = (p: Priority): number => decided.filter((d) => d.decision.priority === p).length;
-  return { created: created.length, unchanged, fixed, reopened, act: count('act'), attend: count('attend') };
+  // What a report closes itself interrupts no one.
+  const count = (p: Priority): number => decided.filter((d) => d.decision.priority === p && !d.row.finding.state).length;
+  const closedInReport = fresh.filter((d) => d.row.finding.state).length;
+  return { created: created.length, closedInReport, unchanged, fixed, reopened, act: count('act'), attend: count('attend') };
 }

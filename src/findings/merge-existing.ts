@@ -9,14 +9,18 @@ import type { DecidedRow } from './insert-new.ts';
 
 const chunk = 10_000;
 
-export interface Stored { id: number; status: FindingStatus; priority: Priority; priority_rank: number; kev: boolean; epss: number | null; due_at: Date }
+export interface Stored {
+  id: number; status: FindingStatus; priority: Priority; priority_rank: number; kev: boolean; epss: number | null; due_at: Date;
+  status_changed_at: Date; closed_by: string | null; closed_at: string | null;
+}
 
 /** The stored findings of the service among these fingerprints, by fingerprint. */
 export async function loadStored(trx: Kysely<DB>, serviceId: number, fingerprints: string[]): Promise<Map<string, Stored>> {
   const out = new Map<string, Stored>();
   for (let i = 0; i < fingerprints.length; i += chunk) {
     const part = fingerprints.slice(i, i + chunk);
-    const { rows } = await sql<Stored & { fingerprint: string }>`select id, fingerprint, status, priority, priority_rank, kev, epss, due_at
+    const { rows } = await sql<Stored & { fingerprint: string }>`select id, fingerprint, status, priority, priority_rank, kev, epss, due_at,
+        status_changed_at, detail->>'closedBy' as closed_by, detail->>'closedAt' as closed_at
       from findings where service_id = ${serviceId} and fingerprint = any(${part}::text[])`.execute(trx);
     for (const r of rows) out.set(r.fingerprint, r);
   }
@@ -24,6 +28,19 @@ export async function loadStored(trx: Kysely<DB>, serviceId: number, fingerprint
 }
 
 export interface SeenAgain { row: DecidedRow; stored: Stored }
+
+/** True when the finding is closed only because its report said so, and no person or exception changed it since. */
+export function closedByReport(s: Stored): boolean {
+  return s.status !== 'open' && s.status !== 'in_progress' && s.closed_by === 'report' && s.closed_at !== null
+    && new Date(s.status_changed_at).getTime() === new Date(s.closed_at).getTime();
+}
+
+/** Whether a report's listing reopens a stored finding: a fixed one, or one closed only by an earlier report, listed
+ * open. A listing the report closes itself never reopens, and a person's triage (false positive, accepted) stays. */
+function reopens(s: SeenAgain): boolean {
+  if (s.row.row.finding.state) return false;
+  return s.stored.status === 'fixed' || closedByReport(s.stored);
+}
 
 /** Reopens fixed findings and refreshes changed priorities; returns the counts of unchanged and reopened. */
 export async function updateSeenAgain(trx: Kysely<DB>, seen: SeenAgain[], now: Date, dueDays: (p: Priority) => number): Promise<{ unchanged: number; reopened: number }> {
@@ -33,7 +50,7 @@ export async function updateSeenAgain(trx: Kysely<DB>, seen: SeenAgain[], now: D
   for (const { row, stored } of seen) {
     const d = row.decision;
     const fresh = new Date(now.getTime() + dueDays(d.priority) * 86_400_000);
-    const isReopen = stored.status === 'fixed';
+    const isReopen = reopens({ row, stored });
     if (isReopen) reopened++;
     else unchanged++;
     const changed = stored.priority !== d.priority || stored.kev !== row.kev || !sameEpss(stored.epss, row.epss);
@@ -47,6 +64,7 @@ export async function updateSeenAgain(trx: Kysely<DB>, seen: SeenAgain[], now: D
     await sql`update findings f set status = case when u.reopen then 'open' else f.status end,
         reopened_count = f.reopened_count + (case when u.reopen then 1 else 0 end),
         fixed_at = case when u.reopen then null else f.fixed_at end,
+        detail = case when u.reopen then f.detail - 'closedBy' - 'closedAt' - 'reportState' else f.detail end,
         status_changed_at = case when u.reopen then ${now.toISOString()}::timestamptz else f.status_changed_at end,
         priority = u.priority, priority_rank = u.rank, kev = u.kev, epss = u.epss, due_at = u.due
       from unnest(${s(ids)}::int[], ${s(reopen)}::boolean[], ${s(prios)}::text[], ${s(ranks)}::smallint[], ${s(kevs)}::boolean[], ${s(epss)}::real[], ${s(dues)}::timestamptz[])

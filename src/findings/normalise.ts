@@ -1,4 +1,5 @@
-/** Turns parsed findings into rows ready to stage: fingerprinted, de-duplicated within the report, cleaned. */
+/** Turns parsed findings into rows ready to stage: fingerprinted, de-duplicated within the report (listings of one
+ * weakness become one row with their occurrences), cleaned. */
 import type { ParsedFinding } from './types.ts';
 import { fingerprintOf } from './fingerprint.ts';
 import { severityRank } from './severity.ts';
@@ -23,19 +24,42 @@ export function addToRows(rows: Map<string, ImportRow>, parsed: ParsedFinding): 
     return;
   }
   if (!existing.sources.has(finding.tool)) existing.sources.set(finding.tool, finding.ruleId);
+  const before = existing.finding;
   // Keep the most severe reading when one report says the same thing twice.
-  if (severityRank[finding.severity] < severityRank[existing.finding.severity]) existing.finding = { ...finding, aliases: union(finding.aliases, existing.finding.aliases), cwes: unionNum(finding.cwes, existing.finding.cwes) };
-  else existing.finding = { ...existing.finding, aliases: union(existing.finding.aliases, finding.aliases), cwes: unionNum(existing.finding.cwes, finding.cwes) };
+  const merged = severityRank[finding.severity] < severityRank[before.severity]
+    ? { ...finding, aliases: union(finding.aliases, before.aliases), cwes: unionNum(finding.cwes, before.cwes) }
+    : { ...before, aliases: union(before.aliases, finding.aliases), cwes: unionNum(before.cwes, finding.cwes) };
+  const occurrences = mergeOccurrences(before.detail, finding.detail);
+  if (occurrences) merged.detail = { ...merged.detail, ...occurrences };
+  // Listed open anywhere in the report means open: a state holds only when every listing carries one.
+  const state = before.state && finding.state ? before.state : undefined;
+  if (state) merged.state = state;
+  else delete merged.state;
+  existing.finding = merged;
+}
+
+const maxOccurrences = 100;
+
+// Each listing's `detail.occurrence` joins the finding's `detail.occurrences` (the first 100, and how many there were).
+function mergeOccurrences(a: Record<string, unknown> | undefined, b: Record<string, unknown> | undefined): Record<string, unknown> | undefined {
+  const listA = Array.isArray(a?.occurrences) ? a.occurrences : [];
+  const listB = Array.isArray(b?.occurrences) ? b.occurrences : [];
+  if (listA.length === 0 && listB.length === 0) return undefined;
+  const count = (d: Record<string, unknown> | undefined, list: unknown[]): number => (typeof d?.occurrenceCount === 'number' ? d.occurrenceCount : list.length);
+  return { occurrences: [...listA, ...listB].slice(0, maxOccurrences), occurrenceCount: count(a, listA) + count(b, listB) };
 }
 
 // PostgreSQL text cannot hold NUL; over-long fields are cut so one odd report cannot bloat the table.
 function clean(f: ParsedFinding): ParsedFinding {
+  const { occurrence, ...detail } = f.detail ?? {};
   return {
     ...f,
+    ...(occurrence !== undefined ? { detail: { ...detail, occurrences: [occurrence], occurrenceCount: 1 } } : {}),
     tool: text(f.tool, 200) || 'unknown',
     ruleId: text(f.ruleId, 500) || '(no rule id)',
     title: text(f.title, 1000) || text(f.ruleId, 500) || '(untitled)',
     ...(f.description !== undefined ? { description: text(f.description, maxText) } : {}),
+    ...(f.state ? { state: { status: f.state.status, reason: text(f.state.reason, 2000) || 'closed in the report' } } : {}),
   };
 }
 

@@ -51,8 +51,19 @@ export interface ParsedFinding {
   fixedVersion?: string;
   location: Location;
   references?: string[];    // URLs
-  /** Fields the format carries that Entente does not model, kept for people to read. */
+  /** Fields the format carries that Entente does not model, kept for people to read. A report that lists one
+   * weakness several times (per dependency path, per attribute line) yields each listing, with what sets it apart
+   * in `detail.occurrence`; the import merges them by fingerprint and keeps those in `detail.occurrences`. */
   detail?: Record<string, unknown>;
+  /** Set when the report itself marks the result as not to act on (VEX not_affected, a suppression, a dismissed
+   * alert): the status it asks for and why, in the report's words or "suppressed in the report by <who>". */
+  state?: ReportState;
+}
+
+/** A result the report closes itself; the import creates a new finding with this status. */
+export interface ReportState {
+  status: 'false_positive' | 'accepted' | 'fixed';
+  reason: string;
 }
 
 /** What a parser receives: the report's bytes and its file name (for messages and detection). */

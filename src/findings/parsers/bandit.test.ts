@@ -5,6 +5,7 @@ import fc from 'fast-check';
 import { EntenteError } from '../../errors.ts';
 import type { ParsedFinding, ReportInput } from '../types.ts';
 import { banditParser } from './bandit.ts';
+import { addToRows, type ImportRow } from '../normalise.ts';
 
 // ---- fixtures: what Debian's bandit 1.6.2 writes (no CWE, no columns), and what Bandit 1.7.3+ adds ----
 
@@ -118,10 +119,14 @@ describe('Bandit reports', () => {
 
   // The peer keeps both (165 on its sample where Entente makes 164): Bandit reports B608 once per concatenation
   // node, and identical reports at one place are one weakness.
-  test('merge identical issues at one place into one finding that counts them (Entente: 1, peer: 2)', async () => {
+  test('read identical issues at one place as listings of one fingerprint, which the import merges (as the peer counts them)', async () => {
     const found = await parse(report([sql, sql, { ...sql, line_number: 60, line_range: [60] }]));
-    assert.equal(found.length, 2);
-    assert.equal(found[0]?.detail?.occurrences, 2);
+    assert.equal(found.length, 3);
+    assert.deepEqual(found.map((f) => f.detail?.occurrence), [{ result: 0 }, { result: 1 }, undefined]);
+    const rows = new Map<string, ImportRow>();
+    for (const f of found) addToRows(rows, f);
+    assert.equal(rows.size, 2);
+    assert.equal([...rows.values()][0]?.finding.detail?.occurrenceCount, 2);
   });
 
   test('never keep a hard-coded password, in the text or in the code', async () => {

@@ -37,16 +37,13 @@ async function* parseBandit(input: ReportInput, context?: ParseContext): AsyncGe
   const results = asArray(doc.results, name, 'results');
   context?.tool(tool);
   // Bandit reports one issue per AST node: a query built by three concatenations on one line is reported three
-  // times, identically. Those are one weakness to fix.
-  const byKey = new Map<string, ParsedFinding>();
-  for (const [i, item] of results.entries()) {
-    const f = fromIssue(asObject(item, name, `results[${i}]`), name, `results[${i}]`);
-    const key = [f.ruleId, f.location.file, f.location.line, f.location.column, f.description].join('\u0000');
-    const seen = byKey.get(key);
-    if (seen) seen.detail = { ...seen.detail, occurrences: Number(seen.detail?.occurrences ?? 1) + 1 };
-    else byKey.set(key, f);
-  }
-  yield* byKey.values();
+  // times, identically. Each listing is read (with its place in the report as its occurrence); they share a
+  // fingerprint, so the import makes them one weakness to fix.
+  const read = results.map((item, i) => fromIssue(asObject(item, name, `results[${i}]`), name, `results[${i}]`));
+  const keyOf = (f: ParsedFinding): string => [f.ruleId, f.location.file, f.location.line, f.location.column, f.description].join('\u0000');
+  const listings = new Map<string, number>();
+  for (const f of read) listings.set(keyOf(f), (listings.get(keyOf(f)) ?? 0) + 1);
+  for (const [i, f] of read.entries()) yield (listings.get(keyOf(f)) ?? 0) > 1 ? { ...f, detail: { ...f.detail, occurrence: { result: i } } } : f;
 }
 
 function fromIssue(r: Json, name: string, at: string): ParsedFinding {

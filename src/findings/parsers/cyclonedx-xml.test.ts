@@ -198,12 +198,14 @@ describe('CycloneDX XML vulnerabilities (1.4+)', () => {
     assert.deepEqual(found[0]?.detail?.affectedVersions, ['2.35-0ubuntu3.5 affected']);
   });
 
-  // As in the JSON form: the peer imports its not_affected sample as an inactive finding (1); Entente has none.
-  test('not_affected, false_positive and resolved vulnerabilities are not findings (Entente: 0 where the peer counts 1)', async () => {
-    for (const state of ['not_affected', 'false_positive', 'resolved']) {
+  // As in the JSON form (and as the peer counts its not_affected sample): read with the state the analysis gives.
+  test('not_affected and false_positive read as false positives and resolved as fixed, with the justification as the reason', async () => {
+    const expected: Record<string, string> = { not_affected: 'false_positive', false_positive: 'false_positive', resolved: 'fixed' };
+    for (const [state, status] of Object.entries(expected)) {
       const analysis = `<analysis><state>${state}</state><justification>code_not_reachable</justification><responses><response>will_not_fix</response></responses></analysis>`;
       const tools: unknown[][] = [];
-      assert.deepEqual(await parse(grypeBom(log4jVulnerability(analysis)), tools), [], state);
+      const found = await parse(grypeBom(log4jVulnerability(analysis)), tools);
+      assert.deepEqual(found.map((f) => f.state), [{ status, reason: `${state}: code not reachable` }], state);
       assert.deepEqual(tools, [['Grype', '0.74.0']]);
     }
   });

@@ -213,22 +213,37 @@ describe('CycloneDX JSON vulnerabilities', () => {
 // ---- VEX ----
 
 describe('CycloneDX VEX analysis', () => {
-  // The peer imports these as inactive findings (1 for its not_affected samples); Entente has no inactive finding:
-  // the BOM's author states the vulnerability does not apply, so it is not a finding, like a suppressed SARIF result.
-  test('not_affected, false_positive and resolved vulnerabilities are not findings (Entente: 0 where the peer counts 1 each)', async () => {
-    const states = ['not_affected', 'false_positive', 'resolved', 'resolved_with_pedigree'];
-    for (const state of states) {
+  // The BOM's author states the vulnerability does not apply (or no longer): read with that state, so the import
+  // creates the finding closed (the peer, likewise, imports an inactive one for its not_affected samples).
+  test('not_affected and false_positive read as false positives, resolved as fixed, with the analysis as the reason', async () => {
+    const expected: Record<string, string> = { not_affected: 'false_positive', false_positive: 'false_positive', resolved: 'fixed', resolved_with_pedigree: 'fixed' };
+    for (const [state, status] of Object.entries(expected)) {
       const v = { ...log4jVuln, analysis: { state, justification: 'code_not_reachable', response: ['will_not_fix'], detail: 'JndiLookup is removed from the jar.' } };
       const tools: unknown[][] = [];
-      assert.deepEqual(await parse(grypeBom([v]), tools), [], state);
+      const found = await parse(grypeBom([v]), tools);
+      assert.equal(found.length, 1, state);
+      assert.deepEqual(found[0]?.state, { status, reason: `${state}: JndiLookup is removed from the jar.` }, state);
       assert.deepEqual(tools, [['Grype', '0.74.0']], 'the run is still named');
     }
+  });
+
+  test('a closing analysis without detail gives its justification as the reason', async () => {
+    const v = { ...log4jVuln, analysis: { state: 'not_affected', justification: 'code_not_reachable' } };
+    const [f] = await parse(grypeBom([v]));
+    assert.deepEqual(f?.state, { status: 'false_positive', reason: 'not_affected: code not reachable' });
   });
 
   test('in_triage and exploitable vulnerabilities are findings that keep the analysis in detail', async () => {
     const v = { ...log4jVuln, analysis: { state: 'exploitable', response: ['update'], detail: 'Reachable from the public API.' } };
     const [f] = await parse(grypeBom([v]));
     assert.deepEqual(f?.detail?.analysis, { state: 'exploitable', responses: ['update'], detail: 'Reachable from the public API.' });
+    assert.equal(f?.state, undefined);
+  });
+
+  test('an exploitable vulnerability the author will not fix is read as an accepted risk, as Entente\'s own VEX states one', async () => {
+    const v = { ...log4jVuln, analysis: { state: 'exploitable', response: ['will_not_fix', 'workaround_available'], detail: 'WAF rule in place until May.' } };
+    const [f] = await parse(grypeBom([v]));
+    assert.deepEqual(f?.state, { status: 'accepted', reason: 'exploitable: WAF rule in place until May.' });
   });
 
   test('a VEX statement made by a scanner of its own names that scanner', async () => {

@@ -6,13 +6,15 @@
  * `bom-ref` (`affects[].ref`); the v1 XML extension nests it in its component or names it with `ref`. The
  * component's purl is kept, so the same CVE in the same package version fingerprints like Trivy's or Grype's.
  *
- * VEX: a vulnerability whose `analysis.state` is `not_affected`, `false_positive`, `resolved` or
- * `resolved_with_pedigree` is not a finding — the BOM's author states that it does not apply here (or no longer),
- * like a suppressed SARIF result; an import then sees it as gone. `in_triage`, `exploitable` and no analysis are
- * findings, with the analysis kept in `detail.analysis`. A BOM without vulnerabilities (a plain SBOM) yields none.
+ * VEX: a vulnerability whose `analysis.state` is `not_affected` or `false_positive` is read with the state
+ * false_positive, and `resolved` or `resolved_with_pedigree` with the state fixed — the BOM's author states that it
+ * does not apply here (or no longer); the import creates it closed, with the analysis' detail or justification as
+ * the reason; `exploitable` with the response `will_not_fix` is a risk accepted (state accepted). `in_triage`, other
+ * `exploitable` ones and no analysis are open findings. The analysis is kept in
+ * `detail.analysis` either way. A BOM without vulnerabilities (a plain SBOM) yields none.
  */
 import { badInput } from '../../errors.ts';
-import type { Cvss, ParseContext, ParsedFinding, ReportInput, ReportParser, Severity } from '../types.ts';
+import type { Cvss, ParseContext, ParsedFinding, ReportInput, ReportParser, ReportState, Severity } from '../types.ts';
 import { aliasesFrom, asArray, asObject, cwesFrom, lookup, normaliseSeverity, num, parseJson, severityFromScore, str } from './common.ts';
 
 type Json = Record<string, unknown>;
@@ -153,7 +155,19 @@ function toolsFromJson(v: unknown): CdxTool[] {
 
 // ---- from the model to findings (both forms) ----
 
-const notFindings = new Set(['not_affected', 'false_positive', 'resolved', 'resolved_with_pedigree']);
+const closingStates: Record<string, ReportState['status']> = {
+  not_affected: 'false_positive', false_positive: 'false_positive', resolved: 'fixed', resolved_with_pedigree: 'fixed',
+};
+
+/** The state a VEX analysis gives a vulnerability, with the BOM author's words (or the justification) as the reason. */
+function stateOf(a: CdxAnalysis | undefined): ReportState | undefined {
+  // An exploitable vulnerability the author will not fix is a risk accepted (how Entente's own VEX states one).
+  const accepted = a?.state?.toLowerCase() === 'exploitable' && a.responses.some((r) => r.toLowerCase() === 'will_not_fix');
+  const status = accepted ? 'accepted' : lookup(closingStates, a?.state?.toLowerCase());
+  if (!status || !a) return undefined;
+  const why = a.detail ?? (a.justification ? a.justification.replace(/_/g, ' ') : undefined);
+  return { status, reason: why ? `${a.state}: ${why}` : `${a.state} in the report` };
+}
 
 /** The findings of a BOM read by either form; tells the context every tool the BOM names. */
 export function* findingsOfBom(bom: CdxBom, context?: ParseContext): Generator<ParsedFinding> {
@@ -168,15 +182,15 @@ export function* findingsOfBom(bom: CdxBom, context?: ParseContext): Generator<P
   for (const v of bom.vulnerabilities) {
     const own = mainTool(v.tools);
     if (own) tell(own);
-    const state = v.analysis?.state?.toLowerCase();
-    if (state && notFindings.has(state)) continue;
+    const state = stateOf(v.analysis);
     const seen = new Set<string>();
     for (const affect of v.affects) {
       const component = affect.component ?? resolve(affect.ref, bom.components);
       const key = component ? `${component.ref ?? ''}\u0000${component.name}\u0000${component.version ?? ''}` : `ref:${affect.ref ?? ''}`;
       if (seen.has(key) || (component && unaffected(affect, component))) continue;
       seen.add(key);
-      yield toFinding(v, affect, component, own ?? bomTool ?? { name: 'CycloneDX' }, bom);
+      const finding = toFinding(v, affect, component, own ?? bomTool ?? { name: 'CycloneDX' }, bom);
+      yield state ? { ...finding, state } : finding;
     }
   }
   // A BOM naming no tool still is a run: of an unnamed CycloneDX producer.

@@ -206,13 +206,21 @@ describe('dependency-check detection', () => {
 
 describe('dependency-check report', () => {
   // Corpus: PR6439.xml — DefectDojo counts 34, Entente 26; multiple_vulnerabilities_has_multiple_findings.xml — 9 vs 7.
-  // The differences are the suppressed vulnerabilities (8 and 2), which the peer imports as mitigated findings.
-  // A suppression is a team's recorded decision that the match does not apply, so Entente does not import them.
-  test('one finding per vulnerability per dependency; suppressed vulnerabilities are not findings (peer: 34 vs 26)', async () => {
+  // Both match once suppressed vulnerabilities (8 and 2) are read: the peer imports them as mitigated findings,
+  // Entente with the state accepted, so the import creates them closed with the suppression's notes as the reason.
+  test('one finding per vulnerability per dependency; a suppressed vulnerability is read as accepted, with its notes (peer: 34 and 9)', async () => {
     const { findings, tools } = await parse(full);
-    assert.deepEqual(findings.map((f) => f.ruleId), ['CVE-2022-42003', 'CVE-2020-36518', 'CVE-2023-46604', 'CVE-2021-37533', 'GHSA-xvch-5gv4-984h']);
-    assert.ok(!findings.some((f) => f.ruleId === 'CVE-2022-42004'));
+    assert.deepEqual(findings.map((f) => f.ruleId), ['CVE-2022-42003', 'CVE-2020-36518', 'CVE-2022-42004', 'CVE-2023-46604', 'CVE-2021-37533', 'GHSA-xvch-5gv4-984h']);
+    assert.deepEqual(findings.map((f) => f.state?.status), [undefined, undefined, 'accepted', undefined, undefined, undefined]);
+    assert.deepEqual(findings[2]?.state, { status: 'accepted', reason: 'suppressed in the report: Not reachable: we never deserialise untrusted input.' });
+    assert.equal(findings[2]?.severity, 'high');
     assert.deepEqual(tools, [['dependency-check', '9.0.9']]);
+  });
+
+  test('a suppression without notes says the suppression file closed it', async () => {
+    const bare = full.replace('<notes>Not reachable: we never deserialise untrusted input.</notes>', '');
+    const f = (await parse(bare)).findings.find((x) => x.ruleId === 'CVE-2022-42004');
+    assert.deepEqual(f?.state, { status: 'accepted', reason: 'suppressed in the report by a Dependency-Check suppression file' });
   });
 
   test('maps severity, CVSS v3 vector, CWE, component purl, fixed version, target, references and detail', async () => {
@@ -251,7 +259,7 @@ describe('dependency-check report', () => {
   });
 
   test('a bundled dependency is the package named like its file; related files stay in detail', async () => {
-    const f = (await parse(full)).findings[2];
+    const f = (await parse(full)).findings[3];
     assert.equal(f?.component?.purl, 'pkg:maven/org.apache.activemq/activemq-broker@5.16.5');
     assert.deepEqual(f?.detail?.['otherPackages'], ['pkg:maven/org.apache.activemq/activemq-client@5.16.5']);
     assert.deepEqual(f?.detail?.['relatedDependencies'], [{
@@ -263,13 +271,13 @@ describe('dependency-check report', () => {
   });
 
   test("no fixed version from a neighbour's CPE range (commons-codec matched against commons_net)", async () => {
-    const f = (await parse(full)).findings[3];
+    const f = (await parse(full)).findings[4];
     assert.equal(f?.fixedVersion, undefined);
     assert.deepEqual(f?.detail?.['matchedSoftware'], { cpe: 'cpe:2.3:a:apache:commons_net:*:*:*:*:*:*:*:*', versionEndExcluding: '3.9.0' });
   });
 
   test('an unscored npm advisory keeps its own severity word and GHSA alias', async () => {
-    const f = (await parse(full)).findings[4];
+    const f = (await parse(full)).findings[5];
     assert.equal(f?.severity, 'critical');
     assert.equal(f?.cvss, undefined);
     assert.deepEqual(f?.aliases, ['GHSA-xvch-5gv4-984h']);

@@ -2,8 +2,8 @@
  * OWASP Dependency-Check's XML report (`--format XML`, schema 1.x to 4.x).
  *
  * One finding per vulnerability per dependency. Suppressed vulnerabilities (`<suppressedVulnerability>`, and the
- * `<suppressedVulnerabilities>` list of some versions) are someone's decision that the match does not apply, so
- * they are not findings. Related dependencies — files Dependency-Check bundled into the one it reports, such as
+ * `<suppressedVulnerabilities>` list of some versions) are someone's decision to accept the match: they are read
+ * with the state accepted, their `<notes>` as the reason, and the import creates them closed. Related dependencies — files Dependency-Check bundled into the one it reports, such as
  * the same jar in several archives or a jar's own pom.xml — stay in `detail.relatedDependencies` instead of
  * multiplying the vulnerability.
  * The component is the dependency's package URL. When a bundled dependency carries several, the one named like
@@ -12,7 +12,7 @@
  * nothing about this package.
  */
 import { badInput } from '../../errors.ts';
-import type { Component, Cvss, ParseContext, ParsedFinding, ReportInput, ReportParser, Severity } from '../types.ts';
+import type { Component, Cvss, ParseContext, ParsedFinding, ReportInput, ReportParser, ReportState, Severity } from '../types.ts';
 import { aliasesFrom, buildPurl, cwesFrom, normalisePath, normaliseSeverity, num, severityFromScore } from './common.ts';
 import { attr, child, children, select, streamXml, textOf, xmlRootName, type XmlElement } from './xml.ts';
 
@@ -65,17 +65,26 @@ async function* parseDependencyCheck(input: ReportInput, context?: ParseContext)
 }
 
 function* findingsOf(el: XmlElement, file: string, version: string | undefined): Generator<ParsedFinding> {
-  const vulns = select(el, 'vulnerabilities/vulnerability');
-  if (vulns.length === 0) return;
+  const open = select(el, 'vulnerabilities/vulnerability');
+  const suppressed = [...select(el, 'vulnerabilities/suppressedVulnerability'), ...select(el, 'suppressedVulnerabilities/suppressedVulnerability')];
+  if (open.length === 0 && suppressed.length === 0) return;
   const dep = dependencyOf(el);
   const seen = new Set<string>();
-  for (const v of vulns) {
+  for (const v of [...open, ...suppressed]) {
     const name = textOf(v, 'name');
-    if (!name) throw badInput(`${file}: the <vulnerability> at line ${v.line} has no <name>`, { file, line: v.line });
-    if (seen.has(name)) continue;
-    seen.add(name);
-    yield toFinding(v, name, dep, version);
+    if (!name) throw badInput(`${file}: the <${v.name}> at line ${v.line} has no <name>`, { file, line: v.line });
+    const key = `${v.name}\u0000${name}`;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    const finding = toFinding(v, name, dep, version);
+    yield v.name === 'suppressedVulnerability' ? { ...finding, state: suppressionOf(v) } : finding;
   }
+}
+
+/** A suppressed vulnerability is accepted in the report; its notes say why when the suppression file gave any. */
+function suppressionOf(v: XmlElement): ReportState {
+  const notes = textOf(v, 'notes')?.replace(/\s+/g, ' ').trim();
+  return { status: 'accepted', reason: notes ? `suppressed in the report: ${notes}` : 'suppressed in the report by a Dependency-Check suppression file' };
 }
 
 function toFinding(v: XmlElement, name: string, dep: Dependency, version: string | undefined): ParsedFinding {

@@ -176,31 +176,43 @@ describe('GitHub GraphQL vulnerabilityAlerts', () => {
     assert.equal(f?.severity, 'medium');
   });
 
-  // The peer imports dismissed and fixed alerts as inactive findings (4 for its dismissed-only sample, 1 for its
-  // FIXED one); Entente has no inactive finding: only open alerts are findings, so those samples give 0.
-  test('only open alerts are findings: dismissed, auto-dismissed and fixed ones are not (Entente: 0 where the peer counts them)', async () => {
+  // The peer imports dismissed and fixed alerts as inactive findings; Entente reads them with a state, and the import
+  // creates them closed (and never reopens what a person closed).
+  test('closed alerts are read with their state: dismissed as accepted or false positive by reason, fixed as fixed', async () => {
     const closed = [
-      lodashAlert({ state: 'DISMISSED', dismissedAt: '2024-03-16T08:00:00Z', dismissReason: 'tolerable_risk' }),
+      lodashAlert({ state: 'DISMISSED', dismissedAt: '2024-03-16T08:00:00Z', dismissReason: 'tolerable_risk', dismissComment: 'internal tool only', dismisser: { login: 'ana' } }),
+      lodashAlert({ state: 'DISMISSED', dismissedAt: '2024-03-16T08:00:00Z', dismissReason: 'inaccurate' }),
       lodashAlert({ state: 'AUTO_DISMISSED', autoDismissedAt: '2024-03-16T08:00:00Z' }),
       lodashAlert({ state: 'FIXED', fixedAt: '2024-03-20T08:00:00Z' }),
     ];
     const tools: unknown[][] = [];
-    assert.deepEqual(await parse(repository(closed), tools), []);
-    assert.deepEqual(tools, [['GitHub Dependabot']], 'the run is still named, so earlier alerts it no longer reports are fixed');
+    const found = await parse(repository(closed), tools);
+    assert.deepEqual(found.map((f) => f.state), [
+      { status: 'accepted', reason: 'dismissed in GitHub by ana: tolerable risk: internal tool only' },
+      { status: 'false_positive', reason: 'dismissed in GitHub: inaccurate' },
+      { status: 'accepted', reason: 'dismissed in GitHub' },
+      { status: 'fixed', reason: 'fixed in GitHub (Dependabot marks the alert fixed)' },
+    ]);
+    assert.deepEqual(tools, [['GitHub Dependabot']]);
+  });
+
+  // Corpus: github_issue2984.json (4 alerts with dismissedAt and no state) and github_shiro.json (one FIXED) match the
+  // peer's 4 and 1 this way.
+  test('answers that predate `state` close an alert by dismissedAt or fixedAt', async () => {
     const beforeState = [{ ...lodashAlert(), state: undefined, dismissedAt: '2019-10-22T10:41:21Z' }, { ...lodashAlert(), state: undefined, fixedAt: '2020-01-02T00:00:00Z' }];
-    assert.deepEqual(await parse(repository(beforeState)), []);
-    assert.equal((await parse(repository([{ ...lodashAlert(), state: undefined }]))).length, 1);
+    assert.deepEqual((await parse(repository(beforeState))).map((f) => f.state?.status), ['accepted', 'fixed']);
+    assert.equal((await parse(repository([{ ...lodashAlert(), state: undefined }])))[0]?.state, undefined);
   });
 });
 
 // ---- REST ----
 
 describe('GitHub REST Dependabot alerts', () => {
-  test('become findings with the alert URL, CVSS, CWEs, scope and relationship; closed alerts are not findings', async () => {
+  test('become findings with the alert URL, CVSS, CWEs, scope and relationship; closed alerts carry their state', async () => {
     const tools: unknown[][] = [];
-    const found = await parse([restAlert(), restAlert({ number: 8, state: 'dismissed', dismissed_at: '2022-07-06T00:00:00Z', dismissed_reason: 'not_used' }), restAlert({ number: 9, state: 'fixed' })], tools);
+    const found = await parse([restAlert(), restAlert({ number: 8, state: 'dismissed', dismissed_at: '2022-07-06T00:00:00Z', dismissed_reason: 'not_used', dismissed_by: { login: 'raj' } }), restAlert({ number: 9, state: 'fixed' })], tools);
     assert.deepEqual(tools, [['GitHub Dependabot']]);
-    assert.equal(found.length, 1);
+    assert.deepEqual(found.map((f) => f.state), [undefined, { status: 'false_positive', reason: 'dismissed in GitHub by raj: not used' }, { status: 'fixed', reason: 'fixed in GitHub (Dependabot marks the alert fixed)' }]);
     const [f] = found;
     assert.equal(f?.ruleId, 'GHSA-2gwj-7jmv-h26r');
     assert.equal(f?.title, 'SQL Injection in Django');

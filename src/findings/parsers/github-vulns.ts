@@ -3,16 +3,18 @@
  * repositories' from a `search` or an organisation query; `nodes` or `edges`), and the REST API's list of alerts
  * (`GET /repos/{owner}/{repo}/dependabot/alerts`, and the organisation and enterprise lists, which add `repository`).
  *
- * Only open alerts are findings. A dismissed alert (by a person, or auto-dismissed by a rule) is a decision that
- * it does not need fixing, like a suppressed SARIF result, and a fixed one no longer exists; GraphQL answers that
- * predate `state` show this with `dismissedAt`/`fixedAt`. An import then treats them as gone.
+ * Every alert is read. A dismissed alert (by a person, or auto-dismissed by a rule) carries the state
+ * false_positive when it was dismissed as inaccurate or as code that is not used, and accepted otherwise (tolerable
+ * risk, no bandwidth, a fix started, no reason), with the dismisser's comment in the reason; a fixed alert carries
+ * the state fixed. GraphQL answers that predate `state` show this with `dismissedAt`/`fixedAt`. The import creates
+ * them closed, and never reopens what a person closed in Entente.
  *
  * Dependabot names the package and the manifest, and the version only as the manifest's requirement: when that
  * requirement pins one version ("= 4.17.20", from a lockfile), it is the component's version, so the alert
  * fingerprints like a scanner's finding of the same advisory in the same version.
  */
 import { badInput } from '../../errors.ts';
-import type { Cvss, ParseContext, ParsedFinding, ReportInput, ReportParser, Severity } from '../types.ts';
+import type { Cvss, ParseContext, ParsedFinding, ReportInput, ReportParser, ReportState, Severity } from '../types.ts';
 import { aliasesFrom, asArray, asObject, buildPurl, cwesFrom, normalisePath, normaliseSeverity, num, parseJson, severityFromScore, str } from './common.ts';
 
 type Json = Record<string, unknown>;
@@ -40,6 +42,7 @@ function detectGithubVulns(head: string): boolean {
 interface Alert {
   where: string;
   open: boolean;
+  state: ReportState | undefined;
   pkg: string;
   ecosystem: string | undefined;
   manifest: string | undefined;
@@ -58,7 +61,10 @@ async function* parseGithubVulns(input: ReportInput, context?: ParseContext): As
   const root = parseJson((await input.text()).replace(/^\uFEFF/, ''), name);
   context?.tool(tool);
   const alerts = Array.isArray(root) ? restAlerts(root, name) : graphqlAlerts(asObject(root, name, 'the top level'), name);
-  for (const alert of alerts) if (alert.open) yield toFinding(alert);
+  for (const alert of alerts) {
+    const finding = toFinding(alert);
+    yield alert.state ? { ...finding, state: alert.state } : finding;
+  }
 }
 
 // ---- GraphQL ----
@@ -100,9 +106,11 @@ function graphqlAlert(a: Json, name: string, path: string, repository: string | 
   const pkg = obj(sv?.package);
   const state = str(a.state)?.toLowerCase();
   const closed = [a.dismissedAt, a.fixedAt, a.autoDismissedAt].some((t) => str(t) !== undefined);
+  const open = state ? state === 'open' : !closed;
   return {
     where: path,
-    open: state ? state === 'open' : !closed,
+    open,
+    state: open ? undefined : closedState(state, str(a.fixedAt), str(a.dismissReason), str(a.dismissComment), str(obj(a.dismisser)?.login)),
     pkg: requireString(pkg?.name, name, `${path}.securityVulnerability.package.name`),
     ecosystem: str(pkg?.ecosystem),
     manifest: str(a.vulnerableManifestPath) ?? str(a.vulnerableManifestFilename),
@@ -131,9 +139,11 @@ function restAlerts(list: unknown[], name: string): Alert[] {
     const advisory = asObject(a.security_advisory, name, `${path}.security_advisory`);
     const pkg = obj(dep?.package) ?? obj(sv?.package);
     const state = str(a.state)?.toLowerCase();
+    const open = state ? state === 'open' : ![a.dismissed_at, a.fixed_at, a.auto_dismissed_at].some((t) => str(t) !== undefined);
     return {
       where: path,
-      open: state ? state === 'open' : ![a.dismissed_at, a.fixed_at, a.auto_dismissed_at].some((t) => str(t) !== undefined),
+      open,
+      state: open ? undefined : closedState(state, str(a.fixed_at), str(a.dismissed_reason), str(a.dismissed_comment), str(obj(a.dismissed_by)?.login)),
       pkg: requireString(pkg?.name, name, `${path}.dependency.package.name`),
       ecosystem: str(pkg?.ecosystem),
       manifest: str(dep?.manifest_path),
@@ -150,6 +160,19 @@ function restAlerts(list: unknown[], name: string): Alert[] {
       },
     };
   });
+}
+
+// ---- closed alerts ----
+
+// Dismissal reasons (REST's codes and GraphQL's sentences) that say the alert does not apply at all.
+const notApplicable = /inaccurate|incorrect|false[ _-]?positive|not[ _-]?used|not actually used/i;
+
+/** The state of a closed alert: fixed, or dismissed as a false positive or an accepted risk, with who and why. */
+function closedState(state: string | undefined, fixedAt: string | undefined, reason: string | undefined, comment: string | undefined, who: string | undefined): ReportState {
+  if (state === 'fixed' || (state === undefined && fixedAt !== undefined)) return { status: 'fixed', reason: 'fixed in GitHub (Dependabot marks the alert fixed)' };
+  const words = [reason?.replace(/_/g, ' '), comment].filter((x): x is string => x !== undefined).join(': ');
+  const by = `dismissed in GitHub${who ? ` by ${who}` : ''}`;
+  return { status: reason && notApplicable.test(reason) ? 'false_positive' : 'accepted', reason: words ? `${by}: ${words}` : by };
 }
 
 // ---- to findings ----

@@ -97,7 +97,7 @@ describe('which SARIF results become findings', () => {
     assert.deepEqual(found.map((f) => [f.ruleId, f.severity]), [['R-fail', 'medium'], ['R-review', 'info'], ['R-open', 'info']]);
   });
 
-  test('drops accepted suppressions and suppressions without a status, keeps those under review or rejected', async () => {
+  test('reads suppressions in effect (accepted or without a status) as accepted, false positive when the justification says so; those under review or rejected stay open', async () => {
     const result = (ruleId: string, suppressions?: unknown): Json =>
       ({ ruleId, message: { text: ruleId }, ...(suppressions === undefined ? {} : { suppressions }) });
     const found = await parseRuns(run('Scanner', [
@@ -105,39 +105,50 @@ describe('which SARIF results become findings', () => {
       result('empty-list', []),
       result('no-status', [{ kind: 'inSource' }]),
       result('accepted', [{ kind: 'external', status: 'accepted', justification: 'test code' }]),
+      result('false-positive', [{ kind: 'external', status: 'accepted', justification: 'False positive: the input is a constant' }]),
       result('under-review', [{ kind: 'external', status: 'underReview' }]),
       result('rejected', [{ kind: 'external', status: 'rejected' }]),
       result('one-of-two-accepted', [{ kind: 'external', status: 'rejected' }, { kind: 'inSource', status: 'accepted' }]),
     ]));
-    assert.deepEqual(found.map((f) => f.ruleId), ['none', 'empty-list', 'under-review', 'rejected']);
-    assert.deepEqual(found[2]?.detail?.suppressions, [{ kind: 'external', status: 'underReview' }]);
+    assert.deepEqual(found.map((f) => [f.ruleId, f.state?.status]), [
+      ['none', undefined], ['empty-list', undefined], ['no-status', 'accepted'], ['accepted', 'accepted'], ['false-positive', 'false_positive'],
+      ['under-review', undefined], ['rejected', undefined], ['one-of-two-accepted', 'accepted'],
+    ]);
+    assert.deepEqual(found.map((f) => f.state?.reason).filter(Boolean), [
+      "suppressed in the source by the tool's suppression (inSource)", 'suppressed in the report: test code',
+      'suppressed in the report: False positive: the input is a constant', "suppressed in the source by the tool's suppression (inSource)",
+    ]);
+    assert.deepEqual(found[5]?.detail?.suppressions, [{ kind: 'external', status: 'underReview' }]);
   });
 
-  // Corpus: SuppressionTestCurrent.sarif — DefectDojo counts 4, Entente 1. Three of the four results carry an
-  // external suppression with no status, which SARIF treats as in effect; DefectDojo imports them as inactive
-  // findings, Entente leaves them out of the list people work on.
-  test('reads 1 finding where three of four results are suppressed without a status (peer counts 4)', async () => {
+  test('a result absent since the baseline is not read', async () => {
+    const found = await parseRuns(run('Scanner', [{ ruleId: 'gone', message: { text: 'gone' }, baselineState: 'absent' }, { ruleId: 'here', message: { text: 'here' }, baselineState: 'unchanged' }]));
+    assert.deepEqual(found.map((f) => f.ruleId), ['here']);
+  });
+
+  // Corpus: SuppressionTestCurrent.sarif — DefectDojo counts 4, and so does Entente: three of the four results carry
+  // an external suppression with no status, which SARIF treats as in effect (§3.35); both read them as closed.
+  test('reads all four results of SuppressionTestCurrent, three of them accepted by an external suppression', async () => {
     const rules = ['TST0001', 'TST0002', 'TST0003', 'TST0004'].map((id, i) => ({ id, fullDescription: { text: `Rule 00${i + 1}` } }));
     const result = (n: number, suppressed: boolean): Json => ({
       ruleId: `TST000${n}`, message: { text: `Result ${n}.` }, locations: [at(`file:///C:/code/file${n}.c`)],
       ...(suppressed ? { suppressions: [{ kind: 'external' }] } : {}),
     });
     const found = await parseRuns(run('CodeScanner', [result(1, true), result(2, true), result(3, true), result(4, false)], {}, { rules }));
-    assert.equal(found.length, 1);
-    assert.equal(found[0]?.ruleId, 'TST0004');
-    assert.equal(found[0]?.location.file, 'C:/code/file4.c');
+    assert.deepEqual(found.map((f) => [f.ruleId, f.state?.status]), [['TST0001', 'accepted'], ['TST0002', 'accepted'], ['TST0003', 'accepted'], ['TST0004', undefined]]);
+    assert.equal(found[3]?.location.file, 'C:/code/file4.c');
   });
 
-  // Corpus: appendix_k4.sarif (the SARIF spec's comprehensive example) — DefectDojo counts 1, Entente 0: its only
-  // result has a suppression with status "accepted", i.e. someone decided it is not a problem.
-  test('reads 0 findings from a log whose only result has an accepted suppression (peer counts 1)', async () => {
+  // Corpus: appendix_k4.sarif (the SARIF spec's comprehensive example) — DefectDojo counts 1, and so does Entente:
+  // its only result has a suppression with status "accepted", read as an accepted finding.
+  test('reads the one result of appendix K4 as accepted by its suppression', async () => {
     const found = await parseRuns(run('CodeScanner', [{
       ruleId: 'C2001', ruleIndex: 0, kind: 'fail', level: 'error', baselineState: 'unchanged',
       message: { id: 'default', arguments: ['ptr', '0'] },
       suppressions: [{ kind: 'external', status: 'accepted' }],
       locations: [at('collections/list.h', 15, { uriBaseId: 'SRCROOT' })],
     }], {}, { rules: [{ id: 'C2001', messageStrings: { default: { text: 'Variable "{0}" was used without being initialized.' } } }] }));
-    assert.equal(found.length, 0);
+    assert.deepEqual(found.map((f) => f.state), [{ status: 'accepted', reason: "suppressed in the report by the tool's suppression (external)" }]);
   });
 
   // Corpus: appendix_k1_double.sarif — the peer's 2 is the number of runs (it makes one test per run); neither run

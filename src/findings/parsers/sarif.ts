@@ -1,7 +1,7 @@
 /** SARIF 2.1.0: every run, every result that is a problem to act on, as normalised findings. */
 import { badInput } from '../../errors.ts';
-import type { FindingKind, ParseContext, ParsedFinding, ReportInput, ReportParser, Severity } from '../types.ts';
-import { aliasesFrom, asArray, asObject, cwesFrom, normaliseSeverity, num, parseJson, severityFromScore, str } from './common.ts';
+import type { FindingKind, ParseContext, ParsedFinding, ReportInput, ReportParser, ReportState, Severity } from '../types.ts';
+import { aliasesFrom, asArray, asObject, cwesFrom, lookup, normaliseSeverity, num, parseJson, severityFromScore, str } from './common.ts';
 import {
   type Json, type RunContext, arr, componentOf, cvssOf, fixedVersionOf, int, locationOf, obj, otherLocations, textOf,
 } from './sarif-fields.ts';
@@ -37,7 +37,11 @@ async function* parseSarif(input: ReportInput, context?: ParseContext): AsyncGen
     for (let j = 0; j < results.length; j++) {
       const result = asObject(results[j], name, `${ctx.path}.results[${j}]`);
       if (!isFinding(result)) continue;
-      for (const one of independentMatches(result, ctx)) yield toFinding(one, ctx);
+      const state = suppressionOf(result);
+      for (const one of independentMatches(result, ctx)) {
+        const finding = toFinding(one, ctx);
+        yield state ? { ...finding, state } : finding;
+      }
     }
   }
 }
@@ -82,18 +86,28 @@ function independentMatches(result: Json, ctx: RunContext): Json[] {
 // SARIF's `kind` says whether a result is a problem. "fail" (the default) is one; "review" and "open" are kept
 // too, because they are results a person still has to look at (SARIF gives them level "none", so they arrive as
 // info unless the tool says more). "pass", "informational" and "notApplicable" are not problems. Results that
-// disappeared since the baseline ("absent") or that someone suppressed (status missing or "accepted") are not
-// findings either; suppressions still "underReview" or "rejected" leave the result standing.
+// disappeared since the baseline ("absent") are not findings either. A suppression in effect (status missing or
+// "accepted", SARIF §3.35) is read as the state accepted — false_positive when its justification says so — and the
+// import creates the finding closed; suppressions still "underReview" or "rejected" leave the result open.
 const findingKinds = new Set(['fail', 'review', 'open']);
 
 function isFinding(result: Json): boolean {
   const kind = typeof result.kind === 'string' ? result.kind : 'fail';
   if (!findingKinds.has(kind)) return false;
-  if (result.baselineState === 'absent') return false;
-  return !arr(result.suppressions).some((s) => {
-    const status = obj(s)?.status;
-    return obj(s) !== undefined && (status === undefined || status === 'accepted');
-  });
+  return result.baselineState !== 'absent';
+}
+
+const ownStatuses: Record<string, ReportState['status']> = { false_positive: 'false_positive', accepted: 'accepted', fixed: 'fixed' };
+
+function suppressionOf(result: Json): ReportState | undefined {
+  const inEffect = arr(result.suppressions).map(obj).find((s) => s !== undefined && (s.status === undefined || s.status === 'accepted'));
+  if (!inEffect) return undefined;
+  const justification = str(inEffect.justification)?.replace(/\s+/g, ' ').trim();
+  const how = str(inEffect.kind) === 'inSource' ? 'in the source' : 'in the report';
+  // Entente's own export names the status it closed the finding with; read it back as it was.
+  const own = lookup(ownStatuses, str(obj(inEffect.properties)?.status));
+  const falsePositive = justification !== undefined && /false[ _-]?positive|not (a |an )?(issue|problem|vulnerab)|not exploitable|not applicable/i.test(justification);
+  return { status: own ?? (falsePositive ? 'false_positive' : 'accepted'), reason: justification ? `suppressed ${how}: ${justification}` : `suppressed ${how} by the tool's suppression${str(inEffect.kind) ? ` (${str(inEffect.kind)})` : ''}` };
 }
 
 function toFinding(result: Json, ctx: RunContext): ParsedFinding {

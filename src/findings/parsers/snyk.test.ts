@@ -5,6 +5,7 @@ import fc from 'fast-check';
 import { EntenteError } from '../../errors.ts';
 import type { ParsedFinding, ReportInput } from '../types.ts';
 import { snykParser } from './snyk.ts';
+import { addToRows, type ImportRow } from '../normalise.ts';
 
 // ---- fixtures: snyk test --json (Open Source) ----
 
@@ -102,6 +103,13 @@ function container(): Record<string, unknown> {
 
 // ---- helpers ----
 
+/** The report's listings as the import merges them by fingerprint. */
+function merged(found: ParsedFinding[]): ImportRow[] {
+  const rows = new Map<string, ImportRow>();
+  for (const f of found) addToRows(rows, f);
+  return [...rows.values()];
+}
+
 function input(text: string, name = 'snyk.json'): ReportInput {
   return { name, head: text.slice(0, 4096), text: async () => text, stream: () => Readable.from([text]) };
 }
@@ -147,27 +155,33 @@ describe('Snyk Open Source reports', () => {
     assert.deepEqual(f.location, { target: 'web/package-lock.json' });
     assert.deepEqual(f.references, ['https://github.com/lodash/lodash/issues/4874']);
     assert.deepEqual(f.detail, {
-      paths: ['shop-frontend@1.0.0 > lodash@4.17.15'], upgrades: ['lodash@4.17.17'], isUpgradable: true, isPatchable: false,
+      occurrence: { path: 'shop-frontend@1.0.0 > lodash@4.17.15', upgrade: 'lodash@4.17.17' }, isUpgradable: true, isPatchable: false,
       exploit: 'Proof of Concept', epssProbability: 0.0032, epssPercentile: 0.73, vulnerableVersions: ['<4.17.17'],
       publicationTime: '2020-07-24T12:05:01Z', disclosureTime: '2020-07-24T12:00:52Z', project: 'shop-frontend', packageManager: 'npm',
     });
   });
 
-  // Snyk lists a vulnerability once per dependency path, and the peer makes a finding of each (254 on its
-  // sample where Entente makes 52): the package to upgrade is the same whichever path brings it in.
-  test('make one finding per vulnerability and package version, with every path in it (Entente: 2, peer: 4)', async () => {
+  // Snyk lists a vulnerability once per dependency path; Entente reads each listing, as the peer does (254 and 40 on
+  // its samples), and the import merges them: the package to upgrade is the same whichever path brings it in.
+  test('read one listing per dependency path, which the import merges per vulnerability and package version (4 listings, 2 findings)', async () => {
     const found = await parse(project([
       lodash('4.17.15', ['app@1.0.0', 'node-sass@4.12.0', 'lodash@4.17.15'], 'node-sass@4.13.1'),
       lodash('4.17.15', ['app@1.0.0', 'node-sass@4.12.0', 'sass-graph@2.2.4', 'lodash@4.17.15'], 'node-sass@4.13.1'),
       lodash('4.17.15', ['app@1.0.0', 'node-sass@4.12.0', 'gaze@1.1.3', 'globule@1.2.1', 'lodash@4.17.15'], false),
       lodash('4.17.11', ['app@1.0.0', 'tinymce-helpers@2.0.0', 'lodash@4.17.11'], false),
     ]));
-    assert.deepEqual(found.map((f) => [f.component?.version, (f.detail?.paths as string[]).length, f.detail?.upgrades]), [
-      ['4.17.15', 3, ['node-sass@4.13.1']], ['4.17.11', 1, undefined],
+    assert.deepEqual(found.map((f) => [f.component?.version, f.detail?.occurrence]), [
+      ['4.17.15', { path: 'app@1.0.0 > node-sass@4.12.0 > lodash@4.17.15', upgrade: 'node-sass@4.13.1' }],
+      ['4.17.15', { path: 'app@1.0.0 > node-sass@4.12.0 > sass-graph@2.2.4 > lodash@4.17.15', upgrade: 'node-sass@4.13.1' }],
+      ['4.17.15', { path: 'app@1.0.0 > node-sass@4.12.0 > gaze@1.1.3 > globule@1.2.1 > lodash@4.17.15' }],
+      ['4.17.11', { path: 'app@1.0.0 > tinymce-helpers@2.0.0 > lodash@4.17.11' }],
     ]);
+    const rows = merged(found);
+    assert.deepEqual(rows.map((r) => [r.finding.component?.version, r.finding.detail?.occurrenceCount]), [['4.17.15', 3], ['4.17.11', 1]]);
   });
 
-  // The peer makes findings of licence issues too (82 on its sample where Entente makes 49, paths merged).
+  // The peer makes findings of licence issues too (82 on all_projects_issue4277.json, where Entente reads 81: every
+  // listing but its one licence issue).
   test('leave licence issues out: they are policy matters, not weaknesses', async () => {
     assert.deepEqual((await parse(project([tinymceLicence]))), []);
   });
@@ -206,14 +220,15 @@ describe('Snyk Container reports', () => {
     assert.deepEqual(tools, ['Snyk Container']);
     assert.deepEqual(found.map((f) => [f.tool, f.component?.name, f.location.target]), [
       ['Snyk Container', 'libgcc-s1', 'acme/shop:2.4'],
+      ['Snyk Container', 'libgcc-s1', 'acme/shop:2.4'],
       ['Snyk Container', 'libstdc++6', 'acme/shop:2.4'],
       ['Snyk Container', 'express-jwt', '/srv/shop/package.json'],
     ]);
-    const [libgcc, libstdcpp, app] = found;
+    const [libgcc, , libstdcpp, app] = found;
     assert.deepEqual(libgcc?.component, { name: 'libgcc-s1', version: '10.2.1-6', purl: 'pkg:deb/debian/libgcc-s1@10.2.1-6?distro=debian-11', ecosystem: 'deb' });
     assert.equal(libstdcpp?.component?.purl, 'pkg:deb/debian/libstdc%2B%2B6@10.2.1-6?distro=debian-11');
     assert.equal(libgcc?.detail?.sourcePackage, 'gcc-10');
-    assert.equal((libgcc?.detail?.paths as string[]).length, 2);
+    assert.equal(merged(found)[0]?.finding.detail?.occurrenceCount, 2, 'its two paths are one finding on import');
     assert.deepEqual(libgcc?.aliases, ['CVE-2023-4039']);
     assert.equal(libgcc?.severity, 'low');
     assert.equal(libgcc?.fixedVersion, undefined);

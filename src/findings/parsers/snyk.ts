@@ -76,27 +76,26 @@ function isProject(p: Json, name: string, at: string, single: boolean): boolean 
   throw badInput(`${name}: not a Snyk project at ${at || 'the top level'}: expected "vulnerabilities"`, { file: name, path: at });
 }
 
-/** One finding per vulnerability and vulnerable package version; Snyk repeats a vulnerability once per dependency path. */
+/**
+ * One finding per listing: Snyk repeats a vulnerability once per dependency path, and each listing is read with its
+ * path (and the upgrade that fixes it) in `detail.occurrence`. The listings of one vulnerability in one package
+ * version share a fingerprint, so the import merges them into one finding with every path.
+ */
 function* projectFindings(scope: Scope, at: string): Generator<ParsedFinding> {
   const list = join(at, 'vulnerabilities');
-  const groups = new Map<string, { vuln: Json; paths: string[]; upgrades: Set<string> }>();
   for (const [i, item] of asArray(scope.project.vulnerabilities, scope.name, list).entries()) {
     const vuln = asObject(item, scope.name, `${list}[${i}]`);
     const id = requireString(vuln.id, scope.name, `${list}[${i}].id`);
     // Licence issues are policy matters, not weaknesses.
     if (vuln.type === 'license' || id.startsWith('snyk:lic:')) continue;
-    const pkg = str(vuln.name) ?? requireString(vuln.packageName, scope.name, `${list}[${i}].packageName`);
-    const key = [id, pkg, str(vuln.version)].join('\u0000');
-    const group = groups.get(key) ?? { vuln, paths: [], upgrades: new Set<string>() };
-    groups.set(key, group);
-    group.paths.push(...pathsOf(vuln.from));
-    const upgrade = asList(vuln.upgradePath).find((u) => typeof u === 'string');
-    if (typeof upgrade === 'string') group.upgrades.add(upgrade);
+    if (str(vuln.name) === undefined) requireString(vuln.packageName, scope.name, `${list}[${i}].packageName`);
+    const paths = [...new Set(pathsOf(vuln.from))];
+    const upgrade = asList(vuln.upgradePath).find((u): u is string => typeof u === 'string');
+    yield toFinding(vuln, scope, paths, upgrade);
   }
-  for (const { vuln, paths, upgrades } of groups.values()) yield toFinding(vuln, scope, [...new Set(paths)], [...upgrades]);
 }
 
-function toFinding(v: Json, scope: Scope, paths: string[], upgrades: string[]): ParsedFinding {
+function toFinding(v: Json, scope: Scope, paths: string[], upgrade: string | undefined): ParsedFinding {
   const id = str(v.id) ?? '';
   const ids = obj(v.identifiers) ?? {};
   const known = aliasesFrom(ids.CVE, ids.GHSA);
@@ -120,9 +119,9 @@ function toFinding(v: Json, scope: Scope, paths: string[], upgrades: string[]): 
     references: urls(v.references),
     detail: compact({
       sourcePackage: source,
-      paths: paths.length ? paths.slice(0, maxPaths) : undefined,
-      pathCount: paths.length > maxPaths ? paths.length : undefined,
-      upgrades: upgrades.length ? upgrades : undefined,
+      occurrence: paths.length || upgrade ? compact({
+        path: paths.length === 1 ? paths[0] : undefined, paths: paths.length > 1 ? paths.slice(0, maxPaths) : undefined, upgrade,
+      }) : undefined,
       isUpgradable: bool(v.isUpgradable), isPatchable: bool(v.isPatchable),
       exploit: str(v.exploit), epssProbability: num(epss?.probability), epssPercentile: num(epss?.percentile),
       vulnerableVersions: strings(obj(v.semver)?.vulnerable), alternativeIds: strings(v.alternativeIds),

@@ -6,6 +6,7 @@ import { EntenteError } from '../../errors.ts';
 import type { ParsedFinding, ReportInput } from '../types.ts';
 import { fingerprintOf } from '../fingerprint.ts';
 import { tfsecParser } from './tfsec.ts';
+import { addToRows, type ImportRow } from '../normalise.ts';
 
 // ---- fixtures: the three shapes tfsec's JSON output has had ----
 
@@ -143,10 +144,11 @@ describe('tfsec results', () => {
     assert.equal(findings.length, 1);
   });
 
-  test('makes one finding per rule and block: module instances and attribute lines of one block are one finding', async () => {
-    // The peer counts 4 here (one per rule, file and line range); Entente counts 3. tfsec repeats a result for each
-    // instance of a module holding the block and may flag one block at two attribute lines (from_port, to_port);
-    // the code to fix is the one block, and file + block stays put when lines above it move.
+  test('reads one listing per rule, block and lines: module instances are one listing, each attribute line of a block its own, merged on import', async () => {
+    // The peer counts 4 here (one per rule, file and line range), and so does Entente. tfsec repeats a result for each
+    // instance of a module holding the block (the same lines of code: one listing) and may flag one block at two
+    // attribute lines (from_port, to_port): two listings with the same fingerprint (file + block, which stays put
+    // when lines above it move), so the import makes them one finding, one fix.
     const results = [
       midResult('module.SG_VPC:aws_security_group_rule.egress[0]', 72),
       midResult('module.EKS:module.workers:aws_security_group_rule.egress[0]', 72),
@@ -156,11 +158,15 @@ describe('tfsec results', () => {
       { ...midResult('module.EKS:module.lc["workers"]:aws_launch_configuration.this', 4, 'aws-autoscaling-no-public-ip'), location: { filename: 'modules/lc/main.tf', start_line: 4, end_line: 48 } },
     ];
     const findings = await parse(JSON.stringify({ results }));
-    assert.deepEqual(findings.map((f) => [f.ruleId, f.location]), [
-      ['aws-vpc-no-public-egress-sgr', { file: 'modules/security-group/main.tf', line: 72, endLine: 72, resource: 'aws_security_group_rule.egress' }],
-      ['aws-vpc-no-excessive-port-access', { file: 'modules/vpc/nacl.tf', line: 155, endLine: 156, resource: 'aws_network_acl_rule.public_inbound' }],
-      ['aws-autoscaling-no-public-ip', { file: 'modules/lc/main.tf', line: 4, endLine: 48, resource: 'aws_launch_configuration.this' }],
+    assert.deepEqual(findings.map((f) => [f.ruleId, f.location, f.detail?.occurrence]), [
+      ['aws-vpc-no-public-egress-sgr', { file: 'modules/security-group/main.tf', line: 72, endLine: 72, resource: 'aws_security_group_rule.egress' }, undefined],
+      ['aws-vpc-no-excessive-port-access', { file: 'modules/vpc/nacl.tf', line: 155, endLine: 155, resource: 'aws_network_acl_rule.public_inbound' }, { line: 155 }],
+      ['aws-vpc-no-excessive-port-access', { file: 'modules/vpc/nacl.tf', line: 156, endLine: 156, resource: 'aws_network_acl_rule.public_inbound' }, { line: 156 }],
+      ['aws-autoscaling-no-public-ip', { file: 'modules/lc/main.tf', line: 4, endLine: 48, resource: 'aws_launch_configuration.this' }, undefined],
     ]);
+    const rows = new Map<string, ImportRow>();
+    for (const f of findings) addToRows(rows, f);
+    assert.equal(rows.size, 3);
     assert.deepEqual(findings[0]?.detail?.['resources'], [
       'module.SG_VPC:aws_security_group_rule.egress[0]', 'module.EKS:module.workers:aws_security_group_rule.egress[0]', 'module.SG_NAT:aws_security_group_rule.egress[1]',
     ]);

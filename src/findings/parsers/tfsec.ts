@@ -3,11 +3,12 @@
  * the 0.5x–1.0 shape (descriptive rule ids, `legacy_rule_id`, `links`, `status`) and the 1.x shape (AVD ids
  * with `long_id`, `rule_service`, `resource`, a numeric `status`).
  *
- * One finding per rule and Terraform block. tfsec repeats a result for every instance of a module or `count`
- * that holds the failing block ("module.a:aws_x.y[0]", "module.b:aws_x.y[1]"), and flags some blocks at two
- * attribute lines (a network ACL rule's from_port and to_port); the code to fix is still the one block, so
- * those results make one finding, located at the block (file and resource, which stay put when lines shift),
- * with the instances in `detail.resources`. Results naming no resource are grouped by file and lines.
+ * One listing per rule, Terraform block and lines. tfsec repeats a result for every instance of a module or `count`
+ * that holds the failing block ("module.a:aws_x.y[0]", "module.b:aws_x.y[1]"): the same lines of code, read as
+ * one listing with the instances in `detail.resources`. It also flags some blocks at two attribute lines (a network
+ * ACL rule's from_port and to_port): each line is read, with its lines in `detail.occurrence`; the fingerprint
+ * names the block (file and resource, which stay put when lines shift), so the import makes them one finding, one
+ * fix. Results naming no resource are grouped by file and lines.
  * Passed and ignored results (`--include-passed`, `--include-ignored`) are not findings.
  */
 import { badInput } from '../../errors.ts';
@@ -52,14 +53,23 @@ async function* parseTfsec(input: ReportInput, context?: ParseContext): AsyncGen
     const loc = r.location === undefined || r.location === null ? {} : asObject(r.location, name, `${path}.location`);
     const resource = resourceOf(r);
     const block = resource ? blockOf(resource) : undefined;
-    const key = [ruleId, str(loc.filename), ...(block ? [block] : [num(loc.start_line), num(loc.end_line)])].join('\u0000');
+    const key = [ruleId, str(loc.filename), block ?? '', num(loc.start_line), num(loc.end_line)].join('\u0000');
     const group = groups.get(key) ?? { first: r, path, block, resources: [] };
     if (resource && !group.resources.includes(resource)) group.resources.push(resource);
     widen(group, positive(loc.start_line), positive(loc.end_line));
     groups.set(key, group);
   }
-  for (const g of groups.values()) yield toFinding(g, name);
+  const linesPerBlock = new Map<string, number>();
+  const blockKey = (g: Group): string => [ruleIdOf(g.first, name, g.path), str(obj(g.first.location)?.filename), g.block].join('\u0000');
+  for (const g of groups.values()) if (g.block) linesPerBlock.set(blockKey(g), (linesPerBlock.get(blockKey(g)) ?? 0) + 1);
+  for (const g of groups.values()) {
+    const f = toFinding(g, name);
+    const several = g.block !== undefined && (linesPerBlock.get(blockKey(g)) ?? 0) > 1;
+    yield several ? { ...f, detail: { ...f.detail, occurrence: compact({ line: g.start, endLine: g.end !== g.start ? g.end : undefined }) } } : f;
+  }
 }
+
+const obj = (v: unknown): Json | undefined => (isObject(v) ? v : undefined);
 
 /** Legacy reports say `passed: true`; 0.5x writes status "passed"/"ignored"; 1.x writes 0 failed, 1 passed, 2 ignored. */
 function failed(r: Json): boolean {
