@@ -1,17 +1,9 @@
-import { test, describe, before, after } from 'node:test';
+import { test, describe, before } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { engines } from './support/engines.ts';
-import { createScratchPg } from './support/scratch-pg.ts';
-
-/** Runs the real CLI (from source) with an environment; returns its exit code and output. */
-function entente(env: Record<string, string>, ...args: string[]) {
-  const r = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], { encoding: 'utf8', env: { ...process.env, ...env }, timeout: 60_000 });
-  return { code: r.status, out: r.stdout, err: r.stderr };
-}
+import { cliWorld, entente } from './support/cli.ts';
 
 const scanXml = (port: number) => `<?xml version="1.0"?><nmaprun scanner="nmap" version="7.93"><scaninfo type="syn" protocol="tcp" numservices="1" services="${port}"/>
 <host><status state="up"/><address addr="10.1.2.3" addrtype="ipv4"/><ports><port protocol="tcp" portid="${port}"><state state="open"/><service name="ftp" product="vsftpd"/></port></ports></host>
@@ -19,23 +11,12 @@ const scanXml = (port: number) => `<?xml version="1.0"?><nmaprun scanner="nmap" 
 
 for (const engine of engines) {
   describe(`entente change and exposure [${engine}]`, () => {
-    const dir = mkdtempSync(join(tmpdir(), 'entente-change-cli-'));
-    const env: Record<string, string> = { ENTENTE_DATA: join(dir, 'data') };
-    let drop = async (): Promise<void> => {};
+    const { dir, env } = cliWorld(engine, 'change-cli');
     before(async () => {
-      if (engine === 'postgres') {
-        const scratch = await createScratchPg('entente_change_cli');
-        env.DATABASE_URL = scratch.url;
-        drop = scratch.drop;
-      }
       const org = join(dir, 'org.yaml');
       writeFileSync(org, 'teams:\n  - name: payments\n    kind: engineering\nservices:\n  - name: checkout-api\n    owner: payments\n    criticality: 4\n    exposure: internet\n    hosts: [10.1.2.3]\n');
       const applied = entente(env, 'org', 'apply', org);
       assert.equal(applied.code, 0, applied.err);
-    });
-    after(async () => {
-      rmSync(dir, { recursive: true, force: true });
-      await drop();
     });
 
     test('a user imports a scan, sees the FTP finding and the host to route, then asks for a change and sees its safeguards', () => {

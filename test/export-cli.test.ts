@@ -1,21 +1,15 @@
-import { test, describe, before, after } from 'node:test';
+import { test, describe, before } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse as parseCsv } from 'csv-parse/sync';
 import { engines } from './support/engines.ts';
 import { sarif } from './support/reports.ts';
-import { createScratchPg } from './support/scratch-pg.ts';
+import { cliWorld, entente } from './support/cli.ts';
 
 /** A parsed CSV row: every column is text. */
 type Row = Record<string, string> & Record<'rule_id' | 'location' | 'service' | 'owner_team', string>;
-/** Runs the real CLI (from source) with an environment; returns its exit code and output. */
-function entente(env: Record<string, string>, ...args: string[]) {
-  const r = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], { encoding: 'utf8', env: { ...process.env, ...env }, timeout: 60_000 });
-  return { code: r.status, out: r.stdout, err: r.stderr };
-}
 
 /** Starts `entente serve` on a free port and resolves with its URL once it listens. */
 function serve(env: Record<string, string>, port: number): Promise<{ url: string; child: ChildProcess }> {
@@ -38,15 +32,8 @@ function serve(env: Record<string, string>, port: number): Promise<{ url: string
 
 for (const engine of engines) {
   describe(`entente export [${engine}]`, () => {
-    const dir = mkdtempSync(join(tmpdir(), 'entente-export-cli-'));
-    const env: Record<string, string> = { ENTENTE_DATA: join(dir, 'data') };
-    let drop = async (): Promise<void> => {};
+    const { dir, env } = cliWorld(engine, 'export-cli');
     before(async () => {
-      if (engine === 'postgres') {
-        const scratch = await createScratchPg('entente_export_cli');
-        env.DATABASE_URL = scratch.url;
-        drop = scratch.drop;
-      }
       const org = join(dir, 'org.yaml');
       writeFileSync(org, 'teams:\n  - name: payments\n    kind: engineering\nservices:\n  - name: checkout-api\n    owner: payments\n    criticality: 4\n    exposure: internet\n');
       assert.equal(entente(env, 'org', 'apply', org).code, 0);
@@ -57,10 +44,6 @@ for (const engine of engines) {
       ]));
       const imported = entente(env, 'import', report, '--service', 'checkout-api');
       assert.equal(imported.code, 0, imported.err);
-    });
-    after(async () => {
-      rmSync(dir, { recursive: true, force: true });
-      await drop();
     });
 
     test('writes CSV to standard output, one row per finding', () => {

@@ -1,18 +1,11 @@
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { engines } from './support/engines.ts';
 import { trivy } from './support/reports.ts';
-import { createScratchPg } from './support/scratch-pg.ts';
-
-/** Runs the real CLI (from source) with an environment; returns its exit code and output. */
-function entente(env: Record<string, string>, ...args: string[]) {
-  const r = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], { encoding: 'utf8', env: { ...process.env, ...env }, timeout: 60_000 });
-  return { code: r.status, out: r.stdout, err: r.stderr };
-}
+import { cliWorld, entente } from './support/cli.ts';
 
 const partner = (text: string) => assert.doesNotMatch(text, /\b(blocked|violation|cannot|denied)\b/i, text);
 
@@ -69,23 +62,12 @@ describe('entente policy check and policy test', () => {
 
 for (const engine of engines) {
   describe(`entente gate, commitments and backtest [${engine}]`, () => {
-    const dir = mkdtempSync(join(tmpdir(), 'entente-gate-'));
-    const env: Record<string, string> = { ENTENTE_DATA: join(dir, 'data') };
-    let drop = async (): Promise<void> => {};
+    const { dir, env } = cliWorld(engine, 'gate');
     before(async () => {
-      if (engine === 'postgres') {
-        const scratch = await createScratchPg('entente_gate_cli');
-        env.DATABASE_URL = scratch.url;
-        drop = scratch.drop;
-      }
       writeFileSync(join(dir, 'org.yaml'), 'teams:\n  - name: payments\n    kind: engineering\nservices:\n  - name: checkout-api\n    owner: payments\n    criticality: 4\n    exposure: internet\n  - name: wiki\n    owner: payments\n    criticality: 1\n    exposure: isolated\n');
       assert.equal(entente(env, 'org', 'apply', join(dir, 'org.yaml')).code, 0);
       writeFileSync(join(dir, 'trivy.json'), trivy([{ cve: 'CVE-2024-0001', pkg: 'left-pad', version: '1.0.0', fixed: '1.0.1', severity: 'CRITICAL', vector: 'CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H' }]));
       assert.equal(entente(env, 'import', join(dir, 'trivy.json'), '--service', 'checkout-api').code, 0);
-    });
-    after(async () => {
-      rmSync(dir, { recursive: true, force: true });
-      await drop();
     });
 
     test('exit codes: 10 go with controls, 0 go, 2 for an unknown service or a bad format', () => {

@@ -1,0 +1,37 @@
+/** Runs the real `entente` CLI (from source) in tests, on a scratch data folder or a scratch PostgreSQL database. */
+import { after, before } from 'node:test';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Engine } from '../../src/db/connect.ts';
+import { createScratchPg } from './scratch-pg.ts';
+
+export interface CliResult { code: number | null; out: string; err: string }
+
+/** Runs the CLI with an environment; returns its exit code and output. */
+export function entente(env: Record<string, string>, ...args: string[]): CliResult {
+  const r = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], { encoding: 'utf8', env: { ...process.env, ...env }, timeout: 60_000 });
+  return { code: r.status, out: r.stdout, err: r.stderr };
+}
+
+/**
+ * Inside a describe block: a temporary folder and the environment the CLI runs with on `engine` (a data folder in
+ * it for PGlite, a scratch database for PostgreSQL, set up before the block's tests and removed after them).
+ */
+export function cliWorld(engine: Engine, prefix: string): { dir: string; env: Record<string, string> } {
+  const dir = mkdtempSync(join(tmpdir(), `entente-${prefix}-`));
+  const env: Record<string, string> = { ENTENTE_DATA: join(dir, 'data') };
+  let drop = async (): Promise<void> => {};
+  before(async () => {
+    if (engine !== 'postgres') return;
+    const scratch = await createScratchPg(`entente_${prefix.replace(/\W/g, '_')}`);
+    env.DATABASE_URL = scratch.url;
+    drop = scratch.drop;
+  });
+  after(async () => {
+    rmSync(dir, { recursive: true, force: true });
+    await drop();
+  });
+  return { dir, env };
+}
