@@ -401,6 +401,26 @@ describeEachEngine('HTTP API', (env) => {
     assert.equal((await e.call('PATCH', `/api/findings/${f.id}`, { token: admin, json: { status: 'accepted' } })).status, 400);
   });
 
+  test('a finding the report itself suppressed arrives accepted, says so in the summary, and people can re-triage it', async () => {
+    const e = env();
+    const { service } = await e.makeService();
+    const log = JSON.parse(sarif('CodeQL', [
+      { rule: 'js/sql-injection', file: 'src/db.ts', line: 9, cwe: 89 },
+      { rule: 'js/xss', file: 'src/view.ts', line: 3, cwe: 79 },
+    ]));
+    log.runs[0].results[0].suppressions = [{ kind: 'inSource', status: 'accepted', justification: 'the query is a constant' }];
+    const summary = await e.importText(service, 'codeql.sarif', JSON.stringify(log));
+    assert.equal(summary.created, 2);
+    assert.equal(summary.closedInReport, 1);
+    const admin = await e.token('admin');
+    assert.deepEqual((await list(e, admin, `service=${service}`)).map((f) => f.ruleId), ['js/xss']);
+    const [suppressed] = (await list(e, admin, `service=${service}&status=accepted`));
+    assert.equal(suppressed.ruleId, 'js/sql-injection');
+    const reopened = await e.call('PATCH', `/api/findings/${suppressed.id}`, { token: admin, json: { status: 'open', comment: 'The constant is built from input two calls up.' } });
+    assert.equal(reopened.status, 200, JSON.stringify(reopened.body));
+    assert.equal(reopened.body.status, 'open');
+  });
+
   test('a false positive stays a false positive when the same report is imported again', async () => {
     const e = env();
     const { service } = await e.makeService();

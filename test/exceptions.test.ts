@@ -322,6 +322,19 @@ describeEachEngine('exceptions', (env) => {
     assert.equal(twice.body.error.details.exceptionId, ex.id);
   });
 
+  test('a finding under an approved exception keeps its status until the exception ends', async () => {
+    const e = env();
+    const w = await world(e);
+    const ex = await approved(e, w, { findingIds: [w.ids[0]] });
+    const p = await e.call('PATCH', `/api/findings/${w.ids[0]}`, { token: w.admin, json: { status: 'open' } });
+    assert.equal(p.status, 409);
+    assert.match(p.body.error.message, /approved exception/);
+    assert.equal((await e.call('GET', `/api/findings/${w.ids[0]}`, { token: w.admin })).body.status, 'accepted');
+    assert.equal((await act(e, w.tokens.security, ex.id, 'revoke', { reason: 'the patch is out' })).status, 200);
+    const after = await e.call('PATCH', `/api/findings/${w.ids[0]}`, { token: w.admin, json: { status: 'in_progress' } });
+    assert.equal(after.status, 200, JSON.stringify(after.body));
+  });
+
   test('a finding that became more urgent since the request is not approved on the old terms', async () => {
     const e = env();
     const w = await world(e);

@@ -4,6 +4,7 @@ import { describeEachEngine, type TestEnv } from './support/engines.ts';
 import { trivy } from './support/reports.ts';
 import { parsePolicy } from '../src/policy/policy.ts';
 import { backtestPolicy } from '../src/gates/gate-history.ts';
+import { storedInputs } from '../src/gates/gate-service.ts';
 import { verifyAudit } from '../src/audit/audit.ts';
 
 // Critical, network-reachable without privileges: on an internet-facing criticality-4 service that is "attend" (no exploitation known).
@@ -52,6 +53,23 @@ describeEachEngine('release gates', (env) => {
     const after = await env().ctx.database.db.selectFrom('gate_decisions').select((eb) => eb.fn.countAll<string>().as('n')).executeTakeFirstOrThrow();
     assert.equal(Number(after.n), Number(before.n));
     assert.equal((await gate(env(), await env().token('auditor'), service)).status, 403);
+  });
+
+  test('a secret closed by the scanner\'s own suppression is neither open work nor an exception: the gate is go', async () => {
+    const { service } = await env().makeService({ exposure: 'isolated', criticality: 1 });
+    const log = { version: '2.1.0', runs: [{ tool: { driver: { name: 'gitleaks', rules: [{ id: 'aws-access-token' }] } }, results: [{
+      ruleId: 'aws-access-token', message: { text: 'AWS access token' },
+      locations: [{ physicalLocation: { artifactLocation: { uri: 'test/fixtures/fake.env' }, region: { startLine: 2 } } }],
+      suppressions: [{ kind: 'external', status: 'accepted', justification: 'a fake key used by the tests' }],
+    }] }] };
+    const summary = await env().importText(service, 'gitleaks.sarif', JSON.stringify(log));
+    assert.equal(summary.closedInReport, 1);
+    const r = await gate(env(), await env().token('engineer'), service);
+    assert.equal(r.status, 201, JSON.stringify(r.body));
+    assert.equal(r.body.outcome, 'go');
+    assert.deepEqual(r.body.relied.exceptions, []);
+    const { facts } = await storedInputs(env().ctx.database.db, r.body.id);
+    assert.deepEqual(facts.findings, [], 'a finding the report closed is not among the facts the gate decided on');
   });
 
   test('a committed secret is a no-go whose path to go is rotating it or an exception', async () => {

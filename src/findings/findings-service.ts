@@ -116,6 +116,12 @@ export interface FindingChange {
   comment?: string | undefined;
 }
 
+async function coveredByException(db: Kysely<DB>, findingId: number): Promise<boolean> {
+  const row = await db.selectFrom('exception_findings as ef').innerJoin('exceptions as e', 'e.id', 'ef.exception_id')
+    .select('e.id').where('ef.finding_id', '=', findingId).where('e.status', '=', 'approved').executeTakeFirst();
+  return row !== undefined;
+}
+
 /** Applies a person's change to a finding: checks their right to it, records the before/after. */
 export async function updateFinding(deps: FindingsDeps, who: Principal, id: number, change: FindingChange): Promise<FindingView & { comments: Comment[] }> {
   if (change.status === undefined && change.assignee === undefined && change.comment === undefined) {
@@ -129,7 +135,9 @@ export async function updateFinding(deps: FindingsDeps, who: Principal, id: numb
     const before = await trx.selectFrom('findings').select(['id', 'status', 'assignee_id', 'owner_team_id']).where('id', '=', id).forUpdate().executeTakeFirst();
     if (!before) throw new EntenteError('not_found', `finding ${id} does not exist`, { id });
     mayChange(who, before.owner_team_id, id);
-    if (before.status === 'accepted' && change.status) {
+    // An accepted finding stays as it is while an approved exception covers it; one the report itself accepted (a
+    // scanner suppression) is people's to re-triage.
+    if (before.status === 'accepted' && change.status && await coveredByException(trx, id)) {
       throw new EntenteError('conflict', `finding ${id} is covered by an approved exception; end the exception to change its status`, { id });
     }
     const set: { status?: FindingStatus; status_changed_at?: Date; fixed_at?: Date | null; assignee_id?: number | null } = {};

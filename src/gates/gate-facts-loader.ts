@@ -27,7 +27,9 @@ export async function loadFacts(db: Kysely<DB>, service: Service, req: FactsRequ
     service: { id: service.id, name: service.name, criticality: service.criticality, exposure: service.exposure, data: service.data_class,
       ownerTeamId: service.owner_team_id, ownerTeam: team.name },
     environment: req.environment, version: req.version, commit: req.commit,
-    findings: findings.map(([id, title, priority, kind, severity, kev, dueAt, status, exceptionId]): FindingFact => ({
+    // Accepted findings count as covered only with an approved exception; one a scanner suppression closed (the
+    // report accepted it) is neither open work nor covered, like a false positive.
+    findings: findings.filter(([, , , , , , , status, exceptionId]) => status !== 'accepted' || exceptionId !== null).map(([id, title, priority, kind, severity, kev, dueAt, status, exceptionId]): FindingFact => ({
       id, title, priority, kind, severity, kev, dueAt: new Date(dueAt).toISOString(), covered: status === 'accepted', exceptionId,
     })),
     commitments: commitments.map((c): CommitmentFact => ({

@@ -18,7 +18,7 @@ const binaryBody = {
 
 const summarySchema = z.object({
   scanId: z.number().int(), service: z.string(), format: z.string(), tools: z.array(z.string()), findings: z.number().int(),
-  created: z.number().int(), unchanged: z.number().int(), fixed: z.number().int(), reopened: z.number().int(),
+  created: z.number().int(), closedInReport: z.number().int().describe('of those created, how many the report itself closed (suppressed, VEX not affected, dismissed)'), unchanged: z.number().int(), fixed: z.number().int(), reopened: z.number().int(),
   act: z.number().int(), attend: z.number().int(),
 }).openapi('ImportSummary');
 

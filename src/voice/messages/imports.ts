@@ -9,6 +9,8 @@ export interface ImportFigures {
   tools: readonly string[];
   findings: number;
   created: number;
+  /** Of those created, how many the report itself closed (suppressed, VEX not affected, dismissed). */
+  closedInReport?: number;
   unchanged: number;
   fixed: number;
   reopened: number;
@@ -34,7 +36,7 @@ export const importMessages = {
   summary: withVariants(template<ImportFigures>(
     (s) => [
       `We imported ${count(s.findings, 'finding')} from ${s.tools.length ? list(s.tools) : 'the report'} (${s.format}) for ${s.service} (scan ${s.scanId}).`,
-      `  created ${s.created}, unchanged ${s.unchanged}, fixed ${s.fixed}, reopened ${s.reopened}`,
+      `  created ${s.created}${s.closedInReport ? ` (${s.closedInReport} of them closed in the report itself)` : ''}, unchanged ${s.unchanged}, fixed ${s.fixed}, reopened ${s.reopened}`,
       needs(s),
     ].join('\n'),
     [
@@ -43,6 +45,7 @@ export const importMessages = {
       { ...base, act: 0, tools: ['Trivy', 'Grype'], format: 'cyclonedx-json' },
       { ...base, findings: 1, created: 1, unchanged: 0, fixed: 0, reopened: 0, act: 0, attend: 0, tools: [] },
       { ...base, findings: 0, created: 0, unchanged: 0, fixed: 4, reopened: 0, act: 0, attend: 0 },
+      { ...base, created: 5, closedInReport: 2 },
     ],
   ), {
     'act and attend': (s) => s.act > 0 && s.attend > 0,
@@ -51,5 +54,6 @@ export const importMessages = {
     'nothing urgent': (s) => s.act === 0 && s.attend === 0,
     'one finding': (s) => s.findings === 1,
     'no tool named': (s) => s.tools.length === 0,
+    'closed in the report': (s) => (s.closedInReport ?? 0) > 0,
   }),
 };
