@@ -4,6 +4,7 @@ import * as m001 from './migrations/001-foundation.ts';
 import * as m002 from './migrations/002-gates.ts';
 import * as m003 from './migrations/003-changes.ts';
 import * as m004 from './migrations/004-import-speed.ts';
+import * as m005 from './migrations/005-reminders.ts';
 import { EntenteError } from '../errors.ts';
 
 const migrations: Record<string, Migration> = {
@@ -11,6 +12,7 @@ const migrations: Record<string, Migration> = {
   '002-gates': m002,
   '003-changes': m003,
   '004-import-speed': m004,
+  '005-reminders': m005,
 };
 
 /** Brings the database to the newest schema; throws with the failing step's name when one fails. */

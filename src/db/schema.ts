@@ -111,6 +111,9 @@ export interface FindingsTable {
   reopened_count: Generated<number>;
   status_changed_at: Timestamp;
   detail: Json<Record<string, unknown>>;
+  /** The due date the due-soon / overdue reminder was sent for (migration 005). */
+  reminded_due_at: ColumnType<Date | null, string | Date | null | undefined, string | Date | null>;
+  reminded_overdue_at: ColumnType<Date | null, string | Date | null | undefined, string | Date | null>;
 }
 
 export interface FindingSourcesTable {

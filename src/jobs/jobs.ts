@@ -1,8 +1,9 @@
-/** The jobs `entente serve` runs: lease reminders and expiry, recertification reminders, the commitments sweep, exception expiry. */
+/** The jobs `entente serve` runs: lease reminders and expiry, recertification reminders, the findings' SLA sweep, the commitments sweep, exception expiry. */
 import type { Job } from './runner.ts';
 import { expireLeases, remindLeases, remindRecertification } from '../changes/leases.ts';
 import { sweepMissedCommitments } from '../commitments/sweep.ts';
 import { expireExceptionsNow } from '../exceptions/exceptions-service.ts';
+import { sweepFindingsSla } from '../findings/sla-sweep.ts';
 
 /** The actor the audit log names for the job runner's own writes. */
 export const jobsActor = 'entente:jobs';
@@ -12,6 +13,7 @@ export const defaultJobs: readonly Job[] = [
   { name: 'lease-expiry', everySeconds: 300, run: async (deps) => expireLeases(deps) },
   { name: 'lease-reminders', everySeconds: 3_600, run: async (deps) => ({ reminded: (await remindLeases(deps)).map((r) => r.id) }) },
   { name: 'recertification-reminders', everySeconds: 6 * 3_600, run: async (deps) => ({ reminded: (await remindRecertification(deps)).map((r) => r.id) }) },
+  { name: 'sla-sweep', everySeconds: 3_600, run: async (deps) => { const r = await sweepFindingsSla(deps); return { dueSoon: r.dueSoon, overdue: r.overdue }; } },
   { name: 'commitments-sweep', everySeconds: 900, run: async (deps) => sweepMissedCommitments(deps.db, deps.now()) },
   { name: 'exceptions-expiry', everySeconds: 900, run: async (deps) => expireExceptionsNow(deps, jobsActor) },
 ];

@@ -1,0 +1,73 @@
+/**
+ * The SLA sweep (a job): reminds the owning team of act/attend findings whose due date is near, and of those past it,
+ * once per due date. Track items are not pushed on people ("don't cry wolf"); the list shows them as overdue.
+ * Reminders are rendered from the voice templates and recorded in the audit log (the notification outbox sends them
+ * when there is one). A plain function of (db, policy, clock): tests call it with a moved clock.
+ */
+import { sql, type Kysely } from 'kysely';
+import type { DB, Priority, Service } from '../db/schema.ts';
+import type { Policy } from '../policy/policy.ts';
+import { recordAudit } from '../audit/audit.ts';
+import { findingMessages } from '../voice/messages/findings.ts';
+import { decidePriority } from './priority.ts';
+import type { Severity } from './types.ts';
+
+export interface SlaDeps { db: Kysely<DB>; policy: Policy; now: () => Date }
+
+export interface SlaReminder { findingId: number; team: string; kind: 'due_soon' | 'overdue'; message: string }
+
+/** How close a due date is when the team hears about it, by priority. */
+export const dueSoonDays: Partial<Record<Priority, number>> = { act: 2, attend: 3 };
+
+const actor = 'entente:jobs';
+const dayMs = 86_400_000;
+const batch = 500;
+
+interface Row {
+  id: number; title: string; priority: Priority; due_at: Date; severity: Severity; kind: string; rule_id: string; cvss_vector: string | null;
+  aliases: string[]; kev: boolean; epss: number | null; service: string; exposure: Service['exposure']; criticality: number; team: string;
+}
+
+/** Sends what is due now (at most 500 of each kind per run; the next run takes the rest). */
+export async function sweepFindingsSla(deps: SlaDeps): Promise<{ dueSoon: number; overdue: number; reminders: SlaReminder[] }> {
+  const now = deps.now();
+  return deps.db.transaction().execute(async (trx) => {
+    const soon = await candidates(trx, sql`f.due_at > ${now.toISOString()}::timestamptz
+      and f.due_at <= ${now.toISOString()}::timestamptz + make_interval(days => case f.priority when 'act' then ${dueSoonDays.act!}::int else ${dueSoonDays.attend!}::int end)
+      and f.reminded_due_at is distinct from f.due_at`);
+    const late = await candidates(trx, sql`f.due_at <= ${now.toISOString()}::timestamptz and f.reminded_overdue_at is distinct from f.due_at`);
+    const reminders: SlaReminder[] = [];
+    for (const f of soon) {
+      const daysLeft = Math.max(0, Math.floor((new Date(f.due_at).getTime() - now.getTime()) / dayMs));
+      reminders.push({ findingId: f.id, team: f.team, kind: 'due_soon', message: findingMessages.dueSoon.render({ ...notice(f, deps.policy), daysLeft }) });
+    }
+    for (const f of late) {
+      const daysOver = Math.max(1, Math.ceil((now.getTime() - new Date(f.due_at).getTime()) / dayMs));
+      reminders.push({ findingId: f.id, team: f.team, kind: 'overdue', message: findingMessages.overdue.render({ ...notice(f, deps.policy), daysOver }) });
+    }
+    if (soon.length) await sql`update findings set reminded_due_at = due_at where id = any(${soon.map((f) => f.id)}::int[])`.execute(trx);
+    if (late.length) await sql`update findings set reminded_overdue_at = due_at where id = any(${late.map((f) => f.id)}::int[])`.execute(trx);
+    for (const r of reminders) {
+      await recordAudit(trx, { actor, action: `finding.${r.kind}`, entity: 'finding', entityId: r.findingId, after: { team: r.team, message: r.message }, at: now });
+    }
+    return { dueSoon: soon.length, overdue: late.length, reminders };
+  });
+}
+
+async function candidates(trx: Kysely<DB>, when: ReturnType<typeof sql>): Promise<Row[]> {
+  const { rows } = await sql<Row>`select f.id, f.title, f.priority, f.due_at, f.severity, f.kind, f.rule_id, f.cvss_vector, f.aliases, f.kev, f.epss,
+      s.name as service, s.exposure, s.criticality, t.name as team
+    from findings f join services s on s.id = f.service_id join teams t on t.id = f.owner_team_id
+    where f.status in ('open', 'in_progress') and f.priority in ('act', 'attend') and ${when}
+    order by f.due_at, f.id limit ${batch} for update of f skip locked`.execute(trx);
+  return rows;
+}
+
+// The reasons are the priority decision's own, as the finding's page shows them.
+function notice(f: Row, policy: Policy) {
+  const reasons = decidePriority({
+    severity: f.severity, kind: f.kind, ruleId: f.rule_id, cvssVector: f.cvss_vector, aliases: f.aliases, kev: f.kev, epss: f.epss,
+    service: { name: f.service, exposure: f.exposure, criticality: f.criticality },
+  }, policy.epss.high).reasons.filter((r) => !/no sign of exploitation|has criticality [12] of 4/.test(r)).slice(0, 3);
+  return { team: f.team, id: f.id, title: f.title, service: f.service, priority: f.priority, reasons, dueAt: new Date(f.due_at).toISOString() };
+}
