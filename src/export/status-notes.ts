@@ -24,7 +24,8 @@ function falsePositiveNote(f: ExportFinding): string {
 
 function acceptedNote(f: ExportFinding): string {
   const e = f.exception;
-  if (!e) return 'We accepted this risk for a while under an exception; its reason, safeguards and end date are in Entente.';
+  // Without an exception the report itself accepted it (a scanner suppression), so no end date is known.
+  if (!e) return 'We accepted this risk; who decided it and why are in its thread in Entente, and we look at it again when it changes.';
   const approvers = [e.leadApprovedBy, e.securityApprovedBy].filter((a): a is string => Boolean(a));
   return [
     `We accepted this risk until ${day(e.expiresAt)} under exception #${e.id}: ${quote(e.reason)}.`,
