@@ -126,6 +126,9 @@ describeEachEngine('exposure', (env) => {
     const r = await e.call('POST', '/api/exposure?name=broken.xml', { token: await e.token('admin'), body: '<nmaprun><host>' });
     assert.equal(r.status, 400);
     assert.match(r.body.error.message, /broken\.xml/);
+    const empty = await e.call('POST', '/api/exposure', { token: await e.token('admin'), body: '' });
+    assert.equal(empty.status, 400);
+    assert.match(empty.body.error.message, /the request body is empty: send the scan report \(e\.g\. nmap -oX\) as the body/);
     const after = await e.ctx.database.db.selectFrom('exposure_imports').select((eb) => eb.fn.countAll<string>().as('n')).executeTakeFirstOrThrow();
     assert.equal(Number(after.n), Number(before.n));
   });

@@ -1,11 +1,11 @@
 /** /api/exposure: upload a host scan (raw body or multipart "file"), and list what is open on which host. */
 import { createRoute, z } from '@hono/zod-openapi';
 import type { Context } from '../context.ts';
-import { badInput } from '../errors.ts';
 import { importExposure, listExposure } from '../exposure/exposure-service.ts';
 import { reportFromBuffer } from '../findings/report-input.ts';
 import { requireRole, writers } from '../people/tokens.ts';
 import { subApp } from './sub-app.ts';
+import { uploaded } from './upload.ts';
 import { errorResponses } from './schemas.ts';
 
 const summarySchema = z.object({
@@ -54,17 +54,7 @@ export function exposureRoutes(ctx: Context) {
       const who = c.get('principal');
       requireRole(who, writers, 'import scans');
       const q = c.req.valid('query');
-      let name = q.name ?? 'scan';
-      let bytes: Buffer;
-      if ((c.req.header('content-type') ?? '').startsWith('multipart/form-data')) {
-        const file = (await c.req.parseBody()).file;
-        if (!(file instanceof File)) throw badInput('the multipart body needs the scan in a field named "file"', { field: 'file' });
-        name = file.name || name;
-        bytes = Buffer.from(await file.arrayBuffer());
-      } else {
-        bytes = Buffer.from(await c.req.arrayBuffer());
-      }
-      if (bytes.length === 0) throw badInput('the request body is empty: send the scan report (e.g. nmap -oX) as the body');
+      const { name, bytes } = await uploaded(c, q.name ?? 'scan', 'the scan report (e.g. nmap -oX)');
       return c.json(await importExposure(deps, { input: reportFromBuffer(name, bytes), format: q.format, actor: who.actor }), 201);
     })
     .openapi(listRoute, async (c) => c.json({ items: await listExposure(deps, c.req.valid('query')) }, 200));

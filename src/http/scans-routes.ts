@@ -1,13 +1,12 @@
 /** /api/scans: upload a report (raw body or multipart "file") for a service; /api/feeds: load KEV or EPSS files. */
 import { createRoute, z } from '@hono/zod-openapi';
-import type { Context as HonoContext } from 'hono';
 import type { Context } from '../context.ts';
-import { badInput } from '../errors.ts';
 import { importReport } from '../findings/import-service.ts';
 import { reportFromBuffer } from '../findings/report-input.ts';
 import { importFeed } from '../feeds/feed-service.ts';
 import { requireRole, writers } from '../people/tokens.ts';
-import { subApp, type Env } from './sub-app.ts';
+import { subApp } from './sub-app.ts';
+import { uploaded } from './upload.ts';
 import { errorResponses } from './schemas.ts';
 
 const binaryBody = {
@@ -41,20 +40,6 @@ const feedRoute = createRoute({
     ...errorResponses,
   },
 });
-
-/** Reads an uploaded file: multipart field "file", or the raw body. */
-async function uploaded(c: HonoContext<Env>, fallbackName: string): Promise<{ name: string; bytes: Buffer }> {
-  const type = c.req.header('content-type') ?? '';
-  if (type.startsWith('multipart/form-data')) {
-    const form = await c.req.parseBody();
-    const file = form.file;
-    if (!(file instanceof File)) throw badInput('the multipart body needs the report in a field named "file"', { field: 'file' });
-    return { name: file.name || fallbackName, bytes: Buffer.from(await file.arrayBuffer()) };
-  }
-  const bytes = Buffer.from(await c.req.arrayBuffer());
-  if (bytes.length === 0) throw badInput('the request body is empty: send the report file as the body');
-  return { name: fallbackName, bytes };
-}
 
 /** The scan and feed upload routes over a context. */
 export function scansRoutes(ctx: Context) {
