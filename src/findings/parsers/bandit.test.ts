@@ -1,11 +1,11 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Readable } from 'node:stream';
 import fc from 'fast-check';
 import { EntenteError } from '../../errors.ts';
 import type { ParsedFinding, ReportInput } from '../types.ts';
 import { banditParser } from './bandit.ts';
 import { addToRows, type ImportRow } from '../normalise.ts';
+import { reportInput, refusal } from '../../../test/support/parsing.ts';
 
 // ---- fixtures: what Debian's bandit 1.6.2 writes (no CWE, no columns), and what Bandit 1.7.3+ adds ----
 
@@ -54,9 +54,7 @@ function report(results: unknown[], errors: unknown[] = []): Record<string, unkn
   return { errors, generated_at: '2026-11-23T10:35:10Z', metrics: { './app.py': totals, _totals: totals }, results };
 }
 
-function input(text: string, name = 'bandit.json'): ReportInput {
-  return { name, head: text.slice(0, 4096), text: async () => text, stream: () => Readable.from([text]) };
-}
+const input = (text: string, name = 'bandit.json'): ReportInput => reportInput(text, name);
 
 async function parseWithTools(doc: unknown): Promise<{ found: ParsedFinding[]; tools: string[] }> {
   // Bandit writes sorted keys, two-space indents and ", " / ": " separators (json.dumps(sort_keys=True, indent=2)).
@@ -69,16 +67,7 @@ async function parseWithTools(doc: unknown): Promise<{ found: ParsedFinding[]; t
 
 const parse = async (doc: unknown): Promise<ParsedFinding[]> => (await parseWithTools(doc)).found;
 
-async function badInputOf(doc: unknown): Promise<EntenteError> {
-  try {
-    await parse(doc);
-  } catch (e) {
-    assert.ok(e instanceof EntenteError, `expected an EntenteError, got ${String(e)}`);
-    assert.equal(e.code, 'bad_input');
-    return e;
-  }
-  assert.fail('expected the report to be refused');
-}
+const badInputOf = (doc: unknown): Promise<EntenteError> => refusal(() => parse(doc));
 
 describe('Bandit reports', () => {
   test("read Debian's bandit 1.6 output: test id, severity, confidence, location, snippet and the test's CWE", async () => {

@@ -1,10 +1,10 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Readable } from 'node:stream';
 import fc from 'fast-check';
 import { EntenteError } from '../../errors.ts';
 import type { ParsedFinding, ReportInput } from '../types.ts';
 import { cyclonedxXmlParser } from './cyclonedx-xml.ts';
+import { reportInput } from '../../../test/support/parsing.ts';
 
 // ---- fixtures: XML BOMs shaped like Grype's and Trivy's output, and the old vulnerability extension ----
 
@@ -141,9 +141,7 @@ const extensionTopLevel = `<?xml version="1.0" encoding="UTF-8"?>
   </v:vulnerabilities>
 </bom>`;
 
-function input(text: string, name = 'bom.xml'): ReportInput {
-  return { name, head: text.slice(0, 4096), text: async () => text, stream: () => Readable.from([text]) };
-}
+const input = (text: string, name = 'bom.xml'): ReportInput => reportInput(text, name);
 
 async function parse(text: string, tools: unknown[][] = []): Promise<ParsedFinding[]> {
   const out: ParsedFinding[] = [];

@@ -1,12 +1,12 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Readable } from 'node:stream';
 import fc from 'fast-check';
 import { EntenteError } from '../../errors.ts';
 import { fingerprintOf } from '../fingerprint.ts';
 import type { ParsedFinding, ReportInput } from '../types.ts';
 import { githubVulnsParser } from './github-vulns.ts';
 import { trivyParser } from './trivy.ts';
+import { reportInput, refusal } from '../../../test/support/parsing.ts';
 
 // ---- fixtures: answers shaped like GitHub's GraphQL and REST APIs ----
 
@@ -81,9 +81,7 @@ const restAlert = (extra: Record<string, unknown> = {}) => ({
   ...extra,
 });
 
-function input(text: string, name = 'alerts.json'): ReportInput {
-  return { name, head: text.slice(0, 4096), text: async () => text, stream: () => Readable.from([text]) };
-}
+const input = (text: string, name = 'alerts.json'): ReportInput => reportInput(text, name);
 
 async function parse(doc: unknown, tools: unknown[][] = []): Promise<ParsedFinding[]> {
   const text = typeof doc === 'string' ? doc : JSON.stringify(doc, null, 2);
@@ -92,16 +90,7 @@ async function parse(doc: unknown, tools: unknown[][] = []): Promise<ParsedFindi
   return out;
 }
 
-async function badInputOf(doc: unknown): Promise<EntenteError> {
-  try {
-    await parse(doc);
-  } catch (e) {
-    assert.ok(e instanceof EntenteError, `expected an EntenteError, got ${String(e)}`);
-    assert.equal(e.code, 'bad_input');
-    return e;
-  }
-  assert.fail('expected the report to be refused');
-}
+const badInputOf = (doc: unknown): Promise<EntenteError> => refusal(() => parse(doc));
 
 // ---- GraphQL ----
 

@@ -1,10 +1,10 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Readable } from 'node:stream';
 import fc from 'fast-check';
 import { EntenteError } from '../../errors.ts';
 import type { ParsedFinding, ReportInput } from '../types.ts';
 import { gitleaksParser } from './gitleaks.ts';
+import { reportInput, refusal } from '../../../test/support/parsing.ts';
 
 // Fake credentials in the shapes the rules look for; none of them may come out of the parser.
 const awsKeyId = 'AKIAQYLPMN5HHHFPZAM2';
@@ -56,9 +56,7 @@ const v7Key = {
   file: 'cert-key.pem', date: '2020-04-04T15:58:14-07:00', tags: 'key, AsymmetricPrivateKey',
 };
 
-function input(text: string, name = 'gitleaks.json'): ReportInput {
-  return { name, head: text.slice(0, 4096), text: async () => text, stream: () => Readable.from([text]) };
-}
+const input = (text: string, name = 'gitleaks.json'): ReportInput => reportInput(text, name);
 
 async function parseWithTools(doc: unknown): Promise<{ found: ParsedFinding[]; tools: string[] }> {
   const text = typeof doc === 'string' ? doc : JSON.stringify(doc, null, 1);
@@ -70,16 +68,7 @@ async function parseWithTools(doc: unknown): Promise<{ found: ParsedFinding[]; t
 
 const parse = async (doc: unknown): Promise<ParsedFinding[]> => (await parseWithTools(doc)).found;
 
-async function badInputOf(doc: unknown): Promise<EntenteError> {
-  try {
-    await parse(doc);
-  } catch (e) {
-    assert.ok(e instanceof EntenteError, `expected an EntenteError, got ${String(e)}`);
-    assert.equal(e.code, 'bad_input');
-    return e;
-  }
-  assert.fail('expected the report to be refused');
-}
+const badInputOf = (doc: unknown): Promise<EntenteError> => refusal(() => parse(doc));
 
 const secrets = new RegExp([awsKeyId, githubToken, slackToken, 'BEGIN PRIVATE KEY'].join('|'));
 

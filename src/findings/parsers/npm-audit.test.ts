@@ -1,11 +1,11 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Readable } from 'node:stream';
 import fc from 'fast-check';
 import { EntenteError } from '../../errors.ts';
 import type { ParsedFinding, ReportInput } from '../types.ts';
 import { npmAuditParser } from './npm-audit.ts';
 import { trivyParser } from './trivy.ts';
+import { reportInput, refusal } from '../../../test/support/parsing.ts';
 
 // ---- fixtures: npm 6 reports ----
 
@@ -78,9 +78,7 @@ function v7(): Record<string, unknown> {
   };
 }
 
-function input(text: string, name = 'npm-audit.json'): ReportInput {
-  return { name, head: text.slice(0, 4096), text: async () => text, stream: () => Readable.from([text]) };
-}
+const input = (text: string, name = 'npm-audit.json'): ReportInput => reportInput(text, name);
 
 async function parse(doc: unknown): Promise<ParsedFinding[]> {
   const text = typeof doc === 'string' ? doc : JSON.stringify(doc, null, 2);
@@ -89,16 +87,7 @@ async function parse(doc: unknown): Promise<ParsedFinding[]> {
   return out;
 }
 
-async function badInputOf(doc: unknown): Promise<EntenteError> {
-  try {
-    await parse(doc);
-  } catch (e) {
-    assert.ok(e instanceof EntenteError, `expected an EntenteError, got ${String(e)}`);
-    assert.equal(e.code, 'bad_input');
-    return e;
-  }
-  assert.fail('expected the report to be refused');
-}
+const badInputOf = (doc: unknown): Promise<EntenteError> => refusal(() => parse(doc));
 
 describe('npm audit 6 reports', () => {
   test('give a dependency finding with GHSA rule id, aliases, CWEs, CVSS, purl and the patched range as written', async () => {

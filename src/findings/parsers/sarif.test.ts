@@ -6,14 +6,13 @@ import { EntenteError } from '../../errors.ts';
 import { findingKinds, severities, type ParsedFinding, type ReportInput } from '../types.ts';
 import { sarifParser } from './sarif.ts';
 import { fingerprintOf } from '../fingerprint.ts';
+import { reportInput } from '../../../test/support/parsing.ts';
 
 type Json = Record<string, unknown>;
 
 const schema = 'https://json.schemastore.org/sarif-2.1.0.json';
 
-function input(text: string, name = 'scan.sarif'): ReportInput {
-  return { name, head: text.slice(0, 4096), text: async () => text, stream: () => Readable.from([text]) };
-}
+const input = (text: string, name = 'scan.sarif'): ReportInput => reportInput(text, name);
 
 async function parseText(text: string, name?: string): Promise<ParsedFinding[]> {
   const out: ParsedFinding[] = [];

@@ -1,10 +1,10 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Readable } from 'node:stream';
 import fc from 'fast-check';
 import { EntenteError } from '../../errors.ts';
 import type { ParsedFinding, ReportInput } from '../types.ts';
 import { semgrepParser } from './semgrep.ts';
+import { reportInput, refusal } from '../../../test/support/parsing.ts';
 
 // ---- fixtures: semgrep --json ----
 
@@ -120,9 +120,7 @@ function apiVuln(repository: string, version: string): Record<string, unknown> {
 
 // ---- helpers ----
 
-function input(text: string, name = 'semgrep.json'): ReportInput {
-  return { name, head: text.slice(0, 4096), text: async () => text, stream: () => Readable.from([text]) };
-}
+const input = (text: string, name = 'semgrep.json'): ReportInput => reportInput(text, name);
 
 async function parseWithTools(doc: unknown): Promise<{ found: ParsedFinding[]; tools: string[] }> {
   const text = typeof doc === 'string' ? doc : JSON.stringify(doc, null, 2);
@@ -134,16 +132,7 @@ async function parseWithTools(doc: unknown): Promise<{ found: ParsedFinding[]; t
 
 const parse = async (doc: unknown): Promise<ParsedFinding[]> => (await parseWithTools(doc)).found;
 
-async function badInputOf(doc: unknown): Promise<EntenteError> {
-  try {
-    await parse(doc);
-  } catch (e) {
-    assert.ok(e instanceof EntenteError, `expected an EntenteError, got ${String(e)}`);
-    assert.equal(e.code, 'bad_input');
-    return e;
-  }
-  assert.fail('expected the report to be refused');
-}
+const badInputOf = (doc: unknown): Promise<EntenteError> => refusal(() => parse(doc));
 
 describe('Semgrep code results', () => {
   test('give a code finding with rule id, CWE, location, severity, references and metadata in detail', async () => {

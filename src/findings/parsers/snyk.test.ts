@@ -1,11 +1,11 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Readable } from 'node:stream';
 import fc from 'fast-check';
 import { EntenteError } from '../../errors.ts';
 import type { ParsedFinding, ReportInput } from '../types.ts';
 import { snykParser } from './snyk.ts';
 import { addToRows, type ImportRow } from '../normalise.ts';
+import { reportInput, refusal } from '../../../test/support/parsing.ts';
 
 // ---- fixtures: snyk test --json (Open Source) ----
 
@@ -110,9 +110,7 @@ function merged(found: ParsedFinding[]): ImportRow[] {
   return [...rows.values()];
 }
 
-function input(text: string, name = 'snyk.json'): ReportInput {
-  return { name, head: text.slice(0, 4096), text: async () => text, stream: () => Readable.from([text]) };
-}
+const input = (text: string, name = 'snyk.json'): ReportInput => reportInput(text, name);
 
 async function parseWithTools(doc: unknown): Promise<{ found: ParsedFinding[]; tools: string[] }> {
   const text = typeof doc === 'string' ? doc : JSON.stringify(doc, null, 2);
@@ -124,16 +122,7 @@ async function parseWithTools(doc: unknown): Promise<{ found: ParsedFinding[]; t
 
 const parse = async (doc: unknown): Promise<ParsedFinding[]> => (await parseWithTools(doc)).found;
 
-async function badInputOf(doc: unknown): Promise<EntenteError> {
-  try {
-    await parse(doc);
-  } catch (e) {
-    assert.ok(e instanceof EntenteError, `expected an EntenteError, got ${String(e)}`);
-    assert.equal(e.code, 'bad_input');
-    return e;
-  }
-  assert.fail('expected the report to be refused');
-}
+const badInputOf = (doc: unknown): Promise<EntenteError> => refusal(() => parse(doc));
 
 describe('Snyk Open Source reports', () => {
   test('give a dependency finding with Snyk id, CVE and GHSA aliases, CWE, CVSS, purl, fix and target', async () => {

@@ -1,10 +1,10 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Readable } from 'node:stream';
 import fc from 'fast-check';
 import { EntenteError } from '../../errors.ts';
 import type { ParsedFinding, ReportInput } from '../types.ts';
 import { trivyParser } from './trivy.ts';
+import { reportInput, refusal } from '../../../test/support/parsing.ts';
 
 // ---- fixtures: small reports shaped like Trivy's own output ----
 
@@ -57,9 +57,7 @@ function report(results: unknown[], extra: Record<string, unknown> = {}): Record
 
 const pomResult = { Target: 'pom.xml', Class: 'lang-pkgs', Type: 'pom', Vulnerabilities: [log4j] };
 
-function input(text: string, name = 'trivy.json'): ReportInput {
-  return { name, head: text.slice(0, 4096), text: async () => text, stream: () => Readable.from([text]) };
-}
+const input = (text: string, name = 'trivy.json'): ReportInput => reportInput(text, name);
 
 async function parse(doc: unknown, name?: string): Promise<ParsedFinding[]> {
   const text = typeof doc === 'string' ? doc : JSON.stringify(doc, null, 2);
@@ -68,16 +66,7 @@ async function parse(doc: unknown, name?: string): Promise<ParsedFinding[]> {
   return out;
 }
 
-async function badInputOf(doc: unknown): Promise<EntenteError> {
-  try {
-    await parse(doc);
-  } catch (e) {
-    assert.ok(e instanceof EntenteError, `expected an EntenteError, got ${String(e)}`);
-    assert.equal(e.code, 'bad_input');
-    return e;
-  }
-  assert.fail('expected the report to be refused');
-}
+const badInputOf = (doc: unknown): Promise<EntenteError> => refusal(() => parse(doc));
 
 // ---- vulnerabilities ----
 
