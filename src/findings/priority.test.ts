@@ -78,3 +78,21 @@ test('priority never falls when exploitation evidence is added', () => {
     }
   }
 });
+
+test('a licence finding is at most track*, whatever the service and severity, and says it is no weakness', () => {
+  const order = { act: 1, attend: 2, 'track*': 3, track: 4 };
+  for (const severity of ['critical', 'high', 'medium', 'low', 'info'] as const) {
+    for (const exposure of ['internet', 'internal', 'isolated'] as const) {
+      const licence = facts({ ruleId: 'license:GPL-2.0', severity, aliases: [], cvssVector: remote, epss: 0.9, kev: true, service: { name: 's', exposure, criticality: 4 } });
+      const d = decidePriority(licence, 0.1);
+      assert.ok(order[d.priority] >= order['track*'], `${severity}/${exposure}: ${d.priority}`);
+      assert.equal(d.exploitation, 'none');
+      assert.ok(d.reasons.some((r) => /licence .*: we track it, it is not a weakness an attacker can use/.test(r)));
+      assert.ok(order[decidePriority(licence, 0.1, false).priority] >= order['track*'], 'the same without words');
+    }
+  }
+  assert.equal(decidePriority(facts({ ruleId: 'license:GPL-2.0', severity: 'critical', aliases: [], cvssVector: null }), 0.1).priority, 'track*');
+  assert.equal(decidePriority(facts({ ruleId: 'license:MIT', severity: 'low', aliases: [], cvssVector: null }), 0.1).priority, 'track');
+  // Only a dependency's "license:" rule is a licence: the same words in another kind's rule change nothing.
+  assert.equal(decidePriority(facts({ kind: 'secret', ruleId: 'license:key', severity: 'critical', aliases: [], cvssVector: null }), 0.1).priority, 'act');
+});

@@ -41,7 +41,9 @@ export function decidePriority(f: PriorityFacts, epssHigh: number, explain = tru
   reasons?.push(`${f.service.name} has criticality ${f.service.criticality} of 4${missionHigh ? ' (high mission impact)' : ''}`);
   const severe = severityRank[f.severity] <= severityRank.high;
   reasons?.push(`the scanner rates it ${f.severity}`);
-  const priority = decide(exploitation, exposure, automatable, missionHigh, severe, f.severity === 'critical');
+  const decided = decide(exploitation, exposure, automatable, missionHigh, severe, f.severity === 'critical');
+  // A licence is never pushed on people as a weakness, whatever the service: at most track*.
+  const priority: Priority = isLicence(f) && priorityRanks[decided] < priorityRanks['track*'] ? 'track*' : decided;
   return { priority, rank: priorityRanks[priority], exploitation, automatable, reasons: reasons ?? [] };
 }
 
@@ -58,6 +60,10 @@ function decide(e: Exploitation, x: ExposureLevel, auto: boolean, mission: boole
 }
 
 function exploitationOf(f: PriorityFacts, epssHigh: number, reasons: string[] | null): Exploitation {
+  if (isLicence(f)) {
+    reasons?.push('a licence is a legal question with owners of its own: we track it, it is not a weakness an attacker can use');
+    return 'none';
+  }
   const cve = f.aliases.find((a) => a.startsWith('CVE-'));
   if (f.kev) {
     reasons?.push(`${cve ?? 'it'} is in CISA's Known Exploited Vulnerabilities catalogue: exploitation is active`);
@@ -100,6 +106,12 @@ function automatableOf(f: PriorityFacts, reasons: string[] | null): boolean {
     return true;
   }
   return false;
+}
+
+// Licence findings (Trivy, Snyk) are dependency findings whose rule is "license:<licence>"; the rule id and kind are
+// stored, so an import (which also sees `detail.category`) and a decision rebuilt from a stored row agree.
+function isLicence(f: PriorityFacts): boolean {
+  return f.kind === 'dependency' && typeof f.ruleId === 'string' && f.ruleId.startsWith('license:');
 }
 
 // Exposure findings are Entente's own: an open port that no approved change covers (src/exposure/).

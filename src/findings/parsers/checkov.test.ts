@@ -190,8 +190,11 @@ describe('checkov secrets and SCA', () => {
   test('reads an SCA record as a dependency finding that fingerprints like Trivy\'s for the same CVE and package', async () => {
     const report = { check_type: 'sca_package', results: { failed_checks: [django, licence] }, summary: { checkov_version: '3.2.255' } };
     const findings = await parse(JSON.stringify(report));
-    assert.equal(findings.length, 1, 'licence checks are not weaknesses');
-    const [f] = findings;
+    assert.equal(findings.length, 2, 'the CVE and the licence check');
+    const [f, lic] = findings;
+    // A licence check is a licence finding, as Trivy's and Snyk's are: never above track* (priority.ts).
+    assert.deepEqual([lic?.kind, lic?.ruleId, lic?.title, lic?.component?.purl, lic?.detail?.category, lic?.detail?.licence],
+      ['dependency', 'license:OSI_BDS', 'OSI_BDS licence in django', 'pkg:pypi/django@1.2', 'license', 'OSI_BDS']);
     assert.equal(f?.kind, 'dependency');
     assert.equal(f?.ruleId, 'CVE-2019-19844');
     assert.deepEqual(f?.aliases, ['CVE-2019-19844']);

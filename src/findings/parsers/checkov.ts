@@ -6,7 +6,7 @@
  * `config` finding at its file, lines and resource. Two check types are read as what they are instead:
  * `secrets` (a hard-coded secret, kind `secret`) and `sca_package`/`sca_image` (a vulnerable package, kind
  * `dependency`, so it merges with Trivy's or Grype's report of the same CVE in the same package and version).
- * SCA licence checks are not weaknesses and are left out, as in the Trivy parser. `code_block` and
+ * SCA licence checks become licence findings (rule `license:NAME`), as in the Trivy and Snyk parsers. `code_block` and
  * `fixed_definition` are never kept: they quote the scanned file, secrets included.
  */
 import { badInput } from '../../errors.ts';
@@ -71,7 +71,6 @@ interface Scope { name: string; path: string; version: string | undefined; check
 function fromFailedCheck(c: Json, scope: Scope): ParsedFinding | undefined {
   const checkId = requireString(c.check_id, scope.name, `${scope.path}.check_id`);
   const vuln = isObject(c.vulnerability_details) ? c.vulnerability_details : undefined;
-  if ((scope.checkType?.startsWith('sca_') === true || vuln !== undefined) && isLicenceCheck(c, checkId)) return undefined;
   const file = fileOf(c);
   const base = {
     tool,
@@ -82,6 +81,9 @@ function fromFailedCheck(c: Json, scope: Scope): ParsedFinding | undefined {
     severity: normaliseSeverity(c.severity ?? vuln?.severity, 'medium'),
     references: urls(c.guideline, vuln?.link),
   };
+  if ((scope.checkType?.startsWith('sca_') === true || vuln !== undefined) && isLicenceCheck(c, checkId)) {
+    return compact<ParsedFinding>({ ...base, ...fromLicence(c, vuln ?? {}, checkId, file) });
+  }
   if (vuln) return compact<ParsedFinding>({ ...base, ...fromVulnerability(c, vuln, checkId, file) });
   return compact<ParsedFinding>({ ...base, ...fromPolicyCheck(c, checkId, file, scope) });
 }
@@ -143,6 +145,24 @@ function fromVulnerability(c: Json, v: Json, checkId: string, file: string | und
       fixedVersions: strings(v.fixed_versions), rootPackage: str(v.root_package_name), rootPackageVersion: str(v.root_package_version),
       rootPackageFixVersion: str(v.root_package_fix_version),
     }),
+  };
+}
+
+/** An SCA licence check: the package's licence breaks the licence policy. Never above track* (priority.ts). */
+function fromLicence(c: Json, v: Json, checkId: string, file: string | undefined) {
+  const pkg = str(v.package_name);
+  const version = str(v.package_version);
+  const ecosystem = ecosystemOf(file, str(v.package_type));
+  const licence = str(v.license) ?? str(c.check_name) ?? checkId;
+  return {
+    ruleId: `license:${licence}`,
+    kind: 'dependency' as const,
+    title: pkg ? `${licence} licence in ${pkg}` : str(c.check_name) ?? checkId,
+    aliases: [],
+    cwes: [],
+    component: pkg ? compact<Component>({ name: pkg, version, purl: buildPurl(ecosystem, pkg, version), ecosystem }) : undefined,
+    location: compact<Location>({ target: file }),
+    detail: compact({ category: 'license', licence, checkId, status: str(v.status) }),
   };
 }
 

@@ -169,10 +169,23 @@ describe('Snyk Open Source reports', () => {
     assert.deepEqual(rows.map((r) => [r.finding.component?.version, r.finding.detail?.occurrenceCount]), [['4.17.15', 3], ['4.17.11', 1]]);
   });
 
-  // The peer makes findings of licence issues too (82 on all_projects_issue4277.json, where Entente reads 81: every
-  // listing but its one licence issue).
-  test('leave licence issues out: they are policy matters, not weaknesses', async () => {
-    assert.deepEqual((await parse(project([tinymceLicence]))), []);
+  // Licence issues are findings too, as the peer counts them (82 on all_projects_issue4277.json, its one licence issue
+  // included); the priority keeps them at track* at most.
+  test('read a licence issue as a dependency finding named by its licence, with Snyk\'s id and path in the detail', async () => {
+    const found = await parse(project([tinymceLicence]));
+    assert.equal(found.length, 1);
+    assert.deepEqual(found[0], {
+      tool: 'Snyk Open Source', ruleId: 'license:LGPL-2.1', kind: 'dependency', title: 'LGPL-2.1 license', severity: 'medium', aliases: [], cwes: [],
+      component: { name: 'tinymce', version: '5.0.4', purl: 'pkg:npm/tinymce@5.0.4', ecosystem: 'npm' },
+      location: { target: 'web/package-lock.json' },
+      detail: {
+        category: 'license', licence: 'LGPL-2.1', type: 'license', issueId: 'snyk:lic:npm:tinymce:LGPL-2.1',
+        occurrence: { path: 'app@1.0.0 > tinymce@5.0.4' }, project: 'shop-frontend', packageManager: 'npm',
+      },
+    });
+    const bare = { id: 'snyk:lic:npm:tinymce:GPL-3.0', severity: 'high', packageName: 'tinymce', version: '5.0.4', from: ['app@1.0.0', 'tinymce@5.0.4'] };
+    const [fromId] = await parse(project([bare]));
+    assert.deepEqual([fromId?.ruleId, fromId?.title, fromId?.severity, fromId?.detail?.category], ['license:GPL-3.0', 'GPL-3.0 licence in tinymce', 'high', 'license']);
   });
 
   test('read --all-projects lists: each project its own target, Maven names as purl namespaces, fixes joined', async () => {

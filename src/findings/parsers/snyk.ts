@@ -86,13 +86,48 @@ function* projectFindings(scope: Scope, at: string): Generator<ParsedFinding> {
   for (const [i, item] of asArray(scope.project.vulnerabilities, scope.name, list).entries()) {
     const vuln = asObject(item, scope.name, `${list}[${i}]`);
     const id = requireString(vuln.id, scope.name, `${list}[${i}].id`);
-    // Licence issues are policy matters, not weaknesses.
-    if (vuln.type === 'license' || id.startsWith('snyk:lic:')) continue;
     if (str(vuln.name) === undefined) requireString(vuln.packageName, scope.name, `${list}[${i}].packageName`);
     const paths = [...new Set(pathsOf(vuln.from))];
     const upgrade = asList(vuln.upgradePath).find((u): u is string => typeof u === 'string');
-    yield toFinding(vuln, scope, paths, upgrade);
+    yield vuln.type === 'license' || id.startsWith('snyk:lic:') ? toLicenceFinding(vuln, scope, paths, upgrade) : toFinding(vuln, scope, paths, upgrade);
   }
+}
+
+/**
+ * A licence issue (Snyk's licence policy flags the package's licence), listed per dependency path like a vulnerability.
+ * Its rule is the licence as Snyk writes it, so one licence reads alike whichever tool found it; Snyk's own id
+ * ("snyk:lic:npm:tinymce:LGPL-2.1") stays in the detail.
+ */
+function toLicenceFinding(v: Json, scope: Scope, paths: string[], upgrade: string | undefined): ParsedFinding {
+  const id = str(v.id) ?? '';
+  // Snyk writes the licence in `license`; its id ends with it too.
+  const licence = str(v.license)?.trim() ?? (id.slice(id.lastIndexOf(':') + 1) || id);
+  const { component, source } = componentOf(v, scope.project);
+  return compact<ParsedFinding>({
+    tool: scope.tool,
+    ruleId: `license:${licence}`,
+    kind: 'dependency',
+    title: str(v.title)?.trim() ?? `${licence} licence in ${component?.name ?? 'a dependency'}`,
+    description: str(v.description)?.trim(),
+    severity: severityOf(v.severityWithCritical, v.severity),
+    aliases: [],
+    cwes: [],
+    component,
+    location: compact({ target: scope.target }),
+    references: urls([v.licenseTemplateUrl]),
+    detail: compact({
+      category: 'license', licence, type: str(v.type), issueId: id || undefined, sourcePackage: source,
+      occurrence: occurrenceOf(paths, upgrade),
+      image: scope.image, project: str(scope.project.projectName), packageManager: str(v.packageManager) ?? str(scope.project.packageManager),
+    }),
+  });
+}
+
+/** What sets one listing of an issue apart: its dependency path (or paths, once grouped) and the upgrade that fixes it. */
+function occurrenceOf(paths: string[], upgrade: string | undefined): Json | undefined {
+  return paths.length || upgrade ? compact({
+    path: paths.length === 1 ? paths[0] : undefined, paths: paths.length > 1 ? paths.slice(0, maxPaths) : undefined, upgrade,
+  }) : undefined;
 }
 
 function toFinding(v: Json, scope: Scope, paths: string[], upgrade: string | undefined): ParsedFinding {
@@ -119,9 +154,7 @@ function toFinding(v: Json, scope: Scope, paths: string[], upgrade: string | und
     references: urls(v.references),
     detail: compact({
       sourcePackage: source,
-      occurrence: paths.length || upgrade ? compact({
-        path: paths.length === 1 ? paths[0] : undefined, paths: paths.length > 1 ? paths.slice(0, maxPaths) : undefined, upgrade,
-      }) : undefined,
+      occurrence: occurrenceOf(paths, upgrade),
       isUpgradable: bool(v.isUpgradable), isPatchable: bool(v.isPatchable),
       exploit: str(v.exploit), epssProbability: num(epss?.probability), epssPercentile: num(epss?.percentile),
       vulnerableVersions: strings(obj(v.semver)?.vulnerable), alternativeIds: strings(v.alternativeIds),
