@@ -17,6 +17,7 @@ const runs: [string, string][] = [
   ['list', 'pglite'], ['list', 'postgres'],
   ['tone', 'no-db'],
   ['gate', 'pglite'],
+  ['big-report', 'pglite'], ['big-report', 'postgres'],
 ];
 let failed = 0;
 for (const [name, engine] of runs) {

@@ -1,5 +1,5 @@
 /** `entente import REPORT --service NAME`: import a report locally or into a running server, and summarise it. */
-import { readFile } from 'node:fs/promises';
+import { openAsBlob } from 'node:fs';
 import { basename } from 'node:path';
 import { defineCommand } from 'citty';
 import { importReport, type ImportSummary } from '../findings/import-service.ts';
@@ -29,13 +29,14 @@ export default defineCommand({
 });
 
 async function remote(args: { report: string; service: string; format?: string; commit?: string; branch?: string; server?: string; token?: string }): Promise<ImportSummary> {
-  let bytes: Buffer;
+  // A file-backed Blob: fetch streams it, so a 500 MB report is never held in memory here.
+  let body: Blob;
   try {
-    bytes = await readFile(args.report);
+    body = await openAsBlob(args.report);
   } catch (e) {
     throw badInput(`cannot read ${args.report}: ${(e as Error).message}`);
   }
   const q = new URLSearchParams({ service: args.service, name: basename(args.report) });
   for (const k of ['format', 'commit', 'branch'] as const) if (args[k]) q.set(k, args[k]!);
-  return (await callServer(args.server!, args.token, `api/scans?${q}`, { method: 'POST', body: new Uint8Array(bytes), headers: { 'content-type': 'application/octet-stream' } })) as ImportSummary;
+  return (await callServer(args.server!, args.token, `api/scans?${q}`, { method: 'POST', body, headers: { 'content-type': 'application/octet-stream' } })) as ImportSummary;
 }

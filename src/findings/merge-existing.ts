@@ -109,6 +109,11 @@ export async function syncSources(trx: Kysely<DB>, seen: SeenAgain[], scanId: nu
 
 /** What this report's tools found before for the service and do not report now is absent; a finding no tool reports any more is fixed. */
 export async function fixAbsent(trx: Kysely<DB>, o: { serviceId: number; tools: string[]; reportedIds: number[]; scanId: number; now: Date }): Promise<number> {
+  // `not in` is a hash lookup only while the ids' hash fits in work_mem (4 MB by default, ~150,000 ids); past that
+  // PostgreSQL compares every source with every id, and a 300,000-finding import took minutes. Give this transaction
+  // room for the hash (about 64 bytes an id).
+  const kilobytes = 4096 + Math.ceil((o.reportedIds.length * 64) / 1024);
+  await sql`select set_config('work_mem', ${`${kilobytes}kB`}, true)`.execute(trx);
   const absent = await sql<{ finding_id: number }>`update finding_sources fs set present = false, changed_scan_id = ${o.scanId}
     from findings f where fs.finding_id = f.id and f.service_id = ${o.serviceId} and fs.tool = any(${o.tools}::text[]) and fs.present
       and f.id not in (select unnest(${o.reportedIds}::int[]))

@@ -18,13 +18,19 @@ const maxText = 20_000;
 export function addToRows(rows: Map<string, ImportRow>, parsed: ParsedFinding): void {
   const finding = clean(parsed);
   const fp = fingerprintOf(finding);
-  const existing = rows.get(fp.value);
+  addRow(rows, { fingerprint: fp.value, recipe: fp.recipe, finding, sources: new Map([[finding.tool, finding.ruleId]]) });
+}
+
+/** Adds a row to the report's rows, merging it with an earlier one of the same fingerprint (its sources joined). */
+export function addRow(rows: Map<string, ImportRow>, row: ImportRow): void {
+  const existing = rows.get(row.fingerprint);
   if (!existing) {
-    rows.set(fp.value, { fingerprint: fp.value, recipe: fp.recipe, finding, sources: new Map([[finding.tool, finding.ruleId]]) });
+    rows.set(row.fingerprint, row);
     return;
   }
-  if (!existing.sources.has(finding.tool)) existing.sources.set(finding.tool, finding.ruleId);
+  for (const [tool, rule] of row.sources) if (!existing.sources.has(tool)) existing.sources.set(tool, rule);
   const before = existing.finding;
+  const finding = row.finding;
   // Keep the most severe reading when one report says the same thing twice.
   const merged = severityRank[finding.severity] < severityRank[before.severity]
     ? { ...finding, aliases: union(finding.aliases, before.aliases), cwes: unionNum(finding.cwes, before.cwes) }

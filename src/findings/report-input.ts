@@ -26,16 +26,33 @@ export async function reportFromFile(path: string): Promise<ReportInput> {
   }
   return {
     name: path,
+    size,
     head: decodeHead(buf),
     text: () => readFile(path, 'utf8'),
     stream: () => createReadStream(path),
+    chunks: () => fileChunks(path),
   };
+}
+
+async function* fileChunks(path: string): AsyncGenerator<Buffer> {
+  const fh = await open(path, 'r');
+  try {
+    const buf = Buffer.allocUnsafe(1 << 20);
+    for (;;) {
+      const { bytesRead } = await fh.read(buf, 0, buf.length, null);
+      if (bytesRead === 0) return;
+      yield buf.subarray(0, bytesRead);
+    }
+  } finally {
+    await fh.close();
+  }
 }
 
 /** A report held in memory (an HTTP body). */
 export function reportFromBuffer(name: string, body: Buffer): ReportInput {
   return {
     name,
+    size: body.length,
     head: decodeHead(body.subarray(0, headBytes)),
     text: async () => body.toString('utf8'),
     stream: () => Readable.from([body]),

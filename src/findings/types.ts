@@ -74,6 +74,11 @@ export interface ReportInput {
   stream(): NodeJS.ReadableStream;
   /** The first bytes, for format detection without reading everything. */
   head: string;
+  /** The report's size in bytes, when known. */
+  size?: number;
+  /** The bytes in order, in one buffer reused for every chunk: each is valid only until the next is asked for (reading
+   * a 500 MB file through a stream leaves hundreds of megabytes of spent chunks for the collector). */
+  chunks?(): AsyncIterable<Buffer>;
 }
 
 /** One report format: how to recognise it and how to read it. */

@@ -2,11 +2,10 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import type { Context } from '../context.ts';
 import { importReport } from '../findings/import-service.ts';
-import { reportFromBuffer } from '../findings/report-input.ts';
 import { importFeed } from '../feeds/feed-service.ts';
 import { requireRole, writers } from '../people/tokens.ts';
 import { subApp } from './sub-app.ts';
-import { uploaded } from './upload.ts';
+import { uploaded, uploadedReport } from './upload.ts';
 import { errorResponses } from './schemas.ts';
 
 const binaryBody = {
@@ -49,11 +48,15 @@ export function scansRoutes(ctx: Context) {
       const who = c.get('principal');
       requireRole(who, writers, 'import reports');
       const q = c.req.valid('query');
-      const file = await uploaded(c, q.name ?? 'upload');
-      const summary = await importReport(deps, {
-        service: q.service, input: reportFromBuffer(file.name, file.bytes), format: q.format, commit: q.commit, branch: q.branch, actor: who.actor,
-      });
-      return c.json(summary, 201);
+      const report = await uploadedReport(c, q.name ?? 'upload');
+      try {
+        const summary = await importReport(deps, {
+          service: q.service, input: report.input, format: q.format, commit: q.commit, branch: q.branch, actor: who.actor,
+        });
+        return c.json(summary, 201);
+      } finally {
+        await report.dispose();
+      }
     })
     .openapi(feedRoute, async (c) => {
       const who = c.get('principal');

@@ -8,7 +8,7 @@ export function parseJson(text: string, name: string): unknown {
     return JSON.parse(text);
   } catch (e) {
     const msg = (e as Error).message;
-    const pos = errorPosition(msg, text);
+    const pos = jsonErrorPosition(msg, text);
     if (pos !== undefined) {
       const before = text.slice(0, pos);
       const line = before.split('\n').length;
@@ -23,7 +23,7 @@ export function parseJson(text: string, name: string): unknown {
 // V8 says "at position N" for most errors; for an unexpected token it quotes the text around it instead
 // (`Unexpected token 'x', "...ab x cd..." is not valid JSON`, ten characters either side, "..." where cut), so the
 // position is found by looking that excerpt up.
-function errorPosition(msg: string, text: string): number | undefined {
+export function jsonErrorPosition(msg: string, text: string): number | undefined {
   const at = /position (\d+)/.exec(msg);
   if (at) return Number(at[1]);
   const quoted = /^Unexpected token '([\s\S])', (\.\.\.)?"([\s\S]*)"(\.\.\.)? is not valid JSON$/.exec(msg);
@@ -100,6 +100,11 @@ export function severityFromScore(score: number): Severity {
   return 'info';
 }
 
+// The global patterns of cwesFrom and aliasesFrom are shared: each search sets lastIndex to 0 and calls exec until it
+// finds no more (which leaves lastIndex at 0), with no other search in between. matchAll would copy the pattern on
+// every call, and these run for every finding of a large report.
+const cwePattern = /cwe[-_/: ]?0*(\d{1,5})/gi;
+
 /** CWE numbers found in strings like "CWE-79", "cwe-079", "external/cwe/cwe-89", or plain numbers. */
 export function cwesFrom(...values: unknown[]): number[] {
   const out = new Set<number>();
@@ -107,7 +112,8 @@ export function cwesFrom(...values: unknown[]): number[] {
     if (Array.isArray(v)) return v.forEach(visit);
     if (typeof v === 'number' && Number.isInteger(v) && v > 0) out.add(v);
     else if (typeof v === 'string') {
-      for (const m of v.matchAll(/cwe[-_/: ]?0*(\d{1,5})/gi)) out.add(Number(m[1]));
+      cwePattern.lastIndex = 0;
+      for (let m = cwePattern.exec(v); m; m = cwePattern.exec(v)) out.add(Number(m[1]));
       if (/^\s*\d{1,5}\s*$/.test(v) && Number(v) > 0) out.add(Number(v));
     }
   };
@@ -118,15 +124,23 @@ export function cwesFrom(...values: unknown[]): number[] {
 /** CVE and GHSA ids found in the given strings, upper-cased and unique, CVEs first. */
 export function aliasesFrom(...values: unknown[]): string[] {
   const out = new Set<string>();
-  const visit = (v: unknown): void => {
-    if (Array.isArray(v)) return v.forEach(visit);
-    if (typeof v !== 'string') return;
-    for (const m of v.matchAll(/\bCVE-\d{4}-\d{4,}\b/gi)) out.add(m[0].toUpperCase());
-    for (const m of v.matchAll(/\bGHSA(-[23456789cfghjmpqrvwx]{4}){3}\b/gi)) out.add('GHSA' + m[0].slice(4).toLowerCase());
-  };
-  values.forEach(visit);
+  for (const v of values) collectAliases(v, out);
   return [...out].sort((a, b) => rank(a) - rank(b) || a.localeCompare(b));
 }
+
+const mayHoldAlias = /CVE-|GHSA-/i; // every id either pattern finds contains one of these
+const cvePattern = /\bCVE-\d{4}-\d{4,}\b/gi;
+const ghsaPattern = /\bGHSA(-[23456789cfghjmpqrvwx]{4}){3}\b/gi;
+
+function collectAliases(v: unknown, out: Set<string>): void {
+  if (Array.isArray(v)) return v.forEach((x) => collectAliases(x, out));
+  if (typeof v !== 'string' || !mayHoldAlias.test(v)) return;
+  cvePattern.lastIndex = 0;
+  for (let m = cvePattern.exec(v); m; m = cvePattern.exec(v)) out.add(m[0].toUpperCase());
+  ghsaPattern.lastIndex = 0;
+  for (let m = ghsaPattern.exec(v); m; m = ghsaPattern.exec(v)) out.add('GHSA' + m[0].slice(4).toLowerCase());
+}
+
 const rank = (id: string): number => (id.startsWith('CVE-') ? 0 : 1);
 
 const purlTypes: Record<string, string> = {

@@ -45,6 +45,7 @@ export function locationOf(result: Json, ctx: RunContext): Location {
 
 /** The result's other locations as "file:line", for people to read. */
 export function otherLocations(result: Json, ctx: RunContext): string[] {
+  if (arr(result.locations).length < 2) return [];
   return primaryFirst(arr(result.locations), ctx).slice(1).flatMap((l) => {
     const loc = physicalToLocation(obj(obj(l)?.physicalLocation), ctx);
     return loc.file ? [loc.line ? `${loc.file}:${loc.line}` : loc.file] : [];
@@ -54,7 +55,7 @@ export function otherLocations(result: Json, ctx: RunContext): string[] {
 // Cppcheck writes an error's whole path into `locations`, ending with the place it reports (its text and XML
 // output name that last one); every other tool puts the primary location first, as SARIF means.
 function primaryFirst(locations: unknown[], ctx: RunContext): unknown[] {
-  if (!/^cppcheck$/i.test(ctx.tool) || locations.length < 2) return locations;
+  if (locations.length < 2 || !/^cppcheck$/i.test(ctx.tool)) return locations;
   return [locations[locations.length - 1], ...locations.slice(0, -1)];
 }
 
@@ -96,7 +97,7 @@ function artifactPath(artifact: Json | undefined, ctx: RunContext): string | und
     baseId ??= str(listed?.uriBaseId);
   }
   if (!uri) return undefined;
-  const path = isAbsolute(uri) ? underBase(uriToPath(uri), ctx) : basePrefix(baseId, ctx, new Set()) + decode(uri);
+  const path = isAbsolute(uri) ? underBase(uriToPath(uri), ctx) : (baseId === undefined ? '' : basePrefix(baseId, ctx, new Set())) + decode(uri);
   return safeNormalise(path);
 }
 
@@ -134,6 +135,7 @@ function uriToPath(uri: string): string {
 }
 
 function decode(s: string): string {
+  if (!s.includes('%')) return s; // nothing to decode: decodeURIComponent would return it as it is
   try {
     return decodeURIComponent(s);
   } catch {
@@ -154,8 +156,13 @@ const nameKeys = ['packageName', 'package', 'pkgName', 'component', 'componentNa
 const versionKeys = ['packageVersion', 'installedVersion', 'componentVersion', 'pkgVersion', 'version'];
 const ecosystemKeys = ['ecosystem', 'componentOrigin', 'packageManager', 'packageType', 'pkgType'];
 const purlKeys = ['purl', 'packageUrl', 'packageURL', 'package_url'];
-const first = (props: Json, keys: string[]): string | undefined =>
-  keys.map((k) => str(props[k])).find((v) => v !== undefined);
+function first(props: Json, keys: string[]): string | undefined {
+  for (const k of keys) {
+    const v = str(props[k]);
+    if (v !== undefined) return v;
+  }
+  return undefined;
+}
 
 /** The package a result is about: from its properties (Black Duck), a purl anywhere, or Trivy's "Package:" lines. */
 export function componentOf(props: Json, ruleProps: Json, message: string | undefined, file: string | undefined): Component | undefined {
@@ -178,9 +185,14 @@ export function fixedVersionOf(props: Json, message: string | undefined): string
   return first(props, ['fixedVersion', 'fixVersion', 'fixed_version', 'fixedIn']) ?? lineValue(message, 'Fixed Version');
 }
 
+// One pattern per label, made once (exec without the g flag keeps no state between calls).
+const linePatterns = new Map<string, RegExp>();
+
 function lineValue(text: string | undefined, label: string): string | undefined {
-  const m = text ? new RegExp(`^\\s*${label}:[ \\t]*(\\S[^\\n]*)$`, 'im').exec(text) : null;
-  return m?.[1]?.trim();
+  if (!text) return undefined;
+  let pattern = linePatterns.get(label);
+  if (!pattern) linePatterns.set(label, pattern = new RegExp(`^\\s*${label}:[ \\t]*(\\S[^\\n]*)$`, 'im'));
+  return pattern.exec(text)?.[1]?.trim();
 }
 
 function purlIn(text: string | undefined): string | undefined {

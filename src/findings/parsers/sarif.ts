@@ -1,7 +1,8 @@
 /** SARIF 2.1.0: every run, every result that is a problem to act on, as normalised findings. */
 import { badInput } from '../../errors.ts';
 import type { FindingKind, ParseContext, ParsedFinding, ReportInput, ReportParser, ReportState, Severity } from '../types.ts';
-import { aliasesFrom, asArray, asObject, cwesFrom, lookup, normaliseSeverity, num, parseJson, severityFromScore, str } from './common.ts';
+import { aliasesFrom, asArray, asObject, cwesFrom, lookup, normaliseSeverity, num, severityFromScore, str } from './common.ts';
+import { splitJson, type Streamed } from './json-stream.ts';
 import {
   type Json, type RunContext, arr, componentOf, cvssOf, fixedVersionOf, int, locationOf, obj, otherLocations, textOf,
 } from './sarif-fields.ts';
@@ -25,23 +26,29 @@ function detectSarif(head: string, name: string): boolean {
   return schema || (version && runs) || (/\.sarif(\.json)?$/i.test(name) && (version || runs));
 }
 
+// Results stream from the file one at a time (a SARIF log can be hundreds of megabytes); the rest of the log, with
+// each run's tool and rules, is read first wherever it sits in the file.
+const resultsOfRuns: Streamed = (p) => p.length === 3 && p[0] === 'runs' && typeof p[1] === 'number' && p[2] === 'results';
+
 async function* parseSarif(input: ReportInput, context?: ParseContext): AsyncGenerator<ParsedFinding> {
   const name = input.name;
-  const root = asObject(parseJson((await input.text()).replace(/^\uFEFF/, ''), name), name, 'the top level');
+  const log = await splitJson(input, resultsOfRuns);
+  const root = asObject(log.skeleton, name, 'the top level');
   checkVersion(root.version, name);
   const runs = asArray(root.runs, name, 'runs');
-  for (let i = 0; i < runs.length; i++) {
-    const ctx = runContext(asObject(runs[i], name, `runs[${i}]`), name, `runs[${i}]`);
+  const contexts = runs.map((r, i) => runContext(asObject(r, name, `runs[${i}]`), name, `runs[${i}]`));
+  for (const ctx of contexts) {
     context?.tool(ctx.tool, ctx.toolVersion);
-    const results = asArray(ctx.run.results, name, `${ctx.path}.results`);
-    for (let j = 0; j < results.length; j++) {
-      const result = asObject(results[j], name, `${ctx.path}.results[${j}]`);
-      if (!isFinding(result)) continue;
-      const state = suppressionOf(result);
-      for (const one of independentMatches(result, ctx)) {
-        const finding = toFinding(one, ctx);
-        yield state ? { ...finding, state } : finding;
-      }
+    asArray(ctx.run.results, name, `${ctx.path}.results`);
+  }
+  for await (const item of log.items()) {
+    const ctx = contexts[item.path[1] as number]!;
+    const result = asObject(item.value, name, `${ctx.path}.results[${item.index}]`);
+    if (!isFinding(result)) continue;
+    const state = suppressionOf(result);
+    for (const one of independentMatches(result, ctx)) {
+      const finding = toFinding(one, ctx);
+      yield state ? { ...finding, state } : finding;
     }
   }
 }
@@ -112,37 +119,109 @@ function suppressionOf(result: Json): ReportState | undefined {
 
 function toFinding(result: Json, ctx: RunContext): ParsedFinding {
   const rule = findRule(result, ctx);
-  const ruleProps = obj(rule?.properties) ?? {};
+  const facts = ruleFacts(rule, ctx);
   const props = obj(result.properties) ?? {};
   const message = messageOf(result.message, rule, ctx);
-  const ruleId = str(result.ruleId) ?? str(obj(result.rule)?.id) ?? str(rule?.id) ?? headline(message) ?? '(no rule id)';
-  const short = textOf(rule?.shortDescription);
-  const tags = [...arr(ruleProps.tags), ...arr(props.tags)].filter((t): t is string => typeof t === 'string');
-  const aliases = aliasesFrom(ruleId, str(rule?.id), str(rule?.name), short, message, idValues(props), idValues(ruleProps));
+  const ruleId = str(result.ruleId) ?? str(obj(result.rule)?.id) ?? facts.id ?? headline(message) ?? '(no rule id)';
+  const ownTags = arr(props.tags).filter((t): t is string => typeof t === 'string');
+  const aliases = aliasesOf(facts, ruleId, message, props);
   const location = locationOf(result, ctx);
-  const component = componentOf(props, ruleProps, message, location.file);
-  const cvss = cvssOf(props) ?? cvssOf(ruleProps);
+  const component = componentOf(props, facts.props, message, location.file);
+  const cvss = cvssOf(props) ?? (facts.cvss ? { ...facts.cvss } : undefined);
   const finding: ParsedFinding = {
     tool: ctx.tool,
     ruleId,
-    kind: kindOf(ctx.tool, tags, aliases.length > 0 || component !== undefined),
-    title: shorten(short ?? (str(rule?.name) !== str(rule?.id) ? str(rule?.name) : undefined) ?? headline(message) ?? ruleId),
-    severity: severityOf(result, rule, cvss?.version?.startsWith('2') ? undefined : cvss?.score),
+    kind: kindOf(facts, ownTags, aliases.length > 0 || component !== undefined),
+    title: facts.title ?? shorten(headline(message) ?? ruleId),
+    severity: severityOf(result, props, facts, cvss?.version?.startsWith('2') ? undefined : cvss?.score),
     aliases,
-    cwes: cwesOf(result, rule, tags, ctx),
+    cwes: cwesOf(result, props, ownTags, facts, ctx),
     location,
   };
   if (ctx.toolVersion) finding.toolVersion = ctx.toolVersion;
-  const description = textOf(rule?.fullDescription) ?? helpText(rule) ?? message;
+  const description = facts.description ?? message;
   if (description) finding.description = description;
   if (cvss) finding.cvss = cvss;
   if (component) finding.component = component;
   const fixed = fixedVersionOf(props, message);
   if (fixed) finding.fixedVersion = fixed;
-  const references = referencesOf(rule);
-  if (references.length) finding.references = references;
-  finding.detail = detailOf(result, rule, message, ctx, finding.kind === 'secret');
+  if (facts.references.length) finding.references = [...facts.references];
+  finding.detail = detailOf(result, props, facts.name, message, ctx, finding.kind === 'secret');
   return finding;
+}
+
+/**
+ * What a finding takes from its rule alone: worked out once per rule (and run), not again for each of the rule's
+ * results. A result's own tags, properties and taxa still add to what is read here, as in a result without a rule.
+ */
+interface RuleFacts {
+  ctx: RunContext;                         // the run these were read in (tool name and taxonomies play a part)
+  props: Json;                             // rule.properties, or {}
+  id: string | undefined;
+  name: string | undefined;
+  short: string | undefined;               // the short description's text
+  idValues: unknown[];                     // id-like properties, where advisory ids hide
+  aliases: string[];                       // the finding's aliases when its result adds none
+  cwes: number[];                          // from the rule's tags, "cwe" properties and CWE relationships
+  cvss: ReturnType<typeof cvssOf>;         // from the rule's properties
+  title: string | undefined;               // from the short description or name, when the rule has either
+  score: number | undefined;               // the rule's "security-severity"
+  word: Severity | undefined;              // the rule's severity word
+  level: Severity | undefined;             // the rule's default level
+  description: string | undefined;         // full description, else help text
+  references: string[];
+  secret: boolean;                         // by the tool or the rule's tags
+  config: boolean;                         // by the tool or the rule's tags
+  dependency: boolean;                     // by the tool
+}
+
+// Keyed by the rule object (results without a rule: by the run). An entry read in another run is read again.
+const factsByRule = new WeakMap<Json, RuleFacts>();
+const factsWithoutRule = new WeakMap<RunContext, RuleFacts>();
+
+function ruleFacts(rule: Json | undefined, ctx: RunContext): RuleFacts {
+  const known = rule ? factsByRule.get(rule) : factsWithoutRule.get(ctx);
+  if (known?.ctx === ctx) return known;
+  const facts = readRuleFacts(rule, ctx);
+  if (rule) factsByRule.set(rule, facts);
+  else factsWithoutRule.set(ctx, facts);
+  return facts;
+}
+
+function readRuleFacts(rule: Json | undefined, ctx: RunContext): RuleFacts {
+  const props = obj(rule?.properties) ?? {};
+  const id = str(rule?.id);
+  const name = str(rule?.name);
+  const short = textOf(rule?.shortDescription);
+  const tags = arr(props.tags).filter((t): t is string => typeof t === 'string');
+  const ruleIdValues = idValues(props);
+  const relationships = arr(rule?.relationships).map((r) => cweRef(obj(obj(r)?.target), ctx));
+  const titleText = short ?? (name !== id ? name : undefined);
+  return {
+    ctx, props, id, name, short,
+    idValues: ruleIdValues,
+    aliases: aliasesFrom(id, name, short, ruleIdValues),
+    cwes: cwesFrom(tags.filter((t) => /cwe/i.test(t)), cweProps(props), relationships),
+    cvss: cvssOf(props),
+    title: titleText === undefined ? undefined : shorten(titleText),
+    score: num(props['security-severity']),
+    word: severityWord(props),
+    level: knownSeverity(obj(rule?.defaultConfiguration)?.level),
+    description: textOf(rule?.fullDescription) ?? helpText(rule),
+    references: referencesOf(rule),
+    secret: secretTools.test(ctx.tool) || tags.some((t) => secretTag.test(t)),
+    config: configTools.test(ctx.tool) || tags.some((t) => configTag.test(t)),
+    dependency: dependencyTools.test(ctx.tool),
+  };
+}
+
+// CVE and GHSA ids from the result's rule id, the rule's id, name and short description, the message, and
+// id-like properties of the result and the rule. Most results add none of their own: those take the rule's.
+function aliasesOf(facts: RuleFacts, ruleId: string, message: string | undefined, props: Json): string[] {
+  const resultIdValues = idValues(props);
+  const own = aliasesFrom(ruleId === facts.id ? undefined : ruleId, message, resultIdValues);
+  if (own.length === 0) return [...facts.aliases];
+  return aliasesFrom(ruleId, facts.id, facts.name, facts.short, message, resultIdValues, facts.idValues);
 }
 
 // Rules live in the driver or in an extension (CodeQL query packs); a result names its rule by id, by index, or
@@ -159,22 +238,56 @@ function findRule(result: Json, ctx: RunContext): Json | undefined {
   if (id !== undefined) return ruleById(id, [component, ctx.driver, ...ctx.extensions]);
   const text = str(obj(result.message)?.text);
   if (!text) return undefined;
-  const candidates = arr(ctx.driver.rules).map(obj).filter((r) => {
-    const rid = str(r?.id);
-    return rid !== undefined && text.startsWith(rid);
-  });
-  return candidates.sort((a, b) => (str(b?.id)?.length ?? 0) - (str(a?.id)?.length ?? 0))[0];
+  return longestIdFirst(ctx.driver.rules).find(([rid]) => text.startsWith(rid))?.[1];
 }
 
 // Hierarchical ids ("CA2101/subrule") match their parent rule when no rule has the full id.
 function ruleById(id: string, components: (Json | undefined)[]): Json | undefined {
   for (let key = id; key; key = key.includes('/') ? key.slice(0, key.lastIndexOf('/')) : '') {
     for (const c of components) {
-      const hit = arr(c?.rules).map(obj).find((r) => str(r?.id) === key);
+      const hit = rulesById(c?.rules).get(key);
       if (hit) return hit;
     }
   }
   return undefined;
+}
+
+// Each rules array's rules by id (the first rule with an id, as a scan in order finds it), made once per array.
+const ruleIndexes = new WeakMap<unknown[], Map<string, Json>>();
+const noRules = new Map<string, Json>();
+
+function rulesById(rules: unknown): Map<string, Json> {
+  if (!Array.isArray(rules)) return noRules;
+  let index = ruleIndexes.get(rules);
+  if (!index) {
+    index = new Map();
+    for (const r of rules) {
+      const rule = obj(r);
+      const id = str(rule?.id);
+      if (rule && id !== undefined && !index.has(id)) index.set(id, rule);
+    }
+    ruleIndexes.set(rules, index);
+  }
+  return index;
+}
+
+// Each rules array's rules with an id, longest id first (in their order where as long), made once per array.
+const rulesByLength = new WeakMap<unknown[], [string, Json][]>();
+
+function longestIdFirst(rules: unknown): [string, Json][] {
+  if (!Array.isArray(rules)) return [];
+  let list = rulesByLength.get(rules);
+  if (!list) {
+    list = [];
+    for (const r of rules) {
+      const rule = obj(r);
+      const id = str(rule?.id);
+      if (rule && id !== undefined) list.push([id, rule]);
+    }
+    list.sort((a, b) => b[0].length - a[0].length);
+    rulesByLength.set(rules, list);
+  }
+  return list;
 }
 
 function componentFor(ref: Json | undefined, ctx: RunContext): Json | undefined {
@@ -204,14 +317,12 @@ function messageOf(message: unknown, rule: Json | undefined, ctx: RunContext): s
 // Severity, most specific first: a numeric GitHub-style "security-severity" (result, then rule), a CVSS v3 score,
 // the tool's own severity word in the result's properties, the result's level, the rule's severity word, the
 // rule's default level, and SARIF's own default "warning" (review/open results default to "none", whatever the rule).
-function severityOf(result: Json, rule: Json | undefined, cvssScore: number | undefined): Severity {
-  const props = obj(result.properties) ?? {};
-  const ruleProps = obj(rule?.properties) ?? {};
-  const score = num(props['security-severity']) ?? num(ruleProps['security-severity']) ?? cvssScore;
+function severityOf(result: Json, props: Json, rule: RuleFacts, cvssScore: number | undefined): Severity {
+  const score = num(props['security-severity']) ?? rule.score ?? cvssScore;
   if (score !== undefined && score >= 0 && score <= 10) return severityFromScore(score);
   const notFail = typeof result.kind === 'string' && result.kind !== 'fail';
-  const ruleLevel = notFail ? undefined : knownSeverity(obj(rule?.defaultConfiguration)?.level);
-  return severityWord(props) ?? knownSeverity(result.level) ?? severityWord(ruleProps) ?? ruleLevel
+  const ruleLevel = notFail ? undefined : rule.level;
+  return severityWord(props) ?? knownSeverity(result.level) ?? rule.word ?? ruleLevel
     ?? normaliseSeverity(notFail ? 'none' : 'warning');
 }
 
@@ -232,17 +343,26 @@ function knownSeverity(word: unknown): Severity | undefined {
 }
 
 // CWEs come from rule tags ("external/cwe/cwe-079"), "cwe" properties, and references into a CWE taxonomy
-// (rule.relationships[].target, result.taxa[]), whose ids are bare numbers ("79").
-function cwesOf(result: Json, rule: Json | undefined, tags: string[], ctx: RunContext): number[] {
-  const props = [obj(result.properties) ?? {}, obj(rule?.properties) ?? {}];
-  const fromProps = props.flatMap((p) => Object.entries(p).filter(([k]) => /^cwes?(_?ids?)?$/i.test(k)).map(([, v]) => v));
-  const refs = [...arr(rule?.relationships).map((r) => obj(r)?.target), ...arr(result.taxa)].map(obj);
-  const fromRefs = refs.map((ref) => {
-    const id = str(ref?.id);
-    if (id === undefined) return undefined;
-    return isCweTaxonomy(obj(ref?.toolComponent), ctx) || /cwe/i.test(id) ? id : undefined;
-  });
-  return cwesFrom(tags.filter((t) => /cwe/i.test(t)), fromProps, fromRefs);
+// (rule.relationships[].target, result.taxa[]), whose ids are bare numbers ("79"). The rule's are read once (see
+// RuleFacts); the result's own tags, properties and taxa add to them (cwesFrom sorts, so the union sorted is the same).
+function cwesOf(result: Json, props: Json, ownTags: string[], rule: RuleFacts, ctx: RunContext): number[] {
+  const taxa = arr(result.taxa).map((t) => cweRef(obj(t), ctx));
+  const fromProps = cweProps(props);
+  if (ownTags.length === 0 && fromProps.length === 0 && taxa.length === 0) return [...rule.cwes];
+  const own = cwesFrom(ownTags.filter((t) => /cwe/i.test(t)), fromProps, taxa);
+  if (own.length === 0) return [...rule.cwes];
+  return [...new Set([...rule.cwes, ...own])].sort((a, b) => a - b);
+}
+
+function cweProps(props: Json): unknown[] {
+  return Object.entries(props).filter(([k]) => /^cwes?(_?ids?)?$/i.test(k)).map(([, v]) => v);
+}
+
+// A taxonomy reference's id when it names a CWE.
+function cweRef(ref: Json | undefined, ctx: RunContext): string | undefined {
+  const id = str(ref?.id);
+  if (id === undefined) return undefined;
+  return isCweTaxonomy(obj(ref?.toolComponent), ctx) || /cwe/i.test(id) ? id : undefined;
 }
 
 function isCweTaxonomy(ref: Json | undefined, ctx: RunContext): boolean {
@@ -267,14 +387,17 @@ const dependencyTools = /dependency-check|grype|osv-scanner|retire|black ?duck|n
 // advisory (CVE/GHSA) or a package is a dependency; an IaC/config checker's results are config; the results of
 // known dependency scanners are dependencies even without an advisory id (Retire.js rules in Dependency-Check);
 // everything else is code.
-function kindOf(tool: string, tags: string[], aboutPackage: boolean): FindingKind {
-  const tagged = (re: RegExp): boolean => tags.some((t) => re.test(t));
-  if (secretTools.test(tool) || tagged(/^secrets?$/i)) return 'secret';
+// The tool's and the rule's part is read once per rule (RuleFacts); the result's own tags count as the rule's.
+function kindOf(rule: RuleFacts, ownTags: string[], aboutPackage: boolean): FindingKind {
+  if (rule.secret || ownTags.some((t) => secretTag.test(t))) return 'secret';
   if (aboutPackage) return 'dependency';
-  if (configTools.test(tool) || tagged(/^(misconfiguration|iac|infrastructure)$/i)) return 'config';
-  if (dependencyTools.test(tool)) return 'dependency';
+  if (rule.config || ownTags.some((t) => configTag.test(t))) return 'config';
+  if (rule.dependency) return 'dependency';
   return 'code';
 }
+
+const secretTag = /^secrets?$/i;
+const configTag = /^(misconfiguration|iac|infrastructure)$/i;
 
 function helpText(rule: Json | undefined): string | undefined {
   const help = textOf(rule?.help);
@@ -293,25 +416,27 @@ const isUrl = (s: string): boolean => /^\s*https?:\/\/\S+\s*$/.test(s);
 // keeps neither, so a findings database never becomes a secrets store.
 const secretKeys = /offender|secret|match|raw|token|password|credential/i;
 
-function detailOf(result: Json, rule: Json | undefined, message: string | undefined, ctx: RunContext, secret: boolean): Json {
-  const props = Object.entries(obj(result.properties) ?? {}).map(([k, v]) => [k, secret && secretKeys.test(k) ? '[redacted]' : v]);
+// Only the fields that have a value, in this order (absent ones and empty lists are left out).
+function detailOf(result: Json, resultProps: Json, ruleName: string | undefined, message: string | undefined, ctx: RunContext, secret: boolean): Json {
+  const props = Object.entries(resultProps).map(([k, v]) => [k, secret && secretKeys.test(k) ? '[redacted]' : v]);
   const physical = obj(arr(result.locations).map(obj).find((l) => obj(l?.physicalLocation))?.physicalLocation);
-  const detail: Json = {
-    message,
-    ruleName: str(rule?.name),
-    partialFingerprints: obj(result.partialFingerprints),
-    fingerprints: obj(result.fingerprints),
-    properties: props.length ? Object.fromEntries(props) : undefined,
-    snippet: secret ? undefined : textOf(obj(obj(physical?.region)?.snippet)),
-    otherLocations: otherLocations(result, ctx),
-    fixes: arr(result.fixes).map((f) => textOf(obj(f)?.description)).filter((t) => t !== undefined),
-    kind: typeof result.kind === 'string' && result.kind !== 'fail' ? result.kind : undefined,
-    baselineState: str(result.baselineState),
-    suppressions: arr(result.suppressions).length ? result.suppressions : undefined,
-    guid: str(result.guid),
-    hostedViewerUri: str(result.hostedViewerUri),
+  const detail: Json = {};
+  const set = (key: string, v: unknown): void => {
+    if (v !== undefined && !(Array.isArray(v) && !v.length)) detail[key] = v;
   };
-  for (const [k, v] of Object.entries(detail)) if (v === undefined || (Array.isArray(v) && !v.length)) delete detail[k];
+  set('message', message);
+  set('ruleName', ruleName);
+  set('partialFingerprints', obj(result.partialFingerprints));
+  set('fingerprints', obj(result.fingerprints));
+  set('properties', props.length ? Object.fromEntries(props) : undefined);
+  set('snippet', secret ? undefined : textOf(obj(obj(physical?.region)?.snippet)));
+  set('otherLocations', otherLocations(result, ctx));
+  set('fixes', arr(result.fixes).map((f) => textOf(obj(f)?.description)).filter((t) => t !== undefined));
+  set('kind', typeof result.kind === 'string' && result.kind !== 'fail' ? result.kind : undefined);
+  set('baselineState', str(result.baselineState));
+  set('suppressions', arr(result.suppressions).length ? result.suppressions : undefined);
+  set('guid', str(result.guid));
+  set('hostedViewerUri', str(result.hostedViewerUri));
   return detail;
 }
 

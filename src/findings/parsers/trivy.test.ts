@@ -246,11 +246,41 @@ describe('Trivy report shapes', () => {
     assert.deepEqual(await parse({ SchemaVersion: 2, ArtifactName: 'alpine:3.20', ArtifactType: 'container_image' }), []);
   });
 
-  // The peer (DefectDojo) makes one finding per licence of a `--scanners license` run: 19 for a small
-  // Alpine image. A licence is a compliance fact, not a weakness; Entente has no finding kind for it.
-  test('do not turn licence results into findings (Entente: 0 where the peer counts one per licence)', async () => {
-    const licences = [{ Severity: 'HIGH', Category: 'restricted', PkgName: 'busybox', FilePath: '', Name: 'GPL-2.0', Confidence: 1, Link: '' }];
-    assert.deepEqual(await parse(report([{ Target: 'OS Packages', Class: 'license', Licenses: licences }])), []);
+  // A `--scanners license` run gives one finding per licence of a package or file, as the peer (DefectDojo) counts
+  // them: 19 for a small Alpine image. They are dependency findings the priority keeps at track* at most.
+  test('turn each package and file licence into a dependency finding with its licence, category and place', async () => {
+    const pkgLicences = [
+      { Severity: 'HIGH', Category: 'restricted', PkgName: 'busybox', FilePath: '', Name: 'GPL-2.0', Confidence: 1, Link: '' },
+      { Severity: 'LOW', Category: 'notice', PkgName: 'musl', FilePath: '', Name: 'MIT', Confidence: 1, Link: '' },
+    ];
+    const fileLicence = { Severity: 'LOW', Category: 'notice', PkgName: '', FilePath: '/etc/ssl/misc/CA.pl', Name: 'OpenSSL', Confidence: 0.9, Link: 'https://spdx.org/licenses/OpenSSL.html' };
+    const found = await parse(report([
+      { Target: 'OS Packages', Class: 'license', Licenses: pkgLicences },
+      { Target: 'Loose File License(s)', Class: 'license-file', Licenses: [fileLicence] },
+    ], { ArtifactName: 'alpine:3.11', ArtifactType: 'container_image', Metadata: { OS: { Family: 'alpine', Name: '3.11.5' } } }));
+    assert.equal(found.length, 3);
+    assert.deepEqual(found[0], {
+      tool: 'Trivy', ruleId: 'license:GPL-2.0', kind: 'dependency', title: 'GPL-2.0 licence in busybox', severity: 'high', aliases: [], cwes: [],
+      component: { name: 'busybox', purl: 'pkg:apk/alpine/busybox', ecosystem: 'apk' },
+      location: { target: 'OS Packages' },
+      detail: { category: 'license', licence: 'GPL-2.0', classification: 'restricted', confidence: 1, type: 'alpine' },
+    });
+    assert.deepEqual(found.map((f) => [f.ruleId, f.severity, f.component?.name, f.detail?.category]), [
+      ['license:GPL-2.0', 'high', 'busybox', 'license'], ['license:MIT', 'low', 'musl', 'license'], ['license:OpenSSL', 'low', undefined, 'license'],
+    ]);
+    assert.deepEqual(found[2], {
+      tool: 'Trivy', ruleId: 'license:OpenSSL', kind: 'dependency', title: 'OpenSSL licence in /etc/ssl/misc/CA.pl', severity: 'low', aliases: [], cwes: [],
+      location: { file: '/etc/ssl/misc/CA.pl', target: 'Loose File License(s)' },
+      references: ['https://spdx.org/licenses/OpenSSL.html'],
+      detail: { category: 'license', licence: 'OpenSSL', classification: 'notice', confidence: 0.9, link: 'https://spdx.org/licenses/OpenSSL.html', occurrence: { file: '/etc/ssl/misc/CA.pl' } },
+    });
+  });
+
+  test('give a licence of a language package the result\'s type, and refuse a licence entry without a name', async () => {
+    const [lodash] = await parse(report([{ Target: 'package-lock.json', Class: 'license', Type: 'npm', Licenses: [{ Severity: 'UNKNOWN', Category: 'unknown', PkgName: 'lodash', Name: 'WTFPL' }] }]));
+    assert.deepEqual([lodash?.component, lodash?.severity, lodash?.location], [{ name: 'lodash', purl: 'pkg:npm/lodash', ecosystem: 'npm' }, 'info', { target: 'package-lock.json' }]);
+    const err = await refusal(() => parse(report([{ Target: 'OS Packages', Class: 'license', Licenses: [{ Severity: 'HIGH', PkgName: 'busybox' }] }])));
+    assert.match(err.message, /Results\[0\]\.Licenses\[0\]\.Name/);
   });
 });
 

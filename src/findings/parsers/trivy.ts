@@ -3,8 +3,9 @@ import { posix } from 'node:path';
 import { badInput } from '../../errors.ts';
 import type { Cvss, Location, ParsedFinding, ReportInput, ReportParser } from '../types.ts';
 import {
-  aliasesFrom, asArray, asObject, buildPurl, cwesFrom, normalisePath, normaliseSeverity, num, parseJson, purlType, str,
+  aliasesFrom, asArray, asObject, buildPurl, cwesFrom, normalisePath, normaliseSeverity, num, purlType, str,
 } from './common.ts';
+import { splitJson, type Streamed } from './json-stream.ts';
 
 type Json = Record<string, unknown>;
 
@@ -17,6 +18,7 @@ interface Scope {
   type: string | undefined;         // the result's Type (npm, pip, debian, terraform, …)
   resource: string | undefined;     // Kubernetes reports: "namespace/Kind/name"
   root: string | undefined;         // filesystem scans: the scanned folder, which Targets are relative to
+  os: string | undefined;           // image scans: the OS family (Metadata.OS.Family), the Type of its OS packages
 }
 
 /** A result object and the Kubernetes resource it belongs to, if any. */
@@ -44,16 +46,39 @@ function detectTrivy(head: string): boolean {
   return /^\[\s*\{/.test(h) && /"Target"\s*:/.test(h) && /"(Vulnerabilities|Misconfigurations|Secrets)"\s*:/.test(h);
 }
 
+// A result's findings stream from the file one at a time (an image's report can be hundreds of megabytes); the
+// rest of the report (targets, types, the Trivy version) is read first.
+const findingLists = new Set(['Vulnerabilities', 'Misconfigurations', 'Secrets', 'Licenses']);
+const resultLists: Streamed = (p) => p.length >= 2 && typeof p[p.length - 2] === 'number' && findingLists.has(p[p.length - 1] as string);
+
 async function* parseTrivy(input: ReportInput): AsyncGenerator<ParsedFinding> {
-  const root = parseJson((await input.text()).replace(/^\uFEFF/, ''), input.name);
+  const report = await splitJson(input, resultLists);
+  const root = report.skeleton;
   const doc = objectOrUndefined(root);
   const toolVersion = str(objectOrUndefined(doc?.Trivy)?.Version);
   const dir = doc?.ArtifactType === 'filesystem' ? scannedFolder(str(doc.ArtifactName)) : undefined;
+  const os = str(objectOrUndefined(objectOrUndefined(doc?.Metadata)?.OS)?.Family);
+  const scopes = new Map<string, Scope>();
   for (const loc of resultsOf(root, input.name)) {
     const { result, path, resource } = loc;
-    const scope: Scope = { name: input.name, toolVersion, path, target: str(result.Target), type: str(result.Type), resource, root: dir };
-    yield* findingsOf(result, scope);
+    const scope: Scope = { name: input.name, toolVersion, path, target: str(result.Target), type: str(result.Type), resource, root: dir, os };
+    // A list that is not an array is refused here, before anything streams.
+    for (const key of findingLists) asArray(result[key], input.name, `${path}.${key}`);
+    scopes.set(path, scope);
   }
+  for await (const item of report.items()) {
+    const scope = scopes.get(pathText(item.path.slice(0, -1)));
+    if (!scope) continue; // a list under something that is not a result (e.g. a Kubernetes resource's own fields)
+    const key = item.path[item.path.length - 1] as string;
+    const at = `${scope.path}.${key}[${item.index}]`;
+    const finding = findingOf(key, asObject(item.value, scope.name, at), scope, at);
+    if (finding) yield compact(finding);
+  }
+}
+
+// How resultsOf spells a result's path: "Results[2]", "[2]" for the legacy list, "Resources[0].Results[1]".
+function pathText(path: readonly (string | number)[]): string {
+  return path.map((p, i) => (typeof p === 'number' ? `[${p}]` : i === 0 ? p : `.${p}`)).join('');
 }
 
 /** Every result object of the report, whichever of the three shapes it has. */
@@ -81,21 +106,19 @@ function* listResults(v: unknown, name: string, path: string, resource?: string)
   }
 }
 
-/** The findings of one result: vulnerabilities, failed misconfigurations and secrets (licences are not weaknesses). */
-function* findingsOf(result: Json, scope: Scope): Generator<ParsedFinding> {
-  for (const [i, v] of items(result, 'Vulnerabilities', scope)) yield compact(fromVulnerability(v, scope, `${scope.path}.Vulnerabilities[${i}]`));
-  for (const [i, m] of items(result, 'Misconfigurations', scope)) {
-    const status = str(m.Status)?.toUpperCase();
-    // Trivy lists passed and excepted checks only when asked; they are not weaknesses.
-    if (status === 'PASS' || status === 'EXCEPTION') continue;
-    yield compact(fromMisconfiguration(m, scope, `${scope.path}.Misconfigurations[${i}]`));
+/** One entry of a result's vulnerabilities, failed misconfigurations, secrets or licences. */
+function findingOf(list: string, entry: Json, scope: Scope, path: string): ParsedFinding | undefined {
+  switch (list) {
+    case 'Vulnerabilities': return fromVulnerability(entry, scope, path);
+    case 'Misconfigurations': {
+      const status = str(entry.Status)?.toUpperCase();
+      // Trivy lists passed and excepted checks only when asked; they are not weaknesses.
+      return status === 'PASS' || status === 'EXCEPTION' ? undefined : fromMisconfiguration(entry, scope, path);
+    }
+    case 'Secrets': return fromSecret(entry, scope, path);
+    // `--scanners license`: one entry per licence of a package (Class "license") or of a file (Class "license-file").
+    default: return fromLicence(entry, scope, path);
   }
-  for (const [i, s] of items(result, 'Secrets', scope)) yield compact(fromSecret(s, scope, `${scope.path}.Secrets[${i}]`));
-}
-
-function items(result: Json, key: string, scope: Scope): Array<[number, Json]> {
-  const at = `${scope.path}.${key}`;
-  return asArray(result[key], scope.name, at).map((v, i) => [i, asObject(v, scope.name, `${at}[${i}]`)]);
 }
 
 function fromVulnerability(v: Json, scope: Scope, path: string): ParsedFinding {
@@ -162,6 +185,33 @@ function fromSecret(s: Json, scope: Scope, path: string): ParsedFinding {
       resource: scope.resource,
     }),
     detail: compact({ category: str(s.Category), match: redactedMatch(s.Match) }),
+  };
+}
+
+/**
+ * A licence Trivy found in a package or a file, rated by its category (forbidden, restricted, reciprocal, notice, …).
+ * Entries name no version. The OS Packages result carries no Type, so its packages take the image's OS family. A
+ * file's licence has no package: the licence and the file tell entries apart, and as the fingerprint of a dependency
+ * finding does not look at files, the file is also its occurrence, kept when the import merges one licence's files.
+ */
+function fromLicence(l: Json, scope: Scope, path: string): ParsedFinding {
+  const licence = requireString(l.Name, scope.name, `${path}.Name`);
+  const pkg = str(l.PkgName);
+  const file = normalisePath(str(l.FilePath));
+  const type = scope.type ?? (scope.target === 'OS Packages' ? scope.os : undefined);
+  const purl = str(objectOrUndefined(l.PkgIdentifier)?.PURL) ?? (pkg ? buildPurl(type, pkg) : undefined);
+  const link = str(l.Link);
+  return {
+    ...base(scope, `license:${licence}`, 'dependency', `${licence} licence in ${pkg ?? file ?? scope.target ?? 'the scan'}`, l.Severity),
+    aliases: [],
+    cwes: [],
+    ...(pkg ? { component: compact({ name: pkg, purl, ecosystem: ecosystemOf(purl, type) }) } : {}),
+    location: compact<Location>({ file, target: scope.target, resource: scope.resource }),
+    references: link ? [link] : undefined,
+    detail: compact({
+      category: 'license', licence, classification: str(l.Category), confidence: num(l.Confidence), link, type,
+      occurrence: !pkg && file ? { file } : undefined,
+    }),
   };
 }
 

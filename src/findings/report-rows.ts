@@ -1,0 +1,120 @@
+/**
+ * A report's rows, merged by fingerprint, in bounded memory. While a report is small its rows stay in one map; past
+ * `spillAt` rows they are written to temporary files, one per slice of the fingerprint space, and read back a file at
+ * a time. Every listing of one fingerprint lands in the same file, so a file read back merges exactly as the map would
+ * have: the import writes each file's rows as one group and the result is the same as for one big map, whatever the
+ * report's size.
+ */
+import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { ParsedFinding } from './types.ts';
+import { addRow, addToRows, type ImportRow } from './normalise.ts';
+
+/** Rows held in memory before the report spills to disk: 150,000 for a report under 48 MB (its rows are small),
+ * 25,000 for a bigger one (a row can weigh 1 kB or 5 kB: descriptions, snippets, dependency paths), and sooner if
+ * the heap passes 512 MB. With PGlite's own ~500 MB this keeps an import under 1 GB. */
+const smallReportSpillAt = 150_000;
+const bigReportSpillAt = 25_000;
+const bigReport = 48 << 20;
+const heapBudget = 512 << 20;
+/** A file's lines are written once they reach this size, so spilling holds little more than the rows themselves. */
+const writeAt = 1 << 20;
+
+export interface ReportRowsOptions {
+  /** Rows kept in memory before spilling (ENTENTE_SPILL_ROWS overrides the default, for tests and small machines). */
+  spillAt?: number;
+  /** The report's size in bytes, if known: sizes the number of files so each holds about 16 MB of rows. */
+  reportBytes?: number;
+}
+
+type SerialRow = [fingerprint: string, recipe: string, finding: ParsedFinding, sources: [string, string][]];
+
+export class ReportRows {
+  private rows = new Map<string, ImportRow>();
+  private dir: string | null = null;
+  private files: string[] = [];
+  private readonly spillAt: number;
+  private readonly reportBytes: number | undefined;
+  /** The first tool version a finding named, for the scan record. */
+  toolVersion: string | undefined;
+
+  constructor(options: ReportRowsOptions = {}) {
+    const fromEnv = Number(process.env.ENTENTE_SPILL_ROWS);
+    const byReport = (options.reportBytes ?? 0) > bigReport ? bigReportSpillAt : smallReportSpillAt;
+    this.spillAt = options.spillAt ?? (Number.isInteger(fromEnv) && fromEnv > 0 ? fromEnv : byReport);
+    this.reportBytes = options.reportBytes;
+  }
+
+  /** True once rows have gone to disk. */
+  get spilled(): boolean {
+    return this.dir !== null;
+  }
+
+  add(parsed: ParsedFinding): void {
+    if (this.toolVersion === undefined && parsed.toolVersion) this.toolVersion = parsed.toolVersion;
+    addToRows(this.rows, parsed);
+    const size = this.rows.size;
+    if (size >= this.spillAt || (size % 5000 === 0 && process.memoryUsage().heapUsed > heapBudget)) this.spill();
+  }
+
+  /** The rows in groups of distinct fingerprints: one group while in memory, one per file once spilled. */
+  async *groups(): AsyncGenerator<ImportRow[]> {
+    if (!this.dir) {
+      if (this.rows.size) yield [...this.rows.values()];
+      return;
+    }
+    this.spill();
+    for (const file of this.files) {
+      if (!existsSync(file)) continue; // no fingerprint fell in this slice
+      const rows = new Map<string, ImportRow>();
+      const text = readFileSync(file, 'utf8');
+      for (let start = 0; start < text.length;) {
+        let end = text.indexOf('\n', start);
+        if (end < 0) end = text.length;
+        if (end > start) {
+          const [fingerprint, recipe, finding, sources] = JSON.parse(text.slice(start, end)) as SerialRow;
+          addRow(rows, { fingerprint, recipe, finding, sources: new Map(sources) });
+        }
+        start = end + 1;
+      }
+      if (rows.size) yield [...rows.values()];
+    }
+  }
+
+  /** Removes the temporary files. */
+  dispose(): void {
+    if (this.dir) rmSync(this.dir, { recursive: true, force: true });
+    this.dir = null;
+    this.rows.clear();
+  }
+
+  private spill(): void {
+    if (!this.dir) {
+      this.dir = mkdtempSync(join(tmpdir(), 'entente-import-'));
+      const count = Math.min(256, Math.max(8, Math.ceil((this.reportBytes ?? 0) / (16 << 20))));
+      this.files = Array.from({ length: count }, (_, i) => join(this.dir!, `rows-${i}.jsonl`));
+    }
+    const pending: string[] = this.files.map(() => '');
+    const write = (i: number): void => {
+      const fd = openSync(this.files[i]!, 'a');
+      try {
+        writeSync(fd, pending[i]!);
+      } finally {
+        closeSync(fd);
+      }
+      pending[i] = '';
+    };
+    for (const r of this.rows.values()) {
+      const serial: SerialRow = [r.fingerprint, r.recipe, r.finding, [...r.sources]];
+      const i = fileOf(r.fingerprint, this.files.length);
+      pending[i] += `${JSON.stringify(serial)}\n`;
+      if (pending[i]!.length >= writeAt) write(i);
+    }
+    this.rows.clear();
+    pending.forEach((p, i) => p && write(i));
+  }
+}
+
+// Fingerprints are hex digests: their first characters spread rows evenly over the files.
+const fileOf = (fingerprint: string, files: number): number => parseInt(fingerprint.slice(0, 6), 16) % files;

@@ -1,0 +1,123 @@
+// A big report is read into temporary files by fingerprint and written a file at a time (src/findings/report-rows.ts).
+// These tests import the same reports with and without spilling and require the same outcome, to the byte.
+import { test, describe } from 'node:test';
+import assert from 'node:assert/strict';
+import { readdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { sql } from 'kysely';
+import { describeEachEngine } from './support/engines.ts';
+import { sarif } from './support/reports.ts';
+import { ReportRows } from '../src/findings/report-rows.ts';
+import type { ParsedFinding } from '../src/findings/types.ts';
+import type { ImportRow } from '../src/findings/normalise.ts';
+
+const spillDirs = (): string[] => readdirSync(tmpdir()).filter((d) => d.startsWith('entente-import-'));
+
+/** Runs `fn` with rows spilling to disk every `n` rows. */
+async function spillingEvery<T>(n: number, fn: () => Promise<T>): Promise<T> {
+  const before = process.env.ENTENTE_SPILL_ROWS;
+  process.env.ENTENTE_SPILL_ROWS = String(n);
+  try {
+    return await fn();
+  } finally {
+    if (before === undefined) delete process.env.ENTENTE_SPILL_ROWS;
+    else process.env.ENTENTE_SPILL_ROWS = before;
+  }
+}
+
+// Two tools in one log, results that share a fingerprint across the log (same CWE, file and line), one listing
+// suppressed and another of the same place open: the cases where merging order could show.
+function twoTools(round: number): string {
+  const a = Array.from({ length: 40 }, (_, i) => ({ rule: `A${i % 7}`, file: `src/f${i % 13}.ts`, line: 10 + (i % 5), cwe: 79 + (i % 3) }));
+  const b = Array.from({ length: 25 }, (_, i) => ({ rule: `B${i % 4}`, file: `src/f${i % 13}.ts`, line: 10 + (i % 5), cwe: 79 + (i % 3) }));
+  const log = JSON.parse(sarif('ToolA', round === 2 ? a.slice(0, 30) : a, `round ${round}`)) as { runs: any[] };
+  log.runs.push(JSON.parse(sarif('ToolB', b, `round ${round}`)).runs[0]);
+  log.runs[0].results[3].suppressions = [{ kind: 'external', justification: 'false positive: sanitised upstream' }];
+  log.runs[0].results[5].suppressions = [{ kind: 'inSource' }];
+  return JSON.stringify(log);
+}
+
+describeEachEngine('an import that spills to disk', (env) => {
+  test('ends as the same findings, sources and summaries as one held in memory, and leaves no files behind', async () => {
+    const before = spillDirs();
+    const held = await env().makeService();
+    const spilled = await env().makeService();
+    for (const round of [1, 2, 1, 3]) {
+      const inMemory = await env().importText(held.service, 'scan.sarif', twoTools(round));
+      const onDisk = await spillingEvery(4, () => env().importText(spilled.service, 'scan.sarif', twoTools(round)));
+      const { scanId: _a, service: _b, ...expected } = inMemory;
+      const { scanId: _c, service: _d, ...actual } = onDisk;
+      assert.deepEqual(actual, expected, `round ${round}`);
+      assert.ok(expected.findings > 4, 'the report is bigger than the spill size');
+    }
+    assert.deepEqual(await stored(spilled.service), await stored(held.service));
+    assert.deepEqual(spillDirs(), before);
+  });
+
+  test('a report broken after rows have spilled stores nothing and removes its files', async () => {
+    const before = spillDirs();
+    const { service } = await env().makeService();
+    const good = JSON.parse(twoTools(1)) as { runs: any[] };
+    good.runs[1].results.push({ ruleId: 'B9', message: { text: 'x' }, locations: 'not a list' });
+    const bad = JSON.stringify(good).replace('"not a list"', '{"physicalLocation": ');
+    await assert.rejects(spillingEvery(2, () => env().importText(service, 'broken.sarif', bad)), /not valid JSON at line 1, column \d+/);
+    assert.deepEqual(await stored(service), []);
+    assert.deepEqual(spillDirs(), before);
+  });
+
+  async function stored(service: string): Promise<unknown[]> {
+    const { rows } = await sql<Record<string, unknown>>`select f.fingerprint, f.status, f.title, f.severity, f.aliases, f.cwes, f.file_path,
+        f.line, f.priority, f.detail, (select array_agg(fs.tool || ':' || fs.rule_id || ':' || fs.present order by fs.tool)
+        from finding_sources fs where fs.finding_id = f.id) as sources
+      from findings f join services s on s.id = f.service_id where s.name = ${service} order by f.fingerprint`.execute(env().ctx.database.db);
+    return rows;
+  }
+});
+
+describe('report rows', () => {
+  const listing = (i: number, extra: Partial<ParsedFinding> = {}): ParsedFinding => ({
+    tool: i % 5 < 2 ? 'Semgrep' : 'CodeQL', ruleId: `r${i % 3}`, kind: 'code', title: `t${i}`, severity: (['low', 'high', 'medium'] as const)[i % 3]!,
+    aliases: i % 4 ? [] : [`CVE-2024-${1000 + (i % 5)}`], cwes: [79 + (i % 2)], location: { file: `a${i % 6}.ts`, line: i % 4 },
+    detail: { occurrence: { listing: i } }, ...(i % 5 === 0 ? { state: { status: 'accepted', reason: 'suppressed' } } : {}), ...extra,
+  });
+
+  async function collect(rows: ReportRows): Promise<ImportRow[]> {
+    const out: ImportRow[] = [];
+    for await (const g of rows.groups()) out.push(...g);
+    return out.sort((a, b) => a.fingerprint.localeCompare(b.fingerprint));
+  }
+
+  test('merge listings across spills exactly as in memory: severity, aliases, CWEs, sources, occurrences and state', async () => {
+    const memory = new ReportRows({ spillAt: 1_000_000 });
+    const disk = new ReportRows({ spillAt: 3 });
+    try {
+      for (let i = 0; i < 200; i++) {
+        memory.add(listing(i));
+        disk.add(listing(i));
+      }
+      assert.equal(disk.spilled, true);
+      assert.equal(memory.spilled, false);
+      const expected = await collect(memory);
+      assert.ok(expected.some((r) => r.sources.size === 2 && Number(r.finding.detail?.occurrenceCount) > 2), 'the listings do merge');
+      assert.deepEqual(await collect(disk), expected);
+    } finally {
+      memory.dispose();
+      disk.dispose();
+    }
+  });
+});
+
+describeEachEngine('a big upload', (env) => {
+  test('a raw body over 16 MB streams to a temporary file, imports whole, and the file is removed', async () => {
+    const before = readdirSync(tmpdir()).filter((d) => d.startsWith('entente-upload-'));
+    const { service } = await env().makeService();
+    const results = Array.from({ length: 9000 }, (_, i) => ({ rule: `R${i % 50}`, file: `src/m${i}.ts`, line: 1 + (i % 90), cwe: 79, message: `${'long message '.repeat(140)}${i}` }));
+    const text = sarif('BigTool', results);
+    assert.ok(text.length > 16 << 20, `the report is ${text.length} bytes`);
+    const token = await env().token('security');
+    const res = await env().call('POST', `/api/scans?service=${service}&name=big.sarif`, { token, body: text, headers: { 'content-type': 'application/octet-stream' } });
+    assert.equal(res.status, 201, JSON.stringify(res.body));
+    assert.equal(res.body.created, 9000);
+    assert.deepEqual(readdirSync(tmpdir()).filter((d) => d.startsWith('entente-upload-')), before);
+  });
+});
