@@ -3,20 +3,13 @@
  * its findings/s, MB/s and peak memory (the target: <= 1 GB). The reports are written to disk piece by piece, never
  * held whole, as a scanner would write them. BENCH_BIG_MB changes the size.
  */
-import { spawnSync } from 'node:child_process';
 import { closeSync, mkdtempSync, openSync, rmSync, statSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openDatabase } from '../src/db/connect.ts';
-import { importReport, type ImportSummary } from '../src/findings/import-service.ts';
-import { reportFromFile } from '../src/findings/report-input.ts';
-import { defaultPolicy } from '../src/policy/policy.ts';
-import { createScratchPg } from '../test/support/scratch-pg.ts';
-import { benchOrg, engineArg, figure } from './support.ts';
+import { benchOrg, childImport, engineArg, figure, importInChild, importTarget } from './support.ts';
 
-interface Run { summary: ImportSummary; seconds: number; peakMiB: number }
-
-if (process.argv[2] === '--child') await child(process.argv[3]!, process.argv[4]!);
+if (process.argv[2] === '--child') await childImport(process.argv[3]!, process.argv[4]!);
 else await main();
 
 async function main(): Promise<void> {
@@ -28,12 +21,12 @@ async function main(): Promise<void> {
       const file = join(dir, `big.${family.toLowerCase()}.json`);
       const written = write(file, megabytes * 1e6);
       const mb = statSync(file).size / 1e6;
-      const target = engine === 'pglite' ? { where: join(dir, `db-${family}`), drop: async () => {} } : await scratchPg();
+      const target = await importTarget(engine, join(dir, `db-${family}`), 'entente_bench_big');
       try {
         const database = await openDatabase(engine === 'pglite' ? { dataDir: target.where } : { url: target.where });
         await benchOrg(database);
         await database.close();
-        const run = importIn(target.where, file);
+        const run = importInChild(target.where, file);
         if (run.summary.created !== written) throw new Error(`expected ${written} created, got ${run.summary.created}`);
         figure(`import a ${mb.toFixed(0)} MB ${family} report, ${written} findings [${engine}]`, written / run.seconds, 'findings/s', 'streams');
         figure(`  read speed, ${family} [${engine}]`, mb / run.seconds, 'MB/s', '');
@@ -46,27 +39,6 @@ async function main(): Promise<void> {
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
-}
-
-async function scratchPg(): Promise<{ where: string; drop: () => Promise<void> }> {
-  const s = await createScratchPg('entente_bench_big');
-  return { where: s.url, drop: s.drop };
-}
-
-function importIn(where: string, file: string): Run {
-  const r = spawnSync(process.execPath, [process.argv[1]!, '--child', where, file], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
-  if (r.status !== 0) throw new Error(`the import process failed (exit ${r.status})`);
-  return JSON.parse(r.stdout.trim().split('\n').pop()!) as Run;
-}
-
-async function child(where: string, file: string): Promise<void> {
-  const database = await openDatabase(where.startsWith('postgres') ? { url: where } : { dataDir: where });
-  const deps = { db: database.db, policy: defaultPolicy, now: () => new Date() };
-  const t0 = performance.now();
-  const summary = await importReport(deps, { service: 'bench-svc', input: await reportFromFile(file), actor: 'bench' });
-  const seconds = (performance.now() - t0) / 1000;
-  await database.close();
-  process.stdout.write(`${JSON.stringify({ summary, seconds, peakMiB: process.resourceUsage().maxRSS / 1024 } satisfies Run)}\n`);
 }
 
 /** Writes `head`, then elements from `next` joined by commas until the file reaches `bytes`, then `tail`; returns the count. */

@@ -3,20 +3,13 @@
  * runs in a process of its own, as `entente import` does, so each peak memory figure is that import's alone (in one
  * long-lived process V8 may leave one import's garbage standing while the next runs; the live heap stays small).
  */
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openDatabase } from '../src/db/connect.ts';
-import { importReport, type ImportSummary } from '../src/findings/import-service.ts';
-import { reportFromFile } from '../src/findings/report-input.ts';
-import { defaultPolicy } from '../src/policy/policy.ts';
-import { createScratchPg } from '../test/support/scratch-pg.ts';
-import { benchOrg, engineArg, figure } from './support.ts';
+import { benchOrg, childImport, engineArg, figure, importInChild, importTarget } from './support.ts';
 
-interface Run { summary: ImportSummary; seconds: number; peakMiB: number }
-
-if (process.argv[2] === '--child') await child(process.argv[3]!, process.argv[4]!);
+if (process.argv[2] === '--child') await childImport(process.argv[3]!, process.argv[4]!);
 else await main();
 
 async function main(): Promise<void> {
@@ -24,16 +17,16 @@ async function main(): Promise<void> {
   const engine = engineArg();
   const file = join(tmpdir(), `entente-bench-${process.pid}.sarif`);
   writeFileSync(file, generateSarif(n));
-  const target = engine === 'pglite' ? { where: mkdtempSync(join(tmpdir(), 'entente-bench-')), drop: async () => {} } : await scratchPg();
+  const target = await importTarget(engine, mkdtempSync(join(tmpdir(), 'entente-bench-')), 'entente_bench');
   try {
     const database = await openDatabase(engine === 'pglite' ? { dataDir: target.where } : { url: target.where });
     await benchOrg(database);
     await database.close();
-    const first = importIn(target.where, file);
+    const first = importInChild(target.where, file);
     if (first.summary.created !== n) throw new Error(`expected ${n} created, got ${first.summary.created}`);
     figure(`import ${n} SARIF results [${engine}]`, n / first.seconds, 'findings/s', engine === 'pglite' ? '>= 10,000' : '>= 30,000');
     figure(`peak memory, first import [${engine}]`, first.peakMiB, 'MiB', '<= 1,024');
-    const again = importIn(target.where, file);
+    const again = importInChild(target.where, file);
     const s = again.summary;
     figure(`identical re-import [${engine}]`, n / again.seconds, 'findings/s', 'no slower than the first');
     figure(`identical re-import changes [${engine}]`, s.created + s.fixed + s.reopened, 'changes', '0');
@@ -44,29 +37,6 @@ async function main(): Promise<void> {
     if (engine === 'pglite') rmSync(target.where, { recursive: true, force: true });
     rmSync(file, { force: true });
   }
-}
-
-async function scratchPg(): Promise<{ where: string; drop: () => Promise<void> }> {
-  const s = await createScratchPg('entente_bench');
-  return { where: s.url, drop: s.drop };
-}
-
-// The import, timed from opening the report to its summary (the database is already open, as in a server).
-function importIn(where: string, file: string): Run {
-  const r = spawnSync(process.execPath, [process.argv[1]!, '--child', where, file], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
-  if (r.status !== 0) throw new Error(`the import process failed (exit ${r.status})`);
-  return JSON.parse(r.stdout.trim().split('\n').pop()!) as Run;
-}
-
-async function child(where: string, file: string): Promise<void> {
-  const database = await openDatabase(where.startsWith('postgres') ? { url: where } : { dataDir: where });
-  const deps = { db: database.db, policy: defaultPolicy, now: () => new Date() };
-  const t0 = performance.now();
-  const summary = await importReport(deps, { service: 'bench-svc', input: await reportFromFile(file), actor: 'bench' });
-  const seconds = (performance.now() - t0) / 1000;
-  await database.close();
-  const run: Run = { summary, seconds, peakMiB: process.resourceUsage().maxRSS / 1024 };
-  process.stdout.write(`${JSON.stringify(run)}\n`);
 }
 
 function generateSarif(count: number): string {

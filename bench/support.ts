@@ -4,6 +4,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openDatabase, type Database, type Engine } from '../src/db/connect.ts';
+import { importReport, type ImportSummary } from '../src/findings/import-service.ts';
+import { reportFromFile } from '../src/findings/report-input.ts';
+import { defaultPolicy } from '../src/policy/policy.ts';
 import { parseOrgFile } from '../src/people/org-file.ts';
 import { applyOrg } from '../src/people/org-service.ts';
 import { createScratchPg } from '../test/support/scratch-pg.ts';
@@ -39,4 +42,33 @@ export function engineArg(): Engine {
   const e = process.argv[2];
   if (e !== 'pglite' && e !== 'postgres') throw new Error('usage: bench/<name>.ts pglite|postgres');
   return e;
+}
+
+/** One import as a child process measured it: the summary, seconds from opening the report, the process's peak RSS. */
+export interface ImportRun { summary: ImportSummary; seconds: number; peakMiB: number }
+
+/** Where an import benchmark writes: a PGlite folder, or a new PostgreSQL database (dropped after). */
+export async function importTarget(engine: Engine, pgliteDir: string, name: string): Promise<{ where: string; drop: () => Promise<void> }> {
+  if (engine === 'pglite') return { where: pgliteDir, drop: async () => {} };
+  const s = await createScratchPg(name);
+  return { where: s.url, drop: s.drop };
+}
+
+/** Imports `file` for bench-svc in a process of its own (this script run with `--child`), as `entente import` does,
+ * so the peak memory figure is that import's alone. */
+export function importInChild(where: string, file: string): ImportRun {
+  const r = spawnSync(process.execPath, [process.argv[1]!, '--child', where, file], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
+  if (r.status !== 0) throw new Error(`the import process failed (exit ${r.status})`);
+  return JSON.parse(r.stdout.trim().split('\n').pop()!) as ImportRun;
+}
+
+/** The child's side of importInChild: opens the database, imports, prints the run as one JSON line. */
+export async function childImport(where: string, file: string): Promise<void> {
+  const database = await openDatabase(where.startsWith('postgres') ? { url: where } : { dataDir: where });
+  const deps = { db: database.db, policy: defaultPolicy, now: () => new Date() };
+  const t0 = performance.now();
+  const summary = await importReport(deps, { service: 'bench-svc', input: await reportFromFile(file), actor: 'bench' });
+  const seconds = (performance.now() - t0) / 1000;
+  await database.close();
+  process.stdout.write(`${JSON.stringify({ summary, seconds, peakMiB: process.resourceUsage().maxRSS / 1024 } satisfies ImportRun)}\n`);
 }
