@@ -5,6 +5,7 @@ import * as m002 from './migrations/002-gates.ts';
 import * as m003 from './migrations/003-changes.ts';
 import * as m004 from './migrations/004-import-speed.ts';
 import * as m005 from './migrations/005-reminders.ts';
+import * as m006 from './migrations/006-cwe-list.ts';
 import { EntenteError } from '../errors.ts';
 
 const migrations: Record<string, Migration> = {
@@ -13,6 +14,7 @@ const migrations: Record<string, Migration> = {
   '003-changes': m003,
   '004-import-speed': m004,
   '005-reminders': m005,
+  '006-cwe-list': m006,
 };
 
 /** Brings the database to the newest schema; throws with the failing step's name when one fails. */

@@ -34,17 +34,31 @@ const sortColumns: Record<Sort, { cols: string[]; dir: 'asc' | 'desc' }> = {
 /** One page of findings ids in order, with the cursor for the next page. */
 export async function listFindingIds(db: Kysely<DB>, filter: FindingFilter, sort: Sort, limit: number, cursor: string | undefined, now: Date): Promise<Page<number>> {
   const spec = sortColumns[sort];
-  let q = db.selectFrom('findings as f').select(spec.cols.map((c) => `f.${c}` as 'f.id'));
-  const where = await conditions(db, filter, now);
-  for (const w of where) q = q.where(w);
+  const where = await conditions(db, { ...filter, cwe: undefined }, now);
   if (cursor) {
     const values = decodeCursor(cursor, spec.cols);
     const lhs = sql.join(spec.cols.map((c) => sql.ref(`f.${c}`)));
     const rhs = sql.join(values.map((v, i) => castFor(spec.cols[i]!, v)));
-    q = q.where(spec.dir === 'asc' ? sql<SqlBool>`(${lhs}) > (${rhs})` : sql<SqlBool>`(${lhs}) < (${rhs})`);
+    where.push(spec.dir === 'asc' ? sql<SqlBool>`(${lhs}) > (${rhs})` : sql<SqlBool>`(${lhs}) < (${rhs})`);
   }
-  for (const c of spec.cols) q = q.orderBy(`f.${c}` as 'f.id', spec.dir);
-  const rows = (await q.limit(limit + 1).execute()) as unknown as Record<string, unknown>[];
+  const ordered = (extra: Expression<SqlBool>[]) => {
+    let q = db.selectFrom('findings as f').select(spec.cols.map((c) => `f.${c}` as 'f.id'));
+    for (const w of [...where, ...extra]) q = q.where(w);
+    for (const c of spec.cols) q = q.orderBy(`f.${c}` as 'f.id', spec.dir);
+    return q.limit(limit + 1);
+  };
+  let rows: Record<string, unknown>[];
+  const cwe = filter.cwe;
+  if (cwe !== undefined && sort === 'priority' && openWorkOnly(filter)) {
+    // The open list by CWE in priority order reads two ordered sources and merges them (migration 006): findings
+    // whose first CWE it is, along the btree in order, and the few with several CWEs that have it among the rest.
+    const first = ordered([sql<SqlBool>`f.cwes[1] = ${cwe}::int`]);
+    const others = ordered([sql<SqlBool>`cardinality(f.cwes) > 1`, sql<SqlBool>`f.cwes[2:] @> array[${cwe}]::int[]`, sql<SqlBool>`f.cwes[1] <> ${cwe}::int`]);
+    const order = sql.join(spec.cols.map((c) => sql`${sql.ref(c)} ${sql.raw(spec.dir)}`));
+    ({ rows } = await sql<Record<string, unknown>>`select * from ((${first}) union all (${others})) u order by ${order} limit ${limit + 1}`.execute(db));
+  } else {
+    rows = (await ordered(cwe === undefined ? [] : [sql<SqlBool>`f.cwes @> array[${cwe}]::int[]`]).execute()) as unknown as Record<string, unknown>[];
+  }
   const more = rows.length > limit;
   const page = rows.slice(0, limit);
   const last = page[page.length - 1];
@@ -52,6 +66,12 @@ export async function listFindingIds(db: Kysely<DB>, filter: FindingFilter, sort
     items: page.map((r) => Number(r.id)),
     next: more && last ? encodeCursor(spec.cols.map((c) => last[c])) : null,
   };
+}
+
+// The default status filter (open and in progress) or open alone: what the partial indexes on open work cover.
+function openWorkOnly(f: FindingFilter): boolean {
+  const statuses = f.status?.length ? [...new Set(f.status)].sort().join() : 'in_progress,open';
+  return statuses === 'in_progress,open' || statuses === 'open';
 }
 
 async function conditions(db: Kysely<DB>, f: FindingFilter, now: Date): Promise<Expression<SqlBool>[]> {
@@ -69,7 +89,6 @@ async function conditions(db: Kysely<DB>, f: FindingFilter, now: Date): Promise<
   if (f.kind) out.push(sql<SqlBool>`f.kind = ${f.kind}`);
   if (f.tool) out.push(sql<SqlBool>`exists (select 1 from finding_sources s where s.finding_id = f.id and lower(s.tool) = lower(${f.tool}))`);
   if (f.cve) out.push(sql<SqlBool>`f.aliases @> array[${f.cve.toUpperCase()}]::text[]`);
-  if (f.cwe !== undefined) out.push(sql<SqlBool>`f.cwes @> array[${f.cwe}]::int[]`);
   if (f.overdue) out.push(sql<SqlBool>`f.due_at < ${now.toISOString()}`);
   if (f.q) {
     const like = `%${f.q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
