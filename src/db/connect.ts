@@ -41,6 +41,9 @@ async function openPostgres(url: string): Promise<Database> {
   const pg = await import('pg');
   const Pool = pg.default.Pool;
   const pool = new Pool({ connectionString: url, max: 10 });
+  // An idle connection the server ends (a restart, an administrator) is dropped from the pool and replaced on the
+  // next query; unhandled, its error would stop the whole process.
+  pool.on('error', (e: Error) => process.emitWarning(`PostgreSQL closed an idle connection: ${e.message}`));
   const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
   return { db, engine: 'postgres', close: () => db.destroy() };
 }

@@ -153,7 +153,9 @@ async function decide(db: Kysely<DB>, policy: Policy, service: Service, rows: Im
     const f = row.finding;
     const kev = f.aliases.some((a) => feeds.kev.has(a));
     const epss = maxEpss(f.aliases, feeds.epss);
-    const decision = decidePriority({ ...f, cvssVector: f.cvss?.vector, kev, epss, service }, policy.epss.high, false);
+    // Only the facts a priority is decided on (copying the whole finding per row cost a tenth of an import).
+    const facts = { severity: f.severity, kind: f.kind, ruleId: f.ruleId, cvssVector: f.cvss?.vector, aliases: f.aliases, kev, epss, service };
+    const decision = decidePriority(facts, policy.epss.high, false);
     return { row, decision, kev, epss };
   });
 }

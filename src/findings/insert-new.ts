@@ -22,18 +22,32 @@ export interface NewFindingScope { serviceId: number; ownerTeamId: number; scanI
  * finding the report already closes (`state`) is created with that status. */
 export async function insertNewFindings(trx: Kysely<DB>, rows: DecidedRow[], s: NewFindingScope): Promise<number[]> {
   const created: number[] = [];
-  for (let i = 0; i < rows.length; i += batchSize) {
-    const batch = rows.slice(i, i + batchSize);
-    const ids = await insertBatch(trx, batch, s);
-    for (const r of ids) created.push(r.id);
-    await insertSources(trx, batch, ids, s.scanId);
+  // The next batch's document is built while the database writes the previous one (PostgreSQL works in its own
+  // process; the transaction's connection runs the queries in order).
+  let writing: Promise<void> = Promise.resolve();
+  try {
+    for (let i = 0; i < rows.length; i += batchSize) {
+      const batch = rows.slice(i, i + batchSize);
+      const document = batchDocument(batch, s);
+      await writing;
+      writing = (async () => {
+        const ids = await insertBatch(trx, document, s);
+        for (const r of ids) created.push(r.id);
+        await insertSources(trx, batch, ids, s.scanId);
+      })();
+      writing.catch(() => {}); // awaited on the next turn or below; this only keeps the rejection from being reported early
+    }
+  } finally {
+    // Whatever went wrong, nothing of this import is still running on the connection when the transaction ends.
+    await writing.catch(() => {});
   }
+  await writing;
   return created;
 }
 
 // The batch travels as one JSON document (JSON.stringify and jsonb parsing are fast on both engines, unlike
 // escaping every value into a PostgreSQL array literal) and is unpacked by jsonb_to_recordset.
-async function insertBatch(trx: Kysely<DB>, batch: DecidedRow[], s: NewFindingScope): Promise<{ id: number; fingerprint: string }[]> {
+function batchDocument(batch: DecidedRow[], s: NewFindingScope): string {
   const records = batch.map(({ row, decision, kev, epss }) => {
     const f = row.finding;
     const l = f.location;
@@ -48,6 +62,10 @@ async function insertBatch(trx: Kysely<DB>, batch: DecidedRow[], s: NewFindingSc
       detail: detailOf(row, s.now),
     };
   });
+  return json(records);
+}
+
+async function insertBatch(trx: Kysely<DB>, document: string, s: NewFindingScope): Promise<{ id: number; fingerprint: string }[]> {
   const now = s.now.toISOString();
   const { rows } = await sql<{ id: number; fingerprint: string }>`insert into findings (service_id, fingerprint, recipe, kind, tool,
       rule_id, title, description, severity, severity_rank, cvss_score, cvss_vector, aliases, cwes, component_name,
@@ -57,7 +75,7 @@ async function insertBatch(trx: Kysely<DB>, batch: DecidedRow[], s: NewFindingSc
       cvss_vector, coalesce(aliases, '{}'), coalesce(cwes, '{}'), component_name, component_version, purl, fixed_version,
       file_path, line, url, parameter, host, port, status, priority, priority_rank, kev, epss, due_at,
       ${s.ownerTeamId}, ${now}, ${now}, fixed_at, coalesce(detail, '{}')
-    from jsonb_to_recordset(${json(records)}::jsonb) as u(fingerprint text, recipe text, kind text, tool text, rule_id text,
+    from jsonb_to_recordset(${document}::jsonb) as u(fingerprint text, recipe text, kind text, tool text, rule_id text,
       title text, description text, severity text, severity_rank smallint, cvss_score real, cvss_vector text, aliases text[],
       cwes integer[], component_name text, component_version text, purl text, fixed_version text, file_path text, line integer,
       url text, parameter text, host text, port integer, priority text, priority_rank smallint, kev boolean, epss real,
