@@ -133,15 +133,12 @@ async function readReport(parser: ReportParser, input: ReportInput): Promise<{ r
       rows.add(f);
       tools.add(f.tool);
     }
+    if (parser.tool) tools.add(parser.tool);
+    if (tools.size === 0) throw badInput(`${input.name}: the report names no tool, so Entente cannot tell whose findings it replaces`, { file: input.name });
   } catch (e) {
     rows.dispose();
     if (e instanceof EntenteError) throw e;
     throw badInput(`${input.name}: could not be read as ${parser.label}: ${(e as Error).message}`, { file: input.name, format: parser.format });
-  }
-  if (parser.tool) tools.add(parser.tool);
-  if (tools.size === 0) {
-    rows.dispose();
-    throw badInput(`${input.name}: the report names no tool, so Entente cannot tell whose findings it replaces`, { file: input.name });
   }
   return { rows, tools: [...tools].sort() };
 }

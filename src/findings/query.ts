@@ -68,15 +68,18 @@ export async function listFindingIds(db: Kysely<DB>, filter: FindingFilter, sort
   };
 }
 
+// The statuses asked for, sorted and unique; open and in progress when none are named.
+const statusesOf = (f: FindingFilter): string[] => (f.status?.length ? [...new Set(f.status)].sort() : ['in_progress', 'open']);
+
 // The default status filter (open and in progress) or open alone: what the partial indexes on open work cover.
 function openWorkOnly(f: FindingFilter): boolean {
-  const statuses = f.status?.length ? [...new Set(f.status)].sort().join() : 'in_progress,open';
+  const statuses = statusesOf(f).join();
   return statuses === 'in_progress,open' || statuses === 'open';
 }
 
 async function conditions(db: Kysely<DB>, f: FindingFilter, now: Date): Promise<Expression<SqlBool>[]> {
   const out: Expression<SqlBool>[] = [];
-  const statuses = f.status?.length ? [...new Set(f.status)].sort() : ['in_progress', 'open'];
+  const statuses = statusesOf(f);
   // Written literally for the default so the planner matches the partial indexes on open work.
   if (statuses.join() === 'in_progress,open') out.push(sql<SqlBool>`f.status in ('open', 'in_progress')`);
   else if (statuses.length === 1 && statuses[0] === 'open') out.push(sql<SqlBool>`f.status in ('open', 'in_progress') and f.status = 'open'`);

@@ -36,6 +36,7 @@ export class ReportRows {
   private files: string[] = [];
   private readonly spillAt: number;
   private readonly reportBytes: number | undefined;
+  private listings = 0;
   /** The first tool version a finding named, for the scan record. */
   toolVersion: string | undefined;
 
@@ -54,8 +55,8 @@ export class ReportRows {
   add(parsed: ParsedFinding): void {
     if (this.toolVersion === undefined && parsed.toolVersion) this.toolVersion = parsed.toolVersion;
     addToRows(this.rows, parsed);
-    const size = this.rows.size;
-    if (size >= this.spillAt || (size % 5000 === 0 && process.memoryUsage().heapUsed > heapBudget)) this.spill();
+    // The heap is looked at every 5,000 listings, not for each one.
+    if (this.rows.size >= this.spillAt || (++this.listings % 5000 === 0 && process.memoryUsage().heapUsed > heapBudget)) this.spill();
   }
 
   /** The rows in groups of distinct fingerprints: one group while in memory, one per file once spilled. */

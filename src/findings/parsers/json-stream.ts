@@ -32,14 +32,15 @@ const slice = 1 << 20; // big chunks (a whole HTTP body) are scanned a mebibyte 
 
 /** Reads the skeleton now; `items()` streams the elements on demand (each call reads the input again). */
 export async function splitJson(input: ReportInput, streamed: Streamed): Promise<SplitJson> {
-  const pieces: Buffer[] = [];
-  const scanner = new Scanner(input.name, streamed, pieces);
-  try {
-    for await (const part of chunksOf(input)) scanner.feed(part);
-  } catch (e) {
-    throw e instanceof StreamError ? await jsonError(input, e.message, e.offset) : e;
+  async function* items(): AsyncGenerator<JsonItem> {
+    const reader = new Scanner(streamed, null);
+    for await (const _ of scanned(input, reader)) {
+      for (const raw of reader.drain()) yield { path: raw.path, index: raw.index, value: await parseElement(input, raw) };
+    }
   }
-  scanner.end();
+  const pieces: Buffer[] = [];
+  const scanner = new Scanner(streamed, pieces);
+  for await (const _ of scanned(input, scanner)) { /* the skeleton collects in pieces */ }
   const text = Buffer.concat(pieces).toString('utf8');
   let skeleton: unknown;
   try {
@@ -47,44 +48,28 @@ export async function splitJson(input: ReportInput, streamed: Streamed): Promise
   } catch (e) {
     const msg = (e as Error).message;
     const pos = jsonErrorPosition(msg, text);
-    // A quote missing inside an element makes the rest of the file one string: find the element that breaks.
-    if (scanner.insideElement) await preciseError(input, streamed);
+    // A quote missing inside an element makes the rest of the file one string: reading the elements finds the one
+    // that breaks, and throws its error.
+    if (scanner.insideElement) for await (const _ of items()) { /* read on */ }
     if (pos === undefined) throw await jsonError(input, msg, /Unexpected end/.test(msg) ? scanner.offset : undefined, true);
     // V8 names the token it expected when the text stops short ("Expected ',' or ']' after array element").
     const atEnd = pos >= text.trimEnd().length;
     throw await jsonError(input, msg, scanner.originalOffset(Buffer.byteLength(text.slice(0, pos))), atEnd);
   }
-  return {
-    skeleton,
-    async *items() {
-      const reader = new Scanner(input.name, streamed, null);
-      for await (const part of chunksOf(input)) {
-        try {
-          reader.feed(part);
-        } catch (e) {
-          throw e instanceof StreamError ? await jsonError(input, e.message, e.offset) : e;
-        }
-        for (const raw of reader.drain()) yield { path: raw.path, index: raw.index, value: await parseElement(input, raw) };
-      }
-      reader.end();
-      for (const raw of reader.drain()) await parseElement(input, raw); // an element cut short: JSON.parse says where
-    },
-  };
+  return { skeleton, items };
 }
 
-/** Reads the elements until one fails JSON.parse, and throws that error (with its place in the file). */
-async function preciseError(input: ReportInput, streamed: Streamed): Promise<void> {
-  const reader = new Scanner(input.name, streamed, null);
+/** Feeds the whole input to the scanner, yielding after each chunk; what the scanner finds wrong becomes bad input. */
+async function* scanned(input: ReportInput, scanner: Scanner): AsyncGenerator<void> {
   try {
     for await (const part of chunksOf(input)) {
-      reader.feed(part);
-      for (const raw of reader.drain()) await parseElement(input, raw);
+      scanner.feed(part);
+      yield;
     }
-    reader.end();
-    for (const raw of reader.drain()) await parseElement(input, raw);
+    scanner.end();
+    yield;
   } catch (e) {
-    if (e instanceof StreamError) return;
-    throw e;
+    throw e instanceof StreamError ? await jsonError(input, e.message, e.offset, e.truncated) : e;
   }
 }
 
@@ -141,7 +126,7 @@ async function lineAndColumn(input: ReportInput, offset: number): Promise<{ line
 }
 
 class StreamError extends Error {
-  constructor(message: string, readonly offset: number) {
+  constructor(message: string, readonly offset: number, readonly truncated = false) {
     super(message);
   }
 }
@@ -178,7 +163,7 @@ class Scanner {
   private gaps: { at: number; removed: number }[] = [];
   private gapStart = 0;
 
-  constructor(private readonly name: string, private readonly streamed: Streamed, private readonly skeleton: Buffer[] | null) {}
+  constructor(private readonly streamed: Streamed, private readonly skeleton: Buffer[] | null) {}
 
   /** Reads the next chunk; throws StreamError (with the offset) for what is wrong between elements. */
   feed(chunk: Buffer): void {
@@ -198,7 +183,7 @@ class Scanner {
 
   /** The input is over: everything opened must have been closed. */
   end(): void {
-    if (this.mode === Mode.ScalarItem) this.finishScalar(this.offset);
+    if (this.mode === Mode.ScalarItem) this.finish(null, this.offset);
     // An element cut short is handed out as it is, so JSON.parse says where it goes wrong.
     if (this.skeleton === null && this.insideElement) {
       this.ready.push({ path: this.path, index: this.index, bytes: Buffer.concat(this.elementPieces), offset: this.elementStart, cut: true });
@@ -207,7 +192,7 @@ class Scanner {
     }
     const open = this.kinds.length > 0 || this.mode !== Mode.Structure || this.inString;
     // An unfinished skeleton is left for JSON.parse to describe; an unfinished element is the scanner's to report.
-    if (open && this.skeleton === null) throw badInput(`${this.name}: not valid JSON at its end (the file looks truncated): it ends before its last value is closed`, { file: this.name });
+    if (open && this.skeleton === null) throw new StreamError('the file ends before its last value is closed', this.offset, true);
   }
 
   /** Maps a byte offset in the skeleton to the original report. */
@@ -432,14 +417,8 @@ class Scanner {
     return i;
   }
 
-  private finishScalar(end: number): void {
-    this.mode = Mode.Between;
-    this.needComma = true;
-    this.collect(null, end);
-  }
-
-  /** The element ends before `end` (an index into `chunk`). */
-  private finish(chunk: Buffer, end: number): void {
+  /** The element ends before `end` (an index into `chunk`; without a chunk, the input ended it). */
+  private finish(chunk: Buffer | null, end: number): void {
     this.mode = Mode.Between;
     this.needComma = true;
     this.collect(chunk, end);
@@ -456,6 +435,7 @@ class Scanner {
   }
 }
 
-function pathText(path: JsonPath): string {
+/** A path as people write it: `runs[0].results`, `Results[2]`. */
+export function pathText(path: JsonPath): string {
   return path.map((p, i) => (typeof p === 'number' ? `[${p}]` : i === 0 ? p : `.${p}`)).join('') || 'the top level';
 }

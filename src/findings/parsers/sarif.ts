@@ -348,7 +348,6 @@ function knownSeverity(word: unknown): Severity | undefined {
 function cwesOf(result: Json, props: Json, ownTags: string[], rule: RuleFacts, ctx: RunContext): number[] {
   const taxa = arr(result.taxa).map((t) => cweRef(obj(t), ctx));
   const fromProps = cweProps(props);
-  if (ownTags.length === 0 && fromProps.length === 0 && taxa.length === 0) return [...rule.cwes];
   const own = cwesFrom(ownTags.filter((t) => /cwe/i.test(t)), fromProps, taxa);
   if (own.length === 0) return [...rule.cwes];
   return [...new Set([...rule.cwes, ...own])].sort((a, b) => a - b);

@@ -5,7 +5,7 @@ import type { Cvss, Location, ParsedFinding, ReportInput, ReportParser } from '.
 import {
   aliasesFrom, asArray, asObject, buildPurl, cwesFrom, normalisePath, normaliseSeverity, num, purlType, str,
 } from './common.ts';
-import { splitJson, type Streamed } from './json-stream.ts';
+import { pathText, splitJson, type Streamed } from './json-stream.ts';
 
 type Json = Record<string, unknown>;
 
@@ -67,6 +67,7 @@ async function* parseTrivy(input: ReportInput): AsyncGenerator<ParsedFinding> {
     scopes.set(path, scope);
   }
   for await (const item of report.items()) {
+    // Spelt as resultsOf spells a result's path: "Results[2]", "[2]" for the legacy list, "Resources[0].Results[1]".
     const scope = scopes.get(pathText(item.path.slice(0, -1)));
     if (!scope) continue; // a list under something that is not a result (e.g. a Kubernetes resource's own fields)
     const key = item.path[item.path.length - 1] as string;
@@ -74,11 +75,6 @@ async function* parseTrivy(input: ReportInput): AsyncGenerator<ParsedFinding> {
     const finding = findingOf(key, asObject(item.value, scope.name, at), scope, at);
     if (finding) yield compact(finding);
   }
-}
-
-// How resultsOf spells a result's path: "Results[2]", "[2]" for the legacy list, "Resources[0].Results[1]".
-function pathText(path: readonly (string | number)[]): string {
-  return path.map((p, i) => (typeof p === 'number' ? `[${p}]` : i === 0 ? p : `.${p}`)).join('');
 }
 
 /** Every result object of the report, whichever of the three shapes it has. */
