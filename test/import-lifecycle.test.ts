@@ -305,6 +305,33 @@ describeEachEngine('results the report closes itself', (env) => {
   });
 });
 
+describeEachEngine('what an import writes', (env) => {
+  test('every value arrives as the report gave it: odd ids, several CWEs, due dates to the second, defaults', async () => {
+    const { service } = await env().makeService({ criticality: 4, exposure: 'internet' });
+    const odd = 'vendor "odd", {id}\\ x';
+    await env().importText(service, 'trivy.json', trivy([{ cve: odd, pkg: 'left-pad', version: '1.0.0', fixed: '1.0.1' }, { cve: 'CVE-2099-0002', pkg: 'right-pad', version: '2.0.0' }]));
+    const text = sarif('ToolA', [{ rule: 'A1', file: 'src/a.ts', line: 10, cwe: 79 }]).replace('"external/cwe/cwe-79"', '"external/cwe/cwe-79", "external/cwe/cwe-20"');
+    await env().importText(service, 'a.sarif', text);
+    const { rows } = await sql<{ aliases: string[]; cwes: number[]; component_name: string | null; fixed_version: string | null; line: number | null; kev: boolean; epss: number | null;
+      status: string; priority: string; due_at: Date; first_seen_at: Date; fixed_at: Date | null; detail: Record<string, unknown> }>`select f.aliases, f.cwes, f.component_name,
+      f.fixed_version, f.line, f.kev, f.epss, f.status, f.priority, f.due_at, f.first_seen_at, f.fixed_at, f.detail from findings f join services s on s.id = f.service_id
+      where s.name = ${service} order by f.id`.execute(env().ctx.database.db);
+    assert.equal(rows.length, 3);
+    assert.deepEqual(rows.map((r) => r.aliases), [[odd.toUpperCase()], ['CVE-2099-0002'], []]);
+    assert.deepEqual(rows[2]!.cwes, [20, 79]);
+    assert.deepEqual(rows[0]!.cwes, []);
+    assert.deepEqual([rows[0]!.component_name, rows[0]!.fixed_version, rows[1]!.fixed_version, rows[2]!.line], ['left-pad', '1.0.1', null, 10]);
+    const sla = env().ctx.policy.sla;
+    for (const r of rows) {
+      assert.deepEqual([r.kev, r.epss, r.status, r.fixed_at], [false, null, 'open', null]);
+      assert.equal(new Date(r.first_seen_at).getTime(), env().clock.now.getTime());
+      // Whole days of 86,400 seconds from the import, whatever the session's time zone.
+      assert.equal(new Date(r.due_at).getTime() - env().clock.now.getTime(), sla[r.priority as keyof typeof sla] * 86_400_000);
+    }
+    assert.ok(Object.keys(rows[0]!.detail).length > 0);
+  });
+});
+
 describeEachEngine('listings of one weakness', (env) => {
   test('Bandit: identical issues at one line parse as listings and import as one finding', async () => {
     const { service } = await env().makeService();

@@ -57,7 +57,7 @@ export async function listFindingIds(db: Kysely<DB>, filter: FindingFilter, sort
     const order = sql.join(spec.cols.map((c) => sql`${sql.ref(c)} ${sql.raw(spec.dir)}`));
     ({ rows } = await sql<Record<string, unknown>>`select * from ((${first}) union all (${others})) u order by ${order} limit ${limit + 1}`.execute(db));
   } else {
-    rows = (await ordered(cwe === undefined ? [] : [sql<SqlBool>`f.cwes @> array[${cwe}]::int[]`]).execute()) as unknown as Record<string, unknown>[];
+    rows = (await ordered(cwe === undefined ? [] : [sql<SqlBool>`f.cwes <> '{}' and f.cwes @> array[${cwe}]::int[]`]).execute()) as unknown as Record<string, unknown>[];
   }
   const more = rows.length > limit;
   const page = rows.slice(0, limit);
@@ -91,7 +91,8 @@ async function conditions(db: Kysely<DB>, f: FindingFilter, now: Date): Promise<
   if (f.severity?.length) out.push(sql<SqlBool>`f.severity = any(${f.severity}::text[])`);
   if (f.kind) out.push(sql<SqlBool>`f.kind = ${f.kind}`);
   if (f.tool) out.push(sql<SqlBool>`exists (select 1 from finding_sources s where s.finding_id = f.id and lower(s.tool) = lower(${f.tool}))`);
-  if (f.cve) out.push(sql<SqlBool>`f.aliases @> array[${f.cve.toUpperCase()}]::text[]`);
+  // `aliases <> '{}'` names the partial index's condition (migration 007), so PostgreSQL can use it.
+  if (f.cve) out.push(sql<SqlBool>`f.aliases <> '{}' and f.aliases @> array[${f.cve.toUpperCase()}]::text[]`);
   if (f.overdue) out.push(sql<SqlBool>`f.due_at < ${now.toISOString()}`);
   if (f.q) {
     const like = `%${f.q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
