@@ -1,5 +1,6 @@
-// A big report is read into temporary files by fingerprint and written a file at a time (src/findings/report-rows.ts).
-// These tests import the same reports with and without spilling and require the same outcome, to the byte.
+// A big report is read into temporary files by fingerprint and written a file at a time (src/findings/report-rows.ts),
+// and new findings are written while the rest of a report is read (EarlyWrites in src/findings/import-service.ts).
+// These tests import the same reports with and without either and require the same outcome, to the byte.
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import { readdirSync } from 'node:fs';
@@ -10,20 +11,26 @@ import { sarif } from './support/reports.ts';
 import { ReportRows } from '../src/findings/report-rows.ts';
 import type { ParsedFinding } from '../src/findings/types.ts';
 import type { ImportRow } from '../src/findings/normalise.ts';
+import type { ImportSummary } from '../src/findings/import-service.ts';
 
 const spillDirs = (): string[] => readdirSync(tmpdir()).filter((d) => d.startsWith('entente-import-'));
 
-/** Runs `fn` with rows spilling to disk every `n` rows. */
-async function spillingEvery<T>(n: number, fn: () => Promise<T>): Promise<T> {
-  const before = process.env.ENTENTE_SPILL_ROWS;
-  process.env.ENTENTE_SPILL_ROWS = String(n);
+/** Runs `fn` with environment variables set, and puts them back. */
+async function withEnv<T>(vars: Record<string, number>, fn: () => Promise<T>): Promise<T> {
+  const before = Object.fromEntries(Object.keys(vars).map((k) => [k, process.env[k]]));
+  for (const [k, v] of Object.entries(vars)) process.env[k] = String(v);
   try {
     return await fn();
   } finally {
-    if (before === undefined) delete process.env.ENTENTE_SPILL_ROWS;
-    else process.env.ENTENTE_SPILL_ROWS = before;
+    for (const [k, v] of Object.entries(before)) {
+      if (v === undefined) delete process.env[k];
+      else process.env[k] = v;
+    }
   }
 }
+
+/** Runs `fn` with rows spilling to disk every `n` rows (and nothing written before the report is read). */
+const spillingEvery = <T>(n: number, fn: () => Promise<T>): Promise<T> => withEnv({ ENTENTE_SPILL_ROWS: n, ENTENTE_EARLY_ROWS: 1e9 }, fn);
 
 // Two tools in one log, results that share a fingerprint across the log (same CWE, file and line), one listing
 // suppressed and another of the same place open: the cases where merging order could show.
@@ -65,9 +72,46 @@ describeEachEngine('an import that spills to disk', (env) => {
     assert.deepEqual(spillDirs(), before);
   });
 
-  async function stored(service: string): Promise<unknown[]> {
+  test('written while it is read, ends as the same findings, sources and summaries as one written at the end', async () => {
+    // ToolB's run comes after ToolA's 40 results and lists some of the same places (same CWE, file and line): those
+    // listings merge into rows already written early, which must be written again (sources, severity, state).
+    const atEnd = await env().makeService();
+    const early = await env().makeService();
+    const spilledAfter = await env().makeService();
+    for (const round of [1, 2, 1, 3]) {
+      const expected = summaryOf(await withEnv({ ENTENTE_EARLY_ROWS: 1e9 }, () => env().importText(atEnd.service, 'scan.sarif', twoTools(round))));
+      const actual = summaryOf(await withEnv({ ENTENTE_EARLY_ROWS: 3 }, () => env().importText(early.service, 'scan.sarif', twoTools(round))));
+      assert.deepEqual(actual, expected, `round ${round}`);
+      // Written early, then the report outgrows memory: the early writes are undone and the files written instead.
+      const spilled = summaryOf(await withEnv({ ENTENTE_EARLY_ROWS: 3, ENTENTE_SPILL_ROWS: 20 }, () => env().importText(spilledAfter.service, 'scan.sarif', twoTools(round))));
+      assert.deepEqual(spilled, expected, `round ${round}, spilled`);
+      assert.ok(expected.findings > 20, 'the report is bigger than the spill size');
+    }
+    const want = await stored(atEnd.service);
+    assert.ok(want.some((r) => (r.sources as string[]).length === 2), 'some findings have both tools as sources');
+    assert.deepEqual(await stored(early.service), want);
+    assert.deepEqual(await stored(spilledAfter.service), want);
+  });
+
+  test('a report broken after findings were written early stores nothing', async () => {
+    const { service } = await env().makeService();
+    const good = JSON.parse(twoTools(1)) as { runs: any[] };
+    good.runs[1].results.push({ ruleId: 'B9', message: { text: 'x' }, locations: 'not a list' });
+    const bad = JSON.stringify(good).replace('"not a list"', '{"physicalLocation": ');
+    await assert.rejects(withEnv({ ENTENTE_EARLY_ROWS: 2 }, () => env().importText(service, 'broken.sarif', bad)), /not valid JSON at line 1, column \d+/);
+    assert.deepEqual(await stored(service), []);
+    const { rows } = await sql<{ n: number }>`select count(*)::int as n from scans c join services s on s.id = c.service_id where s.name = ${service}`.execute(env().ctx.database.db);
+    assert.equal(rows[0]!.n, 0);
+  });
+
+  function summaryOf(s: ImportSummary): Omit<ImportSummary, 'scanId' | 'service'> {
+    const { scanId: _a, service: _b, ...rest } = s;
+    return rest;
+  }
+
+  async function stored(service: string): Promise<Record<string, unknown>[]> {
     const { rows } = await sql<Record<string, unknown>>`select f.fingerprint, f.status, f.title, f.severity, f.aliases, f.cwes, f.file_path,
-        f.line, f.priority, f.detail, (select array_agg(fs.tool || ':' || fs.rule_id || ':' || fs.present order by fs.tool)
+        f.line, f.priority, f.detail, f.due_at, f.fixed_at, f.reopened_count, f.kev, (select array_agg(fs.tool || ':' || fs.rule_id || ':' || fs.present order by fs.tool)
         from finding_sources fs where fs.finding_id = f.id) as sources
       from findings f join services s on s.id = f.service_id where s.name = ${service} order by f.fingerprint`.execute(env().ctx.database.db);
     return rows;

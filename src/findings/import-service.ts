@@ -9,7 +9,7 @@ import { detectParser, parserByFormat } from './parsers/index.ts';
 import type { ImportRow } from './normalise.ts';
 import { ReportRows } from './report-rows.ts';
 import { decidePriority } from './priority.ts';
-import { insertNewFindings, type DecidedRow } from './insert-new.ts';
+import { insertNewFindings, rewriteCreated, type DecidedRow } from './insert-new.ts';
 import { fixAbsent, loadStored, syncSources, updateSeenAgain, type SeenAgain } from './merge-existing.ts';
 import { lookupFeeds } from '../feeds/lookup.ts';
 import { lapseExceptionsOnRisingPriority } from '../exceptions/lapse.ts';
@@ -45,14 +45,16 @@ export interface ImportDeps {
   now: () => Date;
 }
 
-/** Reads the whole report, then writes it in one transaction: it lands whole or not at all. A big report is read into
- * temporary files by fingerprint (report-rows.ts) and written a file at a time, still in that one transaction. */
+/** Reads the report and writes it in one transaction: it lands whole or not at all. New findings are written while
+ * the rest of the report is still being read (EarlyWrites); a big report is read into temporary files by fingerprint
+ * (report-rows.ts) and written a file at a time, still in that one transaction. */
 export async function importReport(deps: ImportDeps, req: ImportRequest): Promise<ImportSummary> {
   const service = await findService(deps.db, req.service);
   const parser = req.format ? parserByFormat(req.format) : detectParser(req.input);
-  const { rows, tools } = await readReport(parser, req.input);
+  const rows = new ReportRows({ reportBytes: req.input.size });
   try {
-    return await importRows(deps, service, { format: parser.format, fileName: req.input.name, rows, tools, commit: req.commit, branch: req.branch, actor: req.actor });
+    return await importRows(deps, service, { format: parser.format, fileName: req.input.name, rows, commit: req.commit, branch: req.branch, actor: req.actor },
+      (early) => readReport(parser, req.input, rows, early));
   } finally {
     rows.dispose();
   }
@@ -74,39 +76,49 @@ export async function importParsed(deps: ImportDeps, req: ParsedImport): Promise
   const rows = new ReportRows();
   try {
     for (const f of req.findings) rows.add(f);
-    return await importRows(deps, service, { format: req.format, fileName: req.fileName, rows, tools: [...new Set(req.tools)].sort(), actor: req.actor });
+    return await importRows(deps, service, { format: req.format, fileName: req.fileName, rows, actor: req.actor }, async () => [...new Set(req.tools)].sort());
   } finally {
     rows.dispose();
   }
 }
 
-interface RowsToImport { format: string; fileName: string; rows: ReportRows; tools: string[]; commit?: string | undefined; branch?: string | undefined; actor: string }
+interface RowsToImport { format: string; fileName: string; rows: ReportRows; commit?: string | undefined; branch?: string | undefined; actor: string }
 
-async function importRows(deps: ImportDeps, service: Service, req: RowsToImport): Promise<ImportSummary> {
-  const { rows, tools } = req;
+/** Fills `rows` (writing new ones early through `early`) and returns the report's tools. */
+type Reader = (early: EarlyWrites) => Promise<string[]>;
+
+async function importRows(deps: ImportDeps, service: Service, req: RowsToImport, read: Reader): Promise<ImportSummary> {
+  const { rows } = req;
   const now = deps.now();
   return deps.db.transaction().execute(async (trx) => {
     // One import per service at a time: the second waits, then sees what the first stored.
     await sql`select pg_advisory_xact_lock(${serviceLock}, ${service.id})`.execute(trx);
     const scan = await trx.insertInto('scans').values({
-      service_id: service.id, format: req.format, tools, tool_version: rows.toolVersion ?? null, file_name: req.fileName,
+      service_id: service.id, format: req.format, tools: [], tool_version: null, file_name: req.fileName,
       commit_sha: req.commit ?? null, branch: req.branch ?? null, actor: req.actor, summary: '{}', created_at: now,
     }).returning('id').executeTakeFirstOrThrow();
-    const scope: MergeScope = { serviceId: service.id, ownerTeamId: service.owner_team_id, scanId: scan.id, tools, now, policy: deps.policy };
+    const scope: MergeScope = { serviceId: service.id, ownerTeamId: service.owner_team_id, scanId: scan.id, tools: [], now, policy: deps.policy };
+    const early = new EarlyWrites(trx, deps.policy, service, scope);
+    const tools = await read(early);
+    scope.tools = tools;
     const counts = { findings: 0, created: 0, closedInReport: 0, unchanged: 0, reopened: 0, act: 0, attend: 0 };
     const reportedIds: number[] = [];
-    for await (const group of rows.groups()) {
-      const part = await merge(trx, await decide(trx, deps.policy, service, group), scope);
+    const add = (part: MergeCounts): void => {
       for (const id of part.ids) reportedIds.push(id);
-      counts.findings += group.length;
       for (const k of ['created', 'closedInReport', 'unchanged', 'reopened', 'act', 'attend'] as const) counts[k] += part[k];
+    };
+    for await (const group of rows.groups()) {
+      // What was written early is done with; the rest (rows read since, stored findings seen again) merges now.
+      add(await merge(trx, await decide(trx, deps.policy, service, group.filter((r) => !early.wrote(r))), scope));
+      counts.findings += group.length;
     }
+    add(await early.conclude(rows.changedAfterTaken()));
     const fixed = await fixAbsent(trx, { serviceId: service.id, tools, reportedIds, scanId: scan.id, now });
     const summary: ImportSummary = {
       scanId: scan.id, service: service.name, format: req.format, tools, findings: counts.findings, created: counts.created,
       closedInReport: counts.closedInReport, unchanged: counts.unchanged, fixed, reopened: counts.reopened, act: counts.act, attend: counts.attend,
     };
-    await trx.updateTable('scans').set({ summary: JSON.stringify(summary) }).where('id', '=', scan.id).execute();
+    await trx.updateTable('scans').set({ tools, tool_version: rows.toolVersion ?? null, summary: JSON.stringify(summary) }).where('id', '=', scan.id).execute();
     await lapseExceptionsOnRisingPriority(trx, { now, policy: deps.policy, actor: req.actor });
     await recordAudit(trx, { actor: req.actor, action: 'scan.import', entity: 'scan', entityId: scan.id, after: summary, at: now });
     return summary;
@@ -124,23 +136,48 @@ export async function findService(db: Kysely<DB>, name: string): Promise<Service
   return service;
 }
 
-async function readReport(parser: ReportParser, input: ReportInput): Promise<{ rows: ReportRows; tools: string[] }> {
-  const rows = new ReportRows({ reportBytes: input.size });
+/** New rows are handed to `early` in batches of this many while the report is read (ENTENTE_EARLY_ROWS overrides it, for
+ * tests). */
+function earlyBatchRows(): number {
+  const fromEnv = Number(process.env.ENTENTE_EARLY_ROWS);
+  return Number.isInteger(fromEnv) && fromEnv > 0 ? fromEnv : 10_000;
+}
+
+async function readReport(parser: ReportParser, input: ReportInput, rows: ReportRows, early: EarlyWrites): Promise<string[]> {
   const tools = new Set<string>();
   const context: ParseContext = { tool: (name) => void tools.add(name) };
+  const batchRows = earlyBatchRows();
+  const listings = parser.parse(input, context)[Symbol.asyncIterator]();
+  let read = 0;
   try {
-    for await (const f of parser.parse(input, context)) {
-      rows.add(f);
-      tools.add(f.tool);
+    for (;;) {
+      try {
+        const next = await listings.next();
+        if (next.done) break;
+        rows.add(next.value);
+        tools.add(next.value.tool);
+      } catch (e) {
+        if (e instanceof EntenteError) throw e;
+        throw badInput(`${input.name}: could not be read as ${parser.label}: ${(e as Error).message}`, { file: input.name, format: parser.format });
+      }
+      // While a batch is written, the reading gives the event loop a turn now and then, so each of the batch's
+      // queries is sent as soon as the previous one is answered, not when the reader next waits for the file.
+      if (++read % 256 === 0 && early.busy) await new Promise(setImmediate);
+      // A report that outgrows memory starts over from its temporary files: what was written early is undone.
+      if (rows.spilled) await early.undo();
+      else {
+        const batch = rows.takeFresh(batchRows);
+        if (batch) await early.write(batch);
+      }
     }
-    if (parser.tool) tools.add(parser.tool);
-    if (tools.size === 0) throw badInput(`${input.name}: the report names no tool, so Entente cannot tell whose findings it replaces`, { file: input.name });
+    await early.settled();
   } catch (e) {
-    rows.dispose();
-    if (e instanceof EntenteError) throw e;
-    throw badInput(`${input.name}: could not be read as ${parser.label}: ${(e as Error).message}`, { file: input.name, format: parser.format });
+    await early.settled().catch(() => {}); // nothing of this import still runs on the connection when it rolls back
+    throw e;
   }
-  return { rows, tools: [...tools].sort() };
+  if (parser.tool) tools.add(parser.tool);
+  if (tools.size === 0) throw badInput(`${input.name}: the report names no tool, so Entente cannot tell whose findings it replaces`, { file: input.name });
+  return [...tools].sort();
 }
 
 async function decide(db: Kysely<DB>, policy: Policy, service: Service, rows: ImportRow[]): Promise<DecidedRow[]> {
@@ -168,10 +205,14 @@ function maxEpss(aliases: string[], epss: Map<string, number>): number | null {
 
 interface MergeScope { serviceId: number; ownerTeamId: number; scanId: number; tools: string[]; now: Date; policy: Policy }
 
+type MergeCounts = Omit<ImportSummary, 'scanId' | 'service' | 'format' | 'tools' | 'findings' | 'fixed'> & { ids: number[] };
+
+const dueDaysOf = (policy: Policy) => (p: Priority): number => policy.sla[p];
+
 // New findings are written once, straight from the report; stored ones are compared in memory and written only when
 // they change. One group of distinct fingerprints at a time; what is absent is fixed after the last group.
-async function merge(trx: Kysely<DB>, decided: DecidedRow[], s: MergeScope): Promise<Omit<ImportSummary, 'scanId' | 'service' | 'format' | 'tools' | 'findings' | 'fixed'> & { ids: number[] }> {
-  const dueDays = (p: Priority): number => s.policy.sla[p];
+async function merge(trx: Kysely<DB>, decided: DecidedRow[], s: MergeScope): Promise<MergeCounts> {
+  const dueDays = dueDaysOf(s.policy);
   const stored = await loadStored(trx, s.serviceId, decided.map((d) => d.row.fingerprint));
   const fresh: DecidedRow[] = [];
   const seen: SeenAgain[] = [];
@@ -183,8 +224,89 @@ async function merge(trx: Kysely<DB>, decided: DecidedRow[], s: MergeScope): Pro
   const created = await insertNewFindings(trx, fresh, { serviceId: s.serviceId, ownerTeamId: s.ownerTeamId, scanId: s.scanId, now: s.now, dueDays });
   const { unchanged, reopened } = await updateSeenAgain(trx, seen, s.now, dueDays);
   await syncSources(trx, seen, s.scanId);
-  // What a report closes itself interrupts no one.
-  const count = (p: Priority): number => decided.filter((d) => d.decision.priority === p && !d.row.finding.state).length;
-  const closedInReport = fresh.filter((d) => d.row.finding.state).length;
-  return { ids: [...seen.map((x) => x.stored.id), ...created], created: created.length, closedInReport, unchanged, reopened, act: count('act'), attend: count('attend') };
+  return { ids: [...seen.map((x) => x.stored.id), ...created.map((c) => c.id)], ...createdCounts(fresh), unchanged, reopened, act: count(decided, 'act'), attend: count(decided, 'attend') };
+}
+
+// What a report closes itself interrupts no one.
+const count = (decided: DecidedRow[], p: Priority): number => decided.filter((d) => d.decision.priority === p && !d.row.finding.state).length;
+const createdCounts = (fresh: DecidedRow[]) => ({ created: fresh.length, closedInReport: fresh.filter((d) => d.row.finding.state).length });
+
+/**
+ * Writes a report's new findings while the rest of it is still read: the report's reading (Entente's work) and the
+ * database's writing (PostgreSQL's, in its own process) overlap instead of following each other. Only findings whose
+ * fingerprint is not stored are written early; stored ones wait for the end, when every listing of them is known.
+ * A listing read later can still merge into a row written early (same fingerprint): `conclude` writes those rows
+ * again, whole, so the outcome is the one a single write at the end would give. A report that spills to disk undoes
+ * the early writes (a savepoint) and is written from its files as before.
+ */
+class EarlyWrites {
+  private readonly created = new Map<ImportRow, DecidedRow & { id: number }>();
+  private running: Promise<void> = Promise.resolve();
+  private marked = false;
+
+  constructor(private readonly trx: Kysely<DB>, private readonly policy: Policy, private readonly service: Service, private readonly scope: MergeScope) {}
+
+  /** True while a batch is being written. */
+  busy = false;
+
+  /** True when the row was created early. */
+  wrote(row: ImportRow): boolean {
+    return this.created.has(row);
+  }
+
+  /** Starts writing a batch once the previous one is written (so at most one runs while the report is read). */
+  async write(batch: ImportRow[]): Promise<void> {
+    await this.running;
+    if (!this.marked) {
+      await sql`savepoint entente_early_writes`.execute(this.trx);
+      this.marked = true;
+    }
+    this.busy = true;
+    this.running = this.insert(batch).finally(() => {
+      this.busy = false;
+    });
+    this.running.catch(() => {}); // awaited by the next write or by settled(); this only keeps it from being reported early
+  }
+
+  /** Waits for the batch being written; rethrows its failure. */
+  async settled(): Promise<void> {
+    await this.running;
+  }
+
+  /** Undoes every early write (the report spilled to disk and will be written from its files). */
+  async undo(): Promise<void> {
+    await this.running;
+    if (this.marked) await sql`rollback to savepoint entente_early_writes`.execute(this.trx);
+    this.created.clear();
+  }
+
+  /** Writes again the early rows a later listing changed, and counts every early row as the final merge would. */
+  async conclude(changed: ImportRow[]): Promise<MergeCounts> {
+    const again = changed.filter((r) => this.created.has(r));
+    if (again.length) {
+      const decided = await decide(this.trx, this.policy, this.service, again);
+      const rows = decided.map((d) => ({ ...d, id: this.created.get(d.row)!.id }));
+      await rewriteCreated(this.trx, rows, this.newScope());
+      for (const r of rows) this.created.set(r.row, r);
+    }
+    const all = [...this.created.values()];
+    return { ids: all.map((c) => c.id), ...createdCounts(all), unchanged: 0, reopened: 0, act: count(all, 'act'), attend: count(all, 'attend') };
+  }
+
+  private async insert(batch: ImportRow[]): Promise<void> {
+    const decided = await decide(this.trx, this.policy, this.service, batch);
+    const stored = await loadStored(this.trx, this.scope.serviceId, batch.map((r) => r.fingerprint));
+    const fresh = decided.filter((d) => !stored.has(d.row.fingerprint));
+    const created = await insertNewFindings(this.trx, fresh, this.newScope());
+    const byFingerprint = new Map(fresh.map((d) => [d.row.fingerprint, d]));
+    for (const c of created) {
+      const d = byFingerprint.get(c.fingerprint)!;
+      this.created.set(d.row, { ...d, id: c.id });
+    }
+  }
+
+  private newScope() {
+    const s = this.scope;
+    return { serviceId: s.serviceId, ownerTeamId: s.ownerTeamId, scanId: s.scanId, now: s.now, dueDays: dueDaysOf(s.policy) };
+  }
 }

@@ -1,5 +1,5 @@
 /** Writes a report's new findings straight into `findings` with set-based `unnest` inserts, and their sources. */
-import { sql, type Kysely } from 'kysely';
+import { sql, type Kysely, type RawBuilder } from 'kysely';
 import type { DB } from '../db/schema.ts';
 import { stripNul, type ImportRow } from './normalise.ts';
 import type { PriorityDecision } from './priority.ts';
@@ -18,10 +18,13 @@ export interface DecidedRow {
 
 export interface NewFindingScope { serviceId: number; ownerTeamId: number; scanId: number; now: Date; dueDays: (p: PriorityDecision['priority']) => number }
 
+/** A finding this import created, and the fingerprint it was created for. */
+export interface Created { id: number; fingerprint: string }
+
 /** Inserts new findings (those whose fingerprint is not stored yet) and one source per tool; returns their ids. A
  * finding the report already closes (`state`) is created with that status. */
-export async function insertNewFindings(trx: Kysely<DB>, rows: DecidedRow[], s: NewFindingScope): Promise<number[]> {
-  const created: number[] = [];
+export async function insertNewFindings(trx: Kysely<DB>, rows: DecidedRow[], s: NewFindingScope): Promise<Created[]> {
+  const created: Created[] = [];
   // The next batch's document is built while the database writes the previous one (PostgreSQL works in its own
   // process; the transaction's connection runs the queries in order).
   let writing: Promise<void> = Promise.resolve();
@@ -31,9 +34,7 @@ export async function insertNewFindings(trx: Kysely<DB>, rows: DecidedRow[], s: 
       const document = batchDocument(batch, s);
       await writing;
       writing = (async () => {
-        const ids = await insertBatch(trx, document, s);
-        for (const r of ids) created.push(r.id);
-        await insertSources(trx, batch, ids, s.scanId);
+        for (const r of await insertBatch(trx, document, s)) created.push(r);
       })();
       writing.catch(() => {}); // awaited on the next turn or below; this only keeps the rejection from being reported early
     }
@@ -43,6 +44,20 @@ export async function insertNewFindings(trx: Kysely<DB>, rows: DecidedRow[], s: 
   }
   await writing;
   return created;
+}
+
+/** Writes findings this import created again from their rows as they stand now (a later listing of the report merged
+ * into them after they were written): every value the report sets, and their sources. */
+export async function rewriteCreated(trx: Kysely<DB>, rows: (DecidedRow & { id: number })[], s: NewFindingScope): Promise<void> {
+  for (let i = 0; i < rows.length; i += batchSize) {
+    const batch = rows.slice(i, i + batchSize);
+    const set = sql.join(reportValues(s).map(([column, value]) => sql`${sql.ref(column)} = ${value}`));
+    await sql`update findings f set ${set} from json_to_recordset(${batchDocument(batch, s)}::json) as u(${recordType})
+      where f.id = ${col('id')}`.execute(trx);
+    const ids = batch.map((b) => ({ id: b.id, fingerprint: b.row.fingerprint }));
+    await sql`delete from finding_sources where finding_id = any(${ids.map((x) => x.id)}::int[])`.execute(trx);
+    await insertSources(trx, batch, ids, s.scanId);
+  }
 }
 
 // The batch travels as one JSON document (JSON.stringify and JSON parsing are fast on both engines, unlike escaping
@@ -56,15 +71,16 @@ const columns = [
   ['aliases', 'text[]'], ['cwes', 'integer[]'], ['component_name', 'text'], ['component_version', 'text'], ['purl', 'text'],
   ['fixed_version', 'text'], ['file_path', 'text'], ['line', 'integer'], ['url', 'text'], ['parameter', 'text'], ['host', 'text'],
   ['port', 'integer'], ['priority', 'text'], ['priority_rank', 'smallint'], ['kev', 'boolean'], ['epss', 'real'],
-  ['due_days', 'integer'], ['status', 'text'], ['fixed', 'boolean'], ['detail', 'jsonb'],
+  ['due_days', 'integer'], ['status', 'text'], ['fixed', 'boolean'], ['detail', 'jsonb'], ['id', 'integer'],
+  ['source_tools', 'text[]'], ['source_rules', 'text[]'],
 ] as const;
 type Column = (typeof columns)[number][0];
 const key = Object.fromEntries(columns.map(([name], i) => [name, String.fromCharCode(97 + (i % 26)) + (i >= 26 ? String(i - 26) : '')])) as Record<Column, string>;
 const recordType = sql.raw(columns.map(([name, type]) => `${key[name]} ${type}`).join(', '));
 const col = (name: Column) => sql.ref(`u.${key[name]}`);
 
-function batchDocument(batch: DecidedRow[], s: NewFindingScope): string {
-  const records = batch.map(({ row, decision, kev, epss }) => {
+function batchDocument(batch: (DecidedRow & { id?: number })[], s: NewFindingScope): string {
+  const records = batch.map(({ row, decision, kev, epss, id }) => {
     const f = row.finding;
     const l = f.location;
     const r: Record<string, unknown> = {};
@@ -84,6 +100,12 @@ function batchDocument(batch: DecidedRow[], s: NewFindingScope): string {
     put('epss', epss); put('due_days', s.dueDays(decision.priority));
     if (f.state) put('status', f.state.status);
     if (f.state?.status === 'fixed') put('fixed', true);
+    put('id', id);
+    // A finding's sources, unless it has just the one its own tool and rule make (almost always).
+    if (row.sources.size !== 1 || row.sources.get(f.tool) !== f.ruleId) {
+      put('source_tools', textArray([...row.sources.keys()]));
+      put('source_rules', textArray([...row.sources.values()]));
+    }
     const detail = detailOf(row, s.now);
     for (const _ in detail) {
       put('detail', detail);
@@ -94,23 +116,38 @@ function batchDocument(batch: DecidedRow[], s: NewFindingScope): string {
   return json(records);
 }
 
-async function insertBatch(trx: Kysely<DB>, document: string, s: NewFindingScope): Promise<{ id: number; fingerprint: string }[]> {
+// Every findings column a report sets, and its value from the document's record `u`. Due dates are whole days of
+// 86,400 seconds from now, as the rest of Entente counts them (not calendar days in the session's time zone, which
+// `interval '1 day'` would be).
+function reportValues(s: NewFindingScope): [string, RawBuilder<unknown>][] {
   const now = s.now.toISOString();
-  // Due dates are whole days of 86,400 seconds from now, as the rest of Entente counts them (not calendar days in
-  // the session's time zone, which `interval '1 day'` would be).
-  const { rows } = await sql<{ id: number; fingerprint: string }>`insert into findings (service_id, fingerprint, recipe, kind, tool,
-      rule_id, title, description, severity, severity_rank, cvss_score, cvss_vector, aliases, cwes, component_name,
-      component_version, purl, fixed_version, file_path, line, url, parameter, host, port, status, priority, priority_rank,
-      kev, epss, due_at, owner_team_id, first_seen_at, status_changed_at, fixed_at, detail)
-    select ${s.serviceId}, ${col('fingerprint')}, ${col('recipe')}, ${col('kind')}, ${col('tool')}, ${col('rule_id')}, ${col('title')},
-      ${col('description')}, ${col('severity')}, ${col('severity_rank')}, ${col('cvss_score')}, ${col('cvss_vector')},
-      coalesce(${col('aliases')}, '{}'), coalesce(${col('cwes')}, '{}'), ${col('component_name')}, ${col('component_version')},
-      ${col('purl')}, ${col('fixed_version')}, ${col('file_path')}, ${col('line')}, ${col('url')}, ${col('parameter')}, ${col('host')},
-      ${col('port')}, coalesce(${col('status')}, 'open'), ${col('priority')}, ${col('priority_rank')}, coalesce(${col('kev')}, false),
-      ${col('epss')}, ${now}::timestamptz + ${col('due_days')} * interval '86400 seconds', ${s.ownerTeamId}, ${now}, ${now},
-      case when ${col('fixed')} then ${now}::timestamptz end, coalesce(${col('detail')}, '{}')
-    from json_to_recordset(${document}::json) as u(${recordType})
-    returning id, fingerprint`.execute(trx);
+  const plain = (['fingerprint', 'recipe', 'kind', 'tool', 'rule_id', 'title', 'description', 'severity', 'severity_rank', 'cvss_score',
+    'cvss_vector', 'component_name', 'component_version', 'purl', 'fixed_version', 'file_path', 'line', 'url', 'parameter', 'host', 'port',
+    'priority', 'priority_rank', 'epss'] as const).map((c): [string, RawBuilder<unknown>] => [c, sql`${col(c)}`]);
+  return [
+    ...plain,
+    ['aliases', sql`coalesce(${col('aliases')}, '{}')`],
+    ['cwes', sql`coalesce(${col('cwes')}, '{}')`],
+    ['status', sql`coalesce(${col('status')}, 'open')`],
+    ['kev', sql`coalesce(${col('kev')}, false)`],
+    ['due_at', sql`${now}::timestamptz + ${col('due_days')} * interval '86400 seconds'`],
+    ['fixed_at', sql`case when ${col('fixed')} then ${now}::timestamptz end`],
+    ['detail', sql`coalesce(${col('detail')}, '{}')`],
+  ];
+}
+
+// The findings and their sources in one statement: one round trip a batch, not two.
+async function insertBatch(trx: Kysely<DB>, document: string, s: NewFindingScope): Promise<Created[]> {
+  const now = s.now.toISOString();
+  const values = reportValues(s);
+  const { rows } = await sql<Created>`with u as (select * from json_to_recordset(${document}::json) as u(${recordType})),
+    created as (insert into findings (service_id, owner_team_id, first_seen_at, status_changed_at, ${sql.join(values.map(([c]) => sql.ref(c)))})
+      select ${s.serviceId}, ${s.ownerTeamId}, ${now}, ${now}, ${sql.join(values.map(([, v]) => v))} from u
+      returning id, fingerprint),
+    sources as (insert into finding_sources (finding_id, tool, rule_id, present, first_scan_id, changed_scan_id)
+      select c.id, t.tool, t.rule_id, true, ${s.scanId}, ${s.scanId} from created c join u on ${col('fingerprint')} = c.fingerprint
+        cross join lateral unnest(coalesce(${col('source_tools')}, array[${col('tool')}]), coalesce(${col('source_rules')}, array[${col('rule_id')}])) as t(tool, rule_id))
+    select id, fingerprint from created`.execute(trx);
   return rows;
 }
 

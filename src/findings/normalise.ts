@@ -14,19 +14,23 @@ export interface ImportRow {
 
 const maxText = 20_000;
 
-/** Adds a parsed finding to the report's rows, merging it with an earlier one of the same fingerprint. */
-export function addToRows(rows: Map<string, ImportRow>, parsed: ParsedFinding): void {
+/** Adds a parsed finding to the report's rows, merging it with an earlier one of the same fingerprint. Returns the
+ * row it is now part of, and whether that row is new. */
+export function addToRows(rows: Map<string, ImportRow>, parsed: ParsedFinding): Added {
   const finding = clean(parsed);
   const fp = fingerprintOf(finding);
-  addRow(rows, { fingerprint: fp.value, recipe: fp.recipe, finding, sources: new Map([[finding.tool, finding.ruleId]]) });
+  return addRow(rows, { fingerprint: fp.value, recipe: fp.recipe, finding, sources: new Map([[finding.tool, finding.ruleId]]) });
 }
 
+/** The row a listing went to, and whether it started that row. */
+export interface Added { row: ImportRow; fresh: boolean }
+
 /** Adds a row to the report's rows, merging it with an earlier one of the same fingerprint (its sources joined). */
-export function addRow(rows: Map<string, ImportRow>, row: ImportRow): void {
+export function addRow(rows: Map<string, ImportRow>, row: ImportRow): Added {
   const existing = rows.get(row.fingerprint);
   if (!existing) {
     rows.set(row.fingerprint, row);
-    return;
+    return { row, fresh: true };
   }
   for (const [tool, rule] of row.sources) if (!existing.sources.has(tool)) existing.sources.set(tool, rule);
   const before = existing.finding;
@@ -42,6 +46,7 @@ export function addRow(rows: Map<string, ImportRow>, row: ImportRow): void {
   if (state) merged.state = state;
   else delete merged.state;
   existing.finding = merged;
+  return { row: existing, fresh: false };
 }
 
 const maxOccurrences = 100;

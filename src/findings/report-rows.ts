@@ -37,6 +37,10 @@ export class ReportRows {
   private readonly spillAt: number;
   private readonly reportBytes: number | undefined;
   private listings = 0;
+  // Rows handed out early (takeFresh) and what became of them; forgotten on spilling, when the import starts over.
+  private fresh: ImportRow[] = [];
+  private taken = new Set<ImportRow>();
+  private changedAfterTaking = new Set<ImportRow>();
   /** The first tool version a finding named, for the scan record. */
   toolVersion: string | undefined;
 
@@ -54,9 +58,26 @@ export class ReportRows {
 
   add(parsed: ParsedFinding): void {
     if (this.toolVersion === undefined && parsed.toolVersion) this.toolVersion = parsed.toolVersion;
-    addToRows(this.rows, parsed);
+    const { row, fresh } = addToRows(this.rows, parsed);
+    if (fresh) this.fresh.push(row);
+    else if (this.taken.has(row)) this.changedAfterTaking.add(row);
     // The heap is looked at every 5,000 listings, not for each one.
     if (this.rows.size >= this.spillAt || (++this.listings % 5000 === 0 && process.memoryUsage().heapUsed > heapBudget)) this.spill();
+  }
+
+  /** The rows that started since the last call, once there are at least `min` of them and nothing has spilled: the
+   * import writes them while the rest of the report is read. They count as taken from then on. */
+  takeFresh(min: number): ImportRow[] | undefined {
+    if (this.dir || this.fresh.length < min) return undefined;
+    const out = this.fresh;
+    this.fresh = [];
+    for (const r of out) this.taken.add(r);
+    return out;
+  }
+
+  /** Taken rows that a later listing of the report merged into: what was written early must be written again. */
+  changedAfterTaken(): ImportRow[] {
+    return [...this.changedAfterTaking];
   }
 
   /** The rows in groups of distinct fingerprints: one group while in memory, one per file once spilled. */
@@ -88,9 +109,15 @@ export class ReportRows {
     if (this.dir) rmSync(this.dir, { recursive: true, force: true });
     this.dir = null;
     this.rows.clear();
+    this.fresh = [];
+    this.taken.clear();
+    this.changedAfterTaking.clear();
   }
 
   private spill(): void {
+    this.fresh = [];
+    this.taken.clear();
+    this.changedAfterTaking.clear();
     if (!this.dir) {
       this.dir = mkdtempSync(join(tmpdir(), 'entente-import-'));
       const count = Math.min(256, Math.max(8, Math.ceil((this.reportBytes ?? 0) / (16 << 20))));
