@@ -164,7 +164,9 @@ async function readReport(parser: ReportParser, input: ReportInput, rows: Report
       // queries is sent as soon as the previous one is answered, not when the reader next waits for the file.
       if (++read % 256 === 0 && early.busy) await new Promise(setImmediate);
       // A report that outgrows memory starts over from its temporary files: what was written early is undone.
-      if (rows.spilled) await early.undo();
+      if (rows.spilled) {
+        if (early.wroteAny) await early.undo();
+      }
       else {
         const batch = rows.takeFresh(batchRows);
         if (batch) await early.write(batch);
@@ -242,7 +244,8 @@ const createdCounts = (fresh: DecidedRow[]) => ({ created: fresh.length, closedI
 class EarlyWrites {
   private readonly created = new Map<ImportRow, DecidedRow & { id: number }>();
   private running: Promise<void> = Promise.resolve();
-  private marked = false;
+  /** True from the first early write until they are undone (a savepoint marks where they start). */
+  wroteAny = false;
 
   constructor(private readonly trx: Kysely<DB>, private readonly policy: Policy, private readonly service: Service, private readonly scope: MergeScope) {}
 
@@ -257,9 +260,9 @@ class EarlyWrites {
   /** Starts writing a batch once the previous one is written (so at most one runs while the report is read). */
   async write(batch: ImportRow[]): Promise<void> {
     await this.running;
-    if (!this.marked) {
+    if (!this.wroteAny) {
       await sql`savepoint entente_early_writes`.execute(this.trx);
-      this.marked = true;
+      this.wroteAny = true;
     }
     this.busy = true;
     this.running = this.insert(batch).finally(() => {
@@ -276,7 +279,8 @@ class EarlyWrites {
   /** Undoes every early write (the report spilled to disk and will be written from its files). */
   async undo(): Promise<void> {
     await this.running;
-    if (this.marked) await sql`rollback to savepoint entente_early_writes`.execute(this.trx);
+    if (this.wroteAny) await sql`rollback to savepoint entente_early_writes`.execute(this.trx);
+    this.wroteAny = false;
     this.created.clear();
   }
 

@@ -68,7 +68,8 @@ export class ReportRows {
   /** The rows that started since the last call, once there are at least `min` of them and nothing has spilled: the
    * import writes them while the rest of the report is read. They count as taken from then on. */
   takeFresh(min: number): ImportRow[] | undefined {
-    if (this.dir || this.fresh.length < min) return undefined;
+    // A report over 48 MB is all but sure to spill, which would undo what was written early: it is written at the end.
+    if (this.dir || this.fresh.length < min || (this.reportBytes ?? 0) > bigReport) return undefined;
     const out = this.fresh;
     this.fresh = [];
     for (const r of out) this.taken.add(r);
