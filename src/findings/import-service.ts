@@ -10,7 +10,7 @@ import type { ImportRow } from './normalise.ts';
 import { ReportRows } from './report-rows.ts';
 import { decidePriority } from './priority.ts';
 import { insertNewFindings, rewriteCreated, type DecidedRow } from './insert-new.ts';
-import { fixAbsent, loadStored, syncSources, updateSeenAgain, type SeenAgain } from './merge-existing.ts';
+import { fixAbsent, loadStored, syncSources, updateSeenAgain, type SeenAgain, type Stored } from './merge-existing.ts';
 import { lookupFeeds } from '../feeds/lookup.ts';
 import { lapseExceptionsOnRisingPriority } from '../exceptions/lapse.ts';
 
@@ -109,7 +109,7 @@ async function importRows(deps: ImportDeps, service: Service, req: RowsToImport,
     };
     for await (const group of rows.groups()) {
       // What was written early is done with; the rest (rows read since, stored findings seen again) merges now.
-      add(await merge(trx, await decide(trx, deps.policy, service, group.filter((r) => !early.wrote(r))), scope));
+      add(await merge(trx, await decide(trx, deps.policy, service, group.filter((r) => !early.wrote(r))), scope, early.stored));
       counts.findings += group.length;
     }
     add(await early.conclude(rows.changedAfterTaken()));
@@ -213,9 +213,11 @@ const dueDaysOf = (policy: Policy) => (p: Priority): number => policy.sla[p];
 
 // New findings are written once, straight from the report; stored ones are compared in memory and written only when
 // they change. One group of distinct fingerprints at a time; what is absent is fixed after the last group.
-async function merge(trx: Kysely<DB>, decided: DecidedRow[], s: MergeScope): Promise<MergeCounts> {
+// `known` holds stored findings already looked up (while the report was read), so they are not looked up twice.
+async function merge(trx: Kysely<DB>, decided: DecidedRow[], s: MergeScope, known?: Map<string, Stored>): Promise<MergeCounts> {
   const dueDays = dueDaysOf(s.policy);
-  const stored = await loadStored(trx, s.serviceId, decided.map((d) => d.row.fingerprint));
+  const stored = await loadStored(trx, s.serviceId, decided.map((d) => d.row.fingerprint).filter((fp) => !known?.has(fp)));
+  for (const [fp, st] of known ?? []) stored.set(fp, st);
   const fresh: DecidedRow[] = [];
   const seen: SeenAgain[] = [];
   for (const d of decided) {
@@ -243,6 +245,9 @@ const createdCounts = (fresh: DecidedRow[]) => ({ created: fresh.length, closedI
  */
 class EarlyWrites {
   private readonly created = new Map<ImportRow, DecidedRow & { id: number }>();
+  /** Stored findings among the rows looked up early: they merge at the end, without a second look-up (nothing else
+   * changes them meanwhile; the service's lock is held and early writes only insert). */
+  readonly stored = new Map<string, Stored>();
   private running: Promise<void> = Promise.resolve();
   /** True from the first early write until they are undone (a savepoint marks where they start). */
   wroteAny = false;
@@ -282,6 +287,7 @@ class EarlyWrites {
     if (this.wroteAny) await sql`rollback to savepoint entente_early_writes`.execute(this.trx);
     this.wroteAny = false;
     this.created.clear();
+    this.stored.clear();
   }
 
   /** Writes again the early rows a later listing changed, and counts every early row as the final merge would. */
@@ -298,9 +304,9 @@ class EarlyWrites {
   }
 
   private async insert(batch: ImportRow[]): Promise<void> {
-    const decided = await decide(this.trx, this.policy, this.service, batch);
     const stored = await loadStored(this.trx, this.scope.serviceId, batch.map((r) => r.fingerprint));
-    const fresh = decided.filter((d) => !stored.has(d.row.fingerprint));
+    for (const [fp, st] of stored) this.stored.set(fp, st);
+    const fresh = await decide(this.trx, this.policy, this.service, batch.filter((r) => !stored.has(r.fingerprint)));
     const created = await insertNewFindings(this.trx, fresh, this.newScope());
     const byFingerprint = new Map(fresh.map((d) => [d.row.fingerprint, d]));
     for (const c of created) {
