@@ -1,4 +1,4 @@
-/** Writes a report's new findings straight into `findings` with set-based `unnest` inserts, and their sources. */
+/** Writes a report's new findings straight into `findings` from one JSON document per batch, and their sources. */
 import { sql, type Kysely, type RawBuilder } from 'kysely';
 import type { DB } from '../db/schema.ts';
 import { stripNul, type ImportRow } from './normalise.ts';
@@ -51,14 +51,19 @@ export async function insertNewFindings(trx: Kysely<DB>, rows: DecidedRow[], s: 
 export async function rewriteCreated(trx: Kysely<DB>, rows: (DecidedRow & { id: number })[], s: NewFindingScope): Promise<void> {
   for (let i = 0; i < rows.length; i += batchSize) {
     const batch = rows.slice(i, i + batchSize);
+    const document = batchDocument(batch, s);
     const set = sql.join(reportValues(s).map(([column, value]) => sql`${sql.ref(column)} = ${value}`));
-    await sql`update findings f set ${set} from json_to_recordset(${batchDocument(batch, s)}::json) as u(${recordType})
+    await sql`update findings f set ${set} from json_to_recordset(${document}::json) as u(${recordType})
       where f.id = ${col('id')}`.execute(trx);
-    const ids = batch.map((b) => ({ id: b.id, fingerprint: b.row.fingerprint }));
-    await sql`delete from finding_sources where finding_id = any(${ids.map((x) => x.id)}::int[])`.execute(trx);
-    await insertSources(trx, batch, ids, s.scanId);
+    await sql`delete from finding_sources where finding_id = any(${batch.map((b) => b.id)}::int[])`.execute(trx);
+    await sql`insert into finding_sources (finding_id, tool, rule_id, present, first_scan_id, changed_scan_id)
+      select ${col('id')}, t.tool, t.rule_id, true, ${s.scanId}, ${s.scanId} from json_to_recordset(${document}::json) as u(${recordType})
+        cross join lateral ${sourcesOf()}`.execute(trx);
   }
 }
+
+// A finding's sources from its record: the listed ones, or the one its own tool and rule make.
+const sourcesOf = () => sql`unnest(coalesce(${col('source_tools')}, array[${col('tool')}]), coalesce(${col('source_rules')}, array[${col('rule_id')}])) as t(tool, rule_id)`;
 
 // The batch travels as one JSON document (JSON.stringify and JSON parsing are fast on both engines, unlike escaping
 // every value into a PostgreSQL array literal) and is unpacked by json_to_recordset. Each column has a one-letter key
@@ -146,25 +151,9 @@ async function insertBatch(trx: Kysely<DB>, document: string, s: NewFindingScope
       returning id, fingerprint),
     sources as (insert into finding_sources (finding_id, tool, rule_id, present, first_scan_id, changed_scan_id)
       select c.id, t.tool, t.rule_id, true, ${s.scanId}, ${s.scanId} from created c join u on ${col('fingerprint')} = c.fingerprint
-        cross join lateral unnest(coalesce(${col('source_tools')}, array[${col('tool')}]), coalesce(${col('source_rules')}, array[${col('rule_id')}])) as t(tool, rule_id))
+        cross join lateral ${sourcesOf()})
     select id, fingerprint from created`.execute(trx);
   return rows;
-}
-
-async function insertSources(trx: Kysely<DB>, batch: DecidedRow[], ids: { id: number; fingerprint: string }[], scanId: number): Promise<void> {
-  const byFingerprint = new Map(batch.map((b) => [b.row.fingerprint, b.row]));
-  const findingIds: number[] = [];
-  const tools: string[] = [];
-  const rules: string[] = [];
-  for (const { id, fingerprint } of ids) {
-    for (const [tool, rule] of byFingerprint.get(fingerprint)?.sources ?? []) {
-      findingIds.push(id);
-      tools.push(stripNul(tool));
-      rules.push(stripNul(rule));
-    }
-  }
-  await sql`insert into finding_sources (finding_id, tool, rule_id, present, first_scan_id, changed_scan_id)
-    select id, tool, rule_id, true, ${scanId}, ${scanId} from unnest(${findingIds}::int[], ${tools}::text[], ${rules}::text[]) as u(id, tool, rule_id)`.execute(trx);
 }
 
 function detailOf(row: ImportRow, now: Date): Record<string, unknown> {
