@@ -6,8 +6,7 @@
 import { closeSync, mkdtempSync, openSync, rmSync, statSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { openDatabase } from '../src/db/connect.ts';
-import { benchOrg, childImport, engineArg, figure, importInChild, importTarget } from './support.ts';
+import { childImport, engineArg, figure, importInChild, importTarget } from './support.ts';
 
 if (process.argv[2] === '--child') await childImport(process.argv[3]!, process.argv[4]!);
 else await main();
@@ -23,9 +22,6 @@ async function main(): Promise<void> {
       const mb = statSync(file).size / 1e6;
       const target = await importTarget(engine, join(dir, `db-${family}`), 'entente_bench_big');
       try {
-        const database = await openDatabase(engine === 'pglite' ? { dataDir: target.where } : { url: target.where });
-        await benchOrg(database);
-        await database.close();
         const run = importInChild(target.where, file);
         if (run.summary.created !== written) throw new Error(`expected ${written} created, got ${run.summary.created}`);
         figure(`import a ${mb.toFixed(0)} MB ${family} report, ${written} findings [${engine}]`, written / run.seconds, 'findings/s', 'streams');

@@ -6,8 +6,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { openDatabase } from '../src/db/connect.ts';
-import { benchOrg, childImport, engineArg, figure, importInChild, importTarget } from './support.ts';
+import { childImport, engineArg, figure, importInChild, importTarget } from './support.ts';
 
 if (process.argv[2] === '--child') await childImport(process.argv[3]!, process.argv[4]!);
 else await main();
@@ -19,9 +18,6 @@ async function main(): Promise<void> {
   writeFileSync(file, generateSarif(n));
   const target = await importTarget(engine, mkdtempSync(join(tmpdir(), 'entente-bench-')), 'entente_bench');
   try {
-    const database = await openDatabase(engine === 'pglite' ? { dataDir: target.where } : { url: target.where });
-    await benchOrg(database);
-    await database.close();
     const first = importInChild(target.where, file);
     if (first.summary.created !== n) throw new Error(`expected ${n} created, got ${first.summary.created}`);
     figure(`import ${n} SARIF results [${engine}]`, n / first.seconds, 'findings/s', engine === 'pglite' ? '>= 10,000' : '>= 30,000');

@@ -47,10 +47,16 @@ export function engineArg(): Engine {
 /** One import as a child process measured it: the summary, seconds from opening the report, the process's peak RSS. */
 export interface ImportRun { summary: ImportSummary; seconds: number; peakMiB: number }
 
-/** Where an import benchmark writes: a PGlite folder, or a new PostgreSQL database (dropped after). */
+/** Where an import benchmark writes, migrated and with the bench organisation: a PGlite folder, or a new PostgreSQL
+ * database (dropped after). */
 export async function importTarget(engine: Engine, pgliteDir: string, name: string): Promise<{ where: string; drop: () => Promise<void> }> {
-  if (engine === 'pglite') return { where: pgliteDir, drop: async () => {} };
-  const s = await createScratchPg(name);
+  const s = engine === 'pglite' ? { url: pgliteDir, drop: async () => {} } : await createScratchPg(name);
+  const database = await openDatabase(engine === 'pglite' ? { dataDir: s.url } : { url: s.url });
+  try {
+    await benchOrg(database);
+  } finally {
+    await database.close();
+  }
   return { where: s.url, drop: s.drop };
 }
 

@@ -97,10 +97,9 @@ async function importRows(deps: ImportDeps, service: Service, req: RowsToImport,
       service_id: service.id, format: req.format, tools: [], tool_version: null, file_name: req.fileName,
       commit_sha: req.commit ?? null, branch: req.branch ?? null, actor: req.actor, summary: '{}', created_at: now,
     }).returning('id').executeTakeFirstOrThrow();
-    const scope: MergeScope = { serviceId: service.id, ownerTeamId: service.owner_team_id, scanId: scan.id, tools: [], now, policy: deps.policy };
+    const scope: MergeScope = { serviceId: service.id, ownerTeamId: service.owner_team_id, scanId: scan.id, now, policy: deps.policy };
     const early = new EarlyWrites(trx, deps.policy, service, scope);
     const tools = await read(early);
-    scope.tools = tools;
     const counts = { findings: 0, created: 0, closedInReport: 0, unchanged: 0, reopened: 0, act: 0, attend: 0 };
     const reportedIds: number[] = [];
     const add = (part: MergeCounts): void => {
@@ -166,8 +165,7 @@ async function readReport(parser: ReportParser, input: ReportInput, rows: Report
       // A report that outgrows memory starts over from its temporary files: what was written early is undone.
       if (rows.spilled) {
         if (early.wroteAny) await early.undo();
-      }
-      else {
+      } else {
         const batch = rows.takeFresh(batchRows);
         if (batch) await early.write(batch);
       }
@@ -205,7 +203,7 @@ function maxEpss(aliases: string[], epss: Map<string, number>): number | null {
   return best;
 }
 
-interface MergeScope { serviceId: number; ownerTeamId: number; scanId: number; tools: string[]; now: Date; policy: Policy }
+interface MergeScope { serviceId: number; ownerTeamId: number; scanId: number; now: Date; policy: Policy }
 
 type MergeCounts = Omit<ImportSummary, 'scanId' | 'service' | 'format' | 'tools' | 'findings' | 'fixed'> & { ids: number[] };
 
@@ -217,11 +215,10 @@ const dueDaysOf = (policy: Policy) => (p: Priority): number => policy.sla[p];
 async function merge(trx: Kysely<DB>, decided: DecidedRow[], s: MergeScope, known?: Map<string, Stored>): Promise<MergeCounts> {
   const dueDays = dueDaysOf(s.policy);
   const stored = await loadStored(trx, s.serviceId, decided.map((d) => d.row.fingerprint).filter((fp) => !known?.has(fp)));
-  for (const [fp, st] of known ?? []) stored.set(fp, st);
   const fresh: DecidedRow[] = [];
   const seen: SeenAgain[] = [];
   for (const d of decided) {
-    const st = stored.get(d.row.fingerprint);
+    const st = known?.get(d.row.fingerprint) ?? stored.get(d.row.fingerprint);
     if (st) seen.push({ row: d, stored: st });
     else fresh.push(d);
   }

@@ -112,10 +112,7 @@ function batchDocument(batch: (DecidedRow & { id?: number })[], s: NewFindingSco
       put('source_rules', textArray([...row.sources.values()]));
     }
     const detail = detailOf(row, s.now);
-    for (const _ in detail) {
-      put('detail', detail);
-      break;
-    }
+    if (Object.keys(detail).length) put('detail', detail);
     return r;
   });
   return json(records);
