@@ -409,6 +409,23 @@ describeEachEngine('HTTP API', (env) => {
     assert.equal((await e.call('PATCH', `/api/findings/${f.id}`, { token: admin, json: { status: 'accepted' } })).status, 400);
   });
 
+  test('a NUL character in a request is refused with 400 naming where it is, and changes nothing; a lone surrogate is stored as U+FFFD', async () => {
+    const e = env();
+    const { service } = await e.makeService();
+    await e.importText(service, 'trivy.json', trivy([{ cve: newCve(), pkg: 'qs', version: '6.0.0' }]));
+    const admin = await e.token('admin');
+    const [f] = await list(e, admin, `service=${service}`);
+    const r = await e.call('PATCH', `/api/findings/${f.id}`, { token: admin, json: { status: 'in_progress', comment: 'on it\u0000' } });
+    assert.equal(r.status, 400);
+    assert.match(r.body.error.message, /^comment: contains a NUL character/);
+    assert.deepEqual(r.body.error.details.path, ['comment']);
+    const after = (await e.call('GET', `/api/findings/${f.id}`, { token: admin })).body;
+    assert.deepEqual([after.status, after.comments.length], ['open', 0]);
+    const ok = await e.call('PATCH', `/api/findings/${f.id}`, { token: admin, json: { comment: 'cut \ud800' } });
+    assert.equal(ok.status, 200);
+    assert.equal(ok.body.comments[0].body, 'cut \ufffd');
+  });
+
   test('a finding the report itself suppressed arrives accepted, says so in the summary, and people can re-triage it', async () => {
     const e = env();
     const { service } = await e.makeService();

@@ -39,6 +39,17 @@ describeEachEngine('re-import lifecycle', (env) => {
     assert.equal(rows.find((r) => r.reopened_count === 1)?.file_path, 'src/c.ts');
   });
 
+  test('a tool whose name is stored cut short (or cleaned) still fixes what its next report omits', async () => {
+    for (const tool of [`Long${'g'.repeat(300)}`, 'Nul\u0000Tool', 'Cut\ud800']) {
+      const { service } = await env().makeService();
+      await env().importText(service, 'r1.sarif', sarif(tool, three));
+      const absent = await env().importText(service, 'r2.sarif', sarif(tool, three.slice(0, 2)));
+      assert.deepEqual([absent.fixed, absent.unchanged, absent.created], [1, 2, 0], tool.slice(0, 10));
+      const back = await env().importText(service, 'r1.sarif', sarif(tool, three));
+      assert.deepEqual([back.reopened, back.unchanged, back.created], [1, 2, 0], tool.slice(0, 10));
+    }
+  });
+
   test('an empty report from the same tool fixes everything that tool found, and nothing another tool found', async () => {
     const { service } = await env().makeService();
     await env().importText(service, 'a.sarif', sarif('ToolA', three));
@@ -329,6 +340,39 @@ describeEachEngine('what an import writes', (env) => {
       assert.equal(new Date(r.due_at).getTime() - env().clock.now.getTime(), sla[r.priority as keyof typeof sla] * 86_400_000);
     }
     assert.ok(Object.keys(rows[0]!.detail).length > 0);
+  });
+
+  test('an id too long to be one is left out of aliases, and a number no CWE has out of CWEs, rather than failing the import', async () => {
+    const { service } = await env().makeService();
+    let x = 42; // digits that do not compress, so the index entry would really be too long
+    const digits = Array.from({ length: 12_000 }, () => ((x = (Math.imul(x, 1_103_515_245) + 12_345) >>> 0) >>> 16) % 10).join('');
+    const text = JSON.stringify({ SchemaVersion: 2, ArtifactName: '.', Results: [{ Target: 'package-lock.json', Type: 'npm', Class: 'lang-pkgs', Vulnerabilities: [
+      { VulnerabilityID: 'CVE-2099-4242', VendorIDs: [`GHSA-${digits}`], PkgName: 'long-id', InstalledVersion: '1.0.0', Severity: 'HIGH', CweIDs: [79, 3e9, 'CWE-4294967297'] },
+      { VulnerabilityID: `CVE-2099-${digits}`, PkgName: 'long-cve', InstalledVersion: '1.0.0', Severity: 'HIGH' }] }] });
+    const first = await env().importText(service, 'trivy.json', text);
+    assert.equal(first.created, 2);
+    const { rows } = await sql<{ aliases: string[]; cwes: number[]; rule_id: string }>`select f.aliases, f.cwes, f.rule_id from findings f
+      join services s on s.id = f.service_id where s.name = ${service} order by f.id`.execute(env().ctx.database.db);
+    assert.deepEqual([rows[0]!.aliases, rows[0]!.cwes], [['CVE-2099-4242'], [79]]);
+    assert.deepEqual(rows[1]!.aliases, []);
+    assert.ok(rows[1]!.rule_id.startsWith('CVE-2099-'));
+    const again = await env().importText(service, 'trivy.json', text);
+    assert.deepEqual([again.created, again.unchanged, again.fixed], [0, 2, 0]);
+  });
+
+  test('NULs and lone surrogates, which PostgreSQL refuses, are cleaned from values and keys; a literal backslash-u0000 stays', async () => {
+    const { service } = await env().makeService();
+    const report = JSON.stringify({ version: '2.1.0', runs: [{ tool: { driver: { name: 'NulTool', rules: [{ id: 'N1', shortDescription: { text: 'Nul\u0000 rule' } }] } },
+      results: [{ ruleId: 'N1', message: { text: 'a\u0000b and c\\u0000d' }, properties: { 'k\u0000ey': 'v\u0000al', plain: 'x', ['cut\ud800']: 'half \udc00' },
+        locations: [{ physicalLocation: { artifactLocation: { uri: 'src/n\ud800.ts' }, region: { startLine: 3 } } }] }] }] });
+    const first = await env().importText(service, 'nul.sarif', report);
+    assert.equal(first.created, 1);
+    const { rows } = await sql<{ title: string; description: string; file_path: string; detail: { properties: Record<string, string> } }>`select f.title,
+      f.description, f.file_path, f.detail from findings f join services s on s.id = f.service_id where s.name = ${service}`.execute(env().ctx.database.db);
+    assert.deepEqual([rows[0]!.title, rows[0]!.description, rows[0]!.file_path], ['Nul rule', 'ab and c\\u0000d', 'src/n\ufffd.ts']);
+    assert.deepEqual(rows[0]!.detail.properties, { key: 'val', plain: 'x', 'cut\ufffd': 'half \ufffd' });
+    const again = await env().importText(service, 'nul.sarif', report);
+    assert.deepEqual([again.created, again.unchanged, again.fixed], [0, 1, 0]);
   });
 });
 

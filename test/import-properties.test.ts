@@ -4,6 +4,7 @@ import fc from 'fast-check';
 import { sql } from 'kysely';
 import { describeEachEngine } from './support/engines.ts';
 import { sarif, type SarifResult } from './support/reports.ts';
+import { EntenteError } from '../src/errors.ts';
 
 // A pool of weaknesses; each generated report is a subset of it, from one of two tools.
 const pool: SarifResult[] = Array.from({ length: 8 }, (_, i) => ({ rule: `R${i}`, file: `src/f${i % 3}.ts`, line: 10 + i, cwe: 20 + i }));
@@ -56,5 +57,40 @@ describeEachEngine('import lifecycle, for any sequence of reports', (env) => {
         }
       },
     ), { numRuns: 12 });
+  });
+});
+
+// Any text at all in a report's strings, with the characters storage trips on made common: NULs, lone surrogates,
+// backslashes (and a literal "\u0000"), quotes, braces, commas, empty strings.
+const anyText = fc.array(fc.oneof(fc.constantFrom('\u0000', '\ud800', '\udfff', '\\', '\\u0000', '"', '{', '}', ','), fc.string({ unit: 'binary', maxLength: 3 })), { maxLength: 5 })
+  .map((parts) => parts.join(''));
+
+describeEachEngine('import of reports with any text in their strings', (env) => {
+  test('imports or is refused as bad input, never fails otherwise, and an identical re-import changes nothing', async () => {
+    await fc.assert(fc.asyncProperty(
+      fc.constantFrom('sarif', 'trivy'),
+      anyText,
+      fc.array(fc.record({ a: anyText, b: anyText, c: anyText, key: anyText, value: anyText }), { minLength: 1, maxLength: 4 }),
+      async (format, tool, items) => {
+        const { service } = await env().makeService();
+        const text = format === 'sarif'
+          ? JSON.stringify({ version: '2.1.0', runs: [{ tool: { driver: { name: tool, rules: items.map((x) => ({ id: x.a, shortDescription: { text: x.b } })) } },
+            results: items.map((x) => ({ ruleId: x.a, message: { text: x.b }, properties: { [x.key]: x.value },
+              locations: [{ physicalLocation: { artifactLocation: { uri: x.c }, region: { startLine: 7 } } }] })) }] })
+          : JSON.stringify({ SchemaVersion: 2, ArtifactName: tool, Results: [{ Target: items[0]!.c, Type: 'npm', Class: 'lang-pkgs',
+            Vulnerabilities: items.map((x) => ({ VulnerabilityID: x.a, PkgName: x.b, InstalledVersion: x.c, Title: x.value, Severity: 'HIGH', [x.key]: x.value })) }] });
+        let first;
+        try {
+          first = await env().importText(service, `r.${format === 'sarif' ? 'sarif' : 'json'}`, text);
+        } catch (e) {
+          assert.ok(e instanceof EntenteError && e.status === 400, `not a bad-input error: ${String(e)}`);
+          return;
+        }
+        const { rows } = await sql<{ n: number }>`select count(*)::int as n from findings f join services s on s.id = f.service_id where s.name = ${service}`.execute(env().ctx.database.db);
+        assert.equal(rows[0]!.n, first.created);
+        const again = await env().importText(service, `r.${format === 'sarif' ? 'sarif' : 'json'}`, text);
+        assert.deepEqual([again.created, again.fixed, again.reopened, again.unchanged], [0, 0, 0, first.created]);
+      },
+    ), { numRuns: 25 });
   });
 });

@@ -2,6 +2,7 @@
 import { createHash } from 'node:crypto';
 import { sql, type Kysely } from 'kysely';
 import type { DB } from '../db/schema.ts';
+import { pgJson } from '../db/pg-json.ts';
 
 export interface AuditEntry {
   actor: string;
@@ -22,8 +23,8 @@ export async function recordAudit(trx: Kysely<DB>, entry: AuditEntry): Promise<v
   const last = await trx.selectFrom('audit_log').select('hash').orderBy('id', 'desc').limit(1).executeTakeFirst();
   const prev = last?.hash ?? genesis;
   // null is stored as SQL NULL like undefined: a jsonb null reads back as null, so it must be hashed as absent too.
-  const before = entry.before == null ? null : JSON.stringify(entry.before);
-  const after = entry.after == null ? null : JSON.stringify(entry.after);
+  const before = entry.before == null ? null : pgJson(entry.before);
+  const after = entry.after == null ? null : pgJson(entry.after);
   const hashedBefore = before === null ? null : canonical(JSON.parse(before));
   const hashedAfter = after === null ? null : canonical(JSON.parse(after));
   const entityId = entry.entityId == null ? null : String(entry.entityId);

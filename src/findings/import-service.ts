@@ -4,9 +4,10 @@ import type { DB, Priority, Service } from '../db/schema.ts';
 import { EntenteError, badInput } from '../errors.ts';
 import type { Policy } from '../policy/policy.ts';
 import { recordAudit } from '../audit/audit.ts';
+import { pgJson } from '../db/pg-json.ts';
 import type { ParseContext, ParsedFinding, ReportInput, ReportParser } from './types.ts';
 import { detectParser, parserByFormat } from './parsers/index.ts';
-import type { ImportRow } from './normalise.ts';
+import { toolName, type ImportRow } from './normalise.ts';
 import { ReportRows } from './report-rows.ts';
 import { decidePriority } from './priority.ts';
 import { insertNewFindings, rewriteCreated, type DecidedRow } from './insert-new.ts';
@@ -76,7 +77,7 @@ export async function importParsed(deps: ImportDeps, req: ParsedImport): Promise
   const rows = new ReportRows();
   try {
     for (const f of req.findings) rows.add(f);
-    return await importRows(deps, service, { format: req.format, fileName: req.fileName, rows, actor: req.actor }, async () => [...new Set(req.tools)].sort());
+    return await importRows(deps, service, { format: req.format, fileName: req.fileName, rows, actor: req.actor }, async () => [...new Set(req.tools.map(toolName))].sort());
   } finally {
     rows.dispose();
   }
@@ -117,7 +118,7 @@ async function importRows(deps: ImportDeps, service: Service, req: RowsToImport,
       scanId: scan.id, service: service.name, format: req.format, tools, findings: counts.findings, created: counts.created,
       closedInReport: counts.closedInReport, unchanged: counts.unchanged, fixed, reopened: counts.reopened, act: counts.act, attend: counts.attend,
     };
-    await trx.updateTable('scans').set({ tools, tool_version: rows.toolVersion ?? null, summary: JSON.stringify(summary) }).where('id', '=', scan.id).execute();
+    await trx.updateTable('scans').set({ tools, tool_version: rows.toolVersion ?? null, summary: pgJson(summary) }).where('id', '=', scan.id).execute();
     await lapseExceptionsOnRisingPriority(trx, { now, policy: deps.policy, actor: req.actor });
     await recordAudit(trx, { actor: req.actor, action: 'scan.import', entity: 'scan', entityId: scan.id, after: summary, at: now });
     return summary;
@@ -144,7 +145,7 @@ function earlyBatchRows(): number {
 
 async function readReport(parser: ReportParser, input: ReportInput, rows: ReportRows, early: EarlyWrites): Promise<string[]> {
   const tools = new Set<string>();
-  const context: ParseContext = { tool: (name) => void tools.add(name) };
+  const context: ParseContext = { tool: (name) => void tools.add(toolName(name)) };
   const batchRows = earlyBatchRows();
   const listings = parser.parse(input, context)[Symbol.asyncIterator]();
   let read = 0;
@@ -154,7 +155,7 @@ async function readReport(parser: ReportParser, input: ReportInput, rows: Report
         const next = await listings.next();
         if (next.done) break;
         rows.add(next.value);
-        tools.add(next.value.tool);
+        tools.add(toolName(next.value.tool));
       } catch (e) {
         if (e instanceof EntenteError) throw e;
         throw badInput(`${input.name}: could not be read as ${parser.label}: ${(e as Error).message}`, { file: input.name, format: parser.format });

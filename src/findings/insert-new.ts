@@ -1,7 +1,8 @@
 /** Writes a report's new findings straight into `findings` from one JSON document per batch, and their sources. */
 import { sql, type Kysely, type RawBuilder } from 'kysely';
 import type { DB } from '../db/schema.ts';
-import { stripNul, type ImportRow } from './normalise.ts';
+import type { ImportRow } from './normalise.ts';
+import { pgJson } from '../db/pg-json.ts';
 import type { PriorityDecision } from './priority.ts';
 import type { ReportState } from './types.ts';
 import { severityRank } from './severity.ts';
@@ -115,7 +116,7 @@ function batchDocument(batch: (DecidedRow & { id?: number })[], s: NewFindingSco
     if (Object.keys(detail).length) put('detail', detail);
     return r;
   });
-  return json(records);
+  return pgJson(records);
 }
 
 // Every findings column a report sets, and its value from the document's record `u`. Due dates are whole days of
@@ -172,8 +173,6 @@ function detailOf(row: ImportRow, now: Date): Record<string, unknown> {
 export function reportClosure(state: ReportState, now: Date): Record<string, unknown> {
   return { closedBy: 'report', closedAt: now.toISOString(), reportState: { status: state.status, reason: state.reason } };
 }
-
-const json = (v: unknown): string => JSON.stringify(v, (_k, x: unknown) => (typeof x === 'string' ? stripNul(x) : x));
 
 // A PostgreSQL array literal: each element quoted, so commas, braces and quotes inside it stay its own.
 function textArray(values: string[]): string {

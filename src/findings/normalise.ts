@@ -12,7 +12,11 @@ export interface ImportRow {
   sources: Map<string, string>; // tool → rule id
 }
 
-const maxText = 20_000;
+const maxAlias = 200;
+const isCwe = (c: number): boolean => Number.isInteger(c) && c > 0 && c < 100_000;
+
+/** The longest description stored; longer ones are cut. */
+export const maxText = 20_000;
 
 /** Adds a parsed finding to the report's rows, merging it with an earlier one of the same fingerprint. Returns the
  * row it is now part of, and whether that row is new. */
@@ -66,7 +70,10 @@ function clean(f: ParsedFinding): ParsedFinding {
   return {
     ...f,
     ...(occurrence !== undefined ? { detail: { ...detail, occurrences: [occurrence], occurrenceCount: 1 } } : {}),
-    tool: text(f.tool, 200) || 'unknown',
+    // An identifier is short; a longer "id" is noise, and too long for the alias index.
+    ...(f.aliases.some((a) => a.length > maxAlias) ? { aliases: f.aliases.filter((a) => a.length <= maxAlias) } : {}),
+    ...(f.cwes.some((c) => !isCwe(c)) ? { cwes: f.cwes.filter(isCwe) } : {}),
+    tool: toolName(f.tool),
     ruleId: text(f.ruleId, 500) || '(no rule id)',
     title: text(f.title, 1000) || text(f.ruleId, 500) || '(untitled)',
     ...(f.description !== undefined ? { description: text(f.description, maxText) } : {}),
@@ -77,11 +84,19 @@ function clean(f: ParsedFinding): ParsedFinding {
 /** Removes NUL characters, which PostgreSQL refuses in text and jsonb and reports from odd tools do contain. */
 export const stripNul = (s: string): string => (s.includes('\u0000') ? s.replace(/\u0000/g, '') : s);
 
-/** Removes NUL characters and cuts a string to `max` characters. */
+/** A tool's name as findings store it: the report's scan and its absent findings are matched on this. */
+export const toolName = (raw: string): string => text(raw, 200) || 'unknown';
+
+/** Removes NUL characters, cuts a string to `max` characters, and writes a lone surrogate (half of a pair, from a
+ * report or from the cut) as U+FFFD, which is what storing it makes of it: compared with what was stored, it matches. */
 export function text(s: string, max: number): string {
   const t = stripNul(s);
-  return t.length > max ? `${t.slice(0, max - 1)}…` : t;
+  const cut = t.length > max ? `${t.slice(0, max - 1)}…` : t;
+  return loneSurrogate.test(cut) ? cut.replace(loneSurrogates, '\ufffd') : cut;
 }
+
+const loneSurrogate = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+const loneSurrogates = new RegExp(loneSurrogate.source, 'g');
 
 const union = (a: string[], b: string[]): string[] => [...new Set([...a, ...b])];
 const unionNum = (a: number[], b: number[]): number[] => [...new Set([...a, ...b])].sort((x, y) => x - y);

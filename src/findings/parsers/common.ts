@@ -103,14 +103,14 @@ export function severityFromScore(score: number): Severity {
 // The global patterns of cwesFrom and aliasesFrom are shared: each search sets lastIndex to 0 and calls exec until it
 // finds no more (which leaves lastIndex at 0), with no other search in between. matchAll would copy the pattern on
 // every call, and these run for every finding of a large report.
-const cwePattern = /cwe[-_/: ]?0*(\d{1,5})/gi;
+const cwePattern = /cwe[-_/: ]?0*(\d{1,5})(?!\d)/gi;
 
 /** CWE numbers found in strings like "CWE-79", "cwe-079", "external/cwe/cwe-89", or plain numbers. */
 export function cwesFrom(...values: unknown[]): number[] {
   const out = new Set<number>();
   const visit = (v: unknown): void => {
     if (Array.isArray(v)) return v.forEach(visit);
-    if (typeof v === 'number' && Number.isInteger(v) && v > 0) out.add(v);
+    if (typeof v === 'number' && Number.isInteger(v) && v > 0 && v < 100_000) out.add(v);
     else if (typeof v === 'string') {
       cwePattern.lastIndex = 0;
       for (let m = cwePattern.exec(v); m; m = cwePattern.exec(v)) out.add(Number(m[1]));
