@@ -442,7 +442,8 @@ describe('SARIF messages and text', () => {
       globalMessageStrings: { variableDeclared: { text: 'Variable "{0}" was declared here.' } },
       rules: [{ id: 'C2001', messageStrings: { default: { text: 'Variable "{0}" was used without being initialized. It was declared [here]({1}).' } } }],
     }));
-    assert.deepEqual(found.map((f) => f.detail?.message), [
+    // The rule has no description of its own, so the message is the description (and not repeated in detail).
+    assert.deepEqual(found.map((f) => f.detail?.message ?? f.description), [
       'Variable "ptr" was used without being initialized. It was declared [here](0).',
       'Use {braces} for templates.',
       'Variable "q" was declared here.',
@@ -476,16 +477,27 @@ describe('SARIF messages and text', () => {
     ]);
   });
 
-  test('keeps fingerprints, the full message, the rule name, properties and snippet in detail', async () => {
+  test('keeps fingerprints, the rule name, properties and snippet in detail; the message once, as the description', async () => {
     const f = await one(run('CodeQL', [{
       ruleId: 'py/empty-except', ruleIndex: 0, message: { text: "'except' clause does nothing." },
       partialFingerprints: { primaryLocationLineHash: '9cbc869fbfffeb60:1' }, properties: { 'github/alertNumber': 7 },
       locations: [{ physicalLocation: { artifactLocation: { uri: 'good/db_init.py' }, region: { startLine: 39, snippet: { text: 'pass' } } } }],
     }], {}, { rules: [{ id: 'py/empty-except', name: 'py/empty-except', shortDescription: { text: 'Empty except' } }] }));
+    assert.equal(f.description, "'except' clause does nothing.");
     assert.deepEqual(f.detail, {
-      message: "'except' clause does nothing.", ruleName: 'py/empty-except',
+      ruleName: 'py/empty-except',
       partialFingerprints: { primaryLocationLineHash: '9cbc869fbfffeb60:1' }, properties: { 'github/alertNumber': 7 }, snippet: 'pass',
     });
+  });
+
+  test('keeps the message in detail when the rule has a description of its own, or when the description is cut', async () => {
+    const long = `${'x'.repeat(20_000)} and the end`;
+    const found = await parseRuns(run('Scanner', [
+      { ruleId: 'D1', message: { text: 'At this call.' } },
+      { ruleId: 'P1', message: { text: long } },
+    ], {}, { rules: [{ id: 'D1', fullDescription: { text: 'What D1 finds.' } }, { id: 'P1' }] }));
+    assert.deepEqual([found[0]!.description, found[0]!.detail?.message], ['What D1 finds.', 'At this call.']);
+    assert.equal(found[1]!.detail?.message, long);
   });
 
   test('gives a result with neither rule id nor message a placeholder rule id and title', async () => {

@@ -3,6 +3,7 @@ import { badInput } from '../../errors.ts';
 import type { FindingKind, ParseContext, ParsedFinding, ReportInput, ReportParser, ReportState, Severity } from '../types.ts';
 import { aliasesFrom, asArray, asObject, cwesFrom, lookup, normaliseSeverity, num, severityFromScore, str } from './common.ts';
 import { splitJson, type Streamed } from './json-stream.ts';
+import { maxText } from '../normalise.ts';
 import {
   type Json, type RunContext, arr, componentOf, cvssOf, fixedVersionOf, int, locationOf, obj, otherLocations, textOf,
 } from './sarif-fields.ts';
@@ -146,7 +147,9 @@ function toFinding(result: Json, ctx: RunContext): ParsedFinding {
   const fixed = fixedVersionOf(props, message);
   if (fixed) finding.fixedVersion = fixed;
   if (facts.references.length) finding.references = [...facts.references];
-  finding.detail = detailOf(result, props, facts.name, message, ctx, finding.kind === 'secret');
+  // The message is kept in detail when it says more than the description: the rule's, or the message itself cut short.
+  const said = message !== undefined && message === description && message.length <= maxText ? undefined : message;
+  finding.detail = detailOf(result, props, facts.name, said, ctx, finding.kind === 'secret');
   return finding;
 }
 
