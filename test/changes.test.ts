@@ -143,6 +143,17 @@ describeEachEngine('change requests', (env) => {
     assert.deepEqual(list.body.items, []);
   });
 
+  test('a request with a lone surrogate in its fields is stored with U+FFFD in its place; a NUL is refused naming the field', async () => {
+    const e = env();
+    const w = await world(e);
+    const c = await ask(e, w.tokens.requester, { ...ftpShare, client: 'Acme \ud800', service: w.service, title: 'Upload', end: inDays(e, 3) });
+    const stored = await e.ctx.database.db.selectFrom('change_requests').select('fields').where('id', '=', c.id).executeTakeFirstOrThrow();
+    assert.equal((stored.fields as { extra: { client: string } }).extra.client, 'Acme \ufffd');
+    const nul = await e.call('POST', '/api/changes', { token: w.tokens.requester, json: { ...ftpShare, client: 'Ac\u0000me', service: w.service, title: 'Upload', end: inDays(e, 3) } });
+    assert.equal(nul.status, 400);
+    assert.deepEqual(nul.body.error.details.path, ['client']);
+  });
+
   test('a decline says why and offers the safer alternative', async () => {
     const e = env();
     const w = await world(e);

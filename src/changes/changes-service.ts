@@ -15,6 +15,7 @@ import { normaliseFields, parseChangeRequest } from './change-request.ts';
 import { checkRisk, type RiskCheck } from './risk-check.ts';
 import { allowedFrom, checkExtension, chooseSlot, decideLease, slotsOf, whereItStands } from './change-rules.ts';
 import { changeViews, type ChangeView } from './change-view.ts';
+import { pgJson } from '../db/pg-json.ts';
 
 export interface ChangesDeps { db: Kysely<DB>; now: () => Date; policy: Policy }
 
@@ -35,8 +36,8 @@ export async function requestChange(deps: ChangesDeps, who: Principal, body: unk
   const id = await deps.db.transaction().execute(async (trx) => {
     const row = await trx.insertInto('change_requests').values({
       type: fields.type, status: 'draft', service_id: service.id, team_id: service.owner_team_id, title: fields.title,
-      fields: JSON.stringify(fields), hosts: fields.destination, emergency: req.emergency ?? false, risk: check.risk,
-      risk_check: JSON.stringify(check), policy_digest: policyDigest(deps.policy), approval_path: check.approval, requested_by: who.actor,
+      fields: pgJson(fields), hosts: fields.destination, emergency: req.emergency ?? false, risk: check.risk,
+      risk_check: pgJson(check), policy_digest: policyDigest(deps.policy), approval_path: check.approval, requested_by: who.actor,
       starts_at: lease.startsAt, ends_at: lease.endsAt, created_at: now, updated_at: now,
     }).returning('id').executeTakeFirstOrThrow();
     await recordAudit(trx, { actor: who.actor, action: 'change.request', entity: 'change', entityId: row.id,

@@ -17,6 +17,7 @@ import { sweepMissedCommitments } from '../commitments/sweep.ts';
 import { decideGate } from './gate-decide.ts';
 import { loadFacts } from './gate-facts-loader.ts';
 import type { GateDecision, GateFacts } from './gate-facts.ts';
+import { pgJson } from '../db/pg-json.ts';
 
 export interface GateDeps { db: Kysely<DB>; policy: Policy; now: () => Date }
 export interface GateRequest { service: string; env: string; version?: string | undefined; commit?: string | undefined }
@@ -54,7 +55,7 @@ export async function runGate(deps: GateDeps, who: Principal, req: GateRequest):
     const inputDigest = digestOf(facts);
     const row = await trx.insertInto('gate_decisions').values({
       service_id: service.id, environment: input.env, version: input.version, commit_sha: input.commit, outcome: decision.outcome,
-      policy_revision_id: policy.id, policy_digest: policy.digest, input_digest: inputDigest, facts: packFacts(facts), decision: JSON.stringify(decision),
+      policy_revision_id: policy.id, policy_digest: policy.digest, input_digest: inputDigest, facts: packFacts(facts), decision: pgJson(decision),
       relied_exceptions: decision.relied.exceptions, relied_commitments: decision.relied.commitments, actor: who.actor, created_at: now,
     }).returning('id').executeTakeFirstOrThrow();
     const created = decision.outcome === 'go_with_controls'

@@ -6,6 +6,7 @@
 import { sql, type Kysely } from 'kysely';
 import type { DB } from '../db/schema.ts';
 import type { Policy } from '../policy/policy.ts';
+import { pgJson } from '../db/pg-json.ts';
 
 export interface JobDeps { db: Kysely<DB>; policy: Policy; now: () => Date }
 
@@ -26,7 +27,7 @@ export async function runDueJobs(deps: JobDeps, jobs: readonly Job[]): Promise<J
     if (!(await claim(deps.db, job, now))) continue;
     try {
       const result = await job.run(deps);
-      await finish(deps.db, job.name, deps.now(), { last_result: JSON.stringify(result ?? null), last_error: null });
+      await finish(deps.db, job.name, deps.now(), { last_result: pgJson(result ?? null), last_error: null });
       runs.push({ name: job.name, ok: true, result });
     } catch (e) {
       // A failed run is tried again a minute later instead of waiting a whole period.
