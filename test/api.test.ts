@@ -112,6 +112,20 @@ describeEachEngine('HTTP API', (env) => {
     assert.equal(f.tool, 'Semgrep');
   });
 
+  test('an uploaded file name loses its control characters and is cut to 255 characters; the scan keeps that name', async () => {
+    const e = env();
+    const { service } = await e.makeService();
+    const admin = await e.token('admin');
+    for (const [given, kept] of [['scan\u0000\n.sarif', 'scan.sarif'], [`${'n'.repeat(300)}.sarif`, `${'n'.repeat(254)}…`]]) {
+      const form = new FormData();
+      form.append('file', new Blob([sarif('Semgrep', [{ rule: 'sqli', file: 'app.py', line: 3, cwe: 89 }])]), given);
+      const r = await e.call('POST', `/api/scans?service=${service}`, { token: admin, body: form });
+      assert.equal(r.status, 201, JSON.stringify(r.body));
+      const scan = await e.ctx.database.db.selectFrom('scans').select('file_name').where('id', '=', r.body.scanId).executeTakeFirstOrThrow();
+      assert.equal(scan.file_name, kept);
+    }
+  });
+
   test('a multipart body without a "file" field is refused with 400', async () => {
     const e = env();
     const { service } = await e.makeService();

@@ -8,6 +8,7 @@ import type { Context as HonoContext } from 'hono';
 import { badInput } from '../errors.ts';
 import type { ReportInput } from '../findings/types.ts';
 import { reportFromBuffer, reportFromFile } from '../findings/report-input.ts';
+import { text } from '../findings/normalise.ts';
 import type { Env } from './sub-app.ts';
 
 /** The file's name (the upload's, else `fallbackName`) and bytes; an empty or fieldless body is bad input naming `what`. */
@@ -17,7 +18,8 @@ export async function uploaded(c: HonoContext<Env>, fallbackName: string, what =
   if (isMultipart(c)) {
     const file = (await c.req.parseBody()).file;
     if (!(file instanceof File)) throw badInput(`the multipart body needs ${what} in a field named "file"`, { field: 'file' });
-    name = file.name || fallbackName;
+    // The name is the client's to choose: control characters (NUL included) go, and it is cut to a file name's length.
+    name = text(file.name.replace(/[\u0000-\u001f\u007f]/g, ''), 255) || fallbackName;
     bytes = Buffer.from(await file.arrayBuffer());
   } else {
     bytes = Buffer.from(await c.req.arrayBuffer());
