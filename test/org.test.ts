@@ -143,6 +143,12 @@ describeEachEngine('organisation file', (env) => {
     assert.throws(() => parseOrgFile(yaml, 'org.yaml'), badInputError(/org\.yaml:7: services\.0\.criticality:/));
   });
 
+  test('a host or repository with a control character (a NUL cannot be stored) is refused with its path and line', () => {
+    const yaml = 'teams:\n  - name: web\n    kind: engineering\nservices:\n  - name: shop\n    owner: web\n    criticality: 2\n    exposure: internet\n    hosts: ["shop.example", "h\\0st"]\n';
+    assert.throws(() => parseOrgFile(yaml, 'org.yaml'), badInputError(/org\.yaml:9: services\.0\.hosts\.1: use one line of text/));
+    assert.equal(parseOrgFile(yaml.replace('h\\0st', 'db.example'), 'org.yaml').services[0]!.hosts[1], 'db.example');
+  });
+
   test('a team named twice is refused with bad_input', () => {
     const yaml = orgYaml([{ name: 'web', kind: 'engineering' }, { name: 'web', kind: 'security' }], []);
     assert.throws(() => parseOrgFile(yaml, 'org.yaml'), badInputError(/teams\.1\.name: team "web" appears twice/));

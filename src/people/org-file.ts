@@ -4,6 +4,8 @@ import { z } from 'zod';
 import { badInput } from '../errors.ts';
 
 const email = z.string().trim().toLowerCase().pipe(z.email());
+// Hosts, repositories and compliance labels: free text on one line (a NUL could not even be stored).
+const label = z.string().trim().min(1).max(1000).regex(/^[^\u0000-\u001f\u007f]*$/, 'use one line of text, without control characters');
 const name = z.string().trim().min(1).max(200).regex(/^[A-Za-z0-9][A-Za-z0-9._ -]*$/, 'use letters, digits, dot, dash, underscore or space');
 
 export const teamSchema = z.object({
@@ -19,9 +21,9 @@ export const serviceSchema = z.object({
   criticality: z.number().int().min(1).max(4),
   exposure: z.enum(['internet', 'internal', 'isolated']),
   data: z.enum(['public', 'internal', 'confidential', 'restricted']).default('internal'),
-  repositories: z.array(z.string().trim().min(1)).default([]),
-  hosts: z.array(z.string().trim().min(1)).default([]),
-  compliance: z.array(z.string().trim().min(1)).default([]),
+  repositories: z.array(label).default([]),
+  hosts: z.array(label).default([]),
+  compliance: z.array(label).default([]),
 }).strict();
 
 export const orgSchema = z.object({
