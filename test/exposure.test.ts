@@ -64,6 +64,18 @@ describeEachEngine('exposure', (env) => {
     assert.match(f.description, /entente change request --type firewall/);
   });
 
+  test('a Nessus CSV whose host and service carry a NUL (which cannot be stored) is read as the host without it, again and again', async () => {
+    const e = env();
+    const host = address();
+    const { service } = await serviceWithHosts(e, [host]);
+    const csv = 'Plugin ID,CVE,CVSS v2.0 Base Score,Risk,Host,Protocol,Port,Name,Synopsis,Description,Solution,See Also,Plugin Output\n'
+      + `11219,,,None,${host.replace('.', '.\u0000')},tcp,21,Nessus SYN scanner,syn,Port 21 is open,,,\n`;
+    const first = await scan(e, csv, 'scan.csv');
+    assert.equal(first.services.find((s) => s.service === service)?.import.created, 1);
+    const again = await scan(e, csv, 'scan.csv');
+    assert.deepEqual([again.open, again.services.find((s) => s.service === service)?.import.unchanged], [1, 1]);
+  });
+
   test('a database port on an internet-facing service is critical, and HTTPS is low', async () => {
     const e = env();
     const host = address();

@@ -14,6 +14,7 @@ import type { ChangeFields } from '../changes/change-request.ts';
 import { inScope, readScan, type Observation, type ScanRead } from './observations.ts';
 import { coverageOf, exposureFinding, exposureTool, type CoveringChange, type OpenPort } from './exposure-rules.ts';
 import { exposureMessages } from './exposure-messages.ts';
+import { pgJson } from '../db/pg-json.ts';
 
 export interface ExposureDeps { db: Kysely<DB>; policy: Policy; now: () => Date }
 
@@ -58,7 +59,7 @@ export async function importExposure(deps: ExposureDeps, req: { input: ReportInp
     message: exposureMessages.summary.render({ open: scan.observations.length, covered, unapproved, closed, undeclared: undeclared.length }),
   };
   await deps.db.transaction().execute(async (trx) => {
-    await trx.updateTable('exposure_imports').set({ summary: JSON.stringify(summary) }).where('id', '=', importId).execute();
+    await trx.updateTable('exposure_imports').set({ summary: pgJson(summary) }).where('id', '=', importId).execute();
     await recordAudit(trx, { actor: req.actor, action: 'exposure.import', entity: 'exposure_import', entityId: importId,
       after: { file: req.input.name, format: scan.format, open: summary.open, closed, covered, unapproved, undeclared: undeclared.map((u) => u.host) }, at: now });
   });
@@ -98,7 +99,7 @@ async function upsertOpen(trx: Kysely<DB>, observations: Observation[], importId
   const rows = observations.map((o) => ({ host: o.host, port: o.port, protocol: o.protocol, service_name: o.serviceName, product: o.product, hostnames: o.hostnames, tool: o.tool }));
   await sql`insert into exposure_observations (host, port, protocol, service_name, product, hostnames, state, tool, first_seen_at, last_seen_at, import_id)
     select r.host, r.port, r.protocol, r.service_name, r.product, array(select jsonb_array_elements_text(r.hostnames)), 'open', r.tool, ${now}, ${now}, ${importId}
-    from jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) as r(host text, port int, protocol text, service_name text, product text, hostnames jsonb, tool text)
+    from jsonb_to_recordset(${pgJson(rows)}::jsonb) as r(host text, port int, protocol text, service_name text, product text, hostnames jsonb, tool text)
     on conflict (host, port, protocol) do update set state = 'open', service_name = excluded.service_name, product = excluded.product,
       hostnames = excluded.hostnames, tool = excluded.tool, last_seen_at = excluded.last_seen_at, closed_at = null, import_id = excluded.import_id,
       first_seen_at = case when exposure_observations.state = 'closed' then excluded.first_seen_at else exposure_observations.first_seen_at end`.execute(trx);

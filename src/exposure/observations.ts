@@ -8,6 +8,7 @@ import { badInput, EntenteError } from '../errors.ts';
 import type { ParsedFinding, ReportInput, ReportParser } from '../findings/types.ts';
 import { detectParser, parserByFormat } from '../findings/parsers/index.ts';
 import { attr, children, streamXml } from '../findings/parsers/xml.ts';
+import { text, toolName } from '../findings/normalise.ts';
 
 export interface Observation {
   host: string;
@@ -75,14 +76,16 @@ function observationOf(f: ParsedFinding): Observation | undefined {
   const fromNmap = /^open-port\/(.+)$/.exec(f.ruleId)?.[1];
   const service = fromNmap ?? (typeof f.detail?.service === 'string' ? f.detail.service : undefined);
   const names = Array.isArray(f.detail?.hostnames) ? (f.detail.hostnames as { name?: unknown }[]).map((h) => h?.name).filter((n): n is string => typeof n === 'string') : [];
+  // Stored and compared as the database keeps text: without NULs, lone surrogates or unbounded length.
+  const product = fromNmap && f.component ? text([f.component.name, f.component.version].filter(Boolean).join(' '), 1000) : null;
   return {
-    host: l.host.toLowerCase(),
-    hostnames: [...new Set(names.map((n) => n.toLowerCase()))],
+    host: text(l.host, 255).toLowerCase(),
+    hostnames: [...new Set(names.map((n) => text(n, 255).toLowerCase()))],
     port: l.port,
-    protocol: (l.protocol ?? 'tcp').toLowerCase(),
-    serviceName: (service ?? 'unknown').toLowerCase(),
-    product: fromNmap ? (f.component ? [f.component.name, f.component.version].filter(Boolean).join(' ') : null) : null,
-    tool: f.tool,
+    protocol: text(l.protocol ?? 'tcp', 20).toLowerCase(),
+    serviceName: text(service ?? 'unknown', 200).toLowerCase(),
+    product,
+    tool: toolName(f.tool),
   };
 }
 
