@@ -354,6 +354,21 @@ describeEachEngine('HTTP API', (env) => {
     assert.equal(r.body.error.code, 'not_found');
   });
 
+  test('an id or CWE number larger than the database holds is a 400 naming the field, on every route that takes one', async () => {
+    const e = env();
+    const admin = await e.token('admin');
+    for (const [method, path, field] of [['GET', '/api/findings/2147483648', 'id'], ['GET', '/api/exceptions/99999999999', 'id'], ['GET', '/api/changes/99999999999', 'id'],
+      ['GET', '/api/gates/99999999999', 'id'], ['GET', '/api/commitments/99999999999', 'id'], ['GET', '/api/findings?cwe=99999999999', 'cwe'],
+      ['GET', '/api/findings/export?format=csv&cwe=99999999999', 'cwe'], ['PATCH', '/api/findings/99999999999', 'id']] as const) {
+      const r = await e.call(method, path, { token: admin, ...(method === 'PATCH' ? { json: { status: 'in_progress' } } : {}) });
+      assert.equal(r.status, 400, `${method} ${path}: ${JSON.stringify(r.body)}`);
+      assert.match(r.body.error.message, new RegExp(`^${field}: Too big`));
+    }
+    const ask = await e.call('POST', '/api/exceptions', { token: admin, json: { findingIds: [99999999999], reason: 'r', controls: ['c'] } });
+    assert.equal(ask.status, 400);
+    assert.match(ask.body.error.message, /^findingIds\.0: Too big/);
+  });
+
   test('an engineer of the owning team can start work, assign and comment', async () => {
     const e = env();
     const alice = `${e.uniq('alice')}@example.com`;

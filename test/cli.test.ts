@@ -92,6 +92,19 @@ for (const engine of engines) {
       assert.equal(r.code, 2);
       assert.match(r.err, /no-such-service/);
     });
+
+    test('an id or CWE number larger than the database holds is an input error (exit 2) saying what is expected', () => {
+      for (const [args, said] of [
+        [['findings', '--cwe', '99999999999'], /--cwe takes a CWE number such as 79/],
+        [['change', 'show', '99999999999'], /"99999999999" is not a change id \(a whole number, as `entente change list` shows\)/],
+        [['commitments', 'verify', '#99999999999', '--evidence', 'x'], /is not a commitment id/],
+        [['gate', 'replay', '2147483648'], /"2147483648" is not a gate decision id/],
+      ] as const) {
+        const r = entente(env, ...args);
+        assert.equal(r.code, 2, `${args.join(' ')}: ${r.err}`);
+        assert.match(r.err, said);
+      }
+    });
   });
 }
 

@@ -13,7 +13,7 @@ import type { ChangeView } from '../changes/change-view.ts';
 import { changeTypes } from '../changes/change-policy.ts';
 import { localAdmin, type Principal } from '../people/tokens.ts';
 import { badInput } from '../errors.ts';
-import { callServer, out, remoteArgs, withLocalContext } from './shared.ts';
+import { callServer, idArg, out, remoteArgs, withLocalContext } from './shared.ts';
 
 const json = { type: 'boolean', description: 'print JSON' } as const;
 const id = { type: 'positional', required: true, description: 'the change\'s id' } as const;
@@ -27,12 +27,6 @@ async function act(args: Remote, local: (deps: ChangesDeps, who: Principal) => P
     return (await callServer(args.server, args.token, path, init)) as ChangeView;
   }
   return withLocalContext((ctx: Context) => local({ db: ctx.database.db, now: ctx.now, policy: ctx.policy }, localAdmin));
-}
-
-function positiveId(text: string): number {
-  const n = Number(String(text).replace(/^#/, ''));
-  if (!Number.isInteger(n) || n < 1) throw badInput(`"${text}" is not a change id (a whole number, as \`entente change list\` shows)`);
-  return n;
 }
 
 // citty keeps only the last of a repeated option, so list options are read from the raw arguments (repeat or comma list).
@@ -103,7 +97,7 @@ const simple = (name: 'submit' | 'approve' | 'implement' | 'recertify', descript
   meta: { name, description },
   args: { id, json, ...remoteArgs },
   async run({ args }) {
-    const n = positiveId(args.id);
+    const n = idArg(args.id, 'a change', 'entente change list');
     show(await act(args, (deps, who) => fn(deps, who, n), `api/changes/${n}/${name}`, {}), args.json);
   },
 });
@@ -112,7 +106,7 @@ const decline = defineCommand({
   meta: { name: 'decline', description: 'Decline a request, saying why (--reason); the requester sees the safer alternative' },
   args: { id, reason: { type: 'string', required: true }, json, ...remoteArgs },
   async run({ args }) {
-    const n = positiveId(args.id);
+    const n = idArg(args.id, 'a change', 'entente change list');
     show(await act(args, (deps, who) => declineChange(deps, who, n, args.reason), `api/changes/${n}/decline`, { reason: args.reason }), args.json);
   },
 });
@@ -121,7 +115,7 @@ const extend = defineCommand({
   meta: { name: 'extend', description: 'Extend a lease once, before it ends: --end DATE --reason …' },
   args: { id, end: { type: 'string', required: true }, reason: { type: 'string', required: true }, json, ...remoteArgs },
   async run({ args }) {
-    const n = positiveId(args.id);
+    const n = idArg(args.id, 'a change', 'entente change list');
     const body = { end: args.end, reason: args.reason };
     show(await act(args, (deps, who) => extendChange(deps, who, n, body), `api/changes/${n}/extend`, body), args.json);
   },
@@ -131,7 +125,7 @@ const remove = defineCommand({
   meta: { name: 'remove', description: 'Confirm the access is taken down [--note …]' },
   args: { id, note: { type: 'string' }, json, ...remoteArgs },
   async run({ args }) {
-    const n = positiveId(args.id);
+    const n = idArg(args.id, 'a change', 'entente change list');
     show(await act(args, (deps, who) => removeChange(deps, who, n, args.note), `api/changes/${n}/remove`, args.note ? { note: args.note } : {}), args.json);
   },
 });
@@ -163,7 +157,7 @@ const showCommand = defineCommand({
   meta: { name: 'show', description: 'One change with its risk check, approvals and lease' },
   args: { id, json, ...remoteArgs },
   async run({ args }) {
-    const n = positiveId(args.id);
+    const n = idArg(args.id, 'a change', 'entente change list');
     show(await act(args, (deps) => getChange(deps, n), `api/changes/${n}`), args.json);
   },
 });

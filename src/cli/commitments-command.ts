@@ -4,7 +4,7 @@ import type { CommitmentView } from '../commitments/commitment-view.ts';
 import { badInput } from '../errors.ts';
 import { parseStates } from '../http/commitments-routes.ts';
 import { localAdmin } from '../people/tokens.ts';
-import { callServer, out, remoteArgs, withLocalContext } from './shared.ts';
+import { callServer, idArg, out, remoteArgs, withLocalContext } from './shared.ts';
 
 const json = { type: 'boolean', description: 'print JSON' } as const;
 
@@ -50,8 +50,7 @@ const verify = defineCommand({
     json, ...remoteArgs,
   },
   async run({ args }) {
-    const id = Number(String(args.id).replace(/^#/, ''));
-    if (!Number.isInteger(id) || id < 1) throw badInput(`"${args.id}" is not a commitment id (a whole number, as \`entente commitments\` shows)`);
+    const id = idArg(args.id, 'a commitment', 'entente commitments');
     const view = args.server
       ? (await callServer(args.server, args.token, `api/commitments/${id}/verify`, { method: 'POST', body: JSON.stringify({ evidence: args.evidence }), headers: { 'content-type': 'application/json' } })) as CommitmentView
       : await withLocalContext(async (ctx) => {

@@ -9,7 +9,7 @@ import type { ExceptionView } from '../exceptions/exception-view.ts';
 import { localAdmin } from '../people/tokens.ts';
 import { badInput } from '../errors.ts';
 import { exceptionMessages } from '../voice/messages/exceptions.ts';
-import { callServer, out, remoteArgs, withLocalContext } from './shared.ts';
+import { callServer, idArg, out, remoteArgs, withLocalContext } from './shared.ts';
 
 const json = { type: 'boolean', description: 'print JSON' } as const;
 const id = { type: 'positional', required: true, description: 'the exception\'s id' } as const;
@@ -30,12 +30,6 @@ function server(args: { server?: string | undefined }, what: string): string {
   if (args.server) return args.server;
   throw badInput(`${what} needs to know who is acting: run it against the Entente server with your own token (--server URL --token T, or ENTENTE_TOKEN). `
     + 'The local data folder acts as a single administrator, and an exception needs the approval of two people other than the one who asked.');
-}
-
-function positiveId(text: string): number {
-  const n = Number(text);
-  if (!Number.isInteger(n) || n < 1) throw badInput(`"${text}" is not an exception id (a whole number, as \`entente exceptions list\` shows)`);
-  return n;
 }
 
 function show(view: ExceptionView, asJson: boolean | undefined): void {
@@ -95,7 +89,7 @@ const showCommand = defineCommand({
   meta: { name: 'show', description: 'One exception with its findings and approvals' },
   args: { id, json, ...remoteArgs },
   async run({ args }) {
-    const n = positiveId(args.id);
+    const n = idArg(args.id, 'an exception', 'entente exceptions list');
     const view = args.server
       ? (await callServer(args.server, args.token, `api/exceptions/${n}`)) as ExceptionView
       : await withLocalContext((ctx) => getException({ db: ctx.database.db, now: ctx.now, policy: ctx.policy }, n));
@@ -107,7 +101,7 @@ const approve = defineCommand({
   meta: { name: 'approve', description: 'Approve as the team\'s lead or as Security (never your own request)' },
   args: { id, json, ...remoteArgs },
   async run({ args }) {
-    const path = `api/exceptions/${positiveId(args.id)}/approve`;
+    const path = `api/exceptions/${idArg(args.id, 'an exception', 'entente exceptions list')}/approve`;
     show((await callServer(server(args, 'approving an exception'), args.token, path, post({}))) as ExceptionView, args.json);
   },
 });
@@ -116,7 +110,7 @@ const decline = defineCommand({
   meta: { name: 'decline', description: 'Decline a request, saying why (--reason)' },
   args: { id, reason, json, ...remoteArgs },
   async run({ args }) {
-    const path = `api/exceptions/${positiveId(args.id)}/decline`;
+    const path = `api/exceptions/${idArg(args.id, 'an exception', 'entente exceptions list')}/decline`;
     show((await callServer(server(args, 'declining an exception'), args.token, path, post({ reason: args.reason }))) as ExceptionView, args.json);
   },
 });
@@ -125,7 +119,7 @@ const revoke = defineCommand({
   meta: { name: 'revoke', description: 'End an exception early, saying why (--reason); its findings open again' },
   args: { id, reason, json, ...remoteArgs },
   async run({ args }) {
-    const path = `api/exceptions/${positiveId(args.id)}/revoke`;
+    const path = `api/exceptions/${idArg(args.id, 'an exception', 'entente exceptions list')}/revoke`;
     show((await callServer(server(args, 'revoking an exception'), args.token, path, post({ reason: args.reason }))) as ExceptionView, args.json);
   },
 });

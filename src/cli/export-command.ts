@@ -8,7 +8,7 @@ import { EntenteError, badInput } from '../errors.ts';
 import { exportFormats, prepareExport } from '../export/export-service.ts';
 import { sorts } from '../findings/query.ts';
 import { localAdmin } from '../people/tokens.ts';
-import { out, remoteArgs, withLocalContext } from './shared.ts';
+import { cweArg, out, remoteArgs, withLocalContext } from './shared.ts';
 
 const filterArgs = ['service', 'team', 'status', 'priority', 'severity', 'tool', 'kind', 'cve', 'cwe', 'q'] as const;
 
@@ -27,7 +27,7 @@ export default defineCommand({
   },
   async run({ args }) {
     if (!exportFormats.includes(args.format as (typeof exportFormats)[number])) throw badInput(`--format takes ${exportFormats.join(', ')}; "${args.format}" is not one of them`);
-    if (args.cwe !== undefined && !/^[1-9]\d{0,6}$/.test(args.cwe)) throw badInput(`--cwe takes a CWE number such as 79; "${args.cwe}" is not one`);
+    const cwe = cweArg(args.cwe);
     const write = async (chunks: AsyncIterable<string | Uint8Array>) => (args.output ? toFile(args.output, chunks) : toStdout(chunks));
     if (args.server) {
       await write(await fromServer(args));
@@ -38,7 +38,7 @@ export default defineCommand({
           format: args.format, sort: args.sort,
           filter: {
             service: args.service, team: args.team, status: list(args.status), priority: list(args.priority), severity: list(args.severity),
-            tool: args.tool, kind: args.kind, cve: args.cve, cwe: args.cwe ? Number(args.cwe) : undefined, q: args.q, overdue: args.overdue === true,
+            tool: args.tool, kind: args.kind, cve: args.cve, cwe, q: args.q, overdue: args.overdue === true,
           },
         });
         await write(prepared.chunks);

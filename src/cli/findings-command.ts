@@ -4,7 +4,7 @@ import { listFindings, type FindingView } from '../findings/findings-service.ts'
 import { sorts, type Sort } from '../findings/query.ts';
 import { badInput } from '../errors.ts';
 import { findingMessages } from '../voice/messages/findings.ts';
-import { callServer, out, remoteArgs, withLocalContext } from './shared.ts';
+import { callServer, cweArg, out, remoteArgs, withLocalContext } from './shared.ts';
 
 export default defineCommand({
   meta: { name: 'findings', description: 'List findings (open and in progress unless --status says otherwise)' },
@@ -22,7 +22,7 @@ export default defineCommand({
     const limit = Number(args.limit);
     if (!Number.isInteger(limit) || limit < 1 || limit > 500) throw badInput('--limit must be a whole number from 1 to 500');
     const list = (v: string | undefined): string[] | undefined => v?.split(',').map((s) => s.trim()).filter(Boolean);
-    const filter = { service: args.service, team: args.team, status: list(args.status), priority: list(args.priority), severity: list(args.severity), tool: args.tool, cve: args.cve, cwe: args.cwe ? Number(args.cwe) : undefined, q: args.q };
+    const filter = { service: args.service, team: args.team, status: list(args.status), priority: list(args.priority), severity: list(args.severity), tool: args.tool, cve: args.cve, cwe: cweArg(args.cwe), q: args.q };
     let items: FindingView[];
     if (args.server) {
       const q = new URLSearchParams({ sort: args.sort, limit: String(limit) });

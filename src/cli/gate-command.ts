@@ -8,7 +8,7 @@ import { localAdmin } from '../people/tokens.ts';
 import { gateFormats, formatGate, type GateFormat } from '../gates/gate-formats.ts';
 import type { GateRecord } from '../gates/gate-service.ts';
 import type { ChangesResult, ReplayResult } from '../gates/gate-history.ts';
-import { callServer, out, remoteArgs, withLocalContext } from './shared.ts';
+import { callServer, idArg, out, remoteArgs, withLocalContext } from './shared.ts';
 
 /** Exit codes of `entente gate` (README, "Release gates"). */
 export const gateExitCodes = { go: 0, go_with_controls: 10, no_go: 1 } as const;
@@ -16,17 +16,11 @@ export const gateExitCodes = { go: 0, go_with_controls: 10, no_go: 1 } as const;
 const json = { type: 'boolean', description: 'print JSON' } as const;
 const id = { type: 'positional', required: true, description: 'the gate decision\'s id (each run prints it)' } as const;
 
-function decisionId(text: string): number {
-  const n = Number(String(text).replace(/^#/, ''));
-  if (!Number.isInteger(n) || n < 1) throw badInput(`"${text}" is not a gate decision id (a whole number, as \`entente gate\` prints it)`);
-  return n;
-}
-
 const replay = defineCommand({
   meta: { name: 'replay', description: 'Re-decide a stored decision from its facts and policy revision; exit 0 when it matches, 1 when it does not' },
   args: { id, json, ...remoteArgs },
   async run({ args }) {
-    const n = decisionId(args.id);
+    const n = idArg(args.id, 'a gate decision', 'entente gate');
     const r = args.server
       ? (await callServer(args.server, args.token, `api/gates/${n}/replay`)) as ReplayResult
       : await withLocalContext(async (ctx) => (await import('../gates/gate-history.ts')).replayGate({ db: ctx.database.db, policy: ctx.policy }, n));
@@ -39,7 +33,7 @@ const changes = defineCommand({
   meta: { name: 'changes', description: 'What changed since the service\'s last go in the same environment' },
   args: { id, json, ...remoteArgs },
   async run({ args }) {
-    const n = decisionId(args.id);
+    const n = idArg(args.id, 'a gate decision', 'entente gate');
     const r = args.server
       ? (await callServer(args.server, args.token, `api/gates/${n}/changes`)) as ChangesResult
       : await withLocalContext(async (ctx) => (await import('../gates/gate-history.ts')).changesSinceLastGo({ db: ctx.database.db }, n));

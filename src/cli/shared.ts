@@ -1,7 +1,7 @@
 /** What every command shares: the local context or a remote server, exit codes, and printing. */
 import { loadConfig } from '../config.ts';
 import type { Context } from '../context.ts';
-import { EntenteError } from '../errors.ts';
+import { EntenteError, badInput } from '../errors.ts';
 
 /** Exit codes: 0 success, 2 usage or input error, 3 internal error (gate adds 10 and 1 later). */
 export const exitCodes = { ok: 0, input: 2, internal: 3 } as const;
@@ -66,4 +66,19 @@ export function reportError(e: unknown): number {
   }
   process.stderr.write(`entente: internal error: ${err?.stack ?? String(e)}\n`);
   return exitCodes.internal;
+}
+
+/** A row id given on the command line ("12" or "#12", as lists print them): a whole number the database can hold
+ * (ids are 32-bit), else bad input saying what it should be and where to find one. */
+export function idArg(text: string, what: string, listedBy: string): number {
+  const n = Number(String(text).replace(/^#/, ''));
+  if (!Number.isInteger(n) || n < 1 || n > 2_147_483_647) throw badInput(`"${text}" is not ${what} id (a whole number, as \`${listedBy}\` shows)`);
+  return n;
+}
+
+/** The --cwe filter: a CWE number such as 79. */
+export function cweArg(text: string | undefined): number | undefined {
+  if (text === undefined || text === '') return undefined;
+  if (!/^[1-9]\d{0,6}$/.test(text)) throw badInput(`--cwe takes a CWE number such as 79; "${text}" is not one`);
+  return Number(text);
 }

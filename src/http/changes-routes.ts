@@ -6,7 +6,7 @@ import {
 } from '../changes/changes-service.ts';
 import { changeTypes } from '../changes/change-policy.ts';
 import { subApp } from './sub-app.ts';
-import { errorBody, errorResponses } from './schemas.ts';
+import { errorBody, errorResponses, idParam } from './schemas.ts';
 
 const changeSchema = z.object({
   id: z.number().int(), type: z.string(), status: z.string(), service: z.string(), team: z.string(), title: z.string(),
@@ -43,7 +43,6 @@ const responses = {
 
 const json = <T extends z.ZodType>(schema: T) => ({ content: { 'application/json': { schema } }, required: true });
 const one = (description: string) => ({ description, content: { 'application/json': { schema: changeSchema } } });
-const idParam = z.object({ id: z.coerce.number().int().positive() });
 const step = (name: string, summary: string) => createRoute({
   method: 'post', path: `/api/changes/{id}/${name}`, tags: ['changes'], summary,
   request: { params: idParam },

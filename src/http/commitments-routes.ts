@@ -6,7 +6,7 @@ import { commitmentStates } from '../commitments/commitment-view.ts';
 import type { CommitmentState } from '../db/schema.ts';
 import { badInput } from '../errors.ts';
 import { subApp } from './sub-app.ts';
-import { errorBody, errorResponses } from './schemas.ts';
+import { errorBody, errorResponses, idParam } from './schemas.ts';
 
 export const commitmentSchema = z.object({
   id: z.number().int(),
@@ -50,7 +50,6 @@ const listRoute = createRoute({
   responses: { 200: { description: 'The commitments', content: { 'application/json': { schema: z.object({ items: z.array(commitmentSchema) }) } } }, ...responses },
 });
 
-const idParam = z.object({ id: z.coerce.number().int().positive() });
 
 const getRoute = createRoute({
   method: 'get', path: '/api/commitments/{id}', tags: ['commitments'], summary: 'One commitment',

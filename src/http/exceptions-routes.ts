@@ -5,7 +5,7 @@ import {
   approveException, declineException, getException, listExceptions, requestException, revokeException,
 } from '../exceptions/exceptions-service.ts';
 import { subApp } from './sub-app.ts';
-import { errorBody, errorResponses } from './schemas.ts';
+import { errorBody, errorResponses, idParam, rowId } from './schemas.ts';
 
 const exceptionSchema = z.object({
   id: z.number().int(),
@@ -34,14 +34,13 @@ const responses = {
 
 const json = <T extends z.ZodType>(schema: T) => ({ content: { 'application/json': { schema } }, required: true });
 const one = (description: string) => ({ description, content: { 'application/json': { schema: exceptionSchema } } });
-const idParam = z.object({ id: z.coerce.number().int().positive() });
 const reasonBody = z.object({ reason: z.string().max(5_000) }).strict();
 
 const requestRoute = createRoute({
   method: 'post', path: '/api/exceptions', tags: ['exceptions'], summary: 'Ask to accept the risk of some of one team\'s findings for a while',
   request: {
     body: json(z.object({
-      findingIds: z.array(z.number().int().positive()).max(500),
+      findingIds: z.array(rowId).max(500),
       reason: z.string().max(5_000),
       controls: z.array(z.string().max(1_000)).max(50),
       days: z.number().int().positive().optional().openapi({ description: 'default: policy.exceptions.default_days, cut to the maximum for the most urgent finding' }),

@@ -4,7 +4,7 @@ import type { Context } from '../context.ts';
 import { exportFormats, prepareExport } from '../export/export-service.ts';
 import { sorts } from '../findings/query.ts';
 import { subApp } from './sub-app.ts';
-import { errorResponses } from './schemas.ts';
+import { errorResponses, rowId } from './schemas.ts';
 
 const list = (v: string | undefined): string[] | undefined => v?.split(',').map((s) => s.trim()).filter(Boolean);
 
@@ -20,7 +20,7 @@ const exportRoute = createRoute({
       status: z.string().optional().openapi({ description: 'comma list of open, in_progress, fixed, false_positive, accepted, or "all"; default per format: csv open,in_progress; sarif all; cyclonedx-vex false_positive,accepted' }),
       priority: z.string().optional().openapi({ description: 'comma list of act, attend, track*, track' }),
       severity: z.string().optional(), tool: z.string().optional(), kind: z.string().optional(),
-      cve: z.string().optional(), cwe: z.coerce.number().int().positive().optional(), q: z.string().max(200).optional(),
+      cve: z.string().optional(), cwe: z.coerce.number().pipe(rowId).optional(), q: z.string().max(200).optional(),
       overdue: z.enum(['true', 'false']).optional(),
       sort: z.enum(sorts).default('priority'),
     }),

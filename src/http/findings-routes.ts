@@ -4,7 +4,7 @@ import type { Context } from '../context.ts';
 import { getFinding, listFindings, updateFinding } from '../findings/findings-service.ts';
 import { sorts } from '../findings/query.ts';
 import { subApp } from './sub-app.ts';
-import { commentSchema, errorResponses, findingSchema } from './schemas.ts';
+import { commentSchema, errorResponses, findingSchema, idParam, rowId } from './schemas.ts';
 import { toneResultSchema, toneVerdict } from './tone-routes.ts';
 import { rulesFor, voiceOf } from '../voice/voice-config.ts';
 
@@ -18,7 +18,7 @@ const listRoute = createRoute({
       status: z.string().optional().openapi({ description: 'comma list of open, in_progress, fixed, false_positive, accepted, or "all"; default open,in_progress' }),
       priority: z.string().optional().openapi({ description: 'comma list of act, attend, track*, track' }),
       severity: z.string().optional(), tool: z.string().optional(), kind: z.string().optional(),
-      cve: z.string().optional(), cwe: z.coerce.number().int().positive().optional(), q: z.string().max(200).optional(),
+      cve: z.string().optional(), cwe: z.coerce.number().pipe(rowId).optional(), q: z.string().max(200).optional(),
       overdue: z.enum(['true', 'false']).optional(),
       sort: z.enum(sorts).default('priority'),
       limit: z.coerce.number().int().min(1).max(500).default(50),
@@ -31,7 +31,6 @@ const listRoute = createRoute({
   },
 });
 
-const idParam = z.object({ id: z.coerce.number().int().positive() });
 
 const getRoute = createRoute({
   method: 'get', path: '/api/findings/{id}', tags: ['findings'], summary: 'One finding with its sources and comment thread',

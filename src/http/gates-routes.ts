@@ -4,7 +4,7 @@ import type { Context } from '../context.ts';
 import { getGate, runGate } from '../gates/gate-service.ts';
 import { changesSinceLastGo, replayGate } from '../gates/gate-history.ts';
 import { subApp } from './sub-app.ts';
-import { errorResponses } from './schemas.ts';
+import { errorResponses, idParam } from './schemas.ts';
 import { commitmentSchema } from './commitments-routes.ts';
 
 const outcome = z.enum(['go', 'go_with_controls', 'no_go']);
@@ -36,7 +36,6 @@ const gateSchema = z.object({
   inputDigest: z.string(),
 }).openapi('GateDecision');
 
-const idParam = z.object({ id: z.coerce.number().int().positive() });
 
 const decideRoute = createRoute({
   method: 'post', path: '/api/gates', tags: ['gates'], summary: 'Decide a release now; a go with controls creates its commitments',

@@ -47,3 +47,8 @@ export const findingSchema = z.object({
 }).openapi('Finding');
 
 export const commentSchema = z.object({ id: z.number().int(), author: z.string(), body: z.string(), createdAt: z.string() }).openapi('Comment');
+
+/** A row id as the database stores it (a 32-bit integer): a larger one is bad input, not a failed query. */
+export const rowId = z.number().int().positive().max(2_147_483_647);
+/** A path's `{id}`. */
+export const idParam = z.object({ id: z.coerce.number().pipe(rowId) });
