@@ -227,6 +227,20 @@ describeEachEngine('organisation file with prune', (env) => {
     assert.deepEqual(audit.map((a) => a.action), ['service.create', 'service.archive']);
   });
 
+  test('a file that lists no services is refused with prune (it would archive them all), and nothing changes', async () => {
+    const e = env();
+    const { teams, services } = sampleOrg(e);
+    await apply(e, orgYaml(teams, services));
+    const admin = await e.token('admin');
+    for (const body of ['{}', 'teams: []\n', orgYaml(teams, [])]) {
+      const r = await e.call('POST', '/api/org?prune=true', { token: admin, body });
+      assert.equal(r.status, 400, body);
+      assert.match(r.body.error.message, /lists no services, so pruning would archive every service \(\d+\)/);
+    }
+    const listed = (await e.call('GET', '/api/services', { token: admin })).body.items.map((s: { name: string }) => s.name);
+    for (const s of services) assert.ok(listed.includes(s.name), s.name);
+  });
+
   test('POST /api/org?prune=true archives through the API', async () => {
     const e = env();
     const { teams, services } = sampleOrg(e);

@@ -26,6 +26,10 @@ export async function applyOrg(db: Kysely<DB>, org: OrgFile, opts: { prune: bool
     for (const s of org.services) summary.services[await upsertService(trx, s, opts)].push(s.name);
     const inFile = new Set(org.services.map((s) => s.name));
     const others = await trx.selectFrom('services').select(['id', 'name']).where('archived_at', 'is', null).execute();
+    // An empty list is far more often a wrong or cut file than a wish to archive everything.
+    if (opts.prune && org.services.length === 0 && others.length > 0) {
+      throw badInput(`the file lists no services, so pruning would archive every service (${others.length}); list the services to keep, or apply without prune`, { path: 'services' });
+    }
     for (const s of others.filter((x) => !inFile.has(x.name))) {
       if (opts.prune) {
         await trx.updateTable('services').set({ archived_at: opts.now }).where('id', '=', s.id).execute();
