@@ -3,6 +3,7 @@ import { mkdirSync } from 'node:fs';
 import { Kysely, PostgresDialect } from 'kysely';
 import type { DB } from './schema.ts';
 import { createPgliteDialect } from './pglite-dialect.ts';
+import { openPgliteWorker } from './pglite-worker.ts';
 import { migrateToLatest } from './migrate.ts';
 import { lockDataFolder } from './folder-lock.ts';
 
@@ -49,12 +50,11 @@ async function openPostgres(url: string): Promise<Database> {
 }
 
 async function openPglite(dataDir: string | undefined): Promise<Database> {
-  const { PGlite } = await import('@electric-sql/pglite');
   if (dataDir) mkdirSync(dataDir, { recursive: true });
   const release = dataDir ? lockDataFolder(dataDir) : () => {};
   let pglite;
   try {
-    pglite = dataDir ? await PGlite.create(dataDir) : await PGlite.create();
+    pglite = await openPgliteWorker(dataDir);
   } catch (e) {
     release();
     throw e;

@@ -1,4 +1,4 @@
-/** A Kysely dialect over embedded PGlite: one connection, used by one caller at a time. */
+/** A Kysely dialect over embedded PGlite (in its worker thread): one connection, used by one caller at a time. */
 import {
   CompiledQuery,
   PostgresAdapter,
@@ -11,10 +11,10 @@ import {
   type QueryResult,
   type TransactionSettings,
 } from 'kysely';
-import type { PGlite } from '@electric-sql/pglite';
+import type { PgliteLike } from './pglite-worker.ts';
 
-/** The dialect to pass to `new Kysely({ dialect })` for a PGlite instance. */
-export function createPgliteDialect(pglite: PGlite): Dialect {
+/** The dialect to pass to `new Kysely({ dialect })` for a PGlite (pglite-worker.ts). */
+export function createPgliteDialect(pglite: PgliteLike): Dialect {
   return {
     createAdapter: () => new PostgresAdapter(),
     createDriver: () => new PgliteDriver(pglite),
@@ -27,7 +27,7 @@ class PgliteDriver implements Driver {
   readonly #connection: PgliteConnection;
   #queue: Promise<void> = Promise.resolve();
 
-  constructor(pglite: PGlite) {
+  constructor(pglite: PgliteLike) {
     this.#connection = new PgliteConnection(pglite);
   }
 
@@ -64,10 +64,10 @@ class PgliteDriver implements Driver {
 }
 
 class PgliteConnection implements DatabaseConnection {
-  readonly #pglite: PGlite;
+  readonly #pglite: PgliteLike;
   release: (() => void) | undefined;
 
-  constructor(pglite: PGlite) {
+  constructor(pglite: PgliteLike) {
     this.#pglite = pglite;
   }
 
