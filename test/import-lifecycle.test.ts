@@ -77,6 +77,25 @@ describeEachEngine('re-import lifecycle', (env) => {
     assert.equal(b2.fixed, 1);
   });
 
+  test('one report whose two tools list the same weakness creates one finding with both sources, and the rest with their own', async () => {
+    const { service } = await env().makeService();
+    const runA = JSON.parse(sarif('ToolA', three)) as { runs: unknown[] };
+    const runB = JSON.parse(sarif('ToolB', [{ rule: 'B-XSS', file: 'src/a.ts', line: 10, cwe: 79 }, { rule: 'B-ONLY', file: 'src/d.ts', line: 4, cwe: 78 }])) as { runs: unknown[] };
+    const both = JSON.stringify({ ...runA, runs: [...runA.runs, ...runB.runs] });
+    const summary = await env().importText(service, 'both.sarif', both);
+    assert.deepEqual([summary.created, summary.findings], [4, 4]);
+    assert.deepEqual(summary.tools, ['ToolA', 'ToolB']);
+    const { rows } = await sql<{ file_path: string; tool: string; rule_id: string }>`select f.file_path, fs.tool, fs.rule_id
+      from finding_sources fs join findings f on f.id = fs.finding_id join services s on s.id = f.service_id
+      where s.name = ${service} order by f.file_path, fs.tool`.execute(env().ctx.database.db);
+    assert.deepEqual(rows.map((r) => `${r.file_path} ${r.tool} ${r.rule_id}`), [
+      'src/a.ts ToolA A1', 'src/a.ts ToolB B-XSS', 'src/b.ts ToolA A2', 'src/c.ts ToolA A3', 'src/d.ts ToolB B-ONLY',
+    ]);
+    // Neither tool's next report alone fixes the shared finding.
+    const again = await env().importText(service, 'both.sarif', both);
+    assert.deepEqual([again.created, again.unchanged, again.fixed], [0, 4, 0]);
+  });
+
   test('the same CVE in the same package and version from two dependency scanners is one finding', async () => {
     const { service } = await env().makeService();
     const t = await env().importText(service, 'trivy.json', trivy([{ cve: 'CVE-2021-23337', pkg: 'lodash', version: '4.17.20', fixed: '4.17.21' }]));

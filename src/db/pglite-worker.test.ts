@@ -27,6 +27,29 @@ test('PGlite answers from its worker with the types it parses (dates, JSON, big 
   }
 });
 
+test('long text parameters (sent as bytes) arrive whole for text, json, jsonb and other types, non-ASCII included', async () => {
+  const db = await openPgliteWorker(undefined);
+  try {
+    const long = `é🙂 ${'x'.repeat(70_000)} ü`;
+    const doc = JSON.stringify(Array.from({ length: 3000 }, (_, i) => ({ a: `naïve ${i} 🙂`, b: i })));
+    const ints = `{${Array.from({ length: 20_000 }, (_, i) => i).join(',')}}`;
+    const { rows } = await db.query<{ t: string; n: number; first: string; j: { k: string }; arr: number; short: string }>(
+      `select $1::text as t, json_array_length($2::json) as n, $2::json -> 2999 ->> 'a' as first, $3::jsonb as j,
+        cardinality($4::int[]) as arr, $5::text as short`,
+      [long, doc, JSON.stringify({ k: 'ü'.repeat(40_000) }), ints, 'brève'],
+    );
+    const r = rows[0]!;
+    assert.equal(r.t, long);
+    assert.equal(r.n, 3000);
+    assert.equal(r.first, 'naïve 2999 🙂');
+    assert.equal(r.j.k, 'ü'.repeat(40_000));
+    assert.equal(r.arr, 20_000);
+    assert.equal(r.short, 'brève');
+  } finally {
+    await db.close();
+  }
+});
+
 test("a database error keeps PostgreSQL's code, constraint and detail, and the next query still runs", async () => {
   const db = await openPgliteWorker(undefined);
   try {

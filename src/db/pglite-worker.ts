@@ -37,6 +37,25 @@ const workerSource = `(async () => {
     parentPort.postMessage({ id: 0, error: serialise(e) });
     return;
   }
+  // A long text parameter (an import's batch document) arrives as UTF-8 bytes. PGlite would measure and encode a string
+  // character by character, twice; bytes go to PostgreSQL as they are, in binary format, which is the text itself for
+  // text and json parameters. For a parameter of any other type they are decoded and serialised as before.
+  class Utf8 { constructor(bytes) { this.bytes = bytes; } }
+  const decoder = new TextDecoder();
+  const asBytes = new Set([25, 114, 1043]); // text, json, varchar
+  const serializers = new Proxy({}, {
+    get: (_, key) => {
+      const oid = Number(key);
+      const standard = db.serializers[oid];
+      return (v) => {
+        if (v instanceof Utf8) {
+          if (asBytes.has(oid)) return v.bytes;
+          v = decoder.decode(v.bytes);
+        }
+        return standard ? standard(v) : v.toString();
+      };
+    },
+  });
   parentPort.on('message', async (m) => {
     try {
       if (m.op === 'close') {
@@ -45,7 +64,12 @@ const workerSource = `(async () => {
         parentPort.close();
         return;
       }
-      const r = await db.query(m.sql, m.params);
+      let options;
+      if (m.utf8) {
+        for (const i of m.utf8) m.params[i] = new Utf8(m.params[i]);
+        options = { serializers };
+      }
+      const r = await db.query(m.sql, m.params, options);
       parentPort.postMessage({ id: m.id, rows: r.rows, affectedRows: r.affectedRows });
     } catch (e) {
       parentPort.postMessage({ id: m.id, error: serialise(e) });
@@ -53,6 +77,10 @@ const workerSource = `(async () => {
   });
   parentPort.postMessage({ id: 0 });
 })();`;
+
+const encoder = new TextEncoder();
+/** Strings at least this long are sent as bytes. */
+const bytesFrom = 64 * 1024;
 
 interface Reply {
   id: number;
@@ -97,7 +125,18 @@ class PgliteWorkerClient implements PgliteLike {
   }
 
   query<R>(sql: string, params: unknown[] = []): Promise<PgliteResult<R>> {
-    return this.#send({ op: 'query', sql, params }).then((r) => ({ rows: (r.rows ?? []) as R[], affectedRows: r.affectedRows }));
+    // Long strings travel as UTF-8 bytes, moved to the worker rather than copied (see the worker's code).
+    const utf8: number[] = [];
+    const transfer: ArrayBuffer[] = [];
+    const sent = params.map((p, i) => {
+      if (typeof p !== 'string' || p.length < bytesFrom) return p;
+      const bytes = encoder.encode(p);
+      utf8.push(i);
+      transfer.push(bytes.buffer as ArrayBuffer);
+      return bytes;
+    });
+    const message = { op: 'query' as const, sql, params: sent, ...(utf8.length ? { utf8 } : {}) };
+    return this.#send(message, transfer).then((r) => ({ rows: (r.rows ?? []) as R[], affectedRows: r.affectedRows }));
   }
 
   async close(): Promise<void> {
@@ -107,12 +146,12 @@ class PgliteWorkerClient implements PgliteLike {
     await this.#worker.terminate();
   }
 
-  #send(message: { op: 'query'; sql: string; params: unknown[] } | { op: 'close' }): Promise<Reply> {
+  #send(message: { op: 'query'; sql: string; params: unknown[]; utf8?: number[] } | { op: 'close' }, transfer: ArrayBuffer[] = []): Promise<Reply> {
     if (this.#stopped) return Promise.reject(this.#stopped);
     const id = this.#nextId++;
     const reply = new Promise<Reply>((resolve, reject) => this.#pending.set(id, { resolve, reject }));
     if (this.#pending.size === 1) this.#worker.ref();
-    this.#worker.postMessage({ id, ...message });
+    this.#worker.postMessage({ id, ...message }, transfer);
     return reply;
   }
 

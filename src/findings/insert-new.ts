@@ -32,10 +32,10 @@ export async function insertNewFindings(trx: Kysely<DB>, rows: DecidedRow[], s: 
   try {
     for (let i = 0; i < rows.length; i += batchSize) {
       const batch = rows.slice(i, i + batchSize);
-      const document = batchDocument(batch, s);
+      const prepared = batchDocument(batch, s);
       await writing;
       writing = (async () => {
-        for (const r of await insertBatch(trx, document, s)) created.push(r);
+        for (const r of await insertBatch(trx, prepared, s)) created.push(r);
       })();
       writing.catch(() => {}); // awaited on the next turn or below; this only keeps the rejection from being reported early
     }
@@ -52,7 +52,7 @@ export async function insertNewFindings(trx: Kysely<DB>, rows: DecidedRow[], s: 
 export async function rewriteCreated(trx: Kysely<DB>, rows: (DecidedRow & { id: number })[], s: NewFindingScope): Promise<void> {
   for (let i = 0; i < rows.length; i += batchSize) {
     const batch = rows.slice(i, i + batchSize);
-    const document = batchDocument(batch, s);
+    const { document } = batchDocument(batch, s);
     const set = sql.join(reportValues(s).map(([column, value]) => sql`${sql.ref(column)} = ${value}`));
     await sql`update findings f set ${set} from json_to_recordset(${document}::json) as u(${recordType})
       where f.id = ${col('id')}`.execute(trx);
@@ -85,7 +85,8 @@ const key = Object.fromEntries(columns.map(([name], i) => [name, String.fromChar
 const recordType = sql.raw(columns.map(([name, type]) => `${key[name]} ${type}`).join(', '));
 const col = (name: Column) => sql.ref(`u.${key[name]}`);
 
-function batchDocument(batch: (DecidedRow & { id?: number })[], s: NewFindingScope): string {
+function batchDocument(batch: (DecidedRow & { id?: number })[], s: NewFindingScope): { document: string; otherSources: boolean } {
+  let otherSources = false;
   const records = batch.map(({ row, decision, kev, epss, id }) => {
     const f = row.finding;
     const l = f.location;
@@ -109,6 +110,7 @@ function batchDocument(batch: (DecidedRow & { id?: number })[], s: NewFindingSco
     put('id', id);
     // A finding's sources, unless it has just the one its own tool and rule make (almost always).
     if (row.sources.size !== 1 || row.sources.get(f.tool) !== f.ruleId) {
+      otherSources = true;
       put('source_tools', textArray([...row.sources.keys()]));
       put('source_rules', textArray([...row.sources.values()]));
     }
@@ -116,7 +118,7 @@ function batchDocument(batch: (DecidedRow & { id?: number })[], s: NewFindingSco
     if (Object.keys(detail).length) put('detail', detail);
     return r;
   });
-  return pgJson(records);
+  return { document: pgJson(records), otherSources };
 }
 
 // Every findings column a report sets, and its value from the document's record `u`. Due dates are whole days of
@@ -139,17 +141,26 @@ function reportValues(s: NewFindingScope): [string, RawBuilder<unknown>][] {
   ];
 }
 
-// The findings and their sources in one statement: one round trip a batch, not two.
-async function insertBatch(trx: Kysely<DB>, document: string, s: NewFindingScope): Promise<Created[]> {
+// The findings and their sources in one statement: one round trip a batch, not two. A finding's source is almost
+// always the tool and rule it was inserted with, read back from the insert's own returning rows; only the few with
+// other sources (several tools in one report) are joined back to the document. Without them the document is read
+// once, straight into the insert (PostgreSQL inlines a CTE used once), rather than kept and joined by fingerprint.
+async function insertBatch(trx: Kysely<DB>, batch: { document: string; otherSources: boolean }, s: NewFindingScope): Promise<Created[]> {
   const now = s.now.toISOString();
   const values = reportValues(s);
-  const { rows } = await sql<Created>`with u as (select * from json_to_recordset(${document}::json) as u(${recordType})),
+  const others = batch.otherSources
+    ? sql`where c.fingerprint not in (select ${col('fingerprint')} from u where ${col('source_tools')} is not null)
+      union all
+      select c.id, t.tool, t.rule_id, true, ${s.scanId}::integer, ${s.scanId}::integer from created c join u on ${col('fingerprint')} = c.fingerprint
+        cross join lateral unnest(${col('source_tools')}, ${col('source_rules')}) as t(tool, rule_id)
+        where ${col('source_tools')} is not null`
+    : sql``;
+  const { rows } = await sql<Created>`with u as (select * from json_to_recordset(${batch.document}::json) as u(${recordType})),
     created as (insert into findings (service_id, owner_team_id, first_seen_at, status_changed_at, ${sql.join(values.map(([c]) => sql.ref(c)))})
       select ${s.serviceId}, ${s.ownerTeamId}, ${now}, ${now}, ${sql.join(values.map(([, v]) => v))} from u
-      returning id, fingerprint),
+      returning id, fingerprint, tool, rule_id),
     sources as (insert into finding_sources (finding_id, tool, rule_id, present, first_scan_id, changed_scan_id)
-      select c.id, t.tool, t.rule_id, true, ${s.scanId}, ${s.scanId} from created c join u on ${col('fingerprint')} = c.fingerprint
-        cross join lateral ${sourcesOf()})
+      select c.id, c.tool, c.rule_id, true, ${s.scanId}::integer, ${s.scanId}::integer from created c ${others})
     select id, fingerprint from created`.execute(trx);
   return rows;
 }
