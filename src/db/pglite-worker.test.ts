@@ -60,6 +60,7 @@ test("a database error keeps PostgreSQL's code, constraint and detail, and the n
       assert.equal(e.constraint, 't_pkey');
       assert.match(String(e.detail), /\(id\)=\(1\) already exists/);
       assert.match(e.message, /duplicate key/);
+      assert.match(String(e.stack), /pglite-worker\.test\.ts/, 'the stack names the caller');
       return true;
     });
     assert.deepEqual((await db.query<{ n: number }>('select count(*)::int as n from t')).rows, [{ n: 1 }]);
