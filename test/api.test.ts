@@ -333,15 +333,28 @@ describeEachEngine('HTTP API', (env) => {
     const e = env();
     const { service } = await e.makeService();
     const admin = await e.token('admin');
+    const codeqlAt = e.clock.now.toISOString();
     await e.importText(service, 'codeql.sarif', sarif('CodeQL', [{ rule: 'js/path-injection', file: 'src/files.ts', line: 42, cwe: 22 }]));
+    e.clock.advanceDays(2);
+    const semgrepAt = e.clock.now.toISOString();
     await e.importText(service, 'semgrep.sarif', sarif('Semgrep', [{ rule: 'path-traversal', file: 'src/files.ts', line: 42, cwe: 22 }]));
     const [f] = await list(e, admin, `service=${service}`);
     assert.ok(f);
+    // First seen by CodeQL, last seen in Semgrep's later scan; the list and the finding's page say the same.
+    assert.deepEqual([f.firstSeenAt, f.lastSeenAt], [codeqlAt, semgrepAt]);
+    assert.deepEqual(f.sources.map((s: any) => s.tool), ['CodeQL', 'Semgrep']);
     const patched = await e.call('PATCH', `/api/findings/${f.id}`, { token: admin, json: { comment: 'Both tools agree; fixing in #123.' } });
     assert.equal(patched.status, 200, JSON.stringify(patched.body));
     const r = await e.call('GET', `/api/findings/${f.id}`, { token: admin });
     assert.equal(r.status, 200);
     assert.deepEqual(r.body.sources.map((s: any) => [s.tool, s.ruleId, s.present]), [['CodeQL', 'js/path-injection', true], ['Semgrep', 'path-traversal', true]]);
+    assert.equal(r.body.lastSeenAt, semgrepAt);
+    // Semgrep stops reporting it: it was last seen in CodeQL's scan, which still reports it.
+    e.clock.advanceDays(1);
+    await e.importText(service, 'semgrep.sarif', sarif('Semgrep', []));
+    const after = await e.call('GET', `/api/findings/${f.id}`, { token: admin });
+    assert.deepEqual(after.body.sources.map((s: any) => [s.tool, s.present]), [['CodeQL', true], ['Semgrep', false]]);
+    assert.equal(after.body.lastSeenAt, codeqlAt);
     assert.equal(r.body.comments.length, 1);
     assert.equal(r.body.comments[0].body, 'Both tools agree; fixing in #123.');
     assert.match(r.body.comments[0].author, /^token:/);

@@ -62,14 +62,17 @@ export async function getFinding(deps: FindingsDeps, id: number): Promise<Findin
 
 async function viewsOf(deps: FindingsDeps, ids: number[]): Promise<Map<number, FindingView>> {
   if (ids.length === 0) return new Map();
+  // One query for the page: its findings, each with its sources and when a tool last reported it. Every query is a
+  // round trip (to the server, or to PGlite's worker thread), and a list page used to make three.
   const rows = await deps.db.selectFrom('findings as f')
     .innerJoin('services as s', 's.id', 'f.service_id')
     .innerJoin('teams as t', 't.id', 'f.owner_team_id')
     .leftJoin('people as p', 'p.id', 'f.assignee_id')
     .selectAll('f').select(['s.name as service_name', 's.exposure', 's.criticality', 't.name as team_name', 'p.email as assignee_email'])
+    .select(sql<SourceView[]>`(select coalesce(json_agg(json_build_object('tool', fs.tool, 'ruleId', fs.rule_id, 'present', fs.present)
+      order by fs.tool), '[]') from finding_sources fs where fs.finding_id = f.id)`.as('source_list'))
+    .select(lastSeenOf().as('last_seen'))
     .where('f.id', 'in', ids).execute();
-  const sources = await deps.db.selectFrom('finding_sources').select(['finding_id', 'tool', 'rule_id', 'present']).where('finding_id', 'in', ids).orderBy('tool').execute();
-  const lastSeen = await lastSeenOf(deps.db, ids);
   const now = deps.now().getTime();
   const out = new Map<number, FindingView>();
   for (const r of rows) {
@@ -79,11 +82,11 @@ async function viewsOf(deps: FindingsDeps, ids: number[]): Promise<Map<number, F
       priority: r.priority, priorityReasons: reasonsOf(r, deps.epssHigh), status: r.status,
       dueAt: due.toISOString(), overdue: (r.status === 'open' || r.status === 'in_progress') && due.getTime() < now,
       tool: r.tool, ruleId: r.rule_id,
-      sources: sources.filter((s) => s.finding_id === r.id).map((s) => ({ tool: s.tool, ruleId: s.rule_id, present: s.present })),
+      sources: r.source_list,
       aliases: r.aliases, cwes: r.cwes, cvss: { score: r.cvss_score, vector: r.cvss_vector }, kev: r.kev, epss: r.epss,
       component: { name: r.component_name, version: r.component_version, purl: r.purl, fixedVersion: r.fixed_version },
       location: { file: r.file_path, line: r.line, url: r.url, parameter: r.parameter, host: r.host, port: r.port },
-      assignee: r.assignee_email, firstSeenAt: iso(r.first_seen_at), lastSeenAt: iso(lastSeen.get(r.id) ?? r.fixed_at ?? r.status_changed_at),
+      assignee: r.assignee_email, firstSeenAt: iso(r.first_seen_at), lastSeenAt: iso(r.last_seen ?? r.fixed_at ?? r.status_changed_at),
       fixedAt: r.fixed_at ? iso(r.fixed_at) : null, reopenedCount: r.reopened_count, fingerprint: r.fingerprint, recipe: r.recipe,
       description: r.description, detail: r.detail as unknown as Record<string, unknown>,
     });
@@ -101,14 +104,14 @@ function reasonsOf(r: Finding & { service_name: string; exposure: Service['expos
   }, epssHigh).reasons;
 }
 
-// A finding a tool still reports was last seen at that tool's latest scan of the service.
-async function lastSeenOf(db: Kysely<DB>, ids: number[]): Promise<Map<number, Date>> {
-  const { rows } = await sql<{ finding_id: number; seen: Date }>`select fs.finding_id, max(sc.created_at) as seen
-    from finding_sources fs join findings f on f.id = fs.finding_id
-      join lateral (select created_at from scans where service_id = f.service_id and fs.tool = any(tools) order by created_at desc limit 1) sc on true
-    where fs.finding_id = any(${ids}::int[]) and fs.present group by fs.finding_id`.execute(db);
-  return new Map(rows.map((r) => [r.finding_id, new Date(r.seen)]));
+// A finding a tool still reports was last seen at that tool's latest scan of the service (for the row `f`).
+function lastSeenOf() {
+  return sql<Date | string | null>`(select max(sc.created_at) from finding_sources fs
+    join lateral (select created_at from scans where service_id = f.service_id and fs.tool = any(tools) order by created_at desc limit 1) sc on true
+    where fs.finding_id = f.id and fs.present)`;
 }
+
+interface SourceView { tool: string; ruleId: string; present: boolean }
 
 export interface FindingChange {
   status?: 'open' | 'in_progress' | 'fixed' | 'false_positive' | undefined;
