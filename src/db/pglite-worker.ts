@@ -123,8 +123,6 @@ class PgliteWorkerClient implements PgliteLike {
     this.#worker.on('message', (reply: Reply) => this.#settle(reply));
     this.#worker.on('error', (e: Error) => this.#stop(new Error(`the embedded database stopped: ${e.message}`)));
     this.#worker.on('exit', (code) => this.#stop(new Error(`the embedded database stopped (exit ${code})`)));
-    // Like PGlite in the main thread, an idle database does not keep the process alive; one answering a query does.
-    this.#worker.ref();
   }
 
   query<R>(sql: string, params: unknown[] = []): Promise<PgliteResult<R>> {
@@ -167,6 +165,8 @@ class PgliteWorkerClient implements PgliteLike {
     const pending = this.#pending.get(reply.id);
     if (!pending) return;
     this.#pending.delete(reply.id);
+    // Like PGlite in the main thread, an idle database does not keep the process alive; one answering a query does
+    // (#send refs the worker again).
     if (this.#pending.size === 0) this.#worker.unref();
     if (reply.error) {
       const { message, ...fields } = reply.error;

@@ -69,7 +69,7 @@ async function viewsOf(deps: FindingsDeps, ids: number[]): Promise<Map<number, F
     .innerJoin('teams as t', 't.id', 'f.owner_team_id')
     .leftJoin('people as p', 'p.id', 'f.assignee_id')
     .selectAll('f').select(['s.name as service_name', 's.exposure', 's.criticality', 't.name as team_name', 'p.email as assignee_email'])
-    .select(sql<SourceView[]>`(select coalesce(json_agg(json_build_object('tool', fs.tool, 'ruleId', fs.rule_id, 'present', fs.present)
+    .select(sql<FindingView['sources']>`(select coalesce(json_agg(json_build_object('tool', fs.tool, 'ruleId', fs.rule_id, 'present', fs.present)
       order by fs.tool), '[]') from finding_sources fs where fs.finding_id = f.id)`.as('source_list'))
     .select(lastSeenOf().as('last_seen'))
     .where('f.id', 'in', ids).execute();
@@ -110,8 +110,6 @@ function lastSeenOf() {
     join lateral (select created_at from scans where service_id = f.service_id and fs.tool = any(tools) order by created_at desc limit 1) sc on true
     where fs.finding_id = f.id and fs.present)`;
 }
-
-interface SourceView { tool: string; ruleId: string; present: boolean }
 
 export interface FindingChange {
   status?: 'open' | 'in_progress' | 'fixed' | 'false_positive' | undefined;

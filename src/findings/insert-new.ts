@@ -152,8 +152,7 @@ async function insertBatch(trx: Kysely<DB>, batch: { document: string; otherSour
     ? sql`where c.fingerprint not in (select ${col('fingerprint')} from u where ${col('source_tools')} is not null)
       union all
       select c.id, t.tool, t.rule_id, true, ${s.scanId}::integer, ${s.scanId}::integer from created c join u on ${col('fingerprint')} = c.fingerprint
-        cross join lateral unnest(${col('source_tools')}, ${col('source_rules')}) as t(tool, rule_id)
-        where ${col('source_tools')} is not null`
+        cross join lateral ${sourcesOf()} where ${col('source_tools')} is not null`
     : sql``;
   const { rows } = await sql<Created>`with u as (select * from json_to_recordset(${batch.document}::json) as u(${recordType})),
     created as (insert into findings (service_id, owner_team_id, first_seen_at, status_changed_at, ${sql.join(values.map(([c]) => sql.ref(c)))})
