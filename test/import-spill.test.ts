@@ -7,7 +7,8 @@ import { readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { sql } from 'kysely';
 import { describeEachEngine } from './support/engines.ts';
-import { sarif } from './support/reports.ts';
+import { kev, sarif, trivy } from './support/reports.ts';
+import { importFeed } from '../src/feeds/feed-service.ts';
 import { ReportRows } from '../src/findings/report-rows.ts';
 import type { ParsedFinding } from '../src/findings/types.ts';
 import type { ImportRow } from '../src/findings/normalise.ts';
@@ -86,11 +87,31 @@ describeEachEngine('an import that spills to disk', (env) => {
       const spilled = summaryOf(await withEnv({ ENTENTE_EARLY_ROWS: 3, ENTENTE_SPILL_ROWS: 20 }, () => env().importText(spilledAfter.service, 'scan.sarif', twoTools(round))));
       assert.deepEqual(spilled, expected, `round ${round}, spilled`);
       assert.ok(expected.findings > 20, 'the report is bigger than the spill size');
+      // Each round, not only the last: the first import of a service takes a path of its own (nothing stored to look
+      // up, each batch made ready while the previous one is written).
+      const want = await stored(atEnd.service);
+      assert.ok(want.some((r) => (r.sources as string[]).length === 2), 'some findings have both tools as sources');
+      assert.deepEqual(await stored(early.service), want, `round ${round}`);
+      assert.deepEqual(await stored(spilledAfter.service), want, `round ${round}, spilled`);
     }
+  });
+
+  test('a first import written early decides priorities from the feeds as one written at the end does', async () => {
+    // A service's first import looks nothing up and makes each batch ready (feeds read, priorities decided) while
+    // the previous batch is written: the feed look-ups wait behind that write on the import's connection.
+    const cves = Array.from({ length: 30 }, (_, i) => `CVE-2026-${41000 + i}`);
+    const e = env();
+    await importFeed({ db: e.ctx.database.db, policy: e.ctx.policy, now: () => e.clock.now }, 'kev.json', Buffer.from(kev(cves.filter((_, i) => i % 3 === 0))), 'test');
+    const report = trivy(cves.map((cve, i) => ({ cve, pkg: `pkg${i % 7}`, version: `1.${i % 4}.0`, severity: i % 2 ? 'LOW' : 'HIGH' })));
+    const atEnd = await e.makeService();
+    const early = await e.makeService();
+    const expected = summaryOf(await withEnv({ ENTENTE_EARLY_ROWS: 1e9 }, () => e.importText(atEnd.service, 'trivy.json', report)));
+    const actual = summaryOf(await withEnv({ ENTENTE_EARLY_ROWS: 4 }, () => e.importText(early.service, 'trivy.json', report)));
+    assert.deepEqual(actual, expected);
+    assert.equal(expected.act, 10, 'the ten CVEs in KEV are act');
     const want = await stored(atEnd.service);
-    assert.ok(want.some((r) => (r.sources as string[]).length === 2), 'some findings have both tools as sources');
+    assert.equal(want.filter((r) => r.kev).length, 10);
     assert.deepEqual(await stored(early.service), want);
-    assert.deepEqual(await stored(spilledAfter.service), want);
   });
 
   test('a report broken after findings were written early stores nothing', async () => {

@@ -10,7 +10,7 @@ import { detectParser, parserByFormat } from './parsers/index.ts';
 import { toolName, type ImportRow } from './normalise.ts';
 import { ReportRows } from './report-rows.ts';
 import { decidePriority } from './priority.ts';
-import { insertNewFindings, rewriteCreated, type DecidedRow } from './insert-new.ts';
+import { insertNewFindings, insertPreparedFindings, prepareNewFindings, rewriteCreated, type Created, type DecidedRow, type NewFindingsDocuments } from './insert-new.ts';
 import { fixAbsent, loadStored, syncSources, updateSeenAgain, type SeenAgain, type Stored } from './merge-existing.ts';
 import { lookupFeeds } from '../feeds/lookup.ts';
 import { lapseExceptionsOnRisingPriority } from '../exceptions/lapse.ts';
@@ -99,7 +99,9 @@ async function importRows(deps: ImportDeps, service: Service, req: RowsToImport,
       commit_sha: req.commit ?? null, branch: req.branch ?? null, actor: req.actor, summary: '{}', created_at: now,
     }).returning('id').executeTakeFirstOrThrow();
     const scope: MergeScope = { serviceId: service.id, ownerTeamId: service.owner_team_id, scanId: scan.id, now, policy: deps.policy };
-    const early = new EarlyWrites(trx, deps.policy, service, scope);
+    // A service with no findings yet (its first import) has nothing stored to look up while the report is read.
+    const noneStored = !(await trx.selectFrom('findings').select('id').where('service_id', '=', service.id).limit(1).executeTakeFirst());
+    const early = new EarlyWrites(trx, deps.policy, service, scope, noneStored);
     const tools = await read(early);
     const counts = { findings: 0, created: 0, closedInReport: 0, unchanged: 0, reopened: 0, act: 0, attend: 0 };
     const reportedIds: number[] = [];
@@ -146,7 +148,10 @@ function earlyBatchRows(): number {
 async function readReport(parser: ReportParser, input: ReportInput, rows: ReportRows, early: EarlyWrites): Promise<string[]> {
   const tools = new Set<string>();
   const context: ParseContext = { tool: (name) => void tools.add(toolName(name)) };
-  const batchRows = earlyBatchRows();
+  // The first batch is a quarter of the rest and they double up to it, so the database starts writing soon after the
+  // report is opened.
+  const maxBatchRows = earlyBatchRows();
+  let batchRows = Math.max(1, Math.floor(maxBatchRows / 4));
   const listings = parser.parse(input, context)[Symbol.asyncIterator]();
   let read = 0;
   try {
@@ -168,7 +173,10 @@ async function readReport(parser: ReportParser, input: ReportInput, rows: Report
         if (early.wroteAny) await early.undo();
       } else {
         const batch = rows.takeFresh(batchRows);
-        if (batch) await early.write(batch);
+        if (batch) {
+          batchRows = Math.min(maxBatchRows, batchRows * 2);
+          await early.write(batch);
+        }
       }
     }
     await early.settled();
@@ -250,7 +258,10 @@ class EarlyWrites {
   /** True from the first early write until they are undone (a savepoint marks where they start). */
   wroteAny = false;
 
-  constructor(private readonly trx: Kysely<DB>, private readonly policy: Policy, private readonly service: Service, private readonly scope: MergeScope) {}
+  /** `noneStored`: the service held no findings when the import began (its lock keeps it so), so a batch needs no
+   * look-up and can be made ready while the previous one is written. */
+  constructor(private readonly trx: Kysely<DB>, private readonly policy: Policy, private readonly service: Service, private readonly scope: MergeScope,
+    private readonly noneStored: boolean) {}
 
   /** True while a batch is being written. */
   busy = false;
@@ -262,13 +273,15 @@ class EarlyWrites {
 
   /** Starts writing a batch once the previous one is written (so at most one runs while the report is read). */
   async write(batch: ImportRow[]): Promise<void> {
+    // Priorities decided and documents built now, while the database still writes the previous batch.
+    const ready = this.noneStored ? await this.prepare(batch) : undefined;
     await this.running;
     if (!this.wroteAny) {
       await sql`savepoint entente_early_writes`.execute(this.trx);
       this.wroteAny = true;
     }
     this.busy = true;
-    this.running = this.insert(batch).finally(() => {
+    this.running = (ready ? this.insertReady(ready) : this.insert(batch)).finally(() => {
       this.busy = false;
     });
     this.running.catch(() => {}); // awaited by the next write or by settled(); this only keeps it from being reported early
@@ -305,7 +318,19 @@ class EarlyWrites {
     const stored = await loadStored(this.trx, this.scope.serviceId, batch.map((r) => r.fingerprint));
     for (const [fp, st] of stored) this.stored.set(fp, st);
     const fresh = await decide(this.trx, this.policy, this.service, batch.filter((r) => !stored.has(r.fingerprint)));
-    const created = await insertNewFindings(this.trx, fresh, this.newScope());
+    this.remember(fresh, await insertNewFindings(this.trx, fresh, this.newScope()));
+  }
+
+  private async prepare(batch: ImportRow[]): Promise<{ fresh: DecidedRow[]; documents: NewFindingsDocuments }> {
+    const fresh = await decide(this.trx, this.policy, this.service, batch);
+    return { fresh, documents: prepareNewFindings(fresh, this.newScope()) };
+  }
+
+  private async insertReady(ready: { fresh: DecidedRow[]; documents: NewFindingsDocuments }): Promise<void> {
+    this.remember(ready.fresh, await insertPreparedFindings(this.trx, ready.documents, this.newScope()));
+  }
+
+  private remember(fresh: DecidedRow[], created: Created[]): void {
     const byFingerprint = new Map(fresh.map((d) => [d.row.fingerprint, d]));
     for (const c of created) {
       const d = byFingerprint.get(c.fingerprint)!;

@@ -25,14 +25,35 @@ export interface Created { id: number; fingerprint: string }
 /** Inserts new findings (those whose fingerprint is not stored yet) and one source per tool; returns their ids. A
  * finding the report already closes (`state`) is created with that status. */
 export async function insertNewFindings(trx: Kysely<DB>, rows: DecidedRow[], s: NewFindingScope): Promise<Created[]> {
+  return writeDocuments(trx, documentsOf(rows, s), s);
+}
+
+/** New findings made ready to write: their batch documents, built before the write begins (see `writeDocuments`). */
+export type NewFindingsDocuments = Iterable<BatchDocument>;
+
+/** The batch documents of new findings, built now rather than while they are written: for a caller that builds the
+ * next rows' documents while the database is still writing the previous ones. */
+export function prepareNewFindings(rows: DecidedRow[], s: NewFindingScope): NewFindingsDocuments {
+  return [...documentsOf(rows, s)];
+}
+
+/** Writes prepared new findings (as `insertNewFindings` does). */
+export async function insertPreparedFindings(trx: Kysely<DB>, documents: NewFindingsDocuments, s: NewFindingScope): Promise<Created[]> {
+  return writeDocuments(trx, documents, s);
+}
+
+// One document per batch of rows, each built when it is asked for.
+function* documentsOf(rows: DecidedRow[], s: NewFindingScope): Generator<BatchDocument> {
+  for (let i = 0; i < rows.length; i += batchSize) yield batchDocument(rows.slice(i, i + batchSize), s);
+}
+
+async function writeDocuments(trx: Kysely<DB>, documents: Iterable<BatchDocument>, s: NewFindingScope): Promise<Created[]> {
   const created: Created[] = [];
   // The next batch's document is built while the database writes the previous one (PostgreSQL works in its own
   // process; the transaction's connection runs the queries in order).
   let writing: Promise<void> = Promise.resolve();
   try {
-    for (let i = 0; i < rows.length; i += batchSize) {
-      const batch = rows.slice(i, i + batchSize);
-      const prepared = batchDocument(batch, s);
+    for (const prepared of documents) {
       await writing;
       writing = (async () => {
         for (const r of await insertBatch(trx, prepared, s)) created.push(r);
@@ -85,7 +106,9 @@ const key = Object.fromEntries(columns.map(([name], i) => [name, String.fromChar
 const recordType = sql.raw(columns.map(([name, type]) => `${key[name]} ${type}`).join(', '));
 const col = (name: Column) => sql.ref(`u.${key[name]}`);
 
-function batchDocument(batch: (DecidedRow & { id?: number })[], s: NewFindingScope): { document: string; otherSources: boolean } {
+interface BatchDocument { document: string; otherSources: boolean }
+
+function batchDocument(batch: (DecidedRow & { id?: number })[], s: NewFindingScope): BatchDocument {
   let otherSources = false;
   const records = batch.map(({ row, decision, kev, epss, id }) => {
     const f = row.finding;
@@ -145,7 +168,7 @@ function reportValues(s: NewFindingScope): [string, RawBuilder<unknown>][] {
 // always the tool and rule it was inserted with, read back from the insert's own returning rows; only the few with
 // other sources (several tools in one report) are joined back to the document. Without them the document is read
 // once, straight into the insert (PostgreSQL inlines a CTE used once), rather than kept and joined by fingerprint.
-async function insertBatch(trx: Kysely<DB>, batch: { document: string; otherSources: boolean }, s: NewFindingScope): Promise<Created[]> {
+async function insertBatch(trx: Kysely<DB>, batch: BatchDocument, s: NewFindingScope): Promise<Created[]> {
   const now = s.now.toISOString();
   const values = reportValues(s);
   const others = batch.otherSources
