@@ -91,14 +91,15 @@ const sourcesOf = () => sql`unnest(coalesce(${col('source_tools')}, array[${col(
 // every value into a PostgreSQL array literal) and is unpacked by json_to_recordset. Each column has a one-letter key
 // and values that are their column's default are left out: the document is about half the size, and every byte of it
 // is encoded, sent and parsed again. Arrays travel as PostgreSQL array literals, which PostgreSQL reads faster than
-// JSON arrays.
+// JSON arrays. `detail` is unpacked as json and cast to jsonb in the insert: json_to_recordset's own path to a jsonb
+// field took twice as long for the whole record (19.7 against 9.8 ms for 2,500 findings on PostgreSQL).
 const columns = [
   ['fingerprint', 'text'], ['recipe', 'text'], ['kind', 'text'], ['tool', 'text'], ['rule_id', 'text'], ['title', 'text'],
   ['description', 'text'], ['severity', 'text'], ['severity_rank', 'smallint'], ['cvss_score', 'real'], ['cvss_vector', 'text'],
   ['aliases', 'text[]'], ['cwes', 'integer[]'], ['component_name', 'text'], ['component_version', 'text'], ['purl', 'text'],
   ['fixed_version', 'text'], ['file_path', 'text'], ['line', 'integer'], ['url', 'text'], ['parameter', 'text'], ['host', 'text'],
   ['port', 'integer'], ['priority', 'text'], ['priority_rank', 'smallint'], ['kev', 'boolean'], ['epss', 'real'],
-  ['due_days', 'integer'], ['status', 'text'], ['fixed', 'boolean'], ['detail', 'jsonb'], ['id', 'integer'],
+  ['due_days', 'integer'], ['status', 'text'], ['fixed', 'boolean'], ['detail', 'json'], ['id', 'integer'],
   ['source_tools', 'text[]'], ['source_rules', 'text[]'],
 ] as const;
 type Column = (typeof columns)[number][0];
@@ -160,7 +161,7 @@ function reportValues(s: NewFindingScope): [string, RawBuilder<unknown>][] {
     ['kev', sql`coalesce(${col('kev')}, false)`],
     ['due_at', sql`${now}::timestamptz + ${col('due_days')} * interval '86400 seconds'`],
     ['fixed_at', sql`case when ${col('fixed')} then ${now}::timestamptz end`],
-    ['detail', sql`coalesce(${col('detail')}, '{}')`],
+    ['detail', sql`coalesce(${col('detail')}::jsonb, '{}')`],
   ];
 }
 
