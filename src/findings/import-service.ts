@@ -179,6 +179,11 @@ async function readReport(parser: ReportParser, input: ReportInput, rows: Report
         }
       }
     }
+    // Once writing early has begun, what is left when the report is read goes the same way, whatever its size: on a
+    // first import it is made ready while the last batch is still written. (A report too small to start writing
+    // early is written at the end, as before.)
+    const rest = early.wroteAny && !rows.spilled ? rows.takeFresh(1) : undefined;
+    if (rest) await early.write(rest);
     await early.settled();
   } catch (e) {
     await early.settled().catch(() => {}); // nothing of this import still runs on the connection when it rolls back
