@@ -115,7 +115,8 @@ async function importRows(deps: ImportDeps, service: Service, req: RowsToImport,
       counts.findings += group.length;
     }
     add(await early.conclude(rows.changedAfterTaken()));
-    const fixed = await fixAbsent(trx, { serviceId: service.id, tools, reportedIds, scanId: scan.id, now });
+    // Nothing stored before this import, nothing it can find absent.
+    const fixed = noneStored ? 0 : await fixAbsent(trx, { serviceId: service.id, tools, reportedIds, scanId: scan.id, now });
     const summary: ImportSummary = {
       scanId: scan.id, service: service.name, format: req.format, tools, findings: counts.findings, created: counts.created,
       closedInReport: counts.closedInReport, unchanged: counts.unchanged, fixed, reopened: counts.reopened, act: counts.act, attend: counts.attend,
