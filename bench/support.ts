@@ -10,6 +10,7 @@ import { defaultPolicy } from '../src/policy/policy.ts';
 import { parseOrgFile } from '../src/people/org-file.ts';
 import { applyOrg } from '../src/people/org-service.ts';
 import { createScratchPg } from '../test/support/scratch-pg.ts';
+import { keepHeapNearLive } from '../src/heap.ts';
 
 /** Opens a scratch database on the engine (PGlite in a temp folder, or a new PostgreSQL database). */
 export async function scratchDatabase(engine: Engine): Promise<{ database: Database; drop: () => Promise<void> }> {
@@ -70,6 +71,7 @@ export function importInChild(where: string, file: string): ImportRun {
 
 /** The child's side of importInChild: opens the database, imports, prints the run as one JSON line. */
 export async function childImport(where: string, file: string): Promise<void> {
+  keepHeapNearLive(); // as the entente command does (src/cli/main.ts)
   const database = await openDatabase(where.startsWith('postgres') ? { url: where } : { dataDir: where });
   const deps = { db: database.db, policy: defaultPolicy, now: () => new Date() };
   const t0 = performance.now();

@@ -1,6 +1,10 @@
 /** The `entente` command: subcommands load lazily; exit codes are documented in the README. */
 import { defineCommand, runCommand, showUsage } from 'citty';
 import { reportError } from './shared.ts';
+import { keepHeapNearLive } from '../heap.ts';
+
+// Imports hold big reports' rows briefly: every command keeps its heap close to what is live (src/heap.ts).
+keepHeapNearLive();
 
 const main = defineCommand({
   meta: { name: 'entente', version: '0.1.0', description: 'IT and Security as allies: shared findings, gates and changes' },
