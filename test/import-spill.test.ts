@@ -183,6 +183,11 @@ describeEachEngine('a big upload', (env) => {
     const res = await env().call('POST', `/api/scans?service=${service}&name=big.sarif`, { token, body: text, headers: { 'content-type': 'application/octet-stream' } });
     assert.equal(res.status, 201, JSON.stringify(res.body));
     assert.equal(res.body.created, 9000);
+    // Rows of ~2 kB each go in several insert statements, sized by their documents (src/findings/insert-new.ts):
+    // every row once, each with its own message.
+    const { rows: [stored] } = await sql<{ n: number; messages: number }>`select count(*)::int as n, count(distinct f.description)::int as messages
+      from findings f join services s on s.id = f.service_id where s.name = ${service}`.execute(env().ctx.database.db);
+    assert.deepEqual(stored, { n: 9000, messages: 9000 });
     assert.deepEqual(readdirSync(tmpdir()).filter((d) => d.startsWith('entente-upload-')), before);
   });
 });
