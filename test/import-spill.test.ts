@@ -114,6 +114,28 @@ describeEachEngine('an import that spills to disk', (env) => {
     assert.deepEqual(await stored(early.service), want);
   });
 
+  test('a write that fails mid-import reports its own error, not the aborted transaction, and stores nothing', async () => {
+    // The database refuses one finding (a trigger stands in for any failure of a batch's insert). The next batch's
+    // feed look-up then runs in the aborted transaction; the error the user sees must still be the batch's own.
+    const e = env();
+    const db = e.ctx.database.db;
+    const marker = e.uniq('refused').replace(/-/g, '_');
+    await sql.raw(`create function ${marker}() returns trigger language plpgsql as $$ begin raise exception 'the database refused %', new.title; end $$`).execute(db);
+    await sql.raw(`create trigger ${marker} before insert on findings for each row when (new.title like '${marker}%') execute function ${marker}()`).execute(db);
+    try {
+      const { service } = await e.makeService();
+      const report = trivy(Array.from({ length: 40 }, (_, i) => ({ cve: `CVE-2026-${42000 + i}`, pkg: i === 2 ? marker : `lib${i}`, version: '1.0.0' })));
+      await assert.rejects(withEnv({ ENTENTE_EARLY_ROWS: 4 }, () => e.importText(service, 'trivy.json', report)), (err: Error) => {
+        assert.match(err.message, new RegExp(`the database refused ${marker}`));
+        return true;
+      });
+      assert.deepEqual(await stored(service), []);
+    } finally {
+      await sql.raw(`drop trigger ${marker} on findings`).execute(db);
+      await sql.raw(`drop function ${marker}()`).execute(db);
+    }
+  });
+
   test('a report broken after findings were written early stores nothing', async () => {
     const { service } = await env().makeService();
     const good = JSON.parse(twoTools(1)) as { runs: any[] };

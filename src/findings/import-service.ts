@@ -279,8 +279,15 @@ class EarlyWrites {
 
   /** Starts writing a batch once the previous one is written (so at most one runs while the report is read). */
   async write(batch: ImportRow[]): Promise<void> {
-    // Priorities decided and documents built now, while the database still writes the previous batch.
-    const ready = this.noneStored ? await this.prepare(batch) : undefined;
+    // Priorities decided and documents built now, while the database still writes the previous batch. A feed look-up
+    // that fails because that batch failed (and aborted the transaction) reports the batch's error, not its own.
+    let ready: Awaited<ReturnType<EarlyWrites['prepare']>> | undefined;
+    try {
+      if (this.noneStored) ready = await this.prepare(batch);
+    } catch (e) {
+      await this.running;
+      throw e;
+    }
     await this.running;
     if (!this.wroteAny) {
       await sql`savepoint entente_early_writes`.execute(this.trx);
