@@ -8,11 +8,8 @@
  */
 import { setFlagsFromString } from 'node:v8';
 
-let applied = false;
-
-/** Keeps the heap within 1.5 times what is live after each full collection (V8 reads the flag at every collection). */
+/** Keeps the heap within 1.5 times what is live after each full collection (V8 reads the flag at every collection;
+ * setting it again changes nothing). */
 export function keepHeapNearLive(): void {
-  if (applied) return;
-  applied = true;
   setFlagsFromString('--heap-growing-percent=50');
 }

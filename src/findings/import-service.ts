@@ -183,7 +183,7 @@ async function readReport(parser: ReportParser, input: ReportInput, rows: Report
     // Once writing early has begun, what is left when the report is read goes the same way, whatever its size: on a
     // first import it is made ready while the last batch is still written. (A report too small to start writing
     // early is written at the end, as before.)
-    const rest = early.wroteAny && !rows.spilled ? rows.takeFresh(1) : undefined;
+    const rest = early.wroteAny ? rows.takeFresh(1) : undefined;
     if (rest) await early.write(rest);
     await early.settled();
   } catch (e) {
@@ -247,6 +247,9 @@ async function merge(trx: Kysely<DB>, decided: DecidedRow[], s: MergeScope, know
 const count = (decided: DecidedRow[], p: Priority): number => decided.filter((d) => d.decision.priority === p && !d.row.finding.state).length;
 const createdCounts = (fresh: DecidedRow[]) => ({ created: fresh.length, closedInReport: fresh.filter((d) => d.row.finding.state).length });
 
+/** A batch of new rows with their priorities decided and their insert documents built. */
+interface ReadyBatch { fresh: DecidedRow[]; documents: NewFindingsDocuments }
+
 /**
  * Writes a report's new findings while the rest of it is still read: the report's reading (Entente's work) and the
  * database's writing (PostgreSQL's, in its own process) overlap instead of following each other. Only findings whose
@@ -281,7 +284,7 @@ class EarlyWrites {
   async write(batch: ImportRow[]): Promise<void> {
     // Priorities decided and documents built now, while the database still writes the previous batch. A feed look-up
     // that fails because that batch failed (and aborted the transaction) reports the batch's error, not its own.
-    let ready: Awaited<ReturnType<EarlyWrites['prepare']>> | undefined;
+    let ready: ReadyBatch | undefined;
     try {
       if (this.noneStored) ready = await this.prepare(batch);
     } catch (e) {
@@ -334,12 +337,12 @@ class EarlyWrites {
     this.remember(fresh, await insertNewFindings(this.trx, fresh, this.newScope()));
   }
 
-  private async prepare(batch: ImportRow[]): Promise<{ fresh: DecidedRow[]; documents: NewFindingsDocuments }> {
+  private async prepare(batch: ImportRow[]): Promise<ReadyBatch> {
     const fresh = await decide(this.trx, this.policy, this.service, batch);
     return { fresh, documents: prepareNewFindings(fresh, this.newScope()) };
   }
 
-  private async insertReady(ready: { fresh: DecidedRow[]; documents: NewFindingsDocuments }): Promise<void> {
+  private async insertReady(ready: ReadyBatch): Promise<void> {
     this.remember(ready.fresh, await insertPreparedFindings(this.trx, ready.documents, this.newScope()));
   }
 

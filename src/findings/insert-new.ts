@@ -31,21 +31,16 @@ export interface Created { id: number; fingerprint: string }
 /** Inserts new findings (those whose fingerprint is not stored yet) and one source per tool; returns their ids. A
  * finding the report already closes (`state`) is created with that status. */
 export async function insertNewFindings(trx: Kysely<DB>, rows: DecidedRow[], s: NewFindingScope): Promise<Created[]> {
-  return writeDocuments(trx, documentsOf(rows, s), s);
+  return insertPreparedFindings(trx, documentsOf(rows, s), s);
 }
 
-/** New findings made ready to write: their batch documents, built before the write begins (see `writeDocuments`). */
+/** New findings made ready to write: their batch documents, built before the write begins (see `insertPreparedFindings`). */
 export type NewFindingsDocuments = Iterable<BatchDocument>;
 
 /** The batch documents of new findings, built now rather than while they are written: for a caller that builds the
  * next rows' documents while the database is still writing the previous ones. */
 export function prepareNewFindings(rows: DecidedRow[], s: NewFindingScope): NewFindingsDocuments {
   return [...documentsOf(rows, s)];
-}
-
-/** Writes prepared new findings (as `insertNewFindings` does). */
-export async function insertPreparedFindings(trx: Kysely<DB>, documents: NewFindingsDocuments, s: NewFindingScope): Promise<Created[]> {
-  return writeDocuments(trx, documents, s);
 }
 
 // One document per batch of rows, each built when it is asked for. The batch's size comes from a sample of its rows,
@@ -65,7 +60,8 @@ function* documentsOf(rows: DecidedRow[], s: NewFindingScope): Generator<BatchDo
 
 const rowsFor = (charsPerRow: number): number => Math.max(100, Math.min(statementRows, Math.floor(documentChars / Math.max(1, charsPerRow))));
 
-async function writeDocuments(trx: Kysely<DB>, documents: Iterable<BatchDocument>, s: NewFindingScope): Promise<Created[]> {
+/** Writes new findings from their documents (prepared, or built as they are asked for). */
+export async function insertPreparedFindings(trx: Kysely<DB>, documents: NewFindingsDocuments, s: NewFindingScope): Promise<Created[]> {
   const created: Created[] = [];
   // The next batch's document is built while the database writes the previous one (PostgreSQL works in its own
   // process; the transaction's connection runs the queries in order).
