@@ -1,9 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createHash } from 'node:crypto';
 import { sql, type Kysely } from 'kysely';
 import type { DB } from '../src/db/schema.ts';
-import { runDueJobs } from '../src/jobs/runner.ts';
+import { runDueJobs, startJobRunner, type JobRun } from '../src/jobs/runner.ts';
+import { auditVerifyJob } from '../src/jobs/audit-verify-job.ts';
 import { defaultJobs } from '../src/jobs/jobs.ts';
 import { migrateToLatest } from '../src/db/migrate.ts';
 import * as sealing from '../src/db/migrations/008-audit-sealed.ts';
@@ -12,7 +12,8 @@ import { parseOrgFile } from '../src/people/org-file.ts';
 import { applyOrg } from '../src/people/org-service.ts';
 import { describeEachEngine, type TestEnv } from './support/engines.ts';
 import { trivy } from './support/reports.ts';
-import { verifyAudit } from '../src/audit/audit.ts';
+import { recipeHash } from './support/audit-recipe.ts';
+import { verifyAudit, type AuditVerification } from '../src/audit/audit.ts';
 
 let cveCounter = 0;
 const newCve = (): string => `CVE-2026-${50000 + ++cveCounter}`;
@@ -178,21 +179,6 @@ describeEachEngine('audit log, deleted', (env) => {
   });
 });
 
-// What someone with write access to the database knows: the chain's published recipe (docs/DESIGN-NOTES.md, Audit).
-function canonicalJson(v: unknown): string {
-  if (Array.isArray(v)) return `[${v.map(canonicalJson).join(',')}]`;
-  if (v !== null && typeof v === 'object') {
-    const o = v as Record<string, unknown>;
-    return `{${Object.keys(o).sort().map((k) => `${JSON.stringify(k)}:${canonicalJson(o[k])}`).join(',')}}`;
-  }
-  return JSON.stringify(v) ?? 'null';
-}
-function recipeHash(prev: string, r: { at: Date | string; actor: string; action: string; entity: string; entity_id: string | null; before: unknown; after: unknown }): string {
-  const json = (v: unknown) => (v === null || v === undefined ? null : canonicalJson(v));
-  return createHash('sha256').update(prev)
-    .update(JSON.stringify([new Date(r.at).toISOString(), r.actor, r.action, r.entity, r.entity_id, json(r.before), json(r.after)])).digest('hex');
-}
-
 /** Runs `fn` with the table's triggers off, as the table's owner could. */
 async function asOwner(e: TestEnv, fn: (db: Kysely<DB>) => Promise<unknown>): Promise<void> {
   const db = e.ctx.database.db;
@@ -320,5 +306,47 @@ describeEachEngine('audit log, written before entries were sealed', (env) => {
     const broken = await verifyAudit(db);
     assert.deepEqual([broken.ok, broken.problem, broken.brokenAt, broken.entries], [false, 'altered', rows[2]!.id, 2]);
     assert.match(broken.message, /it differs from the checkpoint of/);
+  });
+});
+
+describeEachEngine('audit log, scheduled verification', (env) => {
+  test('the verification is one of the scheduled jobs, checkpoints the head when it moved, and runs again whenever the job runner starts', async () => {
+    const e = env();
+    assert.ok(defaultJobs.some((j) => j.name === 'audit-verify' && j.everySeconds === 3_600 && j.atStart));
+    const deps = { db: e.ctx.database.db, policy: e.ctx.policy, now: () => e.clock.now };
+    const breaks: unknown[] = [];
+    const job = auditVerifyJob((v) => void breaks.push(v));
+    await someWrites(e);
+    const [first] = await runDueJobs(deps, [job]);
+    assert.deepEqual(first!.result, { ok: true, entries: (await auditRows(e)).length, checkpointed: true, message: `The audit log is intact: ${(await auditRows(e)).length} entries, consistent with 1 checkpoint.` });
+    e.clock.advanceDays(1);
+    const [quiet] = await runDueJobs(deps, [job]);
+    assert.equal((quiet!.result as { checkpointed: boolean }).checkpointed, false, 'nothing was written since the last checkpoint');
+    await someWrites(e);
+    const runs = await new Promise<JobRun[]>((resolve) => {
+      const runner = startJobRunner(deps, [job], { tickMs: 3_600_000, onRun: (r) => void runner.stop().then(() => resolve(r)) });
+    });
+    assert.deepEqual(runs.map((r) => [r.name, r.ok, (r.result as { checkpointed: boolean }).checkpointed]), [['audit-verify', true, true]]);
+    assert.deepEqual(breaks, []);
+  });
+});
+
+describeEachEngine('audit log, scheduled verification of a broken log', (env) => {
+  test('a break is reported through the Security hook and in the job\'s last result, and the job is not retried as a failure', async () => {
+    const e = env();
+    const deps = { db: e.ctx.database.db, policy: e.ctx.policy, now: () => e.clock.now };
+    const breaks: [AuditVerification, Date][] = [];
+    const job = auditVerifyJob((v, at) => void breaks.push([v, at]));
+    await someWrites(e);
+    const target = (await auditRows(e))[2]!;
+    await asOwner(e, (db) => sql`update audit_log set actor = 'someone-else' where id = ${target.id}`.execute(db));
+    const [run] = await runDueJobs(deps, [job]);
+    assert.equal(run!.ok, true);
+    assert.equal(breaks.length, 1);
+    const [v, at] = breaks[0]!;
+    assert.deepEqual([v.problem, v.brokenAt, at.getTime()], ['altered', target.id, e.clock.now.getTime()]);
+    const row = await e.ctx.database.db.selectFrom('job_schedule').select(['last_result', 'last_error']).where('name', '=', 'audit-verify').executeTakeFirstOrThrow();
+    assert.deepEqual(row.last_result, { ok: false, entries: 2, checkpointed: false, message: v.message, problem: 'altered', brokenAt: target.id });
+    assert.equal(row.last_error, null);
   });
 });

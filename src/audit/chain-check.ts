@@ -47,6 +47,8 @@ export interface ChainCheckOptions {
   legacyUpTo: string | undefined;
   /** The checkpoint file, when one of its lines was altered. */
   alteredCheckpoint?: { where: string; line: number };
+  /** For an export that starts mid-chain: the hash its first entry links to (else the chain starts at genesis). */
+  startFrom?: string;
 }
 
 export interface ChainCheck {
@@ -63,14 +65,14 @@ interface Found { problem: AuditProblem; at: string; message: string }
 /** A walk over the chain in id order. */
 export function createChainCheck(opts: ChainCheckOptions): ChainCheck {
   const pending = [...opts.checkpoints].sort((a, b) => cmp(a.id, b.id));
-  let prev = genesis;
+  let prev = opts.startFrom ?? genesis;
   let entries = 0;
   let lastId = '0';
   let sealedSeen = false;
   let found: Found | undefined;
   let unknown: { first: string; keyId: string; count: number } | undefined;
   const compared = new Set<Checkpoint>();
-  const intact = (before = 'it'): string => `; the ${count(entries, 'entry', 'entries')} before ${before} ${entries === 1 ? 'is' : 'are'} intact`;
+  const intact = (before = 'it'): string => (entries === 0 ? '' : `; the ${count(entries, 'entry', 'entries')} before ${before} ${entries === 1 ? 'is' : 'are'} intact`);
 
   const stop = (problem: AuditProblem, at: string, message: string): false => {
     found = { problem, at, message };
