@@ -7,6 +7,10 @@ import { engines } from './support/engines.ts';
 import { cliWorld, entente } from './support/cli.ts';
 import { openDatabase } from '../src/db/connect.ts';
 import { keyIdOf } from '../src/audit/audit-keys.ts';
+import { checkpointFileName } from '../src/audit/audit-trail.ts';
+
+/** The checkpoint file of the CLI's database in its data folder. */
+const checkpoints = (env: Record<string, string>): string => join(env.ENTENTE_DATA!, checkpointFileName(env.DATABASE_URL));
 
 const org = (team: string) => `teams:\n  - name: ${team}\n    kind: engineering\nservices:\n  - name: ${team}-api\n    owner: ${team}\n    criticality: 4\n    exposure: internet\n`;
 
@@ -38,7 +42,7 @@ for (const engine of engines) {
       const r = entente(env, 'audit', 'verify');
       assert.deepEqual([r.code, r.out, r.err], [0, 'The audit log is intact: 2 entries, consistent with 1 checkpoint.\n', '']);
       assert.equal(readFileSync(key, 'utf8'), first);
-      assert.equal(statSync(join(env.ENTENTE_DATA!, 'audit-checkpoints.jsonl')).mode & 0o777, 0o600);
+      assert.equal(statSync(checkpoints(env)).mode & 0o777, 0o600);
     });
 
     test('an export in either format re-verifies offline, with its seals when given the key, and an edit to it is found', () => {
@@ -75,7 +79,7 @@ for (const engine of engines) {
     });
 
     test('an edited checkpoint line is reported with its line number and exit 1', () => {
-      const file = join(env.ENTENTE_DATA!, 'audit-checkpoints.jsonl');
+      const file = checkpoints(env);
       const kept = readFileSync(file, 'utf8');
       writeFileSync(file, kept.replace('"count":2', '"count":1'));
       try {
@@ -119,6 +123,22 @@ for (const engine of engines) {
       const r = entente({ ...env, ENTENTE_AUDIT_KEY: 'hunter2' }, 'audit', 'verify');
       assert.equal(r.code, 2);
       assert.equal(r.err, 'entente: ENTENTE_AUDIT_KEY: audit key 1 is 7 characters; a key is at least 32 characters without spaces (e.g. `openssl rand -hex 32`)\n');
+    });
+  });
+}
+
+if (engines.includes('pglite') && engines.includes('postgres')) {
+  describe('entente audit, one data folder for two databases', () => {
+    const { dir, env } = cliWorld('postgres', 'audit-two');
+
+    test('the embedded database and a PostgreSQL one in the same data folder keep checkpoints of their own, so neither is taken for the other cut short', () => {
+      const embedded = { ENTENTE_DATA: env.ENTENTE_DATA! };
+      writeFileSync(join(dir, 'org.yaml'), org('search'));
+      assert.equal(entente(embedded, 'org', 'apply', join(dir, 'org.yaml')).code, 0);
+      assert.equal(entente(embedded, 'audit', 'verify').out, 'The audit log is intact: 2 entries, consistent with 1 checkpoint.\n');
+      const server = entente(env, 'audit', 'verify');
+      assert.deepEqual([server.code, server.out], [0, 'The audit log is intact: 0 entries, consistent with 1 checkpoint.\n']);
+      assert.equal(entente(embedded, 'audit', 'verify').code, 0);
     });
   });
 }

@@ -3,6 +3,7 @@
  * changes no query), so every place that audits a write keeps calling `recordAudit(trx, entry)` and every entry is
  * sealed, while a handle opened without them cannot write an entry at all.
  */
+import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { sql, type Kysely, type KyselyPlugin, type PluginTransformQueryArgs, type PluginTransformResultArgs, type QueryExecutorProvider, type QueryResult, type RootOperationNode, type UnknownRow } from 'kysely';
 import type { DB } from '../db/schema.ts';
@@ -17,8 +18,18 @@ export interface AuditTrail {
   checkpoints: CheckpointStore;
 }
 
-/** The checkpoint file's name in the data folder. */
-export const checkpointFileName = 'audit-checkpoints.jsonl';
+/**
+ * The checkpoint file's name in the data folder: one per database, so a data folder used with the embedded engine
+ * and then with a PostgreSQL server (or with two servers' databases) never holds one database's checkpoints up
+ * against another's log. A PostgreSQL database is named by its host, port and database name, not by anything
+ * stored in it, which someone rewriting the database could change.
+ */
+export function checkpointFileName(databaseUrl: string | undefined): string {
+  if (!databaseUrl) return 'audit-checkpoints.jsonl';
+  const u = new URL(databaseUrl);
+  const where = `${u.hostname.toLowerCase()}:${u.port || '5432'}/${decodeURIComponent(u.pathname.replace(/^\//, ''))}`;
+  return `audit-checkpoints-${createHash('sha256').update(where).digest('hex').slice(0, 12)}.jsonl`;
+}
 
 class AuditTrailCarrier implements KyselyPlugin {
   constructor(readonly trail: AuditTrail) {}
@@ -46,6 +57,8 @@ export function auditTrailOf(db: Kysely<any>): AuditTrail {
 }
 
 export interface OpenAuditTrailOptions extends AuditKeySource {
+  /** The PostgreSQL database's URL; undefined for the embedded one. */
+  databaseUrl?: string | undefined;
   /** Write the first checkpoint when the store has none (needs the migrated schema). */
   anchor: boolean;
 }
@@ -53,7 +66,7 @@ export interface OpenAuditTrailOptions extends AuditKeySource {
 /** Loads the keys and the checkpoint store a database's audit log is sealed and checked with, and attaches them to `db`. */
 export async function openAuditTrail(db: Kysely<DB>, opts: OpenAuditTrailOptions): Promise<Kysely<DB>> {
   const keyring = loadAuditKeyring(opts);
-  const checkpoints = opts.dataDir ? fileCheckpointStore(join(opts.dataDir, checkpointFileName)) : memoryCheckpointStore();
+  const checkpoints = opts.dataDir ? fileCheckpointStore(join(opts.dataDir, checkpointFileName(opts.databaseUrl))) : memoryCheckpointStore();
   const trail = { keyring, checkpoints };
   if (opts.anchor && (await isEmptyStore(checkpoints))) {
     try {

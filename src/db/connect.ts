@@ -33,7 +33,7 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
   const database = options.url ? await openPostgres(options.url) : await openPglite(options.dataDir);
   try {
     if (options.migrate !== false) await migrateToLatest(database.db);
-    database.db = await openAuditTrail(database.db, { key: options.auditKey, keyFile: options.auditKeyFile, dataDir: options.dataDir, anchor: options.migrate !== false });
+    database.db = await openAuditTrail(database.db, { key: options.auditKey, keyFile: options.auditKeyFile, dataDir: options.dataDir, databaseUrl: options.url, anchor: options.migrate !== false });
   } catch (e) {
     await database.close();
     throw e;
