@@ -1,6 +1,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { parse as parseCsv } from 'csv-parse/sync';
+import { recordAudit } from '../src/audit/audit.ts';
+import { auditTrailOf } from '../src/audit/audit-trail.ts';
+import { verifyExportFile } from '../src/audit/export-check.ts';
 import { describeEachEngine, type TestEnv } from './support/engines.ts';
 import { trivy } from './support/reports.ts';
 import { recipeHash } from './support/audit-recipe.ts';
@@ -120,5 +126,33 @@ describeEachEngine('audit log API', (env) => {
     for (const path of ['/api/audit', '/api/audit/export', '/api/audit/verify']) assert.ok(doc.paths[path]?.get, path);
     assert.deepEqual(Object.keys(doc.paths['/api/audit'].get.parameters.map((p: { name: string }) => p.name).reduce((o: Record<string, 1>, n: string) => ({ ...o, [n]: 1 }), {})),
       ['entity', 'entityId', 'actor', 'action', 'from', 'to', 'limit', 'cursor']);
+  });
+});
+
+describeEachEngine('audit log export, checked offline', (env) => {
+  test('a CSV export keeps formulas from running yet verifies, seals included, even for text that starts with = or an apostrophe; an empty range verifies as empty', async () => {
+    const e = env();
+    const db = e.ctx.database.db;
+    await db.transaction().execute(async (trx) => {
+      await recordAudit(trx, { actor: '=HYPERLINK("http://x")', action: 'test.write', entity: "'quoted", entityId: '', after: { note: '-1+1', list: ['@a', "'b"] }, at: e.clock.now });
+      await recordAudit(trx, { actor: "'already", action: 'test.write', entity: 'plain', entityId: null, at: e.clock.now });
+    });
+    const admin = await e.token('admin');
+    const dir = mkdtempSync(join(tmpdir(), 'entente-audit-export-'));
+    try {
+      const csv = await (await e.app.request('/api/audit/export?format=csv', { headers: { authorization: `Bearer ${admin}` } })).text();
+      assert.match(csv, /\r\n\d+,[^,]+,"'=HYPERLINK\(""http:\/\/x""\)",test\.write,''quoted,"",,/);
+      assert.match(csv, /,''already,test\.write,plain,,,,/);
+      writeFileSync(join(dir, 'audit.csv'), csv);
+      const v = await verifyExportFile(join(dir, 'audit.csv'), auditTrailOf(db).keyring);
+      assert.deepEqual([v.ok, v.entries], [true, (await allRows(e)).length], v.message);
+      assert.match(v.message, /and their seals hold\.$/);
+      const empty = await (await e.app.request('/api/audit/export?format=jsonl&from=2031-01-01', { headers: { authorization: `Bearer ${admin}` } })).text();
+      assert.equal(empty, '');
+      writeFileSync(join(dir, 'empty.jsonl'), empty);
+      assert.deepEqual(await verifyExportFile(join(dir, 'empty.jsonl'), undefined), { ok: true, entries: 0, checkpoints: 0, message: `The export ${join(dir, 'empty.jsonl')} holds no entries.` });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
