@@ -77,8 +77,7 @@ export async function toStdout(chunks: AsyncIterable<string | Uint8Array>): Prom
   for await (const chunk of chunks) await writeChunk(process.stdout, chunk);
 }
 
-// Written beside the target and renamed at the end, so a failed export never leaves a half file under the real name.
-/** Writes chunks to a file, which appears under its name only once complete. */
+/** Writes chunks to a file: beside it first, renamed at the end, so a failed export never leaves a half file under the real name. */
 export async function toFile(path: string, chunks: AsyncIterable<string | Uint8Array>): Promise<void> {
   const partial = `${path}.partial`;
   const stream = createWriteStream(partial);
