@@ -8,6 +8,8 @@ const schema = z.object({
   DATABASE_URL: z.string().regex(/^postgres(ql)?:\/\//, 'must start with postgres://').optional(),
   ENTENTE_DATA: z.string().min(1).default('./data'),
   ENTENTE_POLICY: z.string().min(1).optional(),
+  ENTENTE_AUDIT_KEY: z.string().min(1).optional(),
+  ENTENTE_AUDIT_KEY_FILE: z.string().min(1).optional(),
   PORT: z.coerce.number().int().min(0).max(65535).default(4100),
   HOST: z.string().min(1).default('127.0.0.1'),
 });
@@ -16,6 +18,9 @@ export interface Config {
   databaseUrl: string | undefined;
   dataDir: string;
   policyFile: string | undefined;
+  /** The audit log's HMAC key(s), or the file holding them; neither means audit.key in the data folder. */
+  auditKey: string | undefined;
+  auditKeyFile: string | undefined;
   port: number;
   host: string;
 }
@@ -31,6 +36,8 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     databaseUrl: r.data.DATABASE_URL,
     dataDir: resolve(r.data.ENTENTE_DATA),
     policyFile: r.data.ENTENTE_POLICY ?? undefined,
+    auditKey: r.data.ENTENTE_AUDIT_KEY,
+    auditKeyFile: r.data.ENTENTE_AUDIT_KEY_FILE === undefined ? undefined : resolve(r.data.ENTENTE_AUDIT_KEY_FILE),
     port: r.data.PORT,
     host: r.data.HOST,
   };

@@ -12,6 +12,6 @@ export interface Context {
 /** Opens the database the configuration names and loads the policy (ENTENTE_POLICY, else data/policy.yaml, else defaults). */
 export async function openContext(config: Config): Promise<Context> {
   const policy = loadPolicy(policyFileOf(config));
-  const database = await openDatabase({ url: config.databaseUrl, dataDir: config.dataDir });
+  const database = await openDatabase({ url: config.databaseUrl, dataDir: config.dataDir, auditKey: config.auditKey, auditKeyFile: config.auditKeyFile });
   return { database, policy, now: () => new Date() };
 }

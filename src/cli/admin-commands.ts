@@ -4,8 +4,7 @@ import { defineCommand } from 'citty';
 import { createToken, roles } from '../people/tokens.ts';
 import { importFeed, type FeedImportSummary } from '../feeds/feed-service.ts';
 import { formatPolicy } from '../policy/policy.ts';
-import { verifyAudit } from '../audit/audit.ts';
-import { EntenteError, badInput } from '../errors.ts';
+import { badInput } from '../errors.ts';
 import { callServer, out, remoteArgs, withLocalContext } from './shared.ts';
 
 export const token = defineCommand({
@@ -65,15 +64,9 @@ export const policy = defineCommand({
 });
 
 export const audit = defineCommand({
-  meta: { name: 'audit', description: 'The audit log' },
+  meta: { name: 'audit', description: 'The audit log: verify it, export it for auditors' },
   subCommands: {
-    verify: defineCommand({
-      meta: { name: 'verify', description: 'Recompute the hash chain; exit 1 when it was tampered with' },
-      async run() {
-        const v = await withLocalContext((ctx) => verifyAudit(ctx.database.db));
-        if (!v.ok) throw new EntenteError('conflict', `the audit log was altered: entry ${v.brokenAt} does not match the chain (${v.entries} entries before it are intact)`);
-        out(`The audit log is intact: ${v.entries} entries.`);
-      },
-    }),
+    verify: () => import('./audit-commands.ts').then((m) => m.verify),
+    export: () => import('./audit-commands.ts').then((m) => m.exportLog),
   },
 });

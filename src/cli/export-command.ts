@@ -72,12 +72,13 @@ async function fromServer(args: Args): Promise<AsyncIterable<Uint8Array>> {
   return res.body as unknown as AsyncIterable<Uint8Array>;
 }
 
-async function toStdout(chunks: AsyncIterable<string | Uint8Array>): Promise<void> {
+/** Writes chunks to standard output, waiting whenever it is full. */
+export async function toStdout(chunks: AsyncIterable<string | Uint8Array>): Promise<void> {
   for await (const chunk of chunks) await writeChunk(process.stdout, chunk);
 }
 
-// Written beside the target and renamed at the end, so a failed export never leaves a half file under the real name.
-async function toFile(path: string, chunks: AsyncIterable<string | Uint8Array>): Promise<void> {
+/** Writes chunks to a file: beside it first, renamed at the end, so a failed export never leaves a half file under the real name. */
+export async function toFile(path: string, chunks: AsyncIterable<string | Uint8Array>): Promise<void> {
   const partial = `${path}.partial`;
   const stream = createWriteStream(partial);
   try {

@@ -6,6 +6,7 @@ import { createPgliteDialect } from './pglite-dialect.ts';
 import { openPgliteWorker } from './pglite-worker.ts';
 import { migrateToLatest } from './migrate.ts';
 import { lockDataFolder } from './folder-lock.ts';
+import { openAuditTrail } from '../audit/audit-trail.ts';
 
 export type Engine = 'pglite' | 'postgres';
 
@@ -18,22 +19,24 @@ export interface Database {
 export interface DatabaseOptions {
   /** postgres://… to use a PostgreSQL server; otherwise PGlite. */
   url?: string | undefined;
-  /** PGlite's data folder; undefined means in memory (tests). */
+  /** The data folder: PGlite's files, and with either engine the audit key and checkpoints; undefined means in memory (tests). */
   dataDir?: string | undefined;
   /** Run migrations on open (default true). */
   migrate?: boolean;
+  /** The audit key: ENTENTE_AUDIT_KEY or ENTENTE_AUDIT_KEY_FILE; otherwise audit.key in dataDir (src/audit/audit-keys.ts). */
+  auditKey?: string | undefined;
+  auditKeyFile?: string | undefined;
 }
 
-/** Opens (and migrates) the database the options name. */
+/** Opens (and migrates) the database the options name, with the audit log's key and checkpoints attached. */
 export async function openDatabase(options: DatabaseOptions): Promise<Database> {
   const database = options.url ? await openPostgres(options.url) : await openPglite(options.dataDir);
-  if (options.migrate !== false) {
-    try {
-      await migrateToLatest(database.db);
-    } catch (e) {
-      await database.close();
-      throw e;
-    }
+  try {
+    if (options.migrate !== false) await migrateToLatest(database.db);
+    database.db = await openAuditTrail(database.db, { key: options.auditKey, keyFile: options.auditKeyFile, dataDir: options.dataDir, databaseUrl: options.url, anchor: options.migrate !== false });
+  } catch (e) {
+    await database.close();
+    throw e;
   }
   return database;
 }

@@ -312,6 +312,9 @@ export interface AuditLogTable {
   after: Json | null;
   prev_hash: string;
   hash: string;
+  /** The audit key that sealed the entry (null for entries written before entries were sealed). */
+  key_id: string | null;
+  seal: string | null;
 }
 
 export interface DB {

@@ -16,6 +16,7 @@ import { changesRoutes } from './changes-routes.ts';
 import { exposureRoutes } from './exposure-routes.ts';
 import { gatesRoutes } from './gates-routes.ts';
 import { commitmentsRoutes } from './commitments-routes.ts';
+import { auditRoutes } from './audit-routes.ts';
 
 /** Builds the whole app over a context; tests call `app.request(...)` without opening a port. */
 export function createApp(ctx: Context): OpenAPIHono<Env> {
@@ -44,6 +45,7 @@ export function createApp(ctx: Context): OpenAPIHono<Env> {
   app.route('/', exposureRoutes(ctx));
   app.route('/', gatesRoutes(ctx));
   app.route('/', commitmentsRoutes(ctx));
+  app.route('/', auditRoutes(ctx));
   app.notFound((c) => c.json({ error: { code: 'not_found', message: `no route ${c.req.method} ${c.req.path}`, details: {} } }, 404));
   app.onError((err, c) => errorResponse(err, c));
   return app;

@@ -4,7 +4,6 @@ import type { Context } from '../context.ts';
 import { parseOrgFile } from '../people/org-file.ts';
 import { applyOrg } from '../people/org-service.ts';
 import { requireRole } from '../people/tokens.ts';
-import { verifyAudit } from '../audit/audit.ts';
 import { subApp } from './sub-app.ts';
 import { errorResponses } from './schemas.ts';
 
@@ -39,12 +38,7 @@ const servicesRoute = createRoute({
   })) }) } } }, ...errorResponses },
 });
 
-const auditRoute = createRoute({
-  method: 'get', path: '/api/audit/verify', tags: ['audit'], summary: 'Recompute the audit log\'s hash chain',
-  responses: { 200: { description: 'Whether the chain is intact', content: { 'application/json': { schema: z.object({ ok: z.boolean(), entries: z.number(), brokenAt: z.string().optional() }) } } }, ...errorResponses },
-});
-
-/** The organisation and audit routes over a context. */
+/** The organisation routes over a context. */
 export function orgRoutes(ctx: Context) {
   const db = ctx.database.db;
   return subApp()
@@ -63,9 +57,5 @@ export function orgRoutes(ctx: Context) {
       const rows = await db.selectFrom('services').innerJoin('teams', 'teams.id', 'services.owner_team_id')
         .selectAll('services').select('teams.name as owner').where('services.archived_at', 'is', null).orderBy('services.name').execute();
       return c.json({ items: rows.map((s) => ({ id: s.id, name: s.name, owner: s.owner, criticality: s.criticality, exposure: s.exposure, data: s.data_class, repositories: s.repositories, hosts: s.hosts, compliance: s.compliance })) }, 200);
-    })
-    .openapi(auditRoute, async (c) => {
-      requireRole(c.get('principal'), ['admin', 'auditor', 'security'], 'verify the audit log');
-      return c.json(await verifyAudit(db), 200);
     });
 }

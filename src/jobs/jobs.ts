@@ -1,9 +1,10 @@
-/** The jobs `entente serve` runs: lease reminders and expiry, recertification reminders, the findings' SLA sweep, the commitments sweep, exception expiry. */
+/** The jobs `entente serve` runs: lease reminders and expiry, recertification reminders, the findings' SLA sweep, the commitments sweep, exception expiry, the audit log's verification. */
 import type { Job } from './runner.ts';
 import { expireLeases, remindLeases, remindRecertification } from '../changes/leases.ts';
 import { sweepMissedCommitments } from '../commitments/sweep.ts';
 import { expireExceptionsNow } from '../exceptions/exceptions-service.ts';
 import { sweepFindingsSla } from '../findings/sla-sweep.ts';
+import { auditVerifyJob } from './audit-verify-job.ts';
 
 /** The actor the audit log names for the job runner's own writes. */
 export const jobsActor = 'entente:jobs';
@@ -16,4 +17,5 @@ export const defaultJobs: readonly Job[] = [
   { name: 'sla-sweep', everySeconds: 3_600, run: async (deps) => { const r = await sweepFindingsSla(deps); return { dueSoon: r.dueSoon, overdue: r.overdue }; } },
   { name: 'commitments-sweep', everySeconds: 900, run: async (deps) => sweepMissedCommitments(deps.db, deps.now()) },
   { name: 'exceptions-expiry', everySeconds: 900, run: async (deps) => expireExceptionsNow(deps, jobsActor) },
+  auditVerifyJob(),
 ];

@@ -10,8 +10,8 @@ import { pgJson } from '../db/pg-json.ts';
 
 export interface JobDeps { db: Kysely<DB>; policy: Policy; now: () => Date }
 
-/** One job: its name, how often it runs, and the work (whose result is kept for people to read). */
-export interface Job { name: string; everySeconds: number; run(deps: JobDeps): Promise<unknown> }
+/** One job: its name, how often it runs (and whether also whenever a runner starts), and the work (whose result is kept for people to read). */
+export interface Job { name: string; everySeconds: number; atStart?: boolean; run(deps: JobDeps): Promise<unknown> }
 
 export interface JobRun { name: string; ok: boolean; result?: unknown; error?: string }
 
@@ -52,11 +52,18 @@ async function finish(db: Kysely<DB>, name: string, at: Date, set: { last_result
   await db.updateTable('job_schedule').set({ last_finished_at: at, ...set }).where('name', '=', name).execute();
 }
 
+// A job that runs at start (the audit verification) is made due now, so the runner's first tick runs it.
+async function dueNow(deps: JobDeps, jobs: readonly Job[]): Promise<void> {
+  if (jobs.length === 0) return;
+  const now = deps.now();
+  await deps.db.updateTable('job_schedule').set({ next_run_at: now }).where('name', 'in', jobs.map((j) => j.name)).where('next_run_at', '>', now).execute();
+}
+
 export interface RunningJobs { stop(): Promise<void> }
 
 /** Checks for due jobs every `tickMs` until stopped (what `entente serve` starts); a tick never overlaps the previous one. */
 export function startJobRunner(deps: JobDeps, jobs: readonly Job[], opts: { tickMs?: number; onRun?: (runs: JobRun[]) => void } = {}): RunningJobs {
-  let current: Promise<unknown> = Promise.resolve();
+  let current: Promise<unknown> = dueNow(deps, jobs.filter((j) => j.atStart)).catch((e: Error) => opts.onRun?.([{ name: 'runner', ok: false, error: e.message }]));
   let stopped = false;
   const tick = (): void => {
     current = current.then(async () => {

@@ -1,0 +1,78 @@
+/** `entente audit verify|export`: check the audit log (or an export of it) and export it for auditors, locally or from a server. */
+import { defineCommand } from 'citty';
+import { EntenteError, badInput } from '../errors.ts';
+import type { AuditVerification } from '../audit/chain-check.ts';
+import { auditExportFormats, type AuditExportFormat } from '../audit/audit-export.ts';
+import { toFile, toStdout } from './export-command.ts';
+import { callServer, out, remoteArgs, withLocalContext } from './shared.ts';
+
+export const verify = defineCommand({
+  meta: {
+    name: 'verify',
+    description: 'Recompute the audit log\'s chain and seals and compare it with its checkpoints (an intact log gets a new checkpoint); exit 0 intact, 1 when entries were altered or are missing or sealed with a key not in force',
+  },
+  args: {
+    file: { type: 'string', description: 'check an export (.jsonl or .csv) offline instead: its links and hashes, and with --key-file its seals' },
+    'key-file': { type: 'string', description: 'with --file: the audit key file (one key per line) to check the seals with' },
+    json: { type: 'boolean', description: 'print the result as JSON' },
+    ...remoteArgs,
+  },
+  async run({ args }) {
+    if (args['key-file'] && !args.file) throw badInput('--key-file goes with --file (the database is checked with the keys in force)');
+    let v: AuditVerification;
+    if (args.file) {
+      const { verifyExportFile } = await import('../audit/export-check.ts');
+      const { loadAuditKeyring } = await import('../audit/audit-keys.ts');
+      v = await verifyExportFile(args.file, args['key-file'] ? loadAuditKeyring({ keyFile: args['key-file'] }) : undefined);
+    } else if (args.server) {
+      v = (await callServer(args.server, args.token, 'api/audit/verify')) as AuditVerification;
+    } else {
+      const { verifyAndCheckpoint } = await import('../audit/verify.ts');
+      const { checkpointed: _, ...checked } = await withLocalContext((ctx) => verifyAndCheckpoint(ctx.database.db, ctx.now()));
+      v = checked;
+    }
+    out(args.json ? JSON.stringify(v) : v.message);
+    process.exitCode = v.ok ? 0 : 1;
+  },
+});
+
+export const exportLog = defineCommand({
+  meta: { name: 'export', description: 'Export the audit log with its chain fields, oldest first, for auditors to keep and re-verify offline' },
+  args: {
+    format: { type: 'string', default: 'jsonl', description: auditExportFormats.join(' | ') },
+    from: { type: 'string', description: 'from the first entry at or after this date or time (2026-03-01 or 2026-03-01T09:00:00Z)' },
+    to: { type: 'string', description: 'to the last entry before this date or time' },
+    output: { type: 'string', alias: 'o', description: 'write to this file instead of standard output' },
+    ...remoteArgs,
+  },
+  async run({ args }) {
+    if (!auditExportFormats.includes(args.format as AuditExportFormat)) throw badInput(`--format takes ${auditExportFormats.join(', ')}; "${args.format}" is not one of them`);
+    const { timeBound } = await import('../audit/audit-query.ts');
+    const from = timeBound(args.from, '--from');
+    const to = timeBound(args.to, '--to');
+    const write = async (chunks: AsyncIterable<string | Uint8Array>) => (args.output ? toFile(args.output, chunks) : toStdout(chunks));
+    if (args.server) {
+      const q = new URLSearchParams({ format: args.format });
+      if (args.from) q.set('from', args.from);
+      if (args.to) q.set('to', args.to);
+      await write(await streamFrom(args.server, args.token, `api/audit/export?${q}`));
+    } else {
+      const { prepareAuditExport } = await import('../audit/audit-export.ts');
+      await withLocalContext(async (ctx) => write((await prepareAuditExport(ctx.database.db, { format: args.format as AuditExportFormat, from, to })).chunks));
+    }
+    if (args.output) out(`We wrote the audit log export (${args.format}) to ${args.output}.`);
+  },
+});
+
+/** A server's streamed download, as the bytes arrive; an error reply becomes an EntenteError with the server's message. */
+async function streamFrom(server: string, token: string | undefined, path: string): Promise<AsyncIterable<Uint8Array>> {
+  const auth = token ?? process.env.ENTENTE_TOKEN;
+  if (!auth) throw new EntenteError('unauthorized', '--server needs --token (or ENTENTE_TOKEN)');
+  const res = await fetch(new URL(path, server.endsWith('/') ? server : `${server}/`), { headers: { authorization: `Bearer ${auth}` } })
+    .catch((e: Error) => { throw badInput(`we could not reach ${server}: ${e.cause ? String(e.cause) : e.message}`); });
+  if (!res.ok || !res.body) {
+    const body = (await res.json().catch(() => null)) as { error?: { code?: string; message?: string } } | null;
+    throw new EntenteError((body?.error?.code ?? (res.status >= 500 ? 'internal' : 'bad_input')) as EntenteError['code'], `${server}: ${body?.error?.message ?? `HTTP ${res.status}`}`);
+  }
+  return res.body as unknown as AsyncIterable<Uint8Array>;
+}
