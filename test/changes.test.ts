@@ -129,6 +129,41 @@ describeEachEngine('change requests', (env) => {
     assert.equal(commitments[0]!.title, 'use SFTP instead of FTP');
   });
 
+  test('an approval never makes the service\'s gate fail the same day or the next: each safeguard is due by its catalogue date', async () => {
+    const e = env();
+    const w = await world(e);
+    const gate = async () => (await e.call('POST', '/api/gates', { token: w.tokens.member, json: { service: w.service, env: 'prod' } })).body;
+    const c = await ask(e, w.tokens.requester, { ...ftpShare, service: w.service, destination: [w.host], title: 'Upload folder for Acme', end: inDays(e, 6) });
+    await step(e, w.tokens.member, c.id, 'approve');
+    const approvedAt = e.clock.now.getTime();
+    const done = await step(e, w.tokens.security, c.id, 'approve');
+    assert.equal(done.body.status, 'approved_with_safeguards');
+    const owed = await e.ctx.database.db.selectFrom('commitments').select(['title', 'due_at']).where('id', 'in', done.body.commitmentIds).orderBy('id').execute();
+    const dueIn = new Map(owed.map((x) => [x.title, (new Date(x.due_at).getTime() - approvedAt) / 86_400_000]));
+    assert.equal(dueIn.get('limit access to the client\'s IP range'), 2, 'in place when the access starts, and the access starts at once: two days to show it');
+    assert.equal(dueIn.get('a unique account with a strong password for this client'), 2);
+    assert.equal(dueIn.get('log uploads and logins'), 3, 'logging gets a few days after the access opens');
+    assert.match(done.body.summary, /log uploads and logins \(a commitment due \d{4}-\d\d-\d\d\)/);
+    assert.notEqual((await gate()).outcome, 'no_go', 'the day of the approval');
+    await step(e, w.tokens.requester, c.id, 'implement');
+    e.clock.advanceDays(1);
+    assert.notEqual((await gate()).outcome, 'no_go', 'the day after');
+    const listed = (await e.call('GET', `/api/commitments?service=${w.service}`, { token: w.tokens.member })).body.items as any[];
+    assert.deepEqual(listed.map((x) => [x.state, x.overdue]), Array(owed.length).fill(['open', false]));
+  });
+
+  test('a change that starts later owes what must be in place first by its start, and logging within its lease', async () => {
+    const e = env();
+    const w = await world(e);
+    const c = await ask(e, w.tokens.requester, { ...ftpShare, service: w.service, destination: [w.host], title: 'Upload next week', start: inDays(e, 4), end: inDays(e, 6) });
+    await step(e, w.tokens.member, c.id, 'approve');
+    const done = await step(e, w.tokens.security, c.id, 'approve');
+    const owed = await e.ctx.database.db.selectFrom('commitments').select(['title', 'due_at']).where('id', 'in', done.body.commitmentIds).execute();
+    const due = new Map(owed.map((x) => [x.title, new Date(x.due_at).toISOString()]));
+    assert.equal(due.get('a unique account with a strong password for this client'), inDays(e, 4));
+    assert.equal(due.get('log uploads and logins'), inDays(e, 6), 'three days after the start is past the end, so by the end');
+  });
+
   test('an end date past what the risk allows is refused with the latest date, and nothing is stored', async () => {
     const e = env();
     const w = await world(e);
@@ -183,6 +218,8 @@ describeEachEngine('change requests', (env) => {
     const c = await ask(e, w.tokens.requester, { type: 'remote-access', service: w.service, title: 'Vendor fixes the outage', protocol: 'rdp', destination: [w.host], authentication: 'password', emergency: true, end: inDays(e, 1) });
     assert.equal(c.status, 'approved_with_safeguards');
     assert.equal(c.review.overdue, false);
+    const owed = await e.ctx.database.db.selectFrom('commitments').select('due_at').where('id', 'in', c.commitmentIds).execute();
+    assert.ok(owed.length > 0 && owed.every((x) => new Date(x.due_at).getTime() - e.clock.now.getTime() >= 2 * 86_400_000), 'going ahead at once does not make its safeguards due at once');
     assert.match(c.summary, /goes ahead now; .* review it by/);
     e.clock.advanceDays(1.5);
     const late = await e.call('GET', `/api/changes/${c.id}`, { token: w.tokens.requester });

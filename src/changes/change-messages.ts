@@ -48,14 +48,16 @@ export const changeMessages = {
   ),
 
   /** Approved, with or without safeguards, with or without an end date. */
-  approved: withVariants(template<{ safeguards: readonly string[]; endsAt: string | null; recertifyBy: string | null; dueAt: string }>(
+  approved: withVariants(template<{ safeguards: readonly { title: string; due: string | null }[]; endsAt: string | null; recertifyBy: string | null }>(
     (p) => [
-      p.safeguards.length > 0 ? `Approved with safeguards: ${list(p.safeguards)}. Each is a commitment due ${day(p.dueAt)}.` : 'Approved.',
-      p.endsAt ? `The access ends on ${day(p.endsAt)}; we remind you before then.` : `It stays open, and we recertify it together by ${day(p.recertifyBy ?? p.dueAt)}.`,
+      p.safeguards.length > 0
+        ? `Approved with safeguards: ${list(p.safeguards.map((s) => (s.due ? `${s.title} (a commitment due ${day(s.due)})` : s.title)))}.`
+        : 'Approved.',
+      p.endsAt ? `The access ends on ${day(p.endsAt)}; we remind you before then.` : `It stays open, and we recertify it together by ${day(p.recertifyBy ?? later)}.`,
     ].join(' '),
     [
-      { safeguards: ftpSafeguards.slice(0, 2), endsAt: at, recertifyBy: null, dueAt: '2026-03-03T09:00:00.000Z' },
-      { safeguards: [], endsAt: null, recertifyBy: later, dueAt: '2026-03-03T09:00:00.000Z' },
+      { safeguards: [{ title: ftpSafeguards[1]!, due: '2026-03-11T09:00:00.000Z' }, { title: ftpSafeguards[4]!, due: '2026-03-12T09:00:00.000Z' }, { title: ftpSafeguards[3]!, due: null }], endsAt: at, recertifyBy: null },
+      { safeguards: [], endsAt: null, recertifyBy: later },
     ],
   ), { safeguards: (p) => p.safeguards.length > 0, none: (p) => p.safeguards.length === 0, lease: (p) => p.endsAt !== null, longLived: (p) => p.endsAt === null }),
 

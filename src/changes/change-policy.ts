@@ -47,6 +47,8 @@ const safeguardSchema = z.object({
   id,
   title: z.string().trim().min(1).max(200).describe('what to do, e.g. "use SFTP instead of FTP"'),
   verify: z.string().trim().min(1).max(500).describe('what the owner shows to verify it'),
+  due: z.union([z.literal('start'), z.number().int().min(1).max(90)]).default('start')
+    .describe('when its commitment falls due: "start" (in place when the access starts) or days after the access starts, e.g. 3 for logging'),
 }).strict();
 
 const byRisk = z.object({ low: z.number().int().min(1).max(3650), medium: z.number().int().min(1).max(3650), high: z.number().int().min(1).max(3650), critical: z.number().int().min(1).max(3650) }).strict();
@@ -69,6 +71,7 @@ export const changesSchema = z.object({
   standard: z.array(standardSchema).describe('low-risk templates approved in advance'),
   emergency_review_hours: z.number().int().min(1).max(168),
   reminder_days: z.number().int().min(0).max(90).describe('days before a lease ends that its owner is reminded'),
+  safeguard_min_days: z.number().int().min(1).max(30).describe('the fewest days after an approval before one of its safeguards falls due'),
   recertify_days: z.number().int().min(1).max(3650).describe('how often long-lived access is recertified'),
 }).strict();
 
@@ -154,18 +157,18 @@ export const defaultChanges: ChangesPolicy = {
       reason: 'it touches restricted data' },
   ],
   safeguards: [
-    { id: 'use-encrypted-protocol', title: 'use {alternative} instead of {protocol}', verify: 'the new endpoint and a login over it' },
-    { id: 'limit-source', title: 'limit access to the client\'s IP range', verify: 'the firewall or security group rule with the allowed range' },
-    { id: 'unique-account', title: 'a unique account with a strong password for this client', verify: 'the account name and its password policy' },
-    { id: 'short-lease', title: 'an end date within 7 days', verify: 'the change\'s end date' },
-    { id: 'log-uploads', title: 'log uploads and logins', verify: 'where the log is kept and one entry from it' },
-    { id: 'log-access', title: 'log every access', verify: 'where the access log is kept' },
-    { id: 'mfa', title: 'multi-factor authentication on the login', verify: 'the identity provider setting that requires it' },
-    { id: 'use-vpn', title: 'reach it through the VPN instead of a public port', verify: 'the VPN profile the client uses' },
-    { id: 'encrypt-in-transit', title: 'encrypt the data in transit (TLS or SSH)', verify: 'the certificate or key in use' },
-    { id: 'session-logging', title: 'record privileged sessions', verify: 'where the session records are kept' },
-    { id: 'least-privilege-scope', title: 'give the integration the narrowest scope that works', verify: 'the granted scopes or roles' },
-    { id: 'data-agreement', title: 'a data processing agreement with the third party', verify: 'the signed agreement\'s reference' },
+    { id: 'use-encrypted-protocol', title: 'use {alternative} instead of {protocol}', verify: 'the new endpoint and a login over it', due: 'start' },
+    { id: 'limit-source', title: 'limit access to the client\'s IP range', verify: 'the firewall or security group rule with the allowed range', due: 'start' },
+    { id: 'unique-account', title: 'a unique account with a strong password for this client', verify: 'the account name and its password policy', due: 'start' },
+    { id: 'short-lease', title: 'an end date within 7 days', verify: 'the change\'s end date', due: 'start' },
+    { id: 'log-uploads', title: 'log uploads and logins', verify: 'where the log is kept and one entry from it', due: 3 },
+    { id: 'log-access', title: 'log every access', verify: 'where the access log is kept', due: 3 },
+    { id: 'mfa', title: 'multi-factor authentication on the login', verify: 'the identity provider setting that requires it', due: 'start' },
+    { id: 'use-vpn', title: 'reach it through the VPN instead of a public port', verify: 'the VPN profile the client uses', due: 'start' },
+    { id: 'encrypt-in-transit', title: 'encrypt the data in transit (TLS or SSH)', verify: 'the certificate or key in use', due: 'start' },
+    { id: 'session-logging', title: 'record privileged sessions', verify: 'where the session records are kept', due: 'start' },
+    { id: 'least-privilege-scope', title: 'give the integration the narrowest scope that works', verify: 'the granted scopes or roles', due: 'start' },
+    { id: 'data-agreement', title: 'a data processing agreement with the third party', verify: 'the signed agreement\'s reference', due: 'start' },
   ],
   lease_days: { low: 365, medium: 90, high: 30, critical: 7 },
   temporary_types: ['file-share', 'remote-access', 'privileged-access'],
@@ -176,5 +179,6 @@ export const defaultChanges: ChangesPolicy = {
   ],
   emergency_review_hours: 24,
   reminder_days: 2,
+  safeguard_min_days: 2,
   recertify_days: 180,
 };

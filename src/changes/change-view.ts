@@ -44,10 +44,15 @@ export async function changeViews(db: Kysely<DB>, ids: number[], now: Date, poli
   if (ids.length === 0) return new Map();
   const rows = await db.selectFrom('change_requests as c').innerJoin('services as s', 's.id', 'c.service_id').innerJoin('teams as t', 't.id', 'c.team_id')
     .selectAll('c').select(['s.name as service_name', 't.name as team_name']).where('c.id', 'in', ids).execute();
-  return new Map(rows.map((r) => [r.id, viewOf(r as Row, now, policy)]));
+  const owed = rows.flatMap((r) => r.commitment_ids);
+  const safeguards = owed.length === 0 ? [] : await db.selectFrom('commitments').select(['source_id', 'title', 'due_at'])
+    .where('id', 'in', owed).where('kind', '=', 'safeguard').orderBy('id').execute();
+  return new Map(rows.map((r) => [r.id, viewOf(r as Row, now, policy, safeguards.filter((c) => c.source_id === r.id))]));
 }
 
-function viewOf(r: Row, now: Date, policy: ChangesPolicy): ChangeView {
+type Owed = { title: string; due_at: Date | string };
+
+function viewOf(r: Row, now: Date, policy: ChangesPolicy, owed: Owed[]): ChangeView {
   const check = r.risk_check as unknown as RiskCheck;
   const awaiting = slotsOf(r.approval_path).filter((s) => (s === 'owner' ? r.owner_approved_by : r.security_approved_by) === null)
     .map((s) => (s === 'owner' ? r.team_name : 'Security'));
@@ -71,11 +76,11 @@ function viewOf(r: Row, now: Date, policy: ChangesPolicy): ChangeView {
     policyDigest: r.policy_digest,
     summary: '',
   };
-  view.summary = summaryOf(view, ended, policy);
+  view.summary = summaryOf(view, ended, policy, owed);
   return view;
 }
 
-function summaryOf(v: ChangeView, ended: boolean, policy: ChangesPolicy): string {
+function summaryOf(v: ChangeView, ended: boolean, policy: ChangesPolicy, owed: Owed[]): string {
   const parts: string[] = [];
   if (v.emergency && v.review) parts.push(changeMessages.emergency.render({ reviewBy: v.review.dueAt, reviewers: v.approvals.awaiting.length ? v.approvals.awaiting : [v.team, 'Security'], reviewed: v.review.reviewedAt !== null }));
   switch (v.status) {
@@ -90,10 +95,16 @@ function summaryOf(v: ChangeView, ended: boolean, policy: ChangesPolicy): string
     default:
       if (!ended) {
         if (v.approvals.owner?.startsWith('standard:')) parts.push(changeMessages.standard.render({ template: v.riskCheck.standard ?? 'standard' }));
-        parts.push(changeMessages.approved.render({ safeguards: v.riskCheck.safeguards.map((s) => s.title), endsAt: v.endsAt, recertifyBy: v.recertification?.dueAt ?? null, dueAt: v.decidedAt ?? v.startsAt }));
+        parts.push(changeMessages.approved.render({ safeguards: safeguardsOf(v, owed), endsAt: v.endsAt, recertifyBy: v.recertification?.dueAt ?? null }));
       }
   }
   if (ended && v.removal && v.removal.confirmedAt === null) parts.push(changeMessages.leaseEnded.render({ id: v.id, endedAt: v.endsAt! }));
   if (v.recertification?.overdue && v.status !== 'removed') parts.push(changeMessages.recertifyDue.render({ id: v.id, title: v.title, dueAt: v.recertification.dueAt }));
   return parts.join(' ');
+}
+
+// Each safeguard with the due date of the commitment it became (none for the end date, which the lease enforces).
+function safeguardsOf(v: ChangeView, owed: Owed[]): { title: string; due: string | null }[] {
+  const dueOf = new Map(owed.map((c) => [c.title, new Date(c.due_at).toISOString()]));
+  return v.riskCheck.safeguards.map((s) => ({ title: s.title, due: dueOf.get(s.title) ?? null }));
 }

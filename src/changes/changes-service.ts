@@ -13,7 +13,7 @@ import { findService } from '../findings/import-service.ts';
 import { createCommitments, verifyCommitment } from '../commitments/commitments-service.ts';
 import { normaliseFields, parseChangeRequest } from './change-request.ts';
 import { checkRisk, type RiskCheck } from './risk-check.ts';
-import { allowedFrom, checkExtension, chooseSlot, decideLease, slotsOf, whereItStands } from './change-rules.ts';
+import { allowedFrom, checkExtension, chooseSlot, decideLease, safeguardDueAt, slotsOf, whereItStands } from './change-rules.ts';
 import { changeViews, type ChangeView } from './change-view.ts';
 import { pgJson } from '../db/pg-json.ts';
 
@@ -97,12 +97,11 @@ export async function approveChange(deps: ChangesDeps, who: Principal, id: numbe
 async function approveNow(trx: Kysely<DB>, deps: ChangesDeps, c: Locked, actor: string, now: Date, extra: Record<string, unknown>): Promise<void> {
   const check = c.risk_check as unknown as RiskCheck;
   const status: ChangeStatus = check.safeguards.length > 0 ? 'approved_with_safeguards' : 'approved';
-  const startsAt = new Date(c.starts_at);
-  const due = startsAt > now ? startsAt : now;
-  // The lease itself enforces the end-date safeguard; the others are owed by the owner team, due when the access opens.
+  const lease = { startsAt: new Date(c.starts_at), endsAt: c.ends_at === null ? null : new Date(c.ends_at) };
+  // The lease itself enforces the end-date safeguard; the others are owed by the owner team, each by the date its catalogue entry sets.
   const owed = check.safeguards.filter((s) => s.id !== 'short-lease');
   const commitments = await createCommitments({ db: trx, now: () => now, policy: deps.policy }, actor, owed.map((s) => ({
-    kind: 'safeguard', title: s.title, ownerTeamId: c.team_id, serviceId: c.service_id, dueAt: due,
+    kind: 'safeguard', title: s.title, ownerTeamId: c.team_id, serviceId: c.service_id, dueAt: safeguardDueAt(s.due, lease, now, deps.policy.changes.safeguard_min_days),
     verification: { method: 'evidence' as const, detail: s.verify }, source: { type: 'change' as const, id: c.id },
   })));
   const recertify = c.ends_at === null ? new Date(now.getTime() + deps.policy.changes.recertify_days * dayMs) : null;

@@ -8,7 +8,8 @@ import type { ChangeFields } from './change-request.ts';
 
 export type ApprovalPath = 'standard' | 'owner' | 'owner_and_security';
 
-export interface Safeguard { id: string; title: string; verify: string }
+/** A safeguard as the check asks for it; `due` is absent in checks stored before safeguards had their own dates. */
+export interface Safeguard { id: string; title: string; verify: string; due?: 'start' | number }
 
 export interface RiskCheck {
   risk: RiskLevel;
@@ -42,7 +43,7 @@ export function checkRisk(policy: ChangesPolicy, facts: RiskFacts): RiskCheck {
   const safeguardIds = [...new Set(matched.flatMap((r) => r.safeguards))];
   const safeguards = safeguardIds.flatMap((id) => {
     const s = catalogue.get(id);
-    return s ? [{ id, title: fill(s.title), verify: fill(s.verify) }] : [];
+    return s ? [{ id, title: fill(s.title), verify: fill(s.verify), due: s.due }] : [];
   });
   const alternative = matched.find((r) => r.alternative && (!r.alternative.includes('{alternative}') || altKey))?.alternative;
   const maxLeaseDays = Math.min(policy.lease_days[risk], ...matched.map((r) => r.max_days ?? Number.POSITIVE_INFINITY));
