@@ -34,6 +34,26 @@ describe('risk check', () => {
     assert.ok(r.reasons.some((x) => /clear text/.test(x)));
   });
 
+  test('the risk text says once that a request is reachable from the internet, in the words of the rule that fits best', () => {
+    const open = riskOf(ftpShare);
+    assert.deepEqual(open.reasons.filter((x) => /internet/.test(x)), ['it is open to the whole internet, where scanners find a new service within hours']);
+    assert.ok(!open.rules.includes('internet-facing'));
+    const ranged = riskOf({ ...ftpShare, source: ['203.0.113.0/24'] });
+    assert.deepEqual(ranged.reasons.filter((x) => /internet/.test(x)), ['it is reachable from the internet']);
+  });
+
+  test('safeguards fit the request: remote access gets MFA and recorded sessions, never upload logs; a file share gets upload logs and the client\'s range', () => {
+    const rdp = riskOf({ type: 'remote-access', protocol: 'rdp', destination: ['10.1.2.3'], authentication: 'password', source: ['198.51.100.7'], internetFacing: true, dataClass: 'confidential' });
+    assert.deepEqual(rdp.safeguards.map((s) => s.id), ['mfa', 'limit-source', 'encrypt-in-transit', 'session-logging']);
+    assert.equal(rdp.safeguards.find((s) => s.id === 'session-logging')!.title, 'record each session (who connected, when, and what they did)');
+    const share = riskOf({ ...ftpShare, source: ['203.0.113.0/24'], dataClass: 'confidential' });
+    const ids = share.safeguards.map((s) => s.id);
+    assert.ok(ids.includes('limit-source') && ids.includes('log-uploads') && ids.includes('unique-account'), ids.join());
+    assert.ok(!ids.includes('encrypt-in-transit'), 'FTP is encrypted by taking the alternative, not by a safeguard beside it');
+    const api = riskOf({ type: 'firewall', protocol: 'https', destination: ['10.1.2.3'], source: ['198.51.100.0/24'], internetFacing: true, dataClass: 'confidential' });
+    assert.deepEqual(api.safeguards.map((s) => s.id), ['encrypt-in-transit', 'log-access']);
+  });
+
   test('HTTPS to a web host is low risk from the standard template; a database on the internet is critical with a one-week lease', () => {
     const https = riskOf({ type: 'firewall', protocol: 'https', destination: ['10.1.2.3'], source: ['203.0.113.0/24'] });
     assert.deepEqual([https.risk, https.approval, https.standard, https.needsEnd], ['low', 'standard', 'https-to-web-host', false]);

@@ -38,7 +38,8 @@ const ruleSchema = z.object({
   }).strict(),
   risk: z.enum(riskLevels),
   reason: z.string().trim().min(1).max(500).describe('why, in a partner\'s words; {protocol} and {alternative} are filled in'),
-  safeguards: z.array(id).default([]).describe('ids from changes.safeguards'),
+  safeguards: z.array(z.union([id, z.array(id).min(2).max(10)])).default([])
+    .describe('ids from changes.safeguards; a list inside the list is one of several, the first that fits the request (e.g. [log-uploads, session-logging, log-access])'),
   alternative: z.string().trim().min(1).max(300).optional().describe('a safer way to reach the same goal; {alternative} is filled in'),
   max_days: z.number().int().min(1).max(3650).optional().describe('a shorter lease than lease_days allows for the risk'),
 }).strict();
@@ -49,6 +50,11 @@ const safeguardSchema = z.object({
   verify: z.string().trim().min(1).max(500).describe('what the owner shows to verify it'),
   due: z.union([z.literal('start'), z.number().int().min(1).max(90)]).default('start')
     .describe('when its commitment falls due: "start" (in place when the access starts) or days after the access starts, e.g. 3 for logging'),
+  fits: z.object({
+    types: z.array(z.enum(changeTypes)).min(1).optional(),
+    classes: z.array(z.enum(protocolClasses)).min(1).optional(),
+    not_classes: z.array(z.enum(protocolClasses)).min(1).optional(),
+  }).strict().optional().describe('the requests it suits: of one of these types or protocol classes, and of none of not_classes; every request when absent'),
 }).strict();
 
 const byRisk = z.object({ low: z.number().int().min(1).max(3650), medium: z.number().int().min(1).max(3650), high: z.number().int().min(1).max(3650), critical: z.number().int().min(1).max(3650) }).strict();
@@ -78,12 +84,16 @@ export const changesSchema = z.object({
 export type ChangesPolicy = z.infer<typeof changesSchema>;
 export type ChangeRule = z.infer<typeof ruleSchema>;
 export type Protocol = z.infer<typeof protocolSchema>;
+export type SafeguardFit = NonNullable<z.infer<typeof safeguardSchema>['fits']>;
 
 /** Cross-references: rules name known safeguards and protocols name known alternatives. */
 export function checkChangeReferences(p: { changes: ChangesPolicy }, ctx: z.RefinementCtx): void {
   const safeguards = new Set(p.changes.safeguards.map((s) => s.id));
-  p.changes.rules.forEach((r, i) => r.safeguards.forEach((s, j) => {
-    if (!safeguards.has(s)) ctx.addIssue({ code: 'custom', path: ['changes', 'rules', i, 'safeguards', j], message: `no safeguard "${s}" in changes.safeguards; they are ${[...safeguards].join(', ')}` });
+  p.changes.rules.forEach((r, i) => r.safeguards.forEach((entry, j) => {
+    (Array.isArray(entry) ? entry : [entry]).forEach((s, k) => {
+      const path = ['changes', 'rules', i, 'safeguards', j, ...(Array.isArray(entry) ? [k] : [])];
+      if (!safeguards.has(s)) ctx.addIssue({ code: 'custom', path, message: `no safeguard "${s}" in changes.safeguards; they are ${[...safeguards].join(', ')}` });
+    });
   }));
   for (const [key, proto] of Object.entries(p.changes.protocols)) {
     if (proto.alternative && !p.changes.protocols[proto.alternative]) {
@@ -129,7 +139,8 @@ export const defaultChanges: ChangesPolicy = {
       alternative: '{alternative} gives the same access with the traffic encrypted' },
     { id: 'open-to-any-source', when: { internet_facing: true, source_any: true }, risk: 'high', safeguards: ['limit-source'],
       reason: 'it is open to the whole internet, where scanners find a new service within hours' },
-    { id: 'internet-facing', when: { internet_facing: true }, risk: 'medium', safeguards: [],
+    // Not also when it is open to any source: open-to-any-source says so already, more precisely.
+    { id: 'internet-facing', when: { internet_facing: true, source_any: false }, risk: 'medium', safeguards: [],
       reason: 'it is reachable from the internet' },
     { id: 'database-on-internet', when: { classes: ['database'], internet_facing: true }, risk: 'critical', safeguards: ['limit-source', 'use-vpn'],
       reason: 'a database reachable from the internet is one of the first things attackers look for',
@@ -137,15 +148,15 @@ export const defaultChanges: ChangesPolicy = {
     { id: 'remote-admin-on-internet', when: { classes: ['remote-admin'], internet_facing: true }, risk: 'high', safeguards: ['mfa', 'limit-source'],
       reason: 'remote administration from the internet is a common way in for ransomware',
       alternative: 'a VPN or a bastion host with MFA keeps the admin port off the internet' },
-    { id: 'file-share', when: { types: ['file-share'] }, risk: 'medium', safeguards: ['unique-account', 'log-uploads', 'short-lease'],
+    { id: 'file-share', when: { types: ['file-share'] }, risk: 'medium', safeguards: ['limit-source', 'unique-account', 'log-uploads', 'short-lease'],
       reason: 'shared upload folders get found and reused for things nobody meant to host', max_days: 7 },
     { id: 'no-authentication', when: { authentication: ['none'] }, risk: 'high', safeguards: ['unique-account'],
       reason: 'anyone who finds it can use it, with no login' },
     { id: 'shared-password', when: { authentication: ['shared-password'] }, risk: 'medium', safeguards: ['unique-account'],
       reason: 'with a shared password we lose track of who did what, and it outlives the people who know it' },
-    { id: 'sensitive-data-outside', when: { internet_facing: true, data: ['confidential', 'restricted'] }, risk: 'high', safeguards: ['encrypt-in-transit', 'log-uploads'],
+    { id: 'sensitive-data-outside', when: { internet_facing: true, data: ['confidential', 'restricted'] }, risk: 'high', safeguards: ['encrypt-in-transit', ['log-uploads', 'session-logging', 'log-access']],
       reason: 'it carries confidential data across the internet' },
-    { id: 'remote-access', when: { types: ['remote-access'] }, risk: 'medium', safeguards: ['mfa'],
+    { id: 'remote-access', when: { types: ['remote-access'] }, risk: 'medium', safeguards: ['mfa', 'session-logging'],
       reason: 'remote access is a path into the network that we keep strong and short-lived' },
     { id: 'public-cloud-resource', when: { types: ['cloud-exposure'], internet_facing: true }, risk: 'high', safeguards: ['limit-source', 'log-access'],
       reason: 'public buckets and open security groups are the most common cloud leak' },
@@ -161,12 +172,15 @@ export const defaultChanges: ChangesPolicy = {
     { id: 'limit-source', title: 'limit access to the client\'s IP range', verify: 'the firewall or security group rule with the allowed range', due: 'start' },
     { id: 'unique-account', title: 'a unique account with a strong password for this client', verify: 'the account name and its password policy', due: 'start' },
     { id: 'short-lease', title: 'an end date within 7 days', verify: 'the change\'s end date', due: 'start' },
-    { id: 'log-uploads', title: 'log uploads and logins', verify: 'where the log is kept and one entry from it', due: 3 },
+    { id: 'log-uploads', title: 'log uploads and logins', verify: 'where the log is kept and one entry from it', due: 3,
+      fits: { types: ['file-share'], classes: ['file-transfer'] } },
     { id: 'log-access', title: 'log every access', verify: 'where the access log is kept', due: 3 },
     { id: 'mfa', title: 'multi-factor authentication on the login', verify: 'the identity provider setting that requires it', due: 'start' },
     { id: 'use-vpn', title: 'reach it through the VPN instead of a public port', verify: 'the VPN profile the client uses', due: 'start' },
-    { id: 'encrypt-in-transit', title: 'encrypt the data in transit (TLS or SSH)', verify: 'the certificate or key in use', due: 'start' },
-    { id: 'session-logging', title: 'record privileged sessions', verify: 'where the session records are kept', due: 'start' },
+    // A cleartext protocol is encrypted by taking the alternative the cleartext rule offers, not by a safeguard beside it.
+    { id: 'encrypt-in-transit', title: 'encrypt the data in transit (TLS or SSH)', verify: 'the certificate or key in use', due: 'start', fits: { not_classes: ['cleartext'] } },
+    { id: 'session-logging', title: 'record each session (who connected, when, and what they did)', verify: 'where the session records are kept and one of them', due: 'start',
+      fits: { types: ['remote-access', 'privileged-access'], classes: ['remote-admin'] } },
     { id: 'least-privilege-scope', title: 'give the integration the narrowest scope that works', verify: 'the granted scopes or roles', due: 'start' },
     { id: 'data-agreement', title: 'a data processing agreement with the third party', verify: 'the signed agreement\'s reference', due: 'start' },
   ],

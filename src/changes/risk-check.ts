@@ -3,7 +3,7 @@
  * level, the reasons in plain words, the safeguards that make it safe, a safer alternative where the policy knows one,
  * the longest lease, whether an end date is needed, and whose approval it takes.
  */
-import { riskLevels, type ChangeRule, type ChangesPolicy, type RiskLevel } from './change-policy.ts';
+import { riskLevels, type ChangeRule, type ChangesPolicy, type RiskLevel, type SafeguardFit } from './change-policy.ts';
 import type { ChangeFields } from './change-request.ts';
 
 export type ApprovalPath = 'standard' | 'owner' | 'owner_and_security';
@@ -40,10 +40,15 @@ export function checkRisk(policy: ChangesPolicy, facts: RiskFacts): RiskCheck {
   const matched = policy.rules.filter((r) => matches(r, fields, proto?.classes ?? [], facts.longLived));
   const risk = matched.reduce<RiskLevel>((worst, r) => (rank(r.risk) > rank(worst) ? r.risk : worst), 'low');
   const catalogue = new Map(policy.safeguards.map((s) => [s.id, s]));
-  const safeguardIds = [...new Set(matched.flatMap((r) => r.safeguards))];
-  const safeguards = safeguardIds.flatMap((id) => {
-    const s = catalogue.get(id);
-    return s ? [{ id, title: fill(s.title), verify: fill(s.verify), due: s.due }] : [];
+  const fitting = (sid: string): boolean => {
+    const s = catalogue.get(sid);
+    return s !== undefined && fits(s.fits, fields.type, proto?.classes ?? []);
+  };
+  // A group is one safeguard of several: the first that fits the request (uploads logged for a share, sessions for remote access).
+  const chosen = matched.flatMap((r) => r.safeguards.flatMap((entry) => (Array.isArray(entry) ? entry.filter(fitting).slice(0, 1) : [entry].filter(fitting))));
+  const safeguards = [...new Set(chosen)].map((sid) => {
+    const s = catalogue.get(sid)!;
+    return { id: sid, title: fill(s.title), verify: fill(s.verify), due: s.due };
   });
   const alternative = matched.find((r) => r.alternative && (!r.alternative.includes('{alternative}') || altKey))?.alternative;
   const maxLeaseDays = Math.min(policy.lease_days[risk], ...matched.map((r) => r.max_days ?? Number.POSITIVE_INFINITY));
@@ -62,6 +67,13 @@ export function checkRisk(policy: ChangesPolicy, facts: RiskFacts): RiskCheck {
     approval: standard ? 'standard' : risk === 'low' ? 'owner' : 'owner_and_security',
     standard: standard?.id ?? null,
   };
+}
+
+function fits(when: SafeguardFit | undefined, type: string, classes: readonly string[]): boolean {
+  if (!when) return true;
+  if (when.not_classes?.some((c) => classes.includes(c))) return false;
+  if (!when.types && !when.classes) return true;
+  return (when.types?.includes(type as never) ?? false) || (when.classes?.some((c) => classes.includes(c)) ?? false);
 }
 
 function matches(rule: ChangeRule, f: ChangeFields, classes: readonly string[], longLived: boolean): boolean {
