@@ -18,16 +18,18 @@ const riskOf = (body: Record<string, unknown>) => {
   const req = parseChangeRequest({ service: 's', title: 't', ...body });
   return checkRisk(changes, { fields: normaliseFields(req, 'internal', changes), longLived: req.end === undefined });
 };
-const ftpShare = { type: 'file-share', protocol: 'ftp', destination: ['10.1.2.3'], authentication: 'password', internetFacing: true, source: ['any'], client: 'Acme' };
+const ftpShare = { type: 'file-share', protocol: 'ftp', destination: ['10.1.2.3'], authentication: 'password', internetFacing: true, source: ['any'], client: 'Acme',
+  keepProtocol: 'the client\'s system only speaks FTP' };
 
 describe('risk check', () => {
-  test('an FTP share open to the internet is high risk, asks for SFTP, a source range, a unique account, a short end and upload logs', () => {
+  test('an FTP share open to the internet is high risk, offers SFTP as the alternative, and goes with a source range, a unique account, upload logs and a short end', () => {
     const r = riskOf(ftpShare);
     assert.equal(r.risk, 'high');
     assert.deepEqual(r.safeguards.map((s) => s.title), [
-      'use SFTP instead of FTP', 'limit access to the client\'s IP range', 'a unique account with a strong password for this client', 'log uploads and logins', 'an end date within 7 days',
+      'limit access to the client\'s IP range', 'a unique account with a strong password for this client', 'log uploads and logins', 'an end date within 7 days',
     ]);
     assert.match(r.alternative ?? '', /SFTP gives the same access/);
+    assert.equal(r.alternativeFirst, true, 'the requester answers the alternative before the approvals');
     assert.equal(r.maxLeaseDays, 7);
     assert.equal(r.needsEnd, true);
     assert.equal(r.approval, 'owner_and_security');
@@ -129,7 +131,7 @@ describeEachEngine('change requests', (env) => {
     const c = await ask(e, w.tokens.requester, { ...ftpShare, service: w.service, destination: [w.host], title: 'Upload folder for Acme', end: inDays(e, 5) });
     assert.equal(c.status, 'submitted');
     assert.equal(c.risk, 'high');
-    assert.match(c.riskCheck.message, /^We can do this safely with: use SFTP instead of FTP, /);
+    assert.match(c.riskCheck.message, /^We can do this safely with: limit access to the client's IP range, /);
     assert.deepEqual(c.approvals.awaiting, [w.team, 'Security']);
     const own = await step(e, w.tokens.requester, c.id, 'approve');
     assert.equal(own.status, 403);
@@ -142,11 +144,51 @@ describeEachEngine('change requests', (env) => {
     const done = await step(e, w.tokens.security, c.id, 'approve');
     assert.equal(done.body.status, 'approved_with_safeguards');
     const owed = done.body.riskCheck.safeguards.filter((s: any) => s.id !== 'short-lease');
-    assert.ok(owed.length >= 4);
+    assert.ok(owed.length >= 3);
     assert.equal(done.body.commitmentIds.length, owed.length, 'every safeguard but the end date (the lease enforces it) is a commitment');
     const commitments = await e.ctx.database.db.selectFrom('commitments').select(['title', 'kind', 'source_type']).where('id', 'in', done.body.commitmentIds).orderBy('id').execute();
     assert.deepEqual(commitments.map((x) => [x.kind, x.source_type]), Array(owed.length).fill(['safeguard', 'change']));
-    assert.equal(commitments[0]!.title, 'use SFTP instead of FTP');
+    assert.equal(commitments[0]!.title, 'limit access to the client\'s IP range');
+  });
+
+  test('an FTP share offers SFTP before the approvals; once the requester keeps FTP with a reason, the approval carries the FTP safeguards and never "use SFTP"', async () => {
+    const e = env();
+    const w = await world(e);
+    const { keepProtocol: _kept, ...asked } = ftpShare;
+    const c = await ask(e, w.tokens.requester, { ...asked, service: w.service, destination: [w.host], title: 'Upload folder for Acme', end: inDays(e, 5) });
+    assert.equal(c.riskCheck.alternativeFirst, true);
+    assert.ok(!c.riskCheck.safeguards.some((s: any) => /SFTP/.test(s.title)), 'the alternative is not a safeguard of the request it replaces');
+    assert.match(c.summary, /A safer way to the same goal: SFTP gives the same access with the traffic encrypted\. .*Before the approvals, .* chooses: .* if FTP has to stay, say why \(`entente change keep-protocol \d+ --reason "…"`\)/);
+    const early = await step(e, w.tokens.member, c.id, 'approve');
+    assert.equal(early.status, 409);
+    assert.match(early.body.error.message, new RegExp(`Change ${c.id} waits for .* to choose first: SFTP gives the same access .*, or FTP stays with a reason`));
+    assert.equal((await step(e, w.tokens.member, c.id, 'keep-protocol', { reason: 'the client only has FTP' })).status, 403, 'the requester chooses');
+    assert.equal((await step(e, w.tokens.requester, c.id, 'keep-protocol', { reason: '  ' })).status, 400);
+    const kept = await step(e, w.tokens.requester, c.id, 'keep-protocol', { reason: 'the client\'s system only speaks FTP' });
+    assert.equal(kept.status, 200, JSON.stringify(kept.body));
+    assert.equal(kept.body.fields.keepProtocol, 'the client\'s system only speaks FTP');
+    assert.match(kept.body.riskCheck.message, /FTP stays as asked, because the client's system only speaks FTP\./);
+    assert.match(kept.body.summary, /Waiting for the approval of/);
+    await step(e, w.tokens.member, c.id, 'approve');
+    const done = await step(e, w.tokens.security, c.id, 'approve');
+    assert.equal(done.body.status, 'approved_with_safeguards');
+    assert.doesNotMatch(done.body.summary, /SFTP instead/);
+    const titles = (await e.ctx.database.db.selectFrom('commitments').select('title').where('id', 'in', done.body.commitmentIds).execute()).map((x) => x.title).sort();
+    assert.deepEqual(titles, ['a unique account with a strong password for this client', 'limit access to the client\'s IP range', 'log uploads and logins']);
+    const audit = await e.ctx.database.db.selectFrom('audit_log').select('action').where('entity', '=', 'change').where('entity_id', '=', String(c.id)).execute();
+    assert.ok(audit.some((x) => x.action === 'change.keep_protocol'));
+  });
+
+  test('keeping the protocol where nothing safer is offered is refused, naming the field, and stores nothing', async () => {
+    const e = env();
+    const w = await world(e);
+    const https = { type: 'firewall', service: w.service, title: 'HTTPS for partners', protocol: 'https', destination: [w.host], source: ['203.0.113.0/24'] };
+    const r = await e.call('POST', '/api/changes', { token: w.tokens.requester, json: { ...https, keepProtocol: 'we like it' } });
+    assert.equal(r.status, 400);
+    assert.match(r.body.error.message, /^keepProtocol: the risk check offers no safer alternative to HTTPS here/);
+    assert.deepEqual((await e.call('GET', `/api/changes?service=${w.service}`, { token: w.tokens.requester })).body.items, []);
+    const c = await ask(e, w.tokens.requester, https);
+    assert.equal((await step(e, w.tokens.requester, c.id, 'keep-protocol', { reason: 'x' })).status, 409);
   });
 
   test('an approval never makes the service\'s gate fail the same day or the next: each safeguard is due by its catalogue date', async () => {

@@ -8,10 +8,13 @@ import { day, list, template, withVariants } from '../voice/template.ts';
 const at = '2026-03-09T09:00:00.000Z';
 const later = '2026-09-01T09:00:00.000Z';
 const ftpReasons = ['FTP sends passwords and data in clear text, so anyone on the network path can read them', 'it is reachable from the internet'];
-const ftpSafeguards = ['use SFTP instead of FTP', 'limit access to the client\'s IP range', 'a unique account with a strong password for this client', 'an end date within 7 days', 'log uploads and logins'];
+const ftpSafeguards = ['limit access to the client\'s IP range', 'a unique account with a strong password for this client', 'log uploads and logins', 'an end date within 7 days'];
 
-/** The risk check as people read it. */
-export interface RiskWords { risk: string; reasons: readonly string[]; safeguards: readonly string[]; alternative: string | null; maxLeaseDays: number }
+/** The risk check as people read it; `kept` is the requester's reason for keeping the request as asked instead of the alternative. */
+export interface RiskWords {
+  risk: string; reasons: readonly string[]; safeguards: readonly string[]; alternative: string | null; maxLeaseDays: number;
+  protocolLabel?: string | undefined; kept?: string | null | undefined;
+}
 
 /** Change request messages. */
 export const changeMessages = {
@@ -21,13 +24,31 @@ export const changeMessages = {
       p.safeguards.length > 0 ? `We can do this safely with: ${list(p.safeguards)}.` : 'We can do this as asked.',
       p.reasons.length > 0 ? `We rate it ${p.risk} risk because ${list(p.reasons)}.` : `We rate it ${p.risk} risk: nothing in it raises the risk.`,
       p.alternative ? `A safer way to the same goal: ${p.alternative}.` : '',
+      p.alternative && p.kept ? `${p.protocolLabel ?? 'The request'} stays as asked, because ${p.kept.replace(/[.\s]+$/, '')}.` : '',
       `At this risk, access runs for up to ${p.maxLeaseDays} days at a time.`,
     ].filter(Boolean).join(' '),
     [
       { risk: 'high', reasons: ftpReasons, safeguards: ftpSafeguards, alternative: 'SFTP gives the same access with the traffic encrypted', maxLeaseDays: 7 },
+      { risk: 'high', reasons: ftpReasons, safeguards: ftpSafeguards, alternative: 'SFTP gives the same access with the traffic encrypted', maxLeaseDays: 7,
+        protocolLabel: 'FTP', kept: 'the client\'s system only speaks FTP.' },
       { risk: 'low', reasons: [], safeguards: [], alternative: null, maxLeaseDays: 365 },
     ],
-  ), { safeguards: (p) => p.safeguards.length > 0, plain: (p) => p.safeguards.length === 0, alternative: (p) => p.alternative !== null, reasons: (p) => p.reasons.length > 0 }),
+  ), { safeguards: (p) => p.safeguards.length > 0, plain: (p) => p.safeguards.length === 0, alternative: (p) => p.alternative !== null, reasons: (p) => p.reasons.length > 0,
+    kept: (p) => p.alternative !== null && Boolean(p.kept) }),
+
+  /** The risk check offers a safer way: the requester answers it before the approvals start. */
+  alternativeFirst: template<{ id: number; requester: string; protocol: string; approvers: readonly string[] }>(
+    (p) => `Before the approvals, ${p.requester} chooses: if the safer way works, request that instead and we approve it quickly; if ${p.protocol} has to stay, `
+      + `say why (\`entente change keep-protocol ${p.id} --reason "…"\`), and ${list(p.approvers)} approve it with the safeguards above.`,
+    [{ id: 7, requester: 'raj@example.com', protocol: 'FTP', approvers: ['payments', 'Security'] }],
+  ),
+
+  /** An approval given before the requester has answered the alternative. */
+  waitsForChoice: template<{ id: number; requester: string; alternative: string; protocol: string }>(
+    (p) => `Change ${p.id} waits for ${p.requester} to choose first: ${p.alternative}, or ${p.protocol} stays with a reason `
+      + `(\`entente change keep-protocol ${p.id} --reason "…"\`). Once they have, your approval counts; we let you know.`,
+    [{ id: 7, requester: 'raj@example.com', alternative: 'SFTP gives the same access with the traffic encrypted', protocol: 'FTP' }],
+  ),
 
   /** A draft, not yet submitted. */
   draft: template<{ id: number }>(
@@ -56,7 +77,7 @@ export const changeMessages = {
       p.endsAt ? `The access ends on ${day(p.endsAt)}; we remind you before then.` : `It stays open, and we recertify it together by ${day(p.recertifyBy ?? later)}.`,
     ].join(' '),
     [
-      { safeguards: [{ title: ftpSafeguards[1]!, due: '2026-03-11T09:00:00.000Z' }, { title: ftpSafeguards[4]!, due: '2026-03-12T09:00:00.000Z' }, { title: ftpSafeguards[3]!, due: null }], endsAt: at, recertifyBy: null },
+      { safeguards: [{ title: ftpSafeguards[0]!, due: '2026-03-11T09:00:00.000Z' }, { title: ftpSafeguards[2]!, due: '2026-03-12T09:00:00.000Z' }, { title: ftpSafeguards[3]!, due: null }], endsAt: at, recertifyBy: null },
       { safeguards: [], endsAt: null, recertifyBy: later },
     ],
   ), { safeguards: (p) => p.safeguards.length > 0, none: (p) => p.safeguards.length === 0, lease: (p) => p.endsAt !== null, longLived: (p) => p.endsAt === null }),

@@ -50,6 +50,8 @@ const safeguardSchema = z.object({
   verify: z.string().trim().min(1).max(500).describe('what the owner shows to verify it'),
   due: z.union([z.literal('start'), z.number().int().min(1).max(90)]).default('start')
     .describe('when its commitment falls due: "start" (in place when the access starts) or days after the access starts, e.g. 3 for logging'),
+  replaces_request: z.boolean().optional()
+    .describe('true: taking it means not doing the request as asked (SFTP instead of FTP): it is offered as the alternative before approval, never a commitment (default false)'),
   fits: z.object({
     types: z.array(z.enum(changeTypes)).min(1).optional(),
     classes: z.array(z.enum(protocolClasses)).min(1).optional(),
@@ -168,7 +170,7 @@ export const defaultChanges: ChangesPolicy = {
       reason: 'it touches restricted data' },
   ],
   safeguards: [
-    { id: 'use-encrypted-protocol', title: 'use {alternative} instead of {protocol}', verify: 'the new endpoint and a login over it', due: 'start' },
+    { id: 'use-encrypted-protocol', title: 'use {alternative} instead of {protocol}', verify: 'the new endpoint and a login over it', due: 'start', replaces_request: true },
     { id: 'limit-source', title: 'limit access to the client\'s IP range', verify: 'the firewall or security group rule with the allowed range', due: 'start' },
     { id: 'unique-account', title: 'a unique account with a strong password for this client', verify: 'the account name and its password policy', due: 'start' },
     { id: 'short-lease', title: 'an end date within 7 days', verify: 'the change\'s end date', due: 'start' },
@@ -176,7 +178,7 @@ export const defaultChanges: ChangesPolicy = {
       fits: { types: ['file-share'], classes: ['file-transfer'] } },
     { id: 'log-access', title: 'log every access', verify: 'where the access log is kept', due: 3 },
     { id: 'mfa', title: 'multi-factor authentication on the login', verify: 'the identity provider setting that requires it', due: 'start' },
-    { id: 'use-vpn', title: 'reach it through the VPN instead of a public port', verify: 'the VPN profile the client uses', due: 'start' },
+    { id: 'use-vpn', title: 'reach it through the VPN instead of a public port', verify: 'the VPN profile the client uses', due: 'start', replaces_request: true },
     // A cleartext protocol is encrypted by taking the alternative the cleartext rule offers, not by a safeguard beside it.
     { id: 'encrypt-in-transit', title: 'encrypt the data in transit (TLS or SSH)', verify: 'the certificate or key in use', due: 'start', fits: { not_classes: ['cleartext'] } },
     { id: 'session-logging', title: 'record each session (who connected, when, and what they did)', verify: 'where the session records are kept and one of them', due: 'start',

@@ -72,6 +72,7 @@ export function chooseSlot(who: ChangeApprover, path: ApprovalPath, state: { req
 /** States from which each step is possible. */
 export const allowedFrom: Record<string, readonly ChangeStatus[]> = {
   submit: ['draft'],
+  'keep-protocol': ['draft', 'submitted'],
   approve: ['submitted', 'approved', 'approved_with_safeguards', 'implemented'], // after submitted: an emergency's review
   decline: ['submitted', 'draft'],
   implement: ['approved', 'approved_with_safeguards'],

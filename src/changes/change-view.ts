@@ -63,7 +63,7 @@ function viewOf(r: Row, now: Date, policy: ChangesPolicy, owed: Owed[]): ChangeV
   const view: ChangeView = {
     id: r.id, type: r.type, status: r.status, service: r.service_name, team: r.team_name, title: r.title,
     fields: r.fields as unknown as ChangeFields, emergency: r.emergency, risk: r.risk,
-    riskCheck: { ...check, message: changeMessages.riskCheck.render({ ...check, safeguards: check.safeguards.map((s) => s.title) }) },
+    riskCheck: { ...check, message: changeMessages.riskCheck.render({ ...check, safeguards: check.safeguards.map((s) => s.title), kept: (r.fields as unknown as ChangeFields).keepProtocol }) },
     approvals: { path: r.approval_path, owner: r.owner_approved_by, security: r.security_approved_by, awaiting },
     requestedBy: r.requested_by, requestedAt: iso(r.created_at)!, decidedAt: iso(r.decided_at), declineReason: r.decline_reason,
     startsAt: iso(r.starts_at)!, endsAt,
@@ -85,7 +85,11 @@ function summaryOf(v: ChangeView, ended: boolean, policy: ChangesPolicy, owed: O
   if (v.emergency && v.review) parts.push(changeMessages.emergency.render({ reviewBy: v.review.dueAt, reviewers: v.approvals.awaiting.length ? v.approvals.awaiting : [v.team, 'Security'], reviewed: v.review.reviewedAt !== null }));
   switch (v.status) {
     case 'draft': parts.push(changeMessages.draft.render({ id: v.id })); break;
-    case 'submitted': parts.push(v.riskCheck.message, changeMessages.awaiting.render({ awaiting: v.approvals.awaiting })); break;
+    case 'submitted':
+      parts.push(v.riskCheck.message, v.riskCheck.alternativeFirst && !v.fields.keepProtocol
+        ? changeMessages.alternativeFirst.render({ id: v.id, requester: v.requestedBy, protocol: v.riskCheck.protocolLabel, approvers: v.approvals.awaiting })
+        : changeMessages.awaiting.render({ awaiting: v.approvals.awaiting }));
+      break;
     case 'declined': parts.push(changeMessages.declined.render({ reason: v.declineReason ?? 'it needs a safer setup', alternative: v.riskCheck.alternative })); break;
     case 'removed': parts.push(changeMessages.removed.render({ at: v.removal?.confirmedAt ?? v.decidedAt ?? v.requestedAt, by: v.removal?.by ?? v.requestedBy })); break;
     case 'recertified': parts.push(changeMessages.recertified.render({ at: v.recertification?.lastAt ?? v.requestedAt, next: v.recertification?.dueAt ?? v.requestedAt })); break;

@@ -11,7 +11,8 @@ import { recordAudit } from '../audit/audit.ts';
 import { requireRole, writers, type Principal } from '../people/tokens.ts';
 import { findService } from '../findings/import-service.ts';
 import { createCommitments, verifyCommitment } from '../commitments/commitments-service.ts';
-import { normaliseFields, parseChangeRequest } from './change-request.ts';
+import { normaliseFields, parseChangeRequest, type ChangeFields } from './change-request.ts';
+import { changeMessages } from './change-messages.ts';
 import { checkRisk, type RiskCheck } from './risk-check.ts';
 import { allowedFrom, checkExtension, chooseSlot, decideLease, safeguardDueAt, slotsOf, whereItStands } from './change-rules.ts';
 import { changeViews, type ChangeView } from './change-view.ts';
@@ -32,6 +33,9 @@ export async function requestChange(deps: ChangesDeps, who: Principal, body: unk
   const now = deps.now();
   const fields = normaliseFields(req, service.data_class, deps.policy.changes);
   const check = checkRisk(deps.policy.changes, { fields, longLived: req.end === undefined });
+  if (fields.keepProtocol && !check.alternativeFirst) {
+    throw badInput(`keepProtocol: the risk check offers no safer alternative to ${check.protocolLabel} here, so there is nothing to set aside; leave keepProtocol out`, { field: 'keepProtocol' });
+  }
   const lease = decideLease(check, now, req.start, req.end);
   const id = await deps.db.transaction().execute(async (trx) => {
     const row = await trx.insertInto('change_requests').values({
@@ -82,6 +86,10 @@ export async function approveChange(deps: ChangesDeps, who: Principal, id: numbe
     const inOwnerTeam = who.teamIds.includes(c.team_id) || (c.lead_email !== null && c.lead_email.toLowerCase() === who.actor.toLowerCase());
     const choice = chooseSlot({ actor: who.actor, role: who.role, inOwnerTeam }, c.approval_path, { requestedBy: c.requested_by, owner: c.owner_approved_by, security: c.security_approved_by });
     if (!choice.ok) throw approvalProblem(c, choice.why);
+    const check = c.risk_check as unknown as RiskCheck;
+    if (c.status === 'submitted' && check.alternativeFirst && !(c.fields as unknown as ChangeFields).keepProtocol) {
+      throw new EntenteError('conflict', changeMessages.waitsForChoice.render({ id, requester: c.requested_by, alternative: check.alternative ?? '', protocol: check.protocolLabel }), { id });
+    }
     const approvals = { owner: c.owner_approved_by, security: c.security_approved_by, [choice.slot]: who.actor };
     const complete = slotsOf(c.approval_path).every((s) => approvals[s] !== null);
     await trx.updateTable('change_requests').set({ owner_approved_by: approvals.owner, security_approved_by: approvals.security, updated_at: now }).where('id', '=', id).execute();
@@ -110,6 +118,27 @@ async function approveNow(trx: Kysely<DB>, deps: ChangesDeps, c: Locked, actor: 
   }).where('id', '=', c.id).execute();
   await recordAudit(trx, { actor, action: 'change.approved', entity: 'change', entityId: c.id, before: { status: c.status },
     after: { status, commitments: commitments.map((x) => x.id), recertifyDueAt: recertify, ...extra }, at: now });
+}
+
+/** Keeps the request as asked instead of the alternative its risk check offers, with the requester's reason; the approvals can then start. */
+export async function keepProtocol(deps: ChangesDeps, who: Principal, id: number, reason: string): Promise<ChangeView> {
+  requireRole(who, writers, 'answer a change\'s alternative');
+  const why = (reason ?? '').trim();
+  if (!why) throw badInput('reason: say why it has to stay as asked (e.g. "the client\'s system only speaks FTP"), so the approvers can weigh it', { field: 'reason' });
+  if (why.length > 1_000) throw badInput('reason: keep it under 1,000 characters', { field: 'reason' });
+  const now = deps.now();
+  await deps.db.transaction().execute(async (trx) => {
+    const c = await lockChange(trx, id, 'keep-protocol');
+    if (c.requested_by !== who.actor && who.role !== 'admin') {
+      throw new EntenteError('forbidden', `change ${id} was asked for by ${c.requested_by}, who chooses between the safer way and keeping it as asked; add your thoughts to the request's discussion`, { id });
+    }
+    const check = c.risk_check as unknown as RiskCheck;
+    if (!check.alternativeFirst) throw new EntenteError('conflict', `change ${id} has no safer alternative to set aside, so there is nothing to keep; its approvals go ahead as they are`, { id });
+    const fields = c.fields as unknown as ChangeFields;
+    await trx.updateTable('change_requests').set({ fields: pgJson({ ...fields, keepProtocol: why }), updated_at: now }).where('id', '=', id).execute();
+    await recordAudit(trx, { actor: who.actor, action: 'change.keep_protocol', entity: 'change', entityId: id, before: { keepProtocol: fields.keepProtocol ?? null }, after: { keepProtocol: why }, at: now });
+  });
+  return viewOf(deps, id);
 }
 
 /** Declines a request, saying why; the view shows the safer alternative the risk check knows. */

@@ -17,6 +17,10 @@ export interface RiskCheck {
   rules: string[];
   safeguards: Safeguard[];
   alternative: string | null;
+  /** True: the requester answers the alternative (takes it, or keeps the request with a reason) before the approvals. */
+  alternativeFirst: boolean;
+  /** What the request asks for, as people name it ("FTP"): what a requester keeps instead of the alternative. */
+  protocolLabel: string;
   maxLeaseDays: number;
   needsEnd: boolean;
   approval: ApprovalPath;
@@ -46,11 +50,12 @@ export function checkRisk(policy: ChangesPolicy, facts: RiskFacts): RiskCheck {
   };
   // A group is one safeguard of several: the first that fits the request (uploads logged for a share, sessions for remote access).
   const chosen = matched.flatMap((r) => r.safeguards.flatMap((entry) => (Array.isArray(entry) ? entry.filter(fitting).slice(0, 1) : [entry].filter(fitting))));
-  const safeguards = [...new Set(chosen)].map((sid) => {
-    const s = catalogue.get(sid)!;
-    return { id: sid, title: fill(s.title), verify: fill(s.verify), due: s.due };
-  });
-  const alternative = matched.find((r) => r.alternative && (!r.alternative.includes('{alternative}') || altKey))?.alternative;
+  const unique = [...new Set(chosen)].map((sid) => catalogue.get(sid)!);
+  // A safeguard that replaces the request (SFTP instead of FTP) is the alternative, offered before approval; only the
+  // others go with an approval, or the approval would ask for the opposite of what it approves.
+  const safeguards = unique.filter((s) => !s.replaces_request).map((s) => ({ id: s.id, title: fill(s.title), verify: fill(s.verify), due: s.due }));
+  const replacing = unique.find((s) => s.replaces_request);
+  const alternative = matched.find((r) => r.alternative && (!r.alternative.includes('{alternative}') || altKey))?.alternative ?? replacing?.title;
   const maxLeaseDays = Math.min(policy.lease_days[risk], ...matched.map((r) => r.max_days ?? Number.POSITIVE_INFINITY));
   const needsEnd = policy.temporary_types.includes(fields.type) || rank(risk) > rank(policy.long_lived_up_to);
   const standard = risk === 'low' ? policy.standard.find((t) => t.types.includes(fields.type)
@@ -62,6 +67,8 @@ export function checkRisk(policy: ChangesPolicy, facts: RiskFacts): RiskCheck {
     rules: matched.map((r) => r.id),
     safeguards,
     alternative: alternative ? fill(alternative) : null,
+    alternativeFirst: alternative !== undefined,
+    protocolLabel: words.protocol,
     maxLeaseDays,
     needsEnd,
     approval: standard ? 'standard' : risk === 'low' ? 'owner' : 'owner_and_security',
