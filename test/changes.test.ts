@@ -14,9 +14,11 @@ import { rulesFor } from '../src/voice/voice-config.ts';
 import { verifyAudit } from '../src/audit/audit.ts';
 
 const changes = defaultPolicy.changes;
-const riskOf = (body: Record<string, unknown>) => {
+type ServiceFacts = { hosts: string[]; exposure: 'internet' | 'internal' | 'isolated' };
+const webService: ServiceFacts = { hosts: ['10.1.2.3', 'shop.example'], exposure: 'internet' };
+const riskOf = (body: Record<string, unknown>, service: ServiceFacts = webService) => {
   const req = parseChangeRequest({ service: 's', title: 't', ...body });
-  return checkRisk(changes, { fields: normaliseFields(req, 'internal', changes), longLived: req.end === undefined });
+  return checkRisk(changes, { fields: normaliseFields(req, 'internal', changes), longLived: req.end === undefined, service });
 };
 const ftpShare = { type: 'file-share', protocol: 'ftp', destination: ['10.1.2.3'], authentication: 'password', internetFacing: true, source: ['any'], client: 'Acme',
   keepProtocol: 'the client\'s system only speaks FTP' };
@@ -52,7 +54,7 @@ describe('risk check', () => {
     const ids = share.safeguards.map((s) => s.id);
     assert.ok(ids.includes('limit-source') && ids.includes('log-uploads') && ids.includes('unique-account'), ids.join());
     assert.ok(!ids.includes('encrypt-in-transit'), 'FTP is encrypted by taking the alternative, not by a safeguard beside it');
-    const api = riskOf({ type: 'firewall', protocol: 'https', destination: ['10.1.2.3'], source: ['198.51.100.0/24'], internetFacing: true, dataClass: 'confidential' });
+    const api = riskOf({ type: 'firewall', protocol: 'https', destination: ['partner-gw.example'], source: ['198.51.100.0/24'], internetFacing: true, dataClass: 'confidential' });
     assert.deepEqual(api.safeguards.map((s) => s.id), ['encrypt-in-transit', 'log-access']);
   });
 
@@ -64,6 +66,31 @@ describe('risk check', () => {
     assert.equal(db.risk, 'critical');
     assert.equal(db.maxLeaseDays, 7);
     assert.match(db.alternative ?? '', /VPN/);
+  });
+
+  test('HTTPS from anywhere to one of the service\'s own web hosts is the standard change: low risk, approved on submit, no end date', () => {
+    for (const dataClass of ['internal', 'confidential'] as const) {
+      const r = riskOf({ type: 'firewall', protocol: 'https', destination: ['shop.example'], source: ['any'], dataClass });
+      assert.deepEqual([r.risk, r.approval, r.standard, r.needsEnd, r.maxLeaseDays], ['low', 'standard', 'https-to-web-host', false, 365], dataClass);
+      assert.deepEqual([r.reasons, r.safeguards], [[], []]);
+    }
+  });
+
+  test('a genuinely risky HTTPS request stays off the standard template: another host, another port, restricted data, an internal service', () => {
+    const web = { type: 'firewall', protocol: 'https', destination: ['shop.example'], source: ['any'] };
+    const cases: [string, ReturnType<typeof riskOf>, RegExp][] = [
+      ['a host the service does not list', riskOf({ ...web, destination: ['db.example'] }), /open to the whole internet/],
+      ['every port', riskOf({ ...web, ports: ['1-65535'] }), /open to the whole internet/],
+      ['port 8443', riskOf({ ...web, ports: [8443] }), /open to the whole internet/],
+      ['restricted data', riskOf({ ...web, dataClass: 'restricted' }), /restricted data/],
+      ['a service kept internal', riskOf(web, { hosts: ['shop.example'], exposure: 'internal' }), /puts a service we run internally on the internet/],
+      ['HTTP', riskOf({ ...web, protocol: 'http' }), /clear text/],
+    ];
+    for (const [what, r, why] of cases) {
+      assert.equal(r.standard, null, what);
+      assert.equal(r.approval, 'owner_and_security', what);
+      assert.ok(r.reasons.some((x) => why.test(x)), `${what}: ${r.reasons.join('; ')}`);
+    }
   });
 
   test('the rules are policy data: an organisation can raise a protocol\'s risk and name its own safeguard', () => {
@@ -268,6 +295,9 @@ describeEachEngine('change requests', (env) => {
     assert.equal(c.status, 'approved');
     assert.match(c.summary, /standard template/);
     assert.ok(c.recertification, 'long-lived access has a recertification date');
+    const open = await ask(e, w.tokens.requester, { type: 'firewall', service: w.service, title: 'HTTPS for everyone', protocol: 'https', destination: [w.host], source: ['any'] });
+    assert.deepEqual([open.status, open.risk, open.riskCheck.standard, open.endsAt, open.commitmentIds], ['approved', 'low', 'https-to-web-host', null, []],
+      'a confidential-data service on the internet opening HTTPS to its own host to anyone');
     const draft = await ask(e, w.tokens.requester, { type: 'firewall', service: w.service, title: 'HTTPS again', protocol: 'https', destination: [w.host], source: ['203.0.113.0/24'], draft: true });
     assert.equal(draft.status, 'draft');
     assert.equal((await step(e, w.tokens.member, draft.id, 'submit')).status, 403);

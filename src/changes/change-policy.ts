@@ -35,6 +35,7 @@ const ruleSchema = z.object({
     authentication: z.array(z.enum(authMethods)).min(1).optional(),
     data: z.array(z.enum(dataClasses)).min(1).optional(),
     long_lived: z.boolean().optional().describe('true: the request has no end date'),
+    service_exposure: z.array(z.enum(['internet', 'internal', 'isolated'])).min(1).optional().describe('the exposure of the service it belongs to, as the organisation file says'),
   }).strict(),
   risk: z.enum(riskLevels),
   reason: z.string().trim().min(1).max(500).describe('why, in a partner\'s words; {protocol} and {alternative} are filled in'),
@@ -67,6 +68,11 @@ const standardSchema = z.object({
   types: z.array(z.enum(changeTypes)).min(1),
   protocols: z.array(z.string().min(1)).min(1).optional().describe('protocol keys it covers; any when absent'),
   internet_facing: z.boolean().optional(),
+  ports: z.array(z.number().int().min(0).max(65535)).min(1).optional().describe('every port the request opens is one of these; any when absent'),
+  own_hosts: z.boolean().optional().describe('true: every destination is a host the service lists in the organisation file'),
+  // Not checked against the rules: a policy that replaces the rules keeps the default templates valid, each then
+  // covering only the rules that still exist, which keeps more requests off it, never fewer.
+  covers: z.array(id).default([]).describe('risk rules whose concern the template answers (e.g. a public web host is open to any source); any other rule that matches keeps the request off the template unless it is low risk'),
 }).strict();
 
 export const changesSchema = z.object({
@@ -160,6 +166,8 @@ export const defaultChanges: ChangesPolicy = {
       reason: 'it carries confidential data across the internet' },
     { id: 'remote-access', when: { types: ['remote-access'] }, risk: 'medium', safeguards: ['mfa', 'session-logging'],
       reason: 'remote access is a path into the network that we keep strong and short-lived' },
+    { id: 'internal-service-on-internet', when: { internet_facing: true, service_exposure: ['internal', 'isolated'] }, risk: 'high', safeguards: ['limit-source'],
+      reason: 'it puts a service we run internally on the internet' },
     { id: 'public-cloud-resource', when: { types: ['cloud-exposure'], internet_facing: true }, risk: 'high', safeguards: ['limit-source', 'log-access'],
       reason: 'public buckets and open security groups are the most common cloud leak' },
     { id: 'privileged-access', when: { types: ['privileged-access'] }, risk: 'high', safeguards: ['mfa', 'session-logging'],
@@ -190,8 +198,11 @@ export const defaultChanges: ChangesPolicy = {
   temporary_types: ['file-share', 'remote-access', 'privileged-access'],
   long_lived_up_to: 'medium',
   standard: [
-    { id: 'https-to-web-host', title: 'HTTPS to a service\'s own web host', types: ['firewall'], protocols: ['https'] },
-    { id: 'internal-ssh', title: 'SSH between internal hosts', types: ['firewall', 'remote-access'], protocols: ['ssh'], internet_facing: false },
+    // A web host of the service is meant to be reached by anyone, with confidential data over TLS; what stays a concern
+    // (restricted data, a service kept internal, other ports, hosts the service does not list) keeps it off the template.
+    { id: 'https-to-web-host', title: 'HTTPS to a service\'s own web host', types: ['firewall'], protocols: ['https'], ports: [443], own_hosts: true,
+      covers: ['open-to-any-source', 'internet-facing', 'sensitive-data-outside'] },
+    { id: 'internal-ssh', title: 'SSH between internal hosts', types: ['firewall', 'remote-access'], protocols: ['ssh'], internet_facing: false, covers: [] },
   ],
   emergency_review_hours: 24,
   reminder_days: 2,

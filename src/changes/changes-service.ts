@@ -32,7 +32,7 @@ export async function requestChange(deps: ChangesDeps, who: Principal, body: unk
   const service = await findService(deps.db, req.service);
   const now = deps.now();
   const fields = normaliseFields(req, service.data_class, deps.policy.changes);
-  const check = checkRisk(deps.policy.changes, { fields, longLived: req.end === undefined });
+  const check = checkRisk(deps.policy.changes, { fields, longLived: req.end === undefined, service: { hosts: service.hosts, exposure: service.exposure } });
   if (fields.keepProtocol && !check.alternativeFirst) {
     throw badInput(`keepProtocol: the risk check offers no safer alternative to ${check.protocolLabel} here, so there is nothing to set aside; leave keepProtocol out`, { field: 'keepProtocol' });
   }

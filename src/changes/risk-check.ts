@@ -27,7 +27,10 @@ export interface RiskCheck {
   standard: string | null;
 }
 
-export interface RiskFacts { fields: ChangeFields; longLived: boolean }
+/** What the check reads: the request's normal form, whether it has no end, and the service it belongs to (its hosts and exposure). */
+export interface RiskFacts { fields: ChangeFields; longLived: boolean; service?: { hosts: readonly string[]; exposure: ServiceExposure } | undefined }
+
+type ServiceExposure = 'internet' | 'internal' | 'isolated';
 
 const rank = (r: RiskLevel): number => riskLevels.indexOf(r);
 
@@ -41,8 +44,11 @@ export function checkRisk(policy: ChangesPolicy, facts: RiskFacts): RiskCheck {
     alternative: (altKey ? policy.protocols[altKey]?.label : undefined) ?? 'an encrypted protocol',
   };
   const fill = (s: string): string => s.replace(/\{protocol\}/g, words.protocol).replace(/\{alternative\}/g, words.alternative);
-  const matched = policy.rules.filter((r) => matches(r, fields, proto?.classes ?? [], facts.longLived));
-  const risk = matched.reduce<RiskLevel>((worst, r) => (rank(r.risk) > rank(worst) ? r.risk : worst), 'low');
+  const all = policy.rules.filter((r) => matches(r, fields, proto?.classes ?? [], facts.longLived, facts.service?.exposure));
+  // A standard template answers the rules it covers; it applies when what is left is low risk.
+  const standard = policy.standard.find((t) => fitsTemplate(t, fields, facts.service) && worst(all.filter((r) => !t.covers.includes(r.id))) === 'low');
+  const matched = standard ? all.filter((r) => !standard.covers.includes(r.id)) : all;
+  const risk = worst(matched);
   const catalogue = new Map(policy.safeguards.map((s) => [s.id, s]));
   const fitting = (sid: string): boolean => {
     const s = catalogue.get(sid);
@@ -58,9 +64,6 @@ export function checkRisk(policy: ChangesPolicy, facts: RiskFacts): RiskCheck {
   const alternative = matched.find((r) => r.alternative && (!r.alternative.includes('{alternative}') || altKey))?.alternative ?? replacing?.title;
   const maxLeaseDays = Math.min(policy.lease_days[risk], ...matched.map((r) => r.max_days ?? Number.POSITIVE_INFINITY));
   const needsEnd = policy.temporary_types.includes(fields.type) || rank(risk) > rank(policy.long_lived_up_to);
-  const standard = risk === 'low' ? policy.standard.find((t) => t.types.includes(fields.type)
-    && (!t.protocols || (fields.protocol !== null && t.protocols.includes(fields.protocol)))
-    && (t.internet_facing === undefined || t.internet_facing === fields.internetFacing)) : undefined;
   return {
     risk,
     reasons: matched.map((r) => fill(r.reason)),
@@ -76,6 +79,23 @@ export function checkRisk(policy: ChangesPolicy, facts: RiskFacts): RiskCheck {
   };
 }
 
+function worst(rules: readonly ChangeRule[]): RiskLevel {
+  return rules.reduce<RiskLevel>((w, r) => (rank(r.risk) > rank(w) ? r.risk : w), 'low');
+}
+
+// The request has the template's shape: its type, protocol, ports and reach, to hosts the service lists where it asks that.
+function fitsTemplate(t: ChangesPolicy['standard'][number], f: ChangeFields, service: RiskFacts['service']): boolean {
+  if (!t.types.includes(f.type)) return false;
+  if (t.protocols && (f.protocol === null || !t.protocols.includes(f.protocol))) return false;
+  if (t.internet_facing !== undefined && t.internet_facing !== f.internetFacing) return false;
+  if (t.ports && (f.ports.length === 0 || !f.ports.every((r) => r.from === r.to && t.ports!.includes(r.from)))) return false;
+  if (t.own_hosts) {
+    const own = new Set((service?.hosts ?? []).map((h) => h.toLowerCase()));
+    if (f.destination.length === 0 || !f.destination.every((h) => own.has(h))) return false;
+  }
+  return true;
+}
+
 function fits(when: SafeguardFit | undefined, type: string, classes: readonly string[]): boolean {
   if (!when) return true;
   if (when.not_classes?.some((c) => classes.includes(c))) return false;
@@ -83,8 +103,9 @@ function fits(when: SafeguardFit | undefined, type: string, classes: readonly st
   return (when.types?.includes(type as never) ?? false) || (when.classes?.some((c) => classes.includes(c)) ?? false);
 }
 
-function matches(rule: ChangeRule, f: ChangeFields, classes: readonly string[], longLived: boolean): boolean {
+function matches(rule: ChangeRule, f: ChangeFields, classes: readonly string[], longLived: boolean, exposure: ServiceExposure | undefined): boolean {
   const w = rule.when;
+  if (w.service_exposure && (exposure === undefined || !w.service_exposure.includes(exposure))) return false;
   if (w.types && !w.types.includes(f.type)) return false;
   if (w.classes && !w.classes.some((c) => classes.includes(c))) return false;
   if (w.internet_facing !== undefined && w.internet_facing !== f.internetFacing) return false;
