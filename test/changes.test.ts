@@ -253,6 +253,32 @@ describeEachEngine('change requests', (env) => {
     assert.equal(due.get('log uploads and logins'), inDays(e, 6), 'three days after the start is past the end, so by the end');
   });
 
+  test('a refused approval says who approves instead and how, never "approved by X; waiting for X"', async () => {
+    const e = env();
+    const w = await world(e);
+    const sec = e.uniq('security');
+    await applyOrg(e.ctx.database.db, parseOrgFile(`teams:\n  - name: ${sec}\n    kind: security\n`, 'org'), { prune: false, actor: 'test', now: e.clock.now, policy: e.ctx.policy });
+    const c = await ask(e, w.tokens.requester, { ...ftpShare, service: w.service, destination: [w.host], title: 'Upload', end: inDays(e, 3) });
+    const how = new RegExp(`with their own token: \`entente change approve ${c.id} --server URL --token T\`, or \`POST /api/changes/${c.id}/approve\`\\.$`);
+    const securityPlace = /Security, someone with the security role \(the .*security-[^)]* team\)/;
+    const own = (await step(e, w.tokens.requester, c.id, 'approve')).body.error.message;
+    assert.match(own, new RegExp(`^You asked for change ${c.id}, so the approval comes from someone else: a member of ${w.team} \\(eng-[^ ]+@example\\.com or lead-[^ ]+@example\\.com\\) and Security`));
+    assert.match(own, securityPlace);
+    assert.match(own, how);
+    const outsider = await step(e, w.tokens.outsider, c.id, 'approve');
+    assert.equal(outsider.status, 403);
+    assert.match(outsider.body.error.message, new RegExp(`^Change ${c.id} is approved by a member of ${w.team} .* and Security, someone with the security role`));
+    await step(e, w.tokens.member, c.id, 'approve');
+    const again = await step(e, w.tokens.member, c.id, 'approve');
+    assert.equal(again.status, 409);
+    assert.match(again.body.error.message, new RegExp(`^You have approved change ${c.id} already; it still needs Security, someone with the security role`));
+    assert.match(again.body.error.message, how);
+    const colleague = await step(e, w.tokens.lead, c.id, 'approve');
+    assert.equal(colleague.status, 409);
+    assert.match(colleague.body.error.message, new RegExp(`^Change ${c.id} already has the approval you could give \\(for ${w.team}, from eng-[^ ]+@example\\.com\\); it still needs Security, someone with the security role`));
+    assert.doesNotMatch(colleague.body.error.message, new RegExp(`waiting for ${w.team}`));
+  });
+
   test('an end date past what the risk allows is refused with the latest date, and nothing is stored', async () => {
     const e = env();
     const w = await world(e);

@@ -16,6 +16,14 @@ export interface RiskWords {
   protocolLabel?: string | undefined; kept?: string | null | undefined;
 }
 
+/** An approval place still open, and who can fill it. */
+export type NeededPlace = { place: 'owner'; team: string; people: readonly string[] } | { place: 'security'; teams: readonly string[] };
+
+const placeWords = (n: NeededPlace): string => (n.place === 'owner'
+  ? `a member of ${n.team}${n.people.length ? ` (${orList(n.people)})` : ''}`
+  : `Security, someone with the security role${n.teams.length ? ` (the ${list(n.teams)} team${n.teams.length > 1 ? 's' : ''})` : ''}`);
+const orList = (items: readonly string[]): string => (items.length <= 1 ? items.join('') : `${items.slice(0, -1).join(', ')} or ${items[items.length - 1]}`);
+
 /** Change request messages. */
 export const changeMessages = {
   /** The automatic risk check, written as soon as the request is. */
@@ -42,6 +50,32 @@ export const changeMessages = {
       + `say why (\`entente change keep-protocol ${p.id} --reason "…"\`), and ${list(p.approvers)} approve it with the safeguards above.`,
     [{ id: 7, requester: 'raj@example.com', protocol: 'FTP', approvers: ['payments', 'Security'] }],
   ),
+
+  /** An approval that fills no place: who approves instead, and how. */
+  approvalRefused: withVariants(template<{ id: number; why: 'own_request' | 'not_an_approver' | 'approved_already' | 'nothing_open'; needed: readonly NeededPlace[];
+    filled: readonly { who: string; by: string }[] }>(
+    (p) => {
+      if (p.needed.length === 0) return `Change ${p.id} has every approval it needs; nothing more to do here.`;
+      const who = list(p.needed.map(placeWords));
+      const how = `${p.needed.length === 1 ? 'They approve' : 'Each approves'} with their own token: \`entente change approve ${p.id} --server URL --token T\`, or \`POST /api/changes/${p.id}/approve\`.`;
+      switch (p.why) {
+        case 'own_request': return `You asked for change ${p.id}, so the approval comes from someone else: ${who}. ${how}`;
+        case 'not_an_approver': return `Change ${p.id} is approved by ${who}; your approval fills neither place, so please pass it on to them. ${how}`;
+        case 'approved_already': return `You have approved change ${p.id} already; it still needs ${who}. ${how}`;
+        case 'nothing_open': return `Change ${p.id} already has the approval you could give (for ${list(p.filled.map((f) => `${f.who}, from ${f.by}`))}); it still needs ${who}. ${how}`;
+      }
+    },
+    [
+      { id: 7, why: 'own_request', needed: [{ place: 'owner', team: 'payments', people: ['ana@example.com', 'lee@example.com'] }, { place: 'security', teams: ['security'] }], filled: [] },
+      { id: 7, why: 'not_an_approver', needed: [{ place: 'owner', team: 'payments', people: [] }, { place: 'security', teams: [] }], filled: [] },
+      { id: 7, why: 'approved_already', needed: [{ place: 'security', teams: ['security'] }], filled: [{ who: 'payments', by: 'ana@example.com' }] },
+      { id: 7, why: 'nothing_open', needed: [{ place: 'security', teams: ['security', 'secops'] }], filled: [{ who: 'payments', by: 'ana@example.com' }] },
+      { id: 7, why: 'approved_already', needed: [], filled: [{ who: 'payments', by: 'ana@example.com' }, { who: 'Security', by: 'sam@example.com' }] },
+    ],
+  ), {
+    ownRequest: (p) => p.why === 'own_request' && p.needed.length > 0, notAnApprover: (p) => p.why === 'not_an_approver',
+    approvedAlready: (p) => p.why === 'approved_already' && p.needed.length > 0, nothingOpen: (p) => p.why === 'nothing_open', complete: (p) => p.needed.length === 0,
+  }),
 
   /** An approval given before the requester has answered the alternative. */
   waitsForChoice: template<{ id: number; requester: string; alternative: string; protocol: string }>(

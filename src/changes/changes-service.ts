@@ -16,6 +16,7 @@ import { changeMessages } from './change-messages.ts';
 import { checkRisk, type RiskCheck } from './risk-check.ts';
 import { allowedFrom, checkExtension, chooseSlot, decideLease, safeguardDueAt, slotsOf, whereItStands } from './change-rules.ts';
 import { changeViews, type ChangeView } from './change-view.ts';
+import { approvalRefused } from './approvers.ts';
 import { pgJson } from '../db/pg-json.ts';
 
 export interface ChangesDeps { db: Kysely<DB>; now: () => Date; policy: Policy }
@@ -85,7 +86,7 @@ export async function approveChange(deps: ChangesDeps, who: Principal, id: numbe
     }
     const inOwnerTeam = who.teamIds.includes(c.team_id) || (c.lead_email !== null && c.lead_email.toLowerCase() === who.actor.toLowerCase());
     const choice = chooseSlot({ actor: who.actor, role: who.role, inOwnerTeam }, c.approval_path, { requestedBy: c.requested_by, owner: c.owner_approved_by, security: c.security_approved_by });
-    if (!choice.ok) throw approvalProblem(c, choice.why);
+    if (!choice.ok) throw await approvalRefused(trx, c, who.actor, choice.why);
     const check = c.risk_check as unknown as RiskCheck;
     if (c.status === 'submitted' && check.alternativeFirst && !(c.fields as unknown as ChangeFields).keepProtocol) {
       throw new EntenteError('conflict', changeMessages.waitsForChoice.render({ id, requester: c.requested_by, alternative: check.alternative ?? '', protocol: check.protocolLabel }), { id });
@@ -263,15 +264,4 @@ async function lockChange(trx: Kysely<DB>, id: number, action: string, alsoIf?: 
 async function setStatus(trx: Kysely<DB>, actor: string, c: Locked, status: ChangeStatus, now: Date, action: string): Promise<void> {
   await trx.updateTable('change_requests').set({ status, updated_at: now }).where('id', '=', c.id).execute();
   await recordAudit(trx, { actor, action, entity: 'change', entityId: c.id, before: { status: c.status }, after: { status }, at: now });
-}
-
-function approvalProblem(c: Locked, why: 'own_request' | 'not_an_approver' | 'approved_already' | 'nothing_open'): EntenteError {
-  const needs = slotsOf(c.approval_path).filter((s) => (s === 'owner' ? c.owner_approved_by : c.security_approved_by) === null).map((s) => (s === 'owner' ? c.team_name : 'Security'));
-  const waiting = needs.length ? `it is waiting for ${needs.join(' and ')}` : 'it has every approval it needs';
-  switch (why) {
-    case 'own_request': return new EntenteError('forbidden', `You asked for change ${c.id}, so the approval comes from someone else: ${waiting}.`, { id: c.id });
-    case 'not_an_approver': return new EntenteError('forbidden', `Change ${c.id} is approved by ${c.approval_path === 'owner' ? c.team_name : `${c.team_name} and Security`}; ${waiting}.`, { id: c.id });
-    case 'approved_already': return new EntenteError('conflict', `You have approved change ${c.id} already; ${waiting}, from someone else.`, { id: c.id });
-    case 'nothing_open': return new EntenteError('conflict', `Change ${c.id} already has the approval you could give; ${waiting}.`, { id: c.id });
-  }
 }
