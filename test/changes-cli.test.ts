@@ -32,7 +32,12 @@ for (const engine of engines) {
         '--protocol', 'ftp', '--port', '2121', '--destination', '10.1.2.3', '--source', '203.0.113.0/24', '--authentication', 'password', '--end', new Date(Date.now() + 3 * 86_400_000).toISOString());
       assert.equal(asked.code, 0, asked.err);
       assert.match(asked.out, /Change #1 \(submitted\) file-share for checkout-api/);
-      assert.match(asked.out, /We can do this safely with: use SFTP instead of FTP/);
+      assert.match(asked.out, /We can do this safely with: limit access to the client's IP range, /);
+      assert.match(asked.out, /A safer way to the same goal: SFTP gives the same access with the traffic encrypted\./);
+      assert.match(asked.out, /if FTP has to stay, say why \(`entente change keep-protocol 1 --reason "…"`\)/);
+      const kept = entente(env, 'change', 'keep-protocol', '1', '--reason', 'the client\'s system only speaks FTP');
+      assert.equal(kept.code, 0, kept.err);
+      assert.match(kept.out, /FTP stays as asked, because the client's system only speaks FTP\./);
       const own = entente(env, 'change', 'approve', '1');
       assert.equal(own.code, 2);
       assert.match(own.err, /approval comes from someone else/);

@@ -97,6 +97,25 @@ describeEachEngine('commitments', (env) => {
     assert.equal((await verifyCommitment(deps(), localAdmin, soon.id, 'alert checkout-5xx pages on-call')).state, 'verified');
   });
 
+  test('state and overdue agree: a commitment past its date reads missed and overdue, before and after the sweep, and filters that way', async () => {
+    const { service } = await env().makeService();
+    const { serviceId, teamId } = await ids(env(), service);
+    const c = await createCommitment(deps(), 'test', { kind: 'control', controlId: 'ip-allow-list', ownerTeamId: teamId, serviceId, dueAt: days(env(), 1), source: { type: 'change', id: 5 } });
+    const reader = await env().token('auditor');
+    const read = async (query = '') => (await env().call('GET', `/api/commitments?service=${service}${query}`, { token: reader })).body.items as any[];
+    assert.deepEqual((await read()).map((x) => [x.state, x.overdue]), [['open', false]]);
+    env().clock.advanceDays(2);
+    assert.deepEqual((await read()).map((x) => [x.state, x.overdue]), [['missed', true]], 'past its date, not yet swept');
+    assert.deepEqual(await read('&state=open'), []);
+    assert.deepEqual((await read('&state=missed')).map((x) => x.id), [c.id]);
+    await sweepMissedCommitments(env().ctx.database.db, env().clock.now);
+    const [after] = await read();
+    assert.deepEqual([after.state, after.overdue], ['missed', true]);
+    assert.match(after.summary, /no evidence yet/);
+    const verified = await verifyCommitment(deps(), localAdmin, c.id, 'allow-list in nginx.conf');
+    assert.deepEqual([verified.state, verified.overdue], ['verified', false]);
+  });
+
   test('the API lists and verifies commitments; an engineer of another team is pointed to the owners', async () => {
     const { service } = await env().makeService({ members: ['ana@example.com'] });
     const { serviceId, teamId } = await ids(env(), service);

@@ -16,7 +16,7 @@ describe('entente policy check and policy test', () => {
   test('check reads the default policy and notes a rule description that reads as gatekeeping; a broken file is exit 2 with its path', () => {
     const ok = entente({ ENTENTE_DATA: join(dir, 'none') }, 'policy', 'check');
     assert.equal(ok.code, 0, ok.err);
-    assert.match(ok.out, /^the default policy reads well: 6 gate rules \(0 in warn mode\) and 7 controls in the catalogue\./);
+    assert.match(ok.out, /^the default policy reads well: 6 gate rules \(0 in warn mode\) and 8 controls in the catalogue\./);
     const file = join(dir, 'p.yaml');
     writeFileSync(file, 'gates:\n  rules:\n    - id: harsh\n      description: Your release is rejected while criticals are open.\n      when: { findings: { severity: [critical] } }\n      outcome: no_go\n      mode: warn\n');
     const noted = entente({}, 'policy', 'check', file);

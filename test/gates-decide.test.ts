@@ -39,6 +39,26 @@ test('an act finding within its SLA on an internet-facing service: go with a fix
   assert.equal(d.reasons[0]!.ruleId, 'urgent-within-sla-internet');
 });
 
+test('controls fit each finding: an open port is closed or allow-listed, a host weakness patched and allow-listed, an application weakness patched behind a WAF', () => {
+  const d = decideGate(defaultPolicy, facts({ findings: [
+    finding(1, { priority: 'act', kind: 'host', severity: 'high', title: 'FTP open on 10.1.2.3:21 with no approved change', openPort: true, dueAt: inDays(5) }),
+    finding(2, { priority: 'act', kind: 'host', severity: 'critical', title: 'OpenSSH < 9.3p2', dueAt: inDays(5) }),
+    finding(3, { priority: 'attend', kind: 'web', severity: 'high', title: 'SQL injection', dueAt: inDays(20) }),
+  ] }));
+  assert.equal(d.outcome, 'go_with_controls');
+  assert.deepEqual(d.commitments.map((c) => [c.findingId, c.controlId]).sort(), [
+    [1, 'close-port'], [1, 'ip-allow-list'], [2, 'fix-finding'], [2, 'ip-allow-list'], [3, 'fix-finding'], [3, 'waf-virtual-patch'],
+  ]);
+  assert.deepEqual(d.controls.find((c) => c.id === 'waf-virtual-patch')!.findingIds, [3]);
+  assert.ok(d.requirements.includes('pci-dss:1.2.5'), 'an open port serves the requirement that every allowed port is approved');
+});
+
+test('a rule none of whose controls fits a finding still asks for them, as its author named them', () => {
+  const policy = parsePolicy('gates:\n  rules:\n    - id: ports-get-a-waf\n      description: Urgent findings get a WAF rule while we fix them.\n      when: { findings: { priority: [act] } }\n      outcome: go_with_controls\n      controls: [waf-virtual-patch]\n', 'p.yaml');
+  const d = decideGate(policy, facts({ findings: [finding(1, { priority: 'act', kind: 'host', openPort: true })] }));
+  assert.deepEqual(d.commitments.map((c) => c.controlId), ['waf-virtual-patch']);
+});
+
 test('a control already committed to for the same finding is relied on, not asked for again', () => {
   const open: CommitmentFact = { id: 40, kind: 'control', controlId: 'waf-virtual-patch', title: 'WAF', findingId: 7, state: 'open', dueAt: inDays(1), ownerTeam: 'payments' };
   const d = decideGate(defaultPolicy, facts({ findings: [finding(7, { priority: 'attend', dueAt: inDays(20) })], commitments: [open] }));

@@ -6,6 +6,10 @@ import { parsePolicy } from '../src/policy/policy.ts';
 import { backtestPolicy } from '../src/gates/gate-history.ts';
 import { storedInputs } from '../src/gates/gate-service.ts';
 import { verifyAudit } from '../src/audit/audit.ts';
+import { applyOrg } from '../src/people/org-service.ts';
+import { parseOrgFile } from '../src/people/org-file.ts';
+import { importExposure } from '../src/exposure/exposure-service.ts';
+import { reportFromBuffer } from '../src/findings/report-input.ts';
 
 // Critical, network-reachable without privileges: on an internet-facing criticality-4 service that is "attend" (no exploitation known).
 const urgent = { cve: 'CVE-2024-0001', pkg: 'left-pad', version: '1.0.0', fixed: '1.0.1', severity: 'CRITICAL', vector: 'CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H' };
@@ -17,6 +21,23 @@ async function gate(env: TestEnv, token: string, service: string, extra: Record<
 }
 
 describeEachEngine('release gates', (env) => {
+  test('a service whose only open finding is an FTP port nobody approved goes with controls that fit a port: closing or approving it, and an IP allow-list', async () => {
+    const team = env().uniq('team');
+    const service = env().uniq('svc');
+    const host = `10.7.${process.pid % 200}.${Math.floor(Math.random() * 250) + 1}`;
+    const org = `teams:\n  - name: ${team}\n    kind: engineering\nservices:\n  - name: ${service}\n    owner: ${team}\n    criticality: 4\n    exposure: internet\n    hosts: [${host}]\n`;
+    await applyOrg(env().ctx.database.db, parseOrgFile(org, 'org.yaml'), { prune: false, actor: 'test', now: env().clock.now, policy: env().ctx.policy });
+    const scan = `<?xml version="1.0"?><nmaprun scanner="nmap"><scaninfo type="syn" protocol="tcp" numservices="1" services="21"/><host><status state="up"/><address addr="${host}" addrtype="ipv4"/>`
+      + '<ports><port protocol="tcp" portid="21"><state state="open"/><service name="ftp" product="vsftpd"/></port></ports></host></nmaprun>';
+    await importExposure({ db: env().ctx.database.db, policy: env().ctx.policy, now: () => env().clock.now }, { input: reportFromBuffer('scan.xml', Buffer.from(scan)), actor: 'nmap' });
+    const r = await gate(env(), await env().token('engineer'), service);
+    assert.equal(r.status, 201, JSON.stringify(r.body));
+    assert.equal(r.body.outcome, 'go_with_controls');
+    assert.deepEqual(r.body.controls.map((c: { id: string }) => c.id), ['close-port', 'ip-allow-list']);
+    assert.doesNotMatch(JSON.stringify(r.body.commitments), /WAF|patch or change the code/);
+    assert.match(r.body.commitments.find((c: any) => c.controlId === 'close-port').title, new RegExp(`^Close the port, or cover it with an approved change: #\\d+ FTP open on ${host.replace(/\./g, '\\.')}:21`));
+  });
+
   test('an urgent finding within its SLA gives go with controls, stores a receipt and creates each commitment once', async () => {
     const { service } = await env().makeService();
     await env().importText(service, 'trivy.json', trivy([urgent]));

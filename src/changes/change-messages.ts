@@ -8,10 +8,21 @@ import { day, list, template, withVariants } from '../voice/template.ts';
 const at = '2026-03-09T09:00:00.000Z';
 const later = '2026-09-01T09:00:00.000Z';
 const ftpReasons = ['FTP sends passwords and data in clear text, so anyone on the network path can read them', 'it is reachable from the internet'];
-const ftpSafeguards = ['use SFTP instead of FTP', 'limit access to the client\'s IP range', 'a unique account with a strong password for this client', 'an end date within 7 days', 'log uploads and logins'];
+const ftpSafeguards = ['limit access to the client\'s IP range', 'a unique account with a strong password for this client', 'log uploads and logins', 'an end date within 7 days'];
 
-/** The risk check as people read it. */
-export interface RiskWords { risk: string; reasons: readonly string[]; safeguards: readonly string[]; alternative: string | null; maxLeaseDays: number }
+/** The risk check as people read it; `kept` is the requester's reason for keeping the request as asked instead of the alternative. */
+export interface RiskWords {
+  risk: string; reasons: readonly string[]; safeguards: readonly string[]; alternative: string | null; maxLeaseDays: number;
+  protocolLabel?: string | undefined; kept?: string | null | undefined;
+}
+
+/** An approval place still open, and who can fill it. */
+export type NeededPlace = { place: 'owner'; team: string; people: readonly string[] } | { place: 'security'; teams: readonly string[] };
+
+const placeWords = (n: NeededPlace): string => (n.place === 'owner'
+  ? `a member of ${n.team}${n.people.length ? ` (${orList(n.people)})` : ''}`
+  : `Security, someone with the security role${n.teams.length ? ` (the ${list(n.teams)} team${n.teams.length > 1 ? 's' : ''})` : ''}`);
+const orList = (items: readonly string[]): string => (items.length <= 1 ? items.join('') : `${items.slice(0, -1).join(', ')} or ${items[items.length - 1]}`);
 
 /** Change request messages. */
 export const changeMessages = {
@@ -21,13 +32,57 @@ export const changeMessages = {
       p.safeguards.length > 0 ? `We can do this safely with: ${list(p.safeguards)}.` : 'We can do this as asked.',
       p.reasons.length > 0 ? `We rate it ${p.risk} risk because ${list(p.reasons)}.` : `We rate it ${p.risk} risk: nothing in it raises the risk.`,
       p.alternative ? `A safer way to the same goal: ${p.alternative}.` : '',
+      p.alternative && p.kept ? `${p.protocolLabel ?? 'The request'} stays as asked, because ${p.kept.replace(/[.\s]+$/, '')}.` : '',
       `At this risk, access runs for up to ${p.maxLeaseDays} days at a time.`,
     ].filter(Boolean).join(' '),
     [
       { risk: 'high', reasons: ftpReasons, safeguards: ftpSafeguards, alternative: 'SFTP gives the same access with the traffic encrypted', maxLeaseDays: 7 },
+      { risk: 'high', reasons: ftpReasons, safeguards: ftpSafeguards, alternative: 'SFTP gives the same access with the traffic encrypted', maxLeaseDays: 7,
+        protocolLabel: 'FTP', kept: 'the client\'s system only speaks FTP.' },
       { risk: 'low', reasons: [], safeguards: [], alternative: null, maxLeaseDays: 365 },
     ],
-  ), { safeguards: (p) => p.safeguards.length > 0, plain: (p) => p.safeguards.length === 0, alternative: (p) => p.alternative !== null, reasons: (p) => p.reasons.length > 0 }),
+  ), { safeguards: (p) => p.safeguards.length > 0, plain: (p) => p.safeguards.length === 0, alternative: (p) => p.alternative !== null, reasons: (p) => p.reasons.length > 0,
+    kept: (p) => p.alternative !== null && Boolean(p.kept) }),
+
+  /** The risk check offers a safer way: the requester answers it before the approvals start. */
+  alternativeFirst: template<{ id: number; requester: string; protocol: string; approvers: readonly string[] }>(
+    (p) => `Before the approvals, ${p.requester} chooses: if the safer way works, request that instead and we approve it quickly; if ${p.protocol} has to stay, `
+      + `say why (\`entente change keep-protocol ${p.id} --reason "…"\`), and ${list(p.approvers)} approve it with the safeguards above.`,
+    [{ id: 7, requester: 'raj@example.com', protocol: 'FTP', approvers: ['payments', 'Security'] }],
+  ),
+
+  /** An approval that fills no place: who approves instead, and how. */
+  approvalRefused: withVariants(template<{ id: number; why: 'own_request' | 'not_an_approver' | 'approved_already' | 'nothing_open'; needed: readonly NeededPlace[];
+    filled: readonly { who: string; by: string }[] }>(
+    (p) => {
+      if (p.needed.length === 0) return `Change ${p.id} has every approval it needs; nothing more to do here.`;
+      const who = list(p.needed.map(placeWords));
+      const how = `${p.needed.length === 1 ? 'They approve' : 'Each approves'} with their own token: \`entente change approve ${p.id} --server URL --token T\`, or \`POST /api/changes/${p.id}/approve\`.`;
+      switch (p.why) {
+        case 'own_request': return `You asked for change ${p.id}, so the approval comes from someone else: ${who}. ${how}`;
+        case 'not_an_approver': return `Change ${p.id} is approved by ${who}; your approval fills neither place, so please pass it on to them. ${how}`;
+        case 'approved_already': return `You have approved change ${p.id} already; it still needs ${who}. ${how}`;
+        case 'nothing_open': return `Change ${p.id} already has the approval you could give (for ${list(p.filled.map((f) => `${f.who}, from ${f.by}`))}); it still needs ${who}. ${how}`;
+      }
+    },
+    [
+      { id: 7, why: 'own_request', needed: [{ place: 'owner', team: 'payments', people: ['ana@example.com', 'lee@example.com'] }, { place: 'security', teams: ['security'] }], filled: [] },
+      { id: 7, why: 'not_an_approver', needed: [{ place: 'owner', team: 'payments', people: [] }, { place: 'security', teams: [] }], filled: [] },
+      { id: 7, why: 'approved_already', needed: [{ place: 'security', teams: ['security'] }], filled: [{ who: 'payments', by: 'ana@example.com' }] },
+      { id: 7, why: 'nothing_open', needed: [{ place: 'security', teams: ['security', 'secops'] }], filled: [{ who: 'payments', by: 'ana@example.com' }] },
+      { id: 7, why: 'approved_already', needed: [], filled: [{ who: 'payments', by: 'ana@example.com' }, { who: 'Security', by: 'sam@example.com' }] },
+    ],
+  ), {
+    ownRequest: (p) => p.why === 'own_request' && p.needed.length > 0, notAnApprover: (p) => p.why === 'not_an_approver',
+    approvedAlready: (p) => p.why === 'approved_already' && p.needed.length > 0, nothingOpen: (p) => p.why === 'nothing_open', complete: (p) => p.needed.length === 0,
+  }),
+
+  /** An approval given before the requester has answered the alternative. */
+  waitsForChoice: template<{ id: number; requester: string; alternative: string; protocol: string }>(
+    (p) => `Change ${p.id} waits for ${p.requester} to choose first: ${p.alternative}, or ${p.protocol} stays with a reason `
+      + `(\`entente change keep-protocol ${p.id} --reason "…"\`). Once they have, your approval counts; we let you know.`,
+    [{ id: 7, requester: 'raj@example.com', alternative: 'SFTP gives the same access with the traffic encrypted', protocol: 'FTP' }],
+  ),
 
   /** A draft, not yet submitted. */
   draft: template<{ id: number }>(
@@ -48,14 +103,16 @@ export const changeMessages = {
   ),
 
   /** Approved, with or without safeguards, with or without an end date. */
-  approved: withVariants(template<{ safeguards: readonly string[]; endsAt: string | null; recertifyBy: string | null; dueAt: string }>(
+  approved: withVariants(template<{ safeguards: readonly { title: string; due: string | null }[]; endsAt: string | null; recertifyBy: string | null }>(
     (p) => [
-      p.safeguards.length > 0 ? `Approved with safeguards: ${list(p.safeguards)}. Each is a commitment due ${day(p.dueAt)}.` : 'Approved.',
-      p.endsAt ? `The access ends on ${day(p.endsAt)}; we remind you before then.` : `It stays open, and we recertify it together by ${day(p.recertifyBy ?? p.dueAt)}.`,
+      p.safeguards.length > 0
+        ? `Approved with safeguards: ${list(p.safeguards.map((s) => (s.due ? `${s.title} (a commitment due ${day(s.due)})` : s.title)))}.`
+        : 'Approved.',
+      p.endsAt ? `The access ends on ${day(p.endsAt)}; we remind you before then.` : `It stays open, and we recertify it together by ${day(p.recertifyBy ?? later)}.`,
     ].join(' '),
     [
-      { safeguards: ftpSafeguards.slice(0, 2), endsAt: at, recertifyBy: null, dueAt: '2026-03-03T09:00:00.000Z' },
-      { safeguards: [], endsAt: null, recertifyBy: later, dueAt: '2026-03-03T09:00:00.000Z' },
+      { safeguards: [{ title: ftpSafeguards[0]!, due: '2026-03-11T09:00:00.000Z' }, { title: ftpSafeguards[2]!, due: '2026-03-12T09:00:00.000Z' }, { title: ftpSafeguards[3]!, due: null }], endsAt: at, recertifyBy: null },
+      { safeguards: [], endsAt: null, recertifyBy: later },
     ],
   ), { safeguards: (p) => p.safeguards.length > 0, none: (p) => p.safeguards.length === 0, lease: (p) => p.endsAt !== null, longLived: (p) => p.endsAt === null }),
 

@@ -35,10 +35,12 @@ const ruleSchema = z.object({
     authentication: z.array(z.enum(authMethods)).min(1).optional(),
     data: z.array(z.enum(dataClasses)).min(1).optional(),
     long_lived: z.boolean().optional().describe('true: the request has no end date'),
+    service_exposure: z.array(z.enum(['internet', 'internal', 'isolated'])).min(1).optional().describe('the exposure of the service it belongs to, as the organisation file says'),
   }).strict(),
   risk: z.enum(riskLevels),
   reason: z.string().trim().min(1).max(500).describe('why, in a partner\'s words; {protocol} and {alternative} are filled in'),
-  safeguards: z.array(id).default([]).describe('ids from changes.safeguards'),
+  safeguards: z.array(z.union([id, z.array(id).min(2).max(10)])).default([])
+    .describe('ids from changes.safeguards; a list inside the list is one of several, the first that fits the request (e.g. [log-uploads, session-logging, log-access])'),
   alternative: z.string().trim().min(1).max(300).optional().describe('a safer way to reach the same goal; {alternative} is filled in'),
   max_days: z.number().int().min(1).max(3650).optional().describe('a shorter lease than lease_days allows for the risk'),
 }).strict();
@@ -47,6 +49,15 @@ const safeguardSchema = z.object({
   id,
   title: z.string().trim().min(1).max(200).describe('what to do, e.g. "use SFTP instead of FTP"'),
   verify: z.string().trim().min(1).max(500).describe('what the owner shows to verify it'),
+  due: z.union([z.literal('start'), z.number().int().min(1).max(90)]).default('start')
+    .describe('when its commitment falls due: "start" (in place when the access starts) or days after the access starts, e.g. 3 for logging'),
+  replaces_request: z.boolean().optional()
+    .describe('true: taking it means not doing the request as asked (SFTP instead of FTP): it is offered as the alternative before approval, never a commitment (default false)'),
+  fits: z.object({
+    types: z.array(z.enum(changeTypes)).min(1).optional(),
+    classes: z.array(z.enum(protocolClasses)).min(1).optional(),
+    not_classes: z.array(z.enum(protocolClasses)).min(1).optional(),
+  }).strict().optional().describe('the requests it suits: of one of these types or protocol classes, and of none of not_classes; every request when absent'),
 }).strict();
 
 const byRisk = z.object({ low: z.number().int().min(1).max(3650), medium: z.number().int().min(1).max(3650), high: z.number().int().min(1).max(3650), critical: z.number().int().min(1).max(3650) }).strict();
@@ -57,6 +68,11 @@ const standardSchema = z.object({
   types: z.array(z.enum(changeTypes)).min(1),
   protocols: z.array(z.string().min(1)).min(1).optional().describe('protocol keys it covers; any when absent'),
   internet_facing: z.boolean().optional(),
+  ports: z.array(z.number().int().min(0).max(65535)).min(1).optional().describe('every port the request opens is one of these; any when absent'),
+  own_hosts: z.boolean().optional().describe('true: every destination is a host the service lists in the organisation file'),
+  // Not checked against the rules: a policy that replaces the rules keeps the default templates valid, each then
+  // covering only the rules that still exist, which keeps more requests off it, never fewer.
+  covers: z.array(id).default([]).describe('risk rules whose concern the template answers (e.g. a public web host is open to any source); any other rule that matches keeps the request off the template unless it is low risk'),
 }).strict();
 
 export const changesSchema = z.object({
@@ -69,18 +85,23 @@ export const changesSchema = z.object({
   standard: z.array(standardSchema).describe('low-risk templates approved in advance'),
   emergency_review_hours: z.number().int().min(1).max(168),
   reminder_days: z.number().int().min(0).max(90).describe('days before a lease ends that its owner is reminded'),
+  safeguard_min_days: z.number().int().min(1).max(30).describe('the fewest days after an approval before one of its safeguards falls due'),
   recertify_days: z.number().int().min(1).max(3650).describe('how often long-lived access is recertified'),
 }).strict();
 
 export type ChangesPolicy = z.infer<typeof changesSchema>;
 export type ChangeRule = z.infer<typeof ruleSchema>;
 export type Protocol = z.infer<typeof protocolSchema>;
+export type SafeguardFit = NonNullable<z.infer<typeof safeguardSchema>['fits']>;
 
 /** Cross-references: rules name known safeguards and protocols name known alternatives. */
 export function checkChangeReferences(p: { changes: ChangesPolicy }, ctx: z.RefinementCtx): void {
   const safeguards = new Set(p.changes.safeguards.map((s) => s.id));
-  p.changes.rules.forEach((r, i) => r.safeguards.forEach((s, j) => {
-    if (!safeguards.has(s)) ctx.addIssue({ code: 'custom', path: ['changes', 'rules', i, 'safeguards', j], message: `no safeguard "${s}" in changes.safeguards; they are ${[...safeguards].join(', ')}` });
+  p.changes.rules.forEach((r, i) => r.safeguards.forEach((entry, j) => {
+    (Array.isArray(entry) ? entry : [entry]).forEach((s, k) => {
+      const path = ['changes', 'rules', i, 'safeguards', j, ...(Array.isArray(entry) ? [k] : [])];
+      if (!safeguards.has(s)) ctx.addIssue({ code: 'custom', path, message: `no safeguard "${s}" in changes.safeguards; they are ${[...safeguards].join(', ')}` });
+    });
   }));
   for (const [key, proto] of Object.entries(p.changes.protocols)) {
     if (proto.alternative && !p.changes.protocols[proto.alternative]) {
@@ -126,7 +147,8 @@ export const defaultChanges: ChangesPolicy = {
       alternative: '{alternative} gives the same access with the traffic encrypted' },
     { id: 'open-to-any-source', when: { internet_facing: true, source_any: true }, risk: 'high', safeguards: ['limit-source'],
       reason: 'it is open to the whole internet, where scanners find a new service within hours' },
-    { id: 'internet-facing', when: { internet_facing: true }, risk: 'medium', safeguards: [],
+    // Not also when it is open to any source: open-to-any-source says so already, more precisely.
+    { id: 'internet-facing', when: { internet_facing: true, source_any: false }, risk: 'medium', safeguards: [],
       reason: 'it is reachable from the internet' },
     { id: 'database-on-internet', when: { classes: ['database'], internet_facing: true }, risk: 'critical', safeguards: ['limit-source', 'use-vpn'],
       reason: 'a database reachable from the internet is one of the first things attackers look for',
@@ -134,16 +156,18 @@ export const defaultChanges: ChangesPolicy = {
     { id: 'remote-admin-on-internet', when: { classes: ['remote-admin'], internet_facing: true }, risk: 'high', safeguards: ['mfa', 'limit-source'],
       reason: 'remote administration from the internet is a common way in for ransomware',
       alternative: 'a VPN or a bastion host with MFA keeps the admin port off the internet' },
-    { id: 'file-share', when: { types: ['file-share'] }, risk: 'medium', safeguards: ['unique-account', 'log-uploads', 'short-lease'],
+    { id: 'file-share', when: { types: ['file-share'] }, risk: 'medium', safeguards: ['limit-source', 'unique-account', 'log-uploads', 'short-lease'],
       reason: 'shared upload folders get found and reused for things nobody meant to host', max_days: 7 },
     { id: 'no-authentication', when: { authentication: ['none'] }, risk: 'high', safeguards: ['unique-account'],
       reason: 'anyone who finds it can use it, with no login' },
     { id: 'shared-password', when: { authentication: ['shared-password'] }, risk: 'medium', safeguards: ['unique-account'],
       reason: 'with a shared password we lose track of who did what, and it outlives the people who know it' },
-    { id: 'sensitive-data-outside', when: { internet_facing: true, data: ['confidential', 'restricted'] }, risk: 'high', safeguards: ['encrypt-in-transit', 'log-uploads'],
+    { id: 'sensitive-data-outside', when: { internet_facing: true, data: ['confidential', 'restricted'] }, risk: 'high', safeguards: ['encrypt-in-transit', ['log-uploads', 'session-logging', 'log-access']],
       reason: 'it carries confidential data across the internet' },
-    { id: 'remote-access', when: { types: ['remote-access'] }, risk: 'medium', safeguards: ['mfa'],
+    { id: 'remote-access', when: { types: ['remote-access'] }, risk: 'medium', safeguards: ['mfa', 'session-logging'],
       reason: 'remote access is a path into the network that we keep strong and short-lived' },
+    { id: 'internal-service-on-internet', when: { internet_facing: true, service_exposure: ['internal', 'isolated'] }, risk: 'high', safeguards: ['limit-source'],
+      reason: 'it puts a service we run internally on the internet' },
     { id: 'public-cloud-resource', when: { types: ['cloud-exposure'], internet_facing: true }, risk: 'high', safeguards: ['limit-source', 'log-access'],
       reason: 'public buckets and open security groups are the most common cloud leak' },
     { id: 'privileged-access', when: { types: ['privileged-access'] }, risk: 'high', safeguards: ['mfa', 'session-logging'],
@@ -154,27 +178,34 @@ export const defaultChanges: ChangesPolicy = {
       reason: 'it touches restricted data' },
   ],
   safeguards: [
-    { id: 'use-encrypted-protocol', title: 'use {alternative} instead of {protocol}', verify: 'the new endpoint and a login over it' },
-    { id: 'limit-source', title: 'limit access to the client\'s IP range', verify: 'the firewall or security group rule with the allowed range' },
-    { id: 'unique-account', title: 'a unique account with a strong password for this client', verify: 'the account name and its password policy' },
-    { id: 'short-lease', title: 'an end date within 7 days', verify: 'the change\'s end date' },
-    { id: 'log-uploads', title: 'log uploads and logins', verify: 'where the log is kept and one entry from it' },
-    { id: 'log-access', title: 'log every access', verify: 'where the access log is kept' },
-    { id: 'mfa', title: 'multi-factor authentication on the login', verify: 'the identity provider setting that requires it' },
-    { id: 'use-vpn', title: 'reach it through the VPN instead of a public port', verify: 'the VPN profile the client uses' },
-    { id: 'encrypt-in-transit', title: 'encrypt the data in transit (TLS or SSH)', verify: 'the certificate or key in use' },
-    { id: 'session-logging', title: 'record privileged sessions', verify: 'where the session records are kept' },
-    { id: 'least-privilege-scope', title: 'give the integration the narrowest scope that works', verify: 'the granted scopes or roles' },
-    { id: 'data-agreement', title: 'a data processing agreement with the third party', verify: 'the signed agreement\'s reference' },
+    { id: 'use-encrypted-protocol', title: 'use {alternative} instead of {protocol}', verify: 'the new endpoint and a login over it', due: 'start', replaces_request: true },
+    { id: 'limit-source', title: 'limit access to the client\'s IP range', verify: 'the firewall or security group rule with the allowed range', due: 'start' },
+    { id: 'unique-account', title: 'a unique account with a strong password for this client', verify: 'the account name and its password policy', due: 'start' },
+    { id: 'short-lease', title: 'an end date within 7 days', verify: 'the change\'s end date', due: 'start' },
+    { id: 'log-uploads', title: 'log uploads and logins', verify: 'where the log is kept and one entry from it', due: 3,
+      fits: { types: ['file-share'], classes: ['file-transfer'] } },
+    { id: 'log-access', title: 'log every access', verify: 'where the access log is kept', due: 3 },
+    { id: 'mfa', title: 'multi-factor authentication on the login', verify: 'the identity provider setting that requires it', due: 'start' },
+    { id: 'use-vpn', title: 'reach it through the VPN instead of a public port', verify: 'the VPN profile the client uses', due: 'start', replaces_request: true },
+    // A cleartext protocol is encrypted by taking the alternative the cleartext rule offers, not by a safeguard beside it.
+    { id: 'encrypt-in-transit', title: 'encrypt the data in transit (TLS or SSH)', verify: 'the certificate or key in use', due: 'start', fits: { not_classes: ['cleartext'] } },
+    { id: 'session-logging', title: 'record each session (who connected, when, and what they did)', verify: 'where the session records are kept and one of them', due: 'start',
+      fits: { types: ['remote-access', 'privileged-access'], classes: ['remote-admin'] } },
+    { id: 'least-privilege-scope', title: 'give the integration the narrowest scope that works', verify: 'the granted scopes or roles', due: 'start' },
+    { id: 'data-agreement', title: 'a data processing agreement with the third party', verify: 'the signed agreement\'s reference', due: 'start' },
   ],
   lease_days: { low: 365, medium: 90, high: 30, critical: 7 },
   temporary_types: ['file-share', 'remote-access', 'privileged-access'],
   long_lived_up_to: 'medium',
   standard: [
-    { id: 'https-to-web-host', title: 'HTTPS to a service\'s own web host', types: ['firewall'], protocols: ['https'] },
-    { id: 'internal-ssh', title: 'SSH between internal hosts', types: ['firewall', 'remote-access'], protocols: ['ssh'], internet_facing: false },
+    // A web host of the service is meant to be reached by anyone, with confidential data over TLS; what stays a concern
+    // (restricted data, a service kept internal, other ports, hosts the service does not list) keeps it off the template.
+    { id: 'https-to-web-host', title: 'HTTPS to a service\'s own web host', types: ['firewall'], protocols: ['https'], ports: [443], own_hosts: true,
+      covers: ['open-to-any-source', 'internet-facing', 'sensitive-data-outside'] },
+    { id: 'internal-ssh', title: 'SSH between internal hosts', types: ['firewall', 'remote-access'], protocols: ['ssh'], internet_facing: false, covers: [] },
   ],
   emergency_review_hours: 24,
   reminder_days: 2,
+  safeguard_min_days: 2,
   recertify_days: 180,
 };

@@ -29,6 +29,8 @@ const base = {
   protocol: z.string().trim().toLowerCase().regex(/^[a-z0-9-]+$/, 'a protocol name such as ftp, sftp, https, rdp').optional(),
   transport: z.enum(['tcp', 'udp']).optional(),
   authentication: z.enum(authMethods).optional(),
+  keepProtocol: z.string().trim().min(1).max(1_000).optional()
+    .describe('why the request stays as asked rather than taking the safer alternative its risk check offers, e.g. "the client\'s system only speaks FTP"'),
 };
 
 const need = <K extends string>(fields: readonly K[]) => (v: Record<string, unknown>, ctx: z.RefinementCtx) => {
@@ -89,6 +91,8 @@ export interface ChangeFields {
   authentication: (typeof authMethods)[number] | null;
   dataClass: (typeof dataClasses)[number];
   extra: Record<string, string>;
+  /** Why the requester keeps the request as asked instead of the alternative (absent in requests stored before it existed). */
+  keepProtocol?: string | null;
 }
 
 const anySource = new Set(['any', '0.0.0.0/0', '::/0', '*', 'internet']);
@@ -133,6 +137,7 @@ export function normaliseFields(req: ChangeRequest, serviceData: ChangeFields['d
     authentication: req.authentication ?? null,
     dataClass: req.dataClass ?? serviceData,
     extra,
+    keepProtocol: req.keepProtocol ?? null,
   };
 }
 

@@ -24,6 +24,18 @@ export function decideLease(check: Pick<RiskCheck, 'risk' | 'maxLeaseDays' | 'ne
   return { startsAt, endsAt };
 }
 
+/**
+ * When a safeguard's commitment falls due: at the access's start ("start") or some days after the access opens (the
+ * later of its start and the approval), within the lease when it ends sooner — but never sooner than `minDays` after
+ * the approval, so that an approval never turns into a missed commitment (and a no-go) the day it is given.
+ */
+export function safeguardDueAt(due: 'start' | number | undefined, lease: { startsAt: Date; endsAt: Date | null }, approvedAt: Date, minDays: number): Date {
+  const opensAt = Math.max(lease.startsAt.getTime(), approvedAt.getTime());
+  const wanted = due === undefined || due === 'start' ? lease.startsAt.getTime() : opensAt + due * dayMs;
+  const withinLease = lease.endsAt ? Math.min(wanted, lease.endsAt.getTime()) : wanted;
+  return new Date(Math.max(withinLease, approvedAt.getTime() + minDays * dayMs));
+}
+
 /** When an extension may end: after the current end, and at most the risk's longest lease past it. */
 export function checkExtension(maxLeaseDays: number, currentEnd: Date, asked: Date): void {
   if (asked <= currentEnd) throw badInput(`end: an extension ends after the current end (${currentEnd.toISOString().slice(0, 10)})`, { field: 'end' });
@@ -60,6 +72,7 @@ export function chooseSlot(who: ChangeApprover, path: ApprovalPath, state: { req
 /** States from which each step is possible. */
 export const allowedFrom: Record<string, readonly ChangeStatus[]> = {
   submit: ['draft'],
+  'keep-protocol': ['draft', 'submitted'],
   approve: ['submitted', 'approved', 'approved_with_safeguards', 'implemented'], // after submitted: an emergency's review
   decline: ['submitted', 'draft'],
   implement: ['approved', 'approved_with_safeguards'],

@@ -44,10 +44,15 @@ export async function changeViews(db: Kysely<DB>, ids: number[], now: Date, poli
   if (ids.length === 0) return new Map();
   const rows = await db.selectFrom('change_requests as c').innerJoin('services as s', 's.id', 'c.service_id').innerJoin('teams as t', 't.id', 'c.team_id')
     .selectAll('c').select(['s.name as service_name', 't.name as team_name']).where('c.id', 'in', ids).execute();
-  return new Map(rows.map((r) => [r.id, viewOf(r as Row, now, policy)]));
+  const owed = rows.flatMap((r) => r.commitment_ids);
+  const safeguards = owed.length === 0 ? [] : await db.selectFrom('commitments').select(['source_id', 'title', 'due_at'])
+    .where('id', 'in', owed).where('kind', '=', 'safeguard').orderBy('id').execute();
+  return new Map(rows.map((r) => [r.id, viewOf(r as Row, now, policy, safeguards.filter((c) => c.source_id === r.id))]));
 }
 
-function viewOf(r: Row, now: Date, policy: ChangesPolicy): ChangeView {
+type Owed = { title: string; due_at: Date | string };
+
+function viewOf(r: Row, now: Date, policy: ChangesPolicy, owed: Owed[]): ChangeView {
   const check = r.risk_check as unknown as RiskCheck;
   const awaiting = slotsOf(r.approval_path).filter((s) => (s === 'owner' ? r.owner_approved_by : r.security_approved_by) === null)
     .map((s) => (s === 'owner' ? r.team_name : 'Security'));
@@ -58,7 +63,7 @@ function viewOf(r: Row, now: Date, policy: ChangesPolicy): ChangeView {
   const view: ChangeView = {
     id: r.id, type: r.type, status: r.status, service: r.service_name, team: r.team_name, title: r.title,
     fields: r.fields as unknown as ChangeFields, emergency: r.emergency, risk: r.risk,
-    riskCheck: { ...check, message: changeMessages.riskCheck.render({ ...check, safeguards: check.safeguards.map((s) => s.title) }) },
+    riskCheck: { ...check, message: changeMessages.riskCheck.render({ ...check, safeguards: check.safeguards.map((s) => s.title), kept: (r.fields as unknown as ChangeFields).keepProtocol }) },
     approvals: { path: r.approval_path, owner: r.owner_approved_by, security: r.security_approved_by, awaiting },
     requestedBy: r.requested_by, requestedAt: iso(r.created_at)!, decidedAt: iso(r.decided_at), declineReason: r.decline_reason,
     startsAt: iso(r.starts_at)!, endsAt,
@@ -71,16 +76,20 @@ function viewOf(r: Row, now: Date, policy: ChangesPolicy): ChangeView {
     policyDigest: r.policy_digest,
     summary: '',
   };
-  view.summary = summaryOf(view, ended, policy);
+  view.summary = summaryOf(view, ended, policy, owed);
   return view;
 }
 
-function summaryOf(v: ChangeView, ended: boolean, policy: ChangesPolicy): string {
+function summaryOf(v: ChangeView, ended: boolean, policy: ChangesPolicy, owed: Owed[]): string {
   const parts: string[] = [];
   if (v.emergency && v.review) parts.push(changeMessages.emergency.render({ reviewBy: v.review.dueAt, reviewers: v.approvals.awaiting.length ? v.approvals.awaiting : [v.team, 'Security'], reviewed: v.review.reviewedAt !== null }));
   switch (v.status) {
     case 'draft': parts.push(changeMessages.draft.render({ id: v.id })); break;
-    case 'submitted': parts.push(v.riskCheck.message, changeMessages.awaiting.render({ awaiting: v.approvals.awaiting })); break;
+    case 'submitted':
+      parts.push(v.riskCheck.message, v.riskCheck.alternativeFirst && !v.fields.keepProtocol
+        ? changeMessages.alternativeFirst.render({ id: v.id, requester: v.requestedBy, protocol: v.riskCheck.protocolLabel, approvers: v.approvals.awaiting })
+        : changeMessages.awaiting.render({ awaiting: v.approvals.awaiting }));
+      break;
     case 'declined': parts.push(changeMessages.declined.render({ reason: v.declineReason ?? 'it needs a safer setup', alternative: v.riskCheck.alternative })); break;
     case 'removed': parts.push(changeMessages.removed.render({ at: v.removal?.confirmedAt ?? v.decidedAt ?? v.requestedAt, by: v.removal?.by ?? v.requestedBy })); break;
     case 'recertified': parts.push(changeMessages.recertified.render({ at: v.recertification?.lastAt ?? v.requestedAt, next: v.recertification?.dueAt ?? v.requestedAt })); break;
@@ -90,10 +99,16 @@ function summaryOf(v: ChangeView, ended: boolean, policy: ChangesPolicy): string
     default:
       if (!ended) {
         if (v.approvals.owner?.startsWith('standard:')) parts.push(changeMessages.standard.render({ template: v.riskCheck.standard ?? 'standard' }));
-        parts.push(changeMessages.approved.render({ safeguards: v.riskCheck.safeguards.map((s) => s.title), endsAt: v.endsAt, recertifyBy: v.recertification?.dueAt ?? null, dueAt: v.decidedAt ?? v.startsAt }));
+        parts.push(changeMessages.approved.render({ safeguards: safeguardsOf(v, owed), endsAt: v.endsAt, recertifyBy: v.recertification?.dueAt ?? null }));
       }
   }
   if (ended && v.removal && v.removal.confirmedAt === null) parts.push(changeMessages.leaseEnded.render({ id: v.id, endedAt: v.endsAt! }));
   if (v.recertification?.overdue && v.status !== 'removed') parts.push(changeMessages.recertifyDue.render({ id: v.id, title: v.title, dueAt: v.recertification.dueAt }));
   return parts.join(' ');
+}
+
+// Each safeguard with the due date of the commitment it became (none for the end date, which the lease enforces).
+function safeguardsOf(v: ChangeView, owed: Owed[]): { title: string; due: string | null }[] {
+  const dueOf = new Map(owed.map((c) => [c.title, new Date(c.due_at).toISOString()]));
+  return v.riskCheck.safeguards.map((s) => ({ title: s.title, due: dueOf.get(s.title) ?? null }));
 }

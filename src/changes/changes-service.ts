@@ -11,10 +11,12 @@ import { recordAudit } from '../audit/audit.ts';
 import { requireRole, writers, type Principal } from '../people/tokens.ts';
 import { findService } from '../findings/import-service.ts';
 import { createCommitments, verifyCommitment } from '../commitments/commitments-service.ts';
-import { normaliseFields, parseChangeRequest } from './change-request.ts';
+import { normaliseFields, parseChangeRequest, type ChangeFields } from './change-request.ts';
+import { changeMessages } from './change-messages.ts';
 import { checkRisk, type RiskCheck } from './risk-check.ts';
-import { allowedFrom, checkExtension, chooseSlot, decideLease, slotsOf, whereItStands } from './change-rules.ts';
+import { allowedFrom, checkExtension, chooseSlot, decideLease, safeguardDueAt, slotsOf, whereItStands } from './change-rules.ts';
 import { changeViews, type ChangeView } from './change-view.ts';
+import { approvalRefused } from './approvers.ts';
 import { pgJson } from '../db/pg-json.ts';
 
 export interface ChangesDeps { db: Kysely<DB>; now: () => Date; policy: Policy }
@@ -31,7 +33,10 @@ export async function requestChange(deps: ChangesDeps, who: Principal, body: unk
   const service = await findService(deps.db, req.service);
   const now = deps.now();
   const fields = normaliseFields(req, service.data_class, deps.policy.changes);
-  const check = checkRisk(deps.policy.changes, { fields, longLived: req.end === undefined });
+  const check = checkRisk(deps.policy.changes, { fields, longLived: req.end === undefined, service: { hosts: service.hosts, exposure: service.exposure } });
+  if (fields.keepProtocol && !check.alternativeFirst) {
+    throw badInput(`keepProtocol: the risk check offers no safer alternative to ${check.protocolLabel} here, so there is nothing to set aside; leave keepProtocol out`, { field: 'keepProtocol' });
+  }
   const lease = decideLease(check, now, req.start, req.end);
   const id = await deps.db.transaction().execute(async (trx) => {
     const row = await trx.insertInto('change_requests').values({
@@ -81,7 +86,11 @@ export async function approveChange(deps: ChangesDeps, who: Principal, id: numbe
     }
     const inOwnerTeam = who.teamIds.includes(c.team_id) || (c.lead_email !== null && c.lead_email.toLowerCase() === who.actor.toLowerCase());
     const choice = chooseSlot({ actor: who.actor, role: who.role, inOwnerTeam }, c.approval_path, { requestedBy: c.requested_by, owner: c.owner_approved_by, security: c.security_approved_by });
-    if (!choice.ok) throw approvalProblem(c, choice.why);
+    if (!choice.ok) throw await approvalRefused(trx, c, who.actor, choice.why);
+    const check = c.risk_check as unknown as RiskCheck;
+    if (c.status === 'submitted' && check.alternativeFirst && !(c.fields as unknown as ChangeFields).keepProtocol) {
+      throw new EntenteError('conflict', changeMessages.waitsForChoice.render({ id, requester: c.requested_by, alternative: check.alternative ?? '', protocol: check.protocolLabel }), { id });
+    }
     const approvals = { owner: c.owner_approved_by, security: c.security_approved_by, [choice.slot]: who.actor };
     const complete = slotsOf(c.approval_path).every((s) => approvals[s] !== null);
     await trx.updateTable('change_requests').set({ owner_approved_by: approvals.owner, security_approved_by: approvals.security, updated_at: now }).where('id', '=', id).execute();
@@ -97,12 +106,11 @@ export async function approveChange(deps: ChangesDeps, who: Principal, id: numbe
 async function approveNow(trx: Kysely<DB>, deps: ChangesDeps, c: Locked, actor: string, now: Date, extra: Record<string, unknown>): Promise<void> {
   const check = c.risk_check as unknown as RiskCheck;
   const status: ChangeStatus = check.safeguards.length > 0 ? 'approved_with_safeguards' : 'approved';
-  const startsAt = new Date(c.starts_at);
-  const due = startsAt > now ? startsAt : now;
-  // The lease itself enforces the end-date safeguard; the others are owed by the owner team, due when the access opens.
+  const lease = { startsAt: new Date(c.starts_at), endsAt: c.ends_at === null ? null : new Date(c.ends_at) };
+  // The lease itself enforces the end-date safeguard; the others are owed by the owner team, each by the date its catalogue entry sets.
   const owed = check.safeguards.filter((s) => s.id !== 'short-lease');
   const commitments = await createCommitments({ db: trx, now: () => now, policy: deps.policy }, actor, owed.map((s) => ({
-    kind: 'safeguard', title: s.title, ownerTeamId: c.team_id, serviceId: c.service_id, dueAt: due,
+    kind: 'safeguard', title: s.title, ownerTeamId: c.team_id, serviceId: c.service_id, dueAt: safeguardDueAt(s.due, lease, now, deps.policy.changes.safeguard_min_days),
     verification: { method: 'evidence' as const, detail: s.verify }, source: { type: 'change' as const, id: c.id },
   })));
   const recertify = c.ends_at === null ? new Date(now.getTime() + deps.policy.changes.recertify_days * dayMs) : null;
@@ -111,6 +119,27 @@ async function approveNow(trx: Kysely<DB>, deps: ChangesDeps, c: Locked, actor: 
   }).where('id', '=', c.id).execute();
   await recordAudit(trx, { actor, action: 'change.approved', entity: 'change', entityId: c.id, before: { status: c.status },
     after: { status, commitments: commitments.map((x) => x.id), recertifyDueAt: recertify, ...extra }, at: now });
+}
+
+/** Keeps the request as asked instead of the alternative its risk check offers, with the requester's reason; the approvals can then start. */
+export async function keepProtocol(deps: ChangesDeps, who: Principal, id: number, reason: string): Promise<ChangeView> {
+  requireRole(who, writers, 'answer a change\'s alternative');
+  const why = (reason ?? '').trim();
+  if (!why) throw badInput('reason: say why it has to stay as asked (e.g. "the client\'s system only speaks FTP"), so the approvers can weigh it', { field: 'reason' });
+  if (why.length > 1_000) throw badInput('reason: keep it under 1,000 characters', { field: 'reason' });
+  const now = deps.now();
+  await deps.db.transaction().execute(async (trx) => {
+    const c = await lockChange(trx, id, 'keep-protocol');
+    if (c.requested_by !== who.actor && who.role !== 'admin') {
+      throw new EntenteError('forbidden', `change ${id} was asked for by ${c.requested_by}, who chooses between the safer way and keeping it as asked; add your thoughts to the request's discussion`, { id });
+    }
+    const check = c.risk_check as unknown as RiskCheck;
+    if (!check.alternativeFirst) throw new EntenteError('conflict', `change ${id} has no safer alternative to set aside, so there is nothing to keep; its approvals go ahead as they are`, { id });
+    const fields = c.fields as unknown as ChangeFields;
+    await trx.updateTable('change_requests').set({ fields: pgJson({ ...fields, keepProtocol: why }), updated_at: now }).where('id', '=', id).execute();
+    await recordAudit(trx, { actor: who.actor, action: 'change.keep_protocol', entity: 'change', entityId: id, before: { keepProtocol: fields.keepProtocol ?? null }, after: { keepProtocol: why }, at: now });
+  });
+  return viewOf(deps, id);
 }
 
 /** Declines a request, saying why; the view shows the safer alternative the risk check knows. */
@@ -235,15 +264,4 @@ async function lockChange(trx: Kysely<DB>, id: number, action: string, alsoIf?: 
 async function setStatus(trx: Kysely<DB>, actor: string, c: Locked, status: ChangeStatus, now: Date, action: string): Promise<void> {
   await trx.updateTable('change_requests').set({ status, updated_at: now }).where('id', '=', c.id).execute();
   await recordAudit(trx, { actor, action, entity: 'change', entityId: c.id, before: { status: c.status }, after: { status }, at: now });
-}
-
-function approvalProblem(c: Locked, why: 'own_request' | 'not_an_approver' | 'approved_already' | 'nothing_open'): EntenteError {
-  const needs = slotsOf(c.approval_path).filter((s) => (s === 'owner' ? c.owner_approved_by : c.security_approved_by) === null).map((s) => (s === 'owner' ? c.team_name : 'Security'));
-  const waiting = needs.length ? `it is waiting for ${needs.join(' and ')}` : 'it has every approval it needs';
-  switch (why) {
-    case 'own_request': return new EntenteError('forbidden', `You asked for change ${c.id}, so the approval comes from someone else: ${waiting}.`, { id: c.id });
-    case 'not_an_approver': return new EntenteError('forbidden', `Change ${c.id} is approved by ${c.approval_path === 'owner' ? c.team_name : `${c.team_name} and Security`}; ${waiting}.`, { id: c.id });
-    case 'approved_already': return new EntenteError('conflict', `You have approved change ${c.id} already; ${waiting}, from someone else.`, { id: c.id });
-    case 'nothing_open': return new EntenteError('conflict', `Change ${c.id} already has the approval you could give; ${waiting}.`, { id: c.id });
-  }
 }

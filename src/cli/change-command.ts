@@ -6,7 +6,7 @@
 import { defineCommand } from 'citty';
 import type { Context } from '../context.ts';
 import {
-  approveChange, declineChange, extendChange, getChange, implementChange, listChanges, recertifyChange, removeChange, requestChange, submitChange,
+  approveChange, declineChange, extendChange, getChange, implementChange, keepProtocol, listChanges, recertifyChange, removeChange, requestChange, submitChange,
   type ChangesDeps,
 } from '../changes/changes-service.ts';
 import type { ChangeView } from '../changes/change-view.ts';
@@ -70,6 +70,7 @@ const request = defineCommand({
     start: { type: 'string', description: 'when it starts (default now), e.g. 2026-03-09' },
     end: { type: 'string', description: 'when the access ends, e.g. 2026-03-16' },
     emergency: { type: 'boolean', description: 'goes ahead now; reviewed within 24 hours' },
+    'keep-protocol': { type: 'string', description: 'why it stays as asked rather than the safer alternative the risk check offers, e.g. "the client\'s system only speaks FTP"' },
     draft: { type: 'boolean', description: 'keep it as a draft; submit it later' },
     account: { type: 'string' }, client: { type: 'string' }, vendor: { type: 'string' }, resource: { type: 'string' },
     provider: { type: 'string' }, system: { type: 'string' }, 'data-shared': { type: 'string' },
@@ -87,6 +88,7 @@ const request = defineCommand({
     if (args['internet-facing'] !== undefined) body.internetFacing = args['internet-facing'];
     if (args.data) body.dataClass = args.data;
     if (args['data-shared']) body.dataShared = args['data-shared'];
+    if (args['keep-protocol'] !== undefined) body.keepProtocol = args['keep-protocol'];
     if (args.emergency) body.emergency = true;
     if (args.draft) body.draft = true;
     show(await act(args, (deps, who) => requestChange(deps, who, body), 'api/changes', body), args.json);
@@ -108,6 +110,15 @@ const decline = defineCommand({
   async run({ args }) {
     const n = idArg(args.id, 'a change', 'entente change list');
     show(await act(args, (deps, who) => declineChange(deps, who, n, args.reason), `api/changes/${n}/decline`, { reason: args.reason }), args.json);
+  },
+});
+
+const keep = defineCommand({
+  meta: { name: 'keep-protocol', description: 'Keep your request as asked instead of the safer alternative, saying why (--reason); the approvals can then start' },
+  args: { id, reason: { type: 'string', required: true }, json, ...remoteArgs },
+  async run({ args }) {
+    const n = idArg(args.id, 'a change', 'entente change list');
+    show(await act(args, (deps, who) => keepProtocol(deps, who, n, args.reason), `api/changes/${n}/keep-protocol`, { reason: args.reason }), args.json);
   },
 });
 
@@ -163,11 +174,11 @@ const showCommand = defineCommand({
 });
 
 export default defineCommand({
-  meta: { name: 'change', description: 'Change requests: request, approve, decline, implement, extend, remove, recertify, list, show' },
+  meta: { name: 'change', description: 'Change requests: request, keep-protocol, approve, decline, implement, extend, remove, recertify, list, show' },
   subCommands: {
     request, submit: simple('submit', 'Submit a draft for approval', submitChange),
     approve: simple('approve', 'Approve as the owner team or Security (never your own); reviews an emergency change', approveChange),
-    decline, implement: simple('implement', 'Record that the approved change is in place', implementChange), extend, remove,
+    'keep-protocol': keep, decline, implement: simple('implement', 'Record that the approved change is in place', implementChange), extend, remove,
     recertify: simple('recertify', 'Recertify long-lived access', recertifyChange), list, show: showCommand,
   },
 });

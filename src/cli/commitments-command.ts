@@ -9,8 +9,7 @@ import { callServer, idArg, out, remoteArgs, withLocalContext } from './shared.t
 const json = { type: 'boolean', description: 'print JSON' } as const;
 
 function line(c: CommitmentView): string {
-  const state = c.state === 'open' && c.overdue ? 'open, past its date' : c.state;
-  return `#${c.id}  ${state.padEnd(9)} due ${c.dueAt.slice(0, 10)}  ${c.ownerTeam}  ${c.service ?? '-'}  ${c.title}${c.findingId ? ` (finding #${c.findingId})` : ''}  [${c.source.type} ${c.source.id}]`;
+  return `#${c.id}  ${c.state.padEnd(9)} due ${c.dueAt.slice(0, 10)}  ${c.ownerTeam}  ${c.service ?? '-'}  ${c.title}${c.findingId ? ` (finding #${c.findingId})` : ''}  [${c.source.type} ${c.source.id}]`;
 }
 
 const list = defineCommand({

@@ -19,7 +19,9 @@ export interface CommitmentView {
   dueAt: string;
   verification: Verification;
   source: { type: CommitmentSourceType; id: number };
+  /** open, verified, or missed: past its date without being verified (whether or not the sweep has recorded it yet). */
   state: CommitmentState;
+  /** True exactly when the state is missed. */
   overdue: boolean;
   evidence: string | null;
   verifiedBy: string | null;
@@ -51,7 +53,13 @@ export async function commitmentViews(db: Kysely<DB>, filter: CommitmentFilter, 
   if (filter.ids) q = q.where('c.id', 'in', filter.ids.length ? filter.ids : [0]);
   if (filter.service !== undefined) q = q.where('s.name', '=', filter.service);
   if (filter.team !== undefined) q = q.where('t.name', '=', filter.team);
-  if (filter.state?.length) q = q.where('c.state', 'in', filter.state);
+  const states = filter.state;
+  // By the state people see: an open commitment past its date is missed already (the sweep only writes that down).
+  if (states?.length) {
+    q = q.where((eb) => eb.or(states.map((s) => (s === 'verified' ? eb('c.state', '=', 'verified')
+      : s === 'missed' ? eb.or([eb('c.state', '=', 'missed'), eb.and([eb('c.state', '=', 'open'), eb('c.due_at', '<', now)])])
+        : eb.and([eb('c.state', '=', 'open'), eb('c.due_at', '>=', now)])))));
+  }
   if (filter.source) {
     q = q.where('c.source_type', '=', filter.source.type);
     if (filter.source.id !== undefined) q = q.where('c.source_id', '=', filter.source.id);
@@ -60,12 +68,15 @@ export async function commitmentViews(db: Kysely<DB>, filter: CommitmentFilter, 
   const rows = await q.orderBy('c.due_at').orderBy('c.id').limit(filter.limit ?? 500).execute();
   return rows.map((r) => {
     const dueAt = new Date(r.due_at);
+    const pastDue = r.state === 'open' && dueAt.getTime() < now.getTime();
+    const state: CommitmentState = pastDue ? 'missed' : r.state;
     const view: Omit<CommitmentView, 'summary'> = {
       id: r.id, kind: r.kind, controlId: r.control_id, title: r.title, ownerTeam: r.team_name, ownerTeamId: r.owner_team_id,
       service: r.service_name, serviceId: r.service_id, findingId: r.finding_id, dueAt: dueAt.toISOString(),
-      verification: r.verification as Verification, source: { type: r.source_type, id: r.source_id }, state: r.state,
-      overdue: r.state === 'open' && dueAt.getTime() < now.getTime(),
-      evidence: r.evidence, verifiedBy: r.verified_by, verifiedAt: iso(r.verified_at), missedAt: iso(r.missed_at),
+      verification: r.verification as Verification, source: { type: r.source_type, id: r.source_id }, state,
+      // Overdue is the missed state, never apart from it: past its date and not verified.
+      overdue: state === 'missed',
+      evidence: r.evidence, verifiedBy: r.verified_by, verifiedAt: iso(r.verified_at), missedAt: iso(r.missed_at) ?? (pastDue ? dueAt.toISOString() : null),
       createdBy: r.created_by, createdAt: new Date(r.created_at).toISOString(),
     };
     return { ...view, summary: summaryOf(view) };

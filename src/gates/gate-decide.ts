@@ -112,17 +112,19 @@ function controlsOf(compiled: CompiledGates, facts: GateFacts, matches: RuleMatc
   for (const match of matches) {
     const { rule } = match.compiled;
     if (rule.mode === 'warn' || rule.outcome !== 'go_with_controls') continue;
+    const fitting = fittingControls(compiled, rule.controls);
     for (const controlId of rule.controls) {
       const control = compiled.controls.get(controlId)!;
-      const required = controls.get(controlId) ?? { id: control.id, title: control.title, kind: control.kind, verification: verificationOf(control), requirements: control.requirements, findingIds: [] };
-      controls.set(controlId, required);
       let done = seen.get(controlId);
       if (!done) seen.set(controlId, (done = new Set()));
       const existingFor = open.get(controlId);
       const verification = verificationOf(control);
       const due = dueDates(control, at);
       const targets = match.compiled.finding ? match.findings : [null];
+      let required = controls.get(controlId);
       for (const f of targets) {
+        if (f && !fitting(f).has(controlId)) continue;
+        if (!required) controls.set(controlId, (required = { id: control.id, title: control.title, kind: control.kind, verification, requirements: control.requirements, findingIds: [] }));
         const key = f?.id ?? 0;
         if (done.has(key)) continue;
         done.add(key);
@@ -142,6 +144,21 @@ function controlsOf(compiled: CompiledGates, facts: GateFacts, matches: RuleMatc
 }
 
 const day = 86_400_000;
+
+// A rule's controls that fit a finding (an open port is closed or allow-listed, not patched behind a WAF), worked out once
+// per kind of finding; when none of them fits, all of them are asked, as the rule's author named them for it.
+function fittingControls(compiled: CompiledGates, ids: readonly string[]): (f: FindingFact) => Set<string> {
+  const byKind = new Map<string, Set<string>>();
+  return (f) => {
+    const kind = f.openPort ? 'open-port' : f.kind;
+    let set = byKind.get(kind);
+    if (!set) {
+      const fit = ids.filter((id) => { const fits = compiled.controls.get(id)!.fits; return !fits || (fits as readonly string[]).includes(kind); });
+      byKind.set(kind, (set = new Set(fit.length > 0 ? fit : ids)));
+    }
+    return set;
+  };
+}
 
 // A control due with its finding is due on the finding's date, or `overdue_days` after the gate when that has passed.
 function dueDates(control: Control, at: number): { fixed: string; late: string } {

@@ -15,10 +15,11 @@ export async function loadFacts(db: Kysely<DB>, service: Service, req: FactsRequ
   const { rows: [agg] } = await sql<{ list: string }>`
     select coalesce(json_agg(json_build_array(f.id, f.title, f.priority, f.kind, f.severity, f.kev, f.due_at, f.status,
       (select min(e.id) from exception_findings ef join exceptions e on e.id = ef.exception_id
-        where f.status = 'accepted' and ef.finding_id = f.id and e.status = 'approved')) order by f.id), '[]')::text as list
+        where f.status = 'accepted' and ef.finding_id = f.id and e.status = 'approved'),
+      f.kind = 'host' and f.rule_id like 'exposure/%') order by f.id), '[]')::text as list
     from findings f where f.service_id = ${service.id} and (f.status in ('open', 'in_progress') or (f.status = 'accepted' and exists (
       select 1 from exception_findings ef join exceptions e on e.id = ef.exception_id where ef.finding_id = f.id and e.status = 'approved')))`.execute(db);
-  const findings = JSON.parse(agg!.list) as [number, string, Priority, string, string, boolean, string, string, number | null][];
+  const findings = JSON.parse(agg!.list) as [number, string, Priority, string, string, boolean, string, string, number | null, boolean][];
   const commitments = await db.selectFrom('commitments as c').innerJoin('teams as t', 't.id', 'c.owner_team_id')
     .select(['c.id', 'c.kind', 'c.control_id', 'c.title', 'c.finding_id', 'c.state', 'c.due_at', 't.name as team'])
     .where('c.service_id', '=', service.id)
@@ -30,8 +31,8 @@ export async function loadFacts(db: Kysely<DB>, service: Service, req: FactsRequ
     service: { id: service.id, name: service.name, criticality: service.criticality, exposure: service.exposure, data: service.data_class,
       ownerTeamId: service.owner_team_id, ownerTeam: team.name },
     environment: req.environment, version: req.version, commit: req.commit,
-    findings: findings.map(([id, title, priority, kind, severity, kev, dueAt, status, exceptionId]): FindingFact => ({
-      id, title, priority, kind, severity, kev, dueAt: new Date(dueAt).toISOString(), covered: status === 'accepted', exceptionId,
+    findings: findings.map(([id, title, priority, kind, severity, kev, dueAt, status, exceptionId, openPort]): FindingFact => ({
+      id, title, priority, kind, severity, kev, dueAt: new Date(dueAt).toISOString(), covered: status === 'accepted', exceptionId, ...(openPort ? { openPort } : {}),
     })),
     commitments: commitments.map((c): CommitmentFact => ({
       id: c.id, kind: c.kind, controlId: c.control_id, title: c.title, findingId: c.finding_id, state: c.state,

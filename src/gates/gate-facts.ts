@@ -12,6 +12,8 @@ export interface FindingFact {
   /** Covered by an approved exception (the finding is `accepted`). */
   covered: boolean;
   exceptionId: number | null;
+  /** An open port no approved change covers (Entente's exposure finding, kind host): controls that fit a port answer it. */
+  openPort?: boolean;
 }
 
 export interface CommitmentFact {

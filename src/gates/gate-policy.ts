@@ -3,10 +3,15 @@
  * and `gates` (rules as data: conditions over the service, its open findings and commitments → an outcome) sections.
  */
 import { z } from 'zod';
+import { findingKinds } from '../findings/types.ts';
 
 const id = z.string().regex(/^[a-z0-9][a-z0-9.-]*$/, 'use lower-case letters, digits, dots and dashes');
 const priorities = ['act', 'attend', 'track*', 'track'] as const;
 const severities = ['critical', 'high', 'medium', 'low', 'info'] as const;
+
+/** What a control can be said to fit: the finding kinds, and an open port no approved change covers (a host finding of Entente's own). */
+export const fitKinds = [...findingKinds, 'open-port'] as const;
+export type FitKind = (typeof fitKinds)[number];
 
 /** Checks Entente can run itself to verify a commitment (instead of asking for evidence). */
 export const checkKinds = ['finding-fixed'] as const;
@@ -25,6 +30,8 @@ export const controlSchema = z.object({
   overdue_days: z.number().int().min(1).max(365).default(7).describe('with due "finding": days after the gate when the finding is already past its date'),
   requirements: z.array(z.string().regex(/^[a-z0-9-]+:[A-Za-z0-9.()-]+$/, 'write framework:identifier, e.g. iso27001:A.8.8')).default([])
     .describe('compliance requirements it serves, e.g. iso27001:A.8.8, soc2:CC7.1, pci-dss:6.3.3'),
+  fits: z.array(z.enum(fitKinds)).min(1).optional()
+    .describe('the findings it suits: finding kinds, and open-port (an open port no approved change covers); every finding when absent'),
 }).strict();
 
 const findingConditions = z.object({
@@ -93,22 +100,29 @@ export function checkGateReferences(p: { gates: Gates; controls: Control[] }, ct
 const standard = {
   patch: ['iso27001:A.8.8', 'soc2:CC7.1', 'pci-dss:6.3.3'],
 };
+// What a fix or a safeguard in front of it suits: an open port is closed or approved, not patched, and a WAF sits in front of
+// application weaknesses only.
+const weaknesses: FitKind[] = ['code', 'dependency', 'web', 'host', 'secret', 'config'];
+const application: FitKind[] = ['code', 'dependency', 'web'];
 
 /** The catalogue Entente ships: each control, how it is verified and what it serves. */
 export const defaultControls: Control[] = [
-  { id: 'fix-finding', title: 'Fix the finding (upgrade, patch or change the code)', kind: 'fix', verify: { check: 'finding-fixed' }, due: 'finding', overdue_days: 7, requirements: standard.patch },
+  { id: 'fix-finding', title: 'Fix the finding (upgrade, patch or change the code)', kind: 'fix', verify: { check: 'finding-fixed' }, due: 'finding', overdue_days: 7, requirements: standard.patch,
+    fits: weaknesses },
+  { id: 'close-port', title: 'Close the port, or cover it with an approved change', kind: 'fix', verify: { check: 'finding-fixed' }, due: 'finding', overdue_days: 7,
+    requirements: ['iso27001:A.8.20', 'soc2:CC6.6', 'pci-dss:1.2.5'], fits: ['open-port'] },
   { id: 'waf-virtual-patch', title: 'A WAF rule (virtual patch) in front of the affected path', kind: 'control', verify: { evidence: 'the WAF rule\'s id and a test request it stops' }, due: 2, overdue_days: 7,
-    requirements: ['iso27001:A.8.20', 'soc2:CC6.6', 'pci-dss:6.4.2'] },
+    requirements: ['iso27001:A.8.20', 'soc2:CC6.6', 'pci-dss:6.4.2'], fits: application },
   { id: 'extra-monitoring', title: 'Extra monitoring and an alert on the affected component', kind: 'control', verify: { evidence: 'the alert\'s name and where it pages' }, due: 2, overdue_days: 7,
     requirements: ['iso27001:A.8.16', 'soc2:CC7.2', 'pci-dss:10.4.1'] },
-  { id: 'ip-allow-list', title: 'An IP allow-list in front of the service', kind: 'control', verify: { evidence: 'the allow-list and where it is enforced' }, due: 2, overdue_days: 7,
-    requirements: ['iso27001:A.8.20', 'soc2:CC6.6', 'pci-dss:1.3.1'] },
+  { id: 'ip-allow-list', title: 'An IP allow-list in front of the affected host or port', kind: 'control', verify: { evidence: 'the allow-list and where it is enforced' }, due: 2, overdue_days: 7,
+    requirements: ['iso27001:A.8.20', 'soc2:CC6.6', 'pci-dss:1.3.1'], fits: ['host', 'open-port'] },
   { id: 'feature-flag-off', title: 'The affected feature switched off behind a flag', kind: 'control', verify: { evidence: 'the flag\'s name and its state in production' }, due: 1, overdue_days: 7,
-    requirements: ['iso27001:A.8.9', 'soc2:CC8.1'] },
+    requirements: ['iso27001:A.8.9', 'soc2:CC8.1'], fits: application },
   { id: 'mfa', title: 'Multi-factor authentication on the affected access path', kind: 'control', verify: { evidence: 'the identity provider setting that requires it' }, due: 7, overdue_days: 7,
     requirements: ['iso27001:A.8.5', 'soc2:CC6.1', 'pci-dss:8.4.2'] },
   { id: 'rotate-secret', title: 'Rotate the exposed secret and take it out of the repository', kind: 'fix', verify: { check: 'finding-fixed' }, due: 'finding', overdue_days: 3,
-    requirements: ['iso27001:A.5.17', 'soc2:CC6.1', 'pci-dss:8.6.2'] },
+    requirements: ['iso27001:A.5.17', 'soc2:CC6.1', 'pci-dss:8.6.2'], fits: ['secret'] },
 ];
 
 /** The gate rules Entente ships (order matters only for how reasons are listed). */
@@ -120,14 +134,14 @@ export const defaultGates: Gates = {
       when: { service: { exposure: ['internet'] }, findings: { priority: ['act'], overdue: true, covered: false, min_count: 1 } }, outcome: 'no_go', controls: [], mode: 'enforce' },
     { id: 'missed-commitment', description: 'A safeguard we agreed on for this service is past its date without being verified.',
       when: { commitments: { state: ['missed'] } }, outcome: 'no_go', controls: [], mode: 'enforce' },
-    { id: 'urgent-within-sla-internet', description: 'Urgent findings still within their SLA on an internet-facing service: we go with a fix by the due date and a virtual patch meanwhile.',
+    { id: 'urgent-within-sla-internet', description: 'Urgent findings still within their SLA on an internet-facing service: we go with a fix by the due date (for an open port: closing it, or a change that approves it) and meanwhile a virtual patch in front of an application weakness, or an IP allow-list in front of a host or port.',
       when: { service: { exposure: ['internet'] }, findings: { priority: ['act', 'attend'], overdue: false, covered: false, min_count: 1 } },
-      outcome: 'go_with_controls', controls: ['fix-finding', 'waf-virtual-patch'], mode: 'enforce' },
-    { id: 'urgent-within-sla', description: 'Urgent findings still within their SLA: we go with a fix by the due date and extra monitoring meanwhile.',
+      outcome: 'go_with_controls', controls: ['fix-finding', 'close-port', 'waf-virtual-patch', 'ip-allow-list'], mode: 'enforce' },
+    { id: 'urgent-within-sla', description: 'Urgent findings still within their SLA: we go with a fix by the due date (for an open port: closing it, or a change that approves it) and extra monitoring meanwhile.',
       when: { service: { exposure: ['internal', 'isolated'] }, findings: { priority: ['act', 'attend'], overdue: false, covered: false, min_count: 1 } },
-      outcome: 'go_with_controls', controls: ['fix-finding', 'extra-monitoring'], mode: 'enforce' },
-    { id: 'urgent-overdue', description: 'Urgent findings past their due date: we go with a fix commitment and extra monitoring until it lands.',
+      outcome: 'go_with_controls', controls: ['fix-finding', 'close-port', 'extra-monitoring'], mode: 'enforce' },
+    { id: 'urgent-overdue', description: 'Urgent findings past their due date: we go with a fix commitment (for an open port: closing it, or a change that approves it) and extra monitoring until it lands.',
       when: { findings: { priority: ['act', 'attend'], overdue: true, covered: false, min_count: 1 } },
-      outcome: 'go_with_controls', controls: ['fix-finding', 'extra-monitoring'], mode: 'enforce' },
+      outcome: 'go_with_controls', controls: ['fix-finding', 'close-port', 'extra-monitoring'], mode: 'enforce' },
   ],
 };

@@ -17,7 +17,7 @@ const exampleSchema = z.object({
   environment: z.string().min(1).default('prod'),
   findings: z.array(z.object({
     priority: z.enum(['act', 'attend', 'track*', 'track']),
-    kind: z.string().min(1).default('dependency'),
+    kind: z.string().min(1).default('dependency').describe('a finding kind, or open-port: an open port no approved change covers (a host finding)'),
     severity: z.enum(['critical', 'high', 'medium', 'low', 'info']).default('high'),
     kev: z.boolean().default(false),
     due_in_days: z.number().int().default(10).describe('negative: past its due date'),
@@ -64,8 +64,8 @@ export function runExamples(policy: GatePolicy, file: PolicyExamples): ExampleRe
     const facts: GateFacts = {
       at, environment: ex.environment, version: null, commit: null,
       service: { id: 1, name: ex.name, ...ex.service, ownerTeamId: 1, ownerTeam: 'the owning team' },
-      findings: ex.findings.map((f, i) => ({ id: i + 1, title: f.title ?? `finding ${i + 1}`, priority: f.priority, kind: f.kind, severity: f.severity, kev: f.kev,
-        dueAt: inDays(f.due_in_days), covered: f.covered, exceptionId: f.covered ? i + 1 : null })),
+      findings: ex.findings.map((f, i) => ({ id: i + 1, title: f.title ?? `finding ${i + 1}`, priority: f.priority, kind: f.kind === 'open-port' ? 'host' : f.kind, severity: f.severity, kev: f.kev,
+        dueAt: inDays(f.due_in_days), covered: f.covered, exceptionId: f.covered ? i + 1 : null, ...(f.kind === 'open-port' ? { openPort: true } : {}) })),
       commitments: ex.commitments.map((c, i) => ({ id: i + 1, kind: c.kind, controlId: c.control ?? null, title: c.title ?? c.control ?? `commitment ${i + 1}`,
         findingId: null, state: c.state, dueAt: inDays(c.state === 'missed' ? -1 : 5), ownerTeam: 'the owning team' })),
     };

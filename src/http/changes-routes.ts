@@ -2,7 +2,7 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import type { Context } from '../context.ts';
 import {
-  approveChange, declineChange, extendChange, getChange, implementChange, listChanges, recertifyChange, removeChange, requestChange, submitChange,
+  approveChange, declineChange, extendChange, getChange, implementChange, keepProtocol, listChanges, recertifyChange, removeChange, requestChange, submitChange,
 } from '../changes/changes-service.ts';
 import { changeTypes } from '../changes/change-policy.ts';
 import { subApp } from './sub-app.ts';
@@ -13,7 +13,9 @@ const changeSchema = z.object({
   fields: z.record(z.string(), z.unknown()), emergency: z.boolean(), risk: z.string(),
   riskCheck: z.object({
     risk: z.string(), reasons: z.array(z.string()), rules: z.array(z.string()),
-    safeguards: z.array(z.object({ id: z.string(), title: z.string(), verify: z.string() })), alternative: z.string().nullable(),
+    safeguards: z.array(z.object({ id: z.string(), title: z.string(), verify: z.string(), due: z.union([z.literal('start'), z.number()]).optional() })), alternative: z.string().nullable(),
+    alternativeFirst: z.boolean().optional().openapi({ description: 'true: the requester answers the alternative (keep-protocol with a reason, or a new request) before the approvals' }),
+    protocolLabel: z.string().optional(),
     maxLeaseDays: z.number().int(), needsEnd: z.boolean(), approval: z.string(), standard: z.string().nullable(), message: z.string(),
   }),
   approvals: z.object({ path: z.string(), owner: z.string().nullable(), security: z.string().nullable(), awaiting: z.array(z.string()) }),
@@ -32,7 +34,7 @@ const requestBody = z.object({
   service: z.string(), title: z.string(),
 }).passthrough().openapi('ChangeRequest', {
   description: 'type, service and title, plus the fields of the type: description, emergency, draft, start, end, dataClass, internetFacing, '
-    + 'source, destination, ports, protocol, transport, authentication; account, client (file-share), vendor (remote-access, third-party), '
+    + 'source, destination, ports, protocol, transport, authentication, keepProtocol (why it stays as asked rather than the safer alternative the risk check offers); account, client (file-share), vendor (remote-access, third-party), '
     + 'resource, provider (cloud-exposure), account, system (privileged-access), dataShared (third-party)',
 });
 
@@ -74,6 +76,11 @@ const declineRoute = createRoute({
   method: 'post', path: '/api/changes/{id}/decline', tags: ['changes'], summary: 'Decline, saying why; the requester sees the safer alternative',
   request: { params: idParam, body: json(reason) }, responses: { 200: one('The declined change'), ...responses },
 });
+const keepRoute = createRoute({
+  method: 'post', path: '/api/changes/{id}/keep-protocol', tags: ['changes'],
+  summary: 'The requester keeps the request as asked instead of the safer alternative, saying why; the approvals can then start',
+  request: { params: idParam, body: json(reason) }, responses: { 200: one('The change with the reason recorded'), ...responses },
+});
 const extendRoute = createRoute({
   method: 'post', path: '/api/changes/{id}/extend', tags: ['changes'], summary: 'Extend the lease once, before it ends, with a reason',
   request: { params: idParam, body: json(z.object({ end: z.string(), reason: z.string().max(5_000) }).strict()) }, responses: { 200: one('The extended change'), ...responses },
@@ -97,6 +104,7 @@ export function changesRoutes(ctx: Context) {
     .openapi(getRoute, async (c) => c.json(await getChange(deps, c.req.valid('param').id), 200))
     .openapi(submitRoute, async (c) => c.json(await submitChange(deps, c.get('principal'), c.req.valid('param').id), 200))
     .openapi(approveRoute, async (c) => c.json(await approveChange(deps, c.get('principal'), c.req.valid('param').id), 200))
+    .openapi(keepRoute, async (c) => c.json(await keepProtocol(deps, c.get('principal'), c.req.valid('param').id, c.req.valid('json').reason), 200))
     .openapi(declineRoute, async (c) => c.json(await declineChange(deps, c.get('principal'), c.req.valid('param').id, c.req.valid('json').reason), 200))
     .openapi(implementRoute, async (c) => c.json(await implementChange(deps, c.get('principal'), c.req.valid('param').id), 200))
     .openapi(extendRoute, async (c) => c.json(await extendChange(deps, c.get('principal'), c.req.valid('param').id, c.req.valid('json')), 200))

@@ -1,6 +1,6 @@
 /** Runs the real `entente` CLI (from source) in tests, on a scratch data folder or a scratch PostgreSQL database. */
 import { after, before } from 'node:test';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -34,4 +34,29 @@ export function cliWorld(engine: Engine, prefix: string): { dir: string; env: Re
     await drop();
   });
   return { dir, env };
+}
+
+/** Starts `entente serve` on a free port with an environment; resolves with its URL once it listens, and a way to stop it. */
+export function serveCli(env: Record<string, string>): Promise<{ url: string; stop: () => Promise<void> }> {
+  const port = 20_000 + Math.floor(Math.random() * 20_000);
+  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'serve', '--port', String(port)], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const stop = async (): Promise<void> => {
+    if (child.exitCode !== null) return;
+    child.kill('SIGTERM');
+    await new Promise((resolve) => child.once('exit', resolve));
+  };
+  return new Promise((resolve, reject) => {
+    let seen = '';
+    const timer = setTimeout(() => { void stop(); reject(new Error(`the server did not start: ${seen}`)); }, 60_000);
+    child.stdout!.on('data', (d: Buffer) => {
+      seen += d.toString();
+      const m = /listening on (http:\/\/\S+)/.exec(seen);
+      if (m) {
+        clearTimeout(timer);
+        resolve({ url: m[1]!, stop });
+      }
+    });
+    child.stderr!.on('data', (d: Buffer) => { seen += d.toString(); });
+    child.once('exit', (code) => { clearTimeout(timer); reject(new Error(`the server exited with ${code}: ${seen}`)); });
+  });
 }
