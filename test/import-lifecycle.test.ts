@@ -5,6 +5,8 @@ import { sql } from 'kysely';
 import { describeEachEngine } from './support/engines.ts';
 import { bandit, sarif, semgrep, trivy } from './support/reports.ts';
 import { EntenteError } from '../src/errors.ts';
+import { parseOrgFile } from '../src/people/org-file.ts';
+import { applyOrg } from '../src/people/org-service.ts';
 
 const three = [
   { rule: 'A1', file: 'src/a.ts', line: 10, cwe: 79 },
@@ -130,6 +132,24 @@ describeEachEngine('re-import lifecycle', (env) => {
     const rows = await bySource(service);
     assert.deepEqual(rows.map((r) => [r.rule_id, r.title, r.status]), [['B322', 'The input method', 'fixed'], ['B307', 'Use of eval', 'open']]);
     assert.equal(rows[1]!.fingerprint, alone!.fingerprint, 'the rule alone at its place kept the fingerprint it always had');
+  });
+
+  test('shell=True in an internet-facing, mission-critical service is attend on import, and when a service becomes one', async () => {
+    const shell = bandit([{ test: 'B602', text: 'subprocess call with shell=True identified, security issue.', cwe: 78, line: 4, severity: 'HIGH' }]);
+    const open = await env().makeService({ criticality: 4, exposure: 'internet' });
+    const summary = await env().importText(open.service, 'bandit.json', shell);
+    assert.deepEqual([summary.act, summary.attend], [0, 1]);
+    const token = await env().token('auditor');
+    const [listed] = (await env().call('GET', `/api/findings?service=${open.service}`, { token })).body.items;
+    assert.equal(listed.priority, 'attend');
+    const shown = (await env().call('GET', `/api/findings/${listed.id}`, { token })).body;
+    assert.ok(shown.priorityReasons.some((r: string) => /^CWE-78 \(OS command injection\) turns input into commands .* it is at least attend$/.test(r)), shown.priorityReasons.join('\n'));
+    const inside = await env().makeService({ criticality: 4, exposure: 'internal' });
+    assert.equal((await env().importText(inside.service, 'bandit.json', shell)).attend, 0);
+    const e = env();
+    const org = parseOrgFile(`teams:\n  - name: ${inside.team}\n    kind: engineering\nservices:\n  - name: ${inside.service}\n    owner: ${inside.team}\n    criticality: 4\n    exposure: internet\n`, 'org.yaml');
+    await applyOrg(e.ctx.database.db, org, { prune: false, actor: 'test', now: e.clock.now, policy: e.ctx.policy });
+    assert.deepEqual((await statuses(inside.service)).map((r) => r.priority), ['attend']);
   });
 
   test('the same CVE in the same package and version from two dependency scanners is one finding', async () => {
