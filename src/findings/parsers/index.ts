@@ -28,10 +28,14 @@ import { cppcheckParser } from './cppcheck.ts';
 import { flawfinderCsvParser } from './flawfinder-csv.ts';
 
 /**
- * Every parser, in detection order: the most specific signatures first. Bandit goes before Semgrep (both write
- * "errors" and "results"), Gitleaks after the other formats whose report can be a bare array, SARIF last.
+ * Every parser, in detection order: the most specific signatures first. SARIF goes first: it is recognised by its
+ * top-level structure (`version` 2.1.0 and `runs`, read from both ends of the file), while the other JSON formats
+ * are recognised by keys found anywhere in the head, and a SARIF log carries its tool's own keys (Bandit's metrics,
+ * ZAP's properties) inside its runs. Bandit goes before Semgrep (both write "errors" and "results"), Gitleaks after
+ * the other formats whose report can be a bare array.
  */
 export const parsers: readonly ReportParser[] = [
+  sarifParser,
   // JSON
   trivyParser, npmAuditParser, yarnAuditParser, zapJsonParser, grypeParser, cyclonedxJsonParser, githubVulnsParser,
   banditParser, semgrepParser, snykParser, checkovParser, tfsecParser, nucleiParser, gitleaksParser,
@@ -39,7 +43,6 @@ export const parsers: readonly ReportParser[] = [
   zapXmlParser, burpParser, nessusParser, openvasParser, nmapParser, dependencyCheckParser, cppcheckParser, cyclonedxXmlParser,
   // CSV
   nessusWasCsvParser, nessusCsvParser, openvasCsvParser, flawfinderCsvParser,
-  sarifParser,
 ];
 
 /** The parser for a --format name; unknown names get the list of known ones. */
@@ -52,8 +55,8 @@ export function parserByFormat(format: string): ReportParser {
 }
 
 /** The parser that recognises this report, or an error that says what the file looks like. */
-export function detectParser(input: Pick<ReportInput, 'head' | 'name'>): ReportParser {
-  const p = parsers.find((x) => x.detect(input.head, input.name));
+export function detectParser(input: Pick<ReportInput, 'head' | 'name' | 'tail'>): ReportParser {
+  const p = parsers.find((x) => x.detect(input.head, input.name, input.tail));
   if (p) return p;
   throw new EntenteError('unknown_format', `${input.name}: ${describeHead(input.head)}; known formats: ${parsers.map((x) => x.format).join(', ')} (use --format to choose one)`, { file: input.name });
 }
