@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { Readable } from 'node:stream';
 import { sql } from 'kysely';
 import { describeEachEngine } from './support/engines.ts';
-import { bandit, sarif, semgrep, trivy } from './support/reports.ts';
+import { bandit, codeScanningAlerts, sarif, semgrep, trivy } from './support/reports.ts';
 import { EntenteError } from '../src/errors.ts';
 import { parseOrgFile } from '../src/people/org-file.ts';
 import { applyOrg } from '../src/people/org-service.ts';
@@ -150,6 +150,22 @@ describeEachEngine('re-import lifecycle', (env) => {
     const org = parseOrgFile(`teams:\n  - name: ${inside.team}\n    kind: engineering\nservices:\n  - name: ${inside.service}\n    owner: ${inside.team}\n    criticality: 4\n    exposure: internet\n`, 'org.yaml');
     await applyOrg(e.ctx.database.db, org, { prune: false, actor: 'test', now: e.clock.now, policy: e.ctx.policy });
     assert.deepEqual((await statuses(inside.service)).map((r) => r.priority), ['attend']);
+  });
+
+  test('GitHub code scanning alerts meet the same results of the tool\'s SARIF log, and dismissed ones arrive closed', async () => {
+    const { service } = await env().makeService();
+    await env().importText(service, 'codeql.sarif', sarif('CodeQL', [{ rule: 'js/sql-injection', file: 'src/db.js', line: 21, cwe: 89 }]));
+    const alerts = codeScanningAlerts([
+      { number: 1, rule: 'js/sql-injection', cwe: 89, file: 'src/db.js', line: 21 },
+      { number: 2, rule: 'js/reflected-xss', cwe: 79, file: 'src/view.js', line: 5, state: 'dismissed', reason: 'false positive' },
+    ]);
+    const summary = await env().importText(service, 'alerts.json', alerts);
+    assert.equal(summary.format, 'github-code-scanning');
+    assert.deepEqual(summary.tools, ['CodeQL']);
+    assert.deepEqual([summary.created, summary.closedInReport, summary.unchanged, summary.fixed], [1, 1, 1, 0]);
+    assert.deepEqual((await statuses(service)).map((r) => [r.file_path, r.status]), [['src/db.js', 'open'], ['src/view.js', 'false_positive']]);
+    const fixed = await env().importText(service, 'alerts.json', codeScanningAlerts([{ number: 1, rule: 'js/sql-injection', cwe: 89, file: 'src/db.js', line: 21, state: 'fixed' }]));
+    assert.deepEqual([fixed.created, fixed.unchanged], [0, 1], 'a stored finding keeps the status it has in Entente when a report closes it');
   });
 
   test('the same CVE in the same package and version from two dependency scanners is one finding', async () => {

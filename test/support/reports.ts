@@ -86,3 +86,18 @@ export function semgrep(results: SemgrepResult[]): string {
     })),
   });
 }
+
+export interface CodeScanningAlert { number: number; rule: string; cwe?: number; file: string; line: number; tool?: string; state?: 'open' | 'dismissed' | 'fixed'; reason?: string }
+
+/** A page of GitHub's code scanning alerts (GET /repos/{owner}/{repo}/code-scanning/alerts). */
+export function codeScanningAlerts(alerts: CodeScanningAlert[]): string {
+  return JSON.stringify(alerts.map((a) => ({
+    number: a.number, created_at: '2026-02-01T10:00:00Z', url: `https://api.github.com/repos/acme/shop/code-scanning/alerts/${a.number}`,
+    html_url: `https://github.com/acme/shop/security/code-scanning/${a.number}`, state: a.state ?? 'open', fixed_at: null,
+    dismissed_by: a.state === 'dismissed' ? { login: 'sam' } : null, dismissed_reason: a.state === 'dismissed' ? a.reason ?? "won't fix" : null, dismissed_comment: null,
+    rule: { id: a.rule, severity: 'error', security_severity_level: 'high', description: `Rule ${a.rule}`, name: a.rule, tags: ['security', ...(a.cwe ? [`external/cwe/cwe-${String(a.cwe).padStart(3, '0')}`] : [])] },
+    tool: { name: a.tool ?? 'CodeQL', guid: null, version: '2.19.3' },
+    most_recent_instance: { ref: 'refs/heads/main', state: a.state ?? 'open', commit_sha: 'abc', message: { text: `${a.rule} here` }, location: { path: a.file, start_line: a.line, end_line: a.line, start_column: 1, end_column: 9 } },
+    instances_url: `https://api.github.com/repos/acme/shop/code-scanning/alerts/${a.number}/instances`,
+  })), null, 2);
+}

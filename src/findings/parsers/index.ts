@@ -10,6 +10,7 @@ import { grypeParser } from './grype.ts';
 import { cyclonedxJsonParser } from './cyclonedx.ts';
 import { cyclonedxXmlParser } from './cyclonedx-xml.ts';
 import { githubVulnsParser } from './github-vulns.ts';
+import { githubCodeScanningParser } from './github-code-scanning.ts';
 import { semgrepParser } from './semgrep.ts';
 import { banditParser } from './bandit.ts';
 import { gitleaksParser } from './gitleaks.ts';
@@ -37,7 +38,7 @@ import { flawfinderCsvParser } from './flawfinder-csv.ts';
 export const parsers: readonly ReportParser[] = [
   sarifParser,
   // JSON
-  trivyParser, npmAuditParser, yarnAuditParser, zapJsonParser, grypeParser, cyclonedxJsonParser, githubVulnsParser,
+  trivyParser, npmAuditParser, yarnAuditParser, zapJsonParser, grypeParser, cyclonedxJsonParser, githubVulnsParser, githubCodeScanningParser,
   banditParser, semgrepParser, snykParser, checkovParser, tfsecParser, nucleiParser, gitleaksParser,
   // XML
   zapXmlParser, burpParser, nessusParser, openvasParser, nmapParser, dependencyCheckParser, cppcheckParser, cyclonedxXmlParser,

@@ -393,12 +393,19 @@ const dependencyTools = /dependency-check|grype|osv-scanner|retire|black ?duck|n
 // known dependency scanners are dependencies even without an advisory id (Retire.js rules in Dependency-Check);
 // everything else is code.
 // The tool's and the rule's part is read once per rule (RuleFacts); the result's own tags count as the rule's.
-function kindOf(rule: RuleFacts, ownTags: string[], aboutPackage: boolean): FindingKind {
+function kindOf(rule: Pick<RuleFacts, 'secret' | 'config' | 'dependency'>, ownTags: string[], aboutPackage: boolean): FindingKind {
   if (rule.secret || ownTags.some((t) => secretTag.test(t))) return 'secret';
   if (aboutPackage) return 'dependency';
   if (rule.config || ownTags.some((t) => configTag.test(t))) return 'config';
   if (rule.dependency) return 'dependency';
   return 'code';
+}
+
+/** The recipe a SARIF-shaped result follows from its tool, its rule's tags and whether it names an advisory or a package
+ * (GitHub's code scanning alerts are such results). */
+export function kindByTool(tool: string, tags: string[], aboutPackage: boolean): FindingKind {
+  const facts = { secret: secretTools.test(tool), config: configTools.test(tool), dependency: dependencyTools.test(tool) };
+  return kindOf(facts, tags, aboutPackage);
 }
 
 const secretTag = /^secrets?$/i;
