@@ -96,6 +96,8 @@ const seeds: Record<string, string> = {
 <component bom-ref="pkg:npm/lodash@4.17.20" type="library"><name>lodash</name><version>4.17.20</version><purl>pkg:npm/lodash@4.17.20</purl></component></components>
 <vulnerabilities><vulnerability><id>CVE-2021-23337</id><ratings><rating><score>7.2</score><severity>high</severity><method>CVSSv31</method></rating></ratings><cwes><cwe>77</cwe></cwes>
 <affects><target><ref>pkg:npm/lodash@4.17.20</ref></target></affects></vulnerability></vulnerabilities></bom>`,
+  'tenable-vm-csv': 'asset.name,asset.display_ipv4_address,definition.id,definition.name,definition.cve,definition.cvss3.base_score,definition.cvss3.base_vector,severity,port,protocol,state,output\r\n'
+    + 'web-01,10.0.0.5,42873,SSL Medium Strength Cipher Suites Supported (SWEET32),"CVE-2016-2183,CVE-2016-6329",7.5,CVSS:3.0/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:N/A:N,High,443,TCP,ACTIVE,DES-CBC3-SHA\r\n',
   'nessus-was-csv': 'Plugin ID,CVE,CVSS,CVSSv3,Risk,Host,Protocol,Port,Name,Synopsis,Description,Solution,See Also,Plugin Output\r\n'
     + '98000,,5.0,6.5,Medium,shop.example.com,tcp,443,Missing Content Security Policy,No CSP,No CSP header,Set one,,https://shop.example.com/\r\n',
   'nessus-csv': 'Plugin ID,CVE,CVSS v2.0 Base Score,Risk,Host,Protocol,Port,Name,Synopsis,Description,Solution,See Also,Plugin Output\r\n'

@@ -22,6 +22,7 @@ import { nucleiParser } from './nuclei.ts';
 import { burpParser } from './burp.ts';
 import { nessusParser } from './nessus.ts';
 import { nessusCsvParser, nessusWasCsvParser } from './nessus-csv.ts';
+import { tenableVmCsvParser } from './tenable-vm-csv.ts';
 import { openvasCsvParser, openvasParser } from './openvas.ts';
 import { nmapParser } from './nmap.ts';
 import { dependencyCheckParser } from './dependency-check.ts';
@@ -43,7 +44,7 @@ export const parsers: readonly ReportParser[] = [
   // XML
   zapXmlParser, burpParser, nessusParser, openvasParser, nmapParser, dependencyCheckParser, cppcheckParser, cyclonedxXmlParser,
   // CSV
-  nessusWasCsvParser, nessusCsvParser, openvasCsvParser, flawfinderCsvParser,
+  tenableVmCsvParser, nessusWasCsvParser, nessusCsvParser, openvasCsvParser, flawfinderCsvParser,
 ];
 
 /** The parser for a --format name; unknown names get the list of known ones. */
