@@ -89,7 +89,7 @@ function start(rows: Map<string, ImportRow>, fingerprint: string, recipe: string
 }
 
 /** A tool's part of a row: its merged listings. */
-export function partOf(row: ImportRow, tool: string): ParsedFinding {
+function partOf(row: ImportRow, tool: string): ParsedFinding {
   return row.parts?.get(tool) ?? row.finding;
 }
 
