@@ -133,13 +133,15 @@ function stringEnd(s: string, open: number): number {
 }
 
 // The index of the quote that opens the string closing at `close`: the first quote before it with an even number of
-// backslashes in front, or -1 when the text starts first.
+// backslashes in front, or -1 when the text starts first. A quote with only backslashes between it and the start of
+// the text may be escaped by one before the tail began: that is not known, so it is -1 too.
 function stringStart(s: string, close: number): number {
   for (let i = close - 1; i >= 0; i--) {
     if (s[i] !== '"') continue;
-    let slashes = 0;
-    for (let j = i - 1; j >= 0 && s[j] === '\\'; j--) slashes++;
-    if (slashes % 2 === 0) return i;
+    let j = i - 1;
+    while (j >= 0 && s[j] === '\\') j--;
+    if (j < 0) return -1;
+    if ((i - 1 - j) % 2 === 0) return i;
   }
   return -1;
 }
