@@ -207,9 +207,10 @@ describeEachEngine('HTTP API', (env) => {
     const { service, critCve } = await seedMixed(e);
     const admin = await e.token('admin');
     const attend = await list(e, admin, `service=${service}&priority=attend`);
-    assert.deepEqual(attend.map((f) => f.ruleId), [critCve]);
+    // The SQL injection rated high in an internet-facing, mission-critical service is attend too (src/findings/injection.ts).
+    assert.deepEqual(attend.map((f) => f.ruleId).sort(), [critCve, 'js/sql-injection'].sort());
     const low = await list(e, admin, `service=${service}&priority=track*,track`);
-    assert.equal(low.length, 3);
+    assert.equal(low.length, 2);
     assert.ok(low.every((f) => f.priority === 'track*' || f.priority === 'track'));
     const critical = await list(e, admin, `service=${service}&severity=critical`);
     assert.deepEqual(critical.map((f) => f.severity), ['critical']);

@@ -44,6 +44,25 @@ describe('entente parse', () => {
     assert.equal(b.out, '');
   });
 
+  test('lists every format with its --format name in one column, the newest formats included', () => {
+    const r = entente({}, 'parse', '--list-formats');
+    assert.equal(r.code, 0, r.err);
+    const lines = r.out.trim().split('\n');
+    for (const format of ['sarif', 'github-code-scanning', 'tenable-vm-csv']) assert.ok(lines.some((l) => l.startsWith(`${format} `)), format);
+    const labelsAt = new Set(lines.map((l) => /^\S+\s+/.exec(l)![0].length));
+    assert.equal(labelsAt.size, 1, 'every label starts in the same column');
+  });
+
+  test('reads a SARIF log named .json whose version comes last, whatever tool wrote it', () => {
+    const log = JSON.parse(sarif('Bandit', Array.from({ length: 40 }, (_, i) => ({ rule: 'B602', file: `app${i}.py`, line: 4, cwe: 78, message: 'subprocess call with shell=True identified, security issue.' }))));
+    log.runs[0].properties = { metrics: { _totals: { 'SEVERITY.HIGH': 40, 'CONFIDENCE.HIGH': 40 } } };
+    const file = join(dir, 'bandit-results.json');
+    writeFileSync(file, JSON.stringify({ runs: log.runs, version: log.version, $schema: log.$schema }, null, 2));
+    const r = entente({}, 'parse', file);
+    assert.equal(r.code, 0, r.err);
+    assert.equal(r.out.trim().split('\n').length, 40);
+  });
+
   test('an unknown command or a missing file is a usage error (exit 2)', () => {
     assert.equal(entente({}, 'frobnicate').code, 2);
     assert.equal(entente({}, 'parse', join(dir, 'missing.json')).code, 2);

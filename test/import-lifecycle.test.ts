@@ -3,8 +3,10 @@ import assert from 'node:assert/strict';
 import { Readable } from 'node:stream';
 import { sql } from 'kysely';
 import { describeEachEngine } from './support/engines.ts';
-import { sarif, trivy } from './support/reports.ts';
+import { bandit, codeScanningAlerts, sarif, semgrep, trivy } from './support/reports.ts';
 import { EntenteError } from '../src/errors.ts';
+import { parseOrgFile } from '../src/people/org-file.ts';
+import { applyOrg } from '../src/people/org-service.ts';
 
 const three = [
   { rule: 'A1', file: 'src/a.ts', line: 10, cwe: 79 },
@@ -94,6 +96,76 @@ describeEachEngine('re-import lifecycle', (env) => {
     // Neither tool's next report alone fixes the shared finding.
     const again = await env().importText(service, 'both.sarif', both);
     assert.deepEqual([again.created, again.unchanged, again.fixed], [0, 4, 0]);
+  });
+
+  test('two rules of one tool with the same CWE on one line are two findings, whatever their order, and stay so on re-import', async () => {
+    // Bandit 1.7.3+ rates both `eval` (B307) and `input` (B322) CWE-78: two weaknesses on one line, two things to fix.
+    const evalIssue = { test: 'B307', text: 'Use of possibly insecure function - consider using safer ast.literal_eval.', cwe: 78, line: 21 };
+    const inputIssue = { test: 'B322', text: 'The input method in Python 2 will read from standard input, evaluate and run the resulting string.', cwe: 78, line: 21, severity: 'HIGH' };
+    const forward = await env().makeService();
+    const backward = await env().makeService();
+    const a = await env().importText(forward.service, 'bandit.json', bandit([evalIssue, inputIssue]));
+    const b = await env().importText(backward.service, 'bandit.json', bandit([inputIssue, evalIssue]));
+    assert.deepEqual([a.findings, a.created, b.created], [2, 2, 2]);
+    const found = await bySource(forward.service);
+    assert.deepEqual(found.map((r) => `${r.rule_id} ${r.title.split(' ').slice(0, 2).join(' ')}`), ['B322 The input', 'B307 Use of']);
+    assert.deepEqual(await bySource(backward.service), found, 'the same fingerprints, titles and sources in either order');
+    const again = await env().importText(forward.service, 'bandit.json', bandit([inputIssue, evalIssue]));
+    assert.deepEqual([again.created, again.unchanged, again.fixed], [0, 2, 0]);
+    assert.deepEqual(await bySource(forward.service), found);
+    // Another tool's result of the same CWE at that line merges with one of them, as before: one finding, two sources.
+    const other = await env().importText(forward.service, 'semgrep.json', semgrep([{ rule: 'python.lang.security.audit.eval-detected', message: 'Detected eval', cwe: 78, line: 21 }]));
+    assert.deepEqual([other.created, other.unchanged], [0, 1]);
+    assert.deepEqual((await bySource(forward.service)).map((r) => `${r.tool} ${r.rule_id}`), ['Bandit B322', 'Bandit B307', 'Semgrep python.lang.security.audit.eval-detected']);
+  });
+
+  test('a finding keeps its fingerprint when a later rule of its tool joins it on its line, and after that rule goes', async () => {
+    const { service } = await env().makeService();
+    const evalIssue = { test: 'B307', text: 'Use of eval', cwe: 78, line: 21 };
+    const input = { test: 'B322', text: 'The input method', cwe: 78, line: 21 };
+    await env().importText(service, 'bandit.json', bandit([evalIssue]));
+    const [alone] = await bySource(service);
+    const both = await env().importText(service, 'bandit.json', bandit([input, evalIssue]));
+    assert.deepEqual([both.created, both.unchanged, both.fixed], [1, 1, 0]);
+    const back = await env().importText(service, 'bandit.json', bandit([evalIssue]));
+    assert.deepEqual([back.created, back.unchanged, back.fixed], [0, 1, 1]);
+    const rows = await bySource(service);
+    assert.deepEqual(rows.map((r) => [r.rule_id, r.title, r.status]), [['B322', 'The input method', 'fixed'], ['B307', 'Use of eval', 'open']]);
+    assert.equal(rows[1]!.fingerprint, alone!.fingerprint, 'the rule alone at its place kept the fingerprint it always had');
+  });
+
+  test('shell=True in an internet-facing, mission-critical service is attend on import, and when a service becomes one', async () => {
+    const shell = bandit([{ test: 'B602', text: 'subprocess call with shell=True identified, security issue.', cwe: 78, line: 4, severity: 'HIGH' }]);
+    const open = await env().makeService({ criticality: 4, exposure: 'internet' });
+    const summary = await env().importText(open.service, 'bandit.json', shell);
+    assert.deepEqual([summary.act, summary.attend], [0, 1]);
+    const token = await env().token('auditor');
+    const [listed] = (await env().call('GET', `/api/findings?service=${open.service}`, { token })).body.items;
+    assert.equal(listed.priority, 'attend');
+    const shown = (await env().call('GET', `/api/findings/${listed.id}`, { token })).body;
+    assert.ok(shown.priorityReasons.some((r: string) => /^CWE-78 \(OS command injection\) turns input into commands .* it is at least attend$/.test(r)), shown.priorityReasons.join('\n'));
+    const inside = await env().makeService({ criticality: 4, exposure: 'internal' });
+    assert.equal((await env().importText(inside.service, 'bandit.json', shell)).attend, 0);
+    const e = env();
+    const org = parseOrgFile(`teams:\n  - name: ${inside.team}\n    kind: engineering\nservices:\n  - name: ${inside.service}\n    owner: ${inside.team}\n    criticality: 4\n    exposure: internet\n`, 'org.yaml');
+    await applyOrg(e.ctx.database.db, org, { prune: false, actor: 'test', now: e.clock.now, policy: e.ctx.policy });
+    assert.deepEqual((await statuses(inside.service)).map((r) => r.priority), ['attend']);
+  });
+
+  test('GitHub code scanning alerts meet the same results of the tool\'s SARIF log, and dismissed ones arrive closed', async () => {
+    const { service } = await env().makeService();
+    await env().importText(service, 'codeql.sarif', sarif('CodeQL', [{ rule: 'js/sql-injection', file: 'src/db.js', line: 21, cwe: 89 }]));
+    const alerts = codeScanningAlerts([
+      { number: 1, rule: 'js/sql-injection', cwe: 89, file: 'src/db.js', line: 21 },
+      { number: 2, rule: 'js/reflected-xss', cwe: 79, file: 'src/view.js', line: 5, state: 'dismissed', reason: 'false positive' },
+    ]);
+    const summary = await env().importText(service, 'alerts.json', alerts);
+    assert.equal(summary.format, 'github-code-scanning');
+    assert.deepEqual(summary.tools, ['CodeQL']);
+    assert.deepEqual([summary.created, summary.closedInReport, summary.unchanged, summary.fixed], [1, 1, 1, 0]);
+    assert.deepEqual((await statuses(service)).map((r) => [r.file_path, r.status]), [['src/db.js', 'open'], ['src/view.js', 'false_positive']]);
+    const fixed = await env().importText(service, 'alerts.json', codeScanningAlerts([{ number: 1, rule: 'js/sql-injection', cwe: 89, file: 'src/db.js', line: 21, state: 'fixed' }]));
+    assert.deepEqual([fixed.created, fixed.unchanged], [0, 1], 'a stored finding keeps the status it has in Entente when a report closes it');
   });
 
   test('the same CVE in the same package and version from two dependency scanners is one finding', async () => {
@@ -196,6 +268,15 @@ describeEachEngine('re-import lifecycle', (env) => {
     const act = (await statuses(service)).find((r) => r.priority === 'act');
     assert.equal(new Date(act!.due_at).getTime(), env().clock.now.getTime() + 7 * 86_400_000);
   });
+
+  // Each finding's sources, one line per source, by finding.
+  async function bySource(service: string) {
+    const { rows } = await sql<{ fingerprint: string; title: string; tool: string; rule_id: string; status: string }>`
+      select f.fingerprint, f.title, fs.tool, fs.rule_id, f.status from findings f join services s on s.id = f.service_id
+        join finding_sources fs on fs.finding_id = f.id
+      where s.name = ${service} order by f.title, fs.tool`.execute(env().ctx.database.db);
+    return rows;
+  }
 
   async function statuses(service: string) {
     const { rows } = await sql<{ status: string; file_path: string; reopened_count: number; priority: string; due_at: Date }>`

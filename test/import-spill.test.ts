@@ -45,6 +45,22 @@ function twoTools(round: number): string {
   return JSON.stringify(log);
 }
 
+// One tool's several rules with one CWE on one line (a finding each), listed so that a rule sorting first comes after
+// the others (it takes the place's fingerprint from a row already written early), and a second tool at some of those
+// lines. Round 2 drops rule A1, so another rule of the tool holds those places.
+function rulesOnOneLine(round: number, reversed = false): string {
+  const rulesAt = (p: number): string[] => [['A3', 'A1', 'A2'], ['A2'], ['A2', 'A1']][p % 3]!.filter((r) => round !== 2 || r !== 'A1');
+  const levels: Record<string, 'error' | 'warning' | 'note'> = { A1: 'warning', A2: 'note', A3: 'error', B1: 'warning' };
+  const a = [0, 1, 2].flatMap((k) => Array.from({ length: 12 }, (_, p) => rulesAt(p)[k]).flatMap((rule, p) => (rule ? [{ rule, p }] : [])))
+    .map(({ rule, p }) => ({ rule, file: `src/f${p % 4}.py`, line: 10 + p, cwe: 78, level: levels[rule] }));
+  const b = Array.from({ length: 6 }, (_, i) => ({ rule: 'B1', file: `src/f${(2 * i) % 4}.py`, line: 10 + 2 * i, cwe: 78, level: levels.B1 }));
+  const order = <T>(list: T[]): T[] => (reversed ? [...list].reverse() : list);
+  const log = JSON.parse(sarif('ToolA', order(a), `round ${round}`)) as { runs: any[] };
+  log.runs.push(JSON.parse(sarif('ToolB', order(b), `round ${round}`)).runs[0]);
+  if (reversed) log.runs.reverse();
+  return JSON.stringify(log);
+}
+
 describeEachEngine('an import that spills to disk', (env) => {
   test('ends as the same findings, sources and summaries as one held in memory, and leaves no files behind', async () => {
     const before = spillDirs();
@@ -93,6 +109,28 @@ describeEachEngine('an import that spills to disk', (env) => {
       assert.ok(want.some((r) => (r.sources as string[]).length === 2), 'some findings have both tools as sources');
       assert.deepEqual(await stored(early.service), want, `round ${round}`);
       assert.deepEqual(await stored(spilledAfter.service), want, `round ${round}, spilled`);
+    }
+  });
+
+  test('several rules of one tool on one line end as the same findings whatever the order, written early, at the end or spilled', async () => {
+    const services = await Promise.all([0, 1, 2, 3, 4].map(() => env().makeService()));
+    const ways: (() => Promise<ImportSummary>)[] = [];
+    for (const round of [1, 2, 1, 3]) {
+      const report = rulesOnOneLine(round);
+      const [atEnd, early, spilled, earlyThenSpilled, reversed] = services.map((s) => s.service);
+      ways.splice(0, ways.length,
+        () => withEnv({ ENTENTE_EARLY_ROWS: 1e9 }, () => env().importText(atEnd!, 'scan.sarif', report)),
+        () => withEnv({ ENTENTE_EARLY_ROWS: 1 }, () => env().importText(early!, 'scan.sarif', report)),
+        () => spillingEvery(2, () => env().importText(spilled!, 'scan.sarif', report)),
+        () => withEnv({ ENTENTE_EARLY_ROWS: 3, ENTENTE_SPILL_ROWS: 15 }, () => env().importText(earlyThenSpilled!, 'scan.sarif', report)),
+        () => withEnv({ ENTENTE_EARLY_ROWS: 2 }, () => env().importText(reversed!, 'scan.sarif', rulesOnOneLine(round, true))));
+      const summaries = [];
+      for (const way of ways) summaries.push(summaryOf(await way()));
+      for (const [i, actual] of summaries.entries()) assert.deepEqual(actual, summaries[0], `round ${round}, way ${i}`);
+      const want = await stored(atEnd!);
+      assert.equal(want.filter((r) => r.status !== 'fixed').length, round === 2 ? 16 : 24, `round ${round}: a finding per rule and line`);
+      assert.ok(want.some((r) => (r.sources as string[]).length === 2), 'ToolB merges with the rule that holds its line');
+      for (const [i, s] of services.entries()) assert.deepEqual(await stored(s.service), want, `round ${round}, way ${i}`);
     }
   });
 
@@ -192,6 +230,37 @@ describe('report rows', () => {
       disk.dispose();
     }
   });
+
+  test('rows depend on which listings a report has, not on their order: the same fingerprints, sources and readings', async () => {
+    const shape = (rows: ImportRow[]) => rows.map((r) => [r.fingerprint, r.recipe, [...r.sources].sort(), r.finding.severity, r.finding.cwes, [...r.finding.aliases].sort()]);
+    const listings = Array.from({ length: 120 }, (_, i) => listing(i, { ruleId: `r${i % 5}` }));
+    let expected: unknown;
+    for (let seed = 1; seed <= 6; seed++) {
+      const order = shuffled(listings, seed);
+      const rows = new ReportRows({ spillAt: seed % 2 ? 1_000_000 : 7 });
+      try {
+        for (const l of order) rows.add(l);
+        const got = shape(await collect(rows));
+        if (expected === undefined) expected = got;
+        else assert.deepEqual(got, expected, `order ${seed}`);
+      } finally {
+        rows.dispose();
+      }
+    }
+    assert.ok((expected as unknown[]).length > 24, 'two rules of one tool at one place are two rows');
+  });
+
+  // A fixed permutation per seed (a small linear congruential generator), so a failure can be replayed.
+  function shuffled<T>(list: T[], seed: number): T[] {
+    const out = [...list];
+    let x = seed;
+    for (let i = out.length - 1; i > 0; i--) {
+      x = (x * 1103515245 + 12345) % 2147483648;
+      const k = x % (i + 1);
+      [out[i], out[k]] = [out[k]!, out[i]!];
+    }
+    return out;
+  }
 });
 
 describeEachEngine('a big upload', (env) => {

@@ -36,6 +36,12 @@ const seeds: Record<string, string> = {
   'github-vulns': j({ data: { repository: { vulnerabilityAlerts: { nodes: [{ id: 'RVA_1', number: 1, state: 'OPEN', createdAt: '2024-01-01T00:00:00Z', vulnerableManifestPath: 'package-lock.json', vulnerableRequirements: '= 4.17.20',
     securityVulnerability: { severity: 'HIGH', package: { name: 'lodash', ecosystem: 'NPM' }, vulnerableVersionRange: '< 4.17.21', firstPatchedVersion: { identifier: '4.17.21' },
       advisory: { ghsaId: 'GHSA-35jh-r3h4-6jhm', summary: 'Command Injection in lodash', description: 'x', identifiers: [{ type: 'CVE', value: 'CVE-2021-23337' }], cwes: { nodes: [{ cweId: 'CWE-77' }] } } } }] } } } }),
+  'github-code-scanning': j([{ number: 42, created_at: '2026-02-01T10:00:00Z', url: 'https://api.github.com/repos/acme/shop/code-scanning/alerts/42', html_url: 'https://github.com/acme/shop/security/code-scanning/42',
+    state: 'dismissed', dismissed_by: { login: 'sam' }, dismissed_reason: "won't fix", dismissed_comment: 'internal only',
+    rule: { id: 'js/sql-injection', severity: 'error', security_severity_level: 'high', description: 'Database query built from user-controlled sources', name: 'js/sql-injection', tags: ['security', 'external/cwe/cwe-089'] },
+    tool: { name: 'CodeQL', guid: null, version: '2.19.3' },
+    most_recent_instance: { ref: 'refs/heads/main', state: 'dismissed', commit_sha: 'abc', message: { text: 'Query built from user input.' }, location: { path: 'src/db.js', start_line: 21, end_line: 21, start_column: 5, end_column: 40 }, classifications: [] },
+    instances_url: 'https://api.github.com/repos/acme/shop/code-scanning/alerts/42/instances' }]),
   bandit: j({ errors: [], generated_at: '2024-01-01T00:00:00Z', metrics: { _totals: {} }, results: [
     { code: '4 subprocess.call(cmd, shell=True)\n', filename: './app.py', issue_confidence: 'HIGH', issue_severity: 'HIGH', issue_cwe: { id: 78, link: 'https://cwe.mitre.org/data/definitions/78.html' }, issue_text: 'subprocess call with shell=True identified.', line_number: 4, line_range: [4], col_offset: 4, test_id: 'B602', test_name: 'subprocess_popen_with_shell_equals_true' }] }),
   semgrep: j({ version: '1.84.1', errors: [], paths: { scanned: ['app.js'] }, results: [
@@ -90,6 +96,8 @@ const seeds: Record<string, string> = {
 <component bom-ref="pkg:npm/lodash@4.17.20" type="library"><name>lodash</name><version>4.17.20</version><purl>pkg:npm/lodash@4.17.20</purl></component></components>
 <vulnerabilities><vulnerability><id>CVE-2021-23337</id><ratings><rating><score>7.2</score><severity>high</severity><method>CVSSv31</method></rating></ratings><cwes><cwe>77</cwe></cwes>
 <affects><target><ref>pkg:npm/lodash@4.17.20</ref></target></affects></vulnerability></vulnerabilities></bom>`,
+  'tenable-vm-csv': 'asset.name,asset.display_ipv4_address,definition.id,definition.name,definition.cve,definition.cvss3.base_score,definition.cvss3.base_vector,severity,port,protocol,state,output\r\n'
+    + 'web-01,10.0.0.5,42873,SSL Medium Strength Cipher Suites Supported (SWEET32),"CVE-2016-2183,CVE-2016-6329",7.5,CVSS:3.0/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:N/A:N,High,443,TCP,ACTIVE,DES-CBC3-SHA\r\n',
   'nessus-was-csv': 'Plugin ID,CVE,CVSS,CVSSv3,Risk,Host,Protocol,Port,Name,Synopsis,Description,Solution,See Also,Plugin Output\r\n'
     + '98000,,5.0,6.5,Medium,shop.example.com,tcp,443,Missing Content Security Policy,No CSP,No CSP header,Set one,,https://shop.example.com/\r\n',
   'nessus-csv': 'Plugin ID,CVE,CVSS v2.0 Base Score,Risk,Host,Protocol,Port,Name,Synopsis,Description,Solution,See Also,Plugin Output\r\n'

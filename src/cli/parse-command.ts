@@ -18,7 +18,8 @@ export default defineCommand({
   },
   async run({ args }) {
     if (args['list-formats']) {
-      for (const p of parsers) out(`${p.format.padEnd(16)} ${p.label}`);
+      const width = Math.max(...parsers.map((p) => p.format.length));
+      for (const p of parsers) out(`${p.format.padEnd(width)}  ${p.label}`);
       return;
     }
     if (!args.report) throw badInput('name the report to parse: entente parse REPORT');

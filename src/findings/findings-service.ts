@@ -99,7 +99,7 @@ const iso = (d: Date | string): string => new Date(d).toISOString();
 // Reasons are derived, not stored: the same pure decision that set the priority explains it, in today's words.
 function reasonsOf(r: Finding & { service_name: string; exposure: Service['exposure']; criticality: number }, epssHigh: number): string[] {
   return decidePriority({
-    severity: r.severity as Severity, kind: r.kind, ruleId: r.rule_id, cvssVector: r.cvss_vector, aliases: r.aliases, kev: r.kev, epss: r.epss,
+    severity: r.severity as Severity, kind: r.kind, ruleId: r.rule_id, cvssVector: r.cvss_vector, aliases: r.aliases, cwes: r.cwes, kev: r.kev, epss: r.epss,
     service: { name: r.service_name, exposure: r.exposure, criticality: r.criticality },
   }, epssHigh).reasons;
 }

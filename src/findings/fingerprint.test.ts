@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { fingerprintOf } from './fingerprint.ts';
+import { fingerprintOf, ruleFingerprint } from './fingerprint.ts';
 import type { ParsedFinding } from './types.ts';
 
 const code = (over: Partial<ParsedFinding> = {}): ParsedFinding => ({
@@ -99,4 +99,25 @@ test('a Go module version is the same with or without its "v", and the standard 
   assert.notEqual(fingerprintOf(go('Grype', 'golang.org/x/net', 'v0.8.0')).value, fingerprintOf(go('Trivy', 'golang.org/x/net', '0.7.0')).value);
   const bare = dep({ tool: 'GitHub', aliases: ['CVE-2023-39325'], component: { name: 'golang.org/x/net', version: 'v0.7.0', ecosystem: 'golang' } });
   assert.equal(fingerprintOf(bare).value, fingerprintOf(go('Trivy', 'golang.org/x/net', '0.7.0')).value);
+});
+
+test('a CWE names a class of weaknesses at its place; an advisory, a secret or a tool\'s own rule names one weakness', () => {
+  assert.equal(fingerprintOf(code()).byClass, true);
+  assert.equal(fingerprintOf(code({ cwes: [] })).byClass, false);
+  assert.equal(fingerprintOf(dep()).byClass, false);
+  assert.equal(fingerprintOf(code({ kind: 'secret' })).byClass, false);
+  const web = (parameter?: string): ParsedFinding => ({ tool: 'OWASP ZAP', ruleId: '40018', kind: 'web', title: 'SQLi', severity: 'high', aliases: [], cwes: [89], location: { url: 'https://shop.example/s', ...(parameter ? { parameter } : {}) } });
+  assert.equal(fingerprintOf(web('q')).byClass, true);
+  assert.equal(fingerprintOf(web()).byClass, false, 'a site-level check is named by its rule already');
+});
+
+test('a further rule of a tool at a place has a fingerprint of its own, made from the place, the tool and the rule', () => {
+  const place = fingerprintOf(code({ tool: 'Bandit', ruleId: 'B307', cwes: [78] }));
+  const input = ruleFingerprint(place, 'Bandit', 'B322');
+  assert.equal(input.recipe, 'code/v1+rule');
+  assert.match(input.value, /^[0-9a-f]{32}$/);
+  assert.notEqual(input.value, place.value);
+  assert.equal(ruleFingerprint(place, 'bandit', 'B322').value, input.value, 'tool names compare as fingerprints compare them, in lower case');
+  assert.notEqual(ruleFingerprint(place, 'Bandit', 'B102').value, input.value);
+  assert.equal(fingerprintOf(code({ tool: 'Bandit', ruleId: 'B322', cwes: [78] })).value, place.value, 'both rules share the place');
 });

@@ -11,14 +11,28 @@ import { buildPurl, canonicalDistro, purlType } from './parsers/common.ts';
 export interface Fingerprint {
   recipe: string;  // e.g. "dependency/v1"
   value: string;   // 32 hex characters
+  /** True when the weakness is named by its CWE, a class that several rules of one tool can share at one place (Bandit's
+   * `eval` and `input` are both CWE-78): there, each further rule of a tool is a finding of its own (`ruleFingerprint`). */
+  byClass: boolean;
 }
 
-/** The fingerprint of a parsed finding, scoped later by its service. */
+/** The fingerprint of a parsed finding's place, scoped later by its service. */
 export function fingerprintOf(f: ParsedFinding): Fingerprint {
-  const [recipe, parts] = recipeFor(f);
+  const [recipe, parts, byClass] = recipeFor(f);
   const value = createHash('sha256').update(`${seedOf(recipe)}\u0000${parts.map((p) => p ?? '').join('\u0000')}`).digest('hex').slice(0, 32);
-  return { recipe, value };
+  return { recipe, value, byClass };
 }
+
+/** The fingerprint of a tool's rule at a place (by class) where another rule of the same tool holds the place's own
+ * fingerprint: the place's value with the tool and rule, so it is the same in every report that has both rules there.
+ * Which rule keeps the place's fingerprint is decided by the import's merge (normalise.ts). */
+export function ruleFingerprint(place: Pick<Fingerprint, 'recipe' | 'value'>, tool: string, ruleId: string): Fingerprint {
+  const value = createHash('sha256').update(`${place.value}\u0000${tool.toLowerCase()}:${ruleId}`).digest('hex').slice(0, 32);
+  return { recipe: `${place.recipe}${ruleSuffix}`, value, byClass: false };
+}
+
+/** What a rule's fingerprint adds to its place's recipe label ("code/v1+rule"). */
+export const ruleSuffix = '+rule';
 
 // A recipe's version names the rules that build its parts. The hash is seeded with the kind's first version, so a
 // new version changes only the fingerprints whose parts it changes (the ones it means to change, such as a package
@@ -27,27 +41,30 @@ function seedOf(recipe: string): string {
   return recipe.replace(/\/v\d+$/, '/v1');
 }
 
-type Recipe = [string, (string | number | undefined)[]];
+type Recipe = [string, (string | number | undefined)[], boolean];
 
 function recipeFor(f: ParsedFinding): Recipe {
   const loc = f.location;
   const weakness = primaryWeakness(f);
+  const byClass = f.cwes.length > 0;
   switch (f.kind) {
     case 'dependency':
       // v2: distributions and Go module versions spelled one way whatever the tool (see packageKey, packageVersion).
-      return ['dependency/v2', [primaryAdvisory(f), packageKey(f), packageVersion(f)]];
+      return ['dependency/v2', [primaryAdvisory(f), packageKey(f), packageVersion(f)], false];
     case 'web':
       // A CWE names a web weakness across tools only at a precise injection point (URL and parameter); site-wide
       // checks (missing headers, cookie flags) share broad CWEs such as 693, so there the tool's rule names them.
-      return ['web/v1', [loc.parameter ? weakness : toolRule(f), normaliseUrl(loc.url ?? loc.host), (loc.method ?? '').toUpperCase(), loc.parameter]];
+      return ['web/v1', [loc.parameter ? weakness : toolRule(f), normaliseUrl(loc.url ?? loc.host), (loc.method ?? '').toUpperCase(), loc.parameter], byClass && !!loc.parameter];
     case 'host':
-      return ['host/v1', [primaryAdvisory(f) ?? weakness, loc.host?.toLowerCase(), loc.port, (loc.protocol ?? 'tcp').toLowerCase()]];
+      // An advisory (or the tool's rule) names one weakness: two plugins that report one CVE on one port are one finding.
+      return ['host/v1', [primaryAdvisory(f), loc.host?.toLowerCase(), loc.port, (loc.protocol ?? 'tcp').toLowerCase()], false];
     case 'secret':
-      return ['secret/v1', [loc.file ?? loc.target, loc.line]];
+      // One secret at one line, whichever rules recognised it.
+      return ['secret/v1', [loc.file ?? loc.target, loc.line], false];
     case 'config':
-      return ['config/v1', [`${f.tool.toLowerCase()}:${f.ruleId}`, loc.file ?? loc.target, loc.resource ?? loc.line]];
+      return ['config/v1', [`${f.tool.toLowerCase()}:${f.ruleId}`, loc.file ?? loc.target, loc.resource ?? loc.line], false];
     default:
-      return ['code/v1', [weakness, loc.file ?? loc.resource, loc.line]];
+      return ['code/v1', [weakness, loc.file ?? loc.resource, loc.line], byClass];
   }
 }
 

@@ -203,7 +203,7 @@ async function decide(db: Kysely<DB>, policy: Policy, service: Service, rows: Im
     const kev = f.aliases.some((a) => feeds.kev.has(a));
     const epss = maxEpss(f.aliases, feeds.epss);
     // Only the facts a priority is decided on (copying the whole finding per row cost a tenth of an import).
-    const facts = { severity: f.severity, kind: f.kind, ruleId: f.ruleId, cvssVector: f.cvss?.vector, aliases: f.aliases, kev, epss, service };
+    const facts = { severity: f.severity, kind: f.kind, ruleId: f.ruleId, cvssVector: f.cvss?.vector, aliases: f.aliases, cwes: f.cwes, kev, epss, service };
     const decision = decidePriority(facts, policy.epss.high, false);
     return { row, decision, kev, epss };
   });

@@ -5,7 +5,7 @@ import { decidePriority, type PriorityFacts } from './priority.ts';
 const remote = 'CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H';
 const local = 'CVSS:3.1/AV:L/AC:H/PR:H/UI:R/S:U/C:L/I:N/A:N';
 const facts = (over: Partial<PriorityFacts> = {}): PriorityFacts => ({
-  severity: 'high', kind: 'dependency', cvssVector: remote, aliases: ['CVE-2021-44228'], kev: false, epss: null,
+  severity: 'high', kind: 'dependency', cvssVector: remote, aliases: ['CVE-2021-44228'], cwes: [], kev: false, epss: null,
   service: { name: 'checkout-api', exposure: 'internet', criticality: 4 }, ...over,
 });
 
@@ -66,17 +66,62 @@ test('an unapproved low-risk port (HTTPS) is not pushed on people, and a scanner
 
 test('priority never falls when exploitation evidence is added', () => {
   const order = { act: 1, attend: 2, 'track*': 3, track: 4 };
-  for (const exposure of ['internet', 'internal', 'isolated'] as const) {
-    for (const criticality of [1, 2, 3, 4]) {
-      for (const severity of ['critical', 'high', 'medium', 'low', 'info'] as const) {
-        const base = facts({ severity, service: { name: 's', exposure, criticality } });
-        const none = order[decidePriority(base, 0.1).priority];
-        const poc = order[decidePriority({ ...base, epss: 0.9 }, 0.1).priority];
-        const active = order[decidePriority({ ...base, kev: true }, 0.1).priority];
-        assert.ok(poc <= none && active <= poc, `${exposure}/${criticality}/${severity}: ${none} ${poc} ${active}`);
+  const shapes: Partial<PriorityFacts>[] = [
+    {}, { cvssVector: local }, { kind: 'code', cvssVector: null, cwes: [78] }, { kind: 'code', cvssVector: null, cwes: [327] },
+    { kind: 'web', cvssVector: null, cwes: [89] }, { kind: 'code', cvssVector: remote, cwes: [502] },
+  ];
+  for (const shape of shapes) {
+    for (const exposure of ['internet', 'internal', 'isolated'] as const) {
+      for (const criticality of [1, 2, 3, 4]) {
+        for (const severity of ['critical', 'high', 'medium', 'low', 'info'] as const) {
+          const base = facts({ ...shape, severity, service: { name: 's', exposure, criticality } });
+          const none = order[decidePriority(base, 0.1).priority];
+          const poc = order[decidePriority({ ...base, epss: 0.9 }, 0.1).priority];
+          const active = order[decidePriority({ ...base, kev: true }, 0.1).priority];
+          assert.ok(poc <= none && active <= poc, `${JSON.stringify(shape)} ${exposure}/${criticality}/${severity}: ${none} ${poc} ${active}`);
+        }
       }
     }
   }
+});
+
+// What Bandit says of `subprocess.call(cmd, shell=True)` (B602) and of `input()` (B322, the `input` of `eval(input())`).
+const injectionInCode = (over: Partial<PriorityFacts> = {}): PriorityFacts =>
+  facts({ kind: 'code', ruleId: 'B602', severity: 'high', cvssVector: null, aliases: [], cwes: [78], ...over });
+
+test('an injection weakness in code rated high on an internet-facing, mission-critical service is attend, and says why', () => {
+  for (const ruleId of ['B602', 'B322']) {
+    const d = decidePriority(injectionInCode({ ruleId }), 0.1);
+    assert.equal(d.priority, 'attend', ruleId);
+    assert.ok(d.reasons.includes('CWE-78 (OS command injection) turns input into commands or code the service runs, and anyone on the internet can send it input: rated high on a service with high mission impact, it is at least attend'), d.reasons.join('\n'));
+    assert.equal(decidePriority(injectionInCode({ ruleId }), 0.1, false).priority, 'attend', 'the same without words');
+  }
+  assert.equal(decidePriority(injectionInCode({ severity: 'critical' }), 0.1).priority, 'attend');
+  assert.equal(decidePriority(injectionInCode({ service: { name: 's', exposure: 'internet', criticality: 3 } }), 0.1).priority, 'attend');
+});
+
+test('the injection rule needs all of its conditions: injection, high severity, the internet and high mission impact', () => {
+  assert.equal(decidePriority(injectionInCode({ cwes: [327] }), 0.1).priority, 'track*', 'weak cryptography is no injection');
+  assert.equal(decidePriority(injectionInCode({ severity: 'medium' }), 0.1).priority, 'track');
+  assert.equal(decidePriority(injectionInCode({ service: { name: 's', exposure: 'internal', criticality: 4 } }), 0.1).priority, 'track*');
+  assert.equal(decidePriority(injectionInCode({ service: { name: 's', exposure: 'internet', criticality: 2 } }), 0.1).priority, 'track*');
+  assert.equal(decidePriority(injectionInCode({ kind: 'dependency' }), 0.1).priority, 'track*', 'a package\'s CVE has its own evidence: CVSS, EPSS, KEV');
+  const internal = decidePriority(injectionInCode({ service: { name: 's', exposure: 'internal', criticality: 4 } }), 0.1);
+  assert.ok(internal.reasons.includes('CWE-78 (OS command injection) turns input into commands or code the service runs'), 'the CWE is named, the rule is not claimed');
+});
+
+test('the injectable kinds: commands and code, queries, files and requests, other users\' pages', () => {
+  for (const cwe of [77, 78, 88, 94, 95, 502, 917, 1336, 89, 90, 91, 643, 943, 22, 73, 611, 918, 79, 74]) {
+    assert.equal(decidePriority(injectionInCode({ cwes: [cwe] }), 0.1).priority, 'attend', `CWE-${cwe}`);
+  }
+  for (const cwe of [20, 93, 113, 117, 200, 259, 327, 352, 798]) {
+    assert.equal(decidePriority(injectionInCode({ cwes: [cwe] }), 0.1).priority, 'track*', `CWE-${cwe}`);
+  }
+  // A web scanner's injection at a parameter is reached over the network already: at least the same.
+  assert.equal(decidePriority(injectionInCode({ kind: 'web', cwes: [89] }), 0.1).priority, 'attend');
+  const twoCwes = decidePriority(injectionInCode({ cwes: [20, 89] }), 0.1);
+  assert.equal(twoCwes.priority, 'attend');
+  assert.ok(twoCwes.reasons.some((r) => r.startsWith('CWE-89 (SQL injection) turns input into queries the service runs')));
 });
 
 test('a licence finding is at most track*, whatever the service and severity, and says it is no weakness', () => {

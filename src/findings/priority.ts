@@ -2,6 +2,7 @@
 import type { Priority } from '../db/schema.ts';
 import type { FindingKind, Severity } from './types.ts';
 import { severityRank } from './severity.ts';
+import { injectionOf } from './injection.ts';
 
 export type Exploitation = 'active' | 'poc' | 'none';
 export type ExposureLevel = 'open' | 'controlled' | 'small';
@@ -14,6 +15,8 @@ export interface PriorityFacts {
   ruleId?: string | null | undefined;
   cvssVector?: string | null | undefined;
   aliases: string[];
+  /** The CWEs: an injection weakness in code on an internet-facing service counts (see `injection.ts`). */
+  cwes: readonly number[];
   kev: boolean;
   epss?: number | null | undefined;
   service: { name: string; exposure: 'internet' | 'internal' | 'isolated'; criticality: number };
@@ -35,19 +38,25 @@ export function decidePriority(f: PriorityFacts, epssHigh: number, explain = tru
   // Optional chaining skips building the words at all (`reasons?.push(…)` does not evaluate its argument).
   const reasons: string[] | null = explain ? [] : null;
   const exploitation = exploitationOf(f, epssHigh, reasons);
-  const exposure = exposureOf(f.service, reasons);
-  const automatable = automatableOf(f, reasons);
+  const exposure = levelOf(f.service);
   const missionHigh = f.service.criticality >= 3;
-  reasons?.push(`${f.service.name} has criticality ${f.service.criticality} of 4${missionHigh ? ' (high mission impact)' : ''}`);
   const severe = severityRank[f.severity] <= severityRank.high;
+  // Said early: reminders show a finding's first few reasons.
+  const injection = injectionRule(f, exposure, missionHigh, severe, reasons);
+  reasons?.push(`${f.service.name} is ${f.service.exposure === 'internet' ? 'internet-facing' : f.service.exposure}`);
+  const automatable = automatableOf(f, reasons);
+  reasons?.push(`${f.service.name} has criticality ${f.service.criticality} of 4${missionHigh ? ' (high mission impact)' : ''}`);
   reasons?.push(`the scanner rates it ${f.severity}`);
-  const decided = decide(exploitation, exposure, automatable, missionHigh, severe, f.severity === 'critical');
+  const decided = decide(exploitation, exposure, automatable, missionHigh, severe, f.severity === 'critical', injection);
   // A licence is never pushed on people as a weakness, whatever the service: at most track*.
   const priority: Priority = isLicence(f) && priorityRanks[decided] < priorityRanks['track*'] ? 'track*' : decided;
   return { priority, rank: priorityRanks[priority], exploitation, automatable, reasons: reasons ?? [] };
 }
 
-function decide(e: Exploitation, x: ExposureLevel, auto: boolean, mission: boolean, severe: boolean, critical: boolean): Priority {
+// `injection`: the injection rule holds (an injection weakness in code, rated high or above, on an internet-facing
+// service with high mission impact). Each branch with more exploitation evidence is at least as high for it: likely
+// exploitation of it is attend (mission) or act, active exploitation act (open).
+function decide(e: Exploitation, x: ExposureLevel, auto: boolean, mission: boolean, severe: boolean, critical: boolean, injection: boolean): Priority {
   if (e === 'active') return x === 'open' || mission ? 'act' : 'attend';
   if (e === 'poc') {
     if (x === 'open' && auto && mission && severe) return 'act';
@@ -55,6 +64,7 @@ function decide(e: Exploitation, x: ExposureLevel, auto: boolean, mission: boole
     return 'track*';
   }
   if (x === 'open' && mission && critical && auto) return 'attend';
+  if (injection) return 'attend';
   if ((severe && x !== 'small') || critical) return 'track*';
   return 'track';
 }
@@ -85,10 +95,8 @@ function exploitationOf(f: PriorityFacts, epssHigh: number, reasons: string[] | 
   return 'none';
 }
 
-function exposureOf(service: PriorityFacts['service'], reasons: string[] | null): ExposureLevel {
-  const level: ExposureLevel = service.exposure === 'internet' ? 'open' : service.exposure === 'internal' ? 'controlled' : 'small';
-  reasons?.push(`${service.name} is ${service.exposure === 'internet' ? 'internet-facing' : service.exposure}`);
-  return level;
+function levelOf(service: PriorityFacts['service']): ExposureLevel {
+  return service.exposure === 'internet' ? 'open' : service.exposure === 'internal' ? 'controlled' : 'small';
 }
 
 function automatableOf(f: PriorityFacts, reasons: string[] | null): boolean {
@@ -106,6 +114,20 @@ function automatableOf(f: PriorityFacts, reasons: string[] | null): boolean {
     return true;
   }
   return false;
+}
+
+// An injection weakness in code (or found at a parameter by a web scanner) turns what anyone can send the service into
+// something it runs. With no CVSS vector, code findings never count as automatable, so before this rule `shell=True`
+// or `eval(input())` in an internet-facing, mission-critical service stayed track*: unseen until the SLA ran out.
+// Where it holds, the finding is at least attend; the CWE's reason is given whenever the finding has one.
+function injectionRule(f: PriorityFacts, x: ExposureLevel, mission: boolean, severe: boolean, reasons: string[] | null): boolean {
+  if (f.kind !== 'code' && f.kind !== 'web') return false;
+  const injection = injectionOf(f.cwes);
+  if (!injection) return false;
+  const holds = x === 'open' && mission && severe;
+  reasons?.push(`CWE-${injection.cwe} (${injection.name}) turns input into ${injection.becomes}${x === 'open' ? ', and anyone on the internet can send it input' : ''}${
+    holds ? `: rated ${f.severity} on a service with high mission impact, it is at least attend` : ''}`);
+  return holds;
 }
 
 // Licence findings (Trivy, Snyk) are dependency findings whose rule is "license:<licence>"; the rule id and kind are

@@ -5,6 +5,7 @@ import { Readable } from 'node:stream';
 import { badInput } from '../errors.ts';
 import type { ReportInput } from './types.ts';
 
+// Detection reads this much from the start of a report, and as much again from its end.
 const headBytes = 4096;
 
 /** A report on disk; the head is read now, the rest only when the parser asks. */
@@ -19,8 +20,10 @@ export async function reportFromFile(path: string): Promise<ReportInput> {
   }
   const fh = await open(path, 'r');
   const buf = Buffer.alloc(Math.min(headBytes, size));
+  const end = Buffer.alloc(Math.max(0, Math.min(headBytes, size - headBytes)));
   try {
     await fh.read(buf, 0, buf.length, 0);
+    if (end.length) await fh.read(end, 0, end.length, size - end.length);
   } finally {
     await fh.close();
   }
@@ -28,6 +31,7 @@ export async function reportFromFile(path: string): Promise<ReportInput> {
     name: path,
     size,
     head: decodeHead(buf),
+    tail: end.toString('utf8'),
     text: () => readFile(path, 'utf8'),
     stream: () => createReadStream(path),
     chunks: () => fileChunks(path),
@@ -54,6 +58,7 @@ export function reportFromBuffer(name: string, body: Buffer): ReportInput {
     name,
     size: body.length,
     head: decodeHead(body.subarray(0, headBytes)),
+    tail: body.subarray(Math.max(headBytes, body.length - headBytes)).toString('utf8'),
     text: async () => body.toString('utf8'),
     stream: () => Readable.from([body]),
   };

@@ -9,7 +9,7 @@ import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync, wri
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ParsedFinding } from './types.ts';
-import { addRow, addToRows, type ImportRow } from './normalise.ts';
+import { addPart, addToRows, partsOf, type Added, type ImportRow } from './normalise.ts';
 
 /** Rows held in memory before the report spills to disk: 150,000 for a report under 48 MB (its rows are small),
  * 25,000 for a bigger one (a row can weigh 1 kB or 5 kB: descriptions, snippets, dependency paths), and sooner if
@@ -28,7 +28,9 @@ export interface ReportRowsOptions {
   reportBytes?: number;
 }
 
-type SerialRow = [fingerprint: string, recipe: string, finding: ParsedFinding, sources: [string, string][]];
+// One tool's part of a row, as `addPart` takes it back (a row of several tools, or a further rule's row, is written as
+// its parts, under its place's fingerprint: every listing of one place lands in one file and merges there as in memory).
+type SerialPart = [place: string, recipe: string, byClass: 0 | 1, finding: ParsedFinding, rule: string];
 
 export class ReportRows {
   private rows = new Map<string, ImportRow>();
@@ -58,11 +60,16 @@ export class ReportRows {
 
   add(parsed: ParsedFinding): void {
     if (this.toolVersion === undefined && parsed.toolVersion) this.toolVersion = parsed.toolVersion;
-    const { row, fresh } = addToRows(this.rows, parsed);
-    if (fresh) this.fresh.push(row);
-    else if (this.taken.has(row)) this.changedAfterTaking.add(row);
+    this.track(addToRows(this.rows, parsed));
     // The heap is looked at every 5,000 listings, not for each one.
     if (this.rows.size >= this.spillAt || (++this.listings % 5000 === 0 && process.memoryUsage().heapUsed > heapBudget)) this.spill();
+  }
+
+  // A row that started is fresh; a row already taken that changed must be written again.
+  private track(added: Added): void {
+    if (added.fresh) this.fresh.push(added.row);
+    else if (this.taken.has(added.row)) this.changedAfterTaking.add(added.row);
+    if (added.moved) this.track(added.moved);
   }
 
   /** The rows that started since the last call, once there are at least `min` of them and nothing has spilled: the
@@ -96,8 +103,8 @@ export class ReportRows {
         let end = text.indexOf('\n', start);
         if (end < 0) end = text.length;
         if (end > start) {
-          const [fingerprint, recipe, finding, sources] = JSON.parse(text.slice(start, end)) as SerialRow;
-          addRow(rows, { fingerprint, recipe, finding, sources: new Map(sources) });
+          const [place, recipe, byClass, finding, rule] = JSON.parse(text.slice(start, end)) as SerialPart;
+          addPart(rows, { place, recipe, byClass: byClass === 1, finding, rule });
         }
         start = end + 1;
       }
@@ -135,9 +142,11 @@ export class ReportRows {
       pending[i] = '';
     };
     for (const r of this.rows.values()) {
-      const serial: SerialRow = [r.fingerprint, r.recipe, r.finding, [...r.sources]];
-      const i = fileOf(r.fingerprint, this.files.length);
-      pending[i] += `${JSON.stringify(serial)}\n`;
+      const i = fileOf(r.place ?? r.fingerprint, this.files.length);
+      for (const p of partsOf(r)) {
+        const serial: SerialPart = [p.place, p.recipe, p.byClass ? 1 : 0, p.finding, p.rule];
+        pending[i] += `${JSON.stringify(serial)}\n`;
+      }
       if (pending[i]!.length >= writeAt) write(i);
     }
     this.rows.clear();

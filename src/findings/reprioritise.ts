@@ -6,7 +6,7 @@ import { decidePriority } from './priority.ts';
 import type { Severity } from './types.ts';
 
 interface Row {
-  id: number; severity: Severity; kind: string; rule_id: string; cvss_vector: string | null; aliases: string[]; priority_rank: number;
+  id: number; severity: Severity; kind: string; rule_id: string; cvss_vector: string | null; aliases: string[]; cwes: number[]; priority_rank: number;
   kev: boolean; epss: number | null; name: string; exposure: 'internet' | 'internal' | 'isolated'; criticality: number;
 }
 
@@ -19,7 +19,7 @@ export async function reprioritise(trx: Kysely<DB>, opts: { policy: Policy; now:
   let changed = 0;
   const scope = opts.serviceId === undefined ? sql`f.aliases <> '{}'` : sql`f.service_id = ${opts.serviceId}`;
   for (;;) {
-    const { rows } = await sql<Row>`select f.id, f.severity, f.kind, f.rule_id, f.cvss_vector, f.aliases, f.priority_rank, s.name, s.exposure, s.criticality,
+    const { rows } = await sql<Row>`select f.id, f.severity, f.kind, f.rule_id, f.cvss_vector, f.aliases, f.cwes, f.priority_rank, s.name, s.exposure, s.criticality,
         exists (select 1 from feed_kev k where k.cve = any(f.aliases)) as kev,
         (select max(e.score) from feed_epss e where e.cve = any(f.aliases)) as epss
       from findings f join services s on s.id = f.service_id
@@ -35,7 +35,7 @@ async function apply(trx: Kysely<DB>, rows: Row[], opts: { policy: Policy; now: 
   const ids: number[] = [], prios: string[] = [], ranks: number[] = [], kevs: boolean[] = [], epss: (number | null)[] = [], days: number[] = [];
   for (const r of rows) {
     const epssScore = r.epss === null ? null : Number(r.epss);
-    const d = decidePriority({ severity: r.severity, kind: r.kind, ruleId: r.rule_id, cvssVector: r.cvss_vector, aliases: r.aliases, kev: r.kev, epss: epssScore, service: r }, opts.policy.epss.high, false);
+    const d = decidePriority({ severity: r.severity, kind: r.kind, ruleId: r.rule_id, cvssVector: r.cvss_vector, aliases: r.aliases, cwes: r.cwes, kev: r.kev, epss: epssScore, service: r }, opts.policy.epss.high, false);
     ids.push(r.id); prios.push(d.priority); ranks.push(d.rank);
     kevs.push(r.kev); epss.push(epssScore); days.push(opts.policy.sla[d.priority]);
   }

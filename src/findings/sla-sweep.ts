@@ -25,7 +25,7 @@ const batch = 500;
 
 interface Row {
   id: number; title: string; priority: Priority; due_at: Date; severity: Severity; kind: string; rule_id: string; cvss_vector: string | null;
-  aliases: string[]; kev: boolean; epss: number | null; service: string; exposure: Service['exposure']; criticality: number; team: string;
+  aliases: string[]; cwes: number[]; kev: boolean; epss: number | null; service: string; exposure: Service['exposure']; criticality: number; team: string;
 }
 
 /** Sends what is due now (at most 500 of each kind per run; the next run takes the rest). */
@@ -55,7 +55,7 @@ export async function sweepFindingsSla(deps: SlaDeps): Promise<{ dueSoon: number
 }
 
 async function candidates(trx: Kysely<DB>, when: ReturnType<typeof sql>): Promise<Row[]> {
-  const { rows } = await sql<Row>`select f.id, f.title, f.priority, f.due_at, f.severity, f.kind, f.rule_id, f.cvss_vector, f.aliases, f.kev, f.epss,
+  const { rows } = await sql<Row>`select f.id, f.title, f.priority, f.due_at, f.severity, f.kind, f.rule_id, f.cvss_vector, f.aliases, f.cwes, f.kev, f.epss,
       s.name as service, s.exposure, s.criticality, t.name as team
     from findings f join services s on s.id = f.service_id join teams t on t.id = f.owner_team_id
     where f.status in ('open', 'in_progress') and f.priority in ('act', 'attend') and ${when}
@@ -66,7 +66,7 @@ async function candidates(trx: Kysely<DB>, when: ReturnType<typeof sql>): Promis
 // The reasons are the priority decision's own, as the finding's page shows them.
 function notice(f: Row, policy: Policy) {
   const reasons = decidePriority({
-    severity: f.severity, kind: f.kind, ruleId: f.rule_id, cvssVector: f.cvss_vector, aliases: f.aliases, kev: f.kev, epss: f.epss,
+    severity: f.severity, kind: f.kind, ruleId: f.rule_id, cvssVector: f.cvss_vector, aliases: f.aliases, cwes: f.cwes, kev: f.kev, epss: f.epss,
     service: { name: f.service, exposure: f.exposure, criticality: f.criticality },
   }, policy.epss.high).reasons.filter((r) => !/no sign of exploitation|has criticality [12] of 4/.test(r)).slice(0, 3);
   return { team: f.team, id: f.id, title: f.title, service: f.service, priority: f.priority, reasons, dueAt: new Date(f.due_at).toISOString() };

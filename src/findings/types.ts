@@ -74,6 +74,8 @@ export interface ReportInput {
   stream(): NodeJS.ReadableStream;
   /** The first bytes, for format detection without reading everything. */
   head: string;
+  /** The last bytes, when the head did not reach them: a format's telling keys may come last (SARIF's `version`). */
+  tail?: string;
   /** The report's size in bytes, when known. */
   size?: number;
   /** The bytes in order, in one buffer reused for every chunk: each is valid only until the next is asked for (reading
@@ -87,8 +89,8 @@ export interface ReportParser {
   label: string;             // what people call it, e.g. "SARIF 2.1.0"
   /** For formats one tool writes: its name, so an empty report still counts as that tool's run. */
   tool?: string;
-  /** True when the first bytes of a report look like this format. */
-  detect(head: string, name: string): boolean;
+  /** True when the first (and last) bytes of a report look like this format. */
+  detect(head: string, name: string, tail?: string): boolean;
   /** Yields normalised findings; throws EntenteError('bad_input') saying what is wrong and where. */
   parse(input: ReportInput, context?: ParseContext): AsyncIterable<ParsedFinding>;
 }

@@ -10,6 +10,7 @@ import { grypeParser } from './grype.ts';
 import { cyclonedxJsonParser } from './cyclonedx.ts';
 import { cyclonedxXmlParser } from './cyclonedx-xml.ts';
 import { githubVulnsParser } from './github-vulns.ts';
+import { githubCodeScanningParser } from './github-code-scanning.ts';
 import { semgrepParser } from './semgrep.ts';
 import { banditParser } from './bandit.ts';
 import { gitleaksParser } from './gitleaks.ts';
@@ -21,6 +22,7 @@ import { nucleiParser } from './nuclei.ts';
 import { burpParser } from './burp.ts';
 import { nessusParser } from './nessus.ts';
 import { nessusCsvParser, nessusWasCsvParser } from './nessus-csv.ts';
+import { tenableVmCsvParser } from './tenable-vm-csv.ts';
 import { openvasCsvParser, openvasParser } from './openvas.ts';
 import { nmapParser } from './nmap.ts';
 import { dependencyCheckParser } from './dependency-check.ts';
@@ -28,18 +30,21 @@ import { cppcheckParser } from './cppcheck.ts';
 import { flawfinderCsvParser } from './flawfinder-csv.ts';
 
 /**
- * Every parser, in detection order: the most specific signatures first. Bandit goes before Semgrep (both write
- * "errors" and "results"), Gitleaks after the other formats whose report can be a bare array, SARIF last.
+ * Every parser, in detection order: the most specific signatures first. SARIF goes first: it is recognised by its
+ * top-level structure (`version` 2.1.0 and `runs`, read from both ends of the file), while the other JSON formats
+ * are recognised by keys found anywhere in the head, and a SARIF log carries its tool's own keys (Bandit's metrics,
+ * ZAP's properties) inside its runs. Bandit goes before Semgrep (both write "errors" and "results"), Gitleaks after
+ * the other formats whose report can be a bare array.
  */
 export const parsers: readonly ReportParser[] = [
+  sarifParser,
   // JSON
-  trivyParser, npmAuditParser, yarnAuditParser, zapJsonParser, grypeParser, cyclonedxJsonParser, githubVulnsParser,
+  trivyParser, npmAuditParser, yarnAuditParser, zapJsonParser, grypeParser, cyclonedxJsonParser, githubVulnsParser, githubCodeScanningParser,
   banditParser, semgrepParser, snykParser, checkovParser, tfsecParser, nucleiParser, gitleaksParser,
   // XML
   zapXmlParser, burpParser, nessusParser, openvasParser, nmapParser, dependencyCheckParser, cppcheckParser, cyclonedxXmlParser,
   // CSV
-  nessusWasCsvParser, nessusCsvParser, openvasCsvParser, flawfinderCsvParser,
-  sarifParser,
+  tenableVmCsvParser, nessusWasCsvParser, nessusCsvParser, openvasCsvParser, flawfinderCsvParser,
 ];
 
 /** The parser for a --format name; unknown names get the list of known ones. */
@@ -52,8 +57,8 @@ export function parserByFormat(format: string): ReportParser {
 }
 
 /** The parser that recognises this report, or an error that says what the file looks like. */
-export function detectParser(input: Pick<ReportInput, 'head' | 'name'>): ReportParser {
-  const p = parsers.find((x) => x.detect(input.head, input.name));
+export function detectParser(input: Pick<ReportInput, 'head' | 'name' | 'tail'>): ReportParser {
+  const p = parsers.find((x) => x.detect(input.head, input.name, input.tail));
   if (p) return p;
   throw new EntenteError('unknown_format', `${input.name}: ${describeHead(input.head)}; known formats: ${parsers.map((x) => x.format).join(', ')} (use --format to choose one)`, { file: input.name });
 }

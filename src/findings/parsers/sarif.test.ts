@@ -7,6 +7,11 @@ import { findingKinds, severities, type ParsedFinding, type ReportInput } from '
 import { sarifParser } from './sarif.ts';
 import { fingerprintOf } from '../fingerprint.ts';
 import { reportInput } from '../../../test/support/parsing.ts';
+import { detectParser } from './index.ts';
+import { reportFromBuffer, reportFromFile } from '../report-input.ts';
+import { closeSync, mkdtempSync, openSync, rmSync, writeFileSync, writeSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 
 type Json = Record<string, unknown>;
 
@@ -63,6 +68,99 @@ describe('SARIF detection', () => {
     assert.equal(sarifParser.detect('{"bomFormat":"CycloneDX","specVersion":"1.5","version":1}', 'bom.json'), false);
     assert.equal(sarifParser.detect('<?xml version="1.0"?><OWASPZAPReport version="2.1.0">', 'zap.xml'), false);
     assert.equal(sarifParser.detect('{"version": "2.1.0", "name": "my-package"}', 'package.json'), false);
+  });
+});
+
+// What Bandit's own SARIF formatter writes: `runs` first, `version` and `$schema` last, and Bandit's metrics (keys such
+// as "SEVERITY.HIGH" that Bandit JSON is known by) inside the run.
+function banditSarif(results = 1): string {
+  const metrics = { loc: 120, nosec: 0, skipped_tests: 0, 'SEVERITY.UNDEFINED': 0, 'CONFIDENCE.UNDEFINED': 0, 'SEVERITY.LOW': 0, 'CONFIDENCE.LOW': 0,
+    'SEVERITY.MEDIUM': 0, 'CONFIDENCE.MEDIUM': 0, 'SEVERITY.HIGH': results, 'CONFIDENCE.HIGH': results };
+  return JSON.stringify({
+    runs: [{
+      tool: { driver: { name: 'Bandit', organization: 'PyCQA', version: '1.7.9', rules: [{ id: 'B602', name: 'subprocess_popen_with_shell_equals_true',
+        properties: { tags: ['security', 'external/cwe/cwe-78'], precision: 'high' } }] } },
+      invocations: [{ executionSuccessful: true, endTimeUtc: '2026-03-02T09:00:00Z' }],
+      properties: { metrics: { _totals: metrics, './app.py': metrics } },
+      results: Array.from({ length: results }, (_, i) => ({
+        message: { text: 'subprocess call with shell=True identified, security issue.' }, level: 'error',
+        locations: [{ physicalLocation: { artifactLocation: { uri: 'app.py' }, region: { startLine: 4 + i, startColumn: 5, snippet: { text: 'subprocess.call(cmd, shell=True)' } } } }],
+        properties: { issue_confidence: 'HIGH', issue_severity: 'HIGH' }, ruleId: 'B602', ruleIndex: 0,
+      })),
+    }],
+    version: '2.1.0',
+    $schema: schema,
+  }, null, 2);
+}
+
+describe('SARIF detection by structure', () => {
+  test('a Bandit-written SARIF log (runs first, version last, Bandit\'s metrics inside) is SARIF, not Bandit JSON', async () => {
+    for (const results of [1, 60]) {
+      const text = banditSarif(results);
+      const parser = detectParser(reportFromBuffer('bandit-results.json', Buffer.from(text)));
+      assert.equal(parser.format, 'sarif', `${results} results, ${text.length} bytes`);
+      const found = await parseText(text, 'bandit-results.json');
+      assert.equal(found.length, results);
+      assert.deepEqual([found[0]!.tool, found[0]!.ruleId, found[0]!.cwes], ['Bandit', 'B602', [78]]);
+    }
+  });
+
+  test('a ZAP-written SARIF log with its version after a long run is SARIF, whatever the file is called', () => {
+    const alerts = Array.from({ length: 40 }, (_, i) => ({ ruleId: `100${i}`, level: 'warning', message: { text: `Alert ${i}: ${'a cookie without its SameSite attribute. '.repeat(3)}` },
+      locations: [{ physicalLocation: { artifactLocation: { uri: `https://shop.example/p${i}` } } }], properties: { 'zap:risk': 'Medium' } }));
+    const text = JSON.stringify({ runs: [run('ZAP', alerts, {}, { version: '2.15.0', informationUri: 'https://www.zaproxy.org/' })], $schema: schema, version: '2.1.0' });
+    assert.ok(text.length > 8192, 'the head sees neither the version nor the schema');
+    assert.equal(detectParser(reportFromBuffer('zap-report.json', Buffer.from(text))).format, 'sarif');
+  });
+
+  test('whatever the order of its top-level members, a log is SARIF from its head and tail, on disk or uploaded', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'entente-sarif-detect-'));
+    try {
+      const members: Record<string, unknown> = {
+        runs: [run('AnyTool', Array.from({ length: 50 }, (_, i) => ({ ruleId: `R${i}`, message: { text: 'x'.repeat(120) }, locations: [at('a.ts', i + 1)] })))],
+        version: '2.1.0',
+        $schema: schema,
+        properties: { note: 'a property bag' },
+      };
+      await fc.assert(fc.asyncProperty(fc.shuffledSubarray(Object.keys(members), { minLength: 4 }), fc.boolean(), async (order, pretty) => {
+        const text = JSON.stringify(Object.fromEntries(order.map((k) => [k, members[k]])), null, pretty ? 2 : undefined);
+        const file = join(dir, 'log.json');
+        writeFileSync(file, text);
+        assert.equal(detectParser(await reportFromFile(file)).format, 'sarif', order.join(','));
+        assert.equal(detectParser(reportFromBuffer('log.json', Buffer.from(text))).format, 'sarif', order.join(','));
+        // Without the schema, version 2.1.0 and a runs list are enough, in either order.
+        const bare = JSON.stringify(Object.fromEntries(order.filter((k) => k !== '$schema').map((k) => [k, members[k]])));
+        assert.equal(detectParser(reportFromBuffer('log.json', Buffer.from(bare))).format, 'sarif', `${order.join(',')} without $schema`);
+      }), { numRuns: 40 });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  test('only top-level members count: another document with a nested "version" and "runs" is not SARIF', () => {
+    assert.equal(sarifParser.detect('{"name": "pipeline", "stages": {"version": "2.1.0", "runs": []}}', 'ci.json', ''), false);
+    assert.equal(sarifParser.detect('{"name": "x", "note": "\\"version\\": \\"2.1.0\\", \\"runs\\": ["}', 'x.json', ''), false);
+    assert.equal(sarifParser.detect('{"name": "x"', 'x.json', ',"stages": {"version": "2.1.0", "runs": [1]}}'), false);
+  });
+
+  test('a 600 MB log is recognised from its two ends without being read whole', async () => {
+    // A sparse file: its middle holds no data, and read as one string it would exceed what V8 can hold.
+    const dir = mkdtempSync(join(tmpdir(), 'entente-sarif-detect-'));
+    try {
+      const file = join(dir, 'huge.json');
+      const fd = openSync(file, 'w');
+      try {
+        writeSync(fd, '{"runs": [{"tool": {"driver": {"name": "Bandit"}}, "properties": {"metrics": {"_totals": {"SEVERITY.HIGH": 1}}}, "results": [');
+        writeSync(fd, '{}]}], "version": "2.1.0", "$schema": "https://json.schemastore.org/sarif-2.1.0.json"}\n', 600 << 20);
+      } finally {
+        closeSync(fd);
+      }
+      const input = await reportFromFile(file);
+      assert.ok(input.size! > 600 << 20);
+      assert.equal(detectParser(input).format, 'sarif');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 

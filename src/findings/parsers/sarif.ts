@@ -3,6 +3,7 @@ import { badInput } from '../../errors.ts';
 import type { FindingKind, ParseContext, ParsedFinding, ReportInput, ReportParser, ReportState, Severity } from '../types.ts';
 import { aliasesFrom, asArray, asObject, cwesFrom, lookup, normaliseSeverity, num, severityFromScore, str } from './common.ts';
 import { splitJson, type Streamed } from './json-stream.ts';
+import { topLevelOf } from './json-shape.ts';
 import { maxText } from '../normalise.ts';
 import {
   type Json, type RunContext, arr, componentOf, cvssOf, fixedVersionOf, int, locationOf, obj, otherLocations, textOf,
@@ -16,14 +17,16 @@ export const sarifParser: ReportParser = {
   parse: parseSarif,
 };
 
-// The head may be cut anywhere, so only look for tell-tale fragments. A SARIF $schema alone is enough, even for
-// other SARIF versions: the parser then says which version it supports instead of "unknown format".
-function detectSarif(head: string, name: string): boolean {
-  const h = head.replace(/^\uFEFF/, '');
-  if (!/^\s*\{/.test(h)) return false;
-  const version = /"version"\s*:\s*"2\.1\.0"/.test(h);
-  const runs = /"runs"\s*:/.test(h);
-  const schema = /"\$schema"\s*:\s*"[^"]*sarif/i.test(h);
+// A SARIF log by its structure: a top-level `version` 2.1.0 and `runs` list, in either order, from the head or the
+// tail (writers put `runs` first and `version` last as often as not), never by words inside the runs, which can be
+// any tool's. A top-level SARIF $schema alone is enough, even for other SARIF versions: the parser then says which
+// version it supports instead of "unknown format".
+function detectSarif(head: string, name: string, tail?: string): boolean {
+  const top = topLevelOf(head, tail);
+  if (!top) return false;
+  const version = top.get('version')?.text === '2.1.0';
+  const runs = top.get('runs')?.kind === 'array';
+  const schema = /sarif/i.test(top.get('$schema')?.text ?? '');
   return schema || (version && runs) || (/\.sarif(\.json)?$/i.test(name) && (version || runs));
 }
 
@@ -390,12 +393,19 @@ const dependencyTools = /dependency-check|grype|osv-scanner|retire|black ?duck|n
 // known dependency scanners are dependencies even without an advisory id (Retire.js rules in Dependency-Check);
 // everything else is code.
 // The tool's and the rule's part is read once per rule (RuleFacts); the result's own tags count as the rule's.
-function kindOf(rule: RuleFacts, ownTags: string[], aboutPackage: boolean): FindingKind {
+function kindOf(rule: Pick<RuleFacts, 'secret' | 'config' | 'dependency'>, ownTags: string[], aboutPackage: boolean): FindingKind {
   if (rule.secret || ownTags.some((t) => secretTag.test(t))) return 'secret';
   if (aboutPackage) return 'dependency';
   if (rule.config || ownTags.some((t) => configTag.test(t))) return 'config';
   if (rule.dependency) return 'dependency';
   return 'code';
+}
+
+/** The recipe a SARIF-shaped result follows from its tool, its rule's tags and whether it names an advisory or a package
+ * (GitHub's code scanning alerts are such results). */
+export function kindByTool(tool: string, tags: string[], aboutPackage: boolean): FindingKind {
+  const facts = { secret: secretTools.test(tool), config: configTools.test(tool), dependency: dependencyTools.test(tool) };
+  return kindOf(facts, tags, aboutPackage);
 }
 
 const secretTag = /^secrets?$/i;
