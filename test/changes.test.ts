@@ -79,14 +79,17 @@ async function world(e: TestEnv) {
   const team = e.uniq('team');
   const service = e.uniq('svc');
   const host = `10.9.${process.pid % 200}.${Math.floor(Math.random() * 250) + 1}`;
-  const yaml = `teams:\n  - name: ${team}\n    kind: engineering\n    lead: ${lead}\n    members: [${member}, ${lead}]\nservices:\n  - name: ${service}\n    owner: ${team}\n    criticality: 3\n    exposure: internet\n    data: confidential\n    hosts: [${host}]\n`;
-  await applyOrg(e.ctx.database.db, parseOrgFile(yaml, 'org'), { prune: false, actor: 'test', now: e.clock.now, policy: e.ctx.policy });
+  // The requester runs the service's hosts, so the team lists them; the outsider belongs to another team.
   const requester = `${e.uniq('it')}@example.com`;
+  const outsider = `${e.uniq('other')}@example.com`;
+  const yaml = `teams:\n  - name: ${team}\n    kind: engineering\n    lead: ${lead}\n    members: [${member}, ${lead}, ${requester}]\n  - name: ${team}-other\n    kind: engineering\n    members: [${outsider}]\n`
+    + `services:\n  - name: ${service}\n    owner: ${team}\n    criticality: 3\n    exposure: internet\n    data: confidential\n    hosts: [${host}]\n`;
+  await applyOrg(e.ctx.database.db, parseOrgFile(yaml, 'org'), { prune: false, actor: 'test', now: e.clock.now, policy: e.ctx.policy });
   return {
     team, service, host,
     tokens: {
       requester: await e.token('engineer', requester), member: await e.token('engineer', member), lead: await e.token('engineer', lead),
-      security: await e.token('security', `${e.uniq('sec')}@example.com`), outsider: await e.token('engineer', `${e.uniq('other')}@example.com`),
+      security: await e.token('security', `${e.uniq('sec')}@example.com`), outsider: await e.token('engineer', outsider),
     },
   };
 }

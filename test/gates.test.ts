@@ -16,11 +16,17 @@ async function gate(env: TestEnv, token: string, service: string, extra: Record<
   return env.call('POST', '/api/gates', { token, json: { service, env: 'prod', ...extra } });
 }
 
+/** A service whose team lists a CI account, and that account's engineer token (engineers gate their own teams' services). */
+async function ciService(e: TestEnv, opts: Parameters<TestEnv['makeService']>[0] = {}) {
+  const account = `${e.uniq('ci')}@example.com`;
+  const { service } = await e.makeService({ ...opts, members: [account] });
+  return { service, ci: await e.token('engineer', account) };
+}
+
 describeEachEngine('release gates', (env) => {
   test('an urgent finding within its SLA gives go with controls, stores a receipt and creates each commitment once', async () => {
-    const { service } = await env().makeService();
+    const { service, ci } = await ciService(env());
     await env().importText(service, 'trivy.json', trivy([urgent]));
-    const ci = await env().token('engineer');
     const first = await gate(env(), ci, service, { version: '1.4.2', commit: 'abc1234' });
     assert.equal(first.status, 201, JSON.stringify(first.body));
     assert.equal(first.body.outcome, 'go_with_controls');
@@ -41,12 +47,11 @@ describeEachEngine('release gates', (env) => {
   });
 
   test('an unknown service is a 404 and a bad environment a 400, and neither stores a decision', async () => {
-    const ci = await env().token('engineer');
+    const { service, ci } = await ciService(env());
     const before = await env().ctx.database.db.selectFrom('gate_decisions').select((eb) => eb.fn.countAll<string>().as('n')).executeTakeFirstOrThrow();
     const unknown = await gate(env(), ci, 'no-such-service');
     assert.equal(unknown.status, 404);
     assert.match(unknown.body.error.message, /unknown service "no-such-service"/);
-    const { service } = await env().makeService();
     const bad = await env().call('POST', '/api/gates', { token: ci, json: { service, env: 'prod env!' } });
     assert.equal(bad.status, 400);
     assert.match(bad.body.error.message, /env: "prod env!" is not an environment name/);
@@ -56,7 +61,7 @@ describeEachEngine('release gates', (env) => {
   });
 
   test('a secret closed by the scanner\'s own suppression is neither open work nor an exception: the gate is go', async () => {
-    const { service } = await env().makeService({ exposure: 'isolated', criticality: 1 });
+    const { service, ci } = await ciService(env(), { exposure: 'isolated', criticality: 1 });
     const log = { version: '2.1.0', runs: [{ tool: { driver: { name: 'gitleaks', rules: [{ id: 'aws-access-token' }] } }, results: [{
       ruleId: 'aws-access-token', message: { text: 'AWS access token' },
       locations: [{ physicalLocation: { artifactLocation: { uri: 'test/fixtures/fake.env' }, region: { startLine: 2 } } }],
@@ -64,7 +69,7 @@ describeEachEngine('release gates', (env) => {
     }] }] };
     const summary = await env().importText(service, 'gitleaks.sarif', JSON.stringify(log));
     assert.equal(summary.closedInReport, 1);
-    const r = await gate(env(), await env().token('engineer'), service);
+    const r = await gate(env(), ci, service);
     assert.equal(r.status, 201, JSON.stringify(r.body));
     assert.equal(r.body.outcome, 'go');
     assert.deepEqual(r.body.relied.exceptions, []);
@@ -73,9 +78,9 @@ describeEachEngine('release gates', (env) => {
   });
 
   test('a committed secret is a no-go whose path to go is rotating it or an exception', async () => {
-    const { service } = await env().makeService({ exposure: 'isolated', criticality: 1 });
+    const { service, ci } = await ciService(env(), { exposure: 'isolated', criticality: 1 });
     await env().importText(service, 'secret.json', secretReport);
-    const r = await gate(env(), await env().token('engineer'), service);
+    const r = await gate(env(), ci, service);
     assert.equal(r.body.outcome, 'no_go');
     assert.equal(r.body.exitCode, 1);
     assert.equal(r.body.reasons[0].ruleId, 'committed-secret');
@@ -84,9 +89,8 @@ describeEachEngine('release gates', (env) => {
   });
 
   test('a commitment past its date makes the next gate a no-go naming it; verifying it late turns it back into go with controls', async () => {
-    const { service } = await env().makeService();
+    const { service, ci } = await ciService(env());
     await env().importText(service, 'trivy.json', trivy([urgent]));
-    const ci = await env().token('engineer');
     const first = await gate(env(), ci, service);
     const waf = first.body.commitments.find((c: { controlId: string }) => c.controlId === 'waf-virtual-patch');
     env().clock.advanceDays(3);
@@ -112,9 +116,8 @@ describeEachEngine('release gates', (env) => {
   });
 
   test('a stored decision replays to the same result, and a backtest shows which outcomes a candidate policy would change', async () => {
-    const { service } = await env().makeService();
+    const { service, ci } = await ciService(env());
     await env().importText(service, 'trivy.json', trivy([urgent]));
-    const ci = await env().token('engineer');
     const d = await gate(env(), ci, service);
     const replay = await env().call('GET', `/api/gates/${d.body.id}/replay`, { token: ci });
     assert.equal(replay.status, 200);

@@ -9,6 +9,8 @@ import { policyDigest, type Policy } from '../policy/policy.ts';
 import { EntenteError, badInput } from '../errors.ts';
 import { recordAudit } from '../audit/audit.ts';
 import { requireRole, writers, type Principal } from '../people/tokens.ts';
+import { mayWrite, requireWrite } from '../people/access.ts';
+import { serviceOwner } from '../people/owners.ts';
 import { findService } from '../findings/import-service.ts';
 import { createCommitments, verifyCommitment } from '../commitments/commitments-service.ts';
 import { normaliseFields, parseChangeRequest } from './change-request.ts';
@@ -28,6 +30,8 @@ const dayMs = 86_400_000;
 export async function requestChange(deps: ChangesDeps, who: Principal, body: unknown): Promise<ChangeView> {
   requireRole(who, writers, 'request changes');
   const req = parseChangeRequest(body);
+  const owner = await serviceOwner(deps.db, req.service);
+  if (owner) requireWrite(who, owner, `service ${req.service}`, 'request changes');
   const service = await findService(deps.db, req.service);
   const now = deps.now();
   const fields = normaliseFields(req, service.data_class, deps.policy.changes);
@@ -53,6 +57,7 @@ export async function submitChange(deps: ChangesDeps, who: Principal, id: number
   requireRole(who, writers, 'submit changes');
   await deps.db.transaction().execute(async (trx) => {
     const c = await lockChange(trx, id, 'submit');
+    requireWrite(who, { teamId: c.team_id, team: c.team_name }, `change ${id}`, 'submit changes');
     if (c.requested_by !== who.actor && who.role !== 'admin') throw new EntenteError('forbidden', `change ${id} is submitted by the person who wrote it (${c.requested_by})`, { id });
     await submit(trx, deps, who, id, deps.now());
   });
@@ -121,8 +126,7 @@ export async function declineChange(deps: ChangesDeps, who: Principal, id: numbe
   const now = deps.now();
   await deps.db.transaction().execute(async (trx) => {
     const c = await lockChange(trx, id, 'decline', (c2) => c2.emergency && c2.reviewed_at === null);
-    const inOwnerTeam = who.teamIds.includes(c.team_id);
-    if (!inOwnerTeam && who.role !== 'security' && who.role !== 'admin') {
+    if (!mayWrite(who, { teamId: c.team_id })) {
       throw new EntenteError('forbidden', `change ${id} is decided by ${c.team_name} and Security; add your thoughts to the request's discussion instead`, { id });
     }
     await trx.updateTable('change_requests').set({ status: 'declined', decided_at: now, decline_reason: why, updated_at: now }).where('id', '=', id).execute();
@@ -177,14 +181,13 @@ export async function recertifyChange(deps: ChangesDeps, who: Principal, id: num
   });
 }
 
-// A step the requester, the owner team, Security or an admin may take.
+// A step the owner team, Security or an admin may take.
 async function step(deps: ChangesDeps, who: Principal, id: number, action: string, fn: (trx: Kysely<DB>, c: Locked, now: Date) => Promise<void>): Promise<ChangeView> {
   requireRole(who, writers, `${action} changes`);
   const now = deps.now();
   await deps.db.transaction().execute(async (trx) => {
     const c = await lockChange(trx, id, action);
-    const mayAct = who.actor === c.requested_by || who.teamIds.includes(c.team_id) || who.role === 'security' || who.role === 'admin';
-    if (!mayAct) throw new EntenteError('forbidden', `change ${id} belongs to ${c.team_name}; its members, the requester or Security can ${action} it`, { id });
+    requireWrite(who, { teamId: c.team_id, team: c.team_name }, `change ${id}`, `${action} changes`);
     await fn(trx, c, now);
   });
   return viewOf(deps, id);

@@ -57,10 +57,4 @@ export async function authenticate(db: Kysely<DB>, token: string | undefined): P
   return { actor: row.email ?? `token:${row.name}`, role: row.role, personId: row.person_id, teamIds: teams.map((t) => t.team_id) };
 }
 
-/** Throws `forbidden` unless the principal has one of the roles. */
-export function requireRole(p: Principal, allowed: readonly Role[], what: string): void {
-  if (!allowed.includes(p.role)) throw new EntenteError('forbidden', `the ${p.role} role cannot ${what}; ask an ${allowed.join(' or ')}`);
-}
-
-/** Roles that may change data at all. */
-export const writers: readonly Role[] = ['admin', 'security', 'engineer'];
+export { requireRole, writers } from './access.ts';
