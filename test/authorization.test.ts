@@ -122,3 +122,61 @@ describeEachEngine('authorisation by team', (env) => {
     assert.ok((await counts())[1]! > 0, 'the owning team\'s gate does create its commitments');
   });
 });
+
+/** Team A's records of every kind: a finding, an exception, a change, a gate decision with commitments, an open port. */
+async function teamARecords(e: TestEnv, w: Awaited<ReturnType<typeof world>>) {
+  const deps = { db: e.ctx.database.db, policy: e.ctx.policy, now: () => e.clock.now };
+  await e.importText(w.serviceA, 'trivy.json', trivy([{ cve: `CVE-2026-${31000 + ++cveCounter}`, pkg: 'lodash', version: '4.17.20', severity: 'CRITICAL' }]));
+  await importExposure(deps, { input: reportFromBuffer('scan.xml', Buffer.from(nmap(w.host, 21, 'open'))), actor: 'test' });
+  const findings = await findingsOf(e, w.serviceA);
+  const ok = (r: { status: number; body: any }, status: number) => { assert.equal(r.status, status, JSON.stringify(r.body)); return r.body; };
+  const exception = ok(await e.call('POST', '/api/exceptions', { token: w.tokens.engA, json: { findingIds: [findings[0]!.id], reason: 'vendor fix in May', controls: ['WAF rule'] } }), 201);
+  const change = ok(await e.call('POST', '/api/changes', { token: w.tokens.engA, json: { type: 'firewall', service: w.serviceA, title: 'Partner API', protocol: 'https', destination: [w.host], source: ['203.0.113.0/24'] } }), 201);
+  const gate = ok(await e.call('POST', '/api/gates', { token: w.tokens.engA, json: { service: w.serviceA, env: 'prod' } }), 201);
+  assert.ok(gate.createdCommitments.length > 0);
+  return { findingIds: findings.map((f) => f.id), exception: exception.id, change: change.id, gate: gate.id, commitment: gate.createdCommitments[0] as number, commitments: gate.createdCommitments.length as number };
+}
+
+describeEachEngine('what each role reads', (env) => {
+  test('an engineer lists and reads only their own teams\' records; another team\'s by id is 403 without saying whose', async () => {
+    const e = env();
+    const w = await world(e);
+    const r = await teamARecords(e, w);
+    const reads = [`/api/findings/${r.findingIds[0]}`, `/api/exceptions/${r.exception}`, `/api/changes/${r.change}`, `/api/gates/${r.gate}`,
+      `/api/gates/${r.gate}/replay`, `/api/gates/${r.gate}/changes`, `/api/commitments/${r.commitment}`];
+    const lists = async (token: string) => ({
+      findings: (await e.call('GET', `/api/findings?status=all&service=${w.serviceA}`, { token })).body.items.length,
+      exceptions: (await e.call('GET', `/api/exceptions?team=${w.a}`, { token })).body.items.length,
+      changes: (await e.call('GET', `/api/changes?service=${w.serviceA}`, { token })).body.items.length,
+      commitments: (await e.call('GET', `/api/commitments?service=${w.serviceA}`, { token })).body.items.length,
+      exposure: (await e.call('GET', `/api/exposure?host=${w.host}`, { token })).body.items.length,
+      exported: (await e.call('GET', `/api/findings/export?format=csv&status=all&service=${w.serviceA}`, { token })).body.trim().split('\n').length - 1,
+    });
+    const theirs = { findings: r.findingIds.length, exceptions: 1, changes: 1, commitments: r.commitments, exposure: 1, exported: r.findingIds.length };
+    assert.deepEqual(await lists(w.tokens.engA), theirs);
+    for (const who of [w.tokens.engB, w.tokens.leaver]) {
+      assert.deepEqual(await lists(who), { findings: 0, exceptions: 0, changes: 0, commitments: 0, exposure: 0, exported: 0 });
+      for (const path of reads) {
+        const got = await e.call('GET', path, { token: who });
+        assert.equal(got.status, 403, `${path}: ${JSON.stringify(got.body)}`);
+        assert.doesNotMatch(got.body.error.message, new RegExp(w.a), 'the message does not say which team owns it');
+      }
+    }
+    for (const path of reads) assert.equal((await e.call('GET', path, { token: w.tokens.engA })).status, 200, path);
+  });
+
+  test('Security, admins, managers and auditors read every team\'s records', async () => {
+    const e = env();
+    const w = await world(e);
+    const r = await teamARecords(e, w);
+    const manager = await e.token('manager', `${e.uniq('mia')}@example.com`);
+    const auditor = await e.token('auditor');
+    for (const token of [w.tokens.security, w.tokens.admin, manager, auditor]) {
+      assert.equal((await e.call('GET', `/api/findings?status=all&service=${w.serviceA}`, { token })).body.items.length, r.findingIds.length);
+      assert.equal((await e.call('GET', `/api/exposure?host=${w.host}`, { token })).body.items.length, 1);
+      for (const path of [`/api/findings/${r.findingIds[0]}`, `/api/exceptions/${r.exception}`, `/api/changes/${r.change}`, `/api/gates/${r.gate}`, `/api/commitments/${r.commitment}`]) {
+        assert.equal((await e.call('GET', path, { token })).status, 200, path);
+      }
+    }
+  });
+});

@@ -21,7 +21,10 @@ import { pgJson } from '../db/pg-json.ts';
 
 export interface ChangesDeps { db: Kysely<DB>; now: () => Date; policy: Policy }
 
-export interface ChangeFilter { service?: string | undefined; team?: string | undefined; status?: string[] | undefined; limit: number }
+export interface ChangeFilter {
+  service?: string | undefined; team?: string | undefined; status?: string[] | undefined; limit: number;
+  teamIds?: number[] | undefined;   // only these teams' changes (what the caller may read; never from request input)
+}
 
 const hourMs = 3_600_000;
 const dayMs = 86_400_000;
@@ -199,6 +202,7 @@ export async function listChanges(deps: ChangesDeps, filter: ChangeFilter): Prom
     .select('c.id').orderBy('c.id', 'desc').limit(filter.limit);
   if (filter.service) q = q.where('s.name', '=', filter.service);
   if (filter.team) q = q.where('t.name', '=', filter.team);
+  if (filter.teamIds) q = q.where('c.team_id', 'in', filter.teamIds.length ? filter.teamIds : [-1]);
   if (filter.status?.length && !filter.status.includes('all')) q = q.where('c.status', 'in', filter.status as ChangeStatus[]);
   const ids = (await q.execute()).map((r) => r.id);
   const views = await changeViews(deps.db, ids, deps.now(), deps.policy.changes);
