@@ -16,19 +16,15 @@ import { changesRoutes } from './changes-routes.ts';
 import { exposureRoutes } from './exposure-routes.ts';
 import { gatesRoutes } from './gates-routes.ts';
 import { commitmentsRoutes } from './commitments-routes.ts';
+import { addMetaRoutes, publicPaths } from './meta-routes.ts';
 
 /** Builds the whole app over a context; tests call `app.request(...)` without opening a port. */
 export function createApp(ctx: Context): OpenAPIHono<Env> {
   const app = subApp();
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', { type: 'http', scheme: 'bearer' });
-  app.get('/api/health', (c) => c.json({ ok: true, engine: ctx.database.engine }));
-  app.doc31('/api/openapi.json', {
-    openapi: '3.1.0',
-    info: { title: 'Entente API', version: '0.1.0', description: 'Findings, scans and the organisation, shared by IT and Security.' },
-    security: [{ bearer: [] }],
-  });
+  addMetaRoutes(app, ctx);
   app.use('/api/*', async (c, next) => {
-    if (c.req.path === '/api/openapi.json' || c.req.path === '/api/health') return next();
+    if (publicPaths.includes(c.req.path)) return next();
     const header = c.req.header('authorization') ?? '';
     const token = /^Bearer\s+(\S+)$/i.exec(header)?.[1];
     c.set('principal', await authenticate(ctx.database.db, token));
