@@ -180,3 +180,39 @@ describeEachEngine('what each role reads', (env) => {
     }
   });
 });
+
+describeEachEngine('two approvals are two people', (env) => {
+  test('admin tokens not tied to a person cannot approve an exception, so two of them never make one approved', async () => {
+    const e = env();
+    const w = await world(e);
+    await e.importText(w.serviceA, 'codeql.sarif', sarif('CodeQL', [{ rule: 'js/xss', file: 'src/page.ts', line: 9, cwe: 79 }]));
+    const [finding] = await findingsOf(e, w.serviceA);
+    const asked = await e.call('POST', '/api/exceptions', { token: w.tokens.engA, json: { findingIds: [finding!.id], reason: 'vendor fix in May', controls: ['WAF rule'] } });
+    assert.equal(asked.status, 201, JSON.stringify(asked.body));
+    for (const name of ['ci-admin', 'backup-admin']) {
+      const r = await e.call('POST', `/api/exceptions/${asked.body.id}/approve`, { token: await e.token('admin') });
+      assert.equal(r.status, 403, `${name}: ${JSON.stringify(r.body)}`);
+      assert.match(r.body.error.message, /not tied to a person/);
+    }
+    const still = await e.call('GET', `/api/exceptions/${asked.body.id}`, { token: w.tokens.admin });
+    assert.deepEqual([still.body.status, still.body.approvals], ['requested', { lead: null, security: null }]);
+    assert.equal((await e.call('POST', `/api/exceptions/${asked.body.id}/approve`, { token: w.tokens.admin })).status, 200);
+    const done = await e.call('POST', `/api/exceptions/${asked.body.id}/approve`, { token: w.tokens.security });
+    assert.equal(done.body.status, 'approved', JSON.stringify(done.body));
+  });
+
+  test('admin tokens not tied to a person cannot approve a change, so two of them never make one approved', async () => {
+    const e = env();
+    const w = await world(e);
+    const asked = await e.call('POST', '/api/changes', { token: w.tokens.engA, json: { type: 'file-share', service: w.serviceA, title: 'Upload folder', protocol: 'ftp',
+      ports: ['21'], destination: [w.host], source: ['203.0.113.0/24'], authentication: 'password', end: new Date(e.clock.now.getTime() + 3 * 86_400_000).toISOString() } });
+    assert.equal(asked.status, 201, JSON.stringify(asked.body));
+    assert.equal(asked.body.approvals.path, 'owner_and_security');
+    for (let i = 0; i < 2; i++) {
+      const r = await e.call('POST', `/api/changes/${asked.body.id}/approve`, { token: await e.token('admin'), json: {} });
+      assert.equal(r.status, 403, JSON.stringify(r.body));
+      assert.match(r.body.error.message, /not tied to a person/);
+    }
+    assert.equal((await e.call('GET', `/api/changes/${asked.body.id}`, { token: w.tokens.admin })).body.status, 'submitted');
+  });
+});

@@ -9,7 +9,7 @@ import { policyDigest, type Policy } from '../policy/policy.ts';
 import { EntenteError, badInput } from '../errors.ts';
 import { recordAudit } from '../audit/audit.ts';
 import { requireRole, writers, type Principal } from '../people/tokens.ts';
-import { mayWrite, requireWrite } from '../people/access.ts';
+import { mayWrite, requireApprover, requireWrite } from '../people/access.ts';
 import { serviceOwner } from '../people/owners.ts';
 import { findService } from '../findings/import-service.ts';
 import { createCommitments, verifyCommitment } from '../commitments/commitments-service.ts';
@@ -90,6 +90,7 @@ export async function approveChange(deps: ChangesDeps, who: Principal, id: numbe
     const inOwnerTeam = who.teamIds.includes(c.team_id) || (c.lead_email !== null && c.lead_email.toLowerCase() === who.actor.toLowerCase());
     const choice = chooseSlot({ actor: who.actor, role: who.role, inOwnerTeam }, c.approval_path, { requestedBy: c.requested_by, owner: c.owner_approved_by, security: c.security_approved_by });
     if (!choice.ok) throw approvalProblem(c, choice.why);
+    requireApprover(who, `change ${id}`);
     const approvals = { owner: c.owner_approved_by, security: c.security_approved_by, [choice.slot]: who.actor };
     const complete = slotsOf(c.approval_path).every((s) => approvals[s] !== null);
     await trx.updateTable('change_requests').set({ owner_approved_by: approvals.owner, security_approved_by: approvals.security, updated_at: now }).where('id', '=', id).execute();

@@ -9,7 +9,7 @@ import type { Policy } from '../policy/policy.ts';
 import { EntenteError, badInput } from '../errors.ts';
 import { recordAudit } from '../audit/audit.ts';
 import { requireRole, writers, type Principal } from '../people/tokens.ts';
-import { mayWrite, requireWrite } from '../people/access.ts';
+import { mayWrite, requireApprover, requireWrite } from '../people/access.ts';
 import { endExceptions } from './lapse.ts';
 import { chooseSlot, decideDays, expiryOf, type Slot } from './exception-rules.ts';
 import { exceptionViews, leadLabel, listExceptionIds, type ExceptionFilter, type ExceptionView } from './exception-view.ts';
@@ -76,6 +76,7 @@ export async function approveException(deps: ExceptionsDeps, who: Principal, id:
     const state = { requestedBy: ex.requested_by, lead: ex.lead_approved_by, security: ex.security_approved_by };
     const choice = chooseSlot({ actor: who.actor, role: who.role, isTeamLead: isTeamLead(who, ex.lead_email) }, state);
     if (!choice.ok) throw approvalProblem(ex, choice.why, choice.slot);
+    requireApprover(who, `exception ${id}`);
     await checkNoRise(trx, id);
     const approvals = { ...state, [choice.slot]: who.actor };
     const complete = approvals.lead !== null && approvals.security !== null;

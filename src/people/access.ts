@@ -78,6 +78,16 @@ export function requireAction(who: Principal, action: InstallationAction): void 
   throw new EntenteError('forbidden', `the ${who.role} role cannot ${action}; ${names.join(' or ')} can`, { action });
 }
 
+/**
+ * Throws `forbidden` unless the caller is a person. An approval is someone's word, and the two an exception or a change
+ * needs must be two people: tokens not tied to one (automation, the first admin token) could otherwise fill both places.
+ */
+export function requireApprover(who: Principal, what: string): void {
+  if (who.personId !== null) return;
+  throw new EntenteError('forbidden', `${what} is approved by people, and this token (${who.actor}) is not tied to a person; approve with a token of your own `
+    + '(`entente token create --role ROLE --name NAME --person YOUR_EMAIL`)', { actor: who.actor });
+}
+
 /** Roles that may change data at all (each only what its reach allows). */
 export const writers: readonly Role[] = ['admin', 'security', 'engineer'];
 
