@@ -105,7 +105,7 @@ describeEachEngine('audit log', (env) => {
     const e = env();
     const name = e.uniq('ci');
     const { createToken } = await import('../src/people/tokens.ts');
-    const { token } = await createToken(e.ctx.database.db, { name, role: 'engineer', actor: 'admin@example.com' });
+    const { token } = await createToken(e.ctx.database.db, { name, role: 'auditor', actor: 'admin@example.com' });
     const row = (await auditRows(e)).find((r) => r.action === 'token.create' && JSON.stringify(r.after).includes(name));
     assert.ok(row, 'a token.create entry names the token');
     assert.equal(row.actor, 'admin@example.com');
@@ -123,7 +123,9 @@ describeEachEngine('audit log', (env) => {
       assert.equal(r.status, 200, role);
       assert.deepEqual(r.body, { ok: true, entries: count }, role);
     }
-    for (const [role, person] of [['engineer', `${e.uniq('eng')}@example.com`], ['manager', undefined]] as const) {
+    const engineer = `${e.uniq('eng')}@example.com`;
+    await e.makeService({ members: [engineer] });
+    for (const [role, person] of [['engineer', engineer], ['manager', undefined]] as const) {
       const r = await e.call('GET', '/api/audit/verify', { token: await e.token(role, person) });
       assert.equal(r.status, 403, role);
       assert.equal(r.body.error.code, 'forbidden');

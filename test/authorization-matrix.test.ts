@@ -5,6 +5,7 @@ import { kev, sarif } from './support/reports.ts';
 import { parseOrgFile } from '../src/people/org-file.ts';
 import { applyOrg } from '../src/people/org-service.ts';
 import { createCommitment } from '../src/commitments/commitments-service.ts';
+import { createToken } from '../src/people/tokens.ts';
 
 // Every route of the OpenAPI document, called by every kind of caller; the table says what each must answer. A route
 // added without a row here fails the first test, and a route the document does not describe fails it too.
@@ -69,6 +70,9 @@ const table: Record<string, [number[], Build]> = {
   'GET /api/commitments':                       [[401, 401, 200, 200, 200, 200, 200, 200, 200], () => ({ path: '/api/commitments' })],
   'GET /api/commitments/{id}':                  [[401, 401, 200, 200, 200, 403, 403, 200, 200], (f) => ({ path: `/api/commitments/${f.commitment}` })],
   'POST /api/commitments/{id}/verify':          [[401, 401, 403, 403, 200, 403, 403, 200, 200], async (f) => ({ path: `/api/commitments/${await f.newCommitment()}/verify`, json: { evidence: 'WAF rule 9001 is live.' } })],
+  'GET /api/tokens':                            [[401, 401, 403, 403, 403, 403, 403, 403, 200], () => ({ path: '/api/tokens' })],
+  'POST /api/tokens':                           [[401, 401, 403, 403, 403, 403, 403, 403, 201], () => ({ path: '/api/tokens', json: { name: 'matrix', role: 'auditor', expires: '1d' } })],
+  'POST /api/tokens/{id}/revoke':               [[401, 401, 403, 403, 403, 403, 403, 403, 200], async (f) => ({ path: `/api/tokens/${await f.newToken()}/revoke` })],
 };
 /* eslint-enable no-multi-spaces */
 
@@ -126,6 +130,9 @@ services:
     async newChange(by: 'owner' | 'member', body: Record<string, unknown>): Promise<number> {
       return (await ok(e.call('POST', '/api/changes', { token: tokens[by], json: body }))).id;
     },
+    async newToken(): Promise<number> {
+      return (await createToken(e.ctx.database.db, { name: 'matrix', role: 'auditor', now: e.clock.now })).id;
+    },
     async newCommitment(): Promise<number> {
       const made = await createCommitment({ db: e.ctx.database.db, now: e.ctx.now, policy: e.ctx.policy }, 'test', {
         kind: 'control', controlId: 'waf-virtual-patch', ownerTeamId: svc.owner_team_id, serviceId: svc.id, dueAt: new Date(inDays(7)), source: { type: 'gate', id: f.gate },
@@ -160,18 +167,19 @@ describeEachEngine('the authorisation matrix', (env) => {
 
   for (const [route, [expected, build]] of Object.entries(table)) {
     test(`${route} answers each caller as the table says`, async () => {
-      const e = env();
+      const app = env().app;
       const method = route.split(' ')[0]!;
       const got: Record<string, number> = {};
       for (const who of callers) {
         const call = await build(f!, who);
         const token = f!.tokens[who];
-        const r = await e.call(method, call.path, {
-          ...(token ? { token } : {}), ...(call.json !== undefined ? { json: call.json } : {}),
-          ...(call.body !== undefined ? { body: call.body, headers: { 'content-type': call.type ?? 'application/octet-stream' } } : {}),
-        });
-        got[who] = r.status;
-        if (r.status >= 500) assert.fail(`${route} as ${who}: ${JSON.stringify(r.body)}`);
+        const headers: Record<string, string> = token ? { authorization: `Bearer ${token}` } : {};
+        if (call.json !== undefined) headers['content-type'] = 'application/json';
+        if (call.body !== undefined) headers['content-type'] = call.type ?? 'application/octet-stream';
+        const body = call.json !== undefined ? JSON.stringify(call.json) : call.body;
+        const res = await app.request(call.path, { method, headers, ...(body !== undefined ? { body } : {}) });
+        got[who] = res.status;
+        if (res.status >= 500) assert.fail(`${route} as ${who}: ${await res.text()}`);
       }
       assert.deepEqual(got, Object.fromEntries(callers.map((who, i) => [who, expected[i]])));
     });

@@ -7,6 +7,7 @@ import * as m004 from './migrations/004-import-speed.ts';
 import * as m005 from './migrations/005-reminders.ts';
 import * as m006 from './migrations/006-cwe-list.ts';
 import * as m007 from './migrations/007-index-only-what-is-set.ts';
+import * as m008 from './migrations/008-token-expiry.ts';
 import { EntenteError } from '../errors.ts';
 
 const migrations: Record<string, Migration> = {
@@ -17,6 +18,7 @@ const migrations: Record<string, Migration> = {
   '005-reminders': m005,
   '006-cwe-list': m006,
   '007-index-only-what-is-set': m007,
+  '008-token-expiry': m008,
 };
 
 /** Brings the database to the newest schema; throws with the failing step's name when one fails. */

@@ -4,7 +4,6 @@ import type { Context as HonoContext } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import { EntenteError } from '../errors.ts';
 import type { Context } from '../context.ts';
-import { authenticate } from '../people/tokens.ts';
 import { subApp, type Env } from './sub-app.ts';
 import { exportRoutes } from './export-routes.ts';
 import { findingsRoutes } from './findings-routes.ts';
@@ -17,6 +16,8 @@ import { exposureRoutes } from './exposure-routes.ts';
 import { gatesRoutes } from './gates-routes.ts';
 import { commitmentsRoutes } from './commitments-routes.ts';
 import { addMetaRoutes, publicPaths } from './meta-routes.ts';
+import { authenticate } from '../people/tokens.ts';
+import { tokensRoutes } from './tokens-routes.ts';
 
 /** Builds the whole app over a context; tests call `app.request(...)` without opening a port. */
 export function createApp(ctx: Context): OpenAPIHono<Env> {
@@ -27,7 +28,7 @@ export function createApp(ctx: Context): OpenAPIHono<Env> {
     if (publicPaths.includes(c.req.path)) return next();
     const header = c.req.header('authorization') ?? '';
     const token = /^Bearer\s+(\S+)$/i.exec(header)?.[1];
-    c.set('principal', await authenticate(ctx.database.db, token));
+    c.set('principal', await authenticate(ctx.database.db, token, ctx.now()));
     return next();
   });
   app.route('/', exportRoutes(ctx));   // before findingsRoutes: /api/findings/export is not a finding id
@@ -40,6 +41,7 @@ export function createApp(ctx: Context): OpenAPIHono<Env> {
   app.route('/', exposureRoutes(ctx));
   app.route('/', gatesRoutes(ctx));
   app.route('/', commitmentsRoutes(ctx));
+  app.route('/', tokensRoutes(ctx));
   app.notFound((c) => c.json({ error: { code: 'not_found', message: `no route ${c.req.method} ${c.req.path}`, details: {} } }, 404));
   app.onError((err, c) => errorResponse(err, c));
   return app;
