@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { describeEachEngine, engines, type TestEnv } from './support/engines.ts';
 import { cliWorld, entente } from './support/cli.ts';
 import { tokenHash } from '../src/people/tokens.ts';
+import { createApp } from '../src/http/app.ts';
 
 const day = 86_400_000;
 
@@ -117,6 +118,46 @@ describeEachEngine('API tokens', (env) => {
     const member = `${e.uniq('raj')}@example.com`;
     await e.makeService({ members: [member] });
     await create(e, root, { role: 'engineer', person: member });
+  });
+});
+
+describeEachEngine('failed authentication limits', (env) => {
+  /** An app of its own (its own limiter) whose clock the test moves, and a caller from a given address. */
+  function limited(e: TestEnv, options: { limit?: number } = {}) {
+    const clock = { ms: Date.parse('2026-03-02T09:00:00Z') };
+    const app = createApp(e.ctx, { failedAuth: { ...options, clock: () => clock.ms } });
+    const call = async (address: string, token?: string) => {
+      const res = await app.request('/api/teams', { headers: token ? { authorization: `Bearer ${token}` } : {} }, { incoming: { socket: { remoteAddress: address } } });
+      return { status: res.status, retryAfter: res.headers.get('retry-after'), body: await res.json() as any };
+    };
+    return { clock, call };
+  }
+
+  test('past ten failures a minute from one address the answer is 429 with Retry-After, until the window has passed', async () => {
+    const e = env();
+    const { clock, call } = limited(e);
+    for (let i = 0; i < 10; i++) assert.equal((await call('203.0.113.7', `ent_guess-${i}`)).status, 401);
+    const blocked = await call('203.0.113.7', 'ent_guess-10');
+    assert.equal(blocked.status, 429);
+    assert.equal(blocked.retryAfter, '60');
+    assert.equal(blocked.body.error.code, 'rate_limited');
+    assert.equal((await call('203.0.113.7')).status, 429, 'no token at all counts the same');
+    assert.equal((await call('198.51.100.7', 'ent_guess')).status, 401, 'another address is not held back');
+    clock.ms += 30_000;
+    assert.equal((await call('203.0.113.7', 'ent_guess-11')).retryAfter, '30');
+    clock.ms += 30_001;
+    assert.equal((await call('203.0.113.7', 'ent_guess-12')).status, 401, 'after the window, a wrong token is a plain 401 again');
+  });
+
+  test('successful requests are neither counted nor held back, and a token that worked passes even while its address is held back', async () => {
+    const e = env();
+    const { call } = limited(e, { limit: 3 });
+    const good = await e.token('auditor');
+    for (let i = 0; i < 20; i++) assert.equal((await call('203.0.113.8', good)).status, 200);
+    for (let i = 0; i < 3; i++) assert.equal((await call('203.0.113.8', 'ent_wrong')).status, 401);
+    assert.equal((await call('203.0.113.8', 'ent_wrong')).status, 429);
+    assert.equal((await call('203.0.113.8', good)).status, 200, 'a token that worked before still works');
+    assert.equal((await call('203.0.113.8', await e.token('auditor'))).status, 429, 'a token not seen before waits like any other');
   });
 });
 

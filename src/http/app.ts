@@ -15,22 +15,17 @@ import { changesRoutes } from './changes-routes.ts';
 import { exposureRoutes } from './exposure-routes.ts';
 import { gatesRoutes } from './gates-routes.ts';
 import { commitmentsRoutes } from './commitments-routes.ts';
-import { addMetaRoutes, publicPaths } from './meta-routes.ts';
-import { authenticate } from '../people/tokens.ts';
+import { addMetaRoutes } from './meta-routes.ts';
+import { authMiddleware } from './auth.ts';
+import { createFailedAuthLimit, type FailedAuthOptions } from './failed-auth-limit.ts';
 import { tokensRoutes } from './tokens-routes.ts';
 
 /** Builds the whole app over a context; tests call `app.request(...)` without opening a port. */
-export function createApp(ctx: Context): OpenAPIHono<Env> {
+export function createApp(ctx: Context, options: { failedAuth?: FailedAuthOptions } = {}): OpenAPIHono<Env> {
   const app = subApp();
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', { type: 'http', scheme: 'bearer' });
   addMetaRoutes(app, ctx);
-  app.use('/api/*', async (c, next) => {
-    if (publicPaths.includes(c.req.path)) return next();
-    const header = c.req.header('authorization') ?? '';
-    const token = /^Bearer\s+(\S+)$/i.exec(header)?.[1];
-    c.set('principal', await authenticate(ctx.database.db, token, ctx.now()));
-    return next();
-  });
+  app.use('/api/*', authMiddleware(ctx, createFailedAuthLimit(options.failedAuth)));
   app.route('/', exportRoutes(ctx));   // before findingsRoutes: /api/findings/export is not a finding id
   app.route('/', findingsRoutes(ctx));
   app.route('/', scansRoutes(ctx));
