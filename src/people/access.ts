@@ -57,7 +57,7 @@ export function readableTeams(who: Principal): number[] | undefined {
 /** Throws `forbidden` unless the caller may see `what` (e.g. "finding 12"); the message does not name the owner. */
 export function requireRead(who: Principal, owner: Owner, what: string): void {
   if (mayRead(who, owner)) return;
-  throw new EntenteError('forbidden', `${what} belongs to a team you are not a member of; engineers see their own teams' work, and that team or Security can share what you need`, { team: null });
+  throw new EntenteError('forbidden', `${what} belongs to a team you are not a member of; engineers see their own teams' work, and that team or Security can share what you need`, {});
 }
 
 /** Throws `forbidden` unless the caller may change what belongs to `owner`; `what` names it, `verb` says what was tried. */
