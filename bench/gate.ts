@@ -106,7 +106,7 @@ async function seed10k(dir: string): Promise<string> {
         case when g % 100 = 0 then 1 when g % 25 = 0 then 2 when g % 4 = 0 then 3 else 4 end,
         now() + make_interval(days => 3 + g % 100), (select id from teams where name = 'bench-team'), now(), now()
       from generate_series(1, ${findings}::int) g`.execute(database.db);
-    return (await createToken(database.db, { name: 'bench-ci', role: 'engineer' })).token;
+    return (await createToken(database.db, { name: 'bench-ci', role: 'engineer', person: 'bench-ci@example.com' })).token;
   } finally {
     await database.close();
   }

@@ -26,9 +26,9 @@ export async function scratchDatabase(engine: Engine): Promise<{ database: Datab
   return { database, drop: async () => { await database.close(); await scratch.drop(); } };
 }
 
-/** One team and service `bench-svc` (internet-facing, criticality 4). */
+/** One team (with the CI account `bench-ci@example.com`) and service `bench-svc` (internet-facing, criticality 4). */
 export async function benchOrg(database: Database): Promise<void> {
-  const yaml = 'teams:\n  - name: bench-team\n    kind: engineering\nservices:\n  - name: bench-svc\n    owner: bench-team\n    criticality: 4\n    exposure: internet\n  - name: bench-other\n    owner: bench-team\n    criticality: 2\n    exposure: internal\n';
+  const yaml = 'teams:\n  - name: bench-team\n    kind: engineering\n    members: [bench-ci@example.com]\nservices:\n  - name: bench-svc\n    owner: bench-team\n    criticality: 4\n    exposure: internet\n  - name: bench-other\n    owner: bench-team\n    criticality: 2\n    exposure: internal\n';
   await applyOrg(database.db, parseOrgFile(yaml, 'bench'), { prune: false, actor: 'bench', now: new Date() });
 }
 

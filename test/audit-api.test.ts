@@ -78,7 +78,9 @@ describeEachEngine('audit log API', (env) => {
       assert.equal((await e.call('GET', '/api/audit', { token })).status, 200, role);
       assert.equal((await e.call('GET', '/api/audit/export', { token })).status, 200, role);
     }
-    for (const [role, person] of [['engineer', `${e.uniq('eng')}@example.com`], ['manager', undefined]] as const) {
+    const engineer = `${e.uniq('eng')}@example.com`;
+    await e.makeService({ members: [engineer] });
+    for (const [role, person] of [['engineer', engineer], ['manager', undefined]] as const) {
       const token = await e.token(role, person);
       for (const path of ['/api/audit', '/api/audit/export']) {
         const r = await e.call('GET', path, { token });

@@ -128,14 +128,17 @@ async function world(e: TestEnv) {
   const team = e.uniq('team');
   const service = e.uniq('svc');
   const host = `10.9.${process.pid % 200}.${Math.floor(Math.random() * 250) + 1}`;
-  const yaml = `teams:\n  - name: ${team}\n    kind: engineering\n    lead: ${lead}\n    members: [${member}, ${lead}]\nservices:\n  - name: ${service}\n    owner: ${team}\n    criticality: 3\n    exposure: internet\n    data: confidential\n    hosts: [${host}]\n`;
-  await applyOrg(e.ctx.database.db, parseOrgFile(yaml, 'org'), { prune: false, actor: 'test', now: e.clock.now, policy: e.ctx.policy });
+  // The requester runs the service's hosts, so the team lists them; the outsider belongs to another team.
   const requester = `${e.uniq('it')}@example.com`;
+  const outsider = `${e.uniq('other')}@example.com`;
+  const yaml = `teams:\n  - name: ${team}\n    kind: engineering\n    lead: ${lead}\n    members: [${member}, ${lead}, ${requester}]\n  - name: ${team}-other\n    kind: engineering\n    members: [${outsider}]\n`
+    + `services:\n  - name: ${service}\n    owner: ${team}\n    criticality: 3\n    exposure: internet\n    data: confidential\n    hosts: [${host}]\n`;
+  await applyOrg(e.ctx.database.db, parseOrgFile(yaml, 'org'), { prune: false, actor: 'test', now: e.clock.now, policy: e.ctx.policy });
   return {
-    team, service, host,
+    team, service, host, member,
     tokens: {
       requester: await e.token('engineer', requester), member: await e.token('engineer', member), lead: await e.token('engineer', lead),
-      security: await e.token('security', `${e.uniq('sec')}@example.com`), outsider: await e.token('engineer', `${e.uniq('other')}@example.com`),
+      security: await e.token('security', `${e.uniq('sec')}@example.com`), outsider: await e.token('engineer', outsider),
     },
   };
 }
@@ -394,10 +397,11 @@ describeEachEngine('change requests', (env) => {
     const reminders = (await remindRecertification(deps(e))).filter((r) => r.id === c.id);
     assert.equal(reminders.length, 1);
     assert.match(reminders[0]!.message, /due for recertification/);
-    const r = await step(e, w.tokens.member, c.id, 'recertify');
+    const member = await e.token('engineer', w.member); // half a year on, the first token has ended: a fresh one
+    const r = await step(e, member, c.id, 'recertify');
     assert.equal(r.body.status, 'recertified');
     assert.ok(new Date(r.body.recertification.dueAt) > due);
-    assert.equal((await step(e, w.tokens.member, c.id, 'extend', { end: inDays(e, 3), reason: 'x' })).status, 409);
+    assert.equal((await step(e, member, c.id, 'extend', { end: inDays(e, 3), reason: 'x' })).status, 409);
   });
 
   test('every step is in the audit log, and the chain still verifies', async () => {

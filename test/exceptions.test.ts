@@ -23,7 +23,7 @@ async function world(e: TestEnv) {
     { rule: 'js/xss', file: 'src/web/page.ts', line: 20, cwe: 79, level: 'warning' },
   ]);
   await e.importText(service, 'codeql.sarif', report);
-  const admin = await e.token('admin');
+  const admin = await e.token('admin', `${e.uniq('root')}@example.com`); // a person: approvals are people's
   const found = await e.call('GET', `/api/findings?service=${service}&status=all`, { token: admin });
   assert.equal(found.status, 200, JSON.stringify(found.body));
   const findings: { id: number; priority: Priority; fingerprint: string; ruleId: string }[] = found.body.items;

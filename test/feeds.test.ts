@@ -223,7 +223,9 @@ describeEachEngine('exploitation feeds', (env) => {
   test('POST /api/feeds refuses engineers with 403 and a broken file with 400', async () => {
     const e = env();
     const before = await feedTables(e);
-    const engineer = await e.call('POST', '/api/feeds', { token: await e.token('engineer', `${e.uniq('eng')}@example.com`), body: kev([newCve()]) });
+    const person = `${e.uniq('eng')}@example.com`;
+    await e.makeService({ members: [person] }); // engineers act for a person in a team
+    const engineer = await e.call('POST', '/api/feeds', { token: await e.token('engineer', person), body: kev([newCve()]) });
     assert.equal(engineer.status, 403);
     assert.equal(engineer.body.error.code, 'forbidden');
     const broken = await e.call('POST', '/api/feeds', { token: await e.token('admin'), body: 'cve,epss,percentile\nCVE-2026-1,0.1,0.1\n' });

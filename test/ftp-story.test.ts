@@ -47,11 +47,13 @@ after(() => server?.close());
 
 async function story(e: TestEnv) {
   const member = `${e.uniq('raj')}@example.com`;
+  // The helpful admin runs the service's hosts, so the owning team lists them among its members.
+  const admin = `${e.uniq('it')}@example.com`;
   const team = e.uniq('payments');
   const service = e.uniq('checkout');
-  const yaml = `teams:\n  - name: ${team}\n    kind: engineering\n    members: [${member}]\nservices:\n  - name: ${service}\n    owner: ${team}\n    criticality: 4\n    exposure: internet\n    hosts: [127.0.0.1]\n`;
+  const yaml = `teams:\n  - name: ${team}\n    kind: engineering\n    members: [${member}, ${admin}]\nservices:\n  - name: ${service}\n    owner: ${team}\n    criticality: 4\n    exposure: internet\n    hosts: [127.0.0.1]\n`;
   await applyOrg(e.ctx.database.db, parseOrgFile(yaml, 'org.yaml'), { prune: false, actor: 'test', now: e.clock.now, policy: e.ctx.policy });
-  const tokens = { admin: await e.token('engineer', `${e.uniq('it')}@example.com`), member: await e.token('engineer', member), security: await e.token('security', `${e.uniq('sam')}@example.com`) };
+  const tokens = { admin: await e.token('engineer', admin), member: await e.token('engineer', member), security: await e.token('security', `${e.uniq('sam')}@example.com`) };
   const scan = () => importExposure({ db: e.ctx.database.db, policy: e.ctx.policy, now: () => e.clock.now }, { input: reportFromBuffer('scan.xml', Buffer.from(scanXml)), actor: 'nmap-job' });
   const findings = async () => (await e.call('GET', `/api/findings?service=${service}&status=all`, { token: tokens.member })).body.items as any[];
   return { service, tokens, scan, findings };

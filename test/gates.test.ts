@@ -20,17 +20,25 @@ async function gate(env: TestEnv, token: string, service: string, extra: Record<
   return env.call('POST', '/api/gates', { token, json: { service, env: 'prod', ...extra } });
 }
 
+/** A service whose team lists a CI account, and that account's engineer token (engineers gate their own teams' services). */
+async function ciService(e: TestEnv, opts: Parameters<TestEnv['makeService']>[0] = {}) {
+  const account = `${e.uniq('ci')}@example.com`;
+  const { service } = await e.makeService({ ...opts, members: [account] });
+  return { service, ci: await e.token('engineer', account) };
+}
+
 describeEachEngine('release gates', (env) => {
   test('a service whose only open finding is an FTP port nobody approved goes with controls that fit a port: closing or approving it, and an IP allow-list', async () => {
     const team = env().uniq('team');
     const service = env().uniq('svc');
     const host = `10.7.${process.pid % 200}.${Math.floor(Math.random() * 250) + 1}`;
-    const org = `teams:\n  - name: ${team}\n    kind: engineering\nservices:\n  - name: ${service}\n    owner: ${team}\n    criticality: 4\n    exposure: internet\n    hosts: [${host}]\n`;
+    const member = `${env().uniq('eng')}@example.com`;
+    const org = `teams:\n  - name: ${team}\n    kind: engineering\n    members: [${member}]\nservices:\n  - name: ${service}\n    owner: ${team}\n    criticality: 4\n    exposure: internet\n    hosts: [${host}]\n`;
     await applyOrg(env().ctx.database.db, parseOrgFile(org, 'org.yaml'), { prune: false, actor: 'test', now: env().clock.now, policy: env().ctx.policy });
     const scan = `<?xml version="1.0"?><nmaprun scanner="nmap"><scaninfo type="syn" protocol="tcp" numservices="1" services="21"/><host><status state="up"/><address addr="${host}" addrtype="ipv4"/>`
       + '<ports><port protocol="tcp" portid="21"><state state="open"/><service name="ftp" product="vsftpd"/></port></ports></host></nmaprun>';
     await importExposure({ db: env().ctx.database.db, policy: env().ctx.policy, now: () => env().clock.now }, { input: reportFromBuffer('scan.xml', Buffer.from(scan)), actor: 'nmap' });
-    const r = await gate(env(), await env().token('engineer'), service);
+    const r = await gate(env(), await env().token('engineer', member), service);
     assert.equal(r.status, 201, JSON.stringify(r.body));
     assert.equal(r.body.outcome, 'go_with_controls');
     assert.deepEqual(r.body.controls.map((c: { id: string }) => c.id), ['close-port', 'ip-allow-list']);
@@ -39,9 +47,8 @@ describeEachEngine('release gates', (env) => {
   });
 
   test('an urgent finding within its SLA gives go with controls, stores a receipt and creates each commitment once', async () => {
-    const { service } = await env().makeService();
+    const { service, ci } = await ciService(env());
     await env().importText(service, 'trivy.json', trivy([urgent]));
-    const ci = await env().token('engineer');
     const first = await gate(env(), ci, service, { version: '1.4.2', commit: 'abc1234' });
     assert.equal(first.status, 201, JSON.stringify(first.body));
     assert.equal(first.body.outcome, 'go_with_controls');
@@ -62,12 +69,11 @@ describeEachEngine('release gates', (env) => {
   });
 
   test('an unknown service is a 404 and a bad environment a 400, and neither stores a decision', async () => {
-    const ci = await env().token('engineer');
+    const { service, ci } = await ciService(env());
     const before = await env().ctx.database.db.selectFrom('gate_decisions').select((eb) => eb.fn.countAll<string>().as('n')).executeTakeFirstOrThrow();
     const unknown = await gate(env(), ci, 'no-such-service');
     assert.equal(unknown.status, 404);
     assert.match(unknown.body.error.message, /unknown service "no-such-service"/);
-    const { service } = await env().makeService();
     const bad = await env().call('POST', '/api/gates', { token: ci, json: { service, env: 'prod env!' } });
     assert.equal(bad.status, 400);
     assert.match(bad.body.error.message, /env: "prod env!" is not an environment name/);
@@ -77,7 +83,7 @@ describeEachEngine('release gates', (env) => {
   });
 
   test('a secret closed by the scanner\'s own suppression is neither open work nor an exception: the gate is go', async () => {
-    const { service } = await env().makeService({ exposure: 'isolated', criticality: 1 });
+    const { service, ci } = await ciService(env(), { exposure: 'isolated', criticality: 1 });
     const log = { version: '2.1.0', runs: [{ tool: { driver: { name: 'gitleaks', rules: [{ id: 'aws-access-token' }] } }, results: [{
       ruleId: 'aws-access-token', message: { text: 'AWS access token' },
       locations: [{ physicalLocation: { artifactLocation: { uri: 'test/fixtures/fake.env' }, region: { startLine: 2 } } }],
@@ -85,7 +91,7 @@ describeEachEngine('release gates', (env) => {
     }] }] };
     const summary = await env().importText(service, 'gitleaks.sarif', JSON.stringify(log));
     assert.equal(summary.closedInReport, 1);
-    const r = await gate(env(), await env().token('engineer'), service);
+    const r = await gate(env(), ci, service);
     assert.equal(r.status, 201, JSON.stringify(r.body));
     assert.equal(r.body.outcome, 'go');
     assert.deepEqual(r.body.relied.exceptions, []);
@@ -94,9 +100,9 @@ describeEachEngine('release gates', (env) => {
   });
 
   test('a committed secret is a no-go whose path to go is rotating it or an exception', async () => {
-    const { service } = await env().makeService({ exposure: 'isolated', criticality: 1 });
+    const { service, ci } = await ciService(env(), { exposure: 'isolated', criticality: 1 });
     await env().importText(service, 'secret.json', secretReport);
-    const r = await gate(env(), await env().token('engineer'), service);
+    const r = await gate(env(), ci, service);
     assert.equal(r.body.outcome, 'no_go');
     assert.equal(r.body.exitCode, 1);
     assert.equal(r.body.reasons[0].ruleId, 'committed-secret');
@@ -105,9 +111,8 @@ describeEachEngine('release gates', (env) => {
   });
 
   test('a commitment past its date makes the next gate a no-go naming it; verifying it late turns it back into go with controls', async () => {
-    const { service } = await env().makeService();
+    const { service, ci } = await ciService(env());
     await env().importText(service, 'trivy.json', trivy([urgent]));
-    const ci = await env().token('engineer');
     const first = await gate(env(), ci, service);
     const waf = first.body.commitments.find((c: { controlId: string }) => c.controlId === 'waf-virtual-patch');
     env().clock.advanceDays(3);
@@ -133,9 +138,8 @@ describeEachEngine('release gates', (env) => {
   });
 
   test('a stored decision replays to the same result, and a backtest shows which outcomes a candidate policy would change', async () => {
-    const { service } = await env().makeService();
+    const { service, ci } = await ciService(env());
     await env().importText(service, 'trivy.json', trivy([urgent]));
-    const ci = await env().token('engineer');
     const d = await gate(env(), ci, service);
     const replay = await env().call('GET', `/api/gates/${d.body.id}/replay`, { token: ci });
     assert.equal(replay.status, 200);

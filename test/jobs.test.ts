@@ -60,10 +60,11 @@ describeEachEngine('job runner', (env) => {
     const team = e.uniq('team');
     const service = e.uniq('svc');
     const member = `${e.uniq('m')}@example.com`;
-    await applyOrg(e.ctx.database.db, parseOrgFile(`teams:\n  - name: ${team}\n    kind: engineering\n    members: [${member}]\nservices:\n  - name: ${service}\n    owner: ${team}\n    criticality: 2\n    exposure: internal\n    hosts: [10.77.0.1]\n`, 'org'),
+    const it = `${e.uniq('it')}@example.com`; // runs the service's hosts, so its team lists them
+    await applyOrg(e.ctx.database.db, parseOrgFile(`teams:\n  - name: ${team}\n    kind: engineering\n    members: [${member}, ${it}]\nservices:\n  - name: ${service}\n    owner: ${team}\n    criticality: 2\n    exposure: internal\n    hosts: [10.77.0.1]\n`, 'org'),
       { prune: false, actor: 'test', now: e.clock.now, policy: e.ctx.policy });
     const end = new Date(e.clock.now.getTime() + 2 * 86_400_000).toISOString();
-    const asked = await e.call('POST', '/api/changes', { token: await e.token('engineer', `${e.uniq('it')}@example.com`), json: {
+    const asked = await e.call('POST', '/api/changes', { token: await e.token('engineer', it), json: {
       type: 'remote-access', service, title: 'Vendor support session', protocol: 'ssh', destination: ['10.77.0.1'], authentication: 'key', end,
     } });
     assert.equal(asked.status, 201, JSON.stringify(asked.body));

@@ -187,7 +187,9 @@ describeEachEngine('organisation file', (env) => {
   test('POST /api/org refuses an engineer with 403 and writes nothing', async () => {
     const e = env();
     const { teams, services } = sampleOrg(e);
-    const r = await e.call('POST', '/api/org', { token: await e.token('engineer', `${e.uniq('eng')}@example.com`), body: orgYaml(teams, services) });
+    const engineer = `${e.uniq('eng')}@example.com`;
+    await e.makeService({ members: [engineer] });
+    const r = await e.call('POST', '/api/org', { token: await e.token('engineer', engineer), body: orgYaml(teams, services) });
     assert.equal(r.status, 403);
     assert.equal(r.body.error.code, 'forbidden');
     const made = await e.ctx.database.db.selectFrom('services').select('name').where('name', 'in', services.map((s) => s.name)).execute();

@@ -4,12 +4,19 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describeEachEngine } from './support/engines.ts';
+import { describeEachEngine, type TestEnv } from './support/engines.ts';
 import { sarif } from './support/reports.ts';
+
+/** An engineer's token: engineers act for a person in a team. */
+async function engineer(e: TestEnv): Promise<string> {
+  const person = `${e.uniq('eng')}@example.com`;
+  await e.makeService({ members: [person] });
+  return e.token('engineer', person);
+}
 
 describeEachEngine('POST /api/tone', (env) => {
   test('returns the flags with why and what to write instead, and a rewrite for a wholly known sentence', async () => {
-    const r = await env().call('POST', '/api/tone', { token: await env().token('engineer'), json: { text: 'IT cannot deploy this change.' } });
+    const r = await env().call('POST', '/api/tone', { token: await engineer(env()), json: { text: 'IT cannot deploy this change.' } });
     assert.equal(r.status, 200, JSON.stringify(r.body));
     assert.equal(r.body.ok, false);
     assert.deepEqual(r.body.flags.map((f: any) => [f.ruleId, f.category, f.start, f.end, f.text]), [['refusal', 'gatekeeping', 0, 9, 'IT cannot']]);
@@ -20,7 +27,7 @@ describeEachEngine('POST /api/tone', (env) => {
 
   test('a partner\'s text comes back ok with no flags and no rewrite, for every role', async () => {
     for (const role of ['engineer', 'security', 'manager', 'auditor', 'admin']) {
-      const r = await env().call('POST', '/api/tone', { token: await env().token(role), json: { text: "Let's work through these findings together." } });
+      const r = await env().call('POST', '/api/tone', { token: role === 'engineer' ? await engineer(env()) : await env().token(role), json: { text: "Let's work through these findings together." } });
       assert.equal(r.status, 200, role);
       assert.deepEqual(r.body, { ok: true, flags: [], rewrite: null });
     }
@@ -28,7 +35,7 @@ describeEachEngine('POST /api/tone', (env) => {
 
   test('needs a token, and a body with a non-empty text and nothing else', async () => {
     assert.equal((await env().call('POST', '/api/tone', { json: { text: 'hello' } })).status, 401);
-    const token = await env().token('engineer');
+    const token = await engineer(env());
     for (const json of [{}, { text: '' }, { text: 42 }, { text: 'hi', extra: true }]) {
       const r = await env().call('POST', '/api/tone', { token, json });
       assert.equal(r.status, 400, JSON.stringify(json));

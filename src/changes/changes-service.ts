@@ -9,6 +9,8 @@ import { policyDigest, type Policy } from '../policy/policy.ts';
 import { EntenteError, badInput } from '../errors.ts';
 import { recordAudit } from '../audit/audit.ts';
 import { requireRole, writers, type Principal } from '../people/tokens.ts';
+import { mayWrite, requireApprover, requireWrite } from '../people/access.ts';
+import { serviceOwner } from '../people/owners.ts';
 import { findService } from '../findings/import-service.ts';
 import { createCommitments, verifyCommitment } from '../commitments/commitments-service.ts';
 import { normaliseFields, parseChangeRequest, type ChangeFields } from './change-request.ts';
@@ -21,7 +23,10 @@ import { pgJson } from '../db/pg-json.ts';
 
 export interface ChangesDeps { db: Kysely<DB>; now: () => Date; policy: Policy }
 
-export interface ChangeFilter { service?: string | undefined; team?: string | undefined; status?: string[] | undefined; limit: number }
+export interface ChangeFilter {
+  service?: string | undefined; team?: string | undefined; status?: string[] | undefined; limit: number;
+  teamIds?: number[] | undefined;   // only these teams' changes (what the caller may read; never from request input)
+}
 
 const hourMs = 3_600_000;
 const dayMs = 86_400_000;
@@ -30,6 +35,8 @@ const dayMs = 86_400_000;
 export async function requestChange(deps: ChangesDeps, who: Principal, body: unknown): Promise<ChangeView> {
   requireRole(who, writers, 'request changes');
   const req = parseChangeRequest(body);
+  const owner = await serviceOwner(deps.db, req.service);
+  if (owner) requireWrite(who, owner, `service ${req.service}`, 'request changes');
   const service = await findService(deps.db, req.service);
   const now = deps.now();
   const fields = normaliseFields(req, service.data_class, deps.policy.changes);
@@ -58,6 +65,7 @@ export async function submitChange(deps: ChangesDeps, who: Principal, id: number
   requireRole(who, writers, 'submit changes');
   await deps.db.transaction().execute(async (trx) => {
     const c = await lockChange(trx, id, 'submit');
+    requireWrite(who, { teamId: c.team_id, team: c.team_name }, `change ${id}`, 'submit changes');
     if (c.requested_by !== who.actor && who.role !== 'admin') throw new EntenteError('forbidden', `change ${id} is submitted by the person who wrote it (${c.requested_by})`, { id });
     await submit(trx, deps, who, id, deps.now());
   });
@@ -87,6 +95,7 @@ export async function approveChange(deps: ChangesDeps, who: Principal, id: numbe
     const inOwnerTeam = who.teamIds.includes(c.team_id) || (c.lead_email !== null && c.lead_email.toLowerCase() === who.actor.toLowerCase());
     const choice = chooseSlot({ actor: who.actor, role: who.role, inOwnerTeam }, c.approval_path, { requestedBy: c.requested_by, owner: c.owner_approved_by, security: c.security_approved_by });
     if (!choice.ok) throw await approvalRefused(trx, c, who.actor, choice.why);
+    requireApprover(who, `change ${id}`);
     const check = c.risk_check as unknown as RiskCheck;
     if (c.status === 'submitted' && check.alternativeFirst && !(c.fields as unknown as ChangeFields).keepProtocol) {
       throw new EntenteError('conflict', changeMessages.waitsForChoice.render({ id, requester: c.requested_by, alternative: check.alternative ?? '', protocol: check.protocolLabel }), { id });
@@ -130,6 +139,7 @@ export async function keepProtocol(deps: ChangesDeps, who: Principal, id: number
   const now = deps.now();
   await deps.db.transaction().execute(async (trx) => {
     const c = await lockChange(trx, id, 'keep-protocol');
+    requireWrite(who, { teamId: c.team_id, team: c.team_name }, `change ${id}`, 'answer a change\'s alternative');
     if (c.requested_by !== who.actor && who.role !== 'admin') {
       throw new EntenteError('forbidden', `change ${id} was asked for by ${c.requested_by}, who chooses between the safer way and keeping it as asked; add your thoughts to the request's discussion`, { id });
     }
@@ -150,8 +160,7 @@ export async function declineChange(deps: ChangesDeps, who: Principal, id: numbe
   const now = deps.now();
   await deps.db.transaction().execute(async (trx) => {
     const c = await lockChange(trx, id, 'decline', (c2) => c2.emergency && c2.reviewed_at === null);
-    const inOwnerTeam = who.teamIds.includes(c.team_id);
-    if (!inOwnerTeam && who.role !== 'security' && who.role !== 'admin') {
+    if (!mayWrite(who, { teamId: c.team_id })) {
       throw new EntenteError('forbidden', `change ${id} is decided by ${c.team_name} and Security; add your thoughts to the request's discussion instead`, { id });
     }
     await trx.updateTable('change_requests').set({ status: 'declined', decided_at: now, decline_reason: why, updated_at: now }).where('id', '=', id).execute();
@@ -206,14 +215,13 @@ export async function recertifyChange(deps: ChangesDeps, who: Principal, id: num
   });
 }
 
-// A step the requester, the owner team, Security or an admin may take.
+// A step the owner team, Security or an admin may take.
 async function step(deps: ChangesDeps, who: Principal, id: number, action: string, fn: (trx: Kysely<DB>, c: Locked, now: Date) => Promise<void>): Promise<ChangeView> {
   requireRole(who, writers, `${action} changes`);
   const now = deps.now();
   await deps.db.transaction().execute(async (trx) => {
     const c = await lockChange(trx, id, action);
-    const mayAct = who.actor === c.requested_by || who.teamIds.includes(c.team_id) || who.role === 'security' || who.role === 'admin';
-    if (!mayAct) throw new EntenteError('forbidden', `change ${id} belongs to ${c.team_name}; its members, the requester or Security can ${action} it`, { id });
+    requireWrite(who, { teamId: c.team_id, team: c.team_name }, `change ${id}`, `${action} changes`);
     await fn(trx, c, now);
   });
   return viewOf(deps, id);
@@ -225,6 +233,7 @@ export async function listChanges(deps: ChangesDeps, filter: ChangeFilter): Prom
     .select('c.id').orderBy('c.id', 'desc').limit(filter.limit);
   if (filter.service) q = q.where('s.name', '=', filter.service);
   if (filter.team) q = q.where('t.name', '=', filter.team);
+  if (filter.teamIds) q = q.where('c.team_id', 'in', filter.teamIds.length ? filter.teamIds : [-1]);
   if (filter.status?.length && !filter.status.includes('all')) q = q.where('c.status', 'in', filter.status as ChangeStatus[]);
   const ids = (await q.execute()).map((r) => r.id);
   const views = await changeViews(deps.db, ids, deps.now(), deps.policy.changes);

@@ -1,25 +1,61 @@
 /** Small administrative commands: tokens, exploitation feeds, the policy and the audit log. */
 import { readFile } from 'node:fs/promises';
 import { defineCommand } from 'citty';
-import { createToken, roles } from '../people/tokens.ts';
+import { createToken, defaultTokenDays, listTokens, revokeToken, roles, tokenView, type TokenView } from '../people/tokens.ts';
 import { importFeed, type FeedImportSummary } from '../feeds/feed-service.ts';
 import { formatPolicy } from '../policy/policy.ts';
-import { badInput } from '../errors.ts';
-import { callServer, out, remoteArgs, withLocalContext } from './shared.ts';
+import { EntenteError, badInput } from '../errors.ts';
+import { callServer, idArg, out, remoteArgs, withLocalContext } from './shared.ts';
 
 export const token = defineCommand({
-  meta: { name: 'token', description: 'API tokens' },
+  meta: { name: 'token', description: 'API tokens: create (shown once), list, revoke' },
   subCommands: {
     create: defineCommand({
       meta: { name: 'create', description: 'Create an API token (shown once)' },
       args: {
         role: { type: 'string', required: true, description: roles.join(' | ') },
         name: { type: 'string', required: true, description: 'who or what uses it, e.g. "ci-checkout"' },
-        person: { type: 'string', description: 'the person\'s e-mail (engineers act for their teams)' },
+        person: { type: 'string', description: 'the person\'s e-mail (engineers need one who is in a team)' },
+        expires: { type: 'string', description: `90d (the default: ${defaultTokenDays} days), a date such as 2027-03-31, or never` },
+        json: { type: 'boolean', description: 'print the token with its details as JSON' },
+        ...remoteArgs,
       },
       async run({ args }) {
-        const t = await withLocalContext((ctx) => createToken(ctx.database.db, { name: args.name, role: args.role, person: args.person }));
-        out(t.token);
+        const body = { name: args.name, role: args.role, person: args.person, expires: args.expires };
+        const made = args.server
+          ? (await callServer(args.server, args.token, 'api/tokens', { method: 'POST', body: JSON.stringify(body), headers: { 'content-type': 'application/json' } })) as TokenView & { token: string }
+          : await withLocalContext(async (ctx) => {
+            const t = await createToken(ctx.database.db, { ...body, now: ctx.now() });
+            return { ...(await tokenView(ctx.database.db, t.id, ctx.now())), token: t.token };
+          });
+        // Only the token goes to standard output, so `T=$(entente token create …)` keeps working.
+        out(args.json ? JSON.stringify(made) : made.token);
+        if (!args.json) process.stderr.write(`Token ${made.id} (${made.role}${made.person ? `, ${made.person}` : ''}) ${made.expiresAt ? `ends on ${made.expiresAt.slice(0, 10)}` : 'never ends'}; it is shown only this once.\n`);
+      },
+    }),
+    list: defineCommand({
+      meta: { name: 'list', description: 'Every token: name, role, person, created, expires, last used (never the secret)' },
+      args: { json: { type: 'boolean', description: 'one JSON object per line' }, ...remoteArgs },
+      async run({ args }) {
+        const items = args.server
+          ? ((await callServer(args.server, args.token, 'api/tokens')) as { items: TokenView[] }).items
+          : await withLocalContext((ctx) => listTokens(ctx.database.db, ctx.now()));
+        if (args.json) return items.forEach((t) => out(JSON.stringify(t)));
+        if (items.length === 0) return out('No tokens yet: `entente token create --role admin --name NAME --person EMAIL` makes one.');
+        const day = (s: string | null, none: string) => (s ? s.slice(0, 10) : none);
+        out(['id', 'name', 'role', 'person', 'created', 'expires', 'last used', 'state'].join('\t'));
+        for (const t of items) out([t.id, t.name, t.role, t.person ?? '-', day(t.createdAt, '-'), day(t.expiresAt, 'never'), day(t.lastUsedAt, 'never'), t.state].join('\t'));
+      },
+    }),
+    revoke: defineCommand({
+      meta: { name: 'revoke', description: 'End a token now: its next request is refused' },
+      args: { id: { type: 'positional', required: true, description: 'the token\'s id (entente token list)' }, ...remoteArgs },
+      async run({ args }) {
+        const id = idArg(args.id, 'a token', 'entente token list');
+        const t = args.server
+          ? (await callServer(args.server, args.token, `api/tokens/${id}/revoke`, { method: 'POST' })) as TokenView
+          : await withLocalContext((ctx) => revokeToken(ctx.database.db, id, { actor: 'local-cli', now: ctx.now() }));
+        out(`Token ${t.id} (${t.name}) is revoked; its next request is refused.`);
       },
     }),
   },

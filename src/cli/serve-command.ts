@@ -19,8 +19,9 @@ export default defineCommand({
     const config = loadConfig({ ...process.env, ...(args.port ? { PORT: args.port } : {}), ...(args.host ? { HOST: args.host } : {}) });
     const ctx = await openContext(config);
     if (await hasNoTokens(ctx.database.db)) {
-      const { token } = await createToken(ctx.database.db, { name: 'first admin', role: 'admin', actor: 'entente:first-start' });
-      out(`First start: an admin token was created. It is shown only this once; keep it safe:\n  ${token}`);
+      const { token, expiresAt } = await createToken(ctx.database.db, { name: 'first admin', role: 'admin', actor: 'entente:first-start', now: ctx.now() });
+      out(`First start: an admin token was created. It is shown only this once; keep it safe (it ends on ${expiresAt?.toISOString().slice(0, 10)}):\n  ${token}`);
+      out('Make each person a token of their own with it: entente token create --role ROLE --name NAME --person EMAIL --server URL --token TOKEN');
     }
     const app = createApp(ctx);
     // Lease expiry, reminders and sweeps run here; several servers on one PostgreSQL database each claim a job once per period.

@@ -40,6 +40,7 @@ export interface CommitmentFilter {
   findingId?: number | undefined;
   ids?: number[] | undefined;
   limit?: number | undefined;
+  teamIds?: number[] | undefined;   // only these teams' commitments (what the caller may read; never from request input)
 }
 
 export const commitmentStates: readonly CommitmentState[] = ['open', 'verified', 'missed'];
@@ -65,6 +66,7 @@ export async function commitmentViews(db: Kysely<DB>, filter: CommitmentFilter, 
     if (filter.source.id !== undefined) q = q.where('c.source_id', '=', filter.source.id);
   }
   if (filter.findingId !== undefined) q = q.where('c.finding_id', '=', filter.findingId);
+  if (filter.teamIds) q = q.where('c.owner_team_id', 'in', filter.teamIds.length ? filter.teamIds : [-1]);
   const rows = await q.orderBy('c.due_at').orderBy('c.id').limit(filter.limit ?? 500).execute();
   return rows.map((r) => {
     const dueAt = new Date(r.due_at);

@@ -8,6 +8,7 @@ import type { Control } from '../gates/gate-policy.ts';
 import { EntenteError, badInput } from '../errors.ts';
 import { recordAudit } from '../audit/audit.ts';
 import { requireRole, writers, type Principal } from '../people/tokens.ts';
+import { requireWrite } from '../people/access.ts';
 import { commitmentViews, type CommitmentFilter, type CommitmentView, type Verification } from './commitment-view.ts';
 
 export type { CommitmentFilter, CommitmentView, Verification } from './commitment-view.ts';
@@ -76,14 +77,13 @@ export async function verifyCommitment(deps: Pick<CommitmentsDeps, 'db' | 'now'>
   if (text.length > 5_000) throw badInput('evidence: keep it under 5,000 characters and link to the rest', { field: 'evidence', id });
   const now = deps.now();
   await inTransaction(deps.db, async (trx) => {
-    const row = await trx.selectFrom('commitments').select(['id', 'state', 'owner_team_id', 'verified_by', 'verified_at']).where('id', '=', id).forUpdate().executeTakeFirst();
+    const row = await trx.selectFrom('commitments as c').innerJoin('teams as t', 't.id', 'c.owner_team_id')
+      .select(['c.id', 'c.state', 'c.owner_team_id', 't.name as team', 'c.verified_by', 'c.verified_at']).where('c.id', '=', id).forUpdate('c').executeTakeFirst();
     if (!row) throw new EntenteError('not_found', `commitment ${id} does not exist; \`entente commitments\` lists them`, { id });
     if (row.state === 'verified') {
       throw new EntenteError('conflict', `commitment ${id} was verified already (by ${row.verified_by} on ${new Date(row.verified_at!).toISOString().slice(0, 10)}); nothing more to do`, { id });
     }
-    if (who.role === 'engineer' && !who.teamIds.includes(row.owner_team_id)) {
-      throw new EntenteError('forbidden', `commitment ${id} belongs to another team; its members or Security can verify it`, { id });
-    }
+    requireWrite(who, { teamId: row.owner_team_id, team: row.team }, `commitment ${id}`, 'verify commitments');
     await trx.updateTable('commitments').set({ state: 'verified', evidence: text, verified_by: who.actor, verified_at: now }).where('id', '=', id).execute();
     await recordAudit(trx, { actor: who.actor, action: 'commitment.verify', entity: 'commitment', entityId: id,
       before: { state: row.state }, after: { state: 'verified', evidence: text }, at: now });

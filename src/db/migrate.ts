@@ -8,6 +8,7 @@ import * as m005 from './migrations/005-reminders.ts';
 import * as m006 from './migrations/006-cwe-list.ts';
 import * as m007 from './migrations/007-index-only-what-is-set.ts';
 import * as m008 from './migrations/008-audit-sealed.ts';
+import * as m009 from './migrations/009-token-expiry.ts';
 import { EntenteError } from '../errors.ts';
 
 const migrations: Record<string, Migration> = {
@@ -19,18 +20,31 @@ const migrations: Record<string, Migration> = {
   '006-cwe-list': m006,
   '007-index-only-what-is-set': m007,
   '008-audit-sealed': m008,
+  '009-token-expiry': m009,
 };
 
 /** Brings the database to the newest schema; throws with the failing step's name when one fails. */
 export async function migrateToLatest(db: Kysely<any>): Promise<MigrationResultSet> {
   if (await isLatest(db)) return { results: [] };
-  const migrator = new Migrator({
+  return checked(await migratorOf(db).migrateToLatest());
+}
+
+/** Brings the database to the named migration, undoing later ones (an upgrade from an earlier schema starts here). */
+export async function migrateTo(db: Kysely<any>, name: string): Promise<MigrationResultSet> {
+  if (!(name in migrations)) throw new EntenteError('bad_input', `no migration named ${name}; they are ${Object.keys(migrations).join(', ')}`);
+  return checked(await migratorOf(db).migrateTo(name));
+}
+
+function migratorOf(db: Kysely<any>): Migrator {
+  return new Migrator({
     db,
     provider: { getMigrations: async () => migrations },
     migrationTableName: 'entente_migrations',
     migrationLockTableName: 'entente_migrations_lock',
   });
-  const result = await migrator.migrateToLatest();
+}
+
+function checked(result: MigrationResultSet): MigrationResultSet {
   if (result.error) {
     const failed = result.results?.find((r) => r.status === 'Error')?.migrationName ?? 'unknown';
     throw new EntenteError('internal', `database migration ${failed} failed: ${(result.error as Error).message}`);

@@ -53,6 +53,7 @@ export interface ApiTokensTable {
   created_at: DefaultTimestamp;
   last_used_at: Timestamp | null;
   revoked_at: Timestamp | null;
+  expires_at: Timestamp | null;   // null: never (tokens made before migration 008, or asked for with "never")
 }
 
 export interface ScansTable {

@@ -36,7 +36,10 @@ export interface ExceptionView {
 
 export const exceptionStatuses: readonly ExceptionStatus[] = ['requested', 'approved', 'declined', 'expired', 'lapsed', 'revoked'];
 
-export interface ExceptionFilter { status?: string[] | undefined; team?: string | undefined; limit?: number | undefined }
+export interface ExceptionFilter {
+  status?: string[] | undefined; team?: string | undefined; limit?: number | undefined;
+  teamIds?: number[] | undefined;   // only these teams' exceptions (what the caller may read; never from request input)
+}
 
 /** The ids of the exceptions that match, newest first. */
 export async function listExceptionIds(db: Kysely<DB>, filter: ExceptionFilter): Promise<number[]> {
@@ -46,6 +49,7 @@ export async function listExceptionIds(db: Kysely<DB>, filter: ExceptionFilter):
   let q = db.selectFrom('exceptions as e').innerJoin('teams as t', 't.id', 'e.team_id').select('e.id');
   if (statuses?.length) q = q.where('e.status', 'in', statuses as ExceptionStatus[]);
   if (filter.team) q = q.where('t.name', '=', filter.team);
+  if (filter.teamIds) q = q.where('e.team_id', 'in', filter.teamIds.length ? filter.teamIds : [-1]);
   const rows = await q.orderBy('e.id', 'desc').limit(filter.limit ?? 100).execute();
   return rows.map((r) => r.id);
 }

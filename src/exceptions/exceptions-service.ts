@@ -9,6 +9,7 @@ import type { Policy } from '../policy/policy.ts';
 import { EntenteError, badInput } from '../errors.ts';
 import { recordAudit } from '../audit/audit.ts';
 import { requireRole, writers, type Principal } from '../people/tokens.ts';
+import { mayWrite, requireApprover, requireWrite } from '../people/access.ts';
 import { endExceptions } from './lapse.ts';
 import { chooseSlot, decideDays, expiryOf, type Slot } from './exception-rules.ts';
 import { exceptionViews, leadLabel, listExceptionIds, type ExceptionFilter, type ExceptionView } from './exception-view.ts';
@@ -75,6 +76,7 @@ export async function approveException(deps: ExceptionsDeps, who: Principal, id:
     const state = { requestedBy: ex.requested_by, lead: ex.lead_approved_by, security: ex.security_approved_by };
     const choice = chooseSlot({ actor: who.actor, role: who.role, isTeamLead: isTeamLead(who, ex.lead_email) }, state);
     if (!choice.ok) throw approvalProblem(ex, choice.why, choice.slot);
+    requireApprover(who, `exception ${id}`);
     await checkNoRise(trx, id);
     const approvals = { ...state, [choice.slot]: who.actor };
     const complete = approvals.lead !== null && approvals.security !== null;
@@ -120,7 +122,8 @@ export async function revokeException(deps: ExceptionsDeps, who: Principal, id: 
     await endDueExceptions(trx, { now, policy: deps.policy, actor: expiryActor });
     const ex = await lockException(trx, id);
     expectStatus(ex, ['requested', 'approved'], 'revoked');
-    if (who.actor !== ex.requested_by && who.role !== 'security' && who.role !== 'admin') {
+    const requester = who.actor === ex.requested_by && mayWrite(who, { teamId: ex.team_id });
+    if (!requester && who.role !== 'security' && who.role !== 'admin') {
       throw new EntenteError('forbidden', `Exception ${id} can be ended early by the person who asked for it (${ex.requested_by}) or by Security; ask one of them`, { id });
     }
     if (ex.status === 'approved') {
@@ -166,9 +169,7 @@ function checkRequestable(who: Principal, findings: LockedFinding[]): number {
       { field: 'findingIds', teams: teams.map(([, name]) => name) });
   }
   const [teamId, teamName] = teams[0]!;
-  if (who.role === 'engineer' && !who.teamIds.includes(teamId)) {
-    throw new EntenteError('forbidden', `you can ask for exceptions on your own teams' findings; these belong to ${teamName}, and you are not a member of it`, { team: teamName });
-  }
+  requireWrite(who, { teamId, team: teamName }, 'these findings', 'ask for exceptions');
   for (const f of findings) {
     if (f.status === 'fixed') throw badInput(`finding #${f.id} is fixed, so there is no risk left to accept; leave it out`, { field: 'findingIds', id: f.id });
     if (f.status === 'false_positive') throw badInput(`finding #${f.id} is marked as a false positive, so there is no risk to accept; leave it out`, { field: 'findingIds', id: f.id });
@@ -189,12 +190,12 @@ async function checkNotCovered(trx: Kysely<DB>, ids: number[]): Promise<void> {
 }
 
 interface LockedException {
-  id: number; status: ExceptionStatus; requested_by: string; lead_approved_by: string | null; security_approved_by: string | null;
+  id: number; team_id: number; status: ExceptionStatus; requested_by: string; lead_approved_by: string | null; security_approved_by: string | null;
   expires_at: Date; decided_at: Date | null; team_name: string; lead_email: string | null;
 }
 
 async function lockException(trx: Kysely<DB>, id: number): Promise<LockedException> {
-  const { rows } = await sql<LockedException>`select e.id, e.status, e.requested_by, e.lead_approved_by, e.security_approved_by, e.expires_at, e.decided_at,
+  const { rows } = await sql<LockedException>`select e.id, e.team_id, e.status, e.requested_by, e.lead_approved_by, e.security_approved_by, e.expires_at, e.decided_at,
       t.name as team_name, t.lead_email
     from exceptions e join teams t on t.id = e.team_id where e.id = ${id} for update of e`.execute(trx);
   const ex = rows[0];

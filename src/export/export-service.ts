@@ -10,6 +10,7 @@ import { badInput } from '../errors.ts';
 import type { FindingsDeps } from '../findings/findings-service.ts';
 import { sorts, type FindingFilter, type Sort } from '../findings/query.ts';
 import { severities } from '../findings/types.ts';
+import { readableTeams } from '../people/access.ts';
 import type { Principal } from '../people/tokens.ts';
 import { csvChunks } from './csv.ts';
 import { vexChunks } from './cyclonedx-vex.ts';
@@ -60,7 +61,7 @@ export async function prepareExport(deps: FindingsDeps, who: Principal, req: Exp
   if (filter.kind !== undefined) checkValues('kind', [filter.kind], kinds);
   await checkKnown(deps, 'services', filter.service);
   await checkKnown(deps, 'teams', filter.team);
-  if (who.role === 'engineer') filter.teamIds = who.teamIds;
+  filter.teamIds = readableTeams(who);
   const now = deps.now();
   const scope = filter.service ?? filter.team ?? 'all';
   const fileName = `entente-findings-${safeName(scope)}-${now.toISOString().slice(0, 10)}.${extensions[format]}`;

@@ -33,7 +33,7 @@ export interface ExposureSummary {
   message: string;
 }
 
-interface ServiceRow { id: number; name: string; team: string; exposure: string; hosts: string[] }
+interface ServiceRow { id: number; name: string; team: string; teamId: number; exposure: string; hosts: string[] }
 
 /** Records a scan's open ports, then brings every service whose hosts it looked at up to date. */
 export async function importExposure(deps: ExposureDeps, req: { input: ReportInput; format?: string | undefined; actor: string }): Promise<ExposureSummary> {
@@ -120,7 +120,7 @@ async function closeUnseen(trx: Kysely<DB>, scan: ScanRead, importId: number, no
 
 async function servicesOf(db: Kysely<DB>): Promise<ServiceRow[]> {
   const rows = await db.selectFrom('services').innerJoin('teams', 'teams.id', 'services.owner_team_id')
-    .select(['services.id', 'services.name', 'services.exposure', 'services.hosts', 'teams.name as team'])
+    .select(['services.id', 'services.name', 'services.exposure', 'services.hosts', 'teams.name as team', 'teams.id as teamId'])
     .where('services.archived_at', 'is', null).orderBy('services.id').execute();
   return rows.map((r) => ({ ...r, hosts: r.hosts.map((h) => h.toLowerCase()) }));
 }
@@ -153,18 +153,30 @@ function undeclaredHosts(observations: Observation[], declared: Set<string>): Ex
   return [...byHost.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([host, ports]) => ({ host, ports, advice: exposureMessages.undeclaredHost.render({ host, ports }) }));
 }
 
+export interface ExposureFilter {
+  host?: string | undefined; state?: 'open' | 'closed' | 'all' | undefined; limit: number;
+  teamIds?: number[] | undefined;   // only hosts these teams' services list (what the caller may read; never from request input)
+}
+
 export interface ExposureView {
   host: string; hostnames: string[]; port: number; protocol: string; service: string; product: string | null; state: 'open' | 'closed';
   firstSeenAt: string; lastSeenAt: string; closedAt: string | null; owner: string | null; coveredBy: number | null;
 }
 
 /** The stored observations (open ones unless `state` says otherwise), each with the service that lists its host and the change covering it now. */
-export async function listExposure(deps: ExposureDeps, filter: { host?: string | undefined; state?: 'open' | 'closed' | 'all' | undefined; limit: number }): Promise<ExposureView[]> {
+export async function listExposure(deps: ExposureDeps, filter: ExposureFilter): Promise<ExposureView[]> {
+  const services = await servicesOf(deps.db);
   let q = deps.db.selectFrom('exposure_observations').selectAll().orderBy('host').orderBy('port').limit(filter.limit);
   if (filter.state !== 'all') q = q.where('state', '=', filter.state ?? 'open');
   if (filter.host) q = q.where('host', '=', filter.host.toLowerCase());
+  if (filter.teamIds) {
+    // Only hosts these teams' services list; a host no service lists belongs to no team, so only the roles that read
+    // every team's records see it.
+    const hosts = services.filter((s) => filter.teamIds!.includes(s.teamId)).flatMap((s) => s.hosts);
+    if (hosts.length === 0) return [];
+    q = q.where((eb) => eb.or([eb('host', 'in', hosts), sql<boolean>`hostnames && ${hosts}::text[]`]));
+  }
   const rows = await q.execute();
-  const services = await servicesOf(deps.db);
   const hosts = [...new Set(rows.flatMap((r) => [r.host, ...r.hostnames]))];
   const changes = await changesOn(deps.db, hosts);
   const now = deps.now();

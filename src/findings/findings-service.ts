@@ -6,6 +6,7 @@ import { decidePriority } from './priority.ts';
 import { EntenteError, badInput } from '../errors.ts';
 import { recordAudit } from '../audit/audit.ts';
 import type { Principal } from '../people/tokens.ts';
+import { requireWrite } from '../people/access.ts';
 import { listFindingIds, type FindingFilter, type Page, type Sort } from './query.ts';
 
 export interface FindingView {
@@ -133,9 +134,10 @@ export async function updateFinding(deps: FindingsDeps, who: Principal, id: numb
   }
   const now = deps.now();
   await deps.db.transaction().execute(async (trx) => {
-    const before = await trx.selectFrom('findings').select(['id', 'status', 'assignee_id', 'owner_team_id']).where('id', '=', id).forUpdate().executeTakeFirst();
+    const before = await trx.selectFrom('findings as f').innerJoin('teams as t', 't.id', 'f.owner_team_id')
+      .select(['f.id', 'f.status', 'f.assignee_id', 'f.owner_team_id', 't.name as team']).where('f.id', '=', id).forUpdate('f').executeTakeFirst();
     if (!before) throw new EntenteError('not_found', `finding ${id} does not exist`, { id });
-    mayChange(who, before.owner_team_id, id);
+    requireWrite(who, { teamId: before.owner_team_id, team: before.team }, `finding ${id}`, 'change findings');
     // An accepted finding stays as it is while an approved exception covers it; one the report itself accepted (a
     // scanner suppression) is people's to re-triage.
     if (before.status === 'accepted' && change.status && await coveredByException(trx, id)) {
@@ -156,13 +158,6 @@ export async function updateFinding(deps: FindingsDeps, who: Principal, id: numb
       before: { status: before.status, assignee_id: before.assignee_id }, after: { ...set, comment: change.comment ?? null }, at: now });
   });
   return getFinding(deps, id);
-}
-
-function mayChange(who: Principal, ownerTeamId: number, id: number): void {
-  if (who.role === 'admin' || who.role === 'security') return;
-  if (who.role === 'engineer' && who.teamIds.includes(ownerTeamId)) return;
-  const why = who.role === 'engineer' ? 'it belongs to a team you are not a member of' : `the ${who.role} role reads findings but does not change them`;
-  throw new EntenteError('forbidden', `you cannot change finding ${id}: ${why}`, { id });
 }
 
 async function personId(trx: Kysely<DB>, email: string): Promise<number> {

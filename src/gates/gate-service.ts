@@ -11,6 +11,8 @@ import type { Policy } from '../policy/policy.ts';
 import { EntenteError, badInput } from '../errors.ts';
 import { recordAudit } from '../audit/audit.ts';
 import { requireRole, writers, type Principal } from '../people/tokens.ts';
+import { requireWrite } from '../people/access.ts';
+import { serviceOwner } from '../people/owners.ts';
 import { findService } from '../findings/import-service.ts';
 import { createCommitments, listCommitments, type CommitmentView } from '../commitments/commitments-service.ts';
 import { sweepMissedCommitments } from '../commitments/sweep.ts';
@@ -45,6 +47,8 @@ export const exitCodeOf: Record<GateOutcome, number> = { go: 0, go_with_controls
 export async function runGate(deps: GateDeps, who: Principal, req: GateRequest): Promise<GateRecord> {
   requireRole(who, writers, 'run a release gate (it records commitments)');
   const input = checkRequest(req);
+  const owner = await serviceOwner(deps.db, input.service);
+  if (owner) requireWrite(who, owner, `service ${input.service}`, 'run release gates');
   const now = deps.now();
   const id = await deps.db.transaction().execute(async (trx) => {
     const service = await findService(trx, input.service);

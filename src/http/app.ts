@@ -4,7 +4,6 @@ import type { Context as HonoContext } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import { EntenteError } from '../errors.ts';
 import type { Context } from '../context.ts';
-import { authenticate } from '../people/tokens.ts';
 import { subApp, type Env } from './sub-app.ts';
 import { exportRoutes } from './export-routes.ts';
 import { findingsRoutes } from './findings-routes.ts';
@@ -17,24 +16,17 @@ import { exposureRoutes } from './exposure-routes.ts';
 import { gatesRoutes } from './gates-routes.ts';
 import { commitmentsRoutes } from './commitments-routes.ts';
 import { auditRoutes } from './audit-routes.ts';
+import { addMetaRoutes } from './meta-routes.ts';
+import { authMiddleware } from './auth.ts';
+import { createFailedAuthLimit, type FailedAuthOptions } from './failed-auth-limit.ts';
+import { tokensRoutes } from './tokens-routes.ts';
 
 /** Builds the whole app over a context; tests call `app.request(...)` without opening a port. */
-export function createApp(ctx: Context): OpenAPIHono<Env> {
+export function createApp(ctx: Context, options: { failedAuth?: FailedAuthOptions } = {}): OpenAPIHono<Env> {
   const app = subApp();
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', { type: 'http', scheme: 'bearer' });
-  app.get('/api/health', (c) => c.json({ ok: true, engine: ctx.database.engine }));
-  app.doc31('/api/openapi.json', {
-    openapi: '3.1.0',
-    info: { title: 'Entente API', version: '0.1.0', description: 'Findings, scans and the organisation, shared by IT and Security.' },
-    security: [{ bearer: [] }],
-  });
-  app.use('/api/*', async (c, next) => {
-    if (c.req.path === '/api/openapi.json' || c.req.path === '/api/health') return next();
-    const header = c.req.header('authorization') ?? '';
-    const token = /^Bearer\s+(\S+)$/i.exec(header)?.[1];
-    c.set('principal', await authenticate(ctx.database.db, token));
-    return next();
-  });
+  addMetaRoutes(app, ctx);
+  app.use('/api/*', authMiddleware(ctx, createFailedAuthLimit(options.failedAuth)));
   app.route('/', exportRoutes(ctx));   // before findingsRoutes: /api/findings/export is not a finding id
   app.route('/', findingsRoutes(ctx));
   app.route('/', scansRoutes(ctx));
@@ -46,6 +38,7 @@ export function createApp(ctx: Context): OpenAPIHono<Env> {
   app.route('/', gatesRoutes(ctx));
   app.route('/', commitmentsRoutes(ctx));
   app.route('/', auditRoutes(ctx));
+  app.route('/', tokensRoutes(ctx));
   app.notFound((c) => c.json({ error: { code: 'not_found', message: `no route ${c.req.method} ${c.req.path}`, details: {} } }, 404));
   app.onError((err, c) => errorResponse(err, c));
   return app;

@@ -2,16 +2,12 @@
 import { Readable } from 'node:stream';
 import { createRoute, z } from '@hono/zod-openapi';
 import type { Context } from '../context.ts';
-import type { Role } from '../db/schema.ts';
 import { listAudit, timeBound } from '../audit/audit-query.ts';
 import { auditExportFormats, prepareAuditExport } from '../audit/audit-export.ts';
 import { verifyAudit } from '../audit/verify.ts';
-import { requireRole } from '../people/tokens.ts';
+import { requireAction } from '../people/access.ts';
 import { subApp } from './sub-app.ts';
 import { errorResponses } from './schemas.ts';
-
-/** Who may read the audit log. */
-export const auditReaders: readonly Role[] = ['admin', 'auditor', 'security'];
 
 const time = (what: string) => z.string().optional().openapi({ description: `${what}: a date (2026-03-01, midnight UTC) or a date and time with its zone (2026-03-01T09:00:00Z)` });
 
@@ -76,13 +72,13 @@ export function auditRoutes(ctx: Context) {
   const db = ctx.database.db;
   return subApp()
     .openapi(listRoute, async (c) => {
-      requireRole(c.get('principal'), auditReaders, 'read the audit log');
+      requireAction(c.get('principal'), 'read the audit log');
       const q = c.req.valid('query');
       const filter = { entity: q.entity, entityId: q.entityId, actor: q.actor, action: q.action, from: timeBound(q.from, 'from'), to: timeBound(q.to, 'to') };
       return c.json(await listAudit(db, filter, q.limit, q.cursor), 200);
     })
     .openapi(exportRoute, async (c) => {
-      requireRole(c.get('principal'), auditReaders, 'export the audit log');
+      requireAction(c.get('principal'), 'export the audit log');
       const q = c.req.valid('query');
       const prepared = await prepareAuditExport(db, { format: q.format, from: timeBound(q.from, 'from'), to: timeBound(q.to, 'to') });
       // A byte stream that reads the next page only when the client has taken the last one.
@@ -93,7 +89,7 @@ export function auditRoutes(ctx: Context) {
       }) as never;
     })
     .openapi(verifyRoute, async (c) => {
-      requireRole(c.get('principal'), auditReaders, 'verify the audit log');
+      requireAction(c.get('principal'), 'verify the audit log');
       return c.json(await verifyAudit(db), 200);
     });
 }

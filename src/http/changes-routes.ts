@@ -6,6 +6,8 @@ import {
 } from '../changes/changes-service.ts';
 import { changeTypes } from '../changes/change-policy.ts';
 import { subApp } from './sub-app.ts';
+import { readableTeams } from '../people/access.ts';
+import { checkRead } from './guards.ts';
 import { errorBody, errorResponses, idParam } from './schemas.ts';
 
 const changeSchema = z.object({
@@ -99,9 +101,13 @@ export function changesRoutes(ctx: Context) {
     .openapi(requestRoute, async (c) => c.json(await requestChange(deps, c.get('principal'), c.req.valid('json')), 201))
     .openapi(listRoute, async (c) => {
       const q = c.req.valid('query');
-      return c.json({ items: await listChanges(deps, { service: q.service, team: q.team, status: list(q.status), limit: q.limit }) }, 200);
+      return c.json({ items: await listChanges(deps, { service: q.service, team: q.team, status: list(q.status), limit: q.limit, teamIds: readableTeams(c.get('principal')) }) }, 200);
     })
-    .openapi(getRoute, async (c) => c.json(await getChange(deps, c.req.valid('param').id), 200))
+    .openapi(getRoute, async (c) => {
+      const id = c.req.valid('param').id;
+      await checkRead(deps.db, c.get('principal'), 'change', id);
+      return c.json(await getChange(deps, id), 200);
+    })
     .openapi(submitRoute, async (c) => c.json(await submitChange(deps, c.get('principal'), c.req.valid('param').id), 200))
     .openapi(approveRoute, async (c) => c.json(await approveChange(deps, c.get('principal'), c.req.valid('param').id), 200))
     .openapi(keepRoute, async (c) => c.json(await keepProtocol(deps, c.get('principal'), c.req.valid('param').id, c.req.valid('json').reason), 200))

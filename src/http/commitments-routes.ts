@@ -6,6 +6,8 @@ import { commitmentStates } from '../commitments/commitment-view.ts';
 import type { CommitmentState } from '../db/schema.ts';
 import { badInput } from '../errors.ts';
 import { subApp } from './sub-app.ts';
+import { readableTeams } from '../people/access.ts';
+import { checkRead } from './guards.ts';
 import { errorBody, errorResponses, idParam } from './schemas.ts';
 
 export const commitmentSchema = z.object({
@@ -78,8 +80,12 @@ export function commitmentsRoutes(ctx: Context) {
   return subApp()
     .openapi(listRoute, async (c) => {
       const q = c.req.valid('query');
-      return c.json({ items: await listCommitments(deps, { service: q.service, team: q.team, state: parseStates(q.state), limit: q.limit }) }, 200);
+      return c.json({ items: await listCommitments(deps, { service: q.service, team: q.team, state: parseStates(q.state), limit: q.limit, teamIds: readableTeams(c.get('principal')) }) }, 200);
     })
-    .openapi(getRoute, async (c) => c.json(await getCommitment(deps, c.req.valid('param').id), 200))
+    .openapi(getRoute, async (c) => {
+      const id = c.req.valid('param').id;
+      await checkRead(deps.db, c.get('principal'), 'commitment', id);
+      return c.json(await getCommitment(deps, id), 200);
+    })
     .openapi(verifyRoute, async (c) => c.json(await verifyCommitment(deps, c.get('principal'), c.req.valid('param').id, c.req.valid('json').evidence), 200));
 }

@@ -5,6 +5,8 @@ import {
   approveException, declineException, getException, listExceptions, requestException, revokeException,
 } from '../exceptions/exceptions-service.ts';
 import { subApp } from './sub-app.ts';
+import { readableTeams } from '../people/access.ts';
+import { checkRead } from './guards.ts';
 import { errorBody, errorResponses, idParam, rowId } from './schemas.ts';
 
 const exceptionSchema = z.object({
@@ -93,9 +95,13 @@ export function exceptionsRoutes(ctx: Context) {
     .openapi(requestRoute, async (c) => c.json(await requestException(deps, c.get('principal'), c.req.valid('json')), 201))
     .openapi(listRoute, async (c) => {
       const q = c.req.valid('query');
-      return c.json({ items: await listExceptions(deps, { status: list(q.status), team: q.team, limit: q.limit }) }, 200);
+      return c.json({ items: await listExceptions(deps, { status: list(q.status), team: q.team, limit: q.limit, teamIds: readableTeams(c.get('principal')) }) }, 200);
     })
-    .openapi(getRoute, async (c) => c.json(await getException(deps, c.req.valid('param').id), 200))
+    .openapi(getRoute, async (c) => {
+      const id = c.req.valid('param').id;
+      await checkRead(deps.db, c.get('principal'), 'exception', id);
+      return c.json(await getException(deps, id), 200);
+    })
     .openapi(approveRoute, async (c) => c.json(await approveException(deps, c.get('principal'), c.req.valid('param').id), 200))
     .openapi(declineRoute, async (c) => c.json(await declineException(deps, c.get('principal'), c.req.valid('param').id, c.req.valid('json').reason), 200))
     .openapi(revokeRoute, async (c) => c.json(await revokeException(deps, c.get('principal'), c.req.valid('param').id, c.req.valid('json').reason), 200));

@@ -3,7 +3,7 @@ import { createRoute, z } from '@hono/zod-openapi';
 import type { Context } from '../context.ts';
 import { importExposure, listExposure } from '../exposure/exposure-service.ts';
 import { reportFromBuffer } from '../findings/report-input.ts';
-import { requireRole, writers } from '../people/tokens.ts';
+import { readableTeams, requireAction } from '../people/access.ts';
 import { subApp } from './sub-app.ts';
 import { uploaded } from './upload.ts';
 import { errorResponses } from './schemas.ts';
@@ -52,10 +52,10 @@ export function exposureRoutes(ctx: Context) {
   return subApp()
     .openapi(importRoute, async (c) => {
       const who = c.get('principal');
-      requireRole(who, writers, 'import scans');
+      requireAction(who, 'send host scans (exposure)');
       const q = c.req.valid('query');
       const { name, bytes } = await uploaded(c, q.name ?? 'scan', 'the scan report (e.g. nmap -oX)');
       return c.json(await importExposure(deps, { input: reportFromBuffer(name, bytes), format: q.format, actor: who.actor }), 201);
     })
-    .openapi(listRoute, async (c) => c.json({ items: await listExposure(deps, c.req.valid('query')) }, 200));
+    .openapi(listRoute, async (c) => c.json({ items: await listExposure(deps, { ...c.req.valid('query'), teamIds: readableTeams(c.get('principal')) }) }, 200));
 }

@@ -7,6 +7,8 @@ import { subApp } from './sub-app.ts';
 import { commentSchema, errorResponses, findingSchema, idParam, rowId } from './schemas.ts';
 import { toneResultSchema, toneVerdict } from './tone-routes.ts';
 import { rulesFor, voiceOf } from '../voice/voice-config.ts';
+import { readableTeams } from '../people/access.ts';
+import { checkRead } from './guards.ts';
 
 const list = (v: string | undefined): string[] | undefined => v?.split(',').map((s) => s.trim()).filter(Boolean);
 
@@ -60,11 +62,15 @@ export function findingsRoutes(ctx: Context) {
       const q = c.req.valid('query');
       const page = await listFindings(deps, {
         service: q.service, team: q.team, status: list(q.status), priority: list(q.priority), severity: list(q.severity),
-        tool: q.tool, kind: q.kind, cve: q.cve, cwe: q.cwe, q: q.q, overdue: q.overdue === 'true',
+        tool: q.tool, kind: q.kind, cve: q.cve, cwe: q.cwe, q: q.q, overdue: q.overdue === 'true', teamIds: readableTeams(c.get('principal')),
       }, q.sort, q.limit, q.cursor);
       return c.json(page, 200);
     })
-    .openapi(getRoute, async (c) => c.json(await getFinding(deps, c.req.valid('param').id), 200))
+    .openapi(getRoute, async (c) => {
+      const id = c.req.valid('param').id;
+      await checkRead(deps.db, c.get('principal'), 'finding', id);
+      return c.json(await getFinding(deps, id), 200);
+    })
     .openapi(patchRoute, async (c) => {
       const body = c.req.valid('json');
       const updated = await updateFinding(deps, c.get('principal'), c.req.valid('param').id, body);

@@ -4,6 +4,7 @@ import type { Context } from '../context.ts';
 import { getGate, runGate } from '../gates/gate-service.ts';
 import { changesSinceLastGo, replayGate } from '../gates/gate-history.ts';
 import { subApp } from './sub-app.ts';
+import { checkRead } from './guards.ts';
 import { errorResponses, idParam } from './schemas.ts';
 import { commitmentSchema } from './commitments-routes.ts';
 
@@ -84,7 +85,19 @@ export function gatesRoutes(ctx: Context) {
   const deps = { db: ctx.database.db, policy: ctx.policy, now: ctx.now };
   return subApp()
     .openapi(decideRoute, async (c) => c.json(await runGate(deps, c.get('principal'), c.req.valid('json')), 201))
-    .openapi(getRoute, async (c) => c.json(await getGate(deps, c.req.valid('param').id), 200))
-    .openapi(replayRoute, async (c) => c.json(await replayGate(deps, c.req.valid('param').id), 200))
-    .openapi(changesRoute, async (c) => c.json(await changesSinceLastGo(deps, c.req.valid('param').id), 200));
+    .openapi(getRoute, async (c) => {
+      const id = c.req.valid('param').id;
+      await checkRead(deps.db, c.get('principal'), 'gate', id);
+      return c.json(await getGate(deps, id), 200);
+    })
+    .openapi(replayRoute, async (c) => {
+      const id = c.req.valid('param').id;
+      await checkRead(deps.db, c.get('principal'), 'gate', id);
+      return c.json(await replayGate(deps, id), 200);
+    })
+    .openapi(changesRoute, async (c) => {
+      const id = c.req.valid('param').id;
+      await checkRead(deps.db, c.get('principal'), 'gate', id);
+      return c.json(await changesSinceLastGo(deps, id), 200);
+    });
 }

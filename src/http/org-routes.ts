@@ -3,7 +3,7 @@ import { createRoute, z } from '@hono/zod-openapi';
 import type { Context } from '../context.ts';
 import { parseOrgFile } from '../people/org-file.ts';
 import { applyOrg } from '../people/org-service.ts';
-import { requireRole } from '../people/tokens.ts';
+import { requireAction } from '../people/access.ts';
 import { subApp } from './sub-app.ts';
 import { errorResponses } from './schemas.ts';
 
@@ -44,7 +44,7 @@ export function orgRoutes(ctx: Context) {
   return subApp()
     .openapi(applyRoute, async (c) => {
       const who = c.get('principal');
-      requireRole(who, ['admin'], 'apply the organisation file');
+      requireAction(who, 'apply the organisation file');
       const org = parseOrgFile(await c.req.text(), 'request body');
       return c.json(await applyOrg(db, org, { prune: c.req.valid('query').prune === 'true', actor: who.actor, now: ctx.now(), policy: ctx.policy }), 200);
     })

@@ -3,7 +3,8 @@ import { createRoute, z } from '@hono/zod-openapi';
 import type { Context } from '../context.ts';
 import { importReport } from '../findings/import-service.ts';
 import { importFeed } from '../feeds/feed-service.ts';
-import { requireRole, writers } from '../people/tokens.ts';
+import { requireAction } from '../people/access.ts';
+import { checkServiceWrite } from './guards.ts';
 import { subApp } from './sub-app.ts';
 import { uploaded, uploadedReport } from './upload.ts';
 import { errorResponses } from './schemas.ts';
@@ -46,8 +47,9 @@ export function scansRoutes(ctx: Context) {
   return subApp()
     .openapi(scanRoute, async (c) => {
       const who = c.get('principal');
-      requireRole(who, writers, 'import reports');
       const q = c.req.valid('query');
+      // Checked before the body is read: a refused upload is never spooled or parsed.
+      await checkServiceWrite(deps.db, who, q.service, 'import reports');
       const report = await uploadedReport(c, q.name ?? 'upload');
       try {
         const summary = await importReport(deps, {
@@ -60,7 +62,7 @@ export function scansRoutes(ctx: Context) {
     })
     .openapi(feedRoute, async (c) => {
       const who = c.get('principal');
-      requireRole(who, ['admin', 'security'], 'load exploitation feeds');
+      requireAction(who, 'load exploitation feeds');
       const file = await uploaded(c, 'feed');
       return c.json(await importFeed(deps, file.name, file.bytes, who.actor), 200);
     });

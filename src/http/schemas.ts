@@ -11,6 +11,11 @@ export const errorResponses = {
   401: { description: 'No token, or an unknown one', content: { 'application/json': { schema: errorBody } } },
   403: { description: 'The token\'s role may not do this', content: { 'application/json': { schema: errorBody } } },
   404: { description: 'Not found', content: { 'application/json': { schema: errorBody } } },
+  429: {
+    description: 'Too many requests with a missing or unknown token from this address; the Retry-After header says when to try again',
+    headers: { 'Retry-After': { description: 'seconds to wait', schema: { type: 'integer' } } },
+    content: { 'application/json': { schema: errorBody } },
+  },
 } as const;
 
 export const findingSchema = z.object({

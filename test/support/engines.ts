@@ -88,7 +88,7 @@ function buildEnv(engine: Engine, database: Awaited<ReturnType<typeof openDataba
       return importReport({ db: database.db, policy, now: () => clock.now }, { service, input: reportFromBuffer(name, Buffer.from(text)), actor: 'test' });
     },
     async token(role, person) {
-      return (await createToken(database.db, { name: uniq('token'), role, person })).token;
+      return (await createToken(database.db, { name: uniq('token'), role, person, now: clock.now })).token;
     },
     async call(method, path, opts = {}) {
       const headers: Record<string, string> = { ...(opts.headers ?? {}) };
