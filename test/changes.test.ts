@@ -12,6 +12,7 @@ import { expireLeases, remindLeases, remindRecertification } from '../src/change
 import { checkTone } from '../src/voice/check-tone.ts';
 import { rulesFor } from '../src/voice/voice-config.ts';
 import { verifyAudit } from '../src/audit/audit.ts';
+import { policyCalendar } from '../src/policy/calendar.ts';
 
 const changes = defaultPolicy.changes;
 type ServiceFacts = { hosts: string[]; exposure: 'internet' | 'internal' | 'isolated' };
@@ -231,7 +232,10 @@ describeEachEngine('change requests', (env) => {
     const done = await step(e, w.tokens.security, c.id, 'approve');
     assert.equal(done.body.status, 'approved_with_safeguards');
     const owed = await e.ctx.database.db.selectFrom('commitments').select(['title', 'due_at']).where('id', 'in', done.body.commitmentIds).orderBy('id').execute();
-    const dueIn = new Map(owed.map((x) => [x.title, (new Date(x.due_at).getTime() - approvedAt) / 86_400_000]));
+    // Due dates are days in the organisation's calendar: the end of the day so many days after the approval's.
+    const cal = policyCalendar(e.ctx.policy);
+    assert.ok(owed.every((x) => new Date(x.due_at).getTime() === cal.endOf(cal.dayOf(x.due_at)).getTime()));
+    const dueIn = new Map(owed.map((x) => [x.title, cal.daysBetween(cal.dayOf(new Date(approvedAt)), cal.dayOf(x.due_at))]));
     assert.equal(dueIn.get('limit access to the client\'s IP range'), 2, 'in place when the access starts, and the access starts at once: two days to show it');
     assert.equal(dueIn.get('a unique account with a strong password for this client'), 2);
     assert.equal(dueIn.get('log uploads and logins'), 3, 'logging gets a few days after the access opens');
@@ -252,7 +256,8 @@ describeEachEngine('change requests', (env) => {
     const done = await step(e, w.tokens.security, c.id, 'approve');
     const owed = await e.ctx.database.db.selectFrom('commitments').select(['title', 'due_at']).where('id', 'in', done.body.commitmentIds).execute();
     const due = new Map(owed.map((x) => [x.title, new Date(x.due_at).toISOString()]));
-    assert.equal(due.get('a unique account with a strong password for this client'), inDays(e, 4));
+    const cal = policyCalendar(e.ctx.policy);
+    assert.equal(due.get('a unique account with a strong password for this client'), cal.endOf(cal.dayOf(inDays(e, 4))).toISOString(), 'all of the day the access starts');
     assert.equal(due.get('log uploads and logins'), inDays(e, 6), 'three days after the start is past the end, so by the end');
   });
 

@@ -3,14 +3,14 @@ import assert from 'node:assert/strict';
 import { sql } from 'kysely';
 import { describeEachEngine, type TestEnv } from './support/engines.ts';
 import { sarif } from './support/reports.ts';
-import { defaultPolicy } from '../src/policy/policy.ts';
+import { defaultPolicy, dueAtOf } from '../src/policy/policy.ts';
+import { calendarOf } from '../src/policy/calendar.ts';
 import type { Priority } from '../src/db/schema.ts';
 import { expireExceptionsNow } from '../src/exceptions/exceptions-service.ts';
 import { chooseSlot, decideDays } from '../src/exceptions/exception-rules.ts';
 import { EntenteError } from '../src/errors.ts';
 import { verifyAudit } from '../src/audit/audit.ts';
 
-const day = 86_400_000;
 const ranks: Record<string, number> = { act: 1, attend: 2, 'track*': 3, track: 4 };
 
 /** A team with an engineer and a lead, a service with two findings, and the tokens of everyone involved. */
@@ -78,7 +78,9 @@ describeEachEngine('exceptions', (env) => {
     assert.equal(asked.team, w.team);
     assert.equal(asked.requestedBy, w.engineer);
     const days = Math.min(defaultPolicy.exceptions.default_days, maxDaysOf(w));
-    assert.equal(new Date(asked.expiresAt).getTime(), e.clock.now.getTime() + days * day);
+    // Asked on 2 March (UTC): valid through the last of its days, and its findings are back the day after.
+    assert.equal(asked.validUntil, calendarOf('UTC').addDays('2026-03-02', days));
+    assert.equal(asked.expiresAt, `${asked.validUntil}T23:59:59.999Z`);
     assert.equal(asked.awaiting.length, 2);
     assert.match(asked.summary, /waiting for the approval of the lead of .* and Security/);
 
@@ -88,7 +90,7 @@ describeEachEngine('exceptions', (env) => {
     assert.deepEqual(afterLead.body.approvals, { lead: w.lead, security: null });
     const afterSecurity = await act(e, w.tokens.security, asked.id, 'approve');
     assert.equal(afterSecurity.body.status, 'approved');
-    assert.match(afterSecurity.body.summary, new RegExp(`^We can accept this risk until ${asked.expiresAt.slice(0, 10)} with these controls: WAF rule 9421`));
+    assert.match(afterSecurity.body.summary, new RegExp(`^We can accept this risk until ${asked.validUntil} with these controls: WAF rule 9421`));
 
     const got = await e.call('GET', `/api/exceptions/${asked.id}`, { token: await e.token('auditor') });
     assert.equal(got.status, 200);
@@ -206,10 +208,10 @@ describeEachEngine('exceptions', (env) => {
     const r = await act(e, w.tokens.engineer, ex.id, 'revoke', { reason: 'the ORM upgrade landed early' });
     assert.equal(r.status, 200, JSON.stringify(r.body));
     assert.equal(r.body.status, 'revoked');
-    assert.match(r.body.summary, /open again with a fresh due date/);
+    assert.match(r.body.summary, /back on the team's list as they were \(open, or in progress\), with a fresh due date/);
     for (const f of await findingRows(e, w.ids)) {
       assert.equal(f.status, 'open');
-      assert.equal(new Date(f.due_at).getTime(), e.clock.now.getTime() + defaultPolicy.sla[f.priority] * day);
+      assert.equal(new Date(f.due_at).getTime(), dueAtOf(defaultPolicy, e.clock.now)(f.priority).getTime());
     }
     assert.equal((await act(e, w.tokens.security, ex.id, 'revoke', { reason: 'again' })).status, 409);
   });
@@ -224,7 +226,7 @@ describeEachEngine('exceptions', (env) => {
     assert.match(r.body.error.message, new RegExp(`at most ${max} days`));
     assert.equal(r.body.error.details.maxDays, max);
     const ok = await ask(e, w, { days: max });
-    assert.equal(new Date(ok.expiresAt).getTime(), e.clock.now.getTime() + max * day);
+    assert.equal(ok.expiresAt, calendarOf('UTC').dueIn(e.clock.now, max).toISOString());
   });
 
   test('when the clock passes the date, expiry opens the findings with a fresh due date', async () => {
@@ -242,7 +244,7 @@ describeEachEngine('exceptions', (env) => {
     assert.equal(got.body.endedAt, e.clock.now.toISOString());
     for (const f of await findingRows(e, w.ids)) {
       assert.equal(f.status, 'open');
-      assert.equal(new Date(f.due_at).getTime(), e.clock.now.getTime() + defaultPolicy.sla[f.priority] * day);
+      assert.equal(new Date(f.due_at).getTime(), dueAtOf(defaultPolicy, e.clock.now)(f.priority).getTime());
     }
   });
 
@@ -333,6 +335,28 @@ describeEachEngine('exceptions', (env) => {
     assert.equal((await act(e, w.tokens.security, ex.id, 'revoke', { reason: 'the patch is out' })).status, 200);
     const after = await e.call('PATCH', `/api/findings/${w.ids[0]}`, { token: w.admin, json: { status: 'in_progress' } });
     assert.equal(after.status, 200, JSON.stringify(after.body));
+  });
+
+  test('a finding someone was working on comes back in progress with its assignee when the exception ends', async () => {
+    const e = env();
+    const w = await world(e);
+    const [worked, untouched] = w.ids as [number, number];
+    const started = await e.call('PATCH', `/api/findings/${worked}`, { token: w.tokens.engineer, json: { status: 'in_progress', assignee: w.engineer } });
+    assert.equal(started.status, 200, JSON.stringify(started.body));
+    const revoking = await approved(e, w);
+    const accepted = (await e.call('GET', `/api/findings/${worked}`, { token: w.admin })).body;
+    assert.deepEqual([accepted.status, accepted.assignee], ['accepted', w.engineer]);
+    assert.equal((await act(e, w.tokens.security, revoking.id, 'revoke', { reason: 'the vendor fix is out' })).status, 200);
+    const back = async (id: number) => (await e.call('GET', `/api/findings/${id}`, { token: w.admin })).body;
+    assert.deepEqual([(await back(worked)).status, (await back(worked)).assignee], ['in_progress', w.engineer]);
+    assert.deepEqual([(await back(untouched)).status, (await back(untouched)).assignee], ['open', null]);
+    // The same through expiry: the status it had when this exception accepted it.
+    const expiring = await approved(e, w, { days: 3 });
+    e.clock.advanceDays(4);
+    await expireExceptionsNow({ db: e.ctx.database.db, now: e.ctx.now, policy: e.ctx.policy }, 'test');
+    assert.equal((await e.call('GET', `/api/exceptions/${expiring.id}`, { token: w.admin })).body.status, 'expired');
+    assert.deepEqual([(await back(worked)).status, (await back(worked)).assignee], ['in_progress', w.engineer]);
+    assert.equal((await back(untouched)).status, 'open');
   });
 
   test('a finding that became more urgent since the request is not approved on the old terms', async () => {

@@ -6,6 +6,7 @@ import { describeEachEngine, type TestEnv } from './support/engines.ts';
 import { epss, kev, trivy } from './support/reports.ts';
 import { importFeed } from '../src/feeds/feed-service.ts';
 import { EntenteError } from '../src/errors.ts';
+import { dueAtOf } from '../src/policy/policy.ts';
 
 let cveCounter = 0;
 /** A CVE id no other test in this file uses (the feed tables are shared by the file's tests). */
@@ -58,7 +59,7 @@ describeEachEngine('exploitation feeds', (env) => {
     const { service, cve } = await withFinding(e);
     const before = await findingOf(e, service, cve);
     assert.equal(before.priority, 'track*');
-    assert.equal(before.due, e.clock.now.getTime() + 90 * day);
+    assert.equal(before.due, dueAtOf(e.ctx.policy, e.clock.now)('track*').getTime());
     e.clock.advanceDays(5);
     const summary = await load(e, 'known_exploited_vulnerabilities.json', kev([cve, newCve()]));
     assert.equal(summary.feed, 'kev');
@@ -69,7 +70,7 @@ describeEachEngine('exploitation feeds', (env) => {
     assert.equal(after.priority_rank, 1);
     assert.equal(after.kev, true);
     assert.ok(after.reasons.some((r) => r.includes('Known Exploited Vulnerabilities catalogue')), after.reasons.join('; '));
-    assert.equal(after.due, e.clock.now.getTime() + 7 * day);
+    assert.equal(after.due, dueAtOf(e.ctx.policy, e.clock.now)('act').getTime());
   });
 
   test('a KEV listing never moves a due date later, and leaving the catalogue keeps the earlier date', async () => {
@@ -161,7 +162,7 @@ describeEachEngine('exploitation feeds', (env) => {
     const f = await findingOf(e, service, cve);
     assert.equal(f.priority, 'act');
     assert.equal(f.kev, true);
-    assert.equal(f.due, e.clock.now.getTime() + 7 * day);
+    assert.equal(f.due, dueAtOf(e.ctx.policy, e.clock.now)('act').getTime());
   });
 
   test('an approved exception lapses when its finding\'s CVE enters KEV, and the finding is open with a fresh due date', async () => {
@@ -196,7 +197,7 @@ describeEachEngine('exploitation feeds', (env) => {
     const f = await db.selectFrom('findings').selectAll().where('id', '=', lapsing.findingId).executeTakeFirstOrThrow();
     assert.equal(f.status, 'open');
     assert.equal(f.priority, 'act');
-    assert.equal(new Date(f.due_at).getTime(), e.clock.now.getTime() + 7 * day);
+    assert.equal(new Date(f.due_at).getTime(), dueAtOf(e.ctx.policy, e.clock.now)('act').getTime());
     const calm = await db.selectFrom('findings').select('status').where('id', '=', staying.findingId).executeTakeFirstOrThrow();
     assert.equal(calm.status, 'accepted');
     const audit = await db.selectFrom('audit_log').select('action').where('entity', '=', 'exception').where('entity_id', '=', String(lapsing.exceptionId)).execute();

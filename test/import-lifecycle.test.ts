@@ -7,6 +7,8 @@ import { bandit, codeScanningAlerts, sarif, semgrep, trivy } from './support/rep
 import { EntenteError } from '../src/errors.ts';
 import { parseOrgFile } from '../src/people/org-file.ts';
 import { applyOrg } from '../src/people/org-service.ts';
+import { dueAtOf } from '../src/policy/policy.ts';
+import type { Priority } from '../src/db/schema.ts';
 
 const three = [
   { rule: 'A1', file: 'src/a.ts', line: 10, cwe: 79 },
@@ -206,7 +208,9 @@ describeEachEngine('re-import lifecycle', (env) => {
     await env().importText(service, 'r.sarif', sarif('ToolA', [{ rule: 'L1', file: 'x.js', line: 1, level: 'note' }]));
     const [first] = await statuses(service);
     assert.equal(first!.priority, 'track');
-    const expected = env().clock.now.getTime() + env().ctx.policy.sla.track * 86_400_000;
+    // Imported on 2 March at 09:00 (UTC, the default time zone): due at the end of the day 180 days on.
+    const expected = Date.parse('2026-08-29T23:59:59.999Z');
+    assert.equal(env().clock.now.toISOString(), '2026-03-02T09:00:00.000Z');
     assert.equal(new Date(first!.due_at).getTime(), expected);
     env().clock.advanceDays(10);
     await env().importText(service, 'r.sarif', sarif('ToolA', [{ rule: 'L1', file: 'x.js', line: 1, level: 'note' }]));
@@ -266,7 +270,7 @@ describeEachEngine('re-import lifecycle', (env) => {
     assert.equal(s.act, 1);
     assert.equal(s.created, 2);
     const act = (await statuses(service)).find((r) => r.priority === 'act');
-    assert.equal(new Date(act!.due_at).getTime(), env().clock.now.getTime() + 7 * 86_400_000);
+    assert.equal(new Date(act!.due_at).getTime(), dueAtOf(env().ctx.policy, env().clock.now)('act').getTime());
   });
 
   // Each finding's sources, one line per source, by finding.
@@ -436,8 +440,9 @@ describeEachEngine('what an import writes', (env) => {
     for (const r of rows) {
       assert.deepEqual([r.kev, r.epss, r.status, r.fixed_at], [false, null, 'open', null]);
       assert.equal(new Date(r.first_seen_at).getTime(), env().clock.now.getTime());
-      // Whole days of 86,400 seconds from the import, whatever the session's time zone.
-      assert.equal(new Date(r.due_at).getTime() - env().clock.now.getTime(), sla[r.priority as keyof typeof sla] * 86_400_000);
+      // The end of the day the SLA's days away, in the policy's time zone (not the database session's).
+      assert.equal(new Date(r.due_at).toISOString(), dueAtOf(env().ctx.policy, env().clock.now)(r.priority as Priority).toISOString());
+      assert.match(new Date(r.due_at).toISOString(), new RegExp(`T23:59:59\\.999Z$`), `${sla[r.priority as Priority]} days, to the end of the day`);
     }
     assert.ok(Object.keys(rows[0]!.detail).length > 0);
   });

@@ -59,6 +59,10 @@ describeEachEngine('the SLA sweep', (env) => {
     assert.equal(back.reopened, 1);
     assert.deepEqual((await sweepFindingsSla(deps)).reminders.filter((r) => r.team === team), [], 'the new due date is a month away');
     e.clock.advanceDays(30);
+    const dueDay = (await sweepFindingsSla(deps)).reminders.filter((r) => r.team === team);
+    assert.deepEqual(dueDay.map((r) => r.kind), ['due_soon']);
+    assert.match(dueDay[0]!.message, /is due today, on \d{4}-\d{2}-\d{2}/, 'thirty days on, it is the due day itself');
+    e.clock.advanceDays(1);
     const again = (await sweepFindingsSla(deps)).reminders.filter((r) => r.team === team);
     assert.deepEqual(again.map((r) => r.kind), ['overdue']);
   });

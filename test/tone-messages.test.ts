@@ -36,7 +36,7 @@ describeEachEngine('exception messages', (env) => {
     assert.equal(r.body.status, 'lapsed');
     const ended = e.clock.now.toISOString().slice(0, 10);
     assert.equal(r.body.summary, `We ended this exception on ${ended} because #${f.id} went from ${f.priority} to act, and the exception was agreed for the risk as it was. `
-      + 'Its findings are open again with a fresh due date; if the risk still has to be accepted, ask again with the current picture and we will look at it together.');
+      + 'Its findings are back on the team\'s list as they were (open, or in progress), with a fresh due date; if the risk still has to be accepted, ask again with the current picture and we will look at it together.');
     assert.deepEqual(checkTone(r.body.summary, rules).flags, []);
   });
 });

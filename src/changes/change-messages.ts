@@ -4,9 +4,10 @@
  * recertification and emergency review. Each says where it stands, why, what happens next and by when.
  */
 import { day, list, template, withVariants } from '../voice/template.ts';
+import type { Day } from '../policy/calendar.ts';
 
-const at = '2026-03-09T09:00:00.000Z';
-const later = '2026-09-01T09:00:00.000Z';
+const at: Day = '2026-03-09';
+const later: Day = '2026-09-01';
 const ftpReasons = ['FTP sends passwords and data in clear text, so anyone on the network path can read them', 'it is reachable from the internet'];
 const ftpSafeguards = ['limit access to the client\'s IP range', 'a unique account with a strong password for this client', 'log uploads and logins', 'an end date within 7 days'];
 
@@ -103,7 +104,7 @@ export const changeMessages = {
   ),
 
   /** Approved, with or without safeguards, with or without an end date. */
-  approved: withVariants(template<{ safeguards: readonly { title: string; due: string | null }[]; endsAt: string | null; recertifyBy: string | null }>(
+  approved: withVariants(template<{ safeguards: readonly { title: string; due: Day | null }[]; endsAt: Day | null; recertifyBy: Day | null }>(
     (p) => [
       p.safeguards.length > 0
         ? `Approved with safeguards: ${list(p.safeguards.map((s) => (s.due ? `${s.title} (a commitment due ${day(s.due)})` : s.title)))}.`
@@ -111,7 +112,7 @@ export const changeMessages = {
       p.endsAt ? `The access ends on ${day(p.endsAt)}; we remind you before then.` : `It stays open, and we recertify it together by ${day(p.recertifyBy ?? later)}.`,
     ].join(' '),
     [
-      { safeguards: [{ title: ftpSafeguards[0]!, due: '2026-03-11T09:00:00.000Z' }, { title: ftpSafeguards[2]!, due: '2026-03-12T09:00:00.000Z' }, { title: ftpSafeguards[3]!, due: null }], endsAt: at, recertifyBy: null },
+      { safeguards: [{ title: ftpSafeguards[0]!, due: '2026-03-11' }, { title: ftpSafeguards[2]!, due: '2026-03-12' }, { title: ftpSafeguards[3]!, due: null }], endsAt: at, recertifyBy: null },
       { safeguards: [], endsAt: null, recertifyBy: later },
     ],
   ), { safeguards: (p) => p.safeguards.length > 0, none: (p) => p.safeguards.length === 0, lease: (p) => p.endsAt !== null, longLived: (p) => p.endsAt === null }),
@@ -124,14 +125,14 @@ export const changeMessages = {
   ), { alternative: (p) => p.alternative !== null, none: (p) => p.alternative === null }),
 
   /** In place. */
-  implemented: withVariants(template<{ since: string; endsAt: string | null; reminderDays: number }>(
+  implemented: withVariants(template<{ since: Day; endsAt: Day | null; reminderDays: number }>(
     (p) => `In place since ${day(p.since)}. `
       + (p.endsAt ? `The access ends on ${day(p.endsAt)}; we send a reminder ${p.reminderDays} days before.` : 'It has no end date, so we recertify it on our schedule.'),
     [{ since: at, endsAt: later, reminderDays: 2 }, { since: at, endsAt: null, reminderDays: 2 }],
   ), { lease: (p) => p.endsAt !== null, longLived: (p) => p.endsAt === null }),
 
   /** The lease is ending soon. */
-  reminder: withVariants(template<{ id: number; title: string; endsAt: string; extended: boolean }>(
+  reminder: withVariants(template<{ id: number; title: string; endsAt: Day; extended: boolean }>(
     (p) => `Change #${p.id} (${p.title}) ends on ${day(p.endsAt)}. `
       + (p.extended
         ? 'It has been extended once already; if it is still needed after that, let\'s agree a new change. Otherwise please remove it then and confirm.'
@@ -140,31 +141,31 @@ export const changeMessages = {
   ), { first: (p) => !p.extended, extended: (p) => p.extended }),
 
   /** The lease ended: the removal is due now. */
-  leaseEnded: template<{ id: number; endedAt: string }>(
+  leaseEnded: template<{ id: number; endedAt: Day }>(
     (p) => `The lease ended on ${day(p.endedAt)}, so the removal is due now. Please take the access down and confirm with \`entente change remove ${p.id}\`; until then it shows as overdue, and the next scan that still sees it open turns it into a finding.`,
     [{ id: 7, endedAt: at }],
   ),
 
   /** Removed. */
-  removed: template<{ at: string; by: string }>(
+  removed: template<{ at: Day; by: string }>(
     (p) => `Removed on ${day(p.at)} (confirmed by ${p.by}). Thanks for closing it; nothing more to do here.`,
     [{ at, by: 'raj@example.com' }],
   ),
 
   /** Recertified. */
-  recertified: template<{ at: string; next: string }>(
+  recertified: template<{ at: Day; next: Day }>(
     (p) => `Recertified on ${day(p.at)}; we look at it together again by ${day(p.next)}.`,
     [{ at, next: later }],
   ),
 
   /** Recertification is due. */
-  recertifyDue: template<{ id: number; title: string; dueAt: string }>(
+  recertifyDue: template<{ id: number; title: string; dueAt: Day }>(
     (p) => `Change #${p.id} (${p.title}) is due for recertification on ${day(p.dueAt)}. If it is still needed, recertify it (\`entente change recertify ${p.id}\`); if not, remove it and confirm.`,
     [{ id: 3, title: 'HTTPS to checkout', dueAt: later }],
   ),
 
   /** An emergency change goes ahead; the review follows. */
-  emergency: withVariants(template<{ reviewBy: string; reviewers: readonly string[]; reviewed: boolean }>(
+  emergency: withVariants(template<{ reviewBy: Day; reviewers: readonly string[]; reviewed: boolean }>(
     (p) => (p.reviewed
       ? 'This emergency change went ahead and has been reviewed. Thanks for keeping us in the loop.'
       : `This emergency change goes ahead now; ${list(p.reviewers)} review it by ${day(p.reviewBy)}.`),
@@ -172,7 +173,7 @@ export const changeMessages = {
   ), { pending: (p) => !p.reviewed, reviewed: (p) => p.reviewed }),
 
   /** The end date is missing or too far for the risk. */
-  leaseTooLong: withVariants(template<{ risk: string; maxDays: number; latest: string; missing: boolean }>(
+  leaseTooLong: withVariants(template<{ risk: string; maxDays: number; latest: Day; missing: boolean }>(
     (p) => (p.missing
       ? `We keep access like this temporary: at ${p.risk} risk it runs for up to ${p.maxDays} days. Add an end date on or before ${day(p.latest)} (--end), and you can extend it once if the work runs longer.`
       : `At ${p.risk} risk we can open this for up to ${p.maxDays} days at a time. Set the end on or before ${day(p.latest)}, and you can extend it once if the work runs longer.`),

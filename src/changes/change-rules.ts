@@ -5,42 +5,45 @@
 import type { ChangeStatus, Role } from '../db/schema.ts';
 import { badInput } from '../errors.ts';
 import { changeMessages } from './change-messages.ts';
+import { calendarOf, type Calendar } from '../policy/calendar.ts';
 import type { ApprovalPath, RiskCheck } from './risk-check.ts';
 
 const dayMs = 86_400_000;
 
 /** The lease dates of a request: start (default now) and end, checked against the risk's longest lease. */
-export function decideLease(check: Pick<RiskCheck, 'risk' | 'maxLeaseDays' | 'needsEnd'>, now: Date, start: string | undefined, end: string | undefined): { startsAt: Date; endsAt: Date | null } {
+export function decideLease(check: Pick<RiskCheck, 'risk' | 'maxLeaseDays' | 'needsEnd'>, now: Date, start: string | undefined, end: string | undefined, cal: Calendar = calendarOf('UTC')): { startsAt: Date; endsAt: Date | null } {
   const startsAt = start ? new Date(start) : now;
   const endsAt = end ? new Date(end) : null;
   const latest = new Date(startsAt.getTime() + check.maxLeaseDays * dayMs);
   if (!endsAt) {
-    if (check.needsEnd) throw badInput(changeMessages.leaseTooLong.render({ risk: check.risk, maxDays: check.maxLeaseDays, latest: latest.toISOString(), missing: true }), { field: 'end', maxDays: check.maxLeaseDays });
+    if (check.needsEnd) throw badInput(changeMessages.leaseTooLong.render({ risk: check.risk, maxDays: check.maxLeaseDays, latest: cal.dayOf(latest), missing: true }), { field: 'end', maxDays: check.maxLeaseDays });
     return { startsAt, endsAt: null };
   }
   if (endsAt <= startsAt) throw badInput(`end: the end (${endsAt.toISOString()}) comes before the start (${startsAt.toISOString()}); give an end after the start`, { field: 'end' });
   if (endsAt <= now) throw badInput(`end: ${endsAt.toISOString()} has passed already; give an end date in the future`, { field: 'end' });
-  if (endsAt > latest) throw badInput(changeMessages.leaseTooLong.render({ risk: check.risk, maxDays: check.maxLeaseDays, latest: latest.toISOString(), missing: false }), { field: 'end', maxDays: check.maxLeaseDays });
+  if (endsAt > latest) throw badInput(changeMessages.leaseTooLong.render({ risk: check.risk, maxDays: check.maxLeaseDays, latest: cal.dayOf(latest), missing: false }), { field: 'end', maxDays: check.maxLeaseDays });
   return { startsAt, endsAt };
 }
 
 /**
- * When a safeguard's commitment falls due: at the access's start ("start") or some days after the access opens (the
- * later of its start and the approval), within the lease when it ends sooner — but never sooner than `minDays` after
- * the approval, so that an approval never turns into a missed commitment (and a no-go) the day it is given.
+ * When a safeguard's commitment falls due, as the end of a day in the organisation's calendar (a date people read as
+ * "due D" includes all of D): the day the access starts ("start") or some days after it opens (the later of its start
+ * and the approval), within the lease when it ends sooner — but never sooner than `minDays` after the approval, so
+ * that an approval never turns into a missed commitment (and a no-go) the day it is given.
  */
-export function safeguardDueAt(due: 'start' | number | undefined, lease: { startsAt: Date; endsAt: Date | null }, approvedAt: Date, minDays: number): Date {
-  const opensAt = Math.max(lease.startsAt.getTime(), approvedAt.getTime());
-  const wanted = due === undefined || due === 'start' ? lease.startsAt.getTime() : opensAt + due * dayMs;
-  const withinLease = lease.endsAt ? Math.min(wanted, lease.endsAt.getTime()) : wanted;
-  return new Date(Math.max(withinLease, approvedAt.getTime() + minDays * dayMs));
+export function safeguardDueAt(due: 'start' | number | undefined, lease: { startsAt: Date; endsAt: Date | null }, approvedAt: Date, minDays: number, cal: Calendar = calendarOf('UTC')): Date {
+  const opensAt = new Date(Math.max(lease.startsAt.getTime(), approvedAt.getTime()));
+  const wanted = due === undefined || due === 'start' ? cal.endOf(cal.dayOf(lease.startsAt)) : cal.dueIn(opensAt, due);
+  const withinLease = lease.endsAt && lease.endsAt < wanted ? lease.endsAt : wanted;
+  const earliest = cal.dueIn(approvedAt, minDays);
+  return withinLease < earliest ? earliest : withinLease;
 }
 
 /** When an extension may end: after the current end, and at most the risk's longest lease past it. */
-export function checkExtension(maxLeaseDays: number, currentEnd: Date, asked: Date): void {
-  if (asked <= currentEnd) throw badInput(`end: an extension ends after the current end (${currentEnd.toISOString().slice(0, 10)})`, { field: 'end' });
+export function checkExtension(maxLeaseDays: number, currentEnd: Date, asked: Date, cal: Calendar = calendarOf('UTC')): void {
+  if (asked <= currentEnd) throw badInput(`end: an extension ends after the current end (${cal.dayOf(currentEnd)})`, { field: 'end' });
   const latest = new Date(currentEnd.getTime() + maxLeaseDays * dayMs);
-  if (asked > latest) throw badInput(`end: at this risk we extend by up to ${maxLeaseDays} days, so the latest end is ${latest.toISOString().slice(0, 10)}`, { field: 'end', maxDays: maxLeaseDays });
+  if (asked > latest) throw badInput(`end: at this risk we extend by up to ${maxLeaseDays} days, so the latest end is ${cal.dayOf(latest)}`, { field: 'end', maxDays: maxLeaseDays });
 }
 
 export type Slot = 'owner' | 'security';

@@ -6,6 +6,7 @@ import type { ChangeFields } from './change-request.ts';
 import type { RiskCheck } from './risk-check.ts';
 import { slotsOf } from './change-rules.ts';
 import { changeMessages } from './change-messages.ts';
+import { calendarOf, type Calendar, type Day } from '../policy/calendar.ts';
 
 export interface ChangeView {
   id: number;
@@ -40,19 +41,19 @@ type Row = Selectable<ChangeRequestsTable> & { service_name: string; team_name: 
 const iso = (d: Date | string | null): string | null => (d === null ? null : new Date(d).toISOString());
 
 /** Views of these changes by id (missing ids are left out). */
-export async function changeViews(db: Kysely<DB>, ids: number[], now: Date, policy: ChangesPolicy): Promise<Map<number, ChangeView>> {
+export async function changeViews(db: Kysely<DB>, ids: number[], now: Date, policy: ChangesPolicy, calendar: Calendar = calendarOf('UTC')): Promise<Map<number, ChangeView>> {
   if (ids.length === 0) return new Map();
   const rows = await db.selectFrom('change_requests as c').innerJoin('services as s', 's.id', 'c.service_id').innerJoin('teams as t', 't.id', 'c.team_id')
     .selectAll('c').select(['s.name as service_name', 't.name as team_name']).where('c.id', 'in', ids).execute();
   const owed = rows.flatMap((r) => r.commitment_ids);
   const safeguards = owed.length === 0 ? [] : await db.selectFrom('commitments').select(['source_id', 'title', 'due_at'])
     .where('id', 'in', owed).where('kind', '=', 'safeguard').orderBy('id').execute();
-  return new Map(rows.map((r) => [r.id, viewOf(r as Row, now, policy, safeguards.filter((c) => c.source_id === r.id))]));
+  return new Map(rows.map((r) => [r.id, viewOf(r as Row, now, policy, calendar, safeguards.filter((c) => c.source_id === r.id))]));
 }
 
 type Owed = { title: string; due_at: Date | string };
 
-function viewOf(r: Row, now: Date, policy: ChangesPolicy, owed: Owed[]): ChangeView {
+function viewOf(r: Row, now: Date, policy: ChangesPolicy, cal: Calendar, owed: Owed[]): ChangeView {
   const check = r.risk_check as unknown as RiskCheck;
   const awaiting = slotsOf(r.approval_path).filter((s) => (s === 'owner' ? r.owner_approved_by : r.security_approved_by) === null)
     .map((s) => (s === 'owner' ? r.team_name : 'Security'));
@@ -76,13 +77,15 @@ function viewOf(r: Row, now: Date, policy: ChangesPolicy, owed: Owed[]): ChangeV
     policyDigest: r.policy_digest,
     summary: '',
   };
-  view.summary = summaryOf(view, ended, policy, owed);
+  view.summary = summaryOf(view, ended, policy, cal, owed);
   return view;
 }
 
-function summaryOf(v: ChangeView, ended: boolean, policy: ChangesPolicy, owed: Owed[]): string {
+function summaryOf(v: ChangeView, ended: boolean, policy: ChangesPolicy, cal: Calendar, owed: Owed[]): string {
   const parts: string[] = [];
-  if (v.emergency && v.review) parts.push(changeMessages.emergency.render({ reviewBy: v.review.dueAt, reviewers: v.approvals.awaiting.length ? v.approvals.awaiting : [v.team, 'Security'], reviewed: v.review.reviewedAt !== null }));
+  const d = (at: string): Day => cal.dayOf(at);
+  const maybe = (at: string | null): Day | null => (at === null ? null : cal.dayOf(at));
+  if (v.emergency && v.review) parts.push(changeMessages.emergency.render({ reviewBy: d(v.review.dueAt), reviewers: v.approvals.awaiting.length ? v.approvals.awaiting : [v.team, 'Security'], reviewed: v.review.reviewedAt !== null }));
   switch (v.status) {
     case 'draft': parts.push(changeMessages.draft.render({ id: v.id })); break;
     case 'submitted':
@@ -91,24 +94,24 @@ function summaryOf(v: ChangeView, ended: boolean, policy: ChangesPolicy, owed: O
         : changeMessages.awaiting.render({ awaiting: v.approvals.awaiting }));
       break;
     case 'declined': parts.push(changeMessages.declined.render({ reason: v.declineReason ?? 'it needs a safer setup', alternative: v.riskCheck.alternative })); break;
-    case 'removed': parts.push(changeMessages.removed.render({ at: v.removal?.confirmedAt ?? v.decidedAt ?? v.requestedAt, by: v.removal?.by ?? v.requestedBy })); break;
-    case 'recertified': parts.push(changeMessages.recertified.render({ at: v.recertification?.lastAt ?? v.requestedAt, next: v.recertification?.dueAt ?? v.requestedAt })); break;
+    case 'removed': parts.push(changeMessages.removed.render({ at: d(v.removal?.confirmedAt ?? v.decidedAt ?? v.requestedAt), by: v.removal?.by ?? v.requestedBy })); break;
+    case 'recertified': parts.push(changeMessages.recertified.render({ at: d(v.recertification?.lastAt ?? v.requestedAt), next: d(v.recertification?.dueAt ?? v.requestedAt) })); break;
     case 'implemented':
-      if (!ended) parts.push(changeMessages.implemented.render({ since: v.implementedAt ?? v.requestedAt, endsAt: v.endsAt, reminderDays: policy.reminder_days }));
+      if (!ended) parts.push(changeMessages.implemented.render({ since: d(v.implementedAt ?? v.requestedAt), endsAt: maybe(v.endsAt), reminderDays: policy.reminder_days }));
       break;
     default:
       if (!ended) {
         if (v.approvals.owner?.startsWith('standard:')) parts.push(changeMessages.standard.render({ template: v.riskCheck.standard ?? 'standard' }));
-        parts.push(changeMessages.approved.render({ safeguards: safeguardsOf(v, owed), endsAt: v.endsAt, recertifyBy: v.recertification?.dueAt ?? null }));
+        parts.push(changeMessages.approved.render({ safeguards: safeguardsOf(v, owed, cal), endsAt: maybe(v.endsAt), recertifyBy: maybe(v.recertification?.dueAt ?? null) }));
       }
   }
-  if (ended && v.removal && v.removal.confirmedAt === null) parts.push(changeMessages.leaseEnded.render({ id: v.id, endedAt: v.endsAt! }));
-  if (v.recertification?.overdue && v.status !== 'removed') parts.push(changeMessages.recertifyDue.render({ id: v.id, title: v.title, dueAt: v.recertification.dueAt }));
+  if (ended && v.removal && v.removal.confirmedAt === null) parts.push(changeMessages.leaseEnded.render({ id: v.id, endedAt: d(v.endsAt!) }));
+  if (v.recertification?.overdue && v.status !== 'removed') parts.push(changeMessages.recertifyDue.render({ id: v.id, title: v.title, dueAt: d(v.recertification.dueAt) }));
   return parts.join(' ');
 }
 
 // Each safeguard with the due date of the commitment it became (none for the end date, which the lease enforces).
-function safeguardsOf(v: ChangeView, owed: Owed[]): { title: string; due: string | null }[] {
-  const dueOf = new Map(owed.map((c) => [c.title, new Date(c.due_at).toISOString()]));
+function safeguardsOf(v: ChangeView, owed: Owed[], cal: Calendar): { title: string; due: Day | null }[] {
+  const dueOf = new Map(owed.map((c) => [c.title, cal.dayOf(new Date(c.due_at))]));
   return v.riskCheck.safeguards.map((s) => ({ title: s.title, due: dueOf.get(s.title) ?? null }));
 }

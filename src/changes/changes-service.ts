@@ -20,6 +20,7 @@ import { allowedFrom, checkExtension, chooseSlot, decideLease, safeguardDueAt, s
 import { changeViews, type ChangeView } from './change-view.ts';
 import { approvalRefused } from './approvers.ts';
 import { pgJson } from '../db/pg-json.ts';
+import { policyCalendar } from '../policy/calendar.ts';
 
 export interface ChangesDeps { db: Kysely<DB>; now: () => Date; policy: Policy }
 
@@ -44,7 +45,7 @@ export async function requestChange(deps: ChangesDeps, who: Principal, body: unk
   if (fields.keepProtocol && !check.alternativeFirst) {
     throw badInput(`keepProtocol: the risk check offers no safer alternative to ${check.protocolLabel} here, so there is nothing to set aside; leave keepProtocol out`, { field: 'keepProtocol' });
   }
-  const lease = decideLease(check, now, req.start, req.end);
+  const lease = decideLease(check, now, req.start, req.end, policyCalendar(deps.policy));
   const id = await deps.db.transaction().execute(async (trx) => {
     const row = await trx.insertInto('change_requests').values({
       type: fields.type, status: 'draft', service_id: service.id, team_id: service.owner_team_id, title: fields.title,
@@ -119,7 +120,7 @@ async function approveNow(trx: Kysely<DB>, deps: ChangesDeps, c: Locked, actor: 
   // The lease itself enforces the end-date safeguard; the others are owed by the owner team, each by the date its catalogue entry sets.
   const owed = check.safeguards.filter((s) => s.id !== 'short-lease');
   const commitments = await createCommitments({ db: trx, now: () => now, policy: deps.policy }, actor, owed.map((s) => ({
-    kind: 'safeguard', title: s.title, ownerTeamId: c.team_id, serviceId: c.service_id, dueAt: safeguardDueAt(s.due, lease, now, deps.policy.changes.safeguard_min_days),
+    kind: 'safeguard', title: s.title, ownerTeamId: c.team_id, serviceId: c.service_id, dueAt: safeguardDueAt(s.due, lease, now, deps.policy.changes.safeguard_min_days, policyCalendar(deps.policy)),
     verification: { method: 'evidence' as const, detail: s.verify }, source: { type: 'change' as const, id: c.id },
   })));
   const recertify = c.ends_at === null ? new Date(now.getTime() + deps.policy.changes.recertify_days * dayMs) : null;
@@ -186,9 +187,9 @@ export async function extendChange(deps: ChangesDeps, who: Principal, id: number
   return step(deps, who, id, 'extend', async (trx, c, now) => {
     if (c.ends_at === null) throw new EntenteError('conflict', `change ${id} has no end date, so there is nothing to extend; it is recertified instead`, { id });
     const end = new Date(c.ends_at);
-    if (end <= now) throw new EntenteError('conflict', `change ${id} ended on ${end.toISOString().slice(0, 10)}; request a new change if it is still needed`, { id });
-    if (c.extended_at !== null) throw new EntenteError('conflict', `change ${id} was extended once already (${c.extend_reason}); request a new change if it is needed past ${end.toISOString().slice(0, 10)}`, { id });
-    checkExtension((c.risk_check as unknown as RiskCheck).maxLeaseDays, end, asked);
+    if (end <= now) throw new EntenteError('conflict', `change ${id} ended on ${policyCalendar(deps.policy).dayOf(end)}; request a new change if it is still needed`, { id });
+    if (c.extended_at !== null) throw new EntenteError('conflict', `change ${id} was extended once already (${c.extend_reason}); request a new change if it is needed past ${policyCalendar(deps.policy).dayOf(end)}`, { id });
+    checkExtension((c.risk_check as unknown as RiskCheck).maxLeaseDays, end, asked, policyCalendar(deps.policy));
     await trx.updateTable('change_requests').set({ ends_at: asked, extended_at: now, extend_reason: why, lease_reminded_at: null, updated_at: now }).where('id', '=', id).execute();
     await recordAudit(trx, { actor: who.actor, action: 'change.extend', entity: 'change', entityId: id, before: { endsAt: end }, after: { endsAt: asked, reason: why }, at: now });
   });
@@ -200,7 +201,7 @@ export async function removeChange(deps: ChangesDeps, who: Principal, id: number
     await trx.updateTable('change_requests').set({ status: 'removed', removed_at: now, removed_by: who.actor, updated_at: now }).where('id', '=', id).execute();
     const open = await trx.selectFrom('commitments').select('id').where('source_type', '=', 'change').where('source_id', '=', id)
       .where('kind', '=', 'removal').where('state', '!=', 'verified').execute();
-    for (const r of open) await verifyCommitment({ db: trx, now: () => now }, who, r.id, note?.trim() || `removal confirmed with change ${id}`);
+    for (const r of open) await verifyCommitment({ db: trx, now: () => now, policy: deps.policy }, who, r.id, note?.trim() || `removal confirmed with change ${id}`);
     await recordAudit(trx, { actor: who.actor, action: 'change.remove', entity: 'change', entityId: id, before: { status: c.status }, after: { status: 'removed', note: note ?? null }, at: now });
   });
 }
@@ -208,7 +209,7 @@ export async function removeChange(deps: ChangesDeps, who: Principal, id: number
 /** Recertifies long-lived access: still needed, still safe; the next date follows the policy's schedule. */
 export async function recertifyChange(deps: ChangesDeps, who: Principal, id: number): Promise<ChangeView> {
   return step(deps, who, id, 'recertify', async (trx, c, now) => {
-    if (c.ends_at !== null) throw new EntenteError('conflict', `change ${id} ends on ${new Date(c.ends_at).toISOString().slice(0, 10)}, so it needs no recertification; extend it instead if needed`, { id });
+    if (c.ends_at !== null) throw new EntenteError('conflict', `change ${id} ends on ${policyCalendar(deps.policy).dayOf(c.ends_at)}, so it needs no recertification; extend it instead if needed`, { id });
     const next = new Date(now.getTime() + deps.policy.changes.recertify_days * dayMs);
     await trx.updateTable('change_requests').set({ status: 'recertified', recertified_at: now, recertify_due_at: next, updated_at: now }).where('id', '=', id).execute();
     await recordAudit(trx, { actor: who.actor, action: 'change.recertify', entity: 'change', entityId: id, before: { status: c.status }, after: { status: 'recertified', nextDueAt: next }, at: now });
@@ -236,7 +237,7 @@ export async function listChanges(deps: ChangesDeps, filter: ChangeFilter): Prom
   if (filter.teamIds) q = q.where('c.team_id', 'in', filter.teamIds.length ? filter.teamIds : [-1]);
   if (filter.status?.length && !filter.status.includes('all')) q = q.where('c.status', 'in', filter.status as ChangeStatus[]);
   const ids = (await q.execute()).map((r) => r.id);
-  const views = await changeViews(deps.db, ids, deps.now(), deps.policy.changes);
+  const views = await changeViews(deps.db, ids, deps.now(), deps.policy.changes, policyCalendar(deps.policy));
   return ids.map((id) => views.get(id)).filter((v): v is ChangeView => v !== undefined);
 }
 
@@ -246,7 +247,7 @@ export async function getChange(deps: ChangesDeps, id: number): Promise<ChangeVi
 }
 
 async function viewOf(deps: ChangesDeps, id: number): Promise<ChangeView> {
-  const v = (await changeViews(deps.db, [id], deps.now(), deps.policy.changes)).get(id);
+  const v = (await changeViews(deps.db, [id], deps.now(), deps.policy.changes, policyCalendar(deps.policy))).get(id);
   if (!v) throw new EntenteError('not_found', `change ${id} does not exist; \`entente change list\` shows the changes`, { id });
   return v;
 }

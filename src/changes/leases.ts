@@ -10,6 +10,7 @@ import { reassessExposure } from '../exposure/exposure-service.ts';
 import { coveringStates } from '../exposure/exposure-rules.ts';
 import { changeMessages } from './change-messages.ts';
 import type { ChangesDeps } from './changes-service.ts';
+import { policyCalendar } from '../policy/calendar.ts';
 
 /** The actor the audit log names for what the lease jobs do. */
 export const leaseActor = 'entente:leases';
@@ -29,7 +30,7 @@ export async function remindLeases(deps: ChangesDeps): Promise<Reminder[]> {
       .where('c.lease_reminded_at', 'is', null).orderBy('c.id').forUpdate().skipLocked().execute();
     const out: Reminder[] = [];
     for (const c of due) {
-      const message = changeMessages.reminder.render({ id: c.id, title: c.title, endsAt: new Date(c.ends_at!).toISOString(), extended: c.extended_at !== null });
+      const message = changeMessages.reminder.render({ id: c.id, title: c.title, endsAt: policyCalendar(deps.policy).dayOf(c.ends_at!), extended: c.extended_at !== null });
       await trx.updateTable('change_requests').set({ lease_reminded_at: now }).where('id', '=', c.id).execute();
       await recordAudit(trx, { actor: leaseActor, action: 'change.lease_reminder', entity: 'change', entityId: c.id, after: { team: c.team, message }, at: now });
       out.push({ id: c.id, team: c.team, message });
@@ -55,7 +56,7 @@ export async function expireLeases(deps: ChangesDeps): Promise<{ expired: number
       commitments.push(removal!.id);
       await trx.updateTable('change_requests').set({ status: 'expired', expired_at: now, commitment_ids: [...c.commitment_ids, removal!.id], updated_at: now }).where('id', '=', c.id).execute();
       await recordAudit(trx, { actor: leaseActor, action: 'change.expired', entity: 'change', entityId: c.id, before: { status: c.status },
-        after: { status: 'expired', endedAt: c.ends_at, removalCommitment: removal!.id, message: changeMessages.leaseEnded.render({ id: c.id, endedAt: new Date(c.ends_at!).toISOString() }) }, at: now });
+        after: { status: 'expired', endedAt: c.ends_at, removalCommitment: removal!.id, message: changeMessages.leaseEnded.render({ id: c.id, endedAt: policyCalendar(deps.policy).dayOf(c.ends_at!) }) }, at: now });
     }
     return { expired: due.map((c) => c.id), services: [...new Set(due.map((c) => c.service_id))], commitments };
   });
@@ -75,7 +76,7 @@ export async function remindRecertification(deps: ChangesDeps): Promise<Reminder
       .orderBy('c.id').forUpdate().skipLocked().execute();
     const out: Reminder[] = [];
     for (const c of due) {
-      const message = changeMessages.recertifyDue.render({ id: c.id, title: c.title, dueAt: new Date(c.recertify_due_at!).toISOString() });
+      const message = changeMessages.recertifyDue.render({ id: c.id, title: c.title, dueAt: policyCalendar(deps.policy).dayOf(c.recertify_due_at!) });
       await trx.updateTable('change_requests').set({ lease_reminded_at: now }).where('id', '=', c.id).execute();
       await recordAudit(trx, { actor: leaseActor, action: 'change.recertify_reminder', entity: 'change', entityId: c.id, after: { team: c.team, message }, at: now });
       out.push({ id: c.id, team: c.team, message });

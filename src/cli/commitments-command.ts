@@ -9,14 +9,14 @@ import { callServer, idArg, out, remoteArgs, withLocalContext } from './shared.t
 const json = { type: 'boolean', description: 'print JSON' } as const;
 
 function line(c: CommitmentView): string {
-  return `#${c.id}  ${c.state.padEnd(9)} due ${c.dueAt.slice(0, 10)}  ${c.ownerTeam}  ${c.service ?? '-'}  ${c.title}${c.findingId ? ` (finding #${c.findingId})` : ''}  [${c.source.type} ${c.source.id}]`;
+  return `#${c.id}  ${c.state.padEnd(9)} due ${c.dueDate}  ${c.ownerTeam}  ${c.service ?? '-'}  ${c.title}${c.findingId ? ` (finding #${c.findingId})` : ''}  [${c.source.type} ${c.source.id}]`;
 }
 
 const list = defineCommand({
   meta: { name: 'list', description: 'List commitments, soonest due first' },
   args: {
     service: { type: 'string' }, team: { type: 'string' },
-    state: { type: 'string', description: 'comma list of open, verified, missed (default: all)' },
+    state: { type: 'string', description: 'comma list of open, verified, missed, released (default: all)' },
     limit: { type: 'string', default: '100' },
     json, ...remoteArgs,
   },
@@ -33,7 +33,7 @@ const list = defineCommand({
       items = ((await callServer(args.server, args.token, `api/commitments?${q}`)) as { items: CommitmentView[] }).items;
     } else {
       const { listCommitments } = await import('../commitments/commitments-service.ts');
-      items = await withLocalContext((ctx) => listCommitments({ db: ctx.database.db, now: ctx.now }, { service: args.service, team: args.team, state, limit }));
+      items = await withLocalContext((ctx) => listCommitments({ db: ctx.database.db, now: ctx.now, policy: ctx.policy }, { service: args.service, team: args.team, state, limit }));
     }
     if (args.json) return void items.forEach((c) => out(JSON.stringify(c)));
     if (items.length === 0) return out('No commitments match: nothing is owed here.');
@@ -54,7 +54,7 @@ const verify = defineCommand({
       ? (await callServer(args.server, args.token, `api/commitments/${id}/verify`, { method: 'POST', body: JSON.stringify({ evidence: args.evidence }), headers: { 'content-type': 'application/json' } })) as CommitmentView
       : await withLocalContext(async (ctx) => {
         const { verifyCommitment } = await import('../commitments/commitments-service.ts');
-        return verifyCommitment({ db: ctx.database.db, now: ctx.now }, localAdmin, id, args.evidence);
+        return verifyCommitment({ db: ctx.database.db, now: ctx.now, policy: ctx.policy }, localAdmin, id, args.evidence);
       });
     out(args.json ? JSON.stringify(view) : view.summary);
   },

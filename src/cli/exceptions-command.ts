@@ -36,6 +36,7 @@ function show(view: ExceptionView, asJson: boolean | undefined): void {
   if (asJson) return out(JSON.stringify(view));
   out(`Exception ${view.id} (${view.status}) for ${view.team}: ${view.summary}`);
   for (const f of view.findings) out(`  #${f.id}  ${f.priority.padEnd(6)} ${f.status.padEnd(11)} ${f.service}  ${f.title}`);
+  for (const c of view.commitments) out(`  commitment #${c.id} (${c.state === 'open' && c.overdue ? 'open, past its date' : c.state}): ${c.summary}`);
 }
 
 const post = (body: unknown) => ({ method: 'POST', body: JSON.stringify(body ?? {}), headers: { 'content-type': 'application/json' } });
@@ -81,7 +82,7 @@ const list = defineCommand({
     }
     if (args.json) return void items.forEach((v) => out(JSON.stringify(v)));
     if (items.length === 0) return out(exceptionMessages.noneMatch.render({}));
-    for (const v of items) out(`#${v.id}  ${v.status.padEnd(9)} ${v.team}  until ${v.expiresAt.slice(0, 10)}  findings ${v.findings.map((f) => `#${f.id}`).join(',')}  ${v.summary}`);
+    for (const v of items) out(`#${v.id}  ${v.status.padEnd(9)} ${v.team}  until ${v.validUntil}  findings ${v.findings.map((f) => `#${f.id}`).join(',')}  ${v.summary}`);
   },
 });
 
@@ -116,7 +117,7 @@ const decline = defineCommand({
 });
 
 const revoke = defineCommand({
-  meta: { name: 'revoke', description: 'End an exception early, saying why (--reason); its findings open again' },
+  meta: { name: 'revoke', description: 'End an exception early, saying why (--reason); its findings come back as they were' },
   args: { id, reason, json, ...remoteArgs },
   async run({ args }) {
     const path = `api/exceptions/${idArg(args.id, 'an exception', 'entente exceptions list')}/revoke`;

@@ -9,6 +9,7 @@ import { exportFormats, prepareExport } from '../export/export-service.ts';
 import { sorts } from '../findings/query.ts';
 import { localAdmin } from '../people/tokens.ts';
 import { cweArg, out, remoteArgs, withLocalContext } from './shared.ts';
+import { policyCalendar } from '../policy/calendar.ts';
 
 const filterArgs = ['service', 'team', 'status', 'priority', 'severity', 'tool', 'kind', 'cve', 'cwe', 'q'] as const;
 
@@ -34,7 +35,7 @@ export default defineCommand({
     } else {
       await withLocalContext(async (ctx) => {
         const list = (v: string | undefined): string[] | undefined => v?.split(',').map((s) => s.trim()).filter(Boolean);
-        const prepared = await prepareExport({ db: ctx.database.db, now: ctx.now, epssHigh: ctx.policy.epss.high }, localAdmin, {
+        const prepared = await prepareExport({ db: ctx.database.db, now: ctx.now, epssHigh: ctx.policy.epss.high, calendar: policyCalendar(ctx.policy) }, localAdmin, {
           format: args.format, sort: args.sort,
           filter: {
             service: args.service, team: args.team, status: list(args.status), priority: list(args.priority), severity: list(args.severity),

@@ -5,6 +5,7 @@ import { sorts, type Sort } from '../findings/query.ts';
 import { badInput } from '../errors.ts';
 import { findingMessages } from '../voice/messages/findings.ts';
 import { callServer, cweArg, out, remoteArgs, withLocalContext } from './shared.ts';
+import { policyCalendar } from '../policy/calendar.ts';
 
 export default defineCommand({
   meta: { name: 'findings', description: 'List findings (open and in progress unless --status says otherwise)' },
@@ -29,7 +30,7 @@ export default defineCommand({
       for (const [k, v] of Object.entries(filter)) if (v !== undefined) q.set(k, Array.isArray(v) ? v.join(',') : String(v));
       items = ((await callServer(args.server, args.token, `api/findings?${q}`)) as { items: FindingView[] }).items;
     } else {
-      items = (await withLocalContext((ctx) => listFindings({ db: ctx.database.db, now: ctx.now, epssHigh: ctx.policy.epss.high }, filter, args.sort as Sort, limit, undefined))).items;
+      items = (await withLocalContext((ctx) => listFindings({ db: ctx.database.db, now: ctx.now, epssHigh: ctx.policy.epss.high, calendar: policyCalendar(ctx.policy) }, filter, args.sort as Sort, limit, undefined))).items;
     }
     if (args.json) return void items.forEach((f) => out(JSON.stringify(f)));
     if (items.length === 0) return out(findingMessages.noneMatch.render({}));
@@ -41,6 +42,6 @@ function line(f: FindingView): string {
   const where = f.location.file ? `${f.location.file}${f.location.line ? `:${f.location.line}` : ''}`
     : (f.location.url ?? (f.location.host ? `${f.location.host}${f.location.port ? `:${f.location.port}` : ''}` : ''))
     || (f.component.name ? `${f.component.name}@${f.component.version ?? '?'}` : '');
-  const due = f.dueAt.slice(0, 10);
+  const due = f.dueDate;
   return `#${f.id}  ${f.priority.padEnd(6)} ${f.severity.padEnd(8)} due ${due}${f.overdue ? ' (overdue)' : ''}  ${f.service}  ${f.title}  ${where}  [${f.sources.map((s) => s.tool).join(', ')}] ${f.status}`;
 }

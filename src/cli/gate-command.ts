@@ -36,7 +36,7 @@ const changes = defineCommand({
     const n = idArg(args.id, 'a gate decision', 'entente gate');
     const r = args.server
       ? (await callServer(args.server, args.token, `api/gates/${n}/changes`)) as ChangesResult
-      : await withLocalContext(async (ctx) => (await import('../gates/gate-history.ts')).changesSinceLastGo({ db: ctx.database.db }, n));
+      : await withLocalContext(async (ctx) => (await import('../gates/gate-history.ts')).changesSinceLastGo({ db: ctx.database.db, policy: ctx.policy }, n));
     if (args.json) return out(JSON.stringify(r));
     out(r.text);
     for (const c of r.changes) out(`  - ${c}`);

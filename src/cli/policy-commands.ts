@@ -6,6 +6,7 @@ import { badInput } from '../errors.ts';
 import type { Policy } from '../policy/policy.ts';
 import { gateMessages as m } from '../gates/gate-messages.ts';
 import { out, withLocalContext } from './shared.ts';
+import { policyCalendar } from '../policy/calendar.ts';
 
 const json = { type: 'boolean', description: 'print JSON' } as const;
 
@@ -78,6 +79,6 @@ export const backtest = defineCommand({
     const r = await withLocalContext((ctx) => backtestPolicy({ db: ctx.database.db, now: ctx.now }, policy, days));
     if (args.json) return out(JSON.stringify(r));
     out(r.text);
-    for (const c of r.changed) out(`  ${m.backtestLine.render({ id: c.id, service: c.service, environment: c.environment, at: c.decidedAt, was: c.was, wouldBe: c.wouldBe })}`);
+    for (const c of r.changed) out(`  ${m.backtestLine.render({ id: c.id, service: c.service, environment: c.environment, at: policyCalendar(policy).dayOf(c.decidedAt), was: c.was, wouldBe: c.wouldBe })}`);
   },
 });

@@ -2,6 +2,7 @@
 import type { Kysely } from 'kysely';
 import type { CommitmentSourceType, CommitmentState, DB } from '../db/schema.ts';
 import { gateMessages } from '../gates/gate-messages.ts';
+import { calendarOf, type Calendar, type Day } from '../policy/calendar.ts';
 
 /** How a commitment is verified: evidence a person shows, or a check Entente runs (e.g. finding-fixed). */
 export interface Verification { method: 'evidence' | 'check'; detail: string }
@@ -17,6 +18,8 @@ export interface CommitmentView {
   serviceId: number | null;
   findingId: number | null;
   dueAt: string;
+  /** The day it is due, in the organisation's time zone. */
+  dueDate: Day;
   verification: Verification;
   source: { type: CommitmentSourceType; id: number };
   /** open, verified, or missed: past its date without being verified (whether or not the sweep has recorded it yet). */
@@ -27,6 +30,9 @@ export interface CommitmentView {
   verifiedBy: string | null;
   verifiedAt: string | null;
   missedAt: string | null;
+  /** When it stopped being owed, and why (what it supported ended). */
+  releasedAt: string | null;
+  releaseReason: string | null;
   createdBy: string;
   createdAt: string;
   summary: string;
@@ -36,17 +42,17 @@ export interface CommitmentFilter {
   service?: string | undefined;
   team?: string | undefined;
   state?: CommitmentState[] | undefined;
-  source?: { type: CommitmentSourceType; id?: number | undefined } | undefined;
+  source?: { type: CommitmentSourceType; id?: number | undefined; ids?: number[] | undefined } | undefined;
   findingId?: number | undefined;
   ids?: number[] | undefined;
   limit?: number | undefined;
   teamIds?: number[] | undefined;   // only these teams' commitments (what the caller may read; never from request input)
 }
 
-export const commitmentStates: readonly CommitmentState[] = ['open', 'verified', 'missed'];
+export const commitmentStates: readonly CommitmentState[] = ['open', 'verified', 'missed', 'released'];
 
-/** The commitments matching a filter, soonest due first, as views. */
-export async function commitmentViews(db: Kysely<DB>, filter: CommitmentFilter, now: Date): Promise<CommitmentView[]> {
+/** The commitments matching a filter, soonest due first, as views; their days are the calendar's (the organisation's time zone). */
+export async function commitmentViews(db: Kysely<DB>, filter: CommitmentFilter, now: Date, calendar: Calendar = calendarOf('UTC')): Promise<CommitmentView[]> {
   let q = db.selectFrom('commitments as c')
     .innerJoin('teams as t', 't.id', 'c.owner_team_id')
     .leftJoin('services as s', 's.id', 'c.service_id')
@@ -57,13 +63,14 @@ export async function commitmentViews(db: Kysely<DB>, filter: CommitmentFilter, 
   const states = filter.state;
   // By the state people see: an open commitment past its date is missed already (the sweep only writes that down).
   if (states?.length) {
-    q = q.where((eb) => eb.or(states.map((s) => (s === 'verified' ? eb('c.state', '=', 'verified')
+    q = q.where((eb) => eb.or(states.map((s) => (s === 'verified' || s === 'released' ? eb('c.state', '=', s)
       : s === 'missed' ? eb.or([eb('c.state', '=', 'missed'), eb.and([eb('c.state', '=', 'open'), eb('c.due_at', '<', now)])])
         : eb.and([eb('c.state', '=', 'open'), eb('c.due_at', '>=', now)])))));
   }
   if (filter.source) {
     q = q.where('c.source_type', '=', filter.source.type);
     if (filter.source.id !== undefined) q = q.where('c.source_id', '=', filter.source.id);
+    if (filter.source.ids !== undefined) q = q.where('c.source_id', 'in', filter.source.ids.length ? filter.source.ids : [0]);
   }
   if (filter.findingId !== undefined) q = q.where('c.finding_id', '=', filter.findingId);
   if (filter.teamIds) q = q.where('c.owner_team_id', 'in', filter.teamIds.length ? filter.teamIds : [-1]);
@@ -74,23 +81,25 @@ export async function commitmentViews(db: Kysely<DB>, filter: CommitmentFilter, 
     const state: CommitmentState = pastDue ? 'missed' : r.state;
     const view: Omit<CommitmentView, 'summary'> = {
       id: r.id, kind: r.kind, controlId: r.control_id, title: r.title, ownerTeam: r.team_name, ownerTeamId: r.owner_team_id,
-      service: r.service_name, serviceId: r.service_id, findingId: r.finding_id, dueAt: dueAt.toISOString(),
+      service: r.service_name, serviceId: r.service_id, findingId: r.finding_id, dueAt: dueAt.toISOString(), dueDate: calendar.dayOf(dueAt),
       verification: r.verification as Verification, source: { type: r.source_type, id: r.source_id }, state,
       // Overdue is the missed state, never apart from it: past its date and not verified.
       overdue: state === 'missed',
       evidence: r.evidence, verifiedBy: r.verified_by, verifiedAt: iso(r.verified_at), missedAt: iso(r.missed_at) ?? (pastDue ? dueAt.toISOString() : null),
+      releasedAt: iso(r.released_at), releaseReason: r.release_reason,
       createdBy: r.created_by, createdAt: new Date(r.created_at).toISOString(),
     };
-    return { ...view, summary: summaryOf(view) };
+    return { ...view, summary: summaryOf(view, calendar) };
   });
 }
 
-function summaryOf(v: Omit<CommitmentView, 'summary'>): string {
+function summaryOf(v: Omit<CommitmentView, 'summary'>, cal: Calendar): string {
   const m = gateMessages;
   const how = v.verification.method === 'check' ? m.checkHow.render({ check: v.verification.detail }) : v.verification.detail;
-  const base = { title: v.title, team: v.ownerTeam, service: v.service, due: v.dueAt };
-  if (v.state === 'verified') return m.commitmentVerified.render({ ...base, by: v.verifiedBy ?? 'someone', at: v.verifiedAt ?? v.dueAt });
+  const base = { title: v.title, team: v.ownerTeam, service: v.service, due: v.dueDate };
+  if (v.state === 'verified') return m.commitmentVerified.render({ ...base, by: v.verifiedBy ?? 'someone', at: cal.dayOf(v.verifiedAt ?? v.dueAt) });
   if (v.state === 'missed') return m.commitmentMissed.render({ ...base, id: v.id });
+  if (v.state === 'released') return m.commitmentReleased.render({ ...base, at: cal.dayOf(v.releasedAt ?? v.dueAt), reason: v.releaseReason });
   return m.commitmentOpen.render({ ...base, how });
 }
 

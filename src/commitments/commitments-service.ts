@@ -10,10 +10,17 @@ import { recordAudit } from '../audit/audit.ts';
 import { requireRole, writers, type Principal } from '../people/tokens.ts';
 import { requireWrite } from '../people/access.ts';
 import { commitmentViews, type CommitmentFilter, type CommitmentView, type Verification } from './commitment-view.ts';
+import { calendarOf, type Calendar } from '../policy/calendar.ts';
 
 export type { CommitmentFilter, CommitmentView, Verification } from './commitment-view.ts';
 
-export interface CommitmentsDeps { db: Kysely<DB>; now: () => Date; policy: { controls: Control[] } }
+/** What commitments need; the policy's `time_zone` (UTC when absent) says which day a due date falls on. */
+export interface CommitmentsDeps { db: Kysely<DB>; now: () => Date; policy: { controls: Control[]; time_zone?: string } }
+
+/** Reading commitments: the database, the clock, and the time zone their days are read in when the caller has a policy. */
+export type ReadDeps = Pick<CommitmentsDeps, 'db' | 'now'> & { policy?: { time_zone?: string } };
+
+const calendarFor = (deps: ReadDeps): Calendar => calendarOf(deps.policy?.time_zone ?? 'UTC');
 
 /** What a caller asks for; `verification` defaults to the control's from the catalogue, `title` to the control's title. */
 export interface CommitmentInput {
@@ -52,25 +59,25 @@ export async function createCommitments(deps: CommitmentsDeps, actor: string, in
         dueAt: r.due_at.toISOString(), source: `${r.source_type}:${r.source_id}` })) }, at: now });
     return ids;
   });
-  const views = await commitmentViews(deps.db, { ids, limit: ids.length }, now);
+  const views = await commitmentViews(deps.db, { ids, limit: ids.length }, now, calendarFor(deps));
   const byId = new Map(views.map((v) => [v.id, v]));
   return ids.map((id) => byId.get(id)!);
 }
 
 /** Commitments matching the filter, soonest due first. */
-export async function listCommitments(deps: Pick<CommitmentsDeps, 'db' | 'now'>, filter: CommitmentFilter): Promise<CommitmentView[]> {
-  return commitmentViews(deps.db, filter, deps.now());
+export async function listCommitments(deps: ReadDeps, filter: CommitmentFilter): Promise<CommitmentView[]> {
+  return commitmentViews(deps.db, filter, deps.now(), calendarFor(deps));
 }
 
 /** One commitment, or not_found. */
-export async function getCommitment(deps: Pick<CommitmentsDeps, 'db' | 'now'>, id: number): Promise<CommitmentView> {
-  const [view] = await commitmentViews(deps.db, { ids: [id], limit: 1 }, deps.now());
+export async function getCommitment(deps: ReadDeps, id: number): Promise<CommitmentView> {
+  const [view] = await commitmentViews(deps.db, { ids: [id], limit: 1 }, deps.now(), calendarFor(deps));
   if (!view) throw new EntenteError('not_found', `commitment ${id} does not exist; \`entente commitments\` lists them`, { id });
   return view;
 }
 
 /** Records that a commitment is in place, with the evidence that shows it (a missed one can still be verified, late). */
-export async function verifyCommitment(deps: Pick<CommitmentsDeps, 'db' | 'now'>, who: Principal, id: number, evidence: string): Promise<CommitmentView> {
+export async function verifyCommitment(deps: ReadDeps, who: Principal, id: number, evidence: string): Promise<CommitmentView> {
   requireRole(who, writers, 'verify commitments');
   const text = evidence.trim();
   if (!text) throw badInput(`add the evidence that shows commitment ${id} is in place (evidence), so both teams can see it`, { field: 'evidence', id });
@@ -78,10 +85,13 @@ export async function verifyCommitment(deps: Pick<CommitmentsDeps, 'db' | 'now'>
   const now = deps.now();
   await inTransaction(deps.db, async (trx) => {
     const row = await trx.selectFrom('commitments as c').innerJoin('teams as t', 't.id', 'c.owner_team_id')
-      .select(['c.id', 'c.state', 'c.owner_team_id', 't.name as team', 'c.verified_by', 'c.verified_at']).where('c.id', '=', id).forUpdate('c').executeTakeFirst();
+      .select(['c.id', 'c.state', 'c.owner_team_id', 't.name as team', 'c.verified_by', 'c.verified_at', 'c.release_reason']).where('c.id', '=', id).forUpdate('c').executeTakeFirst();
     if (!row) throw new EntenteError('not_found', `commitment ${id} does not exist; \`entente commitments\` lists them`, { id });
+    if (row.state === 'released') {
+      throw new EntenteError('conflict', `commitment ${id} is no longer owed (${row.release_reason ?? 'what it supported has ended'}); nothing more to do`, { id });
+    }
     if (row.state === 'verified') {
-      throw new EntenteError('conflict', `commitment ${id} was verified already (by ${row.verified_by} on ${new Date(row.verified_at!).toISOString().slice(0, 10)}); nothing more to do`, { id });
+      throw new EntenteError('conflict', `commitment ${id} was verified already (by ${row.verified_by} on ${calendarFor(deps).dayOf(row.verified_at!)}); nothing more to do`, { id });
     }
     requireWrite(who, { teamId: row.owner_team_id, team: row.team }, `commitment ${id}`, 'verify commitments');
     await trx.updateTable('commitments').set({ state: 'verified', evidence: text, verified_by: who.actor, verified_at: now }).where('id', '=', id).execute();
@@ -89,6 +99,29 @@ export async function verifyCommitment(deps: Pick<CommitmentsDeps, 'db' | 'now'>
       before: { state: row.state }, after: { state: 'verified', evidence: text }, at: now });
   });
   return getCommitment(deps, id);
+}
+
+/**
+ * Releases the open and missed commitments of these sources: what they supported has ended, so they are no longer owed
+ * (verified ones stay verified). `reasons` says why, per source id. Joins the caller's transaction; returns the ids released.
+ */
+export async function releaseCommitments(deps: Pick<CommitmentsDeps, 'db' | 'now'>, actor: string, type: CommitmentSourceType, reasons: Map<number, string>): Promise<number[]> {
+  if (reasons.size === 0) return [];
+  const now = deps.now();
+  return inTransaction(deps.db, async (trx) => {
+    const released: number[] = [];
+    for (const [sourceId, reason] of [...reasons].sort(([a], [b]) => a - b)) {
+      const owed = await trx.selectFrom('commitments').select(['id', 'state']).where('source_type', '=', type).where('source_id', '=', sourceId)
+        .where('state', 'in', ['open', 'missed']).orderBy('id').forUpdate().execute();
+      if (owed.length === 0) continue;
+      const ids = owed.map((r) => r.id);
+      await trx.updateTable('commitments').set({ state: 'released', released_at: now, release_reason: reason }).where('id', 'in', ids).execute();
+      released.push(...ids);
+      await recordAudit(trx, { actor, action: 'commitment.release', entity: 'commitment', entityId: ids.length === 1 ? ids[0] : null,
+        before: { states: Object.fromEntries(owed.map((r) => [r.id, r.state])) }, after: { state: 'released', ids, source: `${type}:${sourceId}`, reason }, at: now });
+    }
+    return released;
+  });
 }
 
 /** Runs `fn` in the caller's transaction when there is one, else in a new one. */

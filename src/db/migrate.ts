@@ -9,6 +9,8 @@ import * as m006 from './migrations/006-cwe-list.ts';
 import * as m007 from './migrations/007-index-only-what-is-set.ts';
 import * as m008 from './migrations/008-audit-sealed.ts';
 import * as m009 from './migrations/009-token-expiry.ts';
+import * as m010 from './migrations/010-released-commitments.ts';
+import * as m011 from './migrations/011-status-before-acceptance.ts';
 import { EntenteError } from '../errors.ts';
 
 const migrations: Record<string, Migration> = {
@@ -21,6 +23,8 @@ const migrations: Record<string, Migration> = {
   '007-index-only-what-is-set': m007,
   '008-audit-sealed': m008,
   '009-token-expiry': m009,
+  '010-released-commitments': m010,
+  '011-status-before-acceptance': m011,
 };
 
 /** Brings the database to the newest schema; throws with the failing step's name when one fails. */

@@ -156,6 +156,8 @@ export interface ExceptionFindingsTable {
   exception_id: number;
   finding_id: number;
   priority_rank_at_request: number;
+  /** The status the finding had when the exception accepted it, given back when it ends (migration 009). */
+  status_before: ColumnType<'open' | 'in_progress' | null, 'open' | 'in_progress' | null | undefined, 'open' | 'in_progress' | null>;
 }
 
 export interface FeedKevTable {
@@ -182,7 +184,7 @@ export interface PolicyRevisionsTable {
   created_at: DefaultTimestamp;
 }
 
-export type CommitmentState = 'open' | 'verified' | 'missed';
+export type CommitmentState = 'open' | 'verified' | 'missed' | 'released';
 export type CommitmentSourceType = 'gate' | 'change' | 'exception' | 'review';
 
 export interface CommitmentsTable {
@@ -202,6 +204,9 @@ export interface CommitmentsTable {
   verified_by: string | null;
   verified_at: Timestamp | null;
   missed_at: Timestamp | null;
+  /** When and why it stopped being owed (migration 008). */
+  released_at: ColumnType<Date | null, string | Date | null | undefined, string | Date | null>;
+  release_reason: string | null;
   created_by: string;
   created_at: DefaultTimestamp;
 }

@@ -3,8 +3,7 @@ import type { Priority, Role } from '../db/schema.ts';
 import type { Policy } from '../policy/policy.ts';
 import { badInput } from '../errors.ts';
 import { priorityRanks } from '../findings/priority.ts';
-
-const dayMs = 86_400_000;
+import type { Calendar } from '../policy/calendar.ts';
 
 /** The most urgent of these priorities (the one that sets the longest an exception over them may run). */
 export function mostUrgent(priorities: Priority[]): Priority {
@@ -27,9 +26,12 @@ export function decideDays(policy: Pick<Policy, 'exceptions'>, priorities: Prior
   return asked;
 }
 
-/** The expiry date of an exception asked for at `requestedAt` for `days` days. */
-export function expiryOf(requestedAt: Date, days: number): Date {
-  return new Date(requestedAt.getTime() + days * dayMs);
+/**
+ * When an exception asked for at `requestedAt` for `days` days ends: it covers the day it was asked on and the `days`
+ * days after it, so "60 days" asked on 7 December is valid until 5 February and ends as that day does.
+ */
+export function expiryOf(cal: Calendar, requestedAt: Date, days: number): Date {
+  return cal.dueIn(requestedAt, days);
 }
 
 export type Slot = 'lead' | 'security';

@@ -4,6 +4,8 @@ import type { DB, ExceptionStatus, Priority } from '../db/schema.ts';
 import { priorityRanks } from '../findings/priority.ts';
 import { badInput } from '../errors.ts';
 import { exceptionMessages } from '../voice/messages/exceptions.ts';
+import { commitmentViews, type CommitmentView } from '../commitments/commitment-view.ts';
+import type { Calendar, Day } from '../policy/calendar.ts';
 
 export interface ExceptionFindingView {
   id: number;
@@ -22,7 +24,10 @@ export interface ExceptionView {
   controls: string[];
   requestedBy: string;
   requestedAt: string;
+  /** The end of its last day (`validUntil`) in the organisation's time zone: its findings are accepted until then. */
   expiresAt: string;
+  /** The last day it covers. */
+  validUntil: Day;
   approvals: { lead: string | null; security: string | null };
   /** Whose approval it still needs (empty unless requested). */
   awaiting: string[];
@@ -30,6 +35,8 @@ export interface ExceptionView {
   endedAt: string | null;
   endReason: string | null;
   findings: ExceptionFindingView[];
+  /** Its compensating controls as the team's commitments (from approval on): shown in place with evidence, or released when it ends. */
+  commitments: CommitmentView[];
   /** One sentence for people: where it stands and what happens next. */
   summary: string;
 }
@@ -54,8 +61,8 @@ export async function listExceptionIds(db: Kysely<DB>, filter: ExceptionFilter):
   return rows.map((r) => r.id);
 }
 
-/** The views of these exceptions, by id (missing ids are absent). */
-export async function exceptionViews(db: Kysely<DB>, ids: number[]): Promise<Map<number, ExceptionView>> {
+/** The views of these exceptions at `now`, their dates in the organisation's calendar, by id (missing ids are absent). */
+export async function exceptionViews(db: Kysely<DB>, ids: number[], at: { now: Date; calendar: Calendar }): Promise<Map<number, ExceptionView>> {
   if (ids.length === 0) return new Map();
   const rows = await db.selectFrom('exceptions as e').innerJoin('teams as t', 't.id', 'e.team_id')
     .selectAll('e').select(['t.name as team_name', 't.lead_email']).where('e.id', 'in', ids).execute();
@@ -63,6 +70,7 @@ export async function exceptionViews(db: Kysely<DB>, ids: number[]): Promise<Map
     .innerJoin('services as s', 's.id', 'f.service_id')
     .select(['ef.exception_id', 'ef.priority_rank_at_request', 'f.id', 'f.title', 'f.priority', 'f.status', 's.name as service'])
     .where('ef.exception_id', 'in', ids).orderBy('f.priority_rank').orderBy('f.id').execute();
+  const owed = await commitmentViews(db, { source: { type: 'exception', ids }, limit: 50 * ids.length }, at.now, at.calendar);
   const out = new Map<number, ExceptionView>();
   for (const r of rows) {
     const mine = findings.filter((f) => f.exception_id === r.id).map((f) => ({
@@ -74,12 +82,12 @@ export async function exceptionViews(db: Kysely<DB>, ids: number[]): Promise<Map
     ];
     const view: Omit<ExceptionView, 'summary'> = {
       id: r.id, status: r.status, team: r.team_name, reason: r.reason, controls: r.controls, requestedBy: r.requested_by,
-      requestedAt: iso(r.created_at), expiresAt: iso(r.expires_at),
+      requestedAt: iso(r.created_at), expiresAt: iso(r.expires_at), validUntil: at.calendar.dayOf(r.expires_at),
       approvals: { lead: r.lead_approved_by, security: r.security_approved_by }, awaiting,
       decidedAt: r.decided_at ? iso(r.decided_at) : null, endedAt: r.ended_at ? iso(r.ended_at) : null, endReason: r.end_reason,
-      findings: mine,
+      findings: mine, commitments: owed.filter((c) => c.source.id === r.id).sort((a, b) => a.id - b.id),
     };
-    out.set(r.id, { ...view, summary: summaryOf(view) });
+    out.set(r.id, { ...view, summary: summaryOf(view, at.calendar) });
   }
   return out;
 }
@@ -91,15 +99,18 @@ export function leadLabel(team: string, leadEmail: string | null, requestedBy?: 
   return `the lead of ${team} (${leadEmail})`;
 }
 
-function summaryOf(v: Omit<ExceptionView, 'summary'>): string {
+function summaryOf(v: Omit<ExceptionView, 'summary'>, cal: Calendar): string {
   const m = exceptionMessages;
-  const ended = v.endedAt ?? v.expiresAt;
+  const until = v.validUntil;
+  // The day it ended early: when it was revoked or lapsed, not the last day it would have covered.
+  const ended = cal.dayOf(v.endedAt ?? v.expiresAt);
+  const owed = v.commitments.find((c) => c.state === 'open' || c.state === 'missed');
   switch (v.status) {
-    case 'requested': return m.requested.render({ requestedBy: v.requestedBy, until: v.expiresAt, awaiting: v.awaiting });
-    case 'approved': return m.approved.render({ until: v.expiresAt, controls: v.controls });
+    case 'requested': return m.requested.render({ requestedBy: v.requestedBy, until, awaiting: v.awaiting });
+    case 'approved': return m.approved.render({ until, controls: v.controls, evidenceBy: owed ? cal.dayOf(owed.dueAt) : null });
     case 'declined': return m.declined.render({ reason: v.endReason });
     case 'revoked': return v.decidedAt ? m.revoked.render({ ended, reason: v.endReason }) : m.withdrawn.render({ ended, reason: v.endReason });
-    case 'expired': return v.decidedAt ? m.expired.render({ ended }) : m.requestExpired.render({ until: v.expiresAt });
+    case 'expired': return v.decidedAt ? m.expired.render({ until }) : m.requestExpired.render({ until });
     case 'lapsed': return m.lapsed.render({ ended, risen: v.findings.filter((f) => rankOf(f.priority) < rankOf(f.priorityAtRequest)).map((f) => ({ id: f.id, from: f.priorityAtRequest, to: f.priority })) });
   }
 }

@@ -6,6 +6,7 @@
 import { sql, type Kysely } from 'kysely';
 import type { DB, ExceptionStatus, Priority } from '../db/schema.ts';
 import type { Policy } from '../policy/policy.ts';
+import { policyCalendar } from '../policy/calendar.ts';
 import { EntenteError, badInput } from '../errors.ts';
 import { recordAudit } from '../audit/audit.ts';
 import { requireRole, writers, type Principal } from '../people/tokens.ts';
@@ -14,6 +15,7 @@ import { endExceptions } from './lapse.ts';
 import { chooseSlot, decideDays, expiryOf, type Slot } from './exception-rules.ts';
 import { exceptionViews, leadLabel, listExceptionIds, type ExceptionFilter, type ExceptionView } from './exception-view.ts';
 import { endDueExceptions } from './expiry.ts';
+import { oweControls } from './exception-controls.ts';
 
 export interface ExceptionsDeps { db: Kysely<DB>; now: () => Date; policy: Policy }
 
@@ -26,14 +28,14 @@ export const expiryActor = 'entente:expiry';
 export async function listExceptions(deps: ExceptionsDeps, filter: ExceptionFilter): Promise<ExceptionView[]> {
   await deps.db.transaction().execute((trx) => endDueExceptions(trx, { now: deps.now(), policy: deps.policy, actor: expiryActor }));
   const ids = await listExceptionIds(deps.db, filter);
-  const views = await exceptionViews(deps.db, ids);
+  const views = await exceptionViews(deps.db, ids, { now: deps.now(), calendar: policyCalendar(deps.policy) });
   return ids.map((id) => views.get(id)).filter((v): v is ExceptionView => v !== undefined);
 }
 
 /** One exception with its findings and approvals, or not_found. */
 export async function getException(deps: ExceptionsDeps, id: number): Promise<ExceptionView> {
   await deps.db.transaction().execute((trx) => endDueExceptions(trx, { now: deps.now(), policy: deps.policy, actor: expiryActor }));
-  return viewOf(deps.db, id);
+  return viewOf(deps, id);
 }
 
 /** Asks to accept the risk of some findings, all of one team, until a date within the policy's limit. */
@@ -52,7 +54,7 @@ export async function requestException(deps: ExceptionsDeps, who: Principal, req
     const teamId = checkRequestable(who, findings);
     await checkNotCovered(trx, ids);
     const days = decideDays(deps.policy, findings.map((f) => f.priority), req.days);
-    const expiresAt = expiryOf(now, days);
+    const expiresAt = expiryOf(policyCalendar(deps.policy), now, days);
     const row = await trx.insertInto('exceptions').values({
       status: 'requested', reason, controls, requested_by: who.actor, team_id: teamId, expires_at: expiresAt, created_at: now,
     }).returning('id').executeTakeFirstOrThrow();
@@ -62,7 +64,7 @@ export async function requestException(deps: ExceptionsDeps, who: Principal, req
       after: { status: 'requested', findingIds: ids, reason, controls, days, expiresAt: expiresAt.toISOString(), teamId }, at: now });
     return row.id;
   });
-  return viewOf(deps.db, id);
+  return viewOf(deps, id);
 }
 
 /** Adds the caller's approval as the team's lead or as Security; with both in, the findings become accepted. */
@@ -88,8 +90,11 @@ export async function approveException(deps: ExceptionsDeps, who: Principal, id:
     await recordAudit(trx, { actor: who.actor, action: 'exception.approve', entity: 'exception', entityId: id,
       before: { status: ex.status, leadApprovedBy: ex.lead_approved_by, securityApprovedBy: ex.security_approved_by },
       after: { as: choice.slot, status: complete ? 'approved' : 'requested', acceptedFindingIds: accepted }, at: now });
+    if (complete) {
+      await oweControls(trx, { now, policy: deps.policy, actor: who.actor }, { id, teamId: ex.team_id, controls: ex.controls, expiresAt: new Date(ex.expires_at) });
+    }
   });
-  return viewOf(deps.db, id);
+  return viewOf(deps, id);
 }
 
 /** The team's lead or Security decides not to accept the risk; the findings stay as they are. */
@@ -109,7 +114,7 @@ export async function declineException(deps: ExceptionsDeps, who: Principal, id:
     await recordAudit(trx, { actor: who.actor, action: 'exception.decline', entity: 'exception', entityId: id,
       before: { status: ex.status }, after: { status: 'declined', reason: why }, at: now });
   });
-  return viewOf(deps.db, id);
+  return viewOf(deps, id);
 }
 
 /** Ends an exception early (the requester or Security): approved ones give their findings back, open with a fresh due date. */
@@ -135,7 +140,7 @@ export async function revokeException(deps: ExceptionsDeps, who: Principal, id: 
     await recordAudit(trx, { actor: who.actor, action: 'exception.revoked', entity: 'exception', entityId: id,
       before: { status: ex.status }, after: { status: 'revoked', reason: why }, at: now });
   });
-  return viewOf(deps.db, id);
+  return viewOf(deps, id);
 }
 
 /** Ends every exception whose date has passed (for `entente exceptions expire` and, later, the job runner). */
@@ -143,8 +148,8 @@ export async function expireExceptionsNow(deps: ExceptionsDeps, actor: string): 
   return deps.db.transaction().execute((trx) => endDueExceptions(trx, { now: deps.now(), policy: deps.policy, actor }));
 }
 
-async function viewOf(db: Kysely<DB>, id: number): Promise<ExceptionView> {
-  const view = (await exceptionViews(db, [id])).get(id);
+async function viewOf(deps: ExceptionsDeps, id: number): Promise<ExceptionView> {
+  const view = (await exceptionViews(deps.db, [id], { now: deps.now(), calendar: policyCalendar(deps.policy) })).get(id);
   if (!view) throw new EntenteError('not_found', `exception ${id} does not exist`, { id });
   return view;
 }
@@ -190,13 +195,13 @@ async function checkNotCovered(trx: Kysely<DB>, ids: number[]): Promise<void> {
 }
 
 interface LockedException {
-  id: number; team_id: number; status: ExceptionStatus; requested_by: string; lead_approved_by: string | null; security_approved_by: string | null;
-  expires_at: Date; decided_at: Date | null; team_name: string; lead_email: string | null;
+  id: number; status: ExceptionStatus; requested_by: string; lead_approved_by: string | null; security_approved_by: string | null;
+  expires_at: Date; decided_at: Date | null; team_id: number; controls: string[]; team_name: string; lead_email: string | null;
 }
 
 async function lockException(trx: Kysely<DB>, id: number): Promise<LockedException> {
-  const { rows } = await sql<LockedException>`select e.id, e.team_id, e.status, e.requested_by, e.lead_approved_by, e.security_approved_by, e.expires_at, e.decided_at,
-      t.name as team_name, t.lead_email
+  const { rows } = await sql<LockedException>`select e.id, e.status, e.requested_by, e.lead_approved_by, e.security_approved_by, e.expires_at, e.decided_at,
+      e.team_id, e.controls, t.name as team_name, t.lead_email
     from exceptions e join teams t on t.id = e.team_id where e.id = ${id} for update of e`.execute(trx);
   const ex = rows[0];
   if (!ex) throw new EntenteError('not_found', `exception ${id} does not exist`, { id });
@@ -249,7 +254,10 @@ async function checkNoRise(trx: Kysely<DB>, id: number): Promise<void> {
   }
 }
 
+// Each finding's status is kept with the exception first, so it comes back as it was (in progress, say) when it ends.
 async function acceptFindings(trx: Kysely<DB>, id: number, now: Date): Promise<number[]> {
+  await sql`update exception_findings ef set status_before = f.status from findings f
+    where ef.exception_id = ${id} and f.id = ef.finding_id and f.status in ('open', 'in_progress')`.execute(trx);
   const rows = await trx.updateTable('findings').set({ status: 'accepted', status_changed_at: now })
     .where('id', 'in', (eb) => eb.selectFrom('exception_findings').select('finding_id').where('exception_id', '=', id))
     .where('status', 'in', ['open', 'in_progress']).returning('id').execute();

@@ -4,7 +4,7 @@
  * in Excel, LibreOffice and Google Sheets; it gets a leading apostrophe so it stays text (OWASP's advice).
  */
 import type { ExportFinding } from './finding-pages.ts';
-import { day, statusNote } from './status-notes.ts';
+import { statusNote } from './status-notes.ts';
 
 type Cell = string | number | boolean | null | undefined;
 
@@ -14,7 +14,7 @@ const columns: [string, (f: ExportFinding) => Cell][] = [
   ['owner_team', (f) => f.ownerTeam],
   ['status', (f) => f.status],
   ['priority', (f) => f.priority],
-  ['due_date', (f) => day(f.dueAt)],
+  ['due_date', (f) => f.dueDate],
   ['overdue', (f) => f.overdue],
   ['severity', (f) => f.severity],
   ['title', (f) => f.title],

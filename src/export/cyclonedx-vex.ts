@@ -102,7 +102,7 @@ export function vulnerabilityOf(f: ExportFinding, ref: string): Record<string, u
   v.analysis = analysisOf(f);
   v.affects = [{ ref }];
   v.properties = [
-    ['entente:status', f.status], ['entente:priority', f.priority], ['entente:due-date', f.dueAt.slice(0, 10)], ['entente:service', f.service],
+    ['entente:status', f.status], ['entente:priority', f.priority], ['entente:due-date', f.dueDate], ['entente:service', f.service],
     ['entente:owner-team', f.ownerTeam], ['entente:fingerprint', f.fingerprint], ['entente:tools', f.sources.map((s) => s.tool).join(', ')],
   ].map(([name, value]) => ({ name, value }));
   return v;

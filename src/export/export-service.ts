@@ -16,6 +16,7 @@ import { csvChunks } from './csv.ts';
 import { vexChunks } from './cyclonedx-vex.ts';
 import { findingPages, type ExportFinding } from './finding-pages.ts';
 import { sarifChunks, type SarifRun } from './sarif.ts';
+import { calendarOf } from '../policy/calendar.ts';
 
 export const exportFormats = ['sarif', 'csv', 'cyclonedx-vex'] as const;
 export type ExportFormat = (typeof exportFormats)[number];
@@ -64,7 +65,7 @@ export async function prepareExport(deps: FindingsDeps, who: Principal, req: Exp
   filter.teamIds = readableTeams(who);
   const now = deps.now();
   const scope = filter.service ?? filter.team ?? 'all';
-  const fileName = `entente-findings-${safeName(scope)}-${now.toISOString().slice(0, 10)}.${extensions[format]}`;
+  const fileName = `entente-findings-${safeName(scope)}-${(deps.calendar ?? calendarOf('UTC')).dayOf(now)}.${extensions[format]}`;
   const pages = () => findingPages(deps, filter, sort);
   const chunks = format === 'csv' ? csvChunks(pages())
     : format === 'cyclonedx-vex' ? vexChunks(pages(), { exportedAt: now.toISOString(), serialNumber: `urn:uuid:${randomUUID()}`, subject: filter.service, version: '0.1.0' })

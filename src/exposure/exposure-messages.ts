@@ -3,6 +3,7 @@
  * lists, and the summary of an import. Each says what we saw, why it matters, and the next step.
  */
 import { count, day, list, template, withVariants } from '../voice/template.ts';
+import type { Day } from '../policy/calendar.ts';
 
 /** An open port as the messages name it. */
 export interface Seen { protocol: string; host: string; port: number; transport: string }
@@ -10,25 +11,25 @@ export interface Seen { protocol: string; host: string; port: number; transport:
 const where = (s: Seen): string => `${s.host.includes(':') ? `[${s.host}]` : s.host}:${s.port}${s.transport === 'tcp' ? '' : `/${s.transport}`}`;
 
 const seen: Seen = { protocol: 'FTP', host: '10.1.2.3', port: 21, transport: 'tcp' };
-const lapsed = { changeId: 4, endedAt: '2026-03-03T09:00:00.000Z' };
+const lapsed = { changeId: 4, endedOn: '2026-03-03' as Day };
 
 /** Exposure messages. */
 export const exposureMessages = {
   /** The finding's title: what is open where, and that no change covers it (or that its change ended). */
-  title: withVariants(template<Seen & { lapsed: { changeId: number; endedAt: string } | null }>(
+  title: withVariants(template<Seen & { lapsed: { changeId: number; endedOn: Day } | null }>(
     (p) => (p.lapsed
-      ? `${p.protocol} open on ${where(p)} after change #${p.lapsed.changeId} ended on ${day(p.lapsed.endedAt)}`
+      ? `${p.protocol} open on ${where(p)} after change #${p.lapsed.changeId} ended on ${day(p.lapsed.endedOn)}`
       : `${p.protocol} open on ${where(p)} with no approved change`),
     [{ ...seen, lapsed: null }, { ...seen, lapsed }, { protocol: 'DNS', host: '10.1.2.3', port: 53, transport: 'udp', lapsed: null }],
   ), { unapproved: (p) => p.lapsed === null, lapsed: (p) => p.lapsed !== null }),
 
   /** The finding's description: what we saw, why it matters, and the two ways forward. */
-  description: withVariants(template<Seen & { service: string; why: string | null; lapsed: { changeId: number; endedAt: string } | null; ports: string; protocolKey: string | null }>(
+  description: withVariants(template<Seen & { service: string; why: string | null; lapsed: { changeId: number; endedOn: Day } | null; ports: string; protocolKey: string | null }>(
     (p) => [
       `We saw ${p.protocol} answering on ${where(p)}, a host ${p.service} lists, and no approved change covers it now.`,
       p.why ? `It matters because ${p.why}.` : '',
       p.lapsed
-        ? `Change #${p.lapsed.changeId} covered it until ${day(p.lapsed.endedAt)}. If it is still needed, let's agree a new change; if not, please close it and confirm with \`entente change remove ${p.lapsed.changeId}\`.`
+        ? `Change #${p.lapsed.changeId} covered it until ${day(p.lapsed.endedOn)}. If it is still needed, let's agree a new change; if not, please close it and confirm with \`entente change remove ${p.lapsed.changeId}\`.`
         : `If it is meant to be open, let's record it: \`entente change request --type firewall --service ${p.service} --destination ${p.host} --ports ${p.ports}${p.protocolKey ? ` --protocol ${p.protocolKey}` : ''} --source <who connects> --title "<what it is for>"\` and we suggest the safeguards. If nobody needs it, closing the port marks this fixed at the next scan.`,
     ].filter(Boolean).join(' '),
     [

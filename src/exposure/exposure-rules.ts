@@ -7,6 +7,7 @@ import { protocolOfService } from '../changes/risk-check.ts';
 import type { PortRange } from '../changes/change-request.ts';
 import type { ParsedFinding, Severity } from '../findings/types.ts';
 import { exposureMessages } from './exposure-messages.ts';
+import { calendarOf, type Calendar } from '../policy/calendar.ts';
 
 /** The tool name exposure findings carry: one run of it per service, so the normal lifecycle fixes and reopens them. */
 export const exposureTool = 'Entente exposure';
@@ -67,14 +68,14 @@ function whyOf(policy: ChangesPolicy, classes: readonly string[], label: string)
   return rule ? rule.reason.replace(/\{protocol\}/g, label) : null;
 }
 
-/** The finding for an open port no change covers now. */
-export function exposureFinding(policy: ChangesPolicy, port: OpenPort, service: { name: string; exposure: string }, lapsed: Coverage & { covered: false }): ParsedFinding {
+/** The finding for an open port no change covers now (a lease's end worded as a day of `cal`, the organisation's calendar). */
+export function exposureFinding(policy: ChangesPolicy, port: OpenPort, service: { name: string; exposure: string }, lapsed: Coverage & { covered: false }, cal: Calendar = calendarOf('UTC')): ParsedFinding {
   const key = protocolOfPort(policy, port);
   const proto = key ? policy.protocols[key] : undefined;
   const label = proto?.label ?? (port.serviceName === 'unknown' ? 'A service' : port.serviceName.toUpperCase());
   const classes = proto?.classes ?? [];
   const seen = { protocol: label, host: port.host, port: port.port, transport: port.protocol };
-  const lapsedWords = lapsed.lapsed ? { changeId: lapsed.lapsed.changeId, endedAt: lapsed.lapsed.endedAt.toISOString() } : null;
+  const lapsedWords = lapsed.lapsed ? { changeId: lapsed.lapsed.changeId, endedOn: cal.dayOf(lapsed.lapsed.endedAt) } : null;
   return {
     tool: exposureTool,
     ruleId: `exposure/${key ?? port.serviceName.replace(/[^a-z0-9/-]/g, '-')}`,
@@ -90,7 +91,7 @@ export function exposureFinding(policy: ChangesPolicy, port: OpenPort, service: 
     location: { host: port.host, port: port.port, protocol: port.protocol },
     detail: {
       service: port.serviceName, ...(port.hostnames.length ? { hostnames: port.hostnames } : {}),
-      ...(lapsedWords ? { leaseEnded: lapsedWords } : {}), protocolClasses: classes,
+      ...(lapsed.lapsed ? { leaseEnded: { changeId: lapsed.lapsed.changeId, endedAt: lapsed.lapsed.endedAt.toISOString() } } : {}), protocolClasses: classes,
     },
   };
 }

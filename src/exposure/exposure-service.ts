@@ -15,6 +15,7 @@ import { inScope, readScan, type Observation, type ScanRead } from './observatio
 import { coverageOf, exposureFinding, exposureTool, type CoveringChange, type OpenPort } from './exposure-rules.ts';
 import { exposureMessages } from './exposure-messages.ts';
 import { pgJson } from '../db/pg-json.ts';
+import { policyCalendar } from '../policy/calendar.ts';
 
 export interface ExposureDeps { db: Kysely<DB>; policy: Policy; now: () => Date }
 
@@ -86,7 +87,7 @@ async function reassess(deps: ExposureDeps, services: ServiceRow[], actor: strin
     const findings = ports.flatMap((p) => {
       const c = coverageOf(p, changes, now);
       if (c.covered) { covered++; return []; }
-      return [exposureFinding(deps.policy.changes, p, s, c)];
+      return [exposureFinding(deps.policy.changes, p, s, c, policyCalendar(deps.policy))];
     });
     const summary = await importParsed(deps, { service: s.name, format: 'exposure', fileName: 'exposure', tools: [exposureTool], findings, actor });
     out.push({ service: s.name, team: s.team, open: ports.length, covered, unapproved: findings.length, import: summary });

@@ -8,6 +8,7 @@ import { recordAudit } from '../audit/audit.ts';
 import type { Principal } from '../people/tokens.ts';
 import { requireWrite } from '../people/access.ts';
 import { listFindingIds, type FindingFilter, type Page, type Sort } from './query.ts';
+import { calendarOf, type Calendar, type Day } from '../policy/calendar.ts';
 
 export interface FindingView {
   id: number;
@@ -19,7 +20,10 @@ export interface FindingView {
   priority: string;
   priorityReasons: string[];
   status: string;
+  /** The end of the day it is due (`dueDate`) in the organisation's time zone. */
   dueAt: string;
+  /** The day it is due; it is overdue from the next day on. */
+  dueDate: Day;
   overdue: boolean;
   tool: string;
   ruleId: string;
@@ -44,7 +48,8 @@ export interface FindingView {
 
 export interface Comment { id: number; author: string; body: string; createdAt: string }
 
-export interface FindingsDeps { db: Kysely<DB>; now: () => Date; epssHigh: number }
+/** What reading findings needs; `calendar` (the organisation's days, from the policy's time zone) defaults to UTC. */
+export interface FindingsDeps { db: Kysely<DB>; now: () => Date; epssHigh: number; calendar?: Calendar | undefined }
 
 /** A page of findings the principal may see, in the chosen order. */
 export async function listFindings(deps: FindingsDeps, filter: FindingFilter, sort: Sort, limit: number, cursor: string | undefined): Promise<Page<FindingView>> {
@@ -81,7 +86,7 @@ async function viewsOf(deps: FindingsDeps, ids: number[]): Promise<Map<number, F
     out.set(r.id, {
       id: r.id, service: r.service_name, ownerTeam: r.team_name, title: r.title, kind: r.kind, severity: r.severity,
       priority: r.priority, priorityReasons: reasonsOf(r, deps.epssHigh), status: r.status,
-      dueAt: due.toISOString(), overdue: (r.status === 'open' || r.status === 'in_progress') && due.getTime() < now,
+      dueAt: due.toISOString(), dueDate: (deps.calendar ?? calendarOf('UTC')).dayOf(due), overdue: (r.status === 'open' || r.status === 'in_progress') && due.getTime() < now,
       tool: r.tool, ruleId: r.rule_id,
       sources: r.source_list,
       aliases: r.aliases, cwes: r.cwes, cvss: { score: r.cvss_score, vector: r.cvss_vector }, kev: r.kev, epss: r.epss,

@@ -2,7 +2,7 @@
 import { sql, type Kysely } from 'kysely';
 import type { DB, Priority, Service } from '../db/schema.ts';
 import { EntenteError, badInput } from '../errors.ts';
-import type { Policy } from '../policy/policy.ts';
+import { dueAtOf, type Policy } from '../policy/policy.ts';
 import { recordAudit } from '../audit/audit.ts';
 import { pgJson } from '../db/pg-json.ts';
 import type { ParseContext, ParsedFinding, ReportInput, ReportParser } from './types.ts';
@@ -222,13 +222,13 @@ interface MergeScope { serviceId: number; ownerTeamId: number; scanId: number; n
 
 type MergeCounts = Omit<ImportSummary, 'scanId' | 'service' | 'format' | 'tools' | 'findings' | 'fixed'> & { ids: number[] };
 
-const dueDaysOf = (policy: Policy) => (p: Priority): number => policy.sla[p];
+
 
 // New findings are written once, straight from the report; stored ones are compared in memory and written only when
 // they change. One group of distinct fingerprints at a time; what is absent is fixed after the last group.
 // `known` holds stored findings already looked up (while the report was read), so they are not looked up twice.
 async function merge(trx: Kysely<DB>, decided: DecidedRow[], s: MergeScope, known?: Map<string, Stored>): Promise<MergeCounts> {
-  const dueDays = dueDaysOf(s.policy);
+  const dueAt = dueAtOf(s.policy, s.now);
   const stored = await loadStored(trx, s.serviceId, decided.map((d) => d.row.fingerprint).filter((fp) => !known?.has(fp)));
   const fresh: DecidedRow[] = [];
   const seen: SeenAgain[] = [];
@@ -237,8 +237,8 @@ async function merge(trx: Kysely<DB>, decided: DecidedRow[], s: MergeScope, know
     if (st) seen.push({ row: d, stored: st });
     else fresh.push(d);
   }
-  const created = await insertNewFindings(trx, fresh, { serviceId: s.serviceId, ownerTeamId: s.ownerTeamId, scanId: s.scanId, now: s.now, dueDays });
-  const { unchanged, reopened } = await updateSeenAgain(trx, seen, s.now, dueDays);
+  const created = await insertNewFindings(trx, fresh, { serviceId: s.serviceId, ownerTeamId: s.ownerTeamId, scanId: s.scanId, now: s.now, dueAt });
+  const { unchanged, reopened } = await updateSeenAgain(trx, seen, s.now, dueAt);
   await syncSources(trx, seen, s.scanId);
   return { ids: [...seen.map((x) => x.stored.id), ...created.map((c) => c.id)], ...createdCounts(fresh), unchanged, reopened, act: count(decided, 'act'), attend: count(decided, 'attend') };
 }
@@ -356,6 +356,6 @@ class EarlyWrites {
 
   private newScope() {
     const s = this.scope;
-    return { serviceId: s.serviceId, ownerTeamId: s.ownerTeamId, scanId: s.scanId, now: s.now, dueDays: dueDaysOf(s.policy) };
+    return { serviceId: s.serviceId, ownerTeamId: s.ownerTeamId, scanId: s.scanId, now: s.now, dueAt: dueAtOf(s.policy, s.now) };
   }
 }

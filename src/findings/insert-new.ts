@@ -23,7 +23,7 @@ export interface DecidedRow {
   epss: number | null;
 }
 
-export interface NewFindingScope { serviceId: number; ownerTeamId: number; scanId: number; now: Date; dueDays: (p: PriorityDecision['priority']) => number }
+export interface NewFindingScope { serviceId: number; ownerTeamId: number; scanId: number; now: Date; dueAt: (p: PriorityDecision['priority']) => Date }
 
 /** A finding this import created, and the fingerprint it was created for. */
 export interface Created { id: number; fingerprint: string }
@@ -113,7 +113,7 @@ const columns = [
   ['aliases', 'text[]'], ['cwes', 'integer[]'], ['component_name', 'text'], ['component_version', 'text'], ['purl', 'text'],
   ['fixed_version', 'text'], ['file_path', 'text'], ['line', 'integer'], ['url', 'text'], ['parameter', 'text'], ['host', 'text'],
   ['port', 'integer'], ['priority', 'text'], ['priority_rank', 'smallint'], ['kev', 'boolean'], ['epss', 'real'],
-  ['due_days', 'integer'], ['status', 'text'], ['fixed', 'boolean'], ['detail', 'json'], ['id', 'integer'],
+  ['status', 'text'], ['fixed', 'boolean'], ['detail', 'json'], ['id', 'integer'],
   ['source_tools', 'text[]'], ['source_rules', 'text[]'],
 ] as const;
 type Column = (typeof columns)[number][0];
@@ -142,7 +142,7 @@ function batchDocument(batch: (DecidedRow & { id?: number })[], s: NewFindingSco
     put('parameter', l.parameter); put('host', l.host); put('port', intOrNull(l.port));
     put('priority', decision.priority); put('priority_rank', decision.rank);
     if (kev) put('kev', true);
-    put('epss', epss); put('due_days', s.dueDays(decision.priority));
+    put('epss', epss);
     if (f.state) put('status', f.state.status);
     if (f.state?.status === 'fixed') put('fixed', true);
     put('id', id);
@@ -159,11 +159,11 @@ function batchDocument(batch: (DecidedRow & { id?: number })[], s: NewFindingSco
   return { document: pgJson(records), otherSources };
 }
 
-// Every findings column a report sets, and its value from the document's record `u`. Due dates are whole days of
-// 86,400 seconds from now, as the rest of Entente counts them (not calendar days in the session's time zone, which
-// `interval '1 day'` would be).
+// Every findings column a report sets, and its value from the document's record `u`. A due date comes from the
+// priority (the policy's SLA days, counted on the organisation's calendar by `s.dueAt`): four values per import.
 function reportValues(s: NewFindingScope): [string, RawBuilder<unknown>][] {
   const now = s.now.toISOString();
+  const due = (p: PriorityDecision['priority']): string => s.dueAt(p).toISOString();
   const plain = (['fingerprint', 'recipe', 'kind', 'tool', 'rule_id', 'title', 'description', 'severity', 'severity_rank', 'cvss_score',
     'cvss_vector', 'component_name', 'component_version', 'purl', 'fixed_version', 'file_path', 'line', 'url', 'parameter', 'host', 'port',
     'priority', 'priority_rank', 'epss'] as const).map((c): [string, RawBuilder<unknown>] => [c, sql`${col(c)}`]);
@@ -173,7 +173,7 @@ function reportValues(s: NewFindingScope): [string, RawBuilder<unknown>][] {
     ['cwes', sql`coalesce(${col('cwes')}, '{}')`],
     ['status', sql`coalesce(${col('status')}, 'open')`],
     ['kev', sql`coalesce(${col('kev')}, false)`],
-    ['due_at', sql`${now}::timestamptz + ${col('due_days')} * interval '86400 seconds'`],
+    ['due_at', sql`(case ${col('priority')} when 'act' then ${due('act')} when 'attend' then ${due('attend')} when 'track*' then ${due('track*')} else ${due('track')} end)::timestamptz`],
     ['fixed_at', sql`case when ${col('fixed')} then ${now}::timestamptz end`],
     ['detail', sql`coalesce(${col('detail')}::jsonb, '{}')`],
   ];

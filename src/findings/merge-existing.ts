@@ -43,13 +43,13 @@ function reopens(s: SeenAgain): boolean {
 }
 
 /** Reopens fixed findings and refreshes changed priorities; returns the counts of unchanged and reopened. */
-export async function updateSeenAgain(trx: Kysely<DB>, seen: SeenAgain[], now: Date, dueDays: (p: Priority) => number): Promise<{ unchanged: number; reopened: number }> {
+export async function updateSeenAgain(trx: Kysely<DB>, seen: SeenAgain[], now: Date, dueAt: (p: Priority) => Date): Promise<{ unchanged: number; reopened: number }> {
   const ids: number[] = [], reopen: boolean[] = [], prios: string[] = [], ranks: number[] = [], kevs: boolean[] = [], epss: (number | null)[] = [], dues: string[] = [];
   let unchanged = 0;
   let reopened = 0;
   for (const { row, stored } of seen) {
     const d = row.decision;
-    const fresh = new Date(now.getTime() + dueDays(d.priority) * 86_400_000);
+    const fresh = dueAt(d.priority);
     const isReopen = reopens({ row, stored });
     if (isReopen) reopened++;
     else unchanged++;

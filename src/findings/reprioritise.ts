@@ -1,7 +1,7 @@
 /** Recomputes the priority of findings that are still being worked, after a feed or a service changed. */
 import { sql, type Kysely } from 'kysely';
 import type { DB } from '../db/schema.ts';
-import type { Policy } from '../policy/policy.ts';
+import { dueAtOf, type Policy } from '../policy/policy.ts';
 import { decidePriority } from './priority.ts';
 import type { Severity } from './types.ts';
 
@@ -32,18 +32,18 @@ export async function reprioritise(trx: Kysely<DB>, opts: { policy: Policy; now:
 }
 
 async function apply(trx: Kysely<DB>, rows: Row[], opts: { policy: Policy; now: Date }): Promise<number> {
-  const ids: number[] = [], prios: string[] = [], ranks: number[] = [], kevs: boolean[] = [], epss: (number | null)[] = [], days: number[] = [];
+  const ids: number[] = [], prios: string[] = [], ranks: number[] = [], kevs: boolean[] = [], epss: (number | null)[] = [], dues: string[] = [];
+  const dueAt = dueAtOf(opts.policy, opts.now);
   for (const r of rows) {
     const epssScore = r.epss === null ? null : Number(r.epss);
     const d = decidePriority({ severity: r.severity, kind: r.kind, ruleId: r.rule_id, cvssVector: r.cvss_vector, aliases: r.aliases, cwes: r.cwes, kev: r.kev, epss: epssScore, service: r }, opts.policy.epss.high, false);
     ids.push(r.id); prios.push(d.priority); ranks.push(d.rank);
-    kevs.push(r.kev); epss.push(epssScore); days.push(opts.policy.sla[d.priority]);
+    kevs.push(r.kev); epss.push(epssScore); dues.push(dueAt(d.priority).toISOString());
   }
-  const now = opts.now.toISOString();
   const res = await sql`update findings f set priority = u.priority, priority_rank = u.rank, kev = u.kev, epss = u.epss,
-      due_at = case when u.rank < f.priority_rank then least(f.due_at, ${now}::timestamptz + make_interval(days => u.days)) else f.due_at end
-    from unnest(${ids}::int[], ${prios}::text[], ${ranks}::smallint[], ${kevs}::boolean[], ${epss}::real[], ${days}::int[])
-      as u(id, priority, rank, kev, epss, days)
+      due_at = case when u.rank < f.priority_rank then least(f.due_at, u.due) else f.due_at end
+    from unnest(${ids}::int[], ${prios}::text[], ${ranks}::smallint[], ${kevs}::boolean[], ${epss}::real[], ${dues}::timestamptz[])
+      as u(id, priority, rank, kev, epss, due)
     where f.id = u.id and (f.priority <> u.priority or f.kev <> u.kev or f.epss is distinct from u.epss)`.execute(trx);
   return Number(res.numAffectedRows ?? 0n);
 }

@@ -8,6 +8,7 @@ import { sql, type Kysely } from 'kysely';
 import type { DB, Priority, Service } from '../db/schema.ts';
 import type { Policy } from '../policy/policy.ts';
 import { recordAudit } from '../audit/audit.ts';
+import { policyCalendar, type Calendar } from '../policy/calendar.ts';
 import { findingMessages } from '../voice/messages/findings.ts';
 import { decidePriority } from './priority.ts';
 import type { Severity } from './types.ts';
@@ -16,11 +17,10 @@ export interface SlaDeps { db: Kysely<DB>; policy: Policy; now: () => Date }
 
 export interface SlaReminder { findingId: number; team: string; kind: 'due_soon' | 'overdue'; message: string }
 
-/** How close a due date is when the team hears about it, by priority. */
+/** How close a due date is when the team hears about it, by priority: on the due day itself (0) and up to this many days before. */
 export const dueSoonDays: Partial<Record<Priority, number>> = { act: 2, attend: 3 };
 
 const actor = 'entente:jobs';
-const dayMs = 86_400_000;
 const batch = 500;
 
 interface Row {
@@ -28,22 +28,30 @@ interface Row {
   aliases: string[]; cwes: number[]; kev: boolean; epss: number | null; service: string; exposure: Service['exposure']; criticality: number; team: string;
 }
 
-/** Sends what is due now (at most 500 of each kind per run; the next run takes the rest). */
+/**
+ * Sends what is due now (at most 500 of each kind per run; the next run takes the rest). Days are the organisation's
+ * (the policy's time zone): a finding due today is "due today" until the day ends, and overdue from the next day on.
+ */
 export async function sweepFindingsSla(deps: SlaDeps): Promise<{ dueSoon: number; overdue: number; reminders: SlaReminder[] }> {
   const now = deps.now();
+  const cal = policyCalendar(deps.policy);
+  const today = cal.dayOf(now);
+  const dayStarted = cal.startOf(today).toISOString();
+  const horizon = (p: 'act' | 'attend') => cal.endOf(cal.addDays(today, dueSoonDays[p]!)).toISOString();
   return deps.db.transaction().execute(async (trx) => {
-    const soon = await candidates(trx, sql`f.due_at > ${now.toISOString()}::timestamptz
-      and f.due_at <= ${now.toISOString()}::timestamptz + make_interval(days => case f.priority when 'act' then ${dueSoonDays.act!}::int else ${dueSoonDays.attend!}::int end)
+    // Compared with the start of today rather than now, so a date counts as past by its day, whatever its time of day.
+    const soon = await candidates(trx, sql`f.due_at >= ${dayStarted}::timestamptz
+      and f.due_at <= (case f.priority when 'act' then ${horizon('act')} else ${horizon('attend')} end)::timestamptz
       and f.reminded_due_at is distinct from f.due_at`);
-    const late = await candidates(trx, sql`f.due_at <= ${now.toISOString()}::timestamptz and f.reminded_overdue_at is distinct from f.due_at`);
+    const late = await candidates(trx, sql`f.due_at < ${dayStarted}::timestamptz and f.reminded_overdue_at is distinct from f.due_at`);
     const reminders: SlaReminder[] = [];
     for (const f of soon) {
-      const daysLeft = Math.max(0, Math.floor((new Date(f.due_at).getTime() - now.getTime()) / dayMs));
-      reminders.push({ findingId: f.id, team: f.team, kind: 'due_soon', message: findingMessages.dueSoon.render({ ...notice(f, deps.policy), daysLeft }) });
+      const daysLeft = cal.daysUntil(now, f.due_at);
+      reminders.push({ findingId: f.id, team: f.team, kind: 'due_soon', message: findingMessages.dueSoon.render({ ...notice(f, deps.policy, cal), daysLeft }) });
     }
     for (const f of late) {
-      const daysOver = Math.max(1, Math.ceil((now.getTime() - new Date(f.due_at).getTime()) / dayMs));
-      reminders.push({ findingId: f.id, team: f.team, kind: 'overdue', message: findingMessages.overdue.render({ ...notice(f, deps.policy), daysOver }) });
+      const daysOver = -cal.daysUntil(now, f.due_at);
+      reminders.push({ findingId: f.id, team: f.team, kind: 'overdue', message: findingMessages.overdue.render({ ...notice(f, deps.policy, cal), daysOver }) });
     }
     if (soon.length) await sql`update findings set reminded_due_at = due_at where id = any(${soon.map((f) => f.id)}::int[])`.execute(trx);
     if (late.length) await sql`update findings set reminded_overdue_at = due_at where id = any(${late.map((f) => f.id)}::int[])`.execute(trx);
@@ -64,10 +72,10 @@ async function candidates(trx: Kysely<DB>, when: ReturnType<typeof sql>): Promis
 }
 
 // The reasons are the priority decision's own, as the finding's page shows them.
-function notice(f: Row, policy: Policy) {
+function notice(f: Row, policy: Policy, cal: Calendar) {
   const reasons = decidePriority({
     severity: f.severity, kind: f.kind, ruleId: f.rule_id, cvssVector: f.cvss_vector, aliases: f.aliases, cwes: f.cwes, kev: f.kev, epss: f.epss,
     service: { name: f.service, exposure: f.exposure, criticality: f.criticality },
   }, policy.epss.high).reasons.filter((r) => !/no sign of exploitation|has criticality [12] of 4/.test(r)).slice(0, 3);
-  return { team: f.team, id: f.id, title: f.title, service: f.service, priority: f.priority, reasons, dueAt: new Date(f.due_at).toISOString() };
+  return { team: f.team, id: f.id, title: f.title, service: f.service, priority: f.priority, reasons, due: cal.dayOf(f.due_at) };
 }

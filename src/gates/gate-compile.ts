@@ -5,6 +5,7 @@
  */
 import type { Control, GateRule } from './gate-policy.ts';
 import type { CommitmentFact, FindingFact, GateFacts } from './gate-facts.ts';
+import { calendarOf, type Calendar } from '../policy/calendar.ts';
 
 interface ClassKey { priority: string; kind: string; severity: string; kev: boolean; overdue: boolean; covered: boolean }
 export interface FindingClass extends ClassKey { findings: FindingFact[] }
@@ -19,7 +20,7 @@ export interface CompiledRule {
   commitment: ((c: CommitmentFact) => boolean) | null;
 }
 
-export interface CompiledGates { rules: CompiledRule[]; controls: Map<string, Control> }
+export interface CompiledGates { rules: CompiledRule[]; controls: Map<string, Control>; calendar: Calendar }
 
 export interface RuleMatch {
   compiled: CompiledRule;
@@ -34,10 +35,10 @@ export interface RuleMatch {
 const compiledByPolicy = new WeakMap<object, CompiledGates>();
 
 /** The compiled form of a policy's gates and controls, built once per policy object. */
-export function compileGates(policy: { gates: { rules: GateRule[] }; controls: Control[] }): CompiledGates {
+export function compileGates(policy: { gates: { rules: GateRule[] }; controls: Control[]; time_zone?: string }): CompiledGates {
   let compiled = compiledByPolicy.get(policy);
   if (!compiled) {
-    compiled = { rules: policy.gates.rules.map(compileRule), controls: new Map(policy.controls.map((c) => [c.id, c])) };
+    compiled = { rules: policy.gates.rules.map(compileRule), controls: new Map(policy.controls.map((c) => [c.id, c])), calendar: calendarOf(policy.time_zone ?? 'UTC') };
     compiledByPolicy.set(policy, compiled);
   }
   return compiled;

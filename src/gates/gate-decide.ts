@@ -5,8 +5,9 @@ import type { FindingFact, GateDecision, GateFacts, GateReason, PlannedCommitmen
 import { classify, compileGates, matchRules, type CompiledGates, type RuleMatch } from './gate-compile.ts';
 import { findPathToGo } from './path-to-go.ts';
 import { gateMessages as m } from './gate-messages.ts';
+import type { Calendar } from '../policy/calendar.ts';
 
-export type GatePolicy = { gates: { rules: GateRule[] }; controls: Control[] };
+export type GatePolicy = { gates: { rules: GateRule[] }; controls: Control[]; time_zone?: string };
 
 const severity: Record<GateOutcome, number> = { go: 0, go_with_controls: 1, no_go: 2 };
 
@@ -38,7 +39,7 @@ export function decideOutcome(compiled: CompiledGates, facts: GateFacts): Core {
   const relied = { exceptions: new Set<number>(), commitments: new Set<number>() };
   for (const x of all) if (!x.held) for (const e of x.reliedExceptions) relied.exceptions.add(e);
   for (const match of matches) {
-    const reason = reasonOf(match, facts, at);
+    const reason = reasonOf(match, facts, at, compiled.calendar);
     if (match.compiled.rule.mode === 'warn') {
       warnings.push(reason);
       continue;
@@ -56,16 +57,16 @@ export function decideOutcome(compiled: CompiledGates, facts: GateFacts): Core {
   };
 }
 
-function reasonOf(match: RuleMatch, facts: GateFacts, at: number): GateReason {
+function reasonOf(match: RuleMatch, facts: GateFacts, at: number, cal: Calendar): GateReason {
   const { rule } = match.compiled;
   const findings = match.findings;
   let text: string;
   if (match.compiled.commitment) {
-    text = m.missedReason.render({ description: rule.description, commitments: match.commitments.map((c) => ({ id: c.id, title: c.title, team: c.ownerTeam, due: c.dueAt })) });
+    text = m.missedReason.render({ description: rule.description, commitments: match.commitments.map((c) => ({ id: c.id, title: c.title, team: c.ownerTeam, due: cal.dayOf(c.dueAt) })) });
   } else if (match.compiled.finding) {
     text = m.findingsReason.render({
       description: rule.description, service: facts.service.name, total: findings.length,
-      shown: soonest(findings, 5).map((f) => ({ id: f.id, title: f.title, priority: f.priority, due: f.dueAt, overdue: Date.parse(f.dueAt) < at })),
+      shown: soonest(findings, 5).map((f) => ({ id: f.id, title: f.title, priority: f.priority, due: cal.dayOf(f.dueAt), overdue: Date.parse(f.dueAt) < at })),
     });
   } else {
     text = m.serviceReason.render({ description: rule.description, service: facts.service.name, environment: facts.environment });

@@ -23,8 +23,8 @@ export async function loadFacts(db: Kysely<DB>, service: Service, req: FactsRequ
   const commitments = await db.selectFrom('commitments as c').innerJoin('teams as t', 't.id', 'c.owner_team_id')
     .select(['c.id', 'c.kind', 'c.control_id', 'c.title', 'c.finding_id', 'c.state', 'c.due_at', 't.name as team'])
     .where('c.service_id', '=', service.id)
-    // A verified control stays in place for its finding; verified ones without an open finding no longer matter.
-    .where(sql<boolean>`(c.state in ('open', 'missed') or c.finding_id in (select f.id from findings f where f.service_id = ${service.id} and f.status in ('open', 'in_progress', 'accepted')))`)
+    // A verified control stays in place for its finding; verified ones without an open finding, and released ones, no longer matter.
+    .where(sql<boolean>`c.state <> 'released' and (c.state in ('open', 'missed') or c.finding_id in (select f.id from findings f where f.service_id = ${service.id} and f.status in ('open', 'in_progress', 'accepted')))`)
     .orderBy('c.id').execute();
   return {
     at: req.at.toISOString(),
@@ -35,7 +35,7 @@ export async function loadFacts(db: Kysely<DB>, service: Service, req: FactsRequ
       id, title, priority, kind, severity, kev, dueAt: new Date(dueAt).toISOString(), covered: status === 'accepted', exceptionId, ...(openPort ? { openPort } : {}),
     })),
     commitments: commitments.map((c): CommitmentFact => ({
-      id: c.id, kind: c.kind, controlId: c.control_id, title: c.title, findingId: c.finding_id, state: c.state,
+      id: c.id, kind: c.kind, controlId: c.control_id, title: c.title, findingId: c.finding_id, state: c.state as CommitmentFact['state'],
       dueAt: new Date(c.due_at).toISOString(), ownerTeam: c.team,
     })),
   };

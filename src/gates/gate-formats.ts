@@ -20,7 +20,7 @@ export function formatGate(g: GateRecord, format: GateFormat): string {
 const h = (key: Parameters<typeof m.heading.render>[0]['key']) => m.heading.render({ key });
 const title = (g: GateRecord) => `${m.outcomeLabel.render({ outcome: g.outcome })}: ${g.service}${g.version ? ` ${g.version}` : ''} to ${g.environment}`;
 const commitmentLine = (c: GateRecord['commitments'][number]) =>
-  `#${c.id} ${c.title} (${c.ownerTeam}, due ${c.dueAt.slice(0, 10)}, ${c.state}); ${c.verification.method === 'check' ? m.checkHow.render({ check: c.verification.detail }) : `evidence: ${c.verification.detail}`}`;
+  `#${c.id} ${c.title} (${c.ownerTeam}, due ${c.dueDate}, ${c.state}); ${c.verification.method === 'check' ? m.checkHow.render({ check: c.verification.detail }) : `evidence: ${c.verification.detail}`}`;
 const cap = <T>(items: T[], n = 50): T[] => items.slice(0, n);
 
 function text(g: GateRecord): string {

@@ -2,6 +2,7 @@
 import type { Kysely } from 'kysely';
 import type { DB, GateOutcome } from '../db/schema.ts';
 import { parsePolicy, type Policy } from '../policy/policy.ts';
+import { calendarOf, policyCalendar } from '../policy/calendar.ts';
 import { badInput } from '../errors.ts';
 import { decideGate } from './gate-decide.ts';
 import type { GateDecision, GateFacts } from './gate-facts.ts';
@@ -55,7 +56,7 @@ export interface ChangesResult {
 }
 
 /** What changed between a decision and the service's last go before it: findings, exceptions, commitments, policy. */
-export async function changesSinceLastGo(deps: { db: Kysely<DB> }, id: number): Promise<ChangesResult> {
+export async function changesSinceLastGo(deps: { db: Kysely<DB>; policy?: { time_zone: string } }, id: number): Promise<ChangesResult> {
   const now = await storedInputs(deps.db, id);
   const prev = await deps.db.selectFrom('gate_decisions').select(['id', 'outcome', 'created_at', 'policy_digest'])
     .where('service_id', '=', now.serviceId).where('environment', '=', now.environment).where('id', '<', id).where('outcome', '!=', 'no_go')
@@ -66,7 +67,7 @@ export async function changesSinceLastGo(deps: { db: Kysely<DB> }, id: number): 
   const changes = diffFacts(before.facts, now.facts);
   if (thisDigest.policy_digest !== prev.policy_digest) changes.push(m.change.render({ kind: 'policy', what: `${prev.policy_digest} → ${thisDigest.policy_digest}` }));
   const since = { id: prev.id, outcome: prev.outcome, decidedAt: new Date(prev.created_at).toISOString() };
-  return { id, since, changes, text: m.changesSince.render({ id: prev.id, at: since.decidedAt, outcome: prev.outcome, now: now.decision.outcome, count: changes.length }) };
+  return { id, since, changes, text: m.changesSince.render({ id: prev.id, at: calendarOf(deps.policy?.time_zone ?? 'UTC').dayOf(since.decidedAt), outcome: prev.outcome, now: now.decision.outcome, count: changes.length }) };
 }
 
 function diffFacts(a: GateFacts, b: GateFacts): string[] {
@@ -95,10 +96,11 @@ export interface BacktestResult {
   text: string;
 }
 
-/** Re-decides the stored gates of the last `days` days under a candidate policy and lists the outcomes that would change. */
+/** Re-decides the stored gates of the last `days` days (today and the `days` before it) under a candidate policy and lists the outcomes that would change. */
 export async function backtestPolicy(deps: { db: Kysely<DB>; now: () => Date }, candidate: Policy, days: number): Promise<BacktestResult> {
   if (!Number.isInteger(days) || days < 1 || days > 3650) throw badInput('days: a whole number from 1 to 3650', { field: 'days' });
-  const from = new Date(deps.now().getTime() - days * 86_400_000);
+  const cal = policyCalendar(candidate);
+  const from = cal.startOf(cal.addDays(cal.dayOf(deps.now()), -days));
   const changed: BacktestResult['changed'] = [];
   let decisions = 0;
   let lastId = 0;

@@ -1,9 +1,10 @@
 /** Every text gates and commitments write for people, as typed templates with examples of each variant. */
 import { count, day, list, template, type TemplateSet } from '../voice/template.ts';
+import type { Day } from '../policy/calendar.ts';
 
-const d1 = '2026-03-09T00:00:00.000Z';
+const d1: Day = '2026-03-09';
 
-interface CommitmentText { title: string; team: string; service: string | null; due: string }
+interface CommitmentText { title: string; team: string; service: string | null; due: Day }
 const forService = (service: string | null): string => (service ? ` for ${service}` : '');
 
 const checkHow = template<{ check: string }>(
@@ -17,7 +18,7 @@ const commitmentOpen = template<CommitmentText & { how: string }>(
     { title: 'Remove the FTP share', team: 'it-ops', service: null, due: d1, how: 'a screenshot of the closed share' }],
 );
 
-const commitmentVerified = template<CommitmentText & { by: string; at: string }>(
+const commitmentVerified = template<CommitmentText & { by: string; at: Day }>(
   (p) => `${p.title}${forService(p.service)} is in place: verified by ${p.by} on ${day(p.at)}.`,
   [{ title: 'Extra monitoring and an alert on the affected component', team: 'payments', service: 'checkout-api', due: d1, by: 'sam@example.com', at: d1 }],
 );
@@ -28,11 +29,17 @@ const commitmentMissed = template<CommitmentText & { id: number }>(
   [{ title: 'A WAF rule (virtual patch) in front of the affected path', team: 'payments', service: 'checkout-api', due: d1, id: 12 }],
 );
 
+const commitmentReleased = template<CommitmentText & { at: Day; reason: string | null }>(
+  (p) => `${p.title}${forService(p.service)} is no longer owed since ${day(p.at)}${p.reason ? `: ${p.reason.replace(/[.\s]+$/, '')}` : ''}. Nothing more to do here.`,
+  [{ title: 'WAF rule 9421 blocks the payload', team: 'payments', service: 'checkout-api', due: d1, at: d1, reason: 'exception 4, which it supported, was revoked' },
+    { title: 'Extra monitoring', team: 'payments', service: null, due: d1, at: d1, reason: null }],
+);
+
 type Outcome = 'go' | 'go_with_controls' | 'no_go';
 const desc = 'A finding to act on that is past its due date, on an internet-facing service, needs a fix or an agreed exception first.';
 const more = (total: number, shown: number): string => (total > shown ? ` and ${count(total - shown, 'more', 'more')}` : '');
 
-interface ShownFinding { id: number; title: string; priority: string; due: string; overdue: boolean }
+interface ShownFinding { id: number; title: string; priority: string; due: Day; overdue: boolean }
 const findingsReason = template<{ description: string; service: string; total: number; shown: ShownFinding[] }>(
   (p) => `${p.description} On ${p.service}: ${count(p.total, 'finding')} — `
     + `${p.shown.map((f) => `#${f.id} ${f.title} (${f.priority}, due ${day(f.due)}${f.overdue ? ', past its date' : ''})`).join('; ')}${more(p.total, p.shown.length)}.`,
@@ -41,7 +48,7 @@ const findingsReason = template<{ description: string; service: string; total: n
       shown: [{ id: 3, title: 'openssl: buffer over-read', priority: 'attend', due: d1, overdue: false }, { id: 4, title: 'lodash: prototype pollution', priority: 'act', due: d1, overdue: false }] }],
 );
 
-interface MissedItem { id: number; title: string; team: string; due: string }
+interface MissedItem { id: number; title: string; team: string; due: Day }
 const missedReason = template<{ description: string; commitments: MissedItem[] }>(
   (p) => `${p.description} ${p.commitments.map((c) => `Commitment #${c.id}, ${c.title} (${c.team}, due ${day(c.due)})`).join('; ')}. `
     + `${list([...new Set(p.commitments.map((c) => c.team))])} and Security can verify ${p.commitments.length === 1 ? 'it' : 'them'} with evidence, or agree a new date together.`,
@@ -131,7 +138,7 @@ const changesNoGo = template<{ service: string; environment: string }>(
   [{ service: 'checkout-api', environment: 'prod' }],
 );
 
-const changesSince = template<{ id: number; at: string; outcome: Outcome; now: Outcome; count: number }>(
+const changesSince = template<{ id: number; at: Day; outcome: Outcome; now: Outcome; count: number }>(
   (p) => `Since the last go (decision ${p.id} on ${day(p.at)}, ${outcomeWords[p.outcome]}) ${p.count ? `${count(p.count, 'thing')} changed` : 'nothing changed'}; now it is ${outcomeWords[p.now]}.`,
   [{ id: 3, at: d1, outcome: 'go', now: 'no_go', count: 2 }, { id: 3, at: d1, outcome: 'go_with_controls', now: 'go_with_controls', count: 0 }],
 );
@@ -194,14 +201,14 @@ const examplesSummary = template<{ total: number; differ: number }>(
   [{ total: 4, differ: 0 }, { total: 4, differ: 1 }],
 );
 
-const backtestLine = template<{ id: number; service: string; environment: string; at: string; was: Outcome; wouldBe: Outcome }>(
+const backtestLine = template<{ id: number; service: string; environment: string; at: Day; was: Outcome; wouldBe: Outcome }>(
   (p) => `gate ${p.id}  ${day(p.at)}  ${p.service} to ${p.environment}: was ${outcomeWords[p.was]}, would be ${outcomeWords[p.wouldBe]}`,
   [{ id: 7, service: 'checkout-api', environment: 'prod', at: d1, was: 'go_with_controls', wouldBe: 'no_go' }],
 );
 
 /** The gate and commitment templates (registered in src/voice/catalogue.ts). */
 export const gateMessages = {
-  checkHow, commitmentOpen, commitmentVerified, commitmentMissed,
+  checkHow, commitmentOpen, commitmentVerified, commitmentMissed, commitmentReleased,
   findingsReason, missedReason, serviceReason, warnReason, summaryGo, summaryControls, summaryNoGo,
   stepFix, stepException, stepVerify, stepPolicy, pathOption, outcomeLabel,
   replayResult, changesNoGo, changesSince, change, backtestSummary, heading, receipt, andMore,

@@ -5,6 +5,7 @@ import { badInput } from '../errors.ts';
 import type { GateOutcome } from '../db/schema.ts';
 import { decideGate, type GatePolicy } from './gate-decide.ts';
 import type { GateFacts } from './gate-facts.ts';
+import { calendarOf } from '../policy/calendar.ts';
 
 const outcome = z.enum(['go', 'go_with_controls', 'no_go']);
 const exampleSchema = z.object({
@@ -56,10 +57,12 @@ export function parseExamples(text: string, source: string): PolicyExamples {
 }
 
 const at = '2026-01-01T00:00:00.000Z';
-const inDays = (n: number): string => new Date(Date.parse(at) + n * 86_400_000).toISOString();
 
 /** Decides each example under the policy and compares with what it expects. */
 export function runExamples(policy: GatePolicy, file: PolicyExamples): ExampleResult[] {
+  // A finding due in n days is due at the end of that day, as findings are; the day the examples are decided on is `at`'s.
+  const cal = calendarOf(policy.time_zone ?? 'UTC');
+  const inDays = (n: number): string => cal.dueIn(new Date(at), n).toISOString();
   return file.examples.map((ex) => {
     const facts: GateFacts = {
       at, environment: ex.environment, version: null, commit: null,

@@ -21,14 +21,17 @@ export const commitmentSchema = z.object({
   serviceId: z.number().int().nullable(),
   findingId: z.number().int().nullable(),
   dueAt: z.string(),
+  dueDate: z.string().openapi({ description: 'the day it is due, in the organisation\'s time zone' }),
   verification: z.object({ method: z.enum(['evidence', 'check']), detail: z.string() }),
   source: z.object({ type: z.enum(['gate', 'change', 'exception', 'review']), id: z.number().int() }),
-  state: z.enum(['open', 'verified', 'missed']),
+  state: z.enum(['open', 'verified', 'missed', 'released']).openapi({ description: 'released: no longer owed, because what it supported ended' }),
   overdue: z.boolean(),
   evidence: z.string().nullable(),
   verifiedBy: z.string().nullable(),
   verifiedAt: z.string().nullable(),
   missedAt: z.string().nullable(),
+  releasedAt: z.string().nullable(),
+  releaseReason: z.string().nullable(),
   createdBy: z.string(),
   createdAt: z.string(),
   summary: z.string(),
@@ -45,7 +48,7 @@ const listRoute = createRoute({
     query: z.object({
       service: z.string().optional(),
       team: z.string().optional(),
-      state: z.string().optional().openapi({ description: 'comma list of open, verified, missed (default: all)' }),
+      state: z.string().optional().openapi({ description: 'comma list of open, verified, missed, released (default: all)' }),
       limit: z.coerce.number().int().min(1).max(500).default(100),
     }),
   },
@@ -76,7 +79,7 @@ export function parseStates(text: string | undefined): CommitmentState[] | undef
 
 /** The commitments routes over a context. */
 export function commitmentsRoutes(ctx: Context) {
-  const deps = { db: ctx.database.db, now: ctx.now };
+  const deps = { db: ctx.database.db, now: ctx.now, policy: ctx.policy };
   return subApp()
     .openapi(listRoute, async (c) => {
       const q = c.req.valid('query');

@@ -7,6 +7,7 @@ import {
 import { subApp } from './sub-app.ts';
 import { readableTeams } from '../people/access.ts';
 import { checkRead } from './guards.ts';
+import { commitmentSchema } from './commitments-routes.ts';
 import { errorBody, errorResponses, idParam, rowId } from './schemas.ts';
 
 const exceptionSchema = z.object({
@@ -17,7 +18,8 @@ const exceptionSchema = z.object({
   controls: z.array(z.string()),
   requestedBy: z.string(),
   requestedAt: z.string(),
-  expiresAt: z.string(),
+  expiresAt: z.string().openapi({ description: 'the end of its last day, in the organisation\'s time zone' }),
+  validUntil: z.string().openapi({ description: 'the last day it covers (2027-02-05); its findings come back the day after' }),
   approvals: z.object({ lead: z.string().nullable(), security: z.string().nullable() }),
   awaiting: z.array(z.string()).openapi({ description: 'whose approval it still needs' }),
   decidedAt: z.string().nullable(),
@@ -26,6 +28,7 @@ const exceptionSchema = z.object({
   findings: z.array(z.object({
     id: z.number().int(), title: z.string(), service: z.string(), priority: z.string(), priorityAtRequest: z.string(), status: z.string(),
   })),
+  commitments: z.array(commitmentSchema).openapi({ description: 'its compensating controls, owed by the team from approval on; released when it ends' }),
   summary: z.string().openapi({ description: 'one sentence saying where it stands' }),
 }).openapi('Exception');
 
@@ -82,7 +85,7 @@ const declineRoute = createRoute({
 });
 
 const revokeRoute = createRoute({
-  method: 'post', path: '/api/exceptions/{id}/revoke', tags: ['exceptions'], summary: 'End an exception early (requester or Security); its findings open again',
+  method: 'post', path: '/api/exceptions/{id}/revoke', tags: ['exceptions'], summary: 'End an exception early (requester or Security); its findings come back as they were',
   request: { params: idParam, body: json(reasonBody) },
   responses: { 200: one('The revoked exception'), ...responses },
 });

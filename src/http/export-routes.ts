@@ -5,6 +5,7 @@ import { exportFormats, prepareExport } from '../export/export-service.ts';
 import { sorts } from '../findings/query.ts';
 import { subApp } from './sub-app.ts';
 import { errorResponses, rowId } from './schemas.ts';
+import { policyCalendar } from '../policy/calendar.ts';
 
 const list = (v: string | undefined): string[] | undefined => v?.split(',').map((s) => s.trim()).filter(Boolean);
 
@@ -40,7 +41,7 @@ const exportRoute = createRoute({
 
 /** The export route over a context; mounted before the findings routes so "export" is never read as a finding id. */
 export function exportRoutes(ctx: Context) {
-  const deps = { db: ctx.database.db, now: ctx.now, epssHigh: ctx.policy.epss.high };
+  const deps = { db: ctx.database.db, now: ctx.now, epssHigh: ctx.policy.epss.high, calendar: policyCalendar(ctx.policy) };
   return subApp().openapi(exportRoute, async (c) => {
     const q = c.req.valid('query');
     const prepared = await prepareExport(deps, c.get('principal'), {

@@ -9,6 +9,7 @@ import { toneResultSchema, toneVerdict } from './tone-routes.ts';
 import { rulesFor, voiceOf } from '../voice/voice-config.ts';
 import { readableTeams } from '../people/access.ts';
 import { checkRead } from './guards.ts';
+import { policyCalendar } from '../policy/calendar.ts';
 
 const list = (v: string | undefined): string[] | undefined => v?.split(',').map((s) => s.trim()).filter(Boolean);
 
@@ -55,7 +56,7 @@ const patchRoute = createRoute({
 
 /** The findings routes over a context. */
 export function findingsRoutes(ctx: Context) {
-  const deps = { db: ctx.database.db, now: ctx.now, epssHigh: ctx.policy.epss.high };
+  const deps = { db: ctx.database.db, now: ctx.now, epssHigh: ctx.policy.epss.high, calendar: policyCalendar(ctx.policy) };
   const rules = rulesFor(voiceOf(ctx.policy));
   return subApp()
     .openapi(listRoute, async (c) => {

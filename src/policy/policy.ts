@@ -1,4 +1,4 @@
-/** The policy: SLA days per priority, exploitation bands and exception limits — defaults, YAML overrides, validation. */
+/** The policy: time zone, SLA days per priority, exploitation bands and exception limits — defaults, YAML overrides, validation. */
 import { readFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { parse as parseYaml, stringify } from 'yaml';
@@ -7,15 +7,19 @@ import { badInput } from '../errors.ts';
 import type { Priority } from '../db/schema.ts';
 import { checkGateReferences, controlsSchema, defaultControls, defaultGates, gatesSchema } from '../gates/gate-policy.ts';
 import { changesSchema, checkChangeReferences, defaultChanges } from '../changes/change-policy.ts';
+import { isTimeZone, policyCalendar, timeZoneHint } from './calendar.ts';
 
 const days = z.number().int().min(1).max(3650);
 const perPriority = z.object({ act: days, attend: days, 'track*': days, track: days }).strict();
 
 const policySchema = z.object({
+  time_zone: z.string().refine(isTimeZone, { error: (issue) => `"${String(issue.input)}" ${timeZoneHint}` })
+    .describe('the organisation\'s time zone (IANA name): what today, tomorrow and a due date mean, and when a date has passed'),
   sla: perPriority.describe('days from first seen (or reopened) until a finding is due'),
   exceptions: z.object({
     default_days: days,
     max_days: perPriority.describe('longest an exception may run, by the priority of its findings'),
+    controls_due_days: days.describe('days after approval by which each compensating control is shown to be in place with evidence'),
   }).strict(),
   epss: z.object({
     high: z.number().min(0).max(1).describe('EPSS probability at or above which exploitation counts as likely (poc)'),
@@ -32,8 +36,10 @@ export type Policy = z.infer<typeof policySchema>;
 
 /** The defaults Entente ships: act 7, attend 30, track* 90, track 180 days. */
 export const defaultPolicy: Policy = {
+  time_zone: 'UTC',
   sla: { act: 7, attend: 30, 'track*': 90, track: 180 },
-  exceptions: { default_days: 90, max_days: { act: 30, attend: 90, 'track*': 180, track: 365 } },
+  // Compensating controls are claimed to be in place already, so showing the evidence is a matter of days.
+  exceptions: { default_days: 90, max_days: { act: 30, attend: 90, 'track*': 180, track: 365 }, controls_due_days: 7 },
   epss: { high: 0.1 },
   gates: defaultGates,
   controls: defaultControls,
@@ -83,6 +89,13 @@ export function policyDigest(policy: Policy): string {
 /** Days a finding of this priority has before it is due. */
 export function slaDays(policy: Policy, priority: Priority): number {
   return policy.sla[priority];
+}
+
+/** When a finding first seen (or reopened) at `now` is due, by priority: the end of the day its SLA days away, in the policy's time zone. */
+export function dueAtOf(policy: Policy, now: Date): (p: Priority) => Date {
+  const cal = policyCalendar(policy);
+  const due = Object.fromEntries((Object.keys(policy.sla) as Priority[]).map((p) => [p, cal.dueIn(now, policy.sla[p])])) as Record<Priority, Date>;
+  return (p) => due[p];
 }
 
 function deepMerge(base: unknown, over: unknown): unknown {

@@ -3,6 +3,7 @@
  * A template set is a module's record of templates; src/voice/catalogue.ts lists every set, and a test
  * renders each template with each of its examples and requires the tone check to pass on the result.
  */
+import type { Day } from '../policy/calendar.ts';
 
 /** One message: how it is rendered from its parameters, and examples covering each of its variants. */
 export interface Template<P> {
@@ -24,9 +25,17 @@ export function count(n: number, one: string, many = `${one}s`): string {
   return `${n} ${n === 1 ? one : many}`;
 }
 
-/** A date as people read it in messages: 2026-03-09. */
-export function day(d: Date | string): string {
-  return (typeof d === 'string' ? new Date(d) : d).toISOString().slice(0, 10);
+/**
+ * A day as people read it in messages: 2026-03-09. Messages take days, not instants: the caller says which day an
+ * instant falls on with the organisation's calendar (src/policy/calendar.ts), so every message counts days one way.
+ */
+export function day(d: Day): string {
+  return d;
+}
+
+/** How far off a day is, from today: "today", "tomorrow", "in 3 days". */
+export function fromToday(days: number): string {
+  return days === 0 ? 'today' : days === 1 ? 'tomorrow' : `in ${days} days`;
 }
 
 /** "a, b and c". */
