@@ -26,8 +26,6 @@ describe('two servers on one PostgreSQL database', { skip: engines.includes('pos
     url = scratch.url;
     shared.DATABASE_URL = url;
     drop = scratch.drop;
-    // Migrated once before the servers start, as a deployment does (two servers migrating at once is tested elsewhere).
-    database = await openDatabase({ url, auditKey: shared.ENTENTE_AUDIT_KEY });
   });
   after(async () => {
     await database?.close();
@@ -35,9 +33,10 @@ describe('two servers on one PostgreSQL database', { skip: engines.includes('pos
     rmSync(dir, { recursive: true, force: true });
   });
 
-  test('started at the same moment, each job runs once, and both servers answer', async () => {
+  test('started at the same moment on an empty database, they migrate it once, each job runs once, and both answer', async () => {
     const servers = await Promise.all(['a', 'b'].map((n) => serveCli({ ...shared, ENTENTE_DATA: join(dir, n) })));
     try {
+      database = await openDatabase({ url, auditKey: shared.ENTENTE_AUDIT_KEY });
       const db = database!.db;
       // Each server's job runner ticks at start; wait until every job has run and finished somewhere.
       const deadline = Date.now() + 30_000;
