@@ -25,6 +25,8 @@ const main = defineCommand({
     policy: () => import('./admin-commands.ts').then((m) => m.policy),
     audit: () => import('./admin-commands.ts').then((m) => m.audit),
     tone: () => import('./tone-command.ts').then((m) => m.default),
+    backup: () => import('./backup-commands.ts').then((m) => m.backup),
+    restore: () => import('./backup-commands.ts').then((m) => m.restore),
   },
 });
 
