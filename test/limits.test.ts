@@ -298,6 +298,12 @@ describeEachEngine('input limits', (env) => {
   });
 });
 
+test('a feed file read from disk (entente feeds import) that expands like a bomb is refused, not expanded', async () => {
+  const { readFeedFile } = await import('../src/feeds/feed-files.ts');
+  assert.throws(() => readFeedFile('epss.csv.gz', gzipBomb(64)), (err: unknown) => err instanceof EntenteError && err.code === 'bad_input'
+    && /epss\.csv\.gz: expands to more than 100 times/.test(err.message));
+});
+
 for (const engine of engines) {
   describe(`input limits on the command line [${engine}]`, () => {
     const world = cliWorld(engine, 'limits');

@@ -61,6 +61,6 @@ export const rowId = z.number().int().positive().max(2_147_483_647);
  * numbers (JavaScript's Number() takes them) but are no id anyone was given: they are bad input on every route.
  */
 export const idParam = z.object({
-  id: z.string().regex(/^[1-9][0-9]{0,9}$/, 'an id is a whole number in plain digits, such as 42 (no sign, spaces, leading zeros, decimals or exponents)')
+  id: z.string().regex(/^[1-9][0-9]*$/, 'an id is a whole number in plain digits, such as 42 (no sign, spaces, leading zeros, decimals or exponents)')
     .transform(Number).pipe(rowId).openapi({ param: { name: 'id', in: 'path' }, type: 'integer', example: 42 }),
 });
