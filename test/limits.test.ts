@@ -32,7 +32,7 @@ async function listen(app: ReturnType<typeof createApp>): Promise<{ url: string;
  * POSTs up to `total` bytes in 64 KB chunks (chunked, unless `headers` declare a length), and stops sending as soon
  * as the server answers. Resolves with the answer and how much was sent by then.
  */
-function streamPost(url: string, headers: Record<string, string>, total: number, chunk = Buffer.alloc(64 << 10, 0x61)): Promise<{ status: number; headers: Record<string, unknown>; body: any; sent: number }> {
+function streamPost(url: string, headers: Record<string, string>, total: number, frame: { prefix?: string; suffix?: string } = {}, chunk = Buffer.alloc(64 << 10, 0x61)): Promise<{ status: number; headers: Record<string, unknown>; body: any; sent: number }> {
   return new Promise((resolve, reject) => {
     const req = request(url, { method: 'POST', headers });
     let sent = 0;
@@ -51,6 +51,7 @@ function streamPost(url: string, headers: Record<string, string>, total: number,
       res.on('error', reject);
     });
     req.on('error', (e) => { if (!answered) reject(e); });
+    if (frame.prefix) req.write(frame.prefix);
     const pump = (): void => {
       while (!answered && sent < total) {
         const piece = total - sent < chunk.length ? chunk.subarray(0, total - sent) : chunk;
@@ -60,7 +61,7 @@ function streamPost(url: string, headers: Record<string, string>, total: number,
           return;
         }
       }
-      if (!answered) req.end();
+      if (!answered) req.end(frame.suffix);
     };
     if (headers['content-length'] !== undefined && total === 0) req.flushHeaders();
     else pump();
@@ -139,6 +140,31 @@ describeEachEngine('input limits', (env) => {
       const upload = await streamPost(`${server.url}/api/scans?service=any`, { authorization: `Bearer ${await e.token('admin')}`, 'content-length': String(2 ** 31) }, 0);
       assert.equal(upload.status, 413);
       assert.match(upload.body.error.message, /the upload is 2147483648 bytes: at most 1 GB \(1073741824 bytes\).*ENTENTE_MAX_UPLOAD_BYTES/);
+    } finally {
+      await server.close();
+    }
+  });
+
+  test('a 300 MB multipart upload streams to a temporary file, not into memory, and the file is removed after', async () => {
+    const e = env();
+    const { service } = await e.makeService();
+    const server = await listen(e.app);
+    try {
+      const dirs = uploadDirs().length;
+      global.gc?.();
+      const before = process.memoryUsage().rss;
+      const boundary = 'entente-limits-boundary';
+      const r = await streamPost(`${server.url}/api/scans?service=${service}`, { authorization: `Bearer ${await e.token('admin')}`, 'content-type': `multipart/form-data; boundary=${boundary}` }, 300 << 20, {
+        prefix: `--${boundary}\r\nContent-Disposition: form-data; name="note"\r\n\r\nnightly\r\n--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="big.txt"\r\nContent-Type: text/plain\r\n\r\n`,
+        suffix: `\r\n--${boundary}--\r\n`,
+      });
+      const grown = process.memoryUsage().rss - before;
+      // All of it was read (it is within the upload limit), then refused as no report format we know.
+      assert.equal(r.sent, 300 << 20);
+      assert.equal(r.status, 400, JSON.stringify(r.body));
+      assert.equal(r.body.error.code, 'unknown_format');
+      assert.ok(grown < 150 << 20, `RSS grew by ${grown} bytes`);
+      assert.equal(uploadDirs().length, dirs);
     } finally {
       await server.close();
     }
