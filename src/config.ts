@@ -12,8 +12,8 @@ const schema = z.object({
   ENTENTE_AUDIT_KEY_FILE: z.string().min(1).optional(),
   PORT: z.coerce.number().int().min(0).max(65535).default(4100),
   HOST: z.string().min(1).default('127.0.0.1'),
-  ENTENTE_MAX_JSON_BYTES: z.string().transform(sizeInBytes).pipe(z.number().int().positive('must be a size such as 1048576, 512KB or 2MB')).optional(),
-  ENTENTE_MAX_UPLOAD_BYTES: z.string().transform(sizeInBytes).pipe(z.number().int().positive('must be a size such as 1073741824, 500MB or 2GB')).optional(),
+  ENTENTE_MAX_JSON_BYTES: size('1048576, 512KB or 2MB'),
+  ENTENTE_MAX_UPLOAD_BYTES: size('1073741824, 500MB or 2GB'),
   ENTENTE_MAX_EXPANSION: z.coerce.number().int('must be a whole number such as 100').min(1).optional(),
 });
 
@@ -27,12 +27,13 @@ export interface Limits {
 
 export const defaultLimits: Limits = { jsonBytes: 1 << 20, uploadBytes: 1 << 30, expansionRatio: 100 };
 
-// "1048576", "512KB", "2 MB", "1GB" (1 KB = 1024 bytes); anything else is NaN, which the schema refuses.
-function sizeInBytes(s: string): number {
-  const m = /^\s*(\d+)\s*(B|KB|KIB|K|MB|MIB|M|GB|GIB|G)?\s*$/i.exec(s);
-  if (!m) return Number.NaN;
-  const unit = (m[2] ?? 'B').toUpperCase()[0]!;
-  return Number(m[1]) * ({ B: 1, K: 1 << 10, M: 1 << 20, G: 1 << 30 } as Record<string, number>)[unit]!;
+// A size in bytes: "1048576", "512KB", "2 MB", "1GB" (1 KB = 1024 bytes), more than 0.
+function size(examples: string) {
+  const message = `must be a size such as ${examples}`;
+  return z.string().regex(/^\s*\d+\s*(B|KB|KIB|K|MB|MIB|M|GB|GIB|G)?\s*$/i, message).transform((s) => {
+    const [, n, unit] = /(\d+)\s*([A-Z]?)/i.exec(s)!;
+    return Number(n) * ({ '': 1, B: 1, K: 1 << 10, M: 1 << 20, G: 1 << 30 } as Record<string, number>)[unit!.toUpperCase()]!;
+  }).pipe(z.number().int().positive(message)).optional();
 }
 
 export interface Config {

@@ -11,11 +11,12 @@ import type { AddressInfo } from 'node:net';
 import { serve } from '@hono/node-server';
 import { sql } from 'kysely';
 import { describeEachEngine, engines, type TestEnv } from './support/engines.ts';
-import { cliWorld, entente } from './support/cli.ts';
+import { cliWorld, entente, serveCli } from './support/cli.ts';
 import { sarif, trivy } from './support/reports.ts';
 import { createApp } from '../src/http/app.ts';
 import { parsePolicy } from '../src/policy/policy.ts';
 import { EntenteError } from '../src/errors.ts';
+import { loadConfig } from '../src/config.ts';
 
 const csp = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'; object-src 'none'";
 
@@ -324,6 +325,16 @@ describeEachEngine('input limits', (env) => {
   });
 });
 
+test('the limits come from the environment in bytes or with a unit, and a bad one names its variable', () => {
+  assert.deepEqual(loadConfig({}).limits, { jsonBytes: 1 << 20, uploadBytes: 1 << 30, expansionRatio: 100 });
+  assert.deepEqual(loadConfig({ ENTENTE_MAX_JSON_BYTES: '512KB', ENTENTE_MAX_UPLOAD_BYTES: '2 GB', ENTENTE_MAX_EXPANSION: '20' }).limits,
+    { jsonBytes: 512 << 10, uploadBytes: 2 * (1 << 30), expansionRatio: 20 });
+  assert.equal(loadConfig({ ENTENTE_MAX_UPLOAD_BYTES: '1048576' }).limits.uploadBytes, 1 << 20);
+  for (const [name, value] of [['ENTENTE_MAX_UPLOAD_BYTES', 'lots'], ['ENTENTE_MAX_JSON_BYTES', '0'], ['ENTENTE_MAX_JSON_BYTES', '1.5MB'], ['ENTENTE_MAX_EXPANSION', '0']]) {
+    assert.throws(() => loadConfig({ [name!]: value }), (err: unknown) => err instanceof EntenteError && err.code === 'bad_input' && err.message.startsWith(`environment variable ${name}: `), `${name}=${value}`);
+  }
+});
+
 test('a feed file read from disk (entente feeds import) that expands like a bomb is refused, not expanded', async () => {
   const { readFeedFile } = await import('../src/feeds/feed-files.ts');
   assert.throws(() => readFeedFile('epss.csv.gz', gzipBomb(64)), (err: unknown) => err instanceof EntenteError && err.code === 'bad_input'
@@ -341,6 +352,17 @@ for (const engine of engines) {
       assert.notEqual(r.code, null);
       assert.match(r.err, /org\.yaml: .*alias/i);
       assert.doesNotMatch(r.err, /\n\s+at /);
+    });
+
+    test('entente serve takes its limits from the environment', async () => {
+      const server = await serveCli({ ...world.env, ENTENTE_MAX_JSON_BYTES: '100' });
+      try {
+        const r = await fetch(`${server.url}/api/tone`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ text: 'x'.repeat(200) }) });
+        assert.equal(r.status, 413);
+        assert.match((await r.json() as any).error.message, /at most 100 bytes.*ENTENTE_MAX_JSON_BYTES/);
+      } finally {
+        await server.stop();
+      }
     });
   });
 }
