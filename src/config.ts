@@ -12,7 +12,29 @@ const schema = z.object({
   ENTENTE_AUDIT_KEY_FILE: z.string().min(1).optional(),
   PORT: z.coerce.number().int().min(0).max(65535).default(4100),
   HOST: z.string().min(1).default('127.0.0.1'),
+  ENTENTE_MAX_JSON_BYTES: size('1048576, 512KB or 2MB'),
+  ENTENTE_MAX_UPLOAD_BYTES: size('1073741824, 500MB or 2GB'),
+  ENTENTE_MAX_EXPANSION: z.coerce.number().int('must be a whole number such as 100').min(1).optional(),
 });
+
+/** Request size limits: JSON bodies, uploads (and what a compressed upload may expand to), and how much an upload may expand. */
+export interface Limits {
+  jsonBytes: number;
+  uploadBytes: number;
+  /** A compressed upload may expand to this many times its size (past the first 10 MB), and never past uploadBytes. */
+  expansionRatio: number;
+}
+
+export const defaultLimits: Limits = { jsonBytes: 1 << 20, uploadBytes: 1 << 30, expansionRatio: 100 };
+
+// A size in bytes: "1048576", "512KB", "2 MB", "1GB" (1 KB = 1024 bytes), more than 0.
+function size(examples: string) {
+  const message = `must be a size such as ${examples}`;
+  return z.string().regex(/^\s*\d+\s*(B|KB|KIB|K|MB|MIB|M|GB|GIB|G)?\s*$/i, message).transform((s) => {
+    const [, n, unit] = /(\d+)\s*([A-Z]?)/i.exec(s)!;
+    return Number(n) * ({ '': 1, B: 1, K: 1 << 10, M: 1 << 20, G: 1 << 30 } as Record<string, number>)[unit!.toUpperCase()]!;
+  }).pipe(z.number().int().positive(message)).optional();
+}
 
 export interface Config {
   databaseUrl: string | undefined;
@@ -23,6 +45,7 @@ export interface Config {
   auditKeyFile: string | undefined;
   port: number;
   host: string;
+  limits: Limits;
 }
 
 /** Reads the configuration from an environment (process.env in production, a literal in tests). */
@@ -40,6 +63,11 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     auditKeyFile: r.data.ENTENTE_AUDIT_KEY_FILE === undefined ? undefined : resolve(r.data.ENTENTE_AUDIT_KEY_FILE),
     port: r.data.PORT,
     host: r.data.HOST,
+    limits: {
+      jsonBytes: r.data.ENTENTE_MAX_JSON_BYTES ?? defaultLimits.jsonBytes,
+      uploadBytes: r.data.ENTENTE_MAX_UPLOAD_BYTES ?? defaultLimits.uploadBytes,
+      expansionRatio: r.data.ENTENTE_MAX_EXPANSION ?? defaultLimits.expansionRatio,
+    },
   };
 }
 

@@ -23,7 +23,7 @@ export default defineCommand({
       out(`First start: an admin token was created. It is shown only this once; keep it safe (it ends on ${expiresAt?.toISOString().slice(0, 10)}):\n  ${token}`);
       out('Make each person a token of their own with it: entente token create --role ROLE --name NAME --person EMAIL --server URL --token TOKEN');
     }
-    const app = createApp(ctx);
+    const app = createApp(ctx, { limits: config.limits });
     // Lease expiry, reminders and sweeps run here; several servers on one PostgreSQL database each claim a job once per period.
     const jobs = startJobRunner({ db: ctx.database.db, policy: ctx.policy, now: ctx.now }, defaultJobs, {
       onRun: (runs) => runs.filter((r) => !r.ok).forEach((r) => process.stderr.write(`entente: job ${r.name} will be tried again: ${r.error}\n`)),

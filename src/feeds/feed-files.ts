@@ -23,8 +23,12 @@ export function readFeedFile(name: string, bytes: Buffer): FeedFile {
 
 function gunzip(name: string, bytes: Buffer): Buffer {
   try {
-    return gunzipSync(bytes);
+    // A local file (`entente feeds import`): uploads are expanded, capped, before they get here (src/http/upload.ts).
+    return gunzipSync(bytes, { maxOutputLength: Math.min(1 << 30, Math.max(10 << 20, bytes.length * 100)) });
   } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') {
+      throw badInput(`${name}: expands to more than 100 times its compressed size (or past 1 GB): that is what a decompression bomb does, so it is refused; decompress it yourself if it is what you meant`, { file: name });
+    }
     throw badInput(`${name}: looks gzip-compressed but cannot be decompressed: ${(e as Error).message}`, { file: name });
   }
 }

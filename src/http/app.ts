@@ -20,10 +20,15 @@ import { addMetaRoutes } from './meta-routes.ts';
 import { authMiddleware } from './auth.ts';
 import { createFailedAuthLimit, type FailedAuthOptions } from './failed-auth-limit.ts';
 import { tokensRoutes } from './tokens-routes.ts';
+import { bodyLimits, securityHeaders } from './limits.ts';
+import { defaultLimits, type Limits } from '../config.ts';
 
 /** Builds the whole app over a context; tests call `app.request(...)` without opening a port. */
-export function createApp(ctx: Context, options: { failedAuth?: FailedAuthOptions } = {}): OpenAPIHono<Env> {
+export function createApp(ctx: Context, options: { failedAuth?: FailedAuthOptions; limits?: Partial<Limits> } = {}): OpenAPIHono<Env> {
   const app = subApp();
+  app.use('*', securityHeaders());
+  // Before authentication: a body too large for any caller is refused before anything else is done with it.
+  app.use('*', bodyLimits({ ...defaultLimits, ...options.limits }));
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', { type: 'http', scheme: 'bearer' });
   addMetaRoutes(app, ctx);
   app.use('/api/*', authMiddleware(ctx, createFailedAuthLimit(options.failedAuth)));

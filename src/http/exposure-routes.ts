@@ -2,10 +2,9 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import type { Context } from '../context.ts';
 import { importExposure, listExposure } from '../exposure/exposure-service.ts';
-import { reportFromBuffer } from '../findings/report-input.ts';
 import { readableTeams, requireAction } from '../people/access.ts';
 import { subApp } from './sub-app.ts';
-import { uploaded } from './upload.ts';
+import { received } from './upload.ts';
 import { errorResponses } from './schemas.ts';
 
 const summarySchema = z.object({
@@ -54,8 +53,12 @@ export function exposureRoutes(ctx: Context) {
       const who = c.get('principal');
       requireAction(who, 'send host scans (exposure)');
       const q = c.req.valid('query');
-      const { name, bytes } = await uploaded(c, q.name ?? 'scan', 'the scan report (e.g. nmap -oX)');
-      return c.json(await importExposure(deps, { input: reportFromBuffer(name, bytes), format: q.format, actor: who.actor }), 201);
+      const upload = await received(c, q.name ?? 'scan', 'the scan report (e.g. nmap -oX)');
+      try {
+        return c.json(await importExposure(deps, { input: await upload.report(), format: q.format, actor: who.actor }), 201);
+      } finally {
+        await upload.dispose();
+      }
     })
     .openapi(listRoute, async (c) => c.json({ items: await listExposure(deps, { ...c.req.valid('query'), teamIds: readableTeams(c.get('principal')) }) }, 200));
 }

@@ -6,7 +6,7 @@ import { importFeed } from '../feeds/feed-service.ts';
 import { requireAction } from '../people/access.ts';
 import { checkServiceWrite } from './guards.ts';
 import { subApp } from './sub-app.ts';
-import { uploaded, uploadedReport } from './upload.ts';
+import { received } from './upload.ts';
 import { errorResponses } from './schemas.ts';
 
 const binaryBody = {
@@ -50,20 +50,24 @@ export function scansRoutes(ctx: Context) {
       const q = c.req.valid('query');
       // Checked before the body is read: a refused upload is never spooled or parsed.
       await checkServiceWrite(deps.db, who, q.service, 'import reports');
-      const report = await uploadedReport(c, q.name ?? 'upload');
+      const upload = await received(c, q.name ?? 'upload');
       try {
         const summary = await importReport(deps, {
-          service: q.service, input: report.input, format: q.format, commit: q.commit, branch: q.branch, actor: who.actor,
+          service: q.service, input: await upload.report(), format: q.format, commit: q.commit, branch: q.branch, actor: who.actor,
         });
         return c.json(summary, 201);
       } finally {
-        await report.dispose();
+        await upload.dispose();
       }
     })
     .openapi(feedRoute, async (c) => {
       const who = c.get('principal');
       requireAction(who, 'load exploitation feeds');
-      const file = await uploaded(c, 'feed');
-      return c.json(await importFeed(deps, file.name, file.bytes, who.actor), 200);
+      const upload = await received(c, 'feed', 'the feed file');
+      try {
+        return c.json(await importFeed(deps, upload.name, await upload.bytes(), who.actor), 200);
+      } finally {
+        await upload.dispose();
+      }
     });
 }

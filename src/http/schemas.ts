@@ -56,5 +56,11 @@ export const commentSchema = z.object({ id: z.number().int(), author: z.string()
 
 /** A row id as the database stores it (a 32-bit integer): a larger one is bad input, not a failed query. */
 export const rowId = z.number().int().positive().max(2_147_483_647);
-/** A path's `{id}`. */
-export const idParam = z.object({ id: z.coerce.number().pipe(rowId) });
+/**
+ * A path's `{id}`: digits only, as the database gave it. `0x10`, ` 1`, `1e3`, `01`, `-1` and `1.0` would all read as
+ * numbers (JavaScript's Number() takes them) but are no id anyone was given: they are bad input on every route.
+ */
+export const idParam = z.object({
+  id: z.string().regex(/^[1-9][0-9]*$/, 'an id is a whole number in plain digits, such as 42 (no sign, spaces, leading zeros, decimals or exponents)')
+    .transform(Number).pipe(rowId).openapi({ param: { name: 'id', in: 'path' }, type: 'integer', example: 42 }),
+});

@@ -1,8 +1,9 @@
 /** The base every area's routes are built on: typed variables and Entente's error shape for invalid requests. */
 import { OpenAPIHono } from '@hono/zod-openapi';
 import type { Principal } from '../people/tokens.ts';
+import type { Limits } from '../config.ts';
 
-export type Env = { Variables: { principal: Principal } };
+export type Env = { Variables: { principal: Principal; limits: Limits } };
 
 /** A sub-app whose request validation failures come back in Entente's error shape. */
 export function subApp(): OpenAPIHono<Env> {

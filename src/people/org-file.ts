@@ -43,7 +43,14 @@ export function parseOrgFile(text: string, source: string): OrgFile {
     const line = e.linePos?.[0]?.line ?? lineAt(text, e.pos[0]);
     throw badInput(`${source}: not valid YAML at line ${line}: ${e.message.split('\n')[0]}`, { file: source, line });
   }
-  const result = orgSchema.safeParse(doc.toJS() ?? {});
+  let value: unknown;
+  try {
+    // yaml refuses a file whose aliases would expand past 100 references (an "alias bomb"): bad input, not a crash.
+    value = doc.toJS({ maxAliasCount: 100 });
+  } catch (e) {
+    throw badInput(`${source}: cannot be read: ${(e as Error).message}; write the values out instead of referring to them (&anchor / *alias) so many times`, { file: source });
+  }
+  const result = orgSchema.safeParse(value ?? {});
   if (!result.success) {
     // A misspelt key also makes the field it was meant to be "missing"; the misspelling is what to report.
     const issue = result.error.issues.find((i) => i.code === 'unrecognized_keys') ?? result.error.issues[0]!;
