@@ -1,0 +1,78 @@
+/** A Finding's page: what and where, its priority and why, when it is due, which tools report it, and its history. */
+import { useEffect, useState } from 'react';
+import { api, type Finding, type Me, type Page } from './api.ts';
+import { PriorityBadge, day, when, whereOf, words } from './format.tsx';
+import { Link } from './router.tsx';
+
+interface AuditEntry { id: string; at: string; actor: string; action: string }
+
+// Roles that may read the audit log, and so see a finding's history beyond its comments.
+const auditReaders = ['admin', 'security', 'auditor'];
+
+/** One finding by id. */
+export function FindingPage({ id, me }: { id: number; me: Me }) {
+  const [f, setF] = useState<Finding | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const [history, setHistory] = useState<AuditEntry[] | null>(null);
+
+  useEffect(() => {
+    let live = true;
+    setF(null);
+    setError(null);
+    api<Finding>(`/api/findings/${id}`).then((x) => { if (live) setF(x); }).catch((e: unknown) => { if (live) setError(e instanceof Error ? e.message : String(e)); });
+    if (auditReaders.includes(me.role)) {
+      api<Page<AuditEntry>>(`/api/audit?entity=finding&entityId=${id}&limit=100`).then((h) => { if (live) setHistory(h.items); }).catch(() => undefined);
+    }
+    return () => { live = false; };
+  }, [id, me.role]);
+
+  if (error) return <><h1>Finding {id}</h1><p role="alert" className="error">{error}</p><p><Link href="/findings">Back to Findings</Link></p></>;
+  if (!f) return <p aria-live="polite">Loading finding {id}…</p>;
+  const ids = [...f.aliases, ...f.cwes.map((c) => `CWE-${c}`)];
+  return (
+    <article>
+      <p><Link href="/findings">← Findings</Link></p>
+      <h1>{f.title}</h1>
+      <dl className="facts">
+        <dt>Where</dt><dd>{f.service} ({f.ownerTeam}): {whereOf(f)}</dd>
+        <dt>Priority</dt><dd><PriorityBadge priority={f.priority} /> {f.severity} severity{f.cvss.score !== null && `, CVSS ${f.cvss.score}`}</dd>
+        <dt>Due</dt><dd>{f.dueDate}{f.overdue && <> <span className="badge overdue">overdue</span></>}</dd>
+        <dt>Status</dt><dd>{words(f.status)}{f.assignee && `, assigned to ${f.assignee}`}</dd>
+        <dt>Kind</dt><dd>{f.kind}</dd>
+        {ids.length > 0 && <><dt>Identifiers</dt><dd>{ids.join(', ')}</dd></>}
+        {f.component.fixedVersion && <><dt>Fixed in</dt><dd>{f.component.name} {f.component.fixedVersion}</dd></>}
+        {(f.kev || f.epss !== null) && <><dt>Exploitation</dt><dd>{[f.kev && 'known exploited (KEV)', f.epss !== null && `EPSS ${(f.epss * 100).toFixed(1)}%`].filter(Boolean).join(', ')}</dd></>}
+      </dl>
+      <section aria-labelledby="why">
+        <h2 id="why">Why this priority</h2>
+        {f.priorityReasons.length ? <ul>{f.priorityReasons.map((r) => <li key={r}>{r}</li>)}</ul> : <p>No particular reason beyond its severity.</p>}
+      </section>
+      {f.description && <section aria-labelledby="what"><h2 id="what">Description</h2><p className="prose">{f.description}</p></section>}
+      <section aria-labelledby="sources">
+        <h2 id="sources">Sources</h2>
+        <table>
+          <caption>Tools that report this finding</caption>
+          <thead><tr><th scope="col">Tool</th><th scope="col">Rule</th><th scope="col">Still reported</th></tr></thead>
+          <tbody>{f.sources.map((s) => <tr key={`${s.tool} ${s.ruleId}`}><td>{s.tool}</td><td>{s.ruleId}</td><td>{s.present ? 'yes' : 'no'}</td></tr>)}</tbody>
+        </table>
+      </section>
+      <section aria-labelledby="history">
+        <h2 id="history">History</h2>
+        <ul>
+          <li>First seen {when(f.firstSeenAt)}, last reported {when(f.lastSeenAt)}</li>
+          {f.fixedAt && <li>Fixed {when(f.fixedAt)}</li>}
+          {f.reopenedCount > 0 && <li>Reopened {f.reopenedCount} time{f.reopenedCount === 1 ? '' : 's'}</li>}
+          {history?.map((h) => <li key={h.id}>{when(h.at)}: {h.action} by {h.actor}</li>)}
+        </ul>
+        {(f.comments?.length ?? 0) > 0 && (
+          <>
+            <h3>Comments</h3>
+            <ol className="comments">
+              {f.comments!.map((c) => <li key={c.id}><p className="sub">{c.author}, {day(c.createdAt)}</p><p className="prose">{c.body}</p></li>)}
+            </ol>
+          </>
+        )}
+      </section>
+    </article>
+  );
+}
