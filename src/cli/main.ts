@@ -25,6 +25,7 @@ const main = defineCommand({
     policy: () => import('./admin-commands.ts').then((m) => m.policy),
     audit: () => import('./admin-commands.ts').then((m) => m.audit),
     tone: () => import('./tone-command.ts').then((m) => m.default),
+    people: () => import('./people-command.ts').then((m) => m.default),
   },
 });
 

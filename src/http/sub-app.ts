@@ -2,7 +2,8 @@
 import { OpenAPIHono } from '@hono/zod-openapi';
 import type { Principal } from '../people/tokens.ts';
 
-export type Env = { Variables: { principal: Principal } };
+/** Request variables: the caller, and the session id when a session cookie (not a token) authenticated it. */
+export type Env = { Variables: { principal: Principal; sessionId?: string } };
 
 /** A sub-app whose request validation failures come back in Entente's error shape. */
 export function subApp(): OpenAPIHono<Env> {

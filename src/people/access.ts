@@ -90,6 +90,15 @@ export function requireApprover(who: Principal, what: string): void {
     + '(`entente token create --role ROLE --name NAME --person YOUR_EMAIL`)', { actor: who.actor });
 }
 
+/**
+ * The role a person signed in with a password acts in, from the kinds of their teams in the organisation file: a member
+ * of a security team is Security, anyone else an engineer of their teams. Admin, manager and auditor are token roles
+ * (`entente token create`): the organisation file does not name them.
+ */
+export function roleOfTeams(kinds: readonly string[]): Role {
+  return kinds.includes('security') ? 'security' : 'engineer';
+}
+
 /** Roles that may change data at all (each only what its reach allows). */
 export const writers: readonly Role[] = ['admin', 'security', 'engineer'];
 
