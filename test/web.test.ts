@@ -153,6 +153,14 @@ for (const engine of engines) {
         assert.match(facts, /CVE-2021-44228/);
         assert.equal(await page.getByRole('table', { name: 'Tools that report this finding' }).getByRole('cell', { name: 'trivy' }).count(), 1);
 
+        // Working on it: a status and a comment go through the session with its CSRF header.
+        await page.getByLabel('Status').selectOption('in_progress');
+        await page.getByLabel('Comment').fill('Upgrading log4j-core in PR 118.');
+        await page.getByRole('button', { name: 'Save' }).click();
+        await page.getByRole('status').filter({ hasText: 'Saved.' }).waitFor();
+        await page.getByText('Upgrading log4j-core in PR 118.').waitFor();
+        assert.match(await page.locator('dl.facts').innerText(), /Status\s+in progress/);
+
         // The other team's finding is not in ana's list, even asked for by its service.
         await page.getByRole('link', { name: 'Findings', exact: true }).click();
         await page.goto(`${server.url}/findings?service=wiki`);

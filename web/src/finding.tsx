@@ -1,10 +1,15 @@
 /** A Finding's page: what and where, its priority and why, when it is due, which tools report it, and its history. */
-import { useEffect, useState } from 'react';
+import { useEffect, useState, type FormEvent } from 'react';
 import { api, type Finding, type Me, type Page } from './api.ts';
 import { PriorityBadge, day, when, whereOf, words } from './format.tsx';
 import { Link } from './router.tsx';
 
 interface AuditEntry { id: string; at: string; actor: string; action: string }
+
+// Roles that may change findings (each within its reach; the server decides).
+const writers = ['admin', 'security', 'engineer'];
+// Statuses a person may set (accepted comes from an exception).
+const settable = ['open', 'in_progress', 'fixed', 'false_positive'] as const;
 
 // Roles that may read the audit log, and so see a finding's history beyond its comments.
 const auditReaders = ['admin', 'security', 'auditor'];
@@ -56,6 +61,7 @@ export function FindingPage({ id, me }: { id: number; me: Me }) {
           <tbody>{f.sources.map((s) => <tr key={`${s.tool} ${s.ruleId}`}><td>{s.tool}</td><td>{s.ruleId}</td><td>{s.present ? 'yes' : 'no'}</td></tr>)}</tbody>
         </table>
       </section>
+      {writers.includes(me.role) && <WorkOnIt finding={f} onSaved={setF} />}
       <section aria-labelledby="history">
         <h2 id="history">History</h2>
         <ul>
@@ -74,5 +80,56 @@ export function FindingPage({ id, me }: { id: number; me: Me }) {
         )}
       </section>
     </article>
+  );
+}
+
+// Status and a comment, sent as one PATCH (with the session's CSRF header, which api() adds).
+function WorkOnIt({ finding, onSaved }: { finding: Finding; onSaved: (f: Finding) => void }) {
+  const [error, setError] = useState<string | null>(null);
+  const [saved, setSaved] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+  const save = async (e: FormEvent<HTMLFormElement>): Promise<void> => {
+    e.preventDefault();
+    const form = e.currentTarget;
+    const data = new FormData(form);
+    const status = String(data.get('status'));
+    const comment = String(data.get('comment') ?? '').trim();
+    const body: Record<string, string> = {};
+    if (status !== finding.status) body.status = status;
+    if (comment) body.comment = comment;
+    if (!Object.keys(body).length) { setError('change the status or write a comment first'); return; }
+    setBusy(true); setError(null); setSaved(null);
+    try {
+      const next = await api<Finding>(`/api/findings/${finding.id}`, { method: 'PATCH', json: body });
+      onSaved(next);
+      form.reset();
+      setSaved('Saved.');
+    } catch (err) {
+      setError(err instanceof Error ? err.message : String(err));
+    } finally {
+      setBusy(false);
+    }
+  };
+  const open = settable.includes(finding.status as (typeof settable)[number]);
+  return (
+    <section aria-labelledby="work">
+      <h2 id="work">Work on it</h2>
+      <form key={`${finding.status} ${finding.comments?.length ?? 0}`} onSubmit={(e) => void save(e)} className="stack">
+        {open && (
+          <>
+            <label htmlFor="w-status">Status</label>
+            <select id="w-status" name="status" defaultValue={finding.status}>
+              {settable.map((s) => <option key={s} value={s}>{words(s)}</option>)}
+            </select>
+          </>
+        )}
+        {!open && <input type="hidden" name="status" value={finding.status} />}
+        <label htmlFor="w-comment">Comment</label>
+        <textarea id="w-comment" name="comment" rows={3} maxLength={20000} />
+        <button type="submit" disabled={busy}>Save</button>
+        {error && <p role="alert" className="error">{error}</p>}
+        {saved && <p role="status">{saved}</p>}
+      </form>
+    </section>
   );
 }
