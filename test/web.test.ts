@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describeEachEngine, engines } from './support/engines.ts';
 import { cliWorld, entente, ententeInput, serveCli } from './support/cli.ts';
-import { trivy } from './support/reports.ts';
+import { sarif, trivy } from './support/reports.ts';
 import { createApp } from '../src/http/app.ts';
 
 // The web app: `entente people password` from the CLI, the files `entente serve` serves at /, and the app itself in a
@@ -82,6 +82,9 @@ for (const engine of engines) {
       writeFileSync(join(dir, 'trivy.json'), trivy([{ cve: 'CVE-2021-44228', pkg: 'log4j-core', version: '2.14.1', fixed: '2.15.0', severity: 'CRITICAL' }]));
       const imported = entente(env, 'import', join(dir, 'trivy.json'), '--service', 'checkout-api');
       assert.equal(imported.code, 0, imported.err);
+      // 51 code findings: one more than the list's page.
+      writeFileSync(join(dir, 'lint.sarif'), sarif('Lint', Array.from({ length: 51 }, (_, i) => ({ rule: `L${i}`, file: `src/f${i}.ts`, line: i + 1, level: 'note' as const }))));
+      assert.equal(entente(env, 'import', join(dir, 'lint.sarif'), '--service', 'checkout-api').code, 0);
       writeFileSync(join(dir, 'wiki.json'), trivy([{ cve: 'CVE-2026-11111', pkg: 'wiki-markup', version: '1.0.0', severity: 'LOW' }]));
       assert.equal(entente(env, 'import', join(dir, 'wiki.json'), '--service', 'wiki').code, 0);
     });
@@ -137,11 +140,19 @@ for (const engine of engines) {
         assert.equal(await page.getByLabel('Kind').inputValue(), 'dependency');
         assert.equal(await table.getByRole('row').count(), 2, 'a header row and the one finding');
 
-        // A filter set in the form goes to the address: kind "code" matches nothing here.
+        // A filter set in the form goes to the address; the list comes in pages of 50, with the API's cursor.
         await page.getByLabel('Kind').selectOption('code');
         await page.getByRole('button', { name: 'Show findings' }).click();
-        await page.getByText('No findings match').waitFor();
+        await page.getByRole('link', { name: 'Next page' }).waitFor();
         assert.match(page.url(), /kind=code/);
+        assert.equal(await table.getByRole('row').count(), 51);
+        await page.getByRole('link', { name: 'Next page' }).click();
+        await page.getByRole('link', { name: 'First page' }).waitFor();
+        assert.match(page.url(), /kind=code.*cursor=/);
+        await page.getByRole('table', { name: 'Findings (a later page)' }).waitFor();
+        assert.equal(await page.getByRole('table', { name: 'Findings (a later page)' }).getByRole('row').count(), 2);
+        assert.equal(await page.getByRole('link', { name: 'Next page' }).count(), 0);
+        await page.goBack();
         await page.goBack();
         await table.getByRole('link', { name: /log4j-core/ }).click();
 
