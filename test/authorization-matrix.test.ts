@@ -83,6 +83,7 @@ const table: Record<string, [number[], Build]> = {
   // Signing in needs no token (a password instead), and signing out ends only the session a cookie names (none here).
   'POST /api/session':                          [[200, 200, 200, 200, 200, 200, 200, 200, 200], (f) => ({ path: '/api/session', json: { email: f.signIn.email, password: f.signIn.password } })],
   'GET /api/session':                           [[401, 401, 200, 200, 200, 200, 200, 200, 200], () => ({ path: '/api/session' })],
+  'PUT /api/people/{email}/password':           [[401, 401, 403, 403, 403, 403, 403, 403, 200], (f) => ({ path: `/api/people/${encodeURIComponent(f.signIn.email)}/password`, json: { password: f.signIn.password } })],
   'DELETE /api/session':                        [[204, 204, 204, 204, 204, 204, 204, 204, 204], () => ({ path: '/api/session' })],
 };
 /* eslint-enable no-multi-spaces */

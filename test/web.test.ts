@@ -108,13 +108,33 @@ for (const engine of engines) {
       assert.match(again.out, /Password changed for ana@example.com; their open sessions are ended/);
     });
 
+    test('people password --server sets it through a running server with an admin token; other roles are refused', async () => {
+      const admin = entente(env, 'token', 'create', '--role', 'admin', '--name', 'web-admin');
+      assert.equal(admin.code, 0, admin.err);
+      const engineer = entente(env, 'token', 'create', '--role', 'engineer', '--name', 'raj', '--person', 'raj@example.com');
+      const server = await serveCli(env);
+      try {
+        const refused = ententeInput({}, `${password}\n`, 'people', 'password', 'raj@example.com', '--server', server.url, '--token', engineer.out.trim());
+        assert.equal(refused.code, 2);
+        assert.match(refused.err, /the engineer role cannot set people's passwords; an admin can/);
+        const set = ententeInput({}, `${password}\n`, 'people', 'password', 'raj@example.com', '--server', server.url, '--token', admin.out.trim());
+        assert.equal(set.code, 0, set.err);
+        assert.match(set.out, /Password set for raj@example.com/);
+        const signIn = await fetch(`${server.url}/api/session`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email: 'raj@example.com', password }) });
+        assert.equal(signIn.status, 200);
+        assert.equal(((await signIn.json()) as { person: string }).person, 'raj@example.com');
+      } finally {
+        await server.stop();
+      }
+    });
+
     const why = !existsSync(chromium) ? `${chromium} is missing (apt-get install chromium)` : !built ? 'the web app is not built (npm run build)' : false;
     test('in Chromium: a shared Findings link asks to sign in, then shows the filtered list; the finding opens with its priority, due date and sources', { skip: why }, async () => {
       const server = await serveCli(env);
       const { chromium: browserType } = await import('playwright-core');
       const browser = await browserType.launch({ executablePath: chromium, args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync'] });
+      const page = await browser.newPage();
       try {
-        const page = await browser.newPage();
         // Every answer gets the server's CSP (the security headers add it; here it is the test's expectation), and any
         // violation the browser reports fails the test.
         await page.route('**/*', async (route) => {
@@ -183,6 +203,7 @@ for (const engine of engines) {
         await page.getByLabel('Email').waitFor();
         assert.deepEqual(problems, [], 'errors or CSP violations in the page');
       } finally {
+        await page.unrouteAll({ behavior: 'ignoreErrors' });
         await browser.close();
         await server.stop();
       }

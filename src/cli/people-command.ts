@@ -1,16 +1,17 @@
 /** `entente people password EMAIL`: sets a person's web sign-in password, read from standard input. */
 import { defineCommand } from 'citty';
 import { badInput } from '../errors.ts';
-import { out, withLocalContext } from './shared.ts';
+import { callServer, out, remoteArgs, withLocalContext } from './shared.ts';
 
 const password = defineCommand({
   meta: { name: 'password', description: 'Set the password EMAIL signs in to the web app with (one line on standard input; asked for without echo on a terminal)' },
-  args: { email: { type: 'positional', required: true, description: 'the person, as the organisation file names them' } },
+  args: { email: { type: 'positional', required: true, description: 'the person, as the organisation file names them' }, ...remoteArgs },
   async run({ args }) {
     const email = String(args.email);
     const secret = process.stdin.isTTY ? await askTwice(email) : await firstLine();
-    const { setPassword } = await import('../people/passwords.ts');
-    const set = await withLocalContext((ctx) => setPassword(ctx.database.db, email, secret, { actor: 'local-cli', now: ctx.now() }));
+    const set = args.server
+      ? (await callServer(args.server, args.token, `api/people/${encodeURIComponent(email)}/password`, { method: 'PUT', body: JSON.stringify({ password: secret }), headers: { 'content-type': 'application/json' } })) as { email: string; replaced: boolean }
+      : await withLocalContext(async (ctx) => (await import('../people/passwords.ts')).setPassword(ctx.database.db, email, secret, { actor: 'local-cli', now: ctx.now() }));
     out(`${set.replaced ? 'Password changed' : 'Password set'} for ${set.email}${set.replaced ? '; their open sessions are ended' : ''}. They sign in to the web app that \`entente serve\` serves at /.`);
   },
 });

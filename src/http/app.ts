@@ -21,6 +21,7 @@ import { authMiddleware } from './auth.ts';
 import { createFailedAuthLimit, type FailedAuthOptions } from './failed-auth-limit.ts';
 import { tokensRoutes } from './tokens-routes.ts';
 import { webApp } from './web-app.ts';
+import { peopleRoutes } from './people-routes.ts';
 import { sessionCookie, sessionRoutes, type SignInLimits } from './session-routes.ts';
 
 /** Builds the whole app over a context; tests call `app.request(...)` without opening a port. */
@@ -46,6 +47,7 @@ export function createApp(ctx: Context, options: { failedAuth?: FailedAuthOption
   app.route('/', auditRoutes(ctx));
   app.route('/', tokensRoutes(ctx));
   app.route('/', sessionRoutes(ctx, options.signIn));
+  app.route('/', peopleRoutes(ctx));
   app.notFound((c) => c.json({ error: { code: 'not_found', message: `no route ${c.req.method} ${c.req.path}`, details: {} } }, 404));
   app.onError((err, c) => errorResponse(err, c));
   return app;

@@ -26,6 +26,7 @@ const reach: Record<Role, { read: Reach; write: Reach }> = {
 export const installationActions = {
   'apply the organisation file': ['admin'],
   'manage API tokens': ['admin'],
+  "set people's passwords": ['admin'],
   'load exploitation feeds': ['admin', 'security'],
   // A host scan names many services' hosts, and hosts no service lists; its closed ports fix findings. It is the
   // independent check on what is open, so the team whose ports it judges does not send it (see DESIGN-NOTES).

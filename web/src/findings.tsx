@@ -25,6 +25,8 @@ export function Findings() {
     const params = new URLSearchParams();
     for (const k of keys) { const v = query.get(k); if (v) params.set(k, v); }
     params.set('limit', '50');
+    // Not the last view's rows under this view's filter while the new page loads.
+    setPage(null);
     setError(null);
     api<Page<Finding>>(`/api/findings?${params}`)
       .then((p) => { if (live) setPage(p); })
