@@ -178,6 +178,7 @@ for (const engine of engines) {
 
         await page.getByRole('heading', { name: /log4j-core/, level: 1 }).waitFor();
         await page.getByRole('heading', { name: 'Why this priority' }).waitFor();
+        assert.match(await page.title(), /^log4j-core.* · Entente$/, 'each page names itself in the title');
         const facts = await page.locator('dl.facts').innerText();
         assert.match(facts, /Where\s+checkout-api \(payments\): package-lock\.json.*log4j-core 2\.14\.1/s);
         assert.match(facts, /Due\s+\d{4}-\d{2}-\d{2}/);

@@ -2,7 +2,7 @@
 import { useEffect, useState, type FormEvent } from 'react';
 import { api, type Finding, type Me, type Page } from './api.ts';
 import { PriorityBadge, day, when, whereOf, words } from './format.tsx';
-import { Link } from './router.tsx';
+import { Link, useTitle } from './router.tsx';
 
 interface AuditEntry { id: string; at: string; actor: string; action: string }
 
@@ -19,6 +19,7 @@ export function FindingPage({ id, me }: { id: number; me: Me }) {
   const [f, setF] = useState<Finding | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [history, setHistory] = useState<AuditEntry[] | null>(null);
+  useTitle(f ? f.title : `Finding ${id}`);
 
   useEffect(() => {
     let live = true;

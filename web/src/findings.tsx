@@ -2,7 +2,7 @@
 import { useEffect, useState, type FormEvent } from 'react';
 import { api, type Finding, type Page } from './api.ts';
 import { FindingsTable, kinds, priorities, statuses, words } from './format.tsx';
-import { Link, navigate, useLocation } from './router.tsx';
+import { Link, navigate, useLocation, useTitle } from './router.tsx';
 
 // The list's query parameters the page keeps in its address, as GET /api/findings names them.
 const keys = ['service', 'priority', 'status', 'kind', 'overdue', 'q', 'sort', 'cursor'] as const;
@@ -11,6 +11,7 @@ const sorts = { priority: 'Most urgent first', due: 'Due soonest', severity: 'Mo
 /** The list of findings. */
 export function Findings() {
   const { query } = useLocation();
+  useTitle('Findings');
   const search = query.toString();
   const [page, setPage] = useState<Page<Finding> | null>(null);
   const [error, setError] = useState<string | null>(null);

@@ -2,10 +2,11 @@
 import { useEffect, useState } from 'react';
 import { api, type Finding, type Me, type Page } from './api.ts';
 import { FindingsTable } from './format.tsx';
-import { Link } from './router.tsx';
+import { Link, useTitle } from './router.tsx';
 
 /** The home page. */
 export function Home({ me }: { me: Me }) {
+  useTitle('Due this week');
   const [items, setItems] = useState<Finding[] | null>(null);
   const [error, setError] = useState<string | null>(null);
   useEffect(() => {

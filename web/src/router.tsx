@@ -1,5 +1,5 @@
 /** A small client-side router: the address bar is the state (path and query), links push to history. */
-import { useSyncExternalStore, type AnchorHTMLAttributes, type MouseEvent } from 'react';
+import { useEffect, useSyncExternalStore, type AnchorHTMLAttributes, type MouseEvent } from 'react';
 
 const changed = 'entente:navigate';
 
@@ -38,4 +38,9 @@ export function Link(props: AnchorHTMLAttributes<HTMLAnchorElement> & { href: st
     navigate(props.href);
   };
   return <a {...props} onClick={onClick} />;
+}
+
+/** Names the page in the window's title (what a screen reader announces and a tab shows). */
+export function useTitle(title: string): void {
+  useEffect(() => { document.title = `${title} · Entente`; }, [title]);
 }

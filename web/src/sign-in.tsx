@@ -1,9 +1,11 @@
 /** The sign-in page: e-mail and password, with the server's reason when it refuses. */
 import { useState, type FormEvent } from 'react';
 import { api, type Me } from './api.ts';
+import { useTitle } from './router.tsx';
 
 /** Signs in with POST /api/session and hands the signed-in person up. */
 export function SignIn({ onSignedIn }: { onSignedIn: (me: Me) => void }) {
+  useTitle('Sign in');
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
   const submit = async (e: FormEvent<HTMLFormElement>): Promise<void> => {
