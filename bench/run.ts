@@ -18,6 +18,7 @@ const runs: [string, string][] = [
   ['tone', 'no-db'],
   ['gate', 'pglite'],
   ['big-report', 'pglite'], ['big-report', 'postgres'],
+  ['load', 'postgres'],
 ];
 let failed = 0;
 for (const [name, engine] of runs) {

@@ -1,5 +1,5 @@
 /** How a commitment reads: its owner, service, due date, how it is verified and where it stands, in one sentence too. */
-import type { Kysely } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import type { CommitmentSourceType, CommitmentState, DB } from '../db/schema.ts';
 import { gateMessages } from '../gates/gate-messages.ts';
 import { calendarOf, type Calendar, type Day } from '../policy/calendar.ts';
@@ -57,7 +57,7 @@ export async function commitmentViews(db: Kysely<DB>, filter: CommitmentFilter, 
     .innerJoin('teams as t', 't.id', 'c.owner_team_id')
     .leftJoin('services as s', 's.id', 'c.service_id')
     .selectAll('c').select(['t.name as team_name', 's.name as service_name']);
-  if (filter.ids) q = q.where('c.id', 'in', filter.ids.length ? filter.ids : [0]);
+  if (filter.ids) q = q.where(sql<boolean>`c.id = any(${filter.ids}::int[])`);
   if (filter.service !== undefined) q = q.where('s.name', '=', filter.service);
   if (filter.team !== undefined) q = q.where('t.name', '=', filter.team);
   const states = filter.state;
@@ -70,7 +70,7 @@ export async function commitmentViews(db: Kysely<DB>, filter: CommitmentFilter, 
   if (filter.source) {
     q = q.where('c.source_type', '=', filter.source.type);
     if (filter.source.id !== undefined) q = q.where('c.source_id', '=', filter.source.id);
-    if (filter.source.ids !== undefined) q = q.where('c.source_id', 'in', filter.source.ids.length ? filter.source.ids : [0]);
+    if (filter.source.ids !== undefined) q = q.where(sql<boolean>`c.source_id = any(${filter.source.ids}::int[])`);
   }
   if (filter.findingId !== undefined) q = q.where('c.finding_id', '=', filter.findingId);
   if (filter.teamIds) q = q.where('c.owner_team_id', 'in', filter.teamIds.length ? filter.teamIds : [-1]);

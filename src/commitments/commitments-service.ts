@@ -2,7 +2,7 @@
  * Commitments: a control, fix or removal someone owes by a date — created by gates, change requests, exceptions and
  * reviews — that ends verified (evidence, or a check Entente runs) or missed. Every write is audited with the change.
  */
-import type { Kysely, Transaction } from 'kysely';
+import { sql, type Kysely, type Transaction } from 'kysely';
 import type { CommitmentSourceType, CommitmentState, DB } from '../db/schema.ts';
 import type { Control } from '../gates/gate-policy.ts';
 import { EntenteError, badInput } from '../errors.ts';
@@ -43,7 +43,9 @@ export async function createCommitment(deps: CommitmentsDeps, actor: string, inp
   return view!;
 }
 
-/** Creates several commitments with one insert and one audit entry (a gate's controls); [] for none. */
+const insertBatch = 2_000;
+
+/** Creates several commitments with one audit entry (a gate's controls); [] for none. */
 export async function createCommitments(deps: CommitmentsDeps, actor: string, inputs: CommitmentInput[]): Promise<CommitmentView[]> {
   if (inputs.length === 0) return [];
   const controls = new Map(deps.policy.controls.map((c) => [c.id, c]));
@@ -51,9 +53,14 @@ export async function createCommitments(deps: CommitmentsDeps, actor: string, in
   const now = deps.now();
   const ids = await inTransaction(deps.db, async (trx) => {
     await checkReferences(trx, inputs);
-    const created = await trx.insertInto('commitments').values(rows.map((r) => ({ ...r, verification: JSON.stringify(r.verification), created_by: actor, created_at: now })))
-      .returning('id').execute();
-    const ids = created.map((c) => c.id);
+    // In batches: one insert's parameters are limited (65,535), and a gate on a big service asks for one commitment per
+    // finding and control.
+    const ids: number[] = [];
+    for (let i = 0; i < rows.length; i += insertBatch) {
+      const created = await trx.insertInto('commitments').values(rows.slice(i, i + insertBatch).map((r) => ({ ...r, verification: JSON.stringify(r.verification), created_by: actor, created_at: now })))
+        .returning('id').execute();
+      for (const c of created) ids.push(c.id);
+    }
     await recordAudit(trx, { actor, action: 'commitment.create', entity: 'commitment', entityId: ids.length === 1 ? ids[0] : null,
       after: { ids, commitments: rows.map((r) => ({ kind: r.kind, controlId: r.control_id, ownerTeamId: r.owner_team_id, serviceId: r.service_id, findingId: r.finding_id,
         dueAt: r.due_at.toISOString(), source: `${r.source_type}:${r.source_id}` })) }, at: now });
@@ -169,7 +176,8 @@ async function checkReferences(trx: Kysely<DB>, inputs: CommitmentInput[]): Prom
   const missing = async (table: 'teams' | 'services' | 'findings', ids: number[], field: string, what: string) => {
     const wanted = [...new Set(ids)];
     if (wanted.length === 0) return;
-    const found = new Set((await trx.selectFrom(table).select('id').where('id', 'in', wanted).execute()).map((r) => r.id));
+    // One array parameter, not one per id: a gate on a big service asks for tens of thousands.
+    const found = new Set((await trx.selectFrom(table).select('id').where(sql<boolean>`id = any(${wanted}::int[])`).execute()).map((r) => r.id));
     const absent = wanted.filter((id) => !found.has(id));
     if (absent.length) throw badInput(`${field}: no ${what} ${absent.join(', ')} exists`, { field, missing: absent });
   };

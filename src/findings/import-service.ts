@@ -14,6 +14,7 @@ import { insertNewFindings, insertPreparedFindings, prepareNewFindings, rewriteC
 import { fixAbsent, loadStored, syncSources, updateSeenAgain, type SeenAgain, type Stored } from './merge-existing.ts';
 import { lookupFeeds } from '../feeds/lookup.ts';
 import { lapseExceptionsOnRisingPriority } from '../exceptions/lapse.ts';
+import { analyzeAfterImport } from './analyze.ts';
 
 export interface ImportRequest {
   service: string;
@@ -54,8 +55,10 @@ export async function importReport(deps: ImportDeps, req: ImportRequest): Promis
   const parser = req.format ? parserByFormat(req.format) : detectParser(req.input);
   const rows = new ReportRows({ reportBytes: req.input.size });
   try {
-    return await importRows(deps, service, { format: parser.format, fileName: req.input.name, rows, commit: req.commit, branch: req.branch, actor: req.actor },
+    const summary = await importRows(deps, service, { format: parser.format, fileName: req.input.name, rows, commit: req.commit, branch: req.branch, actor: req.actor },
       (early) => readReport(parser, req.input, rows, early));
+    await analyzeAfterImport(deps.db, summary);
+    return summary;
   } finally {
     rows.dispose();
   }
@@ -77,7 +80,9 @@ export async function importParsed(deps: ImportDeps, req: ParsedImport): Promise
   const rows = new ReportRows();
   try {
     for (const f of req.findings) rows.add(f);
-    return await importRows(deps, service, { format: req.format, fileName: req.fileName, rows, actor: req.actor }, async () => [...new Set(req.tools.map(toolName))].sort());
+    const summary = await importRows(deps, service, { format: req.format, fileName: req.fileName, rows, actor: req.actor }, async () => [...new Set(req.tools.map(toolName))].sort());
+    await analyzeAfterImport(deps.db, summary);
+    return summary;
   } finally {
     rows.dispose();
   }
