@@ -2,7 +2,7 @@
 // Then builds the web app (web/) into dist/web with Vite, which `entente serve` serves at /.
 // Code splitting keeps each subcommand's code and its packages in a chunk of its own, loaded when the command runs:
 // in one file, every package any command uses (PGlite, the language library, the HTTP stack) loaded at start-up.
-import { rmSync } from 'node:fs';
+import { existsSync, rmSync } from 'node:fs';
 import { build } from 'esbuild';
 rmSync('dist', { recursive: true, force: true });
 await build({
@@ -27,9 +27,13 @@ await build({
 // The web app. Vite is a development dependency: an install without them (--omit=dev) still gets a working server,
 // which says at start that the web app is not built.
 let vite;
-try {
-  vite = await import('vite');
-} catch {
-  console.warn('build: vite is not installed (npm install without --omit=dev), so the web app is not built; the API works without it');
+if (!existsSync('web/vite.config.ts')) {
+  console.warn('build: no web/ folder here, so the web app is not built; the API works without it');
+} else {
+  try {
+    vite = await import('vite');
+  } catch {
+    console.warn('build: vite is not installed (npm install without --omit=dev), so the web app is not built; the API works without it');
+  }
 }
 if (vite) await vite.build({ configFile: 'web/vite.config.ts', logLevel: 'warn' });
