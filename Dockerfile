@@ -4,6 +4,7 @@ WORKDIR /app
 COPY package.json package-lock.json ./
 COPY scripts ./scripts
 COPY src ./src
+COPY web ./web
 COPY tsconfig.json ./
 # The build runs in `prepare`; no package here needs an install script.
 RUN npm ci --no-audit --no-fund && npm prune --omit=dev && chown -R node:node /app

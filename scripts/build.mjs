@@ -1,7 +1,8 @@
 // Bundles the CLI and server into dist/entente.js; dependencies stay in node_modules (PGlite loads its wasm from there).
+// Then builds the web app (web/) into dist/web with Vite, which `entente serve` serves at /.
 // Code splitting keeps each subcommand's code and its packages in a chunk of its own, loaded when the command runs:
 // in one file, every package any command uses (PGlite, the language library, the HTTP stack) loaded at start-up.
-import { rmSync } from 'node:fs';
+import { existsSync, rmSync } from 'node:fs';
 import { build } from 'esbuild';
 rmSync('dist', { recursive: true, force: true });
 await build({
@@ -22,3 +23,17 @@ await build({
   banner: { js: "#!/usr/bin/env node\nimport { createRequire as __entente_createRequire } from 'node:module';\nconst require = __entente_createRequire(import.meta.url);" },
   logLevel: 'warning',
 });
+
+// The web app. Vite is a development dependency: an install without them (--omit=dev) still gets a working server,
+// which says at start that the web app is not built.
+let vite;
+if (!existsSync('web/vite.config.ts')) {
+  console.warn('build: no web/ folder here, so the web app is not built; the API works without it');
+} else {
+  try {
+    vite = await import('vite');
+  } catch {
+    console.warn('build: vite is not installed (npm install without --omit=dev), so the web app is not built; the API works without it');
+  }
+}
+if (vite) await vite.build({ configFile: 'web/vite.config.ts', logLevel: 'warn' });

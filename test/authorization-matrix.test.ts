@@ -7,6 +7,7 @@ import { applyOrg } from '../src/people/org-service.ts';
 import { createCommitment } from '../src/commitments/commitments-service.ts';
 import { createToken } from '../src/people/tokens.ts';
 import { createApp } from '../src/http/app.ts';
+import { setPassword } from '../src/people/passwords.ts';
 
 // Every route of the OpenAPI document, called by every kind of caller; the table says what each must answer. A route
 // added without a row here fails the first test, and a route the document does not describe fails it too.
@@ -79,6 +80,11 @@ const table: Record<string, [number[], Build]> = {
   'GET /api/tokens':                            [[401, 401, 403, 403, 403, 403, 403, 403, 200], () => ({ path: '/api/tokens' })],
   'POST /api/tokens':                           [[401, 401, 403, 403, 403, 403, 403, 403, 201], () => ({ path: '/api/tokens', json: { name: 'matrix', role: 'auditor', expires: '1d' } })],
   'POST /api/tokens/{id}/revoke':               [[401, 401, 403, 403, 403, 403, 403, 403, 200], async (f) => ({ path: `/api/tokens/${await f.newToken()}/revoke` })],
+  // Signing in needs no token (a password instead), and signing out ends only the session a cookie names (none here).
+  'POST /api/session':                          [[200, 200, 200, 200, 200, 200, 200, 200, 200], (f) => ({ path: '/api/session', json: { email: f.signIn.email, password: f.signIn.password } })],
+  'GET /api/session':                           [[401, 401, 200, 200, 200, 200, 200, 200, 200], () => ({ path: '/api/session' })],
+  'PUT /api/people/{email}/password':           [[401, 401, 403, 403, 403, 403, 403, 403, 200], (f) => ({ path: `/api/people/${encodeURIComponent(f.signIn.email)}/password`, json: { password: f.signIn.password } })],
+  'DELETE /api/session':                        [[204, 204, 204, 204, 204, 204, 204, 204, 204], () => ({ path: '/api/session' })],
 };
 /* eslint-enable no-multi-spaces */
 
@@ -113,6 +119,8 @@ services:
   };
   const org = orgOf([]);
   await apply(org);
+  const signIn = { email: people.member, password: 'matrix-password-1234' };
+  await setPassword(e.ctx.database.db, signIn.email, signIn.password, { actor: 'test', now: e.clock.now });
   // Findings to ask exceptions for, one per request (a finding is in at most one open exception).
   await e.importText(serviceA, 'codeql.sarif', sarif('CodeQL', Array.from({ length: 60 }, (_, i) => ({ rule: `js/rule-${i}`, file: `src/f${i}.ts`, line: i + 1, cwe: 89 }))));
   const svc = await e.ctx.database.db.selectFrom('services').select(['id', 'owner_team_id']).where('name', '=', serviceA).executeTakeFirstOrThrow();
@@ -125,7 +133,7 @@ services:
   const inDays = (d: number) => new Date(e.clock.now.getTime() + d * 86_400_000).toISOString();
   const exceptionBody = () => ({ findingIds: [spare.pop()!], reason: 'the vendor fix ships in May', controls: ['WAF rule 9421'] });
   const f = {
-    serviceA, host, org, tokens, inDays, exceptionBody,
+    serviceA, host, org, tokens, inDays, exceptionBody, signIn,
     finding: spare.pop()!,
     report: sarif('MatrixScanner', [{ rule: 'm1', file: 'src/m.ts', line: 1 }]),
     scan: `<?xml version="1.0"?><nmaprun scanner="nmap" version="7.93"><scaninfo type="syn" protocol="tcp" numservices="1" services="22"/>

@@ -27,6 +27,7 @@ const main = defineCommand({
     tone: () => import('./tone-command.ts').then((m) => m.default),
     backup: () => import('./backup-commands.ts').then((m) => m.backup),
     restore: () => import('./backup-commands.ts').then((m) => m.restore),
+    people: () => import('./people-command.ts').then((m) => m.default),
   },
 });
 

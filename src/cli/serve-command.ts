@@ -8,6 +8,7 @@ import { createToken, hasNoTokens } from '../people/tokens.ts';
 import { out } from './shared.ts';
 import { startJobRunner } from '../jobs/runner.ts';
 import { defaultJobs } from '../jobs/jobs.ts';
+import { webAppBuilt, webAppDir } from '../http/web-app.ts';
 
 export default defineCommand({
   meta: { name: 'serve', description: 'Serve the API (embedded database unless DATABASE_URL is set)' },
@@ -23,7 +24,8 @@ export default defineCommand({
       out(`First start: an admin token was created. It is shown only this once; keep it safe (it ends on ${expiresAt?.toISOString().slice(0, 10)}):\n  ${token}`);
       out('Make each person a token of their own with it: entente token create --role ROLE --name NAME --person EMAIL --server URL --token TOKEN');
     }
-    const app = createApp(ctx, { limits: config.limits });
+    const web = webAppDir();
+    const app = createApp(ctx, { limits: config.limits, web });
     // Lease expiry, reminders and sweeps run here; several servers on one PostgreSQL database each claim a job once per period.
     const jobs = startJobRunner({ db: ctx.database.db, policy: ctx.policy, now: ctx.now }, defaultJobs, {
       onRun: (runs) => runs.filter((r) => !r.ok).forEach((r) => process.stderr.write(`entente: job ${r.name} will be tried again: ${r.error}\n`)),
@@ -32,6 +34,8 @@ export default defineCommand({
       const server = serve({ fetch: app.fetch, port: config.port, hostname: config.host }, (info) => {
         out(`Entente is listening on http://${config.host}:${info.port} (${ctx.database.engine === 'pglite' ? `embedded database in ${config.dataDir}` : 'PostgreSQL'})`);
         out(`API description: http://${config.host}:${info.port}/api/openapi.json`);
+        out(webAppBuilt(web) ? `Web app: http://${config.host}:${info.port}/ (people sign in with a password: entente people password EMAIL)`
+          : `The web app is not built (no ${web}), so / answers a page saying so; \`npm run build\` builds it`);
       });
       const stop = (): void => {
         server.close(() => void jobs.stop().then(() => ctx.database.close()).then(resolve));

@@ -11,6 +11,7 @@ import * as m008 from './migrations/008-audit-sealed.ts';
 import * as m009 from './migrations/009-token-expiry.ts';
 import * as m010 from './migrations/010-released-commitments.ts';
 import * as m011 from './migrations/011-status-before-acceptance.ts';
+import * as m012 from './migrations/012-passwords-and-sessions.ts';
 import { EntenteError } from '../errors.ts';
 
 const migrations: Record<string, Migration> = {
@@ -25,6 +26,7 @@ const migrations: Record<string, Migration> = {
   '009-token-expiry': m009,
   '010-released-commitments': m010,
   '011-status-before-acceptance': m011,
+  '012-passwords-and-sessions': m012,
 };
 
 /** Brings the database to the newest schema; throws with the failing step's name when one fails. */

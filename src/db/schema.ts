@@ -56,6 +56,21 @@ export interface ApiTokensTable {
   expires_at: Timestamp | null;   // null: never (tokens made before migration 008, or asked for with "never")
 }
 
+export interface PersonPasswordsTable {
+  person_id: number;
+  hash: string;          // scrypt$N$r$p$salt$key (base64url), src/people/passwords.ts
+  set_at: Timestamp;
+}
+
+export interface SessionsTable {
+  id: Generated<number>;
+  id_hash: string;       // SHA-256 of the session id the cookie holds
+  person_id: number;
+  created_at: Timestamp;
+  last_seen_at: Timestamp;
+  expires_at: Timestamp; // the hard end; the idle end is last_seen_at plus the idle time
+}
+
 export interface ScansTable {
   id: Generated<number>;
   service_id: number;
@@ -329,6 +344,8 @@ export interface DB {
   team_members: TeamMembersTable;
   services: ServicesTable;
   api_tokens: ApiTokensTable;
+  person_passwords: PersonPasswordsTable;
+  sessions: SessionsTable;
   scans: ScansTable;
   findings: FindingsTable;
   finding_sources: FindingSourcesTable;

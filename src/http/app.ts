@@ -22,15 +22,22 @@ import { createFailedAuthLimit, type FailedAuthOptions } from './failed-auth-lim
 import { tokensRoutes } from './tokens-routes.ts';
 import { bodyLimits, securityHeaders } from './limits.ts';
 import { defaultLimits, type Limits } from '../config.ts';
+import { webApp } from './web-app.ts';
+import { peopleRoutes } from './people-routes.ts';
+import { sessionCookie, sessionRoutes, type SignInLimits } from './session-routes.ts';
 
 /** Builds the whole app over a context; tests call `app.request(...)` without opening a port. */
-export function createApp(ctx: Context, options: { failedAuth?: FailedAuthOptions; limits?: Partial<Limits> } = {}): OpenAPIHono<Env> {
+export function createApp(ctx: Context, options: { failedAuth?: FailedAuthOptions; limits?: Partial<Limits>; signIn?: SignInLimits; web?: string } = {}): OpenAPIHono<Env> {
   const app = subApp();
   app.use('*', securityHeaders());
   // Before authentication: a body too large for any caller is refused before anything else is done with it.
   app.use('*', bodyLimits({ ...defaultLimits, ...options.limits }));
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', { type: 'http', scheme: 'bearer' });
+  app.openAPIRegistry.registerComponent('securitySchemes', 'session', { type: 'apiKey', in: 'cookie', name: sessionCookie,
+    description: 'the web app\'s session (POST /api/session); writes also need the X-Entente-CSRF header' });
   addMetaRoutes(app, ctx);
+  // The web app's files (when `entente serve` names its folder): every GET outside /api, before anything else.
+  if (options.web !== undefined) app.use('*', webApp(options.web));
   app.use('/api/*', authMiddleware(ctx, createFailedAuthLimit(options.failedAuth)));
   app.route('/', exportRoutes(ctx));   // before findingsRoutes: /api/findings/export is not a finding id
   app.route('/', findingsRoutes(ctx));
@@ -44,6 +51,8 @@ export function createApp(ctx: Context, options: { failedAuth?: FailedAuthOption
   app.route('/', commitmentsRoutes(ctx));
   app.route('/', auditRoutes(ctx));
   app.route('/', tokensRoutes(ctx));
+  app.route('/', sessionRoutes(ctx, options.signIn));
+  app.route('/', peopleRoutes(ctx));
   app.notFound((c) => c.json({ error: { code: 'not_found', message: `no route ${c.req.method} ${c.req.path}`, details: {} } }, 404));
   app.onError((err, c) => errorResponse(err, c));
   return app;

@@ -1,18 +1,31 @@
-/** Token authentication for /api/*, with failed attempts limited per source address (429 with Retry-After). */
-import type { Context as HonoContext, MiddlewareHandler } from 'hono';
+/**
+ * Authentication for /api/*: a Bearer token, or else the web app's session cookie (whose writes must carry the CSRF
+ * header), with failed attempts limited per source address (429 with Retry-After).
+ */
+import type { MiddlewareHandler } from 'hono';
+import { getCookie } from 'hono/cookie';
 import type { Context } from '../context.ts';
 import { EntenteError } from '../errors.ts';
 import { authenticate, tokenHash } from '../people/tokens.ts';
+import { sessionWho } from '../people/sessions.ts';
 import type { FailedAuthLimit } from './failed-auth-limit.ts';
 import { publicPaths } from './meta-routes.ts';
+import { csrfMatches, csrfRefused, sessionCookie, sessionPublic } from './session-routes.ts';
+import { sourceAddress } from './source-address.ts';
 import type { Env } from './sub-app.ts';
 
-/** Sets the caller's principal, or answers 401 (unknown, revoked or expired token) or 429 (too many of those). */
+// Reads change nothing; every other method through a session cookie needs the CSRF header.
+const safeMethods = ['GET', 'HEAD', 'OPTIONS'];
+
+/** Sets the caller's principal, or answers 401 (unknown, revoked or expired token or session) or 429 (too many of those). */
 export function authMiddleware(ctx: Context, limit: FailedAuthLimit): MiddlewareHandler<Env> {
   return async (c, next) => {
-    if (publicPaths.includes(c.req.path)) return next();
+    if (publicPaths.includes(c.req.path) || sessionPublic.includes(`${c.req.method} ${c.req.path}`)) return next();
     const token = /^Bearer\s+(\S+)$/i.exec(c.req.header('authorization') ?? '')?.[1];
-    const hash = token === undefined ? undefined : tokenHash(token);
+    // A token wins over a cookie: a script's Authorization header says who it means to be.
+    const session = token === undefined ? getCookie(c, sessionCookie) : undefined;
+    const secret = token ?? session;
+    const hash = secret === undefined ? undefined : tokenHash(secret);
     const address = sourceAddress(c);
     const verdict = limit.check(address, hash);
     if (!verdict.ok) {
@@ -21,7 +34,12 @@ export function authMiddleware(ctx: Context, limit: FailedAuthLimit): Middleware
         details: { retryAfterSeconds: s } } }, 429, { 'Retry-After': String(s) });
     }
     try {
-      c.set('principal', await authenticate(ctx.database.db, token, ctx.now()));
+      if (session !== undefined) {
+        c.set('principal', (await sessionWho(ctx.database.db, session, ctx.now())).principal);
+        c.set('sessionId', session);
+      } else {
+        c.set('principal', await authenticate(ctx.database.db, token, ctx.now()));
+      }
     } catch (e) {
       if (e instanceof EntenteError && e.code === 'unauthorized') {
         limit.failed(address);
@@ -30,13 +48,7 @@ export function authMiddleware(ctx: Context, limit: FailedAuthLimit): Middleware
       throw e;
     }
     if (hash) limit.succeeded(hash);
+    if (session !== undefined && !safeMethods.includes(c.req.method) && !csrfMatches(c, session)) throw csrfRefused();
     return next();
   };
-}
-
-// @hono/node-server passes the Node request as the environment. Without one (`app.request` in tests, another runtime)
-// every caller shares one key. Behind a proxy this is the proxy's address: X-Forwarded-For is anyone's to write.
-function sourceAddress(c: HonoContext<Env>): string {
-  const env = c.env as { incoming?: { socket?: { remoteAddress?: string } } } | undefined;
-  return env?.incoming?.socket?.remoteAddress ?? 'unknown';
 }

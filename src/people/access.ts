@@ -26,6 +26,7 @@ const reach: Record<Role, { read: Reach; write: Reach }> = {
 export const installationActions = {
   'apply the organisation file': ['admin'],
   'manage API tokens': ['admin'],
+  "set people's passwords": ['admin'],
   'load exploitation feeds': ['admin', 'security'],
   // A host scan names many services' hosts, and hosts no service lists; its closed ports fix findings. It is the
   // independent check on what is open, so the team whose ports it judges does not send it (see DESIGN-NOTES).
@@ -88,6 +89,15 @@ export function requireApprover(who: Principal, what: string): void {
   if (who.personId !== null) return;
   throw new EntenteError('forbidden', `${what} is approved by people, and this token (${who.actor}) is not tied to a person; approve with a token of your own `
     + '(`entente token create --role ROLE --name NAME --person YOUR_EMAIL`)', { actor: who.actor });
+}
+
+/**
+ * The role a person signed in with a password acts in, from the kinds of their teams in the organisation file: a member
+ * of a security team is Security, anyone else an engineer of their teams. Admin, manager and auditor are token roles
+ * (`entente token create`): the organisation file does not name them.
+ */
+export function roleOfTeams(kinds: readonly string[]): Role {
+  return kinds.includes('security') ? 'security' : 'engineer';
 }
 
 /** Roles that may change data at all (each only what its reach allows). */

@@ -15,6 +15,12 @@ export function entente(env: Record<string, string>, ...args: string[]): CliResu
   return { code: r.status, out: r.stdout, err: r.stderr };
 }
 
+/** Runs the CLI with an environment and `input` on its standard input (a pipe, not a terminal). */
+export function ententeInput(env: Record<string, string>, input: string, ...args: string[]): CliResult {
+  const r = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], { encoding: 'utf8', env: { ...process.env, ...env }, input, timeout: 60_000 });
+  return { code: r.status, out: r.stdout, err: r.stderr };
+}
+
 /**
  * Inside a describe block: a temporary folder and the environment the CLI runs with on `engine` (a data folder in
  * it for PGlite, a scratch database for PostgreSQL, set up before the block's tests and removed after them).

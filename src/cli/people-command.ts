@@ -1,0 +1,69 @@
+/** `entente people password EMAIL`: sets a person's web sign-in password, read from standard input. */
+import { defineCommand } from 'citty';
+import { badInput } from '../errors.ts';
+import { callServer, out, remoteArgs, withLocalContext } from './shared.ts';
+
+const password = defineCommand({
+  meta: { name: 'password', description: 'Set the password EMAIL signs in to the web app with (one line on standard input; asked for without echo on a terminal)' },
+  args: { email: { type: 'positional', required: true, description: 'the person, as the organisation file names them' }, ...remoteArgs },
+  async run({ args }) {
+    const email = String(args.email);
+    const secret = process.stdin.isTTY ? await askTwice(email) : await firstLine();
+    const set = args.server
+      ? (await callServer(args.server, args.token, `api/people/${encodeURIComponent(email)}/password`, { method: 'PUT', body: JSON.stringify({ password: secret }), headers: { 'content-type': 'application/json' } })) as { email: string; replaced: boolean }
+      : await withLocalContext(async (ctx) => (await import('../people/passwords.ts')).setPassword(ctx.database.db, email, secret, { actor: 'local-cli', now: ctx.now() }));
+    out(`${set.replaced ? 'Password changed' : 'Password set'} for ${set.email}${set.replaced ? '; their open sessions are ended' : ''}. They sign in to the web app that \`entente serve\` serves at /.`);
+  },
+});
+
+export default defineCommand({
+  meta: { name: 'people', description: 'People: their web sign-in passwords' },
+  subCommands: { password },
+});
+
+// The first line of standard input, without its line end; a password on the command line would be in the shell history.
+async function firstLine(): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of process.stdin) {
+    chunks.push(chunk as Buffer);
+    if ((chunk as Buffer).includes(10)) break;
+  }
+  const text = Buffer.concat(chunks).toString('utf8');
+  const line = text.split('\n')[0]!.replace(/\r$/, '');
+  if (!text) throw badInput('no password on standard input: pipe one line, e.g. `printf "%s\\n" "$PASSWORD" | entente people password EMAIL`', { field: 'password' });
+  return line;
+}
+
+async function askTwice(email: string): Promise<string> {
+  const first = await ask(`New password for ${email}: `);
+  const again = await ask('The same again: ');
+  if (first !== again) throw badInput('the two passwords are not the same; nothing was changed', { field: 'password' });
+  return first;
+}
+
+// Reads a line from the terminal without showing it.
+function ask(prompt: string): Promise<string> {
+  const stdin = process.stdin;
+  process.stderr.write(prompt);
+  stdin.setRawMode(true);
+  stdin.resume();
+  return new Promise((resolve, reject) => {
+    let typed = '';
+    const done = (fn: () => void): void => {
+      stdin.off('data', onData);
+      stdin.setRawMode(false);
+      stdin.pause();
+      process.stderr.write('\n');
+      fn();
+    };
+    const onData = (data: Buffer): void => {
+      for (const ch of data.toString('utf8')) {
+        if (ch === '\r' || ch === '\n') return done(() => resolve(typed));
+        if (ch === '\u0003' || ch === '\u0004') return done(() => reject(badInput('cancelled; nothing was changed')));
+        if (ch === '\u007f' || ch === '\b') typed = [...typed].slice(0, -1).join('');
+        else typed += ch;
+      }
+    };
+    stdin.on('data', onData);
+  });
+}

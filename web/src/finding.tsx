@@ -1,0 +1,136 @@
+/** A Finding's page: what and where, its priority and why, when it is due, which tools report it, and its history. */
+import { useEffect, useState, type FormEvent } from 'react';
+import { api, type Finding, type Me, type Page } from './api.ts';
+import { PriorityBadge, day, when, whereOf, words } from './format.tsx';
+import { Link, useTitle } from './router.tsx';
+
+interface AuditEntry { id: string; at: string; actor: string; action: string }
+
+// Roles that may change findings (each within its reach; the server decides).
+const writers = ['admin', 'security', 'engineer'];
+// Statuses a person may set (accepted comes from an exception).
+const settable = ['open', 'in_progress', 'fixed', 'false_positive'] as const;
+
+// Roles that may read the audit log, and so see a finding's history beyond its comments.
+const auditReaders = ['admin', 'security', 'auditor'];
+
+/** One finding by id. */
+export function FindingPage({ id, me }: { id: number; me: Me }) {
+  const [f, setF] = useState<Finding | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const [history, setHistory] = useState<AuditEntry[] | null>(null);
+  useTitle(f ? f.title : `Finding ${id}`);
+
+  useEffect(() => {
+    let live = true;
+    setF(null);
+    setError(null);
+    api<Finding>(`/api/findings/${id}`).then((x) => { if (live) setF(x); }).catch((e: unknown) => { if (live) setError(e instanceof Error ? e.message : String(e)); });
+    if (auditReaders.includes(me.role)) {
+      api<Page<AuditEntry>>(`/api/audit?entity=finding&entityId=${id}&limit=100`).then((h) => { if (live) setHistory(h.items); }).catch(() => undefined);
+    }
+    return () => { live = false; };
+  }, [id, me.role]);
+
+  if (error) return <><h1>Finding {id}</h1><p role="alert" className="error">{error}</p><p><Link href="/findings">Back to Findings</Link></p></>;
+  if (!f) return <p aria-live="polite">Loading finding {id}…</p>;
+  const ids = [...f.aliases, ...f.cwes.map((c) => `CWE-${c}`)];
+  return (
+    <article>
+      <p><Link href="/findings">← Findings</Link></p>
+      <h1>{f.title}</h1>
+      <dl className="facts">
+        <dt>Where</dt><dd>{f.service} ({f.ownerTeam}): {whereOf(f)}</dd>
+        <dt>Priority</dt><dd><PriorityBadge priority={f.priority} /> {f.severity} severity{f.cvss.score !== null && `, CVSS ${f.cvss.score}`}</dd>
+        <dt>Due</dt><dd>{f.dueDate}{f.overdue && <> <span className="badge overdue">overdue</span></>}</dd>
+        <dt>Status</dt><dd>{words(f.status)}{f.assignee && `, assigned to ${f.assignee}`}</dd>
+        <dt>Kind</dt><dd>{f.kind}</dd>
+        {ids.length > 0 && <><dt>Identifiers</dt><dd>{ids.join(', ')}</dd></>}
+        {f.component.fixedVersion && <><dt>Fixed in</dt><dd>{f.component.name} {f.component.fixedVersion}</dd></>}
+        {(f.kev || f.epss !== null) && <><dt>Exploitation</dt><dd>{[f.kev && 'known exploited (KEV)', f.epss !== null && `EPSS ${(f.epss * 100).toFixed(1)}%`].filter(Boolean).join(', ')}</dd></>}
+      </dl>
+      <section aria-labelledby="why">
+        <h2 id="why">Why this priority</h2>
+        {f.priorityReasons.length ? <ul>{f.priorityReasons.map((r) => <li key={r}>{r}</li>)}</ul> : <p>No particular reason beyond its severity.</p>}
+      </section>
+      {f.description && <section aria-labelledby="what"><h2 id="what">Description</h2><p className="prose">{f.description}</p></section>}
+      <section aria-labelledby="sources">
+        <h2 id="sources">Sources</h2>
+        <table>
+          <caption>Tools that report this finding</caption>
+          <thead><tr><th scope="col">Tool</th><th scope="col">Rule</th><th scope="col">Still reported</th></tr></thead>
+          <tbody>{f.sources.map((s) => <tr key={`${s.tool} ${s.ruleId}`}><td>{s.tool}</td><td>{s.ruleId}</td><td>{s.present ? 'yes' : 'no'}</td></tr>)}</tbody>
+        </table>
+      </section>
+      {writers.includes(me.role) && <WorkOnIt finding={f} onSaved={setF} />}
+      <section aria-labelledby="history">
+        <h2 id="history">History</h2>
+        <ul>
+          <li>First seen {when(f.firstSeenAt)}, last reported {when(f.lastSeenAt)}</li>
+          {f.fixedAt && <li>Fixed {when(f.fixedAt)}</li>}
+          {f.reopenedCount > 0 && <li>Reopened {f.reopenedCount} time{f.reopenedCount === 1 ? '' : 's'}</li>}
+          {history?.map((h) => <li key={h.id}>{when(h.at)}: {h.action} by {h.actor}</li>)}
+        </ul>
+        {(f.comments?.length ?? 0) > 0 && (
+          <>
+            <h3>Comments</h3>
+            <ol className="comments">
+              {f.comments!.map((c) => <li key={c.id}><p className="sub">{c.author}, {day(c.createdAt)}</p><p className="prose">{c.body}</p></li>)}
+            </ol>
+          </>
+        )}
+      </section>
+    </article>
+  );
+}
+
+// Status and a comment, sent as one PATCH (with the session's CSRF header, which api() adds).
+function WorkOnIt({ finding, onSaved }: { finding: Finding; onSaved: (f: Finding) => void }) {
+  const [error, setError] = useState<string | null>(null);
+  const [saved, setSaved] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+  const save = async (e: FormEvent<HTMLFormElement>): Promise<void> => {
+    e.preventDefault();
+    const form = e.currentTarget;
+    const data = new FormData(form);
+    const status = String(data.get('status'));
+    const comment = String(data.get('comment') ?? '').trim();
+    const body: Record<string, string> = {};
+    if (status !== finding.status) body.status = status;
+    if (comment) body.comment = comment;
+    if (!Object.keys(body).length) { setError('change the status or write a comment first'); return; }
+    setBusy(true); setError(null); setSaved(null);
+    try {
+      const next = await api<Finding>(`/api/findings/${finding.id}`, { method: 'PATCH', json: body });
+      onSaved(next);
+      form.reset();
+      setSaved('Saved.');
+    } catch (err) {
+      setError(err instanceof Error ? err.message : String(err));
+    } finally {
+      setBusy(false);
+    }
+  };
+  const open = settable.includes(finding.status as (typeof settable)[number]);
+  return (
+    <section aria-labelledby="work">
+      <h2 id="work">Work on it</h2>
+      <form key={`${finding.status} ${finding.comments?.length ?? 0}`} onSubmit={(e) => void save(e)} className="stack">
+        {open && (
+          <>
+            <label htmlFor="w-status">Status</label>
+            <select id="w-status" name="status" defaultValue={finding.status}>
+              {settable.map((s) => <option key={s} value={s}>{words(s)}</option>)}
+            </select>
+          </>
+        )}
+        {!open && <input type="hidden" name="status" value={finding.status} />}
+        <label htmlFor="w-comment">Comment</label>
+        <textarea id="w-comment" name="comment" rows={3} maxLength={20000} />
+        <button type="submit" disabled={busy}>Save</button>
+        {error && <p role="alert" className="error">{error}</p>}
+        {saved && <p role="status">{saved}</p>}
+      </form>
+    </section>
+  );
+}
