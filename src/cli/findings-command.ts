@@ -4,20 +4,12 @@ import { listFindings, type FindingView } from '../findings/findings-service.ts'
 import { sorts, type Sort } from '../findings/query.ts';
 import { badInput } from '../errors.ts';
 import { findingMessages } from '../voice/messages/findings.ts';
-import { callServer, cweArg, out, remoteArgs, withLocalContext } from './shared.ts';
+import { callServer, cweArg, out, withLocalContext } from './shared.ts';
+import { args } from './commands.ts';
 import { policyCalendar } from '../policy/calendar.ts';
 
-export default defineCommand({
-  meta: { name: 'findings', description: 'List findings (open and in progress unless --status says otherwise)' },
-  args: {
-    service: { type: 'string' }, team: { type: 'string' }, status: { type: 'string', description: 'comma list, or "all"' },
-    priority: { type: 'string' }, severity: { type: 'string' }, tool: { type: 'string' }, cve: { type: 'string' },
-    cwe: { type: 'string' }, q: { type: 'string', description: 'text in title, file, package, URL or rule' },
-    sort: { type: 'string', default: 'priority', description: sorts.join(' | ') },
-    limit: { type: 'string', default: '50' },
-    json: { type: 'boolean', description: 'one JSON object per line' },
-    ...remoteArgs,
-  },
+export const findings = defineCommand({
+  args: args.findings,
   async run({ args }) {
     if (!sorts.includes(args.sort as Sort)) throw badInput(`--sort must be one of ${sorts.join(', ')}`);
     const limit = Number(args.limit);

@@ -1,20 +1,17 @@
 /** `entente serve`: run the API on the configured database; on a fresh installation, print a one-time admin token. */
 import { defineCommand } from 'citty';
-import { serve } from '@hono/node-server';
+import { serve as listen } from '@hono/node-server';
 import { loadConfig } from '../config.ts';
 import { openContext } from '../context.ts';
 import { createApp } from '../http/app.ts';
 import { createToken, hasNoTokens } from '../people/tokens.ts';
 import { out } from './shared.ts';
+import { args } from './commands.ts';
 import { startJobRunner } from '../jobs/runner.ts';
 import { defaultJobs } from '../jobs/jobs.ts';
 
-export default defineCommand({
-  meta: { name: 'serve', description: 'Serve the API (embedded database unless DATABASE_URL is set)' },
-  args: {
-    port: { type: 'string', description: 'port to listen on (default PORT or 4100)' },
-    host: { type: 'string', description: 'address to listen on (default HOST or 127.0.0.1)' },
-  },
+export const serve = defineCommand({
+  args: args.serve,
   async run({ args }) {
     const config = loadConfig({ ...process.env, ...(args.port ? { PORT: args.port } : {}), ...(args.host ? { HOST: args.host } : {}) });
     const ctx = await openContext(config);
@@ -29,7 +26,7 @@ export default defineCommand({
       onRun: (runs) => runs.filter((r) => !r.ok).forEach((r) => process.stderr.write(`entente: job ${r.name} will be tried again: ${r.error}\n`)),
     });
     await new Promise<void>((resolve) => {
-      const server = serve({ fetch: app.fetch, port: config.port, hostname: config.host }, (info) => {
+      const server = listen({ fetch: app.fetch, port: config.port, hostname: config.host }, (info) => {
         out(`Entente is listening on http://${config.host}:${info.port} (${ctx.database.engine === 'pglite' ? `embedded database in ${config.dataDir}` : 'PostgreSQL'})`);
         out(`API description: http://${config.host}:${info.port}/api/openapi.json`);
       });
