@@ -52,7 +52,7 @@ function colour(stream: NodeJS.WriteStream): boolean {
 }
 
 /** Text without ANSI colour codes. */
-export function plain(text: string): string {
+function plain(text: string): string {
   // eslint-disable-next-line no-control-regex
   return text.replace(/\u001b\[[0-9;]*m/g, '');
 }
