@@ -1,7 +1,7 @@
 /** Errors people meet: one clear line, exit 3 for the environment, no stack trace unless ENTENTE_DEBUG=1; the API's side of the same. */
 import { test, describe, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -94,5 +94,41 @@ describe('the API with its PostgreSQL database gone', () => {
     } finally {
       await database.close().catch(() => {});
     }
+  });
+});
+
+describe('validations name every mistake at once, each with where', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'entente-mistakes-'));
+  after(() => rmSync(dir, { recursive: true, force: true }));
+
+  test('an organisation file: each mistake with its line', () => {
+    const file = join(dir, 'org.yaml');
+    writeFileSync(file, 'teams:\n  - name: payments\n    kind: engineerin\nservices:\n  - name: checkout-api\n    owner: payments\n    criticality: 9\n    exposure: internet\n  - name: ledger\n    ownr: payments\n    criticality: 2\n    exposure: internal\n');
+    const r = entente({ ENTENTE_DATA: join(dir, 'data') }, 'org', 'apply', file);
+    assert.equal(r.code, 2);
+    assert.match(r.err, /org\.yaml:3: teams\.0\.kind: /);
+    assert.match(r.err, /org\.yaml:7: services\.0\.criticality: /);
+    assert.match(r.err, /org\.yaml:10: services\.1\.ownr: Unrecognized key/);
+    assert.doesNotMatch(r.err, /services\.1\.owner:/, 'the misspelling, not the field it left missing');
+  });
+
+  test('a policy file: each mistake with its path', () => {
+    const file = join(dir, 'policy.yaml');
+    writeFileSync(file, 'sla:\n  act: -1\n  bogus: 3\ngates:\n  rules: 5\n');
+    const r = entente({ ENTENTE_DATA: join(dir, 'data') }, 'policy', 'check', file);
+    assert.equal(r.code, 2);
+    for (const path of ['sla.act', 'sla: Unrecognized key: "bogus"', 'gates.rules']) assert.ok(r.err.includes(`policy.yaml: ${path}`), `${path} in ${r.err}`);
+  });
+});
+
+describeEachEngine('a change request with several mistakes', (env) => {
+  test('is one 400 naming each field', async () => {
+    const e = env();
+    const { service } = await e.makeService();
+    const r = await e.call('POST', '/api/changes', { token: await e.token('admin'), json: { type: 'firewall', service, title: 'x', ports: [99999], dataClass: 'secret' } });
+    assert.equal(r.status, 400);
+    assert.match(r.body.error.message, /dataClass: /);
+    assert.match(r.body.error.message, /ports\.0: /);
+    assert.deepEqual(r.body.error.details.mistakes.sort(), ['dataClass', 'ports.0']);
   });
 });
