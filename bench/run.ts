@@ -16,6 +16,7 @@ const runs: [string, string][] = [
   ['import', 'pglite'], ['import', 'postgres'],
   ['list', 'pglite'], ['list', 'postgres'],
   ['tone', 'no-db'],
+  ['cli', 'pglite'],
   ['gate', 'pglite'],
   ['big-report', 'pglite'], ['big-report', 'postgres'],
   ['load', 'postgres'],

@@ -6,6 +6,7 @@ export type ErrorCode =
   | 'conflict'
   | 'unauthorized'
   | 'forbidden'
+  | 'unavailable'      // the database or the machine is not there or not usable: nothing the request could change
   | 'internal';
 
 const statusByCode: Record<ErrorCode, number> = {
@@ -15,6 +16,7 @@ const statusByCode: Record<ErrorCode, number> = {
   conflict: 409,
   unauthorized: 401,
   forbidden: 403,
+  unavailable: 503,
   internal: 500,
 };
 
@@ -36,4 +38,35 @@ export class EntenteError extends Error {
 /** Shorthand for the most common error: input that is not what it should be, with where. */
 export function badInput(message: string, details?: Record<string, unknown>): EntenteError {
   return new EntenteError('bad_input', message, details);
+}
+
+// PostgreSQL's codes for a database that is not there or not reachable: connection exceptions (08), invalid
+// authorisation (28), no such database (3D000), shutting down or starting up (57P01-57P03), out of disk or memory (53).
+const pgUnavailable = /^(08|28|3D000|57P0[123]|53)/;
+// Node's codes for a network, port or file system that is not as the program needs it.
+const systemCodes: Record<string, string> = {
+  ECONNREFUSED: 'nothing answers there', ECONNRESET: 'the connection was closed', ENOTFOUND: 'no such host', ETIMEDOUT: 'no answer in time',
+  EHOSTUNREACH: 'the host is unreachable', EAI_AGAIN: 'the host name could not be looked up', EADDRINUSE: 'the port is in use by another program',
+  EADDRNOTAVAIL: 'this machine has no such address', EACCES: 'permission denied', EPERM: 'permission denied', EROFS: 'the file system is read-only',
+  ENOSPC: 'the disk is full', ENOTDIR: 'a part of the path is not a folder',
+};
+
+/**
+ * An error that comes from the environment rather than from Entente or its input (the database is missing or gone, the
+ * port is taken, a folder cannot be used), as one `unavailable` error that says what and where; undefined otherwise.
+ */
+export function environmentProblem(e: unknown): EntenteError | undefined {
+  if (e instanceof EntenteError) return e.code === 'unavailable' ? e : undefined;
+  const err = e as { code?: unknown; message?: unknown; address?: unknown; port?: unknown; path?: unknown; syscall?: unknown; errors?: unknown[] } | null;
+  if (!err || typeof err !== 'object') return undefined;
+  const code = typeof err.code === 'string' ? err.code : undefined;
+  const message = typeof err.message === 'string' && err.message ? err.message : undefined;
+  if (code && pgUnavailable.test(code) && message) return new EntenteError('unavailable', `PostgreSQL: ${message}`, { code });
+  if (code && systemCodes[code]) {
+    const where = err.port !== undefined ? `${err.address ?? ''}:${err.port}` : typeof err.path === 'string' ? err.path : typeof err.address === 'string' ? err.address : undefined;
+    return new EntenteError('unavailable', `${where ? `${where}: ` : ''}${systemCodes[code]} (${code}${typeof err.syscall === 'string' ? ` on ${err.syscall}` : ''})`, { code });
+  }
+  // An AggregateError (a host with several addresses) is as unavailable as its first cause.
+  if (Array.isArray(err.errors) && err.errors.length) return environmentProblem(err.errors[0]);
+  return undefined;
 }

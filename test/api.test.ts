@@ -183,7 +183,11 @@ describeEachEngine('HTTP API', (env) => {
     assert.equal(items.length, 4);
     assert.ok(items.every((f) => f.service === a.service && f.ownerTeam === a.team));
     assert.equal((await list(e, admin, `team=${b.team}`)).length, 4);
-    assert.deepEqual(await list(e, admin, `service=${e.uniq('nothing')}`), []);
+    // A service nobody has is a typo, not an empty list: 400 naming the known ones.
+    const unknown = await e.call('GET', `/api/findings?service=${e.uniq('nothing')}`, { token: admin });
+    assert.equal(unknown.status, 400);
+    assert.equal(unknown.body.error.code, 'bad_input');
+    assert.match(unknown.body.error.message, /we know no service named "nothing-[^"]*"; the services are svc-/);
   });
 
   test('status defaults to open work and status=all adds what was fixed', async () => {

@@ -3,6 +3,7 @@
  * where the approvals stand, approved, declined with the alternative, in place, lease reminders, lease ended, removed,
  * recertification and emergency review. Each says where it stands, why, what happens next and by when.
  */
+import { command, placeholder } from '../cli/suggest.ts';
 import { day, list, template, withVariants } from '../voice/template.ts';
 import type { Day } from '../policy/calendar.ts';
 
@@ -48,7 +49,7 @@ export const changeMessages = {
   /** The risk check offers a safer way: the requester answers it before the approvals start. */
   alternativeFirst: template<{ id: number; requester: string; protocol: string; approvers: readonly string[] }>(
     (p) => `Before the approvals, ${p.requester} chooses: if the safer way works, request that instead and we approve it quickly; if ${p.protocol} has to stay, `
-      + `say why (\`entente change keep-protocol ${p.id} --reason "…"\`), and ${list(p.approvers)} approve it with the safeguards above.`,
+      + `say why (\`${command('change keep-protocol', { reason: placeholder('"…"') }, p.id)}\`), and ${list(p.approvers)} approve it with the safeguards above.`,
     [{ id: 7, requester: 'raj@example.com', protocol: 'FTP', approvers: ['payments', 'Security'] }],
   ),
 
@@ -58,7 +59,7 @@ export const changeMessages = {
     (p) => {
       if (p.needed.length === 0) return `Change ${p.id} has every approval it needs; nothing more to do here.`;
       const who = list(p.needed.map(placeWords));
-      const how = `${p.needed.length === 1 ? 'They approve' : 'Each approves'} with their own token: \`entente change approve ${p.id} --server URL --token T\`, or \`POST /api/changes/${p.id}/approve\`.`;
+      const how = `${p.needed.length === 1 ? 'They approve' : 'Each approves'} with their own token: \`${command('change approve', { server: placeholder('URL'), token: placeholder('T') }, p.id)}\`, or \`POST /api/changes/${p.id}/approve\`.`;
       switch (p.why) {
         case 'own_request': return `You asked for change ${p.id}, so the approval comes from someone else: ${who}. ${how}`;
         case 'not_an_approver': return `Change ${p.id} is approved by ${who}; your approval fills neither place, so please pass it on to them. ${how}`;
@@ -81,13 +82,13 @@ export const changeMessages = {
   /** An approval given before the requester has answered the alternative. */
   waitsForChoice: template<{ id: number; requester: string; alternative: string; protocol: string }>(
     (p) => `Change ${p.id} waits for ${p.requester} to choose first: ${p.alternative}, or ${p.protocol} stays with a reason `
-      + `(\`entente change keep-protocol ${p.id} --reason "…"\`). Once they have, your approval counts; we let you know.`,
+      + `(\`${command('change keep-protocol', { reason: placeholder('"…"') }, p.id)}\`). Once they have, your approval counts; we let you know.`,
     [{ id: 7, requester: 'raj@example.com', alternative: 'SFTP gives the same access with the traffic encrypted', protocol: 'FTP' }],
   ),
 
   /** A draft, not yet submitted. */
   draft: template<{ id: number }>(
-    (p) => `This is a draft. When it reads right, submit it (\`entente change submit ${p.id}\`) and we start the approvals.`,
+    (p) => `This is a draft. When it reads right, submit it (\`${command('change submit', {}, p.id)}\`) and we start the approvals.`,
     [{ id: 12 }],
   ),
 
@@ -136,13 +137,13 @@ export const changeMessages = {
     (p) => `Change #${p.id} (${p.title}) ends on ${day(p.endsAt)}. `
       + (p.extended
         ? 'It has been extended once already; if it is still needed after that, let\'s agree a new change. Otherwise please remove it then and confirm.'
-        : `If it is still needed, extend it once with a reason (\`entente change extend ${p.id} --end <date> --reason …\`); otherwise please remove it then and confirm.`),
+        : `If it is still needed, extend it once with a reason (\`${command('change extend', { end: placeholder('<date>'), reason: placeholder('…') }, p.id)}\`); otherwise please remove it then and confirm.`),
     [{ id: 7, title: 'FTP upload for Acme', endsAt: at, extended: false }, { id: 7, title: 'FTP upload for Acme', endsAt: at, extended: true }],
   ), { first: (p) => !p.extended, extended: (p) => p.extended }),
 
   /** The lease ended: the removal is due now. */
   leaseEnded: template<{ id: number; endedAt: Day }>(
-    (p) => `The lease ended on ${day(p.endedAt)}, so the removal is due now. Please take the access down and confirm with \`entente change remove ${p.id}\`; until then it shows as overdue, and the next scan that still sees it open turns it into a finding.`,
+    (p) => `The lease ended on ${day(p.endedAt)}, so the removal is due now. Please take the access down and confirm with \`${command('change remove', {}, p.id)}\`; until then it shows as overdue, and the next scan that still sees it open turns it into a finding.`,
     [{ id: 7, endedAt: at }],
   ),
 
@@ -160,7 +161,7 @@ export const changeMessages = {
 
   /** Recertification is due. */
   recertifyDue: template<{ id: number; title: string; dueAt: Day }>(
-    (p) => `Change #${p.id} (${p.title}) is due for recertification on ${day(p.dueAt)}. If it is still needed, recertify it (\`entente change recertify ${p.id}\`); if not, remove it and confirm.`,
+    (p) => `Change #${p.id} (${p.title}) is due for recertification on ${day(p.dueAt)}. If it is still needed, recertify it (\`${command('change recertify', {}, p.id)}\`); if not, remove it and confirm.`,
     [{ id: 3, title: 'HTTPS to checkout', dueAt: later }],
   ),
 

@@ -102,10 +102,13 @@ const extraKeys = ['account', 'client', 'vendor', 'resource', 'provider', 'syste
 export function parseChangeRequest(body: unknown): ChangeRequest {
   const r = changeRequestSchema.safeParse(body);
   if (r.success) return r.data;
-  const issue = r.error.issues[0]!;
-  const path = issue.path.join('.');
-  const known = issue.code === 'invalid_union' && path === 'type' ? `; the types are ${changeTypes.join(', ')}` : '';
-  throw badInput(`${path ? `${path}: ` : ''}${issue.message}${known}`, { field: path || 'body' });
+  // Every mistake at once, each naming its field.
+  const mistakes = r.error.issues.map((issue) => {
+    const path = issue.path.join('.');
+    const known = issue.code === 'invalid_union' && path === 'type' ? `; the types are ${changeTypes.join(', ')}` : '';
+    return { path, text: `${path ? `${path}: ` : ''}${issue.message}${known}` };
+  });
+  throw badInput(mistakes.map((m) => m.text).join('; '), { field: mistakes[0]!.path || 'body', mistakes: mistakes.map((m) => m.path || 'body') });
 }
 
 /** The normal form: ports from the protocol when none are named, hosts in lower case, "any" sources recognised. */

@@ -3,6 +3,7 @@
  * leases whose date has passed (a removal commitment due at once, and the exposure they covered checked again), and
  * remind owners of long-lived access that is due for recertification. Each is safe to run twice.
  */
+import { command } from '../cli/suggest.ts';
 import { sql } from 'kysely';
 import { recordAudit } from '../audit/audit.ts';
 import { createCommitments } from '../commitments/commitments-service.ts';
@@ -50,7 +51,7 @@ export async function expireLeases(deps: ChangesDeps): Promise<{ expired: number
     for (const c of due) {
       const [removal] = await createCommitments({ db: trx, now: () => now, policy: deps.policy }, leaseActor, [{
         kind: 'removal', title: `Remove the access of change #${c.id} (${c.title}) and confirm`, ownerTeamId: c.team_id, serviceId: c.service_id,
-        dueAt: new Date(c.ends_at!), verification: { method: 'evidence', detail: `the access is taken down; confirm with \`entente change remove ${c.id}\`` },
+        dueAt: new Date(c.ends_at!), verification: { method: 'evidence', detail: `the access is taken down; confirm with \`${command('change remove', {}, c.id)}\`` },
         source: { type: 'change', id: c.id },
       }]);
       commitments.push(removal!.id);

@@ -4,19 +4,11 @@ import { EntenteError, badInput } from '../errors.ts';
 import type { AuditVerification } from '../audit/chain-check.ts';
 import { auditExportFormats, type AuditExportFormat } from '../audit/audit-export.ts';
 import { toFile, toStdout } from './export-command.ts';
-import { callServer, out, remoteArgs, withLocalContext } from './shared.ts';
+import { callServer, out, withLocalContext } from './shared.ts';
+import { args as A } from './commands.ts';
 
 export const verify = defineCommand({
-  meta: {
-    name: 'verify',
-    description: 'Recompute the audit log\'s chain and seals and compare it with its checkpoints (an intact log gets a new checkpoint); exit 0 intact, 1 when entries were altered or are missing or sealed with a key not in force',
-  },
-  args: {
-    file: { type: 'string', description: 'check an export (.jsonl or .csv) offline instead: its links and hashes, and with --key-file its seals' },
-    'key-file': { type: 'string', description: 'with --file: the audit key file (one key per line) to check the seals with' },
-    json: { type: 'boolean', description: 'print the result as JSON' },
-    ...remoteArgs,
-  },
+  args: A['audit verify'],
   async run({ args }) {
     if (args['key-file'] && !args.file) throw badInput('--key-file goes with --file (the database is checked with the keys in force)');
     let v: AuditVerification;
@@ -37,14 +29,7 @@ export const verify = defineCommand({
 });
 
 export const exportLog = defineCommand({
-  meta: { name: 'export', description: 'Export the audit log with its chain fields, oldest first, for auditors to keep and re-verify offline' },
-  args: {
-    format: { type: 'string', default: 'jsonl', description: auditExportFormats.join(' | ') },
-    from: { type: 'string', description: 'from the first entry at or after this date or time (2026-03-01 or 2026-03-01T09:00:00Z)' },
-    to: { type: 'string', description: 'to the last entry before this date or time' },
-    output: { type: 'string', alias: 'o', description: 'write to this file instead of standard output' },
-    ...remoteArgs,
-  },
+  args: A['audit export'],
   async run({ args }) {
     if (!auditExportFormats.includes(args.format as AuditExportFormat)) throw badInput(`--format takes ${auditExportFormats.join(', ')}; "${args.format}" is not one of them`);
     const { timeBound } = await import('../audit/audit-query.ts');

@@ -2,13 +2,10 @@
 import { defineCommand } from 'citty';
 import { loadConfig } from '../config.ts';
 import { out } from './shared.ts';
+import { args } from './commands.ts';
 
 export const backup = defineCommand({
-  meta: { name: 'backup', description: 'Write every table of the database (and the audit checkpoints) to one gzip file, from one consistent snapshot' },
-  args: {
-    file: { type: 'positional', required: true, description: 'the file to write, e.g. entente-2026-12-07.backup.gz (mode 0600)' },
-    json: { type: 'boolean', description: 'print the summary as JSON' },
-  },
+  args: args.backup,
   async run({ args }) {
     const { openDatabase } = await import('../db/connect.ts');
     const { writeBackup } = await import('../backup/backup.ts');
@@ -25,11 +22,7 @@ export const backup = defineCommand({
 });
 
 export const restore = defineCommand({
-  meta: { name: 'restore', description: 'Load a backup into an empty database (a new data folder, or an empty PostgreSQL database with DATABASE_URL)' },
-  args: {
-    file: { type: 'positional', required: true, description: 'a file `entente backup` wrote' },
-    json: { type: 'boolean', description: 'print the summary as JSON' },
-  },
+  args: args.restore,
   async run({ args }) {
     const { openDatabase } = await import('../db/connect.ts');
     const { restoreBackup, sealingKeyIds } = await import('../backup/backup.ts');

@@ -10,13 +10,10 @@ import {
   type ChangesDeps,
 } from '../changes/changes-service.ts';
 import type { ChangeView } from '../changes/change-view.ts';
-import { changeTypes } from '../changes/change-policy.ts';
 import { localAdmin, type Principal } from '../people/tokens.ts';
 import { badInput } from '../errors.ts';
-import { callServer, idArg, out, remoteArgs, withLocalContext } from './shared.ts';
-
-const json = { type: 'boolean', description: 'print JSON' } as const;
-const id = { type: 'positional', required: true, description: 'the change\'s id' } as const;
+import { callServer, idArg, out, withLocalContext } from './shared.ts';
+import { args as A } from './commands.ts';
 
 type Remote = { server?: string | undefined; token?: string | undefined };
 
@@ -52,30 +49,8 @@ function show(v: ChangeView, asJson: boolean | undefined): void {
 
 const strings = ['type', 'service', 'title', 'description', 'protocol', 'transport', 'authentication', 'start', 'end', 'account', 'client', 'vendor', 'resource', 'provider', 'system'] as const;
 
-const request = defineCommand({
-  meta: { name: 'request', description: `Request a change: --type ${changeTypes.join('|')} --service S --title "what for" [fields]` },
-  args: {
-    type: { type: 'string', required: true, description: changeTypes.join(' | ') },
-    service: { type: 'string', required: true, description: 'the service it belongs to (its owner team approves)' },
-    title: { type: 'string', required: true, description: 'what it is for, in a sentence' },
-    description: { type: 'string' },
-    protocol: { type: 'string', description: 'ftp, sftp, ssh, rdp, https, mysql, … (`entente policy show` lists them)' },
-    port: { type: 'string', description: 'a port or range (repeat, or a comma list): 21, 30000-30010' },
-    transport: { type: 'string', description: 'tcp (default) or udp' },
-    source: { type: 'string', description: 'who connects: an IP or CIDR range (repeat), or "any"' },
-    destination: { type: 'string', description: 'a host it opens (repeat)' },
-    'internet-facing': { type: 'boolean', description: 'reachable from the internet' },
-    authentication: { type: 'string', description: 'none | shared-password | password | key | mfa | sso' },
-    data: { type: 'string', description: 'public | internal | confidential | restricted (default: the service\'s)' },
-    start: { type: 'string', description: 'when it starts (default now), e.g. 2026-03-09' },
-    end: { type: 'string', description: 'when the access ends, e.g. 2026-03-16' },
-    emergency: { type: 'boolean', description: 'goes ahead now; reviewed within 24 hours' },
-    'keep-protocol': { type: 'string', description: 'why it stays as asked rather than the safer alternative the risk check offers, e.g. "the client\'s system only speaks FTP"' },
-    draft: { type: 'boolean', description: 'keep it as a draft; submit it later' },
-    account: { type: 'string' }, client: { type: 'string' }, vendor: { type: 'string' }, resource: { type: 'string' },
-    provider: { type: 'string' }, system: { type: 'string' }, 'data-shared': { type: 'string' },
-    json, ...remoteArgs,
-  },
+export const request = defineCommand({
+  args: A['change request'],
   async run({ args, rawArgs }) {
     const body: Record<string, unknown> = {};
     for (const k of strings) if (typeof args[k] === 'string') body[k] = args[k];
@@ -95,36 +70,37 @@ const request = defineCommand({
   },
 });
 
-const simple = (name: 'submit' | 'approve' | 'implement' | 'recertify', description: string, fn: (deps: ChangesDeps, who: Principal, id: number) => Promise<ChangeView>) => defineCommand({
-  meta: { name, description },
-  args: { id, json, ...remoteArgs },
+const simple = (name: 'submit' | 'approve' | 'implement' | 'recertify', fn: (deps: ChangesDeps, who: Principal, id: number) => Promise<ChangeView>) => defineCommand({
+  args: A[`change ${name}`],
   async run({ args }) {
     const n = idArg(args.id, 'a change', 'entente change list');
     show(await act(args, (deps, who) => fn(deps, who, n), `api/changes/${n}/${name}`, {}), args.json);
   },
 });
 
-const decline = defineCommand({
-  meta: { name: 'decline', description: 'Decline a request, saying why (--reason); the requester sees the safer alternative' },
-  args: { id, reason: { type: 'string', required: true }, json, ...remoteArgs },
+export const submit = simple('submit', submitChange);
+export const approve = simple('approve', approveChange);
+export const implement = simple('implement', implementChange);
+export const recertify = simple('recertify', recertifyChange);
+
+export const decline = defineCommand({
+  args: A['change decline'],
   async run({ args }) {
     const n = idArg(args.id, 'a change', 'entente change list');
     show(await act(args, (deps, who) => declineChange(deps, who, n, args.reason), `api/changes/${n}/decline`, { reason: args.reason }), args.json);
   },
 });
 
-const keep = defineCommand({
-  meta: { name: 'keep-protocol', description: 'Keep your request as asked instead of the safer alternative, saying why (--reason); the approvals can then start' },
-  args: { id, reason: { type: 'string', required: true }, json, ...remoteArgs },
+export const keepProtocolCommand = defineCommand({
+  args: A['change keep-protocol'],
   async run({ args }) {
     const n = idArg(args.id, 'a change', 'entente change list');
     show(await act(args, (deps, who) => keepProtocol(deps, who, n, args.reason), `api/changes/${n}/keep-protocol`, { reason: args.reason }), args.json);
   },
 });
 
-const extend = defineCommand({
-  meta: { name: 'extend', description: 'Extend a lease once, before it ends: --end DATE --reason …' },
-  args: { id, end: { type: 'string', required: true }, reason: { type: 'string', required: true }, json, ...remoteArgs },
+export const extend = defineCommand({
+  args: A['change extend'],
   async run({ args }) {
     const n = idArg(args.id, 'a change', 'entente change list');
     const body = { end: args.end, reason: args.reason };
@@ -132,18 +108,16 @@ const extend = defineCommand({
   },
 });
 
-const remove = defineCommand({
-  meta: { name: 'remove', description: 'Confirm the access is taken down [--note …]' },
-  args: { id, note: { type: 'string' }, json, ...remoteArgs },
+export const remove = defineCommand({
+  args: A['change remove'],
   async run({ args }) {
     const n = idArg(args.id, 'a change', 'entente change list');
     show(await act(args, (deps, who) => removeChange(deps, who, n, args.note), `api/changes/${n}/remove`, args.note ? { note: args.note } : {}), args.json);
   },
 });
 
-const list = defineCommand({
-  meta: { name: 'list', description: 'List changes, newest first' },
-  args: { service: { type: 'string' }, team: { type: 'string' }, status: { type: 'string', description: 'comma list of states, or "all" (default)' }, limit: { type: 'string', default: '100' }, json, ...remoteArgs },
+export const list = defineCommand({
+  args: A['change list'],
   async run({ args }) {
     const limit = Number(args.limit);
     if (!Number.isInteger(limit) || limit < 1 || limit > 500) throw badInput('--limit takes a whole number from 1 to 500');
@@ -164,21 +138,10 @@ const list = defineCommand({
   },
 });
 
-const showCommand = defineCommand({
-  meta: { name: 'show', description: 'One change with its risk check, approvals and lease' },
-  args: { id, json, ...remoteArgs },
+export const showCommand = defineCommand({
+  args: A['change show'],
   async run({ args }) {
     const n = idArg(args.id, 'a change', 'entente change list');
     show(await act(args, (deps) => getChange(deps, n), `api/changes/${n}`), args.json);
-  },
-});
-
-export default defineCommand({
-  meta: { name: 'change', description: 'Change requests: request, keep-protocol, approve, decline, implement, extend, remove, recertify, list, show' },
-  subCommands: {
-    request, submit: simple('submit', 'Submit a draft for approval', submitChange),
-    approve: simple('approve', 'Approve as the owner team or Security (never your own); reviews an emergency change', approveChange),
-    'keep-protocol': keep, decline, implement: simple('implement', 'Record that the approved change is in place', implementChange), extend, remove,
-    recertify: simple('recertify', 'Recertify long-lived access', recertifyChange), list, show: showCommand,
   },
 });

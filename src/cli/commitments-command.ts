@@ -4,7 +4,8 @@ import type { CommitmentView } from '../commitments/commitment-view.ts';
 import { badInput } from '../errors.ts';
 import { parseStates } from '../http/commitments-routes.ts';
 import { localAdmin } from '../people/tokens.ts';
-import { callServer, idArg, out, remoteArgs, withLocalContext } from './shared.ts';
+import { callServer, idArg, out, withLocalContext } from './shared.ts';
+import { args as A } from './commands.ts';
 
 const json = { type: 'boolean', description: 'print JSON' } as const;
 
@@ -12,14 +13,8 @@ function line(c: CommitmentView): string {
   return `#${c.id}  ${c.state.padEnd(9)} due ${c.dueDate}  ${c.ownerTeam}  ${c.service ?? '-'}  ${c.title}${c.findingId ? ` (finding #${c.findingId})` : ''}  [${c.source.type} ${c.source.id}]`;
 }
 
-const list = defineCommand({
-  meta: { name: 'list', description: 'List commitments, soonest due first' },
-  args: {
-    service: { type: 'string' }, team: { type: 'string' },
-    state: { type: 'string', description: 'comma list of open, verified, missed, released (default: all)' },
-    limit: { type: 'string', default: '100' },
-    json, ...remoteArgs,
-  },
+export const list = defineCommand({
+  args: A['commitments list'],
   async run({ args }) {
     const limit = Number(args.limit);
     if (!Number.isInteger(limit) || limit < 1 || limit > 500) throw badInput('--limit: a whole number from 1 to 500');
@@ -41,13 +36,8 @@ const list = defineCommand({
   },
 });
 
-const verify = defineCommand({
-  meta: { name: 'verify', description: 'Record that a commitment is in place: verify ID --evidence TEXT' },
-  args: {
-    id: { type: 'positional', required: true, description: 'the commitment\'s id' },
-    evidence: { type: 'string', required: true, description: 'what shows it is in place (a link, a rule id, a ticket)' },
-    json, ...remoteArgs,
-  },
+export const verify = defineCommand({
+  args: A['commitments verify'],
   async run({ args }) {
     const id = idArg(args.id, 'a commitment', 'entente commitments');
     const view = args.server
@@ -60,23 +50,11 @@ const verify = defineCommand({
   },
 });
 
-const sweep = defineCommand({
-  meta: { name: 'sweep', description: 'Run the checks and mark open commitments past their date as missed (until the job runner does)' },
-  args: { json },
+export const sweep = defineCommand({
+  args: A['commitments sweep'],
   async run({ args }) {
     const { sweepMissedCommitments } = await import('../commitments/sweep.ts');
     const s = await withLocalContext((ctx) => sweepMissedCommitments(ctx.database.db, ctx.now()));
     out(args.json ? JSON.stringify(s) : `Checked commitments: ${s.verified.length} verified by their checks, ${s.missed.length} now past their date (missed).`);
-  },
-});
-
-export default defineCommand({
-  meta: { name: 'commitments', description: 'Commitments: controls, fixes and removals each team owes by a date' },
-  args: list.args,
-  subCommands: { list, verify, sweep },
-  async run(ctx) {
-    // `entente commitments [--service …]` lists; citty runs the parent after a subcommand too, so list only when none was named.
-    if ((ctx.args._ as string[]).length > 0) return;
-    await list.run!(ctx as never);
   },
 });

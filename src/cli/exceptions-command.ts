@@ -9,7 +9,8 @@ import type { ExceptionView } from '../exceptions/exception-view.ts';
 import { localAdmin } from '../people/tokens.ts';
 import { badInput } from '../errors.ts';
 import { exceptionMessages } from '../voice/messages/exceptions.ts';
-import { callServer, idArg, out, remoteArgs, withLocalContext } from './shared.ts';
+import { callServer, idArg, out, withLocalContext } from './shared.ts';
+import { args as A } from './commands.ts';
 
 const json = { type: 'boolean', description: 'print JSON' } as const;
 const id = { type: 'positional', required: true, description: 'the exception\'s id' } as const;
@@ -41,15 +42,8 @@ function show(view: ExceptionView, asJson: boolean | undefined): void {
 
 const post = (body: unknown) => ({ method: 'POST', body: JSON.stringify(body ?? {}), headers: { 'content-type': 'application/json' } });
 
-const request = defineCommand({
-  meta: { name: 'request', description: 'Ask to accept the risk of findings of one team: --finding 12 --finding 13 --reason … --control … [--days N]' },
-  args: {
-    finding: { type: 'string', required: true, description: 'a finding id (repeat for several, or a comma list)' },
-    reason,
-    control: { type: 'string', required: true, description: 'a compensating control (repeat for several)' },
-    days: { type: 'string', description: 'how long; default and maximum come from the policy' },
-    json, ...remoteArgs,
-  },
+export const request = defineCommand({
+  args: A['exceptions request'],
   async run({ args, rawArgs }) {
     const findingIds = repeated(rawArgs, 'finding').flatMap((v) => v.split(',')).map((v) => v.trim()).filter(Boolean).map((v) => {
       const n = Number(v.replace(/^#/, ''));
@@ -63,12 +57,8 @@ const request = defineCommand({
   },
 });
 
-const list = defineCommand({
-  meta: { name: 'list', description: 'List exceptions, newest first' },
-  args: {
-    status: { type: 'string', description: 'comma list of requested, approved, declined, expired, lapsed, revoked, or "all" (default)' },
-    team: { type: 'string' }, limit: { type: 'string', default: '100' }, json, ...remoteArgs,
-  },
+export const list = defineCommand({
+  args: A['exceptions list'],
   async run({ args }) {
     const limit = Number(args.limit);
     if (!Number.isInteger(limit) || limit < 1 || limit > 500) throw badInput('--limit must be a whole number from 1 to 500');
@@ -86,9 +76,8 @@ const list = defineCommand({
   },
 });
 
-const showCommand = defineCommand({
-  meta: { name: 'show', description: 'One exception with its findings and approvals' },
-  args: { id, json, ...remoteArgs },
+export const showCommand = defineCommand({
+  args: A['exceptions show'],
   async run({ args }) {
     const n = idArg(args.id, 'an exception', 'entente exceptions list');
     const view = args.server
@@ -98,44 +87,35 @@ const showCommand = defineCommand({
   },
 });
 
-const approve = defineCommand({
-  meta: { name: 'approve', description: 'Approve as the team\'s lead or as Security (never your own request)' },
-  args: { id, json, ...remoteArgs },
+export const approve = defineCommand({
+  args: A['exceptions approve'],
   async run({ args }) {
     const path = `api/exceptions/${idArg(args.id, 'an exception', 'entente exceptions list')}/approve`;
     show((await callServer(server(args, 'approving an exception'), args.token, path, post({}))) as ExceptionView, args.json);
   },
 });
 
-const decline = defineCommand({
-  meta: { name: 'decline', description: 'Decline a request, saying why (--reason)' },
-  args: { id, reason, json, ...remoteArgs },
+export const decline = defineCommand({
+  args: A['exceptions decline'],
   async run({ args }) {
     const path = `api/exceptions/${idArg(args.id, 'an exception', 'entente exceptions list')}/decline`;
     show((await callServer(server(args, 'declining an exception'), args.token, path, post({ reason: args.reason }))) as ExceptionView, args.json);
   },
 });
 
-const revoke = defineCommand({
-  meta: { name: 'revoke', description: 'End an exception early, saying why (--reason); its findings come back as they were' },
-  args: { id, reason, json, ...remoteArgs },
+export const revoke = defineCommand({
+  args: A['exceptions revoke'],
   async run({ args }) {
     const path = `api/exceptions/${idArg(args.id, 'an exception', 'entente exceptions list')}/revoke`;
     show((await callServer(server(args, 'revoking an exception'), args.token, path, post({ reason: args.reason }))) as ExceptionView, args.json);
   },
 });
 
-const expire = defineCommand({
-  meta: { name: 'expire', description: 'End exceptions whose date has passed (local data folder or DATABASE_URL; run it daily until the job runner does)' },
-  args: { json },
+export const expire = defineCommand({
+  args: A['exceptions expire'],
   async run({ args }) {
     const r = await withLocalContext((ctx) => expireExceptionsNow({ db: ctx.database.db, now: ctx.now, policy: ctx.policy }, localAdmin.actor));
     if (args.json) return out(JSON.stringify(r));
     out(exceptionMessages.expiryRun.render(r));
   },
-});
-
-export default defineCommand({
-  meta: { name: 'exceptions', description: 'Risk acceptance: ask, approve, decline, revoke, list, expire' },
-  subCommands: { request, list, show: showCommand, approve, decline, revoke, expire },
 });

@@ -6,26 +6,15 @@ import type { Writable } from 'node:stream';
 import { defineCommand } from 'citty';
 import { EntenteError, badInput } from '../errors.ts';
 import { exportFormats, prepareExport } from '../export/export-service.ts';
-import { sorts } from '../findings/query.ts';
 import { localAdmin } from '../people/tokens.ts';
-import { cweArg, out, remoteArgs, withLocalContext } from './shared.ts';
+import { cweArg, out, withLocalContext } from './shared.ts';
+import { args } from './commands.ts';
 import { policyCalendar } from '../policy/calendar.ts';
 
 const filterArgs = ['service', 'team', 'status', 'priority', 'severity', 'tool', 'kind', 'cve', 'cwe', 'q'] as const;
 
-export default defineCommand({
-  meta: { name: 'export', description: 'Export findings as SARIF, CSV or CycloneDX VEX (same filters as `entente findings`)' },
-  args: {
-    format: { type: 'string', required: true, description: exportFormats.join(' | ') },
-    output: { type: 'string', alias: 'o', description: 'write to this file instead of standard output' },
-    service: { type: 'string' }, team: { type: 'string' },
-    status: { type: 'string', description: 'comma list, or "all" (default: csv open,in_progress; sarif all; cyclonedx-vex false_positive,accepted)' },
-    priority: { type: 'string' }, severity: { type: 'string' }, tool: { type: 'string' }, kind: { type: 'string' }, cve: { type: 'string' },
-    cwe: { type: 'string' }, q: { type: 'string', description: 'text in title, file, package, URL or rule' },
-    overdue: { type: 'boolean', description: 'only findings past their due date' },
-    sort: { type: 'string', default: 'priority', description: sorts.join(' | ') },
-    ...remoteArgs,
-  },
+export const exportCommand = defineCommand({
+  args: args.export,
   async run({ args }) {
     if (!exportFormats.includes(args.format as (typeof exportFormats)[number])) throw badInput(`--format takes ${exportFormats.join(', ')}; "${args.format}" is not one of them`);
     const cwe = cweArg(args.cwe);

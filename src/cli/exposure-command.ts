@@ -5,16 +5,11 @@ import { defineCommand } from 'citty';
 import { importExposure, listExposure, type ExposureSummary, type ExposureView } from '../exposure/exposure-service.ts';
 import { reportFromFile } from '../findings/report-input.ts';
 import { badInput } from '../errors.ts';
-import { callServer, out, remoteArgs, withLocalContext } from './shared.ts';
+import { callServer, out, withLocalContext } from './shared.ts';
+import { args as A } from './commands.ts';
 
-const importCommand = defineCommand({
-  meta: { name: 'import', description: 'Record a host scan (nmap -oX, masscan, Nessus, OpenVAS); open ports no change covers become findings' },
-  args: {
-    scan: { type: 'positional', required: true, description: 'the scan report file' },
-    format: { type: 'string', description: 'force a format: nmap, nessus, nessus-csv, openvas, openvas-csv' },
-    json: { type: 'boolean', description: 'print the summary as JSON' },
-    ...remoteArgs,
-  },
+export const importCommand = defineCommand({
+  args: A['exposure import'],
   async run({ args }) {
     const summary = args.server ? await remote(args) : await withLocalContext(async (ctx) =>
       importExposure({ db: ctx.database.db, policy: ctx.policy, now: ctx.now }, { input: await reportFromFile(args.scan), format: args.format, actor: 'local-cli' }));
@@ -42,12 +37,8 @@ function describe(s: ExposureSummary): string {
   return lines.join('\n');
 }
 
-const list = defineCommand({
-  meta: { name: 'list', description: 'What is open on which host, who owns it and which change covers it' },
-  args: {
-    host: { type: 'string' }, state: { type: 'string', default: 'open', description: 'open | closed | all' },
-    limit: { type: 'string', default: '200' }, json: { type: 'boolean', description: 'one JSON object per line' }, ...remoteArgs,
-  },
+export const list = defineCommand({
+  args: A['exposure list'],
   async run({ args }) {
     const limit = Number(args.limit);
     if (!Number.isInteger(limit) || limit < 1 || limit > 1000) throw badInput('--limit takes a whole number from 1 to 1000');
@@ -67,9 +58,4 @@ const list = defineCommand({
       out(`${v.host}:${v.port}/${v.protocol}  ${v.service}${v.product ? ` (${v.product})` : ''}  ${v.state}  ${v.owner ?? '-'}  ${cover}  last seen ${v.lastSeenAt.slice(0, 10)}`);
     }
   },
-});
-
-export default defineCommand({
-  meta: { name: 'exposure', description: 'Network exposure: import host scans, list what is open' },
-  subCommands: { import: importCommand, list },
 });

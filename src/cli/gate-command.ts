@@ -8,7 +8,8 @@ import { localAdmin } from '../people/tokens.ts';
 import { gateFormats, formatGate, type GateFormat } from '../gates/gate-formats.ts';
 import type { GateRecord } from '../gates/gate-service.ts';
 import type { ChangesResult, ReplayResult } from '../gates/gate-history.ts';
-import { callServer, idArg, out, remoteArgs, withLocalContext } from './shared.ts';
+import { callServer, idArg, out, withLocalContext } from './shared.ts';
+import { args as A } from './commands.ts';
 
 /** Exit codes of `entente gate` (README, "Release gates"). */
 export const gateExitCodes = { go: 0, go_with_controls: 10, no_go: 1 } as const;
@@ -16,9 +17,8 @@ export const gateExitCodes = { go: 0, go_with_controls: 10, no_go: 1 } as const;
 const json = { type: 'boolean', description: 'print JSON' } as const;
 const id = { type: 'positional', required: true, description: 'the gate decision\'s id (each run prints it)' } as const;
 
-const replay = defineCommand({
-  meta: { name: 'replay', description: 'Re-decide a stored decision from its facts and policy revision; exit 0 when it matches, 1 when it does not' },
-  args: { id, json, ...remoteArgs },
+export const replay = defineCommand({
+  args: A['gate replay'],
   async run({ args }) {
     const n = idArg(args.id, 'a gate decision', 'entente gate');
     const r = args.server
@@ -29,9 +29,8 @@ const replay = defineCommand({
   },
 });
 
-const changes = defineCommand({
-  meta: { name: 'changes', description: 'What changed since the service\'s last go in the same environment' },
-  args: { id, json, ...remoteArgs },
+export const changes = defineCommand({
+  args: A['gate changes'],
   async run({ args }) {
     const n = idArg(args.id, 'a gate decision', 'entente gate');
     const r = args.server
@@ -43,17 +42,8 @@ const changes = defineCommand({
   },
 });
 
-export default defineCommand({
-  meta: { name: 'gate', description: 'Decide a release: exit 0 go, 10 go with controls, 1 no-go, 2 usage or input error, 3 internal error' },
-  args: {
-    service: { type: 'string', description: 'the service to release (required)' },
-    env: { type: 'string', description: 'the environment, e.g. prod (required)' },
-    version: { type: 'string', description: 'the version being released' },
-    commit: { type: 'string', description: 'the commit being released' },
-    format: { type: 'string', default: 'text', description: gateFormats.join(' | ') },
-    ...remoteArgs,
-  },
-  subCommands: { replay, changes },
+export const gate = defineCommand({
+  args: A['gate'],
   async run({ args }) {
     if ((args._ as string[]).length > 0) return; // a subcommand ran
     if (!gateFormats.includes(args.format as GateFormat)) throw badInput(`--format: "${args.format}" is not a format; use ${gateFormats.join(', ')}`);

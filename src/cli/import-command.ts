@@ -6,19 +6,11 @@ import { importReport, type ImportSummary } from '../findings/import-service.ts'
 import { reportFromFile } from '../findings/report-input.ts';
 import { badInput } from '../errors.ts';
 import { importMessages } from '../voice/messages/imports.ts';
-import { callServer, out, remoteArgs, withLocalContext } from './shared.ts';
+import { callServer, out, withLocalContext } from './shared.ts';
+import { args } from './commands.ts';
 
-export default defineCommand({
-  meta: { name: 'import', description: 'Import a scanner report for a service (format detected; --format to force)' },
-  args: {
-    report: { type: 'positional', required: true, description: 'the report file' },
-    service: { type: 'string', required: true, description: 'the service the report is about' },
-    format: { type: 'string', description: 'force a format (see `entente parse --list-formats`)' },
-    commit: { type: 'string', description: 'the commit the report was made from' },
-    branch: { type: 'string', description: 'the branch the report was made from' },
-    json: { type: 'boolean', description: 'print the summary as JSON' },
-    ...remoteArgs,
-  },
+export const importCommand = defineCommand({
+  args: args.import,
   async run({ args }) {
     const summary = args.server ? await remote(args) : await withLocalContext(async (ctx) =>
       importReport({ db: ctx.database.db, policy: ctx.policy, now: ctx.now }, {

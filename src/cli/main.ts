@@ -1,63 +1,58 @@
-/** The `entente` command: subcommands load lazily; exit codes are documented in the README. */
-import { defineCommand, runCommand, showUsage } from 'citty';
-import { reportError } from './shared.ts';
-import { keepHeapNearLive } from '../heap.ts';
-
-// Imports hold big reports' rows briefly: every command keeps its heap close to what is live (src/heap.ts).
-keepHeapNearLive();
-
-const main = defineCommand({
-  meta: { name: 'entente', version: '0.1.0', description: 'IT and Security as allies: shared findings, gates and changes' },
-  subCommands: {
-    serve: () => import('./serve-command.ts').then((m) => m.default),
-    import: () => import('./import-command.ts').then((m) => m.default),
-    parse: () => import('./parse-command.ts').then((m) => m.default),
-    org: () => import('./org-command.ts').then((m) => m.default),
-    findings: () => import('./findings-command.ts').then((m) => m.default),
-    export: () => import('./export-command.ts').then((m) => m.default),
-    exceptions: () => import('./exceptions-command.ts').then((m) => m.default),
-    change: () => import('./change-command.ts').then((m) => m.default),
-    exposure: () => import('./exposure-command.ts').then((m) => m.default),
-    gate: () => import('./gate-command.ts').then((m) => m.default),
-    commitments: () => import('./commitments-command.ts').then((m) => m.default),
-    token: () => import('./admin-commands.ts').then((m) => m.token),
-    feeds: () => import('./admin-commands.ts').then((m) => m.feeds),
-    policy: () => import('./admin-commands.ts').then((m) => m.policy),
-    audit: () => import('./admin-commands.ts').then((m) => m.audit),
-    tone: () => import('./tone-command.ts').then((m) => m.default),
-    backup: () => import('./backup-commands.ts').then((m) => m.backup),
-    restore: () => import('./backup-commands.ts').then((m) => m.restore),
-    people: () => import('./people-command.ts').then((m) => m.default),
-  },
-});
+/**
+ * The `entente` command. The command tree (src/cli/commands.ts) is all that loads for `--help`, `--version` and a
+ * usage error; a command's implementation, and the database engines, load only when it runs. Every option is checked
+ * against the tree first: a misspelt or unknown one is a usage error (exit 2), never silently ignored. Exit codes are in
+ * the README.
+ */
+import { renderUsage, runCommand } from 'citty';
+import { main, version, type EntenteCommand } from './commands.ts';
+import { argumentMistakes, resolveCommand } from './strict-args.ts';
 
 const rawArgs = process.argv.slice(2);
-if (rawArgs.length === 0 || rawArgs.includes('--help') || rawArgs.includes('-h')) {
-  await showUsage(...(await resolveForHelp(rawArgs)));
-  process.exit(rawArgs.length === 0 ? 2 : 0);
-}
+
 if (rawArgs.length === 1 && (rawArgs[0] === '--version' || rawArgs[0] === '-v')) {
-  process.stdout.write('0.1.0\n');
+  process.stdout.write(`${version}\n`);
   process.exit(0);
 }
+const resolved = resolveCommand(main, rawArgs);
+const named = ['entente', ...resolved.path].join(' ');
+if (rawArgs.includes('--help') || rawArgs.includes('-h')) {
+  process.stdout.write(await usage(resolved.command, resolved.parent));
+  process.exit(0);
+}
+// `entente` or `entente org` alone: what they can do, as a usage error.
+if (!resolved.command.run && resolved.unknownCommand === undefined) {
+  process.stdout.write(await usage(resolved.command, resolved.parent));
+  process.exit(2);
+}
+const mistakes = argumentMistakes(resolved);
+if (mistakes.length > 0) {
+  process.stderr.write(`${mistakes.map((m) => `entente: ${m}`).join('\n')}\n(see \`${named} --help\`)\n`);
+  process.exit(2);
+}
 try {
-  await runCommand(main, { rawArgs });
+  // Imports hold big reports' rows briefly: every command keeps its heap close to what is live (src/heap.ts).
+  (await import('../heap.ts')).keepHeapNearLive();
+  await runCommand(resolved.command, { rawArgs: resolved.rest });
   process.exitCode ??= 0;
 } catch (e) {
-  process.exitCode = reportError(e);
+  process.exitCode = (await import('./shared.ts')).reportError(e);
 }
 
-// Finds the deepest subcommand named before --help, so `entente org apply --help` shows apply's usage.
-async function resolveForHelp(args: string[]): Promise<[Parameters<typeof showUsage>[0], Parameters<typeof showUsage>[1]?]> {
-  let cmd: any = main;
-  let parent: any;
-  for (const a of args) {
-    if (a.startsWith('-')) break;
-    const subs = typeof cmd.subCommands === 'function' ? await cmd.subCommands() : cmd.subCommands;
-    const next = subs?.[a];
-    if (!next) break;
-    parent = cmd;
-    cmd = typeof next === 'function' ? await next() : next;
-  }
-  return [cmd, parent];
+/** A command's usage, in colour only on a terminal that wants it (https://no-color.org). */
+async function usage(command: EntenteCommand, parent: EntenteCommand | undefined): Promise<string> {
+  // citty names a command after its parent only: `entente change request`, not `change request`.
+  const above = parent && { ...parent, meta: { name: ['entente', ...resolved.path.slice(0, -1)].join(' '), version } };
+  const text = `${await renderUsage(command, parent === main ? parent : above)}\n`;
+  return colour(process.stdout) ? text : plain(text);
+}
+
+function colour(stream: NodeJS.WriteStream): boolean {
+  return Boolean(stream.isTTY) && !process.env.NO_COLOR && process.env.TERM !== 'dumb';
+}
+
+/** Text without ANSI colour codes. */
+function plain(text: string): string {
+  // eslint-disable-next-line no-control-regex
+  return text.replace(/\u001b\[[0-9;]*m/g, '');
 }

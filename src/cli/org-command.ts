@@ -4,16 +4,11 @@ import { defineCommand } from 'citty';
 import { parseOrgFile } from '../people/org-file.ts';
 import { applyOrg, type OrgApplySummary } from '../people/org-service.ts';
 import { badInput } from '../errors.ts';
-import { callServer, out, remoteArgs, withLocalContext } from './shared.ts';
+import { callServer, out, withLocalContext } from './shared.ts';
+import { args } from './commands.ts';
 
-const apply = defineCommand({
-  meta: { name: 'apply', description: 'Apply an organisation file (teams and services)' },
-  args: {
-    file: { type: 'positional', required: true, description: 'the org.yaml file' },
-    prune: { type: 'boolean', description: 'archive services that are no longer in the file' },
-    json: { type: 'boolean', description: 'print the summary as JSON' },
-    ...remoteArgs,
-  },
+export const apply = defineCommand({
+  args: args['org apply'],
   async run({ args }) {
     const text = await readFile(args.file, 'utf8').catch((e: Error) => { throw badInput(`cannot read ${args.file}: ${e.message}`); });
     const org = parseOrgFile(text, args.file);
@@ -35,8 +30,3 @@ function describe(s: OrgApplySummary): string {
   }
   return lines.join('\n');
 }
-
-export default defineCommand({
-  meta: { name: 'org', description: 'The organisation: teams and services' },
-  subCommands: { apply },
-});

@@ -8,14 +8,10 @@ import { reportFromFile } from '../findings/report-input.ts';
 import { fingerprintOf } from '../findings/fingerprint.ts';
 import { badInput } from '../errors.ts';
 import { out } from './shared.ts';
+import { args } from './commands.ts';
 
-export default defineCommand({
-  meta: { name: 'parse', description: 'Print a report\'s normalised findings as JSON lines (no database)' },
-  args: {
-    report: { type: 'positional', required: false, description: 'the report file' },
-    format: { type: 'string', description: 'force a format' },
-    'list-formats': { type: 'boolean', description: 'list the formats Entente reads' },
-  },
+export const parse = defineCommand({
+  args: args.parse,
   async run({ args }) {
     if (args['list-formats']) {
       const width = Math.max(...parsers.map((p) => p.format.length));

@@ -1,11 +1,11 @@
 /** `entente people password EMAIL`: sets a person's web sign-in password, read from standard input. */
 import { defineCommand } from 'citty';
 import { badInput } from '../errors.ts';
-import { callServer, out, remoteArgs, withLocalContext } from './shared.ts';
+import { callServer, out, withLocalContext } from './shared.ts';
+import { args } from './commands.ts';
 
-const password = defineCommand({
-  meta: { name: 'password', description: 'Set the password EMAIL signs in to the web app with (one line on standard input; asked for without echo on a terminal)' },
-  args: { email: { type: 'positional', required: true, description: 'the person, as the organisation file names them' }, ...remoteArgs },
+export const password = defineCommand({
+  args: args['people password'],
   async run({ args }) {
     const email = String(args.email);
     const secret = process.stdin.isTTY ? await askTwice(email) : await firstLine();
@@ -14,11 +14,6 @@ const password = defineCommand({
       : await withLocalContext(async (ctx) => (await import('../people/passwords.ts')).setPassword(ctx.database.db, email, secret, { actor: 'local-cli', now: ctx.now() }));
     out(`${set.replaced ? 'Password changed' : 'Password set'} for ${set.email}${set.replaced ? '; their open sessions are ended' : ''}. They sign in to the web app that \`entente serve\` serves at /.`);
   },
-});
-
-export default defineCommand({
-  meta: { name: 'people', description: 'People: their web sign-in passwords' },
-  subCommands: { password },
 });
 
 // The first line of standard input, without its line end; a password on the command line would be in the shell history.

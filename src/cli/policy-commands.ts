@@ -6,6 +6,7 @@ import { badInput } from '../errors.ts';
 import type { Policy } from '../policy/policy.ts';
 import { gateMessages as m } from '../gates/gate-messages.ts';
 import { out, withLocalContext } from './shared.ts';
+import { args as A } from './commands.ts';
 import { policyCalendar } from '../policy/calendar.ts';
 
 const json = { type: 'boolean', description: 'print JSON' } as const;
@@ -20,8 +21,7 @@ async function policyFrom(file: string | undefined): Promise<{ policy: Policy; s
 }
 
 export const check = defineCommand({
-  meta: { name: 'check', description: 'Validate a policy file (or the one in force) and read its rule descriptions and control titles for tone' },
-  args: { file: { type: 'positional', required: false, description: 'the policy file (default: the one in force)' }, json },
+  args: A['policy check'],
   async run({ args }) {
     const { policy, source } = await policyFrom(args.file);
     const { rulesFor, voiceOf } = await import('../voice/voice-config.ts');
@@ -40,8 +40,7 @@ export const check = defineCommand({
 });
 
 export const test = defineCommand({
-  meta: { name: 'test', description: 'Check examples (facts with an expected outcome) against the policy; exit 0 all as expected, 1 some differ' },
-  args: { file: { type: 'positional', required: true, description: 'the examples file (YAML)' }, policy: { type: 'string', description: 'a policy file to test instead of the one in force' }, json },
+  args: A['policy test'],
   async run({ args }) {
     let text: string;
     try {
@@ -65,12 +64,7 @@ export const test = defineCommand({
 });
 
 export const backtest = defineCommand({
-  meta: { name: 'backtest', description: 'Re-decide the stored gates of the last N days under a candidate policy and list the outcomes that would change' },
-  args: {
-    days: { type: 'string', default: '90', description: 'how far back' },
-    policy: { type: 'string', description: 'the candidate policy file (default: the one in force)' },
-    json,
-  },
+  args: A['policy backtest'],
   async run({ args }) {
     const days = Number(args.days);
     if (!Number.isInteger(days) || days < 1 || days > 3650) throw badInput('--days: a whole number from 1 to 3650');

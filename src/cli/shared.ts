@@ -1,10 +1,10 @@
 /** What every command shares: the local context or a remote server, exit codes, and printing. */
 import { loadConfig } from '../config.ts';
 import type { Context } from '../context.ts';
-import { EntenteError, badInput } from '../errors.ts';
+import { EntenteError, badInput, environmentProblem } from '../errors.ts';
 
-/** Exit codes: 0 success, 2 usage or input error, 3 internal error (gate adds 10 and 1 later). */
-export const exitCodes = { ok: 0, input: 2, internal: 3 } as const;
+/** Exit codes: 0 success, 2 usage or input error, 3 the environment (database, port, folder) or an internal error (gate adds 10 and 1). */
+export const exitCodes = { ok: 0, input: 2, environment: 3, internal: 3 } as const;
 
 /** Options every command that can reach a server accepts. */
 export const remoteArgs = {
@@ -53,19 +53,31 @@ process.stdout.on('error', (e: NodeJS.ErrnoException) => {
   throw e;
 });
 
-/** The exit code for an error: input errors are 2, everything unexpected 3 (with the message on stderr). */
+/**
+ * The exit code for an error, with one line on stderr: 2 for input and usage errors, 3 for the environment (database,
+ * port, folder) and for anything unexpected. No stack trace unless ENTENTE_DEBUG=1 asks for one.
+ */
 export function reportError(e: unknown): number {
-  if (e instanceof EntenteError) {
-    process.stderr.write(`entente: ${e.message}\n`);
-    return e.code === 'internal' ? exitCodes.internal : exitCodes.input;
+  const debug = process.env.ENTENTE_DEBUG === '1' && e instanceof Error && e.stack ? `\n${e.stack}` : '';
+  const problem = e instanceof EntenteError ? e : environmentProblem(e);
+  if (problem) {
+    process.stderr.write(`entente: ${plain(problem.message)}${debug}\n`);
+    return problem.code === 'internal' || problem.code === 'unavailable' ? exitCodes.environment : exitCodes.input;
   }
   const err = e as Error;
   if (err?.name === 'CLIError') {
-    process.stderr.write(`entente: ${err.message} (see \`entente --help\`)\n`);
+    process.stderr.write(`entente: ${plain(err.message)} (see \`entente --help\`)${debug}\n`);
     return exitCodes.input;
   }
-  process.stderr.write(`entente: internal error: ${err?.stack ?? String(e)}\n`);
+  const message = err instanceof Error ? err.message : String(e);
+  process.stderr.write(`entente: internal error: ${plain(message)}${debug || ' (ENTENTE_DEBUG=1 shows where)'}\n`);
   return exitCodes.internal;
+}
+
+/** Text without ANSI colour codes (citty colours some of its messages). */
+export function plain(text: string): string {
+  // eslint-disable-next-line no-control-regex
+  return text.replace(/\u001b\[[0-9;]*m/g, '');
 }
 
 /** A row id given on the command line ("12" or "#12", as lists print them): a whole number the database can hold

@@ -9,17 +9,10 @@ import { rulesFor, voiceOf } from '../voice/voice-config.ts';
 import type { ToneRules } from '../voice/rule-set.ts';
 import { toneMessages } from '../voice/messages/tone.ts';
 import { out } from './shared.ts';
+import { args as A } from './commands.ts';
 
-const check = defineCommand({
-  meta: {
-    name: 'check',
-    description: 'Check TEXT (or --file F, or standard input): exit 0 when it reads as a partner\'s, 1 when something is flagged, 2 for a usage error',
-  },
-  args: {
-    text: { type: 'positional', required: false, description: 'the text to check, in quotes' },
-    file: { type: 'string', description: 'read the text from this file instead' },
-    json: { type: 'boolean', description: 'print the result as one JSON object' },
-  },
+export const check = defineCommand({
+  args: A['tone check'],
   async run({ args }) {
     const positional = (args._ as string[]).join(' ');
     const text = await readText(positional, args.file);
@@ -31,20 +24,14 @@ const check = defineCommand({
   },
 });
 
-const rules = defineCommand({
-  meta: { name: 'rules', description: 'List the tone rules in force: id, category, why it reads badly, what to write instead' },
-  args: { json: { type: 'boolean', description: 'one JSON object per rule' } },
+export const rules = defineCommand({
+  args: A['tone rules'],
   run({ args }) {
     for (const r of policyRules().rules) {
       if (args.json) out(JSON.stringify({ id: r.id, category: r.category, why: r.why, suggestion: r.suggestion, patterns: r.patterns, source: r.plain ? 'policy' : 'built-in' }));
       else out(`${r.id.padEnd(20)} ${r.category.padEnd(18)} ${r.why}\n${' '.repeat(40)}instead: ${r.suggestion}`);
     }
   },
-});
-
-export default defineCommand({
-  meta: { name: 'tone', description: 'Does a text read as a partner\'s? Flags blame, gatekeeping, urgency, condescension and compliance used as a hammer' },
-  subCommands: { check, rules },
 });
 
 // The text comes from exactly one place; none, two, or an empty one is a usage error (exit 2).

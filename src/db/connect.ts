@@ -1,5 +1,6 @@
 /** Opens the database Entente runs on: embedded PGlite in a data folder, or PostgreSQL at DATABASE_URL. */
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, statSync } from 'node:fs';
+import { EntenteError } from '../errors.ts';
 import { Kysely, PostgresDialect } from 'kysely';
 import type { DB } from './schema.ts';
 import { createPgliteDialect } from './pglite-dialect.ts';
@@ -60,7 +61,7 @@ async function openPglite(dataDir: string | undefined): Promise<Database> {
     pglite = await openPgliteWorker(dataDir);
   } catch (e) {
     release();
-    throw e;
+    throw dataFolderProblem(dataDir, e);
   }
   const db = new Kysely<DB>({ dialect: createPgliteDialect(pglite) });
   return {
@@ -72,4 +73,13 @@ async function openPglite(dataDir: string | undefined): Promise<Database> {
       release();
     },
   };
+}
+
+// The embedded database could not start in the folder: say which folder, and what to do when its permissions are the cause.
+function dataFolderProblem(dataDir: string | undefined, e: unknown): EntenteError {
+  const mode = dataDir ? statSync(dataDir, { throwIfNoEntry: false })?.mode : undefined;
+  if (dataDir && mode !== undefined && (mode & 0o700) !== 0o700) {
+    return new EntenteError('unavailable', `cannot use the data folder ${dataDir}: its permissions (${(mode & 0o777).toString(8).padStart(3, '0')}) do not let its owner read and write it; \`chmod 700 ${dataDir}\` gives them back`, { dataDir });
+  }
+  return new EntenteError('unavailable', `cannot open the embedded database in ${dataDir ?? 'memory'}: ${(e as Error)?.message ?? String(e)}`, { dataDir });
 }

@@ -25,7 +25,8 @@ const workerSource = `(async () => {
   const { parentPort, workerData } = await import('node:worker_threads');
   const fields = ['code', 'detail', 'hint', 'position', 'where', 'schema', 'table', 'column', 'dataType', 'constraint', 'severity', 'routine'];
   const serialise = (e) => {
-    const out = { message: String(e && e.message !== undefined ? e.message : e) };
+    // PGlite's file system throws { name: 'ErrnoError', errno } with no message.
+    const out = { message: String(e && e.message !== undefined ? e.message : e && e.errno !== undefined ? (e.name || 'file system error') + ' (errno ' + e.errno + ')' : e) };
     for (const k of fields) if (e && e[k] !== undefined) out[k] = e[k];
     return out;
   };

@@ -5,11 +5,10 @@
  */
 import { randomUUID } from 'node:crypto';
 import { sql } from 'kysely';
-import type { FindingStatus, Priority } from '../db/schema.ts';
 import { badInput } from '../errors.ts';
 import type { FindingsDeps } from '../findings/findings-service.ts';
 import { sorts, type FindingFilter, type Sort } from '../findings/query.ts';
-import { severities } from '../findings/types.ts';
+import { checkFindingFilter } from '../findings/filter-check.ts';
 import { readableTeams } from '../people/access.ts';
 import type { Principal } from '../people/tokens.ts';
 import { csvChunks } from './csv.ts';
@@ -27,10 +26,6 @@ export const defaultStatuses: Record<ExportFormat, string[]> = {
   sarif: ['all'],                                                        // a dashboard also learns what was closed, and why
   'cyclonedx-vex': ['false_positive', 'accepted'],                       // what other tools should stop raising
 };
-
-const statuses: readonly (FindingStatus | 'all')[] = ['open', 'in_progress', 'fixed', 'false_positive', 'accepted', 'all'];
-const priorities: readonly Priority[] = ['act', 'attend', 'track*', 'track'];
-const kinds = ['code', 'dependency', 'web', 'host', 'secret', 'config'];
 
 export interface ExportRequest { format: string; filter: Omit<FindingFilter, 'teamIds'>; sort?: string | undefined }
 
@@ -56,12 +51,7 @@ export async function prepareExport(deps: FindingsDeps, who: Principal, req: Exp
   const sort = (req.sort ?? 'priority') as Sort;
   if (!sorts.includes(sort)) throw badInput(`sort takes ${sorts.join(', ')}; "${req.sort}" is not one of them`, { field: 'sort' });
   const filter: FindingFilter = { ...req.filter, status: req.filter.status?.length ? req.filter.status : defaultStatuses[format] };
-  checkValues('status', filter.status, statuses);
-  checkValues('priority', filter.priority, priorities);
-  checkValues('severity', filter.severity, severities);
-  if (filter.kind !== undefined) checkValues('kind', [filter.kind], kinds);
-  await checkKnown(deps, 'services', filter.service);
-  await checkKnown(deps, 'teams', filter.team);
+  await checkFindingFilter(deps.db, filter);
   filter.teamIds = readableTeams(who);
   const now = deps.now();
   const scope = filter.service ?? filter.team ?? 'all';
@@ -71,19 +61,6 @@ export async function prepareExport(deps: FindingsDeps, who: Principal, req: Exp
     : format === 'cyclonedx-vex' ? vexChunks(pages(), { exportedAt: now.toISOString(), serialNumber: `urn:uuid:${randomUUID()}`, subject: filter.service, version: '0.1.0' })
     : sarifChunks(toolRuns(deps, filter, sort), { scope: safeName(scope), exportedAt: now.toISOString() });
   return { format, contentType: contentTypes[format], fileName, chunks };
-}
-
-function checkValues(field: string, values: readonly string[] | undefined, allowed: readonly string[]): void {
-  const wrong = values?.find((v) => !allowed.includes(v));
-  if (wrong !== undefined) throw badInput(`${field} takes ${allowed.join(', ')}; "${wrong}" is not one of them`, { field, value: wrong });
-}
-
-// The list treats an unknown name as matching nothing; an export of nothing to a file is more likely a typo.
-async function checkKnown(deps: FindingsDeps, table: 'services' | 'teams', name: string | undefined): Promise<void> {
-  if (name === undefined) return;
-  const row = await deps.db.selectFrom(table).select('id').where('name', '=', name).executeTakeFirst();
-  const what = table === 'services' ? 'service' : 'team';
-  if (!row) throw badInput(`we know no ${what} named "${name}"; check the spelling against \`entente org apply\`'s file or GET /api/${table}`, { field: what, value: name });
 }
 
 /**

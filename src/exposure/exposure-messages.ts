@@ -2,6 +2,7 @@
  * What Entente says about exposure: the finding for a port nobody approved (or whose lease ended), a host no service
  * lists, and the summary of an import. Each says what we saw, why it matters, and the next step.
  */
+import { command, placeholder } from '../cli/suggest.ts';
 import { count, day, list, template, withVariants } from '../voice/template.ts';
 import type { Day } from '../policy/calendar.ts';
 
@@ -29,8 +30,8 @@ export const exposureMessages = {
       `We saw ${p.protocol} answering on ${where(p)}, a host ${p.service} lists, and no approved change covers it now.`,
       p.why ? `It matters because ${p.why}.` : '',
       p.lapsed
-        ? `Change #${p.lapsed.changeId} covered it until ${day(p.lapsed.endedOn)}. If it is still needed, let's agree a new change; if not, please close it and confirm with \`entente change remove ${p.lapsed.changeId}\`.`
-        : `If it is meant to be open, let's record it: \`entente change request --type firewall --service ${p.service} --destination ${p.host} --ports ${p.ports}${p.protocolKey ? ` --protocol ${p.protocolKey}` : ''} --source <who connects> --title "<what it is for>"\` and we suggest the safeguards. If nobody needs it, closing the port marks this fixed at the next scan.`,
+        ? `Change #${p.lapsed.changeId} covered it until ${day(p.lapsed.endedOn)}. If it is still needed, let's agree a new change; if not, please close it and confirm with \`${command('change remove', {}, p.lapsed.changeId)}\`.`
+        : `If it is meant to be open, let's record it: \`${command('change request', { type: 'firewall', service: p.service, destination: p.host, port: p.ports, transport: p.transport === 'tcp' ? undefined : p.transport, protocol: p.protocolKey, source: placeholder('<who connects>'), end: placeholder('<last day it is needed>'), title: placeholder('"<what it is for>"') })}\` and we suggest the safeguards. If nobody needs it, closing the port marks this fixed at the next scan.`,
     ].filter(Boolean).join(' '),
     [
       { ...seen, service: 'checkout-api', why: 'FTP sends passwords and data in clear text, so anyone on the network path can read them', lapsed: null, ports: '21', protocolKey: 'ftp' },

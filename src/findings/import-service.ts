@@ -139,7 +139,7 @@ const serviceLock = 7_314_002; // advisory lock class for "an import of this ser
 export async function findService(db: Kysely<DB>, name: string): Promise<Service> {
   const service = await db.selectFrom('services').selectAll().where('name', '=', name).where('archived_at', 'is', null).executeTakeFirst();
   if (!service) {
-    throw new EntenteError('not_found', `unknown service "${name}": add it to your organisation file and run \`entente org apply\`, or create it with POST /api/services`, { service: name });
+    throw new EntenteError('not_found', `unknown service "${name}": add it to your organisation file and run \`entente org apply\` (or send the file to a server: POST /api/org)`, { service: name });
   }
   return service;
 }

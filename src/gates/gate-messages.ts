@@ -1,4 +1,5 @@
 /** Every text gates and commitments write for people, as typed templates with examples of each variant. */
+import { command, placeholder } from '../cli/suggest.ts';
 import { count, day, list, template, type TemplateSet } from '../voice/template.ts';
 import type { Day } from '../policy/calendar.ts';
 
@@ -25,7 +26,7 @@ const commitmentVerified = template<CommitmentText & { by: string; at: Day }>(
 
 const commitmentMissed = template<CommitmentText & { id: number }>(
   (p) => `${p.title}${forService(p.service)} was due on ${day(p.due)} and we have no evidence yet that it is in place. `
-    + `${p.team} can add it with \`entente commitments verify ${p.id} --evidence …\`, or talk with Security about a new date.`,
+    + `${p.team} can add it with \`${command('commitments verify', { evidence: placeholder('…') }, p.id)}\`, or talk with Security about a new date.`,
   [{ title: 'A WAF rule (virtual patch) in front of the affected path', team: 'payments', service: 'checkout-api', due: d1, id: 12 }],
 );
 
@@ -79,7 +80,7 @@ const summaryGo = template<Release>(
 
 const summaryControls = template<Release & { controls: string[]; fresh: number; agreed: number }>(
   (p) => `We can release ${release(p)} with these safeguards in place: ${list(p.controls)}. `
-    + `Each one is a commitment with an owner and a date (${p.fresh} new${p.agreed ? `, ${p.agreed} agreed earlier` : ''}); \`entente commitments --service ${p.service}\` lists them.${warned(p.warnings)}`,
+    + `Each one is a commitment with an owner and a date (${p.fresh} new${p.agreed ? `, ${p.agreed} agreed earlier` : ''}); \`${command('commitments list', { service: p.service })}\` lists them.${warned(p.warnings)}`,
   [{ service: 'checkout-api', version: '1.4.2', environment: 'prod', warnings: 0, controls: ['Fix the finding (upgrade, patch or change the code)', 'A WAF rule (virtual patch) in front of the affected path'], fresh: 2, agreed: 0 },
     { service: 'billing', version: null, environment: 'staging', warnings: 1, controls: ['Extra monitoring and an alert on the affected component'], fresh: 0, agreed: 3 }],
 );
@@ -98,12 +99,12 @@ const stepFix = template<{ id: number; title: string }>(
 );
 
 const stepException = template<{ id: number; title: string }>(
-  (p) => `agree an exception for #${p.id} ${p.title} with the team's lead and Security (\`entente exceptions request --finding ${p.id}\`)`,
+  (p) => `agree an exception for #${p.id} ${p.title} with the team's lead and Security (\`${command('exceptions request', { finding: p.id })}\`)`,
   [{ id: 12, title: 'log4j-core: Remote code execution in Log4j 2.x' }],
 );
 
 const stepVerify = template<{ id: number; title: string }>(
-  (p) => `verify commitment #${p.id} (${p.title}) with evidence (\`entente commitments verify ${p.id} --evidence …\`)`,
+  (p) => `verify commitment #${p.id} (${p.title}) with evidence (\`${command('commitments verify', { evidence: placeholder('…') }, p.id)}\`)`,
   [{ id: 5, title: 'A WAF rule (virtual patch) in front of the affected path' }],
 );
 
@@ -169,7 +170,7 @@ const heading = template<{ key: keyof typeof headings }>(
 );
 
 const receipt = template<{ id: number; policy: string; input: string }>(
-  (p) => `Receipt: gate decision ${p.id}, policy ${p.policy}, inputs ${p.input}. Replay it with \`entente gate replay ${p.id}\`; see what changed since the last go with \`entente gate changes ${p.id}\`.`,
+  (p) => `Receipt: gate decision ${p.id}, policy ${p.policy}, inputs ${p.input}. Replay it with \`${command('gate replay', {}, p.id)}\`; see what changed since the last go with \`${command('gate changes', {}, p.id)}\`.`,
   [{ id: 3, policy: '9f2c41d07a1b2c3d', input: '5e1a9b7c' }],
 );
 

@@ -2,7 +2,7 @@
 import { OpenAPIHono } from '@hono/zod-openapi';
 import type { Context as HonoContext } from 'hono';
 import { HTTPException } from 'hono/http-exception';
-import { EntenteError } from '../errors.ts';
+import { EntenteError, environmentProblem } from '../errors.ts';
 import type { Context } from '../context.ts';
 import { subApp, type Env } from './sub-app.ts';
 import { exportRoutes } from './export-routes.ts';
@@ -63,8 +63,11 @@ function errorResponse(err: Error, c: HonoContext): Response {
     return c.json({ error: { code: err.code, message: err.message, details: err.details ?? {} } }, err.status as 400);
   }
   if (err instanceof HTTPException) {
-    return c.json({ error: { code: err.status === 413 ? 'bad_input' : 'internal', message: err.message, details: {} } }, err.status);
+    // Hono's own refusals (a malformed JSON body, a body too large) are the request's fault, not ours.
+    return c.json({ error: { code: err.status < 500 ? 'bad_input' : 'internal', message: err.message, details: {} } }, err.status);
   }
+  const unavailable = environmentProblem(err);
   console.error(err);
+  if (unavailable) return c.json({ error: { code: 'unavailable', message: `the server cannot reach what it needs: ${unavailable.message}; try again shortly`, details: {} } }, 503);
   return c.json({ error: { code: 'internal', message: 'something went wrong on our side; the error is in the server log', details: {} } }, 500);
 }

@@ -2,6 +2,7 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import type { Context } from '../context.ts';
 import { getFinding, listFindings, updateFinding } from '../findings/findings-service.ts';
+import { checkFindingFilter } from '../findings/filter-check.ts';
 import { sorts } from '../findings/query.ts';
 import { subApp } from './sub-app.ts';
 import { commentSchema, errorResponses, findingSchema, idParam, rowId } from './schemas.ts';
@@ -61,10 +62,12 @@ export function findingsRoutes(ctx: Context) {
   return subApp()
     .openapi(listRoute, async (c) => {
       const q = c.req.valid('query');
-      const page = await listFindings(deps, {
+      const filter = {
         service: q.service, team: q.team, status: list(q.status), priority: list(q.priority), severity: list(q.severity),
-        tool: q.tool, kind: q.kind, cve: q.cve, cwe: q.cwe, q: q.q, overdue: q.overdue === 'true', teamIds: readableTeams(c.get('principal')),
-      }, q.sort, q.limit, q.cursor);
+        tool: q.tool, kind: q.kind, cve: q.cve, cwe: q.cwe, q: q.q, overdue: q.overdue === 'true',
+      };
+      await checkFindingFilter(deps.db, filter);
+      const page = await listFindings(deps, { ...filter, teamIds: readableTeams(c.get('principal')) }, q.sort, q.limit, q.cursor);
       return c.json(page, 200);
     })
     .openapi(getRoute, async (c) => {

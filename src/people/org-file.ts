@@ -52,28 +52,36 @@ export function parseOrgFile(text: string, source: string): OrgFile {
   }
   const result = orgSchema.safeParse(value ?? {});
   if (!result.success) {
-    // A misspelt key also makes the field it was meant to be "missing"; the misspelling is what to report.
-    const issue = result.error.issues.find((i) => i.code === 'unrecognized_keys') ?? result.error.issues[0]!;
-    const at = [...issue.path, ...(issue.code === 'unrecognized_keys' ? issue.keys.slice(0, 1) : [])] as (string | number)[];
-    const path = at.join('.');
-    const line = lineOf(doc, text, at);
-    throw badInput(`${source}${line ? `:${line}` : ''}: ${path || 'the file'}: ${issue.message}`, { file: source, path, ...(line ? { line } : {}) });
+    // Every mistake at once, each with its line. A misspelt key also makes the field it was meant to be "missing"; the
+    // misspelling is what to report, so a missing field beside an unknown key is left out.
+    const issues = result.error.issues;
+    const misspeltIn = new Set(issues.filter((i) => i.code === 'unrecognized_keys').map((i) => i.path.join('.')));
+    const shown = [...issues.filter((i) => i.code === 'unrecognized_keys'), ...issues.filter((i) => i.code !== 'unrecognized_keys'
+      && !(i.code === 'invalid_type' && /received undefined/.test(i.message) && misspeltIn.has(i.path.slice(0, -1).join('.'))))];
+    const mistakes = shown.map((issue) => {
+      const at = [...issue.path, ...(issue.code === 'unrecognized_keys' ? issue.keys.slice(0, 1) : [])] as (string | number)[];
+      const path = at.join('.');
+      const line = lineOf(doc, text, at);
+      return { path, line, text: `${source}${line ? `:${line}` : ''}: ${path || 'the file'}: ${issue.message}` };
+    }).sort((a, b) => (a.line ?? 0) - (b.line ?? 0));
+    const first = mistakes[0]!;
+    throw badInput(mistakes.map((m) => m.text).join('\n'), { file: source, path: first.path, ...(first.line ? { line: first.line } : {}), mistakes: mistakes.map(({ path, line }) => ({ path, line })) });
   }
   checkReferences(result.data, source);
   return result.data;
 }
 
 function checkReferences(org: OrgFile, source: string): void {
-  const seen = new Set<string>();
-  org.teams.forEach((t, i) => {
-    if (seen.has(t.name)) throw badInput(`${source}: teams.${i}.name: team "${t.name}" appears twice`, { file: source, path: `teams.${i}.name` });
-    seen.add(t.name);
-  });
-  const services = new Set<string>();
-  org.services.forEach((s, i) => {
-    if (services.has(s.name)) throw badInput(`${source}: services.${i}.name: service "${s.name}" appears twice`, { file: source, path: `services.${i}.name` });
-    services.add(s.name);
-  });
+  const mistakes: { path: string; text: string }[] = [];
+  for (const [list, what] of [[org.teams, 'team'], [org.services, 'service']] as const) {
+    const seen = new Set<string>();
+    list.forEach((x, i) => {
+      const path = `${what}s.${i}.name`;
+      if (seen.has(x.name)) mistakes.push({ path, text: `${source}: ${path}: ${what} "${x.name}" appears twice` });
+      seen.add(x.name);
+    });
+  }
+  if (mistakes.length) throw badInput(mistakes.map((m) => m.text).join('\n'), { file: source, path: mistakes[0]!.path, mistakes: mistakes.map((m) => m.path) });
 }
 
 const lineAt = (text: string, offset: number): number => text.slice(0, offset).split('\n').length;

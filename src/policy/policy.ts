@@ -57,9 +57,9 @@ export function parsePolicy(text: string, source: string): Policy {
   const merged = deepMerge(defaultPolicy, raw ?? {});
   const result = policySchema.safeParse(merged);
   if (!result.success) {
-    const issue = result.error.issues[0]!;
-    const path = issue.path.join('.');
-    throw badInput(`${source}: ${path || 'policy'}: ${issue.message}`, { file: source, path });
+    // Every mistake at once, each with its path.
+    const mistakes = result.error.issues.map((issue) => ({ path: issue.path.join('.'), message: issue.message }));
+    throw badInput(mistakes.map((m) => `${source}: ${m.path || 'policy'}: ${m.message}`).join('\n'), { file: source, path: mistakes[0]!.path, mistakes: mistakes.map((m) => m.path) });
   }
   return result.data;
 }

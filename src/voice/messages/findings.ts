@@ -2,6 +2,7 @@
  * What Entente tells a team about its findings: a new act/attend finding, a digest of new ones, a due date coming up,
  * a due date passed. Urgent words are for priority act only; every message gives the reason, the date and a next step.
  */
+import { command } from '../../cli/suggest.ts';
 import type { Priority } from '../../db/schema.ts';
 import type { Day } from '../../policy/calendar.ts';
 import { count, day, fromToday, list, template, withVariants } from '../template.ts';
@@ -62,7 +63,7 @@ export const findingMessages = {
       const parts = [d.act ? `${d.act} to act on now` : '', d.attend ? `${d.attend} to attend to` : ''].filter(Boolean);
       const one = d.act + d.attend === 1;
       return `We found ${count(d.act + d.attend, 'new finding')} for ${d.team} on ${d.service} that ${one ? 'needs' : 'need'} people: ${list(parts)}; ${one ? 'it is' : 'the first is'} due by ${day(d.firstDue)}. `
-        + `\`entente findings --team ${d.team} --priority act,attend\` lists them with their reasons; tell us where we can help.`;
+        + `\`${command('findings', { team: d.team, priority: 'act,attend' })}\` lists them with their reasons; tell us where we can help.`;
     },
     [
       { team: 'payments', service: 'checkout-api', act: 1, attend: 3, firstDue: act.due },

@@ -1,4 +1,5 @@
 /** What Entente says after an import: what landed, what changed, and what (if anything) needs people. */
+import { command } from '../../cli/suggest.ts';
 import { count, list, template, withVariants } from '../template.ts';
 
 /** The figures of one import, as `ImportSummary` carries them. */
@@ -23,7 +24,7 @@ const base: ImportFigures = {
 };
 
 function needs(s: ImportFigures): string {
-  const next = `\`entente findings --service ${s.service} --priority act,attend\` lists them with their reasons and due dates`;
+  const next = `\`${command('findings', { service: s.service, priority: 'act,attend' })}\` lists them with their reasons and due dates`;
   if (s.act && s.attend) return `  ${count(s.act, 'finding')} to act on now and ${s.attend} to attend to soon; ${next}. The rest we track.`;
   if (s.act) return `  ${count(s.act, 'finding')} to act on now; ${next}. The rest we track.`;
   if (s.attend) return `  ${count(s.attend, 'finding')} to attend to soon; ${next}. The rest we track.`;
