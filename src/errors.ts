@@ -6,6 +6,7 @@ export type ErrorCode =
   | 'conflict'
   | 'unauthorized'
   | 'forbidden'
+  | 'unavailable'      // something Entente needs is not there: a server that does not answer, a database it cannot reach
   | 'internal';
 
 const statusByCode: Record<ErrorCode, number> = {
@@ -15,6 +16,7 @@ const statusByCode: Record<ErrorCode, number> = {
   conflict: 409,
   unauthorized: 401,
   forbidden: 403,
+  unavailable: 503,
   internal: 500,
 };
 

@@ -5,9 +5,9 @@ import { createToken, defaultTokenDays, listTokens, revokeToken, roles, tokenVie
 import { importFeed, type FeedImportSummary } from '../feeds/feed-service.ts';
 import { formatPolicy } from '../policy/policy.ts';
 import { EntenteError, badInput } from '../errors.ts';
-import { callServer, idArg, out, remoteArgs, withLocalContext } from './shared.ts';
+import { callServer, idArg, out, remoteArgs, withLocalContext, routed } from './shared.ts';
 
-export const token = defineCommand({
+export const token = routed(defineCommand({
   meta: { name: 'token', description: 'API tokens: create (shown once), list, revoke' },
   subCommands: {
     create: defineCommand({
@@ -59,9 +59,9 @@ export const token = defineCommand({
       },
     }),
   },
-});
+}));
 
-export const feeds = defineCommand({
+export const feeds = routed(defineCommand({
   meta: { name: 'feeds', description: 'Exploitation feeds (CISA KEV, EPSS), loaded from files' },
   subCommands: {
     import: defineCommand({
@@ -76,7 +76,7 @@ export const feeds = defineCommand({
       },
     }),
   },
-});
+}));
 
 export const policy = defineCommand({
   meta: { name: 'policy', description: 'The policy (SLA days, exploitation bands, exception limits, gate rules, controls)' },
@@ -99,10 +99,10 @@ export const policy = defineCommand({
   },
 });
 
-export const audit = defineCommand({
+export const audit = routed(defineCommand({
   meta: { name: 'audit', description: 'The audit log: verify it, export it for auditors' },
   subCommands: {
     verify: () => import('./audit-commands.ts').then((m) => m.verify),
     export: () => import('./audit-commands.ts').then((m) => m.exportLog),
   },
-});
+}));

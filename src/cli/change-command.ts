@@ -13,7 +13,7 @@ import type { ChangeView } from '../changes/change-view.ts';
 import { changeTypes } from '../changes/change-policy.ts';
 import { localAdmin, type Principal } from '../people/tokens.ts';
 import { badInput } from '../errors.ts';
-import { callServer, idArg, out, remoteArgs, withLocalContext } from './shared.ts';
+import { callServer, idArg, out, remoteArgs, withLocalContext, routed } from './shared.ts';
 
 const json = { type: 'boolean', description: 'print JSON' } as const;
 const id = { type: 'positional', required: true, description: 'the change\'s id' } as const;
@@ -173,7 +173,7 @@ const showCommand = defineCommand({
   },
 });
 
-export default defineCommand({
+export default routed(defineCommand({
   meta: { name: 'change', description: 'Change requests: request, keep-protocol, approve, decline, implement, extend, remove, recertify, list, show' },
   subCommands: {
     request, submit: simple('submit', 'Submit a draft for approval', submitChange),
@@ -181,4 +181,4 @@ export default defineCommand({
     'keep-protocol': keep, decline, implement: simple('implement', 'Record that the approved change is in place', implementChange), extend, remove,
     recertify: simple('recertify', 'Recertify long-lived access', recertifyChange), list, show: showCommand,
   },
-});
+}));

@@ -4,7 +4,7 @@ import type { CommitmentView } from '../commitments/commitment-view.ts';
 import { badInput } from '../errors.ts';
 import { parseStates } from '../http/commitments-routes.ts';
 import { localAdmin } from '../people/tokens.ts';
-import { callServer, idArg, out, remoteArgs, withLocalContext } from './shared.ts';
+import { callServer, idArg, out, remoteArgs, withLocalContext, routed } from './shared.ts';
 
 const json = { type: 'boolean', description: 'print JSON' } as const;
 
@@ -70,7 +70,7 @@ const sweep = defineCommand({
   },
 });
 
-export default defineCommand({
+export default routed(defineCommand({
   meta: { name: 'commitments', description: 'Commitments: controls, fixes and removals each team owes by a date' },
   args: list.args,
   subCommands: { list, verify, sweep },
@@ -79,4 +79,4 @@ export default defineCommand({
     if ((ctx.args._ as string[]).length > 0) return;
     await list.run!(ctx as never);
   },
-});
+}));

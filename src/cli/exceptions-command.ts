@@ -9,7 +9,7 @@ import type { ExceptionView } from '../exceptions/exception-view.ts';
 import { localAdmin } from '../people/tokens.ts';
 import { badInput } from '../errors.ts';
 import { exceptionMessages } from '../voice/messages/exceptions.ts';
-import { callServer, idArg, out, remoteArgs, withLocalContext } from './shared.ts';
+import { callServer, idArg, out, remoteArgs, withLocalContext, routed } from './shared.ts';
 
 const json = { type: 'boolean', description: 'print JSON' } as const;
 const id = { type: 'positional', required: true, description: 'the exception\'s id' } as const;
@@ -135,7 +135,7 @@ const expire = defineCommand({
   },
 });
 
-export default defineCommand({
+export default routed(defineCommand({
   meta: { name: 'exceptions', description: 'Risk acceptance: ask, approve, decline, revoke, list, expire' },
   subCommands: { request, list, show: showCommand, approve, decline, revoke, expire },
-});
+}));

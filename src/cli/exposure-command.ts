@@ -5,7 +5,7 @@ import { defineCommand } from 'citty';
 import { importExposure, listExposure, type ExposureSummary, type ExposureView } from '../exposure/exposure-service.ts';
 import { reportFromFile } from '../findings/report-input.ts';
 import { badInput } from '../errors.ts';
-import { callServer, out, remoteArgs, withLocalContext } from './shared.ts';
+import { callServer, out, remoteArgs, withLocalContext, routed } from './shared.ts';
 
 const importCommand = defineCommand({
   meta: { name: 'import', description: 'Record a host scan (nmap -oX, masscan, Nessus, OpenVAS); open ports no change covers become findings' },
@@ -69,7 +69,7 @@ const list = defineCommand({
   },
 });
 
-export default defineCommand({
+export default routed(defineCommand({
   meta: { name: 'exposure', description: 'Network exposure: import host scans, list what is open' },
   subCommands: { import: importCommand, list },
-});
+}));

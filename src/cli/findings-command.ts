@@ -4,10 +4,10 @@ import { listFindings, type FindingView } from '../findings/findings-service.ts'
 import { sorts, type Sort } from '../findings/query.ts';
 import { badInput } from '../errors.ts';
 import { findingMessages } from '../voice/messages/findings.ts';
-import { callServer, cweArg, out, remoteArgs, withLocalContext } from './shared.ts';
+import { callServer, cweArg, out, remoteArgs, withLocalContext, routed } from './shared.ts';
 import { policyCalendar } from '../policy/calendar.ts';
 
-export default defineCommand({
+export default routed(defineCommand({
   meta: { name: 'findings', description: 'List findings (open and in progress unless --status says otherwise)' },
   args: {
     service: { type: 'string' }, team: { type: 'string' }, status: { type: 'string', description: 'comma list, or "all"' },
@@ -36,7 +36,7 @@ export default defineCommand({
     if (items.length === 0) return out(findingMessages.noneMatch.render({}));
     for (const f of items) out(line(f));
   },
-});
+}));
 
 function line(f: FindingView): string {
   const where = f.location.file ? `${f.location.file}${f.location.line ? `:${f.location.line}` : ''}`

@@ -8,7 +8,7 @@ import { localAdmin } from '../people/tokens.ts';
 import { gateFormats, formatGate, type GateFormat } from '../gates/gate-formats.ts';
 import type { GateRecord } from '../gates/gate-service.ts';
 import type { ChangesResult, ReplayResult } from '../gates/gate-history.ts';
-import { callServer, idArg, out, remoteArgs, withLocalContext } from './shared.ts';
+import { callServer, idArg, out, remoteArgs, withLocalContext, routed } from './shared.ts';
 
 /** Exit codes of `entente gate` (README, "Release gates"). */
 export const gateExitCodes = { go: 0, go_with_controls: 10, no_go: 1 } as const;
@@ -43,7 +43,7 @@ const changes = defineCommand({
   },
 });
 
-export default defineCommand({
+export default routed(defineCommand({
   meta: { name: 'gate', description: 'Decide a release: exit 0 go, 10 go with controls, 1 no-go, 2 usage or input error, 3 internal error' },
   args: {
     service: { type: 'string', description: 'the service to release (required)' },
@@ -66,4 +66,4 @@ export default defineCommand({
     out(formatGate(record, args.format as GateFormat));
     process.exitCode = gateExitCodes[record.outcome];
   },
-});
+}));

@@ -4,7 +4,7 @@ import { defineCommand } from 'citty';
 import { parseOrgFile } from '../people/org-file.ts';
 import { applyOrg, type OrgApplySummary } from '../people/org-service.ts';
 import { badInput } from '../errors.ts';
-import { callServer, out, remoteArgs, withLocalContext } from './shared.ts';
+import { callServer, out, remoteArgs, withLocalContext, routed } from './shared.ts';
 
 const apply = defineCommand({
   meta: { name: 'apply', description: 'Apply an organisation file (teams and services)' },
@@ -36,7 +36,7 @@ function describe(s: OrgApplySummary): string {
   return lines.join('\n');
 }
 
-export default defineCommand({
+export default routed(defineCommand({
   meta: { name: 'org', description: 'The organisation: teams and services' },
   subCommands: { apply },
-});
+}));

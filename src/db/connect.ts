@@ -1,11 +1,13 @@
 /** Opens the database Entente runs on: embedded PGlite in a data folder, or PostgreSQL at DATABASE_URL. */
-import { mkdirSync } from 'node:fs';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { Kysely, PostgresDialect } from 'kysely';
 import type { DB } from './schema.ts';
 import { createPgliteDialect } from './pglite-dialect.ts';
 import { openPgliteWorker } from './pglite-worker.ts';
 import { migrateToLatest } from './migrate.ts';
 import { lockDataFolder } from './folder-lock.ts';
+import { preparePrivateFolder, tightenFolder } from './private-folder.ts';
 import { openAuditTrail } from '../audit/audit-trail.ts';
 
 export type Engine = 'pglite' | 'postgres';
@@ -30,10 +32,14 @@ export interface DatabaseOptions {
 
 /** Opens (and migrates) the database the options name, with the audit log's key and checkpoints attached. */
 export async function openDatabase(options: DatabaseOptions): Promise<Database> {
+  if (options.dataDir) preparePrivateFolder(options.dataDir);
+  // PGlite writes a new database's files with modes of its own (0666), whatever the umask.
+  const fresh = !options.url && options.dataDir !== undefined && !existsSync(join(options.dataDir, 'PG_VERSION'));
   const database = options.url ? await openPostgres(options.url) : await openPglite(options.dataDir);
   try {
     if (options.migrate !== false) await migrateToLatest(database.db);
     database.db = await openAuditTrail(database.db, { key: options.auditKey, keyFile: options.auditKeyFile, dataDir: options.dataDir, databaseUrl: options.url, anchor: options.migrate !== false });
+    if (fresh) tightenFolder(options.dataDir!);
   } catch (e) {
     await database.close();
     throw e;
@@ -53,7 +59,6 @@ async function openPostgres(url: string): Promise<Database> {
 }
 
 async function openPglite(dataDir: string | undefined): Promise<Database> {
-  if (dataDir) mkdirSync(dataDir, { recursive: true });
   const release = dataDir ? lockDataFolder(dataDir) : () => {};
   let pglite;
   try {
