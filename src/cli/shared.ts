@@ -42,12 +42,13 @@ async function routeToRunningServer(args: { server?: string | undefined; token?:
     throw new EntenteError('unavailable', `the data folder ${config.dataDir} is in use by \`entente serve\` (process ${running.pid}, ${running.url}) and its local admin token is missing; restart the server to make a new one, or pass --token`);
   }
   args.server = running.url;
-  args.token ??= running.token;
+  if (!args.token) localToken = args.token = running.token;
   localServer = running.url;
 }
 
-// The server a command was routed to, so that its errors can say so.
+// The server a command was routed to, and the local admin token it was given, so that its errors can say so.
 let localServer: string | undefined;
+let localToken: string | undefined;
 
 /** Runs `fn` with a context over the local data folder (or DATABASE_URL), closing it afterwards. */
 export async function withLocalContext<T>(fn: (ctx: Context) => Promise<T>): Promise<T> {
@@ -114,7 +115,9 @@ export async function fetchServer(server: string, token: string | undefined, pat
   if (!res.ok) {
     const body = (await res.json().catch(() => null)) as { error?: { code?: string; message?: string } } | null;
     const code = (body?.error?.code ?? (res.status >= 500 ? 'internal' : 'bad_input')) as EntenteError['code'];
-    throw new EntenteError(code, `${server}: ${body?.error?.message ?? `HTTP ${res.status}`}`);
+    const hint = res.status === 401 && localToken !== undefined && auth === localToken
+      ? ' (the local admin token in the data folder; restart `entente serve` to make a new one)' : '';
+    throw new EntenteError(code, `${server}: ${body?.error?.message ?? `HTTP ${res.status}`}${hint}`);
   }
   return res;
 }
