@@ -1,7 +1,7 @@
 // Bundles the CLI and server into dist/entente.js; dependencies stay in node_modules (PGlite loads its wasm from there).
 // Code splitting keeps each subcommand's code and its packages in a chunk of its own, loaded when the command runs:
 // in one file, every package any command uses (PGlite, the language library, the HTTP stack) loaded at start-up.
-import { rmSync } from 'node:fs';
+import { chmodSync, rmSync } from 'node:fs';
 import { build } from 'esbuild';
 rmSync('dist', { recursive: true, force: true });
 await build({
@@ -22,3 +22,5 @@ await build({
   banner: { js: "#!/usr/bin/env node\nimport { createRequire as __entente_createRequire } from 'node:module';\nconst require = __entente_createRequire(import.meta.url);" },
   logLevel: 'warning',
 });
+// `entente` on the PATH (npm link, npx entente) runs the file itself: the shebang is in the banner, the mode is here.
+chmodSync('dist/entente.js', 0o755);
