@@ -105,6 +105,22 @@ if (engines.includes('pglite')) {
       assert.match(local.out, /CVE-2024-0001/);
     });
 
+    test('a port in use is one line and exit 3, and leaves the data folder free', async () => {
+      const taken = createServer();
+      await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
+      const port = (taken.address() as { port: number }).port;
+      rmSync(join(data, 'server.json'), { force: true }); // the stale one the test before left
+      try {
+        const r = entente(env, 'serve', '--port', String(port));
+        assert.equal(r.code, 3);
+        assert.equal(r.err, `entente: cannot listen on 127.0.0.1:${port}: the port is in use (another \`entente serve\`?); PORT or --port chooses another\n`);
+      } finally {
+        await new Promise((resolve) => taken.close(resolve));
+      }
+      assert.equal(existsSync(join(data, 'entente.lock')), false);
+      assert.equal(existsSync(join(data, 'server.json')), false);
+    });
+
     test('an existing folder an earlier version left readable is made private at start', () => {
       const old = join(dir, 'old-data');
       mkdirSync(old, { mode: 0o755 });

@@ -10,6 +10,7 @@ import { createApp } from '../http/app.ts';
 import { createToken, hasNoTokens, revokeToken, tokenHash } from '../people/tokens.ts';
 import type { DB } from '../db/schema.ts';
 import { out } from './shared.ts';
+import { EntenteError } from '../errors.ts';
 import { localAdminTokenFile, removeServerRecord, writePrivateFile, writeServerRecord } from './local-server.ts';
 import { startJobRunner } from '../jobs/runner.ts';
 import { defaultJobs } from '../jobs/jobs.ts';
@@ -37,7 +38,7 @@ export default defineCommand({
     const jobs = startJobRunner({ db: ctx.database.db, policy: ctx.policy, now: ctx.now }, defaultJobs, {
       onRun: (runs) => runs.filter((r) => !r.ok).forEach((r) => process.stderr.write(`entente: job ${r.name} will be tried again: ${r.error}\n`)),
     });
-    await new Promise<void>((resolve) => {
+    await new Promise<void>((resolve, reject) => {
       const server = serve({ fetch: app.fetch, port: config.port, hostname: config.host }, (info) => {
         if (embedded) writeServerRecord(config.dataDir, { url: localUrl(config.host, info.port), pid: process.pid, startedAt: ctx.now().toISOString() });
         out(`Entente is listening on http://${config.host}:${info.port} (${embedded ? `embedded database in ${config.dataDir}` : 'PostgreSQL'})`);
@@ -49,6 +50,14 @@ export default defineCommand({
       };
       process.once('SIGINT', stop);
       process.once('SIGTERM', stop);
+      // A port in use (or not ours to take) is an environment problem: one line, exit 3, and the database closed cleanly.
+      server.once('error', (e: NodeJS.ErrnoException) => {
+        const why = e.code === 'EADDRINUSE' ? 'the port is in use (another `entente serve`?); PORT or --port chooses another'
+          : e.code === 'EACCES' ? 'this user may not listen there; choose a port above 1023' : e.message;
+        process.off('SIGINT', stop);
+        process.off('SIGTERM', stop);
+        void jobs.stop().then(() => ctx.database.close()).finally(() => reject(new EntenteError('unavailable', `cannot listen on ${config.host}:${config.port}: ${why}`)));
+      });
     });
   },
 });
