@@ -63,6 +63,12 @@ if (engines.includes('pglite')) {
         const listed = entente(env, 'findings', '--service', 'checkout-api');
         assert.equal(listed.code, 0, listed.err);
         assert.match(listed.out, /CVE-2024-0001/);
+        const gate = entente(env, 'gate', '--service', 'checkout-api', '--env', 'prod', '--format', 'json');
+        assert.ok([0, 1, 10].includes(gate.code!), `gate: ${gate.code} ${gate.err}`);
+        // Decided by the server, as its local admin token (locally it would be "local-cli").
+        assert.equal(JSON.parse(gate.out).actor, 'token:local admin');
+        const changes = entente(env, 'change', 'list');
+        assert.equal(changes.code, 0, changes.err);
         // The server did the writes: the audit names its local admin token, not the local CLI.
         const tokens = entente(env, 'token', 'list', '--json');
         assert.match(tokens.out, /"name":"local admin".*"expiresAt":null/);
