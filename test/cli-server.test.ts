@@ -176,6 +176,20 @@ describe('the data folder when ENTENTE_DATA is not set', () => {
   });
 });
 
+describe('a database that is not there', () => {
+  test('is one line and exit 3, without the password in DATABASE_URL', async () => {
+    const port = await closedPort();
+    const r = entente({ DATABASE_URL: `postgres://entente:s3cret@127.0.0.1:${port}/entente` }, 'findings');
+    assert.equal(r.code, 3);
+    assert.equal(r.err, `entente: cannot open the PostgreSQL database 127.0.0.1:${port}/entente (DATABASE_URL): nothing is listening there\n`);
+    if (engines.includes('postgres')) {
+      const missing = entente({ DATABASE_URL: 'postgres://postgres:s3cret@127.0.0.1:5432/entente_no_such_database' }, 'findings');
+      assert.equal(missing.code, 3);
+      assert.match(missing.err, /^entente: cannot open the PostgreSQL database 127\.0\.0\.1:5432\/entente_no_such_database \(DATABASE_URL\): database "entente_no_such_database" does not exist\n$/);
+    }
+  });
+});
+
 describe('errors on --server', () => {
   test('a server nothing answers at is exit 3 with one line', async () => {
     const url = `http://127.0.0.1:${await closedPort()}`;

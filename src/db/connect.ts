@@ -7,6 +7,7 @@ import { createPgliteDialect } from './pglite-dialect.ts';
 import { openPgliteWorker } from './pglite-worker.ts';
 import { migrateToLatest } from './migrate.ts';
 import { lockDataFolder } from './folder-lock.ts';
+import { EntenteError } from '../errors.ts';
 import { preparePrivateFolder, tightenFolder } from './private-folder.ts';
 import { openAuditTrail } from '../audit/audit-trail.ts';
 
@@ -54,8 +55,28 @@ async function openPostgres(url: string): Promise<Database> {
   // An idle connection the server ends (a restart, an administrator) is dropped from the pool and replaced on the
   // next query; unhandled, its error would stop the whole process.
   pool.on('error', (e: Error) => process.emitWarning(`PostgreSQL closed an idle connection: ${e.message}`));
+  // A database that is not there, refuses us or does not answer is an environment problem: one line (never the
+  // password the URL may hold), exit 3, rather than a stack trace from the first query.
+  try {
+    (await pool.connect()).release();
+  } catch (e) {
+    await pool.end().catch(() => {});
+    const err = e as NodeJS.ErrnoException;
+    const why = err.code === 'ECONNREFUSED' ? 'nothing is listening there' : err.code === 'ENOTFOUND' ? 'no such host' : err.message;
+    throw new EntenteError('unavailable', `cannot open the PostgreSQL database ${describeUrl(url)} (DATABASE_URL): ${why}`);
+  }
   const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
   return { db, engine: 'postgres', close: () => db.destroy() };
+}
+
+// host:port/database, without the user's password.
+function describeUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    return `${u.hostname}:${u.port || 5432}${u.pathname}`;
+  } catch {
+    return '(unreadable URL)';
+  }
 }
 
 async function openPglite(dataDir: string | undefined): Promise<Database> {
