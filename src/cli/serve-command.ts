@@ -7,7 +7,7 @@ import type { Kysely } from 'kysely';
 import { loadConfig } from '../config.ts';
 import { openContext } from '../context.ts';
 import { createApp } from '../http/app.ts';
-import { createToken, hasNoTokens, revokeToken, tokenHash } from '../people/tokens.ts';
+import { createFirstToken, createToken, revokeToken, tokenHash } from '../people/tokens.ts';
 import type { DB } from '../db/schema.ts';
 import { out } from './shared.ts';
 import { EntenteError } from '../errors.ts';
@@ -26,8 +26,9 @@ export default defineCommand({
     const ctx = await openContext(config);
     const embedded = ctx.database.engine === 'pglite';
     out(`Data folder: ${config.dataDir}${embedded ? ' (embedded database)' : ' (audit key and checkpoints; the database is PostgreSQL)'}`);
-    if (await hasNoTokens(ctx.database.db)) {
-      const { token, expiresAt } = await createToken(ctx.database.db, { name: 'first admin', role: 'admin', actor: 'entente:first-start', now: ctx.now() });
+    const first = await createFirstToken(ctx.database.db, { name: 'first admin', role: 'admin', actor: 'entente:first-start', now: ctx.now() });
+    if (first) {
+      const { token, expiresAt } = first;
       out(`First start: an admin token was created. It is shown only this once; keep it safe (it ends on ${expiresAt?.toISOString().slice(0, 10)}):\n  ${token}`);
       out('Make each person a token of their own with it: entente token create --role ROLE --name NAME --person EMAIL --server URL --token TOKEN');
     }
