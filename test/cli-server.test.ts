@@ -179,11 +179,11 @@ describe('the data folder when ENTENTE_DATA is not set', () => {
 describe('a database that is not there', () => {
   test('is one line and exit 3, without the password in DATABASE_URL', async () => {
     const port = await closedPort();
-    const r = entente({ DATABASE_URL: `postgres://entente:s3cret@127.0.0.1:${port}/entente` }, 'findings');
+    const r = entente({ ENTENTE_DATA: join(dir, 'pg-data'), DATABASE_URL: `postgres://entente:s3cret@127.0.0.1:${port}/entente` }, 'findings');
     assert.equal(r.code, 3);
     assert.equal(r.err, `entente: cannot open the PostgreSQL database 127.0.0.1:${port}/entente (DATABASE_URL): nothing is listening there\n`);
     if (engines.includes('postgres')) {
-      const missing = entente({ DATABASE_URL: 'postgres://postgres:s3cret@127.0.0.1:5432/entente_no_such_database' }, 'findings');
+      const missing = entente({ ENTENTE_DATA: join(dir, 'pg-data'), DATABASE_URL: 'postgres://postgres:s3cret@127.0.0.1:5432/entente_no_such_database' }, 'findings');
       assert.equal(missing.code, 3);
       assert.match(missing.err, /^entente: cannot open the PostgreSQL database 127\.0\.0\.1:5432\/entente_no_such_database \(DATABASE_URL\): database "entente_no_such_database" does not exist\n$/);
     }
@@ -193,7 +193,7 @@ describe('a database that is not there', () => {
 describe('errors on --server', () => {
   test('a server nothing answers at is exit 3 with one line', async () => {
     const url = `http://127.0.0.1:${await closedPort()}`;
-    const r = entente({}, 'findings', '--server', url, '--token', 'ent_x');
+    const r = entente({ ENTENTE_DATA: join(dir, 'unused') }, 'findings', '--server', url, '--token', 'ent_x');
     assert.equal(r.code, 3);
     assert.equal(r.err, `entente: cannot reach the Entente server at ${url}: nothing is listening there\n`);
   });
@@ -201,7 +201,7 @@ describe('errors on --server', () => {
   test('importing a file that is not there says "no such file", as the local command does', async () => {
     const url = `http://127.0.0.1:${await closedPort()}`;
     const missing = join(dir, 'missing.json');
-    const remote = entente({}, 'import', missing, '--service', 'checkout-api', '--server', url, '--token', 'ent_x');
+    const remote = entente({ ENTENTE_DATA: join(dir, 'unused') }, 'import', missing, '--service', 'checkout-api', '--server', url, '--token', 'ent_x');
     assert.equal(remote.code, 2);
     assert.equal(remote.err, `entente: cannot read ${missing}: no such file\n`);
   });
