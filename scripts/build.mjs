@@ -2,7 +2,7 @@
 // Then builds the web app (web/) into dist/web with Vite, which `entente serve` serves at /.
 // Code splitting keeps each subcommand's code and its packages in a chunk of its own, loaded when the command runs:
 // in one file, every package any command uses (PGlite, the language library, the HTTP stack) loaded at start-up.
-import { existsSync, rmSync } from 'node:fs';
+import { chmodSync, existsSync, rmSync } from 'node:fs';
 import { build } from 'esbuild';
 rmSync('dist', { recursive: true, force: true });
 await build({
@@ -23,6 +23,8 @@ await build({
   banner: { js: "#!/usr/bin/env node\nimport { createRequire as __entente_createRequire } from 'node:module';\nconst require = __entente_createRequire(import.meta.url);" },
   logLevel: 'warning',
 });
+// `entente` on the PATH (npm link, npx entente) runs the file itself: the shebang is in the banner, the mode is here.
+chmodSync('dist/entente.js', 0o755);
 
 // The web app. Vite is a development dependency: an install without them (--omit=dev) still gets a working server,
 // which says at start that the web app is not built.

@@ -2,6 +2,7 @@
 import { policyFileOf, type Config } from './config.ts';
 import { openDatabase, type Database } from './db/connect.ts';
 import { loadPolicy, type Policy } from './policy/policy.ts';
+import { sweepAbandonedImports } from './findings/import-temp.ts';
 
 export interface Context {
   database: Database;
@@ -12,6 +13,8 @@ export interface Context {
 /** Opens the database the configuration names and loads the policy (ENTENTE_POLICY, else data/policy.yaml, else defaults). */
 export async function openContext(config: Config): Promise<Context> {
   const policy = loadPolicy(policyFileOf(config));
+  // What a killed import left in the temporary folder (it can be a hundred megabytes) goes at the next start.
+  sweepAbandonedImports();
   const database = await openDatabase({ url: config.databaseUrl, dataDir: config.dataDir, auditKey: config.auditKey, auditKeyFile: config.auditKeyFile });
   return { database, policy, now: () => new Date() };
 }

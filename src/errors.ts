@@ -6,7 +6,7 @@ export type ErrorCode =
   | 'conflict'
   | 'unauthorized'
   | 'forbidden'
-  | 'unavailable'      // the database or the machine is not there or not usable: nothing the request could change
+  | 'unavailable'      // something Entente needs is not there or not usable: a database, a server that does not answer, the machine
   | 'internal';
 
 const statusByCode: Record<ErrorCode, number> = {

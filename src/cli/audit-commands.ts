@@ -4,7 +4,7 @@ import { EntenteError, badInput } from '../errors.ts';
 import type { AuditVerification } from '../audit/chain-check.ts';
 import { auditExportFormats, type AuditExportFormat } from '../audit/audit-export.ts';
 import { toFile, toStdout } from './export-command.ts';
-import { callServer, out, withLocalContext } from './shared.ts';
+import { callServer, fetchServer, out, withLocalContext } from './shared.ts';
 import { args as A } from './commands.ts';
 
 export const verify = defineCommand({
@@ -51,13 +51,7 @@ export const exportLog = defineCommand({
 
 /** A server's streamed download, as the bytes arrive; an error reply becomes an EntenteError with the server's message. */
 async function streamFrom(server: string, token: string | undefined, path: string): Promise<AsyncIterable<Uint8Array>> {
-  const auth = token ?? process.env.ENTENTE_TOKEN;
-  if (!auth) throw new EntenteError('unauthorized', '--server needs --token (or ENTENTE_TOKEN)');
-  const res = await fetch(new URL(path, server.endsWith('/') ? server : `${server}/`), { headers: { authorization: `Bearer ${auth}` } })
-    .catch((e: Error) => { throw badInput(`we could not reach ${server}: ${e.cause ? String(e.cause) : e.message}`); });
-  if (!res.ok || !res.body) {
-    const body = (await res.json().catch(() => null)) as { error?: { code?: string; message?: string } } | null;
-    throw new EntenteError((body?.error?.code ?? (res.status >= 500 ? 'internal' : 'bad_input')) as EntenteError['code'], `${server}: ${body?.error?.message ?? `HTTP ${res.status}`}`);
-  }
+  const res = await fetchServer(server, token, path);
+  if (!res.body) throw new EntenteError('internal', `${server}: an empty answer to ${path}`);
   return res.body as unknown as AsyncIterable<Uint8Array>;
 }

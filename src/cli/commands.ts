@@ -222,6 +222,8 @@ function leaf<P extends CommandPath>(path: P, description: string, load: () => P
     path,
     ...extra,
     async run(ctx: CommandContext<ArgsDef>) {
+      // Beside a running server on the same embedded data folder, a command that can use --server goes through it.
+      if ('server' in (args[path] as ArgsDef)) await (await import('./shared.ts')).routeToRunningServer(ctx.args as { server?: string; token?: string });
       const command = (await load())[exportName] as CommandDef<ArgsDef> | undefined;
       if (typeof command?.run !== 'function') throw new Error(`${path}: its module does not export ${exportName}`);
       return command.run(ctx);

@@ -7,7 +7,7 @@ import { defineCommand } from 'citty';
 import { EntenteError, badInput } from '../errors.ts';
 import { exportFormats, prepareExport } from '../export/export-service.ts';
 import { localAdmin } from '../people/tokens.ts';
-import { cweArg, out, withLocalContext } from './shared.ts';
+import { cweArg, fetchServer, out, withLocalContext } from './shared.ts';
 import { args } from './commands.ts';
 import { policyCalendar } from '../policy/calendar.ts';
 
@@ -47,18 +47,8 @@ async function fromServer(args: Args): Promise<AsyncIterable<Uint8Array>> {
   const q = new URLSearchParams({ format: args.format, sort: args.sort });
   for (const k of filterArgs) if (args[k] !== undefined) q.set(k, args[k]!);
   if (args.overdue) q.set('overdue', 'true');
-  const server = args.server!;
-  let res: Response;
-  try {
-    res = await fetch(new URL(`api/findings/export?${q}`, server.endsWith('/') ? server : `${server}/`), { headers: { authorization: `Bearer ${token}` } });
-  } catch (e) {
-    throw badInput(`we could not reach ${server}: ${(e as Error).cause ? String((e as Error).cause) : (e as Error).message}`);
-  }
-  if (!res.ok || !res.body) {
-    const body = (await res.json().catch(() => null)) as { error?: { code?: string; message?: string } } | null;
-    const code = (body?.error?.code ?? (res.status >= 500 ? 'internal' : 'bad_input')) as EntenteError['code'];
-    throw new EntenteError(code, `${server}: ${body?.error?.message ?? `HTTP ${res.status}`}`);
-  }
+  const res = await fetchServer(args.server!, token, `api/findings/export?${q}`);
+  if (!res.body) throw new EntenteError('internal', `${args.server}: an empty export`);
   return res.body as unknown as AsyncIterable<Uint8Array>;
 }
 

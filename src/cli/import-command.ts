@@ -3,7 +3,7 @@ import { openAsBlob } from 'node:fs';
 import { basename } from 'node:path';
 import { defineCommand } from 'citty';
 import { importReport, type ImportSummary } from '../findings/import-service.ts';
-import { reportFromFile } from '../findings/report-input.ts';
+import { reportFileSize, reportFromFile } from '../findings/report-input.ts';
 import { badInput } from '../errors.ts';
 import { importMessages } from '../voice/messages/imports.ts';
 import { callServer, out, withLocalContext } from './shared.ts';
@@ -22,11 +22,12 @@ export const importCommand = defineCommand({
 
 async function remote(args: { report: string; service: string; format?: string; commit?: string; branch?: string; server?: string; token?: string }): Promise<ImportSummary> {
   // A file-backed Blob: fetch streams it, so a 500 MB report is never held in memory here.
+  await reportFileSize(args.report);
   let body: Blob;
   try {
     body = await openAsBlob(args.report);
   } catch (e) {
-    throw badInput(`cannot read ${args.report}: ${(e as Error).message}`);
+    throw badInput(`cannot read ${args.report}: ${(e as Error).message}`, { file: args.report });
   }
   const q = new URLSearchParams({ service: args.service, name: basename(args.report) });
   for (const k of ['format', 'commit', 'branch'] as const) if (args[k]) q.set(k, args[k]!);

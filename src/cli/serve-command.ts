@@ -1,12 +1,17 @@
 /** `entente serve`: run the API (and the web app) on the configured database; on a fresh installation, print a one-time admin token. */
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { defineCommand } from 'citty';
 import { serve as listen } from '@hono/node-server';
+import type { Kysely } from 'kysely';
 import { loadConfig } from '../config.ts';
 import { openContext } from '../context.ts';
 import { createApp } from '../http/app.ts';
-import { createToken, hasNoTokens } from '../people/tokens.ts';
+import { createFirstToken, createToken, revokeToken, tokenHash } from '../people/tokens.ts';
+import type { DB } from '../db/schema.ts';
 import { out } from './shared.ts';
 import { args } from './commands.ts';
+import { localAdminTokenFile, removeServerRecord, writePrivateFile, writeServerRecord } from './local-server.ts';
 import { startJobRunner } from '../jobs/runner.ts';
 import { defaultJobs } from '../jobs/jobs.ts';
 import { webAppBuilt, webAppDir } from '../http/web-app.ts';
@@ -16,6 +21,7 @@ export const serve = defineCommand({
   async run({ args }) {
     const config = loadConfig({ ...process.env, ...(args.port ? { PORT: args.port } : {}), ...(args.host ? { HOST: args.host } : {}) });
     const ctx = await openContext(config);
+    const embedded = ctx.database.engine === 'pglite';
     const web = webAppDir();
     const app = createApp(ctx, { limits: config.limits, web });
     // Listen first: a port in use is one clear line (exit 3), before a first admin token is made and shown for nothing.
@@ -30,21 +36,30 @@ export const serve = defineCommand({
       await ctx.database.close();
       throw e;
     }
-    if (await hasNoTokens(ctx.database.db)) {
-      const { token, expiresAt } = await createToken(ctx.database.db, { name: 'first admin', role: 'admin', actor: 'entente:first-start', now: ctx.now() });
+    out(`Data folder: ${config.dataDir}${embedded ? ' (embedded database)' : ' (audit key and checkpoints; the database is PostgreSQL)'}`);
+    // Made once even when several servers start together on one new database.
+    const first = await createFirstToken(ctx.database.db, { name: 'first admin', role: 'admin', actor: 'entente:first-start', now: ctx.now() });
+    if (first) {
+      const { token, expiresAt } = first;
       out(`First start: an admin token was created. It is shown only this once; keep it safe (it ends on ${expiresAt?.toISOString().slice(0, 10)}):\n  ${token}`);
       out('Make each person a token of their own with it: entente token create --role ROLE --name NAME --person EMAIL --server URL --token TOKEN');
+    }
+    // The embedded database is this process's alone: local commands on the same folder come through the API with this token.
+    if (embedded) {
+      await keepLocalAdminToken(ctx.database.db, config.dataDir, ctx.now());
+      writeServerRecord(config.dataDir, { url: localUrl(config.host, port), pid: process.pid, startedAt: ctx.now().toISOString() });
     }
     // Lease expiry, reminders and sweeps run here; several servers on one PostgreSQL database each claim a job once per period.
     const jobs = startJobRunner({ db: ctx.database.db, policy: ctx.policy, now: ctx.now }, defaultJobs, {
       onRun: (runs) => runs.filter((r) => !r.ok).forEach((r) => process.stderr.write(`entente: job ${r.name} will be tried again: ${r.error}\n`)),
     });
-    out(`Entente is listening on http://${config.host}:${port} (${ctx.database.engine === 'pglite' ? `embedded database in ${config.dataDir}` : 'PostgreSQL'})`);
+    out(`Entente is listening on http://${config.host}:${port} (${embedded ? `embedded database in ${config.dataDir}` : 'PostgreSQL'})`);
     out(`API description: http://${config.host}:${port}/api/openapi.json`);
     out(webAppBuilt(web) ? `Web app: http://${config.host}:${port}/ (people sign in with a password: entente people password EMAIL)`
       : `The web app is not built (no ${web}), so / answers a page saying so; \`npm run build\` builds it`);
     await new Promise<void>((resolve) => {
       const stop = (): void => {
+        if (embedded) removeServerRecord(config.dataDir);
         server.close(() => void jobs.stop().then(() => ctx.database.close()).then(resolve));
       };
       process.once('SIGINT', stop);
@@ -52,3 +67,27 @@ export const serve = defineCommand({
     });
   },
 });
+
+// Where a local command reaches this server: a wildcard address is reached on the loopback.
+function localUrl(host: string, port: number): string {
+  const h = host === '0.0.0.0' || host === '' ? '127.0.0.1' : host === '::' ? '::1' : host;
+  return `http://${h.includes(':') ? `[${h}]` : h}:${port}`;
+}
+
+const localAdminName = 'local admin';
+
+/** Keeps a valid local admin token (no end date) in the data folder, 0600; a missing, unknown or revoked one is
+ * replaced, and local admin tokens no file holds any more are revoked. */
+async function keepLocalAdminToken(db: Kysely<DB>, dataDir: string, now: Date): Promise<void> {
+  const path = join(dataDir, localAdminTokenFile);
+  const kept = existsSync(path) ? readFileSync(path, 'utf8').trim() : '';
+  if (kept) {
+    const row = await db.selectFrom('api_tokens').select('id').where('token_hash', '=', tokenHash(kept)).where('revoked_at', 'is', null)
+      .where((eb) => eb.or([eb('expires_at', 'is', null), eb('expires_at', '>', now)])).executeTakeFirst();
+    if (row) return;
+  }
+  const stale = await db.selectFrom('api_tokens').select('id').where('name', '=', localAdminName).where('revoked_at', 'is', null).execute();
+  for (const t of stale) await revokeToken(db, t.id, { actor: 'entente:serve', now });
+  const { token } = await createToken(db, { name: localAdminName, role: 'admin', expires: null, actor: 'entente:serve', now });
+  writePrivateFile(path, `${token}\n`);
+}

@@ -2,21 +2,58 @@
 import { loadConfig } from '../config.ts';
 import type { Context } from '../context.ts';
 import { EntenteError, badInput, environmentProblem } from '../errors.ts';
+import { runningServer } from './local-server.ts';
 
-/** Exit codes: 0 success, 2 usage or input error, 3 the environment (database, port, folder) or an internal error (gate adds 10 and 1). */
+/** Exit codes: 0 success, 2 usage or input error, 3 the environment (database, port, folder, a server that does not answer) or an internal error (gate adds 10 and 1). */
 export const exitCodes = { ok: 0, input: 2, environment: 3, internal: 3 } as const;
 
 /** Options every command that can reach a server accepts. */
 export const remoteArgs = {
-  server: { type: 'string', description: 'URL of a running Entente server (otherwise the local data folder is used)' },
+  server: { type: 'string', description: 'URL of a running Entente server (otherwise the local data folder, or the server running on it)' },
   token: { type: 'string', description: 'API token for --server (or ENTENTE_TOKEN)' },
 } as const;
+
+/**
+ * The one place that decides local or server, called for every command whose options include --server before it runs
+ * (src/cli/commands.ts): with no --server, on an embedded data folder that a running `entente serve` holds, the command
+ * goes through that server's API as --server would, with the local admin token the server keeps in the folder (or
+ * --token, if given). `args` is the command's parsed options, changed in place.
+ */
+export async function routeToRunningServer(args: { server?: string | undefined; token?: string | undefined }): Promise<void> {
+  if (args.server) return;
+  const config = loadConfig(process.env);
+  if (config.databaseUrl) return; // PostgreSQL takes any number of processes: local commands stay local
+  const running = await runningServer(config.dataDir);
+  if (!running) return;
+  if (!args.token && !running.token) {
+    throw new EntenteError('unavailable', `the data folder ${config.dataDir} is in use by \`entente serve\` (process ${running.pid}, ${running.url}) and its local admin token is missing; restart the server to make a new one, or pass --token`);
+  }
+  args.server = running.url;
+  if (!args.token) localToken = args.token = running.token;
+  localServer = running.url;
+}
+
+// The server a command was routed to, and the local admin token it was given, so that its errors can say so.
+let localServer: string | undefined;
+let localToken: string | undefined;
 
 /** Runs `fn` with a context over the local data folder (or DATABASE_URL), closing it afterwards. */
 export async function withLocalContext<T>(fn: (ctx: Context) => Promise<T>): Promise<T> {
   // Loaded here, not at the top: a command sent to --server then never loads the database engines.
   const { openContext } = await import('../context.ts');
-  const ctx = await openContext(loadConfig(process.env));
+  const config = loadConfig(process.env);
+  let ctx: Context;
+  try {
+    ctx = await openContext(config);
+  } catch (e) {
+    // Commands that can go through a server were routed there already; this one has no API yet.
+    const running = e instanceof EntenteError && e.code === 'conflict' && !config.databaseUrl ? await runningServer(config.dataDir) : undefined;
+    if (running) {
+      throw new EntenteError('conflict', `\`entente ${commandName()}\` has no API yet, so it cannot go through the server that holds the data folder ${config.dataDir} `
+        + `(\`entente serve\`, process ${running.pid}, ${running.url}); stop that server, run it, and start the server again`);
+    }
+    throw e;
+  }
   try {
     return await fn(ctx);
   } finally {
@@ -24,22 +61,52 @@ export async function withLocalContext<T>(fn: (ctx: Context) => Promise<T>): Pro
   }
 }
 
+// The command as typed, without its options: "policy backtest".
+function commandName(): string {
+  const words: string[] = [];
+  for (const a of process.argv.slice(2)) {
+    if (a.startsWith('-')) break;
+    words.push(a);
+  }
+  return words.slice(0, 2).join(' ');
+}
+
 /** Calls a running server's API; an error reply becomes an EntenteError with the server's message. */
 export async function callServer(server: string, token: string | undefined, path: string, init: RequestInit = {}): Promise<unknown> {
+  const res = await fetchServer(server, token, path, init);
+  return res.json().catch(() => null);
+}
+
+/** A request to a running server, answered 2xx (its body unread, for streaming); anything else is an EntenteError:
+ * a URL that is not one is bad input, a server that does not answer is `unavailable` (exit 3), an error reply the
+ * server's own code and message. */
+export async function fetchServer(server: string, token: string | undefined, path: string, init: RequestInit = {}): Promise<Response> {
   const auth = token ?? process.env.ENTENTE_TOKEN;
   if (!auth) throw new EntenteError('unauthorized', '--server needs --token (or ENTENTE_TOKEN)');
+  let url: URL;
+  try {
+    url = new URL(path, server.endsWith('/') ? server : `${server}/`);
+    if (!/^https?:$/.test(url.protocol)) throw new Error('not http');
+  } catch {
+    throw badInput(`--server: "${server}" is not a server's URL (such as http://127.0.0.1:4100)`);
+  }
   let res: Response;
   try {
-    res = await fetch(new URL(path, server.endsWith('/') ? server : `${server}/`), { ...init, headers: { ...(init.headers ?? {}), authorization: `Bearer ${auth}` } });
+    res = await fetch(url, { ...init, headers: { ...(init.headers ?? {}), authorization: `Bearer ${auth}` } });
   } catch (e) {
-    throw new EntenteError('bad_input', `cannot reach ${server}: ${(e as Error).cause ? String((e as Error).cause) : (e as Error).message}`);
+    const cause = (e as Error).cause as NodeJS.ErrnoException | undefined;
+    const why = cause?.code === 'ECONNREFUSED' ? 'nothing is listening there' : cause?.code === 'ENOTFOUND' ? 'no such host'
+      : cause?.message ?? (e as Error).message;
+    throw new EntenteError('unavailable', `cannot reach the Entente server at ${server}: ${why}${server === localServer ? ' (it holds the local data folder; is it stopping?)' : ''}`);
   }
-  const body = (await res.json().catch(() => null)) as { error?: { code?: string; message?: string } } | null;
   if (!res.ok) {
+    const body = (await res.json().catch(() => null)) as { error?: { code?: string; message?: string } } | null;
     const code = (body?.error?.code ?? (res.status >= 500 ? 'internal' : 'bad_input')) as EntenteError['code'];
-    throw new EntenteError(code, `${server}: ${body?.error?.message ?? `HTTP ${res.status}`}`);
+    const hint = res.status === 401 && localToken !== undefined && auth === localToken
+      ? ' (the local admin token in the data folder; restart `entente serve` to make a new one)' : '';
+    throw new EntenteError(code, `${server}: ${body?.error?.message ?? `HTTP ${res.status}`}${hint}`);
   }
-  return body;
+  return res;
 }
 
 /** Prints a line to standard output. */

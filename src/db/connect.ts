@@ -1,12 +1,14 @@
 /** Opens the database Entente runs on: embedded PGlite in a data folder, or PostgreSQL at DATABASE_URL. */
-import { mkdirSync, statSync } from 'node:fs';
-import { EntenteError } from '../errors.ts';
+import { existsSync, statSync } from 'node:fs';
+import { join } from 'node:path';
 import { Kysely, PostgresDialect } from 'kysely';
 import type { DB } from './schema.ts';
 import { createPgliteDialect } from './pglite-dialect.ts';
 import { openPgliteWorker } from './pglite-worker.ts';
 import { migrateToLatest } from './migrate.ts';
 import { lockDataFolder } from './folder-lock.ts';
+import { EntenteError } from '../errors.ts';
+import { preparePrivateFolder, tightenFolder } from './private-folder.ts';
 import { openAuditTrail } from '../audit/audit-trail.ts';
 
 export type Engine = 'pglite' | 'postgres';
@@ -31,10 +33,14 @@ export interface DatabaseOptions {
 
 /** Opens (and migrates) the database the options name, with the audit log's key and checkpoints attached. */
 export async function openDatabase(options: DatabaseOptions): Promise<Database> {
+  if (options.dataDir) preparePrivateFolder(options.dataDir);
+  // PGlite writes a new database's files with modes of its own (0666), whatever the umask.
+  const fresh = !options.url && options.dataDir !== undefined && !existsSync(join(options.dataDir, 'PG_VERSION'));
   const database = options.url ? await openPostgres(options.url) : await openPglite(options.dataDir);
   try {
     if (options.migrate !== false) await migrateToLatest(database.db);
     database.db = await openAuditTrail(database.db, { key: options.auditKey, keyFile: options.auditKeyFile, dataDir: options.dataDir, databaseUrl: options.url, anchor: options.migrate !== false });
+    if (fresh) tightenFolder(options.dataDir!);
   } catch (e) {
     await database.close();
     throw e;
@@ -49,12 +55,31 @@ async function openPostgres(url: string): Promise<Database> {
   // An idle connection the server ends (a restart, an administrator) is dropped from the pool and replaced on the
   // next query; unhandled, its error would stop the whole process.
   pool.on('error', (e: Error) => process.emitWarning(`PostgreSQL closed an idle connection: ${e.message}`));
+  // A database that is not there, refuses us or does not answer is an environment problem: one line (never the
+  // password the URL may hold), exit 3, rather than a stack trace from the first query.
+  try {
+    (await pool.connect()).release();
+  } catch (e) {
+    await pool.end().catch(() => {});
+    const err = e as NodeJS.ErrnoException;
+    const why = err.code === 'ECONNREFUSED' ? 'nothing is listening there' : err.code === 'ENOTFOUND' ? 'no such host' : err.message;
+    throw new EntenteError('unavailable', `cannot open the PostgreSQL database ${describeUrl(url)} (DATABASE_URL): ${why}`);
+  }
   const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
   return { db, engine: 'postgres', close: () => db.destroy() };
 }
 
+// host:port/database, without the user's password.
+function describeUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    return `${u.hostname}:${u.port || 5432}${u.pathname}`;
+  } catch {
+    return '(unreadable URL)';
+  }
+}
+
 async function openPglite(dataDir: string | undefined): Promise<Database> {
-  if (dataDir) mkdirSync(dataDir, { recursive: true });
   const release = dataDir ? lockDataFolder(dataDir) : () => {};
   let pglite;
   try {

@@ -8,16 +8,20 @@ import type { ReportInput } from './types.ts';
 // Detection reads this much from the start of a report, and as much again from its end.
 const headBytes = 4096;
 
-/** A report on disk; the head is read now, the rest only when the parser asks. */
-export async function reportFromFile(path: string): Promise<ReportInput> {
-  let size: number;
+/** The size of a report file, or bad input saying why it cannot be read ("no such file"), the same wherever it is sent. */
+export async function reportFileSize(path: string): Promise<number> {
   try {
     const s = await stat(path);
     if (!s.isFile()) throw new Error('not a regular file');
-    size = s.size;
+    return s.size;
   } catch (e) {
     throw badInput(`cannot read ${path}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message}`, { file: path });
   }
+}
+
+/** A report on disk; the head is read now, the rest only when the parser asks. */
+export async function reportFromFile(path: string): Promise<ReportInput> {
+  const size = await reportFileSize(path);
   const fh = await open(path, 'r');
   const buf = Buffer.alloc(Math.min(headBytes, size));
   const end = Buffer.alloc(Math.max(0, Math.min(headBytes, size - headBytes)));

@@ -5,9 +5,9 @@
  * have: the import writes each file's rows as one group and the result is the same as for one big map, whatever the
  * report's size.
  */
-import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { closeSync, existsSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
+import { makeImportTempDir } from './import-temp.ts';
 import type { ParsedFinding } from './types.ts';
 import { addPart, addToRows, partsOf, type Added, type ImportRow } from './normalise.ts';
 
@@ -127,7 +127,7 @@ export class ReportRows {
     this.taken.clear();
     this.changedAfterTaking.clear();
     if (!this.dir) {
-      this.dir = mkdtempSync(join(tmpdir(), 'entente-import-'));
+      this.dir = makeImportTempDir();
       const count = Math.min(256, Math.max(8, Math.ceil((this.reportBytes ?? 0) / (16 << 20))));
       this.files = Array.from({ length: count }, (_, i) => join(this.dir!, `rows-${i}.jsonl`));
     }

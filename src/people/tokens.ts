@@ -3,7 +3,7 @@
  * date; listed without their secret, revoked with effect on the next request, and marked as used at most once a minute.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import type { Kysely } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import type { DB, Role } from '../db/schema.ts';
 import { EntenteError, badInput } from '../errors.ts';
 import { recordAudit } from '../audit/audit.ts';
@@ -40,6 +40,8 @@ export interface TokenRequest {
   expires?: string | Date | null | undefined;
   actor?: string;
   now?: Date;
+  /** Only if no token exists yet (createFirstToken). */
+  first?: boolean;
 }
 
 /** The hash a token is stored and looked up by. */
@@ -60,6 +62,11 @@ export async function createToken(db: Kysely<DB>, opts: TokenRequest): Promise<{
   const email = opts.person?.trim().toLowerCase() || undefined;
   const token = `ent_${randomBytes(24).toString('base64url')}`;
   const row = await db.transaction().execute(async (trx) => {
+    if (opts.first) {
+      // Several servers starting together on one empty database: one makes it, the others see it made.
+      await sql`select pg_advisory_xact_lock(${firstTokenLock})`.execute(trx);
+      if (!(await hasNoTokens(trx))) return undefined;
+    }
     if (opts.role === 'engineer') await checkEngineer(trx, email);
     let personId: number | null = null;
     if (email) {
@@ -74,7 +81,22 @@ export async function createToken(db: Kysely<DB>, opts: TokenRequest): Promise<{
       after: { name, role: opts.role, person: email ?? null, expiresAt: expiresAt?.toISOString() ?? null }, at: now });
     return created;
   });
+  if (!row) throw new EntenteError('conflict', 'a token exists already: this is not a first start');
   return { id: row.id, token, expiresAt };
+}
+
+const firstTokenLock = 7_314_002; // advisory lock id: the first start's admin token is made once
+
+/** A fresh installation's first admin token, made once even when several servers start at the same moment on one
+ * database; undefined when any token exists. */
+export async function createFirstToken(db: Kysely<DB>, opts: Omit<TokenRequest, 'first'>): Promise<{ id: number; token: string; expiresAt: Date | null } | undefined> {
+  if (!(await hasNoTokens(db))) return undefined;
+  try {
+    return await createToken(db, { ...opts, first: true });
+  } catch (e) {
+    if (e instanceof EntenteError && e.code === 'conflict' && /not a first start/.test(e.message)) return undefined;
+    throw e;
+  }
 }
 
 // Engineers act for their teams, so a token for someone in no team would reach nothing; say how to add them instead.
