@@ -27,7 +27,7 @@ describe('environment problems on the command line', () => {
     url.pathname = '/entente_no_such_database';
     const r = entente({ DATABASE_URL: url.toString() }, 'findings');
     assert.equal(r.code, 3, r.err);
-    assert.match(r.err, /^entente: PostgreSQL: database "entente_no_such_database" does not exist\n$/);
+    assert.match(r.err, /^entente: cannot open the PostgreSQL database [^\n]*\/entente_no_such_database \(DATABASE_URL\): database "entente_no_such_database" does not exist\n$/);
     const debug = entente({ DATABASE_URL: url.toString(), ENTENTE_DEBUG: '1' }, 'findings');
     assert.equal(debug.code, 3);
     assert.match(debug.err, stack);
@@ -55,7 +55,7 @@ describe('environment problems on the command line', () => {
       const data = join(dir, 'serve-data');
       const r = entente({ ENTENTE_DATA: data }, 'serve', '--port', String(port));
       assert.equal(r.code, 3, r.err);
-      assert.match(r.err, new RegExp(`127\\.0\\.0\\.1:${port}: the port is in use by another program`));
+      assert.match(r.err, new RegExp(`^entente: cannot listen on 127\\.0\\.0\\.1:${port}: the port is in use`));
       assert.doesNotMatch(r.err, stack);
       assert.doesNotMatch(r.out, /First start/);
     } finally {

@@ -10,6 +10,7 @@ import { createApp } from '../http/app.ts';
 import { createFirstToken, createToken, revokeToken, tokenHash } from '../people/tokens.ts';
 import type { DB } from '../db/schema.ts';
 import { out } from './shared.ts';
+import { EntenteError } from '../errors.ts';
 import { args } from './commands.ts';
 import { localAdminTokenFile, removeServerRecord, writePrivateFile, writeServerRecord } from './local-server.ts';
 import { startJobRunner } from '../jobs/runner.ts';
@@ -34,7 +35,11 @@ export const serve = defineCommand({
       });
     } catch (e) {
       await ctx.database.close();
-      throw e;
+      // A port in use (or not ours to take) is an environment problem: one line, exit 3.
+      const err = e as NodeJS.ErrnoException;
+      const why = err.code === 'EADDRINUSE' ? 'the port is in use (another `entente serve`?); PORT or --port chooses another'
+        : err.code === 'EACCES' ? 'this user may not listen there; choose a port above 1023' : err.message;
+      throw new EntenteError('unavailable', `cannot listen on ${config.host}:${config.port}: ${why}`);
     }
     out(`Data folder: ${config.dataDir}${embedded ? ' (embedded database)' : ' (audit key and checkpoints; the database is PostgreSQL)'}`);
     // Made once even when several servers start together on one new database.
