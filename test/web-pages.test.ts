@@ -56,14 +56,14 @@ for (const engine of engines) {
       ]));
       const imported = entente(env, 'import', join(dir, 'trivy.json'), '--service', 'checkout-api');
       assert.equal(imported.code, 0, imported.err);
-      for (const who of ['raj@example.com', 'sam@example.com']) {
+      for (const who of ['raj@example.com', 'ana@example.com', 'sam@example.com']) {
         const set = ententeInput(env, `${password}\n`, 'people', 'password', who);
         assert.equal(set.code, 0, set.err);
       }
       tokens.raj = entente(env, 'token', 'create', '--role', 'engineer', '--name', 'raj', '--person', 'raj@example.com').out.trim();
       tokens.ana = entente(env, 'token', 'create', '--role', 'engineer', '--name', 'ana', '--person', 'ana@example.com').out.trim();
       server = await serveCli(env);
-      // raj asks for two exceptions; ana (the lead) approves both, so each waits only for Security.
+      // raj asks for two exceptions; ana (the lead) approves the second here and the first in the browser.
       const findings = (await get<{ items: { id: number; title: string }[] }>(tokens.raj, '/api/findings')).items;
       const idOf = (pkg: string): string => String(findings.find((f) => f.title.includes(pkg))!.id);
       const request = (finding: string, reason: string): number => {
@@ -73,10 +73,8 @@ for (const engine of engines) {
       };
       asked = request(idOf('log4j-core'), 'the vendor ships the fixed build next week');
       other = request(idOf('spring-beans'), 'we would rather not upgrade now');
-      for (const id of [asked, other]) {
-        const approved = remote(tokens.ana, 'exceptions', 'approve', String(id));
-        assert.equal(approved.code, 0, approved.err);
-      }
+      const approved = remote(tokens.ana, 'exceptions', 'approve', String(other));
+      assert.equal(approved.code, 0, approved.err);
       const { chromium: browserType } = await import('playwright-core');
       browser = await browserType.launch({ executablePath: chromium, args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync'] });
       page = await browser.newPage();
@@ -118,6 +116,20 @@ for (const engine of engines) {
       const self = remote(tokens.raj, 'exceptions', 'approve', String(asked));
       assert.notEqual(self.code, 0);
       assert.match(self.err, /own/);
+      await signOut();
+    });
+
+    test('the team lead sees the request waiting for her on Home and approves it as lead; it then waits only for Security', async () => {
+      await signIn('ana@example.com');
+      await page.getByRole('region', { name: 'Waiting for you' }).getByRole('link', { name: `Exception ${asked} for payments` }).click();
+      const forMe = page.getByRole('region', { name: 'Waiting for you' });
+      await forMe.getByRole('heading', { name: new RegExp(`^Exception ${asked}: payments`) }).waitFor();
+      assert.equal(await forMe.getByRole('heading', { name: new RegExp(`^Exception ${other}:`) }).count(), 0, 'the one she approved already is not waiting for her');
+      await page.getByRole('button', { name: `Approve exception ${asked}` }).click();
+      await page.getByRole('status').filter({ hasText: `Exception ${asked}:` }).waitFor();
+      await page.getByText('No request waits for your approval.').waitFor();
+      const shown = await get<{ status: string; approvals: { lead: string | null }; awaiting: string[] }>(tokens.raj, `/api/exceptions/${asked}`);
+      assert.deepEqual([shown.status, shown.approvals.lead, shown.awaiting], ['requested', 'ana@example.com', ['Security']]);
       await signOut();
     });
 
