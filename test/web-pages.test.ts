@@ -38,7 +38,7 @@ for (const engine of engines) {
     let page: Page;
     const problems: string[] = [];
     const remote = (token: string, ...args: string[]) => entente({}, ...args, '--server', server.url, '--token', token);
-    const tokens = { raj: '', ana: '' };
+    const tokens = { raj: '', ana: '', zoe: '' };
     const get = async <T>(token: string, path: string): Promise<T> => {
       const res = await fetch(`${server.url}${path}`, { headers: { authorization: `Bearer ${token}` } });
       assert.equal(res.status, 200, path);
@@ -46,6 +46,7 @@ for (const engine of engines) {
     };
     let asked = 0; // the exception Security approves in the browser
     let other = 0; // the one Security declines
+    let raced = 0; // the one another Security member approves while the page shows it
 
     before(async () => {
       writeFileSync(join(dir, 'org.yaml'), org);
@@ -53,6 +54,7 @@ for (const engine of engines) {
       writeFileSync(join(dir, 'trivy.json'), trivy([
         { cve: 'CVE-2021-44228', pkg: 'log4j-core', version: '2.14.1', fixed: '2.15.0', severity: 'CRITICAL' },
         { cve: 'CVE-2022-22965', pkg: 'spring-beans', version: '5.3.17', fixed: '5.3.18', severity: 'CRITICAL' },
+        { cve: 'CVE-2022-42889', pkg: 'commons-text', version: '1.9', fixed: '1.10.0', severity: 'CRITICAL' },
       ]));
       const imported = entente(env, 'import', join(dir, 'trivy.json'), '--service', 'checkout-api');
       assert.equal(imported.code, 0, imported.err);
@@ -62,6 +64,7 @@ for (const engine of engines) {
       }
       tokens.raj = entente(env, 'token', 'create', '--role', 'engineer', '--name', 'raj', '--person', 'raj@example.com').out.trim();
       tokens.ana = entente(env, 'token', 'create', '--role', 'engineer', '--name', 'ana', '--person', 'ana@example.com').out.trim();
+      tokens.zoe = entente(env, 'token', 'create', '--role', 'security', '--name', 'zoe', '--person', 'zoe@example.com').out.trim();
       server = await serveCli(env);
       // raj asks for two exceptions; ana (the lead) approves the second here and the first in the browser.
       const findings = (await get<{ items: { id: number; title: string }[] }>(tokens.raj, '/api/findings')).items;
@@ -73,6 +76,7 @@ for (const engine of engines) {
       };
       asked = request(idOf('log4j-core'), 'the vendor ships the fixed build next week');
       other = request(idOf('spring-beans'), 'we would rather not upgrade now');
+      raced = request(idOf('commons-text'), 'only reachable from the admin console');
       const approved = remote(tokens.ana, 'exceptions', 'approve', String(other));
       assert.equal(approved.code, 0, approved.err);
       const { chromium: browserType } = await import('playwright-core');
@@ -82,7 +86,7 @@ for (const engine of engines) {
         const res = await route.fetch();
         await route.fulfill({ response: res, headers: { ...res.headers(), 'content-security-policy': csp } });
       });
-      page.on('console', (m) => { if (m.type() === 'error' && !/status of 401/.test(m.text())) problems.push(m.text()); });
+      page.on('console', (m) => { if (m.type() === 'error' && !/status of (401|409)/.test(m.text())) problems.push(m.text()); });
       page.on('pageerror', (e) => problems.push(e.message));
     });
     after(async () => {
@@ -92,6 +96,7 @@ for (const engine of engines) {
     });
 
     const signIn = async (email: string): Promise<void> => {
+      await page.context().clearCookies(); // signed out even if an earlier test stopped half-way
       await page.goto(`${server.url}/`);
       await page.getByLabel('Email').fill(email);
       await page.getByLabel('Password').fill(password);
@@ -127,7 +132,8 @@ for (const engine of engines) {
       assert.equal(await forMe.getByRole('heading', { name: new RegExp(`^Exception ${other}:`) }).count(), 0, 'the one she approved already is not waiting for her');
       await page.getByRole('button', { name: `Approve exception ${asked}` }).click();
       await page.getByRole('status').filter({ hasText: `Exception ${asked}:` }).waitFor();
-      await page.getByText('No request waits for your approval.').waitFor();
+      await forMe.getByRole('heading', { name: new RegExp(`^Exception ${asked}:`) }).waitFor({ state: 'detached' });
+      assert.equal(await forMe.getByRole('heading', { name: new RegExp(`^Exception ${raced}: payments`) }).count(), 1, 'the other request still waits for her');
       const shown = await get<{ status: string; approvals: { lead: string | null }; awaiting: string[] }>(tokens.raj, `/api/exceptions/${asked}`);
       assert.deepEqual([shown.status, shown.approvals.lead, shown.awaiting], ['requested', 'ana@example.com', ['Security']]);
       await signOut();
@@ -141,6 +147,14 @@ for (const engine of engines) {
       const forMe = page.getByRole('region', { name: 'Waiting for you' });
       await forMe.getByRole('heading', { name: new RegExp(`^Exception ${asked}: payments`) }).waitFor();
       await forMe.getByRole('heading', { name: new RegExp(`^Exception ${other}: payments`) }).waitFor();
+
+      // Another Security member approves one while the page shows it: the click is refused with the server's sentence.
+      await forMe.getByRole('heading', { name: new RegExp(`^Exception ${raced}: payments`) }).waitFor();
+      const first = remote(tokens.zoe, 'exceptions', 'approve', String(raced));
+      assert.equal(first.code, 0, first.err);
+      await page.getByRole('button', { name: `Approve exception ${raced}` }).click();
+      await page.getByRole('alert').filter({ hasText: `Exception ${raced} already has the approval of Security; it is waiting for the lead of payments (ana@example.com)` }).waitFor();
+      await forMe.getByRole('heading', { name: new RegExp(`^Exception ${raced}:`) }).waitFor({ state: 'detached' });
 
       // A decline needs a reason: none given, nothing is sent and the page says what is missing.
       await page.getByRole('button', { name: `Decline exception ${other}` }).click();

@@ -1,6 +1,6 @@
 /** Exceptions: requests waiting for my approval (approve, or decline with a reason), my own requests, and approved ones ending soon. */
 import { useCallback, useEffect, useState, type FormEvent } from 'react';
-import { api, type Me } from './api.ts';
+import { ApiError, api, type Me } from './api.ts';
 import { PriorityBadge, day, words } from './format.tsx';
 import { Link, useTitle } from './router.tsx';
 
@@ -34,7 +34,9 @@ export function Exceptions({ me }: { me: Me }) {
   const [requested, setRequested] = useState<Exception[] | null>(null);
   const [approved, setApproved] = useState<Exception[] | null>(null);
   const [error, setError] = useState<string | null>(null);
-  const [notice, setNotice] = useState<string | null>(null);
+  // The outcome of the last approve or decline: the exception's new summary, or the server's sentence when it refused.
+  // Shown at the top, because the list is read again and the request may have left it.
+  const [notice, setNotice] = useState<{ ok: boolean; text: string } | null>(null);
   const load = useCallback(() => {
     Promise.all([
       api<{ items: Exception[] }>('/api/exceptions?status=requested&limit=500'),
@@ -53,14 +55,15 @@ export function Exceptions({ me }: { me: Me }) {
       <h1>Exceptions</h1>
       <p>Accepting a finding's risk for a while needs the team lead's and Security's approval; nobody approves their own request.</p>
       {error && <p role="alert" className="error">{error}</p>}
-      {notice && <p role="status">{notice}</p>}
+      {notice?.ok && <p role="status">{notice.text}</p>}
+      {notice && !notice.ok && <p role="alert" className="error">{notice.text}</p>}
       {!requested && !error && <p aria-live="polite">Loading…</p>}
       {requested && (
         <>
           <section aria-labelledby="for-me">
             <h2 id="for-me">Waiting for you</h2>
             {forMe.length === 0 ? <p>No request waits for your approval.</p>
-              : <ul className="cards">{forMe.map((e) => <li key={e.id}><ExceptionCard e={e} /><Decide e={e} onDone={(m) => { setNotice(m); load(); }} /></li>)}</ul>}
+              : <ul className="cards">{forMe.map((e) => <li key={e.id}><ExceptionCard e={e} /><Decide e={e} onDone={(n) => { setNotice(n); load(); }} /></li>)}</ul>}
           </section>
           {mine.length > 0 && (
             <section aria-labelledby="mine">
@@ -98,16 +101,18 @@ function ExceptionCard({ e }: { e: Exception }) {
 }
 
 // Approve, or decline with a reason (required). The server's sentence is shown when it refuses.
-function Decide({ e, onDone }: { e: Exception; onDone: (message: string) => void }) {
+function Decide({ e, onDone }: { e: Exception; onDone: (outcome: { ok: boolean; text: string }) => void }) {
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
   const act = async (path: string, json?: unknown): Promise<void> => {
     setBusy(true); setError(null);
     try {
       const next = await api<Exception>(`/api/exceptions/${e.id}/${path}`, { method: 'POST', ...(json !== undefined ? { json } : {}) });
-      onDone(`Exception ${e.id}: ${next.summary}`);
+      onDone({ ok: true, text: `Exception ${e.id}: ${next.summary}` });
     } catch (err) {
-      setError(err instanceof Error ? err.message : String(err));
+      // Refused (someone else decided first, or the page guessed wrong whose approval it waits for): the server's sentence.
+      if (err instanceof ApiError && (err.status === 403 || err.status === 409)) onDone({ ok: false, text: err.message });
+      else setError(err instanceof Error ? err.message : String(err));
     } finally {
       setBusy(false);
     }
