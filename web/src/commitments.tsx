@@ -56,7 +56,6 @@ export function Commitments({ me }: { me: Me }) {
                 <h2 id={`c-${c.id}`} className="card-title">Commitment {c.id}: {c.title}</h2>
                 <p><CommitmentState c={c} /> due {c.dueDate} · {c.ownerTeam}{c.service && <>, {c.service}</>} · <SourceOf c={c} /></p>
                 <p>{c.summary}</p>
-                <p className="sub">How it is verified: {c.verification.detail}</p>
                 {canVerify.includes(me.role) && <Verify c={c} onDone={(m) => { setNotice(m); load(); }} />}
               </article>
             </li>
