@@ -6,6 +6,8 @@ import { SignIn } from './sign-in.tsx';
 import { Home } from './home.tsx';
 import { Findings } from './findings.tsx';
 import { FindingPage } from './finding.tsx';
+import { Exceptions } from './exceptions.tsx';
+import { Commitments } from './commitments.tsx';
 
 /** The whole app. */
 export function App() {
@@ -44,6 +46,8 @@ function Layout({ me, onSignedOut }: { me: Me; onSignedOut: () => void }) {
           <ul>
             <li><Link href="/" aria-current={current('/')}>Home</Link></li>
             <li><Link href="/findings" aria-current={current('/findings')}>Findings</Link></li>
+            <li><Link href="/exceptions" aria-current={current('/exceptions')}>Exceptions</Link></li>
+            <li><Link href="/commitments" aria-current={current('/commitments')}>Commitments</Link></li>
           </ul>
         </nav>
         <span className="who">{me.person ?? 'token'} ({me.role})</span>
@@ -59,6 +63,8 @@ function Layout({ me, onSignedOut }: { me: Me; onSignedOut: () => void }) {
 function Page({ path, me }: { path: string; me: Me }) {
   if (path === '/') return <Home me={me} />;
   if (path === '/findings' || path === '/findings/') return <Findings />;
+  if (path === '/exceptions' || path === '/exceptions/') return <Exceptions me={me} />;
+  if (path === '/commitments' || path === '/commitments/') return <Commitments me={me} />;
   const finding = /^\/findings\/(\d+)\/?$/.exec(path);
   if (finding) return <FindingPage id={Number(finding[1])} me={me} />;
   return <><h1>Page not found</h1><p>There is no page at {path}. <Link href="/">Go home</Link>.</p></>;

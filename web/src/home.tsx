@@ -1,30 +1,65 @@
-/** Home: what is due this week (or overdue) for the signed-in person's teams, most pressing first. */
+/** Home: what waits for me (exception approvals) and what is due this week (or overdue) for my teams, most pressing first. */
 import { useEffect, useState } from 'react';
 import { api, type Finding, type Me, type Page } from './api.ts';
 import { FindingsTable } from './format.tsx';
 import { Link, useTitle } from './router.tsx';
+import { dayIn, waitsForMe, type Exception } from './exceptions.tsx';
+import { CommitmentState, type Commitment } from './commitments.tsx';
 
 /** The home page. */
 export function Home({ me }: { me: Me }) {
   useTitle('Due this week');
   const [items, setItems] = useState<Finding[] | null>(null);
+  const [owed, setOwed] = useState<Commitment[] | null>(null);
+  const [waiting, setWaiting] = useState<Exception[] | null>(null);
   const [error, setError] = useState<string | null>(null);
   useEffect(() => {
-    const weekEnd = new Date(Date.now() + 7 * 86_400_000).toISOString().slice(0, 10);
+    const weekEnd = dayIn(7);
+    const fail = (e: unknown): void => setError(e instanceof Error ? e.message : String(e));
     // Sorted by due date: the first page holds everything due within the week unless there are more than 200.
     api<Page<Finding>>('/api/findings?sort=due&limit=200')
       .then((p) => setItems(p.items.filter((f) => f.dueDate <= weekEnd)))
-      .catch((e: unknown) => setError(e instanceof Error ? e.message : String(e)));
-  }, []);
+      .catch(fail);
+    api<{ items: Commitment[] }>('/api/commitments?state=open,missed&limit=500')
+      .then((r) => setOwed(r.items.filter((c) => c.dueDate <= weekEnd || c.state === 'missed')))
+      .catch(fail);
+    api<{ items: Exception[] }>('/api/exceptions?status=requested&limit=500')
+      .then((r) => setWaiting(r.items.filter((e) => waitsForMe(e, me))))
+      .catch(fail);
+  }, [me]);
   const whose = me.role === 'engineer' ? (me.teams.join(', ') || 'your teams') : 'every team';
   return (
     <>
       <h1>Due this week</h1>
-      <p>Open findings of {whose} due in the next seven days or overdue. <Link href="/findings?sort=due">All findings by due date</Link></p>
       {error && <p role="alert" className="error">{error}</p>}
-      {!items && !error && <p aria-live="polite">Loading…</p>}
-      {items && items.length === 0 && <p>Nothing is due this week.</p>}
-      {items && items.length > 0 && <FindingsTable items={items} caption="Due this week" />}
+      {waiting && waiting.length > 0 && (
+        <section aria-labelledby="waits">
+          <h2 id="waits">Waiting for you</h2>
+          <ul>
+            {waiting.map((e) => (
+              <li key={e.id}><Link href="/exceptions">Exception {e.id} for {e.team}</Link>: {e.findings.length} finding{e.findings.length === 1 ? '' : 's'}, asked by {e.requestedBy}</li>
+            ))}
+          </ul>
+        </section>
+      )}
+      <section aria-labelledby="due-findings">
+        <h2 id="due-findings">Findings</h2>
+        <p>Open findings of {whose} due in the next seven days or overdue. <Link href="/findings?sort=due">All findings by due date</Link></p>
+        {!items && !error && <p aria-live="polite">Loading…</p>}
+        {items && items.length === 0 && <p>No finding is due this week.</p>}
+        {items && items.length > 0 && <FindingsTable items={items} caption="Due this week" />}
+      </section>
+      <section aria-labelledby="due-commitments">
+        <h2 id="due-commitments">Commitments</h2>
+        {owed && owed.length === 0 && <p>No commitment is due this week.</p>}
+        {owed && owed.length > 0 && (
+          <ul>
+            {owed.map((c) => (
+              <li key={c.id}><CommitmentState c={c} /> due {c.dueDate}: <Link href="/commitments">{c.title}</Link> <span className="sub">({c.ownerTeam}{c.service ? `, ${c.service}` : ''})</span></li>
+            ))}
+          </ul>
+        )}
+      </section>
     </>
   );
 }
