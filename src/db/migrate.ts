@@ -29,6 +29,9 @@ const migrations: Record<string, Migration> = {
   '012-passwords-and-sessions': m012,
 };
 
+/** Every migration's name, oldest first (an upgrade test builds each earlier schema from these). */
+export const migrationNames: readonly string[] = Object.keys(migrations).sort();
+
 /** Brings the database to the newest schema; throws with the failing step's name when one fails. */
 export async function migrateToLatest(db: Kysely<any>): Promise<MigrationResultSet> {
   if (await isLatest(db)) return { results: [] };

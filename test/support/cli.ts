@@ -42,14 +42,21 @@ export function cliWorld(engine: Engine, prefix: string): { dir: string; env: Re
   return { dir, env };
 }
 
-/** Starts `entente serve` on a free port with an environment; resolves with its URL once it listens, and a way to stop it. */
-export function serveCli(env: Record<string, string>): Promise<{ url: string; stop: () => Promise<void> }> {
+/** Starts `entente serve` on a free port with an environment; resolves with its URL once it listens, a way to stop it,
+ * and a way to kill it with SIGKILL (no chance to clean up, as with `kill -9`). */
+export function serveCli(env: Record<string, string>): Promise<{ url: string; stop: () => Promise<void>; kill: () => Promise<void> }> {
   const port = 20_000 + Math.floor(Math.random() * 20_000);
   const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'serve', '--port', String(port)], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   const stop = async (): Promise<void> => {
-    if (child.exitCode !== null) return;
+    if (child.exitCode !== null || child.signalCode !== null) return;
     child.kill('SIGTERM');
     await new Promise((resolve) => child.once('exit', resolve));
+  };
+  const kill = async (): Promise<void> => {
+    if (child.exitCode !== null || child.signalCode !== null) return;
+    const gone = new Promise((resolve) => child.once('exit', resolve));
+    child.kill('SIGKILL');
+    await gone;
   };
   return new Promise((resolve, reject) => {
     let seen = '';
@@ -59,7 +66,7 @@ export function serveCli(env: Record<string, string>): Promise<{ url: string; st
       const m = /listening on (http:\/\/\S+)/.exec(seen);
       if (m) {
         clearTimeout(timer);
-        resolve({ url: m[1]!, stop });
+        resolve({ url: m[1]!, stop, kill });
       }
     });
     child.stderr!.on('data', (d: Buffer) => { seen += d.toString(); });
