@@ -6,6 +6,7 @@
 import { existsSync, readFileSync, rmSync, writeFileSync, chmodSync } from 'node:fs';
 import { connect } from 'node:net';
 import { join } from 'node:path';
+import { processAlive as alive } from '../process-alive.ts';
 
 /** What `entente serve` writes into its data folder while it listens, and removes on a clean exit. */
 export interface ServerRecord { url: string; pid: number; startedAt: string }
@@ -51,15 +52,6 @@ export async function runningServer(dataDir: string): Promise<{ url: string; pid
     token = undefined;
   }
   return { url: record.url, pid: record.pid, token };
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }
 
 // A TCP connection is enough to tell a listening server from a pid reused by another program; on the loopback it

@@ -2,6 +2,7 @@
 import { closeSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { EntenteError } from '../errors.ts';
+import { processAlive as alive } from '../process-alive.ts';
 
 /** Takes the folder's lock (a file holding our pid), or says which process holds it; returns the release. */
 export function lockDataFolder(dir: string): () => void {
@@ -22,13 +23,4 @@ export function lockDataFolder(dir: string): () => void {
     }
   }
   throw new EntenteError('internal', `could not lock the data folder ${dir}`);
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }

@@ -6,6 +6,7 @@
 import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { processAlive as alive } from '../process-alive.ts';
 
 const prefix = 'entente-import-';
 // Folders named before they carried a pid are removed once they are this old: no import runs for a day.
@@ -38,13 +39,4 @@ export function sweepAbandonedImports(dir: string = tmpdir(), now: number = Date
     }
   }
   return removed;
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }
