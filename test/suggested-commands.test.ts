@@ -85,10 +85,13 @@ for (const engine of engines) {
 
 describe('every command written in a message', () => {
   test('is built from the command tree: an option the command does not have throws', () => {
-    assert.equal(command('change request', { type: 'firewall', port: 21, source: placeholder('<who>'), title: 'FTP for Acme', draft: true, emergency: false }),
-      'entente change request --type firewall --port 21 --source <who> --title "FTP for Acme" --draft');
-    assert.equal(command('change request', { port: [21, '30000-30010'] }), 'entente change request --port 21 --port 30000-30010');
-    assert.throws(() => command('change request', { ports: 21 }), /entente change request has no option --ports/);
+    assert.equal(command('change request', { type: 'firewall', service: 'portal', port: 21, source: placeholder('<who>'), title: 'FTP for Acme', draft: true, emergency: false }),
+      'entente change request --type firewall --service portal --port 21 --source <who> --title "FTP for Acme" --draft');
+    assert.equal(command('change request', { type: 'firewall', service: 'portal', title: 'x', port: [21, '30000-30010'] }), 'entente change request --type firewall --service portal --title x --port 21 --port 30000-30010');
+    // What the command requires is in the suggestion, as a value or a placeholder: it would fail as printed otherwise.
+    assert.throws(() => command('exceptions request', { finding: 12 }), /entente exceptions request needs --reason, --control/);
+    assert.throws(() => command('gate replay', {}), /takes 1 positional/);
+    assert.throws(() => command('change request', { type: 'firewall', service: 'portal', title: 'x', ports: 21 }), /entente change request has no option --ports/);
     assert.throws(() => command('gate replay', {}, 1, 2), /takes 1 positional/);
     assert.throws(() => command('findings', { overdue: 'yes' }), /is a flag/);
   });

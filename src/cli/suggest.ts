@@ -34,6 +34,12 @@ export function command(path: CommandPath, options: Record<string, Value | { pla
     if (def.type === 'boolean') throw new Error(`entente ${path} --${name} is a flag; it takes no value`);
     for (const v of Array.isArray(value) ? value : [value]) words.push(`--${name}`, shellWord(v as string | number | { placeholder: string }));
   }
+  // A suggestion that leaves out what the command requires would fail as printed: say so where it is written.
+  const missing = Object.entries(defs).filter(([name, d]) => (d as { required?: boolean }).required && d.type !== 'positional'
+    && [undefined, null, false].includes(options[name] as never)).map(([name]) => `--${name}`);
+  if (missing.length) throw new Error(`entente ${path} needs ${missing.join(', ')}; give each a value or a placeholder`);
+  const requiredPositionals = Object.values(defs).filter((d) => d.type === 'positional' && (d as { required?: boolean }).required !== false).length;
+  if (positionals.length < requiredPositionals) throw new Error(`entente ${path} takes ${requiredPositionals} positional argument(s), not ${positionals.length}`);
   return words.join(' ');
 }
 

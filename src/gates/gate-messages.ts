@@ -99,7 +99,7 @@ const stepFix = template<{ id: number; title: string }>(
 );
 
 const stepException = template<{ id: number; title: string }>(
-  (p) => `agree an exception for #${p.id} ${p.title} with the team's lead and Security (\`${command('exceptions request', { finding: p.id })}\`)`,
+  (p) => `agree an exception for #${p.id} ${p.title} with the team's lead and Security (\`${command('exceptions request', { finding: p.id, reason: placeholder('"<why it can wait>"'), control: placeholder('"<what protects it meanwhile>"') })}\`)`,
   [{ id: 12, title: 'log4j-core: Remote code execution in Log4j 2.x' }],
 );
 
