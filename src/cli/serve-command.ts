@@ -24,7 +24,8 @@ export const serve = defineCommand({
     const ctx = await openContext(config);
     const embedded = ctx.database.engine === 'pglite';
     const web = webAppDir();
-    const app = createApp(ctx, { limits: config.limits, web });
+    const sso = config.oidc ? (await import('../people/sso.ts')).createSso(config.oidc) : undefined;
+    const app = createApp(ctx, { limits: config.limits, web, sso, publicUrl: config.publicUrl });
     // Listen first: a port in use is one clear line (exit 3), before a first admin token is made and shown for nothing.
     let server: ReturnType<typeof listen>;
     let port: number;

@@ -33,7 +33,15 @@ export async function signIn(db: Kysely<DB>, emailIn: string, password: string, 
     .select(['p.id', 'pw.hash']).where('p.email', '=', email).executeTakeFirst();
   const ok = row ? await verifyPassword(password, row.hash) : (await spendVerifyTime(password), false);
   if (!row || !ok) throw new EntenteError('unauthorized', 'the e-mail address or the password is not right; check both and try again (an administrator sets passwords with `entente people password EMAIL`)');
-  const who = await whoIs(db, row.id, email);
+  return openSession(db, row.id, email, now, 'password');
+}
+
+/** How a person proved who they are when a session opened (recorded in the audit log). */
+export type SignInMethod = 'password' | 'invitation' | 'sso';
+
+/** Opens a session for a person already identified (a password, an invitation or the SSO provider); refuses one in no team. */
+export async function openSession(db: Kysely<DB>, personId: number, email: string, now: Date, method: SignInMethod): Promise<{ id: string; expiresAt: Date; who: SessionWho }> {
+  const who = await whoIs(db, personId, email);
   if (who.teams.length === 0) {
     throw new EntenteError('forbidden', `${email} is in no team of the organisation file any more, so there is nothing to sign in to; ask an administrator to add you to your team's members`);
   }
@@ -42,8 +50,8 @@ export async function signIn(db: Kysely<DB>, emailIn: string, password: string, 
   await db.transaction().execute(async (trx) => {
     // Ended sessions go when someone signs in: the table holds only live ones and a few hours of stale ones.
     await trx.deleteFrom('sessions').where((eb) => eb.or([eb('expires_at', '<=', now), eb('last_seen_at', '<=', new Date(now.getTime() - sessionLimits.idleMs))])).execute();
-    const s = await trx.insertInto('sessions').values({ id_hash: sha256(id), person_id: row.id, created_at: now, last_seen_at: now, expires_at: expiresAt }).returning('id').executeTakeFirstOrThrow();
-    await recordAudit(trx, { actor: email, action: 'session.create', entity: 'session', entityId: s.id, after: { email, expiresAt: expiresAt.toISOString() }, at: now });
+    const s = await trx.insertInto('sessions').values({ id_hash: sha256(id), person_id: personId, created_at: now, last_seen_at: now, expires_at: expiresAt }).returning('id').executeTakeFirstOrThrow();
+    await recordAudit(trx, { actor: email, action: 'session.create', entity: 'session', entityId: s.id, after: { email, method, expiresAt: expiresAt.toISOString() }, at: now });
   });
   return { id, expiresAt, who };
 }
