@@ -86,6 +86,10 @@ const table: Record<string, [number[], Build]> = {
   'GET /api/session':                           [[401, 401, 200, 200, 200, 200, 200, 200, 200], () => ({ path: '/api/session' })],
   'PUT /api/people/{email}/password':           [[401, 401, 403, 403, 403, 403, 403, 403, 200], (f) => ({ path: `/api/people/${encodeURIComponent(f.signIn.email)}/password`, json: { password: f.signIn.password } })],
   'DELETE /api/session':                        [[204, 204, 204, 204, 204, 204, 204, 204, 204], () => ({ path: '/api/session' })],
+  // The policy decides everyone's gates and due dates: every role reads it, checks a candidate and compares revisions.
+  'GET /api/policy':                            [[401, 401, 200, 200, 200, 200, 200, 200, 200], () => ({ path: '/api/policy' })],
+  'POST /api/policy/check':                     [[401, 401, 200, 200, 200, 200, 200, 200, 200], () => ({ path: '/api/policy/check', json: { text: 'sla:\n  act: 5\n' } })],
+  'GET /api/policy/diff':                       [[401, 401, 200, 200, 200, 200, 200, 200, 200], () => ({ path: '/api/policy/diff?from=current' })],
   // Single sign-on is not configured in this app: its public routes say so to everyone.
   'GET /api/session/sso':                       [[200, 200, 200, 200, 200, 200, 200, 200, 200], () => ({ path: '/api/session/sso' })],
   'GET /api/session/oidc/start':                [[404, 404, 404, 404, 404, 404, 404, 404, 404], () => ({ path: '/api/session/oidc/start' })],

@@ -26,6 +26,7 @@ import { webApp } from './web-app.ts';
 import { peopleRoutes } from './people-routes.ts';
 import { sessionCookie, sessionRoutes, type SignInLimits } from './session-routes.ts';
 import { signInRoutes } from './sign-in-routes.ts';
+import { policyRoutes } from './policy-routes.ts';
 import type { Sso } from '../people/sso.ts';
 
 /** Builds the whole app over a context; tests call `app.request(...)` without opening a port. */
@@ -59,6 +60,7 @@ export function createApp(ctx: Context, options: {
   app.route('/', tokensRoutes(ctx));
   app.route('/', sessionRoutes(ctx, options.signIn));
   app.route('/', peopleRoutes(ctx));
+  app.route('/', policyRoutes(ctx));
   app.route('/', signInRoutes(ctx, { sso: options.sso, publicUrl: options.publicUrl }));
   app.notFound((c) => c.json({ error: { code: 'not_found', message: `no route ${c.req.method} ${c.req.path}`, details: {} } }, 404));
   app.onError((err, c) => errorResponse(err, c));
