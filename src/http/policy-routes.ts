@@ -5,7 +5,8 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import type { Context } from '../context.ts';
 import { EntenteError } from '../errors.ts';
-import { formatPolicy, parsePolicy, policyDigest, type Policy } from '../policy/policy.ts';
+import { formatPolicy, parsePolicy, type Policy } from '../policy/policy.ts';
+import { policyIdentity } from '../gates/gate-service.ts';
 import { diffLines } from '../policy/policy-diff.ts';
 import { errorResponses } from './schemas.ts';
 import { subApp } from './sub-app.ts';
@@ -47,7 +48,8 @@ export function policyRoutes(ctx: Context) {
   };
   return subApp()
     .openapi(showRoute, async (c) => {
-      const digest = policyDigest(ctx.policy);
+      // The digest gate decisions record, so the revision in force is the one with the same digest.
+      const digest = policyIdentity(ctx.policy).digest;
       const rows = await db.selectFrom('policy_revisions').select(['id', 'digest', 'created_at']).orderBy('id', 'desc').limit(100).execute();
       return c.json({ digest, yaml: formatPolicy(ctx.policy),
         revisions: rows.map((r) => ({ id: r.id, digest: r.digest, createdAt: new Date(r.created_at).toISOString(), inForce: r.digest === digest })) }, 200);
@@ -55,7 +57,7 @@ export function policyRoutes(ctx: Context) {
     .openapi(checkRoute, (c) => {
       try {
         const p = parsePolicy(c.req.valid('json').text, 'the policy');
-        return c.json({ ok: true, mistakes: [], digest: policyDigest(p), rules: p.gates.rules.length, controls: p.controls.length }, 200);
+        return c.json({ ok: true, mistakes: [], digest: policyIdentity(p).digest, rules: p.gates.rules.length, controls: p.controls.length }, 200);
       } catch (e) {
         if (!(e instanceof EntenteError) || e.code !== 'bad_input') throw e;
         return c.json({ ok: false, mistakes: e.message.split('\n'), digest: null, rules: null, controls: null }, 200);
