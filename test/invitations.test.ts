@@ -86,6 +86,20 @@ describeEachEngine('invitation links', (env) => {
     assert.equal(tooLong.status, 400);
   });
 
+  test('a person with a live admin token of their own is an admin in the web app, until the token is revoked', async () => {
+    const ada = `${e.uniq('ada')}@example.com`;
+    await e.makeService({ members: [ada] });
+    const made = await e.call('POST', '/api/tokens', { token: admin, json: { name: 'ada', role: 'admin', person: ada } });
+    assert.equal(made.status, 201);
+    const res = await e.app.request(`/api/invitations/${tokenOf((await invite(ada)).body.url)}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ password }) });
+    assert.equal(((await res.json()) as { role: string }).role, 'admin');
+    const cookie = res.headers.get('set-cookie')!.split(';')[0]!;
+    assert.equal((await e.call('GET', '/api/tokens', { headers: { cookie } })).status, 200);
+    assert.equal((await e.call('POST', `/api/tokens/${made.body.id}/revoke`, { token: admin })).status, 200);
+    assert.equal((await e.call('GET', '/api/session', { headers: { cookie } })).body.role, 'engineer');
+    assert.equal((await e.call('GET', '/api/tokens', { headers: { cookie } })).status, 403);
+  });
+
   test('the policy: in force as YAML, a candidate checked with its mistakes, a diff between revisions', async () => {
     const token = await e.token('engineer', ana);
     const shown = await e.call('GET', '/api/policy', { token });
