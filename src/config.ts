@@ -16,6 +16,9 @@ const schema = z.object({
   ENTENTE_MAX_JSON_BYTES: size('1048576, 512KB or 2MB'),
   ENTENTE_MAX_UPLOAD_BYTES: size('1073741824, 500MB or 2GB'),
   ENTENTE_MAX_EXPANSION: z.coerce.number().int('must be a whole number such as 100').min(1).optional(),
+  ENTENTE_SMTP_URL: z.string().regex(/^smtps?:\/\/[^/\s]+/i, 'must be smtp://host:port or smtps://host:port (user:password@ before the host when needed)').optional(),
+  ENTENTE_MAIL_FROM: z.string().regex(/^[^\s@<>]+@[^\s@<>]+$|^[^<>]*<[^\s@<>]+@[^\s@<>]+>$/, 'must be an address such as entente@example.com or "Entente <entente@example.com>"').optional(),
+  ENTENTE_NOTIFY_CLAIM_SECONDS: z.coerce.number().int('must be a whole number of seconds such as 120').min(1).optional(),
 });
 
 /** Request size limits: JSON bodies, uploads (and what a compressed upload may expand to), and how much an upload may expand. */
@@ -47,6 +50,10 @@ export interface Config {
   port: number;
   host: string;
   limits: Limits;
+  /** E-mail over SMTP, when ENTENTE_SMTP_URL is set; without it notifications stay pending in the outbox. */
+  smtp: { url: string; from: string } | undefined;
+  /** A notification claimed for sending this long ago and not marked sent (its sender died) is sent again. */
+  notifyClaimSeconds: number;
 }
 
 /** Reads the configuration from an environment (process.env in production, a literal in tests). */
@@ -69,6 +76,8 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       uploadBytes: r.data.ENTENTE_MAX_UPLOAD_BYTES ?? defaultLimits.uploadBytes,
       expansionRatio: r.data.ENTENTE_MAX_EXPANSION ?? defaultLimits.expansionRatio,
     },
+    smtp: r.data.ENTENTE_SMTP_URL === undefined ? undefined : { url: r.data.ENTENTE_SMTP_URL, from: r.data.ENTENTE_MAIL_FROM ?? 'entente@localhost' },
+    notifyClaimSeconds: r.data.ENTENTE_NOTIFY_CLAIM_SECONDS ?? 120,
   };
 }
 
