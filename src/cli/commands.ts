@@ -207,7 +207,7 @@ export const args = {
   },
   'notifications prefs': {
     email: { type: 'string', description: 'whose preferences (an admin may name anyone; default: the token\'s own person)' },
-    event: { type: 'string', description: 'finding.new_act | finding.due_soon | finding.overdue' },
+    event: { type: 'string', description: 'finding.new_act | finding.due_soon | finding.overdue | change.lease_ending' },
     channel: { type: 'string', description: 'email | none (with --event)' },
     json, ...remote,
   },

@@ -28,6 +28,12 @@ export const notificationMessages = {
     ],
   ), { 'new act': (s) => s.kind === 'new_act', 'due soon': (s) => s.kind === 'due_soon', overdue: (s) => s.kind === 'overdue', 'no CVE': (s) => s.cve === null }),
 
+  /** An e-mail's subject when temporary access is about to end. */
+  leaseSubject: template<{ id: number; title: string; endsAt: string }>(
+    (p) => `Access ends on ${p.endsAt}: change #${p.id} ${p.title}`,
+    [{ id: 7, title: 'FTP upload for Acme', endsAt: '2026-03-16' }],
+  ),
+
   /** The closing lines of an e-mail. */
   footer: template<Footer>(
     (f) => `We sent this to you as a member of ${f.team}. To choose how these reach you: \`${command('notifications prefs', { event: f.event, channel: 'none' })}\` stops them, \`--channel email\` brings them back.`,
