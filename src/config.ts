@@ -24,6 +24,9 @@ const schema = z.object({
   ENTENTE_OIDC_CLIENT_ID: z.string().min(1).optional(),
   ENTENTE_OIDC_CLIENT_SECRET: z.string().min(1).optional(),
   ENTENTE_OIDC_NAME: z.string().min(1).max(60).optional(),
+  ENTENTE_SMTP_URL: z.string().regex(/^smtps?:\/\/[^/\s]+/i, 'must be smtp://host:port or smtps://host:port (user:password@ before the host when needed)').optional(),
+  ENTENTE_MAIL_FROM: z.string().regex(/^[^\s@<>]+@[^\s@<>]+$|^[^<>]*<[^\s@<>]+@[^\s@<>]+>$/, 'must be an address such as entente@example.com or "Entente <entente@example.com>"').optional(),
+  ENTENTE_NOTIFY_CLAIM_SECONDS: z.coerce.number().int('must be a whole number of seconds such as 120').min(1).optional(),
 });
 
 /** Request size limits: JSON bodies, uploads (and what a compressed upload may expand to), and how much an upload may expand. */
@@ -61,6 +64,10 @@ export interface Config {
   publicUrl: string | undefined;
   /** Single sign-on over OpenID Connect, when its variables are set. */
   oidc: OidcConfig | undefined;
+  /** E-mail over SMTP, when ENTENTE_SMTP_URL is set; without it notifications stay pending in the outbox. */
+  smtp: { url: string; from: string } | undefined;
+  /** A notification claimed for sending this long ago and not marked sent (its sender died) is sent again. */
+  notifyClaimSeconds: number;
 }
 
 /** An OpenID Connect provider people sign in with (ENTENTE_OIDC_*); the redirect address is <public url>/api/session/oidc/callback. */
@@ -97,6 +104,8 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       expansionRatio: r.data.ENTENTE_MAX_EXPANSION ?? defaultLimits.expansionRatio,
     },
     trustedProxies: r.data.ENTENTE_TRUSTED_PROXIES ?? [],
+    smtp: r.data.ENTENTE_SMTP_URL === undefined ? undefined : { url: r.data.ENTENTE_SMTP_URL, from: r.data.ENTENTE_MAIL_FROM ?? 'entente@localhost' },
+    notifyClaimSeconds: r.data.ENTENTE_NOTIFY_CLAIM_SECONDS ?? 120,
   };
 }
 

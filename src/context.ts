@@ -8,6 +8,8 @@ export interface Context {
   database: Database;
   policy: Policy;
   now: () => Date;
+  /** Sends due notifications soon (set by `entente serve`; called after an import commits). */
+  nudgeNotifications?: () => void;
 }
 
 /** Opens the database the configuration names and loads the policy (ENTENTE_POLICY, else data/policy.yaml, else defaults). */

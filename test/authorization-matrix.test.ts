@@ -85,6 +85,13 @@ const table: Record<string, [number[], Build]> = {
   'POST /api/session':                          [[200, 200, 200, 200, 200, 200, 200, 200, 200], (f) => ({ path: '/api/session', json: { email: f.signIn.email, password: f.signIn.password } })],
   'GET /api/session':                           [[401, 401, 200, 200, 200, 200, 200, 200, 200], () => ({ path: '/api/session' })],
   'PUT /api/people/{email}/password':           [[401, 401, 403, 403, 403, 403, 403, 403, 200], (f) => ({ path: `/api/people/${encodeURIComponent(f.signIn.email)}/password`, json: { password: f.signIn.password } })],
+  // Security and admins see the whole outbox; anyone else their own rows (an empty list when there are none).
+  'GET /api/notifications':                     [[401, 401, 200, 200, 200, 200, 200, 200, 200], () => ({ path: '/api/notifications' })],
+  // A person retries their own notifications; Security and admins any. (The row is addressed to the owner's team mate.)
+  'POST /api/notifications/{id}/retry':         [[401, 401, 404, 404, 404, 404, 404, 200, 200], async (f) => ({ path: `/api/notifications/${await f.newNotification()}/retry` })],
+  // Your own preferences; a token of no person (auditor) names no one, and only an admin names someone else.
+  'GET /api/notifications/prefs':               [[401, 401, 400, 200, 200, 200, 200, 200, 200], () => ({ path: '/api/notifications/prefs' })],
+  'PUT /api/notifications/prefs':               [[401, 401, 403, 403, 403, 403, 403, 403, 200], (f) => ({ path: '/api/notifications/prefs', json: { email: f.signIn.email, event: 'finding.overdue', channel: 'email' } })],
   'DELETE /api/session':                        [[204, 204, 204, 204, 204, 204, 204, 204, 204], () => ({ path: '/api/session' })],
   // The policy decides everyone's gates and due dates: every role reads it, checks a candidate and compares revisions.
   'GET /api/policy':                            [[401, 401, 200, 200, 200, 200, 200, 200, 200], () => ({ path: '/api/policy' })],
@@ -169,6 +176,15 @@ services:
         kind: 'control', controlId: 'waf-virtual-patch', ownerTeamId: svc.owner_team_id, serviceId: svc.id, dueAt: new Date(inDays(7)), source: { type: 'gate', id: f.gate },
       });
       return made.id;
+    },
+    async newNotification(): Promise<number> {
+      const person = await e.ctx.database.db.selectFrom('people').select('id').where('email', '=', people.member).executeTakeFirstOrThrow();
+      const row = await e.ctx.database.db.insertInto('notifications').values({
+        idempotency_key: e.uniq('matrix'), event: 'finding.new_act', person_id: person.id, recipient_email: people.member, recipient_name: null, channel: 'email',
+        status: 'failed', next_attempt_at: e.clock.now, subject: 'New finding to act on', body_text: 'text', body_html: '<p>text</p>', link: null, facts: '{}',
+        entity: null, entity_id: null, created_at: e.clock.now,
+      }).returning('id').executeTakeFirstOrThrow();
+      return row.id;
     },
     exception: 0, change: 0, gate: 0, commitment: 0,
   };

@@ -12,6 +12,7 @@ import { coveringStates } from '../exposure/exposure-rules.ts';
 import { changeMessages } from './change-messages.ts';
 import type { ChangesDeps } from './changes-service.ts';
 import { policyCalendar } from '../policy/calendar.ts';
+import { notifyLeaseEnding } from '../notifications/change-events.ts';
 
 /** The actor the audit log names for what the lease jobs do. */
 export const leaseActor = 'entente:leases';
@@ -26,7 +27,7 @@ export async function remindLeases(deps: ChangesDeps): Promise<Reminder[]> {
   const horizon = new Date(now.getTime() + deps.policy.changes.reminder_days * dayMs);
   return deps.db.transaction().execute(async (trx) => {
     const due = await trx.selectFrom('change_requests as c').innerJoin('teams as t', 't.id', 'c.team_id')
-      .select(['c.id', 'c.title', 'c.ends_at', 'c.extended_at', 't.name as team'])
+      .select(['c.id', 'c.title', 'c.ends_at', 'c.extended_at', 't.name as team', 't.id as team_id'])
       .where('c.status', 'in', [...coveringStates]).where('c.ends_at', '>', now).where('c.ends_at', '<=', horizon)
       .where('c.lease_reminded_at', 'is', null).orderBy('c.id').forUpdate().skipLocked().execute();
     const out: Reminder[] = [];
@@ -34,6 +35,7 @@ export async function remindLeases(deps: ChangesDeps): Promise<Reminder[]> {
       const message = changeMessages.reminder.render({ id: c.id, title: c.title, endsAt: policyCalendar(deps.policy).dayOf(c.ends_at!), extended: c.extended_at !== null });
       await trx.updateTable('change_requests').set({ lease_reminded_at: now }).where('id', '=', c.id).execute();
       await recordAudit(trx, { actor: leaseActor, action: 'change.lease_reminder', entity: 'change', entityId: c.id, after: { team: c.team, message }, at: now });
+      await notifyLeaseEnding(trx, { change: c, endsAt: policyCalendar(deps.policy).dayOf(c.ends_at!), message, now });
       out.push({ id: c.id, team: c.team, message });
     }
     return out;

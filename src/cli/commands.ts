@@ -206,6 +206,18 @@ export const args = {
     json: { type: 'boolean', description: 'print the link as JSON' },
     ...remote,
   },
+  'notifications list': {
+    failed: { type: 'boolean', description: 'only those that failed (after every retry)' },
+    limit: { type: 'string', default: '100' },
+    json: jsonLines, ...remote,
+  },
+  'notifications prefs': {
+    email: { type: 'string', description: 'whose preferences (an admin may name anyone; default: the token\'s own person)' },
+    event: { type: 'string', description: 'finding.new_act | finding.due_soon | finding.overdue | change.lease_ending' },
+    channel: { type: 'string', description: 'email | none (with --event)' },
+    json, ...remote,
+  },
+  'notifications retry': { id: { type: 'positional', required: true, description: 'the notification\'s id (entente notifications list)' }, json, ...remote },
   backup: {
     file: { type: 'positional', required: true, description: 'the file to write, e.g. entente-2026-12-07.backup.gz (mode 0600)' },
     json: { type: 'boolean', description: 'print the summary as JSON' },
@@ -253,6 +265,7 @@ const admin = () => import('./admin-commands.ts');
 const policy = () => import('./policy-commands.ts');
 const audit = () => import('./audit-commands.ts');
 const tone = () => import('./tone-command.ts');
+const notifications = () => import('./notifications-command.ts');
 
 /** The whole tree: `entente` and everything under it. */
 export const main: EntenteCommand = {
@@ -326,6 +339,11 @@ export const main: EntenteCommand = {
     people: group('people', 'People: their web sign-in passwords and invitation links', {
       password: leaf('people password', 'Set the password EMAIL signs in to the web app with (one line on standard input; asked for without echo on a terminal)', () => import('./people-command.ts'), 'password'),
       invite: leaf('people invite', 'Make a one-time link (7 days unless --days) for EMAIL to set a password and sign in to the web app; send it to them', () => import('./people-command.ts'), 'invite'),
+    }),
+    notifications: group('notifications', 'Notifications: the outbox (list, retry) and who gets what (prefs)', {
+      list: leaf('notifications list', 'Notifications, newest first: to whom, about what, and whether they were sent', notifications, 'list'),
+      prefs: leaf('notifications prefs', 'Show or set which events reach a person by e-mail: [--email EMAIL] [--event E --channel email|none]', notifications, 'prefs'),
+      retry: leaf('notifications retry', 'Send a failed (or waiting) notification again now', notifications, 'retry'),
     }),
     backup: leaf('backup', 'Write every table of the database (and the audit checkpoints) to one gzip file, from one consistent snapshot', () => import('./backup-commands.ts'), 'backup'),
     restore: leaf('restore', 'Load a backup into an empty database (a new data folder, or an empty PostgreSQL database with DATABASE_URL)', () => import('./backup-commands.ts'), 'restore'),

@@ -8,17 +8,31 @@ import { badInput } from '../errors.ts';
 import { importMessages } from '../voice/messages/imports.ts';
 import { callServer, out, withLocalContext } from './shared.ts';
 import { args } from './commands.ts';
+import { loadConfig } from '../config.ts';
+import type { Context } from '../context.ts';
 
 export const importCommand = defineCommand({
   args: args.import,
   async run({ args }) {
-    const summary = args.server ? await remote(args) : await withLocalContext(async (ctx) =>
-      importReport({ db: ctx.database.db, policy: ctx.policy, now: ctx.now }, {
+    const summary = args.server ? await remote(args) : await withLocalContext(async (ctx) => {
+      const s = await importReport({ db: ctx.database.db, policy: ctx.policy, now: ctx.now }, {
         service: args.service, input: await reportFromFile(args.report), format: args.format, commit: args.commit, branch: args.branch, actor: 'local-cli',
-      }));
+      });
+      await sendNow(ctx);
+      return s;
+    });
     out(args.json ? JSON.stringify(summary) : importMessages.summary.render(summary));
   },
 });
+
+// With e-mail set up, what the import wrote to the outbox leaves now (a failed send is retried by \`entente serve\`).
+async function sendNow(ctx: Context): Promise<void> {
+  const config = loadConfig(process.env);
+  if (!config.smtp) return;
+  const { deliverDue } = await import('../notifications/delivery.ts');
+  const { channelsOf } = await import('../notifications/delivery-job.ts');
+  await deliverDue({ db: ctx.database.db, now: ctx.now, channels: channelsOf(config), claimSeconds: config.notifyClaimSeconds });
+}
 
 async function remote(args: { report: string; service: string; format?: string; commit?: string; branch?: string; server?: string; token?: string }): Promise<ImportSummary> {
   // A file-backed Blob: fetch streams it, so a 500 MB report is never held in memory here.

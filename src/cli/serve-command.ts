@@ -16,6 +16,9 @@ import { localAdminTokenFile, removeServerRecord, writePrivateFile, writeServerR
 import { startJobRunner } from '../jobs/runner.ts';
 import { defaultJobs } from '../jobs/jobs.ts';
 import { webAppBuilt, webAppDir } from '../http/web-app.ts';
+import { channelsOf, deliveryJob } from '../notifications/delivery-job.ts';
+import { coalesced, deliverDue } from '../notifications/delivery.ts';
+import { notificationMessages } from '../voice/messages/notifications.ts';
 
 export const serve = defineCommand({
   args: args.serve,
@@ -24,6 +27,10 @@ export const serve = defineCommand({
     const ctx = await openContext(config);
     const embedded = ctx.database.engine === 'pglite';
     const web = webAppDir();
+    // Notifications: the delivery job runs every few seconds, and an import nudges it so its e-mails leave at once.
+    const channels = channelsOf(config);
+    const delivery = { db: ctx.database.db, now: ctx.now, channels, claimSeconds: config.notifyClaimSeconds };
+    ctx.nudgeNotifications = coalesced(() => deliverDue(delivery), (e) => process.stderr.write(`entente: notifications will be tried again: ${e.message}\n`));
     const sso = config.oidc ? (await import('../people/sso.ts')).createSso(config.oidc) : undefined;
     const app = createApp(ctx, { limits: config.limits, web, sso, publicUrl: config.publicUrl, trustedProxies: config.trustedProxies });
     // Listen first: a port in use is one clear line (exit 3), before a first admin token is made and shown for nothing.
@@ -56,10 +63,12 @@ export const serve = defineCommand({
       writeServerRecord(config.dataDir, { url: localUrl(config.host, port), pid: process.pid, startedAt: ctx.now().toISOString() });
     }
     // Lease expiry, reminders and sweeps run here; several servers on one PostgreSQL database each claim a job once per period.
-    const jobs = startJobRunner({ db: ctx.database.db, policy: ctx.policy, now: ctx.now }, defaultJobs, {
+    const jobs = startJobRunner({ db: ctx.database.db, policy: ctx.policy, now: ctx.now }, [...defaultJobs, deliveryJob(channels, config.notifyClaimSeconds)], {
+      tickMs: 5_000,
       onRun: (runs) => runs.filter((r) => !r.ok).forEach((r) => process.stderr.write(`entente: job ${r.name} will be tried again: ${r.error}\n`)),
     });
     out(`Entente is listening on http://${config.host}:${port} (${embedded ? `embedded database in ${config.dataDir}` : 'PostgreSQL'})`);
+    if (!channels.has('email')) out(notificationMessages.noSmtp.render({}));
     out(`API description: http://${config.host}:${port}/api/openapi.json`);
     out(webAppBuilt(web) ? `Web app: http://${config.host}:${port}/ (people sign in ${sso ? `with ${sso.name} or ` : ''}with a password: entente people invite EMAIL)`
       : `The web app is not built (no ${web}), so / answers a page saying so; \`npm run build\` builds it`);

@@ -342,6 +342,38 @@ export interface JobScheduleTable {
   runs: Generated<number>;
 }
 
+export interface NotificationsTable {
+  id: Generated<number>;
+  idempotency_key: string;
+  event: string;
+  person_id: number | null;
+  recipient_email: string | null;
+  recipient_name: string | null;
+  channel: string;
+  status: 'pending' | 'sending' | 'sent' | 'failed';
+  attempts: Generated<number>;
+  next_attempt_at: Timestamp;
+  claimed_at: Timestamp | null;
+  last_error: string | null;
+  sent_at: Timestamp | null;
+  external_id: string | null;
+  subject: string;
+  body_text: string;
+  body_html: string;
+  link: string | null;
+  facts: Json<Record<string, string | number | null>>;
+  entity: string | null;
+  entity_id: string | null;
+  created_at: Timestamp;
+}
+
+export interface NotificationPrefsTable {
+  person_id: number;
+  event: string;
+  channel: string;
+  updated_at: Timestamp;
+}
+
 export interface AuditLogTable {
   id: Generated<string>;
   at: Timestamp;
@@ -384,6 +416,8 @@ export interface DB {
   exposure_imports: ExposureImportsTable;
   exposure_observations: ExposureObservationsTable;
   job_schedule: JobScheduleTable;
+  notifications: NotificationsTable;
+  notification_prefs: NotificationPrefsTable;
 }
 
 export type Team = Selectable<TeamsTable>;

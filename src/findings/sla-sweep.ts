@@ -1,8 +1,8 @@
 /**
  * The SLA sweep (a job): reminds the owning team of act/attend findings whose due date is near, and of those past it,
  * once per due date. Track items are not pushed on people ("don't cry wolf"); the list shows them as overdue.
- * Reminders are rendered from the voice templates and recorded in the audit log (the notification outbox sends them
- * when there is one). A plain function of (db, policy, clock): tests call it with a moved clock.
+ * Reminders are rendered from the voice templates, recorded in the audit log, and the act ones written to the
+ * notification outbox in the same transaction. A plain function of (db, policy, clock): tests call it with a moved clock.
  */
 import { sql, type Kysely } from 'kysely';
 import type { DB, Priority, Service } from '../db/schema.ts';
@@ -12,10 +12,11 @@ import { policyCalendar, type Calendar } from '../policy/calendar.ts';
 import { findingMessages } from '../voice/messages/findings.ts';
 import { decidePriority } from './priority.ts';
 import type { Severity } from './types.ts';
+import { notifySlaReminders } from '../notifications/finding-events.ts';
 
 export interface SlaDeps { db: Kysely<DB>; policy: Policy; now: () => Date }
 
-export interface SlaReminder { findingId: number; team: string; kind: 'due_soon' | 'overdue'; message: string }
+export interface SlaReminder { findingId: number; team: string; kind: 'due_soon' | 'overdue'; message: string; /** days left, or days over */ days: number }
 
 /** How close a due date is when the team hears about it, by priority: on the due day itself (0) and up to this many days before. */
 export const dueSoonDays: Partial<Record<Priority, number>> = { act: 2, attend: 3 };
@@ -23,8 +24,9 @@ export const dueSoonDays: Partial<Record<Priority, number>> = { act: 2, attend: 
 const actor = 'entente:jobs';
 const batch = 500;
 
-interface Row {
-  id: number; title: string; priority: Priority; due_at: Date; severity: Severity; kind: string; rule_id: string; cvss_vector: string | null;
+/** A finding as the reminders and the outbox read it (with its service and owning team). */
+export interface Row {
+  team_id: number; id: number; title: string; priority: Priority; due_at: Date; severity: Severity; kind: string; rule_id: string; cvss_vector: string | null;
   aliases: string[]; cwes: number[]; kev: boolean; epss: number | null; service: string; exposure: Service['exposure']; criticality: number; team: string;
 }
 
@@ -47,14 +49,16 @@ export async function sweepFindingsSla(deps: SlaDeps): Promise<{ dueSoon: number
     const reminders: SlaReminder[] = [];
     for (const f of soon) {
       const daysLeft = cal.daysUntil(now, f.due_at);
-      reminders.push({ findingId: f.id, team: f.team, kind: 'due_soon', message: findingMessages.dueSoon.render({ ...notice(f, deps.policy, cal), daysLeft }) });
+      reminders.push({ findingId: f.id, team: f.team, kind: 'due_soon', days: daysLeft, message: findingMessages.dueSoon.render({ ...notice(f, deps.policy, cal), daysLeft }) });
     }
     for (const f of late) {
       const daysOver = -cal.daysUntil(now, f.due_at);
-      reminders.push({ findingId: f.id, team: f.team, kind: 'overdue', message: findingMessages.overdue.render({ ...notice(f, deps.policy, cal), daysOver }) });
+      reminders.push({ findingId: f.id, team: f.team, kind: 'overdue', days: daysOver, message: findingMessages.overdue.render({ ...notice(f, deps.policy, cal), daysOver }) });
     }
     if (soon.length) await sql`update findings set reminded_due_at = due_at where id = any(${soon.map((f) => f.id)}::int[])`.execute(trx);
     if (late.length) await sql`update findings set reminded_overdue_at = due_at where id = any(${late.map((f) => f.id)}::int[])`.execute(trx);
+    // Act items are e-mailed to the team's members now; attend items wait for the daily digest (not built yet).
+    await notifySlaReminders(trx, { findings: [...soon, ...late], reminders, now });
     for (const r of reminders) {
       await recordAudit(trx, { actor, action: `finding.${r.kind}`, entity: 'finding', entityId: r.findingId, after: { team: r.team, message: r.message }, at: now });
     }
@@ -64,15 +68,15 @@ export async function sweepFindingsSla(deps: SlaDeps): Promise<{ dueSoon: number
 
 async function candidates(trx: Kysely<DB>, when: ReturnType<typeof sql>): Promise<Row[]> {
   const { rows } = await sql<Row>`select f.id, f.title, f.priority, f.due_at, f.severity, f.kind, f.rule_id, f.cvss_vector, f.aliases, f.cwes, f.kev, f.epss,
-      s.name as service, s.exposure, s.criticality, t.name as team
+      s.name as service, s.exposure, s.criticality, t.name as team, t.id as team_id
     from findings f join services s on s.id = f.service_id join teams t on t.id = f.owner_team_id
     where f.status in ('open', 'in_progress') and f.priority in ('act', 'attend') and ${when}
     order by f.due_at, f.id limit ${batch} for update of f skip locked`.execute(trx);
   return rows;
 }
 
-// The reasons are the priority decision's own, as the finding's page shows them.
-function notice(f: Row, policy: Policy, cal: Calendar) {
+/** A finding as a message names it; the reasons are the priority decision's own, as the finding's page shows them. */
+export function notice(f: Row, policy: Policy, cal: Calendar) {
   const reasons = decidePriority({
     severity: f.severity, kind: f.kind, ruleId: f.rule_id, cvssVector: f.cvss_vector, aliases: f.aliases, cwes: f.cwes, kev: f.kev, epss: f.epss,
     service: { name: f.service, exposure: f.exposure, criticality: f.criticality },

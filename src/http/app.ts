@@ -25,6 +25,7 @@ import { sourceAddresses } from './source-address.ts';
 import { defaultLimits, type Limits } from '../config.ts';
 import { webApp } from './web-app.ts';
 import { peopleRoutes } from './people-routes.ts';
+import { notificationsRoutes } from './notifications-routes.ts';
 import { sessionCookie, sessionRoutes, type SignInLimits } from './session-routes.ts';
 import { signInRoutes } from './sign-in-routes.ts';
 import { policyRoutes } from './policy-routes.ts';
@@ -66,6 +67,7 @@ export function createApp(ctx: Context, options: {
   app.route('/', peopleRoutes(ctx));
   app.route('/', policyRoutes(ctx));
   app.route('/', signInRoutes(ctx, { sso: options.sso, publicUrl: options.publicUrl }));
+  app.route('/', notificationsRoutes(ctx));
   app.notFound((c) => c.json({ error: { code: 'not_found', message: `no route ${c.req.method} ${c.req.path}`, details: {} } }, 404));
   app.onError((err, c) => errorResponse(err, c));
   return app;

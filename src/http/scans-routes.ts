@@ -55,6 +55,7 @@ export function scansRoutes(ctx: Context) {
         const summary = await importReport(deps, {
           service: q.service, input: await upload.report(), format: q.format, commit: q.commit, branch: q.branch, actor: who.actor,
         });
+        ctx.nudgeNotifications?.(); // its e-mails leave now rather than at the next delivery run
         return c.json(summary, 201);
       } finally {
         await upload.dispose();

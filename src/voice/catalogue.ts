@@ -7,6 +7,7 @@ export const templateSets: Record<string, () => Promise<TemplateSet>> = {
   findings: async () => (await import('./messages/findings.ts')).findingMessages,
   exceptions: async () => (await import('./messages/exceptions.ts')).exceptionMessages,
   tone: async () => (await import('./messages/tone.ts')).toneMessages,
+  notifications: async () => (await import('./messages/notifications.ts')).notificationMessages,
   gates: () => import('../gates/gate-messages.ts').then((m) => m.gateMessages),
   changes: () => import('../changes/change-messages.ts').then((m) => m.changeMessages),
   exposure: () => import('../exposure/exposure-messages.ts').then((m) => m.exposureMessages),

@@ -1,0 +1,98 @@
+/**
+ * Delivery: claims due outbox rows with FOR UPDATE SKIP LOCKED (several servers on one PostgreSQL database never take
+ * the same row), marks each `sending` with the claim time and commits, sends it, then marks it `sent`. A failed send
+ * waits 1 min, 5, 30, 2 h, then the row is `failed` (`entente notifications retry` queues it again).
+ *
+ * Crash between send and mark: the row stays `sending`; once its claim is older than claimSeconds it is claimed again
+ * and sent again. That is at-least-once, chosen over at-most-once because a lost "act now" e-mail costs more than a
+ * rare second copy; the window is only the moment between the SMTP server's "250 queued" and our update, and the copy
+ * carries the same Message-ID. A row already `sent` is never claimed, so restarts do not resend.
+ */
+import { sql, type Kysely } from 'kysely';
+import type { DB } from '../db/schema.ts';
+import type { Channel, OutgoingNotification } from './channel.ts';
+import { retryDelays } from './events.ts';
+
+export interface DeliveryDeps {
+  db: Kysely<DB>;
+  now: () => Date;
+  channels: ReadonlyMap<string, Channel>;
+  /** A claim older than this (its sender died mid-send) is taken again. */
+  claimSeconds: number;
+}
+
+export interface DeliveryRun { sent: number; retrying: number; failed: number; waitingForChannel: number }
+
+export const noChannelError = 'no channel configured';
+
+interface Claimed {
+  id: number; idempotency_key: string; event: string; recipient_email: string | null; recipient_name: string | null; channel: string;
+  attempts: number; subject: string; body_text: string; body_html: string; link: string | null; facts: unknown; claimed_at: Date;
+}
+
+/** Sends what is due now (at most `limit` rows per call); returns what happened. */
+export async function deliverDue(deps: DeliveryDeps, limit = 50): Promise<DeliveryRun> {
+  const now = deps.now();
+  const names = [...deps.channels.keys()];
+  const run: DeliveryRun = { sent: 0, retrying: 0, failed: 0, waitingForChannel: 0 };
+  // Rows for a channel that is not set up stay pending, and say why where people look.
+  const waiting = await sql`update notifications set last_error = ${noChannelError}
+    where status = 'pending' and not (channel = any(${names}::text[])) and last_error is distinct from ${noChannelError}`.execute(deps.db);
+  run.waitingForChannel = Number(waiting.numAffectedRows ?? 0);
+  if (names.length === 0) return run;
+  const stale = new Date(now.getTime() - deps.claimSeconds * 1000);
+  const { rows } = await sql<Claimed>`update notifications n set status = 'sending', claimed_at = ${now}, attempts = n.attempts + 1
+    where n.id in (select id from notifications
+      where channel = any(${names}::text[])
+        and ((status = 'pending' and next_attempt_at <= ${now}) or (status = 'sending' and claimed_at < ${stale}))
+      order by next_attempt_at, id limit ${limit} for update skip locked)
+    returning n.id, n.idempotency_key, n.event, n.recipient_email, n.recipient_name, n.channel, n.attempts, n.subject, n.body_text, n.body_html,
+      n.link, n.facts, n.claimed_at`.execute(deps.db);
+  for (const row of rows) {
+    const channel = deps.channels.get(row.channel)!;
+    try {
+      const { externalId } = await channel.send(outgoing(row));
+      // Only our own claim is marked: if it went stale and another server took it, that server marks it.
+      await deps.db.updateTable('notifications').set({ status: 'sent', sent_at: deps.now(), external_id: externalId ?? null, last_error: null })
+        .where('id', '=', row.id).where('status', '=', 'sending').where('claimed_at', '=', row.claimed_at).execute();
+      run.sent++;
+    } catch (e) {
+      const error = ((e as Error)?.message ?? String(e)).slice(0, 500);
+      const delay = retryDelays[row.attempts - 1];
+      const after = deps.now();
+      await deps.db.updateTable('notifications')
+        .set(delay === undefined ? { status: 'failed', last_error: error, claimed_at: null }
+          : { status: 'pending', last_error: error, claimed_at: null, next_attempt_at: new Date(after.getTime() + delay * 1000) })
+        .where('id', '=', row.id).where('status', '=', 'sending').where('claimed_at', '=', row.claimed_at).execute();
+      if (delay === undefined) run.failed++; else run.retrying++;
+    }
+  }
+  return run;
+}
+
+function outgoing(row: Claimed): OutgoingNotification {
+  const facts = (typeof row.facts === 'string' ? JSON.parse(row.facts) : row.facts) as Record<string, string | number | null>;
+  return {
+    id: String(row.id), idempotencyKey: row.idempotency_key, event: row.event,
+    recipient: { email: row.recipient_email, name: row.recipient_name },
+    subject: row.subject, text: row.body_text, html: row.body_html, link: row.link, facts,
+  };
+}
+
+/** Runs `deliver` soon after each nudge, never two at once; nudges that arrive meanwhile cause one more run after it. */
+export function coalesced(deliver: () => Promise<unknown>, onError: (e: Error) => void): () => void {
+  let running = false;
+  let again = false;
+  const go = (): void => {
+    running = true;
+    again = false;
+    void deliver().catch(onError).finally(() => {
+      running = false;
+      if (again) go();
+    });
+  };
+  return () => {
+    if (running) again = true;
+    else go();
+  };
+}

@@ -1,0 +1,56 @@
+/**
+ * The outbox rows findings cause: a new act-priority finding (written inside the import's transaction) and the SLA
+ * sweep's act reminders (inside the sweep's). Attend and lower never interrupt at once; they wait for a digest.
+ */
+import { sql, type Kysely } from 'kysely';
+import type { DB } from '../db/schema.ts';
+import type { Policy } from '../policy/policy.ts';
+import { policyCalendar } from '../policy/calendar.ts';
+import { findingMessages } from '../voice/messages/findings.ts';
+import { fromToday } from '../voice/template.ts';
+import { notice, type Row, type SlaReminder } from '../findings/sla-sweep.ts';
+import { enqueueForTeam } from './outbox.ts';
+import { cveOf, renderEmail } from './render.ts';
+
+const facts = (f: Row, due: string) => ({ findingId: f.id, service: f.service, title: f.title, cve: cveOf(f.aliases), priority: f.priority, dueDate: due, team: f.team });
+
+/** Writes a row per member of the owning team for each act finding this import created (first seen at `now`). */
+export async function notifyNewActFindings(trx: Kysely<DB>, scope: { serviceId: number; now: Date; policy: Policy }): Promise<number> {
+  const { rows } = await sql<Row>`select f.id, f.title, f.priority, f.due_at, f.severity, f.kind, f.rule_id, f.cvss_vector, f.aliases, f.cwes, f.kev, f.epss,
+      s.name as service, s.exposure, s.criticality, t.name as team, t.id as team_id
+    from findings f join services s on s.id = f.service_id join teams t on t.id = f.owner_team_id
+    where f.service_id = ${scope.serviceId} and f.first_seen_at = ${scope.now.toISOString()}::timestamptz
+      and f.priority = 'act' and f.status in ('open', 'in_progress')
+    order by f.id`.execute(trx);
+  const cal = policyCalendar(scope.policy);
+  let written = 0;
+  for (const f of rows) {
+    const n = notice(f, scope.policy, cal);
+    written += await enqueueForTeam(trx, {
+      event: 'finding.new_act', key: `finding:${f.id}`, teamId: f.team_id, entity: { kind: 'finding', id: f.id },
+      facts: facts(f, n.due), link: null, now: scope.now,
+      render: () => renderEmail({ kind: 'new_act', title: f.title, cve: cveOf(f.aliases), service: f.service, when: '' },
+        findingMessages.newFinding.render(n), { team: f.team, event: 'finding.new_act' }, null),
+    });
+  }
+  return written;
+}
+
+/** Writes the act reminders of one SLA sweep (due soon, overdue) to the outbox, once per finding and due date. */
+export async function notifySlaReminders(trx: Kysely<DB>, sweep: { findings: readonly Row[]; reminders: readonly SlaReminder[]; now: Date }): Promise<number> {
+  const byId = new Map(sweep.findings.map((f) => [f.id, f]));
+  let written = 0;
+  for (const r of sweep.reminders) {
+    const f = byId.get(r.findingId);
+    if (!f || f.priority !== 'act') continue;
+    const event = r.kind === 'due_soon' ? 'finding.due_soon' as const : 'finding.overdue' as const;
+    const due = new Date(f.due_at).toISOString();
+    written += await enqueueForTeam(trx, {
+      event, key: `finding:${f.id}:due:${due}`, teamId: f.team_id, entity: { kind: 'finding', id: f.id },
+      facts: facts(f, due.slice(0, 10)), link: null, now: sweep.now,
+      render: () => renderEmail({ kind: r.kind, title: f.title, cve: cveOf(f.aliases), service: f.service, when: r.kind === 'due_soon' ? fromToday(r.days) : '' },
+        r.message, { team: f.team, event }, null),
+    });
+  }
+  return written;
+}
