@@ -76,25 +76,25 @@ export async function buildAgenda(db: Kysely<DB>, input: AgendaInput): Promise<A
   const fromDay = cal.dayOf(from);
 
   // Wins: findings fixed (act/attend), commitments kept, exceptions ended on time.
-  const fixedCount = await countOf(db.selectFrom('findings as f').where('f.status', '=', 'fixed').where('f.fixed_at', '>=', from).where('f.fixed_at', '<', to)
+  const fixedCount = await countOf(db.selectFrom('findings as f').where('f.status', '=', 'fixed').where('f.fixed_at', '>', from).where('f.fixed_at', '<=', to)
     .where('f.priority', 'in', actAttend).where(teamIs('f.owner_team_id')));
   const fixed = await db.selectFrom('findings as f').innerJoin('services as s', 's.id', 'f.service_id').leftJoin('people as p', 'p.id', 'f.assignee_id')
     .select(['f.id', 'f.title', 's.name as service', 'f.fixed_at', 'p.email', 'p.name as person'])
-    .where('f.status', '=', 'fixed').where('f.fixed_at', '>=', from).where('f.fixed_at', '<', to).where('f.priority', 'in', actAttend).where(teamIs('f.owner_team_id'))
+    .where('f.status', '=', 'fixed').where('f.fixed_at', '>', from).where('f.fixed_at', '<=', to).where('f.priority', 'in', actAttend).where(teamIs('f.owner_team_id'))
     .orderBy('f.fixed_at', 'desc').orderBy('f.id', 'desc').limit(sectionLimit).execute();
   // Who set each listed finding fixed, from the audit log (a person's token or session records their e-mail).
   const fixers = new Map<number, string>();
   if (fixed.length) {
     const rows = await db.selectFrom('audit_log').select(['entity_id', 'actor']).where('entity', '=', 'finding').where('action', '=', 'finding.update')
-      .where('entity_id', 'in', fixed.map((f) => String(f.id))).where(sql<boolean>`after->>'status' = 'fixed'`).where('at', '>=', from).orderBy('id').execute();
+      .where('entity_id', 'in', fixed.map((f) => String(f.id))).where(sql<boolean>`after->>'status' = 'fixed'`).where('at', '>', from).orderBy('id').execute();
     for (const r of rows) if (isPerson(r.actor)) fixers.set(Number(r.entity_id), r.actor);
   }
   const keptQuery = db.selectFrom('commitments as c').innerJoin('teams as t', 't.id', 'c.owner_team_id')
-    .where('c.state', '=', 'verified').where('c.verified_at', '>=', from).where('c.verified_at', '<', to).where(sql<boolean>`c.verified_at <= c.due_at`).where(teamIs('c.owner_team_id'));
+    .where('c.state', '=', 'verified').where('c.verified_at', '>', from).where('c.verified_at', '<=', to).where(sql<boolean>`c.verified_at <= c.due_at`).where(teamIs('c.owner_team_id'));
   const keptCount = await countOf(keptQuery);
   const kept = await keptQuery.select(['c.id', 'c.title', 't.name as team', 'c.verified_by', 'c.verified_at', 'c.source_type']).orderBy('c.verified_at', 'desc').limit(sectionLimit).execute();
   const endedQuery = db.selectFrom('exceptions as e').innerJoin('teams as t', 't.id', 'e.team_id')
-    .where('e.status', 'in', ['expired', 'revoked']).where('e.ended_at', '>=', from).where('e.ended_at', '<', to).where(sql<boolean>`e.ended_at <= e.expires_at`).where(teamIs('e.team_id'));
+    .where('e.status', 'in', ['expired', 'revoked']).where('e.ended_at', '>', from).where('e.ended_at', '<=', to).where(sql<boolean>`e.ended_at <= e.expires_at`).where(teamIs('e.team_id'));
   const endedCount = await countOf(endedQuery);
   const ended = await endedQuery.select(['e.id', 't.name as team', 'e.ended_at', sql<number>`(select count(*)::int from exception_findings ef where ef.exception_id = e.id)`.as('findings')])
     .orderBy('e.ended_at', 'desc').limit(sectionLimit).execute();
@@ -137,12 +137,12 @@ export async function buildAgenda(db: Kysely<DB>, input: AgendaInput): Promise<A
 
   // New act/attend findings of the period, and older open findings newly in the KEV catalogue.
   const openNow = (q: any) => q.where('f.status', 'in', ['open', 'in_progress']).where('f.priority', 'in', actAttend).where(teamIs('f.owner_team_id'));
-  const newCounts = await openNow(db.selectFrom('findings as f')).where('f.first_seen_at', '>=', from).where('f.first_seen_at', '<', to)
+  const newCounts = await openNow(db.selectFrom('findings as f')).where('f.first_seen_at', '>', from).where('f.first_seen_at', '<=', to)
     .select(['f.priority', sql<number>`count(*)::int`.as('n')]).groupBy('f.priority').execute() as { priority: string; n: number }[];
   const newAct = newCounts.find((r) => r.priority === 'act')?.n ?? 0;
   const newAttend = newCounts.find((r) => r.priority === 'attend')?.n ?? 0;
-  const newRows = await findingRows(openNow(db.selectFrom('findings as f')).where('f.first_seen_at', '>=', from).where('f.first_seen_at', '<', to)).orderBy('f.priority_rank').orderBy('f.due_at').orderBy('f.id').limit(sectionLimit).execute();
-  const kevQuery = openNow(db.selectFrom('findings as f')).where('f.kev', '=', true).where('f.first_seen_at', '<', from)
+  const newRows = await findingRows(openNow(db.selectFrom('findings as f')).where('f.first_seen_at', '>', from).where('f.first_seen_at', '<=', to)).orderBy('f.priority_rank').orderBy('f.due_at').orderBy('f.id').limit(sectionLimit).execute();
+  const kevQuery = openNow(db.selectFrom('findings as f')).where('f.kev', '=', true).where('f.first_seen_at', '<=', from)
     .where(sql<boolean>`exists (select 1 from feed_kev k where k.cve = any(f.aliases) and k.date_added >= ${fromDay}::date)`);
   const kevCount = await countOf(kevQuery);
   const kevRows = await findingRows(kevQuery).orderBy('f.priority_rank').orderBy('f.due_at').orderBy('f.id').limit(sectionLimit).execute();
@@ -200,7 +200,7 @@ export async function buildAgenda(db: Kysely<DB>, input: AgendaInput): Promise<A
     select * from (
       select distinct on (g.service_id, g.environment) g.id, s.name as service, g.environment, g.created_at, g.outcome
       from gate_decisions g join services s on s.id = g.service_id
-      where g.created_at >= ${from} and g.created_at < ${to} and ${teamIs('s.owner_team_id')}
+      where g.created_at > ${from} and g.created_at <= ${to} and ${teamIs('s.owner_team_id')}
       order by g.service_id, g.environment, g.created_at desc, g.id desc) latest
     where outcome = 'no_go' order by created_at, id limit ${sectionLimit + 1}`.execute(db);
   const waitingItems: AgendaItem[] = [

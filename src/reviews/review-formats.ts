@@ -94,5 +94,7 @@ function ics(v: ReviewView): string {
     repeating: { freq: v.cadence === 'weekly' ? ICalEventRepeatingFreq.WEEKLY : ICalEventRepeatingFreq.MONTHLY },
     stamp: new Date(v.createdAt),
   });
-  return cal.toString();
+  // RFC 5545 ends every content line with CRLF, the last one too.
+  const text = cal.toString();
+  return text.endsWith('\r\n') ? text : `${text}\r\n`;
 }
