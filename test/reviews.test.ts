@@ -67,7 +67,7 @@ describeEachEngine('review meetings', (env) => {
     assert.equal(section(v, 'new').count, 3);
     assert.match(texts(v, 'due'), /log4j-core/);
     // The most frequent weakness among open act/attend findings, with its training topic.
-    assert.match(section(v, 'weakness').intro, /^CWE-79 is behind 2 open findings .* output encoding \(OWASP XSS prevention\)/);
+    assert.match(section(v, 'weakness').intro, /^CWE-79 is behind 2 new findings .* output encoding \(OWASP XSS prevention\)/);
     assert.equal(section(v, 'goals').intro, 'No goal is at risk right now.');
     // The track finding appears nowhere, in any format.
     for (const format of ['markdown', 'html', 'json', 'ics'] as const) {

@@ -12,6 +12,7 @@ import { command } from '../cli/suggest.ts';
 import { coveringStates } from '../exposure/exposure-rules.ts';
 import { reviewMessages as m } from './review-messages.ts';
 import { trainingFor } from './training.ts';
+import { priorityRanks } from '../findings/priority.ts';
 
 export type Cadence = 'weekly' | 'monthly';
 export const cadences: readonly Cadence[] = ['weekly', 'monthly'];
@@ -136,7 +137,9 @@ export async function buildAgenda(db: Kysely<DB>, input: AgendaInput): Promise<A
     actionsOpen > sectionLimit ? command('commitments list', { team: scope.team ?? undefined, state: 'open,missed' }) : null);
 
   // New act/attend findings of the period, and older open findings newly in the KEV catalogue.
-  const openNow = (q: any) => q.where('f.status', 'in', ['open', 'in_progress']).where('f.priority', 'in', actAttend).where(teamIs('f.owner_team_id'));
+  // By rank as well as by name: the open-findings indexes lead with (team, rank), so "act or attend" is two short ranges.
+  const openNow = (q: any) => q.where('f.status', 'in', ['open', 'in_progress']).where('f.priority', 'in', actAttend)
+    .where('f.priority_rank', 'in', actAttend.map((p) => priorityRanks[p])).where(teamIs('f.owner_team_id'));
   const newCounts = await openNow(db.selectFrom('findings as f')).where('f.first_seen_at', '>', from).where('f.first_seen_at', '<=', to)
     .select(['f.priority', sql<number>`count(*)::int`.as('n')]).groupBy('f.priority').execute() as { priority: string; n: number }[];
   const newAct = newCounts.find((r) => r.priority === 'act')?.n ?? 0;
@@ -215,9 +218,10 @@ export async function buildAgenda(db: Kysely<DB>, input: AgendaInput): Promise<A
   const goals = section('goals', m.goalsHeading.render({}), m.goalsIntro.render({ goals: goalLines.length }),
     goalLines.slice(0, sectionLimit).map((g) => ({ text: m.goalLine.render(g), ref: { type: 'goal', id: null } })), goalLines.length, null);
 
-  // The most frequent weakness among open act/attend findings, with a training suggestion.
+  // The most frequent weakness among the act/attend findings that came up in the period: training is for what keeps
+  // coming, and the period's findings are a slice an index reads (the whole backlog of a big scope is not).
   const top = await sql<{ cwe: number; n: number }>`select c as cwe, count(*)::int as n from findings f cross join lateral unnest(f.cwes) c
-    where f.status in ('open', 'in_progress') and f.priority in ('act', 'attend') and ${teamIs('f.owner_team_id')}
+    where f.status in ('open', 'in_progress') and f.priority in ('act', 'attend') and f.first_seen_at > ${from} and f.first_seen_at <= ${to} and ${teamIs('f.owner_team_id')}
     group by c order by n desc, c limit 1`.execute(db);
   const cwe = top.rows[0];
   const weakness = section('weakness', m.weaknessHeading.render({}), m.weakness.render({ cwe: cwe?.cwe ?? null, findings: cwe?.n ?? 0, topic: cwe ? trainingFor(cwe.cwe) : null }),

@@ -178,8 +178,8 @@ export const reviewMessages = {
   weaknessHeading: template<Record<string, never>>(() => 'Most frequent weakness', [{}]),
   weakness: withVariants(template<{ cwe: number | null; findings: number; topic: string | null }>(
     (p) => (p.cwe === null
-      ? 'No weakness stands out among the open findings to act on or attend to.'
-      : `CWE-${p.cwe} is behind ${count(p.findings, 'open finding')} to act on or attend to. ${p.topic
+      ? 'No weakness stands out among this period\'s new findings to act on or attend to.'
+      : `CWE-${p.cwe} is behind ${count(p.findings, 'new finding')} to act on or attend to in this period. ${p.topic
         ? `A training session on ${p.topic} could help the whole team.`
         : `Its description (https://cwe.mitre.org/data/definitions/${p.cwe}.html) is a good start for a short session together.`}`),
     [{ cwe: null, findings: 0, topic: null }, { cwe: 79, findings: 5, topic: 'output encoding (OWASP XSS prevention)' }, { cwe: 1333, findings: 1, topic: null }],

@@ -47,6 +47,9 @@ const statements = [
   // Wins read what was fixed in a period: without this, a team's agenda over a million findings reads all its fixed ones.
   `create index if not exists findings_fixed_idx on findings (owner_team_id, fixed_at) where status = 'fixed'`,
   `create index if not exists findings_fixed_at_idx on findings (fixed_at) where status = 'fixed'`,
+  // What is new for a team in a period, and its open findings in the KEV catalogue (few, among many).
+  `create index if not exists findings_team_new_idx on findings (owner_team_id, first_seen_at) where status in ('open', 'in_progress')`,
+  `create index if not exists findings_open_kev_idx on findings (owner_team_id) where kev and status in ('open', 'in_progress')`,
 ];
 
 export async function up(db: Kysely<any>): Promise<void> {
@@ -54,6 +57,6 @@ export async function up(db: Kysely<any>): Promise<void> {
 }
 
 export async function down(db: Kysely<any>): Promise<void> {
-  for (const t of ['findings_fixed_at_idx', 'findings_fixed_idx']) await sql.raw(`drop index if exists ${t}`).execute(db);
+  for (const t of ['findings_open_kev_idx', 'findings_team_new_idx', 'findings_fixed_at_idx', 'findings_fixed_idx']) await sql.raw(`drop index if exists ${t}`).execute(db);
   for (const t of ['review_actions', 'review_decisions', 'review_attendees', 'reviews']) await sql.raw(`drop table if exists ${t}`).execute(db);
 }
