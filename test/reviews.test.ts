@@ -222,6 +222,11 @@ describeEachEngine('review meetings', (env) => {
     assert.ok(closed.body.actions[0].commitmentId);
     const again = await e.call('POST', `/api/reviews/${id}/close`, { token });
     assert.equal(again.status, 409);
+    // A close with no body at all closes it with what it has.
+    const bare = (await e.call('POST', '/api/reviews', { token, json: { cadence: 'weekly', team } })).body.id as number;
+    const closedBare = await e.call('POST', `/api/reviews/${bare}/close`, { token });
+    assert.equal(closedBare.status, 200, JSON.stringify(closedBare.body));
+    assert.ok(closedBare.body.closedAt);
     assert.match(again.body.error.message, new RegExp(`review ${id} was closed already`));
   });
 });
