@@ -18,6 +18,7 @@ const runs: [string, string][] = [
   ['tone', 'no-db'],
   ['cli', 'pglite'],
   ['gate', 'pglite'],
+  ['review', 'pglite'], ['review', 'postgres'],
   ['big-report', 'pglite'], ['big-report', 'postgres'],
   ['load', 'postgres'],
 ];

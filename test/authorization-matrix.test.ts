@@ -5,10 +5,11 @@ import { kev, sarif } from './support/reports.ts';
 import { parseOrgFile } from '../src/people/org-file.ts';
 import { applyOrg } from '../src/people/org-service.ts';
 import { createCommitment } from '../src/commitments/commitments-service.ts';
-import { createToken } from '../src/people/tokens.ts';
+import { createToken, localAdmin } from '../src/people/tokens.ts';
 import { createApp } from '../src/http/app.ts';
 import { setPassword } from '../src/people/passwords.ts';
 import { createInvitation } from '../src/people/invitations.ts';
+import { newReview } from '../src/reviews/reviews-service.ts';
 
 // Every route of the OpenAPI document, called by every kind of caller; the table says what each must answer. A route
 // added without a row here fails the first test, and a route the document does not describe fails it too.
@@ -78,6 +79,13 @@ const table: Record<string, [number[], Build]> = {
   'GET /api/commitments':                       [[401, 401, 200, 200, 200, 200, 200, 200, 200], () => ({ path: '/api/commitments' })],
   'GET /api/commitments/{id}':                  [[401, 401, 200, 200, 200, 403, 403, 200, 200], (f) => ({ path: `/api/commitments/${f.commitment}` })],
   'POST /api/commitments/{id}/verify':          [[401, 401, 403, 403, 200, 403, 403, 200, 200], async (f) => ({ path: `/api/commitments/${await f.newCommitment()}/verify`, json: { evidence: 'WAF rule 9001 is live.' } })],
+  'POST /api/reviews':                          [[401, 401, 403, 403, 201, 403, 403, 201, 201], (f) => ({ path: '/api/reviews', json: { cadence: 'weekly', team: f.teamA } })],
+  'GET /api/reviews':                           [[401, 401, 200, 200, 200, 200, 200, 200, 200], () => ({ path: '/api/reviews' })],
+  'GET /api/reviews/{id}':                      [[401, 401, 200, 200, 200, 403, 403, 200, 200], (f) => ({ path: `/api/reviews/${f.review}` })],
+  'POST /api/reviews/{id}/close':               [[401, 401, 403, 403, 200, 403, 403, 200, 200], async (f) => ({ path: `/api/reviews/${await f.newReview()}/close`, json: { attendees: ['ana'] } })],
+  'POST /api/reviews/{id}/attendees':           [[401, 401, 403, 403, 200, 403, 403, 200, 200], (f) => ({ path: `/api/reviews/${f.review}/attendees`, json: { attendees: ['raj'] } })],
+  'POST /api/reviews/{id}/decisions':           [[401, 401, 403, 403, 200, 403, 403, 200, 200], (f) => ({ path: `/api/reviews/${f.review}/decisions`, json: { decisions: ['Patch first.'] } })],
+  'POST /api/reviews/{id}/actions':             [[401, 401, 403, 403, 200, 403, 403, 200, 200], (f) => ({ path: `/api/reviews/${f.review}/actions`, json: { actions: [{ title: 'Upgrade', team: f.teamA, due: f.inDays(9).slice(0, 10) }] } })],
   'GET /api/tokens':                            [[401, 401, 403, 403, 403, 403, 403, 403, 200], () => ({ path: '/api/tokens' })],
   'POST /api/tokens':                           [[401, 401, 403, 403, 403, 403, 403, 403, 201], () => ({ path: '/api/tokens', json: { name: 'matrix', role: 'auditor', expires: '1d' } })],
   'POST /api/tokens/{id}/revoke':               [[401, 401, 403, 403, 403, 403, 403, 403, 200], async (f) => ({ path: `/api/tokens/${await f.newToken()}/revoke` })],
@@ -153,7 +161,7 @@ services:
   const inDays = (d: number) => new Date(e.clock.now.getTime() + d * 86_400_000).toISOString();
   const exceptionBody = () => ({ findingIds: [spare.pop()!], reason: 'the vendor fix ships in May', controls: ['WAF rule 9421'] });
   const f = {
-    serviceA, host, org, tokens, inDays, exceptionBody, signIn,
+    serviceA, teamA: a, host, org, tokens, inDays, exceptionBody, signIn,
     finding: spare.pop()!,
     report: sarif('MatrixScanner', [{ rule: 'm1', file: 'src/m.ts', line: 1 }]),
     scan: `<?xml version="1.0"?><nmaprun scanner="nmap" version="7.93"><scaninfo type="syn" protocol="tcp" numservices="1" services="22"/>
@@ -186,12 +194,16 @@ services:
       }).returning('id').executeTakeFirstOrThrow();
       return row.id;
     },
-    exception: 0, change: 0, gate: 0, commitment: 0,
+    async newReview(): Promise<number> {
+      return (await newReview({ db: e.ctx.database.db, now: e.ctx.now, policy: e.ctx.policy }, localAdmin, { cadence: 'weekly', team: a })).id;
+    },
+    exception: 0, change: 0, gate: 0, commitment: 0, review: 0,
   };
   f.exception = await f.newException('owner');
   f.change = await f.newChange('owner', https(f, false));
   f.gate = (await ok(e.call('POST', '/api/gates', { token: tokens.owner, json: { service: serviceA, env: 'prod' } }))).id;
   f.commitment = await f.newCommitment();
+  f.review = await f.newReview();
   return f;
 }
 

@@ -158,6 +158,27 @@ export const args = {
     json, ...remote,
   },
   'commitments sweep': { json },
+  'review new': {
+    cadence: { type: 'string', required: true, description: 'weekly | monthly (the next meeting is that far from now)' },
+    team: { type: 'string', description: 'the team whose review it is (default: the whole organisation)' },
+    format: { type: 'string', default: 'markdown', description: 'markdown | html | json | ics (an invitation for the series)' },
+    output: { type: 'string', alias: 'o', description: 'write to this file instead of standard output' },
+    ...remote,
+  },
+  'review show': {
+    id: { type: 'positional', required: true, description: 'the review\'s id (`entente review list`)' },
+    format: { type: 'string', default: 'markdown', description: 'markdown | html | json | ics' },
+    output: { type: 'string', alias: 'o', description: 'write to this file instead of standard output' },
+    ...remote,
+  },
+  'review list': { team: { type: 'string' }, limit: { type: 'string', default: '20' }, json: jsonLines, ...remote },
+  'review close': {
+    id: { type: 'positional', required: true, description: 'the review\'s id' },
+    attendee: { type: 'string', description: 'who came: a name or e-mail (repeat for several)' },
+    decision: { type: 'string', description: 'a decision, in a sentence (repeat for several)' },
+    action: { type: 'string', description: 'an action item: "TITLE @TEAM by YYYY-MM-DD" (repeat); each becomes a commitment' },
+    json, ...remote,
+  },
   'token create': {
     role: { type: 'string', required: true, description: 'admin | security | engineer | manager | auditor' },
     name: { type: 'string', required: true, description: 'who or what uses it, e.g. "ci-checkout"' },
@@ -262,6 +283,7 @@ const exposure = () => import('./exposure-command.ts');
 const gate = () => import('./gate-command.ts');
 const commitments = () => import('./commitments-command.ts');
 const admin = () => import('./admin-commands.ts');
+const review = () => import('./review-command.ts');
 const policy = () => import('./policy-commands.ts');
 const audit = () => import('./audit-commands.ts');
 const tone = () => import('./tone-command.ts');
@@ -314,6 +336,12 @@ export const main: EntenteCommand = {
       verify: leaf('commitments verify', 'Record that a commitment is in place: verify ID --evidence TEXT', commitments, 'verify'),
       sweep: leaf('commitments sweep', 'Run the checks and mark open commitments past their date as missed (until the job runner does)', commitments, 'sweep'),
     }, leaf('commitments list', '', commitments, 'list')),
+    review: group('review', 'Review meetings whose agenda writes itself: wins first, then what is new, due and waiting', {
+      new: leaf('review new', 'A new review of a team (--team) or the organisation since the last one: --cadence weekly|monthly [--format markdown|html|json|ics]', review, 'newCommand'),
+      show: leaf('review show', 'One review\'s agenda and record, in a format', review, 'show'),
+      list: leaf('review list', 'Reviews, newest first', review, 'list'),
+      close: leaf('review close', 'Close a review: --attendee, --decision and --action "TITLE @TEAM by DATE" (each action item becomes a commitment)', review, 'close'),
+    }),
     token: group('token', 'API tokens: create (shown once), list, revoke', {
       create: leaf('token create', 'Create an API token (shown once)', admin, 'tokenCreate'),
       list: leaf('token list', 'Every token: name, role, person, created, expires, last used (never the secret)', admin, 'tokenList'),

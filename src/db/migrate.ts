@@ -13,6 +13,7 @@ import * as m010 from './migrations/010-released-commitments.ts';
 import * as m011 from './migrations/011-status-before-acceptance.ts';
 import * as m012 from './migrations/012-passwords-and-sessions.ts';
 import * as m013 from './migrations/013-notifications.ts';
+import * as m015 from './migrations/015-reviews.ts';
 import * as m018 from './migrations/018-invitations-and-sso.ts';
 import { EntenteError } from '../errors.ts';
 
@@ -30,6 +31,7 @@ const migrations: Record<string, Migration> = {
   '011-status-before-acceptance': m011,
   '012-passwords-and-sessions': m012,
   '013-notifications': m013,
+  '015-reviews': m015,
   '018-invitations-and-sso': m018,
 };
 

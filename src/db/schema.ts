@@ -390,6 +390,47 @@ export interface AuditLogTable {
   seal: string | null;
 }
 
+export type ReviewCadence = 'weekly' | 'monthly';
+
+export interface ReviewsTable {
+  id: Generated<number>;
+  scope: 'team' | 'org';
+  team_id: number | null;
+  cadence: ReviewCadence;
+  period_from: Timestamp;
+  period_to: Timestamp;
+  next_at: Timestamp;
+  agenda: Json;
+  created_by: string;
+  created_at: Timestamp;
+  closed_at: Timestamp | null;
+  closed_by: string | null;
+}
+
+export interface ReviewAttendeesTable {
+  review_id: number;
+  name: string;
+}
+
+export interface ReviewDecisionsTable {
+  id: Generated<number>;
+  review_id: number;
+  text: string;
+  created_by: string;
+  created_at: Timestamp;
+}
+
+export interface ReviewActionsTable {
+  id: Generated<number>;
+  review_id: number;
+  title: string;
+  owner_team_id: number;
+  due_at: Timestamp;
+  commitment_id: number | null;
+  created_by: string;
+  created_at: Timestamp;
+}
+
 export interface DB {
   teams: TeamsTable;
   people: PeopleTable;
@@ -418,6 +459,10 @@ export interface DB {
   job_schedule: JobScheduleTable;
   notifications: NotificationsTable;
   notification_prefs: NotificationPrefsTable;
+  reviews: ReviewsTable;
+  review_attendees: ReviewAttendeesTable;
+  review_decisions: ReviewDecisionsTable;
+  review_actions: ReviewActionsTable;
 }
 
 export type Team = Selectable<TeamsTable>;

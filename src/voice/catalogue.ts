@@ -11,4 +11,5 @@ export const templateSets: Record<string, () => Promise<TemplateSet>> = {
   gates: () => import('../gates/gate-messages.ts').then((m) => m.gateMessages),
   changes: () => import('../changes/change-messages.ts').then((m) => m.changeMessages),
   exposure: () => import('../exposure/exposure-messages.ts').then((m) => m.exposureMessages),
+  reviews: () => import('../reviews/review-messages.ts').then((m) => m.reviewMessages),
 };
