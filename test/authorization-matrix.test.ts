@@ -57,6 +57,7 @@ const table: Record<string, [number[], Build]> = {
   'POST /api/exceptions/{id}/decline':          [[401, 401, 403, 403, 200, 403, 403, 200, 200], async (f) => ({ path: `/api/exceptions/${await f.newException('member')}/decline`, json: { reason: 'Fix it first.' } })],
   'POST /api/exceptions/{id}/revoke':           [[401, 401, 403, 403, 200, 403, 403, 200, 200], async (f) => ({ path: `/api/exceptions/${await f.newException('owner')}/revoke`, json: { reason: 'Fixed after all.' } })],
   'POST /api/changes':                          [[401, 401, 403, 403, 201, 403, 403, 201, 201], (f) => ({ path: '/api/changes', json: https(f, false) })],
+  'POST /api/changes/preview':                  [[401, 401, 403, 403, 200, 403, 403, 200, 200], (f) => ({ path: '/api/changes/preview', json: https(f, false) })],
   'GET /api/changes':                           [[401, 401, 200, 200, 200, 200, 200, 200, 200], () => ({ path: '/api/changes' })],
   'GET /api/changes/{id}':                      [[401, 401, 200, 200, 200, 403, 403, 200, 200], (f) => ({ path: `/api/changes/${f.change}` })],
   // Only the person who wrote a draft submits it (or an admin): Security may write for every team but did not write it.
@@ -71,12 +72,16 @@ const table: Record<string, [number[], Build]> = {
   'POST /api/exposure':                         [[401, 401, 403, 403, 403, 403, 403, 201, 201], (f) => ({ path: '/api/exposure', body: f.scan, type: 'application/octet-stream' })],
   'GET /api/exposure':                          [[401, 401, 200, 200, 200, 200, 200, 200, 200], () => ({ path: '/api/exposure' })],
   'POST /api/gates':                            [[401, 401, 403, 403, 201, 403, 403, 201, 201], (f) => ({ path: '/api/gates', json: { service: f.serviceA, env: 'prod' } })],
+  'GET /api/gates':                             [[401, 401, 200, 200, 200, 200, 200, 200, 200], () => ({ path: '/api/gates?env=prod' })],
   'GET /api/gates/{id}':                        [[401, 401, 200, 200, 200, 403, 403, 200, 200], (f) => ({ path: `/api/gates/${f.gate}` })],
   'GET /api/gates/{id}/replay':                 [[401, 401, 200, 200, 200, 403, 403, 200, 200], (f) => ({ path: `/api/gates/${f.gate}/replay` })],
   'GET /api/gates/{id}/changes':                [[401, 401, 200, 200, 200, 403, 403, 200, 200], (f) => ({ path: `/api/gates/${f.gate}/changes` })],
   'GET /api/commitments':                       [[401, 401, 200, 200, 200, 200, 200, 200, 200], () => ({ path: '/api/commitments' })],
   'GET /api/commitments/{id}':                  [[401, 401, 200, 200, 200, 403, 403, 200, 200], (f) => ({ path: `/api/commitments/${f.commitment}` })],
   'POST /api/commitments/{id}/verify':          [[401, 401, 403, 403, 200, 403, 403, 200, 200], async (f) => ({ path: `/api/commitments/${await f.newCommitment()}/verify`, json: { evidence: 'WAF rule 9001 is live.' } })],
+  'GET /api/views':                             [[401, 401, 200, 200, 200, 200, 200, 200, 200], () => ({ path: '/api/views' })],
+  'POST /api/views':                            [[401, 401, 403, 403, 201, 403, 403, 201, 201], (f) => ({ path: '/api/views', json: { team: f.teamA, name: 'Matrix', query: 'priority=act' } })],
+  'DELETE /api/views/{id}':                     [[401, 401, 403, 403, 204, 403, 403, 204, 204], async (f) => ({ path: `/api/views/${await f.newView()}` })],
   'GET /api/tokens':                            [[401, 401, 403, 403, 403, 403, 403, 403, 200], () => ({ path: '/api/tokens' })],
   'POST /api/tokens':                           [[401, 401, 403, 403, 403, 403, 403, 403, 201], () => ({ path: '/api/tokens', json: { name: 'matrix', role: 'auditor', expires: '1d' } })],
   'POST /api/tokens/{id}/revoke':               [[401, 401, 403, 403, 403, 403, 403, 403, 200], async (f) => ({ path: `/api/tokens/${await f.newToken()}/revoke` })],
@@ -133,7 +138,7 @@ services:
   const inDays = (d: number) => new Date(e.clock.now.getTime() + d * 86_400_000).toISOString();
   const exceptionBody = () => ({ findingIds: [spare.pop()!], reason: 'the vendor fix ships in May', controls: ['WAF rule 9421'] });
   const f = {
-    serviceA, host, org, tokens, inDays, exceptionBody, signIn,
+    serviceA, teamA: a, host, org, tokens, inDays, exceptionBody, signIn,
     finding: spare.pop()!,
     report: sarif('MatrixScanner', [{ rule: 'm1', file: 'src/m.ts', line: 1 }]),
     scan: `<?xml version="1.0"?><nmaprun scanner="nmap" version="7.93"><scaninfo type="syn" protocol="tcp" numservices="1" services="22"/>
@@ -143,6 +148,9 @@ services:
     },
     async newChange(by: 'owner' | 'member', body: Record<string, unknown>): Promise<number> {
       return (await ok(e.call('POST', '/api/changes', { token: tokens[by], json: body }))).id;
+    },
+    async newView(): Promise<number> {
+      return (await ok(e.call('POST', '/api/views', { token: tokens.owner, json: { team: a, name: e.uniq('view'), query: 'status=open' } }))).id;
     },
     async newToken(): Promise<number> {
       return (await createToken(e.ctx.database.db, { name: 'matrix', role: 'auditor', now: e.clock.now })).id;

@@ -71,6 +71,16 @@ export interface SessionsTable {
   expires_at: Timestamp; // the hard end; the idle end is last_seen_at plus the idle time
 }
 
+export interface SavedViewsTable {
+  id: Generated<number>;
+  team_id: number;
+  name: string;
+  query: string;         // the Findings list's filter as a query string (service=…&priority=act)
+  created_by: string;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
 export interface ScansTable {
   id: Generated<number>;
   service_id: number;
@@ -346,6 +356,7 @@ export interface DB {
   api_tokens: ApiTokensTable;
   person_passwords: PersonPasswordsTable;
   sessions: SessionsTable;
+  saved_views: SavedViewsTable;
   scans: ScansTable;
   findings: FindingsTable;
   finding_sources: FindingSourcesTable;
