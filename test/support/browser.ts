@@ -92,5 +92,6 @@ export async function checkAccessible(page: Page, what: string): Promise<void> {
 /** Saves what the page shows into docs/screenshots/NAME.png (the README's web section shows them). */
 export async function screenshot(page: Page, name: string): Promise<void> {
   mkdirSync(join('docs', 'screenshots'), { recursive: true });
+  await page.evaluate(() => { (document.activeElement as HTMLElement | null)?.blur(); window.scrollTo(0, 0); });
   await page.screenshot({ path: join('docs', 'screenshots', `${name}.png`), fullPage: false, animations: 'disabled', caret: 'hide' });
 }

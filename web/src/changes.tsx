@@ -297,7 +297,7 @@ function RequestForm({ me, onDone }: { me: Me; onDone: (n: { ok: boolean; text: 
           <button type="submit" disabled={busy}>Request the change</button>
           {error && <p role="alert" className="error">{error}</p>}
         </form>
-        <section className="panel" aria-labelledby="c-check" aria-live="polite">
+        <section className="panel sticky" aria-labelledby="c-check" aria-live="polite">
           <h3 id="c-check">Risk check</h3>
           {!preview && !missing && <p>The risk check shows here as you fill in the form.</p>}
           {missing && <p>Still needed: {missing}</p>}

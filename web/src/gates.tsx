@@ -81,7 +81,7 @@ export function Gates() {
               <tr key={g.id}>
                 <td>{g.service}<div className="sub">{g.team}</div></td>
                 <td>{g.environment}</td>
-                <td><Link href={`/gates/${g.id}`} aria-label={`Decision ${g.id}: ${outcomeWords[g.outcome]} for ${g.service} in ${g.environment}`}><OutcomeBadge outcome={g.outcome} /> decision {g.id}</Link></td>
+                <td><Link href={`/gates/${g.id}`}><OutcomeBadge outcome={g.outcome} /> decision {g.id}<span className="visually-hidden"> for {g.service} in {g.environment}</span></Link></td>
                 <td>{g.version ?? '—'}</td>
                 <td>{when(g.decidedAt)}</td>
                 <td><Link href={`/gates?service=${encodeURIComponent(g.service)}&env=${encodeURIComponent(g.environment)}`}>All decisions<span className="visually-hidden"> for {g.service} in {g.environment}</span></Link></td>
