@@ -1,5 +1,5 @@
 /** The Findings page: the API's list with its filters, sort and pages, all held in the address (a link shows the same view). */
-import { useCallback, useEffect, useState, type FormEvent } from 'react';
+import { useCallback, useEffect, useRef, useState, type FormEvent } from 'react';
 import { api, type Finding, type Me, type Page } from './api.ts';
 import { FindingsTable, kinds, priorities, statuses, words } from './format.tsx';
 import { Link, navigate, useLocation, useTitle } from './router.tsx';
@@ -18,6 +18,7 @@ export function Findings({ me }: { me: Me }) {
   const [page, setPage] = useState<Page<Finding> | null>(null);
   const [chosen, setChosen] = useState<ReadonlySet<number>>(new Set());
   const [reloads, setReloads] = useState(0);
+  const shown = useRef<string | null>(null);
   const select = useCallback((ids: number[], on: boolean) => setChosen((was) => {
     const next = new Set(was);
     for (const id of ids) { if (on) next.add(id); else next.delete(id); }
@@ -36,7 +37,8 @@ export function Findings({ me }: { me: Me }) {
     for (const k of keys) { const v = query.get(k); if (v) params.set(k, v); }
     params.set('limit', '50');
     // Not the last view's rows under this view's filter while the new page loads; a new view starts with nothing selected.
-    setPage(null);
+    // Reading the same view again (after a bulk action) keeps the rows and the bar with its outcome on screen.
+    if (shown.current !== search) { setPage(null); shown.current = search; }
     setChosen(new Set());
     setError(null);
     api<Page<Finding>>(`/api/findings?${params}`)
