@@ -145,7 +145,7 @@ for (const engine of engines) {
       await hint.getByText('A suggestion on tone').waitFor();
       assert.match(await hint.innerText(), /“IT cannot”: .*refusal/s);
       await checkAccessible(page, 'a finding with a tone suggestion');
-      await screenshot(page, 'finding-tone');
+      await screenshot(page, 'finding-tone', page.getByRole('region', { name: 'Work on it' }));
       await hint.getByRole('button', { name: 'Use this wording' }).click();
       assert.equal(await box.inputValue(), 'We can deploy this change with these safeguards in place: …');
       await box.fill('You failed to patch this. Fix it ASAP!!');

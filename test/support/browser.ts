@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
-import type { Browser, Page } from 'playwright-core';
+import type { Browser, Locator, Page } from 'playwright-core';
 
 export const chromiumPath = '/usr/bin/chromium';
 const built = existsSync(join('dist', 'web', 'index.html'));
@@ -89,9 +89,14 @@ export async function checkAccessible(page: Page, what: string): Promise<void> {
   assert.deepEqual(bad.map((v) => `${v.impact} ${v.id}: ${v.help} at ${v.targets.join(', ')}`), [], `accessibility of ${what}`);
 }
 
-/** Saves what the page shows into docs/screenshots/NAME.png (the README's web section shows them). */
-export async function screenshot(page: Page, name: string): Promise<void> {
+/**
+ * Saves what the page shows (from the top) into docs/screenshots/NAME.png, or only the part `of` names; the README's
+ * web section shows them.
+ */
+export async function screenshot(page: Page, name: string, of?: Locator): Promise<void> {
   mkdirSync(join('docs', 'screenshots'), { recursive: true });
+  const path = join('docs', 'screenshots', `${name}.png`);
   await page.evaluate(() => { (document.activeElement as HTMLElement | null)?.blur(); window.scrollTo(0, 0); });
-  await page.screenshot({ path: join('docs', 'screenshots', `${name}.png`), fullPage: false, animations: 'disabled', caret: 'hide' });
+  if (of) await of.screenshot({ path, animations: 'disabled', caret: 'hide' });
+  else await page.screenshot({ path, fullPage: false, animations: 'disabled', caret: 'hide' });
 }
