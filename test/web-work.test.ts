@@ -174,7 +174,8 @@ for (const engine of engines) {
       const forMe = page.getByRole('region', { name: 'Waiting for your approval' });
       await forMe.getByRole('heading', { name: `Change ${asked}: Upload folder for Acme` }).waitFor();
       await checkAccessible(page, 'the approvals inbox');
-      await page.getByRole('button', { name: `Approve change ${asked}` }).click();
+      await page.getByRole('button', { name: `Approve change ${asked}` }).focus();
+      await page.keyboard.press('Enter');
       await page.getByRole('status').filter({ hasText: `Change ${asked}:` }).waitFor();
       await page.getByText('No change waits for your approval.').waitFor();
       await signOut(page);
