@@ -2,7 +2,8 @@
 // Then builds the web app (web/) into dist/web with Vite, which `entente serve` serves at /.
 // Code splitting keeps each subcommand's code and its packages in a chunk of its own, loaded when the command runs:
 // in one file, every package any command uses (PGlite, the language library, the HTTP stack) loaded at start-up.
-import { chmodSync, existsSync, rmSync } from 'node:fs';
+import { chmodSync, existsSync, readFileSync, rmSync } from 'node:fs';
+import { gzipSync } from 'node:zlib';
 import { build } from 'esbuild';
 rmSync('dist', { recursive: true, force: true });
 await build({
@@ -38,4 +39,13 @@ if (!existsSync('web/vite.config.ts')) {
     console.warn('build: vite is not installed (npm install without --omit=dev), so the web app is not built; the API works without it');
   }
 }
-if (vite) await vite.build({ configFile: 'web/vite.config.ts', logLevel: 'warn' });
+if (vite) {
+  await vite.build({ configFile: 'web/vite.config.ts', logLevel: 'warn' });
+  // The script the first page loads (the shell and sign-in; each page is a chunk of its own, loaded when shown).
+  const entry = /<script[^>]+src="\/([^"]+\.js)"/.exec(readFileSync('dist/web/index.html', 'utf8'))?.[1];
+  if (entry) {
+    const kb = gzipSync(readFileSync(`dist/web/${entry}`)).length / 1024;
+    console.log(`build: the web app's first page loads ${kb.toFixed(0)} kB of script gzipped (budget 300 kB)`);
+    if (kb > 300) process.exitCode = 1;
+  }
+}

@@ -59,6 +59,7 @@ const table: Record<string, [number[], Build]> = {
   'POST /api/exceptions/{id}/decline':          [[401, 401, 403, 403, 200, 403, 403, 200, 200], async (f) => ({ path: `/api/exceptions/${await f.newException('member')}/decline`, json: { reason: 'Fix it first.' } })],
   'POST /api/exceptions/{id}/revoke':           [[401, 401, 403, 403, 200, 403, 403, 200, 200], async (f) => ({ path: `/api/exceptions/${await f.newException('owner')}/revoke`, json: { reason: 'Fixed after all.' } })],
   'POST /api/changes':                          [[401, 401, 403, 403, 201, 403, 403, 201, 201], (f) => ({ path: '/api/changes', json: https(f, false) })],
+  'POST /api/changes/preview':                  [[401, 401, 403, 403, 200, 403, 403, 200, 200], (f) => ({ path: '/api/changes/preview', json: https(f, false) })],
   'GET /api/changes':                           [[401, 401, 200, 200, 200, 200, 200, 200, 200], () => ({ path: '/api/changes' })],
   'GET /api/changes/{id}':                      [[401, 401, 200, 200, 200, 403, 403, 200, 200], (f) => ({ path: `/api/changes/${f.change}` })],
   // Only the person who wrote a draft submits it (or an admin): Security may write for every team but did not write it.
@@ -73,6 +74,7 @@ const table: Record<string, [number[], Build]> = {
   'POST /api/exposure':                         [[401, 401, 403, 403, 403, 403, 403, 201, 201], (f) => ({ path: '/api/exposure', body: f.scan, type: 'application/octet-stream' })],
   'GET /api/exposure':                          [[401, 401, 200, 200, 200, 200, 200, 200, 200], () => ({ path: '/api/exposure' })],
   'POST /api/gates':                            [[401, 401, 403, 403, 201, 403, 403, 201, 201], (f) => ({ path: '/api/gates', json: { service: f.serviceA, env: 'prod' } })],
+  'GET /api/gates':                             [[401, 401, 200, 200, 200, 200, 200, 200, 200], () => ({ path: '/api/gates?env=prod' })],
   'GET /api/gates/{id}':                        [[401, 401, 200, 200, 200, 403, 403, 200, 200], (f) => ({ path: `/api/gates/${f.gate}` })],
   'GET /api/gates/{id}/replay':                 [[401, 401, 200, 200, 200, 403, 403, 200, 200], (f) => ({ path: `/api/gates/${f.gate}/replay` })],
   'GET /api/gates/{id}/changes':                [[401, 401, 200, 200, 200, 403, 403, 200, 200], (f) => ({ path: `/api/gates/${f.gate}/changes` })],
@@ -86,6 +88,9 @@ const table: Record<string, [number[], Build]> = {
   'POST /api/reviews/{id}/attendees':           [[401, 401, 403, 403, 200, 403, 403, 200, 200], (f) => ({ path: `/api/reviews/${f.review}/attendees`, json: { attendees: ['raj'] } })],
   'POST /api/reviews/{id}/decisions':           [[401, 401, 403, 403, 200, 403, 403, 200, 200], (f) => ({ path: `/api/reviews/${f.review}/decisions`, json: { decisions: ['Patch first.'] } })],
   'POST /api/reviews/{id}/actions':             [[401, 401, 403, 403, 200, 403, 403, 200, 200], (f) => ({ path: `/api/reviews/${f.review}/actions`, json: { actions: [{ title: 'Upgrade', team: f.teamA, due: f.inDays(9).slice(0, 10) }] } })],
+  'GET /api/views':                             [[401, 401, 200, 200, 200, 200, 200, 200, 200], () => ({ path: '/api/views' })],
+  'POST /api/views':                            [[401, 401, 403, 403, 201, 403, 403, 201, 201], (f) => ({ path: '/api/views', json: { team: f.teamA, name: 'Matrix', query: 'priority=act' } })],
+  'DELETE /api/views/{id}':                     [[401, 401, 403, 403, 204, 403, 403, 204, 204], async (f) => ({ path: `/api/views/${await f.newView()}` })],
   'GET /api/tokens':                            [[401, 401, 403, 403, 403, 403, 403, 403, 200], () => ({ path: '/api/tokens' })],
   'POST /api/tokens':                           [[401, 401, 403, 403, 403, 403, 403, 403, 201], () => ({ path: '/api/tokens', json: { name: 'matrix', role: 'auditor', expires: '1d' } })],
   'POST /api/tokens/{id}/revoke':               [[401, 401, 403, 403, 403, 403, 403, 403, 200], async (f) => ({ path: `/api/tokens/${await f.newToken()}/revoke` })],
@@ -175,6 +180,9 @@ services:
     invitee: people.otherTeam,
     async newInvitation(): Promise<string> {
       return (await createInvitation(e.ctx.database.db, people.owner, { actor: 'test', now: e.clock.now })).token;
+    },
+    async newView(): Promise<number> {
+      return (await ok(e.call('POST', '/api/views', { token: tokens.owner, json: { team: a, name: e.uniq('view'), query: 'status=open' } }))).id;
     },
     async newToken(): Promise<number> {
       return (await createToken(e.ctx.database.db, { name: 'matrix', role: 'auditor', now: e.clock.now })).id;

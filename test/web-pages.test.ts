@@ -1,18 +1,15 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { engines } from './support/engines.ts';
 import { cliWorld, entente, ententeInput, serveCli } from './support/cli.ts';
 import { trivy } from './support/reports.ts';
+import { browserSkip, checkAccessible, openBrowser, password, screenshot, signIn as signInAs, signOut as signOutOf, type BrowserWorld } from './support/browser.ts';
 
-// The Exceptions and Commitments pages and Home's "waiting for you", in a real Chromium (Debian's /usr/bin/chromium,
-// driven by playwright-core) against `entente serve`, under the CSP the server sends (as in web.test.ts).
-
-const chromium = '/usr/bin/chromium';
-const built = existsSync(join('dist', 'web', 'index.html'));
-const csp = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'; object-src 'none'";
+// The Exceptions and Commitments pages and Home's "waiting for you", in a real Chromium against `entente serve`, under
+// the CSP the server sends (test/support/browser.ts).
 const org = `teams:
   - name: payments
     kind: engineering
@@ -27,16 +24,14 @@ services:
     criticality: 4
     exposure: internet
 `;
-const password = 'Correct-horse-7-battery';
-const why = !existsSync(chromium) ? `${chromium} is missing (apt-get install chromium)` : !built ? 'the web app is not built (npm run build)' : false;
 
 for (const engine of engines) {
-  describe(`the Exceptions and Commitments pages in Chromium [${engine}]`, { skip: why }, () => {
+  describe(`the Exceptions and Commitments pages in Chromium [${engine}]`, { skip: browserSkip }, () => {
     const { dir, env } = cliWorld(engine, 'web-pages');
     let server: { url: string; stop: () => Promise<void> };
-    let browser: Browser;
+    let world: BrowserWorld | undefined;
     let page: Page;
-    const problems: string[] = [];
+    let problems: string[] = [];
     const remote = (token: string, ...args: string[]) => entente({}, ...args, '--server', server.url, '--token', token);
     const tokens = { raj: '', ana: '', zoe: '' };
     const get = async <T>(token: string, path: string): Promise<T> => {
@@ -79,34 +74,16 @@ for (const engine of engines) {
       raced = request(idOf('commons-text'), 'only reachable from the admin console');
       const approved = remote(tokens.ana, 'exceptions', 'approve', String(other));
       assert.equal(approved.code, 0, approved.err);
-      const { chromium: browserType } = await import('playwright-core');
-      browser = await browserType.launch({ executablePath: chromium, args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync'] });
-      page = await browser.newPage();
-      await page.route('**/*', async (route) => {
-        const res = await route.fetch();
-        await route.fulfill({ response: res, headers: { ...res.headers(), 'content-security-policy': csp } });
-      });
-      page.on('console', (m) => { if (m.type() === 'error' && !/status of (401|409)/.test(m.text())) problems.push(m.text()); });
-      page.on('pageerror', (e) => problems.push(e.message));
+      world = await openBrowser([401, 409]);
+      ({ page, problems } = world);
     });
     after(async () => {
-      await page?.unrouteAll({ behavior: 'ignoreErrors' });
-      await browser?.close();
+      await world?.close();
       await server?.stop();
     });
 
-    const signIn = async (email: string): Promise<void> => {
-      await page.context().clearCookies(); // signed out even if an earlier test stopped half-way
-      await page.goto(`${server.url}/`);
-      await page.getByLabel('Email').fill(email);
-      await page.getByLabel('Password').fill(password);
-      await page.getByRole('button', { name: 'Sign in' }).click();
-      await page.getByRole('heading', { name: 'Due this week', level: 1 }).waitFor();
-    };
-    const signOut = async (): Promise<void> => {
-      await page.getByRole('button', { name: 'Sign out' }).click();
-      await page.getByLabel('Email').waitFor();
-    };
+    const signIn = (email: string): Promise<void> => signInAs(page, server.url, email);
+    const signOut = (): Promise<void> => signOutOf(page);
 
     test('the requester sees their own request waiting for Security, with no button to approve it', async () => {
       await signIn('raj@example.com');
@@ -126,6 +103,10 @@ for (const engine of engines) {
 
     test('the team lead sees the request waiting for her on Home and approves it as lead; it then waits only for Security', async () => {
       await signIn('ana@example.com');
+      await page.getByRole('region', { name: 'Waiting for you' }).getByRole('link', { name: `Exception ${asked} for payments` }).waitFor();
+      await page.getByText('ana@example.com (lead of payments)').waitFor(); // a lead, not "(engineer)"
+      await checkAccessible(page, 'Home');
+      await screenshot(page, 'home');
       await page.getByRole('region', { name: 'Waiting for you' }).getByRole('link', { name: `Exception ${asked} for payments` }).click();
       const forMe = page.getByRole('region', { name: 'Waiting for you' });
       await forMe.getByRole('heading', { name: new RegExp(`^Exception ${asked}: payments`) }).waitFor();
@@ -147,6 +128,8 @@ for (const engine of engines) {
       const forMe = page.getByRole('region', { name: 'Waiting for you' });
       await forMe.getByRole('heading', { name: new RegExp(`^Exception ${asked}: payments`) }).waitFor();
       await forMe.getByRole('heading', { name: new RegExp(`^Exception ${other}: payments`) }).waitFor();
+      await checkAccessible(page, 'the Exceptions page');
+      await screenshot(page, 'exceptions');
 
       // Another Security member approves one while the page shows it: the click is refused with the server's sentence.
       await forMe.getByRole('heading', { name: new RegExp(`^Exception ${raced}: payments`) }).waitFor();
@@ -187,6 +170,9 @@ for (const engine of engines) {
       const card = page.getByRole('article').filter({ hasText: 'WAF rule blocks JNDI lookups' });
       assert.match(await card.innerText(), /open due \d{4}-\d{2}-\d{2} · payments, checkout-api · exception \d+/);
       const id = /Commitment (\d+)/.exec(await card.getByRole('heading').innerText())![1]!;
+      assert.equal((await card.innerText()).split('WAF rule blocks JNDI lookups').length, 2, 'the title once, not repeated by the summary');
+      await checkAccessible(page, 'the Commitments page');
+      await screenshot(page, 'commitments');
 
       await page.getByRole('button', { name: `Verify commitment ${id}` }).click();
       await page.getByRole('alert').filter({ hasText: 'add the evidence' }).waitFor();

@@ -1,20 +1,16 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describeEachEngine, engines } from './support/engines.ts';
 import { cliWorld, entente, ententeInput, serveCli } from './support/cli.ts';
 import { sarif, trivy } from './support/reports.ts';
+import { browserSkip, checkAccessible, openBrowser, password, screenshot } from './support/browser.ts';
 import { createApp } from '../src/http/app.ts';
 
 // The web app: `entente people password` from the CLI, the files `entente serve` serves at /, and the app itself in a
-// real Chromium (Debian's /usr/bin/chromium, driven by playwright-core) under the CSP the server sends.
-
-const chromium = '/usr/bin/chromium';
-const built = existsSync(join('dist', 'web', 'index.html'));
-// The Content-Security-Policy every response carries (src/http, the security headers): the app must work under it.
-const csp = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'; object-src 'none'";
+// real Chromium (test/support/browser.ts) under the CSP the server sends.
 const org = `teams:
   - name: payments
     kind: engineering
@@ -33,7 +29,6 @@ services:
     criticality: 1
     exposure: isolated
 `;
-const password = 'Correct-horse-7-battery';
 
 describeEachEngine('the web app\'s files at /', (env) => {
   const dir = mkdtempSync(join(tmpdir(), 'entente-webdir-'));
@@ -128,23 +123,10 @@ for (const engine of engines) {
       }
     });
 
-    const why = !existsSync(chromium) ? `${chromium} is missing (apt-get install chromium)` : !built ? 'the web app is not built (npm run build)' : false;
-    test('in Chromium: a shared Findings link asks to sign in, then shows the filtered list; the finding opens with its priority, due date and sources', { skip: why }, async () => {
+    test('in Chromium: a shared Findings link asks to sign in, then shows the filtered list; the finding opens with its priority, due date and sources', { skip: browserSkip }, async () => {
       const server = await serveCli(env);
-      const { chromium: browserType } = await import('playwright-core');
-      const browser = await browserType.launch({ executablePath: chromium, args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync'] });
-      const page = await browser.newPage();
+      const { page, problems, close } = await openBrowser();
       try {
-        // Every answer gets the server's CSP (the security headers add it; here it is the test's expectation), and any
-        // violation the browser reports fails the test.
-        await page.route('**/*', async (route) => {
-          const res = await route.fetch();
-          await route.fulfill({ response: res, headers: { ...res.headers(), 'content-security-policy': csp } });
-        });
-        const problems: string[] = [];
-        page.on('console', (m) => { if (m.type() === 'error' && !/status of 401/.test(m.text())) problems.push(m.text()); });
-        page.on('pageerror', (e) => problems.push(e.message));
-
         await page.goto(`${server.url}/findings?service=checkout-api&kind=dependency`);
         await page.getByLabel('Email').fill('ana@example.com');
         await page.getByLabel('Password').fill('not-the-password');
@@ -174,6 +156,8 @@ for (const engine of engines) {
         assert.equal(await page.getByRole('link', { name: 'Next page' }).count(), 0);
         await page.goBack();
         await page.goBack();
+        await checkAccessible(page, 'the Findings page');
+        await screenshot(page, 'findings');
         await table.getByRole('link', { name: /log4j-core/ }).click();
 
         await page.getByRole('heading', { name: /log4j-core/, level: 1 }).waitFor();
@@ -192,6 +176,8 @@ for (const engine of engines) {
         await page.getByRole('status').filter({ hasText: 'Saved.' }).waitFor();
         await page.getByText('Upgrading log4j-core in PR 118.').waitFor();
         assert.match(await page.locator('dl.facts').innerText(), /Status\s+in progress/);
+        await checkAccessible(page, 'a finding\'s page');
+        await screenshot(page, 'finding');
 
         // The other team's finding is not in ana's list, even asked for by its service.
         await page.getByRole('link', { name: 'Findings', exact: true }).click();
@@ -204,8 +190,7 @@ for (const engine of engines) {
         await page.getByLabel('Email').waitFor();
         assert.deepEqual(problems, [], 'errors or CSP violations in the page');
       } finally {
-        await page.unrouteAll({ behavior: 'ignoreErrors' });
-        await browser.close();
+        await close();
         await server.stop();
       }
     });

@@ -34,18 +34,8 @@ const dayMs = 86_400_000;
 
 /** Writes a request with its risk check; submitted at once unless `draft` (standard and emergency changes approve themselves). */
 export async function requestChange(deps: ChangesDeps, who: Principal, body: unknown): Promise<ChangeView> {
-  requireRole(who, writers, 'request changes');
-  const req = parseChangeRequest(body);
-  const owner = await serviceOwner(deps.db, req.service);
-  if (owner) requireWrite(who, owner, `service ${req.service}`, 'request changes');
-  const service = await findService(deps.db, req.service);
   const now = deps.now();
-  const fields = normaliseFields(req, service.data_class, deps.policy.changes);
-  const check = checkRisk(deps.policy.changes, { fields, longLived: req.end === undefined, service: { hosts: service.hosts, exposure: service.exposure } });
-  if (fields.keepProtocol && !check.alternativeFirst) {
-    throw badInput(`keepProtocol: the risk check offers no safer alternative to ${check.protocolLabel} here, so there is nothing to set aside; leave keepProtocol out`, { field: 'keepProtocol' });
-  }
-  const lease = decideLease(check, now, req.start, req.end, policyCalendar(deps.policy));
+  const { req, service, fields, check, lease } = await assess(deps, who, body, now);
   const id = await deps.db.transaction().execute(async (trx) => {
     const row = await trx.insertInto('change_requests').values({
       type: fields.type, status: 'draft', service_id: service.id, team_id: service.owner_team_id, title: fields.title,
@@ -59,6 +49,40 @@ export async function requestChange(deps: ChangesDeps, who: Principal, body: unk
     return row.id;
   });
   return viewOf(deps, id);
+}
+
+// What a request would be, checked as a real request is: who may ask, the service, the fields, the risk check, the lease.
+async function assess(deps: ChangesDeps, who: Principal, body: unknown, now: Date) {
+  requireRole(who, writers, 'request changes');
+  const req = parseChangeRequest(body);
+  const owner = await serviceOwner(deps.db, req.service);
+  if (owner) requireWrite(who, owner, `service ${req.service}`, 'request changes');
+  const service = await findService(deps.db, req.service);
+  const fields = normaliseFields(req, service.data_class, deps.policy.changes);
+  const check = checkRisk(deps.policy.changes, { fields, longLived: req.end === undefined, service: { hosts: service.hosts, exposure: service.exposure } });
+  if (fields.keepProtocol && !check.alternativeFirst) {
+    throw badInput(`keepProtocol: the risk check offers no safer alternative to ${check.protocolLabel} here, so there is nothing to set aside; leave keepProtocol out`, { field: 'keepProtocol' });
+  }
+  const lease = decideLease(check, now, req.start, req.end, policyCalendar(deps.policy));
+  return { req, service, fields, check, lease };
+}
+
+/** What a request would get, stored nowhere: the same checks and risk check as requestChange, for a form that updates as people type. */
+export interface ChangePreview {
+  service: string; team: string; risk: string; riskCheck: RiskCheck & { message: string };
+  approvals: { path: string; awaiting: string[] }; startsAt: string; endsAt: string | null; longestLeaseDays: number;
+}
+
+/** Previews a request: nothing is written, nothing is audited. */
+export async function previewChange(deps: ChangesDeps, who: Principal, body: unknown): Promise<ChangePreview> {
+  const { service, fields, check, lease } = await assess(deps, who, body, deps.now());
+  const team = await deps.db.selectFrom('teams').select('name').where('id', '=', service.owner_team_id).executeTakeFirstOrThrow();
+  return {
+    service: service.name, team: team.name, risk: check.risk,
+    riskCheck: { ...check, message: changeMessages.riskCheck.render({ ...check, safeguards: check.safeguards.map((s) => s.title), kept: fields.keepProtocol }) },
+    approvals: { path: check.approval, awaiting: slotsOf(check.approval).map((s) => (s === 'owner' ? team.name : 'Security')) },
+    startsAt: lease.startsAt.toISOString(), endsAt: lease.endsAt?.toISOString() ?? null, longestLeaseDays: check.maxLeaseDays,
+  };
 }
 
 /** Submits a draft: standard changes are approved at once, emergency changes go ahead with a review due. */

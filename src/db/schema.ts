@@ -91,6 +91,16 @@ export interface SsoAttemptsTable {
   expires_at: Timestamp;
 }
 
+export interface SavedViewsTable {
+  id: Generated<number>;
+  team_id: number;
+  name: string;
+  query: string;         // the Findings list's filter as a query string (service=…&priority=act)
+  created_by: string;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
 export interface ScansTable {
   id: Generated<number>;
   service_id: number;
@@ -441,6 +451,7 @@ export interface DB {
   sessions: SessionsTable;
   invitations: InvitationsTable;
   sso_attempts: SsoAttemptsTable;
+  saved_views: SavedViewsTable;
   scans: ScansTable;
   findings: FindingsTable;
   finding_sources: FindingSourcesTable;

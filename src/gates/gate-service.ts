@@ -105,6 +105,26 @@ export async function getGate(deps: Pick<GateDeps, 'db' | 'now'>, id: number): P
   };
 }
 
+/** A decision as a list shows it: where, what, when and the sentence that says why. */
+export interface GateListItem {
+  id: number; service: string; team: string; environment: string; version: string | null; commit: string | null;
+  outcome: GateOutcome; summary: string; decidedAt: string; actor: string;
+}
+
+/** Stored decisions, newest first, optionally for one service and environment, only of the teams given (when given). */
+export async function listGates(db: Kysely<DB>, filter: { service?: string | undefined; env?: string | undefined; limit: number; teamIds?: number[] | undefined }): Promise<GateListItem[]> {
+  let q = db.selectFrom('gate_decisions as g').innerJoin('services as s', 's.id', 'g.service_id').innerJoin('teams as t', 't.id', 's.owner_team_id')
+    .select(['g.id', 'g.environment', 'g.version', 'g.commit_sha', 'g.outcome', 'g.decision', 'g.actor', 'g.created_at', 's.name as service', 't.name as team'])
+    .orderBy('g.id', 'desc').limit(filter.limit);
+  if (filter.service) q = q.where('s.name', '=', filter.service);
+  if (filter.env) q = q.where('g.environment', '=', filter.env);
+  if (filter.teamIds) q = q.where('s.owner_team_id', 'in', filter.teamIds.length ? filter.teamIds : [-1]);
+  return (await q.execute()).map((r) => ({
+    id: r.id, service: r.service, team: r.team, environment: r.environment, version: r.version, commit: r.commit_sha, outcome: r.outcome,
+    summary: (r.decision as GateDecision).summary, decidedAt: new Date(r.created_at).toISOString(), actor: r.actor,
+  }));
+}
+
 /** The stored facts and the policy a decision used (for replay and backtests). */
 export async function storedInputs(db: Kysely<DB>, id: number): Promise<{ facts: GateFacts; policyBody: unknown; decision: GateDecision; serviceId: number; environment: string; createdAt: Date }> {
   const row = await db.selectFrom('gate_decisions as g').innerJoin('policy_revisions as p', 'p.id', 'g.policy_revision_id')

@@ -16,6 +16,7 @@ import { exposureRoutes } from './exposure-routes.ts';
 import { gatesRoutes } from './gates-routes.ts';
 import { commitmentsRoutes } from './commitments-routes.ts';
 import { reviewsRoutes } from './reviews-routes.ts';
+import { viewsRoutes } from './views-routes.ts';
 import { auditRoutes } from './audit-routes.ts';
 import { addMetaRoutes } from './meta-routes.ts';
 import { authMiddleware } from './auth.ts';
@@ -63,6 +64,7 @@ export function createApp(ctx: Context, options: {
   app.route('/', gatesRoutes(ctx));
   app.route('/', commitmentsRoutes(ctx));
   app.route('/', reviewsRoutes(ctx));
+  app.route('/', viewsRoutes(ctx));
   app.route('/', auditRoutes(ctx));
   app.route('/', tokensRoutes(ctx));
   app.route('/', sessionRoutes(ctx, options.signIn));

@@ -2,7 +2,7 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import type { Context } from '../context.ts';
 import {
-  approveChange, declineChange, extendChange, getChange, implementChange, keepProtocol, listChanges, recertifyChange, removeChange, requestChange, submitChange,
+  approveChange, declineChange, extendChange, getChange, implementChange, keepProtocol, listChanges, previewChange, recertifyChange, removeChange, requestChange, submitChange,
 } from '../changes/changes-service.ts';
 import { changeTypes } from '../changes/change-policy.ts';
 import { subApp } from './sub-app.ts';
@@ -59,6 +59,19 @@ const requestRoute = createRoute({
   responses: { 201: one('The change with its risk check'), ...responses },
 });
 
+const previewSchema = z.object({
+  service: z.string(), team: z.string(), risk: z.string(), riskCheck: changeSchema.shape.riskCheck,
+  approvals: z.object({ path: z.string(), awaiting: z.array(z.string()).openapi({ description: 'whose approvals it would wait for (the owner team, Security)' }) }),
+  startsAt: z.string(), endsAt: z.string().nullable(), longestLeaseDays: z.number().int(),
+}).openapi('ChangePreview');
+
+const previewRoute = createRoute({
+  method: 'post', path: '/api/changes/preview', tags: ['changes'],
+  summary: 'What a request would get (risk check, safeguards, approvals needed, longest lease) without storing anything: a form shows it as people type',
+  request: { body: json(requestBody) },
+  responses: { 200: { description: 'The preview; nothing is written', content: { 'application/json': { schema: previewSchema } } }, ...responses },
+});
+
 const listRoute = createRoute({
   method: 'get', path: '/api/changes', tags: ['changes'], summary: 'List changes, newest first',
   request: { query: z.object({ service: z.string().optional(), team: z.string().optional(), status: z.string().optional().openapi({ description: 'comma list of states, or "all" (default)' }), limit: z.coerce.number().int().min(1).max(500).default(100) }) },
@@ -99,6 +112,7 @@ export function changesRoutes(ctx: Context) {
   const list = (v: string | undefined): string[] | undefined => v?.split(',').map((s) => s.trim()).filter(Boolean);
   return subApp()
     .openapi(requestRoute, async (c) => c.json(await requestChange(deps, c.get('principal'), c.req.valid('json')), 201))
+    .openapi(previewRoute, async (c) => c.json(await previewChange(deps, c.get('principal'), c.req.valid('json')), 200))
     .openapi(listRoute, async (c) => {
       const q = c.req.valid('query');
       return c.json({ items: await listChanges(deps, { service: q.service, team: q.team, status: list(q.status), limit: q.limit, teamIds: readableTeams(c.get('principal')) }) }, 200);

@@ -1,7 +1,8 @@
 /** /api/gates: decide a release (go / go with controls / no-go) and read, replay and compare stored decisions. */
 import { createRoute, z } from '@hono/zod-openapi';
 import type { Context } from '../context.ts';
-import { getGate, runGate } from '../gates/gate-service.ts';
+import { getGate, listGates, runGate } from '../gates/gate-service.ts';
+import { readableTeams } from '../people/access.ts';
 import { changesSinceLastGo, replayGate } from '../gates/gate-history.ts';
 import { subApp } from './sub-app.ts';
 import { checkRead } from './guards.ts';
@@ -51,6 +52,23 @@ const decideRoute = createRoute({
   responses: { 201: { description: 'The decision (a receipt)', content: { 'application/json': { schema: gateSchema } } }, ...errorResponses },
 });
 
+const listRoute = createRoute({
+  method: 'get', path: '/api/gates', tags: ['gates'], summary: 'Stored decisions, newest first, per service and environment (of the teams the caller may read)',
+  request: {
+    query: z.object({
+      service: z.string().max(200).optional(), env: z.string().max(40).optional(),
+      limit: z.coerce.number().int().min(1).max(500).default(100),
+    }),
+  },
+  responses: {
+    200: { description: 'The decisions', content: { 'application/json': { schema: z.object({ items: z.array(z.object({
+      id: z.number().int(), service: z.string(), team: z.string(), environment: z.string(), version: z.string().nullable(), commit: z.string().nullable(),
+      outcome, summary: z.string(), decidedAt: z.string(), actor: z.string(),
+    }).openapi('GateListItem')) }) } } },
+    ...errorResponses,
+  },
+});
+
 const getRoute = createRoute({
   method: 'get', path: '/api/gates/{id}', tags: ['gates'], summary: 'A stored decision, with its commitments as they stand now',
   request: { params: idParam },
@@ -85,6 +103,10 @@ export function gatesRoutes(ctx: Context) {
   const deps = { db: ctx.database.db, policy: ctx.policy, now: ctx.now };
   return subApp()
     .openapi(decideRoute, async (c) => c.json(await runGate(deps, c.get('principal'), c.req.valid('json')), 201))
+    .openapi(listRoute, async (c) => {
+      const q = c.req.valid('query');
+      return c.json({ items: await listGates(deps.db, { ...q, teamIds: readableTeams(c.get('principal')) }) }, 200);
+    })
     .openapi(getRoute, async (c) => {
       const id = c.req.valid('param').id;
       await checkRead(deps.db, c.get('principal'), 'gate', id);

@@ -1,15 +1,20 @@
 /** The app: asks who is signed in, shows the sign-in page or the layout with the page the address names. */
-import { useEffect, useState } from 'react';
+import { Suspense, lazy, useEffect, useState } from 'react';
 import { ApiError, api, setCsrfToken, whenSignedOut, type Me } from './api.ts';
 import { Link, navigate, useLocation } from './router.tsx';
 import { SignIn } from './sign-in.tsx';
-import { Home } from './home.tsx';
-import { Findings } from './findings.tsx';
-import { FindingPage } from './finding.tsx';
-import { Exceptions } from './exceptions.tsx';
-import { Commitments } from './commitments.tsx';
-import { Invite } from './invite.tsx';
-import { Settings } from './settings.tsx';
+
+// Each page is its own chunk, loaded when first shown: the first page's script stays small.
+const Home = lazy(() => import('./home.tsx').then((m) => ({ default: m.Home })));
+const Findings = lazy(() => import('./findings.tsx').then((m) => ({ default: m.Findings })));
+const FindingPage = lazy(() => import('./finding.tsx').then((m) => ({ default: m.FindingPage })));
+const Exceptions = lazy(() => import('./exceptions.tsx').then((m) => ({ default: m.Exceptions })));
+const Commitments = lazy(() => import('./commitments.tsx').then((m) => ({ default: m.Commitments })));
+const Gates = lazy(() => import('./gates.tsx').then((m) => ({ default: m.Gates })));
+const GatePage = lazy(() => import('./gates.tsx').then((m) => ({ default: m.GatePage })));
+const Changes = lazy(() => import('./changes.tsx').then((m) => ({ default: m.Changes })));
+const Invite = lazy(() => import('./invite.tsx').then((m) => ({ default: m.Invite })));
+const Settings = lazy(() => import('./settings.tsx').then((m) => ({ default: m.Settings })));
 
 /** The whole app. */
 export function App() {
@@ -29,15 +34,35 @@ export function App() {
 
   // An invitation link is opened signed out (or as someone else): it signs in as the person it invites.
   const invitation = /^\/invite\/([\w-]+)$/.exec(path);
-  if (invitation) return <Invite token={invitation[1]!} onSignedIn={(m) => { setCsrfToken(m.csrfToken); setMe(m); navigate('/'); }} />;
+  if (invitation) {
+    return (
+      <Suspense fallback={<p aria-live="polite">Loading…</p>}>
+        <Invite token={invitation[1]!} onSignedIn={(m) => { setCsrfToken(m.csrfToken); setMe(m); navigate('/'); }} />
+      </Suspense>
+    );
+  }
   if (problem) return <main className="narrow"><h1>Entente</h1><p role="alert" className="error">{problem}</p></main>;
   if (me === undefined) return <main className="narrow"><p aria-live="polite">Loading…</p></main>;
   if (me === null) return <SignIn onSignedIn={(m) => { setCsrfToken(m.csrfToken); setMe(m); }} />;
   return <Layout me={me} onSignedOut={() => { setCsrfToken(null); setMe(null); }} />;
 }
 
+/** How the header names the person's part: a team's lead as such (the role alone would say "engineer"). */
+function useRoleLabel(me: Me): string {
+  const [led, setLed] = useState<string[]>([]);
+  useEffect(() => {
+    if (!me.person) return;
+    const person = me.person.toLowerCase();
+    api<{ items: { name: string; lead: string | null }[] }>('/api/teams')
+      .then((r) => setLed(r.items.filter((t) => t.lead?.toLowerCase() === person).map((t) => t.name)))
+      .catch(() => setLed([]));
+  }, [me.person]);
+  return led.length ? `lead of ${led.join(', ')}` : me.role;
+}
+
 function Layout({ me, onSignedOut }: { me: Me; onSignedOut: () => void }) {
   const { path } = useLocation();
+  const role = useRoleLabel(me);
   const signOut = async (): Promise<void> => {
     await api('/api/session', { method: 'DELETE' }).catch(() => undefined);
     onSignedOut();
@@ -54,14 +79,18 @@ function Layout({ me, onSignedOut }: { me: Me; onSignedOut: () => void }) {
             <li><Link href="/findings" aria-current={current('/findings')}>Findings</Link></li>
             <li><Link href="/exceptions" aria-current={current('/exceptions')}>Exceptions</Link></li>
             <li><Link href="/commitments" aria-current={current('/commitments')}>Commitments</Link></li>
+            <li><Link href="/gates" aria-current={current('/gates')}>Gates</Link></li>
+            <li><Link href="/changes" aria-current={current('/changes')}>Changes</Link></li>
             <li><Link href="/settings" aria-current={current('/settings')}>Settings</Link></li>
           </ul>
         </nav>
-        <span className="who">{me.person ?? 'token'} ({me.role})</span>
+        <span className="who">{me.person ?? 'token'} ({role})</span>
         <button type="button" className="link" onClick={() => void signOut()}>Sign out</button>
       </header>
       <main>
-        <Page path={path} me={me} />
+        <Suspense fallback={<p aria-live="polite">Loading…</p>}>
+          <Page path={path} me={me} />
+        </Suspense>
       </main>
     </>
   );
@@ -69,10 +98,14 @@ function Layout({ me, onSignedOut }: { me: Me; onSignedOut: () => void }) {
 
 function Page({ path, me }: { path: string; me: Me }) {
   if (path === '/') return <Home me={me} />;
-  if (path === '/findings' || path === '/findings/') return <Findings />;
+  if (path === '/findings' || path === '/findings/') return <Findings me={me} />;
   if (path === '/exceptions' || path === '/exceptions/') return <Exceptions me={me} />;
   if (path === '/commitments' || path === '/commitments/') return <Commitments me={me} />;
   if (path === '/settings' || path === '/settings/') return <Settings me={me} />;
+  if (path === '/gates' || path === '/gates/') return <Gates />;
+  if (path === '/changes' || path === '/changes/') return <Changes me={me} />;
+  const gate = /^\/gates\/(\d+)\/?$/.exec(path);
+  if (gate) return <GatePage id={Number(gate[1])} />;
   const finding = /^\/findings\/(\d+)\/?$/.exec(path);
   if (finding) return <FindingPage id={Number(finding[1])} me={me} />;
   return <><h1>Page not found</h1><p>There is no page at {path}. <Link href="/">Go home</Link>.</p></>;

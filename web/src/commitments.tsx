@@ -14,6 +14,9 @@ export interface Commitment {
 
 const canVerify = ['engineer', 'security', 'admin'];
 
+// A check Entente runs itself, in words.
+const checkWords = (check: string): string => (check === 'finding-fixed' ? 'it is done once the finding is fixed' : `the ${check.replace(/-/g, ' ')} check`);
+
 /** Where it stands, in words (the badge's colour only repeats it). */
 export function CommitmentState({ c }: { c: Commitment }) {
   if (c.state === 'missed') return <span className="badge overdue">missed</span>;
@@ -55,8 +58,11 @@ export function Commitments({ me }: { me: Me }) {
               <article aria-labelledby={`c-${c.id}`}>
                 <h2 id={`c-${c.id}`} className="card-title">Commitment {c.id}: {c.title}</h2>
                 <p><CommitmentState c={c} /> due {c.dueDate} · {c.ownerTeam}{c.service && <>, {c.service}</>} · <SourceOf c={c} /></p>
-                <p>{c.summary}</p>
-                {canVerify.includes(me.role) && <Verify c={c} onDone={(m) => { setNotice(m); load(); }} />}
+                {c.state === 'missed' && <p>It was due on {c.dueDate} and is not verified yet. {c.verification.method === 'evidence' ? 'Add the evidence below, or talk with Security about a new date.' : 'Talk with Security if it needs a new date.'}</p>}
+                {c.verification.method === 'check'
+                  ? <p>Entente checks this at the next scan or gate: {checkWords(c.verification.detail)}. Nothing to send.</p>
+                  : <p>To verify it: {c.verification.detail.replace(/[.\s]+$/, '')}.</p>}
+                {canVerify.includes(me.role) && c.verification.method === 'evidence' && <Verify c={c} onDone={(m) => { setNotice(m); load(); }} />}
               </article>
             </li>
           ))}

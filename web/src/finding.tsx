@@ -1,5 +1,5 @@
 /** A Finding's page: what and where, its priority and why, when it is due, which tools report it, and its history. */
-import { useEffect, useState, type FormEvent } from 'react';
+import { useEffect, useRef, useState, type FormEvent } from 'react';
 import { api, type Finding, type Me, type Page } from './api.ts';
 import { PriorityBadge, day, when, whereOf, words } from './format.tsx';
 import { Link, useTitle } from './router.tsx';
@@ -84,11 +84,49 @@ export function FindingPage({ id, me }: { id: number; me: Me }) {
   );
 }
 
+interface Tone { ok: boolean; flags: { ruleId: string; text: string; why: string; suggestion: string }[]; rewrite: string | null }
+
+/**
+ * The tone check of what is being typed, a moment after the typing stops (POST /api/tone): a suggestion shown beside
+ * the box, never a block. A late answer for older text is dropped.
+ */
+function useToneCheck(text: string): Tone | null {
+  const [tone, setTone] = useState<Tone | null>(null);
+  const asked = useRef(0);
+  useEffect(() => {
+    const n = ++asked.current;
+    if (!text.trim()) { setTone(null); return; }
+    const t = setTimeout(() => {
+      api<Tone>('/api/tone', { method: 'POST', json: { text } }).then((r) => { if (n === asked.current) setTone(r); }).catch(() => undefined);
+    }, 400);
+    return () => clearTimeout(t);
+  }, [text]);
+  return tone;
+}
+
+function ToneSuggestion({ tone, onRewrite }: { tone: Tone | null; onRewrite: (text: string) => void }) {
+  return (
+    <div aria-live="polite" id="w-tone">
+      {tone && !tone.ok && (
+        <div className="suggestion">
+          <p><strong>A suggestion on tone</strong> (you can save as it is):</p>
+          <ul>{tone.flags.map((f) => <li key={`${f.ruleId} ${f.text}`}>“{f.text}”: {f.why} {f.suggestion}</li>)}</ul>
+          {tone.rewrite && (
+            <p>Perhaps: “{tone.rewrite}” <button type="button" className="link" onClick={() => onRewrite(tone.rewrite!)}>Use this wording</button></p>
+          )}
+        </div>
+      )}
+    </div>
+  );
+}
+
 // Status and a comment, sent as one PATCH (with the session's CSRF header, which api() adds).
 function WorkOnIt({ finding, onSaved }: { finding: Finding; onSaved: (f: Finding) => void }) {
   const [error, setError] = useState<string | null>(null);
   const [saved, setSaved] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
+  const [comment, setComment] = useState('');
+  const tone = useToneCheck(comment);
   const save = async (e: FormEvent<HTMLFormElement>): Promise<void> => {
     e.preventDefault();
     const form = e.currentTarget;
@@ -104,6 +142,7 @@ function WorkOnIt({ finding, onSaved }: { finding: Finding; onSaved: (f: Finding
       const next = await api<Finding>(`/api/findings/${finding.id}`, { method: 'PATCH', json: body });
       onSaved(next);
       form.reset();
+      setComment('');
       setSaved('Saved.');
     } catch (err) {
       setError(err instanceof Error ? err.message : String(err));
@@ -126,7 +165,8 @@ function WorkOnIt({ finding, onSaved }: { finding: Finding; onSaved: (f: Finding
         )}
         {!open && <input type="hidden" name="status" value={finding.status} />}
         <label htmlFor="w-comment">Comment</label>
-        <textarea id="w-comment" name="comment" rows={3} maxLength={20000} />
+        <textarea id="w-comment" name="comment" rows={3} maxLength={20000} value={comment} onChange={(e) => setComment(e.target.value)} aria-describedby="w-tone" />
+        <ToneSuggestion tone={tone} onRewrite={setComment} />
         <button type="submit" disabled={busy}>Save</button>
         {error && <p role="alert" className="error">{error}</p>}
         {saved && <p role="status">{saved}</p>}

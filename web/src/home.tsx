@@ -5,6 +5,7 @@ import { FindingsTable } from './format.tsx';
 import { Link, useTitle } from './router.tsx';
 import { dayIn, waitsForMe, type Exception } from './exceptions.tsx';
 import { CommitmentState, type Commitment } from './commitments.tsx';
+import { changesWaitingForMe, type Change } from './changes.tsx';
 
 /** The home page. */
 export function Home({ me }: { me: Me }) {
@@ -12,6 +13,7 @@ export function Home({ me }: { me: Me }) {
   const [items, setItems] = useState<Finding[] | null>(null);
   const [owed, setOwed] = useState<Commitment[] | null>(null);
   const [waiting, setWaiting] = useState<Exception[] | null>(null);
+  const [changes, setChanges] = useState<Change[] | null>(null);
   const [error, setError] = useState<string | null>(null);
   useEffect(() => {
     const weekEnd = dayIn(7);
@@ -26,18 +28,22 @@ export function Home({ me }: { me: Me }) {
     api<{ items: Exception[] }>('/api/exceptions?status=requested&limit=500')
       .then((r) => setWaiting(r.items.filter((e) => waitsForMe(e, me))))
       .catch(fail);
+    changesWaitingForMe(me).then(setChanges).catch(fail);
   }, [me]);
   const whose = me.role === 'engineer' ? (me.teams.join(', ') || 'your teams') : 'every team';
   return (
     <>
       <h1>Due this week</h1>
       {error && <p role="alert" className="error">{error}</p>}
-      {waiting && waiting.length > 0 && (
+      {((waiting?.length ?? 0) > 0 || (changes?.length ?? 0) > 0) && (
         <section aria-labelledby="waits">
           <h2 id="waits">Waiting for you</h2>
           <ul>
-            {waiting.map((e) => (
-              <li key={e.id}><Link href="/exceptions">Exception {e.id} for {e.team}</Link>: {e.findings.length} finding{e.findings.length === 1 ? '' : 's'}, asked by {e.requestedBy}</li>
+            {waiting?.map((e) => (
+              <li key={`e${e.id}`}><Link href="/exceptions">Exception {e.id} for {e.team}</Link>: {e.findings.length} finding{e.findings.length === 1 ? '' : 's'}, asked by {e.requestedBy}</li>
+            ))}
+            {changes?.map((c) => (
+              <li key={`c${c.id}`}><Link href="/changes">Change {c.id} for {c.team}</Link>: {c.title} ({c.risk} risk), asked by {c.requestedBy}</li>
             ))}
           </ul>
         </section>

@@ -1,0 +1,102 @@
+/**
+ * The web tests' browser: Debian's Chromium (/usr/bin/chromium) driven by playwright-core against `entente serve`,
+ * every answer under the CSP the server sends, errors and CSP violations collected; signing in and out; an axe-core
+ * accessibility check (serious and critical violations fail); a small screenshot into docs/screenshots/.
+ */
+import assert from 'node:assert/strict';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
+import type { Browser, Locator, Page } from 'playwright-core';
+
+export const chromiumPath = '/usr/bin/chromium';
+const built = existsSync(join('dist', 'web', 'index.html'));
+
+/** Why the browser tests cannot run here (for `skip`), or false. */
+export const browserSkip: string | false = !existsSync(chromiumPath) ? `${chromiumPath} is missing (apt-get install chromium)`
+  : !built ? 'the web app is not built (npm run build)' : false;
+
+/** The Content-Security-Policy every response carries (src/http, the security headers): the app must work under it. */
+export const csp = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'; object-src 'none'";
+
+/** A password the tests set for the people who sign in. */
+export const password = 'Correct-horse-7-battery';
+
+export interface BrowserWorld {
+  browser: Browser;
+  page: Page;
+  /** Console errors (other than the expected HTTP statuses), page errors and CSP violations seen so far. */
+  problems: string[];
+  close(): Promise<void>;
+}
+
+/**
+ * Starts Chromium with one page whose every answer gets the CSP. `expectedStatuses`: HTTP error statuses the test
+ * provokes on purpose (the browser logs them as console errors), e.g. [401, 409].
+ */
+export async function openBrowser(expectedStatuses: number[] = [401]): Promise<BrowserWorld> {
+  const { chromium } = await import('playwright-core');
+  const browser = await chromium.launch({ executablePath: chromiumPath, args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync'] });
+  const page = await browser.newPage({ viewport: { width: 1200, height: 800 } });
+  await page.route('**/*', async (route) => {
+    const res = await route.fetch();
+    await route.fulfill({ response: res, headers: { ...res.headers(), 'content-security-policy': csp } });
+  });
+  const problems: string[] = [];
+  const expected = new RegExp(`status of (${expectedStatuses.join('|') || 'none'})`);
+  page.on('console', (m) => { if (m.type() === 'error' && !expected.test(m.text())) problems.push(m.text()); });
+  page.on('pageerror', (e) => problems.push(e.message));
+  return {
+    browser, page, problems,
+    async close() {
+      await page.unrouteAll({ behavior: 'ignoreErrors' });
+      await browser.close();
+    },
+  };
+}
+
+/** Signs in from the home page (signed out first, even if an earlier test stopped half-way); waits for Home. */
+export async function signIn(page: Page, url: string, email: string): Promise<void> {
+  await page.context().clearCookies();
+  await page.goto(`${url}/`);
+  await page.getByLabel('Email').fill(email);
+  await page.getByLabel('Password').fill(password);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByRole('heading', { name: 'Due this week', level: 1 }).waitFor();
+}
+
+/** Signs out with the header's button and waits for the sign-in form. */
+export async function signOut(page: Page): Promise<void> {
+  await page.getByRole('button', { name: 'Sign out' }).click();
+  await page.getByLabel('Email').waitFor();
+}
+
+let axeSource: string | undefined;
+
+/**
+ * Runs axe-core in the page and fails on serious or critical violations, naming each rule and where. The script is
+ * evaluated through the DevTools protocol, which the page's CSP does not govern (the app itself stays under it).
+ */
+export async function checkAccessible(page: Page, what: string): Promise<void> {
+  axeSource ??= readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
+  if (!(await page.evaluate(() => 'axe' in window))) await page.evaluate(axeSource);
+  const violations = await page.evaluate(async () => {
+    const axe = (window as unknown as { axe: { run: (ctx: Document, opts: unknown) => Promise<{ violations: { id: string; impact: string | null; help: string; nodes: { target: unknown[] }[] }[] }> } }).axe;
+    const result = await axe.run(document, { resultTypes: ['violations'] });
+    return result.violations.map((v) => ({ id: v.id, impact: v.impact, help: v.help, targets: v.nodes.slice(0, 3).map((n) => JSON.stringify(n.target)) }));
+  });
+  const bad = violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
+  assert.deepEqual(bad.map((v) => `${v.impact} ${v.id}: ${v.help} at ${v.targets.join(', ')}`), [], `accessibility of ${what}`);
+}
+
+/**
+ * Saves what the page shows (from the top) into docs/screenshots/NAME.png, or only the part `of` names; the README's
+ * web section shows them.
+ */
+export async function screenshot(page: Page, name: string, of?: Locator): Promise<void> {
+  mkdirSync(join('docs', 'screenshots'), { recursive: true });
+  const path = join('docs', 'screenshots', `${name}.png`);
+  await page.evaluate(() => { (document.activeElement as HTMLElement | null)?.blur(); window.scrollTo(0, 0); });
+  if (of) await of.screenshot({ path, animations: 'disabled', caret: 'hide' });
+  else await page.screenshot({ path, fullPage: false, animations: 'disabled', caret: 'hide' });
+}
