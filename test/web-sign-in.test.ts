@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { engines } from './support/engines.ts';
 import { cliWorld, entente, freePortGuess, serveCli } from './support/cli.ts';
 import { startProvider, type TestProvider } from './support/oidc-provider.ts';
+import { screenshot } from './support/browser.ts';
 
 // Sign-in in a real Chromium (Debian's /usr/bin/chromium, driven by playwright-core) under the server's CSP: single
 // sign-on through a real OpenID Connect provider on 127.0.0.1, an invitation link, and the Settings page.
@@ -90,7 +91,7 @@ for (const engine of engines) {
         await page.getByRole('button', { name: 'Continue' }).click();
         await page.getByRole('heading', { name: 'Findings', level: 1 }).waitFor();
         assert.equal(new URL(page.url()).pathname + new URL(page.url()).search, '/findings?service=checkout-api');
-        assert.match(await page.locator('.who').innerText(), /ana@example\.com \(engineer\)/);
+        assert.match(await page.locator('.who').innerText(), /ana@example\.com \(lead of payments\)/);
         assert.deepEqual(problems, []);
       } finally {
         await page.unrouteAll({ behavior: 'ignoreErrors' });
@@ -140,7 +141,7 @@ for (const engine of engines) {
         await page.getByRole('status').filter({ hasText: 'copy it now; it is shown only this once' }).waitFor();
         const row = page.getByRole('table', { name: 'Tokens' }).getByRole('row').filter({ hasText: 'ci-wiki' });
         await row.getByRole('cell', { name: 'active' }).waitFor();
-        await page.screenshot({ path: join('docs', 'screenshots', 'settings.png'), fullPage: true });
+        await screenshot(page, 'settings', undefined, true);
         await page.getByRole('button', { name: 'Revoke token ci-wiki' }).click();
         await page.getByRole('status').filter({ hasText: 'Token ci-wiki is revoked' }).waitFor();
         await row.getByRole('cell', { name: 'revoked' }).waitFor();

@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
+import { tmpdir } from 'node:os';
 import type { Browser, Locator, Page } from 'playwright-core';
 
 export const chromiumPath = '/usr/bin/chromium';
@@ -90,13 +91,15 @@ export async function checkAccessible(page: Page, what: string): Promise<void> {
 }
 
 /**
- * Saves what the page shows (from the top) into docs/screenshots/NAME.png, or only the part `of` names; the README's
- * web section shows them.
+ * Saves what the page shows (from the top) as NAME.png, or only the part `of` names: into docs/screenshots/ (which the
+ * README's web section shows) when ENTENTE_SCREENSHOTS=docs, else into a temporary folder, so that a test run leaves
+ * the working tree as it was (the pictures hold dates and ids that change every run).
  */
-export async function screenshot(page: Page, name: string, of?: Locator): Promise<void> {
-  mkdirSync(join('docs', 'screenshots'), { recursive: true });
-  const path = join('docs', 'screenshots', `${name}.png`);
+export async function screenshot(page: Page, name: string, of?: Locator, fullPage = false): Promise<void> {
+  const dir = process.env.ENTENTE_SCREENSHOTS === 'docs' ? join('docs', 'screenshots') : join(tmpdir(), 'entente-screenshots');
+  mkdirSync(dir, { recursive: true });
+  const path = join(dir, `${name}.png`);
   await page.evaluate(() => { (document.activeElement as HTMLElement | null)?.blur(); window.scrollTo(0, 0); });
   if (of) await of.screenshot({ path, animations: 'disabled', caret: 'hide' });
-  else await page.screenshot({ path, fullPage: false, animations: 'disabled', caret: 'hide' });
+  else await page.screenshot({ path, fullPage, animations: 'disabled', caret: 'hide' });
 }
