@@ -16,7 +16,15 @@ const schema = z.object({
   ENTENTE_MAX_JSON_BYTES: size('1048576, 512KB or 2MB'),
   ENTENTE_MAX_UPLOAD_BYTES: size('1073741824, 500MB or 2GB'),
   ENTENTE_MAX_EXPANSION: z.coerce.number().int('must be a whole number such as 100').min(1).optional(),
+  ENTENTE_PUBLIC_URL: z.url({ protocol: /^https?$/, error: 'must be the web app\'s address, such as https://entente.example.com' }).optional(),
+  ENTENTE_JIRA_URL: z.url({ protocol: /^https?$/, error: 'must be your Jira site, such as https://acme.atlassian.net' }).optional(),
+  ENTENTE_JIRA_USER: z.string().min(1).optional(),
+  ENTENTE_JIRA_TOKEN: z.string().min(1).optional(),
+  ENTENTE_JIRA_WEBHOOK_SECRET: z.string().min(16, 'must be at least 16 characters (make one with: openssl rand -hex 24)').optional(),
 });
+
+/** The Jira Cloud site Entente files issues in (ENTENTE_JIRA_*): an account's e-mail and API token, and the secret Jira's webhook sends. */
+export interface JiraSettings { url: string; user: string; token: string; webhookSecret: string | undefined }
 
 /** Request size limits: JSON bodies, uploads (and what a compressed upload may expand to), and how much an upload may expand. */
 export interface Limits {
@@ -47,6 +55,9 @@ export interface Config {
   port: number;
   host: string;
   limits: Limits;
+  /** The web app's address, for links in Jira issues and notifications (ENTENTE_PUBLIC_URL). */
+  publicUrl: string | undefined;
+  jira: JiraSettings | undefined;
 }
 
 /** Reads the configuration from an environment (process.env in production, a literal in tests). */
@@ -69,7 +80,21 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       uploadBytes: r.data.ENTENTE_MAX_UPLOAD_BYTES ?? defaultLimits.uploadBytes,
       expansionRatio: r.data.ENTENTE_MAX_EXPANSION ?? defaultLimits.expansionRatio,
     },
+    publicUrl: r.data.ENTENTE_PUBLIC_URL?.replace(/\/+$/, ''),
+    jira: jiraOf(r.data),
   };
+}
+
+// The three connection settings go together: one without the others is a half-done setup, said at start.
+function jiraOf(d: z.infer<typeof schema>): JiraSettings | undefined {
+  const given = { ENTENTE_JIRA_URL: d.ENTENTE_JIRA_URL, ENTENTE_JIRA_USER: d.ENTENTE_JIRA_USER, ENTENTE_JIRA_TOKEN: d.ENTENTE_JIRA_TOKEN };
+  const missing = Object.entries(given).filter(([, v]) => v === undefined).map(([k]) => k);
+  if (missing.length === 3) {
+    if (d.ENTENTE_JIRA_WEBHOOK_SECRET) throw badInput('environment variable ENTENTE_JIRA_WEBHOOK_SECRET is set but Jira is not: set ENTENTE_JIRA_URL, ENTENTE_JIRA_USER and ENTENTE_JIRA_TOKEN too');
+    return undefined;
+  }
+  if (missing.length) throw badInput(`environment variable ${missing.join(' and ')} ${missing.length === 1 ? 'is' : 'are'} not set: Jira needs ENTENTE_JIRA_URL, ENTENTE_JIRA_USER (the account's e-mail) and ENTENTE_JIRA_TOKEN (its API token) together`);
+  return { url: d.ENTENTE_JIRA_URL!.replace(/\/+$/, ''), user: d.ENTENTE_JIRA_USER!, token: d.ENTENTE_JIRA_TOKEN!, webhookSecret: d.ENTENTE_JIRA_WEBHOOK_SECRET };
 }
 
 /** The data folder when ENTENTE_DATA is not set: one per user, wherever the command is run from (the XDG base

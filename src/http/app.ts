@@ -24,6 +24,7 @@ import { bodyLimits, securityHeaders } from './limits.ts';
 import { defaultLimits, type Limits } from '../config.ts';
 import { webApp } from './web-app.ts';
 import { peopleRoutes } from './people-routes.ts';
+import { jiraRoutes } from './jira-routes.ts';
 import { sessionCookie, sessionRoutes, type SignInLimits } from './session-routes.ts';
 
 /** Builds the whole app over a context; tests call `app.request(...)` without opening a port. */
@@ -53,6 +54,7 @@ export function createApp(ctx: Context, options: { failedAuth?: FailedAuthOption
   app.route('/', tokensRoutes(ctx));
   app.route('/', sessionRoutes(ctx, options.signIn));
   app.route('/', peopleRoutes(ctx));
+  app.route('/', jiraRoutes(ctx));
   app.notFound((c) => c.json({ error: { code: 'not_found', message: `no route ${c.req.method} ${c.req.path}`, details: {} } }, 404));
   app.onError((err, c) => errorResponse(err, c));
   return app;
