@@ -158,6 +158,11 @@ export const args = {
     json, ...remote,
   },
   'commitments sweep': { json },
+  'jira link': {
+    finding: { type: 'positional', required: true, description: 'the finding\'s id (as `entente findings` shows it)' },
+    json, ...remote,
+  },
+  'jira sync': { json },
   'token create': {
     role: { type: 'string', required: true, description: 'admin | security | engineer | manager | auditor' },
     name: { type: 'string', required: true, description: 'who or what uses it, e.g. "ci-checkout"' },
@@ -247,6 +252,7 @@ const admin = () => import('./admin-commands.ts');
 const policy = () => import('./policy-commands.ts');
 const audit = () => import('./audit-commands.ts');
 const tone = () => import('./tone-command.ts');
+const jira = () => import('./jira-command.ts');
 
 /** The whole tree: `entente` and everything under it. */
 export const main: EntenteCommand = {
@@ -295,6 +301,10 @@ export const main: EntenteCommand = {
       verify: leaf('commitments verify', 'Record that a commitment is in place: verify ID --evidence TEXT', commitments, 'verify'),
       sweep: leaf('commitments sweep', 'Run the checks and mark open commitments past their date as missed (until the job runner does)', commitments, 'sweep'),
     }, leaf('commitments list', '', commitments, 'list')),
+    jira: group('jira', 'Jira: file an issue for a finding in its team\'s project, and sync statuses both ways', {
+      link: leaf('jira link', 'File a Jira issue for a finding in the owning team\'s project (notify.jira.project); again prints the same issue', jira, 'link'),
+      sync: leaf('jira sync', 'Move issues of findings a scan confirmed fixed to Done, and read the others\' statuses (what the server\'s job does every 5 minutes)', jira, 'sync'),
+    }),
     token: group('token', 'API tokens: create (shown once), list, revoke', {
       create: leaf('token create', 'Create an API token (shown once)', admin, 'tokenCreate'),
       list: leaf('token list', 'Every token: name, role, person, created, expires, last used (never the secret)', admin, 'tokenList'),

@@ -15,6 +15,7 @@ import { args } from './commands.ts';
 import { localAdminTokenFile, removeServerRecord, writePrivateFile, writeServerRecord } from './local-server.ts';
 import { startJobRunner } from '../jobs/runner.ts';
 import { defaultJobs } from '../jobs/jobs.ts';
+import { jiraJobs } from '../integrations/jira/jira-job.ts';
 import { webAppBuilt, webAppDir } from '../http/web-app.ts';
 
 export const serve = defineCommand({
@@ -55,7 +56,7 @@ export const serve = defineCommand({
       writeServerRecord(config.dataDir, { url: localUrl(config.host, port), pid: process.pid, startedAt: ctx.now().toISOString() });
     }
     // Lease expiry, reminders and sweeps run here; several servers on one PostgreSQL database each claim a job once per period.
-    const jobs = startJobRunner({ db: ctx.database.db, policy: ctx.policy, now: ctx.now }, defaultJobs, {
+    const jobs = startJobRunner({ db: ctx.database.db, policy: ctx.policy, now: ctx.now }, [...defaultJobs, ...jiraJobs(ctx)], {
       onRun: (runs) => runs.filter((r) => !r.ok).forEach((r) => process.stderr.write(`entente: job ${r.name} will be tried again: ${r.error}\n`)),
     });
     out(`Entente is listening on http://${config.host}:${port} (${embedded ? `embedded database in ${config.dataDir}` : 'PostgreSQL'})`);
