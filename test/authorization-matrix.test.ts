@@ -88,6 +88,7 @@ const table: Record<string, [number[], Build]> = {
   'DELETE /api/session':                        [[204, 204, 204, 204, 204, 204, 204, 204, 204], () => ({ path: '/api/session' })],
   // A fresh finding per call, so each caller allowed to files an issue of its own (201).
   'POST /api/findings/{id}/jira':               [[401, 401, 403, 403, 201, 403, 403, 201, 201], (f) => ({ path: `/api/findings/${f.spareFinding()}/jira` })],
+  'POST /api/commitments/{id}/jira':            [[401, 401, 403, 403, 201, 403, 403, 201, 201], async (f) => ({ path: `/api/commitments/${await f.newCommitment()}/jira` })],
   // Jira's webhook authenticates with the shared secret, whoever calls; without it every caller gets 401 (test/jira.test.ts).
   'POST /api/integrations/jira/webhook':        [[200, 200, 200, 200, 200, 200, 200, 200, 200], (f) => ({ path: `/api/integrations/jira/webhook?secret=${f.jira.settings.webhookSecret}`, json: { webhookEvent: 'jira:issue_updated', issue: { key: 'MAT-999', fields: { status: { name: 'Done', statusCategory: { key: 'done' } } } } } })],
 };

@@ -9,6 +9,7 @@ import { applyOrg } from '../src/people/org-service.ts';
 import { createApp } from '../src/http/app.ts';
 import { jiraDepsOf } from '../src/integrations/jira/jira-deps.ts';
 import { syncJira } from '../src/integrations/jira/jira-service.ts';
+import { createCommitment } from '../src/commitments/commitments-service.ts';
 
 let fake: JiraFake;
 before(async () => { fake = await startJiraFake({ projects: ['PAY', 'OPS'], pageSize: 2 }); });
@@ -152,5 +153,49 @@ describeEachEngine('Jira two-way sync', (env) => {
     assert.match((await comments(e, w.ids[2]!))[0]!.body, /^Fix reported in Jira/);
     const again = await syncJira(jiraDepsOf(w.ctx));
     assert.deepEqual([mine(again.transitioned), mine(again.noted), mine(again.updated)], [[], [], []], 'a second round finds nothing new');
+  });
+
+  test('a commitment verified by evidence is kept when its issue goes to Done; one verified by a check waits for its check', async () => {
+    const e = env();
+    const w = await world(e, { project: 'PAY' });
+    const db = e.ctx.database.db;
+    const svc = await db.selectFrom('services').select(['id', 'owner_team_id']).where('name', '=', w.service).executeTakeFirstOrThrow();
+    const make = (verification: { method: 'evidence' | 'check'; detail: string }) => createCommitment({ db, now: e.ctx.now, policy: e.ctx.policy }, 'test', {
+      kind: 'control', controlId: 'waf-virtual-patch', title: 'A WAF rule in front of /search', ownerTeamId: svc.owner_team_id, serviceId: svc.id, dueAt: new Date(e.clock.now.getTime() + 7 * 86_400_000),
+      verification, source: { type: 'review', id: 1 }, ...(verification.method === 'check' ? { findingId: w.ids[0]! } : {}) });
+    const byEvidence = await make({ method: 'evidence', detail: 'the WAF rule\'s id and a request it stops' });
+    const byCheck = await make({ method: 'check', detail: 'finding-fixed' });
+    const first = await w.call('POST', `/api/commitments/${byEvidence.id}/jira`, { token: w.token });
+    assert.equal(first.status, 201, JSON.stringify(first.body));
+    const key = first.body.link.issueKey;
+    assert.equal(first.body.link.commitmentId, byEvidence.id);
+    assert.match(fake.issues.get(key)!.fields.summary, new RegExp(`^A WAF rule in front of /search for ${w.service}$`));
+    assert.match(JSON.stringify(fake.issues.get(key)!.fields.description), /Moving this issue to Done records the commitment as kept/);
+    const checkKey = (await w.call('POST', `/api/commitments/${byCheck.id}/jira`, { token: w.token })).body.link.issueKey;
+    fake.setStatus(key, 'Done');
+    fake.setStatus(checkKey, 'Done');
+    assert.deepEqual((await hook(w, key)).body, { outcome: 'noted' });
+    assert.deepEqual((await hook(w, checkKey)).body, { outcome: 'updated' });
+    const states = await db.selectFrom('commitments').select(['id', 'state', 'evidence', 'verified_by']).where('id', 'in', [byEvidence.id, byCheck.id]).orderBy('id').execute();
+    assert.deepEqual(states.map((c) => [c.state, c.verified_by]), [['verified', 'entente:jira'], ['open', null]]);
+    assert.equal(states[0]!.evidence, `${key} is Done in Jira: ${fake.settings.url}/browse/${key}`);
+    const other = await w.call('POST', `/api/commitments/${byEvidence.id}/jira`, { token: await e.token('auditor') });
+    assert.equal(other.status, 403);
+  });
+
+  test('a commitment verified in Entente moves its issue to Done at the next sync', async () => {
+    const e = env();
+    const w = await world(e, { project: 'PAY' });
+    const db = e.ctx.database.db;
+    const svc = await db.selectFrom('services').select(['id', 'owner_team_id']).where('name', '=', w.service).executeTakeFirstOrThrow();
+    const c = await createCommitment({ db, now: e.ctx.now, policy: e.ctx.policy }, 'test', {
+      kind: 'control', controlId: 'mfa', title: 'MFA on the admin console', ownerTeamId: svc.owner_team_id, serviceId: svc.id, dueAt: new Date(e.clock.now.getTime() + 7 * 86_400_000),
+      verification: { method: 'evidence', detail: 'a screenshot of the MFA setting' }, source: { type: 'review', id: 1 } });
+    const key = (await w.call('POST', `/api/commitments/${c.id}/jira`, { token: w.token })).body.link.issueKey;
+    const verified = await w.call('POST', `/api/commitments/${c.id}/verify`, { token: w.token, json: { evidence: 'MFA enforced, see the admin audit page.' } });
+    assert.equal(verified.status, 200, JSON.stringify(verified.body));
+    const r = await syncJira(jiraDepsOf(w.ctx));
+    assert.ok(r.transitioned.includes(key), JSON.stringify(r));
+    assert.equal(fake.issues.get(key)!.status, 'Done');
   });
 });

@@ -162,6 +162,10 @@ export const args = {
     finding: { type: 'positional', required: true, description: 'the finding\'s id (as `entente findings` shows it)' },
     json, ...remote,
   },
+  'jira link-commitment': {
+    commitment: { type: 'positional', required: true, description: 'the commitment\'s id (as `entente commitments` shows it)' },
+    json, ...remote,
+  },
   'jira sync': { json },
   'token create': {
     role: { type: 'string', required: true, description: 'admin | security | engineer | manager | auditor' },
@@ -303,6 +307,7 @@ export const main: EntenteCommand = {
     }, leaf('commitments list', '', commitments, 'list')),
     jira: group('jira', 'Jira: file an issue for a finding in its team\'s project, and sync statuses both ways', {
       link: leaf('jira link', 'File a Jira issue for a finding in the owning team\'s project (notify.jira.project); again prints the same issue', jira, 'link'),
+      'link-commitment': leaf('jira link-commitment', 'File a Jira issue for a commitment; moving it to Done keeps a commitment verified by evidence', jira, 'linkCommitmentCommand'),
       sync: leaf('jira sync', 'Move issues of findings a scan confirmed fixed to Done, and read the others\' statuses (what the server\'s job does every 5 minutes)', jira, 'sync'),
     }),
     token: group('token', 'API tokens: create (shown once), list, revoke', {

@@ -23,6 +23,24 @@ export const link = defineCommand({
   },
 });
 
+export const linkCommitmentCommand = defineCommand({
+  args: A['jira link-commitment'],
+  async run({ args }) {
+    const id = idArg(args.commitment, 'a commitment', 'entente commitments');
+    const r = args.server
+      ? (await callServer(args.server, args.token, `api/commitments/${id}/jira`, { method: 'POST' })) as { created: boolean; link: JiraLinkView }
+      : await withLocalContext(async (ctx) => {
+        const { jiraDepsOf } = await import('../integrations/jira/jira-deps.ts');
+        const { linkCommitment } = await import('../integrations/jira/jira-service.ts');
+        return linkCommitment(jiraDepsOf(ctx), localAdmin, id);
+      });
+    if (args.json) return out(JSON.stringify(r));
+    out(r.created
+      ? `Filed ${r.link.issueKey} for commitment #${id} in ${r.link.project}: ${r.link.issueUrl}`
+      : `Commitment #${id} already has ${r.link.issueKey} (${r.link.status}): ${r.link.issueUrl}`);
+  },
+});
+
 export const sync = defineCommand({
   args: A['jira sync'],
   async run({ args }) {

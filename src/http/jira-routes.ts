@@ -3,7 +3,7 @@ import { createRoute, z } from '@hono/zod-openapi';
 import type { Context } from '../context.ts';
 import { EntenteError } from '../errors.ts';
 import { jiraDepsOf } from '../integrations/jira/jira-deps.ts';
-import { applyIssueStatus, linkFinding } from '../integrations/jira/jira-service.ts';
+import { applyIssueStatus, linkCommitment, linkFinding } from '../integrations/jira/jira-service.ts';
 import { checkWebhookSecret, issueStatusOf } from '../integrations/jira/jira-webhook.ts';
 import { subApp } from './sub-app.ts';
 import { errorResponses, idParam } from './schemas.ts';
@@ -23,6 +23,12 @@ const linkRoute = createRoute({
   responses: { 201: { description: 'The issue filed', content: linked }, 200: { description: 'The finding already had an issue', content: linked }, ...errorResponses },
 });
 
+const linkCommitmentRoute = createRoute({
+  method: 'post', path: '/api/commitments/{id}/jira', tags: ['jira'], summary: 'File a Jira issue for a commitment in its owning team\'s project; again gives the same link',
+  request: { params: idParam },
+  responses: { 201: { description: 'The issue filed', content: linked }, 200: { description: 'The commitment already had an issue', content: linked }, ...errorResponses },
+});
+
 const webhookRoute = createRoute({
   method: 'post', path: jiraWebhookPath, tags: ['jira'], security: [],
   summary: 'Jira\'s webhook (issue updated): authenticated by ENTENTE_JIRA_WEBHOOK_SECRET as ?secret=, an X-Entente-Jira-Secret header or an X-Hub-Signature HMAC; no token',
@@ -40,6 +46,10 @@ export function jiraRoutes(ctx: Context) {
       const r = await linkFinding(jiraDepsOf(ctx), c.get('principal'), c.req.valid('param').id);
       return c.json(r, r.created ? 201 : 200);
     })
+    .openapi(linkCommitmentRoute, async (c) => {
+      const r = await linkCommitment(jiraDepsOf(ctx), c.get('principal'), c.req.valid('param').id);
+      return c.json(r, r.created ? 201 : 200);
+    })
     .openapi(webhookRoute, async (c) => {
       const secret = ctx.jira?.webhookSecret;
       if (!secret) throw new EntenteError('unavailable', 'Jira\'s webhook is not set up on this server: set ENTENTE_JIRA_WEBHOOK_SECRET and give Jira the URL with ?secret=…');
@@ -47,6 +57,6 @@ export function jiraRoutes(ctx: Context) {
       checkWebhookSecret(secret, { query: c.req.query('secret'), header: c.req.header('x-entente-jira-secret'), hubSignature: c.req.header('x-hub-signature') }, body);
       const status = issueStatusOf(c.req.valid('json'));
       if (!status) return c.json({ outcome: 'ignored' }, 200);
-      return c.json({ outcome: await applyIssueStatus({ db: ctx.database.db, now: ctx.now }, status, 'webhook') }, 200);
+      return c.json({ outcome: await applyIssueStatus(jiraDepsOf(ctx), status, 'webhook') }, 200);
     });
 }
