@@ -7,6 +7,7 @@ import { describeEachEngine } from './support/engines.ts';
 import { entente } from './support/cli.ts';
 import { parseOrgFile } from '../src/people/org-file.ts';
 import { applyOrg } from '../src/people/org-service.ts';
+import { channelsOfTeam } from '../src/notifications/channels/team-channels.ts';
 
 const secret = `whsec_${Buffer.alloc(32, 3).toString('base64')}`;
 const slackUrl = 'https://hooks.slack.com/services/T0001/B0001/SLACKPATHSECRET';
@@ -73,5 +74,16 @@ describeEachEngine('team channels in the organisation', (env) => {
     assert.deepEqual(mine.map((r) => r.action), ['team.create', 'team.update']);
     assert.deepEqual((mine[1]!.after as any).notify, { slack: 'hooks.slack.com', teams: null, webhook: 'hooks.acme.example', jira: null });
     assert.doesNotMatch(JSON.stringify(mine), /SLACKPATHSECRET|whsec_/);
+  });
+
+  test('channelsOfTeam builds the channels a team\'s stored notify names, and none for a team without', async () => {
+    const e = env();
+    const [team, quiet] = [e.uniq('team'), e.uniq('team')];
+    const db = e.ctx.database.db;
+    await applyOrg(db, parseOrgFile(`${orgWith(team, `      slack: ${slackUrl}\n      webhook: { url: "https://hooks.acme.example/x", secret: ${secret} }\n      jira: { project: PAY }\n`)}  - name: ${quiet}\n    kind: security\n`, 'org.yaml'),
+      { prune: false, actor: 'test', now: e.clock.now });
+    const ids = Object.fromEntries((await db.selectFrom('teams').select(['id', 'name']).where('name', 'in', [team, quiet]).execute()).map((t) => [t.name, t.id]));
+    assert.deepEqual((await channelsOfTeam(db, ids[team]!, { env: {} })).map((c) => c.name), ['slack', 'webhook']);
+    assert.deepEqual(await channelsOfTeam(db, ids[quiet]!, { env: {} }), []);
   });
 });
