@@ -10,6 +10,8 @@ import { createApp } from '../src/http/app.ts';
 import { jiraDepsOf } from '../src/integrations/jira/jira-deps.ts';
 import { syncJira } from '../src/integrations/jira/jira-service.ts';
 import { createCommitment } from '../src/commitments/commitments-service.ts';
+import { jiraJobs } from '../src/integrations/jira/jira-job.ts';
+import { runDueJobs } from '../src/jobs/runner.ts';
 
 let fake: JiraFake;
 before(async () => { fake = await startJiraFake({ projects: ['PAY', 'OPS'], pageSize: 2 }); });
@@ -197,5 +199,20 @@ describeEachEngine('Jira two-way sync', (env) => {
     const r = await syncJira(jiraDepsOf(w.ctx));
     assert.ok(r.transitioned.includes(key), JSON.stringify(r));
     assert.equal(fake.issues.get(key)!.status, 'Done');
+  });
+
+  test('the server runs the sync as job jira-sync when Jira is set up, and has no such job without it', async () => {
+    const e = env();
+    const w = await world(e, { project: 'PAY' });
+    assert.deepEqual(jiraJobs(e.ctx), []);
+    const key = (await w.call('POST', `/api/findings/${w.ids[0]}/jira`, { token: w.token })).body.link.issueKey;
+    fake.setStatus(key, 'Done');
+    const [job] = jiraJobs(w.ctx);
+    assert.equal(job!.everySeconds, 300);
+    // A name of this test's own: the schedule is shared by the file's tests.
+    const runs = await runDueJobs({ db: e.ctx.database.db, policy: e.ctx.policy, now: e.ctx.now }, [{ ...job!, name: e.uniq('jira-sync') }]);
+    assert.equal(runs.length, 1);
+    assert.equal(runs[0]!.ok, true, runs[0]!.error);
+    assert.ok((runs[0]!.result as { noted: string[] }).noted.includes(key));
   });
 });
