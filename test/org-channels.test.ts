@@ -7,7 +7,8 @@ import { describeEachEngine } from './support/engines.ts';
 import { entente } from './support/cli.ts';
 import { parseOrgFile } from '../src/people/org-file.ts';
 import { applyOrg } from '../src/people/org-service.ts';
-import { channelsOfTeam } from '../src/notifications/channels/team-channels.ts';
+import { channelsOfTeam, teamChannelRouter } from '../src/notifications/channels/team-channels.ts';
+import { startReceiver } from './support/receiver.ts';
 
 const secret = `whsec_${Buffer.alloc(32, 3).toString('base64')}`;
 const slackUrl = 'https://hooks.slack.com/services/T0001/B0001/SLACKPATHSECRET';
@@ -85,5 +86,23 @@ describeEachEngine('team channels in the organisation', (env) => {
     const ids = Object.fromEntries((await db.selectFrom('teams').select(['id', 'name']).where('name', 'in', [team, quiet]).execute()).map((t) => [t.name, t.id]));
     assert.deepEqual((await channelsOfTeam(db, ids[team]!, { env: {} })).map((c) => c.name), ['slack', 'webhook']);
     assert.deepEqual(await channelsOfTeam(db, ids[quiet]!, { env: {} }), []);
+  });
+
+  test('the router sends each notification through the channel of the team its facts name', async () => {
+    const e = env();
+    const team = e.uniq('team');
+    const r = await startReceiver();
+    try {
+      await applyOrg(e.ctx.database.db, parseOrgFile(orgWith(team, `      slack: env:ROUTER_SLACK\n`), 'org.yaml'), { prune: false, actor: 'test', now: e.clock.now });
+      const router = teamChannelRouter(e.ctx.database.db, { env: { ROUTER_SLACK: `${r.url}/slack/${team}` } });
+      assert.deepEqual([...router.keys()], ['slack', 'teams', 'webhook']);
+      const n = { id: '1', idempotencyKey: 'k1', event: 'finding.new_act', recipient: { email: null, name: null }, subject: 'New for the team', text: 'Details.', html: '<p>Details.</p>', link: null, facts: { team } };
+      await router.get('slack')!.send(n);
+      assert.equal(r.received.at(-1)!.path, `/slack/${team}`);
+      await assert.rejects(router.get('teams')!.send(n), new RegExp(`teams: team ${team} has no teams channel`));
+      await assert.rejects(router.get('slack')!.send({ ...n, facts: {} }), /names no team/);
+    } finally {
+      await r.close();
+    }
   });
 });
