@@ -27,7 +27,14 @@ const schema = z.object({
   ENTENTE_SMTP_URL: z.string().regex(/^smtps?:\/\/[^/\s]+/i, 'must be smtp://host:port or smtps://host:port (user:password@ before the host when needed)').optional(),
   ENTENTE_MAIL_FROM: z.string().regex(/^[^\s@<>]+@[^\s@<>]+$|^[^<>]*<[^\s@<>]+@[^\s@<>]+>$/, 'must be an address such as entente@example.com or "Entente <entente@example.com>"').optional(),
   ENTENTE_NOTIFY_CLAIM_SECONDS: z.coerce.number().int('must be a whole number of seconds such as 120').min(1).optional(),
+  ENTENTE_JIRA_URL: z.url({ protocol: /^https?$/, error: 'must be your Jira site, such as https://acme.atlassian.net' }).optional(),
+  ENTENTE_JIRA_USER: z.string().min(1).optional(),
+  ENTENTE_JIRA_TOKEN: z.string().min(1).optional(),
+  ENTENTE_JIRA_WEBHOOK_SECRET: z.string().min(16, 'must be at least 16 characters (make one with: openssl rand -hex 24)').optional(),
 });
+
+/** The Jira Cloud site Entente files issues in (ENTENTE_JIRA_*): an account's e-mail and API token, and the secret Jira's webhook sends. */
+export interface JiraSettings { url: string; user: string; token: string; webhookSecret: string | undefined }
 
 /** Request size limits: JSON bodies, uploads (and what a compressed upload may expand to), and how much an upload may expand. */
 export interface Limits {
@@ -64,6 +71,8 @@ export interface Config {
   publicUrl: string | undefined;
   /** Single sign-on over OpenID Connect, when its variables are set. */
   oidc: OidcConfig | undefined;
+  /** The Jira site, when ENTENTE_JIRA_* are set (ticket sync). */
+  jira: JiraSettings | undefined;
   /** E-mail over SMTP, when ENTENTE_SMTP_URL is set; without it notifications stay pending in the outbox. */
   smtp: { url: string; from: string } | undefined;
   /** A notification claimed for sending this long ago and not marked sent (its sender died) is sent again. */
@@ -106,6 +115,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     trustedProxies: r.data.ENTENTE_TRUSTED_PROXIES ?? [],
     smtp: r.data.ENTENTE_SMTP_URL === undefined ? undefined : { url: r.data.ENTENTE_SMTP_URL, from: r.data.ENTENTE_MAIL_FROM ?? 'entente@localhost' },
     notifyClaimSeconds: r.data.ENTENTE_NOTIFY_CLAIM_SECONDS ?? 120,
+    jira: jiraOf(r.data),
   };
 }
 
@@ -125,6 +135,18 @@ function oidcOf(d: z.infer<typeof schema>, publicUrl: string | undefined): OidcC
     issuer: d.ENTENTE_OIDC_ISSUER!, clientId: d.ENTENTE_OIDC_CLIENT_ID!, clientSecret: d.ENTENTE_OIDC_CLIENT_SECRET!,
     name: d.ENTENTE_OIDC_NAME ?? issuer.hostname, redirectUri: `${publicUrl}/api/session/oidc/callback`,
   };
+}
+
+// The three connection settings go together: one without the others is a half-done setup, said at start.
+function jiraOf(d: z.infer<typeof schema>): JiraSettings | undefined {
+  const given = { ENTENTE_JIRA_URL: d.ENTENTE_JIRA_URL, ENTENTE_JIRA_USER: d.ENTENTE_JIRA_USER, ENTENTE_JIRA_TOKEN: d.ENTENTE_JIRA_TOKEN };
+  const missing = Object.entries(given).filter(([, v]) => v === undefined).map(([k]) => k);
+  if (missing.length === 3) {
+    if (d.ENTENTE_JIRA_WEBHOOK_SECRET) throw badInput('environment variable ENTENTE_JIRA_WEBHOOK_SECRET is set but Jira is not: set ENTENTE_JIRA_URL, ENTENTE_JIRA_USER and ENTENTE_JIRA_TOKEN too');
+    return undefined;
+  }
+  if (missing.length) throw badInput(`environment variable ${missing.join(' and ')} ${missing.length === 1 ? 'is' : 'are'} not set: Jira needs ENTENTE_JIRA_URL, ENTENTE_JIRA_USER (the account's e-mail) and ENTENTE_JIRA_TOKEN (its API token) together`);
+  return { url: d.ENTENTE_JIRA_URL!.replace(/\/+$/, ''), user: d.ENTENTE_JIRA_USER!, token: d.ENTENTE_JIRA_TOKEN!, webhookSecret: d.ENTENTE_JIRA_WEBHOOK_SECRET };
 }
 
 /** The data folder when ENTENTE_DATA is not set: one per user, wherever the command is run from (the XDG base

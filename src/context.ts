@@ -1,5 +1,5 @@
 /** The composition root's product: the database, the policy and the clock every service is built from. */
-import { policyFileOf, type Config } from './config.ts';
+import { policyFileOf, type Config, type JiraSettings } from './config.ts';
 import { openDatabase, type Database } from './db/connect.ts';
 import { loadPolicy, type Policy } from './policy/policy.ts';
 import { sweepAbandonedImports } from './findings/import-temp.ts';
@@ -10,6 +10,9 @@ export interface Context {
   now: () => Date;
   /** Sends due notifications soon (set by `entente serve`; called after an import commits). */
   nudgeNotifications?: () => void;
+  /** The Jira site, when ENTENTE_JIRA_* are set (ticket sync); the web app's address for links back. */
+  jira?: JiraSettings | undefined;
+  publicUrl?: string | undefined;
 }
 
 /** Opens the database the configuration names and loads the policy (ENTENTE_POLICY, else data/policy.yaml, else defaults). */
@@ -18,5 +21,5 @@ export async function openContext(config: Config): Promise<Context> {
   // What a killed import left in the temporary folder (it can be a hundred megabytes) goes at the next start.
   sweepAbandonedImports();
   const database = await openDatabase({ url: config.databaseUrl, dataDir: config.dataDir, auditKey: config.auditKey, auditKeyFile: config.auditKeyFile });
-  return { database, policy, now: () => new Date() };
+  return { database, policy, now: () => new Date(), jira: config.jira, publicUrl: config.publicUrl };
 }

@@ -1,4 +1,4 @@
-import { before, test } from 'node:test';
+import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { describeEachEngine, type TestEnv } from './support/engines.ts';
 import { kev, sarif } from './support/reports.ts';
@@ -10,6 +10,7 @@ import { createApp } from '../src/http/app.ts';
 import { setPassword } from '../src/people/passwords.ts';
 import { createInvitation } from '../src/people/invitations.ts';
 import { newReview } from '../src/reviews/reviews-service.ts';
+import { startJiraFake } from './support/jira-fake.ts';
 
 // Every route of the OpenAPI document, called by every kind of caller; the table says what each must answer. A route
 // added without a row here fails the first test, and a route the document does not describe fails it too.
@@ -118,6 +119,11 @@ const table: Record<string, [number[], Build]> = {
   // An invitation link is the credential itself: whoever holds it may read it and use it, once (a fresh one per call).
   'GET /api/invitations/{token}':               [[200, 200, 200, 200, 200, 200, 200, 200, 200], async (f) => ({ path: `/api/invitations/${await f.newInvitation()}` })],
   'POST /api/invitations/{token}':              [[200, 200, 200, 200, 200, 200, 200, 200, 200], async (f) => ({ path: `/api/invitations/${await f.newInvitation()}`, json: { password: 'invited-password-1234' } })],
+  // A fresh finding per call, so each caller allowed to files an issue of its own (201).
+  'POST /api/findings/{id}/jira':               [[401, 401, 403, 403, 201, 403, 403, 201, 201], (f) => ({ path: `/api/findings/${f.spareFinding()}/jira` })],
+  'POST /api/commitments/{id}/jira':            [[401, 401, 403, 403, 201, 403, 403, 201, 201], async (f) => ({ path: `/api/commitments/${await f.newCommitment()}/jira` })],
+  // Jira's webhook authenticates with the shared secret, whoever calls; without it every caller gets 401 (test/jira.test.ts).
+  'POST /api/integrations/jira/webhook':        [[200, 200, 200, 200, 200, 200, 200, 200, 200], (f) => ({ path: `/api/integrations/jira/webhook?secret=${f.jira.settings.webhookSecret}`, json: { webhookEvent: 'jira:issue_updated', issue: { key: 'MAT-999', fields: { status: { name: 'Done', statusCategory: { key: 'done' } } } } } })],
 };
 /* eslint-enable no-multi-spaces */
 
@@ -134,7 +140,7 @@ async function fixture(e: TestEnv) {
   const mail = (n: string) => `${e.uniq(n)}@example.com`;
   const people = { owner: mail('ana'), member: mail('raj'), otherTeam: mail('ben'), noTeam: mail('lee'), security: mail('sam'), admin: mail('root'), manager: mail('mia') };
   const orgOf = (leaver: string[]) => `teams:
-  - { name: ${a}, kind: engineering, lead: ${people.owner}, members: [${people.owner}, ${people.member}] }
+  - { name: ${a}, kind: engineering, lead: ${people.owner}, members: [${people.owner}, ${people.member}], notify: { jira: { project: MAT } } }
   - { name: ${b}, kind: engineering, members: [${people.otherTeam}] }
   - { name: ${c}, kind: it-operations, members: [${leaver.join(', ')}] }
 services:
@@ -165,8 +171,10 @@ services:
   };
   const inDays = (d: number) => new Date(e.clock.now.getTime() + d * 86_400_000).toISOString();
   const exceptionBody = () => ({ findingIds: [spare.pop()!], reason: 'the vendor fix ships in May', controls: ['WAF rule 9421'] });
+  const jira = await startJiraFake({ projects: ['MAT'] });
   const f = {
-    serviceA, teamA: a, host, org, tokens, inDays, exceptionBody, signIn,
+    serviceA, teamA: a, host, org, tokens, inDays, exceptionBody, signIn, jira,
+    spareFinding: () => spare.pop()!,
     finding: spare.pop()!,
     report: sarif('MatrixScanner', [{ rule: 'm1', file: 'src/m.ts', line: 1 }]),
     scan: `<?xml version="1.0"?><nmaprun scanner="nmap" version="7.93"><scaninfo type="syn" protocol="tcp" numservices="1" services="22"/>
@@ -223,6 +231,7 @@ function documented(doc: { paths: Record<string, Record<string, unknown>> }): st
 describeEachEngine('the authorisation matrix', (env) => {
   let f: Fixture | undefined;
   before(async () => { f = await fixture(env()); });
+  after(async () => f?.jira.close());
 
   test('every route the app serves is in the OpenAPI document, and every documented route has a row in the table', async () => {
     const doc = (await env().call('GET', '/api/openapi.json')).body;
@@ -235,7 +244,7 @@ describeEachEngine('the authorisation matrix', (env) => {
   for (const [route, [expected, build]] of Object.entries(table)) {
     test(`${route} answers each caller as the table says`, async () => {
       // An app of its own without the failed-authentication limit: the table's 401s would otherwise become 429s.
-      const app = createApp(env().ctx, { failedAuth: { limit: Number.MAX_SAFE_INTEGER } });
+      const app = createApp({ ...env().ctx, jira: f!.jira.settings }, { failedAuth: { limit: Number.MAX_SAFE_INTEGER } });
       const method = route.split(' ')[0]!;
       const got: Record<string, number> = {};
       for (const who of callers) {

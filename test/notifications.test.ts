@@ -6,6 +6,9 @@ import { closedPort, startSmtpSink, type SmtpSink } from './support/smtp-sink.ts
 import { importFeed } from '../src/feeds/feed-service.ts';
 import { deliverDue } from '../src/notifications/delivery.ts';
 import { emailChannel } from '../src/notifications/email.ts';
+import { channelsOf } from '../src/notifications/delivery-job.ts';
+import { startReceiver } from './support/receiver.ts';
+import { sql } from 'kysely';
 import { sweepFindingsSla } from '../src/findings/sla-sweep.ts';
 import { checkTone } from '../src/voice/check-tone.ts';
 import { rulesFor } from '../src/voice/voice-config.ts';
@@ -61,6 +64,31 @@ describeEachEngine('notifications', (env) => {
     await send(e);
     assert.equal((await rowsFor(e, people)).length, 2, 'the re-import wrote no new rows');
     for (const who of people) assert.equal(mailsTo(who).length, 1, `still one e-mail to ${who}`);
+  });
+
+  test('a team with its own Slack channel gets one post per new act finding, besides each member\'s e-mail, once', async () => {
+    const e = env();
+    const slack = await startReceiver();
+    try {
+      const { people, service, team: teamName } = await team(e);
+      await e.ctx.database.db.updateTable('teams').set({ notify: JSON.stringify({ slack: `${slack.url}/services/T0/B0/x` }) }).where('name', '=', teamName).execute();
+      const { urgent, report } = await actReport(e);
+      await e.importText(service, 'trivy.json', report);
+      const rows = await e.ctx.database.db.selectFrom('notifications').select(['channel', 'recipient_email', 'idempotency_key']).where('entity_id', 'in',
+        e.ctx.database.db.selectFrom('findings').select(sql<string>`id::text`.as('id')).where('title', 'like', `%${urgent}%`)).orderBy('id').execute();
+      assert.deepEqual(rows.map((r) => [r.channel, r.recipient_email]), [...people.map((p) => ['email', p]), ['slack', null]]);
+      const channels = new Map([...channelsOf({ smtp: { url: sink.url, from: 'entente@example.com' } }, e.ctx.database.db, {})]);
+      await deliverDue({ db: e.ctx.database.db, now: e.ctx.now, channels, claimSeconds: 120 });
+      await deliverDue({ db: e.ctx.database.db, now: e.ctx.now, channels, claimSeconds: 120 });
+      assert.equal(slack.received.length, 1, 'one post to the team\'s channel');
+      assert.equal(slack.received[0]!.path, '/services/T0/B0/x');
+      assert.match(JSON.stringify(slack.received[0]!.json.blocks), new RegExp(urgent));
+      await e.importText(service, 'trivy.json', report);
+      await deliverDue({ db: e.ctx.database.db, now: e.ctx.now, channels, claimSeconds: 120 });
+      assert.equal(slack.received.length, 1, 'a re-import posts nothing new');
+    } finally {
+      await slack.close();
+    }
   });
 
   test('with the SMTP server down a notification is retried after 1, 5, 30 and 120 minutes, then failed; retry sends it', async () => {

@@ -179,6 +179,15 @@ export const args = {
     action: { type: 'string', description: 'an action item: "TITLE @TEAM by YYYY-MM-DD" (repeat); each becomes a commitment' },
     json, ...remote,
   },
+  'jira link': {
+    finding: { type: 'positional', required: true, description: 'the finding\'s id (as `entente findings` shows it)' },
+    json, ...remote,
+  },
+  'jira link-commitment': {
+    commitment: { type: 'positional', required: true, description: 'the commitment\'s id (as `entente commitments` shows it)' },
+    json, ...remote,
+  },
+  'jira sync': { json },
   'token create': {
     role: { type: 'string', required: true, description: 'admin | security | engineer | manager | auditor' },
     name: { type: 'string', required: true, description: 'who or what uses it, e.g. "ci-checkout"' },
@@ -288,6 +297,7 @@ const policy = () => import('./policy-commands.ts');
 const audit = () => import('./audit-commands.ts');
 const tone = () => import('./tone-command.ts');
 const notifications = () => import('./notifications-command.ts');
+const jira = () => import('./jira-command.ts');
 
 /** The whole tree: `entente` and everything under it. */
 export const main: EntenteCommand = {
@@ -341,6 +351,11 @@ export const main: EntenteCommand = {
       show: leaf('review show', 'One review\'s agenda and record, in a format', review, 'show'),
       list: leaf('review list', 'Reviews, newest first', review, 'list'),
       close: leaf('review close', 'Close a review: --attendee, --decision and --action "TITLE @TEAM by DATE" (each action item becomes a commitment)', review, 'close'),
+    }),
+    jira: group('jira', 'Jira: file an issue for a finding in its team\'s project, and sync statuses both ways', {
+      link: leaf('jira link', 'File a Jira issue for a finding in the owning team\'s project (notify.jira.project); again prints the same issue', jira, 'link'),
+      'link-commitment': leaf('jira link-commitment', 'File a Jira issue for a commitment; moving it to Done keeps a commitment verified by evidence', jira, 'linkCommitmentCommand'),
+      sync: leaf('jira sync', 'Move issues of findings a scan confirmed fixed to Done, and read the others\' statuses (what the server\'s job does every 5 minutes)', jira, 'sync'),
     }),
     token: group('token', 'API tokens: create (shown once), list, revoke', {
       create: leaf('token create', 'Create an API token (shown once)', admin, 'tokenCreate'),

@@ -25,13 +25,13 @@ export const importCommand = defineCommand({
   },
 });
 
-// With e-mail set up, what the import wrote to the outbox leaves now (a failed send is retried by \`entente serve\`).
+// What the import wrote to the outbox leaves now, by e-mail (when set up) and the teams' own channels (a failed send
+// is retried by \`entente serve\`).
 async function sendNow(ctx: Context): Promise<void> {
   const config = loadConfig(process.env);
-  if (!config.smtp) return;
   const { deliverDue } = await import('../notifications/delivery.ts');
   const { channelsOf } = await import('../notifications/delivery-job.ts');
-  await deliverDue({ db: ctx.database.db, now: ctx.now, channels: channelsOf(config), claimSeconds: config.notifyClaimSeconds });
+  await deliverDue({ db: ctx.database.db, now: ctx.now, channels: channelsOf(config, ctx.database.db), claimSeconds: config.notifyClaimSeconds });
 }
 
 async function remote(args: { report: string; service: string; format?: string; commit?: string; branch?: string; server?: string; token?: string }): Promise<ImportSummary> {

@@ -14,6 +14,7 @@ import * as m011 from './migrations/011-status-before-acceptance.ts';
 import * as m012 from './migrations/012-passwords-and-sessions.ts';
 import * as m013 from './migrations/013-notifications.ts';
 import * as m015 from './migrations/015-reviews.ts';
+import * as m016 from './migrations/016-channels-and-jira.ts';
 import * as m017 from './migrations/017-saved-views.ts';
 import * as m018 from './migrations/018-invitations-and-sso.ts';
 import { EntenteError } from '../errors.ts';
@@ -33,6 +34,7 @@ const migrations: Record<string, Migration> = {
   '012-passwords-and-sessions': m012,
   '013-notifications': m013,
   '015-reviews': m015,
+  '016-channels-and-jira': m016,
   '017-saved-views': m017,
   '018-invitations-and-sso': m018,
 };

@@ -1,5 +1,6 @@
 /** Kysely's view of the tables (kept by hand beside the migrations). */
 import type { ColumnType, Generated, Insertable, Selectable } from 'kysely';
+import type { TeamNotify } from '../notifications/notify-config.ts';
 
 type Timestamp = ColumnType<Date, Date | string, Date | string>;
 type DefaultTimestamp = ColumnType<Date, Date | string | undefined, Date | string>;
@@ -10,6 +11,8 @@ export interface TeamsTable {
   name: string;
   kind: 'engineering' | 'it-operations' | 'security';
   lead_email: string | null;
+  /** The team's channels as the organisation file states them, secrets included (migration 016; never shown). */
+  notify: ColumnType<TeamNotify | null, string | null | undefined, string | null>;
   archived_at: Timestamp | null;
   created_at: DefaultTimestamp;
   updated_at: DefaultTimestamp;
@@ -441,6 +444,24 @@ export interface ReviewActionsTable {
   created_at: Timestamp;
 }
 
+/** A finding or a commitment and the Jira issue tracking it (migration 016). */
+export interface JiraLinksTable {
+  id: Generated<number>;
+  finding_id: number | null;
+  commitment_id: number | null;
+  issue_key: string;
+  issue_id: string;
+  project: string;
+  /** The issue's status name and its category (new, indeterminate, done) as last seen. */
+  status: string;
+  status_category: string;
+  /** When Entente last noted on the finding that the issue went to Done (null: not since it was last reopened). */
+  done_noted_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
+  last_sync_at: Timestamp;
+  created_by: string;
+  created_at: Timestamp;
+}
+
 export interface DB {
   teams: TeamsTable;
   people: PeopleTable;
@@ -474,6 +495,7 @@ export interface DB {
   review_attendees: ReviewAttendeesTable;
   review_decisions: ReviewDecisionsTable;
   review_actions: ReviewActionsTable;
+  jira_links: JiraLinksTable;
 }
 
 export type Team = Selectable<TeamsTable>;

@@ -28,6 +28,7 @@ import { defaultLimits, type Limits } from '../config.ts';
 import { webApp } from './web-app.ts';
 import { peopleRoutes } from './people-routes.ts';
 import { notificationsRoutes } from './notifications-routes.ts';
+import { jiraRoutes } from './jira-routes.ts';
 import { sessionCookie, sessionRoutes, type SignInLimits } from './session-routes.ts';
 import { signInRoutes } from './sign-in-routes.ts';
 import { policyRoutes } from './policy-routes.ts';
@@ -72,6 +73,7 @@ export function createApp(ctx: Context, options: {
   app.route('/', policyRoutes(ctx));
   app.route('/', signInRoutes(ctx, { sso: options.sso, publicUrl: options.publicUrl }));
   app.route('/', notificationsRoutes(ctx));
+  app.route('/', jiraRoutes(ctx));
   app.notFound((c) => c.json({ error: { code: 'not_found', message: `no route ${c.req.method} ${c.req.path}`, details: {} } }, 404));
   app.onError((err, c) => errorResponse(err, c));
   return app;

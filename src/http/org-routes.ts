@@ -3,6 +3,7 @@ import { createRoute, z } from '@hono/zod-openapi';
 import type { Context } from '../context.ts';
 import { parseOrgFile } from '../people/org-file.ts';
 import { applyOrg } from '../people/org-service.ts';
+import { summariseNotify } from '../notifications/notify-config.ts';
 import { requireAction } from '../people/access.ts';
 import { subApp } from './sub-app.ts';
 import { errorResponses } from './schemas.ts';
@@ -27,6 +28,8 @@ const teamsRoute = createRoute({
   method: 'get', path: '/api/teams', tags: ['organisation'], summary: 'Teams and their members',
   responses: { 200: { description: 'Teams', content: { 'application/json': { schema: z.object({ items: z.array(z.object({
     id: z.number(), name: z.string(), kind: z.string(), lead: z.string().nullable(), members: z.array(z.string()),
+    notify: z.object({ slack: z.string().nullable(), teams: z.string().nullable(), webhook: z.string().nullable(), jira: z.string().nullable() })
+      .openapi({ description: 'Which channels the team has: the host each goes to (or env:NAME), and its Jira project; never a URL path or secret' }),
   })) }) } } }, ...errorResponses },
 });
 
@@ -51,7 +54,7 @@ export function orgRoutes(ctx: Context) {
     .openapi(teamsRoute, async (c) => {
       const teams = await db.selectFrom('teams').selectAll().where('archived_at', 'is', null).orderBy('name').execute();
       const members = await db.selectFrom('team_members').innerJoin('people', 'people.id', 'team_members.person_id').select(['team_id', 'email']).orderBy('email').execute();
-      return c.json({ items: teams.map((t) => ({ id: t.id, name: t.name, kind: t.kind, lead: t.lead_email, members: members.filter((m) => m.team_id === t.id).map((m) => m.email) })) }, 200);
+      return c.json({ items: teams.map((t) => ({ id: t.id, name: t.name, kind: t.kind, lead: t.lead_email, members: members.filter((m) => m.team_id === t.id).map((m) => m.email), notify: summariseNotify(t.notify) })) }, 200);
     })
     .openapi(servicesRoute, async (c) => {
       const rows = await db.selectFrom('services').innerJoin('teams', 'teams.id', 'services.owner_team_id')

@@ -1,13 +1,19 @@
 /** The delivery job the runner runs every few seconds, and the channels the configuration sets up. */
+import type { Kysely } from 'kysely';
 import type { Config } from '../config.ts';
+import type { DB } from '../db/schema.ts';
+import { teamChannelRouter } from './channels/team-channels.ts';
 import type { Job } from '../jobs/runner.ts';
 import type { Channel } from './channel.ts';
 import { deliverDue } from './delivery.ts';
 import { emailChannel } from './email.ts';
 
-/** The channels this server can send through: e-mail when ENTENTE_SMTP_URL is set. */
-export function channelsOf(config: Pick<Config, 'smtp'>): Map<string, Channel> {
-  const channels = new Map<string, Channel>();
+/**
+ * The channels this server can send through: e-mail when ENTENTE_SMTP_URL is set; with a database, the teams' own Slack,
+ * Teams and webhook channels (org file `teams[].notify`), looked up when each notification is sent.
+ */
+export function channelsOf(config: Pick<Config, 'smtp'>, db?: Kysely<DB>, env: Record<string, string | undefined> = process.env): Map<string, Channel> {
+  const channels = new Map<string, Channel>(db ? teamChannelRouter(db, { env }) : []);
   if (config.smtp) channels.set('email', emailChannel(config.smtp));
   return channels;
 }

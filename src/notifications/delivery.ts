@@ -58,7 +58,10 @@ export async function deliverDue(deps: DeliveryDeps, limit = 50): Promise<Delive
       run.sent++;
     } catch (e) {
       const error = ((e as Error)?.message ?? String(e)).slice(0, 500);
-      const delay = retryDelays[row.attempts - 1];
+      // A channel that said when to come back (429/503 with Retry-After) is not asked sooner.
+      const asked = (e as { retryAfterSeconds?: number }).retryAfterSeconds;
+      const planned = retryDelays[row.attempts - 1];
+      const delay = planned === undefined ? undefined : Math.max(planned, asked ?? 0);
       const after = deps.now();
       await deps.db.updateTable('notifications')
         .set(delay === undefined ? { status: 'failed', last_error: error, claimed_at: null }

@@ -8,6 +8,7 @@ import type { DB } from '../db/schema.ts';
 import { pgJson } from '../db/pg-json.ts';
 import { defaultChannel, type NotificationEvent } from './events.ts';
 import type { Rendered } from './render.ts';
+import { teamChannelNames } from './channels/team-channels.ts';
 
 /** One event for the members of a team: what it is, what it is about, and how it reads for each of them. */
 export interface TeamEvent {
@@ -31,13 +32,19 @@ export async function enqueueForTeam(trx: Kysely<DB>, e: TeamEvent): Promise<num
     left join notification_prefs np on np.person_id = p.id and np.event = ${e.event}
     where tm.team_id = ${e.teamId} order by p.id`.execute(trx);
   const wanted = members.filter((m) => m.channel !== 'none');
-  if (wanted.length === 0) return 0;
+  // The team's own channels (Slack, Teams, a webhook) get one row each for the whole team, not one per person.
+  const team = await trx.selectFrom('teams').select('notify').where('id', '=', e.teamId).executeTakeFirst();
+  const teamChannels = teamChannelNames.filter((name) => Boolean((team?.notify as Record<string, unknown> | null | undefined)?.[name]));
+  if (wanted.length === 0 && teamChannels.length === 0) return 0;
   const r = e.render();
-  const inserted = await trx.insertInto('notifications').values(wanted.map((m) => ({
-    idempotency_key: `${e.event}:${e.key}:person:${m.id}:${m.channel}`,
-    event: e.event, person_id: m.id, recipient_email: m.email, recipient_name: m.name, channel: m.channel,
+  const row = (key: string, channel: string, person: { id: number; email: string; name: string | null } | null) => ({
+    idempotency_key: key, event: e.event, person_id: person?.id ?? null, recipient_email: person?.email ?? null, recipient_name: person?.name ?? null, channel,
     status: 'pending' as const, next_attempt_at: e.now, subject: r.subject, body_text: r.text, body_html: r.html,
     link: e.link, facts: pgJson(e.facts), entity: e.entity.kind, entity_id: String(e.entity.id), created_at: e.now,
-  }))).onConflict((oc) => oc.column('idempotency_key').doNothing()).returning('id').execute();
+  });
+  const inserted = await trx.insertInto('notifications').values([
+    ...wanted.map((m) => row(`${e.event}:${e.key}:person:${m.id}:${m.channel}`, m.channel, m)),
+    ...teamChannels.map((name) => row(`${e.event}:${e.key}:team:${e.teamId}:${name}`, name, null)),
+  ]).onConflict((oc) => oc.column('idempotency_key').doNothing()).returning('id').execute();
   return inserted.length;
 }

@@ -6,6 +6,8 @@ import { recordAudit } from '../audit/audit.ts';
 import type { OrgFile, ServiceSpec, TeamSpec } from './org-file.ts';
 import type { Policy } from '../policy/policy.ts';
 import { reprioritise } from '../findings/reprioritise.ts';
+import { pgJson } from '../db/pg-json.ts';
+import { summariseNotify, type TeamNotify } from '../notifications/notify-config.ts';
 
 export interface OrgApplySummary {
   teams: { created: string[]; updated: string[]; unchanged: string[] };
@@ -47,23 +49,26 @@ async function upsertTeam(trx: Kysely<DB>, t: TeamSpec, opts: { actor: string; n
   const before = await trx.selectFrom('teams').selectAll().where('name', '=', t.name).executeTakeFirst();
   const memberEmails = [...new Set([...(t.lead ? [t.lead] : []), ...t.members])];
   const values = { kind: t.kind, lead_email: t.lead ?? null };
+  const notify = t.notify ?? null;
   let id: number;
   let outcome: Outcome;
   if (!before) {
-    id = (await trx.insertInto('teams').values({ name: t.name, ...values }).returning('id').executeTakeFirstOrThrow()).id;
+    id = (await trx.insertInto('teams').values({ name: t.name, ...values, notify: notify && pgJson(notify) }).returning('id').executeTakeFirstOrThrow()).id;
     outcome = 'created';
   } else {
     id = before.id;
     const oldMembers = (await trx.selectFrom('team_members').innerJoin('people', 'people.id', 'team_members.person_id')
       .select('people.email').where('team_id', '=', id).execute()).map((m) => m.email).sort();
     const same = before.kind === t.kind && before.lead_email === values.lead_email && before.archived_at === null
-      && JSON.stringify(oldMembers) === JSON.stringify([...memberEmails].sort());
+      && JSON.stringify(oldMembers) === JSON.stringify([...memberEmails].sort()) && canonical(before.notify) === canonical(notify);
     if (same) return 'unchanged';
-    await trx.updateTable('teams').set({ ...values, archived_at: null, updated_at: opts.now }).where('id', '=', id).execute();
+    await trx.updateTable('teams').set({ ...values, notify: notify && pgJson(notify), archived_at: null, updated_at: opts.now }).where('id', '=', id).execute();
     outcome = 'updated';
   }
   await setMembers(trx, id, memberEmails);
-  await recordAudit(trx, { actor: opts.actor, action: `team.${outcome === 'created' ? 'create' : 'update'}`, entity: 'team', entityId: id, before: before ?? null, after: { name: t.name, ...values, members: memberEmails }, at: opts.now });
+  // The audit log shows which channels changed (and to which host), never a webhook URL's path or a secret.
+  await recordAudit(trx, { actor: opts.actor, action: `team.${outcome === 'created' ? 'create' : 'update'}`, entity: 'team', entityId: id,
+    before: before ? { ...before, notify: summariseNotify(before.notify) } : null, after: { name: t.name, ...values, notify: summariseNotify(notify), members: memberEmails }, at: opts.now });
   return outcome;
 }
 
@@ -102,4 +107,11 @@ async function upsertService(trx: Kysely<DB>, s: ServiceSpec, opts: { actor: str
   }
   await recordAudit(trx, { actor: opts.actor, action: 'service.update', entity: 'service', entityId: before.id, before, after: { name: s.name, ...values }, at: opts.now });
   return 'updated';
+}
+
+// jsonb does not keep key order: compare a team's channels as JSON with sorted keys.
+function canonical(n: TeamNotify | null): string {
+  const sorted = (v: unknown): unknown => (v && typeof v === 'object' && !Array.isArray(v)
+    ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => a.localeCompare(b)).map(([k, x]) => [k, sorted(x)])) : v);
+  return JSON.stringify(sorted(n));
 }

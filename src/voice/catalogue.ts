@@ -12,4 +12,5 @@ export const templateSets: Record<string, () => Promise<TemplateSet>> = {
   changes: () => import('../changes/change-messages.ts').then((m) => m.changeMessages),
   exposure: () => import('../exposure/exposure-messages.ts').then((m) => m.exposureMessages),
   reviews: () => import('../reviews/review-messages.ts').then((m) => m.reviewMessages),
+  jira: () => import('../integrations/jira/jira-messages.ts').then((m) => m.jiraMessages),
 };
