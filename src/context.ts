@@ -2,7 +2,7 @@
 import { policyFileOf, type Config } from './config.ts';
 import { openDatabase, type Database } from './db/connect.ts';
 import { loadPolicy, type Policy } from './policy/policy.ts';
-import { sweepAbandonedImports } from './findings/import-temp.ts';
+import { sweepAbandonedImports } from './imports/import-temp.ts';
 
 export interface Context {
   database: Database;

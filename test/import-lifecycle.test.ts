@@ -545,7 +545,7 @@ async function listings(name: string, text: string): Promise<number> {
 }
 
 async function parsed(name: string, text: string) {
-  const { detectParser } = await import('../src/findings/parsers/index.ts');
+  const { detectParser } = await import('../src/imports/parsers/index.ts');
   const input = { name, head: text.slice(0, 4096), text: async () => text, stream: () => Readable.from([text]) };
   const out = [];
   for await (const f of detectParser(input).parse(input)) out.push(f);

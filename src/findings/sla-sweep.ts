@@ -11,7 +11,7 @@ import { recordAudit } from '../audit/audit.ts';
 import { policyCalendar, type Calendar } from '../policy/calendar.ts';
 import { findingMessages } from '../voice/messages/findings.ts';
 import { decidePriority } from './priority.ts';
-import type { Severity } from './types.ts';
+import type { Severity } from '../imports/types.ts';
 
 export interface SlaDeps { db: Kysely<DB>; policy: Policy; now: () => Date }
 

@@ -8,7 +8,7 @@ import { createToken } from '../../src/people/tokens.ts';
 import { parseOrgFile } from '../../src/people/org-file.ts';
 import { applyOrg } from '../../src/people/org-service.ts';
 import { importReport, type ImportSummary } from '../../src/findings/import-service.ts';
-import { reportFromBuffer } from '../../src/findings/report-input.ts';
+import { reportFromBuffer } from '../../src/imports/report-input.ts';
 import { createScratchPg } from './scratch-pg.ts';
 
 /** The engines this run covers: ENTENTE_TEST_ENGINES=pglite narrows it; both by default. */

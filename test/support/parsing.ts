@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { Readable } from 'node:stream';
 import { EntenteError } from '../../src/errors.ts';
-import type { ReportInput } from '../../src/findings/types.ts';
+import type { ReportInput } from '../../src/imports/types.ts';
 
 /** A report as the import sees it, from text. */
 export function reportInput(text: string, name: string): ReportInput {

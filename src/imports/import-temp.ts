@@ -1,5 +1,5 @@
 /**
- * The temporary folders a big import spills its rows into (src/findings/report-rows.ts) are named after the process
+ * The temporary folders a big import spills its rows into (src/imports/report-rows.ts) are named after the process
  * that made them, `entente-import-PID-…`, so that a later start can tell one a killed import left from one an import
  * running now uses, and remove the first kind.
  */
