@@ -1,11 +1,11 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Readable } from 'node:stream';
 import fc from 'fast-check';
 import { EntenteError } from '../../errors.ts';
-import type { ParsedFinding, ReportInput } from '../types.ts';
+import type { ParsedFinding } from '../types.ts';
 import { fingerprintOf } from '../fingerprint.ts';
 import { burpParser } from './burp.ts';
+import { badInputError, inputOf } from '../../../test/support/parsing.ts';
 
 // ---- fixtures: Burp's "Report issues → XML" export ----
 
@@ -74,18 +74,10 @@ const frameable = (path: string, serial: string): string => issue({
 
 // ---- helpers ----
 
-function inputOf(name: string, text: string): ReportInput {
-  return { name, head: text.slice(0, 4096), text: async () => text, stream: () => Readable.from([Buffer.from(text)]) };
-}
-
 async function parse(text: string, name = 'burp.xml', tools: [string, string | undefined][] = []): Promise<ParsedFinding[]> {
   const out: ParsedFinding[] = [];
   for await (const f of burpParser.parse(inputOf(name, text), { tool: (n, v) => void tools.push([n, v]) })) out.push(f);
   return out;
-}
-
-function badInputError(pattern: RegExp): (e: unknown) => boolean {
-  return (e) => e instanceof EntenteError && e.code === 'bad_input' && pattern.test(e.message);
 }
 
 // ---- tests ----

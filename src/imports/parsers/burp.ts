@@ -13,7 +13,7 @@
  */
 import { badInput } from '../../errors.ts';
 import type { Location, ParseContext, ParsedFinding, ReportInput, ReportParser, Severity } from '../types.ts';
-import { aliasesFrom, cwesFrom, normaliseSeverity, stripHtml } from './common.ts';
+import { aliasesFrom, compact, cwesFrom, normaliseSeverity, stripHtml } from './common.ts';
 import { attr, child, children, streamXml, textOf, xmlRootName, type XmlElement } from './xml.ts';
 
 const tool = 'Burp Suite';
@@ -211,11 +211,6 @@ function linksOf(...html: (string | undefined)[]): string[] | undefined {
 
 function clip(s: string | undefined, max = maxText): string | undefined {
   return s !== undefined && s.length > max ? `${s.slice(0, max)}…` : s;
-}
-
-/** The object without its undefined fields, so findings print and compare cleanly. */
-function compact<T extends object>(o: T): T {
-  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T;
 }
 
 function nonEmpty<T>(list: T[] | undefined): T[] | undefined {

@@ -1,11 +1,11 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Readable } from 'node:stream';
 import fc from 'fast-check';
 import { EntenteError } from '../../errors.ts';
-import type { ParsedFinding, ReportInput } from '../types.ts';
+import type { ParsedFinding } from '../types.ts';
 import { fingerprintOf } from '../fingerprint.ts';
 import { checkovParser } from './checkov.ts';
+import { badInputError, textInputOf, valueSlots } from '../../../test/support/parsing.ts';
 
 // ---- fixtures: reports shaped like `checkov -o json` ----
 
@@ -83,18 +83,10 @@ const licence = {
 
 // ---- helpers ----
 
-function inputOf(name: string, text: string): ReportInput {
-  return { name, head: text.slice(0, 4096), text: async () => text, stream: () => Readable.from([text]) };
-}
-
 async function parse(text: string, name = 'checkov.json', tools: [string, string | undefined][] = []): Promise<ParsedFinding[]> {
   const out: ParsedFinding[] = [];
-  for await (const f of checkovParser.parse(inputOf(name, text), { tool: (n, v) => void tools.push([n, v]) })) out.push(f);
+  for await (const f of checkovParser.parse(textInputOf(name, text), { tool: (n, v) => void tools.push([n, v]) })) out.push(f);
   return out;
-}
-
-function badInputError(pattern: RegExp): (e: unknown) => boolean {
-  return (e) => e instanceof EntenteError && e.code === 'bad_input' && pattern.test(e.message);
 }
 
 // ---- tests ----
@@ -262,14 +254,3 @@ describe('checkov robustness', () => {
     }), { numRuns: 500 });
   });
 });
-
-/** Every place a value sits in a JSON document, as a parent object or array and a key. */
-function valueSlots(v: unknown, out: { parent: Record<string, unknown>; key: string }[] = []): { parent: Record<string, unknown>; key: string }[] {
-  if (v === null || typeof v !== 'object') return out;
-  const parent = v as Record<string, unknown>;
-  for (const key of Object.keys(parent)) {
-    out.push({ parent, key });
-    valueSlots(parent[key], out);
-  }
-  return out;
-}

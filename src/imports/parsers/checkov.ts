@@ -10,10 +10,10 @@
  * `fixed_definition` are never kept: they quote the scanned file, secrets included.
  */
 import { badInput } from '../../errors.ts';
-import type { Component, Cvss, FindingKind, Location, ParseContext, ParsedFinding, ReportInput, ReportParser } from '../types.ts';
-import { aliasesFrom, asArray, asObject, buildPurl, cwesFrom, normalisePath, normaliseSeverity, num, parseJson, str } from './common.ts';
-
-type Json = Record<string, unknown>;
+import type { Component, FindingKind, Location, ParseContext, ParsedFinding, ReportInput, ReportParser } from '../types.ts';
+import {
+  aliasesFrom, asArray, asObject, buildPurl, compact, cvssFrom, cwesFrom, isObject, type Json, normalisePath, normaliseSeverity, num, parseJson, requireString, str, strings, webUrls,
+} from './common.ts';
 
 const tool = 'Checkov';
 
@@ -79,7 +79,7 @@ function fromFailedCheck(c: Json, scope: Scope): ParsedFinding | undefined {
     // Open-source Checkov writes no severity unless it is connected to the Prisma Cloud platform; a failed
     // policy check of unknown severity is still a misconfiguration to look at, so it counts as medium.
     severity: normaliseSeverity(c.severity ?? vuln?.severity, 'medium'),
-    references: urls(c.guideline, vuln?.link),
+    references: webUrls(str(c.guideline), str(vuln?.link)),
   };
   if ((scope.checkType?.startsWith('sca_') === true || vuln !== undefined) && isLicenceCheck(c, checkId)) {
     return compact<ParsedFinding>({ ...base, ...fromLicence(c, vuln ?? {}, checkId, file) });
@@ -134,7 +134,7 @@ function fromVulnerability(c: Json, v: Json, checkId: string, file: string | und
     kind: 'dependency' as const,
     title: str(c.short_description) ?? id,
     description: str(v.description) ?? str(c.description),
-    cvss: cvssOf(v.cvss, v.vector),
+    cvss: cvssFrom(v.vector, v.cvss),
     aliases: [...new Set([...aliasesFrom(id), ...aliasesFrom(v.link)])],
     cwes: [],
     component,
@@ -187,14 +187,6 @@ function ecosystemOf(file: string | undefined, packageType: string | undefined):
   return byFile ?? (packageType && packageType !== 'os' ? packageType : undefined);
 }
 
-function cvssOf(score: unknown, vector: unknown): Cvss | undefined {
-  const s = num(score);
-  const v = str(vector);
-  const valid = s !== undefined && s >= 0 && s <= 10 ? s : undefined;
-  if (valid === undefined && !v) return undefined;
-  return compact({ version: v ? /^CVSS:(\d+\.\d+)\//.exec(v)?.[1] : undefined, vector: v, score: valid });
-}
-
 /**
  * The scanned file, relative to the scanned folder: Checkov writes "/main.tf" for a folder scan (`-d`), which is
  * relative despite its slash, and the absolute path itself for a file scan (`-f`), where it equals file_abs_path.
@@ -231,31 +223,6 @@ function text(...values: unknown[]): string | undefined {
   return parts.length ? parts.join('\n\n') : undefined;
 }
 
-function urls(...values: unknown[]): string[] | undefined {
-  const list = values.map(str).filter((u): u is string => u !== undefined && /^https?:\/\//.test(u));
-  return list.length ? [...new Set(list)] : undefined;
-}
-
-function strings(v: unknown): string[] | undefined {
-  const list = Array.isArray(v) ? v.map(str).filter((s): s is string => s !== undefined) : [];
-  return list.length ? list : undefined;
-}
-
 function join(path: string, key: string): string {
   return path ? `${path}.${key}` : key;
-}
-
-function requireString(v: unknown, name: string, path: string): string {
-  const s = str(v);
-  if (s === undefined) throw badInput(`${name}: expected a non-empty string at ${path}`, { file: name, path });
-  return s;
-}
-
-function isObject(v: unknown): v is Json {
-  return v !== null && typeof v === 'object' && !Array.isArray(v);
-}
-
-/** The object without its undefined fields, so findings print and compare cleanly. */
-function compact<T extends object>(o: T): T {
-  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T;
 }

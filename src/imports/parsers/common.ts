@@ -1,6 +1,6 @@
 /** Helpers every parser shares: strict JSON reading with positions, severities, CWE/alias extraction, purls. */
 import { badInput } from '../../errors.ts';
-import type { Severity } from '../types.ts';
+import type { Cvss, Severity } from '../types.ts';
 
 /** Parses JSON text; on failure says which file, line and column, and what was expected. */
 export function parseJson(text: string, name: string): unknown {
@@ -67,6 +67,80 @@ export function num(v: unknown): number | undefined {
   if (typeof v === 'number' && Number.isFinite(v)) return v;
   if (typeof v === 'string' && v.trim() !== '' && Number.isFinite(Number(v))) return Number(v);
   return undefined;
+}
+
+/** A JSON object as a parser reads it: its fields not checked yet. */
+export type Json = Record<string, unknown>;
+
+/** The object without its undefined fields, so findings print and compare cleanly. */
+export function compact<T extends object>(o: T): T {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T;
+}
+
+/** A non-empty string field, or says where one was expected. */
+export function requireString(v: unknown, name: string, path: string): string {
+  const s = str(v);
+  if (s === undefined) throw badInput(`${name}: expected a non-empty string at ${path}`, { file: name, path });
+  return s;
+}
+
+/** True for a JSON object (not null, not an array). */
+export function isObject(v: unknown): v is Json {
+  return v !== null && typeof v === 'object' && !Array.isArray(v);
+}
+
+/** The value when it is a JSON object, else undefined (where a report may leave a field out or write it oddly). */
+export function obj(v: unknown): Json | undefined {
+  return isObject(v) ? v : undefined;
+}
+
+/** The value when it is an array, else empty. */
+export function list(v: unknown): unknown[] {
+  return Array.isArray(v) ? v : [];
+}
+
+/** The value as a list: an array as it is, a single value as a list of one, null or missing as empty. */
+export function oneOrMany(v: unknown): unknown[] {
+  return Array.isArray(v) ? v : v === undefined || v === null ? [] : [v];
+}
+
+/** The strings of an array (numbers as text, blanks left out), or undefined when there are none. */
+export function strings(v: unknown): string[] | undefined {
+  const found = Array.isArray(v) ? v.map(str).filter((s): s is string => s !== undefined) : [];
+  return found.length ? found : undefined;
+}
+
+/** The strings of a value that may be one string or a list of them (blanks left out), or undefined when none. */
+export function stringsOf(v: unknown): string[] | undefined {
+  return strings(oneOrMany(v));
+}
+
+/** The http(s) URLs among the values (arrays read through, two levels deep), each once; undefined when none. */
+export function webUrls(...values: unknown[]): string[] | undefined {
+  const found = values.flat(2).map(str).filter((u): u is string => u !== undefined && /^https?:\/\//i.test(u));
+  return found.length ? [...new Set(found)] : undefined;
+}
+
+/** The CVSS version a vector names ("CVSS:3.1/AV:N/…" → "3.1"), or undefined. */
+export function cvssVersionOf(vector: string | undefined): string | undefined {
+  return vector ? /^CVSS:(\d+\.\d+)\//.exec(vector)?.[1] : undefined;
+}
+
+/**
+ * A CVSS base score on its 0–10 scale, or undefined. With `zeroUnscored`, 0 is "not scored" too: GitHub's advisories
+ * (and npm's and yarn's, which are GitHub's) write a score of 0 beside an empty vector when there is none.
+ */
+export function cvssScore(v: unknown, zeroUnscored = false): number | undefined {
+  const s = num(v);
+  return s !== undefined && (zeroUnscored ? s > 0 : s >= 0) && s <= 10 ? s : undefined;
+}
+
+/** A CVSS value from a report's vector and score (its version from the vector), or undefined when it has neither. */
+export function cvssFrom(vector: unknown, score: unknown, zeroUnscored = false): Cvss | undefined {
+  const v = str(vector);
+  const s = cvssScore(score, zeroUnscored);
+  if (v === undefined && s === undefined) return undefined;
+  return compact({ version: cvssVersionOf(v), vector: v, score: s });
 }
 
 function describe(v: unknown): string {

@@ -4,29 +4,21 @@ import { execFile, spawnSync } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Readable } from 'node:stream';
 import { promisify } from 'node:util';
 import fc from 'fast-check';
 import { EntenteError } from '../../errors.ts';
-import type { ParsedFinding, ReportInput } from '../types.ts';
+import type { ParsedFinding } from '../types.ts';
 import { cppcheckParser } from './cppcheck.ts';
+import { badInputError, inputOf } from '../../../test/support/parsing.ts';
 
 const run = promisify(execFile);
 const hasCppcheck = !spawnSync('cppcheck', ['--version']).error;
-
-function inputOf(name: string, text: string): ReportInput {
-  return { name, head: text.slice(0, 4096), text: async () => text, stream: () => Readable.from([Buffer.from(text)]) };
-}
 
 async function parse(text: string, name = 'cppcheck.xml'): Promise<{ findings: ParsedFinding[]; tools: [string, string | undefined][] }> {
   const findings: ParsedFinding[] = [];
   const tools: [string, string | undefined][] = [];
   for await (const f of cppcheckParser.parse(inputOf(name, text), { tool: (n, v) => tools.push([n, v]) })) findings.push(f);
   return { findings, tools };
-}
-
-function badInputError(pattern: RegExp): (e: unknown) => boolean {
-  return (e) => e instanceof EntenteError && e.code === 'bad_input' && pattern.test(e.message);
 }
 
 function report(errors: string[], version = '2.13.0'): string {

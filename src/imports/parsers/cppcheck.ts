@@ -10,7 +10,7 @@
  */
 import { badInput } from '../../errors.ts';
 import type { Location, ParseContext, ParsedFinding, ReportInput, ReportParser, Severity } from '../types.ts';
-import { cwesFrom, lookup, normalisePath, num } from './common.ts';
+import { compact, cwesFrom, lookup, normalisePath, num } from './common.ts';
 import { attr, children, streamXml, xmlRootName, type XmlElement } from './xml.ts';
 
 const tool = 'Cppcheck';
@@ -132,9 +132,4 @@ function whole(v: string | undefined, name: string, el: XmlElement, file: string
 
 function listOrUndefined<T>(list: T[]): T[] | undefined {
   return list.length > 0 ? list : undefined;
-}
-
-/** A copy without the keys whose value is undefined, so findings carry no empty fields. */
-function compact<T extends object>(o: T): T {
-  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T;
 }

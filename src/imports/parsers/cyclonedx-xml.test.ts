@@ -4,7 +4,7 @@ import fc from 'fast-check';
 import { EntenteError } from '../../errors.ts';
 import type { ParsedFinding, ReportInput } from '../types.ts';
 import { cyclonedxXmlParser } from './cyclonedx-xml.ts';
-import { reportInput } from '../../../test/support/parsing.ts';
+import { expectBadInput, reportInput } from '../../../test/support/parsing.ts';
 
 // ---- fixtures: XML BOMs shaped like Grype's and Trivy's output, and the old vulnerability extension ----
 
@@ -318,7 +318,3 @@ describe('CycloneDX XML errors', () => {
     }), { numRuns: 200 });
   });
 });
-
-function expectBadInput(e: unknown): void {
-  if (!(e instanceof EntenteError) || e.code !== 'bad_input') throw e;
-}

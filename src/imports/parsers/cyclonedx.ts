@@ -15,9 +15,9 @@
  */
 import { badInput } from '../../errors.ts';
 import type { Cvss, ParseContext, ParsedFinding, ReportInput, ReportParser, ReportState, Severity } from '../types.ts';
-import { aliasesFrom, asArray, asObject, cwesFrom, lookup, normaliseSeverity, num, parseJson, severityFromScore, str } from './common.ts';
-
-type Json = Record<string, unknown>;
+import {
+  aliasesFrom, asArray, asObject, compact, cwesFrom, type Json, list, lookup, normaliseSeverity, num, obj, parseJson, requireString, severityFromScore, str, webUrls,
+} from './common.ts';
 
 export interface CdxTool { name: string; version?: string | undefined }
 export interface CdxComponent { name: string; group?: string | undefined; version?: string | undefined; purl?: string | undefined; ref?: string | undefined }
@@ -217,7 +217,7 @@ function toFinding(v: CdxVulnerability, affect: CdxAffect, c: CdxComponent | und
     component: pkg ? compact({ name: pkg, version, purl: c?.purl, ecosystem: purlType(c?.purl) }) : undefined,
     fixedVersion: fixedVersionOf(v, affect),
     location: compact({ target: bom.subject }),
-    references: urls(sourceUrl(v), v.advisories, v.references.map((r) => r.url)),
+    references: webUrls(sourceUrl(v), v.advisories, v.references.map((r) => r.url)),
     detail: compact({
       source: v.source?.name,
       analysis: v.analysis ? compact({ ...v.analysis, responses: v.analysis.responses.length ? v.analysis.responses : undefined }) : undefined,
@@ -363,34 +363,10 @@ function safeDecode(s: string): string {
   }
 }
 
-function urls(...values: unknown[]): string[] | undefined {
-  const found = values.flat(2).map(str).filter((u): u is string => u !== undefined && /^https?:\/\//i.test(u));
-  return found.length ? [...new Set(found)] : undefined;
-}
-
 function some(v: string[]): string[] | undefined {
   const s = v.filter(Boolean);
   return s.length ? s : undefined;
 }
 
-function requireString(v: unknown, name: string, path: string): string {
-  const s = str(v);
-  if (s === undefined) throw badInput(`${name}: expected a non-empty string at ${path}`, { file: name, path });
-  return s;
-}
-
-function list(v: unknown): unknown[] {
-  return Array.isArray(v) ? v : [];
-}
-
-function obj(v: unknown): Json | undefined {
-  return v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as Json) : undefined;
-}
-
 const isJson = (v: Json | undefined): v is Json => v !== undefined;
 const isString = (v: string | undefined): v is string => v !== undefined;
-
-/** The object without its undefined fields, so findings print and compare cleanly. */
-function compact<T extends object>(o: T): T {
-  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T;
-}

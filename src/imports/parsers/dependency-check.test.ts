@@ -1,25 +1,17 @@
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
-import { Readable } from 'node:stream';
 import fc from 'fast-check';
 import { EntenteError } from '../../errors.ts';
 import { fingerprintOf } from '../fingerprint.ts';
-import type { ParsedFinding, ReportInput } from '../types.ts';
+import type { ParsedFinding } from '../types.ts';
 import { dependencyCheckParser } from './dependency-check.ts';
-
-function inputOf(name: string, text: string): ReportInput {
-  return { name, head: text.slice(0, 4096), text: async () => text, stream: () => Readable.from([Buffer.from(text)]) };
-}
+import { badInputError, inputOf } from '../../../test/support/parsing.ts';
 
 async function parse(text: string, name = 'dependency-check-report.xml'): Promise<{ findings: ParsedFinding[]; tools: [string, string | undefined][] }> {
   const findings: ParsedFinding[] = [];
   const tools: [string, string | undefined][] = [];
   for await (const f of dependencyCheckParser.parse(inputOf(name, text), { tool: (n, v) => tools.push([n, v]) })) findings.push(f);
   return { findings, tools };
-}
-
-function badInputError(pattern: RegExp): (e: unknown) => boolean {
-  return (e) => e instanceof EntenteError && e.code === 'bad_input' && pattern.test(e.message);
 }
 
 const nvdV3 = (score: string, vector: [string, string, string, string, string, string, string, string], severity: string): string => {

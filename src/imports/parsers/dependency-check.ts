@@ -13,7 +13,9 @@
  */
 import { badInput } from '../../errors.ts';
 import type { Component, Cvss, ParseContext, ParsedFinding, ReportInput, ReportParser, ReportState, Severity } from '../types.ts';
-import { aliasesFrom, buildPurl, cwesFrom, normalisePath, normaliseSeverity, num, severityFromScore } from './common.ts';
+import {
+  aliasesFrom, buildPurl, compact, cvssScore, cwesFrom, normalisePath, normaliseSeverity, severityFromScore,
+} from './common.ts';
 import { attr, child, children, select, streamXml, textOf, xmlRootName, type XmlElement } from './xml.ts';
 
 const tool = 'dependency-check'; // as its SARIF output names it, so both formats count as one tool
@@ -282,8 +284,7 @@ function vector(el: XmlElement, fields: readonly (readonly [string, string])[], 
 }
 
 function cvssOf(version: string, vectorText: string | undefined, scoreText: string | undefined): Cvss {
-  const score = num(scoreText);
-  return compact({ version, vector: vectorText, score: score !== undefined && score >= 0 && score <= 10 ? score : undefined });
+  return compact({ version, vector: vectorText, score: cvssScore(scoreText) });
 }
 
 function knownExploitedOf(el: XmlElement | undefined): Record<string, unknown> | undefined {
@@ -294,9 +295,4 @@ function knownExploitedOf(el: XmlElement | undefined): Record<string, unknown> |
 
 function nonEmpty<T>(list: T[]): T[] | undefined {
   return list.length > 0 ? list : undefined;
-}
-
-/** A copy without the keys whose value is undefined, so findings carry no empty fields. */
-function compact<T extends object>(o: T): T {
-  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T;
 }

@@ -4,32 +4,24 @@ import { execFile, spawnSync } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Readable } from 'node:stream';
 import { promisify } from 'node:util';
 import { parse as parseCsv } from 'csv-parse/sync';
 import fc from 'fast-check';
 import { EntenteError } from '../../errors.ts';
 import { fingerprintOf } from '../fingerprint.ts';
-import type { ParsedFinding, ReportInput } from '../types.ts';
+import type { ParsedFinding } from '../types.ts';
 import { flawfinderCsvParser } from './flawfinder-csv.ts';
 import { sarifParser } from './sarif.ts';
+import { badInputError, textInputOf } from '../../../test/support/parsing.ts';
 
 const run = promisify(execFile);
 const hasFlawfinder = !spawnSync('flawfinder', ['--version']).error;
 
-function inputOf(name: string, text: string): ReportInput {
-  return { name, head: text.slice(0, 4096), text: async () => text, stream: () => Readable.from([text]) };
-}
-
 async function parse(text: string, name = 'flawfinder.csv'): Promise<{ findings: ParsedFinding[]; tools: [string, string | undefined][] }> {
   const findings: ParsedFinding[] = [];
   const tools: [string, string | undefined][] = [];
-  for await (const f of flawfinderCsvParser.parse(inputOf(name, text), { tool: (n, v) => tools.push([n, v]) })) findings.push(f);
+  for await (const f of flawfinderCsvParser.parse(textInputOf(name, text), { tool: (n, v) => tools.push([n, v]) })) findings.push(f);
   return { findings, tools };
-}
-
-function badInputError(pattern: RegExp): (e: unknown) => boolean {
-  return (e) => e instanceof EntenteError && e.code === 'bad_input' && pattern.test(e.message);
 }
 
 const header = 'File,Line,Column,DefaultLevel,Level,Category,Name,Warning,Suggestion,Note,CWEs,Context,Fingerprint,ToolVersion,RuleId,HelpUri';
@@ -118,7 +110,7 @@ describe('flawfinder CSV report', () => {
       }],
     });
     const fromSarif: ParsedFinding[] = [];
-    for await (const f of sarifParser.parse(inputOf('flawfinder.sarif', sarif))) fromSarif.push(f);
+    for await (const f of sarifParser.parse(textInputOf('flawfinder.sarif', sarif))) fromSarif.push(f);
     assert.ok(strcpy && fromSarif[0]);
     assert.deepEqual(fingerprintOf(strcpy), fingerprintOf(fromSarif[0]));
   });

@@ -9,7 +9,7 @@
 import { parse as parseCsv, type Info } from 'csv-parse/sync';
 import { badInput } from '../../errors.ts';
 import type { ParseContext, ParsedFinding, ReportInput, ReportParser, Severity } from '../types.ts';
-import { cwesFrom, lookup, normalisePath, str } from './common.ts';
+import { compact, cwesFrom, lookup, normalisePath, str } from './common.ts';
 
 const tool = 'Flawfinder';
 const required = ['File', 'Line', 'Level', 'Name', 'Warning'] as const;
@@ -124,9 +124,4 @@ function integer(v: string | undefined, column: string, at: string, where: Recor
 
 function clip(s: string | undefined): string | undefined {
   return s !== undefined && s.length > maxContext ? `${s.slice(0, maxContext)}…` : s;
-}
-
-/** A copy without the keys whose value is undefined, so findings carry no empty fields. */
-function compact<T extends object>(o: T): T {
-  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T;
 }

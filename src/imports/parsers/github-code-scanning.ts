@@ -12,11 +12,11 @@
  */
 import { badInput } from '../../errors.ts';
 import type { Location, ParseContext, ParsedFinding, ReportInput, ReportParser, ReportState } from '../types.ts';
-import { aliasesFrom, asObject, cwesFrom, normalisePath, normaliseSeverity, num, parseJson, str } from './common.ts';
-import { componentOf, fixedVersionOf, obj, arr } from './sarif-fields.ts';
+import {
+  aliasesFrom, asObject, cwesFrom, type Json, list, normalisePath, normaliseSeverity, num, obj, parseJson, str,
+} from './common.ts';
+import { componentOf, fixedVersionOf } from './sarif-fields.ts';
 import { kindByTool } from './sarif.ts';
-
-type Json = Record<string, unknown>;
 
 /** GitHub's code scanning alerts, from its REST API. */
 export const githubCodeScanningParser: ReportParser = {
@@ -94,7 +94,7 @@ function toFinding(a: Json, name: string, path: string): ParsedFinding {
   const instance = obj(a.most_recent_instance) ?? {};
   const message = str(obj(instance.message)?.text)?.trim();
   const ruleId = str(rule.id) ?? str(rule.name) ?? `alert ${str(a.number) ?? path}`;
-  const tags = arr(rule.tags).filter((t): t is string => typeof t === 'string');
+  const tags = list(rule.tags).filter((t): t is string => typeof t === 'string');
   const location = locationOf(obj(instance.location));
   const aliases = aliasesFrom(str(rule.id), str(rule.name), str(rule.description), tags);
   const component = componentOf({}, {}, message, location.file);
@@ -156,7 +156,7 @@ function detailOf(a: Json, instance: Json, message: string | undefined): Record<
   const entries: [string, unknown][] = [
     ['alertNumber', num(a.number)], ['alertUrl', str(a.html_url)], ['state', str(a.state)], ['repository', str(obj(a.repository)?.full_name)],
     ['ref', str(instance.ref)], ['commit', str(instance.commit_sha)], ['category', str(instance.category)], ['message', message],
-    ['classifications', arr(instance.classifications).filter((c) => typeof c === 'string')], ['createdAt', str(a.created_at)],
+    ['classifications', list(instance.classifications).filter((c) => typeof c === 'string')], ['createdAt', str(a.created_at)],
   ];
   return Object.fromEntries(entries.filter(([, v]) => v !== undefined && !(Array.isArray(v) && v.length === 0)));
 }

@@ -15,9 +15,9 @@
  */
 import { badInput } from '../../errors.ts';
 import type { Cvss, ParseContext, ParsedFinding, ReportInput, ReportParser, ReportState, Severity } from '../types.ts';
-import { aliasesFrom, asArray, asObject, buildPurl, cwesFrom, normalisePath, normaliseSeverity, num, parseJson, severityFromScore, str } from './common.ts';
-
-type Json = Record<string, unknown>;
+import {
+  aliasesFrom, asArray, asObject, buildPurl, compact, cvssFrom, cwesFrom, type Json, list, normalisePath, normaliseSeverity, num, obj, parseJson, requireString, severityFromScore, str, webUrls,
+} from './common.ts';
 
 const tool = 'GitHub Dependabot';
 const maxDepth = 8;
@@ -200,7 +200,7 @@ function toFinding(a: Alert): ParsedFinding {
     component: compact({ name: a.pkg, version, purl: buildPurl(ecosystem, a.pkg, version), ecosystem }),
     fixedVersion: a.patched,
     location: compact({ file: normalisePath(a.manifest), target: a.repository }),
-    references: urls(a.url, adv.permalink, adv.html_url, list(adv.references).map((r) => obj(r)?.url ?? r)),
+    references: webUrls(a.url, adv.permalink, adv.html_url, list(adv.references).map((r) => obj(r)?.url ?? r)),
     detail: compact({
       ...a.detail,
       ecosystem: a.ecosystem,
@@ -245,12 +245,8 @@ function cvssOf(adv: Json): Cvss | undefined {
   const sev = obj(adv.cvssSeverities) ?? obj(adv.cvss_severities);
   const candidates = [obj(sev?.cvssV3) ?? obj(sev?.cvss_v3), obj(sev?.cvssV4) ?? obj(sev?.cvss_v4), obj(adv.cvss)];
   for (const c of candidates) {
-    const vector = str(c?.vectorString) ?? str(c?.vector_string);
-    const raw = num(c?.score);
-    const score = raw !== undefined && raw > 0 && raw <= 10 ? raw : undefined;
-    if (!vector && score === undefined) continue;
-    const version = vector ? /^CVSS:(\d+\.\d+)\//.exec(vector)?.[1] : undefined;
-    return compact({ version, vector, score });
+    const cvss = cvssFrom(str(c?.vectorString) ?? str(c?.vector_string), c?.score, true);
+    if (cvss) return cvss;
   }
   return undefined;
 }
@@ -261,28 +257,4 @@ function epssOf(v: unknown): { percentage?: number; percentile?: number } | unde
   return Object.keys(out).length ? out : undefined;
 }
 
-function urls(...values: unknown[]): string[] | undefined {
-  const found = values.flat(2).map(str).filter((u): u is string => u !== undefined && /^https?:\/\//i.test(u));
-  return found.length ? [...new Set(found)] : undefined;
-}
-
-function requireString(v: unknown, name: string, path: string): string {
-  const s = str(v);
-  if (s === undefined) throw badInput(`${name}: expected a non-empty string at ${path}`, { file: name, path });
-  return s;
-}
-
-function list(v: unknown): unknown[] {
-  return Array.isArray(v) ? v : [];
-}
-
-function obj(v: unknown): Json | undefined {
-  return v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as Json) : undefined;
-}
-
 const isString = (v: string | undefined): v is string => v !== undefined;
-
-/** The object without its undefined fields, so findings print and compare cleanly. */
-function compact<T extends object>(o: T): T {
-  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T;
-}

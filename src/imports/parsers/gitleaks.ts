@@ -6,9 +6,7 @@
 import { createHash } from 'node:crypto';
 import { badInput } from '../../errors.ts';
 import type { Location, ParseContext, ParsedFinding, ReportInput, ReportParser, Severity } from '../types.ts';
-import { asArray, asObject, normalisePath, num, parseJson, str } from './common.ts';
-
-type Json = Record<string, unknown>;
+import { asArray, asObject, compact, type Json, normalisePath, num, parseJson, requireString, str } from './common.ts';
 
 const tool = 'Gitleaks';
 const mask = '[redacted]';
@@ -180,15 +178,4 @@ const digest = (s: string): string => createHash('sha256').update(s).digest('hex
 function positive(v: unknown): number | undefined {
   const n = num(v);
   return n !== undefined && Number.isInteger(n) && n > 0 ? n : undefined;
-}
-
-function requireString(v: unknown, name: string, path: string): string {
-  const s = str(v);
-  if (s === undefined) throw badInput(`${name}: expected a non-empty string at ${path}`, { file: name, path });
-  return s;
-}
-
-/** The object without its undefined fields, so findings print and compare cleanly. */
-function compact<T extends object>(o: T): T {
-  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T;
 }

@@ -12,10 +12,8 @@ import { posix } from 'node:path';
 import { badInput } from '../../errors.ts';
 import type { Cvss, Location, ParseContext, ParsedFinding, ReportInput, ReportParser, Severity } from '../types.ts';
 import {
-  aliasesFrom, asArray, asObject, buildPurl, cwesFrom, lookup, normalisePath, normaliseSeverity, num, parseJson, purlType, severityFromScore, str,
+  aliasesFrom, asArray, asObject, buildPurl, compact, cvssScore, cvssVersionOf, cwesFrom, type Json, list, lookup, normalisePath, normaliseSeverity, num, obj, parseJson, purlType, requireString, severityFromScore, str, webUrls,
 } from './common.ts';
-
-type Json = Record<string, unknown>;
 
 const tool = 'Grype';
 const maxPaths = 50;
@@ -131,7 +129,7 @@ function fromMatch(match: Json, scan: Scan, path: string): ParsedFinding {
     component: compact({ name: componentName(pkg, purl), version, purl, ecosystem }),
     fixedVersion: fixed,
     location: compact<Location>({ target: scan.target }),
-    references: urls(vuln.dataSource, vuln.urls, vuln.links, list(vuln.advisories).map((a) => obj(a)?.link), related.flatMap((r) => [r.dataSource, ...list(r.urls)])),
+    references: webUrls(vuln.dataSource, vuln.urls, vuln.links, list(vuln.advisories).map((a) => obj(a)?.link), related.flatMap((r) => [r.dataSource, ...list(r.urls)])),
     detail: compact({
       namespace: str(vuln.namespace),
       fixState: str(fix?.state),
@@ -179,10 +177,8 @@ function chooseCvss(records: Json[]): Cvss | undefined {
 }
 
 function cvssOf(vector: string | undefined, score: number | undefined, version: string | undefined): Cvss {
-  const fromVector = vector ? /^CVSS:(\d+\.\d+)\//.exec(vector)?.[1] : undefined;
-  const v = fromVector ?? (version && /^\d+(\.\d+)?$/.test(version) ? (version.includes('.') ? version : `${version}.0`) : undefined);
-  const valid = score !== undefined && score >= 0 && score <= 10 ? score : undefined;
-  return compact({ version: v, vector, score: valid });
+  const v = cvssVersionOf(vector) ?? (version && /^\d+(\.\d+)?$/.test(version) ? (version.includes('.') ? version : `${version}.0`) : undefined);
+  return compact({ version: v, vector, score: cvssScore(score) });
 }
 
 /** The highest EPSS probability and its percentile among the records, if Grype gave any. */
@@ -247,11 +243,6 @@ function fileOf(scan: Scan, path: string | undefined): string | undefined {
   return scan.root ? posix.join(scan.root, rel) : rel;
 }
 
-function urls(...values: unknown[]): string[] | undefined {
-  const found = values.flat(2).map(str).filter((u): u is string => u !== undefined && /^https?:\/\//i.test(u));
-  return found.length ? [...new Set(found)] : undefined;
-}
-
 function strings(v: unknown): string[] {
   return [...new Set(list(v).map(str).filter((s): s is string => s !== undefined))];
 }
@@ -263,23 +254,4 @@ function some(v: string[]): string[] | undefined {
 function withoutNul(s: string | undefined): string | undefined {
   // eslint-disable-next-line no-control-regex
   return s?.replace(/\u0000/g, '') || undefined;
-}
-
-function list(v: unknown): unknown[] {
-  return Array.isArray(v) ? v : [];
-}
-
-function requireString(v: unknown, name: string, path: string): string {
-  const s = str(v);
-  if (s === undefined) throw badInput(`${name}: expected a non-empty string at ${path}`, { file: name, path });
-  return s;
-}
-
-function obj(v: unknown): Json | undefined {
-  return v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as Json) : undefined;
-}
-
-/** The object without its undefined fields, so findings print and compare cleanly. */
-function compact<T extends object>(o: T): T {
-  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T;
 }

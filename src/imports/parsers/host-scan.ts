@@ -6,15 +6,10 @@
 import { parse as parseCsvText } from 'csv-parse/sync';
 import { badInput } from '../../errors.ts';
 import type { Component, Cvss, ParsedFinding, Severity } from '../types.ts';
-import { aliasesFrom, normaliseSeverity, num } from './common.ts';
+import { aliasesFrom, compact, cvssScore, normaliseSeverity } from './common.ts';
 
 /** The most characters of a tool's free text (plugin output, specific result) kept in a finding's detail. */
 export const maxText = 4000;
-
-/** A copy without the keys whose value is undefined, so findings carry no empty fields. */
-export function compact<T extends object>(o: T): T {
-  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T;
-}
 
 /** Text cut at `max` characters, marked with an ellipsis when cut. */
 export function clip(s: string | undefined, max = maxText): string | undefined {
@@ -65,8 +60,7 @@ export function redact(s: string | undefined): string | undefined {
 /** A CVSS value from a vector and a score as the report writes them; the version comes from the vector, else the field's. */
 export function cvssOf(vector: string | undefined, score: string | number | undefined, version?: string): Cvss | undefined {
   const v = text(vector)?.replace(/^CVSS2#/i, '');
-  const s = num(score);
-  const valid = s !== undefined && s >= 0 && s <= 10 ? s : undefined;
+  const valid = cvssScore(score);
   if (v === undefined && valid === undefined) return undefined;
   const fromVector = v ? (/^CVSS:(\d+\.\d+)\//.exec(v)?.[1] ?? (/\bAu:[MSN]\b/.test(v) ? '2.0' : undefined)) : undefined;
   return compact<Cvss>({ version: fromVector ?? version, vector: v, score: valid });

@@ -8,8 +8,8 @@
  */
 import { badInput } from '../../errors.ts';
 import type { Location, ParsedFinding, ParseContext, ReportInput, ReportParser } from '../types.ts';
-import { aliasesFrom, cwesFrom, num } from './common.ts';
-import { clip, compact, componentFromCpe, csvHeader, cvssOf, FindingGroups, prose, readCsv, severityFromNumber, severityFromWord, type CsvRow } from './host-scan.ts';
+import { aliasesFrom, compact, cwesFrom, num } from './common.ts';
+import { clip, componentFromCpe, csvHeader, cvssOf, FindingGroups, prose, readCsv, severityFromNumber, severityFromWord, type CsvRow } from './host-scan.ts';
 import { nessusTool, urlsIn, versionIn, wasTool } from './nessus.ts';
 
 

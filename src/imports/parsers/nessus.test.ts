@@ -1,25 +1,16 @@
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
-import { Readable } from 'node:stream';
 import fc from 'fast-check';
 import { EntenteError } from '../../errors.ts';
-import type { ParsedFinding, ReportInput } from '../types.ts';
+import type { ParsedFinding } from '../types.ts';
 import { nessusParser } from './nessus.ts';
-
-function inputOf(name: string, text: string, chunk = 0): ReportInput {
-  const parts = chunk > 0 ? Array.from({ length: Math.ceil(text.length / chunk) }, (_, i) => Buffer.from(text.slice(i * chunk, (i + 1) * chunk))) : [Buffer.from(text)];
-  return { name, head: text.slice(0, 4096), text: async () => text, stream: () => Readable.from(parts) };
-}
+import { badInputError, inputOf } from '../../../test/support/parsing.ts';
 
 async function parse(text: string, name = 'scan.nessus', chunk = 0): Promise<{ findings: ParsedFinding[]; tools: string[] }> {
   const findings: ParsedFinding[] = [];
   const tools: string[] = [];
   for await (const f of nessusParser.parse(inputOf(name, text, chunk), { tool: (n, v) => void tools.push(v ? `${n} ${v}` : n) })) findings.push(f);
   return { findings, tools };
-}
-
-function badInputError(pattern: RegExp): (e: unknown) => boolean {
-  return (e) => e instanceof EntenteError && e.code === 'bad_input' && pattern.test(e.message);
 }
 
 // ---- fixtures: .nessus v2 files shaped like Nessus 10's export ----

@@ -14,8 +14,8 @@
  */
 import { badInput } from '../../errors.ts';
 import type { Location, ParsedFinding, ParseContext, ReportInput, ReportParser } from '../types.ts';
-import { aliasesFrom, cwesFrom, num } from './common.ts';
-import { clip, compact, componentFromCpe, cvssOf, FindingGroups, prose, severityFromNumber, severityFromWord, text } from './host-scan.ts';
+import { aliasesFrom, compact, cwesFrom, num } from './common.ts';
+import { clip, componentFromCpe, cvssOf, FindingGroups, prose, severityFromNumber, severityFromWord, text } from './host-scan.ts';
 import { attr, children, streamXml, textOf, xmlRootName, type XmlElement } from './xml.ts';
 
 export const nessusTool = 'Nessus';

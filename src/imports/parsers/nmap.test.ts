@@ -2,30 +2,22 @@ import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile, spawnSync } from 'node:child_process';
 import { createServer, type AddressInfo } from 'node:net';
-import { Readable } from 'node:stream';
 import { promisify } from 'node:util';
 import fc from 'fast-check';
 import { EntenteError } from '../../errors.ts';
 import { fingerprintOf } from '../fingerprint.ts';
-import type { ParsedFinding, ReportInput } from '../types.ts';
+import type { ParsedFinding } from '../types.ts';
 import { nmapParser } from './nmap.ts';
+import { badInputError, inputOf } from '../../../test/support/parsing.ts';
 
 const run = promisify(execFile);
 const hasNmap = !spawnSync('nmap', ['--version']).error;
-
-function inputOf(name: string, text: string): ReportInput {
-  return { name, head: text.slice(0, 4096), text: async () => text, stream: () => Readable.from([Buffer.from(text)]) };
-}
 
 async function parse(text: string, name = 'scan.xml'): Promise<{ findings: ParsedFinding[]; tools: [string, string | undefined][] }> {
   const findings: ParsedFinding[] = [];
   const tools: [string, string | undefined][] = [];
   for await (const f of nmapParser.parse(inputOf(name, text), { tool: (n, v) => tools.push([n, v]) })) findings.push(f);
   return { findings, tools };
-}
-
-function badInputError(pattern: RegExp): (e: unknown) => boolean {
-  return (e) => e instanceof EntenteError && e.code === 'bad_input' && pattern.test(e.message);
 }
 
 const open = (port: number, service: string, scripts = '', proto = 'tcp'): string =>

@@ -13,7 +13,7 @@
  */
 import { badInput } from '../../errors.ts';
 import type { Component, Location, ParseContext, ParsedFinding, ReportInput, ReportParser, Severity } from '../types.ts';
-import { aliasesFrom, cwesFrom, lookup, normaliseSeverity, num, severityFromScore } from './common.ts';
+import { aliasesFrom, compact, cwesFrom, lookup, normaliseSeverity, num, severityFromScore } from './common.ts';
 import { attr, child, children, select, streamXml, xmlRootName, type XmlElement } from './xml.ts';
 
 interface Host { address: string; location: Location; detail: Record<string, unknown> }
@@ -268,9 +268,4 @@ function clip(s: string): string {
 
 function nonEmpty<T>(list: T[]): T[] | undefined {
   return list.length > 0 ? list : undefined;
-}
-
-/** A copy without the keys whose value is undefined, so findings carry no empty fields. */
-function compact<T extends object>(o: T): T {
-  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T;
 }

@@ -13,10 +13,10 @@
  * that look for secrets are masked.
  */
 import { badInput } from '../../errors.ts';
-import type { Cvss, FindingKind, Location, ParseContext, ParsedFinding, ReportInput, ReportParser } from '../types.ts';
-import { aliasesFrom, asObject, cwesFrom, normalisePath, normaliseSeverity, num, parseJson, str } from './common.ts';
-
-type Json = Record<string, unknown>;
+import type { FindingKind, Location, ParseContext, ParsedFinding, ReportInput, ReportParser } from '../types.ts';
+import {
+  aliasesFrom, asObject, compact, cvssFrom, cwesFrom, type Json, normalisePath, normaliseSeverity, num, parseJson, str,
+} from './common.ts';
 
 const tool = 'Nuclei';
 const webTypes = new Set(['http', 'headless', 'websocket']);
@@ -106,7 +106,7 @@ function toFinding(r: Json, name: string, where: string): ParsedFinding {
     title: matcher ? `${title}: ${matcher}` : title,
     description: str(info.description)?.trim(),
     severity: normaliseSeverity(info.severity),
-    cvss: cvssOf(cls['cvss-metrics'], cls['cvss-score']),
+    cvss: cvssFrom(cls['cvss-metrics'], cls['cvss-score']),
     aliases: aliasesFrom(listOf(cls['cve-id'])),
     cwes: cwesFrom(listOf(cls['cwe-id']).filter((c) => /^cwe-\d+$/i.test(c))),
     location: locationOf(r, kind),
@@ -214,14 +214,6 @@ function mergeExtracted(into: ParsedFinding, from: ParsedFinding): void {
   if (all.length) into.detail = { ...into.detail, extracted: all };
 }
 
-function cvssOf(metrics: unknown, score: unknown): Cvss | undefined {
-  const vector = str(metrics);
-  const raw = num(score);
-  const valid = raw !== undefined && raw >= 0 && raw <= 10 ? raw : undefined;
-  if (!vector && valid === undefined) return undefined;
-  return compact({ version: vector ? /^CVSS:(\d+\.\d+)\//.exec(vector)?.[1] : undefined, vector, score: valid });
-}
-
 /** Nuclei 2 wrote references as one Markdown-ish string, Nuclei 3 as a list. */
 function referencesOf(v: unknown): string[] | undefined {
   const texts = Array.isArray(v) ? v.map(str) : [str(v)];
@@ -233,9 +225,4 @@ function referencesOf(v: unknown): string[] | undefined {
 function listOf(v: unknown): string[] {
   const items = Array.isArray(v) ? v.map(str) : (str(v)?.split(',') ?? []);
   return items.map((x) => x?.trim()).filter((x): x is string => !!x);
-}
-
-/** The object without its undefined fields, so findings print and compare cleanly. */
-function compact<T extends object>(o: T): T {
-  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T;
 }

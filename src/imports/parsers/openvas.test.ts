@@ -1,24 +1,16 @@
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
-import { Readable } from 'node:stream';
 import fc from 'fast-check';
 import { EntenteError } from '../../errors.ts';
-import type { ParsedFinding, ReportInput, ReportParser } from '../types.ts';
+import type { ParsedFinding, ReportParser } from '../types.ts';
 import { openvasCsvParser, openvasParser } from './openvas.ts';
-
-function inputOf(name: string, text: string): ReportInput {
-  return { name, head: text.slice(0, 4096), text: async () => text, stream: () => Readable.from([Buffer.from(text)]) };
-}
+import { badInputError, inputOf } from '../../../test/support/parsing.ts';
 
 async function parse(parser: ReportParser, text: string, name = 'report.xml'): Promise<{ findings: ParsedFinding[]; tools: string[] }> {
   const findings: ParsedFinding[] = [];
   const tools: string[] = [];
   for await (const f of parser.parse(inputOf(name, text), { tool: (n) => void tools.push(n) })) findings.push(f);
   return { findings, tools };
-}
-
-function badInputError(pattern: RegExp): (e: unknown) => boolean {
-  return (e) => e instanceof EntenteError && e.code === 'bad_input' && pattern.test(e.message);
 }
 
 // ---- fixtures: reports shaped like Greenbone 22.4's XML and CSV exports ----

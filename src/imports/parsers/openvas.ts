@@ -10,8 +10,8 @@
  */
 import { badInput } from '../../errors.ts';
 import type { Cvss, Location, ParsedFinding, ParseContext, ReportInput, ReportParser } from '../types.ts';
-import { aliasesFrom, cwesFrom, num, severityFromScore } from './common.ts';
-import { clip, compact, componentFromCpe, csvHeader, cvssOf, FindingGroups, prose, readCsv, severityFromWord, text, type CsvRow } from './host-scan.ts';
+import { aliasesFrom, compact, cwesFrom, num, severityFromScore } from './common.ts';
+import { clip, componentFromCpe, csvHeader, cvssOf, FindingGroups, prose, readCsv, severityFromWord, text, type CsvRow } from './host-scan.ts';
 import { attr, child, select, streamXml, textOf, xmlRootName, type XmlElement } from './xml.ts';
 
 const tool = 'OpenVAS';

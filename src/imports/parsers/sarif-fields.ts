@@ -1,8 +1,6 @@
 /** SARIF 2.1.0 field readers: locations (with uriBaseId resolution), packages, CVSS. Tolerant of wrong types. */
 import type { Component, Cvss, Location } from '../types.ts';
-import { buildPurl, normalisePath, num, str } from './common.ts';
-
-export type Json = Record<string, unknown>;
+import { buildPurl, type Json, list, normalisePath, num, obj, str } from './common.ts';
 
 /** What every result of one run shares: its tool, rule holders, artifacts and base URIs. */
 export interface RunContext {
@@ -19,11 +17,6 @@ export interface RunContext {
 }
 
 // Optional parts of a SARIF log that have the wrong type are read as absent rather than crashing.
-/** The value as a JSON object, or undefined. */
-export const obj = (v: unknown): Json | undefined =>
-  v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as Json) : undefined;
-/** The value as an array, or empty. */
-export const arr = (v: unknown): unknown[] => (Array.isArray(v) ? v : []);
 /** The value as an array index (a non-negative integer), or undefined. */
 export const int = (v: unknown): number | undefined => (Number.isInteger(v) && (v as number) >= 0 ? (v as number) : undefined);
 /** The text of a SARIF message or multiformatMessageString (plain text preferred over markdown). */
@@ -31,7 +24,7 @@ export const textOf = (v: unknown): string | undefined => str(obj(v)?.text) ?? s
 
 /** Where a result is: its primary physical location (else the analysis target), plus any logical location. */
 export function locationOf(result: Json, ctx: RunContext): Location {
-  const locations = primaryFirst(arr(result.locations), ctx).map(obj);
+  const locations = primaryFirst(list(result.locations), ctx).map(obj);
   const physical = locations.find((l) => obj(l?.physicalLocation))?.physicalLocation;
   const location = physicalToLocation(obj(physical), ctx);
   if (!location.file) {
@@ -45,8 +38,8 @@ export function locationOf(result: Json, ctx: RunContext): Location {
 
 /** The result's other locations as "file:line", for people to read. */
 export function otherLocations(result: Json, ctx: RunContext): string[] {
-  if (arr(result.locations).length < 2) return [];
-  return primaryFirst(arr(result.locations), ctx).slice(1).flatMap((l) => {
+  if (list(result.locations).length < 2) return [];
+  return primaryFirst(list(result.locations), ctx).slice(1).flatMap((l) => {
     const loc = physicalToLocation(obj(obj(l)?.physicalLocation), ctx);
     return loc.file ? [loc.line ? `${loc.file}:${loc.line}` : loc.file] : [];
   });
@@ -75,7 +68,7 @@ function physicalToLocation(physical: Json | undefined, ctx: RunContext): Locati
 
 function logicalName(locations: (Json | undefined)[], ctx: RunContext): string | undefined {
   for (const l of locations) {
-    const logical = obj(arr(l?.logicalLocations)[0]);
+    const logical = obj(list(l?.logicalLocations)[0]);
     if (!logical) continue;
     const indexed = obj(ctx.logicalLocations[int(logical.index) ?? -1]);
     const name = str(logical.fullyQualifiedName) ?? str(indexed?.fullyQualifiedName) ?? str(logical.name) ?? str(indexed?.name);

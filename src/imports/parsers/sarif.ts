@@ -1,13 +1,13 @@
 /** SARIF 2.1.0: every run, every result that is a problem to act on, as normalised findings. */
 import { badInput } from '../../errors.ts';
 import type { FindingKind, ParseContext, ParsedFinding, ReportInput, ReportParser, ReportState, Severity } from '../types.ts';
-import { aliasesFrom, asArray, asObject, cwesFrom, lookup, normaliseSeverity, num, severityFromScore, str } from './common.ts';
+import {
+  aliasesFrom, asArray, asObject, cwesFrom, type Json, list, lookup, normaliseSeverity, num, obj, severityFromScore, str,
+} from './common.ts';
 import { splitJson, type Streamed } from './json-stream.ts';
 import { topLevelOf } from './json-shape.ts';
 import { maxText } from '../normalise.ts';
-import {
-  type Json, type RunContext, arr, componentOf, cvssOf, fixedVersionOf, int, locationOf, obj, otherLocations, textOf,
-} from './sarif-fields.ts';
+import { type RunContext, componentOf, cvssOf, fixedVersionOf, int, locationOf, otherLocations, textOf } from './sarif-fields.ts';
 
 /** Reads SARIF 2.1.0 logs (CodeQL, Semgrep, Trivy, Gitleaks, Dependency-Check, …). */
 export const sarifParser: ReportParser = {
@@ -74,11 +74,11 @@ function runContext(run: Json, name: string, path: string): RunContext {
     run, path, driver,
     tool: toolName,
     toolVersion: str(driver.semanticVersion) ?? str(driver.version),
-    extensions: arr(tool.extensions).map(obj),
-    taxonomies: arr(run.taxonomies).map(obj),
+    extensions: list(tool.extensions).map(obj),
+    taxonomies: list(run.taxonomies).map(obj),
     bases: obj(run.originalUriBaseIds) ?? {},
-    artifacts: arr(run.artifacts),
-    logicalLocations: arr(run.logicalLocations),
+    artifacts: list(run.artifacts),
+    logicalLocations: list(run.logicalLocations),
   };
 }
 
@@ -89,7 +89,7 @@ function runContext(run: Json, name: string, path: string): RunContext {
 const splitsMatches = /^(nodejsscan|njsscan|mobsfscan)$/i;
 
 function independentMatches(result: Json, ctx: RunContext): Json[] {
-  const locations = arr(result.locations);
+  const locations = list(result.locations);
   if (locations.length < 2 || !splitsMatches.test(ctx.tool)) return [result];
   return locations.map((l) => ({ ...result, locations: [l] }));
 }
@@ -111,7 +111,7 @@ function isFinding(result: Json): boolean {
 const ownStatuses: Record<string, ReportState['status']> = { false_positive: 'false_positive', accepted: 'accepted', fixed: 'fixed' };
 
 function suppressionOf(result: Json): ReportState | undefined {
-  const inEffect = arr(result.suppressions).map(obj).find((s) => s !== undefined && (s.status === undefined || s.status === 'accepted'));
+  const inEffect = list(result.suppressions).map(obj).find((s) => s !== undefined && (s.status === undefined || s.status === 'accepted'));
   if (!inEffect) return undefined;
   const justification = str(inEffect.justification)?.replace(/\s+/g, ' ').trim();
   const how = str(inEffect.kind) === 'inSource' ? 'in the source' : 'in the report';
@@ -127,7 +127,7 @@ function toFinding(result: Json, ctx: RunContext): ParsedFinding {
   const props = obj(result.properties) ?? {};
   const message = messageOf(result.message, rule, ctx);
   const ruleId = str(result.ruleId) ?? str(obj(result.rule)?.id) ?? facts.id ?? headline(message) ?? '(no rule id)';
-  const ownTags = arr(props.tags).filter((t): t is string => typeof t === 'string');
+  const ownTags = list(props.tags).filter((t): t is string => typeof t === 'string');
   const aliases = aliasesOf(facts, ruleId, message, props);
   const location = locationOf(result, ctx);
   const component = componentOf(props, facts.props, message, location.file);
@@ -199,9 +199,9 @@ function readRuleFacts(rule: Json | undefined, ctx: RunContext): RuleFacts {
   const id = str(rule?.id);
   const name = str(rule?.name);
   const short = textOf(rule?.shortDescription);
-  const tags = arr(props.tags).filter((t): t is string => typeof t === 'string');
+  const tags = list(props.tags).filter((t): t is string => typeof t === 'string');
   const ruleIdValues = idValues(props);
-  const relationships = arr(rule?.relationships).map((r) => cweRef(obj(obj(r)?.target), ctx));
+  const relationships = list(rule?.relationships).map((r) => cweRef(obj(obj(r)?.target), ctx));
   const titleText = short ?? (name !== id ? name : undefined);
   return {
     ctx, props, id, name, short,
@@ -239,7 +239,7 @@ function findRule(result: Json, ctx: RunContext): Json | undefined {
   const index = int(ref?.index) ?? int(result.ruleIndex);
   const componentRef = obj(ref?.toolComponent);
   const component = componentRef ? componentFor(componentRef, ctx) : ctx.driver;
-  const byIndex = index === undefined ? undefined : obj(arr(component?.rules)[index]);
+  const byIndex = index === undefined ? undefined : obj(list(component?.rules)[index]);
   if (byIndex && (id === undefined || str(byIndex.id) === id)) return byIndex;
   if (id !== undefined) return ruleById(id, [component, ctx.driver, ...ctx.extensions]);
   const text = str(obj(result.message)?.text);
@@ -314,7 +314,7 @@ function messageOf(message: unknown, rule: Json | undefined, ctx: RunContext): s
   const lookup = (strings: unknown): string | undefined =>
     id !== undefined && obj(strings) && Object.hasOwn(obj(strings) ?? {}, id) ? textOf(obj(strings)?.[id]) : undefined;
   const text = textOf(m) ?? lookup(rule?.messageStrings) ?? lookup(ctx.driver.globalMessageStrings);
-  const args = arr(m.arguments);
+  const args = list(m.arguments);
   if (text === undefined || args.length === 0) return text;
   return text.replace(/\{\{|\}\}|\{(\d+)\}/g, (all, n: string | undefined) =>
     all === '{{' ? '{' : all === '}}' ? '}' : (str(args[Number(n)]) ?? all));
@@ -352,7 +352,7 @@ function knownSeverity(word: unknown): Severity | undefined {
 // (rule.relationships[].target, result.taxa[]), whose ids are bare numbers ("79"). The rule's are read once (see
 // RuleFacts); the result's own tags, properties and taxa add to them (cwesFrom sorts, so the union sorted is the same).
 function cwesOf(result: Json, props: Json, ownTags: string[], rule: RuleFacts, ctx: RunContext): number[] {
-  const taxa = arr(result.taxa).map((t) => cweRef(obj(t), ctx));
+  const taxa = list(result.taxa).map((t) => cweRef(obj(t), ctx));
   const fromProps = cweProps(props);
   const own = cwesFrom(ownTags.filter((t) => /cwe/i.test(t)), fromProps, taxa);
   if (own.length === 0) return [...rule.cwes];
@@ -431,7 +431,7 @@ const secretKeys = /offender|secret|match|raw|token|password|credential/i;
 // Only the fields that have a value, in this order (absent ones and empty lists are left out).
 function detailOf(result: Json, resultProps: Json, ruleName: string | undefined, message: string | undefined, ctx: RunContext, secret: boolean): Json {
   const props = Object.entries(resultProps).map(([k, v]) => [k, secret && secretKeys.test(k) ? '[redacted]' : v]);
-  const physical = obj(arr(result.locations).map(obj).find((l) => obj(l?.physicalLocation))?.physicalLocation);
+  const physical = obj(list(result.locations).map(obj).find((l) => obj(l?.physicalLocation))?.physicalLocation);
   const detail: Json = {};
   const set = (key: string, v: unknown): void => {
     if (v !== undefined && !(Array.isArray(v) && !v.length)) detail[key] = v;
@@ -443,10 +443,10 @@ function detailOf(result: Json, resultProps: Json, ruleName: string | undefined,
   set('properties', props.length ? Object.fromEntries(props) : undefined);
   set('snippet', secret ? undefined : textOf(obj(obj(physical?.region)?.snippet)));
   set('otherLocations', otherLocations(result, ctx));
-  set('fixes', arr(result.fixes).map((f) => textOf(obj(f)?.description)).filter((t) => t !== undefined));
+  set('fixes', list(result.fixes).map((f) => textOf(obj(f)?.description)).filter((t) => t !== undefined));
   set('kind', typeof result.kind === 'string' && result.kind !== 'fail' ? result.kind : undefined);
   set('baselineState', str(result.baselineState));
-  set('suppressions', arr(result.suppressions).length ? result.suppressions : undefined);
+  set('suppressions', list(result.suppressions).length ? result.suppressions : undefined);
   set('guid', str(result.guid));
   set('hostedViewerUri', str(result.hostedViewerUri));
   return detail;

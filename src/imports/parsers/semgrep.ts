@@ -4,9 +4,9 @@
  */
 import { badInput } from '../../errors.ts';
 import type { Location, ParseContext, ParsedFinding, ReportInput, ReportParser, Severity } from '../types.ts';
-import { aliasesFrom, asArray, asObject, buildPurl, cwesFrom, normalisePath, num, parseJson, str } from './common.ts';
-
-type Json = Record<string, unknown>;
+import {
+  aliasesFrom, asArray, asObject, buildPurl, compact, cwesFrom, isObject, type Json, normalisePath, num, obj, oneOrMany, parseJson, requireString, str, stringsOf, webUrls,
+} from './common.ts';
 
 const codeTool = 'Semgrep';
 const scaTool = 'Semgrep Supply Chain';
@@ -92,11 +92,11 @@ function fromCode(r: Json, extra: Json, name: string, at: string, toolVersion: s
     aliases: aliasesFrom(meta.cve, meta.ghsa),
     cwes: cwesFrom(meta.cwe),
     location: locationOf(r, name, at),
-    references: urls(meta.references, meta.source, meta.shortlink),
+    references: webUrls(meta.references, meta.source, meta.shortlink),
     detail: compact({
       confidence: str(meta.confidence), likelihood: str(meta.likelihood), impact: str(meta.impact),
-      category: str(meta.category), subcategory: strings(meta.subcategory), owasp: strings(meta.owasp),
-      vulnerabilityClass: strings(meta.vulnerability_class), technology: strings(meta.technology),
+      category: str(meta.category), subcategory: stringsOf(meta.subcategory), owasp: stringsOf(meta.owasp),
+      vulnerabilityClass: stringsOf(meta.vulnerability_class), technology: stringsOf(meta.technology),
       fingerprint: fingerprintOf(extra), engineKind: str(extra.engine_kind), validationState: str(extra.validation_state),
       fix: str(extra.fix) ?? (isObject(extra.fix_regex) ? extra.fix_regex : undefined),
       // The matched text of a secrets rule is the secret itself.
@@ -133,11 +133,11 @@ function fromSca(r: Json, extra: Json, name: string, at: string, toolVersion: st
     fixedVersion: pkg ? fixVersionOf(meta['sca-fix-versions'], pkg) : undefined,
     // Reachable results point at the code that calls the vulnerable function, the others at the lockfile line.
     location: { ...locationOf(r, name, at), ...(lockfile ? { target: lockfile } : {}) },
-    references: urls(meta.references, meta.source),
+    references: webUrls(meta.references, meta.source),
     detail: compact({
       semgrepRule: checkId, reachable: bool(sca.reachable), reachabilityRule: bool(sca.reachability_rule),
       transitivity: variant(found.transitivity), vulnerableVersions: str(pattern.semver_range), manifest: normalisePath(str(found.manifest_path)),
-      scaKind: str(meta['sca-kind']), owasp: strings(meta.owasp), fingerprint: fingerprintOf(extra), snippet: snippetOf(extra),
+      scaKind: str(meta['sca-kind']), owasp: stringsOf(meta.owasp), fingerprint: fingerprintOf(extra), snippet: snippetOf(extra),
     }),
   });
 }
@@ -166,7 +166,7 @@ function fixVersionOf(v: unknown, pkg: string): string | undefined {
 }
 
 function isSecretRule(ruleId: string, meta: Json): boolean {
-  const words = [ruleId, meta.category, meta.product, ...(strings(meta.technology) ?? []), ...(strings(meta.vulnerability_class) ?? [])];
+  const words = [ruleId, meta.category, meta.product, ...(stringsOf(meta.technology) ?? []), ...(stringsOf(meta.vulnerability_class) ?? [])];
   return words.some((w) => typeof w === 'string' && /secret/i.test(w)) || cwesFrom(meta.cwe).some((c) => c === 798 || c === 259 || c === 321);
 }
 
@@ -214,14 +214,14 @@ function* fromApiExport(vulns: unknown[], name: string): Generator<ParsedFinding
         file: normalisePath(str(file.path)), line, endLine: line !== undefined && endLine !== undefined && endLine >= line ? endLine : undefined,
         target: str(v.repositoryName),
       }),
-      references: urls(refs.urls),
+      references: webUrls(refs.urls),
       detail: compact({
         semgrepRule: str(adv.ruleId), repositoryId: str(v.repositoryId), exposure: str(v.exposureType), reachability: str(adv.reachability),
         reachableIf: str(adv.reachableIf), transitivity: str(v.transitivity), triageStatus: str(triage.status),
         dismissReason: str(triage.dismissReason) === 'UNKNOWN_REASON' ? undefined : str(triage.dismissReason),
         issueUrl: str(triage.issueUrl), prUrl: str(triage.prUrl), fileUrl: str(file.url), openedAt: str(v.openedAt),
         packageManager: str(v.packageManager), subdirectory: str(v.subdirectory), usages: Array.isArray(v.usages) && v.usages.length ? v.usages.length : undefined,
-        owasp: strings(refs.owaspIds), groupKey: str(v.groupKey),
+        owasp: stringsOf(refs.owaspIds), groupKey: str(v.groupKey),
       }),
     });
   }
@@ -236,7 +236,7 @@ function apiPurlType(adv: Json, pkg: string, packageManager: unknown): string | 
   if (fromRule) return purlTypeOf(str(fromRule.namespace));
   const byManager = purlTypeOf(str(packageManager));
   if (byManager) return byManager;
-  const vulnerable = asList(adv.vulnerableDependencies).map(obj).some((d) => str(d?.name) === pkg);
+  const vulnerable = oneOrMany(adv.vulnerableDependencies).map(obj).some((d) => str(d?.name) === pkg);
   return vulnerable ? purlTypeOf(str(adv.ecosystem)) : undefined;
 }
 
@@ -250,14 +250,14 @@ function dependsOn(ruleText: unknown): Json[] {
   }
   const spec = obj(obj(rule)?.['r2c-internal-project-depends-on']);
   if (!spec) return [];
-  const list = spec['depends-on-either'] === undefined ? [spec] : asList(spec['depends-on-either']);
+  const list = spec['depends-on-either'] === undefined ? [spec] : oneOrMany(spec['depends-on-either']);
   return list.map(obj).filter((d): d is Json => d !== undefined);
 }
 
 function safeVersionOf(v: Json, adv: Json, pkg: string): string | undefined {
   const closest = obj(v.closestSafeDependency);
   if (closest && str(closest.name) === pkg) return str(closest.versionSpecifier);
-  const safe = asList(adv.safeDependencies).map(obj).find((d) => str(d?.name) === pkg);
+  const safe = oneOrMany(adv.safeDependencies).map(obj).find((d) => str(d?.name) === pkg);
   return str(safe?.versionSpecifier);
 }
 
@@ -299,38 +299,14 @@ function headline(text: string | undefined): string | undefined {
   return `${cut.slice(0, Math.max(cut.lastIndexOf(' '), 80))}…`;
 }
 
-function urls(...values: unknown[]): string[] | undefined {
-  const list = values.flatMap((v) => asList(v)).map(str).filter((u): u is string => u !== undefined && /^https?:\/\//i.test(u));
-  return list.length ? [...new Set(list)] : undefined;
-}
-
 /** Transitivity is a string in today's output and a one-word variant list (["Direct"]) in older output. */
 function variant(v: unknown): string | undefined {
   return (str(Array.isArray(v) ? v[0] : v))?.toLowerCase();
 }
 
-function strings(v: unknown): string[] | undefined {
-  const list = asList(v).map(str).filter((s): s is string => s !== undefined);
-  return list.length ? list : undefined;
-}
-
-const asList = (v: unknown): unknown[] => (Array.isArray(v) ? v : v === undefined || v === null ? [] : [v]);
 const bool = (v: unknown): boolean | undefined => (typeof v === 'boolean' ? v : undefined);
-const isObject = (v: unknown): v is Json => v !== null && typeof v === 'object' && !Array.isArray(v);
-const obj = (v: unknown): Json | undefined => (isObject(v) ? v : undefined);
 
 function positive(v: unknown): number | undefined {
   const n = num(v);
   return n !== undefined && Number.isInteger(n) && n > 0 ? n : undefined;
-}
-
-function requireString(v: unknown, name: string, path: string): string {
-  const s = str(v);
-  if (s === undefined) throw badInput(`${name}: expected a non-empty string at ${path}`, { file: name, path });
-  return s;
-}
-
-/** The object without its undefined fields, so findings print and compare cleanly. */
-function compact<T extends object>(o: T): T {
-  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T;
 }

@@ -4,10 +4,10 @@
  * which the SARIF parser reads.
  */
 import { badInput } from '../../errors.ts';
-import type { Component, Cvss, ParseContext, ParsedFinding, ReportInput, ReportParser, Severity } from '../types.ts';
-import { aliasesFrom, asArray, asObject, buildPurl, cwesFrom, normalisePath, num, parseJson, str } from './common.ts';
-
-type Json = Record<string, unknown>;
+import type { Component, ParseContext, ParsedFinding, ReportInput, ReportParser, Severity } from '../types.ts';
+import {
+  aliasesFrom, asArray, asObject, buildPurl, compact, cvssFrom, cwesFrom, type Json, normalisePath, num, obj, oneOrMany, parseJson, requireString, str, stringsOf, webUrls,
+} from './common.ts';
 
 const openSourceTool = 'Snyk Open Source';
 const containerTool = 'Snyk Container';
@@ -88,7 +88,7 @@ function* projectFindings(scope: Scope, at: string): Generator<ParsedFinding> {
     const id = requireString(vuln.id, scope.name, `${list}[${i}].id`);
     if (str(vuln.name) === undefined) requireString(vuln.packageName, scope.name, `${list}[${i}].packageName`);
     const paths = [...new Set(pathsOf(vuln.from))];
-    const upgrade = asList(vuln.upgradePath).find((u): u is string => typeof u === 'string');
+    const upgrade = oneOrMany(vuln.upgradePath).find((u): u is string => typeof u === 'string');
     yield vuln.type === 'license' || id.startsWith('snyk:lic:') ? toLicenceFinding(vuln, scope, paths, upgrade) : toFinding(vuln, scope, paths, upgrade);
   }
 }
@@ -134,7 +134,7 @@ function toFinding(v: Json, scope: Scope, paths: string[], upgrade: string | und
   const id = str(v.id) ?? '';
   const ids = obj(v.identifiers) ?? {};
   const known = aliasesFrom(ids.CVE, ids.GHSA);
-  const fixedIn = asList(v.fixedIn).map(str).filter((s): s is string => s !== undefined);
+  const fixedIn = oneOrMany(v.fixedIn).map(str).filter((s): s is string => s !== undefined);
   const epss = obj(v.epssDetails);
   const { component, source } = componentOf(v, scope.project);
   return compact<ParsedFinding>({
@@ -144,7 +144,7 @@ function toFinding(v: Json, scope: Scope, paths: string[], upgrade: string | und
     title: str(v.title)?.trim() ?? id,
     description: str(v.description)?.trim(),
     severity: severityOf(v.severityWithCritical, v.severity),
-    cvss: cvssOf(v),
+    cvss: cvssFrom(v.CVSSv3, v.cvssScore),
     // Snyk Container titles some issues with their CVE alone.
     aliases: known.length ? known : aliasesFrom(/^\s*CVE-\d+-\d+\s*$/i.test(str(v.title) ?? '') ? v.title : undefined),
     cwes: cwesFrom(ids.CWE),
@@ -157,7 +157,7 @@ function toFinding(v: Json, scope: Scope, paths: string[], upgrade: string | und
       occurrence: occurrenceOf(paths, upgrade),
       isUpgradable: bool(v.isUpgradable), isPatchable: bool(v.isPatchable),
       exploit: str(v.exploit), epssProbability: num(epss?.probability), epssPercentile: num(epss?.percentile),
-      vulnerableVersions: strings(obj(v.semver)?.vulnerable), alternativeIds: strings(v.alternativeIds),
+      vulnerableVersions: stringsOf(obj(v.semver)?.vulnerable), alternativeIds: stringsOf(v.alternativeIds),
       malicious: v.malicious === true ? true : undefined, disputed: v.isDisputed === true ? true : undefined,
       publicationTime: str(v.publicationTime), disclosureTime: str(v.disclosureTime),
       image: scope.image, project: str(scope.project.projectName), packageManager: str(v.packageManager) ?? str(scope.project.packageManager),
@@ -215,7 +215,7 @@ function isContainer(p: Json): boolean {
 
 /** The image, as its issues' first path element says it ("docker-image|nginx@1.25" is nginx:1.25), else the project. */
 function imageOf(p: Json): string | undefined {
-  const first = asList(p.vulnerabilities).map(obj).map((v) => pathsOf(v?.from)[0]).find((x) => x !== undefined);
+  const first = oneOrMany(p.vulnerabilities).map(obj).map((v) => pathsOf(v?.from)[0]).find((x) => x !== undefined);
   const root = first?.split(' > ')[0];
   const ref = root?.startsWith('docker-image|') ? root.slice('docker-image|'.length) : str(p.projectName)?.replace(/^docker-image\|/, '');
   if (!ref) return str(p.path);
@@ -229,19 +229,10 @@ function targetOf(p: Json): string | undefined {
 
 /** Dependency paths as "app@1.0.0 > lib@2.1.0"; `from` is one path, or a list of paths once issues are grouped. */
 function pathsOf(from: unknown): string[] {
-  const list = asList(from);
+  const list = oneOrMany(from);
   if (list.some(Array.isArray)) return list.flatMap(pathsOf);
   const steps = list.map(str).filter((s): s is string => s !== undefined);
   return steps.length ? [steps.join(' > ')] : [];
-}
-
-/** The CVSS v3 vector Snyk rates with, and its score. */
-function cvssOf(v: Json): Cvss | undefined {
-  const vector = str(v.CVSSv3);
-  const raw = num(v.cvssScore);
-  const score = raw !== undefined && raw >= 0 && raw <= 10 ? raw : undefined;
-  if (!vector && score === undefined) return undefined;
-  return compact({ version: vector ? /^CVSS:(\d+\.\d+)\//.exec(vector)?.[1] : undefined, vector, score });
 }
 
 const severityWords = new Map<string, Severity>([['critical', 'critical'], ['high', 'high'], ['medium', 'medium'], ['low', 'low']]);
@@ -255,28 +246,9 @@ function severityOf(...words: unknown[]): Severity {
 }
 
 function urls(refs: unknown): string[] | undefined {
-  const list = asList(refs).map((r) => str(obj(r)?.url) ?? str(r)).filter((u): u is string => u !== undefined && /^https?:\/\//i.test(u));
-  return list.length ? [...new Set(list)] : undefined;
-}
-
-function strings(v: unknown): string[] | undefined {
-  const list = asList(v).map(str).filter((s): s is string => s !== undefined);
-  return list.length ? list : undefined;
+  return webUrls(oneOrMany(refs).map((r) => str(obj(r)?.url) ?? str(r)));
 }
 
 const join = (at: string, key: string): string => (at ? `${at}.${key}` : key);
 const enc = (s: string): string => encodeURIComponent(s).replace(/%3A/g, ':');
-const asList = (v: unknown): unknown[] => (Array.isArray(v) ? v : v === undefined || v === null ? [] : [v]);
 const bool = (v: unknown): boolean | undefined => (typeof v === 'boolean' ? v : undefined);
-const obj = (v: unknown): Json | undefined => (v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as Json) : undefined);
-
-function requireString(v: unknown, name: string, path: string): string {
-  const s = str(v);
-  if (s === undefined) throw badInput(`${name}: expected a non-empty string at ${path}`, { file: name, path });
-  return s;
-}
-
-/** The object without its undefined fields, so findings print and compare cleanly. */
-function compact<T extends object>(o: T): T {
-  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T;
-}

@@ -13,8 +13,8 @@
  */
 import { badInput } from '../../errors.ts';
 import type { Location, ParsedFinding, ParseContext, ReportInput, ReportParser, ReportState } from '../types.ts';
-import { aliasesFrom, cwesFrom, num } from './common.ts';
-import { clip, compact, componentFromCpe, csvHeader, cvssOf, FindingGroups, prose, readCsv, severityFromNumber, severityFromWord, type CsvRow } from './host-scan.ts';
+import { aliasesFrom, compact, cwesFrom, num } from './common.ts';
+import { clip, componentFromCpe, csvHeader, cvssOf, FindingGroups, prose, readCsv, severityFromNumber, severityFromWord, type CsvRow } from './host-scan.ts';
 import { nessusTool, urlsIn, versionIn } from './nessus.ts';
 
 /** The columns read into the finding's own fields; every other column goes to `detail.columns`. */

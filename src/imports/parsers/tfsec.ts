@@ -13,9 +13,9 @@
  */
 import { badInput } from '../../errors.ts';
 import type { Location, ParseContext, ParsedFinding, ReportInput, ReportParser } from '../types.ts';
-import { asArray, asObject, cwesFrom, normalisePath, normaliseSeverity, num, parseJson, str } from './common.ts';
-
-type Json = Record<string, unknown>;
+import {
+  asArray, asObject, compact, cwesFrom, isObject, type Json, normalisePath, normaliseSeverity, num, obj, parseJson, str,
+} from './common.ts';
 
 const tool = 'tfsec';
 
@@ -68,8 +68,6 @@ async function* parseTfsec(input: ReportInput, context?: ParseContext): AsyncGen
     yield several ? { ...f, detail: { ...f.detail, occurrence: compact({ line: g.start, endLine: g.end !== g.start ? g.end : undefined }) } } : f;
   }
 }
-
-const obj = (v: unknown): Json | undefined => (isObject(v) ? v : undefined);
 
 /** Legacy reports say `passed: true`; 0.5x writes status "passed"/"ignored"; 1.x writes 0 failed, 1 passed, 2 ignored. */
 function failed(r: Json): boolean {
@@ -153,16 +151,7 @@ function referencesOf(r: Json): string[] | undefined {
   return found.length ? [...new Set(found)] : undefined;
 }
 
-function isObject(v: unknown): v is Json {
-  return v !== null && typeof v === 'object' && !Array.isArray(v);
-}
-
 function positive(v: unknown): number | undefined {
   const n = num(v);
   return n !== undefined && Number.isInteger(n) && n > 0 ? n : undefined;
-}
-
-/** The object without its undefined fields, so findings print and compare cleanly. */
-function compact<T extends object>(o: T): T {
-  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T;
 }

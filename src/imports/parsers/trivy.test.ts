@@ -4,7 +4,7 @@ import fc from 'fast-check';
 import { EntenteError } from '../../errors.ts';
 import type { ParsedFinding, ReportInput } from '../types.ts';
 import { trivyParser } from './trivy.ts';
-import { reportInput, refusal } from '../../../test/support/parsing.ts';
+import { expectBadInput, mutate, refusal, reportInput } from '../../../test/support/parsing.ts';
 
 // ---- fixtures: small reports shaped like Trivy's own output ----
 
@@ -348,21 +348,3 @@ describe('Trivy errors', () => {
     }), { numRuns: 400 });
   });
 });
-
-function expectBadInput(e: unknown): void {
-  if (!(e instanceof EntenteError) || e.code !== 'bad_input') throw e;
-}
-
-/** A copy of `doc` with the n-th node (depth-first, wrapping round) replaced by `value`. */
-function mutate(doc: unknown, n: number, value: unknown): unknown {
-  const copy: unknown = structuredClone(doc);
-  const slots: Array<[Record<string, unknown> | unknown[], string | number]> = [];
-  const walk = (v: unknown): void => {
-    if (Array.isArray(v)) v.forEach((x, i) => { slots.push([v, i]); walk(x); });
-    else if (v !== null && typeof v === 'object') for (const [k, x] of Object.entries(v)) { slots.push([v as Record<string, unknown>, k]); walk(x); }
-  };
-  walk(copy);
-  const slot = slots[n % Math.max(slots.length, 1)];
-  if (slot) (slot[0] as Record<string | number, unknown>)[slot[1]] = value;
-  return copy;
-}

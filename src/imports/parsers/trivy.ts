@@ -3,11 +3,9 @@ import { posix } from 'node:path';
 import { badInput } from '../../errors.ts';
 import type { Cvss, Location, ParsedFinding, ReportInput, ReportParser } from '../types.ts';
 import {
-  aliasesFrom, asArray, asObject, buildPurl, cwesFrom, normalisePath, normaliseSeverity, num, purlType, str,
+  aliasesFrom, asArray, asObject, buildPurl, compact, cvssScore, cvssVersionOf, cwesFrom, type Json, normalisePath, normaliseSeverity, num, purlType, requireString, str,
 } from './common.ts';
 import { pathText, splitJson, type Streamed } from './json-stream.ts';
-
-type Json = Record<string, unknown>;
 
 /** What every finding of one report shares, and where the current result sits. */
 interface Scope {
@@ -261,9 +259,7 @@ function chooseCvss(v: unknown, severitySource: string | undefined): Cvss | unde
 }
 
 function cvssOf(vector: string | undefined, score: number | undefined, version: string | undefined): Cvss {
-  const fromVector = vector ? /^CVSS:(\d+\.\d+)\//.exec(vector)?.[1] : undefined;
-  const valid = score !== undefined && score >= 0 && score <= 10 ? score : undefined;
-  return compact({ version: fromVector ?? version, vector, score: valid });
+  return compact({ version: cvssVersionOf(vector) ?? version, vector, score: cvssScore(score) });
 }
 
 /** The purl type when a purl is known (it is the most exact), else Trivy's Type mapped to a purl type, else as written. */
@@ -277,12 +273,6 @@ function urls(primary: unknown, refs: unknown): string[] | undefined {
   return list.length ? [...new Set(list)] : undefined;
 }
 
-function requireString(v: unknown, name: string, path: string): string {
-  const s = str(v);
-  if (s === undefined) throw badInput(`${name}: expected a non-empty string at ${path}`, { file: name, path });
-  return s;
-}
-
 function positive(v: unknown): number | undefined {
   const n = num(v);
   return n !== undefined && Number.isInteger(n) && n > 0 ? n : undefined;
@@ -290,9 +280,4 @@ function positive(v: unknown): number | undefined {
 
 function objectOrUndefined(v: unknown): Json | undefined {
   return v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as Json) : undefined;
-}
-
-/** The object without its undefined fields, so findings print and compare cleanly. */
-function compact<T extends object>(o: T): T {
-  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T;
 }

@@ -3,12 +3,9 @@ import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { EntenteError } from '../../errors.ts';
 import { attr, child, children, parseXml, select, streamXml, textOf, xmlRootName, type XmlMatch } from './xml.ts';
+import { badInputError } from '../../../test/support/parsing.ts';
 
 const opts = { name: 'report.xml' };
-
-function badInputError(pattern: RegExp): (e: unknown) => boolean {
-  return (e) => e instanceof EntenteError && e.code === 'bad_input' && pattern.test(e.message);
-}
 
 async function collect(source: AsyncIterable<string | Uint8Array>, names: string[], extra: object = {}): Promise<XmlMatch[]> {
   const out: XmlMatch[] = [];

@@ -1,12 +1,12 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Readable } from 'node:stream';
 import fc from 'fast-check';
 import { EntenteError } from '../../errors.ts';
-import type { ParsedFinding, ReportInput } from '../types.ts';
+import type { ParsedFinding } from '../types.ts';
 import { fingerprintOf } from '../fingerprint.ts';
 import { npmAuditParser } from './npm-audit.ts';
 import { yarnAuditParser } from './yarn-audit.ts';
+import { badInputError, textInputOf, valueSlots } from '../../../test/support/parsing.ts';
 
 // ---- fixtures: yarn 1 `yarn audit --json` (one JSON object per line) ----
 
@@ -66,18 +66,10 @@ const npm6Shape = JSON.stringify({
 
 // ---- helpers ----
 
-function inputOf(name: string, text: string): ReportInput {
-  return { name, head: text.slice(0, 4096), text: async () => text, stream: () => Readable.from([text]) };
-}
-
 async function parse(text: string, name = 'yarn-audit.json', tools: [string, string | undefined][] = []): Promise<ParsedFinding[]> {
   const out: ParsedFinding[] = [];
-  for await (const f of yarnAuditParser.parse(inputOf(name, text), { tool: (n, v) => void tools.push([n, v]) })) out.push(f);
+  for await (const f of yarnAuditParser.parse(textInputOf(name, text), { tool: (n, v) => void tools.push([n, v]) })) out.push(f);
   return out;
-}
-
-function badInputError(pattern: RegExp): (e: unknown) => boolean {
-  return (e) => e instanceof EntenteError && e.code === 'bad_input' && pattern.test(e.message);
 }
 
 // ---- tests ----
@@ -103,7 +95,7 @@ describe('yarn audit detection', () => {
     assert.ok(npmAuditParser.detect(npm6Shape.slice(0, 4096), 'audit.json'));
     const ours = await parse(npm6Shape);
     const npm: ParsedFinding[] = [];
-    for await (const f of npmAuditParser.parse(inputOf('audit.json', npm6Shape))) npm.push(f);
+    for await (const f of npmAuditParser.parse(textInputOf('audit.json', npm6Shape))) npm.push(f);
     assert.equal(ours.length, 1);
     assert.deepEqual(ours.map(fingerprintOf), npm.map(fingerprintOf));
     assert.equal(ours[0]?.tool, 'yarn audit');
@@ -248,14 +240,3 @@ describe('yarn audit robustness', () => {
     }), { numRuns: 500 });
   });
 });
-
-/** Every place a value sits in a JSON document, as a parent object or array and a key. */
-function valueSlots(v: unknown, out: { parent: Record<string, unknown>; key: string }[] = []): { parent: Record<string, unknown>; key: string }[] {
-  if (v === null || typeof v !== 'object') return out;
-  const parent = v as Record<string, unknown>;
-  for (const key of Object.keys(parent)) {
-    out.push({ parent, key });
-    valueSlots(parent[key], out);
-  }
-  return out;
-}

@@ -11,10 +11,11 @@
  * the audit on them, so they are findings too, with the rule id "deprecation".
  */
 import { badInput } from '../../errors.ts';
-import type { Cvss, ParseContext, ParsedFinding, ReportInput, ReportParser } from '../types.ts';
-import { aliasesFrom, asArray, asObject, buildPurl, cwesFrom, normaliseSeverity, num, str } from './common.ts';
-
-type Json = Record<string, unknown>;
+import type { ParseContext, ParsedFinding, ReportInput, ReportParser } from '../types.ts';
+import {
+  aliasesFrom, asArray, asObject, buildPurl, compact, cwesFrom, isObject, type Json, normaliseSeverity, requireString, str, strings,
+} from './common.ts';
+import { cvssOf, fixedFromRange, ruleIdOf, urls } from './npm-advisory.ts';
 
 const tool = 'yarn audit';
 
@@ -221,52 +222,4 @@ function* fromBerryLine(line: Json, name: string, where: string): Generator<Pars
       }),
     });
   }
-}
-
-/** "< 4.38.0" or ">=2.0.0 <2.6.9" means the upper bound fixes it, written as a range like npm's patched_versions. */
-function fixedFromRange(range: string | undefined): string | undefined {
-  const m = range ? /^\s*(?:>=?\s*\d[^\s<>=|]*\s+)?<\s*(\d[^\s<>=|]*)\s*$/.exec(range) : undefined;
-  return m ? `>=${m[1]}` : undefined;
-}
-
-// ---- shared ----
-
-/** GHSA first (npm's advisories are GitHub's), then CVE, then the registry's own number. */
-function ruleIdOf(aliases: string[], fallback: string): string {
-  return aliases.find((a) => a.startsWith('GHSA-')) ?? aliases[0] ?? (/^\d+$/.test(fallback) ? `NPM-${fallback}` : fallback);
-}
-
-function cvssOf(v: unknown): Cvss | undefined {
-  if (!isObject(v)) return undefined;
-  const vector = str(v.vectorString);
-  const raw = num(v.score);
-  const score = raw !== undefined && raw > 0 && raw <= 10 ? raw : undefined;
-  if (!vector && score === undefined) return undefined;
-  return compact({ version: vector ? /^CVSS:(\d+\.\d+)\//.exec(vector)?.[1] : undefined, vector, score });
-}
-
-/** The advisory URL, then every URL in the free-text references (written as Markdown). */
-function urls(...values: unknown[]): string[] | undefined {
-  const found = values.flatMap((v) => (typeof v === 'string' ? [...v.matchAll(/https?:\/\/[^\s)\]>"'<]+/g)].map((m) => m[0]) : []));
-  return found.length ? [...new Set(found)] : undefined;
-}
-
-function strings(v: unknown): string[] | undefined {
-  const list = Array.isArray(v) ? v.map(str).filter((s): s is string => s !== undefined) : [];
-  return list.length ? list : undefined;
-}
-
-function isObject(v: unknown): v is Json {
-  return v !== null && typeof v === 'object' && !Array.isArray(v);
-}
-
-function requireString(v: unknown, name: string, path: string): string {
-  const s = str(v);
-  if (s === undefined) throw badInput(`${name}: expected a non-empty string at ${path}`, { file: name, path });
-  return s;
-}
-
-/** The object without its undefined fields, so findings print and compare cleanly. */
-function compact<T extends object>(o: T): T {
-  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T;
 }

@@ -1,23 +1,15 @@
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
-import { Readable } from 'node:stream';
 import fc from 'fast-check';
 import { EntenteError } from '../../errors.ts';
-import type { ParsedFinding, ReportInput, ReportParser } from '../types.ts';
+import type { ParsedFinding, ReportParser } from '../types.ts';
 import { zapJsonParser, zapXmlParser } from './zap.ts';
-
-function inputOf(name: string, text: string): ReportInput {
-  return { name, head: text.slice(0, 4096), text: async () => text, stream: () => Readable.from([Buffer.from(text)]) };
-}
+import { badInputError, inputOf, valueSlots } from '../../../test/support/parsing.ts';
 
 async function parse(parser: ReportParser, text: string, name = 'zap-report'): Promise<ParsedFinding[]> {
   const out: ParsedFinding[] = [];
   for await (const f of parser.parse(inputOf(name, text))) out.push(f);
   return out;
-}
-
-function badInputError(pattern: RegExp): (e: unknown) => boolean {
-  return (e) => e instanceof EntenteError && e.code === 'bad_input' && pattern.test(e.message);
 }
 
 interface AlertOpts { id?: string; name?: string; risk?: string; confidence?: string; cwe?: string; instances?: string[]; extra?: string }
@@ -341,14 +333,3 @@ describe('zap robustness', () => {
     }), { numRuns: 400 });
   });
 });
-
-/** Every place a value sits in a JSON document, as a parent object or array and a key. */
-function valueSlots(v: unknown, out: { parent: Record<string, unknown>; key: string }[] = []): { parent: Record<string, unknown>; key: string }[] {
-  if (v === null || typeof v !== 'object') return out;
-  const parent = v as Record<string, unknown>;
-  for (const key of Object.keys(parent)) {
-    out.push({ parent, key });
-    valueSlots(parent[key], out);
-  }
-  return out;
-}

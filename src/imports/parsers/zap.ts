@@ -12,7 +12,9 @@
  */
 import { badInput } from '../../errors.ts';
 import type { Location, ParsedFinding, ReportInput, ReportParser, Severity } from '../types.ts';
-import { aliasesFrom, asArray, asObject, cwesFrom, lookup, normaliseSeverity, num, parseJson, str, stripHtml } from './common.ts';
+import {
+  aliasesFrom, asArray, asObject, compact, cwesFrom, lookup, normaliseSeverity, num, parseJson, str, stripHtml,
+} from './common.ts';
 import { attr, child, select, streamXml, textOf, xmlRootName, type XmlElement } from './xml.ts';
 
 interface ZapSite { name?: string | undefined; host?: string | undefined; port?: number | undefined }
@@ -233,9 +235,4 @@ function clipAll(o: ZapInstance): ZapInstance {
   const out: ZapInstance = {};
   for (const f of instanceFields) out[f] = clip(o[f]);
   return out;
-}
-
-/** A copy without the keys whose value is undefined, so findings carry no empty fields. */
-function compact<T extends object>(o: T): T {
-  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T;
 }
