@@ -1,5 +1,5 @@
 /** Sentences labelled by hand, shared by the tone tests and `bench/tone.ts`: what must be flagged, and what must be left alone. */
-import type { Category } from './tone-rules.ts';
+import type { Category } from '../../../src/voice/tone-rules.ts';
 
 export type Label = Category | 'partner' | 'neutral';
 
