@@ -11,7 +11,7 @@ import { recordAudit } from '../audit/audit.ts';
 import { requireRole, writers, type Principal } from '../people/tokens.ts';
 import { mayWrite, requireApprover, requireWrite } from '../people/access.ts';
 import { serviceOwner } from '../people/owners.ts';
-import { findService } from '../findings/import-service.ts';
+import { findService } from '../people/services.ts';
 import { createCommitments, verifyCommitment } from '../commitments/commitments-service.ts';
 import { normaliseFields, parseChangeRequest, type ChangeFields } from './change-request.ts';
 import { changeMessages } from './change-messages.ts';

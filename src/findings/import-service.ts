@@ -15,6 +15,7 @@ import { fixAbsent, loadStored, syncSources, updateSeenAgain, type SeenAgain, ty
 import { lookupFeeds } from '../feeds/lookup.ts';
 import { lapseExceptionsOnRisingPriority } from '../exceptions/lapse.ts';
 import { analyzeAfterImport } from './analyze.ts';
+import { findService } from '../people/services.ts';
 
 export interface ImportRequest {
   service: string;
@@ -134,15 +135,6 @@ async function importRows(deps: ImportDeps, service: Service, req: RowsToImport,
 }
 
 const serviceLock = 7_314_002; // advisory lock class for "an import of this service is running"
-
-/** The service a report belongs to, or an error that names it and says how to add it. */
-export async function findService(db: Kysely<DB>, name: string): Promise<Service> {
-  const service = await db.selectFrom('services').selectAll().where('name', '=', name).where('archived_at', 'is', null).executeTakeFirst();
-  if (!service) {
-    throw new EntenteError('not_found', `unknown service "${name}": add it to your organisation file and run \`entente org apply\` (or send the file to a server: POST /api/org)`, { service: name });
-  }
-  return service;
-}
 
 /** New rows are handed to `early` in batches of this many while the report is read (ENTENTE_EARLY_ROWS overrides it, for
  * tests). */

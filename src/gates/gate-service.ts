@@ -13,7 +13,7 @@ import { recordAudit } from '../audit/audit.ts';
 import { requireRole, writers, type Principal } from '../people/tokens.ts';
 import { requireWrite } from '../people/access.ts';
 import { serviceOwner } from '../people/owners.ts';
-import { findService } from '../findings/import-service.ts';
+import { findService } from '../people/services.ts';
 import { createCommitments, listCommitments, type CommitmentView } from '../commitments/commitments-service.ts';
 import { sweepMissedCommitments } from '../commitments/sweep.ts';
 import { decideGate } from './gate-decide.ts';
