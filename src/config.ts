@@ -16,6 +16,8 @@ const schema = z.object({
   ENTENTE_MAX_JSON_BYTES: size('1048576, 512KB or 2MB'),
   ENTENTE_MAX_UPLOAD_BYTES: size('1073741824, 500MB or 2GB'),
   ENTENTE_MAX_EXPANSION: z.coerce.number().int('must be a whole number such as 100').min(1).optional(),
+  ENTENTE_EARLY_ROWS: z.coerce.number().int('must be a whole number such as 10000').min(1).optional(),
+  ENTENTE_SPILL_ROWS: z.coerce.number().int('must be a whole number such as 200000').min(1).optional(),
 });
 
 /** Request size limits: JSON bodies, uploads (and what a compressed upload may expand to), and how much an upload may expand. */
@@ -24,6 +26,13 @@ export interface Limits {
   uploadBytes: number;
   /** A compressed upload may expand to this many times its size (past the first 10 MB), and never past uploadBytes. */
   expansionRatio: number;
+}
+
+/** How an import holds a report's rows: new rows are written in batches of `early` while the report is read, and past
+ * `spill` rows the rest go to temporary files. Unset, the import's own defaults (set here for tests and small machines). */
+export interface ImportRowLimits {
+  early?: number | undefined;
+  spill?: number | undefined;
 }
 
 export const defaultLimits: Limits = { jsonBytes: 1 << 20, uploadBytes: 1 << 30, expansionRatio: 100 };
@@ -47,6 +56,7 @@ export interface Config {
   port: number;
   host: string;
   limits: Limits;
+  importRows: ImportRowLimits;
 }
 
 /** Reads the configuration from an environment (process.env in production, a literal in tests). */
@@ -69,6 +79,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       uploadBytes: r.data.ENTENTE_MAX_UPLOAD_BYTES ?? defaultLimits.uploadBytes,
       expansionRatio: r.data.ENTENTE_MAX_EXPANSION ?? defaultLimits.expansionRatio,
     },
+    importRows: { early: r.data.ENTENTE_EARLY_ROWS, spill: r.data.ENTENTE_SPILL_ROWS },
   };
 }
 

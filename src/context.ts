@@ -1,5 +1,5 @@
 /** The composition root's product: the database, the policy and the clock every service is built from. */
-import { policyFileOf, type Config } from './config.ts';
+import { policyFileOf, type Config, type ImportRowLimits } from './config.ts';
 import { openDatabase, type Database } from './db/connect.ts';
 import { loadPolicy, type Policy } from './policy/policy.ts';
 import { sweepAbandonedImports } from './imports/import-temp.ts';
@@ -8,6 +8,8 @@ export interface Context {
   database: Database;
   policy: Policy;
   now: () => Date;
+  /** ENTENTE_EARLY_ROWS and ENTENTE_SPILL_ROWS, read once with the rest of the configuration. */
+  importRows?: ImportRowLimits;
 }
 
 /** Opens the database the configuration names and loads the policy (ENTENTE_POLICY, else data/policy.yaml, else defaults). */
@@ -16,5 +18,5 @@ export async function openContext(config: Config): Promise<Context> {
   // What a killed import left in the temporary folder (it can be a hundred megabytes) goes at the next start.
   sweepAbandonedImports();
   const database = await openDatabase({ url: config.databaseUrl, dataDir: config.dataDir, auditKey: config.auditKey, auditKeyFile: config.auditKeyFile });
-  return { database, policy, now: () => new Date() };
+  return { database, policy, now: () => new Date(), importRows: config.importRows };
 }

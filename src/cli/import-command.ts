@@ -13,7 +13,7 @@ export const importCommand = defineCommand({
   args: args.import,
   async run({ args }) {
     const summary = args.server ? await remote(args) : await withLocalContext(async (ctx) =>
-      importReport({ db: ctx.database.db, policy: ctx.policy, now: ctx.now }, {
+      importReport({ db: ctx.database.db, policy: ctx.policy, now: ctx.now, rows: ctx.importRows }, {
         service: args.service, input: await reportFromFile(args.report), format: args.format, commit: args.commit, branch: args.branch, actor: 'local-cli',
       }));
     out(args.json ? JSON.stringify(summary) : importMessages.summary.render(summary));

@@ -16,6 +16,7 @@ import { lookupFeeds } from '../feeds/lookup.ts';
 import { lapseExceptionsOnRisingPriority } from '../exceptions/lapse.ts';
 import { analyzeAfterImport } from './analyze.ts';
 import { findService } from '../people/services.ts';
+import type { ImportRowLimits } from '../config.ts';
 
 export interface ImportRequest {
   service: string;
@@ -46,6 +47,8 @@ export interface ImportDeps {
   db: Kysely<DB>;
   policy: Policy;
   now: () => Date;
+  /** ENTENTE_EARLY_ROWS and ENTENTE_SPILL_ROWS from the configuration (unset: the defaults). */
+  rows?: ImportRowLimits | undefined;
 }
 
 /** Reads the report and writes it in one transaction: it lands whole or not at all. New findings are written while
@@ -54,10 +57,10 @@ export interface ImportDeps {
 export async function importReport(deps: ImportDeps, req: ImportRequest): Promise<ImportSummary> {
   const service = await findService(deps.db, req.service);
   const parser = req.format ? parserByFormat(req.format) : detectParser(req.input);
-  const rows = new ReportRows({ reportBytes: req.input.size });
+  const rows = new ReportRows({ reportBytes: req.input.size, spillAt: deps.rows?.spill });
   try {
     const summary = await importRows(deps, service, { format: parser.format, fileName: req.input.name, rows, commit: req.commit, branch: req.branch, actor: req.actor },
-      (early) => readReport(parser, req.input, rows, early));
+      (early) => readReport(parser, req.input, rows, early, deps.rows?.early ?? 10_000));
     await analyzeAfterImport(deps.db, summary);
     return summary;
   } finally {
@@ -78,7 +81,7 @@ export interface ParsedImport {
 
 export async function importParsed(deps: ImportDeps, req: ParsedImport): Promise<ImportSummary> {
   const service = await findService(deps.db, req.service);
-  const rows = new ReportRows();
+  const rows = new ReportRows({ spillAt: deps.rows?.spill });
   try {
     for (const f of req.findings) rows.add(f);
     const summary = await importRows(deps, service, { format: req.format, fileName: req.fileName, rows, actor: req.actor }, async () => [...new Set(req.tools.map(toolName))].sort());
@@ -136,19 +139,13 @@ async function importRows(deps: ImportDeps, service: Service, req: RowsToImport,
 
 const serviceLock = 7_314_002; // advisory lock class for "an import of this service is running"
 
-/** New rows are handed to `early` in batches of this many while the report is read (ENTENTE_EARLY_ROWS overrides it, for
- * tests). */
-function earlyBatchRows(): number {
-  const fromEnv = Number(process.env.ENTENTE_EARLY_ROWS);
-  return Number.isInteger(fromEnv) && fromEnv > 0 ? fromEnv : 10_000;
-}
-
-async function readReport(parser: ReportParser, input: ReportInput, rows: ReportRows, early: EarlyWrites): Promise<string[]> {
+// New rows are handed to `early` in batches of at most `maxBatchRows` (10,000 unless ENTENTE_EARLY_ROWS says) while
+// the report is read.
+async function readReport(parser: ReportParser, input: ReportInput, rows: ReportRows, early: EarlyWrites, maxBatchRows: number): Promise<string[]> {
   const tools = new Set<string>();
   const context: ParseContext = { tool: (name) => void tools.add(toolName(name)) };
   // The first batch is a quarter of the rest and they double up to it, so the database starts writing soon after the
   // report is opened.
-  const maxBatchRows = earlyBatchRows();
   let batchRows = Math.max(1, Math.floor(maxBatchRows / 4));
   const listings = parser.parse(input, context)[Symbol.asyncIterator]();
   let read = 0;

@@ -22,8 +22,8 @@ const heapBudget = 512 << 20;
 const writeAt = 1 << 20;
 
 export interface ReportRowsOptions {
-  /** Rows kept in memory before spilling (ENTENTE_SPILL_ROWS overrides the default, for tests and small machines). */
-  spillAt?: number;
+  /** Rows kept in memory before spilling (ENTENTE_SPILL_ROWS in the configuration), else a default by the report's size. */
+  spillAt?: number | undefined;
   /** The report's size in bytes, if known: sizes the number of files so each holds about 16 MB of rows. */
   reportBytes?: number;
 }
@@ -47,9 +47,8 @@ export class ReportRows {
   toolVersion: string | undefined;
 
   constructor(options: ReportRowsOptions = {}) {
-    const fromEnv = Number(process.env.ENTENTE_SPILL_ROWS);
     const byReport = (options.reportBytes ?? 0) > bigReport ? bigReportSpillAt : smallReportSpillAt;
-    this.spillAt = options.spillAt ?? (Number.isInteger(fromEnv) && fromEnv > 0 ? fromEnv : byReport);
+    this.spillAt = options.spillAt ?? byReport;
     this.reportBytes = options.reportBytes;
   }
 
