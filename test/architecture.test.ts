@@ -14,13 +14,15 @@ const targets = (f: string, text: string, pattern: RegExp): string[] => [...text
 // What a module loads when it is loaded (static imports), and what it may load later (`import('…')`, lazily).
 const staticImports = new Map([...sources].map(([f, text]) => [f, targets(f, text, /^\s*(?:import|export)\s+(?!type\s)[^'";]*?from\s+'(\.[^']+)'/gm)]));
 const importsOf = new Map([...sources].map(([f, text]) => [f, [...staticImports.get(f)!, ...targets(f, text, /import\('(\.[^']+)'\)/g)]]));
+// And what it names, types included: the domain's vocabulary is defined in the domains, not in db/schema.ts.
+const namedImports = new Map([...sources].map(([f, text]) => [f, targets(f, text, /^\s*(?:import|export)\s+[^'";]*?from\s+'(\.[^']+)'/gm)]));
 // A folder of src/ is one node; a file at the top (errors.ts, config.ts, context.ts) is a node of its own.
 const nodeOf = (f: string): string => relative('src', f).split('/')[0]!.replace(/\.ts$/, '');
 
-function reach(start: string): Set<string> {
+function reach(start: string, graph = staticImports): Set<string> {
   const seen = new Set<string>();
   const todo = [start];
-  for (let f = todo.pop(); f !== undefined; f = todo.pop()) if (!seen.has(f)) { seen.add(f); todo.push(...(staticImports.get(f) ?? [])); }
+  for (let f = todo.pop(); f !== undefined; f = todo.pop()) if (!seen.has(f)) { seen.add(f); todo.push(...(graph.get(f) ?? [])); }
   return seen;
 }
 
@@ -36,6 +38,8 @@ test('the parsers and the decision cores never load the database, HTTP or CLI co
     assert.ok(importsOf.has(core), `${core} is gone: update this list`);
     const bad = [...reach(core)].filter((f) => /^src\/(db|http|cli)\//.test(f) && !commandTree.has(f));
     assert.deepEqual(bad, [], `${core} reaches ${bad.join(', ')}`);
+    const typed = [...reach(core, namedImports)].filter((f) => f.startsWith('src/db/'));
+    assert.deepEqual(typed, [], `${core} names types of ${typed.join(', ')}`);
   }
 });
 

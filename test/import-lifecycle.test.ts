@@ -8,7 +8,7 @@ import { EntenteError } from '../src/errors.ts';
 import { parseOrgFile } from '../src/people/org-file.ts';
 import { applyOrg } from '../src/people/org-service.ts';
 import { dueAtOf } from '../src/policy/policy.ts';
-import type { Priority } from '../src/db/schema.ts';
+import type { Priority } from '../src/findings/vocabulary.ts';
 
 const three = [
   { rule: 'A1', file: 'src/a.ts', line: 10, cwe: 79 },

@@ -4,7 +4,8 @@
  * step is audited in the transaction that makes it.
  */
 import { sql, type Kysely } from 'kysely';
-import type { ChangeStatus, DB } from '../db/schema.ts';
+import type { DB } from '../db/schema.ts';
+import type { ChangeStatus } from './vocabulary.ts';
 import { policyDigest, type Policy } from '../policy/policy.ts';
 import { EntenteError, badInput } from '../errors.ts';
 import { recordAudit } from '../audit/audit.ts';

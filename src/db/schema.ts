@@ -1,5 +1,11 @@
 /** Kysely's view of the tables (kept by hand beside the migrations). */
 import type { ColumnType, Generated, Insertable, Selectable } from 'kysely';
+import type { Role } from '../people/vocabulary.ts';
+import type { FindingStatus, Priority } from '../findings/vocabulary.ts';
+import type { ExceptionStatus } from '../exceptions/vocabulary.ts';
+import type { CommitmentState, CommitmentSourceType } from '../commitments/vocabulary.ts';
+import type { GateOutcome } from '../gates/vocabulary.ts';
+import type { ChangeStatus } from '../changes/vocabulary.ts';
 
 type Timestamp = ColumnType<Date, Date | string, Date | string>;
 type DefaultTimestamp = ColumnType<Date, Date | string | undefined, Date | string>;
@@ -42,8 +48,6 @@ export interface ServicesTable {
   updated_at: DefaultTimestamp;
 }
 
-export type Role = 'admin' | 'security' | 'engineer' | 'manager' | 'auditor';
-
 export interface ApiTokensTable {
   id: Generated<number>;
   name: string;
@@ -84,9 +88,6 @@ export interface ScansTable {
   summary: Json;
   created_at: DefaultTimestamp;
 }
-
-export type FindingStatus = 'open' | 'in_progress' | 'fixed' | 'false_positive' | 'accepted';
-export type Priority = 'act' | 'attend' | 'track*' | 'track';
 
 export interface FindingsTable {
   id: Generated<number>;
@@ -149,8 +150,6 @@ export interface FindingCommentsTable {
   created_at: DefaultTimestamp;
 }
 
-export type ExceptionStatus = 'requested' | 'approved' | 'declined' | 'expired' | 'lapsed' | 'revoked';
-
 export interface ExceptionsTable {
   id: Generated<number>;
   status: ExceptionStatus;
@@ -199,9 +198,6 @@ export interface PolicyRevisionsTable {
   created_at: DefaultTimestamp;
 }
 
-export type CommitmentState = 'open' | 'verified' | 'missed' | 'released';
-export type CommitmentSourceType = 'gate' | 'change' | 'exception' | 'review';
-
 export interface CommitmentsTable {
   id: Generated<number>;
   kind: string;
@@ -226,8 +222,6 @@ export interface CommitmentsTable {
   created_at: DefaultTimestamp;
 }
 
-export type GateOutcome = 'go' | 'go_with_controls' | 'no_go';
-
 export interface GateDecisionsTable {
   id: Generated<number>;
   service_id: number;
@@ -246,8 +240,6 @@ export interface GateDecisionsTable {
   actor: string;
   created_at: Timestamp;
 }
-
-export type ChangeStatus = 'draft' | 'submitted' | 'approved' | 'approved_with_safeguards' | 'declined' | 'implemented' | 'expired' | 'removed' | 'recertified';
 
 export interface ChangeRequestsTable {
   id: Generated<number>;

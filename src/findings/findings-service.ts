@@ -1,6 +1,7 @@
 /** Reading and working findings: the view people see, status and assignee changes, and the comment thread. */
 import { sql, type Kysely } from 'kysely';
-import type { DB, Finding, FindingStatus, Service } from '../db/schema.ts';
+import type { DB, Finding, Service } from '../db/schema.ts';
+import type { FindingStatus } from './vocabulary.ts';
 import type { Severity } from '../imports/types.ts';
 import { decidePriority } from './priority.ts';
 import { EntenteError, badInput } from '../errors.ts';

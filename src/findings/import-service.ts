@@ -1,6 +1,7 @@
 /** Imports one scanner report for one service as one transaction: stage, merge, fix what is absent, audit. */
 import { sql, type Kysely } from 'kysely';
-import type { DB, Priority, Service } from '../db/schema.ts';
+import type { DB, Service } from '../db/schema.ts';
+import type { Priority } from './vocabulary.ts';
 import { EntenteError, badInput } from '../errors.ts';
 import { dueAtOf, type Policy } from '../policy/policy.ts';
 import { recordAudit } from '../audit/audit.ts';

@@ -1,5 +1,5 @@
 /** SSVC-style priority: a pure function of a finding's facts and its service, with the reasons in words. */
-import type { Priority } from '../db/schema.ts';
+import type { Priority } from './vocabulary.ts';
 import type { FindingKind, Severity } from '../imports/types.ts';
 import { severityRank } from '../imports/severity.ts';
 import { injectionOf } from './injection.ts';

@@ -5,7 +5,8 @@
  * when there is one). A plain function of (db, policy, clock): tests call it with a moved clock.
  */
 import { sql, type Kysely } from 'kysely';
-import type { DB, Priority, Service } from '../db/schema.ts';
+import type { DB, Service } from '../db/schema.ts';
+import type { Priority } from './vocabulary.ts';
 import type { Policy } from '../policy/policy.ts';
 import { recordAudit } from '../audit/audit.ts';
 import { policyCalendar, type Calendar } from '../policy/calendar.ts';

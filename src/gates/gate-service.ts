@@ -6,7 +6,8 @@
 import { createHash } from 'node:crypto';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import type { Kysely } from 'kysely';
-import type { DB, GateOutcome } from '../db/schema.ts';
+import type { DB } from '../db/schema.ts';
+import type { GateOutcome } from './vocabulary.ts';
 import type { Policy } from '../policy/policy.ts';
 import { EntenteError, badInput } from '../errors.ts';
 import { recordAudit } from '../audit/audit.ts';
