@@ -103,3 +103,26 @@ async function upsertService(trx: Kysely<DB>, s: ServiceSpec, opts: { actor: str
   await recordAudit(trx, { actor: opts.actor, action: 'service.update', entity: 'service', entityId: before.id, before, after: { name: s.name, ...values }, at: opts.now });
   return 'updated';
 }
+
+/** A team as the API lists it: its kind, lead and members' emails. */
+export interface TeamView { id: number; name: string; kind: string; lead: string | null; members: string[] }
+
+/** The teams not archived, by name, each with its members (by email). */
+export async function listTeams(db: Kysely<DB>): Promise<TeamView[]> {
+  const teams = await db.selectFrom('teams').selectAll().where('archived_at', 'is', null).orderBy('name').execute();
+  const members = await db.selectFrom('team_members').innerJoin('people', 'people.id', 'team_members.person_id').select(['team_id', 'email']).orderBy('email').execute();
+  return teams.map((t) => ({ id: t.id, name: t.name, kind: t.kind, lead: t.lead_email, members: members.filter((m) => m.team_id === t.id).map((m) => m.email) }));
+}
+
+/** A service as the API lists it: its owner team's name, criticality, exposure, data class and where it lives. */
+export interface ServiceView {
+  id: number; name: string; owner: string; criticality: number; exposure: string; data: string;
+  repositories: string[]; hosts: string[]; compliance: string[];
+}
+
+/** The services not archived, by name, with their owner team. */
+export async function listServices(db: Kysely<DB>): Promise<ServiceView[]> {
+  const rows = await db.selectFrom('services').innerJoin('teams', 'teams.id', 'services.owner_team_id')
+    .selectAll('services').select('teams.name as owner').where('services.archived_at', 'is', null).orderBy('services.name').execute();
+  return rows.map((s) => ({ id: s.id, name: s.name, owner: s.owner, criticality: s.criticality, exposure: s.exposure, data: s.data_class, repositories: s.repositories, hosts: s.hosts, compliance: s.compliance }));
+}
