@@ -83,6 +83,11 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
   };
 }
 
+/** ENTENTE_EARLY_ROWS and ENTENTE_SPILL_ROWS alone, for what imports outside a context (the test support, the bench). */
+export function importRowLimits(env: Record<string, string | undefined>): ImportRowLimits {
+  return loadConfig({ ENTENTE_EARLY_ROWS: env.ENTENTE_EARLY_ROWS, ENTENTE_SPILL_ROWS: env.ENTENTE_SPILL_ROWS }).importRows;
+}
+
 /** The data folder when ENTENTE_DATA is not set: one per user, wherever the command is run from (the XDG base
  * directory rule: $XDG_DATA_HOME/entente, else ~/.local/share/entente). */
 export function defaultDataDir(env: Record<string, string | undefined>): string {

@@ -10,7 +10,7 @@ import { applyOrg } from '../../src/people/org-service.ts';
 import { importReport, type ImportSummary } from '../../src/findings/import-service.ts';
 import { reportFromBuffer } from '../../src/imports/report-input.ts';
 import { createScratchPg } from './scratch-pg.ts';
-import { loadConfig } from '../../src/config.ts';
+import { importRowLimits } from '../../src/config.ts';
 
 /** The engines this run covers: ENTENTE_TEST_ENGINES=pglite narrows it; both by default. */
 export const engines: Engine[] = (process.env.ENTENTE_TEST_ENGINES ?? 'pglite,postgres').split(',').map((s) => s.trim()) as Engine[];
@@ -86,7 +86,7 @@ function buildEnv(engine: Engine, database: Awaited<ReturnType<typeof openDataba
       return { team, service };
     },
     importText(service, name, text) {
-      return importReport({ db: database.db, policy, now: () => clock.now, rows: loadConfig({ ENTENTE_EARLY_ROWS: process.env.ENTENTE_EARLY_ROWS, ENTENTE_SPILL_ROWS: process.env.ENTENTE_SPILL_ROWS }).importRows }, { service, input: reportFromBuffer(name, Buffer.from(text)), actor: 'test' });
+      return importReport({ db: database.db, policy, now: () => clock.now, rows: importRowLimits(process.env) }, { service, input: reportFromBuffer(name, Buffer.from(text)), actor: 'test' });
     },
     async token(role, person) {
       return (await createToken(database.db, { name: uniq('token'), role, person, now: clock.now })).token;
