@@ -1,5 +1,6 @@
 /** One validated view of the environment, parsed once at start and passed in. */
 import { existsSync } from 'node:fs';
+import { isIP } from 'node:net';
 import { homedir } from 'node:os';
 import { isAbsolute, join, resolve } from 'node:path';
 import { z } from 'zod';
@@ -18,6 +19,13 @@ const schema = z.object({
   ENTENTE_MAX_EXPANSION: z.coerce.number().int('must be a whole number such as 100').min(1).optional(),
   ENTENTE_EARLY_ROWS: z.coerce.number().int('must be a whole number such as 10000').min(1).optional(),
   ENTENTE_SPILL_ROWS: z.coerce.number().int('must be a whole number such as 200000').min(1).optional(),
+  ENTENTE_TRUSTED_PROXIES: z.string().transform((s) => s.split(',').map((a) => a.trim()).filter(Boolean))
+    .refine((list) => list.every((a) => isIP(a) !== 0), 'must be a comma list of IP addresses such as 10.0.0.5,10.0.0.6').optional(),
+  ENTENTE_PUBLIC_URL: z.string().url('must be the address people open, such as https://entente.example.com').optional(),
+  ENTENTE_OIDC_ISSUER: z.string().url('must be the provider\'s issuer address, such as https://accounts.google.com').optional(),
+  ENTENTE_OIDC_CLIENT_ID: z.string().min(1).optional(),
+  ENTENTE_OIDC_CLIENT_SECRET: z.string().min(1).optional(),
+  ENTENTE_OIDC_NAME: z.string().min(1).max(60).optional(),
 });
 
 /** Request size limits: JSON bodies, uploads (and what a compressed upload may expand to), and how much an upload may expand. */
@@ -56,7 +64,24 @@ export interface Config {
   port: number;
   host: string;
   limits: Limits;
+  /** Proxies whose X-Forwarded-For is believed for the caller's address (the failed sign-in and token limits count by it). */
+  trustedProxies: string[];
+  /** The address people open Entente at (links in invitations, the SSO redirect address), without a trailing slash. */
+  publicUrl: string | undefined;
+  /** Single sign-on over OpenID Connect, when its variables are set. */
+  oidc: OidcConfig | undefined;
+  /** ENTENTE_EARLY_ROWS and ENTENTE_SPILL_ROWS: how an import holds a report's rows. */
   importRows: ImportRowLimits;
+}
+
+/** An OpenID Connect provider people sign in with (ENTENTE_OIDC_*); the redirect address is <public url>/api/session/oidc/callback. */
+export interface OidcConfig {
+  issuer: string;
+  clientId: string;
+  clientSecret: string;
+  /** What the sign-in button says: "Sign in with <name>" (ENTENTE_OIDC_NAME, else the issuer's host name). */
+  name: string;
+  redirectUri: string;
 }
 
 /** Reads the configuration from an environment (process.env in production, a literal in tests). */
@@ -66,7 +91,10 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     const i = r.error.issues[0]!;
     throw badInput(`environment variable ${i.path.join('.')}: ${i.message}`);
   }
+  const publicUrl = r.data.ENTENTE_PUBLIC_URL?.replace(/\/+$/, '');
   return {
+    publicUrl,
+    oidc: oidcOf(r.data, publicUrl),
     databaseUrl: r.data.DATABASE_URL,
     dataDir: r.data.ENTENTE_DATA === undefined ? defaultDataDir(env) : resolve(r.data.ENTENTE_DATA),
     policyFile: r.data.ENTENTE_POLICY ?? undefined,
@@ -79,7 +107,26 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       uploadBytes: r.data.ENTENTE_MAX_UPLOAD_BYTES ?? defaultLimits.uploadBytes,
       expansionRatio: r.data.ENTENTE_MAX_EXPANSION ?? defaultLimits.expansionRatio,
     },
+    trustedProxies: r.data.ENTENTE_TRUSTED_PROXIES ?? [],
     importRows: { early: r.data.ENTENTE_EARLY_ROWS, spill: r.data.ENTENTE_SPILL_ROWS },
+  };
+}
+
+// SSO needs all four variables or none: half a configuration is refused at start with the ones missing.
+function oidcOf(d: z.infer<typeof schema>, publicUrl: string | undefined): OidcConfig | undefined {
+  const vars = { ENTENTE_OIDC_ISSUER: d.ENTENTE_OIDC_ISSUER, ENTENTE_OIDC_CLIENT_ID: d.ENTENTE_OIDC_CLIENT_ID, ENTENTE_OIDC_CLIENT_SECRET: d.ENTENTE_OIDC_CLIENT_SECRET };
+  const set = Object.entries(vars).filter(([, v]) => v !== undefined).map(([k]) => k);
+  if (set.length === 0) return undefined;
+  const missing = [...Object.keys(vars).filter((k) => !set.includes(k)), ...(publicUrl ? [] : ['ENTENTE_PUBLIC_URL'])];
+  if (missing.length) throw badInput(`single sign-on needs ${missing.join(', ')} as well as ${set.join(', ')} (see the README's sign-in section)`, { missing });
+  const issuer = new URL(d.ENTENTE_OIDC_ISSUER!);
+  const loopback = ['127.0.0.1', 'localhost', '[::1]'].includes(issuer.hostname);
+  if (issuer.protocol !== 'https:' && !(issuer.protocol === 'http:' && loopback)) {
+    throw badInput(`environment variable ENTENTE_OIDC_ISSUER: must be an https:// address (plain http only on this machine's loopback); it is ${issuer.href}`);
+  }
+  return {
+    issuer: d.ENTENTE_OIDC_ISSUER!, clientId: d.ENTENTE_OIDC_CLIENT_ID!, clientSecret: d.ENTENTE_OIDC_CLIENT_SECRET!,
+    name: d.ENTENTE_OIDC_NAME ?? issuer.hostname, redirectUri: `${publicUrl}/api/session/oidc/callback`,
   };
 }
 

@@ -8,6 +8,7 @@ import { createCommitment } from '../src/commitments/commitments-service.ts';
 import { createToken } from '../src/people/tokens.ts';
 import { createApp } from '../src/http/app.ts';
 import { setPassword } from '../src/people/passwords.ts';
+import { createInvitation } from '../src/people/invitations.ts';
 
 // Every route of the OpenAPI document, called by every kind of caller; the table says what each must answer. A route
 // added without a row here fails the first test, and a route the document does not describe fails it too.
@@ -85,6 +86,18 @@ const table: Record<string, [number[], Build]> = {
   'GET /api/session':                           [[401, 401, 200, 200, 200, 200, 200, 200, 200], () => ({ path: '/api/session' })],
   'PUT /api/people/{email}/password':           [[401, 401, 403, 403, 403, 403, 403, 403, 200], (f) => ({ path: `/api/people/${encodeURIComponent(f.signIn.email)}/password`, json: { password: f.signIn.password } })],
   'DELETE /api/session':                        [[204, 204, 204, 204, 204, 204, 204, 204, 204], () => ({ path: '/api/session' })],
+  // The policy decides everyone's gates and due dates: every role reads it, checks a candidate and compares revisions.
+  'GET /api/policy':                            [[401, 401, 200, 200, 200, 200, 200, 200, 200], () => ({ path: '/api/policy' })],
+  'POST /api/policy/check':                     [[401, 401, 200, 200, 200, 200, 200, 200, 200], () => ({ path: '/api/policy/check', json: { text: 'sla:\n  act: 5\n' } })],
+  'GET /api/policy/diff':                       [[401, 401, 200, 200, 200, 200, 200, 200, 200], () => ({ path: '/api/policy/diff?from=current' })],
+  // Single sign-on is not configured in this app: its public routes say so to everyone.
+  'GET /api/session/sso':                       [[200, 200, 200, 200, 200, 200, 200, 200, 200], () => ({ path: '/api/session/sso' })],
+  'GET /api/session/oidc/start':                [[404, 404, 404, 404, 404, 404, 404, 404, 404], () => ({ path: '/api/session/oidc/start' })],
+  'GET /api/session/oidc/callback':             [[404, 404, 404, 404, 404, 404, 404, 404, 404], () => ({ path: '/api/session/oidc/callback?code=x&state=y' })],
+  'POST /api/people/{email}/invitation':        [[401, 401, 403, 403, 403, 403, 403, 403, 201], (f) => ({ path: `/api/people/${encodeURIComponent(f.invitee)}/invitation`, json: { days: 3 } })],
+  // An invitation link is the credential itself: whoever holds it may read it and use it, once (a fresh one per call).
+  'GET /api/invitations/{token}':               [[200, 200, 200, 200, 200, 200, 200, 200, 200], async (f) => ({ path: `/api/invitations/${await f.newInvitation()}` })],
+  'POST /api/invitations/{token}':              [[200, 200, 200, 200, 200, 200, 200, 200, 200], async (f) => ({ path: `/api/invitations/${await f.newInvitation()}`, json: { password: 'invited-password-1234' } })],
 };
 /* eslint-enable no-multi-spaces */
 
@@ -143,6 +156,10 @@ services:
     },
     async newChange(by: 'owner' | 'member', body: Record<string, unknown>): Promise<number> {
       return (await ok(e.call('POST', '/api/changes', { token: tokens[by], json: body }))).id;
+    },
+    invitee: people.otherTeam,
+    async newInvitation(): Promise<string> {
+      return (await createInvitation(e.ctx.database.db, people.owner, { actor: 'test', now: e.clock.now })).token;
     },
     async newToken(): Promise<number> {
       return (await createToken(e.ctx.database.db, { name: 'matrix', role: 'auditor', now: e.clock.now })).id;

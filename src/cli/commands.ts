@@ -200,6 +200,12 @@ export const args = {
     email: { type: 'positional', required: true, description: 'the person, as the organisation file names them' },
     ...remote,
   },
+  'people invite': {
+    email: { type: 'positional', required: true, description: 'the person, as the organisation file names them' },
+    days: { type: 'string', description: 'how many days the link works (default 7, at most 30)' },
+    json: { type: 'boolean', description: 'print the link as JSON' },
+    ...remote,
+  },
   backup: {
     file: { type: 'positional', required: true, description: 'the file to write, e.g. entente-2026-12-07.backup.gz (mode 0600)' },
     json: { type: 'boolean', description: 'print the summary as JSON' },
@@ -317,8 +323,9 @@ export const main: EntenteCommand = {
       check: leaf('tone check', 'Check TEXT (or --file F, or standard input): exit 0 when it reads as a partner\'s, 1 when something is flagged, 2 for a usage error', tone, 'check', { variadic: true }),
       rules: leaf('tone rules', 'List the tone rules in force: id, category, why it reads badly, what to write instead', tone, 'rules'),
     }),
-    people: group('people', 'People: their web sign-in passwords', {
+    people: group('people', 'People: their web sign-in passwords and invitation links', {
       password: leaf('people password', 'Set the password EMAIL signs in to the web app with (one line on standard input; asked for without echo on a terminal)', () => import('./people-command.ts'), 'password'),
+      invite: leaf('people invite', 'Make a one-time link (7 days unless --days) for EMAIL to set a password and sign in to the web app; send it to them', () => import('./people-command.ts'), 'invite'),
     }),
     backup: leaf('backup', 'Write every table of the database (and the audit checkpoints) to one gzip file, from one consistent snapshot', () => import('./backup-commands.ts'), 'backup'),
     restore: leaf('restore', 'Load a backup into an empty database (a new data folder, or an empty PostgreSQL database with DATABASE_URL)', () => import('./backup-commands.ts'), 'restore'),

@@ -16,6 +16,27 @@ export const password = defineCommand({
   },
 });
 
+export const invite = defineCommand({
+  args: args['people invite'],
+  async run({ args }) {
+    const email = String(args.email);
+    const days = args.days === undefined ? undefined : Number(args.days);
+    if (days !== undefined && (!Number.isInteger(days) || days < 1 || days > 30)) throw badInput(`--days: a whole number from 1 to 30; it is ${args.days}`, { field: 'days' });
+    const made = args.server
+      ? (await callServer(args.server, args.token, `api/people/${encodeURIComponent(email)}/invitation`, { method: 'POST', body: JSON.stringify(days ? { days } : {}), headers: { 'content-type': 'application/json' } })) as { email: string; url: string; expiresAt: string }
+      : await withLocalContext(async (ctx) => {
+        const { createInvitation, invitationPath } = await import('../people/invitations.ts');
+        const { loadConfig } = await import('../config.ts');
+        const config = loadConfig(process.env);
+        const inv = await createInvitation(ctx.database.db, email, { actor: 'local-cli', now: ctx.now(), days });
+        const base = config.publicUrl ?? `http://${config.host}:${config.port}`;
+        return { email: inv.email, url: `${base}${invitationPath(inv.token)}`, expiresAt: inv.expiresAt.toISOString() };
+      });
+    if (args.json) return out(JSON.stringify(made));
+    out(`Send this link to ${made.email}; it works once, until ${made.expiresAt.slice(0, 16).replace('T', ' ')} UTC, and lets them set a password and sign in:\n  ${made.url}`);
+  },
+});
+
 // The first line of standard input, without its line end; a password on the command line would be in the shell history.
 async function firstLine(): Promise<string> {
   const chunks: Buffer[] = [];

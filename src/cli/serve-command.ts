@@ -24,7 +24,8 @@ export const serve = defineCommand({
     const ctx = await openContext(config);
     const embedded = ctx.database.engine === 'pglite';
     const web = webAppDir();
-    const app = createApp(ctx, { limits: config.limits, web });
+    const sso = config.oidc ? (await import('../people/sso.ts')).createSso(config.oidc) : undefined;
+    const app = createApp(ctx, { limits: config.limits, web, sso, publicUrl: config.publicUrl, trustedProxies: config.trustedProxies });
     // Listen first: a port in use is one clear line (exit 3), before a first admin token is made and shown for nothing.
     let server: ReturnType<typeof listen>;
     let port: number;
@@ -60,7 +61,7 @@ export const serve = defineCommand({
     });
     out(`Entente is listening on http://${config.host}:${port} (${embedded ? `embedded database in ${config.dataDir}` : 'PostgreSQL'})`);
     out(`API description: http://${config.host}:${port}/api/openapi.json`);
-    out(webAppBuilt(web) ? `Web app: http://${config.host}:${port}/ (people sign in with a password: entente people password EMAIL)`
+    out(webAppBuilt(web) ? `Web app: http://${config.host}:${port}/ (people sign in ${sso ? `with ${sso.name} or ` : ''}with a password: entente people invite EMAIL)`
       : `The web app is not built (no ${web}), so / answers a page saying so; \`npm run build\` builds it`);
     await new Promise<void>((resolve) => {
       const stop = (): void => {

@@ -75,6 +75,26 @@ export interface SessionsTable {
   expires_at: Timestamp; // the hard end; the idle end is last_seen_at plus the idle time
 }
 
+export interface InvitationsTable {
+  id: Generated<number>;
+  token_hash: string;    // SHA-256 of the token the link holds
+  person_id: number;
+  created_by: string;
+  created_at: Timestamp;
+  expires_at: Timestamp;
+  used_at: Timestamp | null;
+}
+
+export interface SsoAttemptsTable {
+  id: Generated<number>;
+  binding_hash: string;  // SHA-256 of the binding cookie the browser holds during the attempt
+  state: string;
+  nonce: string;
+  code_verifier: string;
+  return_to: string;
+  expires_at: Timestamp;
+}
+
 export interface ScansTable {
   id: Generated<number>;
   service_id: number;
@@ -338,6 +358,8 @@ export interface DB {
   api_tokens: ApiTokensTable;
   person_passwords: PersonPasswordsTable;
   sessions: SessionsTable;
+  invitations: InvitationsTable;
+  sso_attempts: SsoAttemptsTable;
   scans: ScansTable;
   findings: FindingsTable;
   finding_sources: FindingSourcesTable;

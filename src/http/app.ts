@@ -21,14 +21,25 @@ import { authMiddleware } from './auth.ts';
 import { createFailedAuthLimit, type FailedAuthOptions } from './failed-auth-limit.ts';
 import { tokensRoutes } from './tokens-routes.ts';
 import { bodyLimits, securityHeaders } from './limits.ts';
+import { sourceAddresses } from './source-address.ts';
 import { defaultLimits, type Limits } from '../config.ts';
 import { webApp } from './web-app.ts';
 import { peopleRoutes } from './people-routes.ts';
 import { sessionCookie, sessionRoutes, type SignInLimits } from './session-routes.ts';
+import { signInRoutes } from './sign-in-routes.ts';
+import { policyRoutes } from './policy-routes.ts';
+import type { Sso } from '../people/sso.ts';
 
 /** Builds the whole app over a context; tests call `app.request(...)` without opening a port. */
-export function createApp(ctx: Context, options: { failedAuth?: FailedAuthOptions; limits?: Partial<Limits>; signIn?: SignInLimits; web?: string } = {}): OpenAPIHono<Env> {
+export function createApp(ctx: Context, options: {
+  failedAuth?: FailedAuthOptions; limits?: Partial<Limits>; signIn?: SignInLimits; web?: string;
+  /** Single sign-on (ENTENTE_OIDC_*), and the public address invitation links start with (ENTENTE_PUBLIC_URL). */
+  sso?: Sso; publicUrl?: string;
+  /** Proxies whose X-Forwarded-For names the caller (ENTENTE_TRUSTED_PROXIES). */
+  trustedProxies?: readonly string[];
+} = {}): OpenAPIHono<Env> {
   const app = subApp();
+  app.use('*', sourceAddresses(options.trustedProxies ?? []));
   app.use('*', securityHeaders());
   // Before authentication: a body too large for any caller is refused before anything else is done with it.
   app.use('*', bodyLimits({ ...defaultLimits, ...options.limits }));
@@ -53,6 +64,8 @@ export function createApp(ctx: Context, options: { failedAuth?: FailedAuthOption
   app.route('/', tokensRoutes(ctx));
   app.route('/', sessionRoutes(ctx, options.signIn));
   app.route('/', peopleRoutes(ctx));
+  app.route('/', policyRoutes(ctx));
+  app.route('/', signInRoutes(ctx, { sso: options.sso, publicUrl: options.publicUrl }));
   app.notFound((c) => c.json({ error: { code: 'not_found', message: `no route ${c.req.method} ${c.req.path}`, details: {} } }, 404));
   app.onError((err, c) => errorResponse(err, c));
   return app;

@@ -12,6 +12,7 @@ import type { FailedAuthLimit } from './failed-auth-limit.ts';
 import { publicPaths } from './meta-routes.ts';
 import { csrfMatches, csrfRefused, sessionCookie, sessionPublic } from './session-routes.ts';
 import { sourceAddress } from './source-address.ts';
+import { signInPublic } from './sign-in-routes.ts';
 import type { Env } from './sub-app.ts';
 
 // Reads change nothing; every other method through a session cookie needs the CSRF header.
@@ -20,7 +21,8 @@ const safeMethods = ['GET', 'HEAD', 'OPTIONS'];
 /** Sets the caller's principal, or answers 401 (unknown, revoked or expired token or session) or 429 (too many of those). */
 export function authMiddleware(ctx: Context, limit: FailedAuthLimit): MiddlewareHandler<Env> {
   return async (c, next) => {
-    if (publicPaths.includes(c.req.path) || sessionPublic.includes(`${c.req.method} ${c.req.path}`)) return next();
+    const route = `${c.req.method} ${c.req.path}`;
+    if (publicPaths.includes(c.req.path) || sessionPublic.includes(route) || signInPublic.some((p) => p.test(route))) return next();
     const token = /^Bearer\s+(\S+)$/i.exec(c.req.header('authorization') ?? '')?.[1];
     // A token wins over a cookie: a script's Authorization header says who it means to be.
     const session = token === undefined ? getCookie(c, sessionCookie) : undefined;

@@ -7,7 +7,7 @@ import type { Context as HonoContext } from 'hono';
 import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
 import type { Context } from '../context.ts';
 import { EntenteError } from '../errors.ts';
-import { csrfTokenOf, endSession, sessionLimits, sessionWho, signIn } from '../people/sessions.ts';
+import { csrfTokenOf, endSession, sessionLimits, sessionWho, signIn, type SessionWho } from '../people/sessions.ts';
 import { createFailedAuthLimit, type FailedAuthLimit, type FailedAuthOptions } from './failed-auth-limit.ts';
 import { errorResponses } from './schemas.ts';
 import { subApp, type Env } from './sub-app.ts';
@@ -20,7 +20,8 @@ export const csrfHeader = 'x-entente-csrf';
 /** Session routes answered without a token or session (sign-in, and sign-out, which ends whatever session it names). */
 export const sessionPublic: readonly string[] = ['POST /api/session', 'DELETE /api/session'];
 
-const sessionSchema = z.object({
+/** What a sign-in answers (and GET /api/session). */
+export const sessionSchema = z.object({
   person: z.string().nullable().openapi({ description: 'the signed-in person\'s e-mail (null for a token not tied to a person)' }),
   role: z.string(),
   teams: z.array(z.string()).openapi({ description: 'the person\'s teams in the organisation file' }),
@@ -76,11 +77,8 @@ export function sessionRoutes(ctx: Context, limits: SignInLimits = {}) {
         }
         throw e;
       }
-      setCookie(c, sessionCookie, session.id, {
-        httpOnly: true, sameSite: 'Lax', path: '/', secure: overHttps(c), maxAge: Math.floor(sessionLimits.maxMs / 1000),
-      });
-      const w = session.who;
-      return c.json({ person: w.email, role: w.principal.role, teams: w.teams, csrfToken: csrfTokenOf(session.id) }, 200);
+      setSessionCookie(c, session.id);
+      return c.json(sessionBody(session), 200);
     })
     .openapi(whoRoute, async (c) => {
       const p = c.get('principal');
@@ -117,14 +115,26 @@ export function csrfRefused(): EntenteError {
     + 'the web app sends it, a page on another site cannot. Scripts use an API token instead', { header: csrfHeader });
 }
 
-// Browsers say where a request comes from (Sec-Fetch-Site, else Origin); a request without either is not a browser's.
-function crossSite(c: HonoContext<Env>): boolean {
+/** Sets the session cookie on the answer: HttpOnly, SameSite=Lax, Secure over HTTPS, for the session's whole life. */
+export function setSessionCookie(c: HonoContext<Env>, id: string): void {
+  setCookie(c, sessionCookie, id, { httpOnly: true, sameSite: 'Lax', path: '/', secure: overHttps(c), maxAge: Math.floor(sessionLimits.maxMs / 1000) });
+}
+
+/** The answer to a sign-in: who, and the CSRF token for writes. */
+export function sessionBody(session: { id: string; who: SessionWho }) {
+  const w = session.who;
+  return { person: w.email, role: w.principal.role, teams: w.teams, csrfToken: csrfTokenOf(session.id) };
+}
+
+/** True when a browser says the request comes from another site's page (Sec-Fetch-Site, else Origin); a request without either is not a browser's. */
+export function crossSite(c: HonoContext<Env>): boolean {
   const site = c.req.header('sec-fetch-site');
   if (site) return site !== 'same-origin' && site !== 'none';
   const origin = c.req.header('origin');
   return origin !== undefined && origin !== new URL(c.req.url).origin;
 }
 
-function overHttps(c: HonoContext<Env>): boolean {
+/** True when the request came over HTTPS (directly, or as a proxy says with X-Forwarded-Proto). */
+export function overHttps(c: HonoContext<Env>): boolean {
   return new URL(c.req.url).protocol === 'https:' || c.req.header('x-forwarded-proto')?.split(',')[0]?.trim() === 'https';
 }

@@ -60,18 +60,30 @@ export async function setPassword(db: Kysely<DB>, emailIn: string, password: str
   const now = opts.now ?? new Date();
   const hash = await hashPassword(password);
   return db.transaction().execute(async (trx) => {
-    const person = await trx.selectFrom('people as p').innerJoin('team_members as m', 'm.person_id', 'p.id').innerJoin('teams as t', 't.id', 'm.team_id')
-      .select('p.id').where('p.email', '=', email).where('t.archived_at', 'is', null).limit(1).executeTakeFirst();
-    if (!person) {
+    const personId = await memberId(trx, email);
+    if (personId === undefined) {
       throw badInput(`${email} is not a member of any team in the organisation file, so they could not sign in to anything. `
         + `Add them to their team's members (teams: - name: TEAM, members: [${email}]), run \`entente org apply org.yaml\`, then set the password`, { field: 'email', email });
     }
-    const before = await trx.selectFrom('person_passwords').select('person_id').where('person_id', '=', person.id).executeTakeFirst();
-    await trx.insertInto('person_passwords').values({ person_id: person.id, hash, set_at: now })
-      .onConflict((oc) => oc.column('person_id').doUpdateSet({ hash, set_at: now })).execute();
-    // A new password ends every session signed in with the old one (someone who knew it is out).
-    await trx.deleteFrom('sessions').where('person_id', '=', person.id).execute();
-    await recordAudit(trx, { actor: opts.actor, action: 'person.password', entity: 'person', entityId: person.id, after: { email, replaced: Boolean(before) }, at: now });
-    return { email, replaced: Boolean(before) };
+    const before = await storePasswordHash(trx, personId, hash, now);
+    await recordAudit(trx, { actor: opts.actor, action: 'person.password', entity: 'person', entityId: personId, after: { email, replaced: before }, at: now });
+    return { email, replaced: before };
   });
+}
+
+/** Stores a person's password hash (in the caller's transaction) and ends their sessions; true when it replaced one. */
+export async function storePasswordHash(trx: Kysely<DB>, personId: number, hash: string, now: Date): Promise<boolean> {
+  const before = await trx.selectFrom('person_passwords').select('person_id').where('person_id', '=', personId).executeTakeFirst();
+  await trx.insertInto('person_passwords').values({ person_id: personId, hash, set_at: now })
+    .onConflict((oc) => oc.column('person_id').doUpdateSet({ hash, set_at: now })).execute();
+  // A new password ends every session signed in with the old one (someone who knew it is out).
+  await trx.deleteFrom('sessions').where('person_id', '=', personId).execute();
+  return Boolean(before);
+}
+
+/** The id of a person who is in a team of the organisation file (only they can sign in), or undefined. */
+export async function memberId(db: Kysely<DB>, email: string): Promise<number | undefined> {
+  const row = await db.selectFrom('people as p').innerJoin('team_members as m', 'm.person_id', 'p.id').innerJoin('teams as t', 't.id', 'm.team_id')
+    .select('p.id').where('p.email', '=', email).where('t.archived_at', 'is', null).limit(1).executeTakeFirst();
+  return row?.id;
 }

@@ -33,7 +33,15 @@ export async function signIn(db: Kysely<DB>, emailIn: string, password: string, 
     .select(['p.id', 'pw.hash']).where('p.email', '=', email).executeTakeFirst();
   const ok = row ? await verifyPassword(password, row.hash) : (await spendVerifyTime(password), false);
   if (!row || !ok) throw new EntenteError('unauthorized', 'the e-mail address or the password is not right; check both and try again (an administrator sets passwords with `entente people password EMAIL`)');
-  const who = await whoIs(db, row.id, email);
+  return openSession(db, row.id, email, now, 'password');
+}
+
+/** How a person proved who they are when a session opened (recorded in the audit log). */
+export type SignInMethod = 'password' | 'invitation' | 'sso';
+
+/** Opens a session for a person already identified (a password, an invitation or the SSO provider); refuses one in no team. */
+export async function openSession(db: Kysely<DB>, personId: number, email: string, now: Date, method: SignInMethod): Promise<{ id: string; expiresAt: Date; who: SessionWho }> {
+  const who = await whoIs(db, personId, email, now);
   if (who.teams.length === 0) {
     throw new EntenteError('forbidden', `${email} is in no team of the organisation file any more, so there is nothing to sign in to; ask an administrator to add you to your team's members`);
   }
@@ -42,8 +50,8 @@ export async function signIn(db: Kysely<DB>, emailIn: string, password: string, 
   await db.transaction().execute(async (trx) => {
     // Ended sessions go when someone signs in: the table holds only live ones and a few hours of stale ones.
     await trx.deleteFrom('sessions').where((eb) => eb.or([eb('expires_at', '<=', now), eb('last_seen_at', '<=', new Date(now.getTime() - sessionLimits.idleMs))])).execute();
-    const s = await trx.insertInto('sessions').values({ id_hash: sha256(id), person_id: row.id, created_at: now, last_seen_at: now, expires_at: expiresAt }).returning('id').executeTakeFirstOrThrow();
-    await recordAudit(trx, { actor: email, action: 'session.create', entity: 'session', entityId: s.id, after: { email, expiresAt: expiresAt.toISOString() }, at: now });
+    const s = await trx.insertInto('sessions').values({ id_hash: sha256(id), person_id: personId, created_at: now, last_seen_at: now, expires_at: expiresAt }).returning('id').executeTakeFirstOrThrow();
+    await recordAudit(trx, { actor: email, action: 'session.create', entity: 'session', entityId: s.id, after: { email, method, expiresAt: expiresAt.toISOString() }, at: now });
   });
   return { id, expiresAt, who };
 }
@@ -57,7 +65,7 @@ export async function sessionWho(db: Kysely<DB>, id: string, now: Date): Promise
   if (now.getTime() - new Date(row.last_seen_at).getTime() >= lastSeenGranularityMs) {
     await db.updateTable('sessions').set({ last_seen_at: now }).where('id', '=', row.id).where('last_seen_at', '<=', new Date(now.getTime() - lastSeenGranularityMs)).execute();
   }
-  return whoIs(db, row.person_id, row.email);
+  return whoIs(db, row.person_id, row.email, now);
 }
 
 /** Ends a session (sign-out); an unknown id ends nothing. */
@@ -71,12 +79,15 @@ export async function endSession(db: Kysely<DB>, id: string, now: Date): Promise
   });
 }
 
-// The person's current teams and the role they give.
-async function whoIs(db: Kysely<DB>, personId: number, email: string): Promise<SessionWho> {
+// The person's current teams and the role they give; a person an admin gave a live admin token of their own is an admin
+// in the web app too (they can do everything with that token already; revoking it ends this at the next request).
+async function whoIs(db: Kysely<DB>, personId: number, email: string, now: Date): Promise<SessionWho> {
   const teams = await db.selectFrom('team_members as m').innerJoin('teams as t', 't.id', 'm.team_id')
     .select(['t.id', 't.name', 't.kind']).where('m.person_id', '=', personId).where('t.archived_at', 'is', null).orderBy('t.name').execute();
+  const admin = await db.selectFrom('api_tokens').select('id').where('person_id', '=', personId).where('role', '=', 'admin').where('revoked_at', 'is', null)
+    .where((eb) => eb.or([eb('expires_at', 'is', null), eb('expires_at', '>', now)])).limit(1).executeTakeFirst();
   return {
-    principal: { actor: email, role: roleOfTeams(teams.map((t) => t.kind)), personId, teamIds: teams.map((t) => t.id) },
+    principal: { actor: email, role: admin ? 'admin' : roleOfTeams(teams.map((t) => t.kind)), personId, teamIds: teams.map((t) => t.id) },
     email, teams: teams.map((t) => t.name),
   };
 }

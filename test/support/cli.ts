@@ -42,10 +42,12 @@ export function cliWorld(engine: Engine, prefix: string): { dir: string; env: Re
   return { dir, env };
 }
 
+/** A port to serve on, chosen before the server starts (a test that must know its address in advance passes it to serveCli). */
+export const freePortGuess = (): number => 20_000 + Math.floor(Math.random() * 20_000);
+
 /** Starts `entente serve` on a free port with an environment; resolves with its URL once it listens, a way to stop it,
  * and a way to kill it with SIGKILL (no chance to clean up, as with `kill -9`). */
-export function serveCli(env: Record<string, string>): Promise<{ url: string; stop: () => Promise<void>; kill: () => Promise<void> }> {
-  const port = 20_000 + Math.floor(Math.random() * 20_000);
+export function serveCli(env: Record<string, string>, port = freePortGuess()): Promise<{ url: string; stop: () => Promise<void>; kill: () => Promise<void> }> {
   const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'serve', '--port', String(port)], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   const stop = async (): Promise<void> => {
     if (child.exitCode !== null || child.signalCode !== null) return;

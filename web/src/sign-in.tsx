@@ -1,5 +1,5 @@
-/** The sign-in page: e-mail and password, with the server's reason when it refuses. */
-import { useState, type FormEvent } from 'react';
+/** The sign-in page: the organisation's single sign-on when the server has one, e-mail and password, with the server's reason when it refuses. */
+import { useEffect, useState, type FormEvent } from 'react';
 import { api, type Me } from './api.ts';
 import { useTitle } from './router.tsx';
 
@@ -8,6 +8,14 @@ export function SignIn({ onSignedIn }: { onSignedIn: (me: Me) => void }) {
   useTitle('Sign in');
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
+  const [sso, setSso] = useState<{ provider: string; start: string } | null>(null);
+  useEffect(() => {
+    api<{ provider: string | null; start: string | null }>('/api/session/sso', { quiet401: true })
+      .then((r) => setSso(r.provider && r.start ? { provider: r.provider, start: r.start } : null))
+      .catch(() => setSso(null)); // without it, the password form is still there
+  }, []);
+  // Back to the page that asked for sign-in (a shared link) once the provider has said who this is.
+  const next = window.location.pathname + window.location.search;
   const submit = async (e: FormEvent<HTMLFormElement>): Promise<void> => {
     e.preventDefault();
     const form = new FormData(e.currentTarget);
@@ -24,6 +32,12 @@ export function SignIn({ onSignedIn }: { onSignedIn: (me: Me) => void }) {
   return (
     <main className="narrow">
       <h1>Sign in to Entente</h1>
+      {sso && (
+        <>
+          <p><a className="button" href={`${sso.start}?next=${encodeURIComponent(next)}`}>Sign in with {sso.provider}</a></p>
+          <p className="hint">Or with the e-mail address and password you set:</p>
+        </>
+      )}
       <form onSubmit={(e) => void submit(e)} className="stack" noValidate>
         <label htmlFor="email">Email</label>
         <input id="email" name="email" type="email" autoComplete="username" required autoFocus />
@@ -32,7 +46,7 @@ export function SignIn({ onSignedIn }: { onSignedIn: (me: Me) => void }) {
         <button type="submit" disabled={busy}>Sign in</button>
         {error && <p role="alert" className="error">{error}</p>}
       </form>
-      <p className="hint">No password yet? An administrator sets one with <code>entente people password YOUR_EMAIL</code>.</p>
+      <p className="hint">No password yet? Ask an administrator for an invitation link (<code>entente people invite YOUR_EMAIL</code>).</p>
     </main>
   );
 }
