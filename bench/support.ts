@@ -7,12 +7,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openDatabase, type Database, type Engine } from '../src/db/connect.ts';
 import { importReport, type ImportSummary } from '../src/findings/import-service.ts';
-import { reportFromFile } from '../src/findings/report-input.ts';
+import { reportFromFile } from '../src/imports/report-input.ts';
 import { defaultPolicy } from '../src/policy/policy.ts';
 import { parseOrgFile } from '../src/people/org-file.ts';
 import { applyOrg } from '../src/people/org-service.ts';
 import { createScratchPg } from '../test/support/scratch-pg.ts';
 import { keepHeapNearLive } from '../src/heap.ts';
+import { importRowLimits } from '../src/config.ts';
 
 /** Opens a scratch database on the engine (PGlite in a temp folder, or a new PostgreSQL database). */
 export async function scratchDatabase(engine: Engine): Promise<{ database: Database; drop: () => Promise<void> }> {
@@ -75,7 +76,7 @@ export function importInChild(where: string, file: string): ImportRun {
 export async function childImport(where: string, file: string): Promise<void> {
   keepHeapNearLive(); // as the entente command does (src/cli/main.ts)
   const database = await openDatabase(where.startsWith('postgres') ? { url: where } : { dataDir: where });
-  const deps = { db: database.db, policy: defaultPolicy, now: () => new Date() };
+  const deps = { db: database.db, policy: defaultPolicy, now: () => new Date(), rows: importRowLimits(process.env) };
   const t0 = performance.now();
   const summary = await importReport(deps, { service: 'bench-svc', input: await reportFromFile(file), actor: 'bench' });
   const seconds = (performance.now() - t0) / 1000;

@@ -1,9 +1,9 @@
 /** The tone check: recall and false alarms on the labelled sentences, time for a long text, comments per second. */
 import { checkTone } from '../src/voice/check-tone.ts';
 import { rulesFor } from '../src/voice/voice-config.ts';
-import { labelledSet, type Labelled } from '../src/voice/labelled-set.ts';
-import { heldOutSet } from '../src/voice/held-out-set.ts';
-import { heldOutSet2 } from '../src/voice/held-out-set-2.ts';
+import { labelledSet, type Labelled } from '../test/support/voice/labelled-set.ts';
+import { heldOutSet } from '../test/support/voice/held-out-set.ts';
+import { heldOutSet2 } from '../test/support/voice/held-out-set-2.ts';
 import { figure } from './support.ts';
 
 const rules = rulesFor(undefined);

@@ -17,6 +17,8 @@ const schema = z.object({
   ENTENTE_MAX_JSON_BYTES: size('1048576, 512KB or 2MB'),
   ENTENTE_MAX_UPLOAD_BYTES: size('1073741824, 500MB or 2GB'),
   ENTENTE_MAX_EXPANSION: z.coerce.number().int('must be a whole number such as 100').min(1).optional(),
+  ENTENTE_EARLY_ROWS: z.coerce.number().int('must be a whole number such as 10000').min(1).optional(),
+  ENTENTE_SPILL_ROWS: z.coerce.number().int('must be a whole number such as 200000').min(1).optional(),
   ENTENTE_TRUSTED_PROXIES: z.string().transform((s) => s.split(',').map((a) => a.trim()).filter(Boolean))
     .refine((list) => list.every((a) => isIP(a) !== 0), 'must be a comma list of IP addresses such as 10.0.0.5,10.0.0.6').optional(),
   ENTENTE_PUBLIC_URL: z.string().url('must be the address people open, such as https://entente.example.com').optional(),
@@ -42,6 +44,13 @@ export interface Limits {
   uploadBytes: number;
   /** A compressed upload may expand to this many times its size (past the first 10 MB), and never past uploadBytes. */
   expansionRatio: number;
+}
+
+/** How an import holds a report's rows: new rows are written in batches of `early` while the report is read, and past
+ * `spill` rows the rest go to temporary files. Unset, the import's own defaults (set here for tests and small machines). */
+export interface ImportRowLimits {
+  early?: number | undefined;
+  spill?: number | undefined;
 }
 
 export const defaultLimits: Limits = { jsonBytes: 1 << 20, uploadBytes: 1 << 30, expansionRatio: 100 };
@@ -77,6 +86,8 @@ export interface Config {
   smtp: { url: string; from: string } | undefined;
   /** A notification claimed for sending this long ago and not marked sent (its sender died) is sent again. */
   notifyClaimSeconds: number;
+  /** ENTENTE_EARLY_ROWS and ENTENTE_SPILL_ROWS: how an import holds a report's rows. */
+  importRows: ImportRowLimits;
 }
 
 /** An OpenID Connect provider people sign in with (ENTENTE_OIDC_*); the redirect address is <public url>/api/session/oidc/callback. */
@@ -116,6 +127,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     smtp: r.data.ENTENTE_SMTP_URL === undefined ? undefined : { url: r.data.ENTENTE_SMTP_URL, from: r.data.ENTENTE_MAIL_FROM ?? 'entente@localhost' },
     notifyClaimSeconds: r.data.ENTENTE_NOTIFY_CLAIM_SECONDS ?? 120,
     jira: jiraOf(r.data),
+    importRows: { early: r.data.ENTENTE_EARLY_ROWS, spill: r.data.ENTENTE_SPILL_ROWS },
   };
 }
 
@@ -147,6 +159,11 @@ function jiraOf(d: z.infer<typeof schema>): JiraSettings | undefined {
   }
   if (missing.length) throw badInput(`environment variable ${missing.join(' and ')} ${missing.length === 1 ? 'is' : 'are'} not set: Jira needs ENTENTE_JIRA_URL, ENTENTE_JIRA_USER (the account's e-mail) and ENTENTE_JIRA_TOKEN (its API token) together`);
   return { url: d.ENTENTE_JIRA_URL!.replace(/\/+$/, ''), user: d.ENTENTE_JIRA_USER!, token: d.ENTENTE_JIRA_TOKEN!, webhookSecret: d.ENTENTE_JIRA_WEBHOOK_SECRET };
+}
+
+/** ENTENTE_EARLY_ROWS and ENTENTE_SPILL_ROWS alone, for what imports outside a context (the test support, the bench). */
+export function importRowLimits(env: Record<string, string | undefined>): ImportRowLimits {
+  return loadConfig({ ENTENTE_EARLY_ROWS: env.ENTENTE_EARLY_ROWS, ENTENTE_SPILL_ROWS: env.ENTENTE_SPILL_ROWS }).importRows;
 }
 
 /** The data folder when ENTENTE_DATA is not set: one per user, wherever the command is run from (the XDG base

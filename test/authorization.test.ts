@@ -5,7 +5,7 @@ import { sarif, trivy } from './support/reports.ts';
 import { parseOrgFile } from '../src/people/org-file.ts';
 import { applyOrg } from '../src/people/org-service.ts';
 import { importExposure } from '../src/exposure/exposure-service.ts';
-import { reportFromBuffer } from '../src/findings/report-input.ts';
+import { reportFromBuffer } from '../src/imports/report-input.ts';
 
 let hostCounter = 10;
 let cveCounter = 0;

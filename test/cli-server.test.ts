@@ -141,7 +141,7 @@ if (engines.includes('pglite')) {
       mkdirSync(tmp);
       // A process makes its import folder the way an import does, and is killed.
       const child = spawn(process.execPath, ['--import', 'tsx', '-e',
-        "import('./src/findings/import-temp.ts').then(({ makeImportTempDir }) => { const d = makeImportTempDir(); require('node:fs').writeFileSync(d + '/rows-0.jsonl', 'x'); console.log(d); setInterval(() => {}, 1000); });"],
+        "import('./src/imports/import-temp.ts').then(({ makeImportTempDir }) => { const d = makeImportTempDir(); require('node:fs').writeFileSync(d + '/rows-0.jsonl', 'x'); console.log(d); setInterval(() => {}, 1000); });"],
       { env: { ...process.env, TMPDIR: tmp }, stdio: ['ignore', 'pipe', 'inherit'] });
       const made = await new Promise<string>((resolve, reject) => {
         child.stdout!.once('data', (d: Buffer) => resolve(d.toString().trim()));

@@ -5,7 +5,7 @@ import { describeEachEngine, type TestEnv } from './support/engines.ts';
 import { sarif } from './support/reports.ts';
 import { defaultPolicy, dueAtOf } from '../src/policy/policy.ts';
 import { calendarOf } from '../src/policy/calendar.ts';
-import type { Priority } from '../src/db/schema.ts';
+import type { Priority } from '../src/findings/vocabulary.ts';
 import { expireExceptionsNow } from '../src/exceptions/exceptions-service.ts';
 import { chooseSlot, decideDays } from '../src/exceptions/exception-rules.ts';
 import { EntenteError } from '../src/errors.ts';

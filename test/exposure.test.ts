@@ -4,7 +4,7 @@ import { describeEachEngine, type TestEnv } from './support/engines.ts';
 import { parseOrgFile } from '../src/people/org-file.ts';
 import { applyOrg } from '../src/people/org-service.ts';
 import { importExposure } from '../src/exposure/exposure-service.ts';
-import { reportFromBuffer } from '../src/findings/report-input.ts';
+import { reportFromBuffer } from '../src/imports/report-input.ts';
 import { sarif } from './support/reports.ts';
 
 interface NmapPort { port: number; service?: string; product?: string; state?: string; protocol?: string }

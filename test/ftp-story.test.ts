@@ -18,7 +18,7 @@ import { cliWorld, entente, serveCli } from './support/cli.ts';
 import { parseOrgFile } from '../src/people/org-file.ts';
 import { applyOrg } from '../src/people/org-service.ts';
 import { importExposure } from '../src/exposure/exposure-service.ts';
-import { reportFromBuffer } from '../src/findings/report-input.ts';
+import { reportFromBuffer } from '../src/imports/report-input.ts';
 import { expireLeases } from '../src/changes/leases.ts';
 import { sweepMissedCommitments } from '../src/commitments/sweep.ts';
 

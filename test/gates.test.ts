@@ -9,7 +9,7 @@ import { verifyAudit } from '../src/audit/audit.ts';
 import { applyOrg } from '../src/people/org-service.ts';
 import { parseOrgFile } from '../src/people/org-file.ts';
 import { importExposure } from '../src/exposure/exposure-service.ts';
-import { reportFromBuffer } from '../src/findings/report-input.ts';
+import { reportFromBuffer } from '../src/imports/report-input.ts';
 
 // Critical, network-reachable without privileges: on an internet-facing criticality-4 service that is "attend" (no exploitation known).
 const urgent = { cve: 'CVE-2024-0001', pkg: 'left-pad', version: '1.0.0', fixed: '1.0.1', severity: 'CRITICAL', vector: 'CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H' };

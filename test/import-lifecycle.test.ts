@@ -8,7 +8,7 @@ import { EntenteError } from '../src/errors.ts';
 import { parseOrgFile } from '../src/people/org-file.ts';
 import { applyOrg } from '../src/people/org-service.ts';
 import { dueAtOf } from '../src/policy/policy.ts';
-import type { Priority } from '../src/db/schema.ts';
+import type { Priority } from '../src/findings/vocabulary.ts';
 
 const three = [
   { rule: 'A1', file: 'src/a.ts', line: 10, cwe: 79 },
@@ -545,7 +545,7 @@ async function listings(name: string, text: string): Promise<number> {
 }
 
 async function parsed(name: string, text: string) {
-  const { detectParser } = await import('../src/findings/parsers/index.ts');
+  const { detectParser } = await import('../src/imports/parsers/index.ts');
   const input = { name, head: text.slice(0, 4096), text: async () => text, stream: () => Readable.from([text]) };
   const out = [];
   for await (const f of detectParser(input).parse(input)) out.push(f);

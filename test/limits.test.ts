@@ -369,3 +369,11 @@ for (const engine of engines) {
     });
   });
 }
+
+test('the import row limits (ENTENTE_EARLY_ROWS, ENTENTE_SPILL_ROWS) are read with the configuration, and a bad one names its variable', () => {
+  assert.deepEqual(loadConfig({}).importRows, { early: undefined, spill: undefined });
+  assert.deepEqual(loadConfig({ ENTENTE_EARLY_ROWS: '3', ENTENTE_SPILL_ROWS: '200000' }).importRows, { early: 3, spill: 200_000 });
+  for (const [name, value] of [['ENTENTE_EARLY_ROWS', '0'], ['ENTENTE_SPILL_ROWS', 'many'], ['ENTENTE_SPILL_ROWS', '1.5']]) {
+    assert.throws(() => loadConfig({ [name!]: value }), (err: unknown) => err instanceof EntenteError && err.code === 'bad_input' && err.message.startsWith(`environment variable ${name}: `), `${name}=${value}`);
+  }
+});

@@ -100,7 +100,7 @@ describeEachEngine('Trivy and Grype findings for the same packages', (env) => {
 });
 
 test('the fixtures are the shapes each parser reads (a guard for the tests above)', async () => {
-  const { detectParser } = await import('../src/findings/parsers/index.ts');
+  const { detectParser } = await import('../src/imports/parsers/index.ts');
   assert.equal(detectParser({ head: trivyReport(rhel.trivy).slice(0, 4096), name: 'trivy.json' }).format, 'trivy');
   assert.equal(detectParser({ head: grypeReport(rhel.grype).slice(0, 4096), name: 'grype.json' }).format, 'grype');
 });

@@ -5,8 +5,8 @@ import assert from 'node:assert/strict';
 import { Readable } from 'node:stream';
 import fc from 'fast-check';
 import { EntenteError } from '../src/errors.ts';
-import { parsers, detectParser } from '../src/findings/parsers/index.ts';
-import { findingKinds, severities, type ReportParser } from '../src/findings/types.ts';
+import { parsers, detectParser } from '../src/imports/parsers/index.ts';
+import { findingKinds, severities, type ReportParser } from '../src/imports/types.ts';
 
 const j = (v: unknown): string => JSON.stringify(v, null, 1);
 

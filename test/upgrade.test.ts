@@ -10,10 +10,11 @@ import { join } from 'node:path';
 import { sql, type Kysely } from 'kysely';
 import { openDatabase } from '../src/db/connect.ts';
 import { migrateTo, migrationNames } from '../src/db/migrate.ts';
-import { canonical, chainHash, genesis } from '../src/audit/chain.ts';
+import { chainHash, genesis } from '../src/audit/chain.ts';
+import { canonicalJson } from '../src/canonical-json.ts';
 import { verifyAudit } from '../src/audit/verify.ts';
 import { importReport } from '../src/findings/import-service.ts';
-import { reportFromBuffer } from '../src/findings/report-input.ts';
+import { reportFromBuffer } from '../src/imports/report-input.ts';
 import { runGate } from '../src/gates/gate-service.ts';
 import { expireExceptionsNow } from '../src/exceptions/exceptions-service.ts';
 import { localAdmin } from '../src/people/tokens.ts';
@@ -65,7 +66,7 @@ async function writeOldRows(db: Kysely<any>, version: string): Promise<void> {
   for (const [i, e] of [{ action: 'org.apply', entity: 'team', entityId: '1', after: { name: 'payments' } },
     { action: 'import', entity: 'scan', entityId: '1', after: { created: 1, file: 'old.json' } }].entries()) {
     const when = at(2 + i);
-    const hash = chainHash(prev, { at: when, actor: 'local-cli', action: e.action, entity: e.entity, entityId: e.entityId, before: null, after: canonical(e.after) });
+    const hash = chainHash(prev, { at: when, actor: 'local-cli', action: e.action, entity: e.entity, entityId: e.entityId, before: null, after: canonicalJson(e.after) });
     await sql`insert into audit_log (at, actor, action, entity, entity_id, after, prev_hash, hash)
       values (${when}, 'local-cli', ${e.action}, ${e.entity}, ${e.entityId}, ${JSON.stringify(e.after)}::jsonb, ${prev}, ${hash})`.execute(db);
     prev = hash;

@@ -3,7 +3,8 @@ import { sql, type Kysely } from 'kysely';
 import type { DB } from '../db/schema.ts';
 import { pgJson } from '../db/pg-json.ts';
 import { auditTrailOf } from './audit-trail.ts';
-import { canonical, chainHash, genesis, sealOf } from './chain.ts';
+import { chainHash, genesis, sealOf } from './chain.ts';
+import { canonicalJson } from '../canonical-json.ts';
 
 export { verifyAudit, verifyAndCheckpoint } from './verify.ts';
 export type { AuditVerification, AuditProblem } from './chain-check.ts';
@@ -29,8 +30,8 @@ export async function recordAudit(trx: Kysely<DB>, entry: AuditEntry): Promise<v
   // null is stored as SQL NULL like undefined: a jsonb null reads back as null, so it must be hashed as absent too.
   const before = entry.before == null ? null : pgJson(entry.before);
   const after = entry.after == null ? null : pgJson(entry.after);
-  const hashedBefore = before === null ? null : canonical(JSON.parse(before));
-  const hashedAfter = after === null ? null : canonical(JSON.parse(after));
+  const hashedBefore = before === null ? null : canonicalJson(JSON.parse(before));
+  const hashedAfter = after === null ? null : canonicalJson(JSON.parse(after));
   const entityId = entry.entityId == null ? null : String(entry.entityId);
   const at = entry.at.toISOString();
   const hash = chainHash(prev, { at, actor: entry.actor, action: entry.action, entity: entry.entity, entityId, before: hashedBefore, after: hashedAfter });

@@ -1,5 +1,6 @@
 /** The audit chain's arithmetic: the canonical form of an entry, its SHA-256 link to the one before, and the HMAC seal over it. */
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
+import { canonicalJson } from '../canonical-json.ts';
 
 /** The link the first entry points back to. */
 export const genesis = '0'.repeat(64);
@@ -40,17 +41,8 @@ export function sameSeal(a: string, b: string): boolean {
   return x.length === y.length && timingSafeEqual(x, y);
 }
 
-/** jsonb re-orders keys, so the hash is taken over a canonical form: keys sorted at every level, no spaces. */
-export function canonical(v: unknown): string {
-  if (Array.isArray(v)) return `[${v.map(canonical).join(',')}]`;
-  if (v !== null && typeof v === 'object') {
-    const o = v as Record<string, unknown>;
-    return `{${Object.keys(o).sort().map((k) => `${JSON.stringify(k)}:${canonical(o[k])}`).join(',')}}`;
-  }
-  return JSON.stringify(v) ?? 'null';
-}
-
-/** A stored before/after value as it is hashed: SQL NULL stays null, anything else its canonical text. */
+/** A stored before/after value as it is hashed: SQL NULL stays null, anything else its canonical text (jsonb re-orders
+ * keys, so the hash is taken over keys sorted at every level). */
 export function hashedJson(v: unknown): string | null {
-  return v === null || v === undefined ? null : canonical(v);
+  return v === null || v === undefined ? null : canonicalJson(v);
 }

@@ -2,7 +2,8 @@
  * The pure rules of change requests: the lease a request may have for its risk, whose approval fills which place,
  * and which step is possible from which state.
  */
-import type { ChangeStatus, Role } from '../db/schema.ts';
+import type { ChangeStatus } from './vocabulary.ts';
+import type { Role } from '../people/vocabulary.ts';
 import { badInput } from '../errors.ts';
 import { changeMessages } from './change-messages.ts';
 import { calendarOf, type Calendar } from '../policy/calendar.ts';

@@ -1,6 +1,7 @@
 /** The view of a change request people read: its fields, risk check, approvals, lease and one sentence on where it stands. */
 import type { Kysely, Selectable } from 'kysely';
-import type { ChangeRequestsTable, ChangeStatus, DB } from '../db/schema.ts';
+import type { ChangeRequestsTable, DB } from '../db/schema.ts';
+import type { ChangeStatus } from './vocabulary.ts';
 import type { ChangesPolicy } from './change-policy.ts';
 import type { ChangeFields } from './change-request.ts';
 import type { RiskCheck } from './risk-check.ts';

@@ -4,14 +4,15 @@
  * step is audited in the transaction that makes it.
  */
 import { sql, type Kysely } from 'kysely';
-import type { ChangeStatus, DB } from '../db/schema.ts';
+import type { DB } from '../db/schema.ts';
+import type { ChangeStatus } from './vocabulary.ts';
 import { policyDigest, type Policy } from '../policy/policy.ts';
 import { EntenteError, badInput } from '../errors.ts';
 import { recordAudit } from '../audit/audit.ts';
 import { requireRole, writers, type Principal } from '../people/tokens.ts';
 import { mayWrite, requireApprover, requireWrite } from '../people/access.ts';
 import { serviceOwner } from '../people/owners.ts';
-import { findService } from '../findings/import-service.ts';
+import { findService } from '../people/services.ts';
 import { createCommitments, releaseCommitments, verifyCommitment } from '../commitments/commitments-service.ts';
 import { normaliseFields, parseChangeRequest, type ChangeFields } from './change-request.ts';
 import { changeMessages } from './change-messages.ts';

@@ -3,7 +3,7 @@ import { readFile } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { defineCommand } from 'citty';
 import { importExposure, listExposure, type ExposureSummary, type ExposureView } from '../exposure/exposure-service.ts';
-import { reportFromFile } from '../findings/report-input.ts';
+import { reportFromFile } from '../imports/report-input.ts';
 import { badInput } from '../errors.ts';
 import { callServer, out, withLocalContext } from './shared.ts';
 import { args as A } from './commands.ts';

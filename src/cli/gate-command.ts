@@ -10,9 +10,7 @@ import type { GateRecord } from '../gates/gate-service.ts';
 import type { ChangesResult, ReplayResult } from '../gates/gate-history.ts';
 import { callServer, idArg, out, withLocalContext } from './shared.ts';
 import { args as A } from './commands.ts';
-
-/** Exit codes of `entente gate` (README, "Release gates"). */
-export const gateExitCodes = { go: 0, go_with_controls: 10, no_go: 1 } as const;
+import { exitCodeOf } from '../gates/vocabulary.ts';
 
 const json = { type: 'boolean', description: 'print JSON' } as const;
 const id = { type: 'positional', required: true, description: 'the gate decision\'s id (each run prints it)' } as const;
@@ -54,6 +52,6 @@ export const gate = defineCommand({
       ? (await callServer(args.server, args.token, 'api/gates', { method: 'POST', body: JSON.stringify(req), headers: { 'content-type': 'application/json' } })) as GateRecord
       : await withLocalContext(async (ctx) => (await import('../gates/gate-service.ts')).runGate({ db: ctx.database.db, policy: ctx.policy, now: ctx.now }, localAdmin, req));
     out(formatGate(record, args.format as GateFormat));
-    process.exitCode = gateExitCodes[record.outcome];
+    process.exitCode = exitCodeOf[record.outcome];
   },
 });

@@ -3,7 +3,7 @@ import { openAsBlob } from 'node:fs';
 import { basename } from 'node:path';
 import { defineCommand } from 'citty';
 import { importReport, type ImportSummary } from '../findings/import-service.ts';
-import { reportFileSize, reportFromFile } from '../findings/report-input.ts';
+import { reportFileSize, reportFromFile } from '../imports/report-input.ts';
 import { badInput } from '../errors.ts';
 import { importMessages } from '../voice/messages/imports.ts';
 import { callServer, out, withLocalContext } from './shared.ts';
@@ -15,7 +15,7 @@ export const importCommand = defineCommand({
   args: args.import,
   async run({ args }) {
     const summary = args.server ? await remote(args) : await withLocalContext(async (ctx) => {
-      const s = await importReport({ db: ctx.database.db, policy: ctx.policy, now: ctx.now }, {
+      const s = await importReport({ db: ctx.database.db, policy: ctx.policy, now: ctx.now, rows: ctx.importRows }, {
         service: args.service, input: await reportFromFile(args.report), format: args.format, commit: args.commit, branch: args.branch, actor: 'local-cli',
       });
       await sendNow(ctx);

@@ -1,6 +1,7 @@
 /** How a commitment reads: its owner, service, due date, how it is verified and where it stands, in one sentence too. */
 import { sql, type Kysely } from 'kysely';
-import type { CommitmentSourceType, CommitmentState, DB } from '../db/schema.ts';
+import type { DB } from '../db/schema.ts';
+import type { CommitmentSourceType, CommitmentState } from './vocabulary.ts';
 import { gateMessages } from '../gates/gate-messages.ts';
 import { calendarOf, type Calendar, type Day } from '../policy/calendar.ts';
 

@@ -3,7 +3,8 @@
  * reviews — that ends verified (evidence, or a check Entente runs) or missed. Every write is audited with the change.
  */
 import { sql, type Kysely, type Transaction } from 'kysely';
-import type { CommitmentSourceType, CommitmentState, DB } from '../db/schema.ts';
+import type { DB } from '../db/schema.ts';
+import type { CommitmentSourceType, CommitmentState } from './vocabulary.ts';
 import type { Control } from '../gates/gate-policy.ts';
 import { EntenteError, badInput } from '../errors.ts';
 import { recordAudit } from '../audit/audit.ts';

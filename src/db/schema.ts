@@ -1,6 +1,12 @@
 /** Kysely's view of the tables (kept by hand beside the migrations). */
 import type { ColumnType, Generated, Insertable, Selectable } from 'kysely';
-import type { TeamNotify } from '../notifications/notify-config.ts';
+import type { TeamNotify } from '../people/team-notify.ts';
+import type { Role } from '../people/vocabulary.ts';
+import type { FindingStatus, Priority } from '../findings/vocabulary.ts';
+import type { ExceptionStatus } from '../exceptions/vocabulary.ts';
+import type { CommitmentState, CommitmentSourceType } from '../commitments/vocabulary.ts';
+import type { GateOutcome } from '../gates/vocabulary.ts';
+import type { ChangeStatus } from '../changes/vocabulary.ts';
 
 type Timestamp = ColumnType<Date, Date | string, Date | string>;
 type DefaultTimestamp = ColumnType<Date, Date | string | undefined, Date | string>;
@@ -44,8 +50,6 @@ export interface ServicesTable {
   created_at: DefaultTimestamp;
   updated_at: DefaultTimestamp;
 }
-
-export type Role = 'admin' | 'security' | 'engineer' | 'manager' | 'auditor';
 
 export interface ApiTokensTable {
   id: Generated<number>;
@@ -118,9 +122,6 @@ export interface ScansTable {
   created_at: DefaultTimestamp;
 }
 
-export type FindingStatus = 'open' | 'in_progress' | 'fixed' | 'false_positive' | 'accepted';
-export type Priority = 'act' | 'attend' | 'track*' | 'track';
-
 export interface FindingsTable {
   id: Generated<number>;
   service_id: number;
@@ -182,8 +183,6 @@ export interface FindingCommentsTable {
   created_at: DefaultTimestamp;
 }
 
-export type ExceptionStatus = 'requested' | 'approved' | 'declined' | 'expired' | 'lapsed' | 'revoked';
-
 export interface ExceptionsTable {
   id: Generated<number>;
   status: ExceptionStatus;
@@ -232,9 +231,6 @@ export interface PolicyRevisionsTable {
   created_at: DefaultTimestamp;
 }
 
-export type CommitmentState = 'open' | 'verified' | 'missed' | 'released';
-export type CommitmentSourceType = 'gate' | 'change' | 'exception' | 'review';
-
 export interface CommitmentsTable {
   id: Generated<number>;
   kind: string;
@@ -259,8 +255,6 @@ export interface CommitmentsTable {
   created_at: DefaultTimestamp;
 }
 
-export type GateOutcome = 'go' | 'go_with_controls' | 'no_go';
-
 export interface GateDecisionsTable {
   id: Generated<number>;
   service_id: number;
@@ -279,8 +273,6 @@ export interface GateDecisionsTable {
   actor: string;
   created_at: Timestamp;
 }
-
-export type ChangeStatus = 'draft' | 'submitted' | 'approved' | 'approved_with_safeguards' | 'declined' | 'implemented' | 'expired' | 'removed' | 'recertified';
 
 export interface ChangeRequestsTable {
   id: Generated<number>;

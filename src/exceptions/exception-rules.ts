@@ -1,5 +1,6 @@
 /** The pure rules of risk acceptance: how long an exception may run, and whose approval fills which place. */
-import type { Priority, Role } from '../db/schema.ts';
+import type { Priority } from '../findings/vocabulary.ts';
+import type { Role } from '../people/vocabulary.ts';
 import type { Policy } from '../policy/policy.ts';
 import { badInput } from '../errors.ts';
 import { priorityRanks } from '../findings/priority.ts';

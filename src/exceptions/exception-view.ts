@@ -1,6 +1,8 @@
 /** How people see an exception: its findings, approvals, what it still waits for, and one sentence that sums it up. */
 import type { Kysely } from 'kysely';
-import type { DB, ExceptionStatus, Priority } from '../db/schema.ts';
+import type { DB } from '../db/schema.ts';
+import type { ExceptionStatus } from './vocabulary.ts';
+import type { Priority } from '../findings/vocabulary.ts';
 import { priorityRanks } from '../findings/priority.ts';
 import { badInput } from '../errors.ts';
 import { exceptionMessages } from '../voice/messages/exceptions.ts';

@@ -4,7 +4,9 @@
  * `accepted` until the exception expires, lapses, or is revoked. Every write is audited in its own transaction.
  */
 import { sql, type Kysely } from 'kysely';
-import type { DB, ExceptionStatus, Priority } from '../db/schema.ts';
+import type { DB } from '../db/schema.ts';
+import type { ExceptionStatus } from './vocabulary.ts';
+import type { Priority } from '../findings/vocabulary.ts';
 import type { Policy } from '../policy/policy.ts';
 import { policyCalendar } from '../policy/calendar.ts';
 import { EntenteError, badInput } from '../errors.ts';

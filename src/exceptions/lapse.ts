@@ -1,6 +1,7 @@
 /** Ends exceptions whose time is up or whose findings became more urgent; their findings come back as they were, with a fresh due date. */
 import { sql, type Kysely } from 'kysely';
-import type { DB, Priority } from '../db/schema.ts';
+import type { DB } from '../db/schema.ts';
+import type { Priority } from '../findings/vocabulary.ts';
 import { dueAtOf, type Policy } from '../policy/policy.ts';
 import { recordAudit } from '../audit/audit.ts';
 import { releaseControls } from './exception-controls.ts';

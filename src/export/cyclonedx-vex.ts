@@ -16,7 +16,7 @@
  */
 import type { ExportFinding } from './finding-pages.ts';
 import { statusNote } from './status-notes.ts';
-import { buildPurl } from '../findings/parsers/common.ts';
+import { buildPurl } from '../imports/parsers/common.ts';
 
 export interface VexOptions { exportedAt: string; serialNumber: string; subject?: string | undefined; version: string }
 

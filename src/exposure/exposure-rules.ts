@@ -5,7 +5,7 @@
 import type { ChangesPolicy } from '../changes/change-policy.ts';
 import { protocolOfService } from '../changes/risk-check.ts';
 import type { PortRange } from '../changes/change-request.ts';
-import type { ParsedFinding, Severity } from '../findings/types.ts';
+import type { ParsedFinding, Severity } from '../imports/types.ts';
 import { exposureMessages } from './exposure-messages.ts';
 import { calendarOf, type Calendar } from '../policy/calendar.ts';
 

@@ -5,10 +5,10 @@
  * other formats the scope is every port of the hosts the report names.
  */
 import { badInput, EntenteError } from '../errors.ts';
-import type { ParsedFinding, ReportInput, ReportParser } from '../findings/types.ts';
-import { detectParser, parserByFormat } from '../findings/parsers/index.ts';
-import { attr, children, streamXml } from '../findings/parsers/xml.ts';
-import { text, toolName } from '../findings/normalise.ts';
+import type { ParsedFinding, ReportInput, ReportParser } from '../imports/types.ts';
+import { detectParser, parserByFormat } from '../imports/parsers/index.ts';
+import { attr, children, streamXml } from '../imports/parsers/xml.ts';
+import { text, toolName } from '../imports/normalise.ts';
 
 export interface Observation {
   host: string;

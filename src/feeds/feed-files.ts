@@ -2,7 +2,7 @@
 import { gunzipSync } from 'node:zlib';
 import { parse as parseCsv } from 'csv-parse/sync';
 import { badInput } from '../errors.ts';
-import { asArray, asObject, parseJson, str } from '../findings/parsers/common.ts';
+import { asArray, asObject, parseJson, str } from '../imports/parsers/common.ts';
 
 export interface KevEntry { cve: string; name: string | null; dateAdded: string | null; ransomware: boolean }
 export interface EpssEntry { cve: string; score: number; percentile: number | null }

@@ -6,7 +6,7 @@ import type { Kysely } from 'kysely';
 import type { DB } from '../db/schema.ts';
 import { badInput } from '../errors.ts';
 import type { FindingFilter } from './query.ts';
-import { severities } from './types.ts';
+import { severities } from '../imports/types.ts';
 
 export const findingStatuses = ['open', 'in_progress', 'fixed', 'false_positive', 'accepted', 'all'] as const;
 export const findingPriorities = ['act', 'attend', 'track*', 'track'] as const;

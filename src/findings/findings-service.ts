@@ -1,7 +1,8 @@
 /** Reading and working findings: the view people see, status and assignee changes, and the comment thread. */
 import { sql, type Kysely } from 'kysely';
-import type { DB, Finding, FindingStatus, Service } from '../db/schema.ts';
-import type { Severity } from './types.ts';
+import type { DB, Finding, Service } from '../db/schema.ts';
+import type { FindingStatus } from './vocabulary.ts';
+import type { Severity } from '../imports/types.ts';
 import { decidePriority } from './priority.ts';
 import { EntenteError, badInput } from '../errors.ts';
 import { recordAudit } from '../audit/audit.ts';
@@ -9,44 +10,13 @@ import type { Principal } from '../people/tokens.ts';
 import { requireWrite } from '../people/access.ts';
 import { listFindingIds, type FindingFilter, type Page, type Sort } from './query.ts';
 import { calendarOf, type Calendar, type Day } from '../policy/calendar.ts';
+import type { z } from '@hono/zod-openapi';
+import type { commentSchema, findingSchema } from './finding-schema.ts';
 
-export interface FindingView {
-  id: number;
-  service: string;
-  ownerTeam: string;
-  title: string;
-  kind: string;
-  severity: string;
-  priority: string;
-  priorityReasons: string[];
-  status: string;
-  /** The end of the day it is due (`dueDate`) in the organisation's time zone. */
-  dueAt: string;
-  /** The day it is due; it is overdue from the next day on. */
-  dueDate: Day;
-  overdue: boolean;
-  tool: string;
-  ruleId: string;
-  sources: { tool: string; ruleId: string; present: boolean }[];
-  aliases: string[];
-  cwes: number[];
-  cvss: { score: number | null; vector: string | null };
-  kev: boolean;
-  epss: number | null;
-  component: { name: string | null; version: string | null; purl: string | null; fixedVersion: string | null };
-  location: { file: string | null; line: number | null; url: string | null; parameter: string | null; host: string | null; port: number | null };
-  assignee: string | null;
-  firstSeenAt: string;
-  lastSeenAt: string;
-  fixedAt: string | null;
-  reopenedCount: number;
-  fingerprint: string;
-  recipe: string;
-  description: string | null;
-  detail: Record<string, unknown>;
-}
+/** A finding as people see it (the API's contract, `findingSchema`); its due day is a calendar `Day`. */
+export type FindingView = Omit<z.infer<typeof findingSchema>, 'dueDate'> & { dueDate: Day };
 
-export interface Comment { id: number; author: string; body: string; createdAt: string }
+export type Comment = z.infer<typeof commentSchema>;
 
 /** What reading findings needs; `calendar` (the organisation's days, from the policy's time zone) defaults to UTC. */
 export interface FindingsDeps { db: Kysely<DB>; now: () => Date; epssHigh: number; calendar?: Calendar | undefined }

@@ -1,14 +1,15 @@
 /** Imports one scanner report for one service as one transaction: stage, merge, fix what is absent, audit. */
 import { sql, type Kysely } from 'kysely';
-import type { DB, Priority, Service } from '../db/schema.ts';
+import type { DB, Service } from '../db/schema.ts';
+import type { Priority } from './vocabulary.ts';
 import { EntenteError, badInput } from '../errors.ts';
 import { dueAtOf, type Policy } from '../policy/policy.ts';
 import { recordAudit } from '../audit/audit.ts';
 import { pgJson } from '../db/pg-json.ts';
-import type { ParseContext, ParsedFinding, ReportInput, ReportParser } from './types.ts';
-import { detectParser, parserByFormat } from './parsers/index.ts';
-import { toolName, type ImportRow } from './normalise.ts';
-import { ReportRows } from './report-rows.ts';
+import type { ParseContext, ParsedFinding, ReportInput, ReportParser } from '../imports/types.ts';
+import { detectParser, parserByFormat } from '../imports/parsers/index.ts';
+import { toolName, type ImportRow } from '../imports/normalise.ts';
+import { ReportRows } from '../imports/report-rows.ts';
 import { decidePriority } from './priority.ts';
 import { insertNewFindings, insertPreparedFindings, prepareNewFindings, rewriteCreated, type Created, type DecidedRow, type NewFindingsDocuments } from './insert-new.ts';
 import { fixAbsent, loadStored, syncSources, updateSeenAgain, type SeenAgain, type Stored } from './merge-existing.ts';
@@ -16,6 +17,8 @@ import { lookupFeeds } from '../feeds/lookup.ts';
 import { lapseExceptionsOnRisingPriority } from '../exceptions/lapse.ts';
 import { analyzeAfterImport } from './analyze.ts';
 import { notifyNewActFindings } from '../notifications/finding-events.ts';
+import { findService } from '../people/services.ts';
+import type { ImportRowLimits } from '../config.ts';
 
 export interface ImportRequest {
   service: string;
@@ -46,6 +49,8 @@ export interface ImportDeps {
   db: Kysely<DB>;
   policy: Policy;
   now: () => Date;
+  /** ENTENTE_EARLY_ROWS and ENTENTE_SPILL_ROWS from the configuration (unset: the defaults). */
+  rows?: ImportRowLimits | undefined;
 }
 
 /** Reads the report and writes it in one transaction: it lands whole or not at all. New findings are written while
@@ -54,10 +59,10 @@ export interface ImportDeps {
 export async function importReport(deps: ImportDeps, req: ImportRequest): Promise<ImportSummary> {
   const service = await findService(deps.db, req.service);
   const parser = req.format ? parserByFormat(req.format) : detectParser(req.input);
-  const rows = new ReportRows({ reportBytes: req.input.size });
+  const rows = new ReportRows({ reportBytes: req.input.size, spillAt: deps.rows?.spill });
   try {
     const summary = await importRows(deps, service, { format: parser.format, fileName: req.input.name, rows, commit: req.commit, branch: req.branch, actor: req.actor },
-      (early) => readReport(parser, req.input, rows, early));
+      (early) => readReport(parser, req.input, rows, early, deps.rows?.early ?? 10_000));
     await analyzeAfterImport(deps.db, summary);
     return summary;
   } finally {
@@ -78,7 +83,7 @@ export interface ParsedImport {
 
 export async function importParsed(deps: ImportDeps, req: ParsedImport): Promise<ImportSummary> {
   const service = await findService(deps.db, req.service);
-  const rows = new ReportRows();
+  const rows = new ReportRows({ spillAt: deps.rows?.spill });
   try {
     for (const f of req.findings) rows.add(f);
     const summary = await importRows(deps, service, { format: req.format, fileName: req.fileName, rows, actor: req.actor }, async () => [...new Set(req.tools.map(toolName))].sort());
@@ -138,28 +143,13 @@ async function importRows(deps: ImportDeps, service: Service, req: RowsToImport,
 
 const serviceLock = 7_314_002; // advisory lock class for "an import of this service is running"
 
-/** The service a report belongs to, or an error that names it and says how to add it. */
-export async function findService(db: Kysely<DB>, name: string): Promise<Service> {
-  const service = await db.selectFrom('services').selectAll().where('name', '=', name).where('archived_at', 'is', null).executeTakeFirst();
-  if (!service) {
-    throw new EntenteError('not_found', `unknown service "${name}": add it to your organisation file and run \`entente org apply\` (or send the file to a server: POST /api/org)`, { service: name });
-  }
-  return service;
-}
-
-/** New rows are handed to `early` in batches of this many while the report is read (ENTENTE_EARLY_ROWS overrides it, for
- * tests). */
-function earlyBatchRows(): number {
-  const fromEnv = Number(process.env.ENTENTE_EARLY_ROWS);
-  return Number.isInteger(fromEnv) && fromEnv > 0 ? fromEnv : 10_000;
-}
-
-async function readReport(parser: ReportParser, input: ReportInput, rows: ReportRows, early: EarlyWrites): Promise<string[]> {
+// New rows are handed to `early` in batches of at most `maxBatchRows` (10,000 unless ENTENTE_EARLY_ROWS says) while
+// the report is read.
+async function readReport(parser: ReportParser, input: ReportInput, rows: ReportRows, early: EarlyWrites, maxBatchRows: number): Promise<string[]> {
   const tools = new Set<string>();
   const context: ParseContext = { tool: (name) => void tools.add(toolName(name)) };
   // The first batch is a quarter of the rest and they double up to it, so the database starts writing soon after the
   // report is opened.
-  const maxBatchRows = earlyBatchRows();
   let batchRows = Math.max(1, Math.floor(maxBatchRows / 4));
   const listings = parser.parse(input, context)[Symbol.asyncIterator]();
   let read = 0;

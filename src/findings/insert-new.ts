@@ -1,11 +1,11 @@
 /** Writes a report's new findings straight into `findings` from one JSON document per batch, and their sources. */
 import { sql, type Kysely, type RawBuilder } from 'kysely';
 import type { DB } from '../db/schema.ts';
-import type { ImportRow } from './normalise.ts';
+import type { ImportRow } from '../imports/normalise.ts';
 import { pgJson } from '../db/pg-json.ts';
 import type { PriorityDecision } from './priority.ts';
-import type { ReportState } from './types.ts';
-import { severityRank } from './severity.ts';
+import type { ReportState } from '../imports/types.ts';
+import { severityRank } from '../imports/severity.ts';
 
 const batchSize = 5000;
 /** An insert statement takes up to this many rows, as long as its document stays near `documentChars`: one statement

@@ -4,7 +4,8 @@
  * re-import touches no finding and no source row.
  */
 import { sql, type Kysely } from 'kysely';
-import type { DB, FindingStatus, Priority } from '../db/schema.ts';
+import type { DB } from '../db/schema.ts';
+import type { FindingStatus, Priority } from './vocabulary.ts';
 import type { DecidedRow } from './insert-new.ts';
 
 const chunk = 10_000;

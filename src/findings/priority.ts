@@ -1,7 +1,7 @@
 /** SSVC-style priority: a pure function of a finding's facts and its service, with the reasons in words. */
-import type { Priority } from '../db/schema.ts';
-import type { FindingKind, Severity } from './types.ts';
-import { severityRank } from './severity.ts';
+import type { Priority } from './vocabulary.ts';
+import type { FindingKind, Severity } from '../imports/types.ts';
+import { severityRank } from '../imports/severity.ts';
 import { injectionOf } from './injection.ts';
 
 export type Exploitation = 'active' | 'poc' | 'none';

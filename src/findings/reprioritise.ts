@@ -3,7 +3,7 @@ import { sql, type Kysely } from 'kysely';
 import type { DB } from '../db/schema.ts';
 import { dueAtOf, type Policy } from '../policy/policy.ts';
 import { decidePriority } from './priority.ts';
-import type { Severity } from './types.ts';
+import type { Severity } from '../imports/types.ts';
 
 interface Row {
   id: number; severity: Severity; kind: string; rule_id: string; cvss_vector: string | null; aliases: string[]; cwes: number[]; priority_rank: number;

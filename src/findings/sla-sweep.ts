@@ -5,13 +5,14 @@
  * notification outbox in the same transaction. A plain function of (db, policy, clock): tests call it with a moved clock.
  */
 import { sql, type Kysely } from 'kysely';
-import type { DB, Priority, Service } from '../db/schema.ts';
+import type { DB, Service } from '../db/schema.ts';
+import type { Priority } from './vocabulary.ts';
 import type { Policy } from '../policy/policy.ts';
 import { recordAudit } from '../audit/audit.ts';
 import { policyCalendar, type Calendar } from '../policy/calendar.ts';
 import { findingMessages } from '../voice/messages/findings.ts';
 import { decidePriority } from './priority.ts';
-import type { Severity } from './types.ts';
+import type { Severity } from '../imports/types.ts';
 import { notifySlaReminders } from '../notifications/finding-events.ts';
 
 export interface SlaDeps { db: Kysely<DB>; policy: Policy; now: () => Date }

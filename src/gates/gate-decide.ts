@@ -1,5 +1,5 @@
 /** The gate decision: a pure function of (policy, facts) → go / go with controls / no-go, with reasons, controls and the path to go. */
-import type { GateOutcome } from '../db/schema.ts';
+import type { GateOutcome } from './vocabulary.ts';
 import type { Control, GateRule } from './gate-policy.ts';
 import type { FindingFact, GateDecision, GateFacts, GateReason, PlannedCommitment, RequiredControl } from './gate-facts.ts';
 import { classify, compileGates, matchRules, type CompiledGates, type RuleMatch } from './gate-compile.ts';

@@ -1,6 +1,7 @@
 /** Reads what a gate decision looks at from the database: the service, its open and accepted findings, its open and missed commitments. */
 import { sql, type Kysely } from 'kysely';
-import type { DB, Priority, Service } from '../db/schema.ts';
+import type { DB, Service } from '../db/schema.ts';
+import type { Priority } from '../findings/vocabulary.ts';
 import type { CommitmentFact, FindingFact, GateFacts } from './gate-facts.ts';
 
 export interface FactsRequest { environment: string; version: string | null; commit: string | null; at: Date }

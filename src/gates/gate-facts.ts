@@ -1,5 +1,6 @@
 /** What a gate decision looks at (a snapshot stored with each decision so it can be replayed) and what it returns. */
-import type { GateOutcome, Priority } from '../db/schema.ts';
+import type { GateOutcome } from './vocabulary.ts';
+import type { Priority } from '../findings/vocabulary.ts';
 
 export interface FindingFact {
   id: number;

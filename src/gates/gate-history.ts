@@ -1,6 +1,7 @@
 /** Looking back at stored decisions: replay one, compare it with the service's last go, and backtest a candidate policy. */
 import type { Kysely } from 'kysely';
-import type { DB, GateOutcome } from '../db/schema.ts';
+import type { DB } from '../db/schema.ts';
+import type { GateOutcome } from './vocabulary.ts';
 import { parsePolicy, type Policy } from '../policy/policy.ts';
 import { calendarOf, policyCalendar } from '../policy/calendar.ts';
 import { badInput } from '../errors.ts';

@@ -207,7 +207,7 @@ const backtestLine = template<{ id: number; service: string; environment: string
   [{ id: 7, service: 'checkout-api', environment: 'prod', at: d1, was: 'go_with_controls', wouldBe: 'no_go' }],
 );
 
-/** The gate and commitment templates (registered in src/voice/catalogue.ts). */
+/** The gate and commitment templates (registered in src/message-catalogue.ts). */
 export const gateMessages = {
   checkHow, commitmentOpen, commitmentVerified, commitmentMissed, commitmentReleased,
   findingsReason, missedReason, serviceReason, warnReason, summaryGo, summaryControls, summaryNoGo,

@@ -3,7 +3,7 @@
  * and `gates` (rules as data: conditions over the service, its open findings and commitments → an outcome) sections.
  */
 import { z } from 'zod';
-import { findingKinds } from '../findings/types.ts';
+import { findingKinds } from '../imports/types.ts';
 
 const id = z.string().regex(/^[a-z0-9][a-z0-9.-]*$/, 'use lower-case letters, digits, dots and dashes');
 const priorities = ['act', 'attend', 'track*', 'track'] as const;

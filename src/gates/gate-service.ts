@@ -7,20 +7,22 @@ import { createHash } from 'node:crypto';
 import { promisify } from 'node:util';
 import { gunzipSync, gzip } from 'node:zlib';
 import type { Kysely } from 'kysely';
-import type { DB, GateOutcome } from '../db/schema.ts';
+import type { DB } from '../db/schema.ts';
+import { exitCodeOf, type GateOutcome } from './vocabulary.ts';
 import type { Policy } from '../policy/policy.ts';
 import { EntenteError, badInput } from '../errors.ts';
 import { recordAudit } from '../audit/audit.ts';
 import { requireRole, writers, type Principal } from '../people/tokens.ts';
 import { requireWrite } from '../people/access.ts';
 import { serviceOwner } from '../people/owners.ts';
-import { findService } from '../findings/import-service.ts';
+import { findService } from '../people/services.ts';
 import { createCommitmentIds, listCommitments, type CommitmentView } from '../commitments/commitments-service.ts';
 import { sweepMissedCommitments } from '../commitments/sweep.ts';
 import { decideGate } from './gate-decide.ts';
 import { loadFacts } from './gate-facts-loader.ts';
 import type { GateDecision, GateFacts } from './gate-facts.ts';
 import { pgJson } from '../db/pg-json.ts';
+import { canonicalJson } from '../canonical-json.ts';
 
 export interface GateDeps { db: Kysely<DB>; policy: Policy; now: () => Date }
 export interface GateRequest { service: string; env: string; version?: string | undefined; commit?: string | undefined }
@@ -41,8 +43,6 @@ export interface GateRecord extends Omit<GateDecision, 'commitments'> {
   commitments: CommitmentView[];
   createdCommitments: number[];
 }
-
-export const exitCodeOf: Record<GateOutcome, number> = { go: 0, go_with_controls: 10, no_go: 1 };
 
 /** Decides a release now, stores the receipt and creates the commitments a go with controls asks for. */
 export async function runGate(deps: GateDeps, who: Principal, req: GateRequest): Promise<GateRecord> {
@@ -157,7 +157,7 @@ export function policyIdentity(policy: Policy): { digest: string; body: string }
   let known = digests.get(policy);
   if (!known) {
     // Keys sorted: a policy read back from its stored body names the same content as the one loaded from YAML.
-    const body = canonical(policy);
+    const body = canonicalJson(policy);
     known = { body, digest: createHash('sha256').update(body).digest('hex').slice(0, 16) };
     digests.set(policy, known);
   }
@@ -183,13 +183,4 @@ function checkRequest(req: GateRequest): { service: string; env: string; version
   const commit = req.commit?.trim() || null;
   if (commit && !/^[0-9a-fA-F]{4,64}$/.test(commit)) throw badInput(`commit: "${commit}" is not a commit hash (4 to 64 hexadecimal characters)`, { field: 'commit' });
   return { service, env, version, commit };
-}
-
-function canonical(v: unknown): string {
-  if (Array.isArray(v)) return `[${v.map(canonical).join(',')}]`;
-  if (v !== null && typeof v === 'object') {
-    const o = v as Record<string, unknown>;
-    return `{${Object.keys(o).filter((k) => o[k] !== undefined).sort().map((k) => `${JSON.stringify(k)}:${canonical(o[k])}`).join(',')}}`;
-  }
-  return JSON.stringify(v) ?? 'null';
 }

@@ -2,7 +2,7 @@
  * The path to go for a no-go: the smallest set of fixes, exceptions and verifications that removes every enforced
  * no-go match, each option re-decided on hypothetical facts to say what the outcome would then be, best first.
  */
-import type { GateOutcome } from '../db/schema.ts';
+import type { GateOutcome } from './vocabulary.ts';
 import type { CompiledGates, RuleMatch } from './gate-compile.ts';
 import type { FindingFact, GateFacts, PathOption, PathStep } from './gate-facts.ts';
 import { gateMessages as m } from './gate-messages.ts';

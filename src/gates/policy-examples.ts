@@ -2,7 +2,7 @@
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { badInput } from '../errors.ts';
-import type { GateOutcome } from '../db/schema.ts';
+import type { GateOutcome } from './vocabulary.ts';
 import { decideGate, type GatePolicy } from './gate-decide.ts';
 import type { GateFacts } from './gate-facts.ts';
 import { calendarOf } from '../policy/calendar.ts';

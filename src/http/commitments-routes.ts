@@ -3,7 +3,7 @@ import { createRoute, z } from '@hono/zod-openapi';
 import type { Context } from '../context.ts';
 import { getCommitment, listCommitments, verifyCommitment } from '../commitments/commitments-service.ts';
 import { commitmentStates } from '../commitments/commitment-view.ts';
-import type { CommitmentState } from '../db/schema.ts';
+import type { CommitmentState } from '../commitments/vocabulary.ts';
 import { badInput } from '../errors.ts';
 import { subApp } from './sub-app.ts';
 import { readableTeams } from '../people/access.ts';

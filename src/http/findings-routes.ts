@@ -5,7 +5,8 @@ import { getFinding, listFindings, updateFinding } from '../findings/findings-se
 import { checkFindingFilter } from '../findings/filter-check.ts';
 import { sorts } from '../findings/query.ts';
 import { subApp } from './sub-app.ts';
-import { commentSchema, errorResponses, findingSchema, idParam, rowId } from './schemas.ts';
+import { errorResponses, idParam, rowId } from './schemas.ts';
+import { commentSchema, findingSchema } from '../findings/finding-schema.ts';
 import { toneResultSchema, toneVerdict } from './tone-routes.ts';
 import { rulesFor, voiceOf } from '../voice/voice-config.ts';
 import { readableTeams } from '../people/access.ts';

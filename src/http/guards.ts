@@ -4,7 +4,7 @@ import type { DB } from '../db/schema.ts';
 import type { Principal } from '../people/tokens.ts';
 import { requireRead, requireWrite, requireWriter } from '../people/access.ts';
 import { ownerOf, serviceOwner, type OwnedKind } from '../people/owners.ts';
-import { findService } from '../findings/import-service.ts';
+import { findService } from '../people/services.ts';
 
 /** Throws `forbidden` unless the caller may see this record; an unknown id is left to the service to report. */
 export async function checkRead(db: Kysely<DB>, who: Principal, kind: OwnedKind, id: number): Promise<void> {

@@ -2,8 +2,7 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import type { Context } from '../context.ts';
 import { parseOrgFile } from '../people/org-file.ts';
-import { applyOrg } from '../people/org-service.ts';
-import { summariseNotify } from '../notifications/notify-config.ts';
+import { applyOrg, listServices, listTeams } from '../people/org-service.ts';
 import { requireAction } from '../people/access.ts';
 import { subApp } from './sub-app.ts';
 import { errorResponses } from './schemas.ts';
@@ -51,14 +50,6 @@ export function orgRoutes(ctx: Context) {
       const org = parseOrgFile(await c.req.text(), 'request body');
       return c.json(await applyOrg(db, org, { prune: c.req.valid('query').prune === 'true', actor: who.actor, now: ctx.now(), policy: ctx.policy }), 200);
     })
-    .openapi(teamsRoute, async (c) => {
-      const teams = await db.selectFrom('teams').selectAll().where('archived_at', 'is', null).orderBy('name').execute();
-      const members = await db.selectFrom('team_members').innerJoin('people', 'people.id', 'team_members.person_id').select(['team_id', 'email']).orderBy('email').execute();
-      return c.json({ items: teams.map((t) => ({ id: t.id, name: t.name, kind: t.kind, lead: t.lead_email, members: members.filter((m) => m.team_id === t.id).map((m) => m.email), notify: summariseNotify(t.notify) })) }, 200);
-    })
-    .openapi(servicesRoute, async (c) => {
-      const rows = await db.selectFrom('services').innerJoin('teams', 'teams.id', 'services.owner_team_id')
-        .selectAll('services').select('teams.name as owner').where('services.archived_at', 'is', null).orderBy('services.name').execute();
-      return c.json({ items: rows.map((s) => ({ id: s.id, name: s.name, owner: s.owner, criticality: s.criticality, exposure: s.exposure, data: s.data_class, repositories: s.repositories, hosts: s.hosts, compliance: s.compliance })) }, 200);
-    });
+    .openapi(teamsRoute, async (c) => c.json({ items: await listTeams(db) }, 200))
+    .openapi(servicesRoute, async (c) => c.json({ items: await listServices(db) }, 200));
 }

@@ -43,7 +43,7 @@ const feedRoute = createRoute({
 
 /** The scan and feed upload routes over a context. */
 export function scansRoutes(ctx: Context) {
-  const deps = { db: ctx.database.db, policy: ctx.policy, now: ctx.now };
+  const deps = { db: ctx.database.db, policy: ctx.policy, now: ctx.now, rows: ctx.importRows };
   return subApp()
     .openapi(scanRoute, async (c) => {
       const who = c.get('principal');

@@ -2,7 +2,7 @@
  * Who may do what to which team's records: the one place that decides it, from the caller's role and teams and the
  * team that owns a record (through its service). Pure: callers look the owner up and ask here.
  */
-import type { Role } from '../db/schema.ts';
+import type { Role } from './vocabulary.ts';
 import { EntenteError } from '../errors.ts';
 import type { Principal } from './tokens.ts';
 

@@ -2,7 +2,7 @@
 import { parseDocument } from 'yaml';
 import { z } from 'zod';
 import { badInput } from '../errors.ts';
-import { notifySchema } from '../notifications/notify-config.ts';
+import { notifySchema } from './team-notify.ts';
 
 const email = z.string().trim().toLowerCase().pipe(z.email());
 // Hosts, repositories and compliance labels: free text on one line (a NUL could not even be stored).
@@ -14,7 +14,7 @@ export const teamSchema = z.object({
   kind: z.enum(['engineering', 'it-operations', 'security']),
   lead: email.optional(),
   members: z.array(email).default([]),
-  /** Slack, Teams, a signed webhook and the Jira project (src/notifications/notify-config.ts). */
+  /** Slack, Teams, a signed webhook and the Jira project (src/people/team-notify.ts). */
   notify: notifySchema.optional(),
 }).strict();
 

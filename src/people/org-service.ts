@@ -7,7 +7,8 @@ import type { OrgFile, ServiceSpec, TeamSpec } from './org-file.ts';
 import type { Policy } from '../policy/policy.ts';
 import { reprioritise } from '../findings/reprioritise.ts';
 import { pgJson } from '../db/pg-json.ts';
-import { summariseNotify, type TeamNotify } from '../notifications/notify-config.ts';
+import { canonicalJson } from '../canonical-json.ts';
+import { summariseNotify, type TeamNotify } from './team-notify.ts';
 
 export interface OrgApplySummary {
   teams: { created: string[]; updated: string[]; unchanged: string[] };
@@ -60,7 +61,7 @@ async function upsertTeam(trx: Kysely<DB>, t: TeamSpec, opts: { actor: string; n
     const oldMembers = (await trx.selectFrom('team_members').innerJoin('people', 'people.id', 'team_members.person_id')
       .select('people.email').where('team_id', '=', id).execute()).map((m) => m.email).sort();
     const same = before.kind === t.kind && before.lead_email === values.lead_email && before.archived_at === null
-      && JSON.stringify(oldMembers) === JSON.stringify([...memberEmails].sort()) && canonical(before.notify) === canonical(notify);
+      && JSON.stringify(oldMembers) === JSON.stringify([...memberEmails].sort()) && canonicalJson(before.notify ?? null) === canonicalJson(notify ?? null) /* jsonb keeps no key order */;
     if (same) return 'unchanged';
     await trx.updateTable('teams').set({ ...values, notify: notify && pgJson(notify), archived_at: null, updated_at: opts.now }).where('id', '=', id).execute();
     outcome = 'updated';
@@ -109,9 +110,25 @@ async function upsertService(trx: Kysely<DB>, s: ServiceSpec, opts: { actor: str
   return 'updated';
 }
 
-// jsonb does not keep key order: compare a team's channels as JSON with sorted keys.
-function canonical(n: TeamNotify | null): string {
-  const sorted = (v: unknown): unknown => (v && typeof v === 'object' && !Array.isArray(v)
-    ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => a.localeCompare(b)).map(([k, x]) => [k, sorted(x)])) : v);
-  return JSON.stringify(sorted(n));
+/** A team as the API lists it: its kind, lead, members' emails and its channels (hosts only, never their secrets). */
+export interface TeamView { id: number; name: string; kind: string; lead: string | null; members: string[]; notify: ReturnType<typeof summariseNotify> }
+
+/** The teams not archived, by name, each with its members (by email). */
+export async function listTeams(db: Kysely<DB>): Promise<TeamView[]> {
+  const teams = await db.selectFrom('teams').selectAll().where('archived_at', 'is', null).orderBy('name').execute();
+  const members = await db.selectFrom('team_members').innerJoin('people', 'people.id', 'team_members.person_id').select(['team_id', 'email']).orderBy('email').execute();
+  return teams.map((t) => ({ id: t.id, name: t.name, kind: t.kind, lead: t.lead_email, members: members.filter((m) => m.team_id === t.id).map((m) => m.email), notify: summariseNotify(t.notify) }));
+}
+
+/** A service as the API lists it: its owner team's name, criticality, exposure, data class and where it lives. */
+export interface ServiceView {
+  id: number; name: string; owner: string; criticality: number; exposure: string; data: string;
+  repositories: string[]; hosts: string[]; compliance: string[];
+}
+
+/** The services not archived, by name, with their owner team. */
+export async function listServices(db: Kysely<DB>): Promise<ServiceView[]> {
+  const rows = await db.selectFrom('services').innerJoin('teams', 'teams.id', 'services.owner_team_id')
+    .selectAll('services').select('teams.name as owner').where('services.archived_at', 'is', null).orderBy('services.name').execute();
+  return rows.map((s) => ({ id: s.id, name: s.name, owner: s.owner, criticality: s.criticality, exposure: s.exposure, data: s.data_class, repositories: s.repositories, hosts: s.hosts, compliance: s.compliance }));
 }

@@ -4,7 +4,7 @@ import { createHash } from 'node:crypto';
 import { parse as parseYaml, stringify } from 'yaml';
 import { z } from 'zod';
 import { badInput } from '../errors.ts';
-import type { Priority } from '../db/schema.ts';
+import type { Priority } from '../findings/vocabulary.ts';
 import { checkGateReferences, controlsSchema, defaultControls, defaultGates, gatesSchema } from '../gates/gate-policy.ts';
 import { changesSchema, checkChangeReferences, defaultChanges } from '../changes/change-policy.ts';
 import { isTimeZone, policyCalendar, timeZoneHint } from './calendar.ts';

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { checkTone } from './check-tone.ts';
 import { categories } from './tone-rules.ts';
 import { rulesFor } from './voice-config.ts';
-import { labelledSet, type Labelled } from './labelled-set.ts';
+import { labelledSet, type Labelled } from '../../test/support/voice/labelled-set.ts';
 
 const rules = rulesFor(undefined);
 const isFlagged = (l: Labelled): boolean => !checkTone(l.text, rules).ok;

@@ -1,6 +1,6 @@
 /**
  * Message templates: every text Entente writes for people comes from a typed template with examples.
- * A template set is a module's record of templates; src/voice/catalogue.ts lists every set, and a test
+ * A template set is a module's record of templates; src/message-catalogue.ts lists every set, and a test
  * renders each template with each of its examples and requires the tone check to pass on the result.
  */
 import type { Day } from '../policy/calendar.ts';

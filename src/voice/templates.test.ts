@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { templateSets } from './catalogue.ts';
+import { templateSets } from '../message-catalogue.ts';
 import { checkTone } from './check-tone.ts';
 import { rulesFor } from './voice-config.ts';
 import { template, withVariants, type Template, type TemplateSet } from './template.ts';
@@ -37,7 +37,7 @@ function missingVariants(t: Template<unknown>): string[] {
 
 test('the catalogue has the import, finding, exception and tone sets, and no set is empty', () => {
   const areas = sets.map(([area]) => area);
-  for (const area of ['imports', 'findings', 'exceptions', 'tone']) assert.ok(areas.includes(area), `no "${area}" set in catalogue.ts`);
+  for (const area of ['imports', 'findings', 'exceptions', 'tone']) assert.ok(areas.includes(area), `no "${area}" set in message-catalogue.ts`);
   for (const [area, set] of sets) {
     assert.ok(Object.keys(set).length > 0, `the ${area} set has no templates`);
     for (const [name, t] of Object.entries(set)) {

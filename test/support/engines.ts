@@ -8,8 +8,9 @@ import { createToken } from '../../src/people/tokens.ts';
 import { parseOrgFile } from '../../src/people/org-file.ts';
 import { applyOrg } from '../../src/people/org-service.ts';
 import { importReport, type ImportSummary } from '../../src/findings/import-service.ts';
-import { reportFromBuffer } from '../../src/findings/report-input.ts';
+import { reportFromBuffer } from '../../src/imports/report-input.ts';
 import { createScratchPg } from './scratch-pg.ts';
+import { importRowLimits } from '../../src/config.ts';
 
 /** The engines this run covers: ENTENTE_TEST_ENGINES=pglite narrows it; both by default. */
 export const engines: Engine[] = (process.env.ENTENTE_TEST_ENGINES ?? 'pglite,postgres').split(',').map((s) => s.trim()) as Engine[];
@@ -85,7 +86,7 @@ function buildEnv(engine: Engine, database: Awaited<ReturnType<typeof openDataba
       return { team, service };
     },
     importText(service, name, text) {
-      return importReport({ db: database.db, policy, now: () => clock.now }, { service, input: reportFromBuffer(name, Buffer.from(text)), actor: 'test' });
+      return importReport({ db: database.db, policy, now: () => clock.now, rows: importRowLimits(process.env) }, { service, input: reportFromBuffer(name, Buffer.from(text)), actor: 'test' });
     },
     async token(role, person) {
       return (await createToken(database.db, { name: uniq('token'), role, person, now: clock.now })).token;

@@ -1,6 +1,6 @@
 /** A team's chat and webhook channels, built from its `notify` configuration (the outbox sends each message to each). */
 import type { Channel } from '../channel.ts';
-import { isDeliveryUrl, isWebhookSecret, resolveValue, type TeamNotify } from '../notify-config.ts';
+import { isDeliveryUrl, isWebhookSecret, resolveValue, type TeamNotify } from '../../people/team-notify.ts';
 import { ChannelError } from './post-json.ts';
 import { slackChannel } from './slack.ts';
 import { teamsChannel } from './teams.ts';

@@ -3,7 +3,7 @@
  * a due date passed. Urgent words are for priority act only; every message gives the reason, the date and a next step.
  */
 import { command } from '../../cli/suggest.ts';
-import type { Priority } from '../../db/schema.ts';
+import type { Priority } from '../../findings/vocabulary.ts';
 import type { Day } from '../../policy/calendar.ts';
 import { count, day, fromToday, list, template, withVariants } from '../template.ts';
 
