@@ -1,9 +1,11 @@
 /** One validated view of the environment, parsed once at start and passed in. */
 import { existsSync } from 'node:fs';
-import { homedir } from 'node:os';
-import { isAbsolute, join, resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { z } from 'zod';
 import { badInput } from './errors.ts';
+import { dataDirOf, defaultDataDir } from './data-dir.ts';
+
+export { defaultDataDir };
 
 const schema = z.object({
   DATABASE_URL: z.string().regex(/^postgres(ql)?:\/\//, 'must start with postgres://').optional(),
@@ -58,7 +60,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
   }
   return {
     databaseUrl: r.data.DATABASE_URL,
-    dataDir: r.data.ENTENTE_DATA === undefined ? defaultDataDir(env) : resolve(r.data.ENTENTE_DATA),
+    dataDir: dataDirOf({ ...env, ENTENTE_DATA: r.data.ENTENTE_DATA }),
     policyFile: r.data.ENTENTE_POLICY ?? undefined,
     auditKey: r.data.ENTENTE_AUDIT_KEY,
     auditKeyFile: r.data.ENTENTE_AUDIT_KEY_FILE === undefined ? undefined : resolve(r.data.ENTENTE_AUDIT_KEY_FILE),
@@ -70,13 +72,6 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       expansionRatio: r.data.ENTENTE_MAX_EXPANSION ?? defaultLimits.expansionRatio,
     },
   };
-}
-
-/** The data folder when ENTENTE_DATA is not set: one per user, wherever the command is run from (the XDG base
- * directory rule: $XDG_DATA_HOME/entente, else ~/.local/share/entente). */
-export function defaultDataDir(env: Record<string, string | undefined>): string {
-  const xdg = env.XDG_DATA_HOME;
-  return xdg && isAbsolute(xdg) ? join(xdg, 'entente') : join(env.HOME || homedir(), '.local', 'share', 'entente');
 }
 
 /** The policy file in force: ENTENTE_POLICY, else policy.yaml in the data folder if there is one, else none (defaults). */

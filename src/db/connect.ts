@@ -5,6 +5,7 @@ import { Kysely, PostgresDialect } from 'kysely';
 import type { DB } from './schema.ts';
 import { createPgliteDialect } from './pglite-dialect.ts';
 import { openPgliteWorker } from './pglite-worker.ts';
+import { takePrestarted } from './prestart.ts';
 import { migrateToLatest } from './migrate.ts';
 import { lockDataFolder } from './folder-lock.ts';
 import { EntenteError } from '../errors.ts';
@@ -80,10 +81,12 @@ function describeUrl(url: string): string {
 }
 
 async function openPglite(dataDir: string | undefined): Promise<Database> {
-  const release = dataDir ? lockDataFolder(dataDir) : () => {};
+  // `entente` may have started the database already, with the folder locked (src/db/prestart.ts).
+  const early = dataDir ? takePrestarted(dataDir) : undefined;
+  const release = early?.release ?? (dataDir ? lockDataFolder(dataDir) : () => {});
   let pglite;
   try {
-    pglite = await openPgliteWorker(dataDir);
+    pglite = early ? await early.started.adopt() : await openPgliteWorker(dataDir);
   } catch (e) {
     release();
     throw dataFolderProblem(dataDir, e);

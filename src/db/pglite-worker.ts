@@ -102,6 +102,28 @@ export async function openPgliteWorker(dataDir: string | undefined): Promise<Pgl
   return client;
 }
 
+/**
+ * Starts PGlite in a worker thread without waiting: `entente` starts it before loading a command's code, so that the
+ * two run side by side (src/db/prestart.ts). Until `adopt` is called the starting worker does not keep the process
+ * alive: a command that ends before it opens the database (bad input) ends at once, as a killed process would.
+ */
+export function startPgliteWorker(dataDir: string): { adopt(): Promise<PgliteLike>; abandon(): void } {
+  const client = new PgliteWorkerClient(dataDir);
+  client.unref();
+  return {
+    adopt: async () => {
+      client.ref();
+      try {
+        await client.opened;
+      } finally {
+        client.unref(); // idle until the first query, as openPgliteWorker leaves it
+      }
+      return client;
+    },
+    abandon: () => client.unref(),
+  };
+}
+
 class PgliteWorkerClient implements PgliteLike {
   readonly #worker: Worker;
   readonly #pending = new Map<number, Pending>();
@@ -124,6 +146,15 @@ class PgliteWorkerClient implements PgliteLike {
     this.#worker.on('message', (reply: Reply) => this.#settle(reply));
     this.#worker.on('error', (e: Error) => this.#stop(new Error(`the embedded database stopped: ${e.message}`)));
     this.#worker.on('exit', (code) => this.#stop(new Error(`the embedded database stopped (exit ${code})`)));
+  }
+
+  /** Whether the worker keeps the process alive while it answers (see #settle). */
+  ref(): void {
+    this.#worker.ref();
+  }
+
+  unref(): void {
+    this.#worker.unref();
   }
 
   query<R>(sql: string, params: unknown[] = []): Promise<PgliteResult<R>> {
