@@ -33,7 +33,8 @@ const workerSource = `(async () => {
   let db;
   try {
     const { PGlite } = await import(workerData.pglite);
-    db = workerData.dataDir ? await PGlite.create(workerData.dataDir) : await PGlite.create();
+    db = workerData.dataDir ? await PGlite.create(workerData.dataDir)
+      : workerData.template ? await PGlite.create({ loadDataDir: new Blob([workerData.template]) }) : await PGlite.create();
   } catch (e) {
     parentPort.postMessage({ id: 0, error: serialise(e) });
     return;
@@ -95,9 +96,12 @@ interface Pending {
   reject: (e: Error) => void;
 }
 
-/** Starts PGlite in a worker thread on `dataDir` (in memory when undefined); resolves once it is open. */
-export async function openPgliteWorker(dataDir: string | undefined): Promise<PgliteLike> {
-  const client = new PgliteWorkerClient(dataDir);
+/**
+ * Starts PGlite in a worker thread on `dataDir` (in memory when undefined, from `template` if given: a data folder's
+ * tar dump); resolves once it is open.
+ */
+export async function openPgliteWorker(dataDir: string | undefined, template?: Uint8Array): Promise<PgliteLike> {
+  const client = new PgliteWorkerClient(dataDir, template);
   await client.opened;
   return client;
 }
@@ -131,7 +135,7 @@ class PgliteWorkerClient implements PgliteLike {
   #stopped: Error | null = null;
   readonly opened: Promise<void>;
 
-  constructor(dataDir: string | undefined) {
+  constructor(dataDir: string | undefined, template?: Uint8Array) {
     // execArgv: [] so that the worker does not load the parent's loaders (tsx) or flags: its code needs none.
     this.#worker = new Worker(workerSource, {
       eval: true,
@@ -139,7 +143,7 @@ class PgliteWorkerClient implements PgliteLike {
       // The worker's own objects are short-lived (messages, result rows): a small young generation keeps ~50 MB off
       // an import's peak memory (a 500 MB report's import ran at 988 MiB of its 1 GB budget with the default).
       resourceLimits: { maxYoungGenerationSizeMb: 4 },
-      workerData: { pglite: import.meta.resolve('@electric-sql/pglite'), dataDir },
+      workerData: { pglite: import.meta.resolve('@electric-sql/pglite'), dataDir, template },
     });
     this.opened = new Promise<void>((resolve, reject) => this.#pending.set(0, { resolve: () => resolve(), reject }));
     this.opened.catch(() => {}); // awaited by openPgliteWorker

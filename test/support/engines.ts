@@ -10,6 +10,7 @@ import { applyOrg } from '../../src/people/org-service.ts';
 import { importReport, type ImportSummary } from '../../src/findings/import-service.ts';
 import { reportFromBuffer } from '../../src/findings/report-input.ts';
 import { createScratchPg } from './scratch-pg.ts';
+import { pgliteTemplate } from './template.ts';
 
 /** The engines this run covers: ENTENTE_TEST_ENGINES=pglite narrows it; both by default. */
 export const engines: Engine[] = (process.env.ENTENTE_TEST_ENGINES ?? 'pglite,postgres').split(',').map((s) => s.trim()) as Engine[];
@@ -53,7 +54,7 @@ export function describeEachEngine(title: string, fn: (env: () => TestEnv) => vo
 
 async function openEngine(engine: Engine) {
   if (engine === 'pglite') {
-    const database = await openDatabase({});
+    const database = await openDatabase({ template: await pgliteTemplate() });
     return { database, cleanup: () => database.close() };
   }
   const scratch = await createScratchPg('entente_test');
