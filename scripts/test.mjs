@@ -20,12 +20,14 @@ const files = ['src', 'test'].flatMap((d) => walk(d)).filter((f) => !filters.len
 const concurrency = process.env.TEST_CONCURRENCY ?? '2';
 // The CLI tests spawn the CLI a few hundred times: from a bundle of the sources made now (~1 s), each spawn starts in a
 // fraction of the CPU the sources under tsx need (test/support/cli.ts). ENTENTE_TEST_CLI=src runs them on the sources.
+// A folder of this run's own: two runs in one worktree do not replace each other's bundle.
 const env = { ...process.env };
+const bundle = join('.test-cli', String(process.pid));
 if (env.ENTENTE_TEST_CLI === 'src') delete env.ENTENTE_TEST_CLI;
 else {
-  rmSync('.test-cli', { recursive: true, force: true });
-  await build({ ...cliBundleOptions('.test-cli'), sourcemap: false });
-  env.ENTENTE_TEST_CLI = resolve('.test-cli/entente.js');
+  await build({ ...cliBundleOptions(bundle), sourcemap: false });
+  env.ENTENTE_TEST_CLI = resolve(bundle, 'entente.js');
 }
 const r = spawnSync(process.execPath, ['--import', 'tsx', '--test', `--test-concurrency=${concurrency}`, ...files], { stdio: 'inherit', env });
+rmSync(bundle, { recursive: true, force: true });
 process.exit(r.status ?? 1);
