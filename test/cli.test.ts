@@ -1,7 +1,7 @@
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { cliArgs } from './support/cli.ts';
+import { cliArgs, spawnTimeout } from './support/cli.ts';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,7 +12,7 @@ import { createScratchPg } from './support/scratch-pg.ts';
 
 /** Runs the real CLI (from source) with an environment; returns its exit code and output. */
 function entente(env: Record<string, string>, ...args: string[]) {
-  const r = spawnSync(process.execPath, [...cliArgs, ...args], { encoding: 'utf8', env: { ...process.env, ...env }, timeout: 60_000 });
+  const r = spawnSync(process.execPath, [...cliArgs, ...args], { encoding: 'utf8', env: { ...process.env, ...env }, timeout: spawnTimeout });
   return { code: r.status, out: r.stdout, err: r.stderr };
 }
 

@@ -25,15 +25,21 @@ export function cliExecLine(): string {
     : `exec "${process.execPath}" --import "${pathToFileURL(resolve('node_modules/tsx/dist/loader.mjs')).href}" "${resolve('src/cli/main.ts')}" "$@"`;
 }
 
+/**
+ * How long a spawned command may take before it is stopped: a safety net against a hang, not a measure (a new data
+ * folder's initdb took 66 s of wall time on the shared 2-core machine at load average 34).
+ */
+export const spawnTimeout = 180_000;
+
 /** Runs the CLI with an environment; returns its exit code and output. */
 export function entente(env: Record<string, string>, ...args: string[]): CliResult {
-  const r = spawnSync(process.execPath, [...cliArgs, ...args], { encoding: 'utf8', env: { ...process.env, ...env }, timeout: 60_000 });
+  const r = spawnSync(process.execPath, [...cliArgs, ...args], { encoding: 'utf8', env: { ...process.env, ...env }, timeout: spawnTimeout });
   return { code: r.status, out: r.stdout, err: r.stderr };
 }
 
 /** Runs the CLI with an environment and `input` on its standard input (a pipe, not a terminal). */
 export function ententeInput(env: Record<string, string>, input: string, ...args: string[]): CliResult {
-  const r = spawnSync(process.execPath, [...cliArgs, ...args], { encoding: 'utf8', env: { ...process.env, ...env }, input, timeout: 60_000 });
+  const r = spawnSync(process.execPath, [...cliArgs, ...args], { encoding: 'utf8', env: { ...process.env, ...env }, input, timeout: spawnTimeout });
   return { code: r.status, out: r.stdout, err: r.stderr };
 }
 
@@ -81,7 +87,7 @@ export function serveCli(env: Record<string, string>): Promise<{ url: string; st
   };
   return new Promise((resolve, reject) => {
     let seen = '';
-    const timer = setTimeout(() => { void stop(); reject(new Error(`the server did not start: ${seen}`)); }, 60_000);
+    const timer = setTimeout(() => { void stop(); reject(new Error(`the server did not start: ${seen}`)); }, spawnTimeout);
     child.stdout!.on('data', (d: Buffer) => {
       seen += d.toString();
       const m = /listening on (http:\/\/\S+)/.exec(seen);
