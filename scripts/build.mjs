@@ -1,29 +1,12 @@
 // Bundles the CLI and server into dist/entente.js; dependencies stay in node_modules (PGlite loads its wasm from there).
 // Then builds the web app (web/) into dist/web with Vite, which `entente serve` serves at /.
-// Code splitting keeps each subcommand's code and its packages in a chunk of its own, loaded when the command runs:
-// in one file, every package any command uses (PGlite, the language library, the HTTP stack) loaded at start-up.
+// The CLI's bundle options, and why, are in scripts/cli-bundle.mjs.
 import { chmodSync, existsSync, readFileSync, rmSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
 import { build } from 'esbuild';
+import { cliBundleOptions } from './cli-bundle.mjs';
 rmSync('dist', { recursive: true, force: true });
-await build({
-  entryPoints: { entente: 'src/cli/main.ts' },
-  outdir: 'dist',
-  splitting: true,
-  chunkNames: 'chunks/[name]-[hash]',
-  bundle: true,
-  platform: 'node',
-  format: 'esm',
-  target: 'node20',
-  // PGlite loads its wasm and data files from its own folder, and pg may ask for its optional native binding: both stay
-  // in node_modules. Every other package is bundled, so a command loads a few chunks instead of resolving hundreds of
-  // small files (Kysely alone is 260): that was a third of a cold `entente gate --server` start.
-  external: ['@electric-sql/pglite', '@electric-sql/pglite/*', 'pg', 'pg-boss'],
-  sourcemap: true,
-  // Bundled CommonJS packages call require(); in an ES module it has to be made.
-  banner: { js: "#!/usr/bin/env node\nimport { createRequire as __entente_createRequire } from 'node:module';\nconst require = __entente_createRequire(import.meta.url);" },
-  logLevel: 'warning',
-});
+await build(cliBundleOptions('dist'));
 // `entente` on the PATH (npm link, npx entente) runs the file itself: the shebang is in the banner, the mode is here.
 chmodSync('dist/entente.js', 0o755);
 

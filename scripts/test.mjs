@@ -1,8 +1,10 @@
 // Runs every *.test.ts under src/ and test/ in node's test runner (one summary for CI), on both engines.
 // ENTENTE_TEST_ENGINES=pglite limits the engines; arguments narrow the files (substring match).
-import { readdirSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { readdirSync, rmSync, statSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { spawnSync } from 'node:child_process';
+import { build } from 'esbuild';
+import { cliBundleOptions } from './cli-bundle.mjs';
 
 function walk(dir) {
   const out = [];
@@ -16,5 +18,16 @@ function walk(dir) {
 const filters = process.argv.slice(2);
 const files = ['src', 'test'].flatMap((d) => walk(d)).filter((f) => !filters.length || filters.some((x) => f.includes(x))).sort();
 const concurrency = process.env.TEST_CONCURRENCY ?? '2';
-const r = spawnSync(process.execPath, ['--import', 'tsx', '--test', `--test-concurrency=${concurrency}`, ...files], { stdio: 'inherit' });
+// The CLI tests spawn the CLI a few hundred times: from a bundle of the sources made now (~1 s), each spawn starts in a
+// fraction of the CPU the sources under tsx need (test/support/cli.ts). ENTENTE_TEST_CLI=src runs them on the sources.
+// A folder of this run's own: two runs in one worktree do not replace each other's bundle.
+const env = { ...process.env };
+const bundle = join('.test-cli', String(process.pid));
+if (env.ENTENTE_TEST_CLI === 'src') delete env.ENTENTE_TEST_CLI;
+else {
+  await build({ ...cliBundleOptions(bundle), sourcemap: false });
+  env.ENTENTE_TEST_CLI = resolve(bundle, 'entente.js');
+}
+const r = spawnSync(process.execPath, ['--import', 'tsx', '--test', `--test-concurrency=${concurrency}`, ...files], { stdio: 'inherit', env });
+rmSync(bundle, { recursive: true, force: true });
 process.exit(r.status ?? 1);

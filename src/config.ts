@@ -1,10 +1,12 @@
 /** One validated view of the environment, parsed once at start and passed in. */
 import { existsSync } from 'node:fs';
 import { isIP } from 'node:net';
-import { homedir } from 'node:os';
-import { isAbsolute, join, resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { z } from 'zod';
 import { badInput } from './errors.ts';
+import { dataDirOf, defaultDataDir } from './data-dir.ts';
+
+export { defaultDataDir };
 
 const schema = z.object({
   DATABASE_URL: z.string().regex(/^postgres(ql)?:\/\//, 'must start with postgres://').optional(),
@@ -112,7 +114,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     publicUrl,
     oidc: oidcOf(r.data, publicUrl),
     databaseUrl: r.data.DATABASE_URL,
-    dataDir: r.data.ENTENTE_DATA === undefined ? defaultDataDir(env) : resolve(r.data.ENTENTE_DATA),
+    dataDir: dataDirOf({ ...env, ENTENTE_DATA: r.data.ENTENTE_DATA }),
     policyFile: r.data.ENTENTE_POLICY ?? undefined,
     auditKey: r.data.ENTENTE_AUDIT_KEY,
     auditKeyFile: r.data.ENTENTE_AUDIT_KEY_FILE === undefined ? undefined : resolve(r.data.ENTENTE_AUDIT_KEY_FILE),
@@ -164,13 +166,6 @@ function jiraOf(d: z.infer<typeof schema>): JiraSettings | undefined {
 /** ENTENTE_EARLY_ROWS and ENTENTE_SPILL_ROWS alone, for what imports outside a context (the test support, the bench). */
 export function importRowLimits(env: Record<string, string | undefined>): ImportRowLimits {
   return loadConfig({ ENTENTE_EARLY_ROWS: env.ENTENTE_EARLY_ROWS, ENTENTE_SPILL_ROWS: env.ENTENTE_SPILL_ROWS }).importRows;
-}
-
-/** The data folder when ENTENTE_DATA is not set: one per user, wherever the command is run from (the XDG base
- * directory rule: $XDG_DATA_HOME/entente, else ~/.local/share/entente). */
-export function defaultDataDir(env: Record<string, string | undefined>): string {
-  const xdg = env.XDG_DATA_HOME;
-  return xdg && isAbsolute(xdg) ? join(xdg, 'entente') : join(env.HOME || homedir(), '.local', 'share', 'entente');
 }
 
 /** The policy file in force: ENTENTE_POLICY, else policy.yaml in the data folder if there is one, else none (defaults). */

@@ -6,14 +6,14 @@ import { join } from 'node:path';
 import { parse as parseCsv } from 'csv-parse/sync';
 import { engines } from './support/engines.ts';
 import { sarif } from './support/reports.ts';
-import { cliWorld, entente } from './support/cli.ts';
+import { cliArgs, cliWorld, entente } from './support/cli.ts';
 
 /** A parsed CSV row: every column is text. */
 type Row = Record<string, string> & Record<'rule_id' | 'location' | 'service' | 'owner_team', string>;
 
 /** Starts `entente serve` on a free port and resolves with its URL once it listens. */
 function serve(env: Record<string, string>, port: number): Promise<{ url: string; child: ChildProcess }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'serve', '--port', String(port)], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [...cliArgs, 'serve', '--port', String(port)], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   return new Promise((resolve, reject) => {
     let seen = '';
     const timer = setTimeout(() => reject(new Error(`the server did not start: ${seen}`)), 60_000);

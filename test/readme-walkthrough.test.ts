@@ -4,10 +4,9 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { cliWorld, serveCli } from './support/cli.ts';
+import { cliExecLine, cliWorld, serveCli } from './support/cli.ts';
 import { engines } from './support/engines.ts';
 import { epss, kev, trivy } from './support/reports.ts';
 
@@ -41,10 +40,10 @@ test('the walkthrough has its organisation file and the commands this test knows
 for (const engine of engines) {
   describe(`the README's walkthrough, as printed, beside \`entente serve\` [${engine}]`, () => {
     const { dir, env } = cliWorld(engine, 'walkthrough');
-    // `entente` on the PATH, as `npm link` puts it there (running the source, so the test needs no build).
+    // `entente` on the PATH, as `npm link` puts it there (the test run's bundle of the sources, or the sources).
     const bin = join(dir, 'bin');
     mkdirSync(bin);
-    writeFileSync(join(bin, 'entente'), `#!/bin/sh\nexec "${process.execPath}" --import "${pathToFileURL(resolve('node_modules/tsx/dist/loader.mjs')).href}" "${resolve('src/cli/main.ts')}" "$@"\n`);
+    writeFileSync(join(bin, 'entente'), `#!/bin/sh\n${cliExecLine()}\n`);
     chmodSync(join(bin, 'entente'), 0o755);
     const work = join(dir, 'work');
     mkdirSync(work);

@@ -5,10 +5,10 @@
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import { chmodSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { engines } from './support/engines.ts';
-import { cliWorld, entente, serveCli } from './support/cli.ts';
+import { cliExecLine, cliWorld, entente, serveCli } from './support/cli.ts';
 import { main } from '../src/cli/commands.ts';
 import { argumentMistakes, resolveCommand } from '../src/cli/strict-args.ts';
 import { command, placeholder } from '../src/cli/suggest.ts';
@@ -37,7 +37,7 @@ for (const engine of engines) {
     test('the exposure finding\'s change request covers the port it saw, so the next scan closes the finding', async () => {
       const bin = join(dir, 'bin');
       mkdirSync(bin);
-      writeFileSync(join(bin, 'entente'), `#!/bin/sh\nexec "${process.execPath}" --import tsx "${resolve('src/cli/main.ts')}" "$@"\n`);
+      writeFileSync(join(bin, 'entente'), `#!/bin/sh\n${cliExecLine()}\n`);
       chmodSync(join(bin, 'entente'), 0o755);
       const org = join(dir, 'org.yaml');
       writeFileSync(org, 'teams:\n  - name: payments\n    kind: engineering\n    members: [raj@example.com]\n  - name: security\n    kind: security\n    members: [sam@example.com]\n'

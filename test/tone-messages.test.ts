@@ -1,6 +1,8 @@
-import { test, describe, after } from 'node:test';
+import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
+import { cliArgs, spawnTimeout } from './support/cli.ts';
+import { seedDataFolder } from './support/template.ts';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -43,13 +45,14 @@ describeEachEngine('exception messages', (env) => {
 
 /** Runs the real CLI (from source) with an environment; returns its exit code and output. */
 function entente(env: Record<string, string>, ...args: string[]) {
-  const r = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], { encoding: 'utf8', env: { ...process.env, ...env }, timeout: 60_000 });
+  const r = spawnSync(process.execPath, [...cliArgs, ...args], { encoding: 'utf8', env: { ...process.env, ...env }, timeout: spawnTimeout });
   return { code: r.status, out: r.stdout, err: r.stderr };
 }
 
 describe('the CLI speaks through the templates', () => {
   const dir = mkdtempSync(join(tmpdir(), 'entente-voice-'));
   const env = { ENTENTE_DATA: join(dir, 'data'), DATABASE_URL: '' };
+  before(() => seedDataFolder(env.ENTENTE_DATA)); // a migrated database: these messages are not about a first start
   after(() => rmSync(dir, { recursive: true, force: true }));
 
   test('an import summary, an empty list and an expiry run read as a partner\'s and say what comes next', () => {

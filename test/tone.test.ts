@@ -1,6 +1,7 @@
 import { test, describe, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
+import { cliArgs, spawnTimeout } from './support/cli.ts';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -51,7 +52,7 @@ describeEachEngine('POST /api/tone', (env) => {
 
 /** Runs the real CLI (from source); returns its exit code and output. */
 function entente(args: string[], input?: string) {
-  const r = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], { encoding: 'utf8', input: input ?? '', timeout: 60_000 });
+  const r = spawnSync(process.execPath, [...cliArgs, ...args], { encoding: 'utf8', input: input ?? '', timeout: spawnTimeout });
   return { code: r.status, out: r.stdout, err: r.stderr };
 }
 

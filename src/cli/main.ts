@@ -30,6 +30,11 @@ if (mistakes.length > 0) {
   process.stderr.write(`${mistakes.map((m) => `entente: ${m}`).join('\n')}\n(see \`${named} --help\`)\n`);
   process.exit(2);
 }
+// A command on the local data folder starts its embedded database now, while its own code loads (src/db/prestart.ts).
+if (opensLocalDatabase(resolved.path, resolved.rest)) {
+  const [{ prestartPglite }, { dataDirOf }] = await Promise.all([import('../db/prestart.ts'), import('../data-dir.ts')]);
+  prestartPglite(dataDirOf(process.env));
+}
 try {
   // Imports hold big reports' rows briefly: every command keeps its heap close to what is live (src/heap.ts).
   (await import('../heap.ts')).keepHeapNearLive();
@@ -37,6 +42,15 @@ try {
   process.exitCode ??= 0;
 } catch (e) {
   process.exitCode = (await import('./shared.ts')).reportError(e);
+}
+
+// Commands that never open the database, or open a new one (restore), start nothing early; neither does one sent to a
+// server or run on PostgreSQL.
+function opensLocalDatabase(path: string[], rest: string[]): boolean {
+  const name = path.join(' ');
+  if (['parse', 'tone check', 'tone rules', 'policy check', 'policy test', 'restore'].includes(name)) return false;
+  if (process.env.DATABASE_URL) return false;
+  return !rest.some((a) => a === '--server' || a.startsWith('--server='));
 }
 
 /** A command's usage, in colour only on a terminal that wants it (https://no-color.org). */

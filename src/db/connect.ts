@@ -5,6 +5,7 @@ import { Kysely, PostgresDialect } from 'kysely';
 import type { DB } from './schema.ts';
 import { createPgliteDialect } from './pglite-dialect.ts';
 import { openPgliteWorker } from './pglite-worker.ts';
+import { takePrestarted } from './prestart.ts';
 import { migrateToLatest } from './migrate.ts';
 import { lockDataFolder } from './folder-lock.ts';
 import { EntenteError } from '../errors.ts';
@@ -24,6 +25,9 @@ export interface DatabaseOptions {
   url?: string | undefined;
   /** The data folder: PGlite's files, and with either engine the audit key and checkpoints; undefined means in memory (tests). */
   dataDir?: string | undefined;
+  /** In memory only: start from this dump of a data folder (PGlite's dumpDataDir, a tar) instead of an empty database.
+   * Tests start from a migrated one: PGlite's initdb and every migration cost ~3 s of CPU per database. */
+  template?: Uint8Array | undefined;
   /** Run migrations on open (default true). */
   migrate?: boolean;
   /** The audit key: ENTENTE_AUDIT_KEY or ENTENTE_AUDIT_KEY_FILE; otherwise audit.key in dataDir (src/audit/audit-keys.ts). */
@@ -36,7 +40,7 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
   if (options.dataDir) preparePrivateFolder(options.dataDir);
   // PGlite writes a new database's files with modes of its own (0666), whatever the umask.
   const fresh = !options.url && options.dataDir !== undefined && !existsSync(join(options.dataDir, 'PG_VERSION'));
-  const database = options.url ? await openPostgres(options.url) : await openPglite(options.dataDir);
+  const database = options.url ? await openPostgres(options.url) : await openPglite(options.dataDir, options.template);
   try {
     if (options.migrate !== false) await migrateToLatest(database.db);
     database.db = await openAuditTrail(database.db, { key: options.auditKey, keyFile: options.auditKeyFile, dataDir: options.dataDir, databaseUrl: options.url, anchor: options.migrate !== false });
@@ -79,11 +83,13 @@ function describeUrl(url: string): string {
   }
 }
 
-async function openPglite(dataDir: string | undefined): Promise<Database> {
-  const release = dataDir ? lockDataFolder(dataDir) : () => {};
+async function openPglite(dataDir: string | undefined, template: Uint8Array | undefined): Promise<Database> {
+  // `entente` may have started the database already, with the folder locked (src/db/prestart.ts).
+  const early = dataDir ? takePrestarted(dataDir) : undefined;
+  const release = early?.release ?? (dataDir ? lockDataFolder(dataDir) : () => {});
   let pglite;
   try {
-    pglite = await openPgliteWorker(dataDir);
+    pglite = early ? await early.started.adopt() : await openPgliteWorker(dataDir, dataDir ? undefined : template);
   } catch (e) {
     release();
     throw dataFolderProblem(dataDir, e);

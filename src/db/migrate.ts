@@ -74,10 +74,14 @@ function checked(result: MigrationResultSet): MigrationResultSet {
 // Every command on a local data folder opens the database, and the migrator's own check reads the catalogue of every
 // table (~180 ms on a cold PGlite, most of a small command's time). A database whose newest migration is this code's
 // newest needs nothing; any other (new, behind, or ahead of this code) goes to the migrator, which says what is wrong.
+// One query, not two (is the table there, then its newest row): a database without the table answers 42P01.
 async function isLatest(db: Kysely<any>): Promise<boolean> {
   const latest = Object.keys(migrations).sort().at(-1)!;
-  const { rows: [table] } = await sql<{ present: boolean }>`select to_regclass('entente_migrations') is not null as present`.execute(db);
-  if (!table?.present) return false;
-  const { rows: [newest] } = await sql<{ name: string | null }>`select max(name) as name from entente_migrations`.execute(db);
-  return newest?.name === latest;
+  try {
+    const { rows: [newest] } = await sql<{ name: string | null }>`select max(name) as name from entente_migrations`.execute(db);
+    return newest?.name === latest;
+  } catch (e) {
+    if ((e as { code?: string }).code === '42P01') return false; // undefined_table: a new database
+    throw e;
+  }
 }

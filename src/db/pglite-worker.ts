@@ -33,7 +33,8 @@ const workerSource = `(async () => {
   let db;
   try {
     const { PGlite } = await import(workerData.pglite);
-    db = workerData.dataDir ? await PGlite.create(workerData.dataDir) : await PGlite.create();
+    db = workerData.dataDir ? await PGlite.create(workerData.dataDir)
+      : workerData.template ? await PGlite.create({ loadDataDir: new Blob([workerData.template]) }) : await PGlite.create();
   } catch (e) {
     parentPort.postMessage({ id: 0, error: serialise(e) });
     return;
@@ -95,11 +96,36 @@ interface Pending {
   reject: (e: Error) => void;
 }
 
-/** Starts PGlite in a worker thread on `dataDir` (in memory when undefined); resolves once it is open. */
-export async function openPgliteWorker(dataDir: string | undefined): Promise<PgliteLike> {
-  const client = new PgliteWorkerClient(dataDir);
+/**
+ * Starts PGlite in a worker thread on `dataDir` (in memory when undefined, from `template` if given: a data folder's
+ * tar dump); resolves once it is open.
+ */
+export async function openPgliteWorker(dataDir: string | undefined, template?: Uint8Array): Promise<PgliteLike> {
+  const client = new PgliteWorkerClient(dataDir, template);
   await client.opened;
   return client;
+}
+
+/**
+ * Starts PGlite in a worker thread without waiting: `entente` starts it before loading a command's code, so that the
+ * two run side by side (src/db/prestart.ts). Until `adopt` is called the starting worker does not keep the process
+ * alive: a command that ends before it opens the database (bad input) ends at once, as a killed process would.
+ */
+export function startPgliteWorker(dataDir: string): { adopt(): Promise<PgliteLike>; abandon(): void } {
+  const client = new PgliteWorkerClient(dataDir);
+  client.unref();
+  return {
+    adopt: async () => {
+      client.ref();
+      try {
+        await client.opened;
+      } finally {
+        client.unref(); // idle until the first query, as openPgliteWorker leaves it
+      }
+      return client;
+    },
+    abandon: () => client.unref(),
+  };
 }
 
 class PgliteWorkerClient implements PgliteLike {
@@ -109,7 +135,7 @@ class PgliteWorkerClient implements PgliteLike {
   #stopped: Error | null = null;
   readonly opened: Promise<void>;
 
-  constructor(dataDir: string | undefined) {
+  constructor(dataDir: string | undefined, template?: Uint8Array) {
     // execArgv: [] so that the worker does not load the parent's loaders (tsx) or flags: its code needs none.
     this.#worker = new Worker(workerSource, {
       eval: true,
@@ -117,13 +143,22 @@ class PgliteWorkerClient implements PgliteLike {
       // The worker's own objects are short-lived (messages, result rows): a small young generation keeps ~50 MB off
       // an import's peak memory (a 500 MB report's import ran at 988 MiB of its 1 GB budget with the default).
       resourceLimits: { maxYoungGenerationSizeMb: 4 },
-      workerData: { pglite: import.meta.resolve('@electric-sql/pglite'), dataDir },
+      workerData: { pglite: import.meta.resolve('@electric-sql/pglite'), dataDir, template },
     });
     this.opened = new Promise<void>((resolve, reject) => this.#pending.set(0, { resolve: () => resolve(), reject }));
     this.opened.catch(() => {}); // awaited by openPgliteWorker
     this.#worker.on('message', (reply: Reply) => this.#settle(reply));
     this.#worker.on('error', (e: Error) => this.#stop(new Error(`the embedded database stopped: ${e.message}`)));
     this.#worker.on('exit', (code) => this.#stop(new Error(`the embedded database stopped (exit ${code})`)));
+  }
+
+  /** Whether the worker keeps the process alive while it answers (see #settle). */
+  ref(): void {
+    this.#worker.ref();
+  }
+
+  unref(): void {
+    this.#worker.unref();
   }
 
   query<R>(sql: string, params: unknown[] = []): Promise<PgliteResult<R>> {

@@ -11,6 +11,7 @@ import { importReport, type ImportSummary } from '../../src/findings/import-serv
 import { reportFromBuffer } from '../../src/imports/report-input.ts';
 import { createScratchPg } from './scratch-pg.ts';
 import { importRowLimits } from '../../src/config.ts';
+import { pgliteTemplate } from './template.ts';
 
 /** The engines this run covers: ENTENTE_TEST_ENGINES=pglite narrows it; both by default. */
 export const engines: Engine[] = (process.env.ENTENTE_TEST_ENGINES ?? 'pglite,postgres').split(',').map((s) => s.trim()) as Engine[];
@@ -54,7 +55,7 @@ export function describeEachEngine(title: string, fn: (env: () => TestEnv) => vo
 
 async function openEngine(engine: Engine) {
   if (engine === 'pglite') {
-    const database = await openDatabase({});
+    const database = await openDatabase({ template: await pgliteTemplate() });
     return { database, cleanup: () => database.close() };
   }
   const scratch = await createScratchPg('entente_test');

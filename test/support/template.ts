@@ -1,0 +1,81 @@
+/**
+ * A migrated, empty embedded database as a tar dump, that every test block on PGlite starts from: a new in-memory
+ * PGlite runs initdb (~2.5 s of CPU) and then every migration, once per block, and loading the dump costs a third of
+ * that. The dump is built once and kept in the temporary folder under a name made from the migrations' source and
+ * PGlite's version, so a changed migration makes a new one. Each block still runs the migration check on open
+ * (migrateToLatest's fast path); the migrations themselves are tested from empty in test/migrate.test.ts and
+ * test/upgrade.test.ts, which do not use this.
+ */
+import { createHash } from 'node:crypto';
+import { cpSync, existsSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Kysely } from 'kysely';
+import { PGlite } from '@electric-sql/pglite';
+import { createPgliteDialect } from '../../src/db/pglite-dialect.ts';
+import { migrateToLatest } from '../../src/db/migrate.ts';
+import { tightenFolder } from '../../src/db/private-folder.ts';
+
+let cached: Promise<Uint8Array> | undefined;
+
+/** The template's bytes (built on first use in this process if no earlier run left it). */
+export function pgliteTemplate(): Promise<Uint8Array> {
+  cached ??= load();
+  return cached;
+}
+
+async function load(): Promise<Uint8Array> {
+  const path = join(tmpdir(), `entente-test-template-${key()}.tar`);
+  try {
+    return new Uint8Array(readFileSync(path));
+  } catch {
+    // not built yet
+  }
+  const pg = await PGlite.create();
+  const db = new Kysely<any>({ dialect: createPgliteDialect(pg) });
+  await migrateToLatest(db);
+  const bytes = new Uint8Array(await (await pg.dumpDataDir('none')).arrayBuffer());
+  await db.destroy();
+  await pg.close();
+  // Written aside and renamed: two test files building it at once each leave a whole file.
+  const aside = `${path}.${process.pid}`;
+  writeFileSync(aside, bytes);
+  renameSync(aside, path);
+  return bytes;
+}
+
+let folder: Promise<string> | undefined;
+
+/**
+ * A data folder holding the template (PGlite's files only: no audit key, no checkpoints), built once like the dump.
+ * `seedDataFolder` copies it where a CLI test's data folder goes, so that the test's first command opens a migrated
+ * database instead of running initdb (~2.5 s of CPU) and the migrations in a process of its own.
+ */
+export async function seedDataFolder(dataDir: string): Promise<void> {
+  folder ??= templateFolder();
+  cpSync(await folder, dataDir, { recursive: true });
+}
+
+async function templateFolder(): Promise<string> {
+  const path = join(tmpdir(), `entente-test-template-${key()}`);
+  if (existsSync(join(path, 'PG_VERSION'))) return path;
+  const aside = `${path}.${process.pid}`;
+  rmSync(aside, { recursive: true, force: true });
+  const pg = await PGlite.create(aside, { loadDataDir: new Blob([(await pgliteTemplate()) as Uint8Array<ArrayBuffer>]) });
+  await pg.close();
+  tightenFolder(aside); // as Entente leaves a folder it made (src/db/private-folder.ts)
+  try {
+    renameSync(aside, path);
+  } catch {
+    rmSync(aside, { recursive: true, force: true }); // another test file made it first
+  }
+  return path;
+}
+
+function key(): string {
+  const hash = createHash('sha256');
+  const dir = 'src/db/migrations';
+  for (const f of ['src/db/migrate.ts', ...readdirSync(dir).sort().map((n) => join(dir, n))]) hash.update(f).update(readFileSync(f));
+  hash.update(JSON.parse(readFileSync('node_modules/@electric-sql/pglite/package.json', 'utf8')).version);
+  return hash.digest('hex').slice(0, 16);
+}
