@@ -78,9 +78,10 @@ describeEachEngine('notifications', (env) => {
         e.ctx.database.db.selectFrom('findings').select(sql<string>`id::text`.as('id')).where('title', 'like', `%${urgent}%`)).orderBy('id').execute();
       assert.deepEqual(rows.map((r) => [r.channel, r.recipient_email]), [...people.map((p) => ['email', p]), ['slack', null]]);
       const channels = new Map([...channelsOf({ smtp: { url: sink.url, from: 'entente@example.com' } }, e.ctx.database.db, {})]);
-      await deliverDue({ db: e.ctx.database.db, now: e.ctx.now, channels, claimSeconds: 120 });
+      await deliverDue({ db: e.ctx.database.db, now: e.ctx.now, channels, claimSeconds: 120, publicUrl: 'https://entente.example.com' });
       await deliverDue({ db: e.ctx.database.db, now: e.ctx.now, channels, claimSeconds: 120 });
       assert.equal(slack.received.length, 1, 'one post to the team\'s channel');
+      assert.match(JSON.stringify(slack.received[0]!.json.blocks), /"url":"https:\/\/entente\.example\.com\/findings\/\d+"/, 'a button to the finding\'s page');
       assert.equal(slack.received[0]!.path, '/services/T0/B0/x');
       assert.match(JSON.stringify(slack.received[0]!.json.blocks), new RegExp(urgent));
       await e.importText(service, 'trivy.json', report);

@@ -19,6 +19,6 @@ export function channelsOf(config: Pick<Config, 'smtp'>, db?: Kysely<DB>, env: R
 }
 
 /** Sends due notifications every `everySeconds` (a nudge after an import sends sooner). */
-export function deliveryJob(channels: ReadonlyMap<string, Channel>, claimSeconds: number, everySeconds = 5): Job {
-  return { name: 'notifications-delivery', everySeconds, run: (deps) => deliverDue({ db: deps.db, now: deps.now, channels, claimSeconds }) };
+export function deliveryJob(channels: ReadonlyMap<string, Channel>, claimSeconds: number, everySeconds = 5, publicUrl?: string): Job {
+  return { name: 'notifications-delivery', everySeconds, run: (deps) => deliverDue({ db: deps.db, now: deps.now, channels, claimSeconds, publicUrl }) };
 }

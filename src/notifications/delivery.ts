@@ -19,6 +19,8 @@ export interface DeliveryDeps {
   channels: ReadonlyMap<string, Channel>;
   /** A claim older than this (its sender died mid-send) is taken again. */
   claimSeconds: number;
+  /** The web app's address (ENTENTE_PUBLIC_URL): a notification about a finding or a change links to its page. */
+  publicUrl?: string | undefined;
 }
 
 export interface DeliveryRun { sent: number; retrying: number; failed: number; waitingForChannel: number }
@@ -28,6 +30,7 @@ export const noChannelError = 'no channel configured';
 interface Claimed {
   id: number; idempotency_key: string; event: string; recipient_email: string | null; recipient_name: string | null; channel: string;
   attempts: number; subject: string; body_text: string; body_html: string; link: string | null; facts: unknown; claimed_at: Date;
+  entity: string | null; entity_id: string | null;
 }
 
 /** Sends what is due now (at most `limit` rows per call); returns what happened. */
@@ -47,11 +50,11 @@ export async function deliverDue(deps: DeliveryDeps, limit = 50): Promise<Delive
         and ((status = 'pending' and next_attempt_at <= ${now}) or (status = 'sending' and claimed_at < ${stale}))
       order by next_attempt_at, id limit ${limit} for update skip locked)
     returning n.id, n.idempotency_key, n.event, n.recipient_email, n.recipient_name, n.channel, n.attempts, n.subject, n.body_text, n.body_html,
-      n.link, n.facts, n.claimed_at`.execute(deps.db);
+      n.link, n.facts, n.claimed_at, n.entity, n.entity_id`.execute(deps.db);
   for (const row of rows) {
     const channel = deps.channels.get(row.channel)!;
     try {
-      const { externalId } = await channel.send(outgoing(row));
+      const { externalId } = await channel.send(outgoing(row, deps.publicUrl));
       // Only our own claim is marked: if it went stale and another server took it, that server marks it.
       await deps.db.updateTable('notifications').set({ status: 'sent', sent_at: deps.now(), external_id: externalId ?? null, last_error: null })
         .where('id', '=', row.id).where('status', '=', 'sending').where('claimed_at', '=', row.claimed_at).execute();
@@ -73,13 +76,21 @@ export async function deliverDue(deps: DeliveryDeps, limit = 50): Promise<Delive
   return run;
 }
 
-function outgoing(row: Claimed): OutgoingNotification {
+function outgoing(row: Claimed, publicUrl: string | undefined): OutgoingNotification {
   const facts = (typeof row.facts === 'string' ? JSON.parse(row.facts) : row.facts) as Record<string, string | number | null>;
   return {
     id: String(row.id), idempotencyKey: row.idempotency_key, event: row.event,
     recipient: { email: row.recipient_email, name: row.recipient_name },
-    subject: row.subject, text: row.body_text, html: row.body_html, link: row.link, facts,
+    subject: row.subject, text: row.body_text, html: row.body_html, link: row.link ?? pageOf(row, publicUrl), facts,
   };
+}
+
+// The web app's page for what the notification is about (Slack's and Teams' "Open in Entente" button).
+function pageOf(row: Pick<Claimed, 'entity' | 'entity_id'>, publicUrl: string | undefined): string | null {
+  if (!publicUrl || !row.entity_id || !/^\d+$/.test(row.entity_id)) return null;
+  const path = ({ finding: 'findings', change: 'changes' } as Record<string, string>)[row.entity ?? ''];
+  if (!path) return null;
+  return path === 'findings' ? `${publicUrl}/findings/${row.entity_id}` : `${publicUrl}/changes`;
 }
 
 /** Runs `deliver` soon after each nudge, never two at once; nudges that arrive meanwhile cause one more run after it. */
