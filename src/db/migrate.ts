@@ -12,6 +12,7 @@ import * as m009 from './migrations/009-token-expiry.ts';
 import * as m010 from './migrations/010-released-commitments.ts';
 import * as m011 from './migrations/011-status-before-acceptance.ts';
 import * as m012 from './migrations/012-passwords-and-sessions.ts';
+import * as m014 from './migrations/014-scorecard-goals.ts';
 import { EntenteError } from '../errors.ts';
 
 const migrations: Record<string, Migration> = {
@@ -27,6 +28,7 @@ const migrations: Record<string, Migration> = {
   '010-released-commitments': m010,
   '011-status-before-acceptance': m011,
   '012-passwords-and-sessions': m012,
+  '014-scorecard-goals': m014,
 };
 
 /** Every migration's name, oldest first (an upgrade test builds each earlier schema from these). */

@@ -10,4 +10,5 @@ export const templateSets: Record<string, () => Promise<TemplateSet>> = {
   gates: () => import('../gates/gate-messages.ts').then((m) => m.gateMessages),
   changes: () => import('../changes/change-messages.ts').then((m) => m.changeMessages),
   exposure: () => import('../exposure/exposure-messages.ts').then((m) => m.exposureMessages),
+  scorecard: () => import('../goals/goal-messages.ts').then((m) => m.scorecardMessages),
 };
