@@ -3,6 +3,7 @@
  * "findings against team X", and a goal at risk is an invitation to look at it together.
  */
 import { count, day, list, template, withVariants } from '../voice/template.ts';
+import { command, placeholder } from '../cli/suggest.ts';
 import type { Day } from '../policy/calendar.ts';
 
 const statusWords = { met: 'met', on_track: 'on track', at_risk: 'at risk', off_track: 'off track', missed: 'past its deadline' } as const;
@@ -58,6 +59,13 @@ export const scorecardMessages = {
       { missing: 'it', securityTeams: ['security'], owners: ['security'] },
     ],
   ), { security: (p) => p.missing === 'security', it: (p) => p.missing === 'it', noSecurityTeam: (p) => p.securityTeams.length === 0 }),
+
+  /** What `goal list` says when there are none yet: how to set the first. */
+  noGoals: template<Record<string, never>>(
+    () => `No goals yet. Let's set one together: \`${command('goal set', { metric: 'open-act-attend', team: placeholder('TEAM'), owners: placeholder('TEAM,security'), target: placeholder('N'), deadline: placeholder('DAY') })}\` `
+      + '(write the target as --target=-30% to aim at a change from today\'s value).',
+    [{}],
+  ),
 
   /** What `goal set` says when the goal is recorded. */
   goalSet: template<{ id: number; label: string; baseline: number; target: number; deadline: Day; owners: readonly string[] }>(

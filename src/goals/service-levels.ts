@@ -79,20 +79,20 @@ function heldReleases(scope: Scope): RawBuilder<unknown> {
 }
 
 async function level(db: Kysely<DB>, requests: RawBuilder<unknown>, targetHours: number, w: Window, now: Date): Promise<ServiceLevel> {
-  const { rows } = await sql<{ answered: number; median: number | null; p80: number | null; within: number; waiting: number; oldest: number | null }>`
+  const { rows } = await sql<{ answered: number; median: number | null; p80: number | null; within_target: number; waiting: number; oldest: number | null }>`
     with r as (select started, answered, closed, extract(epoch from answered - started) / 3600.0 h from (${requests}) q
       where started < ${now} and ((answered is not null and started >= ${w.start} and started < ${w.end}) or (answered is null and not closed)))
     select count(*) filter (where answered is not null)::int answered,
       (percentile_cont(0.5) within group (order by h) filter (where answered is not null))::float8 median,
       (percentile_cont(0.8) within group (order by h) filter (where answered is not null))::float8 p80,
-      count(*) filter (where answered is not null and h <= ${targetHours})::int within,
+      count(*) filter (where answered is not null and h <= ${targetHours})::int within_target,
       count(*) filter (where answered is null)::int waiting,
       (max(extract(epoch from ${now}::timestamptz - started) / 3600.0) filter (where answered is null))::float8 oldest
     from r`.execute(db);
   const r = rows[0]!;
   const one = (n: number | null): number | null => (n == null ? null : Math.round(Number(n) * 10) / 10);
   return {
-    targetHours, answered: r.answered, medianHours: one(r.median), p80Hours: one(r.p80), withinTarget: r.within,
-    ratio: r.answered === 0 ? null : Math.round((r.within / r.answered) * 1000) / 1000, waiting: r.waiting, oldestWaitingHours: one(r.oldest),
+    targetHours, answered: r.answered, medianHours: one(r.median), p80Hours: one(r.p80), withinTarget: r.within_target,
+    ratio: r.answered === 0 ? null : Math.round((r.within_target / r.answered) * 1000) / 1000, waiting: r.waiting, oldestWaitingHours: one(r.oldest),
   };
 }

@@ -15,6 +15,7 @@ import { changesRoutes } from './changes-routes.ts';
 import { exposureRoutes } from './exposure-routes.ts';
 import { gatesRoutes } from './gates-routes.ts';
 import { commitmentsRoutes } from './commitments-routes.ts';
+import { goalsRoutes } from './goals-routes.ts';
 import { auditRoutes } from './audit-routes.ts';
 import { addMetaRoutes } from './meta-routes.ts';
 import { authMiddleware } from './auth.ts';
@@ -49,6 +50,7 @@ export function createApp(ctx: Context, options: { failedAuth?: FailedAuthOption
   app.route('/', exposureRoutes(ctx));
   app.route('/', gatesRoutes(ctx));
   app.route('/', commitmentsRoutes(ctx));
+  app.route('/', goalsRoutes(ctx));
   app.route('/', auditRoutes(ctx));
   app.route('/', tokensRoutes(ctx));
   app.route('/', sessionRoutes(ctx, options.signIn));
