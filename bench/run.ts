@@ -20,6 +20,7 @@ const runs: [string, string][] = [
   ['gate', 'pglite'],
   ['big-report', 'pglite'], ['big-report', 'postgres'],
   ['load', 'postgres'],
+  ['scorecard', 'pglite'], ['scorecard', 'postgres'],
 ];
 let failed = 0;
 for (const [name, engine] of runs) {
