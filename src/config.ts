@@ -1,5 +1,6 @@
 /** One validated view of the environment, parsed once at start and passed in. */
 import { existsSync } from 'node:fs';
+import { isIP } from 'node:net';
 import { homedir } from 'node:os';
 import { isAbsolute, join, resolve } from 'node:path';
 import { z } from 'zod';
@@ -16,6 +17,8 @@ const schema = z.object({
   ENTENTE_MAX_JSON_BYTES: size('1048576, 512KB or 2MB'),
   ENTENTE_MAX_UPLOAD_BYTES: size('1073741824, 500MB or 2GB'),
   ENTENTE_MAX_EXPANSION: z.coerce.number().int('must be a whole number such as 100').min(1).optional(),
+  ENTENTE_TRUSTED_PROXIES: z.string().transform((s) => s.split(',').map((a) => a.trim()).filter(Boolean))
+    .refine((list) => list.every((a) => isIP(a) !== 0), 'must be a comma list of IP addresses such as 10.0.0.5,10.0.0.6').optional(),
 });
 
 /** Request size limits: JSON bodies, uploads (and what a compressed upload may expand to), and how much an upload may expand. */
@@ -47,6 +50,8 @@ export interface Config {
   port: number;
   host: string;
   limits: Limits;
+  /** Proxies whose X-Forwarded-For is believed for the caller's address (the failed sign-in and token limits count by it). */
+  trustedProxies: string[];
 }
 
 /** Reads the configuration from an environment (process.env in production, a literal in tests). */
@@ -69,6 +74,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       uploadBytes: r.data.ENTENTE_MAX_UPLOAD_BYTES ?? defaultLimits.uploadBytes,
       expansionRatio: r.data.ENTENTE_MAX_EXPANSION ?? defaultLimits.expansionRatio,
     },
+    trustedProxies: r.data.ENTENTE_TRUSTED_PROXIES ?? [],
   };
 }
 

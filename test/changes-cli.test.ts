@@ -38,6 +38,7 @@ for (const engine of engines) {
       const kept = entente(env, 'change', 'keep-protocol', '1', '--reason', 'the client\'s system only speaks FTP');
       assert.equal(kept.code, 0, kept.err);
       assert.match(kept.out, /FTP stays as asked, because the client's system only speaks FTP\./);
+      assert.match(kept.out, /approves? with `entente change approve 1` or `POST \/api\/changes\/1\/approve`/, 'the answer says how the approvers approve');
       const own = entente(env, 'change', 'approve', '1');
       assert.equal(own.code, 2);
       assert.match(own.err, /approval comes from someone else/);

@@ -390,6 +390,11 @@ describeEachEngine('change requests', (env) => {
     assert.equal(removed.body.removal.overdue, false);
     const after = await e.ctx.database.db.selectFrom('commitments').select(['state', 'evidence']).where('id', '=', removal.id).executeTakeFirstOrThrow();
     assert.deepEqual([after.state, after.evidence], ['verified', 'account deleted, port 21 closed']);
+    const safeguards = await e.ctx.database.db.selectFrom('commitments').select(['state', 'release_reason']).where('source_type', '=', 'change').where('source_id', '=', c.id)
+      .where('kind', '!=', 'removal').execute();
+    assert.ok(safeguards.length > 0, 'the FTP share was approved with safeguards');
+    assert.deepEqual(safeguards.filter((r) => r.state === 'open' || r.state === 'missed'), [], 'no safeguard of removed access is still owed');
+    assert.ok(safeguards.some((r) => r.state === 'released' && r.release_reason === `change ${c.id} was removed`));
   });
 
   test('long-lived access is reminded before its recertification and recertified on schedule', async () => {

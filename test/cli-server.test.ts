@@ -85,7 +85,7 @@ if (engines.includes('pglite')) {
       assert.deepEqual(loose(data), []);
     });
 
-    test('a revoked local admin token is made again when the server starts; a stale record is ignored', async () => {
+    test('a revoked local admin token is made again when the server starts; a stale record is removed', async () => {
       let server = await serveCli(env);
       try {
         const id = (JSON.parse(entente(env, 'token', 'list', '--json').out.split('\n').find((l) => l.includes('"local admin"'))!) as { id: number }).id;
@@ -104,18 +104,18 @@ if (engines.includes('pglite')) {
       } finally {
         await server.stop();
       }
-      // A record left by a server that is gone (kill -9 leaves one) is ignored: the command runs on the folder itself.
+      // A record left by a server that is gone (kill -9 leaves one) is removed: the command runs on the folder itself.
       writeFileSync(join(data, 'server.json'), JSON.stringify({ url: `http://127.0.0.1:${await closedPort()}`, pid: 999_999_999, startedAt: new Date().toISOString() }));
       const local = entente(env, 'findings', '--service', 'checkout-api');
       assert.equal(local.code, 0, local.err);
       assert.match(local.out, /CVE-2024-0001/);
+      assert.equal(existsSync(join(data, 'server.json')), false, 'the stale record is removed');
     });
 
     test('a port in use is one line and exit 3, and leaves the data folder free', async () => {
       const taken = createServer();
       await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
       const port = (taken.address() as { port: number }).port;
-      rmSync(join(data, 'server.json'), { force: true }); // the stale one the test before left
       try {
         const r = entente(env, 'serve', '--port', String(port));
         assert.equal(r.code, 3);

@@ -1,7 +1,8 @@
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { gzipSync } from 'node:zlib';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
@@ -61,6 +62,15 @@ describe('entente parse', () => {
     const r = entente({}, 'parse', file);
     assert.equal(r.code, 0, r.err);
     assert.equal(r.out.trim().split('\n').length, 40);
+    // The same report gzip-compressed reads the same locally as it does sent to a server; a cut one is refused by name.
+    writeFileSync(`${file}.gz`, gzipSync(readFileSync(file)));
+    const gz = entente({}, 'parse', `${file}.gz`);
+    assert.equal(gz.code, 0, gz.err);
+    assert.equal(gz.out, r.out);
+    writeFileSync(join(dir, 'cut.json.gz'), gzipSync(readFileSync(file)).subarray(0, 300));
+    const cut = entente({}, 'parse', join(dir, 'cut.json.gz'));
+    assert.equal(cut.code, 2);
+    assert.match(cut.err, /cut\.json\.gz: looks gzip-compressed but cannot be decompressed/);
   });
 
   test('an unknown command or a missing file is a usage error (exit 2)', () => {

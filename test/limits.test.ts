@@ -333,6 +333,9 @@ test('the limits come from the environment in bytes or with a unit, and a bad on
   for (const [name, value] of [['ENTENTE_MAX_UPLOAD_BYTES', 'lots'], ['ENTENTE_MAX_JSON_BYTES', '0'], ['ENTENTE_MAX_JSON_BYTES', '1.5MB'], ['ENTENTE_MAX_EXPANSION', '0']]) {
     assert.throws(() => loadConfig({ [name!]: value }), (err: unknown) => err instanceof EntenteError && err.code === 'bad_input' && err.message.startsWith(`environment variable ${name}: `), `${name}=${value}`);
   }
+  assert.deepEqual(loadConfig({}).trustedProxies, []);
+  assert.deepEqual(loadConfig({ ENTENTE_TRUSTED_PROXIES: '10.0.0.5, fd00::1' }).trustedProxies, ['10.0.0.5', 'fd00::1']);
+  assert.throws(() => loadConfig({ ENTENTE_TRUSTED_PROXIES: '10.0.0.5,proxy.internal' }), /environment variable ENTENTE_TRUSTED_PROXIES: must be a comma list of IP addresses/);
 });
 
 test('a feed file read from disk (entente feeds import) that expands like a bomb is refused, not expanded', async () => {

@@ -123,11 +123,12 @@ describeEachEngine('API tokens', (env) => {
 
 describeEachEngine('failed authentication limits', (env) => {
   /** An app of its own (its own limiter) whose clock the test moves, and a caller from a given address. */
-  function limited(e: TestEnv, options: { limit?: number } = {}) {
+  function limited(e: TestEnv, options: { limit?: number; trustedProxies?: string[] } = {}) {
     const clock = { ms: Date.parse('2026-03-02T09:00:00Z') };
-    const app = createApp(e.ctx, { failedAuth: { ...options, clock: () => clock.ms } });
-    const call = async (address: string, token?: string) => {
-      const res = await app.request('/api/teams', { headers: token ? { authorization: `Bearer ${token}` } : {} }, { incoming: { socket: { remoteAddress: address } } });
+    const app = createApp(e.ctx, { failedAuth: { limit: options.limit, clock: () => clock.ms }, trustedProxies: options.trustedProxies });
+    const call = async (address: string, token?: string, forwardedFor?: string) => {
+      const headers: Record<string, string> = { ...(token ? { authorization: `Bearer ${token}` } : {}), ...(forwardedFor ? { 'x-forwarded-for': forwardedFor } : {}) };
+      const res = await app.request('/api/teams', { headers }, { incoming: { socket: { remoteAddress: address } } });
       return { status: res.status, retryAfter: res.headers.get('retry-after'), body: await res.json() as any };
     };
     return { clock, call };
@@ -158,6 +159,20 @@ describeEachEngine('failed authentication limits', (env) => {
     assert.equal((await call('203.0.113.8', 'ent_wrong')).status, 429);
     assert.equal((await call('203.0.113.8', good)).status, 200, 'a token that worked before still works');
     assert.equal((await call('203.0.113.8', await e.token('auditor'))).status, 429, 'a token not seen before waits like any other');
+  });
+
+  test('behind a trusted proxy the caller is the nearest X-Forwarded-For address; from anyone else that header is ignored', async () => {
+    const e = env();
+    const { call } = limited(e, { limit: 3, trustedProxies: ['10.0.0.5'] });
+    // Through the proxy, one client guessing is held back, and another client behind the same proxy is not.
+    for (let i = 0; i < 3; i++) assert.equal((await call('::ffff:10.0.0.5', `ent_guess-${i}`, `198.51.100.1, 203.0.113.9`)).status, 401);
+    const held = await call('10.0.0.5', 'ent_guess-3', '192.0.2.77, 203.0.113.9'); // an earlier hop the client wrote changes nothing
+    assert.equal(held.status, 429);
+    assert.match(held.body.error.message, /from 203\.0\.113\.9/);
+    assert.equal((await call('10.0.0.5', 'ent_guess-4', '203.0.113.10')).status, 401, 'another client behind the proxy');
+    // Not through the proxy: the header is anyone's to write, so the socket's address counts.
+    for (let i = 0; i < 3; i++) assert.equal((await call('198.51.100.20', `ent_x-${i}`, `203.0.113.${50 + i}`)).status, 401);
+    assert.equal((await call('198.51.100.20', 'ent_x-3', '203.0.113.99')).status, 429, 'a made-up X-Forwarded-For does not escape the limit');
   });
 });
 

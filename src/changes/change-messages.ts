@@ -93,9 +93,10 @@ export const changeMessages = {
   ),
 
   /** Waiting for approvals. */
-  awaiting: template<{ awaiting: readonly string[] }>(
-    (p) => `Waiting for the approval of ${list(p.awaiting)}; we let you know as soon as it is decided.`,
-    [{ awaiting: ['payments', 'Security'] }, { awaiting: ['Security'] }],
+  awaiting: template<{ id: number; awaiting: readonly string[] }>(
+    (p) => `Waiting for the approval of ${list(p.awaiting)}; we let you know as soon as it is decided. `
+      + `${p.awaiting.length === 1 ? 'They approve' : 'Each approves'} with \`${command('change approve', {}, p.id)}\` or \`POST /api/changes/${p.id}/approve\`.`,
+    [{ id: 7, awaiting: ['payments', 'Security'] }, { id: 7, awaiting: ['Security'] }],
   ),
 
   /** Pre-approved from a standard template. */

@@ -91,7 +91,7 @@ function summaryOf(v: ChangeView, ended: boolean, policy: ChangesPolicy, cal: Ca
     case 'submitted':
       parts.push(v.riskCheck.message, v.riskCheck.alternativeFirst && !v.fields.keepProtocol
         ? changeMessages.alternativeFirst.render({ id: v.id, requester: v.requestedBy, protocol: v.riskCheck.protocolLabel, approvers: v.approvals.awaiting })
-        : changeMessages.awaiting.render({ awaiting: v.approvals.awaiting }));
+        : changeMessages.awaiting.render({ id: v.id, awaiting: v.approvals.awaiting }));
       break;
     case 'declined': parts.push(changeMessages.declined.render({ reason: v.declineReason ?? 'it needs a safer setup', alternative: v.riskCheck.alternative })); break;
     case 'removed': parts.push(changeMessages.removed.render({ at: d(v.removal?.confirmedAt ?? v.decidedAt ?? v.requestedAt), by: v.removal?.by ?? v.requestedBy })); break;

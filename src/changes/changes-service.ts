@@ -12,7 +12,7 @@ import { requireRole, writers, type Principal } from '../people/tokens.ts';
 import { mayWrite, requireApprover, requireWrite } from '../people/access.ts';
 import { serviceOwner } from '../people/owners.ts';
 import { findService } from '../findings/import-service.ts';
-import { createCommitments, verifyCommitment } from '../commitments/commitments-service.ts';
+import { createCommitments, releaseCommitments, verifyCommitment } from '../commitments/commitments-service.ts';
 import { normaliseFields, parseChangeRequest, type ChangeFields } from './change-request.ts';
 import { changeMessages } from './change-messages.ts';
 import { checkRisk, type RiskCheck } from './risk-check.ts';
@@ -202,6 +202,8 @@ export async function removeChange(deps: ChangesDeps, who: Principal, id: number
     const open = await trx.selectFrom('commitments').select('id').where('source_type', '=', 'change').where('source_id', '=', id)
       .where('kind', '=', 'removal').where('state', '!=', 'verified').execute();
     for (const r of open) await verifyCommitment({ db: trx, now: () => now, policy: deps.policy }, who, r.id, note?.trim() || `removal confirmed with change ${id}`);
+    // The access is gone, so the safeguards that guarded it are no longer owed.
+    await releaseCommitments({ db: trx, now: () => now }, who.actor, 'change', new Map([[id, `change ${id} was removed`]]));
     await recordAudit(trx, { actor: who.actor, action: 'change.remove', entity: 'change', entityId: id, before: { status: c.status }, after: { status: 'removed', note: note ?? null }, at: now });
   });
 }

@@ -41,9 +41,10 @@ function readServerRecord(dataDir: string): ServerRecord | undefined {
 }
 
 /** The server running on this data folder and the local admin token to call it with; undefined when none runs (a
- * record whose process is gone or that nothing answers at is stale, and ignored). */
+ * record whose process is gone is stale, and removed; one that nothing answers at is ignored). */
 export async function runningServer(dataDir: string): Promise<{ url: string; pid: number; token: string | undefined } | undefined> {
   const record = readServerRecord(dataDir);
+  if (record && !alive(record.pid)) removeServerRecord(dataDir, record.pid); // left by a server that was killed
   if (!record || !alive(record.pid) || !(await listening(record.url))) return undefined;
   let token: string | undefined;
   try {

@@ -24,7 +24,7 @@ export const serve = defineCommand({
     const ctx = await openContext(config);
     const embedded = ctx.database.engine === 'pglite';
     const web = webAppDir();
-    const app = createApp(ctx, { limits: config.limits, web });
+    const app = createApp(ctx, { limits: config.limits, web, trustedProxies: config.trustedProxies });
     // Listen first: a port in use is one clear line (exit 3), before a first admin token is made and shown for nothing.
     let server: ReturnType<typeof listen>;
     let port: number;

@@ -47,6 +47,16 @@ const insertBatch = 2_000;
 
 /** Creates several commitments with one audit entry (a gate's controls); [] for none. */
 export async function createCommitments(deps: CommitmentsDeps, actor: string, inputs: CommitmentInput[]): Promise<CommitmentView[]> {
+  const ids = await createCommitmentIds(deps, actor, inputs);
+  if (ids.length === 0) return [];
+  const views = await commitmentViews(deps.db, { ids, limit: ids.length }, deps.now(), calendarFor(deps));
+  const byId = new Map(views.map((v) => [v.id, v]));
+  return ids.map((id) => byId.get(id)!);
+}
+
+/** Creates commitments as `createCommitments` does and returns only their ids, in order (a gate on a big service
+ * creates tens of thousands and shows them once, from its own record). */
+export async function createCommitmentIds(deps: CommitmentsDeps, actor: string, inputs: CommitmentInput[]): Promise<number[]> {
   if (inputs.length === 0) return [];
   const controls = new Map(deps.policy.controls.map((c) => [c.id, c]));
   const rows = inputs.map((input, i) => rowOf(input, controls, inputs.length > 1 ? `commitments[${i}]` : 'commitment'));
@@ -66,9 +76,7 @@ export async function createCommitments(deps: CommitmentsDeps, actor: string, in
         dueAt: r.due_at.toISOString(), source: `${r.source_type}:${r.source_id}` })) }, at: now });
     return ids;
   });
-  const views = await commitmentViews(deps.db, { ids, limit: ids.length }, now, calendarFor(deps));
-  const byId = new Map(views.map((v) => [v.id, v]));
-  return ids.map((id) => byId.get(id)!);
+  return ids;
 }
 
 /** Commitments matching the filter, soonest due first. */

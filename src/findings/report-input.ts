@@ -1,7 +1,8 @@
 /** Turns a file or a request body into the ReportInput parsers read. */
 import { createReadStream } from 'node:fs';
 import { open, readFile, stat } from 'node:fs/promises';
-import { Readable } from 'node:stream';
+import { Readable, pipeline } from 'node:stream';
+import { createGunzip } from 'node:zlib';
 import { badInput } from '../errors.ts';
 import type { ReportInput } from './types.ts';
 
@@ -31,6 +32,7 @@ export async function reportFromFile(path: string): Promise<ReportInput> {
   } finally {
     await fh.close();
   }
+  if (buf[0] === 0x1f && buf[1] === 0x8b) return gzipReportFromFile(path);
   return {
     name: path,
     size,
@@ -39,6 +41,40 @@ export async function reportFromFile(path: string): Promise<ReportInput> {
     text: () => readFile(path, 'utf8'),
     stream: () => createReadStream(path),
     chunks: () => fileChunks(path),
+  };
+}
+
+/**
+ * A gzip-compressed report on disk (`trivy.json.gz`), read as it expands, the same as one sent to the server: one pass
+ * now for its head, tail and size, and another each time the parser reads it. Nothing is written out.
+ */
+async function gzipReportFromFile(path: string): Promise<ReportInput> {
+  const expand = (): Readable => pipeline(createReadStream(path), createGunzip(), () => {}) as Readable;
+  let size = 0;
+  let head = Buffer.alloc(0);
+  let tail = Buffer.alloc(0);
+  try {
+    for await (const chunk of expand() as AsyncIterable<Buffer>) {
+      if (head.length < headBytes) head = Buffer.concat([head, chunk.subarray(0, headBytes - head.length)]);
+      tail = Buffer.concat([tail, chunk]);
+      if (tail.length > headBytes) tail = tail.subarray(tail.length - headBytes);
+      size += chunk.length;
+    }
+  } catch (e) {
+    throw badInput(`${path}: looks gzip-compressed but cannot be decompressed: ${(e as Error).message}`, { file: path });
+  }
+  const tailText = size > headBytes ? tail.subarray(Math.max(0, tail.length - (size - headBytes))).toString('utf8') : '';
+  return {
+    name: path.replace(/\.(gz|gzip)$/i, ''),
+    size,
+    head: decodeHead(head),
+    tail: tailText,
+    text: async () => {
+      const parts: Buffer[] = [];
+      for await (const chunk of expand() as AsyncIterable<Buffer>) parts.push(chunk);
+      return Buffer.concat(parts).toString('utf8');
+    },
+    stream: expand,
   };
 }
 

@@ -4,7 +4,8 @@
  * controls of a go-with-controls into commitments — once per control per finding, not again while still open.
  */
 import { createHash } from 'node:crypto';
-import { gunzipSync, gzipSync } from 'node:zlib';
+import { promisify } from 'node:util';
+import { gunzipSync, gzip } from 'node:zlib';
 import type { Kysely } from 'kysely';
 import type { DB, GateOutcome } from '../db/schema.ts';
 import type { Policy } from '../policy/policy.ts';
@@ -14,7 +15,7 @@ import { requireRole, writers, type Principal } from '../people/tokens.ts';
 import { requireWrite } from '../people/access.ts';
 import { serviceOwner } from '../people/owners.ts';
 import { findService } from '../findings/import-service.ts';
-import { createCommitments, listCommitments, type CommitmentView } from '../commitments/commitments-service.ts';
+import { createCommitmentIds, listCommitments, type CommitmentView } from '../commitments/commitments-service.ts';
 import { sweepMissedCommitments } from '../commitments/sweep.ts';
 import { decideGate } from './gate-decide.ts';
 import { loadFacts } from './gate-facts-loader.ts';
@@ -54,21 +55,28 @@ export async function runGate(deps: GateDeps, who: Principal, req: GateRequest):
     const service = await findService(trx, input.service);
     await sweepMissedCommitments(trx, now, service.id);
     const facts = await loadFacts(trx, service, { environment: input.env, version: input.version, commit: input.commit, at: now });
+    // A service with tens of thousands of findings makes each step below take a noticeable time on the one thread that
+    // answers every other request: let them in between the steps, and compress on the thread pool.
+    await breather();
     const decision = decideGate(deps.policy, facts);
+    await breather();
     const policy = await policyRevision(trx, deps.policy, now);
-    const inputDigest = digestOf(facts);
+    const factsJson = JSON.stringify(facts);
+    const inputDigest = digestOfJson(factsJson);
+    const packed = await gzipAsync(factsJson, { level: 3 });
+    await breather();
+    const decisionJson = pgJson(decision);
     const row = await trx.insertInto('gate_decisions').values({
       service_id: service.id, environment: input.env, version: input.version, commit_sha: input.commit, outcome: decision.outcome,
-      policy_revision_id: policy.id, policy_digest: policy.digest, input_digest: inputDigest, facts: packFacts(facts), decision: pgJson(decision),
+      policy_revision_id: policy.id, policy_digest: policy.digest, input_digest: inputDigest, facts: packed, decision: decisionJson,
       relied_exceptions: decision.relied.exceptions, relied_commitments: decision.relied.commitments, actor: who.actor, created_at: now,
     }).returning('id').executeTakeFirstOrThrow();
-    const created = decision.outcome === 'go_with_controls'
-      ? await createCommitments({ db: trx, now: () => now, policy: deps.policy }, who.actor, decision.commitments.map((c) => ({
+    const createdIds = decision.outcome === 'go_with_controls'
+      ? await createCommitmentIds({ db: trx, now: () => now, policy: deps.policy }, who.actor, decision.commitments.map((c) => ({
         kind: c.kind, controlId: c.controlId, title: c.title, ownerTeamId: service.owner_team_id, serviceId: service.id, findingId: c.findingId,
         dueAt: new Date(c.dueAt), verification: c.verification, source: { type: 'gate' as const, id: row.id },
       })))
       : [];
-    const createdIds = created.map((c) => c.id);
     if (createdIds.length) await trx.updateTable('gate_decisions').set({ created_commitments: createdIds }).where('id', '=', row.id).execute();
     await recordAudit(trx, { actor: who.actor, action: 'gate.decide', entity: 'gate_decision', entityId: row.id, at: now,
       after: { service: service.name, environment: input.env, version: input.version, commit: input.commit, outcome: decision.outcome, policyDigest: policy.digest,
@@ -105,18 +113,21 @@ export async function storedInputs(db: Kysely<DB>, id: number): Promise<{ facts:
   return { facts: unpackFacts(row.facts), policyBody: row.body, decision: row.decision as GateDecision, serviceId: row.service_id, environment: row.environment, createdAt: new Date(row.created_at) };
 }
 
-/** The stored form of a decision's facts: gzip-compressed JSON (see migration 002). */
-export function packFacts(facts: GateFacts): Buffer {
-  return gzipSync(JSON.stringify(facts), { level: 3 });
-}
-
+/** The stored form of a decision's facts is gzip-compressed JSON (see migration 002). */
 export function unpackFacts(stored: Uint8Array): GateFacts {
   return JSON.parse(gunzipSync(stored).toString('utf8')) as GateFacts;
 }
 
-/** A short, stable digest of the facts a decision used. */
-export function digestOf(facts: GateFacts): string {
-  return createHash('sha256').update(JSON.stringify(facts)).digest('hex').slice(0, 32);
+/** A short, stable digest of the facts a decision used (their JSON). */
+function digestOfJson(json: string): string {
+  return createHash('sha256').update(json).digest('hex').slice(0, 32);
+}
+
+const gzipAsync = promisify(gzip);
+
+/** Lets requests that arrived meanwhile run before the next long step. */
+function breather(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
 }
 
 const digests = new WeakMap<object, { digest: string; body: string }>();

@@ -22,14 +22,17 @@ import { authMiddleware } from './auth.ts';
 import { createFailedAuthLimit, type FailedAuthOptions } from './failed-auth-limit.ts';
 import { tokensRoutes } from './tokens-routes.ts';
 import { bodyLimits, securityHeaders } from './limits.ts';
+import { sourceAddresses } from './source-address.ts';
 import { defaultLimits, type Limits } from '../config.ts';
 import { webApp } from './web-app.ts';
 import { peopleRoutes } from './people-routes.ts';
 import { sessionCookie, sessionRoutes, type SignInLimits } from './session-routes.ts';
 
 /** Builds the whole app over a context; tests call `app.request(...)` without opening a port. */
-export function createApp(ctx: Context, options: { failedAuth?: FailedAuthOptions; limits?: Partial<Limits>; signIn?: SignInLimits; web?: string } = {}): OpenAPIHono<Env> {
+export function createApp(ctx: Context, options: { failedAuth?: FailedAuthOptions; limits?: Partial<Limits>; signIn?: SignInLimits; web?: string;
+  trustedProxies?: readonly string[] } = {}): OpenAPIHono<Env> {
   const app = subApp();
+  app.use('*', sourceAddresses(options.trustedProxies ?? []));
   app.use('*', securityHeaders());
   // Before authentication: a body too large for any caller is refused before anything else is done with it.
   app.use('*', bodyLimits({ ...defaultLimits, ...options.limits }));

@@ -4,7 +4,7 @@ import type { Principal } from '../people/tokens.ts';
 import type { Limits } from '../config.ts';
 
 /** Request variables: the caller, the body limits in force, and the session id when a session cookie (not a token) authenticated it. */
-export type Env = { Variables: { principal: Principal; limits: Limits; sessionId?: string } };
+export type Env = { Variables: { principal: Principal; limits: Limits; sessionId?: string; sourceAddress?: string } };
 
 /** A sub-app whose request validation failures come back in Entente's error shape. */
 export function subApp(): OpenAPIHono<Env> {
