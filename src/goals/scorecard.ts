@@ -60,8 +60,11 @@ function dayArg(text: string, field: 'from' | 'to'): Day {
   return text as Day;
 }
 
-/** The scorecard of a scope over a period; the first call also backfills the daily snapshots it can from the findings' dates. */
-export async function scorecardFor(deps: ScorecardDeps, scope: Scope, period: { from: Day; to: Day }): Promise<Scorecard> {
+/**
+ * The scorecard of a scope (`resolveScope` makes one from names) over a period (default: the policy's period up to
+ * today); the first call also backfills the daily snapshots it can from the findings' dates.
+ */
+export async function scorecardFor(deps: ScorecardDeps, scope: Scope, period: { from: Day; to: Day } = periodOf(deps.policy, deps.now(), {})): Promise<Scorecard> {
   const now = deps.now();
   const cal = policyCalendar(deps.policy);
   const end = new Date(Math.min(now.getTime(), cal.endOf(period.to).getTime() + 1));
