@@ -31,7 +31,7 @@ export interface SecurityServiceLevels {
 export async function securityServiceLevels(db: Kysely<DB>, policy: Policy, scope: Scope, w: Window, now: Date): Promise<SecurityServiceLevels> {
   const t = policy.service_levels;
   const [triage, exceptionAnswer, changeAnswer, gateReview] = await Promise.all([
-    level(db, triageRequests(scope), t.triage_hours, w, now),
+    level(db, triageRequests(scope, w), t.triage_hours, w, now),
     level(db, exceptionRequests(scope), t.exception_answer_hours, w, now),
     level(db, changeRequests(scope), t.change_answer_hours, w, now),
     level(db, heldReleases(scope), t.gate_review_hours, w, now),
@@ -43,13 +43,14 @@ export async function securityServiceLevels(db: Kysely<DB>, policy: Policy, scop
 // that ended without needing an answer (a finding fixed before anyone looked at it).
 
 // A new act or attend finding is triaged by the first person's change to it (status, assignee or comment, in the audit
-// log) or an exception asked for it.
-function triageRequests(scope: Scope): RawBuilder<unknown> {
+// log) or an exception asked for it. Only findings first seen in the window count (waiting ones too): each costs two
+// index look-ups, and an organisation holds far more old open findings than new ones.
+function triageRequests(scope: Scope, w: Window): RawBuilder<unknown> {
   return sql`select f.first_seen_at started,
       least((select min(a.at) from audit_log a where a.entity = 'finding' and a.entity_id = f.id::text and a.action = 'finding.update'),
             (select min(e.created_at) from exception_findings ef join exceptions e on e.id = ef.exception_id where ef.finding_id = f.id)) answered,
       f.status not in ('open', 'in_progress') closed
-    from findings f where coalesce(f.peak_rank, f.priority_rank) <= 2 and ${findingsIn(scope)}`;
+    from findings f where coalesce(f.peak_rank, f.priority_rank) <= 2 and f.first_seen_at >= ${w.start} and f.first_seen_at < ${w.end} and ${findingsIn(scope)}`;
 }
 
 function exceptionRequests(scope: Scope): RawBuilder<unknown> {
