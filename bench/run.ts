@@ -21,6 +21,7 @@ const runs: [string, string][] = [
   ['review', 'pglite'], ['review', 'postgres'],
   ['big-report', 'pglite'], ['big-report', 'postgres'],
   ['load', 'postgres'],
+  ['scorecard', 'pglite'], ['scorecard', 'postgres'],
 ];
 let failed = 0;
 for (const [name, engine] of runs) {

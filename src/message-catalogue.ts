@@ -13,4 +13,5 @@ export const templateSets: Record<string, () => Promise<TemplateSet>> = {
   exposure: () => import('./exposure/exposure-messages.ts').then((m) => m.exposureMessages),
   reviews: () => import('./reviews/review-messages.ts').then((m) => m.reviewMessages),
   jira: () => import('./integrations/jira/jira-messages.ts').then((m) => m.jiraMessages),
+  scorecard: () => import('./goals/goal-messages.ts').then((m) => m.scorecardMessages),
 };

@@ -92,6 +92,10 @@ const table: Record<string, [number[], Build]> = {
   'GET /api/views':                             [[401, 401, 200, 200, 200, 200, 200, 200, 200], () => ({ path: '/api/views' })],
   'POST /api/views':                            [[401, 401, 403, 403, 201, 403, 403, 201, 201], (f) => ({ path: '/api/views', json: { team: f.teamA, name: 'Matrix', query: 'priority=act' } })],
   'DELETE /api/views/{id}':                     [[401, 401, 403, 403, 204, 403, 403, 204, 204], async (f) => ({ path: `/api/views/${await f.newView()}` })],
+  'GET /api/scorecard':                         [[401, 401, 200, 200, 200, 403, 403, 200, 200], (f) => ({ path: `/api/scorecard?service=${f.serviceA}` })],
+  'GET /api/goals':                             [[401, 401, 200, 200, 200, 200, 200, 200, 200], () => ({ path: '/api/goals' })],
+  'POST /api/goals':                            [[401, 401, 403, 403, 201, 403, 403, 201, 201], (f) => ({ path: '/api/goals', json: f.goalBody() })],
+  'GET /api/goals/{id}':                        [[401, 401, 200, 200, 200, 200, 200, 200, 200], (f) => ({ path: `/api/goals/${f.goal}` })],
   'GET /api/tokens':                            [[401, 401, 403, 403, 403, 403, 403, 403, 200], () => ({ path: '/api/tokens' })],
   'POST /api/tokens':                           [[401, 401, 403, 403, 403, 403, 403, 403, 201], () => ({ path: '/api/tokens', json: { name: 'matrix', role: 'auditor', expires: '1d' } })],
   'POST /api/tokens/{id}/revoke':               [[401, 401, 403, 403, 403, 403, 403, 403, 200], async (f) => ({ path: `/api/tokens/${await f.newToken()}/revoke` })],
@@ -134,7 +138,7 @@ type Fixture = Awaited<ReturnType<typeof fixture>>;
  * B has the "otherTeam" engineer, and the "noTeam" engineer's token outlived their membership of team C.
  */
 async function fixture(e: TestEnv) {
-  const [a, b, c] = [e.uniq('team-a'), e.uniq('team-b'), e.uniq('team-c')];
+  const [a, b, c, sec] = [e.uniq('team-a'), e.uniq('team-b'), e.uniq('team-c'), e.uniq('security')];
   const [serviceA, serviceB] = [e.uniq('svc-a'), e.uniq('svc-b')];
   const host = `198.51.100.${(process.pid % 200) + 20}`;
   const mail = (n: string) => `${e.uniq(n)}@example.com`;
@@ -143,6 +147,7 @@ async function fixture(e: TestEnv) {
   - { name: ${a}, kind: engineering, lead: ${people.owner}, members: [${people.owner}, ${people.member}], notify: { jira: { project: MAT } } }
   - { name: ${b}, kind: engineering, members: [${people.otherTeam}] }
   - { name: ${c}, kind: it-operations, members: [${leaver.join(', ')}] }
+  - { name: ${sec}, kind: security }
 services:
   - { name: ${serviceA}, owner: ${a}, criticality: 4, exposure: internet, hosts: [${host}] }
   - { name: ${serviceB}, owner: ${b}, criticality: 2, exposure: internal }
@@ -171,9 +176,10 @@ services:
   };
   const inDays = (d: number) => new Date(e.clock.now.getTime() + d * 86_400_000).toISOString();
   const exceptionBody = () => ({ findingIds: [spare.pop()!], reason: 'the vendor fix ships in May', controls: ['WAF rule 9421'] });
+  const goalBody = () => ({ metric: 'open-act-attend', team: a, owners: [a, sec], target: '-30%', deadline: inDays(120).slice(0, 10) });
   const jira = await startJiraFake({ projects: ['MAT'] });
   const f = {
-    serviceA, teamA: a, host, org, tokens, inDays, exceptionBody, signIn, jira,
+    serviceA, teamA: a, host, org, tokens, inDays, exceptionBody, goalBody, signIn, jira,
     spareFinding: () => spare.pop()!,
     finding: spare.pop()!,
     report: sarif('MatrixScanner', [{ rule: 'm1', file: 'src/m.ts', line: 1 }]),
@@ -213,13 +219,14 @@ services:
     async newReview(): Promise<number> {
       return (await newReview({ db: e.ctx.database.db, now: e.ctx.now, policy: e.ctx.policy }, localAdmin, { cadence: 'weekly', team: a })).id;
     },
-    exception: 0, change: 0, gate: 0, commitment: 0, review: 0,
+    exception: 0, change: 0, gate: 0, commitment: 0, review: 0, goal: 0,
   };
   f.exception = await f.newException('owner');
   f.change = await f.newChange('owner', https(f, false));
   f.gate = (await ok(e.call('POST', '/api/gates', { token: tokens.owner, json: { service: serviceA, env: 'prod' } }))).id;
   f.commitment = await f.newCommitment();
   f.review = await f.newReview();
+  f.goal = (await ok(e.call('POST', '/api/goals', { token: tokens.security, json: goalBody() }))).id;
   return f;
 }
 

@@ -7,6 +7,8 @@ import { addToReview, closeReview, getReview, newReview, type ReviewView } from 
 import { renderReview } from '../src/reviews/review-formats.ts';
 import { listCommitments, verifyCommitment } from '../src/commitments/commitments-service.ts';
 import { localAdmin } from '../src/people/tokens.ts';
+import { parseOrgFile } from '../src/people/org-file.ts';
+import { applyOrg } from '../src/people/org-service.ts';
 import { EntenteError } from '../src/errors.ts';
 import { checkTone } from '../src/voice/check-tone.ts';
 import { rulesFor } from '../src/voice/voice-config.ts';
@@ -191,6 +193,22 @@ describeEachEngine('review meetings', (env) => {
     assertCalendar(ics, 'WEEKLY', v.next);
     const monthly = await newReview(deps(e), localAdmin, { cadence: 'monthly', team });
     assertCalendar(renderReview(monthly, 'ics'), 'MONTHLY', monthly.next);
+  });
+
+  test('a goal of the team that is off its course is on the agenda under goals at risk, read from the scorecard\'s goals', async () => {
+    const e = env();
+    const w = await world(e);
+    const sec = e.uniq('security');
+    await applyOrg(e.ctx.database.db, parseOrgFile(`teams:\n  - name: ${sec}\n    kind: security\n`, 'test'), { prune: false, actor: 'test', now: e.clock.now });
+    const deadline = new Date(e.clock.now.getTime() + 3 * 86_400_000).toISOString().slice(0, 10);
+    const goal = await e.call('POST', '/api/goals', { token: await e.token('security'), json: { metric: 'open-act-attend', team: w.team, owners: [w.team, sec], target: '-30%', deadline } });
+    assert.equal(goal.status, 201, JSON.stringify(goal.body));
+    hours(e, 5 * 24); // past its date, with as many findings open as at the start
+    const made = await e.call('POST', '/api/reviews', { token: w.anaToken, json: { cadence: 'weekly', team: w.team } });
+    assert.equal(made.status, 201, JSON.stringify(made.body));
+    const goals = made.body.agenda.sections.find((s: { id: string }) => s.id === 'goals');
+    assert.equal(goals.items.length, 1, JSON.stringify(goals));
+    assert.match(goals.items[0].text, new RegExp(`open act and attend findings \\(${w.team}\\): missed, 0 % of the way`));
   });
 
   test('over HTTP: new, list, one in each format, close with action items, and errors as the API reports them', async () => {

@@ -188,6 +188,23 @@ export const args = {
     json, ...remote,
   },
   'jira sync': { json },
+  scorecard: {
+    org: { type: 'boolean', description: 'the whole organisation (the default)' },
+    team: { type: 'string', description: 'one team\'s card' }, service: { type: 'string', description: 'one service\'s card' },
+    from: { type: 'string', description: 'first day, e.g. 2026-09-01 (default: the policy\'s period, 90 days, before --to)' },
+    to: { type: 'string', description: 'last day (default: today)' },
+    json, ...remote,
+  },
+  'goal set': {
+    metric: { type: 'string', required: true, description: 'open-act-attend | closed-per-period | mttr | sla-compliance | exposure-unapproved | security-response' },
+    team: { type: 'string', description: 'the team the goal is about' }, org: { type: 'boolean', description: 'the goal is about the whole organisation' },
+    owners: { type: 'string', required: true, description: 'the teams that own it together, a comma list with Security among them: payments,security' },
+    target: { type: 'string', required: true, description: 'a change from the baseline, --target=-30% or --target=+20%, or a number' },
+    deadline: { type: 'string', required: true, description: 'the day to reach it by, e.g. 2027-06-30' },
+    json, ...remote,
+  },
+  'goal list': { team: { type: 'string', description: 'the goals about this team or that it owns' }, json: jsonLines, ...remote },
+  'goal show': { id: { type: 'positional', required: true, description: 'the goal\'s id' }, json, ...remote },
   'token create': {
     role: { type: 'string', required: true, description: 'admin | security | engineer | manager | auditor' },
     name: { type: 'string', required: true, description: 'who or what uses it, e.g. "ci-checkout"' },
@@ -298,6 +315,7 @@ const audit = () => import('./audit-commands.ts');
 const tone = () => import('./tone-command.ts');
 const notifications = () => import('./notifications-command.ts');
 const jira = () => import('./jira-command.ts');
+const goals = () => import('./goals-command.ts');
 
 /** The whole tree: `entente` and everything under it. */
 export const main: EntenteCommand = {
@@ -356,6 +374,12 @@ export const main: EntenteCommand = {
       link: leaf('jira link', 'File a Jira issue for a finding in the owning team\'s project (notify.jira.project); again prints the same issue', jira, 'link'),
       'link-commitment': leaf('jira link-commitment', 'File a Jira issue for a commitment; moving it to Done keeps a commitment verified by evidence', jira, 'linkCommitmentCommand'),
       sync: leaf('jira sync', 'Move issues of findings a scan confirmed fixed to Done, and read the others\' statuses (what the server\'s job does every 5 minutes)', jira, 'sync'),
+    }),
+    scorecard: leaf('scorecard', 'The shared scorecard of the organisation, a team (--team) or a service (--service): open findings, flow, time to fix, SLA, Security\'s service levels, goals at risk', goals, 'scorecard'),
+    goal: group('goal', 'Joint goals owned by IT and Security together: set, list, show', {
+      set: leaf('goal set', 'Set a goal: --metric M (--team T | --org) --owners T1,security --target=-30% --deadline 2027-06-30; its baseline is measured now', goals, 'set'),
+      list: leaf('goal list', 'Every goal with its progress and forecast, soonest deadline first', goals, 'list'),
+      show: leaf('goal show', 'One goal: baseline, target, now, progress, forecast and guardrail', goals, 'show'),
     }),
     token: group('token', 'API tokens: create (shown once), list, revoke', {
       create: leaf('token create', 'Create an API token (shown once)', admin, 'tokenCreate'),

@@ -1,4 +1,5 @@
 /** `entente review new|show|list|close`: review meetings whose agenda writes itself. */
+import { goalLinesFrom } from '../reviews/goal-lines.ts';
 import { writeFileSync } from 'node:fs';
 import { defineCommand } from 'citty';
 import { badInput } from '../errors.ts';
@@ -9,7 +10,10 @@ import { callServer, idArg, out, withLocalContext } from './shared.ts';
 import { args as A } from './commands.ts';
 
 const jsonBody = (body: unknown) => ({ method: 'POST', body: JSON.stringify(body), headers: { 'content-type': 'application/json' } });
-const deps = (ctx: Parameters<Parameters<typeof withLocalContext>[0]>[0]) => ({ db: ctx.database.db, now: ctx.now, policy: ctx.policy });
+const deps = (ctx: Parameters<Parameters<typeof withLocalContext>[0]>[0]) => {
+  const base = { db: ctx.database.db, now: ctx.now, policy: ctx.policy };
+  return { ...base, goalsAtRisk: goalLinesFrom(base) };
+};
 
 function print(view: ReviewView, format: ReviewFormat, output: string | undefined): void {
   const text = renderReview(view, format);

@@ -13,6 +13,7 @@ import * as m010 from './migrations/010-released-commitments.ts';
 import * as m011 from './migrations/011-status-before-acceptance.ts';
 import * as m012 from './migrations/012-passwords-and-sessions.ts';
 import * as m013 from './migrations/013-notifications.ts';
+import * as m014 from './migrations/014-scorecard-goals.ts';
 import * as m015 from './migrations/015-reviews.ts';
 import * as m016 from './migrations/016-channels-and-jira.ts';
 import * as m017 from './migrations/017-saved-views.ts';
@@ -33,6 +34,7 @@ const migrations: Record<string, Migration> = {
   '011-status-before-acceptance': m011,
   '012-passwords-and-sessions': m012,
   '013-notifications': m013,
+  '014-scorecard-goals': m014,
   '015-reviews': m015,
   '016-channels-and-jira': m016,
   '017-saved-views': m017,

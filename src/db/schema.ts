@@ -164,6 +164,8 @@ export interface FindingsTable {
   /** The due date the due-soon / overdue reminder was sent for (migration 005). */
   reminded_due_at: ColumnType<Date | null, string | Date | null | undefined, string | Date | null>;
   reminded_overdue_at: ColumnType<Date | null, string | Date | null | undefined, string | Date | null>;
+  /** The most urgent rank it ever had, once its priority was lowered (null: never lowered; migration 014, a trigger keeps it). */
+  peak_rank: ColumnType<number | null, never, never>;
 }
 
 export interface FindingSourcesTable {
@@ -454,6 +456,36 @@ export interface JiraLinksTable {
   created_at: Timestamp;
 }
 
+export interface FindingSnapshotsTable {
+  day: ColumnType<string, string, string>;
+  team_id: number;
+  service_id: number;
+  priority: Priority;
+  open_count: number;
+  arrivals: number;
+  closures: number;
+  overdue: number;
+}
+
+export interface FindingSnapshotDaysTable {
+  day: ColumnType<string, string, string>;
+  written_at: Timestamp;
+}
+
+export interface GoalsTable {
+  id: Generated<number>;
+  metric: string;
+  scope_team_id: number | null;
+  owner_team_ids: number[];
+  target_text: string;
+  target_value: number;
+  baseline: number;
+  guardrail: Json<{ metric: string; baseline: number } | null> | null;
+  deadline: ColumnType<string, string, string>;
+  created_by: string;
+  created_at: Timestamp;
+}
+
 export interface DB {
   teams: TeamsTable;
   people: PeopleTable;
@@ -488,6 +520,9 @@ export interface DB {
   review_decisions: ReviewDecisionsTable;
   review_actions: ReviewActionsTable;
   jira_links: JiraLinksTable;
+  finding_snapshots: FindingSnapshotsTable;
+  finding_snapshot_days: FindingSnapshotDaysTable;
+  goals: GoalsTable;
 }
 
 export type Team = Selectable<TeamsTable>;

@@ -1,10 +1,11 @@
-/** The jobs `entente serve` runs: lease reminders and expiry, recertification reminders, the findings' SLA sweep, the commitments sweep, exception expiry, the audit log's verification. */
+/** The jobs `entente serve` runs: lease reminders and expiry, recertification reminders, the findings' SLA sweep, the commitments sweep, exception expiry, the audit log's verification, the scorecard's daily snapshot. */
 import type { Job } from './runner.ts';
 import { expireLeases, remindLeases, remindRecertification } from '../changes/leases.ts';
 import { sweepMissedCommitments } from '../commitments/sweep.ts';
 import { expireExceptionsNow } from '../exceptions/exceptions-service.ts';
 import { sweepFindingsSla } from '../findings/sla-sweep.ts';
 import { auditVerifyJob } from './audit-verify-job.ts';
+import { dailySnapshot } from '../goals/snapshots.ts';
 
 /** The actor the audit log names for the job runner's own writes. */
 export const jobsActor = 'entente:jobs';
@@ -18,4 +19,6 @@ export const defaultJobs: readonly Job[] = [
   { name: 'commitments-sweep', everySeconds: 900, run: async (deps) => sweepMissedCommitments(deps.db, deps.now()) },
   { name: 'exceptions-expiry', everySeconds: 900, run: async (deps) => expireExceptionsNow(deps, jobsActor) },
   auditVerifyJob(),
+  // Writes yesterday (now complete) and today so far; hourly, so a server down at midnight still writes the day.
+  { name: 'daily-snapshot', everySeconds: 3_600, run: async (deps) => dailySnapshot(deps) },
 ];

@@ -12,6 +12,19 @@ import { isTimeZone, policyCalendar, timeZoneHint } from './calendar.ts';
 const days = z.number().int().min(1).max(3650);
 const perPriority = z.object({ act: days, attend: days, 'track*': days, track: days }).strict();
 
+const hours = z.number().positive().max(24 * 365);
+const serviceLevelsSchema = z.object({
+  triage_hours: hours.describe('from a new act or attend finding to its first triage (a status, an assignee or a comment)'),
+  exception_answer_hours: hours.describe('from an exception request to its answer (approved or declined)'),
+  change_answer_hours: hours.describe('from a change request to its answer (approved or declined)'),
+  gate_review_hours: hours.describe('from a release held by a no-go to the next go (or go with controls) for the same service and environment'),
+}).strict();
+const scorecardSchema = z.object({
+  coverage_days: days.describe('a service counts as scanned when it had a scan in this many days'),
+  expiring_days: days.describe('an approved exception ending within this many days counts as expiring'),
+  period_days: days.describe('the period a scorecard covers when no --from is given'),
+}).strict();
+
 const policySchema = z.object({
   time_zone: z.string().refine(isTimeZone, { error: (issue) => `"${String(issue.input)}" ${timeZoneHint}` })
     .describe('the organisation\'s time zone (IANA name): what today, tomorrow and a due date mean, and when a date has passed'),
@@ -30,6 +43,8 @@ const policySchema = z.object({
   gates: gatesSchema.describe('release gate rules (src/gates/gate-policy.ts)'),
   controls: controlsSchema.describe('the control catalogue: safeguards, how each is verified, what it serves'),
   changes: changesSchema.describe('change requests: protocols, risk rules, safeguards, leases (src/changes/change-policy.ts)'),
+  service_levels: serviceLevelsSchema.describe('Security\'s own service levels to IT, in hours: the targets the scorecard measures Security against'),
+  scorecard: scorecardSchema.describe('the shared scorecard: how recent a scan counts for coverage, how soon an exception counts as expiring, the default period'),
 }).strict().superRefine(checkGateReferences).superRefine(checkChangeReferences);
 
 export type Policy = z.infer<typeof policySchema>;
@@ -44,6 +59,9 @@ export const defaultPolicy: Policy = {
   gates: defaultGates,
   controls: defaultControls,
   changes: defaultChanges,
+  // What Security owes IT in return: an answer within a working day or two.
+  service_levels: { triage_hours: 24, exception_answer_hours: 72, change_answer_hours: 48, gate_review_hours: 24 },
+  scorecard: { coverage_days: 30, expiring_days: 14, period_days: 90 },
 };
 
 /** A policy file's contents merged over the defaults; a bad field is named with its path. */

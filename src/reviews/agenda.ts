@@ -22,7 +22,8 @@ export interface ReviewScope { kind: 'team' | 'org'; teamId: number | null; team
 
 /** A goal at risk, as the scorecard's goals report it (wired at the merge; see README "Review meetings"). */
 export interface GoalLine { title: string; team: string | null; progress: string; deadline: Day | null }
-export type GoalsAtRisk = (scope: ReviewScope) => Promise<GoalLine[]>;
+/** Reads within the agenda's own transaction (`db`): on the embedded engine another connection would wait for it. */
+export type GoalsAtRisk = (scope: ReviewScope, db: Kysely<DB>) => Promise<GoalLine[]>;
 
 export type SectionId = 'wins' | 'actions' | 'new' | 'due' | 'ending' | 'waiting' | 'goals' | 'weakness';
 export interface AgendaItem { text: string; ref?: { type: 'finding' | 'commitment' | 'exception' | 'change' | 'gate' | 'goal' | 'cwe'; id: number | null } }
@@ -213,8 +214,8 @@ export async function buildAgenda(db: Kysely<DB>, input: AgendaInput): Promise<A
   const waiting = section('waiting', m.waitingHeading.render({}), m.waitingIntro.render({ changes: changes.length, gates: gates.rows.length }),
     waitingItems.slice(0, sectionLimit), waitingItems.length, waitingItems.length > sectionLimit ? command('change list', { status: 'submitted' }) : null);
 
-  // Goals at risk: the scorecard's, through the interface (none until it is wired).
-  const goalLines = input.goalsAtRisk ? await input.goalsAtRisk(scope) : [];
+  // Goals at risk: the scorecard's, through the interface the caller wires in (none without it).
+  const goalLines = input.goalsAtRisk ? await input.goalsAtRisk(scope, db) : [];
   const goals = section('goals', m.goalsHeading.render({}), m.goalsIntro.render({ goals: goalLines.length }),
     goalLines.slice(0, sectionLimit).map((g) => ({ text: m.goalLine.render(g), ref: { type: 'goal', id: null } })), goalLines.length, null);
 
