@@ -172,3 +172,18 @@ export function robustnessTests(targets: FuzzTarget | FuzzTarget[], opts: Robust
     });
   }
 }
+
+/**
+ * For parsers of JSON documents (`parse` takes a document or its text): never anything but bad_input on one of `seeds`
+ * with any node swapped for any JSON value, nor on its text cut anywhere. `inspect` looks at what a mutated document
+ * gave when it was read.
+ */
+export async function mutatedOrCutNeverThrow<T>(parse: (doc: unknown) => Promise<T>, seeds: unknown[], opts: { runs?: number; inspect?: (found: T) => void } = {}): Promise<void> {
+  await fc.assert(fc.asyncProperty(fc.nat(), fc.nat(), fc.jsonValue(), fc.nat(), async (which, at, value, cut) => {
+    const mutated = mutate(seeds[which % seeds.length], at, value);
+    const found = await parse(mutated).then((f) => ({ f }), (e: unknown) => expectBadInput(e));
+    if (found) opts.inspect?.(found.f);
+    const text = JSON.stringify(mutated);
+    await parse(text.slice(0, cut % (text.length + 1))).catch(expectBadInput);
+  }), { numRuns: opts.runs ?? 400 });
+}
