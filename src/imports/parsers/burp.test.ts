@@ -1,11 +1,10 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import fc from 'fast-check';
 import { EntenteError } from '../../errors.ts';
 import type { ParsedFinding } from '../types.ts';
 import { fingerprintOf } from '../fingerprint.ts';
 import { burpParser } from './burp.ts';
-import { badInputError, inputOf } from '../../../test/support/parsing.ts';
+import { badInputError, inputOf, robustnessTests } from '../../../test/support/parsing.ts';
 
 // ---- fixtures: Burp's "Report issues → XML" export ----
 
@@ -220,27 +219,5 @@ describe('burp errors', () => {
 describe('burp robustness', () => {
   const xml = export_([issue(), frameable('/', '2'), issue({ serial: '3', type: '134217728', name: 'Interesting Header(s)' })]);
 
-  async function onlyBadInput(s: string): Promise<void> {
-    const started = Date.now();
-    try {
-      await parse(s);
-    } catch (e) {
-      assert.ok(e instanceof EntenteError && e.code === 'bad_input', `unexpected ${String(e)}`);
-    }
-    assert.ok(Date.now() - started < 2000, 'took too long');
-  }
-
-  const mutation = fc.record({ at: fc.nat(), cut: fc.nat({ max: 40 }), insert: fc.string({ maxLength: 12 }) });
-  const mutate = (t: string, m: { at: number; cut: number; insert: string }): string => {
-    const at = m.at % (t.length + 1);
-    return t.slice(0, at) + m.insert + t.slice(at + m.cut);
-  };
-
-  test('random text never throws anything but bad_input', async () => {
-    await fc.assert(fc.asyncProperty(fc.string({ maxLength: 300 }), onlyBadInput), { numRuns: 300 });
-  });
-
-  test('mutated exports never throw anything but bad_input', async () => {
-    await fc.assert(fc.asyncProperty(fc.array(mutation, { minLength: 1, maxLength: 4 }), async (ms) => onlyBadInput(ms.reduce(mutate, xml))), { numRuns: 400 });
-  });
+  robustnessTests({ parse, seeds: [xml], reports: 'exports' }, { within: 2000 });
 });

@@ -5,11 +5,9 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import fc from 'fast-check';
-import { EntenteError } from '../../errors.ts';
 import type { ParsedFinding } from '../types.ts';
 import { cppcheckParser } from './cppcheck.ts';
-import { badInputError, inputOf } from '../../../test/support/parsing.ts';
+import { badInputError, inputOf, robustnessTests } from '../../../test/support/parsing.ts';
 
 const run = promisify(execFile);
 const hasCppcheck = !spawnSync('cppcheck', ['--version']).error;
@@ -143,26 +141,7 @@ describe('cppcheck XML errors', () => {
     await assert.rejects(parse(xxe), badInputError(/never expanded/));
   });
 
-  const mutation = fc.record({ at: fc.nat(), cut: fc.nat({ max: 40 }), insert: fc.string({ maxLength: 12 }) });
-  const mutate = (text: string, m: { at: number; cut: number; insert: string }): string => {
-    const at = m.at % (text.length + 1);
-    return text.slice(0, at) + m.insert + text.slice(at + m.cut);
-  };
-  async function onlyBadInput(text: string): Promise<void> {
-    try {
-      await parse(text);
-    } catch (e) {
-      assert.ok(e instanceof EntenteError && e.code === 'bad_input', `unexpected ${String(e)}`);
-    }
-  }
-
-  test('random text never throws anything but bad_input', async () => {
-    await fc.assert(fc.asyncProperty(fc.string({ maxLength: 300 }), onlyBadInput), { numRuns: 300 });
-  });
-
-  test('mutated reports never throw anything but bad_input', async () => {
-    await fc.assert(fc.asyncProperty(fc.array(mutation, { minLength: 1, maxLength: 4 }), (ms) => onlyBadInput(ms.reduce(mutate, full))), { numRuns: 400 });
-  });
+  robustnessTests({ parse, seeds: [full] });
 });
 
 describe('cppcheck XML from the real tool', () => {

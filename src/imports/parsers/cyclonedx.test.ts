@@ -6,7 +6,7 @@ import { fingerprintOf } from '../fingerprint.ts';
 import type { ParsedFinding, ReportInput } from '../types.ts';
 import { cyclonedxJsonParser, parsePurl } from './cyclonedx.ts';
 import { trivyParser } from './trivy.ts';
-import { expectBadInput, mutate, refusal, reportInput } from '../../../test/support/parsing.ts';
+import { expectBadInput, refusal, reportInput, mutatedOrCutNeverThrow } from '../../../test/support/parsing.ts';
 
 // ---- fixtures: BOMs shaped like Trivy's, Grype's and an OSS Index tool's CycloneDX output ----
 
@@ -320,11 +320,6 @@ describe('CycloneDX JSON errors', () => {
 
   test('never fails with anything but a bad-input error on mutated or cut real-shaped BOMs', async () => {
     const seed = trivyBom([glibcVuln, log4jVuln]);
-    await fc.assert(fc.asyncProperty(fc.nat(), fc.jsonValue(), fc.nat(), async (at, value, cut) => {
-      const mutated = mutate(seed, at, value);
-      await parse(mutated).catch(expectBadInput);
-      const text = JSON.stringify(mutated);
-      await parse(text.slice(0, cut % (text.length + 1))).catch(expectBadInput);
-    }), { numRuns: 400 });
+    await mutatedOrCutNeverThrow(parse, [seed]);
   });
 });

@@ -1,11 +1,9 @@
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
-import fc from 'fast-check';
-import { EntenteError } from '../../errors.ts';
 import { fingerprintOf } from '../fingerprint.ts';
 import type { ParsedFinding } from '../types.ts';
 import { dependencyCheckParser } from './dependency-check.ts';
-import { badInputError, inputOf } from '../../../test/support/parsing.ts';
+import { badInputError, inputOf, robustnessTests } from '../../../test/support/parsing.ts';
 
 async function parse(text: string, name = 'dependency-check-report.xml'): Promise<{ findings: ParsedFinding[]; tools: [string, string | undefined][] }> {
   const findings: ParsedFinding[] = [];
@@ -323,25 +321,5 @@ describe('dependency-check errors', () => {
     await assert.rejects(parse('<?xml version="1.0"?><OWASPZAPReport version="2.14.0"/>'), badInputError(/not a Dependency-Check XML report: the root element is <OWASPZAPReport>/));
   });
 
-  const mutation = fc.record({ at: fc.nat(), cut: fc.nat({ max: 40 }), insert: fc.string({ maxLength: 12 }) });
-  const mutate = (text: string, m: { at: number; cut: number; insert: string }): string => {
-    const at = m.at % (text.length + 1);
-    return text.slice(0, at) + m.insert + text.slice(at + m.cut);
-  };
-  async function onlyBadInput(text: string): Promise<void> {
-    try {
-      await parse(text);
-    } catch (e) {
-      assert.ok(e instanceof EntenteError && e.code === 'bad_input', `unexpected ${String(e)}`);
-    }
-  }
-
-  test('random text never throws anything but bad_input', async () => {
-    await fc.assert(fc.asyncProperty(fc.string({ maxLength: 300 }), onlyBadInput), { numRuns: 300 });
-  });
-
-  test('mutated reports never throw anything but bad_input', async () => {
-    await fc.assert(fc.asyncProperty(fc.array(mutation, { minLength: 1, maxLength: 4 }), (ms) => onlyBadInput(ms.reduce(mutate, full))), { numRuns: 400 });
-    await fc.assert(fc.asyncProperty(fc.array(mutation, { minLength: 1, maxLength: 4 }), (ms) => onlyBadInput(ms.reduce(mutate, legacy))), { numRuns: 200 });
-  });
+  robustnessTests([{ parse, seeds: [full] }, { parse, seeds: [legacy], runs: 200 }]);
 });

@@ -6,13 +6,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { parse as parseCsv } from 'csv-parse/sync';
-import fc from 'fast-check';
-import { EntenteError } from '../../errors.ts';
 import { fingerprintOf } from '../fingerprint.ts';
 import type { ParsedFinding } from '../types.ts';
 import { flawfinderCsvParser } from './flawfinder-csv.ts';
 import { sarifParser } from './sarif.ts';
-import { badInputError, textInputOf } from '../../../test/support/parsing.ts';
+import { badInputError, textInputOf, robustnessTests } from '../../../test/support/parsing.ts';
 
 const run = promisify(execFile);
 const hasFlawfinder = !spawnSync('flawfinder', ['--version']).error;
@@ -142,26 +140,7 @@ describe('flawfinder CSV errors', () => {
     await assert.rejects(parse(''), badInputError(/the file is empty/));
   });
 
-  const mutation = fc.record({ at: fc.nat(), cut: fc.nat({ max: 40 }), insert: fc.string({ maxLength: 12 }) });
-  const mutate = (text: string, m: { at: number; cut: number; insert: string }): string => {
-    const at = m.at % (text.length + 1);
-    return text.slice(0, at) + m.insert + text.slice(at + m.cut);
-  };
-  async function onlyBadInput(text: string): Promise<void> {
-    try {
-      await parse(text);
-    } catch (e) {
-      assert.ok(e instanceof EntenteError && e.code === 'bad_input', `unexpected ${String(e)}`);
-    }
-  }
-
-  test('random text never throws anything but bad_input', async () => {
-    await fc.assert(fc.asyncProperty(fc.string({ maxLength: 300 }), onlyBadInput), { numRuns: 300 });
-  });
-
-  test('mutated reports never throw anything but bad_input', async () => {
-    await fc.assert(fc.asyncProperty(fc.array(mutation, { minLength: 1, maxLength: 4 }), (ms) => onlyBadInput(ms.reduce(mutate, report))), { numRuns: 400 });
-  });
+  robustnessTests({ parse, seeds: [report] });
 });
 
 describe('flawfinder CSV from the real tool', () => {

@@ -1,10 +1,9 @@
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { EntenteError } from '../../errors.ts';
 import type { ParsedFinding, ReportParser } from '../types.ts';
 import { nessusCsvParser, nessusWasCsvParser } from './nessus-csv.ts';
-import { badInputError, inputOf } from '../../../test/support/parsing.ts';
+import { badInputError, inputOf, robustnessTests, onlyBadInput } from '../../../test/support/parsing.ts';
 
 async function parse(parser: ReportParser, text: string, name = 'scan.csv'): Promise<{ findings: ParsedFinding[]; tools: string[] }> {
   const findings: ParsedFinding[] = [];
@@ -208,42 +207,17 @@ describe('nessus CSV errors', () => {
 describe('nessus CSV robustness', () => {
   const text = csv([nessusHeader, nessusRow(), nessusRow({ 'Plugin ID': '65821', 'Port': '443' })]);
 
-  async function onlyBadInput(parser: ReportParser, s: string): Promise<void> {
-    const started = Date.now();
-    try {
-      await parse(parser, s);
-    } catch (e) {
-      assert.ok(e instanceof EntenteError && e.code === 'bad_input', `unexpected ${String(e)}`);
-    }
-    assert.ok(Date.now() - started < 2000, 'took too long');
-  }
+  const nessus = (s: string): Promise<unknown> => parse(nessusCsvParser, s);
+  const was = (s: string): Promise<unknown> => parse(nessusWasCsvParser, s);
 
-  const mutation = fc.record({ at: fc.nat(), cut: fc.nat({ max: 40 }), insert: fc.string({ maxLength: 12 }) });
-  const mutate = (s: string, m: { at: number; cut: number; insert: string }): string => {
-    const at = m.at % (s.length + 1);
-    return s.slice(0, at) + m.insert + s.slice(at + m.cut);
-  };
-
-  test('random text never throws anything but bad_input, quickly', async () => {
-    await fc.assert(fc.asyncProperty(fc.string({ maxLength: 300 }), async (s) => {
-      await onlyBadInput(nessusCsvParser, s);
-      await onlyBadInput(nessusWasCsvParser, s);
-    }), { numRuns: 300 });
-  });
-
-  test('mutated exports never throw anything but bad_input, quickly', async () => {
-    await fc.assert(fc.asyncProperty(fc.array(mutation, { minLength: 1, maxLength: 4 }), async (ms) => {
-      await onlyBadInput(nessusCsvParser, ms.reduce(mutate, text));
-      await onlyBadInput(nessusWasCsvParser, ms.reduce(mutate, wasCsv));
-    }), { numRuns: 300 });
-  });
+  robustnessTests([{ parse: nessus, seeds: [text], reports: 'exports' }, { parse: was, seeds: [wasCsv], reports: 'exports' }], { quickly: true, runs: { mutated: 300 } });
 
   test('any value in any column never throws anything but bad_input', async () => {
     const values = fc.oneof(fc.constantFrom('', '0', '-1', '4', '1e400', 'NaN', 'http://[', 'cpe:/a:x', 'Installed version : 1', 'constructor', '__proto__'), fc.string({ maxLength: 10 }));
     await fc.assert(fc.asyncProperty(fc.nat(), values, async (k, v) => {
       const row = nessusRow();
       row[k % row.length] = v;
-      await onlyBadInput(nessusCsvParser, csv([nessusHeader, row]));
+      await onlyBadInput(nessus, csv([nessusHeader, row]), 2000);
     }), { numRuns: 300 });
   });
 });

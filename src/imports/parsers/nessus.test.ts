@@ -1,10 +1,9 @@
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { EntenteError } from '../../errors.ts';
 import type { ParsedFinding } from '../types.ts';
 import { nessusParser } from './nessus.ts';
-import { badInputError, inputOf } from '../../../test/support/parsing.ts';
+import { badInputError, inputOf, robustnessTests, onlyBadInput } from '../../../test/support/parsing.ts';
 
 async function parse(text: string, name = 'scan.nessus', chunk = 0): Promise<{ findings: ParsedFinding[]; tools: string[] }> {
   const findings: ParsedFinding[] = [];
@@ -303,36 +302,14 @@ describe('nessus errors', () => {
 describe('nessus robustness', () => {
   const xml = nessusXml([host('web01', [scanInfo, item(), smbSigning])]).replace(/<Policy>[\s\S]*<\/Policy>/, '');
 
-  async function onlyBadInput(text: string): Promise<void> {
-    const started = Date.now();
-    try {
-      await parse(text);
-    } catch (e) {
-      assert.ok(e instanceof EntenteError && e.code === 'bad_input', `unexpected ${String(e)}`);
-    }
-    assert.ok(Date.now() - started < 2000, 'took too long');
-  }
-
-  const mutation = fc.record({ at: fc.nat(), cut: fc.nat({ max: 40 }), insert: fc.string({ maxLength: 12 }) });
-  const mutate = (text: string, m: { at: number; cut: number; insert: string }): string => {
-    const at = m.at % (text.length + 1);
-    return text.slice(0, at) + m.insert + text.slice(at + m.cut);
-  };
-
-  test('random text never throws anything but bad_input, quickly', async () => {
-    await fc.assert(fc.asyncProperty(fc.string({ maxLength: 300 }), onlyBadInput), { numRuns: 300 });
-  });
-
-  test('mutated reports never throw anything but bad_input, quickly', async () => {
-    await fc.assert(fc.asyncProperty(fc.array(mutation, { minLength: 1, maxLength: 4 }), async (ms) => onlyBadInput(ms.reduce(mutate, xml))), { numRuns: 300 });
-  });
+  robustnessTests({ parse, seeds: [xml] }, { quickly: true, runs: { mutated: 300 } });
 
   test('attribute values of any shape never throw anything but bad_input', async () => {
     const values = fc.oneof(fc.constantFrom('', '-1', '0', '99999', 'NaN', '1e400', 'https://', 'http://[', 'was', 'constructor', '__proto__'), fc.string({ maxLength: 8 }).map((s) => s.replace(/[<&"]/g, '')));
     const names = fc.constantFrom('port', 'severity', 'pluginID', 'pluginName', 'protocol', 'svc_name', 'name', 'type');
     await fc.assert(fc.asyncProperty(names, values, async (name, value) => {
-      await onlyBadInput(xml.replace(new RegExp(`\\b${name}="[^"]*"`, 'g'), `${name}="${value}"`));
-      await onlyBadInput(wasXml.replace(new RegExp(`\\b${name}="[^"]*"`, 'g'), `${name}="${value}"`));
+      await onlyBadInput(parse, xml.replace(new RegExp(`\\b${name}="[^"]*"`, 'g'), `${name}="${value}"`), 2000);
+      await onlyBadInput(parse, wasXml.replace(new RegExp(`\\b${name}="[^"]*"`, 'g'), `${name}="${value}"`), 2000);
     }), { numRuns: 200 });
   });
 });

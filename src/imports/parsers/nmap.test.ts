@@ -3,12 +3,10 @@ import assert from 'node:assert/strict';
 import { execFile, spawnSync } from 'node:child_process';
 import { createServer, type AddressInfo } from 'node:net';
 import { promisify } from 'node:util';
-import fc from 'fast-check';
-import { EntenteError } from '../../errors.ts';
 import { fingerprintOf } from '../fingerprint.ts';
 import type { ParsedFinding } from '../types.ts';
 import { nmapParser } from './nmap.ts';
-import { badInputError, inputOf } from '../../../test/support/parsing.ts';
+import { badInputError, inputOf, robustnessTests } from '../../../test/support/parsing.ts';
 
 const run = promisify(execFile);
 const hasNmap = !spawnSync('nmap', ['--version']).error;
@@ -254,26 +252,7 @@ describe('nmap errors', () => {
     await assert.rejects(parse('<?xml version="1.0"?><analysis/>'), badInputError(/not an Nmap XML report: the root element is <analysis>/));
   });
 
-  const mutation = fc.record({ at: fc.nat(), cut: fc.nat({ max: 40 }), insert: fc.string({ maxLength: 12 }) });
-  const mutate = (text: string, m: { at: number; cut: number; insert: string }): string => {
-    const at = m.at % (text.length + 1);
-    return text.slice(0, at) + m.insert + text.slice(at + m.cut);
-  };
-  async function onlyBadInput(text: string): Promise<void> {
-    try {
-      await parse(text);
-    } catch (e) {
-      assert.ok(e instanceof EntenteError && e.code === 'bad_input', `unexpected ${String(e)}`);
-    }
-  }
-
-  test('random text never throws anything but bad_input', async () => {
-    await fc.assert(fc.asyncProperty(fc.string({ maxLength: 300 }), onlyBadInput), { numRuns: 300 });
-  });
-
-  test('mutated reports never throw anything but bad_input', async () => {
-    await fc.assert(fc.asyncProperty(fc.array(mutation, { minLength: 1, maxLength: 4 }), (ms) => onlyBadInput(ms.reduce(mutate, full))), { numRuns: 400 });
-  });
+  robustnessTests({ parse, seeds: [full] });
 });
 
 describe('nmap XML from the real tool', () => {

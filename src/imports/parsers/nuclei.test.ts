@@ -1,10 +1,8 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import fc from 'fast-check';
-import { EntenteError } from '../../errors.ts';
 import type { ParsedFinding } from '../types.ts';
 import { nucleiParser } from './nuclei.ts';
-import { badInputError, textInputOf, valueSlots } from '../../../test/support/parsing.ts';
+import { badInputError, textInputOf, robustnessTests } from '../../../test/support/parsing.ts';
 
 // ---- fixtures: results as Nuclei 3 writes them (-jsonl, or -json-export for an array) ----
 
@@ -207,34 +205,7 @@ describe('nuclei errors', () => {
 });
 
 describe('nuclei robustness', () => {
-  async function onlyBadInput(s: string): Promise<void> {
-    try {
-      await parse(s);
-    } catch (e) {
-      assert.ok(e instanceof EntenteError && e.code === 'bad_input', `unexpected ${String(e)}`);
-    }
-  }
-
-  const mutation = fc.record({ at: fc.nat(), cut: fc.nat({ max: 40 }), insert: fc.string({ maxLength: 12 }) });
-  const mutate = (t: string, m: { at: number; cut: number; insert: string }): string => {
-    const at = m.at % (t.length + 1);
-    return t.slice(0, at) + m.insert + t.slice(at + m.cut);
-  };
   const array = JSON.stringify(jsonl.split('\n').map((l) => JSON.parse(l) as unknown), null, 1);
 
-  test('random and mutated input never throws anything but bad_input', async () => {
-    await fc.assert(fc.asyncProperty(fc.string({ maxLength: 300 }), onlyBadInput), { numRuns: 300 });
-    await fc.assert(fc.asyncProperty(fc.boolean(), fc.array(mutation, { minLength: 1, maxLength: 4 }), async (a, ms) => onlyBadInput(ms.reduce(mutate, a ? array : jsonl))), { numRuns: 400 });
-  });
-
-  test('valid JSON of the wrong shape anywhere never throws anything but bad_input', async () => {
-    const shapes = fc.constantFrom(null, 1, -1, 's', '', [], {}, true, [1], [{}], { a: [] }, [null]);
-    await fc.assert(fc.asyncProperty(fc.nat(), shapes, async (k, shape) => {
-      const doc = JSON.parse(array) as unknown;
-      const slots = valueSlots(doc);
-      const slot = slots[k % slots.length];
-      if (slot) slot.parent[slot.key] = shape;
-      await onlyBadInput(JSON.stringify(doc));
-    }), { numRuns: 500 });
-  });
+  robustnessTests({ parse, seeds: [array, jsonl], json: [array] }, { together: true });
 });

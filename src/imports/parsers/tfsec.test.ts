@@ -1,12 +1,10 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import fc from 'fast-check';
-import { EntenteError } from '../../errors.ts';
 import type { ParsedFinding } from '../types.ts';
 import { fingerprintOf } from '../fingerprint.ts';
 import { tfsecParser } from './tfsec.ts';
 import { addToRows, type ImportRow } from '../normalise.ts';
-import { badInputError, textInputOf, valueSlots } from '../../../test/support/parsing.ts';
+import { badInputError, textInputOf, robustnessTests } from '../../../test/support/parsing.ts';
 
 // ---- fixtures: the three shapes tfsec's JSON output has had ----
 
@@ -199,35 +197,7 @@ describe('tfsec errors', () => {
 describe('tfsec robustness', () => {
   const text = JSON.stringify({ results: [v1Result(), midResult('module.a:aws_x.y[0]', 5), ...legacy.results] });
 
-  async function onlyBadInput(s: string): Promise<void> {
-    try {
-      await parse(s);
-    } catch (e) {
-      assert.ok(e instanceof EntenteError && e.code === 'bad_input', `unexpected ${String(e)}`);
-    }
-  }
-
-  const mutation = fc.record({ at: fc.nat(), cut: fc.nat({ max: 40 }), insert: fc.string({ maxLength: 12 }) });
-  const mutate = (t: string, m: { at: number; cut: number; insert: string }): string => {
-    const at = m.at % (t.length + 1);
-    return t.slice(0, at) + m.insert + t.slice(at + m.cut);
-  };
-
-  test('random and mutated input never throws anything but bad_input', async () => {
-    await fc.assert(fc.asyncProperty(fc.string({ maxLength: 300 }), onlyBadInput), { numRuns: 300 });
-    await fc.assert(fc.asyncProperty(fc.array(mutation, { minLength: 1, maxLength: 4 }), async (ms) => onlyBadInput(ms.reduce(mutate, text))), { numRuns: 400 });
-  });
-
-  test('valid JSON of the wrong shape anywhere never throws anything but bad_input', async () => {
-    const shapes = fc.constantFrom(null, 1, -1, 's', '', [], {}, true, [1], [{}], { a: [] }, [null]);
-    await fc.assert(fc.asyncProperty(fc.nat(), shapes, async (k, shape) => {
-      const doc = JSON.parse(text) as unknown;
-      const slots = valueSlots(doc);
-      const slot = slots[k % slots.length];
-      if (slot) slot.parent[slot.key] = shape;
-      await onlyBadInput(JSON.stringify(doc));
-    }), { numRuns: 500 });
-  });
+  robustnessTests({ parse, seeds: [text], json: true }, { together: true });
 
   test('a huge resource name costs no pattern time', async () => {
     const started = Date.now();

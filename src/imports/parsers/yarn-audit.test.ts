@@ -1,12 +1,10 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import fc from 'fast-check';
-import { EntenteError } from '../../errors.ts';
 import type { ParsedFinding } from '../types.ts';
 import { fingerprintOf } from '../fingerprint.ts';
 import { npmAuditParser } from './npm-audit.ts';
 import { yarnAuditParser } from './yarn-audit.ts';
-import { badInputError, textInputOf, valueSlots } from '../../../test/support/parsing.ts';
+import { badInputError, textInputOf, robustnessTests } from '../../../test/support/parsing.ts';
 
 // ---- fixtures: yarn 1 `yarn audit --json` (one JSON object per line) ----
 
@@ -206,37 +204,5 @@ describe('yarn audit errors', () => {
 });
 
 describe('yarn audit robustness', () => {
-  async function onlyBadInput(s: string): Promise<void> {
-    try {
-      await parse(s);
-    } catch (e) {
-      assert.ok(e instanceof EntenteError && e.code === 'bad_input', `unexpected ${String(e)}`);
-    }
-  }
-
-  const mutation = fc.record({ at: fc.nat(), cut: fc.nat({ max: 40 }), insert: fc.string({ maxLength: 12 }) });
-  const mutate = (t: string, m: { at: number; cut: number; insert: string }): string => {
-    const at = m.at % (t.length + 1);
-    return t.slice(0, at) + m.insert + t.slice(at + m.cut);
-  };
-  const reports = [classic, berry, npm6Shape];
-
-  test('random and mutated input never throws anything but bad_input', async () => {
-    await fc.assert(fc.asyncProperty(fc.string({ maxLength: 300 }), onlyBadInput), { numRuns: 300 });
-    await fc.assert(fc.asyncProperty(fc.nat(), fc.array(mutation, { minLength: 1, maxLength: 4 }), async (k, ms) => onlyBadInput(ms.reduce(mutate, reports[k % reports.length]!))), { numRuns: 400 });
-  });
-
-  test('valid JSON of the wrong shape anywhere on any line never throws anything but bad_input', async () => {
-    const shapes = fc.constantFrom(null, 1, -1, 's', '', [], {}, true, [1], [{}], { a: [] }, [null]);
-    await fc.assert(fc.asyncProperty(fc.nat(), fc.nat(), fc.nat(), shapes, async (r, l, k, shape) => {
-      const lines = reports[r % reports.length]!.split('\n');
-      const single = lines.length === 1 || reports[r % reports.length] === npm6Shape;
-      const docs = single ? [JSON.parse(lines.join('\n')) as unknown] : lines.map((x) => JSON.parse(x) as unknown);
-      const doc = docs[l % docs.length];
-      const slots = valueSlots(doc);
-      const slot = slots[k % Math.max(1, slots.length)];
-      if (slot) slot.parent[slot.key] = shape;
-      await onlyBadInput(docs.map((d) => JSON.stringify(d)).join('\n'));
-    }), { numRuns: 500 });
-  });
+  robustnessTests({ parse, seeds: [classic, berry, npm6Shape], json: true }, { together: true, where: 'anywhere on any line' });
 });

@@ -1,10 +1,9 @@
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
-import fc from 'fast-check';
 import { EntenteError } from '../../errors.ts';
 import type { ParsedFinding, ReportParser } from '../types.ts';
 import { zapJsonParser, zapXmlParser } from './zap.ts';
-import { badInputError, inputOf, valueSlots } from '../../../test/support/parsing.ts';
+import { badInputError, inputOf, robustnessTests } from '../../../test/support/parsing.ts';
 
 async function parse(parser: ReportParser, text: string, name = 'zap-report'): Promise<ParsedFinding[]> {
   const out: ParsedFinding[] = [];
@@ -286,50 +285,8 @@ describe('zap JSON report', () => {
 describe('zap robustness', () => {
   const xml = zapXml([alertItem(), alertItem({ id: '10011', instances: [instance('https://shop.example.com/a', 'GET', 'x')] })]);
 
-  async function onlyBadInput(parser: ReportParser, text: string): Promise<void> {
-    const started = Date.now();
-    try {
-      await parse(parser, text);
-    } catch (e) {
-      assert.ok(e instanceof EntenteError && e.code === 'bad_input', `unexpected ${String(e)}`);
-    }
-    assert.ok(Date.now() - started < 2000, 'took too long');
-  }
-
-  const mutation = fc.record({ at: fc.nat(), cut: fc.nat({ max: 40 }), insert: fc.string({ maxLength: 12 }) });
-  const mutate = (text: string, m: { at: number; cut: number; insert: string }): string => {
-    const at = m.at % (text.length + 1);
-    return text.slice(0, at) + m.insert + text.slice(at + m.cut);
-  };
-
-  test('random text never throws anything but bad_input, quickly', async () => {
-    await fc.assert(fc.asyncProperty(fc.string({ maxLength: 300 }), async (s) => {
-      await onlyBadInput(zapXmlParser, s);
-      await onlyBadInput(zapJsonParser, s);
-    }), { numRuns: 300 });
-  });
-
-  test('mutated XML reports never throw anything but bad_input, quickly', async () => {
-    await fc.assert(fc.asyncProperty(fc.array(mutation, { minLength: 1, maxLength: 4 }), async (ms) => {
-      await onlyBadInput(zapXmlParser, ms.reduce(mutate, xml));
-    }), { numRuns: 300 });
-  });
-
-  test('mutated JSON reports never throw anything but bad_input, quickly', async () => {
-    await fc.assert(fc.asyncProperty(fc.array(mutation, { minLength: 1, maxLength: 4 }), async (ms) => {
-      await onlyBadInput(zapJsonParser, ms.reduce(mutate, zapJson));
-    }), { numRuns: 300 });
-  });
-
-  test('valid JSON of the wrong shape anywhere in the report never throws anything but bad_input', async () => {
-    // Swaps one value for another shape, so the text stays valid JSON but the structure goes wrong.
-    const shapes = fc.constantFrom(null, 1, -1, 's', '', [], {}, true, [1], [{}], { a: [] }, [null]);
-    await fc.assert(fc.asyncProperty(fc.nat(), shapes, async (k, shape) => {
-      const doc = JSON.parse(zapJson) as unknown;
-      const slots = valueSlots(doc);
-      const slot = slots[k % slots.length];
-      if (slot) slot.parent[slot.key] = shape;
-      await onlyBadInput(zapJsonParser, JSON.stringify(doc));
-    }), { numRuns: 400 });
-  });
+  robustnessTests([
+    { parse: (s) => parse(zapXmlParser, s), seeds: [xml], reports: 'XML reports' },
+    { parse: (s) => parse(zapJsonParser, s), seeds: [zapJson], reports: 'JSON reports', json: true },
+  ], { quickly: true, where: 'anywhere in the report', runs: { mutated: 300, shapes: 400 } });
 });
