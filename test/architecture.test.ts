@@ -50,6 +50,7 @@ const allowedBackEdges: Record<string, string> = {
   'gates -> cli': 'the same: cli/suggest.ts',
   'voice -> cli': 'the same: cli/suggest.ts',
   'reviews -> cli': 'the same: cli/suggest.ts',
+  'goals -> cli': 'the same: cli/suggest.ts',
   'policy -> gates': "the policy file's parser reads the gate rules' section with gates/gate-policy.ts",
   'policy -> changes': "the same for the change rules' section (changes/change-policy.ts)",
   'db -> audit': 'opening the database checks the audit chain (db/connect.ts)',
