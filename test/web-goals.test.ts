@@ -115,7 +115,7 @@ for (const engine of engines) {
 
       await form.getByRole('checkbox', { name: 'appsec' }).check();
       await form.getByRole('button', { name: 'Set the goal' }).click();
-      await form.getByRole('status').filter({ hasText: /^Goal \d+: / }).waitFor();
+      await form.getByRole('status').filter({ hasText: /^Goal #\d+, owned by payments and appsec: / }).waitFor();
       const list = goals.getByRole('table', { name: 'Goals, soonest deadline first' });
       const row = list.getByRole('row').filter({ hasText: 'open act and attend findings (payments), target -50%' });
       await row.waitFor();

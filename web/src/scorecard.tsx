@@ -158,7 +158,7 @@ function Card({ team }: { team: string }) {
       </section>
       <section aria-labelledby="s-risk">
         <h2 id="s-risk">Goals at risk</h2>
-        {card.goalsAtRisk.length ? <ul>{card.goalsAtRisk.map((g) => <li key={g.id}>Goal {g.id}: {g.summary}</li>)}</ul> : <p>No goal is at risk.</p>}
+        {card.goalsAtRisk.length ? <ul>{card.goalsAtRisk.map((g) => <li key={g.id}>{g.summary}</li>)}</ul> : <p>No goal is at risk.</p>}
       </section>
     </>
   );
@@ -212,7 +212,7 @@ function Goals({ me, team, teams }: { me: Me; team: string; teams: Team[] }) {
           <thead><tr><th scope="col">Goal</th><th scope="col">Owners</th><th scope="col">Progress</th><th scope="col">Forecast</th><th scope="col">Deadline</th></tr></thead>
           <tbody>{goals.map((g) => (
             <tr key={g.id}>
-              <td>Goal {g.id}: {g.label} ({g.scope.name ?? 'the organisation'}), target {g.target.text}<div className="sub">{g.summary}</div></td>
+              <td>Goal {g.id}: {g.label} ({g.scope.name ?? 'the organisation'}), target {g.target.text}<div className="sub">set by {g.setBy} on {g.setAt.slice(0, 10)}</div></td>
               <td>{g.owners.join(', ')}</td>
               <td>
                 <progress max={1} value={g.progress} aria-label={`Progress of goal ${g.id}`}>{pct(g.progress)}</progress>
@@ -248,7 +248,7 @@ function SetGoal({ teams, team, onSet }: { teams: Team[]; team: string; onSet: (
     setBusy(true); setNotice(null); setError(null);
     try {
       const g = await api<Goal>('/api/goals', { method: 'POST', json: body });
-      setNotice(`Goal ${g.id}: ${g.summary}`);
+      setNotice(g.summary);
       onSet();
     } catch (err) {
       setError(message(err));
