@@ -14,6 +14,9 @@ const Gates = lazy(() => import('./gates.tsx').then((m) => ({ default: m.Gates }
 const GatePage = lazy(() => import('./gates.tsx').then((m) => ({ default: m.GatePage })));
 const Changes = lazy(() => import('./changes.tsx').then((m) => ({ default: m.Changes })));
 const Invite = lazy(() => import('./invite.tsx').then((m) => ({ default: m.Invite })));
+const Scorecard = lazy(() => import('./scorecard.tsx').then((m) => ({ default: m.ScorecardPage })));
+const Reviews = lazy(() => import('./reviews.tsx').then((m) => ({ default: m.Reviews })));
+const ReviewPage = lazy(() => import('./reviews.tsx').then((m) => ({ default: m.ReviewPage })));
 const Settings = lazy(() => import('./settings.tsx').then((m) => ({ default: m.Settings })));
 
 /** The whole app. */
@@ -81,6 +84,8 @@ function Layout({ me, onSignedOut }: { me: Me; onSignedOut: () => void }) {
             <li><Link href="/commitments" aria-current={current('/commitments')}>Commitments</Link></li>
             <li><Link href="/gates" aria-current={current('/gates')}>Gates</Link></li>
             <li><Link href="/changes" aria-current={current('/changes')}>Changes</Link></li>
+            <li><Link href="/scorecard" aria-current={current('/scorecard') ?? current('/goals')}>Scorecard</Link></li>
+            <li><Link href="/reviews" aria-current={current('/reviews')}>Reviews</Link></li>
             <li><Link href="/settings" aria-current={current('/settings')}>Settings</Link></li>
           </ul>
         </nav>
@@ -104,6 +109,10 @@ function Page({ path, me }: { path: string; me: Me }) {
   if (path === '/settings' || path === '/settings/') return <Settings me={me} />;
   if (path === '/gates' || path === '/gates/') return <Gates />;
   if (path === '/changes' || path === '/changes/') return <Changes me={me} />;
+  if (path === '/scorecard' || path === '/scorecard/' || path === '/goals' || path === '/goals/') return <Scorecard me={me} />;
+  if (path === '/reviews' || path === '/reviews/') return <Reviews me={me} />;
+  const review = /^\/reviews\/(\d+)\/?$/.exec(path);
+  if (review) return <ReviewPage id={Number(review[1])} />;
   const gate = /^\/gates\/(\d+)\/?$/.exec(path);
   if (gate) return <GatePage id={Number(gate[1])} />;
   const finding = /^\/findings\/(\d+)\/?$/.exec(path);

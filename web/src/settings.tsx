@@ -1,6 +1,6 @@
 /**
  * Settings: the organisation (teams and services, from the organisation file), the policy (in force, a candidate
- * checked, two revisions compared), API tokens (admins make, list and revoke them) and, later, notification preferences.
+ * checked, two revisions compared), API tokens (admins make, list and revoke them) and notification preferences (which messages reach you, and where).
  */
 import { useCallback, useEffect, useState, type FormEvent } from 'react';
 import { api, type Me } from './api.ts';
@@ -22,10 +22,7 @@ export function Settings({ me }: { me: Me }) {
       <Organisation />
       <Policy />
       <Tokens me={me} />
-      <section aria-labelledby="s-notify">
-        <h2 id="s-notify">Notifications</h2>
-        <p>Notification preferences (which messages reach you, and where) will be set here. Until then, nothing is sent from this page.</p>
-      </section>
+      <Notifications me={me} />
     </>
   );
 }
@@ -185,6 +182,58 @@ function Tokens({ me }: { me: Me }) {
           <div><label htmlFor="t-expires">Ends</label><input id="t-expires" name="expires" placeholder="90d, 2027-03-31 or never" /></div>
           <div className="actions"><button type="submit">Create token</button></div>
         </form>
+      )}
+    </section>
+  );
+}
+
+interface Prefs { email: string; prefs: { event: string; channel: 'email' | 'none'; isDefault: boolean }[] }
+
+// Each event in words (the API names them finding.new_act, …).
+const eventWords: Record<string, string> = {
+  'finding.new_act': 'A new finding to act on',
+  'finding.due_soon': 'A finding due soon',
+  'finding.overdue': 'A finding overdue',
+  'change.lease_ending': 'A change\'s lease ending',
+};
+
+function Notifications({ me }: { me: Me }) {
+  const [prefs, setPrefs] = useState<Prefs | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const [notice, setNotice] = useState<string | null>(null);
+  useEffect(() => {
+    if (me.person) api<Prefs>('/api/notifications/prefs').then(setPrefs).catch((e: unknown) => setError(message(e)));
+  }, [me.person]);
+  const change = async (event: string, channel: string): Promise<void> => {
+    try {
+      const next = await api<Prefs>('/api/notifications/prefs', { method: 'PUT', json: { event, channel } });
+      setPrefs(next);
+      setError(null);
+      setNotice(`${eventWords[event] ?? event}: ${channel === 'email' ? `by e-mail to ${next.email}` : 'no message'} from now on.`);
+    } catch (err) { setError(message(err)); setNotice(null); }
+  };
+  return (
+    <section aria-labelledby="s-notify">
+      <h2 id="s-notify">Notifications</h2>
+      {!me.person && <p>Notification preferences belong to a person; sign in as yourself to set yours.</p>}
+      {error && <p role="alert" className="error">{error}</p>}
+      {notice && <p role="status">{notice}</p>}
+      {prefs && (
+        <table>
+          <caption>Which messages reach {prefs.email}, and where</caption>
+          <thead><tr><th scope="col">Event</th><th scope="col">Channel</th></tr></thead>
+          <tbody>{prefs.prefs.map((p) => (
+            <tr key={p.event}>
+              <th scope="row">{eventWords[p.event] ?? p.event}<div className="sub"><code>{p.event}</code></div></th>
+              <td>
+                <select aria-label={`Channel for ${eventWords[p.event] ?? p.event}`} value={p.channel} onChange={(e) => void change(p.event, e.target.value)}>
+                  <option value="email">e-mail</option><option value="none">none</option>
+                </select>
+                {p.isDefault && <span className="sub"> (the default)</span>}
+              </td>
+            </tr>
+          ))}</tbody>
+        </table>
       )}
     </section>
   );

@@ -1,0 +1,187 @@
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Page } from 'playwright-core';
+import { engines } from './support/engines.ts';
+import { cliWorld, entente, ententeInput, serveCli } from './support/cli.ts';
+import { sarif, trivy } from './support/reports.ts';
+import { browserSkip, checkAccessible, openBrowser, password, screenshot, signIn, signOut, type BrowserWorld } from './support/browser.ts';
+
+// The Scorecard (with goals), Reviews and the notification preferences in Settings, in a real Chromium against
+// `entente serve` (test/support/browser.ts): the card's numbers from real imports, a goal the API refuses and one it
+// takes, a review whose agenda opens with its wins, and a preference that is still there after a reload.
+
+const org = `teams:
+  - name: payments
+    kind: engineering
+    lead: ana@example.com
+    members: [ana@example.com, raj@example.com]
+  - name: appsec
+    kind: security
+    members: [sam@example.com]
+services:
+  - name: checkout-api
+    owner: payments
+    criticality: 4
+    exposure: internet
+  - name: ledger
+    owner: payments
+    criticality: 3
+    exposure: internal
+`;
+const inDays = (d: number): string => new Date(Date.now() + d * 86_400_000).toISOString().slice(0, 10);
+
+for (const engine of engines) {
+  describe(`the Scorecard, Goals, Reviews and notification preferences in Chromium [${engine}]`, { skip: browserSkip }, () => {
+    const { dir, env } = cliWorld(engine, 'web-goals');
+    let server: { url: string; stop: () => Promise<void> };
+    let world: BrowserWorld | undefined;
+    let page: Page;
+    const tokens = { raj: '', sam: '' };
+    const call = async <T>(token: string, method: string, path: string, body?: unknown): Promise<T> => {
+      const headers: Record<string, string> = { authorization: `Bearer ${token}` };
+      if (body !== undefined) headers['content-type'] = 'application/json';
+      const res = await fetch(`${server.url}${path}`, { method, headers, ...(body !== undefined ? { body: JSON.stringify(body) } : {}) });
+      const got = await res.json() as T;
+      assert.ok(res.ok, `${method} ${path}: ${JSON.stringify(got)}`);
+      return got;
+    };
+
+    before(async () => {
+      writeFileSync(join(dir, 'org.yaml'), org);
+      assert.equal(entente(env, 'org', 'apply', join(dir, 'org.yaml')).code, 0);
+      writeFileSync(join(dir, 'trivy.json'), trivy([
+        { cve: 'CVE-2021-44228', pkg: 'log4j-core', version: '2.14.1', fixed: '2.15.0', severity: 'CRITICAL', vector: 'CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H' },
+        { cve: 'CVE-2022-42889', pkg: 'commons-text', version: '1.9', fixed: '1.10.0', severity: 'HIGH' },
+      ]));
+      assert.equal(entente(env, 'import', join(dir, 'trivy.json'), '--service', 'checkout-api').code, 0);
+      writeFileSync(join(dir, 'leaks.sarif'), sarif('gitleaks', [{ rule: 'aws-access-token', file: 'config/prod.env', line: 3, message: 'AWS access token' }]));
+      assert.equal(entente(env, 'import', join(dir, 'leaks.sarif'), '--service', 'ledger').code, 0);
+      for (const who of ['raj@example.com', 'ana@example.com', 'sam@example.com']) assert.equal(ententeInput(env, `${password}\n`, 'people', 'password', who).code, 0);
+      tokens.raj = entente(env, 'token', 'create', '--role', 'engineer', '--name', 'raj', '--person', 'raj@example.com').out.trim();
+      tokens.sam = entente(env, 'token', 'create', '--role', 'security', '--name', 'sam', '--person', 'sam@example.com').out.trim();
+      server = await serveCli(env);
+      world = await openBrowser([400, 401]); // 400: the goal the API refuses on purpose
+      page = world.page;
+    });
+    after(async () => {
+      await world?.close();
+      await server?.stop();
+    });
+
+    test('Scorecard: open findings by priority, flow, time to fix, Security\'s service levels and the summary, for the organisation and for a team', async () => {
+      const card = await call<{ open: { total: number }; trend: unknown[]; summary: string[] }>(tokens.sam, 'GET', '/api/scorecard?team=payments');
+      assert.equal(card.open.total, 3, 'the three imported findings are open');
+      await signIn(page, server.url, 'sam@example.com');
+      await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Scorecard' }).click();
+      await page.getByRole('heading', { name: 'Scorecard', level: 1 }).waitFor();
+      await page.getByRole('heading', { name: /^In short: the whole organisation, / }).waitFor();
+      await page.getByLabel('Team').first().selectOption('payments');
+      await page.getByRole('heading', { name: /^In short: payments, / }).waitFor();
+      assert.match(page.url(), /\/scorecard\?team=payments$/, 'the team is in the address, so a shared link shows the same card');
+      const open = page.getByRole('table', { name: 'Open findings by priority' });
+      const cells = await open.getByRole('row').nth(1).getByRole('cell').allInnerTexts();
+      assert.equal(cells[4], '3', 'the total');
+      for (const s of card.summary) await page.getByText(s, { exact: true }).waitFor();
+      await page.getByRole('table', { name: 'Time to fix by priority' }).getByRole('rowheader', { name: 'act' }).waitFor();
+      const levels = page.getByRole('table', { name: 'Security\'s service levels' });
+      assert.equal(await levels.getByRole('row').count(), 5, 'a header and triage, exception answers, change answers and gate reviews');
+      if (card.trend.length >= 2) await page.getByRole('img', { name: /^Open findings from \d{4}-\d\d-\d\d to / }).waitFor();
+      else await page.getByText('The trend shows once there are two days to compare.').waitFor();
+      await page.getByRole('region', { name: 'Goals at risk' }).getByText('No goal is at risk.').waitFor();
+      await checkAccessible(page, 'the Scorecard page');
+      await screenshot(page, 'scorecard');
+      await signOut(page);
+    });
+
+    test('Goals: the API\'s refusal shows next to the form (Security not among the owners); with Security the goal is set and listed with its progress and forecast', async () => {
+      await signIn(page, server.url, 'ana@example.com');
+      await page.goto(`${server.url}/goals`);
+      const goals = page.getByRole('region', { name: 'Goals', exact: true });
+      await goals.getByText('No goal is set yet.').waitFor();
+      const form = page.getByRole('form', { name: 'Set a goal' });
+      await form.getByLabel('Metric').selectOption('open-act-attend');
+      await form.getByLabel('About').selectOption('payments');
+      await form.getByRole('checkbox', { name: 'payments' }).check();
+      await form.getByLabel('Target').fill('-50%');
+      await form.getByLabel('Deadline').fill(inDays(60));
+      await form.getByRole('button', { name: 'Set the goal' }).click();
+      const refusal = form.getByRole('alert');
+      await refusal.waitFor();
+      assert.match(await refusal.innerText(), /owned by IT and Security together.*add appsec to --owners beside payments/);
+      assert.equal((await call<{ items: unknown[] }>(tokens.raj, 'GET', '/api/goals')).items.length, 0, 'nothing was set');
+      await checkAccessible(page, 'the goal form with a refusal');
+
+      await form.getByRole('checkbox', { name: 'appsec' }).check();
+      await form.getByRole('button', { name: 'Set the goal' }).click();
+      await form.getByRole('status').filter({ hasText: /^Goal #\d+, owned by payments and appsec: / }).waitFor();
+      const list = goals.getByRole('table', { name: 'Goals, soonest deadline first' });
+      const row = list.getByRole('row').filter({ hasText: 'open act and attend findings (payments), target -50%' });
+      await row.waitFor();
+      assert.match(await row.innerText(), /payments, appsec/);
+      assert.match(await row.innerText(), new RegExp(inDays(60)));
+      await row.getByRole('progressbar', { name: /^Progress of goal \d+$/ }).waitFor();
+      const [goal] = (await call<{ items: { owners: string[]; target: { text: string }; status: string }[] }>(tokens.raj, 'GET', '/api/goals?team=payments')).items;
+      assert.deepEqual([goal?.owners, goal?.target.text], [['payments', 'appsec'], '-50%']);
+      await row.getByText(goal!.status.replace(/_/g, ' '), { exact: true }).waitFor();
+      await checkAccessible(page, 'the goals with one set');
+      await screenshot(page, 'goals', goals);
+      await signOut(page);
+    });
+
+    test('Reviews: a new weekly review for payments opens its agenda, wins first, with the invitation to download; it is listed', async () => {
+      await signIn(page, server.url, 'ana@example.com');
+      await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Reviews' }).click();
+      await page.getByText('No review has been held yet.').waitFor();
+      await checkAccessible(page, 'the Reviews page, empty');
+      const form = page.getByRole('form', { name: 'New review' });
+      await form.getByLabel('Cadence').selectOption('weekly');
+      await form.getByLabel('Team').selectOption('payments');
+      await form.getByRole('button', { name: 'New review' }).click();
+      const title = page.getByRole('heading', { level: 1, name: /^Review \d+: / });
+      await title.waitFor();
+      const id = Number(/^Review (\d+):/.exec(await title.innerText())![1]);
+      const headings = await page.getByRole('heading', { level: 2 }).allInnerTexts();
+      assert.equal(headings[0], 'Wins this period', 'the agenda opens with the wins');
+      const stored = await call<{ agenda: { sections: { heading: string }[] } }>(tokens.raj, 'GET', `/api/reviews/${id}`);
+      assert.deepEqual(headings.slice(0, stored.agenda.sections.length), stored.agenda.sections.map((s) => s.heading), 'every section, in the API\'s order');
+      const ics = page.getByRole('link', { name: 'Download the invitation (.ics)' });
+      assert.equal(await ics.getAttribute('href'), `/api/reviews/${id}?format=ics`);
+      const got = await page.request.get(`${server.url}/api/reviews/${id}?format=ics`);
+      assert.equal(got.status(), 200);
+      assert.match(await got.text(), /^BEGIN:VCALENDAR/);
+      await checkAccessible(page, 'a review\'s agenda');
+      await screenshot(page, 'review');
+
+      await page.getByRole('link', { name: 'All reviews' }).click();
+      await page.getByRole('table', { name: 'Reviews, newest first' }).getByRole('link', { name: `Review ${id}: payments` }).waitFor();
+      await checkAccessible(page, 'the Reviews page');
+      await screenshot(page, 'reviews');
+      await signOut(page);
+    });
+
+    test('Notification preferences: raj turns off the due-soon e-mail in Settings; it stays off after a reload and the API says so', async () => {
+      await signIn(page, server.url, 'raj@example.com');
+      await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Settings' }).click();
+      const prefs = page.getByRole('table', { name: 'Which messages reach raj@example.com, and where' });
+      await prefs.waitFor();
+      assert.equal(await prefs.getByRole('row').count(), 5, 'a header and the four events');
+      const dueSoon = page.getByLabel('Channel for A finding due soon');
+      assert.equal(await dueSoon.inputValue(), 'email');
+      await dueSoon.selectOption('none');
+      await page.getByRole('status').filter({ hasText: 'A finding due soon: no message from now on.' }).waitFor();
+      await checkAccessible(page, 'the Settings page with notification preferences');
+      await screenshot(page, 'settings-notifications', page.getByRole('region', { name: 'Notifications' }));
+
+      await page.reload();
+      await prefs.waitFor();
+      assert.equal(await page.getByLabel('Channel for A finding due soon').inputValue(), 'none');
+      assert.equal(await page.getByLabel('Channel for A new finding to act on').inputValue(), 'email', 'the others are as they were');
+      const stored = await call<{ prefs: { event: string; channel: string; isDefault: boolean }[] }>(tokens.raj, 'GET', '/api/notifications/prefs');
+      assert.deepEqual(stored.prefs.find((p) => p.event === 'finding.due_soon'), { event: 'finding.due_soon', channel: 'none', isDefault: false });
+      await signOut(page);
+      assert.deepEqual(world!.problems, [], 'errors or CSP violations in the page');
+    });
+  });
+}
