@@ -6,26 +6,13 @@ import type { Page } from 'playwright-core';
 import { engines } from './support/engines.ts';
 import { cliWorld, entente, ententeInput, serveCli } from './support/cli.ts';
 import { sarif, trivy } from './support/reports.ts';
-import { browserSkip, checkAccessible, openBrowser, password, screenshot, signIn, signOut, type BrowserWorld } from './support/browser.ts';
+import { browserSkip, checkAccessible, openBrowser, password, screenshot, signIn, signOut, type BrowserWorld, webOrg } from './support/browser.ts';
 
 // The Findings page's bulk actions and saved views, the Finding page's tone suggestion while typing, and the
 // Commitments page for commitments Entente checks itself, in a real Chromium against `entente serve`
 // (test/support/browser.ts).
 
-const org = `teams:
-  - name: payments
-    kind: engineering
-    lead: ana@example.com
-    members: [ana@example.com, raj@example.com]
-  - name: appsec
-    kind: security
-    members: [sam@example.com]
-services:
-  - name: checkout-api
-    owner: payments
-    criticality: 4
-    exposure: internet
-`;
+const org = webOrg;
 
 for (const engine of engines) {
   describe(`the Findings page's bulk actions and saved views, tone suggestions and checked commitments in Chromium [${engine}]`, { skip: browserSkip }, () => {

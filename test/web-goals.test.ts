@@ -6,21 +6,13 @@ import type { Page } from 'playwright-core';
 import { engines } from './support/engines.ts';
 import { cliWorld, entente, ententeInput, serveCli } from './support/cli.ts';
 import { sarif, trivy } from './support/reports.ts';
-import { browserSkip, checkAccessible, openBrowser, password, screenshot, signIn, signOut, type BrowserWorld } from './support/browser.ts';
+import { browserSkip, checkAccessible, openBrowser, password, screenshot, signIn, signOut, type BrowserWorld, webTeams } from './support/browser.ts';
 
 // The Scorecard (with goals), Reviews and the notification preferences in Settings, in a real Chromium against
 // `entente serve` (test/support/browser.ts): the card's numbers from real imports, a goal the API refuses and one it
 // takes, a review whose agenda opens with its wins, and a preference that is still there after a reload.
 
-const org = `teams:
-  - name: payments
-    kind: engineering
-    lead: ana@example.com
-    members: [ana@example.com, raj@example.com]
-  - name: appsec
-    kind: security
-    members: [sam@example.com]
-services:
+const org = `${webTeams}services:
   - name: checkout-api
     owner: payments
     criticality: 4

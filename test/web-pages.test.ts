@@ -6,24 +6,11 @@ import type { Page } from 'playwright-core';
 import { engines } from './support/engines.ts';
 import { cliWorld, entente, ententeInput, serveCli } from './support/cli.ts';
 import { trivy } from './support/reports.ts';
-import { browserSkip, checkAccessible, openBrowser, password, screenshot, signIn as signInAs, signOut as signOutOf, type BrowserWorld } from './support/browser.ts';
+import { browserSkip, checkAccessible, openBrowser, password, screenshot, signIn as signInAs, signOut as signOutOf, type BrowserWorld, webOrg } from './support/browser.ts';
 
 // The Exceptions and Commitments pages and Home's "waiting for you", in a real Chromium against `entente serve`, under
 // the CSP the server sends (test/support/browser.ts).
-const org = `teams:
-  - name: payments
-    kind: engineering
-    lead: ana@example.com
-    members: [ana@example.com, raj@example.com]
-  - name: appsec
-    kind: security
-    members: [sam@example.com]
-services:
-  - name: checkout-api
-    owner: payments
-    criticality: 4
-    exposure: internet
-`;
+const org = webOrg;
 
 for (const engine of engines) {
   describe(`the Exceptions and Commitments pages in Chromium [${engine}]`, { skip: browserSkip }, () => {

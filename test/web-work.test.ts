@@ -6,21 +6,13 @@ import type { Page } from 'playwright-core';
 import { engines } from './support/engines.ts';
 import { cliWorld, entente, ententeInput, serveCli } from './support/cli.ts';
 import { sarif, trivy } from './support/reports.ts';
-import { browserSkip, checkAccessible, openBrowser, password, screenshot, signIn, signOut, type BrowserWorld } from './support/browser.ts';
+import { browserSkip, checkAccessible, openBrowser, password, screenshot, signIn, signOut, type BrowserWorld, webTeams } from './support/browser.ts';
 
 // The Gates and Changes pages in a real Chromium against `entente serve` (test/support/browser.ts): decisions per service
 // and environment and a decision's receipt; a change request whose risk check updates as it is typed, the approvals
 // inbox (Home and the Changes page), leases ending, and open ports no approved change covers.
 
-const org = `teams:
-  - name: payments
-    kind: engineering
-    lead: ana@example.com
-    members: [ana@example.com, raj@example.com]
-  - name: appsec
-    kind: security
-    members: [sam@example.com]
-services:
+const org = `${webTeams}services:
   - name: checkout-api
     owner: payments
     criticality: 4

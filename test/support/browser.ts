@@ -103,3 +103,22 @@ export async function screenshot(page: Page, name: string, of?: Locator, fullPag
   if (of) await of.screenshot({ path, animations: 'disabled', caret: 'hide' });
   else await page.screenshot({ path, fullPage, animations: 'disabled', caret: 'hide' });
 }
+
+/** The organisation the page tests sign in to: payments (lead Ana, engineer Raj) and Security (Sam). */
+export const webTeams = `teams:
+  - name: payments
+    kind: engineering
+    lead: ana@example.com
+    members: [ana@example.com, raj@example.com]
+  - name: appsec
+    kind: security
+    members: [sam@example.com]
+`;
+
+/** That organisation with checkout-api, payments' internet-facing service of criticality 4. */
+export const webOrg = `${webTeams}services:
+  - name: checkout-api
+    owner: payments
+    criticality: 4
+    exposure: internet
+`;

@@ -4,10 +4,11 @@
  * with no approved change covering them.
  */
 import { useCallback, useEffect, useRef, useState, type FormEvent } from 'react';
-import { ApiError, api, type Me } from './api.ts';
+import { api, type Me } from './api.ts';
 import { day, words } from './format.tsx';
 import { dayIn } from './exceptions.tsx';
 import { useTitle } from './router.tsx';
+import { Decide } from './decide.tsx';
 
 interface RiskCheck {
   risk: string; reasons: string[]; safeguards: { id: string; title: string; verify: string }[]; alternative: string | null;
@@ -92,7 +93,7 @@ export function Changes({ me }: { me: Me }) {
         <h2 id="c-for-me">Waiting for your approval</h2>
         {!changes && !error && <p aria-live="polite">Loading…</p>}
         {changes && forMe.length === 0 && <p>No change waits for your approval.</p>}
-        {forMe.length > 0 && <ul className="cards">{forMe.map((c) => <li key={c.id}><ChangeCard c={c} /><Decide c={c} onDone={done} /></li>)}</ul>}
+        {forMe.length > 0 && <ul className="cards">{forMe.map((c) => <li key={c.id}><ChangeCard c={c} /><Decide kind="change" id={c.id} path={`/api/changes/${c.id}`} onDone={done} /></li>)}</ul>}
       </section>
       {mine.length > 0 && (
         <section aria-labelledby="c-mine">
@@ -146,40 +147,6 @@ function ChangeCard({ c }: { c: Change }) {
   );
 }
 
-// Approve, or decline with a reason (required); the server's sentence when it refuses.
-function Decide({ c, onDone }: { c: Change; onDone: (n: { ok: boolean; text: string }) => void }) {
-  const [error, setError] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
-  const act = async (path: string, json: unknown): Promise<void> => {
-    setBusy(true); setError(null);
-    try {
-      const next = await api<Change>(`/api/changes/${c.id}/${path}`, { method: 'POST', json });
-      onDone({ ok: true, text: `Change ${c.id}: ${next.summary}` });
-    } catch (err) {
-      if (err instanceof ApiError && (err.status === 403 || err.status === 409)) onDone({ ok: false, text: err.message });
-      else setError(err instanceof Error ? err.message : String(err));
-    } finally {
-      setBusy(false);
-    }
-  };
-  const decline = (ev: FormEvent<HTMLFormElement>): void => {
-    ev.preventDefault();
-    const reason = String(new FormData(ev.currentTarget).get('reason') ?? '').trim();
-    if (!reason) { setError('say why you decline (Reason), so the requester knows what would help'); return; }
-    void act('decline', { reason });
-  };
-  return (
-    <div className="decide">
-      <button type="button" disabled={busy} onClick={() => void act('approve', {})} aria-label={`Approve change ${c.id}`}>Approve</button>
-      <form onSubmit={decline} className="stack">
-        <label htmlFor={`c-reason-${c.id}`}>Reason to decline change {c.id}</label>
-        <textarea id={`c-reason-${c.id}`} name="reason" rows={2} maxLength={5000} />
-        <button type="submit" disabled={busy} aria-label={`Decline change ${c.id}`}>Decline</button>
-      </form>
-      {error && <p role="alert" className="error">{error}</p>}
-    </div>
-  );
-}
 
 const list = (v: FormDataEntryValue | null): string[] => String(v ?? '').split(/[\s,]+/).map((s) => s.trim()).filter(Boolean);
 

@@ -1,8 +1,9 @@
 /** Exceptions: requests waiting for my approval (approve, or decline with a reason), my own requests, and approved ones ending soon. */
-import { useCallback, useEffect, useState, type FormEvent } from 'react';
-import { ApiError, api, type Me } from './api.ts';
+import { useCallback, useEffect, useState } from 'react';
+import { api, type Me } from './api.ts';
 import { PriorityBadge, day, words } from './format.tsx';
 import { Link, useTitle } from './router.tsx';
+import { Decide } from './decide.tsx';
 
 /** An exception as GET /api/exceptions answers (the API's Exception, the parts the pages show). */
 export interface Exception {
@@ -63,7 +64,7 @@ export function Exceptions({ me }: { me: Me }) {
           <section aria-labelledby="for-me">
             <h2 id="for-me">Waiting for you</h2>
             {forMe.length === 0 ? <p>No request waits for your approval.</p>
-              : <ul className="cards">{forMe.map((e) => <li key={e.id}><ExceptionCard e={e} /><Decide e={e} onDone={(n) => { setNotice(n); load(); }} /></li>)}</ul>}
+              : <ul className="cards">{forMe.map((e) => <li key={e.id}><ExceptionCard e={e} /><Decide kind="exception" id={e.id} path={`/api/exceptions/${e.id}`} onDone={(n) => { setNotice(n); load(); }} /></li>)}</ul>}
           </section>
           {mine.length > 0 && (
             <section aria-labelledby="mine">
@@ -100,38 +101,3 @@ function ExceptionCard({ e }: { e: Exception }) {
   );
 }
 
-// Approve, or decline with a reason (required). The server's sentence is shown when it refuses.
-function Decide({ e, onDone }: { e: Exception; onDone: (outcome: { ok: boolean; text: string }) => void }) {
-  const [error, setError] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
-  const act = async (path: string, json?: unknown): Promise<void> => {
-    setBusy(true); setError(null);
-    try {
-      const next = await api<Exception>(`/api/exceptions/${e.id}/${path}`, { method: 'POST', ...(json !== undefined ? { json } : {}) });
-      onDone({ ok: true, text: `Exception ${e.id}: ${next.summary}` });
-    } catch (err) {
-      // Refused (someone else decided first, or the page guessed wrong whose approval it waits for): the server's sentence.
-      if (err instanceof ApiError && (err.status === 403 || err.status === 409)) onDone({ ok: false, text: err.message });
-      else setError(err instanceof Error ? err.message : String(err));
-    } finally {
-      setBusy(false);
-    }
-  };
-  const decline = (ev: FormEvent<HTMLFormElement>): void => {
-    ev.preventDefault();
-    const reason = String(new FormData(ev.currentTarget).get('reason') ?? '').trim();
-    if (!reason) { setError('say why you decline (Reason), so the requester knows what would help'); return; }
-    void act('decline', { reason });
-  };
-  return (
-    <div className="decide">
-      <button type="button" disabled={busy} onClick={() => void act('approve')} aria-label={`Approve exception ${e.id}`}>Approve</button>
-      <form onSubmit={decline} className="stack">
-        <label htmlFor={`reason-${e.id}`}>Reason to decline exception {e.id}</label>
-        <textarea id={`reason-${e.id}`} name="reason" rows={2} maxLength={5000} />
-        <button type="submit" disabled={busy} aria-label={`Decline exception ${e.id}`}>Decline</button>
-      </form>
-      {error && <p role="alert" className="error">{error}</p>}
-    </div>
-  );
-}
