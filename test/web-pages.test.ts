@@ -117,6 +117,12 @@ for (const engine of engines) {
       await forMe.getByRole('heading', { name: new RegExp(`^Exception ${other}: payments`) }).waitFor();
       await checkAccessible(page, 'the Exceptions page');
       await screenshot(page, 'exceptions');
+      // The same page in a dark system theme: dark surfaces, and every text still readable (axe checks the contrast).
+      await page.emulateMedia({ colorScheme: 'dark' });
+      assert.equal(await page.evaluate(() => getComputedStyle(document.querySelector('.cards > li')!).backgroundColor), 'rgb(29, 35, 43)');
+      await checkAccessible(page, 'the Exceptions page in dark mode');
+      await screenshot(page, 'exceptions-dark');
+      await page.emulateMedia({ colorScheme: 'light' });
 
       // Another Security member approves one while the page shows it: the click is refused with the server's sentence.
       await forMe.getByRole('heading', { name: new RegExp(`^Exception ${raced}: payments`) }).waitFor();
