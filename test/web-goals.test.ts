@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { engines } from './support/engines.ts';
 import { cliWorld, entente, ententeInput, serveCli } from './support/cli.ts';
-import { sarif, trivy } from './support/reports.ts';
+import { kev, sarif, trivy } from './support/reports.ts';
 import { browserSkip, checkAccessible, openBrowser, password, screenshot, signIn, signOut, type BrowserWorld, webTeams } from './support/browser.ts';
 
 // The Scorecard (with goals), Reviews and the notification preferences in Settings, in a real Chromium against
@@ -43,6 +43,9 @@ for (const engine of engines) {
     before(async () => {
       writeFileSync(join(dir, 'org.yaml'), org);
       assert.equal(entente(env, 'org', 'apply', join(dir, 'org.yaml')).code, 0);
+      // Log4Shell in KEV on an internet-facing service: an act finding, announced to payments as it arrives.
+      writeFileSync(join(dir, 'kev.json'), kev(['CVE-2021-44228']));
+      assert.equal(entente(env, 'feeds', 'import', join(dir, 'kev.json')).code, 0);
       writeFileSync(join(dir, 'trivy.json'), trivy([
         { cve: 'CVE-2021-44228', pkg: 'log4j-core', version: '2.14.1', fixed: '2.15.0', severity: 'CRITICAL', vector: 'CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H' },
         { cve: 'CVE-2022-42889', pkg: 'commons-text', version: '1.9', fixed: '1.10.0', severity: 'HIGH' },
@@ -172,6 +175,57 @@ for (const engine of engines) {
       assert.equal(await page.getByLabel('Channel for A new finding to act on').inputValue(), 'email', 'the others are as they were');
       const stored = await call<{ prefs: { event: string; channel: string; isDefault: boolean }[] }>(tokens.raj, 'GET', '/api/notifications/prefs');
       assert.deepEqual(stored.prefs.find((p) => p.event === 'finding.due_soon'), { event: 'finding.due_soon', channel: 'none', isDefault: false });
+      await signOut(page);
+    });
+
+    test('Home: the open findings of the engineer\'s team over the last 90 days, as the scorecard counts them', async () => {
+      const from = inDays(-90);
+      const card = await call<{ open: { total: number; act: number; attend: number }; trend: { day: string }[] }>(tokens.raj, 'GET', `/api/scorecard?team=payments&from=${from}`);
+      await signIn(page, server.url, 'raj@example.com');
+      const section = page.getByRole('region', { name: 'Open findings over time' });
+      await section.waitFor();
+      if (card.trend.length >= 2) {
+        const chart = section.getByRole('img', { name: /^Open findings from / });
+        const alt = await chart.getAttribute('aria-label');
+        const last = card.trend[card.trend.length - 1]!.day;
+        assert.match(alt!, new RegExp(`^Open findings from ${card.trend[0]!.day} to ${last}: \\d+ to ${card.open.total} in all, \\d+ to ${card.open.act + card.open.attend} act and attend`));
+      } else {
+        await section.getByText('The trend shows once there are two days to compare.').waitFor();
+      }
+      await checkAccessible(page, 'Home with the chart');
+      await screenshot(page, 'home-over-time', section);
+      await signOut(page);
+    });
+
+    test('Notifications: raj sees what was sent to him (and not to ana) and sends a waiting one again; Security sees everyone\'s', async () => {
+      const mine = await call<{ items: { id: number; subject: string; recipient: string | null; status: string }[] }>(tokens.raj, 'GET', '/api/notifications');
+      assert.ok(mine.items.length > 0, 'the act finding was announced to payments (no SMTP here: the e-mails wait)');
+      assert.ok(mine.items.every((n) => n.recipient === 'raj@example.com'));
+      await signIn(page, server.url, 'raj@example.com');
+      await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Notifications' }).click();
+      const table = page.getByRole('table', { name: 'Notifications' });
+      await table.waitFor();
+      assert.equal(await table.getByRole('row').count(), mine.items.length + 1, 'a header and one row per notification');
+      assert.equal(await table.getByRole('columnheader', { name: 'To' }).count(), 0, 'an engineer sees only their own: no recipient column');
+      const first = mine.items[0]!;
+      await table.getByRole('link', { name: first.subject }).first().waitFor();
+      await checkAccessible(page, 'the Notifications page');
+      await screenshot(page, 'notifications');
+      if (first.status === 'pending' || first.status === 'failed') {
+        await table.getByRole('button', { name: `Send again: notification ${first.id}` }).click();
+        await page.getByRole('status').filter({ hasText: `Notification ${first.id} will be sent again` }).waitFor();
+      }
+      await page.getByLabel('Only those that could not be sent').check();
+      await page.getByText('No notification has failed.').waitFor();
+      await signOut(page);
+
+      const all = await call<{ items: { recipient: string | null }[] }>(tokens.sam, 'GET', '/api/notifications');
+      assert.ok(all.items.some((n) => n.recipient === 'ana@example.com'), 'ana was told too');
+      await signIn(page, server.url, 'sam@example.com');
+      await page.goto(`${server.url}/notifications`);
+      const everyone = page.getByRole('table', { name: 'Notifications' });
+      await everyone.getByRole('columnheader', { name: 'To' }).waitFor();
+      await everyone.getByRole('cell', { name: 'ana@example.com' }).first().waitFor();
       await signOut(page);
       assert.deepEqual(world!.problems, [], 'errors or CSP violations in the page');
     });

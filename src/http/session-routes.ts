@@ -58,7 +58,7 @@ export function sessionRoutes(ctx: Context, limits: SignInLimits = {}) {
   return subApp()
     .openapi(signInRoute, async (c) => {
       // A page on another site could otherwise sign a visitor in as someone else (login CSRF).
-      if (crossSite(c)) throw new EntenteError('forbidden', 'sign-in is accepted from Entente\'s own pages only');
+      if (crossSite(c, ctx.publicUrl)) throw new EntenteError('forbidden', 'sign-in is accepted from Entente\'s own pages only');
       const body = c.req.valid('json');
       const email = body.email.trim().toLowerCase();
       const address = sourceAddress(c);
@@ -126,12 +126,17 @@ export function sessionBody(session: { id: string; who: SessionWho }) {
   return { person: w.email, role: w.principal.role, teams: w.teams, csrfToken: csrfTokenOf(session.id) };
 }
 
-/** True when a browser says the request comes from another site's page (Sec-Fetch-Site, else Origin); a request without either is not a browser's. */
-export function crossSite(c: HonoContext<Env>): boolean {
+/**
+ * True when a browser says the request comes from another site's page (Sec-Fetch-Site, else Origin); a request without
+ * either is not a browser's. Behind a reverse proxy the server's own address is not the one the browser knows: the
+ * public address (ENTENTE_PUBLIC_URL) is Entente's own origin too.
+ */
+export function crossSite(c: HonoContext<Env>, publicUrl?: string): boolean {
   const site = c.req.header('sec-fetch-site');
   if (site) return site !== 'same-origin' && site !== 'none';
   const origin = c.req.header('origin');
-  return origin !== undefined && origin !== new URL(c.req.url).origin;
+  if (origin === undefined) return false;
+  return origin !== new URL(c.req.url).origin && (publicUrl === undefined || origin !== new URL(publicUrl).origin);
 }
 
 /** True when the request came over HTTPS (directly, or as a proxy says with X-Forwarded-Proto). */

@@ -123,7 +123,7 @@ export function signInRoutes(ctx: Context, opts: { sso?: Sso; publicUrl?: string
     })
     .openapi(acceptRoute, async (c) => {
       // As for sign-in: another site's page must not set someone's password and sign the visitor in as them.
-      if (crossSite(c)) throw new EntenteError('forbidden', 'an invitation is accepted from Entente\'s own pages only');
+      if (crossSite(c, opts.publicUrl ?? ctx.publicUrl)) throw new EntenteError('forbidden', 'an invitation is accepted from Entente\'s own pages only');
       const accepted = await acceptInvitation(db, c.req.valid('param').token, c.req.valid('json').password, ctx.now());
       const session = await openSession(db, accepted.personId, accepted.email, ctx.now(), 'invitation');
       setSessionCookie(c, session.id);

@@ -33,12 +33,13 @@ export interface BrowserWorld {
 
 /**
  * Starts Chromium with one page whose every answer gets the CSP. `expectedStatuses`: HTTP error statuses the test
- * provokes on purpose (the browser logs them as console errors), e.g. [401, 409].
+ * provokes on purpose (the browser logs them as console errors), e.g. [401, 409]. `ignoreHTTPSErrors`: for a test's
+ * own self-signed certificate.
  */
-export async function openBrowser(expectedStatuses: number[] = [401]): Promise<BrowserWorld> {
+export async function openBrowser(expectedStatuses: number[] = [401], opts: { ignoreHTTPSErrors?: boolean } = {}): Promise<BrowserWorld> {
   const { chromium } = await import('playwright-core');
   const browser = await chromium.launch({ executablePath: chromiumPath, args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync'] });
-  const page = await browser.newPage({ viewport: { width: 1200, height: 800 } });
+  const page = await browser.newPage({ viewport: { width: 1200, height: 800 }, ignoreHTTPSErrors: opts.ignoreHTTPSErrors ?? false });
   await page.route('**/*', async (route) => {
     const res = await route.fetch();
     await route.fulfill({ response: res, headers: { ...res.headers(), 'content-security-policy': csp } });

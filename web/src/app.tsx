@@ -17,6 +17,7 @@ const Invite = lazy(() => import('./invite.tsx').then((m) => ({ default: m.Invit
 const Scorecard = lazy(() => import('./scorecard.tsx').then((m) => ({ default: m.ScorecardPage })));
 const Reviews = lazy(() => import('./reviews.tsx').then((m) => ({ default: m.Reviews })));
 const ReviewPage = lazy(() => import('./reviews.tsx').then((m) => ({ default: m.ReviewPage })));
+const Notifications = lazy(() => import('./notifications.tsx').then((m) => ({ default: m.Notifications })));
 const Settings = lazy(() => import('./settings.tsx').then((m) => ({ default: m.Settings })));
 
 /** The whole app. */
@@ -86,6 +87,7 @@ function Layout({ me, onSignedOut }: { me: Me; onSignedOut: () => void }) {
             <li><Link href="/changes" aria-current={current('/changes')}>Changes</Link></li>
             <li><Link href="/scorecard" aria-current={current('/scorecard') ?? current('/goals')}>Scorecard</Link></li>
             <li><Link href="/reviews" aria-current={current('/reviews')}>Reviews</Link></li>
+            <li><Link href="/notifications" aria-current={current('/notifications')}>Notifications</Link></li>
             <li><Link href="/settings" aria-current={current('/settings')}>Settings</Link></li>
           </ul>
         </nav>
@@ -111,6 +113,7 @@ function Page({ path, me }: { path: string; me: Me }) {
   if (path === '/changes' || path === '/changes/') return <Changes me={me} />;
   if (path === '/scorecard' || path === '/scorecard/' || path === '/goals' || path === '/goals/') return <Scorecard me={me} />;
   if (path === '/reviews' || path === '/reviews/') return <Reviews me={me} />;
+  if (path === '/notifications' || path === '/notifications/') return <Notifications me={me} />;
   const review = /^\/reviews\/(\d+)\/?$/.exec(path);
   if (review) return <ReviewPage id={Number(review[1])} />;
   const gate = /^\/gates\/(\d+)\/?$/.exec(path);

@@ -1,4 +1,7 @@
-/** Home: what waits for me (exception approvals) and what is due this week (or overdue) for my teams, most pressing first. */
+/**
+ * Home: what waits for me (exception and change approvals), what is due this week (or overdue) for my teams, most
+ * pressing first, and the open act and attend findings over the last 90 days.
+ */
 import { useEffect, useState } from 'react';
 import { api, type Finding, type Me, type Page } from './api.ts';
 import { FindingsTable } from './format.tsx';
@@ -6,6 +9,7 @@ import { Link, useTitle } from './router.tsx';
 import { dayIn, waitsForMe, type Exception } from './exceptions.tsx';
 import { CommitmentState, type Commitment } from './commitments.tsx';
 import { changesWaitingForMe, type Change } from './changes.tsx';
+import { Trend, type TrendPoint } from './trend.tsx';
 
 /** The home page. */
 export function Home({ me }: { me: Me }) {
@@ -66,6 +70,41 @@ export function Home({ me }: { me: Me }) {
           </ul>
         )}
       </section>
+      <OverTime me={me} />
     </>
+  );
+}
+
+/** How many days of history Home's chart shows. */
+const historyDays = 90;
+
+/**
+ * The open findings over the last 90 days, from the scorecard's daily snapshots: one chart per team for an engineer
+ * (the teams they work in), the organisation's for everyone else. Counts only; no finding is named.
+ */
+function OverTime({ me }: { me: Me }) {
+  const scopes = me.role === 'engineer' && me.teams.length ? me.teams.slice(0, 3) : [null];
+  const [trends, setTrends] = useState<(TrendPoint[] | null)[]>(scopes.map(() => null));
+  const [error, setError] = useState<string | null>(null);
+  const key = scopes.join('\n');
+  useEffect(() => {
+    const from = dayIn(-historyDays);
+    const teams = key.split('\n').map((t) => t || null);
+    Promise.all(teams.map((team) => api<{ trend: TrendPoint[] }>(`/api/scorecard?from=${from}${team ? `&team=${encodeURIComponent(team)}` : ''}`)))
+      .then((cards) => setTrends(cards.map((c) => c.trend)))
+      .catch((e: unknown) => setError(e instanceof Error ? e.message : String(e)));
+  }, [key]);
+  return (
+    <section aria-labelledby="over-time">
+      <h2 id="over-time">Open findings over time</h2>
+      <p>The last {historyDays} days: all open findings, and those to act on or attend to. <Link href="/scorecard">The scorecard</Link> has the rest.</p>
+      {error && <p role="alert" className="error">{error}</p>}
+      {scopes.map((team, i) => (
+        <div key={team ?? 'org'}>
+          {scopes.length > 1 && <h3>{team}</h3>}
+          {trends[i] ? <Trend trend={trends[i]!} /> : !error && <p aria-live="polite">Loading…</p>}
+        </div>
+      ))}
+    </section>
   );
 }
