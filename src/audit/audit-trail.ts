@@ -47,6 +47,7 @@ export function withAuditTrail<T>(db: Kysely<T>, trail: AuditTrail): Kysely<T> {
 }
 
 /** The trail a handle carries; the most recently attached one wins. */
+// biome-ignore lint/suspicious/noExplicitAny: any handle, whatever its schema (the trail is a plugin, not a table)
 export function auditTrailOf(db: Kysely<any>): AuditTrail {
   const plugins = (db as unknown as QueryExecutorProvider).getExecutor().plugins;
   for (let i = plugins.length - 1; i >= 0; i--) {

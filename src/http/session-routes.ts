@@ -7,7 +7,7 @@ import type { Context as HonoContext } from 'hono';
 import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
 import type { Context } from '../context.ts';
 import { EntenteError } from '../errors.ts';
-import { csrfTokenOf, endSession, sessionLimits, sessionWho, signIn, type SessionWho } from '../people/sessions.ts';
+import { csrfTokenOf, endSession, sessionLimits, signIn, type SessionWho } from '../people/sessions.ts';
 import { createFailedAuthLimit, type FailedAuthLimit, type FailedAuthOptions } from './failed-auth-limit.ts';
 import { errorResponses } from './schemas.ts';
 import { subApp, type Env } from './sub-app.ts';

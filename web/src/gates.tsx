@@ -211,6 +211,7 @@ export function GatePage({ id }: { id: number }) {
                 <p>{p.text} <span className="sub">(then: {outcomeWords[p.outcome]})</span></p>
                 <ul>
                   {p.steps.map((s, i) => (
+                    // biome-ignore lint/suspicious/noArrayIndexKey: the steps of one answer, shown as they came, never reordered
                     <li key={i}>{s.text}{s.findingId !== undefined && <> · <Link href={`/findings/${s.findingId}`}>finding {s.findingId}</Link></>}</li>
                   ))}
                 </ul>
