@@ -42,7 +42,7 @@ class AuditTrailCarrier implements KyselyPlugin {
 }
 
 /** A handle over the same database that carries `trail` (transactions opened from it carry it too). */
-export function withAuditTrail<T>(db: Kysely<T>, trail: AuditTrail): Kysely<T> {
+function withAuditTrail<T>(db: Kysely<T>, trail: AuditTrail): Kysely<T> {
   return db.withPlugin(new AuditTrailCarrier(trail));
 }
 

@@ -15,7 +15,7 @@ import { policyCalendar } from '../policy/calendar.ts';
 import { notifyLeaseEnding } from '../notifications/change-events.ts';
 
 /** The actor the audit log names for what the lease jobs do. */
-export const leaseActor = 'entente:leases';
+const leaseActor = 'entente:leases';
 
 const dayMs = 86_400_000;
 

@@ -215,5 +215,3 @@ export const gateMessages = {
   replayResult, changesNoGo, changesSince, change, backtestSummary, heading, receipt, andMore,
   policyCheckOk, toneNote, exampleResult, examplesSummary, backtestLine,
 } satisfies TemplateSet;
-
-export { count, list };

@@ -16,7 +16,7 @@ import { sourceAddress } from './source-address.ts';
 /** The session cookie's name. */
 export const sessionCookie = 'entente_session';
 /** The header a cookie-authenticated write must carry, with the session's CSRF token. */
-export const csrfHeader = 'x-entente-csrf';
+const csrfHeader = 'x-entente-csrf';
 /** Session routes answered without a token or session (sign-in, and sign-out, which ends whatever session it names). */
 export const sessionPublic: readonly string[] = ['POST /api/session', 'DELETE /api/session'];
 

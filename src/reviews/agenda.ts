@@ -50,7 +50,7 @@ export interface AgendaInput {
   goalsAtRisk?: GoalsAtRisk | undefined;
 }
 
-export const sectionLimit = 20;
+const sectionLimit = 20;
 const actAttend = ['act', 'attend'] as const;
 
 /** The next meeting after `from`: a week, or a calendar month, later. */

@@ -36,7 +36,7 @@ interface SinceLastGo { since: { id: number; outcome: Outcome; decidedAt: string
 const outcomeWords: Record<Outcome, string> = { go: 'go', go_with_controls: 'go with controls', no_go: 'no-go' };
 
 /** The outcome as a badge; the words say it, the colour only repeats it. */
-export function OutcomeBadge({ outcome }: { outcome: Outcome }) {
+function OutcomeBadge({ outcome }: { outcome: Outcome }) {
   return <span className={`badge o-${outcome}`}>{outcomeWords[outcome]}</span>;
 }
 

@@ -165,7 +165,7 @@ function Card({ team }: { team: string }) {
 }
 
 /** Open findings per day as a small line chart (inline SVG); the numbers are in its text alternative too. */
-export function Trend({ trend }: { trend: Scorecard['trend'] }) {
+function Trend({ trend }: { trend: Scorecard['trend'] }) {
   if (trend.length < 2) return <p className="hint">The trend shows once there are two days to compare.</p>;
   const w = 480, h = 120, pad = 24;
   const totals = trend.map((t) => priorities.reduce((n, p) => n + t.open[p], 0));

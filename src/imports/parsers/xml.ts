@@ -42,7 +42,7 @@ export interface XmlStreamOptions extends XmlReadOptions {
 }
 
 /** The default nesting cap: far deeper than any report, far shallower than a stack-exhaustion attack. */
-export const defaultMaxDepth = 200;
+const defaultMaxDepth = 200;
 
 type Mode = 'outside' | 'kept' | 'skipped';
 interface Frame { el: XmlElement; mode: Mode }

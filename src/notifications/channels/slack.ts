@@ -7,7 +7,7 @@ import { postJson } from './post-json.ts';
 const escapeText = (s: string): string => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 
 /** The JSON body Slack's incoming webhook takes for a notification (`text` is the fallback shown in alerts). */
-export function slackPayload(n: OutgoingNotification): Record<string, unknown> {
+function slackPayload(n: OutgoingNotification): Record<string, unknown> {
   const facts = factPairs(n).slice(0, 10);
   const blocks: Record<string, unknown>[] = [
     { type: 'header', text: { type: 'plain_text', text: clip(n.subject, 150), emoji: false } },
