@@ -8,7 +8,7 @@
 import { sql, type Kysely } from 'kysely';
 import type { DB } from '../db/schema.ts';
 import type { Calendar, Day } from '../policy/calendar.ts';
-import { command } from '../cli/suggest.ts';
+import { command } from '../voice/suggest.ts';
 import { coveringStates } from '../exposure/exposure-rules.ts';
 import { reviewMessages as m } from './review-messages.ts';
 import { trainingFor } from './training.ts';
