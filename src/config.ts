@@ -4,9 +4,7 @@ import { isIP } from 'node:net';
 import { join, resolve } from 'node:path';
 import { z } from 'zod';
 import { badInput } from './errors.ts';
-import { dataDirOf, defaultDataDir } from './data-dir.ts';
-
-export { defaultDataDir };
+import { dataDirOf } from './data-dir.ts';
 
 const schema = z.object({
   DATABASE_URL: z.string().regex(/^postgres(ql)?:\/\//, 'must start with postgres://').optional(),

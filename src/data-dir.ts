@@ -10,7 +10,7 @@ export function dataDirOf(env: Record<string, string | undefined>): string {
 
 /** The data folder when ENTENTE_DATA is not set: one per user, wherever the command is run from (the XDG base
  * directory rule: $XDG_DATA_HOME/entente, else ~/.local/share/entente). */
-export function defaultDataDir(env: Record<string, string | undefined>): string {
+function defaultDataDir(env: Record<string, string | undefined>): string {
   const xdg = env.XDG_DATA_HOME;
   return xdg && isAbsolute(xdg) ? join(xdg, 'entente') : join(env.HOME || homedir(), '.local', 'share', 'entente');
 }

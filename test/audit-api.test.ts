@@ -126,7 +126,7 @@ describeEachEngine('audit log API', (env) => {
     const e = env();
     const doc = (await e.call('GET', '/api/openapi.json')).body;
     for (const path of ['/api/audit', '/api/audit/export', '/api/audit/verify']) assert.ok(doc.paths[path]?.get, path);
-    assert.deepEqual(Object.keys(doc.paths['/api/audit'].get.parameters.map((p: { name: string }) => p.name).reduce((o: Record<string, 1>, n: string) => ({ ...o, [n]: 1 }), {})),
+    assert.deepEqual([...new Set(doc.paths['/api/audit'].get.parameters.map((p: { name: string }) => p.name))],
       ['entity', 'entityId', 'actor', 'action', 'from', 'to', 'limit', 'cursor']);
   });
 });

@@ -33,7 +33,7 @@ const https = (f: Fixture, end: boolean) => ({
   type: 'firewall', service: f.serviceA, title: 'Partner API', protocol: 'https', destination: [f.host], source: ['203.0.113.0/24'], ...(end ? { end: f.inDays(20) } : {}),
 });
 
-/* eslint-disable no-multi-spaces */
+// biome-ignore format: the columns of the table line up
 // Columns: anonymous, bad token, auditor, manager, engineer of the owning team (also its lead), engineer of another
 // team, engineer in no team (left it), Security, admin (a person). Fresh records are made for each call that changes one.
 const table: Record<string, [number[], Build]> = {

@@ -9,7 +9,7 @@ import { engines } from './support/engines.ts';
 import { cliWorld, entente } from './support/cli.ts';
 import { sarif, trivy } from './support/reports.ts';
 import { openDatabase } from '../src/db/connect.ts';
-import { args, main, type EntenteCommand } from '../src/cli/commands.ts';
+import { args } from '../src/cli/commands.ts';
 import { changeTypes } from '../src/changes/change-policy.ts';
 import { roles } from '../src/people/tokens.ts';
 import { defaultTokenDays } from '../src/people/token-expiry.ts';

@@ -52,7 +52,7 @@ describe('entente policy check and policy test', () => {
     writeFileSync(file, examples('go'));
     const differs = entente({ ENTENTE_DATA: join(dir, 'none') }, 'policy', 'test', file);
     assert.equal(differs.code, 1);
-    assert.match(differs.out, /differs  a committed secret: expected go, the policy gives a no-go \(rules: committed-secret\)/);
+    assert.match(differs.out, /differs {2}a committed secret: expected go, the policy gives a no-go \(rules: committed-secret\)/);
     writeFileSync(file, 'examples:\n  - name: x\n    expect: maybe\n');
     const bad = entente({}, 'policy', 'test', file);
     assert.equal(bad.code, 2);

@@ -442,7 +442,7 @@ describeEachEngine('what an import writes', (env) => {
       assert.equal(new Date(r.first_seen_at).getTime(), env().clock.now.getTime());
       // The end of the day the SLA's days away, in the policy's time zone (not the database session's).
       assert.equal(new Date(r.due_at).toISOString(), dueAtOf(env().ctx.policy, env().clock.now)(r.priority as Priority).toISOString());
-      assert.match(new Date(r.due_at).toISOString(), new RegExp(`T23:59:59\\.999Z$`), `${sla[r.priority as Priority]} days, to the end of the day`);
+      assert.match(new Date(r.due_at).toISOString(), /T23:59:59\.999Z$/, `${sla[r.priority as Priority]} days, to the end of the day`);
     }
     assert.ok(Object.keys(rows[0]!.detail).length > 0);
   });

@@ -11,7 +11,7 @@ import { engines } from './support/engines.ts';
 import { cliExecLine, cliWorld, entente, serveCli } from './support/cli.ts';
 import { main } from '../src/cli/commands.ts';
 import { argumentMistakes, resolveCommand } from '../src/cli/strict-args.ts';
-import { command, placeholder } from '../src/cli/suggest.ts';
+import { command, placeholder } from '../src/voice/suggest.ts';
 
 const dayMs = 86_400_000;
 const scan = (port: number) => `<?xml version="1.0"?><nmaprun scanner="nmap" version="7.93"><scaninfo type="syn" protocol="tcp" numservices="1" services="${port}"/>

@@ -52,7 +52,7 @@ async function* jsonlChunks(pages: AsyncIterable<AuditEntryView[]>): AsyncGenera
 }
 
 /** One entry as a JSON line; before and after are the canonical text itself, so re-serialising is not needed to hash them. */
-export function jsonLine(e: AuditEntryView): string {
+function jsonLine(e: AuditEntryView): string {
   const q = JSON.stringify;
   return `{"id":${q(e.id)},"at":${q(e.at)},"actor":${q(e.actor)},"action":${q(e.action)},"entity":${q(e.entity)},"entityId":${q(e.entityId)},`
     + `"before":${hashedJson(e.before) ?? 'null'},"after":${hashedJson(e.after) ?? 'null'},"prevHash":${q(e.prevHash)},"hash":${q(e.hash)},"keyId":${q(e.keyId)},"seal":${q(e.seal)}}\n`;
@@ -74,7 +74,7 @@ function csvLine(e: AuditEntryView): string {
 const guarded = /^[=+\-@\t\r']/;
 
 /** One CSV field (RFC 4180), reversibly neutralised against formula injection. */
-export function csvCell(v: string | null): string {
+function csvCell(v: string | null): string {
   if (v === null) return '';
   const safe = guarded.test(v) ? `'${v}` : v;
   return safe === '' || /[",\r\n]/.test(safe) ? `"${safe.replace(/"/g, '""')}"` : safe;

@@ -29,7 +29,7 @@ export interface AuditKeySource {
 }
 
 /** The key file's name in the data folder. */
-export const keyFileName = 'audit.key';
+const keyFileName = 'audit.key';
 const minLength = 32;
 
 /** The keys in force: ENTENTE_AUDIT_KEY, else ENTENTE_AUDIT_KEY_FILE, else the data folder's audit.key, else (an in-memory database) a key for this process only. */
@@ -47,7 +47,7 @@ export function loadAuditKeyring(source: AuditKeySource): AuditKeyring {
 }
 
 /** A fresh key as the text a key file holds: 32 random bytes in hex. */
-export function newKeyText(): string {
+function newKeyText(): string {
   return randomBytes(32).toString('hex');
 }
 

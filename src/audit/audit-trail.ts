@@ -42,11 +42,12 @@ class AuditTrailCarrier implements KyselyPlugin {
 }
 
 /** A handle over the same database that carries `trail` (transactions opened from it carry it too). */
-export function withAuditTrail<T>(db: Kysely<T>, trail: AuditTrail): Kysely<T> {
+function withAuditTrail<T>(db: Kysely<T>, trail: AuditTrail): Kysely<T> {
   return db.withPlugin(new AuditTrailCarrier(trail));
 }
 
 /** The trail a handle carries; the most recently attached one wins. */
+// biome-ignore lint/suspicious/noExplicitAny: any handle, whatever its schema (the trail is a plugin, not a table)
 export function auditTrailOf(db: Kysely<any>): AuditTrail {
   const plugins = (db as unknown as QueryExecutorProvider).getExecutor().plugins;
   for (let i = plugins.length - 1; i >= 0; i--) {

@@ -6,8 +6,8 @@ import { auditTrailOf } from './audit-trail.ts';
 import { chainHash, genesis, sealOf } from './chain.ts';
 import { canonicalJson } from '../canonical-json.ts';
 
-export { verifyAudit, verifyAndCheckpoint } from './verify.ts';
-export type { AuditVerification, AuditProblem } from './chain-check.ts';
+export { verifyAudit } from './verify.ts';
+export type { AuditVerification } from './chain-check.ts';
 
 export interface AuditEntry {
   actor: string;

@@ -61,7 +61,7 @@ async function readCsv(file: string, feed: Feed): Promise<void> {
     }
     const cell = (name: string): string | null => {
       const v = record[header!.indexOf(name)] ?? null;
-      return v !== null && v.startsWith("'") ? v.slice(1) : v;
+      return v?.startsWith("'") ? v.slice(1) : v;
     };
     const row = rowOf({ id: cell('id'), at: cell('at'), actor: cell('actor'), action: cell('action'), entity: cell('entity'), entityId: cell('entity_id'),
       before: cell('before'), after: cell('after'), prevHash: cell('prev_hash'), hash: cell('hash'), keyId: cell('key_id'), seal: cell('seal') }, `${file} line ${n}`);

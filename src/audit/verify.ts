@@ -44,7 +44,7 @@ async function walk(db: Kysely<DB>): Promise<{ check: ChainCheck; lastCheckpoint
 }
 
 /** A stored entry in the form the chain hashes it. */
-export function chainRowOf(r: Selectable<AuditLogTable>): ChainRow {
+function chainRowOf(r: Selectable<AuditLogTable>): ChainRow {
   return {
     id: String(r.id), at: new Date(r.at).toISOString(), actor: r.actor, action: r.action, entity: r.entity, entityId: r.entity_id,
     before: hashedJson(r.before), after: hashedJson(r.after), prevHash: r.prev_hash, hash: r.hash, keyId: r.key_id, seal: r.seal,

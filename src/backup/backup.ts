@@ -15,7 +15,7 @@ import { migrateTo, migrateToLatest } from '../db/migrate.ts';
 import { EntenteError, badInput } from '../errors.ts';
 import type { CheckpointStore } from '../audit/checkpoints.ts';
 
-export const backupFormat = 'entente-backup';
+const backupFormat = 'entente-backup';
 const formatVersion = 1;
 const pageRows = 5_000;
 const insertRows = 1_000;

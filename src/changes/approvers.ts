@@ -17,7 +17,7 @@ export interface ApprovalState {
 const shown = 3;
 
 /** The places still open and who can fill each: the owner team's members (not the requester, not anyone who approved), or Security. */
-export async function neededPlaces(db: Kysely<DB>, c: ApprovalState, caller: string): Promise<NeededPlace[]> {
+async function neededPlaces(db: Kysely<DB>, c: ApprovalState, caller: string): Promise<NeededPlace[]> {
   const open = slotsOf(c.approval_path).filter((s: Slot) => (s === 'owner' ? c.owner_approved_by : c.security_approved_by) === null);
   const places: NeededPlace[] = [];
   for (const slot of open) {

@@ -3,7 +3,7 @@
  * where the approvals stand, approved, declined with the alternative, in place, lease reminders, lease ended, removed,
  * recertification and emergency review. Each says where it stands, why, what happens next and by when.
  */
-import { command, placeholder } from '../cli/suggest.ts';
+import { command, placeholder } from '../voice/suggest.ts';
 import { day, list, template, withVariants } from '../voice/template.ts';
 import type { Day } from '../policy/calendar.ts';
 

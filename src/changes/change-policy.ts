@@ -15,7 +15,7 @@ export type RiskLevel = (typeof riskLevels)[number];
 
 export const authMethods = ['none', 'shared-password', 'password', 'key', 'mfa', 'sso'] as const;
 export const dataClasses = ['public', 'internal', 'confidential', 'restricted'] as const;
-export const protocolClasses = ['cleartext', 'database', 'remote-admin', 'file-transfer', 'web'] as const;
+const protocolClasses = ['cleartext', 'database', 'remote-admin', 'file-transfer', 'web'] as const;
 
 const protocolSchema = z.object({
   label: z.string().trim().min(1).max(60).describe('how people name it, e.g. FTP'),

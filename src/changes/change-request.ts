@@ -61,7 +61,7 @@ const required: Record<ChangeType, readonly string[]> = {
 };
 
 /** A change request as written (API body, CLI options): one shape per type. */
-export const changeRequestSchema = z.discriminatedUnion('type', [
+const changeRequestSchema = z.discriminatedUnion('type', [
   typed.firewall, typed['file-share'], typed['remote-access'], typed['cloud-exposure'], typed['privileged-access'], typed['third-party'], typed.other,
 ]).superRefine((v, ctx) => need(required[v.type])(v as Record<string, unknown>, ctx)).superRefine((v, ctx) => {
   if (v.type === 'firewall' && !v.ports?.length && !v.protocol) ctx.addIssue({ code: 'custom', path: ['ports'], message: 'a firewall change names its ports or its protocol' });
@@ -71,7 +71,6 @@ export const changeRequestSchema = z.discriminatedUnion('type', [
   }
 });
 
-export type ChangeRequestInput = z.input<typeof changeRequestSchema>;
 export type ChangeRequest = z.output<typeof changeRequestSchema>;
 
 export interface PortRange { from: number; to: number }
@@ -144,7 +143,3 @@ export function normaliseFields(req: ChangeRequest, serviceData: ChangeFields['d
   };
 }
 
-/** "21", "30000-30010/udp": a port range as people write it. */
-export function portLabel(r: PortRange): string {
-  return r.from === r.to ? String(r.from) : `${r.from}-${r.to}`;
-}

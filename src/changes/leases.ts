@@ -3,7 +3,7 @@
  * leases whose date has passed (a removal commitment due at once, and the exposure they covered checked again), and
  * remind owners of long-lived access that is due for recertification. Each is safe to run twice.
  */
-import { command } from '../cli/suggest.ts';
+import { command } from '../voice/suggest.ts';
 import { sql } from 'kysely';
 import { recordAudit } from '../audit/audit.ts';
 import { createCommitments } from '../commitments/commitments-service.ts';
@@ -15,7 +15,7 @@ import { policyCalendar } from '../policy/calendar.ts';
 import { notifyLeaseEnding } from '../notifications/change-events.ts';
 
 /** The actor the audit log names for what the lease jobs do. */
-export const leaseActor = 'entente:leases';
+const leaseActor = 'entente:leases';
 
 const dayMs = 86_400_000;
 

@@ -4,7 +4,7 @@ import { defineCommand } from 'citty';
 import { createToken, listTokens, revokeToken, tokenView, type TokenView } from '../people/tokens.ts';
 import { importFeed, type FeedImportSummary } from '../feeds/feed-service.ts';
 import { formatPolicy } from '../policy/policy.ts';
-import { EntenteError, badInput } from '../errors.ts';
+import { badInput } from '../errors.ts';
 import { callServer, idArg, out, withLocalContext } from './shared.ts';
 import { args as A } from './commands.ts';
 

@@ -2,7 +2,7 @@
  * Every `entente` command and subcommand: its name, description and options, as citty defines them. Nothing here loads
  * a command's implementation (or a database engine): `entente --help`, `--version` and `entente X --help` read only this
  * file, and a command's module is imported when it runs. The options are checked against this tree before anything
- * runs (src/cli/strict-args.ts), and the commands Entente prints in its messages are built from it (src/cli/suggest.ts).
+ * runs (src/cli/strict-args.ts), and the commands Entente prints in its messages are built from it (src/voice/suggest.ts).
  *
  * Descriptions that list a module's values (change types, roles, formats) spell them out here so that module is not
  * loaded for help; test/cli-args.test.ts checks they match.

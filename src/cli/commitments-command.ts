@@ -7,8 +7,6 @@ import { localAdmin } from '../people/tokens.ts';
 import { callServer, idArg, out, withLocalContext } from './shared.ts';
 import { args as A } from './commands.ts';
 
-const json = { type: 'boolean', description: 'print JSON' } as const;
-
 function line(c: CommitmentView): string {
   return `#${c.id}  ${c.state.padEnd(9)} due ${c.dueDate}  ${c.ownerTeam}  ${c.service ?? '-'}  ${c.title}${c.findingId ? ` (finding #${c.findingId})` : ''}  [${c.source.type} ${c.source.id}]`;
 }

@@ -12,10 +12,6 @@ import { exceptionMessages } from '../voice/messages/exceptions.ts';
 import { callServer, idArg, out, withLocalContext } from './shared.ts';
 import { args as A } from './commands.ts';
 
-const json = { type: 'boolean', description: 'print JSON' } as const;
-const id = { type: 'positional', required: true, description: 'the exception\'s id' } as const;
-const reason = { type: 'string', required: true, description: 'why, in a sentence the others can act on' } as const;
-
 // citty keeps only the last of a repeated option, so --finding and --control are read from the raw arguments.
 function repeated(rawArgs: string[], name: string): string[] {
   const values: string[] = [];

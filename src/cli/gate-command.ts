@@ -12,9 +12,6 @@ import { callServer, idArg, out, withLocalContext } from './shared.ts';
 import { args as A } from './commands.ts';
 import { exitCodeOf } from '../gates/vocabulary.ts';
 
-const json = { type: 'boolean', description: 'print JSON' } as const;
-const id = { type: 'positional', required: true, description: 'the gate decision\'s id (each run prints it)' } as const;
-
 export const replay = defineCommand({
   args: A['gate replay'],
   async run({ args }) {

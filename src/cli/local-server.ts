@@ -11,7 +11,7 @@ import { processAlive as alive } from '../process-alive.ts';
 /** What `entente serve` writes into its data folder while it listens, and removes on a clean exit. */
 export interface ServerRecord { url: string; pid: number; startedAt: string }
 
-export const serverRecordFile = 'server.json';
+const serverRecordFile = 'server.json';
 export const localAdminTokenFile = 'local-admin.token';
 
 /** Writes a private file (0600 whatever the umask). */

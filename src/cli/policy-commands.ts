@@ -9,8 +9,6 @@ import { out, withLocalContext } from './shared.ts';
 import { args as A } from './commands.ts';
 import { policyCalendar } from '../policy/calendar.ts';
 
-const json = { type: 'boolean', description: 'print JSON' } as const;
-
 // The file named, else the policy in force (ENTENTE_POLICY, data/policy.yaml, or the defaults).
 async function policyFrom(file: string | undefined): Promise<{ policy: Policy; source: string }> {
   const { loadPolicy } = await import('../policy/policy.ts');

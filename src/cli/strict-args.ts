@@ -110,13 +110,13 @@ function optionNamed(defs: ArgsDef, flag: string): ArgDef | undefined {
 }
 
 /** "; did you mean --version?" when a known name is close to what was typed, else nothing. */
-export function hint(typed: string, known: string[], prefix: string): string {
+function hint(typed: string, known: string[], prefix: string): string {
   const best = closest(typed, known);
   return best === undefined ? '' : `; did you mean ${prefix}${best}?`;
 }
 
 /** The known name nearest to `typed` (typos, swapped letters, a missing or extra letter), if one is near enough. */
-export function closest(typed: string, known: string[]): string | undefined {
+function closest(typed: string, known: string[]): string | undefined {
   let best: string | undefined;
   let bestDistance = Infinity;
   for (const k of known) {

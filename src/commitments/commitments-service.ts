@@ -36,7 +36,7 @@ export interface CommitmentInput {
   source: { type: CommitmentSourceType; id: number };
 }
 
-export const sourceTypes: readonly CommitmentSourceType[] = ['gate', 'change', 'exception', 'review'];
+const sourceTypes: readonly CommitmentSourceType[] = ['gate', 'change', 'exception', 'review'];
 
 /** Creates one commitment (inside the caller's transaction when `deps.db` is one) and returns it. */
 export async function createCommitment(deps: CommitmentsDeps, actor: string, input: CommitmentInput): Promise<CommitmentView> {
@@ -177,7 +177,7 @@ function rowOf(input: CommitmentInput, controls: Map<string, Control>, where: st
 }
 
 /** How a catalogue control is verified, as a commitment records it. */
-export function verificationOf(control: Control): Verification {
+function verificationOf(control: Control): Verification {
   return 'check' in control.verify ? { method: 'check', detail: control.verify.check } : { method: 'evidence', detail: control.verify.evidence };
 }
 

@@ -5,7 +5,7 @@ import { recordAudit } from '../audit/audit.ts';
 import { inTransaction } from './commitments-service.ts';
 
 /** The actor the audit log names for what the sweep does. */
-export const sweepActor = 'entente:commitments-sweep';
+const sweepActor = 'entente:commitments-sweep';
 
 export interface SweepSummary { verified: number[]; missed: number[] }
 
@@ -30,7 +30,7 @@ export async function sweepMissedCommitments(db: Kysely<DB>, now: Date, serviceI
 }
 
 /** Runs the checks of check-verified commitments; returns the ids that are now verified. */
-export async function runChecks(trx: Kysely<DB>, now: Date, serviceId?: number): Promise<number[]> {
+async function runChecks(trx: Kysely<DB>, now: Date, serviceId?: number): Promise<number[]> {
   const { rows } = await sql<{ id: number; status: string }>`
     update commitments c set state = 'verified', verified_at = ${now}, verified_by = ${sweepActor},
       evidence = 'finding #' || f.id || ' is ' || replace(f.status, '_', ' ')

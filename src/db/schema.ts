@@ -1,5 +1,5 @@
 /** Kysely's view of the tables (kept by hand beside the migrations). */
-import type { ColumnType, Generated, Insertable, Selectable } from 'kysely';
+import type { ColumnType, Generated, Selectable } from 'kysely';
 import type { TeamNotify } from '../people/team-notify.ts';
 import type { Role } from '../people/vocabulary.ts';
 import type { FindingStatus, Priority } from '../findings/vocabulary.ts';
@@ -525,7 +525,5 @@ export interface DB {
   goals: GoalsTable;
 }
 
-export type Team = Selectable<TeamsTable>;
 export type Service = Selectable<ServicesTable>;
 export type Finding = Selectable<FindingsTable>;
-export type NewFinding = Insertable<FindingsTable>;

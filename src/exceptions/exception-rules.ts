@@ -7,7 +7,7 @@ import { priorityRanks } from '../findings/priority.ts';
 import type { Calendar } from '../policy/calendar.ts';
 
 /** The most urgent of these priorities (the one that sets the longest an exception over them may run). */
-export function mostUrgent(priorities: Priority[]): Priority {
+function mostUrgent(priorities: Priority[]): Priority {
   return priorities.reduce<Priority>((best, p) => (priorityRanks[p] < priorityRanks[best] ? p : best), 'track');
 }
 

@@ -43,7 +43,7 @@ export interface ExceptionView {
   summary: string;
 }
 
-export const exceptionStatuses: readonly ExceptionStatus[] = ['requested', 'approved', 'declined', 'expired', 'lapsed', 'revoked'];
+const exceptionStatuses: readonly ExceptionStatus[] = ['requested', 'approved', 'declined', 'expired', 'lapsed', 'revoked'];
 
 export interface ExceptionFilter {
   status?: string[] | undefined; team?: string | undefined; limit?: number | undefined;

@@ -24,7 +24,7 @@ export interface ExceptionsDeps { db: Kysely<DB>; now: () => Date; policy: Polic
 export interface ExceptionRequest { findingIds: number[]; reason: string; controls: string[]; days?: number | undefined }
 
 /** The actor the audit log names when an exception ends on its own because someone looked at the list. */
-export const expiryActor = 'entente:expiry';
+const expiryActor = 'entente:expiry';
 
 /** Exceptions that match, newest first; any whose date has passed are ended first, so the list is never stale. */
 export async function listExceptions(deps: ExceptionsDeps, filter: ExceptionFilter): Promise<ExceptionView[]> {

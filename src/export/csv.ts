@@ -39,12 +39,12 @@ const columns: [string, (f: ExportFinding) => Cell][] = [
 ];
 
 /** The header row. */
-export function csvHeader(): string {
+function csvHeader(): string {
   return `${columns.map(([name]) => name).join(',')}\r\n`;
 }
 
 /** One finding as a CSV row (with its CRLF). */
-export function csvRow(f: ExportFinding): string {
+function csvRow(f: ExportFinding): string {
   return `${columns.map(([, read]) => cell(read(f))).join(',')}\r\n`;
 }
 
@@ -55,7 +55,7 @@ export async function* csvChunks(pages: AsyncIterable<ExportFinding[]>): AsyncGe
 }
 
 /** Where a finding is, in one readable string: file:line, URL and parameter, host:port, or the package. */
-export function locationText(f: ExportFinding): string {
+function locationText(f: ExportFinding): string {
   const l = f.location;
   if (l.url) return l.parameter ? `${l.url} (parameter ${l.parameter})` : l.url;
   if (l.host) return l.port ? `${l.host}:${l.port}` : l.host;
@@ -66,7 +66,7 @@ export function locationText(f: ExportFinding): string {
 const formulaStart = /^[=+\-@\t\r]/;
 
 /** One field: text neutralised against formula injection, then quoted when RFC 4180 needs it. */
-export function cell(v: Cell): string {
+function cell(v: Cell): string {
   if (v === null || v === undefined) return '';
   if (typeof v === 'number' || typeof v === 'boolean') return String(v);
   const safe = formulaStart.test(v) ? `'${v}` : v;

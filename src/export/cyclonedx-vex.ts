@@ -60,7 +60,7 @@ export async function* vexChunks(pages: AsyncIterable<ExportFinding[]>, opts: Ve
 }
 
 /** The package a finding is about, as a CycloneDX component, or undefined when it names none. */
-export function componentOf(f: ExportFinding): CdxComponent | undefined {
+function componentOf(f: ExportFinding): CdxComponent | undefined {
   const name = f.component.name;
   if (!name) return undefined;
   const version = f.component.version ?? undefined;
@@ -86,7 +86,7 @@ function splitName(name: string, purl: string | undefined): { name: string; grou
 const methods: Record<string, string> = { '2.0': 'CVSSv2', '3.0': 'CVSSv3', '3.1': 'CVSSv31', '4.0': 'CVSSv4' };
 
 /** One finding as a VEX vulnerability statement about its package. */
-export function vulnerabilityOf(f: ExportFinding, ref: string): Record<string, unknown> {
+function vulnerabilityOf(f: ExportFinding, ref: string): Record<string, unknown> {
   const id = f.aliases.find((a) => a.startsWith('CVE-')) ?? f.aliases.find((a) => a.startsWith('GHSA-')) ?? f.aliases[0] ?? f.ruleId;
   const v: Record<string, unknown> = { 'bom-ref': `entente:finding:${f.id}`, id };
   const source = sourceOf(id);
@@ -126,7 +126,7 @@ function rating(f: ExportFinding): Record<string, unknown> {
 }
 
 /** The analysis CycloneDX defines for the finding's status. */
-export function analysisOf(f: ExportFinding): Record<string, unknown> {
+function analysisOf(f: ExportFinding): Record<string, unknown> {
   const detail = statusNote(f);
   const a: Record<string, unknown> = {};
   switch (f.status) {

@@ -21,7 +21,7 @@ export const exportFormats = ['sarif', 'csv', 'cyclonedx-vex'] as const;
 export type ExportFormat = (typeof exportFormats)[number];
 
 /** What each format exports when no status is asked for: what the format is for. */
-export const defaultStatuses: Record<ExportFormat, string[]> = {
+const defaultStatuses: Record<ExportFormat, string[]> = {
   csv: ['open', 'in_progress'],                                          // the open work, like `entente findings`
   sarif: ['all'],                                                        // a dashboard also learns what was closed, and why
   'cyclonedx-vex': ['false_positive', 'accepted'],                       // what other tools should stop raising

@@ -23,7 +23,7 @@ export interface StatusContext {
 export type ExportFinding = FindingView & StatusContext;
 
 /** The page size an export reads at a time: big enough to amortise the queries, small enough to stay light. */
-export const exportPageSize = 500;
+const exportPageSize = 500;
 
 /** Every finding matching the filter, in the sort's order, one page of queries at a time. */
 export async function* findingPages(deps: FindingsDeps, filter: FindingFilter, sort: Sort, pageSize = exportPageSize): AsyncGenerator<ExportFinding[]> {

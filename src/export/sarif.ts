@@ -61,7 +61,7 @@ function seeRule(rules: Map<string, RuleSeen>, f: ExportFinding): RuleSeen {
 }
 
 /** One finding as a SARIF result. */
-export function sarifResult(f: ExportFinding, ruleIndex: number): Record<string, unknown> {
+function sarifResult(f: ExportFinding, ruleIndex: number): Record<string, unknown> {
   const result: Record<string, unknown> = {
     ruleId: f.ruleId,
     ruleIndex,

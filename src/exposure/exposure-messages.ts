@@ -2,7 +2,7 @@
  * What Entente says about exposure: the finding for a port nobody approved (or whose lease ended), a host no service
  * lists, and the summary of an import. Each says what we saw, why it matters, and the next step.
  */
-import { command, placeholder } from '../cli/suggest.ts';
+import { command, placeholder } from '../voice/suggest.ts';
 import { count, day, list, template, withVariants } from '../voice/template.ts';
 import type { Day } from '../policy/calendar.ts';
 

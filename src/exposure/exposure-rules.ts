@@ -45,7 +45,7 @@ export function coverageOf(port: OpenPort, changes: readonly CoveringChange[], n
 }
 
 /** The protocol key an open port stands for: nmap's service name, else the usual protocol of its port number. */
-export function protocolOfPort(policy: ChangesPolicy, port: Pick<OpenPort, 'serviceName' | 'port'>): string | undefined {
+function protocolOfPort(policy: ChangesPolicy, port: Pick<OpenPort, 'serviceName' | 'port'>): string | undefined {
   const name = port.serviceName.replace(/\?$/, '');
   const byName = protocolOfService(policy, name) ?? (name.startsWith('ssl/') ? protocolOfService(policy, name.slice(4)) : undefined);
   if (byName) return byName;
@@ -54,7 +54,7 @@ export function protocolOfPort(policy: ChangesPolicy, port: Pick<OpenPort, 'serv
 }
 
 /** How severe an unapproved open port is: databases on an internet-facing service critical, cleartext logins high, … */
-export function severityOf(classes: readonly string[], internet: boolean): Severity {
+function severityOf(classes: readonly string[], internet: boolean): Severity {
   if (classes.includes('database')) return internet ? 'critical' : 'high';
   if (classes.includes('cleartext') && !classes.includes('web')) return 'high';
   if (classes.includes('remote-admin') || classes.includes('file-transfer')) return internet ? 'high' : 'medium';

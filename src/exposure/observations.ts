@@ -33,7 +33,7 @@ export interface ScanRead {
 }
 
 /** The formats whose reports say what is open on which host. */
-export const hostFormats = ['nmap', 'nessus', 'nessus-csv', 'openvas', 'openvas-csv'] as const;
+const hostFormats = ['nmap', 'nessus', 'nessus-csv', 'openvas', 'openvas-csv'] as const;
 
 /** Reads a host scan into observations and scope; other report formats are bad_input saying which ones work. */
 export async function readScan(input: ReportInput, format?: string): Promise<ScanRead> {

@@ -8,7 +8,7 @@ import { badInput } from '../errors.ts';
 import type { FindingFilter } from './query.ts';
 import { severities } from '../imports/types.ts';
 
-export const findingStatuses = ['open', 'in_progress', 'fixed', 'false_positive', 'accepted', 'all'] as const;
+const findingStatuses = ['open', 'in_progress', 'fixed', 'false_positive', 'accepted', 'all'] as const;
 export const findingPriorities = ['act', 'attend', 'track*', 'track'] as const;
 export const findingKinds = ['code', 'dependency', 'web', 'host', 'secret', 'config'] as const;
 

@@ -218,7 +218,7 @@ function detailOf(row: ImportRow, now: Date): Record<string, unknown> {
 
 /** What `detail` records of a finding created closed because its report said so; `closedAt` tells a later status
  * change by a person (which moves `status_changed_at`) from the report's own. */
-export function reportClosure(state: ReportState, now: Date): Record<string, unknown> {
+function reportClosure(state: ReportState, now: Date): Record<string, unknown> {
   return { closedBy: 'report', closedAt: now.toISOString(), reportState: { status: state.status, reason: state.reason } };
 }
 

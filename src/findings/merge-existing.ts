@@ -31,7 +31,7 @@ export async function loadStored(trx: Kysely<DB>, serviceId: number, fingerprint
 export interface SeenAgain { row: DecidedRow; stored: Stored }
 
 /** True when the finding is closed only because its report said so, and no person or exception changed it since. */
-export function closedByReport(s: Stored): boolean {
+function closedByReport(s: Stored): boolean {
   return s.status !== 'open' && s.status !== 'in_progress' && s.closed_by === 'report' && s.closed_at !== null
     && new Date(s.status_changed_at).getTime() === new Date(s.closed_at).getTime();
 }

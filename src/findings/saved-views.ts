@@ -12,7 +12,7 @@ import { recordAudit } from '../audit/audit.ts';
 export interface SavedView { id: number; team: string; name: string; query: string; createdBy: string; updatedAt: string }
 
 // The Findings list's filter parameters a view may hold (never its cursor: a view starts on the first page).
-export const viewKeys = ['service', 'team', 'priority', 'severity', 'status', 'kind', 'tool', 'cve', 'cwe', 'overdue', 'q', 'sort'] as const;
+const viewKeys = ['service', 'team', 'priority', 'severity', 'status', 'kind', 'tool', 'cve', 'cwe', 'overdue', 'q', 'sort'] as const;
 
 /** The views of the teams the caller may read, by team then name. */
 export async function listViews(db: Kysely<DB>, who: Principal): Promise<SavedView[]> {
@@ -24,7 +24,7 @@ export async function listViews(db: Kysely<DB>, who: Principal): Promise<SavedVi
 }
 
 /** The filter in its normal form: known keys only, in a fixed order, no cursor; anything else is refused by name. */
-export function normaliseQuery(query: string): string {
+function normaliseQuery(query: string): string {
   const given = new URLSearchParams(query.replace(/^\?/, ''));
   const out = new URLSearchParams();
   for (const [k] of given) {

@@ -20,7 +20,7 @@ export interface SlaDeps { db: Kysely<DB>; policy: Policy; now: () => Date }
 export interface SlaReminder { findingId: number; team: string; kind: 'due_soon' | 'overdue'; message: string; /** days left, or days over */ days: number }
 
 /** How close a due date is when the team hears about it, by priority: on the due day itself (0) and up to this many days before. */
-export const dueSoonDays: Partial<Record<Priority, number>> = { act: 2, attend: 3 };
+const dueSoonDays: Partial<Record<Priority, number>> = { act: 2, attend: 3 };
 
 const actor = 'entente:jobs';
 const batch = 500;

@@ -12,7 +12,7 @@ export type GatePolicy = { gates: { rules: GateRule[] }; controls: Control[]; ti
 const severity: Record<GateOutcome, number> = { go: 0, go_with_controls: 1, no_go: 2 };
 
 /** The worse of two outcomes. */
-export function worse(a: GateOutcome, b: GateOutcome): GateOutcome {
+function worse(a: GateOutcome, b: GateOutcome): GateOutcome {
   return severity[a] >= severity[b] ? a : b;
 }
 
@@ -29,7 +29,7 @@ export function decideGate(policy: GatePolicy, facts: GateFacts): GateDecision {
 type Core = Omit<GateDecision, 'summary' | 'pathToGo'> & { matches: RuleMatch[] };
 
 /** The outcome, reasons and controls without the path to go (which re-decides hypothetical facts with this). */
-export function decideOutcome(compiled: CompiledGates, facts: GateFacts): Core {
+function decideOutcome(compiled: CompiledGates, facts: GateFacts): Core {
   const at = Date.parse(facts.at);
   const all = matchRules(compiled, facts, classify(facts.findings, facts.at));
   const matches = all.filter((x) => x.held);

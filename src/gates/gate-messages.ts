@@ -1,5 +1,5 @@
 /** Every text gates and commitments write for people, as typed templates with examples of each variant. */
-import { command, placeholder } from '../cli/suggest.ts';
+import { command, placeholder } from '../voice/suggest.ts';
 import { count, day, list, template, type TemplateSet } from '../voice/template.ts';
 import type { Day } from '../policy/calendar.ts';
 
@@ -215,5 +215,3 @@ export const gateMessages = {
   replayResult, changesNoGo, changesSince, change, backtestSummary, heading, receipt, andMore,
   policyCheckOk, toneNote, exampleResult, examplesSummary, backtestLine,
 } satisfies TemplateSet;
-
-export { count, list };

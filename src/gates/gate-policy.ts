@@ -10,14 +10,13 @@ const priorities = ['act', 'attend', 'track*', 'track'] as const;
 const severities = ['critical', 'high', 'medium', 'low', 'info'] as const;
 
 /** What a control can be said to fit: the finding kinds, and an open port no approved change covers (a host finding of Entente's own). */
-export const fitKinds = [...findingKinds, 'open-port'] as const;
+const fitKinds = [...findingKinds, 'open-port'] as const;
 export type FitKind = (typeof fitKinds)[number];
 
 /** Checks Entente can run itself to verify a commitment (instead of asking for evidence). */
-export const checkKinds = ['finding-fixed'] as const;
-export type CheckKind = (typeof checkKinds)[number];
+const checkKinds = ['finding-fixed'] as const;
 
-export const controlSchema = z.object({
+const controlSchema = z.object({
   id,
   title: z.string().trim().min(1).max(200),
   kind: z.enum(['control', 'fix', 'removal']).default('control').describe('what the commitment is: a safeguard, a fix, or removing something'),
@@ -44,7 +43,7 @@ const findingConditions = z.object({
   min_count: z.number().int().min(1).default(1).describe('how many findings must match'),
 }).strict();
 
-export const ruleSchema = z.object({
+const ruleSchema = z.object({
   id,
   description: z.string().trim().min(1).max(500),
   when: z.object({

@@ -35,7 +35,7 @@ const exampleSchema = z.object({
   controls: z.array(z.string()).optional().describe('the control ids the decision should ask for, in any order'),
 }).strict();
 
-export const examplesSchema = z.object({ policy: z.string().optional(), examples: z.array(exampleSchema).min(1) }).strict();
+const examplesSchema = z.object({ policy: z.string().optional(), examples: z.array(exampleSchema).min(1) }).strict();
 export type PolicyExamples = z.infer<typeof examplesSchema>;
 
 export interface ExampleResult { name: string; ok: boolean; expected: GateOutcome; got: GateOutcome; expectedControls?: string[]; gotControls: string[]; reasons: string[] }

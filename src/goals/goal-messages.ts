@@ -3,7 +3,7 @@
  * "findings against team X", and a goal at risk is an invitation to look at it together.
  */
 import { count, day, list, template, withVariants } from '../voice/template.ts';
-import { command, placeholder } from '../cli/suggest.ts';
+import { command, placeholder } from '../voice/suggest.ts';
 import type { Day } from '../policy/calendar.ts';
 
 const statusWords = { met: 'met', on_track: 'on track', at_risk: 'at risk', off_track: 'off track', missed: 'past its deadline' } as const;

@@ -10,7 +10,7 @@ import type { Scope } from './scope.ts';
 /** A window of time: from `start` (inclusive) to `end` (exclusive). */
 export interface Window { start: Date; end: Date }
 
-export const priorities: readonly Priority[] = ['act', 'attend', 'track*', 'track'];
+const priorities: readonly Priority[] = ['act', 'attend', 'track*', 'track'];
 
 /** The findings of a scope, for a `where` clause over the alias `f`. */
 export function findingsIn(scope: Scope): RawBuilder<unknown> {
@@ -69,8 +69,6 @@ export function overallMttr(times: Record<Priority, FixTime>): number | null {
   const n = all.reduce((s, t) => s + t.fixed, 0);
   return n === 0 ? null : round(all.reduce((s, t) => s + (t.mttrDays ?? 0) * t.fixed, 0) / n);
 }
-
-export interface Share { of: number; count: number; ratio: number | null }
 
 /** SLA compliance: of the findings fixed in the window, the share fixed by their due date. */
 export function slaCompliance(times: Record<Priority, FixTime>): { closed: number; withinDue: number; ratio: number | null } {

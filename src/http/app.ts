@@ -1,5 +1,5 @@
 /** The HTTP API: one sub-app per area, token auth, one error shape, and the OpenAPI 3.1 document they generate. */
-import { OpenAPIHono } from '@hono/zod-openapi';
+import type { OpenAPIHono } from '@hono/zod-openapi';
 import type { Context as HonoContext } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import { EntenteError, environmentProblem } from '../errors.ts';

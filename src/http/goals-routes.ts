@@ -16,7 +16,7 @@ const level = z.object({
   withinTarget: z.number().int(), ratio, waiting: z.number().int(), oldestWaitingHours: z.number().nullable(),
 });
 
-export const goalSchema = z.object({
+const goalSchema = z.object({
   id: z.number().int(),
   metric: z.enum(goalMetricNames as [string, ...string[]]),
   label: z.string(),

@@ -6,7 +6,7 @@ import { EntenteError } from '../errors.ts';
 import type { Env } from './sub-app.ts';
 
 /** Routes whose body is a file (a report, a scan, a feed, the organisation file): the upload limit; any other body: the JSON limit. */
-export const uploadPaths: readonly string[] = ['/api/scans', '/api/exposure', '/api/feeds', '/api/org'];
+const uploadPaths: readonly string[] = ['/api/scans', '/api/exposure', '/api/feeds', '/api/org'];
 
 /** "1 MB (1048576 bytes)": how a limit is said to people. */
 export function sizeText(bytes: number): string {
@@ -67,7 +67,7 @@ export function bodyLimits(limits: Limits): MiddlewareHandler<Env> {
 }
 
 /** The Content-Security-Policy of the web app (a Vite-built React app: its own scripts and styles, nothing inline). */
-export const contentSecurityPolicy = {
+const contentSecurityPolicy = {
   defaultSrc: ["'self'"], scriptSrc: ["'self'"], styleSrc: ["'self'"], imgSrc: ["'self'", 'data:'], connectSrc: ["'self'"],
   frameAncestors: ["'none'"], baseUri: ["'none'"], formAction: ["'self'"], objectSrc: ["'none'"],
 };

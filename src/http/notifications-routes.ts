@@ -6,7 +6,7 @@ import { notificationEvents, prefChannels } from '../notifications/events.ts';
 import { subApp } from './sub-app.ts';
 import { errorResponses, idParam } from './schemas.ts';
 
-export const notificationSchema = z.object({
+const notificationSchema = z.object({
   id: z.number().int(),
   event: z.string().openapi({ description: notificationEvents.join(', ') }),
   status: z.enum(['pending', 'sending', 'sent', 'failed']),

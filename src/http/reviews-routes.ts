@@ -12,7 +12,7 @@ const section = z.object({
   items: z.array(z.object({ text: z.string(), ref: z.object({ type: z.string(), id: z.number().int().nullable() }).optional() })),
 });
 
-export const reviewSchema = z.object({
+const reviewSchema = z.object({
   id: z.number().int(),
   scope: z.enum(['team', 'org']),
   team: z.string().nullable(),

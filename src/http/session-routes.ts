@@ -7,7 +7,7 @@ import type { Context as HonoContext } from 'hono';
 import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
 import type { Context } from '../context.ts';
 import { EntenteError } from '../errors.ts';
-import { csrfTokenOf, endSession, sessionLimits, sessionWho, signIn, type SessionWho } from '../people/sessions.ts';
+import { csrfTokenOf, endSession, sessionLimits, signIn, type SessionWho } from '../people/sessions.ts';
 import { createFailedAuthLimit, type FailedAuthLimit, type FailedAuthOptions } from './failed-auth-limit.ts';
 import { errorResponses } from './schemas.ts';
 import { subApp, type Env } from './sub-app.ts';
@@ -16,7 +16,7 @@ import { sourceAddress } from './source-address.ts';
 /** The session cookie's name. */
 export const sessionCookie = 'entente_session';
 /** The header a cookie-authenticated write must carry, with the session's CSRF token. */
-export const csrfHeader = 'x-entente-csrf';
+const csrfHeader = 'x-entente-csrf';
 /** Session routes answered without a token or session (sign-in, and sign-out, which ends whatever session it names). */
 export const sessionPublic: readonly string[] = ['POST /api/session', 'DELETE /api/session'];
 

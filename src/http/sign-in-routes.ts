@@ -18,7 +18,7 @@ import type { Env } from './sub-app.ts';
 import { subApp } from './sub-app.ts';
 
 /** The cookie that ties an SSO attempt to the browser that started it (only sent back to the callback). */
-export const ssoCookie = 'entente_sso';
+const ssoCookie = 'entente_sso';
 const callbackPath = '/api/session/oidc/callback';
 
 /** Sign-in routes answered without a token or session: "METHOD path" patterns. */

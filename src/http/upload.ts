@@ -75,7 +75,7 @@ export async function received(c: HonoContext<Env>, fallbackName: string, what =
 }
 
 /** The name a client gave, without control characters (NUL, CR, LF included), cut to a file name's length. */
-export function cleanName(name: string): string {
+function cleanName(name: string): string {
   return text(name.replace(/[\u0000-\u001f\u007f-\u009f]/g, ''), 255) ?? '';
 }
 

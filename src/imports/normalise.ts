@@ -160,7 +160,7 @@ function clean(f: ParsedFinding): ParsedFinding {
 }
 
 /** Removes NUL characters, which PostgreSQL refuses in text and jsonb and reports from odd tools do contain. */
-export const stripNul = (s: string): string => (s.includes('\u0000') ? s.replace(/\u0000/g, '') : s);
+const stripNul = (s: string): string => (s.includes('\u0000') ? s.replace(/\u0000/g, '') : s);
 
 /** A tool's name as findings store it: the report's scan and its absent findings are matched on this. */
 export const toolName = (raw: string): string => text(raw, 200) || 'unknown';

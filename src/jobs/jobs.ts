@@ -8,7 +8,7 @@ import { auditVerifyJob } from './audit-verify-job.ts';
 import { dailySnapshot } from '../goals/snapshots.ts';
 
 /** The actor the audit log names for the job runner's own writes. */
-export const jobsActor = 'entente:jobs';
+const jobsActor = 'entente:jobs';
 
 /** Every scheduled job, with how often it runs. */
 export const defaultJobs: readonly Job[] = [

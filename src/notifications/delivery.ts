@@ -25,7 +25,7 @@ export interface DeliveryDeps {
 
 export interface DeliveryRun { sent: number; retrying: number; failed: number; waitingForChannel: number }
 
-export const noChannelError = 'no channel configured';
+const noChannelError = 'no channel configured';
 
 interface Claimed {
   id: number; idempotency_key: string; event: string; recipient_email: string | null; recipient_name: string | null; channel: string;

@@ -42,7 +42,7 @@ export async function notifySlaReminders(trx: Kysely<DB>, sweep: { findings: rea
   let written = 0;
   for (const r of sweep.reminders) {
     const f = byId.get(r.findingId);
-    if (!f || f.priority !== 'act') continue;
+    if (f?.priority !== 'act') continue;
     const event = r.kind === 'due_soon' ? 'finding.due_soon' as const : 'finding.overdue' as const;
     const due = new Date(f.due_at).toISOString();
     written += await enqueueForTeam(trx, {

@@ -23,7 +23,7 @@ const reach: Record<Role, { read: Reach; write: Reach }> = {
 };
 
 /** Actions on the whole installation, which no team owns, and the roles that may take them. */
-export const installationActions = {
+const installationActions = {
   'apply the organisation file': ['admin'],
   'manage API tokens': ['admin'],
   "set people's passwords": ['admin'],
@@ -39,7 +39,7 @@ export const installationActions = {
 export type InstallationAction = keyof typeof installationActions;
 
 /** True when the caller may see this team's records. */
-export function mayRead(who: Principal, owner: Pick<Owner, 'teamId'>): boolean {
+function mayRead(who: Principal, owner: Pick<Owner, 'teamId'>): boolean {
   return allows(reach[who.role].read, who, owner.teamId);
 }
 

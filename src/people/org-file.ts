@@ -9,7 +9,7 @@ const email = z.string().trim().toLowerCase().pipe(z.email());
 const label = z.string().trim().min(1).max(1000).regex(/^[^\u0000-\u001f\u007f]*$/, 'use one line of text, without control characters');
 const name = z.string().trim().min(1).max(200).regex(/^[A-Za-z0-9][A-Za-z0-9._ -]*$/, 'use letters, digits, dot, dash, underscore or space');
 
-export const teamSchema = z.object({
+const teamSchema = z.object({
   name,
   kind: z.enum(['engineering', 'it-operations', 'security']),
   lead: email.optional(),
@@ -18,7 +18,7 @@ export const teamSchema = z.object({
   notify: notifySchema.optional(),
 }).strict();
 
-export const serviceSchema = z.object({
+const serviceSchema = z.object({
   name,
   owner: name,
   criticality: z.number().int().min(1).max(4),
@@ -29,7 +29,7 @@ export const serviceSchema = z.object({
   compliance: z.array(label).default([]),
 }).strict();
 
-export const orgSchema = z.object({
+const orgSchema = z.object({
   teams: z.array(teamSchema).default([]),
   services: z.array(serviceSchema).default([]),
 }).strict();

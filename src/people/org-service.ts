@@ -8,7 +8,7 @@ import type { Policy } from '../policy/policy.ts';
 import { reprioritise } from '../findings/reprioritise.ts';
 import { pgJson } from '../db/pg-json.ts';
 import { canonicalJson } from '../canonical-json.ts';
-import { summariseNotify, type TeamNotify } from './team-notify.ts';
+import { summariseNotify } from './team-notify.ts';
 
 export interface OrgApplySummary {
   teams: { created: string[]; updated: string[]; unchanged: string[] };

@@ -31,7 +31,7 @@ export async function signIn(db: Kysely<DB>, emailIn: string, password: string, 
   const email = emailIn.trim().toLowerCase();
   const row = await db.selectFrom('people as p').innerJoin('person_passwords as pw', 'pw.person_id', 'p.id')
     .select(['p.id', 'pw.hash']).where('p.email', '=', email).executeTakeFirst();
-  const ok = row ? await verifyPassword(password, row.hash) : (await spendVerifyTime(password), false);
+  const ok = row ? await verifyPassword(password, row.hash) : await spendVerifyTime(password).then(() => false);
   if (!row || !ok) throw new EntenteError('unauthorized', 'the e-mail address or the password is not right; check both and try again (an administrator sets passwords with `entente people password EMAIL`)');
   return openSession(db, row.id, email, now, 'password');
 }

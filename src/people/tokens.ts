@@ -10,7 +10,6 @@ import { EntenteError, badInput } from '../errors.ts';
 import { recordAudit } from '../audit/audit.ts';
 import { expiryOf } from './token-expiry.ts';
 
-export { defaultTokenDays, expiryOf } from './token-expiry.ts';
 export { requireRole, writers } from './access.ts';
 
 export const roles: readonly Role[] = ['admin', 'security', 'engineer', 'manager', 'auditor'];
@@ -114,7 +113,7 @@ async function checkEngineer(trx: Kysely<DB>, email: string | undefined): Promis
 }
 
 /** True when no token exists yet (a fresh installation). */
-export async function hasNoTokens(db: Kysely<DB>): Promise<boolean> {
+async function hasNoTokens(db: Kysely<DB>): Promise<boolean> {
   return (await db.selectFrom('api_tokens').select('id').limit(1).execute()).length === 0;
 }
 

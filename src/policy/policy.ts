@@ -104,11 +104,6 @@ export function policyDigest(policy: Policy): string {
   return createHash('sha256').update(JSON.stringify(policy)).digest('hex').slice(0, 16);
 }
 
-/** Days a finding of this priority has before it is due. */
-export function slaDays(policy: Policy, priority: Priority): number {
-  return policy.sla[priority];
-}
-
 /** When a finding first seen (or reopened) at `now` is due, by priority: the end of the day its SLA days away, in the policy's time zone. */
 export function dueAtOf(policy: Policy, now: Date): (p: Priority) => Date {
   const cal = policyCalendar(policy);

@@ -8,7 +8,7 @@
 import { sql, type Kysely } from 'kysely';
 import type { DB } from '../db/schema.ts';
 import type { Calendar, Day } from '../policy/calendar.ts';
-import { command } from '../cli/suggest.ts';
+import { command } from '../voice/suggest.ts';
 import { coveringStates } from '../exposure/exposure-rules.ts';
 import { reviewMessages as m } from './review-messages.ts';
 import { trainingFor } from './training.ts';
@@ -50,7 +50,7 @@ export interface AgendaInput {
   goalsAtRisk?: GoalsAtRisk | undefined;
 }
 
-export const sectionLimit = 20;
+const sectionLimit = 20;
 const actAttend = ['act', 'attend'] as const;
 
 /** The next meeting after `from`: a week, or a calendar month, later. */
@@ -139,6 +139,7 @@ export async function buildAgenda(db: Kysely<DB>, input: AgendaInput): Promise<A
 
   // New act/attend findings of the period, and older open findings newly in the KEV catalogue.
   // By rank as well as by name: the open-findings indexes lead with (team, rank), so "act or attend" is two short ranges.
+  // biome-ignore lint/suspicious/noExplicitAny: a filter shared by two query builders of different shapes
   const openNow = (q: any) => q.where('f.status', 'in', ['open', 'in_progress']).where('f.priority', 'in', actAttend)
     .where('f.priority_rank', 'in', actAttend.map((p) => priorityRanks[p])).where(teamIs('f.owner_team_id'));
   const newCounts = await openNow(db.selectFrom('findings as f')).where('f.first_seen_at', '>', from).where('f.first_seen_at', '<=', to)
@@ -246,6 +247,7 @@ function section(id: SectionId, heading: string, intro: string, items: AgendaIte
 
 type FindingRow = { id: number; title: string; service: string; priority: string; due_at: Date; kev: boolean };
 
+// biome-ignore lint/suspicious/noExplicitAny: the same, for the rows' columns
 function findingRows(q: any) {
   return q.innerJoin('services as s', 's.id', 'f.service_id').select(['f.id', 'f.title', 's.name as service', 'f.priority', 'f.due_at', 'f.kev']);
 }
@@ -254,6 +256,7 @@ function lineOf(f: FindingRow, cal: Calendar, now: Date) {
   return { id: f.id, title: f.title, service: f.service, priority: f.priority, due: cal.dayOf(f.due_at), kev: f.kev, overdue: new Date(f.due_at) < now };
 }
 
+// biome-ignore lint/suspicious/noExplicitAny: the same, for a count
 async function countOf(q: any): Promise<number> {
   const row = await q.select(sql<number>`count(*)::int`.as('n')).executeTakeFirst();
   return Number(row?.n ?? 0);

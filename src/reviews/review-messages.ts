@@ -2,7 +2,7 @@
  * Every sentence a review's agenda says: the title, each section's heading and opening sentence, and each line. Wins
  * come first and thank people by name; the rest says what is ahead as shared work, with the date and the next step.
  */
-import { command } from '../cli/suggest.ts';
+import { command } from '../voice/suggest.ts';
 import type { Day } from '../policy/calendar.ts';
 import { count, day, list, template, withVariants } from '../voice/template.ts';
 

@@ -1,5 +1,5 @@
 /** A small table from a weakness (CWE) to a training topic that teaches how to avoid it; the agenda suggests one. */
-export const trainingTopics: Readonly<Record<number, string>> = {
+const trainingTopics: Readonly<Record<number, string>> = {
   20: 'input validation (OWASP Input Validation Cheat Sheet)',
   22: 'safe file paths (OWASP path traversal)',
   77: 'running commands without a shell (OWASP OS command injection defense)',

@@ -78,7 +78,7 @@ function classResolver(): (name: string) => Node[][] {
  * A plain phrase from a policy file: tokenized like the text it will meet (so "can't" matches
  * "cannot"), and each verb or noun, as compromise's tagger reads the phrase, matches in every inflection.
  */
-export function compilePhrase(phrase: string): Node[] {
+function compilePhrase(phrase: string): Node[] {
   const doc = nlp(phrase);
   doc.compute('root');
   const lemmas = new Map<string, string>();

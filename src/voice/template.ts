@@ -18,6 +18,7 @@ export function template<P>(render: (params: P) => string, examples: readonly P[
   return { render, examples };
 }
 
+// biome-ignore lint/suspicious/noExplicitAny: each template has its own parameters; a set holds any of them
 export type TemplateSet = Record<string, Template<any>>;
 
 /** "1 finding" / "3 findings". */

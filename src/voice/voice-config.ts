@@ -6,7 +6,7 @@ import { compileRules, type ToneRules } from './rule-set.ts';
 import { tokenize } from './tokens.ts';
 
 /** The shape of `voice:` in a policy file; every field is optional. */
-export const voiceConfigSchema = z.object({
+const voiceConfigSchema = z.object({
   disable: z.array(z.string().min(1)).default([]).describe('ids of built-in rules to switch off (`entente tone rules` lists them)'),
   phrases: z.array(z.object({
     id: z.string().regex(/^[a-z0-9][a-z0-9.-]*$/, 'use lower-case letters, digits, dots and dashes'),
@@ -16,8 +16,6 @@ export const voiceConfigSchema = z.object({
     suggestion: z.string().trim().min(1).max(500),
   }).strict()).max(500).default([]),
 }).strict();
-
-export type VoiceConfig = z.input<typeof voiceConfigSchema>;
 
 let defaults: ToneRules | undefined;
 

@@ -44,7 +44,7 @@ const live = ['approved', 'approved_with_safeguards', 'implemented', 'recertifie
  * Whether the signed-in person may give one of the approvals a change waits for: never their own request; Security
  * (or an admin) while Security's is missing; a member of the owner team while the owner's is. The server decides.
  */
-export function changeWaitsForMe(c: Change, me: Me): boolean {
+function changeWaitsForMe(c: Change, me: Me): boolean {
   if (c.status !== 'submitted' || !me.person || c.requestedBy.toLowerCase() === me.person.toLowerCase()) return false;
   if (c.riskCheck.alternativeFirst && !c.fields.keepProtocol) return false; // the requester answers the alternative first
   if ((me.role === 'security' || me.role === 'admin') && c.awaitingSecurity) return true;

@@ -31,6 +31,7 @@ export function Findings({ me }: { me: Me }) {
     api<{ items: { name: string }[] }>('/api/services').then((r) => setServices(r.items.map((s) => s.name))).catch(() => setServices([]));
   }, []);
 
+  // biome-ignore lint/correctness/useExhaustiveDependencies: `query` is read from `search`; `reloads` is bumped to read the same view again
   useEffect(() => {
     let live = true;
     const params = new URLSearchParams();

@@ -36,7 +36,7 @@ interface SinceLastGo { since: { id: number; outcome: Outcome; decidedAt: string
 const outcomeWords: Record<Outcome, string> = { go: 'go', go_with_controls: 'go with controls', no_go: 'no-go' };
 
 /** The outcome as a badge; the words say it, the colour only repeats it. */
-export function OutcomeBadge({ outcome }: { outcome: Outcome }) {
+function OutcomeBadge({ outcome }: { outcome: Outcome }) {
   return <span className={`badge o-${outcome}`}>{outcomeWords[outcome]}</span>;
 }
 
@@ -211,6 +211,7 @@ export function GatePage({ id }: { id: number }) {
                 <p>{p.text} <span className="sub">(then: {outcomeWords[p.outcome]})</span></p>
                 <ul>
                   {p.steps.map((s, i) => (
+                    // biome-ignore lint/suspicious/noArrayIndexKey: the steps of one answer, shown as they came, never reordered
                     <li key={i}>{s.text}{s.findingId !== undefined && <> · <Link href={`/findings/${s.findingId}`}>finding {s.findingId}</Link></>}</li>
                   ))}
                 </ul>

@@ -126,6 +126,7 @@ export function ReviewPage({ id }: { id: number }) {
           {s.items.length > 0 && (
             <ul>{s.items.map((it, i) => {
               const href = hrefOf(it.ref);
+              // biome-ignore lint/suspicious/noArrayIndexKey: a section's items, shown as they came, never reordered
               return <li key={i}>{href ? <Link href={href}>{it.text}</Link> : it.text}</li>;
             })}</ul>
           )}

@@ -37,6 +37,7 @@ export function Link(props: AnchorHTMLAttributes<HTMLAnchorElement> & { href: st
     e.preventDefault();
     navigate(props.href);
   };
+  // biome-ignore lint/a11y: a real link: `href` comes in the props (required by the type), so keys and new tabs work as usual
   return <a {...props} onClick={onClick} />;
 }
 

@@ -86,7 +86,7 @@ function Policy() {
           <p>The policy in force has digest <code>{policy.digest}</code>. Gate decisions record the revision they were made under.</p>
           <details>
             <summary>The policy in force (YAML)</summary>
-            <pre className="code" aria-label="The policy in force">{policy.yaml}</pre>
+            <pre className="code">{policy.yaml}</pre>
           </details>
           <form onSubmit={(e) => void validate(e)} className="stack">
             <label htmlFor="candidate">Candidate policy (YAML)</label>
@@ -109,7 +109,7 @@ function Policy() {
               </form>
             )}
           {diff && (diff.changed
-            ? <pre className="code diff" aria-label="Differences">{diff.lines.filter((l, i, all) => l.op !== ' ' || near(all, i)).map((l) => `${l.op} ${l.text}`).join('\n')}</pre>
+            ? <pre className="code diff">{diff.lines.filter((l, i, all) => l.op !== ' ' || near(all, i)).map((l) => `${l.op} ${l.text}`).join('\n')}</pre>
             : <p role="status">The two revisions are the same.</p>)}
         </>
       )}

@@ -129,7 +129,7 @@ describe('burp issues', () => {
 
   test('reads the method from the request line when the export has no method attribute', async () => {
     const [f] = await parse(export_([issue().replace(' method="POST"', '')]));
-    assert.equal((f?.detail?.['instances'] as Record<string, unknown>[])[0]?.['method'], 'POST');
+    assert.equal((f?.detail?.['instances'] as Record<string, unknown>[] | undefined)?.[0]?.['method'], 'POST');
   });
 
   test('makes one finding per issue type and site, keeping the issues as instances', async () => {

@@ -1,7 +1,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { EntenteError } from '../../errors.ts';
+import type { EntenteError } from '../../errors.ts';
 import { fingerprintOf } from '../fingerprint.ts';
 import type { ParsedFinding, ReportInput } from '../types.ts';
 import { cyclonedxJsonParser, parsePurl } from './cyclonedx.ts';

@@ -341,7 +341,7 @@ function purlVersion(purl: string | undefined): string | undefined {
 /** The source's URL when it is about this vulnerability (not a feed's home page such as a CVE tracker's repository). */
 function sourceUrl(v: CdxVulnerability): string | undefined {
   const url = v.source?.url;
-  return url && url.toLowerCase().includes(v.id.toLowerCase()) ? url : undefined;
+  return url?.toLowerCase().includes(v.id.toLowerCase()) ? url : undefined;
 }
 
 function joinText(a: string | undefined, b: string | undefined): string | undefined {

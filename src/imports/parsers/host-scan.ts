@@ -9,7 +9,7 @@ import type { Component, Cvss, ParsedFinding, Severity } from '../types.ts';
 import { aliasesFrom, compact, cvssScore, normaliseSeverity } from './common.ts';
 
 /** The most characters of a tool's free text (plugin output, specific result) kept in a finding's detail. */
-export const maxText = 4000;
+const maxText = 4000;
 
 /** Text cut at `max` characters, marked with an ellipsis when cut. */
 export function clip(s: string | undefined, max = maxText): string | undefined {

@@ -131,7 +131,7 @@ class StreamError extends Error {
   }
 }
 
-const enum Mode { Structure, Between, Container, StringItem, ScalarItem }
+enum Mode { Structure, Between, Container, StringItem, ScalarItem }
 
 /**
  * Finds value boundaries, one byte at a time, resumable at any chunk boundary. With `skeleton` set it copies every
@@ -274,7 +274,7 @@ class Scanner {
         }
         case 125:
         case 93:
-          this.pop(c === 125 ? 0 : 1, i);
+          this.pop(c === 125 ? 0 : 1);
           break;
         case 44:
           if (top >= 0) {
@@ -311,7 +311,7 @@ class Scanner {
     this.expectKey.push(kind === 0);
   }
 
-  private pop(kind: number, i: number): void {
+  private pop(kind: number): void {
     const top = this.kinds.length - 1;
     // A stray or mismatched bracket is left for JSON.parse of the skeleton to place exactly.
     if (top < 0 || this.kinds[top] !== kind) return;
@@ -335,7 +335,7 @@ class Scanner {
       }
       if (c === 93) {
         if (this.afterComma) throw new StreamError(`a "," before the "]" that closes ${pathText(this.path)}`, at);
-        this.pop(1, i);
+        this.pop(1);
         this.mode = Mode.Structure;
         if (this.skeleton) {
           this.copyFrom = i;
@@ -369,12 +369,12 @@ class Scanner {
     const n = chunk.length;
     let depth = this.depth;
     let inString = this.inString;
-    let escape = this.escape;
+    let escaped = this.escape;
     for (; i < n; i++) {
       const c = chunk[i]!;
       if (inString) {
-        if (escape) escape = false;
-        else if (c === 92) escape = true;
+        if (escaped) escaped = false;
+        else if (c === 92) escaped = true;
         else if (c === 34) inString = false;
       } else if (c === 34) inString = true;
       else if (c === 123 || c === 91) {
@@ -387,7 +387,7 @@ class Scanner {
     }
     this.depth = depth;
     this.inString = inString;
-    this.escape = escape;
+    this.escape = escaped;
     return i;
   }
 

@@ -121,7 +121,7 @@ describe('nessus CSV export', () => {
     assert.equal(f?.detail?.['pluginFamily'], 'Databases');
     assert.equal(f?.detail?.['xref'], 'IAVA #0001-A-0560');
     assert.match(String(f?.detail?.['pluginOutput']), /^The following unsupported installation/);
-    assert.equal((f?.detail?.['columns'] as Record<string, string>)['NetBIOS Name'], 'WORKGROUP\\DB01');
+    assert.equal((f?.detail?.['columns'] as Record<string, string> | undefined)?.['NetBIOS Name'], 'WORKGROUP\\DB01');
   });
 
   test('reads a semicolon-separated export', async () => {

@@ -12,7 +12,7 @@ import { reportFromBuffer, reportFromFile } from '../report-input.ts';
 import { closeSync, mkdtempSync, openSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type Json } from './common.ts';
+import type { Json } from './common.ts';
 
 const schema = 'https://json.schemastore.org/sarif-2.1.0.json';
 

@@ -42,7 +42,7 @@ export interface XmlStreamOptions extends XmlReadOptions {
 }
 
 /** The default nesting cap: far deeper than any report, far shallower than a stack-exhaustion attack. */
-export const defaultMaxDepth = 200;
+const defaultMaxDepth = 200;
 
 type Mode = 'outside' | 'kept' | 'skipped';
 interface Frame { el: XmlElement; mode: Mode }
@@ -143,7 +143,7 @@ class TreeReader {
 
   private onClose(): void {
     const frame = this.stack.pop();
-    if (!frame || frame.mode !== 'kept') return;
+    if (frame?.mode !== 'kept') return;
     const parent = this.stack[this.stack.length - 1];
     if (parent?.mode !== 'kept') this.done.push({ element: frame.el, ancestors: this.stack.map((f) => f.el) });
   }

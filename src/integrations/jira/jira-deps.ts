@@ -11,7 +11,7 @@ import type { Principal } from '../../people/tokens.ts';
 const jiraPrincipal: Principal = { actor: 'entente:jira', role: 'security', personId: null, teamIds: [] };
 
 /** The message when ENTENTE_JIRA_* are not set. */
-export const jiraNotSetUp = 'Jira is not set up on this server: set ENTENTE_JIRA_URL, ENTENTE_JIRA_USER and ENTENTE_JIRA_TOKEN (see the README, "Channels: Slack, Teams, webhooks, Jira")';
+const jiraNotSetUp = 'Jira is not set up on this server: set ENTENTE_JIRA_URL, ENTENTE_JIRA_USER and ENTENTE_JIRA_TOKEN (see the README, "Channels: Slack, Teams, webhooks, Jira")';
 
 /** Builds the sync's dependencies; `client` replaces the HTTP client (none in production). */
 export function jiraDepsOf(ctx: Context, client?: JiraClient): JiraDeps {

@@ -33,7 +33,7 @@ export interface JiraLinkView {
 }
 
 /** The actor the audit log names for what Jira's webhook and the polling job change. */
-export const jiraActor = 'entente:jira';
+const jiraActor = 'entente:jira';
 
 type LinkRow = Awaited<ReturnType<typeof linkRows>>[number];
 const linkRows = (db: Kysely<DB>) => db.selectFrom('jira_links').selectAll().execute();
@@ -188,7 +188,7 @@ export async function syncJira(deps: JiraDeps): Promise<SyncResult> {
 }
 
 /** Moves an issue to Done (the transition whose target is in Jira's done category, "Done" first); false when there is none. */
-export async function moveToDone(deps: Pick<JiraDeps, 'db' | 'now' | 'client'>, key: string): Promise<boolean> {
+async function moveToDone(deps: Pick<JiraDeps, 'db' | 'now' | 'client'>, key: string): Promise<boolean> {
   const transitions = await deps.client.transitions(key);
   const toDone = transitions.filter((t) => t.to.category === 'done').sort((a, b) => Number(b.to.name === 'Done') - Number(a.to.name === 'Done'))[0];
   if (!toDone) return false;
@@ -203,7 +203,3 @@ export async function moveToDone(deps: Pick<JiraDeps, 'db' | 'now' | 'client'>, 
   return true;
 }
 
-/** The links of a finding (for its page and the CLI). */
-export async function linksOfFinding(deps: Pick<JiraDeps, 'db' | 'jiraUrl'>, findingId: number): Promise<JiraLinkView[]> {
-  return (await deps.db.selectFrom('jira_links').selectAll().where('finding_id', '=', findingId).execute()).map((l) => viewOf(deps, l));
-}

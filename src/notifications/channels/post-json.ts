@@ -19,7 +19,7 @@ export class ChannelError extends Error {
 export interface PostAnswer { status: number; headers: Headers; body: string }
 
 /** How long one delivery may take before it counts as not answered (the outbox tries again later). */
-export const sendTimeoutMs = 15_000;
+const sendTimeoutMs = 15_000;
 
 /** POSTs `body` (already serialised JSON) to `url`; throws a ChannelError for a non-2xx answer or no answer. */
 export async function postJson(channel: string, url: string, body: string, headers: Record<string, string> = {}): Promise<PostAnswer> {

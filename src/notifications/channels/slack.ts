@@ -4,17 +4,17 @@ import { clip, factPairs, openLabel } from './facts.ts';
 import { postJson } from './post-json.ts';
 
 // Slack's limits: a header's text 150 characters, a section's text 3000, 10 fields of 2000 each.
-const escape = (s: string): string => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+const escapeText = (s: string): string => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 
 /** The JSON body Slack's incoming webhook takes for a notification (`text` is the fallback shown in alerts). */
-export function slackPayload(n: OutgoingNotification): Record<string, unknown> {
+function slackPayload(n: OutgoingNotification): Record<string, unknown> {
   const facts = factPairs(n).slice(0, 10);
   const blocks: Record<string, unknown>[] = [
     { type: 'header', text: { type: 'plain_text', text: clip(n.subject, 150), emoji: false } },
-    { type: 'section', text: { type: 'mrkdwn', text: clip(escape(n.text), 3000) } },
+    { type: 'section', text: { type: 'mrkdwn', text: clip(escapeText(n.text), 3000) } },
   ];
   if (facts.length) {
-    blocks.push({ type: 'section', fields: facts.map((f) => ({ type: 'mrkdwn', text: clip(`*${escape(f.label)}*\n${escape(f.value)}`, 2000) })) });
+    blocks.push({ type: 'section', fields: facts.map((f) => ({ type: 'mrkdwn', text: clip(`*${escapeText(f.label)}*\n${escapeText(f.value)}`, 2000) })) });
   }
   if (n.link) {
     blocks.push({ type: 'actions', elements: [{ type: 'button', text: { type: 'plain_text', text: openLabel }, url: n.link, action_id: 'open_in_entente', style: 'primary' }] });

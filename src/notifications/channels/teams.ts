@@ -7,7 +7,7 @@ import { postJson } from './post-json.ts';
 const cardVersion = '1.4';
 
 /** The JSON body Teams' incoming webhook takes: a message whose one attachment is the Adaptive Card. */
-export function teamsPayload(n: OutgoingNotification): Record<string, unknown> {
+function teamsPayload(n: OutgoingNotification): Record<string, unknown> {
   const facts = factPairs(n);
   const body: Record<string, unknown>[] = [
     { type: 'TextBlock', text: n.subject, size: 'Large', weight: 'Bolder', wrap: true },

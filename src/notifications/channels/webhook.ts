@@ -8,7 +8,7 @@ import type { Channel, OutgoingNotification } from '../channel.ts';
 import { postJson } from './post-json.ts';
 
 /** The body a webhook receives: the Standard Webhooks envelope (type, timestamp, data). */
-export function webhookPayload(n: OutgoingNotification, at: Date): Record<string, unknown> {
+function webhookPayload(n: OutgoingNotification, at: Date): Record<string, unknown> {
   return {
     type: n.event, timestamp: at.toISOString(),
     data: { id: n.id, event: n.event, subject: n.subject, text: n.text, link: n.link, facts: n.facts, recipient: n.recipient },

@@ -2,7 +2,7 @@
  * What Entente tells a team about its findings: a new act/attend finding, a digest of new ones, a due date coming up,
  * a due date passed. Urgent words are for priority act only; every message gives the reason, the date and a next step.
  */
-import { command } from '../../cli/suggest.ts';
+import { command } from '../suggest.ts';
 import type { Priority } from '../../findings/vocabulary.ts';
 import type { Day } from '../../policy/calendar.ts';
 import { count, day, fromToday, list, template, withVariants } from '../template.ts';

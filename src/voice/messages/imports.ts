@@ -1,5 +1,5 @@
 /** What Entente says after an import: what landed, what changed, and what (if anything) needs people. */
-import { command } from '../../cli/suggest.ts';
+import { command } from '../suggest.ts';
 import { count, list, template, withVariants } from '../template.ts';
 
 /** The figures of one import, as `ImportSummary` carries them. */

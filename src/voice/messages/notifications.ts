@@ -3,7 +3,7 @@
  * with its CVE), the closing lines of an e-mail (why this person receives it, how to change that), and what
  * `entente notifications` says.
  */
-import { command } from '../../cli/suggest.ts';
+import { command } from '../suggest.ts';
 import { template, withVariants } from '../template.ts';
 
 /** The finding a subject names. */

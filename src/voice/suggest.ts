@@ -3,7 +3,7 @@
  * what we suggest is what the CLI takes: an option the command does not have throws when the message is written (and
  * in the tests that render every message), instead of reaching a person who types it and gets something else.
  */
-import { args, type CommandPath } from './commands.ts';
+import { args, type CommandPath } from '../cli/commands.ts';
 
 type Value = string | number | boolean | readonly (string | number)[] | undefined | null;
 
