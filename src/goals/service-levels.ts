@@ -79,9 +79,12 @@ function heldReleases(scope: Scope): RawBuilder<unknown> {
     where h.outcome = 'no_go' and (h.prev is null or h.prev <> 'no_go')`;
 }
 
+// The requests are materialised first: inlined, each row's answer (two look-ups for triage) was computed once for the
+// filter and again for the figures.
 async function level(db: Kysely<DB>, requests: RawBuilder<unknown>, targetHours: number, w: Window, now: Date): Promise<ServiceLevel> {
   const { rows } = await sql<{ answered: number; median: number | null; p80: number | null; within_target: number; waiting: number; oldest: number | null }>`
-    with r as (select started, answered, closed, extract(epoch from answered - started) / 3600.0 h from (${requests}) q
+    with q as materialized (${requests}),
+    r as (select started, answered, closed, extract(epoch from answered - started) / 3600.0 h from q
       where started < ${now} and ((answered is not null and started >= ${w.start} and started < ${w.end}) or (answered is null and not closed)))
     select count(*) filter (where answered is not null)::int answered,
       (percentile_cont(0.5) within group (order by h) filter (where answered is not null))::float8 median,
