@@ -2,7 +2,7 @@
 import { spawnSync } from 'node:child_process';
 import { sql, type Kysely } from 'kysely';
 import type { DB } from '../src/db/schema.ts';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openDatabase, type Database, type Engine } from '../src/db/connect.ts';
@@ -116,4 +116,26 @@ export function benchSize(engine: Engine, defaults: { postgres: number; pglite: 
 /** The machine's one-minute load average, printed beside timings on a shared machine so they can be read for what they are. */
 export function loadFigure(engine: Engine): void {
   figure(`load average (1 min) while measuring [${engine}]`, loadavg()[0]!, '');
+}
+
+/**
+ * CPU milliseconds spent so far by this process (PGlite runs inside it) and, on PostgreSQL, by the server processes
+ * serving this database (read from /proc): on a loaded machine the time a measure costs, where wall time is the
+ * queue for the cores. Server processes that ended in between are not counted.
+ */
+export async function cpuMs(engine: Engine, db: Kysely<DB>): Promise<number> {
+  const own = process.cpuUsage();
+  let server = 0;
+  if (engine === 'postgres') {
+    const { rows } = await sql<{ pid: number }>`select pid from pg_stat_activity where datname = current_database()`.execute(db);
+    for (const { pid } of rows) {
+      try {
+        const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+        server += (Number(fields[11]) + Number(fields[12])) * 10; // utime and stime, in ticks of 10 ms
+      } catch {
+        // not on this machine, or gone: uncounted
+      }
+    }
+  }
+  return (own.user + own.system) / 1000 + server;
 }
