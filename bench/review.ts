@@ -1,7 +1,7 @@
 /**
  * Review speed: generating (and storing) a review's agenda for a team, and for the whole organisation, over findings
  * with two years of history — first seen over 730 days, due by priority (so the backlog is mostly overdue), the fixed
- * ones fixed some days later. BENCH_FINDINGS sets how many on PostgreSQL (default 1,000,000, the issue's target of an
+ * ones fixed some days later (or still open when that day has not come). BENCH_FINDINGS sets how many on PostgreSQL (default 1,000,000, the issue's target of an
  * agenda in at most 1 s), BENCH_FINDINGS_PGLITE on PGlite (default 100,000).
  */
 import { sql } from 'kysely';
@@ -20,9 +20,11 @@ try {
   // Two years of history, so a week's agenda reads a slice of it and not everything.
   await sql`update findings set first_seen_at = now() - make_interval(days => id % 730, hours => id % 24),
       due_at = now() - make_interval(days => id % 730, hours => id % 24) + make_interval(days => (array[7, 30, 90, 180])[priority_rank]),
-      fixed_at = case when status = 'fixed' then least(now() - make_interval(days => id % 730, hours => id % 24) + make_interval(days => id % 60), now()) end,
-      status_changed_at = case when status in ('fixed', 'false_positive') then least(now() - make_interval(days => id % 730, hours => id % 24) + make_interval(days => id % 60), now())
+      fixed_at = case when status = 'fixed' then now() - make_interval(days => id % 730, hours => id % 24) + make_interval(days => id % 60) end,
+      status_changed_at = case when status in ('fixed', 'false_positive') then now() - make_interval(days => id % 730, hours => id % 24) + make_interval(days => id % 60)
         else now() - make_interval(days => id % 730, hours => id % 24) end`.execute(db);
+  // Closures whose day has not come yet: still open.
+  await sql`update findings set status = 'open', fixed_at = null, status_changed_at = first_seen_at where status_changed_at > now()`.execute(db);
   await sql`vacuum analyze findings`.execute(db);
   const deps = { db, now: () => new Date(), policy: defaultPolicy };
   for (const [label, team] of [['organisation', undefined], ['team', 'bench-team']] as const) {
