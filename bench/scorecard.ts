@@ -39,7 +39,7 @@ try {
         seen + make_interval(days => (array[7, 30, 90, 180])[g / 20 % 4 + 1]), (${teamIds}::int[])[g % 20 + 1], seen,
         case when st = 'fixed' and settled <= now() then settled end, case when st = 'open' or settled > now() then seen else settled end
       from generate_series(${start + 1}::int, ${Math.min(start + 100_000, n)}::int) g
-      cross join lateral (select (array['open','fixed','fixed','fixed','fixed','open','false_positive','accepted','fixed','open'])[g % 10 + 1] st,
+      cross join lateral (select (array['open','fixed','fixed','fixed','fixed','open','false_positive','accepted','fixed','open'])[g / 80 % 10 + 1] st,
         now() - make_interval(days => g % 730, hours => g % 24) seen) x
       cross join lateral (select x.seen + make_interval(days => g % 60, hours => g % 7) settled) y`.execute(db);
   }
