@@ -55,19 +55,20 @@ export async function writeSnapshots(db: Kysely<DB>, policy: Policy, from: Day, 
         from g left join b on b.t = g.t and b.s = g.s and b.p = g.p and b.bd = g.d
         window w as (partition by g.t, g.s, g.p order by g.d)
       )
-      select d, t, s, p, o, arr, clo, od from run where o <> 0 or arr <> 0 or clo <> 0 or od <> 0`.execute(trx);
+      select d, t, s, p, o, arr, clo, od from run where o <> 0 or arr <> 0 or clo <> 0 or od <> 0 order by d`.execute(trx);
+    // Rows go in day by day (order by), so a backfill leaves each day's rows together and a card reads few pages.
     // Fixes of each day by whole hours to fix: the counts and the sum of days are exact, the hours give the p80.
     await sql`insert into finding_fix_days (day, team_id, service_id, priority, fix_hours, fixed, within_due, fix_days)
       select timezone(${zone}, fixed_at)::date, owner_team_id, service_id, priority,
         round(extract(epoch from fixed_at - first_seen_at) / 3600.0)::int, count(*)::int,
         count(*) filter (where fixed_at <= due_at)::int, sum(extract(epoch from fixed_at - first_seen_at) / 86400.0)::float8
       from findings where status = 'fixed' and fixed_at >= ${start} and fixed_at < ${end}
-      group by 1, 2, 3, 4, 5`.execute(trx);
+      group by 1, 2, 3, 4, 5 order by 1`.execute(trx);
     // Statuses that settled each day (fixed, or a finding that came back at least once), for the reopen rate.
     await sql`insert into finding_settle_days (day, team_id, service_id, settled, reopened)
       select timezone(${zone}, status_changed_at)::date, owner_team_id, service_id, count(*)::int, count(*) filter (where reopened_count > 0)::int
       from findings where status_changed_at >= ${start} and status_changed_at < ${end} and (status = 'fixed' or reopened_count > 0)
-      group by 1, 2, 3`.execute(trx);
+      group by 1, 2, 3 order by 1`.execute(trx);
     await sql`insert into finding_snapshot_days (day, written_at)
       select d::date, ${writtenAt} from generate_series(${from}::date, ${to}::date, interval '1 day') d
       on conflict (day) do update set written_at = excluded.written_at`.execute(trx);
