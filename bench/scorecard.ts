@@ -4,7 +4,7 @@
  * daily snapshots written as the first job run does (the backfill), then the daily-snapshot job, and the
  * organisation's and one team's card (p50 and p95 over many calls).
  * BENCH_FINDINGS sets how many on PostgreSQL (default 1,000,000, the issue's figure), BENCH_FINDINGS_PGLITE on PGlite
- * (default 100,000: filling the embedded engine is slow); BENCH_CALLS how many cards of each.
+ * (default 50,000: filling the embedded engine is slow); BENCH_CALLS how many cards of each.
  */
 import { sql } from 'kysely';
 import { defaultPolicy } from '../src/policy/policy.ts';
@@ -16,7 +16,7 @@ import { backfillSnapshots, dailySnapshot } from '../src/goals/snapshots.ts';
 import { benchSize, cpuMs, engineArg, figure, loadFigure, scratchDatabase } from './support.ts';
 
 const engine = engineArg();
-const n = benchSize(engine, { postgres: 1_000_000, pglite: 100_000 });
+const n = benchSize(engine, { postgres: 1_000_000, pglite: 50_000 });
 const calls = Number(process.env.BENCH_CALLS ?? 20);
 const { database, drop } = await scratchDatabase(engine);
 try {
