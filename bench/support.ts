@@ -2,8 +2,8 @@
 import { spawnSync } from 'node:child_process';
 import { sql, type Kysely } from 'kysely';
 import type { DB } from '../src/db/schema.ts';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openDatabase, type Database, type Engine } from '../src/db/connect.ts';
 import { importReport, type ImportSummary } from '../src/findings/import-service.ts';
@@ -102,4 +102,40 @@ export async function seedFindings(db: Kysely<DB>, n: number, service?: string):
         now() + make_interval(days => g % 200), (select id from teams where name = 'bench-team'), now(), now()
       from generate_series(${start + 1}::int, ${Math.min(start + chunk, n)}::int) g`.execute(db);
   }
+}
+
+/** How many findings a benchmark generates on an engine: BENCH_FINDINGS on PostgreSQL (the issue's figures),
+ * BENCH_FINDINGS_PGLITE on the embedded engine (slower to fill; kept smaller), else the defaults given. */
+export function benchSize(engine: Engine, defaults: { postgres: number; pglite: number }): number {
+  const text = engine === 'pglite' ? process.env.BENCH_FINDINGS_PGLITE : process.env.BENCH_FINDINGS;
+  const n = text === undefined ? defaults[engine] : Number(text.replaceAll('_', ''));
+  if (!Number.isInteger(n) || n <= 0) throw new Error(`${engine === 'pglite' ? 'BENCH_FINDINGS_PGLITE' : 'BENCH_FINDINGS'}: "${text}" is not a whole number of findings`);
+  return n;
+}
+
+/** The machine's one-minute load average, printed beside timings on a shared machine so they can be read for what they are. */
+export function loadFigure(engine: Engine): void {
+  figure(`load average (1 min) while measuring [${engine}]`, loadavg()[0]!, '');
+}
+
+/**
+ * CPU milliseconds spent so far by this process (PGlite runs inside it) and, on PostgreSQL, by the server processes
+ * serving this database (read from /proc): on a loaded machine the time a measure costs, where wall time is the
+ * queue for the cores. Server processes that ended in between are not counted.
+ */
+export async function cpuMs(engine: Engine, db: Kysely<DB>): Promise<number> {
+  const own = process.cpuUsage();
+  let server = 0;
+  if (engine === 'postgres') {
+    const { rows } = await sql<{ pid: number }>`select pid from pg_stat_activity where datname = current_database()`.execute(db);
+    for (const { pid } of rows) {
+      try {
+        const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+        server += (Number(fields[11]) + Number(fields[12])) * 10; // utime and stime, in ticks of 10 ms
+      } catch {
+        // not on this machine, or gone: uncounted
+      }
+    }
+  }
+  return (own.user + own.system) / 1000 + server;
 }

@@ -9,9 +9,10 @@ import type { Policy } from '../policy/policy.ts';
 import { policyCalendar, type Day } from '../policy/calendar.ts';
 import { badInput } from '../errors.ts';
 import {
-  commitmentsKept, cryingWolf, exceptionsNow, exposureUnapproved, fixTimes, flowIn, openNow, reopenRate, scanCoverage, slaCompliance,
+  commitmentsKept, cryingWolf, exceptionsNow, exposureUnapproved, flowIn, openNow, scanCoverage, slaCompliance,
   type FixTime, type Window,
 } from './metrics.ts';
+import { windowMeasures } from './day-stats.ts';
 import { securityServiceLevels, type SecurityServiceLevels } from './service-levels.ts';
 import { backfillSnapshots, readSnapshots, type SnapshotDay } from './snapshots.ts';
 import { goalsAtRisk, type GoalView } from './goals-service.ts';
@@ -72,8 +73,9 @@ export async function scorecardFor(deps: ScorecardDeps, scope: Scope, period: { 
   const w: Window = { start: cal.startOf(period.from), end };
   await backfillSnapshots(deps.db, deps.policy, now);
   const db = deps.db;
-  const [open, flow, times, reopen, exceptions, exposure, coverage, commitments, wolf, levels, atRisk, stored] = await Promise.all([
-    openNow(db, scope, now), flowIn(db, scope, w), fixTimes(db, scope, w), reopenRate(db, scope, w),
+  // Flow, time to fix and reopens come from the days the job wrote (and today, live): they do not grow with the table.
+  const [open, { flow, timeToFix: times, reopen }, exceptions, exposure, coverage, commitments, wolf, levels, atRisk, stored] = await Promise.all([
+    openNow(db, scope, now), windowMeasures(db, scope, w, cal, cal.dayOf(now)),
     exceptionsNow(db, scope, now, deps.policy.scorecard.expiring_days), exposureUnapproved(db, scope),
     scanCoverage(db, scope, now, deps.policy.scorecard.coverage_days), commitmentsKept(db, scope, w, now), cryingWolf(db, scope, w),
     securityServiceLevels(db, deps.policy, scope, w, now), goalsAtRisk(deps, scope), readSnapshots(db, scope, period.from, period.to),
