@@ -10,7 +10,7 @@ import type { Scope } from './scope.ts';
 /** A window of time: from `start` (inclusive) to `end` (exclusive). */
 export interface Window { start: Date; end: Date }
 
-const priorities: readonly Priority[] = ['act', 'attend', 'track*', 'track'];
+export const priorities: readonly Priority[] = ['act', 'attend', 'track*', 'track'];
 
 /**
  * The findings of a scope, for a `where` clause over the alias `f`. `byTime`: the query is narrowed by a short time range
