@@ -11,10 +11,12 @@ import { resolveScope } from '../src/goals/scope.ts';
 import { periodOf, scorecardFor } from '../src/goals/scorecard.ts';
 import { dailySnapshot } from '../src/goals/snapshots.ts';
 import { engineArg, figure, scratchDatabase } from './support.ts';
+import { bulkLoadLimit, inSeconds, roundTripLimit, scanLimit } from './limits.ts';
 
 const n = Number(process.env.BENCH_FINDINGS ?? 50_000);
 const calls = Number(process.env.BENCH_CALLS ?? 20);
 const engine = engineArg();
+const bulkLoad = await bulkLoadLimit(engine);
 const { database, drop } = await scratchDatabase(engine);
 try {
   const db = database.db;
@@ -37,19 +39,22 @@ try {
   }
   await sql`update findings set fixed_at = least(fixed_at, now()), status_changed_at = least(status_changed_at, now())`.execute(db);
   await sql`analyze`.execute(db);
-  figure(`seeded findings [${engine}]`, n / ((performance.now() - t0) / 1000), 'rows/s');
+  figure(`seeded findings [${engine}]`, n / ((performance.now() - t0) / 1000), 'rows/s', undefined, bulkLoad);
+  const scan = await scanLimit(db);
+  const roundTrip = await roundTripLimit(db);
   const deps = { db, policy: defaultPolicy, now: () => new Date() };
   const period = periodOf(defaultPolicy, new Date(), {});
   let t = performance.now();
   await scorecardFor(deps, { kind: 'org' }, period);
-  figure(`first org scorecard with two years of snapshots backfilled, ${n.toLocaleString('en')} findings [${engine}]`, (performance.now() - t) / 1000, 's');
+  figure(`first org scorecard with two years of snapshots backfilled, ${n.toLocaleString('en')} findings [${engine}]`, (performance.now() - t) / 1000, 's', undefined, inSeconds(scan));
   const days = Number((await sql<{ n: string }>`select count(*) n from finding_snapshots`.execute(db)).rows[0]!.n);
   figure(`snapshot rows [${engine}]`, days, 'rows');
   t = performance.now();
   await dailySnapshot(deps);
-  figure(`daily-snapshot job, ${n.toLocaleString('en')} findings [${engine}]`, (performance.now() - t) / 1000, 's', '<= 10 s at 1,000,000');
+  figure(`daily-snapshot job, ${n.toLocaleString('en')} findings [${engine}]`, (performance.now() - t) / 1000, 's', '<= 10 s at 1,000,000', inSeconds(scan));
   const team = await resolveScope(db, { team: 'team-3' });
-  for (const [name, scope, target] of [['org', { kind: 'org' } as const, '<= 200 ms at 1,000,000'], ['team', team, '<= 50 ms at 1,000,000']] as const) {
+  // The organisation's card reads every finding (fix times, flow); a team's reads its own slice through indexes.
+  for (const [name, scope, target, limit] of [['org', { kind: 'org' } as const, '<= 200 ms at 1,000,000', scan], ['team', team, '<= 50 ms at 1,000,000', roundTrip]] as const) {
     await scorecardFor(deps, scope, period); // warm up
     const times: number[] = [];
     for (let i = 0; i < calls; i++) {
@@ -58,8 +63,8 @@ try {
       times.push(performance.now() - s);
     }
     times.sort((a, b) => a - b);
-    figure(`${name} scorecard, ${n.toLocaleString('en')} findings, p50 [${engine}]`, times[Math.floor(times.length * 0.5)]!, 'ms');
-    figure(`${name} scorecard, ${n.toLocaleString('en')} findings, p95 [${engine}]`, times[Math.min(times.length - 1, Math.floor(times.length * 0.95))]!, 'ms', target);
+    figure(`${name} scorecard, ${n.toLocaleString('en')} findings, p50 [${engine}]`, times[Math.floor(times.length * 0.5)]!, 'ms', undefined, limit);
+    figure(`${name} scorecard, ${n.toLocaleString('en')} findings, p95 [${engine}]`, times[Math.min(times.length - 1, Math.floor(times.length * 0.95))]!, 'ms', target, limit);
   }
 } finally {
   await drop();
