@@ -40,7 +40,7 @@ export async function benchOrg(database: Database): Promise<void> {
  * given, this machine's limit measured in the same run as a ratio (bench/limits.ts): " · ratio 0.42 of <limit> <value>".
  * For a rate the ratio is the share of the limit reached; for a time, how many times the limit it took. */
 export function figure(name: string, value: number, unit: string, target?: string, limit?: Limit): void {
-  const ratio = limit && limit.value > 0 ? ` · ratio ${ratioOf(value / limit.value)} of ${limit.name} ${number(limit.value)} ${limit.unit}` : '';
+  const ratio = limit && limit.value > 0 ? ` · ratio ${ratioOf(value / limit.value)} of ${limit.name} ${limit.value < 1 ? limit.value.toPrecision(2) : number(limit.value)} ${limit.unit}` : '';
   console.log(`bench ${name}: ${number(value)} ${unit}${target ? `  (target ${target})` : ''}${ratio}`);
 }
 
