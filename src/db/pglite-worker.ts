@@ -112,7 +112,7 @@ export async function openPgliteWorker(dataDir: string | undefined, template?: U
  * Starts PGlite in a worker thread without waiting: `entente` starts it before loading a command's code, so that the
  * two run side by side (src/db/prestart.ts). Until `adopt` is called the starting worker does not keep the process
  * alive: a command that ends before it opens the database (bad input) ends at once, as a killed process would.
- * `brief`: the process runs one command that reads a few rows and ends (see `briefStart`).
+ * `brief`: the process runs one command that reads a page or decides one thing and ends (see `briefStart`).
  */
 export function startPgliteWorker(dataDir: string, brief = false): { adopt(): Promise<PgliteLike>; abandon(): void } {
   if (brief) briefStart();
@@ -137,7 +137,7 @@ export function startPgliteWorker(dataDir: string, brief = false): { adopt(): Pr
  * (measured: `docs/DESIGN-NOTES.md`, Speed):
  * - V8 compiles the 9 MB PostgreSQL module with its baseline compiler, then recompiles its hot functions with its
  *   optimising one in background threads: over a second of CPU in those threads for one `entente findings`, more
- *   than the command itself, for code that ran for a few milliseconds more. Baseline code only (`--liftoff-only`;
+ *   than the command itself, for code the process then hardly runs. Baseline code only (`--liftoff-only`;
  *   the same semantics, slower code) for such a process. V8's flags are the process's: set once, before the worker
  *   compiles the module, and only in a process that runs nothing long.
  * - PostgreSQL's 128 MB of shared buffers are memory the WebAssembly runtime zeroes at start (~28,000 page faults);
