@@ -7,6 +7,7 @@ import { closeSync, mkdtempSync, openSync, rmSync, statSync, writeSync } from 'n
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { childImport, engineArg, figure, importInChild, importTarget } from './support.ts';
+import { bulkLoadLimit } from './limits.ts';
 
 if (process.argv[2] === '--child') await childImport(process.argv[3]!, process.argv[4]!);
 else await main();
@@ -14,6 +15,7 @@ else await main();
 async function main(): Promise<void> {
   const megabytes = Number(process.env.BENCH_BIG_MB ?? 500);
   const engine = engineArg();
+  const limit = await bulkLoadLimit(engine);
   const dir = mkdtempSync(join(tmpdir(), 'entente-big-'));
   try {
     for (const [family, write] of [['SARIF', writeSarif], ['Trivy', writeTrivy]] as const) {
@@ -24,7 +26,7 @@ async function main(): Promise<void> {
       try {
         const run = importInChild(target.where, file);
         if (run.summary.created !== written) throw new Error(`expected ${written} created, got ${run.summary.created}`);
-        figure(`import a ${mb.toFixed(0)} MB ${family} report, ${written} findings [${engine}]`, written / run.seconds, 'findings/s', 'streams');
+        figure(`import a ${mb.toFixed(0)} MB ${family} report, ${written} findings [${engine}]`, written / run.seconds, 'findings/s', 'streams', limit);
         figure(`  read speed, ${family} [${engine}]`, mb / run.seconds, 'MB/s', '');
         figure(`  peak memory, ${family} [${engine}]`, run.peakMiB, 'MiB', '<= 1,024');
       } finally {

@@ -7,6 +7,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { childImport, engineArg, figure, importInChild, importTarget } from './support.ts';
+import { bulkLoadLimit } from './limits.ts';
 
 if (process.argv[2] === '--child') await childImport(process.argv[3]!, process.argv[4]!);
 else await main();
@@ -14,17 +15,18 @@ else await main();
 async function main(): Promise<void> {
   const n = Number(process.env.BENCH_FINDINGS ?? 100_000);
   const engine = engineArg();
+  const limit = await bulkLoadLimit(engine);
   const file = join(tmpdir(), `entente-bench-${process.pid}.sarif`);
   writeFileSync(file, generateSarif(n));
   const target = await importTarget(engine, mkdtempSync(join(tmpdir(), 'entente-bench-')), 'entente_bench');
   try {
     const first = importInChild(target.where, file);
     if (first.summary.created !== n) throw new Error(`expected ${n} created, got ${first.summary.created}`);
-    figure(`import ${n} SARIF results [${engine}]`, n / first.seconds, 'findings/s', engine === 'pglite' ? '>= 10,000' : '>= 30,000');
+    figure(`import ${n} SARIF results [${engine}]`, n / first.seconds, 'findings/s', engine === 'pglite' ? '>= 10,000' : '>= 30,000', limit);
     figure(`peak memory, first import [${engine}]`, first.peakMiB, 'MiB', '<= 1,024');
     const again = importInChild(target.where, file);
     const s = again.summary;
-    figure(`identical re-import [${engine}]`, n / again.seconds, 'findings/s', 'no slower than the first');
+    figure(`identical re-import [${engine}]`, n / again.seconds, 'findings/s', 'no slower than the first', limit);
     figure(`identical re-import changes [${engine}]`, s.created + s.fixed + s.reopened, 'changes', '0');
     figure(`re-import / first import time [${engine}]`, again.seconds / first.seconds, 'ratio', '<= 1');
     figure(`peak memory, re-import [${engine}]`, again.peakMiB, 'MiB', '<= 1,024');

@@ -1,5 +1,6 @@
 /** `npm run bench`: runs each benchmark in a process of its own (so peak memory is its own) and prints the figures. */
 import { spawnSync } from 'node:child_process';
+import { rmSync } from 'node:fs';
 import { build } from 'esbuild';
 
 // Each benchmark runs as an esbuild bundle, compiled as the shipped CLI is (scripts/build.mjs): tsx's on-the-fly
@@ -24,13 +25,16 @@ const runs: [string, string][] = [
   ['scorecard', 'pglite'], ['scorecard', 'postgres'],
   ['web', 'postgres'],
 ];
+// The machine's limits (bench/limits.ts) are measured once in this run and shared by its benchmark processes.
+const env = { ...process.env, BENCH_RUN: String(process.pid) };
 let failed = 0;
 for (const [name, engine] of runs) {
   if (only.length && !only.some((o) => `${name}:${engine}`.includes(o))) continue;
-  const r = spawnSync(process.execPath, ['--import', 'tsx', await bundle(name), engine], { stdio: 'inherit' });
+  const r = spawnSync(process.execPath, ['--import', 'tsx', await bundle(name), engine], { stdio: 'inherit', env });
   if (r.status !== 0) {
     failed++;
     console.log(`bench ${name} [${engine}] failed (exit ${r.status})`);
   }
 }
+rmSync(`.bench/limits-${process.pid}.json`, { force: true });
 process.exit(failed ? 1 : 0);

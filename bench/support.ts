@@ -14,6 +14,7 @@ import { applyOrg } from '../src/people/org-service.ts';
 import { createScratchPg } from '../test/support/scratch-pg.ts';
 import { keepHeapNearLive } from '../src/heap.ts';
 import { importRowLimits } from '../src/config.ts';
+import type { Limit } from './limits.ts';
 
 /** Opens a scratch database on the engine (PGlite in a temp folder, or a new PostgreSQL database). */
 export async function scratchDatabase(engine: Engine): Promise<{ database: Database; drop: () => Promise<void> }> {
@@ -35,11 +36,16 @@ export async function benchOrg(database: Database): Promise<void> {
   await applyOrg(database.db, parseOrgFile(yaml, 'bench'), { prune: false, actor: 'bench', now: new Date() });
 }
 
-/** Prints one figure as "bench <name>: <value> <unit> (<target>)" for people and scripts alike. */
-export function figure(name: string, value: number, unit: string, target?: string): void {
-  const v = value >= 100 ? Math.round(value).toLocaleString('en') : value.toFixed(2);
-  console.log(`bench ${name}: ${v} ${unit}${target ? `  (target ${target})` : ''}`);
+/** Prints one figure as "bench <name>: <value> <unit> (<target>)" for people and scripts alike, and beside it, when
+ * given, this machine's limit measured in the same run as a ratio (bench/limits.ts): " · ratio 0.42 of <limit> <value>".
+ * For a rate the ratio is the share of the limit reached; for a time, how many times the limit it took. */
+export function figure(name: string, value: number, unit: string, target?: string, limit?: Limit): void {
+  const ratio = limit && limit.value > 0 ? ` · ratio ${ratioOf(value / limit.value)} of ${limit.name} ${limit.value < 1 ? limit.value.toPrecision(2) : number(limit.value)} ${limit.unit}` : '';
+  console.log(`bench ${name}: ${number(value)} ${unit}${target ? `  (target ${target})` : ''}${ratio}`);
 }
+
+const number = (v: number): string => (v >= 100 ? Math.round(v).toLocaleString('en') : v.toFixed(2));
+const ratioOf = (r: number): string => (r >= 100 ? Math.round(r).toLocaleString('en') : r >= 10 ? r.toFixed(1) : r >= 0.01 ? r.toFixed(2) : r.toPrecision(1));
 
 /** The engine named on the command line. */
 export function engineArg(): Engine {

@@ -5,6 +5,7 @@
  * an import reads the next rows while the database writes the last ones, and the server answers requests while a
  * query runs.
  */
+import { setFlagsFromString } from 'node:v8';
 import { Worker } from 'node:worker_threads';
 
 /** What a query returns: its rows, and how many rows an insert, update or delete touched. */
@@ -33,7 +34,8 @@ const workerSource = `(async () => {
   let db;
   try {
     const { PGlite } = await import(workerData.pglite);
-    db = workerData.dataDir ? await PGlite.create(workerData.dataDir)
+    const options = workerData.startParams ? { startParams: [...PGlite.defaultStartParams, ...workerData.startParams] } : undefined;
+    db = workerData.dataDir ? await PGlite.create(workerData.dataDir, options)
       : workerData.template ? await PGlite.create({ loadDataDir: new Blob([workerData.template]) }) : await PGlite.create();
   } catch (e) {
     parentPort.postMessage({ id: 0, error: serialise(e) });
@@ -110,9 +112,11 @@ export async function openPgliteWorker(dataDir: string | undefined, template?: U
  * Starts PGlite in a worker thread without waiting: `entente` starts it before loading a command's code, so that the
  * two run side by side (src/db/prestart.ts). Until `adopt` is called the starting worker does not keep the process
  * alive: a command that ends before it opens the database (bad input) ends at once, as a killed process would.
+ * `brief`: the process runs one command that reads a page or decides one thing and ends (see `briefStart`).
  */
-export function startPgliteWorker(dataDir: string): { adopt(): Promise<PgliteLike>; abandon(): void } {
-  const client = new PgliteWorkerClient(dataDir);
+export function startPgliteWorker(dataDir: string, brief = false): { adopt(): Promise<PgliteLike>; abandon(): void } {
+  if (brief) briefStart();
+  const client = new PgliteWorkerClient(dataDir, undefined, brief ? briefStartParams : undefined);
   client.unref();
   return {
     adopt: async () => {
@@ -128,6 +132,23 @@ export function startPgliteWorker(dataDir: string): { adopt(): Promise<PgliteLik
   };
 }
 
+/**
+ * A process that starts PostgreSQL, reads a page and ends does not need what a long one does, and paid for it in CPU
+ * (measured: `docs/DESIGN-NOTES.md`, Speed):
+ * - V8 compiles the 9 MB PostgreSQL module with its baseline compiler, then recompiles its hot functions with its
+ *   optimising one in background threads: over a second of CPU in those threads for one `entente findings`, more
+ *   than the command itself, for code the process then hardly runs. Baseline code only (`--liftoff-only`;
+ *   the same semantics, slower code) for such a process. V8's flags are the process's: set once, before the worker
+ *   compiles the module, and only in a process that runs nothing long.
+ * - PostgreSQL's 128 MB of shared buffers are memory the WebAssembly runtime zeroes at start (~28,000 page faults);
+ *   16 MB hold far more than a page of findings reads.
+ */
+function briefStart(): void {
+  setFlagsFromString('--liftoff-only');
+}
+
+const briefStartParams = ['-c', 'shared_buffers=16MB'];
+
 class PgliteWorkerClient implements PgliteLike {
   readonly #worker: Worker;
   readonly #pending = new Map<number, Pending>();
@@ -135,7 +156,7 @@ class PgliteWorkerClient implements PgliteLike {
   #stopped: Error | null = null;
   readonly opened: Promise<void>;
 
-  constructor(dataDir: string | undefined, template?: Uint8Array) {
+  constructor(dataDir: string | undefined, template?: Uint8Array, startParams?: string[]) {
     // execArgv: [] so that the worker does not load the parent's loaders (tsx) or flags: its code needs none.
     this.#worker = new Worker(workerSource, {
       eval: true,
@@ -143,7 +164,7 @@ class PgliteWorkerClient implements PgliteLike {
       // The worker's own objects are short-lived (messages, result rows): a small young generation keeps ~50 MB off
       // an import's peak memory (a 500 MB report's import ran at 988 MiB of its 1 GB budget with the default).
       resourceLimits: { maxYoungGenerationSizeMb: 4 },
-      workerData: { pglite: import.meta.resolve('@electric-sql/pglite'), dataDir, template },
+      workerData: { pglite: import.meta.resolve('@electric-sql/pglite'), dataDir, template, startParams },
     });
     this.opened = new Promise<void>((resolve, reject) => this.#pending.set(0, { resolve: () => resolve(), reject }));
     this.opened.catch(() => {}); // awaited by openPgliteWorker

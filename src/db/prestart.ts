@@ -19,8 +19,9 @@ interface Early {
 
 let early: Early | undefined;
 
-/** Starts PGlite on `dataDir` in its worker if the folder holds a database and no other process has it. */
-export function prestartPglite(dataDir: string): void {
+/** Starts PGlite on `dataDir` in its worker if the folder holds a database and no other process has it; `brief` for a
+ * command that reads a few rows and ends (startPgliteWorker). */
+export function prestartPglite(dataDir: string, brief = false): void {
   if (early || !existsSync(join(dataDir, 'PG_VERSION'))) return;
   let release: () => void;
   try {
@@ -29,7 +30,7 @@ export function prestartPglite(dataDir: string): void {
   } catch {
     return; // the command says what is wrong when it opens the folder itself
   }
-  early = { dataDir, started: startPgliteWorker(dataDir), release };
+  early = { dataDir, started: startPgliteWorker(dataDir, brief), release };
 }
 
 /** The database started early on `dataDir`, and the release of its folder's lock, if there is one (once). */
