@@ -130,7 +130,8 @@ export function reportError(e: unknown): number {
   const debug = process.env.ENTENTE_DEBUG === '1' && e instanceof Error && e.stack ? `\n${inspect(e)}` : '';
   const problem = e instanceof EntenteError ? e : environmentProblem(e);
   if (problem) {
-    const where = problem.code === 'internal' && !debug ? ' (ENTENTE_DEBUG=1 shows where)' : '';
+    // A fault of ours met here (it wraps the error where it began); a server's internal error is in the server's log.
+    const where = problem.code === 'internal' && problem.cause !== undefined && !debug ? ' (ENTENTE_DEBUG=1 shows where)' : '';
     process.stderr.write(`entente: ${plain(problem.message)}${where}${debug}\n`);
     return problem.code === 'internal' || problem.code === 'unavailable' ? exitCodes.environment : exitCodes.input;
   }
