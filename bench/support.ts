@@ -6,7 +6,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openDatabase, type Database, type Engine } from '../src/db/connect.ts';
-import { importReport, type ImportSummary } from '../src/findings/import-service.ts';
+import { importReport, type ImportSummary } from '../src/scans/import-service.ts';
 import { reportFromFile } from '../src/imports/report-input.ts';
 import { defaultPolicy } from '../src/policy/policy.ts';
 import { parseOrgFile } from '../src/people/org-file.ts';

@@ -23,8 +23,9 @@ const statusByCode: Record<ErrorCode, number> = {
 export class EntenteError extends Error {
   readonly code: ErrorCode;
   readonly details: Record<string, unknown> | undefined;
-  constructor(code: ErrorCode, message: string, details?: Record<string, unknown>) {
-    super(message);
+  /** `cause`: the error this one wraps (a library's refusal, a bug in our own code), kept for the log. */
+  constructor(code: ErrorCode, message: string, details?: Record<string, unknown>, options?: { cause?: unknown }) {
+    super(message, options);
     this.name = 'EntenteError';
     this.code = code;
     this.details = details;
@@ -36,8 +37,8 @@ export class EntenteError extends Error {
 }
 
 /** Shorthand for the most common error: input that is not what it should be, with where. */
-export function badInput(message: string, details?: Record<string, unknown>): EntenteError {
-  return new EntenteError('bad_input', message, details);
+export function badInput(message: string, details?: Record<string, unknown>, options?: { cause?: unknown }): EntenteError {
+  return new EntenteError('bad_input', message, details, options);
 }
 
 // PostgreSQL's codes for a database that is not there or not reachable: connection exceptions (08), invalid
@@ -61,10 +62,10 @@ export function environmentProblem(e: unknown): EntenteError | undefined {
   if (!err || typeof err !== 'object') return undefined;
   const code = typeof err.code === 'string' ? err.code : undefined;
   const message = typeof err.message === 'string' && err.message ? err.message : undefined;
-  if (code && pgUnavailable.test(code) && message) return new EntenteError('unavailable', `PostgreSQL: ${message}`, { code });
+  if (code && pgUnavailable.test(code) && message) return new EntenteError('unavailable', `PostgreSQL: ${message}`, { code }, { cause: e });
   if (code && systemCodes[code]) {
     const where = err.port !== undefined ? `${err.address ?? ''}:${err.port}` : typeof err.path === 'string' ? err.path : typeof err.address === 'string' ? err.address : undefined;
-    return new EntenteError('unavailable', `${where ? `${where}: ` : ''}${systemCodes[code]} (${code}${typeof err.syscall === 'string' ? ` on ${err.syscall}` : ''})`, { code });
+    return new EntenteError('unavailable', `${where ? `${where}: ` : ''}${systemCodes[code]} (${code}${typeof err.syscall === 'string' ? ` on ${err.syscall}` : ''})`, { code }, { cause: e });
   }
   // An AggregateError (a host with several addresses) is as unavailable as its first cause.
   if (Array.isArray(err.errors) && err.errors.length) return environmentProblem(err.errors[0]);

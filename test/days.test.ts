@@ -4,6 +4,7 @@ import { describeEachEngine, type TestEnv } from './support/engines.ts';
 import { trivy } from './support/reports.ts';
 import { defaultPolicy, parsePolicy } from '../src/policy/policy.ts';
 import { sweepFindingsSla } from '../src/findings/sla-sweep.ts';
+import { notifySlaReminders } from '../src/notifications/finding-events.ts';
 import { defaultJobs } from '../src/jobs/jobs.ts';
 
 // Critical and reachable without privileges: on an internet-facing criticality-4 service that is attend (due in 30 days).
@@ -49,7 +50,7 @@ describeEachEngine('days, in UTC', (env) => {
     const w = await world(e);
     assert.deepEqual([w.finding.dueDate, w.finding.dueAt], ['2026-12-21', '2026-12-21T23:59:59.999Z']);
     e.clock.now = new Date('2026-12-19T15:00:00Z');
-    const [soon] = mine(w, await sweepFindingsSla(jobDeps(e)));
+    const [soon] = mine(w, await sweepFindingsSla(jobDeps(e), notifySlaReminders));
     assert.match(soon!.message, /is due in 2 days, on 2026-12-21/);
   });
 
@@ -79,12 +80,12 @@ describeEachEngine('days, in UTC', (env) => {
     assert.equal(w.finding.dueDate, '2026-05-31');
     e.clock.now = new Date('2026-05-31T23:59:00Z');
     assert.equal((await e.call('GET', `/api/findings/${w.finding.id}`, { token: w.admin })).body.overdue, false);
-    assert.match(mine(w, await sweepFindingsSla(jobDeps(e)))[0]!.message, /is due today, on 2026-05-31/);
+    assert.match(mine(w, await sweepFindingsSla(jobDeps(e), notifySlaReminders))[0]!.message, /is due today, on 2026-05-31/);
     e.clock.now = new Date('2026-06-01T00:00:00Z');
     assert.equal((await e.call('GET', `/api/findings/${w.finding.id}`, { token: w.admin })).body.overdue, true);
     const overdue = (await e.call('GET', `/api/findings?service=${w.service}&overdue=true`, { token: w.admin })).body.items;
     assert.deepEqual(overdue.map((f: any) => f.id), [w.finding.id]);
-    assert.match(mine(w, await sweepFindingsSla(jobDeps(e)))[0]!.message, /passed its due date, 2026-05-31, 1 day ago/);
+    assert.match(mine(w, await sweepFindingsSla(jobDeps(e), notifySlaReminders))[0]!.message, /passed its due date, 2026-05-31, 1 day ago/);
   });
 });
 
@@ -97,12 +98,12 @@ describeEachEngine('days, in the organisation\'s time zone (New York)', (env) =>
     // 30 days from 1 March is 31 March, all of it: until midnight in New York (daylight-saving time by then, UTC-4).
     assert.deepEqual([w.finding.dueDate, w.finding.dueAt], ['2026-03-31', '2026-04-01T03:59:59.999Z']);
     e.clock.now = new Date('2026-03-29T03:30:00Z');
-    assert.match(mine(w, await sweepFindingsSla(jobDeps(e)))[0]!.message, /is due in 3 days, on 2026-03-31/, '23:30 on 28 March in New York');
+    assert.match(mine(w, await sweepFindingsSla(jobDeps(e), notifySlaReminders))[0]!.message, /is due in 3 days, on 2026-03-31/, '23:30 on 28 March in New York');
     e.clock.now = new Date('2026-04-01T03:59:00Z');
     assert.equal((await e.call('GET', `/api/findings/${w.finding.id}`, { token: w.admin })).body.overdue, false, '23:59 on 31 March in New York');
     e.clock.now = new Date('2026-04-01T04:00:00Z');
     assert.equal((await e.call('GET', `/api/findings/${w.finding.id}`, { token: w.admin })).body.overdue, true);
-    assert.match(mine(w, await sweepFindingsSla(jobDeps(e)))[0]!.message, /passed its due date, 2026-03-31, 1 day ago/);
+    assert.match(mine(w, await sweepFindingsSla(jobDeps(e), notifySlaReminders))[0]!.message, /passed its due date, 2026-03-31, 1 day ago/);
   });
 
   test('an exception ends at midnight in New York on its last day, and its controls are owed by a New York day', async () => {

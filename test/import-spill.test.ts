@@ -1,5 +1,5 @@
 // A big report is read into temporary files by fingerprint and written a file at a time (src/imports/report-rows.ts),
-// and new findings are written while the rest of a report is read (EarlyWrites in src/findings/import-service.ts).
+// and new findings are written while the rest of a report is read (EarlyWrites in src/findings/early-writes.ts).
 // These tests import the same reports with and without either and require the same outcome, to the byte.
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
@@ -12,7 +12,7 @@ import { importFeed } from '../src/feeds/feed-service.ts';
 import { ReportRows } from '../src/imports/report-rows.ts';
 import type { ParsedFinding } from '../src/imports/types.ts';
 import type { ImportRow } from '../src/imports/normalise.ts';
-import type { ImportSummary } from '../src/findings/import-service.ts';
+import type { ImportSummary } from '../src/scans/import-service.ts';
 
 const spillDirs = (): string[] => readdirSync(tmpdir()).filter((d) => d.startsWith('entente-import-'));
 

@@ -10,6 +10,7 @@ import { channelsOf } from '../src/notifications/delivery-job.ts';
 import { startReceiver } from './support/receiver.ts';
 import { sql } from 'kysely';
 import { sweepFindingsSla } from '../src/findings/sla-sweep.ts';
+import { notifySlaReminders } from '../src/notifications/finding-events.ts';
 import { checkTone } from '../src/voice/check-tone.ts';
 import { rulesFor } from '../src/voice/voice-config.ts';
 
@@ -164,10 +165,10 @@ describeEachEngine('notifications', (env) => {
     const due = await e.ctx.database.db.selectFrom('findings').select(['due_at', 'priority']).where('service_id', '=', (await e.ctx.database.db.selectFrom('services').select('id').where('name', '=', service).executeTakeFirstOrThrow()).id)
       .where('priority', '=', 'act').executeTakeFirstOrThrow();
     e.clock.now = new Date(new Date(due.due_at).getTime() - 2 * 86_400_000 + 3_600_000);
-    await sweepFindingsSla(deps);
-    await sweepFindingsSla(deps);
+    await sweepFindingsSla(deps, notifySlaReminders);
+    await sweepFindingsSla(deps, notifySlaReminders);
     e.clock.now = new Date(new Date(due.due_at).getTime() + 2 * 86_400_000);
-    await sweepFindingsSla(deps);
+    await sweepFindingsSla(deps, notifySlaReminders);
     const events = (await rowsFor(e, people)).map((r) => `${r.event} ${r.recipient_email}`);
     assert.deepEqual(events.sort(), [...people.map((p) => `finding.new_act ${p}`), ...people.map((p) => `finding.due_soon ${p}`), ...people.map((p) => `finding.overdue ${p}`)].sort(),
       'the attend finding (qs) wrote nothing');

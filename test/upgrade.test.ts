@@ -13,7 +13,7 @@ import { migrateTo, migrationNames } from '../src/db/migrate.ts';
 import { chainHash, genesis } from '../src/audit/chain.ts';
 import { canonicalJson } from '../src/canonical-json.ts';
 import { verifyAudit } from '../src/audit/verify.ts';
-import { importReport } from '../src/findings/import-service.ts';
+import { importReport } from '../src/scans/import-service.ts';
 import { reportFromBuffer } from '../src/imports/report-input.ts';
 import { runGate } from '../src/gates/gate-service.ts';
 import { expireExceptionsNow } from '../src/exceptions/exceptions-service.ts';

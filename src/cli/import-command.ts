@@ -2,7 +2,7 @@
 import { openAsBlob } from 'node:fs';
 import { basename } from 'node:path';
 import { defineCommand } from 'citty';
-import { importReport, type ImportSummary } from '../findings/import-service.ts';
+import { importReport, type ImportSummary } from '../scans/import-service.ts';
 import { reportFileSize, reportFromFile } from '../imports/report-input.ts';
 import { badInput } from '../errors.ts';
 import { importMessages } from '../voice/messages/imports.ts';

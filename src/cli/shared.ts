@@ -1,4 +1,5 @@
 /** What every command shares: the local context or a remote server, exit codes, and printing. */
+import { inspect } from 'node:util';
 import { loadConfig } from '../config.ts';
 import type { Context } from '../context.ts';
 import { EntenteError, badInput, environmentProblem } from '../errors.ts';
@@ -125,10 +126,13 @@ process.stdout.on('error', (e: NodeJS.ErrnoException) => {
  * port, folder) and for anything unexpected. No stack trace unless ENTENTE_DEBUG=1 asks for one.
  */
 export function reportError(e: unknown): number {
-  const debug = process.env.ENTENTE_DEBUG === '1' && e instanceof Error && e.stack ? `\n${e.stack}` : '';
+  // The stack, and the stacks of the errors it wraps (`cause`): where a fault of ours began.
+  const debug = process.env.ENTENTE_DEBUG === '1' && e instanceof Error && e.stack ? `\n${inspect(e)}` : '';
   const problem = e instanceof EntenteError ? e : environmentProblem(e);
   if (problem) {
-    process.stderr.write(`entente: ${plain(problem.message)}${debug}\n`);
+    // A fault of ours met here (it wraps the error where it began); a server's internal error is in the server's log.
+    const where = problem.code === 'internal' && problem.cause !== undefined && !debug ? ' (ENTENTE_DEBUG=1 shows where)' : '';
+    process.stderr.write(`entente: ${plain(problem.message)}${where}${debug}\n`);
     return problem.code === 'internal' || problem.code === 'unavailable' ? exitCodes.environment : exitCodes.input;
   }
   const err = e as Error;

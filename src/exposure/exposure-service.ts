@@ -9,7 +9,7 @@ import type { DB } from '../db/schema.ts';
 import type { Policy } from '../policy/policy.ts';
 import { recordAudit } from '../audit/audit.ts';
 import type { ReportInput } from '../imports/types.ts';
-import { importParsed, type ImportSummary } from '../findings/import-service.ts';
+import { importParsed, type ImportSummary } from '../scans/import-service.ts';
 import type { ChangeFields } from '../changes/change-request.ts';
 import { inScope, readScan, type Observation, type ScanRead } from './observations.ts';
 import { coverageOf, exposureFinding, exposureTool, type CoveringChange, type OpenPort } from './exposure-rules.ts';

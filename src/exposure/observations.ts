@@ -4,11 +4,12 @@
  * longer sees open is closed. An nmap report states its scope (<scaninfo services=…> and the hosts it found up); for the
  * other formats the scope is every port of the hosts the report names.
  */
-import { badInput, EntenteError } from '../errors.ts';
+import { badInput } from '../errors.ts';
 import type { ParsedFinding, ReportInput, ReportParser } from '../imports/types.ts';
 import { detectParser, parserByFormat } from '../imports/parsers/index.ts';
 import { attr, children, streamXml } from '../imports/parsers/xml.ts';
 import { text, toolName } from '../imports/normalise.ts';
+import { parserFailure } from '../imports/read-report.ts';
 
 export interface Observation {
   host: string;
@@ -60,8 +61,7 @@ async function parseAll(parser: ReportParser, input: ReportInput, tools: Set<str
   try {
     for await (const f of parser.parse(input, { tool: (name) => void tools.add(name) })) out.push(f);
   } catch (e) {
-    if (e instanceof EntenteError) throw e;
-    throw badInput(`${input.name}: could not be read as ${parser.label}: ${(e as Error).message}`, { file: input.name });
+    throw parserFailure(e, parser, input);
   }
   if (parser.tool) tools.add(parser.tool);
   return out;

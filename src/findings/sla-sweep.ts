@@ -1,8 +1,9 @@
 /**
  * The SLA sweep (a job): reminds the owning team of act/attend findings whose due date is near, and of those past it,
  * once per due date. Track items are not pushed on people ("don't cry wolf"); the list shows them as overdue.
- * Reminders are rendered from the voice templates, recorded in the audit log, and the act ones written to the
- * notification outbox in the same transaction. A plain function of (db, policy, clock): tests call it with a moved clock.
+ * Reminders are rendered from the voice templates, recorded in the audit log, and handed to `notify` in the same
+ * transaction (the job passes the notifications' outbox writer). A plain function of (db, policy, clock): tests call it
+ * with a moved clock.
  */
 import { sql, type Kysely } from 'kysely';
 import type { DB, Service } from '../db/schema.ts';
@@ -13,9 +14,11 @@ import { policyCalendar, type Calendar } from '../policy/calendar.ts';
 import { findingMessages } from '../voice/messages/findings.ts';
 import { decidePriority } from './priority.ts';
 import type { Severity } from '../imports/types.ts';
-import { notifySlaReminders } from '../notifications/finding-events.ts';
 
 export interface SlaDeps { db: Kysely<DB>; policy: Policy; now: () => Date }
+
+/** What a sweep's reminders set off inside its transaction (the notifications' `notifySlaReminders`: the outbox rows). */
+export type NotifyReminders = (trx: Kysely<DB>, sweep: { findings: readonly Row[]; reminders: readonly SlaReminder[]; now: Date }) => Promise<unknown>;
 
 export interface SlaReminder { findingId: number; team: string; kind: 'due_soon' | 'overdue'; message: string; /** days left, or days over */ days: number }
 
@@ -35,7 +38,7 @@ export interface Row {
  * Sends what is due now (at most 500 of each kind per run; the next run takes the rest). Days are the organisation's
  * (the policy's time zone): a finding due today is "due today" until the day ends, and overdue from the next day on.
  */
-export async function sweepFindingsSla(deps: SlaDeps): Promise<{ dueSoon: number; overdue: number; reminders: SlaReminder[] }> {
+export async function sweepFindingsSla(deps: SlaDeps, notify: NotifyReminders): Promise<{ dueSoon: number; overdue: number; reminders: SlaReminder[] }> {
   const now = deps.now();
   const cal = policyCalendar(deps.policy);
   const today = cal.dayOf(now);
@@ -59,7 +62,7 @@ export async function sweepFindingsSla(deps: SlaDeps): Promise<{ dueSoon: number
     if (soon.length) await sql`update findings set reminded_due_at = due_at where id = any(${soon.map((f) => f.id)}::int[])`.execute(trx);
     if (late.length) await sql`update findings set reminded_overdue_at = due_at where id = any(${late.map((f) => f.id)}::int[])`.execute(trx);
     // Act items are e-mailed to the team's members now; attend items wait for the daily digest (not built yet).
-    await notifySlaReminders(trx, { findings: [...soon, ...late], reminders, now });
+    await notify(trx, { findings: [...soon, ...late], reminders, now });
     for (const r of reminders) {
       await recordAudit(trx, { actor, action: `finding.${r.kind}`, entity: 'finding', entityId: r.findingId, after: { team: r.team, message: r.message }, at: now });
     }

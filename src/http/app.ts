@@ -83,7 +83,8 @@ export function createApp(ctx: Context, options: {
 }
 
 function errorResponse(err: Error, c: HonoContext): Response {
-  if (err instanceof EntenteError) {
+  // An internal error is ours, not the caller's: its stack (and its cause's) goes to the log, the answer says no more.
+  if (err instanceof EntenteError && err.code !== 'internal') {
     return c.json({ error: { code: err.code, message: err.message, details: err.details ?? {} } }, err.status as 400);
   }
   if (err instanceof HTTPException) {

@@ -1,7 +1,7 @@
 /** /api/scans: upload a report (raw body or multipart "file") for a service; /api/feeds: load KEV or EPSS files. */
 import { createRoute, z } from '@hono/zod-openapi';
 import type { Context } from '../context.ts';
-import { importReport } from '../findings/import-service.ts';
+import { importReport } from '../scans/import-service.ts';
 import { importFeed } from '../feeds/feed-service.ts';
 import { requireAction } from '../people/access.ts';
 import { checkServiceWrite } from './guards.ts';

@@ -4,6 +4,7 @@ import { expireLeases, remindLeases, remindRecertification } from '../changes/le
 import { sweepMissedCommitments } from '../commitments/sweep.ts';
 import { expireExceptionsNow } from '../exceptions/exceptions-service.ts';
 import { sweepFindingsSla } from '../findings/sla-sweep.ts';
+import { notifySlaReminders } from '../notifications/finding-events.ts';
 import { auditVerifyJob } from './audit-verify-job.ts';
 import { dailySnapshot } from '../goals/snapshots.ts';
 
@@ -15,7 +16,7 @@ export const defaultJobs: readonly Job[] = [
   { name: 'lease-expiry', everySeconds: 300, run: async (deps) => expireLeases(deps) },
   { name: 'lease-reminders', everySeconds: 3_600, run: async (deps) => ({ reminded: (await remindLeases(deps)).map((r) => r.id) }) },
   { name: 'recertification-reminders', everySeconds: 6 * 3_600, run: async (deps) => ({ reminded: (await remindRecertification(deps)).map((r) => r.id) }) },
-  { name: 'sla-sweep', everySeconds: 3_600, run: async (deps) => { const r = await sweepFindingsSla(deps); return { dueSoon: r.dueSoon, overdue: r.overdue }; } },
+  { name: 'sla-sweep', everySeconds: 3_600, run: async (deps) => { const r = await sweepFindingsSla(deps, notifySlaReminders); return { dueSoon: r.dueSoon, overdue: r.overdue }; } },
   { name: 'commitments-sweep', everySeconds: 900, run: async (deps) => sweepMissedCommitments(deps.db, deps.now()) },
   { name: 'exceptions-expiry', everySeconds: 900, run: async (deps) => expireExceptionsNow(deps, jobsActor) },
   auditVerifyJob(),

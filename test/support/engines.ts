@@ -7,7 +7,7 @@ import { createApp } from '../../src/http/app.ts';
 import { createToken } from '../../src/people/tokens.ts';
 import { parseOrgFile } from '../../src/people/org-file.ts';
 import { applyOrg } from '../../src/people/org-service.ts';
-import { importReport, type ImportSummary } from '../../src/findings/import-service.ts';
+import { importReport, type ImportSummary } from '../../src/scans/import-service.ts';
 import { reportFromBuffer } from '../../src/imports/report-input.ts';
 import { createScratchPg } from './scratch-pg.ts';
 import { importRowLimits } from '../../src/config.ts';

@@ -282,13 +282,25 @@ export function buildPurl(ecosystem: string | undefined, name: string, version?:
   }
   return `pkg:${type}/${ns}${enc(n)}${version ? `@${enc(version)}` : ''}`;
 }
-const enc = (s: string): string => encodeURIComponent(s).replace(/%3A/g, ':');
+// encodeURIComponent throws on a lone surrogate (half of a UTF-16 pair, as a report cut at the wrong place holds): it
+// becomes U+FFFD first, as the database would store it.
+const enc = (s: string): string => encodeURIComponent(s.replace(loneSurrogates, '\ufffd')).replace(/%3A/g, ':');
+const loneSurrogates = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
+
+// A file URI's path, decoded; one with a broken escape (`%E0%A4%A`) is kept as written rather than refused.
+function decodedOr(path: string): string {
+  try {
+    return decodeURIComponent(path);
+  } catch {
+    return path;
+  }
+}
 
 /** Normalises a file path from a report: forward slashes, no leading "./" or "file://". */
 export function normalisePath(p: string | undefined): string | undefined {
   if (!p) return undefined;
   let s = p.trim().replace(/\\/g, '/');
-  if (s.startsWith('file://')) s = decodeURIComponent(s.slice('file://'.length));
+  if (s.startsWith('file://')) s = decodedOr(s.slice('file://'.length));
   while (s.startsWith('./')) s = s.slice(2);
   return s || undefined;
 }
