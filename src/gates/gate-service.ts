@@ -17,6 +17,7 @@ import { requireWrite } from '../people/access.ts';
 import { serviceOwner } from '../people/owners.ts';
 import { findService } from '../people/services.ts';
 import { createCommitmentIds, listCommitments, type CommitmentView } from '../commitments/commitments-service.ts';
+import { commitmentCounts, type CommitmentCount } from '../commitments/commitment-view.ts';
 import { sweepMissedCommitments } from '../commitments/sweep.ts';
 import { decideGate } from './gate-decide.ts';
 import { loadFacts } from './gate-facts-loader.ts';
@@ -39,10 +40,19 @@ export interface GateRecord extends Omit<GateDecision, 'commitments'> {
   actor: string;
   policy: { revision: number; digest: string };
   inputDigest: string;
-  /** Commitments this decision created and the open ones it relied on. */
+  /** The first of the commitments this decision created and relied on, soonest due first (at most `shownCommitments`;
+   * `GET /api/commitments?gate=ID` pages through all of them). */
   commitments: CommitmentView[];
+  /** How many commitments the decision created and relied on in all. */
+  commitmentCount: number;
+  /** Those commitments counted per control, by where each stands now. */
+  commitmentsByControl: (CommitmentCount & { title: string })[];
   createdCommitments: number[];
 }
+
+/** How many commitments a decision shows in full: a gate on a big service creates tens of thousands, which nobody reads
+ * one by one in a receipt (and which took most of its time to build and send). */
+export const shownCommitments = 100;
 
 /** Decides a release now, stores the receipt and creates the commitments a go with controls asks for. */
 export async function runGate(deps: GateDeps, who: Principal, req: GateRequest): Promise<GateRecord> {
@@ -94,14 +104,16 @@ export async function getGate(deps: Pick<GateDeps, 'db' | 'now'>, id: number): P
     .where('g.id', '=', id).executeTakeFirst();
   if (!row) throw new EntenteError('not_found', `gate decision ${id} does not exist; each \`entente gate\` run prints its id`, { id });
   const decision = row.decision as GateDecision;
-  const ids = [...row.created_commitments, ...row.relied_commitments];
-  const commitments = ids.length ? await listCommitments(deps, { ids, limit: ids.length }) : [];
+  const count = row.created_commitments.length + row.relied_commitments.length;
+  const commitments = count ? await listCommitments(deps, { gate: id, limit: shownCommitments }) : [];
+  const titles = new Map(decision.controls.map((c) => [c.id, c.title]));
+  const byControl = count ? (await commitmentCounts(deps.db, id, deps.now())).map((c) => ({ ...c, title: (c.controlId && titles.get(c.controlId)) || c.controlId || c.kind })) : [];
   const { commitments: _planned, ...rest } = decision;
   return {
     ...rest, id: row.id, service: row.service, environment: row.environment, version: row.version, commit: row.commit_sha,
     exitCode: exitCodeOf[row.outcome], decidedAt: new Date(row.created_at).toISOString(), actor: row.actor,
     policy: { revision: row.policy_revision_id, digest: row.policy_digest }, inputDigest: row.input_digest,
-    commitments, createdCommitments: row.created_commitments,
+    commitments, commitmentCount: count, commitmentsByControl: byControl, createdCommitments: row.created_commitments,
   };
 }
 
