@@ -21,7 +21,7 @@ import { commitmentCounts, type CommitmentCount } from '../commitments/commitmen
 import { sweepMissedCommitments } from '../commitments/sweep.ts';
 import { decideGate } from './gate-decide.ts';
 import { loadFacts } from './gate-facts-loader.ts';
-import type { GateDecision, GateFacts } from './gate-facts.ts';
+import type { GateDecision, GateFacts, StoredDecision } from './gate-facts.ts';
 import { pgJson } from '../db/pg-json.ts';
 import { canonicalJson } from '../canonical-json.ts';
 
@@ -72,10 +72,11 @@ export async function runGate(deps: GateDeps, who: Principal, req: GateRequest):
     await breather();
     const policy = await policyRevision(trx, deps.policy, now);
     const factsJson = JSON.stringify(facts);
+    await breather();
     const inputDigest = digestOfJson(factsJson);
     const packed = await gzipAsync(factsJson, { level: 3 });
     await breather();
-    const decisionJson = pgJson(decision);
+    const decisionJson = pgJson({ ...decision, commitments: decision.commitments.map((c) => ({ kind: c.kind, controlId: c.controlId, findingId: c.findingId, dueAt: c.dueAt, ruleId: c.ruleId })) } satisfies StoredDecision);
     const row = await trx.insertInto('gate_decisions').values({
       service_id: service.id, environment: input.env, version: input.version, commit_sha: input.commit, outcome: decision.outcome,
       policy_revision_id: policy.id, policy_digest: policy.digest, input_digest: inputDigest, facts: packed, decision: decisionJson,
@@ -103,7 +104,7 @@ export async function getGate(deps: Pick<GateDeps, 'db' | 'now'>, id: number): P
       'g.relied_commitments', 'g.created_commitments', 'g.actor', 'g.created_at', 's.name as service'])
     .where('g.id', '=', id).executeTakeFirst();
   if (!row) throw new EntenteError('not_found', `gate decision ${id} does not exist; each \`entente gate\` run prints its id`, { id });
-  const decision = row.decision as GateDecision;
+  const decision = row.decision as StoredDecision;
   const count = row.created_commitments.length + row.relied_commitments.length;
   const commitments = count ? await listCommitments(deps, { gate: id, limit: shownCommitments }) : [];
   const titles = new Map(decision.controls.map((c) => [c.id, c.title]));
@@ -138,11 +139,11 @@ export async function listGates(db: Kysely<DB>, filter: { service?: string | und
 }
 
 /** The stored facts and the policy a decision used (for replay and backtests). */
-export async function storedInputs(db: Kysely<DB>, id: number): Promise<{ facts: GateFacts; policyBody: unknown; decision: GateDecision; serviceId: number; environment: string; createdAt: Date }> {
+export async function storedInputs(db: Kysely<DB>, id: number): Promise<{ facts: GateFacts; policyBody: unknown; decision: StoredDecision; serviceId: number; environment: string; createdAt: Date }> {
   const row = await db.selectFrom('gate_decisions as g').innerJoin('policy_revisions as p', 'p.id', 'g.policy_revision_id')
     .select(['g.facts', 'g.decision', 'p.body', 'g.service_id', 'g.environment', 'g.created_at']).where('g.id', '=', id).executeTakeFirst();
   if (!row) throw new EntenteError('not_found', `gate decision ${id} does not exist; each \`entente gate\` run prints its id`, { id });
-  return { facts: unpackFacts(row.facts), policyBody: row.body, decision: row.decision as GateDecision, serviceId: row.service_id, environment: row.environment, createdAt: new Date(row.created_at) };
+  return { facts: unpackFacts(row.facts), policyBody: row.body, decision: row.decision as StoredDecision, serviceId: row.service_id, environment: row.environment, createdAt: new Date(row.created_at) };
 }
 
 /** The stored form of a decision's facts is gzip-compressed JSON (see migration 002). */
