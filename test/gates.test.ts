@@ -60,6 +60,13 @@ describeEachEngine('release gates', (env) => {
     assert.deepEqual(first.body.commitmentsByControl.map((c: any) => [c.controlId, c.created, c.relied, c.open]).sort(), [['fix-finding', 70, 0, 70], ['waf-virtual-patch', 70, 0, 70]]);
     assert.match(formatGate(first.body, 'text'), new RegExp(`140 commitments in all, one per finding and control; \`entente commitments list --gate ${first.body.id}\` lists them`));
     assert.match(formatGate(first.body, 'text'), /^ {2}- A WAF rule .*: 70 new commitments \(70 open\)$/m);
+    const audit = await env().ctx.database.db.selectFrom('audit_log').select('after').where('action', '=', 'commitment.create').orderBy('id', 'desc').limit(1).executeTakeFirstOrThrow();
+    const groups = (audit.after as { groups: { controlId: string; source: string; ids: number[]; findingIds: number[]; dueAt: string[] }[] }).groups;
+    assert.deepEqual(groups.map((g) => [g.controlId, g.source, g.ids.length, g.findingIds.length, g.dueAt.length]).sort(),
+      [['fix-finding', `gate:${first.body.id}`, 70, 70, 70], ['waf-virtual-patch', `gate:${first.body.id}`, 70, 70, 70]], 'the audit groups them by what they share');
+    assert.equal((await verifyAudit(env().ctx.database.db)).ok, true);
+    const replay = await env().call('GET', `/api/gates/${first.body.id}/replay`, { token: ci });
+    assert.equal(replay.body.matches, true, 'the stored decision keeps what replay compares');
 
     const seen: number[] = [];
     for (let offset = 0; offset < 200; offset += 60) {
