@@ -5,6 +5,7 @@
  * not as a lower rate). Prints p50/p95/p99 per kind and overall, errors, and the server's RSS at start and end.
  * Then one gate on a service with 60,000 open findings, and how long the server left other requests waiting meanwhile.
  * The limit measured in the same run: GET /api/health's p99 at the same rate (the server doing no database work).
+ * The server's own event-loop delay (max and p99) and CPU time are read through bench/event-loop-probe.mjs.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -50,8 +51,11 @@ try {
 
   const port = 20_000 + Math.floor(Math.random() * 20_000);
   const base = `http://127.0.0.1:${port}`;
-  server = spawn(process.execPath, ['dist/entente.js', 'serve', '--port', String(port)], {
-    env: { ...process.env, DATABASE_URL: scratch.url, ENTENTE_AUDIT_KEY: auditKey, ENTENTE_DATA: dataDir }, stdio: ['ignore', 'pipe', 'inherit'],
+  // BENCH_ENTENTE=path/to/entente.js runs another build (alternating runs of before and after on a loaded machine).
+  // BENCH_CPU_PROF=DIR writes the server's CPU profile there (node --cpu-prof), to see where its time goes.
+  const prof = process.env.BENCH_CPU_PROF ? ['--cpu-prof', '--cpu-prof-dir', process.env.BENCH_CPU_PROF] : [];
+  server = spawn(process.execPath, [...prof, '--import', './bench/event-loop-probe.mjs', process.env.BENCH_ENTENTE ?? 'dist/entente.js', 'serve', '--port', String(port)], {
+    env: { ...process.env, DATABASE_URL: scratch.url, ENTENTE_AUDIT_KEY: auditKey, ENTENTE_DATA: dataDir }, stdio: ['ignore', 'pipe', 'inherit', 'ipc'],
   });
   await new Promise<void>((resolve, reject) => {
     let seen = '';
@@ -59,6 +63,12 @@ try {
     server!.once('exit', (code) => reject(new Error(`the server exited with ${code}: ${seen}`)));
   });
   const headers = { authorization: `Bearer ${token}` };
+  // The server's event-loop delay since the last reset, and its CPU time so far (bench/event-loop-probe.mjs).
+  type Probe = { max: number; p99: number; mean: number; cpu: { user: number; system: number } };
+  const ask = <T>(m: string): Promise<T> => new Promise((resolve) => { server!.once('message', (r) => resolve(r as T)); server!.send(m); });
+  const loopReset = (): Promise<unknown> => ask('reset');
+  const loopRead = (): Promise<Probe> => ask<Probe>('read');
+  const cpuMs = (p: Probe): number => (p.cpu.user + p.cpu.system) / 1000;
   const rssMiB = (): number => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${server!.pid}/status`, 'utf8'))?.[1] ?? 0) / 1024;
 
   const pick = <T>(xs: readonly T[]): T => xs[Math.floor(Math.random() * xs.length)]!;
@@ -109,6 +119,18 @@ try {
   }
   const pct = (xs: number[], q: number): number => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(xs.length * q))] ?? 0;
 
+  // What each kind of request costs the server, one at a time (CPU time is what a loaded machine does not inflate
+  // much, unlike latency): the server's CPU over `samples` sequential requests of the kind.
+  const samples = Number(process.env.BENCH_CPU_SAMPLES ?? 40);
+  for (const [kind, , go] of mix) {
+    for (let i = 0; i < 3; i++) await (await go()).arrayBuffer(); // warm
+    const c0 = cpuMs(await loopRead());
+    const w0 = performance.now();
+    for (let i = 0; i < samples; i++) await (await go()).arrayBuffer();
+    const w = (performance.now() - w0) / samples;
+    figure(`load: server CPU per ${kind} request, one at a time [postgres]`, (cpuMs(await loopRead()) - c0) / samples, `ms (${w.toFixed(1)} ms each)`);
+  }
+
   const floor = await drive(rate, Math.min(20, seconds), () => ['health', () => fetch(`${base}/api/health`)]);
   const healthP99 = pct(floor.lat.get('health') ?? [], 0.99);
   figure(`load: GET /api/health p99 at ${rate}/s (the floor) [postgres]`, healthP99, 'ms');
@@ -116,37 +138,48 @@ try {
   const healthP50: Limit = { name: 'GET /api/health p50', value: Math.max(pct(floor.lat.get('health') ?? [], 0.5), 0.01), unit: 'ms' };
 
   const rssStart = rssMiB();
+  await loopReset();
+  const before = await loopRead();
   t0 = performance.now();
   const run = await drive(rate, seconds, () => { const [kind, , go] = choose(); return [kind, go]; });
   const elapsed = (performance.now() - t0) / 1000;
+  const after = await loopRead();
   const rssEnd = rssMiB();
   const all = [...run.lat.values()].flat();
   figure(`load: requests/s achieved (asked ${rate}/s for ${seconds} s, ${stored.toLocaleString('en')} findings) [postgres]`, run.sent / elapsed, 'req/s', undefined, { name: 'the rate asked', value: rate, unit: 'req/s' });
-  for (const [kind, xs] of run.lat) figure(`load: ${kind} p50 / p99 [postgres]`, pct(xs, 0.5), `ms / ${pct(xs, 0.99).toFixed(1)} ms (${xs.length} requests)`, undefined, healthP50);
+  for (const [kind, xs] of run.lat) figure(`load: ${kind} p50 / p95 / p99 [postgres]`, pct(xs, 0.5), `ms / ${pct(xs, 0.95).toFixed(1)} ms / ${pct(xs, 0.99).toFixed(1)} ms (${xs.length} requests)`, undefined, healthP50);
   figure('load: all requests p99 [postgres]', pct(all, 0.99), 'ms', '<= 100 ms', health);
   const errorCount = [...run.errors.values()].reduce((s, n) => s + n, 0);
   figure('load: errors [postgres]', errorCount, `of ${run.sent}${errorCount ? ` (${[...run.errors].map(([k, n]) => `${k}: ${n}`).join(', ')})` : ''}`, '0');
   figure('load: server RSS at start / end [postgres]', rssStart, `MiB / ${rssEnd.toFixed(0)} MiB`);
+  figure('load: server CPU time per request [postgres]', (cpuMs(after) - cpuMs(before)) / run.sent, 'ms');
+  figure('load: server event-loop delay max / p99 during the run [postgres]', after.max, `ms / ${after.p99.toFixed(1)} ms`);
 
   // One gate on a big service, with health pings every 10 ms meanwhile: the longest ping is how long it held the server.
-  let longest = 0;
+  const waits: number[] = [];
+  let pingErrors = 0;
   let stop = false;
+  await loopReset();
+  const gateBefore = await loopRead();
   const pings = (async () => {
     while (!stop) {
       const s = performance.now();
-      await (await fetch(`${base}/api/health`)).arrayBuffer();
-      longest = Math.max(longest, performance.now() - s);
+      await fetch(`${base}/api/health`).then((r) => r.arrayBuffer(), () => { pingErrors++; });
+      waits.push(performance.now() - s);
       await new Promise((r) => setTimeout(r, 10));
     }
   })();
   const g0 = performance.now();
   const gate = await fetch(`${base}/api/gates`, { method: 'POST', headers: { ...headers, 'content-type': 'application/json' }, body: JSON.stringify({ service: 'bench-gate-big', env: 'prod' }) });
-  await gate.arrayBuffer();
+  const gateBytes = (await gate.arrayBuffer()).byteLength;
   const gateMs = performance.now() - g0;
   stop = true;
   await pings;
-  figure(`load: gate on a service with ${bigGate.toLocaleString('en')} findings (HTTP ${gate.status}) [postgres]`, gateMs, 'ms', '<= 100 ms', health);
-  figure('load: longest wait of other requests during that gate [postgres]', longest, 'ms', undefined, health);
+  const gateAfter = await loopRead();
+  figure(`load: gate on a service with ${bigGate.toLocaleString('en')} findings (HTTP ${gate.status}, ${(gateBytes / 1024).toFixed(0)} kB) [postgres]`, gateMs, 'ms', undefined, health);
+  figure('load: server CPU time of that gate [postgres]', cpuMs(gateAfter) - cpuMs(gateBefore), 'ms');
+  figure('load: other requests during that gate, p99 / longest [postgres]', pct(waits, 0.99), `ms / ${Math.max(0, ...waits).toFixed(1)} ms (${waits.length} requests, ${pingErrors} errors)`, 'p99 <= 100 ms', health);
+  figure('load: server event-loop delay max / p99 during that gate [postgres]', gateAfter.max, `ms / ${gateAfter.p99.toFixed(1)} ms`);
 } finally {
   if (server && server.exitCode === null) {
     server.kill('SIGTERM');

@@ -5,6 +5,7 @@ import { trivy } from './support/reports.ts';
 import { parsePolicy } from '../src/policy/policy.ts';
 import { backtestPolicy } from '../src/gates/gate-history.ts';
 import { storedInputs } from '../src/gates/gate-service.ts';
+import { formatGate } from '../src/gates/gate-formats.ts';
 import { verifyAudit } from '../src/audit/audit.ts';
 import { applyOrg } from '../src/people/org-service.ts';
 import { parseOrgFile } from '../src/people/org-file.ts';
@@ -44,6 +45,43 @@ describeEachEngine('release gates', (env) => {
     assert.deepEqual(r.body.controls.map((c: { id: string }) => c.id), ['close-port', 'ip-allow-list']);
     assert.doesNotMatch(JSON.stringify(r.body.commitments), /WAF|patch or change the code/);
     assert.match(r.body.commitments.find((c: any) => c.controlId === 'close-port').title, new RegExp(`^Close the port, or cover it with an approved change: #\\d+ FTP open on ${host.replace(/\./g, '\\.')}:21`));
+  });
+
+  test('a gate that asks for many commitments shows the first 100 and counts all of them per control; GET /api/commitments?gate= pages through them', async () => {
+    const { service, ci } = await ciService(env());
+    const many = Array.from({ length: 70 }, (_, i) => ({ ...urgent, cve: `CVE-2024-${1000 + i}`, pkg: `pkg-${i}` }));
+    await env().importText(service, 'trivy.json', trivy(many));
+    const first = await gate(env(), ci, service);
+    assert.equal(first.status, 201, JSON.stringify(first.body).slice(0, 500));
+    assert.equal(first.body.outcome, 'go_with_controls');
+    assert.equal(first.body.createdCommitments.length, 140, 'a fix and a WAF rule per finding');
+    assert.equal(first.body.commitmentCount, 140);
+    assert.equal(first.body.commitments.length, 100, 'the receipt shows the first 100');
+    assert.deepEqual(first.body.commitmentsByControl.map((c: any) => [c.controlId, c.created, c.relied, c.open]).sort(), [['fix-finding', 70, 0, 70], ['waf-virtual-patch', 70, 0, 70]]);
+    assert.match(formatGate(first.body, 'text'), new RegExp(`140 commitments in all, one per finding and control; \`entente commitments list --gate ${first.body.id}\` lists them`));
+    assert.match(formatGate(first.body, 'text'), /^ {2}- A WAF rule .*: 70 new commitments \(70 open\)$/m);
+    const audit = await env().ctx.database.db.selectFrom('audit_log').select('after').where('action', '=', 'commitment.create').orderBy('id', 'desc').limit(1).executeTakeFirstOrThrow();
+    const groups = (audit.after as { groups: { controlId: string; source: string; ids: number[]; findingIds: number[]; dueAt: string[] }[] }).groups;
+    assert.deepEqual(groups.map((g) => [g.controlId, g.source, g.ids.length, g.findingIds.length, g.dueAt.length]).sort(),
+      [['fix-finding', `gate:${first.body.id}`, 70, 70, 70], ['waf-virtual-patch', `gate:${first.body.id}`, 70, 70, 70]], 'the audit groups them by what they share');
+    assert.equal((await verifyAudit(env().ctx.database.db)).ok, true);
+    const replay = await env().call('GET', `/api/gates/${first.body.id}/replay`, { token: ci });
+    assert.equal(replay.body.matches, true, 'the stored decision keeps what replay compares');
+
+    const seen: number[] = [];
+    for (let offset = 0; offset < 200; offset += 60) {
+      const page = await env().call('GET', `/api/commitments?gate=${first.body.id}&limit=60&offset=${offset}`, { token: ci });
+      assert.equal(page.status, 200, JSON.stringify(page.body));
+      seen.push(...page.body.items.map((c: { id: number }) => c.id));
+    }
+    assert.equal(seen.length, 140, 'every commitment once, across the pages');
+    assert.deepEqual(seen.slice().sort((a, b) => a - b), first.body.createdCommitments.slice().sort((a: number, b: number) => a - b));
+
+    const again = await gate(env(), ci, service);
+    assert.equal(again.body.commitmentCount, 140);
+    assert.deepEqual(again.body.commitmentsByControl.map((c: any) => [c.controlId, c.created, c.relied]).sort(), [['fix-finding', 0, 70], ['waf-virtual-patch', 0, 70]]);
+    const other = await ciService(env());
+    assert.equal((await env().call('GET', `/api/commitments?gate=${first.body.id}`, { token: other.ci })).status, 403, 'another team reads no gate of this one');
   });
 
   test('an urgent finding within its SLA gives go with controls, stores a receipt and creates each commitment once', async () => {

@@ -149,7 +149,9 @@ export const args = {
   'commitments list': {
     service: { type: 'string' }, team: { type: 'string' },
     state: { type: 'string', description: 'comma list of open, verified, missed, released (default: all)' },
+    gate: { type: 'string', description: 'only the commitments this gate decision created and relied on' },
     limit: { type: 'string', default: '100' },
+    offset: { type: 'string', default: '0', description: 'skip this many (the next page)' },
     json, ...remote,
   },
   'commitments verify': {

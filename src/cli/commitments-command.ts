@@ -16,6 +16,9 @@ export const list = defineCommand({
   async run({ args }) {
     const limit = Number(args.limit);
     if (!Number.isInteger(limit) || limit < 1 || limit > 500) throw badInput('--limit: a whole number from 1 to 500');
+    const offset = Number(args.offset);
+    if (!Number.isInteger(offset) || offset < 0) throw badInput('--offset: a whole number, 0 or more (how many to skip)');
+    const gate = args.gate === undefined ? undefined : idArg(args.gate, 'a gate decision', 'entente gate');
     const state = parseStates(args.state);
     let items: CommitmentView[];
     if (args.server) {
@@ -23,10 +26,12 @@ export const list = defineCommand({
       if (args.service) q.set('service', args.service);
       if (args.team) q.set('team', args.team);
       if (state) q.set('state', state.join(','));
+      if (gate !== undefined) q.set('gate', String(gate));
+      if (offset) q.set('offset', String(offset));
       items = ((await callServer(args.server, args.token, `api/commitments?${q}`)) as { items: CommitmentView[] }).items;
     } else {
       const { listCommitments } = await import('../commitments/commitments-service.ts');
-      items = await withLocalContext((ctx) => listCommitments({ db: ctx.database.db, now: ctx.now, policy: ctx.policy }, { service: args.service, team: args.team, state, limit }));
+      items = await withLocalContext((ctx) => listCommitments({ db: ctx.database.db, now: ctx.now, policy: ctx.policy }, { service: args.service, team: args.team, state, gate, limit, offset }));
     }
     if (args.json) return void items.forEach((c) => out(JSON.stringify(c)));
     if (items.length === 0) return out('No commitments match: nothing is owed here.');

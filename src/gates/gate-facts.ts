@@ -105,3 +105,9 @@ export interface GateDecision {
   /** For a no-go: the smallest sets of steps that would turn it into go or go with controls, best first. */
   pathToGo: PathOption[];
 }
+
+/** A decision as its receipt stores it: the commitments it asked for by kind, control, finding, date and rule only (their
+ * titles and how each is verified follow from the findings and the policy revision stored beside it). A gate on a big
+ * service asks for tens of thousands, and writing each one's title and verification out as JSON was the longest stretch
+ * of the decision during which the server answered nobody. */
+export type StoredDecision = Omit<GateDecision, 'commitments'> & { commitments: Pick<PlannedCommitment, 'kind' | 'controlId' | 'findingId' | 'dueAt' | 'ruleId'>[] };

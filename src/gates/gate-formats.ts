@@ -21,12 +21,12 @@ const h = (key: Parameters<typeof m.heading.render>[0]['key']) => m.heading.rend
 const title = (g: GateRecord) => `${m.outcomeLabel.render({ outcome: g.outcome })}: ${g.service}${g.version ? ` ${g.version}` : ''} to ${g.environment}`;
 const commitmentLine = (c: GateRecord['commitments'][number]) =>
   `#${c.id} ${c.title} (${c.ownerTeam}, due ${c.dueDate}, ${c.state}); ${c.verification.method === 'check' ? m.checkHow.render({ check: c.verification.detail }) : `evidence: ${c.verification.detail}`}`;
-const cap = <T>(items: T[], n = 50): T[] => items.slice(0, n);
 
 function text(g: GateRecord): string {
   const lines = [`${title(g)} (gate decision ${g.id})`, g.summary];
   if (g.reasons.length) lines.push('', h('why'), ...g.reasons.map((r) => `  - [${r.ruleId}] ${r.text}`));
-  if (g.commitments.length) lines.push('', h('safeguards'), ...cap(g.commitments).map((c) => `  - ${commitmentLine(c)}`), ...more(g.commitments.length));
+  if (g.commitmentCount > 50) lines.push('', h('safeguards'), ...g.commitmentsByControl.map((c) => `  - ${m.controlCommitments.render(c)}`), `  ${m.allCommitments.render({ n: g.commitmentCount, gate: g.id })}`);
+  else if (g.commitments.length) lines.push('', h('safeguards'), ...g.commitments.map((c) => `  - ${commitmentLine(c)}`));
   else if (g.controls.length) lines.push('', h('controls'), ...g.controls.map((c) => `  - ${c.title}`));
   if (g.requirements.length) lines.push('', `${h('serves')} ${g.requirements.join(', ')}`);
   if (g.pathToGo.length) lines.push('', h('path'), ...g.pathToGo.map((p) => `  ${p.rank}. ${p.text}`));
@@ -35,13 +35,10 @@ function text(g: GateRecord): string {
   return lines.join('\n');
 }
 
-function more(total: number): string[] {
-  return total > 50 ? [`  - … ${m.andMore.render({ n: total - 50 })}`] : [];
-}
-
 function markdown(g: GateRecord): string {
   const lines = [`## ${title(g)}`, '', `> ${g.summary}`];
-  if (g.commitments.length) lines.push('', `### ${h('safeguards')}`, ...cap(g.commitments).map((c) => `- [${c.state === 'verified' ? 'x' : ' '}] ${md(commitmentLine(c))}`), ...more(g.commitments.length));
+  if (g.commitmentCount > 50) lines.push('', `### ${h('safeguards')}`, ...g.commitmentsByControl.map((c) => `- ${md(m.controlCommitments.render(c))}`), '', md(m.allCommitments.render({ n: g.commitmentCount, gate: g.id })));
+  else if (g.commitments.length) lines.push('', `### ${h('safeguards')}`, ...g.commitments.map((c) => `- [${c.state === 'verified' ? 'x' : ' '}] ${md(commitmentLine(c))}`));
   else if (g.controls.length) lines.push('', `### ${h('controls')}`, ...g.controls.map((c) => `- ${md(c.title)}`));
   if (g.reasons.length) lines.push('', `### ${h('why')}`, ...g.reasons.map((r) => `- **${r.ruleId}**: ${md(r.text)}`));
   if (g.pathToGo.length) lines.push('', `### ${h('path')}`, ...g.pathToGo.map((p) => `${p.rank}. ${md(p.text)}`));
@@ -71,7 +68,7 @@ function sarif(g: GateRecord) {
         message: { text: r.text },
         properties: { outcome: r.outcome, mode: r.mode, findingIds: r.findingIds, commitmentIds: r.commitmentIds },
       })),
-      properties: { decisionId: g.id, outcome: g.outcome, summary: g.summary, controls: g.controls.map((c) => c.id), commitments: g.commitments.map((c) => c.id),
+      properties: { decisionId: g.id, outcome: g.outcome, summary: g.summary, controls: g.controls.map((c) => c.id), commitments: [...g.createdCommitments, ...g.relied.commitments],
         pathToGo: g.pathToGo.map((p) => p.text), policyDigest: g.policy.digest, inputDigest: g.inputDigest },
     }],
   };
@@ -84,7 +81,7 @@ function junit(g: GateRecord): string {
   });
   const decision = g.outcome === 'no_go'
     ? `<failure message="${x(g.summary)}" type="no_go">${x([g.summary, ...g.pathToGo.map((p) => `${p.rank}. ${p.text}`)].join('\n'))}</failure>`
-    : `<system-out>${x([g.summary, ...g.commitments.map(commitmentLine)].join('\n'))}</system-out>`;
+    : `<system-out>${x([g.summary, ...(g.commitmentCount > 50 ? [...g.commitmentsByControl.map((c) => m.controlCommitments.render(c)), m.allCommitments.render({ n: g.commitmentCount, gate: g.id })] : g.commitments.map(commitmentLine))].join('\n'))}</system-out>`;
   cases.unshift(`    <testcase classname="entente.gate.${x(g.service)}" name="release decision">${decision}</testcase>`);
   const failures = (g.outcome === 'no_go' ? 1 : 0) + g.reasons.filter((r) => r.outcome === 'no_go').length;
   return [

@@ -6,7 +6,7 @@ import { parsePolicy, type Policy } from '../policy/policy.ts';
 import { calendarOf, policyCalendar } from '../policy/calendar.ts';
 import { badInput } from '../errors.ts';
 import { decideGate } from './gate-decide.ts';
-import type { GateDecision, GateFacts } from './gate-facts.ts';
+import type { GateFacts, StoredDecision } from './gate-facts.ts';
 import { policyIdentity, storedInputs, unpackFacts } from './gate-service.ts';
 import { gateMessages as m } from './gate-messages.ts';
 
@@ -35,8 +35,8 @@ export async function replayGate(deps: { db: Kysely<DB>; policy: Policy }, id: n
     underCurrentPolicy: { outcome: current.outcome, samePolicy }, text };
 }
 
-function compare(a: GateDecision, b: GateDecision): string[] {
-  const parts: [string, (d: GateDecision) => unknown][] = [
+function compare(a: StoredDecision, b: StoredDecision): string[] {
+  const parts: [string, (d: StoredDecision) => unknown][] = [
     ['outcome', (d) => d.outcome],
     ['reasons', (d) => d.reasons.map((r) => [r.ruleId, r.findingIds, r.commitmentIds])],
     ['warnings', (d) => d.warnings.map((r) => [r.ruleId, r.findingIds])],

@@ -174,7 +174,21 @@ const receipt = template<{ id: number; policy: string; input: string }>(
   [{ id: 3, policy: '9f2c41d07a1b2c3d', input: '5e1a9b7c' }],
 );
 
-const andMore = template<{ n: number }>((p) => `and ${count(p.n, 'more', 'more')}`, [{ n: 3 }]);
+/** One control's commitments in a decision, counted: what a person reads when a gate asked for thousands. */
+const controlCommitments = template<{ title: string; created: number; relied: number; open: number; missed: number; verified: number; released: number }>(
+  (p) => {
+    const made = [p.created ? `${count(p.created, 'new commitment')}` : '', p.relied ? `${p.relied} agreed before` : ''].filter(Boolean).join(' and ');
+    const states = ([['open', p.open], ['missed', p.missed], ['verified', p.verified], ['released', p.released]] as const).filter(([, n]) => n > 0).map(([w, n]) => `${n} ${w}`);
+    return `${p.title}: ${made}${states.length ? ` (${list(states)})` : ''}`;
+  },
+  [{ title: 'A WAF rule (virtual patch) in front of the affected path', created: 13_333, relied: 0, open: 13_333, missed: 0, verified: 0, released: 0 },
+    { title: 'Fix it', created: 2, relied: 40, open: 30, missed: 2, verified: 10, released: 0 }],
+);
+
+const allCommitments = template<{ n: number; gate: number }>(
+  (p) => `${count(p.n, 'commitment')} in all, one per finding and control; \`${command('commitments list', { gate: p.gate })}\` lists them.`,
+  [{ n: 26_666, gate: 12 }],
+);
 
 const policyCheckOk = template<{ source: string; rules: number; warn: number; controls: number; notes: number }>(
   (p) => `${p.source} reads well: ${count(p.rules, 'gate rule')} (${p.warn} in warn mode) and ${count(p.controls, 'control')} in the catalogue.`
@@ -212,6 +226,6 @@ export const gateMessages = {
   checkHow, commitmentOpen, commitmentVerified, commitmentMissed, commitmentReleased,
   findingsReason, missedReason, serviceReason, warnReason, summaryGo, summaryControls, summaryNoGo,
   stepFix, stepException, stepVerify, stepPolicy, pathOption, outcomeLabel,
-  replayResult, changesNoGo, changesSince, change, backtestSummary, heading, receipt, andMore,
+  replayResult, changesNoGo, changesSince, change, backtestSummary, heading, receipt, controlCommitments, allCommitments,
   policyCheckOk, toneNote, exampleResult, examplesSummary, backtestLine,
 } satisfies TemplateSet;

@@ -17,10 +17,11 @@ import { requireWrite } from '../people/access.ts';
 import { serviceOwner } from '../people/owners.ts';
 import { findService } from '../people/services.ts';
 import { createCommitmentIds, listCommitments, type CommitmentView } from '../commitments/commitments-service.ts';
+import { commitmentCounts, type CommitmentCount } from '../commitments/commitment-view.ts';
 import { sweepMissedCommitments } from '../commitments/sweep.ts';
 import { decideGate } from './gate-decide.ts';
 import { loadFacts } from './gate-facts-loader.ts';
-import type { GateDecision, GateFacts } from './gate-facts.ts';
+import type { GateDecision, GateFacts, StoredDecision } from './gate-facts.ts';
 import { pgJson } from '../db/pg-json.ts';
 import { canonicalJson } from '../canonical-json.ts';
 
@@ -39,10 +40,19 @@ export interface GateRecord extends Omit<GateDecision, 'commitments'> {
   actor: string;
   policy: { revision: number; digest: string };
   inputDigest: string;
-  /** Commitments this decision created and the open ones it relied on. */
+  /** The first of the commitments this decision created and relied on, soonest due first (at most `shownCommitments`;
+   * `GET /api/commitments?gate=ID` pages through all of them). */
   commitments: CommitmentView[];
+  /** How many commitments the decision created and relied on in all. */
+  commitmentCount: number;
+  /** Those commitments counted per control, by where each stands now. */
+  commitmentsByControl: (CommitmentCount & { title: string })[];
   createdCommitments: number[];
 }
+
+/** How many commitments a decision shows in full: a gate on a big service creates tens of thousands, which nobody reads
+ * one by one in a receipt (and which took most of its time to build and send). */
+export const shownCommitments = 100;
 
 /** Decides a release now, stores the receipt and creates the commitments a go with controls asks for. */
 export async function runGate(deps: GateDeps, who: Principal, req: GateRequest): Promise<GateRecord> {
@@ -62,10 +72,11 @@ export async function runGate(deps: GateDeps, who: Principal, req: GateRequest):
     await breather();
     const policy = await policyRevision(trx, deps.policy, now);
     const factsJson = JSON.stringify(facts);
+    await breather();
     const inputDigest = digestOfJson(factsJson);
     const packed = await gzipAsync(factsJson, { level: 3 });
     await breather();
-    const decisionJson = pgJson(decision);
+    const decisionJson = pgJson({ ...decision, commitments: decision.commitments.map((c) => ({ kind: c.kind, controlId: c.controlId, findingId: c.findingId, dueAt: c.dueAt, ruleId: c.ruleId })) } satisfies StoredDecision);
     const row = await trx.insertInto('gate_decisions').values({
       service_id: service.id, environment: input.env, version: input.version, commit_sha: input.commit, outcome: decision.outcome,
       policy_revision_id: policy.id, policy_digest: policy.digest, input_digest: inputDigest, facts: packed, decision: decisionJson,
@@ -93,15 +104,17 @@ export async function getGate(deps: Pick<GateDeps, 'db' | 'now'>, id: number): P
       'g.relied_commitments', 'g.created_commitments', 'g.actor', 'g.created_at', 's.name as service'])
     .where('g.id', '=', id).executeTakeFirst();
   if (!row) throw new EntenteError('not_found', `gate decision ${id} does not exist; each \`entente gate\` run prints its id`, { id });
-  const decision = row.decision as GateDecision;
-  const ids = [...row.created_commitments, ...row.relied_commitments];
-  const commitments = ids.length ? await listCommitments(deps, { ids, limit: ids.length }) : [];
+  const decision = row.decision as StoredDecision;
+  const count = row.created_commitments.length + row.relied_commitments.length;
+  const commitments = count ? await listCommitments(deps, { gate: id, limit: shownCommitments }) : [];
+  const titles = new Map(decision.controls.map((c) => [c.id, c.title]));
+  const byControl = count ? (await commitmentCounts(deps.db, id, deps.now())).map((c) => ({ ...c, title: (c.controlId && titles.get(c.controlId)) || c.controlId || c.kind })) : [];
   const { commitments: _planned, ...rest } = decision;
   return {
     ...rest, id: row.id, service: row.service, environment: row.environment, version: row.version, commit: row.commit_sha,
     exitCode: exitCodeOf[row.outcome], decidedAt: new Date(row.created_at).toISOString(), actor: row.actor,
     policy: { revision: row.policy_revision_id, digest: row.policy_digest }, inputDigest: row.input_digest,
-    commitments, createdCommitments: row.created_commitments,
+    commitments, commitmentCount: count, commitmentsByControl: byControl, createdCommitments: row.created_commitments,
   };
 }
 
@@ -126,11 +139,11 @@ export async function listGates(db: Kysely<DB>, filter: { service?: string | und
 }
 
 /** The stored facts and the policy a decision used (for replay and backtests). */
-export async function storedInputs(db: Kysely<DB>, id: number): Promise<{ facts: GateFacts; policyBody: unknown; decision: GateDecision; serviceId: number; environment: string; createdAt: Date }> {
+export async function storedInputs(db: Kysely<DB>, id: number): Promise<{ facts: GateFacts; policyBody: unknown; decision: StoredDecision; serviceId: number; environment: string; createdAt: Date }> {
   const row = await db.selectFrom('gate_decisions as g').innerJoin('policy_revisions as p', 'p.id', 'g.policy_revision_id')
     .select(['g.facts', 'g.decision', 'p.body', 'g.service_id', 'g.environment', 'g.created_at']).where('g.id', '=', id).executeTakeFirst();
   if (!row) throw new EntenteError('not_found', `gate decision ${id} does not exist; each \`entente gate\` run prints its id`, { id });
-  return { facts: unpackFacts(row.facts), policyBody: row.body, decision: row.decision as GateDecision, serviceId: row.service_id, environment: row.environment, createdAt: new Date(row.created_at) };
+  return { facts: unpackFacts(row.facts), policyBody: row.body, decision: row.decision as StoredDecision, serviceId: row.service_id, environment: row.environment, createdAt: new Date(row.created_at) };
 }
 
 /** The stored form of a decision's facts is gzip-compressed JSON (see migration 002). */

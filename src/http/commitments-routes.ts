@@ -49,7 +49,9 @@ const listRoute = createRoute({
       service: z.string().optional(),
       team: z.string().optional(),
       state: z.string().optional().openapi({ description: 'comma list of open, verified, missed, released (default: all)' }),
+      gate: z.coerce.number().int().min(1).max(2 ** 31 - 1).optional().openapi({ description: 'the commitments a gate decision created and relied on' }),
       limit: z.coerce.number().int().min(1).max(500).default(100),
+      offset: z.coerce.number().int().min(0).max(2 ** 31 - 1).default(0).openapi({ description: 'how many to skip, for the next page' }),
     }),
   },
   responses: { 200: { description: 'The commitments', content: { 'application/json': { schema: z.object({ items: z.array(commitmentSchema) }) } } }, ...responses },
@@ -83,7 +85,8 @@ export function commitmentsRoutes(ctx: Context) {
   return subApp()
     .openapi(listRoute, async (c) => {
       const q = c.req.valid('query');
-      return c.json({ items: await listCommitments(deps, { service: q.service, team: q.team, state: parseStates(q.state), limit: q.limit, teamIds: readableTeams(c.get('principal')) }) }, 200);
+      if (q.gate !== undefined) await checkRead(deps.db, c.get('principal'), 'gate', q.gate);
+      return c.json({ items: await listCommitments(deps, { service: q.service, team: q.team, state: parseStates(q.state), gate: q.gate, limit: q.limit, offset: q.offset, teamIds: readableTeams(c.get('principal')) }) }, 200);
     })
     .openapi(getRoute, async (c) => {
       const id = c.req.valid('param').id;

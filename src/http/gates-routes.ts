@@ -25,7 +25,12 @@ const gateSchema = z.object({
   reasons: z.array(reason),
   warnings: z.array(reason).openapi({ description: 'rules in warn mode that matched; they never change the outcome' }),
   controls: z.array(z.object({ id: z.string(), title: z.string(), kind: z.string(), verification, requirements: z.array(z.string()), findingIds: z.array(z.number().int()) })),
-  commitments: z.array(commitmentSchema).openapi({ description: 'created by this decision, and open ones it relied on' }),
+  commitments: z.array(commitmentSchema).openapi({ description: 'created by this decision and open ones it relied on, soonest due first: the first 100 (GET /api/commitments?gate=ID pages through all)' }),
+  commitmentCount: z.number().int().openapi({ description: 'how many commitments the decision created and relied on in all' }),
+  commitmentsByControl: z.array(z.object({
+    controlId: z.string().nullable(), kind: z.string(), title: z.string(), created: z.number().int(), relied: z.number().int(),
+    open: z.number().int(), missed: z.number().int(), verified: z.number().int(), released: z.number().int(),
+  })).openapi({ description: 'those commitments counted per control, by where each stands now' }),
   createdCommitments: z.array(z.number().int()),
   relied: z.object({ exceptions: z.array(z.number().int()), commitments: z.array(z.number().int()) }),
   requirements: z.array(z.string()).openapi({ description: 'compliance requirements the controls serve' }),

@@ -23,7 +23,10 @@ interface Reason { ruleId: string; outcome: Outcome; mode: 'enforce' | 'warn'; t
 interface Gate extends Omit<GateItem, 'team'> {
   exitCode: number; reasons: Reason[]; warnings: Reason[];
   controls: { id: string; title: string; kind: string; verification: { method: 'evidence' | 'check'; detail: string }; requirements: string[]; findingIds: number[] }[];
+  /** The first 100, soonest due first; commitmentsByControl counts them all. */
   commitments: (Commitment & { controlId: string | null })[];
+  commitmentCount: number;
+  commitmentsByControl: { controlId: string | null; title: string; created: number; relied: number; open: number; missed: number; verified: number; released: number }[];
   createdCommitments: number[];
   relied: { exceptions: number[]; commitments: number[] };
   requirements: string[];
@@ -127,6 +130,19 @@ export function Gates() {
 }
 
 /** One decision's receipt. */
+// A gate on a big service asks for a commitment per finding and control: a few are shown, the rest counted.
+const perControl = 10;
+
+/** "13,333 commitments: 13,320 open, 13 missed", when a control holds more than the page shows. */
+function CountsOf({ g, controlId }: { g: Gate; controlId: string }) {
+  const n = g.commitmentsByControl.find((c) => c.controlId === controlId);
+  const total = n ? n.created + n.relied : 0;
+  if (!n || total <= Math.min(perControl, g.commitments.filter((c) => c.controlId === controlId).length)) return null;
+  const states = ([['open', n.open], ['missed', n.missed], ['verified', n.verified], ['released', n.released]] as const).filter(([, x]) => x > 0)
+    .map(([w, x]) => `${x.toLocaleString('en')} ${w}`).join(', ');
+  return <p className="sub">{total.toLocaleString('en')} commitments in all: {states} (<code>entente commitments --gate {g.id}</code> lists them)</p>;
+}
+
 export function GatePage({ id }: { id: number }) {
   const [g, setG] = useState<Gate | null>(null);
   const [since, setSince] = useState<SinceLastGo | null>(null);
@@ -186,9 +202,10 @@ export function GatePage({ id }: { id: number }) {
                   <td>
                     {commitmentsOf(k.id).length === 0 ? '—' : (
                       <ul className="plain">
-                        {commitmentsOf(k.id).map((c) => <li key={c.id}><CommitmentState c={c} /> <Link href="/commitments">commitment {c.id}</Link>, due {c.dueDate}</li>)}
+                        {commitmentsOf(k.id).slice(0, perControl).map((c) => <li key={c.id}><CommitmentState c={c} /> <Link href="/commitments">commitment {c.id}</Link>, due {c.dueDate}</li>)}
                       </ul>
                     )}
+                    <CountsOf g={g} controlId={k.id} />
                   </td>
                 </tr>
               ))}
