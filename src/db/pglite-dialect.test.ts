@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { Kysely, sql } from 'kysely';
 import { createPgliteDialect } from './pglite-dialect.ts';
 import { openPgliteWorker } from './pglite-worker.ts';
-import { tablesReadBy } from './read-tables.ts';
+import { tablesReadBy, tablesWrittenBy } from './read-tables.ts';
 
 interface T { written: { id: number; v: string }; other: { id: number; v: string } }
 
@@ -45,6 +45,26 @@ test('the tables a query reads: plain selects only, no raw SQL, no writes, no ro
   assert.equal(tables(db.insertInto('other').values({ id: 2, v: 'x' })), undefined);
   assert.equal(tables(db.with('w', (q) => q.deleteFrom('written').returning('id')).selectFrom('w').selectAll()), undefined, 'a write in a with');
   assert.equal(tablesReadBy(sql`select 1`.compile(db).query), undefined);
+});
+
+test('the tables a statement writes, from its SQL: raw SQL included; anything but rows of named tables is all', () => {
+  const written = (text: string) => {
+    const t = tablesWrittenBy(text);
+    return t === 'all' ? t : [...t].sort();
+  };
+  assert.deepEqual(written('insert into "findings" ("a", "b") values ($1, $2) returning "id"'), ['findings']);
+  assert.deepEqual(written(`with u as (select * from json_to_recordset($1::json) as u(a int)),
+    created as (insert into findings (a) select a from u returning id) select id from created`), ['findings']);
+  assert.deepEqual(written('update findings f set status = u.s from json_to_recordset($1::json) as u(s text) where f.id = u.id'), ['findings']);
+  assert.deepEqual(written('UPDATE ONLY "public"."Scans" SET x = 1; delete from finding_sources where finding_id = any($1)'), ['finding_sources', 'scans']);
+  assert.deepEqual(written('  /* lock */ select pg_advisory_xact_lock($1, $2)'), []);
+  assert.deepEqual(written("select set_config('work_mem', $1, true)"), []);
+  assert.deepEqual(written('select * from "teams" for update'), []);
+  assert.deepEqual(written('savepoint entente_early_writes'), []);
+  for (const text of ["select set_config('search_path', $1, true)", 'select set_config($1, $2, true)', 'truncate teams', 'alter table teams add column x int',
+    'set local role auditor', 'create temp table t (id int)', 'copy teams from stdin', 'commit', '']) {
+    assert.equal(written(text), 'all', text);
+  }
 });
 
 test('while a transaction is open, a read of a table it has not written answers between its statements; a read of one it wrote waits for the commit', async () => {

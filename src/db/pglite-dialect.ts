@@ -16,7 +16,7 @@ import {
   type TransactionSettings,
 } from 'kysely';
 import type { PgliteLike } from './pglite-worker.ts';
-import { tablesReadBy } from './read-tables.ts';
+import { tablesReadBy, tablesWrittenBy } from './read-tables.ts';
 
 /** The dialect to pass to `new Kysely({ dialect })` for a PGlite (pglite-worker.ts). */
 export function createPgliteDialect(pglite: PgliteLike): Dialect {
@@ -67,22 +67,15 @@ class PgliteDriver implements Driver {
   async destroy(): Promise<void> {}
 }
 
-/** Rows changed in this transaction, by relation, as PostgreSQL counts them (triggers and raw SQL included). */
-type Counts = Map<string, { n: number; catalog: boolean; name: string }>;
-
 interface OpenTransaction {
-  /** What the counts were when it began: PGlite's session flushes its statistics rarely, so the counts PostgreSQL
-   * gives for "this transaction" can include earlier ones. Undefined: not known, no read runs between its statements. */
-  before: Promise<Counts | undefined>;
+  /** The tables its statements write (read-tables.ts), or 'all' once one may have changed more. */
+  written: Set<string> | 'all';
 }
 
-const countsSql = `select current_setting('track_counts') = 'on' as counting, s.relid::text as relid, s.relname as name,
-  s.schemaname = 'pg_catalog' as catalog, (s.n_tup_ins + s.n_tup_upd + s.n_tup_del)::float8 as n, %VIEWS% as views
-  from (select 1) one left join pg_stat_xact_all_tables s on s.n_tup_ins + s.n_tup_upd + s.n_tup_del > 0`;
-// Of the names a read gives, how many are views (or the like) of our own: what a view reads is not in its name.
-const viewsSql = `(select count(*) from pg_class c where c.relname = any($1::text[]) and c.relkind not in ('r', 'p')
-  and c.relnamespace not in ('pg_catalog'::regnamespace, 'information_schema'::regnamespace))::int`;
 const savepoint = 'entente_read_between';
+// Of the names a read gives, how many are views (or the like) of our own: what a view reads is not in its name.
+const viewsSql = `select count(*)::int as views from pg_class c where c.relname = any($1::text[]) and c.relkind not in ('r', 'p')
+  and c.relnamespace not in ('pg_catalog'::regnamespace, 'information_schema'::regnamespace)`;
 
 /** The one PostgreSQL session: who holds it, and the order of statements on it. */
 class Session {
@@ -106,15 +99,20 @@ class Session {
     return release;
   }
 
-  /** Runs a statement of the session's holder. */
+  /** Runs a statement of the session's holder; in a transaction, what it writes is noted before it is sent. */
   run<R>(compiled: CompiledQuery): Promise<QueryResult<R>> {
+    const trx = this.#transaction;
+    if (trx && trx.written !== 'all') {
+      const tables = tablesWrittenBy(compiled.sql);
+      if (tables === 'all') trx.written = 'all';
+      else for (const t of tables) trx.written.add(t);
+    }
     return this.statements.run(false, () => this.#query<R>(compiled.sql, compiled.parameters));
   }
 
-  /** The holder's transaction began: note its counts (sent now, answered before its next statement). */
+  /** The holder's transaction began. */
   began(): void {
-    const before = this.statements.run(false, () => this.#counts()).catch(() => undefined);
-    this.#transaction = { before };
+    this.#transaction = { written: new Set() };
   }
 
   /** Its commit or rollback is next: reads wait for their turn from now on. */
@@ -131,21 +129,16 @@ class Session {
    */
   async readBetween<R>(compiled: CompiledQuery, tables: Set<string>): Promise<QueryResult<R> | undefined> {
     const trx = this.#transaction;
-    if (!trx) return undefined;
+    const untouched = (): boolean => trx !== undefined && trx.written !== 'all' && ![...tables].some((t) => (trx.written as Set<string>).has(t));
+    if (!untouched()) return undefined; // (without waiting for the statement lock, nor making the transaction wait)
     return this.statements.run(true, async () => {
       if (this.#transaction !== trx) return undefined; // it ended while the read waited for the statement lock
-      const before = await trx.before;
-      if (!before) return undefined;
-      let now: Counts | undefined;
+      if (!untouched()) return undefined; // written meanwhile
       try {
-        now = await this.#counts([...tables]);
+        const { rows } = await this.#query<{ views: number }>(viewsSql, [[...tables]]);
+        if (rows[0]?.views !== 0) return undefined;
       } catch {
         return undefined; // the transaction failed and waits for its rollback
-      }
-      if (!now) return undefined;
-      for (const [relid, c] of now) {
-        if (c.n === (before.get(relid)?.n ?? 0)) continue;
-        if (c.catalog || tables.has(c.name.toLowerCase())) return undefined; // a schema change, or a table it reads
       }
       try {
         await this.#query(`savepoint ${savepoint}`);
@@ -162,17 +155,6 @@ class Session {
         return undefined;
       }
     });
-  }
-
-  // Undefined when PostgreSQL does not count (track_counts off): then nothing can be said about what was written; and
-  // when one of `names` (a read's tables) is a view of our own.
-  async #counts(names?: string[]): Promise<Counts | undefined> {
-    const { rows } = await this.#pglite.query<{ counting: boolean; relid: string | null; name: string; catalog: boolean; n: number; views: number }>(
-      countsSql.replace('%VIEWS%', names ? viewsSql : '0'), names ? [names] : []);
-    if (!rows[0]?.counting || rows[0].views > 0) return undefined;
-    const counts: Counts = new Map();
-    for (const r of rows) if (r.relid !== null) counts.set(r.relid, { n: r.n, catalog: r.catalog, name: r.name });
-    return counts;
   }
 
   async #query<R>(sql: string, parameters: readonly unknown[] = []): Promise<QueryResult<R>> {

@@ -61,3 +61,31 @@ function walk(value: unknown, tables: Set<string>): boolean {
   }
   return true;
 }
+
+// A statement's first word: these read, write rows (their targets are found below), or mark a savepoint. Any other
+// (create, alter, drop, truncate, copy, lock, do, call, explain, set, reset, …) may change what a read would see.
+const known = new Set(['select', 'with', 'insert', 'update', 'delete', 'merge', 'values', 'savepoint', 'release', 'rollback']);
+const target = /\b(?:insert\s+into|update|delete\s+from|merge\s+into)\s+(?:only\s+)?((?:"(?:[^"]|"")+"|[\w$]+)(?:\s*\.\s*(?:"(?:[^"]|"")+"|[\w$]+))?)/gi;
+// Settings a transaction may change without changing what a read sees.
+const harmless = new Set(['work_mem', 'maintenance_work_mem', 'temp_buffers', 'statement_timeout', 'lock_timeout']);
+const setConfig = /\bset_config\s*\(\s*(?:'([\w.]+)')?/gi;
+
+/**
+ * The tables a statement of an open transaction writes, from its SQL text (Kysely's compiled SQL, raw fragments
+ * included: the import's batches are raw SQL): the targets of `insert into`, `update`, `delete from`, `merge into`
+ * wherever they appear (a `with` too). 'all' when it may change more than rows of named tables: a statement that
+ * starts otherwise (DDL, truncate, copy, a setting), or a `set_config` of a setting that is not about memory or
+ * time. A word that is not a table (`for update of`, `do update set`) costs nothing but a name no read has.
+ * Entente's own functions are its two triggers, which change only the row at hand or refuse the statement.
+ */
+export function tablesWrittenBy(sqlText: string): Set<string> | 'all' {
+  const first = /^[\s(]*(?:--[^\n]*\n[\s(]*|\/\*[\s\S]*?\*\/[\s(]*)*([a-z]+)/i.exec(sqlText)?.[1]?.toLowerCase();
+  if (!first || !known.has(first)) return 'all';
+  for (const m of sqlText.matchAll(setConfig)) if (!m[1] || !harmless.has(m[1].toLowerCase())) return 'all';
+  const tables = new Set<string>();
+  for (const m of sqlText.matchAll(target)) {
+    const last = m[1]!.split(/\s*\.\s*(?=(?:"|[\w$]))/).at(-1)!;
+    tables.add((last.startsWith('"') ? last.slice(1, -1).replaceAll('""', '"') : last).toLowerCase());
+  }
+  return tables;
+}
