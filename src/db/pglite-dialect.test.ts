@@ -87,6 +87,29 @@ test('while a transaction is open, a read of a table it has not written answers 
   }
 });
 
+test('a read waiting for its turn behind a transaction that has not begun yet runs between its statements once it does', async () => {
+  const db = await open();
+  const events: string[] = [];
+  let letGo!: () => void;
+  const held = new Promise<void>((resolve) => (letGo = resolve));
+  // Another caller holds the session; a transaction queues behind it, and a read behind the transaction.
+  const holder = db.connection().execute(async (c) => {
+    await c.selectFrom('other').select('id').execute();
+    await held;
+  });
+  const trx = db.transaction().execute(async (t) => {
+    await t.insertInto('written').values({ id: 6, v: 'x' }).execute();
+    for (let i = 0; i < 100 && events.length === 0; i++) await t.selectFrom('written').select('id').execute();
+    events.push('commit');
+  });
+  await new Promise(setImmediate);
+  const read = db.selectFrom('other').select('v').execute().then(() => events.push('other'));
+  await new Promise(setImmediate);
+  letGo();
+  await Promise.all([holder, trx, read]);
+  assert.deepEqual(events, ['other', 'commit']);
+});
+
 test('a read that fails between the statements does not abort the transaction: it fails on its own, after it', async () => {
   const db = await open();
   {

@@ -87,6 +87,7 @@ class Session {
 
   constructor(pglite: PgliteLike) {
     this.#pglite = pglite;
+    this.nextBegin = new Promise<void>((resolve) => (this.#wakeReads = resolve));
   }
 
   /** Waits for the session (callers in turn, so that one transaction never interleaves with another); resolves to
@@ -110,10 +111,16 @@ class Session {
     return this.statements.run(false, () => this.#query<R>(compiled.sql, compiled.parameters));
   }
 
-  /** The holder's transaction began. */
+  /** The holder's transaction began: reads waiting for their turn may run between its statements now. */
   began(): void {
     this.#transaction = { written: new Set() };
+    this.#wakeReads();
+    this.nextBegin = new Promise<void>((resolve) => (this.#wakeReads = resolve));
   }
+
+  /** Resolves when a transaction next begins. */
+  nextBegin: Promise<void>;
+  #wakeReads!: () => void;
 
   /** Its commit or rollback is next: reads wait for their turn from now on. */
   ending(): void {
@@ -229,11 +236,33 @@ class PgliteConnection implements DatabaseConnection {
   async executeQuery<R>(compiled: CompiledQuery): Promise<QueryResult<R>> {
     if (!this.#release) {
       const tables = tablesReadBy(compiled.query);
-      const between = tables ? await this.#session.readBetween<R>(compiled, tables) : undefined;
+      const between = tables ? await this.#readBetweenOrInTurn<R>(compiled, tables) : undefined;
       if (between) return between;
       await this.own();
     }
     return this.#session.run<R>(compiled);
+  }
+
+  // A read that cannot run between the open transaction's statements (or finds none open) waits for its turn, but
+  // tries again whenever a transaction begins meanwhile: the one ahead of it in the queue may be a long import. If it
+  // then runs between, its turn is handed on as soon as it comes. Undefined: its turn came (this caller holds it now).
+  async #readBetweenOrInTurn<R>(compiled: CompiledQuery, tables: Set<string>): Promise<QueryResult<R> | undefined> {
+    const between = await this.#session.readBetween<R>(compiled, tables);
+    if (between) return between;
+    const turn = this.#session.take();
+    for (;;) {
+      const began = this.#session.nextBegin.then(() => undefined);
+      const release = await Promise.race([turn, began]);
+      if (release) {
+        this.#release = release;
+        return undefined;
+      }
+      const result = await this.#session.readBetween<R>(compiled, tables);
+      if (result) {
+        void turn.then((r) => r());
+        return result;
+      }
+    }
   }
 
   // eslint-disable-next-line require-yield
