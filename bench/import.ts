@@ -2,6 +2,7 @@
  * Import speed: a generated SARIF report with 100,000 results, first import and an identical re-import. Each import
  * runs in a process of its own, as `entente import` does, so each peak memory figure is that import's alone (in one
  * long-lived process V8 may leave one import's garbage standing while the next runs; the live heap stays small).
+ * A third import (the same report for another service) runs while the same process reads `GET /api/teams` (issue 22).
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -9,7 +10,7 @@ import { join } from 'node:path';
 import { childImport, engineArg, figure, importInChild, importTarget } from './support.ts';
 import { bulkLoadLimit } from './limits.ts';
 
-if (process.argv[2] === '--child') await childImport(process.argv[3]!, process.argv[4]!);
+if (process.argv[2] === '--child') await childImport(process.argv[3]!, process.argv[4]!, process.argv[5] || undefined, process.argv[6] === 'reads');
 else await main();
 
 async function main(): Promise<void> {
@@ -30,6 +31,14 @@ async function main(): Promise<void> {
     figure(`identical re-import changes [${engine}]`, s.created + s.fixed + s.reopened, 'changes', '0');
     figure(`re-import / first import time [${engine}]`, again.seconds / first.seconds, 'ratio', '<= 1');
     figure(`peak memory, re-import [${engine}]`, again.peakMiB, 'MiB', '<= 1,024');
+    // Issue 22: the same report, a first import for another service, while GET /api/teams is sent again and again.
+    const during = importInChild(target.where, file, 'bench-other', true);
+    if (during.summary.created !== n) throw new Error(`expected ${n} created, got ${during.summary.created}`);
+    figure(`import ${n} SARIF results while GET /api/teams is read [${engine}]`, n / during.seconds, 'findings/s');
+    figure(`GET /api/teams during an import, answers [${engine}]`, during.teams!.count, 'requests');
+    figure(`GET /api/teams during an import, p50 [${engine}]`, during.teams!.p50, 'ms');
+    figure(`GET /api/teams during an import, p95 [${engine}]`, during.teams!.p95, 'ms', '<= 100');
+    figure(`GET /api/teams during an import, max [${engine}]`, during.teams!.max, 'ms');
   } finally {
     await target.drop();
     if (engine === 'pglite') rmSync(target.where, { recursive: true, force: true });

@@ -13,6 +13,8 @@ import { parseOrgFile } from '../src/people/org-file.ts';
 import { applyOrg } from '../src/people/org-service.ts';
 import { createScratchPg } from '../test/support/scratch-pg.ts';
 import { keepHeapNearLive } from '../src/heap.ts';
+import { createApp } from '../src/http/app.ts';
+import { createToken } from '../src/people/tokens.ts';
 import { importRowLimits } from '../src/config.ts';
 import type { Limit } from './limits.ts';
 
@@ -55,7 +57,11 @@ export function engineArg(): Engine {
 }
 
 /** One import as a child process measured it: the summary, seconds from opening the report, the process's peak RSS. */
-export interface ImportRun { summary: ImportSummary; seconds: number; peakMiB: number }
+export interface ImportRun {
+  summary: ImportSummary; seconds: number; peakMiB: number;
+  /** GET /api/teams sent during the import, one after another: how many, and their latency in ms. */
+  teams?: { count: number; p50: number; p95: number; max: number } | undefined;
+}
 
 /** Where an import benchmark writes, migrated and with the bench organisation: a PGlite folder, or a new PostgreSQL
  * database (dropped after). */
@@ -70,24 +76,43 @@ export async function importTarget(engine: Engine, pgliteDir: string, name: stri
   return { where: s.url, drop: s.drop };
 }
 
-/** Imports `file` for bench-svc in a process of its own (this script run with `--child`), as `entente import` does,
- * so the peak memory figure is that import's alone. */
-export function importInChild(where: string, file: string): ImportRun {
-  const r = spawnSync(process.execPath, [process.argv[1]!, '--child', where, file], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
+/** Imports `file` for `service` (bench-svc unless named) in a process of its own (this script run with `--child`), as
+ * `entente import` does, so the peak memory figure is that import's alone. With `reads`, the same process sends
+ * `GET /api/teams` to the HTTP app, one after another, for as long as the import runs (see ImportRun.teams). */
+export function importInChild(where: string, file: string, service = 'bench-svc', reads = false): ImportRun {
+  const r = spawnSync(process.execPath, [process.argv[1]!, '--child', where, file, service, reads ? 'reads' : ''], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
   if (r.status !== 0) throw new Error(`the import process failed (exit ${r.status})`);
   return JSON.parse(r.stdout.trim().split('\n').pop()!) as ImportRun;
 }
 
 /** The child's side of importInChild: opens the database, imports, prints the run as one JSON line. */
-export async function childImport(where: string, file: string): Promise<void> {
+export async function childImport(where: string, file: string, service = 'bench-svc', reads = false): Promise<void> {
   keepHeapNearLive(); // as the entente command does (src/cli/main.ts)
   const database = await openDatabase(where.startsWith('postgres') ? { url: where } : { dataDir: where });
   const deps = { db: database.db, policy: defaultPolicy, now: () => new Date(), rows: importRowLimits(process.env) };
+  const token = reads ? (await createToken(database.db, { name: `bench-reads-${process.pid}`, role: 'auditor', now: new Date() })).token : '';
+  const app = createApp({ database, policy: defaultPolicy, now: () => new Date() });
+  const get = async (): Promise<number> => {
+    const t = performance.now();
+    const res = await app.request('/api/teams', { headers: { authorization: `Bearer ${token}` } });
+    if (res.status !== 200) throw new Error(`GET /api/teams answered ${res.status}`);
+    await res.arrayBuffer();
+    return performance.now() - t;
+  };
+  if (reads) await get(); // the token's first use is noted now, not during the import
+  let done = false;
+  const latencies: number[] = [];
+  const reading = (async () => {
+    while (reads && !done) latencies.push(await get());
+  })();
   const t0 = performance.now();
-  const summary = await importReport(deps, { service: 'bench-svc', input: await reportFromFile(file), actor: 'bench' });
+  const summary = await importReport(deps, { service, input: await reportFromFile(file), actor: 'bench' }).finally(() => (done = true));
   const seconds = (performance.now() - t0) / 1000;
+  await reading;
   await database.close();
-  process.stdout.write(`${JSON.stringify({ summary, seconds, peakMiB: process.resourceUsage().maxRSS / 1024 } satisfies ImportRun)}\n`);
+  latencies.sort((a, b) => a - b);
+  const teams = reads ? { count: latencies.length, p50: latencies[Math.floor(latencies.length * 0.5)] ?? 0, p95: latencies[Math.ceil(latencies.length * 0.95) - 1] ?? 0, max: latencies.at(-1) ?? 0 } : undefined;
+  process.stdout.write(`${JSON.stringify({ summary, seconds, peakMiB: process.resourceUsage().maxRSS / 1024, teams } satisfies ImportRun)}\n`);
 }
 
 /** Writes `n` findings straight in SQL (benchmarks of reading, not of importing): a quarter on `bench-other`, the rest
