@@ -22,6 +22,7 @@ const runs: [string, string][] = [
   ['big-report', 'pglite'], ['big-report', 'postgres'],
   ['load', 'postgres'],
   ['scorecard', 'pglite'], ['scorecard', 'postgres'],
+  ['digest', 'pglite'], ['digest', 'postgres'],
 ];
 let failed = 0;
 for (const [name, engine] of runs) {
