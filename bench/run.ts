@@ -24,6 +24,7 @@ const runs: [string, string][] = [
   ['load', 'postgres'],
   ['scorecard', 'pglite'], ['scorecard', 'postgres'],
   ['web', 'postgres'],
+  ['digest', 'pglite'], ['digest', 'postgres'],
 ];
 // The machine's limits (bench/limits.ts) are measured once in this run and shared by its benchmark processes.
 const env = { ...process.env, BENCH_RUN: String(process.pid) };

@@ -51,9 +51,11 @@ services:
       ok(world.env, 'org', 'apply', join(world.dir, 'org.yaml'));
       const before = ok(world.env, 'notifications', 'prefs', '--email', people[1]!, '--json');
       for (const [args, says] of [
-        [['--event', 'finding.nope', '--channel', 'none'], /event: "finding.nope" is not an event; use finding.new_act, finding.due_soon, finding.overdue/],
-        [['--event', 'finding.new_act', '--channel', 'pager'], /channel: "pager" is not a channel; use email or none/],
+        [['--event', 'finding.nope', '--channel', 'none'], /event: "finding.nope" is not an event; use finding.new_act, finding.new_attend, finding.due_soon, finding.overdue/],
+        [['--event', 'finding.new_act', '--channel', 'pager'], /channel: "pager" is not a channel; use email \(at once\), digest \(in your daily digest\) or none/],
         [['--channel', 'none'], /--channel needs --event/],
+        [['--digest-time', '25:00'], /digestTime: "25:00" is not a time of day; write it as HH:MM/],
+        [['--quiet', '20:00'], /quiet: "20:00" is not a span of hours; write HH:MM-HH:MM/],
       ] as const) {
         const r = entente(world.env, 'notifications', 'prefs', '--email', people[1]!, ...args);
         assert.equal(r.code, 2, r.err);
@@ -62,6 +64,10 @@ services:
       assert.equal(ok(world.env, 'notifications', 'prefs', '--email', people[1]!, '--json'), before, 'nothing changed');
       const set = JSON.parse(ok(world.env, 'notifications', 'prefs', '--email', 'sam@example.com', '--event', 'finding.overdue', '--channel', 'none', '--json'));
       assert.equal(set.prefs.find((p: { event: string }) => p.event === 'finding.overdue').channel, 'none');
+      const quiet = JSON.parse(ok(world.env, 'notifications', 'prefs', '--email', 'sam@example.com', '--digest-time', '7:30', '--quiet', '20:00-07:00', '--json'));
+      assert.deepEqual([quiet.digestTime, quiet.quiet], ['07:30', { from: '20:00', to: '07:00' }]);
+      assert.match(ok(world.env, 'notifications', 'prefs', '--email', 'sam@example.com'), /daily digest at 07:30, quiet hours 20:00-07:00/);
+      assert.equal(JSON.parse(ok(world.env, 'notifications', 'prefs', '--email', 'sam@example.com', '--quiet', 'off', '--json')).quiet, null);
       assert.equal(entente(world.env, 'notifications', 'retry', 'abc').code, 2);
     });
 

@@ -135,7 +135,7 @@ describeEachEngine('notifications', (env) => {
     const mine = await e.token('engineer', people[1]);
     const before = await e.call('GET', '/api/notifications/prefs', { token: mine });
     assert.equal(before.status, 200);
-    assert.deepEqual(before.body.prefs.find((p: { event: string }) => p.event === 'finding.new_act'), { event: 'finding.new_act', channel: 'email', isDefault: true });
+    assert.deepEqual(before.body.prefs.find((p: { event: string }) => p.event === 'finding.new_act'), { event: 'finding.new_act', label: 'a new finding to act on', channel: 'email', isDefault: true });
     for (const [json, field] of [[{ event: 'finding.nope', channel: 'none' }, 'event'], [{ event: 'finding.new_act', channel: 'pager' }, 'channel'], [{ channel: 'none' }, '']] as const) {
       const bad = await e.call('PUT', '/api/notifications/prefs', { token: mine, json });
       assert.equal(bad.status, 400, JSON.stringify(json));
@@ -170,8 +170,9 @@ describeEachEngine('notifications', (env) => {
     e.clock.now = new Date(new Date(due.due_at).getTime() + 2 * 86_400_000);
     await sweepFindingsSla(deps, notifySlaReminders);
     const events = (await rowsFor(e, people)).map((r) => `${r.event} ${r.recipient_email}`);
-    assert.deepEqual(events.sort(), [...people.map((p) => `finding.new_act ${p}`), ...people.map((p) => `finding.due_soon ${p}`), ...people.map((p) => `finding.overdue ${p}`)].sort(),
-      'the attend finding (qs) wrote nothing');
+    assert.deepEqual(events.sort(), [...people.map((p) => `finding.new_act ${p}`), ...people.map((p) => `finding.due_soon ${p}`), ...people.map((p) => `finding.overdue ${p}`),
+      ...people.map((p) => `finding.new_attend ${p}`)].sort(), 'the attend finding (qs) waits for the digest');
+    assert.ok((await rowsFor(e, people)).filter((r) => r.event === 'finding.new_attend').every((r) => r.channel === 'digest'), 'attend goes to the digest channel');
     await send(e);
     const subjects = mailsTo(people[0]!).map((m) => m.subject);
     assert.ok(subjects.some((s) => /^Due (in \d days|tomorrow|today): log4j-core/.test(s)), subjects.join(' | '));

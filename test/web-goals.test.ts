@@ -161,20 +161,25 @@ for (const engine of engines) {
       await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Settings' }).click();
       const prefs = page.getByRole('table', { name: 'Which messages reach raj@example.com, and where' });
       await prefs.waitFor();
-      assert.equal(await prefs.getByRole('row').count(), 5, 'a header and the four events');
-      const dueSoon = page.getByLabel('Channel for A finding due soon');
+      assert.equal(await prefs.getByRole('row').count(), 14, 'a header and the thirteen events');
+      const dueSoon = page.getByLabel('Channel for A finding to act on is due soon');
       assert.equal(await dueSoon.inputValue(), 'email');
       await dueSoon.selectOption('none');
-      await page.getByRole('status').filter({ hasText: 'A finding due soon: no message from now on.' }).waitFor();
+      await page.getByRole('status').filter({ hasText: 'A finding to act on is due soon: no message from now on.' }).waitFor();
+      assert.equal(await page.getByLabel('Channel for A new finding to attend to').inputValue(), 'digest', 'attend waits for the digest by default');
+      await page.getByLabel('Quiet hours (HH:MM-HH:MM; empty: none)').fill('20:00-07:00');
+      await page.getByRole('button', { name: 'Save times' }).click();
+      await page.getByRole('status').filter({ hasText: 'Your digest goes out at 08:00; e-mails wait from 20:00 to 07:00.' }).waitFor();
       await checkAccessible(page, 'the Settings page with notification preferences');
       await screenshot(page, 'settings-notifications', page.getByRole('region', { name: 'Notifications' }));
 
       await page.reload();
       await prefs.waitFor();
-      assert.equal(await page.getByLabel('Channel for A finding due soon').inputValue(), 'none');
+      assert.equal(await page.getByLabel('Channel for A finding to act on is due soon').inputValue(), 'none');
       assert.equal(await page.getByLabel('Channel for A new finding to act on').inputValue(), 'email', 'the others are as they were');
-      const stored = await call<{ prefs: { event: string; channel: string; isDefault: boolean }[] }>(tokens.raj, 'GET', '/api/notifications/prefs');
-      assert.deepEqual(stored.prefs.find((p) => p.event === 'finding.due_soon'), { event: 'finding.due_soon', channel: 'none', isDefault: false });
+      const stored = await call<{ prefs: { event: string; channel: string; isDefault: boolean }[]; quiet: unknown }>(tokens.raj, 'GET', '/api/notifications/prefs');
+      assert.deepEqual(stored.prefs.find((p) => p.event === 'finding.due_soon'), { event: 'finding.due_soon', label: 'a finding to act on is due soon', channel: 'none', isDefault: false });
+      assert.deepEqual(stored.quiet, { from: '20:00', to: '07:00' });
       await signOut(page);
     });
 

@@ -22,6 +22,7 @@ import { changeViews, type ChangeView } from './change-view.ts';
 import { approvalRefused } from './approvers.ts';
 import { pgJson } from '../db/pg-json.ts';
 import { policyCalendar } from '../policy/calendar.ts';
+import { approversOf, notifyApprovers } from '../notifications/work-events.ts';
 
 export interface ChangesDeps { db: Kysely<DB>; now: () => Date; policy: Policy }
 
@@ -106,6 +107,11 @@ async function submit(trx: Kysely<DB>, deps: ChangesDeps, who: Principal, id: nu
     await approveNow(trx, deps, { ...c, status: 'submitted' }, who.actor, now, { review_due_at: new Date(now.getTime() + deps.policy.changes.emergency_review_hours * hourMs) });
   } else if (check.approval === 'standard') {
     await approveNow(trx, deps, { ...c, status: 'submitted' }, who.actor, now, { owner_approved_by: `standard:${check.standard}` });
+  } else {
+    // It waits for people: those who can fill its places hear of it with the submission, or not at all.
+    const slots = slotsOf(check.approval);
+    const approvers = await approversOf(trx, { ...(slots.includes('owner') ? { membersOf: c.team_id } : {}), security: slots.includes('security'), except: c.requested_by });
+    await notifyApprovers(trx, { kind: 'change.waiting', id, title: c.title, when: '', key: `change:${id}:submitted`, team: c.team_name, now }, approvers);
   }
 }
 

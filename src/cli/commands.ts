@@ -262,8 +262,10 @@ export const args = {
   },
   'notifications prefs': {
     email: { type: 'string', description: 'whose preferences (an admin may name anyone; default: the token\'s own person)' },
-    event: { type: 'string', description: 'finding.new_act | finding.due_soon | finding.overdue | change.lease_ending' },
-    channel: { type: 'string', description: 'email | none (with --event)' },
+    event: { type: 'string', description: 'an event, e.g. finding.new_act or exception.waiting (`entente notifications prefs` lists them)' },
+    channel: { type: 'string', description: 'email (at once) | digest (in the daily digest) | none (with --event)' },
+    'digest-time': { type: 'string', description: 'when your daily digest goes out, HH:MM in the organisation\'s time zone (default 08:00)' },
+    quiet: { type: 'string', description: 'quiet hours, HH:MM-HH:MM (e.g. 20:00-07:00): e-mails wait until they end; "off" removes them' },
     json, ...remote,
   },
   'notifications retry': { id: { type: 'positional', required: true, description: 'the notification\'s id (entente notifications list)' }, json, ...remote },
@@ -411,7 +413,7 @@ export const main: EntenteCommand = {
     }),
     notifications: group('notifications', 'Notifications: the outbox (list, retry) and who gets what (prefs)', {
       list: leaf('notifications list', 'Notifications, newest first: to whom, about what, and whether they were sent', notifications, 'list'),
-      prefs: leaf('notifications prefs', 'Show or set which events reach a person by e-mail: [--email EMAIL] [--event E --channel email|none]', notifications, 'prefs'),
+      prefs: leaf('notifications prefs', 'Show or set how events reach a person: [--email EMAIL] [--event E --channel email|digest|none] [--digest-time HH:MM] [--quiet HH:MM-HH:MM|off]', notifications, 'prefs'),
       retry: leaf('notifications retry', 'Send a failed (or waiting) notification again now', notifications, 'retry'),
     }),
     backup: leaf('backup', 'Write every table of the database (and the audit checkpoints) to one gzip file, from one consistent snapshot', () => import('./backup-commands.ts'), 'backup'),

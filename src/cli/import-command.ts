@@ -31,7 +31,7 @@ async function sendNow(ctx: Context): Promise<void> {
   const config = loadConfig(process.env);
   const { deliverDue } = await import('../notifications/delivery.ts');
   const { channelsOf } = await import('../notifications/delivery-job.ts');
-  await deliverDue({ db: ctx.database.db, now: ctx.now, channels: channelsOf(config, ctx.database.db), claimSeconds: config.notifyClaimSeconds });
+  await deliverDue({ db: ctx.database.db, now: ctx.now, channels: channelsOf(config, ctx.database.db), claimSeconds: config.notifyClaimSeconds, publicUrl: config.publicUrl, timeZone: ctx.policy.time_zone });
 }
 
 async function remote(args: { report: string; service: string; format?: string; commit?: string; branch?: string; server?: string; token?: string }): Promise<ImportSummary> {

@@ -34,25 +34,28 @@ export const prefs = defineCommand({
   args: A['notifications prefs'],
   async run({ args }) {
     if (args.channel !== undefined && args.event === undefined) throw badInput('--channel needs --event: which event to send that way');
-    if (args.event !== undefined && args.channel === undefined) throw badInput('--event needs --channel email or --channel none');
-    const { parsePref } = await service();
-    const pref = args.event !== undefined ? parsePref(args.event, args.channel) : undefined;
+    if (args.event !== undefined && args.channel === undefined) throw badInput('--event needs --channel email, digest or none');
+    const { parsePrefsChange } = await service();
+    const asked = { event: args.event, channel: args.channel, digestTime: args['digest-time'], quiet: args.quiet };
+    const change = Object.values(asked).some((v) => v !== undefined) ? parsePrefsChange(asked) : undefined;
     let view: PrefsView;
     if (args.server) {
-      view = pref
-        ? (await callServer(args.server, args.token, 'api/notifications/prefs', { method: 'PUT', headers: jsonHeaders, body: JSON.stringify({ ...pref, ...(args.email ? { email: args.email } : {}) }) })) as PrefsView
+      const body = { ...(change?.pref ?? {}), ...(change?.digestTime ? { digestTime: change.digestTime } : {}),
+        ...(change?.quiet !== undefined ? { quiet: change.quiet ? `${change.quiet.from}-${change.quiet.to}` : null } : {}), ...(args.email ? { email: args.email } : {}) };
+      view = change
+        ? (await callServer(args.server, args.token, 'api/notifications/prefs', { method: 'PUT', headers: jsonHeaders, body: JSON.stringify(body) })) as PrefsView
         : (await callServer(args.server, args.token, `api/notifications/prefs${args.email ? `?${new URLSearchParams({ email: args.email })}` : ''}`)) as PrefsView;
     } else {
       if (!args.email) throw badInput('--email: whose preferences (the local data folder has no person of its own)');
       view = await withLocalContext(async (ctx) => {
         const s = await service();
         const deps = { db: ctx.database.db, now: ctx.now };
-        return pref ? s.setPref(deps, localAdmin, args.email, pref) : s.getPrefs(deps, localAdmin, args.email);
+        return change ? s.setPrefs(deps, localAdmin, args.email, change) : s.getPrefs(deps, localAdmin, args.email);
       });
     }
     if (args.json) return out(JSON.stringify(view));
-    out(`Notifications for ${view.email}:`);
-    for (const p of view.prefs) out(`  ${p.event.padEnd(18)} ${p.channel}${p.isDefault ? ' (default)' : ''}`);
+    out(`Notifications for ${view.email}: daily digest at ${view.digestTime}, ${view.quiet ? `quiet hours ${view.quiet.from}-${view.quiet.to} (e-mails wait until they end)` : 'no quiet hours'}`);
+    for (const p of view.prefs) out(`  ${p.event.padEnd(20)} ${`${p.channel}${p.isDefault ? ' (default)' : ''}`.padEnd(17)} ${p.label}`);
   },
 });
 

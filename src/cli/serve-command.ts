@@ -17,7 +17,7 @@ import { startJobRunner } from '../jobs/runner.ts';
 import { defaultJobs } from '../jobs/jobs.ts';
 import { jiraJobs } from '../integrations/jira/jira-job.ts';
 import { webAppBuilt, webAppDir } from '../http/web-app.ts';
-import { channelsOf, deliveryJob } from '../notifications/delivery-job.ts';
+import { channelsOf, deliveryJob, digestJob } from '../notifications/delivery-job.ts';
 import { coalesced, deliverDue } from '../notifications/delivery.ts';
 import { notificationMessages } from '../voice/messages/notifications.ts';
 
@@ -30,7 +30,7 @@ export const serve = defineCommand({
     const web = webAppDir();
     // Notifications: the delivery job runs every few seconds, and an import nudges it so its e-mails leave at once.
     const channels = channelsOf(config, ctx.database.db);
-    const delivery = { db: ctx.database.db, now: ctx.now, channels, claimSeconds: config.notifyClaimSeconds, publicUrl: config.publicUrl };
+    const delivery = { db: ctx.database.db, now: ctx.now, channels, claimSeconds: config.notifyClaimSeconds, publicUrl: config.publicUrl, timeZone: ctx.policy.time_zone };
     ctx.nudgeNotifications = coalesced(() => deliverDue(delivery), (e) => process.stderr.write(`entente: notifications will be tried again: ${e.message}\n`));
     const sso = config.oidc ? (await import('../people/sso.ts')).createSso(config.oidc) : undefined;
     const app = createApp(ctx, { limits: config.limits, web, sso, publicUrl: config.publicUrl, trustedProxies: config.trustedProxies });
@@ -64,7 +64,7 @@ export const serve = defineCommand({
       writeServerRecord(config.dataDir, { url: localUrl(config.host, port), pid: process.pid, startedAt: ctx.now().toISOString() });
     }
     // Lease expiry, reminders and sweeps run here; several servers on one PostgreSQL database each claim a job once per period.
-    const jobs = startJobRunner({ db: ctx.database.db, policy: ctx.policy, now: ctx.now }, [...defaultJobs, deliveryJob(channels, config.notifyClaimSeconds, 5, config.publicUrl), ...jiraJobs(ctx)], {
+    const jobs = startJobRunner({ db: ctx.database.db, policy: ctx.policy, now: ctx.now }, [...defaultJobs, deliveryJob(channels, config.notifyClaimSeconds, 5, config.publicUrl), digestJob(config.publicUrl), ...jiraJobs(ctx)], {
       tickMs: 5_000,
       onRun: (runs) => runs.filter((r) => !r.ok).forEach((r) => process.stderr.write(`entente: job ${r.name} will be tried again: ${r.error}\n`)),
     });

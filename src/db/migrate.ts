@@ -18,6 +18,7 @@ import * as m015 from './migrations/015-reviews.ts';
 import * as m016 from './migrations/016-channels-and-jira.ts';
 import * as m017 from './migrations/017-saved-views.ts';
 import * as m018 from './migrations/018-invitations-and-sso.ts';
+import * as m019 from './migrations/019-digest-and-quiet-hours.ts';
 import * as m020 from './migrations/020-scorecard-aggregates.ts';
 import { EntenteError } from '../errors.ts';
 
@@ -40,6 +41,7 @@ const migrations: Record<string, Migration> = {
   '016-channels-and-jira': m016,
   '017-saved-views': m017,
   '018-invitations-and-sso': m018,
+  '019-digest-and-quiet-hours': m019,
   '020-scorecard-aggregates': m020,
 };
 

@@ -357,7 +357,7 @@ export interface NotificationsTable {
   recipient_email: string | null;
   recipient_name: string | null;
   channel: string;
-  status: 'pending' | 'sending' | 'sent' | 'failed';
+  status: 'pending' | 'sending' | 'sent' | 'failed' | 'digested';
   attempts: Generated<number>;
   next_attempt_at: Timestamp;
   claimed_at: Timestamp | null;
@@ -372,6 +372,24 @@ export interface NotificationsTable {
   entity: string | null;
   entity_id: string | null;
   created_at: Timestamp;
+  /** The digest e-mail a `digest` row went out in (migration 019). */
+  digest_id: ColumnType<number | null, number | null | undefined, number | null>;
+}
+
+/** A person's digest time and quiet hours, HH:MM in the organisation's time zone (migration 019). */
+export interface NotificationSchedulesTable {
+  person_id: number;
+  digest_time: string;
+  quiet_from: string | null;
+  quiet_to: string | null;
+  updated_at: Timestamp;
+}
+
+/** Each goal's last forecast as the daily job saw it (migration 019). */
+export interface GoalAlertsTable {
+  goal_id: number;
+  state: string;
+  changed_at: Timestamp;
 }
 
 export interface NotificationPrefsTable {
@@ -515,6 +533,8 @@ export interface DB {
   job_schedule: JobScheduleTable;
   notifications: NotificationsTable;
   notification_prefs: NotificationPrefsTable;
+  notification_schedules: NotificationSchedulesTable;
+  goal_alerts: GoalAlertsTable;
   reviews: ReviewsTable;
   review_attendees: ReviewAttendeesTable;
   review_decisions: ReviewDecisionsTable;

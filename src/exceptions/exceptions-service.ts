@@ -18,6 +18,7 @@ import { chooseSlot, decideDays, expiryOf, type Slot } from './exception-rules.t
 import { exceptionViews, leadLabel, listExceptionIds, type ExceptionFilter, type ExceptionView } from './exception-view.ts';
 import { endDueExceptions } from './expiry.ts';
 import { oweControls } from './exception-controls.ts';
+import { approversOf, notifyApprovers } from '../notifications/work-events.ts';
 
 export interface ExceptionsDeps { db: Kysely<DB>; now: () => Date; policy: Policy }
 
@@ -64,6 +65,10 @@ export async function requestException(deps: ExceptionsDeps, who: Principal, req
       .values(findings.map((f) => ({ exception_id: row.id, finding_id: f.id, priority_rank_at_request: f.priority_rank }))).execute();
     await recordAudit(trx, { actor: who.actor, action: 'exception.request', entity: 'exception', entityId: row.id,
       after: { status: 'requested', findingIds: ids, reason, controls, days, expiresAt: expiresAt.toISOString(), teamId }, at: now });
+    // The team's lead and Security hear that it waits for them, with the request or not at all.
+    const team = findings[0]!.team_name;
+    await notifyApprovers(trx, { kind: 'exception.waiting', id: row.id, title: `${ids.length === 1 ? '1 finding' : `${ids.length} findings`} of ${team}`, when: '',
+      key: `exception:${row.id}`, team, now }, await approversOf(trx, { leadOf: teamId, security: true, except: who.actor }));
     return row.id;
   });
   return viewOf(deps, id);

@@ -61,7 +61,7 @@ export async function sweepFindingsSla(deps: SlaDeps, notify: NotifyReminders): 
     }
     if (soon.length) await sql`update findings set reminded_due_at = due_at where id = any(${soon.map((f) => f.id)}::int[])`.execute(trx);
     if (late.length) await sql`update findings set reminded_overdue_at = due_at where id = any(${late.map((f) => f.id)}::int[])`.execute(trx);
-    // Act items are e-mailed to the team's members now; attend items wait for the daily digest (not built yet).
+    // Act items are e-mailed to the team's members now; attend items wait for each member's daily digest.
     await notify(trx, { findings: [...soon, ...late], reminders, now });
     for (const r of reminders) {
       await recordAudit(trx, { actor, action: `finding.${r.kind}`, entity: 'finding', entityId: r.findingId, after: { team: r.team, message: r.message }, at: now });

@@ -24,6 +24,7 @@ import { loadFacts } from './gate-facts-loader.ts';
 import type { GateDecision, GateFacts, StoredDecision } from './gate-facts.ts';
 import { pgJson } from '../db/pg-json.ts';
 import { canonicalJson } from '../canonical-json.ts';
+import { notifyTeams } from '../notifications/work-events.ts';
 
 export interface GateDeps { db: Kysely<DB>; policy: Policy; now: () => Date }
 export interface GateRequest { service: string; env: string; version?: string | undefined; commit?: string | undefined }
@@ -89,6 +90,12 @@ export async function runGate(deps: GateDeps, who: Principal, req: GateRequest):
       })))
       : [];
     if (createdIds.length) await trx.updateTable('gate_decisions').set({ created_commitments: createdIds }).where('id', '=', row.id).execute();
+    // A held release, or one that owes controls, is news for the owning team (a plain go is not).
+    if (decision.outcome !== 'go') {
+      const team = await trx.selectFrom('teams').select('name').where('id', '=', service.owner_team_id).executeTakeFirstOrThrow();
+      await notifyTeams(trx, { kind: 'gate.decision', id: row.id, title: `${decision.outcome === 'no_go' ? 'no-go' : 'go with controls'} for ${service.name} to ${input.env}`,
+        when: decision.summary, key: `gate:${row.id}`, team: team.name, now }, [service.owner_team_id]);
+    }
     await recordAudit(trx, { actor: who.actor, action: 'gate.decide', entity: 'gate_decision', entityId: row.id, at: now,
       after: { service: service.name, environment: input.env, version: input.version, commit: input.commit, outcome: decision.outcome, policyDigest: policy.digest,
         inputDigest, reliedExceptions: decision.relied.exceptions, reliedCommitments: decision.relied.commitments, createdCommitments: createdIds } });

@@ -1,7 +1,7 @@
 /** /api/notifications: the outbox (Security and admins see all of it, a person their own), retries, and preferences. */
 import { createRoute, z } from '@hono/zod-openapi';
 import type { Context } from '../context.ts';
-import { getPrefs, listNotifications, parsePref, retryNotification, setPref } from '../notifications/notifications-service.ts';
+import { getPrefs, listNotifications, parsePrefsChange, retryNotification, setPrefs } from '../notifications/notifications-service.ts';
 import { notificationEvents, prefChannels } from '../notifications/events.ts';
 import { subApp } from './sub-app.ts';
 import { errorResponses, idParam } from './schemas.ts';
@@ -9,7 +9,7 @@ import { errorResponses, idParam } from './schemas.ts';
 const notificationSchema = z.object({
   id: z.number().int(),
   event: z.string().openapi({ description: notificationEvents.join(', ') }),
-  status: z.enum(['pending', 'sending', 'sent', 'failed']),
+  status: z.enum(['pending', 'sending', 'sent', 'failed', 'digested']).openapi({ description: 'digested: gathered into the daily digest (a row of its own, event digest)' }),
   channel: z.string(),
   recipient: z.string().nullable(),
   subject: z.string(),
@@ -24,7 +24,9 @@ const notificationSchema = z.object({
 
 const prefsSchema = z.object({
   email: z.string(),
-  prefs: z.array(z.object({ event: z.enum(notificationEvents), channel: z.enum(prefChannels), isDefault: z.boolean() })),
+  prefs: z.array(z.object({ event: z.enum(notificationEvents), label: z.string(), channel: z.enum(prefChannels), isDefault: z.boolean() })),
+  digestTime: z.string().openapi({ description: 'HH:MM in the organisation\'s time zone: when the daily digest goes out' }),
+  quiet: z.object({ from: z.string(), to: z.string() }).nullable().openapi({ description: 'quiet hours: e-mails wait until they end' }),
 }).openapi('NotificationPrefs');
 
 const listRoute = createRoute({
@@ -46,8 +48,12 @@ const getPrefsRoute = createRoute({
 });
 
 const putPrefsRoute = createRoute({
-  method: 'put', path: '/api/notifications/prefs', tags: ['notifications'], summary: 'Set how one event reaches a person: email or none',
-  request: { body: { content: { 'application/json': { schema: z.object({ email: z.string().optional(), event: z.string(), channel: z.string() }).strict() } }, required: true } },
+  method: 'put', path: '/api/notifications/prefs', tags: ['notifications'], summary: 'Set how one event reaches a person (email, digest or none), the digest time, or quiet hours',
+  request: { body: { content: { 'application/json': { schema: z.object({
+    email: z.string().optional(), event: z.string().optional(), channel: z.string().optional(),
+    digestTime: z.string().optional().openapi({ description: 'HH:MM' }),
+    quiet: z.string().nullable().optional().openapi({ description: 'HH:MM-HH:MM (e.g. 20:00-07:00), or null / "off" for none' }),
+  }).strict() } }, required: true } },
   responses: { 200: { description: 'The person\'s preferences', content: { 'application/json': { schema: prefsSchema } } }, ...errorResponses },
 });
 
@@ -67,6 +73,6 @@ export function notificationsRoutes(ctx: Context) {
     .openapi(getPrefsRoute, async (c) => c.json(await getPrefs(deps, c.get('principal'), c.req.valid('query').email), 200))
     .openapi(putPrefsRoute, async (c) => {
       const body = c.req.valid('json');
-      return c.json(await setPref(deps, c.get('principal'), body.email, parsePref(body.event, body.channel)), 200);
+      return c.json(await setPrefs(deps, c.get('principal'), body.email, parsePrefsChange(body)), 200);
     });
 }

@@ -7,6 +7,9 @@ import { sweepFindingsSla } from '../findings/sla-sweep.ts';
 import { notifySlaReminders } from '../notifications/finding-events.ts';
 import { auditVerifyJob } from './audit-verify-job.ts';
 import { dailySnapshot } from '../goals/snapshots.ts';
+import { remindExceptionsEnding } from '../exceptions/ending-reminders.ts';
+import { remindCommitmentsDue } from '../commitments/due-reminders.ts';
+import { alertGoalsAtRisk } from '../goals/goal-alerts.ts';
 
 /** The actor the audit log names for the job runner's own writes. */
 const jobsActor = 'entente:jobs';
@@ -22,4 +25,8 @@ export const defaultJobs: readonly Job[] = [
   auditVerifyJob(),
   // Writes yesterday (now complete) and today so far; hourly, so a server down at midnight still writes the day.
   { name: 'daily-snapshot', everySeconds: 3_600, run: async (deps) => dailySnapshot(deps) },
+  // Notices for the outbox (each once per exception, commitment or goal change, by its idempotency key or goal_alerts).
+  { name: 'exception-ending-reminders', everySeconds: 3_600, run: async (deps) => remindExceptionsEnding(deps) },
+  { name: 'commitment-reminders', everySeconds: 3_600, run: async (deps) => remindCommitmentsDue(deps) },
+  { name: 'goal-alerts', everySeconds: 6 * 3_600, run: async (deps) => alertGoalsAtRisk(deps) },
 ];

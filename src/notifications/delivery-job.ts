@@ -6,6 +6,7 @@ import { teamChannelRouter } from './channels/team-channels.ts';
 import type { Job } from '../jobs/runner.ts';
 import type { Channel } from './channel.ts';
 import { deliverDue } from './delivery.ts';
+import { writeDigests } from './digest.ts';
 import { emailChannel } from './email.ts';
 
 /**
@@ -20,5 +21,10 @@ export function channelsOf(config: Pick<Config, 'smtp'>, db?: Kysely<DB>, env: R
 
 /** Sends due notifications every `everySeconds` (a nudge after an import sends sooner). */
 export function deliveryJob(channels: ReadonlyMap<string, Channel>, claimSeconds: number, everySeconds = 5, publicUrl?: string): Job {
-  return { name: 'notifications-delivery', everySeconds, run: (deps) => deliverDue({ db: deps.db, now: deps.now, channels, claimSeconds, publicUrl }) };
+  return { name: 'notifications-delivery', everySeconds, run: (deps) => deliverDue({ db: deps.db, now: deps.now, channels, claimSeconds, publicUrl, timeZone: deps.policy.time_zone }) };
+}
+
+/** Writes each person's daily digest once their digest time has come (checked every 5 minutes; the delivery job sends it). */
+export function digestJob(publicUrl?: string, everySeconds = 300): Job {
+  return { name: 'notifications-digest', everySeconds, run: (deps) => writeDigests({ ...deps, publicUrl }) };
 }

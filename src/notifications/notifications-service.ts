@@ -4,15 +4,26 @@ import type { DB, NotificationsTable } from '../db/schema.ts';
 import { EntenteError, badInput } from '../errors.ts';
 import { recordAudit } from '../audit/audit.ts';
 import type { Principal } from '../people/tokens.ts';
-import { defaultChannel, notificationEvents, prefChannels, type NotificationEvent, type PrefChannel } from './events.ts';
+import { defaultChannel, eventLabels, notificationEvents, prefChannels, type NotificationEvent, type PrefChannel } from './events.ts';
+import { parseQuiet, parseTime, scheduleOf, type Schedule } from './schedule.ts';
 
 export interface NotificationView {
-  id: number; event: string; status: 'pending' | 'sending' | 'sent' | 'failed'; channel: string;
+  id: number; event: string; status: 'pending' | 'sending' | 'sent' | 'failed' | 'digested'; channel: string;
   recipient: string | null; subject: string; attempts: number; nextAttemptAt: string | null; lastError: string | null;
   sentAt: string | null; createdAt: string; entity: string | null; entityId: string | null;
 }
 
-export interface PrefsView { email: string; prefs: { event: NotificationEvent; channel: PrefChannel; isDefault: boolean }[] }
+export interface PrefsView {
+  email: string;
+  prefs: { event: NotificationEvent; label: string; channel: PrefChannel; isDefault: boolean }[];
+  /** HH:MM in the organisation's time zone. */
+  digestTime: string;
+  /** E-mails wait while these last (HH:MM to HH:MM, over midnight when `from` is later); null: none. */
+  quiet: { from: string; to: string } | null;
+}
+
+/** What one change of preferences sets: an event's channel, the digest time, quiet hours (null removes them). */
+export interface PrefsChange { pref?: { event: NotificationEvent; channel: PrefChannel }; digestTime?: string; quiet?: Schedule['quiet'] }
 
 interface Deps { db: Kysely<DB>; now: () => Date }
 
@@ -66,7 +77,24 @@ export async function getPrefs(deps: Deps, who: Principal, email?: string): Prom
   const p = await personOf(deps.db, who, email);
   const set = await deps.db.selectFrom('notification_prefs').select(['event', 'channel']).where('person_id', '=', p.id).execute();
   const chosen = new Map(set.map((r) => [r.event, r.channel as PrefChannel]));
-  return { email: p.email, prefs: notificationEvents.map((event) => ({ event, channel: chosen.get(event) ?? defaultChannel[event], isDefault: !chosen.has(event) })) };
+  const schedule = scheduleOf(await deps.db.selectFrom('notification_schedules').selectAll().where('person_id', '=', p.id).executeTakeFirst());
+  return {
+    email: p.email,
+    prefs: notificationEvents.map((event) => ({ event, label: eventLabels[event], channel: chosen.get(event) ?? defaultChannel[event], isDefault: !chosen.has(event) })),
+    digestTime: schedule.digestTime, quiet: schedule.quiet,
+  };
+}
+
+/** Checks a change of preferences as typed (event with channel, digestTime, quiet), naming what is wrong; nothing to change is bad input too. */
+export function parsePrefsChange(body: { event?: unknown; channel?: unknown; digestTime?: unknown; quiet?: unknown }): PrefsChange {
+  const change: PrefsChange = {};
+  if (body.event !== undefined || body.channel !== undefined) change.pref = parsePref(body.event, body.channel);
+  if (body.digestTime !== undefined) change.digestTime = parseTime(body.digestTime, 'digestTime');
+  if (body.quiet !== undefined) change.quiet = body.quiet === null ? null : parseQuiet(body.quiet, 'quiet');
+  if (!change.pref && change.digestTime === undefined && change.quiet === undefined) {
+    throw badInput('nothing to change: give event and channel, digestTime (HH:MM) or quiet (HH:MM-HH:MM, or off)', { field: 'event' });
+  }
+  return change;
 }
 
 /** Checks an event and a channel as a person typed them, naming what is wrong. */
@@ -75,21 +103,38 @@ export function parsePref(event: unknown, channel: unknown): { event: Notificati
     throw badInput(`event: "${String(event)}" is not an event; use ${notificationEvents.join(', ')}`, { field: 'event' });
   }
   if (typeof channel !== 'string' || !prefChannels.includes(channel as PrefChannel)) {
-    throw badInput(`channel: "${String(channel)}" is not a channel; use ${prefChannels.join(' or ')}`, { field: 'channel' });
+    throw badInput(`channel: "${String(channel)}" is not a channel; use email (at once), digest (in your daily digest) or none`, { field: 'channel' });
   }
   return { event: event as NotificationEvent, channel: channel as PrefChannel };
 }
 
-/** Sets how one event reaches a person (audited); returns all their preferences. */
-export async function setPref(deps: Deps, who: Principal, email: string | undefined, pref: { event: NotificationEvent; channel: PrefChannel }): Promise<PrefsView> {
+/** Sets how one event reaches a person, their digest time or quiet hours (audited, in one transaction); returns all their preferences. */
+export async function setPrefs(deps: Deps, who: Principal, email: string | undefined, change: PrefsChange): Promise<PrefsView> {
   const p = await personOf(deps.db, who, email);
   const now = deps.now();
   await deps.db.transaction().execute(async (trx) => {
-    const before = await trx.selectFrom('notification_prefs').select('channel').where('person_id', '=', p.id).where('event', '=', pref.event).executeTakeFirst();
-    await trx.insertInto('notification_prefs').values({ person_id: p.id, event: pref.event, channel: pref.channel, updated_at: now })
-      .onConflict((oc) => oc.columns(['person_id', 'event']).doUpdateSet({ channel: pref.channel, updated_at: now })).execute();
-    await recordAudit(trx, { actor: who.actor, action: 'notification.prefs', entity: 'person', entityId: p.id,
-      before: { event: pref.event, channel: before?.channel ?? defaultChannel[pref.event] }, after: { event: pref.event, channel: pref.channel }, at: now });
+    if (change.pref) await savePref(trx, who, p.id, change.pref, now);
+    if (change.digestTime !== undefined || change.quiet !== undefined) {
+      const before = scheduleOf(await trx.selectFrom('notification_schedules').selectAll().where('person_id', '=', p.id).forUpdate().executeTakeFirst());
+      const after: Schedule = { digestTime: change.digestTime ?? before.digestTime, quiet: change.quiet === undefined ? before.quiet : change.quiet };
+      const row = { digest_time: after.digestTime, quiet_from: after.quiet?.from ?? null, quiet_to: after.quiet?.to ?? null, updated_at: now };
+      await trx.insertInto('notification_schedules').values({ person_id: p.id, ...row })
+        .onConflict((oc) => oc.column('person_id').doUpdateSet(row)).execute();
+      await recordAudit(trx, { actor: who.actor, action: 'notification.schedule', entity: 'person', entityId: p.id, before: { ...before }, after: { ...after }, at: now });
+    }
   });
   return getPrefs(deps, who, p.email);
+}
+
+/** Sets how one event reaches a person (audited); returns all their preferences. */
+export async function setPref(deps: Deps, who: Principal, email: string | undefined, pref: { event: NotificationEvent; channel: PrefChannel }): Promise<PrefsView> {
+  return setPrefs(deps, who, email, { pref });
+}
+
+async function savePref(trx: Kysely<DB>, who: Principal, personId: number, pref: { event: NotificationEvent; channel: PrefChannel }, now: Date): Promise<void> {
+  const before = await trx.selectFrom('notification_prefs').select('channel').where('person_id', '=', personId).where('event', '=', pref.event).executeTakeFirst();
+  await trx.insertInto('notification_prefs').values({ person_id: personId, event: pref.event, channel: pref.channel, updated_at: now })
+    .onConflict((oc) => oc.columns(['person_id', 'event']).doUpdateSet({ channel: pref.channel, updated_at: now })).execute();
+  await recordAudit(trx, { actor: who.actor, action: 'notification.prefs', entity: 'person', entityId: personId,
+    before: { event: pref.event, channel: before?.channel ?? defaultChannel[pref.event] }, after: { event: pref.event, channel: pref.channel }, at: now });
 }

@@ -1,24 +1,56 @@
 /** Turns a message from the voice templates into an e-mail's three parts: subject, plain text and HTML. */
-import { notificationMessages, type SubjectFacts } from '../voice/messages/notifications.ts';
+import type { Day } from '../policy/calendar.ts';
+import { notificationMessages, type DigestLine, type Footer, type SubjectFacts } from '../voice/messages/notifications.ts';
 
 export interface Rendered { subject: string; text: string; html: string }
 
+const footStyle = '<p style="color: #555; font-size: 90%">';
+
 /** The message, a link when there is one, and the footer that says why this person receives it; `subject` is the
  * finding's subject facts, or a subject rendered already. */
-export function renderEmail(subject: SubjectFacts | string, message: string, footer: { team: string; event: string }, link: string | null): Rendered {
-  const foot = notificationMessages.footer.render(footer);
-  const text = [message, link ?? '', foot].filter(Boolean).join('\n\n');
+export function renderEmail(subject: SubjectFacts | string, message: string, footer: Footer, link: string | null): Rendered {
+  return assemble(typeof subject === 'string' ? subject : notificationMessages.subject.render(subject), message, notificationMessages.footer.render(footer), link);
+}
+
+/** A person's digest for a day: each line the subject its own e-mail would have had, with its page when known. */
+export function renderDigest(on: Day, lines: DigestLine[]): Rendered {
+  const text = notificationMessages.digest.render({ lines });
+  const foot = notificationMessages.digestFooter.render({});
+  const items = lines.map((l) => `<li>${escapeHtml(l.subject)}${l.link ? ` — <a href="${escapeHtml(l.link)}">${escapeHtml(l.link)}</a>` : ''}</li>`).join('');
   const html = `<!doctype html><html><body style="font-family: sans-serif; line-height: 1.4">`
-    + `<p>${escapeHtml(message)}</p>`
-    + (link ? `<p><a href="${escapeHtml(link)}">${escapeHtml(link)}</a></p>` : '')
-    + `<p style="color: #555; font-size: 90%">${escapeHtml(foot)}</p></body></html>`;
-  return { subject: (typeof subject === 'string' ? subject : notificationMessages.subject.render(subject)).replace(/[\r\n]+/g, ' '), text, html };
+    + `<p>${escapeHtml(text.split('\n')[0]!)}</p><ul>${items}</ul>${footStyle}${escapeHtml(foot)}</p></body></html>`;
+  return { subject: oneLine(notificationMessages.digestSubject.render({ day: on, count: lines.length })), text: `${text}\n\n${foot}`, html };
+}
+
+/**
+ * Adds the web app's page to a body rendered without it (rows are rendered when the event happens; the address is the
+ * server's ENTENTE_PUBLIC_URL, known when it is sent): before the footer, in the text and in the HTML.
+ */
+export function withLink(body: { text: string; html: string }, link: string | null): { text: string; html: string } {
+  if (!link || body.text.includes(link)) return body;
+  const cut = body.text.lastIndexOf('\n\n');
+  const text = cut < 0 ? `${body.text}\n\n${link}` : `${body.text.slice(0, cut)}\n\n${link}${body.text.slice(cut)}`;
+  const a = `<p><a href="${escapeHtml(link)}">${escapeHtml(link)}</a></p>`;
+  const at = body.html.lastIndexOf(footStyle);
+  const html = at < 0 ? body.html.replace(/<\/body>/, `${a}</body>`) : body.html.slice(0, at) + a + body.html.slice(at);
+  return { text, html };
 }
 
 /** The first CVE id among a finding's aliases, or null. */
 export function cveOf(aliases: readonly string[]): string | null {
   return aliases.find((a) => /^CVE-\d{4}-\d+$/i.test(a)) ?? null;
 }
+
+function assemble(subject: string, message: string, foot: string, link: string | null): Rendered {
+  const text = [message, link ?? '', foot].filter(Boolean).join('\n\n');
+  const html = `<!doctype html><html><body style="font-family: sans-serif; line-height: 1.4">`
+    + `<p>${escapeHtml(message)}</p>`
+    + (link ? `<p><a href="${escapeHtml(link)}">${escapeHtml(link)}</a></p>` : '')
+    + `${footStyle}${escapeHtml(foot)}</p></body></html>`;
+  return { subject: oneLine(subject), text, html };
+}
+
+const oneLine = (s: string): string => s.replace(/[\r\n]+/g, ' ');
 
 function escapeHtml(s: string): string {
   return s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);

@@ -33,6 +33,7 @@ const policySchema = z.object({
     default_days: days,
     max_days: perPriority.describe('longest an exception may run, by the priority of its findings'),
     controls_due_days: days.describe('days after approval by which each compensating control is shown to be in place with evidence'),
+    reminder_days: days.optional().describe('days before an approved exception ends that its team hears of it (default 7)'),
   }).strict(),
   epss: z.object({
     high: z.number().min(0).max(1).describe('EPSS probability at or above which exploitation counts as likely (poc)'),

@@ -13,6 +13,7 @@ import { calendarOf, type Calendar, type Day } from '../policy/calendar.ts';
 import { createCommitments, inTransaction, type CommitmentsDeps } from '../commitments/commitments-service.ts';
 import { buildAgenda, cadences, nextMeeting, periodStart, type Agenda, type Cadence, type GoalsAtRisk, type ReviewScope } from './agenda.ts';
 import { reviewMessages as m } from './review-messages.ts';
+import { notifyTeams } from '../notifications/work-events.ts';
 
 export type { Agenda, GoalLine, GoalsAtRisk, ReviewScope } from './agenda.ts';
 
@@ -63,6 +64,11 @@ export async function newReview(deps: ReviewsDeps, who: Principal, input: { cade
     }).returning('id').executeTakeFirstOrThrow();
     await recordAudit(trx, { actor: who.actor, action: 'review.create', entity: 'review', entityId: row.id,
       after: { scope: scope.kind, team: scope.team, cadence, from: from.toISOString(), to: now.toISOString(), previous: previous?.id ?? null }, at: now });
+    // Its scope's teams hear the agenda is ready (the whole organisation's: every team).
+    const teams = scope.teamId !== null ? [scope.teamId]
+      : (await trx.selectFrom('teams').select('id').where('archived_at', 'is', null).orderBy('id').execute()).map((t) => t.id);
+    await notifyTeams(trx, { kind: 'review.agenda_ready', id: row.id, title: `the ${cadence} review of ${scope.team ?? 'the organisation'}`, when: '',
+      key: `review:${row.id}`, team: scope.team ?? 'the organisation', now }, teams);
     return row.id;
   });
   return viewOf(deps, id);

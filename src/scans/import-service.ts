@@ -19,7 +19,7 @@ import { writeGroup, type WriteCounts, type WriteScope } from '../findings/write
 import { fixAbsent } from '../findings/merge-existing.ts';
 import { analyzeAfterImport } from '../findings/analyze.ts';
 import { lapseExceptionsOnRisingPriority } from '../exceptions/lapse.ts';
-import { notifyNewActFindings } from '../notifications/finding-events.ts';
+import { notifyNewFindings } from '../notifications/finding-events.ts';
 import { findService } from '../people/services.ts';
 import type { ImportRowLimits } from '../config.ts';
 import { prioritiseRows } from './prioritise-rows.ts';
@@ -139,8 +139,8 @@ async function importRows(deps: ImportDeps, service: Service, req: RowsToImport,
     };
     await trx.updateTable('scans').set({ tools, tool_version: rows.toolVersion ?? null, summary: pgJson(summary) }).where('id', '=', scan.id).execute();
     await lapseExceptionsOnRisingPriority(trx, { now, policy: deps.policy, actor: req.actor });
-    // The owning team hears of each new act finding: its e-mails are written with the import, or not at all.
-    await notifyNewActFindings(trx, { serviceId: service.id, now, policy: deps.policy });
+    // The owning team hears of each new act or attend finding: its rows are written with the import, or not at all.
+    await notifyNewFindings(trx, { serviceId: service.id, now, policy: deps.policy });
     await recordAudit(trx, { actor: req.actor, action: 'scan.import', entity: 'scan', entityId: scan.id, after: summary, at: now });
     return summary;
   });

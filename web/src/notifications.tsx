@@ -8,7 +8,7 @@ import { Link, useTitle } from './router.tsx';
 
 /** A notification as GET /api/notifications answers (the API's Notification). */
 export interface Notification {
-  id: number; event: string; status: 'pending' | 'sending' | 'sent' | 'failed'; channel: string; recipient: string | null;
+  id: number; event: string; status: 'pending' | 'sending' | 'sent' | 'failed' | 'digested'; channel: string; recipient: string | null;
   subject: string; attempts: number; nextAttemptAt: string | null; lastError: string | null; sentAt: string | null;
   createdAt: string; entity: string | null; entityId: string | null;
 }
@@ -36,6 +36,7 @@ function State({ n }: { n: Notification }) {
   if (n.status === 'sent') return <span className="badge">sent {n.sentAt ? when(n.sentAt) : ''}</span>;
   if (n.status === 'failed') return <span className="badge overdue">failed</span>;
   if (n.status === 'sending') return <span className="badge">sending</span>;
+  if (n.status === 'digested') return <span className="badge">in a digest</span>;
   return <span className="badge">waiting{n.nextAttemptAt ? `, next try ${when(n.nextAttemptAt)}` : ''}</span>;
 }
 

@@ -187,14 +187,15 @@ function Tokens({ me }: { me: Me }) {
   );
 }
 
-interface Prefs { email: string; prefs: { event: string; channel: 'email' | 'none'; isDefault: boolean }[] }
+interface Prefs {
+  email: string; digestTime: string; quiet: { from: string; to: string } | null;
+  prefs: { event: string; label: string; channel: 'email' | 'digest' | 'none'; isDefault: boolean }[];
+}
 
-// Each event in words (the API names them finding.new_act, …).
-const eventWords: Record<string, string> = {
-  'finding.new_act': 'A new finding to act on',
-  'finding.due_soon': 'A finding due soon',
-  'finding.overdue': 'A finding overdue',
-  'change.lease_ending': 'A change\'s lease ending',
+// Each event in words, as the API describes it ("a new finding to act on"), starting a sentence.
+const words = (label: string): string => label.charAt(0).toUpperCase() + label.slice(1);
+const how: Record<string, (email: string) => string> = {
+  email: (email) => `by e-mail at once to ${email}`, digest: () => 'in your daily digest', none: () => 'no message',
 };
 
 function Notifications({ me }: { me: Me }) {
@@ -204,13 +205,21 @@ function Notifications({ me }: { me: Me }) {
   useEffect(() => {
     if (me.person) api<Prefs>('/api/notifications/prefs').then(setPrefs).catch((e: unknown) => setError(message(e)));
   }, [me.person]);
-  const change = async (event: string, channel: string): Promise<void> => {
+  const save = async (json: Record<string, unknown>, said: (next: Prefs) => string): Promise<void> => {
     try {
-      const next = await api<Prefs>('/api/notifications/prefs', { method: 'PUT', json: { event, channel } });
+      const next = await api<Prefs>('/api/notifications/prefs', { method: 'PUT', json });
       setPrefs(next);
       setError(null);
-      setNotice(`${eventWords[event] ?? event}: ${channel === 'email' ? `by e-mail to ${next.email}` : 'no message'} from now on.`);
+      setNotice(said(next));
     } catch (err) { setError(message(err)); setNotice(null); }
+  };
+  const change = (event: string, label: string, channel: string) => save({ event, channel }, (next) => `${words(label)}: ${how[channel]!(next.email)} from now on.`);
+  const schedule = (e: FormEvent<HTMLFormElement>) => {
+    e.preventDefault();
+    const form = new FormData(e.currentTarget);
+    const quiet = String(form.get('quiet') ?? '').trim();
+    void save({ digestTime: String(form.get('digestTime') ?? ''), quiet: quiet === '' ? null : quiet },
+      (next) => `Your digest goes out at ${next.digestTime}; ${next.quiet ? `e-mails wait from ${next.quiet.from} to ${next.quiet.to}` : 'no quiet hours'}.`);
   };
   return (
     <section aria-labelledby="s-notify">
@@ -219,15 +228,23 @@ function Notifications({ me }: { me: Me }) {
       {error && <p role="alert" className="error">{error}</p>}
       {notice && <p role="status">{notice}</p>}
       {prefs && (
+        <form onSubmit={schedule} aria-label="Digest time and quiet hours">
+          <div><label htmlFor="n-digest">Daily digest at (HH:MM)</label><input id="n-digest" name="digestTime" defaultValue={prefs.digestTime} key={prefs.digestTime} /></div>
+          <div><label htmlFor="n-quiet">Quiet hours (HH:MM-HH:MM; empty: none)</label>
+            <input id="n-quiet" name="quiet" placeholder="20:00-07:00" defaultValue={prefs.quiet ? `${prefs.quiet.from}-${prefs.quiet.to}` : ''} key={JSON.stringify(prefs.quiet)} /></div>
+          <div className="actions"><button type="submit">Save times</button></div>
+        </form>
+      )}
+      {prefs && (
         <table>
           <caption>Which messages reach {prefs.email}, and where</caption>
           <thead><tr><th scope="col">Event</th><th scope="col">Channel</th></tr></thead>
           <tbody>{prefs.prefs.map((p) => (
             <tr key={p.event}>
-              <th scope="row">{eventWords[p.event] ?? p.event}<div className="sub"><code>{p.event}</code></div></th>
+              <th scope="row">{words(p.label)}<div className="sub"><code>{p.event}</code></div></th>
               <td>
-                <select aria-label={`Channel for ${eventWords[p.event] ?? p.event}`} value={p.channel} onChange={(e) => void change(p.event, e.target.value)}>
-                  <option value="email">e-mail</option><option value="none">none</option>
+                <select aria-label={`Channel for ${words(p.label)}`} value={p.channel} onChange={(e) => void change(p.event, p.label, e.target.value)}>
+                  <option value="email">e-mail at once</option><option value="digest">daily digest</option><option value="none">none</option>
                 </select>
                 {p.isDefault && <span className="sub"> (the default)</span>}
               </td>
