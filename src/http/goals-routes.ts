@@ -35,7 +35,7 @@ export const goalSchema = z.object({
   summary: z.string(),
 }).openapi('Goal');
 
-const scorecardSchema = z.object({
+export const scorecardSchema = z.object({
   scope: z.object({ kind: z.enum(['org', 'team', 'service']), name: z.string().nullable() }),
   period: z.object({ from: z.string(), to: z.string() }),
   open: z.object({ act: z.number().int(), attend: z.number().int(), 'track*': z.number().int(), track: z.number().int(), total: z.number().int() })
