@@ -22,7 +22,7 @@ export const notificationSchema = z.object({
   entityId: z.string().nullable(),
 }).openapi('Notification');
 
-const prefsSchema = z.object({
+export const prefsSchema = z.object({
   email: z.string(),
   prefs: z.array(z.object({ event: z.enum(notificationEvents), channel: z.enum(prefChannels), isDefault: z.boolean() })),
 }).openapi('NotificationPrefs');
