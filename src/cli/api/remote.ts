@@ -3,8 +3,10 @@
  * src/http/*-routes.ts, so nothing of the server is bundled), sending every request through `fetchServer` for the
  * token and for the errors (a server that does not answer, an error reply) the CLI reports.
  */
-import { hc } from 'hono/client';
+import { hc, type ClientResponse } from 'hono/client';
 import type { Hono } from 'hono';
+import type { ResponseFormat } from 'hono/types';
+import type { SuccessStatusCode } from 'hono/utils/http-status';
 import { fetchServer } from '../shared.ts';
 
 /** A running server and the token to call it with (--server, --token; ENTENTE_TOKEN when no --token). */
@@ -20,3 +22,11 @@ export function clientOf<App extends Hono<any, any, any>>(remote: Remote) {
 export function rawBody(body: BodyInit, contentType: string): { init: RequestInit } {
   return { init: { body, headers: { 'content-type': contentType } } };
 }
+
+/** The body of a 2xx reply. A route that itself answers an error status (a 409) has that body in its reply's type
+ * too; only 2xx replies reach here (fetchServer throws on any other), so this types the body by those alone. */
+export async function okBody<R extends ClientResponse<unknown, number, ResponseFormat>>(reply: Promise<R>): Promise<OkBody<R>> {
+  return (await reply).json() as Promise<OkBody<R>>;
+}
+
+type OkBody<R> = R extends ClientResponse<infer T, infer S, 'json'> ? (S extends SuccessStatusCode ? T : never) : never;
