@@ -75,8 +75,9 @@ export type ChangeRequest = z.output<typeof changeRequestSchema>;
 
 export interface PortRange { from: number; to: number }
 
-/** The stored, normal form of a request's fields (what the risk check and exposure matching read). */
-export interface ChangeFields {
+/** The stored, normal form of a request's fields (what the risk check and exposure matching read). A type, not an interface,
+ * so that it is a JSON record as the API's schema says (`fields: Record<string, unknown>`). */
+export type ChangeFields = {
   type: ChangeType;
   title: string;
   description: string | null;
@@ -92,7 +93,7 @@ export interface ChangeFields {
   extra: Record<string, string>;
   /** Why the requester keeps the request as asked instead of the alternative (absent in requests stored before it existed). */
   keepProtocol?: string | null;
-}
+};
 
 const anySource = new Set(['any', '0.0.0.0/0', '::/0', '*', 'internet']);
 const extraKeys = ['account', 'client', 'vendor', 'resource', 'provider', 'system', 'dataShared'] as const;

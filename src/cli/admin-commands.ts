@@ -1,23 +1,19 @@
 /** Small administrative commands: tokens, exploitation feeds and the policy in force. */
 import { readFile } from 'node:fs/promises';
 import { defineCommand } from 'citty';
-import { createToken, listTokens, revokeToken, tokenView, type TokenView } from '../people/tokens.ts';
-import { importFeed, type FeedImportSummary } from '../feeds/feed-service.ts';
 import { formatPolicy } from '../policy/policy.ts';
-import { badInput } from '../errors.ts';
-import { callServer, idArg, out, withLocalContext } from './shared.ts';
+import { EntenteError, badInput } from '../errors.ts';
+import { idArg, out } from './shared.ts';
 import { args as A } from './commands.ts';
+import { withApi } from './api/area.ts';
+import { tokensApi } from './api/tokens-api.ts';
+import { uploadsApi } from './api/uploads-api.ts';
 
 export const tokenCreate = defineCommand({
   args: A['token create'],
   async run({ args }) {
     const body = { name: args.name, role: args.role, person: args.person, expires: args.expires };
-    const made = args.server
-      ? (await callServer(args.server, args.token, 'api/tokens', { method: 'POST', body: JSON.stringify(body), headers: { 'content-type': 'application/json' } })) as TokenView & { token: string }
-      : await withLocalContext(async (ctx) => {
-        const t = await createToken(ctx.database.db, { ...body, now: ctx.now() });
-        return { ...(await tokenView(ctx.database.db, t.id, ctx.now())), token: t.token };
-      });
+    const made = await withApi(args, tokensApi, (api) => api.create(body));
     // Only the token goes to standard output, so `T=$(entente token create …)` keeps working.
     out(args.json ? JSON.stringify(made) : made.token);
     if (!args.json) process.stderr.write(`Token ${made.id} (${made.role}${made.person ? `, ${made.person}` : ''}) ${made.expiresAt ? `ends on ${made.expiresAt.slice(0, 10)}` : 'never ends'}; it is shown only this once.\n`);
@@ -27,9 +23,7 @@ export const tokenCreate = defineCommand({
 export const tokenList = defineCommand({
   args: A['token list'],
   async run({ args }) {
-    const items = args.server
-      ? ((await callServer(args.server, args.token, 'api/tokens')) as { items: TokenView[] }).items
-      : await withLocalContext((ctx) => listTokens(ctx.database.db, ctx.now()));
+    const items = await withApi(args, tokensApi, (api) => api.list());
     if (args.json) return items.forEach((t) => out(JSON.stringify(t)));
     if (items.length === 0) return out('No tokens yet: `entente token create --role admin --name NAME --person EMAIL` makes one.');
     const day = (s: string | null, none: string) => (s ? s.slice(0, 10) : none);
@@ -42,9 +36,7 @@ export const tokenRevoke = defineCommand({
   args: A['token revoke'],
   async run({ args }) {
     const id = idArg(args.id, 'a token', 'entente token list');
-    const t = args.server
-      ? (await callServer(args.server, args.token, `api/tokens/${id}/revoke`, { method: 'POST' })) as TokenView
-      : await withLocalContext((ctx) => revokeToken(ctx.database.db, id, { actor: 'local-cli', now: ctx.now() }));
+    const t = await withApi(args, tokensApi, (api) => api.revoke(id));
     out(`Token ${t.id} (${t.name}) is revoked; its next request is refused.`);
   },
 });
@@ -53,9 +45,7 @@ export const feedsImport = defineCommand({
   args: A['feeds import'],
   async run({ args }) {
     const bytes = await readFile(args.file).catch((e: Error) => { throw badInput(`cannot read ${args.file}: ${e.message}`); });
-    const s = args.server
-      ? (await callServer(args.server, args.token, 'api/feeds', { method: 'POST', body: new Uint8Array(bytes), headers: { 'content-type': 'application/octet-stream' } })) as FeedImportSummary
-      : await withLocalContext((ctx) => importFeed({ db: ctx.database.db, policy: ctx.policy, now: ctx.now }, args.file, bytes, 'local-cli'));
+    const s = await withApi(args, uploadsApi, (api) => api.importFeed(args.file, bytes));
     out(args.json ? JSON.stringify(s) : `Loaded ${s.entries} ${s.feed.toUpperCase()} entries; checked ${s.findingsChecked} open findings with a CVE, ${s.findingsReprioritised} changed priority${s.exceptionsLapsed ? `, ${s.exceptionsLapsed} exception(s) lapsed because a finding became more urgent` : ''}.`);
   },
 });

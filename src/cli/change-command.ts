@@ -4,27 +4,16 @@
  * token (--server, --token): approvals need two people other than the requester, so they usually go through a server.
  */
 import { defineCommand } from 'citty';
-import type { Context } from '../context.ts';
-import {
-  approveChange, declineChange, extendChange, getChange, implementChange, keepProtocol, listChanges, recertifyChange, removeChange, requestChange, submitChange,
-  type ChangesDeps,
-} from '../changes/changes-service.ts';
-import type { ChangeView } from '../changes/change-view.ts';
-import { localAdmin, type Principal } from '../people/tokens.ts';
 import { badInput } from '../errors.ts';
-import { callServer, idArg, out, withLocalContext } from './shared.ts';
+import { idArg, out } from './shared.ts';
 import { args as A } from './commands.ts';
+import { withApi } from './api/area.ts';
+import { changesApi, type Change, type ChangesApi, type ChangeStep } from './api/changes-api.ts';
 
 type Remote = { server?: string | undefined; token?: string | undefined };
 
 /** Runs a step locally (as the data folder's administrator) or on the server. */
-async function act(args: Remote, local: (deps: ChangesDeps, who: Principal) => Promise<ChangeView>, path: string, body?: unknown): Promise<ChangeView> {
-  if (args.server) {
-    const init = body === undefined ? {} : { method: 'POST', body: JSON.stringify(body), headers: { 'content-type': 'application/json' } };
-    return (await callServer(args.server, args.token, path, init)) as ChangeView;
-  }
-  return withLocalContext((ctx: Context) => local({ db: ctx.database.db, now: ctx.now, policy: ctx.policy }, localAdmin));
-}
+const act = (args: Remote, fn: (api: ChangesApi) => Promise<Change>): Promise<Change> => withApi(args, changesApi, fn);
 
 // citty keeps only the last of a repeated option, so list options are read from the raw arguments (repeat or comma list).
 function repeated(rawArgs: string[], name: string): string[] | undefined {
@@ -38,7 +27,7 @@ function repeated(rawArgs: string[], name: string): string[] | undefined {
   return all.length > 0 ? all : undefined;
 }
 
-function show(v: ChangeView, asJson: boolean | undefined): void {
+function show(v: Change, asJson: boolean | undefined): void {
   if (asJson) return out(JSON.stringify(v));
   const lease = v.endsAt ? `until ${v.endsAt.slice(0, 10)}` : 'no end date';
   out(`Change #${v.id} (${v.status}) ${v.type} for ${v.service} (${v.team}): ${v.title}`);
@@ -66,28 +55,28 @@ export const request = defineCommand({
     if (args['keep-protocol'] !== undefined) body.keepProtocol = args['keep-protocol'];
     if (args.emergency) body.emergency = true;
     if (args.draft) body.draft = true;
-    show(await act(args, (deps, who) => requestChange(deps, who, body), 'api/changes', body), args.json);
+    show(await act(args, (api) => api.request(body)), args.json);
   },
 });
 
-const simple = (name: 'submit' | 'approve' | 'implement' | 'recertify', fn: (deps: ChangesDeps, who: Principal, id: number) => Promise<ChangeView>) => defineCommand({
+const simple = (name: ChangeStep) => defineCommand({
   args: A[`change ${name}`],
   async run({ args }) {
     const n = idArg(args.id, 'a change', 'entente change list');
-    show(await act(args, (deps, who) => fn(deps, who, n), `api/changes/${n}/${name}`, {}), args.json);
+    show(await act(args, (api) => api.step(name, n)), args.json);
   },
 });
 
-export const submit = simple('submit', submitChange);
-export const approve = simple('approve', approveChange);
-export const implement = simple('implement', implementChange);
-export const recertify = simple('recertify', recertifyChange);
+export const submit = simple('submit');
+export const approve = simple('approve');
+export const implement = simple('implement');
+export const recertify = simple('recertify');
 
 export const decline = defineCommand({
   args: A['change decline'],
   async run({ args }) {
     const n = idArg(args.id, 'a change', 'entente change list');
-    show(await act(args, (deps, who) => declineChange(deps, who, n, args.reason), `api/changes/${n}/decline`, { reason: args.reason }), args.json);
+    show(await act(args, (api) => api.decline(n, args.reason)), args.json);
   },
 });
 
@@ -95,7 +84,7 @@ export const keepProtocolCommand = defineCommand({
   args: A['change keep-protocol'],
   async run({ args }) {
     const n = idArg(args.id, 'a change', 'entente change list');
-    show(await act(args, (deps, who) => keepProtocol(deps, who, n, args.reason), `api/changes/${n}/keep-protocol`, { reason: args.reason }), args.json);
+    show(await act(args, (api) => api.keepProtocol(n, args.reason)), args.json);
   },
 });
 
@@ -104,7 +93,7 @@ export const extend = defineCommand({
   async run({ args }) {
     const n = idArg(args.id, 'a change', 'entente change list');
     const body = { end: args.end, reason: args.reason };
-    show(await act(args, (deps, who) => extendChange(deps, who, n, body), `api/changes/${n}/extend`, body), args.json);
+    show(await act(args, (api) => api.extend(n, body)), args.json);
   },
 });
 
@@ -112,7 +101,7 @@ export const remove = defineCommand({
   args: A['change remove'],
   async run({ args }) {
     const n = idArg(args.id, 'a change', 'entente change list');
-    show(await act(args, (deps, who) => removeChange(deps, who, n, args.note), `api/changes/${n}/remove`, args.note ? { note: args.note } : {}), args.json);
+    show(await act(args, (api) => api.remove(n, args.note)), args.json);
   },
 });
 
@@ -121,14 +110,8 @@ export const list = defineCommand({
   async run({ args }) {
     const limit = Number(args.limit);
     if (!Number.isInteger(limit) || limit < 1 || limit > 500) throw badInput('--limit takes a whole number from 1 to 500');
-    let items: ChangeView[];
-    if (args.server) {
-      const q = new URLSearchParams({ limit: String(limit), ...(args.status ? { status: args.status } : {}), ...(args.team ? { team: args.team } : {}), ...(args.service ? { service: args.service } : {}) });
-      items = ((await callServer(args.server, args.token, `api/changes?${q}`)) as { items: ChangeView[] }).items;
-    } else {
-      const status = args.status?.split(',').map((s) => s.trim()).filter(Boolean);
-      items = await withLocalContext((ctx) => listChanges({ db: ctx.database.db, now: ctx.now, policy: ctx.policy }, { service: args.service, team: args.team, status, limit }));
-    }
+    const status = args.status?.split(',').map((s) => s.trim()).filter(Boolean);
+    const items = await withApi(args, changesApi, (api) => api.list({ service: args.service, team: args.team, status, limit }));
     if (args.json) return void items.forEach((v) => out(JSON.stringify(v)));
     if (items.length === 0) return out('No changes match.');
     for (const v of items) {
@@ -142,6 +125,6 @@ export const showCommand = defineCommand({
   args: A['change show'],
   async run({ args }) {
     const n = idArg(args.id, 'a change', 'entente change list');
-    show(await act(args, (deps) => getChange(deps, n), `api/changes/${n}`), args.json);
+    show(await act(args, (api) => api.get(n)), args.json);
   },
 });

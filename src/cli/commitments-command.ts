@@ -1,13 +1,15 @@
 /** `entente commitments`: what each team owes by when, and `entente commitments verify ID --evidence TEXT`. */
 import { defineCommand } from 'citty';
-import type { CommitmentView } from '../commitments/commitment-view.ts';
 import { badInput } from '../errors.ts';
 import { parseStates } from '../http/commitments-routes.ts';
-import { localAdmin } from '../people/tokens.ts';
-import { callServer, idArg, out, withLocalContext } from './shared.ts';
+import { idArg, out, withLocalContext } from './shared.ts';
 import { args as A } from './commands.ts';
+import { withApi } from './api/area.ts';
+import { commitmentsApi, type Commitment } from './api/commitments-api.ts';
 
-function line(c: CommitmentView): string {
+const json = { type: 'boolean', description: 'print JSON' } as const;
+
+function line(c: Commitment): string {
   return `#${c.id}  ${c.state.padEnd(9)} due ${c.dueDate}  ${c.ownerTeam}  ${c.service ?? '-'}  ${c.title}${c.findingId ? ` (finding #${c.findingId})` : ''}  [${c.source.type} ${c.source.id}]`;
 }
 
@@ -20,19 +22,7 @@ export const list = defineCommand({
     if (!Number.isInteger(offset) || offset < 0) throw badInput('--offset: a whole number, 0 or more (how many to skip)');
     const gate = args.gate === undefined ? undefined : idArg(args.gate, 'a gate decision', 'entente gate');
     const state = parseStates(args.state);
-    let items: CommitmentView[];
-    if (args.server) {
-      const q = new URLSearchParams({ limit: String(limit) });
-      if (args.service) q.set('service', args.service);
-      if (args.team) q.set('team', args.team);
-      if (state) q.set('state', state.join(','));
-      if (gate !== undefined) q.set('gate', String(gate));
-      if (offset) q.set('offset', String(offset));
-      items = ((await callServer(args.server, args.token, `api/commitments?${q}`)) as { items: CommitmentView[] }).items;
-    } else {
-      const { listCommitments } = await import('../commitments/commitments-service.ts');
-      items = await withLocalContext((ctx) => listCommitments({ db: ctx.database.db, now: ctx.now, policy: ctx.policy }, { service: args.service, team: args.team, state, gate, limit, offset }));
-    }
+    const items = await withApi(args, commitmentsApi, (api) => api.list({ service: args.service, team: args.team, state, gate, limit, offset }));
     if (args.json) return void items.forEach((c) => out(JSON.stringify(c)));
     if (items.length === 0) return out('No commitments match: nothing is owed here.');
     for (const c of items) out(line(c));
@@ -43,12 +33,7 @@ export const verify = defineCommand({
   args: A['commitments verify'],
   async run({ args }) {
     const id = idArg(args.id, 'a commitment', 'entente commitments');
-    const view = args.server
-      ? (await callServer(args.server, args.token, `api/commitments/${id}/verify`, { method: 'POST', body: JSON.stringify({ evidence: args.evidence }), headers: { 'content-type': 'application/json' } })) as CommitmentView
-      : await withLocalContext(async (ctx) => {
-        const { verifyCommitment } = await import('../commitments/commitments-service.ts');
-        return verifyCommitment({ db: ctx.database.db, now: ctx.now, policy: ctx.policy }, localAdmin, id, args.evidence);
-      });
+    const view = await withApi(args, commitmentsApi, (api) => api.verify(id, args.evidence));
     out(args.json ? JSON.stringify(view) : view.summary);
   },
 });

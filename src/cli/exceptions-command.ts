@@ -4,13 +4,14 @@
  * data folder only knows one administrator. Listing works on either; `expire` runs on the local data folder or DATABASE_URL.
  */
 import { defineCommand } from 'citty';
-import { getException, expireExceptionsNow, listExceptions } from '../exceptions/exceptions-service.ts';
-import type { ExceptionView } from '../exceptions/exception-view.ts';
+import { expireExceptionsNow } from '../exceptions/exceptions-service.ts';
 import { localAdmin } from '../people/tokens.ts';
 import { badInput } from '../errors.ts';
 import { exceptionMessages } from '../voice/messages/exceptions.ts';
-import { callServer, idArg, out, withLocalContext } from './shared.ts';
+import { idArg, out, withLocalContext } from './shared.ts';
 import { args as A } from './commands.ts';
+import { withApi } from './api/area.ts';
+import { exceptionDecisions, exceptionsApi, type Exception, type ExceptionDecisions } from './api/exceptions-api.ts';
 
 // citty keeps only the last of a repeated option, so --finding and --control are read from the raw arguments.
 function repeated(rawArgs: string[], name: string): string[] {
@@ -23,20 +24,18 @@ function repeated(rawArgs: string[], name: string): string[] {
   return values;
 }
 
-function server(args: { server?: string | undefined }, what: string): string {
-  if (args.server) return args.server;
+function decisions(args: { server?: string | undefined; token?: string | undefined }, what: string): ExceptionDecisions {
+  if (args.server) return exceptionDecisions({ server: args.server, token: args.token });
   throw badInput(`${what} needs to know who is acting: run it against the Entente server with your own token (--server URL --token T, or ENTENTE_TOKEN). `
     + 'The local data folder acts as a single administrator, and an exception needs the approval of two people other than the one who asked.');
 }
 
-function show(view: ExceptionView, asJson: boolean | undefined): void {
+function show(view: Exception, asJson: boolean | undefined): void {
   if (asJson) return out(JSON.stringify(view));
   out(`Exception ${view.id} (${view.status}) for ${view.team}: ${view.summary}`);
   for (const f of view.findings) out(`  #${f.id}  ${f.priority.padEnd(6)} ${f.status.padEnd(11)} ${f.service}  ${f.title}`);
   for (const c of view.commitments) out(`  commitment #${c.id} (${c.state === 'open' && c.overdue ? 'open, past its date' : c.state}): ${c.summary}`);
 }
-
-const post = (body: unknown) => ({ method: 'POST', body: JSON.stringify(body ?? {}), headers: { 'content-type': 'application/json' } });
 
 export const request = defineCommand({
   args: A['exceptions request'],
@@ -49,7 +48,7 @@ export const request = defineCommand({
     const days = args.days === undefined ? undefined : Number(args.days);
     if (days !== undefined && (!Number.isInteger(days) || days < 1)) throw badInput('--days must be a whole number of days, 1 or more');
     const body = { findingIds, reason: args.reason, controls: repeated(rawArgs, 'control'), ...(days ? { days } : {}) };
-    show((await callServer(server(args, 'asking for an exception'), args.token, 'api/exceptions', post(body))) as ExceptionView, args.json);
+    show(await decisions(args, 'asking for an exception').request(body), args.json);
   },
 });
 
@@ -58,14 +57,8 @@ export const list = defineCommand({
   async run({ args }) {
     const limit = Number(args.limit);
     if (!Number.isInteger(limit) || limit < 1 || limit > 500) throw badInput('--limit must be a whole number from 1 to 500');
-    let items: ExceptionView[];
-    if (args.server) {
-      const q = new URLSearchParams({ limit: String(limit), ...(args.status ? { status: args.status } : {}), ...(args.team ? { team: args.team } : {}) });
-      items = ((await callServer(args.server, args.token, `api/exceptions?${q}`)) as { items: ExceptionView[] }).items;
-    } else {
-      const status = args.status?.split(',').map((s) => s.trim()).filter(Boolean);
-      items = await withLocalContext((ctx) => listExceptions({ db: ctx.database.db, now: ctx.now, policy: ctx.policy }, { status, team: args.team, limit }));
-    }
+    const status = args.status?.split(',').map((s) => s.trim()).filter(Boolean);
+    const items = await withApi(args, exceptionsApi, (api) => api.list({ status, team: args.team, limit }));
     if (args.json) return void items.forEach((v) => out(JSON.stringify(v)));
     if (items.length === 0) return out(exceptionMessages.noneMatch.render({}));
     for (const v of items) out(`#${v.id}  ${v.status.padEnd(9)} ${v.team}  until ${v.validUntil}  findings ${v.findings.map((f) => `#${f.id}`).join(',')}  ${v.summary}`);
@@ -76,34 +69,31 @@ export const showCommand = defineCommand({
   args: A['exceptions show'],
   async run({ args }) {
     const n = idArg(args.id, 'an exception', 'entente exceptions list');
-    const view = args.server
-      ? (await callServer(args.server, args.token, `api/exceptions/${n}`)) as ExceptionView
-      : await withLocalContext((ctx) => getException({ db: ctx.database.db, now: ctx.now, policy: ctx.policy }, n));
-    show(view, args.json);
+    show(await withApi(args, exceptionsApi, (api) => api.get(n)), args.json);
   },
 });
 
 export const approve = defineCommand({
   args: A['exceptions approve'],
   async run({ args }) {
-    const path = `api/exceptions/${idArg(args.id, 'an exception', 'entente exceptions list')}/approve`;
-    show((await callServer(server(args, 'approving an exception'), args.token, path, post({}))) as ExceptionView, args.json);
+    const n = idArg(args.id, 'an exception', 'entente exceptions list');
+    show(await decisions(args, 'approving an exception').approve(n), args.json);
   },
 });
 
 export const decline = defineCommand({
   args: A['exceptions decline'],
   async run({ args }) {
-    const path = `api/exceptions/${idArg(args.id, 'an exception', 'entente exceptions list')}/decline`;
-    show((await callServer(server(args, 'declining an exception'), args.token, path, post({ reason: args.reason }))) as ExceptionView, args.json);
+    const n = idArg(args.id, 'an exception', 'entente exceptions list');
+    show(await decisions(args, 'declining an exception').decline(n, args.reason), args.json);
   },
 });
 
 export const revoke = defineCommand({
   args: A['exceptions revoke'],
   async run({ args }) {
-    const path = `api/exceptions/${idArg(args.id, 'an exception', 'entente exceptions list')}/revoke`;
-    show((await callServer(server(args, 'revoking an exception'), args.token, path, post({ reason: args.reason }))) as ExceptionView, args.json);
+    const n = idArg(args.id, 'an exception', 'entente exceptions list');
+    show(await decisions(args, 'revoking an exception').revoke(n, args.reason), args.json);
   },
 });
 

@@ -1,13 +1,12 @@
 /** `entente findings`: the shared list in the terminal, most urgent first. */
 import { defineCommand } from 'citty';
-import { listFindings, type FindingView } from '../findings/findings-service.ts';
-import { checkFindingFilter } from '../findings/filter-check.ts';
 import { sorts, type Sort } from '../findings/query.ts';
 import { badInput } from '../errors.ts';
 import { findingMessages } from '../voice/messages/findings.ts';
-import { callServer, cweArg, out, withLocalContext } from './shared.ts';
+import { cweArg, out } from './shared.ts';
 import { args } from './commands.ts';
-import { policyCalendar } from '../policy/calendar.ts';
+import { withApi } from './api/area.ts';
+import { findingsApi, type Finding } from './api/findings-api.ts';
 
 export const findings = defineCommand({
   args: args.findings,
@@ -20,24 +19,14 @@ export const findings = defineCommand({
       service: args.service, team: args.team, status: list(args.status), priority: list(args.priority), severity: list(args.severity),
       tool: args.tool, kind: args.kind, cve: args.cve, cwe: cweArg(args.cwe), q: args.q, overdue: args.overdue === true ? true : undefined,
     };
-    let items: FindingView[];
-    if (args.server) {
-      const q = new URLSearchParams({ sort: args.sort, limit: String(limit) });
-      for (const [k, v] of Object.entries(filter)) if (v !== undefined) q.set(k, Array.isArray(v) ? v.join(',') : String(v));
-      items = ((await callServer(args.server, args.token, `api/findings?${q}`)) as { items: FindingView[] }).items;
-    } else {
-      items = (await withLocalContext(async (ctx) => {
-        await checkFindingFilter(ctx.database.db, filter);
-        return listFindings({ db: ctx.database.db, now: ctx.now, epssHigh: ctx.policy.epss.high, calendar: policyCalendar(ctx.policy) }, filter, args.sort as Sort, limit, undefined);
-      })).items;
-    }
+    const items = await withApi(args, findingsApi, (api) => api.list(filter, args.sort as Sort, limit));
     if (args.json) return void items.forEach((f) => out(JSON.stringify(f)));
     if (items.length === 0) return out(findingMessages.noneMatch.render({}));
     for (const f of items) out(line(f));
   },
 });
 
-function line(f: FindingView): string {
+function line(f: Finding): string {
   const where = f.location.file ? `${f.location.file}${f.location.line ? `:${f.location.line}` : ''}`
     : (f.location.url ?? (f.location.host ? `${f.location.host}${f.location.port ? `:${f.location.port}` : ''}` : ''))
     || (f.component.name ? `${f.component.name}@${f.component.version ?? '?'}` : '');

@@ -4,21 +4,18 @@
  */
 import { defineCommand } from 'citty';
 import { badInput } from '../errors.ts';
-import { localAdmin } from '../people/tokens.ts';
 import { gateFormats, formatGate, type GateFormat } from '../gates/gate-formats.ts';
-import type { GateRecord } from '../gates/gate-service.ts';
-import type { ChangesResult, ReplayResult } from '../gates/gate-history.ts';
-import { callServer, idArg, out, withLocalContext } from './shared.ts';
+import { idArg, out } from './shared.ts';
 import { args as A } from './commands.ts';
+import { withApi } from './api/area.ts';
+import { gatesApi } from './api/gates-api.ts';
 import { exitCodeOf } from '../gates/vocabulary.ts';
 
 export const replay = defineCommand({
   args: A['gate replay'],
   async run({ args }) {
     const n = idArg(args.id, 'a gate decision', 'entente gate');
-    const r = args.server
-      ? (await callServer(args.server, args.token, `api/gates/${n}/replay`)) as ReplayResult
-      : await withLocalContext(async (ctx) => (await import('../gates/gate-history.ts')).replayGate({ db: ctx.database.db, policy: ctx.policy }, n));
+    const r = await withApi(args, gatesApi, (api) => api.replay(n));
     out(args.json ? JSON.stringify(r) : r.text);
     process.exitCode = r.matches ? 0 : 1;
   },
@@ -28,9 +25,7 @@ export const changes = defineCommand({
   args: A['gate changes'],
   async run({ args }) {
     const n = idArg(args.id, 'a gate decision', 'entente gate');
-    const r = args.server
-      ? (await callServer(args.server, args.token, `api/gates/${n}/changes`)) as ChangesResult
-      : await withLocalContext(async (ctx) => (await import('../gates/gate-history.ts')).changesSinceLastGo({ db: ctx.database.db, policy: ctx.policy }, n));
+    const r = await withApi(args, gatesApi, (api) => api.changes(n));
     if (args.json) return out(JSON.stringify(r));
     out(r.text);
     for (const c of r.changes) out(`  - ${c}`);
@@ -45,9 +40,7 @@ export const gate = defineCommand({
     if (!args.service) throw badInput('--service: name the service to release, e.g. --service checkout-api');
     if (!args.env) throw badInput('--env: name the environment, e.g. --env prod');
     const req = { service: args.service, env: args.env, version: args.version, commit: args.commit };
-    const record = args.server
-      ? (await callServer(args.server, args.token, 'api/gates', { method: 'POST', body: JSON.stringify(req), headers: { 'content-type': 'application/json' } })) as GateRecord
-      : await withLocalContext(async (ctx) => (await import('../gates/gate-service.ts')).runGate({ db: ctx.database.db, policy: ctx.policy, now: ctx.now }, localAdmin, req));
+    const record = await withApi(args, gatesApi, (api) => api.decide(req));
     out(formatGate(record, args.format as GateFormat));
     process.exitCode = exitCodeOf[record.outcome];
   },

@@ -1,11 +1,10 @@
 /** `entente scorecard` (the shared card) and `entente goal set|list|show` (joint goals). */
 import { defineCommand } from 'citty';
-import type { Scorecard } from '../goals/scorecard.ts';
-import type { GoalView } from '../goals/goals-service.ts';
 import { badInput } from '../errors.ts';
-import { localAdmin } from '../people/tokens.ts';
-import { callServer, idArg, out, withLocalContext } from './shared.ts';
+import { idArg, out } from './shared.ts';
 import { args as A } from './commands.ts';
+import { withApi } from './api/area.ts';
+import { goalsApi, type Scorecard } from './api/goals-api.ts';
 
 const pct = (r: number | null): string => (r === null ? '-' : `${Math.round(r * 100)} %`);
 const num = (n: number | null): string => (n === null ? '-' : String(n));
@@ -24,19 +23,7 @@ export const scorecard = defineCommand({
   args: A.scorecard,
   async run({ args }) {
     if (args.org && (args.team || args.service)) throw badInput('--org is the whole organisation: give it without --team or --service', { field: 'org' });
-    let card: Scorecard;
-    if (args.server) {
-      const q = new URLSearchParams();
-      for (const k of ['team', 'service', 'from', 'to'] as const) if (args[k]) q.set(k, args[k]);
-      card = (await callServer(args.server, args.token, `api/scorecard?${q}`)) as Scorecard;
-    } else {
-      card = await withLocalContext(async (ctx) => {
-        const { resolveScope } = await import('../goals/scope.ts');
-        const { periodOf, scorecardFor } = await import('../goals/scorecard.ts');
-        const deps = { db: ctx.database.db, policy: ctx.policy, now: ctx.now };
-        return scorecardFor(deps, await resolveScope(deps.db, args), periodOf(ctx.policy, ctx.now(), args));
-      });
-    }
+    const card = await withApi(args, goalsApi, (api) => api.scorecard({ team: args.team, service: args.service, from: args.from, to: args.to }));
     if (args.json) return out(JSON.stringify(card));
     printCard(card);
   },
@@ -46,12 +33,7 @@ export const set = defineCommand({
   args: A['goal set'],
   async run({ args }) {
     const body = { metric: args.metric, team: args.team, org: args.org || undefined, owners: args.owners.split(',').map((o) => o.trim()).filter(Boolean), target: args.target, deadline: args.deadline };
-    const goal = args.server
-      ? (await callServer(args.server, args.token, 'api/goals', { method: 'POST', body: JSON.stringify(body), headers: { 'content-type': 'application/json' } })) as GoalView
-      : await withLocalContext(async (ctx) => {
-        const { setGoal } = await import('../goals/goals-service.ts');
-        return setGoal({ db: ctx.database.db, policy: ctx.policy, now: ctx.now }, localAdmin, body);
-      });
+    const goal = await withApi(args, goalsApi, (api) => api.set(body));
     if (args.json) return out(JSON.stringify(goal));
     const { scorecardMessages } = await import('../goals/goal-messages.ts');
     out(scorecardMessages.goalSet.render({ id: goal.id, label: goal.label, baseline: goal.baseline, target: goal.target.value, deadline: goal.deadline as `${number}-${number}-${number}`, owners: goal.owners }));
@@ -61,14 +43,7 @@ export const set = defineCommand({
 export const list = defineCommand({
   args: A['goal list'],
   async run({ args }) {
-    const goals = args.server
-      ? ((await callServer(args.server, args.token, `api/goals${args.team ? `?team=${encodeURIComponent(args.team)}` : ''}`)) as { items: GoalView[] }).items
-      : await withLocalContext(async (ctx) => {
-        const { listGoals } = await import('../goals/goals-service.ts');
-        const { resolveScope } = await import('../goals/scope.ts');
-        const scope = args.team ? await resolveScope(ctx.database.db, { team: args.team }) : undefined;
-        return listGoals({ db: ctx.database.db, policy: ctx.policy, now: ctx.now }, scope?.kind === 'team' ? { teamId: scope.teamId } : {});
-      });
+    const goals = await withApi(args, goalsApi, (api) => api.list(args.team));
     if (args.json) return void goals.forEach((g) => out(JSON.stringify(g)));
     if (goals.length === 0) return out((await import('../goals/goal-messages.ts')).scorecardMessages.noGoals.render({}));
     for (const g of goals) out(g.summary);
@@ -79,12 +54,7 @@ export const show = defineCommand({
   args: A['goal show'],
   async run({ args }) {
     const id = idArg(args.id, 'a goal', 'entente goal list');
-    const goal = args.server
-      ? (await callServer(args.server, args.token, `api/goals/${id}`)) as GoalView
-      : await withLocalContext(async (ctx) => {
-        const { getGoal } = await import('../goals/goals-service.ts');
-        return getGoal({ db: ctx.database.db, policy: ctx.policy, now: ctx.now }, id);
-      });
+    const goal = await withApi(args, goalsApi, (api) => api.get(id));
     if (args.json) return out(JSON.stringify(goal));
     out(goal.summary);
     out(`  progress ${Math.round(goal.progress * 100)} %, expected at the deadline ${goal.projected ?? '- (too early to say)'}`);

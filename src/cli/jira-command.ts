@@ -1,21 +1,15 @@
 /** `entente jira link FINDING` and `entente jira sync`: ticket sync with Jira Cloud from the command line. */
 import { defineCommand } from 'citty';
-import type { JiraLinkView } from '../integrations/jira/jira-service.ts';
-import { localAdmin } from '../people/tokens.ts';
-import { callServer, idArg, out, withLocalContext } from './shared.ts';
+import { idArg, out, withLocalContext } from './shared.ts';
 import { args as A } from './commands.ts';
+import { withApi } from './api/area.ts';
+import { jiraApi } from './api/jira-api.ts';
 
 export const link = defineCommand({
   args: A['jira link'],
   async run({ args }) {
     const id = idArg(args.finding, 'a finding', 'entente findings');
-    const r = args.server
-      ? (await callServer(args.server, args.token, `api/findings/${id}/jira`, { method: 'POST' })) as { created: boolean; link: JiraLinkView }
-      : await withLocalContext(async (ctx) => {
-        const { jiraDepsOf } = await import('../integrations/jira/jira-deps.ts');
-        const { linkFinding } = await import('../integrations/jira/jira-service.ts');
-        return linkFinding(jiraDepsOf(ctx), localAdmin, id);
-      });
+    const r = await withApi(args, jiraApi, (api) => api.linkFinding(id));
     if (args.json) return out(JSON.stringify(r));
     out(r.created
       ? `Filed ${r.link.issueKey} for finding #${id} in ${r.link.project}: ${r.link.issueUrl}`
@@ -27,13 +21,7 @@ export const linkCommitmentCommand = defineCommand({
   args: A['jira link-commitment'],
   async run({ args }) {
     const id = idArg(args.commitment, 'a commitment', 'entente commitments');
-    const r = args.server
-      ? (await callServer(args.server, args.token, `api/commitments/${id}/jira`, { method: 'POST' })) as { created: boolean; link: JiraLinkView }
-      : await withLocalContext(async (ctx) => {
-        const { jiraDepsOf } = await import('../integrations/jira/jira-deps.ts');
-        const { linkCommitment } = await import('../integrations/jira/jira-service.ts');
-        return linkCommitment(jiraDepsOf(ctx), localAdmin, id);
-      });
+    const r = await withApi(args, jiraApi, (api) => api.linkCommitment(id));
     if (args.json) return out(JSON.stringify(r));
     out(r.created
       ? `Filed ${r.link.issueKey} for commitment #${id} in ${r.link.project}: ${r.link.issueUrl}`

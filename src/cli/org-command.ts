@@ -2,24 +2,23 @@
 import { readFile } from 'node:fs/promises';
 import { defineCommand } from 'citty';
 import { parseOrgFile } from '../people/org-file.ts';
-import { applyOrg, type OrgApplySummary } from '../people/org-service.ts';
 import { badInput } from '../errors.ts';
-import { callServer, out, withLocalContext } from './shared.ts';
+import { out } from './shared.ts';
 import { args } from './commands.ts';
+import { withApi } from './api/area.ts';
+import { orgApi, type OrgApplied } from './api/org-api.ts';
 
 export const apply = defineCommand({
   args: args['org apply'],
   async run({ args }) {
     const text = await readFile(args.file, 'utf8').catch((e: Error) => { throw badInput(`cannot read ${args.file}: ${e.message}`); });
     const org = parseOrgFile(text, args.file);
-    const summary = args.server
-      ? (await callServer(args.server, args.token, `api/org?prune=${args.prune ? 'true' : 'false'}`, { method: 'POST', body: text, headers: { 'content-type': 'application/yaml' } })) as OrgApplySummary
-      : await withLocalContext((ctx) => applyOrg(ctx.database.db, org, { prune: Boolean(args.prune), actor: 'local-cli', now: ctx.now(), policy: ctx.policy }));
+    const summary = await withApi(args, orgApi, (api) => api.apply(text, org, Boolean(args.prune)));
     out(args.json ? JSON.stringify(summary) : describe(summary));
   },
 });
 
-function describe(s: OrgApplySummary): string {
+function describe(s: OrgApplied): string {
   const part = (label: string, names: string[]): string => (names.length ? `${label} ${names.length} (${names.join(', ')})` : `${label} 0`);
   const lines = [
     `teams: ${[part('created', s.teams.created), part('updated', s.teams.updated), `unchanged ${s.teams.unchanged.length}`].join(', ')}`,

@@ -1,17 +1,17 @@
 /** `entente people password EMAIL`: sets a person's web sign-in password, read from standard input. */
 import { defineCommand } from 'citty';
 import { badInput } from '../errors.ts';
-import { callServer, out, withLocalContext } from './shared.ts';
+import { out } from './shared.ts';
 import { args } from './commands.ts';
+import { withApi } from './api/area.ts';
+import { peopleApi } from './api/people-api.ts';
 
 export const password = defineCommand({
   args: args['people password'],
   async run({ args }) {
     const email = String(args.email);
     const secret = process.stdin.isTTY ? await askTwice(email) : await firstLine();
-    const set = args.server
-      ? (await callServer(args.server, args.token, `api/people/${encodeURIComponent(email)}/password`, { method: 'PUT', body: JSON.stringify({ password: secret }), headers: { 'content-type': 'application/json' } })) as { email: string; replaced: boolean }
-      : await withLocalContext(async (ctx) => (await import('../people/passwords.ts')).setPassword(ctx.database.db, email, secret, { actor: 'local-cli', now: ctx.now() }));
+    const set = await withApi(args, peopleApi, (api) => api.setPassword(email, secret));
     out(`${set.replaced ? 'Password changed' : 'Password set'} for ${set.email}${set.replaced ? '; their open sessions are ended' : ''}. They sign in to the web app that \`entente serve\` serves at /.`);
   },
 });
@@ -22,16 +22,7 @@ export const invite = defineCommand({
     const email = String(args.email);
     const days = args.days === undefined ? undefined : Number(args.days);
     if (days !== undefined && (!Number.isInteger(days) || days < 1 || days > 30)) throw badInput(`--days: a whole number from 1 to 30; it is ${args.days}`, { field: 'days' });
-    const made = args.server
-      ? (await callServer(args.server, args.token, `api/people/${encodeURIComponent(email)}/invitation`, { method: 'POST', body: JSON.stringify(days ? { days } : {}), headers: { 'content-type': 'application/json' } })) as { email: string; url: string; expiresAt: string }
-      : await withLocalContext(async (ctx) => {
-        const { createInvitation, invitationPath } = await import('../people/invitations.ts');
-        const { loadConfig } = await import('../config.ts');
-        const config = loadConfig(process.env);
-        const inv = await createInvitation(ctx.database.db, email, { actor: 'local-cli', now: ctx.now(), days });
-        const base = config.publicUrl ?? `http://${config.host}:${config.port}`;
-        return { email: inv.email, url: `${base}${invitationPath(inv.token)}`, expiresAt: inv.expiresAt.toISOString() };
-      });
+    const made = await withApi(args, peopleApi, (api) => api.invite(email, days));
     if (args.json) return out(JSON.stringify(made));
     out(`Send this link to ${made.email}; it works once, until ${made.expiresAt.slice(0, 16).replace('T', ' ')} UTC, and lets them set a password and sign in:\n  ${made.url}`);
   },

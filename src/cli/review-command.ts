@@ -1,21 +1,15 @@
 /** `entente review new|show|list|close`: review meetings whose agenda writes itself. */
-import { goalLinesFrom } from '../reviews/goal-lines.ts';
 import { writeFileSync } from 'node:fs';
 import { defineCommand } from 'citty';
 import { badInput } from '../errors.ts';
-import { localAdmin } from '../people/tokens.ts';
 import { renderReview, reviewFormatOf, type ReviewFormat } from '../reviews/review-formats.ts';
-import type { ActionInput, ReviewExtras, ReviewView } from '../reviews/reviews-service.ts';
-import { callServer, idArg, out, withLocalContext } from './shared.ts';
+import type { ActionInput, ReviewExtras } from '../reviews/reviews-service.ts';
+import { idArg, out } from './shared.ts';
 import { args as A } from './commands.ts';
+import { withApi } from './api/area.ts';
+import { reviewsApi, type Review } from './api/reviews-api.ts';
 
-const jsonBody = (body: unknown) => ({ method: 'POST', body: JSON.stringify(body), headers: { 'content-type': 'application/json' } });
-const deps = (ctx: Parameters<Parameters<typeof withLocalContext>[0]>[0]) => {
-  const base = { db: ctx.database.db, now: ctx.now, policy: ctx.policy };
-  return { ...base, goalsAtRisk: goalLinesFrom(base) };
-};
-
-function print(view: ReviewView, format: ReviewFormat, output: string | undefined): void {
+function print(view: Review, format: ReviewFormat, output: string | undefined): void {
   const text = renderReview(view, format);
   if (!output) return void process.stdout.write(text.endsWith('\n') ? text : `${text}\n`);
   try {
@@ -30,9 +24,7 @@ export const newCommand = defineCommand({
   args: A['review new'],
   async run({ args }) {
     const format = reviewFormatOf(args.format);
-    const view = args.server
-      ? (await callServer(args.server, args.token, 'api/reviews', jsonBody({ cadence: args.cadence, ...(args.team !== undefined ? { team: args.team } : {}) }))) as ReviewView
-      : await withLocalContext(async (ctx) => (await import('../reviews/reviews-service.ts')).newReview(deps(ctx), localAdmin, { cadence: args.cadence, team: args.team }));
+    const view = await withApi(args, reviewsApi, (api) => api.start({ cadence: args.cadence, team: args.team }));
     print(view, format, args.output);
   },
 });
@@ -42,9 +34,7 @@ export const show = defineCommand({
   async run({ args }) {
     const format = reviewFormatOf(args.format);
     const id = idArg(args.id, 'a review', 'entente review list');
-    const view = args.server
-      ? (await callServer(args.server, args.token, `api/reviews/${id}`)) as ReviewView
-      : await withLocalContext(async (ctx) => (await import('../reviews/reviews-service.ts')).getReview(deps(ctx), localAdmin, id));
+    const view = await withApi(args, reviewsApi, (api) => api.get(id));
     print(view, format, args.output);
   },
 });
@@ -54,9 +44,7 @@ export const list = defineCommand({
   async run({ args }) {
     const limit = Number(args.limit);
     if (!Number.isInteger(limit) || limit < 1 || limit > 100) throw badInput('--limit: a whole number from 1 to 100');
-    const items = args.server
-      ? ((await callServer(args.server, args.token, `api/reviews?${new URLSearchParams({ limit: String(limit), ...(args.team ? { team: args.team } : {}) })}`)) as { items: ReviewView[] }).items
-      : await withLocalContext(async (ctx) => (await import('../reviews/reviews-service.ts')).listReviews(deps(ctx), localAdmin, { team: args.team, limit }));
+    const items = await withApi(args, reviewsApi, (api) => api.list({ team: args.team, limit }));
     if (args.json) return void items.forEach((v) => out(JSON.stringify(v)));
     if (items.length === 0) return out('No reviews yet: `entente review new --cadence weekly --team TEAM` starts the first.');
     for (const v of items) out(`#${v.id}  ${v.cadence.padEnd(7)} ${(v.team ?? '(organisation)').padEnd(16)} ${v.period.to.slice(0, 10)}  ${v.closedAt ? 'closed' : 'open  '}  ${v.summary}`);
@@ -72,9 +60,7 @@ export const close = defineCommand({
       decisions: repeated(rawArgs, 'decision'),
       actions: repeated(rawArgs, 'action').map(actionOf),
     };
-    const view = args.server
-      ? (await callServer(args.server, args.token, `api/reviews/${id}/close`, jsonBody(extras))) as ReviewView
-      : await withLocalContext(async (ctx) => (await import('../reviews/reviews-service.ts')).closeReview(deps(ctx), localAdmin, id, extras));
+    const view = await withApi(args, reviewsApi, (api) => api.close(id, extras));
     if (args.json) return out(JSON.stringify(view));
     const { closedText } = await import('../reviews/reviews-service.ts');
     out(closedText(view));

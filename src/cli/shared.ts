@@ -93,7 +93,10 @@ export async function fetchServer(server: string, token: string | undefined, pat
   }
   let res: Response;
   try {
-    res = await fetch(url, { ...init, headers: { ...(init.headers ?? {}), authorization: `Bearer ${auth}` } });
+    // init.headers may be a Headers object (Hono's client makes one), which spreading would empty.
+    const headers = new Headers(init.headers);
+    headers.set('authorization', `Bearer ${auth}`);
+    res = await fetch(url, { ...init, headers });
   } catch (e) {
     const cause = (e as Error).cause as NodeJS.ErrnoException | undefined;
     const why = cause?.code === 'ECONNREFUSED' ? 'nothing is listening there' : cause?.code === 'ENOTFOUND' ? 'no such host'

@@ -1,10 +1,14 @@
 /** A gate decision as CI and people read it: text, JSON, SARIF 2.1.0, JUnit XML and Markdown (a pull request comment). */
-import type { GateRecord } from './gate-service.ts';
+import type { GateRecord as StoredGate } from './gate-service.ts';
 import type { GateReason } from './gate-facts.ts';
+import type { PlainDays } from '../policy/calendar.ts';
 import { gateMessages as m } from './gate-messages.ts';
 
 export const gateFormats = ['text', 'json', 'sarif', 'junit', 'markdown'] as const;
 export type GateFormat = (typeof gateFormats)[number];
+
+/** A decision as stored, or as the API's JSON gives it back (days as plain strings). */
+export type GateRecord = PlainDays<StoredGate>;
 
 /** Renders a decision in one of the formats. */
 export function formatGate(g: GateRecord, format: GateFormat): string {

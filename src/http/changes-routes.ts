@@ -10,7 +10,7 @@ import { readableTeams } from '../people/access.ts';
 import { checkRead } from './guards.ts';
 import { errorBody, errorResponses, idParam } from './schemas.ts';
 
-const changeSchema = z.object({
+export const changeSchema = z.object({
   id: z.number().int(), type: z.string(), status: z.string(), service: z.string(), team: z.string(), title: z.string(),
   fields: z.record(z.string(), z.unknown()), emergency: z.boolean(), risk: z.string(),
   riskCheck: z.object({
@@ -47,7 +47,7 @@ const responses = {
 
 const json = <T extends z.ZodType>(schema: T) => ({ content: { 'application/json': { schema } }, required: true });
 const one = (description: string) => ({ description, content: { 'application/json': { schema: changeSchema } } });
-const step = (name: string, summary: string) => createRoute({
+const step = <Name extends string>(name: Name, summary: string) => createRoute({
   method: 'post', path: `/api/changes/{id}/${name}`, tags: ['changes'], summary,
   request: { params: idParam },
   responses: { 200: one('The change after this step'), ...responses },

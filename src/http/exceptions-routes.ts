@@ -10,7 +10,7 @@ import { checkRead } from './guards.ts';
 import { commitmentSchema } from './commitments-routes.ts';
 import { errorBody, errorResponses, idParam, rowId } from './schemas.ts';
 
-const exceptionSchema = z.object({
+export const exceptionSchema = z.object({
   id: z.number().int(),
   status: z.enum(['requested', 'approved', 'declined', 'expired', 'lapsed', 'revoked']),
   team: z.string(),

@@ -16,7 +16,7 @@ const reason = z.object({
 });
 const verification = z.object({ method: z.enum(['evidence', 'check']), detail: z.string() });
 
-const gateSchema = z.object({
+export const gateSchema = z.object({
   id: z.number().int(),
   service: z.string(), environment: z.string(), version: z.string().nullable(), commit: z.string().nullable(),
   outcome,

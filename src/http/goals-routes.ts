@@ -16,7 +16,7 @@ const level = z.object({
   withinTarget: z.number().int(), ratio, waiting: z.number().int(), oldestWaitingHours: z.number().nullable(),
 });
 
-const goalSchema = z.object({
+export const goalSchema = z.object({
   id: z.number().int(),
   metric: z.enum(goalMetricNames as [string, ...string[]]),
   label: z.string(),
@@ -35,7 +35,7 @@ const goalSchema = z.object({
   summary: z.string(),
 }).openapi('Goal');
 
-const scorecardSchema = z.object({
+export const scorecardSchema = z.object({
   scope: z.object({ kind: z.enum(['org', 'team', 'service']), name: z.string().nullable() }),
   period: z.object({ from: z.string(), to: z.string() }),
   open: z.object({ act: z.number().int(), attend: z.number().int(), 'track*': z.number().int(), track: z.number().int(), total: z.number().int() })

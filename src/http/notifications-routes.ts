@@ -6,7 +6,7 @@ import { notificationEvents, prefChannels } from '../notifications/events.ts';
 import { subApp } from './sub-app.ts';
 import { errorResponses, idParam } from './schemas.ts';
 
-const notificationSchema = z.object({
+export const notificationSchema = z.object({
   id: z.number().int(),
   event: z.string().openapi({ description: notificationEvents.join(', ') }),
   status: z.enum(['pending', 'sending', 'sent', 'failed', 'digested']).openapi({ description: 'digested: gathered into the daily digest (a row of its own, event digest)' }),
@@ -22,7 +22,7 @@ const notificationSchema = z.object({
   entityId: z.string().nullable(),
 }).openapi('Notification');
 
-const prefsSchema = z.object({
+export const prefsSchema = z.object({
   email: z.string(),
   prefs: z.array(z.object({ event: z.enum(notificationEvents), label: z.string(), channel: z.enum(prefChannels), isDefault: z.boolean() })),
   digestTime: z.string().openapi({ description: 'HH:MM in the organisation\'s time zone: when the daily digest goes out' }),

@@ -3,16 +3,17 @@ import { createRoute, z } from '@hono/zod-openapi';
 import type { Context } from '../context.ts';
 import { addToReview, closeReview, getReview, listReviews, newReview, type GoalsAtRisk } from '../reviews/reviews-service.ts';
 import { renderReview, reviewFormats, reviewMediaTypes } from '../reviews/review-formats.ts';
+import { agendaRefTypes } from '../reviews/agenda.ts';
 import { subApp } from './sub-app.ts';
 import { errorBody, errorResponses, idParam } from './schemas.ts';
 
 const section = z.object({
   id: z.enum(['wins', 'actions', 'new', 'due', 'ending', 'waiting', 'goals', 'weakness']),
   heading: z.string(), intro: z.string(), count: z.number().int(), more: z.number().int(), moreText: z.string().nullable(),
-  items: z.array(z.object({ text: z.string(), ref: z.object({ type: z.string(), id: z.number().int().nullable() }).optional() })),
+  items: z.array(z.object({ text: z.string(), ref: z.object({ type: z.enum(agendaRefTypes), id: z.number().int().nullable() }).optional() })),
 });
 
-const reviewSchema = z.object({
+export const reviewSchema = z.object({
   id: z.number().int(),
   scope: z.enum(['team', 'org']),
   team: z.string().nullable(),
@@ -69,7 +70,7 @@ const getRoute = createRoute({
   },
 });
 
-const postRoute = (path: string, summary: string, body: z.ZodType) => createRoute({
+const postRoute = <Path extends string>(path: Path, summary: string, body: z.ZodType) => createRoute({
   method: 'post', path: `/api/reviews/{id}/${path}`, tags: ['reviews'], summary,
   request: { params: idParam, body: { content: { 'application/json': { schema: body } }, required: path !== 'close' } },
   responses: { 200: one('The review'), ...responses },

@@ -7,6 +7,11 @@ import { badInput } from '../errors.ts';
  */
 export type Day = `${number}-${number}-${number}`;
 
+/** `T` as JSON gives it back (the API's schemas say `string` for a day): every `Day` in it a plain string. */
+export type PlainDays<T> = T extends Day ? string
+  : T extends (infer U)[] ? PlainDays<U>[]
+    : T extends object ? { [K in keyof T]: PlainDays<T[K]> } : T;
+
 /** Days in the organisation's time zone (the policy's `time_zone`, an IANA name; UTC by default). */
 export interface Calendar {
   readonly zone: string;

@@ -26,7 +26,9 @@ export interface GoalLine { title: string; team: string | null; progress: string
 export type GoalsAtRisk = (scope: ReviewScope, db: Kysely<DB>) => Promise<GoalLine[]>;
 
 export type SectionId = 'wins' | 'actions' | 'new' | 'due' | 'ending' | 'waiting' | 'goals' | 'weakness';
-export interface AgendaItem { text: string; ref?: { type: 'finding' | 'commitment' | 'exception' | 'change' | 'gate' | 'goal' | 'cwe'; id: number | null } }
+/** What an agenda item can point at. */
+export const agendaRefTypes = ['finding', 'commitment', 'exception', 'change', 'gate', 'goal', 'cwe'] as const;
+export interface AgendaItem { text: string; ref?: { type: (typeof agendaRefTypes)[number]; id: number | null } }
 export interface AgendaSection { id: SectionId; heading: string; intro: string; items: AgendaItem[]; more: number; moreText: string | null; count: number }
 export interface Agenda {
   title: string;

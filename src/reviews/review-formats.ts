@@ -5,7 +5,7 @@
  */
 import ical, { ICalEventRepeatingFreq } from 'ical-generator';
 import { badInput } from '../errors.ts';
-import type { ReviewView } from './reviews-service.ts';
+import type { ReviewJson } from './reviews-service.ts';
 import { reviewMessages as m } from './review-messages.ts';
 
 export const reviewFormats = ['markdown', 'html', 'json', 'ics'] as const;
@@ -24,7 +24,7 @@ export const reviewMediaTypes: Record<ReviewFormat, string> = {
 };
 
 /** Renders a review in a format. */
-export function renderReview(v: ReviewView, format: ReviewFormat): string {
+export function renderReview(v: ReviewJson, format: ReviewFormat): string {
   switch (format) {
     case 'markdown': return markdown(v);
     case 'html': return html(v);
@@ -36,7 +36,7 @@ export function renderReview(v: ReviewView, format: ReviewFormat): string {
 // Markdown renderers read HTML in the text as HTML: a finding's title ("<script>…") stays text.
 const md = (s: string): string => s.replace(/[<>]/g, (c) => `\\${c}`);
 
-function markdown(v: ReviewView): string {
+function markdown(v: ReviewJson): string {
   const a = v.agenda;
   const lines = [`# ${md(a.title)}`, '', md(a.periodText), ''];
   for (const s of a.sections) {
@@ -51,7 +51,7 @@ function markdown(v: ReviewView): string {
   return `${lines.join('\n').trimEnd()}\n`;
 }
 
-function closedPart(v: ReviewView, heading: (h: string) => string, item: (t: string) => string): string[] {
+function closedPart(v: ReviewJson, heading: (h: string) => string, item: (t: string) => string): string[] {
   if (!v.attendees.length && !v.decisions.length && !v.actions.length) return [];
   const out: string[] = [];
   if (v.attendees.length) out.push(heading('Attendees'), '', ...v.attendees.map(item), '');
@@ -60,13 +60,13 @@ function closedPart(v: ReviewView, heading: (h: string) => string, item: (t: str
   return out;
 }
 
-const actionText = (x: ReviewView['actions'][number]): string => `${x.title}: ${x.ownerTeam}, due ${x.dueDate}${x.commitmentId ? ` (commitment #${x.commitmentId})` : ''}`;
+const actionText = (x: ReviewJson['actions'][number]): string => `${x.title}: ${x.ownerTeam}, due ${x.dueDate}${x.commitmentId ? ` (commitment #${x.commitmentId})` : ''}`;
 
 const esc = (s: string): string => s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 // Escaped first, then `code spans` (suggested commands) become <code>: the backticks themselves are never HTML.
 const text = (s: string): string => esc(s).replace(/`([^`]+)`/g, '<code>$1</code>');
 
-function html(v: ReviewView): string {
+function html(v: ReviewJson): string {
   const a = v.agenda;
   const body: string[] = [`<h1>${text(a.title)}</h1>`, `<p>${text(a.periodText)}</p>`];
   for (const s of a.sections) {
@@ -81,7 +81,7 @@ function html(v: ReviewView): string {
   return `<!doctype html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n<title>${esc(a.title)}</title>\n</head>\n<body>\n<main>\n${html}\n</main>\n</body>\n</html>\n`;
 }
 
-function ics(v: ReviewView): string {
+function ics(v: ReviewJson): string {
   const a = v.agenda;
   const start = new Date(v.next);
   const cal = ical({ prodId: { company: 'Entente', product: 'reviews', language: 'EN' }, name: m.seriesSummary.render({ team: v.team, cadence: v.cadence }) });

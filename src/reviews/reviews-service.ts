@@ -9,7 +9,7 @@ import { EntenteError, badInput } from '../errors.ts';
 import { recordAudit } from '../audit/audit.ts';
 import type { Principal } from '../people/tokens.ts';
 import { readableTeams, requireRead, requireRole, requireWrite } from '../people/access.ts';
-import { calendarOf, type Calendar, type Day } from '../policy/calendar.ts';
+import { calendarOf, type Calendar, type Day, type PlainDays } from '../policy/calendar.ts';
 import { createCommitments, inTransaction, type CommitmentsDeps } from '../commitments/commitments-service.ts';
 import { buildAgenda, cadences, nextMeeting, periodStart, type Agenda, type Cadence, type GoalsAtRisk, type ReviewScope } from './agenda.ts';
 import { reviewMessages as m } from './review-messages.ts';
@@ -40,6 +40,9 @@ export interface ReviewView {
   summary: string;
   agenda: Agenda;
 }
+
+/** A review as stored, or as the API's JSON gives it back (days as plain strings): what the renderings read. */
+export type ReviewJson = PlainDays<ReviewView>;
 
 const calendarFor = (deps: Pick<ReviewsDeps, 'policy'>): Calendar => calendarOf(deps.policy.time_zone ?? 'UTC');
 const scopeKey = (s: ReviewScope) => (s.teamId === null ? 'the organisation' : `team ${s.team}`);
@@ -121,7 +124,7 @@ export async function closeReview(deps: ReviewsDeps, who: Principal, id: number,
 }
 
 /** The sentence `review close` prints. */
-export function closedText(v: ReviewView): string {
+export function closedText(v: ReviewJson): string {
   return m.closed.render({ id: v.id, attendees: v.attendees.length, decisions: v.decisions.length, actions: v.actions.length });
 }
 
