@@ -30,9 +30,20 @@ const median = (args: string[]): number => medianOf(runs, () => run(args));
 
 try {
   // A data folder with an organisation and a report's findings in it.
-  writeFileSync(join(dir, 'org.yaml'), 'teams:\n  - name: bench-team\n    kind: engineering\nservices:\n  - name: bench-svc\n    owner: bench-team\n    criticality: 4\n    exposure: internet\n');
-  const results = Array.from({ length: 40 }, (_, i) => ({ ruleId: `R${i}`, level: 'error', message: { text: `issue ${i}` }, locations: [{ physicalLocation: { artifactLocation: { uri: `src/f${i}.ts` }, region: { startLine: i + 1 } } }] }));
-  writeFileSync(join(dir, 'r.sarif'), JSON.stringify({ version: '2.1.0', runs: [{ tool: { driver: { name: 'BenchTool', rules: [] } }, results }] }));
+  writeFileSync(
+    join(dir, 'org.yaml'),
+    'teams:\n  - name: bench-team\n    kind: engineering\nservices:\n  - name: bench-svc\n    owner: bench-team\n    criticality: 4\n    exposure: internet\n',
+  );
+  const results = Array.from({ length: 40 }, (_, i) => ({
+    ruleId: `R${i}`,
+    level: 'error',
+    message: { text: `issue ${i}` },
+    locations: [{ physicalLocation: { artifactLocation: { uri: `src/f${i}.ts` }, region: { startLine: i + 1 } } }],
+  }));
+  writeFileSync(
+    join(dir, 'r.sarif'),
+    JSON.stringify({ version: '2.1.0', runs: [{ tool: { driver: { name: 'BenchTool', rules: [] } }, results }] }),
+  );
   run(['dist/entente.js', 'org', 'apply', join(dir, 'org.yaml')]);
   run(['dist/entente.js', 'import', join(dir, 'r.sarif'), '--service', 'bench-svc']);
 

@@ -12,7 +12,9 @@ const engine = engineArg();
 const { database, drop } = await scratchDatabase(engine);
 try {
   const db = database.db;
-  await sql`insert into people (email) select 'p' || g || '@example.com' from generate_series(1, ${people}) g`.execute(db);
+  await sql`insert into people (email) select 'p' || g || '@example.com' from generate_series(1, ${people}) g`.execute(
+    db,
+  );
   await sql`insert into notifications (idempotency_key, event, person_id, recipient_email, channel, status, next_attempt_at, subject, body_text, body_html, entity, entity_id, created_at)
     select 'bench:' || p.id || ':' || k, 'finding.new_attend', p.id, p.email, 'digest', 'pending', now(), 'New finding to attend to: qs: issue ' || k || ' on bench-svc',
       'text', '<p>text</p>', 'finding', k::text, now() - interval '1 hour'
@@ -25,7 +27,8 @@ try {
   const run = await writeDigests({ db, policy: defaultPolicy, now: () => at });
   const wall = performance.now() - s;
   const used = process.cpuUsage(cpu);
-  if (run.digests !== people || run.lines !== people * 5) throw new Error(`expected ${people} digests, got ${JSON.stringify(run)}`);
+  if (run.digests !== people || run.lines !== people * 5)
+    throw new Error(`expected ${people} digests, got ${JSON.stringify(run)}`);
   figure(`digest ${people} people × 5 lines [${engine}] wall`, wall, 'ms');
   figure(`digest ${people} people × 5 lines [${engine}] cpu`, (used.user + used.system) / 1000, 'ms');
   figure(`digest per person [${engine}] cpu`, (used.user + used.system) / 1000 / people, 'ms');

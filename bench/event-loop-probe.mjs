@@ -14,7 +14,12 @@ if (process.send) {
       delay.reset();
       process.send({ reset: true });
     } else if (m === 'read') {
-      process.send({ max: ms(delay.max), p99: ms(delay.percentile(99)), mean: ms(delay.mean), cpu: process.cpuUsage() });
+      process.send({
+        max: ms(delay.max),
+        p99: ms(delay.percentile(99)),
+        mean: ms(delay.mean),
+        cpu: process.cpuUsage(),
+      });
     }
   });
   // The channel must not keep the server alive once it stops.

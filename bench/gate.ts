@@ -25,22 +25,32 @@ const severities: GateSeverity[] = ['critical', 'high', 'medium', 'low', 'info']
 
 // A deterministic pseudo-random sequence, so every run measures the same policy and facts.
 let seed = 42;
-const rnd = (): number => ((seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31) / 2 ** 31);
-const pick = <T>(xs: readonly T[], n: number): T[] => [...new Set(Array.from({ length: n }, () => xs[Math.floor(rnd() * xs.length)]!))];
+const rnd = (): number => (seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31) / 2 ** 31;
+const pick = <T>(xs: readonly T[], n: number): T[] => [
+  ...new Set(Array.from({ length: n }, () => xs[Math.floor(rnd() * xs.length)]!)),
+];
 
 function policyWithRules(n: number): Policy {
   const rules: GateRule[] = [...defaultPolicy.gates.rules];
   for (let i = rules.length; i < n; i++) {
     const warn = rnd() < 0.5;
     rules.push({
-      id: `generated-${i}`, description: `Generated rule ${i}.`,
+      id: `generated-${i}`,
+      description: `Generated rule ${i}.`,
       when: {
         ...(rnd() < 0.25 ? { service: { environment: ['staging'] } } : {}),
         // As policies are written: controls are asked for urgent findings; warn-mode trials may look at anything.
-        findings: { priority: warn ? pick(priorities, 2) : pick(['act', 'attend'] as const, 2), kind: pick(kinds, 2), severity: pick(severities, 2),
-          ...(rnd() < 0.3 ? { overdue: rnd() < 0.5 } : {}), min_count: 1 + Math.floor(rnd() * 3) },
+        findings: {
+          priority: warn ? pick(priorities, 2) : pick(['act', 'attend'] as const, 2),
+          kind: pick(kinds, 2),
+          severity: pick(severities, 2),
+          ...(rnd() < 0.3 ? { overdue: rnd() < 0.5 } : {}),
+          min_count: 1 + Math.floor(rnd() * 3),
+        },
       },
-      outcome: warn ? 'no_go' : 'go_with_controls', controls: warn ? [] : ['extra-monitoring'], mode: warn ? 'warn' : 'enforce',
+      outcome: warn ? 'no_go' : 'go_with_controls',
+      controls: warn ? [] : ['extra-monitoring'],
+      mode: warn ? 'warn' : 'enforce',
     });
   }
   return { ...defaultPolicy, gates: { rules } };
@@ -51,11 +61,35 @@ function factsWith(n: number): GateFacts {
   for (let i = 1; i <= n; i++) {
     const r = rnd();
     const priority = r < 0.01 ? 'act' : r < 0.05 ? 'attend' : r < 0.3 ? 'track*' : 'track';
-    list.push({ id: i, title: `Finding ${i}`, priority, kind: kinds[i % kinds.length]!, severity: severities[i % severities.length]!, kev: i % 97 === 0,
-      dueAt: new Date(at + (1 + (i % 120)) * 86_400_000).toISOString(), covered: i % 50 === 0, exceptionId: i % 50 === 0 ? i : null });
+    list.push({
+      id: i,
+      title: `Finding ${i}`,
+      priority,
+      kind: kinds[i % kinds.length]!,
+      severity: severities[i % severities.length]!,
+      kev: i % 97 === 0,
+      dueAt: new Date(at + (1 + (i % 120)) * 86_400_000).toISOString(),
+      covered: i % 50 === 0,
+      exceptionId: i % 50 === 0 ? i : null,
+    });
   }
-  return { at: new Date(at).toISOString(), environment: 'prod', version: '1.0.0', commit: null, findings: list, commitments: [],
-    service: { id: 1, name: 'bench-svc', criticality: 4, exposure: 'internet', data: 'confidential', ownerTeamId: 1, ownerTeam: 'bench-team' } };
+  return {
+    at: new Date(at).toISOString(),
+    environment: 'prod',
+    version: '1.0.0',
+    commit: null,
+    findings: list,
+    commitments: [],
+    service: {
+      id: 1,
+      name: 'bench-svc',
+      criticality: 4,
+      exposure: 'internet',
+      data: 'confidential',
+      ownerTeamId: 1,
+      ownerTeam: 'bench-team',
+    },
+  };
 }
 
 function warmDecision(): void {
@@ -85,7 +119,9 @@ function naiveScan(policy: Policy, facts: GateFacts): Limit {
     const s = performance.now();
     for (const rule of rules) {
       const f = rule.when.findings;
-      matched += facts.findings.filter((x) => (!f?.priority || f.priority.includes(x.priority)) && (!f?.kind || f.kind.includes(x.kind))).length;
+      matched += facts.findings.filter(
+        (x) => (!f?.priority || f.priority.includes(x.priority)) && (!f?.kind || f.kind.includes(x.kind)),
+      ).length;
     }
     return performance.now() - s;
   };
@@ -105,10 +141,14 @@ function timeCli(env: Record<string, string>, args: string[], runs: number): { m
   let code: number | null = null;
   for (let i = 0; i < runs; i++) {
     const s = performance.now();
-    const r = spawnSync(process.execPath, ['dist/entente.js', ...args], { env: { ...process.env, ...env }, encoding: 'utf8' });
+    const r = spawnSync(process.execPath, ['dist/entente.js', ...args], {
+      env: { ...process.env, ...env },
+      encoding: 'utf8',
+    });
     times.push(performance.now() - s);
     code = r.status;
-    if (code !== 0 && code !== 10 && code !== 1) throw new Error(`entente ${args.join(' ')}: exit ${code}: ${r.stderr}`);
+    if (code !== 0 && code !== 10 && code !== 1)
+      throw new Error(`entente ${args.join(' ')}: exit ${code}: ${r.stderr}`);
   }
   return { ms: median(times), code };
 }
@@ -127,7 +167,8 @@ async function seed10k(dir: string): Promise<string> {
         case when g % 100 = 0 then 1 when g % 25 = 0 then 2 when g % 4 = 0 then 3 else 4 end,
         now() + make_interval(days => 3 + g % 100), (select id from teams where name = 'bench-team'), now(), now()
       from generate_series(1, ${findings}::int) g`.execute(database.db);
-    return (await createToken(database.db, { name: 'bench-ci', role: 'engineer', person: 'bench-ci@example.com' })).token;
+    return (await createToken(database.db, { name: 'bench-ci', role: 'engineer', person: 'bench-ci@example.com' }))
+      .token;
   } finally {
     await database.close();
   }
@@ -142,18 +183,47 @@ async function cold(): Promise<void> {
     const args = ['gate', '--service', 'bench-svc', '--env', 'prod', '--format', 'json'];
     timeCli(env, args, 1); // the first run creates the commitments; later runs rely on them
     const local = timeCli(env, args, 5);
-    figure(`cold \`entente gate\` CLI on a local data folder, ${findings.toLocaleString('en')} open findings, median (exit ${local.code})`, local.ms, 'ms', '<= 1,500 ms', bare);
+    figure(
+      `cold \`entente gate\` CLI on a local data folder, ${findings.toLocaleString('en')} open findings, median (exit ${local.code})`,
+      local.ms,
+      'ms',
+      '<= 1,500 ms',
+      bare,
+    );
     const port = String(4300 + Math.floor(Math.random() * 500));
-    const server = spawn(process.execPath, ['dist/entente.js', 'serve', '--port', port], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
+    const server = spawn(process.execPath, ['dist/entente.js', 'serve', '--port', port], {
+      env: { ...process.env, ...env },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
     try {
       await new Promise<void>((resolve, reject) => {
-        server.stdout!.on('data', (d: Buffer) => { if (d.toString().includes('listening')) resolve(); });
+        server.stdout!.on('data', (d: Buffer) => {
+          if (d.toString().includes('listening')) resolve();
+        });
         server.once('exit', (code) => reject(new Error(`the server stopped (exit ${code})`)));
       });
-      const remote = ['gate', '--service', 'bench-svc', '--env', 'prod', '--format', 'json', '--server', `http://127.0.0.1:${port}`, '--token', token];
+      const remote = [
+        'gate',
+        '--service',
+        'bench-svc',
+        '--env',
+        'prod',
+        '--format',
+        'json',
+        '--server',
+        `http://127.0.0.1:${port}`,
+        '--token',
+        token,
+      ];
       timeCli({}, remote, 1);
       const r = timeCli({}, remote, 5);
-      figure(`cold \`entente gate\` CLI against a running server, ${findings.toLocaleString('en')} open findings, median (exit ${r.code})`, r.ms, 'ms', '<= 500 ms', bare);
+      figure(
+        `cold \`entente gate\` CLI against a running server, ${findings.toLocaleString('en')} open findings, median (exit ${r.code})`,
+        r.ms,
+        'ms',
+        '<= 500 ms',
+        bare,
+      );
     } finally {
       server.kill('SIGTERM');
       await new Promise((resolve) => server.once('exit', resolve));

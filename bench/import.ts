@@ -10,7 +10,8 @@ import { join } from 'node:path';
 import { childImport, engineArg, figure, importInChild, importTarget } from './support.ts';
 import { bulkLoadLimit } from './limits.ts';
 
-if (process.argv[2] === '--child') await childImport(process.argv[3]!, process.argv[4]!, process.argv[5] || undefined, process.argv[6] === 'reads');
+if (process.argv[2] === '--child')
+  await childImport(process.argv[3]!, process.argv[4]!, process.argv[5] || undefined, process.argv[6] === 'reads');
 else await main();
 
 async function main(): Promise<void> {
@@ -23,7 +24,13 @@ async function main(): Promise<void> {
   try {
     const first = importInChild(target.where, file);
     if (first.summary.created !== n) throw new Error(`expected ${n} created, got ${first.summary.created}`);
-    figure(`import ${n} SARIF results [${engine}]`, n / first.seconds, 'findings/s', engine === 'pglite' ? '>= 10,000' : '>= 30,000', limit);
+    figure(
+      `import ${n} SARIF results [${engine}]`,
+      n / first.seconds,
+      'findings/s',
+      engine === 'pglite' ? '>= 10,000' : '>= 30,000',
+      limit,
+    );
     figure(`peak memory, first import [${engine}]`, first.peakMiB, 'MiB', '<= 1,024');
     const again = importInChild(target.where, file);
     const s = again.summary;
@@ -48,14 +55,27 @@ async function main(): Promise<void> {
 
 function generateSarif(count: number): string {
   const rules = Array.from({ length: 50 }, (_, i) => ({
-    id: `R${i}`, shortDescription: { text: `Rule ${i}` }, defaultConfiguration: { level: i % 3 === 0 ? 'error' : 'warning' },
+    id: `R${i}`,
+    shortDescription: { text: `Rule ${i}` },
+    defaultConfiguration: { level: i % 3 === 0 ? 'error' : 'warning' },
     properties: { tags: ['security', `external/cwe/cwe-${20 + i}`], 'security-severity': String((i % 10) + 0.5) },
   }));
   const results = Array.from({ length: count }, (_, i) => ({
-    ruleId: `R${i % 50}`, ruleIndex: i % 50,
+    ruleId: `R${i % 50}`,
+    ruleIndex: i % 50,
     message: { text: `Possible problem number ${i} found by the analysis of this file` },
-    locations: [{ physicalLocation: { artifactLocation: { uri: `src/module${Math.floor(i / 100)}/file${i % 100}.ts` }, region: { startLine: (i % 700) + 1, startColumn: 5 } } }],
+    locations: [
+      {
+        physicalLocation: {
+          artifactLocation: { uri: `src/module${Math.floor(i / 100)}/file${i % 100}.ts` },
+          region: { startLine: (i % 700) + 1, startColumn: 5 },
+        },
+      },
+    ],
     partialFingerprints: { primaryLocationLineHash: `${i.toString(16)}:1` },
   }));
-  return JSON.stringify({ version: '2.1.0', runs: [{ tool: { driver: { name: 'BenchScanner', version: '1.0', rules } }, results }] });
+  return JSON.stringify({
+    version: '2.1.0',
+    runs: [{ tool: { driver: { name: 'BenchScanner', version: '1.0', rules } }, results }],
+  });
 }

@@ -13,7 +13,11 @@ import type { Engine } from '../src/db/connect.ts';
 import { benchOrg, scratchDatabase } from './support.ts';
 
 /** A limit as printed beside a figure: "ratio 0.42 of <name> <value> <unit>". */
-export interface Limit { name: string; value: number; unit: string }
+export interface Limit {
+  name: string;
+  value: number;
+  unit: string;
+}
 
 const run = process.env.BENCH_RUN ?? String(process.pid);
 const cacheFile = `.bench/limits-${run}.json`;
@@ -54,9 +58,15 @@ export function bulkLoadLimit(engine: Engine): Promise<Limit> {
           'src/module' || (g / 100) || '/file' || (g % 100) || '.ts', g % 700 + 1, 'open',
           (array['act','attend','track*','track'])[g % 4 + 1], g % 4 + 1, now() + make_interval(days => 7 + g % 200),
           s.owner_team_id, now(), now(), jsonb_build_object('column', 5)
-        from generate_series(1, ${rows}::int) g, (select id, owner_team_id from services where name = 'bench-svc') s`.execute(database.db);
+        from generate_series(1, ${rows}::int) g, (select id, owner_team_id from services where name = 'bench-svc') s`.execute(
+        database.db,
+      );
       const seconds = (performance.now() - t0) / 1000;
-      return { name: `the ${engine === 'pglite' ? 'PGlite' : 'PostgreSQL'} bulk load (insert … select, ${rows.toLocaleString('en')} rows)`, value: rows / seconds, unit: 'rows/s' };
+      return {
+        name: `the ${engine === 'pglite' ? 'PGlite' : 'PostgreSQL'} bulk load (insert … select, ${rows.toLocaleString('en')} rows)`,
+        value: rows / seconds,
+        unit: 'rows/s',
+      };
     } finally {
       await drop();
     }
@@ -65,7 +75,11 @@ export function bulkLoadLimit(engine: Engine): Promise<Limit> {
 
 /** A bare `node -e 0`, cold, median of `runs`: the runtime's own start, below which no command can start. */
 export function nodeStartLimit(runs: number): Promise<Limit> {
-  return cached('node-start', async () => ({ name: 'a bare node start (node -e 0)', value: medianOf(runs, () => timed(() => spawnSync(process.execPath, ['-e', '0']))), unit: 'ms' }));
+  return cached('node-start', async () => ({
+    name: 'a bare node start (node -e 0)',
+    value: medianOf(runs, () => timed(() => spawnSync(process.execPath, ['-e', '0']))),
+    unit: 'ms',
+  }));
 }
 
 /** A bare `select * from findings order by id limit 100` round trip on this database, median of 200: the least a page

@@ -39,8 +39,20 @@ try {
     }
   }
   times.sort((a, b) => a - b);
-  figure(`GET /api/findings first page, filtered, ${n.toLocaleString('en')} stored, p50 [${engine}]`, times[Math.floor(times.length * 0.5)]!, 'ms', undefined, roundTrip);
-  figure(`GET /api/findings first page, filtered, ${n.toLocaleString('en')} stored, p95 [${engine}]`, times[Math.floor(times.length * 0.95)]!, 'ms', '<= 50 ms', roundTrip);
+  figure(
+    `GET /api/findings first page, filtered, ${n.toLocaleString('en')} stored, p50 [${engine}]`,
+    times[Math.floor(times.length * 0.5)]!,
+    'ms',
+    undefined,
+    roundTrip,
+  );
+  figure(
+    `GET /api/findings first page, filtered, ${n.toLocaleString('en')} stored, p95 [${engine}]`,
+    times[Math.floor(times.length * 0.95)]!,
+    'ms',
+    '<= 50 ms',
+    roundTrip,
+  );
 
   async function call(path: string): Promise<void> {
     const res = await app.request(path, { headers: { authorization: `Bearer ${token}` } });

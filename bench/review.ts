@@ -25,11 +25,16 @@ try {
       status_changed_at = case when status in ('fixed', 'false_positive') then now() - make_interval(days => id % 730, hours => id % 24) + make_interval(days => id % 60)
         else now() - make_interval(days => id % 730, hours => id % 24) end`.execute(db);
   // Closures whose day has not come yet: still open.
-  await sql`update findings set status = 'open', fixed_at = null, status_changed_at = first_seen_at where status_changed_at > now()`.execute(db);
+  await sql`update findings set status = 'open', fixed_at = null, status_changed_at = first_seen_at where status_changed_at > now()`.execute(
+    db,
+  );
   await sql`vacuum analyze findings`.execute(db);
   const roundTrip = await roundTripLimit(db);
   const deps = { db, now: () => new Date(), policy: defaultPolicy };
-  for (const [label, team] of [['organisation', undefined], ['team', 'bench-team']] as const) {
+  for (const [label, team] of [
+    ['organisation', undefined],
+    ['team', 'bench-team'],
+  ] as const) {
     await newReview(deps, localAdmin, { cadence: 'weekly', team }); // warm up
     const times: number[] = [];
     let cpu = 0;
@@ -44,8 +49,18 @@ try {
     }
     times.sort((a, b) => a - b);
     loadFigure(engine);
-    figure(`review agenda (${label}), ${n.toLocaleString('en')} findings, median [${engine}]`, times[2]!, 'ms', '<= 1000 ms at 1,000,000 findings', roundTrip);
-    figure(`review agenda (${label}), ${n.toLocaleString('en')} findings, CPU per agenda (this process and the database's) [${engine}]`, cpu / 5, 'ms');
+    figure(
+      `review agenda (${label}), ${n.toLocaleString('en')} findings, median [${engine}]`,
+      times[2]!,
+      'ms',
+      '<= 1000 ms at 1,000,000 findings',
+      roundTrip,
+    );
+    figure(
+      `review agenda (${label}), ${n.toLocaleString('en')} findings, CPU per agenda (this process and the database's) [${engine}]`,
+      cpu / 5,
+      'ms',
+    );
   }
 } finally {
   await drop();

@@ -8,23 +8,38 @@ import { build } from 'esbuild';
 // users run.
 async function bundle(name: string): Promise<string> {
   const outfile = `.bench/${name}.mjs`;
-  await build({ entryPoints: [`bench/${name}.ts`], outfile, bundle: true, platform: 'node', format: 'esm', target: 'node20', packages: 'external', logLevel: 'warning' });
+  await build({
+    entryPoints: [`bench/${name}.ts`],
+    outfile,
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    target: 'node20',
+    packages: 'external',
+    logLevel: 'warning',
+  });
   return outfile;
 }
 
 const only = process.argv.slice(2);
 const runs: [string, string][] = [
-  ['import', 'pglite'], ['import', 'postgres'],
-  ['list', 'pglite'], ['list', 'postgres'],
+  ['import', 'pglite'],
+  ['import', 'postgres'],
+  ['list', 'pglite'],
+  ['list', 'postgres'],
   ['tone', 'no-db'],
   ['cli', 'pglite'],
   ['gate', 'pglite'],
-  ['review', 'pglite'], ['review', 'postgres'],
-  ['big-report', 'pglite'], ['big-report', 'postgres'],
+  ['review', 'pglite'],
+  ['review', 'postgres'],
+  ['big-report', 'pglite'],
+  ['big-report', 'postgres'],
   ['load', 'postgres'],
-  ['scorecard', 'pglite'], ['scorecard', 'postgres'],
+  ['scorecard', 'pglite'],
+  ['scorecard', 'postgres'],
   ['web', 'postgres'],
-  ['digest', 'pglite'], ['digest', 'postgres'],
+  ['digest', 'pglite'],
+  ['digest', 'postgres'],
 ];
 // The machine's limits (bench/limits.ts) are measured once in this run and shared by its benchmark processes.
 const env = { ...process.env, BENCH_RUN: String(process.pid) };

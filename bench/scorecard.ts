@@ -24,10 +24,15 @@ const { database, drop } = await scratchDatabase(engine);
 try {
   const db = database.db;
   const teams = Array.from({ length: 10 }, (_, i) => `team-${i}`);
-  const yaml = `teams:\n${teams.map((t) => `  - { name: ${t}, kind: engineering }\n`).join('')}  - { name: security, kind: security }\nservices:\n`
-    + teams.flatMap((t) => [0, 1].map((k) => `  - { name: ${t}-svc-${k}, owner: ${t}, criticality: ${k + 2}, exposure: internal }\n`)).join('');
+  const yaml =
+    `teams:\n${teams.map((t) => `  - { name: ${t}, kind: engineering }\n`).join('')}  - { name: security, kind: security }\nservices:\n`
+    + teams
+      .flatMap((t) =>
+        [0, 1].map((k) => `  - { name: ${t}-svc-${k}, owner: ${t}, criticality: ${k + 2}, exposure: internal }\n`),
+      )
+      .join('');
   await applyOrg(db, parseOrgFile(yaml, 'bench'), { prune: false, actor: 'bench', now: new Date() });
-  const services = (await db.selectFrom('services').select(['id', 'owner_team_id']).orderBy('id').execute());
+  const services = await db.selectFrom('services').select(['id', 'owner_team_id']).orderBy('id').execute();
   const serviceIds = services.map((x) => x.id);
   const teamIds = services.map((x) => x.owner_team_id);
   const t0 = performance.now();
@@ -55,8 +60,12 @@ try {
   let c = await cpuMs(engine, db);
   let t = performance.now();
   const backfill = await backfillSnapshots(db, defaultPolicy, new Date());
-  figure(`two years of snapshots backfilled (the first job run), ${n.toLocaleString('en')} findings [${engine}]`, (performance.now() - t) / 1000, 's');
-  figure(`two years of snapshots backfilled, CPU [${engine}]`, (await cpuMs(engine, db) - c) / 1000, 's');
+  figure(
+    `two years of snapshots backfilled (the first job run), ${n.toLocaleString('en')} findings [${engine}]`,
+    (performance.now() - t) / 1000,
+    's',
+  );
+  figure(`two years of snapshots backfilled, CPU [${engine}]`, ((await cpuMs(engine, db)) - c) / 1000, 's');
   figure(`days backfilled [${engine}]`, backfill ? backfill.rows : 0, 'snapshot rows');
   for (const table of ['finding_snapshots', 'finding_fix_days', 'finding_settle_days']) {
     const rows = Number((await sql<{ n: string }>`select count(*) n from ${sql.table(table)}`.execute(db)).rows[0]!.n);
@@ -65,11 +74,20 @@ try {
   c = await cpuMs(engine, db);
   t = performance.now();
   await dailySnapshot(deps);
-  figure(`daily-snapshot job, ${n.toLocaleString('en')} findings [${engine}]`, (performance.now() - t) / 1000, 's', '<= 10 s at 1,000,000', inSeconds(scan));
-  figure(`daily-snapshot job, CPU [${engine}]`, (await cpuMs(engine, db) - c) / 1000, 's');
+  figure(
+    `daily-snapshot job, ${n.toLocaleString('en')} findings [${engine}]`,
+    (performance.now() - t) / 1000,
+    's',
+    '<= 10 s at 1,000,000',
+    inSeconds(scan),
+  );
+  figure(`daily-snapshot job, CPU [${engine}]`, ((await cpuMs(engine, db)) - c) / 1000, 's');
   await sql`vacuum analyze`.execute(db);
   const team = await resolveScope(db, { team: 'team-3' });
-  for (const [name, scope, target, limit] of [['org', { kind: 'org' } as const, '<= 200 ms at 1,000,000', scan], ['team', team, '<= 50 ms at 1,000,000', roundTrip]] as const) {
+  for (const [name, scope, target, limit] of [
+    ['org', { kind: 'org' } as const, '<= 200 ms at 1,000,000', scan],
+    ['team', team, '<= 50 ms at 1,000,000', roundTrip],
+  ] as const) {
     await scorecardFor(deps, scope, period); // warm up
     const times: number[] = [];
     const cpu0 = await cpuMs(engine, db);
@@ -78,11 +96,27 @@ try {
       await scorecardFor(deps, scope, period);
       times.push(performance.now() - s);
     }
-    figure(`${name} scorecard, ${n.toLocaleString('en')} findings, CPU per card (this process and the database's) [${engine}]`, (await cpuMs(engine, db) - cpu0) / calls, 'ms');
+    figure(
+      `${name} scorecard, ${n.toLocaleString('en')} findings, CPU per card (this process and the database's) [${engine}]`,
+      ((await cpuMs(engine, db)) - cpu0) / calls,
+      'ms',
+    );
     times.sort((a, b) => a - b);
     loadFigure(engine);
-    figure(`${name} scorecard, ${n.toLocaleString('en')} findings, p50 [${engine}]`, times[Math.floor(times.length * 0.5)]!, 'ms', undefined, limit);
-    figure(`${name} scorecard, ${n.toLocaleString('en')} findings, p95 [${engine}]`, times[Math.min(times.length - 1, Math.floor(times.length * 0.95))]!, 'ms', target, limit);
+    figure(
+      `${name} scorecard, ${n.toLocaleString('en')} findings, p50 [${engine}]`,
+      times[Math.floor(times.length * 0.5)]!,
+      'ms',
+      undefined,
+      limit,
+    );
+    figure(
+      `${name} scorecard, ${n.toLocaleString('en')} findings, p95 [${engine}]`,
+      times[Math.min(times.length - 1, Math.floor(times.length * 0.95))]!,
+      'ms',
+      target,
+      limit,
+    );
   }
 } finally {
   await drop();

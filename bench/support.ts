@@ -25,16 +25,29 @@ export async function scratchDatabase(engine: Engine): Promise<{ database: Datab
     const init = spawnSync(process.execPath, ['--import', 'tsx', 'bench/init-pglite.ts', dir], { stdio: 'inherit' });
     if (init.status !== 0) throw new Error('could not initialise the PGlite data folder');
     const database = await openDatabase({ dataDir: dir });
-    return { database, drop: async () => { await database.close(); rmSync(dir, { recursive: true, force: true }); } };
+    return {
+      database,
+      drop: async () => {
+        await database.close();
+        rmSync(dir, { recursive: true, force: true });
+      },
+    };
   }
   const scratch = await createScratchPg('entente_bench');
   const database = await openDatabase({ url: scratch.url });
-  return { database, drop: async () => { await database.close(); await scratch.drop(); } };
+  return {
+    database,
+    drop: async () => {
+      await database.close();
+      await scratch.drop();
+    },
+  };
 }
 
 /** One team (with the CI account `bench-ci@example.com`) and service `bench-svc` (internet-facing, criticality 4). */
 export async function benchOrg(database: Database): Promise<void> {
-  const yaml = 'teams:\n  - name: bench-team\n    kind: engineering\n    members: [bench-ci@example.com]\nservices:\n  - name: bench-svc\n    owner: bench-team\n    criticality: 4\n    exposure: internet\n  - name: bench-other\n    owner: bench-team\n    criticality: 2\n    exposure: internal\n';
+  const yaml =
+    'teams:\n  - name: bench-team\n    kind: engineering\n    members: [bench-ci@example.com]\nservices:\n  - name: bench-svc\n    owner: bench-team\n    criticality: 4\n    exposure: internet\n  - name: bench-other\n    owner: bench-team\n    criticality: 2\n    exposure: internal\n';
   await applyOrg(database.db, parseOrgFile(yaml, 'bench'), { prune: false, actor: 'bench', now: new Date() });
 }
 
@@ -42,12 +55,16 @@ export async function benchOrg(database: Database): Promise<void> {
  * given, this machine's limit measured in the same run as a ratio (bench/limits.ts): " · ratio 0.42 of <limit> <value>".
  * For a rate the ratio is the share of the limit reached; for a time, how many times the limit it took. */
 export function figure(name: string, value: number, unit: string, target?: string, limit?: Limit): void {
-  const ratio = limit && limit.value > 0 ? ` · ratio ${ratioOf(value / limit.value)} of ${limit.name} ${limit.value < 1 ? limit.value.toPrecision(2) : number(limit.value)} ${limit.unit}` : '';
+  const ratio =
+    limit && limit.value > 0
+      ? ` · ratio ${ratioOf(value / limit.value)} of ${limit.name} ${limit.value < 1 ? limit.value.toPrecision(2) : number(limit.value)} ${limit.unit}`
+      : '';
   console.log(`bench ${name}: ${number(value)} ${unit}${target ? `  (target ${target})` : ''}${ratio}`);
 }
 
 const number = (v: number): string => (v >= 100 ? Math.round(v).toLocaleString('en') : v.toFixed(2));
-const ratioOf = (r: number): string => (r >= 100 ? Math.round(r).toLocaleString('en') : r >= 10 ? r.toFixed(1) : r >= 0.01 ? r.toFixed(2) : r.toPrecision(1));
+const ratioOf = (r: number): string =>
+  r >= 100 ? Math.round(r).toLocaleString('en') : r >= 10 ? r.toFixed(1) : r >= 0.01 ? r.toFixed(2) : r.toPrecision(1);
 
 /** The engine named on the command line. */
 export function engineArg(): Engine {
@@ -58,14 +75,20 @@ export function engineArg(): Engine {
 
 /** One import as a child process measured it: the summary, seconds from opening the report, the process's peak RSS. */
 export interface ImportRun {
-  summary: ImportSummary; seconds: number; peakMiB: number;
+  summary: ImportSummary;
+  seconds: number;
+  peakMiB: number;
   /** GET /api/teams sent during the import, one after another: how many, and their latency in ms. */
   teams?: { count: number; p50: number; p95: number; max: number } | undefined;
 }
 
 /** Where an import benchmark writes, migrated and with the bench organisation: a PGlite folder, or a new PostgreSQL
  * database (dropped after). */
-export async function importTarget(engine: Engine, pgliteDir: string, name: string): Promise<{ where: string; drop: () => Promise<void> }> {
+export async function importTarget(
+  engine: Engine,
+  pgliteDir: string,
+  name: string,
+): Promise<{ where: string; drop: () => Promise<void> }> {
   const s = engine === 'pglite' ? { url: pgliteDir, drop: async () => {} } : await createScratchPg(name);
   const database = await openDatabase(engine === 'pglite' ? { dataDir: s.url } : { url: s.url });
   try {
@@ -80,7 +103,10 @@ export async function importTarget(engine: Engine, pgliteDir: string, name: stri
  * `entente import` does, so the peak memory figure is that import's alone. With `reads`, the same process sends
  * `GET /api/teams` to the HTTP app, one after another, for as long as the import runs (see ImportRun.teams). */
 export function importInChild(where: string, file: string, service = 'bench-svc', reads = false): ImportRun {
-  const r = spawnSync(process.execPath, [process.argv[1]!, '--child', where, file, service, reads ? 'reads' : ''], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
+  const r = spawnSync(process.execPath, [process.argv[1]!, '--child', where, file, service, reads ? 'reads' : ''], {
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   if (r.status !== 0) throw new Error(`the import process failed (exit ${r.status})`);
   return JSON.parse(r.stdout.trim().split('\n').pop()!) as ImportRun;
 }
@@ -90,7 +116,9 @@ export async function childImport(where: string, file: string, service = 'bench-
   keepHeapNearLive(); // as the entente command does (src/cli/main.ts)
   const database = await openDatabase(where.startsWith('postgres') ? { url: where } : { dataDir: where });
   const deps = { db: database.db, policy: defaultPolicy, now: () => new Date(), rows: importRowLimits(process.env) };
-  const token = reads ? (await createToken(database.db, { name: `bench-reads-${process.pid}`, role: 'auditor', now: new Date() })).token : '';
+  const token = reads
+    ? (await createToken(database.db, { name: `bench-reads-${process.pid}`, role: 'auditor', now: new Date() })).token
+    : '';
   const app = createApp({ database, policy: defaultPolicy, now: () => new Date() });
   const get = async (): Promise<number> => {
     const t = performance.now();
@@ -106,13 +134,24 @@ export async function childImport(where: string, file: string, service = 'bench-
     while (reads && !done) latencies.push(await get());
   })();
   const t0 = performance.now();
-  const summary = await importReport(deps, { service, input: await reportFromFile(file), actor: 'bench' }).finally(() => (done = true));
+  const summary = await importReport(deps, { service, input: await reportFromFile(file), actor: 'bench' }).finally(
+    () => (done = true),
+  );
   const seconds = (performance.now() - t0) / 1000;
   await reading;
   await database.close();
   latencies.sort((a, b) => a - b);
-  const teams = reads ? { count: latencies.length, p50: latencies[Math.floor(latencies.length * 0.5)] ?? 0, p95: latencies[Math.ceil(latencies.length * 0.95) - 1] ?? 0, max: latencies.at(-1) ?? 0 } : undefined;
-  process.stdout.write(`${JSON.stringify({ summary, seconds, peakMiB: process.resourceUsage().maxRSS / 1024, teams } satisfies ImportRun)}\n`);
+  const teams = reads
+    ? {
+        count: latencies.length,
+        p50: latencies[Math.floor(latencies.length * 0.5)] ?? 0,
+        p95: latencies[Math.ceil(latencies.length * 0.95) - 1] ?? 0,
+        max: latencies.at(-1) ?? 0,
+      }
+    : undefined;
+  process.stdout.write(
+    `${JSON.stringify({ summary, seconds, peakMiB: process.resourceUsage().maxRSS / 1024, teams } satisfies ImportRun)}\n`,
+  );
 }
 
 /** Writes `n` findings straight in SQL (benchmarks of reading, not of importing): a quarter on `bench-other`, the rest
@@ -140,7 +179,10 @@ export async function seedFindings(db: Kysely<DB>, n: number, service?: string):
 export function benchSize(engine: Engine, defaults: { postgres: number; pglite: number }): number {
   const text = engine === 'pglite' ? process.env.BENCH_FINDINGS_PGLITE : process.env.BENCH_FINDINGS;
   const n = text === undefined ? defaults[engine] : Number(text.replaceAll('_', ''));
-  if (!Number.isInteger(n) || n <= 0) throw new Error(`${engine === 'pglite' ? 'BENCH_FINDINGS_PGLITE' : 'BENCH_FINDINGS'}: "${text}" is not a whole number of findings`);
+  if (!Number.isInteger(n) || n <= 0)
+    throw new Error(
+      `${engine === 'pglite' ? 'BENCH_FINDINGS_PGLITE' : 'BENCH_FINDINGS'}: "${text}" is not a whole number of findings`,
+    );
   return n;
 }
 
@@ -158,7 +200,9 @@ export async function cpuMs(engine: Engine, db: Kysely<DB>): Promise<number> {
   const own = process.cpuUsage();
   let server = 0;
   if (engine === 'postgres') {
-    const { rows } = await sql<{ pid: number }>`select pid from pg_stat_activity where datname = current_database()`.execute(db);
+    const { rows } = await sql<{
+      pid: number;
+    }>`select pid from pg_stat_activity where datname = current_database()`.execute(db);
     for (const { pid } of rows) {
       try {
         const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');

@@ -10,7 +10,10 @@ const rules = rulesFor(undefined);
 
 /** Share of sentences to flag that were flagged, and of partner and neutral ones that were (wrongly). */
 function score(set: readonly Labelled[]): { recall: number; falseAlarms: number } {
-  let toFlag = 0, flagged = 0, toLeave = 0, alarms = 0;
+  let toFlag = 0,
+    flagged = 0,
+    toLeave = 0,
+    alarms = 0;
   for (const l of set) {
     const ok = checkTone(l.text, rules).ok;
     if (l.label === 'partner' || l.label === 'neutral') {
@@ -28,10 +31,20 @@ const tuned = score(labelledSet);
 figure(`tone recall on blame [labelled set, ${labelledSet.length} sentences]`, tuned.recall, '%', '>= 90');
 figure('tone false alarms on partner and neutral [labelled set]', tuned.falseAlarms, '%', '<= 5');
 const held = score(heldOutSet);
-figure(`tone recall on blame [held-out set, ${heldOutSet.length} sentences never tuned against]`, held.recall, '%', '>= 90');
+figure(
+  `tone recall on blame [held-out set, ${heldOutSet.length} sentences never tuned against]`,
+  held.recall,
+  '%',
+  '>= 90',
+);
 figure('tone false alarms on partner and neutral [held-out set]', held.falseAlarms, '%', '<= 5');
 const held2 = score(heldOutSet2);
-figure(`tone recall on blame [held-out set 2, ${heldOutSet2.length} sentences written before the rules were widened]`, held2.recall, '%', '>= 90');
+figure(
+  `tone recall on blame [held-out set 2, ${heldOutSet2.length} sentences written before the rules were widened]`,
+  held2.recall,
+  '%',
+  '>= 90',
+);
 figure('tone false alarms on partner and neutral [held-out set 2]', held2.falseAlarms, '%', '<= 5');
 
 // A 2,000-word text made of the labelled sentences, so about half of it is flagged.
@@ -61,7 +74,11 @@ for (let i = 0; i < 100; i++) {
   times.push(performance.now() - t);
 }
 times.sort((a, b) => a - b);
-figure('tone check of a 2,000-word text, warm (median of 100)', times[50]!, 'ms', '<= 20', { name: 'splitting it into lower-case words', value: split[50]!, unit: 'ms' });
+figure('tone check of a 2,000-word text, warm (median of 100)', times[50]!, 'ms', '<= 20', {
+  name: 'splitting it into lower-case words',
+  value: split[50]!,
+  unit: 'ms',
+});
 
 for (let i = 0; i < 2000; i++) checkTone(sentences[i % sentences.length]!, rules);
 let n = 0;
@@ -76,4 +93,8 @@ while (performance.now() - from < 500) {
   for (let i = 0; i < 100; i++) words(sentences[m++ % sentences.length]!);
 }
 const splitRate = (m * 1000) / (performance.now() - from);
-figure('tone check of one-sentence comments', checked, 'comments/s', '>= 5,000', { name: 'splitting them into lower-case words', value: splitRate, unit: 'comments/s' });
+figure('tone check of one-sentence comments', checked, 'comments/s', '>= 5,000', {
+  name: 'splitting them into lower-case words',
+  value: splitRate,
+  unit: 'comments/s',
+});

@@ -26,7 +26,9 @@ const password = 'Bench-horse-7-battery';
 const person = 'bench-ci@example.com';
 
 if (!existsSync(chromiumPath) || !existsSync(join('dist', 'web', 'index.html'))) {
-  console.log(`bench web: skipped (${existsSync(chromiumPath) ? 'the web app is not built: npm run build' : `${chromiumPath} is missing: apt-get install chromium`})`);
+  console.log(
+    `bench web: skipped (${existsSync(chromiumPath) ? 'the web app is not built: npm run build' : `${chromiumPath} is missing: apt-get install chromium`})`,
+  );
   process.exit(0);
 }
 
@@ -47,15 +49,29 @@ try {
   const port = 20_000 + Math.floor(Math.random() * 20_000);
   const base = `http://127.0.0.1:${port}`;
   server = spawn(process.execPath, ['dist/entente.js', 'serve', '--port', String(port)], {
-    env: { ...process.env, DATABASE_URL: scratch.url, ENTENTE_AUDIT_KEY: auditKey, ENTENTE_DATA: dataDir }, stdio: ['ignore', 'pipe', 'inherit'],
+    env: { ...process.env, DATABASE_URL: scratch.url, ENTENTE_AUDIT_KEY: auditKey, ENTENTE_DATA: dataDir },
+    stdio: ['ignore', 'pipe', 'inherit'],
   });
   await new Promise<void>((resolve, reject) => {
     let seen = '';
-    server!.stdout!.on('data', (d: Buffer) => { seen += d.toString(); if (seen.includes('listening on')) resolve(); });
+    server!.stdout!.on('data', (d: Buffer) => {
+      seen += d.toString();
+      if (seen.includes('listening on')) resolve();
+    });
     server!.once('exit', (code) => reject(new Error(`the server exited with ${code}: ${seen}`)));
   });
 
-  const browser = await chromium.launch({ executablePath: chromiumPath, args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync'] });
+  const browser = await chromium.launch({
+    executablePath: chromiumPath,
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
+  });
   try {
     const page = await browser.newPage({ viewport: { width: 1200, height: 800 } });
     await page.goto(`${base}/`);
@@ -70,7 +86,8 @@ try {
       await ready(page);
       return page.evaluate(() => new Promise<number>((r) => requestAnimationFrame(() => r(performance.now()))));
     };
-    const homeReady = (p: Page) => p.getByRole('table', { name: 'Due this week' }).or(p.getByText('No finding is due this week.')).waitFor();
+    const homeReady = (p: Page) =>
+      p.getByRole('table', { name: 'Due this week' }).or(p.getByText('No finding is due this week.')).waitFor();
     const findingsReady = (p: Page) => p.getByRole('table', { name: 'Findings' }).waitFor();
     const nothingReady = (p: Page) => p.getByRole('heading', { name: 'Page not found' }).waitFor();
 
@@ -81,12 +98,16 @@ try {
       const form = page.getByRole('form', { name: 'Filter findings' });
       await form.getByLabel('Service').selectOption('bench-other');
       await form.getByRole('checkbox', { name: 'act' }).check();
-      const answered = page.waitForResponse((r) => r.url().includes('/api/findings?') && r.url().includes('priority=act'));
+      const answered = page.waitForResponse(
+        (r) => r.url().includes('/api/findings?') && r.url().includes('priority=act'),
+      );
       const start = await page.evaluate(() => performance.now());
       await form.getByRole('button', { name: 'Show findings' }).click();
       await answered;
       await findingsReady(page);
-      const drawn = await page.evaluate(() => new Promise<number>((r) => requestAnimationFrame(() => r(performance.now()))));
+      const drawn = await page.evaluate(
+        () => new Promise<number>((r) => requestAnimationFrame(() => r(performance.now()))),
+      );
       return drawn - start;
     };
 
@@ -101,13 +122,32 @@ try {
     const n = `${stored.toLocaleString('en')} findings`;
 
     const floor = await measure(() => sinceNavigation('/no-such-page', nothingReady));
-    figure(`web: a page that asks the API nothing, drawn (the floor) [postgres]`, median(floor), `ms (worst ${floor.at(-1)!.toFixed(0)} ms)`);
+    figure(
+      `web: a page that asks the API nothing, drawn (the floor) [postgres]`,
+      median(floor),
+      `ms (worst ${floor.at(-1)!.toFixed(0)} ms)`,
+    );
     const home = await measure(() => sinceNavigation('/', homeReady));
-    figure(`web: Home interactive, median of ${runs} (${n}) [postgres]`, median(home), `ms (worst ${home.at(-1)!.toFixed(0)} ms; ${(median(home) / median(floor)).toFixed(1)}x the floor)`, '<= 1000 ms');
+    figure(
+      `web: Home interactive, median of ${runs} (${n}) [postgres]`,
+      median(home),
+      `ms (worst ${home.at(-1)!.toFixed(0)} ms; ${(median(home) / median(floor)).toFixed(1)}x the floor)`,
+      '<= 1000 ms',
+    );
     const findings = await measure(() => sinceNavigation('/findings', findingsReady));
-    figure(`web: Findings interactive, median of ${runs} (${n}) [postgres]`, median(findings), `ms (worst ${findings.at(-1)!.toFixed(0)} ms; ${(median(findings) / median(floor)).toFixed(1)}x the floor)`, '<= 1000 ms');
+    figure(
+      `web: Findings interactive, median of ${runs} (${n}) [postgres]`,
+      median(findings),
+      `ms (worst ${findings.at(-1)!.toFixed(0)} ms; ${(median(findings) / median(floor)).toFixed(1)}x the floor)`,
+      '<= 1000 ms',
+    );
     const filter = await measure(filterChange);
-    figure(`web: a filter change on Findings to its first page, median of ${runs} (${n}) [postgres]`, median(filter), `ms (worst ${filter.at(-1)!.toFixed(0)} ms)`, '<= 200 ms');
+    figure(
+      `web: a filter change on Findings to its first page, median of ${runs} (${n}) [postgres]`,
+      median(filter),
+      `ms (worst ${filter.at(-1)!.toFixed(0)} ms)`,
+      '<= 200 ms',
+    );
   } finally {
     await browser.close();
   }

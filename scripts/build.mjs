@@ -19,7 +19,9 @@ if (!existsSync('web/vite.config.ts')) {
   try {
     vite = await import('vite');
   } catch {
-    console.warn('build: vite is not installed (npm install without --omit=dev), so the web app is not built; the API works without it');
+    console.warn(
+      'build: vite is not installed (npm install without --omit=dev), so the web app is not built; the API works without it',
+    );
   }
 }
 if (vite) {

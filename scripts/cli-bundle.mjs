@@ -18,7 +18,9 @@ export function cliBundleOptions(outdir) {
     external: ['@electric-sql/pglite', '@electric-sql/pglite/*', 'pg', 'pg-boss'],
     sourcemap: true,
     // Bundled CommonJS packages call require(); in an ES module it has to be made.
-    banner: { js: "#!/usr/bin/env node\nimport { createRequire as __entente_createRequire } from 'node:module';\nconst require = __entente_createRequire(import.meta.url);" },
+    banner: {
+      js: "#!/usr/bin/env node\nimport { createRequire as __entente_createRequire } from 'node:module';\nconst require = __entente_createRequire(import.meta.url);",
+    },
     logLevel: 'warning',
   };
 }

@@ -16,7 +16,10 @@ function walk(dir) {
   return out;
 }
 const filters = process.argv.slice(2);
-const files = ['src', 'test'].flatMap((d) => walk(d)).filter((f) => !filters.length || filters.some((x) => f.includes(x))).sort();
+const files = ['src', 'test']
+  .flatMap((d) => walk(d))
+  .filter((f) => !filters.length || filters.some((x) => f.includes(x)))
+  .sort();
 const concurrency = process.env.TEST_CONCURRENCY ?? '2';
 // The CLI tests spawn the CLI a few hundred times: from a bundle of the sources made now (~1 s), each spawn starts in a
 // fraction of the CPU the sources under tsx need (test/support/cli.ts). ENTENTE_TEST_CLI=src runs them on the sources.
@@ -28,6 +31,9 @@ else {
   await build({ ...cliBundleOptions(bundle), sourcemap: false });
   env.ENTENTE_TEST_CLI = resolve(bundle, 'entente.js');
 }
-const r = spawnSync(process.execPath, ['--import', 'tsx', '--test', `--test-concurrency=${concurrency}`, ...files], { stdio: 'inherit', env });
+const r = spawnSync(process.execPath, ['--import', 'tsx', '--test', `--test-concurrency=${concurrency}`, ...files], {
+  stdio: 'inherit',
+  env,
+});
 rmSync(bundle, { recursive: true, force: true });
 process.exit(r.status ?? 1);

@@ -7,7 +7,10 @@ import { badInput } from './errors.ts';
 import { dataDirOf } from './data-dir.ts';
 
 const schema = z.object({
-  DATABASE_URL: z.string().regex(/^postgres(ql)?:\/\//, 'must start with postgres://').optional(),
+  DATABASE_URL: z
+    .string()
+    .regex(/^postgres(ql)?:\/\//, 'must start with postgres://')
+    .optional(),
   ENTENTE_DATA: z.string().min(1).optional(),
   ENTENTE_POLICY: z.string().min(1).optional(),
   ENTENTE_AUDIT_KEY: z.string().min(1).optional(),
@@ -19,24 +22,64 @@ const schema = z.object({
   ENTENTE_MAX_EXPANSION: z.coerce.number().int('must be a whole number such as 100').min(1).optional(),
   ENTENTE_EARLY_ROWS: z.coerce.number().int('must be a whole number such as 10000').min(1).optional(),
   ENTENTE_SPILL_ROWS: z.coerce.number().int('must be a whole number such as 200000').min(1).optional(),
-  ENTENTE_TRUSTED_PROXIES: z.string().transform((s) => s.split(',').map((a) => a.trim()).filter(Boolean))
-    .refine((list) => list.every((a) => isIP(a) !== 0), 'must be a comma list of IP addresses such as 10.0.0.5,10.0.0.6').optional(),
+  ENTENTE_TRUSTED_PROXIES: z
+    .string()
+    .transform((s) =>
+      s
+        .split(',')
+        .map((a) => a.trim())
+        .filter(Boolean),
+    )
+    .refine(
+      (list) => list.every((a) => isIP(a) !== 0),
+      'must be a comma list of IP addresses such as 10.0.0.5,10.0.0.6',
+    )
+    .optional(),
   ENTENTE_PUBLIC_URL: z.string().url('must be the address people open, such as https://entente.example.com').optional(),
-  ENTENTE_OIDC_ISSUER: z.string().url('must be the provider\'s issuer address, such as https://accounts.google.com').optional(),
+  ENTENTE_OIDC_ISSUER: z
+    .string()
+    .url("must be the provider's issuer address, such as https://accounts.google.com")
+    .optional(),
   ENTENTE_OIDC_CLIENT_ID: z.string().min(1).optional(),
   ENTENTE_OIDC_CLIENT_SECRET: z.string().min(1).optional(),
   ENTENTE_OIDC_NAME: z.string().min(1).max(60).optional(),
-  ENTENTE_SMTP_URL: z.string().regex(/^smtps?:\/\/[^/\s]+/i, 'must be smtp://host:port or smtps://host:port (user:password@ before the host when needed)').optional(),
-  ENTENTE_MAIL_FROM: z.string().regex(/^[^\s@<>]+@[^\s@<>]+$|^[^<>]*<[^\s@<>]+@[^\s@<>]+>$/, 'must be an address such as entente@example.com or "Entente <entente@example.com>"').optional(),
-  ENTENTE_NOTIFY_CLAIM_SECONDS: z.coerce.number().int('must be a whole number of seconds such as 120').min(1).optional(),
-  ENTENTE_JIRA_URL: z.url({ protocol: /^https?$/, error: 'must be your Jira site, such as https://acme.atlassian.net' }).optional(),
+  ENTENTE_SMTP_URL: z
+    .string()
+    .regex(
+      /^smtps?:\/\/[^/\s]+/i,
+      'must be smtp://host:port or smtps://host:port (user:password@ before the host when needed)',
+    )
+    .optional(),
+  ENTENTE_MAIL_FROM: z
+    .string()
+    .regex(
+      /^[^\s@<>]+@[^\s@<>]+$|^[^<>]*<[^\s@<>]+@[^\s@<>]+>$/,
+      'must be an address such as entente@example.com or "Entente <entente@example.com>"',
+    )
+    .optional(),
+  ENTENTE_NOTIFY_CLAIM_SECONDS: z.coerce
+    .number()
+    .int('must be a whole number of seconds such as 120')
+    .min(1)
+    .optional(),
+  ENTENTE_JIRA_URL: z
+    .url({ protocol: /^https?$/, error: 'must be your Jira site, such as https://acme.atlassian.net' })
+    .optional(),
   ENTENTE_JIRA_USER: z.string().min(1).optional(),
   ENTENTE_JIRA_TOKEN: z.string().min(1).optional(),
-  ENTENTE_JIRA_WEBHOOK_SECRET: z.string().min(16, 'must be at least 16 characters (make one with: openssl rand -hex 24)').optional(),
+  ENTENTE_JIRA_WEBHOOK_SECRET: z
+    .string()
+    .min(16, 'must be at least 16 characters (make one with: openssl rand -hex 24)')
+    .optional(),
 });
 
 /** The Jira Cloud site Entente files issues in (ENTENTE_JIRA_*): an account's e-mail and API token, and the secret Jira's webhook sends. */
-export interface JiraSettings { url: string; user: string; token: string; webhookSecret: string | undefined }
+export interface JiraSettings {
+  url: string;
+  user: string;
+  token: string;
+  webhookSecret: string | undefined;
+}
 
 /** Request size limits: JSON bodies, uploads (and what a compressed upload may expand to), and how much an upload may expand. */
 export interface Limits {
@@ -58,10 +101,18 @@ export const defaultLimits: Limits = { jsonBytes: 1 << 20, uploadBytes: 1 << 30,
 // A size in bytes: "1048576", "512KB", "2 MB", "1GB" (1 KB = 1024 bytes), more than 0.
 function size(examples: string) {
   const message = `must be a size such as ${examples}`;
-  return z.string().regex(/^\s*\d+\s*(B|KB|KIB|K|MB|MIB|M|GB|GIB|G)?\s*$/i, message).transform((s) => {
-    const [, n, unit] = /(\d+)\s*([A-Z]?)/i.exec(s)!;
-    return Number(n) * ({ '': 1, B: 1, K: 1 << 10, M: 1 << 20, G: 1 << 30 } as Record<string, number>)[unit!.toUpperCase()]!;
-  }).pipe(z.number().int().positive(message)).optional();
+  return z
+    .string()
+    .regex(/^\s*\d+\s*(B|KB|KIB|K|MB|MIB|M|GB|GIB|G)?\s*$/i, message)
+    .transform((s) => {
+      const [, n, unit] = /(\d+)\s*([A-Z]?)/i.exec(s)!;
+      return (
+        Number(n)
+        * ({ '': 1, B: 1, K: 1 << 10, M: 1 << 20, G: 1 << 30 } as Record<string, number>)[unit!.toUpperCase()]!
+      );
+    })
+    .pipe(z.number().int().positive(message))
+    .optional();
 }
 
 export interface Config {
@@ -124,7 +175,10 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       expansionRatio: r.data.ENTENTE_MAX_EXPANSION ?? defaultLimits.expansionRatio,
     },
     trustedProxies: r.data.ENTENTE_TRUSTED_PROXIES ?? [],
-    smtp: r.data.ENTENTE_SMTP_URL === undefined ? undefined : { url: r.data.ENTENTE_SMTP_URL, from: r.data.ENTENTE_MAIL_FROM ?? 'entente@localhost' },
+    smtp:
+      r.data.ENTENTE_SMTP_URL === undefined
+        ? undefined
+        : { url: r.data.ENTENTE_SMTP_URL, from: r.data.ENTENTE_MAIL_FROM ?? 'entente@localhost' },
     notifyClaimSeconds: r.data.ENTENTE_NOTIFY_CLAIM_SECONDS ?? 120,
     jira: jiraOf(r.data),
     importRows: { early: r.data.ENTENTE_EARLY_ROWS, spill: r.data.ENTENTE_SPILL_ROWS },
@@ -133,37 +187,70 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
 
 // SSO needs all four variables or none: half a configuration is refused at start with the ones missing.
 function oidcOf(d: z.infer<typeof schema>, publicUrl: string | undefined): OidcConfig | undefined {
-  const vars = { ENTENTE_OIDC_ISSUER: d.ENTENTE_OIDC_ISSUER, ENTENTE_OIDC_CLIENT_ID: d.ENTENTE_OIDC_CLIENT_ID, ENTENTE_OIDC_CLIENT_SECRET: d.ENTENTE_OIDC_CLIENT_SECRET };
-  const set = Object.entries(vars).filter(([, v]) => v !== undefined).map(([k]) => k);
+  const vars = {
+    ENTENTE_OIDC_ISSUER: d.ENTENTE_OIDC_ISSUER,
+    ENTENTE_OIDC_CLIENT_ID: d.ENTENTE_OIDC_CLIENT_ID,
+    ENTENTE_OIDC_CLIENT_SECRET: d.ENTENTE_OIDC_CLIENT_SECRET,
+  };
+  const set = Object.entries(vars)
+    .filter(([, v]) => v !== undefined)
+    .map(([k]) => k);
   if (set.length === 0) return undefined;
   const missing = [...Object.keys(vars).filter((k) => !set.includes(k)), ...(publicUrl ? [] : ['ENTENTE_PUBLIC_URL'])];
-  if (missing.length) throw badInput(`single sign-on needs ${missing.join(', ')} as well as ${set.join(', ')} (see the README's sign-in section)`, { missing });
+  if (missing.length)
+    throw badInput(
+      `single sign-on needs ${missing.join(', ')} as well as ${set.join(', ')} (see the README's sign-in section)`,
+      { missing },
+    );
   const issuer = new URL(d.ENTENTE_OIDC_ISSUER!);
   const loopback = ['127.0.0.1', 'localhost', '[::1]'].includes(issuer.hostname);
   if (issuer.protocol !== 'https:' && !(issuer.protocol === 'http:' && loopback)) {
-    throw badInput(`environment variable ENTENTE_OIDC_ISSUER: must be an https:// address (plain http only on this machine's loopback); it is ${issuer.href}`);
+    throw badInput(
+      `environment variable ENTENTE_OIDC_ISSUER: must be an https:// address (plain http only on this machine's loopback); it is ${issuer.href}`,
+    );
   }
   return {
-    issuer: d.ENTENTE_OIDC_ISSUER!, clientId: d.ENTENTE_OIDC_CLIENT_ID!, clientSecret: d.ENTENTE_OIDC_CLIENT_SECRET!,
-    name: d.ENTENTE_OIDC_NAME ?? issuer.hostname, redirectUri: `${publicUrl}/api/session/oidc/callback`,
+    issuer: d.ENTENTE_OIDC_ISSUER!,
+    clientId: d.ENTENTE_OIDC_CLIENT_ID!,
+    clientSecret: d.ENTENTE_OIDC_CLIENT_SECRET!,
+    name: d.ENTENTE_OIDC_NAME ?? issuer.hostname,
+    redirectUri: `${publicUrl}/api/session/oidc/callback`,
   };
 }
 
 // The three connection settings go together: one without the others is a half-done setup, said at start.
 function jiraOf(d: z.infer<typeof schema>): JiraSettings | undefined {
-  const given = { ENTENTE_JIRA_URL: d.ENTENTE_JIRA_URL, ENTENTE_JIRA_USER: d.ENTENTE_JIRA_USER, ENTENTE_JIRA_TOKEN: d.ENTENTE_JIRA_TOKEN };
-  const missing = Object.entries(given).filter(([, v]) => v === undefined).map(([k]) => k);
+  const given = {
+    ENTENTE_JIRA_URL: d.ENTENTE_JIRA_URL,
+    ENTENTE_JIRA_USER: d.ENTENTE_JIRA_USER,
+    ENTENTE_JIRA_TOKEN: d.ENTENTE_JIRA_TOKEN,
+  };
+  const missing = Object.entries(given)
+    .filter(([, v]) => v === undefined)
+    .map(([k]) => k);
   if (missing.length === 3) {
-    if (d.ENTENTE_JIRA_WEBHOOK_SECRET) throw badInput('environment variable ENTENTE_JIRA_WEBHOOK_SECRET is set but Jira is not: set ENTENTE_JIRA_URL, ENTENTE_JIRA_USER and ENTENTE_JIRA_TOKEN too');
+    if (d.ENTENTE_JIRA_WEBHOOK_SECRET)
+      throw badInput(
+        'environment variable ENTENTE_JIRA_WEBHOOK_SECRET is set but Jira is not: set ENTENTE_JIRA_URL, ENTENTE_JIRA_USER and ENTENTE_JIRA_TOKEN too',
+      );
     return undefined;
   }
-  if (missing.length) throw badInput(`environment variable ${missing.join(' and ')} ${missing.length === 1 ? 'is' : 'are'} not set: Jira needs ENTENTE_JIRA_URL, ENTENTE_JIRA_USER (the account's e-mail) and ENTENTE_JIRA_TOKEN (its API token) together`);
-  return { url: d.ENTENTE_JIRA_URL!.replace(/\/+$/, ''), user: d.ENTENTE_JIRA_USER!, token: d.ENTENTE_JIRA_TOKEN!, webhookSecret: d.ENTENTE_JIRA_WEBHOOK_SECRET };
+  if (missing.length)
+    throw badInput(
+      `environment variable ${missing.join(' and ')} ${missing.length === 1 ? 'is' : 'are'} not set: Jira needs ENTENTE_JIRA_URL, ENTENTE_JIRA_USER (the account's e-mail) and ENTENTE_JIRA_TOKEN (its API token) together`,
+    );
+  return {
+    url: d.ENTENTE_JIRA_URL!.replace(/\/+$/, ''),
+    user: d.ENTENTE_JIRA_USER!,
+    token: d.ENTENTE_JIRA_TOKEN!,
+    webhookSecret: d.ENTENTE_JIRA_WEBHOOK_SECRET,
+  };
 }
 
 /** ENTENTE_EARLY_ROWS and ENTENTE_SPILL_ROWS alone, for what imports outside a context (the test support, the bench). */
 export function importRowLimits(env: Record<string, string | undefined>): ImportRowLimits {
-  return loadConfig({ ENTENTE_EARLY_ROWS: env.ENTENTE_EARLY_ROWS, ENTENTE_SPILL_ROWS: env.ENTENTE_SPILL_ROWS }).importRows;
+  return loadConfig({ ENTENTE_EARLY_ROWS: env.ENTENTE_EARLY_ROWS, ENTENTE_SPILL_ROWS: env.ENTENTE_SPILL_ROWS })
+    .importRows;
 }
 
 /** The policy file in force: ENTENTE_POLICY, else policy.yaml in the data folder if there is one, else none (defaults). */

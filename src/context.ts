@@ -22,6 +22,18 @@ export async function openContext(config: Config): Promise<Context> {
   const policy = loadPolicy(policyFileOf(config));
   // What a killed import left in the temporary folder (it can be a hundred megabytes) goes at the next start.
   sweepAbandonedImports();
-  const database = await openDatabase({ url: config.databaseUrl, dataDir: config.dataDir, auditKey: config.auditKey, auditKeyFile: config.auditKeyFile });
-  return { database, policy, now: () => new Date(), importRows: config.importRows, jira: config.jira, publicUrl: config.publicUrl };
+  const database = await openDatabase({
+    url: config.databaseUrl,
+    dataDir: config.dataDir,
+    auditKey: config.auditKey,
+    auditKeyFile: config.auditKeyFile,
+  });
+  return {
+    database,
+    policy,
+    now: () => new Date(),
+    importRows: config.importRows,
+    jira: config.jira,
+    publicUrl: config.publicUrl,
+  };
 }

@@ -1,12 +1,12 @@
 /** The one error type: a code people and programs can act on, a message that says what and where, and details. */
 export type ErrorCode =
-  | 'bad_input'        // a report, file or request body that cannot be read as what it claims to be
-  | 'unknown_format'   // a report whose format Entente does not recognise
+  | 'bad_input' // a report, file or request body that cannot be read as what it claims to be
+  | 'unknown_format' // a report whose format Entente does not recognise
   | 'not_found'
   | 'conflict'
   | 'unauthorized'
   | 'forbidden'
-  | 'unavailable'      // something Entente needs is not there or not usable: a database, a server that does not answer, the machine
+  | 'unavailable' // something Entente needs is not there or not usable: a database, a server that does not answer, the machine
   | 'internal';
 
 const statusByCode: Record<ErrorCode, number> = {
@@ -37,7 +37,11 @@ export class EntenteError extends Error {
 }
 
 /** Shorthand for the most common error: input that is not what it should be, with where. */
-export function badInput(message: string, details?: Record<string, unknown>, options?: { cause?: unknown }): EntenteError {
+export function badInput(
+  message: string,
+  details?: Record<string, unknown>,
+  options?: { cause?: unknown },
+): EntenteError {
   return new EntenteError('bad_input', message, details, options);
 }
 
@@ -46,10 +50,19 @@ export function badInput(message: string, details?: Record<string, unknown>, opt
 const pgUnavailable = /^(08|28|3D000|57P0[123]|53)/;
 // Node's codes for a network, port or file system that is not as the program needs it.
 const systemCodes: Record<string, string> = {
-  ECONNREFUSED: 'nothing answers there', ECONNRESET: 'the connection was closed', ENOTFOUND: 'no such host', ETIMEDOUT: 'no answer in time',
-  EHOSTUNREACH: 'the host is unreachable', EAI_AGAIN: 'the host name could not be looked up', EADDRINUSE: 'the port is in use by another program',
-  EADDRNOTAVAIL: 'this machine has no such address', EACCES: 'permission denied', EPERM: 'permission denied', EROFS: 'the file system is read-only',
-  ENOSPC: 'the disk is full', ENOTDIR: 'a part of the path is not a folder',
+  ECONNREFUSED: 'nothing answers there',
+  ECONNRESET: 'the connection was closed',
+  ENOTFOUND: 'no such host',
+  ETIMEDOUT: 'no answer in time',
+  EHOSTUNREACH: 'the host is unreachable',
+  EAI_AGAIN: 'the host name could not be looked up',
+  EADDRINUSE: 'the port is in use by another program',
+  EADDRNOTAVAIL: 'this machine has no such address',
+  EACCES: 'permission denied',
+  EPERM: 'permission denied',
+  EROFS: 'the file system is read-only',
+  ENOSPC: 'the disk is full',
+  ENOTDIR: 'a part of the path is not a folder',
 };
 
 /**
@@ -58,14 +71,35 @@ const systemCodes: Record<string, string> = {
  */
 export function environmentProblem(e: unknown): EntenteError | undefined {
   if (e instanceof EntenteError) return e.code === 'unavailable' ? e : undefined;
-  const err = e as { code?: unknown; message?: unknown; address?: unknown; port?: unknown; path?: unknown; syscall?: unknown; errors?: unknown[] } | null;
+  const err = e as {
+    code?: unknown;
+    message?: unknown;
+    address?: unknown;
+    port?: unknown;
+    path?: unknown;
+    syscall?: unknown;
+    errors?: unknown[];
+  } | null;
   if (!err || typeof err !== 'object') return undefined;
   const code = typeof err.code === 'string' ? err.code : undefined;
   const message = typeof err.message === 'string' && err.message ? err.message : undefined;
-  if (code && pgUnavailable.test(code) && message) return new EntenteError('unavailable', `PostgreSQL: ${message}`, { code }, { cause: e });
+  if (code && pgUnavailable.test(code) && message)
+    return new EntenteError('unavailable', `PostgreSQL: ${message}`, { code }, { cause: e });
   if (code && systemCodes[code]) {
-    const where = err.port !== undefined ? `${err.address ?? ''}:${err.port}` : typeof err.path === 'string' ? err.path : typeof err.address === 'string' ? err.address : undefined;
-    return new EntenteError('unavailable', `${where ? `${where}: ` : ''}${systemCodes[code]} (${code}${typeof err.syscall === 'string' ? ` on ${err.syscall}` : ''})`, { code }, { cause: e });
+    const where =
+      err.port !== undefined
+        ? `${err.address ?? ''}:${err.port}`
+        : typeof err.path === 'string'
+          ? err.path
+          : typeof err.address === 'string'
+            ? err.address
+            : undefined;
+    return new EntenteError(
+      'unavailable',
+      `${where ? `${where}: ` : ''}${systemCodes[code]} (${code}${typeof err.syscall === 'string' ? ` on ${err.syscall}` : ''})`,
+      { code },
+      { cause: e },
+    );
   }
   // An AggregateError (a host with several addresses) is as unavailable as its first cause.
   if (Array.isArray(err.errors) && err.errors.length) return environmentProblem(err.errors[0]);

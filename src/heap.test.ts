@@ -18,7 +18,9 @@ const churn = (near: boolean) => `
   console.log(Math.round(peak / 1048576));`;
 
 function peakMiB(near: boolean): number {
-  const r = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', churn(near)], { encoding: 'utf8' });
+  const r = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', churn(near)], {
+    encoding: 'utf8',
+  });
   assert.equal(r.status, 0, r.stderr);
   // V8 prints "unrecognized flag" and ignores it when it has no such flag: that must not happen on a supported Node.
   assert.equal(r.stderr, '');
@@ -28,5 +30,8 @@ function peakMiB(near: boolean): number {
 test('a process keeps its heap near what is live: far less garbage stands between full collections', () => {
   const by = { default: peakMiB(false), near: peakMiB(true) };
   assert.ok(by.near > 40, `the live rows alone are ~40 MB (${JSON.stringify(by)})`);
-  assert.ok(by.near < by.default * 0.75, `peak heap ${by.near} MiB, against ${by.default} MiB with V8's default growth`);
+  assert.ok(
+    by.near < by.default * 0.75,
+    `peak heap ${by.near} MiB, against ${by.default} MiB with V8's default growth`,
+  );
 });

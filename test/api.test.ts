@@ -11,7 +11,9 @@ const newCve = (): string => `CVE-2026-${20000 + ++cveCounter}`;
 const ranks: Record<string, number> = { act: 1, attend: 2, 'track*': 3, track: 4 };
 
 async function countRows(e: TestEnv, table: 'scans' | 'findings' | 'audit_log'): Promise<number> {
-  const { rows } = await sql<{ n: number }>`select count(*)::int as n from ${sql.table(table)}`.execute(e.ctx.database.db);
+  const { rows } = await sql<{ n: number }>`select count(*)::int as n from ${sql.table(table)}`.execute(
+    e.ctx.database.db,
+  );
   return rows[0]!.n;
 }
 
@@ -21,14 +23,22 @@ async function seedMixed(e: TestEnv) {
   const critCve = newCve();
   const highCve = newCve();
   const pkg = e.uniq('leftpad');
-  await e.importText(service, 'trivy.json', trivy([
-    { cve: critCve, pkg, version: '1.0.0', fixed: '1.0.1', severity: 'CRITICAL' },
-    { cve: highCve, pkg: 'express', version: '4.17.0', severity: 'HIGH' },
-  ]));
-  await e.importText(service, 'codeql.sarif', sarif('CodeQL', [
-    { rule: 'js/sql-injection', file: 'src/db/users.ts', line: 10, cwe: 89, level: 'error' },
-    { rule: 'js/xss', file: 'src/web/page.ts', line: 20, cwe: 79, level: 'note' },
-  ]));
+  await e.importText(
+    service,
+    'trivy.json',
+    trivy([
+      { cve: critCve, pkg, version: '1.0.0', fixed: '1.0.1', severity: 'CRITICAL' },
+      { cve: highCve, pkg: 'express', version: '4.17.0', severity: 'HIGH' },
+    ]),
+  );
+  await e.importText(
+    service,
+    'codeql.sarif',
+    sarif('CodeQL', [
+      { rule: 'js/sql-injection', file: 'src/db/users.ts', line: 10, cwe: 89, level: 'error' },
+      { rule: 'js/xss', file: 'src/web/page.ts', line: 20, cwe: 79, level: 'note' },
+    ]),
+  );
   return { team, service, critCve, highCve, pkg };
 }
 
@@ -43,7 +53,11 @@ async function walk(e: TestEnv, token: string, query: string, limit: number): Pr
   const items: any[] = [];
   let cursor: string | null = null;
   for (let pages = 0; pages < 100; pages++) {
-    const r: { status: number; body: any } = await e.call('GET', `/api/findings?${query}&limit=${limit}${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`, { token });
+    const r: { status: number; body: any } = await e.call(
+      'GET',
+      `/api/findings?${query}&limit=${limit}${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`,
+      { token },
+    );
     assert.equal(r.status, 200, JSON.stringify(r.body));
     assert.ok(r.body.items.length <= limit);
     items.push(...r.body.items);
@@ -88,8 +102,15 @@ describeEachEngine('HTTP API', (env) => {
     const e = env();
     const { service } = await e.makeService();
     const admin = await e.token('admin');
-    const body = trivy([{ cve: newCve(), pkg: 'lodash', version: '4.17.20' }, { cve: newCve(), pkg: 'minimist', version: '1.2.0' }]);
-    const r = await e.call('POST', `/api/scans?service=${service}&name=trivy.json`, { token: admin, body, headers: { 'content-type': 'application/octet-stream' } });
+    const body = trivy([
+      { cve: newCve(), pkg: 'lodash', version: '4.17.20' },
+      { cve: newCve(), pkg: 'minimist', version: '1.2.0' },
+    ]);
+    const r = await e.call('POST', `/api/scans?service=${service}&name=trivy.json`, {
+      token: admin,
+      body,
+      headers: { 'content-type': 'application/octet-stream' },
+    });
     assert.equal(r.status, 201, JSON.stringify(r.body));
     assert.equal(r.body.service, service);
     assert.equal(r.body.format, 'trivy');
@@ -103,7 +124,11 @@ describeEachEngine('HTTP API', (env) => {
     const { service } = await e.makeService();
     const admin = await e.token('admin');
     const form = new FormData();
-    form.append('file', new Blob([sarif('Semgrep', [{ rule: 'sqli', file: 'app.py', line: 3, cwe: 89 }])]), 'semgrep.sarif');
+    form.append(
+      'file',
+      new Blob([sarif('Semgrep', [{ rule: 'sqli', file: 'app.py', line: 3, cwe: 89 }])]),
+      'semgrep.sarif',
+    );
     const r = await e.call('POST', `/api/scans?service=${service}`, { token: admin, body: form });
     assert.equal(r.status, 201, JSON.stringify(r.body));
     assert.equal(r.body.created, 1);
@@ -116,12 +141,19 @@ describeEachEngine('HTTP API', (env) => {
     const e = env();
     const { service } = await e.makeService();
     const admin = await e.token('admin');
-    for (const [given, kept] of [['scan\u0000\n.sarif', 'scan.sarif'], [`${'n'.repeat(300)}.sarif`, `${'n'.repeat(254)}…`]]) {
+    for (const [given, kept] of [
+      ['scan\u0000\n.sarif', 'scan.sarif'],
+      [`${'n'.repeat(300)}.sarif`, `${'n'.repeat(254)}…`],
+    ]) {
       const form = new FormData();
       form.append('file', new Blob([sarif('Semgrep', [{ rule: 'sqli', file: 'app.py', line: 3, cwe: 89 }])]), given);
       const r = await e.call('POST', `/api/scans?service=${service}`, { token: admin, body: form });
       assert.equal(r.status, 201, JSON.stringify(r.body));
-      const scan = await e.ctx.database.db.selectFrom('scans').select('file_name').where('id', '=', r.body.scanId).executeTakeFirstOrThrow();
+      const scan = await e.ctx.database.db
+        .selectFrom('scans')
+        .select('file_name')
+        .where('id', '=', r.body.scanId)
+        .executeTakeFirstOrThrow();
       assert.equal(scan.file_name, kept);
     }
   });
@@ -141,7 +173,10 @@ describeEachEngine('HTTP API', (env) => {
     const name = e.uniq('no-such-service');
     const scans = await countRows(e, 'scans');
     const findings = await countRows(e, 'findings');
-    const r = await e.call('POST', `/api/scans?service=${name}`, { token: await e.token('admin'), body: trivy([{ cve: newCve(), pkg: 'a', version: '1' }]) });
+    const r = await e.call('POST', `/api/scans?service=${name}`, {
+      token: await e.token('admin'),
+      body: trivy([{ cve: newCve(), pkg: 'a', version: '1' }]),
+    });
     assert.equal(r.status, 404);
     assert.equal(r.body.error.code, 'not_found');
     assert.ok(r.body.error.message.includes(name), r.body.error.message);
@@ -154,11 +189,17 @@ describeEachEngine('HTTP API', (env) => {
     const { service } = await e.makeService();
     const admin = await e.token('admin');
     const scans = await countRows(e, 'scans');
-    const garbage = await e.call('POST', `/api/scans?service=${service}`, { token: admin, body: 'hello, this is not a scanner report' });
+    const garbage = await e.call('POST', `/api/scans?service=${service}`, {
+      token: admin,
+      body: 'hello, this is not a scanner report',
+    });
     assert.equal(garbage.status, 400);
     assert.equal(garbage.body.error.code, 'unknown_format');
     const full = sarif('CodeQL', [{ rule: 'r', file: 'a.ts', line: 1, cwe: 79 }]);
-    const cut = await e.call('POST', `/api/scans?service=${service}`, { token: admin, body: full.slice(0, full.length - 20) });
+    const cut = await e.call('POST', `/api/scans?service=${service}`, {
+      token: admin,
+      body: full.slice(0, full.length - 20),
+    });
     assert.equal(cut.status, 400);
     assert.equal(cut.body.error.code, 'bad_input');
     const empty = await e.call('POST', `/api/scans?service=${service}`, { token: admin, body: '' });
@@ -169,12 +210,15 @@ describeEachEngine('HTTP API', (env) => {
   test('a manager cannot import reports', async () => {
     const e = env();
     const { service } = await e.makeService();
-    const r = await e.call('POST', `/api/scans?service=${service}`, { token: await e.token('manager'), body: trivy([{ cve: newCve(), pkg: 'a', version: '1' }]) });
+    const r = await e.call('POST', `/api/scans?service=${service}`, {
+      token: await e.token('manager'),
+      body: trivy([{ cve: newCve(), pkg: 'a', version: '1' }]),
+    });
     assert.equal(r.status, 403);
     assert.equal(r.body.error.code, 'forbidden');
   });
 
-  test('the service filter returns only that service\'s findings', async () => {
+  test("the service filter returns only that service's findings", async () => {
     const e = env();
     const a = await seedMixed(e);
     const b = await seedMixed(e);
@@ -195,7 +239,15 @@ describeEachEngine('HTTP API', (env) => {
     const { service } = await seedMixed(e);
     const admin = await e.token('admin');
     // CodeQL no longer reports the XSS: it is fixed.
-    await e.importText(service, 'codeql.sarif', sarif('CodeQL', [{ rule: 'js/sql-injection', file: 'src/db/users.ts', line: 10, cwe: 89, level: 'error' }], 'run 2'));
+    await e.importText(
+      service,
+      'codeql.sarif',
+      sarif(
+        'CodeQL',
+        [{ rule: 'js/sql-injection', file: 'src/db/users.ts', line: 10, cwe: 89, level: 'error' }],
+        'run 2',
+      ),
+    );
     const open = await list(e, admin, `service=${service}`);
     assert.equal(open.length, 3);
     assert.ok(!open.some((f) => f.ruleId === 'js/xss'));
@@ -203,7 +255,10 @@ describeEachEngine('HTTP API', (env) => {
     assert.equal(all.length, 4);
     assert.equal(all.find((f) => f.ruleId === 'js/xss')?.status, 'fixed');
     const fixed = await list(e, admin, `service=${service}&status=fixed`);
-    assert.deepEqual(fixed.map((f) => f.ruleId), ['js/xss']);
+    assert.deepEqual(
+      fixed.map((f) => f.ruleId),
+      ['js/xss'],
+    );
   });
 
   test('priority and severity filters keep only matching findings', async () => {
@@ -217,7 +272,10 @@ describeEachEngine('HTTP API', (env) => {
     assert.equal(low.length, 2);
     assert.ok(low.every((f) => f.priority === 'track*' || f.priority === 'track'));
     const critical = await list(e, admin, `service=${service}&severity=critical`);
-    assert.deepEqual(critical.map((f) => f.severity), ['critical']);
+    assert.deepEqual(
+      critical.map((f) => f.severity),
+      ['critical'],
+    );
     const highOrLow = await list(e, admin, `service=${service}&severity=high,low`);
     assert.deepEqual(highOrLow.map((f) => f.severity).sort(), ['high', 'high', 'low']);
   });
@@ -231,17 +289,29 @@ describeEachEngine('HTTP API', (env) => {
     const trivyOnes = await list(e, admin, `service=${service}&tool=Trivy`);
     assert.equal(trivyOnes.length, 2);
     const byCve = await list(e, admin, `service=${service}&cve=${highCve.toLowerCase()}`);
-    assert.deepEqual(byCve.map((f) => f.aliases.includes(highCve)), [true]);
+    assert.deepEqual(
+      byCve.map((f) => f.aliases.includes(highCve)),
+      [true],
+    );
     const byCwe = await list(e, admin, `service=${service}&cwe=79`);
-    assert.deepEqual(byCwe.map((f) => f.ruleId), ['js/xss']);
+    assert.deepEqual(
+      byCwe.map((f) => f.ruleId),
+      ['js/xss'],
+    );
   });
 
   test('q searches titles, file paths and component names, and treats % as a plain character', async () => {
     const e = env();
     const { service, pkg } = await seedMixed(e);
     const admin = await e.token('admin');
-    assert.deepEqual((await list(e, admin, `service=${service}&q=users.ts`)).map((f) => f.ruleId), ['js/sql-injection']);
-    assert.deepEqual((await list(e, admin, `service=${service}&q=${pkg.toUpperCase()}`)).map((f) => f.component.name), [pkg]);
+    assert.deepEqual(
+      (await list(e, admin, `service=${service}&q=users.ts`)).map((f) => f.ruleId),
+      ['js/sql-injection'],
+    );
+    assert.deepEqual(
+      (await list(e, admin, `service=${service}&q=${pkg.toUpperCase()}`)).map((f) => f.component.name),
+      [pkg],
+    );
     assert.deepEqual(await list(e, admin, `service=${service}&q=${encodeURIComponent('%')}`), []);
   });
 
@@ -249,16 +319,29 @@ describeEachEngine('HTTP API', (env) => {
     const e = env();
     const { service } = await seedMixed(e);
     const admin = await e.token('admin');
-    await e.importText(service, 'semgrep.sarif', sarif('Semgrep', [1, 2, 3].map((n) => ({ rule: `r${n}`, file: `lib/${n}.js`, line: n, level: 'warning' as const }))));
+    await e.importText(
+      service,
+      'semgrep.sarif',
+      sarif(
+        'Semgrep',
+        [1, 2, 3].map((n) => ({ rule: `r${n}`, file: `lib/${n}.js`, line: n, level: 'warning' as const })),
+      ),
+    );
     const expected = (await list(e, admin, `service=${service}&limit=500`)).map((f) => f.id).sort((x, y) => x - y);
     assert.equal(expected.length, 7);
     const walked = await walk(e, admin, `service=${service}&sort=priority`, 2);
     const ids = walked.map((f) => f.id);
     assert.equal(new Set(ids).size, ids.length, 'a finding was served twice');
-    assert.deepEqual([...ids].sort((x, y) => x - y), expected);
+    assert.deepEqual(
+      [...ids].sort((x, y) => x - y),
+      expected,
+    );
     for (let i = 1; i < walked.length; i++) {
       const [p, q] = [walked[i - 1], walked[i]];
-      assert.ok(ranks[p.priority]! < ranks[q.priority]! || (p.priority === q.priority && p.dueAt <= q.dueAt), `out of order at ${i}`);
+      assert.ok(
+        ranks[p.priority]! < ranks[q.priority]! || (p.priority === q.priority && p.dueAt <= q.dueAt),
+        `out of order at ${i}`,
+      );
     }
   });
 
@@ -267,16 +350,29 @@ describeEachEngine('HTTP API', (env) => {
     const { service } = await seedMixed(e);
     const admin = await e.token('admin');
     e.clock.advanceDays(1);
-    await e.importText(service, 'semgrep.sarif', sarif('Semgrep', [1, 2, 3].map((n) => ({ rule: `r${n}`, file: `lib/${n}.js`, line: n }))));
+    await e.importText(
+      service,
+      'semgrep.sarif',
+      sarif(
+        'Semgrep',
+        [1, 2, 3].map((n) => ({ rule: `r${n}`, file: `lib/${n}.js`, line: n })),
+      ),
+    );
     for (const limit of [1, 3]) {
       const walked = await walk(e, admin, `service=${service}&sort=newest`, limit);
       const ids = walked.map((f) => f.id);
       assert.equal(ids.length, 7);
       assert.equal(new Set(ids).size, 7, 'a finding was served twice');
-      assert.deepEqual(walked.slice(0, 3).map((f) => f.tool), ['Semgrep', 'Semgrep', 'Semgrep']);
+      assert.deepEqual(
+        walked.slice(0, 3).map((f) => f.tool),
+        ['Semgrep', 'Semgrep', 'Semgrep'],
+      );
       for (let i = 1; i < walked.length; i++) {
         const [p, q] = [walked[i - 1], walked[i]];
-        assert.ok(p.firstSeenAt > q.firstSeenAt || (p.firstSeenAt === q.firstSeenAt && p.id > q.id), `out of order at ${i}`);
+        assert.ok(
+          p.firstSeenAt > q.firstSeenAt || (p.firstSeenAt === q.firstSeenAt && p.id > q.id),
+          `out of order at ${i}`,
+        );
       }
     }
   });
@@ -287,25 +383,70 @@ describeEachEngine('HTTP API', (env) => {
     const admin = await e.token('admin');
     // Every third finding carries CWE-89, spread across levels so the sorts interleave them with the others.
     const levels = ['error', 'warning', 'note'] as const;
-    await e.importText(service, 'codeql.sarif', sarif('CodeQL', Array.from({ length: 45 }, (_, n) => ({
-      rule: `q${n % 9}`, file: `src/${n}.ts`, line: n + 1, cwe: n % 9 < 3 ? 89 : 20, level: levels[n % 3]!,
-    }))));
+    await e.importText(
+      service,
+      'codeql.sarif',
+      sarif(
+        'CodeQL',
+        Array.from({ length: 45 }, (_, n) => ({
+          rule: `q${n % 9}`,
+          file: `src/${n}.ts`,
+          line: n + 1,
+          cwe: n % 9 < 3 ? 89 : 20,
+          level: levels[n % 3]!,
+        })),
+      ),
+    );
     // Findings with several CWEs, CWE-89 first or among the rest: the priority list reads those from two indexes.
-    const twoCwes = JSON.parse(sarif('Semgrep', Array.from({ length: 12 }, (_, n) => ({ rule: `s${n % 4}`, file: `lib/${n}.py`, line: n + 3, level: levels[n % 3]! })))) as { runs: any[] };
-    twoCwes.runs[0].tool.driver.rules.forEach((r: any, i: number) => { r.properties.tags = ['security', ...[['CWE-20', 'CWE-89'], ['CWE-89', 'CWE-200'], ['CWE-79', 'CWE-352'], ['CWE-89']][i]!]; });
+    const twoCwes = JSON.parse(
+      sarif(
+        'Semgrep',
+        Array.from({ length: 12 }, (_, n) => ({
+          rule: `s${n % 4}`,
+          file: `lib/${n}.py`,
+          line: n + 3,
+          level: levels[n % 3]!,
+        })),
+      ),
+    ) as { runs: any[] };
+    twoCwes.runs[0].tool.driver.rules.forEach((r: any, i: number) => {
+      r.properties.tags = [
+        'security',
+        ...[['CWE-20', 'CWE-89'], ['CWE-89', 'CWE-200'], ['CWE-79', 'CWE-352'], ['CWE-89']][i]!,
+      ];
+    });
     await e.importText(service, 'semgrep.sarif', JSON.stringify(twoCwes));
     const all = await list(e, admin, `service=${service}&limit=500`);
-    const matching = all.filter((f) => f.cwes.includes(89)).map((f) => f.id).sort((x, y) => x - y);
+    const matching = all
+      .filter((f) => f.cwes.includes(89))
+      .map((f) => f.id)
+      .sort((x, y) => x - y);
     assert.equal(matching.length, 24);
-    assert.ok(all.some((f) => f.cwes.length > 1 && f.cwes[0] !== 89 && f.cwes.includes(89)), 'some have CWE-89 after another');
+    assert.ok(
+      all.some((f) => f.cwes.length > 1 && f.cwes[0] !== 89 && f.cwes.includes(89)),
+      'some have CWE-89 after another',
+    );
     for (const status of ['', '&status=open', '&status=all']) {
-      const matching = (await list(e, admin, `service=${service}&limit=500${status}`)).filter((f) => f.cwes.includes(89)).map((f) => f.id).sort((x, y) => x - y);
+      const matching = (await list(e, admin, `service=${service}&limit=500${status}`))
+        .filter((f) => f.cwes.includes(89))
+        .map((f) => f.id)
+        .sort((x, y) => x - y);
       for (const sort of ['priority', 'due', 'severity', 'newest']) {
         for (const limit of [1, 4, 50]) {
           const ids = (await walk(e, admin, `service=${service}&cwe=89&sort=${sort}${status}`, limit)).map((f) => f.id);
-          assert.deepEqual([...ids].sort((x, y) => x - y), matching, `sort ${sort}, limit ${limit}${status}`);
-          const unfiltered = (await walk(e, admin, `service=${service}&sort=${sort}${status}`, 100)).map((f) => f.id).filter((id) => matching.includes(id));
-          assert.deepEqual(ids, unfiltered, `sort ${sort}, limit ${limit}${status}: the filtered order differs from the list's`);
+          assert.deepEqual(
+            [...ids].sort((x, y) => x - y),
+            matching,
+            `sort ${sort}, limit ${limit}${status}`,
+          );
+          const unfiltered = (await walk(e, admin, `service=${service}&sort=${sort}${status}`, 100))
+            .map((f) => f.id)
+            .filter((id) => matching.includes(id));
+          assert.deepEqual(
+            ids,
+            unfiltered,
+            `sort ${sort}, limit ${limit}${status}: the filtered order differs from the list's`,
+          );
         }
       }
     }
@@ -328,7 +469,9 @@ describeEachEngine('HTTP API', (env) => {
       Buffer.from(JSON.stringify([decoded[0], decoded[1], 2 ** 40])).toString('base64url'),
     ];
     for (const c of tampered) {
-      const r = await e.call('GET', `/api/findings?service=${service}&limit=1&cursor=${encodeURIComponent(c)}`, { token: admin });
+      const r = await e.call('GET', `/api/findings?service=${service}&limit=1&cursor=${encodeURIComponent(c)}`, {
+        token: admin,
+      });
       assert.equal(r.status, 400, `cursor ${c} gave ${r.status} ${JSON.stringify(r.body)}`);
       assert.equal(r.body.error.code, 'bad_input');
     }
@@ -339,26 +482,52 @@ describeEachEngine('HTTP API', (env) => {
     const { service } = await e.makeService();
     const admin = await e.token('admin');
     const codeqlAt = e.clock.now.toISOString();
-    await e.importText(service, 'codeql.sarif', sarif('CodeQL', [{ rule: 'js/path-injection', file: 'src/files.ts', line: 42, cwe: 22 }]));
+    await e.importText(
+      service,
+      'codeql.sarif',
+      sarif('CodeQL', [{ rule: 'js/path-injection', file: 'src/files.ts', line: 42, cwe: 22 }]),
+    );
     e.clock.advanceDays(2);
     const semgrepAt = e.clock.now.toISOString();
-    await e.importText(service, 'semgrep.sarif', sarif('Semgrep', [{ rule: 'path-traversal', file: 'src/files.ts', line: 42, cwe: 22 }]));
+    await e.importText(
+      service,
+      'semgrep.sarif',
+      sarif('Semgrep', [{ rule: 'path-traversal', file: 'src/files.ts', line: 42, cwe: 22 }]),
+    );
     const [f] = await list(e, admin, `service=${service}`);
     assert.ok(f);
     // First seen by CodeQL, last seen in Semgrep's later scan; the list and the finding's page say the same.
     assert.deepEqual([f.firstSeenAt, f.lastSeenAt], [codeqlAt, semgrepAt]);
-    assert.deepEqual(f.sources.map((s: any) => s.tool), ['CodeQL', 'Semgrep']);
-    const patched = await e.call('PATCH', `/api/findings/${f.id}`, { token: admin, json: { comment: 'Both tools agree; fixing in #123.' } });
+    assert.deepEqual(
+      f.sources.map((s: any) => s.tool),
+      ['CodeQL', 'Semgrep'],
+    );
+    const patched = await e.call('PATCH', `/api/findings/${f.id}`, {
+      token: admin,
+      json: { comment: 'Both tools agree; fixing in #123.' },
+    });
     assert.equal(patched.status, 200, JSON.stringify(patched.body));
     const r = await e.call('GET', `/api/findings/${f.id}`, { token: admin });
     assert.equal(r.status, 200);
-    assert.deepEqual(r.body.sources.map((s: any) => [s.tool, s.ruleId, s.present]), [['CodeQL', 'js/path-injection', true], ['Semgrep', 'path-traversal', true]]);
+    assert.deepEqual(
+      r.body.sources.map((s: any) => [s.tool, s.ruleId, s.present]),
+      [
+        ['CodeQL', 'js/path-injection', true],
+        ['Semgrep', 'path-traversal', true],
+      ],
+    );
     assert.equal(r.body.lastSeenAt, semgrepAt);
     // Semgrep stops reporting it: it was last seen in CodeQL's scan, which still reports it.
     e.clock.advanceDays(1);
     await e.importText(service, 'semgrep.sarif', sarif('Semgrep', []));
     const after = await e.call('GET', `/api/findings/${f.id}`, { token: admin });
-    assert.deepEqual(after.body.sources.map((s: any) => [s.tool, s.present]), [['CodeQL', true], ['Semgrep', false]]);
+    assert.deepEqual(
+      after.body.sources.map((s: any) => [s.tool, s.present]),
+      [
+        ['CodeQL', true],
+        ['Semgrep', false],
+      ],
+    );
     assert.equal(after.body.lastSeenAt, codeqlAt);
     assert.equal(r.body.comments.length, 1);
     assert.equal(r.body.comments[0].body, 'Both tools agree; fixing in #123.');
@@ -375,14 +544,27 @@ describeEachEngine('HTTP API', (env) => {
   test('an id or CWE number larger than the database holds is a 400 naming the field, on every route that takes one', async () => {
     const e = env();
     const admin = await e.token('admin');
-    for (const [method, path, field] of [['GET', '/api/findings/2147483648', 'id'], ['GET', '/api/exceptions/99999999999', 'id'], ['GET', '/api/changes/99999999999', 'id'],
-      ['GET', '/api/gates/99999999999', 'id'], ['GET', '/api/commitments/99999999999', 'id'], ['GET', '/api/findings?cwe=99999999999', 'cwe'],
-      ['GET', '/api/findings/export?format=csv&cwe=99999999999', 'cwe'], ['PATCH', '/api/findings/99999999999', 'id']] as const) {
-      const r = await e.call(method, path, { token: admin, ...(method === 'PATCH' ? { json: { status: 'in_progress' } } : {}) });
+    for (const [method, path, field] of [
+      ['GET', '/api/findings/2147483648', 'id'],
+      ['GET', '/api/exceptions/99999999999', 'id'],
+      ['GET', '/api/changes/99999999999', 'id'],
+      ['GET', '/api/gates/99999999999', 'id'],
+      ['GET', '/api/commitments/99999999999', 'id'],
+      ['GET', '/api/findings?cwe=99999999999', 'cwe'],
+      ['GET', '/api/findings/export?format=csv&cwe=99999999999', 'cwe'],
+      ['PATCH', '/api/findings/99999999999', 'id'],
+    ] as const) {
+      const r = await e.call(method, path, {
+        token: admin,
+        ...(method === 'PATCH' ? { json: { status: 'in_progress' } } : {}),
+      });
       assert.equal(r.status, 400, `${method} ${path}: ${JSON.stringify(r.body)}`);
       assert.match(r.body.error.message, new RegExp(`^${field}: Too big`));
     }
-    const ask = await e.call('POST', '/api/exceptions', { token: admin, json: { findingIds: [99999999999], reason: 'r', controls: ['c'] } });
+    const ask = await e.call('POST', '/api/exceptions', {
+      token: admin,
+      json: { findingIds: [99999999999], reason: 'r', controls: ['c'] },
+    });
     assert.equal(ask.status, 400);
     assert.match(ask.body.error.message, /^findingIds\.0: Too big/);
   });
@@ -394,11 +576,17 @@ describeEachEngine('HTTP API', (env) => {
     await e.importText(service, 'trivy.json', trivy([{ cve: newCve(), pkg: 'qs', version: '6.0.0' }]));
     const token = await e.token('engineer', alice);
     const id = await findingId(e, token, service, (await list(e, token, `service=${service}`))[0].ruleId);
-    const r = await e.call('PATCH', `/api/findings/${id}`, { token, json: { status: 'in_progress', assignee: alice, comment: 'Upgrading qs this sprint.' } });
+    const r = await e.call('PATCH', `/api/findings/${id}`, {
+      token,
+      json: { status: 'in_progress', assignee: alice, comment: 'Upgrading qs this sprint.' },
+    });
     assert.equal(r.status, 200, JSON.stringify(r.body));
     assert.equal(r.body.status, 'in_progress');
     assert.equal(r.body.assignee, alice);
-    assert.deepEqual(r.body.comments.map((c: any) => [c.author, c.body]), [[alice, 'Upgrading qs this sprint.']]);
+    assert.deepEqual(
+      r.body.comments.map((c: any) => [c.author, c.body]),
+      [[alice, 'Upgrading qs this sprint.']],
+    );
     const again = await e.call('GET', `/api/findings/${id}`, { token });
     assert.equal(again.body.status, 'in_progress');
     assert.equal(again.body.comments.length, 1);
@@ -413,7 +601,10 @@ describeEachEngine('HTTP API', (env) => {
     await e.importText(service, 'trivy.json', trivy([{ cve: newCve(), pkg: 'qs', version: '6.0.0' }]));
     const admin = await e.token('admin');
     const [f] = await list(e, admin, `service=${service}`);
-    const r = await e.call('PATCH', `/api/findings/${f.id}`, { token: await e.token('engineer', outsider), json: { status: 'fixed', comment: 'not mine' } });
+    const r = await e.call('PATCH', `/api/findings/${f.id}`, {
+      token: await e.token('engineer', outsider),
+      json: { status: 'fixed', comment: 'not mine' },
+    });
     assert.equal(r.status, 403);
     assert.equal(r.body.error.code, 'forbidden');
     const after = await e.call('GET', `/api/findings/${f.id}`, { token: admin });
@@ -427,7 +618,10 @@ describeEachEngine('HTTP API', (env) => {
     await e.importText(service, 'trivy.json', trivy([{ cve: newCve(), pkg: 'qs', version: '6.0.0' }]));
     const admin = await e.token('admin');
     const [f] = await list(e, admin, `service=${service}`);
-    const r = await e.call('PATCH', `/api/findings/${f.id}`, { token: await e.token('auditor'), json: { status: 'in_progress' } });
+    const r = await e.call('PATCH', `/api/findings/${f.id}`, {
+      token: await e.token('auditor'),
+      json: { status: 'in_progress' },
+    });
     assert.equal(r.status, 403);
     assert.equal((await e.call('GET', `/api/findings/${f.id}`, { token: admin })).body.status, 'open');
   });
@@ -452,8 +646,14 @@ describeEachEngine('HTTP API', (env) => {
     await e.importText(service, 'trivy.json', trivy([{ cve: newCve(), pkg: 'qs', version: '6.0.0' }]));
     const admin = await e.token('admin');
     const [f] = await list(e, admin, `service=${service}`);
-    assert.equal((await e.call('PATCH', `/api/findings/${f.id}`, { token: admin, json: { statu: 'fixed' } })).status, 400);
-    assert.equal((await e.call('PATCH', `/api/findings/${f.id}`, { token: admin, json: { status: 'accepted' } })).status, 400);
+    assert.equal(
+      (await e.call('PATCH', `/api/findings/${f.id}`, { token: admin, json: { statu: 'fixed' } })).status,
+      400,
+    );
+    assert.equal(
+      (await e.call('PATCH', `/api/findings/${f.id}`, { token: admin, json: { status: 'accepted' } })).status,
+      400,
+    );
   });
 
   test('a NUL character in a request is refused with 400 naming where it is, and changes nothing; a lone surrogate is stored as U+FFFD', async () => {
@@ -462,7 +662,10 @@ describeEachEngine('HTTP API', (env) => {
     await e.importText(service, 'trivy.json', trivy([{ cve: newCve(), pkg: 'qs', version: '6.0.0' }]));
     const admin = await e.token('admin');
     const [f] = await list(e, admin, `service=${service}`);
-    const r = await e.call('PATCH', `/api/findings/${f.id}`, { token: admin, json: { status: 'in_progress', comment: 'on it\u0000' } });
+    const r = await e.call('PATCH', `/api/findings/${f.id}`, {
+      token: admin,
+      json: { status: 'in_progress', comment: 'on it\u0000' },
+    });
     assert.equal(r.status, 400);
     assert.match(r.body.error.message, /^comment: contains a NUL character/);
     assert.deepEqual(r.body.error.details.path, ['comment']);
@@ -476,19 +679,29 @@ describeEachEngine('HTTP API', (env) => {
   test('a finding the report itself suppressed arrives accepted, says so in the summary, and people can re-triage it', async () => {
     const e = env();
     const { service } = await e.makeService();
-    const log = JSON.parse(sarif('CodeQL', [
-      { rule: 'js/sql-injection', file: 'src/db.ts', line: 9, cwe: 89 },
-      { rule: 'js/xss', file: 'src/view.ts', line: 3, cwe: 79 },
-    ]));
-    log.runs[0].results[0].suppressions = [{ kind: 'inSource', status: 'accepted', justification: 'the query is a constant' }];
+    const log = JSON.parse(
+      sarif('CodeQL', [
+        { rule: 'js/sql-injection', file: 'src/db.ts', line: 9, cwe: 89 },
+        { rule: 'js/xss', file: 'src/view.ts', line: 3, cwe: 79 },
+      ]),
+    );
+    log.runs[0].results[0].suppressions = [
+      { kind: 'inSource', status: 'accepted', justification: 'the query is a constant' },
+    ];
     const summary = await e.importText(service, 'codeql.sarif', JSON.stringify(log));
     assert.equal(summary.created, 2);
     assert.equal(summary.closedInReport, 1);
     const admin = await e.token('admin');
-    assert.deepEqual((await list(e, admin, `service=${service}`)).map((f) => f.ruleId), ['js/xss']);
-    const [suppressed] = (await list(e, admin, `service=${service}&status=accepted`));
+    assert.deepEqual(
+      (await list(e, admin, `service=${service}`)).map((f) => f.ruleId),
+      ['js/xss'],
+    );
+    const [suppressed] = await list(e, admin, `service=${service}&status=accepted`);
     assert.equal(suppressed.ruleId, 'js/sql-injection');
-    const reopened = await e.call('PATCH', `/api/findings/${suppressed.id}`, { token: admin, json: { status: 'open', comment: 'The constant is built from input two calls up.' } });
+    const reopened = await e.call('PATCH', `/api/findings/${suppressed.id}`, {
+      token: admin,
+      json: { status: 'open', comment: 'The constant is built from input two calls up.' },
+    });
     assert.equal(reopened.status, 200, JSON.stringify(reopened.body));
     assert.equal(reopened.body.status, 'open');
   });
@@ -500,7 +713,10 @@ describeEachEngine('HTTP API', (env) => {
     await e.importText(service, 'codeql.sarif', report);
     const admin = await e.token('security');
     const [f] = await list(e, admin, `service=${service}`);
-    const r = await e.call('PATCH', `/api/findings/${f.id}`, { token: admin, json: { status: 'false_positive', comment: 'Output is escaped by the template engine.' } });
+    const r = await e.call('PATCH', `/api/findings/${f.id}`, {
+      token: admin,
+      json: { status: 'false_positive', comment: 'Output is escaped by the template engine.' },
+    });
     assert.equal(r.status, 200);
     e.clock.advanceDays(1);
     const summary = await e.importText(service, 'codeql.sarif', report);
@@ -518,7 +734,10 @@ describeEachEngine('HTTP API', (env) => {
     await e.importText(service, 'trivy.json', report);
     const admin = await e.token('admin');
     const [f] = await list(e, admin, `service=${service}`);
-    assert.equal((await e.call('PATCH', `/api/findings/${f.id}`, { token: admin, json: { status: 'fixed' } })).body.status, 'fixed');
+    assert.equal(
+      (await e.call('PATCH', `/api/findings/${f.id}`, { token: admin, json: { status: 'fixed' } })).body.status,
+      'fixed',
+    );
     e.clock.advanceDays(3);
     const summary = await e.importText(service, 'trivy.json', report);
     assert.equal(summary.reopened, 1);

@@ -42,7 +42,10 @@ describeEachEngine('audit log', (env) => {
     const e = env();
     const dev = `${e.uniq('dev')}@example.com`;
     const { service } = await e.makeService({ members: [dev] });
-    const r = await e.call('POST', `/api/scans?service=${service}`, { token: await e.token('engineer', dev), body: trivy([{ cve: newCve(), pkg: 'ws', version: '7.0.0' }]) });
+    const r = await e.call('POST', `/api/scans?service=${service}`, {
+      token: await e.token('engineer', dev),
+      body: trivy([{ cve: newCve(), pkg: 'ws', version: '7.0.0' }]),
+    });
     assert.equal(r.status, 201);
     const [entry, ...more] = await entriesFor(e, 'scan', r.body.scanId);
     assert.equal(more.length, 0);
@@ -60,11 +63,20 @@ describeEachEngine('audit log', (env) => {
     await e.importText(service, 'trivy.json', trivy([{ cve: newCve(), pkg: 'ws', version: '7.0.0' }]));
     const token = await e.token('engineer', dev);
     const [f] = (await e.call('GET', `/api/findings?service=${service}`, { token })).body.items;
-    const r = await e.call('PATCH', `/api/findings/${f.id}`, { token, json: { status: 'in_progress', assignee: dev, comment: 'on it' } });
+    const r = await e.call('PATCH', `/api/findings/${f.id}`, {
+      token,
+      json: { status: 'in_progress', assignee: dev, comment: 'on it' },
+    });
     assert.equal(r.status, 200);
     const entries = await entriesFor(e, 'finding', f.id);
-    assert.deepEqual(entries.map((x) => [x.actor, x.action]), [[dev, 'finding.update']]);
-    const { before, after } = entries[0]! as unknown as { before: Record<string, unknown>; after: Record<string, unknown> };
+    assert.deepEqual(
+      entries.map((x) => [x.actor, x.action]),
+      [[dev, 'finding.update']],
+    );
+    const { before, after } = entries[0]! as unknown as {
+      before: Record<string, unknown>;
+      after: Record<string, unknown>;
+    };
     assert.deepEqual(before, { status: 'open', assignee_id: null });
     assert.equal(after.status, 'in_progress');
     assert.equal(typeof after.assignee_id, 'number');
@@ -77,7 +89,10 @@ describeEachEngine('audit log', (env) => {
     await e.importText(service, 'trivy.json', trivy([{ cve: newCve(), pkg: 'ws', version: '7.0.0' }]));
     const admin = await e.token('admin');
     const [f] = (await e.call('GET', `/api/findings?service=${service}`, { token: admin })).body.items;
-    const r = await e.call('PATCH', `/api/findings/${f.id}`, { token: await e.token('auditor'), json: { status: 'fixed' } });
+    const r = await e.call('PATCH', `/api/findings/${f.id}`, {
+      token: await e.token('auditor'),
+      json: { status: 'fixed' },
+    });
     assert.equal(r.status, 403);
     assert.deepEqual(await entriesFor(e, 'finding', f.id), []);
   });
@@ -88,12 +103,16 @@ describeEachEngine('audit log', (env) => {
     const admin = await e.token('admin', adminEmail);
     const team = e.uniq('team');
     const service = e.uniq('svc');
-    const yaml = (criticality: number) => `teams:\n  - name: ${team}\n    kind: security\nservices:\n  - name: ${service}\n    owner: ${team}\n    criticality: ${criticality}\n    exposure: internal\n`;
+    const yaml = (criticality: number) =>
+      `teams:\n  - name: ${team}\n    kind: security\nservices:\n  - name: ${service}\n    owner: ${team}\n    criticality: ${criticality}\n    exposure: internal\n`;
     assert.equal((await e.call('POST', '/api/org', { token: admin, body: yaml(2) })).status, 200);
     assert.equal((await e.call('POST', '/api/org', { token: admin, body: yaml(3) })).status, 200);
     const rows = (await auditRows(e)).filter((r) => r.actor === adminEmail);
-    assert.deepEqual(rows.map((r) => r.action), ['team.create', 'service.create', 'service.update']);
-    const [teamCreate, serviceCreate, serviceUpdate] = rows as [typeof rows[0], typeof rows[0], typeof rows[0]];
+    assert.deepEqual(
+      rows.map((r) => r.action),
+      ['team.create', 'service.create', 'service.update'],
+    );
+    const [teamCreate, serviceCreate, serviceUpdate] = rows as [(typeof rows)[0], (typeof rows)[0], (typeof rows)[0]];
     assert.equal(teamCreate.before, null);
     assert.equal((teamCreate.after as { name: string }).name, team);
     assert.equal((serviceCreate.after as { criticality: number }).criticality, 2);
@@ -136,7 +155,10 @@ describeEachEngine('audit log', (env) => {
     }
     const engineer = `${e.uniq('eng')}@example.com`;
     await e.makeService({ members: [engineer] });
-    for (const [role, person] of [['engineer', engineer], ['manager', undefined]] as const) {
+    for (const [role, person] of [
+      ['engineer', engineer],
+      ['manager', undefined],
+    ] as const) {
       const r = await e.call('GET', '/api/audit/verify', { token: await e.token(role, person) });
       assert.equal(r.status, 403, role);
       assert.equal(r.body.error.code, 'forbidden');
@@ -146,7 +168,7 @@ describeEachEngine('audit log', (env) => {
 
 // Breaking the chain is permanent for a database, so each tampering test has one of its own.
 describeEachEngine('audit log, altered', (env) => {
-  test('altering one entry\'s after is reported at that entry, and putting it back heals the chain', async () => {
+  test("altering one entry's after is reported at that entry, and putting it back heals the chain", async () => {
     const e = env();
     await someWrites(e);
     const rows = await auditRows(e);
@@ -154,13 +176,20 @@ describeEachEngine('audit log, altered', (env) => {
     assert.ok(index > 0 && index < rows.length - 1, 'the import sits in the middle of the chain');
     const target = rows[index]!;
     const db = e.ctx.database.db;
-    await asOwner(e, (db) => sql`update audit_log set after = jsonb_set(after, '{created}', '99'::jsonb) where id = ${target.id}`.execute(db));
+    await asOwner(e, (db) =>
+      sql`update audit_log set after = jsonb_set(after, '{created}', '99'::jsonb) where id = ${target.id}`.execute(db),
+    );
     const v = await verifyAudit(db);
     assert.deepEqual([v.ok, v.entries, v.brokenAt, v.problem], [false, index, target.id, 'altered']);
-    assert.equal(v.message, `Entry #${target.id} was altered: its content no longer matches its hash; the ${index} entries before it are intact.`);
+    assert.equal(
+      v.message,
+      `Entry #${target.id} was altered: its content no longer matches its hash; the ${index} entries before it are intact.`,
+    );
     const api = await e.call('GET', '/api/audit/verify', { token: await e.token('auditor') });
     assert.deepEqual(api.body, v);
-    await asOwner(e, (db) => sql`update audit_log set after = ${JSON.stringify(target.after)}::jsonb where id = ${target.id}`.execute(db));
+    await asOwner(e, (db) =>
+      sql`update audit_log set after = ${JSON.stringify(target.after)}::jsonb where id = ${target.id}`.execute(db),
+    );
     assert.equal((await verifyAudit(db)).ok, true);
     await asOwner(e, (db) => sql`update audit_log set actor = 'someone-else' where id = ${target.id}`.execute(db));
     assert.equal((await verifyAudit(db)).brokenAt, target.id);
@@ -176,7 +205,10 @@ describeEachEngine('audit log, deleted', (env) => {
     await asOwner(e, (db) => sql`delete from audit_log where id = ${rows[middle]!.id}`.execute(db));
     const v = await verifyAudit(e.ctx.database.db);
     assert.deepEqual([v.ok, v.entries, v.brokenAt, v.problem], [false, middle, rows[middle + 1]!.id, 'missing']);
-    assert.match(v.message, new RegExp(`^Entry #${rows[middle + 1]!.id} does not link to the entry before it \\(#${rows[middle - 1]!.id}\\)`));
+    assert.match(
+      v.message,
+      new RegExp(`^Entry #${rows[middle + 1]!.id} does not link to the entry before it \\(#${rows[middle - 1]!.id}\\)`),
+    );
   });
 });
 
@@ -209,7 +241,10 @@ describeEachEngine('audit log, rewritten', (env) => {
     });
     const v = await verifyAudit(e.ctx.database.db);
     assert.deepEqual([v.ok, v.problem, v.brokenAt, v.entries], [false, 'altered', target.id, index]);
-    assert.equal(v.message, `Entry #${target.id} was altered: its seal does not match, so it was rewritten by someone without the audit key; the ${index} entries before it are intact.`);
+    assert.equal(
+      v.message,
+      `Entry #${target.id} was altered: its seal does not match, so it was rewritten by someone without the audit key; the ${index} entries before it are intact.`,
+    );
   });
 });
 
@@ -225,7 +260,9 @@ describeEachEngine('audit log, rewritten without seals', (env) => {
       for (const r of rows.slice(index)) {
         const actor = r.id === target.id ? 'someone-else' : r.actor;
         const hash = recipeHash(prev, { ...r, actor });
-        await sql`update audit_log set actor = ${actor}, prev_hash = ${prev}, hash = ${hash}, key_id = null, seal = null where id = ${r.id}`.execute(db);
+        await sql`update audit_log set actor = ${actor}, prev_hash = ${prev}, hash = ${hash}, key_id = null, seal = null where id = ${r.id}`.execute(
+          db,
+        );
         prev = hash;
       }
     });
@@ -240,7 +277,10 @@ describeEachEngine('audit log, cut short', (env) => {
     const e = env();
     await someWrites(e);
     const runs = await runDueJobs({ db: e.ctx.database.db, policy: e.ctx.policy, now: () => e.clock.now }, defaultJobs);
-    assert.ok(runs.every((r) => r.ok), JSON.stringify(runs));
+    assert.ok(
+      runs.every((r) => r.ok),
+      JSON.stringify(runs),
+    );
     const rows = await auditRows(e);
     const kept = rows.slice(0, -2);
     await asOwner(e, async (db) => {
@@ -248,7 +288,12 @@ describeEachEngine('audit log, cut short', (env) => {
     });
     const v = await verifyAudit(e.ctx.database.db);
     assert.deepEqual([v.ok, v.problem, v.brokenAt, v.entries], [false, 'missing_at_end', rows.at(-1)!.id, kept.length]);
-    assert.match(v.message, new RegExp(`^Entries are missing from the end of the audit log: it ends at #${kept.at(-1)!.id} after ${kept.length} entries, but the checkpoint of 2026-03-02T09:00:00.000Z recorded ${rows.length} entries up to #${rows.at(-1)!.id}\\.$`));
+    assert.match(
+      v.message,
+      new RegExp(
+        `^Entries are missing from the end of the audit log: it ends at #${kept.at(-1)!.id} after ${kept.length} entries, but the checkpoint of 2026-03-02T09:00:00.000Z recorded ${rows.length} entries up to #${rows.at(-1)!.id}\\.$`,
+      ),
+    );
   });
 });
 
@@ -270,29 +315,50 @@ describeEachEngine('audit log, append only', (env) => {
 });
 
 describeEachEngine('audit log, written before entries were sealed', (env) => {
-  test('entries written before sealing still verify after the upgrade, new entries continue their chain, and rewriting them is caught by the upgrade\'s checkpoint', async () => {
+  test("entries written before sealing still verify after the upgrade, new entries continue their chain, and rewriting them is caught by the upgrade's checkpoint", async () => {
     const e = env();
     const raw = e.ctx.database.db;
     // The schema as it was before sealing, and a chain written the way it was then.
     await migrateTo(raw, '007-index-only-what-is-set');
-    const old = [1, 2, 3].map((n) => ({ at: new Date(`2026-01-0${n}T10:00:00Z`), actor: 'ana@example.com', action: 'service.update', entity: 'service', entity_id: String(n), before: { criticality: n }, after: { criticality: n + 1, tags: { b: 1, a: [n] } } }));
+    const old = [1, 2, 3].map((n) => ({
+      at: new Date(`2026-01-0${n}T10:00:00Z`),
+      actor: 'ana@example.com',
+      action: 'service.update',
+      entity: 'service',
+      entity_id: String(n),
+      before: { criticality: n },
+      after: { criticality: n + 1, tags: { b: 1, a: [n] } },
+    }));
     let prev = '0'.repeat(64);
     for (const r of old) {
       const hash = recipeHash(prev, r);
       await sql`insert into audit_log (at, actor, action, entity, entity_id, before, after, prev_hash, hash)
-        values (${r.at}, ${r.actor}, ${r.action}, ${r.entity}, ${r.entity_id}, ${JSON.stringify(r.before)}::jsonb, ${JSON.stringify(r.after)}::jsonb, ${prev}, ${hash})`.execute(raw);
+        values (${r.at}, ${r.actor}, ${r.action}, ${r.entity}, ${r.entity_id}, ${JSON.stringify(r.before)}::jsonb, ${JSON.stringify(r.after)}::jsonb, ${prev}, ${hash})`.execute(
+        raw,
+      );
       prev = hash;
     }
     const legacyHead = prev;
     await migrateToLatest(raw);
     const db = await openAuditTrail(raw, { anchor: true });
-    await applyOrg(db, parseOrgFile(`teams:\n  - name: ${e.uniq('team')}\n    kind: security\n`, 'org'), { prune: false, actor: 'test', now: e.clock.now, policy: e.ctx.policy });
+    await applyOrg(db, parseOrgFile(`teams:\n  - name: ${e.uniq('team')}\n    kind: security\n`, 'org'), {
+      prune: false,
+      actor: 'test',
+      now: e.clock.now,
+      policy: e.ctx.policy,
+    });
     const rows = await auditRows(e);
     assert.equal(rows.length, 4);
-    assert.deepEqual(rows.map((r) => r.seal === null), [true, true, true, false]);
+    assert.deepEqual(
+      rows.map((r) => r.seal === null),
+      [true, true, true, false],
+    );
     assert.equal(rows[3]!.prev_hash, legacyHead);
     const v = await verifyAudit(db);
-    assert.deepEqual([v.ok, v.entries, v.message], [true, 4, 'The audit log is intact: 4 entries, consistent with 1 checkpoint.']);
+    assert.deepEqual(
+      [v.ok, v.entries, v.message],
+      [true, 4, 'The audit log is intact: 4 entries, consistent with 1 checkpoint.'],
+    );
 
     await asOwner(e, async (db) => {
       await sql`update audit_log set actor = 'someone-else' where id = ${rows[1]!.id}`.execute(db);
@@ -318,21 +384,36 @@ describeEachEngine('audit log, scheduled verification', (env) => {
     const job = auditVerifyJob((v) => void breaks.push(v));
     await someWrites(e);
     const [first] = await runDueJobs(deps, [job]);
-    assert.deepEqual(first!.result, { ok: true, entries: (await auditRows(e)).length, checkpointed: true, message: `The audit log is intact: ${(await auditRows(e)).length} entries, consistent with 1 checkpoint.` });
+    assert.deepEqual(first!.result, {
+      ok: true,
+      entries: (await auditRows(e)).length,
+      checkpointed: true,
+      message: `The audit log is intact: ${(await auditRows(e)).length} entries, consistent with 1 checkpoint.`,
+    });
     e.clock.advanceDays(1);
     const [quiet] = await runDueJobs(deps, [job]);
-    assert.equal((quiet!.result as { checkpointed: boolean }).checkpointed, false, 'nothing was written since the last checkpoint');
+    assert.equal(
+      (quiet!.result as { checkpointed: boolean }).checkpointed,
+      false,
+      'nothing was written since the last checkpoint',
+    );
     await someWrites(e);
     const runs = await new Promise<JobRun[]>((resolve) => {
-      const runner = startJobRunner(deps, [job], { tickMs: 3_600_000, onRun: (r) => void runner.stop().then(() => resolve(r)) });
+      const runner = startJobRunner(deps, [job], {
+        tickMs: 3_600_000,
+        onRun: (r) => void runner.stop().then(() => resolve(r)),
+      });
     });
-    assert.deepEqual(runs.map((r) => [r.name, r.ok, (r.result as { checkpointed: boolean }).checkpointed]), [['audit-verify', true, true]]);
+    assert.deepEqual(
+      runs.map((r) => [r.name, r.ok, (r.result as { checkpointed: boolean }).checkpointed]),
+      [['audit-verify', true, true]],
+    );
     assert.deepEqual(breaks, []);
   });
 });
 
 describeEachEngine('audit log, scheduled verification of a broken log', (env) => {
-  test('a break is reported through the Security hook and in the job\'s last result, and the job is not retried as a failure', async () => {
+  test("a break is reported through the Security hook and in the job's last result, and the job is not retried as a failure", async () => {
     const e = env();
     const deps = { db: e.ctx.database.db, policy: e.ctx.policy, now: () => e.clock.now };
     const breaks: [AuditVerification, Date][] = [];
@@ -345,8 +426,19 @@ describeEachEngine('audit log, scheduled verification of a broken log', (env) =>
     assert.equal(breaks.length, 1);
     const [v, at] = breaks[0]!;
     assert.deepEqual([v.problem, v.brokenAt, at.getTime()], ['altered', target.id, e.clock.now.getTime()]);
-    const row = await e.ctx.database.db.selectFrom('job_schedule').select(['last_result', 'last_error']).where('name', '=', 'audit-verify').executeTakeFirstOrThrow();
-    assert.deepEqual(row.last_result, { ok: false, entries: 2, checkpointed: false, message: v.message, problem: 'altered', brokenAt: target.id });
+    const row = await e.ctx.database.db
+      .selectFrom('job_schedule')
+      .select(['last_result', 'last_error'])
+      .where('name', '=', 'audit-verify')
+      .executeTakeFirstOrThrow();
+    assert.deepEqual(row.last_result, {
+      ok: false,
+      entries: 2,
+      checkpointed: false,
+      message: v.message,
+      problem: 'altered',
+      brokenAt: target.id,
+    });
     assert.equal(row.last_error, null);
   });
 });

@@ -15,22 +15,50 @@ import { startJiraFake } from './support/jira-fake.ts';
 // Every route of the OpenAPI document, called by every kind of caller; the table says what each must answer. A route
 // added without a row here fails the first test, and a route the document does not describe fails it too.
 
-const callers = ['anonymous', 'badToken', 'auditor', 'manager', 'owner', 'otherTeam', 'noTeam', 'security', 'admin'] as const;
+const callers = [
+  'anonymous',
+  'badToken',
+  'auditor',
+  'manager',
+  'owner',
+  'otherTeam',
+  'noTeam',
+  'security',
+  'admin',
+] as const;
 type Caller = (typeof callers)[number];
 
 /** One request: path (with query), and a JSON or raw body. */
-interface Call { path: string; json?: unknown; body?: string; type?: string }
+interface Call {
+  path: string;
+  json?: unknown;
+  body?: string;
+  type?: string;
+}
 
 type Build = (f: Fixture, who: Caller) => Promise<Call> | Call;
 
 // FTP has a safer alternative (SFTP), so approvals wait for the requester's reason to keep it unless the body gives one.
 const ftp = (f: Fixture, end = true, keep = true) => ({
-  type: 'file-share', service: f.serviceA, title: 'Upload folder for a client', protocol: 'ftp', ports: ['21'], destination: [f.host],
-  source: ['203.0.113.0/24'], authentication: 'password', ...(end ? { end: f.inDays(3) } : {}),
+  type: 'file-share',
+  service: f.serviceA,
+  title: 'Upload folder for a client',
+  protocol: 'ftp',
+  ports: ['21'],
+  destination: [f.host],
+  source: ['203.0.113.0/24'],
+  authentication: 'password',
+  ...(end ? { end: f.inDays(3) } : {}),
   ...(keep ? { keepProtocol: 'The client can only send over FTP.' } : {}),
 });
 const https = (f: Fixture, end: boolean) => ({
-  type: 'firewall', service: f.serviceA, title: 'Partner API', protocol: 'https', destination: [f.host], source: ['203.0.113.0/24'], ...(end ? { end: f.inDays(20) } : {}),
+  type: 'firewall',
+  service: f.serviceA,
+  title: 'Partner API',
+  protocol: 'https',
+  destination: [f.host],
+  source: ['203.0.113.0/24'],
+  ...(end ? { end: f.inDays(20) } : {}),
 });
 
 // biome-ignore format: the columns of the table line up
@@ -142,7 +170,15 @@ async function fixture(e: TestEnv) {
   const [serviceA, serviceB] = [e.uniq('svc-a'), e.uniq('svc-b')];
   const host = `198.51.100.${(process.pid % 200) + 20}`;
   const mail = (n: string) => `${e.uniq(n)}@example.com`;
-  const people = { owner: mail('ana'), member: mail('raj'), otherTeam: mail('ben'), noTeam: mail('lee'), security: mail('sam'), admin: mail('root'), manager: mail('mia') };
+  const people = {
+    owner: mail('ana'),
+    member: mail('raj'),
+    otherTeam: mail('ben'),
+    noTeam: mail('lee'),
+    security: mail('sam'),
+    admin: mail('root'),
+    manager: mail('mia'),
+  };
   const orgOf = (leaver: string[]) => `teams:
   - { name: ${a}, kind: engineering, lead: ${people.owner}, members: [${people.owner}, ${people.member}], notify: { jira: { project: MAT } } }
   - { name: ${b}, kind: engineering, members: [${people.otherTeam}] }
@@ -152,34 +188,77 @@ services:
   - { name: ${serviceA}, owner: ${a}, criticality: 4, exposure: internet, hosts: [${host}] }
   - { name: ${serviceB}, owner: ${b}, criticality: 2, exposure: internal }
 `;
-  const apply = (yaml: string) => applyOrg(e.ctx.database.db, parseOrgFile(yaml, 'matrix org'), { prune: false, actor: 'test', now: e.clock.now, policy: e.ctx.policy });
+  const apply = (yaml: string) =>
+    applyOrg(e.ctx.database.db, parseOrgFile(yaml, 'matrix org'), {
+      prune: false,
+      actor: 'test',
+      now: e.clock.now,
+      policy: e.ctx.policy,
+    });
   await apply(orgOf([people.noTeam]));
   const tokens: Record<Caller | 'member', string | undefined> = {
-    anonymous: undefined, badToken: 'ent_not-a-token-anyone-was-given',
-    auditor: await e.token('auditor'), manager: await e.token('manager', people.manager),
-    owner: await e.token('engineer', people.owner), member: await e.token('engineer', people.member),
-    otherTeam: await e.token('engineer', people.otherTeam), noTeam: await e.token('engineer', people.noTeam),
-    security: await e.token('security', people.security), admin: await e.token('admin', people.admin),
+    anonymous: undefined,
+    badToken: 'ent_not-a-token-anyone-was-given',
+    auditor: await e.token('auditor'),
+    manager: await e.token('manager', people.manager),
+    owner: await e.token('engineer', people.owner),
+    member: await e.token('engineer', people.member),
+    otherTeam: await e.token('engineer', people.otherTeam),
+    noTeam: await e.token('engineer', people.noTeam),
+    security: await e.token('security', people.security),
+    admin: await e.token('admin', people.admin),
   };
   const org = orgOf([]);
   await apply(org);
   const signIn = { email: people.member, password: 'matrix-password-1234' };
   await setPassword(e.ctx.database.db, signIn.email, signIn.password, { actor: 'test', now: e.clock.now });
   // Findings to ask exceptions for, one per request (a finding is in at most one open exception).
-  await e.importText(serviceA, 'codeql.sarif', sarif('CodeQL', Array.from({ length: 60 }, (_, i) => ({ rule: `js/rule-${i}`, file: `src/f${i}.ts`, line: i + 1, cwe: 89 }))));
-  const svc = await e.ctx.database.db.selectFrom('services').select(['id', 'owner_team_id']).where('name', '=', serviceA).executeTakeFirstOrThrow();
-  const spare = (await e.ctx.database.db.selectFrom('findings').select('id').where('service_id', '=', svc.id).orderBy('id').execute()).map((r) => r.id);
+  await e.importText(
+    serviceA,
+    'codeql.sarif',
+    sarif(
+      'CodeQL',
+      Array.from({ length: 60 }, (_, i) => ({ rule: `js/rule-${i}`, file: `src/f${i}.ts`, line: i + 1, cwe: 89 })),
+    ),
+  );
+  const svc = await e.ctx.database.db
+    .selectFrom('services')
+    .select(['id', 'owner_team_id'])
+    .where('name', '=', serviceA)
+    .executeTakeFirstOrThrow();
+  const spare = (
+    await e.ctx.database.db.selectFrom('findings').select('id').where('service_id', '=', svc.id).orderBy('id').execute()
+  ).map((r) => r.id);
   const ok = async (r: Promise<{ status: number; body: any }>, status = 201) => {
     const got = await r;
     assert.equal(got.status, status, JSON.stringify(got.body));
     return got.body;
   };
   const inDays = (d: number) => new Date(e.clock.now.getTime() + d * 86_400_000).toISOString();
-  const exceptionBody = () => ({ findingIds: [spare.pop()!], reason: 'the vendor fix ships in May', controls: ['WAF rule 9421'] });
-  const goalBody = () => ({ metric: 'open-act-attend', team: a, owners: [a, sec], target: '-30%', deadline: inDays(120).slice(0, 10) });
+  const exceptionBody = () => ({
+    findingIds: [spare.pop()!],
+    reason: 'the vendor fix ships in May',
+    controls: ['WAF rule 9421'],
+  });
+  const goalBody = () => ({
+    metric: 'open-act-attend',
+    team: a,
+    owners: [a, sec],
+    target: '-30%',
+    deadline: inDays(120).slice(0, 10),
+  });
   const jira = await startJiraFake({ projects: ['MAT'] });
   const f = {
-    serviceA, teamA: a, host, org, tokens, inDays, exceptionBody, goalBody, signIn, jira,
+    serviceA,
+    teamA: a,
+    host,
+    org,
+    tokens,
+    inDays,
+    exceptionBody,
+    goalBody,
+    signIn,
+    jira,
     spareFinding: () => spare.pop()!,
     finding: spare.pop()!,
     report: sarif('MatrixScanner', [{ rule: 'm1', file: 'src/m.ts', line: 1 }]),
@@ -196,34 +275,79 @@ services:
       return (await createInvitation(e.ctx.database.db, people.owner, { actor: 'test', now: e.clock.now })).token;
     },
     async newView(): Promise<number> {
-      return (await ok(e.call('POST', '/api/views', { token: tokens.owner, json: { team: a, name: e.uniq('view'), query: 'status=open' } }))).id;
+      return (
+        await ok(
+          e.call('POST', '/api/views', {
+            token: tokens.owner,
+            json: { team: a, name: e.uniq('view'), query: 'status=open' },
+          }),
+        )
+      ).id;
     },
     async newToken(): Promise<number> {
       return (await createToken(e.ctx.database.db, { name: 'matrix', role: 'auditor', now: e.clock.now })).id;
     },
     async newCommitment(): Promise<number> {
       const made = await createCommitment({ db: e.ctx.database.db, now: e.ctx.now, policy: e.ctx.policy }, 'test', {
-        kind: 'control', controlId: 'waf-virtual-patch', ownerTeamId: svc.owner_team_id, serviceId: svc.id, dueAt: new Date(inDays(7)), source: { type: 'gate', id: f.gate },
+        kind: 'control',
+        controlId: 'waf-virtual-patch',
+        ownerTeamId: svc.owner_team_id,
+        serviceId: svc.id,
+        dueAt: new Date(inDays(7)),
+        source: { type: 'gate', id: f.gate },
       });
       return made.id;
     },
     async newNotification(): Promise<number> {
-      const person = await e.ctx.database.db.selectFrom('people').select('id').where('email', '=', people.member).executeTakeFirstOrThrow();
-      const row = await e.ctx.database.db.insertInto('notifications').values({
-        idempotency_key: e.uniq('matrix'), event: 'finding.new_act', person_id: person.id, recipient_email: people.member, recipient_name: null, channel: 'email',
-        status: 'failed', next_attempt_at: e.clock.now, subject: 'New finding to act on', body_text: 'text', body_html: '<p>text</p>', link: null, facts: '{}',
-        entity: null, entity_id: null, created_at: e.clock.now,
-      }).returning('id').executeTakeFirstOrThrow();
+      const person = await e.ctx.database.db
+        .selectFrom('people')
+        .select('id')
+        .where('email', '=', people.member)
+        .executeTakeFirstOrThrow();
+      const row = await e.ctx.database.db
+        .insertInto('notifications')
+        .values({
+          idempotency_key: e.uniq('matrix'),
+          event: 'finding.new_act',
+          person_id: person.id,
+          recipient_email: people.member,
+          recipient_name: null,
+          channel: 'email',
+          status: 'failed',
+          next_attempt_at: e.clock.now,
+          subject: 'New finding to act on',
+          body_text: 'text',
+          body_html: '<p>text</p>',
+          link: null,
+          facts: '{}',
+          entity: null,
+          entity_id: null,
+          created_at: e.clock.now,
+        })
+        .returning('id')
+        .executeTakeFirstOrThrow();
       return row.id;
     },
     async newReview(): Promise<number> {
-      return (await newReview({ db: e.ctx.database.db, now: e.ctx.now, policy: e.ctx.policy }, localAdmin, { cadence: 'weekly', team: a })).id;
+      return (
+        await newReview({ db: e.ctx.database.db, now: e.ctx.now, policy: e.ctx.policy }, localAdmin, {
+          cadence: 'weekly',
+          team: a,
+        })
+      ).id;
     },
-    exception: 0, change: 0, gate: 0, commitment: 0, review: 0, goal: 0,
+    exception: 0,
+    change: 0,
+    gate: 0,
+    commitment: 0,
+    review: 0,
+    goal: 0,
   };
   f.exception = await f.newException('owner');
   f.change = await f.newChange('owner', https(f, false));
-  f.gate = (await ok(e.call('POST', '/api/gates', { token: tokens.owner, json: { service: serviceA, env: 'prod' } }))).id;
+  f.gate = (
+    await ok(e.call('POST', '/api/gates', { token: tokens.owner, json: { service: serviceA, env: 'prod' } }))
+  ).id;
   f.commitment = await f.newCommitment();
   f.review = await f.newReview();
   f.goal = (await ok(e.call('POST', '/api/goals', { token: tokens.security, json: goalBody() }))).id;
@@ -232,26 +356,51 @@ services:
 
 /** "GET /api/findings/{id}" for each operation the OpenAPI document describes. */
 function documented(doc: { paths: Record<string, Record<string, unknown>> }): string[] {
-  return Object.entries(doc.paths).flatMap(([path, ops]) => Object.keys(ops).map((m) => `${m.toUpperCase()} ${path}`)).sort();
+  return Object.entries(doc.paths)
+    .flatMap(([path, ops]) => Object.keys(ops).map((m) => `${m.toUpperCase()} ${path}`))
+    .sort();
 }
 
 describeEachEngine('the authorisation matrix', (env) => {
   let f: Fixture | undefined;
-  before(async () => { f = await fixture(env()); });
+  before(async () => {
+    f = await fixture(env());
+  });
   after(async () => f?.jira.close());
 
   test('every route the app serves is in the OpenAPI document, and every documented route has a row in the table', async () => {
     const doc = (await env().call('GET', '/api/openapi.json')).body;
-    const served = [...new Set(env().app.routes.filter((r) => r.method !== 'ALL').map((r) => `${r.method} ${r.path.replace(/:(\w+)/g, '{$1}')}`))].sort();
-    assert.deepEqual(served.filter((r) => !documented(doc).includes(r)), [], 'routes the OpenAPI document does not describe');
-    assert.deepEqual(documented(doc).filter((r) => !(r in table)), [], 'documented routes without a row in the table');
-    assert.deepEqual(Object.keys(table).filter((r) => !documented(doc).includes(r)), [], 'rows for routes the document does not describe');
+    const served = [
+      ...new Set(
+        env()
+          .app.routes.filter((r) => r.method !== 'ALL')
+          .map((r) => `${r.method} ${r.path.replace(/:(\w+)/g, '{$1}')}`),
+      ),
+    ].sort();
+    assert.deepEqual(
+      served.filter((r) => !documented(doc).includes(r)),
+      [],
+      'routes the OpenAPI document does not describe',
+    );
+    assert.deepEqual(
+      documented(doc).filter((r) => !(r in table)),
+      [],
+      'documented routes without a row in the table',
+    );
+    assert.deepEqual(
+      Object.keys(table).filter((r) => !documented(doc).includes(r)),
+      [],
+      'rows for routes the document does not describe',
+    );
   });
 
   for (const [route, [expected, build]] of Object.entries(table)) {
     test(`${route} answers each caller as the table says`, async () => {
       // An app of its own without the failed-authentication limit: the table's 401s would otherwise become 429s.
-      const app = createApp({ ...env().ctx, jira: f!.jira.settings }, { failedAuth: { limit: Number.MAX_SAFE_INTEGER } });
+      const app = createApp(
+        { ...env().ctx, jira: f!.jira.settings },
+        { failedAuth: { limit: Number.MAX_SAFE_INTEGER } },
+      );
       const method = route.split(' ')[0]!;
       const got: Record<string, number> = {};
       for (const who of callers) {

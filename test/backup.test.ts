@@ -16,7 +16,8 @@ import { writeBackup } from '../src/backup/backup.ts';
 import { memoryCheckpointStore } from '../src/audit/checkpoints.ts';
 import type { Engine } from '../src/db/connect.ts';
 
-const org = 'teams:\n  - name: payments\n    kind: engineering\n    members: [ana@example.com]\n  - name: security\n    kind: security\nservices:\n  - name: checkout-api\n    owner: payments\n    criticality: 4\n    exposure: internet\n';
+const org =
+  'teams:\n  - name: payments\n    kind: engineering\n    members: [ana@example.com]\n  - name: security\n    kind: security\nservices:\n  - name: checkout-api\n    owner: payments\n    criticality: 4\n    exposure: internet\n';
 const dir = mkdtempSync(join(tmpdir(), 'entente-backup-'));
 const key = randomBytes(32).toString('hex');
 const drops: (() => Promise<void>)[] = [];
@@ -47,11 +48,20 @@ async function contents(env: Record<string, string>): Promise<Record<string, str
 }
 
 async function digests(db: Kysely<any>): Promise<Record<string, string>> {
-  const { rows: tables } = await sql<{ name: string }>`select relname as name from pg_class c join pg_namespace n on n.oid = c.relnamespace
-    where n.nspname = current_schema() and relkind = 'r' and relname not like 'entente_migrations%' order by relname`.execute(db);
+  const { rows: tables } = await sql<{
+    name: string;
+  }>`select relname as name from pg_class c join pg_namespace n on n.oid = c.relnamespace
+    where n.nspname = current_schema() and relkind = 'r' and relname not like 'entente_migrations%' order by relname`.execute(
+    db,
+  );
   const out: Record<string, string> = {};
   for (const { name } of tables) {
-    const { rows: [r] } = await sql<{ n: string; d: string }>`select count(*)::text as n, md5(coalesce(string_agg(row_to_json(t)::text, E'\n' order by row_to_json(t)::text), '')) as d
+    const {
+      rows: [r],
+    } = await sql<{
+      n: string;
+      d: string;
+    }>`select count(*)::text as n, md5(coalesce(string_agg(row_to_json(t)::text, E'\n' order by row_to_json(t)::text), '')) as d
       from ${sql.table(name)} t`.execute(db);
     out[name] = `${r!.n} ${r!.d}`;
   }
@@ -73,8 +83,25 @@ for (const source of engines) {
     before(async () => {
       from = await place(source, `from-${source}`);
       writeFileSync(join(dir, 'org.yaml'), org);
-      writeFileSync(join(dir, 'trivy.json'), trivy([{ cve: 'CVE-2021-44228', pkg: 'org.apache.logging.log4j:log4j-core', version: '2.14.1', fixed: '2.15.0', severity: 'CRITICAL' }]));
-      writeFileSync(join(dir, 'code.sarif'), sarif('Semgrep', [{ rule: 'sqli', file: 'src/db.ts', line: 4, cwe: 89 }, { rule: 'xss', file: 'src/view.ts', line: 9, cwe: 79 }]));
+      writeFileSync(
+        join(dir, 'trivy.json'),
+        trivy([
+          {
+            cve: 'CVE-2021-44228',
+            pkg: 'org.apache.logging.log4j:log4j-core',
+            version: '2.14.1',
+            fixed: '2.15.0',
+            severity: 'CRITICAL',
+          },
+        ]),
+      );
+      writeFileSync(
+        join(dir, 'code.sarif'),
+        sarif('Semgrep', [
+          { rule: 'sqli', file: 'src/db.ts', line: 4, cwe: 89 },
+          { rule: 'xss', file: 'src/view.ts', line: 9, cwe: 79 },
+        ]),
+      );
       ok(from, 'org', 'apply', join(dir, 'org.yaml'));
       ok(from, 'import', join(dir, 'trivy.json'), '--service', 'checkout-api');
       ok(from, 'import', join(dir, 'code.sarif'), '--service', 'checkout-api');
@@ -87,12 +114,19 @@ for (const source of engines) {
     test('the restored database holds exactly what was backed up, its audit log verifies, and it takes new work', async () => {
       const backedUp = ok(from, 'backup', file, '--json');
       const summary = JSON.parse(backedUp) as { rows: number; tables: Record<string, number> };
-      assert.ok(summary.tables.findings! >= 3 && summary.tables.audit_log! >= 4 && summary.tables.gate_decisions === 1, backedUp);
+      assert.ok(
+        summary.tables.findings! >= 3 && summary.tables.audit_log! >= 4 && summary.tables.gate_decisions === 1,
+        backedUp,
+      );
       const to = await place(target, `to-${source}`);
-      const restored = JSON.parse(ok(to, 'restore', file, '--json')) as { rows: number; missingAuditKeys: string[]; checkpoints: number };
+      const restored = JSON.parse(ok(to, 'restore', file, '--json')) as {
+        rows: number;
+        missingAuditKeys: string[];
+        checkpoints: number;
+      };
       assert.equal(restored.rows, summary.rows);
       assert.deepEqual(restored.missingAuditKeys, []);
-      assert.ok(restored.checkpoints >= 1, 'the source\'s checkpoints travel with the backup');
+      assert.ok(restored.checkpoints >= 1, "the source's checkpoints travel with the backup");
       assert.deepEqual(await contents(to), await contents(from));
       assert.match(ok(to, 'audit', 'verify'), /intact/);
       // Ids continue after the restored ones: new rows in every kind of table that was restored.
@@ -131,14 +165,28 @@ for (const source of engines) {
 describe(`a backup from an earlier schema version [${engines[0]}]`, () => {
   test('restores into this version, migrated to the newest schema on the way', async () => {
     const from = await place(engines[0]!, 'older');
-    const database = await openDatabase({ url: from.DATABASE_URL, dataDir: from.ENTENTE_DATA, auditKey: key, migrate: false });
+    const database = await openDatabase({
+      url: from.DATABASE_URL,
+      dataDir: from.ENTENTE_DATA,
+      auditKey: key,
+      migrate: false,
+    });
     const file = join(dir, 'older.backup.gz');
     try {
       await migrateTo(database.db, '009-token-expiry');
-      await sql`insert into teams (name, kind, created_at) values ('legacy', 'engineering', now())`.execute(database.db);
+      await sql`insert into teams (name, kind, created_at) values ('legacy', 'engineering', now())`.execute(
+        database.db,
+      );
       await sql`insert into services (name, owner_team_id, criticality, exposure, data_class, created_at)
-        select 'legacy-api', id, 3, 'internal', 'internal', now() from teams where name = 'legacy'`.execute(database.db);
-      const s = await writeBackup(database.db, { file, engine: engines[0]!, now: new Date(), checkpoints: memoryCheckpointStore() });
+        select 'legacy-api', id, 3, 'internal', 'internal', now() from teams where name = 'legacy'`.execute(
+        database.db,
+      );
+      const s = await writeBackup(database.db, {
+        file,
+        engine: engines[0]!,
+        now: new Date(),
+        checkpoints: memoryCheckpointStore(),
+      });
       assert.equal(s.schema, '009-token-expiry');
     } finally {
       await database.close();

@@ -88,8 +88,9 @@ describe('misspelt options and commands', () => {
     assert.doesNotMatch(missing.err, ansi);
   });
 
-  test('descriptions that spell out a module\'s values match them', () => {
-    const said = (path: keyof typeof args, option: string) => (args[path] as Record<string, { description?: string }>)[option]!.description!;
+  test("descriptions that spell out a module's values match them", () => {
+    const said = (path: keyof typeof args, option: string) =>
+      (args[path] as Record<string, { description?: string }>)[option]!.description!;
     assert.equal(said('change request', 'type'), changeTypes.join(' | '));
     assert.equal(said('token create', 'role'), roles.join(' | '));
     assert.match(said('token create', 'expires'), new RegExp(`default: ${defaultTokenDays} days`));
@@ -103,20 +104,39 @@ describe('misspelt options and commands', () => {
 
   test('--help and --version load no command and no database engine', () => {
     const log = join(dir, 'loaded.txt');
-    const hooks = `data:text/javascript,${encodeURIComponent(`import { register } from 'node:module'; register(${JSON.stringify(`data:text/javascript,${encodeURIComponent(
-      `import { appendFileSync } from 'node:fs'; export async function resolve(s, c, next) { const r = await next(s, c); appendFileSync(${JSON.stringify(log)}, r.url + '\\n'); return r; }`,
-    )}`)});`)}`;
-    for (const words of [['--help'], ['--version'], ['gate', '--help'], ['change', 'request', '--help'], ['findings', '--servce', 'x']]) {
+    const hooks = `data:text/javascript,${encodeURIComponent(
+      `import { register } from 'node:module'; register(${JSON.stringify(
+        `data:text/javascript,${encodeURIComponent(
+          `import { appendFileSync } from 'node:fs'; export async function resolve(s, c, next) { const r = await next(s, c); appendFileSync(${JSON.stringify(log)}, r.url + '\\n'); return r; }`,
+        )}`,
+      )});`,
+    )}`;
+    for (const words of [
+      ['--help'],
+      ['--version'],
+      ['gate', '--help'],
+      ['change', 'request', '--help'],
+      ['findings', '--servce', 'x'],
+    ]) {
       rmSync(log, { force: true });
-      const r = spawnSync(process.execPath, ['--import', 'tsx', '--import', hooks, 'src/cli/main.ts', ...words], { encoding: 'utf8', env: { ...process.env, ...env } });
+      const r = spawnSync(process.execPath, ['--import', 'tsx', '--import', hooks, 'src/cli/main.ts', ...words], {
+        encoding: 'utf8',
+        env: { ...process.env, ...env },
+      });
       assert.ok(r.status === 0 || r.status === 2, r.stderr);
-      const loaded = readFileSync(log, 'utf8').split('\n').filter((u) => u.includes('/src/') || u.includes('node_modules'));
-      assert.ok(loaded.some((u) => u.endsWith('/src/cli/commands.ts')), 'the hook saw the tree load');
-      const heavy = loaded.filter((u) => /-command|-commands\.ts|\/db\/|pglite|\/pg\/|kysely|zod|hono|compromise/.test(u));
+      const loaded = readFileSync(log, 'utf8')
+        .split('\n')
+        .filter((u) => u.includes('/src/') || u.includes('node_modules'));
+      assert.ok(
+        loaded.some((u) => u.endsWith('/src/cli/commands.ts')),
+        'the hook saw the tree load',
+      );
+      const heavy = loaded.filter((u) =>
+        /-command|-commands\.ts|\/db\/|pglite|\/pg\/|kysely|zod|hono|compromise/.test(u),
+      );
       assert.deepEqual(heavy, [], words.join(' '));
     }
   });
-
 });
 
 for (const engine of engines) {
@@ -125,11 +145,20 @@ for (const engine of engines) {
 
     test('--kind and --overdue filter; an unknown kind, priority or service is exit 2 naming the known ones', async () => {
       const org = join(w.dir, 'org.yaml');
-      writeFileSync(org, 'teams:\n  - name: payments\n    kind: engineering\nservices:\n  - name: checkout-api\n    owner: payments\n    criticality: 4\n    exposure: internet\n  - name: ledger\n    owner: payments\n    criticality: 2\n    exposure: internal\n');
+      writeFileSync(
+        org,
+        'teams:\n  - name: payments\n    kind: engineering\nservices:\n  - name: checkout-api\n    owner: payments\n    criticality: 4\n    exposure: internet\n  - name: ledger\n    owner: payments\n    criticality: 2\n    exposure: internal\n',
+      );
       const applied = entente(w.env, 'org', 'apply', org);
       assert.equal(applied.code, 0, applied.err);
       const code = join(w.dir, 'code.sarif');
-      writeFileSync(code, sarif('ToolA', [{ rule: 'A1', file: 'src/a.ts', line: 10, cwe: 79 }, { rule: 'A2', file: 'src/b.ts', line: 20, cwe: 89 }]));
+      writeFileSync(
+        code,
+        sarif('ToolA', [
+          { rule: 'A1', file: 'src/a.ts', line: 10, cwe: 79 },
+          { rule: 'A2', file: 'src/b.ts', line: 20, cwe: 89 },
+        ]),
+      );
       const deps = join(w.dir, 'trivy.json');
       writeFileSync(deps, trivy([{ cve: 'CVE-2024-0001', pkg: 'left-pad', version: '1.0.0' }]));
       for (const f of [code, deps]) {
@@ -140,21 +169,38 @@ for (const engine of engines) {
       const ids = (...words: string[]): string[] => {
         const r = entente(w.env, 'findings', '--service', 'checkout-api', '--json', ...words);
         assert.equal(r.code, 0, r.err);
-        return r.out.trim().split('\n').filter(Boolean).map((l) => JSON.parse(l)).map((f: { kind: string; title: string }) => `${f.kind}:${f.title}`);
+        return r.out
+          .trim()
+          .split('\n')
+          .filter(Boolean)
+          .map((l) => JSON.parse(l))
+          .map((f: { kind: string; title: string }) => `${f.kind}:${f.title}`);
       };
       assert.equal(ids().length, 3);
-      assert.deepEqual(ids('--kind', 'dependency').map((s) => s.split(':')[0]), ['dependency']);
+      assert.deepEqual(
+        ids('--kind', 'dependency').map((s) => s.split(':')[0]),
+        ['dependency'],
+      );
       assert.equal(ids('--kind', 'code').length, 2);
       assert.deepEqual(ids('--overdue'), []);
 
       // One finding's due date passes (the CLI is not running, so the database is free).
-      const database = await openDatabase(w.env.DATABASE_URL ? { url: w.env.DATABASE_URL } : { dataDir: w.env.ENTENTE_DATA! });
+      const database = await openDatabase(
+        w.env.DATABASE_URL ? { url: w.env.DATABASE_URL } : { dataDir: w.env.ENTENTE_DATA! },
+      );
       try {
-        await database.db.updateTable('findings').set({ due_at: new Date(Date.now() - 3 * 86_400_000).toISOString() }).where('kind', '=', 'dependency').execute();
+        await database.db
+          .updateTable('findings')
+          .set({ due_at: new Date(Date.now() - 3 * 86_400_000).toISOString() })
+          .where('kind', '=', 'dependency')
+          .execute();
       } finally {
         await database.close();
       }
-      assert.deepEqual(ids('--overdue').map((s) => s.split(':')[0]), ['dependency']);
+      assert.deepEqual(
+        ids('--overdue').map((s) => s.split(':')[0]),
+        ['dependency'],
+      );
       assert.deepEqual(ids('--overdue', '--kind', 'code'), []);
 
       const bad = entente(w.env, 'findings', '--kind', 'hots', '--priority', 'urgent', '--service', 'chekout-api');

@@ -27,7 +27,10 @@ describe('environment problems on the command line', () => {
     url.pathname = '/entente_no_such_database';
     const r = entente({ DATABASE_URL: url.toString() }, 'findings');
     assert.equal(r.code, 3, r.err);
-    assert.match(r.err, /^entente: cannot open the PostgreSQL database [^\n]*\/entente_no_such_database \(DATABASE_URL\): database "entente_no_such_database" does not exist\n$/);
+    assert.match(
+      r.err,
+      /^entente: cannot open the PostgreSQL database [^\n]*\/entente_no_such_database \(DATABASE_URL\): database "entente_no_such_database" does not exist\n$/,
+    );
     const debug = entente({ DATABASE_URL: url.toString(), ENTENTE_DEBUG: '1' }, 'findings');
     assert.equal(debug.code, 3);
     assert.match(debug.err, stack);
@@ -68,7 +71,11 @@ describeEachEngine('the API refuses a body it cannot read', (env) => {
   test('a malformed JSON body is 400 bad_input, not 500 internal', async () => {
     const e = env();
     const admin = await e.token('admin');
-    const r = await e.call('POST', '/api/changes', { token: admin, body: '{"type": "firewall",', headers: { 'content-type': 'application/json' } });
+    const r = await e.call('POST', '/api/changes', {
+      token: admin,
+      body: '{"type": "firewall",',
+      headers: { 'content-type': 'application/json' },
+    });
     assert.equal(r.status, 400);
     assert.equal(r.body.error.code, 'bad_input');
   });
@@ -83,7 +90,7 @@ describe('the API with its PostgreSQL database gone', () => {
     const app = createApp(ctx);
     const call = async () => {
       const res = await app.request('/api/findings', { headers: { authorization: `Bearer ${token}` } });
-      return { status: res.status, body: await res.json() as { error?: { code: string } } };
+      return { status: res.status, body: (await res.json()) as { error?: { code: string } } };
     };
     assert.equal((await call()).status, 200);
     await scratch.drop();
@@ -103,7 +110,10 @@ describe('validations name every mistake at once, each with where', () => {
 
   test('an organisation file: each mistake with its line', () => {
     const file = join(dir, 'org.yaml');
-    writeFileSync(file, 'teams:\n  - name: payments\n    kind: engineerin\nservices:\n  - name: checkout-api\n    owner: payments\n    criticality: 9\n    exposure: internet\n  - name: ledger\n    ownr: payments\n    criticality: 2\n    exposure: internal\n');
+    writeFileSync(
+      file,
+      'teams:\n  - name: payments\n    kind: engineerin\nservices:\n  - name: checkout-api\n    owner: payments\n    criticality: 9\n    exposure: internet\n  - name: ledger\n    ownr: payments\n    criticality: 2\n    exposure: internal\n',
+    );
     const r = entente({ ENTENTE_DATA: join(dir, 'data') }, 'org', 'apply', file);
     assert.equal(r.code, 2);
     assert.match(r.err, /org\.yaml:3: teams\.0\.kind: /);
@@ -117,7 +127,8 @@ describe('validations name every mistake at once, each with where', () => {
     writeFileSync(file, 'sla:\n  act: -1\n  bogus: 3\ngates:\n  rules: 5\n');
     const r = entente({ ENTENTE_DATA: join(dir, 'data') }, 'policy', 'check', file);
     assert.equal(r.code, 2);
-    for (const path of ['sla.act', 'sla: Unrecognized key: "bogus"', 'gates.rules']) assert.ok(r.err.includes(`policy.yaml: ${path}`), `${path} in ${r.err}`);
+    for (const path of ['sla.act', 'sla: Unrecognized key: "bogus"', 'gates.rules'])
+      assert.ok(r.err.includes(`policy.yaml: ${path}`), `${path} in ${r.err}`);
   });
 });
 
@@ -125,7 +136,10 @@ describeEachEngine('a change request with several mistakes', (env) => {
   test('is one 400 naming each field', async () => {
     const e = env();
     const { service } = await e.makeService();
-    const r = await e.call('POST', '/api/changes', { token: await e.token('admin'), json: { type: 'firewall', service, title: 'x', ports: [99999], dataClass: 'secret' } });
+    const r = await e.call('POST', '/api/changes', {
+      token: await e.token('admin'),
+      json: { type: 'firewall', service, title: 'x', ports: [99999], dataClass: 'secret' },
+    });
     assert.equal(r.status, 400);
     assert.match(r.body.error.message, /dataClass: /);
     assert.match(r.body.error.message, /ports\.0: /);

@@ -10,7 +10,8 @@ import { sarif } from './support/reports.ts';
 
 describe('the embedded database started early [pglite]', () => {
   const { dir, env } = cliWorld('pglite', 'prestart');
-  const org = 'teams:\n  - name: payments\n    kind: engineering\nservices:\n  - name: checkout-api\n    owner: payments\n    criticality: 4\n    exposure: internet\n';
+  const org =
+    'teams:\n  - name: payments\n    kind: engineering\nservices:\n  - name: checkout-api\n    owner: payments\n    criticality: 4\n    exposure: internet\n';
 
   test('a command that ends on bad input while the database starts leaves the folder whole and unlocked', () => {
     writeFileSync(join(dir, 'org.yaml'), org);
@@ -35,7 +36,7 @@ describe('the embedded database started early [pglite]', () => {
       const r = entente(env, 'findings');
       assert.equal(r.code, 2, r.err);
       assert.match(r.err, new RegExp(`in use by process ${process.pid}`));
-      assert.equal(readFileSync(lock, 'utf8'), String(process.pid), 'the holder\'s lock is left as it was');
+      assert.equal(readFileSync(lock, 'utf8'), String(process.pid), "the holder's lock is left as it was");
     } finally {
       writeFileSync(lock, '0');
     }

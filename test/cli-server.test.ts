@@ -3,7 +3,16 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  readdirSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,7 +21,8 @@ import { entente, serveCli } from './support/cli.ts';
 import { engines } from './support/engines.ts';
 import { trivy } from './support/reports.ts';
 
-const org = 'teams:\n  - name: payments\n    kind: engineering\n    lead: ana@example.com\n    members: [ana@example.com, raj@example.com]\n'
+const org =
+  'teams:\n  - name: payments\n    kind: engineering\n    lead: ana@example.com\n    members: [ana@example.com, raj@example.com]\n'
   + 'services:\n  - name: checkout-api\n    owner: payments\n    criticality: 4\n    exposure: internet\n';
 
 /** Every path under `dir` whose mode lets anyone but its owner in. */
@@ -56,7 +66,11 @@ if (engines.includes('pglite')) {
         const record = JSON.parse(readFileSync(join(data, 'server.json'), 'utf8')) as { url: string; pid: number };
         assert.equal(record.url, server.url);
         assert.equal(mode(join(data, 'local-admin.token')), '600');
-        for (const args of [['org', 'apply', orgFile], ['import', report, '--service', 'checkout-api'], ['token', 'create', '--role', 'engineer', '--name', 'raj', '--person', 'raj@example.com']]) {
+        for (const args of [
+          ['org', 'apply', orgFile],
+          ['import', report, '--service', 'checkout-api'],
+          ['token', 'create', '--role', 'engineer', '--name', 'raj', '--person', 'raj@example.com'],
+        ]) {
           const r = entente(env, ...args);
           assert.equal(r.code, 0, `${args.join(' ')}: ${r.err}`);
         }
@@ -75,7 +89,10 @@ if (engines.includes('pglite')) {
         // A command with no API says so, and what to do.
         const backtest = entente(env, 'policy', 'backtest');
         assert.equal(backtest.code, 2);
-        assert.match(backtest.err, /^entente: `entente policy backtest` has no API yet, .* stop that server, run it, and start the server again\n$/);
+        assert.match(
+          backtest.err,
+          /^entente: `entente policy backtest` has no API yet, .* stop that server, run it, and start the server again\n$/,
+        );
         assert.equal(mode(data), '700');
         assert.deepEqual(loose(data), []);
       } finally {
@@ -88,7 +105,13 @@ if (engines.includes('pglite')) {
     test('a revoked local admin token is made again when the server starts; a stale record is removed', async () => {
       let server = await serveCli(env);
       try {
-        const id = (JSON.parse(entente(env, 'token', 'list', '--json').out.split('\n').find((l) => l.includes('"local admin"'))!) as { id: number }).id;
+        const id = (
+          JSON.parse(
+            entente(env, 'token', 'list', '--json')
+              .out.split('\n')
+              .find((l) => l.includes('"local admin"'))!,
+          ) as { id: number }
+        ).id;
         assert.equal(entente(env, 'token', 'revoke', String(id)).code, 0);
         const refused = entente(env, 'findings');
         assert.equal(refused.code, 2);
@@ -105,7 +128,14 @@ if (engines.includes('pglite')) {
         await server.stop();
       }
       // A record left by a server that is gone (kill -9 leaves one) is removed: the command runs on the folder itself.
-      writeFileSync(join(data, 'server.json'), JSON.stringify({ url: `http://127.0.0.1:${await closedPort()}`, pid: 999_999_999, startedAt: new Date().toISOString() }));
+      writeFileSync(
+        join(data, 'server.json'),
+        JSON.stringify({
+          url: `http://127.0.0.1:${await closedPort()}`,
+          pid: 999_999_999,
+          startedAt: new Date().toISOString(),
+        }),
+      );
       const local = entente(env, 'findings', '--service', 'checkout-api');
       assert.equal(local.code, 0, local.err);
       assert.match(local.out, /CVE-2024-0001/);
@@ -119,7 +149,10 @@ if (engines.includes('pglite')) {
       try {
         const r = entente(env, 'serve', '--port', String(port));
         assert.equal(r.code, 3);
-        assert.equal(r.err, `entente: cannot listen on 127.0.0.1:${port}: the port is in use (another \`entente serve\`?); PORT or --port chooses another\n`);
+        assert.equal(
+          r.err,
+          `entente: cannot listen on 127.0.0.1:${port}: the port is in use (another \`entente serve\`?); PORT or --port chooses another\n`,
+        );
       } finally {
         await new Promise((resolve) => taken.close(resolve));
       }
@@ -140,9 +173,16 @@ if (engines.includes('pglite')) {
       const tmp = join(dir, 'tmp');
       mkdirSync(tmp);
       // A process makes its import folder the way an import does, and is killed.
-      const child = spawn(process.execPath, ['--import', 'tsx', '-e',
-        "import('./src/imports/import-temp.ts').then(({ makeImportTempDir }) => { const d = makeImportTempDir(); require('node:fs').writeFileSync(d + '/rows-0.jsonl', 'x'); console.log(d); setInterval(() => {}, 1000); });"],
-      { env: { ...process.env, TMPDIR: tmp }, stdio: ['ignore', 'pipe', 'inherit'] });
+      const child = spawn(
+        process.execPath,
+        [
+          '--import',
+          'tsx',
+          '-e',
+          "import('./src/imports/import-temp.ts').then(({ makeImportTempDir }) => { const d = makeImportTempDir(); require('node:fs').writeFileSync(d + '/rows-0.jsonl', 'x'); console.log(d); setInterval(() => {}, 1000); });",
+        ],
+        { env: { ...process.env, TMPDIR: tmp }, stdio: ['ignore', 'pipe', 'inherit'] },
+      );
       const made = await new Promise<string>((resolve, reject) => {
         child.stdout!.once('data', (d: Buffer) => resolve(d.toString().trim()));
         child.once('exit', (code) => reject(new Error(`the process that makes the folder ended with ${code}`)));
@@ -155,8 +195,8 @@ if (engines.includes('pglite')) {
       mkdirSync(live);
       const r = entente({ ...env, TMPDIR: tmp }, 'findings');
       assert.equal(r.code, 0, r.err);
-      assert.equal(existsSync(made), false, 'the killed import\'s folder is removed');
-      assert.equal(existsSync(live), true, 'a running process\'s folder stays');
+      assert.equal(existsSync(made), false, "the killed import's folder is removed");
+      assert.equal(existsSync(live), true, "a running process's folder stays");
     });
   });
 }
@@ -179,13 +219,28 @@ describe('the data folder when ENTENTE_DATA is not set', () => {
 describe('a database that is not there', () => {
   test('is one line and exit 3, without the password in DATABASE_URL', async () => {
     const port = await closedPort();
-    const r = entente({ ENTENTE_DATA: join(dir, 'pg-data'), DATABASE_URL: `postgres://entente:s3cret@127.0.0.1:${port}/entente` }, 'findings');
+    const r = entente(
+      { ENTENTE_DATA: join(dir, 'pg-data'), DATABASE_URL: `postgres://entente:s3cret@127.0.0.1:${port}/entente` },
+      'findings',
+    );
     assert.equal(r.code, 3);
-    assert.equal(r.err, `entente: cannot open the PostgreSQL database 127.0.0.1:${port}/entente (DATABASE_URL): nothing is listening there\n`);
+    assert.equal(
+      r.err,
+      `entente: cannot open the PostgreSQL database 127.0.0.1:${port}/entente (DATABASE_URL): nothing is listening there\n`,
+    );
     if (engines.includes('postgres')) {
-      const missing = entente({ ENTENTE_DATA: join(dir, 'pg-data'), DATABASE_URL: 'postgres://postgres:s3cret@127.0.0.1:5432/entente_no_such_database' }, 'findings');
+      const missing = entente(
+        {
+          ENTENTE_DATA: join(dir, 'pg-data'),
+          DATABASE_URL: 'postgres://postgres:s3cret@127.0.0.1:5432/entente_no_such_database',
+        },
+        'findings',
+      );
       assert.equal(missing.code, 3);
-      assert.match(missing.err, /^entente: cannot open the PostgreSQL database 127\.0\.0\.1:5432\/entente_no_such_database \(DATABASE_URL\): database "entente_no_such_database" does not exist\n$/);
+      assert.match(
+        missing.err,
+        /^entente: cannot open the PostgreSQL database 127\.0\.0\.1:5432\/entente_no_such_database \(DATABASE_URL\): database "entente_no_such_database" does not exist\n$/,
+      );
     }
   });
 });
@@ -201,7 +256,17 @@ describe('errors on --server', () => {
   test('importing a file that is not there says "no such file", as the local command does', async () => {
     const url = `http://127.0.0.1:${await closedPort()}`;
     const missing = join(dir, 'missing.json');
-    const remote = entente({ ENTENTE_DATA: join(dir, 'unused') }, 'import', missing, '--service', 'checkout-api', '--server', url, '--token', 'ent_x');
+    const remote = entente(
+      { ENTENTE_DATA: join(dir, 'unused') },
+      'import',
+      missing,
+      '--service',
+      'checkout-api',
+      '--server',
+      url,
+      '--token',
+      'ent_x',
+    );
     assert.equal(remote.code, 2);
     assert.equal(remote.err, `entente: cannot read ${missing}: no such file\n`);
   });

@@ -13,7 +13,11 @@ import { createScratchPg } from './support/scratch-pg.ts';
 
 /** Runs the real CLI (from source) with an environment; returns its exit code and output. */
 function entente(env: Record<string, string>, ...args: string[]) {
-  const r = spawnSync(process.execPath, [...cliArgs, ...args], { encoding: 'utf8', env: { ...process.env, ...env }, timeout: spawnTimeout });
+  const r = spawnSync(process.execPath, [...cliArgs, ...args], {
+    encoding: 'utf8',
+    env: { ...process.env, ...env },
+    timeout: spawnTimeout,
+  });
   return { code: r.status, out: r.stdout, err: r.stderr };
 }
 
@@ -23,10 +27,19 @@ describe('entente parse', () => {
 
   test('prints one JSON object per finding with its fingerprint', () => {
     const file = join(dir, 'r.sarif');
-    writeFileSync(file, sarif('ToolA', [{ rule: 'A1', file: 'src/a.ts', line: 10, cwe: 79 }, { rule: 'A2', file: 'src/b.ts', line: 2 }]));
+    writeFileSync(
+      file,
+      sarif('ToolA', [
+        { rule: 'A1', file: 'src/a.ts', line: 10, cwe: 79 },
+        { rule: 'A2', file: 'src/b.ts', line: 2 },
+      ]),
+    );
     const r = entente({}, 'parse', file);
     assert.equal(r.code, 0, r.err);
-    const lines = r.out.trim().split('\n').map((l) => JSON.parse(l));
+    const lines = r.out
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     assert.equal(lines.length, 2);
     assert.equal(lines[0].location.file, 'src/a.ts');
     assert.match(lines[0].fingerprint, /^[0-9a-f]{32}$/);
@@ -50,13 +63,28 @@ describe('entente parse', () => {
     const r = entente({}, 'parse', '--list-formats');
     assert.equal(r.code, 0, r.err);
     const lines = r.out.trim().split('\n');
-    for (const format of ['sarif', 'github-code-scanning', 'tenable-vm-csv']) assert.ok(lines.some((l) => l.startsWith(`${format} `)), format);
+    for (const format of ['sarif', 'github-code-scanning', 'tenable-vm-csv'])
+      assert.ok(
+        lines.some((l) => l.startsWith(`${format} `)),
+        format,
+      );
     const labelsAt = new Set(lines.map((l) => /^\S+\s+/.exec(l)![0].length));
     assert.equal(labelsAt.size, 1, 'every label starts in the same column');
   });
 
   test('reads a SARIF log named .json whose version comes last, whatever tool wrote it', () => {
-    const log = JSON.parse(sarif('Bandit', Array.from({ length: 40 }, (_, i) => ({ rule: 'B602', file: `app${i}.py`, line: 4, cwe: 78, message: 'subprocess call with shell=True identified, security issue.' }))));
+    const log = JSON.parse(
+      sarif(
+        'Bandit',
+        Array.from({ length: 40 }, (_, i) => ({
+          rule: 'B602',
+          file: `app${i}.py`,
+          line: 4,
+          cwe: 78,
+          message: 'subprocess call with shell=True identified, security issue.',
+        })),
+      ),
+    );
     log.runs[0].properties = { metrics: { _totals: { 'SEVERITY.HIGH': 40, 'CONFIDENCE.HIGH': 40 } } };
     const file = join(dir, 'bandit-results.json');
     writeFileSync(file, JSON.stringify({ runs: log.runs, version: log.version, $schema: log.$schema }, null, 2));
@@ -98,12 +126,21 @@ for (const engine of engines) {
 
     test('a user describes the organisation, imports twice and sees the list', () => {
       const org = join(dir, 'org.yaml');
-      writeFileSync(org, 'teams:\n  - name: payments\n    kind: engineering\nservices:\n  - name: checkout-api\n    owner: payments\n    criticality: 4\n    exposure: internet\n');
+      writeFileSync(
+        org,
+        'teams:\n  - name: payments\n    kind: engineering\nservices:\n  - name: checkout-api\n    owner: payments\n    criticality: 4\n    exposure: internet\n',
+      );
       const applied = entente(env, 'org', 'apply', org);
       assert.equal(applied.code, 0, applied.err);
       assert.match(applied.out, /services: created 1 \(checkout-api\)/);
       const report = join(dir, 'r.sarif');
-      writeFileSync(report, sarif('ToolA', [{ rule: 'A1', file: 'src/a.ts', line: 10, cwe: 79 }, { rule: 'A2', file: 'src/b.ts', line: 20, cwe: 89 }]));
+      writeFileSync(
+        report,
+        sarif('ToolA', [
+          { rule: 'A1', file: 'src/a.ts', line: 10, cwe: 79 },
+          { rule: 'A2', file: 'src/b.ts', line: 20, cwe: 89 },
+        ]),
+      );
       const first = entente(env, 'import', report, '--service', 'checkout-api', '--json');
       assert.equal(first.code, 0, first.err);
       assert.equal(JSON.parse(first.out).created, 2);
@@ -126,7 +163,10 @@ for (const engine of engines) {
     test('an id or CWE number larger than the database holds is an input error (exit 2) saying what is expected', () => {
       for (const [args, said] of [
         [['findings', '--cwe', '99999999999'], /--cwe takes a CWE number such as 79/],
-        [['change', 'show', '99999999999'], /"99999999999" is not a change id \(a whole number, as `entente change list` shows\)/],
+        [
+          ['change', 'show', '99999999999'],
+          /"99999999999" is not a change id \(a whole number, as `entente change list` shows\)/,
+        ],
         [['commitments', 'verify', '#99999999999', '--evidence', 'x'], /is not a commitment id/],
         [['gate', 'replay', '2147483648'], /"2147483648" is not a gate decision id/],
       ] as const) {

@@ -29,7 +29,14 @@ async function world(e: TestEnv) {
   const findings: { id: number; priority: Priority; fingerprint: string; ruleId: string }[] = found.body.items;
   assert.equal(findings.length, 2);
   return {
-    team, service, report, engineer, lead, admin, findings, ids: findings.map((f) => f.id).sort((a, b) => a - b),
+    team,
+    service,
+    report,
+    engineer,
+    lead,
+    admin,
+    findings,
+    ids: findings.map((f) => f.id).sort((a, b) => a - b),
     tokens: {
       engineer: await e.token('engineer', engineer),
       lead: await e.token('engineer', lead),
@@ -41,7 +48,10 @@ async function world(e: TestEnv) {
 type World = Awaited<ReturnType<typeof world>>;
 
 const body = (w: World, extra: Record<string, unknown> = {}) => ({
-  findingIds: w.ids, reason: 'the fix needs the new ORM, planned for next quarter', controls: ['WAF rule 9421 blocks the payload', 'the endpoint is behind SSO'], ...extra,
+  findingIds: w.ids,
+  reason: 'the fix needs the new ORM, planned for next quarter',
+  controls: ['WAF rule 9421 blocks the payload', 'the endpoint is behind SSO'],
+  ...extra,
 });
 
 async function ask(e: TestEnv, w: World, extra: Record<string, unknown> = {}, token = w.tokens.engineer): Promise<any> {
@@ -64,10 +74,16 @@ async function approved(e: TestEnv, w: World, extra: Record<string, unknown> = {
 }
 
 async function findingRows(e: TestEnv, ids: number[]) {
-  return e.ctx.database.db.selectFrom('findings').select(['id', 'status', 'priority', 'priority_rank', 'due_at', 'fingerprint']).where('id', 'in', ids).orderBy('id').execute();
+  return e.ctx.database.db
+    .selectFrom('findings')
+    .select(['id', 'status', 'priority', 'priority_rank', 'due_at', 'fingerprint'])
+    .where('id', 'in', ids)
+    .orderBy('id')
+    .execute();
 }
 
-const maxDaysOf = (w: World): number => Math.min(...w.findings.map((f) => defaultPolicy.exceptions.max_days[f.priority]));
+const maxDaysOf = (w: World): number =>
+  Math.min(...w.findings.map((f) => defaultPolicy.exceptions.max_days[f.priority]));
 
 describeEachEngine('exceptions', (env) => {
   test('an engineer asks, the lead and Security approve, and the findings are accepted until the date', async () => {
@@ -90,11 +106,21 @@ describeEachEngine('exceptions', (env) => {
     assert.deepEqual(afterLead.body.approvals, { lead: w.lead, security: null });
     const afterSecurity = await act(e, w.tokens.security, asked.id, 'approve');
     assert.equal(afterSecurity.body.status, 'approved');
-    assert.match(afterSecurity.body.summary, new RegExp(`^We can accept this risk until ${asked.validUntil} with these controls: WAF rule 9421`));
+    assert.match(
+      afterSecurity.body.summary,
+      new RegExp(`^We can accept this risk until ${asked.validUntil} with these controls: WAF rule 9421`),
+    );
 
     const got = await e.call('GET', `/api/exceptions/${asked.id}`, { token: await e.token('auditor') });
     assert.equal(got.status, 200);
-    assert.deepEqual(got.body.findings.map((f: any) => f.id), [...w.ids].sort((a, b) => ranks[w.findings.find((x) => x.id === a)!.priority]! - ranks[w.findings.find((x) => x.id === b)!.priority]! || a - b));
+    assert.deepEqual(
+      got.body.findings.map((f: any) => f.id),
+      [...w.ids].sort(
+        (a, b) =>
+          ranks[w.findings.find((x) => x.id === a)!.priority]! - ranks[w.findings.find((x) => x.id === b)!.priority]!
+          || a - b,
+      ),
+    );
     for (const f of got.body.findings) {
       assert.equal(f.status, 'accepted');
       assert.equal(f.priority, w.findings.find((x) => x.id === f.id)!.priority);
@@ -102,18 +128,38 @@ describeEachEngine('exceptions', (env) => {
     }
     assert.equal(got.body.approvals.security, afterSecurity.body.approvals.security);
     for (const f of await findingRows(e, w.ids)) assert.equal(f.status, 'accepted');
-    const rows = await e.ctx.database.db.selectFrom('exception_findings').selectAll().where('exception_id', '=', asked.id).execute();
-    for (const r of rows) assert.equal(r.priority_rank_at_request, ranks[w.findings.find((x) => x.id === r.finding_id)!.priority]);
+    const rows = await e.ctx.database.db
+      .selectFrom('exception_findings')
+      .selectAll()
+      .where('exception_id', '=', asked.id)
+      .execute();
+    for (const r of rows)
+      assert.equal(r.priority_rank_at_request, ranks[w.findings.find((x) => x.id === r.finding_id)!.priority]);
 
     const listed = await e.call('GET', `/api/exceptions?status=approved&team=${w.team}`, { token: w.tokens.engineer });
-    assert.deepEqual(listed.body.items.map((x: any) => x.id), [asked.id]);
-    const audit = await e.ctx.database.db.selectFrom('audit_log').select(['action', 'actor']).where('entity', '=', 'exception').where('entity_id', '=', String(asked.id)).orderBy('id').execute();
-    assert.deepEqual(audit.map((a) => a.action), ['exception.request', 'exception.approve', 'exception.approve']);
-    assert.deepEqual(audit.map((a) => a.actor), [w.engineer, w.lead, got.body.approvals.security]);
+    assert.deepEqual(
+      listed.body.items.map((x: any) => x.id),
+      [asked.id],
+    );
+    const audit = await e.ctx.database.db
+      .selectFrom('audit_log')
+      .select(['action', 'actor'])
+      .where('entity', '=', 'exception')
+      .where('entity_id', '=', String(asked.id))
+      .orderBy('id')
+      .execute();
+    assert.deepEqual(
+      audit.map((a) => a.action),
+      ['exception.request', 'exception.approve', 'exception.approve'],
+    );
+    assert.deepEqual(
+      audit.map((a) => a.actor),
+      [w.engineer, w.lead, got.body.approvals.security],
+    );
     assert.equal((await verifyAudit(e.ctx.database.db)).ok, true);
   });
 
-  test('the requester\'s own approval never counts, even when they are the team lead or Security', async () => {
+  test("the requester's own approval never counts, even when they are the team lead or Security", async () => {
     const e = env();
     const w = await world(e);
     const byLead = await ask(e, w, {}, w.tokens.lead);
@@ -135,7 +181,7 @@ describeEachEngine('exceptions', (env) => {
     assert.deepEqual(still.body.approvals, { lead: null, security: null });
   });
 
-  test('the lead\'s approval alone leaves it requested and the findings open', async () => {
+  test("the lead's approval alone leaves it requested and the findings open", async () => {
     const e = env();
     const w = await world(e);
     const ex = await ask(e, w);
@@ -148,7 +194,7 @@ describeEachEngine('exceptions', (env) => {
     for (const f of await findingRows(e, w.ids)) assert.equal(f.status, 'open');
   });
 
-  test('Security\'s approval alone leaves it requested and the findings open', async () => {
+  test("Security's approval alone leaves it requested and the findings open", async () => {
     const e = env();
     const w = await world(e);
     const ex = await ask(e, w);
@@ -186,7 +232,9 @@ describeEachEngine('exceptions', (env) => {
     const noReason = await act(e, w.tokens.security, ex.id, 'decline', { reason: '  ' });
     assert.equal(noReason.status, 400);
     assert.equal(noReason.body.error.details.field, 'reason');
-    const r = await act(e, w.tokens.security, ex.id, 'decline', { reason: 'the WAF rule does not cover the JSON body' });
+    const r = await act(e, w.tokens.security, ex.id, 'decline', {
+      reason: 'the WAF rule does not cover the JSON body',
+    });
     assert.equal(r.status, 200, JSON.stringify(r.body));
     assert.equal(r.body.status, 'declined');
     assert.equal(r.body.endReason, 'the WAF rule does not cover the JSON body');
@@ -208,7 +256,10 @@ describeEachEngine('exceptions', (env) => {
     const r = await act(e, w.tokens.engineer, ex.id, 'revoke', { reason: 'the ORM upgrade landed early' });
     assert.equal(r.status, 200, JSON.stringify(r.body));
     assert.equal(r.body.status, 'revoked');
-    assert.match(r.body.summary, /back on the team's list as they were \(open, or in progress\), with a fresh due date/);
+    assert.match(
+      r.body.summary,
+      /back on the team's list as they were \(open, or in progress\), with a fresh due date/,
+    );
     for (const f of await findingRows(e, w.ids)) {
       assert.equal(f.status, 'open');
       assert.equal(new Date(f.due_at).getTime(), dueAtOf(defaultPolicy, e.clock.now)(f.priority).getTime());
@@ -263,7 +314,12 @@ describeEachEngine('exceptions', (env) => {
     assert.equal(stale.body.status, 'expired');
     assert.match(stale.body.summary, /before both approvals came in/);
     assert.equal((await act(e, other.tokens.lead, pending.id, 'approve')).status, 409);
-    const actions = await e.ctx.database.db.selectFrom('audit_log').select('action').where('entity_id', 'in', [String(ex.id), String(pending.id)]).where('action', '=', 'exception.expired').execute();
+    const actions = await e.ctx.database.db
+      .selectFrom('audit_log')
+      .select('action')
+      .where('entity_id', 'in', [String(ex.id), String(pending.id)])
+      .where('action', '=', 'exception.expired')
+      .execute();
     assert.equal(actions.length, 2);
   });
 
@@ -277,7 +333,10 @@ describeEachEngine('exceptions', (env) => {
     assert.equal(summary.created, 0);
     assert.equal(summary.fixed, 0);
     const after = await findingRows(e, w.ids);
-    assert.deepEqual(after.map((f) => [f.id, f.status, f.fingerprint]), before.map((f) => [f.id, 'accepted', f.fingerprint]));
+    assert.deepEqual(
+      after.map((f) => [f.id, f.status, f.fingerprint]),
+      before.map((f) => [f.id, 'accepted', f.fingerprint]),
+    );
   });
 
   test('auditors and managers read exceptions but cannot ask for or approve them', async () => {
@@ -295,31 +354,46 @@ describeEachEngine('exceptions', (env) => {
     }
   });
 
-  test('findings of another team, fixed findings, covered findings and other teams\' engineers are each told what to do', async () => {
+  test("findings of another team, fixed findings, covered findings and other teams' engineers are each told what to do", async () => {
     const e = env();
     const w = await world(e);
     const other = await world(e);
-    const mixed = await e.call('POST', '/api/exceptions', { token: w.admin, json: body(w, { findingIds: [w.ids[0], other.ids[0]] }) });
+    const mixed = await e.call('POST', '/api/exceptions', {
+      token: w.admin,
+      json: body(w, { findingIds: [w.ids[0], other.ids[0]] }),
+    });
     assert.equal(mixed.status, 400);
     assert.equal(mixed.body.error.code, 'bad_input');
     assert.match(mixed.body.error.message, /one team/);
     const foreign = await e.call('POST', '/api/exceptions', { token: w.tokens.engineer, json: body(other) });
     assert.equal(foreign.status, 403);
-    const missing = await e.call('POST', '/api/exceptions', { token: w.tokens.engineer, json: body(w, { findingIds: [2_000_000_000] }) });
+    const missing = await e.call('POST', '/api/exceptions', {
+      token: w.tokens.engineer,
+      json: body(w, { findingIds: [2_000_000_000] }),
+    });
     assert.equal(missing.status, 400);
-    const noControls = await e.call('POST', '/api/exceptions', { token: w.tokens.engineer, json: body(w, { controls: [] }) });
+    const noControls = await e.call('POST', '/api/exceptions', {
+      token: w.tokens.engineer,
+      json: body(w, { controls: [] }),
+    });
     assert.equal(noControls.status, 400);
     assert.equal(noControls.body.error.details.field, 'controls');
 
     const fixedId = w.ids[0]!;
-    const p = await e.call('PATCH', `/api/findings/${fixedId}`, { token: w.tokens.engineer, json: { status: 'fixed' } });
+    const p = await e.call('PATCH', `/api/findings/${fixedId}`, {
+      token: w.tokens.engineer,
+      json: { status: 'fixed' },
+    });
     assert.equal(p.status, 200);
     const fixed = await e.call('POST', '/api/exceptions', { token: w.tokens.engineer, json: body(w) });
     assert.equal(fixed.status, 400);
     assert.match(fixed.body.error.message, /is fixed/);
 
     const ex = await ask(e, w, { findingIds: [w.ids[1]] });
-    const twice = await e.call('POST', '/api/exceptions', { token: w.tokens.engineer, json: body(w, { findingIds: [w.ids[1]] }) });
+    const twice = await e.call('POST', '/api/exceptions', {
+      token: w.tokens.engineer,
+      json: body(w, { findingIds: [w.ids[1]] }),
+    });
     assert.equal(twice.status, 409);
     assert.equal(twice.body.error.details.exceptionId, ex.id);
   });
@@ -333,7 +407,10 @@ describeEachEngine('exceptions', (env) => {
     assert.match(p.body.error.message, /approved exception/);
     assert.equal((await e.call('GET', `/api/findings/${w.ids[0]}`, { token: w.admin })).body.status, 'accepted');
     assert.equal((await act(e, w.tokens.security, ex.id, 'revoke', { reason: 'the patch is out' })).status, 200);
-    const after = await e.call('PATCH', `/api/findings/${w.ids[0]}`, { token: w.admin, json: { status: 'in_progress' } });
+    const after = await e.call('PATCH', `/api/findings/${w.ids[0]}`, {
+      token: w.admin,
+      json: { status: 'in_progress' },
+    });
     assert.equal(after.status, 200, JSON.stringify(after.body));
   });
 
@@ -341,12 +418,18 @@ describeEachEngine('exceptions', (env) => {
     const e = env();
     const w = await world(e);
     const [worked, untouched] = w.ids as [number, number];
-    const started = await e.call('PATCH', `/api/findings/${worked}`, { token: w.tokens.engineer, json: { status: 'in_progress', assignee: w.engineer } });
+    const started = await e.call('PATCH', `/api/findings/${worked}`, {
+      token: w.tokens.engineer,
+      json: { status: 'in_progress', assignee: w.engineer },
+    });
     assert.equal(started.status, 200, JSON.stringify(started.body));
     const revoking = await approved(e, w);
     const accepted = (await e.call('GET', `/api/findings/${worked}`, { token: w.admin })).body;
     assert.deepEqual([accepted.status, accepted.assignee], ['accepted', w.engineer]);
-    assert.equal((await act(e, w.tokens.security, revoking.id, 'revoke', { reason: 'the vendor fix is out' })).status, 200);
+    assert.equal(
+      (await act(e, w.tokens.security, revoking.id, 'revoke', { reason: 'the vendor fix is out' })).status,
+      200,
+    );
     const back = async (id: number) => (await e.call('GET', `/api/findings/${id}`, { token: w.admin })).body;
     assert.deepEqual([(await back(worked)).status, (await back(worked)).assignee], ['in_progress', w.engineer]);
     assert.deepEqual([(await back(untouched)).status, (await back(untouched)).assignee], ['open', null]);
@@ -365,7 +448,9 @@ describeEachEngine('exceptions', (env) => {
     const least = w.findings.reduce((a, b) => (ranks[a.priority]! >= ranks[b.priority]! ? a : b));
     assert.notEqual(least.priority, 'act');
     const ex = await ask(e, w, { findingIds: [least.id], days: 1 });
-    await sql`update findings set priority = 'act', priority_rank = 1 where id = ${least.id}`.execute(e.ctx.database.db);
+    await sql`update findings set priority = 'act', priority_rank = 1 where id = ${least.id}`.execute(
+      e.ctx.database.db,
+    );
     await act(e, w.tokens.lead, ex.id, 'approve').then((r) => assert.equal(r.status, 409));
     const r = await act(e, w.tokens.lead, ex.id, 'decline', { reason: 'ask again with the new priority' });
     assert.equal(r.body.status, 'declined');
@@ -374,18 +459,43 @@ describeEachEngine('exceptions', (env) => {
 
 describe('exception rules', () => {
   test('the default length is cut to the maximum for the most urgent finding', () => {
-    assert.equal(decideDays(defaultPolicy, ['track', 'attend'], undefined), Math.min(defaultPolicy.exceptions.default_days, defaultPolicy.exceptions.max_days.attend));
+    assert.equal(
+      decideDays(defaultPolicy, ['track', 'attend'], undefined),
+      Math.min(defaultPolicy.exceptions.default_days, defaultPolicy.exceptions.max_days.attend),
+    );
     assert.equal(decideDays(defaultPolicy, ['track', 'act'], undefined), defaultPolicy.exceptions.max_days.act);
-    assert.throws(() => decideDays(defaultPolicy, ['act'], defaultPolicy.exceptions.max_days.act + 1),
-      (e: unknown) => e instanceof EntenteError && e.code === 'bad_input' && e.details?.maxDays === defaultPolicy.exceptions.max_days.act);
+    assert.throws(
+      () => decideDays(defaultPolicy, ['act'], defaultPolicy.exceptions.max_days.act + 1),
+      (e: unknown) =>
+        e instanceof EntenteError
+        && e.code === 'bad_input'
+        && e.details?.maxDays === defaultPolicy.exceptions.max_days.act,
+    );
   });
 
   test('two different people are needed, and the requester never counts', () => {
     const state = { requestedBy: 'a@x', lead: null, security: null };
-    assert.deepEqual(chooseSlot({ actor: 'a@x', role: 'admin', isTeamLead: true }, state), { ok: false, why: 'own_request' });
-    assert.deepEqual(chooseSlot({ actor: 'l@x', role: 'security', isTeamLead: true }, state), { ok: true, slot: 'lead' });
-    assert.deepEqual(chooseSlot({ actor: 'l@x', role: 'security', isTeamLead: true }, { ...state, lead: 'l@x' }), { ok: false, why: 'approved_already', slot: 'lead' });
-    assert.deepEqual(chooseSlot({ actor: 's@x', role: 'security', isTeamLead: false }, { ...state, security: 't@x' }), { ok: false, why: 'place_taken', slot: 'security' });
-    assert.deepEqual(chooseSlot({ actor: 'e@x', role: 'engineer', isTeamLead: false }, state), { ok: false, why: 'not_an_approver' });
+    assert.deepEqual(chooseSlot({ actor: 'a@x', role: 'admin', isTeamLead: true }, state), {
+      ok: false,
+      why: 'own_request',
+    });
+    assert.deepEqual(chooseSlot({ actor: 'l@x', role: 'security', isTeamLead: true }, state), {
+      ok: true,
+      slot: 'lead',
+    });
+    assert.deepEqual(chooseSlot({ actor: 'l@x', role: 'security', isTeamLead: true }, { ...state, lead: 'l@x' }), {
+      ok: false,
+      why: 'approved_already',
+      slot: 'lead',
+    });
+    assert.deepEqual(chooseSlot({ actor: 's@x', role: 'security', isTeamLead: false }, { ...state, security: 't@x' }), {
+      ok: false,
+      why: 'place_taken',
+      slot: 'security',
+    });
+    assert.deepEqual(chooseSlot({ actor: 'e@x', role: 'engineer', isTeamLead: false }, state), {
+      ok: false,
+      why: 'not_an_approver',
+    });
   });
 });

@@ -13,7 +13,10 @@ type Row = Record<string, string> & Record<'rule_id' | 'location' | 'service' | 
 
 /** Starts `entente serve` on a free port and resolves with its URL once it listens. */
 function serve(env: Record<string, string>, port: number): Promise<{ url: string; child: ChildProcess }> {
-  const child = spawn(process.execPath, [...cliArgs, 'serve', '--port', String(port)], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [...cliArgs, 'serve', '--port', String(port)], {
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   return new Promise((resolve, reject) => {
     let seen = '';
     const timer = setTimeout(() => reject(new Error(`the server did not start: ${seen}`)), 60_000);
@@ -25,7 +28,9 @@ function serve(env: Record<string, string>, port: number): Promise<{ url: string
         resolve({ url: m[1]!, child });
       }
     });
-    child.stderr!.on('data', (d: Buffer) => { seen += d.toString(); });
+    child.stderr!.on('data', (d: Buffer) => {
+      seen += d.toString();
+    });
     child.once('exit', (code) => reject(new Error(`the server exited with ${code}: ${seen}`)));
   });
 }
@@ -35,13 +40,19 @@ for (const engine of engines) {
     const { dir, env } = cliWorld(engine, 'export-cli');
     before(async () => {
       const org = join(dir, 'org.yaml');
-      writeFileSync(org, 'teams:\n  - name: payments\n    kind: engineering\nservices:\n  - name: checkout-api\n    owner: payments\n    criticality: 4\n    exposure: internet\n');
+      writeFileSync(
+        org,
+        'teams:\n  - name: payments\n    kind: engineering\nservices:\n  - name: checkout-api\n    owner: payments\n    criticality: 4\n    exposure: internet\n',
+      );
       assert.equal(entente(env, 'org', 'apply', org).code, 0);
       const report = join(dir, 'r.sarif');
-      writeFileSync(report, sarif('ToolA', [
-        { rule: 'A1', file: 'src/a.ts', line: 10, cwe: 79, message: 'first' },
-        { rule: '=A2', file: 'src/b,c.ts', line: 20, cwe: 89 },
-      ]));
+      writeFileSync(
+        report,
+        sarif('ToolA', [
+          { rule: 'A1', file: 'src/a.ts', line: 10, cwe: 79, message: 'first' },
+          { rule: '=A2', file: 'src/b,c.ts', line: 20, cwe: 89 },
+        ]),
+      );
       const imported = entente(env, 'import', report, '--service', 'checkout-api');
       assert.equal(imported.code, 0, imported.err);
     });
@@ -50,7 +61,10 @@ for (const engine of engines) {
       const r = entente(env, 'export', '--format', 'csv', '--status', 'all');
       assert.equal(r.code, 0, r.err);
       const rows: Row[] = parseCsv(r.out, { columns: true });
-      assert.deepEqual(rows.map((x) => [x.rule_id, x.location, x.service, x.owner_team]).sort(), [["'=A2", 'src/b,c.ts:20', 'checkout-api', 'payments'], ['A1', 'src/a.ts:10', 'checkout-api', 'payments']]);
+      assert.deepEqual(rows.map((x) => [x.rule_id, x.location, x.service, x.owner_team]).sort(), [
+        ["'=A2", 'src/b,c.ts:20', 'checkout-api', 'payments'],
+        ['A1', 'src/a.ts:10', 'checkout-api', 'payments'],
+      ]);
     });
 
     test('writes SARIF to a file with -o, and `entente parse` reads the same fingerprints back', () => {
@@ -61,10 +75,21 @@ for (const engine of engines) {
       const log = JSON.parse(readFileSync(file, 'utf8'));
       assert.equal(log.runs[0].tool.driver.name, 'ToolA');
       const listed = entente(env, 'findings', '--service', 'checkout-api', '--json');
-      const fingerprints = listed.out.trim().split('\n').map((l) => JSON.parse(l).fingerprint).sort();
+      const fingerprints = listed.out
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l).fingerprint)
+        .sort();
       const parsed = entente({}, 'parse', file);
       assert.equal(parsed.code, 0, parsed.err);
-      assert.deepEqual(parsed.out.trim().split('\n').map((l) => JSON.parse(l).fingerprint).sort(), fingerprints);
+      assert.deepEqual(
+        parsed.out
+          .trim()
+          .split('\n')
+          .map((l) => JSON.parse(l).fingerprint)
+          .sort(),
+        fingerprints,
+      );
       assert.equal(existsSync(`${file}.partial`), false);
     });
 
@@ -86,7 +111,20 @@ for (const engine of engines) {
       const { url, child } = await serve(env, port);
       try {
         const file = join(dir, 'vex.cdx.json');
-        const r = entente({}, 'export', '--server', url, '--token', token, '--format', 'cyclonedx-vex', '--status', 'all', '-o', file);
+        const r = entente(
+          {},
+          'export',
+          '--server',
+          url,
+          '--token',
+          token,
+          '--format',
+          'cyclonedx-vex',
+          '--status',
+          'all',
+          '-o',
+          file,
+        );
         assert.equal(r.code, 0, r.err);
         const bom = JSON.parse(readFileSync(file, 'utf8'));
         assert.equal(bom.bomFormat, 'CycloneDX');

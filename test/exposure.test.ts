@@ -7,35 +7,59 @@ import { importExposure } from '../src/exposure/exposure-service.ts';
 import { reportFromBuffer } from '../src/imports/report-input.ts';
 import { sarif } from './support/reports.ts';
 
-interface NmapPort { port: number; service?: string; product?: string; state?: string; protocol?: string }
+interface NmapPort {
+  port: number;
+  service?: string;
+  product?: string;
+  state?: string;
+  protocol?: string;
+}
 
 /** An nmap -oX report: the ports it was asked to scan (scaninfo) and, per host, the ports it saw. */
 function nmapXml(hosts: { addr: string; name?: string; ports: NmapPort[] }[], scanned = '1-1024'): string {
-  const port = (p: NmapPort) => `<port protocol="${p.protocol ?? 'tcp'}" portid="${p.port}"><state state="${p.state ?? 'open'}" reason="syn-ack" reason_ttl="64"/>`
+  const port = (p: NmapPort) =>
+    `<port protocol="${p.protocol ?? 'tcp'}" portid="${p.port}"><state state="${p.state ?? 'open'}" reason="syn-ack" reason_ttl="64"/>`
     + `${p.service ? `<service name="${p.service}"${p.product ? ` product="${p.product}"` : ''} method="probed" conf="10"/>` : ''}</port>`;
   return `<?xml version="1.0" encoding="UTF-8"?>
 <!DOCTYPE nmaprun>
 <nmaprun scanner="nmap" args="nmap -oX - -sV" start="1772442000" version="7.93" xmloutputversion="1.05">
 <scaninfo type="syn" protocol="tcp" numservices="1024" services="${scanned}"/>
-${hosts.map((h) => `<host><status state="up" reason="echo-reply" reason_ttl="64"/><address addr="${h.addr}" addrtype="ipv4"/>
-<hostnames>${h.name ? `<hostname name="${h.name}" type="PTR"/>` : ''}</hostnames><ports>${h.ports.map(port).join('')}</ports></host>`).join('\n')}
+${hosts
+  .map(
+    (h) => `<host><status state="up" reason="echo-reply" reason_ttl="64"/><address addr="${h.addr}" addrtype="ipv4"/>
+<hostnames>${h.name ? `<hostname name="${h.name}" type="PTR"/>` : ''}</hostnames><ports>${h.ports.map(port).join('')}</ports></host>`,
+  )
+  .join('\n')}
 <runstats><finished time="1772442010" elapsed="10"/><hosts up="${hosts.length}" down="0" total="${hosts.length}"/></runstats>
 </nmaprun>`;
 }
 
 /** A team owning a service that lists these hosts; returns their names. */
-async function serviceWithHosts(e: TestEnv, hosts: string[], opts: { exposure?: string; members?: string[]; lead?: string } = {}) {
+async function serviceWithHosts(
+  e: TestEnv,
+  hosts: string[],
+  opts: { exposure?: string; members?: string[]; lead?: string } = {},
+) {
   const team = e.uniq('team');
   const service = e.uniq('svc');
-  const yaml = `teams:\n  - name: ${team}\n    kind: engineering\n${opts.lead ? `    lead: ${opts.lead}\n` : ''}    members: [${(opts.members ?? []).join(', ')}]\n`
+  const yaml =
+    `teams:\n  - name: ${team}\n    kind: engineering\n${opts.lead ? `    lead: ${opts.lead}\n` : ''}    members: [${(opts.members ?? []).join(', ')}]\n`
     + `services:\n  - name: ${service}\n    owner: ${team}\n    criticality: 4\n    exposure: ${opts.exposure ?? 'internet'}\n    hosts: [${hosts.join(', ')}]\n`;
-  await applyOrg(e.ctx.database.db, parseOrgFile(yaml, 'test org'), { prune: false, actor: 'test', now: e.clock.now, policy: e.ctx.policy });
+  await applyOrg(e.ctx.database.db, parseOrgFile(yaml, 'test org'), {
+    prune: false,
+    actor: 'test',
+    now: e.clock.now,
+    policy: e.ctx.policy,
+  });
   return { team, service };
 }
 
 /** Imports a scan as the CLI would. */
 function scan(e: TestEnv, xml: string, name = 'scan.xml') {
-  return importExposure({ db: e.ctx.database.db, policy: e.ctx.policy, now: () => e.clock.now }, { input: reportFromBuffer(name, Buffer.from(xml)), actor: 'test' });
+  return importExposure(
+    { db: e.ctx.database.db, policy: e.ctx.policy, now: () => e.clock.now },
+    { input: reportFromBuffer(name, Buffer.from(xml)), actor: 'test' },
+  );
 }
 
 /** A distinct documentation-range address per test. */
@@ -68,7 +92,8 @@ describeEachEngine('exposure', (env) => {
     const e = env();
     const host = address();
     const { service } = await serviceWithHosts(e, [host]);
-    const csv = 'Plugin ID,CVE,CVSS v2.0 Base Score,Risk,Host,Protocol,Port,Name,Synopsis,Description,Solution,See Also,Plugin Output\n'
+    const csv =
+      'Plugin ID,CVE,CVSS v2.0 Base Score,Risk,Host,Protocol,Port,Name,Synopsis,Description,Solution,See Also,Plugin Output\n'
       + `11219,,,None,${host.replace('.', '.\u0000')},tcp,21,Nessus SYN scanner,syn,Port 21 is open,,,\n`;
     const first = await scan(e, csv, 'scan.csv');
     assert.equal(first.services.find((s) => s.service === service)?.import.created, 1);
@@ -80,7 +105,18 @@ describeEachEngine('exposure', (env) => {
     const e = env();
     const host = address();
     const { service } = await serviceWithHosts(e, [host]);
-    await scan(e, nmapXml([{ addr: host, ports: [{ port: 5432, service: 'postgresql' }, { port: 443, service: 'https' }] }]));
+    await scan(
+      e,
+      nmapXml([
+        {
+          addr: host,
+          ports: [
+            { port: 5432, service: 'postgresql' },
+            { port: 443, service: 'https' },
+          ],
+        },
+      ]),
+    );
     const r = await e.call('GET', `/api/findings?service=${service}&sort=severity`, { token: await e.token('admin') });
     const bySev = Object.fromEntries(r.body.items.map((f: any) => [f.location.port, f.severity]));
     assert.deepEqual(bySev, { 5432: 'critical', 443: 'low' });
@@ -119,29 +155,56 @@ describeEachEngine('exposure', (env) => {
     const listed = address();
     const stray = address();
     const { service } = await serviceWithHosts(e, [listed]);
-    const summary = await scan(e, nmapXml([{ addr: listed, ports: [{ port: 22, service: 'ssh' }] }, { addr: stray, ports: [{ port: 3389, service: 'ms-wbt-server' }] }]));
+    const summary = await scan(
+      e,
+      nmapXml([
+        { addr: listed, ports: [{ port: 22, service: 'ssh' }] },
+        { addr: stray, ports: [{ port: 3389, service: 'ms-wbt-server' }] },
+      ]),
+    );
     const u = summary.undeclared.find((x) => x.host === stray);
     assert.ok(u, JSON.stringify(summary.undeclared));
     assert.deepEqual(u.ports, ['3389/tcp']);
     assert.match(u.advice, /organisation file/);
     const r = await e.call('GET', `/api/exposure?host=${stray}`, { token: await e.token('auditor') });
     assert.equal(r.status, 200, JSON.stringify(r.body));
-    assert.deepEqual(r.body.items.map((o: any) => [o.port, o.owner]), [[3389, null]]);
+    assert.deepEqual(
+      r.body.items.map((o: any) => [o.port, o.owner]),
+      [[3389, null]],
+    );
     const mine = await e.call('GET', `/api/exposure?host=${listed}`, { token: await e.token('auditor') });
-    assert.deepEqual(mine.body.items.map((o: any) => [o.port, o.service, o.owner]), [[22, 'ssh', service]]);
+    assert.deepEqual(
+      mine.body.items.map((o: any) => [o.port, o.service, o.owner]),
+      [[22, 'ssh', service]],
+    );
   });
 
   test('a report that says nothing about ports is refused with the formats that work, and nothing is recorded', async () => {
     const e = env();
-    const before = await e.ctx.database.db.selectFrom('exposure_imports').select((eb) => eb.fn.countAll<string>().as('n')).executeTakeFirstOrThrow();
-    await assert.rejects(scan(e, sarif('CodeQL', [{ rule: 'x', file: 'a.ts', line: 1 }]), 'codeql.sarif'), (err: Error) => /does not say which ports are open.*nmap/.test(err.message));
-    const r = await e.call('POST', '/api/exposure?name=broken.xml', { token: await e.token('admin'), body: '<nmaprun><host>' });
+    const before = await e.ctx.database.db
+      .selectFrom('exposure_imports')
+      .select((eb) => eb.fn.countAll<string>().as('n'))
+      .executeTakeFirstOrThrow();
+    await assert.rejects(
+      scan(e, sarif('CodeQL', [{ rule: 'x', file: 'a.ts', line: 1 }]), 'codeql.sarif'),
+      (err: Error) => /does not say which ports are open.*nmap/.test(err.message),
+    );
+    const r = await e.call('POST', '/api/exposure?name=broken.xml', {
+      token: await e.token('admin'),
+      body: '<nmaprun><host>',
+    });
     assert.equal(r.status, 400);
     assert.match(r.body.error.message, /broken\.xml/);
     const empty = await e.call('POST', '/api/exposure', { token: await e.token('admin'), body: '' });
     assert.equal(empty.status, 400);
-    assert.match(empty.body.error.message, /the request body is empty: send the scan report \(e\.g\. nmap -oX\) as the body/);
-    const after = await e.ctx.database.db.selectFrom('exposure_imports').select((eb) => eb.fn.countAll<string>().as('n')).executeTakeFirstOrThrow();
+    assert.match(
+      empty.body.error.message,
+      /the request body is empty: send the scan report \(e\.g\. nmap -oX\) as the body/,
+    );
+    const after = await e.ctx.database.db
+      .selectFrom('exposure_imports')
+      .select((eb) => eb.fn.countAll<string>().as('n'))
+      .executeTakeFirstOrThrow();
     assert.equal(Number(after.n), Number(before.n));
   });
 

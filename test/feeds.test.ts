@@ -15,24 +15,43 @@ const newCve = (): string => `CVE-2026-${30000 + ++cveCounter}`;
 const day = 86_400_000;
 
 function load(e: TestEnv, name: string, bytes: string | Buffer) {
-  return importFeed({ db: e.ctx.database.db, policy: e.ctx.policy, now: () => e.clock.now }, name, Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes), 'test');
+  return importFeed(
+    { db: e.ctx.database.db, policy: e.ctx.policy, now: () => e.clock.now },
+    name,
+    Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes),
+    'test',
+  );
 }
 
 /** A finding's stored facts, with the reasons people are shown (read through the API). */
 async function findingOf(e: TestEnv, service: string, cve: string) {
-  const row = await e.ctx.database.db.selectFrom('findings as f').innerJoin('services as s', 's.id', 'f.service_id')
+  const row = await e.ctx.database.db
+    .selectFrom('findings as f')
+    .innerJoin('services as s', 's.id', 'f.service_id')
     .select(['f.id', 'f.status', 'f.priority', 'f.priority_rank', 'f.kev', 'f.epss', 'f.due_at', 'f.owner_team_id'])
-    .where('s.name', '=', service).where(sql<boolean>`f.aliases @> array[${cve}]::text[]`).executeTakeFirstOrThrow();
+    .where('s.name', '=', service)
+    .where(sql<boolean>`f.aliases @> array[${cve}]::text[]`)
+    .executeTakeFirstOrThrow();
   const view = await e.call('GET', `/api/findings/${row.id}`, { token: await e.token('auditor') });
   assert.equal(view.status, 200, JSON.stringify(view.body));
   return { ...row, due: new Date(row.due_at).getTime(), reasons: view.body.priorityReasons as string[] };
 }
 
 /** A service and one finding for a new CVE in it. */
-async function withFinding(e: TestEnv, opts: { criticality?: number; exposure?: 'internet' | 'internal' | 'isolated'; severity?: string } = {}) {
-  const { team, service } = await e.makeService({ criticality: opts.criticality ?? 4, exposure: opts.exposure ?? 'internet' });
+async function withFinding(
+  e: TestEnv,
+  opts: { criticality?: number; exposure?: 'internet' | 'internal' | 'isolated'; severity?: string } = {},
+) {
+  const { team, service } = await e.makeService({
+    criticality: opts.criticality ?? 4,
+    exposure: opts.exposure ?? 'internet',
+  });
   const cve = newCve();
-  await e.importText(service, 'trivy.json', trivy([{ cve, pkg: e.uniq('pkg'), version: '1.0.0', severity: opts.severity ?? 'HIGH' }]));
+  await e.importText(
+    service,
+    'trivy.json',
+    trivy([{ cve, pkg: e.uniq('pkg'), version: '1.0.0', severity: opts.severity ?? 'HIGH' }]),
+  );
   return { team, service, cve };
 }
 
@@ -40,7 +59,9 @@ async function feedTables(e: TestEnv) {
   const db = e.ctx.database.db;
   return {
     kev: (await db.selectFrom('feed_kev').select('cve').orderBy('cve').execute()).map((r) => r.cve),
-    epss: (await db.selectFrom('feed_epss').select(['cve', 'score']).orderBy('cve').execute()).map((r) => `${r.cve}=${r.score}`),
+    epss: (await db.selectFrom('feed_epss').select(['cve', 'score']).orderBy('cve').execute()).map(
+      (r) => `${r.cve}=${r.score}`,
+    ),
   };
 }
 
@@ -54,7 +75,7 @@ async function rejects(p: Promise<unknown>, pattern: RegExp): Promise<void> {
 }
 
 describeEachEngine('exploitation feeds', (env) => {
-  test('a KEV catalogue listing a finding\'s CVE raises it to act, says why and brings its due date forward', async () => {
+  test("a KEV catalogue listing a finding's CVE raises it to act, says why and brings its due date forward", async () => {
     const e = env();
     const { service, cve } = await withFinding(e);
     const before = await findingOf(e, service, cve);
@@ -69,7 +90,10 @@ describeEachEngine('exploitation feeds', (env) => {
     assert.equal(after.priority, 'act');
     assert.equal(after.priority_rank, 1);
     assert.equal(after.kev, true);
-    assert.ok(after.reasons.some((r) => r.includes('Known Exploited Vulnerabilities catalogue')), after.reasons.join('; '));
+    assert.ok(
+      after.reasons.some((r) => r.includes('Known Exploited Vulnerabilities catalogue')),
+      after.reasons.join('; '),
+    );
     assert.equal(after.due, dueAtOf(e.ctx.policy, e.clock.now)('act').getTime());
   });
 
@@ -91,20 +115,35 @@ describeEachEngine('exploitation feeds', (env) => {
     assert.equal(delisted.due, first.due);
   });
 
-  for (const [label, encode] of [['plain', (s: string) => Buffer.from(s)], ['gzip', (s: string) => gzipSync(s)]] as const) {
+  for (const [label, encode] of [
+    ['plain', (s: string) => Buffer.from(s)],
+    ['gzip', (s: string) => gzipSync(s)],
+  ] as const) {
     test(`a high EPSS score (${label} CSV) raises a CVE finding on an internet-facing critical service`, async () => {
       const e = env();
       const { service, cve } = await withFinding(e);
       const before = await findingOf(e, service, cve);
       assert.equal(before.priority, 'track*');
-      const summary = await load(e, `epss_scores.csv${label === 'gzip' ? '.gz' : ''}`, encode(epss([[cve, 0.62], [newCve(), 0.01]])));
+      const summary = await load(
+        e,
+        `epss_scores.csv${label === 'gzip' ? '.gz' : ''}`,
+        encode(
+          epss([
+            [cve, 0.62],
+            [newCve(), 0.01],
+          ]),
+        ),
+      );
       assert.equal(summary.feed, 'epss');
       assert.equal(summary.entries, 2);
       const after = await findingOf(e, service, cve);
       assert.ok(after.priority_rank < before.priority_rank, `${before.priority} → ${after.priority}`);
       assert.equal(after.priority, 'act');
       assert.ok(Math.abs(after.epss! - 0.62) < 1e-6);
-      assert.ok(after.reasons.some((r) => r.includes('EPSS') && r.includes('62.0%')), after.reasons.join('; '));
+      assert.ok(
+        after.reasons.some((r) => r.includes('EPSS') && r.includes('62.0%')),
+        after.reasons.join('; '),
+      );
     });
   }
 
@@ -116,7 +155,10 @@ describeEachEngine('exploitation feeds', (env) => {
     const after = await findingOf(e, service, cve);
     assert.equal(after.priority, 'track');
     assert.ok(Math.abs(after.epss! - 0.01) < 1e-6, 'the score was recorded');
-    assert.ok(after.reasons.some((r) => /EPSS .*1\.0%: no sign of exploitation/.test(r)), after.reasons.join('; '));
+    assert.ok(
+      after.reasons.some((r) => /EPSS .*1\.0%: no sign of exploitation/.test(r)),
+      after.reasons.join('; '),
+    );
   });
 
   test('a broken feed file is refused with bad_input naming where, and the feed tables keep their contents', async () => {
@@ -124,10 +166,19 @@ describeEachEngine('exploitation feeds', (env) => {
     await load(e, 'kev.json', kev([newCve(), newCve()]));
     await load(e, 'epss.csv', epss([[newCve(), 0.3]]));
     const before = await feedTables(e);
-    await rejects(load(e, 'kev.json', '{\n  "vulnerabilities": [\n    {"cveID": "CVE-2024-1234",}\n  ]\n}'), /kev\.json: not valid JSON at line 3/);
+    await rejects(
+      load(e, 'kev.json', '{\n  "vulnerabilities": [\n    {"cveID": "CVE-2024-1234",}\n  ]\n}'),
+      /kev\.json: not valid JSON at line 3/,
+    );
     const whole = kev([newCve(), newCve()]);
-    await rejects(load(e, 'kev.json', whole.slice(0, Math.floor(whole.length / 2))), /kev\.json: not valid JSON at (line \d+|its end)/);
-    await rejects(load(e, 'kev.json', JSON.stringify({ vulnerabilities: [{ cveID: newCve() }, { cveID: 'not-a-cve' }] })), /vulnerabilities\[1\]\.cveID/);
+    await rejects(
+      load(e, 'kev.json', whole.slice(0, Math.floor(whole.length / 2))),
+      /kev\.json: not valid JSON at (line \d+|its end)/,
+    );
+    await rejects(
+      load(e, 'kev.json', JSON.stringify({ vulnerabilities: [{ cveID: newCve() }, { cveID: 'not-a-cve' }] })),
+      /vulnerabilities\[1\]\.cveID/,
+    );
     const badScore = `${epss([[newCve(), 0.2]])}CVE-2026-39999,lots,0.5\n`;
     await rejects(load(e, 'epss.csv', badScore), /epss\.csv: line 4:/);
     const shortRow = `${epss([[newCve(), 0.2]])}CVE-2026-39998,0.5\n`;
@@ -165,24 +216,32 @@ describeEachEngine('exploitation feeds', (env) => {
     assert.equal(f.due, dueAtOf(e.ctx.policy, e.clock.now)('act').getTime());
   });
 
-  test('an approved exception lapses when its finding\'s CVE enters KEV, and the finding is open with a fresh due date', async () => {
+  test("an approved exception lapses when its finding's CVE enters KEV, and the finding is open with a fresh due date", async () => {
     const e = env();
     const db = e.ctx.database.db;
     const { service } = await e.makeService({ criticality: 4, exposure: 'internet' });
     const cve = newCve();
     const calmCve = newCve();
-    await e.importText(service, 'trivy.json', trivy([
-      { cve, pkg: 'tar', version: '6.0.0' },
-      { cve: calmCve, pkg: 'semver', version: '5.0.0' },
-    ]));
+    await e.importText(
+      service,
+      'trivy.json',
+      trivy([
+        { cve, pkg: 'tar', version: '6.0.0' },
+        { cve: calmCve, pkg: 'semver', version: '5.0.0' },
+      ]),
+    );
     // Two exceptions: one whose finding will rise, one whose finding will not.
     const exceptionFor = async (findingCve: string): Promise<{ exceptionId: number; findingId: number }> => {
       const f = await findingOf(e, service, findingCve);
-      const { rows } = await sql<{ id: number }>`insert into exceptions (status, reason, requested_by, team_id, expires_at, decided_at)
+      const { rows } = await sql<{
+        id: number;
+      }>`insert into exceptions (status, reason, requested_by, team_id, expires_at, decided_at)
         values ('approved', 'compensating WAF rule', 'lead@example.com', ${f.owner_team_id}, ${new Date(e.clock.now.getTime() + 60 * day).toISOString()}, ${e.clock.now.toISOString()})
         returning id`.execute(db);
       const ex = rows[0]!;
-      await sql`insert into exception_findings (exception_id, finding_id, priority_rank_at_request) values (${ex.id}, ${f.id}, ${f.priority_rank})`.execute(db);
+      await sql`insert into exception_findings (exception_id, finding_id, priority_rank_at_request) values (${ex.id}, ${f.id}, ${f.priority_rank})`.execute(
+        db,
+      );
       await sql`update findings set status = 'accepted' where id = ${f.id}`.execute(db);
       return { exceptionId: ex.id, findingId: f.id };
     };
@@ -191,17 +250,37 @@ describeEachEngine('exploitation feeds', (env) => {
     e.clock.advanceDays(10);
     const summary = await load(e, 'kev.json', kev([cve]));
     assert.ok(summary.exceptionsLapsed >= 1);
-    const ended = await db.selectFrom('exceptions').selectAll().where('id', 'in', [lapsing.exceptionId, staying.exceptionId]).orderBy('id').execute();
-    assert.deepEqual(ended.map((x) => x.status), ['lapsed', 'approved']);
+    const ended = await db
+      .selectFrom('exceptions')
+      .selectAll()
+      .where('id', 'in', [lapsing.exceptionId, staying.exceptionId])
+      .orderBy('id')
+      .execute();
+    assert.deepEqual(
+      ended.map((x) => x.status),
+      ['lapsed', 'approved'],
+    );
     assert.equal(new Date(ended[0]!.ended_at!).getTime(), e.clock.now.getTime());
     const f = await db.selectFrom('findings').selectAll().where('id', '=', lapsing.findingId).executeTakeFirstOrThrow();
     assert.equal(f.status, 'open');
     assert.equal(f.priority, 'act');
     assert.equal(new Date(f.due_at).getTime(), dueAtOf(e.ctx.policy, e.clock.now)('act').getTime());
-    const calm = await db.selectFrom('findings').select('status').where('id', '=', staying.findingId).executeTakeFirstOrThrow();
+    const calm = await db
+      .selectFrom('findings')
+      .select('status')
+      .where('id', '=', staying.findingId)
+      .executeTakeFirstOrThrow();
     assert.equal(calm.status, 'accepted');
-    const audit = await db.selectFrom('audit_log').select('action').where('entity', '=', 'exception').where('entity_id', '=', String(lapsing.exceptionId)).execute();
-    assert.deepEqual(audit.map((a) => a.action), ['exception.lapsed']);
+    const audit = await db
+      .selectFrom('audit_log')
+      .select('action')
+      .where('entity', '=', 'exception')
+      .where('entity_id', '=', String(lapsing.exceptionId))
+      .execute();
+    assert.deepEqual(
+      audit.map((a) => a.action),
+      ['exception.lapsed'],
+    );
   });
 
   test('POST /api/feeds loads a raw KEV body or a multipart gzip EPSS file for admin and security', async () => {
@@ -226,10 +305,16 @@ describeEachEngine('exploitation feeds', (env) => {
     const before = await feedTables(e);
     const person = `${e.uniq('eng')}@example.com`;
     await e.makeService({ members: [person] }); // engineers act for a person in a team
-    const engineer = await e.call('POST', '/api/feeds', { token: await e.token('engineer', person), body: kev([newCve()]) });
+    const engineer = await e.call('POST', '/api/feeds', {
+      token: await e.token('engineer', person),
+      body: kev([newCve()]),
+    });
     assert.equal(engineer.status, 403);
     assert.equal(engineer.body.error.code, 'forbidden');
-    const broken = await e.call('POST', '/api/feeds', { token: await e.token('admin'), body: 'cve,epss,percentile\nCVE-2026-1,0.1,0.1\n' });
+    const broken = await e.call('POST', '/api/feeds', {
+      token: await e.token('admin'),
+      body: 'cve,epss,percentile\nCVE-2026-1,0.1,0.1\n',
+    });
     assert.equal(broken.status, 400);
     assert.match(broken.body.error.message, /line 2/);
     assert.deepEqual(await feedTables(e), before);

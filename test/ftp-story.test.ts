@@ -39,7 +39,11 @@ before(async () => {
   await new Promise<void>((resolve) => server!.listen(0, '127.0.0.1', resolve));
   port = (server.address() as { port: number }).port;
   // Async, so this process's FTP server can answer nmap's probes while it scans.
-  const { stdout } = await promisify(execFile)('nmap', ['-oX', '-', '-sV', '--version-light', '-p', String(port), '127.0.0.1'], { timeout: 120_000 });
+  const { stdout } = await promisify(execFile)(
+    'nmap',
+    ['-oX', '-', '-sV', '--version-light', '-p', String(port), '127.0.0.1'],
+    { timeout: 120_000 },
+  );
   scanXml = stdout;
 });
 
@@ -52,21 +56,38 @@ async function story(e: TestEnv) {
   const team = e.uniq('payments');
   const service = e.uniq('checkout');
   const yaml = `teams:\n  - name: ${team}\n    kind: engineering\n    members: [${member}, ${admin}]\nservices:\n  - name: ${service}\n    owner: ${team}\n    criticality: 4\n    exposure: internet\n    hosts: [127.0.0.1]\n`;
-  await applyOrg(e.ctx.database.db, parseOrgFile(yaml, 'org.yaml'), { prune: false, actor: 'test', now: e.clock.now, policy: e.ctx.policy });
-  const tokens = { admin: await e.token('engineer', admin), member: await e.token('engineer', member), security: await e.token('security', `${e.uniq('sam')}@example.com`) };
-  const scan = () => importExposure({ db: e.ctx.database.db, policy: e.ctx.policy, now: () => e.clock.now }, { input: reportFromBuffer('scan.xml', Buffer.from(scanXml)), actor: 'nmap-job' });
-  const findings = async () => (await e.call('GET', `/api/findings?service=${service}&status=all`, { token: tokens.member })).body.items as any[];
+  await applyOrg(e.ctx.database.db, parseOrgFile(yaml, 'org.yaml'), {
+    prune: false,
+    actor: 'test',
+    now: e.clock.now,
+    policy: e.ctx.policy,
+  });
+  const tokens = {
+    admin: await e.token('engineer', admin),
+    member: await e.token('engineer', member),
+    security: await e.token('security', `${e.uniq('sam')}@example.com`),
+  };
+  const scan = () =>
+    importExposure(
+      { db: e.ctx.database.db, policy: e.ctx.policy, now: () => e.clock.now },
+      { input: reportFromBuffer('scan.xml', Buffer.from(scanXml)), actor: 'nmap-job' },
+    );
+  const findings = async () =>
+    (await e.call('GET', `/api/findings?service=${service}&status=all`, { token: tokens.member })).body.items as any[];
   return { service, tokens, scan, findings };
 }
 
 const dayMs = 86_400_000;
 
 describeEachEngine('the FTP story', (env) => {
-  test('FTP nobody approved is a finding whose gate asks for controls that fit a port; kept with a reason, the share is approved with safeguards due on sensible dates, the gate stays go that day and the next, and after the lease the finding is back with its removal overdue', { skip }, async () => {
+  test('FTP nobody approved is a finding whose gate asks for controls that fit a port; kept with a reason, the share is approved with safeguards due on sensible dates, the gate stays go that day and the next, and after the lease the finding is back with its removal overdue', {
+    skip,
+  }, async () => {
     const e = env();
     const s = await story(e);
     assert.match(scanXml, new RegExp(`portid="${port}"`), 'nmap saw the port');
-    const gate = async () => (await e.call('POST', '/api/gates', { token: s.tokens.member, json: { service: s.service, env: 'prod' } })).body;
+    const gate = async () =>
+      (await e.call('POST', '/api/gates', { token: s.tokens.member, json: { service: s.service, env: 'prod' } })).body;
 
     await s.scan();
     let [finding] = await s.findings();
@@ -76,27 +97,61 @@ describeEachEngine('the FTP story', (env) => {
     assert.equal(finding.severity, 'high');
     const first = await gate();
     assert.equal(first.outcome, 'go_with_controls', 'the open port is the only finding');
-    assert.deepEqual(first.controls.map((c: { id: string }) => c.id), ['close-port', 'ip-allow-list']);
+    assert.deepEqual(
+      first.controls.map((c: { id: string }) => c.id),
+      ['close-port', 'ip-allow-list'],
+    );
 
     const end = new Date(e.clock.now.getTime() + 5 * dayMs).toISOString();
-    const asked = await e.call('POST', '/api/changes', { token: s.tokens.admin, json: {
-      type: 'file-share', service: s.service, title: 'Upload folder for the Acme audit files', protocol: 'ftp', ports: [port],
-      destination: ['127.0.0.1'], source: ['203.0.113.0/24'], authentication: 'password', client: 'Acme', end,
-    } });
+    const asked = await e.call('POST', '/api/changes', {
+      token: s.tokens.admin,
+      json: {
+        type: 'file-share',
+        service: s.service,
+        title: 'Upload folder for the Acme audit files',
+        protocol: 'ftp',
+        ports: [port],
+        destination: ['127.0.0.1'],
+        source: ['203.0.113.0/24'],
+        authentication: 'password',
+        client: 'Acme',
+        end,
+      },
+    });
     assert.equal(asked.status, 201, JSON.stringify(asked.body));
     const id = asked.body.id;
     assert.match(asked.body.riskCheck.message, /A safer way to the same goal: SFTP gives the same access/);
     assert.match(asked.body.summary, /Before the approvals, .* chooses/);
-    assert.equal((await e.call('POST', `/api/changes/${id}/approve`, { token: s.tokens.member })).status, 409, 'the requester answers the alternative first');
-    const kept = await e.call('POST', `/api/changes/${id}/keep-protocol`, { token: s.tokens.admin, json: { reason: 'the client\'s system only speaks FTP' } });
-    assert.equal(kept.body.fields.keepProtocol, 'the client\'s system only speaks FTP');
+    assert.equal(
+      (await e.call('POST', `/api/changes/${id}/approve`, { token: s.tokens.member })).status,
+      409,
+      'the requester answers the alternative first',
+    );
+    const kept = await e.call('POST', `/api/changes/${id}/keep-protocol`, {
+      token: s.tokens.admin,
+      json: { reason: "the client's system only speaks FTP" },
+    });
+    assert.equal(kept.body.fields.keepProtocol, "the client's system only speaks FTP");
     await e.call('POST', `/api/changes/${id}/approve`, { token: s.tokens.member });
     const approved = await e.call('POST', `/api/changes/${id}/approve`, { token: s.tokens.security });
     assert.equal(approved.body.status, 'approved_with_safeguards');
-    const owed = (await e.call('GET', `/api/commitments?service=${s.service}`, { token: s.tokens.member })).body.items.filter((c: any) => c.source.type === 'change');
-    assert.deepEqual(owed.map((c: any) => c.title).sort(), ['a unique account with a strong password for this client', 'limit access to the client\'s IP range', 'log uploads and logins']);
-    for (const c of owed) assert.ok(Date.parse(c.dueAt) - e.clock.now.getTime() >= 2 * dayMs, `${c.title} is due ${c.dueAt}, not on the day of the approval`);
-    assert.equal((await e.call('POST', `/api/changes/${id}/implement`, { token: s.tokens.admin })).body.status, 'implemented');
+    const owed = (
+      await e.call('GET', `/api/commitments?service=${s.service}`, { token: s.tokens.member })
+    ).body.items.filter((c: any) => c.source.type === 'change');
+    assert.deepEqual(owed.map((c: any) => c.title).sort(), [
+      'a unique account with a strong password for this client',
+      "limit access to the client's IP range",
+      'log uploads and logins',
+    ]);
+    for (const c of owed)
+      assert.ok(
+        Date.parse(c.dueAt) - e.clock.now.getTime() >= 2 * dayMs,
+        `${c.title} is due ${c.dueAt}, not on the day of the approval`,
+      );
+    assert.equal(
+      (await e.call('POST', `/api/changes/${id}/implement`, { token: s.tokens.admin })).body.status,
+      'implemented',
+    );
 
     const covered = await s.scan();
     assert.equal(covered.covered, 1);
@@ -105,9 +160,17 @@ describeEachEngine('the FTP story', (env) => {
     assert.notEqual((await gate()).outcome, 'no_go', 'the day of the approval');
     e.clock.advanceDays(1);
     assert.notEqual((await gate()).outcome, 'no_go', 'the day after');
-    const open = (await e.call('GET', `/api/commitments?service=${s.service}&state=open`, { token: s.tokens.member })).body.items as any[];
-    assert.ok(!open.some((c) => c.controlId === 'close-port'), 'closing or approving the port was verified by the change covering it');
-    for (const c of open) await e.call('POST', `/api/commitments/${c.id}/verify`, { token: s.tokens.member, json: { evidence: `in place: ${c.title}` } });
+    const open = (await e.call('GET', `/api/commitments?service=${s.service}&state=open`, { token: s.tokens.member }))
+      .body.items as any[];
+    assert.ok(
+      !open.some((c) => c.controlId === 'close-port'),
+      'closing or approving the port was verified by the change covering it',
+    );
+    for (const c of open)
+      await e.call('POST', `/api/commitments/${c.id}/verify`, {
+        token: s.tokens.member,
+        json: { evidence: `in place: ${c.title}` },
+      });
 
     e.clock.advanceDays(5);
     const lapsed = await s.scan();
@@ -120,8 +183,13 @@ describeEachEngine('the FTP story', (env) => {
     const expired = await expireLeases({ db: e.ctx.database.db, now: () => e.clock.now, policy: e.ctx.policy });
     assert.ok(expired.expired.includes(id));
     await sweepMissedCommitments(e.ctx.database.db, e.clock.now);
-    const removal = await e.ctx.database.db.selectFrom('commitments').select(['state', 'due_at']).where('source_type', '=', 'change')
-      .where('source_id', '=', id).where('kind', '=', 'removal').executeTakeFirstOrThrow();
+    const removal = await e.ctx.database.db
+      .selectFrom('commitments')
+      .select(['state', 'due_at'])
+      .where('source_type', '=', 'change')
+      .where('source_id', '=', id)
+      .where('kind', '=', 'removal')
+      .executeTakeFirstOrThrow();
     assert.equal(removal.state, 'missed', 'the removal was due when the lease ended and is overdue now');
     const view = await e.call('GET', `/api/changes/${id}`, { token: s.tokens.member });
     assert.equal(view.body.removal.overdue, true);
@@ -137,8 +205,11 @@ for (const engine of engines) {
 
     test('a user scans, gates, asks for FTP, keeps it with a reason, has it approved by two colleagues through a server, implements it, and the gate is not a no-go', async () => {
       const org = join(dir, 'org.yaml');
-      writeFileSync(org, 'teams:\n  - name: payments\n    kind: engineering\n    members: [raj@example.com]\n  - name: security\n    kind: security\n    members: [sam@example.com]\n'
-        + 'services:\n  - name: checkout-api\n    owner: payments\n    criticality: 4\n    exposure: internet\n    hosts: [10.1.2.3]\n');
+      writeFileSync(
+        org,
+        'teams:\n  - name: payments\n    kind: engineering\n    members: [raj@example.com]\n  - name: security\n    kind: security\n    members: [sam@example.com]\n'
+          + 'services:\n  - name: checkout-api\n    owner: payments\n    criticality: 4\n    exposure: internet\n    hosts: [10.1.2.3]\n',
+      );
       assert.equal(entente(env, 'org', 'apply', org).code, 0);
       const scan = join(dir, 'scan.xml');
       writeFileSync(scan, ftpScan);
@@ -146,26 +217,73 @@ for (const engine of engines) {
 
       const gate = entente(env, 'gate', '--service', 'checkout-api', '--env', 'prod', '--format', 'json');
       assert.equal(gate.code, 10, gate.err);
-      assert.deepEqual(JSON.parse(gate.out).controls.map((c: { id: string }) => c.id), ['close-port', 'ip-allow-list']);
+      assert.deepEqual(
+        JSON.parse(gate.out).controls.map((c: { id: string }) => c.id),
+        ['close-port', 'ip-allow-list'],
+      );
 
       const end = new Date(Date.now() + 5 * dayMs).toISOString();
-      const asked = entente(env, 'change', 'request', '--type', 'file-share', '--service', 'checkout-api', '--title', 'Upload folder for Acme',
-        '--protocol', 'ftp', '--destination', '10.1.2.3', '--source', '203.0.113.0/24', '--authentication', 'password', '--client', 'Acme', '--end', end);
+      const asked = entente(
+        env,
+        'change',
+        'request',
+        '--type',
+        'file-share',
+        '--service',
+        'checkout-api',
+        '--title',
+        'Upload folder for Acme',
+        '--protocol',
+        'ftp',
+        '--destination',
+        '10.1.2.3',
+        '--source',
+        '203.0.113.0/24',
+        '--authentication',
+        'password',
+        '--client',
+        'Acme',
+        '--end',
+        end,
+      );
       assert.equal(asked.code, 0, asked.err);
       assert.match(asked.out, /A safer way to the same goal: SFTP gives the same access with the traffic encrypted\./);
       assert.match(asked.out, /if FTP has to stay, say why \(`entente change keep-protocol 1 --reason "…"`\)/);
-      const kept = entente(env, 'change', 'keep-protocol', '1', '--reason', 'the client\'s system only speaks FTP');
+      const kept = entente(env, 'change', 'keep-protocol', '1', '--reason', "the client's system only speaks FTP");
       assert.equal(kept.code, 0, kept.err);
       assert.match(kept.out, /FTP stays as asked, because the client's system only speaks FTP\./);
 
-      const raj = entente(env, 'token', 'create', '--role', 'engineer', '--name', 'raj', '--person', 'raj@example.com').out.trim();
-      const sam = entente(env, 'token', 'create', '--role', 'security', '--name', 'sam', '--person', 'sam@example.com').out.trim();
+      const raj = entente(
+        env,
+        'token',
+        'create',
+        '--role',
+        'engineer',
+        '--name',
+        'raj',
+        '--person',
+        'raj@example.com',
+      ).out.trim();
+      const sam = entente(
+        env,
+        'token',
+        'create',
+        '--role',
+        'security',
+        '--name',
+        'sam',
+        '--person',
+        'sam@example.com',
+      ).out.trim();
       const server = await serveCli(env);
       try {
         assert.equal(entente({}, 'change', 'approve', '1', '--server', server.url, '--token', raj).code, 0);
         const twice = entente({}, 'change', 'approve', '1', '--server', server.url, '--token', raj);
         assert.equal(twice.code, 2);
-        assert.match(twice.err, /You have approved change 1 already; it still needs Security, someone with the security role \(the security team\)\. They approve with their own token/);
+        assert.match(
+          twice.err,
+          /You have approved change 1 already; it still needs Security, someone with the security role \(the security team\)\. They approve with their own token/,
+        );
         const approved = entente({}, 'change', 'approve', '1', '--server', server.url, '--token', sam);
         assert.equal(approved.code, 0, approved.err);
         assert.match(approved.out, /\(approved_with_safeguards\)/);
@@ -174,10 +292,14 @@ for (const engine of engines) {
         await server.stop();
       }
 
-      const owed = entente(env, 'commitments', '--service', 'checkout-api', '--json').out.trim().split('\n').map((l) => JSON.parse(l))
+      const owed = entente(env, 'commitments', '--service', 'checkout-api', '--json')
+        .out.trim()
+        .split('\n')
+        .map((l) => JSON.parse(l))
         .filter((c: { source: { type: string } }) => c.source.type === 'change');
       assert.equal(owed.length, 3);
-      for (const c of owed) assert.ok(Date.parse(c.dueAt) - Date.now() > 1.9 * dayMs && !/SFTP/.test(c.title), `${c.title} due ${c.dueAt}`);
+      for (const c of owed)
+        assert.ok(Date.parse(c.dueAt) - Date.now() > 1.9 * dayMs && !/SFTP/.test(c.title), `${c.title} due ${c.dueAt}`);
       assert.equal(entente(env, 'change', 'implement', '1').code, 0);
       const again = entente(env, 'exposure', 'import', scan);
       assert.match(again.out, /checkout-api \(payments\): 1 open, 1 covered/);

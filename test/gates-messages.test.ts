@@ -7,7 +7,7 @@ import { defaultPolicy } from '../src/policy/policy.ts';
 
 const rules = rulesFor(undefined);
 
-test('every gate and commitment message example reads as a partner\'s, and never says blocked, violation or cannot', () => {
+test("every gate and commitment message example reads as a partner's, and never says blocked, violation or cannot", () => {
   for (const [name, t] of Object.entries(gateMessages)) {
     for (const example of t.examples) {
       const text = t.render(example as never);
@@ -18,7 +18,7 @@ test('every gate and commitment message example reads as a partner\'s, and never
   }
 });
 
-test('the default gate rules and controls are described in a partner\'s words', () => {
+test("the default gate rules and controls are described in a partner's words", () => {
   for (const r of defaultPolicy.gates.rules) assert.equal(checkTone(r.description, rules).ok, true, r.description);
   for (const c of defaultPolicy.controls) assert.equal(checkTone(c.title, rules).ok, true, c.title);
 });

@@ -22,12 +22,22 @@ import { breakParser } from './support/parser-fault.ts';
 import { sarif } from './support/reports.ts';
 
 const stack = /\n\s+at /;
-const report = sarif('ToolA', [{ rule: 'A1', file: 'src/a.ts', line: 10 }, { rule: 'A2', file: 'src/b.ts', line: 20 }]);
+const report = sarif('ToolA', [
+  { rule: 'A1', file: 'src/a.ts', line: 10 },
+  { rule: 'A2', file: 'src/b.ts', line: 20 },
+]);
 const broken = report.slice(0, report.length - 40);
-const fault = /: Entente's SARIF 2\.1\.0 reader failed on this report \(TypeError: .*\); this is a fault in Entente, not in the report/;
+const fault =
+  /: Entente's SARIF 2\.1\.0 reader failed on this report \(TypeError: .*\); this is a fault in Entente, not in the report/;
 
 /** A writer that takes nothing early (the report is small): the reading alone. */
-const nowhere: RowWriter = { busy: false, wroteAny: false, write: async () => {}, undo: async () => {}, settled: async () => {} };
+const nowhere: RowWriter = {
+  busy: false,
+  wroteAny: false,
+  write: async () => {},
+  undo: async () => {},
+  settled: async () => {},
+};
 
 async function readError(text: string, input = reportInput(text, 'r.sarif')): Promise<EntenteError> {
   const rows = new ReportRows();
@@ -63,8 +73,21 @@ describe('reading a report: whose fault it is', () => {
   });
 
   test('a file that fails under the parser is the environment (unavailable), with the system error as its cause', async () => {
-    const denied = Object.assign(new Error("EACCES: permission denied, open 'r.sarif'"), { code: 'EACCES', syscall: 'open', path: 'r.sarif' });
-    const input = { ...reportInput(report, 'r.sarif'), text: async () => { throw denied; }, stream: () => { throw denied; }, chunks: undefined };
+    const denied = Object.assign(new Error("EACCES: permission denied, open 'r.sarif'"), {
+      code: 'EACCES',
+      syscall: 'open',
+      path: 'r.sarif',
+    });
+    const input = {
+      ...reportInput(report, 'r.sarif'),
+      text: async () => {
+        throw denied;
+      },
+      stream: () => {
+        throw denied;
+      },
+      chunks: undefined,
+    };
     const e = await readError(report, input);
     assert.equal(e.code, 'unavailable');
     assert.equal(e.cause, denied);
@@ -85,19 +108,30 @@ describeEachEngine('a fault in a parser, over the API', (env) => {
       restore();
     }
     assert.equal(r.status, 500, JSON.stringify(r.body));
-    assert.deepEqual(r.body.error, { code: 'internal', message: 'something went wrong on our side; the error is in the server log', details: {} });
+    assert.deepEqual(r.body.error, {
+      code: 'internal',
+      message: 'something went wrong on our side; the error is in the server log',
+      details: {},
+    });
     const [err] = logged.mock.calls.at(-1)!.arguments as [unknown];
     assert.ok(err instanceof EntenteError && err.code === 'internal' && err.cause instanceof TypeError, inspect(err));
     assert.match(inspect(err), /\[cause\]: TypeError/);
     assert.match(inspect(err), stack);
-    const stored = await sql<{ n: number }>`select count(*)::int as n from scans s join services v on v.id = s.service_id where v.name = ${service}`.execute(e.ctx.database.db);
+    const stored = await sql<{
+      n: number;
+    }>`select count(*)::int as n from scans s join services v on v.id = s.service_id where v.name = ${service}`.execute(
+      e.ctx.database.db,
+    );
     assert.equal(stored.rows[0]!.n, 0, 'the import rolled back');
   });
 
   test('a broken report is still 400 bad_input', async () => {
     const e = env();
     const { service } = await e.makeService();
-    const r = await e.call('POST', `/api/scans?service=${service}&name=r.sarif`, { token: await e.token('admin'), body: broken });
+    const r = await e.call('POST', `/api/scans?service=${service}&name=r.sarif`, {
+      token: await e.token('admin'),
+      body: broken,
+    });
     assert.equal(r.status, 400);
     assert.equal(r.body.error.code, 'bad_input');
     assert.match(r.body.error.message, /not valid JSON/);
@@ -106,8 +140,11 @@ describeEachEngine('a fault in a parser, over the API', (env) => {
 
 // The faulty parser is preloaded into a CLI run from the sources (the bundle holds its own copy of the parsers).
 function ententeWithFaultyParser(env: Record<string, string>, ...args: string[]) {
-  const r = spawnSync(process.execPath, ['--import', 'tsx', '--import', './test/support/faulty-parser.ts', 'src/cli/main.ts', ...args],
-    { encoding: 'utf8', env: { ...process.env, ...env }, timeout: spawnTimeout });
+  const r = spawnSync(
+    process.execPath,
+    ['--import', 'tsx', '--import', './test/support/faulty-parser.ts', 'src/cli/main.ts', ...args],
+    { encoding: 'utf8', env: { ...process.env, ...env }, timeout: spawnTimeout },
+  );
   return { code: r.status, out: r.stdout, err: r.stderr };
 }
 
@@ -117,14 +154,28 @@ for (const engine of engines) {
     const file = join(dir, 'r.sarif');
 
     test('is exit 3, one line that says it is ours, and no stack unless ENTENTE_DEBUG=1; a broken report is still exit 2', () => {
-      writeFileSync(join(dir, 'org.yaml'), 'teams:\n  - name: payments\n    kind: engineering\nservices:\n  - name: checkout-api\n    owner: payments\n    criticality: 4\n    exposure: internet\n');
+      writeFileSync(
+        join(dir, 'org.yaml'),
+        'teams:\n  - name: payments\n    kind: engineering\nservices:\n  - name: checkout-api\n    owner: payments\n    criticality: 4\n    exposure: internet\n',
+      );
       const applied = entente(env, 'org', 'apply', join(dir, 'org.yaml'));
       assert.equal(applied.code, 0, applied.err);
       writeFileSync(file, report);
       const r = ententeWithFaultyParser(env, 'import', file, '--service', 'checkout-api');
       assert.equal(r.code, 3, r.err);
-      assert.match(r.err, new RegExp(`^entente: ${file.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}${fault.source} \\(ENTENTE_DEBUG=1 shows where\\)\\n$`));
-      const debug = ententeWithFaultyParser({ ...env, ENTENTE_DEBUG: '1' }, 'import', file, '--service', 'checkout-api');
+      assert.match(
+        r.err,
+        new RegExp(
+          `^entente: ${file.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}${fault.source} \\(ENTENTE_DEBUG=1 shows where\\)\\n$`,
+        ),
+      );
+      const debug = ententeWithFaultyParser(
+        { ...env, ENTENTE_DEBUG: '1' },
+        'import',
+        file,
+        '--service',
+        'checkout-api',
+      );
       assert.equal(debug.code, 3, debug.err);
       assert.match(debug.err, stack);
       assert.match(debug.err, /\[cause\]: TypeError/);

@@ -61,17 +61,31 @@ describeEachEngine('re-import lifecycle', (env) => {
     const empty = await env().importText(service, 'a.sarif', sarif('ToolA', []));
     assert.equal(empty.fixed, 3);
     const open = (await statuses(service)).filter((r) => r.status === 'open');
-    assert.deepEqual(open.map((r) => r.file_path), ['lib/x.py']);
+    assert.deepEqual(
+      open.map((r) => r.file_path),
+      ['lib/x.py'],
+    );
   });
 
   test('the same CWE at the same file and line from a second tool is one finding with two sources', async () => {
     const { service } = await env().makeService();
     await env().importText(service, 'a.sarif', sarif('ToolA', three));
-    const other = await env().importText(service, 'b.sarif', sarif('ToolB', [{ rule: 'XSS', file: 'src/a.ts', line: 10, cwe: 79 }]));
+    const other = await env().importText(
+      service,
+      'b.sarif',
+      sarif('ToolB', [{ rule: 'XSS', file: 'src/a.ts', line: 10, cwe: 79 }]),
+    );
     assert.deepEqual([other.created, other.unchanged, other.fixed], [0, 1, 0]);
-    const { rows } = await sql<{ tool: string }>`select fs.tool from finding_sources fs join findings f on f.id = fs.finding_id
-      join services s on s.id = f.service_id where s.name = ${service} and f.file_path = 'src/a.ts' order by fs.tool`.execute(env().ctx.database.db);
-    assert.deepEqual(rows.map((r) => r.tool), ['ToolA', 'ToolB']);
+    const { rows } = await sql<{
+      tool: string;
+    }>`select fs.tool from finding_sources fs join findings f on f.id = fs.finding_id
+      join services s on s.id = f.service_id where s.name = ${service} and f.file_path = 'src/a.ts' order by fs.tool`.execute(
+      env().ctx.database.db,
+    );
+    assert.deepEqual(
+      rows.map((r) => r.tool),
+      ['ToolA', 'ToolB'],
+    );
     // ToolA no longer reports it, ToolB still does: it stays open.
     const a2 = await env().importText(service, 'a.sarif', sarif('ToolA', three.slice(1)));
     assert.equal(a2.fixed, 0);
@@ -84,17 +98,27 @@ describeEachEngine('re-import lifecycle', (env) => {
   test('one report whose two tools list the same weakness creates one finding with both sources, and the rest with their own', async () => {
     const { service } = await env().makeService();
     const runA = JSON.parse(sarif('ToolA', three)) as { runs: unknown[] };
-    const runB = JSON.parse(sarif('ToolB', [{ rule: 'B-XSS', file: 'src/a.ts', line: 10, cwe: 79 }, { rule: 'B-ONLY', file: 'src/d.ts', line: 4, cwe: 78 }])) as { runs: unknown[] };
+    const runB = JSON.parse(
+      sarif('ToolB', [
+        { rule: 'B-XSS', file: 'src/a.ts', line: 10, cwe: 79 },
+        { rule: 'B-ONLY', file: 'src/d.ts', line: 4, cwe: 78 },
+      ]),
+    ) as { runs: unknown[] };
     const both = JSON.stringify({ ...runA, runs: [...runA.runs, ...runB.runs] });
     const summary = await env().importText(service, 'both.sarif', both);
     assert.deepEqual([summary.created, summary.findings], [4, 4]);
     assert.deepEqual(summary.tools, ['ToolA', 'ToolB']);
-    const { rows } = await sql<{ file_path: string; tool: string; rule_id: string }>`select f.file_path, fs.tool, fs.rule_id
+    const { rows } = await sql<{
+      file_path: string;
+      tool: string;
+      rule_id: string;
+    }>`select f.file_path, fs.tool, fs.rule_id
       from finding_sources fs join findings f on f.id = fs.finding_id join services s on s.id = f.service_id
       where s.name = ${service} order by f.file_path, fs.tool`.execute(env().ctx.database.db);
-    assert.deepEqual(rows.map((r) => `${r.file_path} ${r.tool} ${r.rule_id}`), [
-      'src/a.ts ToolA A1', 'src/a.ts ToolB B-XSS', 'src/b.ts ToolA A2', 'src/c.ts ToolA A3', 'src/d.ts ToolB B-ONLY',
-    ]);
+    assert.deepEqual(
+      rows.map((r) => `${r.file_path} ${r.tool} ${r.rule_id}`),
+      ['src/a.ts ToolA A1', 'src/a.ts ToolB B-XSS', 'src/b.ts ToolA A2', 'src/c.ts ToolA A3', 'src/d.ts ToolB B-ONLY'],
+    );
     // Neither tool's next report alone fixes the shared finding.
     const again = await env().importText(service, 'both.sarif', both);
     assert.deepEqual([again.created, again.unchanged, again.fixed], [0, 4, 0]);
@@ -102,23 +126,48 @@ describeEachEngine('re-import lifecycle', (env) => {
 
   test('two rules of one tool with the same CWE on one line are two findings, whatever their order, and stay so on re-import', async () => {
     // Bandit 1.7.3+ rates both `eval` (B307) and `input` (B322) CWE-78: two weaknesses on one line, two things to fix.
-    const evalIssue = { test: 'B307', text: 'Use of possibly insecure function - consider using safer ast.literal_eval.', cwe: 78, line: 21 };
-    const inputIssue = { test: 'B322', text: 'The input method in Python 2 will read from standard input, evaluate and run the resulting string.', cwe: 78, line: 21, severity: 'HIGH' };
+    const evalIssue = {
+      test: 'B307',
+      text: 'Use of possibly insecure function - consider using safer ast.literal_eval.',
+      cwe: 78,
+      line: 21,
+    };
+    const inputIssue = {
+      test: 'B322',
+      text: 'The input method in Python 2 will read from standard input, evaluate and run the resulting string.',
+      cwe: 78,
+      line: 21,
+      severity: 'HIGH',
+    };
     const forward = await env().makeService();
     const backward = await env().makeService();
     const a = await env().importText(forward.service, 'bandit.json', bandit([evalIssue, inputIssue]));
     const b = await env().importText(backward.service, 'bandit.json', bandit([inputIssue, evalIssue]));
     assert.deepEqual([a.findings, a.created, b.created], [2, 2, 2]);
     const found = await bySource(forward.service);
-    assert.deepEqual(found.map((r) => `${r.rule_id} ${r.title.split(' ').slice(0, 2).join(' ')}`), ['B322 The input', 'B307 Use of']);
-    assert.deepEqual(await bySource(backward.service), found, 'the same fingerprints, titles and sources in either order');
+    assert.deepEqual(
+      found.map((r) => `${r.rule_id} ${r.title.split(' ').slice(0, 2).join(' ')}`),
+      ['B322 The input', 'B307 Use of'],
+    );
+    assert.deepEqual(
+      await bySource(backward.service),
+      found,
+      'the same fingerprints, titles and sources in either order',
+    );
     const again = await env().importText(forward.service, 'bandit.json', bandit([inputIssue, evalIssue]));
     assert.deepEqual([again.created, again.unchanged, again.fixed], [0, 2, 0]);
     assert.deepEqual(await bySource(forward.service), found);
     // Another tool's result of the same CWE at that line merges with one of them, as before: one finding, two sources.
-    const other = await env().importText(forward.service, 'semgrep.json', semgrep([{ rule: 'python.lang.security.audit.eval-detected', message: 'Detected eval', cwe: 78, line: 21 }]));
+    const other = await env().importText(
+      forward.service,
+      'semgrep.json',
+      semgrep([{ rule: 'python.lang.security.audit.eval-detected', message: 'Detected eval', cwe: 78, line: 21 }]),
+    );
     assert.deepEqual([other.created, other.unchanged], [0, 1]);
-    assert.deepEqual((await bySource(forward.service)).map((r) => `${r.tool} ${r.rule_id}`), ['Bandit B322', 'Bandit B307', 'Semgrep python.lang.security.audit.eval-detected']);
+    assert.deepEqual(
+      (await bySource(forward.service)).map((r) => `${r.tool} ${r.rule_id}`),
+      ['Bandit B322', 'Bandit B307', 'Semgrep python.lang.security.audit.eval-detected'],
+    );
   });
 
   test('a finding keeps its fingerprint when a later rule of its tool joins it on its line, and after that rule goes', async () => {
@@ -132,12 +181,30 @@ describeEachEngine('re-import lifecycle', (env) => {
     const back = await env().importText(service, 'bandit.json', bandit([evalIssue]));
     assert.deepEqual([back.created, back.unchanged, back.fixed], [0, 1, 1]);
     const rows = await bySource(service);
-    assert.deepEqual(rows.map((r) => [r.rule_id, r.title, r.status]), [['B322', 'The input method', 'fixed'], ['B307', 'Use of eval', 'open']]);
-    assert.equal(rows[1]!.fingerprint, alone!.fingerprint, 'the rule alone at its place kept the fingerprint it always had');
+    assert.deepEqual(
+      rows.map((r) => [r.rule_id, r.title, r.status]),
+      [
+        ['B322', 'The input method', 'fixed'],
+        ['B307', 'Use of eval', 'open'],
+      ],
+    );
+    assert.equal(
+      rows[1]!.fingerprint,
+      alone!.fingerprint,
+      'the rule alone at its place kept the fingerprint it always had',
+    );
   });
 
   test('shell=True in an internet-facing, mission-critical service is attend on import, and when a service becomes one', async () => {
-    const shell = bandit([{ test: 'B602', text: 'subprocess call with shell=True identified, security issue.', cwe: 78, line: 4, severity: 'HIGH' }]);
+    const shell = bandit([
+      {
+        test: 'B602',
+        text: 'subprocess call with shell=True identified, security issue.',
+        cwe: 78,
+        line: 4,
+        severity: 'HIGH',
+      },
+    ]);
     const open = await env().makeService({ criticality: 4, exposure: 'internet' });
     const summary = await env().importText(open.service, 'bandit.json', shell);
     assert.deepEqual([summary.act, summary.attend], [0, 1]);
@@ -145,39 +212,103 @@ describeEachEngine('re-import lifecycle', (env) => {
     const [listed] = (await env().call('GET', `/api/findings?service=${open.service}`, { token })).body.items;
     assert.equal(listed.priority, 'attend');
     const shown = (await env().call('GET', `/api/findings/${listed.id}`, { token })).body;
-    assert.ok(shown.priorityReasons.some((r: string) => /^CWE-78 \(OS command injection\) turns input into commands .* it is at least attend$/.test(r)), shown.priorityReasons.join('\n'));
+    assert.ok(
+      shown.priorityReasons.some((r: string) =>
+        /^CWE-78 \(OS command injection\) turns input into commands .* it is at least attend$/.test(r),
+      ),
+      shown.priorityReasons.join('\n'),
+    );
     const inside = await env().makeService({ criticality: 4, exposure: 'internal' });
     assert.equal((await env().importText(inside.service, 'bandit.json', shell)).attend, 0);
     const e = env();
-    const org = parseOrgFile(`teams:\n  - name: ${inside.team}\n    kind: engineering\nservices:\n  - name: ${inside.service}\n    owner: ${inside.team}\n    criticality: 4\n    exposure: internet\n`, 'org.yaml');
+    const org = parseOrgFile(
+      `teams:\n  - name: ${inside.team}\n    kind: engineering\nservices:\n  - name: ${inside.service}\n    owner: ${inside.team}\n    criticality: 4\n    exposure: internet\n`,
+      'org.yaml',
+    );
     await applyOrg(e.ctx.database.db, org, { prune: false, actor: 'test', now: e.clock.now, policy: e.ctx.policy });
-    assert.deepEqual((await statuses(inside.service)).map((r) => r.priority), ['attend']);
+    assert.deepEqual(
+      (await statuses(inside.service)).map((r) => r.priority),
+      ['attend'],
+    );
   });
 
-  test('GitHub code scanning alerts meet the same results of the tool\'s SARIF log, and dismissed ones arrive closed', async () => {
+  test("GitHub code scanning alerts meet the same results of the tool's SARIF log, and dismissed ones arrive closed", async () => {
     const { service } = await env().makeService();
-    await env().importText(service, 'codeql.sarif', sarif('CodeQL', [{ rule: 'js/sql-injection', file: 'src/db.js', line: 21, cwe: 89 }]));
+    await env().importText(
+      service,
+      'codeql.sarif',
+      sarif('CodeQL', [{ rule: 'js/sql-injection', file: 'src/db.js', line: 21, cwe: 89 }]),
+    );
     const alerts = codeScanningAlerts([
       { number: 1, rule: 'js/sql-injection', cwe: 89, file: 'src/db.js', line: 21 },
-      { number: 2, rule: 'js/reflected-xss', cwe: 79, file: 'src/view.js', line: 5, state: 'dismissed', reason: 'false positive' },
+      {
+        number: 2,
+        rule: 'js/reflected-xss',
+        cwe: 79,
+        file: 'src/view.js',
+        line: 5,
+        state: 'dismissed',
+        reason: 'false positive',
+      },
     ]);
     const summary = await env().importText(service, 'alerts.json', alerts);
     assert.equal(summary.format, 'github-code-scanning');
     assert.deepEqual(summary.tools, ['CodeQL']);
     assert.deepEqual([summary.created, summary.closedInReport, summary.unchanged, summary.fixed], [1, 1, 1, 0]);
-    assert.deepEqual((await statuses(service)).map((r) => [r.file_path, r.status]), [['src/db.js', 'open'], ['src/view.js', 'false_positive']]);
-    const fixed = await env().importText(service, 'alerts.json', codeScanningAlerts([{ number: 1, rule: 'js/sql-injection', cwe: 89, file: 'src/db.js', line: 21, state: 'fixed' }]));
-    assert.deepEqual([fixed.created, fixed.unchanged], [0, 1], 'a stored finding keeps the status it has in Entente when a report closes it');
+    assert.deepEqual(
+      (await statuses(service)).map((r) => [r.file_path, r.status]),
+      [
+        ['src/db.js', 'open'],
+        ['src/view.js', 'false_positive'],
+      ],
+    );
+    const fixed = await env().importText(
+      service,
+      'alerts.json',
+      codeScanningAlerts([
+        { number: 1, rule: 'js/sql-injection', cwe: 89, file: 'src/db.js', line: 21, state: 'fixed' },
+      ]),
+    );
+    assert.deepEqual(
+      [fixed.created, fixed.unchanged],
+      [0, 1],
+      'a stored finding keeps the status it has in Entente when a report closes it',
+    );
   });
 
   test('the same CVE in the same package and version from two dependency scanners is one finding', async () => {
     const { service } = await env().makeService();
-    const t = await env().importText(service, 'trivy.json', trivy([{ cve: 'CVE-2021-23337', pkg: 'lodash', version: '4.17.20', fixed: '4.17.21' }]));
+    const t = await env().importText(
+      service,
+      'trivy.json',
+      trivy([{ cve: 'CVE-2021-23337', pkg: 'lodash', version: '4.17.20', fixed: '4.17.21' }]),
+    );
     assert.equal(t.created, 1);
     const npm = JSON.stringify({
       auditReportVersion: 2,
-      vulnerabilities: { lodash: { name: 'lodash', severity: 'high', isDirect: true, range: '<4.17.21', nodes: ['node_modules/lodash'], fixAvailable: true,
-        via: [{ source: 1067, name: 'lodash', dependency: 'lodash', title: 'Command Injection in lodash', url: 'https://github.com/advisories/GHSA-35jh-r3h4-6jhm', severity: 'high', cwe: ['CWE-77', 'CWE-94'], cvss: { score: 7.2, vectorString: 'CVSS:3.1/AV:N/AC:L/PR:H/UI:N/S:U/C:H/I:H/A:H' }, range: '<4.17.21' }] } },
+      vulnerabilities: {
+        lodash: {
+          name: 'lodash',
+          severity: 'high',
+          isDirect: true,
+          range: '<4.17.21',
+          nodes: ['node_modules/lodash'],
+          fixAvailable: true,
+          via: [
+            {
+              source: 1067,
+              name: 'lodash',
+              dependency: 'lodash',
+              title: 'Command Injection in lodash',
+              url: 'https://github.com/advisories/GHSA-35jh-r3h4-6jhm',
+              severity: 'high',
+              cwe: ['CWE-77', 'CWE-94'],
+              cvss: { score: 7.2, vectorString: 'CVSS:3.1/AV:N/AC:L/PR:H/UI:N/S:U/C:H/I:H/A:H' },
+              range: '<4.17.21',
+            },
+          ],
+        },
+      },
       metadata: { vulnerabilities: { high: 1, total: 1 } },
     });
     // npm audit v7 names the advisory by GHSA and gives no installed version: a different finding, by design.
@@ -193,8 +324,12 @@ describeEachEngine('re-import lifecycle', (env) => {
     const { service } = await env().makeService();
     await env().importText(service, 'r.sarif', sarif('ToolA', three));
     const db = env().ctx.database.db;
-    await sql`update findings set status = 'false_positive' where file_path = 'src/a.ts' and service_id = (select id from services where name = ${service})`.execute(db);
-    await sql`update findings set status = 'accepted' where file_path = 'src/b.ts' and service_id = (select id from services where name = ${service})`.execute(db);
+    await sql`update findings set status = 'false_positive' where file_path = 'src/a.ts' and service_id = (select id from services where name = ${service})`.execute(
+      db,
+    );
+    await sql`update findings set status = 'accepted' where file_path = 'src/b.ts' and service_id = (select id from services where name = ${service})`.execute(
+      db,
+    );
     const same = await env().importText(service, 'r.sarif', sarif('ToolA', three));
     assert.deepEqual([same.created, same.fixed, same.reopened], [0, 0, 0]);
     const gone = await env().importText(service, 'r.sarif', sarif('ToolA', []));
@@ -219,7 +354,7 @@ describeEachEngine('re-import lifecycle', (env) => {
     env().clock.advanceDays(-10);
   });
 
-  test('a finding reports are scoped to their service: another service\'s import fixes nothing here', async () => {
+  test("a finding reports are scoped to their service: another service's import fixes nothing here", async () => {
     const a = await env().makeService();
     const b = await env().makeService();
     await env().importText(a.service, 'r.sarif', sarif('ToolA', three));
@@ -232,11 +367,24 @@ describeEachEngine('re-import lifecycle', (env) => {
     const { service } = await env().makeService();
     await env().importText(service, 'r.sarif', sarif('ToolA', three));
     const db = env().ctx.database.db;
-    const count = async () => (await sql<{ n: number }>`select (select count(*) from findings)::int + (select count(*) from scans)::int + (select count(*) from audit_log)::int as n`.execute(db)).rows[0]!.n;
+    const count = async () =>
+      (
+        await sql<{
+          n: number;
+        }>`select (select count(*) from findings)::int + (select count(*) from scans)::int + (select count(*) from audit_log)::int as n`.execute(
+          db,
+        )
+      ).rows[0]!.n;
     const before = await count();
     const full = sarif('ToolA', three.slice(0, 1));
-    await assert.rejects(env().importText(service, 'cut.sarif', full.slice(0, full.length - 20)), (e: unknown) => e instanceof EntenteError && e.code === 'bad_input' && /cut\.sarif/.test(e.message));
-    await assert.rejects(env().importText('no-such-service', 'r.sarif', full), (e: unknown) => e instanceof EntenteError && e.code === 'not_found' && /no-such-service/.test(e.message));
+    await assert.rejects(
+      env().importText(service, 'cut.sarif', full.slice(0, full.length - 20)),
+      (e: unknown) => e instanceof EntenteError && e.code === 'bad_input' && /cut\.sarif/.test(e.message),
+    );
+    await assert.rejects(
+      env().importText('no-such-service', 'r.sarif', full),
+      (e: unknown) => e instanceof EntenteError && e.code === 'not_found' && /no-such-service/.test(e.message),
+    );
     // A report whose second run is malformed after the first run's findings were read.
     const twoRuns = JSON.parse(sarif('ToolA', three.slice(0, 1))) as { runs: unknown[] };
     twoRuns.runs.push({ tool: { driver: { name: 'ToolC' } }, results: 'not a list' });
@@ -250,13 +398,19 @@ describeEachEngine('re-import lifecycle', (env) => {
     const db = env().ctx.database.db;
     await sql`create or replace function entente_test_fail() returns trigger language plpgsql as $$ begin
       if new.title like '%explode%' then raise exception 'simulated crash'; end if; return new; end $$`.execute(db);
-    await sql`create trigger entente_test_fail before insert on findings for each row execute function entente_test_fail()`.execute(db);
+    await sql`create trigger entente_test_fail before insert on findings for each row execute function entente_test_fail()`.execute(
+      db,
+    );
     try {
       const results = [...three, { rule: 'explode', file: 'z.ts', line: 1, cwe: 1 }];
       const report = sarif('ToolA', results).replace('Rule explode', 'explode now');
       await assert.rejects(env().importText(service, 'boom.sarif', report), /simulated crash/);
       assert.equal((await statuses(service)).length, 0);
-      const scans = await sql<{ n: number }>`select count(*)::int as n from scans where service_id = (select id from services where name = ${service})`.execute(db);
+      const scans = await sql<{
+        n: number;
+      }>`select count(*)::int as n from scans where service_id = (select id from services where name = ${service})`.execute(
+        db,
+      );
       assert.equal(scans.rows[0]!.n, 0);
     } finally {
       await sql`drop trigger entente_test_fail on findings`.execute(db);
@@ -265,8 +419,23 @@ describeEachEngine('re-import lifecycle', (env) => {
 
   test('the summary counts act and attend findings of the report', async () => {
     const { service } = await env().makeService({ criticality: 4, exposure: 'internet' });
-    await sql`insert into feed_kev (cve, name) values ('CVE-2099-0001', 'test') on conflict do nothing`.execute(env().ctx.database.db);
-    const s = await env().importText(service, 't.json', trivy([{ cve: 'CVE-2099-0001', pkg: 'left-pad', version: '1.0.0' }, { cve: 'CVE-2099-0002', pkg: 'right-pad', version: '1.0.0', severity: 'LOW', vector: 'CVSS:3.1/AV:L/AC:H/PR:H/UI:R/S:U/C:L/I:N/A:N' }]));
+    await sql`insert into feed_kev (cve, name) values ('CVE-2099-0001', 'test') on conflict do nothing`.execute(
+      env().ctx.database.db,
+    );
+    const s = await env().importText(
+      service,
+      't.json',
+      trivy([
+        { cve: 'CVE-2099-0001', pkg: 'left-pad', version: '1.0.0' },
+        {
+          cve: 'CVE-2099-0002',
+          pkg: 'right-pad',
+          version: '1.0.0',
+          severity: 'LOW',
+          vector: 'CVSS:3.1/AV:L/AC:H/PR:H/UI:R/S:U/C:L/I:N/A:N',
+        },
+      ]),
+    );
     assert.equal(s.act, 1);
     assert.equal(s.created, 2);
     const act = (await statuses(service)).find((r) => r.priority === 'act');
@@ -283,7 +452,13 @@ describeEachEngine('re-import lifecycle', (env) => {
   }
 
   async function statuses(service: string) {
-    const { rows } = await sql<{ status: string; file_path: string; reopened_count: number; priority: string; due_at: Date }>`
+    const { rows } = await sql<{
+      status: string;
+      file_path: string;
+      reopened_count: number;
+      priority: string;
+      due_at: Date;
+    }>`
       select f.status, f.file_path, f.reopened_count, f.priority, f.due_at from findings f join services s on s.id = f.service_id
       where s.name = ${service} order by f.file_path, f.id`.execute(env().ctx.database.db);
     return rows;
@@ -295,9 +470,16 @@ describeEachEngine('an accepted finding that disappears', (env) => {
     const { service, team } = await env().makeService();
     await env().importText(service, 'r.sarif', sarif('ToolA', three));
     const db = env().ctx.database.db;
-    const { rows: [f] } = await sql<{ id: number; priority_rank: number }>`select f.id, f.priority_rank from findings f join services s on s.id = f.service_id
+    const {
+      rows: [f],
+    } = await sql<{
+      id: number;
+      priority_rank: number;
+    }>`select f.id, f.priority_rank from findings f join services s on s.id = f.service_id
       where s.name = ${service} and f.file_path = 'src/a.ts'`.execute(db);
-    const { rows: [e] } = await sql<{ id: number }>`insert into exceptions (status, reason, controls, requested_by, team_id, expires_at)
+    const {
+      rows: [e],
+    } = await sql<{ id: number }>`insert into exceptions (status, reason, controls, requested_by, team_id, expires_at)
       select 'approved', 'vendor patch next sprint', '{WAF rule}', 'raj@example.com', t.id, ${new Date(env().clock.now.getTime() + 5 * 86_400_000).toISOString()}
       from teams t where t.name = ${team} returning id`.execute(db);
     await sql`insert into exception_findings values (${e!.id}, ${f!.id}, ${f!.priority_rank})`.execute(db);
@@ -307,9 +489,13 @@ describeEachEngine('an accepted finding that disappears', (env) => {
     const { expireExceptions } = await import('../src/exceptions/lapse.ts');
     env().clock.advanceDays(6);
     try {
-      const ended = await db.transaction().execute((trx) => expireExceptions(trx, { now: env().clock.now, policy: env().ctx.policy, actor: 'test' }));
+      const ended = await db
+        .transaction()
+        .execute((trx) => expireExceptions(trx, { now: env().clock.now, policy: env().ctx.policy, actor: 'test' }));
       assert.ok(ended >= 1);
-      const { rows: [after] } = await sql<{ status: string }>`select status from findings where id = ${f!.id}`.execute(db);
+      const {
+        rows: [after],
+      } = await sql<{ status: string }>`select status from findings where id = ${f!.id}`.execute(db);
       assert.equal(after!.status, 'fixed');
     } finally {
       env().clock.advanceDays(-6);
@@ -324,7 +510,8 @@ function suppressed(results: typeof three, closed: Record<string, string | true>
   const log = JSON.parse(sarif('ToolA', results));
   for (const r of log.runs[0].results) {
     const why = closed[r.locations[0].physicalLocation.artifactLocation.uri];
-    if (why !== undefined) r.suppressions = [{ kind: 'external', status: 'accepted', ...(why === true ? {} : { justification: why }) }];
+    if (why !== undefined)
+      r.suppressions = [{ kind: 'external', status: 'accepted', ...(why === true ? {} : { justification: why }) }];
   }
   return JSON.stringify(log);
 }
@@ -332,18 +519,35 @@ function suppressed(results: typeof three, closed: Record<string, string | true>
 /** A CycloneDX VEX of one lodash package with a vulnerability per [CVE, analysis state]. */
 function vex(states: [string, string | undefined][]): string {
   return JSON.stringify({
-    bomFormat: 'CycloneDX', specVersion: '1.5', version: 1, metadata: { tools: [{ name: 'grype', version: '0.74.0' }] },
-    components: [{ 'bom-ref': 'lodash', type: 'library', name: 'lodash', version: '4.17.20', purl: 'pkg:npm/lodash@4.17.20' }],
+    bomFormat: 'CycloneDX',
+    specVersion: '1.5',
+    version: 1,
+    metadata: { tools: [{ name: 'grype', version: '0.74.0' }] },
+    components: [
+      { 'bom-ref': 'lodash', type: 'library', name: 'lodash', version: '4.17.20', purl: 'pkg:npm/lodash@4.17.20' },
+    ],
     vulnerabilities: states.map(([id, state]) => ({
-      id, ratings: [{ severity: 'high' }], affects: [{ ref: 'lodash' }],
-      ...(state ? { analysis: { state, justification: 'code_not_reachable', detail: 'We never call the vulnerable function.' } } : {}),
+      id,
+      ratings: [{ severity: 'high' }],
+      affects: [{ ref: 'lodash' }],
+      ...(state
+        ? { analysis: { state, justification: 'code_not_reachable', detail: 'We never call the vulnerable function.' } }
+        : {}),
     })),
   });
 }
 
 describeEachEngine('results the report closes itself', (env) => {
   async function rows(service: string) {
-    const { rows } = await sql<{ id: number; file_path: string | null; aliases: string[]; status: string; fixed_at: Date | null; reopened_count: number; detail: Record<string, any> }>`
+    const { rows } = await sql<{
+      id: number;
+      file_path: string | null;
+      aliases: string[];
+      status: string;
+      fixed_at: Date | null;
+      reopened_count: number;
+      detail: Record<string, any>;
+    }>`
       select f.id, f.file_path, f.aliases, f.status, f.fixed_at, f.reopened_count, f.detail from findings f join services s on s.id = f.service_id
       where s.name = ${service} order by f.file_path, f.id`.execute(env().ctx.database.db);
     return rows;
@@ -351,22 +555,40 @@ describeEachEngine('results the report closes itself', (env) => {
 
   test('a suppressed result is created accepted, counted in created and closedInReport, with the reason in detail', async () => {
     const { service } = await env().makeService({ criticality: 4, exposure: 'internet' });
-    const s = await env().importText(service, 'r.sarif', suppressed(three, { 'src/a.ts': 'handled by the framework', 'src/b.ts': 'False positive: constant input' }));
+    const s = await env().importText(
+      service,
+      'r.sarif',
+      suppressed(three, { 'src/a.ts': 'handled by the framework', 'src/b.ts': 'False positive: constant input' }),
+    );
     assert.deepEqual([s.created, s.closedInReport, s.unchanged, s.fixed], [3, 2, 0, 0]);
     const [a, b, c] = await rows(service);
     assert.deepEqual([a?.status, b?.status, c?.status], ['accepted', 'false_positive', 'open']);
-    assert.deepEqual(a?.detail.reportState, { status: 'accepted', reason: 'suppressed in the report: handled by the framework' });
+    assert.deepEqual(a?.detail.reportState, {
+      status: 'accepted',
+      reason: 'suppressed in the report: handled by the framework',
+    });
     assert.equal(a?.detail.closedBy, 'report');
     assert.equal(c?.detail.closedBy, undefined);
   });
 
   test('VEX not_affected is created as a false positive and resolved as fixed, with its fixed date', async () => {
     const { service } = await env().makeService();
-    const s = await env().importText(service, 'vex.json', vex([['CVE-2021-23337', 'not_affected'], ['CVE-2020-28500', 'resolved'], ['CVE-2020-8203', undefined]]));
+    const s = await env().importText(
+      service,
+      'vex.json',
+      vex([
+        ['CVE-2021-23337', 'not_affected'],
+        ['CVE-2020-28500', 'resolved'],
+        ['CVE-2020-8203', undefined],
+      ]),
+    );
     assert.deepEqual([s.created, s.closedInReport], [3, 2]);
     const byCve = Object.fromEntries((await rows(service)).map((r) => [r.aliases[0], r]));
     assert.equal(byCve['CVE-2021-23337']?.status, 'false_positive');
-    assert.equal(byCve['CVE-2021-23337']?.detail.reportState.reason, 'not_affected: We never call the vulnerable function.');
+    assert.equal(
+      byCve['CVE-2021-23337']?.detail.reportState.reason,
+      'not_affected: We never call the vulnerable function.',
+    );
     assert.equal(byCve['CVE-2020-28500']?.status, 'fixed');
     assert.equal(new Date(byCve['CVE-2020-28500']!.fixed_at!).toISOString(), env().clock.now.toISOString());
     assert.equal(byCve['CVE-2020-8203']?.status, 'open');
@@ -377,7 +599,10 @@ describeEachEngine('results the report closes itself', (env) => {
     await env().importText(service, 'r.sarif', sarif('ToolA', three));
     const s = await env().importText(service, 'r.sarif', suppressed(three, { 'src/a.ts': true }));
     assert.deepEqual([s.created, s.closedInReport, s.unchanged, s.fixed, s.reopened], [0, 0, 3, 0, 0]);
-    assert.deepEqual((await rows(service)).map((r) => r.status), ['open', 'open', 'open']);
+    assert.deepEqual(
+      (await rows(service)).map((r) => r.status),
+      ['open', 'open', 'open'],
+    );
   });
 
   test('a finding closed only by its report opens again when the next report lists it open; one a person closed stays closed', async () => {
@@ -386,7 +611,10 @@ describeEachEngine('results the report closes itself', (env) => {
     await env().importText(service, 'r.sarif', suppressed(three, { 'src/a.ts': true }));
     const b = (await rows(service))[1]!;
     const admin = await env().token('admin');
-    const patched = await env().call('PATCH', `/api/findings/${b.id}`, { token: admin, json: { status: 'false_positive', comment: 'The value is a constant; we checked with the team.' } });
+    const patched = await env().call('PATCH', `/api/findings/${b.id}`, {
+      token: admin,
+      json: { status: 'false_positive', comment: 'The value is a constant; we checked with the team.' },
+    });
     assert.equal(patched.status, 200);
     await env().importText(service, 'r.sarif', suppressed(three, { 'src/a.ts': true, 'src/b.ts': true }));
     const open = await env().importText(service, 'r.sarif', sarif('ToolA', three));
@@ -410,7 +638,9 @@ describeEachEngine('results the report closes itself', (env) => {
   });
 
   test('the summary counts no act or attend finding the report closed', async () => {
-    await sql`insert into feed_kev (cve, name) values ('CVE-2099-0001', 'test') on conflict do nothing`.execute(env().ctx.database.db);
+    await sql`insert into feed_kev (cve, name) values ('CVE-2099-0001', 'test') on conflict do nothing`.execute(
+      env().ctx.database.db,
+    );
     const { service } = await env().makeService({ criticality: 4, exposure: 'internet' });
     const open = await env().importText(service, 'open.json', vex([['CVE-2099-0001', undefined]]));
     const { service: other } = await env().makeService({ criticality: 4, exposure: 'internet' });
@@ -424,25 +654,61 @@ describeEachEngine('what an import writes', (env) => {
   test('every value arrives as the report gave it: odd ids, several CWEs, due dates to the second, defaults', async () => {
     const { service } = await env().makeService({ criticality: 4, exposure: 'internet' });
     const odd = 'vendor "odd", {id}\\ x';
-    await env().importText(service, 'trivy.json', trivy([{ cve: odd, pkg: 'left-pad', version: '1.0.0', fixed: '1.0.1' }, { cve: 'CVE-2099-0002', pkg: 'right-pad', version: '2.0.0' }]));
-    const text = sarif('ToolA', [{ rule: 'A1', file: 'src/a.ts', line: 10, cwe: 79 }]).replace('"external/cwe/cwe-79"', '"external/cwe/cwe-79", "external/cwe/cwe-20"');
+    await env().importText(
+      service,
+      'trivy.json',
+      trivy([
+        { cve: odd, pkg: 'left-pad', version: '1.0.0', fixed: '1.0.1' },
+        { cve: 'CVE-2099-0002', pkg: 'right-pad', version: '2.0.0' },
+      ]),
+    );
+    const text = sarif('ToolA', [{ rule: 'A1', file: 'src/a.ts', line: 10, cwe: 79 }]).replace(
+      '"external/cwe/cwe-79"',
+      '"external/cwe/cwe-79", "external/cwe/cwe-20"',
+    );
     await env().importText(service, 'a.sarif', text);
-    const { rows } = await sql<{ aliases: string[]; cwes: number[]; component_name: string | null; fixed_version: string | null; line: number | null; kev: boolean; epss: number | null;
-      status: string; priority: string; due_at: Date; first_seen_at: Date; fixed_at: Date | null; detail: Record<string, unknown> }>`select f.aliases, f.cwes, f.component_name,
+    const { rows } = await sql<{
+      aliases: string[];
+      cwes: number[];
+      component_name: string | null;
+      fixed_version: string | null;
+      line: number | null;
+      kev: boolean;
+      epss: number | null;
+      status: string;
+      priority: string;
+      due_at: Date;
+      first_seen_at: Date;
+      fixed_at: Date | null;
+      detail: Record<string, unknown>;
+    }>`select f.aliases, f.cwes, f.component_name,
       f.fixed_version, f.line, f.kev, f.epss, f.status, f.priority, f.due_at, f.first_seen_at, f.fixed_at, f.detail from findings f join services s on s.id = f.service_id
       where s.name = ${service} order by f.id`.execute(env().ctx.database.db);
     assert.equal(rows.length, 3);
-    assert.deepEqual(rows.map((r) => r.aliases), [[odd.toUpperCase()], ['CVE-2099-0002'], []]);
+    assert.deepEqual(
+      rows.map((r) => r.aliases),
+      [[odd.toUpperCase()], ['CVE-2099-0002'], []],
+    );
     assert.deepEqual(rows[2]!.cwes, [20, 79]);
     assert.deepEqual(rows[0]!.cwes, []);
-    assert.deepEqual([rows[0]!.component_name, rows[0]!.fixed_version, rows[1]!.fixed_version, rows[2]!.line], ['left-pad', '1.0.1', null, 10]);
+    assert.deepEqual(
+      [rows[0]!.component_name, rows[0]!.fixed_version, rows[1]!.fixed_version, rows[2]!.line],
+      ['left-pad', '1.0.1', null, 10],
+    );
     const sla = env().ctx.policy.sla;
     for (const r of rows) {
       assert.deepEqual([r.kev, r.epss, r.status, r.fixed_at], [false, null, 'open', null]);
       assert.equal(new Date(r.first_seen_at).getTime(), env().clock.now.getTime());
       // The end of the day the SLA's days away, in the policy's time zone (not the database session's).
-      assert.equal(new Date(r.due_at).toISOString(), dueAtOf(env().ctx.policy, env().clock.now)(r.priority as Priority).toISOString());
-      assert.match(new Date(r.due_at).toISOString(), /T23:59:59\.999Z$/, `${sla[r.priority as Priority]} days, to the end of the day`);
+      assert.equal(
+        new Date(r.due_at).toISOString(),
+        dueAtOf(env().ctx.policy, env().clock.now)(r.priority as Priority).toISOString(),
+      );
+      assert.match(
+        new Date(r.due_at).toISOString(),
+        /T23:59:59\.999Z$/,
+        `${sla[r.priority as Priority]} days, to the end of the day`,
+      );
     }
     assert.ok(Object.keys(rows[0]!.detail).length > 0);
   });
@@ -450,13 +716,39 @@ describeEachEngine('what an import writes', (env) => {
   test('an id too long to be one is left out of aliases, and a number no CWE has out of CWEs, rather than failing the import', async () => {
     const { service } = await env().makeService();
     let x = 42; // digits that do not compress, so the index entry would really be too long
-    const digits = Array.from({ length: 12_000 }, () => ((x = (Math.imul(x, 1_103_515_245) + 12_345) >>> 0) >>> 16) % 10).join('');
-    const text = JSON.stringify({ SchemaVersion: 2, ArtifactName: '.', Results: [{ Target: 'package-lock.json', Type: 'npm', Class: 'lang-pkgs', Vulnerabilities: [
-      { VulnerabilityID: 'CVE-2099-4242', VendorIDs: [`GHSA-${digits}`], PkgName: 'long-id', InstalledVersion: '1.0.0', Severity: 'HIGH', CweIDs: [79, 3e9, 'CWE-4294967297'] },
-      { VulnerabilityID: `CVE-2099-${digits}`, PkgName: 'long-cve', InstalledVersion: '1.0.0', Severity: 'HIGH' }] }] });
+    const digits = Array.from(
+      { length: 12_000 },
+      () => ((x = (Math.imul(x, 1_103_515_245) + 12_345) >>> 0) >>> 16) % 10,
+    ).join('');
+    const text = JSON.stringify({
+      SchemaVersion: 2,
+      ArtifactName: '.',
+      Results: [
+        {
+          Target: 'package-lock.json',
+          Type: 'npm',
+          Class: 'lang-pkgs',
+          Vulnerabilities: [
+            {
+              VulnerabilityID: 'CVE-2099-4242',
+              VendorIDs: [`GHSA-${digits}`],
+              PkgName: 'long-id',
+              InstalledVersion: '1.0.0',
+              Severity: 'HIGH',
+              CweIDs: [79, 3e9, 'CWE-4294967297'],
+            },
+            { VulnerabilityID: `CVE-2099-${digits}`, PkgName: 'long-cve', InstalledVersion: '1.0.0', Severity: 'HIGH' },
+          ],
+        },
+      ],
+    });
     const first = await env().importText(service, 'trivy.json', text);
     assert.equal(first.created, 2);
-    const { rows } = await sql<{ aliases: string[]; cwes: number[]; rule_id: string }>`select f.aliases, f.cwes, f.rule_id from findings f
+    const { rows } = await sql<{
+      aliases: string[];
+      cwes: number[];
+      rule_id: string;
+    }>`select f.aliases, f.cwes, f.rule_id from findings f
       join services s on s.id = f.service_id where s.name = ${service} order by f.id`.execute(env().ctx.database.db);
     assert.deepEqual([rows[0]!.aliases, rows[0]!.cwes], [['CVE-2099-4242'], [79]]);
     assert.deepEqual(rows[1]!.aliases, []);
@@ -467,14 +759,39 @@ describeEachEngine('what an import writes', (env) => {
 
   test('NULs and lone surrogates, which PostgreSQL refuses, are cleaned from values and keys; a literal backslash-u0000 stays', async () => {
     const { service } = await env().makeService();
-    const report = JSON.stringify({ version: '2.1.0', runs: [{ tool: { driver: { name: 'NulTool', rules: [{ id: 'N1', shortDescription: { text: 'Nul\u0000 rule' } }] } },
-      results: [{ ruleId: 'N1', message: { text: 'a\u0000b and c\\u0000d' }, properties: { 'k\u0000ey': 'v\u0000al', plain: 'x', ['cut\ud800']: 'half \udc00' },
-        locations: [{ physicalLocation: { artifactLocation: { uri: 'src/n\ud800.ts' }, region: { startLine: 3 } } }] }] }] });
+    const report = JSON.stringify({
+      version: '2.1.0',
+      runs: [
+        {
+          tool: { driver: { name: 'NulTool', rules: [{ id: 'N1', shortDescription: { text: 'Nul\u0000 rule' } }] } },
+          results: [
+            {
+              ruleId: 'N1',
+              message: { text: 'a\u0000b and c\\u0000d' },
+              properties: { 'k\u0000ey': 'v\u0000al', plain: 'x', ['cut\ud800']: 'half \udc00' },
+              locations: [
+                { physicalLocation: { artifactLocation: { uri: 'src/n\ud800.ts' }, region: { startLine: 3 } } },
+              ],
+            },
+          ],
+        },
+      ],
+    });
     const first = await env().importText(service, 'nul.sarif', report);
     assert.equal(first.created, 1);
-    const { rows } = await sql<{ title: string; description: string; file_path: string; detail: { properties: Record<string, string> } }>`select f.title,
-      f.description, f.file_path, f.detail from findings f join services s on s.id = f.service_id where s.name = ${service}`.execute(env().ctx.database.db);
-    assert.deepEqual([rows[0]!.title, rows[0]!.description, rows[0]!.file_path], ['Nul rule', 'ab and c\\u0000d', 'src/n\ufffd.ts']);
+    const { rows } = await sql<{
+      title: string;
+      description: string;
+      file_path: string;
+      detail: { properties: Record<string, string> };
+    }>`select f.title,
+      f.description, f.file_path, f.detail from findings f join services s on s.id = f.service_id where s.name = ${service}`.execute(
+      env().ctx.database.db,
+    );
+    assert.deepEqual(
+      [rows[0]!.title, rows[0]!.description, rows[0]!.file_path],
+      ['Nul rule', 'ab and c\\u0000d', 'src/n\ufffd.ts'],
+    );
     assert.deepEqual(rows[0]!.detail.properties, { key: 'val', plain: 'x', 'cut\ufffd': 'half \ufffd' });
     const again = await env().importText(service, 'nul.sarif', report);
     assert.deepEqual([again.created, again.unchanged, again.fixed], [0, 1, 0]);
@@ -484,9 +801,26 @@ describeEachEngine('what an import writes', (env) => {
 describeEachEngine('listings of one weakness', (env) => {
   test('Bandit: identical issues at one line parse as listings and import as one finding', async () => {
     const { service } = await env().makeService();
-    const issue = { code: 'q = "select " + x', filename: './app.py', issue_confidence: 'MEDIUM', issue_severity: 'MEDIUM', issue_cwe: { id: 89, link: '' },
-      issue_text: 'Possible SQL injection vector through string-based query construction.', line_number: 5, line_range: [5], col_offset: 4, test_id: 'B608', test_name: 'hardcoded_sql_expressions', more_info: '' };
-    const text = JSON.stringify({ errors: [], generated_at: '2026-03-01T00:00:00Z', metrics: {}, results: [issue, issue, { ...issue, line_number: 9, line_range: [9] }] });
+    const issue = {
+      code: 'q = "select " + x',
+      filename: './app.py',
+      issue_confidence: 'MEDIUM',
+      issue_severity: 'MEDIUM',
+      issue_cwe: { id: 89, link: '' },
+      issue_text: 'Possible SQL injection vector through string-based query construction.',
+      line_number: 5,
+      line_range: [5],
+      col_offset: 4,
+      test_id: 'B608',
+      test_name: 'hardcoded_sql_expressions',
+      more_info: '',
+    };
+    const text = JSON.stringify({
+      errors: [],
+      generated_at: '2026-03-01T00:00:00Z',
+      metrics: {},
+      results: [issue, issue, { ...issue, line_number: 9, line_range: [9] }],
+    });
     assert.equal(await listings('bandit.json', text), 3);
     const s = await env().importText(service, 'bandit.json', text);
     assert.deepEqual([s.findings, s.created], [2, 2]);
@@ -494,9 +828,16 @@ describeEachEngine('listings of one weakness', (env) => {
 
   test('tfsec: one block flagged at two attribute lines parses as two listings and imports as one finding', async () => {
     const { service } = await env().makeService();
-    const result = (line: number) => ({ rule_id: 'aws-vpc-no-excessive-port-access', rule_description: 'An ingress Network ACL rule allows ALL ports.', rule_provider: 'aws',
-      description: "Resource 'module.SUBNETS:aws_network_acl_rule.public_inbound[0]' defines a fully open ingress Network ACL rule.", severity: 'CRITICAL', status: 'failed',
-      location: { filename: 'modules/vpc/nacl.tf', start_line: line, end_line: line } });
+    const result = (line: number) => ({
+      rule_id: 'aws-vpc-no-excessive-port-access',
+      rule_description: 'An ingress Network ACL rule allows ALL ports.',
+      rule_provider: 'aws',
+      description:
+        "Resource 'module.SUBNETS:aws_network_acl_rule.public_inbound[0]' defines a fully open ingress Network ACL rule.",
+      severity: 'CRITICAL',
+      status: 'failed',
+      location: { filename: 'modules/vpc/nacl.tf', start_line: line, end_line: line },
+    });
     const text = JSON.stringify({ results: [result(155), result(156)] });
     assert.equal(await listings('tfsec.json', text), 2);
     const s = await env().importText(service, 'tfsec.json', text);
@@ -505,38 +846,96 @@ describeEachEngine('listings of one weakness', (env) => {
 
   test('Snyk: one vulnerability listed per dependency path parses per path and imports as one finding with every path', async () => {
     const { service } = await env().makeService();
-    const vuln = (from: string[]) => ({ id: 'SNYK-JS-LODASH-590103', title: 'Prototype Pollution', severity: 'high', packageName: 'lodash', name: 'lodash', version: '4.17.15',
-      from, upgradePath: [], identifiers: { CVE: ['CVE-2020-8203'], CWE: ['CWE-400'] }, packageManager: 'npm', language: 'js' });
-    const text = JSON.stringify({ ok: false, packageManager: 'npm', projectName: 'app', displayTargetFile: 'package-lock.json', vulnerabilities: [
-      vuln(['app@1.0.0', 'lodash@4.17.15']), vuln(['app@1.0.0', 'node-sass@4.12.0', 'lodash@4.17.15']), vuln(['app@1.0.0', 'gaze@1.1.3', 'lodash@4.17.15']),
-    ] });
+    const vuln = (from: string[]) => ({
+      id: 'SNYK-JS-LODASH-590103',
+      title: 'Prototype Pollution',
+      severity: 'high',
+      packageName: 'lodash',
+      name: 'lodash',
+      version: '4.17.15',
+      from,
+      upgradePath: [],
+      identifiers: { CVE: ['CVE-2020-8203'], CWE: ['CWE-400'] },
+      packageManager: 'npm',
+      language: 'js',
+    });
+    const text = JSON.stringify({
+      ok: false,
+      packageManager: 'npm',
+      projectName: 'app',
+      displayTargetFile: 'package-lock.json',
+      vulnerabilities: [
+        vuln(['app@1.0.0', 'lodash@4.17.15']),
+        vuln(['app@1.0.0', 'node-sass@4.12.0', 'lodash@4.17.15']),
+        vuln(['app@1.0.0', 'gaze@1.1.3', 'lodash@4.17.15']),
+      ],
+    });
     assert.equal(await listings('snyk.json', text), 3);
     const s = await env().importText(service, 'snyk.json', text);
     assert.deepEqual([s.findings, s.created], [1, 1]);
-    const { rows: [f] } = await sql<{ detail: Record<string, any> }>`select f.detail from findings f join services s on s.id = f.service_id where s.name = ${service}`.execute(env().ctx.database.db);
+    const {
+      rows: [f],
+    } = await sql<{
+      detail: Record<string, any>;
+    }>`select f.detail from findings f join services s on s.id = f.service_id where s.name = ${service}`.execute(
+      env().ctx.database.db,
+    );
     assert.equal(f?.detail.occurrenceCount, 3);
-    assert.deepEqual(f?.detail.occurrences.map((o: { path: string }) => o.path), ['app@1.0.0 > lodash@4.17.15', 'app@1.0.0 > node-sass@4.12.0 > lodash@4.17.15', 'app@1.0.0 > gaze@1.1.3 > lodash@4.17.15']);
+    assert.deepEqual(
+      f?.detail.occurrences.map((o: { path: string }) => o.path),
+      [
+        'app@1.0.0 > lodash@4.17.15',
+        'app@1.0.0 > node-sass@4.12.0 > lodash@4.17.15',
+        'app@1.0.0 > gaze@1.1.3 > lodash@4.17.15',
+      ],
+    );
   });
 });
 
-
-test('the reasons Entente writes for results a report closes read as a partner\'s', async () => {
+test("the reasons Entente writes for results a report closes read as a partner's", async () => {
   const { checkTone } = await import('../src/voice/check-tone.ts');
   const { rulesFor } = await import('../src/voice/voice-config.ts');
-  const alert = (extra: Record<string, unknown>) => ({ number: 1, html_url: 'https://github.com/acme/shop/security/dependabot/1', created_at: '2026-01-01T00:00:00Z',
+  const alert = (extra: Record<string, unknown>) => ({
+    number: 1,
+    html_url: 'https://github.com/acme/shop/security/dependabot/1',
+    created_at: '2026-01-01T00:00:00Z',
     dependency: { package: { ecosystem: 'npm', name: 'lodash' }, manifest_path: 'package-lock.json' },
-    security_advisory: { ghsa_id: 'GHSA-35jh-r3h4-6jhm', summary: 'Command injection in lodash', severity: 'high', identifiers: [] }, ...extra });
+    security_advisory: {
+      ghsa_id: 'GHSA-35jh-r3h4-6jhm',
+      summary: 'Command injection in lodash',
+      severity: 'high',
+      identifiers: [],
+    },
+    ...extra,
+  });
   const reports: [string, string][] = [
     ['r.sarif', suppressed(three, { 'src/a.ts': true })],
-    ['vex.json', vex([['CVE-2021-23337', 'not_affected'], ['CVE-2020-28500', 'resolved']])],
-    ['alerts.json', JSON.stringify([alert({ state: 'dismissed', dismissed_at: '2026-01-02T00:00:00Z' }), alert({ number: 2, state: 'fixed', fixed_at: '2026-01-02T00:00:00Z' })])],
+    [
+      'vex.json',
+      vex([
+        ['CVE-2021-23337', 'not_affected'],
+        ['CVE-2020-28500', 'resolved'],
+      ]),
+    ],
+    [
+      'alerts.json',
+      JSON.stringify([
+        alert({ state: 'dismissed', dismissed_at: '2026-01-02T00:00:00Z' }),
+        alert({ number: 2, state: 'fixed', fixed_at: '2026-01-02T00:00:00Z' }),
+      ]),
+    ],
   ];
   const reasons: string[] = [];
-  for (const [name, text] of reports) reasons.push(...(await parsed(name, text)).flatMap((f) => (f.state ? [f.state.reason] : [])));
+  for (const [name, text] of reports)
+    reasons.push(...(await parsed(name, text)).flatMap((f) => (f.state ? [f.state.reason] : [])));
   assert.equal(reasons.length, 5);
   const rules = rulesFor(undefined);
-  assert.deepEqual(reasons.flatMap((t) => checkTone(t, rules).flags.map((f) => `"${f.text}" (${f.ruleId}) in: ${t}`)), []);
-  for (const word of [/\bdenied\b/i, /\bnot allowed\b/i, /\bblocked\b/i, /\bviolation\b/i, /\bcannot\b/i, /\bmust\b/i]) assert.ok(!reasons.some((t) => word.test(t)), String(word));
+  assert.deepEqual(
+    reasons.flatMap((t) => checkTone(t, rules).flags.map((f) => `"${f.text}" (${f.ruleId}) in: ${t}`)),
+    [],
+  );
+  for (const word of [/\bdenied\b/i, /\bnot allowed\b/i, /\bblocked\b/i, /\bviolation\b/i, /\bcannot\b/i, /\bmust\b/i])
+    assert.ok(!reasons.some((t) => word.test(t)), String(word));
 });
 
 /** How many findings `entente parse` prints for this report: the parser's listings. */

@@ -31,13 +31,24 @@ async function withEnv<T>(vars: Record<string, number>, fn: () => Promise<T>): P
 }
 
 /** Runs `fn` with rows spilling to disk every `n` rows (and nothing written before the report is read). */
-const spillingEvery = <T>(n: number, fn: () => Promise<T>): Promise<T> => withEnv({ ENTENTE_SPILL_ROWS: n, ENTENTE_EARLY_ROWS: 1e9 }, fn);
+const spillingEvery = <T>(n: number, fn: () => Promise<T>): Promise<T> =>
+  withEnv({ ENTENTE_SPILL_ROWS: n, ENTENTE_EARLY_ROWS: 1e9 }, fn);
 
 // Two tools in one log, results that share a fingerprint across the log (same CWE, file and line), one listing
 // suppressed and another of the same place open: the cases where merging order could show.
 function twoTools(round: number): string {
-  const a = Array.from({ length: 40 }, (_, i) => ({ rule: `A${i % 7}`, file: `src/f${i % 13}.ts`, line: 10 + (i % 5), cwe: 79 + (i % 3) }));
-  const b = Array.from({ length: 25 }, (_, i) => ({ rule: `B${i % 4}`, file: `src/f${i % 13}.ts`, line: 10 + (i % 5), cwe: 79 + (i % 3) }));
+  const a = Array.from({ length: 40 }, (_, i) => ({
+    rule: `A${i % 7}`,
+    file: `src/f${i % 13}.ts`,
+    line: 10 + (i % 5),
+    cwe: 79 + (i % 3),
+  }));
+  const b = Array.from({ length: 25 }, (_, i) => ({
+    rule: `B${i % 4}`,
+    file: `src/f${i % 13}.ts`,
+    line: 10 + (i % 5),
+    cwe: 79 + (i % 3),
+  }));
   const log = JSON.parse(sarif('ToolA', round === 2 ? a.slice(0, 30) : a, `round ${round}`)) as { runs: any[] };
   log.runs.push(JSON.parse(sarif('ToolB', b, `round ${round}`)).runs[0]);
   log.runs[0].results[3].suppressions = [{ kind: 'external', justification: 'false positive: sanitised upstream' }];
@@ -49,11 +60,26 @@ function twoTools(round: number): string {
 // the others (it takes the place's fingerprint from a row already written early), and a second tool at some of those
 // lines. Round 2 drops rule A1, so another rule of the tool holds those places.
 function rulesOnOneLine(round: number, reversed = false): string {
-  const rulesAt = (p: number): string[] => [['A3', 'A1', 'A2'], ['A2'], ['A2', 'A1']][p % 3]!.filter((r) => round !== 2 || r !== 'A1');
-  const levels: Record<string, 'error' | 'warning' | 'note'> = { A1: 'warning', A2: 'note', A3: 'error', B1: 'warning' };
-  const a = [0, 1, 2].flatMap((k) => Array.from({ length: 12 }, (_, p) => rulesAt(p)[k]).flatMap((rule, p) => (rule ? [{ rule, p }] : [])))
+  const rulesAt = (p: number): string[] =>
+    [['A3', 'A1', 'A2'], ['A2'], ['A2', 'A1']][p % 3]!.filter((r) => round !== 2 || r !== 'A1');
+  const levels: Record<string, 'error' | 'warning' | 'note'> = {
+    A1: 'warning',
+    A2: 'note',
+    A3: 'error',
+    B1: 'warning',
+  };
+  const a = [0, 1, 2]
+    .flatMap((k) =>
+      Array.from({ length: 12 }, (_, p) => rulesAt(p)[k]).flatMap((rule, p) => (rule ? [{ rule, p }] : [])),
+    )
     .map(({ rule, p }) => ({ rule, file: `src/f${p % 4}.py`, line: 10 + p, cwe: 78, level: levels[rule] }));
-  const b = Array.from({ length: 6 }, (_, i) => ({ rule: 'B1', file: `src/f${(2 * i) % 4}.py`, line: 10 + 2 * i, cwe: 78, level: levels.B1 }));
+  const b = Array.from({ length: 6 }, (_, i) => ({
+    rule: 'B1',
+    file: `src/f${(2 * i) % 4}.py`,
+    line: 10 + 2 * i,
+    cwe: 78,
+    level: levels.B1,
+  }));
   const order = <T>(list: T[]): T[] => (reversed ? [...list].reverse() : list);
   const log = JSON.parse(sarif('ToolA', order(a), `round ${round}`)) as { runs: any[] };
   log.runs.push(JSON.parse(sarif('ToolB', order(b), `round ${round}`)).runs[0]);
@@ -84,7 +110,10 @@ describeEachEngine('an import that spills to disk', (env) => {
     const good = JSON.parse(twoTools(1)) as { runs: any[] };
     good.runs[1].results.push({ ruleId: 'B9', message: { text: 'x' }, locations: 'not a list' });
     const bad = JSON.stringify(good).replace('"not a list"', '{"physicalLocation": ');
-    await assert.rejects(spillingEvery(2, () => env().importText(service, 'broken.sarif', bad)), /not valid JSON at line 1, column \d+/);
+    await assert.rejects(
+      spillingEvery(2, () => env().importText(service, 'broken.sarif', bad)),
+      /not valid JSON at line 1, column \d+/,
+    );
     assert.deepEqual(await stored(service), []);
     assert.deepEqual(spillDirs(), before);
   });
@@ -96,17 +125,30 @@ describeEachEngine('an import that spills to disk', (env) => {
     const early = await env().makeService();
     const spilledAfter = await env().makeService();
     for (const round of [1, 2, 1, 3]) {
-      const expected = summaryOf(await withEnv({ ENTENTE_EARLY_ROWS: 1e9 }, () => env().importText(atEnd.service, 'scan.sarif', twoTools(round))));
-      const actual = summaryOf(await withEnv({ ENTENTE_EARLY_ROWS: 3 }, () => env().importText(early.service, 'scan.sarif', twoTools(round))));
+      const expected = summaryOf(
+        await withEnv({ ENTENTE_EARLY_ROWS: 1e9 }, () =>
+          env().importText(atEnd.service, 'scan.sarif', twoTools(round)),
+        ),
+      );
+      const actual = summaryOf(
+        await withEnv({ ENTENTE_EARLY_ROWS: 3 }, () => env().importText(early.service, 'scan.sarif', twoTools(round))),
+      );
       assert.deepEqual(actual, expected, `round ${round}`);
       // Written early, then the report outgrows memory: the early writes are undone and the files written instead.
-      const spilled = summaryOf(await withEnv({ ENTENTE_EARLY_ROWS: 3, ENTENTE_SPILL_ROWS: 20 }, () => env().importText(spilledAfter.service, 'scan.sarif', twoTools(round))));
+      const spilled = summaryOf(
+        await withEnv({ ENTENTE_EARLY_ROWS: 3, ENTENTE_SPILL_ROWS: 20 }, () =>
+          env().importText(spilledAfter.service, 'scan.sarif', twoTools(round)),
+        ),
+      );
       assert.deepEqual(spilled, expected, `round ${round}, spilled`);
       assert.ok(expected.findings > 20, 'the report is bigger than the spill size');
       // Each round, not only the last: the first import of a service takes a path of its own (nothing stored to look
       // up, each batch made ready while the previous one is written).
       const want = await stored(atEnd.service);
-      assert.ok(want.some((r) => (r.sources as string[]).length === 2), 'some findings have both tools as sources');
+      assert.ok(
+        want.some((r) => (r.sources as string[]).length === 2),
+        'some findings have both tools as sources',
+      );
       assert.deepEqual(await stored(early.service), want, `round ${round}`);
       assert.deepEqual(await stored(spilledAfter.service), want, `round ${round}, spilled`);
     }
@@ -118,19 +160,36 @@ describeEachEngine('an import that spills to disk', (env) => {
     for (const round of [1, 2, 1, 3]) {
       const report = rulesOnOneLine(round);
       const [atEnd, early, spilled, earlyThenSpilled, reversed] = services.map((s) => s.service);
-      ways.splice(0, ways.length,
+      ways.splice(
+        0,
+        ways.length,
         () => withEnv({ ENTENTE_EARLY_ROWS: 1e9 }, () => env().importText(atEnd!, 'scan.sarif', report)),
         () => withEnv({ ENTENTE_EARLY_ROWS: 1 }, () => env().importText(early!, 'scan.sarif', report)),
         () => spillingEvery(2, () => env().importText(spilled!, 'scan.sarif', report)),
-        () => withEnv({ ENTENTE_EARLY_ROWS: 3, ENTENTE_SPILL_ROWS: 15 }, () => env().importText(earlyThenSpilled!, 'scan.sarif', report)),
-        () => withEnv({ ENTENTE_EARLY_ROWS: 2 }, () => env().importText(reversed!, 'scan.sarif', rulesOnOneLine(round, true))));
+        () =>
+          withEnv({ ENTENTE_EARLY_ROWS: 3, ENTENTE_SPILL_ROWS: 15 }, () =>
+            env().importText(earlyThenSpilled!, 'scan.sarif', report),
+          ),
+        () =>
+          withEnv({ ENTENTE_EARLY_ROWS: 2 }, () =>
+            env().importText(reversed!, 'scan.sarif', rulesOnOneLine(round, true)),
+          ),
+      );
       const summaries = [];
       for (const way of ways) summaries.push(summaryOf(await way()));
       for (const [i, actual] of summaries.entries()) assert.deepEqual(actual, summaries[0], `round ${round}, way ${i}`);
       const want = await stored(atEnd!);
-      assert.equal(want.filter((r) => r.status !== 'fixed').length, round === 2 ? 16 : 24, `round ${round}: a finding per rule and line`);
-      assert.ok(want.some((r) => (r.sources as string[]).length === 2), 'ToolB merges with the rule that holds its line');
-      for (const [i, s] of services.entries()) assert.deepEqual(await stored(s.service), want, `round ${round}, way ${i}`);
+      assert.equal(
+        want.filter((r) => r.status !== 'fixed').length,
+        round === 2 ? 16 : 24,
+        `round ${round}: a finding per rule and line`,
+      );
+      assert.ok(
+        want.some((r) => (r.sources as string[]).length === 2),
+        'ToolB merges with the rule that holds its line',
+      );
+      for (const [i, s] of services.entries())
+        assert.deepEqual(await stored(s.service), want, `round ${round}, way ${i}`);
     }
   });
 
@@ -139,12 +198,23 @@ describeEachEngine('an import that spills to disk', (env) => {
     // the previous batch is written: the feed look-ups wait behind that write on the import's connection.
     const cves = Array.from({ length: 30 }, (_, i) => `CVE-2026-${41000 + i}`);
     const e = env();
-    await importFeed({ db: e.ctx.database.db, policy: e.ctx.policy, now: () => e.clock.now }, 'kev.json', Buffer.from(kev(cves.filter((_, i) => i % 3 === 0))), 'test');
-    const report = trivy(cves.map((cve, i) => ({ cve, pkg: `pkg${i % 7}`, version: `1.${i % 4}.0`, severity: i % 2 ? 'LOW' : 'HIGH' })));
+    await importFeed(
+      { db: e.ctx.database.db, policy: e.ctx.policy, now: () => e.clock.now },
+      'kev.json',
+      Buffer.from(kev(cves.filter((_, i) => i % 3 === 0))),
+      'test',
+    );
+    const report = trivy(
+      cves.map((cve, i) => ({ cve, pkg: `pkg${i % 7}`, version: `1.${i % 4}.0`, severity: i % 2 ? 'LOW' : 'HIGH' })),
+    );
     const atEnd = await e.makeService();
     const early = await e.makeService();
-    const expected = summaryOf(await withEnv({ ENTENTE_EARLY_ROWS: 1e9 }, () => e.importText(atEnd.service, 'trivy.json', report)));
-    const actual = summaryOf(await withEnv({ ENTENTE_EARLY_ROWS: 4 }, () => e.importText(early.service, 'trivy.json', report)));
+    const expected = summaryOf(
+      await withEnv({ ENTENTE_EARLY_ROWS: 1e9 }, () => e.importText(atEnd.service, 'trivy.json', report)),
+    );
+    const actual = summaryOf(
+      await withEnv({ ENTENTE_EARLY_ROWS: 4 }, () => e.importText(early.service, 'trivy.json', report)),
+    );
     assert.deepEqual(actual, expected);
     assert.equal(expected.act, 10, 'the ten CVEs in KEV are act');
     const want = await stored(atEnd.service);
@@ -158,15 +228,32 @@ describeEachEngine('an import that spills to disk', (env) => {
     const e = env();
     const db = e.ctx.database.db;
     const marker = e.uniq('refused').replace(/-/g, '_');
-    await sql.raw(`create function ${marker}() returns trigger language plpgsql as $$ begin raise exception 'the database refused %', new.title; end $$`).execute(db);
-    await sql.raw(`create trigger ${marker} before insert on findings for each row when (new.title like '${marker}%') execute function ${marker}()`).execute(db);
+    await sql
+      .raw(
+        `create function ${marker}() returns trigger language plpgsql as $$ begin raise exception 'the database refused %', new.title; end $$`,
+      )
+      .execute(db);
+    await sql
+      .raw(
+        `create trigger ${marker} before insert on findings for each row when (new.title like '${marker}%') execute function ${marker}()`,
+      )
+      .execute(db);
     try {
       const { service } = await e.makeService();
-      const report = trivy(Array.from({ length: 40 }, (_, i) => ({ cve: `CVE-2026-${42000 + i}`, pkg: i === 2 ? marker : `lib${i}`, version: '1.0.0' })));
-      await assert.rejects(withEnv({ ENTENTE_EARLY_ROWS: 4 }, () => e.importText(service, 'trivy.json', report)), (err: Error) => {
-        assert.match(err.message, new RegExp(`the database refused ${marker}`));
-        return true;
-      });
+      const report = trivy(
+        Array.from({ length: 40 }, (_, i) => ({
+          cve: `CVE-2026-${42000 + i}`,
+          pkg: i === 2 ? marker : `lib${i}`,
+          version: '1.0.0',
+        })),
+      );
+      await assert.rejects(
+        withEnv({ ENTENTE_EARLY_ROWS: 4 }, () => e.importText(service, 'trivy.json', report)),
+        (err: Error) => {
+          assert.match(err.message, new RegExp(`the database refused ${marker}`));
+          return true;
+        },
+      );
       assert.deepEqual(await stored(service), []);
     } finally {
       await sql.raw(`drop trigger ${marker} on findings`).execute(db);
@@ -179,9 +266,16 @@ describeEachEngine('an import that spills to disk', (env) => {
     const good = JSON.parse(twoTools(1)) as { runs: any[] };
     good.runs[1].results.push({ ruleId: 'B9', message: { text: 'x' }, locations: 'not a list' });
     const bad = JSON.stringify(good).replace('"not a list"', '{"physicalLocation": ');
-    await assert.rejects(withEnv({ ENTENTE_EARLY_ROWS: 2 }, () => env().importText(service, 'broken.sarif', bad)), /not valid JSON at line 1, column \d+/);
+    await assert.rejects(
+      withEnv({ ENTENTE_EARLY_ROWS: 2 }, () => env().importText(service, 'broken.sarif', bad)),
+      /not valid JSON at line 1, column \d+/,
+    );
     assert.deepEqual(await stored(service), []);
-    const { rows } = await sql<{ n: number }>`select count(*)::int as n from scans c join services s on s.id = c.service_id where s.name = ${service}`.execute(env().ctx.database.db);
+    const { rows } = await sql<{
+      n: number;
+    }>`select count(*)::int as n from scans c join services s on s.id = c.service_id where s.name = ${service}`.execute(
+      env().ctx.database.db,
+    );
     assert.equal(rows[0]!.n, 0);
   });
 
@@ -191,19 +285,31 @@ describeEachEngine('an import that spills to disk', (env) => {
   }
 
   async function stored(service: string): Promise<Record<string, unknown>[]> {
-    const { rows } = await sql<Record<string, unknown>>`select f.fingerprint, f.status, f.title, f.severity, f.aliases, f.cwes, f.file_path,
+    const { rows } = await sql<
+      Record<string, unknown>
+    >`select f.fingerprint, f.status, f.title, f.severity, f.aliases, f.cwes, f.file_path,
         f.line, f.priority, f.detail, f.due_at, f.fixed_at, f.reopened_count, f.kev, (select array_agg(fs.tool || ':' || fs.rule_id || ':' || fs.present order by fs.tool)
         from finding_sources fs where fs.finding_id = f.id) as sources
-      from findings f join services s on s.id = f.service_id where s.name = ${service} order by f.fingerprint`.execute(env().ctx.database.db);
+      from findings f join services s on s.id = f.service_id where s.name = ${service} order by f.fingerprint`.execute(
+      env().ctx.database.db,
+    );
     return rows;
   }
 });
 
 describe('report rows', () => {
   const listing = (i: number, extra: Partial<ParsedFinding> = {}): ParsedFinding => ({
-    tool: i % 5 < 2 ? 'Semgrep' : 'CodeQL', ruleId: `r${i % 3}`, kind: 'code', title: `t${i}`, severity: (['low', 'high', 'medium'] as const)[i % 3]!,
-    aliases: i % 4 ? [] : [`CVE-2024-${1000 + (i % 5)}`], cwes: [79 + (i % 2)], location: { file: `a${i % 6}.ts`, line: i % 4 },
-    detail: { occurrence: { listing: i } }, ...(i % 5 === 0 ? { state: { status: 'accepted', reason: 'suppressed' } } : {}), ...extra,
+    tool: i % 5 < 2 ? 'Semgrep' : 'CodeQL',
+    ruleId: `r${i % 3}`,
+    kind: 'code',
+    title: `t${i}`,
+    severity: (['low', 'high', 'medium'] as const)[i % 3]!,
+    aliases: i % 4 ? [] : [`CVE-2024-${1000 + (i % 5)}`],
+    cwes: [79 + (i % 2)],
+    location: { file: `a${i % 6}.ts`, line: i % 4 },
+    detail: { occurrence: { listing: i } },
+    ...(i % 5 === 0 ? { state: { status: 'accepted', reason: 'suppressed' } } : {}),
+    ...extra,
   });
 
   async function collect(rows: ReportRows): Promise<ImportRow[]> {
@@ -223,7 +329,10 @@ describe('report rows', () => {
       assert.equal(disk.spilled, true);
       assert.equal(memory.spilled, false);
       const expected = await collect(memory);
-      assert.ok(expected.some((r) => r.sources.size === 2 && Number(r.finding.detail?.occurrenceCount) > 2), 'the listings do merge');
+      assert.ok(
+        expected.some((r) => r.sources.size === 2 && Number(r.finding.detail?.occurrenceCount) > 2),
+        'the listings do merge',
+      );
       assert.deepEqual(await collect(disk), expected);
     } finally {
       memory.dispose();
@@ -232,7 +341,15 @@ describe('report rows', () => {
   });
 
   test('rows depend on which listings a report has, not on their order: the same fingerprints, sources and readings', async () => {
-    const shape = (rows: ImportRow[]) => rows.map((r) => [r.fingerprint, r.recipe, [...r.sources].sort(), r.finding.severity, r.finding.cwes, [...r.finding.aliases].sort()]);
+    const shape = (rows: ImportRow[]) =>
+      rows.map((r) => [
+        r.fingerprint,
+        r.recipe,
+        [...r.sources].sort(),
+        r.finding.severity,
+        r.finding.cwes,
+        [...r.finding.aliases].sort(),
+      ]);
     const listings = Array.from({ length: 120 }, (_, i) => listing(i, { ruleId: `r${i % 5}` }));
     let expected: unknown;
     for (let seed = 1; seed <= 6; seed++) {
@@ -267,18 +384,36 @@ describeEachEngine('a big upload', (env) => {
   test('a raw body over 16 MB streams to a temporary file, imports whole, and the file is removed', async () => {
     const before = readdirSync(tmpdir()).filter((d) => d.startsWith('entente-upload-'));
     const { service } = await env().makeService();
-    const results = Array.from({ length: 9000 }, (_, i) => ({ rule: `R${i % 50}`, file: `src/m${i}.ts`, line: 1 + (i % 90), cwe: 79, message: `${'long message '.repeat(140)}${i}` }));
+    const results = Array.from({ length: 9000 }, (_, i) => ({
+      rule: `R${i % 50}`,
+      file: `src/m${i}.ts`,
+      line: 1 + (i % 90),
+      cwe: 79,
+      message: `${'long message '.repeat(140)}${i}`,
+    }));
     const text = sarif('BigTool', results);
     assert.ok(text.length > 16 << 20, `the report is ${text.length} bytes`);
     const token = await env().token('security');
-    const res = await env().call('POST', `/api/scans?service=${service}&name=big.sarif`, { token, body: text, headers: { 'content-type': 'application/octet-stream' } });
+    const res = await env().call('POST', `/api/scans?service=${service}&name=big.sarif`, {
+      token,
+      body: text,
+      headers: { 'content-type': 'application/octet-stream' },
+    });
     assert.equal(res.status, 201, JSON.stringify(res.body));
     assert.equal(res.body.created, 9000);
     // Rows of ~2 kB each go in several insert statements, sized by their documents (src/findings/insert-new.ts):
     // every row once, each with its own message.
-    const { rows: [stored] } = await sql<{ n: number; messages: number }>`select count(*)::int as n, count(distinct f.description)::int as messages
+    const {
+      rows: [stored],
+    } = await sql<{
+      n: number;
+      messages: number;
+    }>`select count(*)::int as n, count(distinct f.description)::int as messages
       from findings f join services s on s.id = f.service_id where s.name = ${service}`.execute(env().ctx.database.db);
     assert.deepEqual(stored, { n: 9000, messages: 9000 });
-    assert.deepEqual(readdirSync(tmpdir()).filter((d) => d.startsWith('entente-upload-')), before);
+    assert.deepEqual(
+      readdirSync(tmpdir()).filter((d) => d.startsWith('entente-upload-')),
+      before,
+    );
   });
 });

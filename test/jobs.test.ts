@@ -11,7 +11,9 @@ const deps = (e: TestEnv) => ({ db: e.ctx.database.db, policy: e.ctx.policy, now
 /** A job that counts its runs (names are unique per test: the schedule is shared by the file's tests). */
 function counting(e: TestEnv, everySeconds: number, fail = false): Job & { count: number } {
   const job = {
-    name: e.uniq('job'), everySeconds, count: 0,
+    name: e.uniq('job'),
+    everySeconds,
+    count: 0,
     async run() {
       job.count++;
       await new Promise((r) => setTimeout(r, 20));
@@ -26,14 +28,21 @@ describeEachEngine('job runner', (env) => {
   test('a job runs when due, not again within its period, and again once the clock passes it', async () => {
     const e = env();
     const job = counting(e, 3_600);
-    assert.deepEqual((await runDueJobs(deps(e), [job])).map((r) => [r.name, r.ok]), [[job.name, true]]);
+    assert.deepEqual(
+      (await runDueJobs(deps(e), [job])).map((r) => [r.name, r.ok]),
+      [[job.name, true]],
+    );
     assert.deepEqual(await runDueJobs(deps(e), [job]), []);
     e.clock.advanceDays(0.02);
     assert.deepEqual(await runDueJobs(deps(e), [job]), [], 'half an hour later it is still not due');
     e.clock.advanceDays(0.03);
     assert.equal((await runDueJobs(deps(e), [job])).length, 1);
     assert.equal(job.count, 2);
-    const row = await e.ctx.database.db.selectFrom('job_schedule').selectAll().where('name', '=', job.name).executeTakeFirstOrThrow();
+    const row = await e.ctx.database.db
+      .selectFrom('job_schedule')
+      .selectAll()
+      .where('name', '=', job.name)
+      .executeTakeFirstOrThrow();
     assert.deepEqual([row.runs, row.last_error, row.last_result], [2, null, { count: 2 }]);
   });
 
@@ -41,7 +50,10 @@ describeEachEngine('job runner', (env) => {
     const e = env();
     const jobs = [counting(e, 600), counting(e, 600), counting(e, 600)];
     const runs = await Promise.all(Array.from({ length: 4 }, () => runDueJobs(deps(e), jobs)));
-    assert.deepEqual(jobs.map((j) => j.count), [1, 1, 1]);
+    assert.deepEqual(
+      jobs.map((j) => j.count),
+      [1, 1, 1],
+    );
     assert.equal(runs.flat().length, 3);
   });
 
@@ -61,21 +73,44 @@ describeEachEngine('job runner', (env) => {
     const service = e.uniq('svc');
     const member = `${e.uniq('m')}@example.com`;
     const it = `${e.uniq('it')}@example.com`; // runs the service's hosts, so its team lists them
-    await applyOrg(e.ctx.database.db, parseOrgFile(`teams:\n  - name: ${team}\n    kind: engineering\n    members: [${member}, ${it}]\nservices:\n  - name: ${service}\n    owner: ${team}\n    criticality: 2\n    exposure: internal\n    hosts: [10.77.0.1]\n`, 'org'),
-      { prune: false, actor: 'test', now: e.clock.now, policy: e.ctx.policy });
+    await applyOrg(
+      e.ctx.database.db,
+      parseOrgFile(
+        `teams:\n  - name: ${team}\n    kind: engineering\n    members: [${member}, ${it}]\nservices:\n  - name: ${service}\n    owner: ${team}\n    criticality: 2\n    exposure: internal\n    hosts: [10.77.0.1]\n`,
+        'org',
+      ),
+      { prune: false, actor: 'test', now: e.clock.now, policy: e.ctx.policy },
+    );
     const end = new Date(e.clock.now.getTime() + 2 * 86_400_000).toISOString();
-    const asked = await e.call('POST', '/api/changes', { token: await e.token('engineer', it), json: {
-      type: 'remote-access', service, title: 'Vendor support session', protocol: 'ssh', destination: ['10.77.0.1'], authentication: 'key', end,
-    } });
+    const asked = await e.call('POST', '/api/changes', {
+      token: await e.token('engineer', it),
+      json: {
+        type: 'remote-access',
+        service,
+        title: 'Vendor support session',
+        protocol: 'ssh',
+        destination: ['10.77.0.1'],
+        authentication: 'key',
+        end,
+      },
+    });
     assert.equal(asked.status, 201, JSON.stringify(asked.body));
     await e.call('POST', `/api/changes/${asked.body.id}/approve`, { token: await e.token('engineer', member) });
-    const ok = await e.call('POST', `/api/changes/${asked.body.id}/approve`, { token: await e.token('security', `${e.uniq('s')}@example.com`) });
+    const ok = await e.call('POST', `/api/changes/${asked.body.id}/approve`, {
+      token: await e.token('security', `${e.uniq('s')}@example.com`),
+    });
     assert.match(ok.body.status, /^approved/);
     await runDueJobs(deps(e), defaultJobs);
-    assert.match((await e.call('GET', `/api/changes/${asked.body.id}`, { token: await e.token('auditor') })).body.status, /^approved/);
+    assert.match(
+      (await e.call('GET', `/api/changes/${asked.body.id}`, { token: await e.token('auditor') })).body.status,
+      /^approved/,
+    );
     e.clock.advanceDays(3);
     const runs = await runDueJobs(deps(e), defaultJobs);
-    assert.ok(runs.every((r) => r.ok), JSON.stringify(runs));
+    assert.ok(
+      runs.every((r) => r.ok),
+      JSON.stringify(runs),
+    );
     const expiry = runs.find((r) => r.name === 'lease-expiry')!.result as { expired: number[] };
     assert.ok(expiry.expired.includes(asked.body.id));
     const view = (await e.call('GET', `/api/changes/${asked.body.id}`, { token: await e.token('auditor') })).body;

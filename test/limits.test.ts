@@ -18,13 +18,21 @@ import { parsePolicy } from '../src/policy/policy.ts';
 import { EntenteError } from '../src/errors.ts';
 import { loadConfig } from '../src/config.ts';
 
-const csp = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'; object-src 'none'";
+const csp =
+  "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'; object-src 'none'";
 
 /** Serves `app` on a free local port, as `entente serve` does. */
 async function listen(app: ReturnType<typeof createApp>): Promise<{ url: string; close: () => Promise<void> }> {
   return new Promise((resolve) => {
     const server = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' }, (info: AddressInfo) => {
-      resolve({ url: `http://127.0.0.1:${info.port}`, close: () => new Promise((done) => { server.close(() => done()); (server as unknown as { closeAllConnections?: () => void }).closeAllConnections?.(); }) });
+      resolve({
+        url: `http://127.0.0.1:${info.port}`,
+        close: () =>
+          new Promise((done) => {
+            server.close(() => done());
+            (server as unknown as { closeAllConnections?: () => void }).closeAllConnections?.();
+          }),
+      });
     });
   });
 }
@@ -33,7 +41,13 @@ async function listen(app: ReturnType<typeof createApp>): Promise<{ url: string;
  * POSTs up to `total` bytes in 64 KB chunks (chunked, unless `headers` declare a length), and stops sending as soon
  * as the server answers. Resolves with the answer and how much was sent by then.
  */
-function streamPost(url: string, headers: Record<string, string>, total: number, frame: { prefix?: string; suffix?: string } = {}, chunk = Buffer.alloc(64 << 10, 0x61)): Promise<{ status: number; headers: Record<string, unknown>; body: any; sent: number }> {
+function streamPost(
+  url: string,
+  headers: Record<string, string>,
+  total: number,
+  frame: { prefix?: string; suffix?: string } = {},
+  chunk = Buffer.alloc(64 << 10, 0x61),
+): Promise<{ status: number; headers: Record<string, unknown>; body: any; sent: number }> {
   return new Promise((resolve, reject) => {
     const req = request(url, { method: 'POST', headers });
     let sent = 0;
@@ -46,12 +60,18 @@ function streamPost(url: string, headers: Record<string, string>, total: number,
         req.destroy();
         const text = Buffer.concat(parts).toString('utf8');
         let body: unknown = text;
-        try { body = JSON.parse(text); } catch { /* not JSON */ }
+        try {
+          body = JSON.parse(text);
+        } catch {
+          /* not JSON */
+        }
         resolve({ status: res.statusCode!, headers: res.headers, body, sent });
       });
       res.on('error', reject);
     });
-    req.on('error', (e) => { if (!answered) reject(e); });
+    req.on('error', (e) => {
+      if (!answered) reject(e);
+    });
     if (frame.prefix) req.write(frame.prefix);
     const pump = (): void => {
       while (!answered && sent < total) {
@@ -83,16 +103,33 @@ function chunkedBody(total: number, fill = 0x61): ReadableStream<Uint8Array> {
 }
 
 /** Calls `app` like a client would, with a streamed body when given one. */
-async function send(app: ReturnType<typeof createApp>, method: string, path: string, token: string, body?: BodyInit | Buffer, headers: Record<string, string> = {}) {
-  const res = await app.request(path, { method, headers: { authorization: `Bearer ${token}`, ...headers }, ...(body === undefined ? {} : { body, duplex: 'half' }) } as RequestInit);
+async function send(
+  app: ReturnType<typeof createApp>,
+  method: string,
+  path: string,
+  token: string,
+  body?: BodyInit | Buffer,
+  headers: Record<string, string> = {},
+) {
+  const res = await app.request(path, {
+    method,
+    headers: { authorization: `Bearer ${token}`, ...headers },
+    ...(body === undefined ? {} : { body, duplex: 'half' }),
+  } as RequestInit);
   const text = await res.text();
   let parsed: any = text;
-  try { parsed = JSON.parse(text); } catch { /* not JSON */ }
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    /* not JSON */
+  }
   return { status: res.status, body: parsed, headers: res.headers };
 }
 
 async function countRows(e: TestEnv, table: 'scans' | 'feed_kev'): Promise<number> {
-  const { rows } = await sql<{ n: number }>`select count(*)::int as n from ${sql.table(table)}`.execute(e.ctx.database.db);
+  const { rows } = await sql<{ n: number }>`select count(*)::int as n from ${sql.table(table)}`.execute(
+    e.ctx.database.db,
+  );
   return rows[0]!.n;
 }
 
@@ -105,8 +142,11 @@ function gzipBomb(mib: number): Buffer {
 }
 
 // Nine levels of nine references: a few hundred bytes that would expand to 9^9 strings.
-const aliasBomb = ['a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]',
-  ...'bcdefghi'.split('').map((k, i) => `${k}: &${k} [${Array(9).fill(`*${'abcdefghi'[i]}`).join(',')}]`)].join('\n') + '\n';
+const aliasBomb =
+  [
+    'a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]',
+    ...'bcdefghi'.split('').map((k, i) => `${k}: &${k} [${Array(9).fill(`*${'abcdefghi'[i]}`).join(',')}]`),
+  ].join('\n') + '\n';
 
 describeEachEngine('input limits', (env) => {
   test('450 MB posted chunked to /api/tone by the read-only auditor is 413 at once, and the server does not hold it', async () => {
@@ -116,7 +156,11 @@ describeEachEngine('input limits', (env) => {
       const auditor = await e.token('auditor');
       global.gc?.();
       const before = process.memoryUsage().rss;
-      const r = await streamPost(`${server.url}/api/tone`, { authorization: `Bearer ${auditor}`, 'content-type': 'application/json' }, 450 << 20);
+      const r = await streamPost(
+        `${server.url}/api/tone`,
+        { authorization: `Bearer ${auditor}`, 'content-type': 'application/json' },
+        450 << 20,
+      );
       const grown = process.memoryUsage().rss - before;
       assert.equal(r.status, 413, JSON.stringify(r.body));
       assert.equal(r.body.error.code, 'bad_input');
@@ -134,13 +178,28 @@ describeEachEngine('input limits', (env) => {
     const e = env();
     const server = await listen(e.app);
     try {
-      const r = await streamPost(`${server.url}/api/tone`, { authorization: `Bearer ${await e.token('auditor')}`, 'content-type': 'application/json', 'content-length': String(450 << 20) }, 0);
+      const r = await streamPost(
+        `${server.url}/api/tone`,
+        {
+          authorization: `Bearer ${await e.token('auditor')}`,
+          'content-type': 'application/json',
+          'content-length': String(450 << 20),
+        },
+        0,
+      );
       assert.equal(r.status, 413);
       assert.equal(r.sent, 0);
       assert.match(r.body.error.message, /471859200 bytes: at most 1 MB/);
-      const upload = await streamPost(`${server.url}/api/scans?service=any`, { authorization: `Bearer ${await e.token('admin')}`, 'content-length': String(2 ** 31) }, 0);
+      const upload = await streamPost(
+        `${server.url}/api/scans?service=any`,
+        { authorization: `Bearer ${await e.token('admin')}`, 'content-length': String(2 ** 31) },
+        0,
+      );
       assert.equal(upload.status, 413);
-      assert.match(upload.body.error.message, /the upload is 2147483648 bytes: at most 1 GB \(1073741824 bytes\).*ENTENTE_MAX_UPLOAD_BYTES/);
+      assert.match(
+        upload.body.error.message,
+        /the upload is 2147483648 bytes: at most 1 GB \(1073741824 bytes\).*ENTENTE_MAX_UPLOAD_BYTES/,
+      );
     } finally {
       await server.close();
     }
@@ -155,10 +214,18 @@ describeEachEngine('input limits', (env) => {
       global.gc?.();
       const before = process.memoryUsage().rss;
       const boundary = 'entente-limits-boundary';
-      const r = await streamPost(`${server.url}/api/scans?service=${service}`, { authorization: `Bearer ${await e.token('admin')}`, 'content-type': `multipart/form-data; boundary=${boundary}` }, 300 << 20, {
-        prefix: `--${boundary}\r\nContent-Disposition: form-data; name="note"\r\n\r\nnightly\r\n--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="big.txt"\r\nContent-Type: text/plain\r\n\r\n`,
-        suffix: `\r\n--${boundary}--\r\n`,
-      });
+      const r = await streamPost(
+        `${server.url}/api/scans?service=${service}`,
+        {
+          authorization: `Bearer ${await e.token('admin')}`,
+          'content-type': `multipart/form-data; boundary=${boundary}`,
+        },
+        300 << 20,
+        {
+          prefix: `--${boundary}\r\nContent-Disposition: form-data; name="note"\r\n\r\nnightly\r\n--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="big.txt"\r\nContent-Type: text/plain\r\n\r\n`,
+          suffix: `\r\n--${boundary}--\r\n`,
+        },
+      );
       const grown = process.memoryUsage().rss - before;
       // All of it was read (it is within the upload limit), then refused as no report format we know.
       assert.equal(r.sent, 300 << 20);
@@ -190,7 +257,13 @@ describeEachEngine('input limits', (env) => {
       assert.equal(r.status, 413, `${path}: ${JSON.stringify(r.body)}`);
     }
     // Within the limit, the same route takes a report (the limit is the upload's, not the JSON one's).
-    const ok = await send(app, 'POST', `/api/scans?service=${service}`, admin, sarif('Semgrep', [{ rule: 'r1', file: 'a.py', line: 1, cwe: 89 }]));
+    const ok = await send(
+      app,
+      'POST',
+      `/api/scans?service=${service}`,
+      admin,
+      sarif('Semgrep', [{ rule: 'r1', file: 'a.py', line: 1, cwe: 89 }]),
+    );
     assert.equal(ok.status, 201, JSON.stringify(ok.body));
     assert.equal(await countRows(e, 'scans'), scans + 1);
     assert.equal(uploadDirs().length, dirs);
@@ -199,10 +272,19 @@ describeEachEngine('input limits', (env) => {
   test('a JSON body past the limit is 413 even where the route would read it as malformed', async () => {
     const e = env();
     const app = createApp(e.ctx, { limits: { jsonBytes: 1000 } });
-    const r = await send(app, 'POST', '/api/tone', await e.token('auditor'), chunkedBody(5000), { 'content-type': 'application/json' });
+    const r = await send(app, 'POST', '/api/tone', await e.token('auditor'), chunkedBody(5000), {
+      'content-type': 'application/json',
+    });
     assert.equal(r.status, 413, JSON.stringify(r.body));
     assert.match(r.body.error.message, /at most 1000 bytes/);
-    const small = await send(app, 'POST', '/api/tone', await e.token('auditor'), JSON.stringify({ text: 'Thanks for the fix.' }), { 'content-type': 'application/json' });
+    const small = await send(
+      app,
+      'POST',
+      '/api/tone',
+      await e.token('auditor'),
+      JSON.stringify({ text: 'Thanks for the fix.' }),
+      { 'content-type': 'application/json' },
+    );
     assert.equal(small.status, 200);
   });
 
@@ -215,19 +297,27 @@ describeEachEngine('input limits', (env) => {
       const kev = await countRows(e, 'feed_kev');
       const admin = await e.token('admin');
       const [r, health] = await Promise.all([
-        fetch(`${server.url}/api/feeds`, { method: 'POST', headers: { authorization: `Bearer ${admin}` }, body: new Uint8Array(bomb) }),
+        fetch(`${server.url}/api/feeds`, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${admin}` },
+          body: new Uint8Array(bomb),
+        }),
         fetch(`${server.url}/api/health`),
       ]);
-      const body = await r.json() as any;
+      const body = (await r.json()) as any;
       assert.equal(r.status, 400, JSON.stringify(body));
       assert.match(body.error.message, /expands to more than 100 times its compressed size/);
       assert.match(body.error.message, /ENTENTE_MAX_EXPANSION/);
       assert.equal(health.status, 200);
       assert.equal(await countRows(e, 'feed_kev'), kev);
       const { service } = await e.makeService();
-      const scan = await fetch(`${server.url}/api/scans?service=${service}`, { method: 'POST', headers: { authorization: `Bearer ${admin}` }, body: new Uint8Array(bomb) });
+      const scan = await fetch(`${server.url}/api/scans?service=${service}`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${admin}` },
+        body: new Uint8Array(bomb),
+      });
       assert.equal(scan.status, 400);
-      assert.match((await scan.json() as any).error.message, /expands to more than 100 times/);
+      assert.match(((await scan.json()) as any).error.message, /expands to more than 100 times/);
     } finally {
       await server.close();
     }
@@ -242,16 +332,30 @@ describeEachEngine('input limits', (env) => {
     assert.equal(big.status, 413, JSON.stringify(big.body));
     assert.match(big.body.error.message, /expands to more than 1 MB.*ENTENTE_MAX_UPLOAD_BYTES/);
     const report = trivy([{ cve: 'CVE-2026-70001', pkg: e.uniq('pkg'), version: '1.0.0' }]);
-    const byBytes = await send(app, 'POST', `/api/scans?service=${service}&name=trivy.json.gz`, admin, gzipSync(report));
+    const byBytes = await send(
+      app,
+      'POST',
+      `/api/scans?service=${service}&name=trivy.json.gz`,
+      admin,
+      gzipSync(report),
+    );
     assert.equal(byBytes.status, 201, JSON.stringify(byBytes.body));
     assert.equal(byBytes.body.created, 1);
-    const scan = await e.ctx.database.db.selectFrom('scans').select('file_name').where('id', '=', byBytes.body.scanId).executeTakeFirstOrThrow();
+    const scan = await e.ctx.database.db
+      .selectFrom('scans')
+      .select('file_name')
+      .where('id', '=', byBytes.body.scanId)
+      .executeTakeFirstOrThrow();
     assert.equal(scan.file_name, 'trivy.json');
     const { deflateSync } = await import('node:zlib');
-    const byHeader = await send(app, 'POST', `/api/scans?service=${service}`, admin, deflateSync(report), { 'content-encoding': 'deflate' });
+    const byHeader = await send(app, 'POST', `/api/scans?service=${service}`, admin, deflateSync(report), {
+      'content-encoding': 'deflate',
+    });
     assert.equal(byHeader.status, 201, JSON.stringify(byHeader.body));
     assert.equal(byHeader.body.unchanged, 1);
-    const unknown = await send(app, 'POST', `/api/scans?service=${service}`, admin, report, { 'content-encoding': 'compress' });
+    const unknown = await send(app, 'POST', `/api/scans?service=${service}`, admin, report, {
+      'content-encoding': 'compress',
+    });
     assert.equal(unknown.status, 400);
     assert.match(unknown.body.error.message, /Content-Encoding "compress"/);
     const broken = await send(app, 'POST', '/api/feeds', admin, gzipSync('cve,epss\n').subarray(0, 12));
@@ -261,11 +365,19 @@ describeEachEngine('input limits', (env) => {
 
   test('a YAML alias bomb to POST /api/org is 400 and changes nothing; the policy refuses one too', async () => {
     const e = env();
-    const r = await e.call('POST', '/api/org', { token: await e.token('admin'), body: aliasBomb, headers: { 'content-type': 'application/yaml' } });
+    const r = await e.call('POST', '/api/org', {
+      token: await e.token('admin'),
+      body: aliasBomb,
+      headers: { 'content-type': 'application/yaml' },
+    });
     assert.equal(r.status, 400, JSON.stringify(r.body));
     assert.equal(r.body.error.code, 'bad_input');
     assert.match(r.body.error.message, /request body: .*alias/i);
-    assert.throws(() => parsePolicy(aliasBomb, 'policy.yaml'), (err: unknown) => err instanceof EntenteError && err.code === 'bad_input' && /policy\.yaml: .*alias/i.test(err.message));
+    assert.throws(
+      () => parsePolicy(aliasBomb, 'policy.yaml'),
+      (err: unknown) =>
+        err instanceof EntenteError && err.code === 'bad_input' && /policy\.yaml: .*alias/i.test(err.message),
+    );
   });
 
   test('an upload name given in the query loses CR, LF and other control characters, like a multipart one', async () => {
@@ -273,15 +385,31 @@ describeEachEngine('input limits', (env) => {
     const { service } = await e.makeService();
     const admin = await e.token('admin');
     const report = sarif('Semgrep', [{ rule: 'r2', file: 'b.py', line: 2, cwe: 79 }]);
-    const r = await e.call('POST', `/api/scans?service=${service}&name=${encodeURIComponent('scan\r\nX-Injected: 1\u0007.sarif')}`, { token: admin, body: report });
+    const r = await e.call(
+      'POST',
+      `/api/scans?service=${service}&name=${encodeURIComponent('scan\r\nX-Injected: 1\u0007.sarif')}`,
+      { token: admin, body: report },
+    );
     assert.equal(r.status, 201, JSON.stringify(r.body));
-    const scan = await e.ctx.database.db.selectFrom('scans').select('file_name').where('id', '=', r.body.scanId).executeTakeFirstOrThrow();
+    const scan = await e.ctx.database.db
+      .selectFrom('scans')
+      .select('file_name')
+      .where('id', '=', r.body.scanId)
+      .executeTakeFirstOrThrow();
     assert.equal(scan.file_name, 'scanX-Injected: 1.sarif');
-    const nmap = '<?xml version="1.0"?>\n<nmaprun scanner="nmap" args="nmap -oX -" start="1772442000" version="7.93" xmloutputversion="1.05">\n'
+    const nmap =
+      '<?xml version="1.0"?>\n<nmaprun scanner="nmap" args="nmap -oX -" start="1772442000" version="7.93" xmloutputversion="1.05">\n'
       + '<scaninfo type="syn" protocol="tcp" numservices="1" services="22"/>\n<runstats><finished time="1772442010" elapsed="10"/><hosts up="0" down="0" total="0"/></runstats>\n</nmaprun>';
-    const x = await e.call('POST', `/api/exposure?name=${encodeURIComponent('nmap\n.xml')}`, { token: admin, body: nmap });
+    const x = await e.call('POST', `/api/exposure?name=${encodeURIComponent('nmap\n.xml')}`, {
+      token: admin,
+      body: nmap,
+    });
     assert.equal(x.status, 201, JSON.stringify(x.body));
-    const row = await e.ctx.database.db.selectFrom('exposure_imports').select('file_name').orderBy('id', 'desc').executeTakeFirstOrThrow();
+    const row = await e.ctx.database.db
+      .selectFrom('exposure_imports')
+      .select('file_name')
+      .orderBy('id', 'desc')
+      .executeTakeFirstOrThrow();
     assert.equal(row.file_name, 'nmap.xml');
   });
 
@@ -289,14 +417,26 @@ describeEachEngine('input limits', (env) => {
     const e = env();
     const admin = await e.token('admin');
     const doc = (await e.call('GET', '/api/openapi.json')).body;
-    const routes = Object.entries(doc.paths as Record<string, Record<string, unknown>>).filter(([p]) => p.includes('{id}'))
+    const routes = Object.entries(doc.paths as Record<string, Record<string, unknown>>)
+      .filter(([p]) => p.includes('{id}'))
       .flatMap(([p, methods]) => Object.keys(methods).map((m) => ({ method: m.toUpperCase(), path: p })));
     assert.ok(routes.length >= 15, `only ${routes.length} routes with an id`);
     for (const { method, path } of routes) {
       for (const id of ['0x10', ' 1', '1e3', '01', '-1', '1.0', '+1', '0']) {
-        const r = await e.call(method, path.replace('{id}', encodeURIComponent(id)), { token: admin, ...(method === 'GET' ? {} : { json: {} }) });
-        assert.equal(r.status, 400, `${method} ${path} with id ${JSON.stringify(id)}: ${r.status} ${JSON.stringify(r.body)}`);
-        assert.match(r.body.error.message, /^id: an id is a whole number in plain digits/, `${method} ${path} with id ${JSON.stringify(id)}`);
+        const r = await e.call(method, path.replace('{id}', encodeURIComponent(id)), {
+          token: admin,
+          ...(method === 'GET' ? {} : { json: {} }),
+        });
+        assert.equal(
+          r.status,
+          400,
+          `${method} ${path} with id ${JSON.stringify(id)}: ${r.status} ${JSON.stringify(r.body)}`,
+        );
+        assert.match(
+          r.body.error.message,
+          /^id: an id is a whole number in plain digits/,
+          `${method} ${path} with id ${JSON.stringify(id)}`,
+        );
       }
     }
     const missing = await e.call('GET', '/api/findings/2147483647', { token: admin });
@@ -310,7 +450,11 @@ describeEachEngine('input limits', (env) => {
       health: await e.app.request('/api/health'),
       unauthenticated: await e.app.request('/api/findings'),
       page: await e.app.request('/'),
-      tooLarge: await small.request('/api/tone', { method: 'POST', headers: { 'content-type': 'application/json', 'content-length': '29' }, body: JSON.stringify({ text: 'a long enough text' }) }),
+      tooLarge: await small.request('/api/tone', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'content-length': '29' },
+        body: JSON.stringify({ text: 'a long enough text' }),
+      }),
       openapi: await e.app.request('/api/openapi.json'),
     };
     assert.equal(answers.unauthenticated.status, 401);
@@ -327,21 +471,47 @@ describeEachEngine('input limits', (env) => {
 
 test('the limits come from the environment in bytes or with a unit, and a bad one names its variable', () => {
   assert.deepEqual(loadConfig({}).limits, { jsonBytes: 1 << 20, uploadBytes: 1 << 30, expansionRatio: 100 });
-  assert.deepEqual(loadConfig({ ENTENTE_MAX_JSON_BYTES: '512KB', ENTENTE_MAX_UPLOAD_BYTES: '2 GB', ENTENTE_MAX_EXPANSION: '20' }).limits,
-    { jsonBytes: 512 << 10, uploadBytes: 2 * (1 << 30), expansionRatio: 20 });
+  assert.deepEqual(
+    loadConfig({ ENTENTE_MAX_JSON_BYTES: '512KB', ENTENTE_MAX_UPLOAD_BYTES: '2 GB', ENTENTE_MAX_EXPANSION: '20' })
+      .limits,
+    { jsonBytes: 512 << 10, uploadBytes: 2 * (1 << 30), expansionRatio: 20 },
+  );
   assert.equal(loadConfig({ ENTENTE_MAX_UPLOAD_BYTES: '1048576' }).limits.uploadBytes, 1 << 20);
-  for (const [name, value] of [['ENTENTE_MAX_UPLOAD_BYTES', 'lots'], ['ENTENTE_MAX_JSON_BYTES', '0'], ['ENTENTE_MAX_JSON_BYTES', '1.5MB'], ['ENTENTE_MAX_EXPANSION', '0']]) {
-    assert.throws(() => loadConfig({ [name!]: value }), (err: unknown) => err instanceof EntenteError && err.code === 'bad_input' && err.message.startsWith(`environment variable ${name}: `), `${name}=${value}`);
+  for (const [name, value] of [
+    ['ENTENTE_MAX_UPLOAD_BYTES', 'lots'],
+    ['ENTENTE_MAX_JSON_BYTES', '0'],
+    ['ENTENTE_MAX_JSON_BYTES', '1.5MB'],
+    ['ENTENTE_MAX_EXPANSION', '0'],
+  ]) {
+    assert.throws(
+      () => loadConfig({ [name!]: value }),
+      (err: unknown) =>
+        err instanceof EntenteError
+        && err.code === 'bad_input'
+        && err.message.startsWith(`environment variable ${name}: `),
+      `${name}=${value}`,
+    );
   }
   assert.deepEqual(loadConfig({}).trustedProxies, []);
-  assert.deepEqual(loadConfig({ ENTENTE_TRUSTED_PROXIES: '10.0.0.5, fd00::1' }).trustedProxies, ['10.0.0.5', 'fd00::1']);
-  assert.throws(() => loadConfig({ ENTENTE_TRUSTED_PROXIES: '10.0.0.5,proxy.internal' }), /environment variable ENTENTE_TRUSTED_PROXIES: must be a comma list of IP addresses/);
+  assert.deepEqual(loadConfig({ ENTENTE_TRUSTED_PROXIES: '10.0.0.5, fd00::1' }).trustedProxies, [
+    '10.0.0.5',
+    'fd00::1',
+  ]);
+  assert.throws(
+    () => loadConfig({ ENTENTE_TRUSTED_PROXIES: '10.0.0.5,proxy.internal' }),
+    /environment variable ENTENTE_TRUSTED_PROXIES: must be a comma list of IP addresses/,
+  );
 });
 
 test('a feed file read from disk (entente feeds import) that expands like a bomb is refused, not expanded', async () => {
   const { readFeedFile } = await import('../src/feeds/feed-files.ts');
-  assert.throws(() => readFeedFile('epss.csv.gz', gzipBomb(64)), (err: unknown) => err instanceof EntenteError && err.code === 'bad_input'
-    && /epss\.csv\.gz: expands to more than 100 times/.test(err.message));
+  assert.throws(
+    () => readFeedFile('epss.csv.gz', gzipBomb(64)),
+    (err: unknown) =>
+      err instanceof EntenteError
+      && err.code === 'bad_input'
+      && /epss\.csv\.gz: expands to more than 100 times/.test(err.message),
+  );
 });
 
 for (const engine of engines) {
@@ -360,9 +530,13 @@ for (const engine of engines) {
     test('entente serve takes its limits from the environment', async () => {
       const server = await serveCli({ ...world.env, ENTENTE_MAX_JSON_BYTES: '100' });
       try {
-        const r = await fetch(`${server.url}/api/tone`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ text: 'x'.repeat(200) }) });
+        const r = await fetch(`${server.url}/api/tone`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ text: 'x'.repeat(200) }),
+        });
         assert.equal(r.status, 413);
-        assert.match((await r.json() as any).error.message, /at most 100 bytes.*ENTENTE_MAX_JSON_BYTES/);
+        assert.match(((await r.json()) as any).error.message, /at most 100 bytes.*ENTENTE_MAX_JSON_BYTES/);
       } finally {
         await server.stop();
       }
@@ -372,8 +546,22 @@ for (const engine of engines) {
 
 test('the import row limits (ENTENTE_EARLY_ROWS, ENTENTE_SPILL_ROWS) are read with the configuration, and a bad one names its variable', () => {
   assert.deepEqual(loadConfig({}).importRows, { early: undefined, spill: undefined });
-  assert.deepEqual(loadConfig({ ENTENTE_EARLY_ROWS: '3', ENTENTE_SPILL_ROWS: '200000' }).importRows, { early: 3, spill: 200_000 });
-  for (const [name, value] of [['ENTENTE_EARLY_ROWS', '0'], ['ENTENTE_SPILL_ROWS', 'many'], ['ENTENTE_SPILL_ROWS', '1.5']]) {
-    assert.throws(() => loadConfig({ [name!]: value }), (err: unknown) => err instanceof EntenteError && err.code === 'bad_input' && err.message.startsWith(`environment variable ${name}: `), `${name}=${value}`);
+  assert.deepEqual(loadConfig({ ENTENTE_EARLY_ROWS: '3', ENTENTE_SPILL_ROWS: '200000' }).importRows, {
+    early: 3,
+    spill: 200_000,
+  });
+  for (const [name, value] of [
+    ['ENTENTE_EARLY_ROWS', '0'],
+    ['ENTENTE_SPILL_ROWS', 'many'],
+    ['ENTENTE_SPILL_ROWS', '1.5'],
+  ]) {
+    assert.throws(
+      () => loadConfig({ [name!]: value }),
+      (err: unknown) =>
+        err instanceof EntenteError
+        && err.code === 'bad_input'
+        && err.message.startsWith(`environment variable ${name}: `),
+      `${name}=${value}`,
+    );
   }
 });

@@ -33,17 +33,23 @@ for (const engine of engines) {
     let sink: SmtpSink;
     before(async () => {
       sink = await startSmtpSink();
-      writeFileSync(join(world.dir, 'org.yaml'), `teams:
+      writeFileSync(
+        join(world.dir, 'org.yaml'),
+        `teams:
   - { name: payments, kind: engineering, lead: ana@example.com, members: [${people.join(', ')}] }
   - { name: security, kind: security, members: [sam@example.com] }
 services:
   - { name: checkout-api, owner: payments, criticality: 4, exposure: internet }
-`);
+`,
+      );
       writeFileSync(join(world.dir, 'kev.json'), kev(['CVE-2021-44228']));
-      writeFileSync(join(world.dir, 'trivy.json'), trivy([
-        { cve: 'CVE-2021-44228', pkg: 'log4j-core', version: '2.14.1', severity: 'CRITICAL', vector: remote },
-        { cve: 'CVE-2033-10001', pkg: 'is-odd', version: '0.1.0', severity: 'LOW' },
-      ]));
+      writeFileSync(
+        join(world.dir, 'trivy.json'),
+        trivy([
+          { cve: 'CVE-2021-44228', pkg: 'log4j-core', version: '2.14.1', severity: 'CRITICAL', vector: remote },
+          { cve: 'CVE-2033-10001', pkg: 'is-odd', version: '0.1.0', severity: 'LOW' },
+        ]),
+      );
     });
     after(async () => sink.close());
 
@@ -51,8 +57,14 @@ services:
       ok(world.env, 'org', 'apply', join(world.dir, 'org.yaml'));
       const before = ok(world.env, 'notifications', 'prefs', '--email', people[1]!, '--json');
       for (const [args, says] of [
-        [['--event', 'finding.nope', '--channel', 'none'], /event: "finding.nope" is not an event; use finding.new_act, finding.new_attend, finding.due_soon, finding.overdue/],
-        [['--event', 'finding.new_act', '--channel', 'pager'], /channel: "pager" is not a channel; use email \(at once\), digest \(in your daily digest\) or none/],
+        [
+          ['--event', 'finding.nope', '--channel', 'none'],
+          /event: "finding.nope" is not an event; use finding.new_act, finding.new_attend, finding.due_soon, finding.overdue/,
+        ],
+        [
+          ['--event', 'finding.new_act', '--channel', 'pager'],
+          /channel: "pager" is not a channel; use email \(at once\), digest \(in your daily digest\) or none/,
+        ],
         [['--channel', 'none'], /--channel needs --event/],
         [['--digest-time', '25:00'], /digestTime: "25:00" is not a time of day; write it as HH:MM/],
         [['--quiet', '20:00'], /quiet: "20:00" is not a span of hours; write HH:MM-HH:MM/],
@@ -62,18 +74,56 @@ services:
         assert.match(r.err, says);
       }
       assert.equal(ok(world.env, 'notifications', 'prefs', '--email', people[1]!, '--json'), before, 'nothing changed');
-      const set = JSON.parse(ok(world.env, 'notifications', 'prefs', '--email', 'sam@example.com', '--event', 'finding.overdue', '--channel', 'none', '--json'));
+      const set = JSON.parse(
+        ok(
+          world.env,
+          'notifications',
+          'prefs',
+          '--email',
+          'sam@example.com',
+          '--event',
+          'finding.overdue',
+          '--channel',
+          'none',
+          '--json',
+        ),
+      );
       assert.equal(set.prefs.find((p: { event: string }) => p.event === 'finding.overdue').channel, 'none');
-      const quiet = JSON.parse(ok(world.env, 'notifications', 'prefs', '--email', 'sam@example.com', '--digest-time', '7:30', '--quiet', '20:00-07:00', '--json'));
+      const quiet = JSON.parse(
+        ok(
+          world.env,
+          'notifications',
+          'prefs',
+          '--email',
+          'sam@example.com',
+          '--digest-time',
+          '7:30',
+          '--quiet',
+          '20:00-07:00',
+          '--json',
+        ),
+      );
       assert.deepEqual([quiet.digestTime, quiet.quiet], ['07:30', { from: '20:00', to: '07:00' }]);
-      assert.match(ok(world.env, 'notifications', 'prefs', '--email', 'sam@example.com'), /daily digest at 07:30, quiet hours 20:00-07:00/);
-      assert.equal(JSON.parse(ok(world.env, 'notifications', 'prefs', '--email', 'sam@example.com', '--quiet', 'off', '--json')).quiet, null);
+      assert.match(
+        ok(world.env, 'notifications', 'prefs', '--email', 'sam@example.com'),
+        /daily digest at 07:30, quiet hours 20:00-07:00/,
+      );
+      assert.equal(
+        JSON.parse(ok(world.env, 'notifications', 'prefs', '--email', 'sam@example.com', '--quiet', 'off', '--json'))
+          .quiet,
+        null,
+      );
       assert.equal(entente(world.env, 'notifications', 'retry', 'abc').code, 2);
     });
 
     test('kill -9 of the server while an e-mail is on the wire: after the restart each member has it exactly once', async () => {
       ok(world.env, 'feeds', 'import', join(world.dir, 'kev.json'));
-      const serveEnv = { ...world.env, ENTENTE_SMTP_URL: sink.url, ENTENTE_MAIL_FROM: 'entente@example.com', ENTENTE_NOTIFY_CLAIM_SECONDS: '2' };
+      const serveEnv = {
+        ...world.env,
+        ENTENTE_SMTP_URL: sink.url,
+        ENTENTE_MAIL_FROM: 'entente@example.com',
+        ENTENTE_NOTIFY_CLAIM_SECONDS: '2',
+      };
       sink.stall(1); // the first message is taken in but never answered: the server is killed waiting for the answer
       let server = await serveCli(serveEnv);
       try {
@@ -82,14 +132,29 @@ services:
         await server.kill();
         const before = sink.mails.length;
         server = await serveCli(serveEnv);
-        await until('an e-mail to each member', 90, () => people.every((p) => sink.mails.some((m) => m.rcpt.includes(p))));
-        const listed = () => ok(world.env, 'notifications', 'list', '--json').trim().split('\n').filter(Boolean).map((l) => JSON.parse(l));
+        await until('an e-mail to each member', 90, () =>
+          people.every((p) => sink.mails.some((m) => m.rcpt.includes(p))),
+        );
+        const listed = () =>
+          ok(world.env, 'notifications', 'list', '--json')
+            .trim()
+            .split('\n')
+            .filter(Boolean)
+            .map((l) => JSON.parse(l));
         await until('every notification marked sent', 60, () => listed().every((n) => n.status === 'sent'));
         const rows = listed();
-        assert.deepEqual(rows.map((n) => n.recipient).sort(), people, 'one notification per member, none for the track finding');
+        assert.deepEqual(
+          rows.map((n) => n.recipient).sort(),
+          people,
+          'one notification per member, none for the track finding',
+        );
         for (const p of people) {
           const got = sink.mails.filter((m) => m.rcpt.includes(p));
-          assert.equal(got.length, 1, `${p} has the e-mail once (${sink.mails.length - before} arrived after the restart)`);
+          assert.equal(
+            got.length,
+            1,
+            `${p} has the e-mail once (${sink.mails.length - before} arrived after the restart)`,
+          );
           assert.match(got[0]!.subject, /^New finding to act on: log4j-core: issue CVE-2021-44228 on checkout-api$/);
         }
         assert.match(ok(world.env, 'notifications', 'list', '--failed'), /No notification has failed/);

@@ -19,14 +19,22 @@ const unfolded = (data: string): string => data.replace(/=\r\n/g, '').replace(/=
 
 describeEachEngine('notifications digest', (env) => {
   let sink: SmtpSink;
-  before(async () => { sink = await startSmtpSink(); });
+  before(async () => {
+    sink = await startSmtpSink();
+  });
   after(async () => sink.close());
 
-  const send = (e: TestEnv) => deliverDue({
-    db: e.ctx.database.db, now: e.ctx.now, channels: new Map([['email', emailChannel({ url: sink.url, from: 'entente@example.com' })]]), claimSeconds: 120, publicUrl,
-    timeZone: e.ctx.policy.time_zone,
-  });
-  const digest = (e: TestEnv) => writeDigests({ db: e.ctx.database.db, policy: e.ctx.policy, now: e.ctx.now, publicUrl });
+  const send = (e: TestEnv) =>
+    deliverDue({
+      db: e.ctx.database.db,
+      now: e.ctx.now,
+      channels: new Map([['email', emailChannel({ url: sink.url, from: 'entente@example.com' })]]),
+      claimSeconds: 120,
+      publicUrl,
+      timeZone: e.ctx.policy.time_zone,
+    });
+  const digest = (e: TestEnv) =>
+    writeDigests({ db: e.ctx.database.db, policy: e.ctx.policy, now: e.ctx.now, publicUrl });
   const team = async (e: TestEnv) => {
     const people = [`${e.uniq('ana')}@example.com`, `${e.uniq('raj')}@example.com`];
     return { people, ...(await e.makeService({ members: people, lead: people[0]! })) };
@@ -35,16 +43,33 @@ describeEachEngine('notifications digest', (env) => {
   const importBoth = async (e: TestEnv, service: string) => {
     const urgent = cve();
     const later = cve();
-    await importFeed({ db: e.ctx.database.db, policy: e.ctx.policy, now: e.ctx.now }, 'kev.json', Buffer.from(kev([urgent])), 'test');
-    await e.importText(service, 'trivy.json', trivy([
-      { cve: urgent, pkg: 'log4j-core', version: '2.14.1', severity: 'CRITICAL', vector: remote },
-      { cve: later, pkg: 'qs', version: '6.0.0', severity: 'CRITICAL', vector: remote },
-    ]));
+    await importFeed(
+      { db: e.ctx.database.db, policy: e.ctx.policy, now: e.ctx.now },
+      'kev.json',
+      Buffer.from(kev([urgent])),
+      'test',
+    );
+    await e.importText(
+      service,
+      'trivy.json',
+      trivy([
+        { cve: urgent, pkg: 'log4j-core', version: '2.14.1', severity: 'CRITICAL', vector: remote },
+        { cve: later, pkg: 'qs', version: '6.0.0', severity: 'CRITICAL', vector: remote },
+      ]),
+    );
     return { urgent, later };
   };
-  const rowsOf = (e: TestEnv, people: string[]) => e.ctx.database.db.selectFrom('notifications').selectAll().where('recipient_email', 'in', people).orderBy('id').execute();
+  const rowsOf = (e: TestEnv, people: string[]) =>
+    e.ctx.database.db
+      .selectFrom('notifications')
+      .selectAll()
+      .where('recipient_email', 'in', people)
+      .orderBy('id')
+      .execute();
   const mailsTo = (who: string) => sink.mails.filter((m) => m.rcpt.includes(who));
-  const at = (iso: string, e: TestEnv) => { e.clock.now = new Date(iso); };
+  const at = (iso: string, e: TestEnv) => {
+    e.clock.now = new Date(iso);
+  };
 
   test('attend findings wait for one digest per person per day at 08:00; act is e-mailed at once, with a link to its page', async () => {
     const e = env();
@@ -52,14 +77,27 @@ describeEachEngine('notifications digest', (env) => {
     const { people, service } = await team(e);
     const { urgent, later } = await importBoth(e, service);
     const rows = await rowsOf(e, people);
-    assert.deepEqual(rows.map((r) => `${r.event} ${r.channel}`).sort(), ['finding.new_act email', 'finding.new_act email', 'finding.new_attend digest', 'finding.new_attend digest']);
+    assert.deepEqual(rows.map((r) => `${r.event} ${r.channel}`).sort(), [
+      'finding.new_act email',
+      'finding.new_act email',
+      'finding.new_attend digest',
+      'finding.new_attend digest',
+    ]);
 
     await send(e);
     const actMail = mailsTo(people[0]!);
     assert.equal(actMail.length, 1, 'only the act finding interrupts');
     assert.match(actMail[0]!.subject, new RegExp(urgent));
-    assert.match(actMail[0]!.data, new RegExp(`${publicUrl.replace(/\./g, '\\.')}/findings/\\d+`), 'the e-mail links to the finding\'s page');
-    assert.match(unfolded(actMail[0]!.data), /<a href="https:\/\/entente\.example\.com\/findings\/\d+">/, 'in the HTML too');
+    assert.match(
+      actMail[0]!.data,
+      new RegExp(`${publicUrl.replace(/\./g, '\\.')}/findings/\\d+`),
+      "the e-mail links to the finding's page",
+    );
+    assert.match(
+      unfolded(actMail[0]!.data),
+      /<a href="https:\/\/entente\.example\.com\/findings\/\d+">/,
+      'in the HTML too',
+    );
 
     assert.deepEqual(await digest(e), { digests: 0, lines: 0 }, 'before 08:00 nothing is gathered');
     at('2026-04-06T08:01:00Z', e);
@@ -68,9 +106,23 @@ describeEachEngine('notifications digest', (env) => {
     assert.deepEqual(await digest(e), { digests: 0, lines: 0 }, 'a second run the same day writes nothing');
     const after = await rowsOf(e, people);
     const digests = after.filter((r) => r.event === 'digest');
-    assert.deepEqual(digests.map((r) => r.idempotency_key).sort(), (await Promise.all(people.map(async (p) =>
-      `digest:2026-04-06:person:${(await e.ctx.database.db.selectFrom('people').select('id').where('email', '=', p).executeTakeFirstOrThrow()).id}:email`))).sort());
-    assert.ok(after.filter((r) => r.channel === 'digest').every((r) => r.status === 'digested' && digests.some((d) => d.id === r.digest_id)), 'each waiting row points at its digest');
+    assert.deepEqual(
+      digests.map((r) => r.idempotency_key).sort(),
+      (
+        await Promise.all(
+          people.map(
+            async (p) =>
+              `digest:2026-04-06:person:${(await e.ctx.database.db.selectFrom('people').select('id').where('email', '=', p).executeTakeFirstOrThrow()).id}:email`,
+          ),
+        )
+      ).sort(),
+    );
+    assert.ok(
+      after
+        .filter((r) => r.channel === 'digest')
+        .every((r) => r.status === 'digested' && digests.some((d) => d.id === r.digest_id)),
+      'each waiting row points at its digest',
+    );
 
     await send(e);
     for (const who of people) {
@@ -85,14 +137,14 @@ describeEachEngine('notifications digest', (env) => {
     // Something new the same afternoon waits for tomorrow's digest.
     at('2026-04-06T15:00:00Z', e);
     const { later: next } = await importBoth(e, service);
-    assert.deepEqual(await digest(e), { digests: 0, lines: 0 }, 'today\'s digest went out already');
+    assert.deepEqual(await digest(e), { digests: 0, lines: 0 }, "today's digest went out already");
     at('2026-04-07T08:00:00Z', e);
     await digest(e);
     await send(e);
     const second = mailsTo(people[1]!).filter((m) => m.subject.startsWith('Your Entente digest for 2026-04-07'));
     assert.equal(second.length, 1);
     assert.match(unfolded(second[0]!.data), new RegExp(next));
-    assert.doesNotMatch(unfolded(second[0]!.data), new RegExp(later), 'yesterday\'s lines are not repeated');
+    assert.doesNotMatch(unfolded(second[0]!.data), new RegExp(later), "yesterday's lines are not repeated");
   });
 
   test('each person chooses: digest time, quiet hours (act waits too) and per event email, digest or none; nothing waiting, no digest', async () => {
@@ -113,24 +165,40 @@ describeEachEngine('notifications digest', (env) => {
     const rajPrefs = await put(rajToken, { quiet: '20:00-07:00' });
     assert.deepEqual(rajPrefs.quiet, { from: '20:00', to: '07:00' });
     await put(rajToken, { event: 'finding.new_attend', channel: 'none' });
-    for (const [json, field] of [[{ digestTime: '8am' }, 'digestTime'], [{ quiet: '07:00-07:00' }, 'quiet'], [{ event: 'finding.new_act', channel: 'sms' }, 'channel'], [{}, 'event']] as const) {
+    for (const [json, field] of [
+      [{ digestTime: '8am' }, 'digestTime'],
+      [{ quiet: '07:00-07:00' }, 'quiet'],
+      [{ event: 'finding.new_act', channel: 'sms' }, 'channel'],
+      [{}, 'event'],
+    ] as const) {
       const bad = await e.call('PUT', '/api/notifications/prefs', { token: rajToken, json });
       assert.equal(bad.status, 400, JSON.stringify(json));
       assert.match(bad.body.error.message, new RegExp(`^${field}|^nothing to change`));
     }
-    assert.deepEqual((await e.call('GET', '/api/notifications/prefs', { token: rajToken })).body.quiet, { from: '20:00', to: '07:00' }, 'a refused change changed nothing');
+    assert.deepEqual(
+      (await e.call('GET', '/api/notifications/prefs', { token: rajToken })).body.quiet,
+      { from: '20:00', to: '07:00' },
+      'a refused change changed nothing',
+    );
 
     at('2026-05-04T21:00:00Z', e);
     const { urgent } = await importBoth(e, service);
     const rows = await rowsOf(e, people);
-    assert.deepEqual(rows.map((r) => `${r.recipient_email === ana ? 'ana' : 'raj'} ${r.event} ${r.channel}`).sort(),
-      ['ana finding.new_act digest', 'ana finding.new_attend digest', 'raj finding.new_act email'], 'raj turned attend off; ana reads act in her digest');
+    assert.deepEqual(
+      rows.map((r) => `${r.recipient_email === ana ? 'ana' : 'raj'} ${r.event} ${r.channel}`).sort(),
+      ['ana finding.new_act digest', 'ana finding.new_attend digest', 'raj finding.new_act email'],
+      'raj turned attend off; ana reads act in her digest',
+    );
     const run = await send(e);
     assert.ok(run.quiet >= 1, JSON.stringify(run));
     assert.equal(mailsTo(raj).length, 0, 'raj is in his quiet hours: even act waits');
     const held = (await rowsOf(e, [raj]))[0]!;
     assert.equal(held.status, 'pending');
-    assert.equal(new Date(held.next_attempt_at).toISOString(), '2026-05-05T07:00:00.000Z', 'it waits until the quiet hours end');
+    assert.equal(
+      new Date(held.next_attempt_at).toISOString(),
+      '2026-05-05T07:00:00.000Z',
+      'it waits until the quiet hours end',
+    );
     assert.equal(held.attempts, 0, 'waiting is not a failed attempt');
 
     at('2026-05-05T07:00:00Z', e);
@@ -147,6 +215,10 @@ describeEachEngine('notifications digest', (env) => {
     const anas = mailsTo(ana);
     assert.equal(anas.length, 1, 'ana gets one e-mail: her digest');
     assert.match(anas[0]!.subject, /: 2 updates$/);
-    assert.equal((await rowsOf(e, [raj])).filter((r) => r.event === 'digest').length, 0, 'nothing waiting for raj: no digest');
+    assert.equal(
+      (await rowsOf(e, [raj])).filter((r) => r.event === 'digest').length,
+      0,
+      'nothing waiting for raj: no digest',
+    );
   });
 });

@@ -5,38 +5,99 @@ import assert from 'node:assert/strict';
 import { sql } from 'kysely';
 import { describeEachEngine } from './support/engines.ts';
 
-interface Pkg { cve: string; name: string; version: string; purl: string }
+interface Pkg {
+  cve: string;
+  name: string;
+  version: string;
+  purl: string;
+}
 
 // RHEL 8: openssl-libs with epoch 1 and a package without one; Go: golang.org/x/net in a binary.
 const rhel = {
   trivy: [
-    { cve: 'CVE-2023-0286', name: 'openssl-libs', version: '1:1.1.1k-7.el8_6', purl: 'pkg:rpm/redhat/openssl-libs@1.1.1k-7.el8_6?arch=x86_64&distro=redhat-8.6&epoch=1' },
-    { cve: 'CVE-2022-40674', name: 'expat', version: '2.2.5-8.el8_6.2', purl: 'pkg:rpm/redhat/expat@2.2.5-8.el8_6.2?arch=x86_64&distro=redhat-8.6' },
+    {
+      cve: 'CVE-2023-0286',
+      name: 'openssl-libs',
+      version: '1:1.1.1k-7.el8_6',
+      purl: 'pkg:rpm/redhat/openssl-libs@1.1.1k-7.el8_6?arch=x86_64&distro=redhat-8.6&epoch=1',
+    },
+    {
+      cve: 'CVE-2022-40674',
+      name: 'expat',
+      version: '2.2.5-8.el8_6.2',
+      purl: 'pkg:rpm/redhat/expat@2.2.5-8.el8_6.2?arch=x86_64&distro=redhat-8.6',
+    },
   ],
   grype: [
-    { cve: 'CVE-2023-0286', name: 'openssl-libs', version: '1:1.1.1k-7.el8_6', purl: 'pkg:rpm/rhel/openssl-libs@1.1.1k-7.el8_6?arch=x86_64&epoch=1&upstream=openssl-1.1.1k-7.el8_6.src.rpm&distro=rhel-8.6' },
-    { cve: 'CVE-2022-40674', name: 'expat', version: '2.2.5-8.el8_6.2', purl: 'pkg:rpm/rhel/expat@2.2.5-8.el8_6.2?arch=x86_64&upstream=expat-2.2.5-8.el8_6.2.src.rpm&distro=rhel-8.6' },
+    {
+      cve: 'CVE-2023-0286',
+      name: 'openssl-libs',
+      version: '1:1.1.1k-7.el8_6',
+      purl: 'pkg:rpm/rhel/openssl-libs@1.1.1k-7.el8_6?arch=x86_64&epoch=1&upstream=openssl-1.1.1k-7.el8_6.src.rpm&distro=rhel-8.6',
+    },
+    {
+      cve: 'CVE-2022-40674',
+      name: 'expat',
+      version: '2.2.5-8.el8_6.2',
+      purl: 'pkg:rpm/rhel/expat@2.2.5-8.el8_6.2?arch=x86_64&upstream=expat-2.2.5-8.el8_6.2.src.rpm&distro=rhel-8.6',
+    },
   ],
 };
 const amazon = {
-  trivy: { cve: 'CVE-2023-38545', name: 'curl', version: '8.3.0-1.amzn2023.0.1', purl: 'pkg:rpm/amazon/curl@8.3.0-1.amzn2023.0.1?arch=x86_64&distro=amazon-2023' },
-  grype: { cve: 'CVE-2023-38545', name: 'curl', version: '8.3.0-1.amzn2023.0.1', purl: 'pkg:rpm/amzn/curl@8.3.0-1.amzn2023.0.1?arch=x86_64&distro=amzn-2023' },
+  trivy: {
+    cve: 'CVE-2023-38545',
+    name: 'curl',
+    version: '8.3.0-1.amzn2023.0.1',
+    purl: 'pkg:rpm/amazon/curl@8.3.0-1.amzn2023.0.1?arch=x86_64&distro=amazon-2023',
+  },
+  grype: {
+    cve: 'CVE-2023-38545',
+    name: 'curl',
+    version: '8.3.0-1.amzn2023.0.1',
+    purl: 'pkg:rpm/amzn/curl@8.3.0-1.amzn2023.0.1?arch=x86_64&distro=amzn-2023',
+  },
 };
 const net = {
-  trivy: { cve: 'CVE-2023-39325', name: 'golang.org/x/net', version: '0.7.0', purl: 'pkg:golang/golang.org/x/net@0.7.0' },
-  grype: { cve: 'CVE-2023-39325', name: 'golang.org/x/net', version: 'v0.7.0', purl: 'pkg:golang/golang.org/x/net@v0.7.0' },
+  trivy: {
+    cve: 'CVE-2023-39325',
+    name: 'golang.org/x/net',
+    version: '0.7.0',
+    purl: 'pkg:golang/golang.org/x/net@0.7.0',
+  },
+  grype: {
+    cve: 'CVE-2023-39325',
+    name: 'golang.org/x/net',
+    version: 'v0.7.0',
+    purl: 'pkg:golang/golang.org/x/net@v0.7.0',
+  },
 };
 
 function trivyReport(os: Pkg[], gobinary: Pkg[] = []): string {
   const vuln = (p: Pkg, purl = true) => ({
-    VulnerabilityID: p.cve, PkgName: p.name, InstalledVersion: p.version, Severity: 'HIGH',
+    VulnerabilityID: p.cve,
+    PkgName: p.name,
+    InstalledVersion: p.version,
+    Severity: 'HIGH',
     ...(purl ? { PkgIdentifier: { PURL: p.purl } } : {}),
   });
   return JSON.stringify({
-    SchemaVersion: 2, ArtifactName: 'shop/api:2.0', ArtifactType: 'container_image', Trivy: { Version: '0.58.1' },
+    SchemaVersion: 2,
+    ArtifactName: 'shop/api:2.0',
+    ArtifactType: 'container_image',
+    Trivy: { Version: '0.58.1' },
     Results: [
-      { Target: 'shop/api:2.0 (redhat 8.6)', Class: 'os-pkgs', Type: 'redhat', Vulnerabilities: os.map((p) => vuln(p)) },
-      { Target: 'usr/local/bin/api', Class: 'lang-pkgs', Type: 'gobinary', Vulnerabilities: gobinary.map((p) => vuln(p)) },
+      {
+        Target: 'shop/api:2.0 (redhat 8.6)',
+        Class: 'os-pkgs',
+        Type: 'redhat',
+        Vulnerabilities: os.map((p) => vuln(p)),
+      },
+      {
+        Target: 'usr/local/bin/api',
+        Class: 'lang-pkgs',
+        Type: 'gobinary',
+        Vulnerabilities: gobinary.map((p) => vuln(p)),
+      },
     ],
   });
 }
@@ -48,7 +109,13 @@ function grypeReport(pkgs: Pkg[]): string {
       vulnerability: { id: p.cve, severity: 'High', cvss: [], fix: { versions: [], state: 'unknown' } },
       relatedVulnerabilities: [],
       matchDetails: [{ type: 'exact-direct-match', matcher: 'rpm-matcher' }],
-      artifact: { name: p.name, version: p.version, type: type(p.purl), locations: [{ path: '/var/lib/rpm/rpmdb.sqlite' }], purl: p.purl },
+      artifact: {
+        name: p.name,
+        version: p.version,
+        type: type(p.purl),
+        locations: [{ path: '/var/lib/rpm/rpmdb.sqlite' }],
+        purl: p.purl,
+      },
     })),
     source: { type: 'image', target: { userInput: 'shop/api:2.0' } },
     distro: { name: 'redhat', version: '8.6' },
@@ -58,7 +125,9 @@ function grypeReport(pkgs: Pkg[]): string {
 
 describeEachEngine('Trivy and Grype findings for the same packages', (env) => {
   async function sources(service: string): Promise<string[]> {
-    const { rows } = await sql<{ at: string }>`select f.rule_id || ' ' || string_agg(fs.tool, '+' order by fs.tool) as at
+    const { rows } = await sql<{
+      at: string;
+    }>`select f.rule_id || ' ' || string_agg(fs.tool, '+' order by fs.tool) as at
       from findings f join services s on s.id = f.service_id join finding_sources fs on fs.finding_id = f.id
       where s.name = ${service} group by f.id, f.rule_id order by f.rule_id`.execute(env().ctx.database.db);
     return rows.map((r) => r.at);
@@ -93,7 +162,11 @@ describeEachEngine('Trivy and Grype findings for the same packages', (env) => {
   test('the same package name in two versions stays two findings', async () => {
     const { service } = await env().makeService();
     await env().importText(service, 'trivy.json', trivyReport([rhel.trivy[0]!]));
-    const older = { ...rhel.grype[0]!, version: '1:1.1.1k-6.el8_5', purl: rhel.grype[0]!.purl.replace('1.1.1k-7.el8_6?', '1.1.1k-6.el8_5?') };
+    const older = {
+      ...rhel.grype[0]!,
+      version: '1:1.1.1k-6.el8_5',
+      purl: rhel.grype[0]!.purl.replace('1.1.1k-7.el8_6?', '1.1.1k-6.el8_5?'),
+    };
     const g = await env().importText(service, 'grype.json', grypeReport([older]));
     assert.equal(g.created, 1);
   });

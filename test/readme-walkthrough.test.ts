@@ -17,7 +17,13 @@ const orgYaml = /```yaml\n([\s\S]*?)```/.exec(walkthrough)?.[1]?.replace(/^ {3}/
 const commands = [...walkthrough.replace(/```[\s\S]*?```/g, '').matchAll(/`(entente [^`]+)`/g)].map((m) => m[1]!);
 // The first line of the import's sample output, with its figures as any figures.
 const importSays = /```\n\s*(We imported [^\n]+)\n/.exec(walkthrough)?.[1] ?? '';
-const importLine = new RegExp(`^${importSays.replace(/[.*+?^${}()|[\]\\]/g, '\\$&').replace(/\d+/g, '\\d+').replace('findings', 'findings?')}$`, 'm');
+const importLine = new RegExp(
+  `^${importSays
+    .replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
+    .replace(/\d+/g, '\\d+')
+    .replace('findings', 'findings?')}$`,
+  'm',
+);
 
 // The files the walkthrough's commands read, made here since a reader brings their own.
 const cve = 'CVE-2024-21626';
@@ -33,7 +39,8 @@ test('the walkthrough has its organisation file and the commands this test knows
   assert.ok(commands.length >= 5, commands.join('\n'));
   assert.match(importSays, /^We imported \d+ findings from/);
   for (const c of commands) {
-    for (const word of c.split(/\s+/).filter((w) => /\.(ya?ml|json|csv|gz|xml)$/.test(w))) assert.ok(word in files, `${c}: the test makes no ${word}`);
+    for (const word of c.split(/\s+/).filter((w) => /\.(ya?ml|json|csv|gz|xml)$/.test(w)))
+      assert.ok(word in files, `${c}: the test makes no ${word}`);
   }
 });
 
@@ -54,7 +61,9 @@ for (const engine of engines) {
       try {
         for (const command of commands) {
           const r = spawnSync('sh', ['-c', command], {
-            cwd: work, encoding: 'utf8', timeout: 120_000,
+            cwd: work,
+            encoding: 'utf8',
+            timeout: 120_000,
             // From another folder than the repository's, as a user would: tsx is found from the source's own folder.
             env: { ...process.env, ...env, PATH: `${bin}:${process.env.PATH}` },
           });

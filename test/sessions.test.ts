@@ -12,19 +12,35 @@ import { applyOrg } from '../src/people/org-service.ts';
 
 const password = 'Correct-horse-7-battery';
 
-interface Answer { status: number; body: any; headers: Headers }
+interface Answer {
+  status: number;
+  body: any;
+  headers: Headers;
+}
 
 /** A browser-like client of one app: keeps the session cookie it is given and sends it back. */
 function client(app: ReturnType<typeof createApp>) {
   let cookie: string | undefined;
   return {
-    get cookie() { return cookie; },
-    set cookie(v: string | undefined) { cookie = v; },
-    async call(method: string, path: string, opts: { json?: unknown; headers?: Record<string, string> } = {}): Promise<Answer> {
+    get cookie() {
+      return cookie;
+    },
+    set cookie(v: string | undefined) {
+      cookie = v;
+    },
+    async call(
+      method: string,
+      path: string,
+      opts: { json?: unknown; headers?: Record<string, string> } = {},
+    ): Promise<Answer> {
       const headers: Record<string, string> = { ...(opts.headers ?? {}) };
       if (cookie) headers.cookie = cookie;
       if (opts.json !== undefined) headers['content-type'] = 'application/json';
-      const res = await app.request(path, { method, headers, ...(opts.json !== undefined ? { body: JSON.stringify(opts.json) } : {}) });
+      const res = await app.request(path, {
+        method,
+        headers,
+        ...(opts.json !== undefined ? { body: JSON.stringify(opts.json) } : {}),
+      });
       const set = res.headers.get('set-cookie');
       if (set?.startsWith('entente_session=')) {
         const value = set.split(';')[0]!;
@@ -32,7 +48,11 @@ function client(app: ReturnType<typeof createApp>) {
       }
       const text = await res.text();
       let body: unknown = text;
-      try { body = JSON.parse(text); } catch { /* not JSON */ }
+      try {
+        body = JSON.parse(text);
+      } catch {
+        /* not JSON */
+      }
       return { status: res.status, body, headers: res.headers };
     },
   };
@@ -48,9 +68,25 @@ describeEachEngine('web sign-in sessions', (env) => {
     ana = `${e.uniq('ana')}@example.com`;
     const mine = await e.makeService({ members: [ana] });
     const other = await e.makeService();
-    await e.importText(mine.service, 'scan.sarif', sarif('CodeQL', [{ rule: 'js/sql-injection', file: 'src/db.ts', line: 7, cwe: 89 }]));
-    await e.importText(other.service, 'scan.sarif', sarif('CodeQL', [{ rule: 'js/xss', file: 'src/page.ts', line: 9, cwe: 79 }]));
-    const ids = async (service: string) => (await e.ctx.database.db.selectFrom('findings as f').innerJoin('services as s', 's.id', 'f.service_id').select('f.id').where('s.name', '=', service).execute()).map((r) => r.id);
+    await e.importText(
+      mine.service,
+      'scan.sarif',
+      sarif('CodeQL', [{ rule: 'js/sql-injection', file: 'src/db.ts', line: 7, cwe: 89 }]),
+    );
+    await e.importText(
+      other.service,
+      'scan.sarif',
+      sarif('CodeQL', [{ rule: 'js/xss', file: 'src/page.ts', line: 9, cwe: 79 }]),
+    );
+    const ids = async (service: string) =>
+      (
+        await e.ctx.database.db
+          .selectFrom('findings as f')
+          .innerJoin('services as s', 's.id', 'f.service_id')
+          .select('f.id')
+          .where('s.name', '=', service)
+          .execute()
+      ).map((r) => r.id);
     finding = (await ids(mine.service))[0]!;
     otherFinding = (await ids(other.service))[0]!;
     await setPassword(e.ctx.database.db, ana, password, { actor: 'test', now: e.clock.now });
@@ -63,7 +99,7 @@ describeEachEngine('web sign-in sessions', (env) => {
     return { c, csrf: r.body.csrfToken as string };
   };
 
-  test('signing in sets an HttpOnly, SameSite=Lax session cookie and says who is signed in; the session reads only its teams\' findings', async () => {
+  test("signing in sets an HttpOnly, SameSite=Lax session cookie and says who is signed in; the session reads only its teams' findings", async () => {
     const c = client(e.app);
     const r = await c.call('POST', '/api/session', { json: { email: ana.toUpperCase(), password } });
     assert.equal(r.status, 200, JSON.stringify(r.body));
@@ -81,12 +117,19 @@ describeEachEngine('web sign-in sessions', (env) => {
     assert.deepEqual(me.body, r.body);
     const list = await c.call('GET', '/api/findings?status=all');
     assert.equal(list.status, 200);
-    assert.deepEqual(list.body.items.map((f: { id: number }) => f.id), [finding]);
+    assert.deepEqual(
+      list.body.items.map((f: { id: number }) => f.id),
+      [finding],
+    );
     assert.equal((await c.call('GET', `/api/findings/${otherFinding}`)).status, 403);
   });
 
   test('the cookie is Secure when the request came over HTTPS', async () => {
-    const res = await e.app.request('https://entente.example/api/session', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email: ana, password }) });
+    const res = await e.app.request('https://entente.example/api/session', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ email: ana, password }),
+    });
     assert.equal(res.status, 200);
     assert.match(res.headers.get('set-cookie')!, /Secure/);
   });
@@ -96,14 +139,23 @@ describeEachEngine('web sign-in sessions', (env) => {
     const id = c.cookie!.split('=')[1]!;
     const db = e.ctx.database.db;
     assert.equal((await db.selectFrom('sessions').select('id').where('id_hash', '=', id).execute()).length, 0);
-    const stored = await db.selectFrom('person_passwords as pw').innerJoin('people as p', 'p.id', 'pw.person_id').select('pw.hash').where('p.email', '=', ana).executeTakeFirstOrThrow();
+    const stored = await db
+      .selectFrom('person_passwords as pw')
+      .innerJoin('people as p', 'p.id', 'pw.person_id')
+      .select('pw.hash')
+      .where('p.email', '=', ana)
+      .executeTakeFirstOrThrow();
     assert.match(stored.hash, /^scrypt\$32768\$8\$1\$[\w-]{22}\$[\w-]{43}$/);
     assert.ok(!stored.hash.includes(password));
   });
 
   test('a wrong password or an unknown address is refused with the same clear message, and no cookie', async () => {
-    const wrong = await client(e.app).call('POST', '/api/session', { json: { email: ana, password: 'not-the-password' } });
-    const unknown = await client(e.app).call('POST', '/api/session', { json: { email: 'nobody@example.com', password } });
+    const wrong = await client(e.app).call('POST', '/api/session', {
+      json: { email: ana, password: 'not-the-password' },
+    });
+    const unknown = await client(e.app).call('POST', '/api/session', {
+      json: { email: 'nobody@example.com', password },
+    });
     for (const r of [wrong, unknown]) {
       assert.equal(r.status, 401);
       assert.match(r.body.error.message, /e-mail address or the password is not right/);
@@ -114,11 +166,17 @@ describeEachEngine('web sign-in sessions', (env) => {
     assert.match(missing.body.error.message, /password/);
   });
 
-  test('another site\'s page cannot sign a visitor in (login CSRF)', async () => {
-    const r = await client(e.app).call('POST', '/api/session', { json: { email: ana, password }, headers: { 'sec-fetch-site': 'cross-site' } });
+  test("another site's page cannot sign a visitor in (login CSRF)", async () => {
+    const r = await client(e.app).call('POST', '/api/session', {
+      json: { email: ana, password },
+      headers: { 'sec-fetch-site': 'cross-site' },
+    });
     assert.equal(r.status, 403);
     assert.equal(r.headers.get('set-cookie'), null);
-    const fromOrigin = await client(e.app).call('POST', '/api/session', { json: { email: ana, password }, headers: { origin: 'https://evil.example' } });
+    const fromOrigin = await client(e.app).call('POST', '/api/session', {
+      json: { email: ana, password },
+      headers: { origin: 'https://evil.example' },
+    });
     assert.equal(fromOrigin.status, 403);
   });
 
@@ -127,16 +185,22 @@ describeEachEngine('web sign-in sessions', (env) => {
     const refused = await c.call('PATCH', `/api/findings/${finding}`, { json: { status: 'in_progress' } });
     assert.equal(refused.status, 403);
     assert.match(refused.body.error.message, /X-Entente-CSRF/i);
-    const wrong = await c.call('PATCH', `/api/findings/${finding}`, { json: { status: 'in_progress' }, headers: { 'x-entente-csrf': 'guessed' } });
+    const wrong = await c.call('PATCH', `/api/findings/${finding}`, {
+      json: { status: 'in_progress' },
+      headers: { 'x-entente-csrf': 'guessed' },
+    });
     assert.equal(wrong.status, 403);
     assert.equal((await c.call('GET', `/api/findings/${finding}`)).body.status, 'open');
-    const done = await c.call('PATCH', `/api/findings/${finding}`, { json: { comment: 'Looking at it.', status: 'in_progress' }, headers: { 'x-entente-csrf': csrf } });
+    const done = await c.call('PATCH', `/api/findings/${finding}`, {
+      json: { comment: 'Looking at it.', status: 'in_progress' },
+      headers: { 'x-entente-csrf': csrf },
+    });
     assert.equal(done.status, 200, JSON.stringify(done.body));
     assert.equal(done.body.status, 'in_progress');
     assert.equal(done.body.comments.at(-1).author, ana);
   });
 
-  test('a token wins over a cookie: a bearer request is the token\'s caller and needs no CSRF header', async () => {
+  test("a token wins over a cookie: a bearer request is the token's caller and needs no CSRF header", async () => {
     const { c } = await signedIn();
     const token = await e.token('auditor');
     const r = await c.call('GET', '/api/session', { headers: { authorization: `Bearer ${token}` } });
@@ -182,7 +246,12 @@ describeEachEngine('web sign-in sessions', (env) => {
 
   test('failed sign-ins are limited per e-mail address: past the limit even the right password waits', async () => {
     const app = createApp(e.ctx, { signIn: { byEmail: { limit: 3 } } });
-    for (let i = 0; i < 3; i++) assert.equal((await client(app).call('POST', '/api/session', { json: { email: ana, password: `wrong-${i}-password` } })).status, 401);
+    for (let i = 0; i < 3; i++)
+      assert.equal(
+        (await client(app).call('POST', '/api/session', { json: { email: ana, password: `wrong-${i}-password` } }))
+          .status,
+        401,
+      );
     const held = await client(app).call('POST', '/api/session', { json: { email: ana, password } });
     assert.equal(held.status, 429);
     assert.match(held.headers.get('retry-after')!, /^\d+$/);
@@ -192,13 +261,22 @@ describeEachEngine('web sign-in sessions', (env) => {
 
   test('failed sign-ins are limited per source address, whatever e-mail they try', async () => {
     const app = createApp(e.ctx, { signIn: { byAddress: { limit: 3 } } });
-    for (let i = 0; i < 3; i++) assert.equal((await client(app).call('POST', '/api/session', { json: { email: `guess-${i}@example.com`, password } })).status, 401);
+    for (let i = 0; i < 3; i++)
+      assert.equal(
+        (await client(app).call('POST', '/api/session', { json: { email: `guess-${i}@example.com`, password } }))
+          .status,
+        401,
+      );
     assert.equal((await client(app).call('POST', '/api/session', { json: { email: ana, password } })).status, 429);
   });
 
   test('a member of a security team signs in as Security; a new password ends the sessions of the old one', async () => {
     const sam = `${e.uniq('sam')}@example.com`;
-    await applyOrg(e.ctx.database.db, parseOrgFile(`teams:\n  - name: ${e.uniq('sec')}\n    kind: security\n    members: [${sam}]\n`, 'test org'), { prune: false, actor: 'test', now: e.clock.now, policy: e.ctx.policy });
+    await applyOrg(
+      e.ctx.database.db,
+      parseOrgFile(`teams:\n  - name: ${e.uniq('sec')}\n    kind: security\n    members: [${sam}]\n`, 'test org'),
+      { prune: false, actor: 'test', now: e.clock.now, policy: e.ctx.policy },
+    );
     await setPassword(e.ctx.database.db, sam, 'first-password-of-sam', { actor: 'test', now: e.clock.now });
     const c = client(e.app);
     const r = await c.call('POST', '/api/session', { json: { email: sam, password: 'first-password-of-sam' } });
@@ -206,12 +284,26 @@ describeEachEngine('web sign-in sessions', (env) => {
     assert.equal((await c.call('GET', `/api/findings/${otherFinding}`)).status, 200);
     await setPassword(e.ctx.database.db, sam, 'second-password-of-sam', { actor: 'test', now: e.clock.now });
     assert.equal((await c.call('GET', '/api/session')).status, 401);
-    assert.equal((await client(e.app).call('POST', '/api/session', { json: { email: sam, password: 'first-password-of-sam' } })).status, 401);
+    assert.equal(
+      (await client(e.app).call('POST', '/api/session', { json: { email: sam, password: 'first-password-of-sam' } }))
+        .status,
+      401,
+    );
   });
 
   test('a password is refused when it is short or the person is in no team, and nothing is stored', async () => {
-    await assert.rejects(setPassword(e.ctx.database.db, ana, 'short-1', { actor: 'test' }), /at least 12 characters; this one has 7/);
-    await assert.rejects(setPassword(e.ctx.database.db, 'stranger@example.com', password, { actor: 'test' }), /not a member of any team in the organisation file/);
-    assert.equal((await client(e.app).call('POST', '/api/session', { json: { email: ana, password } })).status, 200, 'the old password still works');
+    await assert.rejects(
+      setPassword(e.ctx.database.db, ana, 'short-1', { actor: 'test' }),
+      /at least 12 characters; this one has 7/,
+    );
+    await assert.rejects(
+      setPassword(e.ctx.database.db, 'stranger@example.com', password, { actor: 'test' }),
+      /not a member of any team in the organisation file/,
+    );
+    assert.equal(
+      (await client(e.app).call('POST', '/api/session', { json: { email: ana, password } })).status,
+      200,
+      'the old password still works',
+    );
   });
 });

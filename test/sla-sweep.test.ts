@@ -19,10 +19,14 @@ describeEachEngine('the SLA sweep', (env) => {
     const e = env();
     const { service, team } = await e.makeService();
     const urgent = cve();
-    await e.importText(service, 'trivy.json', trivy([
-      { cve: urgent, pkg: 'left-pad', version: '1.0.0', severity: 'CRITICAL', vector: remote },
-      { cve: cve(), pkg: 'is-odd', version: '0.1.0', severity: 'LOW' },
-    ]));
+    await e.importText(
+      service,
+      'trivy.json',
+      trivy([
+        { cve: urgent, pkg: 'left-pad', version: '1.0.0', severity: 'CRITICAL', vector: remote },
+        { cve: cve(), pkg: 'is-odd', version: '0.1.0', severity: 'LOW' },
+      ]),
+    );
     const deps = { db: e.ctx.database.db, policy: e.ctx.policy, now: e.ctx.now };
     const mine = (r: Awaited<ReturnType<typeof sweepFindingsSla>>) => r.reminders.filter((x) => x.team === team);
     assert.deepEqual(mine(await sweepFindingsSla(deps, notifySlaReminders)), [], 'nothing is due yet');
@@ -31,9 +35,16 @@ describeEachEngine('the SLA sweep', (env) => {
     const soon = mine(await sweepFindingsSla(deps, notifySlaReminders));
     assert.equal(soon.length, 1);
     assert.equal(soon[0]!.kind, 'due_soon');
-    assert.match(soon[0]!.message, new RegExp(`^A reminder for ${team}: #\\d+ .*left-pad.* \\(priority attend\\) is due in 2 days`));
+    assert.match(
+      soon[0]!.message,
+      new RegExp(`^A reminder for ${team}: #\\d+ .*left-pad.* \\(priority attend\\) is due in 2 days`),
+    );
     assert.equal(checkTone(soon[0]!.message, rulesFor(undefined)).ok, true, soon[0]!.message);
-    assert.deepEqual(mine(await sweepFindingsSla(deps, notifySlaReminders)), [], 'a reminder is sent once per due date');
+    assert.deepEqual(
+      mine(await sweepFindingsSla(deps, notifySlaReminders)),
+      [],
+      'a reminder is sent once per due date',
+    );
 
     e.clock.advanceDays(3);
     const late = mine(await sweepFindingsSla(deps, notifySlaReminders));
@@ -41,8 +52,12 @@ describeEachEngine('the SLA sweep', (env) => {
     assert.equal(late[0]!.kind, 'overdue');
     assert.match(late[0]!.message, /passed its due date, \d{4}-\d{2}-\d{2}, 1 day ago/);
     assert.deepEqual(mine(await sweepFindingsSla(deps, notifySlaReminders)), []);
-    const audit = await e.ctx.database.db.selectFrom('audit_log').select(['action', 'entity_id']).where('action', 'in', ['finding.due_soon', 'finding.overdue'])
-      .where('entity_id', '=', String(late[0]!.findingId)).execute();
+    const audit = await e.ctx.database.db
+      .selectFrom('audit_log')
+      .select(['action', 'entity_id'])
+      .where('action', 'in', ['finding.due_soon', 'finding.overdue'])
+      .where('entity_id', '=', String(late[0]!.findingId))
+      .execute();
     assert.deepEqual(audit.map((a) => a.action).sort(), ['finding.due_soon', 'finding.overdue']);
   });
 
@@ -53,19 +68,34 @@ describeEachEngine('the SLA sweep', (env) => {
     await e.importText(service, 'trivy.json', report);
     const deps = { db: e.ctx.database.db, policy: e.ctx.policy, now: e.ctx.now };
     e.clock.advanceDays(31);
-    assert.equal((await sweepFindingsSla(deps, notifySlaReminders)).reminders.filter((r) => r.team === team && r.kind === 'overdue').length, 1);
+    assert.equal(
+      (await sweepFindingsSla(deps, notifySlaReminders)).reminders.filter(
+        (r) => r.team === team && r.kind === 'overdue',
+      ).length,
+      1,
+    );
     await e.importText(service, 'trivy.json', trivy([]));
     e.clock.advanceDays(1);
     const back = await e.importText(service, 'trivy.json', report);
     assert.equal(back.reopened, 1);
-    assert.deepEqual((await sweepFindingsSla(deps, notifySlaReminders)).reminders.filter((r) => r.team === team), [], 'the new due date is a month away');
+    assert.deepEqual(
+      (await sweepFindingsSla(deps, notifySlaReminders)).reminders.filter((r) => r.team === team),
+      [],
+      'the new due date is a month away',
+    );
     e.clock.advanceDays(30);
     const dueDay = (await sweepFindingsSla(deps, notifySlaReminders)).reminders.filter((r) => r.team === team);
-    assert.deepEqual(dueDay.map((r) => r.kind), ['due_soon']);
+    assert.deepEqual(
+      dueDay.map((r) => r.kind),
+      ['due_soon'],
+    );
     assert.match(dueDay[0]!.message, /is due today, on \d{4}-\d{2}-\d{2}/, 'thirty days on, it is the due day itself');
     e.clock.advanceDays(1);
     const again = (await sweepFindingsSla(deps, notifySlaReminders)).reminders.filter((r) => r.team === team);
-    assert.deepEqual(again.map((r) => r.kind), ['overdue']);
+    assert.deepEqual(
+      again.map((r) => r.kind),
+      ['overdue'],
+    );
   });
 
   test('the job runner runs the SLA sweep with the other jobs', async () => {

@@ -30,8 +30,13 @@ describeEachEngine('single sign-on over OpenID Connect', (env) => {
     await new Promise((resolve) => entente.once('listening', resolve));
     base = `http://127.0.0.1:${(entente.address() as AddressInfo).port}`;
     provider = await startProvider(`${base}/api/session/oidc/callback`);
-    oidc = loadConfig({ ENTENTE_PUBLIC_URL: base, ENTENTE_OIDC_ISSUER: provider.issuer, ENTENTE_OIDC_CLIENT_ID: provider.clientId,
-      ENTENTE_OIDC_CLIENT_SECRET: provider.clientSecret, ENTENTE_OIDC_NAME: 'Test provider' }).oidc!;
+    oidc = loadConfig({
+      ENTENTE_PUBLIC_URL: base,
+      ENTENTE_OIDC_ISSUER: provider.issuer,
+      ENTENTE_OIDC_CLIENT_ID: provider.clientId,
+      ENTENTE_OIDC_CLIENT_SECRET: provider.clientSecret,
+      ENTENTE_OIDC_NAME: 'Test provider',
+    }).oidc!;
     app = createApp(e.ctx, { sso: createSso(oidc), publicUrl: base });
   });
   after(async () => {
@@ -39,24 +44,33 @@ describeEachEngine('single sign-on over OpenID Connect', (env) => {
     await new Promise((resolve) => entente?.close(resolve));
   });
 
-  test('the sign-in page learns the provider\'s name; a known, verified e-mail signs in with a session cookie and lands on the page it started from', async () => {
-    const info = await (await fetch(`${base}/api/session/sso`)).json() as { provider: string; start: string };
+  test("the sign-in page learns the provider's name; a known, verified e-mail signs in with a session cookie and lands on the page it started from", async () => {
+    const info = (await (await fetch(`${base}/api/session/sso`)).json()) as { provider: string; start: string };
     assert.deepEqual(info, { provider: 'Test provider', start: '/api/session/oidc/start' });
     const jar = cookieJar();
-    const callback = await throughProvider(jar, `${base}/api/session/oidc/start?next=${encodeURIComponent('/findings?service=x')}`, ana.toUpperCase());
+    const callback = await throughProvider(
+      jar,
+      `${base}/api/session/oidc/start?next=${encodeURIComponent('/findings?service=x')}`,
+      ana.toUpperCase(),
+    );
     assert.equal(callback.origin, base);
     assert.ok(callback.searchParams.get('code'), 'the provider sends a code back');
     const res = await jar.fetch(callback, { headers: html });
     assert.equal(res.status, 303, await res.text());
     assert.equal(res.headers.get('location'), '/findings?service=x');
     assert.ok(jar.get(new URL(base), 'entente_session'), 'the session cookie is set');
-    assert.equal(jar.get(new URL(base), 'entente_sso'), undefined, 'the attempt\'s cookie is cleared');
+    assert.equal(jar.get(new URL(base), 'entente_sso'), undefined, "the attempt's cookie is cleared");
     const me = await jar.fetch(`${base}/api/session`);
     assert.equal(me.status, 200);
-    const who = await me.json() as { person: string; role: string; csrfToken: string };
+    const who = (await me.json()) as { person: string; role: string; csrfToken: string };
     assert.equal(who.person, ana);
     assert.equal(who.role, 'engineer');
-    const audit = await e.ctx.database.db.selectFrom('audit_log').select(['after']).where('action', '=', 'session.create').where('actor', '=', ana).execute();
+    const audit = await e.ctx.database.db
+      .selectFrom('audit_log')
+      .select(['after'])
+      .where('action', '=', 'session.create')
+      .where('actor', '=', ana)
+      .execute();
     assert.equal((audit.at(-1)!.after as { method: string }).method, 'sso');
     // The attempt is used up: the same answer from the provider signs no one in again.
     const again = await jar.fetch(callback);
@@ -70,13 +84,18 @@ describeEachEngine('single sign-on over OpenID Connect', (env) => {
     assert.equal(page.status, 401);
     assert.match(page.headers.get('content-type')!, /text\/html/);
     const text = await page.text();
-    assert.match(text, /stranger@example\.com is not in any team of Entente&#39;s organisation file[^<]*ask an administrator to add you/);
+    assert.match(
+      text,
+      /stranger@example\.com is not in any team of Entente&#39;s organisation file[^<]*ask an administrator to add you/,
+    );
     assert.match(text, /<a href="\/">Back to the sign-in page<\/a>/);
     assert.doesNotMatch(text, /<script|style=/, 'the page works under the CSP');
     assert.equal(jar.get(new URL(base), 'entente_session'), undefined);
     // A script gets JSON.
     const jar2 = cookieJar();
-    const json = await jar2.fetch(await throughProvider(jar2, `${base}/api/session/oidc/start`, 'stranger@example.com'));
+    const json = await jar2.fetch(
+      await throughProvider(jar2, `${base}/api/session/oidc/start`, 'stranger@example.com'),
+    );
     assert.equal(json.status, 401);
     assert.equal(((await json.json()) as { error: { code: string } }).error.code, 'unauthorized');
   });
@@ -95,12 +114,19 @@ describeEachEngine('single sign-on over OpenID Connect', (env) => {
     tampered.searchParams.set('state', 'forged-state');
     const res = await jar.fetch(tampered);
     assert.equal(res.status, 400);
-    assert.match(((await res.json()) as { error: { message: string } }).error.message, /does not belong to the sign-in this browser started \(its state differs\)/);
+    assert.match(
+      ((await res.json()) as { error: { message: string } }).error.message,
+      /does not belong to the sign-in this browser started \(its state differs\)/,
+    );
     assert.equal(jar.get(new URL(base), 'entente_session'), undefined);
-    assert.equal((await jar.fetch(callback)).status, 400, 'the genuine answer no longer works either: one try per attempt');
+    assert.equal(
+      (await jar.fetch(callback)).status,
+      400,
+      'the genuine answer no longer works either: one try per attempt',
+    );
   });
 
-  test('login CSRF: an answer from someone else\'s sign-in, sent to another browser, signs that browser in as no one', async () => {
+  test("login CSRF: an answer from someone else's sign-in, sent to another browser, signs that browser in as no one", async () => {
     const attacker = cookieJar();
     const callback = await throughProvider(attacker, `${base}/api/session/oidc/start`, ana);
     const victim = cookieJar();
@@ -112,7 +138,10 @@ describeEachEngine('single sign-on over OpenID Connect', (env) => {
     const none = cookieJar();
     const bare = await none.fetch(callback);
     assert.equal(bare.status, 400);
-    assert.match(((await bare.json()) as { error: { message: string } }).error.message, /did not start in this browser/);
+    assert.match(
+      ((await bare.json()) as { error: { message: string } }).error.message,
+      /did not start in this browser/,
+    );
   });
 
   test('a provider that does not answer: the start is 503 with a clear sentence, and password sign-in is named as the way in', async () => {
@@ -120,7 +149,10 @@ describeEachEngine('single sign-on over OpenID Connect', (env) => {
     const app = createApp(e.ctx, { sso: createSso(down), publicUrl: base });
     const res = await app.request('/api/session/oidc/start', { headers: html });
     assert.equal(res.status, 503);
-    assert.match(await res.text(), /We could not reach Test provider at http:\/\/127\.0\.0\.1:9 \(it does not answer\); try again in a few minutes, or sign in with your e-mail and password/);
+    assert.match(
+      await res.text(),
+      /We could not reach Test provider at http:\/\/127\.0\.0\.1:9 \(it does not answer\); try again in a few minutes, or sign in with your e-mail and password/,
+    );
     const json = await app.request('/api/session/oidc/start');
     assert.equal(json.status, 503);
     assert.equal(((await json.json()) as { error: { code: string } }).error.code, 'unavailable');
@@ -131,17 +163,40 @@ describeEachEngine('single sign-on over OpenID Connect', (env) => {
     assert.deepEqual(await (await app.request('/api/session/sso')).json(), { provider: null, start: null });
     const res = await app.request('/api/session/oidc/start');
     assert.equal(res.status, 404);
-    assert.match(((await res.json()) as { error: { message: string } }).error.message, /single sign-on is not set up on this server/);
+    assert.match(
+      ((await res.json()) as { error: { message: string } }).error.message,
+      /single sign-on is not set up on this server/,
+    );
   });
 });
 
 test('SSO configuration: all of its variables or none, an https issuer, and the redirect address from the public URL', () => {
-  const all = { ENTENTE_PUBLIC_URL: 'https://entente.example.com/', ENTENTE_OIDC_ISSUER: 'https://accounts.google.com', ENTENTE_OIDC_CLIENT_ID: 'id', ENTENTE_OIDC_CLIENT_SECRET: 'secret' };
+  const all = {
+    ENTENTE_PUBLIC_URL: 'https://entente.example.com/',
+    ENTENTE_OIDC_ISSUER: 'https://accounts.google.com',
+    ENTENTE_OIDC_CLIENT_ID: 'id',
+    ENTENTE_OIDC_CLIENT_SECRET: 'secret',
+  };
   const c = loadConfig(all);
   assert.equal(c.publicUrl, 'https://entente.example.com');
-  assert.deepEqual(c.oidc, { issuer: 'https://accounts.google.com', clientId: 'id', clientSecret: 'secret', name: 'accounts.google.com', redirectUri: 'https://entente.example.com/api/session/oidc/callback' });
+  assert.deepEqual(c.oidc, {
+    issuer: 'https://accounts.google.com',
+    clientId: 'id',
+    clientSecret: 'secret',
+    name: 'accounts.google.com',
+    redirectUri: 'https://entente.example.com/api/session/oidc/callback',
+  });
   assert.equal(loadConfig({}).oidc, undefined);
-  assert.throws(() => loadConfig({ ENTENTE_OIDC_ISSUER: 'https://accounts.google.com' }), /single sign-on needs ENTENTE_OIDC_CLIENT_ID, ENTENTE_OIDC_CLIENT_SECRET, ENTENTE_PUBLIC_URL as well as ENTENTE_OIDC_ISSUER/);
-  assert.throws(() => loadConfig({ ...all, ENTENTE_OIDC_ISSUER: 'http://idp.example.com' }), /ENTENTE_OIDC_ISSUER: must be an https:\/\/ address/);
-  assert.throws(() => loadConfig({ ...all, ENTENTE_PUBLIC_URL: 'not a url' }), /ENTENTE_PUBLIC_URL: must be the address people open/);
+  assert.throws(
+    () => loadConfig({ ENTENTE_OIDC_ISSUER: 'https://accounts.google.com' }),
+    /single sign-on needs ENTENTE_OIDC_CLIENT_ID, ENTENTE_OIDC_CLIENT_SECRET, ENTENTE_PUBLIC_URL as well as ENTENTE_OIDC_ISSUER/,
+  );
+  assert.throws(
+    () => loadConfig({ ...all, ENTENTE_OIDC_ISSUER: 'http://idp.example.com' }),
+    /ENTENTE_OIDC_ISSUER: must be an https:\/\/ address/,
+  );
+  assert.throws(
+    () => loadConfig({ ...all, ENTENTE_PUBLIC_URL: 'not a url' }),
+    /ENTENTE_PUBLIC_URL: must be the address people open/,
+  );
 });

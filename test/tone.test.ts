@@ -17,18 +17,27 @@ async function engineer(e: TestEnv): Promise<string> {
 
 describeEachEngine('POST /api/tone', (env) => {
   test('returns the flags with why and what to write instead, and a rewrite for a wholly known sentence', async () => {
-    const r = await env().call('POST', '/api/tone', { token: await engineer(env()), json: { text: 'IT cannot deploy this change.' } });
+    const r = await env().call('POST', '/api/tone', {
+      token: await engineer(env()),
+      json: { text: 'IT cannot deploy this change.' },
+    });
     assert.equal(r.status, 200, JSON.stringify(r.body));
     assert.equal(r.body.ok, false);
-    assert.deepEqual(r.body.flags.map((f: any) => [f.ruleId, f.category, f.start, f.end, f.text]), [['refusal', 'gatekeeping', 0, 9, 'IT cannot']]);
+    assert.deepEqual(
+      r.body.flags.map((f: any) => [f.ruleId, f.category, f.start, f.end, f.text]),
+      [['refusal', 'gatekeeping', 0, 9, 'IT cannot']],
+    );
     assert.match(r.body.flags[0].why, /refusal/);
     assert.match(r.body.flags[0].suggestion, /We can/);
     assert.equal(r.body.rewrite, 'We can deploy this change with these safeguards in place: …');
   });
 
-  test('a partner\'s text comes back ok with no flags and no rewrite, for every role', async () => {
+  test("a partner's text comes back ok with no flags and no rewrite, for every role", async () => {
     for (const role of ['engineer', 'security', 'manager', 'auditor', 'admin']) {
-      const r = await env().call('POST', '/api/tone', { token: role === 'engineer' ? await engineer(env()) : await env().token(role), json: { text: "Let's work through these findings together." } });
+      const r = await env().call('POST', '/api/tone', {
+        token: role === 'engineer' ? await engineer(env()) : await env().token(role),
+        json: { text: "Let's work through these findings together." },
+      });
       assert.equal(r.status, 200, role);
       assert.deepEqual(r.body, { ok: true, flags: [], rewrite: null });
     }
@@ -52,7 +61,11 @@ describeEachEngine('POST /api/tone', (env) => {
 
 /** Runs the real CLI (from source); returns its exit code and output. */
 function entente(args: string[], input?: string) {
-  const r = spawnSync(process.execPath, [...cliArgs, ...args], { encoding: 'utf8', input: input ?? '', timeout: spawnTimeout });
+  const r = spawnSync(process.execPath, [...cliArgs, ...args], {
+    encoding: 'utf8',
+    input: input ?? '',
+    timeout: spawnTimeout,
+  });
   return { code: r.status, out: r.stdout, err: r.stderr };
 }
 
@@ -69,7 +82,7 @@ describe('entente tone', () => {
     assert.match(r.out, /instead: /);
   });
 
-  test('check exits 0 when the text reads as a partner\'s', () => {
+  test("check exits 0 when the text reads as a partner's", () => {
     const r = entente(['tone', 'check', 'We can deploy this with these safeguards in place: a feature flag.']);
     assert.equal(r.code, 0, r.err);
     assert.match(r.out, /nothing flagged/);
@@ -81,7 +94,10 @@ describe('entente tone', () => {
     const fromFile = entente(['tone', 'check', '--file', file, '--json']);
     assert.equal(fromFile.code, 1, fromFile.err);
     const result = JSON.parse(fromFile.out);
-    assert.deepEqual(result.flags.map((f: any) => f.ruleId), ['as-i-said', 'not-allowed']);
+    assert.deepEqual(
+      result.flags.map((f: any) => f.ruleId),
+      ['as-i-said', 'not-allowed'],
+    );
     const fromStdin = entente(['tone', 'check', '--json'], "Let's pair on it.");
     assert.equal(fromStdin.code, 0, fromStdin.err);
     assert.deepEqual(JSON.parse(fromStdin.out), { ok: true, flags: [], rewrite: null });
@@ -90,7 +106,12 @@ describe('entente tone', () => {
   test('check exits 2 for a usage error: no text, an empty or unreadable file, text and --file together', () => {
     const empty = join(dir, 'empty.txt');
     writeFileSync(empty, '  \n');
-    for (const args of [['tone', 'check'], ['tone', 'check', '--file', join(dir, 'missing.txt')], ['tone', 'check', '--file', empty], ['tone', 'check', 'hi', '--file', empty]]) {
+    for (const args of [
+      ['tone', 'check'],
+      ['tone', 'check', '--file', join(dir, 'missing.txt')],
+      ['tone', 'check', '--file', empty],
+      ['tone', 'check', 'hi', '--file', empty],
+    ]) {
       const r = entente(args);
       assert.equal(r.code, 2, `${args.join(' ')}: ${r.out}${r.err}`);
       assert.match(r.err, /^entente: /);
@@ -101,7 +122,10 @@ describe('entente tone', () => {
   test('rules lists every rule with its category, why and suggestion', () => {
     const r = entente(['tone', 'rules', '--json']);
     assert.equal(r.code, 0, r.err);
-    const rules = r.out.trim().split('\n').map((l) => JSON.parse(l));
+    const rules = r.out
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     assert.ok(rules.length >= 15);
     assert.ok(rules.every((x) => x.id && x.category && x.why && x.suggestion && x.source === 'built-in'));
     const text = entente(['tone', 'rules']);
@@ -115,12 +139,18 @@ describeEachEngine('comments on findings', (env) => {
     await env().importText(service, 'r.sarif', sarif('ToolA', [{ rule: 'A1', file: 'src/a.ts', line: 1, cwe: 79 }]));
     const token = await env().token('security');
     const id = (await env().call('GET', `/api/findings?service=${service}`, { token })).body.items[0].id;
-    const blunt = await env().call('PATCH', `/api/findings/${id}`, { token, json: { comment: 'You failed to patch this. Fix it ASAP!!' } });
+    const blunt = await env().call('PATCH', `/api/findings/${id}`, {
+      token,
+      json: { comment: 'You failed to patch this. Fix it ASAP!!' },
+    });
     assert.equal(blunt.status, 200);
     assert.equal(blunt.body.commentTone.ok, false);
     assert.ok(blunt.body.commentTone.flags.length >= 2);
     assert.equal(blunt.body.comments.at(-1).body, 'You failed to patch this. Fix it ASAP!!');
-    const kind = await env().call('PATCH', `/api/findings/${id}`, { token, json: { comment: "Let's pair on the upgrade together on Thursday." } });
+    const kind = await env().call('PATCH', `/api/findings/${id}`, {
+      token,
+      json: { comment: "Let's pair on the upgrade together on Thursday." },
+    });
     assert.equal(kind.body.commentTone.ok, true);
     const statusOnly = await env().call('PATCH', `/api/findings/${id}`, { token, json: { status: 'in_progress' } });
     assert.equal(statusOnly.body.commentTone, undefined);

@@ -6,7 +6,17 @@ import type { Page } from 'playwright-core';
 import { engines } from './support/engines.ts';
 import { cliWorld, entente, ententeInput, serveCli } from './support/cli.ts';
 import { sarif, trivy } from './support/reports.ts';
-import { browserSkip, checkAccessible, openBrowser, password, screenshot, signIn, signOut, type BrowserWorld, webOrg } from './support/browser.ts';
+import {
+  browserSkip,
+  checkAccessible,
+  openBrowser,
+  password,
+  screenshot,
+  signIn,
+  signOut,
+  type BrowserWorld,
+  webOrg,
+} from './support/browser.ts';
 
 // The Findings page's bulk actions and saved views, the Finding page's tone suggestion while typing, and the
 // Commitments page for commitments Entente checks itself, in a real Chromium against `entente serve`
@@ -15,7 +25,9 @@ import { browserSkip, checkAccessible, openBrowser, password, screenshot, signIn
 const org = webOrg;
 
 for (const engine of engines) {
-  describe(`the Findings page's bulk actions and saved views, tone suggestions and checked commitments in Chromium [${engine}]`, { skip: browserSkip }, () => {
+  describe(`the Findings page's bulk actions and saved views, tone suggestions and checked commitments in Chromium [${engine}]`, {
+    skip: browserSkip,
+  }, () => {
     const { dir, env } = cliWorld(engine, 'web-findings');
     let server: { url: string; stop: () => Promise<void> };
     let world: BrowserWorld | undefined;
@@ -24,22 +36,56 @@ for (const engine of engines) {
     const get = async <T>(path: string): Promise<T> => {
       const res = await fetch(`${server.url}${path}`, { headers: { authorization: `Bearer ${raj}` } });
       assert.equal(res.status, 200, path);
-      return await res.json() as T;
+      return (await res.json()) as T;
     };
     type Row = { id: number; title: string; status: string; assignee: string | null; kind: string };
 
     before(async () => {
       writeFileSync(join(dir, 'org.yaml'), org);
       assert.equal(entente(env, 'org', 'apply', join(dir, 'org.yaml')).code, 0);
-      writeFileSync(join(dir, 'trivy.json'), trivy([{ cve: 'CVE-2021-44228', pkg: 'log4j-core', version: '2.14.1', fixed: '2.15.0', severity: 'CRITICAL', vector: 'CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H' }]));
+      writeFileSync(
+        join(dir, 'trivy.json'),
+        trivy([
+          {
+            cve: 'CVE-2021-44228',
+            pkg: 'log4j-core',
+            version: '2.14.1',
+            fixed: '2.15.0',
+            severity: 'CRITICAL',
+            vector: 'CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H',
+          },
+        ]),
+      );
       assert.equal(entente(env, 'import', join(dir, 'trivy.json'), '--service', 'checkout-api').code, 0);
-      writeFileSync(join(dir, 'lint.sarif'), sarif('Lint', Array.from({ length: 53 }, (_, i) => ({ rule: `L${i}`, file: `src/f${i}.ts`, line: i + 1, level: 'note' as const }))));
+      writeFileSync(
+        join(dir, 'lint.sarif'),
+        sarif(
+          'Lint',
+          Array.from({ length: 53 }, (_, i) => ({
+            rule: `L${i}`,
+            file: `src/f${i}.ts`,
+            line: i + 1,
+            level: 'note' as const,
+          })),
+        ),
+      );
       assert.equal(entente(env, 'import', join(dir, 'lint.sarif'), '--service', 'checkout-api').code, 0);
       // A go with controls: a fix Entente checks itself (finding-fixed) and a WAF rule verified with evidence.
       const gate = entente(env, 'gate', '--service', 'checkout-api', '--env', 'prod');
       assert.equal(gate.code, 10, gate.err);
-      for (const who of ['raj@example.com', 'ana@example.com']) assert.equal(ententeInput(env, `${password}\n`, 'people', 'password', who).code, 0);
-      raj = entente(env, 'token', 'create', '--role', 'engineer', '--name', 'raj', '--person', 'raj@example.com').out.trim();
+      for (const who of ['raj@example.com', 'ana@example.com'])
+        assert.equal(ententeInput(env, `${password}\n`, 'people', 'password', who).code, 0);
+      raj = entente(
+        env,
+        'token',
+        'create',
+        '--role',
+        'engineer',
+        '--name',
+        'raj',
+        '--person',
+        'raj@example.com',
+      ).out.trim();
       server = await serveCli(env);
       world = await openBrowser([401]);
       page = world.page;
@@ -58,7 +104,10 @@ for (const engine of engines) {
       const chosen: number[] = [];
       for (const i of [0, 1, 2]) {
         if (i < 2) await boxes.nth(i).check();
-        else { await boxes.nth(i).focus(); await page.keyboard.press('Space'); } // the keyboard alone selects a row too
+        else {
+          await boxes.nth(i).focus();
+          await page.keyboard.press('Space');
+        } // the keyboard alone selects a row too
         chosen.push(Number(/Select finding (\d+):/.exec((await boxes.nth(i).getAttribute('aria-label'))!)![1]));
       }
       await page.getByText('3 findings selected').waitFor();
@@ -68,20 +117,34 @@ for (const engine of engines) {
       await page.getByLabel('Assign to').press('Enter'); // Enter in the field submits its form
       await page.getByRole('status').filter({ hasText: 'Assigned 3 findings to ana@example.com.' }).waitFor();
       const code = (await get<{ items: Row[] }>('/api/findings?kind=code&limit=100')).items;
-      assert.deepEqual(code.filter((f) => f.assignee === 'ana@example.com').map((f) => f.id).sort(), [...chosen].sort());
+      assert.deepEqual(
+        code
+          .filter((f) => f.assignee === 'ana@example.com')
+          .map((f) => f.id)
+          .sort(),
+        [...chosen].sort(),
+      );
 
       // The whole page (50 rows), one request per finding through the API.
       await page.getByRole('checkbox', { name: 'Select every finding on this page' }).check();
       await page.getByText('50 findings selected').waitFor();
       await page.getByRole('button', { name: 'Mark false positive' }).click();
       await page.getByRole('alert').filter({ hasText: 'say why they are false positives' }).waitFor();
-      await page.getByLabel('Reason they are false positives').fill('Lint notes on generated code; the generator is excluded from now on.');
+      await page
+        .getByLabel('Reason they are false positives')
+        .fill('Lint notes on generated code; the generator is excluded from now on.');
       await page.getByRole('button', { name: 'Mark false positive' }).click();
       await page.getByRole('status').filter({ hasText: 'Marked 50 findings as false positive.' }).waitFor();
       const all = (await get<{ items: Row[] }>('/api/findings?kind=code&status=all&limit=100')).items;
       assert.equal(all.filter((f) => f.status === 'false_positive').length, 50);
-      assert.equal(all.filter((f) => f.status === 'open').length, 3, 'the rows that were not on the page are untouched');
-      const one = await get<{ comments: { body: string }[] }>(`/api/findings/${all.find((f) => f.status === 'false_positive')!.id}`);
+      assert.equal(
+        all.filter((f) => f.status === 'open').length,
+        3,
+        'the rows that were not on the page are untouched',
+      );
+      const one = await get<{ comments: { body: string }[] }>(
+        `/api/findings/${all.find((f) => f.status === 'false_positive')!.id}`,
+      );
       assert.equal(one.comments.at(-1)!.body, 'Lint notes on generated code; the generator is excluded from now on.');
       await page.getByText('No finding selected').waitFor();
 
@@ -90,9 +153,19 @@ for (const engine of engines) {
       await page.getByLabel('Reason for an exception').fill('The vendor ships the fixed build next week.');
       await page.getByLabel('Controls meanwhile (one a line)').fill('WAF rule blocks JNDI lookups');
       await page.getByRole('button', { name: 'Ask for an exception' }).click();
-      await page.getByRole('status').filter({ hasText: /^Exception \d+: / }).waitFor();
-      const asked = (await get<{ items: { findings: { title: string }[]; controls: string[] }[] }>('/api/exceptions?status=requested')).items;
-      assert.deepEqual(asked.map((e) => [e.findings.map((f) => f.title.includes('log4j-core')), e.controls]), [[[true], ['WAF rule blocks JNDI lookups']]]);
+      await page
+        .getByRole('status')
+        .filter({ hasText: /^Exception \d+: / })
+        .waitFor();
+      const asked = (
+        await get<{ items: { findings: { title: string }[]; controls: string[] }[] }>(
+          '/api/exceptions?status=requested',
+        )
+      ).items;
+      assert.deepEqual(
+        asked.map((e) => [e.findings.map((f) => f.title.includes('log4j-core')), e.controls]),
+        [[[true], ['WAF rule blocks JNDI lookups']]],
+      );
       await signOut(page);
     });
 
@@ -114,7 +187,13 @@ for (const engine of engines) {
       await signIn(page, server.url, 'ana@example.com');
       await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Findings' }).click();
       await views.getByRole('link', { name: 'Ruled-out lint' }).click();
-      await page.waitForURL((u) => u.pathname === '/findings' && u.searchParams.get('kind') === 'code' && u.searchParams.get('status') === 'false_positive' && !u.searchParams.has('cursor'));
+      await page.waitForURL(
+        (u) =>
+          u.pathname === '/findings'
+          && u.searchParams.get('kind') === 'code'
+          && u.searchParams.get('status') === 'false_positive'
+          && !u.searchParams.has('cursor'),
+      );
       assert.equal(await page.getByLabel('Status').inputValue(), 'false_positive');
       await page.getByRole('table', { name: 'Findings' }).getByRole('row').nth(50).waitFor();
       await page.getByRole('button', { name: 'Delete view Ruled-out lint of payments' }).click();
@@ -123,7 +202,7 @@ for (const engine of engines) {
       await signOut(page);
     });
 
-    test('a comment shows the tone check\'s suggestion as it is typed, offers a rewrite, and is saved either way', async () => {
+    test("a comment shows the tone check's suggestion as it is typed, offers a rewrite, and is saved either way", async () => {
       await signIn(page, server.url, 'raj@example.com');
       const id = (await get<{ items: Row[] }>('/api/findings?kind=code&limit=1')).items[0]!.id;
       await page.goto(`${server.url}/findings/${id}`);
@@ -142,7 +221,7 @@ for (const engine of engines) {
       await page.getByRole('status').filter({ hasText: 'Saved.' }).waitFor();
       await page.getByText('You failed to patch this. Fix it ASAP!!').waitFor(); // a suggestion, never a block
       assert.equal(await box.inputValue(), '');
-      await box.fill('Let\'s pair on the upgrade together on Thursday.');
+      await box.fill("Let's pair on the upgrade together on Thursday.");
       await hint.getByText('A suggestion on tone').waitFor({ state: 'detached' });
       await signOut(page);
     });
@@ -152,8 +231,14 @@ for (const engine of engines) {
       await page.getByText('ana@example.com (lead of payments)').waitFor();
       await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Commitments' }).click();
       const fix = page.getByRole('article').filter({ hasText: /Fix the finding/ });
-      await fix.getByText(/^Entente checks this at the next scan or gate: it is done once the finding is fixed\./).waitFor();
-      assert.equal(await fix.getByRole('button', { name: /^Verify/ }).count(), 0, 'no evidence asked for a check Entente runs');
+      await fix
+        .getByText(/^Entente checks this at the next scan or gate: it is done once the finding is fixed\./)
+        .waitFor();
+      assert.equal(
+        await fix.getByRole('button', { name: /^Verify/ }).count(),
+        0,
+        'no evidence asked for a check Entente runs',
+      );
       assert.equal(await fix.getByRole('textbox').count(), 0);
       const waf = page.getByRole('article').filter({ hasText: /A WAF rule/ });
       assert.equal(await waf.getByRole('button', { name: /^Verify commitment \d+$/ }).count(), 1);

@@ -6,7 +6,17 @@ import type { Page } from 'playwright-core';
 import { engines } from './support/engines.ts';
 import { cliWorld, entente, ententeInput, serveCli } from './support/cli.ts';
 import { trivy } from './support/reports.ts';
-import { browserSkip, checkAccessible, openBrowser, password, screenshot, signIn as signInAs, signOut as signOutOf, type BrowserWorld, webOrg } from './support/browser.ts';
+import {
+  browserSkip,
+  checkAccessible,
+  openBrowser,
+  password,
+  screenshot,
+  signIn as signInAs,
+  signOut as signOutOf,
+  type BrowserWorld,
+  webOrg,
+} from './support/browser.ts';
 
 // The Exceptions and Commitments pages and Home's "waiting for you", in a real Chromium against `entente serve`, under
 // the CSP the server sends (test/support/browser.ts).
@@ -24,7 +34,7 @@ for (const engine of engines) {
     const get = async <T>(token: string, path: string): Promise<T> => {
       const res = await fetch(`${server.url}${path}`, { headers: { authorization: `Bearer ${token}` } });
       assert.equal(res.status, 200, path);
-      return await res.json() as T;
+      return (await res.json()) as T;
     };
     let asked = 0; // the exception Security approves in the browser
     let other = 0; // the one Security declines
@@ -33,26 +43,72 @@ for (const engine of engines) {
     before(async () => {
       writeFileSync(join(dir, 'org.yaml'), org);
       assert.equal(entente(env, 'org', 'apply', join(dir, 'org.yaml')).code, 0);
-      writeFileSync(join(dir, 'trivy.json'), trivy([
-        { cve: 'CVE-2021-44228', pkg: 'log4j-core', version: '2.14.1', fixed: '2.15.0', severity: 'CRITICAL' },
-        { cve: 'CVE-2022-22965', pkg: 'spring-beans', version: '5.3.17', fixed: '5.3.18', severity: 'CRITICAL' },
-        { cve: 'CVE-2022-42889', pkg: 'commons-text', version: '1.9', fixed: '1.10.0', severity: 'CRITICAL' },
-      ]));
+      writeFileSync(
+        join(dir, 'trivy.json'),
+        trivy([
+          { cve: 'CVE-2021-44228', pkg: 'log4j-core', version: '2.14.1', fixed: '2.15.0', severity: 'CRITICAL' },
+          { cve: 'CVE-2022-22965', pkg: 'spring-beans', version: '5.3.17', fixed: '5.3.18', severity: 'CRITICAL' },
+          { cve: 'CVE-2022-42889', pkg: 'commons-text', version: '1.9', fixed: '1.10.0', severity: 'CRITICAL' },
+        ]),
+      );
       const imported = entente(env, 'import', join(dir, 'trivy.json'), '--service', 'checkout-api');
       assert.equal(imported.code, 0, imported.err);
       for (const who of ['raj@example.com', 'ana@example.com', 'sam@example.com']) {
         const set = ententeInput(env, `${password}\n`, 'people', 'password', who);
         assert.equal(set.code, 0, set.err);
       }
-      tokens.raj = entente(env, 'token', 'create', '--role', 'engineer', '--name', 'raj', '--person', 'raj@example.com').out.trim();
-      tokens.ana = entente(env, 'token', 'create', '--role', 'engineer', '--name', 'ana', '--person', 'ana@example.com').out.trim();
-      tokens.zoe = entente(env, 'token', 'create', '--role', 'security', '--name', 'zoe', '--person', 'zoe@example.com').out.trim();
+      tokens.raj = entente(
+        env,
+        'token',
+        'create',
+        '--role',
+        'engineer',
+        '--name',
+        'raj',
+        '--person',
+        'raj@example.com',
+      ).out.trim();
+      tokens.ana = entente(
+        env,
+        'token',
+        'create',
+        '--role',
+        'engineer',
+        '--name',
+        'ana',
+        '--person',
+        'ana@example.com',
+      ).out.trim();
+      tokens.zoe = entente(
+        env,
+        'token',
+        'create',
+        '--role',
+        'security',
+        '--name',
+        'zoe',
+        '--person',
+        'zoe@example.com',
+      ).out.trim();
       server = await serveCli(env);
       // raj asks for two exceptions; ana (the lead) approves the second here and the first in the browser.
       const findings = (await get<{ items: { id: number; title: string }[] }>(tokens.raj, '/api/findings')).items;
       const idOf = (pkg: string): string => String(findings.find((f) => f.title.includes(pkg))!.id);
       const request = (finding: string, reason: string): number => {
-        const r = remote(tokens.raj, 'exceptions', 'request', '--finding', finding, '--reason', reason, '--control', 'WAF rule blocks JNDI lookups', '--days', '14', '--json');
+        const r = remote(
+          tokens.raj,
+          'exceptions',
+          'request',
+          '--finding',
+          finding,
+          '--reason',
+          reason,
+          '--control',
+          'WAF rule blocks JNDI lookups',
+          '--days',
+          '14',
+          '--json',
+        );
         assert.equal(r.code, 0, r.err);
         return (JSON.parse(r.out) as { id: number }).id;
       };
@@ -79,7 +135,11 @@ for (const engine of engines) {
       const mine = page.getByRole('region', { name: 'Your requests' });
       await mine.getByRole('heading', { name: new RegExp(`^Exception ${asked}: payments`) }).waitFor();
       assert.match(await mine.innerText(), /Security/, 'it says whose approval it waits for');
-      assert.equal(await page.getByRole('button', { name: /^Approve/ }).count(), 0, 'no approve button for one\'s own request');
+      assert.equal(
+        await page.getByRole('button', { name: /^Approve/ }).count(),
+        0,
+        "no approve button for one's own request",
+      );
       await page.getByText('No request waits for your approval.').waitFor();
       // The server refuses it too, with its sentence.
       const self = remote(tokens.raj, 'exceptions', 'approve', String(asked));
@@ -90,20 +150,43 @@ for (const engine of engines) {
 
     test('the team lead sees the request waiting for her on Home and approves it as lead; it then waits only for Security', async () => {
       await signIn('ana@example.com');
-      await page.getByRole('region', { name: 'Waiting for you' }).getByRole('link', { name: `Exception ${asked} for payments` }).waitFor();
+      await page
+        .getByRole('region', { name: 'Waiting for you' })
+        .getByRole('link', { name: `Exception ${asked} for payments` })
+        .waitFor();
       await page.getByText('ana@example.com (lead of payments)').waitFor(); // a lead, not "(engineer)"
       await checkAccessible(page, 'Home');
       await screenshot(page, 'home');
-      await page.getByRole('region', { name: 'Waiting for you' }).getByRole('link', { name: `Exception ${asked} for payments` }).click();
+      await page
+        .getByRole('region', { name: 'Waiting for you' })
+        .getByRole('link', { name: `Exception ${asked} for payments` })
+        .click();
       const forMe = page.getByRole('region', { name: 'Waiting for you' });
       await forMe.getByRole('heading', { name: new RegExp(`^Exception ${asked}: payments`) }).waitFor();
-      assert.equal(await forMe.getByRole('heading', { name: new RegExp(`^Exception ${other}:`) }).count(), 0, 'the one she approved already is not waiting for her');
+      assert.equal(
+        await forMe.getByRole('heading', { name: new RegExp(`^Exception ${other}:`) }).count(),
+        0,
+        'the one she approved already is not waiting for her',
+      );
       await page.getByRole('button', { name: `Approve exception ${asked}` }).click();
-      await page.getByRole('status').filter({ hasText: `Exception ${asked}:` }).waitFor();
+      await page
+        .getByRole('status')
+        .filter({ hasText: `Exception ${asked}:` })
+        .waitFor();
       await forMe.getByRole('heading', { name: new RegExp(`^Exception ${asked}:`) }).waitFor({ state: 'detached' });
-      assert.equal(await forMe.getByRole('heading', { name: new RegExp(`^Exception ${raced}: payments`) }).count(), 1, 'the other request still waits for her');
-      const shown = await get<{ status: string; approvals: { lead: string | null }; awaiting: string[] }>(tokens.raj, `/api/exceptions/${asked}`);
-      assert.deepEqual([shown.status, shown.approvals.lead, shown.awaiting], ['requested', 'ana@example.com', ['Security']]);
+      assert.equal(
+        await forMe.getByRole('heading', { name: new RegExp(`^Exception ${raced}: payments`) }).count(),
+        1,
+        'the other request still waits for her',
+      );
+      const shown = await get<{ status: string; approvals: { lead: string | null }; awaiting: string[] }>(
+        tokens.raj,
+        `/api/exceptions/${asked}`,
+      );
+      assert.deepEqual(
+        [shown.status, shown.approvals.lead, shown.awaiting],
+        ['requested', 'ana@example.com', ['Security']],
+      );
       await signOut();
     });
 
@@ -119,7 +202,10 @@ for (const engine of engines) {
       await screenshot(page, 'exceptions');
       // The same page in a dark system theme: dark surfaces, and every text still readable (axe checks the contrast).
       await page.emulateMedia({ colorScheme: 'dark' });
-      assert.equal(await page.evaluate(() => getComputedStyle(document.querySelector('.cards > li')!).backgroundColor), 'rgb(29, 35, 43)');
+      assert.equal(
+        await page.evaluate(() => getComputedStyle(document.querySelector('.cards > li')!).backgroundColor),
+        'rgb(29, 35, 43)',
+      );
       await checkAccessible(page, 'the Exceptions page in dark mode');
       await screenshot(page, 'exceptions-dark');
       await page.emulateMedia({ colorScheme: 'light' });
@@ -129,20 +215,33 @@ for (const engine of engines) {
       const first = remote(tokens.zoe, 'exceptions', 'approve', String(raced));
       assert.equal(first.code, 0, first.err);
       await page.getByRole('button', { name: `Approve exception ${raced}` }).click();
-      await page.getByRole('alert').filter({ hasText: `Exception ${raced} already has the approval of Security; it is waiting for the lead of payments (ana@example.com)` }).waitFor();
+      await page
+        .getByRole('alert')
+        .filter({
+          hasText: `Exception ${raced} already has the approval of Security; it is waiting for the lead of payments (ana@example.com)`,
+        })
+        .waitFor();
       await forMe.getByRole('heading', { name: new RegExp(`^Exception ${raced}:`) }).waitFor({ state: 'detached' });
 
       // A decline needs a reason: none given, nothing is sent and the page says what is missing.
       await page.getByRole('button', { name: `Decline exception ${other}` }).click();
       await page.getByRole('alert').filter({ hasText: 'say why you decline' }).waitFor();
-      await page.getByLabel(`Reason to decline exception ${other}`).fill('Spring4Shell is exploited in the wild; upgrade instead');
+      await page
+        .getByLabel(`Reason to decline exception ${other}`)
+        .fill('Spring4Shell is exploited in the wild; upgrade instead');
       await page.getByRole('button', { name: `Decline exception ${other}` }).click();
-      await page.getByRole('status').filter({ hasText: `Exception ${other}:` }).waitFor();
+      await page
+        .getByRole('status')
+        .filter({ hasText: `Exception ${other}:` })
+        .waitFor();
       assert.match(await page.getByRole('status').innerText(), /Spring4Shell is exploited/);
       await forMe.getByRole('heading', { name: new RegExp(`^Exception ${other}:`) }).waitFor({ state: 'detached' });
 
       await page.getByRole('button', { name: `Approve exception ${asked}` }).click();
-      await page.getByRole('status').filter({ hasText: `Exception ${asked}:` }).waitFor();
+      await page
+        .getByRole('status')
+        .filter({ hasText: `Exception ${asked}:` })
+        .waitFor();
       await page.getByText('No request waits for your approval.').waitFor();
       const ending = page.getByRole('region', { name: 'Ending within 30 days' });
       await ending.getByRole('heading', { name: new RegExp(`^Exception ${asked}: payments`) }).waitFor();
@@ -163,7 +262,11 @@ for (const engine of engines) {
       const card = page.getByRole('article').filter({ hasText: 'WAF rule blocks JNDI lookups' });
       assert.match(await card.innerText(), /open due \d{4}-\d{2}-\d{2} · payments, checkout-api · exception \d+/);
       const id = /Commitment (\d+)/.exec(await card.getByRole('heading').innerText())![1]!;
-      assert.equal((await card.innerText()).split('WAF rule blocks JNDI lookups').length, 2, 'the title once, not repeated by the summary');
+      assert.equal(
+        (await card.innerText()).split('WAF rule blocks JNDI lookups').length,
+        2,
+        'the title once, not repeated by the summary',
+      );
       await checkAccessible(page, 'the Commitments page');
       await screenshot(page, 'commitments');
 
@@ -171,10 +274,21 @@ for (const engine of engines) {
       await page.getByRole('alert').filter({ hasText: 'add the evidence' }).waitFor();
       await page.getByLabel(`Evidence for commitment ${id}`).fill('WAF rule 9001 deployed, see change CHG-42');
       await page.getByRole('button', { name: `Verify commitment ${id}` }).click();
-      await page.getByRole('status').filter({ hasText: `Commitment ${id}:` }).waitFor();
+      await page
+        .getByRole('status')
+        .filter({ hasText: `Commitment ${id}:` })
+        .waitFor();
       await page.getByText('Nothing is owed.').waitFor();
-      const verified = (await get<{ items: { id: number; evidence: string; verifiedBy: string }[] }>(tokens.raj, '/api/commitments?state=verified')).items;
-      assert.deepEqual(verified.map((c) => [c.id, c.evidence, c.verifiedBy]), [[Number(id), 'WAF rule 9001 deployed, see change CHG-42', 'raj@example.com']]);
+      const verified = (
+        await get<{ items: { id: number; evidence: string; verifiedBy: string }[] }>(
+          tokens.raj,
+          '/api/commitments?state=verified',
+        )
+      ).items;
+      assert.deepEqual(
+        verified.map((c) => [c.id, c.evidence, c.verifiedBy]),
+        [[Number(id), 'WAF rule 9001 deployed, see change CHG-42', 'raj@example.com']],
+      );
       await signOut();
       assert.deepEqual(problems, [], 'errors or CSP violations in the page');
     });

@@ -12,7 +12,8 @@ import { screenshot } from './support/browser.ts';
 
 const chromium = '/usr/bin/chromium';
 const built = existsSync(join('dist', 'web', 'index.html'));
-const csp = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'; object-src 'none'";
+const csp =
+  "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'; object-src 'none'";
 const org = `teams:
   - name: payments
     kind: engineering
@@ -31,7 +32,11 @@ services:
     criticality: 1
     exposure: isolated
 `;
-const why = !existsSync(chromium) ? `${chromium} is missing (apt-get install chromium)` : !built ? 'the web app is not built (npm run build)' : false;
+const why = !existsSync(chromium)
+  ? `${chromium} is missing (apt-get install chromium)`
+  : !built
+    ? 'the web app is not built (npm run build)'
+    : false;
 
 for (const engine of engines) {
   describe(`sign-in and Settings in Chromium [${engine}]`, { skip: why }, () => {
@@ -50,11 +55,26 @@ for (const engine of engines) {
       const gate = entente(env, 'gate', '--service', 'wiki', '--env', 'prod');
       assert.equal(gate.code, 0, gate.err); // a decision records the policy revision Settings compares
       provider = await startProvider(`${url}/api/session/oidc/callback`);
-      Object.assign(env, { ENTENTE_PUBLIC_URL: url, ENTENTE_OIDC_ISSUER: provider.issuer, ENTENTE_OIDC_CLIENT_ID: provider.clientId,
-        ENTENTE_OIDC_CLIENT_SECRET: provider.clientSecret, ENTENTE_OIDC_NAME: 'Test provider' });
+      Object.assign(env, {
+        ENTENTE_PUBLIC_URL: url,
+        ENTENTE_OIDC_ISSUER: provider.issuer,
+        ENTENTE_OIDC_CLIENT_ID: provider.clientId,
+        ENTENTE_OIDC_CLIENT_SECRET: provider.clientSecret,
+        ENTENTE_OIDC_NAME: 'Test provider',
+      });
       server = await serveCli(env, port);
       const { chromium: browserType } = await import('playwright-core');
-      browser = await browserType.launch({ executablePath: chromium, args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync'] });
+      browser = await browserType.launch({
+        executablePath: chromium,
+        args: [
+          '--headless',
+          '--no-sandbox',
+          '--disable-gpu',
+          '--disable-background-networking',
+          '--disable-component-update',
+          '--disable-sync',
+        ],
+      });
     });
     after(async () => {
       await browser?.close();
@@ -71,9 +91,15 @@ for (const engine of engines) {
         if (target.hostname !== '127.0.0.1') return route.abort(); // the provider's page asks for a web font
         const res = await route.fetch({ maxRedirects: 0 });
         const ours = target.origin === url;
-        await route.fulfill({ response: res, headers: { ...res.headers(), ...(ours ? { 'content-security-policy': csp } : {}) } });
+        await route.fulfill({
+          response: res,
+          headers: { ...res.headers(), ...(ours ? { 'content-security-policy': csp } : {}) },
+        });
       });
-      page.on('console', (m) => { if (m.type() === 'error' && page.url().startsWith(url) && !/status of 40[149]|net::ERR_FAILED/.test(m.text())) problems.push(m.text()); });
+      page.on('console', (m) => {
+        if (m.type() === 'error' && page.url().startsWith(url) && !/status of 40[149]|net::ERR_FAILED/.test(m.text()))
+          problems.push(m.text());
+      });
       page.on('pageerror', (e) => problems.push(e.message));
       return { page, problems };
     };
@@ -130,7 +156,11 @@ for (const engine of engines) {
         await page.getByLabel('Candidate policy (YAML)').fill('sla:\n  act: 5\n');
         await page.getByRole('button', { name: 'Check policy' }).click();
         await page.getByRole('status').filter({ hasText: 'The candidate is valid' }).waitFor();
-        assert.match(await page.getByLabel('From').innerText(), /revision 1 \(.*\), in force/, 'the gate was decided under the policy in force');
+        assert.match(
+          await page.getByLabel('From').innerText(),
+          /revision 1 \(.*\), in force/,
+          'the gate was decided under the policy in force',
+        );
         await page.getByRole('button', { name: 'Compare' }).click();
         await page.getByRole('status').filter({ hasText: 'The two revisions are the same.' }).waitFor();
 

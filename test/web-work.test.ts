@@ -6,7 +6,17 @@ import type { Page } from 'playwright-core';
 import { engines } from './support/engines.ts';
 import { cliWorld, entente, ententeInput, serveCli } from './support/cli.ts';
 import { sarif, trivy } from './support/reports.ts';
-import { browserSkip, checkAccessible, openBrowser, password, screenshot, signIn, signOut, type BrowserWorld, webTeams } from './support/browser.ts';
+import {
+  browserSkip,
+  checkAccessible,
+  openBrowser,
+  password,
+  screenshot,
+  signIn,
+  signOut,
+  type BrowserWorld,
+  webTeams,
+} from './support/browser.ts';
 
 // The Gates and Changes pages in a real Chromium against `entente serve` (test/support/browser.ts): decisions per service
 // and environment and a decision's receipt; a change request whose risk check updates as it is typed, the approvals
@@ -38,8 +48,12 @@ for (const engine of engines) {
       const headers: Record<string, string> = { authorization: `Bearer ${token}` };
       if (body !== undefined) headers['content-type'] = 'application/json';
       if (raw !== undefined) headers['content-type'] = 'application/octet-stream';
-      const res = await fetch(`${server.url}${path}`, { method, headers, ...(body !== undefined ? { body: JSON.stringify(body) } : raw !== undefined ? { body: raw } : {}) });
-      const got = await res.json() as T;
+      const res = await fetch(`${server.url}${path}`, {
+        method,
+        headers,
+        ...(body !== undefined ? { body: JSON.stringify(body) } : raw !== undefined ? { body: raw } : {}),
+      });
+      const got = (await res.json()) as T;
       assert.ok(res.ok, `${method} ${path}: ${JSON.stringify(got)}`);
       return got;
     };
@@ -49,29 +63,123 @@ for (const engine of engines) {
     before(async () => {
       writeFileSync(join(dir, 'org.yaml'), org);
       assert.equal(entente(env, 'org', 'apply', join(dir, 'org.yaml')).code, 0);
-      writeFileSync(join(dir, 'trivy.json'), trivy([{ cve: 'CVE-2021-44228', pkg: 'log4j-core', version: '2.14.1', fixed: '2.15.0', severity: 'CRITICAL', vector: 'CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H' }]));
+      writeFileSync(
+        join(dir, 'trivy.json'),
+        trivy([
+          {
+            cve: 'CVE-2021-44228',
+            pkg: 'log4j-core',
+            version: '2.14.1',
+            fixed: '2.15.0',
+            severity: 'CRITICAL',
+            vector: 'CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H',
+          },
+        ]),
+      );
       assert.equal(entente(env, 'import', join(dir, 'trivy.json'), '--service', 'checkout-api').code, 0);
-      writeFileSync(join(dir, 'leaks.sarif'), sarif('gitleaks', [{ rule: 'aws-access-token', file: 'config/prod.env', line: 3, message: 'AWS access token' }]));
+      writeFileSync(
+        join(dir, 'leaks.sarif'),
+        sarif('gitleaks', [
+          { rule: 'aws-access-token', file: 'config/prod.env', line: 3, message: 'AWS access token' },
+        ]),
+      );
       assert.equal(entente(env, 'import', join(dir, 'leaks.sarif'), '--service', 'ledger').code, 0);
-      for (const who of ['raj@example.com', 'ana@example.com', 'sam@example.com']) assert.equal(ententeInput(env, `${password}\n`, 'people', 'password', who).code, 0);
-      tokens.raj = entente(env, 'token', 'create', '--role', 'engineer', '--name', 'raj', '--person', 'raj@example.com').out.trim();
-      tokens.ana = entente(env, 'token', 'create', '--role', 'engineer', '--name', 'ana', '--person', 'ana@example.com').out.trim();
-      tokens.sam = entente(env, 'token', 'create', '--role', 'security', '--name', 'sam', '--person', 'sam@example.com').out.trim();
+      for (const who of ['raj@example.com', 'ana@example.com', 'sam@example.com'])
+        assert.equal(ententeInput(env, `${password}\n`, 'people', 'password', who).code, 0);
+      tokens.raj = entente(
+        env,
+        'token',
+        'create',
+        '--role',
+        'engineer',
+        '--name',
+        'raj',
+        '--person',
+        'raj@example.com',
+      ).out.trim();
+      tokens.ana = entente(
+        env,
+        'token',
+        'create',
+        '--role',
+        'engineer',
+        '--name',
+        'ana',
+        '--person',
+        'ana@example.com',
+      ).out.trim();
+      tokens.sam = entente(
+        env,
+        'token',
+        'create',
+        '--role',
+        'security',
+        '--name',
+        'sam',
+        '--person',
+        'sam@example.com',
+      ).out.trim();
       server = await serveCli(env);
-      gates.first = (await call<{ id: number }>(tokens.raj, 'POST', '/api/gates', { service: 'checkout-api', env: 'prod', version: '1.4.1' })).id;
-      writeFileSync(join(dir, 'trivy2.json'), trivy([
-        { cve: 'CVE-2021-44228', pkg: 'log4j-core', version: '2.14.1', fixed: '2.15.0', severity: 'CRITICAL', vector: 'CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H' },
-        { cve: 'CVE-2022-42889', pkg: 'commons-text', version: '1.9', fixed: '1.10.0', severity: 'HIGH' },
-      ]));
+      gates.first = (
+        await call<{ id: number }>(tokens.raj, 'POST', '/api/gates', {
+          service: 'checkout-api',
+          env: 'prod',
+          version: '1.4.1',
+        })
+      ).id;
+      writeFileSync(
+        join(dir, 'trivy2.json'),
+        trivy([
+          {
+            cve: 'CVE-2021-44228',
+            pkg: 'log4j-core',
+            version: '2.14.1',
+            fixed: '2.15.0',
+            severity: 'CRITICAL',
+            vector: 'CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H',
+          },
+          { cve: 'CVE-2022-42889', pkg: 'commons-text', version: '1.9', fixed: '1.10.0', severity: 'HIGH' },
+        ]),
+      );
       assert.equal(entente(env, 'import', join(dir, 'trivy2.json'), '--service', 'checkout-api').code, 0);
-      gates.second = (await call<{ id: number }>(tokens.raj, 'POST', '/api/gates', { service: 'checkout-api', env: 'prod', version: '1.4.2' })).id;
-      gates.ledger = (await call<{ id: number }>(tokens.raj, 'POST', '/api/gates', { service: 'ledger', env: 'prod', version: '7.0.0' })).id;
+      gates.second = (
+        await call<{ id: number }>(tokens.raj, 'POST', '/api/gates', {
+          service: 'checkout-api',
+          env: 'prod',
+          version: '1.4.2',
+        })
+      ).id;
+      gates.ledger = (
+        await call<{ id: number }>(tokens.raj, 'POST', '/api/gates', {
+          service: 'ledger',
+          env: 'prod',
+          version: '7.0.0',
+        })
+      ).id;
       await call(tokens.sam, 'POST', '/api/exposure?name=scan.xml', undefined, nmap);
-      lease = (await call<{ id: number }>(tokens.raj, 'POST', '/api/changes', {
-        type: 'firewall', service: 'checkout-api', title: 'Partner webhook', protocol: 'https', destination: ['10.20.0.5'], source: ['203.0.113.0/24'], end: `${inDays(5)}T17:00:00Z`,
-      })).id;
-      const shown = await call<{ status: string; approvals: { awaiting: string[] } }>(tokens.raj, 'GET', `/api/changes/${lease}`);
-      if (shown.status === 'submitted') await call(shown.approvals.awaiting.includes('Security') ? tokens.sam : tokens.ana, 'POST', `/api/changes/${lease}/approve`, {});
+      lease = (
+        await call<{ id: number }>(tokens.raj, 'POST', '/api/changes', {
+          type: 'firewall',
+          service: 'checkout-api',
+          title: 'Partner webhook',
+          protocol: 'https',
+          destination: ['10.20.0.5'],
+          source: ['203.0.113.0/24'],
+          end: `${inDays(5)}T17:00:00Z`,
+        })
+      ).id;
+      const shown = await call<{ status: string; approvals: { awaiting: string[] } }>(
+        tokens.raj,
+        'GET',
+        `/api/changes/${lease}`,
+      );
+      if (shown.status === 'submitted')
+        await call(
+          shown.approvals.awaiting.includes('Security') ? tokens.sam : tokens.ana,
+          'POST',
+          `/api/changes/${lease}/approve`,
+          {},
+        );
       world = await openBrowser([400, 401, 409]); // 400: the preview of a request still missing fields
       page = world.page;
     });
@@ -80,33 +188,53 @@ for (const engine of engines) {
       await server?.stop();
     });
 
-    test('Gates: the latest decision per service and environment; a receipt with its controls and commitments, what changed since the last go, and a no-go\'s path to go', async () => {
+    test("Gates: the latest decision per service and environment; a receipt with its controls and commitments, what changed since the last go, and a no-go's path to go", async () => {
       await signIn(page, server.url, 'raj@example.com');
       await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Gates' }).click();
       const latest = page.getByRole('table', { name: 'Latest decision per service and environment' });
       await latest.waitFor();
-      assert.equal(await latest.getByRole('row').count(), 3, 'a header row, checkout-api in prod and ledger in prod (only the latest of each)');
+      assert.equal(
+        await latest.getByRole('row').count(),
+        3,
+        'a header row, checkout-api in prod and ledger in prod (only the latest of each)',
+      );
       assert.equal(await latest.getByRole('link', { name: `decision ${gates.first} for` }).count(), 0);
       await checkAccessible(page, 'the Gates page');
       await screenshot(page, 'gates');
 
-      await latest.getByRole('link', { name: `go with controls decision ${gates.second} for checkout-api in prod` }).click();
-      await page.getByRole('heading', { name: `Decision ${gates.second}: go with controls for checkout-api in prod`, level: 1 }).waitFor();
+      await latest
+        .getByRole('link', { name: `go with controls decision ${gates.second} for checkout-api in prod` })
+        .click();
+      await page
+        .getByRole('heading', { name: `Decision ${gates.second}: go with controls for checkout-api in prod`, level: 1 })
+        .waitFor();
       const controls = page.getByRole('table', { name: 'Controls this decision asks for' });
       await controls.getByRole('cell', { name: /^A WAF rule/ }).waitFor();
-      assert.match(await controls.innerText(), /open\s+commitment \d+, due \d{4}-\d\d-\d\d/, 'each control with the commitment behind it');
+      assert.match(
+        await controls.innerText(),
+        /open\s+commitment \d+, due \d{4}-\d\d-\d\d/,
+        'each control with the commitment behind it',
+      );
       assert.match(await page.locator('dl.facts').innerText(), /Version\s+1\.4\.2/);
       const since = page.getByRole('region', { name: 'What changed since the last go' });
       await since.getByRole('link', { name: `decision ${gates.first}` }).waitFor();
       assert.match(await since.innerText(), /commons-text/, 'the finding that came after the last go');
-      await checkAccessible(page, 'a gate decision\'s receipt');
+      await checkAccessible(page, "a gate decision's receipt");
       await screenshot(page, 'gate');
 
       await page.goto(`${server.url}/gates?service=ledger`);
-      await page.getByRole('table', { name: 'Decisions for ledger, newest first' }).getByRole('link', { name: `Decision ${gates.ledger}` }).click();
-      await page.getByRole('heading', { name: `Decision ${gates.ledger}: no-go for ledger in prod`, level: 1 }).waitFor();
+      await page
+        .getByRole('table', { name: 'Decisions for ledger, newest first' })
+        .getByRole('link', { name: `Decision ${gates.ledger}` })
+        .click();
+      await page
+        .getByRole('heading', { name: `Decision ${gates.ledger}: no-go for ledger in prod`, level: 1 })
+        .waitFor();
       const path = page.getByRole('region', { name: 'The path to go' });
-      await path.getByRole('link', { name: /^finding \d+$/ }).first().waitFor();
+      await path
+        .getByRole('link', { name: /^finding \d+$/ })
+        .first()
+        .waitFor();
       await checkAccessible(page, 'a no-go decision');
       await signOut(page);
     });
@@ -140,11 +268,15 @@ for (const engine of engines) {
       assert.match(text, /Approvals\s+payments and Security/);
       assert.match(text, /Longest lease\s+7 days, this one until \d{4}-\d\d-\d\d/);
       assert.match(text, /SFTP gives the same access/);
-      assert.equal((await call<{ items: unknown[] }>(tokens.raj, 'GET', '/api/changes')).items.length, before, 'previews store nothing');
+      assert.equal(
+        (await call<{ items: unknown[] }>(tokens.raj, 'GET', '/api/changes')).items.length,
+        before,
+        'previews store nothing',
+      );
       await checkAccessible(page, 'the Changes page with a risk check');
       await screenshot(page, 'changes');
 
-      await page.getByLabel(/^Why FTP rather than the safer way/).fill('Acme\'s system only speaks FTP.');
+      await page.getByLabel(/^Why FTP rather than the safer way/).fill("Acme's system only speaks FTP.");
       await page.getByRole('button', { name: 'Request the change' }).click();
       const status = page.getByRole('status').filter({ hasText: /^Change \d+: / });
       await status.waitFor();
@@ -160,27 +292,50 @@ for (const engine of engines) {
     });
 
     test('Approvals: the owner team sees the change on Home and approves it; Security declines only with a reason', async () => {
-      const asked = (await call<{ items: { id: number; title: string }[] }>(tokens.raj, 'GET', '/api/changes?status=submitted')).items.find((c) => c.title === 'Upload folder for Acme')!.id;
+      const asked = (
+        await call<{ items: { id: number; title: string }[] }>(tokens.raj, 'GET', '/api/changes?status=submitted')
+      ).items.find((c) => c.title === 'Upload folder for Acme')!.id;
       await signIn(page, server.url, 'ana@example.com');
-      await page.getByRole('region', { name: 'Waiting for you' }).getByRole('link', { name: `Change ${asked} for payments` }).click();
+      await page
+        .getByRole('region', { name: 'Waiting for you' })
+        .getByRole('link', { name: `Change ${asked} for payments` })
+        .click();
       const forMe = page.getByRole('region', { name: 'Waiting for your approval' });
       await forMe.getByRole('heading', { name: `Change ${asked}: Upload folder for Acme` }).waitFor();
       await checkAccessible(page, 'the approvals inbox');
       await page.getByRole('button', { name: `Approve change ${asked}` }).focus();
       await page.keyboard.press('Enter');
-      await page.getByRole('status').filter({ hasText: `Change ${asked}:` }).waitFor();
+      await page
+        .getByRole('status')
+        .filter({ hasText: `Change ${asked}:` })
+        .waitFor();
       await page.getByText('No change waits for your approval.').waitFor();
       await signOut(page);
 
       await signIn(page, server.url, 'sam@example.com');
-      await page.getByRole('region', { name: 'Waiting for you' }).getByRole('link', { name: `Change ${asked} for payments` }).click();
+      await page
+        .getByRole('region', { name: 'Waiting for you' })
+        .getByRole('link', { name: `Change ${asked} for payments` })
+        .click();
       await page.getByRole('button', { name: `Decline change ${asked}` }).click();
       await page.getByRole('alert').filter({ hasText: 'say why you decline' }).waitFor();
-      await page.getByLabel(`Reason to decline change ${asked}`).fill('An SFTP share is ready on the same host; please use that.');
+      await page
+        .getByLabel(`Reason to decline change ${asked}`)
+        .fill('An SFTP share is ready on the same host; please use that.');
       await page.getByRole('button', { name: `Decline change ${asked}` }).click();
-      await page.getByRole('status').filter({ hasText: `Change ${asked}:` }).waitFor();
-      const declined = await call<{ status: string; declineReason: string; approvals: { owner: string } }>(tokens.raj, 'GET', `/api/changes/${asked}`);
-      assert.deepEqual([declined.status, declined.approvals.owner, declined.declineReason], ['declined', 'ana@example.com', 'An SFTP share is ready on the same host; please use that.']);
+      await page
+        .getByRole('status')
+        .filter({ hasText: `Change ${asked}:` })
+        .waitFor();
+      const declined = await call<{ status: string; declineReason: string; approvals: { owner: string } }>(
+        tokens.raj,
+        'GET',
+        `/api/changes/${asked}`,
+      );
+      assert.deepEqual(
+        [declined.status, declined.approvals.owner, declined.declineReason],
+        ['declined', 'ana@example.com', 'An SFTP share is ready on the same host; please use that.'],
+      );
       await signOut(page);
       assert.deepEqual(world!.problems, [], 'errors or CSP violations in the page');
     });

@@ -30,16 +30,19 @@ services:
     exposure: isolated
 `;
 
-describeEachEngine('the web app\'s files at /', (env) => {
+describeEachEngine("the web app's files at /", (env) => {
   const dir = mkdtempSync(join(tmpdir(), 'entente-webdir-'));
   before(() => {
     mkdirSync(join(dir, 'assets'));
-    writeFileSync(join(dir, 'index.html'), '<!doctype html><title>Entente</title><script type="module" src="/assets/app-Ab12.js"></script>');
+    writeFileSync(
+      join(dir, 'index.html'),
+      '<!doctype html><title>Entente</title><script type="module" src="/assets/app-Ab12.js"></script>',
+    );
     writeFileSync(join(dir, 'assets', 'app-Ab12.js'), 'console.log(1)');
   });
   after(() => rmSync(dir, { recursive: true, force: true }));
 
-  test('hashed assets are cached for a year, index.html is never cached and answers every other page\'s path, /api is unchanged', async () => {
+  test("hashed assets are cached for a year, index.html is never cached and answers every other page's path, /api is unchanged", async () => {
     const app = createApp(env().ctx, { web: dir });
     const asset = await app.request('/assets/app-Ab12.js');
     assert.equal(asset.status, 200);
@@ -52,10 +55,14 @@ describeEachEngine('the web app\'s files at /', (env) => {
       assert.equal(page.headers.get('cache-control'), 'no-cache');
       assert.match(await page.text(), /<title>Entente<\/title>/);
     }
-    assert.equal((await app.request('/assets/gone-Zz99.js')).status, 404, 'a missing asset is not answered with the page');
+    assert.equal(
+      (await app.request('/assets/gone-Zz99.js')).status,
+      404,
+      'a missing asset is not answered with the page',
+    );
     assert.equal((await app.request('/assets/..%2f..%2fpackage.json')).status, 404);
     const api = await app.request('/api/no-such-route');
-    assert.equal(api.status, 401, 'paths under /api stay the API\'s (here: it asks for a token)');
+    assert.equal(api.status, 401, "paths under /api stay the API's (here: it asks for a token)");
     assert.equal((await app.request('/api/health')).status, 200);
   });
 
@@ -74,13 +81,30 @@ for (const engine of engines) {
     before(() => {
       writeFileSync(join(dir, 'org.yaml'), org);
       assert.equal(entente(env, 'org', 'apply', join(dir, 'org.yaml')).code, 0);
-      writeFileSync(join(dir, 'trivy.json'), trivy([{ cve: 'CVE-2021-44228', pkg: 'log4j-core', version: '2.14.1', fixed: '2.15.0', severity: 'CRITICAL' }]));
+      writeFileSync(
+        join(dir, 'trivy.json'),
+        trivy([{ cve: 'CVE-2021-44228', pkg: 'log4j-core', version: '2.14.1', fixed: '2.15.0', severity: 'CRITICAL' }]),
+      );
       const imported = entente(env, 'import', join(dir, 'trivy.json'), '--service', 'checkout-api');
       assert.equal(imported.code, 0, imported.err);
       // 51 code findings: one more than the list's page.
-      writeFileSync(join(dir, 'lint.sarif'), sarif('Lint', Array.from({ length: 51 }, (_, i) => ({ rule: `L${i}`, file: `src/f${i}.ts`, line: i + 1, level: 'note' as const }))));
+      writeFileSync(
+        join(dir, 'lint.sarif'),
+        sarif(
+          'Lint',
+          Array.from({ length: 51 }, (_, i) => ({
+            rule: `L${i}`,
+            file: `src/f${i}.ts`,
+            line: i + 1,
+            level: 'note' as const,
+          })),
+        ),
+      );
       assert.equal(entente(env, 'import', join(dir, 'lint.sarif'), '--service', 'checkout-api').code, 0);
-      writeFileSync(join(dir, 'wiki.json'), trivy([{ cve: 'CVE-2026-11111', pkg: 'wiki-markup', version: '1.0.0', severity: 'LOW' }]));
+      writeFileSync(
+        join(dir, 'wiki.json'),
+        trivy([{ cve: 'CVE-2026-11111', pkg: 'wiki-markup', version: '1.0.0', severity: 'LOW' }]),
+      );
       assert.equal(entente(env, 'import', join(dir, 'wiki.json'), '--service', 'wiki').code, 0);
     });
 
@@ -106,16 +130,50 @@ for (const engine of engines) {
     test('people password --server sets it through a running server with an admin token; other roles are refused', async () => {
       const admin = entente(env, 'token', 'create', '--role', 'admin', '--name', 'web-admin');
       assert.equal(admin.code, 0, admin.err);
-      const engineer = entente(env, 'token', 'create', '--role', 'engineer', '--name', 'raj', '--person', 'raj@example.com');
+      const engineer = entente(
+        env,
+        'token',
+        'create',
+        '--role',
+        'engineer',
+        '--name',
+        'raj',
+        '--person',
+        'raj@example.com',
+      );
       const server = await serveCli(env);
       try {
-        const refused = ententeInput({}, `${password}\n`, 'people', 'password', 'raj@example.com', '--server', server.url, '--token', engineer.out.trim());
+        const refused = ententeInput(
+          {},
+          `${password}\n`,
+          'people',
+          'password',
+          'raj@example.com',
+          '--server',
+          server.url,
+          '--token',
+          engineer.out.trim(),
+        );
         assert.equal(refused.code, 2);
         assert.match(refused.err, /the engineer role cannot set people's passwords; an admin can/);
-        const set = ententeInput({}, `${password}\n`, 'people', 'password', 'raj@example.com', '--server', server.url, '--token', admin.out.trim());
+        const set = ententeInput(
+          {},
+          `${password}\n`,
+          'people',
+          'password',
+          'raj@example.com',
+          '--server',
+          server.url,
+          '--token',
+          admin.out.trim(),
+        );
         assert.equal(set.code, 0, set.err);
         assert.match(set.out, /Password set for raj@example.com/);
-        const signIn = await fetch(`${server.url}/api/session`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email: 'raj@example.com', password }) });
+        const signIn = await fetch(`${server.url}/api/session`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ email: 'raj@example.com', password }),
+        });
         assert.equal(signIn.status, 200);
         assert.equal(((await signIn.json()) as { person: string }).person, 'raj@example.com');
       } finally {
@@ -123,7 +181,9 @@ for (const engine of engines) {
       }
     });
 
-    test('in Chromium: a shared Findings link asks to sign in, then shows the filtered list; the finding opens with its priority, due date and sources', { skip: browserSkip }, async () => {
+    test('in Chromium: a shared Findings link asks to sign in, then shows the filtered list; the finding opens with its priority, due date and sources', {
+      skip: browserSkip,
+    }, async () => {
       const server = await serveCli(env);
       const { page, problems, close } = await openBrowser();
       try {
@@ -138,7 +198,11 @@ for (const engine of engines) {
         await page.getByRole('heading', { name: 'Findings', level: 1 }).waitFor();
         const table = page.getByRole('table', { name: 'Findings' });
         await table.getByRole('link', { name: /log4j-core/ }).waitFor();
-        assert.equal(await page.getByLabel('Service').inputValue(), 'checkout-api', 'the form shows the filter the address holds');
+        assert.equal(
+          await page.getByLabel('Service').inputValue(),
+          'checkout-api',
+          'the form shows the filter the address holds',
+        );
         assert.equal(await page.getByLabel('Kind').inputValue(), 'dependency');
         assert.equal(await table.getByRole('row').count(), 2, 'a header row and the one finding');
 
@@ -167,7 +231,13 @@ for (const engine of engines) {
         assert.match(facts, /Where\s+checkout-api \(payments\): package-lock\.json.*log4j-core 2\.14\.1/s);
         assert.match(facts, /Due\s+\d{4}-\d{2}-\d{2}/);
         assert.match(facts, /CVE-2021-44228/);
-        assert.equal(await page.getByRole('table', { name: 'Tools that report this finding' }).getByRole('cell', { name: 'trivy' }).count(), 1);
+        assert.equal(
+          await page
+            .getByRole('table', { name: 'Tools that report this finding' })
+            .getByRole('cell', { name: 'trivy' })
+            .count(),
+          1,
+        );
 
         // Working on it: a status and a comment go through the session with its CSRF header.
         await page.getByLabel('Status').selectOption('in_progress');
@@ -176,7 +246,7 @@ for (const engine of engines) {
         await page.getByRole('status').filter({ hasText: 'Saved.' }).waitFor();
         await page.getByText('Upgrading log4j-core in PR 118.').waitFor();
         assert.match(await page.locator('dl.facts').innerText(), /Status\s+in progress/);
-        await checkAccessible(page, 'a finding\'s page');
+        await checkAccessible(page, "a finding's page");
         await screenshot(page, 'finding');
 
         // The other team's finding is not in ana's list, even asked for by its service.

@@ -57,13 +57,20 @@ export function keyIdOf(secret: Buffer): string {
 }
 
 function keyringOf(text: string, source: string): AuditKeyring {
-  const texts = text.split(/[\r\n,]+/).map((s) => s.trim()).filter((s) => s !== '' && !s.startsWith('#'));
-  if (texts.length === 0) throw badInput(`${source} holds no audit key; write one key per line (e.g. \`openssl rand -hex 32\`)`);
+  const texts = text
+    .split(/[\r\n,]+/)
+    .map((s) => s.trim())
+    .filter((s) => s !== '' && !s.startsWith('#'));
+  if (texts.length === 0)
+    throw badInput(`${source} holds no audit key; write one key per line (e.g. \`openssl rand -hex 32\`)`);
   const byId = new Map<string, AuditKey>();
   let current: AuditKey | undefined;
   texts.forEach((t, i) => {
     // The key itself is never repeated in a message: only where it is and what is wrong with it.
-    if (t.length < minLength || /\s/.test(t)) throw badInput(`${source}: audit key ${i + 1} is ${t.length} characters${/\s/.test(t) ? ' with spaces' : ''}; a key is at least ${minLength} characters without spaces (e.g. \`openssl rand -hex 32\`)`);
+    if (t.length < minLength || /\s/.test(t))
+      throw badInput(
+        `${source}: audit key ${i + 1} is ${t.length} characters${/\s/.test(t) ? ' with spaces' : ''}; a key is at least ${minLength} characters without spaces (e.g. \`openssl rand -hex 32\`)`,
+      );
     const secret = Buffer.from(t, 'utf8');
     current = { id: keyIdOf(secret), secret };
     byId.set(current.id, current);
@@ -87,7 +94,9 @@ function createKeyFileIfMissing(dataDir: string, path: string): void {
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     if (code === 'EEXIST') return;
-    throw badInput(`cannot create the audit key ${path} (${code ?? (e as Error).message}): make the data folder writable, or set ENTENTE_AUDIT_KEY or ENTENTE_AUDIT_KEY_FILE`);
+    throw badInput(
+      `cannot create the audit key ${path} (${code ?? (e as Error).message}): make the data folder writable, or set ENTENTE_AUDIT_KEY or ENTENTE_AUDIT_KEY_FILE`,
+    );
   }
 }
 
@@ -95,5 +104,8 @@ function createKeyFileIfMissing(dataDir: string, path: string): void {
 function refuseLoosePermissions(path: string): void {
   if (process.platform === 'win32') return;
   const mode = statSync(path).mode & 0o777;
-  if ((mode & 0o077) !== 0) throw badInput(`the audit key ${path} can be read by other users (mode ${mode.toString(8).padStart(4, '0')}); run \`chmod 600 ${path}\``);
+  if ((mode & 0o077) !== 0)
+    throw badInput(
+      `the audit key ${path} can be read by other users (mode ${mode.toString(8).padStart(4, '0')}); run \`chmod 600 ${path}\``,
+    );
 }

@@ -31,7 +31,12 @@ export interface AuditEntryView {
 }
 
 /** One page of entries, newest first, and the cursor of the next page (null on the last). */
-export async function listAudit(db: Kysely<DB>, filter: AuditFilter, limit: number, cursor: string | undefined): Promise<{ items: AuditEntryView[]; next: string | null }> {
+export async function listAudit(
+  db: Kysely<DB>,
+  filter: AuditFilter,
+  limit: number,
+  cursor: string | undefined,
+): Promise<{ items: AuditEntryView[]; next: string | null }> {
   let q = db.selectFrom('audit_log').selectAll();
   if (filter.entity !== undefined) q = q.where('entity', '=', filter.entity);
   if (filter.entityId !== undefined) q = q.where('entity_id', '=', filter.entityId);
@@ -40,7 +45,10 @@ export async function listAudit(db: Kysely<DB>, filter: AuditFilter, limit: numb
   if (filter.from) q = q.where('at', '>=', filter.from);
   if (filter.to) q = q.where('at', '<', filter.to);
   if (cursor !== undefined) q = q.where('id', '<', decodeCursor(cursor));
-  const rows = await q.orderBy('id', 'desc').limit(limit + 1).execute();
+  const rows = await q
+    .orderBy('id', 'desc')
+    .limit(limit + 1)
+    .execute();
   const items = rows.slice(0, limit).map(viewOf);
   return { items, next: rows.length > limit ? encodeCursor(items.at(-1)!.id) : null };
 }
@@ -48,8 +56,18 @@ export async function listAudit(db: Kysely<DB>, filter: AuditFilter, limit: numb
 /** A stored entry as people and programs read it. */
 export function viewOf(r: Selectable<AuditLogTable>): AuditEntryView {
   return {
-    id: String(r.id), at: new Date(r.at).toISOString(), actor: r.actor, action: r.action, entity: r.entity, entityId: r.entity_id,
-    before: r.before, after: r.after, prevHash: r.prev_hash, hash: r.hash, keyId: r.key_id, seal: r.seal,
+    id: String(r.id),
+    at: new Date(r.at).toISOString(),
+    actor: r.actor,
+    action: r.action,
+    entity: r.entity,
+    entityId: r.entity_id,
+    before: r.before,
+    after: r.after,
+    prevHash: r.prev_hash,
+    hash: r.hash,
+    keyId: r.key_id,
+    seal: r.seal,
   };
 }
 
@@ -58,7 +76,10 @@ export function timeBound(text: string | undefined, name: string): Date | undefi
   if (text === undefined || text === '') return undefined;
   const ok = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?(Z|[+-]\d{2}:?\d{2}))?$/.test(text);
   const d = new Date(text);
-  if (!ok || Number.isNaN(d.getTime())) throw badInput(`${name}: "${text}" is not a date or time; write 2026-03-01 or 2026-03-01T09:00:00Z`, { [name]: text });
+  if (!ok || Number.isNaN(d.getTime()))
+    throw badInput(`${name}: "${text}" is not a date or time; write 2026-03-01 or 2026-03-01T09:00:00Z`, {
+      [name]: text,
+    });
   return d;
 }
 
@@ -71,6 +92,8 @@ function decodeCursor(cursor: string): string {
   try {
     const v = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as { before?: unknown };
     if (typeof v?.before === 'string' && /^[1-9]\d{0,17}$/.test(v.before)) return v.before;
-  } catch { /* reported below */ }
+  } catch {
+    /* reported below */
+  }
   throw badInput('the cursor is not one this list gave out; start again without it', { cursor });
 }

@@ -5,11 +5,27 @@
  */
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
-import { sql, type Kysely, type KyselyPlugin, type PluginTransformQueryArgs, type PluginTransformResultArgs, type QueryExecutorProvider, type QueryResult, type RootOperationNode, type UnknownRow } from 'kysely';
+import {
+  sql,
+  type Kysely,
+  type KyselyPlugin,
+  type PluginTransformQueryArgs,
+  type PluginTransformResultArgs,
+  type QueryExecutorProvider,
+  type QueryResult,
+  type RootOperationNode,
+  type UnknownRow,
+} from 'kysely';
 import type { DB } from '../db/schema.ts';
 import { EntenteError } from '../errors.ts';
 import { loadAuditKeyring, type AuditKeyring, type AuditKeySource } from './audit-keys.ts';
-import { appendCheckpoint, fileCheckpointStore, isEmptyStore, memoryCheckpointStore, type CheckpointStore } from './checkpoints.ts';
+import {
+  appendCheckpoint,
+  fileCheckpointStore,
+  isEmptyStore,
+  memoryCheckpointStore,
+  type CheckpointStore,
+} from './checkpoints.ts';
 import { genesis } from './chain.ts';
 
 /** What sealing and checking the chain needs beside the database. */
@@ -54,7 +70,10 @@ export function auditTrailOf(db: Kysely<any>): AuditTrail {
     const p = plugins[i];
     if (p instanceof AuditTrailCarrier) return p.trail;
   }
-  throw new EntenteError('internal', 'this database handle carries no audit key; open the database with openDatabase, which attaches it');
+  throw new EntenteError(
+    'internal',
+    'this database handle carries no audit key; open the database with openDatabase, which attaches it',
+  );
 }
 
 export interface OpenAuditTrailOptions extends AuditKeySource {
@@ -67,13 +86,17 @@ export interface OpenAuditTrailOptions extends AuditKeySource {
 /** Loads the keys and the checkpoint store a database's audit log is sealed and checked with, and attaches them to `db`. */
 export async function openAuditTrail(db: Kysely<DB>, opts: OpenAuditTrailOptions): Promise<Kysely<DB>> {
   const keyring = loadAuditKeyring(opts);
-  const checkpoints = opts.dataDir ? fileCheckpointStore(join(opts.dataDir, checkpointFileName(opts.databaseUrl))) : memoryCheckpointStore();
+  const checkpoints = opts.dataDir
+    ? fileCheckpointStore(join(opts.dataDir, checkpointFileName(opts.databaseUrl)))
+    : memoryCheckpointStore();
   const trail = { keyring, checkpoints };
   if (opts.anchor && (await isEmptyStore(checkpoints))) {
     try {
       await anchorChain(db, trail);
     } catch (e) {
-      process.emitWarning(`the audit log's first checkpoint could not be written to ${checkpoints.where}: ${(e as Error).message}`);
+      process.emitWarning(
+        `the audit log's first checkpoint could not be written to ${checkpoints.where}: ${(e as Error).message}`,
+      );
     }
   }
   return withAuditTrail(db, trail);
@@ -84,11 +107,19 @@ export async function openAuditTrail(db: Kysely<DB>, opts: OpenAuditTrailOptions
  * those still verify by their hash chain, and an unsealed entry after them is tampering, not history.
  */
 async function anchorChain(db: Kysely<DB>, trail: AuditTrail): Promise<void> {
-  const { rows: [head] } = await sql<{ id: string; hash: string; count: string }>`
+  const {
+    rows: [head],
+  } = await sql<{ id: string; hash: string; count: string }>`
     select l.id::text as id, l.hash, (select count(*) from audit_log a where a.id <= l.id)::text as count
     from audit_log l
     where l.seal is null and l.id < coalesce((select min(id) from audit_log where seal is not null), 9223372036854775807)
     order by l.id desc limit 1`.execute(db);
   const id = head?.id ?? '0';
-  await appendCheckpoint(trail.checkpoints, trail.keyring, { id, hash: head?.hash ?? genesis, count: Number(head?.count ?? 0), at: new Date().toISOString(), legacyUpTo: id });
+  await appendCheckpoint(trail.checkpoints, trail.keyring, {
+    id,
+    hash: head?.hash ?? genesis,
+    count: Number(head?.count ?? 0),
+    at: new Date().toISOString(),
+    legacyUpTo: id,
+  });
 }

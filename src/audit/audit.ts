@@ -11,8 +11,8 @@ export type { AuditVerification } from './chain-check.ts';
 
 export interface AuditEntry {
   actor: string;
-  action: string;          // e.g. "finding.update", "scan.import", "org.apply"
-  entity: string;          // e.g. "finding", "scan", "service"
+  action: string; // e.g. "finding.update", "scan.import", "org.apply"
+  entity: string; // e.g. "finding", "scan", "service"
   entityId?: string | number | null;
   before?: unknown;
   after?: unknown;
@@ -34,9 +34,29 @@ export async function recordAudit(trx: Kysely<DB>, entry: AuditEntry): Promise<v
   const hashedAfter = after === null ? null : canonicalJson(JSON.parse(after));
   const entityId = entry.entityId == null ? null : String(entry.entityId);
   const at = entry.at.toISOString();
-  const hash = chainHash(prev, { at, actor: entry.actor, action: entry.action, entity: entry.entity, entityId, before: hashedBefore, after: hashedAfter });
-  await trx.insertInto('audit_log').values({
-    at, actor: entry.actor, action: entry.action, entity: entry.entity, entity_id: entityId, before, after, prev_hash: prev, hash,
-    key_id: keyring.current.id, seal: sealOf(keyring.current.secret, hash),
-  }).execute();
+  const hash = chainHash(prev, {
+    at,
+    actor: entry.actor,
+    action: entry.action,
+    entity: entry.entity,
+    entityId,
+    before: hashedBefore,
+    after: hashedAfter,
+  });
+  await trx
+    .insertInto('audit_log')
+    .values({
+      at,
+      actor: entry.actor,
+      action: entry.action,
+      entity: entry.entity,
+      entity_id: entityId,
+      before,
+      after,
+      prev_hash: prev,
+      hash,
+      key_id: keyring.current.id,
+      seal: sealOf(keyring.current.secret, hash),
+    })
+    .execute();
 }

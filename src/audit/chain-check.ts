@@ -60,7 +60,11 @@ export interface ChainCheck {
   head(): { id: string; hash: string; count: number };
 }
 
-interface Found { problem: AuditProblem; at: string; message: string }
+interface Found {
+  problem: AuditProblem;
+  at: string;
+  message: string;
+}
 
 /** A walk over the chain in id order. */
 export function createChainCheck(opts: ChainCheckOptions): ChainCheck {
@@ -72,7 +76,10 @@ export function createChainCheck(opts: ChainCheckOptions): ChainCheck {
   let found: Found | undefined;
   let unknown: { first: string; keyId: string; count: number } | undefined;
   const compared = new Set<Checkpoint>();
-  const intact = (before = 'it'): string => (entries === 0 ? '' : `; the ${count(entries, 'entry', 'entries')} before ${before} ${entries === 1 ? 'is' : 'are'} intact`);
+  const intact = (before = 'it'): string =>
+    entries === 0
+      ? ''
+      : `; the ${count(entries, 'entry', 'entries')} before ${before} ${entries === 1 ? 'is' : 'are'} intact`;
 
   const stop = (problem: AuditProblem, at: string, message: string): false => {
     found = { problem, at, message };
@@ -85,21 +92,42 @@ export function createChainCheck(opts: ChainCheckOptions): ChainCheck {
       // A checkpoint the walk has passed without meeting its entry names an entry that is no longer there.
       while (pending[0] && cmp(pending[0].id, r.id) < 0) {
         const cp = pending.shift()!;
-        if (isGenesis(cp)) { compared.add(cp); continue; }
-        return stop('missing', r.id, `Entry #${cp.id}, recorded by the checkpoint of ${cp.at}, is missing before entry #${r.id}${intact(`#${r.id}`)}.`);
+        if (isGenesis(cp)) {
+          compared.add(cp);
+          continue;
+        }
+        return stop(
+          'missing',
+          r.id,
+          `Entry #${cp.id}, recorded by the checkpoint of ${cp.at}, is missing before entry #${r.id}${intact(`#${r.id}`)}.`,
+        );
       }
       if (r.prevHash !== prev) {
-        return stop('missing', r.id, `Entry #${r.id} does not link to the entry before it${lastId === '0' ? '' : ` (#${lastId})`}: entries between them were removed, or #${r.id} was altered${intact(`#${r.id}`)}.`);
+        return stop(
+          'missing',
+          r.id,
+          `Entry #${r.id} does not link to the entry before it${lastId === '0' ? '' : ` (#${lastId})`}: entries between them were removed, or #${r.id} was altered${intact(`#${r.id}`)}.`,
+        );
       }
-      if (chainHash(prev, r) !== r.hash) return stop('altered', r.id, `Entry #${r.id} was altered: its content no longer matches its hash${intact()}.`);
+      if (chainHash(prev, r) !== r.hash)
+        return stop('altered', r.id, `Entry #${r.id} was altered: its content no longer matches its hash${intact()}.`);
       const seal = checkSeal(r);
       if (seal) return stop('altered', r.id, `Entry #${r.id} was altered: ${seal}${intact()}.`);
       for (; pending[0]?.id === r.id; pending.shift()) {
         const cp = pending[0];
         compared.add(cp);
-        if (cp.hash !== r.hash) return stop('altered', r.id, `Entry #${r.id} was altered: it differs from the checkpoint of ${cp.at}${intact()}.`);
+        if (cp.hash !== r.hash)
+          return stop(
+            'altered',
+            r.id,
+            `Entry #${r.id} was altered: it differs from the checkpoint of ${cp.at}${intact()}.`,
+          );
         if (cp.count !== entries + 1) {
-          return stop('missing', r.id, `Entries are missing before #${r.id}: the checkpoint of ${cp.at} counted ${cp.count} up to it, the log now has ${entries + 1}${intact(`#${r.id}`)}.`);
+          return stop(
+            'missing',
+            r.id,
+            `Entries are missing before #${r.id}: the checkpoint of ${cp.at} counted ${cp.count} up to it, the log now has ${entries + 1}${intact(`#${r.id}`)}.`,
+          );
         }
       }
       prev = r.hash;
@@ -111,24 +139,48 @@ export function createChainCheck(opts: ChainCheckOptions): ChainCheck {
     result() {
       const beyond = pending.filter((cp) => !isGenesis(cp) || !compared.add(cp));
       const checkpoints = compared.size;
-      if (found) return { ok: false, entries, problem: found.problem, brokenAt: found.at, message: found.message, checkpoints };
+      if (found)
+        return { ok: false, entries, problem: found.problem, brokenAt: found.at, message: found.message, checkpoints };
       if (beyond.length > 0) {
         const last = beyond.at(-1)!;
-        const ends = lastId === '0' ? 'it has no entries' : `it ends at #${lastId} after ${count(entries, 'entry', 'entries')}`;
-        return { ok: false, entries, problem: 'missing_at_end', brokenAt: beyond[0]!.id, checkpoints,
-          message: `Entries are missing from the end of the audit log: ${ends}, but the checkpoint of ${last.at} recorded ${count(last.count, 'entry', 'entries')} up to #${last.id}.` };
+        const ends =
+          lastId === '0' ? 'it has no entries' : `it ends at #${lastId} after ${count(entries, 'entry', 'entries')}`;
+        return {
+          ok: false,
+          entries,
+          problem: 'missing_at_end',
+          brokenAt: beyond[0]!.id,
+          checkpoints,
+          message: `Entries are missing from the end of the audit log: ${ends}, but the checkpoint of ${last.at} recorded ${count(last.count, 'entry', 'entries')} up to #${last.id}.`,
+        };
       }
       if (unknown) {
-        return { ok: false, entries, problem: 'unknown_key', brokenAt: unknown.first, checkpoints,
-          message: `${count(unknown.count, 'entry', 'entries')} from #${unknown.first} ${unknown.count === 1 ? 'was' : 'were'} sealed with audit key ${unknown.keyId}, which is not in ${opts.keySource}, so ${unknown.count === 1 ? 'it' : 'they'} cannot be verified: add that key back (see the README's audit key notes), or treat ${unknown.count === 1 ? 'it' : 'them'} as altered.` };
+        return {
+          ok: false,
+          entries,
+          problem: 'unknown_key',
+          brokenAt: unknown.first,
+          checkpoints,
+          message: `${count(unknown.count, 'entry', 'entries')} from #${unknown.first} ${unknown.count === 1 ? 'was' : 'were'} sealed with audit key ${unknown.keyId}, which is not in ${opts.keySource}, so ${unknown.count === 1 ? 'it' : 'they'} cannot be verified: add that key back (see the README's audit key notes), or treat ${unknown.count === 1 ? 'it' : 'them'} as altered.`,
+        };
       }
       if (opts.alteredCheckpoint) {
         const { where, line } = opts.alteredCheckpoint;
-        return { ok: false, entries, problem: 'checkpoint_altered', brokenAt: '0', checkpoints,
-          message: `Line ${line} of the checkpoint file ${where} was altered (its seal does not match); the ${count(entries, 'entry', 'entries')} of the log itself are intact.` };
+        return {
+          ok: false,
+          entries,
+          problem: 'checkpoint_altered',
+          brokenAt: '0',
+          checkpoints,
+          message: `Line ${line} of the checkpoint file ${where} was altered (its seal does not match); the ${count(entries, 'entry', 'entries')} of the log itself are intact.`,
+        };
       }
-      return { ok: true, entries, checkpoints,
-        message: `The audit log is intact: ${count(entries, 'entry', 'entries')}${checkpoints > 0 ? `, consistent with ${count(checkpoints, 'checkpoint', 'checkpoints')}` : ''}.` };
+      return {
+        ok: true,
+        entries,
+        checkpoints,
+        message: `The audit log is intact: ${count(entries, 'entry', 'entries')}${checkpoints > 0 ? `, consistent with ${count(checkpoints, 'checkpoint', 'checkpoints')}` : ''}.`,
+      };
     },
 
     head: () => ({ id: lastId, hash: prev, count: entries }),
@@ -149,7 +201,9 @@ export function createChainCheck(opts: ChainCheckOptions): ChainCheck {
       else unknown = { first: r.id, keyId: r.keyId, count: 1 };
       return undefined;
     }
-    return sameSeal(r.seal, sealOf(key.secret, r.hash)) ? undefined : 'its seal does not match, so it was rewritten by someone without the audit key';
+    return sameSeal(r.seal, sealOf(key.secret, r.hash))
+      ? undefined
+      : 'its seal does not match, so it was rewritten by someone without the audit key';
   }
 }
 

@@ -21,7 +21,10 @@ export interface HashedFields {
  * export (docs/DESIGN-NOTES.md, Audit); the seal is what someone without the key cannot.
  */
 export function chainHash(prev: string, e: HashedFields): string {
-  return createHash('sha256').update(prev).update(JSON.stringify([e.at, e.actor, e.action, e.entity, e.entityId, e.before, e.after])).digest('hex');
+  return createHash('sha256')
+    .update(prev)
+    .update(JSON.stringify([e.at, e.actor, e.action, e.entity, e.entityId, e.before, e.after]))
+    .digest('hex');
 }
 
 /** The seal of an entry: HMAC-SHA256 under the audit key of its hash (which already covers the link and the content). */

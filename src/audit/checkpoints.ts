@@ -60,7 +60,11 @@ export async function isEmptyStore(store: CheckpointStore): Promise<boolean> {
 }
 
 /** Appends one checkpoint, sealed with the key in force. */
-export async function appendCheckpoint(store: CheckpointStore, keyring: AuditKeyring, cp: Omit<Checkpoint, 'keyId'>): Promise<Checkpoint> {
+export async function appendCheckpoint(
+  store: CheckpointStore,
+  keyring: AuditKeyring,
+  cp: Omit<Checkpoint, 'keyId'>,
+): Promise<Checkpoint> {
   const sealed: Checkpoint = { ...cp, keyId: keyring.current.id };
   const seal = sealText(keyring.current.secret, 'checkpoint', sealedText(sealed));
   await store.append(JSON.stringify({ ...sealed, seal }));
@@ -109,8 +113,16 @@ function parseLine(line: string): (Checkpoint & { seal: string }) | undefined {
   } catch {
     return undefined;
   }
-  const ok = v !== null && typeof v === 'object' && typeof v.id === 'string' && /^\d+$/.test(v.id) && typeof v.hash === 'string'
-    && Number.isInteger(v.count) && typeof v.at === 'string' && typeof v.keyId === 'string' && typeof v.seal === 'string'
+  const ok =
+    v !== null
+    && typeof v === 'object'
+    && typeof v.id === 'string'
+    && /^\d+$/.test(v.id)
+    && typeof v.hash === 'string'
+    && Number.isInteger(v.count)
+    && typeof v.at === 'string'
+    && typeof v.keyId === 'string'
+    && typeof v.seal === 'string'
     && (v.legacyUpTo === undefined || (typeof v.legacyUpTo === 'string' && /^\d+$/.test(v.legacyUpTo)));
   return ok ? (v as unknown as Checkpoint & { seal: string }) : undefined;
 }

@@ -11,11 +11,19 @@ import { hashedJson } from './chain.ts';
 
 /** Checks the export in `file` as it is read; `keyring` (optional) also checks every seal. */
 export async function verifyExportFile(file: string, keyring: AuditKeyring | undefined): Promise<AuditVerification> {
-  await access(file).catch((e: NodeJS.ErrnoException) => { throw badInput(`cannot read ${file}: ${e.code ?? e.message}`); });
+  await access(file).catch((e: NodeJS.ErrnoException) => {
+    throw badInput(`cannot read ${file}: ${e.code ?? e.message}`);
+  });
   let check: ChainCheck | undefined;
   const feed = (row: ChainRow): boolean => {
     // An export may start mid-chain: its first entry's link is taken as given, every later one is checked.
-    check ??= createChainCheck({ keys: keyring?.byId, keySource: keyring?.source ?? '', checkpoints: [], legacyUpTo: undefined, startFrom: row.prevHash });
+    check ??= createChainCheck({
+      keys: keyring?.byId,
+      keySource: keyring?.source ?? '',
+      checkpoints: [],
+      legacyUpTo: undefined,
+      startFrom: row.prevHash,
+    });
     return check.feed(row);
   };
   await (file.endsWith('.csv') ? readCsv(file, feed) : readJsonLines(file, feed));
@@ -23,8 +31,15 @@ export async function verifyExportFile(file: string, keyring: AuditKeyring | und
   const v = check.result();
   if (!v.ok && v.problem !== 'unknown_key') return v;
   const head = check.head();
-  const sealNote = keyring ? (v.ok ? 'and their seals hold' : 'but some seals use a key not in the key file') : 'seals not checked: pass --key-file to check them too';
-  return { ...v, message: `The export is consistent: ${head.count} ${head.count === 1 ? 'entry links' : 'entries link'} and match their hashes up to #${head.id}, ${sealNote}.` };
+  const sealNote = keyring
+    ? v.ok
+      ? 'and their seals hold'
+      : 'but some seals use a key not in the key file'
+    : 'seals not checked: pass --key-file to check them too';
+  return {
+    ...v,
+    message: `The export is consistent: ${head.count} ${head.count === 1 ? 'entry links' : 'entries link'} and match their hashes up to #${head.id}, ${sealNote}.`,
+  };
 }
 
 type Feed = (row: ChainRow) => boolean;
@@ -48,7 +63,9 @@ async function readJsonLines(file: string, feed: Feed): Promise<void> {
 
 async function readCsv(file: string, feed: Feed): Promise<void> {
   // An unquoted empty cell is null, a quoted one empty text; one leading apostrophe was added by the export.
-  const parser = openFile(file).pipe(parse({ cast: (value, ctx) => (ctx.quoting ? value : value === '' ? null : value) }));
+  const parser = openFile(file).pipe(
+    parse({ cast: (value, ctx) => (ctx.quoting ? value : value === '' ? null : value) }),
+  );
   let header: string[] | undefined;
   let n = 0;
   for await (const record of parser as AsyncIterable<(string | null)[]>) {
@@ -63,8 +80,23 @@ async function readCsv(file: string, feed: Feed): Promise<void> {
       const v = record[header!.indexOf(name)] ?? null;
       return v?.startsWith("'") ? v.slice(1) : v;
     };
-    const row = rowOf({ id: cell('id'), at: cell('at'), actor: cell('actor'), action: cell('action'), entity: cell('entity'), entityId: cell('entity_id'),
-      before: cell('before'), after: cell('after'), prevHash: cell('prev_hash'), hash: cell('hash'), keyId: cell('key_id'), seal: cell('seal') }, `${file} line ${n}`);
+    const row = rowOf(
+      {
+        id: cell('id'),
+        at: cell('at'),
+        actor: cell('actor'),
+        action: cell('action'),
+        entity: cell('entity'),
+        entityId: cell('entity_id'),
+        before: cell('before'),
+        after: cell('after'),
+        prevHash: cell('prev_hash'),
+        hash: cell('hash'),
+        keyId: cell('key_id'),
+        seal: cell('seal'),
+      },
+      `${file} line ${n}`,
+    );
     if (!feed(row)) break;
   }
 }
@@ -77,8 +109,10 @@ const text = ['id', 'at', 'actor', 'action', 'entity', 'prevHash', 'hash'] as co
 const nullable = ['entityId', 'before', 'after', 'keyId', 'seal'] as const;
 
 function rowOf(v: Record<string, unknown>, where: string): ChainRow {
-  for (const k of text) if (typeof v[k] !== 'string') throw badInput(`${where}: "${k}" is missing or not text; is it an audit export?`);
-  for (const k of nullable) if (v[k] !== null && typeof v[k] !== 'string') throw badInput(`${where}: "${k}" should be text or null`);
+  for (const k of text)
+    if (typeof v[k] !== 'string') throw badInput(`${where}: "${k}" is missing or not text; is it an audit export?`);
+  for (const k of nullable)
+    if (v[k] !== null && typeof v[k] !== 'string') throw badInput(`${where}: "${k}" should be text or null`);
   if (!/^\d+$/.test(v.id as string)) throw badInput(`${where}: "id" is not an entry id`);
   return v as unknown as ChainRow;
 }

@@ -9,5 +9,7 @@ export type AuditBreakHook = (v: AuditVerification, at: Date) => void | Promise<
 
 /** The hook the scheduled verification calls: today a line in the server's log that cannot be missed. */
 export const notifySecurityOfAuditBreak: AuditBreakHook = (v, at) => {
-  process.stderr.write(`\n!!! entente: AUDIT LOG CHECK FAILED at ${at.toISOString()} (${v.problem}): ${v.message} Security: please look into this now; \`entente audit verify\` repeats the check.\n\n`);
+  process.stderr.write(
+    `\n!!! entente: AUDIT LOG CHECK FAILED at ${at.toISOString()} (${v.problem}): ${v.message} Security: please look into this now; \`entente audit verify\` repeats the check.\n\n`,
+  );
 };

@@ -33,56 +33,99 @@ export interface BackupHeader {
   checkpoints: string[];
 }
 
-export interface BackupSummary { file: string; schema: string; tables: Record<string, number>; rows: number }
-
-/** Writes the backup of `db` to `file` from one consistent snapshot. */
-export async function writeBackup(db: Kysely<DB>, opts: { file: string; engine: string; now: Date; checkpoints: CheckpointStore }): Promise<BackupSummary> {
-  const lines = await db.transaction().setIsolationLevel('repeatable read').execute(async (trx) => {
-    const schema = await schemaOf(trx);
-    if (!schema) throw badInput('this database has no Entente schema yet: there is nothing to back up');
-    const tables = await tablesInOrder(trx);
-    const counts: Record<string, number> = {};
-    for (const t of tables) counts[t] = Number((await sql<{ n: string }>`select count(*)::text as n from ${sql.table(t)}`.execute(trx)).rows[0]!.n);
-    const header: BackupHeader = { format: backupFormat, version: formatVersion, schema, engine: opts.engine, createdAt: opts.now.toISOString(), tables: counts, checkpoints: await opts.checkpoints.readLines() };
-    // The rows are read page by page inside the snapshot while the file is written.
-    async function* rows(): AsyncGenerator<string> {
-      yield `${JSON.stringify(header)}\n`;
-      let total = 0;
-      for (const t of tables) {
-        const key = await primaryKeyOf(trx, t);
-        const order = sql.join(key.map((c) => sql.ref(c)));
-        let after: unknown[] | undefined;
-        for (;;) {
-          const where = after ? sql`where (${order}) > (${sql.join(after.map((v) => sql`${v}`))})` : sql``;
-          const { rows: page } = await sql<{ j: string; k: unknown[] }>`select row_to_json(t)::text as j, json_build_array(${order}) as k
-            from ${sql.table(t)} t ${where} order by ${order} limit ${pageRows}`.execute(trx);
-          for (const r of page) yield `[${JSON.stringify(t)},${r.j}]\n`;
-          total += page.length;
-          if (page.length < pageRows) break;
-          after = typeof page.at(-1)!.k === 'string' ? JSON.parse(page.at(-1)!.k as unknown as string) : page.at(-1)!.k;
-        }
-      }
-      yield `${JSON.stringify({ end: true, rows: total })}\n`;
-    }
-    await pipeline(Readable.from(rows()), createGzip({ level: 6 }), createWriteStream(opts.file, { mode: 0o600 }));
-    return { schema, counts };
-  });
-  return { file: opts.file, schema: lines.schema, tables: lines.counts, rows: Object.values(lines.counts).reduce((s, n) => s + n, 0) };
+export interface BackupSummary {
+  file: string;
+  schema: string;
+  tables: Record<string, number>;
+  rows: number;
 }
 
-export interface RestoreSummary { schema: string; restoredFrom: string; tables: Record<string, number>; rows: number; checkpoints: number }
+/** Writes the backup of `db` to `file` from one consistent snapshot. */
+export async function writeBackup(
+  db: Kysely<DB>,
+  opts: { file: string; engine: string; now: Date; checkpoints: CheckpointStore },
+): Promise<BackupSummary> {
+  const lines = await db
+    .transaction()
+    .setIsolationLevel('repeatable read')
+    .execute(async (trx) => {
+      const schema = await schemaOf(trx);
+      if (!schema) throw badInput('this database has no Entente schema yet: there is nothing to back up');
+      const tables = await tablesInOrder(trx);
+      const counts: Record<string, number> = {};
+      for (const t of tables)
+        counts[t] = Number(
+          (await sql<{ n: string }>`select count(*)::text as n from ${sql.table(t)}`.execute(trx)).rows[0]!.n,
+        );
+      const header: BackupHeader = {
+        format: backupFormat,
+        version: formatVersion,
+        schema,
+        engine: opts.engine,
+        createdAt: opts.now.toISOString(),
+        tables: counts,
+        checkpoints: await opts.checkpoints.readLines(),
+      };
+      // The rows are read page by page inside the snapshot while the file is written.
+      async function* rows(): AsyncGenerator<string> {
+        yield `${JSON.stringify(header)}\n`;
+        let total = 0;
+        for (const t of tables) {
+          const key = await primaryKeyOf(trx, t);
+          const order = sql.join(key.map((c) => sql.ref(c)));
+          let after: unknown[] | undefined;
+          for (;;) {
+            const where = after ? sql`where (${order}) > (${sql.join(after.map((v) => sql`${v}`))})` : sql``;
+            const { rows: page } = await sql<{
+              j: string;
+              k: unknown[];
+            }>`select row_to_json(t)::text as j, json_build_array(${order}) as k
+            from ${sql.table(t)} t ${where} order by ${order} limit ${pageRows}`.execute(trx);
+            for (const r of page) yield `[${JSON.stringify(t)},${r.j}]\n`;
+            total += page.length;
+            if (page.length < pageRows) break;
+            after =
+              typeof page.at(-1)!.k === 'string' ? JSON.parse(page.at(-1)!.k as unknown as string) : page.at(-1)!.k;
+          }
+        }
+        yield `${JSON.stringify({ end: true, rows: total })}\n`;
+      }
+      await pipeline(Readable.from(rows()), createGzip({ level: 6 }), createWriteStream(opts.file, { mode: 0o600 }));
+      return { schema, counts };
+    });
+  return {
+    file: opts.file,
+    schema: lines.schema,
+    tables: lines.counts,
+    rows: Object.values(lines.counts).reduce((s, n) => s + n, 0),
+  };
+}
+
+export interface RestoreSummary {
+  schema: string;
+  restoredFrom: string;
+  tables: Record<string, number>;
+  rows: number;
+  checkpoints: number;
+}
 
 /**
  * Restores `file` into the empty database `db` (opened without migrating). Checkpoint lines go to `checkpoints` when it
  * is empty. Nothing is written when the file is not a whole backup or the database is not empty.
  */
-export async function restoreBackup(db: Kysely<DB>, opts: { file: string; checkpoints: CheckpointStore }): Promise<RestoreSummary> {
+export async function restoreBackup(
+  db: Kysely<DB>,
+  opts: { file: string; checkpoints: CheckpointStore },
+): Promise<RestoreSummary> {
   const header = await readHeader(opts.file);
   await requireEmpty(db);
   await migrateTo(db, header.schema);
   const tables = await tablesInOrder(db);
   const unknown = Object.keys(header.tables).filter((t) => !tables.includes(t));
-  if (unknown.length) throw badInput(`${opts.file}: tables ${unknown.join(', ')} are not in schema ${header.schema}; the file was changed after it was written`);
+  if (unknown.length)
+    throw badInput(
+      `${opts.file}: tables ${unknown.join(', ')} are not in schema ${header.schema}; the file was changed after it was written`,
+    );
   const counts: Record<string, number> = {};
   await db.transaction().execute(async (trx) => {
     let table = '';
@@ -92,9 +135,13 @@ export async function restoreBackup(db: Kysely<DB>, opts: { file: string; checkp
       if (!batch.length) return;
       try {
         await sql`insert into ${sql.table(table)} overriding system value
-          select * from json_populate_recordset(null::${sql.table(table)}, ${`[${batch.join(',')}]`}::json)`.execute(trx);
+          select * from json_populate_recordset(null::${sql.table(table)}, ${`[${batch.join(',')}]`}::json)`.execute(
+          trx,
+        );
       } catch (e) {
-        throw badInput(`${opts.file}: the rows of ${table} before line ${line + 1} do not load (${(e as Error).message}); the file was changed after it was written, nothing was restored`);
+        throw badInput(
+          `${opts.file}: the rows of ${table} before line ${line + 1} do not load (${(e as Error).message}); the file was changed after it was written, nothing was restored`,
+        );
       }
       counts[table] = (counts[table] ?? 0) + batch.length;
       batch = [];
@@ -103,15 +150,18 @@ export async function restoreBackup(db: Kysely<DB>, opts: { file: string; checkp
     for await (const text of linesOf(opts.file)) {
       line++;
       if (line === 1) continue;
-      if (end) throw badInput(`${opts.file}:${line}: lines after the end mark; the file was changed after it was written`);
+      if (end)
+        throw badInput(`${opts.file}:${line}: lines after the end mark; the file was changed after it was written`);
       if (text.startsWith('{')) {
         end = JSON.parse(text) as { rows: number };
         continue;
       }
-      if (!text.startsWith('[') || !text.endsWith(']')) throw badInput(`${opts.file}:${line}: not a row (cut short?); nothing was restored`);
+      if (!text.startsWith('[') || !text.endsWith(']'))
+        throw badInput(`${opts.file}:${line}: not a row (cut short?); nothing was restored`);
       const comma = text.indexOf(',');
       const name = comma > 0 ? (JSON.parse(text.slice(1, comma)) as string) : '';
-      if (!(name in header.tables)) throw badInput(`${opts.file}:${line}: a row of "${name}", a table the header does not list`);
+      if (!(name in header.tables))
+        throw badInput(`${opts.file}:${line}: a row of "${name}", a table the header does not list`);
       if (name !== table) {
         await flush();
         table = name;
@@ -122,14 +172,21 @@ export async function restoreBackup(db: Kysely<DB>, opts: { file: string; checkp
     await flush();
     if (!end) throw badInput(`${opts.file}: the file ends before its end mark (cut short?); nothing was restored`);
     for (const [t, n] of Object.entries(header.tables)) {
-      if ((counts[t] ?? 0) !== n) throw badInput(`${opts.file}: ${t} has ${counts[t] ?? 0} rows, the header says ${n}; nothing was restored`);
+      if ((counts[t] ?? 0) !== n)
+        throw badInput(`${opts.file}: ${t} has ${counts[t] ?? 0} rows, the header says ${n}; nothing was restored`);
     }
     // Identity columns continue after the restored ids.
     // (An error here must not be caught and ignored: it would turn the COMMIT into a silent ROLLBACK.)
-    const { rows: sequences } = await sql<{ t: string; s: string }>`select c.relname as t, pg_get_serial_sequence(c.relname, a.attname) as s
+    const { rows: sequences } = await sql<{
+      t: string;
+      s: string;
+    }>`select c.relname as t, pg_get_serial_sequence(c.relname, a.attname) as s
       from pg_class c join pg_namespace n on n.oid = c.relnamespace join pg_attribute a on a.attrelid = c.oid and a.attname = 'id'
-      where n.nspname = current_schema() and c.relkind = 'r' and pg_get_serial_sequence(c.relname, a.attname) is not null`.execute(trx);
-    for (const { t, s } of sequences) await sql`select setval(${s}, coalesce((select max(id) from ${sql.table(t)}), 0) + 1, false)`.execute(trx);
+      where n.nspname = current_schema() and c.relkind = 'r' and pg_get_serial_sequence(c.relname, a.attname) is not null`.execute(
+      trx,
+    );
+    for (const { t, s } of sequences)
+      await sql`select setval(${s}, coalesce((select max(id) from ${sql.table(t)}), 0) + 1, false)`.execute(trx);
   });
   await migrateToLatest(db);
   let checkpoints = 0;
@@ -137,12 +194,20 @@ export async function restoreBackup(db: Kysely<DB>, opts: { file: string; checkp
     for (const l of header.checkpoints) await opts.checkpoints.append(l);
     checkpoints = header.checkpoints.length;
   }
-  return { schema: header.schema, restoredFrom: header.engine, tables: counts, rows: Object.values(counts).reduce((s, n) => s + n, 0), checkpoints };
+  return {
+    schema: header.schema,
+    restoredFrom: header.engine,
+    tables: counts,
+    rows: Object.values(counts).reduce((s, n) => s + n, 0),
+    checkpoints,
+  };
 }
 
 /** The audit keys (by id) that sealed the restored entries: the restored log verifies only where those keys are given. */
 export async function sealingKeyIds(db: Kysely<DB>): Promise<string[]> {
-  const { rows } = await sql<{ key_id: string }>`select distinct key_id from audit_log where key_id is not null order by key_id`.execute(db);
+  const { rows } = await sql<{
+    key_id: string;
+  }>`select distinct key_id from audit_log where key_id is not null order by key_id`.execute(db);
   return rows.map((r) => r.key_id);
 }
 
@@ -164,8 +229,12 @@ async function readHeader(file: string): Promise<BackupHeader> {
   } catch {
     header = undefined;
   }
-  if (header?.format !== backupFormat || typeof header.schema !== 'string' || !header.tables) throw badInput(`${file} is not an Entente backup (its first line is not a backup header); \`entente backup FILE\` writes one`);
-  if (header.version !== formatVersion) throw badInput(`${file} is a backup of format ${header.version}; this Entente reads format ${formatVersion}`);
+  if (header?.format !== backupFormat || typeof header.schema !== 'string' || !header.tables)
+    throw badInput(
+      `${file} is not an Entente backup (its first line is not a backup header); \`entente backup FILE\` writes one`,
+    );
+  if (header.version !== formatVersion)
+    throw badInput(`${file} is a backup of format ${header.version}; this Entente reads format ${formatVersion}`);
   return { ...header, checkpoints: header.checkpoints ?? [] } as BackupHeader;
 }
 
@@ -188,22 +257,36 @@ async function requireEmpty(db: Kysely<DB>): Promise<void> {
     if (rows.length) used.push(t);
   }
   if (used.length) {
-    throw new EntenteError('bad_input', `the database already holds data (${used.slice(0, 5).join(', ')}${used.length > 5 ? ', …' : ''}); restore into a new data folder (ENTENTE_DATA) or an empty PostgreSQL database, so nothing is overwritten`);
+    throw new EntenteError(
+      'bad_input',
+      `the database already holds data (${used.slice(0, 5).join(', ')}${used.length > 5 ? ', …' : ''}); restore into a new data folder (ENTENTE_DATA) or an empty PostgreSQL database, so nothing is overwritten`,
+    );
   }
 }
 
 async function schemaOf(db: Kysely<any>): Promise<string | null> {
-  const { rows: [t] } = await sql<{ present: boolean }>`select to_regclass('entente_migrations') is not null as present`.execute(db);
+  const {
+    rows: [t],
+  } = await sql<{ present: boolean }>`select to_regclass('entente_migrations') is not null as present`.execute(db);
   if (!t?.present) return null;
-  const { rows: [m] } = await sql<{ name: string | null }>`select max(name) as name from entente_migrations`.execute(db);
+  const {
+    rows: [m],
+  } = await sql<{ name: string | null }>`select max(name) as name from entente_migrations`.execute(db);
   return m?.name ?? null;
 }
 
 /** Entente's tables in the public schema, each after the tables its foreign keys point to (the migrator's own excluded). */
 async function tablesInOrder(db: Kysely<any>): Promise<string[]> {
-  const { rows: names } = await sql<{ name: string }>`select c.relname as name from pg_class c join pg_namespace n on n.oid = c.relnamespace
-    where n.nspname = current_schema() and c.relkind in ('r', 'p') and c.relname not like 'entente_migrations%' order by c.relname`.execute(db);
-  const { rows: edges } = await sql<{ child: string; parent: string }>`select c.relname as child, p.relname as parent from pg_constraint k
+  const { rows: names } = await sql<{
+    name: string;
+  }>`select c.relname as name from pg_class c join pg_namespace n on n.oid = c.relnamespace
+    where n.nspname = current_schema() and c.relkind in ('r', 'p') and c.relname not like 'entente_migrations%' order by c.relname`.execute(
+    db,
+  );
+  const { rows: edges } = await sql<{
+    child: string;
+    parent: string;
+  }>`select c.relname as child, p.relname as parent from pg_constraint k
     join pg_class c on c.oid = k.conrelid join pg_class p on p.oid = k.confrelid join pg_namespace n on n.oid = c.relnamespace
     where k.contype = 'f' and n.nspname = current_schema() and c.oid <> p.oid`.execute(db);
   const parents = new Map<string, Set<string>>(names.map((t) => [t.name, new Set()]));
@@ -223,7 +306,9 @@ async function tablesInOrder(db: Kysely<any>): Promise<string[]> {
 async function primaryKeyOf(db: Kysely<any>, table: string): Promise<string[]> {
   const { rows } = await sql<{ name: string }>`select a.attname as name from pg_index i
     join pg_attribute a on a.attrelid = i.indrelid and a.attnum = any(i.indkey)
-    where i.indrelid = ${table}::regclass and i.indisprimary order by array_position(i.indkey::int2[], a.attnum)`.execute(db);
+    where i.indrelid = ${table}::regclass and i.indisprimary order by array_position(i.indkey::int2[], a.attnum)`.execute(
+    db,
+  );
   if (!rows.length) throw new EntenteError('internal', `table ${table} has no primary key to read it in order by`);
   return rows.map((r) => r.name);
 }

@@ -10,43 +10,95 @@ const portSpec = z.union([
   z.number().int().min(0).max(65535),
   z.string().regex(/^\d{1,5}(-\d{1,5})?$/, 'write a port as 21 or a range as 30000-30010'),
 ]);
-const when = z.string().refine((s) => !Number.isNaN(Date.parse(s)), 'write a date as 2026-03-09 or 2026-03-09T17:00:00Z');
+const when = z
+  .string()
+  .refine((s) => !Number.isNaN(Date.parse(s)), 'write a date as 2026-03-09 or 2026-03-09T17:00:00Z');
 const hostList = z.array(z.string().trim().min(1).max(255)).max(100);
 
 const base = {
   service: z.string().trim().min(1).describe('the service the change belongs to; its owner team approves it'),
   title: z.string().trim().min(1).max(200).describe('what it is for, in a sentence'),
   description: z.string().trim().max(5_000).optional(),
-  emergency: z.boolean().optional().describe('goes ahead at once; reviewed within the policy\'s emergency_review_hours'),
+  emergency: z.boolean().optional().describe("goes ahead at once; reviewed within the policy's emergency_review_hours"),
   draft: z.boolean().optional().describe('keep it as a draft (submit it later)'),
   start: when.optional().describe('when it starts (default: now)'),
   end: when.optional().describe('when the access ends; temporary access always has one'),
-  dataClass: z.enum(dataClasses).optional().describe('the data it carries (default: the service\'s)'),
+  dataClass: z.enum(dataClasses).optional().describe("the data it carries (default: the service's)"),
   internetFacing: z.boolean().optional(),
   source: hostList.optional().describe('who may connect: IPs or CIDR ranges, or "any"'),
   destination: hostList.optional().describe('the hosts it opens (IPs or names)'),
   ports: z.array(portSpec).max(100).optional(),
-  protocol: z.string().trim().toLowerCase().regex(/^[a-z0-9-]+$/, 'a protocol name such as ftp, sftp, https, rdp').optional(),
+  protocol: z
+    .string()
+    .trim()
+    .toLowerCase()
+    .regex(/^[a-z0-9-]+$/, 'a protocol name such as ftp, sftp, https, rdp')
+    .optional(),
   transport: z.enum(['tcp', 'udp']).optional(),
   authentication: z.enum(authMethods).optional(),
-  keepProtocol: z.string().trim().min(1).max(1_000).optional()
-    .describe('why the request stays as asked rather than taking the safer alternative its risk check offers, e.g. "the client\'s system only speaks FTP"'),
+  keepProtocol: z
+    .string()
+    .trim()
+    .min(1)
+    .max(1_000)
+    .optional()
+    .describe(
+      'why the request stays as asked rather than taking the safer alternative its risk check offers, e.g. "the client\'s system only speaks FTP"',
+    ),
 };
 
-const need = <K extends string>(fields: readonly K[]) => (v: Record<string, unknown>, ctx: z.RefinementCtx) => {
-  for (const f of fields) {
-    const x = v[f];
-    if (x === undefined || (Array.isArray(x) && x.length === 0)) ctx.addIssue({ code: 'custom', path: [f], message: `a ${String(v.type)} change names its ${f}` });
-  }
-};
+const need =
+  <K extends string>(fields: readonly K[]) =>
+  (v: Record<string, unknown>, ctx: z.RefinementCtx) => {
+    for (const f of fields) {
+      const x = v[f];
+      if (x === undefined || (Array.isArray(x) && x.length === 0))
+        ctx.addIssue({ code: 'custom', path: [f], message: `a ${String(v.type)} change names its ${f}` });
+    }
+  };
 
 const typed = {
   firewall: z.object({ type: z.literal('firewall'), ...base }).strict(),
-  'file-share': z.object({ type: z.literal('file-share'), ...base, account: z.string().trim().min(1).max(200).optional(), client: z.string().trim().min(1).max(200).optional() }).strict(),
-  'remote-access': z.object({ type: z.literal('remote-access'), ...base, account: z.string().trim().min(1).max(200).optional(), vendor: z.string().trim().min(1).max(200).optional() }).strict(),
-  'cloud-exposure': z.object({ type: z.literal('cloud-exposure'), ...base, resource: z.string().trim().min(1).max(500).optional(), provider: z.string().trim().min(1).max(100).optional() }).strict(),
-  'privileged-access': z.object({ type: z.literal('privileged-access'), ...base, account: z.string().trim().min(1).max(200).optional(), system: z.string().trim().min(1).max(200).optional() }).strict(),
-  'third-party': z.object({ type: z.literal('third-party'), ...base, vendor: z.string().trim().min(1).max(200).optional(), dataShared: z.string().trim().min(1).max(1_000).optional() }).strict(),
+  'file-share': z
+    .object({
+      type: z.literal('file-share'),
+      ...base,
+      account: z.string().trim().min(1).max(200).optional(),
+      client: z.string().trim().min(1).max(200).optional(),
+    })
+    .strict(),
+  'remote-access': z
+    .object({
+      type: z.literal('remote-access'),
+      ...base,
+      account: z.string().trim().min(1).max(200).optional(),
+      vendor: z.string().trim().min(1).max(200).optional(),
+    })
+    .strict(),
+  'cloud-exposure': z
+    .object({
+      type: z.literal('cloud-exposure'),
+      ...base,
+      resource: z.string().trim().min(1).max(500).optional(),
+      provider: z.string().trim().min(1).max(100).optional(),
+    })
+    .strict(),
+  'privileged-access': z
+    .object({
+      type: z.literal('privileged-access'),
+      ...base,
+      account: z.string().trim().min(1).max(200).optional(),
+      system: z.string().trim().min(1).max(200).optional(),
+    })
+    .strict(),
+  'third-party': z
+    .object({
+      type: z.literal('third-party'),
+      ...base,
+      vendor: z.string().trim().min(1).max(200).optional(),
+      dataShared: z.string().trim().min(1).max(1_000).optional(),
+    })
+    .strict(),
   other: z.object({ type: z.literal('other'), ...base }).strict(),
 } as const;
 
@@ -61,19 +113,33 @@ const required: Record<ChangeType, readonly string[]> = {
 };
 
 /** A change request as written (API body, CLI options): one shape per type. */
-const changeRequestSchema = z.discriminatedUnion('type', [
-  typed.firewall, typed['file-share'], typed['remote-access'], typed['cloud-exposure'], typed['privileged-access'], typed['third-party'], typed.other,
-]).superRefine((v, ctx) => need(required[v.type])(v as Record<string, unknown>, ctx)).superRefine((v, ctx) => {
-  if (v.type === 'firewall' && !v.ports?.length && !v.protocol) ctx.addIssue({ code: 'custom', path: ['ports'], message: 'a firewall change names its ports or its protocol' });
-  for (const [i, p] of (v.ports ?? []).entries()) {
-    const [a, b] = String(p).split('-').map(Number);
-    if (a! > 65535 || (b !== undefined && (b > 65535 || b < a!))) ctx.addIssue({ code: 'custom', path: ['ports', i], message: `"${p}" is not a port range from 0 to 65535` });
-  }
-});
+const changeRequestSchema = z
+  .discriminatedUnion('type', [
+    typed.firewall,
+    typed['file-share'],
+    typed['remote-access'],
+    typed['cloud-exposure'],
+    typed['privileged-access'],
+    typed['third-party'],
+    typed.other,
+  ])
+  .superRefine((v, ctx) => need(required[v.type])(v as Record<string, unknown>, ctx))
+  .superRefine((v, ctx) => {
+    if (v.type === 'firewall' && !v.ports?.length && !v.protocol)
+      ctx.addIssue({ code: 'custom', path: ['ports'], message: 'a firewall change names its ports or its protocol' });
+    for (const [i, p] of (v.ports ?? []).entries()) {
+      const [a, b] = String(p).split('-').map(Number);
+      if (a! > 65535 || (b !== undefined && (b > 65535 || b < a!)))
+        ctx.addIssue({ code: 'custom', path: ['ports', i], message: `"${p}" is not a port range from 0 to 65535` });
+    }
+  });
 
 export type ChangeRequest = z.output<typeof changeRequestSchema>;
 
-export interface PortRange { from: number; to: number }
+export interface PortRange {
+  from: number;
+  to: number;
+}
 
 /** The stored, normal form of a request's fields (what the risk check and exposure matching read). A type, not an interface,
  * so that it is a JSON record as the API's schema says (`fields: Record<string, unknown>`). */
@@ -108,11 +174,18 @@ export function parseChangeRequest(body: unknown): ChangeRequest {
     const known = issue.code === 'invalid_union' && path === 'type' ? `; the types are ${changeTypes.join(', ')}` : '';
     return { path, text: `${path ? `${path}: ` : ''}${issue.message}${known}` };
   });
-  throw badInput(mistakes.map((m) => m.text).join('; '), { field: mistakes[0]!.path || 'body', mistakes: mistakes.map((m) => m.path || 'body') });
+  throw badInput(mistakes.map((m) => m.text).join('; '), {
+    field: mistakes[0]!.path || 'body',
+    mistakes: mistakes.map((m) => m.path || 'body'),
+  });
 }
 
 /** The normal form: ports from the protocol when none are named, hosts in lower case, "any" sources recognised. */
-export function normaliseFields(req: ChangeRequest, serviceData: ChangeFields['dataClass'], policy: ChangesPolicy): ChangeFields {
+export function normaliseFields(
+  req: ChangeRequest,
+  serviceData: ChangeFields['dataClass'],
+  policy: ChangesPolicy,
+): ChangeFields {
   const protocol = req.protocol ?? null;
   const known = protocol ? policy.protocols[protocol] : undefined;
   const ports = (req.ports ?? []).map((p) => {
@@ -143,4 +216,3 @@ export function normaliseFields(req: ChangeRequest, serviceData: ChangeFields['d
     keepProtocol: req.keepProtocol ?? null,
   };
 }
-

@@ -12,17 +12,46 @@ import type { ApprovalPath, RiskCheck } from './risk-check.ts';
 const dayMs = 86_400_000;
 
 /** The lease dates of a request: start (default now) and end, checked against the risk's longest lease. */
-export function decideLease(check: Pick<RiskCheck, 'risk' | 'maxLeaseDays' | 'needsEnd'>, now: Date, start: string | undefined, end: string | undefined, cal: Calendar = calendarOf('UTC')): { startsAt: Date; endsAt: Date | null } {
+export function decideLease(
+  check: Pick<RiskCheck, 'risk' | 'maxLeaseDays' | 'needsEnd'>,
+  now: Date,
+  start: string | undefined,
+  end: string | undefined,
+  cal: Calendar = calendarOf('UTC'),
+): { startsAt: Date; endsAt: Date | null } {
   const startsAt = start ? new Date(start) : now;
   const endsAt = end ? new Date(end) : null;
   const latest = new Date(startsAt.getTime() + check.maxLeaseDays * dayMs);
   if (!endsAt) {
-    if (check.needsEnd) throw badInput(changeMessages.leaseTooLong.render({ risk: check.risk, maxDays: check.maxLeaseDays, latest: cal.dayOf(latest), missing: true }), { field: 'end', maxDays: check.maxLeaseDays });
+    if (check.needsEnd)
+      throw badInput(
+        changeMessages.leaseTooLong.render({
+          risk: check.risk,
+          maxDays: check.maxLeaseDays,
+          latest: cal.dayOf(latest),
+          missing: true,
+        }),
+        { field: 'end', maxDays: check.maxLeaseDays },
+      );
     return { startsAt, endsAt: null };
   }
-  if (endsAt <= startsAt) throw badInput(`end: the end (${endsAt.toISOString()}) comes before the start (${startsAt.toISOString()}); give an end after the start`, { field: 'end' });
-  if (endsAt <= now) throw badInput(`end: ${endsAt.toISOString()} has passed already; give an end date in the future`, { field: 'end' });
-  if (endsAt > latest) throw badInput(changeMessages.leaseTooLong.render({ risk: check.risk, maxDays: check.maxLeaseDays, latest: cal.dayOf(latest), missing: false }), { field: 'end', maxDays: check.maxLeaseDays });
+  if (endsAt <= startsAt)
+    throw badInput(
+      `end: the end (${endsAt.toISOString()}) comes before the start (${startsAt.toISOString()}); give an end after the start`,
+      { field: 'end' },
+    );
+  if (endsAt <= now)
+    throw badInput(`end: ${endsAt.toISOString()} has passed already; give an end date in the future`, { field: 'end' });
+  if (endsAt > latest)
+    throw badInput(
+      changeMessages.leaseTooLong.render({
+        risk: check.risk,
+        maxDays: check.maxLeaseDays,
+        latest: cal.dayOf(latest),
+        missing: false,
+      }),
+      { field: 'end', maxDays: check.maxLeaseDays },
+    );
   return { startsAt, endsAt };
 }
 
@@ -32,7 +61,13 @@ export function decideLease(check: Pick<RiskCheck, 'risk' | 'maxLeaseDays' | 'ne
  * and the approval), within the lease when it ends sooner — but never sooner than `minDays` after the approval, so
  * that an approval never turns into a missed commitment (and a no-go) the day it is given.
  */
-export function safeguardDueAt(due: 'start' | number | undefined, lease: { startsAt: Date; endsAt: Date | null }, approvedAt: Date, minDays: number, cal: Calendar = calendarOf('UTC')): Date {
+export function safeguardDueAt(
+  due: 'start' | number | undefined,
+  lease: { startsAt: Date; endsAt: Date | null },
+  approvedAt: Date,
+  minDays: number,
+  cal: Calendar = calendarOf('UTC'),
+): Date {
   const opensAt = new Date(Math.max(lease.startsAt.getTime(), approvedAt.getTime()));
   const wanted = due === undefined || due === 'start' ? cal.endOf(cal.dayOf(lease.startsAt)) : cal.dueIn(opensAt, due);
   const withinLease = lease.endsAt && lease.endsAt < wanted ? lease.endsAt : wanted;
@@ -41,10 +76,20 @@ export function safeguardDueAt(due: 'start' | number | undefined, lease: { start
 }
 
 /** When an extension may end: after the current end, and at most the risk's longest lease past it. */
-export function checkExtension(maxLeaseDays: number, currentEnd: Date, asked: Date, cal: Calendar = calendarOf('UTC')): void {
-  if (asked <= currentEnd) throw badInput(`end: an extension ends after the current end (${cal.dayOf(currentEnd)})`, { field: 'end' });
+export function checkExtension(
+  maxLeaseDays: number,
+  currentEnd: Date,
+  asked: Date,
+  cal: Calendar = calendarOf('UTC'),
+): void {
+  if (asked <= currentEnd)
+    throw badInput(`end: an extension ends after the current end (${cal.dayOf(currentEnd)})`, { field: 'end' });
   const latest = new Date(currentEnd.getTime() + maxLeaseDays * dayMs);
-  if (asked > latest) throw badInput(`end: at this risk we extend by up to ${maxLeaseDays} days, so the latest end is ${cal.dayOf(latest)}`, { field: 'end', maxDays: maxLeaseDays });
+  if (asked > latest)
+    throw badInput(
+      `end: at this risk we extend by up to ${maxLeaseDays} days, so the latest end is ${cal.dayOf(latest)}`,
+      { field: 'end', maxDays: maxLeaseDays },
+    );
 }
 
 export type Slot = 'owner' | 'security';
@@ -54,12 +99,22 @@ export function slotsOf(path: ApprovalPath): Slot[] {
   return path === 'owner_and_security' ? ['owner', 'security'] : path === 'owner' ? ['owner'] : [];
 }
 
-export interface ChangeApprover { actor: string; role: Role; inOwnerTeam: boolean }
+export interface ChangeApprover {
+  actor: string;
+  role: Role;
+  inOwnerTeam: boolean;
+}
 
-export type SlotChoice = { ok: true; slot: Slot } | { ok: false; why: 'own_request' | 'not_an_approver' | 'approved_already' | 'nothing_open' };
+export type SlotChoice =
+  | { ok: true; slot: Slot }
+  | { ok: false; why: 'own_request' | 'not_an_approver' | 'approved_already' | 'nothing_open' };
 
 /** The place this approval fills: the owner team's members fill the owner's, Security the security place, an admin either. */
-export function chooseSlot(who: ChangeApprover, path: ApprovalPath, state: { requestedBy: string; owner: string | null; security: string | null }): SlotChoice {
+export function chooseSlot(
+  who: ChangeApprover,
+  path: ApprovalPath,
+  state: { requestedBy: string; owner: string | null; security: string | null },
+): SlotChoice {
   if (who.actor === state.requestedBy) return { ok: false, why: 'own_request' };
   if (state.owner === who.actor || state.security === who.actor) return { ok: false, why: 'approved_already' };
   const needed = slotsOf(path);

@@ -19,22 +19,46 @@ const leaseActor = 'entente:leases';
 
 const dayMs = 86_400_000;
 
-export interface Reminder { id: number; team: string; message: string }
+export interface Reminder {
+  id: number;
+  team: string;
+  message: string;
+}
 
 /** Reminds the owners of leases ending within the policy's reminder_days (once per lease, again after an extension). */
 export async function remindLeases(deps: ChangesDeps): Promise<Reminder[]> {
   const now = deps.now();
   const horizon = new Date(now.getTime() + deps.policy.changes.reminder_days * dayMs);
   return deps.db.transaction().execute(async (trx) => {
-    const due = await trx.selectFrom('change_requests as c').innerJoin('teams as t', 't.id', 'c.team_id')
+    const due = await trx
+      .selectFrom('change_requests as c')
+      .innerJoin('teams as t', 't.id', 'c.team_id')
       .select(['c.id', 'c.title', 'c.ends_at', 'c.extended_at', 't.name as team', 't.id as team_id'])
-      .where('c.status', 'in', [...coveringStates]).where('c.ends_at', '>', now).where('c.ends_at', '<=', horizon)
-      .where('c.lease_reminded_at', 'is', null).orderBy('c.id').forUpdate().skipLocked().execute();
+      .where('c.status', 'in', [...coveringStates])
+      .where('c.ends_at', '>', now)
+      .where('c.ends_at', '<=', horizon)
+      .where('c.lease_reminded_at', 'is', null)
+      .orderBy('c.id')
+      .forUpdate()
+      .skipLocked()
+      .execute();
     const out: Reminder[] = [];
     for (const c of due) {
-      const message = changeMessages.reminder.render({ id: c.id, title: c.title, endsAt: policyCalendar(deps.policy).dayOf(c.ends_at!), extended: c.extended_at !== null });
+      const message = changeMessages.reminder.render({
+        id: c.id,
+        title: c.title,
+        endsAt: policyCalendar(deps.policy).dayOf(c.ends_at!),
+        extended: c.extended_at !== null,
+      });
       await trx.updateTable('change_requests').set({ lease_reminded_at: now }).where('id', '=', c.id).execute();
-      await recordAudit(trx, { actor: leaseActor, action: 'change.lease_reminder', entity: 'change', entityId: c.id, after: { team: c.team, message }, at: now });
+      await recordAudit(trx, {
+        actor: leaseActor,
+        action: 'change.lease_reminder',
+        entity: 'change',
+        entityId: c.id,
+        after: { team: c.team, message },
+        at: now,
+      });
       await notifyLeaseEnding(trx, { change: c, endsAt: policyCalendar(deps.policy).dayOf(c.ends_at!), message, now });
       out.push({ id: c.id, team: c.team, message });
     }
@@ -47,19 +71,59 @@ export async function remindLeases(deps: ChangesDeps): Promise<Reminder[]> {
 export async function expireLeases(deps: ChangesDeps): Promise<{ expired: number[]; commitments: number[] }> {
   const now = deps.now();
   const result = await deps.db.transaction().execute(async (trx) => {
-    const due = await trx.selectFrom('change_requests').select(['id', 'title', 'status', 'ends_at', 'team_id', 'service_id', 'commitment_ids'])
-      .where('status', 'in', [...coveringStates]).where('ends_at', '<=', now).orderBy('id').forUpdate().skipLocked().execute();
+    const due = await trx
+      .selectFrom('change_requests')
+      .select(['id', 'title', 'status', 'ends_at', 'team_id', 'service_id', 'commitment_ids'])
+      .where('status', 'in', [...coveringStates])
+      .where('ends_at', '<=', now)
+      .orderBy('id')
+      .forUpdate()
+      .skipLocked()
+      .execute();
     const commitments: number[] = [];
     for (const c of due) {
-      const [removal] = await createCommitments({ db: trx, now: () => now, policy: deps.policy }, leaseActor, [{
-        kind: 'removal', title: `Remove the access of change #${c.id} (${c.title}) and confirm`, ownerTeamId: c.team_id, serviceId: c.service_id,
-        dueAt: new Date(c.ends_at!), verification: { method: 'evidence', detail: `the access is taken down; confirm with \`${command('change remove', {}, c.id)}\`` },
-        source: { type: 'change', id: c.id },
-      }]);
+      const [removal] = await createCommitments({ db: trx, now: () => now, policy: deps.policy }, leaseActor, [
+        {
+          kind: 'removal',
+          title: `Remove the access of change #${c.id} (${c.title}) and confirm`,
+          ownerTeamId: c.team_id,
+          serviceId: c.service_id,
+          dueAt: new Date(c.ends_at!),
+          verification: {
+            method: 'evidence',
+            detail: `the access is taken down; confirm with \`${command('change remove', {}, c.id)}\``,
+          },
+          source: { type: 'change', id: c.id },
+        },
+      ]);
       commitments.push(removal!.id);
-      await trx.updateTable('change_requests').set({ status: 'expired', expired_at: now, commitment_ids: [...c.commitment_ids, removal!.id], updated_at: now }).where('id', '=', c.id).execute();
-      await recordAudit(trx, { actor: leaseActor, action: 'change.expired', entity: 'change', entityId: c.id, before: { status: c.status },
-        after: { status: 'expired', endedAt: c.ends_at, removalCommitment: removal!.id, message: changeMessages.leaseEnded.render({ id: c.id, endedAt: policyCalendar(deps.policy).dayOf(c.ends_at!) }) }, at: now });
+      await trx
+        .updateTable('change_requests')
+        .set({
+          status: 'expired',
+          expired_at: now,
+          commitment_ids: [...c.commitment_ids, removal!.id],
+          updated_at: now,
+        })
+        .where('id', '=', c.id)
+        .execute();
+      await recordAudit(trx, {
+        actor: leaseActor,
+        action: 'change.expired',
+        entity: 'change',
+        entityId: c.id,
+        before: { status: c.status },
+        after: {
+          status: 'expired',
+          endedAt: c.ends_at,
+          removalCommitment: removal!.id,
+          message: changeMessages.leaseEnded.render({
+            id: c.id,
+            endedAt: policyCalendar(deps.policy).dayOf(c.ends_at!),
+          }),
+        },
+        at: now,
+      });
     }
     return { expired: due.map((c) => c.id), services: [...new Set(due.map((c) => c.service_id))], commitments };
   });
@@ -72,16 +136,36 @@ export async function remindRecertification(deps: ChangesDeps): Promise<Reminder
   const now = deps.now();
   const horizon = new Date(now.getTime() + deps.policy.changes.reminder_days * dayMs);
   return deps.db.transaction().execute(async (trx) => {
-    const due = await trx.selectFrom('change_requests as c').innerJoin('teams as t', 't.id', 'c.team_id')
+    const due = await trx
+      .selectFrom('change_requests as c')
+      .innerJoin('teams as t', 't.id', 'c.team_id')
       .select(['c.id', 'c.title', 'c.recertify_due_at', 't.name as team'])
-      .where('c.status', 'in', [...coveringStates]).where('c.ends_at', 'is', null).where('c.recertify_due_at', '<=', horizon)
-      .where(sql<boolean>`(c.lease_reminded_at is null or c.lease_reminded_at < coalesce(c.recertified_at, c.decided_at))`)
-      .orderBy('c.id').forUpdate().skipLocked().execute();
+      .where('c.status', 'in', [...coveringStates])
+      .where('c.ends_at', 'is', null)
+      .where('c.recertify_due_at', '<=', horizon)
+      .where(
+        sql<boolean>`(c.lease_reminded_at is null or c.lease_reminded_at < coalesce(c.recertified_at, c.decided_at))`,
+      )
+      .orderBy('c.id')
+      .forUpdate()
+      .skipLocked()
+      .execute();
     const out: Reminder[] = [];
     for (const c of due) {
-      const message = changeMessages.recertifyDue.render({ id: c.id, title: c.title, dueAt: policyCalendar(deps.policy).dayOf(c.recertify_due_at!) });
+      const message = changeMessages.recertifyDue.render({
+        id: c.id,
+        title: c.title,
+        dueAt: policyCalendar(deps.policy).dayOf(c.recertify_due_at!),
+      });
       await trx.updateTable('change_requests').set({ lease_reminded_at: now }).where('id', '=', c.id).execute();
-      await recordAudit(trx, { actor: leaseActor, action: 'change.recertify_reminder', entity: 'change', entityId: c.id, after: { team: c.team, message }, at: now });
+      await recordAudit(trx, {
+        actor: leaseActor,
+        action: 'change.recertify_reminder',
+        entity: 'change',
+        entityId: c.id,
+        after: { team: c.team, message },
+        at: now,
+      });
       out.push({ id: c.id, team: c.team, message });
     }
     return out;

@@ -9,7 +9,12 @@ import type { ChangeFields } from './change-request.ts';
 export type ApprovalPath = 'standard' | 'owner' | 'owner_and_security';
 
 /** A safeguard as the check asks for it; `due` is absent in checks stored before safeguards had their own dates. */
-export interface Safeguard { id: string; title: string; verify: string; due?: 'start' | number }
+export interface Safeguard {
+  id: string;
+  title: string;
+  verify: string;
+  due?: 'start' | number;
+}
 
 export interface RiskCheck {
   risk: RiskLevel;
@@ -28,7 +33,11 @@ export interface RiskCheck {
 }
 
 /** What the check reads: the request's normal form, whether it has no end, and the service it belongs to (its hosts and exposure). */
-export interface RiskFacts { fields: ChangeFields; longLived: boolean; service?: { hosts: readonly string[]; exposure: ServiceExposure } | undefined }
+export interface RiskFacts {
+  fields: ChangeFields;
+  longLived: boolean;
+  service?: { hosts: readonly string[]; exposure: ServiceExposure } | undefined;
+}
 
 type ServiceExposure = 'internet' | 'internal' | 'isolated';
 
@@ -43,10 +52,15 @@ export function checkRisk(policy: ChangesPolicy, facts: RiskFacts): RiskCheck {
     protocol: proto?.label ?? fields.protocol?.toUpperCase() ?? 'this access',
     alternative: (altKey ? policy.protocols[altKey]?.label : undefined) ?? 'an encrypted protocol',
   };
-  const fill = (s: string): string => s.replace(/\{protocol\}/g, words.protocol).replace(/\{alternative\}/g, words.alternative);
-  const all = policy.rules.filter((r) => matches(r, fields, proto?.classes ?? [], facts.longLived, facts.service?.exposure));
+  const fill = (s: string): string =>
+    s.replace(/\{protocol\}/g, words.protocol).replace(/\{alternative\}/g, words.alternative);
+  const all = policy.rules.filter((r) =>
+    matches(r, fields, proto?.classes ?? [], facts.longLived, facts.service?.exposure),
+  );
   // A standard template answers the rules it covers; it applies when what is left is low risk.
-  const standard = policy.standard.find((t) => fitsTemplate(t, fields, facts.service) && worst(all.filter((r) => !t.covers.includes(r.id))) === 'low');
+  const standard = policy.standard.find(
+    (t) => fitsTemplate(t, fields, facts.service) && worst(all.filter((r) => !t.covers.includes(r.id))) === 'low',
+  );
   const matched = standard ? all.filter((r) => !standard.covers.includes(r.id)) : all;
   const risk = worst(matched);
   const catalogue = new Map(policy.safeguards.map((s) => [s.id, s]));
@@ -55,13 +69,21 @@ export function checkRisk(policy: ChangesPolicy, facts: RiskFacts): RiskCheck {
     return s !== undefined && fits(s.fits, fields.type, proto?.classes ?? []);
   };
   // A group is one safeguard of several: the first that fits the request (uploads logged for a share, sessions for remote access).
-  const chosen = matched.flatMap((r) => r.safeguards.flatMap((entry) => (Array.isArray(entry) ? entry.filter(fitting).slice(0, 1) : [entry].filter(fitting))));
+  const chosen = matched.flatMap((r) =>
+    r.safeguards.flatMap((entry) =>
+      Array.isArray(entry) ? entry.filter(fitting).slice(0, 1) : [entry].filter(fitting),
+    ),
+  );
   const unique = [...new Set(chosen)].map((sid) => catalogue.get(sid)!);
   // A safeguard that replaces the request (SFTP instead of FTP) is the alternative, offered before approval; only the
   // others go with an approval, or the approval would ask for the opposite of what it approves.
-  const safeguards = unique.filter((s) => !s.replaces_request).map((s) => ({ id: s.id, title: fill(s.title), verify: fill(s.verify), due: s.due }));
+  const safeguards = unique
+    .filter((s) => !s.replaces_request)
+    .map((s) => ({ id: s.id, title: fill(s.title), verify: fill(s.verify), due: s.due }));
   const replacing = unique.find((s) => s.replaces_request);
-  const alternative = matched.find((r) => r.alternative && (!r.alternative.includes('{alternative}') || altKey))?.alternative ?? replacing?.title;
+  const alternative =
+    matched.find((r) => r.alternative && (!r.alternative.includes('{alternative}') || altKey))?.alternative
+    ?? replacing?.title;
   const maxLeaseDays = Math.min(policy.lease_days[risk], ...matched.map((r) => r.max_days ?? Number.POSITIVE_INFINITY));
   const needsEnd = policy.temporary_types.includes(fields.type) || rank(risk) > rank(policy.long_lived_up_to);
   return {
@@ -88,7 +110,8 @@ function fitsTemplate(t: ChangesPolicy['standard'][number], f: ChangeFields, ser
   if (!t.types.includes(f.type)) return false;
   if (t.protocols && (f.protocol === null || !t.protocols.includes(f.protocol))) return false;
   if (t.internet_facing !== undefined && t.internet_facing !== f.internetFacing) return false;
-  if (t.ports && (f.ports.length === 0 || !f.ports.every((r) => r.from === r.to && t.ports!.includes(r.from)))) return false;
+  if (t.ports && (f.ports.length === 0 || !f.ports.every((r) => r.from === r.to && t.ports!.includes(r.from))))
+    return false;
   if (t.own_hosts) {
     const own = new Set((service?.hosts ?? []).map((h) => h.toLowerCase()));
     if (f.destination.length === 0 || !f.destination.every((h) => own.has(h))) return false;
@@ -103,7 +126,13 @@ function fits(when: SafeguardFit | undefined, type: string, classes: readonly st
   return (when.types?.includes(type as never) ?? false) || (when.classes?.some((c) => classes.includes(c)) ?? false);
 }
 
-function matches(rule: ChangeRule, f: ChangeFields, classes: readonly string[], longLived: boolean, exposure: ServiceExposure | undefined): boolean {
+function matches(
+  rule: ChangeRule,
+  f: ChangeFields,
+  classes: readonly string[],
+  longLived: boolean,
+  exposure: ServiceExposure | undefined,
+): boolean {
   const w = rule.when;
   if (w.service_exposure && (exposure === undefined || !w.service_exposure.includes(exposure))) return false;
   if (w.types && !w.types.includes(f.type)) return false;

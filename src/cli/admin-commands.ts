@@ -2,7 +2,7 @@
 import { readFile } from 'node:fs/promises';
 import { defineCommand } from 'citty';
 import { formatPolicy } from '../policy/policy.ts';
-import { EntenteError, badInput } from '../errors.ts';
+import { badInput } from '../errors.ts';
 import { idArg, out } from './shared.ts';
 import { args as A } from './commands.ts';
 import { withApi } from './api/area.ts';
@@ -16,7 +16,10 @@ export const tokenCreate = defineCommand({
     const made = await withApi(args, tokensApi, (api) => api.create(body));
     // Only the token goes to standard output, so `T=$(entente token create …)` keeps working.
     out(args.json ? JSON.stringify(made) : made.token);
-    if (!args.json) process.stderr.write(`Token ${made.id} (${made.role}${made.person ? `, ${made.person}` : ''}) ${made.expiresAt ? `ends on ${made.expiresAt.slice(0, 10)}` : 'never ends'}; it is shown only this once.\n`);
+    if (!args.json)
+      process.stderr.write(
+        `Token ${made.id} (${made.role}${made.person ? `, ${made.person}` : ''}) ${made.expiresAt ? `ends on ${made.expiresAt.slice(0, 10)}` : 'never ends'}; it is shown only this once.\n`,
+      );
   },
 });
 
@@ -25,10 +28,23 @@ export const tokenList = defineCommand({
   async run({ args }) {
     const items = await withApi(args, tokensApi, (api) => api.list());
     if (args.json) return items.forEach((t) => out(JSON.stringify(t)));
-    if (items.length === 0) return out('No tokens yet: `entente token create --role admin --name NAME --person EMAIL` makes one.');
+    if (items.length === 0)
+      return out('No tokens yet: `entente token create --role admin --name NAME --person EMAIL` makes one.');
     const day = (s: string | null, none: string) => (s ? s.slice(0, 10) : none);
     out(['id', 'name', 'role', 'person', 'created', 'expires', 'last used', 'state'].join('\t'));
-    for (const t of items) out([t.id, t.name, t.role, t.person ?? '-', day(t.createdAt, '-'), day(t.expiresAt, 'never'), day(t.lastUsedAt, 'never'), t.state].join('\t'));
+    for (const t of items)
+      out(
+        [
+          t.id,
+          t.name,
+          t.role,
+          t.person ?? '-',
+          day(t.createdAt, '-'),
+          day(t.expiresAt, 'never'),
+          day(t.lastUsedAt, 'never'),
+          t.state,
+        ].join('\t'),
+      );
   },
 });
 
@@ -44,9 +60,15 @@ export const tokenRevoke = defineCommand({
 export const feedsImport = defineCommand({
   args: A['feeds import'],
   async run({ args }) {
-    const bytes = await readFile(args.file).catch((e: Error) => { throw badInput(`cannot read ${args.file}: ${e.message}`); });
+    const bytes = await readFile(args.file).catch((e: Error) => {
+      throw badInput(`cannot read ${args.file}: ${e.message}`);
+    });
     const s = await withApi(args, uploadsApi, (api) => api.importFeed(args.file, bytes));
-    out(args.json ? JSON.stringify(s) : `Loaded ${s.entries} ${s.feed.toUpperCase()} entries; checked ${s.findingsChecked} open findings with a CVE, ${s.findingsReprioritised} changed priority${s.exceptionsLapsed ? `, ${s.exceptionsLapsed} exception(s) lapsed because a finding became more urgent` : ''}.`);
+    out(
+      args.json
+        ? JSON.stringify(s)
+        : `Loaded ${s.entries} ${s.feed.toUpperCase()} entries; checked ${s.findingsChecked} open findings with a CVE, ${s.findingsReprioritised} changed priority${s.exceptionsLapsed ? `, ${s.exceptionsLapsed} exception(s) lapsed because a finding became more urgent` : ''}.`,
+    );
   },
 });
 
@@ -62,4 +84,3 @@ export const policyShow = defineCommand({
     process.stdout.write(formatPolicy(policy));
   },
 });
-

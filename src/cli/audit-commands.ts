@@ -10,17 +10,23 @@ import { args as A } from './commands.ts';
 export const verify = defineCommand({
   args: A['audit verify'],
   async run({ args }) {
-    if (args['key-file'] && !args.file) throw badInput('--key-file goes with --file (the database is checked with the keys in force)');
+    if (args['key-file'] && !args.file)
+      throw badInput('--key-file goes with --file (the database is checked with the keys in force)');
     let v: AuditVerification;
     if (args.file) {
       const { verifyExportFile } = await import('../audit/export-check.ts');
       const { loadAuditKeyring } = await import('../audit/audit-keys.ts');
-      v = await verifyExportFile(args.file, args['key-file'] ? loadAuditKeyring({ keyFile: args['key-file'] }) : undefined);
+      v = await verifyExportFile(
+        args.file,
+        args['key-file'] ? loadAuditKeyring({ keyFile: args['key-file'] }) : undefined,
+      );
     } else if (args.server) {
       v = (await callServer(args.server, args.token, 'api/audit/verify')) as AuditVerification;
     } else {
       const { verifyAndCheckpoint } = await import('../audit/verify.ts');
-      const { checkpointed: _, ...checked } = await withLocalContext((ctx) => verifyAndCheckpoint(ctx.database.db, ctx.now()));
+      const { checkpointed: _, ...checked } = await withLocalContext((ctx) =>
+        verifyAndCheckpoint(ctx.database.db, ctx.now()),
+      );
       v = checked;
     }
     out(args.json ? JSON.stringify(v) : v.message);
@@ -31,11 +37,13 @@ export const verify = defineCommand({
 export const exportLog = defineCommand({
   args: A['audit export'],
   async run({ args }) {
-    if (!auditExportFormats.includes(args.format as AuditExportFormat)) throw badInput(`--format takes ${auditExportFormats.join(', ')}; "${args.format}" is not one of them`);
+    if (!auditExportFormats.includes(args.format as AuditExportFormat))
+      throw badInput(`--format takes ${auditExportFormats.join(', ')}; "${args.format}" is not one of them`);
     const { timeBound } = await import('../audit/audit-query.ts');
     const from = timeBound(args.from, '--from');
     const to = timeBound(args.to, '--to');
-    const write = async (chunks: AsyncIterable<string | Uint8Array>) => (args.output ? toFile(args.output, chunks) : toStdout(chunks));
+    const write = async (chunks: AsyncIterable<string | Uint8Array>) =>
+      args.output ? toFile(args.output, chunks) : toStdout(chunks);
     if (args.server) {
       const q = new URLSearchParams({ format: args.format });
       if (args.from) q.set('from', args.from);
@@ -43,7 +51,11 @@ export const exportLog = defineCommand({
       await write(await streamFrom(args.server, args.token, `api/audit/export?${q}`));
     } else {
       const { prepareAuditExport } = await import('../audit/audit-export.ts');
-      await withLocalContext(async (ctx) => write((await prepareAuditExport(ctx.database.db, { format: args.format as AuditExportFormat, from, to })).chunks));
+      await withLocalContext(async (ctx) =>
+        write(
+          (await prepareAuditExport(ctx.database.db, { format: args.format as AuditExportFormat, from, to })).chunks,
+        ),
+      );
     }
     if (args.output) out(`We wrote the audit log export (${args.format}) to ${args.output}.`);
   },

@@ -11,10 +11,24 @@ export const backup = defineCommand({
     const { writeBackup } = await import('../backup/backup.ts');
     const { auditTrailOf } = await import('../audit/audit-trail.ts');
     const config = loadConfig(process.env);
-    const database = await openDatabase({ url: config.databaseUrl, dataDir: config.dataDir, auditKey: config.auditKey, auditKeyFile: config.auditKeyFile });
+    const database = await openDatabase({
+      url: config.databaseUrl,
+      dataDir: config.dataDir,
+      auditKey: config.auditKey,
+      auditKeyFile: config.auditKeyFile,
+    });
     try {
-      const s = await writeBackup(database.db, { file: args.file, engine: database.engine, now: new Date(), checkpoints: auditTrailOf(database.db).checkpoints });
-      out(args.json ? JSON.stringify(s) : `Backed up ${s.rows.toLocaleString('en')} rows of ${Object.keys(s.tables).length} tables (schema ${s.schema}) to ${s.file}. It restores with \`entente restore ${s.file}\` on either engine; keep the audit key apart from it.`);
+      const s = await writeBackup(database.db, {
+        file: args.file,
+        engine: database.engine,
+        now: new Date(),
+        checkpoints: auditTrailOf(database.db).checkpoints,
+      });
+      out(
+        args.json
+          ? JSON.stringify(s)
+          : `Backed up ${s.rows.toLocaleString('en')} rows of ${Object.keys(s.tables).length} tables (schema ${s.schema}) to ${s.file}. It restores with \`entente restore ${s.file}\` on either engine; keep the audit key apart from it.`,
+      );
     } finally {
       await database.close();
     }
@@ -28,7 +42,12 @@ export const restore = defineCommand({
     const { restoreBackup, sealingKeyIds } = await import('../backup/backup.ts');
     const { auditTrailOf } = await import('../audit/audit-trail.ts');
     const config = loadConfig(process.env);
-    const where = { url: config.databaseUrl, dataDir: config.dataDir, auditKey: config.auditKey, auditKeyFile: config.auditKeyFile };
+    const where = {
+      url: config.databaseUrl,
+      dataDir: config.dataDir,
+      auditKey: config.auditKey,
+      auditKeyFile: config.auditKeyFile,
+    };
     const raw = await openDatabase({ ...where, migrate: false });
     let s;
     try {
@@ -43,9 +62,13 @@ export const restore = defineCommand({
       const missing = (await sealingKeyIds(database.db)).filter((id) => !keyring.byId.has(id));
       if (args.json) out(JSON.stringify({ ...s, missingAuditKeys: missing }));
       else {
-        out(`Restored ${s.rows.toLocaleString('en')} rows of ${Object.keys(s.tables).length} tables from a ${s.restoredFrom} backup (schema ${s.schema}) into ${database.engine === 'pglite' ? config.dataDir : 'PostgreSQL'}.`);
+        out(
+          `Restored ${s.rows.toLocaleString('en')} rows of ${Object.keys(s.tables).length} tables from a ${s.restoredFrom} backup (schema ${s.schema}) into ${database.engine === 'pglite' ? config.dataDir : 'PostgreSQL'}.`,
+        );
         if (missing.length) {
-          out(`The audit log was sealed with key${missing.length > 1 ? 's' : ''} ${missing.join(', ')}, which ${missing.length > 1 ? 'are' : 'is'} not in force here (${keyring.source}): give the same key (ENTENTE_AUDIT_KEY, ENTENTE_AUDIT_KEY_FILE, or the old data folder's audit.key) so \`entente audit verify\` can check it.`);
+          out(
+            `The audit log was sealed with key${missing.length > 1 ? 's' : ''} ${missing.join(', ')}, which ${missing.length > 1 ? 'are' : 'is'} not in force here (${keyring.source}): give the same key (ENTENTE_AUDIT_KEY, ENTENTE_AUDIT_KEY_FILE, or the old data folder's audit.key) so \`entente audit verify\` can check it.`,
+          );
         }
       }
     } finally {

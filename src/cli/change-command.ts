@@ -23,7 +23,10 @@ function repeated(rawArgs: string[], name: string): string[] | undefined {
     if (a === `--${name}` && i + 1 < rawArgs.length) values.push(rawArgs[++i]!);
     else if (a.startsWith(`--${name}=`)) values.push(a.slice(name.length + 3));
   }
-  const all = values.flatMap((v) => v.split(',')).map((v) => v.trim()).filter(Boolean);
+  const all = values
+    .flatMap((v) => v.split(','))
+    .map((v) => v.trim())
+    .filter(Boolean);
   return all.length > 0 ? all : undefined;
 }
 
@@ -36,7 +39,23 @@ function show(v: Change, asJson: boolean | undefined): void {
   if (v.status !== 'submitted') out(`  ${v.riskCheck.message}`);
 }
 
-const strings = ['type', 'service', 'title', 'description', 'protocol', 'transport', 'authentication', 'start', 'end', 'account', 'client', 'vendor', 'resource', 'provider', 'system'] as const;
+const strings = [
+  'type',
+  'service',
+  'title',
+  'description',
+  'protocol',
+  'transport',
+  'authentication',
+  'start',
+  'end',
+  'account',
+  'client',
+  'vendor',
+  'resource',
+  'provider',
+  'system',
+] as const;
 
 export const request = defineCommand({
   args: A['change request'],
@@ -45,7 +64,10 @@ export const request = defineCommand({
     for (const k of strings) if (typeof args[k] === 'string') body[k] = args[k];
     const ports = repeated(rawArgs, 'port');
     if (ports) body.ports = ports.map((p) => (/^\d+$/.test(p) ? Number(p) : p));
-    for (const [opt, field] of [['source', 'source'], ['destination', 'destination']] as const) {
+    for (const [opt, field] of [
+      ['source', 'source'],
+      ['destination', 'destination'],
+    ] as const) {
       const v = repeated(rawArgs, opt);
       if (v) body[field] = v;
     }
@@ -59,13 +81,14 @@ export const request = defineCommand({
   },
 });
 
-const simple = (name: ChangeStep) => defineCommand({
-  args: A[`change ${name}`],
-  async run({ args }) {
-    const n = idArg(args.id, 'a change', 'entente change list');
-    show(await act(args, (api) => api.step(name, n)), args.json);
-  },
-});
+const simple = (name: ChangeStep) =>
+  defineCommand({
+    args: A[`change ${name}`],
+    async run({ args }) {
+      const n = idArg(args.id, 'a change', 'entente change list');
+      show(await act(args, (api) => api.step(name, n)), args.json);
+    },
+  });
 
 export const submit = simple('submit');
 export const approve = simple('approve');
@@ -109,14 +132,28 @@ export const list = defineCommand({
   args: A['change list'],
   async run({ args }) {
     const limit = Number(args.limit);
-    if (!Number.isInteger(limit) || limit < 1 || limit > 500) throw badInput('--limit takes a whole number from 1 to 500');
-    const status = args.status?.split(',').map((s) => s.trim()).filter(Boolean);
-    const items = await withApi(args, changesApi, (api) => api.list({ service: args.service, team: args.team, status, limit }));
+    if (!Number.isInteger(limit) || limit < 1 || limit > 500)
+      throw badInput('--limit takes a whole number from 1 to 500');
+    const status = args.status
+      ?.split(',')
+      .map((s) => s.trim())
+      .filter(Boolean);
+    const items = await withApi(args, changesApi, (api) =>
+      api.list({ service: args.service, team: args.team, status, limit }),
+    );
     if (args.json) return void items.forEach((v) => out(JSON.stringify(v)));
     if (items.length === 0) return out('No changes match.');
     for (const v of items) {
-      const flags = [v.removal?.overdue ? 'removal overdue' : '', v.review?.overdue ? 'review overdue' : '', v.recertification?.overdue ? 'recertification due' : ''].filter(Boolean).join(', ');
-      out(`#${v.id}  ${v.status.padEnd(24)} ${v.risk.padEnd(8)} ${v.service}  ${v.type}  ${v.endsAt ? `until ${v.endsAt.slice(0, 10)}` : 'no end date'}  ${v.title}${flags ? `  (${flags})` : ''}`);
+      const flags = [
+        v.removal?.overdue ? 'removal overdue' : '',
+        v.review?.overdue ? 'review overdue' : '',
+        v.recertification?.overdue ? 'recertification due' : '',
+      ]
+        .filter(Boolean)
+        .join(', ');
+      out(
+        `#${v.id}  ${v.status.padEnd(24)} ${v.risk.padEnd(8)} ${v.service}  ${v.type}  ${v.endsAt ? `until ${v.endsAt.slice(0, 10)}` : 'no end date'}  ${v.title}${flags ? `  (${flags})` : ''}`,
+      );
     }
   },
 });

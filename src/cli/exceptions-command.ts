@@ -24,29 +24,42 @@ function repeated(rawArgs: string[], name: string): string[] {
   return values;
 }
 
-function decisions(args: { server?: string | undefined; token?: string | undefined }, what: string): ExceptionDecisions {
+function decisions(
+  args: { server?: string | undefined; token?: string | undefined },
+  what: string,
+): ExceptionDecisions {
   if (args.server) return exceptionDecisions({ server: args.server, token: args.token });
-  throw badInput(`${what} needs to know who is acting: run it against the Entente server with your own token (--server URL --token T, or ENTENTE_TOKEN). `
-    + 'The local data folder acts as a single administrator, and an exception needs the approval of two people other than the one who asked.');
+  throw badInput(
+    `${what} needs to know who is acting: run it against the Entente server with your own token (--server URL --token T, or ENTENTE_TOKEN). `
+      + 'The local data folder acts as a single administrator, and an exception needs the approval of two people other than the one who asked.',
+  );
 }
 
 function show(view: Exception, asJson: boolean | undefined): void {
   if (asJson) return out(JSON.stringify(view));
   out(`Exception ${view.id} (${view.status}) for ${view.team}: ${view.summary}`);
-  for (const f of view.findings) out(`  #${f.id}  ${f.priority.padEnd(6)} ${f.status.padEnd(11)} ${f.service}  ${f.title}`);
-  for (const c of view.commitments) out(`  commitment #${c.id} (${c.state === 'open' && c.overdue ? 'open, past its date' : c.state}): ${c.summary}`);
+  for (const f of view.findings)
+    out(`  #${f.id}  ${f.priority.padEnd(6)} ${f.status.padEnd(11)} ${f.service}  ${f.title}`);
+  for (const c of view.commitments)
+    out(`  commitment #${c.id} (${c.state === 'open' && c.overdue ? 'open, past its date' : c.state}): ${c.summary}`);
 }
 
 export const request = defineCommand({
   args: A['exceptions request'],
   async run({ args, rawArgs }) {
-    const findingIds = repeated(rawArgs, 'finding').flatMap((v) => v.split(',')).map((v) => v.trim()).filter(Boolean).map((v) => {
-      const n = Number(v.replace(/^#/, ''));
-      if (!Number.isInteger(n) || n < 1) throw badInput(`--finding "${v}" is not a finding id (a whole number, as \`entente findings\` shows)`);
-      return n;
-    });
+    const findingIds = repeated(rawArgs, 'finding')
+      .flatMap((v) => v.split(','))
+      .map((v) => v.trim())
+      .filter(Boolean)
+      .map((v) => {
+        const n = Number(v.replace(/^#/, ''));
+        if (!Number.isInteger(n) || n < 1)
+          throw badInput(`--finding "${v}" is not a finding id (a whole number, as \`entente findings\` shows)`);
+        return n;
+      });
     const days = args.days === undefined ? undefined : Number(args.days);
-    if (days !== undefined && (!Number.isInteger(days) || days < 1)) throw badInput('--days must be a whole number of days, 1 or more');
+    if (days !== undefined && (!Number.isInteger(days) || days < 1))
+      throw badInput('--days must be a whole number of days, 1 or more');
     const body = { findingIds, reason: args.reason, controls: repeated(rawArgs, 'control'), ...(days ? { days } : {}) };
     show(await decisions(args, 'asking for an exception').request(body), args.json);
   },
@@ -56,12 +69,19 @@ export const list = defineCommand({
   args: A['exceptions list'],
   async run({ args }) {
     const limit = Number(args.limit);
-    if (!Number.isInteger(limit) || limit < 1 || limit > 500) throw badInput('--limit must be a whole number from 1 to 500');
-    const status = args.status?.split(',').map((s) => s.trim()).filter(Boolean);
+    if (!Number.isInteger(limit) || limit < 1 || limit > 500)
+      throw badInput('--limit must be a whole number from 1 to 500');
+    const status = args.status
+      ?.split(',')
+      .map((s) => s.trim())
+      .filter(Boolean);
     const items = await withApi(args, exceptionsApi, (api) => api.list({ status, team: args.team, limit }));
     if (args.json) return void items.forEach((v) => out(JSON.stringify(v)));
     if (items.length === 0) return out(exceptionMessages.noneMatch.render({}));
-    for (const v of items) out(`#${v.id}  ${v.status.padEnd(9)} ${v.team}  until ${v.validUntil}  findings ${v.findings.map((f) => `#${f.id}`).join(',')}  ${v.summary}`);
+    for (const v of items)
+      out(
+        `#${v.id}  ${v.status.padEnd(9)} ${v.team}  until ${v.validUntil}  findings ${v.findings.map((f) => `#${f.id}`).join(',')}  ${v.summary}`,
+      );
   },
 });
 
@@ -100,7 +120,9 @@ export const revoke = defineCommand({
 export const expire = defineCommand({
   args: A['exceptions expire'],
   async run({ args }) {
-    const r = await withLocalContext((ctx) => expireExceptionsNow({ db: ctx.database.db, now: ctx.now, policy: ctx.policy }, localAdmin.actor));
+    const r = await withLocalContext((ctx) =>
+      expireExceptionsNow({ db: ctx.database.db, now: ctx.now, policy: ctx.policy }, localAdmin.actor),
+    );
     if (args.json) return out(JSON.stringify(r));
     out(exceptionMessages.expiryRun.render(r));
   },

@@ -16,21 +16,41 @@ const filterArgs = ['service', 'team', 'status', 'priority', 'severity', 'tool',
 export const exportCommand = defineCommand({
   args: args.export,
   async run({ args }) {
-    if (!exportFormats.includes(args.format as (typeof exportFormats)[number])) throw badInput(`--format takes ${exportFormats.join(', ')}; "${args.format}" is not one of them`);
+    if (!exportFormats.includes(args.format as (typeof exportFormats)[number]))
+      throw badInput(`--format takes ${exportFormats.join(', ')}; "${args.format}" is not one of them`);
     const cwe = cweArg(args.cwe);
-    const write = async (chunks: AsyncIterable<string | Uint8Array>) => (args.output ? toFile(args.output, chunks) : toStdout(chunks));
+    const write = async (chunks: AsyncIterable<string | Uint8Array>) =>
+      args.output ? toFile(args.output, chunks) : toStdout(chunks);
     if (args.server) {
       await write(await fromServer(args));
     } else {
       await withLocalContext(async (ctx) => {
-        const list = (v: string | undefined): string[] | undefined => v?.split(',').map((s) => s.trim()).filter(Boolean);
-        const prepared = await prepareExport({ db: ctx.database.db, now: ctx.now, epssHigh: ctx.policy.epss.high, calendar: policyCalendar(ctx.policy) }, localAdmin, {
-          format: args.format, sort: args.sort,
-          filter: {
-            service: args.service, team: args.team, status: list(args.status), priority: list(args.priority), severity: list(args.severity),
-            tool: args.tool, kind: args.kind, cve: args.cve, cwe, q: args.q, overdue: args.overdue === true,
+        const list = (v: string | undefined): string[] | undefined =>
+          v
+            ?.split(',')
+            .map((s) => s.trim())
+            .filter(Boolean);
+        const prepared = await prepareExport(
+          { db: ctx.database.db, now: ctx.now, epssHigh: ctx.policy.epss.high, calendar: policyCalendar(ctx.policy) },
+          localAdmin,
+          {
+            format: args.format,
+            sort: args.sort,
+            filter: {
+              service: args.service,
+              team: args.team,
+              status: list(args.status),
+              priority: list(args.priority),
+              severity: list(args.severity),
+              tool: args.tool,
+              kind: args.kind,
+              cve: args.cve,
+              cwe,
+              q: args.q,
+              overdue: args.overdue === true,
+            },
           },
-        });
+        );
         await write(prepared.chunks);
       });
     }
@@ -38,7 +58,13 @@ export const exportCommand = defineCommand({
   },
 });
 
-type Args = Record<(typeof filterArgs)[number], string | undefined> & { format: string; sort: string; overdue?: boolean; server?: string; token?: string };
+type Args = Record<(typeof filterArgs)[number], string | undefined> & {
+  format: string;
+  sort: string;
+  overdue?: boolean;
+  server?: string;
+  token?: string;
+};
 
 /** The export from a running server, as the bytes arrive. */
 async function fromServer(args: Args): Promise<AsyncIterable<Uint8Array>> {

@@ -36,7 +36,8 @@ export const gate = defineCommand({
   args: A['gate'],
   async run({ args }) {
     if ((args._ as string[]).length > 0) return; // a subcommand ran
-    if (!gateFormats.includes(args.format as GateFormat)) throw badInput(`--format: "${args.format}" is not a format; use ${gateFormats.join(', ')}`);
+    if (!gateFormats.includes(args.format as GateFormat))
+      throw badInput(`--format: "${args.format}" is not a format; use ${gateFormats.join(', ')}`);
     if (!args.service) throw badInput('--service: name the service to release, e.g. --service checkout-api');
     if (!args.env) throw badInput('--env: name the environment, e.g. --env prod');
     const req = { service: args.service, env: args.env, version: args.version, commit: args.commit };

@@ -11,9 +11,11 @@ export const link = defineCommand({
     const id = idArg(args.finding, 'a finding', 'entente findings');
     const r = await withApi(args, jiraApi, (api) => api.linkFinding(id));
     if (args.json) return out(JSON.stringify(r));
-    out(r.created
-      ? `Filed ${r.link.issueKey} for finding #${id} in ${r.link.project}: ${r.link.issueUrl}`
-      : `Finding #${id} already has ${r.link.issueKey} (${r.link.status}): ${r.link.issueUrl}`);
+    out(
+      r.created
+        ? `Filed ${r.link.issueKey} for finding #${id} in ${r.link.project}: ${r.link.issueUrl}`
+        : `Finding #${id} already has ${r.link.issueKey} (${r.link.status}): ${r.link.issueUrl}`,
+    );
   },
 });
 
@@ -23,9 +25,11 @@ export const linkCommitmentCommand = defineCommand({
     const id = idArg(args.commitment, 'a commitment', 'entente commitments');
     const r = await withApi(args, jiraApi, (api) => api.linkCommitment(id));
     if (args.json) return out(JSON.stringify(r));
-    out(r.created
-      ? `Filed ${r.link.issueKey} for commitment #${id} in ${r.link.project}: ${r.link.issueUrl}`
-      : `Commitment #${id} already has ${r.link.issueKey} (${r.link.status}): ${r.link.issueUrl}`);
+    out(
+      r.created
+        ? `Filed ${r.link.issueKey} for commitment #${id} in ${r.link.project}: ${r.link.issueUrl}`
+        : `Commitment #${id} already has ${r.link.issueKey} (${r.link.status}): ${r.link.issueUrl}`,
+    );
   },
 });
 
@@ -38,7 +42,9 @@ export const sync = defineCommand({
       return syncJira(jiraDepsOf(ctx));
     });
     if (args.json) return out(JSON.stringify(r));
-    out(`Jira sync: ${r.transitioned.length} moved to Done after a scan confirmed the fix, ${r.noted.length} findings noted as fixed in Jira (the next scan confirms), ${r.updated.length} other status changes.`);
+    out(
+      `Jira sync: ${r.transitioned.length} moved to Done after a scan confirmed the fix, ${r.noted.length} findings noted as fixed in Jira (the next scan confirms), ${r.updated.length} other status changes.`,
+    );
     for (const f of r.failed) out(`  ${f.issue}: ${f.error}`);
     if (r.failed.length) process.exitCode = 1;
   },

@@ -9,7 +9,11 @@ import { join } from 'node:path';
 import { processAlive as alive } from '../process-alive.ts';
 
 /** What `entente serve` writes into its data folder while it listens, and removes on a clean exit. */
-export interface ServerRecord { url: string; pid: number; startedAt: string }
+export interface ServerRecord {
+  url: string;
+  pid: number;
+  startedAt: string;
+}
 
 const serverRecordFile = 'server.json';
 export const localAdminTokenFile = 'local-admin.token';
@@ -34,7 +38,7 @@ function readServerRecord(dataDir: string): ServerRecord | undefined {
   if (!existsSync(path)) return undefined;
   try {
     const r = JSON.parse(readFileSync(path, 'utf8')) as Partial<ServerRecord>;
-    return typeof r.url === 'string' && Number.isInteger(r.pid) && r.pid! > 0 ? r as ServerRecord : undefined;
+    return typeof r.url === 'string' && Number.isInteger(r.pid) && r.pid! > 0 ? (r as ServerRecord) : undefined;
   } catch {
     return undefined;
   }
@@ -42,7 +46,9 @@ function readServerRecord(dataDir: string): ServerRecord | undefined {
 
 /** The server running on this data folder and the local admin token to call it with; undefined when none runs (a
  * record whose process is gone is stale, and removed; one that nothing answers at is ignored). */
-export async function runningServer(dataDir: string): Promise<{ url: string; pid: number; token: string | undefined } | undefined> {
+export async function runningServer(
+  dataDir: string,
+): Promise<{ url: string; pid: number; token: string | undefined } | undefined> {
   const record = readServerRecord(dataDir);
   if (record && !alive(record.pid)) removeServerRecord(dataDir, record.pid); // left by a server that was killed
   if (!record || !alive(record.pid) || !(await listening(record.url))) return undefined;

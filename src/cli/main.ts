@@ -12,8 +12,23 @@ const rawArgs = process.argv.slice(2);
 
 // Commands that read a page or decide one thing and end: their embedded database starts lighter
 // (src/db/pglite-worker.ts). Imports, exports, the server, backtests and the jobs keep it whole.
-const briefCommands = ['findings', 'gate', 'exceptions list', 'exceptions show', 'change list', 'change show', 'exposure list', 'commitments list',
-  'review list', 'review show', 'goal list', 'goal show', 'token list', 'notifications list', 'policy show'];
+const briefCommands = [
+  'findings',
+  'gate',
+  'exceptions list',
+  'exceptions show',
+  'change list',
+  'change show',
+  'exposure list',
+  'commitments list',
+  'review list',
+  'review show',
+  'goal list',
+  'goal show',
+  'token list',
+  'notifications list',
+  'policy show',
+];
 
 if (rawArgs.length === 1 && (rawArgs[0] === '--version' || rawArgs[0] === '-v')) {
   process.stdout.write(`${version}\n`);
@@ -37,7 +52,10 @@ if (mistakes.length > 0) {
 }
 // A command on the local data folder starts its embedded database now, while its own code loads (src/db/prestart.ts).
 if (opensLocalDatabase(resolved.path, resolved.rest)) {
-  const [{ prestartPglite }, { dataDirOf }] = await Promise.all([import('../db/prestart.ts'), import('../data-dir.ts')]);
+  const [{ prestartPglite }, { dataDirOf }] = await Promise.all([
+    import('../db/prestart.ts'),
+    import('../data-dir.ts'),
+  ]);
   prestartPglite(dataDirOf(process.env), briefCommands.includes(resolved.path.join(' ')));
 }
 try {

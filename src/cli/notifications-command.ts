@@ -10,8 +10,14 @@ import { notificationsApi, type Notification } from './api/notifications-api.ts'
 const service = () => import('../notifications/notifications-service.ts');
 
 function line(n: Notification): string {
-  const state = n.status === 'sent' ? `sent ${n.sentAt}` : n.status === 'pending' ? `pending, next try ${n.nextAttemptAt}` : n.status;
-  const why = n.lastError && n.status !== 'sent' ? ` (${n.lastError}; ${n.attempts} attempt${n.attempts === 1 ? '' : 's'})` : '';
+  const state =
+    n.status === 'sent'
+      ? `sent ${n.sentAt}`
+      : n.status === 'pending'
+        ? `pending, next try ${n.nextAttemptAt}`
+        : n.status;
+  const why =
+    n.lastError && n.status !== 'sent' ? ` (${n.lastError}; ${n.attempts} attempt${n.attempts === 1 ? '' : 's'})` : '';
   return `#${n.id}  ${n.event}  ${n.channel} to ${n.recipient ?? '-'}  ${state}${why}  "${n.subject}"`;
 }
 
@@ -30,16 +36,24 @@ export const list = defineCommand({
 export const prefs = defineCommand({
   args: A['notifications prefs'],
   async run({ args }) {
-    if (args.channel !== undefined && args.event === undefined) throw badInput('--channel needs --event: which event to send that way');
-    if (args.event !== undefined && args.channel === undefined) throw badInput('--event needs --channel email, digest or none');
+    if (args.channel !== undefined && args.event === undefined)
+      throw badInput('--channel needs --event: which event to send that way');
+    if (args.event !== undefined && args.channel === undefined)
+      throw badInput('--event needs --channel email, digest or none');
     const { parsePrefsChange } = await service();
     const asked = { event: args.event, channel: args.channel, digestTime: args['digest-time'], quiet: args.quiet };
     const change = Object.values(asked).some((v) => v !== undefined) ? parsePrefsChange(asked) : undefined;
-    if (!args.server && !args.email) throw badInput('--email: whose preferences (the local data folder has no person of its own)');
-    const view = await withApi(args, notificationsApi, (api) => (change ? api.setPrefs(args.email, change) : api.prefs(args.email)));
+    if (!args.server && !args.email)
+      throw badInput('--email: whose preferences (the local data folder has no person of its own)');
+    const view = await withApi(args, notificationsApi, (api) =>
+      change ? api.setPrefs(args.email, change) : api.prefs(args.email),
+    );
     if (args.json) return out(JSON.stringify(view));
-    out(`Notifications for ${view.email}: daily digest at ${view.digestTime}, ${view.quiet ? `quiet hours ${view.quiet.from}-${view.quiet.to} (e-mails wait until they end)` : 'no quiet hours'}`);
-    for (const p of view.prefs) out(`  ${p.event.padEnd(20)} ${`${p.channel}${p.isDefault ? ' (default)' : ''}`.padEnd(17)} ${p.label}`);
+    out(
+      `Notifications for ${view.email}: daily digest at ${view.digestTime}, ${view.quiet ? `quiet hours ${view.quiet.from}-${view.quiet.to} (e-mails wait until they end)` : 'no quiet hours'}`,
+    );
+    for (const p of view.prefs)
+      out(`  ${p.event.padEnd(20)} ${`${p.channel}${p.isDefault ? ' (default)' : ''}`.padEnd(17)} ${p.label}`);
   },
 });
 

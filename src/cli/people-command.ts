@@ -12,7 +12,9 @@ export const password = defineCommand({
     const email = String(args.email);
     const secret = process.stdin.isTTY ? await askTwice(email) : await firstLine();
     const set = await withApi(args, peopleApi, (api) => api.setPassword(email, secret));
-    out(`${set.replaced ? 'Password changed' : 'Password set'} for ${set.email}${set.replaced ? '; their open sessions are ended' : ''}. They sign in to the web app that \`entente serve\` serves at /.`);
+    out(
+      `${set.replaced ? 'Password changed' : 'Password set'} for ${set.email}${set.replaced ? '; their open sessions are ended' : ''}. They sign in to the web app that \`entente serve\` serves at /.`,
+    );
   },
 });
 
@@ -21,10 +23,13 @@ export const invite = defineCommand({
   async run({ args }) {
     const email = String(args.email);
     const days = args.days === undefined ? undefined : Number(args.days);
-    if (days !== undefined && (!Number.isInteger(days) || days < 1 || days > 30)) throw badInput(`--days: a whole number from 1 to 30; it is ${args.days}`, { field: 'days' });
+    if (days !== undefined && (!Number.isInteger(days) || days < 1 || days > 30))
+      throw badInput(`--days: a whole number from 1 to 30; it is ${args.days}`, { field: 'days' });
     const made = await withApi(args, peopleApi, (api) => api.invite(email, days));
     if (args.json) return out(JSON.stringify(made));
-    out(`Send this link to ${made.email}; it works once, until ${made.expiresAt.slice(0, 16).replace('T', ' ')} UTC, and lets them set a password and sign in:\n  ${made.url}`);
+    out(
+      `Send this link to ${made.email}; it works once, until ${made.expiresAt.slice(0, 16).replace('T', ' ')} UTC, and lets them set a password and sign in:\n  ${made.url}`,
+    );
   },
 });
 
@@ -37,7 +42,11 @@ async function firstLine(): Promise<string> {
   }
   const text = Buffer.concat(chunks).toString('utf8');
   const line = text.split('\n')[0]!.replace(/\r$/, '');
-  if (!text) throw badInput('no password on standard input: pipe one line, e.g. `printf "%s\\n" "$PASSWORD" | entente people password EMAIL`', { field: 'password' });
+  if (!text)
+    throw badInput(
+      'no password on standard input: pipe one line, e.g. `printf "%s\\n" "$PASSWORD" | entente people password EMAIL`',
+      { field: 'password' },
+    );
   return line;
 }
 

@@ -29,8 +29,16 @@ export const check = defineCommand({
       ...policy.gates.rules.map((r, i): [string, string] => [`gates.rules.${i}.description`, r.description]),
       ...policy.controls.map((c, i): [string, string] => [`controls.${i}.title`, c.title]),
     ];
-    const notes = texts.flatMap(([where, text]) => checkTone(text, tone).flags.map((f) => ({ where, text: f.text, suggestion: f.suggestion })));
-    const summary = { source, rules: policy.gates.rules.length, warn: policy.gates.rules.filter((r) => r.mode === 'warn').length, controls: policy.controls.length, notes: notes.length };
+    const notes = texts.flatMap(([where, text]) =>
+      checkTone(text, tone).flags.map((f) => ({ where, text: f.text, suggestion: f.suggestion })),
+    );
+    const summary = {
+      source,
+      rules: policy.gates.rules.length,
+      warn: policy.gates.rules.filter((r) => r.mode === 'warn').length,
+      controls: policy.controls.length,
+      notes: notes.length,
+    };
     if (args.json) return out(JSON.stringify({ ok: true, ...summary, notes }));
     out(m.policyCheckOk.render(summary));
     for (const n of notes) out(`  - ${m.toneNote.render(n)}`);
@@ -71,6 +79,9 @@ export const backtest = defineCommand({
     const r = await withLocalContext((ctx) => backtestPolicy({ db: ctx.database.db, now: ctx.now }, policy, days));
     if (args.json) return out(JSON.stringify(r));
     out(r.text);
-    for (const c of r.changed) out(`  ${m.backtestLine.render({ id: c.id, service: c.service, environment: c.environment, at: policyCalendar(policy).dayOf(c.decidedAt), was: c.was, wouldBe: c.wouldBe })}`);
+    for (const c of r.changed)
+      out(
+        `  ${m.backtestLine.render({ id: c.id, service: c.service, environment: c.environment, at: policyCalendar(policy).dayOf(c.decidedAt), was: c.was, wouldBe: c.wouldBe })}`,
+      );
   },
 });

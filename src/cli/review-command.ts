@@ -46,8 +46,12 @@ export const list = defineCommand({
     if (!Number.isInteger(limit) || limit < 1 || limit > 100) throw badInput('--limit: a whole number from 1 to 100');
     const items = await withApi(args, reviewsApi, (api) => api.list({ team: args.team, limit }));
     if (args.json) return void items.forEach((v) => out(JSON.stringify(v)));
-    if (items.length === 0) return out('No reviews yet: `entente review new --cadence weekly --team TEAM` starts the first.');
-    for (const v of items) out(`#${v.id}  ${v.cadence.padEnd(7)} ${(v.team ?? '(organisation)').padEnd(16)} ${v.period.to.slice(0, 10)}  ${v.closedAt ? 'closed' : 'open  '}  ${v.summary}`);
+    if (items.length === 0)
+      return out('No reviews yet: `entente review new --cadence weekly --team TEAM` starts the first.');
+    for (const v of items)
+      out(
+        `#${v.id}  ${v.cadence.padEnd(7)} ${(v.team ?? '(organisation)').padEnd(16)} ${v.period.to.slice(0, 10)}  ${v.closedAt ? 'closed' : 'open  '}  ${v.summary}`,
+      );
   },
 });
 
@@ -71,7 +75,11 @@ export const close = defineCommand({
 /** "Upgrade log4j-core @payments by 2026-12-21" → its title, team and due day. */
 export function actionOf(text: string): ActionInput {
   const m = /^(.+?)\s+@(\S+)\s+by\s+(\S+)\s*$/.exec(text.trim());
-  if (!m) throw badInput(`--action "${text}": write it as "TITLE @TEAM by YYYY-MM-DD", e.g. "Upgrade log4j-core @payments by 2026-12-21"`, { field: 'action' });
+  if (!m)
+    throw badInput(
+      `--action "${text}": write it as "TITLE @TEAM by YYYY-MM-DD", e.g. "Upgrade log4j-core @payments by 2026-12-21"`,
+      { field: 'action' },
+    );
   return { title: m[1]!, team: m[2]!, due: m[3]! };
 }
 

@@ -10,7 +10,10 @@ export const exitCodes = { ok: 0, input: 2, environment: 3, internal: 3 } as con
 
 /** Options every command that can reach a server accepts. */
 export const remoteArgs = {
-  server: { type: 'string', description: 'URL of a running Entente server (otherwise the local data folder, or the server running on it)' },
+  server: {
+    type: 'string',
+    description: 'URL of a running Entente server (otherwise the local data folder, or the server running on it)',
+  },
   token: { type: 'string', description: 'API token for --server (or ENTENTE_TOKEN)' },
 } as const;
 
@@ -20,14 +23,20 @@ export const remoteArgs = {
  * goes through that server's API as --server would, with the local admin token the server keeps in the folder (or
  * --token, if given). `args` is the command's parsed options, changed in place.
  */
-export async function routeToRunningServer(args: { server?: string | undefined; token?: string | undefined }): Promise<void> {
+export async function routeToRunningServer(args: {
+  server?: string | undefined;
+  token?: string | undefined;
+}): Promise<void> {
   if (args.server) return;
   const config = loadConfig(process.env);
   if (config.databaseUrl) return; // PostgreSQL takes any number of processes: local commands stay local
   const running = await runningServer(config.dataDir);
   if (!running) return;
   if (!args.token && !running.token) {
-    throw new EntenteError('unavailable', `the data folder ${config.dataDir} is in use by \`entente serve\` (process ${running.pid}, ${running.url}) and its local admin token is missing; restart the server to make a new one, or pass --token`);
+    throw new EntenteError(
+      'unavailable',
+      `the data folder ${config.dataDir} is in use by \`entente serve\` (process ${running.pid}, ${running.url}) and its local admin token is missing; restart the server to make a new one, or pass --token`,
+    );
   }
   args.server = running.url;
   if (!args.token) localToken = args.token = running.token;
@@ -48,10 +57,16 @@ export async function withLocalContext<T>(fn: (ctx: Context) => Promise<T>): Pro
     ctx = await openContext(config);
   } catch (e) {
     // Commands that can go through a server were routed there already; this one has no API yet.
-    const running = e instanceof EntenteError && e.code === 'conflict' && !config.databaseUrl ? await runningServer(config.dataDir) : undefined;
+    const running =
+      e instanceof EntenteError && e.code === 'conflict' && !config.databaseUrl
+        ? await runningServer(config.dataDir)
+        : undefined;
     if (running) {
-      throw new EntenteError('conflict', `\`entente ${commandName()}\` has no API yet, so it cannot go through the server that holds the data folder ${config.dataDir} `
-        + `(\`entente serve\`, process ${running.pid}, ${running.url}); stop that server, run it, and start the server again`);
+      throw new EntenteError(
+        'conflict',
+        `\`entente ${commandName()}\` has no API yet, so it cannot go through the server that holds the data folder ${config.dataDir} `
+          + `(\`entente serve\`, process ${running.pid}, ${running.url}); stop that server, run it, and start the server again`,
+      );
     }
     throw e;
   }
@@ -73,7 +88,12 @@ function commandName(): string {
 }
 
 /** Calls a running server's API; an error reply becomes an EntenteError with the server's message. */
-export async function callServer(server: string, token: string | undefined, path: string, init: RequestInit = {}): Promise<unknown> {
+export async function callServer(
+  server: string,
+  token: string | undefined,
+  path: string,
+  init: RequestInit = {},
+): Promise<unknown> {
   const res = await fetchServer(server, token, path, init);
   return res.json().catch(() => null);
 }
@@ -81,7 +101,12 @@ export async function callServer(server: string, token: string | undefined, path
 /** A request to a running server, answered 2xx (its body unread, for streaming); anything else is an EntenteError:
  * a URL that is not one is bad input, a server that does not answer is `unavailable` (exit 3), an error reply the
  * server's own code and message. */
-export async function fetchServer(server: string, token: string | undefined, path: string, init: RequestInit = {}): Promise<Response> {
+export async function fetchServer(
+  server: string,
+  token: string | undefined,
+  path: string,
+  init: RequestInit = {},
+): Promise<Response> {
   const auth = token ?? process.env.ENTENTE_TOKEN;
   if (!auth) throw new EntenteError('unauthorized', '--server needs --token (or ENTENTE_TOKEN)');
   let url: URL;
@@ -99,15 +124,24 @@ export async function fetchServer(server: string, token: string | undefined, pat
     res = await fetch(url, { ...init, headers });
   } catch (e) {
     const cause = (e as Error).cause as NodeJS.ErrnoException | undefined;
-    const why = cause?.code === 'ECONNREFUSED' ? 'nothing is listening there' : cause?.code === 'ENOTFOUND' ? 'no such host'
-      : cause?.message ?? (e as Error).message;
-    throw new EntenteError('unavailable', `cannot reach the Entente server at ${server}: ${why}${server === localServer ? ' (it holds the local data folder; is it stopping?)' : ''}`);
+    const why =
+      cause?.code === 'ECONNREFUSED'
+        ? 'nothing is listening there'
+        : cause?.code === 'ENOTFOUND'
+          ? 'no such host'
+          : (cause?.message ?? (e as Error).message);
+    throw new EntenteError(
+      'unavailable',
+      `cannot reach the Entente server at ${server}: ${why}${server === localServer ? ' (it holds the local data folder; is it stopping?)' : ''}`,
+    );
   }
   if (!res.ok) {
     const body = (await res.json().catch(() => null)) as { error?: { code?: string; message?: string } } | null;
     const code = (body?.error?.code ?? (res.status >= 500 ? 'internal' : 'bad_input')) as EntenteError['code'];
-    const hint = res.status === 401 && localToken !== undefined && auth === localToken
-      ? ' (the local admin token in the data folder; restart `entente serve` to make a new one)' : '';
+    const hint =
+      res.status === 401 && localToken !== undefined && auth === localToken
+        ? ' (the local admin token in the data folder; restart `entente serve` to make a new one)'
+        : '';
     throw new EntenteError(code, `${server}: ${body?.error?.message ?? `HTTP ${res.status}`}${hint}`);
   }
   return res;
@@ -134,7 +168,8 @@ export function reportError(e: unknown): number {
   const problem = e instanceof EntenteError ? e : environmentProblem(e);
   if (problem) {
     // A fault of ours met here (it wraps the error where it began); a server's internal error is in the server's log.
-    const where = problem.code === 'internal' && problem.cause !== undefined && !debug ? ' (ENTENTE_DEBUG=1 shows where)' : '';
+    const where =
+      problem.code === 'internal' && problem.cause !== undefined && !debug ? ' (ENTENTE_DEBUG=1 shows where)' : '';
     process.stderr.write(`entente: ${plain(problem.message)}${where}${debug}\n`);
     return problem.code === 'internal' || problem.code === 'unavailable' ? exitCodes.environment : exitCodes.input;
   }
@@ -158,7 +193,8 @@ export function plain(text: string): string {
  * (ids are 32-bit), else bad input saying what it should be and where to find one. */
 export function idArg(text: string, what: string, listedBy: string): number {
   const n = Number(String(text).replace(/^#/, ''));
-  if (!Number.isInteger(n) || n < 1 || n > 2_147_483_647) throw badInput(`"${text}" is not ${what} id (a whole number, as \`${listedBy}\` shows)`);
+  if (!Number.isInteger(n) || n < 1 || n > 2_147_483_647)
+    throw badInput(`"${text}" is not ${what} id (a whole number, as \`${listedBy}\` shows)`);
   return n;
 }
 

@@ -7,7 +7,12 @@ import type { ArgDef, ArgsDef } from 'citty';
 import type { EntenteCommand } from './commands.ts';
 
 /** The command a command line names: the command, its parent, the words naming it, and the arguments left for it. */
-export interface Resolved { command: EntenteCommand; parent: EntenteCommand | undefined; path: string[]; rest: string[] }
+export interface Resolved {
+  command: EntenteCommand;
+  parent: EntenteCommand | undefined;
+  path: string[];
+  rest: string[];
+}
 
 /** Walks the tree down the words that name subcommands; stops at the first option or at a command with no subcommands. */
 export function resolveCommand(root: EntenteCommand, rawArgs: string[]): Resolved & { unknownCommand?: string } {
@@ -77,9 +82,11 @@ export function argumentMistakes(resolved: Resolved & { unknownCommand?: string 
     words++;
     if (words > positionals && !command.variadic) {
       const subs = Object.keys(command.subCommands ?? {});
-      mistakes.push(subs.length
-        ? unknownCommand(name, t, subs)
-        : `${name} takes ${positionals === 0 ? 'no words besides its options' : `${positionals} ${positionals === 1 ? 'word' : 'words'} besides its options`}; "${t}" is one too many`);
+      mistakes.push(
+        subs.length
+          ? unknownCommand(name, t, subs)
+          : `${name} takes ${positionals === 0 ? 'no words besides its options' : `${positionals} ${positionals === 1 ? 'word' : 'words'} besides its options`}; "${t}" is one too many`,
+      );
     }
   }
   return mistakes;
@@ -87,7 +94,9 @@ export function argumentMistakes(resolved: Resolved & { unknownCommand?: string 
 
 function unknownCommand(name: string, typed: string, known: string[]): string {
   const best = closest(typed, known);
-  return best === undefined ? `unknown command ${typed}; ${name} has ${known.join(', ')}` : `unknown command ${typed}; did you mean ${name} ${best}?`;
+  return best === undefined
+    ? `unknown command ${typed}; ${name} has ${known.join(', ')}`
+    : `unknown command ${typed}; did you mean ${name} ${best}?`;
 }
 
 function aliases(def: ArgDef): string[] {
@@ -96,7 +105,9 @@ function aliases(def: ArgDef): string[] {
 }
 
 function optionNames(defs: ArgsDef): string[] {
-  return Object.entries(defs).filter(([, d]) => d.type !== 'positional').map(([n]) => n);
+  return Object.entries(defs)
+    .filter(([, d]) => d.type !== 'positional')
+    .map(([n]) => n);
 }
 
 // An option's own name, its camelCase or kebab-case spelling (citty accepts both) or one of its aliases.
@@ -133,12 +144,15 @@ function closest(typed: string, known: string[]): string | undefined {
 
 // Edit distance counting a swap of two neighbouring letters as one edit (optimal string alignment).
 function distance(a: string, b: string): number {
-  const d: number[][] = Array.from({ length: a.length + 1 }, (_, i) => Array.from({ length: b.length + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)));
+  const d: number[][] = Array.from({ length: a.length + 1 }, (_, i) =>
+    Array.from({ length: b.length + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)),
+  );
   for (let i = 1; i <= a.length; i++) {
     for (let j = 1; j <= b.length; j++) {
       const cost = a[i - 1] === b[j - 1] ? 0 : 1;
       d[i]![j] = Math.min(d[i - 1]![j]! + 1, d[i]![j - 1]! + 1, d[i - 1]![j - 1]! + cost);
-      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) d[i]![j] = Math.min(d[i]![j]!, d[i - 2]![j - 2]! + 1);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1])
+        d[i]![j] = Math.min(d[i]![j]!, d[i - 2]![j - 2]! + 1);
     }
   }
   return d[a.length]![b.length]!;

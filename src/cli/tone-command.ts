@@ -28,7 +28,17 @@ export const rules = defineCommand({
   args: A['tone rules'],
   run({ args }) {
     for (const r of policyRules().rules) {
-      if (args.json) out(JSON.stringify({ id: r.id, category: r.category, why: r.why, suggestion: r.suggestion, patterns: r.patterns, source: r.plain ? 'policy' : 'built-in' }));
+      if (args.json)
+        out(
+          JSON.stringify({
+            id: r.id,
+            category: r.category,
+            why: r.why,
+            suggestion: r.suggestion,
+            patterns: r.patterns,
+            source: r.plain ? 'policy' : 'built-in',
+          }),
+        );
       else out(`${r.id.padEnd(20)} ${r.category.padEnd(18)} ${r.why}\n${' '.repeat(40)}instead: ${r.suggestion}`);
     }
   },
@@ -46,7 +56,12 @@ async function readText(positional: string, file: string | undefined): Promise<s
     if (process.stdin.isTTY) throw badInput('no text to check: give it in quotes, with --file F, or on standard input');
     text = await readStdin();
   }
-  if (!text.trim()) throw badInput(file ? `no text to check: ${file} is empty` : 'no text to check: give it in quotes, with --file F, or on standard input');
+  if (!text.trim())
+    throw badInput(
+      file
+        ? `no text to check: ${file} is empty`
+        : 'no text to check: give it in quotes, with --file F, or on standard input',
+    );
   return text;
 }
 

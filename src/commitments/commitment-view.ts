@@ -6,7 +6,10 @@ import { gateMessages } from '../gates/gate-messages.ts';
 import { calendarOf, type Calendar, type Day } from '../policy/calendar.ts';
 
 /** How a commitment is verified: evidence a person shows, or a check Entente runs (e.g. finding-fixed). */
-export interface Verification { method: 'evidence' | 'check'; detail: string }
+export interface Verification {
+  method: 'evidence' | 'check';
+  detail: string;
+}
 
 export interface CommitmentView {
   id: number;
@@ -51,17 +54,24 @@ export interface CommitmentFilter {
   limit?: number | undefined;
   /** How many matching commitments to skip (paging, in the list's order). */
   offset?: number | undefined;
-  teamIds?: number[] | undefined;   // only these teams' commitments (what the caller may read; never from request input)
+  teamIds?: number[] | undefined; // only these teams' commitments (what the caller may read; never from request input)
 }
 
 export const commitmentStates: readonly CommitmentState[] = ['open', 'verified', 'missed', 'released'];
 
 /** The commitments matching a filter, soonest due first, as views; their days are the calendar's (the organisation's time zone). */
-export async function commitmentViews(db: Kysely<DB>, filter: CommitmentFilter, now: Date, calendar: Calendar = calendarOf('UTC')): Promise<CommitmentView[]> {
-  let q = db.selectFrom('commitments as c')
+export async function commitmentViews(
+  db: Kysely<DB>,
+  filter: CommitmentFilter,
+  now: Date,
+  calendar: Calendar = calendarOf('UTC'),
+): Promise<CommitmentView[]> {
+  let q = db
+    .selectFrom('commitments as c')
     .innerJoin('teams as t', 't.id', 'c.owner_team_id')
     .leftJoin('services as s', 's.id', 'c.service_id')
-    .selectAll('c').select(['t.name as team_name', 's.name as service_name']);
+    .selectAll('c')
+    .select(['t.name as team_name', 's.name as service_name']);
   if (filter.ids) q = q.where(sql<boolean>`c.id = any(${filter.ids}::int[])`);
   if (filter.gate !== undefined) q = q.where(ofGate(filter.gate));
   if (filter.service !== undefined) q = q.where('s.name', '=', filter.service);
@@ -69,9 +79,17 @@ export async function commitmentViews(db: Kysely<DB>, filter: CommitmentFilter, 
   const states = filter.state;
   // By the state people see: an open commitment past its date is missed already (the sweep only writes that down).
   if (states?.length) {
-    q = q.where((eb) => eb.or(states.map((s) => (s === 'verified' || s === 'released' ? eb('c.state', '=', s)
-      : s === 'missed' ? eb.or([eb('c.state', '=', 'missed'), eb.and([eb('c.state', '=', 'open'), eb('c.due_at', '<', now)])])
-        : eb.and([eb('c.state', '=', 'open'), eb('c.due_at', '>=', now)])))));
+    q = q.where((eb) =>
+      eb.or(
+        states.map((s) =>
+          s === 'verified' || s === 'released'
+            ? eb('c.state', '=', s)
+            : s === 'missed'
+              ? eb.or([eb('c.state', '=', 'missed'), eb.and([eb('c.state', '=', 'open'), eb('c.due_at', '<', now)])])
+              : eb.and([eb('c.state', '=', 'open'), eb('c.due_at', '>=', now)]),
+        ),
+      ),
+    );
   }
   if (filter.source) {
     q = q.where('c.source_type', '=', filter.source.type);
@@ -80,20 +98,41 @@ export async function commitmentViews(db: Kysely<DB>, filter: CommitmentFilter, 
   }
   if (filter.findingId !== undefined) q = q.where('c.finding_id', '=', filter.findingId);
   if (filter.teamIds) q = q.where('c.owner_team_id', 'in', filter.teamIds.length ? filter.teamIds : [-1]);
-  const rows = await q.orderBy('c.due_at').orderBy('c.id').limit(filter.limit ?? 500).offset(filter.offset ?? 0).execute();
+  const rows = await q
+    .orderBy('c.due_at')
+    .orderBy('c.id')
+    .limit(filter.limit ?? 500)
+    .offset(filter.offset ?? 0)
+    .execute();
   return rows.map((r) => {
     const dueAt = new Date(r.due_at);
     const pastDue = r.state === 'open' && dueAt.getTime() < now.getTime();
     const state: CommitmentState = pastDue ? 'missed' : r.state;
     const view: Omit<CommitmentView, 'summary'> = {
-      id: r.id, kind: r.kind, controlId: r.control_id, title: r.title, ownerTeam: r.team_name, ownerTeamId: r.owner_team_id,
-      service: r.service_name, serviceId: r.service_id, findingId: r.finding_id, dueAt: dueAt.toISOString(), dueDate: calendar.dayOf(dueAt),
-      verification: r.verification as Verification, source: { type: r.source_type, id: r.source_id }, state,
+      id: r.id,
+      kind: r.kind,
+      controlId: r.control_id,
+      title: r.title,
+      ownerTeam: r.team_name,
+      ownerTeamId: r.owner_team_id,
+      service: r.service_name,
+      serviceId: r.service_id,
+      findingId: r.finding_id,
+      dueAt: dueAt.toISOString(),
+      dueDate: calendar.dayOf(dueAt),
+      verification: r.verification as Verification,
+      source: { type: r.source_type, id: r.source_id },
+      state,
       // Overdue is the missed state, never apart from it: past its date and not verified.
       overdue: state === 'missed',
-      evidence: r.evidence, verifiedBy: r.verified_by, verifiedAt: iso(r.verified_at), missedAt: iso(r.missed_at) ?? (pastDue ? dueAt.toISOString() : null),
-      releasedAt: iso(r.released_at), releaseReason: r.release_reason,
-      createdBy: r.created_by, createdAt: new Date(r.created_at).toISOString(),
+      evidence: r.evidence,
+      verifiedBy: r.verified_by,
+      verifiedAt: iso(r.verified_at),
+      missedAt: iso(r.missed_at) ?? (pastDue ? dueAt.toISOString() : null),
+      releasedAt: iso(r.released_at),
+      releaseReason: r.release_reason,
+      createdBy: r.created_by,
+      createdAt: new Date(r.created_at).toISOString(),
     };
     return { ...view, summary: summaryOf(view, calendar) };
   });
@@ -101,15 +140,29 @@ export async function commitmentViews(db: Kysely<DB>, filter: CommitmentFilter, 
 
 /** How many of a gate decision's commitments there are per control, by where each stands now. */
 export interface CommitmentCount {
-  controlId: string | null; kind: string;
+  controlId: string | null;
+  kind: string;
   /** Created by this decision (the rest it relied on: agreed before, still open or verified). */
-  created: number; relied: number;
-  open: number; missed: number; verified: number; released: number;
+  created: number;
+  relied: number;
+  open: number;
+  missed: number;
+  verified: number;
+  released: number;
 }
 
 /** A gate decision's commitments counted per control, in one query (a gate on a big service holds tens of thousands). */
 export async function commitmentCounts(db: Kysely<DB>, gate: number, now: Date): Promise<CommitmentCount[]> {
-  const { rows } = await sql<{ control_id: string | null; kind: string; created: string; total: string; open: string; missed: string; verified: string; released: string }>`
+  const { rows } = await sql<{
+    control_id: string | null;
+    kind: string;
+    created: string;
+    total: string;
+    open: string;
+    missed: string;
+    verified: string;
+    released: string;
+  }>`
     select c.control_id, c.kind, count(*) as total,
       count(*) filter (where c.source_type = 'gate' and c.source_id = ${gate}) as created,
       count(*) filter (where c.state = 'open' and c.due_at >= ${now}) as open,
@@ -119,8 +172,14 @@ export async function commitmentCounts(db: Kysely<DB>, gate: number, now: Date):
     from commitments c where ${ofGate(gate)}
     group by c.control_id, c.kind order by c.control_id nulls last, c.kind`.execute(db);
   return rows.map((r) => ({
-    controlId: r.control_id, kind: r.kind, created: Number(r.created), relied: Number(r.total) - Number(r.created),
-    open: Number(r.open), missed: Number(r.missed), verified: Number(r.verified), released: Number(r.released),
+    controlId: r.control_id,
+    kind: r.kind,
+    created: Number(r.created),
+    relied: Number(r.total) - Number(r.created),
+    open: Number(r.open),
+    missed: Number(r.missed),
+    verified: Number(r.verified),
+    released: Number(r.released),
   }));
 }
 
@@ -131,11 +190,18 @@ const ofGate = (gate: number) => sql<boolean>`((c.source_type = 'gate' and c.sou
 
 function summaryOf(v: Omit<CommitmentView, 'summary'>, cal: Calendar): string {
   const m = gateMessages;
-  const how = v.verification.method === 'check' ? m.checkHow.render({ check: v.verification.detail }) : v.verification.detail;
+  const how =
+    v.verification.method === 'check' ? m.checkHow.render({ check: v.verification.detail }) : v.verification.detail;
   const base = { title: v.title, team: v.ownerTeam, service: v.service, due: v.dueDate };
-  if (v.state === 'verified') return m.commitmentVerified.render({ ...base, by: v.verifiedBy ?? 'someone', at: cal.dayOf(v.verifiedAt ?? v.dueAt) });
+  if (v.state === 'verified')
+    return m.commitmentVerified.render({
+      ...base,
+      by: v.verifiedBy ?? 'someone',
+      at: cal.dayOf(v.verifiedAt ?? v.dueAt),
+    });
   if (v.state === 'missed') return m.commitmentMissed.render({ ...base, id: v.id });
-  if (v.state === 'released') return m.commitmentReleased.render({ ...base, at: cal.dayOf(v.releasedAt ?? v.dueAt), reason: v.releaseReason });
+  if (v.state === 'released')
+    return m.commitmentReleased.render({ ...base, at: cal.dayOf(v.releasedAt ?? v.dueAt), reason: v.releaseReason });
   return m.commitmentOpen.render({ ...base, how });
 }
 

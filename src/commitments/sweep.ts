@@ -7,7 +7,10 @@ import { inTransaction } from './commitments-service.ts';
 /** The actor the audit log names for what the sweep does. */
 const sweepActor = 'entente:commitments-sweep';
 
-export interface SweepSummary { verified: number[]; missed: number[] }
+export interface SweepSummary {
+  verified: number[];
+  missed: number[];
+}
 
 /**
  * Verifies open (or missed) commitments whose check now passes (finding-fixed: the finding is fixed or a false positive),
@@ -17,13 +20,24 @@ export interface SweepSummary { verified: number[]; missed: number[] }
 export async function sweepMissedCommitments(db: Kysely<DB>, now: Date, serviceId?: number): Promise<SweepSummary> {
   return inTransaction(db, async (trx) => {
     const verified = await runChecks(trx, now, serviceId);
-    let q = trx.updateTable('commitments').set({ state: 'missed', missed_at: now }).where('state', '=', 'open').where('due_at', '<', now);
+    let q = trx
+      .updateTable('commitments')
+      .set({ state: 'missed', missed_at: now })
+      .where('state', '=', 'open')
+      .where('due_at', '<', now);
     if (serviceId !== undefined) q = q.where('service_id', '=', serviceId);
     const missed = await q.returning(['id']).execute();
     const ids = missed.map((m) => m.id).sort((a, b) => a - b);
     if (ids.length) {
-      await recordAudit(trx, { actor: sweepActor, action: 'commitment.missed', entity: 'commitment', entityId: ids.length === 1 ? ids[0] : null,
-        before: { state: 'open' }, after: { state: 'missed', ids }, at: now });
+      await recordAudit(trx, {
+        actor: sweepActor,
+        action: 'commitment.missed',
+        entity: 'commitment',
+        entityId: ids.length === 1 ? ids[0] : null,
+        before: { state: 'open' },
+        after: { state: 'missed', ids },
+        at: now,
+      });
     }
     return { verified, missed: ids };
   });
@@ -41,8 +55,14 @@ async function runChecks(trx: Kysely<DB>, now: Date, serviceId?: number): Promis
     returning c.id, f.status`.execute(trx);
   const ids = rows.map((r) => r.id).sort((a, b) => a - b);
   if (ids.length) {
-    await recordAudit(trx, { actor: sweepActor, action: 'commitment.verify', entity: 'commitment', entityId: ids.length === 1 ? ids[0] : null,
-      after: { state: 'verified', ids, check: 'finding-fixed' }, at: now });
+    await recordAudit(trx, {
+      actor: sweepActor,
+      action: 'commitment.verify',
+      entity: 'commitment',
+      entityId: ids.length === 1 ? ids[0] : null,
+      after: { state: 'verified', ids, check: 'finding-fixed' },
+      at: now,
+    });
   }
   return ids;
 }

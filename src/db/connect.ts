@@ -43,7 +43,13 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
   const database = options.url ? await openPostgres(options.url) : await openPglite(options.dataDir, options.template);
   try {
     if (options.migrate !== false) await migrateToLatest(database.db);
-    database.db = await openAuditTrail(database.db, { key: options.auditKey, keyFile: options.auditKeyFile, dataDir: options.dataDir, databaseUrl: options.url, anchor: options.migrate !== false });
+    database.db = await openAuditTrail(database.db, {
+      key: options.auditKey,
+      keyFile: options.auditKeyFile,
+      dataDir: options.dataDir,
+      databaseUrl: options.url,
+      anchor: options.migrate !== false,
+    });
     if (fresh) tightenFolder(options.dataDir!);
   } catch (e) {
     await database.close();
@@ -66,8 +72,16 @@ async function openPostgres(url: string): Promise<Database> {
   } catch (e) {
     await pool.end().catch(() => {});
     const err = e as NodeJS.ErrnoException;
-    const why = err.code === 'ECONNREFUSED' ? 'nothing is listening there' : err.code === 'ENOTFOUND' ? 'no such host' : err.message;
-    throw new EntenteError('unavailable', `cannot open the PostgreSQL database ${describeUrl(url)} (DATABASE_URL): ${why}`);
+    const why =
+      err.code === 'ECONNREFUSED'
+        ? 'nothing is listening there'
+        : err.code === 'ENOTFOUND'
+          ? 'no such host'
+          : err.message;
+    throw new EntenteError(
+      'unavailable',
+      `cannot open the PostgreSQL database ${describeUrl(url)} (DATABASE_URL): ${why}`,
+    );
   }
   const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
   return { db, engine: 'postgres', close: () => db.destroy() };
@@ -110,7 +124,15 @@ async function openPglite(dataDir: string | undefined, template: Uint8Array | un
 function dataFolderProblem(dataDir: string | undefined, e: unknown): EntenteError {
   const mode = dataDir ? statSync(dataDir, { throwIfNoEntry: false })?.mode : undefined;
   if (dataDir && mode !== undefined && (mode & 0o700) !== 0o700) {
-    return new EntenteError('unavailable', `cannot use the data folder ${dataDir}: its permissions (${(mode & 0o777).toString(8).padStart(3, '0')}) do not let its owner read and write it; \`chmod 700 ${dataDir}\` gives them back`, { dataDir });
+    return new EntenteError(
+      'unavailable',
+      `cannot use the data folder ${dataDir}: its permissions (${(mode & 0o777).toString(8).padStart(3, '0')}) do not let its owner read and write it; \`chmod 700 ${dataDir}\` gives them back`,
+      { dataDir },
+    );
   }
-  return new EntenteError('unavailable', `cannot open the embedded database in ${dataDir ?? 'memory'}: ${(e as Error)?.message ?? String(e)}`, { dataDir });
+  return new EntenteError(
+    'unavailable',
+    `cannot open the embedded database in ${dataDir ?? 'memory'}: ${(e as Error)?.message ?? String(e)}`,
+    { dataDir },
+  );
 }

@@ -10,7 +10,14 @@ test('a second opener of a data folder is told which process holds it', () => {
   const dir = mkdtempSync(join(tmpdir(), 'entente-lock-'));
   try {
     const release = lockDataFolder(dir);
-    assert.throws(() => lockDataFolder(dir), (e: unknown) => e instanceof EntenteError && e.code === 'conflict' && e.message.includes(String(process.pid)) && e.message.includes('--server'));
+    assert.throws(
+      () => lockDataFolder(dir),
+      (e: unknown) =>
+        e instanceof EntenteError
+        && e.code === 'conflict'
+        && e.message.includes(String(process.pid))
+        && e.message.includes('--server'),
+    );
     release();
     assert.equal(existsSync(join(dir, 'entente.lock')), false);
     lockDataFolder(dir)();

@@ -17,7 +17,10 @@ export function lockDataFolder(dir: string): () => void {
       if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
       const holder = Number(readFileSync(path, 'utf8').trim());
       if (Number.isInteger(holder) && holder > 0 && alive(holder)) {
-        throw new EntenteError('conflict', `the data folder ${dir} is in use by process ${holder} (a running \`entente serve\`?); send this command to that server with --server URL --token T, or stop it first`);
+        throw new EntenteError(
+          'conflict',
+          `the data folder ${dir} is in use by process ${holder} (a running \`entente serve\`?); send this command to that server with --server URL --token T, or stop it first`,
+        );
       }
       rmSync(path, { force: true }); // left behind by a process that is gone
     }

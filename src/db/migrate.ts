@@ -56,7 +56,8 @@ export async function migrateToLatest(db: Kysely<any>): Promise<MigrationResultS
 
 /** Brings the database to the named migration, undoing later ones (an upgrade from an earlier schema starts here). */
 export async function migrateTo(db: Kysely<any>, name: string): Promise<MigrationResultSet> {
-  if (!(name in migrations)) throw new EntenteError('bad_input', `no migration named ${name}; they are ${Object.keys(migrations).join(', ')}`);
+  if (!(name in migrations))
+    throw new EntenteError('bad_input', `no migration named ${name}; they are ${Object.keys(migrations).join(', ')}`);
   return checked(await migratorOf(db).migrateTo(name));
 }
 
@@ -84,7 +85,9 @@ function checked(result: MigrationResultSet): MigrationResultSet {
 async function isLatest(db: Kysely<any>): Promise<boolean> {
   const latest = Object.keys(migrations).sort().at(-1)!;
   try {
-    const { rows: [newest] } = await sql<{ name: string | null }>`select max(name) as name from entente_migrations`.execute(db);
+    const {
+      rows: [newest],
+    } = await sql<{ name: string | null }>`select max(name) as name from entente_migrations`.execute(db);
     return newest?.name === latest;
   } catch (e) {
     if ((e as { code?: string }).code === '42P01') return false; // undefined_table: a new database

@@ -10,5 +10,7 @@ const refused = /(?<!\\)((?:\\\\)*)\\u(0000|d[89a-f][0-9a-f]{2})/g;
 export function pgJson(value: unknown): string {
   const s = JSON.stringify(value);
   // A document with no \u escape at all (almost every one) is returned as it is.
-  return s.includes('\\u') ? s.replace(refused, (_m, slashes: string, code: string) => (code === '0000' ? slashes : `${slashes}\\ufffd`)) : s;
+  return s.includes('\\u')
+    ? s.replace(refused, (_m, slashes: string, code: string) => (code === '0000' ? slashes : `${slashes}\\ufffd`))
+    : s;
 }

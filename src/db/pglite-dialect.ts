@@ -136,7 +136,8 @@ class Session {
    */
   async readBetween<R>(compiled: CompiledQuery, tables: Set<string>): Promise<QueryResult<R> | undefined> {
     const trx = this.#transaction;
-    const untouched = (): boolean => trx !== undefined && trx.written !== 'all' && ![...tables].some((t) => (trx.written as Set<string>).has(t));
+    const untouched = (): boolean =>
+      trx !== undefined && trx.written !== 'all' && ![...tables].some((t) => (trx.written as Set<string>).has(t));
     if (!untouched()) return undefined; // (without waiting for the statement lock, nor making the transaction wait)
     return this.statements.run(true, async () => {
       if (this.#transaction !== trx) return undefined; // it ended while the read waited for the statement lock

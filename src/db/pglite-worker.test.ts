@@ -33,7 +33,14 @@ test('long text parameters (sent as bytes) arrive whole for text, json, jsonb an
     const long = `é🙂 ${'x'.repeat(70_000)} ü`;
     const doc = JSON.stringify(Array.from({ length: 3000 }, (_, i) => ({ a: `naïve ${i} 🙂`, b: i })));
     const ints = `{${Array.from({ length: 20_000 }, (_, i) => i).join(',')}}`;
-    const { rows } = await db.query<{ t: string; n: number; first: string; j: { k: string }; arr: number; short: string }>(
+    const { rows } = await db.query<{
+      t: string;
+      n: number;
+      first: string;
+      j: { k: string };
+      arr: number;
+      short: string;
+    }>(
       `select $1::text as t, json_array_length($2::json) as n, $2::json -> 2999 ->> 'a' as first, $3::jsonb as j,
         cardinality($4::int[]) as arr, $5::text as short`,
       [long, doc, JSON.stringify({ k: 'ü'.repeat(40_000) }), ints, 'brève'],
@@ -112,7 +119,10 @@ test('a program that never closes its database still ends (an idle worker holds 
     const db = await openPgliteWorker(undefined);
     const { rows } = await db.query('select 41 + 1 as n');
     console.log(rows[0].n);`;
-  const r = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { encoding: 'utf8', timeout: 60_000 });
+  const r = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
+    encoding: 'utf8',
+    timeout: 60_000,
+  });
   assert.equal(r.signal, null, `the program was still running after 60 s: ${r.stderr}`);
   assert.equal(r.status, 0, r.stderr);
   assert.equal(r.stdout.trim(), '42');

@@ -204,15 +204,25 @@ class PgliteWorkerClient implements PgliteLike {
     await this.#worker.terminate();
   }
 
-  #send(message: { op: 'query'; sql: string; params: unknown[]; utf8?: number[] } | { op: 'close' }, transfer: ArrayBuffer[] = []): Promise<Reply> {
+  #send(
+    message: { op: 'query'; sql: string; params: unknown[]; utf8?: number[] } | { op: 'close' },
+    transfer: ArrayBuffer[] = [],
+  ): Promise<Reply> {
     if (this.#stopped) return Promise.reject(this.#stopped);
     const id = this.#nextId++;
     // A failure's stack shows who asked for the query, not the worker's message handling.
     const caller = new Error();
-    const reply = new Promise<Reply>((resolve, reject) => this.#pending.set(id, {
-      resolve,
-      reject: (e) => reject(Object.assign(e, { stack: `${e.name}: ${e.message}${caller.stack?.slice(caller.stack.indexOf('\n')) ?? ''}` })),
-    }));
+    const reply = new Promise<Reply>((resolve, reject) =>
+      this.#pending.set(id, {
+        resolve,
+        reject: (e) =>
+          reject(
+            Object.assign(e, {
+              stack: `${e.name}: ${e.message}${caller.stack?.slice(caller.stack.indexOf('\n')) ?? ''}`,
+            }),
+          ),
+      }),
+    );
     if (this.#pending.size === 1) this.#worker.ref();
     this.#worker.postMessage({ id, ...message }, transfer);
     return reply;

@@ -25,7 +25,7 @@ export function tightenFolder(dir: string): void {
 
 function tighten(path: string, isDir: boolean): void {
   const mode = lstatSync(path).mode & 0o777;
-  const wanted = isDir ? mode & 0o700 | 0o700 : mode & 0o700 | 0o600;
+  const wanted = isDir ? (mode & 0o700) | 0o700 : (mode & 0o700) | 0o600;
   if (mode !== wanted) chmodSync(path, wanted);
   if (!isDir) return;
   for (const e of readdirSync(path, { withFileTypes: true })) {

@@ -7,11 +7,51 @@ import type { OperationNode } from 'kysely';
 // Functions a read may call: built in, and none of them reads a table or changes anything. Any other name (a function
 // of our own, nextval, set_config, pg_advisory_lock, …) makes the read wait for its turn as before.
 const pure = new Set([
-  'count', 'sum', 'min', 'max', 'avg', 'bool_and', 'bool_or', 'every', 'array_agg', 'string_agg', 'json_agg', 'jsonb_agg',
-  'json_object_agg', 'jsonb_object_agg', 'coalesce', 'nullif', 'greatest', 'least', 'lower', 'upper', 'length', 'trim',
-  'concat', 'replace', 'substring', 'position', 'abs', 'round', 'floor', 'ceil', 'cardinality', 'array_length',
-  'array_position', 'unnest', 'json_build_object', 'jsonb_build_object', 'json_build_array', 'jsonb_build_array',
-  'to_json', 'to_jsonb', 'row_to_json', 'date_trunc', 'extract', 'now', 'to_char',
+  'count',
+  'sum',
+  'min',
+  'max',
+  'avg',
+  'bool_and',
+  'bool_or',
+  'every',
+  'array_agg',
+  'string_agg',
+  'json_agg',
+  'jsonb_agg',
+  'json_object_agg',
+  'jsonb_object_agg',
+  'coalesce',
+  'nullif',
+  'greatest',
+  'least',
+  'lower',
+  'upper',
+  'length',
+  'trim',
+  'concat',
+  'replace',
+  'substring',
+  'position',
+  'abs',
+  'round',
+  'floor',
+  'ceil',
+  'cardinality',
+  'array_length',
+  'array_position',
+  'unnest',
+  'json_build_object',
+  'jsonb_build_object',
+  'json_build_array',
+  'jsonb_build_array',
+  'to_json',
+  'to_jsonb',
+  'row_to_json',
+  'date_trunc',
+  'extract',
+  'now',
+  'to_char',
 ]);
 
 /**
@@ -64,8 +104,20 @@ function walk(value: unknown, tables: Set<string>): boolean {
 
 // A statement's first word: these read, write rows (their targets are found below), or mark a savepoint. Any other
 // (create, alter, drop, truncate, copy, lock, do, call, explain, set, reset, …) may change what a read would see.
-const known = new Set(['select', 'with', 'insert', 'update', 'delete', 'merge', 'values', 'savepoint', 'release', 'rollback']);
-const target = /\b(?:insert\s+into|update|delete\s+from|merge\s+into)\s+(?:only\s+)?((?:"(?:[^"]|"")+"|[\w$]+)(?:\s*\.\s*(?:"(?:[^"]|"")+"|[\w$]+))?)/gi;
+const known = new Set([
+  'select',
+  'with',
+  'insert',
+  'update',
+  'delete',
+  'merge',
+  'values',
+  'savepoint',
+  'release',
+  'rollback',
+]);
+const target =
+  /\b(?:insert\s+into|update|delete\s+from|merge\s+into)\s+(?:only\s+)?((?:"(?:[^"]|"")+"|[\w$]+)(?:\s*\.\s*(?:"(?:[^"]|"")+"|[\w$]+))?)/gi;
 // Settings a transaction may change without changing what a read sees.
 const harmless = new Set(['work_mem', 'maintenance_work_mem', 'temp_buffers', 'statement_timeout', 'lock_timeout']);
 const setConfig = /\bset_config\s*\(\s*(?:'([\w.]+)')?/gi;

@@ -60,18 +60,18 @@ export interface ApiTokensTable {
   created_at: DefaultTimestamp;
   last_used_at: Timestamp | null;
   revoked_at: Timestamp | null;
-  expires_at: Timestamp | null;   // null: never (tokens made before migration 008, or asked for with "never")
+  expires_at: Timestamp | null; // null: never (tokens made before migration 008, or asked for with "never")
 }
 
 export interface PersonPasswordsTable {
   person_id: number;
-  hash: string;          // scrypt$N$r$p$salt$key (base64url), src/people/passwords.ts
+  hash: string; // scrypt$N$r$p$salt$key (base64url), src/people/passwords.ts
   set_at: Timestamp;
 }
 
 export interface SessionsTable {
   id: Generated<number>;
-  id_hash: string;       // SHA-256 of the session id the cookie holds
+  id_hash: string; // SHA-256 of the session id the cookie holds
   person_id: number;
   created_at: Timestamp;
   last_seen_at: Timestamp;
@@ -80,7 +80,7 @@ export interface SessionsTable {
 
 export interface InvitationsTable {
   id: Generated<number>;
-  token_hash: string;    // SHA-256 of the token the link holds
+  token_hash: string; // SHA-256 of the token the link holds
   person_id: number;
   created_by: string;
   created_at: Timestamp;
@@ -90,7 +90,7 @@ export interface InvitationsTable {
 
 export interface SsoAttemptsTable {
   id: Generated<number>;
-  binding_hash: string;  // SHA-256 of the binding cookie the browser holds during the attempt
+  binding_hash: string; // SHA-256 of the binding cookie the browser holds during the attempt
   state: string;
   nonce: string;
   code_verifier: string;
@@ -102,7 +102,7 @@ export interface SavedViewsTable {
   id: Generated<number>;
   team_id: number;
   name: string;
-  query: string;         // the Findings list's filter as a query string (service=…&priority=act)
+  query: string; // the Findings list's filter as a query string (service=…&priority=act)
   created_by: string;
   created_at: Timestamp;
   updated_at: Timestamp;
@@ -174,7 +174,7 @@ export interface FindingSourcesTable {
   rule_id: string;
   present: boolean;
   first_scan_id: number;
-  changed_scan_id: number;  // the scan that last found it present, or absent
+  changed_scan_id: number; // the scan that last found it present, or absent
 }
 
 export interface FindingCommentsTable {
@@ -206,7 +206,11 @@ export interface ExceptionFindingsTable {
   finding_id: number;
   priority_rank_at_request: number;
   /** The status the finding had when the exception accepted it, given back when it ends (migration 009). */
-  status_before: ColumnType<'open' | 'in_progress' | null, 'open' | 'in_progress' | null | undefined, 'open' | 'in_progress' | null>;
+  status_before: ColumnType<
+    'open' | 'in_progress' | null,
+    'open' | 'in_progress' | null | undefined,
+    'open' | 'in_progress' | null
+  >;
 }
 
 export interface FeedKevTable {

@@ -15,14 +15,21 @@ function mostUrgent(priorities: Priority[]): Priority {
  * The days an exception runs: what was asked for, or the policy's default_days cut to the maximum for the most
  * urgent finding. Asking for more than that maximum is bad_input that says the maximum.
  */
-export function decideDays(policy: Pick<Policy, 'exceptions'>, priorities: Priority[], asked: number | undefined): number {
+export function decideDays(
+  policy: Pick<Policy, 'exceptions'>,
+  priorities: Priority[],
+  asked: number | undefined,
+): number {
   const urgent = mostUrgent(priorities);
   const max = policy.exceptions.max_days[urgent];
   if (asked === undefined) return Math.min(policy.exceptions.default_days, max);
-  if (!Number.isInteger(asked) || asked < 1) throw badInput(`days must be a whole number of at least 1 (you sent ${asked})`, { field: 'days' });
+  if (!Number.isInteger(asked) || asked < 1)
+    throw badInput(`days must be a whole number of at least 1 (you sent ${asked})`, { field: 'days' });
   if (asked > max) {
-    throw badInput(`We can accept findings of priority ${urgent} for at most ${max} days; ask for ${max} days or fewer and plan the fix within that time`,
-      { field: 'days', maxDays: max, priority: urgent, asked });
+    throw badInput(
+      `We can accept findings of priority ${urgent} for at most ${max} days; ask for ${max} days or fewer and plan the fix within that time`,
+      { field: 'days', maxDays: max, priority: urgent, asked },
+    );
   }
   return asked;
 }
@@ -38,10 +45,18 @@ export function expiryOf(cal: Calendar, requestedAt: Date, days: number): Date {
 export type Slot = 'lead' | 'security';
 
 /** Who is approving, as far as the rules care. */
-export interface Approver { actor: string; role: Role; isTeamLead: boolean }
+export interface Approver {
+  actor: string;
+  role: Role;
+  isTeamLead: boolean;
+}
 
 /** The state of the approvals of one exception. */
-export interface ApprovalState { requestedBy: string; lead: string | null; security: string | null }
+export interface ApprovalState {
+  requestedBy: string;
+  lead: string | null;
+  security: string | null;
+}
 
 export type SlotChoice =
   | { ok: true; slot: Slot }

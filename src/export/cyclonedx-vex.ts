@@ -18,19 +18,36 @@ import type { ExportFinding } from './finding-pages.ts';
 import { statusNote } from './status-notes.ts';
 import { buildPurl } from '../imports/parsers/common.ts';
 
-export interface VexOptions { exportedAt: string; serialNumber: string; subject?: string | undefined; version: string }
+export interface VexOptions {
+  exportedAt: string;
+  serialNumber: string;
+  subject?: string | undefined;
+  version: string;
+}
 
-interface CdxComponent { type: 'library'; 'bom-ref': string; name: string; group?: string; version?: string; purl?: string }
+interface CdxComponent {
+  type: 'library';
+  'bom-ref': string;
+  name: string;
+  group?: string;
+  version?: string;
+  purl?: string;
+}
 
 /** The VEX document, streamed. */
 export async function* vexChunks(pages: AsyncIterable<ExportFinding[]>, opts: VexOptions): AsyncGenerator<string> {
   const head = {
-    bomFormat: 'CycloneDX', specVersion: '1.6', $schema: 'http://cyclonedx.org/schema/bom-1.6.schema.json',
-    serialNumber: opts.serialNumber, version: 1,
+    bomFormat: 'CycloneDX',
+    specVersion: '1.6',
+    $schema: 'http://cyclonedx.org/schema/bom-1.6.schema.json',
+    serialNumber: opts.serialNumber,
+    version: 1,
     metadata: {
       timestamp: opts.exportedAt,
       tools: { components: [{ type: 'application', name: 'Entente', version: opts.version }] },
-      ...(opts.subject ? { component: { type: 'application', 'bom-ref': `entente:service:${opts.subject}`, name: opts.subject } } : {}),
+      ...(opts.subject
+        ? { component: { type: 'application', 'bom-ref': `entente:service:${opts.subject}`, name: opts.subject } }
+        : {}),
     },
   };
   yield `${JSON.stringify(head).slice(0, -1)},"vulnerabilities":[`;
@@ -54,7 +71,12 @@ export async function* vexChunks(pages: AsyncIterable<ExportFinding[]>, opts: Ve
   }
   yield `\n],"components":${JSON.stringify([...components.values()])}`;
   const note = skipped
-    ? [{ name: 'entente:without-package', value: `${skipped} finding${skipped === 1 ? ' names' : 's name'} no package, so this document has nothing to state about ${skipped === 1 ? 'it' : 'them'}; we list every finding in the SARIF and CSV exports.` }]
+    ? [
+        {
+          name: 'entente:without-package',
+          value: `${skipped} finding${skipped === 1 ? ' names' : 's name'} no package, so this document has nothing to state about ${skipped === 1 ? 'it' : 'them'}; we list every finding in the SARIF and CSV exports.`,
+        },
+      ]
     : [];
   yield `${note.length ? `,"properties":${JSON.stringify(note)}` : ''}}\n`;
 }
@@ -65,7 +87,9 @@ function componentOf(f: ExportFinding): CdxComponent | undefined {
   if (!name) return undefined;
   const version = f.component.version ?? undefined;
   // A purl built from the ecosystem keeps the package's identity (and Entente's fingerprint) when the scanner gave none.
-  const purl = f.component.purl ?? (typeof f.detail.ecosystem === 'string' ? buildPurl(f.detail.ecosystem, name, version) : undefined);
+  const purl =
+    f.component.purl
+    ?? (typeof f.detail.ecosystem === 'string' ? buildPurl(f.detail.ecosystem, name, version) : undefined);
   const ref = purl ?? `entente:component:${name}${version ? `@${version}` : ''}`;
   const c: CdxComponent = { type: 'library', 'bom-ref': ref, ...splitName(name, purl) };
   if (version) c.version = version;
@@ -77,9 +101,11 @@ function componentOf(f: ExportFinding): CdxComponent | undefined {
 function splitName(name: string, purl: string | undefined): { name: string; group?: string } {
   const type = purl ? /^pkg:([a-z0-9.+-]+)\//i.exec(purl)?.[1]?.toLowerCase() : undefined;
   const colon = name.indexOf(':');
-  if ((type === 'maven' || type === undefined) && colon > 0 && !name.includes('/')) return { group: name.slice(0, colon), name: name.slice(colon + 1) };
+  if ((type === 'maven' || type === undefined) && colon > 0 && !name.includes('/'))
+    return { group: name.slice(0, colon), name: name.slice(colon + 1) };
   const slash = name.indexOf('/');
-  if ((type === 'npm' || type === undefined) && name.startsWith('@') && slash > 1) return { group: name.slice(0, slash), name: name.slice(slash + 1) };
+  if ((type === 'npm' || type === undefined) && name.startsWith('@') && slash > 1)
+    return { group: name.slice(0, slash), name: name.slice(slash + 1) };
   return { name };
 }
 
@@ -87,7 +113,11 @@ const methods: Record<string, string> = { '2.0': 'CVSSv2', '3.0': 'CVSSv3', '3.1
 
 /** One finding as a VEX vulnerability statement about its package. */
 function vulnerabilityOf(f: ExportFinding, ref: string): Record<string, unknown> {
-  const id = f.aliases.find((a) => a.startsWith('CVE-')) ?? f.aliases.find((a) => a.startsWith('GHSA-')) ?? f.aliases[0] ?? f.ruleId;
+  const id =
+    f.aliases.find((a) => a.startsWith('CVE-'))
+    ?? f.aliases.find((a) => a.startsWith('GHSA-'))
+    ?? f.aliases[0]
+    ?? f.ruleId;
   const v: Record<string, unknown> = { 'bom-ref': `entente:finding:${f.id}`, id };
   const source = sourceOf(id);
   if (source) v.source = source;
@@ -102,8 +132,13 @@ function vulnerabilityOf(f: ExportFinding, ref: string): Record<string, unknown>
   v.analysis = analysisOf(f);
   v.affects = [{ ref }];
   v.properties = [
-    ['entente:status', f.status], ['entente:priority', f.priority], ['entente:due-date', f.dueDate], ['entente:service', f.service],
-    ['entente:owner-team', f.ownerTeam], ['entente:fingerprint', f.fingerprint], ['entente:tools', f.sources.map((s) => s.tool).join(', ')],
+    ['entente:status', f.status],
+    ['entente:priority', f.priority],
+    ['entente:due-date', f.dueDate],
+    ['entente:service', f.service],
+    ['entente:owner-team', f.ownerTeam],
+    ['entente:fingerprint', f.fingerprint],
+    ['entente:tools', f.sources.map((s) => s.tool).join(', ')],
   ].map(([name, value]) => ({ name, value }));
   return v;
 }
@@ -118,7 +153,12 @@ function rating(f: ExportFinding): Record<string, unknown> {
   const r: Record<string, unknown> = { severity: f.severity };
   const { score, vector } = f.cvss;
   if (score === null && vector === null) return r;
-  const version = typeof f.detail.cvssVersion === 'string' ? f.detail.cvssVersion : vector ? /^CVSS:(\d\.\d)\//.exec(vector)?.[1] : undefined;
+  const version =
+    typeof f.detail.cvssVersion === 'string'
+      ? f.detail.cvssVersion
+      : vector
+        ? /^CVSS:(\d\.\d)\//.exec(vector)?.[1]
+        : undefined;
   if (score !== null) r.score = score;
   r.method = (version && methods[version]) ?? 'other';
   if (vector !== null) r.vector = vector;
@@ -148,7 +188,14 @@ function analysisOf(f: ExportFinding): Record<string, unknown> {
       a.state = 'in_triage';
   }
   if (detail) a.detail = detail;
-  const issued = f.status === 'accepted' ? f.exception?.approvedAt : f.status === 'false_positive' ? f.lastComment?.createdAt : f.status === 'fixed' ? f.fixedAt : undefined;
+  const issued =
+    f.status === 'accepted'
+      ? f.exception?.approvedAt
+      : f.status === 'false_positive'
+        ? f.lastComment?.createdAt
+        : f.status === 'fixed'
+          ? f.fixedAt
+          : undefined;
   if (issued) a.firstIssued = issued;
   return a;
 }

@@ -22,12 +22,16 @@ export type ExportFormat = (typeof exportFormats)[number];
 
 /** What each format exports when no status is asked for: what the format is for. */
 const defaultStatuses: Record<ExportFormat, string[]> = {
-  csv: ['open', 'in_progress'],                                          // the open work, like `entente findings`
-  sarif: ['all'],                                                        // a dashboard also learns what was closed, and why
-  'cyclonedx-vex': ['false_positive', 'accepted'],                       // what other tools should stop raising
+  csv: ['open', 'in_progress'], // the open work, like `entente findings`
+  sarif: ['all'], // a dashboard also learns what was closed, and why
+  'cyclonedx-vex': ['false_positive', 'accepted'], // what other tools should stop raising
 };
 
-export interface ExportRequest { format: string; filter: Omit<FindingFilter, 'teamIds'>; sort?: string | undefined }
+export interface ExportRequest {
+  format: string;
+  filter: Omit<FindingFilter, 'teamIds'>;
+  sort?: string | undefined;
+}
 
 /** A ready export: how to label it, and its body as text chunks. */
 export interface PreparedExport {
@@ -47,19 +51,34 @@ const extensions: Record<ExportFormat, string> = { sarif: 'sarif', csv: 'csv', '
 /** Checks the request and the caller's reach, and returns the export ready to stream. Engineers export their teams' findings. */
 export async function prepareExport(deps: FindingsDeps, who: Principal, req: ExportRequest): Promise<PreparedExport> {
   const format = req.format as ExportFormat;
-  if (!exportFormats.includes(format)) throw badInput(`we export ${exportFormats.join(', ')}; "${req.format}" is not one of them (format)`, { field: 'format' });
+  if (!exportFormats.includes(format))
+    throw badInput(`we export ${exportFormats.join(', ')}; "${req.format}" is not one of them (format)`, {
+      field: 'format',
+    });
   const sort = (req.sort ?? 'priority') as Sort;
-  if (!sorts.includes(sort)) throw badInput(`sort takes ${sorts.join(', ')}; "${req.sort}" is not one of them`, { field: 'sort' });
-  const filter: FindingFilter = { ...req.filter, status: req.filter.status?.length ? req.filter.status : defaultStatuses[format] };
+  if (!sorts.includes(sort))
+    throw badInput(`sort takes ${sorts.join(', ')}; "${req.sort}" is not one of them`, { field: 'sort' });
+  const filter: FindingFilter = {
+    ...req.filter,
+    status: req.filter.status?.length ? req.filter.status : defaultStatuses[format],
+  };
   await checkFindingFilter(deps.db, filter);
   filter.teamIds = readableTeams(who);
   const now = deps.now();
   const scope = filter.service ?? filter.team ?? 'all';
   const fileName = `entente-findings-${safeName(scope)}-${(deps.calendar ?? calendarOf('UTC')).dayOf(now)}.${extensions[format]}`;
   const pages = () => findingPages(deps, filter, sort);
-  const chunks = format === 'csv' ? csvChunks(pages())
-    : format === 'cyclonedx-vex' ? vexChunks(pages(), { exportedAt: now.toISOString(), serialNumber: `urn:uuid:${randomUUID()}`, subject: filter.service, version: '0.1.0' })
-    : sarifChunks(toolRuns(deps, filter, sort), { scope: safeName(scope), exportedAt: now.toISOString() });
+  const chunks =
+    format === 'csv'
+      ? csvChunks(pages())
+      : format === 'cyclonedx-vex'
+        ? vexChunks(pages(), {
+            exportedAt: now.toISOString(),
+            serialNumber: `urn:uuid:${randomUUID()}`,
+            subject: filter.service,
+            version: '0.1.0',
+          })
+        : sarifChunks(toolRuns(deps, filter, sort), { scope: safeName(scope), exportedAt: now.toISOString() });
   return { format, contentType: contentTypes[format], fileName, chunks };
 }
 
@@ -80,8 +99,13 @@ async function* ownPages(pages: AsyncIterable<ExportFinding[]>, key: string): As
 
 // The tools findings were first reported by, one spelling per tool (the fingerprint lower-cases the name).
 async function primaryTools(deps: FindingsDeps, filter: FindingFilter): Promise<string[]> {
-  let q = deps.db.selectFrom('findings as f').select(sql<string>`min(f.tool)`.as('tool')).groupBy(sql`lower(f.tool)`).orderBy(sql`lower(f.tool)`);
-  if (filter.service !== undefined) q = q.where('f.service_id', '=', deps.db.selectFrom('services').select('id').where('name', '=', filter.service));
+  let q = deps.db
+    .selectFrom('findings as f')
+    .select(sql<string>`min(f.tool)`.as('tool'))
+    .groupBy(sql`lower(f.tool)`)
+    .orderBy(sql`lower(f.tool)`);
+  if (filter.service !== undefined)
+    q = q.where('f.service_id', '=', deps.db.selectFrom('services').select('id').where('name', '=', filter.service));
   if (filter.teamIds) q = q.where('f.owner_team_id', 'in', filter.teamIds.length ? filter.teamIds : [-1]);
   return (await q.execute()).map((r) => r.tool);
 }

@@ -12,13 +12,33 @@ import type { ExportFinding } from './finding-pages.ts';
 import { statusNote } from './status-notes.ts';
 
 /** The findings of one tool's run, page by page. */
-export interface SarifRun { tool: string; pages: AsyncIterable<ExportFinding[]> }
+export interface SarifRun {
+  tool: string;
+  pages: AsyncIterable<ExportFinding[]>;
+}
 
-export interface SarifOptions { scope: string; exportedAt: string }
+export interface SarifOptions {
+  scope: string;
+  exportedAt: string;
+}
 
-interface RuleSeen { index: number; id: string; title: string; description: string | null; helpUri: string | undefined; score: number; cwes: string | null }
+interface RuleSeen {
+  index: number;
+  id: string;
+  title: string;
+  description: string | null;
+  helpUri: string | undefined;
+  score: number;
+  cwes: string | null;
+}
 
-const levels: Record<string, 'error' | 'warning' | 'note'> = { critical: 'error', high: 'error', medium: 'warning', low: 'note', info: 'note' };
+const levels: Record<string, 'error' | 'warning' | 'note'> = {
+  critical: 'error',
+  high: 'error',
+  medium: 'warning',
+  low: 'note',
+  info: 'note',
+};
 // GitHub reads security-severity as critical ≥ 9.0, high ≥ 7.0, medium ≥ 4.0, low > 0; Entente's parser reads it the same way.
 const scores: Record<string, number> = { critical: 9.5, high: 8.0, medium: 5.5, low: 2.0, info: 0 };
 const closed = new Set(['fixed', 'false_positive', 'accepted']);
@@ -51,11 +71,21 @@ function seeRule(rules: Map<string, RuleSeen>, f: ExportFinding): RuleSeen {
   const known = rules.get(f.ruleId);
   if (known) {
     known.score = Math.max(known.score, scores[f.severity] ?? 0);
-    if (known.cwes !== cwes) known.cwes = null;   // results disagree: the CWE stays on each result only
+    if (known.cwes !== cwes) known.cwes = null; // results disagree: the CWE stays on each result only
     return known;
   }
-  const references = Array.isArray(f.detail.references) ? f.detail.references.filter((r): r is string => typeof r === 'string') : [];
-  const rule: RuleSeen = { index: rules.size, id: f.ruleId, title: f.title, description: f.description, helpUri: references[0], score: scores[f.severity] ?? 0, cwes };
+  const references = Array.isArray(f.detail.references)
+    ? f.detail.references.filter((r): r is string => typeof r === 'string')
+    : [];
+  const rule: RuleSeen = {
+    index: rules.size,
+    id: f.ruleId,
+    title: f.title,
+    description: f.description,
+    helpUri: references[0],
+    score: scores[f.severity] ?? 0,
+    cwes,
+  };
   rules.set(f.ruleId, rule);
   return rule;
 }
@@ -72,7 +102,14 @@ function sarifResult(f: ExportFinding, ruleIndex: number): Record<string, unknow
   if (location) result.locations = [location];
   result.partialFingerprints = { 'entente/v1': f.fingerprint };
   if (closed.has(f.status)) {
-    result.suppressions = [{ kind: 'external', status: 'accepted', justification: statusNote(f) ?? f.status, properties: { status: f.status } }];
+    result.suppressions = [
+      {
+        kind: 'external',
+        status: 'accepted',
+        justification: statusNote(f) ?? f.status,
+        properties: { status: f.status },
+      },
+    ];
   }
   result.properties = propertiesOf(f);
   return result;
@@ -93,13 +130,18 @@ function locationOf(f: ExportFinding): Record<string, unknown> | undefined {
     }
     location.physicalLocation = physical;
   }
-  const resource = typeof d.resource === 'string' ? d.resource : l.host ? `${l.host}${l.port ? `:${l.port}` : ''}` : undefined;
+  const resource =
+    typeof d.resource === 'string' ? d.resource : l.host ? `${l.host}${l.port ? `:${l.port}` : ''}` : undefined;
   if (resource) location.logicalLocations = [{ fullyQualifiedName: resource, kind: 'resource' }];
   return Object.keys(location).length ? location : undefined;
 }
 
 // A repository path as a relative URI reference: each segment percent-encoded, the slashes kept.
-const encodePath = (path: string): string => path.split('/').map((s) => encodeURIComponent(s)).join('/');
+const encodePath = (path: string): string =>
+  path
+    .split('/')
+    .map((s) => encodeURIComponent(s))
+    .join('/');
 
 const kindTags: Record<string, string> = { secret: 'secret', config: 'iac' };
 
@@ -119,9 +161,20 @@ function propertiesOf(f: ExportFinding): Record<string, unknown> {
   }
   Object.assign(props, cvssProps(f));
   props.entente = {
-    id: f.id, service: f.service, ownerTeam: f.ownerTeam, status: f.status, priority: f.priority, dueAt: f.dueAt, overdue: f.overdue,
-    assignee: f.assignee, firstSeenAt: f.firstSeenAt, lastSeenAt: f.lastSeenAt, kind: f.kind, recipe: f.recipe,
-    sources: f.sources.map((s) => s.tool), ...(f.kind === 'dependency' ? {} : { aliases: f.aliases }),
+    id: f.id,
+    service: f.service,
+    ownerTeam: f.ownerTeam,
+    status: f.status,
+    priority: f.priority,
+    dueAt: f.dueAt,
+    overdue: f.overdue,
+    assignee: f.assignee,
+    firstSeenAt: f.firstSeenAt,
+    lastSeenAt: f.lastSeenAt,
+    kind: f.kind,
+    recipe: f.recipe,
+    sources: f.sources.map((s) => s.tool),
+    ...(f.kind === 'dependency' ? {} : { aliases: f.aliases }),
   };
   return props;
 }
@@ -130,7 +183,12 @@ function propertiesOf(f: ExportFinding): Record<string, unknown> {
 function cvssProps(f: ExportFinding): Record<string, unknown> {
   const { score, vector } = f.cvss;
   if (score === null && vector === null) return {};
-  const version = typeof f.detail.cvssVersion === 'string' ? f.detail.cvssVersion : vector ? /^CVSS:(\d\.\d)\//.exec(vector)?.[1] : undefined;
+  const version =
+    typeof f.detail.cvssVersion === 'string'
+      ? f.detail.cvssVersion
+      : vector
+        ? /^CVSS:(\d\.\d)\//.exec(vector)?.[1]
+        : undefined;
   const major = version?.[0] ?? '3';
   const out: Record<string, unknown> = {};
   if (score !== null) out[`cvssv${major}_baseScore`] = score;
@@ -139,20 +197,36 @@ function cvssProps(f: ExportFinding): Record<string, unknown> {
   return out;
 }
 
-function runTail(tool: string, version: string | undefined, rules: Map<string, RuleSeen>, opts: SarifOptions): Record<string, unknown> {
+function runTail(
+  tool: string,
+  version: string | undefined,
+  rules: Map<string, RuleSeen>,
+  opts: SarifOptions,
+): Record<string, unknown> {
   return {
     tool: { driver: { name: tool, ...(version ? { version } : {}), rules: [...rules.values()].map(ruleOf) } },
     automationDetails: { id: `entente/${opts.scope}/` },
-    properties: { entente: { exportedAt: opts.exportedAt, note: `Exported from Entente: the ${tool} findings and their status as Entente tracks them.` } },
+    properties: {
+      entente: {
+        exportedAt: opts.exportedAt,
+        note: `Exported from Entente: the ${tool} findings and their status as Entente tracks them.`,
+      },
+    },
   };
 }
 
 function ruleOf(r: RuleSeen): Record<string, unknown> {
   const rule: Record<string, unknown> = { id: r.id, shortDescription: { text: r.title } };
-  if (r.description) rule.fullDescription = { text: r.description.length > 1000 ? `${r.description.slice(0, 999)}…` : r.description };
+  if (r.description)
+    rule.fullDescription = { text: r.description.length > 1000 ? `${r.description.slice(0, 999)}…` : r.description };
   if (r.helpUri) rule.helpUri = r.helpUri;
   rule.defaultConfiguration = { level: r.score >= 7 ? 'error' : r.score >= 4 ? 'warning' : 'note' };
-  const cweTags = r.cwes ? r.cwes.split(',').filter(Boolean).map((c) => `external/cwe/cwe-${c}`) : [];
+  const cweTags = r.cwes
+    ? r.cwes
+        .split(',')
+        .filter(Boolean)
+        .map((c) => `external/cwe/cwe-${c}`)
+    : [];
   rule.properties = { 'security-severity': r.score.toFixed(1), tags: ['security', ...cweTags] };
   return rule;
 }

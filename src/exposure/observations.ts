@@ -15,8 +15,8 @@ export interface Observation {
   host: string;
   hostnames: string[];
   port: number;
-  protocol: string;            // tcp | udp
-  serviceName: string;         // as the scanner names it ("ftp", "ssl/http"), or "unknown"
+  protocol: string; // tcp | udp
+  serviceName: string; // as the scanner names it ("ftp", "ssl/http"), or "unknown"
   product: string | null;
   tool: string;
 }
@@ -40,8 +40,10 @@ const hostFormats = ['nmap', 'nessus', 'nessus-csv', 'openvas', 'openvas-csv'] a
 export async function readScan(input: ReportInput, format?: string): Promise<ScanRead> {
   const parser = format ? parserByFormat(format) : detectParser(input);
   if (!(hostFormats as readonly string[]).includes(parser.format)) {
-    throw badInput(`${input.name} is a ${parser.label} report, which does not say which ports are open; exposure reads ${hostFormats.join(', ')} (e.g. nmap -oX scan.xml)`,
-      { file: input.name, format: parser.format });
+    throw badInput(
+      `${input.name} is a ${parser.label} report, which does not say which ports are open; exposure reads ${hostFormats.join(', ')} (e.g. nmap -oX scan.xml)`,
+      { file: input.name, format: parser.format },
+    );
   }
   const byKey = new Map<string, Observation>();
   const tools = new Set<string>();
@@ -75,9 +77,12 @@ function observationOf(f: ParsedFinding): Observation | undefined {
   if (f.kind !== 'host' || !l.host || l.port === undefined || l.port === 0) return undefined;
   const fromNmap = /^open-port\/(.+)$/.exec(f.ruleId)?.[1];
   const service = fromNmap ?? (typeof f.detail?.service === 'string' ? f.detail.service : undefined);
-  const names = Array.isArray(f.detail?.hostnames) ? (f.detail.hostnames as { name?: unknown }[]).map((h) => h?.name).filter((n): n is string => typeof n === 'string') : [];
+  const names = Array.isArray(f.detail?.hostnames)
+    ? (f.detail.hostnames as { name?: unknown }[]).map((h) => h?.name).filter((n): n is string => typeof n === 'string')
+    : [];
   // Stored and compared as the database keeps text: without NULs, lone surrogates or unbounded length.
-  const product = fromNmap && f.component ? text([f.component.name, f.component.version].filter(Boolean).join(' '), 1000) : null;
+  const product =
+    fromNmap && f.component ? text([f.component.name, f.component.version].filter(Boolean).join(' '), 1000) : null;
   return {
     host: text(l.host, 255).toLowerCase(),
     hostnames: [...new Set(names.map((n) => text(n, 255).toLowerCase()))],
@@ -94,7 +99,10 @@ async function nmapScope(input: ReportInput): Promise<{ hosts: string[]; ports: 
   const hosts: string[] = [];
   const ranges: Record<string, { from: number; to: number }[]> = {};
   let stated = false;
-  for await (const { element, ancestors } of streamXml(input.stream(), { name: input.name, collect: ['host', 'scaninfo'] })) {
+  for await (const { element, ancestors } of streamXml(input.stream(), {
+    name: input.name,
+    collect: ['host', 'scaninfo'],
+  })) {
     if (ancestors.length !== 1) continue;
     if (element.name === 'scaninfo') {
       const protocol = (attr(element, 'protocol') ?? 'tcp').toLowerCase();
@@ -105,17 +113,25 @@ async function nmapScope(input: ReportInput): Promise<{ hosts: string[]; ports: 
       continue;
     }
     if (attr(children(element, 'status')[0], 'state') === 'down') continue;
-    for (const a of children(element, 'address')) if (attr(a, 'addrtype') !== 'mac' && attr(a, 'addr')) hosts.push(attr(a, 'addr')!.toLowerCase());
-    for (const h of children(children(element, 'hostnames')[0], 'hostname')) if (attr(h, 'name')) hosts.push(attr(h, 'name')!.toLowerCase());
+    for (const a of children(element, 'address'))
+      if (attr(a, 'addrtype') !== 'mac' && attr(a, 'addr')) hosts.push(attr(a, 'addr')!.toLowerCase());
+    for (const h of children(children(element, 'hostnames')[0], 'hostname'))
+      if (attr(h, 'name')) hosts.push(attr(h, 'name')!.toLowerCase());
   }
   return { hosts, ports: stated ? { all: false, ranges } : { all: true } };
 }
 
 function rangesOf(services: string): { from: number; to: number }[] {
-  return services.split(',').map((s) => s.trim()).filter(Boolean).flatMap((s) => {
-    const [a, b] = s.split('-').map((x) => Number(x.replace(/^[TU]:/, '')));
-    return a !== undefined && Number.isInteger(a) ? [{ from: a, to: b !== undefined && Number.isInteger(b) ? b : a }] : [];
-  });
+  return services
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean)
+    .flatMap((s) => {
+      const [a, b] = s.split('-').map((x) => Number(x.replace(/^[TU]:/, '')));
+      return a !== undefined && Number.isInteger(a)
+        ? [{ from: a, to: b !== undefined && Number.isInteger(b) ? b : a }]
+        : [];
+    });
 }
 
 /** True when the scan looked at this port (so not seeing it open means it is closed now). */

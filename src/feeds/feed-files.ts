@@ -4,8 +4,17 @@ import { parse as parseCsv } from 'csv-parse/sync';
 import { badInput } from '../errors.ts';
 import { asArray, asObject, parseJson, str } from '../imports/parsers/common.ts';
 
-export interface KevEntry { cve: string; name: string | null; dateAdded: string | null; ransomware: boolean }
-export interface EpssEntry { cve: string; score: number; percentile: number | null }
+export interface KevEntry {
+  cve: string;
+  name: string | null;
+  dateAdded: string | null;
+  ransomware: boolean;
+}
+export interface EpssEntry {
+  cve: string;
+  score: number;
+  percentile: number | null;
+}
 
 export type FeedFile =
   | { kind: 'kev'; version: string | null; entries: KevEntry[] }
@@ -18,7 +27,10 @@ export function readFeedFile(name: string, bytes: Buffer): FeedFile {
   const start = text.trimStart();
   if (start.startsWith('{')) return readKev(name, text);
   if (/^(#|cve,)/i.test(start)) return readEpss(name, text);
-  throw badInput(`${name}: not a KEV catalogue (JSON with "vulnerabilities") nor an EPSS file (CSV with cve,epss,percentile)`, { file: name });
+  throw badInput(
+    `${name}: not a KEV catalogue (JSON with "vulnerabilities") nor an EPSS file (CSV with cve,epss,percentile)`,
+    { file: name },
+  );
 }
 
 function gunzip(name: string, bytes: Buffer): Buffer {
@@ -27,20 +39,35 @@ function gunzip(name: string, bytes: Buffer): Buffer {
     return gunzipSync(bytes, { maxOutputLength: Math.min(1 << 30, Math.max(10 << 20, bytes.length * 100)) });
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') {
-      throw badInput(`${name}: expands to more than 100 times its compressed size (or past 1 GB): that is what a decompression bomb does, so it is refused; decompress it yourself if it is what you meant`, { file: name });
+      throw badInput(
+        `${name}: expands to more than 100 times its compressed size (or past 1 GB): that is what a decompression bomb does, so it is refused; decompress it yourself if it is what you meant`,
+        { file: name },
+      );
     }
-    throw badInput(`${name}: looks gzip-compressed but cannot be decompressed: ${(e as Error).message}`, { file: name });
+    throw badInput(`${name}: looks gzip-compressed but cannot be decompressed: ${(e as Error).message}`, {
+      file: name,
+    });
   }
 }
 
 function readKev(name: string, text: string): FeedFile {
   const root = asObject(parseJson(text, name), name, 'the top level');
-  if (!Array.isArray(root.vulnerabilities)) throw badInput(`${name}: a KEV catalogue needs a "vulnerabilities" array`, { file: name, path: 'vulnerabilities' });
+  if (!Array.isArray(root.vulnerabilities))
+    throw badInput(`${name}: a KEV catalogue needs a "vulnerabilities" array`, { file: name, path: 'vulnerabilities' });
   const entries = asArray(root.vulnerabilities, name, 'vulnerabilities').map((v, i) => {
     const o = asObject(v, name, `vulnerabilities[${i}]`);
     const cve = str(o.cveID)?.toUpperCase();
-    if (!cve || !/^CVE-\d{4}-\d{4,}$/.test(cve)) throw badInput(`${name}: vulnerabilities[${i}].cveID is not a CVE id`, { file: name, path: `vulnerabilities[${i}].cveID` });
-    return { cve, name: str(o.vulnerabilityName) ?? null, dateAdded: validDate(str(o.dateAdded)), ransomware: /^known$/i.test(str(o.knownRansomwareCampaignUse) ?? '') };
+    if (!cve || !/^CVE-\d{4}-\d{4,}$/.test(cve))
+      throw badInput(`${name}: vulnerabilities[${i}].cveID is not a CVE id`, {
+        file: name,
+        path: `vulnerabilities[${i}].cveID`,
+      });
+    return {
+      cve,
+      name: str(o.vulnerabilityName) ?? null,
+      dateAdded: validDate(str(o.dateAdded)),
+      ransomware: /^known$/i.test(str(o.knownRansomwareCampaignUse) ?? ''),
+    };
   });
   return { kind: 'kev', version: str(root.catalogVersion) ?? null, entries };
 }

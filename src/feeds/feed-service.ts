@@ -18,7 +18,12 @@ export interface FeedImportSummary {
 const chunk = 10_000;
 
 /** Replaces the feed's contents with the file's and re-decides every open finding that carries a CVE. */
-export async function importFeed(deps: { db: Kysely<DB>; policy: Policy; now: () => Date }, name: string, bytes: Buffer, actor: string): Promise<FeedImportSummary> {
+export async function importFeed(
+  deps: { db: Kysely<DB>; policy: Policy; now: () => Date },
+  name: string,
+  bytes: Buffer,
+  actor: string,
+): Promise<FeedImportSummary> {
   const feed = readFeedFile(name, bytes);
   const now = deps.now();
   return deps.db.transaction().execute(async (trx) => {
@@ -41,8 +46,21 @@ export async function importFeed(deps: { db: Kysely<DB>; policy: Policy; now: ()
     }
     const re = await reprioritise(trx, { policy: deps.policy, now });
     const lapsed = await lapseExceptionsOnRisingPriority(trx, { now, policy: deps.policy, actor });
-    const summary: FeedImportSummary = { feed: feed.kind, entries: feed.entries.length, findingsChecked: re.checked, findingsReprioritised: re.changed, exceptionsLapsed: lapsed };
-    await recordAudit(trx, { actor, action: 'feed.import', entity: 'feed', entityId: feed.kind, after: summary, at: now });
+    const summary: FeedImportSummary = {
+      feed: feed.kind,
+      entries: feed.entries.length,
+      findingsChecked: re.checked,
+      findingsReprioritised: re.changed,
+      exceptionsLapsed: lapsed,
+    };
+    await recordAudit(trx, {
+      actor,
+      action: 'feed.import',
+      entity: 'feed',
+      entityId: feed.kind,
+      after: summary,
+      at: now,
+    });
     return summary;
   });
 }

@@ -10,7 +10,10 @@ export const analyzeAfterRows = 1000;
 /** ANALYZE findings and their sources after an import that wrote or changed many of them, outside its transaction (so
  * the sampling holds no lock the import's writes need). Sampling reads at most 30,000 pages' rows: fractions of a second
  * even at a million findings. */
-export async function analyzeAfterImport(db: Kysely<DB>, summary: { created: number; fixed: number; reopened: number; closedInReport: number }): Promise<boolean> {
+export async function analyzeAfterImport(
+  db: Kysely<DB>,
+  summary: { created: number; fixed: number; reopened: number; closedInReport: number },
+): Promise<boolean> {
   const changed = summary.created + summary.fixed + summary.reopened + summary.closedInReport;
   if (changed < analyzeAfterRows) return false;
   await sql`analyze findings, finding_sources`.execute(db);

@@ -3,12 +3,23 @@ import { sql, type Kysely } from 'kysely';
 import type { DB } from '../db/schema.ts';
 import type { ImportRow } from '../imports/normalise.ts';
 import type { RowWriter } from '../imports/read-report.ts';
-import { insertNewFindings, insertPreparedFindings, prepareNewFindings, rewriteCreated, type Created, type DecidedRow, type NewFindingsDocuments } from './insert-new.ts';
+import {
+  insertNewFindings,
+  insertPreparedFindings,
+  prepareNewFindings,
+  rewriteCreated,
+  type Created,
+  type DecidedRow,
+  type NewFindingsDocuments,
+} from './insert-new.ts';
 import { loadStored, type Stored } from './merge-existing.ts';
 import { createdCounts, newFindingScope, type Decide, type WriteCounts, type WriteScope } from './write-group.ts';
 
 /** A batch of new rows with their priorities decided and their insert documents built. */
-interface ReadyBatch { fresh: DecidedRow[]; documents: NewFindingsDocuments }
+interface ReadyBatch {
+  fresh: DecidedRow[];
+  documents: NewFindingsDocuments;
+}
 
 /**
  * The report's reading (Entente's work) and the database's writing (PostgreSQL's, in its own process) overlap instead
@@ -30,7 +41,12 @@ export class EarlyWrites implements RowWriter {
 
   /** `noneStored`: the service held no findings when the import began (its lock keeps it so), so a batch needs no
    * look-up and can be made ready while the previous one is written. */
-  constructor(private readonly trx: Kysely<DB>, private readonly scope: WriteScope, private readonly decide: Decide, private readonly noneStored: boolean) {}
+  constructor(
+    private readonly trx: Kysely<DB>,
+    private readonly scope: WriteScope,
+    private readonly decide: Decide,
+    private readonly noneStored: boolean,
+  ) {}
 
   /** True when the row was created early. */
   wrote(row: ImportRow): boolean {
@@ -88,7 +104,11 @@ export class EarlyWrites implements RowWriter {
   }
 
   private async insert(batch: ImportRow[]): Promise<void> {
-    const stored = await loadStored(this.trx, this.scope.serviceId, batch.map((r) => r.fingerprint));
+    const stored = await loadStored(
+      this.trx,
+      this.scope.serviceId,
+      batch.map((r) => r.fingerprint),
+    );
     for (const [fp, st] of stored) this.stored.set(fp, st);
     const fresh = await this.decide(batch.filter((r) => !stored.has(r.fingerprint)));
     this.remember(fresh, await insertNewFindings(this.trx, fresh, newFindingScope(this.scope)));

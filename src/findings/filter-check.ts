@@ -30,19 +30,27 @@ export async function checkFindingFilter(db: Kysely<DB>, filter: FindingFilter):
   check('priority', filter.priority, findingPriorities);
   check('severity', filter.severity, severities);
   if (filter.kind !== undefined) check('kind', [filter.kind], findingKinds);
-  for (const [field, table] of [['service', 'services'], ['team', 'teams']] as const) {
+  for (const [field, table] of [
+    ['service', 'services'],
+    ['team', 'teams'],
+  ] as const) {
     const name = filter[field];
     if (name === undefined) continue;
     const rows = await db.selectFrom(table).select('name').orderBy('name').execute();
     const names = rows.map((r) => r.name);
     if (!names.includes(name)) {
-      mistakes.push(`we know no ${field} named "${name}"; ${names.length ? `the ${table} are ${list(names)}` : `there are no ${table} yet (\`entente org apply\` adds them)`}`);
+      mistakes.push(
+        `we know no ${field} named "${name}"; ${names.length ? `the ${table} are ${list(names)}` : `there are no ${table} yet (\`entente org apply\` adds them)`}`,
+      );
       details.push({ field, value: name });
     }
   }
-  if (mistakes.length) throw badInput(mistakes.join('; '), { field: details[0]!.field, value: details[0]!.value, mistakes: details });
+  if (mistakes.length)
+    throw badInput(mistakes.join('; '), { field: details[0]!.field, value: details[0]!.value, mistakes: details });
 }
 
 function list(values: readonly string[]): string {
-  return values.length <= named ? values.join(', ') : `${values.slice(0, named).join(', ')} and ${values.length - named} more`;
+  return values.length <= named
+    ? values.join(', ')
+    : `${values.slice(0, named).join(', ')} and ${values.length - named} more`;
 }

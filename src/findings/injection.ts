@@ -24,23 +24,44 @@ function kind(becomes: string, names: Record<number, string>): void {
 }
 
 kind('commands or code the service runs', {
-  77: 'command injection', 78: 'OS command injection', 88: 'argument injection', 94: 'code injection', 95: 'eval injection',
-  96: 'static code injection', 470: 'unsafe reflection', 502: 'deserialisation of untrusted data',
-  917: 'expression language injection', 1336: 'template injection',
+  77: 'command injection',
+  78: 'OS command injection',
+  88: 'argument injection',
+  94: 'code injection',
+  95: 'eval injection',
+  96: 'static code injection',
+  470: 'unsafe reflection',
+  502: 'deserialisation of untrusted data',
+  917: 'expression language injection',
+  1336: 'template injection',
 });
 kind('queries the service runs', {
-  89: 'SQL injection', 564: 'SQL injection through Hibernate', 943: 'data query injection', 90: 'LDAP injection',
-  643: 'XPath injection', 652: 'XQuery injection', 91: 'XML injection',
+  89: 'SQL injection',
+  564: 'SQL injection through Hibernate',
+  943: 'data query injection',
+  90: 'LDAP injection',
+  643: 'XPath injection',
+  652: 'XQuery injection',
+  91: 'XML injection',
 });
 kind('files the service opens or requests it sends', {
-  22: 'path traversal', 23: 'relative path traversal', 36: 'absolute path traversal', 73: 'external control of a file name',
-  98: 'remote file inclusion', 611: 'XML external entities', 918: 'server-side request forgery',
+  22: 'path traversal',
+  23: 'relative path traversal',
+  36: 'absolute path traversal',
+  73: 'external control of a file name',
+  98: 'remote file inclusion',
+  611: 'XML external entities',
+  918: 'server-side request forgery',
 });
 kind('pages the service shows other users', { 79: 'cross-site scripting', 80: 'cross-site scripting' });
 kind('part of something the service runs', { 74: 'injection' });
 
 /** An injection weakness among a finding's CWEs (the lowest-numbered), in words for its reasons. */
-export interface Injection { cwe: number; name: string; becomes: string }
+export interface Injection {
+  cwe: number;
+  name: string;
+  becomes: string;
+}
 
 /** The first of the CWEs that is an injection weakness, if any. */
 export function injectionOf(cwes: readonly number[]): Injection | undefined {

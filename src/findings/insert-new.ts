@@ -23,10 +23,19 @@ export interface DecidedRow {
   epss: number | null;
 }
 
-export interface NewFindingScope { serviceId: number; ownerTeamId: number; scanId: number; now: Date; dueAt: (p: PriorityDecision['priority']) => Date }
+export interface NewFindingScope {
+  serviceId: number;
+  ownerTeamId: number;
+  scanId: number;
+  now: Date;
+  dueAt: (p: PriorityDecision['priority']) => Date;
+}
 
 /** A finding this import created, and the fingerprint it was created for. */
-export interface Created { id: number; fingerprint: string }
+export interface Created {
+  id: number;
+  fingerprint: string;
+}
 
 /** Inserts new findings (those whose fingerprint is not stored yet) and one source per tool; returns their ids. A
  * finding the report already closes (`state`) is created with that status. */
@@ -49,7 +58,7 @@ function* documentsOf(rows: DecidedRow[], s: NewFindingScope): Generator<BatchDo
   if (rows.length === 0) return;
   const sample = Math.min(rows.length, 50);
   let size = rowsFor(batchDocument(rows.slice(0, sample), s).document.length / sample);
-  for (let i = 0; i < rows.length;) {
+  for (let i = 0; i < rows.length; ) {
     const batch = rows.slice(i, i + size);
     const document = batchDocument(batch, s);
     i += batch.length;
@@ -58,10 +67,15 @@ function* documentsOf(rows: DecidedRow[], s: NewFindingScope): Generator<BatchDo
   }
 }
 
-const rowsFor = (charsPerRow: number): number => Math.max(100, Math.min(statementRows, Math.floor(documentChars / Math.max(1, charsPerRow))));
+const rowsFor = (charsPerRow: number): number =>
+  Math.max(100, Math.min(statementRows, Math.floor(documentChars / Math.max(1, charsPerRow))));
 
 /** Writes new findings from their documents (prepared, or built as they are asked for). */
-export async function insertPreparedFindings(trx: Kysely<DB>, documents: NewFindingsDocuments, s: NewFindingScope): Promise<Created[]> {
+export async function insertPreparedFindings(
+  trx: Kysely<DB>,
+  documents: NewFindingsDocuments,
+  s: NewFindingScope,
+): Promise<Created[]> {
   const created: Created[] = [];
   // The next batch's document is built while the database writes the previous one (PostgreSQL works in its own
   // process; the transaction's connection runs the queries in order).
@@ -84,7 +98,11 @@ export async function insertPreparedFindings(trx: Kysely<DB>, documents: NewFind
 
 /** Writes findings this import created again from their rows as they stand now (a later listing of the report merged
  * into them after they were written): every value the report sets, and their sources. */
-export async function rewriteCreated(trx: Kysely<DB>, rows: (DecidedRow & { id: number })[], s: NewFindingScope): Promise<void> {
+export async function rewriteCreated(
+  trx: Kysely<DB>,
+  rows: (DecidedRow & { id: number })[],
+  s: NewFindingScope,
+): Promise<void> {
   for (let i = 0; i < rows.length; i += batchSize) {
     const batch = rows.slice(i, i + batchSize);
     const { document } = batchDocument(batch, s);
@@ -99,7 +117,8 @@ export async function rewriteCreated(trx: Kysely<DB>, rows: (DecidedRow & { id: 
 }
 
 // A finding's sources from its record: the listed ones, or the one its own tool and rule make.
-const sourcesOf = () => sql`unnest(coalesce(${col('source_tools')}, array[${col('tool')}]), coalesce(${col('source_rules')}, array[${col('rule_id')}])) as t(tool, rule_id)`;
+const sourcesOf = () =>
+  sql`unnest(coalesce(${col('source_tools')}, array[${col('tool')}]), coalesce(${col('source_rules')}, array[${col('rule_id')}])) as t(tool, rule_id)`;
 
 // The batch travels as one JSON document (JSON.stringify and JSON parsing are fast on both engines, unlike escaping
 // every value into a PostgreSQL array literal) and is unpacked by json_to_recordset. Each column has a one-letter key
@@ -108,20 +127,51 @@ const sourcesOf = () => sql`unnest(coalesce(${col('source_tools')}, array[${col(
 // JSON arrays. `detail` is unpacked as json and cast to jsonb in the insert: json_to_recordset's own path to a jsonb
 // field took twice as long for the whole record (19.7 against 9.8 ms for 2,500 findings on PostgreSQL).
 const columns = [
-  ['fingerprint', 'text'], ['recipe', 'text'], ['kind', 'text'], ['tool', 'text'], ['rule_id', 'text'], ['title', 'text'],
-  ['description', 'text'], ['severity', 'text'], ['severity_rank', 'smallint'], ['cvss_score', 'real'], ['cvss_vector', 'text'],
-  ['aliases', 'text[]'], ['cwes', 'integer[]'], ['component_name', 'text'], ['component_version', 'text'], ['purl', 'text'],
-  ['fixed_version', 'text'], ['file_path', 'text'], ['line', 'integer'], ['url', 'text'], ['parameter', 'text'], ['host', 'text'],
-  ['port', 'integer'], ['priority', 'text'], ['priority_rank', 'smallint'], ['kev', 'boolean'], ['epss', 'real'],
-  ['status', 'text'], ['fixed', 'boolean'], ['detail', 'json'], ['id', 'integer'],
-  ['source_tools', 'text[]'], ['source_rules', 'text[]'],
+  ['fingerprint', 'text'],
+  ['recipe', 'text'],
+  ['kind', 'text'],
+  ['tool', 'text'],
+  ['rule_id', 'text'],
+  ['title', 'text'],
+  ['description', 'text'],
+  ['severity', 'text'],
+  ['severity_rank', 'smallint'],
+  ['cvss_score', 'real'],
+  ['cvss_vector', 'text'],
+  ['aliases', 'text[]'],
+  ['cwes', 'integer[]'],
+  ['component_name', 'text'],
+  ['component_version', 'text'],
+  ['purl', 'text'],
+  ['fixed_version', 'text'],
+  ['file_path', 'text'],
+  ['line', 'integer'],
+  ['url', 'text'],
+  ['parameter', 'text'],
+  ['host', 'text'],
+  ['port', 'integer'],
+  ['priority', 'text'],
+  ['priority_rank', 'smallint'],
+  ['kev', 'boolean'],
+  ['epss', 'real'],
+  ['status', 'text'],
+  ['fixed', 'boolean'],
+  ['detail', 'json'],
+  ['id', 'integer'],
+  ['source_tools', 'text[]'],
+  ['source_rules', 'text[]'],
 ] as const;
 type Column = (typeof columns)[number][0];
-const key = Object.fromEntries(columns.map(([name], i) => [name, String.fromCharCode(97 + (i % 26)) + (i >= 26 ? String(i - 26) : '')])) as Record<Column, string>;
+const key = Object.fromEntries(
+  columns.map(([name], i) => [name, String.fromCharCode(97 + (i % 26)) + (i >= 26 ? String(i - 26) : '')]),
+) as Record<Column, string>;
 const recordType = sql.raw(columns.map(([name, type]) => `${key[name]} ${type}`).join(', '));
 const col = (name: Column) => sql.ref(`u.${key[name]}`);
 
-interface BatchDocument { document: string; otherSources: boolean }
+interface BatchDocument {
+  document: string;
+  otherSources: boolean;
+}
 
 function batchDocument(batch: (DecidedRow & { id?: number })[], s: NewFindingScope): BatchDocument {
   let otherSources = false;
@@ -132,15 +182,31 @@ function batchDocument(batch: (DecidedRow & { id?: number })[], s: NewFindingSco
     const put = (name: Column, v: unknown): void => {
       if (v !== undefined && v !== null) r[key[name]] = v;
     };
-    put('fingerprint', row.fingerprint); put('recipe', row.recipe); put('kind', f.kind); put('tool', f.tool); put('rule_id', f.ruleId);
-    put('title', f.title); put('description', f.description); put('severity', f.severity); put('severity_rank', severityRank[f.severity]);
-    put('cvss_score', f.cvss?.score); put('cvss_vector', f.cvss?.vector);
+    put('fingerprint', row.fingerprint);
+    put('recipe', row.recipe);
+    put('kind', f.kind);
+    put('tool', f.tool);
+    put('rule_id', f.ruleId);
+    put('title', f.title);
+    put('description', f.description);
+    put('severity', f.severity);
+    put('severity_rank', severityRank[f.severity]);
+    put('cvss_score', f.cvss?.score);
+    put('cvss_vector', f.cvss?.vector);
     if (f.aliases.length) put('aliases', textArray(f.aliases));
     if (f.cwes.length) put('cwes', `{${f.cwes.join(',')}}`);
-    put('component_name', f.component?.name); put('component_version', f.component?.version); put('purl', f.component?.purl);
-    put('fixed_version', f.fixedVersion); put('file_path', l.file ?? l.target); put('line', intOrNull(l.line)); put('url', l.url);
-    put('parameter', l.parameter); put('host', l.host); put('port', intOrNull(l.port));
-    put('priority', decision.priority); put('priority_rank', decision.rank);
+    put('component_name', f.component?.name);
+    put('component_version', f.component?.version);
+    put('purl', f.component?.purl);
+    put('fixed_version', f.fixedVersion);
+    put('file_path', l.file ?? l.target);
+    put('line', intOrNull(l.line));
+    put('url', l.url);
+    put('parameter', l.parameter);
+    put('host', l.host);
+    put('port', intOrNull(l.port));
+    put('priority', decision.priority);
+    put('priority_rank', decision.rank);
     if (kev) put('kev', true);
     put('epss', epss);
     if (f.state) put('status', f.state.status);
@@ -164,16 +230,44 @@ function batchDocument(batch: (DecidedRow & { id?: number })[], s: NewFindingSco
 function reportValues(s: NewFindingScope): [string, RawBuilder<unknown>][] {
   const now = s.now.toISOString();
   const due = (p: PriorityDecision['priority']): string => s.dueAt(p).toISOString();
-  const plain = (['fingerprint', 'recipe', 'kind', 'tool', 'rule_id', 'title', 'description', 'severity', 'severity_rank', 'cvss_score',
-    'cvss_vector', 'component_name', 'component_version', 'purl', 'fixed_version', 'file_path', 'line', 'url', 'parameter', 'host', 'port',
-    'priority', 'priority_rank', 'epss'] as const).map((c): [string, RawBuilder<unknown>] => [c, sql`${col(c)}`]);
+  const plain = (
+    [
+      'fingerprint',
+      'recipe',
+      'kind',
+      'tool',
+      'rule_id',
+      'title',
+      'description',
+      'severity',
+      'severity_rank',
+      'cvss_score',
+      'cvss_vector',
+      'component_name',
+      'component_version',
+      'purl',
+      'fixed_version',
+      'file_path',
+      'line',
+      'url',
+      'parameter',
+      'host',
+      'port',
+      'priority',
+      'priority_rank',
+      'epss',
+    ] as const
+  ).map((c): [string, RawBuilder<unknown>] => [c, sql`${col(c)}`]);
   return [
     ...plain,
     ['aliases', sql`coalesce(${col('aliases')}, '{}')`],
     ['cwes', sql`coalesce(${col('cwes')}, '{}')`],
     ['status', sql`coalesce(${col('status')}, 'open')`],
     ['kev', sql`coalesce(${col('kev')}, false)`],
-    ['due_at', sql`(case ${col('priority')} when 'act' then ${due('act')} when 'attend' then ${due('attend')} when 'track*' then ${due('track*')} else ${due('track')} end)::timestamptz`],
+    [
+      'due_at',
+      sql`(case ${col('priority')} when 'act' then ${due('act')} when 'attend' then ${due('attend')} when 'track*' then ${due('track*')} else ${due('track')} end)::timestamptz`,
+    ],
     ['fixed_at', sql`case when ${col('fixed')} then ${now}::timestamptz end`],
     ['detail', sql`coalesce(${col('detail')}::jsonb, '{}')`],
   ];
@@ -192,7 +286,8 @@ async function insertBatch(trx: Kysely<DB>, batch: BatchDocument, s: NewFindingS
       select c.id, t.tool, t.rule_id, true, ${s.scanId}::integer, ${s.scanId}::integer from created c join u on ${col('fingerprint')} = c.fingerprint
         cross join lateral ${sourcesOf()} where ${col('source_tools')} is not null`
     : sql``;
-  const { rows } = await sql<Created>`with u as (select * from json_to_recordset(${batch.document}::json) as u(${recordType})),
+  const { rows } =
+    await sql<Created>`with u as (select * from json_to_recordset(${batch.document}::json) as u(${recordType})),
     created as (insert into findings (service_id, owner_team_id, first_seen_at, status_changed_at, ${sql.join(values.map(([c]) => sql.ref(c)))})
       select ${s.serviceId}, ${s.ownerTeamId}, ${now}, ${now}, ${sql.join(values.map(([, v]) => v))} from u
       returning id, fingerprint, tool, rule_id),
@@ -211,7 +306,8 @@ function detailOf(row: ImportRow, now: Date): Record<string, unknown> {
   if (f.cvss?.version) out.cvssVersion = f.cvss.version;
   if (f.references?.length) out.references = f.references.slice(0, 50);
   const l = f.location;
-  for (const k of ['endLine', 'column', 'method', 'protocol', 'target', 'resource'] as const) if (l[k] !== undefined) out[k] = l[k];
+  for (const k of ['endLine', 'column', 'method', 'protocol', 'target', 'resource'] as const)
+    if (l[k] !== undefined) out[k] = l[k];
   if (f.component?.ecosystem) out.ecosystem = f.component.ecosystem;
   return out;
 }
@@ -219,7 +315,11 @@ function detailOf(row: ImportRow, now: Date): Record<string, unknown> {
 /** What `detail` records of a finding created closed because its report said so; `closedAt` tells a later status
  * change by a person (which moves `status_changed_at`) from the report's own. */
 function reportClosure(state: ReportState, now: Date): Record<string, unknown> {
-  return { closedBy: 'report', closedAt: now.toISOString(), reportState: { status: state.status, reason: state.reason } };
+  return {
+    closedBy: 'report',
+    closedAt: now.toISOString(),
+    reportState: { status: state.status, reason: state.reason },
+  };
 }
 
 // A PostgreSQL array literal: each element quoted, so commas, braces and quotes inside it stay its own.

@@ -11,16 +11,30 @@ import type { DecidedRow } from './insert-new.ts';
 const chunk = 10_000;
 
 export interface Stored {
-  id: number; status: FindingStatus; priority: Priority; priority_rank: number; kev: boolean; epss: number | null; due_at: Date;
-  status_changed_at: Date; closed_by: string | null; closed_at: string | null;
+  id: number;
+  status: FindingStatus;
+  priority: Priority;
+  priority_rank: number;
+  kev: boolean;
+  epss: number | null;
+  due_at: Date;
+  status_changed_at: Date;
+  closed_by: string | null;
+  closed_at: string | null;
 }
 
 /** The stored findings of the service among these fingerprints, by fingerprint. */
-export async function loadStored(trx: Kysely<DB>, serviceId: number, fingerprints: string[]): Promise<Map<string, Stored>> {
+export async function loadStored(
+  trx: Kysely<DB>,
+  serviceId: number,
+  fingerprints: string[],
+): Promise<Map<string, Stored>> {
   const out = new Map<string, Stored>();
   for (let i = 0; i < fingerprints.length; i += chunk) {
     const part = fingerprints.slice(i, i + chunk);
-    const { rows } = await sql<Stored & { fingerprint: string }>`select id, fingerprint, status, priority, priority_rank, kev, epss, due_at,
+    const { rows } = await sql<
+      Stored & { fingerprint: string }
+    >`select id, fingerprint, status, priority, priority_rank, kev, epss, due_at,
         status_changed_at, detail->>'closedBy' as closed_by, detail->>'closedAt' as closed_at
       from findings where service_id = ${serviceId} and fingerprint = any(${part}::text[])`.execute(trx);
     for (const r of rows) out.set(r.fingerprint, r);
@@ -28,12 +42,20 @@ export async function loadStored(trx: Kysely<DB>, serviceId: number, fingerprint
   return out;
 }
 
-export interface SeenAgain { row: DecidedRow; stored: Stored }
+export interface SeenAgain {
+  row: DecidedRow;
+  stored: Stored;
+}
 
 /** True when the finding is closed only because its report said so, and no person or exception changed it since. */
 function closedByReport(s: Stored): boolean {
-  return s.status !== 'open' && s.status !== 'in_progress' && s.closed_by === 'report' && s.closed_at !== null
-    && new Date(s.status_changed_at).getTime() === new Date(s.closed_at).getTime();
+  return (
+    s.status !== 'open'
+    && s.status !== 'in_progress'
+    && s.closed_by === 'report'
+    && s.closed_at !== null
+    && new Date(s.status_changed_at).getTime() === new Date(s.closed_at).getTime()
+  );
 }
 
 /** Whether a report's listing reopens a stored finding: a fixed one, or one closed only by an earlier report, listed
@@ -44,8 +66,19 @@ function reopens(s: SeenAgain): boolean {
 }
 
 /** Reopens fixed findings and refreshes changed priorities; returns the counts of unchanged and reopened. */
-export async function updateSeenAgain(trx: Kysely<DB>, seen: SeenAgain[], now: Date, dueAt: (p: Priority) => Date): Promise<{ unchanged: number; reopened: number }> {
-  const ids: number[] = [], reopen: boolean[] = [], prios: string[] = [], ranks: number[] = [], kevs: boolean[] = [], epss: (number | null)[] = [], dues: string[] = [];
+export async function updateSeenAgain(
+  trx: Kysely<DB>,
+  seen: SeenAgain[],
+  now: Date,
+  dueAt: (p: Priority) => Date,
+): Promise<{ unchanged: number; reopened: number }> {
+  const ids: number[] = [],
+    reopen: boolean[] = [],
+    prios: string[] = [],
+    ranks: number[] = [],
+    kevs: boolean[] = [],
+    epss: (number | null)[] = [],
+    dues: string[] = [];
   let unchanged = 0;
   let reopened = 0;
   for (const { row, stored } of seen) {
@@ -57,8 +90,18 @@ export async function updateSeenAgain(trx: Kysely<DB>, seen: SeenAgain[], now: D
     const changed = stored.priority !== d.priority || stored.kev !== row.kev || !sameEpss(stored.epss, row.epss);
     if (!isReopen && !changed) continue;
     // A due date is kept through re-imports; it only moves earlier when the priority rises.
-    const due = isReopen ? fresh : d.rank < stored.priority_rank && fresh < new Date(stored.due_at) ? fresh : new Date(stored.due_at);
-    ids.push(stored.id); reopen.push(isReopen); prios.push(d.priority); ranks.push(d.rank); kevs.push(row.kev); epss.push(row.epss); dues.push(due.toISOString());
+    const due = isReopen
+      ? fresh
+      : d.rank < stored.priority_rank && fresh < new Date(stored.due_at)
+        ? fresh
+        : new Date(stored.due_at);
+    ids.push(stored.id);
+    reopen.push(isReopen);
+    prios.push(d.priority);
+    ranks.push(d.rank);
+    kevs.push(row.kev);
+    epss.push(row.epss);
+    dues.push(due.toISOString());
   }
   for (let i = 0; i < ids.length; i += chunk) {
     const s = (a: unknown[]) => a.slice(i, i + chunk);
@@ -76,7 +119,8 @@ export async function updateSeenAgain(trx: Kysely<DB>, seen: SeenAgain[], now: D
 }
 
 // EPSS is stored as real: compare at its precision.
-const sameEpss = (a: number | null, b: number | null): boolean => (a === null || b === null ? a === b : Math.abs(a - b) < 1e-6);
+const sameEpss = (a: number | null, b: number | null): boolean =>
+  a === null || b === null ? a === b : Math.abs(a - b) < 1e-6;
 
 /** Adds the (finding, tool) sources that are new and marks returning ones present; untouched when nothing changed. */
 export async function syncSources(trx: Kysely<DB>, seen: SeenAgain[], scanId: number): Promise<void> {
@@ -86,7 +130,12 @@ export async function syncSources(trx: Kysely<DB>, seen: SeenAgain[], scanId: nu
   const revive: { id: number; tool: string; rule: string }[] = [];
   for (let i = 0; i < ids.length; i += chunk) {
     const part = ids.slice(i, i + chunk);
-    const { rows } = await sql<{ finding_id: number; tool: string; rule_id: string; present: boolean }>`select finding_id, tool, rule_id, present
+    const { rows } = await sql<{
+      finding_id: number;
+      tool: string;
+      rule_id: string;
+      present: boolean;
+    }>`select finding_id, tool, rule_id, present
       from finding_sources where finding_id = any(${part}::int[])`.execute(trx);
     const known = new Map(rows.map((r) => [`${r.finding_id}\u0000${r.tool}`, r]));
     for (const id of part) {
@@ -99,7 +148,9 @@ export async function syncSources(trx: Kysely<DB>, seen: SeenAgain[], scanId: nu
   }
   if (add.length) {
     await sql`insert into finding_sources (finding_id, tool, rule_id, present, first_scan_id, changed_scan_id)
-      select id, tool, rule, true, ${scanId}, ${scanId} from unnest(${add.map((a) => a.id)}::int[], ${add.map((a) => a.tool)}::text[], ${add.map((a) => a.rule)}::text[]) as u(id, tool, rule)`.execute(trx);
+      select id, tool, rule, true, ${scanId}, ${scanId} from unnest(${add.map((a) => a.id)}::int[], ${add.map((a) => a.tool)}::text[], ${add.map((a) => a.rule)}::text[]) as u(id, tool, rule)`.execute(
+      trx,
+    );
   }
   if (revive.length) {
     await sql`update finding_sources fs set present = true, rule_id = u.rule, changed_scan_id = ${scanId}
@@ -109,13 +160,18 @@ export async function syncSources(trx: Kysely<DB>, seen: SeenAgain[], scanId: nu
 }
 
 /** What this report's tools found before for the service and do not report now is absent; a finding no tool reports any more is fixed. */
-export async function fixAbsent(trx: Kysely<DB>, o: { serviceId: number; tools: string[]; reportedIds: number[]; scanId: number; now: Date }): Promise<number> {
+export async function fixAbsent(
+  trx: Kysely<DB>,
+  o: { serviceId: number; tools: string[]; reportedIds: number[]; scanId: number; now: Date },
+): Promise<number> {
   // `not in` is a hash lookup only while the ids' hash fits in work_mem (4 MB by default, ~150,000 ids); past that
   // PostgreSQL compares every source with every id, and a 300,000-finding import took minutes. Give this transaction
   // room for the hash (about 64 bytes an id).
   const kilobytes = 4096 + Math.ceil((o.reportedIds.length * 64) / 1024);
   await sql`select set_config('work_mem', ${`${kilobytes}kB`}, true)`.execute(trx);
-  const absent = await sql<{ finding_id: number }>`update finding_sources fs set present = false, changed_scan_id = ${o.scanId}
+  const absent = await sql<{
+    finding_id: number;
+  }>`update finding_sources fs set present = false, changed_scan_id = ${o.scanId}
     from findings f where fs.finding_id = f.id and f.service_id = ${o.serviceId} and fs.tool = any(${o.tools}::text[]) and fs.present
       and f.id not in (select unnest(${o.reportedIds}::int[]))
     returning fs.finding_id`.execute(trx);

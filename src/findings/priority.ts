@@ -45,9 +45,19 @@ export function decidePriority(f: PriorityFacts, epssHigh: number, explain = tru
   const injection = injectionRule(f, exposure, missionHigh, severe, reasons);
   reasons?.push(`${f.service.name} is ${f.service.exposure === 'internet' ? 'internet-facing' : f.service.exposure}`);
   const automatable = automatableOf(f, reasons);
-  reasons?.push(`${f.service.name} has criticality ${f.service.criticality} of 4${missionHigh ? ' (high mission impact)' : ''}`);
+  reasons?.push(
+    `${f.service.name} has criticality ${f.service.criticality} of 4${missionHigh ? ' (high mission impact)' : ''}`,
+  );
   reasons?.push(`the scanner rates it ${f.severity}`);
-  const decided = decide(exploitation, exposure, automatable, missionHigh, severe, f.severity === 'critical', injection);
+  const decided = decide(
+    exploitation,
+    exposure,
+    automatable,
+    missionHigh,
+    severe,
+    f.severity === 'critical',
+    injection,
+  );
   // A licence is never pushed on people as a weakness, whatever the service: at most track*.
   const priority: Priority = isLicence(f) && priorityRanks[decided] < priorityRanks['track*'] ? 'track*' : decided;
   return { priority, rank: priorityRanks[priority], exploitation, automatable, reasons: reasons ?? [] };
@@ -56,7 +66,15 @@ export function decidePriority(f: PriorityFacts, epssHigh: number, explain = tru
 // `injection`: the injection rule holds (an injection weakness in code, rated high or above, on an internet-facing
 // service with high mission impact). Each branch with more exploitation evidence is at least as high for it: likely
 // exploitation of it is attend (mission) or act, active exploitation act (open).
-function decide(e: Exploitation, x: ExposureLevel, auto: boolean, mission: boolean, severe: boolean, critical: boolean, injection: boolean): Priority {
+function decide(
+  e: Exploitation,
+  x: ExposureLevel,
+  auto: boolean,
+  mission: boolean,
+  severe: boolean,
+  critical: boolean,
+  injection: boolean,
+): Priority {
   if (e === 'active') return x === 'open' || mission ? 'act' : 'attend';
   if (e === 'poc') {
     if (x === 'open' && auto && mission && severe) return 'act';
@@ -71,7 +89,9 @@ function decide(e: Exploitation, x: ExposureLevel, auto: boolean, mission: boole
 
 function exploitationOf(f: PriorityFacts, epssHigh: number, reasons: string[] | null): Exploitation {
   if (isLicence(f)) {
-    reasons?.push('a licence is a legal question with owners of its own: we track it, it is not a weakness an attacker can use');
+    reasons?.push(
+      'a licence is a legal question with owners of its own: we track it, it is not a weakness an attacker can use',
+    );
     return 'none';
   }
   const cve = f.aliases.find((a) => a.startsWith('CVE-'));
@@ -80,7 +100,9 @@ function exploitationOf(f: PriorityFacts, epssHigh: number, reasons: string[] | 
     return 'active';
   }
   if (f.epss != null && f.epss >= epssHigh) {
-    reasons?.push(`EPSS gives ${cve ?? 'it'} a ${(f.epss * 100).toFixed(1)}% chance of exploitation in 30 days: exploitation is likely`);
+    reasons?.push(
+      `EPSS gives ${cve ?? 'it'} a ${(f.epss * 100).toFixed(1)}% chance of exploitation in 30 days: exploitation is likely`,
+    );
     return 'poc';
   }
   if (f.kind === 'secret') {
@@ -88,10 +110,16 @@ function exploitationOf(f: PriorityFacts, epssHigh: number, reasons: string[] | 
     return 'poc';
   }
   if (isUnapprovedExposure(f) && severityRank[f.severity] <= severityRank.medium) {
-    reasons?.push('an open service nobody approved is found by internet-wide scanners within hours: exploitation is likely');
+    reasons?.push(
+      'an open service nobody approved is found by internet-wide scanners within hours: exploitation is likely',
+    );
     return 'poc';
   }
-  reasons?.push(f.epss != null ? `EPSS gives ${cve ?? 'it'} ${(f.epss * 100).toFixed(1)}%: no sign of exploitation` : 'no sign of exploitation is known');
+  reasons?.push(
+    f.epss != null
+      ? `EPSS gives ${cve ?? 'it'} ${(f.epss * 100).toFixed(1)}%: no sign of exploitation`
+      : 'no sign of exploitation is known',
+  );
   return 'none';
 }
 
@@ -110,7 +138,11 @@ function automatableOf(f: PriorityFacts, reasons: string[] | null): boolean {
     return true;
   }
   if (f.kind === 'web' || f.kind === 'secret') {
-    reasons?.push(f.kind === 'web' ? 'a scanner reached it over the network, so an attack can be automated' : 'using a leaked secret can be automated');
+    reasons?.push(
+      f.kind === 'web'
+        ? 'a scanner reached it over the network, so an attack can be automated'
+        : 'using a leaked secret can be automated',
+    );
     return true;
   }
   return false;
@@ -120,13 +152,22 @@ function automatableOf(f: PriorityFacts, reasons: string[] | null): boolean {
 // something it runs. With no CVSS vector, code findings never count as automatable, so before this rule `shell=True`
 // or `eval(input())` in an internet-facing, mission-critical service stayed track*: unseen until the SLA ran out.
 // Where it holds, the finding is at least attend; the CWE's reason is given whenever the finding has one.
-function injectionRule(f: PriorityFacts, x: ExposureLevel, mission: boolean, severe: boolean, reasons: string[] | null): boolean {
+function injectionRule(
+  f: PriorityFacts,
+  x: ExposureLevel,
+  mission: boolean,
+  severe: boolean,
+  reasons: string[] | null,
+): boolean {
   if (f.kind !== 'code' && f.kind !== 'web') return false;
   const injection = injectionOf(f.cwes);
   if (!injection) return false;
   const holds = x === 'open' && mission && severe;
-  reasons?.push(`CWE-${injection.cwe} (${injection.name}) turns input into ${injection.becomes}${x === 'open' ? ', and anyone on the internet can send it input' : ''}${
-    holds ? `: rated ${f.severity} on a service with high mission impact, it is at least attend` : ''}`);
+  reasons?.push(
+    `CWE-${injection.cwe} (${injection.name}) turns input into ${injection.becomes}${x === 'open' ? ', and anyone on the internet can send it input' : ''}${
+      holds ? `: rated ${f.severity} on a service with high mission impact, it is at least attend` : ''
+    }`,
+  );
   return holds;
 }
 

@@ -9,7 +9,7 @@ export type Sort = (typeof sorts)[number];
 export interface FindingFilter {
   service?: string | undefined;
   team?: string | undefined;
-  status?: string[] | undefined;    // default: open and in_progress; ["all"] for every status
+  status?: string[] | undefined; // default: open and in_progress; ["all"] for every status
   priority?: string[] | undefined;
   severity?: string[] | undefined;
   tool?: string | undefined;
@@ -18,10 +18,13 @@ export interface FindingFilter {
   q?: string | undefined;
   kind?: string | undefined;
   overdue?: boolean | undefined;
-  teamIds?: number[] | undefined;   // restricts to these owner teams (for callers that build views per team; never from request input)
+  teamIds?: number[] | undefined; // restricts to these owner teams (for callers that build views per team; never from request input)
 }
 
-export interface Page<T> { items: T[]; next: string | null }
+export interface Page<T> {
+  items: T[];
+  next: string | null;
+}
 
 // Each sort is a list of columns compared as one row value; every list ends with the id so the order is total.
 const sortColumns: Record<Sort, { cols: string[]; dir: 'asc' | 'desc' }> = {
@@ -32,7 +35,14 @@ const sortColumns: Record<Sort, { cols: string[]; dir: 'asc' | 'desc' }> = {
 };
 
 /** One page of findings ids in order, with the cursor for the next page. */
-export async function listFindingIds(db: Kysely<DB>, filter: FindingFilter, sort: Sort, limit: number, cursor: string | undefined, now: Date): Promise<Page<number>> {
+export async function listFindingIds(
+  db: Kysely<DB>,
+  filter: FindingFilter,
+  sort: Sort,
+  limit: number,
+  cursor: string | undefined,
+  now: Date,
+): Promise<Page<number>> {
   const spec = sortColumns[sort];
   const where = await conditions(db, { ...filter, cwe: undefined }, now);
   if (cursor) {
@@ -53,11 +63,19 @@ export async function listFindingIds(db: Kysely<DB>, filter: FindingFilter, sort
     // The open list by CWE in priority order reads two ordered sources and merges them (migration 006): findings
     // whose first CWE it is, along the btree in order, and the few with several CWEs that have it among the rest.
     const first = ordered([sql<SqlBool>`f.cwes[1] = ${cwe}::int`]);
-    const others = ordered([sql<SqlBool>`cardinality(f.cwes) > 1`, sql<SqlBool>`f.cwes[2:] @> array[${cwe}]::int[]`, sql<SqlBool>`f.cwes[1] <> ${cwe}::int`]);
+    const others = ordered([
+      sql<SqlBool>`cardinality(f.cwes) > 1`,
+      sql<SqlBool>`f.cwes[2:] @> array[${cwe}]::int[]`,
+      sql<SqlBool>`f.cwes[1] <> ${cwe}::int`,
+    ]);
     const order = sql.join(spec.cols.map((c) => sql`${sql.ref(c)} ${sql.raw(spec.dir)}`));
-    ({ rows } = await sql<Record<string, unknown>>`select * from ((${first}) union all (${others})) u order by ${order} limit ${limit + 1}`.execute(db));
+    ({ rows } = await sql<
+      Record<string, unknown>
+    >`select * from ((${first}) union all (${others})) u order by ${order} limit ${limit + 1}`.execute(db));
   } else {
-    rows = (await ordered(cwe === undefined ? [] : [sql<SqlBool>`f.cwes <> '{}' and f.cwes @> array[${cwe}]::int[]`]).execute()) as unknown as Record<string, unknown>[];
+    rows = (await ordered(
+      cwe === undefined ? [] : [sql<SqlBool>`f.cwes <> '{}' and f.cwes @> array[${cwe}]::int[]`],
+    ).execute()) as unknown as Record<string, unknown>[];
   }
   const more = rows.length > limit;
   const page = rows.slice(0, limit);
@@ -69,7 +87,8 @@ export async function listFindingIds(db: Kysely<DB>, filter: FindingFilter, sort
 }
 
 // The statuses asked for, sorted and unique; open and in progress when none are named.
-const statusesOf = (f: FindingFilter): string[] => (f.status?.length ? [...new Set(f.status)].sort() : ['in_progress', 'open']);
+const statusesOf = (f: FindingFilter): string[] =>
+  f.status?.length ? [...new Set(f.status)].sort() : ['in_progress', 'open'];
 
 // The default status filter (open and in progress) or open alone: what the partial indexes on open work cover.
 function openWorkOnly(f: FindingFilter): boolean {
@@ -82,7 +101,8 @@ async function conditions(db: Kysely<DB>, f: FindingFilter, now: Date): Promise<
   const statuses = statusesOf(f);
   // Written literally for the default so the planner matches the partial indexes on open work.
   if (statuses.join() === 'in_progress,open') out.push(sql<SqlBool>`f.status in ('open', 'in_progress')`);
-  else if (statuses.length === 1 && statuses[0] === 'open') out.push(sql<SqlBool>`f.status in ('open', 'in_progress') and f.status = 'open'`);
+  else if (statuses.length === 1 && statuses[0] === 'open')
+    out.push(sql<SqlBool>`f.status in ('open', 'in_progress') and f.status = 'open'`);
   else if (!statuses.includes('all')) out.push(sql<SqlBool>`f.status = any(${statuses}::text[])`);
   if (f.service !== undefined) out.push(sql<SqlBool>`f.service_id = ${await idOf(db, 'services', f.service)}`);
   if (f.team !== undefined) out.push(sql<SqlBool>`f.owner_team_id = ${await idOf(db, 'teams', f.team)}`);
@@ -90,13 +110,18 @@ async function conditions(db: Kysely<DB>, f: FindingFilter, now: Date): Promise<
   if (f.priority?.length) out.push(sql<SqlBool>`f.priority = any(${f.priority}::text[])`);
   if (f.severity?.length) out.push(sql<SqlBool>`f.severity = any(${f.severity}::text[])`);
   if (f.kind) out.push(sql<SqlBool>`f.kind = ${f.kind}`);
-  if (f.tool) out.push(sql<SqlBool>`exists (select 1 from finding_sources s where s.finding_id = f.id and lower(s.tool) = lower(${f.tool}))`);
+  if (f.tool)
+    out.push(
+      sql<SqlBool>`exists (select 1 from finding_sources s where s.finding_id = f.id and lower(s.tool) = lower(${f.tool}))`,
+    );
   // `aliases <> '{}'` names the partial index's condition (migration 007), so PostgreSQL can use it.
   if (f.cve) out.push(sql<SqlBool>`f.aliases <> '{}' and f.aliases @> array[${f.cve.toUpperCase()}]::text[]`);
   if (f.overdue) out.push(sql<SqlBool>`f.due_at < ${now.toISOString()}`);
   if (f.q) {
     const like = `%${f.q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
-    out.push(sql<SqlBool>`(f.title ilike ${like} or f.file_path ilike ${like} or f.component_name ilike ${like} or f.url ilike ${like} or f.rule_id ilike ${like})`);
+    out.push(
+      sql<SqlBool>`(f.title ilike ${like} or f.file_path ilike ${like} or f.component_name ilike ${like} or f.url ilike ${like} or f.rule_id ilike ${like})`,
+    );
   }
   return out;
 }
@@ -113,14 +138,17 @@ function castFor(col: string, v: unknown) {
 }
 
 function encodeCursor(values: unknown[]): string {
-  return Buffer.from(JSON.stringify(values.map((v) => (v instanceof Date ? v.toISOString() : v)))).toString('base64url');
+  return Buffer.from(JSON.stringify(values.map((v) => (v instanceof Date ? v.toISOString() : v)))).toString(
+    'base64url',
+  );
 }
 
 // Each value must fit its column's cast, or a hand-made cursor would fail inside PostgreSQL as a 500.
 function decodeCursor(cursor: string, cols: string[]): unknown[] {
-  const fits = (col: string, x: unknown): boolean => (col.endsWith('_at')
-    ? typeof x === 'string' && /^\d{4}-\d{2}-\d{2}T/.test(x) && !Number.isNaN(Date.parse(x))
-    : Number.isInteger(x) && Math.abs(x as number) < 2 ** 31);
+  const fits = (col: string, x: unknown): boolean =>
+    col.endsWith('_at')
+      ? typeof x === 'string' && /^\d{4}-\d{2}-\d{2}T/.test(x) && !Number.isNaN(Date.parse(x))
+      : Number.isInteger(x) && Math.abs(x as number) < 2 ** 31;
   try {
     const v = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as unknown;
     if (Array.isArray(v) && v.length === cols.length && v.every((x, i) => fits(cols[i]!, x))) return v;

@@ -7,8 +7,17 @@ import type { Control, GateRule } from './gate-policy.ts';
 import type { CommitmentFact, FindingFact, GateFacts } from './gate-facts.ts';
 import { calendarOf, type Calendar } from '../policy/calendar.ts';
 
-interface ClassKey { priority: string; kind: string; severity: string; kev: boolean; overdue: boolean; covered: boolean }
-export interface FindingClass extends ClassKey { findings: FindingFact[] }
+interface ClassKey {
+  priority: string;
+  kind: string;
+  severity: string;
+  kev: boolean;
+  overdue: boolean;
+  covered: boolean;
+}
+export interface FindingClass extends ClassKey {
+  findings: FindingFact[];
+}
 
 export interface CompiledRule {
   rule: GateRule;
@@ -20,7 +29,11 @@ export interface CompiledRule {
   commitment: ((c: CommitmentFact) => boolean) | null;
 }
 
-export interface CompiledGates { rules: CompiledRule[]; controls: Map<string, Control>; calendar: Calendar }
+export interface CompiledGates {
+  rules: CompiledRule[];
+  controls: Map<string, Control>;
+  calendar: Calendar;
+}
 
 export interface RuleMatch {
   compiled: CompiledRule;
@@ -35,10 +48,18 @@ export interface RuleMatch {
 const compiledByPolicy = new WeakMap<object, CompiledGates>();
 
 /** The compiled form of a policy's gates and controls, built once per policy object. */
-export function compileGates(policy: { gates: { rules: GateRule[] }; controls: Control[]; time_zone?: string }): CompiledGates {
+export function compileGates(policy: {
+  gates: { rules: GateRule[] };
+  controls: Control[];
+  time_zone?: string;
+}): CompiledGates {
   let compiled = compiledByPolicy.get(policy);
   if (!compiled) {
-    compiled = { rules: policy.gates.rules.map(compileRule), controls: new Map(policy.controls.map((c) => [c.id, c])), calendar: calendarOf(policy.time_zone ?? 'UTC') };
+    compiled = {
+      rules: policy.gates.rules.map(compileRule),
+      controls: new Map(policy.controls.map((c) => [c.id, c])),
+      calendar: calendarOf(policy.time_zone ?? 'UTC'),
+    };
     compiledByPolicy.set(policy, compiled);
   }
   return compiled;
@@ -62,17 +83,24 @@ function compileRule(rule: GateRule): CompiledRule {
   const data = oneOf(s?.data);
   const env = oneOf(s?.environment);
   const service = (svc: GateFacts['service'], environment: string): boolean =>
-    (!crit || crit(svc.criticality)) && (!exposure || exposure(svc.exposure)) && (!data || data(svc.data)) && (!env || env(environment));
+    (!crit || crit(svc.criticality))
+    && (!exposure || exposure(svc.exposure))
+    && (!data || data(svc.data))
+    && (!env || env(environment));
   const f = rule.when.findings;
-  const finding = f ? all<ClassKey>([
-    map(oneOf(f.priority as string[] | undefined), (c) => c.priority),
-    map(oneOf(f.kind), (c) => c.kind),
-    map(oneOf(f.severity as string[] | undefined), (c) => c.severity),
-    f.kev === undefined ? null : (c) => c.kev === f.kev,
-    f.overdue === undefined ? null : (c) => c.overdue === f.overdue,
-  ]) : null;
+  const finding = f
+    ? all<ClassKey>([
+        map(oneOf(f.priority as string[] | undefined), (c) => c.priority),
+        map(oneOf(f.kind), (c) => c.kind),
+        map(oneOf(f.severity as string[] | undefined), (c) => c.severity),
+        f.kev === undefined ? null : (c) => c.kev === f.kev,
+        f.overdue === undefined ? null : (c) => c.overdue === f.overdue,
+      ])
+    : null;
   const cm = rule.when.commitments;
-  const commitment = cm ? all<CommitmentFact>([map(oneOf<string>(cm.state), (c) => c.state), map(oneOf(cm.kind), (c) => c.kind)]) : null;
+  const commitment = cm
+    ? all<CommitmentFact>([map(oneOf<string>(cm.state), (c) => c.state), map(oneOf(cm.kind), (c) => c.kind)])
+    : null;
   return { rule, service, finding, covered: f?.covered, minCount: f?.min_count ?? 1, commitment };
 }
 
@@ -92,9 +120,25 @@ export function classify(findings: readonly FindingFact[], at: string): FindingC
   };
   for (const f of findings) {
     const overdue = f.dueAt < at;
-    const key = (((code(f.priority) * 64 + code(f.kind)) * 64 + code(f.severity)) * 8) + (f.kev ? 4 : 0) + (overdue ? 2 : 0) + (f.covered ? 1 : 0);
+    const key =
+      ((code(f.priority) * 64 + code(f.kind)) * 64 + code(f.severity)) * 8
+      + (f.kev ? 4 : 0)
+      + (overdue ? 2 : 0)
+      + (f.covered ? 1 : 0);
     let c = classes.get(key);
-    if (!c) classes.set(key, (c = { priority: f.priority, kind: f.kind, severity: f.severity, kev: f.kev, overdue, covered: f.covered, findings: [] }));
+    if (!c)
+      classes.set(
+        key,
+        (c = {
+          priority: f.priority,
+          kind: f.kind,
+          severity: f.severity,
+          kev: f.kev,
+          overdue,
+          covered: f.covered,
+          findings: [],
+        }),
+      );
     c.findings.push(f);
   }
   return [...classes.values()];
@@ -110,12 +154,18 @@ export function matchRules(compiled: CompiledGates, facts: GateFacts, classes: F
     if (r.finding) {
       for (const c of classes) {
         if (!r.finding(c)) continue;
-        if (r.covered === undefined || c.covered === r.covered) findings = findings.length ? findings.concat(c.findings) : c.findings.slice();
-        else if (c.covered && r.covered === false) for (const f of c.findings) if (f.exceptionId !== null) relied.push(f.exceptionId);
+        if (r.covered === undefined || c.covered === r.covered)
+          findings = findings.length ? findings.concat(c.findings) : c.findings.slice();
+        else if (c.covered && r.covered === false)
+          for (const f of c.findings) if (f.exceptionId !== null) relied.push(f.exceptionId);
       }
       // Exceptions count as relied on when, without them, the rule would have matched.
       if (findings.length < r.minCount) {
-        if (findings.length + relied.length >= r.minCount && r.rule.mode === 'enforce' && (!r.commitment || facts.commitments.some(r.commitment))) {
+        if (
+          findings.length + relied.length >= r.minCount
+          && r.rule.mode === 'enforce'
+          && (!r.commitment || facts.commitments.some(r.commitment))
+        ) {
           matches.push({ compiled: r, findings: [], commitments: [], reliedExceptions: relied, held: false });
         }
         continue;

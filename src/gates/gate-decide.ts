@@ -1,7 +1,14 @@
 /** The gate decision: a pure function of (policy, facts) → go / go with controls / no-go, with reasons, controls and the path to go. */
 import type { GateOutcome } from './vocabulary.ts';
 import type { Control, GateRule } from './gate-policy.ts';
-import type { FindingFact, GateDecision, GateFacts, GateReason, PlannedCommitment, RequiredControl } from './gate-facts.ts';
+import type {
+  FindingFact,
+  GateDecision,
+  GateFacts,
+  GateReason,
+  PlannedCommitment,
+  RequiredControl,
+} from './gate-facts.ts';
 import { classify, compileGates, matchRules, type CompiledGates, type RuleMatch } from './gate-compile.ts';
 import { findPathToGo } from './path-to-go.ts';
 import { gateMessages as m } from './gate-messages.ts';
@@ -20,8 +27,19 @@ function worse(a: GateOutcome, b: GateOutcome): GateOutcome {
 export function decideGate(policy: GatePolicy, facts: GateFacts): GateDecision {
   const compiled = compileGates(policy);
   const core = decideOutcome(compiled, facts);
-  const pathToGo = core.outcome === 'no_go' ? findPathToGo(compiled, facts, core.matches, (f) => decideOutcome(compiled, f).outcome) : [];
-  const summary = summaryOf(facts, core.outcome, core.controls, core.commitments.length, core.relied.commitments.length, pathToGo, core.warnings.length);
+  const pathToGo =
+    core.outcome === 'no_go'
+      ? findPathToGo(compiled, facts, core.matches, (f) => decideOutcome(compiled, f).outcome)
+      : [];
+  const summary = summaryOf(
+    facts,
+    core.outcome,
+    core.controls,
+    core.commitments.length,
+    core.relied.commitments.length,
+    pathToGo,
+    core.warnings.length,
+  );
   const { matches: _m, ...decision } = core;
   return { ...decision, summary, pathToGo };
 }
@@ -52,8 +70,17 @@ function decideOutcome(compiled: CompiledGates, facts: GateFacts): Core {
   for (const c of reliedCommitments) relied.commitments.add(c);
   const requirements = [...new Set(controls.flatMap((c) => c.requirements))].sort();
   return {
-    outcome, reasons, warnings, controls, commitments, requirements, matches,
-    relied: { exceptions: [...relied.exceptions].sort((a, b) => a - b), commitments: [...relied.commitments].sort((a, b) => a - b) },
+    outcome,
+    reasons,
+    warnings,
+    controls,
+    commitments,
+    requirements,
+    matches,
+    relied: {
+      exceptions: [...relied.exceptions].sort((a, b) => a - b),
+      commitments: [...relied.commitments].sort((a, b) => a - b),
+    },
   };
 }
 
@@ -62,23 +89,50 @@ function reasonOf(match: RuleMatch, facts: GateFacts, at: number, cal: Calendar)
   const findings = match.findings;
   let text: string;
   if (match.compiled.commitment) {
-    text = m.missedReason.render({ description: rule.description, commitments: match.commitments.map((c) => ({ id: c.id, title: c.title, team: c.ownerTeam, due: cal.dayOf(c.dueAt) })) });
+    text = m.missedReason.render({
+      description: rule.description,
+      commitments: match.commitments.map((c) => ({
+        id: c.id,
+        title: c.title,
+        team: c.ownerTeam,
+        due: cal.dayOf(c.dueAt),
+      })),
+    });
   } else if (match.compiled.finding) {
     text = m.findingsReason.render({
-      description: rule.description, service: facts.service.name, total: findings.length,
-      shown: soonest(findings, 5).map((f) => ({ id: f.id, title: f.title, priority: f.priority, due: cal.dayOf(f.dueAt), overdue: Date.parse(f.dueAt) < at })),
+      description: rule.description,
+      service: facts.service.name,
+      total: findings.length,
+      shown: soonest(findings, 5).map((f) => ({
+        id: f.id,
+        title: f.title,
+        priority: f.priority,
+        due: cal.dayOf(f.dueAt),
+        overdue: Date.parse(f.dueAt) < at,
+      })),
     });
   } else {
-    text = m.serviceReason.render({ description: rule.description, service: facts.service.name, environment: facts.environment });
+    text = m.serviceReason.render({
+      description: rule.description,
+      service: facts.service.name,
+      environment: facts.environment,
+    });
   }
   if (rule.mode === 'warn') text = m.warnReason.render({ ruleId: rule.id, outcome: rule.outcome, text });
-  return { ruleId: rule.id, outcome: rule.outcome, mode: rule.mode, text, findingIds: idsOf(findings), commitmentIds: match.commitments.map((c) => c.id) };
+  return {
+    ruleId: rule.id,
+    outcome: rule.outcome,
+    mode: rule.mode,
+    text,
+    findingIds: idsOf(findings),
+    commitmentIds: match.commitments.map((c) => c.id),
+  };
 }
 
 // The n findings due soonest (ties by id), without sorting them all: a rule can hold thousands.
 function soonest(findings: readonly FindingFact[], n: number): FindingFact[] {
   const top: FindingFact[] = [];
-  const before = (a: FindingFact, b: FindingFact) => (a.dueAt < b.dueAt || (a.dueAt === b.dueAt && a.id < b.id));
+  const before = (a: FindingFact, b: FindingFact) => a.dueAt < b.dueAt || (a.dueAt === b.dueAt && a.id < b.id);
   for (const f of findings) {
     if (top.length === n && !before(f, top[n - 1]!)) continue;
     let i = top.length < n ? top.length : n - 1;
@@ -125,7 +179,18 @@ function controlsOf(compiled: CompiledGates, facts: GateFacts, matches: RuleMatc
       let required = controls.get(controlId);
       for (const f of targets) {
         if (f && !fitting(f).has(controlId)) continue;
-        if (!required) controls.set(controlId, (required = { id: control.id, title: control.title, kind: control.kind, verification, requirements: control.requirements, findingIds: [] }));
+        if (!required)
+          controls.set(
+            controlId,
+            (required = {
+              id: control.id,
+              title: control.title,
+              kind: control.kind,
+              verification,
+              requirements: control.requirements,
+              findingIds: [],
+            }),
+          );
         const key = f?.id ?? 0;
         if (done.has(key)) continue;
         done.add(key);
@@ -135,8 +200,15 @@ function controlsOf(compiled: CompiledGates, facts: GateFacts, matches: RuleMatc
           relied.add(existing);
           continue;
         }
-        planned.push({ kind: control.kind, controlId, title: f ? `${control.title}: #${f.id} ${f.title}` : control.title, findingId: f?.id ?? null,
-          dueAt: control.due === 'finding' && f && f.dueAt > facts.at ? f.dueAt : f ? due.late : due.fixed, verification, ruleId: rule.id });
+        planned.push({
+          kind: control.kind,
+          controlId,
+          title: f ? `${control.title}: #${f.id} ${f.title}` : control.title,
+          findingId: f?.id ?? null,
+          dueAt: control.due === 'finding' && f && f.dueAt > facts.at ? f.dueAt : f ? due.late : due.fixed,
+          verification,
+          ruleId: rule.id,
+        });
       }
     }
   }
@@ -154,7 +226,10 @@ function fittingControls(compiled: CompiledGates, ids: readonly string[]): (f: F
     const kind = f.openPort ? 'open-port' : f.kind;
     let set = byKind.get(kind);
     if (!set) {
-      const fit = ids.filter((id) => { const fits = compiled.controls.get(id)!.fits; return !fits || (fits as readonly string[]).includes(kind); });
+      const fit = ids.filter((id) => {
+        const fits = compiled.controls.get(id)!.fits;
+        return !fits || (fits as readonly string[]).includes(kind);
+      });
       byKind.set(kind, (set = new Set(fit.length > 0 ? fit : ids)));
     }
     return set;
@@ -164,16 +239,30 @@ function fittingControls(compiled: CompiledGates, ids: readonly string[]): (f: F
 // A control due with its finding is due on the finding's date, or `overdue_days` after the gate when that has passed.
 function dueDates(control: Control, at: number): { fixed: string; late: string } {
   const late = new Date(at + control.overdue_days * day).toISOString();
-  return { fixed: typeof control.due === 'number' ? new Date(at + control.due * day).toISOString() : late, late: typeof control.due === 'number' ? new Date(at + control.due * day).toISOString() : late };
+  return {
+    fixed: typeof control.due === 'number' ? new Date(at + control.due * day).toISOString() : late,
+    late: typeof control.due === 'number' ? new Date(at + control.due * day).toISOString() : late,
+  };
 }
 
 function verificationOf(control: Control): RequiredControl['verification'] {
-  return 'check' in control.verify ? { method: 'check', detail: control.verify.check } : { method: 'evidence', detail: control.verify.evidence };
+  return 'check' in control.verify
+    ? { method: 'check', detail: control.verify.check }
+    : { method: 'evidence', detail: control.verify.evidence };
 }
 
-function summaryOf(facts: GateFacts, outcome: GateOutcome, controls: RequiredControl[], fresh: number, agreed: number, path: GateDecision['pathToGo'], warnings: number): string {
+function summaryOf(
+  facts: GateFacts,
+  outcome: GateOutcome,
+  controls: RequiredControl[],
+  fresh: number,
+  agreed: number,
+  path: GateDecision['pathToGo'],
+  warnings: number,
+): string {
   const what = { service: facts.service.name, version: facts.version, environment: facts.environment, warnings };
   if (outcome === 'go') return m.summaryGo.render(what);
-  if (outcome === 'go_with_controls') return m.summaryControls.render({ ...what, controls: controls.map((c) => c.title), fresh, agreed });
+  if (outcome === 'go_with_controls')
+    return m.summaryControls.render({ ...what, controls: controls.map((c) => c.title), fresh, agreed });
   return m.summaryNoGo.render({ ...what, path: path[0]?.text ?? null });
 }

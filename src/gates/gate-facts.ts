@@ -32,8 +32,13 @@ export interface GateFacts {
   /** When the decision is taken: "overdue" is measured against it. */
   at: string;
   service: {
-    id: number; name: string; criticality: number; exposure: 'internet' | 'internal' | 'isolated';
-    data: 'public' | 'internal' | 'confidential' | 'restricted'; ownerTeamId: number; ownerTeam: string;
+    id: number;
+    name: string;
+    criticality: number;
+    exposure: 'internet' | 'internal' | 'isolated';
+    data: 'public' | 'internal' | 'confidential' | 'restricted';
+    ownerTeamId: number;
+    ownerTeam: string;
   };
   environment: string;
   version: string | null;
@@ -110,4 +115,6 @@ export interface GateDecision {
  * titles and how each is verified follow from the findings and the policy revision stored beside it). A gate on a big
  * service asks for tens of thousands, and writing each one's title and verification out as JSON was the longest stretch
  * of the decision during which the server answered nobody. */
-export type StoredDecision = Omit<GateDecision, 'commitments'> & { commitments: Pick<PlannedCommitment, 'kind' | 'controlId' | 'findingId' | 'dueAt' | 'ruleId'>[] };
+export type StoredDecision = Omit<GateDecision, 'commitments'> & {
+  commitments: Pick<PlannedCommitment, 'kind' | 'controlId' | 'findingId' | 'dueAt' | 'ruleId'>[];
+};

@@ -26,8 +26,17 @@ import { pgJson } from '../db/pg-json.ts';
 import { canonicalJson } from '../canonical-json.ts';
 import { notifyTeams } from '../notifications/work-events.ts';
 
-export interface GateDeps { db: Kysely<DB>; policy: Policy; now: () => Date }
-export interface GateRequest { service: string; env: string; version?: string | undefined; commit?: string | undefined }
+export interface GateDeps {
+  db: Kysely<DB>;
+  policy: Policy;
+  now: () => Date;
+}
+export interface GateRequest {
+  service: string;
+  env: string;
+  version?: string | undefined;
+  commit?: string | undefined;
+}
 
 export interface GateRecord extends Omit<GateDecision, 'commitments'> {
   id: number;
@@ -65,7 +74,12 @@ export async function runGate(deps: GateDeps, who: Principal, req: GateRequest):
   const id = await deps.db.transaction().execute(async (trx) => {
     const service = await findService(trx, input.service);
     await sweepMissedCommitments(trx, now, service.id);
-    const facts = await loadFacts(trx, service, { environment: input.env, version: input.version, commit: input.commit, at: now });
+    const facts = await loadFacts(trx, service, {
+      environment: input.env,
+      version: input.version,
+      commit: input.commit,
+      at: now,
+    });
     // A service with tens of thousands of findings makes each step below take a noticeable time on the one thread that
     // answers every other request: let them in between the steps, and compress on the thread pool.
     await breather();
@@ -77,28 +91,100 @@ export async function runGate(deps: GateDeps, who: Principal, req: GateRequest):
     const inputDigest = digestOfJson(factsJson);
     const packed = await gzipAsync(factsJson, { level: 3 });
     await breather();
-    const decisionJson = pgJson({ ...decision, commitments: decision.commitments.map((c) => ({ kind: c.kind, controlId: c.controlId, findingId: c.findingId, dueAt: c.dueAt, ruleId: c.ruleId })) } satisfies StoredDecision);
-    const row = await trx.insertInto('gate_decisions').values({
-      service_id: service.id, environment: input.env, version: input.version, commit_sha: input.commit, outcome: decision.outcome,
-      policy_revision_id: policy.id, policy_digest: policy.digest, input_digest: inputDigest, facts: packed, decision: decisionJson,
-      relied_exceptions: decision.relied.exceptions, relied_commitments: decision.relied.commitments, actor: who.actor, created_at: now,
-    }).returning('id').executeTakeFirstOrThrow();
-    const createdIds = decision.outcome === 'go_with_controls'
-      ? await createCommitmentIds({ db: trx, now: () => now, policy: deps.policy }, who.actor, decision.commitments.map((c) => ({
-        kind: c.kind, controlId: c.controlId, title: c.title, ownerTeamId: service.owner_team_id, serviceId: service.id, findingId: c.findingId,
-        dueAt: new Date(c.dueAt), verification: c.verification, source: { type: 'gate' as const, id: row.id },
-      })))
-      : [];
-    if (createdIds.length) await trx.updateTable('gate_decisions').set({ created_commitments: createdIds }).where('id', '=', row.id).execute();
+    const decisionJson = pgJson({
+      ...decision,
+      commitments: decision.commitments.map((c) => ({
+        kind: c.kind,
+        controlId: c.controlId,
+        findingId: c.findingId,
+        dueAt: c.dueAt,
+        ruleId: c.ruleId,
+      })),
+    } satisfies StoredDecision);
+    const row = await trx
+      .insertInto('gate_decisions')
+      .values({
+        service_id: service.id,
+        environment: input.env,
+        version: input.version,
+        commit_sha: input.commit,
+        outcome: decision.outcome,
+        policy_revision_id: policy.id,
+        policy_digest: policy.digest,
+        input_digest: inputDigest,
+        facts: packed,
+        decision: decisionJson,
+        relied_exceptions: decision.relied.exceptions,
+        relied_commitments: decision.relied.commitments,
+        actor: who.actor,
+        created_at: now,
+      })
+      .returning('id')
+      .executeTakeFirstOrThrow();
+    const createdIds =
+      decision.outcome === 'go_with_controls'
+        ? await createCommitmentIds(
+            { db: trx, now: () => now, policy: deps.policy },
+            who.actor,
+            decision.commitments.map((c) => ({
+              kind: c.kind,
+              controlId: c.controlId,
+              title: c.title,
+              ownerTeamId: service.owner_team_id,
+              serviceId: service.id,
+              findingId: c.findingId,
+              dueAt: new Date(c.dueAt),
+              verification: c.verification,
+              source: { type: 'gate' as const, id: row.id },
+            })),
+          )
+        : [];
+    if (createdIds.length)
+      await trx
+        .updateTable('gate_decisions')
+        .set({ created_commitments: createdIds })
+        .where('id', '=', row.id)
+        .execute();
     // A held release, or one that owes controls, is news for the owning team (a plain go is not).
     if (decision.outcome !== 'go') {
-      const team = await trx.selectFrom('teams').select('name').where('id', '=', service.owner_team_id).executeTakeFirstOrThrow();
-      await notifyTeams(trx, { kind: 'gate.decision', id: row.id, title: `${decision.outcome === 'no_go' ? 'no-go' : 'go with controls'} for ${service.name} to ${input.env}`,
-        when: decision.summary, key: `gate:${row.id}`, team: team.name, now }, [service.owner_team_id]);
+      const team = await trx
+        .selectFrom('teams')
+        .select('name')
+        .where('id', '=', service.owner_team_id)
+        .executeTakeFirstOrThrow();
+      await notifyTeams(
+        trx,
+        {
+          kind: 'gate.decision',
+          id: row.id,
+          title: `${decision.outcome === 'no_go' ? 'no-go' : 'go with controls'} for ${service.name} to ${input.env}`,
+          when: decision.summary,
+          key: `gate:${row.id}`,
+          team: team.name,
+          now,
+        },
+        [service.owner_team_id],
+      );
     }
-    await recordAudit(trx, { actor: who.actor, action: 'gate.decide', entity: 'gate_decision', entityId: row.id, at: now,
-      after: { service: service.name, environment: input.env, version: input.version, commit: input.commit, outcome: decision.outcome, policyDigest: policy.digest,
-        inputDigest, reliedExceptions: decision.relied.exceptions, reliedCommitments: decision.relied.commitments, createdCommitments: createdIds } });
+    await recordAudit(trx, {
+      actor: who.actor,
+      action: 'gate.decide',
+      entity: 'gate_decision',
+      entityId: row.id,
+      at: now,
+      after: {
+        service: service.name,
+        environment: input.env,
+        version: input.version,
+        commit: input.commit,
+        outcome: decision.outcome,
+        policyDigest: policy.digest,
+        inputDigest,
+        reliedExceptions: decision.relied.exceptions,
+        reliedCommitments: decision.relied.commitments,
+        createdCommitments: createdIds,
+      },
+    });
     return row.id;
   });
   return getGate(deps, id);
@@ -106,51 +192,145 @@ export async function runGate(deps: GateDeps, who: Principal, req: GateRequest):
 
 /** A stored decision with its commitments as they stand now, or not_found. */
 export async function getGate(deps: Pick<GateDeps, 'db' | 'now'>, id: number): Promise<GateRecord> {
-  const row = await deps.db.selectFrom('gate_decisions as g').innerJoin('services as s', 's.id', 'g.service_id')
-    .select(['g.id', 'g.environment', 'g.version', 'g.commit_sha', 'g.outcome', 'g.policy_revision_id', 'g.policy_digest', 'g.input_digest', 'g.decision',
-      'g.relied_commitments', 'g.created_commitments', 'g.actor', 'g.created_at', 's.name as service'])
-    .where('g.id', '=', id).executeTakeFirst();
-  if (!row) throw new EntenteError('not_found', `gate decision ${id} does not exist; each \`entente gate\` run prints its id`, { id });
+  const row = await deps.db
+    .selectFrom('gate_decisions as g')
+    .innerJoin('services as s', 's.id', 'g.service_id')
+    .select([
+      'g.id',
+      'g.environment',
+      'g.version',
+      'g.commit_sha',
+      'g.outcome',
+      'g.policy_revision_id',
+      'g.policy_digest',
+      'g.input_digest',
+      'g.decision',
+      'g.relied_commitments',
+      'g.created_commitments',
+      'g.actor',
+      'g.created_at',
+      's.name as service',
+    ])
+    .where('g.id', '=', id)
+    .executeTakeFirst();
+  if (!row)
+    throw new EntenteError('not_found', `gate decision ${id} does not exist; each \`entente gate\` run prints its id`, {
+      id,
+    });
   const decision = row.decision as StoredDecision;
   const count = row.created_commitments.length + row.relied_commitments.length;
   const commitments = count ? await listCommitments(deps, { gate: id, limit: shownCommitments }) : [];
   const titles = new Map(decision.controls.map((c) => [c.id, c.title]));
-  const byControl = count ? (await commitmentCounts(deps.db, id, deps.now())).map((c) => ({ ...c, title: (c.controlId && titles.get(c.controlId)) || c.controlId || c.kind })) : [];
+  const byControl = count
+    ? (await commitmentCounts(deps.db, id, deps.now())).map((c) => ({
+        ...c,
+        title: (c.controlId && titles.get(c.controlId)) || c.controlId || c.kind,
+      }))
+    : [];
   const { commitments: _planned, ...rest } = decision;
   return {
-    ...rest, id: row.id, service: row.service, environment: row.environment, version: row.version, commit: row.commit_sha,
-    exitCode: exitCodeOf[row.outcome], decidedAt: new Date(row.created_at).toISOString(), actor: row.actor,
-    policy: { revision: row.policy_revision_id, digest: row.policy_digest }, inputDigest: row.input_digest,
-    commitments, commitmentCount: count, commitmentsByControl: byControl, createdCommitments: row.created_commitments,
+    ...rest,
+    id: row.id,
+    service: row.service,
+    environment: row.environment,
+    version: row.version,
+    commit: row.commit_sha,
+    exitCode: exitCodeOf[row.outcome],
+    decidedAt: new Date(row.created_at).toISOString(),
+    actor: row.actor,
+    policy: { revision: row.policy_revision_id, digest: row.policy_digest },
+    inputDigest: row.input_digest,
+    commitments,
+    commitmentCount: count,
+    commitmentsByControl: byControl,
+    createdCommitments: row.created_commitments,
   };
 }
 
 /** A decision as a list shows it: where, what, when and the sentence that says why. */
 export interface GateListItem {
-  id: number; service: string; team: string; environment: string; version: string | null; commit: string | null;
-  outcome: GateOutcome; summary: string; decidedAt: string; actor: string;
+  id: number;
+  service: string;
+  team: string;
+  environment: string;
+  version: string | null;
+  commit: string | null;
+  outcome: GateOutcome;
+  summary: string;
+  decidedAt: string;
+  actor: string;
 }
 
 /** Stored decisions, newest first, optionally for one service and environment, only of the teams given (when given). */
-export async function listGates(db: Kysely<DB>, filter: { service?: string | undefined; env?: string | undefined; limit: number; teamIds?: number[] | undefined }): Promise<GateListItem[]> {
-  let q = db.selectFrom('gate_decisions as g').innerJoin('services as s', 's.id', 'g.service_id').innerJoin('teams as t', 't.id', 's.owner_team_id')
-    .select(['g.id', 'g.environment', 'g.version', 'g.commit_sha', 'g.outcome', 'g.decision', 'g.actor', 'g.created_at', 's.name as service', 't.name as team'])
-    .orderBy('g.id', 'desc').limit(filter.limit);
+export async function listGates(
+  db: Kysely<DB>,
+  filter: { service?: string | undefined; env?: string | undefined; limit: number; teamIds?: number[] | undefined },
+): Promise<GateListItem[]> {
+  let q = db
+    .selectFrom('gate_decisions as g')
+    .innerJoin('services as s', 's.id', 'g.service_id')
+    .innerJoin('teams as t', 't.id', 's.owner_team_id')
+    .select([
+      'g.id',
+      'g.environment',
+      'g.version',
+      'g.commit_sha',
+      'g.outcome',
+      'g.decision',
+      'g.actor',
+      'g.created_at',
+      's.name as service',
+      't.name as team',
+    ])
+    .orderBy('g.id', 'desc')
+    .limit(filter.limit);
   if (filter.service) q = q.where('s.name', '=', filter.service);
   if (filter.env) q = q.where('g.environment', '=', filter.env);
   if (filter.teamIds) q = q.where('s.owner_team_id', 'in', filter.teamIds.length ? filter.teamIds : [-1]);
   return (await q.execute()).map((r) => ({
-    id: r.id, service: r.service, team: r.team, environment: r.environment, version: r.version, commit: r.commit_sha, outcome: r.outcome,
-    summary: (r.decision as GateDecision).summary, decidedAt: new Date(r.created_at).toISOString(), actor: r.actor,
+    id: r.id,
+    service: r.service,
+    team: r.team,
+    environment: r.environment,
+    version: r.version,
+    commit: r.commit_sha,
+    outcome: r.outcome,
+    summary: (r.decision as GateDecision).summary,
+    decidedAt: new Date(r.created_at).toISOString(),
+    actor: r.actor,
   }));
 }
 
 /** The stored facts and the policy a decision used (for replay and backtests). */
-export async function storedInputs(db: Kysely<DB>, id: number): Promise<{ facts: GateFacts; policyBody: unknown; decision: StoredDecision; serviceId: number; environment: string; createdAt: Date }> {
-  const row = await db.selectFrom('gate_decisions as g').innerJoin('policy_revisions as p', 'p.id', 'g.policy_revision_id')
-    .select(['g.facts', 'g.decision', 'p.body', 'g.service_id', 'g.environment', 'g.created_at']).where('g.id', '=', id).executeTakeFirst();
-  if (!row) throw new EntenteError('not_found', `gate decision ${id} does not exist; each \`entente gate\` run prints its id`, { id });
-  return { facts: unpackFacts(row.facts), policyBody: row.body, decision: row.decision as StoredDecision, serviceId: row.service_id, environment: row.environment, createdAt: new Date(row.created_at) };
+export async function storedInputs(
+  db: Kysely<DB>,
+  id: number,
+): Promise<{
+  facts: GateFacts;
+  policyBody: unknown;
+  decision: StoredDecision;
+  serviceId: number;
+  environment: string;
+  createdAt: Date;
+}> {
+  const row = await db
+    .selectFrom('gate_decisions as g')
+    .innerJoin('policy_revisions as p', 'p.id', 'g.policy_revision_id')
+    .select(['g.facts', 'g.decision', 'p.body', 'g.service_id', 'g.environment', 'g.created_at'])
+    .where('g.id', '=', id)
+    .executeTakeFirst();
+  if (!row)
+    throw new EntenteError('not_found', `gate decision ${id} does not exist; each \`entente gate\` run prints its id`, {
+      id,
+    });
+  return {
+    facts: unpackFacts(row.facts),
+    policyBody: row.body,
+    decision: row.decision as StoredDecision,
+    serviceId: row.service_id,
+    environment: row.environment,
+    createdAt: new Date(row.created_at),
+  };
 }
 
 /** The stored form of a decision's facts is gzip-compressed JSON (see migration 002). */
@@ -188,19 +368,38 @@ async function policyRevision(trx: Kysely<DB>, policy: Policy, now: Date): Promi
   const { digest, body } = policyIdentity(policy);
   const found = await trx.selectFrom('policy_revisions').select('id').where('digest', '=', digest).executeTakeFirst();
   if (found) return { id: found.id, digest };
-  await trx.insertInto('policy_revisions').values({ body, source: 'gate', digest, created_at: now }).onConflict((oc) => oc.column('digest').doNothing()).execute();
-  const row = await trx.selectFrom('policy_revisions').select('id').where('digest', '=', digest).executeTakeFirstOrThrow();
+  await trx
+    .insertInto('policy_revisions')
+    .values({ body, source: 'gate', digest, created_at: now })
+    .onConflict((oc) => oc.column('digest').doNothing())
+    .execute();
+  const row = await trx
+    .selectFrom('policy_revisions')
+    .select('id')
+    .where('digest', '=', digest)
+    .executeTakeFirstOrThrow();
   return { id: row.id, digest };
 }
 
-function checkRequest(req: GateRequest): { service: string; env: string; version: string | null; commit: string | null } {
+function checkRequest(req: GateRequest): {
+  service: string;
+  env: string;
+  version: string | null;
+  commit: string | null;
+} {
   const service = (req.service ?? '').trim();
-  if (!service) throw badInput('service: name the service to release (as in the organisation file)', { field: 'service' });
+  if (!service)
+    throw badInput('service: name the service to release (as in the organisation file)', { field: 'service' });
   const env = (req.env ?? '').trim();
-  if (!/^[A-Za-z0-9][A-Za-z0-9._-]{0,39}$/.test(env)) throw badInput(`env: "${req.env ?? ''}" is not an environment name; use letters, digits, dots, dashes, e.g. prod or staging`, { field: 'env' });
+  if (!/^[A-Za-z0-9][A-Za-z0-9._-]{0,39}$/.test(env))
+    throw badInput(
+      `env: "${req.env ?? ''}" is not an environment name; use letters, digits, dots, dashes, e.g. prod or staging`,
+      { field: 'env' },
+    );
   const version = req.version?.trim() || null;
   if (version && version.length > 100) throw badInput('version: keep it under 100 characters', { field: 'version' });
   const commit = req.commit?.trim() || null;
-  if (commit && !/^[0-9a-fA-F]{4,64}$/.test(commit)) throw badInput(`commit: "${commit}" is not a commit hash (4 to 64 hexadecimal characters)`, { field: 'commit' });
+  if (commit && !/^[0-9a-fA-F]{4,64}$/.test(commit))
+    throw badInput(`commit: "${commit}" is not a commit hash (4 to 64 hexadecimal characters)`, { field: 'commit' });
   return { service, env, version, commit };
 }

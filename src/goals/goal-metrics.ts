@@ -2,31 +2,70 @@
 import type { Kysely } from 'kysely';
 import type { DB } from '../db/schema.ts';
 import type { Policy } from '../policy/policy.ts';
-import { exposureUnapproved, fixTimes, flowIn, openNow, overallMttr, reopenRate, scanCoverage, slaCompliance, type Window } from './metrics.ts';
+import {
+  exposureUnapproved,
+  fixTimes,
+  flowIn,
+  openNow,
+  overallMttr,
+  reopenRate,
+  scanCoverage,
+  slaCompliance,
+  type Window,
+} from './metrics.ts';
 import { securityServiceLevels } from './service-levels.ts';
 import type { Scope } from './scope.ts';
 
 export type Guardrail = 'scan-coverage' | 'reopen-rate';
 
 /** A goal metric: how people read it, which way is better, and the guardrail it needs (a fall in findings counts only if scanning did not fall too). */
-export interface GoalMetric { label: string; lowerIsBetter: boolean; guardrail: Guardrail | null }
+export interface GoalMetric {
+  label: string;
+  lowerIsBetter: boolean;
+  guardrail: Guardrail | null;
+}
 
 export const goalMetrics = {
   'open-act-attend': { label: 'open act and attend findings', lowerIsBetter: true, guardrail: 'scan-coverage' },
   'closed-per-period': { label: 'findings fixed in the last 30 days', lowerIsBetter: false, guardrail: 'reopen-rate' },
-  mttr: { label: 'mean days to fix (findings fixed in the last 90 days)', lowerIsBetter: true, guardrail: 'reopen-rate' },
-  'sla-compliance': { label: 'per cent of findings fixed by their due date (last 90 days)', lowerIsBetter: false, guardrail: null },
-  'exposure-unapproved': { label: 'open ports without an approved change', lowerIsBetter: true, guardrail: 'scan-coverage' },
-  'security-response': { label: 'median hours for Security to answer exception and change requests (last 90 days)', lowerIsBetter: true, guardrail: null },
+  mttr: {
+    label: 'mean days to fix (findings fixed in the last 90 days)',
+    lowerIsBetter: true,
+    guardrail: 'reopen-rate',
+  },
+  'sla-compliance': {
+    label: 'per cent of findings fixed by their due date (last 90 days)',
+    lowerIsBetter: false,
+    guardrail: null,
+  },
+  'exposure-unapproved': {
+    label: 'open ports without an approved change',
+    lowerIsBetter: true,
+    guardrail: 'scan-coverage',
+  },
+  'security-response': {
+    label: 'median hours for Security to answer exception and change requests (last 90 days)',
+    lowerIsBetter: true,
+    guardrail: null,
+  },
 } as const satisfies Record<string, GoalMetric>;
 
 export type GoalMetricName = keyof typeof goalMetrics;
 export const goalMetricNames = Object.keys(goalMetrics) as GoalMetricName[];
 
-const daysBack = (now: Date, days: number): Window => ({ start: new Date(now.getTime() - days * 86_400_000), end: now });
+const daysBack = (now: Date, days: number): Window => ({
+  start: new Date(now.getTime() - days * 86_400_000),
+  end: now,
+});
 
 /** The metric's value now for the scope (a measure with nothing to measure yet reads 0). */
-export async function measureMetric(db: Kysely<DB>, policy: Policy, metric: GoalMetricName, scope: Scope, now: Date): Promise<number> {
+export async function measureMetric(
+  db: Kysely<DB>,
+  policy: Policy,
+  metric: GoalMetricName,
+  scope: Scope,
+  now: Date,
+): Promise<number> {
   switch (metric) {
     case 'open-act-attend': {
       const o = await openNow(db, scope, now);
@@ -54,7 +93,13 @@ export async function measureMetric(db: Kysely<DB>, policy: Policy, metric: Goal
 }
 
 /** The guardrail's value now: scan coverage (share of services scanned in the policy's window) or the reopen rate of the last 90 days; null when there is nothing to measure. */
-export async function measureGuardrail(db: Kysely<DB>, policy: Policy, guardrail: Guardrail, scope: Scope, now: Date): Promise<number | null> {
+export async function measureGuardrail(
+  db: Kysely<DB>,
+  policy: Policy,
+  guardrail: Guardrail,
+  scope: Scope,
+  now: Date,
+): Promise<number | null> {
   if (guardrail === 'scan-coverage') return (await scanCoverage(db, scope, now, policy.scorecard.coverage_days)).ratio;
   return (await reopenRate(db, scope, daysBack(now, 90))).ratio;
 }

@@ -35,7 +35,8 @@ export function assessGoal(f: GoalFacts): GoalAssessment {
   const met = f.guardrailHolds && reached(f.current);
   const elapsed = (f.now.getTime() - f.setAt.getTime()) / dayMs;
   const remaining = (f.deadlineEnd.getTime() - f.now.getTime()) / dayMs;
-  const projected = elapsed < 1 ? null : round(f.current + ((f.current - f.baseline) / elapsed) * Math.max(0, remaining));
+  const projected =
+    elapsed < 1 ? null : round(f.current + ((f.current - f.baseline) / elapsed) * Math.max(0, remaining));
   let status: GoalStatus;
   if (met) status = 'met';
   else if (remaining <= 0) status = 'missed';

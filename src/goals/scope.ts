@@ -10,16 +10,41 @@ export type Scope =
   | { kind: 'service'; serviceId: number; teamId: number; name: string };
 
 /** The scope named by at most one of team and service (neither: the organisation); an unknown name is bad input naming the field. */
-export async function resolveScope(db: Kysely<DB>, opts: { team?: string | undefined; service?: string | undefined }): Promise<Scope> {
-  if (opts.team && opts.service) throw badInput('give --team or --service, not both: a scorecard is about one team, one service or the whole organisation', { field: 'team' });
+export async function resolveScope(
+  db: Kysely<DB>,
+  opts: { team?: string | undefined; service?: string | undefined },
+): Promise<Scope> {
+  if (opts.team && opts.service)
+    throw badInput(
+      'give --team or --service, not both: a scorecard is about one team, one service or the whole organisation',
+      { field: 'team' },
+    );
   if (opts.team) {
-    const t = await db.selectFrom('teams').select(['id', 'name']).where('name', '=', opts.team).where('archived_at', 'is', null).executeTakeFirst();
-    if (!t) throw badInput(`team: no team is named "${opts.team}"; the organisation file lists the teams (\`entente org apply\`)`, { field: 'team' });
+    const t = await db
+      .selectFrom('teams')
+      .select(['id', 'name'])
+      .where('name', '=', opts.team)
+      .where('archived_at', 'is', null)
+      .executeTakeFirst();
+    if (!t)
+      throw badInput(
+        `team: no team is named "${opts.team}"; the organisation file lists the teams (\`entente org apply\`)`,
+        { field: 'team' },
+      );
     return { kind: 'team', teamId: t.id, name: t.name };
   }
   if (opts.service) {
-    const s = await db.selectFrom('services').select(['id', 'name', 'owner_team_id']).where('name', '=', opts.service).where('archived_at', 'is', null).executeTakeFirst();
-    if (!s) throw badInput(`service: no service is named "${opts.service}"; the organisation file lists the services (\`entente org apply\`)`, { field: 'service' });
+    const s = await db
+      .selectFrom('services')
+      .select(['id', 'name', 'owner_team_id'])
+      .where('name', '=', opts.service)
+      .where('archived_at', 'is', null)
+      .executeTakeFirst();
+    if (!s)
+      throw badInput(
+        `service: no service is named "${opts.service}"; the organisation file lists the services (\`entente org apply\`)`,
+        { field: 'service' },
+      );
     return { kind: 'service', serviceId: s.id, teamId: s.owner_team_id, name: s.name };
   }
   return { kind: 'org' };

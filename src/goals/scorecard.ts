@@ -9,8 +9,16 @@ import type { Policy } from '../policy/policy.ts';
 import { policyCalendar, type Day } from '../policy/calendar.ts';
 import { badInput } from '../errors.ts';
 import {
-  commitmentsKept, cryingWolf, exceptionsNow, exposureUnapproved, flowIn, openNow, scanCoverage, slaCompliance,
-  type FixTime, type Window,
+  commitmentsKept,
+  cryingWolf,
+  exceptionsNow,
+  exposureUnapproved,
+  flowIn,
+  openNow,
+  scanCoverage,
+  slaCompliance,
+  type FixTime,
+  type Window,
 } from './metrics.ts';
 import { windowMeasures } from './day-stats.ts';
 import { securityServiceLevels, type SecurityServiceLevels } from './service-levels.ts';
@@ -43,21 +51,36 @@ export interface Scorecard {
   summary: string[];
 }
 
-export interface ScorecardDeps { db: Kysely<DB>; policy: Policy; now: () => Date }
+export interface ScorecardDeps {
+  db: Kysely<DB>;
+  policy: Policy;
+  now: () => Date;
+}
 
 /** The period a card covers: --from and --to as days (to defaults to today, from to the policy's period before it). */
-export function periodOf(policy: Policy, now: Date, opts: { from?: string | undefined; to?: string | undefined }): { from: Day; to: Day } {
+export function periodOf(
+  policy: Policy,
+  now: Date,
+  opts: { from?: string | undefined; to?: string | undefined },
+): { from: Day; to: Day } {
   const cal = policyCalendar(policy);
   const today = cal.dayOf(now);
   const to = opts.to ? dayArg(opts.to, 'to') : today;
   const from = opts.from ? dayArg(opts.from, 'from') : cal.addDays(to, -(policy.scorecard.period_days - 1));
-  if (to > today) throw badInput(`to: ${to} is after today (${today}); a scorecard measures what has happened`, { field: 'to' });
-  if (from > to) throw badInput(`from: ${from} is after --to ${to}; the period runs from the earlier day to the later one`, { field: 'from' });
+  if (to > today)
+    throw badInput(`to: ${to} is after today (${today}); a scorecard measures what has happened`, { field: 'to' });
+  if (from > to)
+    throw badInput(`from: ${from} is after --to ${to}; the period runs from the earlier day to the later one`, {
+      field: 'from',
+    });
   return { from, to };
 }
 
 function dayArg(text: string, field: 'from' | 'to'): Day {
-  const ok = /^\d{4}-\d{2}-\d{2}$/.test(text) && !Number.isNaN(Date.parse(`${text}T00:00:00Z`)) && new Date(`${text}T00:00:00Z`).toISOString().slice(0, 10) === text;
+  const ok =
+    /^\d{4}-\d{2}-\d{2}$/.test(text)
+    && !Number.isNaN(Date.parse(`${text}T00:00:00Z`))
+    && new Date(`${text}T00:00:00Z`).toISOString().slice(0, 10) === text;
   if (!ok) throw badInput(`${field}: "${text}" is not a day; write it as 2026-09-01`, { field });
   return text as Day;
 }
@@ -66,7 +89,11 @@ function dayArg(text: string, field: 'from' | 'to'): Day {
  * The scorecard of a scope (`resolveScope` makes one from names) over a period (default: the policy's period up to
  * today); the first call also backfills the daily snapshots it can from the findings' dates.
  */
-export async function scorecardFor(deps: ScorecardDeps, scope: Scope, period: { from: Day; to: Day } = periodOf(deps.policy, deps.now(), {})): Promise<Scorecard> {
+export async function scorecardFor(
+  deps: ScorecardDeps,
+  scope: Scope,
+  period: { from: Day; to: Day } = periodOf(deps.policy, deps.now(), {}),
+): Promise<Scorecard> {
   const now = deps.now();
   const cal = policyCalendar(deps.policy);
   const end = new Date(Math.min(now.getTime(), cal.endOf(period.to).getTime() + 1));
@@ -74,23 +101,61 @@ export async function scorecardFor(deps: ScorecardDeps, scope: Scope, period: { 
   await backfillSnapshots(deps.db, deps.policy, now);
   const db = deps.db;
   // Flow, time to fix and reopens come from the days the job wrote (and today, live): they do not grow with the table.
-  const [open, { flow, timeToFix: times, reopen }, exceptions, exposure, coverage, commitments, wolf, levels, atRisk, stored] = await Promise.all([
-    openNow(db, scope, now), windowMeasures(db, scope, w, cal, cal.dayOf(now)),
-    exceptionsNow(db, scope, now, deps.policy.scorecard.expiring_days), exposureUnapproved(db, scope),
-    scanCoverage(db, scope, now, deps.policy.scorecard.coverage_days), commitmentsKept(db, scope, w, now), cryingWolf(db, scope, w),
-    securityServiceLevels(db, deps.policy, scope, w, now), goalsAtRisk(deps, scope), readSnapshots(db, scope, period.from, period.to),
+  const [
+    open,
+    { flow, timeToFix: times, reopen },
+    exceptions,
+    exposure,
+    coverage,
+    commitments,
+    wolf,
+    levels,
+    atRisk,
+    stored,
+  ] = await Promise.all([
+    openNow(db, scope, now),
+    windowMeasures(db, scope, w, cal, cal.dayOf(now)),
+    exceptionsNow(db, scope, now, deps.policy.scorecard.expiring_days),
+    exposureUnapproved(db, scope),
+    scanCoverage(db, scope, now, deps.policy.scorecard.coverage_days),
+    commitmentsKept(db, scope, w, now),
+    cryingWolf(db, scope, w),
+    securityServiceLevels(db, deps.policy, scope, w, now),
+    goalsAtRisk(deps, scope),
+    readSnapshots(db, scope, period.from, period.to),
   ]);
   const today = cal.dayOf(now);
   // Today is still moving: its point is read live rather than from a snapshot the job wrote earlier in the day.
   const trend = stored.filter((d) => d.day !== today);
   if (period.to === today) {
     const todayFlow = await flowIn(db, scope, { start: cal.startOf(today), end: now });
-    trend.push({ day: today, open: { act: open.act, attend: open.attend, 'track*': open['track*'], track: open.track }, arrivals: todayFlow.arrivals, closures: todayFlow.closures, overdue: open.overdue });
+    trend.push({
+      day: today,
+      open: { act: open.act, attend: open.attend, 'track*': open['track*'], track: open.track },
+      arrivals: todayFlow.arrivals,
+      closures: todayFlow.closures,
+      overdue: open.overdue,
+    });
   }
   const view = scopeView(scope);
-  const level = (what: string, l: SecurityServiceLevels[keyof SecurityServiceLevels]) => say.serviceLevel.render({ what, answered: l.answered, within: l.withinTarget, targetHours: l.targetHours, waiting: l.waiting });
+  const level = (what: string, l: SecurityServiceLevels[keyof SecurityServiceLevels]) =>
+    say.serviceLevel.render({
+      what,
+      answered: l.answered,
+      within: l.withinTarget,
+      targetHours: l.targetHours,
+      waiting: l.waiting,
+    });
   const summary = [
-    say.headline.render({ scope: view.name, from: period.from, to: period.to, fixed: flow.fixed, arrivals: flow.arrivals, act: open.act, attend: open.attend }),
+    say.headline.render({
+      scope: view.name,
+      from: period.from,
+      to: period.to,
+      fixed: flow.fixed,
+      arrivals: flow.arrivals,
+      act: open.act,
+      attend: open.attend,
+    }),
     level('triage of new act and attend findings', levels.triage),
     level('answers to exception requests', levels.exceptionAnswer),
     level('answers to change requests', levels.changeAnswer),
@@ -98,11 +163,22 @@ export async function scorecardFor(deps: ScorecardDeps, scope: Scope, period: { 
     ...atRisk.map((g) => g.summary),
   ];
   return {
-    scope: view, period,
+    scope: view,
+    period,
     open: { act: open.act, attend: open.attend, 'track*': open['track*'], track: open.track, total: open.total },
-    overdueNow: open.overdue, flow, timeToFix: times, slaCompliance: slaCompliance(times), reopenRate: reopen,
-    exceptions: { ...exceptions, expiringDays: deps.policy.scorecard.expiring_days }, exposureUnapproved: exposure, scanCoverage: coverage,
-    commitments, cryingWolf: wolf, securityServiceLevels: levels, goalsAtRisk: atRisk, trend, summary,
+    overdueNow: open.overdue,
+    flow,
+    timeToFix: times,
+    slaCompliance: slaCompliance(times),
+    reopenRate: reopen,
+    exceptions: { ...exceptions, expiringDays: deps.policy.scorecard.expiring_days },
+    exposureUnapproved: exposure,
+    scanCoverage: coverage,
+    commitments,
+    cryingWolf: wolf,
+    securityServiceLevels: levels,
+    goalsAtRisk: atRisk,
+    trend,
+    summary,
   };
 }
-

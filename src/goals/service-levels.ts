@@ -28,7 +28,13 @@ export interface SecurityServiceLevels {
 }
 
 /** Every service level of Security for the scope over the window (requests made in it, and every request still waiting). */
-export async function securityServiceLevels(db: Kysely<DB>, policy: Policy, scope: Scope, w: Window, now: Date): Promise<SecurityServiceLevels> {
+export async function securityServiceLevels(
+  db: Kysely<DB>,
+  policy: Policy,
+  scope: Scope,
+  w: Window,
+  now: Date,
+): Promise<SecurityServiceLevels> {
   const t = policy.service_levels;
   const [triage, exceptionAnswer, changeAnswer, gateReview] = await Promise.all([
     level(db, triageRequests(scope, w), t.triage_hours, w, now),
@@ -58,14 +64,22 @@ function triageRequests(scope: Scope, w: Window): RawBuilder<unknown> {
 }
 
 function exceptionRequests(scope: Scope): RawBuilder<unknown> {
-  const where = scope.kind === 'team' ? sql`e.team_id = ${scope.teamId}`
-    : scope.kind === 'service' ? sql`exists (select 1 from exception_findings ef join findings f on f.id = ef.finding_id where ef.exception_id = e.id and f.service_id = ${scope.serviceId})`
-      : sql`true`;
+  const where =
+    scope.kind === 'team'
+      ? sql`e.team_id = ${scope.teamId}`
+      : scope.kind === 'service'
+        ? sql`exists (select 1 from exception_findings ef join findings f on f.id = ef.finding_id where ef.exception_id = e.id and f.service_id = ${scope.serviceId})`
+        : sql`true`;
   return sql`select e.created_at started, e.decided_at answered, (e.decided_at is null and e.status <> 'requested') closed from exceptions e where ${where}`;
 }
 
 function changeRequests(scope: Scope): RawBuilder<unknown> {
-  const where = scope.kind === 'team' ? sql`c.team_id = ${scope.teamId}` : scope.kind === 'service' ? sql`c.service_id = ${scope.serviceId}` : sql`true`;
+  const where =
+    scope.kind === 'team'
+      ? sql`c.team_id = ${scope.teamId}`
+      : scope.kind === 'service'
+        ? sql`c.service_id = ${scope.serviceId}`
+        : sql`true`;
   return sql`select c.created_at started, c.decided_at answered, (c.decided_at is null and c.status <> 'submitted') closed
     from change_requests c where c.status <> 'draft' and ${where}`;
 }
@@ -73,7 +87,12 @@ function changeRequests(scope: Scope): RawBuilder<unknown> {
 // A release is held from a no-go (after a go, or the first decision) until the next go or go with controls of the same
 // service and environment.
 function heldReleases(scope: Scope): RawBuilder<unknown> {
-  const where = scope.kind === 'team' ? sql`s.owner_team_id = ${scope.teamId}` : scope.kind === 'service' ? sql`s.id = ${scope.serviceId}` : sql`true`;
+  const where =
+    scope.kind === 'team'
+      ? sql`s.owner_team_id = ${scope.teamId}`
+      : scope.kind === 'service'
+        ? sql`s.id = ${scope.serviceId}`
+        : sql`true`;
   return sql`select h.created_at started,
       (select min(g.created_at) from gate_decisions g where g.service_id = h.service_id and g.environment = h.environment and g.outcome <> 'no_go' and g.created_at > h.created_at) answered,
       false closed
@@ -85,8 +104,21 @@ function heldReleases(scope: Scope): RawBuilder<unknown> {
 
 // The requests are materialised first: inlined, each row's answer (two look-ups for triage) was computed once for the
 // filter and again for the figures.
-async function level(db: Kysely<DB>, requests: RawBuilder<unknown>, targetHours: number, w: Window, now: Date): Promise<ServiceLevel> {
-  const { rows } = await sql<{ answered: number; median: number | null; p80: number | null; within_target: number; waiting: number; oldest: number | null }>`
+async function level(
+  db: Kysely<DB>,
+  requests: RawBuilder<unknown>,
+  targetHours: number,
+  w: Window,
+  now: Date,
+): Promise<ServiceLevel> {
+  const { rows } = await sql<{
+    answered: number;
+    median: number | null;
+    p80: number | null;
+    within_target: number;
+    waiting: number;
+    oldest: number | null;
+  }>`
     with q as materialized (${requests}),
     r as (select started, answered, closed, extract(epoch from answered - started) / 3600.0 h from q
       where started < ${now} and ((answered is not null and started >= ${w.start} and started < ${w.end}) or (answered is null and not closed)))
@@ -100,7 +132,13 @@ async function level(db: Kysely<DB>, requests: RawBuilder<unknown>, targetHours:
   const r = rows[0]!;
   const one = (n: number | null): number | null => (n == null ? null : Math.round(Number(n) * 10) / 10);
   return {
-    targetHours, answered: r.answered, medianHours: one(r.median), p80Hours: one(r.p80), withinTarget: r.within_target,
-    ratio: r.answered === 0 ? null : Math.round((r.within_target / r.answered) * 1000) / 1000, waiting: r.waiting, oldestWaitingHours: one(r.oldest),
+    targetHours,
+    answered: r.answered,
+    medianHours: one(r.median),
+    p80Hours: one(r.p80),
+    withinTarget: r.within_target,
+    ratio: r.answered === 0 ? null : Math.round((r.within_target / r.answered) * 1000) / 1000,
+    waiting: r.waiting,
+    oldestWaitingHours: one(r.oldest),
   };
 }

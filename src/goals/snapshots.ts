@@ -16,7 +16,13 @@ const snapshotLock = 7_140_014;
 const backfillDays = 730;
 
 /** Writes the snapshots of every day from `from` to `to` (inclusive), replacing what those days held; returns the rows written. */
-export async function writeSnapshots(db: Kysely<DB>, policy: Policy, from: Day, to: Day, writtenAt: Date): Promise<number> {
+export async function writeSnapshots(
+  db: Kysely<DB>,
+  policy: Policy,
+  from: Day,
+  to: Day,
+  writtenAt: Date,
+): Promise<number> {
   const cal = policyCalendar(policy);
   const zone = cal.zone;
   const start = cal.startOf(from);
@@ -28,7 +34,8 @@ export async function writeSnapshots(db: Kysely<DB>, policy: Policy, from: Day, 
     await sql`delete from finding_settle_days where day between ${from}::date and ${to}::date`.execute(trx);
     // Events per finding: +1 open on the day it was first seen, -1 on the day it closed; +1 overdue from the day after
     // its due day while still open, -1 when it closed. Events before `from` only set where the running sums start.
-    const res = await sql`insert into finding_snapshots (day, team_id, service_id, priority, open_count, arrivals, closures, overdue)
+    const res =
+      await sql`insert into finding_snapshots (day, team_id, service_id, priority, open_count, arrivals, closures, overdue)
       with f as (
         select owner_team_id t, service_id s, priority p,
           timezone(${zone}, first_seen_at)::date seen,
@@ -55,7 +62,9 @@ export async function writeSnapshots(db: Kysely<DB>, policy: Policy, from: Day, 
         from g left join b on b.t = g.t and b.s = g.s and b.p = g.p and b.bd = g.d
         window w as (partition by g.t, g.s, g.p order by g.d)
       )
-      select d, t, s, p, o, arr, clo, od from run where o <> 0 or arr <> 0 or clo <> 0 or od <> 0 order by d`.execute(trx);
+      select d, t, s, p, o, arr, clo, od from run where o <> 0 or arr <> 0 or clo <> 0 or od <> 0 order by d`.execute(
+        trx,
+      );
     // Rows go in day by day (order by), so a backfill leaves each day's rows together and a card reads few pages.
     // Fixes of each day by whole hours to fix: the counts and the sum of days are exact, the hours give the p80.
     await sql`insert into finding_fix_days (day, team_id, service_id, priority, fix_hours, fixed, within_due, fix_days)
@@ -77,15 +86,21 @@ export async function writeSnapshots(db: Kysely<DB>, policy: Policy, from: Day, 
 }
 
 /** Writes every day up to yesterday that no snapshot covers yet (the first time: from the oldest finding, at most two years back). */
-export async function backfillSnapshots(db: Kysely<DB>, policy: Policy, now: Date): Promise<{ from: Day; to: Day; rows: number } | null> {
+export async function backfillSnapshots(
+  db: Kysely<DB>,
+  policy: Policy,
+  now: Date,
+): Promise<{ from: Day; to: Day; rows: number } | null> {
   const cal = policyCalendar(policy);
   const yesterday = cal.addDays(cal.dayOf(now), -1);
-  const last = (await sql<{ day: string | null }>`select max(day)::text as day from finding_snapshot_days`.execute(db)).rows[0]?.day as Day | null;
+  const last = (await sql<{ day: string | null }>`select max(day)::text as day from finding_snapshot_days`.execute(db))
+    .rows[0]?.day as Day | null;
   if (last && last >= yesterday) return null;
   let from: Day;
   if (last) from = cal.addDays(last, 1);
   else {
-    const oldest = (await sql<{ at: Date | string | null }>`select min(first_seen_at) as at from findings`.execute(db)).rows[0]?.at;
+    const oldest = (await sql<{ at: Date | string | null }>`select min(first_seen_at) as at from findings`.execute(db))
+      .rows[0]?.at;
     const earliest = cal.addDays(yesterday, -backfillDays);
     from = oldest ? cal.dayOf(oldest) : yesterday;
     if (from < earliest) from = earliest;
@@ -95,7 +110,11 @@ export async function backfillSnapshots(db: Kysely<DB>, policy: Policy, now: Dat
 }
 
 /** The `daily-snapshot` job: fills any gap, then writes yesterday (now complete) and today (so far) again. */
-export async function dailySnapshot(deps: { db: Kysely<DB>; policy: Policy; now: () => Date }): Promise<{ days: Day[]; rows: number }> {
+export async function dailySnapshot(deps: {
+  db: Kysely<DB>;
+  policy: Policy;
+  now: () => Date;
+}): Promise<{ days: Day[]; rows: number }> {
   const now = deps.now();
   const cal = policyCalendar(deps.policy);
   const backfilled = await backfillSnapshots(deps.db, deps.policy, now);
@@ -106,16 +125,38 @@ export async function dailySnapshot(deps: { db: Kysely<DB>; policy: Policy; now:
 }
 
 /** One day of the series: open findings by priority at the day's end, its arrivals and closures, and what was overdue. */
-export interface SnapshotDay { day: Day; open: Record<Priority, number>; arrivals: number; closures: number; overdue: number }
+export interface SnapshotDay {
+  day: Day;
+  open: Record<Priority, number>;
+  arrivals: number;
+  closures: number;
+  overdue: number;
+}
 
 /** The stored days from `from` to `to` for a scope, oldest first; a day with nothing open or moving reads as zeros. */
 export async function readSnapshots(db: Kysely<DB>, scope: Scope, from: Day, to: Day): Promise<SnapshotDay[]> {
-  const where = scope.kind === 'team' ? sql`and team_id = ${scope.teamId}` : scope.kind === 'service' ? sql`and service_id = ${scope.serviceId}` : sql``;
+  const where =
+    scope.kind === 'team'
+      ? sql`and team_id = ${scope.teamId}`
+      : scope.kind === 'service'
+        ? sql`and service_id = ${scope.serviceId}`
+        : sql``;
   const { rows } = await sql<{ day: string; priority: Priority; o: number; arr: number; clo: number; od: number }>`
     select day::text as day, priority, sum(open_count)::int o, sum(arrivals)::int arr, sum(closures)::int clo, sum(overdue)::int od
     from finding_snapshots where day between ${from}::date and ${to}::date ${where} group by day, priority`.execute(db);
-  const written = (await sql<{ day: string }>`select day::text as day from finding_snapshot_days where day between ${from}::date and ${to}::date order by day`.execute(db)).rows;
-  const days = new Map<string, SnapshotDay>(written.map((w) => [w.day, { day: w.day as Day, open: { act: 0, attend: 0, 'track*': 0, track: 0 }, arrivals: 0, closures: 0, overdue: 0 }]));
+  const written = (
+    await sql<{
+      day: string;
+    }>`select day::text as day from finding_snapshot_days where day between ${from}::date and ${to}::date order by day`.execute(
+      db,
+    )
+  ).rows;
+  const days = new Map<string, SnapshotDay>(
+    written.map((w) => [
+      w.day,
+      { day: w.day as Day, open: { act: 0, attend: 0, 'track*': 0, track: 0 }, arrivals: 0, closures: 0, overdue: 0 },
+    ]),
+  );
   for (const r of rows) {
     const d = days.get(r.day);
     if (!d) continue;

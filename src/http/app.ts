@@ -37,26 +37,37 @@ import { policyRoutes } from './policy-routes.ts';
 import type { Sso } from '../people/sso.ts';
 
 /** Builds the whole app over a context; tests call `app.request(...)` without opening a port. */
-export function createApp(ctx: Context, options: {
-  failedAuth?: FailedAuthOptions; limits?: Partial<Limits>; signIn?: SignInLimits; web?: string;
-  /** Single sign-on (ENTENTE_OIDC_*), and the public address invitation links start with (ENTENTE_PUBLIC_URL). */
-  sso?: Sso; publicUrl?: string;
-  /** Proxies whose X-Forwarded-For names the caller (ENTENTE_TRUSTED_PROXIES). */
-  trustedProxies?: readonly string[];
-} = {}): OpenAPIHono<Env> {
+export function createApp(
+  ctx: Context,
+  options: {
+    failedAuth?: FailedAuthOptions;
+    limits?: Partial<Limits>;
+    signIn?: SignInLimits;
+    web?: string;
+    /** Single sign-on (ENTENTE_OIDC_*), and the public address invitation links start with (ENTENTE_PUBLIC_URL). */
+    sso?: Sso;
+    publicUrl?: string;
+    /** Proxies whose X-Forwarded-For names the caller (ENTENTE_TRUSTED_PROXIES). */
+    trustedProxies?: readonly string[];
+  } = {},
+): OpenAPIHono<Env> {
   const app = subApp();
   app.use('*', sourceAddresses(options.trustedProxies ?? []));
   app.use('*', securityHeaders());
   // Before authentication: a body too large for any caller is refused before anything else is done with it.
   app.use('*', bodyLimits({ ...defaultLimits, ...options.limits }));
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', { type: 'http', scheme: 'bearer' });
-  app.openAPIRegistry.registerComponent('securitySchemes', 'session', { type: 'apiKey', in: 'cookie', name: sessionCookie,
-    description: 'the web app\'s session (POST /api/session); writes also need the X-Entente-CSRF header' });
+  app.openAPIRegistry.registerComponent('securitySchemes', 'session', {
+    type: 'apiKey',
+    in: 'cookie',
+    name: sessionCookie,
+    description: "the web app's session (POST /api/session); writes also need the X-Entente-CSRF header",
+  });
   addMetaRoutes(app, ctx);
   // The web app's files (when `entente serve` names its folder): every GET outside /api, before anything else.
   if (options.web !== undefined) app.use('*', webApp(options.web));
   app.use('/api/*', authMiddleware(ctx, createFailedAuthLimit(options.failedAuth)));
-  app.route('/', exportRoutes(ctx));   // before findingsRoutes: /api/findings/export is not a finding id
+  app.route('/', exportRoutes(ctx)); // before findingsRoutes: /api/findings/export is not a finding id
   app.route('/', findingsRoutes(ctx));
   app.route('/', scansRoutes(ctx));
   app.route('/', orgRoutes(ctx));
@@ -77,7 +88,9 @@ export function createApp(ctx: Context, options: {
   app.route('/', signInRoutes(ctx, { sso: options.sso, publicUrl: options.publicUrl }));
   app.route('/', notificationsRoutes(ctx));
   app.route('/', jiraRoutes(ctx));
-  app.notFound((c) => c.json({ error: { code: 'not_found', message: `no route ${c.req.method} ${c.req.path}`, details: {} } }, 404));
+  app.notFound((c) =>
+    c.json({ error: { code: 'not_found', message: `no route ${c.req.method} ${c.req.path}`, details: {} } }, 404),
+  );
   app.onError((err, c) => errorResponse(err, c));
   return app;
 }
@@ -89,10 +102,32 @@ function errorResponse(err: Error, c: HonoContext): Response {
   }
   if (err instanceof HTTPException) {
     // Hono's own refusals (a malformed JSON body, a body too large) are the request's fault, not ours.
-    return c.json({ error: { code: err.status < 500 ? 'bad_input' : 'internal', message: err.message, details: {} } }, err.status);
+    return c.json(
+      { error: { code: err.status < 500 ? 'bad_input' : 'internal', message: err.message, details: {} } },
+      err.status,
+    );
   }
   const unavailable = environmentProblem(err);
   console.error(err);
-  if (unavailable) return c.json({ error: { code: 'unavailable', message: `the server cannot reach what it needs: ${unavailable.message}; try again shortly`, details: {} } }, 503);
-  return c.json({ error: { code: 'internal', message: 'something went wrong on our side; the error is in the server log', details: {} } }, 500);
+  if (unavailable)
+    return c.json(
+      {
+        error: {
+          code: 'unavailable',
+          message: `the server cannot reach what it needs: ${unavailable.message}; try again shortly`,
+          details: {},
+        },
+      },
+      503,
+    );
+  return c.json(
+    {
+      error: {
+        code: 'internal',
+        message: 'something went wrong on our side; the error is in the server log',
+        details: {},
+      },
+    },
+    500,
+  );
 }

@@ -24,8 +24,13 @@ export function authMiddleware(ctx: Context, limit: FailedAuthLimit): Middleware
   return async (c, next) => {
     const route = `${c.req.method} ${c.req.path}`;
     // Jira's webhook proves itself with the shared secret instead (src/http/jira-routes.ts).
-    if (publicPaths.includes(c.req.path) || sessionPublic.includes(route) || signInPublic.some((p) => p.test(route))
-      || (c.req.method === 'POST' && c.req.path === jiraWebhookPath)) return next();
+    if (
+      publicPaths.includes(c.req.path)
+      || sessionPublic.includes(route)
+      || signInPublic.some((p) => p.test(route))
+      || (c.req.method === 'POST' && c.req.path === jiraWebhookPath)
+    )
+      return next();
     const token = /^Bearer\s+(\S+)$/i.exec(c.req.header('authorization') ?? '')?.[1];
     // A token wins over a cookie: a script's Authorization header says who it means to be.
     const session = token === undefined ? getCookie(c, sessionCookie) : undefined;
@@ -35,8 +40,17 @@ export function authMiddleware(ctx: Context, limit: FailedAuthLimit): Middleware
     const verdict = limit.check(address, hash);
     if (!verdict.ok) {
       const s = verdict.retryAfterSeconds;
-      return c.json({ error: { code: 'rate_limited', message: `we have had too many requests with a missing or unknown token from ${address}; try again in ${s} s with a valid token`,
-        details: { retryAfterSeconds: s } } }, 429, { 'Retry-After': String(s) });
+      return c.json(
+        {
+          error: {
+            code: 'rate_limited',
+            message: `we have had too many requests with a missing or unknown token from ${address}; try again in ${s} s with a valid token`,
+            details: { retryAfterSeconds: s },
+          },
+        },
+        429,
+        { 'Retry-After': String(s) },
+      );
     }
     try {
       if (session !== undefined) {

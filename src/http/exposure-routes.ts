@@ -7,42 +7,90 @@ import { subApp } from './sub-app.ts';
 import { received } from './upload.ts';
 import { errorResponses } from './schemas.ts';
 
-const summarySchema = z.object({
-  importId: z.number().int(), format: z.string(), tools: z.array(z.string()),
-  open: z.number().int(), closed: z.number().int(), covered: z.number().int(), unapproved: z.number().int(),
-  services: z.array(z.object({
-    service: z.string(), team: z.string(), open: z.number().int(), covered: z.number().int(), unapproved: z.number().int(),
-    import: z.record(z.string(), z.unknown()).openapi({ description: 'the findings import summary for this service' }),
-  })),
-  undeclared: z.array(z.object({ host: z.string(), ports: z.array(z.string()), advice: z.string() })),
-  message: z.string(),
-}).openapi('ExposureSummary');
+const summarySchema = z
+  .object({
+    importId: z.number().int(),
+    format: z.string(),
+    tools: z.array(z.string()),
+    open: z.number().int(),
+    closed: z.number().int(),
+    covered: z.number().int(),
+    unapproved: z.number().int(),
+    services: z.array(
+      z.object({
+        service: z.string(),
+        team: z.string(),
+        open: z.number().int(),
+        covered: z.number().int(),
+        unapproved: z.number().int(),
+        import: z
+          .record(z.string(), z.unknown())
+          .openapi({ description: 'the findings import summary for this service' }),
+      }),
+    ),
+    undeclared: z.array(z.object({ host: z.string(), ports: z.array(z.string()), advice: z.string() })),
+    message: z.string(),
+  })
+  .openapi('ExposureSummary');
 
-const observationSchema = z.object({
-  host: z.string(), hostnames: z.array(z.string()), port: z.number().int(), protocol: z.string(), service: z.string(), product: z.string().nullable(),
-  state: z.enum(['open', 'closed']), firstSeenAt: z.string(), lastSeenAt: z.string(), closedAt: z.string().nullable(),
-  owner: z.string().nullable().openapi({ description: 'the service that lists the host' }),
-  coveredBy: z.number().int().nullable().openapi({ description: 'the approved change covering it now' }),
-}).openapi('ExposureObservation');
+const observationSchema = z
+  .object({
+    host: z.string(),
+    hostnames: z.array(z.string()),
+    port: z.number().int(),
+    protocol: z.string(),
+    service: z.string(),
+    product: z.string().nullable(),
+    state: z.enum(['open', 'closed']),
+    firstSeenAt: z.string(),
+    lastSeenAt: z.string(),
+    closedAt: z.string().nullable(),
+    owner: z.string().nullable().openapi({ description: 'the service that lists the host' }),
+    coveredBy: z.number().int().nullable().openapi({ description: 'the approved change covering it now' }),
+  })
+  .openapi('ExposureObservation');
 
 const importRoute = createRoute({
-  method: 'post', path: '/api/exposure', tags: ['exposure'], summary: 'Record a host scan; open ports no approved change covers become findings',
+  method: 'post',
+  path: '/api/exposure',
+  tags: ['exposure'],
+  summary: 'Record a host scan; open ports no approved change covers become findings',
   request: {
     query: z.object({ format: z.string().optional(), name: z.string().optional() }),
-    body: { content: { 'application/octet-stream': { schema: z.string().openapi({ format: 'binary' }) } }, description: 'nmap XML (or Nessus, OpenVAS) as the raw body or the multipart field "file"', required: true },
+    body: {
+      content: { 'application/octet-stream': { schema: z.string().openapi({ format: 'binary' }) } },
+      description: 'nmap XML (or Nessus, OpenVAS) as the raw body or the multipart field "file"',
+      required: true,
+    },
   },
-  responses: { 201: { description: 'What the scan showed and changed', content: { 'application/json': { schema: summarySchema } } }, ...errorResponses },
+  responses: {
+    201: {
+      description: 'What the scan showed and changed',
+      content: { 'application/json': { schema: summarySchema } },
+    },
+    ...errorResponses,
+  },
 });
 
 const listRoute = createRoute({
-  method: 'get', path: '/api/exposure', tags: ['exposure'], summary: 'What is open on which host, who owns it and which change covers it',
+  method: 'get',
+  path: '/api/exposure',
+  tags: ['exposure'],
+  summary: 'What is open on which host, who owns it and which change covers it',
   request: {
     query: z.object({
-      host: z.string().optional(), state: z.enum(['open', 'closed', 'all']).default('open'),
+      host: z.string().optional(),
+      state: z.enum(['open', 'closed', 'all']).default('open'),
       limit: z.coerce.number().int().min(1).max(1000).default(200),
     }),
   },
-  responses: { 200: { description: 'Observations', content: { 'application/json': { schema: z.object({ items: z.array(observationSchema) }) } } }, ...errorResponses },
+  responses: {
+    200: {
+      description: 'Observations',
+      content: { 'application/json': { schema: z.object({ items: z.array(observationSchema) }) } },
+    },
+    ...errorResponses,
+  },
 });
 
 /** The exposure routes over a context. */
@@ -55,10 +103,18 @@ export function exposureRoutes(ctx: Context) {
       const q = c.req.valid('query');
       const upload = await received(c, q.name ?? 'scan', 'the scan report (e.g. nmap -oX)');
       try {
-        return c.json(await importExposure(deps, { input: await upload.report(), format: q.format, actor: who.actor }), 201);
+        return c.json(
+          await importExposure(deps, { input: await upload.report(), format: q.format, actor: who.actor }),
+          201,
+        );
       } finally {
         await upload.dispose();
       }
     })
-    .openapi(listRoute, async (c) => c.json({ items: await listExposure(deps, { ...c.req.valid('query'), teamIds: readableTeams(c.get('principal')) }) }, 200));
+    .openapi(listRoute, async (c) =>
+      c.json(
+        { items: await listExposure(deps, { ...c.req.valid('query'), teamIds: readableTeams(c.get('principal')) }) },
+        200,
+      ),
+    );
 }

@@ -16,6 +16,7 @@ export async function checkRead(db: Kysely<DB>, who: Principal, kind: OwnedKind,
 export async function checkServiceWrite(db: Kysely<DB>, who: Principal, service: string, verb: string): Promise<void> {
   requireWriter(who, verb);
   const owner = await serviceOwner(db, service);
-  if (!owner) await findService(db, service); // says which service is unknown and how to add it
+  if (!owner)
+    await findService(db, service); // says which service is unknown and how to add it
   else requireWrite(who, owner, `service ${service}`, verb);
 }

@@ -12,31 +12,63 @@ import { errorResponses, idParam } from './schemas.ts';
 export const jiraWebhookPath = '/api/integrations/jira/webhook';
 
 const linkSchema = z.object({
-  findingId: z.number().nullable(), commitmentId: z.number().nullable(), issueKey: z.string(), issueUrl: z.string(), project: z.string(),
-  status: z.string(), statusCategory: z.string().openapi({ description: 'Jira\'s status category: new, indeterminate or done' }), lastSyncAt: z.string(),
+  findingId: z.number().nullable(),
+  commitmentId: z.number().nullable(),
+  issueKey: z.string(),
+  issueUrl: z.string(),
+  project: z.string(),
+  status: z.string(),
+  statusCategory: z.string().openapi({ description: "Jira's status category: new, indeterminate or done" }),
+  lastSyncAt: z.string(),
 });
 const linked = { 'application/json': { schema: z.object({ created: z.boolean(), link: linkSchema }) } };
 
 const linkRoute = createRoute({
-  method: 'post', path: '/api/findings/{id}/jira', tags: ['jira'], summary: 'File a Jira issue for a finding in its owning team\'s project (notify.jira.project); again gives the same link',
+  method: 'post',
+  path: '/api/findings/{id}/jira',
+  tags: ['jira'],
+  summary:
+    "File a Jira issue for a finding in its owning team's project (notify.jira.project); again gives the same link",
   request: { params: idParam },
-  responses: { 201: { description: 'The issue filed', content: linked }, 200: { description: 'The finding already had an issue', content: linked }, ...errorResponses },
+  responses: {
+    201: { description: 'The issue filed', content: linked },
+    200: { description: 'The finding already had an issue', content: linked },
+    ...errorResponses,
+  },
 });
 
 const linkCommitmentRoute = createRoute({
-  method: 'post', path: '/api/commitments/{id}/jira', tags: ['jira'], summary: 'File a Jira issue for a commitment in its owning team\'s project; again gives the same link',
+  method: 'post',
+  path: '/api/commitments/{id}/jira',
+  tags: ['jira'],
+  summary: "File a Jira issue for a commitment in its owning team's project; again gives the same link",
   request: { params: idParam },
-  responses: { 201: { description: 'The issue filed', content: linked }, 200: { description: 'The commitment already had an issue', content: linked }, ...errorResponses },
+  responses: {
+    201: { description: 'The issue filed', content: linked },
+    200: { description: 'The commitment already had an issue', content: linked },
+    ...errorResponses,
+  },
 });
 
 const webhookRoute = createRoute({
-  method: 'post', path: jiraWebhookPath, tags: ['jira'], security: [],
-  summary: 'Jira\'s webhook (issue updated): authenticated by ENTENTE_JIRA_WEBHOOK_SECRET as ?secret=, an X-Entente-Jira-Secret header or an X-Hub-Signature HMAC; no token',
+  method: 'post',
+  path: jiraWebhookPath,
+  tags: ['jira'],
+  security: [],
+  summary:
+    "Jira's webhook (issue updated): authenticated by ENTENTE_JIRA_WEBHOOK_SECRET as ?secret=, an X-Entente-Jira-Secret header or an X-Hub-Signature HMAC; no token",
   request: {
     query: z.object({ secret: z.string().optional() }),
     body: { content: { 'application/json': { schema: z.record(z.string(), z.unknown()) } }, required: true },
   },
-  responses: { 200: { description: 'What the event changed: unknown (an issue Entente does not follow), ignored, unchanged, updated or noted', content: { 'application/json': { schema: z.object({ outcome: z.string() }) } } }, ...errorResponses },
+  responses: {
+    200: {
+      description:
+        'What the event changed: unknown (an issue Entente does not follow), ignored, unchanged, updated or noted',
+      content: { 'application/json': { schema: z.object({ outcome: z.string() }) } },
+    },
+    ...errorResponses,
+  },
 });
 
 /** The Jira routes over a context. */
@@ -52,9 +84,21 @@ export function jiraRoutes(ctx: Context) {
     })
     .openapi(webhookRoute, async (c) => {
       const secret = ctx.jira?.webhookSecret;
-      if (!secret) throw new EntenteError('unavailable', 'Jira\'s webhook is not set up on this server: set ENTENTE_JIRA_WEBHOOK_SECRET and give Jira the URL with ?secret=…');
+      if (!secret)
+        throw new EntenteError(
+          'unavailable',
+          "Jira's webhook is not set up on this server: set ENTENTE_JIRA_WEBHOOK_SECRET and give Jira the URL with ?secret=…",
+        );
       const body = await c.req.text();
-      checkWebhookSecret(secret, { query: c.req.query('secret'), header: c.req.header('x-entente-jira-secret'), hubSignature: c.req.header('x-hub-signature') }, body);
+      checkWebhookSecret(
+        secret,
+        {
+          query: c.req.query('secret'),
+          header: c.req.header('x-entente-jira-secret'),
+          hubSignature: c.req.header('x-hub-signature'),
+        },
+        body,
+      );
       const status = issueStatusOf(c.req.valid('json'));
       if (!status) return c.json({ outcome: 'ignored' }, 200);
       return c.json({ outcome: await applyIssueStatus(jiraDepsOf(ctx), status, 'webhook') }, 200);

@@ -10,7 +10,11 @@ const uploadPaths: readonly string[] = ['/api/scans', '/api/exposure', '/api/fee
 
 /** "1 MB (1048576 bytes)": how a limit is said to people. */
 export function sizeText(bytes: number): string {
-  const units: [number, string][] = [[1 << 30, 'GB'], [1 << 20, 'MB'], [1 << 10, 'KB']];
+  const units: [number, string][] = [
+    [1 << 30, 'GB'],
+    [1 << 20, 'MB'],
+    [1 << 10, 'KB'],
+  ];
   const [size, unit] = units.find(([s]) => bytes >= s) ?? [1, 'bytes'];
   const n = Math.round((bytes / size) * 10) / 10;
   return unit === 'bytes' ? `${bytes} bytes` : `${n} ${unit} (${bytes} bytes)`;
@@ -19,8 +23,12 @@ export function sizeText(bytes: number): string {
 /** A body past its limit: 413, saying the limit and how to raise it. */
 export class TooLarge extends EntenteError {
   constructor(what: string, limit: number, variable: string, seen?: number) {
-    super('bad_input', `${what} is ${seen === undefined ? 'larger than allowed' : `${seen} bytes`}: at most ${sizeText(limit)} is accepted here; `
-      + `the server's ${variable} raises the limit`, { limit, setting: variable });
+    super(
+      'bad_input',
+      `${what} is ${seen === undefined ? 'larger than allowed' : `${seen} bytes`}: at most ${sizeText(limit)} is accepted here; `
+        + `the server's ${variable} raises the limit`,
+      { limit, setting: variable },
+    );
   }
   override get status(): number {
     return 413;
@@ -28,9 +36,11 @@ export class TooLarge extends EntenteError {
 }
 
 // The client may still be sending: the connection closes after this answer rather than read the rest.
-const tooLargeAnswer = (e: TooLarge): Response => new Response(JSON.stringify({ error: { code: e.code, message: e.message, details: e.details ?? {} } }), {
-  status: 413, headers: { 'content-type': 'application/json', connection: 'close' },
-});
+const tooLargeAnswer = (e: TooLarge): Response =>
+  new Response(JSON.stringify({ error: { code: e.code, message: e.message, details: e.details ?? {} } }), {
+    status: 413,
+    headers: { 'content-type': 'application/json', connection: 'close' },
+  });
 
 /**
  * Refuses a body past its limit: at once from its Content-Length, else while it streams in (chunked bodies have none),
@@ -51,15 +61,17 @@ export function bodyLimits(limits: Limits): MiddlewareHandler<Env> {
     }
     let seen = 0;
     let over: TooLarge | undefined;
-    const counted = body.pipeThrough(new TransformStream<Uint8Array, Uint8Array>({
-      transform(chunk, controller) {
-        seen += chunk.byteLength;
-        if (seen > limit) {
-          over = new TooLarge(what, limit, variable);
-          controller.error(over);
-        } else controller.enqueue(chunk);
-      },
-    }));
+    const counted = body.pipeThrough(
+      new TransformStream<Uint8Array, Uint8Array>({
+        transform(chunk, controller) {
+          seen += chunk.byteLength;
+          if (seen > limit) {
+            over = new TooLarge(what, limit, variable);
+            controller.error(over);
+          } else controller.enqueue(chunk);
+        },
+      }),
+    );
     c.req.raw = new Request(c.req.raw, { body: counted, duplex: 'half' } as RequestInit);
     await next();
     if (over) c.res = tooLargeAnswer(over);
@@ -68,8 +80,15 @@ export function bodyLimits(limits: Limits): MiddlewareHandler<Env> {
 
 /** The Content-Security-Policy of the web app (a Vite-built React app: its own scripts and styles, nothing inline). */
 const contentSecurityPolicy = {
-  defaultSrc: ["'self'"], scriptSrc: ["'self'"], styleSrc: ["'self'"], imgSrc: ["'self'", 'data:'], connectSrc: ["'self'"],
-  frameAncestors: ["'none'"], baseUri: ["'none'"], formAction: ["'self'"], objectSrc: ["'none'"],
+  defaultSrc: ["'self'"],
+  scriptSrc: ["'self'"],
+  styleSrc: ["'self'"],
+  imgSrc: ["'self'", 'data:'],
+  connectSrc: ["'self'"],
+  frameAncestors: ["'none'"],
+  baseUri: ["'none'"],
+  formAction: ["'self'"],
+  objectSrc: ["'none'"],
 };
 
 /** Security headers on every answer (pages and errors included), and `Cache-Control: no-store` on the API's. */

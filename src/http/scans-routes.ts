@@ -15,28 +15,68 @@ const binaryBody = {
   required: true,
 };
 
-const summarySchema = z.object({
-  scanId: z.number().int(), service: z.string(), format: z.string(), tools: z.array(z.string()), findings: z.number().int(),
-  created: z.number().int(), closedInReport: z.number().int().describe('of those created, how many the report itself closed (suppressed, VEX not affected, dismissed)'), unchanged: z.number().int(), fixed: z.number().int(), reopened: z.number().int(),
-  act: z.number().int(), attend: z.number().int(),
-}).openapi('ImportSummary');
+const summarySchema = z
+  .object({
+    scanId: z.number().int(),
+    service: z.string(),
+    format: z.string(),
+    tools: z.array(z.string()),
+    findings: z.number().int(),
+    created: z.number().int(),
+    closedInReport: z
+      .number()
+      .int()
+      .describe('of those created, how many the report itself closed (suppressed, VEX not affected, dismissed)'),
+    unchanged: z.number().int(),
+    fixed: z.number().int(),
+    reopened: z.number().int(),
+    act: z.number().int(),
+    attend: z.number().int(),
+  })
+  .openapi('ImportSummary');
 
 const scanRoute = createRoute({
-  method: 'post', path: '/api/scans', tags: ['scans'], summary: 'Import a scanner report for a service (one transaction)',
+  method: 'post',
+  path: '/api/scans',
+  tags: ['scans'],
+  summary: 'Import a scanner report for a service (one transaction)',
   request: {
-    query: z.object({ service: z.string().min(1), format: z.string().optional(), commit: z.string().optional(), branch: z.string().optional(), name: z.string().optional() }),
+    query: z.object({
+      service: z.string().min(1),
+      format: z.string().optional(),
+      commit: z.string().optional(),
+      branch: z.string().optional(),
+      name: z.string().optional(),
+    }),
     body: binaryBody,
   },
-  responses: { 201: { description: 'What the import changed', content: { 'application/json': { schema: summarySchema } } }, ...errorResponses },
+  responses: {
+    201: { description: 'What the import changed', content: { 'application/json': { schema: summarySchema } } },
+    ...errorResponses,
+  },
 });
 
 const feedRoute = createRoute({
-  method: 'post', path: '/api/feeds', tags: ['feeds'], summary: 'Load a CISA KEV JSON catalogue or an EPSS CSV(.gz) and re-prioritise open findings',
+  method: 'post',
+  path: '/api/feeds',
+  tags: ['feeds'],
+  summary: 'Load a CISA KEV JSON catalogue or an EPSS CSV(.gz) and re-prioritise open findings',
   request: { body: binaryBody },
   responses: {
-    200: { description: 'What the feed changed', content: { 'application/json': { schema: z.object({
-      feed: z.enum(['kev', 'epss']), entries: z.number().int(), findingsChecked: z.number().int(), findingsReprioritised: z.number().int(), exceptionsLapsed: z.number().int(),
-    }) } } },
+    200: {
+      description: 'What the feed changed',
+      content: {
+        'application/json': {
+          schema: z.object({
+            feed: z.enum(['kev', 'epss']),
+            entries: z.number().int(),
+            findingsChecked: z.number().int(),
+            findingsReprioritised: z.number().int(),
+            exceptionsLapsed: z.number().int(),
+          }),
+        },
+      },
+    },
     ...errorResponses,
   },
 });
@@ -53,7 +93,12 @@ export function scansRoutes(ctx: Context) {
       const upload = await received(c, q.name ?? 'upload');
       try {
         const summary = await importReport(deps, {
-          service: q.service, input: await upload.report(), format: q.format, commit: q.commit, branch: q.branch, actor: who.actor,
+          service: q.service,
+          input: await upload.report(),
+          format: q.format,
+          commit: q.commit,
+          branch: q.branch,
+          actor: who.actor,
         });
         ctx.nudgeNotifications?.(); // its e-mails leave now rather than at the next delivery run
         return c.json(summary, 201);

@@ -21,34 +21,72 @@ const csrfHeader = 'x-entente-csrf';
 export const sessionPublic: readonly string[] = ['POST /api/session', 'DELETE /api/session'];
 
 /** What a sign-in answers (and GET /api/session). */
-export const sessionSchema = z.object({
-  person: z.string().nullable().openapi({ description: 'the signed-in person\'s e-mail (null for a token not tied to a person)' }),
-  role: z.string(),
-  teams: z.array(z.string()).openapi({ description: 'the person\'s teams in the organisation file' }),
-  csrfToken: z.string().nullable().openapi({ description: 'send it as X-Entente-CSRF with every write made with the session cookie (null when a token authenticated)' }),
-}).openapi('Session');
+export const sessionSchema = z
+  .object({
+    person: z
+      .string()
+      .nullable()
+      .openapi({ description: "the signed-in person's e-mail (null for a token not tied to a person)" }),
+    role: z.string(),
+    teams: z.array(z.string()).openapi({ description: "the person's teams in the organisation file" }),
+    csrfToken: z.string().nullable().openapi({
+      description:
+        'send it as X-Entente-CSRF with every write made with the session cookie (null when a token authenticated)',
+    }),
+  })
+  .openapi('Session');
 
 const signInRoute = createRoute({
-  method: 'post', path: '/api/session', tags: ['session'], security: [],
+  method: 'post',
+  path: '/api/session',
+  tags: ['session'],
+  security: [],
   summary: 'Sign in with e-mail and password (set with `entente people password EMAIL`); sets the session cookie',
-  request: { body: { content: { 'application/json': { schema: z.object({ email: z.string().max(320), password: z.string().max(4096) }).strict() } }, required: true } },
-  responses: { 200: { description: 'Signed in; the Set-Cookie header holds the session', content: { 'application/json': { schema: sessionSchema } } }, ...errorResponses },
+  request: {
+    body: {
+      content: {
+        'application/json': {
+          schema: z.object({ email: z.string().max(320), password: z.string().max(4096) }).strict(),
+        },
+      },
+      required: true,
+    },
+  },
+  responses: {
+    200: {
+      description: 'Signed in; the Set-Cookie header holds the session',
+      content: { 'application/json': { schema: sessionSchema } },
+    },
+    ...errorResponses,
+  },
 });
 
 const whoRoute = createRoute({
-  method: 'get', path: '/api/session', tags: ['session'], security: [{ session: [] }, { bearer: [] }],
+  method: 'get',
+  path: '/api/session',
+  tags: ['session'],
+  security: [{ session: [] }, { bearer: [] }],
   summary: 'Who is signed in: person, role, teams, and the CSRF token for writes',
-  responses: { 200: { description: 'The caller', content: { 'application/json': { schema: sessionSchema } } }, ...errorResponses },
+  responses: {
+    200: { description: 'The caller', content: { 'application/json': { schema: sessionSchema } } },
+    ...errorResponses,
+  },
 });
 
 const signOutRoute = createRoute({
-  method: 'delete', path: '/api/session', tags: ['session'], security: [],
+  method: 'delete',
+  path: '/api/session',
+  tags: ['session'],
+  security: [],
   summary: 'Sign out: ends the session the cookie names (with its X-Entente-CSRF header) and clears the cookie',
   responses: { 204: { description: 'Signed out (also when no session was open)' }, ...errorResponses },
 });
 
 /** Sign-in limits: failures per source address and per e-mail address. */
-export interface SignInLimits { byAddress?: FailedAuthOptions; byEmail?: FailedAuthOptions }
+export interface SignInLimits {
+  byAddress?: FailedAuthOptions;
+  byEmail?: FailedAuthOptions;
+}
 
 /** The session routes over a context. */
 export function sessionRoutes(ctx: Context, limits: SignInLimits = {}) {
@@ -58,14 +96,24 @@ export function sessionRoutes(ctx: Context, limits: SignInLimits = {}) {
   return subApp()
     .openapi(signInRoute, async (c) => {
       // A page on another site could otherwise sign a visitor in as someone else (login CSRF).
-      if (crossSite(c, ctx.publicUrl)) throw new EntenteError('forbidden', 'sign-in is accepted from Entente\'s own pages only');
+      if (crossSite(c, ctx.publicUrl))
+        throw new EntenteError('forbidden', "sign-in is accepted from Entente's own pages only");
       const body = c.req.valid('json');
       const email = body.email.trim().toLowerCase();
       const address = sourceAddress(c);
       const wait = waitOf(byAddress.check(address, undefined), byEmail.check(email, undefined));
       if (wait) {
-        return c.json({ error: { code: 'rate_limited', message: `we have had too many failed sign-ins from ${address} or for ${email || 'that e-mail address'}; try again in ${wait} s`,
-          details: { retryAfterSeconds: wait } } }, 429, { 'Retry-After': String(wait) }) as never; // documented in errorResponses
+        return c.json(
+          {
+            error: {
+              code: 'rate_limited',
+              message: `we have had too many failed sign-ins from ${address} or for ${email || 'that e-mail address'}; try again in ${wait} s`,
+              details: { retryAfterSeconds: wait },
+            },
+          },
+          429,
+          { 'Retry-After': String(wait) },
+        ) as never; // documented in errorResponses
       }
       let session: Awaited<ReturnType<typeof signIn>>;
       try {
@@ -83,8 +131,19 @@ export function sessionRoutes(ctx: Context, limits: SignInLimits = {}) {
     .openapi(whoRoute, async (c) => {
       const p = c.get('principal');
       const sessionId = c.get('sessionId');
-      const teams = p.teamIds.length === 0 ? [] : await db.selectFrom('teams').select('name').where('id', 'in', p.teamIds).orderBy('name').execute();
-      return c.json({ person: p.personId === null ? null : p.actor, role: p.role, teams: teams.map((t) => t.name), csrfToken: sessionId ? csrfTokenOf(sessionId) : null }, 200);
+      const teams =
+        p.teamIds.length === 0
+          ? []
+          : await db.selectFrom('teams').select('name').where('id', 'in', p.teamIds).orderBy('name').execute();
+      return c.json(
+        {
+          person: p.personId === null ? null : p.actor,
+          role: p.role,
+          teams: teams.map((t) => t.name),
+          csrfToken: sessionId ? csrfTokenOf(sessionId) : null,
+        },
+        200,
+      );
     })
     .openapi(signOutRoute, async (c) => {
       const id = getCookie(c, sessionCookie);
@@ -111,13 +170,23 @@ export function csrfMatches(c: HonoContext<Env>, sessionId: string): boolean {
 
 /** The answer to a cookie-authenticated write without the CSRF header. */
 export function csrfRefused(): EntenteError {
-  return new EntenteError('forbidden', `a change made with the session cookie needs the ${csrfHeader} header with the session's CSRF token (GET /api/session gives it); `
-    + 'the web app sends it, a page on another site cannot. Scripts use an API token instead', { header: csrfHeader });
+  return new EntenteError(
+    'forbidden',
+    `a change made with the session cookie needs the ${csrfHeader} header with the session's CSRF token (GET /api/session gives it); `
+      + 'the web app sends it, a page on another site cannot. Scripts use an API token instead',
+    { header: csrfHeader },
+  );
 }
 
 /** Sets the session cookie on the answer: HttpOnly, SameSite=Lax, Secure over HTTPS, for the session's whole life. */
 export function setSessionCookie(c: HonoContext<Env>, id: string): void {
-  setCookie(c, sessionCookie, id, { httpOnly: true, sameSite: 'Lax', path: '/', secure: overHttps(c), maxAge: Math.floor(sessionLimits.maxMs / 1000) });
+  setCookie(c, sessionCookie, id, {
+    httpOnly: true,
+    sameSite: 'Lax',
+    path: '/',
+    secure: overHttps(c),
+    maxAge: Math.floor(sessionLimits.maxMs / 1000),
+  });
 }
 
 /** The answer to a sign-in: who, and the CSRF token for writes. */
@@ -141,5 +210,7 @@ export function crossSite(c: HonoContext<Env>, publicUrl?: string): boolean {
 
 /** True when the request came over HTTPS (directly, or as a proxy says with X-Forwarded-Proto). */
 export function overHttps(c: HonoContext<Env>): boolean {
-  return new URL(c.req.url).protocol === 'https:' || c.req.header('x-forwarded-proto')?.split(',')[0]?.trim() === 'https';
+  return (
+    new URL(c.req.url).protocol === 'https:' || c.req.header('x-forwarded-proto')?.split(',')[0]?.trim() === 'https'
+  );
 }

@@ -30,7 +30,10 @@ export function sourceAddresses(trustedProxies: readonly string[]): MiddlewareHa
   return async (c, next) => {
     let address = socketAddress(c);
     if (trusted.has(address)) {
-      const hops = (c.req.header('x-forwarded-for') ?? '').split(',').map((s) => normal(s.trim())).filter((s) => isIP(s) !== 0);
+      const hops = (c.req.header('x-forwarded-for') ?? '')
+        .split(',')
+        .map((s) => normal(s.trim()))
+        .filter((s) => isIP(s) !== 0);
       while (hops.length && trusted.has(address)) address = hops.pop()!;
     }
     c.set('sourceAddress', address);

@@ -13,11 +13,30 @@ export function subApp(): OpenAPIHono<Env> {
       if (!result.success) {
         const issue = result.error.issues[0];
         const path = issue?.path.join('.') ?? '';
-        return c.json({ error: { code: 'bad_input', message: `${path ? `${path}: ` : ''}${issue?.message ?? 'invalid request'}`, details: { issues: result.error.issues } } }, 400);
+        return c.json(
+          {
+            error: {
+              code: 'bad_input',
+              message: `${path ? `${path}: ` : ''}${issue?.message ?? 'invalid request'}`,
+              details: { issues: result.error.issues },
+            },
+          },
+          400,
+        );
       }
       // PostgreSQL stores no NUL character in text: say where it is rather than fail when the value is written.
       const nul = nulAt(result.data, []);
-      if (nul) return c.json({ error: { code: 'bad_input', message: `${nul.join('.') || 'value'}: contains a NUL character (\\u0000), which cannot be stored`, details: { path: nul } } }, 400);
+      if (nul)
+        return c.json(
+          {
+            error: {
+              code: 'bad_input',
+              message: `${nul.join('.') || 'value'}: contains a NUL character (\\u0000), which cannot be stored`,
+              details: { path: nul },
+            },
+          },
+          400,
+        );
       return undefined;
     },
   });

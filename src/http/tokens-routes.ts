@@ -6,39 +6,80 @@ import { requireAction } from '../people/access.ts';
 import { subApp } from './sub-app.ts';
 import { errorBody, errorResponses, idParam } from './schemas.ts';
 
-const tokenSchema = z.object({
-  id: z.number().int(), name: z.string(), role: z.enum(roles as [string, ...string[]]), person: z.string().nullable(),
-  createdAt: z.string(), expiresAt: z.string().nullable().openapi({ description: 'null: never' }),
-  lastUsedAt: z.string().nullable().openapi({ description: 'to the minute: written at most once a minute per token' }),
-  revokedAt: z.string().nullable(), state: z.enum(['active', 'expired', 'revoked']),
-}).openapi('Token');
+const tokenSchema = z
+  .object({
+    id: z.number().int(),
+    name: z.string(),
+    role: z.enum(roles as [string, ...string[]]),
+    person: z.string().nullable(),
+    createdAt: z.string(),
+    expiresAt: z.string().nullable().openapi({ description: 'null: never' }),
+    lastUsedAt: z
+      .string()
+      .nullable()
+      .openapi({ description: 'to the minute: written at most once a minute per token' }),
+    revokedAt: z.string().nullable(),
+    state: z.enum(['active', 'expired', 'revoked']),
+  })
+  .openapi('Token');
 
 const createRouteDef = createRoute({
-  method: 'post', path: '/api/tokens', tags: ['tokens'], summary: 'Create a token; its secret is in this answer only',
+  method: 'post',
+  path: '/api/tokens',
+  tags: ['tokens'],
+  summary: 'Create a token; its secret is in this answer only',
   request: {
     body: {
-      content: { 'application/json': { schema: z.object({
-        name: z.string().max(100).openapi({ description: 'who or what uses it, e.g. "ci-checkout"' }),
-        role: z.enum(roles as [string, ...string[]]),
-        person: z.string().email().optional().openapi({ description: 'the person it acts for; engineers need one who is in a team' }),
-        expires: z.string().max(40).optional().openapi({ description: '"90d" (the default), a date such as 2027-03-31 (valid through that day, UTC), an ISO time, or "never"' }),
-      }).strict() } },
+      content: {
+        'application/json': {
+          schema: z
+            .object({
+              name: z.string().max(100).openapi({ description: 'who or what uses it, e.g. "ci-checkout"' }),
+              role: z.enum(roles as [string, ...string[]]),
+              person: z
+                .string()
+                .email()
+                .optional()
+                .openapi({ description: 'the person it acts for; engineers need one who is in a team' }),
+              expires: z.string().max(40).optional().openapi({
+                description:
+                  '"90d" (the default), a date such as 2027-03-31 (valid through that day, UTC), an ISO time, or "never"',
+              }),
+            })
+            .strict(),
+        },
+      },
       required: true,
     },
   },
   responses: {
-    201: { description: 'The token, with its secret (shown once)', content: { 'application/json': { schema: tokenSchema.extend({ token: z.string() }) } } },
+    201: {
+      description: 'The token, with its secret (shown once)',
+      content: { 'application/json': { schema: tokenSchema.extend({ token: z.string() }) } },
+    },
     ...errorResponses,
   },
 });
 
 const listRoute = createRoute({
-  method: 'get', path: '/api/tokens', tags: ['tokens'], summary: 'Every token, newest first, without its secret',
-  responses: { 200: { description: 'The tokens', content: { 'application/json': { schema: z.object({ items: z.array(tokenSchema) }) } } }, ...errorResponses },
+  method: 'get',
+  path: '/api/tokens',
+  tags: ['tokens'],
+  summary: 'Every token, newest first, without its secret',
+  responses: {
+    200: {
+      description: 'The tokens',
+      content: { 'application/json': { schema: z.object({ items: z.array(tokenSchema) }) } },
+    },
+    ...errorResponses,
+  },
 });
 
 const revokeRoute = createRoute({
-  method: 'post', path: '/api/tokens/{id}/revoke', tags: ['tokens'], summary: 'End a token now; its next request is refused',
+  method: 'post',
+  path: '/api/tokens/{id}/revoke',
+  tags: ['tokens'],
+  summary: 'End a token now; its next request is refused',
   request: { params: idParam },
   responses: {
     200: { description: 'The revoked token', content: { 'application/json': { schema: tokenSchema } } },

@@ -79,13 +79,22 @@ function cleanName(name: string): string {
   return text(name.replace(/[\u0000-\u001f\u007f-\u009f]/g, ''), 255) ?? '';
 }
 
-const isMultipart = (c: HonoContext<Env>): boolean => (c.req.header('content-type') ?? '').toLowerCase().startsWith('multipart/form-data');
+const isMultipart = (c: HonoContext<Env>): boolean =>
+  (c.req.header('content-type') ?? '').toLowerCase().startsWith('multipart/form-data');
 
 // The multipart part named "file", streamed into a spool; other parts are read past and dropped.
-async function multipartFile(c: HonoContext<Env>, body: ReadableStream<Uint8Array>, dir: { path: string | null }, what: string): Promise<{ name: string; spool: Spool }> {
+async function multipartFile(
+  c: HonoContext<Env>,
+  body: ReadableStream<Uint8Array>,
+  dir: { path: string | null },
+  what: string,
+): Promise<{ name: string; spool: Spool }> {
   let parser: ReturnType<typeof Busboy>;
   try {
-    parser = Busboy({ headers: { 'content-type': c.req.header('content-type')! }, limits: { files: 1, fields: 100, parts: 100 } });
+    parser = Busboy({
+      headers: { 'content-type': c.req.header('content-type')! },
+      limits: { files: 1, fields: 100, parts: 100 },
+    });
   } catch (e) {
     throw badInput(`the multipart body cannot be read: ${(e as Error).message}`);
   }
@@ -116,16 +125,29 @@ async function multipartFile(c: HonoContext<Env>, body: ReadableStream<Uint8Arra
 
 // Decompresses a compressed upload as a stream (zlib works off the event loop), refusing it once it expands past the
 // upload limit or `ratio` times its own size. Undefined when the upload is not compressed.
-async function expand(c: HonoContext<Env>, spool: Spool, dir: { path: string | null }, limit: number, ratio: number, name: string): Promise<Spool | undefined> {
-  const encoding = (isMultipart(c) ? '' : c.req.header('content-encoding') ?? '').trim().toLowerCase();
+async function expand(
+  c: HonoContext<Env>,
+  spool: Spool,
+  dir: { path: string | null },
+  limit: number,
+  ratio: number,
+  name: string,
+): Promise<Spool | undefined> {
+  const encoding = (isMultipart(c) ? '' : (c.req.header('content-encoding') ?? '')).trim().toLowerCase();
   const head = spool.head(2);
   const gzip = head[0] === 0x1f && head[1] === 0x8b;
   let inflater;
-  if (encoding === 'gzip' || encoding === 'x-gzip' || (gzip && (encoding === '' || encoding === 'identity'))) inflater = createGunzip();
+  if (encoding === 'gzip' || encoding === 'x-gzip' || (gzip && (encoding === '' || encoding === 'identity')))
+    inflater = createGunzip();
   else if (encoding === 'deflate') inflater = createInflate();
   else if (encoding === 'br') inflater = createBrotliDecompress();
   else if (encoding === '' || encoding === 'identity') return undefined;
-  else throw new EntenteError('bad_input', `Content-Encoding "${encoding}" is not one we read: send the file as it is, or compressed with gzip, deflate or br`, { header: 'content-encoding' });
+  else
+    throw new EntenteError(
+      'bad_input',
+      `Content-Encoding "${encoding}" is not one we read: send the file as it is, or compressed with gzip, deflate or br`,
+      { header: 'content-encoding' },
+    );
   const cap = Math.min(limit, Math.max(ratioFloor, spool.size * ratio));
   const out = new Spool(dir, 'expanded');
   let seen = 0;
@@ -133,10 +155,16 @@ async function expand(c: HonoContext<Env>, spool: Spool, dir: { path: string | n
     write(chunk: Buffer, _enc, done) {
       seen += chunk.length;
       if (seen > cap) {
-        done(cap === limit
-          ? new TooLarge(`${name} expands to more than ${sizeText(limit)}, which`, limit, 'ENTENTE_MAX_UPLOAD_BYTES')
-          : new EntenteError('bad_input', `${name} expands to more than ${ratio} times its compressed size of ${sizeText(spool.size)}: `
-            + `that is what a decompression bomb does, so it is refused; send it uncompressed, or raise the server's ENTENTE_MAX_EXPANSION`, { ratio, setting: 'ENTENTE_MAX_EXPANSION' }));
+        done(
+          cap === limit
+            ? new TooLarge(`${name} expands to more than ${sizeText(limit)}, which`, limit, 'ENTENTE_MAX_UPLOAD_BYTES')
+            : new EntenteError(
+                'bad_input',
+                `${name} expands to more than ${ratio} times its compressed size of ${sizeText(spool.size)}: `
+                  + `that is what a decompression bomb does, so it is refused; send it uncompressed, or raise the server's ENTENTE_MAX_EXPANSION`,
+                { ratio, setting: 'ENTENTE_MAX_EXPANSION' },
+              ),
+        );
         return;
       }
       out.write(chunk).then(() => done(), done);
@@ -146,7 +174,10 @@ async function expand(c: HonoContext<Env>, spool: Spool, dir: { path: string | n
     await pipeline(spool.readable(), inflater, counter);
   } catch (e) {
     if (e instanceof EntenteError) throw e;
-    throw badInput(`${name}: looks ${encoding || 'gzip'}-compressed but cannot be decompressed: ${(e as Error).message}`, { file: name });
+    throw badInput(
+      `${name}: looks ${encoding || 'gzip'}-compressed but cannot be decompressed: ${(e as Error).message}`,
+      { file: name },
+    );
   }
   await out.end();
   return out;
@@ -159,11 +190,15 @@ class Spool {
   private held: Buffer[] = [];
   private file: WriteStream | null = null;
   private path: string | null = null;
-  constructor(private readonly dir: { path: string | null }, private readonly fileName: string) {}
+  constructor(
+    private readonly dir: { path: string | null },
+    private readonly fileName: string,
+  ) {}
 
   async write(chunk: Uint8Array): Promise<void> {
     this.size += chunk.length;
-    if (this.first.length < 16) this.first = Buffer.concat([this.first, Buffer.from(chunk.subarray(0, 16 - this.first.length))]);
+    if (this.first.length < 16)
+      this.first = Buffer.concat([this.first, Buffer.from(chunk.subarray(0, 16 - this.first.length))]);
     if (!this.file && this.size > inMemoryLimit) {
       this.dir.path ??= await mkdtemp(join(tmpdir(), 'entente-upload-'));
       this.path = join(this.dir.path, this.fileName);

@@ -10,9 +10,16 @@ import type { MiddlewareHandler } from 'hono';
 import type { Env } from './sub-app.ts';
 
 const types: Record<string, string> = {
-  '.html': 'text/html; charset=utf-8', '.js': 'text/javascript; charset=utf-8', '.css': 'text/css; charset=utf-8',
-  '.svg': 'image/svg+xml', '.png': 'image/png', '.ico': 'image/x-icon', '.woff2': 'font/woff2', '.json': 'application/json',
-  '.txt': 'text/plain; charset=utf-8', '.webmanifest': 'application/manifest+json',
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.svg': 'image/svg+xml',
+  '.png': 'image/png',
+  '.ico': 'image/x-icon',
+  '.woff2': 'font/woff2',
+  '.json': 'application/json',
+  '.txt': 'text/plain; charset=utf-8',
+  '.webmanifest': 'application/manifest+json',
 };
 
 /** Where `npm run build` puts the web app: dist/web in the package's root, found from this file (source or bundle). */
@@ -20,7 +27,8 @@ export function webAppDir(): string {
   let dir = dirname(fileURLToPath(import.meta.url));
   for (;;) {
     const pkg = join(dir, 'package.json');
-    if (existsSync(pkg) && (JSON.parse(readFileSync(pkg, 'utf8')) as { name?: string }).name === 'entente') return join(dir, 'dist', 'web');
+    if (existsSync(pkg) && (JSON.parse(readFileSync(pkg, 'utf8')) as { name?: string }).name === 'entente')
+      return join(dir, 'dist', 'web');
     const up = dirname(dir);
     if (up === dir) return resolve('dist', 'web');
     dir = up;
@@ -38,7 +46,8 @@ export function webApp(dir: string): MiddlewareHandler<Env> {
   const root = resolve(dir);
   return async (c, next) => {
     const path = c.req.path;
-    if (path === '/api' || path.startsWith('/api/') || (c.req.method !== 'GET' && c.req.method !== 'HEAD')) return next();
+    if (path === '/api' || path.startsWith('/api/') || (c.req.method !== 'GET' && c.req.method !== 'HEAD'))
+      return next();
     const head = c.req.method === 'HEAD';
     const index = join(root, 'index.html');
     if (!existsSync(index)) return c.html(head ? '' : notBuilt, 404);
@@ -46,7 +55,11 @@ export function webApp(dir: string): MiddlewareHandler<Env> {
     if (file) {
       const hashed = path.startsWith('/assets/');
       // Vite names every asset by its content's hash: a new build makes new names, so an old name never changes.
-      return send(head ? null : await readFile(file), types[extname(file)] ?? 'application/octet-stream', hashed ? 'public, max-age=31536000, immutable' : 'no-cache');
+      return send(
+        head ? null : await readFile(file),
+        types[extname(file)] ?? 'application/octet-stream',
+        hashed ? 'public, max-age=31536000, immutable' : 'no-cache',
+      );
     }
     // A missing asset is a 404, not the app's page: a script answered with HTML fails in ways that are hard to read.
     if (path.startsWith('/assets/') || extname(path) !== '') return c.text('not found', 404);
@@ -55,8 +68,10 @@ export function webApp(dir: string): MiddlewareHandler<Env> {
 }
 
 function send(body: Buffer | null, type: string, cache: string): Response {
-  return new Response(body === null ? null : new Uint8Array(body.buffer, body.byteOffset, body.byteLength) as Uint8Array<ArrayBuffer>,
-    { status: 200, headers: { 'Content-Type': type, 'Cache-Control': cache } });
+  return new Response(
+    body === null ? null : (new Uint8Array(body.buffer, body.byteOffset, body.byteLength) as Uint8Array<ArrayBuffer>),
+    { status: 200, headers: { 'Content-Type': type, 'Cache-Control': cache } },
+  );
 }
 
 // The file a path names inside root, or undefined (outside root, a folder, undecodable or missing).

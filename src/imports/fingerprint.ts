@@ -9,8 +9,8 @@ import type { ParsedFinding } from './types.ts';
 import { buildPurl, canonicalDistro, purlType } from './parsers/common.ts';
 
 export interface Fingerprint {
-  recipe: string;  // e.g. "dependency/v1"
-  value: string;   // 32 hex characters
+  recipe: string; // e.g. "dependency/v1"
+  value: string; // 32 hex characters
   /** True when the weakness is named by its CWE, a class that several rules of one tool can share at one place (Bandit's
    * `eval` and `input` are both CWE-78): there, each further rule of a tool is a finding of its own (`ruleFingerprint`). */
   byClass: boolean;
@@ -19,15 +19,25 @@ export interface Fingerprint {
 /** The fingerprint of a parsed finding's place, scoped later by its service. */
 export function fingerprintOf(f: ParsedFinding): Fingerprint {
   const [recipe, parts, byClass] = recipeFor(f);
-  const value = createHash('sha256').update(`${seedOf(recipe)}\u0000${parts.map((p) => p ?? '').join('\u0000')}`).digest('hex').slice(0, 32);
+  const value = createHash('sha256')
+    .update(`${seedOf(recipe)}\u0000${parts.map((p) => p ?? '').join('\u0000')}`)
+    .digest('hex')
+    .slice(0, 32);
   return { recipe, value, byClass };
 }
 
 /** The fingerprint of a tool's rule at a place (by class) where another rule of the same tool holds the place's own
  * fingerprint: the place's value with the tool and rule, so it is the same in every report that has both rules there.
  * Which rule keeps the place's fingerprint is decided by the import's merge (normalise.ts). */
-export function ruleFingerprint(place: Pick<Fingerprint, 'recipe' | 'value'>, tool: string, ruleId: string): Fingerprint {
-  const value = createHash('sha256').update(`${place.value}\u0000${tool.toLowerCase()}:${ruleId}`).digest('hex').slice(0, 32);
+export function ruleFingerprint(
+  place: Pick<Fingerprint, 'recipe' | 'value'>,
+  tool: string,
+  ruleId: string,
+): Fingerprint {
+  const value = createHash('sha256')
+    .update(`${place.value}\u0000${tool.toLowerCase()}:${ruleId}`)
+    .digest('hex')
+    .slice(0, 32);
   return { recipe: `${place.recipe}${ruleSuffix}`, value, byClass: false };
 }
 
@@ -54,15 +64,32 @@ function recipeFor(f: ParsedFinding): Recipe {
     case 'web':
       // A CWE names a web weakness across tools only at a precise injection point (URL and parameter); site-wide
       // checks (missing headers, cookie flags) share broad CWEs such as 693, so there the tool's rule names them.
-      return ['web/v1', [loc.parameter ? weakness : toolRule(f), normaliseUrl(loc.url ?? loc.host), (loc.method ?? '').toUpperCase(), loc.parameter], byClass && !!loc.parameter];
+      return [
+        'web/v1',
+        [
+          loc.parameter ? weakness : toolRule(f),
+          normaliseUrl(loc.url ?? loc.host),
+          (loc.method ?? '').toUpperCase(),
+          loc.parameter,
+        ],
+        byClass && !!loc.parameter,
+      ];
     case 'host':
       // An advisory (or the tool's rule) names one weakness: two plugins that report one CVE on one port are one finding.
-      return ['host/v1', [primaryAdvisory(f), loc.host?.toLowerCase(), loc.port, (loc.protocol ?? 'tcp').toLowerCase()], false];
+      return [
+        'host/v1',
+        [primaryAdvisory(f), loc.host?.toLowerCase(), loc.port, (loc.protocol ?? 'tcp').toLowerCase()],
+        false,
+      ];
     case 'secret':
       // One secret at one line, whichever rules recognised it.
       return ['secret/v1', [loc.file ?? loc.target, loc.line], false];
     case 'config':
-      return ['config/v1', [`${f.tool.toLowerCase()}:${f.ruleId}`, loc.file ?? loc.target, loc.resource ?? loc.line], false];
+      return [
+        'config/v1',
+        [`${f.tool.toLowerCase()}:${f.ruleId}`, loc.file ?? loc.target, loc.resource ?? loc.line],
+        false,
+      ];
     default:
       return ['code/v1', [weakness, loc.file ?? loc.resource, loc.line], byClass];
   }
@@ -78,7 +105,11 @@ const toolRule = (f: ParsedFinding): string => `${f.tool.toLowerCase()}:${f.rule
 
 // The advisory id tools agree on most: a CVE, else a GHSA, else the tool's own rule id.
 function primaryAdvisory(f: ParsedFinding): string {
-  return f.aliases.find((a) => a.startsWith('CVE-')) ?? f.aliases.find((a) => a.startsWith('GHSA-')) ?? `${f.tool.toLowerCase()}:${f.ruleId}`;
+  return (
+    f.aliases.find((a) => a.startsWith('CVE-'))
+    ?? f.aliases.find((a) => a.startsWith('GHSA-'))
+    ?? `${f.tool.toLowerCase()}:${f.ruleId}`
+  );
 }
 
 // Package identity without its version: the purl's type/namespace/name when there is one, else the name. An OS

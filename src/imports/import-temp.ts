@@ -30,7 +30,10 @@ export function sweepAbandonedImports(dir: string = tmpdir(), now: number = Date
     const path = join(dir, name);
     const pid = Number(/^entente-import-(\d+)-/.exec(name)?.[1]);
     try {
-      const abandoned = Number.isInteger(pid) && pid > 0 ? pid !== process.pid && !alive(pid) : now - statSync(path).mtimeMs > unnamedAfterMs;
+      const abandoned =
+        Number.isInteger(pid) && pid > 0
+          ? pid !== process.pid && !alive(pid)
+          : now - statSync(path).mtimeMs > unnamedAfterMs;
       if (!abandoned) continue;
       rmSync(path, { recursive: true, force: true });
       removed.push(path);

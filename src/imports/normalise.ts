@@ -20,11 +20,11 @@ export interface ImportRow {
 
 /** One tool's listing at a place, or several listings of one rule already merged (read back from a spilled file). */
 export interface Part {
-  place: string;         // the place's fingerprint
-  recipe: string;        // the place's recipe
+  place: string; // the place's fingerprint
+  recipe: string; // the place's recipe
   byClass: boolean;
   finding: ParsedFinding;
-  rule: string;          // the rule the tool's source names
+  rule: string; // the rule the tool's source names
 }
 
 const maxAlias = 200;
@@ -43,7 +43,11 @@ export function addToRows(rows: Map<string, ImportRow>, parsed: ParsedFinding): 
 
 /** The row a listing went to and whether it started that row; `moved`, where the rule displaced another of its tool
  * from the place, is where the displaced rule's listings went. */
-export interface Added { row: ImportRow; fresh: boolean; moved?: Added }
+export interface Added {
+  row: ImportRow;
+  fresh: boolean;
+  moved?: Added;
+}
 
 /**
  * Adds a part to the report's rows. At one place, each tool's listings merge into the tool's part, and the parts of
@@ -81,7 +85,12 @@ export function addPart(rows: Map<string, ImportRow>, part: Part): Added {
 }
 
 function start(rows: Map<string, ImportRow>, fingerprint: string, recipe: string, part: Part): Added {
-  const row: ImportRow = { fingerprint, recipe, finding: part.finding, sources: new Map([[part.finding.tool, part.rule]]) };
+  const row: ImportRow = {
+    fingerprint,
+    recipe,
+    finding: part.finding,
+    sources: new Map([[part.finding.tool, part.rule]]),
+  };
   if (part.byClass) row.byClass = true;
   if (fingerprint !== part.place) row.place = part.place;
   rows.set(fingerprint, row);
@@ -107,22 +116,31 @@ function setPart(row: ImportRow, tool: string, rule: string, finding: ParsedFind
   }
   row.parts.set(tool, finding);
   const tools = [...row.parts.keys()].sort();
-  row.finding = tools.slice(1).reduce((merged, t) => mergeFindings(merged, row.parts!.get(t)!), row.parts.get(tools[0]!)!);
+  row.finding = tools
+    .slice(1)
+    .reduce((merged, t) => mergeFindings(merged, row.parts!.get(t)!), row.parts.get(tools[0]!)!);
 }
 
 /** A row's parts, one per tool, as `addPart` takes them. */
 export function partsOf(row: ImportRow): Part[] {
   const place = row.place ?? row.fingerprint;
   const recipe = row.place ? row.recipe.slice(0, -ruleSuffix.length) : row.recipe;
-  return [...row.sources].map(([tool, rule]) => ({ place, recipe, byClass: row.byClass === true, finding: partOf(row, tool), rule }));
+  return [...row.sources].map(([tool, rule]) => ({
+    place,
+    recipe,
+    byClass: row.byClass === true,
+    finding: partOf(row, tool),
+    rule,
+  }));
 }
 
 // Two readings of one weakness: the most severe one, with both's aliases, CWEs and occurrences; a state holds only when
 // both carry one (listed open anywhere in the report means open).
 function mergeFindings(before: ParsedFinding, finding: ParsedFinding): ParsedFinding {
-  const merged = severityRank[finding.severity] < severityRank[before.severity]
-    ? { ...finding, aliases: union(finding.aliases, before.aliases), cwes: unionNum(finding.cwes, before.cwes) }
-    : { ...before, aliases: union(before.aliases, finding.aliases), cwes: unionNum(before.cwes, finding.cwes) };
+  const merged =
+    severityRank[finding.severity] < severityRank[before.severity]
+      ? { ...finding, aliases: union(finding.aliases, before.aliases), cwes: unionNum(finding.cwes, before.cwes) }
+      : { ...before, aliases: union(before.aliases, finding.aliases), cwes: unionNum(before.cwes, finding.cwes) };
   const occurrences = mergeOccurrences(before.detail, finding.detail);
   if (occurrences) merged.detail = { ...merged.detail, ...occurrences };
   const state = before.state && finding.state ? before.state : undefined;
@@ -134,12 +152,19 @@ function mergeFindings(before: ParsedFinding, finding: ParsedFinding): ParsedFin
 const maxOccurrences = 100;
 
 // Each listing's `detail.occurrence` joins the finding's `detail.occurrences` (the first 100, and how many there were).
-function mergeOccurrences(a: Record<string, unknown> | undefined, b: Record<string, unknown> | undefined): Record<string, unknown> | undefined {
+function mergeOccurrences(
+  a: Record<string, unknown> | undefined,
+  b: Record<string, unknown> | undefined,
+): Record<string, unknown> | undefined {
   const listA = Array.isArray(a?.occurrences) ? a.occurrences : [];
   const listB = Array.isArray(b?.occurrences) ? b.occurrences : [];
   if (listA.length === 0 && listB.length === 0) return undefined;
-  const count = (d: Record<string, unknown> | undefined, list: unknown[]): number => (typeof d?.occurrenceCount === 'number' ? d.occurrenceCount : list.length);
-  return { occurrences: [...listA, ...listB].slice(0, maxOccurrences), occurrenceCount: count(a, listA) + count(b, listB) };
+  const count = (d: Record<string, unknown> | undefined, list: unknown[]): number =>
+    typeof d?.occurrenceCount === 'number' ? d.occurrenceCount : list.length;
+  return {
+    occurrences: [...listA, ...listB].slice(0, maxOccurrences),
+    occurrenceCount: count(a, listA) + count(b, listB),
+  };
 }
 
 // PostgreSQL text cannot hold NUL; over-long fields are cut so one odd report cannot bloat the table.
@@ -155,7 +180,9 @@ function clean(f: ParsedFinding): ParsedFinding {
     ruleId: text(f.ruleId, 500) || '(no rule id)',
     title: text(f.title, 1000) || text(f.ruleId, 500) || '(untitled)',
     ...(f.description !== undefined ? { description: text(f.description, maxText) } : {}),
-    ...(f.state ? { state: { status: f.state.status, reason: text(f.state.reason, 2000) || 'closed in the report' } } : {}),
+    ...(f.state
+      ? { state: { status: f.state.status, reason: text(f.state.reason, 2000) || 'closed in the report' } }
+      : {}),
   };
 }
 

@@ -23,7 +23,13 @@ export interface RowWriter {
  * `maxBatchRows` (the first a quarter of that, doubling up to it, so the database starts writing soon after the report
  * is opened). What the parser throws is sorted by `parserFailure`.
  */
-export async function readReport(parser: ReportParser, input: ReportInput, rows: ReportRows, writer: RowWriter, maxBatchRows: number): Promise<string[]> {
+export async function readReport(
+  parser: ReportParser,
+  input: ReportInput,
+  rows: ReportRows,
+  writer: RowWriter,
+  maxBatchRows: number,
+): Promise<string[]> {
   const tools = new Set<string>();
   const context: ParseContext = { tool: (name) => void tools.add(toolName(name)) };
   let batchRows = Math.max(1, Math.floor(maxBatchRows / 4));
@@ -65,7 +71,10 @@ export async function readReport(parser: ReportParser, input: ReportInput, rows:
     throw e;
   }
   if (parser.tool) tools.add(parser.tool);
-  if (tools.size === 0) throw badInput(`${input.name}: the report names no tool, so Entente cannot tell whose findings it replaces`, { file: input.name });
+  if (tools.size === 0)
+    throw badInput(`${input.name}: the report names no tool, so Entente cannot tell whose findings it replaces`, {
+      file: input.name,
+    });
   return [...tools].sort();
 }
 
@@ -77,11 +86,19 @@ export async function readReport(parser: ReportParser, input: ReportInput, rows:
  * cause, so the stack reaches the server's log (or the CLI's, with ENTENTE_DEBUG=1), and the report's sender is not
  * told to fix a file that is fine.
  */
-export function parserFailure(e: unknown, parser: Pick<ReportParser, 'format' | 'label'>, input: Pick<ReportInput, 'name'>): EntenteError {
+export function parserFailure(
+  e: unknown,
+  parser: Pick<ReportParser, 'format' | 'label'>,
+  input: Pick<ReportInput, 'name'>,
+): EntenteError {
   if (e instanceof EntenteError) return e;
   const environment = environmentProblem(e);
   if (environment) return environment;
   const message = e instanceof Error ? `${e.name}: ${e.message}` : String(e);
-  return new EntenteError('internal', `${input.name}: Entente's ${parser.label} reader failed on this report (${message}); this is a fault in Entente, not in the report`,
-    { file: input.name, format: parser.format }, { cause: e });
+  return new EntenteError(
+    'internal',
+    `${input.name}: Entente's ${parser.label} reader failed on this report (${message}); this is a fault in Entente, not in the report`,
+    { file: input.name, format: parser.format },
+    { cause: e },
+  );
 }

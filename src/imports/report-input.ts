@@ -16,7 +16,10 @@ export async function reportFileSize(path: string): Promise<number> {
     if (!s.isFile()) throw new Error('not a regular file');
     return s.size;
   } catch (e) {
-    throw badInput(`cannot read ${path}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message}`, { file: path });
+    throw badInput(
+      `cannot read ${path}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message}`,
+      { file: path },
+    );
   }
 }
 
@@ -61,9 +64,12 @@ async function gzipReportFromFile(path: string): Promise<ReportInput> {
       size += chunk.length;
     }
   } catch (e) {
-    throw badInput(`${path}: looks gzip-compressed but cannot be decompressed: ${(e as Error).message}`, { file: path });
+    throw badInput(`${path}: looks gzip-compressed but cannot be decompressed: ${(e as Error).message}`, {
+      file: path,
+    });
   }
-  const tailText = size > headBytes ? tail.subarray(Math.max(0, tail.length - (size - headBytes))).toString('utf8') : '';
+  const tailText =
+    size > headBytes ? tail.subarray(Math.max(0, tail.length - (size - headBytes))).toString('utf8') : '';
   return {
     name: path.replace(/\.(gz|gzip)$/i, ''),
     size,

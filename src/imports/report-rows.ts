@@ -61,7 +61,8 @@ export class ReportRows {
     if (this.toolVersion === undefined && parsed.toolVersion) this.toolVersion = parsed.toolVersion;
     this.track(addToRows(this.rows, parsed));
     // The heap is looked at every 5,000 listings, not for each one.
-    if (this.rows.size >= this.spillAt || (++this.listings % 5000 === 0 && process.memoryUsage().heapUsed > heapBudget)) this.spill();
+    if (this.rows.size >= this.spillAt || (++this.listings % 5000 === 0 && process.memoryUsage().heapUsed > heapBudget))
+      this.spill();
   }
 
   // A row that started is fresh; a row already taken that changed must be written again.
@@ -98,7 +99,7 @@ export class ReportRows {
       if (!existsSync(file)) continue; // no fingerprint fell in this slice
       const rows = new Map<string, ImportRow>();
       const text = readFileSync(file, 'utf8');
-      for (let start = 0; start < text.length;) {
+      for (let start = 0; start < text.length; ) {
         let end = text.indexOf('\n', start);
         if (end < 0) end = text.length;
         if (end > start) {

@@ -8,49 +8,49 @@ export const findingKinds = ['code', 'dependency', 'web', 'host', 'secret', 'con
 export type FindingKind = (typeof findingKinds)[number];
 
 export interface Cvss {
-  version?: string;   // "3.1", "3.0", "2.0", "4.0"
-  vector?: string;    // as the tool wrote it, e.g. "CVSS:3.1/AV:N/AC:L/..."
-  score?: number;     // base score 0..10
+  version?: string; // "3.1", "3.0", "2.0", "4.0"
+  vector?: string; // as the tool wrote it, e.g. "CVSS:3.1/AV:N/AC:L/..."
+  score?: number; // base score 0..10
 }
 
 export interface Component {
-  name: string;        // package name as the ecosystem spells it (maven: group:artifact)
+  name: string; // package name as the ecosystem spells it (maven: group:artifact)
   version?: string;
-  purl?: string;       // pkg:npm/lodash@4.17.20 where it can be built
-  ecosystem?: string;  // npm, maven, pypi, golang, deb, …
+  purl?: string; // pkg:npm/lodash@4.17.20 where it can be built
+  ecosystem?: string; // npm, maven, pypi, golang, deb, …
 }
 
 export interface Location {
-  file?: string;       // repository-relative path, forward slashes
+  file?: string; // repository-relative path, forward slashes
   line?: number;
   endLine?: number;
   column?: number;
-  url?: string;        // for web findings
-  method?: string;     // HTTP method
-  parameter?: string;  // the request parameter or header at fault
-  host?: string;       // host findings: IP or name
+  url?: string; // for web findings
+  method?: string; // HTTP method
+  parameter?: string; // the request parameter or header at fault
+  host?: string; // host findings: IP or name
   port?: number;
-  protocol?: string;   // tcp | udp
-  target?: string;     // what the tool scanned, e.g. a lockfile or image ("pom.xml", "alpine:3.18")
-  resource?: string;   // infrastructure-as-code resource, e.g. "aws_s3_bucket.logs"
+  protocol?: string; // tcp | udp
+  target?: string; // what the tool scanned, e.g. a lockfile or image ("pom.xml", "alpine:3.18")
+  resource?: string; // infrastructure-as-code resource, e.g. "aws_s3_bucket.logs"
 }
 
 /** One weakness as a parser reads it, before Entente fingerprints, prioritises and stores it. */
 export interface ParsedFinding {
-  tool: string;             // the scanner's name as it reports it, e.g. "Trivy", "CodeQL"
+  tool: string; // the scanner's name as it reports it, e.g. "Trivy", "CodeQL"
   toolVersion?: string;
-  ruleId: string;           // the tool's own id for the check (rule id, plugin id, CVE for SCA tools)
+  ruleId: string; // the tool's own id for the check (rule id, plugin id, CVE for SCA tools)
   kind: FindingKind;
   title: string;
   description?: string;
   severity: Severity;
   cvss?: Cvss;
-  aliases: string[];        // CVE-…, GHSA-…, other advisory ids; upper-case, unique
-  cwes: number[];           // CWE numbers, unique
+  aliases: string[]; // CVE-…, GHSA-…, other advisory ids; upper-case, unique
+  cwes: number[]; // CWE numbers, unique
   component?: Component;
   fixedVersion?: string;
   location: Location;
-  references?: string[];    // URLs
+  references?: string[]; // URLs
   /** Fields the format carries that Entente does not model, kept for people to read. A report that lists one
    * weakness several times (per dependency path, per attribute line) yields each listing, with what sets it apart
    * in `detail.occurrence`; the import merges them by fingerprint and keeps those in `detail.occurrences`. */
@@ -85,8 +85,8 @@ export interface ReportInput {
 
 /** One report format: how to recognise it and how to read it. */
 export interface ReportParser {
-  format: string;            // id used by --format, e.g. "sarif", "trivy", "zap-xml"
-  label: string;             // what people call it, e.g. "SARIF 2.1.0"
+  format: string; // id used by --format, e.g. "sarif", "trivy", "zap-xml"
+  label: string; // what people call it, e.g. "SARIF 2.1.0"
   /** For formats one tool writes: its name, so an empty report still counts as that tool's run. */
   tool?: string;
   /** True when the first (and last) bytes of a report look like this format. */

@@ -14,7 +14,13 @@ export function auditVerifyJob(onBreak: AuditBreakHook = notifySecurityOfAuditBr
       const v = await verifyAndCheckpoint(deps.db, now);
       if (!v.ok) await onBreak(v, now);
       // The result is what the job's last run shows: the sentence, and where the chain broke.
-      return { ok: v.ok, entries: v.entries, checkpointed: v.checkpointed, message: v.message, ...(v.ok ? {} : { problem: v.problem, brokenAt: v.brokenAt }) };
+      return {
+        ok: v.ok,
+        entries: v.entries,
+        checkpointed: v.checkpointed,
+        message: v.message,
+        ...(v.ok ? {} : { problem: v.problem, brokenAt: v.brokenAt }),
+      };
     },
   };
 }

@@ -17,9 +17,24 @@ const jobsActor = 'entente:jobs';
 /** Every scheduled job, with how often it runs. */
 export const defaultJobs: readonly Job[] = [
   { name: 'lease-expiry', everySeconds: 300, run: async (deps) => expireLeases(deps) },
-  { name: 'lease-reminders', everySeconds: 3_600, run: async (deps) => ({ reminded: (await remindLeases(deps)).map((r) => r.id) }) },
-  { name: 'recertification-reminders', everySeconds: 6 * 3_600, run: async (deps) => ({ reminded: (await remindRecertification(deps)).map((r) => r.id) }) },
-  { name: 'sla-sweep', everySeconds: 3_600, run: async (deps) => { const r = await sweepFindingsSla(deps, notifySlaReminders); return { dueSoon: r.dueSoon, overdue: r.overdue }; } },
+  {
+    name: 'lease-reminders',
+    everySeconds: 3_600,
+    run: async (deps) => ({ reminded: (await remindLeases(deps)).map((r) => r.id) }),
+  },
+  {
+    name: 'recertification-reminders',
+    everySeconds: 6 * 3_600,
+    run: async (deps) => ({ reminded: (await remindRecertification(deps)).map((r) => r.id) }),
+  },
+  {
+    name: 'sla-sweep',
+    everySeconds: 3_600,
+    run: async (deps) => {
+      const r = await sweepFindingsSla(deps, notifySlaReminders);
+      return { dueSoon: r.dueSoon, overdue: r.overdue };
+    },
+  },
   { name: 'commitments-sweep', everySeconds: 900, run: async (deps) => sweepMissedCommitments(deps.db, deps.now()) },
   { name: 'exceptions-expiry', everySeconds: 900, run: async (deps) => expireExceptionsNow(deps, jobsActor) },
   auditVerifyJob(),

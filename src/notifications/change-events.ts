@@ -6,11 +6,30 @@ import { enqueueForTeam } from './outbox.ts';
 import { renderEmail } from './render.ts';
 
 /** Writes a row per member of the requesting team, once per change and end date. */
-export async function notifyLeaseEnding(trx: Kysely<DB>, e: { change: { id: number; title: string; ends_at: Date | string | null; team: string; team_id: number }; endsAt: string; message: string; now: Date }): Promise<number> {
+export async function notifyLeaseEnding(
+  trx: Kysely<DB>,
+  e: {
+    change: { id: number; title: string; ends_at: Date | string | null; team: string; team_id: number };
+    endsAt: string;
+    message: string;
+    now: Date;
+  },
+): Promise<number> {
   const c = e.change;
   return enqueueForTeam(trx, {
-    event: 'change.lease_ending', key: `change:${c.id}:ends:${new Date(c.ends_at!).toISOString()}`, teamId: c.team_id, entity: { kind: 'change', id: c.id },
-    facts: { changeId: c.id, title: c.title, endsAt: e.endsAt, team: c.team }, link: null, now: e.now,
-    render: () => renderEmail(notificationMessages.leaseSubject.render({ id: c.id, title: c.title, endsAt: e.endsAt }), e.message, { team: c.team, event: 'change.lease_ending' }, null),
+    event: 'change.lease_ending',
+    key: `change:${c.id}:ends:${new Date(c.ends_at!).toISOString()}`,
+    teamId: c.team_id,
+    entity: { kind: 'change', id: c.id },
+    facts: { changeId: c.id, title: c.title, endsAt: e.endsAt, team: c.team },
+    link: null,
+    now: e.now,
+    render: () =>
+      renderEmail(
+        notificationMessages.leaseSubject.render({ id: c.id, title: c.title, endsAt: e.endsAt }),
+        e.message,
+        { team: c.team, event: 'change.lease_ending' },
+        null,
+      ),
   });
 }

@@ -13,15 +13,29 @@ import { emailChannel } from './email.ts';
  * The channels this server can send through: e-mail when ENTENTE_SMTP_URL is set; with a database, the teams' own Slack,
  * Teams and webhook channels (org file `teams[].notify`), looked up when each notification is sent.
  */
-export function channelsOf(config: Pick<Config, 'smtp'>, db?: Kysely<DB>, env: Record<string, string | undefined> = process.env): Map<string, Channel> {
+export function channelsOf(
+  config: Pick<Config, 'smtp'>,
+  db?: Kysely<DB>,
+  env: Record<string, string | undefined> = process.env,
+): Map<string, Channel> {
   const channels = new Map<string, Channel>(db ? teamChannelRouter(db, { env }) : []);
   if (config.smtp) channels.set('email', emailChannel(config.smtp));
   return channels;
 }
 
 /** Sends due notifications every `everySeconds` (a nudge after an import sends sooner). */
-export function deliveryJob(channels: ReadonlyMap<string, Channel>, claimSeconds: number, everySeconds = 5, publicUrl?: string): Job {
-  return { name: 'notifications-delivery', everySeconds, run: (deps) => deliverDue({ db: deps.db, now: deps.now, channels, claimSeconds, publicUrl, timeZone: deps.policy.time_zone }) };
+export function deliveryJob(
+  channels: ReadonlyMap<string, Channel>,
+  claimSeconds: number,
+  everySeconds = 5,
+  publicUrl?: string,
+): Job {
+  return {
+    name: 'notifications-delivery',
+    everySeconds,
+    run: (deps) =>
+      deliverDue({ db: deps.db, now: deps.now, channels, claimSeconds, publicUrl, timeZone: deps.policy.time_zone }),
+  };
 }
 
 /** Writes each person's daily digest once their digest time has come (checked every 5 minutes; the delivery job sends it). */

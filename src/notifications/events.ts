@@ -2,9 +2,19 @@
 
 /** Every event the outbox writes rows for. */
 export const notificationEvents = [
-  'finding.new_act', 'finding.new_attend', 'finding.due_soon', 'finding.overdue', 'finding.attend_due',
-  'exception.waiting', 'exception.ending', 'change.waiting', 'change.lease_ending', 'commitment.waiting',
-  'gate.decision', 'goal.at_risk', 'review.agenda_ready',
+  'finding.new_act',
+  'finding.new_attend',
+  'finding.due_soon',
+  'finding.overdue',
+  'finding.attend_due',
+  'exception.waiting',
+  'exception.ending',
+  'change.waiting',
+  'change.lease_ending',
+  'commitment.waiting',
+  'gate.decision',
+  'goal.at_risk',
+  'review.agenda_ready',
 ] as const;
 export type NotificationEvent = (typeof notificationEvents)[number];
 

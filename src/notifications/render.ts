@@ -1,25 +1,54 @@
 /** Turns a message from the voice templates into an e-mail's three parts: subject, plain text and HTML. */
 import type { Day } from '../policy/calendar.ts';
-import { notificationMessages, type DigestLine, type Footer, type SubjectFacts } from '../voice/messages/notifications.ts';
+import {
+  notificationMessages,
+  type DigestLine,
+  type Footer,
+  type SubjectFacts,
+} from '../voice/messages/notifications.ts';
 
-export interface Rendered { subject: string; text: string; html: string }
+export interface Rendered {
+  subject: string;
+  text: string;
+  html: string;
+}
 
 const footStyle = '<p style="color: #555; font-size: 90%">';
 
 /** The message, a link when there is one, and the footer that says why this person receives it; `subject` is the
  * finding's subject facts, or a subject rendered already. */
-export function renderEmail(subject: SubjectFacts | string, message: string, footer: Footer, link: string | null): Rendered {
-  return assemble(typeof subject === 'string' ? subject : notificationMessages.subject.render(subject), message, notificationMessages.footer.render(footer), link);
+export function renderEmail(
+  subject: SubjectFacts | string,
+  message: string,
+  footer: Footer,
+  link: string | null,
+): Rendered {
+  return assemble(
+    typeof subject === 'string' ? subject : notificationMessages.subject.render(subject),
+    message,
+    notificationMessages.footer.render(footer),
+    link,
+  );
 }
 
 /** A person's digest for a day: each line the subject its own e-mail would have had, with its page when known. */
 export function renderDigest(on: Day, lines: DigestLine[]): Rendered {
   const text = notificationMessages.digest.render({ lines });
   const foot = notificationMessages.digestFooter.render({});
-  const items = lines.map((l) => `<li>${escapeHtml(l.subject)}${l.link ? ` — <a href="${escapeHtml(l.link)}">${escapeHtml(l.link)}</a>` : ''}</li>`).join('');
-  const html = `<!doctype html><html><body style="font-family: sans-serif; line-height: 1.4">`
+  const items = lines
+    .map(
+      (l) =>
+        `<li>${escapeHtml(l.subject)}${l.link ? ` — <a href="${escapeHtml(l.link)}">${escapeHtml(l.link)}</a>` : ''}</li>`,
+    )
+    .join('');
+  const html =
+    `<!doctype html><html><body style="font-family: sans-serif; line-height: 1.4">`
     + `<p>${escapeHtml(text.split('\n')[0]!)}</p><ul>${items}</ul>${footStyle}${escapeHtml(foot)}</p></body></html>`;
-  return { subject: oneLine(notificationMessages.digestSubject.render({ day: on, count: lines.length })), text: `${text}\n\n${foot}`, html };
+  return {
+    subject: oneLine(notificationMessages.digestSubject.render({ day: on, count: lines.length })),
+    text: `${text}\n\n${foot}`,
+    html,
+  };
 }
 
 /**
@@ -43,7 +72,8 @@ export function cveOf(aliases: readonly string[]): string | null {
 
 function assemble(subject: string, message: string, foot: string, link: string | null): Rendered {
   const text = [message, link ?? '', foot].filter(Boolean).join('\n\n');
-  const html = `<!doctype html><html><body style="font-family: sans-serif; line-height: 1.4">`
+  const html =
+    `<!doctype html><html><body style="font-family: sans-serif; line-height: 1.4">`
     + `<p>${escapeHtml(message)}</p>`
     + (link ? `<p><a href="${escapeHtml(link)}">${escapeHtml(link)}</a></p>` : '')
     + `${footStyle}${escapeHtml(foot)}</p></body></html>`;

@@ -10,16 +10,30 @@ import { enqueueForPeople, enqueueForTeams } from './outbox.ts';
 import { renderEmail } from './render.ts';
 
 /** One such event: what it is, its number and title, when (a day or a state), the team it concerns, and its unique key. */
-export interface WorkEvent extends EventSubject { key: string; team: string; now: Date }
+export interface WorkEvent extends EventSubject {
+  key: string;
+  team: string;
+  now: Date;
+}
 
 const entityOf = (kind: EventSubject['kind']): string => kind.split('.')[0]!;
 
 function outboxEvent(e: WorkEvent, approver: boolean) {
   const subject: EventSubject = { kind: e.kind, id: e.id, title: e.title, when: e.when };
   return {
-    event: e.kind, key: e.key, entity: { kind: entityOf(e.kind), id: e.id }, link: null, now: e.now,
+    event: e.kind,
+    key: e.key,
+    entity: { kind: entityOf(e.kind), id: e.id },
+    link: null,
+    now: e.now,
     facts: { id: e.id, title: e.title, when: e.when || null, team: e.team },
-    render: () => renderEmail(notificationMessages.eventSubject.render(subject), notificationMessages.eventText.render(subject), { team: e.team, event: e.kind, approver }, null),
+    render: () =>
+      renderEmail(
+        notificationMessages.eventSubject.render(subject),
+        notificationMessages.eventText.render(subject),
+        { team: e.team, event: e.kind, approver },
+        null,
+      ),
   };
 }
 
@@ -37,8 +51,13 @@ export async function notifyApprovers(trx: Kysely<DB>, e: WorkEvent, personIds: 
  * Who can approve: the lead of `leadOf` (an exception's lead place), every member of `membersOf` (a change's owner
  * place), and with `security` every member of a security team; the requester (`except`, an actor or e-mail) left out.
  */
-export async function approversOf(trx: Kysely<DB>, who: { leadOf?: number; membersOf?: number; security: boolean; except: string }): Promise<number[]> {
-  const { rows } = await sql<{ id: number }>`select distinct p.id from people p where lower(p.email) <> lower(${who.except}) and (
+export async function approversOf(
+  trx: Kysely<DB>,
+  who: { leadOf?: number; membersOf?: number; security: boolean; except: string },
+): Promise<number[]> {
+  const { rows } = await sql<{
+    id: number;
+  }>`select distinct p.id from people p where lower(p.email) <> lower(${who.except}) and (
       ${who.leadOf === undefined ? sql`false` : sql`exists (select 1 from teams t where t.id = ${who.leadOf} and lower(t.lead_email) = lower(p.email))`}
       or ${who.membersOf === undefined ? sql`false` : sql`exists (select 1 from team_members m where m.team_id = ${who.membersOf} and m.person_id = p.id)`}
       or ${who.security ? sql`exists (select 1 from team_members m join teams t on t.id = m.team_id where t.kind = 'security' and t.archived_at is null and m.person_id = p.id)` : sql`false`})

@@ -7,7 +7,10 @@ import { EntenteError } from '../errors.ts';
 import type { Principal } from './tokens.ts';
 
 /** The team that owns a record: a service's owner team, and through it its findings, changes, gates and commitments. */
-export interface Owner { teamId: number; team: string }
+export interface Owner {
+  teamId: number;
+  team: string;
+}
 
 type Reach = 'all' | 'own' | 'none';
 
@@ -60,17 +63,29 @@ export function readableTeams(who: Principal): number[] | undefined {
 /** Throws `forbidden` unless the caller may see `what` (e.g. "finding 12"); the message does not name the owner. */
 export function requireRead(who: Principal, owner: Owner, what: string): void {
   if (mayRead(who, owner)) return;
-  throw new EntenteError('forbidden', `${what} belongs to a team you are not a member of; engineers see their own teams' work, and that team or Security can share what you need`, {});
+  throw new EntenteError(
+    'forbidden',
+    `${what} belongs to a team you are not a member of; engineers see their own teams' work, and that team or Security can share what you need`,
+    {},
+  );
 }
 
 /** Throws `forbidden` unless the caller may change what belongs to `owner`; `what` names it, `verb` says what was tried. */
 export function requireWrite(who: Principal, owner: Owner, what: string, verb: string): void {
   if (mayWrite(who, owner)) return;
   if (reach[who.role].write === 'none') {
-    throw new EntenteError('forbidden', `the ${who.role} role reads but does not change anything, so it cannot ${verb}; ask a member of ${owner.team} or Security`, { team: owner.team });
+    throw new EntenteError(
+      'forbidden',
+      `the ${who.role} role reads but does not change anything, so it cannot ${verb}; ask a member of ${owner.team} or Security`,
+      { team: owner.team },
+    );
   }
-  throw new EntenteError('forbidden', `${what} belongs to ${owner.team}, and engineers ${verb} for their own teams' services only; ask a member of ${owner.team} or Security, `
-    + `or to be added to ${owner.team}'s members in the organisation file`, { team: owner.team });
+  throw new EntenteError(
+    'forbidden',
+    `${what} belongs to ${owner.team}, and engineers ${verb} for their own teams' services only; ask a member of ${owner.team} or Security, `
+      + `or to be added to ${owner.team}'s members in the organisation file`,
+    { team: owner.team },
+  );
 }
 
 /** Throws `forbidden` unless the caller's role may take this installation-wide action. */
@@ -87,8 +102,12 @@ export function requireAction(who: Principal, action: InstallationAction): void 
  */
 export function requireApprover(who: Principal, what: string): void {
   if (who.personId !== null) return;
-  throw new EntenteError('forbidden', `${what} is approved by people, and this token (${who.actor}) is not tied to a person; approve with a token of your own `
-    + '(`entente token create --role ROLE --name NAME --person YOUR_EMAIL`)', { actor: who.actor });
+  throw new EntenteError(
+    'forbidden',
+    `${what} is approved by people, and this token (${who.actor}) is not tied to a person; approve with a token of your own `
+      + '(`entente token create --role ROLE --name NAME --person YOUR_EMAIL`)',
+    { actor: who.actor },
+  );
 }
 
 /**
@@ -105,11 +124,16 @@ export const writers: readonly Role[] = ['admin', 'security', 'engineer'];
 
 /** Throws `forbidden` unless the principal has one of the roles. */
 export function requireRole(p: Principal, allowed: readonly Role[], what: string): void {
-  if (!allowed.includes(p.role)) throw new EntenteError('forbidden', `the ${p.role} role cannot ${what}; ask an ${allowed.join(' or ')}`);
+  if (!allowed.includes(p.role))
+    throw new EntenteError('forbidden', `the ${p.role} role cannot ${what}; ask an ${allowed.join(' or ')}`);
 }
 
 /** Throws `forbidden` unless the caller's role may change anything at all (before the record's owner is known). */
 export function requireWriter(who: Principal, verb: string): void {
   if (reach[who.role].write !== 'none') return;
-  throw new EntenteError('forbidden', `the ${who.role} role reads but does not change anything, so it cannot ${verb}; ask an engineer of the team or Security`, {});
+  throw new EntenteError(
+    'forbidden',
+    `the ${who.role} role reads but does not change anything, so it cannot ${verb}; ask an engineer of the team or Security`,
+    {},
+  );
 }

@@ -6,33 +6,49 @@ import { notifySchema } from './team-notify.ts';
 
 const email = z.string().trim().toLowerCase().pipe(z.email());
 // Hosts, repositories and compliance labels: free text on one line (a NUL could not even be stored).
-const label = z.string().trim().min(1).max(1000).regex(/^[^\u0000-\u001f\u007f]*$/, 'use one line of text, without control characters');
-const name = z.string().trim().min(1).max(200).regex(/^[A-Za-z0-9][A-Za-z0-9._ -]*$/, 'use letters, digits, dot, dash, underscore or space');
+const label = z
+  .string()
+  .trim()
+  .min(1)
+  .max(1000)
+  .regex(/^[^\u0000-\u001f\u007f]*$/, 'use one line of text, without control characters');
+const name = z
+  .string()
+  .trim()
+  .min(1)
+  .max(200)
+  .regex(/^[A-Za-z0-9][A-Za-z0-9._ -]*$/, 'use letters, digits, dot, dash, underscore or space');
 
-const teamSchema = z.object({
-  name,
-  kind: z.enum(['engineering', 'it-operations', 'security']),
-  lead: email.optional(),
-  members: z.array(email).default([]),
-  /** Slack, Teams, a signed webhook and the Jira project (src/people/team-notify.ts). */
-  notify: notifySchema.optional(),
-}).strict();
+const teamSchema = z
+  .object({
+    name,
+    kind: z.enum(['engineering', 'it-operations', 'security']),
+    lead: email.optional(),
+    members: z.array(email).default([]),
+    /** Slack, Teams, a signed webhook and the Jira project (src/people/team-notify.ts). */
+    notify: notifySchema.optional(),
+  })
+  .strict();
 
-const serviceSchema = z.object({
-  name,
-  owner: name,
-  criticality: z.number().int().min(1).max(4),
-  exposure: z.enum(['internet', 'internal', 'isolated']),
-  data: z.enum(['public', 'internal', 'confidential', 'restricted']).default('internal'),
-  repositories: z.array(label).default([]),
-  hosts: z.array(label).default([]),
-  compliance: z.array(label).default([]),
-}).strict();
+const serviceSchema = z
+  .object({
+    name,
+    owner: name,
+    criticality: z.number().int().min(1).max(4),
+    exposure: z.enum(['internet', 'internal', 'isolated']),
+    data: z.enum(['public', 'internal', 'confidential', 'restricted']).default('internal'),
+    repositories: z.array(label).default([]),
+    hosts: z.array(label).default([]),
+    compliance: z.array(label).default([]),
+  })
+  .strict();
 
-const orgSchema = z.object({
-  teams: z.array(teamSchema).default([]),
-  services: z.array(serviceSchema).default([]),
-}).strict();
+const orgSchema = z
+  .object({
+    teams: z.array(teamSchema).default([]),
+    services: z.array(serviceSchema).default([]),
+  })
+  .strict();
 
 export type OrgFile = z.infer<typeof orgSchema>;
 export type TeamSpec = z.infer<typeof teamSchema>;
@@ -51,7 +67,10 @@ export function parseOrgFile(text: string, source: string): OrgFile {
     // yaml refuses a file whose aliases would expand past 100 references (an "alias bomb"): bad input, not a crash.
     value = doc.toJS({ maxAliasCount: 100 });
   } catch (e) {
-    throw badInput(`${source}: cannot be read: ${(e as Error).message}; write the values out instead of referring to them (&anchor / *alias) so many times`, { file: source });
+    throw badInput(
+      `${source}: cannot be read: ${(e as Error).message}; write the values out instead of referring to them (&anchor / *alias) so many times`,
+      { file: source },
+    );
   }
   const result = orgSchema.safeParse(value ?? {});
   if (!result.success) {
@@ -59,16 +78,36 @@ export function parseOrgFile(text: string, source: string): OrgFile {
     // misspelling is what to report, so a missing field beside an unknown key is left out.
     const issues = result.error.issues;
     const misspeltIn = new Set(issues.filter((i) => i.code === 'unrecognized_keys').map((i) => i.path.join('.')));
-    const shown = [...issues.filter((i) => i.code === 'unrecognized_keys'), ...issues.filter((i) => i.code !== 'unrecognized_keys'
-      && !(i.code === 'invalid_type' && /received undefined/.test(i.message) && misspeltIn.has(i.path.slice(0, -1).join('.'))))];
-    const mistakes = shown.map((issue) => {
-      const at = [...issue.path, ...(issue.code === 'unrecognized_keys' ? issue.keys.slice(0, 1) : [])] as (string | number)[];
-      const path = at.join('.');
-      const line = lineOf(doc, text, at);
-      return { path, line, text: `${source}${line ? `:${line}` : ''}: ${path || 'the file'}: ${issue.message}` };
-    }).sort((a, b) => (a.line ?? 0) - (b.line ?? 0));
+    const shown = [
+      ...issues.filter((i) => i.code === 'unrecognized_keys'),
+      ...issues.filter(
+        (i) =>
+          i.code !== 'unrecognized_keys'
+          && !(
+            i.code === 'invalid_type'
+            && /received undefined/.test(i.message)
+            && misspeltIn.has(i.path.slice(0, -1).join('.'))
+          ),
+      ),
+    ];
+    const mistakes = shown
+      .map((issue) => {
+        const at = [...issue.path, ...(issue.code === 'unrecognized_keys' ? issue.keys.slice(0, 1) : [])] as (
+          | string
+          | number
+        )[];
+        const path = at.join('.');
+        const line = lineOf(doc, text, at);
+        return { path, line, text: `${source}${line ? `:${line}` : ''}: ${path || 'the file'}: ${issue.message}` };
+      })
+      .sort((a, b) => (a.line ?? 0) - (b.line ?? 0));
     const first = mistakes[0]!;
-    throw badInput(mistakes.map((m) => m.text).join('\n'), { file: source, path: first.path, ...(first.line ? { line: first.line } : {}), mistakes: mistakes.map(({ path, line }) => ({ path, line })) });
+    throw badInput(mistakes.map((m) => m.text).join('\n'), {
+      file: source,
+      path: first.path,
+      ...(first.line ? { line: first.line } : {}),
+      mistakes: mistakes.map(({ path, line }) => ({ path, line })),
+    });
   }
   checkReferences(result.data, source);
   return result.data;
@@ -76,7 +115,10 @@ export function parseOrgFile(text: string, source: string): OrgFile {
 
 function checkReferences(org: OrgFile, source: string): void {
   const mistakes: { path: string; text: string }[] = [];
-  for (const [list, what] of [[org.teams, 'team'], [org.services, 'service']] as const) {
+  for (const [list, what] of [
+    [org.teams, 'team'],
+    [org.services, 'service'],
+  ] as const) {
     const seen = new Set<string>();
     list.forEach((x, i) => {
       const path = `${what}s.${i}.name`;
@@ -84,7 +126,12 @@ function checkReferences(org: OrgFile, source: string): void {
       seen.add(x.name);
     });
   }
-  if (mistakes.length) throw badInput(mistakes.map((m) => m.text).join('\n'), { file: source, path: mistakes[0]!.path, mistakes: mistakes.map((m) => m.path) });
+  if (mistakes.length)
+    throw badInput(mistakes.map((m) => m.text).join('\n'), {
+      file: source,
+      path: mistakes[0]!.path,
+      mistakes: mistakes.map((m) => m.path),
+    });
 }
 
 const lineAt = (text: string, offset: number): number => text.slice(0, offset).split('\n').length;

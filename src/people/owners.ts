@@ -14,23 +14,48 @@ export async function ownerOf(db: Kysely<DB>, kind: OwnedKind, id: number): Prom
 function ownerQuery(db: Kysely<DB>, kind: OwnedKind, id: number) {
   switch (kind) {
     case 'finding':
-      return db.selectFrom('findings as x').innerJoin('teams as t', 't.id', 'x.owner_team_id').select(['t.id as teamId', 't.name as team']).where('x.id', '=', id);
+      return db
+        .selectFrom('findings as x')
+        .innerJoin('teams as t', 't.id', 'x.owner_team_id')
+        .select(['t.id as teamId', 't.name as team'])
+        .where('x.id', '=', id);
     case 'exception':
-      return db.selectFrom('exceptions as x').innerJoin('teams as t', 't.id', 'x.team_id').select(['t.id as teamId', 't.name as team']).where('x.id', '=', id);
+      return db
+        .selectFrom('exceptions as x')
+        .innerJoin('teams as t', 't.id', 'x.team_id')
+        .select(['t.id as teamId', 't.name as team'])
+        .where('x.id', '=', id);
     case 'change':
-      return db.selectFrom('change_requests as x').innerJoin('teams as t', 't.id', 'x.team_id').select(['t.id as teamId', 't.name as team']).where('x.id', '=', id);
+      return db
+        .selectFrom('change_requests as x')
+        .innerJoin('teams as t', 't.id', 'x.team_id')
+        .select(['t.id as teamId', 't.name as team'])
+        .where('x.id', '=', id);
     case 'commitment':
-      return db.selectFrom('commitments as x').innerJoin('teams as t', 't.id', 'x.owner_team_id').select(['t.id as teamId', 't.name as team']).where('x.id', '=', id);
+      return db
+        .selectFrom('commitments as x')
+        .innerJoin('teams as t', 't.id', 'x.owner_team_id')
+        .select(['t.id as teamId', 't.name as team'])
+        .where('x.id', '=', id);
     case 'gate':
       // A decision belongs to its service's team as it is now: who reads it follows the service.
-      return db.selectFrom('gate_decisions as x').innerJoin('services as s', 's.id', 'x.service_id').innerJoin('teams as t', 't.id', 's.owner_team_id')
-        .select(['t.id as teamId', 't.name as team']).where('x.id', '=', id);
+      return db
+        .selectFrom('gate_decisions as x')
+        .innerJoin('services as s', 's.id', 'x.service_id')
+        .innerJoin('teams as t', 't.id', 's.owner_team_id')
+        .select(['t.id as teamId', 't.name as team'])
+        .where('x.id', '=', id);
   }
 }
 
 /** The team owning a service (not archived), or undefined when there is none by that name. */
 export async function serviceOwner(db: Kysely<DB>, name: string): Promise<Owner | undefined> {
-  const row = await db.selectFrom('services as s').innerJoin('teams as t', 't.id', 's.owner_team_id').select(['t.id as teamId', 't.name as team'])
-    .where('s.name', '=', name).where('s.archived_at', 'is', null).executeTakeFirst();
+  const row = await db
+    .selectFrom('services as s')
+    .innerJoin('teams as t', 't.id', 's.owner_team_id')
+    .select(['t.id as teamId', 't.name as team'])
+    .where('s.name', '=', name)
+    .where('s.archived_at', 'is', null)
+    .executeTakeFirst();
   return row ?? undefined;
 }

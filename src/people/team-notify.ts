@@ -11,13 +11,21 @@ const loopback = new Set(['localhost', '127.0.0.1', '[::1]']);
 /** True for https://…, and for http:// only to this machine (a receiver on 127.0.0.1 in development). */
 export function isDeliveryUrl(value: string): boolean {
   let u: URL;
-  try { u = new URL(value); } catch { return false; }
+  try {
+    u = new URL(value);
+  } catch {
+    return false;
+  }
   if (u.username || u.password) return false;
   return u.protocol === 'https:' || (u.protocol === 'http:' && loopback.has(u.hostname));
 }
 
-const urlMessage = 'must be an https:// URL (http:// only to localhost or 127.0.0.1), or env:NAME to read it from the server\'s environment';
-const url = z.string().trim().refine((v) => envRef.test(v) || isDeliveryUrl(v), urlMessage);
+const urlMessage =
+  "must be an https:// URL (http:// only to localhost or 127.0.0.1), or env:NAME to read it from the server's environment";
+const url = z
+  .string()
+  .trim()
+  .refine((v) => envRef.test(v) || isDeliveryUrl(v), urlMessage);
 
 /** A Standard Webhooks secret: whsec_ and 24 to 64 random bytes in base64. */
 export function isWebhookSecret(value: string): boolean {
@@ -27,34 +35,63 @@ export function isWebhookSecret(value: string): boolean {
   return bytes >= 24 && bytes <= 64;
 }
 
-const secretMessage = 'must be whsec_ followed by 24 to 64 random bytes in base64 (make one with: echo whsec_$(openssl rand -base64 32)), or env:NAME';
-const secret = z.string().trim().refine((v) => envRef.test(v) || isWebhookSecret(v), secretMessage);
+const secretMessage =
+  'must be whsec_ followed by 24 to 64 random bytes in base64 (make one with: echo whsec_$(openssl rand -base64 32)), or env:NAME';
+const secret = z
+  .string()
+  .trim()
+  .refine((v) => envRef.test(v) || isWebhookSecret(v), secretMessage);
 
-export const notifySchema = z.object({
-  slack: url.optional(),
-  teams: url.optional(),
-  webhook: z.object({ url, secret }).strict().optional(),
-  jira: z.object({
-    project: z.string().trim().regex(/^[A-Z][A-Z0-9_]{0,19}$/, 'must be a Jira project key such as PAY (capital letters, digits, underscore)'),
-    issueType: z.string().trim().min(1).max(60).default('Task'),
-  }).strict().optional(),
-}).strict();
+export const notifySchema = z
+  .object({
+    slack: url.optional(),
+    teams: url.optional(),
+    webhook: z.object({ url, secret }).strict().optional(),
+    jira: z
+      .object({
+        project: z
+          .string()
+          .trim()
+          .regex(
+            /^[A-Z][A-Z0-9_]{0,19}$/,
+            'must be a Jira project key such as PAY (capital letters, digits, underscore)',
+          ),
+        issueType: z.string().trim().min(1).max(60).default('Task'),
+      })
+      .strict()
+      .optional(),
+  })
+  .strict();
 
 /** A team's channels as the organisation file states them (secrets included: never shown, never logged). */
 export type TeamNotify = z.infer<typeof notifySchema>;
 
 /** What may be shown of a team's channels: which are set, the host each goes to, never a path or secret. */
-export interface NotifySummary { slack: string | null; teams: string | null; webhook: string | null; jira: string | null }
+export interface NotifySummary {
+  slack: string | null;
+  teams: string | null;
+  webhook: string | null;
+  jira: string | null;
+}
 
 /** The showable summary of a team's channels (GET /api/teams, the audit log). */
 export function summariseNotify(n: TeamNotify | null | undefined): NotifySummary {
-  return { slack: where(n?.slack), teams: where(n?.teams), webhook: where(n?.webhook?.url), jira: n?.jira?.project ?? null };
+  return {
+    slack: where(n?.slack),
+    teams: where(n?.teams),
+    webhook: where(n?.webhook?.url),
+    jira: n?.jira?.project ?? null,
+  };
 }
 
 function where(value: string | undefined): string | null {
   if (value === undefined) return null;
   if (envRef.test(value)) return value;
-  try { return new URL(value).host; } catch { return 'set'; }
+  try {
+    return new URL(value).host;
+  } catch {
+    return 'set';
+  }
 }
 
 /** A value as configured, or the environment variable it names; undefined when the variable is not set. */

@@ -22,10 +22,20 @@ export function expiryOf(text: string | undefined, now: Date): Date | null {
     return new Date(now.getTime() + n * dayMs);
   }
   const dateOnly = /^\d{4}-\d{2}-\d{2}$/.test(value);
-  const at = dateOnly ? new Date(`${value}T00:00:00Z`) : /^\d{4}-\d{2}-\d{2}t/.test(value) ? new Date(text!.trim()) : new Date(Number.NaN);
-  if (Number.isNaN(at.getTime())) throw badInput(`expires: write a number of days (90d), a date (2027-03-31), an ISO time or "never"; "${text}" is none of them`, { field: 'expires' });
-  const end = dateOnly ? new Date(at.getTime() + dayMs) : at;   // a date is valid through that day
-  if (end <= now) throw badInput(`expires: ${text} has passed already; give an end in the future`, { field: 'expires' });
-  if (end.getTime() - now.getTime() > maxDays * dayMs) throw badInput(`expires: at most ${maxDays} days ahead, or "never"`, { field: 'expires' });
+  const at = dateOnly
+    ? new Date(`${value}T00:00:00Z`)
+    : /^\d{4}-\d{2}-\d{2}t/.test(value)
+      ? new Date(text!.trim())
+      : new Date(Number.NaN);
+  if (Number.isNaN(at.getTime()))
+    throw badInput(
+      `expires: write a number of days (90d), a date (2027-03-31), an ISO time or "never"; "${text}" is none of them`,
+      { field: 'expires' },
+    );
+  const end = dateOnly ? new Date(at.getTime() + dayMs) : at; // a date is valid through that day
+  if (end <= now)
+    throw badInput(`expires: ${text} has passed already; give an end in the future`, { field: 'expires' });
+  if (end.getTime() - now.getTime() > maxDays * dayMs)
+    throw badInput(`expires: at most ${maxDays} days ahead, or "never"`, { field: 'expires' });
   return end;
 }

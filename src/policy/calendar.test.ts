@@ -6,7 +6,7 @@ import { EntenteError } from '../errors.ts';
 
 const at = (iso: string): Date => new Date(iso);
 
-test('an instant falls on its day in the organisation\'s zone, changing at local midnight', () => {
+test("an instant falls on its day in the organisation's zone, changing at local midnight", () => {
   const berlin = calendarOf('Europe/Berlin');
   assert.equal(berlin.dayOf(at('2026-12-20T22:59:59.999Z')), '2026-12-20', 'one millisecond before midnight in Berlin');
   assert.equal(berlin.dayOf(at('2026-12-20T23:00:00.000Z')), '2026-12-21', 'midnight in Berlin, still the 20th in UTC');
@@ -40,14 +40,19 @@ test('"in N days" counts calendar days, so a daylight-saving change near midnigh
   const due = newYork.dueIn(lateSaturday, 7);
   assert.equal(newYork.dayOf(due), '2026-03-14');
   assert.equal(due.toISOString(), '2026-03-15T03:59:59.999Z');
-  assert.equal(newYork.dayOf(new Date(lateSaturday.getTime() + 7 * 86_400_000)), '2026-03-15', 'what 24-hour days gave');
+  assert.equal(
+    newYork.dayOf(new Date(lateSaturday.getTime() + 7 * 86_400_000)),
+    '2026-03-15',
+    'what 24-hour days gave',
+  );
 });
 
 test('days until a date are counted between days, not hours: on the 19th the 21st is two days away whatever the time', () => {
   const utc = calendarOf('UTC');
   const due = utc.dueIn(at('2026-11-21T09:00:00Z'), 30);
   assert.equal(utc.dayOf(due), '2026-12-21');
-  for (const now of ['2026-12-19T00:00:00Z', '2026-12-19T15:00:00Z', '2026-12-19T23:59:59Z']) assert.equal(utc.daysUntil(at(now), due), 2, now);
+  for (const now of ['2026-12-19T00:00:00Z', '2026-12-19T15:00:00Z', '2026-12-19T23:59:59Z'])
+    assert.equal(utc.daysUntil(at(now), due), 2, now);
   assert.equal(utc.daysUntil(at('2026-12-21T23:59:59Z'), due), 0);
   assert.equal(utc.daysUntil(at('2026-12-22T00:00:00Z'), due), -1);
   assert.equal(utc.daysBetween('2026-12-31', '2027-01-01'), 1);
@@ -61,8 +66,14 @@ test('the time zone is an IANA name: the policy refuses anything else with the f
   for (const bad of ['Europe/Berln', '+01:00', 'GMT+1 ', '', 'Mars/Olympus']) assert.equal(isTimeZone(bad), false, bad);
   assert.equal(parsePolicy('time_zone: Europe/Berlin', 'policy.yaml').time_zone, 'Europe/Berlin');
   assert.equal(parsePolicy('sla: { act: 3 }', 'policy.yaml').time_zone, 'UTC');
-  assert.throws(() => parsePolicy('time_zone: Europe/Berln', 'policy.yaml'), (e: unknown) => e instanceof EntenteError && e.code === 'bad_input'
-    && e.message === 'policy.yaml: time_zone: "Europe/Berln" is not a time zone we know; use an IANA name such as UTC, Europe/Berlin or America/New_York');
+  assert.throws(
+    () => parsePolicy('time_zone: Europe/Berln', 'policy.yaml'),
+    (e: unknown) =>
+      e instanceof EntenteError
+      && e.code === 'bad_input'
+      && e.message
+        === 'policy.yaml: time_zone: "Europe/Berln" is not a time zone we know; use an IANA name such as UTC, Europe/Berlin or America/New_York',
+  );
   assert.throws(() => parsePolicy('time_zone: 1', 'policy.yaml'), /time_zone/);
   assert.throws(() => calendarOf('+01:00'), /time_zone: "\+01:00" is not a time zone we know/);
 });

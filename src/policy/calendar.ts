@@ -8,9 +8,13 @@ import { badInput } from '../errors.ts';
 export type Day = `${number}-${number}-${number}`;
 
 /** `T` as JSON gives it back (the API's schemas say `string` for a day): every `Day` in it a plain string. */
-export type PlainDays<T> = T extends Day ? string
-  : T extends (infer U)[] ? PlainDays<U>[]
-    : T extends object ? { [K in keyof T]: PlainDays<T[K]> } : T;
+export type PlainDays<T> = T extends Day
+  ? string
+  : T extends (infer U)[]
+    ? PlainDays<U>[]
+    : T extends object
+      ? { [K in keyof T]: PlainDays<T[K]> }
+      : T;
 
 /** Days in the organisation's time zone (the policy's `time_zone`, an IANA name; UTC by default). */
 export interface Calendar {
@@ -51,7 +55,8 @@ export function policyCalendar(policy: { time_zone: string }): Calendar {
 }
 
 /** What the policy says of a `time_zone` that is not one. */
-export const timeZoneHint = 'is not a time zone we know; use an IANA name such as UTC, Europe/Berlin or America/New_York';
+export const timeZoneHint =
+  'is not a time zone we know; use an IANA name such as UTC, Europe/Berlin or America/New_York';
 
 /** Whether a name is an IANA time zone (UTC, Europe/Berlin); offsets such as +01:00 are not, as they ignore daylight-saving time. */
 export function isTimeZone(name: string): boolean {
@@ -66,12 +71,22 @@ export function isTimeZone(name: string): boolean {
 
 function makeCalendar(zone: string): Calendar {
   const parts = new Intl.DateTimeFormat('en-US', {
-    timeZone: zone, hourCycle: 'h23', year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit',
+    timeZone: zone,
+    hourCycle: 'h23',
+    year: 'numeric',
+    month: '2-digit',
+    day: '2-digit',
+    hour: '2-digit',
+    minute: '2-digit',
+    second: '2-digit',
   });
   // The wall-clock time at `t` in the zone, read as if it were UTC; minus `t`, the zone's offset then.
   const wall = (t: number): number => {
     const p = Object.fromEntries(parts.formatToParts(new Date(t)).map((x) => [x.type, x.value]));
-    return Date.UTC(Number(p.year), Number(p.month) - 1, Number(p.day), Number(p.hour), Number(p.minute), Number(p.second)) + (t % 1000 + 1000) % 1000;
+    return (
+      Date.UTC(Number(p.year), Number(p.month) - 1, Number(p.day), Number(p.hour), Number(p.minute), Number(p.second))
+      + (((t % 1000) + 1000) % 1000)
+    );
   };
   const utc = zone === 'UTC' || zone === 'Etc/UTC';
   const dayOf = (at: Date | string): Day => {
@@ -92,11 +107,18 @@ function makeCalendar(zone: string): Calendar {
     while (dayOf(new Date(t)) !== day) t += 15 * 60_000;
     return new Date(t);
   };
-  const addDays = (day: Day, n: number): Day => new Date(Date.parse(`${day}T00:00:00Z`) + n * dayMs).toISOString().slice(0, 10) as Day;
-  const daysBetween = (from: Day, to: Day): number => Math.round((Date.parse(`${to}T00:00:00Z`) - Date.parse(`${from}T00:00:00Z`)) / dayMs);
+  const addDays = (day: Day, n: number): Day =>
+    new Date(Date.parse(`${day}T00:00:00Z`) + n * dayMs).toISOString().slice(0, 10) as Day;
+  const daysBetween = (from: Day, to: Day): number =>
+    Math.round((Date.parse(`${to}T00:00:00Z`) - Date.parse(`${from}T00:00:00Z`)) / dayMs);
   const endOf = (day: Day): Date => new Date(startOf(addDays(day, 1)).getTime() - 1);
   return {
-    zone, dayOf, startOf, endOf, addDays, daysBetween,
+    zone,
+    dayOf,
+    startOf,
+    endOf,
+    addDays,
+    daysBetween,
     dueIn: (now, n) => endOf(addDays(dayOf(now), n)),
     daysUntil: (now, at) => daysBetween(dayOf(now), dayOf(at)),
   };

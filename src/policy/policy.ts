@@ -5,48 +5,94 @@ import { parse as parseYaml, stringify } from 'yaml';
 import { z } from 'zod';
 import { badInput } from '../errors.ts';
 import type { Priority } from '../findings/vocabulary.ts';
-import { checkGateReferences, controlsSchema, defaultControls, defaultGates, gatesSchema } from '../gates/gate-policy.ts';
+import {
+  checkGateReferences,
+  controlsSchema,
+  defaultControls,
+  defaultGates,
+  gatesSchema,
+} from '../gates/gate-policy.ts';
 import { changesSchema, checkChangeReferences, defaultChanges } from '../changes/change-policy.ts';
 import { isTimeZone, policyCalendar, timeZoneHint } from './calendar.ts';
 
 const days = z.number().int().min(1).max(3650);
 const perPriority = z.object({ act: days, attend: days, 'track*': days, track: days }).strict();
 
-const hours = z.number().positive().max(24 * 365);
-const serviceLevelsSchema = z.object({
-  triage_hours: hours.describe('from a new act or attend finding to its first triage (a status, an assignee or a comment)'),
-  exception_answer_hours: hours.describe('from an exception request to its answer (approved or declined)'),
-  change_answer_hours: hours.describe('from a change request to its answer (approved or declined)'),
-  gate_review_hours: hours.describe('from a release held by a no-go to the next go (or go with controls) for the same service and environment'),
-}).strict();
-const scorecardSchema = z.object({
-  coverage_days: days.describe('a service counts as scanned when it had a scan in this many days'),
-  expiring_days: days.describe('an approved exception ending within this many days counts as expiring'),
-  period_days: days.describe('the period a scorecard covers when no --from is given'),
-}).strict();
+const hours = z
+  .number()
+  .positive()
+  .max(24 * 365);
+const serviceLevelsSchema = z
+  .object({
+    triage_hours: hours.describe(
+      'from a new act or attend finding to its first triage (a status, an assignee or a comment)',
+    ),
+    exception_answer_hours: hours.describe('from an exception request to its answer (approved or declined)'),
+    change_answer_hours: hours.describe('from a change request to its answer (approved or declined)'),
+    gate_review_hours: hours.describe(
+      'from a release held by a no-go to the next go (or go with controls) for the same service and environment',
+    ),
+  })
+  .strict();
+const scorecardSchema = z
+  .object({
+    coverage_days: days.describe('a service counts as scanned when it had a scan in this many days'),
+    expiring_days: days.describe('an approved exception ending within this many days counts as expiring'),
+    period_days: days.describe('the period a scorecard covers when no --from is given'),
+  })
+  .strict();
 
-const policySchema = z.object({
-  time_zone: z.string().refine(isTimeZone, { error: (issue) => `"${String(issue.input)}" ${timeZoneHint}` })
-    .describe('the organisation\'s time zone (IANA name): what today, tomorrow and a due date mean, and when a date has passed'),
-  sla: perPriority.describe('days from first seen (or reopened) until a finding is due'),
-  exceptions: z.object({
-    default_days: days,
-    max_days: perPriority.describe('longest an exception may run, by the priority of its findings'),
-    controls_due_days: days.describe('days after approval by which each compensating control is shown to be in place with evidence'),
-    reminder_days: days.optional().describe('days before an approved exception ends that its team hears of it (default 7)'),
-  }).strict(),
-  epss: z.object({
-    high: z.number().min(0).max(1).describe('EPSS probability at or above which exploitation counts as likely (poc)'),
-  }).strict(),
-  // Checked by src/voice/voice-config.ts when the tone rules are built (kept out of here so that loading the
-  // policy does not load the language library every command would then pay for).
-  voice: z.unknown().optional().describe('tone rules: { disable: [rule id…], phrases: [{ id, category, pattern, why, suggestion }] }'),
-  gates: gatesSchema.describe('release gate rules (src/gates/gate-policy.ts)'),
-  controls: controlsSchema.describe('the control catalogue: safeguards, how each is verified, what it serves'),
-  changes: changesSchema.describe('change requests: protocols, risk rules, safeguards, leases (src/changes/change-policy.ts)'),
-  service_levels: serviceLevelsSchema.describe('Security\'s own service levels to IT, in hours: the targets the scorecard measures Security against'),
-  scorecard: scorecardSchema.describe('the shared scorecard: how recent a scan counts for coverage, how soon an exception counts as expiring, the default period'),
-}).strict().superRefine(checkGateReferences).superRefine(checkChangeReferences);
+const policySchema = z
+  .object({
+    time_zone: z
+      .string()
+      .refine(isTimeZone, { error: (issue) => `"${String(issue.input)}" ${timeZoneHint}` })
+      .describe(
+        "the organisation's time zone (IANA name): what today, tomorrow and a due date mean, and when a date has passed",
+      ),
+    sla: perPriority.describe('days from first seen (or reopened) until a finding is due'),
+    exceptions: z
+      .object({
+        default_days: days,
+        max_days: perPriority.describe('longest an exception may run, by the priority of its findings'),
+        controls_due_days: days.describe(
+          'days after approval by which each compensating control is shown to be in place with evidence',
+        ),
+        reminder_days: days
+          .optional()
+          .describe('days before an approved exception ends that its team hears of it (default 7)'),
+      })
+      .strict(),
+    epss: z
+      .object({
+        high: z
+          .number()
+          .min(0)
+          .max(1)
+          .describe('EPSS probability at or above which exploitation counts as likely (poc)'),
+      })
+      .strict(),
+    // Checked by src/voice/voice-config.ts when the tone rules are built (kept out of here so that loading the
+    // policy does not load the language library every command would then pay for).
+    voice: z
+      .unknown()
+      .optional()
+      .describe('tone rules: { disable: [rule id…], phrases: [{ id, category, pattern, why, suggestion }] }'),
+    gates: gatesSchema.describe('release gate rules (src/gates/gate-policy.ts)'),
+    controls: controlsSchema.describe('the control catalogue: safeguards, how each is verified, what it serves'),
+    changes: changesSchema.describe(
+      'change requests: protocols, risk rules, safeguards, leases (src/changes/change-policy.ts)',
+    ),
+    service_levels: serviceLevelsSchema.describe(
+      "Security's own service levels to IT, in hours: the targets the scorecard measures Security against",
+    ),
+    scorecard: scorecardSchema.describe(
+      'the shared scorecard: how recent a scan counts for coverage, how soon an exception counts as expiring, the default period',
+    ),
+  })
+  .strict()
+  .superRefine(checkGateReferences)
+  .superRefine(checkChangeReferences);
 
 export type Policy = z.infer<typeof policySchema>;
 
@@ -78,7 +124,11 @@ export function parsePolicy(text: string, source: string): Policy {
   if (!result.success) {
     // Every mistake at once, each with its path.
     const mistakes = result.error.issues.map((issue) => ({ path: issue.path.join('.'), message: issue.message }));
-    throw badInput(mistakes.map((m) => `${source}: ${m.path || 'policy'}: ${m.message}`).join('\n'), { file: source, path: mistakes[0]!.path, mistakes: mistakes.map((m) => m.path) });
+    throw badInput(mistakes.map((m) => `${source}: ${m.path || 'policy'}: ${m.message}`).join('\n'), {
+      file: source,
+      path: mistakes[0]!.path,
+      mistakes: mistakes.map((m) => m.path),
+    });
   }
   return result.data;
 }
@@ -108,7 +158,9 @@ export function policyDigest(policy: Policy): string {
 /** When a finding first seen (or reopened) at `now` is due, by priority: the end of the day its SLA days away, in the policy's time zone. */
 export function dueAtOf(policy: Policy, now: Date): (p: Priority) => Date {
   const cal = policyCalendar(policy);
-  const due = Object.fromEntries((Object.keys(policy.sla) as Priority[]).map((p) => [p, cal.dueIn(now, policy.sla[p])])) as Record<Priority, Date>;
+  const due = Object.fromEntries(
+    (Object.keys(policy.sla) as Priority[]).map((p) => [p, cal.dueIn(now, policy.sla[p])]),
+  ) as Record<Priority, Date>;
   return (p) => due[p];
 }
 

@@ -6,7 +6,12 @@ import { goalsAtRisk, type GoalsDeps } from '../goals/goals-service.ts';
  * read in the caller's transaction. */
 export function goalLinesFrom(deps: GoalsDeps): GoalsAtRisk {
   return async (scope, db) => {
-    const goals = await goalsAtRisk({ ...deps, db }, scope.kind === 'team' && scope.teamId !== null ? { kind: 'team', teamId: scope.teamId, name: scope.team ?? '' } : { kind: 'org' });
+    const goals = await goalsAtRisk(
+      { ...deps, db },
+      scope.kind === 'team' && scope.teamId !== null
+        ? { kind: 'team', teamId: scope.teamId, name: scope.team ?? '' }
+        : { kind: 'org' },
+    );
     return goals.map((g) => ({
       title: g.label,
       team: g.scope.name,

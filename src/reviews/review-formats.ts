@@ -14,22 +14,30 @@ export type ReviewFormat = (typeof reviewFormats)[number];
 /** Checks a --format / ?format= value, naming it when it is not one. */
 export function reviewFormatOf(text: string | undefined): ReviewFormat {
   const f = text ?? 'markdown';
-  if (!reviewFormats.includes(f as ReviewFormat)) throw badInput(`format: "${f}" is not a review format; use ${reviewFormats.join(', ')}`, { field: 'format' });
+  if (!reviewFormats.includes(f as ReviewFormat))
+    throw badInput(`format: "${f}" is not a review format; use ${reviewFormats.join(', ')}`, { field: 'format' });
   return f as ReviewFormat;
 }
 
 /** The media type each format is served as. */
 export const reviewMediaTypes: Record<ReviewFormat, string> = {
-  markdown: 'text/markdown; charset=utf-8', html: 'text/html; charset=utf-8', json: 'application/json', ics: 'text/calendar; charset=utf-8',
+  markdown: 'text/markdown; charset=utf-8',
+  html: 'text/html; charset=utf-8',
+  json: 'application/json',
+  ics: 'text/calendar; charset=utf-8',
 };
 
 /** Renders a review in a format. */
 export function renderReview(v: ReviewJson, format: ReviewFormat): string {
   switch (format) {
-    case 'markdown': return markdown(v);
-    case 'html': return html(v);
-    case 'json': return JSON.stringify(v, null, 2);
-    case 'ics': return ics(v);
+    case 'markdown':
+      return markdown(v);
+    case 'html':
+      return html(v);
+    case 'json':
+      return JSON.stringify(v, null, 2);
+    case 'ics':
+      return ics(v);
   }
 }
 
@@ -47,7 +55,13 @@ function markdown(v: ReviewJson): string {
       lines.push('');
     }
   }
-  lines.push(...closedPart(v, (h) => `## ${md(h)}`, (t) => `- ${md(t)}`));
+  lines.push(
+    ...closedPart(
+      v,
+      (h) => `## ${md(h)}`,
+      (t) => `- ${md(t)}`,
+    ),
+  );
   return `${lines.join('\n').trimEnd()}\n`;
 }
 
@@ -60,9 +74,11 @@ function closedPart(v: ReviewJson, heading: (h: string) => string, item: (t: str
   return out;
 }
 
-const actionText = (x: ReviewJson['actions'][number]): string => `${x.title}: ${x.ownerTeam}, due ${x.dueDate}${x.commitmentId ? ` (commitment #${x.commitmentId})` : ''}`;
+const actionText = (x: ReviewJson['actions'][number]): string =>
+  `${x.title}: ${x.ownerTeam}, due ${x.dueDate}${x.commitmentId ? ` (commitment #${x.commitmentId})` : ''}`;
 
-const esc = (s: string): string => s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
+const esc = (s: string): string =>
+  s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 // Escaped first, then `code spans` (suggested commands) become <code>: the backticks themselves are never HTML.
 const text = (s: string): string => esc(s).replace(/`([^`]+)`/g, '<code>$1</code>');
 
@@ -71,11 +87,25 @@ function html(v: ReviewJson): string {
   const body: string[] = [`<h1>${text(a.title)}</h1>`, `<p>${text(a.periodText)}</p>`];
   for (const s of a.sections) {
     body.push(`<section id="${s.id}">`, `<h2>${text(s.heading)}</h2>`, `<p>${text(s.intro)}</p>`);
-    if (s.items.length) body.push('<ul>', ...s.items.map((i) => `<li>${text(i.text)}</li>`), ...(s.moreText ? [`<li>${text(s.moreText)}</li>`] : []), '</ul>');
+    if (s.items.length)
+      body.push(
+        '<ul>',
+        ...s.items.map((i) => `<li>${text(i.text)}</li>`),
+        ...(s.moreText ? [`<li>${text(s.moreText)}</li>`] : []),
+        '</ul>',
+      );
     body.push('</section>');
   }
-  const list = (h: string, items: string[]) => (items.length ? [`<h2>${text(h)}</h2>`, '<ul>', ...items.map((t) => `<li>${text(t)}</li>`), '</ul>'] : []);
-  const record = [...list('Attendees', v.attendees), ...list('Decisions', v.decisions.map((d) => d.text)), ...list('Action items', v.actions.map(actionText))];
+  const list = (h: string, items: string[]) =>
+    items.length ? [`<h2>${text(h)}</h2>`, '<ul>', ...items.map((t) => `<li>${text(t)}</li>`), '</ul>'] : [];
+  const record = [
+    ...list('Attendees', v.attendees),
+    ...list(
+      'Decisions',
+      v.decisions.map((d) => d.text),
+    ),
+    ...list('Action items', v.actions.map(actionText)),
+  ];
   if (record.length) body.push('<section id="record">', ...record, '</section>');
   const html = body.join('\n');
   return `<!doctype html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n<title>${esc(a.title)}</title>\n</head>\n<body>\n<main>\n${html}\n</main>\n</body>\n</html>\n`;
@@ -84,11 +114,16 @@ function html(v: ReviewJson): string {
 function ics(v: ReviewJson): string {
   const a = v.agenda;
   const start = new Date(v.next);
-  const cal = ical({ prodId: { company: 'Entente', product: 'reviews', language: 'EN' }, name: m.seriesSummary.render({ team: v.team, cadence: v.cadence }) });
+  const cal = ical({
+    prodId: { company: 'Entente', product: 'reviews', language: 'EN' },
+    name: m.seriesSummary.render({ team: v.team, cadence: v.cadence }),
+  });
   const description = [v.summary, a.periodText, '', ...a.sections.map((s) => `${s.heading}: ${s.intro}`)].join('\n');
   cal.createEvent({
     id: `entente-review-${v.team === null ? 'org' : `team-${v.team}`}-${v.id}@entente`,
-    start, end: new Date(start.getTime() + 60 * 60_000), timezone: null,
+    start,
+    end: new Date(start.getTime() + 60 * 60_000),
+    timezone: null,
     summary: m.seriesSummary.render({ team: v.team, cadence: v.cadence }),
     description,
     repeating: { freq: v.cadence === 'weekly' ? ICalEventRepeatingFreq.WEEKLY : ICalEventRepeatingFreq.MONTHLY },

@@ -38,7 +38,7 @@ export interface ImportSummary {
   service: string;
   format: string;
   tools: string[];
-  findings: number;     // distinct findings in the report
+  findings: number; // distinct findings in the report
   created: number;
   /** Of `created`, those the report itself closed (VEX not_affected, suppressed, dismissed): created with its status. */
   closedInReport: number;
@@ -65,8 +65,19 @@ export async function importReport(deps: ImportDeps, req: ImportRequest): Promis
   const parser = req.format ? parserByFormat(req.format) : detectParser(req.input);
   const rows = new ReportRows({ reportBytes: req.input.size, spillAt: deps.rows?.spill });
   try {
-    const summary = await importRows(deps, service, { format: parser.format, fileName: req.input.name, rows, commit: req.commit, branch: req.branch, actor: req.actor },
-      (early) => readReport(parser, req.input, rows, early, deps.rows?.early ?? 10_000));
+    const summary = await importRows(
+      deps,
+      service,
+      {
+        format: parser.format,
+        fileName: req.input.name,
+        rows,
+        commit: req.commit,
+        branch: req.branch,
+        actor: req.actor,
+      },
+      (early) => readReport(parser, req.input, rows, early, deps.rows?.early ?? 10_000),
+    );
     await analyzeAfterImport(deps.db, summary);
     return summary;
   } finally {
@@ -90,7 +101,12 @@ export async function importParsed(deps: ImportDeps, req: ParsedImport): Promise
   const rows = new ReportRows({ spillAt: deps.rows?.spill });
   try {
     for (const f of req.findings) rows.add(f);
-    const summary = await importRows(deps, service, { format: req.format, fileName: req.fileName, rows, actor: req.actor }, async () => [...new Set(req.tools.map(toolName))].sort());
+    const summary = await importRows(
+      deps,
+      service,
+      { format: req.format, fileName: req.fileName, rows, actor: req.actor },
+      async () => [...new Set(req.tools.map(toolName))].sort(),
+    );
     await analyzeAfterImport(deps.db, summary);
     return summary;
   } finally {
@@ -98,7 +114,14 @@ export async function importParsed(deps: ImportDeps, req: ParsedImport): Promise
   }
 }
 
-interface RowsToImport { format: string; fileName: string; rows: ReportRows; commit?: string | undefined; branch?: string | undefined; actor: string }
+interface RowsToImport {
+  format: string;
+  fileName: string;
+  rows: ReportRows;
+  commit?: string | undefined;
+  branch?: string | undefined;
+  actor: string;
+}
 
 /** Fills `rows` (writing new ones early through `early`) and returns the report's tools. */
 type Reader = (early: EarlyWrites) => Promise<string[]>;
@@ -109,13 +132,36 @@ async function importRows(deps: ImportDeps, service: Service, req: RowsToImport,
   return deps.db.transaction().execute(async (trx) => {
     // One import per service at a time: the second waits, then sees what the first stored.
     await sql`select pg_advisory_xact_lock(${serviceLock}, ${service.id})`.execute(trx);
-    const scan = await trx.insertInto('scans').values({
-      service_id: service.id, format: req.format, tools: [], tool_version: null, file_name: req.fileName,
-      commit_sha: req.commit ?? null, branch: req.branch ?? null, actor: req.actor, summary: '{}', created_at: now,
-    }).returning('id').executeTakeFirstOrThrow();
-    const scope: WriteScope = { serviceId: service.id, ownerTeamId: service.owner_team_id, scanId: scan.id, now, policy: deps.policy };
+    const scan = await trx
+      .insertInto('scans')
+      .values({
+        service_id: service.id,
+        format: req.format,
+        tools: [],
+        tool_version: null,
+        file_name: req.fileName,
+        commit_sha: req.commit ?? null,
+        branch: req.branch ?? null,
+        actor: req.actor,
+        summary: '{}',
+        created_at: now,
+      })
+      .returning('id')
+      .executeTakeFirstOrThrow();
+    const scope: WriteScope = {
+      serviceId: service.id,
+      ownerTeamId: service.owner_team_id,
+      scanId: scan.id,
+      now,
+      policy: deps.policy,
+    };
     // A service with no findings yet (its first import) has nothing stored to look up while the report is read.
-    const noneStored = !(await trx.selectFrom('findings').select('id').where('service_id', '=', service.id).limit(1).executeTakeFirst());
+    const noneStored = !(await trx
+      .selectFrom('findings')
+      .select('id')
+      .where('service_id', '=', service.id)
+      .limit(1)
+      .executeTakeFirst());
     const decide = (group: ImportRow[]) => prioritiseRows(trx, deps.policy, service, group);
     const early = new EarlyWrites(trx, scope, decide, noneStored);
     const tools = await read(early);
@@ -123,7 +169,8 @@ async function importRows(deps: ImportDeps, service: Service, req: RowsToImport,
     const reportedIds: number[] = [];
     const add = (part: WriteCounts): void => {
       for (const id of part.ids) reportedIds.push(id);
-      for (const k of ['created', 'closedInReport', 'unchanged', 'reopened', 'act', 'attend'] as const) counts[k] += part[k];
+      for (const k of ['created', 'closedInReport', 'unchanged', 'reopened', 'act', 'attend'] as const)
+        counts[k] += part[k];
     };
     for await (const group of rows.groups()) {
       // What was written early is done with; the rest (rows read since, stored findings seen again) is written now.
@@ -132,16 +179,39 @@ async function importRows(deps: ImportDeps, service: Service, req: RowsToImport,
     }
     add(await early.conclude(rows.changedAfterTaken()));
     // Nothing stored before this import, nothing it can find absent.
-    const fixed = noneStored ? 0 : await fixAbsent(trx, { serviceId: service.id, tools, reportedIds, scanId: scan.id, now });
+    const fixed = noneStored
+      ? 0
+      : await fixAbsent(trx, { serviceId: service.id, tools, reportedIds, scanId: scan.id, now });
     const summary: ImportSummary = {
-      scanId: scan.id, service: service.name, format: req.format, tools, findings: counts.findings, created: counts.created,
-      closedInReport: counts.closedInReport, unchanged: counts.unchanged, fixed, reopened: counts.reopened, act: counts.act, attend: counts.attend,
+      scanId: scan.id,
+      service: service.name,
+      format: req.format,
+      tools,
+      findings: counts.findings,
+      created: counts.created,
+      closedInReport: counts.closedInReport,
+      unchanged: counts.unchanged,
+      fixed,
+      reopened: counts.reopened,
+      act: counts.act,
+      attend: counts.attend,
     };
-    await trx.updateTable('scans').set({ tools, tool_version: rows.toolVersion ?? null, summary: pgJson(summary) }).where('id', '=', scan.id).execute();
+    await trx
+      .updateTable('scans')
+      .set({ tools, tool_version: rows.toolVersion ?? null, summary: pgJson(summary) })
+      .where('id', '=', scan.id)
+      .execute();
     await lapseExceptionsOnRisingPriority(trx, { now, policy: deps.policy, actor: req.actor });
     // The owning team hears of each new act or attend finding: its rows are written with the import, or not at all.
     await notifyNewFindings(trx, { serviceId: service.id, now, policy: deps.policy });
-    await recordAudit(trx, { actor: req.actor, action: 'scan.import', entity: 'scan', entityId: scan.id, after: summary, at: now });
+    await recordAudit(trx, {
+      actor: req.actor,
+      action: 'scan.import',
+      entity: 'scan',
+      entityId: scan.id,
+      after: summary,
+      at: now,
+    });
     return summary;
   });
 }

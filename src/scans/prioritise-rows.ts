@@ -8,7 +8,12 @@ import { decidePriority } from '../findings/priority.ts';
 import { lookupFeeds } from '../feeds/lookup.ts';
 
 /** Looks the rows' CVEs up in the feeds and decides each row's priority (without its reasons: an import needs none). */
-export async function prioritiseRows(db: Kysely<DB>, policy: Policy, service: Service, rows: ImportRow[]): Promise<DecidedRow[]> {
+export async function prioritiseRows(
+  db: Kysely<DB>,
+  policy: Policy,
+  service: Service,
+  rows: ImportRow[],
+): Promise<DecidedRow[]> {
   const cves = [...new Set(rows.flatMap((r) => r.finding.aliases.filter((a) => a.startsWith('CVE-'))))];
   const feeds = await lookupFeeds(db, cves);
   return rows.map((row) => {
@@ -16,7 +21,17 @@ export async function prioritiseRows(db: Kysely<DB>, policy: Policy, service: Se
     const kev = f.aliases.some((a) => feeds.kev.has(a));
     const epss = maxEpss(f.aliases, feeds.epss);
     // Only the facts a priority is decided on (copying the whole finding per row cost a tenth of an import).
-    const facts = { severity: f.severity, kind: f.kind, ruleId: f.ruleId, cvssVector: f.cvss?.vector, aliases: f.aliases, cwes: f.cwes, kev, epss, service };
+    const facts = {
+      severity: f.severity,
+      kind: f.kind,
+      ruleId: f.ruleId,
+      cvssVector: f.cvss?.vector,
+      aliases: f.aliases,
+      cwes: f.cwes,
+      kev,
+      epss,
+      service,
+    };
     const decision = decidePriority(facts, policy.epss.high, false);
     return { row, decision, kev, epss };
   });

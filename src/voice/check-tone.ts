@@ -22,7 +22,14 @@ export interface ToneResult {
   rewrite?: string;
 }
 
-interface Hit { c: CompiledRule; start: number; end: number; from: number; to: number; rest: number }
+interface Hit {
+  c: CompiledRule;
+  start: number;
+  end: number;
+  from: number;
+  to: number;
+  rest: number;
+}
 
 /** Checks a text against compiled rules (see `rulesFor`); pure and synchronous. */
 export function checkTone(text: string, rules: ToneRules): ToneResult {
@@ -33,7 +40,15 @@ export function checkTone(text: string, rules: ToneRules): ToneResult {
     const hits = keep(findHits(rules, s, masked));
     for (const h of hits) {
       const { id, category, why, suggestion } = h.c.rule;
-      flags.push({ ruleId: id, category, start: h.start, end: h.end, text: text.slice(h.start, h.end), why, suggestion });
+      flags.push({
+        ruleId: id,
+        category,
+        start: h.start,
+        end: h.end,
+        text: text.slice(h.start, h.end),
+        why,
+        suggestion,
+      });
     }
     const rewritten = rewriteSentence(text, s, hits);
     if (rewritten !== undefined) rewrites.push({ start: s.start, end: s.end, text: rewritten });
@@ -71,7 +86,11 @@ function findHits(rules: ToneRules, s: Sentence, masked: string): Hit[] {
   const cancelled = new Map<CompiledRule, boolean>();
   return hits.filter((h) => {
     if (h.c.unless.length === 0) return true;
-    if (!cancelled.has(h.c)) cancelled.set(h.c, h.c.unless.some((seq) => t.some((_, p) => matchAt(seq, t, masked, p) > p)));
+    if (!cancelled.has(h.c))
+      cancelled.set(
+        h.c,
+        h.c.unless.some((seq) => t.some((_, p) => matchAt(seq, t, masked, p) > p)),
+      );
     return !cancelled.get(h.c);
   });
 }
@@ -83,9 +102,11 @@ function keep(hits: Hit[]): Hit[] {
   hits.sort((a, b) => a.start - b.start || b.end - a.end || a.c.order - b.c.order);
   const kept: Hit[] = [];
   for (const h of hits) {
-    const redundant = kept.some((k) =>
-      (k.c === h.c && h.start < k.end && k.start < h.end)
-      || (h.from >= 0 && k.c.rule.category === h.c.rule.category && k.start <= h.start && h.end <= k.end));
+    const redundant = kept.some(
+      (k) =>
+        (k.c === h.c && h.start < k.end && k.start < h.end)
+        || (h.from >= 0 && k.c.rule.category === h.c.rule.category && k.start <= h.start && h.end <= k.end),
+    );
     if (!redundant) kept.push(h);
   }
   return kept;

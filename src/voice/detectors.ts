@@ -16,7 +16,12 @@ const sql = new Set(technicalCaps.sql.flatMap((w) => w.split(' ')));
 const specification = new Set(technicalCaps.specification);
 const labels = new Set(technicalCaps.labels);
 
-interface Word { text: string; start: number; end: number; caps: boolean }
+interface Word {
+  text: string;
+  start: number;
+  end: number;
+  caps: boolean;
+}
 
 /** Runs of capitalised words in a sentence that read as shouting; `masked` is the text with quotes blanked. */
 export function findShouting(masked: string, s: Sentence): Span[] {
@@ -26,7 +31,8 @@ export function findShouting(masked: string, s: Sentence): Span[] {
   const spans: Span[] = [];
   let run: Word[] = [];
   const close = (): void => {
-    if (run.length > 0 && isShouting(run, words, masked, addressesYou)) spans.push({ start: run[0]!.start, end: run[run.length - 1]!.end });
+    if (run.length > 0 && isShouting(run, words, masked, addressesYou))
+      spans.push({ start: run[0]!.start, end: run[run.length - 1]!.end });
     run = [];
   };
   for (const w of words) {

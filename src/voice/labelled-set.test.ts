@@ -16,7 +16,10 @@ test('the labelled set has at least 120 sentences of every kind, hard cases incl
     assert.ok(labelledSet.filter((l) => l.label === label).length >= 10, `at least 10 ${label} sentences`);
   }
   for (const hard of ['sarcasm', 'passive-aggressive', 'harmless-trigger', 'quoted'] as const) {
-    assert.ok(labelledSet.some((l) => l.hard === hard), `a ${hard} case`);
+    assert.ok(
+      labelledSet.some((l) => l.hard === hard),
+      `a ${hard} case`,
+    );
   }
   assert.equal(new Set(labelledSet.map((l) => l.text)).size, labelledSet.length, 'no sentence twice');
 });

@@ -31,10 +31,14 @@ export type Node =
   | { k: 'alt'; options: Node[][] }
   | { k: 'opt'; seq: Node[] };
 
-type Conjugator = { two: { transform: {
-  verb: { conjugate: (w: string, m: unknown) => Record<string, string> };
-  noun: { toPlural: (w: string, m: unknown) => string };
-} } };
+type Conjugator = {
+  two: {
+    transform: {
+      verb: { conjugate: (w: string, m: unknown) => Record<string, string> };
+      noun: { toPlural: (w: string, m: unknown) => string };
+    };
+  };
+};
 
 const methods = nlp.methods() as Conjugator;
 const model = nlp.model();
@@ -114,12 +118,23 @@ export function firstWords(seq: readonly Node[], from = 0): Set<string> | null {
   const n = seq[from];
   if (!n) return null;
   switch (n.k) {
-    case 'words': return new Set(n.set);
-    case 'exact': return new Set([n.text.toLowerCase()]);
-    case 'start': case 'not': case 'mark': return firstWords(seq, from + 1);
-    case 'opt': return union(firstWords(n.seq), firstWords(seq, from + 1));
-    case 'alt': return n.options.reduce<Set<string> | null>((acc, o) => union(acc, o.length ? firstWords(o) : firstWords(seq, from + 1)), new Set());
-    default: return null;
+    case 'words':
+      return new Set(n.set);
+    case 'exact':
+      return new Set([n.text.toLowerCase()]);
+    case 'start':
+    case 'not':
+    case 'mark':
+      return firstWords(seq, from + 1);
+    case 'opt':
+      return union(firstWords(n.seq), firstWords(seq, from + 1));
+    case 'alt':
+      return n.options.reduce<Set<string> | null>(
+        (acc, o) => union(acc, o.length ? firstWords(o) : firstWords(seq, from + 1)),
+        new Set(),
+      );
+    default:
+      return null;
   }
 }
 

@@ -26,7 +26,10 @@ export interface ToneRules {
   anywhere: readonly [CompiledRule, Node[]][];
 }
 
-const detectorNames = new Map<string, Detector>([['<shouting>', 'shouting'], ['<stacked-exclamations>', 'stacked-exclamations']]);
+const detectorNames = new Map<string, Detector>([
+  ['<shouting>', 'shouting'],
+  ['<stacked-exclamations>', 'stacked-exclamations'],
+]);
 
 /** Compiles rules (built-in or from a policy); a broken pattern throws with the rule's id. */
 export function compileRules(rules: readonly ToneRule[]): ToneRules {
@@ -82,22 +85,34 @@ function compilePhrase(phrase: string): Node[] {
   const doc = nlp(phrase);
   doc.compute('root');
   const lemmas = new Map<string, string>();
-  for (const s of doc.json() as { terms: { normal: string; machine?: string; implicit?: string; root?: string; tags: string[] }[] }[]) {
+  for (const s of doc.json() as {
+    terms: { normal: string; machine?: string; implicit?: string; root?: string; tags: string[] }[];
+  }[]) {
     for (const t of s.terms) {
       const open = (t.tags.includes('Verb') || t.tags.includes('Noun')) && !t.tags.includes('Pronoun');
-      if (open) lemmas.set((t.implicit ?? t.machine ?? t.normal).toLowerCase(), (t.root && !t.root.includes(' ') ? t.root : t.normal).toLowerCase());
+      if (open)
+        lemmas.set(
+          (t.implicit ?? t.machine ?? t.normal).toLowerCase(),
+          (t.root && !t.root.includes(' ') ? t.root : t.normal).toLowerCase(),
+        );
     }
   }
-  const seq: Node[] = tokenize(phrase).flatMap((s) => s.tokens).map((t): Node => {
-    const lemma = lemmas.get(t.word);
-    return { k: 'words', set: new Set(lemma ? [t.word, ...inflections(lemma)] : [t.word]) };
-  });
+  const seq: Node[] = tokenize(phrase)
+    .flatMap((s) => s.tokens)
+    .map((t): Node => {
+      const lemma = lemmas.get(t.word);
+      return { k: 'words', set: new Set(lemma ? [t.word, ...inflections(lemma)] : [t.word]) };
+    });
   if (seq.length === 0) throw new Error(`the phrase "${phrase}" has no words`);
   return seq;
 }
 
 // What to match after the current sequence ends: the rest of the enclosing sequence, and so on up.
-interface Frame { seq: readonly Node[]; ni: number; up: Frame | null }
+interface Frame {
+  seq: readonly Node[];
+  ni: number;
+  up: Frame | null;
+}
 
 let mark = -1;
 
@@ -113,7 +128,14 @@ export function lastMark(): number {
 }
 
 // A backtracking matcher without closures (they cost more than the matching in a hot loop).
-function run(seq: readonly Node[], ni: number, pos: number, t: readonly Token[], text: string, up: Frame | null): number {
+function run(
+  seq: readonly Node[],
+  ni: number,
+  pos: number,
+  t: readonly Token[],
+  text: string,
+  up: Frame | null,
+): number {
   for (;;) {
     if (ni === seq.length) {
       if (!up) return pos;

@@ -16,11 +16,16 @@ export function placeholder(text: string): { placeholder: string } {
  * `entente PATH POSITIONALS --option value …`: each option checked against the command's own; `true` is a bare flag,
  * `false`, undefined and null are left out, a list repeats the option. Values are quoted when a shell would split them.
  */
-export function command(path: CommandPath, options: Record<string, Value | { placeholder: string }> = {}, ...positionals: (string | number | { placeholder: string })[]): string {
+export function command(
+  path: CommandPath,
+  options: Record<string, Value | { placeholder: string }> = {},
+  ...positionals: (string | number | { placeholder: string })[]
+): string {
   const defs = args[path] as Record<string, { type?: string }>;
   const words = ['entente', path];
   const wanted = Object.values(defs).filter((d) => d.type === 'positional').length;
-  if (positionals.length > wanted) throw new Error(`entente ${path} takes ${wanted} positional argument(s), not ${positionals.length}`);
+  if (positionals.length > wanted)
+    throw new Error(`entente ${path} takes ${wanted} positional argument(s), not ${positionals.length}`);
   for (const p of positionals) words.push(shellWord(p));
   for (const [name, value] of Object.entries(options)) {
     const def = defs[name];
@@ -32,14 +37,25 @@ export function command(path: CommandPath, options: Record<string, Value | { pla
       continue;
     }
     if (def.type === 'boolean') throw new Error(`entente ${path} --${name} is a flag; it takes no value`);
-    for (const v of Array.isArray(value) ? value : [value]) words.push(`--${name}`, shellWord(v as string | number | { placeholder: string }));
+    for (const v of Array.isArray(value) ? value : [value])
+      words.push(`--${name}`, shellWord(v as string | number | { placeholder: string }));
   }
   // A suggestion that leaves out what the command requires would fail as printed: say so where it is written.
-  const missing = Object.entries(defs).filter(([name, d]) => (d as { required?: boolean }).required && d.type !== 'positional'
-    && [undefined, null, false].includes(options[name] as never)).map(([name]) => `--${name}`);
-  if (missing.length) throw new Error(`entente ${path} needs ${missing.join(', ')}; give each a value or a placeholder`);
-  const requiredPositionals = Object.values(defs).filter((d) => d.type === 'positional' && (d as { required?: boolean }).required !== false).length;
-  if (positionals.length < requiredPositionals) throw new Error(`entente ${path} takes ${requiredPositionals} positional argument(s), not ${positionals.length}`);
+  const missing = Object.entries(defs)
+    .filter(
+      ([name, d]) =>
+        (d as { required?: boolean }).required
+        && d.type !== 'positional'
+        && [undefined, null, false].includes(options[name] as never),
+    )
+    .map(([name]) => `--${name}`);
+  if (missing.length)
+    throw new Error(`entente ${path} needs ${missing.join(', ')}; give each a value or a placeholder`);
+  const requiredPositionals = Object.values(defs).filter(
+    (d) => d.type === 'positional' && (d as { required?: boolean }).required !== false,
+  ).length;
+  if (positionals.length < requiredPositionals)
+    throw new Error(`entente ${path} takes ${requiredPositionals} positional argument(s), not ${positionals.length}`);
   return words.join(' ');
 }
 

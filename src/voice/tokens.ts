@@ -55,13 +55,20 @@ export function tokenize(text: string): Sentence[] {
 // compromise's full tokenizer (terms, normal forms, contractions) costs about 15 µs a word, which is
 // over the budget for long texts; its sentence splitter is cheap, and its contraction table is used
 // below, so words are found with one regular expression and expanded the way compromise expands them.
-type World = { methods: { one: { tokenize: { splitSentences: (text: string, world: World) => string[] } } }; model: { one: { contractions: { word?: string; after?: string; out?: string[] }[] } } };
+type World = {
+  methods: { one: { tokenize: { splitSentences: (text: string, world: World) => string[] } } };
+  model: { one: { contractions: { word?: string; after?: string; out?: string[] }[] } };
+};
 const world = nlp.world() as World;
 const { splitSentences } = world.methods.one.tokenize;
 const whole = new Map<string, string[]>();
 const suffixes = new Map<string, string[]>();
 for (const c of world.model.one.contractions) {
-  if (c.word && c.out) whole.set(c.word, c.out.map((w) => w.toLowerCase()));
+  if (c.word && c.out)
+    whole.set(
+      c.word,
+      c.out.map((w) => w.toLowerCase()),
+    );
   else if (c.after && c.out && /^[a-z]+$/.test(c.after)) suffixes.set(c.after, c.out);
 }
 whole.set("shan't", ['shall', 'not']);
@@ -73,7 +80,10 @@ const words = /(?:\p{L}-)?[\p{L}\p{N}]+(?:['’][\p{L}]+)?/gu;
 
 function pushWords(tokens: Token[], written: string, start: number): void {
   const end = start + written.length;
-  const lower = written.toLowerCase().replace(/’/g, "'").replace(/^(\p{L})-/u, '$1');
+  const lower = written
+    .toLowerCase()
+    .replace(/’/g, "'")
+    .replace(/^(\p{L})-/u, '$1');
   const expanded = whole.get(lower);
   if (expanded) {
     for (const word of expanded) tokens.push({ word, start, end });
@@ -92,6 +102,9 @@ function pushWords(tokens: Token[], written: string, start: number): void {
     tokens.push({ word: stem, start, end }, ...suffixes.get(suffix)!.map((word) => ({ word, start, end })));
   } else {
     // 's (is, has or possessive) and 'd (would or had) stay clitics: patterns say `that 's` or `you 'd better`
-    tokens.push({ word: stem, start, end: end - suffix.length - 1 }, { word: `'${suffix}`, start: end - suffix.length - 1, end });
+    tokens.push(
+      { word: stem, start, end: end - suffix.length - 1 },
+      { word: `'${suffix}`, start: end - suffix.length - 1, end },
+    );
   }
 }

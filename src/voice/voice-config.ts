@@ -6,16 +6,33 @@ import { compileRules, type ToneRules } from './rule-set.ts';
 import { tokenize } from './tokens.ts';
 
 /** The shape of `voice:` in a policy file; every field is optional. */
-const voiceConfigSchema = z.object({
-  disable: z.array(z.string().min(1)).default([]).describe('ids of built-in rules to switch off (`entente tone rules` lists them)'),
-  phrases: z.array(z.object({
-    id: z.string().regex(/^[a-z0-9][a-z0-9.-]*$/, 'use lower-case letters, digits, dots and dashes'),
-    category: z.enum(categories),
-    pattern: z.string().trim().min(1).max(200).describe('a plain phrase; its verbs and nouns also match their other forms'),
-    why: z.string().trim().min(1).max(500),
-    suggestion: z.string().trim().min(1).max(500),
-  }).strict()).max(500).default([]),
-}).strict();
+const voiceConfigSchema = z
+  .object({
+    disable: z
+      .array(z.string().min(1))
+      .default([])
+      .describe('ids of built-in rules to switch off (`entente tone rules` lists them)'),
+    phrases: z
+      .array(
+        z
+          .object({
+            id: z.string().regex(/^[a-z0-9][a-z0-9.-]*$/, 'use lower-case letters, digits, dots and dashes'),
+            category: z.enum(categories),
+            pattern: z
+              .string()
+              .trim()
+              .min(1)
+              .max(200)
+              .describe('a plain phrase; its verbs and nouns also match their other forms'),
+            why: z.string().trim().min(1).max(500),
+            suggestion: z.string().trim().min(1).max(500),
+          })
+          .strict(),
+      )
+      .max(500)
+      .default([]),
+  })
+  .strict();
 
 let defaults: ToneRules | undefined;
 
@@ -33,13 +50,20 @@ export function rulesFor(config: unknown, source = 'policy'): ToneRules {
   const { disable, phrases } = parsed.data;
   const known = new Set(builtInRules.map((r) => r.id));
   disable.forEach((id, i) => {
-    if (!known.has(id)) throw problem(source, ['voice', 'disable', String(i)], `no built-in rule "${id}"; the rules are ${[...known].join(', ')}`);
+    if (!known.has(id))
+      throw problem(
+        source,
+        ['voice', 'disable', String(i)],
+        `no built-in rule "${id}"; the rules are ${[...known].join(', ')}`,
+      );
   });
   const seen = new Set(known);
   const added = phrases.map((p, i): ToneRule => {
-    if (seen.has(p.id)) throw problem(source, ['voice', 'phrases', String(i), 'id'], `"${p.id}" is already a rule's id; choose another`);
+    if (seen.has(p.id))
+      throw problem(source, ['voice', 'phrases', String(i), 'id'], `"${p.id}" is already a rule's id; choose another`);
     seen.add(p.id);
-    if (tokenize(p.pattern).length === 0) throw problem(source, ['voice', 'phrases', String(i), 'pattern'], `the phrase "${p.pattern}" has no words`);
+    if (tokenize(p.pattern).length === 0)
+      throw problem(source, ['voice', 'phrases', String(i), 'pattern'], `the phrase "${p.pattern}" has no words`);
     return { id: p.id, category: p.category, patterns: [p.pattern], why: p.why, suggestion: p.suggestion, plain: true };
   });
   const off = new Set(disable);

@@ -14,11 +14,15 @@ export const chromiumPath = '/usr/bin/chromium';
 const built = existsSync(join('dist', 'web', 'index.html'));
 
 /** Why the browser tests cannot run here (for `skip`), or false. */
-export const browserSkip: string | false = !existsSync(chromiumPath) ? `${chromiumPath} is missing (apt-get install chromium)`
-  : !built ? 'the web app is not built (npm run build)' : false;
+export const browserSkip: string | false = !existsSync(chromiumPath)
+  ? `${chromiumPath} is missing (apt-get install chromium)`
+  : !built
+    ? 'the web app is not built (npm run build)'
+    : false;
 
 /** The Content-Security-Policy every response carries (src/http, the security headers): the app must work under it. */
-export const csp = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'; object-src 'none'";
+export const csp =
+  "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'; object-src 'none'";
 
 /** A password the tests set for the people who sign in. */
 export const password = 'Correct-horse-7-battery';
@@ -36,20 +40,40 @@ export interface BrowserWorld {
  * provokes on purpose (the browser logs them as console errors), e.g. [401, 409]. `ignoreHTTPSErrors`: for a test's
  * own self-signed certificate.
  */
-export async function openBrowser(expectedStatuses: number[] = [401], opts: { ignoreHTTPSErrors?: boolean } = {}): Promise<BrowserWorld> {
+export async function openBrowser(
+  expectedStatuses: number[] = [401],
+  opts: { ignoreHTTPSErrors?: boolean } = {},
+): Promise<BrowserWorld> {
   const { chromium } = await import('playwright-core');
-  const browser = await chromium.launch({ executablePath: chromiumPath, args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync'] });
-  const page = await browser.newPage({ viewport: { width: 1200, height: 800 }, ignoreHTTPSErrors: opts.ignoreHTTPSErrors ?? false });
+  const browser = await chromium.launch({
+    executablePath: chromiumPath,
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
+  });
+  const page = await browser.newPage({
+    viewport: { width: 1200, height: 800 },
+    ignoreHTTPSErrors: opts.ignoreHTTPSErrors ?? false,
+  });
   await page.route('**/*', async (route) => {
     const res = await route.fetch();
     await route.fulfill({ response: res, headers: { ...res.headers(), 'content-security-policy': csp } });
   });
   const problems: string[] = [];
   const expected = new RegExp(`status of (${expectedStatuses.join('|') || 'none'})`);
-  page.on('console', (m) => { if (m.type() === 'error' && !expected.test(m.text())) problems.push(m.text()); });
+  page.on('console', (m) => {
+    if (m.type() === 'error' && !expected.test(m.text())) problems.push(m.text());
+  });
   page.on('pageerror', (e) => problems.push(e.message));
   return {
-    browser, page, problems,
+    browser,
+    page,
+    problems,
     async close() {
       await page.unrouteAll({ behavior: 'ignoreErrors' });
       await browser.close();
@@ -83,12 +107,32 @@ export async function checkAccessible(page: Page, what: string): Promise<void> {
   axeSource ??= readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
   if (!(await page.evaluate(() => 'axe' in window))) await page.evaluate(axeSource);
   const violations = await page.evaluate(async () => {
-    const axe = (window as unknown as { axe: { run: (ctx: Document, opts: unknown) => Promise<{ violations: { id: string; impact: string | null; help: string; nodes: { target: unknown[] }[] }[] }> } }).axe;
+    const axe = (
+      window as unknown as {
+        axe: {
+          run: (
+            ctx: Document,
+            opts: unknown,
+          ) => Promise<{
+            violations: { id: string; impact: string | null; help: string; nodes: { target: unknown[] }[] }[];
+          }>;
+        };
+      }
+    ).axe;
     const result = await axe.run(document, { resultTypes: ['violations'] });
-    return result.violations.map((v) => ({ id: v.id, impact: v.impact, help: v.help, targets: v.nodes.slice(0, 3).map((n) => JSON.stringify(n.target)) }));
+    return result.violations.map((v) => ({
+      id: v.id,
+      impact: v.impact,
+      help: v.help,
+      targets: v.nodes.slice(0, 3).map((n) => JSON.stringify(n.target)),
+    }));
   });
   const bad = violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
-  assert.deepEqual(bad.map((v) => `${v.impact} ${v.id}: ${v.help} at ${v.targets.join(', ')}`), [], `accessibility of ${what}`);
+  assert.deepEqual(
+    bad.map((v) => `${v.impact} ${v.id}: ${v.help} at ${v.targets.join(', ')}`),
+    [],
+    `accessibility of ${what}`,
+  );
 }
 
 /**
@@ -97,10 +141,14 @@ export async function checkAccessible(page: Page, what: string): Promise<void> {
  * the working tree as it was (the pictures hold dates and ids that change every run).
  */
 export async function screenshot(page: Page, name: string, of?: Locator, fullPage = false): Promise<void> {
-  const dir = process.env.ENTENTE_SCREENSHOTS === 'docs' ? join('docs', 'screenshots') : join(tmpdir(), 'entente-screenshots');
+  const dir =
+    process.env.ENTENTE_SCREENSHOTS === 'docs' ? join('docs', 'screenshots') : join(tmpdir(), 'entente-screenshots');
   mkdirSync(dir, { recursive: true });
   const path = join(dir, `${name}.png`);
-  await page.evaluate(() => { (document.activeElement as HTMLElement | null)?.blur(); window.scrollTo(0, 0); });
+  await page.evaluate(() => {
+    (document.activeElement as HTMLElement | null)?.blur();
+    window.scrollTo(0, 0);
+  });
   if (of) await of.screenshot({ path, animations: 'disabled', caret: 'hide' });
   else await page.screenshot({ path, fullPage, animations: 'disabled', caret: 'hide' });
 }

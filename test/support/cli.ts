@@ -9,14 +9,20 @@ import type { Engine } from '../../src/db/connect.ts';
 import { createScratchPg } from './scratch-pg.ts';
 import { seedDataFolder } from './template.ts';
 
-export interface CliResult { code: number | null; out: string; err: string }
+export interface CliResult {
+  code: number | null;
+  out: string;
+  err: string;
+}
 
 /**
  * The node arguments that run the CLI: the bundle scripts/test.mjs builds from the sources before the tests
  * (ENTENTE_TEST_CLI), else the sources under tsx (a test file run on its own). Under tsx every spawned command
  * transpiles and resolves ~300 modules (~0.6 s of CPU each); the bundle is what users run.
  */
-export const cliArgs: readonly string[] = process.env.ENTENTE_TEST_CLI ? [process.env.ENTENTE_TEST_CLI] : ['--import', 'tsx', 'src/cli/main.ts'];
+export const cliArgs: readonly string[] = process.env.ENTENTE_TEST_CLI
+  ? [process.env.ENTENTE_TEST_CLI]
+  : ['--import', 'tsx', 'src/cli/main.ts'];
 
 /** A shell script's line that runs the CLI with its arguments, from any folder (an `entente` on the PATH). */
 export function cliExecLine(): string {
@@ -33,13 +39,22 @@ export const spawnTimeout = 180_000;
 
 /** Runs the CLI with an environment; returns its exit code and output. */
 export function entente(env: Record<string, string>, ...args: string[]): CliResult {
-  const r = spawnSync(process.execPath, [...cliArgs, ...args], { encoding: 'utf8', env: { ...process.env, ...env }, timeout: spawnTimeout });
+  const r = spawnSync(process.execPath, [...cliArgs, ...args], {
+    encoding: 'utf8',
+    env: { ...process.env, ...env },
+    timeout: spawnTimeout,
+  });
   return { code: r.status, out: r.stdout, err: r.stderr };
 }
 
 /** Runs the CLI with an environment and `input` on its standard input (a pipe, not a terminal). */
 export function ententeInput(env: Record<string, string>, input: string, ...args: string[]): CliResult {
-  const r = spawnSync(process.execPath, [...cliArgs, ...args], { encoding: 'utf8', env: { ...process.env, ...env }, input, timeout: spawnTimeout });
+  const r = spawnSync(process.execPath, [...cliArgs, ...args], {
+    encoding: 'utf8',
+    env: { ...process.env, ...env },
+    input,
+    timeout: spawnTimeout,
+  });
   return { code: r.status, out: r.stdout, err: r.stderr };
 }
 
@@ -49,7 +64,11 @@ export function ententeInput(env: Record<string, string>, input: string, ...args
  * PGlite data folder starts as a copy of a migrated empty database (test/support/template.ts); `{ fresh: true }`
  * leaves it to the first command to make, for tests about what that first run does.
  */
-export function cliWorld(engine: Engine, prefix: string, opts: { fresh?: boolean } = {}): { dir: string; env: Record<string, string> } {
+export function cliWorld(
+  engine: Engine,
+  prefix: string,
+  opts: { fresh?: boolean } = {},
+): { dir: string; env: Record<string, string> } {
   const dir = mkdtempSync(join(tmpdir(), `entente-${prefix}-`));
   const env: Record<string, string> = { ENTENTE_DATA: join(dir, 'data') };
   let drop = async (): Promise<void> => {};
@@ -74,8 +93,14 @@ export const freePortGuess = (): number => 20_000 + Math.floor(Math.random() * 2
 
 /** Starts `entente serve` on a free port with an environment; resolves with its URL once it listens, a way to stop it,
  * and a way to kill it with SIGKILL (no chance to clean up, as with `kill -9`). */
-export function serveCli(env: Record<string, string>, port = freePortGuess()): Promise<{ url: string; stop: () => Promise<void>; kill: () => Promise<void> }> {
-  const child: ChildProcess = spawn(process.execPath, [...cliArgs, 'serve', '--port', String(port)], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+export function serveCli(
+  env: Record<string, string>,
+  port = freePortGuess(),
+): Promise<{ url: string; stop: () => Promise<void>; kill: () => Promise<void> }> {
+  const child: ChildProcess = spawn(process.execPath, [...cliArgs, 'serve', '--port', String(port)], {
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   const stop = async (): Promise<void> => {
     if (child.exitCode !== null || child.signalCode !== null) return;
     child.kill('SIGTERM');
@@ -89,7 +114,10 @@ export function serveCli(env: Record<string, string>, port = freePortGuess()): P
   };
   return new Promise((resolve, reject) => {
     let seen = '';
-    const timer = setTimeout(() => { void stop(); reject(new Error(`the server did not start: ${seen}`)); }, spawnTimeout);
+    const timer = setTimeout(() => {
+      void stop();
+      reject(new Error(`the server did not start: ${seen}`));
+    }, spawnTimeout);
     child.stdout!.on('data', (d: Buffer) => {
       seen += d.toString();
       const m = /listening on (http:\/\/\S+)/.exec(seen);
@@ -98,7 +126,12 @@ export function serveCli(env: Record<string, string>, port = freePortGuess()): P
         resolve({ url: m[1]!, stop, kill });
       }
     });
-    child.stderr!.on('data', (d: Buffer) => { seen += d.toString(); });
-    child.once('exit', (code) => { clearTimeout(timer); reject(new Error(`the server exited with ${code}: ${seen}`)); });
+    child.stderr!.on('data', (d: Buffer) => {
+      seen += d.toString();
+    });
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`the server exited with ${code}: ${seen}`));
+    });
   });
 }

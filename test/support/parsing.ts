@@ -25,7 +25,12 @@ export async function refusal(read: () => Promise<unknown>): Promise<EntenteErro
 
 /** A report as the import sees it when it comes from a file: its stream gives bytes, in `chunk`-sized pieces if set. */
 export function inputOf(name: string, text: string, chunk = 0): ReportInput {
-  const parts = chunk > 0 ? Array.from({ length: Math.ceil(text.length / chunk) }, (_, i) => Buffer.from(text.slice(i * chunk, (i + 1) * chunk))) : [Buffer.from(text)];
+  const parts =
+    chunk > 0
+      ? Array.from({ length: Math.ceil(text.length / chunk) }, (_, i) =>
+          Buffer.from(text.slice(i * chunk, (i + 1) * chunk)),
+        )
+      : [Buffer.from(text)];
   return { name, head: text.slice(0, 4096), text: async () => text, stream: () => Readable.from(parts) };
 }
 
@@ -49,8 +54,16 @@ export function mutate(doc: unknown, n: number, value: unknown): unknown {
   const copy: unknown = structuredClone(doc);
   const slots: Array<[Record<string, unknown> | unknown[], string | number]> = [];
   const walk = (v: unknown): void => {
-    if (Array.isArray(v)) v.forEach((x, i) => { slots.push([v, i]); walk(x); });
-    else if (v !== null && typeof v === 'object') for (const [k, x] of Object.entries(v)) { slots.push([v as Record<string, unknown>, k]); walk(x); }
+    if (Array.isArray(v))
+      v.forEach((x, i) => {
+        slots.push([v, i]);
+        walk(x);
+      });
+    else if (v !== null && typeof v === 'object')
+      for (const [k, x] of Object.entries(v)) {
+        slots.push([v as Record<string, unknown>, k]);
+        walk(x);
+      }
   };
   walk(copy);
   const slot = slots[n % Math.max(slots.length, 1)];
@@ -59,7 +72,10 @@ export function mutate(doc: unknown, n: number, value: unknown): unknown {
 }
 
 /** Every place in a JSON value where a value sits (object members and array elements), depth-first. */
-export function valueSlots(v: unknown, out: { parent: Record<string, unknown>; key: string }[] = []): { parent: Record<string, unknown>; key: string }[] {
+export function valueSlots(
+  v: unknown,
+  out: { parent: Record<string, unknown>; key: string }[] = [],
+): { parent: Record<string, unknown>; key: string }[] {
   if (v === null || typeof v !== 'object') return out;
   const parent = v as Record<string, unknown>;
   for (const key of Object.keys(parent)) {
@@ -115,7 +131,11 @@ function jsonDocs(text: string): unknown[] {
 }
 
 /** Reads `text` with `parse`: a bad_input error is fine, anything else (or taking longer than `within` ms) fails. */
-export async function onlyBadInput(parse: (text: string) => Promise<unknown>, text: string, within?: number): Promise<void> {
+export async function onlyBadInput(
+  parse: (text: string) => Promise<unknown>,
+  text: string,
+  within?: number,
+): Promise<void> {
   const started = Date.now();
   try {
     await parse(text);
@@ -136,13 +156,19 @@ export function robustnessTests(targets: FuzzTarget | FuzzTarget[], opts: Robust
   const quickly = opts.quickly ? ', quickly' : '';
   const check = (parse: FuzzTarget['parse'], text: string): Promise<void> => onlyBadInput(parse, text, within);
   const parsers = [...new Set(all.map((t) => t.parse))];
-  const random = (): Promise<void> => fc.assert(fc.asyncProperty(fc.string({ maxLength: 300 }), async (s) => {
-    for (const parse of parsers) await check(parse, s);
-  }), { numRuns: opts.runs?.random ?? 300 });
+  const random = (): Promise<void> =>
+    fc.assert(
+      fc.asyncProperty(fc.string({ maxLength: 300 }), async (s) => {
+        for (const parse of parsers) await check(parse, s);
+      }),
+      { numRuns: opts.runs?.random ?? 300 },
+    );
   const mutated = async (group: FuzzTarget[]): Promise<void> => {
     for (const { parse, seeds, runs } of group) {
-      await fc.assert(fc.asyncProperty(fc.nat(), mutations, (k, ms) => check(parse, ms.reduce(edit, seeds[k % seeds.length]!))),
-        { numRuns: runs ?? opts.runs?.mutated ?? 400 });
+      await fc.assert(
+        fc.asyncProperty(fc.nat(), mutations, (k, ms) => check(parse, ms.reduce(edit, seeds[k % seeds.length]!))),
+        { numRuns: runs ?? opts.runs?.mutated ?? 400 },
+      );
     }
   };
 
@@ -155,20 +181,24 @@ export function robustnessTests(targets: FuzzTarget | FuzzTarget[], opts: Robust
     test(`random text never throws anything but bad_input${quickly}`, random);
     const groups = new Map<string, FuzzTarget[]>();
     for (const t of all) groups.set(t.reports ?? 'reports', [...(groups.get(t.reports ?? 'reports') ?? []), t]);
-    for (const [reports, group] of groups) test(`mutated ${reports} never throw anything but bad_input${quickly}`, () => mutated(group));
+    for (const [reports, group] of groups)
+      test(`mutated ${reports} never throw anything but bad_input${quickly}`, () => mutated(group));
   }
 
   const json = all.flatMap((t) => (t.json === true ? t.seeds : t.json || []).map((text) => ({ parse: t.parse, text })));
   if (json.length) {
     test(`valid JSON of the wrong shape ${opts.where ?? 'anywhere'} never throws anything but bad_input`, async () => {
-      await fc.assert(fc.asyncProperty(fc.nat(), fc.nat(), fc.nat(), shapes, async (r, l, k, shape) => {
-        const { parse, text } = json[r % json.length]!;
-        const docs = jsonDocs(text);
-        const slots = valueSlots(docs[l % docs.length]);
-        const slot = slots[k % Math.max(1, slots.length)];
-        if (slot) slot.parent[slot.key] = shape;
-        await check(parse, docs.map((d) => JSON.stringify(d)).join('\n'));
-      }), { numRuns: opts.runs?.shapes ?? 500 });
+      await fc.assert(
+        fc.asyncProperty(fc.nat(), fc.nat(), fc.nat(), shapes, async (r, l, k, shape) => {
+          const { parse, text } = json[r % json.length]!;
+          const docs = jsonDocs(text);
+          const slots = valueSlots(docs[l % docs.length]);
+          const slot = slots[k % Math.max(1, slots.length)];
+          if (slot) slot.parent[slot.key] = shape;
+          await check(parse, docs.map((d) => JSON.stringify(d)).join('\n'));
+        }),
+        { numRuns: opts.runs?.shapes ?? 500 },
+      );
     });
   }
 }
@@ -178,12 +208,22 @@ export function robustnessTests(targets: FuzzTarget | FuzzTarget[], opts: Robust
  * with any node swapped for any JSON value, nor on its text cut anywhere. `inspect` looks at what a mutated document
  * gave when it was read.
  */
-export async function mutatedOrCutNeverThrow<T>(parse: (doc: unknown) => Promise<T>, seeds: unknown[], opts: { runs?: number; inspect?: (found: T) => void } = {}): Promise<void> {
-  await fc.assert(fc.asyncProperty(fc.nat(), fc.nat(), fc.jsonValue(), fc.nat(), async (which, at, value, cut) => {
-    const mutated = mutate(seeds[which % seeds.length], at, value);
-    const found = await parse(mutated).then((f) => ({ f }), (e: unknown) => expectBadInput(e));
-    if (found) opts.inspect?.(found.f);
-    const text = JSON.stringify(mutated);
-    await parse(text.slice(0, cut % (text.length + 1))).catch(expectBadInput);
-  }), { numRuns: opts.runs ?? 400 });
+export async function mutatedOrCutNeverThrow<T>(
+  parse: (doc: unknown) => Promise<T>,
+  seeds: unknown[],
+  opts: { runs?: number; inspect?: (found: T) => void } = {},
+): Promise<void> {
+  await fc.assert(
+    fc.asyncProperty(fc.nat(), fc.nat(), fc.jsonValue(), fc.nat(), async (which, at, value, cut) => {
+      const mutated = mutate(seeds[which % seeds.length], at, value);
+      const found = await parse(mutated).then(
+        (f) => ({ f }),
+        (e: unknown) => expectBadInput(e),
+      );
+      if (found) opts.inspect?.(found.f);
+      const text = JSON.stringify(mutated);
+      await parse(text.slice(0, cut % (text.length + 1))).catch(expectBadInput);
+    }),
+    { numRuns: opts.runs ?? 400 },
+  );
 }

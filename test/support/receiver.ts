@@ -2,10 +2,20 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
-export interface Received { method: string; path: string; headers: Record<string, string>; body: string; json: any }
+export interface Received {
+  method: string;
+  path: string;
+  headers: Record<string, string>;
+  body: string;
+  json: any;
+}
 
 /** What to answer one request with. */
-export interface Answer { status: number; body?: unknown; headers?: Record<string, string> }
+export interface Answer {
+  status: number;
+  body?: unknown;
+  headers?: Record<string, string>;
+}
 
 export interface Receiver {
   url: string;
@@ -24,13 +34,23 @@ export async function startReceiver(handle?: (r: Received) => Answer | undefined
     for await (const c of req) chunks.push(c as Buffer);
     const body = Buffer.concat(chunks).toString('utf8');
     let json: unknown;
-    try { json = body ? JSON.parse(body) : undefined; } catch { json = undefined; }
-    const headers = Object.fromEntries(Object.entries(req.headers).map(([k, v]) => [k, Array.isArray(v) ? v.join(', ') : v ?? '']));
+    try {
+      json = body ? JSON.parse(body) : undefined;
+    } catch {
+      json = undefined;
+    }
+    const headers = Object.fromEntries(
+      Object.entries(req.headers).map(([k, v]) => [k, Array.isArray(v) ? v.join(', ') : (v ?? '')]),
+    );
     const r: Received = { method: req.method ?? '', path: req.url ?? '', headers, body, json };
     received.push(r);
     const answer = queued.shift() ?? handle?.(r) ?? { status: 200, body: 'ok' };
-    const text = typeof answer.body === 'string' ? answer.body : answer.body === undefined ? '' : JSON.stringify(answer.body);
-    res.writeHead(answer.status, { 'content-type': typeof answer.body === 'string' ? 'text/plain' : 'application/json', ...answer.headers });
+    const text =
+      typeof answer.body === 'string' ? answer.body : answer.body === undefined ? '' : JSON.stringify(answer.body);
+    res.writeHead(answer.status, {
+      'content-type': typeof answer.body === 'string' ? 'text/plain' : 'application/json',
+      ...answer.headers,
+    });
     res.end(text);
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -38,7 +58,13 @@ export async function startReceiver(handle?: (r: Received) => Answer | undefined
   return {
     url: `http://127.0.0.1:${port}`,
     received,
-    queue: (...a) => { queued.push(...a); },
-    close: () => new Promise((resolve) => { server.closeAllConnections(); server.close(() => resolve()); }),
+    queue: (...a) => {
+      queued.push(...a);
+    },
+    close: () =>
+      new Promise((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
   };
 }

@@ -5,9 +5,22 @@
  */
 import { createServer, type Server, type Socket } from 'node:net';
 
-export interface SunkMail { from: string; rcpt: string[]; data: string; subject: string; messageId: string }
+export interface SunkMail {
+  from: string;
+  rcpt: string[];
+  data: string;
+  subject: string;
+  messageId: string;
+}
 
-export interface SmtpSink { port: number; url: string; mails: SunkMail[]; stall(n: number): void; held(): number; close(): Promise<void> }
+export interface SmtpSink {
+  port: number;
+  url: string;
+  mails: SunkMail[];
+  stall(n: number): void;
+  held(): number;
+  close(): Promise<void>;
+}
 
 /** Starts a sink on a free port (or `port`, to come back on the same one). */
 export async function startSmtpSink(port = 0): Promise<SmtpSink> {
@@ -32,11 +45,17 @@ export async function startSmtpSink(port = 0): Promise<SmtpSink> {
           if (end < 0) return;
           data += buf.slice(0, end);
           buf = buf.slice(end + 5);
-          if (stalls > 0) { stalls--; holding++; data = null; return; } // never answered: the message is not taken
+          if (stalls > 0) {
+            stalls--;
+            holding++;
+            data = null;
+            return;
+          } // never answered: the message is not taken
           const head = data.split('\r\n\r\n')[0]!.replace(/\r\n[ \t]+/g, ' '); // folded header lines unfolded
           const header = (name: string) => new RegExp(`^${name}: *(.*)$`, 'im').exec(head)?.[1]?.trim() ?? '';
           mails.push({ from, rcpt, data, subject: header('Subject'), messageId: header('Message-ID') });
-          data = null; rcpt = [];
+          data = null;
+          rcpt = [];
           s.write('250 queued\r\n');
           continue;
         }
@@ -47,19 +66,31 @@ export async function startSmtpSink(port = 0): Promise<SmtpSink> {
         const verb = line.slice(0, 4).toUpperCase();
         if (verb === 'EHLO') s.write('250-sink\r\n250 8BITMIME\r\n');
         else if (verb === 'HELO') s.write('250 sink\r\n');
-        else if (verb === 'MAIL') { from = /<([^>]*)>/.exec(line)?.[1] ?? ''; s.write('250 ok\r\n'); }
-        else if (verb === 'RCPT') { rcpt.push(/<([^>]*)>/.exec(line)?.[1] ?? ''); s.write('250 ok\r\n'); }
-        else if (verb === 'DATA') { data = ''; s.write('354 go ahead\r\n'); }
-        else if (verb === 'QUIT') { s.write('221 bye\r\n'); s.end(); }
-        else s.write('250 ok\r\n');
+        else if (verb === 'MAIL') {
+          from = /<([^>]*)>/.exec(line)?.[1] ?? '';
+          s.write('250 ok\r\n');
+        } else if (verb === 'RCPT') {
+          rcpt.push(/<([^>]*)>/.exec(line)?.[1] ?? '');
+          s.write('250 ok\r\n');
+        } else if (verb === 'DATA') {
+          data = '';
+          s.write('354 go ahead\r\n');
+        } else if (verb === 'QUIT') {
+          s.write('221 bye\r\n');
+          s.end();
+        } else s.write('250 ok\r\n');
       }
     });
   });
   await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
   const bound = (server.address() as { port: number }).port;
   return {
-    port: bound, url: `smtp://127.0.0.1:${bound}`, mails,
-    stall(n) { stalls = n; },
+    port: bound,
+    url: `smtp://127.0.0.1:${bound}`,
+    mails,
+    stall(n) {
+      stalls = n;
+    },
     held: () => holding,
     async close() {
       for (const s of sockets) s.destroy();

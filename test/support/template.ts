@@ -61,7 +61,9 @@ async function templateFolder(): Promise<string> {
   if (existsSync(join(path, 'PG_VERSION'))) return path;
   const aside = `${path}.${process.pid}`;
   rmSync(aside, { recursive: true, force: true });
-  const pg = await PGlite.create(aside, { loadDataDir: new Blob([(await pgliteTemplate()) as Uint8Array<ArrayBuffer>]) });
+  const pg = await PGlite.create(aside, {
+    loadDataDir: new Blob([(await pgliteTemplate()) as Uint8Array<ArrayBuffer>]),
+  });
   await pg.close();
   tightenFolder(aside); // as Entente leaves a folder it made (src/db/private-folder.ts)
   try {
@@ -75,7 +77,13 @@ async function templateFolder(): Promise<string> {
 function key(): string {
   const hash = createHash('sha256');
   const dir = 'src/db/migrations';
-  for (const f of ['src/db/migrate.ts', ...readdirSync(dir).sort().map((n) => join(dir, n))]) hash.update(f).update(readFileSync(f));
+  for (const f of [
+    'src/db/migrate.ts',
+    ...readdirSync(dir)
+      .sort()
+      .map((n) => join(dir, n)),
+  ])
+    hash.update(f).update(readFileSync(f));
   hash.update(JSON.parse(readFileSync('node_modules/@electric-sql/pglite/package.json', 'utf8')).version);
   return hash.digest('hex').slice(0, 16);
 }

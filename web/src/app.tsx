@@ -27,9 +27,15 @@ export function App() {
   const { path } = useLocation();
 
   useEffect(() => {
-    whenSignedOut(() => { setCsrfToken(null); setMe(null); });
+    whenSignedOut(() => {
+      setCsrfToken(null);
+      setMe(null);
+    });
     api<Me>('/api/session', { quiet401: true })
-      .then((m) => { setCsrfToken(m.csrfToken); setMe(m); })
+      .then((m) => {
+        setCsrfToken(m.csrfToken);
+        setMe(m);
+      })
       .catch((e: unknown) => {
         if (e instanceof ApiError && e.status === 401) setMe(null);
         else setProblem(e instanceof Error ? e.message : String(e));
@@ -41,14 +47,50 @@ export function App() {
   if (invitation) {
     return (
       <Suspense fallback={<p aria-live="polite">Loading…</p>}>
-        <Invite token={invitation[1]!} onSignedIn={(m) => { setCsrfToken(m.csrfToken); setMe(m); navigate('/'); }} />
+        <Invite
+          token={invitation[1]!}
+          onSignedIn={(m) => {
+            setCsrfToken(m.csrfToken);
+            setMe(m);
+            navigate('/');
+          }}
+        />
       </Suspense>
     );
   }
-  if (problem) return <main className="narrow"><h1>Entente</h1><p role="alert" className="error">{problem}</p></main>;
-  if (me === undefined) return <main className="narrow"><p aria-live="polite">Loading…</p></main>;
-  if (me === null) return <SignIn onSignedIn={(m) => { setCsrfToken(m.csrfToken); setMe(m); }} />;
-  return <Layout me={me} onSignedOut={() => { setCsrfToken(null); setMe(null); }} />;
+  if (problem)
+    return (
+      <main className="narrow">
+        <h1>Entente</h1>
+        <p role="alert" className="error">
+          {problem}
+        </p>
+      </main>
+    );
+  if (me === undefined)
+    return (
+      <main className="narrow">
+        <p aria-live="polite">Loading…</p>
+      </main>
+    );
+  if (me === null)
+    return (
+      <SignIn
+        onSignedIn={(m) => {
+          setCsrfToken(m.csrfToken);
+          setMe(m);
+        }}
+      />
+    );
+  return (
+    <Layout
+      me={me}
+      onSignedOut={() => {
+        setCsrfToken(null);
+        setMe(null);
+      }}
+    />
+  );
 }
 
 /** How the header names the person's part: a team's lead as such (the role alone would say "engineer"). */
@@ -72,27 +114,72 @@ function Layout({ me, onSignedOut }: { me: Me; onSignedOut: () => void }) {
     onSignedOut();
     navigate('/');
   };
-  const current = (p: string): 'page' | undefined => (p === '/' ? path === '/' : path.startsWith(p)) ? 'page' : undefined;
+  const current = (p: string): 'page' | undefined =>
+    (p === '/' ? path === '/' : path.startsWith(p)) ? 'page' : undefined;
   return (
     <>
       <header className="top">
         <span className="brand">Entente</span>
         <nav aria-label="Main">
           <ul>
-            <li><Link href="/" aria-current={current('/')}>Home</Link></li>
-            <li><Link href="/findings" aria-current={current('/findings')}>Findings</Link></li>
-            <li><Link href="/exceptions" aria-current={current('/exceptions')}>Exceptions</Link></li>
-            <li><Link href="/commitments" aria-current={current('/commitments')}>Commitments</Link></li>
-            <li><Link href="/gates" aria-current={current('/gates')}>Gates</Link></li>
-            <li><Link href="/changes" aria-current={current('/changes')}>Changes</Link></li>
-            <li><Link href="/scorecard" aria-current={current('/scorecard') ?? current('/goals')}>Scorecard</Link></li>
-            <li><Link href="/reviews" aria-current={current('/reviews')}>Reviews</Link></li>
-            <li><Link href="/notifications" aria-current={current('/notifications')}>Notifications</Link></li>
-            <li><Link href="/settings" aria-current={current('/settings')}>Settings</Link></li>
+            <li>
+              <Link href="/" aria-current={current('/')}>
+                Home
+              </Link>
+            </li>
+            <li>
+              <Link href="/findings" aria-current={current('/findings')}>
+                Findings
+              </Link>
+            </li>
+            <li>
+              <Link href="/exceptions" aria-current={current('/exceptions')}>
+                Exceptions
+              </Link>
+            </li>
+            <li>
+              <Link href="/commitments" aria-current={current('/commitments')}>
+                Commitments
+              </Link>
+            </li>
+            <li>
+              <Link href="/gates" aria-current={current('/gates')}>
+                Gates
+              </Link>
+            </li>
+            <li>
+              <Link href="/changes" aria-current={current('/changes')}>
+                Changes
+              </Link>
+            </li>
+            <li>
+              <Link href="/scorecard" aria-current={current('/scorecard') ?? current('/goals')}>
+                Scorecard
+              </Link>
+            </li>
+            <li>
+              <Link href="/reviews" aria-current={current('/reviews')}>
+                Reviews
+              </Link>
+            </li>
+            <li>
+              <Link href="/notifications" aria-current={current('/notifications')}>
+                Notifications
+              </Link>
+            </li>
+            <li>
+              <Link href="/settings" aria-current={current('/settings')}>
+                Settings
+              </Link>
+            </li>
           </ul>
         </nav>
-        <span className="who">{me.person ?? 'token'} ({role})</span>
-        <button type="button" className="link" onClick={() => void signOut()}>Sign out</button>
+        <span className="who">
+          {me.person ?? 'token'} ({role})
+        </span>
+        <button type="button" className="link" onClick={() => void signOut()}>
+          Sign out
+        </button>
       </header>
       <main>
         <Suspense fallback={<p aria-live="polite">Loading…</p>}>
@@ -111,7 +198,8 @@ function Page({ path, me }: { path: string; me: Me }) {
   if (path === '/settings' || path === '/settings/') return <Settings me={me} />;
   if (path === '/gates' || path === '/gates/') return <Gates />;
   if (path === '/changes' || path === '/changes/') return <Changes me={me} />;
-  if (path === '/scorecard' || path === '/scorecard/' || path === '/goals' || path === '/goals/') return <Scorecard me={me} />;
+  if (path === '/scorecard' || path === '/scorecard/' || path === '/goals' || path === '/goals/')
+    return <Scorecard me={me} />;
   if (path === '/reviews' || path === '/reviews/') return <Reviews me={me} />;
   if (path === '/notifications' || path === '/notifications/') return <Notifications me={me} />;
   const review = /^\/reviews\/(\d+)\/?$/.exec(path);
@@ -120,5 +208,12 @@ function Page({ path, me }: { path: string; me: Me }) {
   if (gate) return <GatePage id={Number(gate[1])} />;
   const finding = /^\/findings\/(\d+)\/?$/.exec(path);
   if (finding) return <FindingPage id={Number(finding[1])} me={me} />;
-  return <><h1>Page not found</h1><p>There is no page at {path}. <Link href="/">Go home</Link>.</p></>;
+  return (
+    <>
+      <h1>Page not found</h1>
+      <p>
+        There is no page at {path}. <Link href="/">Go home</Link>.
+      </p>
+    </>
+  );
 }

@@ -5,17 +5,29 @@ import { Link, useTitle } from './router.tsx';
 
 /** A commitment as GET /api/commitments answers (the API's Commitment, the parts the pages show). */
 export interface Commitment {
-  id: number; kind: string; title: string; ownerTeam: string; service: string | null; findingId: number | null;
-  dueAt: string; dueDate: string; verification: { method: 'evidence' | 'check'; detail: string };
+  id: number;
+  kind: string;
+  title: string;
+  ownerTeam: string;
+  service: string | null;
+  findingId: number | null;
+  dueAt: string;
+  dueDate: string;
+  verification: { method: 'evidence' | 'check'; detail: string };
   source: { type: 'gate' | 'change' | 'exception' | 'review'; id: number };
-  state: 'open' | 'verified' | 'missed' | 'released'; overdue: boolean; evidence: string | null;
-  verifiedBy: string | null; verifiedAt: string | null; summary: string;
+  state: 'open' | 'verified' | 'missed' | 'released';
+  overdue: boolean;
+  evidence: string | null;
+  verifiedBy: string | null;
+  verifiedAt: string | null;
+  summary: string;
 }
 
 const canVerify = ['engineer', 'security', 'admin'];
 
 // A check Entente runs itself, in words.
-const checkWords = (check: string): string => (check === 'finding-fixed' ? 'it is done once the finding is fixed' : `the ${check.replace(/-/g, ' ')} check`);
+const checkWords = (check: string): string =>
+  check === 'finding-fixed' ? 'it is done once the finding is fixed' : `the ${check.replace(/-/g, ' ')} check`;
 
 /** Where it stands, in words (the badge's colour only repeats it). */
 export function CommitmentState({ c }: { c: Commitment }) {
@@ -27,7 +39,17 @@ export function CommitmentState({ c }: { c: Commitment }) {
 /** Where a commitment comes from, linked where the app has a page for it. */
 function SourceOf({ c }: { c: Commitment }) {
   const what = `${c.source.type} ${c.source.id}`;
-  return <>{c.source.type === 'exception' ? <Link href="/exceptions">{what}</Link> : what}{c.findingId !== null && <> · <Link href={`/findings/${c.findingId}`}>finding {c.findingId}</Link></>}</>;
+  return (
+    <>
+      {c.source.type === 'exception' ? <Link href="/exceptions">{what}</Link> : what}
+      {c.findingId !== null && (
+        <>
+          {' '}
+          · <Link href={`/findings/${c.findingId}`}>finding {c.findingId}</Link>
+        </>
+      )}
+    </>
+  );
 }
 
 /** The commitments page. */
@@ -38,16 +60,26 @@ export function Commitments({ me }: { me: Me }) {
   const [notice, setNotice] = useState<string | null>(null);
   const load = useCallback(() => {
     api<{ items: Commitment[] }>('/api/commitments?state=open,missed&limit=500')
-      .then((r) => { setItems(r.items); setError(null); })
+      .then((r) => {
+        setItems(r.items);
+        setError(null);
+      })
       .catch((e: unknown) => setError(e instanceof Error ? e.message : String(e)));
   }, []);
   useEffect(load, [load]);
-  const whose = me.role === 'engineer' ? (me.teams.join(', ') || 'your teams') : 'every team';
+  const whose = me.role === 'engineer' ? me.teams.join(', ') || 'your teams' : 'every team';
   return (
     <>
       <h1>Commitments</h1>
-      <p>What {whose} owe{me.role === 'engineer' && me.teams.length === 1 ? 's' : ''}, soonest due first: controls promised for exceptions, gates and changes.</p>
-      {error && <p role="alert" className="error">{error}</p>}
+      <p>
+        What {whose} owe{me.role === 'engineer' && me.teams.length === 1 ? 's' : ''}, soonest due first: controls
+        promised for exceptions, gates and changes.
+      </p>
+      {error && (
+        <p role="alert" className="error">
+          {error}
+        </p>
+      )}
       {notice && <p role="status">{notice}</p>}
       {!items && !error && <p aria-live="polite">Loading…</p>}
       {items && items.length === 0 && <p>Nothing is owed.</p>}
@@ -56,13 +88,37 @@ export function Commitments({ me }: { me: Me }) {
           {items.map((c) => (
             <li key={c.id}>
               <article aria-labelledby={`c-${c.id}`}>
-                <h2 id={`c-${c.id}`} className="card-title">Commitment {c.id}: {c.title}</h2>
-                <p><CommitmentState c={c} /> due {c.dueDate} · {c.ownerTeam}{c.service && <>, {c.service}</>} · <SourceOf c={c} /></p>
-                {c.state === 'missed' && <p>It was due on {c.dueDate} and is not verified yet. {c.verification.method === 'evidence' ? 'Add the evidence below, or talk with Security about a new date.' : 'Talk with Security if it needs a new date.'}</p>}
-                {c.verification.method === 'check'
-                  ? <p>Entente checks this at the next scan or gate: {checkWords(c.verification.detail)}. Nothing to send.</p>
-                  : <p>To verify it: {c.verification.detail.replace(/[.\s]+$/, '')}.</p>}
-                {canVerify.includes(me.role) && c.verification.method === 'evidence' && <Verify c={c} onDone={(m) => { setNotice(m); load(); }} />}
+                <h2 id={`c-${c.id}`} className="card-title">
+                  Commitment {c.id}: {c.title}
+                </h2>
+                <p>
+                  <CommitmentState c={c} /> due {c.dueDate} · {c.ownerTeam}
+                  {c.service && <>, {c.service}</>} · <SourceOf c={c} />
+                </p>
+                {c.state === 'missed' && (
+                  <p>
+                    It was due on {c.dueDate} and is not verified yet.{' '}
+                    {c.verification.method === 'evidence'
+                      ? 'Add the evidence below, or talk with Security about a new date.'
+                      : 'Talk with Security if it needs a new date.'}
+                  </p>
+                )}
+                {c.verification.method === 'check' ? (
+                  <p>
+                    Entente checks this at the next scan or gate: {checkWords(c.verification.detail)}. Nothing to send.
+                  </p>
+                ) : (
+                  <p>To verify it: {c.verification.detail.replace(/[.\s]+$/, '')}.</p>
+                )}
+                {canVerify.includes(me.role) && c.verification.method === 'evidence' && (
+                  <Verify
+                    c={c}
+                    onDone={(m) => {
+                      setNotice(m);
+                      load();
+                    }}
+                  />
+                )}
               </article>
             </li>
           ))}
@@ -79,8 +135,12 @@ function Verify({ c, onDone }: { c: Commitment; onDone: (message: string) => voi
   const verify = async (e: FormEvent<HTMLFormElement>): Promise<void> => {
     e.preventDefault();
     const evidence = String(new FormData(e.currentTarget).get('evidence') ?? '').trim();
-    if (!evidence) { setError('add the evidence that shows it is in place (Evidence), so both teams can see it'); return; }
-    setBusy(true); setError(null);
+    if (!evidence) {
+      setError('add the evidence that shows it is in place (Evidence), so both teams can see it');
+      return;
+    }
+    setBusy(true);
+    setError(null);
     try {
       const next = await api<Commitment>(`/api/commitments/${c.id}/verify`, { method: 'POST', json: { evidence } });
       onDone(`Commitment ${c.id}: ${next.summary}`);
@@ -94,8 +154,14 @@ function Verify({ c, onDone }: { c: Commitment; onDone: (message: string) => voi
     <form onSubmit={(e) => void verify(e)} className="stack">
       <label htmlFor={`evidence-${c.id}`}>Evidence for commitment {c.id}</label>
       <textarea id={`evidence-${c.id}`} name="evidence" rows={2} maxLength={5000} />
-      <button type="submit" disabled={busy} aria-label={`Verify commitment ${c.id}`}>Verify</button>
-      {error && <p role="alert" className="error">{error}</p>}
+      <button type="submit" disabled={busy} aria-label={`Verify commitment ${c.id}`}>
+        Verify
+      </button>
+      {error && (
+        <p role="alert" className="error">
+          {error}
+        </p>
+      )}
     </form>
   );
 }

@@ -7,8 +7,17 @@ import { Decide } from './decide.tsx';
 
 /** An exception as GET /api/exceptions answers (the API's Exception, the parts the pages show). */
 export interface Exception {
-  id: number; status: string; team: string; reason: string; controls: string[]; requestedBy: string; requestedAt: string;
-  expiresAt: string; validUntil: string; approvals: { lead: string | null; security: string | null }; awaiting: string[];
+  id: number;
+  status: string;
+  team: string;
+  reason: string;
+  controls: string[];
+  requestedBy: string;
+  requestedAt: string;
+  expiresAt: string;
+  validUntil: string;
+  approvals: { lead: string | null; security: string | null };
+  awaiting: string[];
   endReason: string | null;
   findings: { id: number; title: string; service: string; priority: string; status: string }[];
   summary: string;
@@ -42,7 +51,12 @@ export function Exceptions({ me }: { me: Me }) {
     Promise.all([
       api<{ items: Exception[] }>('/api/exceptions?status=requested&limit=500'),
       api<{ items: Exception[] }>('/api/exceptions?status=approved&limit=500'),
-    ]).then(([r, a]) => { setRequested(r.items); setApproved(a.items); setError(null); })
+    ])
+      .then(([r, a]) => {
+        setRequested(r.items);
+        setApproved(a.items);
+        setError(null);
+      })
       .catch((e: unknown) => setError(e instanceof Error ? e.message : String(e)));
   }, []);
   useEffect(load, [load]);
@@ -50,33 +64,79 @@ export function Exceptions({ me }: { me: Me }) {
   const mine = requested?.filter((e) => me.person && e.requestedBy.toLowerCase() === me.person.toLowerCase()) ?? [];
   const forMe = requested?.filter((e) => waitsForMe(e, me)) ?? [];
   const soon = dayIn(30);
-  const ending = (approved ?? []).filter((e) => e.validUntil <= soon).sort((a, b) => a.validUntil.localeCompare(b.validUntil));
+  const ending = (approved ?? [])
+    .filter((e) => e.validUntil <= soon)
+    .sort((a, b) => a.validUntil.localeCompare(b.validUntil));
   return (
     <>
       <h1>Exceptions</h1>
-      <p>Accepting a finding's risk for a while needs the team lead's and Security's approval; nobody approves their own request.</p>
-      {error && <p role="alert" className="error">{error}</p>}
+      <p>
+        Accepting a finding's risk for a while needs the team lead's and Security's approval; nobody approves their own
+        request.
+      </p>
+      {error && (
+        <p role="alert" className="error">
+          {error}
+        </p>
+      )}
       {notice?.ok && <p role="status">{notice.text}</p>}
-      {notice && !notice.ok && <p role="alert" className="error">{notice.text}</p>}
+      {notice && !notice.ok && (
+        <p role="alert" className="error">
+          {notice.text}
+        </p>
+      )}
       {!requested && !error && <p aria-live="polite">Loading…</p>}
       {requested && (
         <>
           <section aria-labelledby="for-me">
             <h2 id="for-me">Waiting for you</h2>
-            {forMe.length === 0 ? <p>No request waits for your approval.</p>
-              : <ul className="cards">{forMe.map((e) => <li key={e.id}><ExceptionCard e={e} /><Decide kind="exception" id={e.id} path={`/api/exceptions/${e.id}`} onDone={(n) => { setNotice(n); load(); }} /></li>)}</ul>}
+            {forMe.length === 0 ? (
+              <p>No request waits for your approval.</p>
+            ) : (
+              <ul className="cards">
+                {forMe.map((e) => (
+                  <li key={e.id}>
+                    <ExceptionCard e={e} />
+                    <Decide
+                      kind="exception"
+                      id={e.id}
+                      path={`/api/exceptions/${e.id}`}
+                      onDone={(n) => {
+                        setNotice(n);
+                        load();
+                      }}
+                    />
+                  </li>
+                ))}
+              </ul>
+            )}
           </section>
           {mine.length > 0 && (
             <section aria-labelledby="mine">
               <h2 id="mine">Your requests</h2>
               <p className="hint">Waiting for others' approval; you cannot approve your own.</p>
-              <ul className="cards">{mine.map((e) => <li key={e.id}><ExceptionCard e={e} /></li>)}</ul>
+              <ul className="cards">
+                {mine.map((e) => (
+                  <li key={e.id}>
+                    <ExceptionCard e={e} />
+                  </li>
+                ))}
+              </ul>
             </section>
           )}
           <section aria-labelledby="ending">
             <h2 id="ending">Ending within 30 days</h2>
-            {ending.length === 0 ? <p>No approved exception ends in the next 30 days.</p>
-              : <ul className="cards">{ending.map((e) => <li key={e.id}><ExceptionCard e={e} /></li>)}</ul>}
+            {ending.length === 0 ? (
+              <p>No approved exception ends in the next 30 days.</p>
+            ) : (
+              <ul className="cards">
+                {ending.map((e) => (
+                  <li key={e.id}>
+                    <ExceptionCard e={e} />
+                  </li>
+                ))}
+              </ul>
+            )}
           </section>
         </>
       )}
@@ -87,17 +147,25 @@ export function Exceptions({ me }: { me: Me }) {
 function ExceptionCard({ e }: { e: Exception }) {
   return (
     <article aria-labelledby={`ex-${e.id}`}>
-      <h3 id={`ex-${e.id}`}>Exception {e.id}: {e.team}, until {e.validUntil}</h3>
-      <p className="sub">{words(e.status)} · asked by {e.requestedBy} on {day(e.requestedAt)}</p>
+      <h3 id={`ex-${e.id}`}>
+        Exception {e.id}: {e.team}, until {e.validUntil}
+      </h3>
+      <p className="sub">
+        {words(e.status)} · asked by {e.requestedBy} on {day(e.requestedAt)}
+      </p>
       <p className="prose">{e.reason}</p>
       {e.controls.length > 0 && <p>Controls meanwhile: {e.controls.join('; ')}</p>}
       <p>{e.summary}</p>
       <ul>
         {e.findings.map((f) => (
-          <li key={f.id}><PriorityBadge priority={f.priority} /> <Link href={`/findings/${f.id}`}>{f.title}</Link> <span className="sub">({f.service}, {words(f.status)})</span></li>
+          <li key={f.id}>
+            <PriorityBadge priority={f.priority} /> <Link href={`/findings/${f.id}`}>{f.title}</Link>{' '}
+            <span className="sub">
+              ({f.service}, {words(f.status)})
+            </span>
+          </li>
         ))}
       </ul>
     </article>
   );
 }
-

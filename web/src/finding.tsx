@@ -4,7 +4,12 @@ import { api, type Finding, type Me, type Page } from './api.ts';
 import { PriorityBadge, day, when, whereOf, words } from './format.tsx';
 import { Link, useTitle } from './router.tsx';
 
-interface AuditEntry { id: string; at: string; actor: string; action: string }
+interface AuditEntry {
+  id: string;
+  at: string;
+  actor: string;
+  action: string;
+}
 
 // Roles that may change findings (each within its reach; the server decides).
 const writers = ['admin', 'security', 'engineer'];
@@ -25,57 +30,168 @@ export function FindingPage({ id, me }: { id: number; me: Me }) {
     let live = true;
     setF(null);
     setError(null);
-    api<Finding>(`/api/findings/${id}`).then((x) => { if (live) setF(x); }).catch((e: unknown) => { if (live) setError(e instanceof Error ? e.message : String(e)); });
+    api<Finding>(`/api/findings/${id}`)
+      .then((x) => {
+        if (live) setF(x);
+      })
+      .catch((e: unknown) => {
+        if (live) setError(e instanceof Error ? e.message : String(e));
+      });
     if (auditReaders.includes(me.role)) {
-      api<Page<AuditEntry>>(`/api/audit?entity=finding&entityId=${id}&limit=100`).then((h) => { if (live) setHistory(h.items); }).catch(() => undefined);
+      api<Page<AuditEntry>>(`/api/audit?entity=finding&entityId=${id}&limit=100`)
+        .then((h) => {
+          if (live) setHistory(h.items);
+        })
+        .catch(() => undefined);
     }
-    return () => { live = false; };
+    return () => {
+      live = false;
+    };
   }, [id, me.role]);
 
-  if (error) return <><h1>Finding {id}</h1><p role="alert" className="error">{error}</p><p><Link href="/findings">Back to Findings</Link></p></>;
+  if (error)
+    return (
+      <>
+        <h1>Finding {id}</h1>
+        <p role="alert" className="error">
+          {error}
+        </p>
+        <p>
+          <Link href="/findings">Back to Findings</Link>
+        </p>
+      </>
+    );
   if (!f) return <p aria-live="polite">Loading finding {id}…</p>;
   const ids = [...f.aliases, ...f.cwes.map((c) => `CWE-${c}`)];
   return (
     <article>
-      <p><Link href="/findings">← Findings</Link></p>
+      <p>
+        <Link href="/findings">← Findings</Link>
+      </p>
       <h1>{f.title}</h1>
       <dl className="facts">
-        <dt>Where</dt><dd>{f.service} ({f.ownerTeam}): {whereOf(f)}</dd>
-        <dt>Priority</dt><dd><PriorityBadge priority={f.priority} /> {f.severity} severity{f.cvss.score !== null && `, CVSS ${f.cvss.score}`}</dd>
-        <dt>Due</dt><dd>{f.dueDate}{f.overdue && <> <span className="badge overdue">overdue</span></>}</dd>
-        <dt>Status</dt><dd>{words(f.status)}{f.assignee && `, assigned to ${f.assignee}`}</dd>
-        <dt>Kind</dt><dd>{f.kind}</dd>
-        {ids.length > 0 && <><dt>Identifiers</dt><dd>{ids.join(', ')}</dd></>}
-        {f.component.fixedVersion && <><dt>Fixed in</dt><dd>{f.component.name} {f.component.fixedVersion}</dd></>}
-        {(f.kev || f.epss !== null) && <><dt>Exploitation</dt><dd>{[f.kev && 'known exploited (KEV)', f.epss !== null && `EPSS ${(f.epss * 100).toFixed(1)}%`].filter(Boolean).join(', ')}</dd></>}
+        <dt>Where</dt>
+        <dd>
+          {f.service} ({f.ownerTeam}): {whereOf(f)}
+        </dd>
+        <dt>Priority</dt>
+        <dd>
+          <PriorityBadge priority={f.priority} /> {f.severity} severity
+          {f.cvss.score !== null && `, CVSS ${f.cvss.score}`}
+        </dd>
+        <dt>Due</dt>
+        <dd>
+          {f.dueDate}
+          {f.overdue && (
+            <>
+              {' '}
+              <span className="badge overdue">overdue</span>
+            </>
+          )}
+        </dd>
+        <dt>Status</dt>
+        <dd>
+          {words(f.status)}
+          {f.assignee && `, assigned to ${f.assignee}`}
+        </dd>
+        <dt>Kind</dt>
+        <dd>{f.kind}</dd>
+        {ids.length > 0 && (
+          <>
+            <dt>Identifiers</dt>
+            <dd>{ids.join(', ')}</dd>
+          </>
+        )}
+        {f.component.fixedVersion && (
+          <>
+            <dt>Fixed in</dt>
+            <dd>
+              {f.component.name} {f.component.fixedVersion}
+            </dd>
+          </>
+        )}
+        {(f.kev || f.epss !== null) && (
+          <>
+            <dt>Exploitation</dt>
+            <dd>
+              {[f.kev && 'known exploited (KEV)', f.epss !== null && `EPSS ${(f.epss * 100).toFixed(1)}%`]
+                .filter(Boolean)
+                .join(', ')}
+            </dd>
+          </>
+        )}
       </dl>
       <section aria-labelledby="why">
         <h2 id="why">Why this priority</h2>
-        {f.priorityReasons.length ? <ul>{f.priorityReasons.map((r) => <li key={r}>{r}</li>)}</ul> : <p>No particular reason beyond its severity.</p>}
+        {f.priorityReasons.length ? (
+          <ul>
+            {f.priorityReasons.map((r) => (
+              <li key={r}>{r}</li>
+            ))}
+          </ul>
+        ) : (
+          <p>No particular reason beyond its severity.</p>
+        )}
       </section>
-      {f.description && <section aria-labelledby="what"><h2 id="what">Description</h2><p className="prose">{f.description}</p></section>}
+      {f.description && (
+        <section aria-labelledby="what">
+          <h2 id="what">Description</h2>
+          <p className="prose">{f.description}</p>
+        </section>
+      )}
       <section aria-labelledby="sources">
         <h2 id="sources">Sources</h2>
         <table>
           <caption>Tools that report this finding</caption>
-          <thead><tr><th scope="col">Tool</th><th scope="col">Rule</th><th scope="col">Still reported</th></tr></thead>
-          <tbody>{f.sources.map((s) => <tr key={`${s.tool} ${s.ruleId}`}><td>{s.tool}</td><td>{s.ruleId}</td><td>{s.present ? 'yes' : 'no'}</td></tr>)}</tbody>
+          <thead>
+            <tr>
+              <th scope="col">Tool</th>
+              <th scope="col">Rule</th>
+              <th scope="col">Still reported</th>
+            </tr>
+          </thead>
+          <tbody>
+            {f.sources.map((s) => (
+              <tr key={`${s.tool} ${s.ruleId}`}>
+                <td>{s.tool}</td>
+                <td>{s.ruleId}</td>
+                <td>{s.present ? 'yes' : 'no'}</td>
+              </tr>
+            ))}
+          </tbody>
         </table>
       </section>
       {writers.includes(me.role) && <WorkOnIt finding={f} onSaved={setF} />}
       <section aria-labelledby="history">
         <h2 id="history">History</h2>
         <ul>
-          <li>First seen {when(f.firstSeenAt)}, last reported {when(f.lastSeenAt)}</li>
+          <li>
+            First seen {when(f.firstSeenAt)}, last reported {when(f.lastSeenAt)}
+          </li>
           {f.fixedAt && <li>Fixed {when(f.fixedAt)}</li>}
-          {f.reopenedCount > 0 && <li>Reopened {f.reopenedCount} time{f.reopenedCount === 1 ? '' : 's'}</li>}
-          {history?.map((h) => <li key={h.id}>{when(h.at)}: {h.action} by {h.actor}</li>)}
+          {f.reopenedCount > 0 && (
+            <li>
+              Reopened {f.reopenedCount} time{f.reopenedCount === 1 ? '' : 's'}
+            </li>
+          )}
+          {history?.map((h) => (
+            <li key={h.id}>
+              {when(h.at)}: {h.action} by {h.actor}
+            </li>
+          ))}
         </ul>
         {(f.comments?.length ?? 0) > 0 && (
           <>
             <h3>Comments</h3>
             <ol className="comments">
-              {f.comments!.map((c) => <li key={c.id}><p className="sub">{c.author}, {day(c.createdAt)}</p><p className="prose">{c.body}</p></li>)}
+              {f.comments!.map((c) => (
+                <li key={c.id}>
+                  <p className="sub">
+                    {c.author}, {day(c.createdAt)}
+                  </p>
+                  <p className="prose">{c.body}</p>
+                </li>
+              ))}
             </ol>
           </>
         )}
@@ -84,7 +200,11 @@ export function FindingPage({ id, me }: { id: number; me: Me }) {
   );
 }
 
-interface Tone { ok: boolean; flags: { ruleId: string; text: string; why: string; suggestion: string }[]; rewrite: string | null }
+interface Tone {
+  ok: boolean;
+  flags: { ruleId: string; text: string; why: string; suggestion: string }[];
+  rewrite: string | null;
+}
 
 /**
  * The tone check of what is being typed, a moment after the typing stops (POST /api/tone): a suggestion shown beside
@@ -95,9 +215,16 @@ function useToneCheck(text: string): Tone | null {
   const asked = useRef(0);
   useEffect(() => {
     const n = ++asked.current;
-    if (!text.trim()) { setTone(null); return; }
+    if (!text.trim()) {
+      setTone(null);
+      return;
+    }
     const t = setTimeout(() => {
-      api<Tone>('/api/tone', { method: 'POST', json: { text } }).then((r) => { if (n === asked.current) setTone(r); }).catch(() => undefined);
+      api<Tone>('/api/tone', { method: 'POST', json: { text } })
+        .then((r) => {
+          if (n === asked.current) setTone(r);
+        })
+        .catch(() => undefined);
     }, 400);
     return () => clearTimeout(t);
   }, [text]);
@@ -109,10 +236,23 @@ function ToneSuggestion({ tone, onRewrite }: { tone: Tone | null; onRewrite: (te
     <div aria-live="polite" id="w-tone">
       {tone && !tone.ok && (
         <div className="suggestion">
-          <p><strong>A suggestion on tone</strong> (you can save as it is):</p>
-          <ul>{tone.flags.map((f) => <li key={`${f.ruleId} ${f.text}`}>“{f.text}”: {f.why} {f.suggestion}</li>)}</ul>
+          <p>
+            <strong>A suggestion on tone</strong> (you can save as it is):
+          </p>
+          <ul>
+            {tone.flags.map((f) => (
+              <li key={`${f.ruleId} ${f.text}`}>
+                “{f.text}”: {f.why} {f.suggestion}
+              </li>
+            ))}
+          </ul>
           {tone.rewrite && (
-            <p>Perhaps: “{tone.rewrite}” <button type="button" className="link" onClick={() => onRewrite(tone.rewrite!)}>Use this wording</button></p>
+            <p>
+              Perhaps: “{tone.rewrite}”{' '}
+              <button type="button" className="link" onClick={() => onRewrite(tone.rewrite!)}>
+                Use this wording
+              </button>
+            </p>
           )}
         </div>
       )}
@@ -136,8 +276,13 @@ function WorkOnIt({ finding, onSaved }: { finding: Finding; onSaved: (f: Finding
     const body: Record<string, string> = {};
     if (status !== finding.status) body.status = status;
     if (comment) body.comment = comment;
-    if (!Object.keys(body).length) { setError('change the status or write a comment first'); return; }
-    setBusy(true); setError(null); setSaved(null);
+    if (!Object.keys(body).length) {
+      setError('change the status or write a comment first');
+      return;
+    }
+    setBusy(true);
+    setError(null);
+    setSaved(null);
     try {
       const next = await api<Finding>(`/api/findings/${finding.id}`, { method: 'PATCH', json: body });
       onSaved(next);
@@ -159,16 +304,34 @@ function WorkOnIt({ finding, onSaved }: { finding: Finding; onSaved: (f: Finding
           <>
             <label htmlFor="w-status">Status</label>
             <select id="w-status" name="status" defaultValue={finding.status}>
-              {settable.map((s) => <option key={s} value={s}>{words(s)}</option>)}
+              {settable.map((s) => (
+                <option key={s} value={s}>
+                  {words(s)}
+                </option>
+              ))}
             </select>
           </>
         )}
         {!open && <input type="hidden" name="status" value={finding.status} />}
         <label htmlFor="w-comment">Comment</label>
-        <textarea id="w-comment" name="comment" rows={3} maxLength={20000} value={comment} onChange={(e) => setComment(e.target.value)} aria-describedby="w-tone" />
+        <textarea
+          id="w-comment"
+          name="comment"
+          rows={3}
+          maxLength={20000}
+          value={comment}
+          onChange={(e) => setComment(e.target.value)}
+          aria-describedby="w-tone"
+        />
         <ToneSuggestion tone={tone} onRewrite={setComment} />
-        <button type="submit" disabled={busy}>Save</button>
-        {error && <p role="alert" className="error">{error}</p>}
+        <button type="submit" disabled={busy}>
+          Save
+        </button>
+        {error && (
+          <p role="alert" className="error">
+            {error}
+          </p>
+        )}
         {saved && <p role="status">{saved}</p>}
       </form>
     </section>

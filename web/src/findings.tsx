@@ -19,33 +19,57 @@ export function Findings({ me }: { me: Me }) {
   const [chosen, setChosen] = useState<ReadonlySet<number>>(new Set());
   const [reloads, setReloads] = useState(0);
   const shown = useRef<string | null>(null);
-  const select = useCallback((ids: number[], on: boolean) => setChosen((was) => {
-    const next = new Set(was);
-    for (const id of ids) { if (on) next.add(id); else next.delete(id); }
-    return next;
-  }), []);
+  const select = useCallback(
+    (ids: number[], on: boolean) =>
+      setChosen((was) => {
+        const next = new Set(was);
+        for (const id of ids) {
+          if (on) next.add(id);
+          else next.delete(id);
+        }
+        return next;
+      }),
+    [],
+  );
   const [error, setError] = useState<string | null>(null);
   const [services, setServices] = useState<string[]>([]);
 
   useEffect(() => {
-    api<{ items: { name: string }[] }>('/api/services').then((r) => setServices(r.items.map((s) => s.name))).catch(() => setServices([]));
+    api<{ items: { name: string }[] }>('/api/services')
+      .then((r) => setServices(r.items.map((s) => s.name)))
+      .catch(() => setServices([]));
   }, []);
 
   // biome-ignore lint/correctness/useExhaustiveDependencies: `query` is read from `search`; `reloads` is bumped to read the same view again
   useEffect(() => {
     let live = true;
     const params = new URLSearchParams();
-    for (const k of keys) { const v = query.get(k); if (v) params.set(k, v); }
+    for (const k of keys) {
+      const v = query.get(k);
+      if (v) params.set(k, v);
+    }
     params.set('limit', '50');
     // Not the last view's rows under this view's filter while the new page loads; a new view starts with nothing selected.
     // Reading the same view again (after a bulk action) keeps the rows and the bar with its outcome on screen.
-    if (shown.current !== search) { setPage(null); shown.current = search; }
+    if (shown.current !== search) {
+      setPage(null);
+      shown.current = search;
+    }
     setChosen(new Set());
     setError(null);
     api<Page<Finding>>(`/api/findings?${params}`)
-      .then((p) => { if (live) setPage(p); })
-      .catch((e: unknown) => { if (live) { setPage(null); setError(e instanceof Error ? e.message : String(e)); } });
-    return () => { live = false; };
+      .then((p) => {
+        if (live) setPage(p);
+      })
+      .catch((e: unknown) => {
+        if (live) {
+          setPage(null);
+          setError(e instanceof Error ? e.message : String(e));
+        }
+      });
+    return () => {
+      live = false;
+    };
   }, [search, reloads]);
 
   const apply = (e: FormEvent<HTMLFormElement>): void => {
@@ -64,7 +88,8 @@ export function Findings({ me }: { me: Me }) {
 
   const withCursor = (cursor: string | null): string => {
     const p = new URLSearchParams(query);
-    if (cursor) p.set('cursor', cursor); else p.delete('cursor');
+    if (cursor) p.set('cursor', cursor);
+    else p.delete('cursor');
     return `/findings${p.toString() ? `?${p}` : ''}`;
   };
   const chosenPriorities = (query.get('priority') ?? '').split(',');
@@ -78,7 +103,11 @@ export function Findings({ me }: { me: Me }) {
           <label htmlFor="f-service">Service</label>
           <select id="f-service" name="service" defaultValue={query.get('service') ?? ''}>
             <option value="">Any service</option>
-            {[...new Set([...services, ...(query.get('service') ? [query.get('service')!] : [])])].map((s) => <option key={s} value={s}>{s}</option>)}
+            {[...new Set([...services, ...(query.get('service') ? [query.get('service')!] : [])])].map((s) => (
+              <option key={s} value={s}>
+                {s}
+              </option>
+            ))}
           </select>
         </div>
         <fieldset>
@@ -93,7 +122,11 @@ export function Findings({ me }: { me: Me }) {
           <label htmlFor="f-status">Status</label>
           <select id="f-status" name="status" defaultValue={query.get('status') ?? ''}>
             <option value="">Open and in progress</option>
-            {statuses.map((s) => <option key={s} value={s}>{words(s)}</option>)}
+            {statuses.map((s) => (
+              <option key={s} value={s}>
+                {words(s)}
+              </option>
+            ))}
             <option value="all">Any status</option>
           </select>
         </div>
@@ -101,34 +134,60 @@ export function Findings({ me }: { me: Me }) {
           <label htmlFor="f-kind">Kind</label>
           <select id="f-kind" name="kind" defaultValue={query.get('kind') ?? ''}>
             <option value="">Any kind</option>
-            {kinds.map((k) => <option key={k} value={k}>{k}</option>)}
+            {kinds.map((k) => (
+              <option key={k} value={k}>
+                {k}
+              </option>
+            ))}
           </select>
         </div>
         <div>
           <label htmlFor="f-q">Text</label>
-          <input id="f-q" name="q" type="search" maxLength={200} defaultValue={query.get('q') ?? ''} placeholder="title, file, package, URL, rule" />
+          <input
+            id="f-q"
+            name="q"
+            type="search"
+            maxLength={200}
+            defaultValue={query.get('q') ?? ''}
+            placeholder="title, file, package, URL, rule"
+          />
         </div>
         <div>
           <label htmlFor="f-sort">Sort</label>
           <select id="f-sort" name="sort" defaultValue={query.get('sort') ?? 'priority'}>
-            {Object.entries(sorts).map(([v, label]) => <option key={v} value={v}>{label}</option>)}
+            {Object.entries(sorts).map(([v, label]) => (
+              <option key={v} value={v}>
+                {label}
+              </option>
+            ))}
           </select>
         </div>
-        <label className="inline"><input type="checkbox" name="overdue" value="true" defaultChecked={query.get('overdue') === 'true'} /> Overdue only</label>
+        <label className="inline">
+          <input type="checkbox" name="overdue" value="true" defaultChecked={query.get('overdue') === 'true'} /> Overdue
+          only
+        </label>
         <div className="actions">
           <button type="submit">Show findings</button>
           <Link href="/findings">Clear</Link>
         </div>
       </form>
       <SavedViews me={me} search={search} />
-      {error && <p role="alert" className="error">{error}</p>}
+      {error && (
+        <p role="alert" className="error">
+          {error}
+        </p>
+      )}
       {!page && !error && <p aria-live="polite">Loading findings…</p>}
       {page && page.items.length === 0 && <p>No findings match{query.get('cursor') ? ' on this page' : ''}.</p>}
       {page && page.items.length > 0 && writers.includes(me.role) && (
         <BulkActions chosen={page.items.filter((f) => chosen.has(f.id))} onDone={() => setReloads((n) => n + 1)} />
       )}
       {page && page.items.length > 0 && (
-        <FindingsTable items={page.items} caption={query.get('cursor') ? 'Findings (a later page)' : 'Findings'} {...(writers.includes(me.role) ? { selection: { chosen, set: select } } : {})} />
+        <FindingsTable
+          items={page.items}
+          caption={query.get('cursor') ? 'Findings (a later page)' : 'Findings'}
+          {...(writers.includes(me.role) ? { selection: { chosen, set: select } } : {})}
+        />
       )}
       <nav aria-label="Pages" className="pager">
         {query.get('cursor') && <Link href={withCursor(null)}>First page</Link>}
@@ -145,7 +204,11 @@ async function eachOf<T>(items: T[], fn: (x: T) => Promise<unknown>, width = 6):
   const worker = async (): Promise<void> => {
     while (next < items.length) {
       const item = items[next++]!;
-      try { await fn(item); } catch (e) { failed.push({ item, error: e instanceof Error ? e.message : String(e) }); }
+      try {
+        await fn(item);
+      } catch (e) {
+        failed.push({ item, error: e instanceof Error ? e.message : String(e) });
+      }
     }
   };
   await Promise.all(Array.from({ length: Math.min(width, items.length) }, worker));
@@ -161,11 +224,19 @@ function BulkActions({ chosen, onDone }: { chosen: Finding[]; onDone: () => void
   const run = async (e: FormEvent<HTMLFormElement>, act: (form: FormData) => Promise<string | null>): Promise<void> => {
     e.preventDefault();
     const el = e.currentTarget;
-    if (n === 0) { setNotice({ ok: false, text: 'select the findings first (the boxes in the first column)' }); return; }
-    setBusy(true); setNotice(null);
+    if (n === 0) {
+      setNotice({ ok: false, text: 'select the findings first (the boxes in the first column)' });
+      return;
+    }
+    setBusy(true);
+    setNotice(null);
     try {
       const done = await act(new FormData(el));
-      if (done !== null) { el.reset(); setNotice({ ok: true, text: done }); onDone(); }
+      if (done !== null) {
+        el.reset();
+        setNotice({ ok: true, text: done });
+        onDone();
+      }
     } catch (err) {
       setNotice({ ok: false, text: err instanceof Error ? err.message : String(err) });
     } finally {
@@ -175,59 +246,114 @@ function BulkActions({ chosen, onDone }: { chosen: Finding[]; onDone: () => void
   const patchAll = async (body: Record<string, unknown>, said: string): Promise<string> => {
     const failed = await eachOf(chosen, (f) => api(`/api/findings/${f.id}`, { method: 'PATCH', json: body }));
     if (failed.length === 0) return said;
-    throw new Error(`${n - failed.length} of ${many(n)} changed; ${failed.map((x) => `finding ${x.item.id}: ${x.error}`).join('; ')}`);
+    throw new Error(
+      `${n - failed.length} of ${many(n)} changed; ${failed.map((x) => `finding ${x.item.id}: ${x.error}`).join('; ')}`,
+    );
   };
   const assign = (f: FormData): Promise<string | null> => {
     const who = String(f.get('assignee') ?? '').trim();
-    if (!who) { setNotice({ ok: false, text: 'write the e-mail address of the person to assign them to (Assign to)' }); return Promise.resolve(null); }
+    if (!who) {
+      setNotice({ ok: false, text: 'write the e-mail address of the person to assign them to (Assign to)' });
+      return Promise.resolve(null);
+    }
     return patchAll({ assignee: who }, `Assigned ${many(n)} to ${who}.`);
   };
   const falsePositive = (f: FormData): Promise<string | null> => {
     const reason = String(f.get('reason') ?? '').trim();
-    if (!reason) { setNotice({ ok: false, text: 'say why they are false positives (Reason), so the next reader knows' }); return Promise.resolve(null); }
+    if (!reason) {
+      setNotice({ ok: false, text: 'say why they are false positives (Reason), so the next reader knows' });
+      return Promise.resolve(null);
+    }
     return patchAll({ status: 'false_positive', comment: reason }, `Marked ${many(n)} as false positive.`);
   };
   const exception = async (f: FormData): Promise<string | null> => {
     const reason = String(f.get('reason') ?? '').trim();
-    const controls = String(f.get('controls') ?? '').split('\n').map((c) => c.trim()).filter(Boolean);
-    if (!reason) { setNotice({ ok: false, text: 'say why the risk can be accepted for a while (Reason)' }); return null; }
-    const made = await api<{ id: number; summary: string }>('/api/exceptions', { method: 'POST', json: { findingIds: chosen.map((x) => x.id), reason, controls } });
+    const controls = String(f.get('controls') ?? '')
+      .split('\n')
+      .map((c) => c.trim())
+      .filter(Boolean);
+    if (!reason) {
+      setNotice({ ok: false, text: 'say why the risk can be accepted for a while (Reason)' });
+      return null;
+    }
+    const made = await api<{ id: number; summary: string }>('/api/exceptions', {
+      method: 'POST',
+      json: { findingIds: chosen.map((x) => x.id), reason, controls },
+    });
     return `Exception ${made.id}: ${made.summary}`;
   };
   return (
     <section aria-labelledby="bulk" className="bulk">
-      <h2 id="bulk" className="visually-hidden">With the selected findings</h2>
-      <p aria-live="polite"><strong>{n === 0 ? 'No finding selected' : `${many(n)} selected`}</strong></p>
+      <h2 id="bulk" className="visually-hidden">
+        With the selected findings
+      </h2>
+      <p aria-live="polite">
+        <strong>{n === 0 ? 'No finding selected' : `${many(n)} selected`}</strong>
+      </p>
       <form onSubmit={(e) => void run(e, assign)} aria-label="Assign the selected findings">
-        <div><label htmlFor="b-assignee">Assign to</label><input id="b-assignee" name="assignee" type="email" placeholder="name@example.com" /></div>
-        <button type="submit" disabled={busy}>Assign</button>
+        <div>
+          <label htmlFor="b-assignee">Assign to</label>
+          <input id="b-assignee" name="assignee" type="email" placeholder="name@example.com" />
+        </div>
+        <button type="submit" disabled={busy}>
+          Assign
+        </button>
       </form>
       <form onSubmit={(e) => void run(e, falsePositive)} aria-label="Mark the selected findings as false positives">
-        <div><label htmlFor="b-fp">Reason they are false positives</label><input id="b-fp" name="reason" maxLength={2000} /></div>
-        <button type="submit" disabled={busy}>Mark false positive</button>
+        <div>
+          <label htmlFor="b-fp">Reason they are false positives</label>
+          <input id="b-fp" name="reason" maxLength={2000} />
+        </div>
+        <button type="submit" disabled={busy}>
+          Mark false positive
+        </button>
       </form>
       <form onSubmit={(e) => void run(e, exception)} aria-label="Ask for an exception for the selected findings">
-        <div><label htmlFor="b-ex-reason">Reason for an exception</label><input id="b-ex-reason" name="reason" maxLength={5000} /></div>
-        <div><label htmlFor="b-ex-controls">Controls meanwhile (one a line)</label><textarea id="b-ex-controls" name="controls" rows={1} maxLength={5000} /></div>
-        <button type="submit" disabled={busy}>Ask for an exception</button>
+        <div>
+          <label htmlFor="b-ex-reason">Reason for an exception</label>
+          <input id="b-ex-reason" name="reason" maxLength={5000} />
+        </div>
+        <div>
+          <label htmlFor="b-ex-controls">Controls meanwhile (one a line)</label>
+          <textarea id="b-ex-controls" name="controls" rows={1} maxLength={5000} />
+        </div>
+        <button type="submit" disabled={busy}>
+          Ask for an exception
+        </button>
       </form>
       {notice?.ok && <p role="status">{notice.text}</p>}
-      {notice && !notice.ok && <p role="alert" className="error">{notice.text}</p>}
+      {notice && !notice.ok && (
+        <p role="alert" className="error">
+          {notice.text}
+        </p>
+      )}
     </section>
   );
 }
 
-interface SavedView { id: number; team: string; name: string; query: string }
+interface SavedView {
+  id: number;
+  team: string;
+  name: string;
+  query: string;
+}
 
 /** The team's saved views (links to the list with their filter), and saving the current filter under a name. */
 function SavedViews({ me, search }: { me: Me; search: string }) {
   const [views, setViews] = useState<SavedView[] | null>(null);
   const [teams, setTeams] = useState<string[]>(me.teams);
   const [notice, setNotice] = useState<{ ok: boolean; text: string } | null>(null);
-  const load = useCallback(() => { api<{ items: SavedView[] }>('/api/views').then((r) => setViews(r.items)).catch(() => setViews([])); }, []);
+  const load = useCallback(() => {
+    api<{ items: SavedView[] }>('/api/views')
+      .then((r) => setViews(r.items))
+      .catch(() => setViews([]));
+  }, []);
   useEffect(load, [load]);
   useEffect(() => {
-    if (me.role === 'security' || me.role === 'admin') api<{ items: { name: string }[] }>('/api/teams').then((r) => setTeams(r.items.map((t) => t.name))).catch(() => undefined);
+    if (me.role === 'security' || me.role === 'admin')
+      api<{ items: { name: string }[] }>('/api/teams')
+        .then((r) => setTeams(r.items.map((t) => t.name)))
+        .catch(() => undefined);
   }, [me.role]);
   const filter = new URLSearchParams(search);
   filter.delete('cursor');
@@ -236,9 +362,15 @@ function SavedViews({ me, search }: { me: Me; search: string }) {
     const el = e.currentTarget;
     const f = new FormData(el);
     const name = String(f.get('name') ?? '').trim();
-    if (!name) { setNotice({ ok: false, text: 'give the view a name the team will recognise (View name)' }); return; }
+    if (!name) {
+      setNotice({ ok: false, text: 'give the view a name the team will recognise (View name)' });
+      return;
+    }
     try {
-      const v = await api<SavedView>('/api/views', { method: 'POST', json: { team: String(f.get('team') ?? ''), name, query: filter.toString() } });
+      const v = await api<SavedView>('/api/views', {
+        method: 'POST',
+        json: { team: String(f.get('team') ?? ''), name, query: filter.toString() },
+      });
       el.reset();
       setNotice({ ok: true, text: `Saved “${v.name}” for ${v.team}.` });
       load();
@@ -259,29 +391,58 @@ function SavedViews({ me, search }: { me: Me; search: string }) {
   return (
     <section aria-labelledby="views" className="panel">
       <h2 id="views">Saved views</h2>
-      {views && views.length === 0 && <p>No saved view yet{canSave ? ': set a filter above and save it for your team' : ''}.</p>}
+      {views && views.length === 0 && (
+        <p>No saved view yet{canSave ? ': set a filter above and save it for your team' : ''}.</p>
+      )}
       {views && views.length > 0 && (
         <ul>
           {views.map((v) => (
             <li key={v.id}>
-              <Link href={`/findings${v.query ? `?${v.query}` : ''}`}>{v.name}</Link> <span className="sub">({v.team})</span>
-              {canSave && <> <button type="button" className="link" onClick={() => void remove(v)} aria-label={`Delete view ${v.name} of ${v.team}`}>Delete</button></>}
+              <Link href={`/findings${v.query ? `?${v.query}` : ''}`}>{v.name}</Link>{' '}
+              <span className="sub">({v.team})</span>
+              {canSave && (
+                <>
+                  {' '}
+                  <button
+                    type="button"
+                    className="link"
+                    onClick={() => void remove(v)}
+                    aria-label={`Delete view ${v.name} of ${v.team}`}>
+                    Delete
+                  </button>
+                </>
+              )}
             </li>
           ))}
         </ul>
       )}
       {canSave && (
         <form onSubmit={(e) => void save(e)} className="filters" aria-label="Save this view">
-          <div><label htmlFor="v-name">View name</label><input id="v-name" name="name" maxLength={100} /></div>
+          <div>
+            <label htmlFor="v-name">View name</label>
+            <input id="v-name" name="name" maxLength={100} />
+          </div>
           <div>
             <label htmlFor="v-team">For team</label>
-            <select id="v-team" name="team" defaultValue={me.teams[0] ?? teams[0]}>{teams.map((t) => <option key={t} value={t}>{t}</option>)}</select>
+            <select id="v-team" name="team" defaultValue={me.teams[0] ?? teams[0]}>
+              {teams.map((t) => (
+                <option key={t} value={t}>
+                  {t}
+                </option>
+              ))}
+            </select>
           </div>
-          <div className="actions"><button type="submit">Save this view</button></div>
+          <div className="actions">
+            <button type="submit">Save this view</button>
+          </div>
         </form>
       )}
       {notice?.ok && <p role="status">{notice.text}</p>}
-      {notice && !notice.ok && <p role="alert" className="error">{notice.text}</p>}
+      {notice && !notice.ok && (
+        <p role="alert" className="error">
+          {notice.text}
+        </p>
+      )}
     </section>
   );
 }

@@ -25,15 +25,27 @@ export function whereOf(f: Pick<Finding, 'location' | 'component'>): string {
   if (l.file) parts.push(l.line ? `${l.file}:${l.line}` : l.file);
   if (l.url) parts.push(l.parameter ? `${l.url} (parameter ${l.parameter})` : l.url);
   if (l.host) parts.push(l.port ? `${l.host}:${l.port}` : l.host);
-  if (f.component.name) parts.push(f.component.version ? `${f.component.name} ${f.component.version}` : f.component.name);
+  if (f.component.name)
+    parts.push(f.component.version ? `${f.component.name} ${f.component.version}` : f.component.name);
   return parts.join(', ') || '—';
 }
 
 /** Row selection for a findings table: which ids are chosen, and how to change that. */
-export interface Selection { chosen: ReadonlySet<number>; set: (ids: number[], on: boolean) => void }
+export interface Selection {
+  chosen: ReadonlySet<number>;
+  set: (ids: number[], on: boolean) => void;
+}
 
 /** A table of findings with a caption; titles link to the finding's page. With `selection`, each row has a checkbox. */
-export function FindingsTable({ items, caption, selection }: { items: Finding[]; caption: string; selection?: Selection }) {
+export function FindingsTable({
+  items,
+  caption,
+  selection,
+}: {
+  items: Finding[];
+  caption: string;
+  selection?: Selection;
+}) {
   const all = selection !== undefined && items.length > 0 && items.every((f) => selection.chosen.has(f.id));
   return (
     <table>
@@ -42,25 +54,62 @@ export function FindingsTable({ items, caption, selection }: { items: Finding[];
         <tr>
           {selection && (
             <th scope="col">
-              <input type="checkbox" aria-label="Select every finding on this page" checked={all} onChange={(e) => selection.set(items.map((f) => f.id), e.target.checked)} />
+              <input
+                type="checkbox"
+                aria-label="Select every finding on this page"
+                checked={all}
+                onChange={(e) =>
+                  selection.set(
+                    items.map((f) => f.id),
+                    e.target.checked,
+                  )
+                }
+              />
             </th>
           )}
-          <th scope="col">Priority</th><th scope="col">Finding</th><th scope="col">Service</th>
-          <th scope="col">Severity</th><th scope="col">Status</th><th scope="col">Due</th>
+          <th scope="col">Priority</th>
+          <th scope="col">Finding</th>
+          <th scope="col">Service</th>
+          <th scope="col">Severity</th>
+          <th scope="col">Status</th>
+          <th scope="col">Due</th>
         </tr>
       </thead>
       <tbody>
         {items.map((f) => (
           <tr key={f.id}>
             {selection && (
-              <td><input type="checkbox" aria-label={`Select finding ${f.id}: ${f.title}`} checked={selection.chosen.has(f.id)} onChange={(e) => selection.set([f.id], e.target.checked)} /></td>
+              <td>
+                <input
+                  type="checkbox"
+                  aria-label={`Select finding ${f.id}: ${f.title}`}
+                  checked={selection.chosen.has(f.id)}
+                  onChange={(e) => selection.set([f.id], e.target.checked)}
+                />
+              </td>
             )}
-            <td><PriorityBadge priority={f.priority} /></td>
-            <td><Link href={`/findings/${f.id}`}>{f.title}</Link><div className="sub">{whereOf(f)}</div></td>
+            <td>
+              <PriorityBadge priority={f.priority} />
+            </td>
+            <td>
+              <Link href={`/findings/${f.id}`}>{f.title}</Link>
+              <div className="sub">{whereOf(f)}</div>
+            </td>
             <td>{f.service}</td>
             <td>{f.severity}</td>
-            <td>{words(f.status)}{f.assignee && <div className="sub">{f.assignee}</div>}</td>
-            <td>{f.dueDate}{f.overdue && <> <span className="badge overdue">overdue</span></>}</td>
+            <td>
+              {words(f.status)}
+              {f.assignee && <div className="sub">{f.assignee}</div>}
+            </td>
+            <td>
+              {f.dueDate}
+              {f.overdue && (
+                <>
+                  {' '}
+                  <span className="badge overdue">overdue</span>
+                </>
+              )}
+            </td>
           </tr>
         ))}
       </tbody>

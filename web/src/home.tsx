@@ -34,27 +34,44 @@ export function Home({ me }: { me: Me }) {
       .catch(fail);
     changesWaitingForMe(me).then(setChanges).catch(fail);
   }, [me]);
-  const whose = me.role === 'engineer' ? (me.teams.join(', ') || 'your teams') : 'every team';
+  const whose = me.role === 'engineer' ? me.teams.join(', ') || 'your teams' : 'every team';
   return (
     <>
       <h1>Due this week</h1>
-      {error && <p role="alert" className="error">{error}</p>}
+      {error && (
+        <p role="alert" className="error">
+          {error}
+        </p>
+      )}
       {((waiting?.length ?? 0) > 0 || (changes?.length ?? 0) > 0) && (
         <section aria-labelledby="waits">
           <h2 id="waits">Waiting for you</h2>
           <ul>
             {waiting?.map((e) => (
-              <li key={`e${e.id}`}><Link href="/exceptions">Exception {e.id} for {e.team}</Link>: {e.findings.length} finding{e.findings.length === 1 ? '' : 's'}, asked by {e.requestedBy}</li>
+              <li key={`e${e.id}`}>
+                <Link href="/exceptions">
+                  Exception {e.id} for {e.team}
+                </Link>
+                : {e.findings.length} finding{e.findings.length === 1 ? '' : 's'}, asked by {e.requestedBy}
+              </li>
             ))}
             {changes?.map((c) => (
-              <li key={`c${c.id}`}><Link href="/changes">Change {c.id} for {c.team}</Link>: {c.title} ({c.risk} risk), asked by {c.requestedBy}</li>
+              <li key={`c${c.id}`}>
+                <Link href="/changes">
+                  Change {c.id} for {c.team}
+                </Link>
+                : {c.title} ({c.risk} risk), asked by {c.requestedBy}
+              </li>
             ))}
           </ul>
         </section>
       )}
       <section aria-labelledby="due-findings">
         <h2 id="due-findings">Findings</h2>
-        <p>Open findings of {whose} due in the next seven days or overdue. <Link href="/findings?sort=due">All findings by due date</Link></p>
+        <p>
+          Open findings of {whose} due in the next seven days or overdue.{' '}
+          <Link href="/findings?sort=due">All findings by due date</Link>
+        </p>
         {!items && !error && <p aria-live="polite">Loading…</p>}
         {items && items.length === 0 && <p>No finding is due this week.</p>}
         {items && items.length > 0 && <FindingsTable items={items} caption="Due this week" />}
@@ -65,7 +82,13 @@ export function Home({ me }: { me: Me }) {
         {owed && owed.length > 0 && (
           <ul>
             {owed.map((c) => (
-              <li key={c.id}><CommitmentState c={c} /> due {c.dueDate}: <Link href="/commitments">{c.title}</Link> <span className="sub">({c.ownerTeam}{c.service ? `, ${c.service}` : ''})</span></li>
+              <li key={c.id}>
+                <CommitmentState c={c} /> due {c.dueDate}: <Link href="/commitments">{c.title}</Link>{' '}
+                <span className="sub">
+                  ({c.ownerTeam}
+                  {c.service ? `, ${c.service}` : ''})
+                </span>
+              </li>
             ))}
           </ul>
         )}
@@ -90,15 +113,26 @@ function OverTime({ me }: { me: Me }) {
   useEffect(() => {
     const from = dayIn(-historyDays);
     const teams = key.split('\n').map((t) => t || null);
-    Promise.all(teams.map((team) => api<{ trend: TrendPoint[] }>(`/api/scorecard?from=${from}${team ? `&team=${encodeURIComponent(team)}` : ''}`)))
+    Promise.all(
+      teams.map((team) =>
+        api<{ trend: TrendPoint[] }>(`/api/scorecard?from=${from}${team ? `&team=${encodeURIComponent(team)}` : ''}`),
+      ),
+    )
       .then((cards) => setTrends(cards.map((c) => c.trend)))
       .catch((e: unknown) => setError(e instanceof Error ? e.message : String(e)));
   }, [key]);
   return (
     <section aria-labelledby="over-time">
       <h2 id="over-time">Open findings over time</h2>
-      <p>The last {historyDays} days: all open findings, and those to act on or attend to. <Link href="/scorecard">The scorecard</Link> has the rest.</p>
-      {error && <p role="alert" className="error">{error}</p>}
+      <p>
+        The last {historyDays} days: all open findings, and those to act on or attend to.{' '}
+        <Link href="/scorecard">The scorecard</Link> has the rest.
+      </p>
+      {error && (
+        <p role="alert" className="error">
+          {error}
+        </p>
+      )}
       {scopes.map((team, i) => (
         <div key={team ?? 'org'}>
           {scopes.length > 1 && <h3>{team}</h3>}

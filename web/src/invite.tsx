@@ -19,11 +19,20 @@ export function Invite({ token, onSignedIn }: { token: string; onSignedIn: (me: 
     e.preventDefault();
     const form = new FormData(e.currentTarget);
     const password = String(form.get('password') ?? '');
-    if (password !== String(form.get('again') ?? '')) { setError('the two passwords are not the same; type the same one twice'); return; }
+    if (password !== String(form.get('again') ?? '')) {
+      setError('the two passwords are not the same; type the same one twice');
+      return;
+    }
     setBusy(true);
     setError(null);
     try {
-      onSignedIn(await api<Me>(`/api/invitations/${encodeURIComponent(token)}`, { method: 'POST', json: { password }, quiet401: true }));
+      onSignedIn(
+        await api<Me>(`/api/invitations/${encodeURIComponent(token)}`, {
+          method: 'POST',
+          json: { password },
+          quiet401: true,
+        }),
+      );
     } catch (err) {
       setError(err instanceof Error ? err.message : String(err));
     } finally {
@@ -34,18 +43,36 @@ export function Invite({ token, onSignedIn }: { token: string; onSignedIn: (me: 
   return (
     <main className="narrow">
       <h1>Set your password</h1>
-      {refused && <><p role="alert" className="error">{sentence(refused)}</p><p><a href="/">Go to the sign-in page</a></p></>}
+      {refused && (
+        <>
+          <p role="alert" className="error">
+            {sentence(refused)}
+          </p>
+          <p>
+            <a href="/">Go to the sign-in page</a>
+          </p>
+        </>
+      )}
       {!refused && !invitation && <p aria-live="polite">Loading…</p>}
       {invitation && (
         <form onSubmit={(e) => void submit(e)} className="stack" noValidate>
-          <p>Welcome, {invitation.email}. Choose a password of at least 12 characters (a few unrelated words make a long one easy to remember); this link works once, until {invitation.expiresAt.slice(0, 10)}.</p>
+          <p>
+            Welcome, {invitation.email}. Choose a password of at least 12 characters (a few unrelated words make a long
+            one easy to remember); this link works once, until {invitation.expiresAt.slice(0, 10)}.
+          </p>
           <input type="email" name="email" autoComplete="username" value={invitation.email} readOnly hidden />
           <label htmlFor="password">New password</label>
           <input id="password" name="password" type="password" autoComplete="new-password" required autoFocus />
           <label htmlFor="again">The same password again</label>
           <input id="again" name="again" type="password" autoComplete="new-password" required />
-          <button type="submit" disabled={busy}>Set password and sign in</button>
-          {error && <p role="alert" className="error">{error}</p>}
+          <button type="submit" disabled={busy}>
+            Set password and sign in
+          </button>
+          {error && (
+            <p role="alert" className="error">
+              {error}
+            </p>
+          )}
         </form>
       )}
     </main>

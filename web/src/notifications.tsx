@@ -8,9 +8,19 @@ import { Link, useTitle } from './router.tsx';
 
 /** A notification as GET /api/notifications answers (the API's Notification). */
 export interface Notification {
-  id: number; event: string; status: 'pending' | 'sending' | 'sent' | 'failed' | 'digested'; channel: string; recipient: string | null;
-  subject: string; attempts: number; nextAttemptAt: string | null; lastError: string | null; sentAt: string | null;
-  createdAt: string; entity: string | null; entityId: string | null;
+  id: number;
+  event: string;
+  status: 'pending' | 'sending' | 'sent' | 'failed' | 'digested';
+  channel: string;
+  recipient: string | null;
+  subject: string;
+  attempts: number;
+  nextAttemptAt: string | null;
+  lastError: string | null;
+  sentAt: string | null;
+  createdAt: string;
+  entity: string | null;
+  entityId: string | null;
 }
 
 const message = (e: unknown): string => (e instanceof Error ? e.message : String(e));
@@ -20,14 +30,23 @@ const when = (iso: string): string => iso.slice(0, 16).replace('T', ' ');
 function aboutHref(n: Notification): string | null {
   if (n.entityId === null) return null;
   switch (n.entity) {
-    case 'finding': return `/findings/${n.entityId}`;
-    case 'review': return `/reviews/${n.entityId}`;
-    case 'gate': case 'gate_decision': return `/gates/${n.entityId}`;
-    case 'exception': return '/exceptions';
-    case 'change': return '/changes';
-    case 'commitment': return '/commitments';
-    case 'goal': return '/goals';
-    default: return null;
+    case 'finding':
+      return `/findings/${n.entityId}`;
+    case 'review':
+      return `/reviews/${n.entityId}`;
+    case 'gate':
+    case 'gate_decision':
+      return `/gates/${n.entityId}`;
+    case 'exception':
+      return '/exceptions';
+    case 'change':
+      return '/changes';
+    case 'commitment':
+      return '/commitments';
+    case 'goal':
+      return '/goals';
+    default:
+      return null;
   }
 }
 
@@ -49,7 +68,10 @@ export function Notifications({ me }: { me: Me }) {
   const [notice, setNotice] = useState<string | null>(null);
   const load = useCallback(() => {
     api<{ items: Notification[] }>(`/api/notifications?limit=200${failedOnly ? '&failed=true' : ''}`)
-      .then((r) => { setItems(r.items); setError(null); })
+      .then((r) => {
+        setItems(r.items);
+        setError(null);
+      })
       .catch((e: unknown) => setError(message(e)));
   }, [failedOnly]);
   useEffect(load, [load]);
@@ -67,21 +89,41 @@ export function Notifications({ me }: { me: Me }) {
     <>
       <h1>Notifications</h1>
       <p>
-        {everyone ? 'Everything Entente has sent or is about to send, newest first.' : 'What Entente has sent you or is about to, newest first.'}{' '}
+        {everyone
+          ? 'Everything Entente has sent or is about to send, newest first.'
+          : 'What Entente has sent you or is about to, newest first.'}{' '}
         How each event reaches you is in <Link href="/settings">Settings</Link>.
       </p>
       <p>
-        <label><input type="checkbox" checked={failedOnly} onChange={(e) => setFailedOnly(e.target.checked)} /> Only those that could not be sent</label>
+        <label>
+          <input type="checkbox" checked={failedOnly} onChange={(e) => setFailedOnly(e.target.checked)} /> Only those
+          that could not be sent
+        </label>
       </p>
-      {error && <p role="alert" className="error">{error}</p>}
+      {error && (
+        <p role="alert" className="error">
+          {error}
+        </p>
+      )}
       {notice && <p role="status">{notice}</p>}
       {!items && !error && <p aria-live="polite">Loading…</p>}
-      {items && items.length === 0 && <p>{failedOnly ? 'No notification has failed.' : 'Nothing has been sent yet.'}</p>}
+      {items && items.length === 0 && (
+        <p>{failedOnly ? 'No notification has failed.' : 'Nothing has been sent yet.'}</p>
+      )}
       {items && items.length > 0 && (
         <table>
           <caption>{failedOnly ? 'Notifications that could not be sent' : 'Notifications'}</caption>
           <thead>
-            <tr><th scope="col">When</th><th scope="col">What</th>{everyone && <th scope="col">To</th>}<th scope="col">How</th><th scope="col">State</th><th scope="col"><span className="visually-hidden">Actions</span></th></tr>
+            <tr>
+              <th scope="col">When</th>
+              <th scope="col">What</th>
+              {everyone && <th scope="col">To</th>}
+              <th scope="col">How</th>
+              <th scope="col">State</th>
+              <th scope="col">
+                <span className="visually-hidden">Actions</span>
+              </th>
+            </tr>
           </thead>
           <tbody>
             {items.map((n) => {
@@ -89,13 +131,32 @@ export function Notifications({ me }: { me: Me }) {
               return (
                 <tr key={n.id}>
                   <td>{when(n.createdAt)}</td>
-                  <td>{href ? <Link href={href}>{n.subject}</Link> : n.subject}<br /><span className="sub">{n.event}</span></td>
+                  <td>
+                    {href ? <Link href={href}>{n.subject}</Link> : n.subject}
+                    <br />
+                    <span className="sub">{n.event}</span>
+                  </td>
                   {everyone && <td>{n.recipient ?? '—'}</td>}
                   <td>{n.channel}</td>
-                  <td><State n={n} />{n.lastError && <><br /><span className="sub">{n.lastError}</span></>}</td>
-                  <td>{(n.status === 'failed' || n.status === 'pending') && (
-                    <button type="button" onClick={() => void retry(n)} aria-label={`Send again: notification ${n.id}`}>Send again</button>
-                  )}</td>
+                  <td>
+                    <State n={n} />
+                    {n.lastError && (
+                      <>
+                        <br />
+                        <span className="sub">{n.lastError}</span>
+                      </>
+                    )}
+                  </td>
+                  <td>
+                    {(n.status === 'failed' || n.status === 'pending') && (
+                      <button
+                        type="button"
+                        onClick={() => void retry(n)}
+                        aria-label={`Send again: notification ${n.id}`}>
+                        Send again
+                      </button>
+                    )}
+                  </td>
                 </tr>
               );
             })}

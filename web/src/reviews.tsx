@@ -8,15 +8,37 @@ import { api, type Me } from './api.ts';
 import { Link, navigate, useTitle } from './router.tsx';
 
 interface Section {
-  id: string; heading: string; intro: string; count: number; more: number; moreText: string | null;
+  id: string;
+  heading: string;
+  intro: string;
+  count: number;
+  more: number;
+  moreText: string | null;
   items: { text: string; ref?: { type: string; id: number | null } }[];
 }
 
 /** A review as GET /api/reviews answers (the API's Review). */
 interface Review {
-  id: number; scope: 'team' | 'org'; team: string | null; cadence: 'weekly' | 'monthly'; period: { from: string; to: string };
-  next: string; createdBy: string; createdAt: string; closedAt: string | null; closedBy: string | null; attendees: string[];
-  decisions: { id: number; text: string }[]; actions: { id: number; title: string; ownerTeam: string; dueDate: string; commitmentId: number | null; state: string | null }[];
+  id: number;
+  scope: 'team' | 'org';
+  team: string | null;
+  cadence: 'weekly' | 'monthly';
+  period: { from: string; to: string };
+  next: string;
+  createdBy: string;
+  createdAt: string;
+  closedAt: string | null;
+  closedBy: string | null;
+  attendees: string[];
+  decisions: { id: number; text: string }[];
+  actions: {
+    id: number;
+    title: string;
+    ownerTeam: string;
+    dueDate: string;
+    commitmentId: number | null;
+    state: string | null;
+  }[];
   summary: string;
   agenda: { title: string; periodText: string; thanks: string[]; next: string; nextDay: string; sections: Section[] };
 }
@@ -42,28 +64,59 @@ export function Reviews({ me }: { me: Me }) {
   const [items, setItems] = useState<Review[] | null>(null);
   const [error, setError] = useState<string | null>(null);
   const load = useCallback(() => {
-    api<{ items: Review[] }>('/api/reviews').then((r) => { setItems(r.items); setError(null); }).catch((e: unknown) => setError(message(e)));
+    api<{ items: Review[] }>('/api/reviews')
+      .then((r) => {
+        setItems(r.items);
+        setError(null);
+      })
+      .catch((e: unknown) => setError(message(e)));
   }, []);
   useEffect(load, [load]);
   return (
     <>
       <h1>Reviews</h1>
-      <p>Review meetings between a team and Security. Each agenda writes itself from what happened since the last review of the same team: wins first.</p>
+      <p>
+        Review meetings between a team and Security. Each agenda writes itself from what happened since the last review
+        of the same team: wins first.
+      </p>
       {me.role !== 'auditor' && <NewReview me={me} />}
-      {error && <p role="alert" className="error">{error}</p>}
+      {error && (
+        <p role="alert" className="error">
+          {error}
+        </p>
+      )}
       {!items && !error && <p aria-live="polite">Loading…</p>}
       {items && items.length === 0 && <p>No review has been held yet.</p>}
       {items && items.length > 0 && (
         <table>
           <caption>Reviews, newest first</caption>
-          <thead><tr><th scope="col">Review</th><th scope="col">Cadence</th><th scope="col">Period</th><th scope="col">State</th><th scope="col">Next</th></tr></thead>
-          <tbody>{items.map((r) => (
-            <tr key={r.id}>
-              <td><Link href={`/reviews/${r.id}`}>Review {r.id}: {whose(r)}</Link><div className="sub">{r.summary}</div></td>
-              <td>{r.cadence}</td><td>{r.period.from.slice(0, 10)} to {r.period.to.slice(0, 10)}</td>
-              <td>{r.closedAt ? `closed ${r.closedAt.slice(0, 10)}` : 'open'}</td><td>{r.next.slice(0, 10)}</td>
+          <thead>
+            <tr>
+              <th scope="col">Review</th>
+              <th scope="col">Cadence</th>
+              <th scope="col">Period</th>
+              <th scope="col">State</th>
+              <th scope="col">Next</th>
             </tr>
-          ))}</tbody>
+          </thead>
+          <tbody>
+            {items.map((r) => (
+              <tr key={r.id}>
+                <td>
+                  <Link href={`/reviews/${r.id}`}>
+                    Review {r.id}: {whose(r)}
+                  </Link>
+                  <div className="sub">{r.summary}</div>
+                </td>
+                <td>{r.cadence}</td>
+                <td>
+                  {r.period.from.slice(0, 10)} to {r.period.to.slice(0, 10)}
+                </td>
+                <td>{r.closedAt ? `closed ${r.closedAt.slice(0, 10)}` : 'open'}</td>
+                <td>{r.next.slice(0, 10)}</td>
+              </tr>
+            ))}
+          </tbody>
         </table>
       )}
     </>
@@ -74,14 +127,22 @@ function NewReview({ me }: { me: Me }) {
   const [teams, setTeams] = useState<{ id: number; name: string }[]>([]);
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
-  useEffect(() => { api<{ items: { id: number; name: string }[] }>('/api/teams').then((r) => setTeams(r.items)).catch(() => setTeams([])); }, []);
+  useEffect(() => {
+    api<{ items: { id: number; name: string }[] }>('/api/teams')
+      .then((r) => setTeams(r.items))
+      .catch(() => setTeams([]));
+  }, []);
   const submit = async (e: FormEvent<HTMLFormElement>): Promise<void> => {
     e.preventDefault();
     const form = new FormData(e.currentTarget);
     const team = String(form.get('team') ?? '');
-    setBusy(true); setError(null);
+    setBusy(true);
+    setError(null);
     try {
-      const r = await api<Review>('/api/reviews', { method: 'POST', json: { cadence: String(form.get('cadence')), ...(team ? { team } : {}) } });
+      const r = await api<Review>('/api/reviews', {
+        method: 'POST',
+        json: { cadence: String(form.get('cadence')), ...(team ? { team } : {}) },
+      });
       navigate(`/reviews/${r.id}`);
     } catch (err) {
       setError(message(err));
@@ -91,15 +152,34 @@ function NewReview({ me }: { me: Me }) {
   const mine = me.role === 'engineer' ? teams.filter((t) => me.teams.includes(t.name)) : teams;
   return (
     <form onSubmit={(e) => void submit(e)} className="filters" aria-label="New review">
-      <div><label htmlFor="r-cadence">Cadence</label>
-        <select id="r-cadence" name="cadence" defaultValue="weekly"><option value="weekly">weekly</option><option value="monthly">monthly</option></select></div>
-      <div><label htmlFor="r-team">Team</label>
+      <div>
+        <label htmlFor="r-cadence">Cadence</label>
+        <select id="r-cadence" name="cadence" defaultValue="weekly">
+          <option value="weekly">weekly</option>
+          <option value="monthly">monthly</option>
+        </select>
+      </div>
+      <div>
+        <label htmlFor="r-team">Team</label>
         <select id="r-team" name="team" defaultValue={me.role === 'engineer' ? (me.teams[0] ?? '') : ''}>
           {me.role !== 'engineer' && <option value="">the whole organisation</option>}
-          {mine.map((t) => <option key={t.id} value={t.name}>{t.name}</option>)}
-        </select></div>
-      <div className="actions"><button type="submit" disabled={busy}>New review</button></div>
-      {error && <p role="alert" className="error">{error}</p>}
+          {mine.map((t) => (
+            <option key={t.id} value={t.name}>
+              {t.name}
+            </option>
+          ))}
+        </select>
+      </div>
+      <div className="actions">
+        <button type="submit" disabled={busy}>
+          New review
+        </button>
+      </div>
+      {error && (
+        <p role="alert" className="error">
+          {error}
+        </p>
+      )}
     </form>
   );
 }
@@ -109,26 +189,52 @@ export function ReviewPage({ id }: { id: number }) {
   const [review, setReview] = useState<Review | null>(null);
   const [error, setError] = useState<string | null>(null);
   useTitle(`Review ${id}`);
-  useEffect(() => { api<Review>(`/api/reviews/${id}`).then(setReview).catch((e: unknown) => setError(message(e))); }, [id]);
-  if (error) return <><h1>Review {id}</h1><p role="alert" className="error">{error}</p><p><Link href="/reviews">All reviews</Link></p></>;
+  useEffect(() => {
+    api<Review>(`/api/reviews/${id}`)
+      .then(setReview)
+      .catch((e: unknown) => setError(message(e)));
+  }, [id]);
+  if (error)
+    return (
+      <>
+        <h1>Review {id}</h1>
+        <p role="alert" className="error">
+          {error}
+        </p>
+        <p>
+          <Link href="/reviews">All reviews</Link>
+        </p>
+      </>
+    );
   if (!review) return <p aria-live="polite">Loading…</p>;
   const a = review.agenda;
   return (
     <>
-      <p><Link href="/reviews">All reviews</Link></p>
-      <h1>Review {review.id}: {a.title}</h1>
+      <p>
+        <Link href="/reviews">All reviews</Link>
+      </p>
+      <h1>
+        Review {review.id}: {a.title}
+      </h1>
       <p>{a.periodText}</p>
-      <p><a href={`/api/reviews/${review.id}?format=ics`} download={`entente-review-${review.id}.ics`}>Download the invitation (.ics)</a> for your calendar.</p>
+      <p>
+        <a href={`/api/reviews/${review.id}?format=ics`} download={`entente-review-${review.id}.ics`}>
+          Download the invitation (.ics)
+        </a>{' '}
+        for your calendar.
+      </p>
       {a.sections.map((s) => (
         <section key={s.id} aria-labelledby={`a-${s.id}`} className="agenda">
           <h2 id={`a-${s.id}`}>{s.heading}</h2>
           {s.intro && <p>{s.intro}</p>}
           {s.items.length > 0 && (
-            <ul>{s.items.map((it, i) => {
-              const href = hrefOf(it.ref);
-              // biome-ignore lint/suspicious/noArrayIndexKey: a section's items, shown as they came, never reordered
-              return <li key={i}>{href ? <Link href={href}>{it.text}</Link> : it.text}</li>;
-            })}</ul>
+            <ul>
+              {s.items.map((it, i) => {
+                const href = hrefOf(it.ref);
+                // biome-ignore lint/suspicious/noArrayIndexKey: a section's items, shown as they came, never reordered
+                return <li key={i}>{href ? <Link href={href}>{it.text}</Link> : it.text}</li>;
+              })}
+            </ul>
           )}
           {s.moreText && <p className="hint">{s.moreText}</p>}
         </section>
@@ -137,10 +243,42 @@ export function ReviewPage({ id }: { id: number }) {
         <section aria-labelledby="a-record">
           <h2 id="a-record">Recorded</h2>
           <dl className="facts">
-            <dt>State</dt><dd>{review.closedAt ? `closed on ${review.closedAt.slice(0, 10)} by ${review.closedBy}` : 'open'}</dd>
-            <dt>Attendees</dt><dd>{review.attendees.join(', ') || '—'}</dd>
-            <dt>Decisions</dt><dd>{review.decisions.length ? <ul className="plain">{review.decisions.map((d) => <li key={d.id}>{d.text}</li>)}</ul> : '—'}</dd>
-            <dt>Action items</dt><dd>{review.actions.length ? <ul className="plain">{review.actions.map((x) => <li key={x.id}>{x.title} ({x.ownerTeam}, due {x.dueDate}){x.commitmentId !== null && <> · <Link href="/commitments">commitment {x.commitmentId}</Link></>}</li>)}</ul> : '—'}</dd>
+            <dt>State</dt>
+            <dd>{review.closedAt ? `closed on ${review.closedAt.slice(0, 10)} by ${review.closedBy}` : 'open'}</dd>
+            <dt>Attendees</dt>
+            <dd>{review.attendees.join(', ') || '—'}</dd>
+            <dt>Decisions</dt>
+            <dd>
+              {review.decisions.length ? (
+                <ul className="plain">
+                  {review.decisions.map((d) => (
+                    <li key={d.id}>{d.text}</li>
+                  ))}
+                </ul>
+              ) : (
+                '—'
+              )}
+            </dd>
+            <dt>Action items</dt>
+            <dd>
+              {review.actions.length ? (
+                <ul className="plain">
+                  {review.actions.map((x) => (
+                    <li key={x.id}>
+                      {x.title} ({x.ownerTeam}, due {x.dueDate})
+                      {x.commitmentId !== null && (
+                        <>
+                          {' '}
+                          · <Link href="/commitments">commitment {x.commitmentId}</Link>
+                        </>
+                      )}
+                    </li>
+                  ))}
+                </ul>
+              ) : (
+                '—'
+              )}
+            </dd>
           </dl>
         </section>
       )}

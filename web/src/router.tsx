@@ -43,5 +43,7 @@ export function Link(props: AnchorHTMLAttributes<HTMLAnchorElement> & { href: st
 
 /** Names the page in the window's title (what a screen reader announces and a tab shows). */
 export function useTitle(title: string): void {
-  useEffect(() => { document.title = `${title} · Entente`; }, [title]);
+  useEffect(() => {
+    document.title = `${title} · Entente`;
+  }, [title]);
 }

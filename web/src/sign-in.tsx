@@ -22,7 +22,13 @@ export function SignIn({ onSignedIn }: { onSignedIn: (me: Me) => void }) {
     setBusy(true);
     setError(null);
     try {
-      onSignedIn(await api<Me>('/api/session', { method: 'POST', json: { email: form.get('email'), password: form.get('password') }, quiet401: true }));
+      onSignedIn(
+        await api<Me>('/api/session', {
+          method: 'POST',
+          json: { email: form.get('email'), password: form.get('password') },
+          quiet401: true,
+        }),
+      );
     } catch (err) {
       setError(err instanceof Error ? err.message : String(err));
     } finally {
@@ -34,7 +40,11 @@ export function SignIn({ onSignedIn }: { onSignedIn: (me: Me) => void }) {
       <h1>Sign in to Entente</h1>
       {sso && (
         <>
-          <p><a className="button" href={`${sso.start}?next=${encodeURIComponent(next)}`}>Sign in with {sso.provider}</a></p>
+          <p>
+            <a className="button" href={`${sso.start}?next=${encodeURIComponent(next)}`}>
+              Sign in with {sso.provider}
+            </a>
+          </p>
           <p className="hint">Or with the e-mail address and password you set:</p>
         </>
       )}
@@ -43,10 +53,18 @@ export function SignIn({ onSignedIn }: { onSignedIn: (me: Me) => void }) {
         <input id="email" name="email" type="email" autoComplete="username" required autoFocus />
         <label htmlFor="password">Password</label>
         <input id="password" name="password" type="password" autoComplete="current-password" required />
-        <button type="submit" disabled={busy}>Sign in</button>
-        {error && <p role="alert" className="error">{error}</p>}
+        <button type="submit" disabled={busy}>
+          Sign in
+        </button>
+        {error && (
+          <p role="alert" className="error">
+            {error}
+          </p>
+        )}
       </form>
-      <p className="hint">No password yet? Ask an administrator for an invitation link (<code>entente people invite YOUR_EMAIL</code>).</p>
+      <p className="hint">
+        No password yet? Ask an administrator for an invitation link (<code>entente people invite YOUR_EMAIL</code>).
+      </p>
     </main>
   );
 }

@@ -14,7 +14,11 @@ export interface Area<Api> {
 }
 
 /** Runs `fn` with the area's interface: remote when --server is set, else over the local context (closed afterwards). */
-export async function withApi<Api, T>(args: { server?: string | undefined; token?: string | undefined }, area: Area<Api>, fn: (api: Api) => Promise<T>): Promise<T> {
+export async function withApi<Api, T>(
+  args: { server?: string | undefined; token?: string | undefined },
+  area: Area<Api>,
+  fn: (api: Api) => Promise<T>,
+): Promise<T> {
   if (args.server) return fn(area.remote({ server: args.server, token: args.token }));
   return withLocalContext((ctx) => fn(area.local(ctx)));
 }

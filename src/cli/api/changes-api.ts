@@ -2,7 +2,17 @@
 import type { z } from '@hono/zod-openapi';
 import type { InferRequestType } from 'hono/client';
 import {
-  approveChange, declineChange, extendChange, getChange, implementChange, keepProtocol, listChanges, recertifyChange, removeChange, requestChange, submitChange,
+  approveChange,
+  declineChange,
+  extendChange,
+  getChange,
+  implementChange,
+  keepProtocol,
+  listChanges,
+  recertifyChange,
+  removeChange,
+  requestChange,
+  submitChange,
 } from '../../changes/changes-service.ts';
 import type { changeSchema, changesRoutes } from '../../http/changes-routes.ts';
 import { localAdmin } from '../../people/tokens.ts';
@@ -23,14 +33,24 @@ export interface ChangesApi {
   keepProtocol(id: number, reason: string): Promise<Change>;
   extend(id: number, body: { end: string; reason: string }): Promise<Change>;
   remove(id: number, note: string | undefined): Promise<Change>;
-  list(filter: { service: string | undefined; team: string | undefined; status: string[] | undefined; limit: number }): Promise<Change[]>;
+  list(filter: {
+    service: string | undefined;
+    team: string | undefined;
+    status: string[] | undefined;
+    limit: number;
+  }): Promise<Change[]>;
   get(id: number): Promise<Change>;
 }
 
 type Routes = ReturnType<typeof changesRoutes>;
 type RequestBody = InferRequestType<ReturnType<typeof clientOf<Routes>>['api']['changes']['$post']>['json'];
 
-const steps = { submit: submitChange, approve: approveChange, implement: implementChange, recertify: recertifyChange } as const;
+const steps = {
+  submit: submitChange,
+  approve: approveChange,
+  implement: implementChange,
+  recertify: recertifyChange,
+} as const;
 
 export const changesApi: Area<ChangesApi> = {
   local: (ctx) => {
@@ -59,7 +79,12 @@ export const changesApi: Area<ChangesApi> = {
       extend: async (id, json) => (await one.extend.$post({ ...param(id), json })).json(),
       remove: async (id, note) => (await one.remove.$post({ ...param(id), json: note ? { note } : {} })).json(),
       async list({ service, team, status, limit }) {
-        const query = { limit: String(limit), ...(status?.length ? { status: status.join(',') } : {}), ...(team ? { team } : {}), ...(service ? { service } : {}) };
+        const query = {
+          limit: String(limit),
+          ...(status?.length ? { status: status.join(',') } : {}),
+          ...(team ? { team } : {}),
+          ...(service ? { service } : {}),
+        };
         return (await (await api.$get({ query })).json()).items;
       },
       get: async (id) => (await one.$get(param(id))).json(),

@@ -10,7 +10,14 @@ import { clientOf } from './remote.ts';
 export type Commitment = z.infer<typeof commitmentSchema>;
 
 export interface CommitmentsApi {
-  list(filter: { service: string | undefined; team: string | undefined; state: CommitmentState[] | undefined; gate: number | undefined; limit: number; offset: number }): Promise<Commitment[]>;
+  list(filter: {
+    service: string | undefined;
+    team: string | undefined;
+    state: CommitmentState[] | undefined;
+    gate: number | undefined;
+    limit: number;
+    offset: number;
+  }): Promise<Commitment[]>;
   verify(id: number, evidence: string): Promise<Commitment>;
 }
 
@@ -29,11 +36,18 @@ export const commitmentsApi: Area<CommitmentsApi> = {
     const api = clientOf<ReturnType<typeof commitmentsRoutes>>(remote).api.commitments;
     return {
       async list({ service, team, state, gate, limit, offset }) {
-        const query = { limit: String(limit), ...(service ? { service } : {}), ...(team ? { team } : {}), ...(state ? { state: state.join(',') } : {}),
-          ...(gate !== undefined ? { gate: String(gate) } : {}), ...(offset ? { offset: String(offset) } : {}) };
+        const query = {
+          limit: String(limit),
+          ...(service ? { service } : {}),
+          ...(team ? { team } : {}),
+          ...(state ? { state: state.join(',') } : {}),
+          ...(gate !== undefined ? { gate: String(gate) } : {}),
+          ...(offset ? { offset: String(offset) } : {}),
+        };
         return (await (await api.$get({ query })).json()).items;
       },
-      verify: async (id, evidence) => (await api[':id'].verify.$post({ param: { id: String(id) }, json: { evidence } })).json(),
+      verify: async (id, evidence) =>
+        (await api[':id'].verify.$post({ param: { id: String(id) }, json: { evidence } })).json(),
     };
   },
 };

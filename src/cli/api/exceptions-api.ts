@@ -32,7 +32,11 @@ export const exceptionsApi: Area<ExceptionsApi> = {
     const api = client(remote);
     return {
       async list({ status, team, limit }) {
-        const query = { limit: String(limit), ...(status?.length ? { status: status.join(',') } : {}), ...(team ? { team } : {}) };
+        const query = {
+          limit: String(limit),
+          ...(status?.length ? { status: status.join(',') } : {}),
+          ...(team ? { team } : {}),
+        };
         return (await (await api.$get({ query })).json()).items;
       },
       get: async (id) => (await api[':id'].$get({ param: { id: String(id) } })).json(),

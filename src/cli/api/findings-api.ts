@@ -24,7 +24,12 @@ export const findingsApi: Area<FindingsApi> = {
   local: (ctx) => ({
     async list(filter, sort, limit) {
       await checkFindingFilter(ctx.database.db, filter);
-      const deps = { db: ctx.database.db, now: ctx.now, epssHigh: ctx.policy.epss.high, calendar: policyCalendar(ctx.policy) };
+      const deps = {
+        db: ctx.database.db,
+        now: ctx.now,
+        epssHigh: ctx.policy.epss.high,
+        calendar: policyCalendar(ctx.policy),
+      };
       return (await listFindings(deps, filter, sort, limit, undefined)).items;
     },
   }),
@@ -33,7 +38,8 @@ export const findingsApi: Area<FindingsApi> = {
     return {
       async list(filter, sort, limit) {
         const query: Record<string, string> = { sort, limit: String(limit) };
-        for (const [k, v] of Object.entries(filter)) if (v !== undefined) query[k] = Array.isArray(v) ? v.join(',') : String(v);
+        for (const [k, v] of Object.entries(filter))
+          if (v !== undefined) query[k] = Array.isArray(v) ? v.join(',') : String(v);
         return (await (await api.findings.$get({ query })).json()).items;
       },
     };

@@ -11,7 +11,12 @@ export type GateDecision = z.infer<typeof gateSchema>;
 
 export interface GatesApi {
   /** Decides a release now (as the local administrator, or as the server's token). */
-  decide(req: { service: string; env: string; version?: string | undefined; commit?: string | undefined }): Promise<GateDecision>;
+  decide(req: {
+    service: string;
+    env: string;
+    version?: string | undefined;
+    commit?: string | undefined;
+  }): Promise<GateDecision>;
   replay(id: number): Promise<ReplayResult>;
   changes(id: number): Promise<ChangesResult>;
 }

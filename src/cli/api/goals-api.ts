@@ -11,7 +11,12 @@ export type Goal = z.infer<typeof goalSchema>;
 export type Scorecard = z.infer<typeof scorecardSchema>;
 
 /** Whose card, and over which days (default: the policy's period up to today). */
-export interface CardQuery { team?: string | undefined; service?: string | undefined; from?: string | undefined; to?: string | undefined }
+export interface CardQuery {
+  team?: string | undefined;
+  service?: string | undefined;
+  from?: string | undefined;
+  to?: string | undefined;
+}
 
 export interface GoalsApi {
   scorecard(q: CardQuery): Promise<Scorecard>;

@@ -18,7 +18,10 @@ export interface JiraApi {
 // The Jira modules are loaded on use: the remote path never loads them.
 export const jiraApi: Area<JiraApi> = {
   local: (ctx) => {
-    const load = async () => ({ deps: (await import('../../integrations/jira/jira-deps.ts')).jiraDepsOf(ctx), jira: await import('../../integrations/jira/jira-service.ts') });
+    const load = async () => ({
+      deps: (await import('../../integrations/jira/jira-deps.ts')).jiraDepsOf(ctx),
+      jira: await import('../../integrations/jira/jira-service.ts'),
+    });
     return {
       async linkFinding(id) {
         const { deps, jira } = await load();

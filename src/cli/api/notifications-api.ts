@@ -35,13 +35,27 @@ export const notificationsApi: Area<NotificationsApi> = {
   remote: (remote) => {
     const api = clientOf<ReturnType<typeof notificationsRoutes>>(remote).api.notifications;
     return {
-      list: async ({ failed, limit }) => (await (await api.$get({ query: { limit: String(limit), ...(failed ? { failed: 'true' as const } : {}) } })).json()).items,
+      list: async ({ failed, limit }) =>
+        (
+          await (
+            await api.$get({ query: { limit: String(limit), ...(failed ? { failed: 'true' as const } : {}) } })
+          ).json()
+        ).items,
       retry: async (id) => (await api[':id'].retry.$post({ param: { id: String(id) } })).json(),
       prefs: async (email) => (await api.prefs.$get({ query: email ? { email } : {} })).json(),
-      setPrefs: async (email, change) => (await api.prefs.$put({ json: {
-        ...(change.pref ?? {}), ...(change.digestTime ? { digestTime: change.digestTime } : {}),
-        ...(change.quiet !== undefined ? { quiet: change.quiet ? `${change.quiet.from}-${change.quiet.to}` : null } : {}), ...(email ? { email } : {}),
-      } })).json(),
+      setPrefs: async (email, change) =>
+        (
+          await api.prefs.$put({
+            json: {
+              ...(change.pref ?? {}),
+              ...(change.digestTime ? { digestTime: change.digestTime } : {}),
+              ...(change.quiet !== undefined
+                ? { quiet: change.quiet ? `${change.quiet.from}-${change.quiet.to}` : null }
+                : {}),
+              ...(email ? { email } : {}),
+            },
+          })
+        ).json(),
     };
   },
 };

@@ -18,9 +18,13 @@ export interface OrgApi {
 
 export const orgApi: Area<OrgApi> = {
   local: (ctx) => ({
-    apply: (_text, org, prune) => applyOrg(ctx.database.db, org, { prune, actor: 'local-cli', now: ctx.now(), policy: ctx.policy }),
+    apply: (_text, org, prune) =>
+      applyOrg(ctx.database.db, org, { prune, actor: 'local-cli', now: ctx.now(), policy: ctx.policy }),
   }),
   remote: (remote) => ({
-    apply: async (text, _org, prune) => (await client(remote).$post({ query: { prune: prune ? 'true' : 'false' } }, rawBody(text, 'application/yaml'))).json(),
+    apply: async (text, _org, prune) =>
+      (
+        await client(remote).$post({ query: { prune: prune ? 'true' : 'false' } }, rawBody(text, 'application/yaml'))
+      ).json(),
   }),
 };

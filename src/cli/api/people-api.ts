@@ -30,15 +30,21 @@ async function invite(ctx: Context, email: string, days: number | undefined): Pr
 
 export const peopleApi: Area<PeopleApi> = {
   local: (ctx) => ({
-    setPassword: async (email, password) => (await import('../../people/passwords.ts')).setPassword(ctx.database.db, email, password, { actor: 'local-cli', now: ctx.now() }),
+    setPassword: async (email, password) =>
+      (await import('../../people/passwords.ts')).setPassword(ctx.database.db, email, password, {
+        actor: 'local-cli',
+        now: ctx.now(),
+      }),
     invite: (email, days) => invite(ctx, email, days),
   }),
   remote: (remote) => {
     // Hono's client puts a path parameter in as it is: an address is encoded here, as the server decodes it.
     const param = (email: string) => ({ param: { email: encodeURIComponent(email) } });
     return {
-      setPassword: async (email, password) => (await people(remote).password.$put({ ...param(email), json: { password } })).json(),
-      invite: async (email, days) => (await invitations(remote).invitation.$post({ ...param(email), json: days ? { days } : {} })).json(),
+      setPassword: async (email, password) =>
+        (await people(remote).password.$put({ ...param(email), json: { password } })).json(),
+      invite: async (email, days) =>
+        (await invitations(remote).invitation.$post({ ...param(email), json: days ? { days } : {} })).json(),
     };
   },
 };

@@ -10,12 +10,18 @@ import type { SuccessStatusCode } from 'hono/utils/http-status';
 import { fetchServer } from '../shared.ts';
 
 /** A running server and the token to call it with (--server, --token; ENTENTE_TOKEN when no --token). */
-export interface Remote { server: string; token: string | undefined }
+export interface Remote {
+  server: string;
+  token: string | undefined;
+}
 
 /** Hono's client for the routes of `App` on a running server; its replies are 2xx (any other has thrown). */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
+// biome-ignore lint/suspicious/noExplicitAny: any app's routes, whatever its environment, schema and base path
 export function clientOf<App extends Hono<any, any, any>>(remote: Remote) {
-  return hc<App>(remote.server, { fetch: (input: RequestInfo | URL, init?: RequestInit) => fetchServer(remote.server, remote.token, String(input), init) });
+  return hc<App>(remote.server, {
+    fetch: (input: RequestInfo | URL, init?: RequestInit) =>
+      fetchServer(remote.server, remote.token, String(input), init),
+  });
 }
 
 /** Request options for a body that is not JSON (a report, a YAML file): the route reads it itself, so its type is not in the route's. */
@@ -25,7 +31,9 @@ export function rawBody(body: BodyInit, contentType: string): { init: RequestIni
 
 /** The body of a 2xx reply. A route that itself answers an error status (a 409) has that body in its reply's type
  * too; only 2xx replies reach here (fetchServer throws on any other), so this types the body by those alone. */
-export async function okBody<R extends ClientResponse<unknown, number, ResponseFormat>>(reply: Promise<R>): Promise<OkBody<R>> {
+export async function okBody<R extends ClientResponse<unknown, number, ResponseFormat>>(
+  reply: Promise<R>,
+): Promise<OkBody<R>> {
   return (await reply).json() as Promise<OkBody<R>>;
 }
 

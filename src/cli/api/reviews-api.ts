@@ -36,14 +36,17 @@ export const reviewsApi: Area<ReviewsApi> = {
     const api = clientOf<ReturnType<typeof reviewsRoutes>>(remote).api.reviews;
     const param = (id: number) => ({ param: { id: String(id) } });
     return {
-      start: async ({ cadence, team }) => (await api.$post({ json: { cadence, ...(team !== undefined ? { team } : {}) } })).json(),
+      start: async ({ cadence, team }) =>
+        (await api.$post({ json: { cadence, ...(team !== undefined ? { team } : {}) } })).json(),
       async get(id) {
         // The route answers in four formats; JSON is the default, and what the CLI renders from.
         const body = await (await api[':id'].$get({ ...param(id), query: {} })).json();
-        if (typeof body !== 'object' || body instanceof Response) throw new EntenteError('internal', `${remote.server}: review #${id} did not come back as JSON`);
+        if (typeof body !== 'object' || body instanceof Response)
+          throw new EntenteError('internal', `${remote.server}: review #${id} did not come back as JSON`);
         return body;
       },
-      list: async ({ team, limit }) => (await (await api.$get({ query: { limit: String(limit), ...(team ? { team } : {}) } })).json()).items,
+      list: async ({ team, limit }) =>
+        (await (await api.$get({ query: { limit: String(limit), ...(team ? { team } : {}) } })).json()).items,
       close: async (id, json) => (await api[':id'].close.$post({ ...param(id), json })).json(),
     };
   },

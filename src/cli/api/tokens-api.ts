@@ -12,7 +12,12 @@ export type Token = InferResponseType<ReturnType<typeof client>[':id']['revoke']
 export type NewToken = InferResponseType<ReturnType<typeof client>['$post']>;
 
 export interface TokensApi {
-  create(req: { name: string; role: string; person?: string | undefined; expires?: string | undefined }): Promise<NewToken>;
+  create(req: {
+    name: string;
+    role: string;
+    person?: string | undefined;
+    expires?: string | undefined;
+  }): Promise<NewToken>;
   list(): Promise<Token[]>;
   revoke(id: number): Promise<Token>;
 }

@@ -18,7 +18,13 @@ export type ImportSummary = InferResponseType<ReturnType<typeof client>['scans']
 export type FeedSummary = InferResponseType<ReturnType<typeof client>['feeds']['$post']>;
 
 /** A report file to import for a service, as `entente import` names it. */
-export interface ReportUpload { report: string; service: string; format?: string | undefined; commit?: string | undefined; branch?: string | undefined }
+export interface ReportUpload {
+  report: string;
+  service: string;
+  format?: string | undefined;
+  commit?: string | undefined;
+  branch?: string | undefined;
+}
 
 export interface UploadsApi {
   importReport(upload: ReportUpload): Promise<ImportSummary>;
@@ -28,13 +34,22 @@ export interface UploadsApi {
 export const uploadsApi: Area<UploadsApi> = {
   local: (ctx) => ({
     async importReport(u) {
-      const s = await importReport({ db: ctx.database.db, policy: ctx.policy, now: ctx.now, rows: ctx.importRows }, {
-        service: u.service, input: await reportFromFile(u.report), format: u.format, commit: u.commit, branch: u.branch, actor: 'local-cli',
-      });
+      const s = await importReport(
+        { db: ctx.database.db, policy: ctx.policy, now: ctx.now, rows: ctx.importRows },
+        {
+          service: u.service,
+          input: await reportFromFile(u.report),
+          format: u.format,
+          commit: u.commit,
+          branch: u.branch,
+          actor: 'local-cli',
+        },
+      );
       await sendNow(ctx);
       return s;
     },
-    importFeed: (file, bytes) => importFeed({ db: ctx.database.db, policy: ctx.policy, now: ctx.now }, file, bytes, 'local-cli'),
+    importFeed: (file, bytes) =>
+      importFeed({ db: ctx.database.db, policy: ctx.policy, now: ctx.now }, file, bytes, 'local-cli'),
   }),
   remote: (remote) => {
     const api = client(remote);
@@ -50,9 +65,12 @@ export const uploadsApi: Area<UploadsApi> = {
         }
         const query: Record<string, string> = { service: u.service, name: basename(u.report) };
         for (const k of ['format', 'commit', 'branch'] as const) if (u[k]) query[k] = u[k];
-        return (await api.scans.$post({ query: { ...query, service: u.service } }, rawBody(body, 'application/octet-stream'))).json();
+        return (
+          await api.scans.$post({ query: { ...query, service: u.service } }, rawBody(body, 'application/octet-stream'))
+        ).json();
       },
-      importFeed: async (_file, bytes) => (await api.feeds.$post({}, rawBody(new Uint8Array(bytes), 'application/octet-stream'))).json(),
+      importFeed: async (_file, bytes) =>
+        (await api.feeds.$post({}, rawBody(new Uint8Array(bytes), 'application/octet-stream'))).json(),
     };
   },
 };
@@ -64,5 +82,12 @@ async function sendNow(ctx: Context): Promise<void> {
   const config = loadConfig(process.env);
   const { deliverDue } = await import('../../notifications/delivery.ts');
   const { channelsOf } = await import('../../notifications/delivery-job.ts');
-  await deliverDue({ db: ctx.database.db, now: ctx.now, channels: channelsOf(config, ctx.database.db), claimSeconds: config.notifyClaimSeconds, publicUrl: config.publicUrl, timeZone: ctx.policy.time_zone });
+  await deliverDue({
+    db: ctx.database.db,
+    now: ctx.now,
+    channels: channelsOf(config, ctx.database.db),
+    claimSeconds: config.notifyClaimSeconds,
+    publicUrl: config.publicUrl,
+    timeZone: ctx.policy.time_zone,
+  });
 }

@@ -184,7 +184,22 @@ export async function up(db: Kysely<unknown>): Promise<void> {
 }
 
 export async function down(db: Kysely<unknown>): Promise<void> {
-  const tables = ['audit_log', 'policy_revisions', 'feed_epss', 'feed_kev', 'exception_findings', 'exceptions',
-    'finding_comments', 'finding_sources', 'findings', 'scans', 'api_tokens', 'services', 'team_members', 'people', 'teams'];
+  const tables = [
+    'audit_log',
+    'policy_revisions',
+    'feed_epss',
+    'feed_kev',
+    'exception_findings',
+    'exceptions',
+    'finding_comments',
+    'finding_sources',
+    'findings',
+    'scans',
+    'api_tokens',
+    'services',
+    'team_members',
+    'people',
+    'teams',
+  ];
   for (const t of tables) await sql.raw(`drop table if exists ${t} cascade`).execute(db);
 }

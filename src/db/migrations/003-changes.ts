@@ -82,5 +82,6 @@ export async function up(db: Kysely<unknown>): Promise<void> {
 }
 
 export async function down(db: Kysely<unknown>): Promise<void> {
-  for (const t of ['job_schedule', 'exposure_observations', 'exposure_imports', 'change_requests']) await sql.raw(`drop table if exists ${t} cascade`).execute(db);
+  for (const t of ['job_schedule', 'exposure_observations', 'exposure_imports', 'change_requests'])
+    await sql.raw(`drop table if exists ${t} cascade`).execute(db);
 }

@@ -14,7 +14,13 @@ export async function up(db: Kysely<any>): Promise<void> {
 }
 
 export async function down(db: Kysely<any>): Promise<void> {
-  await sql`alter table findings add constraint findings_service_id_fkey foreign key (service_id) references services(id)`.execute(db);
-  await sql`alter table findings add constraint findings_owner_team_id_fkey foreign key (owner_team_id) references teams(id)`.execute(db);
-  await sql`alter table finding_sources add constraint finding_sources_finding_id_fkey foreign key (finding_id) references findings(id) on delete cascade`.execute(db);
+  await sql`alter table findings add constraint findings_service_id_fkey foreign key (service_id) references services(id)`.execute(
+    db,
+  );
+  await sql`alter table findings add constraint findings_owner_team_id_fkey foreign key (owner_team_id) references teams(id)`.execute(
+    db,
+  );
+  await sql`alter table finding_sources add constraint finding_sources_finding_id_fkey foreign key (finding_id) references findings(id) on delete cascade`.execute(
+    db,
+  );
 }

@@ -6,7 +6,9 @@
 import { sql, type Kysely } from 'kysely';
 
 export async function up(db: Kysely<any>): Promise<void> {
-  await sql`alter table findings add column reminded_due_at timestamptz, add column reminded_overdue_at timestamptz`.execute(db);
+  await sql`alter table findings add column reminded_due_at timestamptz, add column reminded_overdue_at timestamptz`.execute(
+    db,
+  );
 }
 
 export async function down(db: Kysely<any>): Promise<void> {

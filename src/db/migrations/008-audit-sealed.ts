@@ -40,5 +40,6 @@ export async function down(db: Kysely<any>): Promise<void> {
     'drop index if exists audit_log_entity_idx',
     'alter table audit_log drop column if exists seal',
     'alter table audit_log drop column if exists key_id',
-  ]) await sql.raw(s).execute(db);
+  ])
+    await sql.raw(s).execute(db);
 }

@@ -5,7 +5,9 @@
 import { sql, type Kysely } from 'kysely';
 
 export async function up(db: Kysely<any>): Promise<void> {
-  await sql`alter table exception_findings add column if not exists status_before text check (status_before in ('open', 'in_progress'))`.execute(db);
+  await sql`alter table exception_findings add column if not exists status_before text check (status_before in ('open', 'in_progress'))`.execute(
+    db,
+  );
 }
 
 export async function down(db: Kysely<any>): Promise<void> {

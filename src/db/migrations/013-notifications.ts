@@ -30,8 +30,12 @@ export async function up(db: Kysely<any>): Promise<void> {
     entity_id text,
     created_at timestamptz not null)`.execute(db);
   // The delivery job's scan: only rows still to send are indexed.
-  await sql`create index if not exists notifications_due_idx on notifications (next_attempt_at) where status in ('pending', 'sending')`.execute(db);
-  await sql`create index if not exists notifications_person_idx on notifications (person_id) where person_id is not null`.execute(db);
+  await sql`create index if not exists notifications_due_idx on notifications (next_attempt_at) where status in ('pending', 'sending')`.execute(
+    db,
+  );
+  await sql`create index if not exists notifications_person_idx on notifications (person_id) where person_id is not null`.execute(
+    db,
+  );
   await sql`create index if not exists notifications_created_idx on notifications (created_at, id)`.execute(db);
   await sql`create table if not exists notification_prefs (
     person_id integer not null references people(id) on delete cascade,

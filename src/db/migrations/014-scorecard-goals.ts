@@ -60,5 +60,6 @@ export async function down(db: Kysely<any>): Promise<void> {
     'drop table if exists goals',
     'drop table if exists finding_snapshot_days',
     'drop table if exists finding_snapshots',
-  ]) await sql.raw(s).execute(db);
+  ])
+    await sql.raw(s).execute(db);
 }

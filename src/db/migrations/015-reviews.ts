@@ -57,6 +57,8 @@ export async function up(db: Kysely<any>): Promise<void> {
 }
 
 export async function down(db: Kysely<any>): Promise<void> {
-  for (const t of ['findings_open_kev_idx', 'findings_team_new_idx', 'findings_fixed_at_idx', 'findings_fixed_idx']) await sql.raw(`drop index if exists ${t}`).execute(db);
-  for (const t of ['review_actions', 'review_decisions', 'review_attendees', 'reviews']) await sql.raw(`drop table if exists ${t}`).execute(db);
+  for (const t of ['findings_open_kev_idx', 'findings_team_new_idx', 'findings_fixed_at_idx', 'findings_fixed_idx'])
+    await sql.raw(`drop index if exists ${t}`).execute(db);
+  for (const t of ['review_actions', 'review_decisions', 'review_attendees', 'reviews'])
+    await sql.raw(`drop table if exists ${t}`).execute(db);
 }

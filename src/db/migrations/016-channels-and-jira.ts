@@ -20,8 +20,12 @@ export async function up(db: Kysely<any>): Promise<void> {
     created_by text not null,
     created_at timestamptz not null,
     check ((finding_id is null) <> (commitment_id is null)))`.execute(db);
-  await sql`create unique index if not exists jira_links_finding_idx on jira_links (finding_id) where finding_id is not null`.execute(db);
-  await sql`create unique index if not exists jira_links_commitment_idx on jira_links (commitment_id) where commitment_id is not null`.execute(db);
+  await sql`create unique index if not exists jira_links_finding_idx on jira_links (finding_id) where finding_id is not null`.execute(
+    db,
+  );
+  await sql`create unique index if not exists jira_links_commitment_idx on jira_links (commitment_id) where commitment_id is not null`.execute(
+    db,
+  );
 }
 
 export async function down(db: Kysely<any>): Promise<void> {

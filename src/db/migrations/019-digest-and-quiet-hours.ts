@@ -9,12 +9,20 @@ import { sql, type Kysely } from 'kysely';
 
 export async function up(db: Kysely<any>): Promise<void> {
   await sql`alter table notifications drop constraint if exists notifications_status_check`.execute(db);
-  await sql`alter table notifications add constraint notifications_status_check check (status in ('pending', 'sending', 'sent', 'failed', 'digested'))`.execute(db);
+  await sql`alter table notifications add constraint notifications_status_check check (status in ('pending', 'sending', 'sent', 'failed', 'digested'))`.execute(
+    db,
+  );
   // Deferred: a row points at a digest written after it (a higher id), and a restore loads rows in id order.
-  await sql`alter table notifications add column if not exists digest_id integer references notifications(id) on delete set null deferrable initially deferred`.execute(db);
-  await sql`create index if not exists notifications_digest_idx on notifications (digest_id) where digest_id is not null`.execute(db);
+  await sql`alter table notifications add column if not exists digest_id integer references notifications(id) on delete set null deferrable initially deferred`.execute(
+    db,
+  );
+  await sql`create index if not exists notifications_digest_idx on notifications (digest_id) where digest_id is not null`.execute(
+    db,
+  );
   // The digest job's scan: rows still waiting for a person's digest.
-  await sql`create index if not exists notifications_digest_wait_idx on notifications (person_id) where channel = 'digest' and status = 'pending'`.execute(db);
+  await sql`create index if not exists notifications_digest_wait_idx on notifications (person_id) where channel = 'digest' and status = 'pending'`.execute(
+    db,
+  );
   await sql`create table if not exists notification_schedules (
     person_id integer primary key references people(id) on delete cascade,
     digest_time text not null default '08:00',
@@ -36,5 +44,7 @@ export async function down(db: Kysely<any>): Promise<void> {
   await sql`alter table notifications drop column if exists digest_id`.execute(db);
   await sql`delete from notifications where status = 'digested'`.execute(db);
   await sql`alter table notifications drop constraint if exists notifications_status_check`.execute(db);
-  await sql`alter table notifications add constraint notifications_status_check check (status in ('pending', 'sending', 'sent', 'failed'))`.execute(db);
+  await sql`alter table notifications add constraint notifications_status_check check (status in ('pending', 'sending', 'sent', 'failed'))`.execute(
+    db,
+  );
 }

@@ -49,6 +49,13 @@ export async function up(db: Kysely<any>): Promise<void> {
 }
 
 export async function down(db: Kysely<any>): Promise<void> {
-  for (const i of ['findings_open_exposure_idx', 'findings_team_raised_idx', 'findings_raised_idx', 'findings_status_changed_idx', 'findings_first_seen_idx']) await sql.raw(`drop index if exists ${i}`).execute(db);
+  for (const i of [
+    'findings_open_exposure_idx',
+    'findings_team_raised_idx',
+    'findings_raised_idx',
+    'findings_status_changed_idx',
+    'findings_first_seen_idx',
+  ])
+    await sql.raw(`drop index if exists ${i}`).execute(db);
   for (const t of ['finding_settle_days', 'finding_fix_days']) await sql.raw(`drop table if exists ${t}`).execute(db);
 }

@@ -2,7 +2,16 @@
 import { badInput } from '../../errors.ts';
 import type { Location, ParseContext, ParsedFinding, ReportInput, ReportParser, Severity } from '../types.ts';
 import {
-  asArray, asObject, compact, cwesFrom, type Json, normalisePath, num, parseJson, requireString, str,
+  asArray,
+  asObject,
+  compact,
+  cwesFrom,
+  type Json,
+  normalisePath,
+  num,
+  parseJson,
+  requireString,
+  str,
 } from './common.ts';
 
 const tool = 'Bandit';
@@ -40,10 +49,12 @@ async function* parseBandit(input: ReportInput, context?: ParseContext): AsyncGe
   // times, identically. Each listing is read (with its place in the report as its occurrence); they share a
   // fingerprint, so the import makes them one weakness to fix.
   const read = results.map((item, i) => fromIssue(asObject(item, name, `results[${i}]`), name, `results[${i}]`));
-  const keyOf = (f: ParsedFinding): string => [f.ruleId, f.location.file, f.location.line, f.location.column, f.description].join('\u0000');
+  const keyOf = (f: ParsedFinding): string =>
+    [f.ruleId, f.location.file, f.location.line, f.location.column, f.description].join('\u0000');
   const listings = new Map<string, number>();
   for (const f of read) listings.set(keyOf(f), (listings.get(keyOf(f)) ?? 0) + 1);
-  for (const [i, f] of read.entries()) yield (listings.get(keyOf(f)) ?? 0) > 1 ? { ...f, detail: { ...f.detail, occurrence: { result: i } } } : f;
+  for (const [i, f] of read.entries())
+    yield (listings.get(keyOf(f)) ?? 0) > 1 ? { ...f, detail: { ...f.detail, occurrence: { result: i } } } : f;
 }
 
 function fromIssue(r: Json, name: string, at: string): ParsedFinding {
@@ -52,7 +63,9 @@ function fromIssue(r: Json, name: string, at: string): ParsedFinding {
   const secret = isPasswordTest(testId, r.issue_text);
   const text = redact(str(r.issue_text)?.trim(), secret);
   const line = positive(r.line_number);
-  const range = Array.isArray(r.line_range) ? r.line_range.map(positive).filter((n): n is number => n !== undefined) : [];
+  const range = Array.isArray(r.line_range)
+    ? r.line_range.map(positive).filter((n): n is number => n !== undefined)
+    : [];
   const endLine = range.length ? Math.max(...range) : undefined;
   const column = num(r.col_offset);
   const cwe = cweOf(r, testId, name, at);
@@ -100,22 +113,92 @@ function cweOf(r: Json, testId: string, name: string, at: string): { cwes: numbe
 // Bandit's own test-to-CWE map (bandit/core/cwemap.py and the plugins that declare theirs), for reports written
 // before Bandit put the CWE in its output.
 const cweByTest = new Map<string, number>([
-  ['B101', 703], ['B102', 78], ['B103', 732], ['B104', 605], ['B105', 259], ['B106', 259], ['B107', 259], ['B108', 377],
-  ['B110', 703], ['B112', 703], ['B113', 400], ['B201', 94], ['B202', 22],
-  ['B301', 502], ['B302', 502], ['B303', 327], ['B304', 327], ['B305', 327], ['B306', 377], ['B307', 78], ['B308', 79],
-  ['B309', 319], ['B310', 22], ['B311', 330], ['B312', 319], ['B313', 20], ['B314', 20], ['B315', 20], ['B316', 20],
-  ['B317', 20], ['B318', 20], ['B319', 20], ['B320', 20], ['B321', 319], ['B322', 78], ['B323', 295], ['B324', 327], ['B325', 377],
-  ['B401', 319], ['B402', 319], ['B403', 502], ['B404', 78], ['B405', 20], ['B406', 20], ['B407', 20], ['B408', 20],
-  ['B409', 20], ['B410', 20], ['B411', 20], ['B412', 284], ['B413', 327], ['B414', 327],
-  ['B501', 295], ['B502', 327], ['B503', 327], ['B504', 327], ['B505', 326], ['B506', 20], ['B507', 295], ['B508', 319], ['B509', 319],
-  ['B601', 78], ['B602', 78], ['B603', 78], ['B604', 78], ['B605', 78], ['B606', 78], ['B607', 78], ['B608', 89], ['B609', 155],
-  ['B610', 89], ['B611', 89], ['B612', 94], ['B614', 502], ['B615', 494],
-  ['B701', 94], ['B702', 80], ['B703', 80], ['B704', 79],
+  ['B101', 703],
+  ['B102', 78],
+  ['B103', 732],
+  ['B104', 605],
+  ['B105', 259],
+  ['B106', 259],
+  ['B107', 259],
+  ['B108', 377],
+  ['B110', 703],
+  ['B112', 703],
+  ['B113', 400],
+  ['B201', 94],
+  ['B202', 22],
+  ['B301', 502],
+  ['B302', 502],
+  ['B303', 327],
+  ['B304', 327],
+  ['B305', 327],
+  ['B306', 377],
+  ['B307', 78],
+  ['B308', 79],
+  ['B309', 319],
+  ['B310', 22],
+  ['B311', 330],
+  ['B312', 319],
+  ['B313', 20],
+  ['B314', 20],
+  ['B315', 20],
+  ['B316', 20],
+  ['B317', 20],
+  ['B318', 20],
+  ['B319', 20],
+  ['B320', 20],
+  ['B321', 319],
+  ['B322', 78],
+  ['B323', 295],
+  ['B324', 327],
+  ['B325', 377],
+  ['B401', 319],
+  ['B402', 319],
+  ['B403', 502],
+  ['B404', 78],
+  ['B405', 20],
+  ['B406', 20],
+  ['B407', 20],
+  ['B408', 20],
+  ['B409', 20],
+  ['B410', 20],
+  ['B411', 20],
+  ['B412', 284],
+  ['B413', 327],
+  ['B414', 327],
+  ['B501', 295],
+  ['B502', 327],
+  ['B503', 327],
+  ['B504', 327],
+  ['B505', 326],
+  ['B506', 20],
+  ['B507', 295],
+  ['B508', 319],
+  ['B509', 319],
+  ['B601', 78],
+  ['B602', 78],
+  ['B603', 78],
+  ['B604', 78],
+  ['B605', 78],
+  ['B606', 78],
+  ['B607', 78],
+  ['B608', 89],
+  ['B609', 155],
+  ['B610', 89],
+  ['B611', 89],
+  ['B612', 94],
+  ['B614', 502],
+  ['B615', 494],
+  ['B701', 94],
+  ['B702', 80],
+  ['B703', 80],
+  ['B704', 79],
 ]);
 
 // B105–B107 quote the password they found in their text ("Possible hardcoded password: 'hunter2'").
 function isPasswordTest(testId: string, text: unknown): boolean {
-  return /^B10[567]$/i.test(testId) || (typeof text === 'string' && /hard-?coded (password|secret|token|key)/i.test(text));
+  return (
+    /^B10[567]$/i.test(testId) || (typeof text === 'string' && /hard-?coded (password|secret|token|key)/i.test(text))
+  );
 }
 
 function redact(text: string | undefined, secret: boolean): string | undefined {
@@ -126,11 +209,17 @@ function redact(text: string | undefined, secret: boolean): string | undefined {
 
 function candidatesOf(v: unknown): Array<{ line?: number; file?: string }> | undefined {
   if (!Array.isArray(v) || v.length === 0) return undefined;
-  return v.map((c) => (c !== null && typeof c === 'object' && !Array.isArray(c) ? (c as Json) : {}))
+  return v
+    .map((c) => (c !== null && typeof c === 'object' && !Array.isArray(c) ? (c as Json) : {}))
     .map((c) => compact({ file: normalisePath(str(c.filename)), line: positive(c.line_number) }));
 }
 
-const severityWords = new Map<string, Severity>([['high', 'high'], ['medium', 'medium'], ['low', 'low'], ['undefined', 'info']]);
+const severityWords = new Map<string, Severity>([
+  ['high', 'high'],
+  ['medium', 'medium'],
+  ['low', 'low'],
+  ['undefined', 'info'],
+]);
 
 /** Bandit rates HIGH, MEDIUM, LOW (or UNDEFINED); it has no critical. */
 function severityOf(word: unknown): Severity {

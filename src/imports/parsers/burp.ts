@@ -21,7 +21,14 @@ const extensionType = '134217728';
 const maxInstances = 100;
 const maxText = 4000;
 // Subtrees never read: HTTP messages (but the request, for its method attribute) and out-of-band evidence.
-const skipped = ['response', 'responseRedirected', 'collaboratorEvent', 'infiltratorEvent', 'staticAnalysis', 'dynamicAnalysis'];
+const skipped = [
+  'response',
+  'responseRedirected',
+  'collaboratorEvent',
+  'infiltratorEvent',
+  'staticAnalysis',
+  'dynamicAnalysis',
+];
 const severityRank: Record<Severity, number> = { critical: 4, high: 3, medium: 2, low: 1, info: 0 };
 const confidenceRank: Record<string, number> = { certain: 3, firm: 2, tentative: 1 };
 
@@ -55,22 +62,32 @@ interface Group {
   confidence: string | undefined;
   aliases: Set<string>;
   count: number;
-  instances: Record<string, unknown>[];   // the first maxInstances issues
+  instances: Record<string, unknown>[]; // the first maxInstances issues
 }
 
 /** What every issue of a type repeats: Burp's background texts and classifications. */
-interface Shared { background?: string; remediation?: string; classifications?: string; references?: string[]; detail?: string }
+interface Shared {
+  background?: string;
+  remediation?: string;
+  classifications?: string;
+  references?: string[];
+  detail?: string;
+}
 
 async function* parseBurp(input: ReportInput, context?: ParseContext): AsyncGenerator<ParsedFinding> {
   const name = input.name;
   let version: string | undefined;
   const onRoot = (root: XmlElement): void => {
-    if (root.name !== 'issues') throw badInput(`${name}: not a Burp Suite XML export: the root element is <${root.name}>, expected <issues>`, { file: name });
+    if (root.name !== 'issues')
+      throw badInput(`${name}: not a Burp Suite XML export: the root element is <${root.name}>, expected <issues>`, {
+        file: name,
+      });
     version = attr(root, 'burpVersion');
     context?.tool(tool, version);
   };
   const groups = new Map<string, Group>();
-  for await (const { element } of streamXml(input.stream(), { name, collect: ['issue'], skip: skipped, onRoot })) addIssue(element, name, groups);
+  for await (const { element } of streamXml(input.stream(), { name, collect: ['issue'], skip: skipped, onRoot }))
+    addIssue(element, name, groups);
   for (const g of groups.values()) yield toFinding(g, version);
 }
 
@@ -92,7 +109,19 @@ function addIssue(el: XmlElement, file: string, groups: Map<string, Group>): voi
   const key = `${ruleId}\u0000${site}`;
   let g = groups.get(key);
   if (!g) {
-    g = { ruleId, type, name: issueName, site, ip: attr(hostEl, 'ip'), shared: sharedOf(el), severity: 'info', confidence: undefined, aliases: new Set(), count: 0, instances: [] };
+    g = {
+      ruleId,
+      type,
+      name: issueName,
+      site,
+      ip: attr(hostEl, 'ip'),
+      shared: sharedOf(el),
+      severity: 'info',
+      confidence: undefined,
+      aliases: new Set(),
+      count: 0,
+      instances: [],
+    };
     groups.set(key, g);
   }
   const severity = normaliseSeverity(severityWord);
@@ -126,7 +155,9 @@ function originOf(site: string): string {
 
 /** The request's method: the `method` attribute, or (older exports) the request line, of which nothing else is read. */
 function methodOf(issue: XmlElement): string | undefined {
-  const request = children(issue, 'requestresponse').map((rr) => child(rr, 'request')).find((r) => r !== undefined);
+  const request = children(issue, 'requestresponse')
+    .map((rr) => child(rr, 'request'))
+    .find((r) => r !== undefined);
   if (!request) return undefined;
   const fromAttr = attr(request, 'method');
   if (fromAttr) return fromAttr.toUpperCase();
@@ -154,7 +185,12 @@ function toFinding(g: Group, version: string | undefined): ParsedFinding {
       confidence: g.confidence,
       ip: g.ip,
       remediation: shared.remediation,
-      classifications: nonEmpty(shared.classifications?.split('\n').map((l) => l.trim()).filter(Boolean)),
+      classifications: nonEmpty(
+        shared.classifications
+          ?.split('\n')
+          .map((l) => l.trim())
+          .filter(Boolean),
+      ),
       instanceCount: g.count,
       instances: g.instances,
       instancesOmitted: g.count > g.instances.length ? g.count - g.instances.length : undefined,
@@ -165,11 +201,21 @@ function toFinding(g: Group, version: string | undefined): ParsedFinding {
 function siteLocation(site: string): Location {
   if (!URL.canParse(site)) return { url: site };
   const u = new URL(site);
-  return compact<Location>({ url: site, host: u.hostname.replace(/^\[|\]$/g, '') || undefined, port: u.port ? Number(u.port) : undefined });
+  return compact<Location>({
+    url: site,
+    host: u.hostname.replace(/^\[|\]$/g, '') || undefined,
+    port: u.port ? Number(u.port) : undefined,
+  });
 }
 
 /** One issue of the group, where it is and how sure Burp is; the detail text is Burp's own, without HTTP messages. */
-function instanceOf(el: XmlElement, site: string, severity: string | undefined, confidence: string | undefined, detail: string | undefined): Record<string, unknown> {
+function instanceOf(
+  el: XmlElement,
+  site: string,
+  severity: string | undefined,
+  confidence: string | undefined,
+  detail: string | undefined,
+): Record<string, unknown> {
   const point = insertionPoint(textOf(el, 'location'));
   return compact({
     url: `${site}${textOf(el, 'path') ?? ''}`,
@@ -181,7 +227,12 @@ function instanceOf(el: XmlElement, site: string, severity: string | undefined, 
     serialNumber: textOf(el, 'serialNumber'),
     detail: clip(stripHtml(detail), 1000),
     remediation: clip(stripHtml(textOf(el, 'remediationDetail')), 1000),
-    items: nonEmpty(children(child(el, 'issueDetailItems'), 'issueDetailItem').map((d) => clip(d.text.trim(), 200)).filter(Boolean).slice(0, 20)),
+    items: nonEmpty(
+      children(child(el, 'issueDetailItems'), 'issueDetailItem')
+        .map((d) => clip(d.text.trim(), 200))
+        .filter(Boolean)
+        .slice(0, 20),
+    ),
   });
 }
 
@@ -205,7 +256,9 @@ function rankOf(confidence: string | undefined): number {
 
 /** The href targets of Burp's HTML reference lists. */
 function linksOf(...html: (string | undefined)[]): string[] | undefined {
-  const found = html.flatMap((h) => (h ? [...h.matchAll(/href\s*=\s*["']?(https?:\/\/[^"'\s>]+)/gi)].map((m) => m[1]!) : []));
+  const found = html.flatMap((h) =>
+    h ? [...h.matchAll(/href\s*=\s*["']?(https?:\/\/[^"'\s>]+)/gi)].map((m) => m[1]!) : [],
+  );
   return found.length ? [...new Set(found)] : undefined;
 }
 

@@ -10,9 +10,33 @@
  * `fixed_definition` are never kept: they quote the scanned file, secrets included.
  */
 import { badInput } from '../../errors.ts';
-import type { Component, FindingKind, Location, ParseContext, ParsedFinding, ReportInput, ReportParser } from '../types.ts';
+import type {
+  Component,
+  FindingKind,
+  Location,
+  ParseContext,
+  ParsedFinding,
+  ReportInput,
+  ReportParser,
+} from '../types.ts';
 import {
-  aliasesFrom, asArray, asObject, buildPurl, compact, cvssFrom, cwesFrom, isObject, type Json, normalisePath, normaliseSeverity, num, parseJson, requireString, str, strings, webUrls,
+  aliasesFrom,
+  asArray,
+  asObject,
+  buildPurl,
+  compact,
+  cvssFrom,
+  cwesFrom,
+  isObject,
+  type Json,
+  normalisePath,
+  normaliseSeverity,
+  num,
+  parseJson,
+  requireString,
+  str,
+  strings,
+  webUrls,
 } from './common.ts';
 
 const tool = 'Checkov';
@@ -42,22 +66,39 @@ async function* parseCheckov(input: ReportInput, context?: ParseContext): AsyncG
     : [{ report: asObject(root, name, 'the top level'), path: '' }];
   if (!Array.isArray(root)) requireCheckovShape(reports[0]!.report, name);
   // One Checkov run writes one report per framework; it is still one run of one tool.
-  context?.tool(tool, reports.map((r) => versionOf(r.report)).find((v) => v !== undefined));
+  context?.tool(
+    tool,
+    reports.map((r) => versionOf(r.report)).find((v) => v !== undefined),
+  );
   for (const { report, path } of reports) {
     const version = versionOf(report);
     const checkType = str(report.check_type);
     const results = report.results === undefined ? {} : asObject(report.results, name, join(path, 'results'));
     const at = join(path, 'results.failed_checks');
     for (const [i, item] of asArray(results.failed_checks, name, at).entries()) {
-      const finding = fromFailedCheck(asObject(item, name, `${at}[${i}]`), { name, path: `${at}[${i}]`, version, checkType });
+      const finding = fromFailedCheck(asObject(item, name, `${at}[${i}]`), {
+        name,
+        path: `${at}[${i}]`,
+        version,
+        checkType,
+      });
       if (finding) yield finding;
     }
   }
 }
 
 function requireCheckovShape(doc: Json, name: string): void {
-  if (doc.check_type !== undefined || doc.results !== undefined || doc.checkov_version !== undefined || doc.summary !== undefined) return;
-  throw badInput(`${name}: not a Checkov report: expected "check_type" and "results", or a summary with "checkov_version"`, { file: name });
+  if (
+    doc.check_type !== undefined
+    || doc.results !== undefined
+    || doc.checkov_version !== undefined
+    || doc.summary !== undefined
+  )
+    return;
+  throw badInput(
+    `${name}: not a Checkov report: expected "check_type" and "results", or a summary with "checkov_version"`,
+    { file: name },
+  );
 }
 
 /** The version from `summary.checkov_version`, or from the bare summary Checkov prints when nothing was scanned. */
@@ -66,7 +107,12 @@ function versionOf(report: Json): string | undefined {
   return str(summary.checkov_version);
 }
 
-interface Scope { name: string; path: string; version: string | undefined; checkType: string | undefined }
+interface Scope {
+  name: string;
+  path: string;
+  version: string | undefined;
+  checkType: string | undefined;
+}
 
 function fromFailedCheck(c: Json, scope: Scope): ParsedFinding | undefined {
   const checkId = requireString(c.check_id, scope.name, `${scope.path}.check_id`);
@@ -141,8 +187,13 @@ function fromVulnerability(c: Json, v: Json, checkId: string, file: string | und
     fixedVersion: fixed && fixed !== 'N/A' ? fixed : undefined,
     location: compact<Location>({ target: file }),
     detail: compact({
-      checkId, status: str(v.status), riskFactors: strings(v.risk_factors), publishedDate: str(v.published_date),
-      fixedVersions: strings(v.fixed_versions), rootPackage: str(v.root_package_name), rootPackageVersion: str(v.root_package_version),
+      checkId,
+      status: str(v.status),
+      riskFactors: strings(v.risk_factors),
+      publishedDate: str(v.published_date),
+      fixedVersions: strings(v.fixed_versions),
+      rootPackage: str(v.root_package_name),
+      rootPackageVersion: str(v.root_package_version),
       rootPackageFixVersion: str(v.root_package_fix_version),
     }),
   };
@@ -157,10 +208,12 @@ function fromLicence(c: Json, v: Json, checkId: string, file: string | undefined
   return {
     ruleId: `license:${licence}`,
     kind: 'dependency' as const,
-    title: pkg ? `${licence} licence in ${pkg}` : str(c.check_name) ?? checkId,
+    title: pkg ? `${licence} licence in ${pkg}` : (str(c.check_name) ?? checkId),
     aliases: [],
     cwes: [],
-    component: pkg ? compact<Component>({ name: pkg, version, purl: buildPurl(ecosystem, pkg, version), ecosystem }) : undefined,
+    component: pkg
+      ? compact<Component>({ name: pkg, version, purl: buildPurl(ecosystem, pkg, version), ecosystem })
+      : undefined,
     location: compact<Location>({ target: file }),
     detail: compact({ category: 'license', licence, checkId, status: str(v.status) }),
   };
@@ -214,12 +267,20 @@ function positive(v: unknown): number | undefined {
 function benchmarks(v: unknown): string[] | undefined {
   if (!isObject(v)) return undefined;
   const out = Object.entries(v).flatMap(([bench, items]) =>
-    (Array.isArray(items) ? items : []).map((i) => `${bench} ${isObject(i) ? (str(i.name) ?? '') : ''}`.trim()));
+    (Array.isArray(items) ? items : []).map((i) => `${bench} ${isObject(i) ? (str(i.name) ?? '') : ''}`.trim()),
+  );
   return out.length ? out : undefined;
 }
 
 function text(...values: unknown[]): string | undefined {
-  const parts = [...new Set(values.map(str).map((t) => t?.trim()).filter((t): t is string => !!t))];
+  const parts = [
+    ...new Set(
+      values
+        .map(str)
+        .map((t) => t?.trim())
+        .filter((t): t is string => !!t),
+    ),
+  ];
   return parts.length ? parts.join('\n\n') : undefined;
 }
 

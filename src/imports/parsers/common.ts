@@ -16,7 +16,10 @@ export function parseJson(text: string, name: string): unknown {
       throw badInput(`${name}: not valid JSON at line ${line}, column ${column}: ${msg}`, { file: name, line, column });
     }
     const where = /Unexpected end/.test(msg) ? ' at its end (the file looks truncated)' : '';
-    throw badInput(`${name}: not valid JSON${where}: ${msg}`, { file: name, ...(where ? { line: text.split('\n').length } : {}) });
+    throw badInput(`${name}: not valid JSON${where}: ${msg}`, {
+      file: name,
+      ...(where ? { line: text.split('\n').length } : {}),
+    });
   }
 }
 
@@ -51,7 +54,8 @@ export function asObject(v: unknown, name: string, path: string): Record<string,
 /** Narrows unknown JSON to an array (missing means empty), or says where an array was expected. */
 export function asArray(v: unknown, name: string, path: string): unknown[] {
   if (v === undefined || v === null) return [];
-  if (!Array.isArray(v)) throw badInput(`${name}: expected an array at ${path}, found ${describe(v)}`, { file: name, path });
+  if (!Array.isArray(v))
+    throw badInput(`${name}: expected an array at ${path}, found ${describe(v)}`, { file: name, path });
   return v;
 }
 
@@ -117,7 +121,10 @@ export function stringsOf(v: unknown): string[] | undefined {
 
 /** The http(s) URLs among the values (arrays read through, two levels deep), each once; undefined when none. */
 export function webUrls(...values: unknown[]): string[] | undefined {
-  const found = values.flat(2).map(str).filter((u): u is string => u !== undefined && /^https?:\/\//i.test(u));
+  const found = values
+    .flat(2)
+    .map(str)
+    .filter((u): u is string => u !== undefined && /^https?:\/\//i.test(u));
   return found.length ? [...new Set(found)] : undefined;
 }
 
@@ -150,11 +157,28 @@ function describe(v: unknown): string {
 }
 
 const severityWords: Record<string, Severity> = {
-  critical: 'critical', crit: 'critical', blocker: 'critical', urgent: 'critical',
-  high: 'high', error: 'high', important: 'high', severe: 'high',
-  medium: 'medium', moderate: 'medium', warning: 'medium', warn: 'medium',
-  low: 'low', minor: 'low', note: 'low',
-  info: 'info', informational: 'info', information: 'info', none: 'info', negligible: 'info', unknown: 'info', style: 'info',
+  critical: 'critical',
+  crit: 'critical',
+  blocker: 'critical',
+  urgent: 'critical',
+  high: 'high',
+  error: 'high',
+  important: 'high',
+  severe: 'high',
+  medium: 'medium',
+  moderate: 'medium',
+  warning: 'medium',
+  warn: 'medium',
+  low: 'low',
+  minor: 'low',
+  note: 'low',
+  info: 'info',
+  informational: 'info',
+  information: 'info',
+  none: 'info',
+  negligible: 'info',
+  unknown: 'info',
+  style: 'info',
 };
 
 /** Maps a tool's severity word (any case) to Entente's five levels; unknown words are `info`. */
@@ -218,32 +242,102 @@ function collectAliases(v: unknown, out: Set<string>): void {
 const rank = (id: string): number => (id.startsWith('CVE-') ? 0 : 1);
 
 const purlTypes: Record<string, string> = {
-  npm: 'npm', yarn: 'npm', 'node-pkg': 'npm', pnpm: 'npm', nodejs: 'npm',
-  pip: 'pypi', pipenv: 'pypi', poetry: 'pypi', 'python-pkg': 'pypi', pypi: 'pypi', uv: 'pypi',
-  gomod: 'golang', gobinary: 'golang', go: 'golang', golang: 'golang',
-  jar: 'maven', pom: 'maven', gradle: 'maven', maven: 'maven', sbt: 'maven',
-  bundler: 'gem', gemspec: 'gem', gem: 'gem', ruby: 'gem',
-  cargo: 'cargo', 'rust-binary': 'cargo', rust: 'cargo',
-  composer: 'composer', nuget: 'nuget', 'dotnet-core': 'nuget', 'packages-props': 'nuget',
-  debian: 'deb', ubuntu: 'deb', deb: 'deb', alpine: 'apk', apk: 'apk', wolfi: 'apk', chainguard: 'apk',
-  redhat: 'rpm', centos: 'rpm', rocky: 'rpm', alma: 'rpm', amazon: 'rpm', oracle: 'rpm', rpm: 'rpm', fedora: 'rpm', suse: 'rpm',
-  'suse linux enterprise server': 'rpm', 'opensuse.leap': 'rpm', 'opensuse.tumbleweed': 'rpm', photon: 'rpm', 'cbl-mariner': 'rpm', azurelinux: 'rpm',
-  swift: 'swift', cocoapods: 'cocoapods', pub: 'pub', hex: 'hex', conan: 'conan',
+  npm: 'npm',
+  yarn: 'npm',
+  'node-pkg': 'npm',
+  pnpm: 'npm',
+  nodejs: 'npm',
+  pip: 'pypi',
+  pipenv: 'pypi',
+  poetry: 'pypi',
+  'python-pkg': 'pypi',
+  pypi: 'pypi',
+  uv: 'pypi',
+  gomod: 'golang',
+  gobinary: 'golang',
+  go: 'golang',
+  golang: 'golang',
+  jar: 'maven',
+  pom: 'maven',
+  gradle: 'maven',
+  maven: 'maven',
+  sbt: 'maven',
+  bundler: 'gem',
+  gemspec: 'gem',
+  gem: 'gem',
+  ruby: 'gem',
+  cargo: 'cargo',
+  'rust-binary': 'cargo',
+  rust: 'cargo',
+  composer: 'composer',
+  nuget: 'nuget',
+  'dotnet-core': 'nuget',
+  'packages-props': 'nuget',
+  debian: 'deb',
+  ubuntu: 'deb',
+  deb: 'deb',
+  alpine: 'apk',
+  apk: 'apk',
+  wolfi: 'apk',
+  chainguard: 'apk',
+  redhat: 'rpm',
+  centos: 'rpm',
+  rocky: 'rpm',
+  alma: 'rpm',
+  amazon: 'rpm',
+  oracle: 'rpm',
+  rpm: 'rpm',
+  fedora: 'rpm',
+  suse: 'rpm',
+  'suse linux enterprise server': 'rpm',
+  'opensuse.leap': 'rpm',
+  'opensuse.tumbleweed': 'rpm',
+  photon: 'rpm',
+  'cbl-mariner': 'rpm',
+  azurelinux: 'rpm',
+  swift: 'swift',
+  cocoapods: 'cocoapods',
+  pub: 'pub',
+  hex: 'hex',
+  conan: 'conan',
 };
 
 // Operating-system words (Trivy's result Type is the OS family) name the purl namespace too: the distribution.
 // Namespaces are spelled as Trivy spells them; other tools' spellings are mapped onto those by `canonicalDistro`.
 const distroNamespaces: Record<string, string> = {
-  debian: 'debian', ubuntu: 'ubuntu', alpine: 'alpine', redhat: 'redhat', centos: 'centos', rocky: 'rocky', alma: 'alma',
-  amazon: 'amazon', oracle: 'oracle', fedora: 'fedora', suse: 'sles', 'suse linux enterprise server': 'sles',
-  'opensuse.leap': 'opensuse.leap', 'opensuse.tumbleweed': 'opensuse.tumbleweed', photon: 'photon',
-  'cbl-mariner': 'cbl-mariner', azurelinux: 'azurelinux', wolfi: 'wolfi', chainguard: 'chainguard',
+  debian: 'debian',
+  ubuntu: 'ubuntu',
+  alpine: 'alpine',
+  redhat: 'redhat',
+  centos: 'centos',
+  rocky: 'rocky',
+  alma: 'alma',
+  amazon: 'amazon',
+  oracle: 'oracle',
+  fedora: 'fedora',
+  suse: 'sles',
+  'suse linux enterprise server': 'sles',
+  'opensuse.leap': 'opensuse.leap',
+  'opensuse.tumbleweed': 'opensuse.tumbleweed',
+  photon: 'photon',
+  'cbl-mariner': 'cbl-mariner',
+  azurelinux: 'azurelinux',
+  wolfi: 'wolfi',
+  chainguard: 'chainguard',
 };
 
 // Grype and Syft name a distribution by its os-release ID, Snyk by its own words; these are Trivy's for the same.
 const distroAliases: Record<string, string> = {
-  rhel: 'redhat', amzn: 'amazon', ol: 'oracle', almalinux: 'alma', suse: 'sles', sles: 'sles', opensuse: 'opensuse.leap',
-  'opensuse-leap': 'opensuse.leap', 'opensuse-tumbleweed': 'opensuse.tumbleweed', mariner: 'cbl-mariner',
+  rhel: 'redhat',
+  amzn: 'amazon',
+  ol: 'oracle',
+  almalinux: 'alma',
+  suse: 'sles',
+  sles: 'sles',
+  opensuse: 'opensuse.leap',
+  'opensuse-leap': 'opensuse.leap',
+  'opensuse-tumbleweed': 'opensuse.tumbleweed',
+  mariner: 'cbl-mariner',
 };
 
 /** A distribution's purl namespace as Trivy spells it ("rhel" → "redhat", "amzn" → "amazon"); others as given, lower-case. */
@@ -325,7 +419,8 @@ export function stripHtml(html: string | undefined): string | undefined {
 }
 
 function decodeEntity(e: string): string | undefined {
-  if (!e.startsWith('#')) return Object.hasOwn(htmlEntities, e.toLowerCase()) ? htmlEntities[e.toLowerCase()] : undefined;
+  if (!e.startsWith('#'))
+    return Object.hasOwn(htmlEntities, e.toLowerCase()) ? htmlEntities[e.toLowerCase()] : undefined;
   const n = e[1] === 'x' || e[1] === 'X' ? parseInt(e.slice(2), 16) : parseInt(e.slice(1), 10);
   const valid = n > 0 && n <= 0x10ffff && !(n >= 0xd800 && n <= 0xdfff);
   return valid ? String.fromCodePoint(n) : undefined;

@@ -12,10 +12,14 @@ import { badInputError, inputOf, robustnessTests } from '../../../test/support/p
 const run = promisify(execFile);
 const hasCppcheck = !spawnSync('cppcheck', ['--version']).error;
 
-async function parse(text: string, name = 'cppcheck.xml'): Promise<{ findings: ParsedFinding[]; tools: [string, string | undefined][] }> {
+async function parse(
+  text: string,
+  name = 'cppcheck.xml',
+): Promise<{ findings: ParsedFinding[]; tools: [string, string | undefined][] }> {
   const findings: ParsedFinding[] = [];
   const tools: [string, string | undefined][] = [];
-  for await (const f of cppcheckParser.parse(inputOf(name, text), { tool: (n, v) => tools.push([n, v]) })) findings.push(f);
+  for await (const f of cppcheckParser.parse(inputOf(name, text), { tool: (n, v) => tools.push([n, v]) }))
+    findings.push(f);
   return { findings, tools };
 }
 
@@ -50,12 +54,19 @@ const checkers = `        <error id="checkersReport" severity="information" msg=
 describe('cppcheck XML detection', () => {
   test('recognises <results> followed by <cppcheck>, also when the head is cut', () => {
     assert.ok(cppcheckParser.detect(report([outOfBounds]).slice(0, 4096), 'cppcheck.xml'));
-    assert.ok(cppcheckParser.detect('<?xml version="1.0" encoding="UTF-8"?>\n<results version="2">\n    <cppcheck version="2.10"/>\n    <err', 'c.xml'));
+    assert.ok(
+      cppcheckParser.detect(
+        '<?xml version="1.0" encoding="UTF-8"?>\n<results version="2">\n    <cppcheck version="2.10"/>\n    <err',
+        'c.xml',
+      ),
+    );
   });
 
   test('does not claim other XML with a <results> root, nor SARIF or Nmap', () => {
     assert.ok(!cppcheckParser.detect('<?xml version="1.0"?><results><result id="1"/></results>', 'other.xml'));
-    assert.ok(!cppcheckParser.detect('{"version":"2.1.0","runs":[{"tool":{"driver":{"name":"Cppcheck"}}}]}', 'c.sarif'));
+    assert.ok(
+      !cppcheckParser.detect('{"version":"2.1.0","runs":[{"tool":{"driver":{"name":"Cppcheck"}}}]}', 'c.sarif'),
+    );
     assert.ok(!cppcheckParser.detect('<?xml version="1.0"?><nmaprun scanner="nmap">', 'scan.xml'));
   });
 });
@@ -63,17 +74,25 @@ describe('cppcheck XML detection', () => {
 describe('cppcheck XML report', () => {
   test('one code finding per error; information messages are not findings; the run is named once', async () => {
     const { findings, tools } = await parse(report([outOfBounds, nullPointer, missingInclude, unread, checkers]));
-    assert.deepEqual(findings.map((f) => f.ruleId), ['arrayIndexOutOfBounds', 'nullPointer', 'unreadVariable']);
+    assert.deepEqual(
+      findings.map((f) => f.ruleId),
+      ['arrayIndexOutOfBounds', 'nullPointer', 'unreadVariable'],
+    );
     assert.deepEqual(tools, [['Cppcheck', '2.13.0']]);
   });
 
   test('maps id, message, severity, CWE, location and detail', async () => {
     const [f] = (await parse(report([outOfBounds]))).findings;
     assert.deepEqual(f, {
-      tool: 'Cppcheck', toolVersion: '2.13.0', ruleId: 'arrayIndexOutOfBounds', kind: 'code',
+      tool: 'Cppcheck',
+      toolVersion: '2.13.0',
+      ruleId: 'arrayIndexOutOfBounds',
+      kind: 'code',
       title: "Array 'values[4]' accessed at index 4, which is out of bounds.",
       description: "Array 'values[4]' accessed at index 4, which is out of bounds.",
-      severity: 'high', aliases: [], cwes: [788],
+      severity: 'high',
+      aliases: [],
+      cwes: [788],
       location: { file: 'src/stats.c', line: 12, column: 11 },
       detail: { severity: 'error', info: 'Array index out of bounds', file0: 'src/stats.c' },
     });
@@ -97,7 +116,10 @@ describe('cppcheck XML report', () => {
   test('style, performance and portability are low; inconclusive results are flagged', async () => {
     const perf = unread.replace('unreadVariable', 'passedByValue').replace('"style"', '"performance"');
     const { findings } = await parse(report([unread, perf]));
-    assert.deepEqual(findings.map((f) => f.severity), ['low', 'low']);
+    assert.deepEqual(
+      findings.map((f) => f.severity),
+      ['low', 'low'],
+    );
     assert.equal(findings[0]?.detail?.['inconclusive'], true);
     assert.equal(findings[0]?.location.file, 'src/stats.c');
   });
@@ -109,7 +131,8 @@ describe('cppcheck XML report', () => {
   });
 
   test('an error without location (a whole-program message) falls back to file0', async () => {
-    const err = '<error id="ctuOneDefinitionRuleViolation" severity="style" msg="The one definition rule is violated" verbose="x" cwe="758" file0="src/a.cpp"/>';
+    const err =
+      '<error id="ctuOneDefinitionRuleViolation" severity="style" msg="The one definition rule is violated" verbose="x" cwe="758" file0="src/a.cpp"/>';
     const [f] = (await parse(report([err]))).findings;
     assert.deepEqual(f?.location, { file: 'src/a.cpp' });
   });
@@ -119,21 +142,39 @@ describe('cppcheck XML errors', () => {
   const full = report([outOfBounds, nullPointer, unread]);
 
   test('truncated XML says where and that the file looks truncated', async () => {
-    await assert.rejects(parse(full.slice(0, full.indexOf('<symbol>p'))), badInputError(/cppcheck\.xml: not well-formed XML at line \d+, column \d+: .*truncated/));
+    await assert.rejects(
+      parse(full.slice(0, full.indexOf('<symbol>p'))),
+      badInputError(/cppcheck\.xml: not well-formed XML at line \d+, column \d+: .*truncated/),
+    );
   });
 
   test('a location line that is not a number names its line in the file', async () => {
-    await assert.rejects(parse(report([outOfBounds.replace('line="12"', 'line="twelve"')])), badInputError(/the <location> at line 6 has line="twelve", expected a whole number/));
+    await assert.rejects(
+      parse(report([outOfBounds.replace('line="12"', 'line="twelve"')])),
+      badInputError(/the <location> at line 6 has line="twelve", expected a whole number/),
+    );
   });
 
   test('an error without id, or with an unknown severity, names its line', async () => {
-    await assert.rejects(parse(report([outOfBounds.replace('id="arrayIndexOutOfBounds" ', '')])), badInputError(/the <error> at line 5 has no id attribute/));
-    await assert.rejects(parse(report([outOfBounds.replace('severity="error"', 'severity="fatal"')])), badInputError(/severity "fatal"/));
+    await assert.rejects(
+      parse(report([outOfBounds.replace('id="arrayIndexOutOfBounds" ', '')])),
+      badInputError(/the <error> at line 5 has no id attribute/),
+    );
+    await assert.rejects(
+      parse(report([outOfBounds.replace('severity="error"', 'severity="fatal"')])),
+      badInputError(/severity "fatal"/),
+    );
   });
 
   test('another XML root and the old version 1 format are refused', async () => {
-    await assert.rejects(parse('<?xml version="1.0"?><nmaprun/>'), badInputError(/not a Cppcheck XML report: the root element is <nmaprun>/));
-    await assert.rejects(parse('<?xml version="1.0"?><results><error file="a.c" line="3" id="x" severity="error" msg="m"/></results>'), badInputError(/format version 1/));
+    await assert.rejects(
+      parse('<?xml version="1.0"?><nmaprun/>'),
+      badInputError(/not a Cppcheck XML report: the root element is <nmaprun>/),
+    );
+    await assert.rejects(
+      parse('<?xml version="1.0"?><results><error file="a.c" line="3" id="x" severity="error" msg="m"/></results>'),
+      badInputError(/format version 1/),
+    );
   });
 
   test('external entities are never expanded', async () => {
@@ -146,22 +187,42 @@ describe('cppcheck XML errors', () => {
 
 describe('cppcheck XML from the real tool', () => {
   const source = [
-    '#include <stdio.h>', '#include <stdlib.h>', '#include <string.h>', '',
-    'int main(int argc, char **argv) {', '    char buf[16];', '    strcpy(buf, argv[1]);', '    printf(argv[2]);',
-    '    system(argv[3]);', '    int *p = NULL;', '    if (argc > 5) p = malloc(4);', '    *p = 1;', '    int a[4];', '    a[4] = 0;',
-    '    return 0;', '}', '',
+    '#include <stdio.h>',
+    '#include <stdlib.h>',
+    '#include <string.h>',
+    '',
+    'int main(int argc, char **argv) {',
+    '    char buf[16];',
+    '    strcpy(buf, argv[1]);',
+    '    printf(argv[2]);',
+    '    system(argv[3]);',
+    '    int *p = NULL;',
+    '    if (argc > 5) p = malloc(4);',
+    '    *p = 1;',
+    '    int a[4];',
+    '    a[4] = 0;',
+    '    return 0;',
+    '}',
+    '',
   ].join('\n');
 
-  test('reads exactly what cppcheck --xml reports (on stderr)', { skip: !hasCppcheck && 'cppcheck is not installed' }, async () => {
+  test('reads exactly what cppcheck --xml reports (on stderr)', {
+    skip: !hasCppcheck && 'cppcheck is not installed',
+  }, async () => {
     const dir = await mkdtemp(join(tmpdir(), 'entente-cppcheck-'));
     try {
       await writeFile(join(dir, 'vuln.c'), source);
       const { stderr: xml } = await run('cppcheck', ['--xml', '--enable=all', 'vuln.c'], { cwd: dir });
       const reported = xml.split('\n').filter((l) => /<error /.test(l));
-      const expected = reported.filter((l) => !/severity="information"/.test(l)).map((l) => /id="([^"]+)"/.exec(l)?.[1]);
+      const expected = reported
+        .filter((l) => !/severity="information"/.test(l))
+        .map((l) => /id="([^"]+)"/.exec(l)?.[1]);
       const version = /<cppcheck version="([^"]+)"/.exec(xml)?.[1];
       const { findings, tools } = await parse(xml);
-      assert.deepEqual(findings.map((f) => f.ruleId), expected);
+      assert.deepEqual(
+        findings.map((f) => f.ruleId),
+        expected,
+      );
       assert.deepEqual(tools, [['Cppcheck', version]]);
       const byId = new Map(findings.map((f) => [f.ruleId, f]));
       assert.deepEqual(byId.get('arrayIndexOutOfBounds')?.location, { file: 'vuln.c', line: 14, column: 6 });

@@ -16,7 +16,11 @@ import { attr, children, streamXml, xmlRootName, type XmlElement } from './xml.t
 const tool = 'Cppcheck';
 // Cppcheck's "error" is undefined behaviour it is sure of (out-of-bounds access, null dereference, leaks).
 const severities: Record<string, Severity> = {
-  error: 'high', warning: 'medium', style: 'low', performance: 'low', portability: 'low',
+  error: 'high',
+  warning: 'medium',
+  style: 'low',
+  performance: 'low',
+  portability: 'low',
 };
 const notFindings = new Set(['information', 'debug', 'none', 'internal']);
 const maxPath = 50;
@@ -41,11 +45,17 @@ async function* parseCppcheck(input: ReportInput, context?: ParseContext): Async
   };
   const onRoot = (root: XmlElement): void => {
     if (root.name !== 'results') {
-      throw badInput(`${file}: not a Cppcheck XML report: the root element is <${root.name}>, expected <results> (run cppcheck --xml)`, { file, line: root.line });
+      throw badInput(
+        `${file}: not a Cppcheck XML report: the root element is <${root.name}>, expected <results> (run cppcheck --xml)`,
+        { file, line: root.line },
+      );
     }
     const format = attr(root, 'version');
     if (format !== undefined && format !== '2') {
-      throw badInput(`${file}: Cppcheck XML format version ${format}; Entente reads version 2 (the only one Cppcheck 2.x writes)`, { file, path: 'results@version', line: root.line });
+      throw badInput(
+        `${file}: Cppcheck XML format version ${format}; Entente reads version 2 (the only one Cppcheck 2.x writes)`,
+        { file, path: 'results@version', line: root.line },
+      );
     }
   };
   const matches = streamXml(input.stream(), { name: file, collect: ['cppcheck', 'error'], onRoot });
@@ -56,9 +66,13 @@ async function* parseCppcheck(input: ReportInput, context?: ParseContext): Async
     }
     const parent = ancestors[ancestors.length - 1]?.name;
     if (parent === 'results') {
-      throw badInput(`${file}: Cppcheck XML format version 1 (an <error> at line ${element.line} outside <errors>); Entente reads version 2 (run cppcheck --xml)`, {
-        file, line: element.line,
-      });
+      throw badInput(
+        `${file}: Cppcheck XML format version 1 (an <error> at line ${element.line} outside <errors>); Entente reads version 2 (run cppcheck --xml)`,
+        {
+          file,
+          line: element.line,
+        },
+      );
     }
     if (parent !== 'errors') continue;
     announce();
@@ -78,9 +92,13 @@ function toFinding(el: XmlElement, file: string, version: string | undefined): P
   if (!severity) throw badInput(`${file}: ${where} (${id}) has no severity attribute`, { file, line: el.line });
   const level = lookup(severities, severity);
   if (!level) {
-    throw badInput(`${file}: ${where} (${id}) has severity "${severity}"; Cppcheck writes error, warning, style, performance, portability or information`, {
-      file, line: el.line,
-    });
+    throw badInput(
+      `${file}: ${where} (${id}) has severity "${severity}"; Cppcheck writes error, warning, style, performance, portability or information`,
+      {
+        file,
+        line: el.line,
+      },
+    );
   }
   const locations = children(el, 'location').map((l) => locationOf(l, file));
   const [primary, ...path] = locations;
@@ -103,7 +121,11 @@ function toFinding(el: XmlElement, file: string, version: string | undefined): P
       info: primary?.info,
       file0: attr(el, 'file0'),
       hash: attr(el, 'hash'),
-      symbols: listOrUndefined(children(el, 'symbol').map((s) => s.text.trim()).filter(Boolean)),
+      symbols: listOrUndefined(
+        children(el, 'symbol')
+          .map((s) => s.text.trim())
+          .filter(Boolean),
+      ),
       path: listOrUndefined(path.slice(0, maxPath).map((p) => compact({ ...p.location, info: p.info }))),
       pathOmitted: path.length > maxPath ? path.length - maxPath : undefined,
     }),
@@ -125,7 +147,10 @@ function whole(v: string | undefined, name: string, el: XmlElement, file: string
   if (v === undefined) return undefined;
   const n = num(v);
   if (n === undefined || !Number.isInteger(n) || n < 0) {
-    throw badInput(`${file}: the <location> at line ${el.line} has ${name}="${v.slice(0, 40)}", expected a whole number`, { file, line: el.line });
+    throw badInput(
+      `${file}: the <location> at line ${el.line} has ${name}="${v.slice(0, 40)}", expected a whole number`,
+      { file, line: el.line },
+    );
   }
   return n;
 }

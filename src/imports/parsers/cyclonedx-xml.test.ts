@@ -32,7 +32,10 @@ const log4jVulnerability = (analysis = '<analysis><state>in_triage</state></anal
       <properties><property name="grype:fixed_versions">2.15.0</property></properties>
     </vulnerability>`;
 
-const grypeBom = (vulnerabilities: string, tools = '<tools><tool><vendor>anchore</vendor><name>grype</name><version>0.74.0</version></tool></tools>') => `<?xml version="1.0" encoding="UTF-8"?>
+const grypeBom = (
+  vulnerabilities: string,
+  tools = '<tools><tool><vendor>anchore</vendor><name>grype</name><version>0.74.0</version></tool></tools>',
+) => `<?xml version="1.0" encoding="UTF-8"?>
 <bom xmlns="http://cyclonedx.org/schema/bom/1.4" serialNumber="urn:uuid:272fe4b7-83a4-4a0f-b235-3b82e833c0e9" version="1">
   <metadata>
     <timestamp>2024-04-02T09:45:22+01:00</timestamp>
@@ -180,38 +183,64 @@ describe('CycloneDX XML vulnerabilities (1.4+)', () => {
     assert.deepEqual(f.aliases, ['CVE-2021-44228', 'GHSA-jfh8-c2jp-5v3q']);
     assert.deepEqual(f.cwes, [502, 917]);
     assert.deepEqual(f.component, {
-      name: 'org.apache.logging.log4j:log4j-core', version: '2.14.1', purl: 'pkg:maven/org.apache.logging.log4j/log4j-core@2.14.1', ecosystem: 'maven',
+      name: 'org.apache.logging.log4j:log4j-core',
+      version: '2.14.1',
+      purl: 'pkg:maven/org.apache.logging.log4j/log4j-core@2.14.1',
+      ecosystem: 'maven',
     });
     assert.equal(f.fixedVersion, '2.15.0');
     assert.deepEqual(f.location, { target: './services/api' });
-    assert.deepEqual(f.detail, { source: 'github:language:java', analysis: { state: 'in_triage' }, specVersion: '1.4' });
+    assert.deepEqual(f.detail, {
+      source: 'github:language:java',
+      analysis: { state: 'in_triage' },
+      specVersion: '1.4',
+    });
   });
 
   test("read Trivy's 1.5 BOMs: tools as components, the source's own rating, one finding per affected package", async () => {
     const tools: unknown[][] = [];
     const found = await parse(trivyBom, tools);
     assert.deepEqual(tools, [['Trivy', '0.50.1']]);
-    assert.deepEqual(found.map((f) => [f.component?.name, f.severity, f.cvss?.score]), [['libc6', 'low', 7.5], ['libc-bin', 'low', 7.5]]);
+    assert.deepEqual(
+      found.map((f) => [f.component?.name, f.severity, f.cvss?.score]),
+      [
+        ['libc6', 'low', 7.5],
+        ['libc-bin', 'low', 7.5],
+      ],
+    );
     assert.deepEqual(found[0]?.location, { target: 'shop/checkout:1.4' });
     assert.deepEqual(found[0]?.detail?.affectedVersions, ['2.35-0ubuntu3.5 affected']);
   });
 
   // As in the JSON form (and as the peer counts its not_affected sample): read with the state the analysis gives.
   test('not_affected and false_positive read as false positives and resolved as fixed, with the justification as the reason', async () => {
-    const expected: Record<string, string> = { not_affected: 'false_positive', false_positive: 'false_positive', resolved: 'fixed' };
+    const expected: Record<string, string> = {
+      not_affected: 'false_positive',
+      false_positive: 'false_positive',
+      resolved: 'fixed',
+    };
     for (const [state, status] of Object.entries(expected)) {
       const analysis = `<analysis><state>${state}</state><justification>code_not_reachable</justification><responses><response>will_not_fix</response></responses></analysis>`;
       const tools: unknown[][] = [];
       const found = await parse(grypeBom(log4jVulnerability(analysis)), tools);
-      assert.deepEqual(found.map((f) => f.state), [{ status, reason: `${state}: code not reachable` }], state);
+      assert.deepEqual(
+        found.map((f) => f.state),
+        [{ status, reason: `${state}: code not reachable` }],
+        state,
+      );
       assert.deepEqual(tools, [['Grype', '0.74.0']]);
     }
   });
 
   test('exploitable vulnerabilities keep their analysis with its responses', async () => {
-    const analysis = '<analysis><state>exploitable</state><responses><response>update</response><response>workaround_available</response></responses><detail>Reachable.</detail></analysis>';
+    const analysis =
+      '<analysis><state>exploitable</state><responses><response>update</response><response>workaround_available</response></responses><detail>Reachable.</detail></analysis>';
     const [f] = await parse(grypeBom(log4jVulnerability(analysis)));
-    assert.deepEqual(f?.detail?.analysis, { state: 'exploitable', responses: ['update', 'workaround_available'], detail: 'Reachable.' });
+    assert.deepEqual(f?.detail?.analysis, {
+      state: 'exploitable',
+      responses: ['update', 'workaround_available'],
+      detail: 'Reachable.',
+    });
   });
 });
 
@@ -227,7 +256,10 @@ describe('CycloneDX XML vulnerability extension (v1)', () => {
     assert.deepEqual(f?.cvss, { version: '2.0', vector: 'AV:N/AC:M/Au:N/C:N/I:P/A:N', score: 4.3 });
     assert.deepEqual(f?.component, { name: 'apt', version: '1.8.2.1' });
     assert.deepEqual(f?.location, { target: 'shop/checkout:1.4' });
-    assert.deepEqual(f?.references, ['http://cve.mitre.org/cgi-bin/cvename.cgi?name=CVE-2011-3374', 'https://security-tracker.debian.org/tracker/CVE-2011-3374']);
+    assert.deepEqual(f?.references, [
+      'http://cve.mitre.org/cgi-bin/cvename.cgi?name=CVE-2011-3374',
+      'https://security-tracker.debian.org/tracker/CVE-2011-3374',
+    ]);
     assert.equal(f?.detail?.source, 'vulnerabilities:debian:10');
     assert.equal(found[1]?.severity, 'medium');
   });
@@ -244,7 +276,8 @@ describe('CycloneDX XML vulnerability extension (v1)', () => {
   });
 
   test('a plain SBOM without vulnerabilities has no findings', async () => {
-    const sbom = '<?xml version="1.0"?>\n<bom xmlns="http://cyclonedx.org/schema/bom/1.0" version="1"><components><component type="library"><name>bleach</name><version>3.3.0</version><purl>pkg:pypi/bleach@3.3.0</purl></component></components></bom>';
+    const sbom =
+      '<?xml version="1.0"?>\n<bom xmlns="http://cyclonedx.org/schema/bom/1.0" version="1"><components><component type="library"><name>bleach</name><version>3.3.0</version><purl>pkg:pypi/bleach@3.3.0</purl></component></components></bom>';
     assert.deepEqual(await parse(sbom), []);
   });
 });
@@ -255,7 +288,12 @@ describe('CycloneDX XML detection', () => {
   test('recognises CycloneDX <bom> roots, after a declaration or comment, even cut mid-way', () => {
     assert.ok(cyclonedxXmlParser.detect(grypeBom(log4jVulnerability()).slice(0, 4096), 'bom.xml'));
     assert.ok(cyclonedxXmlParser.detect(extensionBom.slice(0, 150), 'bom.xml'));
-    assert.ok(cyclonedxXmlParser.detect('<!-- made by cdxgen -->\n<bom xmlns="http://cyclonedx.org/schema/bom/1.6" vers', 'bom.xml'));
+    assert.ok(
+      cyclonedxXmlParser.detect(
+        '<!-- made by cdxgen -->\n<bom xmlns="http://cyclonedx.org/schema/bom/1.6" vers',
+        'bom.xml',
+      ),
+    );
   });
 
   test('refuses other XML reports, JSON BOMs and a <bom> of another schema', () => {
@@ -264,7 +302,8 @@ describe('CycloneDX XML detection', () => {
       '<?xml version="1.0" ?>\n<NessusClientData_v2><Policy>',
       '{"bomFormat": "CycloneDX", "specVersion": "1.5"}',
       '<?xml version="1.0"?>\n<bom xmlns="urn:example:bill-of-materials"><part/></bom>',
-      '\u0000\u0001garbage', '',
+      '\u0000\u0001garbage',
+      '',
     ];
     for (const head of heads) assert.equal(cyclonedxXmlParser.detect(head, 'x.xml'), false, head);
   });
@@ -277,13 +316,21 @@ describe('CycloneDX XML errors', () => {
     assert.match(cut.message, /bom\.xml: not well-formed XML at line \d+, column \d+: .*truncated/);
     const broken = text.replace('<version>2.14.1</version>', '<version>2.14.1</versoin>');
     const err = await badInputOf(broken);
-    assert.match(err.message, new RegExp(`at line ${broken.slice(0, broken.indexOf('</versoin>')).split('\n').length}, column \\d+`));
+    assert.match(
+      err.message,
+      new RegExp(`at line ${broken.slice(0, broken.indexOf('</versoin>')).split('\n').length}, column \\d+`),
+    );
   });
 
   test('a vulnerability without an id, or an affects target without a ref, is refused with its line', async () => {
     const text = grypeBom(log4jVulnerability().replace('<id>GHSA-jfh8-c2jp-5v3q</id>', ''));
     const e1 = await badInputOf(text);
-    assert.match(e1.message, new RegExp(`the vulnerability at line ${text.slice(0, text.indexOf('<vulnerability ')).split('\n').length} has no <id>`));
+    assert.match(
+      e1.message,
+      new RegExp(
+        `the vulnerability at line ${text.slice(0, text.indexOf('<vulnerability ')).split('\n').length} has no <id>`,
+      ),
+    );
     const e2 = await badInputOf(grypeBom(log4jVulnerability().replace(`<ref>${log4jRef}</ref>`, '')));
     assert.match(e2.message, /the affects target at line \d+ has no <ref>/);
   });
@@ -299,22 +346,28 @@ describe('CycloneDX XML errors', () => {
 
   test('never fails with anything but a bad-input error on cut, spliced or random input', async () => {
     const seeds = [grypeBom(log4jVulnerability()), trivyBom, extensionBom, extensionTopLevel];
-    await fc.assert(fc.asyncProperty(fc.nat(), fc.nat(), fc.nat(), fc.string(), async (which, at, cut, noise) => {
-      const seed = seeds[which % seeds.length] as string;
-      const i = at % (seed.length + 1);
-      await parse(seed.slice(0, i) + noise + seed.slice(i)).catch(expectBadInput);
-      await parse(seed.slice(0, cut % (seed.length + 1))).catch(expectBadInput);
-      await parse(noise).catch(expectBadInput);
-    }), { numRuns: 400 });
+    await fc.assert(
+      fc.asyncProperty(fc.nat(), fc.nat(), fc.nat(), fc.string(), async (which, at, cut, noise) => {
+        const seed = seeds[which % seeds.length] as string;
+        const i = at % (seed.length + 1);
+        await parse(seed.slice(0, i) + noise + seed.slice(i)).catch(expectBadInput);
+        await parse(seed.slice(0, cut % (seed.length + 1))).catch(expectBadInput);
+        await parse(noise).catch(expectBadInput);
+      }),
+      { numRuns: 400 },
+    );
   });
 
   test('never fails with anything but a bad-input error when elements are dropped or emptied', async () => {
     const seed = grypeBom(log4jVulnerability());
     const tags = [...new Set([...seed.matchAll(/<([a-z][\w:-]*)[\s>]/gi)].map((m) => m[1] as string))];
-    await fc.assert(fc.asyncProperty(fc.constantFrom(...tags), fc.boolean(), async (tag, drop) => {
-      const re = new RegExp(`<${tag}(\\s[^>]*)?>[\\s\\S]*?</${tag}>`, 'g');
-      const changed = seed.replace(re, drop ? '' : `<${tag}></${tag}>`);
-      await parse(changed).catch(expectBadInput);
-    }), { numRuns: 200 });
+    await fc.assert(
+      fc.asyncProperty(fc.constantFrom(...tags), fc.boolean(), async (tag, drop) => {
+        const re = new RegExp(`<${tag}(\\s[^>]*)?>[\\s\\S]*?</${tag}>`, 'g');
+        const changed = seed.replace(re, drop ? '' : `<${tag}></${tag}>`);
+        await parse(changed).catch(expectBadInput);
+      }),
+      { numRuns: 200 },
+    );
   });
 });

@@ -28,7 +28,14 @@ function trivyBom(vulnerabilities: unknown[]): Record<string, unknown> {
     },
     components: [
       { 'bom-ref': 'os-1', type: 'operating-system', name: 'ubuntu', version: '22.04' },
-      { 'bom-ref': libc6, type: 'library', name: 'libc6', version: '2.35-0ubuntu3.5', purl: libc6, licenses: [{ license: { name: 'LGPL-2.1' } }] },
+      {
+        'bom-ref': libc6,
+        type: 'library',
+        name: 'libc6',
+        version: '2.35-0ubuntu3.5',
+        purl: libc6,
+        licenses: [{ license: { name: 'LGPL-2.1' } }],
+      },
       { 'bom-ref': libcBin, type: 'library', name: 'libc-bin', version: '2.35-0ubuntu3.5', purl: libcBin },
     ],
     vulnerabilities,
@@ -40,12 +47,22 @@ const glibcVuln = {
   source: { name: 'ubuntu', url: 'https://git.launchpad.net/ubuntu-cve-tracker' },
   ratings: [
     { source: { name: 'nvd' }, score: 5, severity: 'medium', method: 'CVSSv2', vector: 'AV:N/AC:L/Au:N/C:N/I:N/A:P' },
-    { source: { name: 'nvd' }, score: 7.5, severity: 'high', method: 'CVSSv31', vector: 'CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:N/I:N/A:H' },
+    {
+      source: { name: 'nvd' },
+      score: 7.5,
+      severity: 'high',
+      method: 'CVSSv31',
+      vector: 'CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:N/I:N/A:H',
+    },
     { source: { name: 'ubuntu' }, severity: 'low' },
   ],
   cwes: [770],
-  description: 'sha256crypt and sha512crypt through 0.6 allow attackers to cause a denial of service (CPU consumption).',
-  advisories: [{ url: 'https://avd.aquasec.com/nvd/cve-2016-20013' }, { url: 'https://nvd.nist.gov/vuln/detail/CVE-2016-20013' }],
+  description:
+    'sha256crypt and sha512crypt through 0.6 allow attackers to cause a denial of service (CPU consumption).',
+  advisories: [
+    { url: 'https://avd.aquasec.com/nvd/cve-2016-20013' },
+    { url: 'https://nvd.nist.gov/vuln/detail/CVE-2016-20013' },
+  ],
   published: '2022-02-19T05:15:00+00:00',
   updated: '2022-03-03T16:43:00+00:00',
   affects: [
@@ -62,8 +79,19 @@ function grypeBom(vulnerabilities: unknown[]): Record<string, unknown> {
     bomFormat: 'CycloneDX',
     specVersion: '1.4',
     version: 1,
-    metadata: { tools: [{ vendor: 'anchore', name: 'grype', version: '0.74.0' }], component: { type: 'file', name: './services/api' } },
-    components: [{ 'bom-ref': log4jRef, type: 'library', name: 'log4j-core', version: '2.14.1', purl: 'pkg:maven/org.apache.logging.log4j/log4j-core@2.14.1' }],
+    metadata: {
+      tools: [{ vendor: 'anchore', name: 'grype', version: '0.74.0' }],
+      component: { type: 'file', name: './services/api' },
+    },
+    components: [
+      {
+        'bom-ref': log4jRef,
+        type: 'library',
+        name: 'log4j-core',
+        version: '2.14.1',
+        purl: 'pkg:maven/org.apache.logging.log4j/log4j-core@2.14.1',
+      },
+    ],
     vulnerabilities,
   };
 }
@@ -71,8 +99,13 @@ function grypeBom(vulnerabilities: unknown[]): Record<string, unknown> {
 const log4jVuln = {
   id: 'GHSA-jfh8-c2jp-5v3q',
   source: { name: 'github:language:java', url: 'https://github.com/advisories/GHSA-jfh8-c2jp-5v3q' },
-  references: [{ id: 'CVE-2021-44228', source: { name: 'nvd:cpe', url: 'https://nvd.nist.gov/vuln/detail/CVE-2021-44228' } }],
-  ratings: [{ severity: 'critical' }, { score: 10, method: 'CVSSv31', vector: 'CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:C/C:H/I:H/A:H' }],
+  references: [
+    { id: 'CVE-2021-44228', source: { name: 'nvd:cpe', url: 'https://nvd.nist.gov/vuln/detail/CVE-2021-44228' } },
+  ],
+  ratings: [
+    { severity: 'critical' },
+    { score: 10, method: 'CVSSv31', vector: 'CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:C/C:H/I:H/A:H' },
+  ],
   description: 'Remote code injection in Log4j',
   advisories: [{ url: 'https://logging.apache.org/log4j/2.x/security.html' }],
   analysis: { state: 'in_triage' },
@@ -113,9 +146,16 @@ describe('CycloneDX JSON vulnerabilities', () => {
     assert.deepEqual(f?.component, { name: 'libc6', version: '2.35-0ubuntu3.5', purl: libc6, ecosystem: 'deb' });
     assert.deepEqual(f?.location, { target: 'shop/checkout:1.4' });
     // The source's URL is a feed's home page, not about this CVE: left out.
-    assert.deepEqual(f?.references, ['https://avd.aquasec.com/nvd/cve-2016-20013', 'https://nvd.nist.gov/vuln/detail/CVE-2016-20013']);
+    assert.deepEqual(f?.references, [
+      'https://avd.aquasec.com/nvd/cve-2016-20013',
+      'https://nvd.nist.gov/vuln/detail/CVE-2016-20013',
+    ]);
     assert.deepEqual(f?.detail, {
-      source: 'ubuntu', affectedVersions: ['2.35-0ubuntu3.5 affected'], published: '2022-02-19T05:15:00+00:00', updated: '2022-03-03T16:43:00+00:00', specVersion: '1.5',
+      source: 'ubuntu',
+      affectedVersions: ['2.35-0ubuntu3.5 affected'],
+      published: '2022-02-19T05:15:00+00:00',
+      updated: '2022-03-03T16:43:00+00:00',
+      specVersion: '1.5',
     });
     assert.equal(found[1]?.component?.name, 'libc-bin');
   });
@@ -128,29 +168,66 @@ describe('CycloneDX JSON vulnerabilities', () => {
     assert.deepEqual(f?.aliases, ['CVE-2021-44228', 'GHSA-jfh8-c2jp-5v3q']);
     assert.equal(f?.fixedVersion, '2.15.0');
     assert.deepEqual(f?.component, {
-      name: 'org.apache.logging.log4j:log4j-core', version: '2.14.1', purl: 'pkg:maven/org.apache.logging.log4j/log4j-core@2.14.1', ecosystem: 'maven',
+      name: 'org.apache.logging.log4j:log4j-core',
+      version: '2.14.1',
+      purl: 'pkg:maven/org.apache.logging.log4j/log4j-core@2.14.1',
+      ecosystem: 'maven',
     });
     assert.deepEqual(f?.location, { target: './services/api' });
     assert.deepEqual(f?.detail?.analysis, { state: 'in_triage' });
     assert.deepEqual(f?.references, [
-      'https://github.com/advisories/GHSA-jfh8-c2jp-5v3q', 'https://logging.apache.org/log4j/2.x/security.html', 'https://nvd.nist.gov/vuln/detail/CVE-2021-44228',
+      'https://github.com/advisories/GHSA-jfh8-c2jp-5v3q',
+      'https://logging.apache.org/log4j/2.x/security.html',
+      'https://nvd.nist.gov/vuln/detail/CVE-2021-44228',
     ]);
   });
 
   test('use the referenced CVE as the rule of an OSS Index vulnerability whose id is a UUID, and join description and detail', async () => {
     const bom = {
-      bomFormat: 'CycloneDX', specVersion: '1.4', version: 1,
-      metadata: { tools: [{ vendor: 'CycloneDX', name: 'cyclonedx-python-lib', version: '1.3.0' }, { vendor: 'Sonatype', name: 'jake', version: '2.0.0' }] },
-      components: [{ type: 'library', 'bom-ref': '6290db55-8336-4d2b-9cec-2efdda9f1b28', name: 'Django', version: '2.0', purl: 'pkg:pypi/django@2.0' }],
-      vulnerabilities: [{
-        'bom-ref': 'c7129ff8-08bc-4afe-82ec-7d97b9491741', id: 'c7129ff8-08bc-4afe-82ec-7d97b9491741',
-        source: { name: 'OSS Index', url: 'https://ossindex.sonatype.org/vulnerability/c7129ff8-08bc-4afe-82ec-7d97b9491741' },
-        references: [{ id: 'CVE-2021-33203', source: { name: 'OSS Index' } }],
-        ratings: [{ source: { name: 'OSS Index' }, score: 4.9, severity: 'medium', method: 'CVSSv3', vector: 'AV:N/AC:L/PR:H/UI:N/S:U/C:H/I:N/A:N' }],
-        description: '[CVE-2021-33203] Django before 2.2.24 has a potential ...',
-        detail: 'Django before 2.2.24, 3.x before 3.1.12, and 3.2.x before 3.2.4 has a potential directory traversal via django.contrib.admindocs.',
-        affects: [{ ref: '6290db55-8336-4d2b-9cec-2efdda9f1b28', versions: [{ version: '2.0', status: 'affected' }] }],
-      }],
+      bomFormat: 'CycloneDX',
+      specVersion: '1.4',
+      version: 1,
+      metadata: {
+        tools: [
+          { vendor: 'CycloneDX', name: 'cyclonedx-python-lib', version: '1.3.0' },
+          { vendor: 'Sonatype', name: 'jake', version: '2.0.0' },
+        ],
+      },
+      components: [
+        {
+          type: 'library',
+          'bom-ref': '6290db55-8336-4d2b-9cec-2efdda9f1b28',
+          name: 'Django',
+          version: '2.0',
+          purl: 'pkg:pypi/django@2.0',
+        },
+      ],
+      vulnerabilities: [
+        {
+          'bom-ref': 'c7129ff8-08bc-4afe-82ec-7d97b9491741',
+          id: 'c7129ff8-08bc-4afe-82ec-7d97b9491741',
+          source: {
+            name: 'OSS Index',
+            url: 'https://ossindex.sonatype.org/vulnerability/c7129ff8-08bc-4afe-82ec-7d97b9491741',
+          },
+          references: [{ id: 'CVE-2021-33203', source: { name: 'OSS Index' } }],
+          ratings: [
+            {
+              source: { name: 'OSS Index' },
+              score: 4.9,
+              severity: 'medium',
+              method: 'CVSSv3',
+              vector: 'AV:N/AC:L/PR:H/UI:N/S:U/C:H/I:N/A:N',
+            },
+          ],
+          description: '[CVE-2021-33203] Django before 2.2.24 has a potential ...',
+          detail:
+            'Django before 2.2.24, 3.x before 3.1.12, and 3.2.x before 3.2.4 has a potential directory traversal via django.contrib.admindocs.',
+          affects: [
+            { ref: '6290db55-8336-4d2b-9cec-2efdda9f1b28', versions: [{ version: '2.0', status: 'affected' }] },
+          ],
+        },
+      ],
     };
     const tools: unknown[][] = [];
     const [f] = await parse(bom, tools);
@@ -168,30 +245,73 @@ describe('CycloneDX JSON vulnerabilities', () => {
     const nested = grypeBom([log4jVuln]);
     nested.components = [{ type: 'container', 'bom-ref': 'pkg:oci/app', name: 'app:1', components: nested.components }];
     assert.equal((await parse(nested))[0]?.component?.name, 'org.apache.logging.log4j:log4j-core');
-    const link = { ...log4jVuln, affects: [{ ref: `urn:cdx:3e671687-395b-41f5-a30f-a58921a69b79/1#${encodeURIComponent(log4jRef)}` }] };
+    const link = {
+      ...log4jVuln,
+      affects: [{ ref: `urn:cdx:3e671687-395b-41f5-a30f-a58921a69b79/1#${encodeURIComponent(log4jRef)}` }],
+    };
     assert.equal((await parse(grypeBom([link])))[0]?.component?.version, '2.14.1');
-    const vex = { bomFormat: 'CycloneDX', specVersion: '1.6', version: 1, vulnerabilities: [{ ...log4jVuln, affects: [{ ref: 'pkg:npm/%40babel/traverse@7.22.0' }] }] };
+    const vex = {
+      bomFormat: 'CycloneDX',
+      specVersion: '1.6',
+      version: 1,
+      vulnerabilities: [{ ...log4jVuln, affects: [{ ref: 'pkg:npm/%40babel/traverse@7.22.0' }] }],
+    };
     const [f] = await parse(vex);
-    assert.deepEqual(f?.component, { name: '@babel/traverse', version: '7.22.0', purl: 'pkg:npm/%40babel/traverse@7.22.0', ecosystem: 'npm' });
+    assert.deepEqual(f?.component, {
+      name: '@babel/traverse',
+      version: '7.22.0',
+      purl: 'pkg:npm/%40babel/traverse@7.22.0',
+      ecosystem: 'npm',
+    });
   });
 
   test('skip repeated affects of one component and components whose own version is listed as unaffected', async () => {
     const twice = { ...glibcVuln, affects: [glibcVuln.affects[0], glibcVuln.affects[0]] };
     assert.equal((await parse(trivyBom([twice]))).length, 1);
-    const spared = { ...glibcVuln, affects: [{ ref: libc6, versions: [{ version: '2.35-0ubuntu3.5', status: 'unaffected' }] }] };
+    const spared = {
+      ...glibcVuln,
+      affects: [{ ref: libc6, versions: [{ version: '2.35-0ubuntu3.5', status: 'unaffected' }] }],
+    };
     assert.equal((await parse(trivyBom([spared]))).length, 0);
   });
 
   test('take the fixed version from versions listed as unaffected', async () => {
-    const fixed = { ...glibcVuln, affects: [{ ref: libc6, versions: [{ version: '2.35-0ubuntu3.5', status: 'affected' }, { version: '2.35-0ubuntu3.6', status: 'unaffected' }] }] };
+    const fixed = {
+      ...glibcVuln,
+      affects: [
+        {
+          ref: libc6,
+          versions: [
+            { version: '2.35-0ubuntu3.5', status: 'affected' },
+            { version: '2.35-0ubuntu3.6', status: 'unaffected' },
+          ],
+        },
+      ],
+    };
     assert.equal((await parse(trivyBom([fixed])))[0]?.fixedVersion, '2.35-0ubuntu3.6');
   });
 
   test('fingerprint like Trivy JSON for the same CVE in the same package version', async () => {
     const [c] = await parse(trivyBom([glibcVuln]));
-    const trivy = JSON.stringify({ SchemaVersion: 2, ArtifactName: 'shop/checkout:1.4', Results: [{ Target: 'shop/checkout:1.4 (ubuntu 22.04)', Type: 'ubuntu', Vulnerabilities: [
-      { VulnerabilityID: 'CVE-2016-20013', PkgName: 'libc6', InstalledVersion: '2.35-0ubuntu3.5', Severity: 'LOW', PkgIdentifier: { PURL: 'pkg:deb/ubuntu/libc6@2.35-0ubuntu3.5?arch=amd64&distro=ubuntu-22.04' } },
-    ] }] });
+    const trivy = JSON.stringify({
+      SchemaVersion: 2,
+      ArtifactName: 'shop/checkout:1.4',
+      Results: [
+        {
+          Target: 'shop/checkout:1.4 (ubuntu 22.04)',
+          Type: 'ubuntu',
+          Vulnerabilities: [
+            {
+              VulnerabilityID: 'CVE-2016-20013',
+              PkgName: 'libc6',
+              InstalledVersion: '2.35-0ubuntu3.5',
+              Severity: 'LOW',
+              PkgIdentifier: { PURL: 'pkg:deb/ubuntu/libc6@2.35-0ubuntu3.5?arch=amd64&distro=ubuntu-22.04' },
+            },
+          ],
+        },
+      ],
+    });
     const t: ParsedFinding[] = [];
     for await (const f of trivyParser.parse(input(trivy, 'trivy.json'))) t.push(f);
     assert.ok(c && t[0]);
@@ -205,9 +325,22 @@ describe('CycloneDX VEX analysis', () => {
   // The BOM's author states the vulnerability does not apply (or no longer): read with that state, so the import
   // creates the finding closed (the peer, likewise, imports an inactive one for its not_affected samples).
   test('not_affected and false_positive read as false positives, resolved as fixed, with the analysis as the reason', async () => {
-    const expected: Record<string, string> = { not_affected: 'false_positive', false_positive: 'false_positive', resolved: 'fixed', resolved_with_pedigree: 'fixed' };
+    const expected: Record<string, string> = {
+      not_affected: 'false_positive',
+      false_positive: 'false_positive',
+      resolved: 'fixed',
+      resolved_with_pedigree: 'fixed',
+    };
     for (const [state, status] of Object.entries(expected)) {
-      const v = { ...log4jVuln, analysis: { state, justification: 'code_not_reachable', response: ['will_not_fix'], detail: 'JndiLookup is removed from the jar.' } };
+      const v = {
+        ...log4jVuln,
+        analysis: {
+          state,
+          justification: 'code_not_reachable',
+          response: ['will_not_fix'],
+          detail: 'JndiLookup is removed from the jar.',
+        },
+      };
       const tools: unknown[][] = [];
       const found = await parse(grypeBom([v]), tools);
       assert.equal(found.length, 1, state);
@@ -223,22 +356,45 @@ describe('CycloneDX VEX analysis', () => {
   });
 
   test('in_triage and exploitable vulnerabilities are findings that keep the analysis in detail', async () => {
-    const v = { ...log4jVuln, analysis: { state: 'exploitable', response: ['update'], detail: 'Reachable from the public API.' } };
+    const v = {
+      ...log4jVuln,
+      analysis: { state: 'exploitable', response: ['update'], detail: 'Reachable from the public API.' },
+    };
     const [f] = await parse(grypeBom([v]));
-    assert.deepEqual(f?.detail?.analysis, { state: 'exploitable', responses: ['update'], detail: 'Reachable from the public API.' });
+    assert.deepEqual(f?.detail?.analysis, {
+      state: 'exploitable',
+      responses: ['update'],
+      detail: 'Reachable from the public API.',
+    });
     assert.equal(f?.state, undefined);
   });
 
-  test('an exploitable vulnerability the author will not fix is read as an accepted risk, as Entente\'s own VEX states one', async () => {
-    const v = { ...log4jVuln, analysis: { state: 'exploitable', response: ['will_not_fix', 'workaround_available'], detail: 'WAF rule in place until May.' } };
+  test("an exploitable vulnerability the author will not fix is read as an accepted risk, as Entente's own VEX states one", async () => {
+    const v = {
+      ...log4jVuln,
+      analysis: {
+        state: 'exploitable',
+        response: ['will_not_fix', 'workaround_available'],
+        detail: 'WAF rule in place until May.',
+      },
+    };
     const [f] = await parse(grypeBom([v]));
     assert.deepEqual(f?.state, { status: 'accepted', reason: 'exploitable: WAF rule in place until May.' });
   });
 
   test('a VEX statement made by a scanner of its own names that scanner', async () => {
     const bom = {
-      bomFormat: 'CycloneDX', specVersion: '1.4', version: 1, components: grypeBom([]).components,
-      vulnerabilities: [{ ...log4jVuln, analysis: undefined, tools: [{ vendor: 'Snyk', name: 'Snyk CLI (Linux)', version: '1.729.0' }] }],
+      bomFormat: 'CycloneDX',
+      specVersion: '1.4',
+      version: 1,
+      components: grypeBom([]).components,
+      vulnerabilities: [
+        {
+          ...log4jVuln,
+          analysis: undefined,
+          tools: [{ vendor: 'Snyk', name: 'Snyk CLI (Linux)', version: '1.729.0' }],
+        },
+      ],
     };
     const tools: unknown[][] = [];
     const [f] = await parse(bom, tools);
@@ -248,16 +404,36 @@ describe('CycloneDX VEX analysis', () => {
 
   test('a plain SBOM without vulnerabilities has no findings but still names its run', async () => {
     const tools: unknown[][] = [];
-    assert.deepEqual(await parse({ bomFormat: 'CycloneDX', specVersion: '1.3', version: 1, components: [{ type: 'library', name: 'bleach', version: '3.3.0' }] }, tools), []);
+    assert.deepEqual(
+      await parse(
+        {
+          bomFormat: 'CycloneDX',
+          specVersion: '1.3',
+          version: 1,
+          components: [{ type: 'library', name: 'bleach', version: '3.3.0' }],
+        },
+        tools,
+      ),
+      [],
+    );
     assert.deepEqual(tools, [['CycloneDX']]);
   });
 });
 
 describe('purls', () => {
   test('name packages as Entente does, with the namespace only where it is part of the name', () => {
-    assert.deepEqual(parsePurl('pkg:maven/org.apache.logging.log4j/log4j-core@2.14.1'), { name: 'org.apache.logging.log4j:log4j-core', version: '2.14.1' });
-    assert.deepEqual(parsePurl('pkg:golang/golang.org/x/net@v0.7.0?type=module'), { name: 'golang.org/x/net', version: 'v0.7.0' });
-    assert.deepEqual(parsePurl('pkg:deb/debian/libc6@2.28-10%2Bdeb10u1?arch=amd64'), { name: 'libc6', version: '2.28-10+deb10u1' });
+    assert.deepEqual(parsePurl('pkg:maven/org.apache.logging.log4j/log4j-core@2.14.1'), {
+      name: 'org.apache.logging.log4j:log4j-core',
+      version: '2.14.1',
+    });
+    assert.deepEqual(parsePurl('pkg:golang/golang.org/x/net@v0.7.0?type=module'), {
+      name: 'golang.org/x/net',
+      version: 'v0.7.0',
+    });
+    assert.deepEqual(parsePurl('pkg:deb/debian/libc6@2.28-10%2Bdeb10u1?arch=amd64'), {
+      name: 'libc6',
+      version: '2.28-10+deb10u1',
+    });
     assert.deepEqual(parsePurl('pkg:pypi/django'), { name: 'django' });
     assert.equal(parsePurl('not a purl'), undefined);
   });
@@ -269,7 +445,12 @@ describe('CycloneDX JSON detection', () => {
   test('recognises BOMs by bomFormat or by the CycloneDX schema, even cut mid-way', () => {
     assert.ok(cyclonedxJsonParser.detect(JSON.stringify(trivyBom([glibcVuln]), null, 2).slice(0, 4096), 'bom.json'));
     assert.ok(cyclonedxJsonParser.detect(JSON.stringify(grypeBom([log4jVuln]), null, 2).slice(0, 40), 'bom.json'));
-    assert.ok(cyclonedxJsonParser.detect('{\n  "$schema": "http://cyclonedx.org/schema/bom-1.6.schema.json",\n  "specVer', 'bom.json'));
+    assert.ok(
+      cyclonedxJsonParser.detect(
+        '{\n  "$schema": "http://cyclonedx.org/schema/bom-1.6.schema.json",\n  "specVer',
+        'bom.json',
+      ),
+    );
   });
 
   test('refuses XML BOMs, SPDX, Grype, Trivy, Dependabot and noise', () => {
@@ -279,7 +460,8 @@ describe('CycloneDX JSON detection', () => {
       '{"matches": [{"vulnerability": {"id": "CVE-2021-44228"',
       '{"SchemaVersion": 2, "ArtifactName": "alpine", "Results": [',
       '{"data": {"repository": {"vulnerabilityAlerts": {"nodes": [',
-      '\u0000\u0001garbage', '',
+      '\u0000\u0001garbage',
+      '',
     ];
     for (const head of heads) assert.equal(cyclonedxJsonParser.detect(head, 'x.json'), false, head);
   });
@@ -289,20 +471,41 @@ describe('CycloneDX JSON errors', () => {
   test('a truncated or garbled BOM is refused with the file and where it goes wrong', async () => {
     const text = JSON.stringify(trivyBom([glibcVuln]), null, 2);
     const cut = await badInputOf(text.slice(0, text.lastIndexOf('"affects"')));
-    assert.match(cut.message, /bom\.json: not valid JSON (at line \d+, column \d+|at its end \(the file looks truncated\))/);
+    assert.match(
+      cut.message,
+      /bom\.json: not valid JSON (at line \d+, column \d+|at its end \(the file looks truncated\))/,
+    );
     const inString = text.indexOf('sha512crypt') + 3;
     const midString = await badInputOf(text.slice(0, inString));
-    assert.match(midString.message, new RegExp(`bom\\.json: not valid JSON at line ${text.slice(0, inString).split('\n').length}, column \\d+`));
+    assert.match(
+      midString.message,
+      new RegExp(`bom\\.json: not valid JSON at line ${text.slice(0, inString).split('\n').length}, column \\d+`),
+    );
     const garbled = text.replace('"score": 7.5', '"score": 7.5.1');
     const err = await badInputOf(garbled);
-    assert.match(err.message, new RegExp(`at line ${garbled.slice(0, garbled.indexOf('7.5.1')).split('\n').length}, column \\d+`));
+    assert.match(
+      err.message,
+      new RegExp(`at line ${garbled.slice(0, garbled.indexOf('7.5.1')).split('\n').length}, column \\d+`),
+    );
   });
 
   test('wrong types are refused with the JSON path at fault', async () => {
-    assert.match((await badInputOf({ ...trivyBom([]), vulnerabilities: {} })).message, /at vulnerabilities, found a object/);
-    assert.match((await badInputOf(trivyBom([glibcVuln, { ...glibcVuln, id: ['CVE-2016-20013'] }]))).message, /vulnerabilities\[1\]\.id/);
-    assert.match((await badInputOf(trivyBom([{ ...glibcVuln, affects: [{ ref: libc6 }, { ref: null }] }]))).message, /vulnerabilities\[0\]\.affects\[1\]\.ref/);
-    assert.match((await badInputOf(trivyBom([{ ...glibcVuln, ratings: 'high' }]))).message, /vulnerabilities\[0\]\.ratings/);
+    assert.match(
+      (await badInputOf({ ...trivyBom([]), vulnerabilities: {} })).message,
+      /at vulnerabilities, found a object/,
+    );
+    assert.match(
+      (await badInputOf(trivyBom([glibcVuln, { ...glibcVuln, id: ['CVE-2016-20013'] }]))).message,
+      /vulnerabilities\[1\]\.id/,
+    );
+    assert.match(
+      (await badInputOf(trivyBom([{ ...glibcVuln, affects: [{ ref: libc6 }, { ref: null }] }]))).message,
+      /vulnerabilities\[0\]\.affects\[1\]\.ref/,
+    );
+    assert.match(
+      (await badInputOf(trivyBom([{ ...glibcVuln, ratings: 'high' }]))).message,
+      /vulnerabilities\[0\]\.ratings/,
+    );
     assert.match((await badInputOf({ ...trivyBom([]), components: [{ name: 'a' }, 'b'] })).message, /components\[1\]/);
   });
 
@@ -312,10 +515,13 @@ describe('CycloneDX JSON errors', () => {
   });
 
   test('never fails with anything but a bad-input error, whatever JSON it is given', async () => {
-    await fc.assert(fc.asyncProperty(fc.jsonValue(), async (value) => {
-      await parse(value).catch(expectBadInput);
-      await parse({ bomFormat: 'CycloneDX', vulnerabilities: [value], components: [value] }).catch(expectBadInput);
-    }), { numRuns: 300 });
+    await fc.assert(
+      fc.asyncProperty(fc.jsonValue(), async (value) => {
+        await parse(value).catch(expectBadInput);
+        await parse({ bomFormat: 'CycloneDX', vulnerabilities: [value], components: [value] }).catch(expectBadInput);
+      }),
+      { numRuns: 300 },
+    );
   });
 
   test('never fails with anything but a bad-input error on mutated or cut real-shaped BOMs', async () => {

@@ -16,23 +16,58 @@
 import { badInput } from '../../errors.ts';
 import type { Cvss, ParseContext, ParsedFinding, ReportInput, ReportParser, ReportState, Severity } from '../types.ts';
 import {
-  aliasesFrom, asArray, asObject, compact, cwesFrom, type Json, list, lookup, normaliseSeverity, num, obj, parseJson, requireString, severityFromScore, str, webUrls,
+  aliasesFrom,
+  asArray,
+  asObject,
+  compact,
+  cwesFrom,
+  type Json,
+  list,
+  lookup,
+  normaliseSeverity,
+  num,
+  obj,
+  parseJson,
+  requireString,
+  severityFromScore,
+  str,
+  webUrls,
 } from './common.ts';
 
-export interface CdxTool { name: string; version?: string | undefined }
-export interface CdxComponent { name: string; group?: string | undefined; version?: string | undefined; purl?: string | undefined; ref?: string | undefined }
-export interface CdxRating { source?: string | undefined; score?: number | undefined; severity?: string | undefined; method?: string | undefined; vector?: string | undefined }
+export interface CdxTool {
+  name: string;
+  version?: string | undefined;
+}
+export interface CdxComponent {
+  name: string;
+  group?: string | undefined;
+  version?: string | undefined;
+  purl?: string | undefined;
+  ref?: string | undefined;
+}
+export interface CdxRating {
+  source?: string | undefined;
+  score?: number | undefined;
+  severity?: string | undefined;
+  method?: string | undefined;
+  vector?: string | undefined;
+}
 export interface CdxAffect {
   ref?: string | undefined;
   /** The v1 extension's enclosing component, when the vulnerability is nested in one. */
   component?: CdxComponent | undefined;
   versions: { version?: string | undefined; range?: string | undefined; status?: string | undefined }[];
 }
-export interface CdxAnalysis { state?: string | undefined; justification?: string | undefined; responses: string[]; detail?: string | undefined }
+export interface CdxAnalysis {
+  state?: string | undefined;
+  justification?: string | undefined;
+  responses: string[];
+  detail?: string | undefined;
+}
 
 /** One vulnerability as either form states it. */
 export interface CdxVulnerability {
-  where: string;                      // JSON path or XML line, for messages
+  where: string; // JSON path or XML line, for messages
   id: string;
   source?: { name?: string | undefined; url?: string | undefined } | undefined;
   references: { id?: string | undefined; url?: string | undefined }[];
@@ -53,7 +88,7 @@ export interface CdxVulnerability {
 /** What a BOM holds that findings are made of. */
 export interface CdxBom {
   tools: CdxTool[];
-  subject?: string | undefined;       // metadata.component: the image, folder or application described
+  subject?: string | undefined; // metadata.component: the image, folder or application described
   specVersion?: string | undefined;
   components: Map<string, CdxComponent>;
   vulnerabilities: CdxVulnerability[];
@@ -65,7 +100,10 @@ export const cyclonedxJsonParser: ReportParser = {
   label: 'CycloneDX JSON (BOM with vulnerabilities, VEX)',
   detect: (head) => {
     const h = head.replace(/^\uFEFF/, '').trimStart();
-    return h.startsWith('{') && (/"bomFormat"\s*:\s*"CycloneDX"/.test(h) || /"\$schema"\s*:\s*"https?:\/\/cyclonedx\.org\/schema\/bom/.test(h));
+    return (
+      h.startsWith('{')
+      && (/"bomFormat"\s*:\s*"CycloneDX"/.test(h) || /"\$schema"\s*:\s*"https?:\/\/cyclonedx\.org\/schema\/bom/.test(h))
+    );
   },
   parse: parseCycloneDxJson,
 };
@@ -74,7 +112,9 @@ async function* parseCycloneDxJson(input: ReportInput, context?: ParseContext): 
   const name = input.name;
   const doc = asObject(parseJson((await input.text()).replace(/^\uFEFF/, ''), name), name, 'the top level');
   if (doc.bomFormat !== 'CycloneDX' && doc.specVersion === undefined) {
-    throw badInput(`${name}: not a CycloneDX BOM: expected "bomFormat": "CycloneDX" and a "specVersion"`, { file: name });
+    throw badInput(`${name}: not a CycloneDX BOM: expected "bomFormat": "CycloneDX" and a "specVersion"`, {
+      file: name,
+    });
   }
   yield* findingsOfBom(bomFromJson(doc, name), context);
 }
@@ -85,7 +125,9 @@ function bomFromJson(doc: Json, name: string): CdxBom {
   const subject = obj(metadata?.component);
   if (subject) collectJson([subject], components, name, 'metadata.component');
   collectJson(asArray(doc.components, name, 'components'), components, name, 'components');
-  const vulnerabilities = asArray(doc.vulnerabilities, name, 'vulnerabilities').map((v, i) => vulnFromJson(asObject(v, name, `vulnerabilities[${i}]`), name, `vulnerabilities[${i}]`));
+  const vulnerabilities = asArray(doc.vulnerabilities, name, 'vulnerabilities').map((v, i) =>
+    vulnFromJson(asObject(v, name, `vulnerabilities[${i}]`), name, `vulnerabilities[${i}]`),
+  );
   return {
     tools: toolsFromJson(metadata?.tools),
     subject: str(subject?.name),
@@ -103,7 +145,8 @@ function collectJson(list: unknown[], into: Map<string, CdxComponent>, name: str
     const comp = asObject(c, name, at);
     const ref = str(comp['bom-ref']);
     const n = str(comp.name);
-    if (ref && n) into.set(ref, { name: n, group: str(comp.group), version: str(comp.version), purl: str(comp.purl), ref });
+    if (ref && n)
+      into.set(ref, { name: n, group: str(comp.group), version: str(comp.version), purl: str(comp.purl), ref });
     collectJson(asArray(comp.components, name, `${at}.components`), into, name, `${at}.components`, depth + 1);
   }
 }
@@ -115,30 +158,52 @@ function vulnFromJson(v: Json, name: string, path: string): CdxVulnerability {
     where: path,
     id: requireString(v.id, name, `${path}.id`),
     source: source ? { name: str(source.name), url: str(source.url) } : undefined,
-    references: list(v.references).map(obj).filter(isJson).map((r) => ({ id: str(r.id), url: str(obj(r.source)?.url) })),
-    ratings: asArray(v.ratings, name, `${path}.ratings`).map(obj).filter(isJson).map((r) => ({
-      source: str(obj(r.source)?.name), score: num(r.score), severity: str(r.severity), method: str(r.method), vector: str(r.vector),
-    })),
+    references: list(v.references)
+      .map(obj)
+      .filter(isJson)
+      .map((r) => ({ id: str(r.id), url: str(obj(r.source)?.url) })),
+    ratings: asArray(v.ratings, name, `${path}.ratings`)
+      .map(obj)
+      .filter(isJson)
+      .map((r) => ({
+        source: str(obj(r.source)?.name),
+        score: num(r.score),
+        severity: str(r.severity),
+        method: str(r.method),
+        vector: str(r.vector),
+      })),
     cwes: cwesFrom(list(v.cwes)),
     description: str(v.description),
     detail: str(v.detail),
     recommendation: str(v.recommendation) ?? str(v.workaround),
-    advisories: list(v.advisories).map((a) => str(obj(a)?.url)).filter(isString),
+    advisories: list(v.advisories)
+      .map((a) => str(obj(a)?.url))
+      .filter(isString),
     published: str(v.published),
     updated: str(v.updated),
-    analysis: analysis ? {
-      state: str(analysis.state), justification: str(analysis.justification),
-      responses: list(analysis.response).map(str).filter(isString), detail: str(analysis.detail),
-    } : undefined,
+    analysis: analysis
+      ? {
+          state: str(analysis.state),
+          justification: str(analysis.justification),
+          responses: list(analysis.response).map(str).filter(isString),
+          detail: str(analysis.detail),
+        }
+      : undefined,
     affects: asArray(v.affects, name, `${path}.affects`).map((a, i) => {
       const at = `${path}.affects[${i}]`;
       const affect = asObject(a, name, at);
       return {
         ref: requireString(affect.ref, name, `${at}.ref`),
-        versions: list(affect.versions).map(obj).filter(isJson).map((x) => ({ version: str(x.version), range: str(x.range), status: str(x.status) })),
+        versions: list(affect.versions)
+          .map(obj)
+          .filter(isJson)
+          .map((x) => ({ version: str(x.version), range: str(x.range), status: str(x.status) })),
       };
     }),
-    properties: list(v.properties).map(obj).filter(isJson).map((p) => ({ name: str(p.name), value: str(p.value) })),
+    properties: list(v.properties)
+      .map(obj)
+      .filter(isJson)
+      .map((p) => ({ name: str(p.name), value: str(p.value) })),
     tools: toolsFromJson(v.tools),
   };
 }
@@ -147,22 +212,29 @@ function vulnFromJson(v: Json, name: string, path: string): CdxVulnerability {
 function toolsFromJson(v: unknown): CdxTool[] {
   const o = obj(v);
   const all = o ? [...list(o.components), ...list(o.services)] : list(v);
-  return all.map(obj).filter(isJson).flatMap((t) => {
-    const n = str(t.name);
-    return n ? [{ name: n, version: str(t.version) }] : [];
-  });
+  return all
+    .map(obj)
+    .filter(isJson)
+    .flatMap((t) => {
+      const n = str(t.name);
+      return n ? [{ name: n, version: str(t.version) }] : [];
+    });
 }
 
 // ---- from the model to findings (both forms) ----
 
 const closingStates: Record<string, ReportState['status']> = {
-  not_affected: 'false_positive', false_positive: 'false_positive', resolved: 'fixed', resolved_with_pedigree: 'fixed',
+  not_affected: 'false_positive',
+  false_positive: 'false_positive',
+  resolved: 'fixed',
+  resolved_with_pedigree: 'fixed',
 };
 
 /** The state a VEX analysis gives a vulnerability, with the BOM author's words (or the justification) as the reason. */
 function stateOf(a: CdxAnalysis | undefined): ReportState | undefined {
   // An exploitable vulnerability the author will not fix is a risk accepted (how Entente's own VEX states one).
-  const accepted = a?.state?.toLowerCase() === 'exploitable' && a.responses.some((r) => r.toLowerCase() === 'will_not_fix');
+  const accepted =
+    a?.state?.toLowerCase() === 'exploitable' && a.responses.some((r) => r.toLowerCase() === 'will_not_fix');
   const status = accepted ? 'accepted' : lookup(closingStates, a?.state?.toLowerCase());
   if (!status || !a) return undefined;
   const why = a.detail ?? (a.justification ? a.justification.replace(/_/g, ' ') : undefined);
@@ -186,7 +258,9 @@ export function* findingsOfBom(bom: CdxBom, context?: ParseContext): Generator<P
     const seen = new Set<string>();
     for (const affect of v.affects) {
       const component = affect.component ?? resolve(affect.ref, bom.components);
-      const key = component ? `${component.ref ?? ''}\u0000${component.name}\u0000${component.version ?? ''}` : `ref:${affect.ref ?? ''}`;
+      const key = component
+        ? `${component.ref ?? ''}\u0000${component.name}\u0000${component.version ?? ''}`
+        : `ref:${affect.ref ?? ''}`;
       if (seen.has(key) || (component && unaffected(affect, component))) continue;
       seen.add(key);
       const finding = toFinding(v, affect, component, own ?? bomTool ?? { name: 'CycloneDX' }, bom);
@@ -197,11 +271,18 @@ export function* findingsOfBom(bom: CdxBom, context?: ParseContext): Generator<P
   if (named.size === 0) context?.tool('CycloneDX');
 }
 
-function toFinding(v: CdxVulnerability, affect: CdxAffect, c: CdxComponent | undefined, tool: CdxTool, bom: CdxBom): ParsedFinding {
+function toFinding(
+  v: CdxVulnerability,
+  affect: CdxAffect,
+  c: CdxComponent | undefined,
+  tool: CdxTool,
+  bom: CdxBom,
+): ParsedFinding {
   const aliases = aliasesOf(v);
-  const ruleId = isUuid(v.id) ? aliases[0] ?? v.id : v.id;
+  const ruleId = isUuid(v.id) ? (aliases[0] ?? v.id) : v.id;
   const cvss = chooseCvss(v);
-  const version = c?.version ?? affect.versions.find((x) => x.version && x.status !== 'unaffected')?.version ?? purlVersion(c?.purl);
+  const version =
+    c?.version ?? affect.versions.find((x) => x.version && x.status !== 'unaffected')?.version ?? purlVersion(c?.purl);
   const pkg = c ? componentName(c) : undefined;
   return compact({
     tool: tool.name,
@@ -217,10 +298,16 @@ function toFinding(v: CdxVulnerability, affect: CdxAffect, c: CdxComponent | und
     component: pkg ? compact({ name: pkg, version, purl: c?.purl, ecosystem: purlType(c?.purl) }) : undefined,
     fixedVersion: fixedVersionOf(v, affect),
     location: compact({ target: bom.subject }),
-    references: webUrls(sourceUrl(v), v.advisories, v.references.map((r) => r.url)),
+    references: webUrls(
+      sourceUrl(v),
+      v.advisories,
+      v.references.map((r) => r.url),
+    ),
     detail: compact({
       source: v.source?.name,
-      analysis: v.analysis ? compact({ ...v.analysis, responses: v.analysis.responses.length ? v.analysis.responses : undefined }) : undefined,
+      analysis: v.analysis
+        ? compact({ ...v.analysis, responses: v.analysis.responses.length ? v.analysis.responses : undefined })
+        : undefined,
       recommendation: v.recommendation,
       affectedVersions: some(affect.versions.map((x) => [x.version ?? x.range, x.status].filter(Boolean).join(' '))),
       ref: c ? undefined : affect.ref,
@@ -237,13 +324,17 @@ function mainTool(tools: CdxTool[]): CdxTool | undefined {
   const pick = tools.find((t) => !/cyclonedx/i.test(t.name)) ?? tools[0];
   if (!pick) return undefined;
   const known: Record<string, string> = { grype: 'Grype', trivy: 'Trivy' };
-  return { name: lookup(known, pick.name.toLowerCase()) ?? pick.name, ...(pick.version ? { version: pick.version } : {}) };
+  return {
+    name: lookup(known, pick.name.toLowerCase()) ?? pick.name,
+    ...(pick.version ? { version: pick.version } : {}),
+  };
 }
 
 /** A ref's component: by bom-ref, by the fragment of a BOM-Link, or read from a purl. */
 function resolve(ref: string | undefined, components: Map<string, CdxComponent>): CdxComponent | undefined {
   if (!ref) return undefined;
-  const fragment = ref.startsWith('urn:cdx:') && ref.includes('#') ? safeDecode(ref.slice(ref.indexOf('#') + 1)) : undefined;
+  const fragment =
+    ref.startsWith('urn:cdx:') && ref.includes('#') ? safeDecode(ref.slice(ref.indexOf('#') + 1)) : undefined;
   const found = components.get(ref) ?? (fragment !== undefined ? components.get(fragment) : undefined);
   if (found) return found;
   const purl = [ref, fragment].find((r) => r?.startsWith('pkg:'));
@@ -261,7 +352,10 @@ function unaffected(affect: CdxAffect, c: CdxComponent): boolean {
 function severityOf(v: CdxVulnerability, cvss: Cvss | undefined): Severity {
   const words = v.ratings.filter((r) => r.severity && !/^unknown$/i.test(r.severity));
   const source = v.source?.name?.toLowerCase();
-  const pick = words.find((r) => source && r.source?.toLowerCase() === source) ?? words.find((r) => !r.method || /^other$/i.test(r.method)) ?? words[0];
+  const pick =
+    words.find((r) => source && r.source?.toLowerCase() === source)
+    ?? words.find((r) => !r.method || /^other$/i.test(r.method))
+    ?? words[0];
   if (pick) return normaliseSeverity(pick.severity);
   return cvss?.score !== undefined ? severityFromScore(cvss.score) : 'info';
 }
@@ -269,10 +363,15 @@ function severityOf(v: CdxVulnerability, cvss: Cvss | undefined): Severity {
 /** CVSS v3 (3.1 before 3.0), else v4, else v2; at each version the NVD's first, then the vulnerability source's. */
 function chooseCvss(v: CdxVulnerability): Cvss | undefined {
   const source = v.source?.name?.toLowerCase();
-  const bySource = (r: CdxRating): number => (r.source?.toLowerCase() === 'nvd' ? 0 : r.source?.toLowerCase() === source ? 1 : 2);
-  const rated = v.ratings.map((r) => ({ r, version: cvssVersion(r) })).filter((x) => x.version !== undefined && (x.r.vector || x.r.score !== undefined));
+  const bySource = (r: CdxRating): number =>
+    r.source?.toLowerCase() === 'nvd' ? 0 : r.source?.toLowerCase() === source ? 1 : 2;
+  const rated = v.ratings
+    .map((r) => ({ r, version: cvssVersion(r) }))
+    .filter((x) => x.version !== undefined && (x.r.vector || x.r.score !== undefined));
   const order = ['3.1', '3.0', '4.0', '2.0'];
-  rated.sort((a, b) => order.indexOf(a.version as string) - order.indexOf(b.version as string) || bySource(a.r) - bySource(b.r));
+  rated.sort(
+    (a, b) => order.indexOf(a.version as string) - order.indexOf(b.version as string) || bySource(a.r) - bySource(b.r),
+  );
   const best = rated[0];
   if (!best) return undefined;
   const score = best.r.score !== undefined && best.r.score >= 0 && best.r.score <= 10 ? best.r.score : undefined;
@@ -281,21 +380,32 @@ function chooseCvss(v: CdxVulnerability): Cvss | undefined {
 
 function cvssVersion(r: CdxRating): string | undefined {
   const fromVector = r.vector ? /^CVSS:(\d+\.\d+)\//.exec(r.vector)?.[1] : undefined;
-  const byMethod: Record<string, string> = { cvssv2: '2.0', cvssv3: '3.0', cvssv31: '3.1', cvssv4: '4.0', cvssv40: '4.0' };
+  const byMethod: Record<string, string> = {
+    cvssv2: '2.0',
+    cvssv3: '3.0',
+    cvssv31: '3.1',
+    cvssv4: '4.0',
+    cvssv40: '4.0',
+  };
   const fromMethod = r.method ? lookup(byMethod, r.method.toLowerCase()) : undefined;
-  return fromMethod ? fromVector ?? fromMethod : undefined;
+  return fromMethod ? (fromVector ?? fromMethod) : undefined;
 }
 
 /** The id and the CVE/GHSA ids among the references; an id that is neither (and not a bare UUID) is its own alias. */
 function aliasesOf(v: CdxVulnerability): string[] {
-  const known = aliasesFrom(v.id, v.references.map((r) => r.id));
+  const known = aliasesFrom(
+    v.id,
+    v.references.map((r) => r.id),
+  );
   return aliasesFrom(v.id).length || isUuid(v.id) ? known : [...known, v.id.toUpperCase()];
 }
 
 /** Grype writes the fix as a "grype:fixed_versions" property; 1.4+ may list the version as "unaffected". */
 function fixedVersionOf(v: CdxVulnerability, affect: CdxAffect): string | undefined {
   const prop = v.properties.find((p) => p.name && /fixed[_-]?versions?$/i.test(p.name))?.value;
-  const unaffected = affect.versions.filter((x) => x.status === 'unaffected' && x.version).map((x) => x.version as string);
+  const unaffected = affect.versions
+    .filter((x) => x.status === 'unaffected' && x.version)
+    .map((x) => x.version as string);
   return prop ?? (unaffected.length ? unaffected.join(', ') : undefined);
 }
 
@@ -308,7 +418,9 @@ function componentName(c: CdxComponent): string {
   }
   // Some tools leave the group out and keep it only in the purl (Grype: log4j-core, pkg:maven/org.apache…/log4j-core).
   const fromPurl = c.purl ? parsePurl(c.purl)?.name : undefined;
-  return fromPurl && fromPurl !== c.name && (fromPurl.endsWith(`:${c.name}`) || fromPurl.endsWith(`/${c.name}`)) ? fromPurl : c.name;
+  return fromPurl && fromPurl !== c.name && (fromPurl.endsWith(`:${c.name}`) || fromPurl.endsWith(`/${c.name}`))
+    ? fromPurl
+    : c.name;
 }
 
 // Purl types whose namespace is part of the package's name (for deb, rpm and apk it is the distribution).

@@ -5,14 +5,22 @@ import type { ParsedFinding } from '../types.ts';
 import { dependencyCheckParser } from './dependency-check.ts';
 import { badInputError, inputOf, robustnessTests } from '../../../test/support/parsing.ts';
 
-async function parse(text: string, name = 'dependency-check-report.xml'): Promise<{ findings: ParsedFinding[]; tools: [string, string | undefined][] }> {
+async function parse(
+  text: string,
+  name = 'dependency-check-report.xml',
+): Promise<{ findings: ParsedFinding[]; tools: [string, string | undefined][] }> {
   const findings: ParsedFinding[] = [];
   const tools: [string, string | undefined][] = [];
-  for await (const f of dependencyCheckParser.parse(inputOf(name, text), { tool: (n, v) => tools.push([n, v]) })) findings.push(f);
+  for await (const f of dependencyCheckParser.parse(inputOf(name, text), { tool: (n, v) => tools.push([n, v]) }))
+    findings.push(f);
   return { findings, tools };
 }
 
-const nvdV3 = (score: string, vector: [string, string, string, string, string, string, string, string], severity: string): string => {
+const nvdV3 = (
+  score: string,
+  vector: [string, string, string, string, string, string, string, string],
+  severity: string,
+): string => {
   const [av, ac, pr, ui, s, c, i, a] = vector;
   return `<cvssV3><baseScore>${score}</baseScore><attackVector>${av}</attackVector><attackComplexity>${ac}</attackComplexity><privilegesRequired>${pr}</privilegesRequired><userInteraction>${ui}</userInteraction><scope>${s}</scope><confidentialityImpact>${c}</confidentialityImpact><integrityImpact>${i}</integrityImpact><availabilityImpact>${a}</availabilityImpact><baseSeverity>${severity}</baseSeverity><exploitabilityScore>3.9</exploitabilityScore><impactScore>3.6</impactScore><version>3.1</version></cvssV3>`;
 };
@@ -114,7 +122,8 @@ const codec = dependency(`      <fileName>commons-codec-1.15.jar</fileName>
         </vulnerability>
       </vulnerabilities>`);
 
-const npm = dependency(`      <fileName>minimist:1.2.5</fileName>
+const npm = dependency(
+  `      <fileName>minimist:1.2.5</fileName>
       <filePath>/builds/web/package-lock.json?minimist</filePath>
       <md5/><sha1/><sha256/>
       <projectReferences><projectReference>package-lock.json: transitive</projectReference></projectReferences>
@@ -127,7 +136,9 @@ const npm = dependency(`      <fileName>minimist:1.2.5</fileName>
           <references><reference><source>NPM Advisory reference: </source><url>https://github.com/advisories/GHSA-xvch-5gv4-984h</url><name>https://github.com/advisories/GHSA-xvch-5gv4-984h</name></reference></references>
           <vulnerableSoftware><software vulnerabilityIdMatched="true">cpe:2.3:a:*:minimist:\\&lt;1.2.6:*:*:*:*:*:*:*</software></vulnerableSoftware>
         </vulnerability>
-      </vulnerabilities>`, 'isVirtual="true"');
+      </vulnerabilities>`,
+  'isVirtual="true"',
+);
 
 const clean = dependency(`      <fileName>slf4j-api-2.0.9.jar</fileName>
       <filePath>/home/ci/.m2/repository/org/slf4j/slf4j-api/2.0.9/slf4j-api-2.0.9.jar</filePath>
@@ -184,13 +195,25 @@ describe('dependency-check detection', () => {
   test('recognises the report by its <analysis> root and schema, also with a cut head', () => {
     assert.ok(dependencyCheckParser.detect(full.slice(0, 4096), 'r.xml'));
     assert.ok(dependencyCheckParser.detect(legacy.slice(0, 200), 'r.xml'));
-    assert.ok(dependencyCheckParser.detect('<?xml version="1.0"?>\n<analysis xmlns="https://jeremylong.github.io/DependencyCheck/dependency-check.2.5.xsd">\n  <scanIn', 'r.xml'));
+    assert.ok(
+      dependencyCheckParser.detect(
+        '<?xml version="1.0"?>\n<analysis xmlns="https://jeremylong.github.io/DependencyCheck/dependency-check.2.5.xsd">\n  <scanIn',
+        'r.xml',
+      ),
+    );
   });
 
   test('does not claim other XML reports or SARIF', () => {
     assert.ok(!dependencyCheckParser.detect('<?xml version="1.0"?><analysis><item/></analysis>', 'other.xml'));
-    assert.ok(!dependencyCheckParser.detect('<?xml version="1.0"?><nmaprun scanner="nmap" version="7.93">', 'scan.xml'));
-    assert.ok(!dependencyCheckParser.detect('{"version":"2.1.0","runs":[{"tool":{"driver":{"name":"dependency-check"}}}]}', 'dc.sarif'));
+    assert.ok(
+      !dependencyCheckParser.detect('<?xml version="1.0"?><nmaprun scanner="nmap" version="7.93">', 'scan.xml'),
+    );
+    assert.ok(
+      !dependencyCheckParser.detect(
+        '{"version":"2.1.0","runs":[{"tool":{"driver":{"name":"dependency-check"}}}]}',
+        'dc.sarif',
+      ),
+    );
   });
 });
 
@@ -200,9 +223,18 @@ describe('dependency-check report', () => {
   // Entente with the state accepted, so the import creates them closed with the suppression's notes as the reason.
   test('one finding per vulnerability per dependency; a suppressed vulnerability is read as accepted, with its notes (peer: 34 and 9)', async () => {
     const { findings, tools } = await parse(full);
-    assert.deepEqual(findings.map((f) => f.ruleId), ['CVE-2022-42003', 'CVE-2020-36518', 'CVE-2022-42004', 'CVE-2023-46604', 'CVE-2021-37533', 'GHSA-xvch-5gv4-984h']);
-    assert.deepEqual(findings.map((f) => f.state?.status), [undefined, undefined, 'accepted', undefined, undefined, undefined]);
-    assert.deepEqual(findings[2]?.state, { status: 'accepted', reason: 'suppressed in the report: Not reachable: we never deserialise untrusted input.' });
+    assert.deepEqual(
+      findings.map((f) => f.ruleId),
+      ['CVE-2022-42003', 'CVE-2020-36518', 'CVE-2022-42004', 'CVE-2023-46604', 'CVE-2021-37533', 'GHSA-xvch-5gv4-984h'],
+    );
+    assert.deepEqual(
+      findings.map((f) => f.state?.status),
+      [undefined, undefined, 'accepted', undefined, undefined, undefined],
+    );
+    assert.deepEqual(findings[2]?.state, {
+      status: 'accepted',
+      reason: 'suppressed in the report: Not reachable: we never deserialise untrusted input.',
+    });
     assert.equal(findings[2]?.severity, 'high');
     assert.deepEqual(tools, [['dependency-check', '9.0.9']]);
   });
@@ -210,7 +242,10 @@ describe('dependency-check report', () => {
   test('a suppression without notes says the suppression file closed it', async () => {
     const bare = full.replace('<notes>Not reachable: we never deserialise untrusted input.</notes>', '');
     const f = (await parse(bare)).findings.find((x) => x.ruleId === 'CVE-2022-42004');
-    assert.deepEqual(f?.state, { status: 'accepted', reason: 'suppressed in the report by a Dependency-Check suppression file' });
+    assert.deepEqual(f?.state, {
+      status: 'accepted',
+      reason: 'suppressed in the report by a Dependency-Check suppression file',
+    });
   });
 
   test('maps severity, CVSS v3 vector, CWE, component purl, fixed version, target, references and detail', async () => {
@@ -223,12 +258,19 @@ describe('dependency-check report', () => {
     assert.deepEqual(f.aliases, ['CVE-2022-42003']);
     assert.deepEqual(f.cwes, [502]);
     assert.deepEqual(f.component, {
-      name: 'com.fasterxml.jackson.core:jackson-databind', version: '2.13.3',
-      purl: 'pkg:maven/com.fasterxml.jackson.core/jackson-databind@2.13.3', ecosystem: 'maven',
+      name: 'com.fasterxml.jackson.core:jackson-databind',
+      version: '2.13.3',
+      purl: 'pkg:maven/com.fasterxml.jackson.core/jackson-databind@2.13.3',
+      ecosystem: 'maven',
     });
     assert.equal(f.fixedVersion, '2.13.4.1');
-    assert.deepEqual(f.location, { target: '/home/ci/.m2/repository/com/fasterxml/jackson/core/jackson-databind/2.13.3/jackson-databind-2.13.3.jar' });
-    assert.deepEqual(f.references, ['https://github.com/FasterXML/jackson-databind/issues/3590', 'https://security.gentoo.org/glsa/202210-21']);
+    assert.deepEqual(f.location, {
+      target: '/home/ci/.m2/repository/com/fasterxml/jackson/core/jackson-databind/2.13.3/jackson-databind-2.13.3.jar',
+    });
+    assert.deepEqual(f.references, [
+      'https://github.com/FasterXML/jackson-databind/issues/3590',
+      'https://security.gentoo.org/glsa/202210-21',
+    ]);
     assert.equal(f.detail?.['source'], 'NVD');
     assert.equal(f.detail?.['sha256'], '2b3c4d5e6f7a8b9c0d1e2f3a4b5c6d7e8f9a0b1c2d3e4f5a6b7c8d9e0f1a2b3c');
     assert.deepEqual(f.detail?.['projectReferences'], ['shop-api:compile']);
@@ -240,11 +282,19 @@ describe('dependency-check report', () => {
 
   test('a CVSS v4-only vulnerability keeps its vector; a CISA KEV entry is kept in detail', async () => {
     const f = (await parse(full)).findings[1];
-    assert.deepEqual(f?.cvss, { version: '4.0', vector: 'CVSS:4.0/AV:N/AC:L/AT:N/PR:N/UI:N/VC:N/VI:N/VA:H/SC:N/SI:N/SA:N', score: 8.7 });
+    assert.deepEqual(f?.cvss, {
+      version: '4.0',
+      vector: 'CVSS:4.0/AV:N/AC:L/AT:N/PR:N/UI:N/VC:N/VI:N/VA:H/SC:N/SI:N/SA:N',
+      score: 8.7,
+    });
     assert.equal(f?.severity, 'critical');
     assert.deepEqual(f?.cwes, [787]);
     assert.deepEqual(f?.detail?.['knownExploited'], {
-      vendorProject: 'FasterXML', product: 'jackson-databind', dateAdded: '2024-01-10', requiredAction: 'Apply updates per vendor instructions.', dueDate: '2024-01-31',
+      vendorProject: 'FasterXML',
+      product: 'jackson-databind',
+      dateAdded: '2024-01-10',
+      requiredAction: 'Apply updates per vendor instructions.',
+      dueDate: '2024-01-31',
     });
   });
 
@@ -252,18 +302,27 @@ describe('dependency-check report', () => {
     const f = (await parse(full)).findings[3];
     assert.equal(f?.component?.purl, 'pkg:maven/org.apache.activemq/activemq-broker@5.16.5');
     assert.deepEqual(f?.detail?.['otherPackages'], ['pkg:maven/org.apache.activemq/activemq-client@5.16.5']);
-    assert.deepEqual(f?.detail?.['relatedDependencies'], [{
-      fileName: 'activemq-client-5.16.5.jar',
-      filePath: '/home/ci/.m2/repository/org/apache/activemq/activemq-client/5.16.5/activemq-client-5.16.5.jar',
-      purl: 'pkg:maven/org.apache.activemq/activemq-client@5.16.5',
-    }]);
-    assert.equal(f?.fixedVersion, '5.16.7', 'activemq-* modules are versioned with the apache:activemq product the CPE names');
+    assert.deepEqual(f?.detail?.['relatedDependencies'], [
+      {
+        fileName: 'activemq-client-5.16.5.jar',
+        filePath: '/home/ci/.m2/repository/org/apache/activemq/activemq-client/5.16.5/activemq-client-5.16.5.jar',
+        purl: 'pkg:maven/org.apache.activemq/activemq-client@5.16.5',
+      },
+    ]);
+    assert.equal(
+      f?.fixedVersion,
+      '5.16.7',
+      'activemq-* modules are versioned with the apache:activemq product the CPE names',
+    );
   });
 
   test("no fixed version from a neighbour's CPE range (commons-codec matched against commons_net)", async () => {
     const f = (await parse(full)).findings[4];
     assert.equal(f?.fixedVersion, undefined);
-    assert.deepEqual(f?.detail?.['matchedSoftware'], { cpe: 'cpe:2.3:a:apache:commons_net:*:*:*:*:*:*:*:*', versionEndExcluding: '3.9.0' });
+    assert.deepEqual(f?.detail?.['matchedSoftware'], {
+      cpe: 'cpe:2.3:a:apache:commons_net:*:*:*:*:*:*:*:*',
+      versionEndExcluding: '3.9.0',
+    });
   });
 
   test('an unscored npm advisory keeps its own severity word and GHSA alias', async () => {
@@ -271,7 +330,12 @@ describe('dependency-check report', () => {
     assert.equal(f?.severity, 'critical');
     assert.equal(f?.cvss, undefined);
     assert.deepEqual(f?.aliases, ['GHSA-xvch-5gv4-984h']);
-    assert.deepEqual(f?.component, { name: 'minimist', version: '1.2.5', purl: 'pkg:npm/minimist@1.2.5', ecosystem: 'npm' });
+    assert.deepEqual(f?.component, {
+      name: 'minimist',
+      version: '1.2.5',
+      purl: 'pkg:npm/minimist@1.2.5',
+      ecosystem: 'npm',
+    });
     assert.equal(f?.detail?.['unscored'], true);
     assert.equal(f?.detail?.['isVirtual'], true);
   });
@@ -280,9 +344,19 @@ describe('dependency-check report', () => {
     const [f] = (await parse(full)).findings;
     assert.ok(f);
     const other: ParsedFinding = {
-      tool: 'Trivy', ruleId: 'CVE-2022-42003', kind: 'dependency', title: 'jackson-databind: deep wrapper array nesting', severity: 'high',
-      aliases: ['CVE-2022-42003'], cwes: [502], location: { target: 'pom.xml' },
-      component: { name: 'com.fasterxml.jackson.core:jackson-databind', version: '2.13.3', purl: 'pkg:maven/com.fasterxml.jackson.core/jackson-databind@2.13.3' },
+      tool: 'Trivy',
+      ruleId: 'CVE-2022-42003',
+      kind: 'dependency',
+      title: 'jackson-databind: deep wrapper array nesting',
+      severity: 'high',
+      aliases: ['CVE-2022-42003'],
+      cwes: [502],
+      location: { target: 'pom.xml' },
+      component: {
+        name: 'com.fasterxml.jackson.core:jackson-databind',
+        version: '2.13.3',
+        purl: 'pkg:maven/com.fasterxml.jackson.core/jackson-databind@2.13.3',
+      },
     };
     assert.deepEqual(fingerprintOf(f), fingerprintOf(other));
   });
@@ -291,7 +365,12 @@ describe('dependency-check report', () => {
     const { findings, tools } = await parse(legacy);
     assert.equal(findings.length, 1);
     const [f] = findings;
-    assert.deepEqual(f?.component, { name: 'org.apache.struts:struts2-core', version: '2.3.20', purl: 'pkg:maven/org.apache.struts/struts2-core@2.3.20', ecosystem: 'maven' });
+    assert.deepEqual(f?.component, {
+      name: 'org.apache.struts:struts2-core',
+      version: '2.3.20',
+      purl: 'pkg:maven/org.apache.struts/struts2-core@2.3.20',
+      ecosystem: 'maven',
+    });
     assert.deepEqual(f?.cvss, { version: '2.0', vector: 'AV:N/AC:L/Au:N/C:C/I:C/A:C', score: 10 });
     assert.equal(f?.severity, 'high');
     assert.deepEqual(f?.cwes, [20]);
@@ -308,7 +387,10 @@ describe('dependency-check report', () => {
 
 describe('dependency-check errors', () => {
   test('truncated XML says where and that the file looks truncated', async () => {
-    await assert.rejects(parse(full.slice(0, full.indexOf('CVE-2023-46604'))), badInputError(/not well-formed XML at line \d+, column \d+: .*truncated/));
+    await assert.rejects(
+      parse(full.slice(0, full.indexOf('CVE-2023-46604'))),
+      badInputError(/not well-formed XML at line \d+, column \d+: .*truncated/),
+    );
   });
 
   test('a vulnerability without a name says on which line', async () => {
@@ -318,8 +400,14 @@ describe('dependency-check errors', () => {
   });
 
   test('another XML root is refused by name', async () => {
-    await assert.rejects(parse('<?xml version="1.0"?><OWASPZAPReport version="2.14.0"/>'), badInputError(/not a Dependency-Check XML report: the root element is <OWASPZAPReport>/));
+    await assert.rejects(
+      parse('<?xml version="1.0"?><OWASPZAPReport version="2.14.0"/>'),
+      badInputError(/not a Dependency-Check XML report: the root element is <OWASPZAPReport>/),
+    );
   });
 
-  robustnessTests([{ parse, seeds: [full] }, { parse, seeds: [legacy], runs: 200 }]);
+  robustnessTests([
+    { parse, seeds: [full] },
+    { parse, seeds: [legacy], runs: 200 },
+  ]);
 });

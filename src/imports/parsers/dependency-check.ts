@@ -12,9 +12,25 @@
  * nothing about this package.
  */
 import { badInput } from '../../errors.ts';
-import type { Component, Cvss, ParseContext, ParsedFinding, ReportInput, ReportParser, ReportState, Severity } from '../types.ts';
+import type {
+  Component,
+  Cvss,
+  ParseContext,
+  ParsedFinding,
+  ReportInput,
+  ReportParser,
+  ReportState,
+  Severity,
+} from '../types.ts';
 import {
-  aliasesFrom, buildPurl, compact, cvssScore, cwesFrom, normalisePath, normaliseSeverity, severityFromScore,
+  aliasesFrom,
+  buildPurl,
+  compact,
+  cvssScore,
+  cwesFrom,
+  normalisePath,
+  normaliseSeverity,
+  severityFromScore,
 } from './common.ts';
 import { attr, child, children, select, streamXml, textOf, xmlRootName, type XmlElement } from './xml.ts';
 
@@ -35,7 +51,8 @@ export const dependencyCheckParser: ReportParser = {
   format: 'dependency-check',
   label: 'OWASP Dependency-Check XML',
   tool,
-  detect: (head) => xmlRootName(head) === 'analysis' && (/dependency-?check[\w.-]*\.xsd/i.test(head) || /<engineVersion>/.test(head)),
+  detect: (head) =>
+    xmlRootName(head) === 'analysis' && (/dependency-?check[\w.-]*\.xsd/i.test(head) || /<engineVersion>/.test(head)),
   parse: parseDependencyCheck,
 };
 
@@ -49,11 +66,19 @@ async function* parseDependencyCheck(input: ReportInput, context?: ParseContext)
   };
   const onRoot = (root: XmlElement): void => {
     if (root.name !== 'analysis') {
-      throw badInput(`${file}: not a Dependency-Check XML report: the root element is <${root.name}>, expected <analysis>`, { file });
+      throw badInput(
+        `${file}: not a Dependency-Check XML report: the root element is <${root.name}>, expected <analysis>`,
+        { file },
+      );
     }
   };
   // Evidence is most of a report's bytes and says nothing a finding needs.
-  const matches = streamXml(input.stream(), { name: file, collect: ['scanInfo', 'dependency'], skip: ['evidenceCollected'], onRoot });
+  const matches = streamXml(input.stream(), {
+    name: file,
+    collect: ['scanInfo', 'dependency'],
+    skip: ['evidenceCollected'],
+    onRoot,
+  });
   for await (const { element, ancestors } of matches) {
     if (element.name === 'scanInfo') {
       version = textOf(element, 'engineVersion');
@@ -68,7 +93,10 @@ async function* parseDependencyCheck(input: ReportInput, context?: ParseContext)
 
 function* findingsOf(el: XmlElement, file: string, version: string | undefined): Generator<ParsedFinding> {
   const open = select(el, 'vulnerabilities/vulnerability');
-  const suppressed = [...select(el, 'vulnerabilities/suppressedVulnerability'), ...select(el, 'suppressedVulnerabilities/suppressedVulnerability')];
+  const suppressed = [
+    ...select(el, 'vulnerabilities/suppressedVulnerability'),
+    ...select(el, 'suppressedVulnerabilities/suppressedVulnerability'),
+  ];
   if (open.length === 0 && suppressed.length === 0) return;
   const dep = dependencyOf(el);
   const seen = new Set<string>();
@@ -86,15 +114,28 @@ function* findingsOf(el: XmlElement, file: string, version: string | undefined):
 /** A suppressed vulnerability is accepted in the report; its notes say why when the suppression file gave any. */
 function suppressionOf(v: XmlElement): ReportState {
   const notes = textOf(v, 'notes')?.replace(/\s+/g, ' ').trim();
-  return { status: 'accepted', reason: notes ? `suppressed in the report: ${notes}` : 'suppressed in the report by a Dependency-Check suppression file' };
+  return {
+    status: 'accepted',
+    reason: notes
+      ? `suppressed in the report: ${notes}`
+      : 'suppressed in the report by a Dependency-Check suppression file',
+  };
 }
 
 function toFinding(v: XmlElement, name: string, dep: Dependency, version: string | undefined): ParsedFinding {
   const scores = cvssList(v);
   const cvss = scores.find((c) => c.version?.startsWith('3')) ?? scores[0];
   const label = dep.component ? [dep.component.name, dep.component.version].filter(Boolean).join(' ') : dep.fileName;
-  const matched = children(child(v, 'vulnerableSoftware'), 'software').find((s) => attr(s, 'vulnerabilityIdMatched') === 'true' || attr(s, 'matched') === 'true');
-  const references = [...new Set(select(v, 'references/reference').map((r) => textOf(r, 'url')).filter((u): u is string => !!u && /^https?:\/\/\S+$/.test(u)))];
+  const matched = children(child(v, 'vulnerableSoftware'), 'software').find(
+    (s) => attr(s, 'vulnerabilityIdMatched') === 'true' || attr(s, 'matched') === 'true',
+  );
+  const references = [
+    ...new Set(
+      select(v, 'references/reference')
+        .map((r) => textOf(r, 'url'))
+        .filter((u): u is string => !!u && /^https?:\/\/\S+$/.test(u)),
+    ),
+  ];
   return compact<ParsedFinding>({
     tool,
     toolVersion: version,
@@ -105,7 +146,10 @@ function toFinding(v: XmlElement, name: string, dep: Dependency, version: string
     severity: severityOf(textOf(v, 'severity'), cvss),
     cvss,
     aliases: aliasesFrom(name),
-    cwes: cwesFrom(select(v, 'cwes/cwe').map((c) => c.text), textOf(v, 'cwe')).filter((n) => n > 0),
+    cwes: cwesFrom(
+      select(v, 'cwes/cwe').map((c) => c.text),
+      textOf(v, 'cwe'),
+    ).filter((n) => n > 0),
     component: dep.component,
     fixedVersion: fixedVersionOf(matched, dep),
     location: compact({ target: dep.target }),
@@ -133,15 +177,23 @@ function severityOf(word: string | undefined, cvss: Cvss | undefined): Severity 
 function dependencyOf(el: XmlElement): Dependency {
   const fileName = textOf(el, 'fileName');
   const packages = children(child(el, 'identifiers')).flatMap((c) => (c.name === 'identifiers' ? children(c) : [c]));
-  const purls = packages.filter((p) => p.name === 'package').map((p) => ({ id: textOf(p, 'id'), confidence: attr(p, 'confidence') }));
+  const purls = packages
+    .filter((p) => p.name === 'package')
+    .map((p) => ({ id: textOf(p, 'id'), confidence: attr(p, 'confidence') }));
   const chosen = choosePurl(purls, fileName);
   const component = componentOf(chosen, packages, fileName);
-  const productNames = component ? [component.name.split(/[:/]/).pop() ?? component.name].map((n) => n.toLowerCase()) : [];
-  const related = select(el, 'relatedDependencies/relatedDependency').map((r) => compact({
-    fileName: textOf(r, 'fileName'),
-    filePath: textOf(r, 'filePath'),
-    purl: select(r, 'identifiers/package').map((p) => textOf(p, 'id')).find(Boolean),
-  }));
+  const productNames = component
+    ? [component.name.split(/[:/]/).pop() ?? component.name].map((n) => n.toLowerCase())
+    : [];
+  const related = select(el, 'relatedDependencies/relatedDependency').map((r) =>
+    compact({
+      fileName: textOf(r, 'fileName'),
+      filePath: textOf(r, 'filePath'),
+      purl: select(r, 'identifiers/package')
+        .map((p) => textOf(p, 'id'))
+        .find(Boolean),
+    }),
+  );
   const otherPurls = purls.map((p) => p.id).filter((p): p is string => !!p && p !== chosen);
   return {
     fileName,
@@ -157,7 +209,12 @@ function dependencyOf(el: XmlElement): Dependency {
       projectReferences: nonEmpty(select(el, 'projectReferences/projectReference').map((r) => r.text.trim())),
       includedBy: nonEmpty(select(el, 'includedBy/reference').map((r) => r.text.trim())),
       otherPackages: nonEmpty(otherPurls),
-      cpes: nonEmpty(packages.filter((p) => p.name === 'vulnerabilityIds').map((p) => textOf(p, 'id')).filter((c): c is string => !!c)),
+      cpes: nonEmpty(
+        packages
+          .filter((p) => p.name === 'vulnerabilityIds')
+          .map((p) => textOf(p, 'id'))
+          .filter((c): c is string => !!c),
+      ),
       relatedDependencies: nonEmpty(related.slice(0, maxRelated)),
       relatedOmitted: related.length > maxRelated ? related.length - maxRelated : undefined,
     }),
@@ -166,19 +223,30 @@ function dependencyOf(el: XmlElement): Dependency {
 
 // A bundled dependency carries its neighbours' package URLs too (activemq-broker-5.16.5.jar lists activemq-client),
 // in alphabetical order; the one whose name and version the file name holds is the file itself.
-function choosePurl(purls: { id: string | undefined; confidence: string | undefined }[], fileName: string | undefined): string | undefined {
+function choosePurl(
+  purls: { id: string | undefined; confidence: string | undefined }[],
+  fileName: string | undefined,
+): string | undefined {
   const file = (fileName ?? '').toLowerCase();
   const score = (p: { id: string | undefined; confidence: string | undefined }): number => {
     const parts = p.id ? parsePurl(p.id) : undefined;
     if (!parts) return -1;
-    const byName = file.includes(`${parts.name}-${parts.version ?? ''}`.toLowerCase()) ? 20 : file.includes(parts.name.toLowerCase()) ? 10 : 0;
+    const byName = file.includes(`${parts.name}-${parts.version ?? ''}`.toLowerCase())
+      ? 20
+      : file.includes(parts.name.toLowerCase())
+        ? 10
+        : 0;
     return byName + (confidenceRank[p.confidence ?? ''] ?? 0);
   };
   const best = [...purls].sort((a, b) => score(b) - score(a))[0];
   return best && score(best) >= 0 ? best.id?.trim() : undefined;
 }
 
-function componentOf(purl: string | undefined, identifiers: XmlElement[], fileName: string | undefined): Component | undefined {
+function componentOf(
+  purl: string | undefined,
+  identifiers: XmlElement[],
+  fileName: string | undefined,
+): Component | undefined {
   const parts = purl ? parsePurl(purl) : undefined;
   if (purl && parts) {
     const sep = parts.type === 'maven' ? ':' : '/';
@@ -186,13 +254,20 @@ function componentOf(purl: string | undefined, identifiers: XmlElement[], fileNa
     return compact({ name, version: parts.version, purl, ecosystem: parts.type });
   }
   // Reports before Dependency-Check 6 name packages as typed identifiers: "group:artifact:version" or a CPE.
-  const maven = textOf(identifiers.find((i) => attr(i, 'type') === 'maven'), 'name');
+  const maven = textOf(
+    identifiers.find((i) => attr(i, 'type') === 'maven'),
+    'name',
+  );
   const gav = maven?.split(':');
   if (gav?.length === 3 && gav.every(Boolean)) {
     const name = `${gav[0]}:${gav[1]}`;
     return compact({ name, version: gav[2], purl: buildPurl('maven', name, gav[2]), ecosystem: 'maven' });
   }
-  const cpeText = identifiers.map((i) => (attr(i, 'type') === 'cpe' ? textOf(i, 'name') : i.name === 'vulnerabilityIds' ? textOf(i, 'id') : undefined)).find(Boolean);
+  const cpeText = identifiers
+    .map((i) =>
+      attr(i, 'type') === 'cpe' ? textOf(i, 'name') : i.name === 'vulnerabilityIds' ? textOf(i, 'id') : undefined,
+    )
+    .find(Boolean);
   const cpe = cpeText ? parseCpe(cpeText) : undefined;
   if (cpe) return compact({ name: cpe.product, version: cpe.version });
   // A file inside archives is displayed as "app.ear: lib.jar"; the innermost file is the component.
@@ -207,7 +282,12 @@ function parsePurl(purl: string): { type: string; namespace?: string; name: stri
   const segments = (m[2] ?? '').split('/').filter(Boolean).map(decode);
   const name = segments.pop();
   if (!name) return undefined;
-  return compact({ type: (m[1] ?? '').toLowerCase(), namespace: segments.join('/') || undefined, name, version: m[3] ? decode(m[3]) : undefined });
+  return compact({
+    type: (m[1] ?? '').toLowerCase(),
+    namespace: segments.join('/') || undefined,
+    name,
+    version: m[3] ? decode(m[3]) : undefined,
+  });
 }
 
 function decode(s: string): string {
@@ -239,12 +319,32 @@ function rangeOf(software: XmlElement): Record<string, string | undefined> {
 }
 
 const v3Letters: Record<string, string> = {
-  NETWORK: 'N', ADJACENT_NETWORK: 'A', ADJACENT: 'A', LOCAL: 'L', PHYSICAL: 'P', LOW: 'L', HIGH: 'H', NONE: 'N',
-  REQUIRED: 'R', UNCHANGED: 'U', CHANGED: 'C',
+  NETWORK: 'N',
+  ADJACENT_NETWORK: 'A',
+  ADJACENT: 'A',
+  LOCAL: 'L',
+  PHYSICAL: 'P',
+  LOW: 'L',
+  HIGH: 'H',
+  NONE: 'N',
+  REQUIRED: 'R',
+  UNCHANGED: 'U',
+  CHANGED: 'C',
 };
 const v2Letters: Record<string, string> = {
-  NETWORK: 'N', ADJACENT_NETWORK: 'A', LOCAL: 'L', LOW: 'L', MEDIUM: 'M', HIGH: 'H', NONE: 'N', SINGLE: 'S',
-  SINGLE_INSTANCE: 'S', MULTIPLE: 'M', MULTIPLE_INSTANCES: 'M', PARTIAL: 'P', COMPLETE: 'C',
+  NETWORK: 'N',
+  ADJACENT_NETWORK: 'A',
+  LOCAL: 'L',
+  LOW: 'L',
+  MEDIUM: 'M',
+  HIGH: 'H',
+  NONE: 'N',
+  SINGLE: 'S',
+  SINGLE_INSTANCE: 'S',
+  MULTIPLE: 'M',
+  MULTIPLE_INSTANCES: 'M',
+  PARTIAL: 'P',
+  COMPLETE: 'C',
 };
 
 /** Every CVSS rating the vulnerability carries, v3 first, with vectors rebuilt from Dependency-Check's fields. */
@@ -254,17 +354,37 @@ function cvssList(v: XmlElement): Cvss[] {
   if (v3) {
     // Dependency-Check 5 wrote no <version>; its NVD feed was CVSS 3.1 by then.
     const version = textOf(v3, 'version') ?? '3.1';
-    const metrics = vector(v3, [['AV', 'attackVector'], ['AC', 'attackComplexity'], ['PR', 'privilegesRequired'], ['UI', 'userInteraction'],
-      ['S', 'scope'], ['C', 'confidentialityImpact'], ['I', 'integrityImpact'], ['A', 'availabilityImpact']], v3Letters);
+    const metrics = vector(
+      v3,
+      [
+        ['AV', 'attackVector'],
+        ['AC', 'attackComplexity'],
+        ['PR', 'privilegesRequired'],
+        ['UI', 'userInteraction'],
+        ['S', 'scope'],
+        ['C', 'confidentialityImpact'],
+        ['I', 'integrityImpact'],
+        ['A', 'availabilityImpact'],
+      ],
+      v3Letters,
+    );
     out.push(cvssOf(version, metrics && `CVSS:${version}/${metrics}`, textOf(v3, 'baseScore')));
   }
   const v4 = child(v, 'cvssV4');
   if (v4) out.push(cvssOf(textOf(v4, 'version') ?? '4.0', textOf(v4, 'vectorString'), textOf(v4, 'baseScore')));
   const v2 = child(v, 'cvssV2');
-  const v2Fields = [['AV', 'accessVector'], ['AC', 'accessComplexity'], ['Au', 'authenticationr'], ['C', 'confidentialImpact'],
-    ['I', 'integrityImpact'], ['A', 'availabilityImpact']] as const;
+  const v2Fields = [
+    ['AV', 'accessVector'],
+    ['AC', 'accessComplexity'],
+    ['Au', 'authenticationr'],
+    ['C', 'confidentialImpact'],
+    ['I', 'integrityImpact'],
+    ['A', 'availabilityImpact'],
+  ] as const;
   if (v2) {
-    const fields = v2Fields.map(([k, f]) => [k, child(v2, f) ? f : f === 'confidentialImpact' ? 'confidentialityImpact' : f] as const);
+    const fields = v2Fields.map(
+      ([k, f]) => [k, child(v2, f) ? f : f === 'confidentialImpact' ? 'confidentialityImpact' : f] as const,
+    );
     out.push(cvssOf('2.0', vector(v2, fields, v2Letters), textOf(v2, 'score')));
   } else if (child(v, 'cvssScore')) {
     // Schema 1.x: the v2 metrics sit on the vulnerability itself, prefixed "cvss".
@@ -274,7 +394,11 @@ function cvssList(v: XmlElement): Cvss[] {
   return out.filter((c) => c.score !== undefined || c.vector !== undefined);
 }
 
-function vector(el: XmlElement, fields: readonly (readonly [string, string])[], letters: Record<string, string>): string | undefined {
+function vector(
+  el: XmlElement,
+  fields: readonly (readonly [string, string])[],
+  letters: Record<string, string>,
+): string | undefined {
   const parts = fields.map(([k, f]) => {
     const word = textOf(el, f)?.toUpperCase();
     const letter = word && (letters[word] ?? (/^[A-Z]$/.test(word) ? word : undefined));

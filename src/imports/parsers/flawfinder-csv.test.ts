@@ -15,14 +15,19 @@ import { badInputError, textInputOf, robustnessTests } from '../../../test/suppo
 const run = promisify(execFile);
 const hasFlawfinder = !spawnSync('flawfinder', ['--version']).error;
 
-async function parse(text: string, name = 'flawfinder.csv'): Promise<{ findings: ParsedFinding[]; tools: [string, string | undefined][] }> {
+async function parse(
+  text: string,
+  name = 'flawfinder.csv',
+): Promise<{ findings: ParsedFinding[]; tools: [string, string | undefined][] }> {
   const findings: ParsedFinding[] = [];
   const tools: [string, string | undefined][] = [];
-  for await (const f of flawfinderCsvParser.parse(textInputOf(name, text), { tool: (n, v) => tools.push([n, v]) })) findings.push(f);
+  for await (const f of flawfinderCsvParser.parse(textInputOf(name, text), { tool: (n, v) => tools.push([n, v]) }))
+    findings.push(f);
   return { findings, tools };
 }
 
-const header = 'File,Line,Column,DefaultLevel,Level,Category,Name,Warning,Suggestion,Note,CWEs,Context,Fingerprint,ToolVersion,RuleId,HelpUri';
+const header =
+  'File,Line,Column,DefaultLevel,Level,Category,Name,Warning,Suggestion,Note,CWEs,Context,Fingerprint,ToolVersion,RuleId,HelpUri';
 // Rows as flawfinder 2.0.19 writes them: quoted only where a field holds a comma, CRLF line ends.
 const rows = [
   'src/net/parse.c,41,5,4,4,buffer,strcpy,Does not check for buffer overflows when copying to destination [MS-banned] (CWE-120).,"Consider using snprintf, strcpy_s, or strlcpy (warning: strncpy easily misused).",,CWE-120,"    strcpy(host, argv[1]);",ec15926452585fb0f64c4b89b2303693a78314070b7ae452808885cc6cfbe3dd,2.0.19,FF1001,https://cwe.mitre.org/data/definitions/120.html',
@@ -35,14 +40,23 @@ const report = `${header}\r\n${rows.join('\r\n')}\r\n`;
 describe('flawfinder CSV detection', () => {
   test('recognises the CSV header of flawfinder 2.0.x, also the older one without DefaultLevel', () => {
     assert.ok(flawfinderCsvParser.detect(report.slice(0, 4096), 'ff.csv'));
-    assert.ok(flawfinderCsvParser.detect('File,Line,Column,Level,Category,Name,Warning,Suggestion,Note,CWEs,Context,Fingerprint\n', 'ff.csv'));
+    assert.ok(
+      flawfinderCsvParser.detect(
+        'File,Line,Column,Level,Category,Name,Warning,Suggestion,Note,CWEs,Context,Fingerprint\n',
+        'ff.csv',
+      ),
+    );
     assert.ok(flawfinderCsvParser.detect(`\uFEFF${header}`, 'ff.csv'));
   });
 
   test('does not claim other CSV, SARIF or XML reports', () => {
     assert.ok(!flawfinderCsvParser.detect('File,Line,Message\nsrc/a.c,1,x\n', 'other.csv'));
-    assert.ok(!flawfinderCsvParser.detect('{"version":"2.1.0","runs":[{"tool":{"driver":{"name":"Flawfinder"}}}]}', 'ff.sarif'));
-    assert.ok(!flawfinderCsvParser.detect('<?xml version="1.0"?><results version="2"><cppcheck version="2.10"/>', 'cc.xml'));
+    assert.ok(
+      !flawfinderCsvParser.detect('{"version":"2.1.0","runs":[{"tool":{"driver":{"name":"Flawfinder"}}}]}', 'ff.sarif'),
+    );
+    assert.ok(
+      !flawfinderCsvParser.detect('<?xml version="1.0"?><results version="2"><cppcheck version="2.10"/>', 'cc.xml'),
+    );
   });
 });
 
@@ -58,16 +72,24 @@ describe('flawfinder CSV report', () => {
     const [strcpy] = (await parse(report)).findings;
     assert.ok(strcpy);
     assert.equal(strcpy.ruleId, 'FF1001');
-    assert.equal(strcpy.title, 'Does not check for buffer overflows when copying to destination [MS-banned] (CWE-120).');
+    assert.equal(
+      strcpy.title,
+      'Does not check for buffer overflows when copying to destination [MS-banned] (CWE-120).',
+    );
     assert.equal(strcpy.severity, 'high');
     assert.deepEqual(strcpy.cwes, [120]);
     assert.deepEqual(strcpy.location, { file: 'src/net/parse.c', line: 41, column: 5 });
     assert.deepEqual(strcpy.references, ['https://cwe.mitre.org/data/definitions/120.html']);
     assert.match(strcpy.description ?? '', /Consider using snprintf/);
     assert.deepEqual(strcpy.detail, {
-      category: 'buffer', name: 'strcpy', level: 4, defaultLevel: 4,
-      suggestion: 'Consider using snprintf, strcpy_s, or strlcpy (warning: strncpy easily misused).', cwes: 'CWE-120',
-      context: 'strcpy(host, argv[1]);', fingerprint: 'ec15926452585fb0f64c4b89b2303693a78314070b7ae452808885cc6cfbe3dd',
+      category: 'buffer',
+      name: 'strcpy',
+      level: 4,
+      defaultLevel: 4,
+      suggestion: 'Consider using snprintf, strcpy_s, or strlcpy (warning: strncpy easily misused).',
+      cwes: 'CWE-120',
+      context: 'strcpy(host, argv[1]);',
+      fingerprint: 'ec15926452585fb0f64c4b89b2303693a78314070b7ae452808885cc6cfbe3dd',
     });
   });
 
@@ -79,13 +101,18 @@ describe('flawfinder CSV report', () => {
   });
 
   test('maps levels as flawfinder SARIF does: 4-5 high, 3 medium, 1-2 low, 0 info', async () => {
-    const row = (level: number): string => `a.c,${level + 1},1,${level},${level},buffer,x,Warn.,,,CWE-120,x,h,2.0.19,FF1,`;
+    const row = (level: number): string =>
+      `a.c,${level + 1},1,${level},${level},buffer,x,Warn.,,,CWE-120,x,h,2.0.19,FF1,`;
     const { findings } = await parse([header, ...[0, 1, 2, 3, 4, 5].map(row)].join('\n'));
-    assert.deepEqual(findings.map((f) => f.severity), ['info', 'low', 'low', 'medium', 'high', 'high']);
+    assert.deepEqual(
+      findings.map((f) => f.severity),
+      ['info', 'low', 'low', 'medium', 'high', 'high'],
+    );
   });
 
   test('falls back to category/name as rule id for reports without a RuleId column', async () => {
-    const old = 'File,Line,Column,Level,Category,Name,Warning,Suggestion,Note,CWEs,Context,Fingerprint\nsrc/a.c,3,5,4,shell,system,This causes a new program to execute (CWE-78).,,,CWE-78,system(cmd);,abc\n';
+    const old =
+      'File,Line,Column,Level,Category,Name,Warning,Suggestion,Note,CWEs,Context,Fingerprint\nsrc/a.c,3,5,4,shell,system,This causes a new program to execute (CWE-78).,,,CWE-78,system(cmd);,abc\n';
     const { findings, tools } = await parse(old);
     assert.equal(findings[0]?.ruleId, 'shell/system');
     assert.deepEqual(tools, [['Flawfinder', undefined]]);
@@ -95,17 +122,50 @@ describe('flawfinder CSV report', () => {
     const [strcpy] = (await parse(report)).findings;
     const sarif = JSON.stringify({
       version: '2.1.0',
-      runs: [{
-        tool: { driver: { name: 'Flawfinder', version: '2.0.19', rules: [{
-          id: 'FF1001', name: 'buffer/strcpy', defaultConfiguration: { level: 'error' }, helpUri: 'https://cwe.mitre.org/data/definitions/120.html',
-          relationships: [{ target: { id: 'CWE-120', toolComponent: { name: 'CWE', guid: 'FFC64C90-42B6-44CE-8BEB-F6B7DAE649E5' } }, kinds: ['relevant'] }],
-        }] } },
-        results: [{
-          ruleId: 'FF1001', level: 'error',
-          message: { text: 'buffer/strcpy:Does not check for buffer overflows when copying to destination [MS-banned] (CWE-120).' },
-          locations: [{ physicalLocation: { artifactLocation: { uri: 'src/net/parse.c', uriBaseId: 'SRCROOT' }, region: { startLine: 41, startColumn: 5, endColumn: 26 } } }],
-        }],
-      }],
+      runs: [
+        {
+          tool: {
+            driver: {
+              name: 'Flawfinder',
+              version: '2.0.19',
+              rules: [
+                {
+                  id: 'FF1001',
+                  name: 'buffer/strcpy',
+                  defaultConfiguration: { level: 'error' },
+                  helpUri: 'https://cwe.mitre.org/data/definitions/120.html',
+                  relationships: [
+                    {
+                      target: {
+                        id: 'CWE-120',
+                        toolComponent: { name: 'CWE', guid: 'FFC64C90-42B6-44CE-8BEB-F6B7DAE649E5' },
+                      },
+                      kinds: ['relevant'],
+                    },
+                  ],
+                },
+              ],
+            },
+          },
+          results: [
+            {
+              ruleId: 'FF1001',
+              level: 'error',
+              message: {
+                text: 'buffer/strcpy:Does not check for buffer overflows when copying to destination [MS-banned] (CWE-120).',
+              },
+              locations: [
+                {
+                  physicalLocation: {
+                    artifactLocation: { uri: 'src/net/parse.c', uriBaseId: 'SRCROOT' },
+                    region: { startLine: 41, startColumn: 5, endColumn: 26 },
+                  },
+                },
+              ],
+            },
+          ],
+        },
+      ],
     });
     const fromSarif: ParsedFinding[] = [];
     for await (const f of sarifParser.parse(textInputOf('flawfinder.sarif', sarif))) fromSarif.push(f);
@@ -127,16 +187,28 @@ describe('flawfinder CSV errors', () => {
   });
 
   test('a row cut short names the row and line', async () => {
-    await assert.rejects(parse(`${header}\n${rows[0]}\nsrc/a.c,3,5,4`), badInputError(/row 2 at line 3 has 4 fields, the header has 16/));
+    await assert.rejects(
+      parse(`${header}\n${rows[0]}\nsrc/a.c,3,5,4`),
+      badInputError(/row 2 at line 3 has 4 fields, the header has 16/),
+    );
   });
 
   test('a non-numeric Line or an out-of-range Level names the row and column', async () => {
-    await assert.rejects(parse(`${header}\n${rows[0]?.replace(',41,', ',forty-one,')}`), badInputError(/row 1 at line 2: Line is "forty-one", expected a whole number/));
-    await assert.rejects(parse(`${header}\n${rows[0]?.replace(',4,4,buffer', ',4,9,buffer')}`), badInputError(/row 1 at line 2: Level is "9", expected a whole number from 0 to 5/));
+    await assert.rejects(
+      parse(`${header}\n${rows[0]?.replace(',41,', ',forty-one,')}`),
+      badInputError(/row 1 at line 2: Line is "forty-one", expected a whole number/),
+    );
+    await assert.rejects(
+      parse(`${header}\n${rows[0]?.replace(',4,4,buffer', ',4,9,buffer')}`),
+      badInputError(/row 1 at line 2: Level is "9", expected a whole number from 0 to 5/),
+    );
   });
 
   test('a CSV file of another tool is refused with the columns it lacks', async () => {
-    await assert.rejects(parse('Path,Row,Message\na.c,1,x\n'), badInputError(/not a Flawfinder CSV report: the header lacks File, Line, Level, Name, Warning/));
+    await assert.rejects(
+      parse('Path,Row,Message\na.c,1,x\n'),
+      badInputError(/not a Flawfinder CSV report: the header lacks File, Line, Level, Name, Warning/),
+    );
     await assert.rejects(parse(''), badInputError(/the file is empty/));
   });
 
@@ -145,12 +217,23 @@ describe('flawfinder CSV errors', () => {
 
 describe('flawfinder CSV from the real tool', () => {
   const source = [
-    '#include <stdio.h>', '#include <stdlib.h>', '#include <string.h>', '',
-    'int main(int argc, char **argv) {', '    char buf[16];', '    strcpy(buf, argv[1]);', '    printf(argv[2]);',
-    '    system(argv[3]);', '    return 0;', '}', '',
+    '#include <stdio.h>',
+    '#include <stdlib.h>',
+    '#include <string.h>',
+    '',
+    'int main(int argc, char **argv) {',
+    '    char buf[16];',
+    '    strcpy(buf, argv[1]);',
+    '    printf(argv[2]);',
+    '    system(argv[3]);',
+    '    return 0;',
+    '}',
+    '',
   ].join('\n');
 
-  test('reads exactly what flawfinder --csv reports', { skip: !hasFlawfinder && 'flawfinder is not installed' }, async () => {
+  test('reads exactly what flawfinder --csv reports', {
+    skip: !hasFlawfinder && 'flawfinder is not installed',
+  }, async () => {
     const dir = await mkdtemp(join(tmpdir(), 'entente-flawfinder-'));
     try {
       await writeFile(join(dir, 'vuln.c'), source);
@@ -169,7 +252,10 @@ describe('flawfinder CSV from the real tool', () => {
       }
       const byName = new Map(findings.map((f) => [f.detail?.['name'], f]));
       assert.deepEqual([byName.get('strcpy')?.location.line, byName.get('strcpy')?.cwes], [7, [120]]);
-      assert.deepEqual([byName.get('printf')?.location.line, byName.get('printf')?.cwes, byName.get('printf')?.severity], [8, [134], 'high']);
+      assert.deepEqual(
+        [byName.get('printf')?.location.line, byName.get('printf')?.cwes, byName.get('printf')?.severity],
+        [8, [134], 'high'],
+      );
       assert.deepEqual([byName.get('system')?.location.line, byName.get('system')?.cwes], [9, [78]]);
     } finally {
       await rm(dir, { recursive: true, force: true });

@@ -13,11 +13,22 @@ import { compact, cwesFrom, lookup, normalisePath, str } from './common.ts';
 
 const tool = 'Flawfinder';
 const required = ['File', 'Line', 'Level', 'Name', 'Warning'] as const;
-const levels: Record<string, Severity> = { '0': 'info', '1': 'low', '2': 'low', '3': 'medium', '4': 'high', '5': 'high' };
+const levels: Record<string, Severity> = {
+  '0': 'info',
+  '1': 'low',
+  '2': 'low',
+  '3': 'medium',
+  '4': 'high',
+  '5': 'high',
+};
 const maxContext = 1000;
 
 type Row = Record<string, string | undefined>;
-interface Located { row: Row; index: number; line: number }
+interface Located {
+  row: Row;
+  index: number;
+  line: number;
+}
 
 /** Flawfinder's `--csv` report (File,Line,Column,DefaultLevel,Level,Category,Name,Warning,…). */
 export const flawfinderCsvParser: ReportParser = {
@@ -25,7 +36,8 @@ export const flawfinderCsvParser: ReportParser = {
   label: 'Flawfinder CSV',
   tool,
   // Flawfinder 2.0.x writes this header first (DefaultLevel arrived in 2.0.11; older ones start File,Line,Column,Level).
-  detect: (head) => /^\uFEFF?File,Line,Column,(DefaultLevel,)?Level,Category,Name,Warning,Suggestion,Note[,\r\n]/.test(head),
+  detect: (head) =>
+    /^\uFEFF?File,Line,Column,(DefaultLevel,)?Level,Category,Name,Warning,Suggestion,Note[,\r\n]/.test(head),
   parse: parseFlawfinderCsv,
 };
 
@@ -39,29 +51,48 @@ async function* parseFlawfinderCsv(input: ReportInput, context?: ParseContext): 
 function readRows(text: string, file: string): Located[] {
   let records: { record: string[]; info: Info }[];
   try {
-    records = parseCsv(text, { bom: true, info: true, skip_empty_lines: true, relax_column_count: true }) as unknown as { record: string[]; info: Info }[];
+    records = parseCsv(text, {
+      bom: true,
+      info: true,
+      skip_empty_lines: true,
+      relax_column_count: true,
+    }) as unknown as { record: string[]; info: Info }[];
   } catch (e) {
     const line = (e as { lines?: unknown }).lines;
     const where = typeof line === 'number' ? ` at line ${line}` : '';
     const hint = (e as { code?: unknown }).code === 'CSV_QUOTE_NOT_CLOSED' ? ' (the file looks truncated)' : '';
-    throw badInput(`${file}: not valid CSV${where}: ${(e as Error).message}${hint}`, { file, ...(where ? { line } : {}) });
+    throw badInput(`${file}: not valid CSV${where}: ${(e as Error).message}${hint}`, {
+      file,
+      ...(where ? { line } : {}),
+    });
   }
   const [head, ...data] = records;
-  if (!head) throw badInput(`${file}: the file is empty; expected Flawfinder's CSV header (File,Line,Column,…)`, { file });
+  if (!head)
+    throw badInput(`${file}: the file is empty; expected Flawfinder's CSV header (File,Line,Column,…)`, { file });
   const header = head.record.map((h) => h.trim());
   const missing = required.filter((c) => !header.includes(c));
   if (missing.length > 0) {
-    throw badInput(`${file}: not a Flawfinder CSV report: the header lacks ${missing.join(', ')} (run flawfinder --csv)`, { file, line: 1 });
+    throw badInput(
+      `${file}: not a Flawfinder CSV report: the header lacks ${missing.join(', ')} (run flawfinder --csv)`,
+      { file, line: 1 },
+    );
   }
   return data.map(({ record, info }, i) => {
     if (record.length < header.length) {
       const cut = i === data.length - 1 ? ' (the file looks truncated)' : '';
-      throw badInput(`${file}: row ${i + 1} at line ${info.lines} has ${record.length} fields, the header has ${header.length}${cut}`, {
-        file, line: info.lines, row: i + 1,
-      });
+      throw badInput(
+        `${file}: row ${i + 1} at line ${info.lines} has ${record.length} fields, the header has ${header.length}${cut}`,
+        {
+          file,
+          line: info.lines,
+          row: i + 1,
+        },
+      );
     }
     const row: Row = {};
-    header.forEach((h, k) => { row[h] = record[k]; });
+    header.forEach((h, k) => {
+      row[h] = record[k];
+    });
     return { row, index: i + 1, line: info.lines };
   });
 }
@@ -111,13 +142,22 @@ function toFinding({ row, index, line }: Located, file: string, version: string 
 }
 
 // A whole number in a column, or undefined when the column is blank; anything else is an error naming the column.
-function integer(v: string | undefined, column: string, at: string, where: Record<string, unknown>, max?: number): number | undefined {
+function integer(
+  v: string | undefined,
+  column: string,
+  at: string,
+  where: Record<string, unknown>,
+  max?: number,
+): number | undefined {
   const s = v?.trim();
   if (!s) return undefined;
   const n = Number(s);
   if (!/^\d{1,9}$/.test(s) || (max !== undefined && n > max)) {
     const expected = max === undefined ? 'a whole number' : `a whole number from 0 to ${max}`;
-    throw badInput(`${where.file as string}: ${at}: ${column} is "${s.slice(0, 40)}", expected ${expected}`, { ...where, column });
+    throw badInput(`${where.file as string}: ${at}: ${column} is "${s.slice(0, 40)}", expected ${expected}`, {
+      ...where,
+      column,
+    });
   }
   return n;
 }

@@ -32,7 +32,8 @@ const sqlAlert = (extra: Record<string, unknown> = {}) => ({
     security_severity_level: 'high',
     description: 'Database query built from user-controlled sources',
     name: 'js/sql-injection',
-    full_description: 'Building a database query from user-controlled sources is vulnerable to insertion of malicious code by the user.',
+    full_description:
+      'Building a database query from user-controlled sources is vulnerable to insertion of malicious code by the user.',
     tags: ['correctness', 'external/cwe/cwe-089', 'external/cwe/cwe-090', 'security'],
     help: '# Database query built from user-controlled sources\n\nIf a database query is built from user-provided data without sufficient sanitization, …',
     help_uri: 'https://codeql.github.com/codeql-query-help/javascript/js-sql-injection/',
@@ -53,20 +54,38 @@ const sqlAlert = (extra: Record<string, unknown> = {}) => ({
   ...extra,
 });
 
-const dismissed = (reason: string | null, comment: string | null) => sqlAlert({
-  number: 43, state: 'dismissed', dismissed_by: { login: 'sam', id: 7 }, dismissed_at: '2026-02-04T09:00:00Z', dismissed_reason: reason, dismissed_comment: comment,
-});
+const dismissed = (reason: string | null, comment: string | null) =>
+  sqlAlert({
+    number: 43,
+    state: 'dismissed',
+    dismissed_by: { login: 'sam', id: 7 },
+    dismissed_at: '2026-02-04T09:00:00Z',
+    dismissed_reason: reason,
+    dismissed_comment: comment,
+  });
 
-const trivyAlert = () => sqlAlert({
-  number: 44,
-  rule: { id: 'CVE-2021-44228', severity: 'error', security_severity_level: 'critical', description: 'log4j-core: Remote code injection in Log4j', name: 'OsPackageVulnerability', tags: ['vulnerability', 'security', 'CRITICAL'] },
-  tool: { name: 'Trivy', guid: null, version: '0.57.0' },
-  most_recent_instance: {
-    ref: 'refs/heads/main', state: 'open', commit_sha: 'abc',
-    message: { text: 'Package: org.apache.logging.log4j:log4j-core\nInstalled Version: 2.14.1\nVulnerability CVE-2021-44228\nSeverity: CRITICAL\nFixed Version: 2.15.0' },
-    location: { path: 'app/pom.xml', start_line: 1, end_line: 1, start_column: 1, end_column: 1 },
-  },
-});
+const trivyAlert = () =>
+  sqlAlert({
+    number: 44,
+    rule: {
+      id: 'CVE-2021-44228',
+      severity: 'error',
+      security_severity_level: 'critical',
+      description: 'log4j-core: Remote code injection in Log4j',
+      name: 'OsPackageVulnerability',
+      tags: ['vulnerability', 'security', 'CRITICAL'],
+    },
+    tool: { name: 'Trivy', guid: null, version: '0.57.0' },
+    most_recent_instance: {
+      ref: 'refs/heads/main',
+      state: 'open',
+      commit_sha: 'abc',
+      message: {
+        text: 'Package: org.apache.logging.log4j:log4j-core\nInstalled Version: 2.14.1\nVulnerability CVE-2021-44228\nSeverity: CRITICAL\nFixed Version: 2.15.0',
+      },
+      location: { path: 'app/pom.xml', start_line: 1, end_line: 1, start_column: 1, end_column: 1 },
+    },
+  });
 
 const list = (...alerts: unknown[]): string => JSON.stringify(alerts, null, 2);
 
@@ -80,51 +99,121 @@ describe('GitHub code scanning alerts', () => {
   test('become findings of the tool that uploaded them, with its rule, CWEs, security severity, place and the alert', async () => {
     const [f] = await parse(list(sqlAlert()));
     assert.deepEqual(
-      { tool: f!.tool, toolVersion: f!.toolVersion, ruleId: f!.ruleId, kind: f!.kind, severity: f!.severity, cwes: f!.cwes, location: f!.location, title: f!.title },
-      { tool: 'CodeQL', toolVersion: '2.19.3', ruleId: 'js/sql-injection', kind: 'code', severity: 'high', cwes: [89, 90],
-        location: { file: 'src/db/orders.js', line: 21, column: 5 }, title: 'Database query built from user-controlled sources' },
+      {
+        tool: f!.tool,
+        toolVersion: f!.toolVersion,
+        ruleId: f!.ruleId,
+        kind: f!.kind,
+        severity: f!.severity,
+        cwes: f!.cwes,
+        location: f!.location,
+        title: f!.title,
+      },
+      {
+        tool: 'CodeQL',
+        toolVersion: '2.19.3',
+        ruleId: 'js/sql-injection',
+        kind: 'code',
+        severity: 'high',
+        cwes: [89, 90],
+        location: { file: 'src/db/orders.js', line: 21, column: 5 },
+        title: 'Database query built from user-controlled sources',
+      },
     );
     assert.match(f!.description!, /^Building a database query/);
     assert.deepEqual(f!.references, ['https://codeql.github.com/codeql-query-help/javascript/js-sql-injection/']);
     assert.deepEqual(f!.detail, {
-      alertNumber: 42, alertUrl: 'https://github.com/acme/checkout/security/code-scanning/42', state: 'open', ref: 'refs/heads/main',
-      commit: '39406e42cb832f683daa691dd652a8dc36ee8930', category: '/language:javascript', message: 'This query string depends on a user-provided value.',
+      alertNumber: 42,
+      alertUrl: 'https://github.com/acme/checkout/security/code-scanning/42',
+      state: 'open',
+      ref: 'refs/heads/main',
+      commit: '39406e42cb832f683daa691dd652a8dc36ee8930',
+      category: '/language:javascript',
+      message: 'This query string depends on a user-provided value.',
       createdAt: '2026-02-01T10:00:00Z',
     });
     assert.equal(f!.state, undefined);
   });
 
-  test('have the fingerprint of the same result in the tool\'s SARIF log', async () => {
+  test("have the fingerprint of the same result in the tool's SARIF log", async () => {
     const [alert] = await parse(list(sqlAlert()));
-    const sarif = JSON.stringify({ version: '2.1.0', runs: [{
-      tool: { driver: { name: 'CodeQL', rules: [{ id: 'js/sql-injection', properties: { tags: ['security', 'external/cwe/cwe-089', 'external/cwe/cwe-090'] } }] } },
-      results: [{ ruleId: 'js/sql-injection', message: { text: 'This query string depends on a user-provided value.' }, locations: [{ physicalLocation: { artifactLocation: { uri: 'src/db/orders.js' }, region: { startLine: 21 } } }] }],
-    }] });
+    const sarif = JSON.stringify({
+      version: '2.1.0',
+      runs: [
+        {
+          tool: {
+            driver: {
+              name: 'CodeQL',
+              rules: [
+                {
+                  id: 'js/sql-injection',
+                  properties: { tags: ['security', 'external/cwe/cwe-089', 'external/cwe/cwe-090'] },
+                },
+              ],
+            },
+          },
+          results: [
+            {
+              ruleId: 'js/sql-injection',
+              message: { text: 'This query string depends on a user-provided value.' },
+              locations: [
+                { physicalLocation: { artifactLocation: { uri: 'src/db/orders.js' }, region: { startLine: 21 } } },
+              ],
+            },
+          ],
+        },
+      ],
+    });
     const fromSarif: ParsedFinding[] = [];
     for await (const f of sarifParser.parse(reportInput(sarif, 'codeql.sarif'))) fromSarif.push(f);
     assert.equal(fingerprintOf(alert!).value, fingerprintOf(fromSarif[0]!).value);
   });
 
-  test('dismissed alerts are closed by the report: false positive or used in tests as false positive, won\'t fix as accepted', async () => {
-    const found = await parse(list(dismissed('false positive', 'sanitised by the ORM'), dismissed('used in tests', null), dismissed("won't fix", 'internal admin tool only'), dismissed(null, null)));
-    assert.deepEqual(found.map((f) => f.state), [
-      { status: 'false_positive', reason: 'dismissed in GitHub code scanning by sam: false positive: sanitised by the ORM' },
-      { status: 'false_positive', reason: 'dismissed in GitHub code scanning by sam: used in tests' },
-      { status: 'accepted', reason: "dismissed in GitHub code scanning by sam: won't fix: internal admin tool only" },
-      { status: 'accepted', reason: 'dismissed in GitHub code scanning by sam' },
-    ]);
+  test("dismissed alerts are closed by the report: false positive or used in tests as false positive, won't fix as accepted", async () => {
+    const found = await parse(
+      list(
+        dismissed('false positive', 'sanitised by the ORM'),
+        dismissed('used in tests', null),
+        dismissed("won't fix", 'internal admin tool only'),
+        dismissed(null, null),
+      ),
+    );
+    assert.deepEqual(
+      found.map((f) => f.state),
+      [
+        {
+          status: 'false_positive',
+          reason: 'dismissed in GitHub code scanning by sam: false positive: sanitised by the ORM',
+        },
+        { status: 'false_positive', reason: 'dismissed in GitHub code scanning by sam: used in tests' },
+        { status: 'accepted', reason: "dismissed in GitHub code scanning by sam: won't fix: internal admin tool only" },
+        { status: 'accepted', reason: 'dismissed in GitHub code scanning by sam' },
+      ],
+    );
   });
 
   test('fixed alerts are closed as fixed; a state GitHub may add later is read as open', async () => {
-    const found = await parse(list(sqlAlert({ state: 'fixed', fixed_at: '2026-02-05T00:00:00Z' }), sqlAlert({ state: 'closed' }), sqlAlert({ state: 'reopened_by_someone' })));
-    assert.deepEqual(found.map((f) => f.state?.status), ['fixed', 'fixed', undefined]);
+    const found = await parse(
+      list(
+        sqlAlert({ state: 'fixed', fixed_at: '2026-02-05T00:00:00Z' }),
+        sqlAlert({ state: 'closed' }),
+        sqlAlert({ state: 'reopened_by_someone' }),
+      ),
+    );
+    assert.deepEqual(
+      found.map((f) => f.state?.status),
+      ['fixed', 'fixed', undefined],
+    );
   });
 
-  test('a dependency scanner\'s alert is a dependency finding with its package, version and fix', async () => {
+  test("a dependency scanner's alert is a dependency finding with its package, version and fix", async () => {
     const [f] = await parse(list(trivyAlert()));
     assert.equal(f!.kind, 'dependency');
     assert.deepEqual(f!.aliases, ['CVE-2021-44228']);
-    assert.deepEqual([f!.component?.name, f!.component?.version, f!.fixedVersion, f!.severity], ['org.apache.logging.log4j:log4j-core', '2.14.1', '2.15.0', 'critical']);
+    assert.deepEqual(
+      [f!.component?.name, f!.component?.version, f!.fixedVersion, f!.severity],
+      ['org.apache.logging.log4j:log4j-core', '2.14.1', '2.15.0', 'critical'],
+    );
   });
 
   test('pages one after another (gh api --paginate) or as a list of pages (--slurp) read as one list', async () => {
@@ -136,10 +225,14 @@ describe('GitHub code scanning alerts', () => {
     assert.deepEqual(slurped, one);
   });
 
-  test('an organisation\'s list names each alert\'s repository; the tools of the list are its runs', async () => {
+  test("an organisation's list names each alert's repository; the tools of the list are its runs", async () => {
     const tools: string[] = [];
     const out: ParsedFinding[] = [];
-    for await (const f of githubCodeScanningParser.parse(reportInput(list(sqlAlert({ repository: { full_name: 'acme/checkout' } }), trivyAlert()), 'org.json'), { tool: (t) => void tools.push(t) })) out.push(f);
+    for await (const f of githubCodeScanningParser.parse(
+      reportInput(list(sqlAlert({ repository: { full_name: 'acme/checkout' } }), trivyAlert()), 'org.json'),
+      { tool: (t) => void tools.push(t) },
+    ))
+      out.push(f);
     assert.equal(out[0]!.detail?.repository, 'acme/checkout');
     assert.deepEqual([...new Set(tools)].sort(), ['CodeQL', 'Trivy']);
   });
@@ -151,14 +244,30 @@ describe('GitHub code scanning detection', () => {
     assert.equal(detect(list(sqlAlert())), 'github-code-scanning');
     assert.equal(detect(JSON.stringify([[sqlAlert()]])), 'github-code-scanning');
     const longHelp = sqlAlert({ rule: { ...sqlAlert().rule, help: 'x'.repeat(6000) } });
-    assert.equal(detect(JSON.stringify([longHelp])), 'github-code-scanning', 'the alert\'s URLs come before its rule');
+    assert.equal(detect(JSON.stringify([longHelp])), 'github-code-scanning', "the alert's URLs come before its rule");
     assert.equal(parserByFormat('github-code-scanning'), githubCodeScanningParser);
   });
 
   test('leaves Dependabot alerts, Gitleaks, Nuclei and SARIF to their parsers', () => {
-    const dependabot = [{ number: 7, state: 'open', dependency: { package: { ecosystem: 'pip', name: 'django' } }, security_advisory: { ghsa_id: 'GHSA-xxxx' }, security_vulnerability: {}, url: `${repo}/dependabot/alerts/7`, html_url: 'x' }];
+    const dependabot = [
+      {
+        number: 7,
+        state: 'open',
+        dependency: { package: { ecosystem: 'pip', name: 'django' } },
+        security_advisory: { ghsa_id: 'GHSA-xxxx' },
+        security_vulnerability: {},
+        url: `${repo}/dependabot/alerts/7`,
+        html_url: 'x',
+      },
+    ];
     assert.equal(githubCodeScanningParser.detect(JSON.stringify(dependabot), 'a.json'), false);
-    assert.equal(githubCodeScanningParser.detect('[{"RuleID": "aws-access-token", "File": "a.env", "StartLine": 3}]', 'leaks.json'), false);
+    assert.equal(
+      githubCodeScanningParser.detect(
+        '[{"RuleID": "aws-access-token", "File": "a.env", "StartLine": 3}]',
+        'leaks.json',
+      ),
+      false,
+    );
     assert.equal(githubCodeScanningParser.detect('{"version": "2.1.0", "runs": []}', 'x.sarif'), false);
     assert.equal(githubCodeScanningParser.detect('[]', 'alerts.json'), false);
   });
@@ -166,20 +275,35 @@ describe('GitHub code scanning detection', () => {
 
 describe('GitHub code scanning errors', () => {
   test('an object instead of a list, an alert without its rule, and broken JSON are refused with where', async () => {
-    assert.match((await refusal(() => parse('{"message": "Not Found", "documentation_url": "https://docs.github.com/rest"}'))).message,
-      /alerts\.json: not GitHub code scanning alerts: expected a list of alerts/);
-    assert.match((await refusal(() => parse(list(sqlAlert(), { number: 2, rule: 'js/xss' })))).message, /expected an object at \[1\]\.rule/);
-    assert.match((await refusal(() => parse(`${list(sqlAlert())}\n[{"number": 3,\n "rule": }]`))).message, /not valid JSON at line \d+, column \d+/);
-    assert.match((await refusal(() => parse(`${list(sqlAlert())}\n{"message": "API rate limit exceeded"}`))).message, /as page 2/);
+    assert.match(
+      (await refusal(() => parse('{"message": "Not Found", "documentation_url": "https://docs.github.com/rest"}')))
+        .message,
+      /alerts\.json: not GitHub code scanning alerts: expected a list of alerts/,
+    );
+    assert.match(
+      (await refusal(() => parse(list(sqlAlert(), { number: 2, rule: 'js/xss' })))).message,
+      /expected an object at \[1\]\.rule/,
+    );
+    assert.match(
+      (await refusal(() => parse(`${list(sqlAlert())}\n[{"number": 3,\n "rule": }]`))).message,
+      /not valid JSON at line \d+, column \d+/,
+    );
+    assert.match(
+      (await refusal(() => parse(`${list(sqlAlert())}\n{"message": "API rate limit exceeded"}`))).message,
+      /as page 2/,
+    );
   });
 
   test('never fails with anything but a bad-input error, whatever JSON it is given', async () => {
-    await fc.assert(fc.asyncProperty(fc.jsonValue(), async (v) => {
-      try {
-        await parse(JSON.stringify([v, sqlAlert()]));
-      } catch (e) {
-        assert.ok(e instanceof EntenteError && e.code === 'bad_input', String(e));
-      }
-    }), { numRuns: 300 });
+    await fc.assert(
+      fc.asyncProperty(fc.jsonValue(), async (v) => {
+        try {
+          await parse(JSON.stringify([v, sqlAlert()]));
+        } catch (e) {
+          assert.ok(e instanceof EntenteError && e.code === 'bad_input', String(e));
+        }
+      }),
+      { numRuns: 300 },
+    );
   });
 });

@@ -13,7 +13,17 @@
 import { badInput } from '../../errors.ts';
 import type { Location, ParseContext, ParsedFinding, ReportInput, ReportParser, ReportState } from '../types.ts';
 import {
-  aliasesFrom, asObject, cwesFrom, type Json, list, normalisePath, normaliseSeverity, num, obj, parseJson, str,
+  aliasesFrom,
+  asObject,
+  cwesFrom,
+  type Json,
+  list,
+  normalisePath,
+  normaliseSeverity,
+  num,
+  obj,
+  parseJson,
+  str,
 } from './common.ts';
 import { componentOf, fixedVersionOf } from './sarif-fields.ts';
 import { kindByTool } from './sarif.ts';
@@ -50,11 +60,15 @@ function alertsOf(text: string, name: string): [unknown, string][] {
   const out: [unknown, string][] = [];
   for (const [p, page] of pages.entries()) {
     if (!Array.isArray(page)) {
-      throw badInput(`${name}: not GitHub code scanning alerts: expected a list of alerts (GET /repos/{owner}/{repo}/code-scanning/alerts), found ${page === null ? 'null' : `a ${typeof page}`}${pages.length > 1 ? ` as page ${p + 1}` : ''}`, { file: name });
+      throw badInput(
+        `${name}: not GitHub code scanning alerts: expected a list of alerts (GET /repos/{owner}/{repo}/code-scanning/alerts), found ${page === null ? 'null' : `a ${typeof page}`}${pages.length > 1 ? ` as page ${p + 1}` : ''}`,
+        { file: name },
+      );
     }
     const nested = page.length > 0 && page.every(Array.isArray);
     const prefix = pages.length > 1 ? `page ${p + 1} ` : '';
-    if (nested) page.forEach((inner, i) => (inner as unknown[]).forEach((a, j) => out.push([a, `${prefix}[${i}][${j}]`])));
+    if (nested)
+      page.forEach((inner, i) => (inner as unknown[]).forEach((a, j) => out.push([a, `${prefix}[${i}][${j}]`])));
     else page.forEach((a, i) => out.push([a, `${prefix}[${i}]`]));
   }
   return out;
@@ -64,7 +78,9 @@ function pagesOf(text: string, name: string): unknown[] {
   const bounds = topLevelValues(text);
   if (bounds.length <= 1) return [parseJson(text, name)];
   // Each page is parsed where it stands (what precedes it blanked, lines kept), so an error says the file's line.
-  return bounds.map(([start, end]) => parseJson(text.slice(0, start).replace(/[^\n]/g, ' ') + text.slice(start, end), name));
+  return bounds.map(([start, end]) =>
+    parseJson(text.slice(0, start).replace(/[^\n]/g, ' ') + text.slice(start, end), name),
+  );
 }
 
 // Where each top-level value starts and ends, for text that holds several arrays or objects one after another. Text
@@ -75,7 +91,8 @@ function topLevelValues(text: string): [number, number][] {
   let start = -1;
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);
-    if (c === 0x22) { // a string: skip to its closing quote
+    if (c === 0x22) {
+      // a string: skip to its closing quote
       for (i++; i < text.length && text.charCodeAt(i) !== 0x22; i++) if (text.charCodeAt(i) === 0x5c) i++;
     } else if (c === 0x5b || c === 0x7b) {
       if (depth++ === 0) start = i;
@@ -89,7 +106,11 @@ function topLevelValues(text: string): [number, number][] {
 
 function toFinding(a: Json, name: string, path: string): ParsedFinding {
   const rule = obj(a.rule);
-  if (!rule) throw badInput(`${name}: expected an object at ${path}.rule (the alert's rule)`, { file: name, path: `${path}.rule` });
+  if (!rule)
+    throw badInput(`${name}: expected an object at ${path}.rule (the alert's rule)`, {
+      file: name,
+      path: `${path}.rule`,
+    });
   const tool = obj(a.tool);
   const instance = obj(a.most_recent_instance) ?? {};
   const message = str(obj(instance.message)?.text)?.trim();
@@ -149,14 +170,24 @@ function stateOf(a: Json): ReportState | undefined {
   const who = str(obj(a.dismissed_by)?.login);
   const words = [reason, str(a.dismissed_comment)?.trim()].filter((x): x is string => x !== undefined).join(': ');
   const by = `dismissed in GitHub code scanning${who ? ` by ${who}` : ''}`;
-  return { status: reason && notApplicable.test(reason) ? 'false_positive' : 'accepted', reason: words ? `${by}: ${words}` : by };
+  return {
+    status: reason && notApplicable.test(reason) ? 'false_positive' : 'accepted',
+    reason: words ? `${by}: ${words}` : by,
+  };
 }
 
 function detailOf(a: Json, instance: Json, message: string | undefined): Record<string, unknown> {
   const entries: [string, unknown][] = [
-    ['alertNumber', num(a.number)], ['alertUrl', str(a.html_url)], ['state', str(a.state)], ['repository', str(obj(a.repository)?.full_name)],
-    ['ref', str(instance.ref)], ['commit', str(instance.commit_sha)], ['category', str(instance.category)], ['message', message],
-    ['classifications', list(instance.classifications).filter((c) => typeof c === 'string')], ['createdAt', str(a.created_at)],
+    ['alertNumber', num(a.number)],
+    ['alertUrl', str(a.html_url)],
+    ['state', str(a.state)],
+    ['repository', str(obj(a.repository)?.full_name)],
+    ['ref', str(instance.ref)],
+    ['commit', str(instance.commit_sha)],
+    ['category', str(instance.category)],
+    ['message', message],
+    ['classifications', list(instance.classifications).filter((c) => typeof c === 'string')],
+    ['createdAt', str(a.created_at)],
   ];
   return Object.fromEntries(entries.filter(([, v]) => v !== undefined && !(Array.isArray(v) && v.length === 0)));
 }

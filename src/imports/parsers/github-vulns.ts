@@ -16,7 +16,24 @@
 import { badInput } from '../../errors.ts';
 import type { Cvss, ParseContext, ParsedFinding, ReportInput, ReportParser, ReportState, Severity } from '../types.ts';
 import {
-  aliasesFrom, asArray, asObject, buildPurl, compact, cvssFrom, cwesFrom, type Json, list, normalisePath, normaliseSeverity, num, obj, parseJson, requireString, severityFromScore, str, webUrls,
+  aliasesFrom,
+  asArray,
+  asObject,
+  buildPurl,
+  compact,
+  cvssFrom,
+  cwesFrom,
+  type Json,
+  list,
+  normalisePath,
+  normaliseSeverity,
+  num,
+  obj,
+  parseJson,
+  requireString,
+  severityFromScore,
+  str,
+  webUrls,
 } from './common.ts';
 
 const tool = 'GitHub Dependabot';
@@ -35,7 +52,11 @@ export const githubVulnsParser: ReportParser = {
 function detectGithubVulns(head: string): boolean {
   const h = head.replace(/^\uFEFF/, '').trimStart();
   if (h.startsWith('{')) return /"vulnerabilityAlerts"\s*:\s*\{/.test(h);
-  return /^\[\s*\{/.test(h) && /"security_advisory"\s*:\s*\{/.test(h) && /"(security_vulnerability|dependency|html_url)"\s*:/.test(h);
+  return (
+    /^\[\s*\{/.test(h)
+    && /"security_advisory"\s*:\s*\{/.test(h)
+    && /"(security_vulnerability|dependency|html_url)"\s*:/.test(h)
+  );
 }
 
 /** One alert in a shape both APIs fill. */
@@ -60,7 +81,9 @@ async function* parseGithubVulns(input: ReportInput, context?: ParseContext): As
   const name = input.name;
   const root = parseJson((await input.text()).replace(/^\uFEFF/, ''), name);
   context?.tool(tool);
-  const alerts = Array.isArray(root) ? restAlerts(root, name) : graphqlAlerts(asObject(root, name, 'the top level'), name);
+  const alerts = Array.isArray(root)
+    ? restAlerts(root, name)
+    : graphqlAlerts(asObject(root, name, 'the top level'), name);
   for (const alert of alerts) {
     const finding = toFinding(alert);
     yield alert.state ? { ...finding, state: alert.state } : finding;
@@ -73,19 +96,27 @@ function graphqlAlerts(doc: Json, name: string): Alert[] {
   const errors = asArray(doc.errors, name, 'errors');
   if (doc.data === null || (doc.data === undefined && errors.length > 0)) {
     const first = str(obj(errors[0])?.message);
-    throw badInput(`${name}: the GraphQL answer holds no data${first ? `, only errors: ${first}` : ''}`, { file: name, path: 'data' });
+    throw badInput(`${name}: the GraphQL answer holds no data${first ? `, only errors: ${first}` : ''}`, {
+      file: name,
+      path: 'data',
+    });
   }
   const holders: { owner: Json; path: string }[] = [];
   findHolders(doc.data ?? doc, doc.data === undefined ? '' : 'data', holders, 0);
   if (holders.length === 0) {
-    throw badInput(`${name}: not GitHub vulnerability alerts: expected "vulnerabilityAlerts" (GraphQL, e.g. data.repository.vulnerabilityAlerts) or a list of Dependabot alerts (REST)`, { file: name });
+    throw badInput(
+      `${name}: not GitHub vulnerability alerts: expected "vulnerabilityAlerts" (GraphQL, e.g. data.repository.vulnerabilityAlerts) or a list of Dependabot alerts (REST)`,
+      { file: name },
+    );
   }
   return holders.flatMap(({ owner, path }) => {
     const at = `${path ? `${path}.` : ''}vulnerabilityAlerts`;
     const conn = asObject(owner.vulnerabilityAlerts, name, at);
     const repo = str(owner.nameWithOwner) ?? str(owner.name);
     const fromNodes = asArray(conn.nodes, name, `${at}.nodes`).map((n, i) => [n, `${at}.nodes[${i}]`] as const);
-    const fromEdges = asArray(conn.edges, name, `${at}.edges`).map((e, i) => [asObject(e, name, `${at}.edges[${i}]`).node, `${at}.edges[${i}].node`] as const);
+    const fromEdges = asArray(conn.edges, name, `${at}.edges`).map(
+      (e, i) => [asObject(e, name, `${at}.edges[${i}]`).node, `${at}.edges[${i}].node`] as const,
+    );
     return [...fromNodes, ...fromEdges].map(([n, p]) => graphqlAlert(asObject(n, name, p), name, p, repo));
   });
 }
@@ -96,13 +127,18 @@ function findHolders(v: unknown, path: string, out: { owner: Json; path: string 
   if (Array.isArray(v)) return v.forEach((x, i) => findHolders(x, `${path}[${i}]`, out, depth + 1));
   const o = v as Json;
   if (o.vulnerabilityAlerts !== undefined && o.vulnerabilityAlerts !== null) out.push({ owner: o, path });
-  for (const [k, x] of Object.entries(o)) if (k !== 'vulnerabilityAlerts') findHolders(x, path ? `${path}.${k}` : k, out, depth + 1);
+  for (const [k, x] of Object.entries(o))
+    if (k !== 'vulnerabilityAlerts') findHolders(x, path ? `${path}.${k}` : k, out, depth + 1);
 }
 
 function graphqlAlert(a: Json, name: string, path: string, repository: string | undefined): Alert {
   const sv = obj(a.securityVulnerability);
   const advisory = obj(sv?.advisory) ?? obj(a.securityAdvisory);
-  if (!sv && !advisory) throw badInput(`${name}: expected an object at ${path}.securityVulnerability`, { file: name, path: `${path}.securityVulnerability` });
+  if (!sv && !advisory)
+    throw badInput(`${name}: expected an object at ${path}.securityVulnerability`, {
+      file: name,
+      path: `${path}.securityVulnerability`,
+    });
   const pkg = obj(sv?.package);
   const state = str(a.state)?.toLowerCase();
   const closed = [a.dismissedAt, a.fixedAt, a.autoDismissedAt].some((t) => str(t) !== undefined);
@@ -110,7 +146,9 @@ function graphqlAlert(a: Json, name: string, path: string, repository: string | 
   return {
     where: path,
     open,
-    state: open ? undefined : closedState(state, str(a.fixedAt), str(a.dismissReason), str(a.dismissComment), str(obj(a.dismisser)?.login)),
+    state: open
+      ? undefined
+      : closedState(state, str(a.fixedAt), str(a.dismissReason), str(a.dismissComment), str(obj(a.dismisser)?.login)),
     pkg: requireString(pkg?.name, name, `${path}.securityVulnerability.package.name`),
     ecosystem: str(pkg?.ecosystem),
     manifest: str(a.vulnerableManifestPath) ?? str(a.vulnerableManifestFilename),
@@ -122,8 +160,12 @@ function graphqlAlert(a: Json, name: string, path: string, repository: string | 
     repository,
     url: undefined,
     detail: {
-      alertId: str(a.id), alertNumber: num(a.number), state: str(a.state), scope: str(a.dependencyScope),
-      createdAt: str(a.createdAt), pullRequest: str(obj(obj(a.dependabotUpdate)?.pullRequest)?.url),
+      alertId: str(a.id),
+      alertNumber: num(a.number),
+      state: str(a.state),
+      scope: str(a.dependencyScope),
+      createdAt: str(a.createdAt),
+      pullRequest: str(obj(obj(a.dependabotUpdate)?.pullRequest)?.url),
     },
   };
 }
@@ -139,11 +181,21 @@ function restAlerts(list: unknown[], name: string): Alert[] {
     const advisory = asObject(a.security_advisory, name, `${path}.security_advisory`);
     const pkg = obj(dep?.package) ?? obj(sv?.package);
     const state = str(a.state)?.toLowerCase();
-    const open = state ? state === 'open' : ![a.dismissed_at, a.fixed_at, a.auto_dismissed_at].some((t) => str(t) !== undefined);
+    const open = state
+      ? state === 'open'
+      : ![a.dismissed_at, a.fixed_at, a.auto_dismissed_at].some((t) => str(t) !== undefined);
     return {
       where: path,
       open,
-      state: open ? undefined : closedState(state, str(a.fixed_at), str(a.dismissed_reason), str(a.dismissed_comment), str(obj(a.dismissed_by)?.login)),
+      state: open
+        ? undefined
+        : closedState(
+            state,
+            str(a.fixed_at),
+            str(a.dismissed_reason),
+            str(a.dismissed_comment),
+            str(obj(a.dismissed_by)?.login),
+          ),
       pkg: requireString(pkg?.name, name, `${path}.dependency.package.name`),
       ecosystem: str(pkg?.ecosystem),
       manifest: str(dep?.manifest_path),
@@ -155,7 +207,10 @@ function restAlerts(list: unknown[], name: string): Alert[] {
       repository: str(obj(a.repository)?.full_name),
       url: str(a.html_url),
       detail: {
-        alertNumber: num(a.number), state: str(a.state), scope: str(dep?.scope), relationship: str(dep?.relationship),
+        alertNumber: num(a.number),
+        state: str(a.state),
+        scope: str(dep?.scope),
+        relationship: str(dep?.relationship),
         createdAt: str(a.created_at),
       },
     };
@@ -168,24 +223,41 @@ function restAlerts(list: unknown[], name: string): Alert[] {
 const notApplicable = /inaccurate|incorrect|false[ _-]?positive|not[ _-]?used|not actually used/i;
 
 /** The state of a closed alert: fixed, or dismissed as a false positive or an accepted risk, with who and why. */
-function closedState(state: string | undefined, fixedAt: string | undefined, reason: string | undefined, comment: string | undefined, who: string | undefined): ReportState {
-  if (state === 'fixed' || (state === undefined && fixedAt !== undefined)) return { status: 'fixed', reason: 'fixed in GitHub (Dependabot marks the alert fixed)' };
+function closedState(
+  state: string | undefined,
+  fixedAt: string | undefined,
+  reason: string | undefined,
+  comment: string | undefined,
+  who: string | undefined,
+): ReportState {
+  if (state === 'fixed' || (state === undefined && fixedAt !== undefined))
+    return { status: 'fixed', reason: 'fixed in GitHub (Dependabot marks the alert fixed)' };
   const words = [reason?.replace(/_/g, ' '), comment].filter((x): x is string => x !== undefined).join(': ');
   const by = `dismissed in GitHub${who ? ` by ${who}` : ''}`;
-  return { status: reason && notApplicable.test(reason) ? 'false_positive' : 'accepted', reason: words ? `${by}: ${words}` : by };
+  return {
+    status: reason && notApplicable.test(reason) ? 'false_positive' : 'accepted',
+    reason: words ? `${by}: ${words}` : by,
+  };
 }
 
 // ---- to findings ----
 
 function toFinding(a: Alert): ParsedFinding {
   const adv = a.advisory;
-  const ids = [str(adv.ghsaId), str(adv.ghsa_id), str(adv.cve_id), ...list(adv.identifiers).map((x) => str(obj(x)?.value))].filter(isString);
+  const ids = [
+    str(adv.ghsaId),
+    str(adv.ghsa_id),
+    str(adv.cve_id),
+    ...list(adv.identifiers).map((x) => str(obj(x)?.value)),
+  ].filter(isString);
   const known = aliasesFrom(ids);
   const ruleId = known.find((x) => x.startsWith('GHSA-')) ?? known[0] ?? ids[0]?.toUpperCase() ?? `dependabot:${a.pkg}`;
   const cvss = cvssOf(adv);
   // Own keys only: an ecosystem named "constructor" must not reach Object.prototype.
   const word = a.ecosystem?.toLowerCase();
-  const ecosystem = (word !== undefined && Object.hasOwn(ecosystems, word) ? ecosystems[word] : word) ?? ecosystemFromManifest(a.manifest, a.pkg);
+  const ecosystem =
+    (word !== undefined && Object.hasOwn(ecosystems, word) ? ecosystems[word] : word)
+    ?? ecosystemFromManifest(a.manifest, a.pkg);
   const version = pinned(a.requirements);
   return compact({
     tool,
@@ -196,11 +268,19 @@ function toFinding(a: Alert): ParsedFinding {
     severity: severityOf(a.severity, cvss),
     cvss,
     aliases: known.length ? known : [...new Set(ids.map((x) => x.toUpperCase()))],
-    cwes: cwesFrom(list(obj(adv.cwes)?.nodes).map((c) => obj(c)?.cweId), list(adv.cwes).map((c) => obj(c)?.cwe_id)),
+    cwes: cwesFrom(
+      list(obj(adv.cwes)?.nodes).map((c) => obj(c)?.cweId),
+      list(adv.cwes).map((c) => obj(c)?.cwe_id),
+    ),
     component: compact({ name: a.pkg, version, purl: buildPurl(ecosystem, a.pkg, version), ecosystem }),
     fixedVersion: a.patched,
     location: compact({ file: normalisePath(a.manifest), target: a.repository }),
-    references: webUrls(a.url, adv.permalink, adv.html_url, list(adv.references).map((r) => obj(r)?.url ?? r)),
+    references: webUrls(
+      a.url,
+      adv.permalink,
+      adv.html_url,
+      list(adv.references).map((r) => obj(r)?.url ?? r),
+    ),
     detail: compact({
       ...a.detail,
       ecosystem: a.ecosystem,
@@ -214,18 +294,34 @@ function toFinding(a: Alert): ParsedFinding {
 
 /** GitHub's ecosystem words as the package-manager words `buildPurl` knows. */
 const ecosystems: Record<string, string> = {
-  npm: 'npm', maven: 'maven', pip: 'pypi', rubygems: 'gem', nuget: 'nuget', composer: 'composer', go: 'golang',
-  rust: 'cargo', erlang: 'hex', pub: 'pub', swift: 'swift', actions: 'github-actions',
+  npm: 'npm',
+  maven: 'maven',
+  pip: 'pypi',
+  rubygems: 'gem',
+  nuget: 'nuget',
+  composer: 'composer',
+  go: 'golang',
+  rust: 'cargo',
+  erlang: 'hex',
+  pub: 'pub',
+  swift: 'swift',
+  actions: 'github-actions',
 };
 
 /** Older GraphQL queries leave `ecosystem` out; the manifest's file name (or a Maven "group:artifact") tells it. */
 function ecosystemFromManifest(manifest: string | undefined, pkg: string): string | undefined {
   const file = manifest?.split('/').pop()?.toLowerCase() ?? '';
   const byFile: [RegExp, string][] = [
-    [/^(pom\.xml|build\.gradle(\.kts)?|gradle\.lockfile)$/, 'maven'], [/^(package(-lock)?\.json|npm-shrinkwrap\.json|yarn\.lock|pnpm-lock\.yaml)$/, 'npm'],
-    [/^(requirements.*\.txt|pipfile(\.lock)?|poetry\.lock|setup\.py|pyproject\.toml|uv\.lock)$/, 'pypi'], [/^gemfile(\.lock)?$|\.gemspec$/, 'gem'],
-    [/^go\.(mod|sum)$/, 'golang'], [/^cargo\.(toml|lock)$/, 'cargo'], [/^composer\.(json|lock)$/, 'composer'],
-    [/\.(csproj|vbproj|fsproj)$|^packages\.(config|lock\.json)$/, 'nuget'], [/^pubspec\.(yaml|lock)$/, 'pub'], [/^mix\.(exs|lock)$/, 'hex'],
+    [/^(pom\.xml|build\.gradle(\.kts)?|gradle\.lockfile)$/, 'maven'],
+    [/^(package(-lock)?\.json|npm-shrinkwrap\.json|yarn\.lock|pnpm-lock\.yaml)$/, 'npm'],
+    [/^(requirements.*\.txt|pipfile(\.lock)?|poetry\.lock|setup\.py|pyproject\.toml|uv\.lock)$/, 'pypi'],
+    [/^gemfile(\.lock)?$|\.gemspec$/, 'gem'],
+    [/^go\.(mod|sum)$/, 'golang'],
+    [/^cargo\.(toml|lock)$/, 'cargo'],
+    [/^composer\.(json|lock)$/, 'composer'],
+    [/\.(csproj|vbproj|fsproj)$|^packages\.(config|lock\.json)$/, 'nuget'],
+    [/^pubspec\.(yaml|lock)$/, 'pub'],
+    [/^mix\.(exs|lock)$/, 'hex'],
   ];
   return byFile.find(([re]) => re.test(file))?.[1] ?? (/^[\w.-]+:[\w.-]+$/.test(pkg) ? 'maven' : undefined);
 }

@@ -15,23 +15,48 @@ const slackToken = 'xoxb-2718281828-3141592653-Zm9vYmFyYmF6cXV4';
 
 const v8Aws = {
   RuleID: 'aws-access-token',
-  Description: 'Identified a pattern that may indicate AWS credentials, risking unauthorized cloud resource access and data breaches on AWS platforms.',
-  StartLine: 12, EndLine: 12, StartColumn: 18, EndColumn: 37,
+  Description:
+    'Identified a pattern that may indicate AWS credentials, risking unauthorized cloud resource access and data breaches on AWS platforms.',
+  StartLine: 12,
+  EndLine: 12,
+  StartColumn: 18,
+  EndColumn: 37,
   Match: `aws_access_key_id = ${awsKeyId}`,
   Secret: awsKeyId,
-  File: 'config/deploy.ini', SymlinkFile: '',
+  File: 'config/deploy.ini',
+  SymlinkFile: '',
   Commit: '8bbcdfd743c5695bdd7d3bc21aa9417131a7ab12',
   Link: 'https://github.com/acme/shop/blob/8bbcdfd743c5695bdd7d3bc21aa9417131a7ab12/config/deploy.ini#L12',
-  Entropy: 3.684184, Author: 'Cody Maffucci', Email: 'cody@example.com', Date: '2021-07-27T16:19:31Z',
-  Message: 'Release 2.1.0\n\nMerge pull request #4877', Tags: [],
+  Entropy: 3.684184,
+  Author: 'Cody Maffucci',
+  Email: 'cody@example.com',
+  Date: '2021-07-27T16:19:31Z',
+  Message: 'Release 2.1.0\n\nMerge pull request #4877',
+  Tags: [],
   Fingerprint: '8bbcdfd743c5695bdd7d3bc21aa9417131a7ab12:config/deploy.ini:aws-access-token:12',
 };
 
 const v8Slack = {
-  RuleID: 'slack-bot-token', Description: 'Identified a Slack Bot token, which may compromise bot integrations and communication channel security.',
-  StartLine: 4, EndLine: 4, StartColumn: 14, EndColumn: 57, Line: `SLACK_TOKEN: "${slackToken}"  # bot`,
-  Match: slackToken, Secret: slackToken, File: 'ops/alerts.yaml', SymlinkFile: '', Commit: '', Entropy: 4.4,
-  Author: '', Email: '', Date: '', Message: '', Tags: ['slack'], Fingerprint: 'ops/alerts.yaml:slack-bot-token:4',
+  RuleID: 'slack-bot-token',
+  Description:
+    'Identified a Slack Bot token, which may compromise bot integrations and communication channel security.',
+  StartLine: 4,
+  EndLine: 4,
+  StartColumn: 14,
+  EndColumn: 57,
+  Line: `SLACK_TOKEN: "${slackToken}"  # bot`,
+  Match: slackToken,
+  Secret: slackToken,
+  File: 'ops/alerts.yaml',
+  SymlinkFile: '',
+  Commit: '',
+  Entropy: 4.4,
+  Author: '',
+  Email: '',
+  Date: '',
+  Message: '',
+  Tags: ['slack'],
+  Fingerprint: 'ops/alerts.yaml:slack-bot-token:4',
 };
 
 // ---- fixtures: Gitleaks 7 ----
@@ -42,18 +67,31 @@ const v7Github = {
   offender: `GITHUB_TOKEN="${githubToken}"`,
   offenderEntropy: -1,
   commit: 'd54ce70d0cf883054ed256db46406a5df551f000',
-  repo: '.', repoURL: '', leakURL: '',
+  repo: '.',
+  repoURL: '',
+  leakURL: '',
   rule: 'Github',
   commitMessage: 'saving bashrc to git\n',
-  author: 'John Doe', email: 'john.doe@example.com', file: '.bashrc', date: '2020-04-04T15:52:59-07:00',
+  author: 'John Doe',
+  email: 'john.doe@example.com',
+  file: '.bashrc',
+  date: '2020-04-04T15:52:59-07:00',
   tags: 'key, Github',
   operation: 'addition',
 };
 
 const v7Key = {
-  line: '-----BEGIN PRIVATE KEY-----', offender: '-----BEGIN PRIVATE KEY-----', commit: '9afb561b348d59eceb6dc82c0061fb07bee09f7b',
-  repo: '.', rule: 'Asymmetric Private Key', commitMessage: 'saving my cert\n', author: 'John Doe', email: 'john.doe@example.com',
-  file: 'cert-key.pem', date: '2020-04-04T15:58:14-07:00', tags: 'key, AsymmetricPrivateKey',
+  line: '-----BEGIN PRIVATE KEY-----',
+  offender: '-----BEGIN PRIVATE KEY-----',
+  commit: '9afb561b348d59eceb6dc82c0061fb07bee09f7b',
+  repo: '.',
+  rule: 'Asymmetric Private Key',
+  commitMessage: 'saving my cert\n',
+  author: 'John Doe',
+  email: 'john.doe@example.com',
+  file: 'cert-key.pem',
+  date: '2020-04-04T15:58:14-07:00',
+  tags: 'key, AsymmetricPrivateKey',
 };
 
 const input = (text: string, name = 'gitleaks.json'): ReportInput => reportInput(text, name);
@@ -88,8 +126,14 @@ describe('Gitleaks 8 reports', () => {
     assert.deepEqual(f.location, { file: 'config/deploy.ini', line: 12, column: 18 });
     assert.deepEqual(f.references, [v8Aws.Link]);
     assert.deepEqual(f.detail, {
-      commit: v8Aws.Commit, author: 'Cody Maffucci', email: 'cody@example.com', date: '2021-07-27T16:19:31Z', commitMessage: 'Release 2.1.0',
-      entropy: 3.684184, fingerprint: v8Aws.Fingerprint, match: 'aws_access_key_id = [redacted]',
+      commit: v8Aws.Commit,
+      author: 'Cody Maffucci',
+      email: 'cody@example.com',
+      date: '2021-07-27T16:19:31Z',
+      commitMessage: 'Release 2.1.0',
+      entropy: 3.684184,
+      fingerprint: v8Aws.Fingerprint,
+      match: 'aws_access_key_id = [redacted]',
     });
     assert.doesNotMatch(JSON.stringify(found), secrets);
   });
@@ -111,7 +155,11 @@ describe('Gitleaks 8 reports', () => {
 
   // The peer keeps one finding per secret, file and line too.
   test('merge the same secret at the same place in several commits into one finding listing the commits', async () => {
-    const found = await parse([v8Aws, { ...v8Aws, Commit: '6d127980966808f7413935678e079dcd7fedf9c2' }, { ...v8Aws, StartLine: 44, EndLine: 44 }]);
+    const found = await parse([
+      v8Aws,
+      { ...v8Aws, Commit: '6d127980966808f7413935678e079dcd7fedf9c2' },
+      { ...v8Aws, StartLine: 44, EndLine: 44 },
+    ]);
     assert.equal(found.length, 2);
     assert.equal(found[0]?.detail?.occurrences, 2);
     assert.deepEqual(found[0]?.detail?.otherCommits, ['6d127980966808f7413935678e079dcd7fedf9c2']);
@@ -189,7 +237,10 @@ describe('Gitleaks errors', () => {
     const text = JSON.stringify([v8Aws, v8Slack, v7Github], null, 1);
     const cut = text.slice(0, 900);
     const err = await badInputOf(cut);
-    assert.match(err.message, new RegExp(`gitleaks\\.json: not valid JSON at line ${cut.split('\n').length}, column \\d+`));
+    assert.match(
+      err.message,
+      new RegExp(`gitleaks\\.json: not valid JSON at line ${cut.split('\n').length}, column \\d+`),
+    );
   });
 
   test('wrong types are refused with the JSON path at fault', async () => {
@@ -200,17 +251,26 @@ describe('Gitleaks errors', () => {
   });
 
   test('never fails with anything but a bad-input error, whatever JSON it is given', async () => {
-    await fc.assert(fc.asyncProperty(fc.jsonValue(), async (value) => {
-      await parse(value).catch(expectBadInput);
-      await parse([value]).catch(expectBadInput);
-    }), { numRuns: 300 });
+    await fc.assert(
+      fc.asyncProperty(fc.jsonValue(), async (value) => {
+        await parse(value).catch(expectBadInput);
+        await parse([value]).catch(expectBadInput);
+      }),
+      { numRuns: 300 },
+    );
   });
 
   test('never fails with anything but a bad-input error, and never lets a secret out, on mutated or cut reports', async () => {
     const seed = [v8Aws, v8Slack, v7Github, v7Key];
     await mutatedOrCutNeverThrow(parse, [seed], {
       // A mutation can remove the Secret field; what is left must still not show the secrets the seed carries.
-      inspect: (found) => { for (const f of found) assert.doesNotMatch(JSON.stringify({ ...f, detail: { ...f.detail, line: undefined, match: undefined } }), secrets); },
+      inspect: (found) => {
+        for (const f of found)
+          assert.doesNotMatch(
+            JSON.stringify({ ...f, detail: { ...f.detail, line: undefined, match: undefined } }),
+            secrets,
+          );
+      },
     });
   });
 });

@@ -37,7 +37,10 @@ async function* parseGitleaks(input: ReportInput, context?: ParseContext): Async
   const name = input.name;
   const root = parseJson((await input.text()).replace(/^\uFEFF/, ''), name);
   if (root !== null && !Array.isArray(root)) {
-    throw badInput(`${name}: not a Gitleaks report: expected a list of leaks at the top level, found ${typeof root === 'object' ? 'an object' : `a ${typeof root}`}`, { file: name, path: 'the top level' });
+    throw badInput(
+      `${name}: not a Gitleaks report: expected a list of leaks at the top level, found ${typeof root === 'object' ? 'an object' : `a ${typeof root}`}`,
+      { file: name, path: 'the top level' },
+    );
   }
   context?.tool(tool);
   // Gitleaks scans history: the same secret on the same line shows once per commit that carries it. Those are one
@@ -85,8 +88,14 @@ function readLeak(o: Json, name: string, at: string): Leak {
       commit: str(o.Commit),
       link: str(o.Link),
       detail: {
-        author: str(o.Author), email: str(o.Email), date: str(o.Date), commitMessage: firstLine(o.Message),
-        tags: tagsOf(o.Tags), entropy: num(o.Entropy), fingerprint: str(o.Fingerprint), symlinkFile: normalisePath(str(o.SymlinkFile)),
+        author: str(o.Author),
+        email: str(o.Email),
+        date: str(o.Date),
+        commitMessage: firstLine(o.Message),
+        tags: tagsOf(o.Tags),
+        entropy: num(o.Entropy),
+        fingerprint: str(o.Fingerprint),
+        symlinkFile: normalisePath(str(o.SymlinkFile)),
       },
     };
   }
@@ -100,8 +109,15 @@ function readLeak(o: Json, name: string, at: string): Leak {
     commit: str(o.commit),
     link: str(o.leakURL),
     detail: {
-      author: str(o.author), email: str(o.email), date: dateOf(o.date), commitMessage: firstLine(o.commitMessage),
-      tags: tagsOf(o.tags), entropy: num(o.offenderEntropy), repo: str(o.repo), repoURL: str(o.repoURL), operation: str(o.operation),
+      author: str(o.author),
+      email: str(o.email),
+      date: dateOf(o.date),
+      commitMessage: firstLine(o.commitMessage),
+      tags: tagsOf(o.tags),
+      entropy: num(o.offenderEntropy),
+      repo: str(o.repo),
+      repoURL: str(o.repoURL),
+      operation: str(o.operation),
       severity: str(o.severity),
     },
   };
@@ -122,7 +138,8 @@ function toFinding(leak: Leak): ParsedFinding {
     location: compact<Location>({
       file: leak.file,
       line: leak.line,
-      endLine: leak.line !== undefined && leak.endLine !== undefined && leak.endLine > leak.line ? leak.endLine : undefined,
+      endLine:
+        leak.line !== undefined && leak.endLine !== undefined && leak.endLine > leak.line ? leak.endLine : undefined,
       column: leak.column,
     }),
     references: leak.link && /^https?:\/\//i.test(leak.link) ? [leak.link] : undefined,
@@ -140,7 +157,11 @@ function addCommit(f: ParsedFinding, commit: string | undefined): void {
   const first = typeof detail.commit === 'string' ? detail.commit : undefined;
   const earlier: unknown[] = Array.isArray(detail.otherCommits) ? detail.otherCommits : [];
   const commits = new Set([...earlier, commit].filter((c): c is string => typeof c === 'string' && c !== first));
-  f.detail = { ...detail, occurrences: Number(detail.occurrences ?? 1) + 1, ...(commits.size ? { otherCommits: [...commits] } : {}) };
+  f.detail = {
+    ...detail,
+    occurrences: Number(detail.occurrences ?? 1) + 1,
+    ...(commits.size ? { otherCommits: [...commits] } : {}),
+  };
 }
 
 /** Text with every copy of the secret masked; nothing at all when the secret is unknown or not found in it. */
@@ -159,7 +180,10 @@ function severityOf(leak: Leak): Severity {
 
 /** v8 writes tags as a list, v7 as one comma-separated string ("key, AWS"). */
 function tagsOf(v: unknown): string[] | undefined {
-  const list = (Array.isArray(v) ? v : typeof v === 'string' ? v.split(',') : []).map(str).map((t) => t?.trim()).filter((t): t is string => !!t);
+  const list = (Array.isArray(v) ? v : typeof v === 'string' ? v.split(',') : [])
+    .map(str)
+    .map((t) => t?.trim())
+    .filter((t): t is string => !!t);
   return list.length ? list : undefined;
 }
 
@@ -170,7 +194,10 @@ function dateOf(v: unknown): string | undefined {
 }
 
 function firstLine(v: unknown): string | undefined {
-  return str(v)?.split('\n').map((l) => l.trim()).find((l) => l !== '');
+  return str(v)
+    ?.split('\n')
+    .map((l) => l.trim())
+    .find((l) => l !== '');
 }
 
 const digest = (s: string): string => createHash('sha256').update(s).digest('hex');

@@ -12,7 +12,27 @@ import { posix } from 'node:path';
 import { badInput } from '../../errors.ts';
 import type { Cvss, Location, ParseContext, ParsedFinding, ReportInput, ReportParser, Severity } from '../types.ts';
 import {
-  aliasesFrom, asArray, asObject, buildPurl, compact, cvssScore, cvssVersionOf, cwesFrom, type Json, list, lookup, normalisePath, normaliseSeverity, num, obj, parseJson, purlType, requireString, severityFromScore, str, webUrls,
+  aliasesFrom,
+  asArray,
+  asObject,
+  buildPurl,
+  compact,
+  cvssScore,
+  cvssVersionOf,
+  cwesFrom,
+  type Json,
+  list,
+  lookup,
+  normalisePath,
+  normaliseSeverity,
+  num,
+  obj,
+  parseJson,
+  purlType,
+  requireString,
+  severityFromScore,
+  str,
+  webUrls,
 } from './common.ts';
 
 const tool = 'Grype';
@@ -34,22 +54,28 @@ function detectGrype(head: string): boolean {
   if (/"descriptor"\s*:\s*\{/.test(h) && /"name"\s*:\s*"grype"/.test(h)) return true;
   if (!/^\{\s*"matches"\s*:\s*\[/.test(h)) return false;
   // The first match opens with its vulnerability or artifact; an empty report goes straight to source/distro.
-  return /^\{\s*"matches"\s*:\s*\[\s*(\{\s*"(vulnerability|artifact|relatedVulnerabilities|matchDetails)"\s*:|\]\s*,\s*"(source|distro|descriptor)"\s*:)/.test(h);
+  return /^\{\s*"matches"\s*:\s*\[\s*(\{\s*"(vulnerability|artifact|relatedVulnerabilities|matchDetails)"\s*:|\]\s*,\s*"(source|distro|descriptor)"\s*:)/.test(
+    h,
+  );
 }
 
 /** What every finding of one report shares. */
 interface Scan {
   name: string;
   toolVersion: string | undefined;
-  target: string | undefined;   // the image or folder scanned
-  directory: boolean;           // a directory scan: Grype's paths are files of the repository
-  root: string | undefined;     // the relative folder a directory scan ran on, which those paths are under
-  fileScan: boolean;            // a single-file scan: the file itself is the location
+  target: string | undefined; // the image or folder scanned
+  directory: boolean; // a directory scan: Grype's paths are files of the repository
+  root: string | undefined; // the relative folder a directory scan ran on, which those paths are under
+  fileScan: boolean; // a single-file scan: the file itself is the location
   distro: string | undefined;
 }
 
 /** One finding being built, with the paths of every match merged into it. */
-interface Entry { finding: ParsedFinding; paths: Set<string>; matchers: Set<string> }
+interface Entry {
+  finding: ParsedFinding;
+  paths: Set<string>;
+  matchers: Set<string>;
+}
 
 async function* parseGrype(input: ReportInput, context?: ParseContext): AsyncGenerator<ParsedFinding> {
   const name = input.name;
@@ -66,7 +92,10 @@ async function* parseGrype(input: ReportInput, context?: ParseContext): AsyncGen
     const entry = entries.get(key) ?? { finding, paths: new Set<string>(), matchers: new Set<string>() };
     entries.set(key, entry);
     for (const p of pathsOf(match.artifact)) entry.paths.add(p);
-    for (const d of detailsOf(match.matchDetails)) { const m = str(d.matcher); if (m) entry.matchers.add(m); }
+    for (const d of detailsOf(match.matchDetails)) {
+      const m = str(d.matcher);
+      if (m) entry.matchers.add(m);
+    }
   }
   for (const { finding, paths, matchers } of entries.values()) {
     const all = [...paths];
@@ -105,7 +134,9 @@ function fromMatch(match: Json, scan: Scan, path: string): ParsedFinding {
   const artifact = asObject(match.artifact, scan.name, `${path}.artifact`);
   const id = requireString(vuln.id, scan.name, `${path}.vulnerability.id`);
   const pkg = requireString(artifact.name, scan.name, `${path}.artifact.name`);
-  const related = asArray(match.relatedVulnerabilities, scan.name, `${path}.relatedVulnerabilities`).map(obj).filter((r): r is Json => r !== undefined);
+  const related = asArray(match.relatedVulnerabilities, scan.name, `${path}.relatedVulnerabilities`)
+    .map(obj)
+    .filter((r): r is Json => r !== undefined);
   // Grype reads binaries' versions from their bytes; a stray NUL ("17.0.10+7\u0000-J-ms8m") cannot be stored.
   const version = withoutNul(str(artifact.version));
   const type = str(artifact.type);
@@ -129,27 +160,43 @@ function fromMatch(match: Json, scan: Scan, path: string): ParsedFinding {
     component: compact({ name: componentName(pkg, purl), version, purl, ecosystem }),
     fixedVersion: fixed,
     location: compact<Location>({ target: scan.target }),
-    references: webUrls(vuln.dataSource, vuln.urls, vuln.links, list(vuln.advisories).map((a) => obj(a)?.link), related.flatMap((r) => [r.dataSource, ...list(r.urls)])),
+    references: webUrls(
+      vuln.dataSource,
+      vuln.urls,
+      vuln.links,
+      list(vuln.advisories).map((a) => obj(a)?.link),
+      related.flatMap((r) => [r.dataSource, ...list(r.urls)]),
+    ),
     detail: compact({
       namespace: str(vuln.namespace),
       fixState: str(fix?.state),
       advisories: some(strings(list(vuln.advisories).map((a) => obj(a)?.id))),
-      versionConstraint: details.map((d) => str(obj(d.found)?.versionConstraint) ?? str(obj(d.matchedOn)?.constraint)).find(Boolean),
+      versionConstraint: details
+        .map((d) => str(obj(d.found)?.versionConstraint) ?? str(obj(d.matchedOn)?.constraint))
+        .find(Boolean),
       matchType: details.map((d) => str(d.type)).find(Boolean),
       artifactType: type,
       language: str(artifact.language),
-      upstreams: some(strings(list(artifact.upstreams).map((u) => [str(obj(u)?.name), str(obj(u)?.version)].filter(Boolean).join('@')))),
+      upstreams: some(
+        strings(
+          list(artifact.upstreams).map((u) => [str(obj(u)?.name), str(obj(u)?.version)].filter(Boolean).join('@')),
+        ),
+      ),
       distro: scan.distro,
       risk: num(vuln.risk),
       epss: epssOf([vuln, ...related]),
-      knownExploited: list(vuln.knownExploited).length || related.some((r) => list(r.knownExploited).length) ? true : undefined,
+      knownExploited:
+        list(vuln.knownExploited).length || related.some((r) => list(r.knownExploited).length) ? true : undefined,
     }),
   };
 }
 
 /** Grype's word, else the related record's (the NVD's), else the CVSS band; "Unknown" counts as no word. */
 function severityOf(vuln: Json, related: Json[], cvss: Cvss | undefined): Severity {
-  const known = (v: unknown): string | undefined => { const s = str(v); return s && s.toLowerCase() !== 'unknown' ? s : undefined; };
+  const known = (v: unknown): string | undefined => {
+    const s = str(v);
+    return s && s.toLowerCase() !== 'unknown' ? s : undefined;
+  };
   const word = known(vuln.severity) ?? related.map((r) => known(r.severity)).find(Boolean);
   if (word) return normaliseSeverity(word);
   return cvss?.score !== undefined ? severityFromScore(cvss.score) : 'info';
@@ -157,33 +204,46 @@ function severityOf(vuln: Json, related: Json[], cvss: Cvss | undefined): Severi
 
 /** The vulnerability id plus the CVE/GHSA ids of its related records; an id that is neither is its own alias. */
 function aliasesOf(id: string, related: Json[]): string[] {
-  const known = aliasesFrom(id, related.map((r) => r.id));
+  const known = aliasesFrom(
+    id,
+    related.map((r) => r.id),
+  );
   return aliasesFrom(id).length ? known : [...known, id.toUpperCase()];
 }
 
 /** The first record's CVSS v3 (3.1 before 3.0), else v4.0, else v2, then the same from the related records. */
 function chooseCvss(records: Json[]): Cvss | undefined {
   for (const r of records) {
-    const entries: Cvss[] = list(r.cvss).map(obj).filter((e): e is Json => e !== undefined).map((e) => cvssOf(str(e.vector), num(obj(e.metrics)?.baseScore), str(e.version)));
+    const entries: Cvss[] = list(r.cvss)
+      .map(obj)
+      .filter((e): e is Json => e !== undefined)
+      .map((e) => cvssOf(str(e.vector), num(obj(e.metrics)?.baseScore), str(e.version)));
     const v3 = obj(r.cvssV3);
     const v2 = obj(r.cvssV2);
     if (v3) entries.push(cvssOf(str(v3.vector), num(v3.baseScore), '3.0'));
     if (v2) entries.push(cvssOf(str(v2.vector), num(v2.baseScore), '2.0'));
-    const rank = (c: Cvss): number => ({ '3.1': 0, '3.0': 1, '4.0': 2, '2.0': 3 } as Record<string, number>)[c.version ?? ''] ?? 4;
-    const best = entries.filter((c) => c.vector !== undefined || c.score !== undefined).sort((a, b) => rank(a) - rank(b))[0];
+    const rank = (c: Cvss): number =>
+      (({ '3.1': 0, '3.0': 1, '4.0': 2, '2.0': 3 }) as Record<string, number>)[c.version ?? ''] ?? 4;
+    const best = entries
+      .filter((c) => c.vector !== undefined || c.score !== undefined)
+      .sort((a, b) => rank(a) - rank(b))[0];
     if (best) return best;
   }
   return undefined;
 }
 
 function cvssOf(vector: string | undefined, score: number | undefined, version: string | undefined): Cvss {
-  const v = cvssVersionOf(vector) ?? (version && /^\d+(\.\d+)?$/.test(version) ? (version.includes('.') ? version : `${version}.0`) : undefined);
+  const v =
+    cvssVersionOf(vector)
+    ?? (version && /^\d+(\.\d+)?$/.test(version) ? (version.includes('.') ? version : `${version}.0`) : undefined);
   return compact({ version: v, vector, score: cvssScore(score) });
 }
 
 /** The highest EPSS probability and its percentile among the records, if Grype gave any. */
 function epssOf(records: Json[]): { score: number; percentile?: number } | undefined {
-  const all = records.flatMap((r) => list(r.epss).map(obj)).filter((e): e is Json => e !== undefined && num(e.epss) !== undefined);
+  const all = records
+    .flatMap((r) => list(r.epss).map(obj))
+    .filter((e): e is Json => e !== undefined && num(e.epss) !== undefined);
   const top = all.sort((a, b) => (num(b.epss) ?? 0) - (num(a.epss) ?? 0))[0];
   return top ? compact({ score: num(top.epss) as number, percentile: num(top.percentile) }) : undefined;
 }
@@ -191,8 +251,20 @@ function epssOf(records: Json[]): { score: number; percentile?: number } | undef
 /** Grype's artifact types and languages as package-manager words `purlType` knows. */
 function ecosystemWord(type: string | undefined, language: string | undefined): string | undefined {
   const byType: Record<string, string> = {
-    'java-archive': 'maven', 'jenkins-plugin': 'maven', python: 'pypi', 'go-module': 'golang', 'rust-crate': 'cargo',
-    'php-composer': 'composer', dotnet: 'nuget', 'dart-pub': 'pub', 'hex': 'hex', gem: 'gem', npm: 'npm', deb: 'deb', rpm: 'rpm', apk: 'apk',
+    'java-archive': 'maven',
+    'jenkins-plugin': 'maven',
+    python: 'pypi',
+    'go-module': 'golang',
+    'rust-crate': 'cargo',
+    'php-composer': 'composer',
+    dotnet: 'nuget',
+    'dart-pub': 'pub',
+    'hex': 'hex',
+    gem: 'gem',
+    npm: 'npm',
+    deb: 'deb',
+    rpm: 'rpm',
+    apk: 'apk',
   };
   return lookup(byType, type) ?? language;
 }
@@ -211,7 +283,9 @@ function purlTypeOf(purl: string | undefined): string | undefined {
 function packageKey(f: ParsedFinding): string {
   const purl = f.component?.purl?.split(/[?#]/)[0];
   const at = purl?.lastIndexOf('@') ?? -1;
-  return (purl ? (at > purl.indexOf('/') ? purl.slice(0, at) : purl) : `${f.component?.ecosystem}:${f.component?.name}`).toLowerCase();
+  return (
+    purl ? (at > purl.indexOf('/') ? purl.slice(0, at) : purl) : `${f.component?.ecosystem}:${f.component?.name}`
+  ).toLowerCase();
 }
 
 function pathsOf(artifact: unknown): string[] {
@@ -244,7 +318,13 @@ function fileOf(scan: Scan, path: string | undefined): string | undefined {
 }
 
 function strings(v: unknown): string[] {
-  return [...new Set(list(v).map(str).filter((s): s is string => s !== undefined))];
+  return [
+    ...new Set(
+      list(v)
+        .map(str)
+        .filter((s): s is string => s !== undefined),
+    ),
+  ];
 }
 
 function some(v: string[]): string[] | undefined {

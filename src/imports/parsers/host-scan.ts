@@ -24,21 +24,33 @@ export function text(s: string | undefined): string | undefined {
 
 /** Hard-wrapped prose as one line per paragraph (list items keep their own line), so it reads well anywhere. */
 export function prose(s: string | undefined): string | undefined {
-  const paragraphs = (s ?? '').replace(/\r\n?/g, '\n').split(/\n[ \t]*\n/).map((p) => {
-    const lines = p.split('\n').map((l) => l.trim().replace(/[ \t]{2,}/g, ' ')).filter((l) => l !== '');
-    return lines.map((l, i) => (i === 0 ? l : /^([-*•]|\d+[.)] )/.test(l) ? `\n${l}` : ` ${l}`)).join('');
-  });
+  const paragraphs = (s ?? '')
+    .replace(/\r\n?/g, '\n')
+    .split(/\n[ \t]*\n/)
+    .map((p) => {
+      const lines = p
+        .split('\n')
+        .map((l) => l.trim().replace(/[ \t]{2,}/g, ' '))
+        .filter((l) => l !== '');
+      return lines.map((l, i) => (i === 0 ? l : /^([-*•]|\d+[.)] )/.test(l) ? `\n${l}` : ` ${l}`)).join('');
+    });
   return text(paragraphs.filter((p) => p !== '').join('\n\n'));
 }
 
 // Scanners print the credentials they guessed or found; Entente keeps the check's output but never the secret.
 const redactions: [RegExp, string][] = [
   // "password: x", "Password = x", "with the password:\n  x"
-  [/((?<![\w/.-])(?:pass(?:word|wd|phrase)?|pwd|secret|api[_-]?key|access[_-]?key|token)["']?[ \t]*[:=][ \t]*\r?\n?[ \t]*)(?!\[redacted\])(["'`]?)[^\s"'`&]+\2/gi, '$1$2[redacted]$2'],
+  [
+    /((?<![\w/.-])(?:pass(?:word|wd|phrase)?|pwd|secret|api[_-]?key|access[_-]?key|token)["']?[ \t]*[:=][ \t]*\r?\n?[ \t]*)(?!\[redacted\])(["'`]?)[^\s"'`&]+\2/gi,
+    '$1$2[redacted]$2',
+  ],
   // "with password 'user'", 'password "postgres"'
   [/((?<![\w/.-])(?:pass(?:word|wd|phrase)?|pwd)[ \t]+)(["'`])[^"'`\r\n]{1,200}\2/gi, '$1$2[redacted]$2'],
   // HTTP credentials and sessions
-  [/^([ \t|>]*(?:authorization|proxy-authorization|cookie|set-cookie|x-api-key|x-auth-token)[ \t]*:[ \t]*)\S.*$/gim, '$1[redacted]'],
+  [
+    /^([ \t|>]*(?:authorization|proxy-authorization|cookie|set-cookie|x-api-key|x-auth-token)[ \t]*:[ \t]*)\S.*$/gim,
+    '$1[redacted]',
+  ],
   // https://user:secret@host
   [/(\b[a-z][a-z0-9+.-]{0,20}:\/\/[^\s:@/]+:)[^\s@/]+@/gi, '$1[redacted]@'],
 ];
@@ -58,11 +70,17 @@ export function redact(s: string | undefined): string | undefined {
 }
 
 /** A CVSS value from a vector and a score as the report writes them; the version comes from the vector, else the field's. */
-export function cvssOf(vector: string | undefined, score: string | number | undefined, version?: string): Cvss | undefined {
+export function cvssOf(
+  vector: string | undefined,
+  score: string | number | undefined,
+  version?: string,
+): Cvss | undefined {
   const v = text(vector)?.replace(/^CVSS2#/i, '');
   const valid = cvssScore(score);
   if (v === undefined && valid === undefined) return undefined;
-  const fromVector = v ? (/^CVSS:(\d+\.\d+)\//.exec(v)?.[1] ?? (/\bAu:[MSN]\b/.test(v) ? '2.0' : undefined)) : undefined;
+  const fromVector = v
+    ? (/^CVSS:(\d+\.\d+)\//.exec(v)?.[1] ?? (/\bAu:[MSN]\b/.test(v) ? '2.0' : undefined))
+    : undefined;
   return compact<Cvss>({ version: fromVector ?? version, vector: v, score: valid });
 }
 
@@ -126,7 +144,11 @@ export class FindingGroups {
   *drain(): Iterable<ParsedFinding> {
     for (const { finding, outputs, count } of this.groups.values()) {
       const output = outputs.length > 0 ? clip(outputs.join('\n\n---\n\n')) : undefined;
-      finding.detail = compact({ ...finding.detail, [this.outputKey]: output, occurrences: count > 1 ? count : undefined });
+      finding.detail = compact({
+        ...finding.detail,
+        [this.outputKey]: output,
+        occurrences: count > 1 ? count : undefined,
+      });
       yield finding;
     }
     this.groups.clear();
@@ -156,7 +178,9 @@ export function readCsv(csv: string, file: string): { header: string[]; rows: Cs
   if (!head) throw badInput(`${file}: the CSV file is empty (no header row)`, { file });
   const header = head.record.map((h) => h.trim());
   const index = new Map<string, number>();
-  header.forEach((h, i) => { if (!index.has(h.toLowerCase())) index.set(h.toLowerCase(), i); });
+  header.forEach((h, i) => {
+    if (!index.has(h.toLowerCase())) index.set(h.toLowerCase(), i);
+  });
   const rows: CsvRow[] = [];
   let prev = head.info;
   for (const { record, info } of data) {
@@ -168,17 +192,27 @@ export function readCsv(csv: string, file: string): { header: string[]; rows: Cs
   return { header, rows };
 }
 
-interface CsvRecord { record: string[]; info: { lines: number; empty_lines: number } }
+interface CsvRecord {
+  record: string[];
+  info: { lines: number; empty_lines: number };
+}
 
 function parseRecords(body: string, file: string): CsvRecord[] {
   const first = body.split(/\r?\n/, 1)[0] ?? '';
   try {
-    return parseCsvText(body, { delimiter: delimiterOf(first), info: true, skip_empty_lines: true }) as unknown as CsvRecord[];
+    return parseCsvText(body, {
+      delimiter: delimiterOf(first),
+      info: true,
+      skip_empty_lines: true,
+    }) as unknown as CsvRecord[];
   } catch (e) {
     const err = e as { lines?: unknown; code?: unknown; message?: unknown };
     const line = typeof err.lines === 'number' ? err.lines : undefined;
     const hint = err.code === 'CSV_QUOTE_NOT_CLOSED' ? ' (the file looks truncated)' : '';
-    throw badInput(`${file}: not valid CSV${line ? ` at line ${line}` : ''}: ${String(err.message ?? e)}${hint}`, { file, line });
+    throw badInput(`${file}: not valid CSV${line ? ` at line ${line}` : ''}: ${String(err.message ?? e)}${hint}`, {
+      file,
+      line,
+    });
   }
 }
 
@@ -193,10 +227,13 @@ function rowOf(record: string[], line: number, header: string[], index: Map<stri
       }
       return undefined;
     },
-    rest: (known) => Object.fromEntries(header.flatMap((h, i) => {
-      const v = text(record[i]);
-      return v === undefined || known.has(h.toLowerCase()) ? [] : [[h, v]];
-    })),
+    rest: (known) =>
+      Object.fromEntries(
+        header.flatMap((h, i) => {
+          const v = text(record[i]);
+          return v === undefined || known.has(h.toLowerCase()) ? [] : [[h, v]];
+        }),
+      ),
   };
 }
 
@@ -217,10 +254,14 @@ function splitLine(line: string, delimiter: string): string[] {
   let quoted = false;
   for (let i = 0; i < line.length; i++) {
     const c = line[i];
-    if (quoted && c === '"' && line[i + 1] === '"') { cur += '"'; i++; }
-    else if (c === '"') quoted = !quoted;
-    else if (c === delimiter && !quoted) { out.push(cur.trim()); cur = ''; }
-    else cur += c;
+    if (quoted && c === '"' && line[i + 1] === '"') {
+      cur += '"';
+      i++;
+    } else if (c === '"') quoted = !quoted;
+    else if (c === delimiter && !quoted) {
+      out.push(cur.trim());
+      cur = '';
+    } else cur += c;
   }
   out.push(cur.trim());
   return out;

@@ -39,19 +39,47 @@ import { flawfinderCsvParser } from './flawfinder-csv.ts';
 export const parsers: readonly ReportParser[] = [
   sarifParser,
   // JSON
-  trivyParser, npmAuditParser, yarnAuditParser, zapJsonParser, grypeParser, cyclonedxJsonParser, githubVulnsParser, githubCodeScanningParser,
-  banditParser, semgrepParser, snykParser, checkovParser, tfsecParser, nucleiParser, gitleaksParser,
+  trivyParser,
+  npmAuditParser,
+  yarnAuditParser,
+  zapJsonParser,
+  grypeParser,
+  cyclonedxJsonParser,
+  githubVulnsParser,
+  githubCodeScanningParser,
+  banditParser,
+  semgrepParser,
+  snykParser,
+  checkovParser,
+  tfsecParser,
+  nucleiParser,
+  gitleaksParser,
   // XML
-  zapXmlParser, burpParser, nessusParser, openvasParser, nmapParser, dependencyCheckParser, cppcheckParser, cyclonedxXmlParser,
+  zapXmlParser,
+  burpParser,
+  nessusParser,
+  openvasParser,
+  nmapParser,
+  dependencyCheckParser,
+  cppcheckParser,
+  cyclonedxXmlParser,
   // CSV
-  tenableVmCsvParser, nessusWasCsvParser, nessusCsvParser, openvasCsvParser, flawfinderCsvParser,
+  tenableVmCsvParser,
+  nessusWasCsvParser,
+  nessusCsvParser,
+  openvasCsvParser,
+  flawfinderCsvParser,
 ];
 
 /** The parser for a --format name; unknown names get the list of known ones. */
 export function parserByFormat(format: string): ReportParser {
   const p = parsers.find((x) => x.format === format.toLowerCase());
   if (!p) {
-    throw new EntenteError('unknown_format', `unknown format "${format}"; known formats: ${parsers.map((x) => x.format).join(', ')}`, { format });
+    throw new EntenteError(
+      'unknown_format',
+      `unknown format "${format}"; known formats: ${parsers.map((x) => x.format).join(', ')}`,
+      { format },
+    );
   }
   return p;
 }
@@ -60,14 +88,20 @@ export function parserByFormat(format: string): ReportParser {
 export function detectParser(input: Pick<ReportInput, 'head' | 'name' | 'tail'>): ReportParser {
   const p = parsers.find((x) => x.detect(input.head, input.name, input.tail));
   if (p) return p;
-  throw new EntenteError('unknown_format', `${input.name}: ${describeHead(input.head)}; known formats: ${parsers.map((x) => x.format).join(', ')} (use --format to choose one)`, { file: input.name });
+  throw new EntenteError(
+    'unknown_format',
+    `${input.name}: ${describeHead(input.head)}; known formats: ${parsers.map((x) => x.format).join(', ')} (use --format to choose one)`,
+    { file: input.name },
+  );
 }
 
 function describeHead(head: string): string {
   if (head.length === 0) return 'the file is empty';
-  if (head === utf16Marker) return 'the file is UTF-16 text (as PowerShell writes by default); save it as UTF-8 and import it again';
+  if (head === utf16Marker)
+    return 'the file is UTF-16 text (as PowerShell writes by default); save it as UTF-8 and import it again';
   // eslint-disable-next-line no-control-regex
-  if (/[\u0000-\u0008\u000e-\u001f]/.test(head.slice(0, 512)) || head.includes('\ufffd')) return 'not a text report (it holds binary data)';
+  if (/[\u0000-\u0008\u000e-\u001f]/.test(head.slice(0, 512)) || head.includes('\ufffd'))
+    return 'not a text report (it holds binary data)';
   const t = head.trimStart();
   if (t.startsWith('{') || t.startsWith('[')) return 'a JSON document that matches no known report format';
   if (t.startsWith('<')) return 'an XML document that matches no known report format';

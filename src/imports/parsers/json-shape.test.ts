@@ -7,7 +7,13 @@ const members = (head: string, tail = ''): Record<string, unknown> => Object.fro
 
 test('reads the top-level members of the head forwards and of the tail backwards, skipping what is nested', () => {
   const text = '{"runs": [{"version": "9"}], "n": -1.5e3, "ok": true, "s": "a \\"quoted\\" \\\\", "o": {"x": "}"}}';
-  const all = { runs: { kind: 'array' }, n: { kind: 'number', text: '-1.5e3' }, ok: { kind: 'literal', text: 'true' }, s: { kind: 'string', text: 'a "quoted" \\' }, o: { kind: 'object' } };
+  const all = {
+    runs: { kind: 'array' },
+    n: { kind: 'number', text: '-1.5e3' },
+    ok: { kind: 'literal', text: 'true' },
+    s: { kind: 'string', text: 'a "quoted" \\' },
+    o: { kind: 'object' },
+  };
   assert.deepEqual(members(text), all);
   assert.deepEqual(members('{"x": 1', `, ${text.slice(1)}`), { x: { kind: 'number', text: '1' }, ...all });
 });
@@ -24,14 +30,20 @@ test('a member cut by the end of the head keeps its key and kind; one cut by the
 test('is nothing for text that is not a JSON object, and never throws on any text', () => {
   assert.equal(topLevelOf('[{"runs": []}]'), undefined);
   assert.equal(topLevelOf('<xml/>'), undefined);
-  fc.assert(fc.property(fc.string(), fc.string(), (head, tail) => {
-    topLevelOf(`{${head}`, `${tail}}`);
-  }), { numRuns: 2000 });
-  fc.assert(fc.property(fc.json(), fc.integer({ min: 0, max: 200 }), (json, cut) => {
-    const text = JSON.stringify(JSON.parse(json));
-    const top = topLevelOf(text.slice(0, cut), text.slice(cut));
-    const value: unknown = JSON.parse(text);
-    if (value === null || typeof value !== 'object' || Array.isArray(value)) return;
-    for (const key of top?.keys() ?? []) assert.ok(Object.hasOwn(value, key), `${key} in ${text}`);
-  }), { numRuns: 5000 });
+  fc.assert(
+    fc.property(fc.string(), fc.string(), (head, tail) => {
+      topLevelOf(`{${head}`, `${tail}}`);
+    }),
+    { numRuns: 2000 },
+  );
+  fc.assert(
+    fc.property(fc.json(), fc.integer({ min: 0, max: 200 }), (json, cut) => {
+      const text = JSON.stringify(JSON.parse(json));
+      const top = topLevelOf(text.slice(0, cut), text.slice(cut));
+      const value: unknown = JSON.parse(text);
+      if (value === null || typeof value !== 'object' || Array.isArray(value)) return;
+      for (const key of top?.keys() ?? []) assert.ok(Object.hasOwn(value, key), `${key} in ${text}`);
+    }),
+    { numRuns: 5000 },
+  );
 });

@@ -5,7 +5,10 @@
  */
 
 /** What a member's value is: its kind, and the text of a string value (short ones only). */
-export interface Member { kind: 'object' | 'array' | 'string' | 'number' | 'literal'; text?: string }
+export interface Member {
+  kind: 'object' | 'array' | 'string' | 'number' | 'literal';
+  text?: string;
+}
 
 /** The members of the top-level object seen in the head (read forwards) and the tail (read backwards). */
 export type TopLevel = Map<string, Member>;

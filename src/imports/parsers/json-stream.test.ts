@@ -25,7 +25,8 @@ function chunked(text: string, sizes: number[] = [1 << 16], name = 'report.json'
   };
 }
 
-const sarifResults: Streamed = (p) => p.length === 3 && p[0] === 'runs' && typeof p[1] === 'number' && p[2] === 'results';
+const sarifResults: Streamed = (p) =>
+  p.length === 3 && p[0] === 'runs' && typeof p[1] === 'number' && p[2] === 'results';
 
 /** The document put back together: every streamed element returned to its array. */
 async function rebuild(input: ReportInput, streamed: Streamed): Promise<unknown> {
@@ -45,22 +46,32 @@ describe('streaming JSON reader', () => {
   const sarif = {
     version: '2.1.0',
     runs: [
-      { results: [{ ruleId: 'a', message: { text: 'quote " and \\ backslash ] } [ {' } }, { ruleId: 'b' }], tool: { driver: { name: 'X', rules: [{ id: 'a' }] } } },
+      {
+        results: [{ ruleId: 'a', message: { text: 'quote " and \\ backslash ] } [ {' } }, { ruleId: 'b' }],
+        tool: { driver: { name: 'X', rules: [{ id: 'a' }] } },
+      },
       { tool: { driver: { name: 'Y' } }, results: [] },
-      { tool: { driver: { name: 'Z' } }, results: ['a string', 12, -1.5e3, true, null, [1, [2]], { 'ключ': 'значение ✓' }] },
+      {
+        tool: { driver: { name: 'Z' } },
+        results: ['a string', 12, -1.5e3, true, null, [1, [2]], { 'ключ': 'значение ✓' }],
+      },
     ],
   };
 
   test('keep the skeleton without the streamed arrays, whatever comes first in the file', async () => {
     const split = await splitJson(chunked(JSON.stringify(sarif, null, 2)), sarifResults);
     const skeleton = split.skeleton as typeof sarif;
-    assert.deepEqual(skeleton.runs.map((r) => r.results), [[], [], []]);
+    assert.deepEqual(
+      skeleton.runs.map((r) => r.results),
+      [[], [], []],
+    );
     assert.equal(skeleton.runs[0]!.tool.driver.name, 'X', 'the tool after the results is in the skeleton');
     const items: [JsonPath, number][] = [];
     for await (const it of split.items()) items.push([it.path, it.index]);
-    assert.deepEqual(items.map(([p, i]) => `${p.join('.')}#${i}`), [
-      'runs.0.results#0', 'runs.0.results#1', ...[0, 1, 2, 3, 4, 5, 6].map((i) => `runs.2.results#${i}`),
-    ]);
+    assert.deepEqual(
+      items.map(([p, i]) => `${p.join('.')}#${i}`),
+      ['runs.0.results#0', 'runs.0.results#1', ...[0, 1, 2, 3, 4, 5, 6].map((i) => `runs.2.results#${i}`)],
+    );
   });
 
   test('read the same document whatever the chunk boundaries (one byte at a time included)', async () => {
@@ -80,19 +91,37 @@ describe('streaming JSON reader', () => {
 
   test('property: any JSON document rebuilds to what JSON.parse reads, for any chunking', async () => {
     const everyNestedArray: Streamed = (p) => p.length > 0 && p.length % 2 === 0;
-    await fc.assert(fc.asyncProperty(fc.jsonValue({ maxDepth: 5 }), fc.array(fc.integer({ min: 1, max: 40 }), { minLength: 1, maxLength: 5 }), async (value, sizes) => {
-      const text = JSON.stringify(value);
-      // JSON.stringify(-0) is "0": compare with what the text reads as.
-      assert.deepEqual(await rebuild(chunked(text, sizes), everyNestedArray), JSON.parse(text));
-    }), { numRuns: 300 });
+    await fc.assert(
+      fc.asyncProperty(
+        fc.jsonValue({ maxDepth: 5 }),
+        fc.array(fc.integer({ min: 1, max: 40 }), { minLength: 1, maxLength: 5 }),
+        async (value, sizes) => {
+          const text = JSON.stringify(value);
+          // JSON.stringify(-0) is "0": compare with what the text reads as.
+          assert.deepEqual(await rebuild(chunked(text, sizes), everyNestedArray), JSON.parse(text));
+        },
+      ),
+      { numRuns: 300 },
+    );
   });
 
   describe('refuse broken JSON with the file, line and column', () => {
     const lines = (...l: string[]): string => l.join('\n');
     test('a broken element', async () => {
-      const text = lines('{"version": "2.1.0", "runs": [{', '  "tool": {"driver": {"name": "X"}},', '  "results": [', '    {"ruleId": "a"},', '    {"ruleId": tru}', ']}]}');
+      const text = lines(
+        '{"version": "2.1.0", "runs": [{',
+        '  "tool": {"driver": {"name": "X"}},',
+        '  "results": [',
+        '    {"ruleId": "a"},',
+        '    {"ruleId": tru}',
+        ']}]}',
+      );
       const split = await splitJson(chunked(text, [5]), sarifResults);
-      const err = await refusal(async () => { for await (const _ of split.items()) { /* read on */ } });
+      const err = await refusal(async () => {
+        for await (const _ of split.items()) {
+          /* read on */
+        }
+      });
       assert.match(err.message, /^report\.json: not valid JSON at line 5, column 19: Unexpected token '\}'/);
     });
     test('a broken skeleton after a streamed array', async () => {
@@ -107,24 +136,40 @@ describe('streaming JSON reader', () => {
       assert.match(err.message, /not valid JSON at line 3, column (9|10): /);
     });
     test('elements without a comma between them, and a trailing comma', async () => {
-      const missing = await refusal(() => splitJson(chunked('{"runs": [{"results": [\n{"a": 1}\n{"b": 2}]}]}'), sarifResults));
+      const missing = await refusal(() =>
+        splitJson(chunked('{"runs": [{"results": [\n{"a": 1}\n{"b": 2}]}]}'), sarifResults),
+      );
       assert.match(missing.message, /line 3, column 1: expected "," or "\]" after element 0 of runs\[0\]\.results/);
       const trailing = await refusal(() => splitJson(chunked('{"runs": [{"results": [{"a": 1},]}]}'), sarifResults));
       assert.match(trailing.message, /a "," before the "\]" that closes runs\[0\]\.results/);
     });
     test('a truncated report', async () => {
-      for (const text of ['{"runs": [{"results": [{"a": 1}, {"b"', '{"runs": [{"results": [{"a": 1}]}', '{"runs": [{"res', '']) {
+      for (const text of [
+        '{"runs": [{"results": [{"a": 1}, {"b"',
+        '{"runs": [{"results": [{"a": 1}]}',
+        '{"runs": [{"res',
+        '',
+      ]) {
         const err = await refusal(() => splitJson(chunked(text || ' '), sarifResults));
         assert.match(err.message, /it looks truncated/, text);
       }
     });
     test('nesting too deep to be a report, in the skeleton and in an element', async () => {
       const deep = (n: number) => '['.repeat(n) + ']'.repeat(n);
-      assert.match((await refusal(() => splitJson(chunked(`{"x": ${deep(100_000)}}`), sarifResults))).message, /nested deeper than 512 levels/);
-      assert.match((await refusal(() => splitJson(chunked(`{"runs": [{"results": [${deep(100_000)}]}]}`), sarifResults))).message, /nested deeper than 512 levels/);
+      assert.match(
+        (await refusal(() => splitJson(chunked(`{"x": ${deep(100_000)}}`), sarifResults))).message,
+        /nested deeper than 512 levels/,
+      );
+      assert.match(
+        (await refusal(() => splitJson(chunked(`{"runs": [{"results": [${deep(100_000)}]}]}`), sarifResults))).message,
+        /nested deeper than 512 levels/,
+      );
     });
     test('not JSON at all', async () => {
-      assert.match((await refusal(() => splitJson(chunked('<?xml version="1.0"?><a/>'), sarifResults))).message, /not valid JSON at line 1, column 1/);
+      assert.match(
+        (await refusal(() => splitJson(chunked('<?xml version="1.0"?><a/>'), sarifResults))).message,
+        /not valid JSON at line 1, column 1/,
+      );
     });
   });
 });

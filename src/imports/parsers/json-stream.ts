@@ -15,7 +15,11 @@ import { jsonErrorPosition } from './common.ts';
 
 export type JsonPath = readonly (string | number)[];
 /** One element of a streamed array: the array's path, its index there, and the element. */
-export interface JsonItem { path: JsonPath; index: number; value: unknown }
+export interface JsonItem {
+  path: JsonPath;
+  index: number;
+  value: unknown;
+}
 
 export interface SplitJson {
   /** The document with every streamed array empty. */
@@ -35,12 +39,15 @@ export async function splitJson(input: ReportInput, streamed: Streamed): Promise
   async function* items(): AsyncGenerator<JsonItem> {
     const reader = new Scanner(streamed, null);
     for await (const _ of scanned(input, reader)) {
-      for (const raw of reader.drain()) yield { path: raw.path, index: raw.index, value: await parseElement(input, raw) };
+      for (const raw of reader.drain())
+        yield { path: raw.path, index: raw.index, value: await parseElement(input, raw) };
     }
   }
   const pieces: Buffer[] = [];
   const scanner = new Scanner(streamed, pieces);
-  for await (const _ of scanned(input, scanner)) { /* the skeleton collects in pieces */ }
+  for await (const _ of scanned(input, scanner)) {
+    /* the skeleton collects in pieces */
+  }
   const text = Buffer.concat(pieces).toString('utf8');
   let skeleton: unknown;
   try {
@@ -50,8 +57,12 @@ export async function splitJson(input: ReportInput, streamed: Streamed): Promise
     const pos = jsonErrorPosition(msg, text);
     // A quote missing inside an element makes the rest of the file one string: reading the elements finds the one
     // that breaks, and throws its error.
-    if (scanner.insideElement) for await (const _ of items()) { /* read on */ }
-    if (pos === undefined) throw await jsonError(input, msg, /Unexpected end/.test(msg) ? scanner.offset : undefined, true);
+    if (scanner.insideElement)
+      for await (const _ of items()) {
+        /* read on */
+      }
+    if (pos === undefined)
+      throw await jsonError(input, msg, /Unexpected end/.test(msg) ? scanner.offset : undefined, true);
     // V8 names the token it expected when the text stops short ("Expected ',' or ']' after array element").
     const atEnd = pos >= text.trimEnd().length;
     throw await jsonError(input, msg, scanner.originalOffset(Buffer.byteLength(text.slice(0, pos))), atEnd);
@@ -86,7 +97,13 @@ async function* chunksOf(input: ReportInput): AsyncGenerator<Buffer> {
   }
 }
 
-interface RawItem { path: JsonPath; index: number; bytes: Buffer; offset: number; cut?: boolean }
+interface RawItem {
+  path: JsonPath;
+  index: number;
+  bytes: Buffer;
+  offset: number;
+  cut?: boolean;
+}
 
 async function parseElement(input: ReportInput, raw: RawItem): Promise<unknown> {
   const text = raw.bytes.toString('utf8');
@@ -96,17 +113,31 @@ async function parseElement(input: ReportInput, raw: RawItem): Promise<unknown> 
     const msg = (e as Error).message;
     const pos = jsonErrorPosition(msg, text) ?? (raw.cut ? text.length : undefined);
     const atEnd = raw.cut === true && pos !== undefined && pos >= text.trimEnd().length;
-    throw await jsonError(input, msg, raw.offset + (pos === undefined ? 0 : Buffer.byteLength(text.slice(0, pos))), atEnd);
+    throw await jsonError(
+      input,
+      msg,
+      raw.offset + (pos === undefined ? 0 : Buffer.byteLength(text.slice(0, pos))),
+      atEnd,
+    );
   }
 }
 
 /** The bad-input error for invalid JSON at a byte offset of the original report, with its line and column. */
-async function jsonError(input: ReportInput, msg: string, offset: number | undefined, truncated = false): Promise<Error> {
+async function jsonError(
+  input: ReportInput,
+  msg: string,
+  offset: number | undefined,
+  truncated = false,
+): Promise<Error> {
   const name = input.name;
   if (offset === undefined) return badInput(`${name}: not valid JSON: ${msg}`, { file: name });
   const { line, column } = await lineAndColumn(input, offset);
   const why = truncated ? ` (the file ends there: it looks truncated)` : '';
-  return badInput(`${name}: not valid JSON at line ${line}, column ${column}${why}: ${msg}`, { file: name, line, column });
+  return badInput(`${name}: not valid JSON at line ${line}, column ${column}${why}: ${msg}`, {
+    file: name,
+    line,
+    column,
+  });
 }
 
 async function lineAndColumn(input: ReportInput, offset: number): Promise<{ line: number; column: number }> {
@@ -126,12 +157,22 @@ async function lineAndColumn(input: ReportInput, offset: number): Promise<{ line
 }
 
 class StreamError extends Error {
-  constructor(message: string, readonly offset: number, readonly truncated = false) {
+  constructor(
+    message: string,
+    readonly offset: number,
+    readonly truncated = false,
+  ) {
     super(message);
   }
 }
 
-enum Mode { Structure, Between, Container, StringItem, ScalarItem }
+enum Mode {
+  Structure,
+  Between,
+  Container,
+  StringItem,
+  ScalarItem,
+}
 
 /**
  * Finds value boundaries, one byte at a time, resumable at any chunk boundary. With `skeleton` set it copies every
@@ -149,12 +190,12 @@ class Scanner {
   private escape = false;
   private keyBytes: number[] | null = null;
   private mode = Mode.Structure;
-  private depth = 0;            // nesting inside the current element
-  private needComma = false;    // between elements: one was just read
+  private depth = 0; // nesting inside the current element
+  private needComma = false; // between elements: one was just read
   private afterComma = false;
   private index = 0;
   private path: JsonPath = [];
-  private elementStart = 0;     // absolute offset of the element being read
+  private elementStart = 0; // absolute offset of the element being read
   private elementPieces: Buffer[] = [];
   private ready: RawItem[] = [];
   // Skeleton: where copying resumes in the current chunk (-1 while inside a streamed array), and the gaps left.
@@ -163,7 +204,10 @@ class Scanner {
   private gaps: { at: number; removed: number }[] = [];
   private gapStart = 0;
 
-  constructor(private readonly streamed: Streamed, private readonly skeleton: Buffer[] | null) {}
+  constructor(
+    private readonly streamed: Streamed,
+    private readonly skeleton: Buffer[] | null,
+  ) {}
 
   /** Reads the next chunk; throws StreamError (with the offset) for what is wrong between elements. */
   feed(chunk: Buffer): void {
@@ -186,13 +230,20 @@ class Scanner {
     if (this.mode === Mode.ScalarItem) this.finish(null, this.offset);
     // An element cut short is handed out as it is, so JSON.parse says where it goes wrong.
     if (this.skeleton === null && this.insideElement) {
-      this.ready.push({ path: this.path, index: this.index, bytes: Buffer.concat(this.elementPieces), offset: this.elementStart, cut: true });
+      this.ready.push({
+        path: this.path,
+        index: this.index,
+        bytes: Buffer.concat(this.elementPieces),
+        offset: this.elementStart,
+        cut: true,
+      });
       this.elementPieces = [];
       return;
     }
     const open = this.kinds.length > 0 || this.mode !== Mode.Structure || this.inString;
     // An unfinished skeleton is left for JSON.parse to describe; an unfinished element is the scanner's to report.
-    if (open && this.skeleton === null) throw new StreamError('the file ends before its last value is closed', this.offset, true);
+    if (open && this.skeleton === null)
+      throw new StreamError('the file ends before its last value is closed', this.offset, true);
   }
 
   /** Maps a byte offset in the skeleton to the original report. */
@@ -208,16 +259,29 @@ class Scanner {
     this.copyFrom = this.mode === Mode.Structure ? 0 : -1;
     while (i < n) {
       switch (this.mode) {
-        case Mode.Structure: i = this.structure(chunk, i); break;
-        case Mode.Between: i = this.between(chunk, i); break;
-        case Mode.Container: i = this.container(chunk, i); break;
-        case Mode.StringItem: i = this.stringItem(chunk, i); break;
-        case Mode.ScalarItem: i = this.scalarItem(chunk, i); break;
+        case Mode.Structure:
+          i = this.structure(chunk, i);
+          break;
+        case Mode.Between:
+          i = this.between(chunk, i);
+          break;
+        case Mode.Container:
+          i = this.container(chunk, i);
+          break;
+        case Mode.StringItem:
+          i = this.stringItem(chunk, i);
+          break;
+        case Mode.ScalarItem:
+          i = this.scalarItem(chunk, i);
+          break;
       }
     }
     if (this.skeleton && this.copyFrom >= 0 && this.copyFrom < n) this.keep(chunk.subarray(this.copyFrom));
     // An element that goes on in the next chunk keeps what it has so far.
-    if (this.skeleton === null && (this.mode === Mode.Container || this.mode === Mode.StringItem || this.mode === Mode.ScalarItem)) {
+    if (
+      this.skeleton === null
+      && (this.mode === Mode.Container || this.mode === Mode.StringItem || this.mode === Mode.ScalarItem)
+    ) {
       const from = Math.max(0, this.elementStart - this.offset);
       this.elementPieces.push(Buffer.from(chunk.subarray(from)));
     }
@@ -342,9 +406,9 @@ class Scanner {
           this.gaps.push({ at: this.copied, removed: at - this.gapStart });
         }
         return i + 1; // the array's frame is closed here; the skeleton copies the "]" from copyFrom
-
       }
-      if (this.needComma) throw new StreamError(`expected "," or "]" after element ${this.index - 1} of ${pathText(this.path)}`, at);
+      if (this.needComma)
+        throw new StreamError(`expected "," or "]" after element ${this.index - 1} of ${pathText(this.path)}`, at);
       this.afterComma = false;
       this.elementStart = at;
       this.elementPieces = [];

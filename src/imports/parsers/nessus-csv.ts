@@ -9,9 +9,19 @@
 import { badInput } from '../../errors.ts';
 import type { Location, ParsedFinding, ParseContext, ReportInput, ReportParser } from '../types.ts';
 import { aliasesFrom, compact, cwesFrom, num } from './common.ts';
-import { clip, componentFromCpe, csvHeader, cvssOf, FindingGroups, prose, readCsv, severityFromNumber, severityFromWord, type CsvRow } from './host-scan.ts';
+import {
+  clip,
+  componentFromCpe,
+  csvHeader,
+  cvssOf,
+  FindingGroups,
+  prose,
+  readCsv,
+  severityFromNumber,
+  severityFromWord,
+  type CsvRow,
+} from './host-scan.ts';
 import { nessusTool, urlsIn, versionIn, wasTool } from './nessus.ts';
-
 
 /** The columns read into the finding's own fields (lower case); every other column goes to `detail.columns`. */
 const col = {
@@ -38,7 +48,11 @@ const col = {
   cwe: ['CWE'],
   xref: ['XREF', 'Cross References'],
 } satisfies Record<string, string[]>;
-const mapped: ReadonlySet<string> = new Set(Object.values(col).flat().map((c) => c.toLowerCase()));
+const mapped: ReadonlySet<string> = new Set(
+  Object.values(col)
+    .flat()
+    .map((c) => c.toLowerCase()),
+);
 
 /** Nessus and Tenable.sc CSV exports: host findings. */
 export const nessusCsvParser: ReportParser = {
@@ -70,15 +84,29 @@ function headerSet(head: string): Set<string> {
 
 function isNessusCsv(h: Set<string>): boolean {
   const any = (names: string[]): boolean => names.some((n) => h.has(n.toLowerCase()));
-  return any(col.plugin) && any(col.name) && any(col.host.slice(0, 2)) && any(col.severity.slice(0, 2)) && h.has('port') && h.has('protocol');
+  return (
+    any(col.plugin)
+    && any(col.name)
+    && any(col.host.slice(0, 2))
+    && any(col.severity.slice(0, 2))
+    && h.has('port')
+    && h.has('protocol')
+  );
 }
 
-async function* parseCsvReport(input: ReportInput, context: ParseContext | undefined, web: boolean): AsyncIterable<ParsedFinding> {
+async function* parseCsvReport(
+  input: ReportInput,
+  context: ParseContext | undefined,
+  web: boolean,
+): AsyncIterable<ParsedFinding> {
   const file = input.name;
   const { header, rows } = readCsv(await input.text(), file);
   const h = new Set(header.map((c) => c.toLowerCase()));
   if (!isNessusCsv(h)) {
-    throw badInput(`${file}: not a ${web ? 'Tenable WAS' : 'Nessus'} CSV export: the header row lacks Plugin ID, Name, Host, Risk, Port or Protocol`, { file, line: 1 });
+    throw badInput(
+      `${file}: not a ${web ? 'Tenable WAS' : 'Nessus'} CSV export: the header row lacks Plugin ID, Name, Host, Risk, Port or Protocol`,
+      { file, line: 1 },
+    );
   }
   const tool = web ? wasTool : nessusTool;
   context?.tool(tool);
@@ -94,12 +122,19 @@ function toFinding(row: CsvRow, tool: string, web: boolean, file: string): Parse
   const pluginId = row.get(...col.plugin);
   const title = row.get(...col.name);
   if (!pluginId && !title) return undefined; // a row of filler: Tenable.sc pads exports with empty rows
-  if (!pluginId || !title) throw badInput(`${file}: the row at line ${row.line} has no ${pluginId ? 'Name' : 'Plugin ID'}`, { file, line: row.line });
+  if (!pluginId || !title)
+    throw badInput(`${file}: the row at line ${row.line} has no ${pluginId ? 'Name' : 'Plugin ID'}`, {
+      file,
+      line: row.line,
+    });
   const host = row.get(...col.host);
   if (!host) throw badInput(`${file}: the row at line ${row.line} has no Host`, { file, line: row.line });
   const output = row.get(...col.output);
   const v2 = cvssOf(row.get(...col.v2vector), row.get(...col.v2score), '2.0');
-  const cvss = cvssOf(row.get(...col.v3vector), row.get(...col.v3score), '3.0') ?? cvssOf(row.get(...col.v4vector), row.get(...col.v4score), '4.0') ?? v2;
+  const cvss =
+    cvssOf(row.get(...col.v3vector), row.get(...col.v3score), '3.0')
+    ?? cvssOf(row.get(...col.v4vector), row.get(...col.v4score), '4.0')
+    ?? v2;
   const rawSeverity = row.get(...col.severity);
   const columns = row.rest(mapped);
   return compact<ParsedFinding>({
@@ -111,7 +146,10 @@ function toFinding(row: CsvRow, tool: string, web: boolean, file: string): Parse
     severity: severityFromNumber(rawSeverity) ?? severityFromWord(rawSeverity),
     cvss,
     aliases: aliasesFrom(row.get(...col.cve)),
-    cwes: cwesFrom(row.get(...col.cwe)?.split(/[\s,;]+/), [...(row.get(...col.xref) ?? '').matchAll(/\bCWE\s*[:#]\s*(\d+)/gi)].map((m) => m[1])),
+    cwes: cwesFrom(
+      row.get(...col.cwe)?.split(/[\s,;]+/),
+      [...(row.get(...col.xref) ?? '').matchAll(/\bCWE\s*[:#]\s*(\d+)/gi)].map((m) => m[1]),
+    ),
     component: componentFromCpe(row.get(...col.cpe), versionIn(output, 'Installed version')),
     fixedVersion: versionIn(output, 'Fixed version'),
     location: web ? webLocation(row, host) : hostLocation(row, host),
@@ -130,18 +168,29 @@ function toFinding(row: CsvRow, tool: string, web: boolean, file: string): Parse
 
 function hostLocation(row: CsvRow, host: string): Location {
   const port = num(row.get(...col.port));
-  return compact<Location>({ host, port: port !== undefined && port > 0 ? port : undefined, protocol: row.get(...col.protocol)?.toLowerCase() });
+  return compact<Location>({
+    host,
+    port: port !== undefined && port > 0 ? port : undefined,
+    protocol: row.get(...col.protocol)?.toLowerCase(),
+  });
 }
 
 /** WAS rows name the site by host and scheme ("google.com", "http"); the port is given only when not the default. */
 function webLocation(row: CsvRow, host: string): Location {
   const scheme = row.get(...col.protocol)?.toLowerCase();
   const port = num(row.get(...col.port));
-  const withPort = port !== undefined && port > 0 && !((scheme === 'http' && port === 80) || (scheme === 'https' && port === 443)) ? `:${port}` : '';
+  const withPort =
+    port !== undefined && port > 0 && !((scheme === 'http' && port === 80) || (scheme === 'https' && port === 443))
+      ? `:${port}`
+      : '';
   const url = /^https?:\/\//i.test(host) ? host : `${scheme === 'https' ? 'https' : 'http'}://${host}${withPort}/`;
   const parsed = URL.canParse(url) ? new URL(url) : undefined;
   const given = num(parsed?.port) ?? (port !== undefined && port > 0 ? port : undefined);
-  return compact<Location>({ url, host: parsed?.hostname || host, port: given ?? (parsed?.protocol === 'https:' ? 443 : 80) });
+  return compact<Location>({
+    url,
+    host: parsed?.hostname || host,
+    port: given ?? (parsed?.protocol === 'https:' ? 443 : 80),
+  });
 }
 
 function clipAll(o: Record<string, string>): Record<string, string | undefined> {

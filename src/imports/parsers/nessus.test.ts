@@ -5,16 +5,32 @@ import type { ParsedFinding } from '../types.ts';
 import { nessusParser } from './nessus.ts';
 import { badInputError, inputOf, robustnessTests, onlyBadInput } from '../../../test/support/parsing.ts';
 
-async function parse(text: string, name = 'scan.nessus', chunk = 0): Promise<{ findings: ParsedFinding[]; tools: string[] }> {
+async function parse(
+  text: string,
+  name = 'scan.nessus',
+  chunk = 0,
+): Promise<{ findings: ParsedFinding[]; tools: string[] }> {
   const findings: ParsedFinding[] = [];
   const tools: string[] = [];
-  for await (const f of nessusParser.parse(inputOf(name, text, chunk), { tool: (n, v) => void tools.push(v ? `${n} ${v}` : n) })) findings.push(f);
+  for await (const f of nessusParser.parse(inputOf(name, text, chunk), {
+    tool: (n, v) => void tools.push(v ? `${n} ${v}` : n),
+  }))
+    findings.push(f);
   return { findings, tools };
 }
 
 // ---- fixtures: .nessus v2 files shaped like Nessus 10's export ----
 
-interface ItemOpts { id?: string; name?: string; severity?: string; port?: string; svc?: string; protocol?: string; family?: string; body?: string }
+interface ItemOpts {
+  id?: string;
+  name?: string;
+  severity?: string;
+  port?: string;
+  svc?: string;
+  protocol?: string;
+  family?: string;
+  body?: string;
+}
 
 function item(o: ItemOpts = {}): string {
   return `<ReportItem port="${o.port ?? '80'}" svc_name="${o.svc ?? 'www'}" protocol="${o.protocol ?? 'tcp'}" severity="${o.severity ?? '3'}" pluginID="${o.id ?? '58988'}" pluginName="${o.name ?? 'PHP &lt; 5.3.12 / 5.4.2 CGI Query String Code Execution'}" pluginFamily="${o.family ?? 'CGI abuses'}">
@@ -61,7 +77,14 @@ https://bugs.php.net/bug.php?id=61910</see_also>
   Fixed version     : 5.3.12 / 5.4.2
 </plugin_output>`;
 
-const scanInfo = item({ id: '19506', name: 'Nessus Scan Information', severity: '0', port: '0', svc: 'general', family: 'Settings', body: `<description>This plugin displays, for each tested host, information about the scan itself.</description>
+const scanInfo = item({
+  id: '19506',
+  name: 'Nessus Scan Information',
+  severity: '0',
+  port: '0',
+  svc: 'general',
+  family: 'Settings',
+  body: `<description>This plugin displays, for each tested host, information about the scan itself.</description>
 <plugin_type>summary</plugin_type><risk_factor>None</risk_factor><solution>n/a</solution><synopsis>This plugin displays information about the Nessus scan.</synopsis>
 <plugin_output>Information about this scan :
 
@@ -70,16 +93,30 @@ Nessus build : 20041
 Plugin feed version : 202301040112
 Scanner IP : 10.0.0.5
 Credentialed checks : no
-</plugin_output>` });
+</plugin_output>`,
+});
 
-const smbSigning = item({ id: '57608', name: 'SMB Signing not required', severity: '2', port: '445', svc: 'cifs', family: 'Misc.', body: `<cvss3_base_score>5.3</cvss3_base_score>
+const smbSigning = item({
+  id: '57608',
+  name: 'SMB Signing not required',
+  severity: '2',
+  port: '445',
+  svc: 'cifs',
+  family: 'Misc.',
+  body: `<cvss3_base_score>5.3</cvss3_base_score>
 <cvss3_vector>AV:N/AC:L/PR:N/UI:N/S:U/C:N/I:L/A:N</cvss3_vector>
 <description>Signing is not required on the remote SMB server.</description><risk_factor>Medium</risk_factor>
-<solution>Enforce message signing in the host's configuration.</solution><synopsis>Signing is not required on the remote SMB server.</synopsis>` });
+<solution>Enforce message signing in the host's configuration.</solution><synopsis>Signing is not required on the remote SMB server.</synopsis>`,
+});
 
 function host(name: string, items: string[], ip: string | null = '10.0.0.20'): string {
-  const props = [`<tag name="HOST_START">Wed Jan  4 10:00:00 2023</tag>`, ip ? `<tag name="host-ip">${ip}</tag>` : '', `<tag name="host-fqdn">${name}.corp.example</tag>`,
-    `<tag name="netbios-name">${name.toUpperCase()}</tag>`, `<tag name="operating-system">Linux Kernel 5.4</tag>`].join('\n');
+  const props = [
+    `<tag name="HOST_START">Wed Jan  4 10:00:00 2023</tag>`,
+    ip ? `<tag name="host-ip">${ip}</tag>` : '',
+    `<tag name="host-fqdn">${name}.corp.example</tag>`,
+    `<tag name="netbios-name">${name.toUpperCase()}</tag>`,
+    `<tag name="operating-system">Linux Kernel 5.4</tag>`,
+  ].join('\n');
   return `<ReportHost name="${name}"><HostProperties>\n${props}\n</HostProperties>\n${items.join('\n')}\n</ReportHost>`;
 }
 
@@ -120,8 +157,14 @@ describe('nessus detection', () => {
   });
 
   test('claims no other format: ZAP, OpenVAS, Nessus v1, CSV, JSON', () => {
-    for (const head of ['<?xml version="1.0"?><OWASPZAPReport version="2.14.0">', '<report id="1" format_id="a994b278" extension="xml" content_type="text/xml"><report>',
-      '<?xml version="1.0"?><NessusClientData><Report>', 'Plugin ID,CVE,CVSS,Risk,Host,Protocol,Port,Name\n', '{"runs":[]}', '']) {
+    for (const head of [
+      '<?xml version="1.0"?><OWASPZAPReport version="2.14.0">',
+      '<report id="1" format_id="a994b278" extension="xml" content_type="text/xml"><report>',
+      '<?xml version="1.0"?><NessusClientData><Report>',
+      'Plugin ID,CVE,CVSS,Risk,Host,Protocol,Port,Name\n',
+      '{"runs":[]}',
+      '',
+    ]) {
       assert.equal(nessusParser.detect(head, 'x'), false, head);
     }
   });
@@ -143,8 +186,14 @@ describe('nessus host findings', () => {
     assert.deepEqual(f.component, { name: 'php', version: '5.1.6' });
     assert.equal(f.fixedVersion, '5.3.12 / 5.4.2');
     assert.deepEqual(f.location, { host: '10.0.0.20', port: 80, protocol: 'tcp' });
-    assert.deepEqual(f.references, ['http://www.php.net/archive/2012.php#id2012-05-03-1', 'https://bugs.php.net/bug.php?id=61910']);
-    assert.match(f.description ?? '', /^According to its banner, .* remote code execution and information disclosure vulnerability\.\n\nAn error in/);
+    assert.deepEqual(f.references, [
+      'http://www.php.net/archive/2012.php#id2012-05-03-1',
+      'https://bugs.php.net/bug.php?id=61910',
+    ]);
+    assert.match(
+      f.description ?? '',
+      /^According to its banner, .* remote code execution and information disclosure vulnerability\.\n\nAn error in/,
+    );
   });
 
   test('keeps what the model has no field for in detail: synopsis, solution, CVSS v2, exploitability, host names, output', async () => {
@@ -152,7 +201,10 @@ describe('nessus host findings', () => {
     const d = findings[0]?.detail ?? {};
     assert.equal(d['pluginFamily'], 'CGI abuses');
     assert.equal(d['service'], 'www');
-    assert.equal(d['synopsis'], 'The remote web server uses a version of PHP that is affected by a remote code execution vulnerability.');
+    assert.equal(
+      d['synopsis'],
+      'The remote web server uses a version of PHP that is affected by a remote code execution vulnerability.',
+    );
     assert.equal(d['solution'], 'Upgrade to PHP version 5.3.12 / 5.4.2 or later.');
     assert.deepEqual(d['cvssV2'], { version: '2.0', vector: 'AV:N/AC:L/Au:N/C:P/I:P/A:P', score: 7.5 });
     assert.equal(d['vprScore'], 9.4);
@@ -169,13 +221,22 @@ describe('nessus host findings', () => {
   test('gives one finding per plugin per host and port: two hosts are two findings, where the peer merges them into one', async () => {
     // The peer keys on severity + title across the whole report (32 findings for 7 Windows hosts with 296 results);
     // Entente keeps each host apart because each host is patched, owned and closed on its own.
-    const { findings } = await parse(nessusXml([host('web01', [item(), smbSigning]), host('web02', [item(), smbSigning], '10.0.0.21')]));
-    assert.deepEqual(findings.map((f) => `${f.ruleId}@${f.location.host}:${f.location.port}`), ['58988@10.0.0.20:80', '57608@10.0.0.20:445', '58988@10.0.0.21:80', '57608@10.0.0.21:445']);
+    const { findings } = await parse(
+      nessusXml([host('web01', [item(), smbSigning]), host('web02', [item(), smbSigning], '10.0.0.21')]),
+    );
+    assert.deepEqual(
+      findings.map((f) => `${f.ruleId}@${f.location.host}:${f.location.port}`),
+      ['58988@10.0.0.20:80', '57608@10.0.0.20:445', '58988@10.0.0.21:80', '57608@10.0.0.21:445'],
+    );
   });
 
   test('merges a plugin listed twice on one port (two installs) into one finding keeping both outputs', async () => {
-    const second = item({ body: phpBody.replace('5.1.6', '5.2.0').replace('X-Powered-By: PHP/5.1.6', 'URL : http://web01/legacy/') });
-    const { findings } = await parse(nessusXml([host('web01', [item(), second, item({ port: '8080', svc: 'http-alt' })])]));
+    const second = item({
+      body: phpBody.replace('5.1.6', '5.2.0').replace('X-Powered-By: PHP/5.1.6', 'URL : http://web01/legacy/'),
+    });
+    const { findings } = await parse(
+      nessusXml([host('web01', [item(), second, item({ port: '8080', svc: 'http-alt' })])]),
+    );
     assert.equal(findings.length, 2);
     assert.equal(findings[0]?.detail?.['occurrences'], 2);
     assert.match(String(findings[0]?.detail?.['pluginOutput']), /5\.1\.6[\s\S]*---[\s\S]*5\.2\.0/);
@@ -185,7 +246,10 @@ describe('nessus host findings', () => {
   test('imports severity 0 results as info, as the peer counts them, and maps 1..4 to low..critical', async () => {
     const items = ['0', '1', '2', '3', '4'].map((s, i) => item({ id: String(10000 + i), severity: s }));
     const { findings } = await parse(nessusXml([host('web01', items)]));
-    assert.deepEqual(findings.map((f) => f.severity), ['info', 'low', 'medium', 'high', 'critical']);
+    assert.deepEqual(
+      findings.map((f) => f.severity),
+      ['info', 'low', 'medium', 'high', 'critical'],
+    );
   });
 
   test('falls back to risk_factor for a missing or non-numeric severity, and ignores a non-numeric port', async () => {
@@ -196,13 +260,27 @@ describe('nessus host findings', () => {
 
   test('reads words like "constructor" as no severity, never as Object.prototype members', async () => {
     const body = '<risk_factor>toString</risk_factor><description>d</description>';
-    const { findings } = await parse(nessusXml([host('web01', [item({ severity: 'constructor', body }), item({ id: '1', severity: '__proto__', body })])]));
-    assert.deepEqual(findings.map((f) => f.severity), ['info', 'info']);
+    const { findings } = await parse(
+      nessusXml([
+        host('web01', [item({ severity: 'constructor', body }), item({ id: '1', severity: '__proto__', body })]),
+      ]),
+    );
+    assert.deepEqual(
+      findings.map((f) => f.severity),
+      ['info', 'info'],
+    );
   });
 
   test('reads a CVSS v3 vector without prefix, and CVSS v2 alone with its "CVSS2#" prefix dropped', async () => {
-    const v2only = item({ id: '10114', name: 'ICMP Timestamp Request Remote Date Disclosure', severity: '0', port: '0', svc: 'general', protocol: 'icmp',
-      body: '<cve>CVE-1999-0524</cve><cvss_base_score>0.0</cvss_base_score><cvss_vector>CVSS2#AV:L/AC:L/Au:N/C:N/I:N/A:N</cvss_vector><description>The remote host answers to an ICMP timestamp request.</description>' });
+    const v2only = item({
+      id: '10114',
+      name: 'ICMP Timestamp Request Remote Date Disclosure',
+      severity: '0',
+      port: '0',
+      svc: 'general',
+      protocol: 'icmp',
+      body: '<cve>CVE-1999-0524</cve><cvss_base_score>0.0</cvss_base_score><cvss_vector>CVSS2#AV:L/AC:L/Au:N/C:N/I:N/A:N</cvss_vector><description>The remote host answers to an ICMP timestamp request.</description>',
+    });
     const { findings } = await parse(nessusXml([host('web01', [smbSigning, v2only])]));
     assert.deepEqual(findings[0]?.cvss, { version: '3.0', vector: 'AV:N/AC:L/PR:N/UI:N/S:U/C:N/I:L/A:N', score: 5.3 });
     assert.deepEqual(findings[1]?.cvss, { version: '2.0', vector: 'AV:L/AC:L/Au:N/C:N/I:N/A:N', score: 0 });
@@ -231,12 +309,21 @@ describe('nessus host findings', () => {
 
 describe('nessus secrets and size', () => {
   test('never reads the Policy (it can hold scan credentials) and redacts credentials in plugin outputs', async () => {
-    const creds = item({ id: '10862', name: 'Microsoft SQL Server sa Account Default Blank Password', severity: '4', port: '1433', svc: 'mssql',
-      body: '<description>The sa account has a weak password.</description><plugin_output>It was possible to login as \'sa\' with password \'Winter2023!\'.\nPassword : Winter2023!</plugin_output>' });
+    const creds = item({
+      id: '10862',
+      name: 'Microsoft SQL Server sa Account Default Blank Password',
+      severity: '4',
+      port: '1433',
+      svc: 'mssql',
+      body: "<description>The sa account has a weak password.</description><plugin_output>It was possible to login as 'sa' with password 'Winter2023!'.\nPassword : Winter2023!</plugin_output>",
+    });
     const { findings } = await parse(nessusXml([host('db01', [creds])]));
     const json = JSON.stringify(findings);
     assert.doesNotMatch(json, /PolicySecret42|Winter2023/);
-    assert.match(String(findings[0]?.detail?.['pluginOutput']), /with password '\[redacted\]'\.\nPassword : \[redacted\]/);
+    assert.match(
+      String(findings[0]?.detail?.['pluginOutput']),
+      /with password '\[redacted\]'\.\nPassword : \[redacted\]/,
+    );
   });
 
   test('clips a long plugin output at 4,000 characters', async () => {
@@ -250,7 +337,7 @@ describe('nessus WAS (web app scanning) reports', () => {
   test('gives web findings at the scanned site, one per plugin, from a Report of type "was"', async () => {
     const { findings, tools } = await parse(wasXml, 'was.xml');
     assert.deepEqual(tools, ['Tenable WAS']);
-    assert.equal(findings.length, 2, 'the two XSS results on two pages are one finding at the site, like ZAP\'s alerts');
+    assert.equal(findings.length, 2, "the two XSS results on two pages are one finding at the site, like ZAP's alerts");
     const [xss, csp] = findings;
     assert.equal(xss?.tool, 'Tenable WAS');
     assert.equal(xss?.kind, 'web');
@@ -272,30 +359,46 @@ describe('nessus WAS (web app scanning) reports', () => {
 
 describe('nessus errors', () => {
   test('rejects another XML root, and says to export v2 for a Nessus v1 file', async () => {
-    await assert.rejects(parse('<OWASPZAPReport version="2"/>', 'r.xml'), badInputError(/^r\.xml: not a \.nessus v2 report: the root element is <OWASPZAPReport>/));
-    await assert.rejects(parse('<NessusClientData><Report/></NessusClientData>', 'old.nessus'), badInputError(/export the scan as "\.nessus" v2/));
+    await assert.rejects(
+      parse('<OWASPZAPReport version="2"/>', 'r.xml'),
+      badInputError(/^r\.xml: not a \.nessus v2 report: the root element is <OWASPZAPReport>/),
+    );
+    await assert.rejects(
+      parse('<NessusClientData><Report/></NessusClientData>', 'old.nessus'),
+      badInputError(/export the scan as "\.nessus" v2/),
+    );
   });
 
   test('rejects a truncated file with its line and column', async () => {
     const xml = nessusXml([host('web01', [item(), smbSigning])]);
-    await assert.rejects(parse(xml.slice(0, xml.indexOf('<ReportItem', xml.indexOf('<ReportItem') + 10) + 30), 'cut.nessus'),
-      badInputError(/^cut\.nessus: not well-formed XML at line \d+, column \d+: .*truncated/));
+    await assert.rejects(
+      parse(xml.slice(0, xml.indexOf('<ReportItem', xml.indexOf('<ReportItem') + 10) + 30), 'cut.nessus'),
+      badInputError(/^cut\.nessus: not well-formed XML at line \d+, column \d+: .*truncated/),
+    );
   });
 
   test('never expands an entity declared in a DOCTYPE', async () => {
-    const xxe = nessusXml([host('web01', [item({ body: '<description>&xxe;</description>' })])])
-      .replace('<?xml version="1.0" ?>', '<?xml version="1.0" ?>\n<!DOCTYPE NessusClientData_v2 [<!ENTITY xxe SYSTEM "file:///etc/passwd">]>');
+    const xxe = nessusXml([host('web01', [item({ body: '<description>&xxe;</description>' })])]).replace(
+      '<?xml version="1.0" ?>',
+      '<?xml version="1.0" ?>\n<!DOCTYPE NessusClientData_v2 [<!ENTITY xxe SYSTEM "file:///etc/passwd">]>',
+    );
     await assert.rejects(parse(xxe), badInputError(/undefined entity/));
   });
 
   test('rejects a ReportItem without pluginID, naming its line', async () => {
     const xml = nessusXml([host('web01', [item().replace(' pluginID="58988"', '')])]);
     const line = xml.slice(0, xml.indexOf('<ReportItem')).split('\n').length;
-    await assert.rejects(parse(xml, 'x.nessus'), badInputError(new RegExp(`^x\\.nessus: the <ReportItem> at line ${line} has no pluginID`)));
+    await assert.rejects(
+      parse(xml, 'x.nessus'),
+      badInputError(new RegExp(`^x\\.nessus: the <ReportItem> at line ${line} has no pluginID`)),
+    );
   });
 
   test('rejects a ReportItem outside any ReportHost', async () => {
-    await assert.rejects(parse(`<NessusClientData_v2><Report>${item()}</Report></NessusClientData_v2>`), badInputError(/the <ReportItem> at line 1 is not inside a <ReportHost>/));
+    await assert.rejects(
+      parse(`<NessusClientData_v2><Report>${item()}</Report></NessusClientData_v2>`),
+      badInputError(/the <ReportItem> at line 1 is not inside a <ReportHost>/),
+    );
   });
 });
 
@@ -305,11 +408,29 @@ describe('nessus robustness', () => {
   robustnessTests({ parse, seeds: [xml] }, { quickly: true, runs: { mutated: 300 } });
 
   test('attribute values of any shape never throw anything but bad_input', async () => {
-    const values = fc.oneof(fc.constantFrom('', '-1', '0', '99999', 'NaN', '1e400', 'https://', 'http://[', 'was', 'constructor', '__proto__'), fc.string({ maxLength: 8 }).map((s) => s.replace(/[<&"]/g, '')));
+    const values = fc.oneof(
+      fc.constantFrom(
+        '',
+        '-1',
+        '0',
+        '99999',
+        'NaN',
+        '1e400',
+        'https://',
+        'http://[',
+        'was',
+        'constructor',
+        '__proto__',
+      ),
+      fc.string({ maxLength: 8 }).map((s) => s.replace(/[<&"]/g, '')),
+    );
     const names = fc.constantFrom('port', 'severity', 'pluginID', 'pluginName', 'protocol', 'svc_name', 'name', 'type');
-    await fc.assert(fc.asyncProperty(names, values, async (name, value) => {
-      await onlyBadInput(parse, xml.replace(new RegExp(`\\b${name}="[^"]*"`, 'g'), `${name}="${value}"`), 2000);
-      await onlyBadInput(parse, wasXml.replace(new RegExp(`\\b${name}="[^"]*"`, 'g'), `${name}="${value}"`), 2000);
-    }), { numRuns: 200 });
+    await fc.assert(
+      fc.asyncProperty(names, values, async (name, value) => {
+        await onlyBadInput(parse, xml.replace(new RegExp(`\\b${name}="[^"]*"`, 'g'), `${name}="${value}"`), 2000);
+        await onlyBadInput(parse, wasXml.replace(new RegExp(`\\b${name}="[^"]*"`, 'g'), `${name}="${value}"`), 2000);
+      }),
+      { numRuns: 200 },
+    );
   });
 });

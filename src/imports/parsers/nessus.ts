@@ -15,7 +15,16 @@
 import { badInput } from '../../errors.ts';
 import type { Location, ParsedFinding, ParseContext, ReportInput, ReportParser } from '../types.ts';
 import { aliasesFrom, compact, cwesFrom, num } from './common.ts';
-import { clip, componentFromCpe, cvssOf, FindingGroups, prose, severityFromNumber, severityFromWord, text } from './host-scan.ts';
+import {
+  clip,
+  componentFromCpe,
+  cvssOf,
+  FindingGroups,
+  prose,
+  severityFromNumber,
+  severityFromWord,
+  text,
+} from './host-scan.ts';
 import { attr, children, streamXml, textOf, xmlRootName, type XmlElement } from './xml.ts';
 
 export const nessusTool = 'Nessus';
@@ -45,54 +54,89 @@ async function* parseNessus(input: ReportInput, context?: ParseContext): AsyncIt
   const onRoot = (root: XmlElement): void => {
     if (root.name === 'NessusClientData_v2') return;
     const hint = root.name === 'NessusClientData' ? ' (a Nessus v1 file: export the scan as ".nessus" v2)' : '';
-    throw badInput(`${file}: not a .nessus v2 report: the root element is <${root.name}>, expected <NessusClientData_v2>${hint}`, { file });
+    throw badInput(
+      `${file}: not a .nessus v2 report: the root element is <${root.name}>, expected <NessusClientData_v2>${hint}`,
+      { file },
+    );
   };
   const runs = new Map<string, string | undefined>();
   let scope: HostScope | undefined;
-  const matches = streamXml(input.stream(), { name: file, collect: ['HostProperties', 'ReportItem'], skip: neverRead, onRoot });
+  const matches = streamXml(input.stream(), {
+    name: file,
+    collect: ['HostProperties', 'ReportItem'],
+    skip: neverRead,
+    onRoot,
+  });
   for await (const { element, ancestors } of matches) {
     const host = ancestors.findLast((a) => a.name === 'ReportHost');
-    if (!host) throw badInput(`${file}: the <${element.name}> at line ${element.line} is not inside a <ReportHost>`, { file, line: element.line });
+    if (!host)
+      throw badInput(`${file}: the <${element.name}> at line ${element.line} is not inside a <ReportHost>`, {
+        file,
+        line: element.line,
+      });
     if (scope?.el !== host) {
       if (scope) yield* findingsOf(scope, runs, file);
       scope = { el: host, report: ancestors.findLast((a) => a.name === 'Report'), props: new Map(), items: [] };
     }
     if (element.name === 'HostProperties') {
-      for (const tag of children(element, 'tag')) if (attr(tag, 'name')) scope.props.set(attr(tag, 'name') ?? '', tag.text.trim());
+      for (const tag of children(element, 'tag'))
+        if (attr(tag, 'name')) scope.props.set(attr(tag, 'name') ?? '', tag.text.trim());
     } else scope.items.push(element);
   }
   if (scope) yield* findingsOf(scope, runs, file);
-  if (runs.size === 0) runs.set(/<Report\b[^>]*\btype\s*=\s*["']was["']/.test(input.head) ? wasTool : nessusTool, undefined);
+  if (runs.size === 0)
+    runs.set(/<Report\b[^>]*\btype\s*=\s*["']was["']/.test(input.head) ? wasTool : nessusTool, undefined);
   for (const [tool, version] of runs) context?.tool(tool, version);
 }
 
 /** The findings of one host, once all its items are read: grouped per plugin and port. */
 function findingsOf(scope: HostScope, runs: Map<string, string | undefined>, file: string): Iterable<ParsedFinding> {
   const name = attr(scope.el, 'name');
-  if (!name) throw badInput(`${file}: the <ReportHost> at line ${scope.el.line} has no name`, { file, line: scope.el.line });
-  const web = attr(scope.report, 'type') === 'was' || scope.props.get('system-type') === 'web_application' || /^https?:\/\//i.test(name);
+  if (!name)
+    throw badInput(`${file}: the <ReportHost> at line ${scope.el.line} has no name`, { file, line: scope.el.line });
+  const web =
+    attr(scope.report, 'type') === 'was'
+    || scope.props.get('system-type') === 'web_application'
+    || /^https?:\/\//i.test(name);
   const tool = web ? wasTool : nessusTool;
   const info = scope.items.find((i) => attr(i, 'pluginID') === scanInformationPlugin);
-  const version = web ? undefined : (/Nessus version\s*:\s*(\d[\w.-]*)/.exec(textOf(info, 'plugin_output') ?? '')?.[1] ?? runs.get(tool));
+  const version = web
+    ? undefined
+    : (/Nessus version\s*:\s*(\d[\w.-]*)/.exec(textOf(info, 'plugin_output') ?? '')?.[1] ?? runs.get(tool));
   runs.set(tool, version);
   const groups = new FindingGroups('pluginOutput');
-  for (const item of scope.items) groups.add(toFinding(item, { name, props: scope.props, web, tool, version }, file), item.children.find((c) => c.name === 'plugin_output')?.text);
+  for (const item of scope.items)
+    groups.add(
+      toFinding(item, { name, props: scope.props, web, tool, version }, file),
+      item.children.find((c) => c.name === 'plugin_output')?.text,
+    );
   return groups.drain();
 }
 
-interface HostFacts { name: string; props: Map<string, string>; web: boolean; tool: string; version: string | undefined }
+interface HostFacts {
+  name: string;
+  props: Map<string, string>;
+  web: boolean;
+  tool: string;
+  version: string | undefined;
+}
 
 function toFinding(item: XmlElement, host: HostFacts, file: string): ParsedFinding {
   const pluginId = attr(item, 'pluginID');
   const title = attr(item, 'pluginName') ?? textOf(item, 'plugin_name');
   if (!pluginId || !title) {
-    throw badInput(`${file}: the <ReportItem> at line ${item.line} has no ${pluginId ? 'pluginName' : 'pluginID'}`, { file, line: item.line });
+    throw badInput(`${file}: the <ReportItem> at line ${item.line} has no ${pluginId ? 'pluginName' : 'pluginID'}`, {
+      file,
+      line: item.line,
+    });
   }
   const output = textOf(item, 'plugin_output');
   const xrefs = texts(item, 'xref');
   const v2 = cvssOf(textOf(item, 'cvss_vector'), textOf(item, 'cvss_base_score') ?? textOf(item, 'cvss'), '2.0');
-  const cvss = cvssOf(textOf(item, 'cvss3_vector'), textOf(item, 'cvss3_base_score') ?? textOf(item, 'cvssv3'), '3.0')
-    ?? cvssOf(textOf(item, 'cvss4_vector'), textOf(item, 'cvss4_base_score'), '4.0') ?? v2;
+  const cvss =
+    cvssOf(textOf(item, 'cvss3_vector'), textOf(item, 'cvss3_base_score') ?? textOf(item, 'cvssv3'), '3.0')
+    ?? cvssOf(textOf(item, 'cvss4_vector'), textOf(item, 'cvss4_base_score'), '4.0')
+    ?? v2;
   return compact<ParsedFinding>({
     tool: host.tool,
     toolVersion: host.version,
@@ -102,8 +146,14 @@ function toFinding(item: XmlElement, host: HostFacts, file: string): ParsedFindi
     description: prose(textOf(item, 'description')),
     severity: severityFromNumber(attr(item, 'severity')) ?? severityFromWord(textOf(item, 'risk_factor')),
     cvss,
-    aliases: aliasesFrom(texts(item, 'cve'), xrefs.filter((x) => /^CVE:/i.test(x))),
-    cwes: cwesFrom(texts(item, 'cwe'), xrefs.filter((x) => /^CWE:/i.test(x))),
+    aliases: aliasesFrom(
+      texts(item, 'cve'),
+      xrefs.filter((x) => /^CVE:/i.test(x)),
+    ),
+    cwes: cwesFrom(
+      texts(item, 'cwe'),
+      xrefs.filter((x) => /^CWE:/i.test(x)),
+    ),
     component: componentFromCpe(texts(item, 'cpe')[0], versionIn(output, 'Installed version')),
     fixedVersion: versionIn(output, 'Fixed version'),
     location: host.web ? webLocation(item, host) : hostLocation(item, host),
@@ -141,7 +191,9 @@ function detailOf(item: XmlElement, host: HostFacts, xrefs: string[], v2: unknow
     const all = names.flatMap((n) => texts(item, n));
     return all.length > 0 ? all : undefined;
   };
-  const frameworks = item.children.filter((c) => /^exploit_framework_/.test(c.name) && c.text.trim() === 'true').map((c) => c.name.slice(18));
+  const frameworks = item.children
+    .filter((c) => /^exploit_framework_/.test(c.name) && c.text.trim() === 'true')
+    .map((c) => c.name.slice(18));
   return compact({
     pluginFamily: attr(item, 'pluginFamily'),
     pluginType: t('plugin_type'),
@@ -176,7 +228,9 @@ function detailOf(item: XmlElement, host: HostFacts, xrefs: string[], v2: unknow
 }
 
 function texts(el: XmlElement, name: string): string[] {
-  return children(el, name).map((c) => c.text.trim()).filter((s) => s !== '');
+  return children(el, name)
+    .map((c) => c.text.trim())
+    .filter((s) => s !== '');
 }
 
 function flag(v: string | undefined): boolean | undefined {

@@ -12,23 +12,78 @@
  * every entry the `vulns` library marks VULNERABLE (smb-vuln-*, ssl-heartbleed, …), host scripts included.
  */
 import { badInput } from '../../errors.ts';
-import type { Component, Location, ParseContext, ParsedFinding, ReportInput, ReportParser, Severity } from '../types.ts';
+import type {
+  Component,
+  Location,
+  ParseContext,
+  ParsedFinding,
+  ReportInput,
+  ReportParser,
+  Severity,
+} from '../types.ts';
 import { aliasesFrom, compact, cwesFrom, lookup, normaliseSeverity, num, severityFromScore } from './common.ts';
 import { attr, child, children, select, streamXml, xmlRootName, type XmlElement } from './xml.ts';
 
-interface Host { address: string; location: Location; detail: Record<string, unknown> }
-interface Port { location: Location; label: string; service: XmlElement | undefined; component: Component | undefined; scripts: XmlElement[] }
-interface Run { tool: string; version: string | undefined; seen: Set<string> }
+interface Host {
+  address: string;
+  location: Location;
+  detail: Record<string, unknown>;
+}
+interface Port {
+  location: Location;
+  label: string;
+  service: XmlElement | undefined;
+  component: Component | undefined;
+  scripts: XmlElement[];
+}
+interface Run {
+  tool: string;
+  version: string | undefined;
+  seen: Set<string>;
+}
 
 const maxScript = 2000;
 const maxList = 50;
 const cleartext = new Set(['ftp', 'tftp', 'telnet', 'login', 'shell', 'exec', 'rlogin', 'rsh', 'rexec']);
-const databases = new Set(['mysql', 'postgresql', 'mongodb', 'mongod', 'redis', 'elasticsearch', 'ms-sql-s', 'oracle-tns', 'couchdb', 'memcached', 'cassandra']);
+const databases = new Set([
+  'mysql',
+  'postgresql',
+  'mongodb',
+  'mongod',
+  'redis',
+  'elasticsearch',
+  'ms-sql-s',
+  'oracle-tns',
+  'couchdb',
+  'memcached',
+  'cassandra',
+]);
 const databaseProducts = /\b(mysql|mariadb|postgresql|mongodb|redis|elasticsearch|couchdb|memcached)\b/i;
 const names: Record<string, string> = {
-  ftp: 'FTP', tftp: 'TFTP', ssh: 'SSH', telnet: 'Telnet', smtp: 'SMTP', domain: 'DNS', http: 'HTTP', https: 'HTTPS', pop3: 'POP3',
-  imap: 'IMAP', snmp: 'SNMP', ldap: 'LDAP', mysql: 'MySQL', postgresql: 'PostgreSQL', mongodb: 'MongoDB', redis: 'Redis',
-  vnc: 'VNC', 'ms-sql-s': 'MS SQL', 'ms-wbt-server': 'RDP', 'microsoft-ds': 'SMB', 'netbios-ssn': 'NetBIOS', login: 'rlogin', shell: 'rsh', exec: 'rexec',
+  ftp: 'FTP',
+  tftp: 'TFTP',
+  ssh: 'SSH',
+  telnet: 'Telnet',
+  smtp: 'SMTP',
+  domain: 'DNS',
+  http: 'HTTP',
+  https: 'HTTPS',
+  pop3: 'POP3',
+  imap: 'IMAP',
+  snmp: 'SNMP',
+  ldap: 'LDAP',
+  mysql: 'MySQL',
+  postgresql: 'PostgreSQL',
+  mongodb: 'MongoDB',
+  redis: 'Redis',
+  vnc: 'VNC',
+  'ms-sql-s': 'MS SQL',
+  'ms-wbt-server': 'RDP',
+  'microsoft-ds': 'SMB',
+  'netbios-ssn': 'NetBIOS',
+  login: 'rlogin',
+  shell: 'rsh',
+  exec: 'rexec',
 };
 
 /** Nmap's XML report (`<nmaprun scanner="nmap" …><host>…<ports><port …>`). */
@@ -50,7 +105,11 @@ async function* parseNmap(input: ReportInput, context?: ParseContext): AsyncGene
   const file = input.name;
   const run: Run = { tool: 'Nmap', version: undefined, seen: new Set() };
   const onRoot = (root: XmlElement): void => {
-    if (root.name !== 'nmaprun') throw badInput(`${file}: not an Nmap XML report: the root element is <${root.name}>, expected <nmaprun> (run nmap -oX)`, { file });
+    if (root.name !== 'nmaprun')
+      throw badInput(
+        `${file}: not an Nmap XML report: the root element is <${root.name}>, expected <nmaprun> (run nmap -oX)`,
+        { file },
+      );
     if (attr(root, 'scanner') === 'masscan') run.tool = 'masscan';
     run.version = attr(root, 'version');
     context?.tool(run.tool, run.version);
@@ -81,9 +140,12 @@ function* hostFindings(el: XmlElement, file: string, run: Run): Generator<Parsed
 function hostOf(el: XmlElement, file: string): Host {
   const addresses = children(el, 'address');
   const ip = ['ipv4', 'ipv6'].map((t) => addresses.find((a) => attr(a, 'addrtype') === t)).find(Boolean);
-  const hostnames = select(el, 'hostnames/hostname').map((h) => compact({ name: attr(h, 'name'), type: attr(h, 'type') }));
+  const hostnames = select(el, 'hostnames/hostname').map((h) =>
+    compact({ name: attr(h, 'name'), type: attr(h, 'type') }),
+  );
   const address = attr(ip, 'addr') ?? hostnames[0]?.name;
-  if (!address) throw badInput(`${file}: the <host> at line ${el.line} has no IP address or host name`, { file, line: el.line });
+  if (!address)
+    throw badInput(`${file}: the <host> at line ${el.line} has no IP address or host name`, { file, line: el.line });
   const mac = addresses.find((a) => attr(a, 'addrtype') === 'mac');
   const os = select(el, 'os/osmatch')[0];
   return {
@@ -103,7 +165,10 @@ function portOf(p: XmlElement, host: Host, file: string): Port {
   const portid = attr(p, 'portid');
   const port = num(portid);
   if (port === undefined || !Number.isInteger(port) || port < 0 || port > 65535) {
-    throw badInput(`${file}: the <port> at line ${p.line} has portid="${portid ?? ''}", expected a port number`, { file, line: p.line });
+    throw badInput(`${file}: the <port> at line ${p.line} has portid="${portid ?? ''}", expected a port number`, {
+      file,
+      line: p.line,
+    });
   }
   const protocol = attr(p, 'protocol')?.toLowerCase() ?? 'tcp';
   const service = child(p, 'service');
@@ -141,8 +206,18 @@ function openPort(port: Port, p: XmlElement, host: Host, run: Run): ParsedFindin
       service: s ? serviceDetail(s) : undefined,
       reason: attr(child(p, 'state'), 'reason'),
       risk: risk?.reason,
-      scripts: port.scripts.length > 0 ? Object.fromEntries(port.scripts.map((x) => [attr(x, 'id') ?? 'script', clip(redact(attr(x, 'output') ?? ''))])) : undefined,
-      exploits: nonEmpty(vulnersEntries(port).filter((e) => e.cves.length === 0).slice(0, maxList).map((e) => compact({ id: e.id, type: e.type, cvss: e.cvss }))),
+      scripts:
+        port.scripts.length > 0
+          ? Object.fromEntries(
+              port.scripts.map((x) => [attr(x, 'id') ?? 'script', clip(redact(attr(x, 'output') ?? ''))]),
+            )
+          : undefined,
+      exploits: nonEmpty(
+        vulnersEntries(port)
+          .filter((e) => e.cves.length === 0)
+          .slice(0, maxList)
+          .map((e) => compact({ id: e.id, type: e.type, cvss: e.cvss })),
+      ),
     }),
   });
 }
@@ -160,22 +235,49 @@ function productLabel(s: XmlElement | undefined): string | undefined {
 }
 
 function serviceDetail(s: XmlElement): Record<string, unknown> {
-  const keys = ['name', 'product', 'version', 'extrainfo', 'ostype', 'devicetype', 'hostname', 'tunnel', 'proto', 'rpcnum', 'lowver', 'highver', 'method'];
-  const cpes = children(s, 'cpe').map((c) => c.text.trim()).filter(Boolean);
-  return compact({ ...Object.fromEntries(keys.map((k) => [k, attr(s, k)])), conf: num(attr(s, 'conf')), cpe: cpes.length > 0 ? cpes : undefined });
+  const keys = [
+    'name',
+    'product',
+    'version',
+    'extrainfo',
+    'ostype',
+    'devicetype',
+    'hostname',
+    'tunnel',
+    'proto',
+    'rpcnum',
+    'lowver',
+    'highver',
+    'method',
+  ];
+  const cpes = children(s, 'cpe')
+    .map((c) => c.text.trim())
+    .filter(Boolean);
+  return compact({
+    ...Object.fromEntries(keys.map((k) => [k, attr(s, k)])),
+    conf: num(attr(s, 'conf')),
+    cpe: cpes.length > 0 ? cpes : undefined,
+  });
 }
 
 // Why an open port is worth more than a note: the protocol sends credentials in clear, a database answers
 // the network, or VNC lets anyone in (vnc-info says so, or lists security type "None").
-function riskOf(s: XmlElement | undefined, scripts: XmlElement[]): { severity: Severity; reason: string; cwes: number[] } | undefined {
+function riskOf(
+  s: XmlElement | undefined,
+  scripts: XmlElement[],
+): { severity: Severity; reason: string; cwes: number[] } | undefined {
   const name = attr(s, 'name')?.toLowerCase() ?? '';
   const ssl = attr(s, 'tunnel') === 'ssl';
-  if (cleartext.has(name) && !ssl) return { severity: 'medium', reason: 'The protocol sends credentials and data in cleartext.', cwes: [319] };
+  if (cleartext.has(name) && !ssl)
+    return { severity: 'medium', reason: 'The protocol sends credentials and data in cleartext.', cwes: [319] };
   if (databases.has(name) || databaseProducts.test(attr(s, 'product') ?? '')) {
     return { severity: 'medium', reason: 'A database service is reachable over the network.', cwes: [] };
   }
   if (name === 'vnc' || /vnc/i.test(attr(s, 'product') ?? '')) {
-    const out = scripts.filter((x) => /^(vnc-info|realvnc-auth-bypass)$/.test(attr(x, 'id') ?? '')).map((x) => attr(x, 'output') ?? '').join('\n');
+    const out = scripts
+      .filter((x) => /^(vnc-info|realvnc-auth-bypass)$/.test(attr(x, 'id') ?? ''))
+      .map((x) => attr(x, 'output') ?? '')
+      .join('\n');
     if (/does not require authentication|\bNone \(1\)|VULNERABLE/i.test(out)) {
       return { severity: 'medium', reason: 'The VNC server accepts connections without authentication.', cwes: [306] };
     }
@@ -183,16 +285,37 @@ function riskOf(s: XmlElement | undefined, scripts: XmlElement[]): { severity: S
   return undefined;
 }
 
-interface VulnersEntry { id: string; type: string | undefined; cvss: number | undefined; exploit: boolean; cpe: string | undefined; cves: string[] }
+interface VulnersEntry {
+  id: string;
+  type: string | undefined;
+  cvss: number | undefined;
+  exploit: boolean;
+  cpe: string | undefined;
+  cves: string[];
+}
 
 function vulnersEntries(port: Port): VulnersEntry[] {
   const script = port.scripts.find((s) => attr(s, 'id') === 'vulners');
-  return children(script, 'table').flatMap((cpe) => children(cpe, 'table').flatMap((t) => {
-    const elem = (k: string): string | undefined => children(t, 'elem').find((e) => attr(e, 'key') === k)?.text.trim() || undefined;
-    const id = elem('id');
-    if (!id) return [];
-    return [{ id, type: elem('type'), cvss: num(elem('cvss')), exploit: elem('is_exploit') === 'true', cpe: attr(cpe, 'key'), cves: aliasesFrom(id).filter((a) => a.startsWith('CVE-')) }];
-  }));
+  return children(script, 'table').flatMap((cpe) =>
+    children(cpe, 'table').flatMap((t) => {
+      const elem = (k: string): string | undefined =>
+        children(t, 'elem')
+          .find((e) => attr(e, 'key') === k)
+          ?.text.trim() || undefined;
+      const id = elem('id');
+      if (!id) return [];
+      return [
+        {
+          id,
+          type: elem('type'),
+          cvss: num(elem('cvss')),
+          exploit: elem('is_exploit') === 'true',
+          cpe: attr(cpe, 'key'),
+          cves: aliasesFrom(id).filter((a) => a.startsWith('CVE-')),
+        },
+      ];
+    }),
+  );
 }
 
 function* vulnersFindings(port: Port, host: Host, run: Run): Generator<ParsedFinding> {
@@ -202,7 +325,9 @@ function* vulnersFindings(port: Port, host: Host, run: Run): Generator<ParsedFin
     const own = entries.find((e) => e.type === 'cve' && e.id.toUpperCase() === cve);
     const scores = entries.map((e) => e.cvss).filter((n): n is number => n !== undefined && n >= 0 && n <= 10);
     const score = own?.cvss ?? (scores.length > 0 ? Math.max(...scores) : undefined);
-    const on = port.component ? [port.component.name, port.component.version].filter(Boolean).join(' ') : (entries[0]?.cpe ?? serviceName(port.service));
+    const on = port.component
+      ? [port.component.name, port.component.version].filter(Boolean).join(' ')
+      : (entries[0]?.cpe ?? serviceName(port.service));
     const exploits = entries.filter((e) => e.exploit).map((e) => e.id);
     yield compact<ParsedFinding>({
       tool: run.tool,
@@ -218,7 +343,12 @@ function* vulnersFindings(port: Port, host: Host, run: Run): Generator<ParsedFin
       component: port.component,
       location: port.location,
       references: [`https://vulners.com/cve/${cve}`],
-      detail: compact({ ...host.detail, source: 'vulners', cpe: entries[0]?.cpe, exploits: nonEmpty(exploits.slice(0, maxList)) }),
+      detail: compact({
+        ...host.detail,
+        source: 'vulners',
+        cpe: entries[0]?.cpe,
+        exploits: nonEmpty(exploits.slice(0, maxList)),
+      }),
     });
   }
 }
@@ -227,13 +357,27 @@ function* vulnersFindings(port: Port, host: Host, run: Run): Generator<ParsedFin
 function* vulnsLibFindings(script: XmlElement, location: Location, where: string, run: Run): Generator<ParsedFinding> {
   const id = attr(script, 'id') ?? 'script';
   for (const t of children(script, 'table')) {
-    const elem = (k: string): string | undefined => children(t, 'elem').find((e) => attr(e, 'key') === k)?.text.trim() || undefined;
-    const list = (k: string): string[] => children(children(t, 'table').find((x) => attr(x, 'key') === k), 'elem').map((e) => e.text.trim()).filter(Boolean);
+    const elem = (k: string): string | undefined =>
+      children(t, 'elem')
+        .find((e) => attr(e, 'key') === k)
+        ?.text.trim() || undefined;
+    const list = (k: string): string[] =>
+      children(
+        children(t, 'table').find((x) => attr(x, 'key') === k),
+        'elem',
+      )
+        .map((e) => e.text.trim())
+        .filter(Boolean);
     const state = elem('state') ?? '';
     if (!/^(LIKELY )?VULNERABLE/.test(state)) continue;
     const title = elem('title') ?? attr(t, 'key') ?? id;
     const ids = list('ids');
-    const scores = children(children(t, 'table').find((x) => attr(x, 'key') === 'scores'), 'elem').map((e) => num(e.text)).filter((n): n is number => n !== undefined);
+    const scores = children(
+      children(t, 'table').find((x) => attr(x, 'key') === 'scores'),
+      'elem',
+    )
+      .map((e) => num(e.text))
+      .filter((n): n is number => n !== undefined);
     const score = scores.length > 0 ? Math.max(...scores) : undefined;
     const risk = elem('risk_factor');
     yield compact<ParsedFinding>({
@@ -248,8 +392,18 @@ function* vulnsLibFindings(script: XmlElement, location: Location, where: string
       aliases: aliasesFrom(ids, attr(t, 'key')),
       cwes: cwesFrom(ids.filter((x) => /^cwe/i.test(x))),
       location,
-      references: nonEmpty(list('refs').filter((r) => /^https?:\/\//.test(r)).slice(0, maxList)),
-      detail: compact({ script: id, state, ids: nonEmpty(ids), disclosure: elem('disclosure'), extraInfo: list('extra_info').join('\n') || undefined }),
+      references: nonEmpty(
+        list('refs')
+          .filter((r) => /^https?:\/\//.test(r))
+          .slice(0, maxList),
+      ),
+      detail: compact({
+        script: id,
+        state,
+        ids: nonEmpty(ids),
+        disclosure: elem('disclosure'),
+        extraInfo: list('extra_info').join('\n') || undefined,
+      }),
     });
   }
 }

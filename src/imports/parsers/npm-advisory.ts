@@ -4,7 +4,9 @@ import { cvssFrom, isObject } from './common.ts';
 
 /** An advisory's rule id: GHSA first (npm's advisories are GitHub's), then CVE, then the registry's own number. */
 export function ruleIdOf(aliases: string[], fallback: string): string {
-  return aliases.find((a) => a.startsWith('GHSA-')) ?? aliases[0] ?? (/^\d+$/.test(fallback) ? `NPM-${fallback}` : fallback);
+  return (
+    aliases.find((a) => a.startsWith('GHSA-')) ?? aliases[0] ?? (/^\d+$/.test(fallback) ? `NPM-${fallback}` : fallback)
+  );
 }
 
 /** An advisory's `cvss` ({ vectorString, score }); a score of 0 with no vector means "not scored". */
@@ -14,7 +16,9 @@ export function cvssOf(v: unknown): Cvss | undefined {
 
 /** The advisory URL, then every URL in the free-text references (npm 6 and yarn write them as Markdown). */
 export function urls(...values: unknown[]): string[] | undefined {
-  const found = values.flatMap((v) => (typeof v === 'string' ? [...v.matchAll(/https?:\/\/[^\s)\]>"'<]+/g)].map((m) => m[0]) : []));
+  const found = values.flatMap((v) =>
+    typeof v === 'string' ? [...v.matchAll(/https?:\/\/[^\s)\]>"'<]+/g)].map((m) => m[0]) : [],
+  );
   return found.length ? [...new Set(found)] : undefined;
 }
 

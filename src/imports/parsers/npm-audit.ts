@@ -2,7 +2,19 @@
 import { badInput } from '../../errors.ts';
 import type { ParsedFinding, ReportInput, ReportParser } from '../types.ts';
 import {
-  aliasesFrom, asArray, asObject, buildPurl, compact, cwesFrom, isObject, type Json, normaliseSeverity, parseJson, requireString, str, strings,
+  aliasesFrom,
+  asArray,
+  asObject,
+  buildPurl,
+  compact,
+  cwesFrom,
+  isObject,
+  type Json,
+  normaliseSeverity,
+  parseJson,
+  requireString,
+  str,
+  strings,
 } from './common.ts';
 import { cvssOf, fixedFromRange, ruleIdOf, urls } from './npm-advisory.ts';
 
@@ -38,7 +50,10 @@ async function* parseNpmAudit(input: ReportInput): AsyncGenerator<ParsedFinding>
   } else if (audit.advisories !== undefined) {
     yield* fromV6(asObject(audit.advisories, name, `${at}advisories`), name, `${at}advisories`);
   } else {
-    throw badInput(`${name}: not an npm audit report: expected "advisories" (npm 6) or "auditReportVersion" and "vulnerabilities" (npm 7+)`, { file: name });
+    throw badInput(
+      `${name}: not an npm audit report: expected "advisories" (npm 6) or "auditReportVersion" and "vulnerabilities" (npm 7+)`,
+      { file: name },
+    );
   }
 }
 
@@ -61,7 +76,9 @@ function byVersion(findings: unknown, name: string, path: string): Map<string | 
   for (const [i, f] of asArray(findings, name, path).entries()) {
     const finding = asObject(f, name, `${path}[${i}]`);
     const version = str(finding.version);
-    const paths = asArray(finding.paths, name, `${path}[${i}].paths`).map(str).filter((p): p is string => p !== undefined);
+    const paths = asArray(finding.paths, name, `${path}[${i}].paths`)
+      .map(str)
+      .filter((p): p is string => p !== undefined);
     out.set(version, [...new Set([...(out.get(version) ?? []), ...paths])]);
   }
   // An advisory that lists no installed versions still applies to the module.
@@ -69,7 +86,13 @@ function byVersion(findings: unknown, name: string, path: string): Map<string | 
   return out;
 }
 
-function fromAdvisoryV6(adv: Json, key: string, moduleName: string, version: string | undefined, paths: string[]): ParsedFinding {
+function fromAdvisoryV6(
+  adv: Json,
+  key: string,
+  moduleName: string,
+  version: string | undefined,
+  paths: string[],
+): ParsedFinding {
   const aliases = aliasesFrom(adv.cves, adv.github_advisory_id, adv.url);
   const id = str(adv.id) ?? key;
   const patched = str(adv.patched_versions)?.trim();
@@ -89,7 +112,9 @@ function fromAdvisoryV6(adv: Json, key: string, moduleName: string, version: str
     location: {},
     references: urls(adv.url, adv.references),
     detail: compact({
-      advisoryId: id, vulnerableVersions: str(adv.vulnerable_versions), recommendation: str(adv.recommendation)?.trim(),
+      advisoryId: id,
+      vulnerableVersions: str(adv.vulnerable_versions),
+      recommendation: str(adv.recommendation)?.trim(),
       paths: paths.length ? paths : undefined,
     }),
   };
@@ -136,10 +161,13 @@ function fromAdvisoryV7(adv: Json, node: Json, pkg: string, vulns: Json): Parsed
     location: {},
     references: urls(adv.url),
     detail: compact({
-      advisoryId: id, vulnerableVersions: str(adv.range),
+      advisoryId: id,
+      vulnerableVersions: str(adv.range),
       versionIsRange: range ? 'npm audit 7+ reports the vulnerable range, not the installed version' : undefined,
-      nodes: strings(node.nodes), isDirect: typeof node.isDirect === 'boolean' ? node.isDirect : undefined,
-      affects: dependents(pkg, vulns), fixAvailable: fixNote(node.fixAvailable),
+      nodes: strings(node.nodes),
+      isDirect: typeof node.isDirect === 'boolean' ? node.isDirect : undefined,
+      affects: dependents(pkg, vulns),
+      fixAvailable: fixNote(node.fixAvailable),
     }),
   };
 }
@@ -151,8 +179,11 @@ function dependents(pkg: string, vulns: Json): string[] | undefined {
   while (queue.length > 0 && out.size < 1000) {
     const key = queue.shift() as string;
     const node = Object.hasOwn(vulns, key) ? vulns[key] : undefined;
-    for (const e of isObject(node) ? strings(node.effects) ?? [] : []) {
-      if (e !== pkg && !out.has(e)) { out.add(e); queue.push(e); }
+    for (const e of isObject(node) ? (strings(node.effects) ?? []) : []) {
+      if (e !== pkg && !out.has(e)) {
+        out.add(e);
+        queue.push(e);
+      }
     }
   }
   return out.size ? [...out].sort() : undefined;

@@ -15,7 +15,17 @@
 import { badInput } from '../../errors.ts';
 import type { FindingKind, Location, ParseContext, ParsedFinding, ReportInput, ReportParser } from '../types.ts';
 import {
-  aliasesFrom, asObject, compact, cvssFrom, cwesFrom, type Json, normalisePath, normaliseSeverity, num, parseJson, str,
+  aliasesFrom,
+  asObject,
+  compact,
+  cvssFrom,
+  cwesFrom,
+  type Json,
+  normalisePath,
+  normaliseSeverity,
+  num,
+  parseJson,
+  str,
 } from './common.ts';
 
 const tool = 'Nuclei';
@@ -49,7 +59,15 @@ async function* parseNuclei(input: ReportInput, context?: ParseContext): AsyncGe
     const r = asObject(value, name, where);
     if (r['matcher-status'] === false) continue;
     const f = toFinding(r, name, where);
-    const key = [f.ruleId, f.location.url, f.location.host, f.location.port, f.location.file, f.location.method, f.location.parameter].join('\u0000');
+    const key = [
+      f.ruleId,
+      f.location.url,
+      f.location.host,
+      f.location.port,
+      f.location.file,
+      f.location.method,
+      f.location.parameter,
+    ].join('\u0000');
     const seen = merged.get(key);
     if (seen) mergeExtracted(seen, f);
     else merged.set(key, f);
@@ -72,7 +90,10 @@ function results(text: string, name: string): { value: unknown; where: string }[
       out.push({ value: JSON.parse(line), where: `line ${i + 1}` });
     } catch (e) {
       if (out.length === 0 && isWholeJson(text)) return [{ value: JSON.parse(text), where: 'the top level' }];
-      throw badInput(`${name}: line ${i + 1} is not valid JSON (Nuclei writes one result per line): ${(e as Error).message}`, { file: name, line: i + 1 });
+      throw badInput(
+        `${name}: line ${i + 1} is not valid JSON (Nuclei writes one result per line): ${(e as Error).message}`,
+        { file: name, line: i + 1 },
+      );
     }
   }
   // Nuclei writes nothing when it finds nothing: an empty file is a scan without findings.
@@ -90,11 +111,13 @@ function isWholeJson(text: string): boolean {
 
 function toFinding(r: Json, name: string, where: string): ParsedFinding {
   const template = str(r['template-id']) ?? str(r.templateID);
-  if (!template) throw badInput(`${name}: ${where} has no "template-id"`, { file: name, path: sub(where, 'template-id') });
+  if (!template)
+    throw badInput(`${name}: ${where} has no "template-id"`, { file: name, path: sub(where, 'template-id') });
   const info = asObject(r.info ?? {}, name, sub(where, 'info'));
-  const cls = info.classification === undefined || info.classification === null
-    ? {}
-    : asObject(info.classification, name, sub(where, 'info.classification'));
+  const cls =
+    info.classification === undefined || info.classification === null
+      ? {}
+      : asObject(info.classification, name, sub(where, 'info.classification'));
   const matcher = str(r['matcher-name']) ?? str(r.matcher_name) ?? str(r['extractor-name']) ?? str(r.extractor_name);
   const type = str(r.type)?.toLowerCase();
   const kind: FindingKind = type === 'file' ? 'code' : webTypes.has(type ?? 'http') ? 'web' : 'host';
@@ -120,7 +143,13 @@ function sub(where: string, key: string): string {
   return where.startsWith('line ') ? `${where}, ${key}` : `${where}.${key}`;
 }
 
-function detailOf(r: Json, info: Json, cls: Json, template: string, matcher: string | undefined): Record<string, unknown> {
+function detailOf(
+  r: Json,
+  info: Json,
+  cls: Json,
+  template: string,
+  matcher: string | undefined,
+): Record<string, unknown> {
   const tags = listOf(info.tags);
   const authors = listOf(info.author);
   const lines = Array.isArray(r['matched-line']) ? r['matched-line'].map(num).filter((n) => n !== undefined) : [];
@@ -153,7 +182,12 @@ function locationOf(r: Json, kind: FindingKind): Location {
   const host = parsed?.hostname || hostPort?.host || hostOf(str(r.host));
   const port = num(r.port) ?? (parsed?.port ? Number(parsed.port) : hostPort?.port);
   if (kind === 'host') {
-    return compact<Location>({ host: host?.replace(/^\[|\]$/g, '').toLowerCase(), port, protocol: str(r.type) === 'network' || port ? 'tcp' : undefined, url });
+    return compact<Location>({
+      host: host?.replace(/^\[|\]$/g, '').toLowerCase(),
+      port,
+      protocol: str(r.type) === 'network' || port ? 'tcp' : undefined,
+      url,
+    });
   }
   return compact<Location>({
     url: url ?? matched,
@@ -173,7 +207,8 @@ function splitHostPort(s: string): { host: string; port?: number } | undefined {
 
 function hostOf(host: string | undefined): string | undefined {
   if (!host) return undefined;
-  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(host)) return URL.canParse(host) ? new URL(host).hostname || undefined : undefined;
+  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(host))
+    return URL.canParse(host) ? new URL(host).hostname || undefined : undefined;
   return splitHostPort(host)?.host;
 }
 
@@ -193,7 +228,8 @@ function firstLine(v: unknown): number | undefined {
   return n !== undefined && Number.isInteger(n) && n > 0 ? n : undefined;
 }
 
-const secretish = /(^|[-_/])(token|tokens|secret|secrets|credential|credentials|password|passwords|apikey|api-key|key|keys|exposure|exposures)([-_/.]|$)/i;
+const secretish =
+  /(^|[-_/])(token|tokens|secret|secrets|credential|credentials|password|passwords|apikey|api-key|key|keys|exposure|exposures)([-_/.]|$)/i;
 
 /** Extracted values; those of templates looking for secrets keep only their first characters. */
 function extractedOf(r: Json, template: string, tags: string[]): string[] | undefined {

@@ -11,7 +11,18 @@
 import { badInput } from '../../errors.ts';
 import type { Cvss, Location, ParsedFinding, ParseContext, ReportInput, ReportParser } from '../types.ts';
 import { aliasesFrom, compact, cwesFrom, num, severityFromScore } from './common.ts';
-import { clip, componentFromCpe, csvHeader, cvssOf, FindingGroups, prose, readCsv, severityFromWord, text, type CsvRow } from './host-scan.ts';
+import {
+  clip,
+  componentFromCpe,
+  csvHeader,
+  cvssOf,
+  FindingGroups,
+  prose,
+  readCsv,
+  severityFromWord,
+  text,
+  type CsvRow,
+} from './host-scan.ts';
 import { attr, child, select, streamXml, textOf, xmlRootName, type XmlElement } from './xml.ts';
 
 const tool = 'OpenVAS';
@@ -46,7 +57,10 @@ export const openvasParser: ReportParser = {
     const root = xmlRootName(head);
     if (root === 'get_reports_response') return /<report[\s>]/.test(head);
     // <report> alone is too common a root: require what only GVM writes near the top.
-    return root === 'report' && /<report\b[^>]*\b(format_id|content_type)=|<(gmp|omp)>|<scan_run_status>|<nvt oid=/.test(head);
+    return (
+      root === 'report'
+      && /<report\b[^>]*\b(format_id|content_type)=|<(gmp|omp)>|<scan_run_status>|<nvt oid=/.test(head)
+    );
   },
   parse: parseXmlReport,
 };
@@ -88,11 +102,14 @@ function resultFromXml(el: XmlElement): OpenvasResult {
   const nvt = child(el, 'nvt');
   const tags = tagsOf(textOf(nvt, 'tags'));
   const refs = select(nvt, 'refs/ref').map((r) => ({ type: attr(r, 'type')?.toLowerCase(), id: attr(r, 'id') }));
-  const ofType = (...types: string[]): string[] => refs.filter((r) => r.id && types.includes(r.type ?? '')).map((r) => r.id ?? '');
+  const ofType = (...types: string[]): string[] =>
+    refs.filter((r) => r.id && types.includes(r.type ?? '')).map((r) => r.id ?? '');
   const v3 = select(nvt, 'severities/severity').find((s) => /cvss_base_v[34]/.test(attr(s, 'type') ?? ''));
   const port = portOf(textOf(el, 'port'));
   const qod = child(el, 'qod');
-  const detection = select(el, 'detection/result/details/detail').map((d) => [textOf(d, 'name'), textOf(d, 'value')] as const);
+  const detection = select(el, 'detection/result/details/detail').map(
+    (d) => [textOf(d, 'name'), textOf(d, 'value')] as const,
+  );
   return {
     where: `the <result> at line ${el.line}`,
     oid: attr(nvt, 'oid'),
@@ -102,7 +119,8 @@ function resultFromXml(el: XmlElement): OpenvasResult {
     ...port,
     score: num(textOf(el, 'severity')),
     threat: textOf(el, 'threat'),
-    cvss: cvssOf(textOf(v3, 'value'), textOf(v3, 'score'), '3.1')
+    cvss:
+      cvssOf(textOf(v3, 'value'), textOf(v3, 'score'), '3.1')
       ?? cvssOf(tags.get('cvss_base_vector') ?? tags.get('severity_vector'), textOf(nvt, 'cvss_base')),
     cves: [...ofType('cve'), ...splitList(textOf(nvt, 'cve'))],
     refs: [...ofType('url'), ...splitList(textOf(nvt, 'xref')).map((x) => x.replace(/^URL:/i, ''))],
@@ -120,7 +138,8 @@ function resultFromXml(el: XmlElement): OpenvasResult {
       solutionType: attr(child(nvt, 'solution'), 'type') ?? tags.get('solution_type'),
       qod: num(textOf(qod, 'value')),
       qodType: textOf(qod, 'type') ?? tags.get('qod_type'),
-      originalThreat: textOf(el, 'original_threat') === textOf(el, 'threat') ? undefined : textOf(el, 'original_threat'),
+      originalThreat:
+        textOf(el, 'original_threat') === textOf(el, 'threat') ? undefined : textOf(el, 'original_threat'),
       certs: listOrUndefined(ofType('cert-bund', 'dfn-cert', 'cisa', 'wid-sec')),
       bids: listOrUndefined([...ofType('bid'), ...splitList(textOf(nvt, 'bid'))]),
       resultId: attr(el, 'id'),
@@ -145,14 +164,20 @@ function portOf(port: string | undefined): { port?: string; protocol?: string } 
   const m = /(?:^|\()(\d+|general)\/([a-z]+)\)?$/i.exec(port ?? '');
   if (!m) return {};
   const protocol = m[2]?.toLowerCase();
-  return compact({ port: m[1] === 'general' ? undefined : m[1], protocol: protocol && ['tcp', 'udp', 'icmp', 'sctp'].includes(protocol) ? protocol : undefined });
+  return compact({
+    port: m[1] === 'general' ? undefined : m[1],
+    protocol: protocol && ['tcp', 'udp', 'icmp', 'sctp'].includes(protocol) ? protocol : undefined,
+  });
 }
 
 async function* parseCsvReport(input: ReportInput, context?: ParseContext): AsyncIterable<ParsedFinding> {
   const file = input.name;
   const { header, rows } = readCsv(await input.text(), file);
   if (!isOpenvasHeader(header)) {
-    throw badInput(`${file}: not an OpenVAS CSV export: the header row lacks IP, Port, Port Protocol, CVSS, Severity, NVT Name or NVT OID`, { file, line: 1 });
+    throw badInput(
+      `${file}: not an OpenVAS CSV export: the header row lacks IP, Port, Port Protocol, CVSS, Severity, NVT Name or NVT OID`,
+      { file, line: 1 },
+    );
   }
   context?.tool(tool);
   const groups = new FindingGroups('specificResult');
@@ -164,9 +189,33 @@ async function* parseCsvReport(input: ReportInput, context?: ParseContext): Asyn
   yield* groups.drain();
 }
 
-const csvMapped = new Set(['ip', 'hostname', 'port', 'port protocol', 'cvss', 'severity', 'nvt name', 'nvt oid', 'cves', 'summary', 'specific result',
-  'qod', 'solution type', 'solution', 'impact', 'affected software/os', 'vulnerability insight', 'vulnerability detection method',
-  'product detection result', 'bids', 'certs', 'other references', 'result id', 'task name', 'timestamp']);
+const csvMapped = new Set([
+  'ip',
+  'hostname',
+  'port',
+  'port protocol',
+  'cvss',
+  'severity',
+  'nvt name',
+  'nvt oid',
+  'cves',
+  'summary',
+  'specific result',
+  'qod',
+  'solution type',
+  'solution',
+  'impact',
+  'affected software/os',
+  'vulnerability insight',
+  'vulnerability detection method',
+  'product detection result',
+  'bids',
+  'certs',
+  'other references',
+  'result id',
+  'task name',
+  'timestamp',
+]);
 
 function resultFromCsv(row: CsvRow): OpenvasResult {
   const refs = splitList(row.get('Other References')).map((x) => x.replace(/^URL:/i, ''));
@@ -207,9 +256,11 @@ function resultFromCsv(row: CsvRow): OpenvasResult {
 
 /** Maps one result to a finding; undefined for results GVM does not count as findings (false positives, debug, errors). */
 function toFinding(r: OpenvasResult, file: string): ParsedFinding | undefined {
-  if ((r.score !== undefined && r.score < 0) || /^(false positive|debug|error)$/i.test(r.threat ?? '')) return undefined;
+  if ((r.score !== undefined && r.score < 0) || /^(false positive|debug|error)$/i.test(r.threat ?? ''))
+    return undefined;
   const ruleId = r.oid ?? r.name;
-  if (!ruleId || !r.name) throw badInput(`${file}: ${r.where} has no ${r.oid ? 'NVT name' : 'NVT OID or name'}`, { file, where: r.where });
+  if (!ruleId || !r.name)
+    throw badInput(`${file}: ${r.where} has no ${r.oid ? 'NVT name' : 'NVT OID or name'}`, { file, where: r.where });
   if (!r.host) throw badInput(`${file}: ${r.where} has no host`, { file, where: r.where });
   // GVM's CVE scanner leaves the port empty and names it in the result: "The product was found at: 80/tcp."
   const foundAt = r.port ? undefined : /The product was found at: (\d+)\/(tcp|udp)\b/.exec(r.specific ?? '');
@@ -225,7 +276,11 @@ function toFinding(r: OpenvasResult, file: string): ParsedFinding | undefined {
     aliases: aliasesFrom(r.cves, /^CVE-/i.test(ruleId) ? ruleId : undefined),
     cwes: r.cwes,
     component: componentFromCpe(r.cpe),
-    location: compact<Location>({ host: r.host, port: port !== undefined && port > 0 ? port : undefined, protocol: r.protocol ?? foundAt?.[2] }),
+    location: compact<Location>({
+      host: r.host,
+      port: port !== undefined && port > 0 ? port : undefined,
+      protocol: r.protocol ?? foundAt?.[2],
+    }),
     references: r.refs.length > 0 ? [...new Set(r.refs.filter((u) => /^https?:\/\/\S/i.test(u)))] : undefined,
     detail: compact({ ...r.detail, hostname: r.hostname, threat: r.threat, severityScore: r.score }),
   });

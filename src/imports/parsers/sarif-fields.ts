@@ -5,20 +5,21 @@ import { buildPurl, type Json, list, normalisePath, num, obj, str } from './comm
 /** What every result of one run shares: its tool, rule holders, artifacts and base URIs. */
 export interface RunContext {
   run: Json;
-  path: string;                           // "runs[0]", for error messages
+  path: string; // "runs[0]", for error messages
   tool: string;
   toolVersion: string | undefined;
   driver: Json;
   extensions: (Json | undefined)[];
   taxonomies: (Json | undefined)[];
-  bases: Json;                            // run.originalUriBaseIds
+  bases: Json; // run.originalUriBaseIds
   artifacts: unknown[];
   logicalLocations: unknown[];
 }
 
 // Optional parts of a SARIF log that have the wrong type are read as absent rather than crashing.
 /** The value as an array index (a non-negative integer), or undefined. */
-export const int = (v: unknown): number | undefined => (Number.isInteger(v) && (v as number) >= 0 ? (v as number) : undefined);
+export const int = (v: unknown): number | undefined =>
+  Number.isInteger(v) && (v as number) >= 0 ? (v as number) : undefined;
 /** The text of a SARIF message or multiformatMessageString (plain text preferred over markdown). */
 export const textOf = (v: unknown): string | undefined => str(obj(v)?.text) ?? str(obj(v)?.markdown);
 
@@ -39,10 +40,12 @@ export function locationOf(result: Json, ctx: RunContext): Location {
 /** The result's other locations as "file:line", for people to read. */
 export function otherLocations(result: Json, ctx: RunContext): string[] {
   if (list(result.locations).length < 2) return [];
-  return primaryFirst(list(result.locations), ctx).slice(1).flatMap((l) => {
-    const loc = physicalToLocation(obj(obj(l)?.physicalLocation), ctx);
-    return loc.file ? [loc.line ? `${loc.file}:${loc.line}` : loc.file] : [];
-  });
+  return primaryFirst(list(result.locations), ctx)
+    .slice(1)
+    .flatMap((l) => {
+      const loc = physicalToLocation(obj(obj(l)?.physicalLocation), ctx);
+      return loc.file ? [loc.line ? `${loc.file}:${loc.line}` : loc.file] : [];
+    });
 }
 
 // Cppcheck writes an error's whole path into `locations`, ending with the place it reports (its text and XML
@@ -71,7 +74,8 @@ function logicalName(locations: (Json | undefined)[], ctx: RunContext): string |
     const logical = obj(list(l?.logicalLocations)[0]);
     if (!logical) continue;
     const indexed = obj(ctx.logicalLocations[int(logical.index) ?? -1]);
-    const name = str(logical.fullyQualifiedName) ?? str(indexed?.fullyQualifiedName) ?? str(logical.name) ?? str(indexed?.name);
+    const name =
+      str(logical.fullyQualifiedName) ?? str(indexed?.fullyQualifiedName) ?? str(logical.name) ?? str(indexed?.name);
     if (name) return name;
   }
   return undefined;
@@ -90,7 +94,9 @@ function artifactPath(artifact: Json | undefined, ctx: RunContext): string | und
     baseId ??= str(listed?.uriBaseId);
   }
   if (!uri) return undefined;
-  const path = isAbsolute(uri) ? underBase(uriToPath(uri), ctx) : (baseId === undefined ? '' : basePrefix(baseId, ctx, new Set())) + decode(uri);
+  const path = isAbsolute(uri)
+    ? underBase(uriToPath(uri), ctx)
+    : (baseId === undefined ? '' : basePrefix(baseId, ctx, new Set())) + decode(uri);
   return safeNormalise(path);
 }
 
@@ -113,7 +119,8 @@ function underBase(path: string, ctx: RunContext): string {
   return path;
 }
 
-const isAbsolute = (uri: string): boolean => /^[a-z][a-z0-9+.-]+:/i.test(uri) || /^[a-z]:[\\/]/i.test(uri) || uri.startsWith('/');
+const isAbsolute = (uri: string): boolean =>
+  /^[a-z][a-z0-9+.-]+:/i.test(uri) || /^[a-z]:[\\/]/i.test(uri) || uri.startsWith('/');
 
 // file://host/path → /path; file:///C:/x → C:/x; file:////src/x → /src/x. Other schemes stay as they are.
 function uriToPath(uri: string): string {
@@ -158,7 +165,12 @@ function first(props: Json, keys: string[]): string | undefined {
 }
 
 /** The package a result is about: from its properties (Black Duck), a purl anywhere, or Trivy's "Package:" lines. */
-export function componentOf(props: Json, ruleProps: Json, message: string | undefined, file: string | undefined): Component | undefined {
+export function componentOf(
+  props: Json,
+  ruleProps: Json,
+  message: string | undefined,
+  file: string | undefined,
+): Component | undefined {
   const purl = first(props, purlKeys) ?? first(ruleProps, purlKeys) ?? purlIn(message) ?? purlIn(file);
   const fromPurl = purl ? parsePurl(purl) : undefined;
   const name = first(props, nameKeys) ?? fromPurl?.name ?? lineValue(message, 'Package');
@@ -175,7 +187,9 @@ export function componentOf(props: Json, ruleProps: Json, message: string | unde
 
 /** The version that fixes the problem, from properties or Trivy's "Fixed Version:" line. */
 export function fixedVersionOf(props: Json, message: string | undefined): string | undefined {
-  return first(props, ['fixedVersion', 'fixVersion', 'fixed_version', 'fixedIn']) ?? lineValue(message, 'Fixed Version');
+  return (
+    first(props, ['fixedVersion', 'fixVersion', 'fixed_version', 'fixedIn']) ?? lineValue(message, 'Fixed Version')
+  );
 }
 
 // One pattern per label, made once (exec without the g flag keeps no state between calls).
@@ -184,7 +198,7 @@ const linePatterns = new Map<string, RegExp>();
 function lineValue(text: string | undefined, label: string): string | undefined {
   if (!text) return undefined;
   let pattern = linePatterns.get(label);
-  if (!pattern) linePatterns.set(label, pattern = new RegExp(`^\\s*${label}:[ \\t]*(\\S[^\\n]*)$`, 'im'));
+  if (!pattern) linePatterns.set(label, (pattern = new RegExp(`^\\s*${label}:[ \\t]*(\\S[^\\n]*)$`, 'im')));
   return pattern.exec(text)?.[1]?.trim();
 }
 
@@ -205,22 +219,39 @@ function parsePurl(purl: string): { name: string; version?: string; ecosystem: s
   const version = at === -1 ? undefined : decode(last.slice(at + 1)) || undefined;
   if (!name) return undefined;
   const ns = parts.map(decode).join('/');
-  const full = !ns ? name : type === 'maven' ? `${ns}:${name}` : ['npm', 'golang', 'composer', 'github'].includes(type) ? `${ns}/${name}` : name;
-  const out: { name: string; version?: string; ecosystem: string; purl: string } = { name: full, ecosystem: type, purl: purl.trim() };
+  const full = !ns
+    ? name
+    : type === 'maven'
+      ? `${ns}:${name}`
+      : ['npm', 'golang', 'composer', 'github'].includes(type)
+        ? `${ns}/${name}`
+        : name;
+  const out: { name: string; version?: string; ecosystem: string; purl: string } = {
+    name: full,
+    ecosystem: type,
+    purl: purl.trim(),
+  };
   if (version) out.version = version;
   return out;
 }
 
-const cvssKeys = (['4', '3', '2'] as const).map((major) => [major, {
-  score: new RegExp(`^cvss_?v?${major}\\d?_?(base_?)?score$`, 'i'),
-  vector: new RegExp(`^cvss_?v?${major}\\d?(_?vector(_?string)?)?$`, 'i'),
-  version: new RegExp(`^cvss_?v?${major}_?version$`, 'i'),
-}] as const);
+const cvssKeys = (['4', '3', '2'] as const).map(
+  (major) =>
+    [
+      major,
+      {
+        score: new RegExp(`^cvss_?v?${major}\\d?_?(base_?)?score$`, 'i'),
+        vector: new RegExp(`^cvss_?v?${major}\\d?(_?vector(_?string)?)?$`, 'i'),
+        version: new RegExp(`^cvss_?v?${major}_?version$`, 'i'),
+      },
+    ] as const,
+);
 
 /** CVSS from properties: Dependency-Check's cvssv3_baseScore/cvssv2_score, or vector strings such as "cvssV3". */
 export function cvssOf(props: Json): Cvss | undefined {
   const entries = Object.entries(props);
-  const pick = (re: RegExp, read: (v: unknown) => unknown): unknown => entries.find(([k, v]) => re.test(k) && read(v) !== undefined)?.[1];
+  const pick = (re: RegExp, read: (v: unknown) => unknown): unknown =>
+    entries.find(([k, v]) => re.test(k) && read(v) !== undefined)?.[1];
   if (!entries.some(([k]) => /cvss/i.test(k))) return undefined;
   for (const [major, re] of cvssKeys) {
     const score = num(pick(re.score, num));

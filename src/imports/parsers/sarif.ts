@@ -1,13 +1,41 @@
 /** SARIF 2.1.0: every run, every result that is a problem to act on, as normalised findings. */
 import { badInput } from '../../errors.ts';
-import type { FindingKind, ParseContext, ParsedFinding, ReportInput, ReportParser, ReportState, Severity } from '../types.ts';
+import type {
+  FindingKind,
+  ParseContext,
+  ParsedFinding,
+  ReportInput,
+  ReportParser,
+  ReportState,
+  Severity,
+} from '../types.ts';
 import {
-  aliasesFrom, asArray, asObject, cwesFrom, type Json, list, lookup, normaliseSeverity, num, obj, severityFromScore, str,
+  aliasesFrom,
+  asArray,
+  asObject,
+  cwesFrom,
+  type Json,
+  list,
+  lookup,
+  normaliseSeverity,
+  num,
+  obj,
+  severityFromScore,
+  str,
 } from './common.ts';
 import { splitJson, type Streamed } from './json-stream.ts';
 import { topLevelOf } from './json-shape.ts';
 import { maxText } from '../normalise.ts';
-import { type RunContext, componentOf, cvssOf, fixedVersionOf, int, locationOf, otherLocations, textOf } from './sarif-fields.ts';
+import {
+  type RunContext,
+  componentOf,
+  cvssOf,
+  fixedVersionOf,
+  int,
+  locationOf,
+  otherLocations,
+  textOf,
+} from './sarif-fields.ts';
 
 /** Reads SARIF 2.1.0 logs (CodeQL, Semgrep, Trivy, Gitleaks, Dependency-Check, …). */
 export const sarifParser: ReportParser = {
@@ -32,7 +60,8 @@ function detectSarif(head: string, name: string, tail?: string): boolean {
 
 // Results stream from the file one at a time (a SARIF log can be hundreds of megabytes); the rest of the log, with
 // each run's tool and rules, is read first wherever it sits in the file.
-const resultsOfRuns: Streamed = (p) => p.length === 3 && p[0] === 'runs' && typeof p[1] === 'number' && p[2] === 'results';
+const resultsOfRuns: Streamed = (p) =>
+  p.length === 3 && p[0] === 'runs' && typeof p[1] === 'number' && p[2] === 'results';
 
 async function* parseSarif(input: ReportInput, context?: ParseContext): AsyncGenerator<ParsedFinding> {
   const name = input.name;
@@ -61,7 +90,8 @@ function checkVersion(version: unknown, name: string): void {
   if (version === '2.1.0') return;
   const found = str(version) ? `version "${str(version)}"` : 'no "version"';
   throw badInput(`${name}: SARIF log has ${found}; Entente reads SARIF 2.1.0 only (re-export the report as 2.1.0)`, {
-    file: name, path: 'version',
+    file: name,
+    path: 'version',
   });
 }
 
@@ -69,9 +99,15 @@ function runContext(run: Json, name: string, path: string): RunContext {
   const tool = asObject(run.tool, name, `${path}.tool`);
   const driver = asObject(tool.driver, name, `${path}.tool.driver`);
   const toolName = str(driver.name);
-  if (!toolName) throw badInput(`${name}: ${path}.tool.driver.name is missing; SARIF requires the tool's name`, { file: name, path: `${path}.tool.driver.name` });
+  if (!toolName)
+    throw badInput(`${name}: ${path}.tool.driver.name is missing; SARIF requires the tool's name`, {
+      file: name,
+      path: `${path}.tool.driver.name`,
+    });
   return {
-    run, path, driver,
+    run,
+    path,
+    driver,
     tool: toolName,
     toolVersion: str(driver.semanticVersion) ?? str(driver.version),
     extensions: list(tool.extensions).map(obj),
@@ -108,17 +144,30 @@ function isFinding(result: Json): boolean {
   return result.baselineState !== 'absent';
 }
 
-const ownStatuses: Record<string, ReportState['status']> = { false_positive: 'false_positive', accepted: 'accepted', fixed: 'fixed' };
+const ownStatuses: Record<string, ReportState['status']> = {
+  false_positive: 'false_positive',
+  accepted: 'accepted',
+  fixed: 'fixed',
+};
 
 function suppressionOf(result: Json): ReportState | undefined {
-  const inEffect = list(result.suppressions).map(obj).find((s) => s !== undefined && (s.status === undefined || s.status === 'accepted'));
+  const inEffect = list(result.suppressions)
+    .map(obj)
+    .find((s) => s !== undefined && (s.status === undefined || s.status === 'accepted'));
   if (!inEffect) return undefined;
   const justification = str(inEffect.justification)?.replace(/\s+/g, ' ').trim();
   const how = str(inEffect.kind) === 'inSource' ? 'in the source' : 'in the report';
   // Entente's own export names the status it closed the finding with; read it back as it was.
   const own = lookup(ownStatuses, str(obj(inEffect.properties)?.status));
-  const falsePositive = justification !== undefined && /false[ _-]?positive|not (a |an )?(issue|problem|vulnerab)|not exploitable|not applicable/i.test(justification);
-  return { status: own ?? (falsePositive ? 'false_positive' : 'accepted'), reason: justification ? `suppressed ${how}: ${justification}` : `suppressed ${how} by the tool's suppression${str(inEffect.kind) ? ` (${str(inEffect.kind)})` : ''}` };
+  const falsePositive =
+    justification !== undefined
+    && /false[ _-]?positive|not (a |an )?(issue|problem|vulnerab)|not exploitable|not applicable/i.test(justification);
+  return {
+    status: own ?? (falsePositive ? 'false_positive' : 'accepted'),
+    reason: justification
+      ? `suppressed ${how}: ${justification}`
+      : `suppressed ${how} by the tool's suppression${str(inEffect.kind) ? ` (${str(inEffect.kind)})` : ''}`,
+  };
 }
 
 function toFinding(result: Json, ctx: RunContext): ParsedFinding {
@@ -161,24 +210,24 @@ function toFinding(result: Json, ctx: RunContext): ParsedFinding {
  * results. A result's own tags, properties and taxa still add to what is read here, as in a result without a rule.
  */
 interface RuleFacts {
-  ctx: RunContext;                         // the run these were read in (tool name and taxonomies play a part)
-  props: Json;                             // rule.properties, or {}
+  ctx: RunContext; // the run these were read in (tool name and taxonomies play a part)
+  props: Json; // rule.properties, or {}
   id: string | undefined;
   name: string | undefined;
-  short: string | undefined;               // the short description's text
-  idValues: unknown[];                     // id-like properties, where advisory ids hide
-  aliases: string[];                       // the finding's aliases when its result adds none
-  cwes: number[];                          // from the rule's tags, "cwe" properties and CWE relationships
-  cvss: ReturnType<typeof cvssOf>;         // from the rule's properties
-  title: string | undefined;               // from the short description or name, when the rule has either
-  score: number | undefined;               // the rule's "security-severity"
-  word: Severity | undefined;              // the rule's severity word
-  level: Severity | undefined;             // the rule's default level
-  description: string | undefined;         // full description, else help text
+  short: string | undefined; // the short description's text
+  idValues: unknown[]; // id-like properties, where advisory ids hide
+  aliases: string[]; // the finding's aliases when its result adds none
+  cwes: number[]; // from the rule's tags, "cwe" properties and CWE relationships
+  cvss: ReturnType<typeof cvssOf>; // from the rule's properties
+  title: string | undefined; // from the short description or name, when the rule has either
+  score: number | undefined; // the rule's "security-severity"
+  word: Severity | undefined; // the rule's severity word
+  level: Severity | undefined; // the rule's default level
+  description: string | undefined; // full description, else help text
   references: string[];
-  secret: boolean;                         // by the tool or the rule's tags
-  config: boolean;                         // by the tool or the rule's tags
-  dependency: boolean;                     // by the tool
+  secret: boolean; // by the tool or the rule's tags
+  config: boolean; // by the tool or the rule's tags
+  dependency: boolean; // by the tool
 }
 
 // Keyed by the rule object (results without a rule: by the run). An entry read in another run is read again.
@@ -204,10 +253,18 @@ function readRuleFacts(rule: Json | undefined, ctx: RunContext): RuleFacts {
   const relationships = list(rule?.relationships).map((r) => cweRef(obj(obj(r)?.target), ctx));
   const titleText = short ?? (name !== id ? name : undefined);
   return {
-    ctx, props, id, name, short,
+    ctx,
+    props,
+    id,
+    name,
+    short,
     idValues: ruleIdValues,
     aliases: aliasesFrom(id, name, short, ruleIdValues),
-    cwes: cwesFrom(tags.filter((t) => /cwe/i.test(t)), cweProps(props), relationships),
+    cwes: cwesFrom(
+      tags.filter((t) => /cwe/i.test(t)),
+      cweProps(props),
+      relationships,
+    ),
     cvss: cvssOf(props),
     title: titleText === undefined ? undefined : shorten(titleText),
     score: num(props['security-severity']),
@@ -301,7 +358,8 @@ function componentFor(ref: Json | undefined, ctx: RunContext): Json | undefined 
   const index = int(ref.index);
   if (index !== undefined) return ctx.extensions[index];
   const match = (c: Json | undefined): boolean =>
-    c !== undefined && ((ref.name !== undefined && c.name === ref.name) || (ref.guid !== undefined && c.guid === ref.guid));
+    c !== undefined
+    && ((ref.name !== undefined && c.name === ref.name) || (ref.guid !== undefined && c.guid === ref.guid));
   return [ctx.driver, ...ctx.extensions].find(match);
 }
 
@@ -317,7 +375,8 @@ function messageOf(message: unknown, rule: Json | undefined, ctx: RunContext): s
   const args = list(m.arguments);
   if (text === undefined || args.length === 0) return text;
   return text.replace(/\{\{|\}\}|\{(\d+)\}/g, (all, n: string | undefined) =>
-    all === '{{' ? '{' : all === '}}' ? '}' : (str(args[Number(n)]) ?? all));
+    all === '{{' ? '{' : all === '}}' ? '}' : (str(args[Number(n)]) ?? all),
+  );
 }
 
 // Severity, most specific first: a numeric GitHub-style "security-severity" (result, then rule), a CVSS v3 score,
@@ -328,11 +387,23 @@ function severityOf(result: Json, props: Json, rule: RuleFacts, cvssScore: numbe
   if (score !== undefined && score >= 0 && score <= 10) return severityFromScore(score);
   const notFail = typeof result.kind === 'string' && result.kind !== 'fail';
   const ruleLevel = notFail ? undefined : rule.level;
-  return severityWord(props) ?? knownSeverity(result.level) ?? rule.word ?? ruleLevel
-    ?? normaliseSeverity(notFail ? 'none' : 'warning');
+  return (
+    severityWord(props)
+    ?? knownSeverity(result.level)
+    ?? rule.word
+    ?? ruleLevel
+    ?? normaliseSeverity(notFail ? 'none' : 'warning')
+  );
 }
 
-const severityKeys = ['security-severity', 'severity', 'Severity', 'securitySeverity', 'securityRisk', 'problem.severity'];
+const severityKeys = [
+  'security-severity',
+  'severity',
+  'Severity',
+  'securitySeverity',
+  'securityRisk',
+  'problem.severity',
+];
 
 function severityWord(props: Json): Severity | undefined {
   for (const key of severityKeys) {
@@ -354,13 +425,19 @@ function knownSeverity(word: unknown): Severity | undefined {
 function cwesOf(result: Json, props: Json, ownTags: string[], rule: RuleFacts, ctx: RunContext): number[] {
   const taxa = list(result.taxa).map((t) => cweRef(obj(t), ctx));
   const fromProps = cweProps(props);
-  const own = cwesFrom(ownTags.filter((t) => /cwe/i.test(t)), fromProps, taxa);
+  const own = cwesFrom(
+    ownTags.filter((t) => /cwe/i.test(t)),
+    fromProps,
+    taxa,
+  );
   if (own.length === 0) return [...rule.cwes];
   return [...new Set([...rule.cwes, ...own])].sort((a, b) => a - b);
 }
 
 function cweProps(props: Json): unknown[] {
-  return Object.entries(props).filter(([k]) => /^cwes?(_?ids?)?$/i.test(k)).map(([, v]) => v);
+  return Object.entries(props)
+    .filter(([k]) => /^cwes?(_?ids?)?$/i.test(k))
+    .map(([, v]) => v);
 }
 
 // A taxonomy reference's id when it names a CWE.
@@ -373,27 +450,37 @@ function cweRef(ref: Json | undefined, ctx: RunContext): string | undefined {
 function isCweTaxonomy(ref: Json | undefined, ctx: RunContext): boolean {
   if (!ref) return false;
   const index = int(ref.index);
-  const taxonomy = index === undefined
-    ? ctx.taxonomies.find((t) => t !== undefined && ref.guid !== undefined && t.guid === ref.guid)
-    : ctx.taxonomies[index];
+  const taxonomy =
+    index === undefined
+      ? ctx.taxonomies.find((t) => t !== undefined && ref.guid !== undefined && t.guid === ref.guid)
+      : ctx.taxonomies[index];
   return /^cwe$/i.test(str(ref.name) ?? str(taxonomy?.name) ?? '');
 }
 
 // Advisory ids hide in id-like properties (not in free text such as commit messages, which may quote any CVE).
 function idValues(props: Json): unknown[] {
-  return Object.entries(props).filter(([k]) => /cve|ghsa|alias|advisor|vuln|identifier|^ids?$|tags/i.test(k)).map(([, v]) => v);
+  return Object.entries(props)
+    .filter(([k]) => /cve|ghsa|alias|advisor|vuln|identifier|^ids?$|tags/i.test(k))
+    .map(([, v]) => v);
 }
 
-const secretTools = /gitleaks|trufflehog|detect-secrets|ggshield|gitguardian|secretlint|talisman|nosey ?parker|whispers|secret/i;
-const configTools = /checkov|tfsec|kics|dockle|hadolint|terrascan|tflint|cfn[-_ ]?(lint|nag)|kube-?(linter|score|sec)|conftest|polaris|trivy.*config|\biac\b/i;
-const dependencyTools = /dependency-check|grype|osv-scanner|retire|black ?duck|npm audit|yarn audit|snyk open source|dependabot|ossindex/i;
+const secretTools =
+  /gitleaks|trufflehog|detect-secrets|ggshield|gitguardian|secretlint|talisman|nosey ?parker|whispers|secret/i;
+const configTools =
+  /checkov|tfsec|kics|dockle|hadolint|terrascan|tflint|cfn[-_ ]?(lint|nag)|kube-?(linter|score|sec)|conftest|polaris|trivy.*config|\biac\b/i;
+const dependencyTools =
+  /dependency-check|grype|osv-scanner|retire|black ?duck|npm audit|yarn audit|snyk open source|dependabot|ossindex/i;
 
 // Which fingerprint recipe applies: a secret scanner's (or secret-tagged) results are secrets; anything naming an
 // advisory (CVE/GHSA) or a package is a dependency; an IaC/config checker's results are config; the results of
 // known dependency scanners are dependencies even without an advisory id (Retire.js rules in Dependency-Check);
 // everything else is code.
 // The tool's and the rule's part is read once per rule (RuleFacts); the result's own tags count as the rule's.
-function kindOf(rule: Pick<RuleFacts, 'secret' | 'config' | 'dependency'>, ownTags: string[], aboutPackage: boolean): FindingKind {
+function kindOf(
+  rule: Pick<RuleFacts, 'secret' | 'config' | 'dependency'>,
+  ownTags: string[],
+  aboutPackage: boolean,
+): FindingKind {
   if (rule.secret || ownTags.some((t) => secretTag.test(t))) return 'secret';
   if (aboutPackage) return 'dependency';
   if (rule.config || ownTags.some((t) => configTag.test(t))) return 'config';
@@ -404,7 +491,11 @@ function kindOf(rule: Pick<RuleFacts, 'secret' | 'config' | 'dependency'>, ownTa
 /** The recipe a SARIF-shaped result follows from its tool, its rule's tags and whether it names an advisory or a package
  * (GitHub's code scanning alerts are such results). */
 export function kindByTool(tool: string, tags: string[], aboutPackage: boolean): FindingKind {
-  const facts = { secret: secretTools.test(tool), config: configTools.test(tool), dependency: dependencyTools.test(tool) };
+  const facts = {
+    secret: secretTools.test(tool),
+    config: configTools.test(tool),
+    dependency: dependencyTools.test(tool),
+  };
   return kindOf(facts, tags, aboutPackage);
 }
 
@@ -429,9 +520,20 @@ const isUrl = (s: string): boolean => /^\s*https?:\/\/\S+\s*$/.test(s);
 const secretKeys = /offender|secret|match|raw|token|password|credential/i;
 
 // Only the fields that have a value, in this order (absent ones and empty lists are left out).
-function detailOf(result: Json, resultProps: Json, ruleName: string | undefined, message: string | undefined, ctx: RunContext, secret: boolean): Json {
+function detailOf(
+  result: Json,
+  resultProps: Json,
+  ruleName: string | undefined,
+  message: string | undefined,
+  ctx: RunContext,
+  secret: boolean,
+): Json {
   const props = Object.entries(resultProps).map(([k, v]) => [k, secret && secretKeys.test(k) ? '[redacted]' : v]);
-  const physical = obj(list(result.locations).map(obj).find((l) => obj(l?.physicalLocation))?.physicalLocation);
+  const physical = obj(
+    list(result.locations)
+      .map(obj)
+      .find((l) => obj(l?.physicalLocation))?.physicalLocation,
+  );
   const detail: Json = {};
   const set = (key: string, v: unknown): void => {
     if (v !== undefined && !(Array.isArray(v) && !v.length)) detail[key] = v;
@@ -443,7 +545,12 @@ function detailOf(result: Json, resultProps: Json, ruleName: string | undefined,
   set('properties', props.length ? Object.fromEntries(props) : undefined);
   set('snippet', secret ? undefined : textOf(obj(obj(physical?.region)?.snippet)));
   set('otherLocations', otherLocations(result, ctx));
-  set('fixes', list(result.fixes).map((f) => textOf(obj(f)?.description)).filter((t) => t !== undefined));
+  set(
+    'fixes',
+    list(result.fixes)
+      .map((f) => textOf(obj(f)?.description))
+      .filter((t) => t !== undefined),
+  );
   set('kind', typeof result.kind === 'string' && result.kind !== 'fail' ? result.kind : undefined);
   set('baselineState', str(result.baselineState));
   set('suppressions', list(result.suppressions).length ? result.suppressions : undefined);
@@ -454,7 +561,10 @@ function detailOf(result: Json, resultProps: Json, ruleName: string | undefined,
 
 // A message's first paragraph, as a title (tools wrap long messages over several lines).
 function headline(text: string | undefined): string | undefined {
-  const paragraph = text?.split(/\n\s*\n/).map((p) => p.trim()).find((p) => p !== '');
+  const paragraph = text
+    ?.split(/\n\s*\n/)
+    .map((p) => p.trim())
+    .find((p) => p !== '');
   return paragraph === undefined ? undefined : shorten(paragraph);
 }
 

@@ -5,7 +5,23 @@
 import { badInput } from '../../errors.ts';
 import type { Location, ParseContext, ParsedFinding, ReportInput, ReportParser, Severity } from '../types.ts';
 import {
-  aliasesFrom, asArray, asObject, buildPurl, compact, cwesFrom, isObject, type Json, normalisePath, num, obj, oneOrMany, parseJson, requireString, str, stringsOf, webUrls,
+  aliasesFrom,
+  asArray,
+  asObject,
+  buildPurl,
+  compact,
+  cwesFrom,
+  isObject,
+  type Json,
+  normalisePath,
+  num,
+  obj,
+  oneOrMany,
+  parseJson,
+  requireString,
+  str,
+  stringsOf,
+  webUrls,
 } from './common.ts';
 
 const codeTool = 'Semgrep';
@@ -44,7 +60,10 @@ async function* parseSemgrep(input: ReportInput, context?: ParseContext): AsyncG
     return;
   }
   if (doc.results === undefined) {
-    throw badInput(`${name}: not a Semgrep report: expected "results" (semgrep --json) or "vulns" (the Supply Chain API export)`, { file: name });
+    throw badInput(
+      `${name}: not a Semgrep report: expected "results" (semgrep --json) or "vulns" (the Supply Chain API export)`,
+      { file: name },
+    );
   }
   const version = str(doc.version);
   const findings = fromResults(asArray(doc.results, name, 'results'), name, version);
@@ -65,7 +84,8 @@ function fromResults(results: unknown[], name: string, version: string | undefin
     const r = asObject(item, name, at);
     const extra = r.extra === undefined ? {} : asObject(r.extra, name, `${at}.extra`);
     if (extra.is_ignored === true) continue; // a nosemgrep comment or a triage in Semgrep's platform dismissed it
-    const f = extra.sca_info === undefined ? fromCode(r, extra, name, at, version) : fromSca(r, extra, name, at, version);
+    const f =
+      extra.sca_info === undefined ? fromCode(r, extra, name, at, version) : fromSca(r, extra, name, at, version);
     const key = [f.ruleId, f.location.file, f.location.line, f.component?.name, f.component?.version].join('\u0000');
     const seen = byKey.get(key);
     if (seen) seen.detail = { ...seen.detail, occurrences: Number(seen.detail?.occurrences ?? 1) + 1 };
@@ -94,10 +114,17 @@ function fromCode(r: Json, extra: Json, name: string, at: string, toolVersion: s
     location: locationOf(r, name, at),
     references: webUrls(meta.references, meta.source, meta.shortlink),
     detail: compact({
-      confidence: str(meta.confidence), likelihood: str(meta.likelihood), impact: str(meta.impact),
-      category: str(meta.category), subcategory: stringsOf(meta.subcategory), owasp: stringsOf(meta.owasp),
-      vulnerabilityClass: stringsOf(meta.vulnerability_class), technology: stringsOf(meta.technology),
-      fingerprint: fingerprintOf(extra), engineKind: str(extra.engine_kind), validationState: str(extra.validation_state),
+      confidence: str(meta.confidence),
+      likelihood: str(meta.likelihood),
+      impact: str(meta.impact),
+      category: str(meta.category),
+      subcategory: stringsOf(meta.subcategory),
+      owasp: stringsOf(meta.owasp),
+      vulnerabilityClass: stringsOf(meta.vulnerability_class),
+      technology: stringsOf(meta.technology),
+      fingerprint: fingerprintOf(extra),
+      engineKind: str(extra.engine_kind),
+      validationState: str(extra.validation_state),
       fix: str(extra.fix) ?? (isObject(extra.fix_regex) ? extra.fix_regex : undefined),
       // The matched text of a secrets rule is the secret itself.
       snippet: secret ? undefined : snippetOf(extra),
@@ -129,21 +156,37 @@ function fromSca(r: Json, extra: Json, name: string, at: string, toolVersion: st
     severity: severityOf(meta['sca-severity'], extra.severity),
     aliases,
     cwes: cwesFrom(meta.cwe),
-    component: pkg ? compact({ name: pkg, version, purl: type ? buildPurl(type, pkg, version) : undefined, ecosystem: type ?? str(found.ecosystem) }) : undefined,
+    component: pkg
+      ? compact({
+          name: pkg,
+          version,
+          purl: type ? buildPurl(type, pkg, version) : undefined,
+          ecosystem: type ?? str(found.ecosystem),
+        })
+      : undefined,
     fixedVersion: pkg ? fixVersionOf(meta['sca-fix-versions'], pkg) : undefined,
     // Reachable results point at the code that calls the vulnerable function, the others at the lockfile line.
     location: { ...locationOf(r, name, at), ...(lockfile ? { target: lockfile } : {}) },
     references: webUrls(meta.references, meta.source),
     detail: compact({
-      semgrepRule: checkId, reachable: bool(sca.reachable), reachabilityRule: bool(sca.reachability_rule),
-      transitivity: variant(found.transitivity), vulnerableVersions: str(pattern.semver_range), manifest: normalisePath(str(found.manifest_path)),
-      scaKind: str(meta['sca-kind']), owasp: stringsOf(meta.owasp), fingerprint: fingerprintOf(extra), snippet: snippetOf(extra),
+      semgrepRule: checkId,
+      reachable: bool(sca.reachable),
+      reachabilityRule: bool(sca.reachability_rule),
+      transitivity: variant(found.transitivity),
+      vulnerableVersions: str(pattern.semver_range),
+      manifest: normalisePath(str(found.manifest_path)),
+      scaKind: str(meta['sca-kind']),
+      owasp: stringsOf(meta.owasp),
+      fingerprint: fingerprintOf(extra),
+      snippet: snippetOf(extra),
     }),
   });
 }
 
 function metadataOf(extra: Json, name: string, at: string): Json {
-  return extra.metadata === undefined || extra.metadata === null ? {} : asObject(extra.metadata, name, `${at}.extra.metadata`);
+  return extra.metadata === undefined || extra.metadata === null
+    ? {}
+    : asObject(extra.metadata, name, `${at}.extra.metadata`);
 }
 
 function locationOf(r: Json, name: string, at: string): Location {
@@ -166,8 +209,17 @@ function fixVersionOf(v: unknown, pkg: string): string | undefined {
 }
 
 function isSecretRule(ruleId: string, meta: Json): boolean {
-  const words = [ruleId, meta.category, meta.product, ...(stringsOf(meta.technology) ?? []), ...(stringsOf(meta.vulnerability_class) ?? [])];
-  return words.some((w) => typeof w === 'string' && /secret/i.test(w)) || cwesFrom(meta.cwe).some((c) => c === 798 || c === 259 || c === 321);
+  const words = [
+    ruleId,
+    meta.category,
+    meta.product,
+    ...(stringsOf(meta.technology) ?? []),
+    ...(stringsOf(meta.vulnerability_class) ?? []),
+  ];
+  return (
+    words.some((w) => typeof w === 'string' && /secret/i.test(w))
+    || cwesFrom(meta.cwe).some((c) => c === 798 || c === 259 || c === 321)
+  );
 }
 
 // Without a Semgrep login, the matched lines and fingerprint read "requires login".
@@ -208,20 +260,35 @@ function* fromApiExport(vulns: unknown[], name: string): Generator<ParsedFinding
       severity: severityOf(adv.severity),
       aliases,
       cwes: cwesFrom(refs.cweIds),
-      component: pkg ? compact({ name: pkg, version, purl: type ? buildPurl(type, pkg, version) : undefined, ecosystem: type }) : undefined,
+      component: pkg
+        ? compact({ name: pkg, version, purl: type ? buildPurl(type, pkg, version) : undefined, ecosystem: type })
+        : undefined,
       fixedVersion: pkg ? safeVersionOf(v, adv, pkg) : undefined,
       location: compact<Location>({
-        file: normalisePath(str(file.path)), line, endLine: line !== undefined && endLine !== undefined && endLine >= line ? endLine : undefined,
+        file: normalisePath(str(file.path)),
+        line,
+        endLine: line !== undefined && endLine !== undefined && endLine >= line ? endLine : undefined,
         target: str(v.repositoryName),
       }),
       references: webUrls(refs.urls),
       detail: compact({
-        semgrepRule: str(adv.ruleId), repositoryId: str(v.repositoryId), exposure: str(v.exposureType), reachability: str(adv.reachability),
-        reachableIf: str(adv.reachableIf), transitivity: str(v.transitivity), triageStatus: str(triage.status),
+        semgrepRule: str(adv.ruleId),
+        repositoryId: str(v.repositoryId),
+        exposure: str(v.exposureType),
+        reachability: str(adv.reachability),
+        reachableIf: str(adv.reachableIf),
+        transitivity: str(v.transitivity),
+        triageStatus: str(triage.status),
         dismissReason: str(triage.dismissReason) === 'UNKNOWN_REASON' ? undefined : str(triage.dismissReason),
-        issueUrl: str(triage.issueUrl), prUrl: str(triage.prUrl), fileUrl: str(file.url), openedAt: str(v.openedAt),
-        packageManager: str(v.packageManager), subdirectory: str(v.subdirectory), usages: Array.isArray(v.usages) && v.usages.length ? v.usages.length : undefined,
-        owasp: stringsOf(refs.owaspIds), groupKey: str(v.groupKey),
+        issueUrl: str(triage.issueUrl),
+        prUrl: str(triage.prUrl),
+        fileUrl: str(file.url),
+        openedAt: str(v.openedAt),
+        packageManager: str(v.packageManager),
+        subdirectory: str(v.subdirectory),
+        usages: Array.isArray(v.usages) && v.usages.length ? v.usages.length : undefined,
+        owasp: stringsOf(refs.owaspIds),
+        groupKey: str(v.groupKey),
       }),
     });
   }
@@ -236,7 +303,9 @@ function apiPurlType(adv: Json, pkg: string, packageManager: unknown): string | 
   if (fromRule) return purlTypeOf(str(fromRule.namespace));
   const byManager = purlTypeOf(str(packageManager));
   if (byManager) return byManager;
-  const vulnerable = oneOrMany(adv.vulnerableDependencies).map(obj).some((d) => str(d?.name) === pkg);
+  const vulnerable = oneOrMany(adv.vulnerableDependencies)
+    .map(obj)
+    .some((d) => str(d?.name) === pkg);
   return vulnerable ? purlTypeOf(str(adv.ecosystem)) : undefined;
 }
 
@@ -257,16 +326,37 @@ function dependsOn(ruleText: unknown): Json[] {
 function safeVersionOf(v: Json, adv: Json, pkg: string): string | undefined {
   const closest = obj(v.closestSafeDependency);
   if (closest && str(closest.name) === pkg) return str(closest.versionSpecifier);
-  const safe = oneOrMany(adv.safeDependencies).map(obj).find((d) => str(d?.name) === pkg);
+  const safe = oneOrMany(adv.safeDependencies)
+    .map(obj)
+    .find((d) => str(d?.name) === pkg);
   return str(safe?.versionSpecifier);
 }
 
 // ---- shared ----
 
 const purlTypes = new Map<string, string>([
-  ['npm', 'npm'], ['yarn', 'npm'], ['pnpm', 'npm'], ['pypi', 'pypi'], ['pip', 'pypi'], ['pipenv', 'pypi'], ['poetry', 'pypi'], ['uv', 'pypi'],
-  ['gomod', 'golang'], ['go', 'golang'], ['cargo', 'cargo'], ['maven', 'maven'], ['gradle', 'maven'], ['gem', 'gem'], ['bundler', 'gem'],
-  ['composer', 'composer'], ['nuget', 'nuget'], ['pub', 'pub'], ['swiftpm', 'swift'], ['hex', 'hex'], ['mix', 'hex'], ['cocoapods', 'cocoapods'],
+  ['npm', 'npm'],
+  ['yarn', 'npm'],
+  ['pnpm', 'npm'],
+  ['pypi', 'pypi'],
+  ['pip', 'pypi'],
+  ['pipenv', 'pypi'],
+  ['poetry', 'pypi'],
+  ['uv', 'pypi'],
+  ['gomod', 'golang'],
+  ['go', 'golang'],
+  ['cargo', 'cargo'],
+  ['maven', 'maven'],
+  ['gradle', 'maven'],
+  ['gem', 'gem'],
+  ['bundler', 'gem'],
+  ['composer', 'composer'],
+  ['nuget', 'nuget'],
+  ['pub', 'pub'],
+  ['swiftpm', 'swift'],
+  ['hex', 'hex'],
+  ['mix', 'hex'],
+  ['cocoapods', 'cocoapods'],
 ]);
 
 /** The purl type for Semgrep's ecosystem or package-manager word (gomod, pypi, swiftpm, …), when known. */
@@ -275,8 +365,16 @@ function purlTypeOf(word: string | undefined): string | undefined {
 }
 
 const severityWords = new Map<string, Severity>([
-  ['error', 'high'], ['warning', 'medium'], ['info', 'low'], ['critical', 'critical'], ['high', 'high'], ['medium', 'medium'],
-  ['moderate', 'medium'], ['low', 'low'], ['experiment', 'info'], ['inventory', 'info'],
+  ['error', 'high'],
+  ['warning', 'medium'],
+  ['info', 'low'],
+  ['critical', 'critical'],
+  ['high', 'high'],
+  ['medium', 'medium'],
+  ['moderate', 'medium'],
+  ['low', 'low'],
+  ['experiment', 'info'],
+  ['inventory', 'info'],
 ]);
 
 /** Semgrep's levels as its platform shows them (ERROR high, WARNING medium, INFO low); the first known word wins. */
@@ -301,7 +399,7 @@ function headline(text: string | undefined): string | undefined {
 
 /** Transitivity is a string in today's output and a one-word variant list (["Direct"]) in older output. */
 function variant(v: unknown): string | undefined {
-  return (str(Array.isArray(v) ? v[0] : v))?.toLowerCase();
+  return str(Array.isArray(v) ? v[0] : v)?.toLowerCase();
 }
 
 const bool = (v: unknown): boolean | undefined => (typeof v === 'boolean' ? v : undefined);

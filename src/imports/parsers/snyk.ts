@@ -6,7 +6,23 @@
 import { badInput } from '../../errors.ts';
 import type { Component, ParseContext, ParsedFinding, ReportInput, ReportParser, Severity } from '../types.ts';
 import {
-  aliasesFrom, asArray, asObject, buildPurl, compact, cvssFrom, cwesFrom, type Json, normalisePath, num, obj, oneOrMany, parseJson, requireString, str, stringsOf, webUrls,
+  aliasesFrom,
+  asArray,
+  asObject,
+  buildPurl,
+  compact,
+  cvssFrom,
+  cwesFrom,
+  type Json,
+  normalisePath,
+  num,
+  obj,
+  oneOrMany,
+  parseJson,
+  requireString,
+  str,
+  stringsOf,
+  webUrls,
 } from './common.ts';
 
 const openSourceTool = 'Snyk Open Source';
@@ -28,17 +44,21 @@ function detectSnyk(head: string): boolean {
   if (!/^[[{]/.test(h) || !/"vulnerabilities"\s*:\s*\[/.test(h)) return false;
   // CycloneDX and SARIF can carry a "vulnerabilities" list too.
   if (/"(bomFormat|runs)"\s*:/.test(h)) return false;
-  return /"id"\s*:\s*"SNYK-/.test(h)
-    || /"(CVSSv3|alternativeIds|severityWithCritical|isUpgradable|isPatchable|upgradePath|dependencyCount|licensesPolicy|ignoreSettings|uniqueCount|filesystemPolicy)"\s*:/.test(h)
-    || /# Snyk \(https:\/\/snyk\.io\) policy/.test(h);
+  return (
+    /"id"\s*:\s*"SNYK-/.test(h)
+    || /"(CVSSv3|alternativeIds|severityWithCritical|isUpgradable|isPatchable|upgradePath|dependencyCount|licensesPolicy|ignoreSettings|uniqueCount|filesystemPolicy)"\s*:/.test(
+      h,
+    )
+    || /# Snyk \(https:\/\/snyk\.io\) policy/.test(h)
+  );
 }
 
 /** What the findings of one project share. */
 interface Scope {
-  name: string;          // the report's file name, for messages
+  name: string; // the report's file name, for messages
   tool: string;
-  target?: string;       // the manifest or lockfile, or the image
-  image?: string;        // container scans: the image, also for the applications found in it
+  target?: string; // the manifest or lockfile, or the image
+  image?: string; // container scans: the image, also for the applications found in it
   project: Json;
 }
 
@@ -60,7 +80,10 @@ async function* parseSnyk(input: ReportInput, context?: ParseContext): AsyncGene
     for (const [j, app] of asArray(project.applications, name, join(at, 'applications')).entries()) {
       const appAt = `${join(at, 'applications')}[${j}]`;
       const application = asObject(app, name, appAt);
-      yield* projectFindings({ name, tool, project: application, image, target: targetOf(application) ?? image }, appAt);
+      yield* projectFindings(
+        { name, tool, project: application, image, target: targetOf(application) ?? image },
+        appAt,
+      );
     }
   }
 }
@@ -70,10 +93,18 @@ function isProject(p: Json, name: string, at: string, single: boolean): boolean 
   if (p.vulnerabilities !== undefined) return true;
   const error = str(p.error) ?? str(p.message);
   if (single) {
-    throw badInput(error ? `${name}: Snyk reported an error instead of results: ${error}` : `${name}: not a Snyk report: expected "vulnerabilities"`, { file: name });
+    throw badInput(
+      error
+        ? `${name}: Snyk reported an error instead of results: ${error}`
+        : `${name}: not a Snyk report: expected "vulnerabilities"`,
+      { file: name },
+    );
   }
   if (error) return false;
-  throw badInput(`${name}: not a Snyk project at ${at || 'the top level'}: expected "vulnerabilities"`, { file: name, path: at });
+  throw badInput(`${name}: not a Snyk project at ${at || 'the top level'}: expected "vulnerabilities"`, {
+    file: name,
+    path: at,
+  });
 }
 
 /**
@@ -89,7 +120,9 @@ function* projectFindings(scope: Scope, at: string): Generator<ParsedFinding> {
     if (str(vuln.name) === undefined) requireString(vuln.packageName, scope.name, `${list}[${i}].packageName`);
     const paths = [...new Set(pathsOf(vuln.from))];
     const upgrade = oneOrMany(vuln.upgradePath).find((u): u is string => typeof u === 'string');
-    yield vuln.type === 'license' || id.startsWith('snyk:lic:') ? toLicenceFinding(vuln, scope, paths, upgrade) : toFinding(vuln, scope, paths, upgrade);
+    yield vuln.type === 'license' || id.startsWith('snyk:lic:')
+      ? toLicenceFinding(vuln, scope, paths, upgrade)
+      : toFinding(vuln, scope, paths, upgrade);
   }
 }
 
@@ -116,25 +149,37 @@ function toLicenceFinding(v: Json, scope: Scope, paths: string[], upgrade: strin
     location: compact({ target: scope.target }),
     references: urls([v.licenseTemplateUrl]),
     detail: compact({
-      category: 'license', licence, type: str(v.type), issueId: id || undefined, sourcePackage: source,
+      category: 'license',
+      licence,
+      type: str(v.type),
+      issueId: id || undefined,
+      sourcePackage: source,
       occurrence: occurrenceOf(paths, upgrade),
-      image: scope.image, project: str(scope.project.projectName), packageManager: str(v.packageManager) ?? str(scope.project.packageManager),
+      image: scope.image,
+      project: str(scope.project.projectName),
+      packageManager: str(v.packageManager) ?? str(scope.project.packageManager),
     }),
   });
 }
 
 /** What sets one listing of an issue apart: its dependency path (or paths, once grouped) and the upgrade that fixes it. */
 function occurrenceOf(paths: string[], upgrade: string | undefined): Json | undefined {
-  return paths.length || upgrade ? compact({
-    path: paths.length === 1 ? paths[0] : undefined, paths: paths.length > 1 ? paths.slice(0, maxPaths) : undefined, upgrade,
-  }) : undefined;
+  return paths.length || upgrade
+    ? compact({
+        path: paths.length === 1 ? paths[0] : undefined,
+        paths: paths.length > 1 ? paths.slice(0, maxPaths) : undefined,
+        upgrade,
+      })
+    : undefined;
 }
 
 function toFinding(v: Json, scope: Scope, paths: string[], upgrade: string | undefined): ParsedFinding {
   const id = str(v.id) ?? '';
   const ids = obj(v.identifiers) ?? {};
   const known = aliasesFrom(ids.CVE, ids.GHSA);
-  const fixedIn = oneOrMany(v.fixedIn).map(str).filter((s): s is string => s !== undefined);
+  const fixedIn = oneOrMany(v.fixedIn)
+    .map(str)
+    .filter((s): s is string => s !== undefined);
   const epss = obj(v.epssDetails);
   const { component, source } = componentOf(v, scope.project);
   return compact<ParsedFinding>({
@@ -155,12 +200,20 @@ function toFinding(v: Json, scope: Scope, paths: string[], upgrade: string | und
     detail: compact({
       sourcePackage: source,
       occurrence: occurrenceOf(paths, upgrade),
-      isUpgradable: bool(v.isUpgradable), isPatchable: bool(v.isPatchable),
-      exploit: str(v.exploit), epssProbability: num(epss?.probability), epssPercentile: num(epss?.percentile),
-      vulnerableVersions: stringsOf(obj(v.semver)?.vulnerable), alternativeIds: stringsOf(v.alternativeIds),
-      malicious: v.malicious === true ? true : undefined, disputed: v.isDisputed === true ? true : undefined,
-      publicationTime: str(v.publicationTime), disclosureTime: str(v.disclosureTime),
-      image: scope.image, project: str(scope.project.projectName), packageManager: str(v.packageManager) ?? str(scope.project.packageManager),
+      isUpgradable: bool(v.isUpgradable),
+      isPatchable: bool(v.isPatchable),
+      exploit: str(v.exploit),
+      epssProbability: num(epss?.probability),
+      epssPercentile: num(epss?.percentile),
+      vulnerableVersions: stringsOf(obj(v.semver)?.vulnerable),
+      alternativeIds: stringsOf(v.alternativeIds),
+      malicious: v.malicious === true ? true : undefined,
+      disputed: v.isDisputed === true ? true : undefined,
+      publicationTime: str(v.publicationTime),
+      disclosureTime: str(v.disclosureTime),
+      image: scope.image,
+      project: str(scope.project.projectName),
+      packageManager: str(v.packageManager) ?? str(scope.project.packageManager),
     }),
   });
 }
@@ -181,26 +234,68 @@ function componentOf(v: Json, project: Json): { component?: Component; source?: 
     const source = slash >= 0 ? full.slice(0, slash) : str(v.packageName);
     const qualifier = os.release ? `?distro=${enc(`${os.namespace}-${os.release}`)}` : '';
     const purl = `pkg:${os.type}/${os.namespace}/${enc(name)}${version ? `@${enc(version)}` : ''}${qualifier}`;
-    return { component: compact({ name, version, purl, ecosystem: os.type }), ...(source && source !== name ? { source } : {}) };
+    return {
+      component: compact({ name, version, purl, ecosystem: os.type }),
+      ...(source && source !== name ? { source } : {}),
+    };
   }
   const type = manager ? purlTypes.get(manager.toLowerCase()) : undefined;
-  return { component: compact({ name: full, version, purl: type ? buildPurl(type, full, version) : undefined, ecosystem: type ?? manager }) };
+  return {
+    component: compact({
+      name: full,
+      version,
+      purl: type ? buildPurl(type, full, version) : undefined,
+      ecosystem: type ?? manager,
+    }),
+  };
 }
 
 const purlTypes = new Map<string, string>([
-  ['npm', 'npm'], ['yarn', 'npm'], ['pnpm', 'npm'], ['maven', 'maven'], ['gradle', 'maven'], ['sbt', 'maven'],
-  ['pip', 'pypi'], ['pipenv', 'pypi'], ['poetry', 'pypi'], ['uv', 'pypi'], ['nuget', 'nuget'], ['paket', 'nuget'],
-  ['composer', 'composer'], ['rubygems', 'gem'], ['gomodules', 'golang'], ['golangdep', 'golang'], ['govendor', 'golang'],
-  ['cocoapods', 'cocoapods'], ['hex', 'hex'], ['swift', 'swift'], ['cargo', 'cargo'], ['pub', 'pub'], ['conan', 'conan'],
+  ['npm', 'npm'],
+  ['yarn', 'npm'],
+  ['pnpm', 'npm'],
+  ['maven', 'maven'],
+  ['gradle', 'maven'],
+  ['sbt', 'maven'],
+  ['pip', 'pypi'],
+  ['pipenv', 'pypi'],
+  ['poetry', 'pypi'],
+  ['uv', 'pypi'],
+  ['nuget', 'nuget'],
+  ['paket', 'nuget'],
+  ['composer', 'composer'],
+  ['rubygems', 'gem'],
+  ['gomodules', 'golang'],
+  ['golangdep', 'golang'],
+  ['govendor', 'golang'],
+  ['cocoapods', 'cocoapods'],
+  ['hex', 'hex'],
+  ['swift', 'swift'],
+  ['cargo', 'cargo'],
+  ['pub', 'pub'],
+  ['conan', 'conan'],
 ]);
 
 // Snyk's OS package managers ("debian:11", "alpine:3.18", "rhel:8") and the purl type and namespace of each.
 const osTypes = new Map<string, [string, string]>([
-  ['debian', ['deb', 'debian']], ['ubuntu', ['deb', 'ubuntu']], ['alpine', ['apk', 'alpine']], ['wolfi', ['apk', 'wolfi']],
-  ['chainguard', ['apk', 'chainguard']], ['rhel', ['rpm', 'redhat']], ['centos', ['rpm', 'centos']], ['amzn', ['rpm', 'amazon']],
-  ['oracle', ['rpm', 'oracle']], ['rocky', ['rpm', 'rocky']], ['alma', ['rpm', 'alma']], ['almalinux', ['rpm', 'alma']],
-  ['fedora', ['rpm', 'fedora']], ['sles', ['rpm', 'sles']], ['opensuse', ['rpm', 'opensuse.leap']], ['deb', ['deb', 'debian']],
-  ['apk', ['apk', 'alpine']], ['rpm', ['rpm', 'redhat']],
+  ['debian', ['deb', 'debian']],
+  ['ubuntu', ['deb', 'ubuntu']],
+  ['alpine', ['apk', 'alpine']],
+  ['wolfi', ['apk', 'wolfi']],
+  ['chainguard', ['apk', 'chainguard']],
+  ['rhel', ['rpm', 'redhat']],
+  ['centos', ['rpm', 'centos']],
+  ['amzn', ['rpm', 'amazon']],
+  ['oracle', ['rpm', 'oracle']],
+  ['rocky', ['rpm', 'rocky']],
+  ['alma', ['rpm', 'alma']],
+  ['almalinux', ['rpm', 'alma']],
+  ['fedora', ['rpm', 'fedora']],
+  ['sles', ['rpm', 'sles']],
+  ['opensuse', ['rpm', 'opensuse.leap']],
+  ['deb', ['deb', 'debian']],
+  ['apk', ['apk', 'alpine']],
+  ['rpm', ['rpm', 'redhat']],
 ]);
 
 function osOf(manager: string): { type: string; namespace: string; release?: string } | undefined {
@@ -210,14 +305,23 @@ function osOf(manager: string): { type: string; namespace: string; release?: str
 }
 
 function isContainer(p: Json): boolean {
-  return /^docker-image\|/.test(str(p.projectName) ?? '') || Array.isArray(p.applications) || obj(p.docker)?.baseImage !== undefined;
+  return (
+    /^docker-image\|/.test(str(p.projectName) ?? '')
+    || Array.isArray(p.applications)
+    || obj(p.docker)?.baseImage !== undefined
+  );
 }
 
 /** The image, as its issues' first path element says it ("docker-image|nginx@1.25" is nginx:1.25), else the project. */
 function imageOf(p: Json): string | undefined {
-  const first = oneOrMany(p.vulnerabilities).map(obj).map((v) => pathsOf(v?.from)[0]).find((x) => x !== undefined);
+  const first = oneOrMany(p.vulnerabilities)
+    .map(obj)
+    .map((v) => pathsOf(v?.from)[0])
+    .find((x) => x !== undefined);
   const root = first?.split(' > ')[0];
-  const ref = root?.startsWith('docker-image|') ? root.slice('docker-image|'.length) : str(p.projectName)?.replace(/^docker-image\|/, '');
+  const ref = root?.startsWith('docker-image|')
+    ? root.slice('docker-image|'.length)
+    : str(p.projectName)?.replace(/^docker-image\|/, '');
   if (!ref) return str(p.path);
   const at = ref.lastIndexOf('@');
   return at > 0 && !ref.slice(at + 1).includes('/') ? `${ref.slice(0, at)}:${ref.slice(at + 1)}` : ref;
@@ -235,7 +339,12 @@ function pathsOf(from: unknown): string[] {
   return steps.length ? [steps.join(' > ')] : [];
 }
 
-const severityWords = new Map<string, Severity>([['critical', 'critical'], ['high', 'high'], ['medium', 'medium'], ['low', 'low']]);
+const severityWords = new Map<string, Severity>([
+  ['critical', 'critical'],
+  ['high', 'high'],
+  ['medium', 'medium'],
+  ['low', 'low'],
+]);
 
 function severityOf(...words: unknown[]): Severity {
   for (const w of words) {

@@ -14,14 +14,34 @@
 import { badInput } from '../../errors.ts';
 import type { Location, ParsedFinding, ParseContext, ReportInput, ReportParser, ReportState } from '../types.ts';
 import { aliasesFrom, compact, cwesFrom, num } from './common.ts';
-import { clip, componentFromCpe, csvHeader, cvssOf, FindingGroups, prose, readCsv, severityFromNumber, severityFromWord, type CsvRow } from './host-scan.ts';
+import {
+  clip,
+  componentFromCpe,
+  csvHeader,
+  cvssOf,
+  FindingGroups,
+  prose,
+  readCsv,
+  severityFromNumber,
+  severityFromWord,
+  type CsvRow,
+} from './host-scan.ts';
 import { nessusTool, urlsIn, versionIn } from './nessus.ts';
 
 /** The columns read into the finding's own fields; every other column goes to `detail.columns`. */
 const col = {
   plugin: ['definition.id'],
   name: ['definition.name'],
-  host: ['asset.display_ipv4_address', 'asset.ipv4_addresses', 'asset.display_ipv6_address', 'asset.ipv6_addresses', 'asset.display_fqdn', 'asset.host_name', 'asset.name', 'scan.target'],
+  host: [
+    'asset.display_ipv4_address',
+    'asset.ipv4_addresses',
+    'asset.display_ipv6_address',
+    'asset.ipv6_addresses',
+    'asset.display_fqdn',
+    'asset.host_name',
+    'asset.name',
+    'scan.target',
+  ],
   assetName: ['asset.name'],
   fqdn: ['asset.display_fqdn', 'asset.host_name'],
   assetId: ['asset.id'],
@@ -74,7 +94,10 @@ async function* parseTenableVm(input: ReportInput, context?: ParseContext): Asyn
   const file = input.name;
   const { header, rows } = readCsv(await input.text(), file);
   if (!isTenableVm(new Set(header.map((c) => c.toLowerCase())))) {
-    throw badInput(`${file}: not a Tenable Vulnerability Management CSV export: the header row lacks definition.id, definition.name or an asset column (asset.display_ipv4_address, asset.name, …)`, { file, line: 1 });
+    throw badInput(
+      `${file}: not a Tenable Vulnerability Management CSV export: the header row lacks definition.id, definition.name or an asset column (asset.display_ipv4_address, asset.name, …)`,
+      { file, line: 1 },
+    );
   }
   context?.tool(nessusTool);
   const groups = new FindingGroups('pluginOutput');
@@ -89,12 +112,23 @@ function toFinding(row: CsvRow, file: string): ParsedFinding | undefined {
   const pluginId = row.get(...col.plugin);
   const title = row.get(...col.name);
   if (!pluginId && !title) return undefined; // a row of empty values
-  if (!pluginId || !title) throw badInput(`${file}: the row at line ${row.line} has no ${pluginId ? 'definition.name' : 'definition.id'}`, { file, line: row.line });
+  if (!pluginId || !title)
+    throw badInput(`${file}: the row at line ${row.line} has no ${pluginId ? 'definition.name' : 'definition.id'}`, {
+      file,
+      line: row.line,
+    });
   const host = firstOf(row.get(...col.host));
-  if (!host) throw badInput(`${file}: the row at line ${row.line} names no asset (asset.display_ipv4_address, asset.name, …)`, { file, line: row.line });
+  if (!host)
+    throw badInput(`${file}: the row at line ${row.line} names no asset (asset.display_ipv4_address, asset.name, …)`, {
+      file,
+      line: row.line,
+    });
   const output = row.get(...col.output);
   const v2 = cvssOf(row.get(...col.v2vector), row.get(...col.v2score), '2.0');
-  const cvss = cvssOf(row.get(...col.v3vector), row.get(...col.v3score), '3.0') ?? cvssOf(row.get(...col.v4vector), row.get(...col.v4score), '4.0') ?? v2;
+  const cvss =
+    cvssOf(row.get(...col.v3vector), row.get(...col.v3score), '3.0')
+    ?? cvssOf(row.get(...col.v4vector), row.get(...col.v4score), '4.0')
+    ?? v2;
   const rawSeverity = row.get(...col.severity);
   const columns = row.rest(mapped);
   const state = stateOf(row);
@@ -107,7 +141,10 @@ function toFinding(row: CsvRow, file: string): ParsedFinding | undefined {
     severity: severityFromNumber(rawSeverity) ?? severityFromWord(rawSeverity),
     cvss,
     aliases: aliasesFrom(row.get(...col.cve)),
-    cwes: cwesFrom(row.get(...col.cwe)?.split(/[\s,;]+/), [...(row.get(...col.xref) ?? '').matchAll(/\bCWE\s*[:#]\s*(\d+)/gi)].map((m) => m[1])),
+    cwes: cwesFrom(
+      row.get(...col.cwe)?.split(/[\s,;]+/),
+      [...(row.get(...col.xref) ?? '').matchAll(/\bCWE\s*[:#]\s*(\d+)/gi)].map((m) => m[1]),
+    ),
     component: componentFromCpe(row.get(...col.cpe), versionIn(output, 'Installed version')),
     fixedVersion: versionIn(output, 'Fixed version'),
     location: locationOf(row, host),
@@ -129,20 +166,31 @@ function toFinding(row: CsvRow, file: string): ParsedFinding | undefined {
       source: row.get(...col.source),
       cvssV2: cvss === v2 ? undefined : v2,
       cpe: row.get(...col.cpe),
-      columns: Object.keys(columns).length > 0 ? Object.fromEntries(Object.entries(columns).map(([k, v]) => [k, clip(v)])) : undefined,
+      columns:
+        Object.keys(columns).length > 0
+          ? Object.fromEntries(Object.entries(columns).map(([k, v]) => [k, clip(v)]))
+          : undefined,
     }),
   });
 }
 
 // Address lists ("10.0.0.5, 10.0.0.6", or JSON-like ["10.0.0.5"]) name the asset by their first address.
 function firstOf(value: string | undefined): string | undefined {
-  const first = value?.replace(/^\[|\]$/g, '').split(/[,;\s]+/).map((v) => v.replace(/^["']|["']$/g, '')).find((v) => v !== '');
+  const first = value
+    ?.replace(/^\[|\]$/g, '')
+    .split(/[,;\s]+/)
+    .map((v) => v.replace(/^["']|["']$/g, ''))
+    .find((v) => v !== '');
   return first || undefined;
 }
 
 function locationOf(row: CsvRow, host: string): Location {
   const port = num(row.get(...col.port));
-  return compact<Location>({ host, port: port !== undefined && Number.isInteger(port) && port > 0 ? port : undefined, protocol: row.get(...col.protocol)?.toLowerCase() });
+  return compact<Location>({
+    host,
+    port: port !== undefined && Number.isInteger(port) && port > 0 ? port : undefined,
+    protocol: row.get(...col.protocol)?.toLowerCase(),
+  });
 }
 
 /** Fixed findings and accepted risks are closed by the report; what Tenable calls active, new or resurfaced is open. */
@@ -151,6 +199,7 @@ function stateOf(row: CsvRow): ReportState | undefined {
   if (row.get(...col.riskModified)?.toUpperCase() === 'ACCEPTED') {
     return { status: 'accepted', reason: `risk accepted in Tenable Vulnerability Management${why ? `: ${why}` : ''}` };
   }
-  if (row.get(...col.state)?.toUpperCase() === 'FIXED') return { status: 'fixed', reason: 'fixed in Tenable Vulnerability Management' };
+  if (row.get(...col.state)?.toUpperCase() === 'FIXED')
+    return { status: 'fixed', reason: 'fixed in Tenable Vulnerability Management' };
   return undefined;
 }

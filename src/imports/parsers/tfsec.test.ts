@@ -9,7 +9,9 @@ import { badInputError, textInputOf, robustnessTests } from '../../../test/suppo
 // ---- fixtures: the three shapes tfsec's JSON output has had ----
 
 /** tfsec 1.x: AVD id, long_id, service, resource and a numeric status. */
-function v1Result(o: { status?: number; resource?: string; start?: number; end?: number } = {}): Record<string, unknown> {
+function v1Result(
+  o: { status?: number; resource?: string; start?: number; end?: number } = {},
+): Record<string, unknown> {
   return {
     rule_id: 'AVD-AWS-0089',
     long_id: 'aws-s3-enable-bucket-logging',
@@ -18,7 +20,10 @@ function v1Result(o: { status?: number; resource?: string; start?: number; end?:
     rule_service: 's3',
     impact: 'There is no way to determine the access to this bucket',
     resolution: 'Add a logging block to the resource to enable access logging',
-    links: ['https://aquasecurity.github.io/tfsec/v1.28.1/checks/aws/s3/enable-bucket-logging/', 'https://registry.terraform.io/providers/hashicorp/aws/latest/docs/resources/s3_bucket'],
+    links: [
+      'https://aquasecurity.github.io/tfsec/v1.28.1/checks/aws/s3/enable-bucket-logging/',
+      'https://registry.terraform.io/providers/hashicorp/aws/latest/docs/resources/s3_bucket',
+    ],
     description: 'Bucket does not have logging enabled',
     severity: 'MEDIUM',
     warning: false,
@@ -49,27 +54,43 @@ function midResult(resource: string, line: number, rule = 'aws-vpc-no-public-egr
 const legacy = {
   results: [
     {
-      rule_id: 'GCP008', rule_description: 'Legacy client authentication methods utilized.', rule_provider: 'google',
+      rule_id: 'GCP008',
+      rule_description: 'Legacy client authentication methods utilized.',
+      rule_provider: 'google',
       link: 'See https://tfsec.dev/docs/google/GCP008/ for more information.',
       location: { filename: 'tfsec-test/cluster.tf', start_line: 52, end_line: 92 },
-      description: "Resource 'google_container_cluster.k8s' does not disable basic auth.", impact: 'Weak authentication',
-      resolution: 'Use service accounts', severity: 'ERROR', passed: true,
+      description: "Resource 'google_container_cluster.k8s' does not disable basic auth.",
+      impact: 'Weak authentication',
+      resolution: 'Use service accounts',
+      severity: 'ERROR',
+      passed: true,
     },
     {
-      rule_id: 'GEN003', rule_description: 'Potentially sensitive data stored in block attribute.', rule_provider: 'general',
+      rule_id: 'GEN003',
+      rule_description: 'Potentially sensitive data stored in block attribute.',
+      rule_provider: 'general',
       link: 'See https://tfsec.dev/docs/general/GEN003/ for more information.',
       location: { filename: 'tfsec-test/identity.tf', start_line: 226, end_line: 226 },
-      description: "Block 'keycloak_oidc_identity_provider.google' includes a potentially sensitive attribute which is defined within the project.",
-      impact: 'Block attribute could be leaking secrets', resolution: "Don't include sensitive data in blocks", severity: 'WARNING', passed: false,
+      description:
+        "Block 'keycloak_oidc_identity_provider.google' includes a potentially sensitive attribute which is defined within the project.",
+      impact: 'Block attribute could be leaking secrets',
+      resolution: "Don't include sensitive data in blocks",
+      severity: 'WARNING',
+      passed: false,
     },
   ],
 };
 
 // ---- helpers ----
 
-async function parse(text: string, name = 'tfsec.json', tools: [string, string | undefined][] = []): Promise<ParsedFinding[]> {
+async function parse(
+  text: string,
+  name = 'tfsec.json',
+  tools: [string, string | undefined][] = [],
+): Promise<ParsedFinding[]> {
   const out: ParsedFinding[] = [];
-  for await (const f of tfsecParser.parse(textInputOf(name, text), { tool: (n, v) => void tools.push([n, v]) })) out.push(f);
+  for await (const f of tfsecParser.parse(textInputOf(name, text), { tool: (n, v) => void tools.push([n, v]) }))
+    out.push(f);
   return out;
 }
 
@@ -78,7 +99,9 @@ async function parse(text: string, name = 'tfsec.json', tools: [string, string |
 describe('tfsec detection', () => {
   test('recognises all three shapes, also from a cut head', () => {
     assert.ok(tfsecParser.detect(JSON.stringify({ results: [v1Result()] }, null, 2).slice(0, 300), 'tfsec.json'));
-    assert.ok(tfsecParser.detect(JSON.stringify({ results: [midResult('module.a:aws_x.y', 1)] }, null, '\t'), 'tfsec.json'));
+    assert.ok(
+      tfsecParser.detect(JSON.stringify({ results: [midResult('module.a:aws_x.y', 1)] }, null, '\t'), 'tfsec.json'),
+    );
     assert.ok(tfsecParser.detect(JSON.stringify(legacy, null, '\t'), 'tfsec.json'));
     assert.ok(tfsecParser.detect('{\n  "results": null\n}\n', 'tfsec.json'), 'an empty tfsec 1.x report');
   });
@@ -103,16 +126,36 @@ describe('tfsec results', () => {
     assert.equal(f.title, 'S3 Bucket does not have logging enabled.');
     assert.equal(f.description, 'Bucket does not have logging enabled');
     assert.equal(f.severity, 'medium');
-    assert.deepEqual(f.location, { file: '/home/ci/repo/infra/s3.tf', line: 12, endLine: 20, resource: 'aws_s3_bucket.assets' });
-    assert.deepEqual(f.references, ['https://aquasecurity.github.io/tfsec/v1.28.1/checks/aws/s3/enable-bucket-logging/', 'https://registry.terraform.io/providers/hashicorp/aws/latest/docs/resources/s3_bucket']);
+    assert.deepEqual(f.location, {
+      file: '/home/ci/repo/infra/s3.tf',
+      line: 12,
+      endLine: 20,
+      resource: 'aws_s3_bucket.assets',
+    });
+    assert.deepEqual(f.references, [
+      'https://aquasecurity.github.io/tfsec/v1.28.1/checks/aws/s3/enable-bucket-logging/',
+      'https://registry.terraform.io/providers/hashicorp/aws/latest/docs/resources/s3_bucket',
+    ]);
     assert.deepEqual(f.detail, {
-      avdId: 'AVD-AWS-0089', provider: 'aws', service: 's3', impact: 'There is no way to determine the access to this bucket',
+      avdId: 'AVD-AWS-0089',
+      provider: 'aws',
+      service: 's3',
+      impact: 'There is no way to determine the access to this bucket',
       resolution: 'Add a logging block to the resource to enable access logging',
     });
   });
 
   test('keeps the rule id of tfsec 0.5x–1.0 for the same check in tfsec 1.x, so findings survive the upgrade', async () => {
-    const [old] = await parse(JSON.stringify({ results: [{ ...midResult('aws_s3_bucket.assets', 12, 'aws-s3-enable-bucket-logging'), location: { filename: '/home/ci/repo/infra/s3.tf', start_line: 12, end_line: 20 } }] }));
+    const [old] = await parse(
+      JSON.stringify({
+        results: [
+          {
+            ...midResult('aws_s3_bucket.assets', 12, 'aws-s3-enable-bucket-logging'),
+            location: { filename: '/home/ci/repo/infra/s3.tf', start_line: 12, end_line: 20 },
+          },
+        ],
+      }),
+    );
     const [now] = await parse(JSON.stringify({ results: [v1Result()] }));
     assert.deepEqual(fingerprintOf(old!), fingerprintOf(now!));
   });
@@ -124,13 +167,20 @@ describe('tfsec results', () => {
     assert.equal(f?.ruleId, 'GEN003');
     assert.equal(f?.severity, 'medium');
     assert.deepEqual(f?.references, ['https://tfsec.dev/docs/general/GEN003/']);
-    assert.deepEqual(f?.location, { file: 'tfsec-test/identity.tf', line: 226, endLine: 226, resource: 'keycloak_oidc_identity_provider.google' });
+    assert.deepEqual(f?.location, {
+      file: 'tfsec-test/identity.tf',
+      line: 226,
+      endLine: 226,
+      resource: 'keycloak_oidc_identity_provider.google',
+    });
     const [err] = await parse(JSON.stringify({ results: [{ ...legacy.results[0], passed: false }] }));
     assert.equal(err?.severity, 'high');
   });
 
   test('leaves out passed and ignored results of tfsec 1.x (status 1 and 2)', async () => {
-    const findings = await parse(JSON.stringify({ results: [v1Result({ status: 1 }), v1Result({ status: 2 }), v1Result({ status: 0 })] }));
+    const findings = await parse(
+      JSON.stringify({ results: [v1Result({ status: 1 }), v1Result({ status: 2 }), v1Result({ status: 0 })] }),
+    );
     assert.equal(findings.length, 1);
   });
 
@@ -143,30 +193,75 @@ describe('tfsec results', () => {
       midResult('module.SG_VPC:aws_security_group_rule.egress[0]', 72),
       midResult('module.EKS:module.workers:aws_security_group_rule.egress[0]', 72),
       midResult('module.SG_NAT:aws_security_group_rule.egress[1]', 72),
-      { ...midResult('module.SUBNETS:aws_network_acl_rule.public_inbound[0]', 155, 'aws-vpc-no-excessive-port-access'), location: { filename: 'modules/vpc/nacl.tf', start_line: 155, end_line: 155 } },
-      { ...midResult('module.SUBNETS:aws_network_acl_rule.public_inbound[0]', 156, 'aws-vpc-no-excessive-port-access'), location: { filename: 'modules/vpc/nacl.tf', start_line: 156, end_line: 156 } },
-      { ...midResult('module.EKS:module.lc["workers"]:aws_launch_configuration.this', 4, 'aws-autoscaling-no-public-ip'), location: { filename: 'modules/lc/main.tf', start_line: 4, end_line: 48 } },
+      {
+        ...midResult('module.SUBNETS:aws_network_acl_rule.public_inbound[0]', 155, 'aws-vpc-no-excessive-port-access'),
+        location: { filename: 'modules/vpc/nacl.tf', start_line: 155, end_line: 155 },
+      },
+      {
+        ...midResult('module.SUBNETS:aws_network_acl_rule.public_inbound[0]', 156, 'aws-vpc-no-excessive-port-access'),
+        location: { filename: 'modules/vpc/nacl.tf', start_line: 156, end_line: 156 },
+      },
+      {
+        ...midResult(
+          'module.EKS:module.lc["workers"]:aws_launch_configuration.this',
+          4,
+          'aws-autoscaling-no-public-ip',
+        ),
+        location: { filename: 'modules/lc/main.tf', start_line: 4, end_line: 48 },
+      },
     ];
     const findings = await parse(JSON.stringify({ results }));
-    assert.deepEqual(findings.map((f) => [f.ruleId, f.location, f.detail?.occurrence]), [
-      ['aws-vpc-no-public-egress-sgr', { file: 'modules/security-group/main.tf', line: 72, endLine: 72, resource: 'aws_security_group_rule.egress' }, undefined],
-      ['aws-vpc-no-excessive-port-access', { file: 'modules/vpc/nacl.tf', line: 155, endLine: 155, resource: 'aws_network_acl_rule.public_inbound' }, { line: 155 }],
-      ['aws-vpc-no-excessive-port-access', { file: 'modules/vpc/nacl.tf', line: 156, endLine: 156, resource: 'aws_network_acl_rule.public_inbound' }, { line: 156 }],
-      ['aws-autoscaling-no-public-ip', { file: 'modules/lc/main.tf', line: 4, endLine: 48, resource: 'aws_launch_configuration.this' }, undefined],
-    ]);
+    assert.deepEqual(
+      findings.map((f) => [f.ruleId, f.location, f.detail?.occurrence]),
+      [
+        [
+          'aws-vpc-no-public-egress-sgr',
+          { file: 'modules/security-group/main.tf', line: 72, endLine: 72, resource: 'aws_security_group_rule.egress' },
+          undefined,
+        ],
+        [
+          'aws-vpc-no-excessive-port-access',
+          { file: 'modules/vpc/nacl.tf', line: 155, endLine: 155, resource: 'aws_network_acl_rule.public_inbound' },
+          { line: 155 },
+        ],
+        [
+          'aws-vpc-no-excessive-port-access',
+          { file: 'modules/vpc/nacl.tf', line: 156, endLine: 156, resource: 'aws_network_acl_rule.public_inbound' },
+          { line: 156 },
+        ],
+        [
+          'aws-autoscaling-no-public-ip',
+          { file: 'modules/lc/main.tf', line: 4, endLine: 48, resource: 'aws_launch_configuration.this' },
+          undefined,
+        ],
+      ],
+    );
     const rows = new Map<string, ImportRow>();
     for (const f of findings) addToRows(rows, f);
     assert.equal(rows.size, 3);
     assert.deepEqual(findings[0]?.detail?.['resources'], [
-      'module.SG_VPC:aws_security_group_rule.egress[0]', 'module.EKS:module.workers:aws_security_group_rule.egress[0]', 'module.SG_NAT:aws_security_group_rule.egress[1]',
+      'module.SG_VPC:aws_security_group_rule.egress[0]',
+      'module.EKS:module.workers:aws_security_group_rule.egress[0]',
+      'module.SG_NAT:aws_security_group_rule.egress[1]',
     ]);
     assert.equal(findings[0]?.detail?.['legacyRuleId'], 'AWS007');
   });
 
   test('groups results that name no resource by file and lines', async () => {
-    const bare = (line: number) => ({ rule_id: 'GEN001', description: 'Sensitive value in a variable default', severity: 'HIGH', location: { filename: 'vars.tf', start_line: line, end_line: line } });
+    const bare = (line: number) => ({
+      rule_id: 'GEN001',
+      description: 'Sensitive value in a variable default',
+      severity: 'HIGH',
+      location: { filename: 'vars.tf', start_line: line, end_line: line },
+    });
     const findings = await parse(JSON.stringify({ results: [bare(3), bare(3), bare(9)] }));
-    assert.deepEqual(findings.map((f) => f.location), [{ file: 'vars.tf', line: 3, endLine: 3 }, { file: 'vars.tf', line: 9, endLine: 9 }]);
+    assert.deepEqual(
+      findings.map((f) => f.location),
+      [
+        { file: 'vars.tf', line: 3, endLine: 3 },
+        { file: 'vars.tf', line: 9, endLine: 9 },
+      ],
+    );
   });
 
   test('an empty report ("results": null) has no findings but still counts as a tfsec run', async () => {
@@ -183,10 +278,22 @@ describe('tfsec errors', () => {
   });
 
   test('names the JSON path of a value of the wrong type', async () => {
-    await assert.rejects(parse('{"results": {"a": 1}}', 't.json'), badInputError(/t\.json: expected an array at results, found a object/));
-    await assert.rejects(parse(JSON.stringify({ results: [v1Result(), 3] }), 't.json'), badInputError(/expected an object at results\[1\], found a number/));
-    await assert.rejects(parse(JSON.stringify({ results: [{ ...v1Result(), location: 'main.tf:3' }] }), 't.json'), badInputError(/results\[0\]\.location/));
-    await assert.rejects(parse(JSON.stringify({ results: [{ severity: 'HIGH' }] }), 't.json'), badInputError(/results\[0\]\.rule_id/));
+    await assert.rejects(
+      parse('{"results": {"a": 1}}', 't.json'),
+      badInputError(/t\.json: expected an array at results, found a object/),
+    );
+    await assert.rejects(
+      parse(JSON.stringify({ results: [v1Result(), 3] }), 't.json'),
+      badInputError(/expected an object at results\[1\], found a number/),
+    );
+    await assert.rejects(
+      parse(JSON.stringify({ results: [{ ...v1Result(), location: 'main.tf:3' }] }), 't.json'),
+      badInputError(/results\[0\]\.location/),
+    );
+    await assert.rejects(
+      parse(JSON.stringify({ results: [{ severity: 'HIGH' }] }), 't.json'),
+      badInputError(/results\[0\]\.rule_id/),
+    );
   });
 
   test('rejects JSON without a results list', async () => {

@@ -14,7 +14,18 @@
 import { badInput } from '../../errors.ts';
 import type { Location, ParseContext, ParsedFinding, ReportInput, ReportParser } from '../types.ts';
 import {
-  asArray, asObject, compact, cwesFrom, isObject, type Json, normalisePath, normaliseSeverity, num, obj, parseJson, str,
+  asArray,
+  asObject,
+  compact,
+  cwesFrom,
+  isObject,
+  type Json,
+  normalisePath,
+  normaliseSeverity,
+  num,
+  obj,
+  parseJson,
+  str,
 } from './common.ts';
 
 const tool = 'tfsec';
@@ -37,7 +48,14 @@ function detectTfsec(head: string): boolean {
 }
 
 /** One group: the results of one rule on one block (or, without a resource, at one file and line range). */
-interface Group { first: Json; path: string; block: string | undefined; resources: string[]; start?: number; end?: number }
+interface Group {
+  first: Json;
+  path: string;
+  block: string | undefined;
+  resources: string[];
+  start?: number;
+  end?: number;
+}
 
 async function* parseTfsec(input: ReportInput, context?: ParseContext): AsyncGenerator<ParsedFinding> {
   const name = input.name;
@@ -60,12 +78,22 @@ async function* parseTfsec(input: ReportInput, context?: ParseContext): AsyncGen
     groups.set(key, group);
   }
   const linesPerBlock = new Map<string, number>();
-  const blockKey = (g: Group): string => [ruleIdOf(g.first, name, g.path), str(obj(g.first.location)?.filename), g.block].join('\u0000');
-  for (const g of groups.values()) if (g.block) linesPerBlock.set(blockKey(g), (linesPerBlock.get(blockKey(g)) ?? 0) + 1);
+  const blockKey = (g: Group): string =>
+    [ruleIdOf(g.first, name, g.path), str(obj(g.first.location)?.filename), g.block].join('\u0000');
+  for (const g of groups.values())
+    if (g.block) linesPerBlock.set(blockKey(g), (linesPerBlock.get(blockKey(g)) ?? 0) + 1);
   for (const g of groups.values()) {
     const f = toFinding(g, name);
     const several = g.block !== undefined && (linesPerBlock.get(blockKey(g)) ?? 0) > 1;
-    yield several ? { ...f, detail: { ...f.detail, occurrence: compact({ line: g.start, endLine: g.end !== g.start ? g.end : undefined }) } } : f;
+    yield several
+      ? {
+          ...f,
+          detail: {
+            ...f.detail,
+            occurrence: compact({ line: g.start, endLine: g.end !== g.start ? g.end : undefined }),
+          },
+        }
+      : f;
   }
 }
 
@@ -84,13 +112,15 @@ function failed(r: Json): boolean {
  */
 function ruleIdOf(r: Json, name: string, path: string): string {
   const id = str(r.long_id) ?? str(r.rule_id);
-  if (!id) throw badInput(`${name}: expected a non-empty string at ${path}.rule_id`, { file: name, path: `${path}.rule_id` });
+  if (!id)
+    throw badInput(`${name}: expected a non-empty string at ${path}.rule_id`, { file: name, path: `${path}.rule_id` });
   return id;
 }
 
 /** The resource the result is about: tfsec 1.x names it; older versions only quote it in the description. */
 function resourceOf(r: Json): string | undefined {
-  const resource = str(r.resource) ?? /^(?:Resource|Block|Provider) '([^']{1,300})'/.exec(str(r.description) ?? '')?.[1];
+  const resource =
+    str(r.resource) ?? /^(?:Resource|Block|Provider) '([^']{1,300})'/.exec(str(r.description) ?? '')?.[1];
   // Terraform addresses are short; a longer value is not one and is not worth a pattern's time.
   return resource && resource.length <= 500 ? resource : undefined;
 }
@@ -146,7 +176,9 @@ function toFinding(g: Group, name: string): ParsedFinding {
 
 /** `links` (0.5x and later), or the URL inside the legacy `link` sentence ("See https://… for more information."). */
 function referencesOf(r: Json): string[] | undefined {
-  const texts = [...(Array.isArray(r.links) ? r.links : []), r.link].map(str).filter((s): s is string => s !== undefined);
+  const texts = [...(Array.isArray(r.links) ? r.links : []), r.link]
+    .map(str)
+    .filter((s): s is string => s !== undefined);
   const found = texts.flatMap((t) => [...t.matchAll(/https?:\/\/[^\s"'<>]+/g)].map((m) => m[0].replace(/[.,;]+$/, '')));
   return found.length ? [...new Set(found)] : undefined;
 }

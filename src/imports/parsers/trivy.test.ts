@@ -29,7 +29,12 @@ const log4j = {
   VendorSeverity: { ghsa: 4, nvd: 4, redhat: 4 },
   CVSS: {
     ghsa: { V3Vector: 'CVSS:3.1/AV:N/AC:H/PR:N/UI:N/S:C/C:H/I:H/A:H', V3Score: 9 },
-    nvd: { V2Vector: 'AV:N/AC:M/Au:N/C:C/I:C/A:C', V3Vector: 'CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:C/C:H/I:H/A:H', V2Score: 9.3, V3Score: 10 },
+    nvd: {
+      V2Vector: 'AV:N/AC:M/Au:N/C:C/I:C/A:C',
+      V3Vector: 'CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:C/C:H/I:H/A:H',
+      V2Score: 9.3,
+      V3Score: 10,
+    },
   },
   References: ['https://logging.apache.org/log4j/2.x/security.html', 'https://avd.aquasec.com/nvd/cve-2021-44228'],
   PublishedDate: '2021-12-10T10:15:09.143Z',
@@ -37,22 +42,49 @@ const log4j = {
 };
 
 const failedCheck = {
-  Type: 'Terraform Security Check', ID: 'AVD-AWS-0088', AVDID: 'AVD-AWS-0088',
-  Title: 'Unencrypted S3 bucket.', Description: 'S3 Buckets should be encrypted to protect the data that is stored within them.\n',
-  Message: 'Bucket does not have encryption enabled', Resolution: 'Configure bucket encryption', Severity: 'HIGH',
-  PrimaryURL: 'https://avd.aquasec.com/misconfig/avd-aws-0088', References: ['https://avd.aquasec.com/misconfig/avd-aws-0088'],
-  Status: 'FAIL', Layer: {},
-  CauseMetadata: { Resource: 'aws_s3_bucket.logs', Provider: 'AWS', Service: 's3', StartLine: 12, EndLine: 18, Code: { Lines: null } },
+  Type: 'Terraform Security Check',
+  ID: 'AVD-AWS-0088',
+  AVDID: 'AVD-AWS-0088',
+  Title: 'Unencrypted S3 bucket.',
+  Description: 'S3 Buckets should be encrypted to protect the data that is stored within them.\n',
+  Message: 'Bucket does not have encryption enabled',
+  Resolution: 'Configure bucket encryption',
+  Severity: 'HIGH',
+  PrimaryURL: 'https://avd.aquasec.com/misconfig/avd-aws-0088',
+  References: ['https://avd.aquasec.com/misconfig/avd-aws-0088'],
+  Status: 'FAIL',
+  Layer: {},
+  CauseMetadata: {
+    Resource: 'aws_s3_bucket.logs',
+    Provider: 'AWS',
+    Service: 's3',
+    StartLine: 12,
+    EndLine: 18,
+    Code: { Lines: null },
+  },
 };
 
 const leakedToken = {
-  RuleID: 'github-pat', Category: 'GitHub', Severity: 'CRITICAL', Title: 'GitHub Personal Access Token',
-  StartLine: 3, EndLine: 3, Match: 'GITHUB_TOKEN=****************************************',
+  RuleID: 'github-pat',
+  Category: 'GitHub',
+  Severity: 'CRITICAL',
+  Title: 'GitHub Personal Access Token',
+  StartLine: 3,
+  EndLine: 3,
+  Match: 'GITHUB_TOKEN=****************************************',
   Code: { Lines: [{ Number: 3, Content: 'GITHUB_TOKEN=****************************************', IsCause: true }] },
 };
 
 function report(results: unknown[], extra: Record<string, unknown> = {}): Record<string, unknown> {
-  return { SchemaVersion: 2, CreatedAt: '2025-01-10T09:00:00Z', ArtifactName: '.', ArtifactType: 'filesystem', Metadata: { ImageConfig: {} }, Results: results, ...extra };
+  return {
+    SchemaVersion: 2,
+    CreatedAt: '2025-01-10T09:00:00Z',
+    ArtifactName: '.',
+    ArtifactType: 'filesystem',
+    Metadata: { ImageConfig: {} },
+    Results: results,
+    ...extra,
+  };
 }
 
 const pomResult = { Target: 'pom.xml', Class: 'lang-pkgs', Type: 'pom', Vulnerabilities: [log4j] };
@@ -82,12 +114,17 @@ describe('Trivy vulnerabilities', () => {
     assert.equal(f.severity, 'critical');
     assert.deepEqual(f.cwes, [20, 400, 502]);
     assert.deepEqual(f.component, {
-      name: 'org.apache.logging.log4j:log4j-core', version: '2.14.1',
-      purl: 'pkg:maven/org.apache.logging.log4j/log4j-core@2.14.1', ecosystem: 'maven',
+      name: 'org.apache.logging.log4j:log4j-core',
+      version: '2.14.1',
+      purl: 'pkg:maven/org.apache.logging.log4j/log4j-core@2.14.1',
+      ecosystem: 'maven',
     });
     assert.equal(f.fixedVersion, '2.15.0');
     assert.deepEqual(f.location, { target: 'pom.xml' });
-    assert.deepEqual(f.references, ['https://avd.aquasec.com/nvd/cve-2021-44228', 'https://logging.apache.org/log4j/2.x/security.html']);
+    assert.deepEqual(f.references, [
+      'https://avd.aquasec.com/nvd/cve-2021-44228',
+      'https://logging.apache.org/log4j/2.x/security.html',
+    ]);
     assert.equal(f.detail?.status, 'fixed');
     assert.equal(f.detail?.pkgPath, 'app/lib/log4j-core-2.14.1.jar');
     assert.equal(f.detail?.layer, 'sha256:f1');
@@ -108,30 +145,55 @@ describe('Trivy vulnerabilities', () => {
   // An OS result's Type is the distribution, which names the purl's namespace as Trivy's own purls do, so a report
   // from a Trivy that writes no purls merges with Grype's for the same package (fingerprint.ts, dependency/v2).
   test('build the purl from the result Type when Trivy gives none, with the distribution as namespace', async () => {
-    const bare = (name: string, version: string) => ({ VulnerabilityID: 'CVE-2024-0001', PkgName: name, InstalledVersion: version, Severity: 'LOW' });
-    const found = await parse(report([
-      { Target: 'package-lock.json', Class: 'lang-pkgs', Type: 'npm', Vulnerabilities: [bare('@babel/traverse', '7.22.0')] },
-      { Target: 'requirements.txt', Class: 'lang-pkgs', Type: 'pip', Vulnerabilities: [bare('urllib3', '1.26.3')] },
-      { Target: 'go.mod', Class: 'lang-pkgs', Type: 'gomod', Vulnerabilities: [bare('golang.org/x/net', 'v0.7.0')] },
-      { Target: 'alpine:3.18 (alpine 3.18.0)', Class: 'os-pkgs', Type: 'alpine', Vulnerabilities: [bare('busybox', '1.36.1-r0')] },
-    ]));
-    assert.deepEqual(found.map((f) => [f.component?.purl, f.component?.ecosystem]), [
-      ['pkg:npm/%40babel/traverse@7.22.0', 'npm'],
-      ['pkg:pypi/urllib3@1.26.3', 'pypi'],
-      ['pkg:golang/golang.org/x/net@v0.7.0', 'golang'],
-      ['pkg:apk/alpine/busybox@1.36.1-r0', 'apk'],
-    ]);
+    const bare = (name: string, version: string) => ({
+      VulnerabilityID: 'CVE-2024-0001',
+      PkgName: name,
+      InstalledVersion: version,
+      Severity: 'LOW',
+    });
+    const found = await parse(
+      report([
+        {
+          Target: 'package-lock.json',
+          Class: 'lang-pkgs',
+          Type: 'npm',
+          Vulnerabilities: [bare('@babel/traverse', '7.22.0')],
+        },
+        { Target: 'requirements.txt', Class: 'lang-pkgs', Type: 'pip', Vulnerabilities: [bare('urllib3', '1.26.3')] },
+        { Target: 'go.mod', Class: 'lang-pkgs', Type: 'gomod', Vulnerabilities: [bare('golang.org/x/net', 'v0.7.0')] },
+        {
+          Target: 'alpine:3.18 (alpine 3.18.0)',
+          Class: 'os-pkgs',
+          Type: 'alpine',
+          Vulnerabilities: [bare('busybox', '1.36.1-r0')],
+        },
+      ]),
+    );
+    assert.deepEqual(
+      found.map((f) => [f.component?.purl, f.component?.ecosystem]),
+      [
+        ['pkg:npm/%40babel/traverse@7.22.0', 'npm'],
+        ['pkg:pypi/urllib3@1.26.3', 'pypi'],
+        ['pkg:golang/golang.org/x/net@v0.7.0', 'golang'],
+        ['pkg:apk/alpine/busybox@1.36.1-r0', 'apk'],
+      ],
+    );
   });
 
   test('take CVSS from nvd first, then the severity source, then any vendor, and fall back to v2', async () => {
-    const cvssOf = async (CVSS: unknown, SeveritySource = 'ghsa') => (await parse(report([{ ...pomResult, Vulnerabilities: [{ ...log4j, CVSS, SeveritySource }] }])))[0]?.cvss;
+    const cvssOf = async (CVSS: unknown, SeveritySource = 'ghsa') =>
+      (await parse(report([{ ...pomResult, Vulnerabilities: [{ ...log4j, CVSS, SeveritySource }] }])))[0]?.cvss;
     const nvd = { V3Vector: 'CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H', V3Score: 9.8 };
     const ghsa = { V3Vector: 'CVSS:3.0/AV:N/AC:H/PR:N/UI:N/S:U/C:H/I:H/A:H', V3Score: 8.1 };
     const redhat = { V3Vector: 'CVSS:3.1/AV:L/AC:L/PR:L/UI:N/S:U/C:H/I:H/A:H', V3Score: 7.8 };
     assert.deepEqual(await cvssOf({ redhat, ghsa, nvd }), { version: '3.1', vector: nvd.V3Vector, score: 9.8 });
     assert.deepEqual(await cvssOf({ redhat, ghsa }), { version: '3.0', vector: ghsa.V3Vector, score: 8.1 });
     assert.deepEqual(await cvssOf({ redhat }, 'debian'), { version: '3.1', vector: redhat.V3Vector, score: 7.8 });
-    assert.deepEqual(await cvssOf({ nvd: { V2Vector: 'AV:N/AC:L/Au:N/C:P/I:N/A:N', V2Score: 5 } }), { version: '2.0', vector: 'AV:N/AC:L/Au:N/C:P/I:N/A:N', score: 5 });
+    assert.deepEqual(await cvssOf({ nvd: { V2Vector: 'AV:N/AC:L/Au:N/C:P/I:N/A:N', V2Score: 5 } }), {
+      version: '2.0',
+      vector: 'AV:N/AC:L/Au:N/C:P/I:N/A:N',
+      score: 5,
+    });
     assert.equal(await cvssOf(undefined), undefined);
   });
 
@@ -143,16 +205,28 @@ describe('Trivy vulnerabilities', () => {
   });
 
   test('turn unknown or missing severities into info, and a missing title into the id', async () => {
-    const odd = [{ ...log4j, Severity: 'UNKNOWN', Title: undefined }, { ...log4j, Severity: 'SEVERE-ISH' }, { ...log4j, Severity: 7 }];
+    const odd = [
+      { ...log4j, Severity: 'UNKNOWN', Title: undefined },
+      { ...log4j, Severity: 'SEVERE-ISH' },
+      { ...log4j, Severity: 7 },
+    ];
     const found = await parse(report([{ ...pomResult, Vulnerabilities: odd }]));
-    assert.deepEqual(found.map((f) => f.severity), ['info', 'info', 'info']);
+    assert.deepEqual(
+      found.map((f) => f.severity),
+      ['info', 'info', 'info'],
+    );
     assert.equal(found[0]?.title, 'CVE-2021-44228');
   });
 
   test('are findings whatever their status, which is kept in detail (the peer counts them too)', async () => {
     const statuses = ['affected', 'fixed', 'will_not_fix', 'fix_deferred', 'end_of_life', 'not_affected', 'unknown'];
-    const found = await parse(report([{ ...pomResult, Vulnerabilities: statuses.map((Status) => ({ ...log4j, Status })) }]));
-    assert.deepEqual(found.map((f) => f.detail?.status), statuses);
+    const found = await parse(
+      report([{ ...pomResult, Vulnerabilities: statuses.map((Status) => ({ ...log4j, Status })) }]),
+    );
+    assert.deepEqual(
+      found.map((f) => f.detail?.status),
+      statuses,
+    );
   });
 });
 
@@ -160,27 +234,62 @@ describe('Trivy vulnerabilities', () => {
 
 describe('Trivy misconfigurations', () => {
   test('become config findings for FAIL only; PASS and EXCEPTION are not findings', async () => {
-    const checks = [failedCheck, { ...failedCheck, ID: 'AVD-AWS-0086', AVDID: 'AVD-AWS-0086', Status: 'PASS' }, { ...failedCheck, Status: 'EXCEPTION' }];
-    const found = await parse(report([{ Target: 'infra/s3.tf', Class: 'config', Type: 'terraform', Misconfigurations: checks }]));
+    const checks = [
+      failedCheck,
+      { ...failedCheck, ID: 'AVD-AWS-0086', AVDID: 'AVD-AWS-0086', Status: 'PASS' },
+      { ...failedCheck, Status: 'EXCEPTION' },
+    ];
+    const found = await parse(
+      report([{ Target: 'infra/s3.tf', Class: 'config', Type: 'terraform', Misconfigurations: checks }]),
+    );
     assert.equal(found.length, 1);
     const [f] = found;
     assert.equal(f?.kind, 'config');
     assert.equal(f?.ruleId, 'AVD-AWS-0088');
     assert.equal(f?.severity, 'high');
-    assert.equal(f?.description, 'S3 Buckets should be encrypted to protect the data that is stored within them.\n\nBucket does not have encryption enabled');
-    assert.deepEqual(f?.location, { file: 'infra/s3.tf', line: 12, endLine: 18, target: 'infra/s3.tf', resource: 'aws_s3_bucket.logs' });
+    assert.equal(
+      f?.description,
+      'S3 Buckets should be encrypted to protect the data that is stored within them.\n\nBucket does not have encryption enabled',
+    );
+    assert.deepEqual(f?.location, {
+      file: 'infra/s3.tf',
+      line: 12,
+      endLine: 18,
+      target: 'infra/s3.tf',
+      resource: 'aws_s3_bucket.logs',
+    });
     assert.equal(f?.detail?.resolution, 'Configure bucket encryption');
     assert.deepEqual(f?.references, ['https://avd.aquasec.com/misconfig/avd-aws-0088']);
   });
 
   test('use the AVD id when the report has one, and the check id in older reports', async () => {
     const old = { ...failedCheck, ID: 'KSV001', AVDID: undefined };
-    const found = await parse(report([{ Target: 'deploy.yaml', Class: 'config', Type: 'kubernetes', Misconfigurations: [{ ...failedCheck, ID: 'KSV001', AVDID: 'AVD-KSV-0001' }, old] }]));
-    assert.deepEqual(found.map((f) => [f.ruleId, f.detail?.checkId]), [['AVD-KSV-0001', 'KSV001'], ['KSV001', undefined]]);
+    const found = await parse(
+      report([
+        {
+          Target: 'deploy.yaml',
+          Class: 'config',
+          Type: 'kubernetes',
+          Misconfigurations: [{ ...failedCheck, ID: 'KSV001', AVDID: 'AVD-KSV-0001' }, old],
+        },
+      ]),
+    );
+    assert.deepEqual(
+      found.map((f) => [f.ruleId, f.detail?.checkId]),
+      [
+        ['AVD-KSV-0001', 'KSV001'],
+        ['KSV001', undefined],
+      ],
+    );
   });
 
   test('join a Target that climbs out of the scanned folder to that folder', async () => {
-    const result = { Target: '../../modules/iam/main.tf', Class: 'config', Type: 'terraform', Misconfigurations: [failedCheck] };
+    const result = {
+      Target: '../../modules/iam/main.tf',
+      Class: 'config',
+      Type: 'terraform',
+      Misconfigurations: [failedCheck],
+    };
     const [f] = await parse(report([result], { ArtifactName: 'infra/clusters/prod' }));
     assert.equal(f?.location.file, 'infra/modules/iam/main.tf');
     assert.equal(f?.location.target, '../../modules/iam/main.tf');
@@ -199,7 +308,11 @@ describe('Trivy secrets', () => {
   });
 
   test('never keep a Match that carries no mask, nor the code lines', async () => {
-    const raw = { ...leakedToken, Match: 'GITHUB_TOKEN=ghp_R3alL00kingT0kenValue1234567890abcd', Code: { Lines: [{ Content: 'GITHUB_TOKEN=ghp_R3alL00kingT0kenValue1234567890abcd' }] } };
+    const raw = {
+      ...leakedToken,
+      Match: 'GITHUB_TOKEN=ghp_R3alL00kingT0kenValue1234567890abcd',
+      Code: { Lines: [{ Content: 'GITHUB_TOKEN=ghp_R3alL00kingT0kenValue1234567890abcd' }] },
+    };
     const found = await parse(report([{ Target: '.env', Class: 'secret', Secrets: [raw] }]));
     assert.equal(found.length, 1);
     assert.ok(!JSON.stringify(found).includes('ghp_'), 'the secret value must not reach the finding');
@@ -210,7 +323,13 @@ describe('Trivy secrets', () => {
 
 describe('Trivy report shapes', () => {
   test('read the legacy v1 form, a bare list of results', async () => {
-    const found = await parse([{ Target: 'debian (debian 10.8)', Type: 'debian', Vulnerabilities: [{ ...log4j, PkgName: 'apt', PkgIdentifier: undefined, InstalledVersion: '1.8.2.2' }] }]);
+    const found = await parse([
+      {
+        Target: 'debian (debian 10.8)',
+        Type: 'debian',
+        Vulnerabilities: [{ ...log4j, PkgName: 'apt', PkgIdentifier: undefined, InstalledVersion: '1.8.2.2' }],
+      },
+    ]);
     assert.equal(found.length, 1);
     assert.equal(found[0]?.component?.purl, 'pkg:deb/debian/apt@1.8.2.2');
     assert.equal(found[0]?.location.target, 'debian (debian 10.8)');
@@ -221,14 +340,57 @@ describe('Trivy report shapes', () => {
     const k8s = {
       ClusterName: 'prod-eu',
       Resources: [
-        { ...deployment, Results: [{ Target: 'registry.local/checkout:1.4 (debian 12.1)', Class: 'os-pkgs', Type: 'debian', Vulnerabilities: [log4j] }] },
-        { ...deployment, Results: [{ Target: 'Deployment/checkout', Class: 'config', Type: 'kubernetes', Misconfigurations: [{ ...failedCheck, ID: 'KSV001', AVDID: 'AVD-KSV-0001', CauseMetadata: { StartLine: 130, EndLine: 141 } }] }] },
-        { Namespace: 'shop', Kind: 'Service', Name: 'checkout', Results: [{ Target: 'Service/checkout', Class: 'config', Type: 'kubernetes' }] },
+        {
+          ...deployment,
+          Results: [
+            {
+              Target: 'registry.local/checkout:1.4 (debian 12.1)',
+              Class: 'os-pkgs',
+              Type: 'debian',
+              Vulnerabilities: [log4j],
+            },
+          ],
+        },
+        {
+          ...deployment,
+          Results: [
+            {
+              Target: 'Deployment/checkout',
+              Class: 'config',
+              Type: 'kubernetes',
+              Misconfigurations: [
+                {
+                  ...failedCheck,
+                  ID: 'KSV001',
+                  AVDID: 'AVD-KSV-0001',
+                  CauseMetadata: { StartLine: 130, EndLine: 141 },
+                },
+              ],
+            },
+          ],
+        },
+        {
+          Namespace: 'shop',
+          Kind: 'Service',
+          Name: 'checkout',
+          Results: [{ Target: 'Service/checkout', Class: 'config', Type: 'kubernetes' }],
+        },
       ],
     };
     const found = await parse(k8s);
-    assert.deepEqual(found.map((f) => [f.kind, f.location.resource]), [['dependency', 'shop/Deployment/checkout'], ['config', 'shop/Deployment/checkout']]);
-    assert.deepEqual(found[1]?.location, { line: 130, endLine: 141, target: 'Deployment/checkout', resource: 'shop/Deployment/checkout' });
+    assert.deepEqual(
+      found.map((f) => [f.kind, f.location.resource]),
+      [
+        ['dependency', 'shop/Deployment/checkout'],
+        ['config', 'shop/Deployment/checkout'],
+      ],
+    );
+    assert.deepEqual(found[1]?.location, {
+      line: 130,
+      endLine: 141,
+      target: 'Deployment/checkout',
+      resource: 'shop/Deployment/checkout',
+    });
   });
 
   test('read the older Kubernetes form that groups resources under Vulnerabilities and Misconfigurations', async () => {
@@ -242,44 +404,115 @@ describe('Trivy report shapes', () => {
   });
 
   test('find nothing in a clean report or one without Results', async () => {
-    assert.deepEqual(await parse(report([{ Target: 'alpine:3.20 (alpine 3.20.0)', Class: 'os-pkgs', Type: 'alpine' }])), []);
-    assert.deepEqual(await parse({ SchemaVersion: 2, ArtifactName: 'alpine:3.20', ArtifactType: 'container_image' }), []);
+    assert.deepEqual(
+      await parse(report([{ Target: 'alpine:3.20 (alpine 3.20.0)', Class: 'os-pkgs', Type: 'alpine' }])),
+      [],
+    );
+    assert.deepEqual(
+      await parse({ SchemaVersion: 2, ArtifactName: 'alpine:3.20', ArtifactType: 'container_image' }),
+      [],
+    );
   });
 
   // A `--scanners license` run gives one finding per licence of a package or file, as the peer (DefectDojo) counts
   // them: 19 for a small Alpine image. They are dependency findings the priority keeps at track* at most.
   test('turn each package and file licence into a dependency finding with its licence, category and place', async () => {
     const pkgLicences = [
-      { Severity: 'HIGH', Category: 'restricted', PkgName: 'busybox', FilePath: '', Name: 'GPL-2.0', Confidence: 1, Link: '' },
+      {
+        Severity: 'HIGH',
+        Category: 'restricted',
+        PkgName: 'busybox',
+        FilePath: '',
+        Name: 'GPL-2.0',
+        Confidence: 1,
+        Link: '',
+      },
       { Severity: 'LOW', Category: 'notice', PkgName: 'musl', FilePath: '', Name: 'MIT', Confidence: 1, Link: '' },
     ];
-    const fileLicence = { Severity: 'LOW', Category: 'notice', PkgName: '', FilePath: '/etc/ssl/misc/CA.pl', Name: 'OpenSSL', Confidence: 0.9, Link: 'https://spdx.org/licenses/OpenSSL.html' };
-    const found = await parse(report([
-      { Target: 'OS Packages', Class: 'license', Licenses: pkgLicences },
-      { Target: 'Loose File License(s)', Class: 'license-file', Licenses: [fileLicence] },
-    ], { ArtifactName: 'alpine:3.11', ArtifactType: 'container_image', Metadata: { OS: { Family: 'alpine', Name: '3.11.5' } } }));
+    const fileLicence = {
+      Severity: 'LOW',
+      Category: 'notice',
+      PkgName: '',
+      FilePath: '/etc/ssl/misc/CA.pl',
+      Name: 'OpenSSL',
+      Confidence: 0.9,
+      Link: 'https://spdx.org/licenses/OpenSSL.html',
+    };
+    const found = await parse(
+      report(
+        [
+          { Target: 'OS Packages', Class: 'license', Licenses: pkgLicences },
+          { Target: 'Loose File License(s)', Class: 'license-file', Licenses: [fileLicence] },
+        ],
+        {
+          ArtifactName: 'alpine:3.11',
+          ArtifactType: 'container_image',
+          Metadata: { OS: { Family: 'alpine', Name: '3.11.5' } },
+        },
+      ),
+    );
     assert.equal(found.length, 3);
     assert.deepEqual(found[0], {
-      tool: 'Trivy', ruleId: 'license:GPL-2.0', kind: 'dependency', title: 'GPL-2.0 licence in busybox', severity: 'high', aliases: [], cwes: [],
+      tool: 'Trivy',
+      ruleId: 'license:GPL-2.0',
+      kind: 'dependency',
+      title: 'GPL-2.0 licence in busybox',
+      severity: 'high',
+      aliases: [],
+      cwes: [],
       component: { name: 'busybox', purl: 'pkg:apk/alpine/busybox', ecosystem: 'apk' },
       location: { target: 'OS Packages' },
       detail: { category: 'license', licence: 'GPL-2.0', classification: 'restricted', confidence: 1, type: 'alpine' },
     });
-    assert.deepEqual(found.map((f) => [f.ruleId, f.severity, f.component?.name, f.detail?.category]), [
-      ['license:GPL-2.0', 'high', 'busybox', 'license'], ['license:MIT', 'low', 'musl', 'license'], ['license:OpenSSL', 'low', undefined, 'license'],
-    ]);
+    assert.deepEqual(
+      found.map((f) => [f.ruleId, f.severity, f.component?.name, f.detail?.category]),
+      [
+        ['license:GPL-2.0', 'high', 'busybox', 'license'],
+        ['license:MIT', 'low', 'musl', 'license'],
+        ['license:OpenSSL', 'low', undefined, 'license'],
+      ],
+    );
     assert.deepEqual(found[2], {
-      tool: 'Trivy', ruleId: 'license:OpenSSL', kind: 'dependency', title: 'OpenSSL licence in /etc/ssl/misc/CA.pl', severity: 'low', aliases: [], cwes: [],
+      tool: 'Trivy',
+      ruleId: 'license:OpenSSL',
+      kind: 'dependency',
+      title: 'OpenSSL licence in /etc/ssl/misc/CA.pl',
+      severity: 'low',
+      aliases: [],
+      cwes: [],
       location: { file: '/etc/ssl/misc/CA.pl', target: 'Loose File License(s)' },
       references: ['https://spdx.org/licenses/OpenSSL.html'],
-      detail: { category: 'license', licence: 'OpenSSL', classification: 'notice', confidence: 0.9, link: 'https://spdx.org/licenses/OpenSSL.html', occurrence: { file: '/etc/ssl/misc/CA.pl' } },
+      detail: {
+        category: 'license',
+        licence: 'OpenSSL',
+        classification: 'notice',
+        confidence: 0.9,
+        link: 'https://spdx.org/licenses/OpenSSL.html',
+        occurrence: { file: '/etc/ssl/misc/CA.pl' },
+      },
     });
   });
 
-  test('give a licence of a language package the result\'s type, and refuse a licence entry without a name', async () => {
-    const [lodash] = await parse(report([{ Target: 'package-lock.json', Class: 'license', Type: 'npm', Licenses: [{ Severity: 'UNKNOWN', Category: 'unknown', PkgName: 'lodash', Name: 'WTFPL' }] }]));
-    assert.deepEqual([lodash?.component, lodash?.severity, lodash?.location], [{ name: 'lodash', purl: 'pkg:npm/lodash', ecosystem: 'npm' }, 'info', { target: 'package-lock.json' }]);
-    const err = await refusal(() => parse(report([{ Target: 'OS Packages', Class: 'license', Licenses: [{ Severity: 'HIGH', PkgName: 'busybox' }] }])));
+  test("give a licence of a language package the result's type, and refuse a licence entry without a name", async () => {
+    const [lodash] = await parse(
+      report([
+        {
+          Target: 'package-lock.json',
+          Class: 'license',
+          Type: 'npm',
+          Licenses: [{ Severity: 'UNKNOWN', Category: 'unknown', PkgName: 'lodash', Name: 'WTFPL' }],
+        },
+      ]),
+    );
+    assert.deepEqual(
+      [lodash?.component, lodash?.severity, lodash?.location],
+      [{ name: 'lodash', purl: 'pkg:npm/lodash', ecosystem: 'npm' }, 'info', { target: 'package-lock.json' }],
+    );
+    const err = await refusal(() =>
+      parse(
+        report([{ Target: 'OS Packages', Class: 'license', Licenses: [{ Severity: 'HIGH', PkgName: 'busybox' }] }]),
+      ),
+    );
     assert.match(err.message, /Results\[0\]\.Licenses\[0\]\.Name/);
   });
 });
@@ -292,13 +525,22 @@ describe('Trivy detection', () => {
     assert.ok(trivyParser.detect(v2.slice(0, 4096), 'r.json'));
     assert.ok(trivyParser.detect(v2.slice(0, 120), 'r.json'));
     assert.ok(trivyParser.detect(JSON.stringify([pomResult]).slice(0, 300), 'r.json'));
-    assert.ok(trivyParser.detect('{\n  "ClusterName": "prod",\n  "Resources": [\n    {\n      "Namespace": "de', 'k.json'));
+    assert.ok(
+      trivyParser.detect('{\n  "ClusterName": "prod",\n  "Resources": [\n    {\n      "Namespace": "de', 'k.json'),
+    );
   });
 
   test('refuses npm audit heads, SARIF and noise', () => {
-    const npm6 = '{\n  "actions": [\n    {\n      "action": "install",\n      "module": "mocha",\n      "resolves": [\n        {\n          "id": 534,';
+    const npm6 =
+      '{\n  "actions": [\n    {\n      "action": "install",\n      "module": "mocha",\n      "resolves": [\n        {\n          "id": 534,';
     const npm7 = '{\n  "auditReportVersion": 2,\n  "vulnerabilities": {\n    "debug": {\n      "name": "debug",';
-    for (const head of [npm6, npm7, '{"version":"2.1.0","runs":[{"tool":{"driver":{"name":"CodeQL"}}}]}', '\u0000\u0001garbage', '']) {
+    for (const head of [
+      npm6,
+      npm7,
+      '{"version":"2.1.0","runs":[{"tool":{"driver":{"name":"CodeQL"}}}]}',
+      '\u0000\u0001garbage',
+      '',
+    ]) {
       assert.equal(trivyParser.detect(head, 'x.json'), false, head);
     }
   });
@@ -312,7 +554,12 @@ describe('Trivy errors', () => {
     assert.match(cut.message, new RegExp(`trivy\\.json: not valid JSON at line ${lineOf(text, 700)}, column \\d+`));
     const garbled = text.replace('"InstalledVersion": "2.14.1"', '"InstalledVersion": 2.14.1"');
     const err = await badInputOf(garbled);
-    assert.match(err.message, new RegExp(`trivy\\.json: not valid JSON at line ${lineOf(garbled, garbled.indexOf('"InstalledVersion": 2'))}, column \\d+`));
+    assert.match(
+      err.message,
+      new RegExp(
+        `trivy\\.json: not valid JSON at line ${lineOf(garbled, garbled.indexOf('"InstalledVersion": 2'))}, column \\d+`,
+      ),
+    );
   });
 
   test('wrong types are refused with the JSON path at fault', async () => {
@@ -333,13 +580,20 @@ describe('Trivy errors', () => {
   });
 
   test('never fails with anything but a bad-input error, whatever JSON it is given', async () => {
-    await fc.assert(fc.asyncProperty(fc.jsonValue(), async (value) => {
-      await parse(value).catch(expectBadInput);
-    }), { numRuns: 300 });
+    await fc.assert(
+      fc.asyncProperty(fc.jsonValue(), async (value) => {
+        await parse(value).catch(expectBadInput);
+      }),
+      { numRuns: 300 },
+    );
   });
 
   test('never fails with anything but a bad-input error on mutated or cut real-shaped reports', async () => {
-    const seed = report([pomResult, { Target: 'main.tf', Class: 'config', Type: 'terraform', Misconfigurations: [failedCheck] }, { Target: '.env', Class: 'secret', Secrets: [leakedToken] }]);
+    const seed = report([
+      pomResult,
+      { Target: 'main.tf', Class: 'config', Type: 'terraform', Misconfigurations: [failedCheck] },
+      { Target: '.env', Class: 'secret', Secrets: [leakedToken] },
+    ]);
     await mutatedOrCutNeverThrow(parse, [seed]);
   });
 });

@@ -3,24 +3,42 @@ import { posix } from 'node:path';
 import { badInput } from '../../errors.ts';
 import type { Cvss, Location, ParsedFinding, ReportInput, ReportParser } from '../types.ts';
 import {
-  aliasesFrom, asArray, asObject, buildPurl, compact, cvssScore, cvssVersionOf, cwesFrom, type Json, normalisePath, normaliseSeverity, num, purlType, requireString, str,
+  aliasesFrom,
+  asArray,
+  asObject,
+  buildPurl,
+  compact,
+  cvssScore,
+  cvssVersionOf,
+  cwesFrom,
+  type Json,
+  normalisePath,
+  normaliseSeverity,
+  num,
+  purlType,
+  requireString,
+  str,
 } from './common.ts';
 import { pathText, splitJson, type Streamed } from './json-stream.ts';
 
 /** What every finding of one report shares, and where the current result sits. */
 interface Scope {
-  name: string;                     // the report's file name, for messages
+  name: string; // the report's file name, for messages
   toolVersion: string | undefined;
-  path: string;                     // JSON path of the current result, e.g. "Results[2]"
-  target: string | undefined;       // the result's Target
-  type: string | undefined;         // the result's Type (npm, pip, debian, terraform, …)
-  resource: string | undefined;     // Kubernetes reports: "namespace/Kind/name"
-  root: string | undefined;         // filesystem scans: the scanned folder, which Targets are relative to
-  os: string | undefined;           // image scans: the OS family (Metadata.OS.Family), the Type of its OS packages
+  path: string; // JSON path of the current result, e.g. "Results[2]"
+  target: string | undefined; // the result's Target
+  type: string | undefined; // the result's Type (npm, pip, debian, terraform, …)
+  resource: string | undefined; // Kubernetes reports: "namespace/Kind/name"
+  root: string | undefined; // filesystem scans: the scanned folder, which Targets are relative to
+  os: string | undefined; // image scans: the OS family (Metadata.OS.Family), the Type of its OS packages
 }
 
 /** A result object and the Kubernetes resource it belongs to, if any. */
-interface Located { result: Json; path: string; resource?: string }
+interface Located {
+  result: Json;
+  path: string;
+  resource?: string;
+}
 
 // Groups of a `trivy k8s` report whose items are resources carrying their own Results.
 const k8sGroups = ['Resources', 'Findings', 'Vulnerabilities', 'Misconfigurations'] as const;
@@ -47,7 +65,8 @@ function detectTrivy(head: string): boolean {
 // A result's findings stream from the file one at a time (an image's report can be hundreds of megabytes); the
 // rest of the report (targets, types, the Trivy version) is read first.
 const findingLists = new Set(['Vulnerabilities', 'Misconfigurations', 'Secrets', 'Licenses']);
-const resultLists: Streamed = (p) => p.length >= 2 && typeof p[p.length - 2] === 'number' && findingLists.has(p[p.length - 1] as string);
+const resultLists: Streamed = (p) =>
+  p.length >= 2 && typeof p[p.length - 2] === 'number' && findingLists.has(p[p.length - 1] as string);
 
 async function* parseTrivy(input: ReportInput): AsyncGenerator<ParsedFinding> {
   const report = await splitJson(input, resultLists);
@@ -59,7 +78,16 @@ async function* parseTrivy(input: ReportInput): AsyncGenerator<ParsedFinding> {
   const scopes = new Map<string, Scope>();
   for (const loc of resultsOf(root, input.name)) {
     const { result, path, resource } = loc;
-    const scope: Scope = { name: input.name, toolVersion, path, target: str(result.Target), type: str(result.Type), resource, root: dir, os };
+    const scope: Scope = {
+      name: input.name,
+      toolVersion,
+      path,
+      target: str(result.Target),
+      type: str(result.Type),
+      resource,
+      root: dir,
+      os,
+    };
     // A list that is not an array is refused here, before anything streams.
     for (const key of findingLists) asArray(result[key], input.name, `${path}.${key}`);
     scopes.set(path, scope);
@@ -82,7 +110,10 @@ function* resultsOf(root: unknown, name: string): Generator<Located> {
   if (doc.Results !== undefined) return yield* listResults(doc.Results, name, 'Results');
   const groups = doc.ClusterName !== undefined ? k8sGroups.filter((k) => doc[k] !== undefined) : [];
   if (groups.length === 0 && doc.SchemaVersion === undefined && doc.ClusterName === undefined) {
-    throw badInput(`${name}: not a Trivy report: expected "Results", a Kubernetes "ClusterName" with "Resources", or a list of results`, { file: name });
+    throw badInput(
+      `${name}: not a Trivy report: expected "Results", a Kubernetes "ClusterName" with "Resources", or a list of results`,
+      { file: name },
+    );
   }
   for (const key of groups) {
     for (const [i, item] of asArray(doc[key], name, key).entries()) {
@@ -103,15 +134,18 @@ function* listResults(v: unknown, name: string, path: string, resource?: string)
 /** One entry of a result's vulnerabilities, failed misconfigurations, secrets or licences. */
 function findingOf(list: string, entry: Json, scope: Scope, path: string): ParsedFinding | undefined {
   switch (list) {
-    case 'Vulnerabilities': return fromVulnerability(entry, scope, path);
+    case 'Vulnerabilities':
+      return fromVulnerability(entry, scope, path);
     case 'Misconfigurations': {
       const status = str(entry.Status)?.toUpperCase();
       // Trivy lists passed and excepted checks only when asked; they are not weaknesses.
       return status === 'PASS' || status === 'EXCEPTION' ? undefined : fromMisconfiguration(entry, scope, path);
     }
-    case 'Secrets': return fromSecret(entry, scope, path);
+    case 'Secrets':
+      return fromSecret(entry, scope, path);
     // `--scanners license`: one entry per licence of a package (Class "license") or of a file (Class "license-file").
-    default: return fromLicence(entry, scope, path);
+    default:
+      return fromLicence(entry, scope, path);
   }
 }
 
@@ -132,9 +166,15 @@ function fromVulnerability(v: Json, scope: Scope, path: string): ParsedFinding {
     location: compact<Location>({ target: scope.target, resource: scope.resource }),
     references: urls(v.PrimaryURL, v.References),
     detail: compact({
-      status: str(v.Status), pkgId: str(v.PkgID), pkgPath: str(v.PkgPath), type: scope.type,
-      layer: str(layer?.DiffID) ?? str(layer?.Digest), dataSource: str(objectOrUndefined(v.DataSource)?.Name) ?? str(objectOrUndefined(v.DataSource)?.ID),
-      severitySource: str(v.SeveritySource), publishedDate: str(v.PublishedDate), lastModifiedDate: str(v.LastModifiedDate),
+      status: str(v.Status),
+      pkgId: str(v.PkgID),
+      pkgPath: str(v.PkgPath),
+      type: scope.type,
+      layer: str(layer?.DiffID) ?? str(layer?.Digest),
+      dataSource: str(objectOrUndefined(v.DataSource)?.Name) ?? str(objectOrUndefined(v.DataSource)?.ID),
+      severitySource: str(v.SeveritySource),
+      publishedDate: str(v.PublishedDate),
+      lastModifiedDate: str(v.LastModifiedDate),
     }),
   };
 }
@@ -144,7 +184,10 @@ function fromMisconfiguration(m: Json, scope: Scope, path: string): ParsedFindin
   const id = str(m.AVDID) ?? requireString(m.ID, scope.name, `${path}.ID`);
   const cause = objectOrUndefined(m.CauseMetadata);
   const inCluster = scope.resource !== undefined;
-  const text = [str(m.Description), str(m.Message)].map((t) => t?.trim()).filter(Boolean).join('\n\n');
+  const text = [str(m.Description), str(m.Message)]
+    .map((t) => t?.trim())
+    .filter(Boolean)
+    .join('\n\n');
   return {
     ...base(scope, id, 'config', str(m.Title) ?? id, m.Severity),
     description: text || undefined,
@@ -159,8 +202,12 @@ function fromMisconfiguration(m: Json, scope: Scope, path: string): ParsedFindin
     }),
     references: urls(m.PrimaryURL, m.References),
     detail: compact({
-      status: str(m.Status), checkId: str(m.ID) !== id ? str(m.ID) : undefined, checkType: str(m.Type),
-      resolution: str(m.Resolution), provider: str(cause?.Provider), service: str(cause?.Service),
+      status: str(m.Status),
+      checkId: str(m.ID) !== id ? str(m.ID) : undefined,
+      checkType: str(m.Type),
+      resolution: str(m.Resolution),
+      provider: str(cause?.Provider),
+      service: str(cause?.Service),
     }),
   };
 }
@@ -196,14 +243,25 @@ function fromLicence(l: Json, scope: Scope, path: string): ParsedFinding {
   const purl = str(objectOrUndefined(l.PkgIdentifier)?.PURL) ?? (pkg ? buildPurl(type, pkg) : undefined);
   const link = str(l.Link);
   return {
-    ...base(scope, `license:${licence}`, 'dependency', `${licence} licence in ${pkg ?? file ?? scope.target ?? 'the scan'}`, l.Severity),
+    ...base(
+      scope,
+      `license:${licence}`,
+      'dependency',
+      `${licence} licence in ${pkg ?? file ?? scope.target ?? 'the scan'}`,
+      l.Severity,
+    ),
     aliases: [],
     cwes: [],
     ...(pkg ? { component: compact({ name: pkg, purl, ecosystem: ecosystemOf(purl, type) }) } : {}),
     location: compact<Location>({ file, target: scope.target, resource: scope.resource }),
     references: link ? [link] : undefined,
     detail: compact({
-      category: 'license', licence, classification: str(l.Category), confidence: num(l.Confidence), link, type,
+      category: 'license',
+      licence,
+      classification: str(l.Category),
+      confidence: num(l.Confidence),
+      link,
+      type,
       occurrence: !pkg && file ? { file } : undefined,
     }),
   };
@@ -229,7 +287,14 @@ function fileOf(scope: Scope): string | undefined {
 }
 
 function base(scope: Scope, ruleId: string, kind: ParsedFinding['kind'], title: string, severity: unknown) {
-  return { tool: 'Trivy', ...(scope.toolVersion ? { toolVersion: scope.toolVersion } : {}), ruleId, kind, title, severity: normaliseSeverity(severity) };
+  return {
+    tool: 'Trivy',
+    ...(scope.toolVersion ? { toolVersion: scope.toolVersion } : {}),
+    ruleId,
+    kind,
+    title,
+    severity: normaliseSeverity(severity),
+  };
 }
 
 /** Trivy masks the secret in Match with asterisks; a Match without a mask could hold the secret, so it is dropped. */
@@ -251,7 +316,11 @@ function chooseCvss(v: unknown, severitySource: string | undefined): Cvss | unde
   if (!byVendor) return undefined;
   const order = [...new Set(['nvd', ...(severitySource ? [severitySource] : []), ...Object.keys(byVendor)])];
   const entries = order.map((k) => objectOrUndefined(byVendor[k])).filter((e): e is Json => e !== undefined);
-  for (const [vectorKey, scoreKey, version] of [['V3Vector', 'V3Score', undefined], ['V40Vector', 'V40Score', '4.0'], ['V2Vector', 'V2Score', '2.0']] as const) {
+  for (const [vectorKey, scoreKey, version] of [
+    ['V3Vector', 'V3Score', undefined],
+    ['V40Vector', 'V40Score', '4.0'],
+    ['V2Vector', 'V2Score', '2.0'],
+  ] as const) {
     const hit = entries.find((e) => str(e[vectorKey]) !== undefined || num(e[scoreKey]) !== undefined);
     if (hit) return cvssOf(str(hit[vectorKey]), num(hit[scoreKey]), version);
   }

@@ -7,7 +7,11 @@ import { badInputError } from '../../../test/support/parsing.ts';
 
 const opts = { name: 'report.xml' };
 
-async function collect(source: AsyncIterable<string | Uint8Array>, names: string[], extra: object = {}): Promise<XmlMatch[]> {
+async function collect(
+  source: AsyncIterable<string | Uint8Array>,
+  names: string[],
+  extra: object = {},
+): Promise<XmlMatch[]> {
   const out: XmlMatch[] = [];
   for await (const m of streamXml(source, { ...opts, collect: names, ...extra })) out.push(m);
   return out;
@@ -30,20 +34,27 @@ describe('parseXml', () => {
   });
 
   test('reads predefined entities, numeric character references and CDATA', () => {
-    const root = parseXml('<r><t>a &lt;b&gt; &amp; &quot;c&quot; &apos;d&apos; &#65;&#x42;</t><c><![CDATA[<raw>&amp;]]></c></r>', opts);
+    const root = parseXml(
+      '<r><t>a &lt;b&gt; &amp; &quot;c&quot; &apos;d&apos; &#65;&#x42;</t><c><![CDATA[<raw>&amp;]]></c></r>',
+      opts,
+    );
     assert.equal(textOf(root, 't'), 'a <b> & "c" \'d\' AB');
     assert.equal(textOf(root, 'c'), '<raw>&amp;');
   });
 
   test('never resolves an external entity: the XXE reference is a bad_input error and no file content appears', () => {
-    const xxe = '<?xml version="1.0"?>\n<!DOCTYPE r [\n  <!ENTITY xxe SYSTEM "file:///etc/passwd">\n]>\n<r><t>&xxe;</t></r>';
-    assert.throws(() => parseXml(xxe, opts), (e: unknown) => {
-      assert.ok(e instanceof EntenteError && e.code === 'bad_input');
-      assert.match(e.message, /report\.xml: not well-formed XML at line 5, column \d+: undefined entity/);
-      assert.match(e.message, /never expanded/);
-      assert.doesNotMatch(e.message, /root:/);
-      return true;
-    });
+    const xxe =
+      '<?xml version="1.0"?>\n<!DOCTYPE r [\n  <!ENTITY xxe SYSTEM "file:///etc/passwd">\n]>\n<r><t>&xxe;</t></r>';
+    assert.throws(
+      () => parseXml(xxe, opts),
+      (e: unknown) => {
+        assert.ok(e instanceof EntenteError && e.code === 'bad_input');
+        assert.match(e.message, /report\.xml: not well-formed XML at line 5, column \d+: undefined entity/);
+        assert.match(e.message, /never expanded/);
+        assert.doesNotMatch(e.message, /root:/);
+        return true;
+      },
+    );
   });
 
   test('ignores a DOCTYPE whose entities are never used, parameter entities included', () => {
@@ -70,16 +81,22 @@ describe('parseXml', () => {
   });
 
   test('reports a truncated document with file, line and column', () => {
-    assert.throws(() => parseXml('<r>\n  <a>text</a>\n  <b>', opts), (e: unknown) => {
-      assert.ok(e instanceof EntenteError && e.code === 'bad_input');
-      assert.match(e.message, /^report\.xml: not well-formed XML at line 3, column \d+: unclosed tag: b \(the file looks truncated\)$/);
-      assert.equal(e.details?.['line'], 3);
-      assert.equal(typeof e.details?.['column'], 'number');
-      return true;
-    });
+    assert.throws(
+      () => parseXml('<r>\n  <a>text</a>\n  <b>', opts),
+      (e: unknown) => {
+        assert.ok(e instanceof EntenteError && e.code === 'bad_input');
+        assert.match(
+          e.message,
+          /^report\.xml: not well-formed XML at line 3, column \d+: unclosed tag: b \(the file looks truncated\)$/,
+        );
+        assert.equal(e.details?.['line'], 3);
+        assert.equal(typeof e.details?.['column'], 'number');
+        return true;
+      },
+    );
   });
 
-  test('reports mismatched tags, bad attributes and empty input as bad_input with saxes\'s reason', () => {
+  test("reports mismatched tags, bad attributes and empty input as bad_input with saxes's reason", () => {
     assert.throws(() => parseXml('<r><a></b></r>', opts), badInputError(/line 1, column \d+: unexpected close tag/));
     assert.throws(() => parseXml('<r a=1/>', opts), badInputError(/unquoted attribute value/));
     assert.throws(() => parseXml('', opts), badInputError(/empty or holds no element/));
@@ -96,7 +113,10 @@ describe('parseXml', () => {
 
   test('drops skipped elements with everything inside them', () => {
     const root = parseXml('<r><keep>1</keep><body><keep>2</keep>big</body></r>', { ...opts, skip: ['body'] });
-    assert.deepEqual(root.children.map((c) => c.name), ['keep']);
+    assert.deepEqual(
+      root.children.map((c) => c.name),
+      ['keep'],
+    );
   });
 
   test('never throws anything but a bad_input EntenteError on random text', () => {
@@ -118,8 +138,14 @@ describe('streamXml', () => {
 
   test('yields each completed element of the names asked for, with its ancestors', async () => {
     const matches = await collect(chunks(doc), ['item']);
-    assert.deepEqual(matches.map((m) => m.element.attrs['id']), ['1', '2']);
-    assert.deepEqual(matches[0]?.ancestors.map((a) => a.name), ['report', 'site']);
+    assert.deepEqual(
+      matches.map((m) => m.element.attrs['id']),
+      ['1', '2'],
+    );
+    assert.deepEqual(
+      matches[0]?.ancestors.map((a) => a.name),
+      ['report', 'site'],
+    );
     assert.equal(attr(matches[0]?.ancestors[1], 'name'), 's1');
     assert.equal(textOf(matches[1]?.element, 't'), 'b');
   });
@@ -156,7 +182,10 @@ describe('streamXml', () => {
   });
 
   test('reports a truncated stream with its line', async () => {
-    await assert.rejects(collect(chunks('<r>\n<item>', '\n<t>x'), ['item']), badInputError(/line 3, column \d+: unclosed tag/));
+    await assert.rejects(
+      collect(chunks('<r>\n<item>', '\n<t>x'), ['item']),
+      badInputError(/line 3, column \d+: unclosed tag/),
+    );
   });
 
   test('strips a byte-order mark', async () => {
@@ -169,7 +198,10 @@ describe('helpers', () => {
   const root = parseXml('<r><a><b>1</b><b> </b></a><a><b>3</b></a><tag><tag>inner</tag></tag></r>', opts);
 
   test('select walks a path of child names', () => {
-    assert.deepEqual(select(root, 'a/b').map((b) => b.text), ['1', ' ', '3']);
+    assert.deepEqual(
+      select(root, 'a/b').map((b) => b.text),
+      ['1', ' ', '3'],
+    );
     assert.deepEqual(select(undefined, 'a/b'), []);
   });
 
@@ -181,7 +213,12 @@ describe('helpers', () => {
   });
 
   test('xmlRootName finds the root behind the declaration, comments and a DOCTYPE, even in a cut head', () => {
-    assert.equal(xmlRootName('\uFEFF<?xml version="1.0"?>\n<!-- hi -->\n<!DOCTYPE r [<!ENTITY a "b">]>\n<OWASPZAPReport version="2">'), 'OWASPZAPReport');
+    assert.equal(
+      xmlRootName(
+        '\uFEFF<?xml version="1.0"?>\n<!-- hi -->\n<!DOCTYPE r [<!ENTITY a "b">]>\n<OWASPZAPReport version="2">',
+      ),
+      'OWASPZAPReport',
+    );
     assert.equal(xmlRootName('<NessusClientData_v2>'), 'NessusClientData_v2');
     assert.equal(xmlRootName('<?xml version="1.0"?><!-- cut'), undefined);
     assert.equal(xmlRootName('{"json": true}'), undefined);

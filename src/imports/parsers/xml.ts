@@ -45,7 +45,10 @@ export interface XmlStreamOptions extends XmlReadOptions {
 const defaultMaxDepth = 200;
 
 type Mode = 'outside' | 'kept' | 'skipped';
-interface Frame { el: XmlElement; mode: Mode }
+interface Frame {
+  el: XmlElement;
+  mode: Mode;
+}
 type Collect = (name: string, depth: number) => boolean;
 
 /** Parses a whole XML document into its root element; throws bad_input saying where it is not well-formed. */
@@ -94,8 +97,12 @@ class TreeReader {
     this.skip = new Set(opts.skip ?? []);
     this.maxDepth = opts.maxDepth ?? defaultMaxDepth;
     const p = this.parser;
-    p.on('error', (e) => { throw wellFormednessError(e, opts.name); });
-    p.on('opentagstart', () => { this.startLine = p.line; });
+    p.on('error', (e) => {
+      throw wellFormednessError(e, opts.name);
+    });
+    p.on('opentagstart', () => {
+      this.startLine = p.line;
+    });
     p.on('opentag', (tag) => this.onOpen(tag));
     p.on('closetag', () => this.onClose());
     p.on('text', (t) => this.onText(t));
@@ -123,7 +130,9 @@ class TreeReader {
     } catch (e) {
       if (e instanceof EntenteError) throw e;
       // saxes is not expected to throw anything but its own errors; never let another type escape.
-      throw badInput(`${this.opts.name}: could not read the XML: ${(e as Error)?.message ?? String(e)}`, { file: this.opts.name });
+      throw badInput(`${this.opts.name}: could not read the XML: ${(e as Error)?.message ?? String(e)}`, {
+        file: this.opts.name,
+      });
     }
   }
 
@@ -131,10 +140,19 @@ class TreeReader {
     const depth = this.stack.length + 1;
     if (depth > this.maxDepth) {
       const { name } = this.opts;
-      throw badInput(`${name}: XML nested deeper than ${this.maxDepth} levels at line ${this.parser.line}`, { file: name, line: this.parser.line });
+      throw badInput(`${name}: XML nested deeper than ${this.maxDepth} levels at line ${this.parser.line}`, {
+        file: name,
+        line: this.parser.line,
+      });
     }
     const parent = this.stack[this.stack.length - 1];
-    const el: XmlElement = { name: tag.name, attrs: Object.fromEntries(Object.entries(tag.attributes)), children: [], text: '', line: this.startLine };
+    const el: XmlElement = {
+      name: tag.name,
+      attrs: Object.fromEntries(Object.entries(tag.attributes)),
+      children: [],
+      text: '',
+      line: this.startLine,
+    };
     const mode = modeOf(parent?.mode, this.skip.has(tag.name), this.opts.collect(tag.name, depth));
     if (mode === 'kept' && parent?.mode === 'kept') parent.el.children.push(el);
     this.stack.push({ el, mode });
@@ -168,9 +186,15 @@ function wellFormednessError(e: Error, name: string): EntenteError {
   if (!m) return badInput(`${name}: not well-formed XML: ${e.message}`, { file: name });
   const [line, column, reason] = [Number(m[1]), Number(m[2]), m[3] ?? ''];
   const hint = /entity/.test(reason) && !/character entity/.test(reason) ? entityHint : '';
-  return badInput(`${name}: not well-formed XML at line ${line}, column ${column}: ${reason}${hint}${endHint(reason)}`, {
-    file: name, line, column, reason,
-  });
+  return badInput(
+    `${name}: not well-formed XML at line ${line}, column ${column}: ${reason}${hint}${endHint(reason)}`,
+    {
+      file: name,
+      line,
+      column,
+      reason,
+    },
+  );
 }
 
 function endHint(reason: string): string {

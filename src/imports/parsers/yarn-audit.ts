@@ -13,7 +13,18 @@
 import { badInput } from '../../errors.ts';
 import type { ParseContext, ParsedFinding, ReportInput, ReportParser } from '../types.ts';
 import {
-  aliasesFrom, asArray, asObject, buildPurl, compact, cwesFrom, isObject, type Json, normaliseSeverity, requireString, str, strings,
+  aliasesFrom,
+  asArray,
+  asObject,
+  buildPurl,
+  compact,
+  cwesFrom,
+  isObject,
+  type Json,
+  normaliseSeverity,
+  requireString,
+  str,
+  strings,
 } from './common.ts';
 import { cvssOf, fixedFromRange, ruleIdOf, urls } from './npm-advisory.ts';
 
@@ -34,18 +45,21 @@ function detectYarnAudit(head: string): boolean {
   if (/^\{\s*"type"\s*:\s*"(info|warning|auditAdvisory|auditAction|auditSummary)"/.test(h)) {
     return /"type"\s*:\s*"audit(Advisory|Action|Summary)"/.test(h);
   }
-  return /^\{\s*"value"\s*:\s*"[^"]*"\s*,\s*"children"\s*:\s*\{/.test(h) && /"(Vulnerable Versions|Tree Versions|Issue|Dependents)"\s*:/.test(h);
+  return (
+    /^\{\s*"value"\s*:\s*"[^"]*"\s*,\s*"children"\s*:\s*\{/.test(h)
+    && /"(Vulnerable Versions|Tree Versions|Issue|Dependents)"\s*:/.test(h)
+  );
 }
 
 /** One advisory on one installed version of a package, with everything the report says about it. */
 interface Entry {
   advisory: Json;
-  key: string;          // the advisory's id in the report
+  key: string; // the advisory's id in the report
   pkg: string;
   version: string | undefined;
   paths: Set<string>;
-  dev: number;          // yarn 1: how many of the resolutions that led here are dev dependencies
-  prod: number;         // … and how many are not
+  dev: number; // yarn 1: how many of the resolutions that led here are dev dependencies
+  prod: number; // … and how many are not
 }
 
 async function* parseYarnAudit(input: ReportInput, context?: ParseContext): AsyncGenerator<ParsedFinding> {
@@ -70,7 +84,10 @@ async function* parseYarnAudit(input: ReportInput, context?: ParseContext): Asyn
     } else if (event.type === 'auditAdvisory') {
       collectClassic(asObject(event.data, name, `${where}, data`), name, `${where}, data`, entries);
     } else if (typeof event.type !== 'string') {
-      throw badInput(`${name}: ${where} is neither a yarn 1 event ("type") nor a yarn 2+ audit line ("value", "children")`, { file: name, line });
+      throw badInput(
+        `${name}: ${where} is neither a yarn 1 event ("type") nor a yarn 2+ audit line ("value", "children")`,
+        { file: name, line },
+      );
     }
   }
   yield* berry.values();
@@ -96,7 +113,10 @@ function* jsonLines(text: string, name: string): Generator<{ value: unknown; lin
     try {
       value = JSON.parse(line);
     } catch (e) {
-      throw badInput(`${name}: line ${i + 1} is not valid JSON (yarn writes one JSON object per line): ${(e as Error).message}`, { file: name, line: i + 1 });
+      throw badInput(
+        `${name}: line ${i + 1} is not valid JSON (yarn writes one JSON object per line): ${(e as Error).message}`,
+        { file: name, line: i + 1 },
+      );
     }
     yield { value, line: i + 1 };
   }
@@ -124,7 +144,13 @@ function collectClassic(data: Json, name: string, where: string, entries: Map<st
 }
 
 /** Adds an advisory's findings (installed versions and their paths) and returns their entries. */
-function collectAdvisory(advisory: Json, id: string, name: string, where: string, entries: Map<string, Entry>): Entry[] {
+function collectAdvisory(
+  advisory: Json,
+  id: string,
+  name: string,
+  where: string,
+  entries: Map<string, Entry>,
+): Entry[] {
   return asArray(advisory.findings, name, `${where}.findings`).map((f, i) => {
     const finding = asObject(f, name, `${where}.findings[${i}]`);
     const e = entryFor(advisory, id, name, where, str(finding.version), entries);
@@ -136,7 +162,14 @@ function collectAdvisory(advisory: Json, id: string, name: string, where: string
   });
 }
 
-function entryFor(advisory: Json, id: string, name: string, where: string, version: string | undefined, entries: Map<string, Entry>): Entry {
+function entryFor(
+  advisory: Json,
+  id: string,
+  name: string,
+  where: string,
+  version: string | undefined,
+  entries: Map<string, Entry>,
+): Entry {
   const pkg = requireString(advisory.module_name, name, `${where}.module_name`);
   // The same GitHub advisory can come under two npm numbers; it is one weakness in one package version.
   const key = `${aliasesFrom(advisory.github_advisory_id, advisory.url)[0] ?? id}\u0000${pkg}\u0000${version ?? ''}`;
@@ -154,7 +187,8 @@ function* fromNpm6Shape(doc: Json, name: string): Generator<ParsedFinding> {
     const where = `advisories[${JSON.stringify(key)}]`;
     const advisory = asObject(value, name, where);
     const id = str(advisory.id) ?? key;
-    if (collectAdvisory(advisory, id, name, where, entries).length === 0) entryFor(advisory, id, name, where, undefined, entries);
+    if (collectAdvisory(advisory, id, name, where, entries).length === 0)
+      entryFor(advisory, id, name, where, undefined, entries);
   }
   for (const e of entries.values()) yield toFinding(e);
 }
@@ -199,7 +233,9 @@ function* fromBerryLine(line: Json, name: string, where: string): Generator<Pars
   const deprecation = / \(deprecation\)$/.test(id);
   const aliases = aliasesFrom(c.URL);
   const range = str(c['Vulnerable Versions']);
-  const versions = asArray(c['Tree Versions'], name, `${where}, children["Tree Versions"]`).map(str).filter((v): v is string => v !== undefined);
+  const versions = asArray(c['Tree Versions'], name, `${where}, children["Tree Versions"]`)
+    .map(str)
+    .filter((v): v is string => v !== undefined);
   for (const version of versions.length ? [...new Set(versions)] : [undefined]) {
     yield compact<ParsedFinding>({
       tool,

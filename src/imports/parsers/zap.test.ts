@@ -11,7 +11,15 @@ async function parse(parser: ReportParser, text: string, name = 'zap-report'): P
   return out;
 }
 
-interface AlertOpts { id?: string; name?: string; risk?: string; confidence?: string; cwe?: string; instances?: string[]; extra?: string }
+interface AlertOpts {
+  id?: string;
+  name?: string;
+  risk?: string;
+  confidence?: string;
+  cwe?: string;
+  instances?: string[];
+  extra?: string;
+}
 
 function instance(uri: string, method = 'GET', param = '', evidence = ''): string {
   return `<instance><uri>${uri}</uri><method>${method}</method><param>${param}</param><attack></attack><evidence>${evidence}</evidence><otherinfo></otherinfo></instance>`;
@@ -42,7 +50,10 @@ function alertItem(o: AlertOpts = {}): string {
 </alertitem>`;
 }
 
-function zapXml(alerts: string[], site = 'name="https://shop.example.com" host="shop.example.com" port="443" ssl="true"'): string {
+function zapXml(
+  alerts: string[],
+  site = 'name="https://shop.example.com" host="shop.example.com" port="443" ssl="true"',
+): string {
   return `<?xml version="1.0"?>
 <OWASPZAPReport programName="ZAP" version="2.14.0" generated="Tue, 9 Jan 2024 10:12:44" created="2024-01-09T10:12:44Z">
   <site ${site}>
@@ -69,34 +80,97 @@ const unmergedXml = `<?xml version="1.0"?><OWASPZAPReport version="2.4.3" genera
 </alerts></site></OWASPZAPReport>`;
 
 /** A traditional-json report as ZAP 2.14 writes it: every value a string but "systemic". */
-const zapJson = JSON.stringify({
-  '@programName': 'ZAP',
-  '@version': '2.14.0',
-  '@generated': 'Tue, 9 Jan 2024 10:12:44',
-  created: '2024-01-09T10:12:44.123Z',
-  site: [{
-    '@name': 'https://shop.example.com', '@host': 'shop.example.com', '@port': '443', '@ssl': 'true',
-    alerts: [{
-      pluginid: '40012', alertRef: '40012', alert: 'Cross Site Scripting (Reflected)', name: 'Cross Site Scripting (Reflected)',
-      riskcode: '3', confidence: '2', riskdesc: 'High (Medium)',
-      desc: '<p>Cross-site Scripting (XSS) is an attack technique that involves echoing attacker-supplied code.</p>',
-      instances: [
-        { id: '12', uri: 'https://shop.example.com/search?q=%3CscrIpt%3E', nodeName: 'https://shop.example.com/search (q)', method: 'GET', param: 'q', attack: '<scrIpt>alert(1);</scRipt>', evidence: '<scrIpt>alert(1);</scRipt>', otherinfo: '' },
-        { id: '13', uri: 'https://shop.example.com/contact', nodeName: 'https://shop.example.com/contact (name)', method: 'POST', param: 'name', attack: '</p><scrIpt>alert(1);</scRipt><p>', evidence: '</p><scrIpt>alert(1);</scRipt><p>', otherinfo: '' },
-      ],
-      count: '2', systemic: false,
-      solution: '<p>Phase: Architecture and Design</p><p>Use a vetted library or framework.</p>', otherinfo: '',
-      reference: '<p>https://owasp.org/www-community/attacks/xss/</p><p>https://cwe.mitre.org/data/definitions/79.html</p>',
-      cweid: '79', wascid: '8', sourceid: '1',
-    }, {
-      pluginid: '10035', alertRef: '10035', alert: 'Strict-Transport-Security Header Not Set', name: 'Strict-Transport-Security Header Not Set',
-      riskcode: '1', confidence: '3', riskdesc: 'Low (High)', desc: '<p>HTTP Strict Transport Security (HSTS) is not set.</p>',
-      instances: [{ id: '3', uri: 'https://shop.example.com/', nodeName: 'https://shop.example.com/', method: 'GET', param: '', attack: '', evidence: '', otherinfo: '' }],
-      count: '1', systemic: true, solution: '<p>Set HSTS.</p>', otherinfo: '', reference: '<p>https://owasp.org/www-project-secure-headers/</p>',
-      cweid: '319', wascid: '15', sourceid: '3',
-    }],
-  }],
-}, null, '\t');
+const zapJson = JSON.stringify(
+  {
+    '@programName': 'ZAP',
+    '@version': '2.14.0',
+    '@generated': 'Tue, 9 Jan 2024 10:12:44',
+    created: '2024-01-09T10:12:44.123Z',
+    site: [
+      {
+        '@name': 'https://shop.example.com',
+        '@host': 'shop.example.com',
+        '@port': '443',
+        '@ssl': 'true',
+        alerts: [
+          {
+            pluginid: '40012',
+            alertRef: '40012',
+            alert: 'Cross Site Scripting (Reflected)',
+            name: 'Cross Site Scripting (Reflected)',
+            riskcode: '3',
+            confidence: '2',
+            riskdesc: 'High (Medium)',
+            desc: '<p>Cross-site Scripting (XSS) is an attack technique that involves echoing attacker-supplied code.</p>',
+            instances: [
+              {
+                id: '12',
+                uri: 'https://shop.example.com/search?q=%3CscrIpt%3E',
+                nodeName: 'https://shop.example.com/search (q)',
+                method: 'GET',
+                param: 'q',
+                attack: '<scrIpt>alert(1);</scRipt>',
+                evidence: '<scrIpt>alert(1);</scRipt>',
+                otherinfo: '',
+              },
+              {
+                id: '13',
+                uri: 'https://shop.example.com/contact',
+                nodeName: 'https://shop.example.com/contact (name)',
+                method: 'POST',
+                param: 'name',
+                attack: '</p><scrIpt>alert(1);</scRipt><p>',
+                evidence: '</p><scrIpt>alert(1);</scRipt><p>',
+                otherinfo: '',
+              },
+            ],
+            count: '2',
+            systemic: false,
+            solution: '<p>Phase: Architecture and Design</p><p>Use a vetted library or framework.</p>',
+            otherinfo: '',
+            reference:
+              '<p>https://owasp.org/www-community/attacks/xss/</p><p>https://cwe.mitre.org/data/definitions/79.html</p>',
+            cweid: '79',
+            wascid: '8',
+            sourceid: '1',
+          },
+          {
+            pluginid: '10035',
+            alertRef: '10035',
+            alert: 'Strict-Transport-Security Header Not Set',
+            name: 'Strict-Transport-Security Header Not Set',
+            riskcode: '1',
+            confidence: '3',
+            riskdesc: 'Low (High)',
+            desc: '<p>HTTP Strict Transport Security (HSTS) is not set.</p>',
+            instances: [
+              {
+                id: '3',
+                uri: 'https://shop.example.com/',
+                nodeName: 'https://shop.example.com/',
+                method: 'GET',
+                param: '',
+                attack: '',
+                evidence: '',
+                otherinfo: '',
+              },
+            ],
+            count: '1',
+            systemic: true,
+            solution: '<p>Set HSTS.</p>',
+            otherinfo: '',
+            reference: '<p>https://owasp.org/www-project-secure-headers/</p>',
+            cweid: '319',
+            wascid: '15',
+            sourceid: '3',
+          },
+        ],
+      },
+    ],
+  },
+  null,
+  '\t',
+);
 
 describe('zap detection', () => {
   test('recognises the XML report by its root, also when the head is cut mid-way', () => {
@@ -140,7 +214,10 @@ describe('zap XML report', () => {
 
   test('strips HTML from description and solution and decodes its entities', async () => {
     const [f] = await parse(zapXmlParser, zapXml([alertItem()]));
-    assert.equal(f?.description, 'Content Security Policy (CSP) is an added layer of security.\n\nIt helps & mitigates <XSS>.');
+    assert.equal(
+      f?.description,
+      'Content Security Policy (CSP) is an added layer of security.\n\nIt helps & mitigates <XSS>.',
+    );
     assert.equal(f?.detail?.['solution'], 'Ensure that your web server sets the Content-Security-Policy header.');
   });
 
@@ -148,59 +225,102 @@ describe('zap XML report', () => {
     // Entente matches the peer here: an <alertitem> is ZAP's unit; its instances may be capped (count can exceed
     // the listed ones) and vary with crawling, so per-instance findings would appear and vanish between scans.
     const cookie = alertItem({
-      id: '10011', name: 'Cookie Without Secure Flag', risk: '1',
-      instances: [instance('https://shop.example.com/', 'GET', 'sid', 'Set-Cookie: sid'), instance('https://shop.example.com/cart', 'GET', 'basket', 'Set-Cookie: basket'), instance('https://shop.example.com/cart', 'POST', 'basket')],
+      id: '10011',
+      name: 'Cookie Without Secure Flag',
+      risk: '1',
+      instances: [
+        instance('https://shop.example.com/', 'GET', 'sid', 'Set-Cookie: sid'),
+        instance('https://shop.example.com/cart', 'GET', 'basket', 'Set-Cookie: basket'),
+        instance('https://shop.example.com/cart', 'POST', 'basket'),
+      ],
     });
     const findings = await parse(zapXmlParser, zapXml([alertItem(), cookie]));
     assert.equal(findings.length, 2);
     const instances = findings[1]?.detail?.['instances'] as Record<string, string>[];
-    assert.deepEqual(instances.map((i) => `${i['method']} ${i['uri']} ${i['param']}`), [
-      'GET https://shop.example.com/ sid', 'GET https://shop.example.com/cart basket', 'POST https://shop.example.com/cart basket',
-    ]);
+    assert.deepEqual(
+      instances.map((i) => `${i['method']} ${i['uri']} ${i['param']}`),
+      [
+        'GET https://shop.example.com/ sid',
+        'GET https://shop.example.com/cart basket',
+        'POST https://shop.example.com/cart basket',
+      ],
+    );
     assert.equal(findings[1]?.detail?.['instanceCount'], 3);
   });
 
-  test('takes each site\'s host and port for the alerts under it', async () => {
-    const two = zapXml([alertItem()]).replace('</OWASPZAPReport>',
-      `<site name="http://api.example.com:8080" host="api.example.com" port="8080" ssl="false"><alerts>${alertItem({ id: '10021' })}</alerts></site></OWASPZAPReport>`);
+  test("takes each site's host and port for the alerts under it", async () => {
+    const two = zapXml([alertItem()]).replace(
+      '</OWASPZAPReport>',
+      `<site name="http://api.example.com:8080" host="api.example.com" port="8080" ssl="false"><alerts>${alertItem({ id: '10021' })}</alerts></site></OWASPZAPReport>`,
+    );
     const findings = await parse(zapXmlParser, two);
-    assert.deepEqual(findings.map((f) => [f.ruleId, f.location.host, f.location.port]), [['10038', 'shop.example.com', 443], ['10021', 'api.example.com', 8080]]);
+    assert.deepEqual(
+      findings.map((f) => [f.ruleId, f.location.host, f.location.port]),
+      [
+        ['10038', 'shop.example.com', 443],
+        ['10021', 'api.example.com', 8080],
+      ],
+    );
   });
 
   test('maps riskcode 0..3 to info, low, medium, high, and falls back to the riskdesc word', async () => {
     const alerts = ['0', '1', '2', '3'].map((risk, i) => alertItem({ id: String(10000 + i), risk }));
     alerts.push(alertItem({ id: '10099', risk: '' }).replace('Medium (High)', 'High (High)'));
     const findings = await parse(zapXmlParser, zapXml(alerts));
-    assert.deepEqual(findings.map((f) => f.severity), ['info', 'low', 'medium', 'high', 'high']);
+    assert.deepEqual(
+      findings.map((f) => f.severity),
+      ['info', 'low', 'medium', 'high', 'high'],
+    );
   });
 
   test('reads cweid -1 and 0 as no CWE', async () => {
-    const findings = await parse(zapXmlParser, zapXml([alertItem({ cwe: '-1' }), alertItem({ id: '10001', cwe: '0' })]));
-    assert.deepEqual(findings.map((f) => f.cwes), [[], []]);
+    const findings = await parse(
+      zapXmlParser,
+      zapXml([alertItem({ cwe: '-1' }), alertItem({ id: '10001', cwe: '0' })]),
+    );
+    assert.deepEqual(
+      findings.map((f) => f.cwes),
+      [[], []],
+    );
   });
 
   test('leaves out alerts a ZAP user marked as false positive (confidence 0)', async () => {
     // A person already judged these not real in ZAP; importing them would ask for the same triage again.
-    const findings = await parse(zapXmlParser, zapXml([alertItem({ confidence: '0' }), alertItem({ id: '10021', confidence: '1' })]));
-    assert.deepEqual(findings.map((f) => f.ruleId), ['10021']);
+    const findings = await parse(
+      zapXmlParser,
+      zapXml([alertItem({ confidence: '0' }), alertItem({ id: '10021', confidence: '1' })]),
+    );
+    assert.deepEqual(
+      findings.map((f) => f.ruleId),
+      ['10021'],
+    );
   });
 
   test('reads the old unmerged form: each alertitem is one instance, located at its URL and parameter', async () => {
     const findings = await parse(zapXmlParser, unmergedXml);
     assert.equal(findings.length, 2);
-    assert.deepEqual(findings.map((f) => f.location), [
-      { url: 'http://legacy.example.com/item.php?id=2', parameter: 'id', host: 'legacy.example.com', port: 80 },
-      { url: 'http://legacy.example.com/cart.php?qty=1', parameter: 'qty', host: 'legacy.example.com', port: 80 },
-    ]);
+    assert.deepEqual(
+      findings.map((f) => f.location),
+      [
+        { url: 'http://legacy.example.com/item.php?id=2', parameter: 'id', host: 'legacy.example.com', port: 80 },
+        { url: 'http://legacy.example.com/cart.php?qty=1', parameter: 'qty', host: 'legacy.example.com', port: 80 },
+      ],
+    );
     assert.equal(findings[0]?.severity, 'high');
     assert.equal(findings[0]?.detail?.['confidence'], 'Medium');
-    assert.deepEqual(findings[0]?.references, ['https://www.owasp.org/index.php/SQL_Injection', 'http://cwe.mitre.org/data/definitions/89.html']);
+    assert.deepEqual(findings[0]?.references, [
+      'https://www.owasp.org/index.php/SQL_Injection',
+      'http://cwe.mitre.org/data/definitions/89.html',
+    ]);
   });
 
   test('reads the XML plus form: HTTP messages are never kept, tags give references and CWEs', async () => {
-    const plus = instance('https://shop.example.com/', 'GET').replace('</instance>',
-      '<requestheader>GET / HTTP/1.1\nCookie: JSESSIONID=SECRET123</requestheader><requestbody></requestbody><responseheader>HTTP/1.1 200 OK</responseheader><responsebody>&lt;html&gt;SECRET456</responsebody></instance>');
-    const tags = '<tags><tag><tag>OWASP_2021_A05</tag><link>https://owasp.org/Top10/A05_2021-Security_Misconfiguration/</link></tag><tag><tag>CWE-1021</tag><link>https://cwe.mitre.org/data/definitions/1021.html</link></tag></tags>';
+    const plus = instance('https://shop.example.com/', 'GET').replace(
+      '</instance>',
+      '<requestheader>GET / HTTP/1.1\nCookie: JSESSIONID=SECRET123</requestheader><requestbody></requestbody><responseheader>HTTP/1.1 200 OK</responseheader><responsebody>&lt;html&gt;SECRET456</responsebody></instance>',
+    );
+    const tags =
+      '<tags><tag><tag>OWASP_2021_A05</tag><link>https://owasp.org/Top10/A05_2021-Security_Misconfiguration/</link></tag><tag><tag>CWE-1021</tag><link>https://cwe.mitre.org/data/definitions/1021.html</link></tag></tags>';
     const [f] = await parse(zapXmlParser, zapXml([alertItem({ instances: [plus], extra: tags })]));
     assert.doesNotMatch(JSON.stringify(f), /SECRET/);
     assert.deepEqual(f?.cwes, [693, 1021]);
@@ -213,19 +333,26 @@ describe('zap XML report', () => {
   });
 
   test('rejects XML whose root is not OWASPZAPReport, naming the root', async () => {
-    await assert.rejects(parse(zapXmlParser, '<NessusClientData_v2><Report/></NessusClientData_v2>', 'scan.nessus'),
-      badInputError(/scan\.nessus: not a ZAP XML report: the root element is <NessusClientData_v2>/));
+    await assert.rejects(
+      parse(zapXmlParser, '<NessusClientData_v2><Report/></NessusClientData_v2>', 'scan.nessus'),
+      badInputError(/scan\.nessus: not a ZAP XML report: the root element is <NessusClientData_v2>/),
+    );
   });
 
   test('rejects a truncated report with file, line and column', async () => {
     const xml = zapXml([alertItem(), alertItem({ id: '10021' })]);
     const cut = xml.slice(0, xml.indexOf('<alertitem>', 300) + 40);
-    await assert.rejects(parse(zapXmlParser, cut, 'cut.xml'), badInputError(/^cut\.xml: not well-formed XML at line \d+, column \d+: unclosed tag/));
+    await assert.rejects(
+      parse(zapXmlParser, cut, 'cut.xml'),
+      badInputError(/^cut\.xml: not well-formed XML at line \d+, column \d+: unclosed tag/),
+    );
   });
 
   test('never resolves an XXE entity in a report; the contents of /etc/passwd never appear', async () => {
-    const xxe = zapXml([alertItem().replace('<otherinfo></otherinfo>', '<otherinfo>&xxe;</otherinfo>')])
-      .replace('<?xml version="1.0"?>', '<?xml version="1.0"?>\n<!DOCTYPE OWASPZAPReport [<!ENTITY xxe SYSTEM "file:///etc/passwd">]>');
+    const xxe = zapXml([alertItem().replace('<otherinfo></otherinfo>', '<otherinfo>&xxe;</otherinfo>')]).replace(
+      '<?xml version="1.0"?>',
+      '<?xml version="1.0"?>\n<!DOCTYPE OWASPZAPReport [<!ENTITY xxe SYSTEM "file:///etc/passwd">]>',
+    );
     await assert.rejects(parse(zapXmlParser, xxe), (e: unknown) => {
       assert.ok(e instanceof EntenteError && e.code === 'bad_input');
       assert.match(e.message, /undefined entity/);
@@ -235,8 +362,10 @@ describe('zap XML report', () => {
   });
 
   test('rejects an alertitem with neither name nor id, naming its line', async () => {
-    await assert.rejects(parse(zapXmlParser, zapXml(['<alertitem><riskcode>1</riskcode></alertitem>'])),
-      badInputError(/the <alertitem> at line 5 has no alert name/));
+    await assert.rejects(
+      parse(zapXmlParser, zapXml(['<alertitem><riskcode>1</riskcode></alertitem>'])),
+      badInputError(/the <alertitem> at line 5 has no alert name/),
+    );
   });
 });
 
@@ -250,13 +379,23 @@ describe('zap JSON report', () => {
     assert.equal(xss?.severity, 'high');
     assert.equal(xss?.toolVersion, '2.14.0');
     assert.deepEqual(xss?.cwes, [79]);
-    assert.equal(xss?.description, 'Cross-site Scripting (XSS) is an attack technique that involves echoing attacker-supplied code.');
+    assert.equal(
+      xss?.description,
+      'Cross-site Scripting (XSS) is an attack technique that involves echoing attacker-supplied code.',
+    );
     assert.deepEqual(xss?.location, { url: 'https://shop.example.com', host: 'shop.example.com', port: 443 });
-    assert.deepEqual(xss?.references, ['https://owasp.org/www-community/attacks/xss/', 'https://cwe.mitre.org/data/definitions/79.html']);
-    const instances = xss?.detail?.['instances'] as Record<string, string>[];
-    assert.deepEqual(instances.map((i) => [i['method'], i['param'], i['attack']]), [
-      ['GET', 'q', '<scrIpt>alert(1);</scRipt>'], ['POST', 'name', '</p><scrIpt>alert(1);</scRipt><p>'],
+    assert.deepEqual(xss?.references, [
+      'https://owasp.org/www-community/attacks/xss/',
+      'https://cwe.mitre.org/data/definitions/79.html',
     ]);
+    const instances = xss?.detail?.['instances'] as Record<string, string>[];
+    assert.deepEqual(
+      instances.map((i) => [i['method'], i['param'], i['attack']]),
+      [
+        ['GET', 'q', '<scrIpt>alert(1);</scRipt>'],
+        ['POST', 'name', '</p><scrIpt>alert(1);</scRipt><p>'],
+      ],
+    );
     assert.equal(xss?.detail?.['systemic'], false);
     assert.equal(hsts?.severity, 'low');
     assert.equal(hsts?.detail?.['confidence'], 'High');
@@ -269,24 +408,38 @@ describe('zap JSON report', () => {
   });
 
   test('rejects a site that is neither an array nor an object, naming where', async () => {
-    await assert.rejects(parse(zapJsonParser, '{"@version":"2.14.0","site":"oops"}', 'z.json'), badInputError(/z\.json: expected an array at site, found a string/));
+    await assert.rejects(
+      parse(zapJsonParser, '{"@version":"2.14.0","site":"oops"}', 'z.json'),
+      badInputError(/z\.json: expected an array at site, found a string/),
+    );
   });
 
   test('rejects an alert that is not an object, naming its path', async () => {
-    await assert.rejects(parse(zapJsonParser, '{"@version":"2.14.0","site":[{"alerts":[{"alert":"x","pluginid":"1"},42]}]}', 'z.json'),
-      badInputError(/expected an object at site\[0\]\.alerts\[1\], found a number/));
+    await assert.rejects(
+      parse(zapJsonParser, '{"@version":"2.14.0","site":[{"alerts":[{"alert":"x","pluginid":"1"},42]}]}', 'z.json'),
+      badInputError(/expected an object at site\[0\]\.alerts\[1\], found a number/),
+    );
   });
 
   test('rejects truncated JSON with its line and column', async () => {
-    await assert.rejects(parse(zapJsonParser, zapJson.slice(0, 300), 'z.json'), badInputError(/^z\.json: not valid JSON/));
+    await assert.rejects(
+      parse(zapJsonParser, zapJson.slice(0, 300), 'z.json'),
+      badInputError(/^z\.json: not valid JSON/),
+    );
   });
 });
 
 describe('zap robustness', () => {
-  const xml = zapXml([alertItem(), alertItem({ id: '10011', instances: [instance('https://shop.example.com/a', 'GET', 'x')] })]);
+  const xml = zapXml([
+    alertItem(),
+    alertItem({ id: '10011', instances: [instance('https://shop.example.com/a', 'GET', 'x')] }),
+  ]);
 
-  robustnessTests([
-    { parse: (s) => parse(zapXmlParser, s), seeds: [xml], reports: 'XML reports' },
-    { parse: (s) => parse(zapJsonParser, s), seeds: [zapJson], reports: 'JSON reports', json: true },
-  ], { quickly: true, where: 'anywhere in the report', runs: { mutated: 300, shapes: 400 } });
+  robustnessTests(
+    [
+      { parse: (s) => parse(zapXmlParser, s), seeds: [xml], reports: 'XML reports' },
+      { parse: (s) => parse(zapJsonParser, s), seeds: [zapJson], reports: 'JSON reports', json: true },
+    ],
+    { quickly: true, where: 'anywhere in the report', runs: { mutated: 300, shapes: 400 } },
+  );
 });

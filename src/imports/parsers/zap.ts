@@ -13,11 +13,25 @@
 import { badInput } from '../../errors.ts';
 import type { Location, ParsedFinding, ReportInput, ReportParser, Severity } from '../types.ts';
 import {
-  aliasesFrom, asArray, asObject, compact, cwesFrom, lookup, normaliseSeverity, num, parseJson, str, stripHtml,
+  aliasesFrom,
+  asArray,
+  asObject,
+  compact,
+  cwesFrom,
+  lookup,
+  normaliseSeverity,
+  num,
+  parseJson,
+  str,
+  stripHtml,
 } from './common.ts';
 import { attr, child, select, streamXml, textOf, xmlRootName, type XmlElement } from './xml.ts';
 
-interface ZapSite { name?: string | undefined; host?: string | undefined; port?: number | undefined }
+interface ZapSite {
+  name?: string | undefined;
+  host?: string | undefined;
+  port?: number | undefined;
+}
 type ZapInstance = Partial<Record<(typeof instanceFields)[number], string>>;
 type ZapFields = Partial<Record<(typeof alertFields)[number], string>>;
 interface ZapAlert extends ZapFields {
@@ -31,11 +45,31 @@ interface ZapAlert extends ZapFields {
 const tool = 'OWASP ZAP';
 const instanceFields = ['uri', 'method', 'param', 'attack', 'evidence', 'otherinfo'] as const;
 const alertFields = [
-  'pluginid', 'alertRef', 'alert', 'name', 'riskcode', 'confidence', 'riskdesc', 'desc', 'count', 'solution',
-  'otherinfo', 'reference', 'cweid', 'wascid', 'sourceid', 'systemic',
+  'pluginid',
+  'alertRef',
+  'alert',
+  'name',
+  'riskcode',
+  'confidence',
+  'riskdesc',
+  'desc',
+  'count',
+  'solution',
+  'otherinfo',
+  'reference',
+  'cweid',
+  'wascid',
+  'sourceid',
+  'systemic',
 ] as const;
 const risks: Record<string, Severity> = { '0': 'info', '1': 'low', '2': 'medium', '3': 'high' };
-const confidences: Record<string, string> = { '0': 'False Positive', '1': 'Low', '2': 'Medium', '3': 'High', '4': 'Confirmed' };
+const confidences: Record<string, string> = {
+  '0': 'False Positive',
+  '1': 'Low',
+  '2': 'Medium',
+  '3': 'High',
+  '4': 'Confirmed',
+};
 /** The "plus" reports' raw HTTP messages: large, and they hold session cookies; never read. */
 const httpMessageParts = ['requestheader', 'requestbody', 'responseheader', 'responsebody'];
 const maxInstances = 100;
@@ -46,7 +80,8 @@ export const zapXmlParser: ReportParser = {
   format: 'zap-xml',
   label: 'OWASP ZAP XML',
   tool: 'OWASP ZAP',
-  detect: (head) => xmlRootName(head) === 'OWASPZAPReport' || (/^\uFEFF?\s*</.test(head) && /<OWASPZAPReport[\s>]/.test(head)),
+  detect: (head) =>
+    xmlRootName(head) === 'OWASPZAPReport' || (/^\uFEFF?\s*</.test(head) && /<OWASPZAPReport[\s>]/.test(head)),
   parse: parseXmlReport,
 };
 
@@ -68,7 +103,9 @@ async function* parseXmlReport(input: ReportInput): AsyncIterable<ParsedFinding>
   let version: string | undefined;
   const onRoot = (root: XmlElement): void => {
     if (root.name !== 'OWASPZAPReport') {
-      throw badInput(`${file}: not a ZAP XML report: the root element is <${root.name}>, expected <OWASPZAPReport>`, { file });
+      throw badInput(`${file}: not a ZAP XML report: the root element is <${root.name}>, expected <OWASPZAPReport>`, {
+        file,
+      });
     }
     version = attr(root, 'version');
   };
@@ -149,7 +186,8 @@ function toFinding(a: ZapAlert, site: ZapSite, version: string | undefined, file
   if (a.confidence?.trim() === '0') return undefined;
   const title = a.alert ?? a.name;
   const ruleId = a.alertRef ?? a.pluginid ?? title;
-  if (!ruleId || !title) throw badInput(`${file}: ${a.where} has no alert name and no pluginid or alertRef`, { file, path: a.where });
+  if (!ruleId || !title)
+    throw badInput(`${file}: ${a.where} has no alert name and no pluginid or alertRef`, { file, path: a.where });
   const tagNames = a.tags.map((t) => t.tag);
   return compact<ParsedFinding>({
     tool,
@@ -159,8 +197,17 @@ function toFinding(a: ZapAlert, site: ZapSite, version: string | undefined, file
     title,
     description: stripHtml(a.desc),
     severity: severityOf(a),
-    aliases: aliasesFrom(title, a.reference, a.otherinfo, a.instances.map((i) => i.otherinfo), tagNames),
-    cwes: cwesFrom(a.cweid, tagNames.filter((t) => /^cwe-/i.test(t ?? ''))),
+    aliases: aliasesFrom(
+      title,
+      a.reference,
+      a.otherinfo,
+      a.instances.map((i) => i.otherinfo),
+      tagNames,
+    ),
+    cwes: cwesFrom(
+      a.cweid,
+      tagNames.filter((t) => /^cwe-/i.test(t ?? '')),
+    ),
     location: locationOf(a, site),
     references: referencesOf(a),
     detail: detailOf(a, site),
@@ -207,7 +254,9 @@ function referencesOf(a: ZapAlert): string[] | undefined {
 }
 
 function detailOf(a: ZapAlert, site: ZapSite): Record<string, unknown> {
-  const instances = a.instances.slice(0, maxInstances).map((i) => compact(clipAll({ ...i, otherinfo: stripHtml(i.otherinfo) })));
+  const instances = a.instances
+    .slice(0, maxInstances)
+    .map((i) => compact(clipAll({ ...i, otherinfo: stripHtml(i.otherinfo) })));
   const tags = a.tags.filter((t) => t.tag).map((t) => t.tag);
   return compact({
     pluginId: a.pluginid,

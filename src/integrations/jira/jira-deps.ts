@@ -11,12 +11,22 @@ import type { Principal } from '../../people/tokens.ts';
 const jiraPrincipal: Principal = { actor: 'entente:jira', role: 'security', personId: null, teamIds: [] };
 
 /** The message when ENTENTE_JIRA_* are not set. */
-const jiraNotSetUp = 'Jira is not set up on this server: set ENTENTE_JIRA_URL, ENTENTE_JIRA_USER and ENTENTE_JIRA_TOKEN (see the README, "Channels: Slack, Teams, webhooks, Jira")';
+const jiraNotSetUp =
+  'Jira is not set up on this server: set ENTENTE_JIRA_URL, ENTENTE_JIRA_USER and ENTENTE_JIRA_TOKEN (see the README, "Channels: Slack, Teams, webhooks, Jira")';
 
 /** Builds the sync's dependencies; `client` replaces the HTTP client (none in production). */
 export function jiraDepsOf(ctx: Context, client?: JiraClient): JiraDeps {
   if (!ctx.jira) throw new EntenteError('unavailable', jiraNotSetUp);
-  return { db: ctx.database.db, now: ctx.now, calendar: policyCalendar(ctx.policy), client: client ?? jiraClient(ctx.jira), jiraUrl: ctx.jira.url, publicUrl: ctx.publicUrl,
+  return {
+    db: ctx.database.db,
+    now: ctx.now,
+    calendar: policyCalendar(ctx.policy),
+    client: client ?? jiraClient(ctx.jira),
+    jiraUrl: ctx.jira.url,
+    publicUrl: ctx.publicUrl,
     // How a commitment is recorded as kept: the commitments service's verify, joining the sync's transaction.
-    keepCommitment: async (trx, id, evidence) => { await verifyCommitment({ db: trx, now: ctx.now, policy: ctx.policy }, jiraPrincipal, id, evidence); } };
+    keepCommitment: async (trx, id, evidence) => {
+      await verifyCommitment({ db: trx, now: ctx.now, policy: ctx.policy }, jiraPrincipal, id, evidence);
+    },
+  };
 }

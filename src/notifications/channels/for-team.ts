@@ -7,7 +7,10 @@ import { teamsChannel } from './teams.ts';
 import { webhookChannel } from './webhook.ts';
 
 /** What building channels needs: the server's environment (for env:NAME values) and the signing clock. */
-export interface ChannelDeps { env: Record<string, string | undefined>; now?: () => Date }
+export interface ChannelDeps {
+  env: Record<string, string | undefined>;
+  now?: () => Date;
+}
 
 /** The team's Slack, Teams and webhook channels, in that order; none when it has no `notify`. Jira is not a channel: it is ticket sync. */
 export function channelsForTeam(notify: TeamNotify | null | undefined, deps: ChannelDeps): Channel[] {
@@ -17,7 +20,16 @@ export function channelsForTeam(notify: TeamNotify | null | undefined, deps: Cha
   if (notify.teams) channels.push(resolved('teams', [[notify.teams, 'url']], ([u]) => teamsChannel(u!)));
   if (notify.webhook) {
     const w = notify.webhook;
-    channels.push(resolved('webhook', [[w.url, 'url'], [w.secret, 'secret']], ([u, s]) => webhookChannel({ url: u!, secret: s! }, deps.now)));
+    channels.push(
+      resolved(
+        'webhook',
+        [
+          [w.url, 'url'],
+          [w.secret, 'secret'],
+        ],
+        ([u, s]) => webhookChannel({ url: u!, secret: s! }, deps.now),
+      ),
+    );
   }
   return channels;
 
@@ -29,11 +41,18 @@ export function channelsForTeam(notify: TeamNotify | null | undefined, deps: Cha
       const r = resolveValue(v, deps.env);
       if (r === undefined) problems.push(`${v} is not set in the server's environment`);
       else if (r !== v && !(kind === 'secret' ? isWebhookSecret(r) : isDeliveryUrl(r))) {
-        problems.push(`${v} does not hold ${kind === 'secret' ? 'a whsec_ secret of 24 to 64 bytes' : 'an https:// URL'}`);
+        problems.push(
+          `${v} does not hold ${kind === 'secret' ? 'a whsec_ secret of 24 to 64 bytes' : 'an https:// URL'}`,
+        );
       }
       return r ?? '';
     });
     if (problems.length === 0) return make(out);
-    return { name, async send() { throw new ChannelError(name, 0, `${name}: ${problems.join('; ')}; set it and the delivery will be tried again`); } };
+    return {
+      name,
+      async send() {
+        throw new ChannelError(name, 0, `${name}: ${problems.join('; ')}; set it and the delivery will be tried again`);
+      },
+    };
   }
 }

@@ -14,10 +14,27 @@ function slackPayload(n: OutgoingNotification): Record<string, unknown> {
     { type: 'section', text: { type: 'mrkdwn', text: clip(escapeText(n.text), 3000) } },
   ];
   if (facts.length) {
-    blocks.push({ type: 'section', fields: facts.map((f) => ({ type: 'mrkdwn', text: clip(`*${escapeText(f.label)}*\n${escapeText(f.value)}`, 2000) })) });
+    blocks.push({
+      type: 'section',
+      fields: facts.map((f) => ({
+        type: 'mrkdwn',
+        text: clip(`*${escapeText(f.label)}*\n${escapeText(f.value)}`, 2000),
+      })),
+    });
   }
   if (n.link) {
-    blocks.push({ type: 'actions', elements: [{ type: 'button', text: { type: 'plain_text', text: openLabel }, url: n.link, action_id: 'open_in_entente', style: 'primary' }] });
+    blocks.push({
+      type: 'actions',
+      elements: [
+        {
+          type: 'button',
+          text: { type: 'plain_text', text: openLabel },
+          url: n.link,
+          action_id: 'open_in_entente',
+          style: 'primary',
+        },
+      ],
+    });
   }
   return { text: clip(n.subject, 3000), blocks };
 }

@@ -19,15 +19,26 @@ export const teamChannelNames = ['slack', 'teams', 'webhook'] as const;
  * is an error the outbox records, so nothing is dropped silently.
  */
 export function teamChannelRouter(db: Kysely<DB>, deps: ChannelDeps): Map<string, Channel> {
-  return new Map(teamChannelNames.map((name) => [name, {
-    name,
-    async send(n) {
-      const team = n.facts.team;
-      if (typeof team !== 'string') throw new Error(`${name}: the notification names no team (facts.team), so we cannot tell whose ${name} channel to use`);
-      const row = await db.selectFrom('teams').select('notify').where('name', '=', team).executeTakeFirst();
-      const channel = channelsForTeam(row?.notify ?? null, deps).find((c) => c.name === name);
-      if (!channel) throw new Error(`${name}: team ${team} has no ${name} channel in the organisation file (notify.${name}) any more`);
-      return channel.send(n);
-    },
-  } satisfies Channel]));
+  return new Map(
+    teamChannelNames.map((name) => [
+      name,
+      {
+        name,
+        async send(n) {
+          const team = n.facts.team;
+          if (typeof team !== 'string')
+            throw new Error(
+              `${name}: the notification names no team (facts.team), so we cannot tell whose ${name} channel to use`,
+            );
+          const row = await db.selectFrom('teams').select('notify').where('name', '=', team).executeTakeFirst();
+          const channel = channelsForTeam(row?.notify ?? null, deps).find((c) => c.name === name);
+          if (!channel)
+            throw new Error(
+              `${name}: team ${team} has no ${name} channel in the organisation file (notify.${name}) any more`,
+            );
+          return channel.send(n);
+        },
+      } satisfies Channel,
+    ]),
+  );
 }

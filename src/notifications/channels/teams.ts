@@ -15,10 +15,16 @@ function teamsPayload(n: OutgoingNotification): Record<string, unknown> {
   ];
   if (facts.length) body.push({ type: 'FactSet', facts: facts.map((f) => ({ title: f.label, value: f.value })) });
   const card = {
-    $schema: 'http://adaptivecards.io/schemas/adaptive-card.json', type: 'AdaptiveCard', version: cardVersion, body,
+    $schema: 'http://adaptivecards.io/schemas/adaptive-card.json',
+    type: 'AdaptiveCard',
+    version: cardVersion,
+    body,
     ...(n.link ? { actions: [{ type: 'Action.OpenUrl', title: openLabel, url: n.link }] } : {}),
   };
-  return { type: 'message', attachments: [{ contentType: 'application/vnd.microsoft.card.adaptive', contentUrl: null, content: card }] };
+  return {
+    type: 'message',
+    attachments: [{ contentType: 'application/vnd.microsoft.card.adaptive', contentUrl: null, content: card }],
+  };
 }
 
 /** A channel that posts to one Teams incoming webhook URL. */

@@ -10,8 +10,17 @@ import { postJson } from './post-json.ts';
 /** The body a webhook receives: the Standard Webhooks envelope (type, timestamp, data). */
 function webhookPayload(n: OutgoingNotification, at: Date): Record<string, unknown> {
   return {
-    type: n.event, timestamp: at.toISOString(),
-    data: { id: n.id, event: n.event, subject: n.subject, text: n.text, link: n.link, facts: n.facts, recipient: n.recipient },
+    type: n.event,
+    timestamp: at.toISOString(),
+    data: {
+      id: n.id,
+      event: n.event,
+      subject: n.subject,
+      text: n.text,
+      link: n.link,
+      facts: n.facts,
+      recipient: n.recipient,
+    },
   };
 }
 

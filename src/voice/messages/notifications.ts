@@ -7,37 +7,101 @@ import { command } from '../suggest.ts';
 import type { Day } from '../../policy/calendar.ts';
 import { count, day, template, withVariants } from '../template.ts';
 
-const eventKinds = ['exception.waiting', 'exception.ending', 'change.waiting', 'commitment.waiting', 'gate.decision', 'goal.at_risk', 'review.agenda_ready'] as const;
+const eventKinds = [
+  'exception.waiting',
+  'exception.ending',
+  'change.waiting',
+  'commitment.waiting',
+  'gate.decision',
+  'goal.at_risk',
+  'review.agenda_ready',
+] as const;
 
 /** An event beyond findings, as a subject and a text name it: its kind, its number, a title, and when (a day, a state). */
-export interface EventSubject { kind: (typeof eventKinds)[number]; id: number; title: string; when: string }
+export interface EventSubject {
+  kind: (typeof eventKinds)[number];
+  id: number;
+  title: string;
+  when: string;
+}
 
 /** The finding a subject names. */
-export interface SubjectFacts { kind: 'new_act' | 'new_attend' | 'due_soon' | 'overdue'; title: string; cve: string | null; service: string; when: string }
+export interface SubjectFacts {
+  kind: 'new_act' | 'new_attend' | 'due_soon' | 'overdue';
+  title: string;
+  cve: string | null;
+  service: string;
+  when: string;
+}
 
 /** Why a person receives a message (a member of the team, or one who can approve for it), and which event it was. */
-export interface Footer { team: string; event: string; approver?: boolean | undefined }
+export interface Footer {
+  team: string;
+  event: string;
+  approver?: boolean | undefined;
+}
 
 /** One line of a digest: what happened, and the web app's page for it when the address is known. */
-export interface DigestLine { subject: string; link: string | null }
+export interface DigestLine {
+  subject: string;
+  link: string | null;
+}
 
-const named = (s: SubjectFacts): string => `${s.title}${s.cve && !s.title.includes(s.cve) ? ` (${s.cve})` : ''} on ${s.service}`;
+const named = (s: SubjectFacts): string =>
+  `${s.title}${s.cve && !s.title.includes(s.cve) ? ` (${s.cve})` : ''} on ${s.service}`;
 
 /** Notification messages. */
 export const notificationMessages = {
   /** An e-mail's subject: what happened and the finding, with its CVE when it has one. */
-  subject: withVariants(template<SubjectFacts>(
-    (s) => s.kind === 'new_act' ? `New finding to act on: ${named(s)}`
-      : s.kind === 'new_attend' ? `New finding to attend to: ${named(s)}`
-      : s.kind === 'due_soon' ? `Due ${s.when}: ${named(s)}`
-      : `Past its due date: ${named(s)}`,
-    [
-      { kind: 'new_act', title: 'log4j-core: Remote code execution in Log4j 2.x', cve: 'CVE-2021-44228', service: 'checkout-api', when: '' },
-      { kind: 'new_attend', title: 'qs: Prototype pollution', cve: 'CVE-2022-24999', service: 'checkout-api', when: '' },
-      { kind: 'due_soon', title: 'xz backdoor in liblzma 5.6.0', cve: 'CVE-2024-3094', service: 'checkout-api', when: 'tomorrow' },
-      { kind: 'overdue', title: 'Reflected cross-site scripting in /search', cve: null, service: 'checkout-api', when: '' },
-    ],
-  ), { 'new act': (s) => s.kind === 'new_act', 'new attend': (s) => s.kind === 'new_attend', 'due soon': (s) => s.kind === 'due_soon', overdue: (s) => s.kind === 'overdue', 'no CVE': (s) => s.cve === null }),
+  subject: withVariants(
+    template<SubjectFacts>(
+      (s) =>
+        s.kind === 'new_act'
+          ? `New finding to act on: ${named(s)}`
+          : s.kind === 'new_attend'
+            ? `New finding to attend to: ${named(s)}`
+            : s.kind === 'due_soon'
+              ? `Due ${s.when}: ${named(s)}`
+              : `Past its due date: ${named(s)}`,
+      [
+        {
+          kind: 'new_act',
+          title: 'log4j-core: Remote code execution in Log4j 2.x',
+          cve: 'CVE-2021-44228',
+          service: 'checkout-api',
+          when: '',
+        },
+        {
+          kind: 'new_attend',
+          title: 'qs: Prototype pollution',
+          cve: 'CVE-2022-24999',
+          service: 'checkout-api',
+          when: '',
+        },
+        {
+          kind: 'due_soon',
+          title: 'xz backdoor in liblzma 5.6.0',
+          cve: 'CVE-2024-3094',
+          service: 'checkout-api',
+          when: 'tomorrow',
+        },
+        {
+          kind: 'overdue',
+          title: 'Reflected cross-site scripting in /search',
+          cve: null,
+          service: 'checkout-api',
+          when: '',
+        },
+      ],
+    ),
+    {
+      'new act': (s) => s.kind === 'new_act',
+      'new attend': (s) => s.kind === 'new_attend',
+      'due soon': (s) => s.kind === 'due_soon',
+      overdue: (s) => s.kind === 'overdue',
+      'no CVE': (s) => s.cve === null,
+    },
+  ),
 
   /** An e-mail's subject when temporary access is about to end. */
   leaseSubject: template<{ id: number; title: string; endsAt: string }>(
@@ -47,82 +111,145 @@ export const notificationMessages = {
 
   /** The closing lines of an e-mail. */
   footer: template<Footer>(
-    (f) => `We sent this to you as ${f.approver ? `one who can approve for ${f.team}` : `a member of ${f.team}`}. To choose how these reach you: \`${command('notifications prefs', { event: f.event, channel: 'digest' })}\` gathers them in your daily digest, \`--channel none\` stops them, \`--channel email\` sends each at once.`,
-    [{ team: 'payments', event: 'finding.new_act' }, { team: 'payments', event: 'exception.waiting', approver: true }],
+    (f) =>
+      `We sent this to you as ${f.approver ? `one who can approve for ${f.team}` : `a member of ${f.team}`}. To choose how these reach you: \`${command('notifications prefs', { event: f.event, channel: 'digest' })}\` gathers them in your daily digest, \`--channel none\` stops them, \`--channel email\` sends each at once.`,
+    [
+      { team: 'payments', event: 'finding.new_act' },
+      { team: 'payments', event: 'exception.waiting', approver: true },
+    ],
   ),
 
   /** A digest's subject: the day and how much it holds. */
   digestSubject: template<{ day: Day; count: number }>(
     (p) => `Your Entente digest for ${day(p.day)}: ${count(p.count, 'update')}`,
-    [{ day: '2026-12-07', count: 1 }, { day: '2026-12-07', count: 4 }],
+    [
+      { day: '2026-12-07', count: 1 },
+      { day: '2026-12-07', count: 4 },
+    ],
   ),
 
   /** A digest's text: each line is what its own e-mail's subject would have said, with its page. */
   digest: template<{ lines: DigestLine[] }>(
-    (p) => [`Here is what came up for you since your last digest (${count(p.lines.length, 'update')}):`, '',
-      ...p.lines.map((l) => `- ${l.subject}${l.link ? `\n  ${l.link}` : ''}`)].join('\n'),
-    [{ lines: [{ subject: 'New finding to attend to: qs: Prototype pollution (CVE-2022-24999) on checkout-api', link: 'https://entente.example.com/findings/42' },
-      { subject: 'Exception #7 waits for your approval: 2 findings of payments', link: null }] }],
+    (p) =>
+      [
+        `Here is what came up for you since your last digest (${count(p.lines.length, 'update')}):`,
+        '',
+        ...p.lines.map((l) => `- ${l.subject}${l.link ? `\n  ${l.link}` : ''}`),
+      ].join('\n'),
+    [
+      {
+        lines: [
+          {
+            subject: 'New finding to attend to: qs: Prototype pollution (CVE-2022-24999) on checkout-api',
+            link: 'https://entente.example.com/findings/42',
+          },
+          { subject: 'Exception #7 waits for your approval: 2 findings of payments', link: null },
+        ],
+      },
+    ],
   ),
 
   /** The closing lines of a digest. */
   digestFooter: template<Record<string, never>>(
-    () => `We gather these once a day at your digest time. \`${command('notifications prefs', {})}\` shows which events come here and which come at once; \`${command('notifications prefs', { 'digest-time': '09:00' })}\` moves it.`,
+    () =>
+      `We gather these once a day at your digest time. \`${command('notifications prefs', {})}\` shows which events come here and which come at once; \`${command('notifications prefs', { 'digest-time': '09:00' })}\` moves it.`,
     [{}],
   ),
 
   /** Subjects of the events beyond findings. */
-  eventSubject: withVariants(template<EventSubject>(
-    (s) => s.kind === 'exception.waiting' ? `Exception #${s.id} waits for your approval: ${s.title}`
-      : s.kind === 'exception.ending' ? `Exception #${s.id} ends ${s.when}: ${s.title}`
-      : s.kind === 'change.waiting' ? `Change #${s.id} waits for your approval: ${s.title}`
-      : s.kind === 'commitment.waiting' ? `Commitment #${s.id} is due ${s.when}: ${s.title}`
-      : s.kind === 'gate.decision' ? `Release gate #${s.id}: ${s.title}`
-      : s.kind === 'goal.at_risk' ? `Goal #${s.id} is ${s.when}: ${s.title}`
-      : `Review agenda #${s.id} is ready: ${s.title}`,
-    [
-      { kind: 'exception.waiting', id: 7, title: '2 findings of payments on checkout-api', when: '' },
-      { kind: 'exception.ending', id: 7, title: '2 findings of payments on checkout-api', when: 'in 7 days, on 2026-12-14' },
-      { kind: 'change.waiting', id: 12, title: 'FTP upload for Acme', when: '' },
-      { kind: 'commitment.waiting', id: 3, title: 'WAF rule in place for checkout-api', when: 'tomorrow' },
-      { kind: 'gate.decision', id: 40, title: 'no-go for checkout-api to production', when: '' },
-      { kind: 'goal.at_risk', id: 2, title: 'open act findings down to 5 by 2027-03-31', when: 'at risk' },
-      { kind: 'review.agenda_ready', id: 5, title: 'monthly review of payments', when: '' },
-    ],
-  ), Object.fromEntries(eventKinds.map((k) => [k, (s: EventSubject) => s.kind === k]))),
+  eventSubject: withVariants(
+    template<EventSubject>(
+      (s) =>
+        s.kind === 'exception.waiting'
+          ? `Exception #${s.id} waits for your approval: ${s.title}`
+          : s.kind === 'exception.ending'
+            ? `Exception #${s.id} ends ${s.when}: ${s.title}`
+            : s.kind === 'change.waiting'
+              ? `Change #${s.id} waits for your approval: ${s.title}`
+              : s.kind === 'commitment.waiting'
+                ? `Commitment #${s.id} is due ${s.when}: ${s.title}`
+                : s.kind === 'gate.decision'
+                  ? `Release gate #${s.id}: ${s.title}`
+                  : s.kind === 'goal.at_risk'
+                    ? `Goal #${s.id} is ${s.when}: ${s.title}`
+                    : `Review agenda #${s.id} is ready: ${s.title}`,
+      [
+        { kind: 'exception.waiting', id: 7, title: '2 findings of payments on checkout-api', when: '' },
+        {
+          kind: 'exception.ending',
+          id: 7,
+          title: '2 findings of payments on checkout-api',
+          when: 'in 7 days, on 2026-12-14',
+        },
+        { kind: 'change.waiting', id: 12, title: 'FTP upload for Acme', when: '' },
+        { kind: 'commitment.waiting', id: 3, title: 'WAF rule in place for checkout-api', when: 'tomorrow' },
+        { kind: 'gate.decision', id: 40, title: 'no-go for checkout-api to production', when: '' },
+        { kind: 'goal.at_risk', id: 2, title: 'open act findings down to 5 by 2027-03-31', when: 'at risk' },
+        { kind: 'review.agenda_ready', id: 5, title: 'monthly review of payments', when: '' },
+      ],
+    ),
+    Object.fromEntries(eventKinds.map((k) => [k, (s: EventSubject) => s.kind === k])),
+  ),
 
   /** The text of the events beyond findings: what happened and what the reader can do. */
-  eventText: withVariants(template<EventSubject>(
-    (s) => s.kind === 'exception.waiting' ? `${s.title}: the team asks to accept the risk for a while. It needs the team lead's approval and Security's; yours counts once. \`${command('exceptions show', {}, s.id)}\` has the reason and the controls.`
-      : s.kind === 'exception.ending' ? `The exception for ${s.title} ends ${s.when}. From then on its findings count as open again with their due dates; fix them, or ask for a new exception in time.`
-      : s.kind === 'change.waiting' ? `Change #${s.id} (${s.title}) waits for an approval you can give. \`${command('change show', {}, s.id)}\` has the risk check.`
-      : s.kind === 'commitment.waiting' ? `Your team committed to this, and it is due ${s.when}. Show it done with evidence: \`${command('commitments verify', { evidence: { placeholder: 'WHAT-SHOWS-IT' } }, s.id)}\`.`
-      : s.kind === 'gate.decision' ? `The release gate said ${s.title}. ${s.when}`
-      : s.kind === 'goal.at_risk' ? `At the current pace the goal "${s.title}" is ${s.when}. The scorecard shows what moves it.`
-      : `The agenda of ${s.title} is ready to read before the meeting. \`${command('review show', {}, s.id)}\` prints it.`,
-    [
-      { kind: 'exception.waiting', id: 7, title: '2 findings of payments on checkout-api', when: '' },
-      { kind: 'exception.ending', id: 7, title: '2 findings of payments on checkout-api', when: 'in 7 days, on 2026-12-14' },
-      { kind: 'change.waiting', id: 12, title: 'FTP upload for Acme', when: '' },
-      { kind: 'commitment.waiting', id: 3, title: 'WAF rule in place for checkout-api', when: 'tomorrow' },
-      { kind: 'gate.decision', id: 40, title: 'no-go for checkout-api to production', when: 'Two findings to act on are past their due dates.' },
-      { kind: 'goal.at_risk', id: 2, title: 'open act findings down to 5 by 2027-03-31', when: 'off track' },
-      { kind: 'review.agenda_ready', id: 5, title: 'monthly review of payments', when: '' },
-    ],
-  ), Object.fromEntries(eventKinds.map((k) => [k, (s: EventSubject) => s.kind === k]))),
+  eventText: withVariants(
+    template<EventSubject>(
+      (s) =>
+        s.kind === 'exception.waiting'
+          ? `${s.title}: the team asks to accept the risk for a while. It needs the team lead's approval and Security's; yours counts once. \`${command('exceptions show', {}, s.id)}\` has the reason and the controls.`
+          : s.kind === 'exception.ending'
+            ? `The exception for ${s.title} ends ${s.when}. From then on its findings count as open again with their due dates; fix them, or ask for a new exception in time.`
+            : s.kind === 'change.waiting'
+              ? `Change #${s.id} (${s.title}) waits for an approval you can give. \`${command('change show', {}, s.id)}\` has the risk check.`
+              : s.kind === 'commitment.waiting'
+                ? `Your team committed to this, and it is due ${s.when}. Show it done with evidence: \`${command('commitments verify', { evidence: { placeholder: 'WHAT-SHOWS-IT' } }, s.id)}\`.`
+                : s.kind === 'gate.decision'
+                  ? `The release gate said ${s.title}. ${s.when}`
+                  : s.kind === 'goal.at_risk'
+                    ? `At the current pace the goal "${s.title}" is ${s.when}. The scorecard shows what moves it.`
+                    : `The agenda of ${s.title} is ready to read before the meeting. \`${command('review show', {}, s.id)}\` prints it.`,
+      [
+        { kind: 'exception.waiting', id: 7, title: '2 findings of payments on checkout-api', when: '' },
+        {
+          kind: 'exception.ending',
+          id: 7,
+          title: '2 findings of payments on checkout-api',
+          when: 'in 7 days, on 2026-12-14',
+        },
+        { kind: 'change.waiting', id: 12, title: 'FTP upload for Acme', when: '' },
+        { kind: 'commitment.waiting', id: 3, title: 'WAF rule in place for checkout-api', when: 'tomorrow' },
+        {
+          kind: 'gate.decision',
+          id: 40,
+          title: 'no-go for checkout-api to production',
+          when: 'Two findings to act on are past their due dates.',
+        },
+        { kind: 'goal.at_risk', id: 2, title: 'open act findings down to 5 by 2027-03-31', when: 'off track' },
+        { kind: 'review.agenda_ready', id: 5, title: 'monthly review of payments', when: '' },
+      ],
+    ),
+    Object.fromEntries(eventKinds.map((k) => [k, (s: EventSubject) => s.kind === k])),
+  ),
 
   /** `entente notifications list` when nothing matches. */
   noneListed: template<{ failed: boolean }>(
-    (p) => (p.failed ? 'No notification has failed: everything due has reached its channel or is on its way.' : 'No notifications yet.'),
+    (p) =>
+      p.failed
+        ? 'No notification has failed: everything due has reached its channel or is on its way.'
+        : 'No notifications yet.',
     [{ failed: true }, { failed: false }],
   ),
 
   /** Said once when `entente serve` starts without ENTENTE_SMTP_URL. */
   noSmtp: template<Record<string, never>>(
-    () => 'E-mail is not set up (no ENTENTE_SMTP_URL), so notifications are kept in the outbox as pending until it is; `entente notifications list` shows them.',
+    () =>
+      'E-mail is not set up (no ENTENTE_SMTP_URL), so notifications are kept in the outbox as pending until it is; `entente notifications list` shows them.',
     [{}],
   ),
 
   /** After `entente notifications retry ID`. */
-  retried: template<{ id: number }>((p) => `Notification #${p.id} is queued again and goes out within a few seconds of the next delivery run.`, [{ id: 7 }]),
+  retried: template<{ id: number }>(
+    (p) => `Notification #${p.id} is queued again and goes out within a few seconds of the next delivery run.`,
+    [{ id: 7 }],
+  ),
 };

@@ -87,7 +87,11 @@ const condescension: Labelled[] = [
   { text: "With all due respect, you don't understand the risk.", label: 'condescension', hard: 'passive-aggressive' },
   { text: 'Just a friendly reminder that this was due last week.', label: 'condescension', hard: 'passive-aggressive' },
   { text: "I shouldn't have to tell you this.", label: 'condescension' },
-  { text: 'Not sure if you saw my previous message, but the scan failed again.', label: 'condescension', hard: 'passive-aggressive' },
+  {
+    text: 'Not sure if you saw my previous message, but the scan failed again.',
+    label: 'condescension',
+    hard: 'passive-aggressive',
+  },
   { text: 'Surely even your team can manage a simple upgrade.', label: 'condescension', hard: 'sarcasm' },
   { text: 'This is basic security hygiene, which everyone should know.', label: 'condescension' },
   { text: 'Clearly, nobody read the runbook.', label: 'condescension' },
@@ -113,7 +117,10 @@ const complianceHammer: Labelled[] = [
 ];
 
 const partner: Labelled[] = [
-  { text: 'We can deploy this change with these safeguards in place: a feature flag and a rollback plan.', label: 'partner' },
+  {
+    text: 'We can deploy this change with these safeguards in place: a feature flag and a rollback plan.',
+    label: 'partner',
+  },
   { text: "Let's work out a rollout plan together.", label: 'partner' },
   { text: 'We need to work together to solve these issues to meet our SLA.', label: 'partner' },
   { text: 'We can do this with these controls and safeguards in place.', label: 'partner' },
@@ -122,7 +129,11 @@ const partner: Labelled[] = [
   { text: 'Could we schedule the upgrade for next Tuesday?', label: 'partner' },
   { text: 'Thanks for patching the server so quickly!', label: 'partner', hard: 'harmless-trigger' },
   { text: 'Great job fixing the build.', label: 'partner', hard: 'harmless-trigger' },
-  { text: "We can't ship this as is, but let's find the safeguards that would let us ship it together.", label: 'partner', hard: 'softened' },
+  {
+    text: "We can't ship this as is, but let's find the safeguards that would let us ship it together.",
+    label: 'partner',
+    hard: 'softened',
+  },
   { text: 'How can we help you meet the deadline?', label: 'partner' },
   { text: 'I can help you test the rollback on staging.', label: 'partner' },
   { text: "We found three issues in checkout-api; let's go through them together.", label: 'partner' },
@@ -195,8 +206,16 @@ const neutral: Labelled[] = [
   { text: 'The exception expires on 2026-04-01 unless it is renewed.', label: 'neutral' },
   { text: 'Failed to parse report.sarif: unexpected end of input.', label: 'neutral', hard: 'harmless-trigger' },
   { text: 'This is a simple fix: bump lodash to 4.17.21.', label: 'neutral', hard: 'harmless-trigger' },
-  { text: 'The previous e-mail had the wrong date; the window is Tuesday.', label: 'neutral', hard: 'harmless-trigger' },
-  { text: 'Deployments are not allowed during the freeze window from 20 to 27 December.', label: 'neutral', hard: 'harmless-trigger' },
+  {
+    text: 'The previous e-mail had the wrong date; the window is Tuesday.',
+    label: 'neutral',
+    hard: 'harmless-trigger',
+  },
+  {
+    text: 'Deployments are not allowed during the freeze window from 20 to 27 December.',
+    label: 'neutral',
+    hard: 'harmless-trigger',
+  },
   { text: 'Must-have features for the first release are listed below.', label: 'neutral', hard: 'harmless-trigger' },
   { text: 'The fix has to be backported to the 1.x branch.', label: 'neutral', hard: 'harmless-trigger' },
   { text: 'Blocked ports: 23, 445 and 3389.', label: 'neutral', hard: 'harmless-trigger' },
@@ -314,7 +333,11 @@ const laterRounds: Labelled[] = [
   { text: 'Obsolete TLS versions are disabled by default.', label: 'neutral' },
   { text: 'The firewall blocks inbound traffic on port 23.', label: 'neutral' },
   { text: 'Disk usage is now at 91 % on db-2.', label: 'neutral' },
-  { text: "You can't roll back a migration that has already been applied in production.", label: 'neutral', hard: 'harmless-trigger' },
+  {
+    text: "You can't roll back a migration that has already been applied in production.",
+    label: 'neutral',
+    hard: 'harmless-trigger',
+  },
   { text: 'This step is not required for local development.', label: 'neutral' },
   { text: 'Jobs that fail three times are moved to the dead-letter queue.', label: 'neutral' },
 ];
@@ -360,7 +383,11 @@ const generality: Labelled[] = [
   { text: 'The scanner must not run as root.', label: 'neutral', hard: 'harmless-trigger' },
   { text: 'Simply put, a fingerprint is a hash of the stable fields.', label: 'neutral', hard: 'harmless-trigger' },
   { text: 'The firewall has rejected 42 packets from that subnet.', label: 'neutral', hard: 'harmless-trigger' },
-  { text: 'Your upload was rejected because the file is larger than 10 MB.', label: 'neutral', hard: 'harmless-trigger' },
+  {
+    text: 'Your upload was rejected because the file is larger than 10 MB.',
+    label: 'neutral',
+    hard: 'harmless-trigger',
+  },
   { text: "Run UPDATE findings SET status = 'open' WHERE id = 4.", label: 'neutral', hard: 'harmless-trigger' },
   { text: 'SELECT ID FROM USERS WHERE ACTIVE = 1 returns nothing.', label: 'neutral', hard: 'harmless-trigger' },
   { text: 'Non-compliant hosts are listed in the weekly report.', label: 'neutral', hard: 'harmless-trigger' },
@@ -368,10 +395,22 @@ const generality: Labelled[] = [
   { text: 'The job must be retried immediately after a timeout.', label: 'neutral', hard: 'harmless-trigger' },
   { text: "Your team's service is due for its quarterly review.", label: 'neutral', hard: 'harmless-trigger' },
   { text: 'This is basic authentication over TLS.', label: 'neutral', hard: 'harmless-trigger' },
-  { text: 'Since Monday two findings changed, and now it is a no-go for the release.', label: 'neutral', hard: 'harmless-trigger' },
+  {
+    text: 'Since Monday two findings changed, and now it is a no-go for the release.',
+    label: 'neutral',
+    hard: 'harmless-trigger',
+  },
 ];
 
 /** Every labelled sentence: five kinds that must be flagged, then partner and neutral lines that must not be. */
 export const labelledSet: readonly Labelled[] = [
-  ...gatekeeping, ...blame, ...urgency, ...condescension, ...complianceHammer, ...partner, ...neutral, ...laterRounds, ...generality,
+  ...gatekeeping,
+  ...blame,
+  ...urgency,
+  ...condescension,
+  ...complianceHammer,
+  ...partner,
+  ...neutral,
+  ...laterRounds,
+  ...generality,
 ];
