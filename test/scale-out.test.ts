@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { sql } from 'kysely';
 import { openDatabase, type Database } from '../src/db/connect.ts';
-import { deliveryJob } from '../src/notifications/delivery-job.ts';
+import { deliveryJob, digestJob } from '../src/notifications/delivery-job.ts';
 import { defaultJobs } from '../src/jobs/jobs.ts';
 import { createToken } from '../src/people/tokens.ts';
 import { engines } from './support/engines.ts';
@@ -39,8 +39,9 @@ describe('two servers on one PostgreSQL database', {
   test('started at the same moment on an empty database, they migrate it once, each job runs once, and both answer', async () => {
     const started = Date.now();
     const servers = await Promise.all(['a', 'b'].map((n) => serveCli({ ...shared, ENTENTE_DATA: join(dir, n) })));
-    // What `entente serve` runs: the scheduled jobs and the notifications' delivery every few seconds (no Jira here).
-    const serveJobs = [...defaultJobs, deliveryJob(new Map(), 120)];
+    // What `entente serve` runs: the scheduled jobs, the notifications' delivery every few seconds and the daily
+    // digests (no Jira here).
+    const serveJobs = [...defaultJobs, deliveryJob(new Map(), 120), digestJob()];
     try {
       database = await openDatabase({ url, auditKey: shared.ENTENTE_AUDIT_KEY });
       const db = database!.db;

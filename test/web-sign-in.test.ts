@@ -166,7 +166,7 @@ for (const engine of engines) {
 
         await page.getByLabel('Name', { exact: true }).fill('ci-wiki');
         await page.getByLabel('Role').selectOption('auditor');
-        await page.getByLabel('Ends').fill('30d');
+        await page.getByLabel('Ends', { exact: true }).fill('30d');
         await page.getByRole('button', { name: 'Create token' }).click();
         await page.getByRole('status').filter({ hasText: 'copy it now; it is shown only this once' }).waitFor();
         const row = page.getByRole('table', { name: 'Tokens' }).getByRole('row').filter({ hasText: 'ci-wiki' });
