@@ -106,6 +106,20 @@ function useRoleLabel(me: Me): string {
   return led.length ? `lead of ${led.join(', ')}` : me.role;
 }
 
+/** The header's links: address, name, and another address the same link stands for (the scorecard's goals). */
+const navLinks: [string, string, string?][] = [
+  ['/', 'Home'],
+  ['/findings', 'Findings'],
+  ['/exceptions', 'Exceptions'],
+  ['/commitments', 'Commitments'],
+  ['/gates', 'Gates'],
+  ['/changes', 'Changes'],
+  ['/scorecard', 'Scorecard', '/goals'],
+  ['/reviews', 'Reviews'],
+  ['/notifications', 'Notifications'],
+  ['/settings', 'Settings'],
+];
+
 function Layout({ me, onSignedOut }: { me: Me; onSignedOut: () => void }) {
   const { path } = useLocation();
   const role = useRoleLabel(me);
@@ -122,56 +136,13 @@ function Layout({ me, onSignedOut }: { me: Me; onSignedOut: () => void }) {
         <span className="brand">Entente</span>
         <nav aria-label="Main">
           <ul>
-            <li>
-              <Link href="/" aria-current={current('/')}>
-                Home
-              </Link>
-            </li>
-            <li>
-              <Link href="/findings" aria-current={current('/findings')}>
-                Findings
-              </Link>
-            </li>
-            <li>
-              <Link href="/exceptions" aria-current={current('/exceptions')}>
-                Exceptions
-              </Link>
-            </li>
-            <li>
-              <Link href="/commitments" aria-current={current('/commitments')}>
-                Commitments
-              </Link>
-            </li>
-            <li>
-              <Link href="/gates" aria-current={current('/gates')}>
-                Gates
-              </Link>
-            </li>
-            <li>
-              <Link href="/changes" aria-current={current('/changes')}>
-                Changes
-              </Link>
-            </li>
-            <li>
-              <Link href="/scorecard" aria-current={current('/scorecard') ?? current('/goals')}>
-                Scorecard
-              </Link>
-            </li>
-            <li>
-              <Link href="/reviews" aria-current={current('/reviews')}>
-                Reviews
-              </Link>
-            </li>
-            <li>
-              <Link href="/notifications" aria-current={current('/notifications')}>
-                Notifications
-              </Link>
-            </li>
-            <li>
-              <Link href="/settings" aria-current={current('/settings')}>
-                Settings
-              </Link>
-            </li>
+            {navLinks.map(([href, name, also]) => (
+              <li key={href}>
+                <Link href={href} aria-current={current(href) ?? (also ? current(also) : undefined)}>
+                  {name}
+                </Link>
+              </li>
+            ))}
           </ul>
         </nav>
         <span className="who">
