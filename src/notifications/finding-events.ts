@@ -9,7 +9,7 @@ import { policyCalendar } from '../policy/calendar.ts';
 import { findingMessages } from '../voice/messages/findings.ts';
 import { fromToday } from '../voice/template.ts';
 import { notice, type Row, type SlaReminder } from '../findings/sla-sweep.ts';
-import { enqueueForTeam } from './outbox.ts';
+import { enqueueTeamEvents, type TeamEvent } from './outbox.ts';
 import { cveOf, renderEmail } from './render.ts';
 
 const facts = (f: Row, due: string) => ({
@@ -38,12 +38,11 @@ export async function notifyNewFindings(
       and f.priority in ('act', 'attend') and f.status in ('open', 'in_progress')
     order by f.id`.execute(trx);
   const cal = policyCalendar(scope.policy);
-  let written = 0;
-  for (const f of rows) {
+  const events = rows.map((f): TeamEvent => {
     const n = notice(f, scope.policy, cal);
     const act = f.priority === 'act';
     const event = act ? ('finding.new_act' as const) : ('finding.new_attend' as const);
-    written += await enqueueForTeam(trx, {
+    return {
       event,
       key: `finding:${f.id}`,
       teamId: f.team_id,
@@ -58,9 +57,9 @@ export async function notifyNewFindings(
           { team: f.team, event },
           null,
         ),
-    });
-  }
-  return written;
+    };
+  });
+  return enqueueTeamEvents(trx, events);
 }
 
 /** Writes the reminders of one SLA sweep (due soon, overdue; act and attend) to the outbox, once per finding, due date and kind. */
@@ -69,7 +68,7 @@ export async function notifySlaReminders(
   sweep: { findings: readonly Row[]; reminders: readonly SlaReminder[]; now: Date },
 ): Promise<number> {
   const byId = new Map(sweep.findings.map((f) => [f.id, f]));
-  let written = 0;
+  const events: TeamEvent[] = [];
   for (const r of sweep.reminders) {
     const f = byId.get(r.findingId);
     if (!f || (f.priority !== 'act' && f.priority !== 'attend')) continue;
@@ -81,7 +80,7 @@ export async function notifySlaReminders(
           ? ('finding.due_soon' as const)
           : ('finding.overdue' as const);
     const due = new Date(f.due_at).toISOString();
-    written += await enqueueForTeam(trx, {
+    events.push({
       event,
       key: `finding:${f.id}:due:${due}${event === 'finding.attend_due' ? `:${r.kind}` : ''}`,
       teamId: f.team_id,
@@ -104,5 +103,5 @@ export async function notifySlaReminders(
         ),
     });
   }
-  return written;
+  return enqueueTeamEvents(trx, events);
 }
