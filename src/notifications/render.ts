@@ -2,6 +2,7 @@
 import type { Day } from '../policy/calendar.ts';
 import {
   notificationMessages,
+  digestItems,
   type DigestLine,
   type Footer,
   type SubjectFacts,
@@ -32,23 +33,39 @@ export function renderEmail(
 }
 
 /** A person's digest for a day: each line the subject its own e-mail would have had, with its page when known. */
-export function renderDigest(on: Day, lines: DigestLine[]): Rendered {
-  const text = notificationMessages.digest.render({ lines });
+export function renderDigest(on: Day, updates: DigestLine[]): Rendered {
+  const lines = folded(updates);
+  const text = notificationMessages.digest.render({ lines, total: updates.length });
   const foot = notificationMessages.digestFooter.render({});
-  const items = lines
+  const items = digestItems(lines)
     .map(
       (l) =>
-        `<li>${escapeHtml(l.subject)}${l.link ? ` — <a href="${escapeHtml(l.link)}">${escapeHtml(l.link)}</a>` : ''}</li>`,
+        `<li>${escapeHtml(l.said)}${l.link ? ` — <a href="${escapeHtml(l.link)}">${escapeHtml(l.link)}</a>` : ''}</li>`,
     )
     .join('');
   const html =
     `<!doctype html><html><body style="font-family: sans-serif; line-height: 1.4">`
     + `<p>${escapeHtml(text.split('\n')[0]!)}</p><ul>${items}</ul>${footStyle}${escapeHtml(foot)}</p></body></html>`;
   return {
-    subject: oneLine(notificationMessages.digestSubject.render({ day: on, count: lines.length })),
+    subject: oneLine(notificationMessages.digestSubject.render({ day: on, count: updates.length })),
     text: `${text}\n\n${foot}`,
     html,
   };
+}
+
+/** Updates that say the same thing become one line with how many there were (in the order each first came); a folded
+ * line keeps a page only when all of its updates share it. */
+function folded(updates: readonly DigestLine[]): DigestLine[] {
+  const bySubject = new Map<string, DigestLine>();
+  for (const u of updates) {
+    const seen = bySubject.get(u.subject);
+    if (!seen) bySubject.set(u.subject, { ...u, times: u.times ?? 1 });
+    else {
+      seen.times = (seen.times ?? 1) + (u.times ?? 1);
+      if (seen.link !== u.link) seen.link = null;
+    }
+  }
+  return [...bySubject.values()];
 }
 
 /**

@@ -45,6 +45,30 @@ export interface Footer {
 export interface DigestLine {
   subject: string;
   link: string | null;
+  /** How many updates said exactly this (an import of 1,500 alike findings is one line); 1 when absent. */
+  times?: number;
+}
+
+/** A digest's lines after folding: at most this many are listed, the rest counted. */
+export const digestListed = 50;
+
+/** What a digest lists, for its text and its HTML alike: each line with how many said it, then how many more there are. */
+export function digestItems(lines: readonly DigestLine[]): { said: string; link: string | null }[] {
+  const rest = lines.slice(digestListed).reduce((n, l) => n + (l.times ?? 1), 0);
+  return [
+    ...lines.slice(0, digestListed).map((l) => ({
+      said: `${l.subject}${(l.times ?? 1) > 1 ? ` (${l.times} of these)` : ''}`,
+      link: l.link,
+    })),
+    ...(rest > 0
+      ? [
+          {
+            said: `and ${count(rest, 'more update')}; \`${command('notifications list', {})}\` lists every one of them.`,
+            link: null,
+          },
+        ]
+      : []),
+  ];
 }
 
 const named = (s: SubjectFacts): string =>
@@ -129,12 +153,12 @@ export const notificationMessages = {
   ),
 
   /** A digest's text: each line is what its own e-mail's subject would have said, with its page. */
-  digest: template<{ lines: DigestLine[] }>(
+  digest: template<{ lines: DigestLine[]; total: number }>(
     (p) =>
       [
-        `Here is what came up for you since your last digest (${count(p.lines.length, 'update')}):`,
+        `Here is what came up for you since your last digest (${count(p.total, 'update')}):`,
         '',
-        ...p.lines.map((l) => `- ${l.subject}${l.link ? `\n  ${l.link}` : ''}`),
+        ...digestItems(p.lines).map((l) => `- ${l.said}${l.link ? `\n  ${l.link}` : ''}`),
       ].join('\n'),
     [
       {
@@ -145,6 +169,17 @@ export const notificationMessages = {
           },
           { subject: 'Exception #7 waits for your approval: 2 findings of payments', link: null },
         ],
+        total: 2,
+      },
+      {
+        lines: [
+          { subject: 'New finding to attend to: SQL injection on checkout-api', link: null, times: 1500 },
+          ...Array.from({ length: digestListed + 2 }, (_, i) => ({
+            subject: `New finding to attend to: Flaw ${i + 1} on checkout-api`,
+            link: null,
+          })),
+        ],
+        total: 1502 + digestListed,
       },
     ],
   ),
