@@ -162,6 +162,9 @@ for (const engine of engines) {
       const form = page.getByRole('form', { name: 'Close the review' });
       await form.getByLabel(/^Decisions/).fill('Rotate the leaked AWS key today.');
       await form.getByRole('button', { name: 'Add an action item' }).click();
+      await form.getByRole('button', { name: 'Add an action item' }).click();
+      await form.getByRole('button', { name: 'Remove action item 2' }).click();
+      assert.equal(await form.getByRole('group', { name: /^Action item / }).count(), 1, 'the second row is gone');
       const item = form.getByRole('group', { name: 'Action item 1' });
       await item.getByLabel('What').fill('Rotate the AWS access key');
       await item.getByLabel('Owning team').selectOption('payments');
