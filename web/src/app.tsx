@@ -174,7 +174,7 @@ function Page({ path, me }: { path: string; me: Me }) {
   if (path === '/reviews' || path === '/reviews/') return <Reviews me={me} />;
   if (path === '/notifications' || path === '/notifications/') return <Notifications me={me} />;
   const review = /^\/reviews\/(\d+)\/?$/.exec(path);
-  if (review) return <ReviewPage id={Number(review[1])} />;
+  if (review) return <ReviewPage id={Number(review[1])} me={me} />;
   const gate = /^\/gates\/(\d+)\/?$/.exec(path);
   if (gate) return <GatePage id={Number(gate[1])} />;
   const finding = /^\/findings\/(\d+)\/?$/.exec(path);

@@ -6,6 +6,7 @@
 import { useCallback, useEffect, useState, type FormEvent } from 'react';
 import { api, type Me } from './api.ts';
 import { Link, navigate, useTitle } from './router.tsx';
+import { CloseReview, mayClose } from './review-close.tsx';
 
 interface Section {
   id: string;
@@ -184,10 +185,11 @@ function NewReview({ me }: { me: Me }) {
   );
 }
 
-/** One review: its agenda in order, the invitation, and what was recorded. */
-export function ReviewPage({ id }: { id: number }) {
+/** One review: its agenda in order, the invitation, what was recorded, and (while open) the form that closes it. */
+export function ReviewPage({ id, me }: { id: number; me: Me }) {
   const [review, setReview] = useState<Review | null>(null);
   const [error, setError] = useState<string | null>(null);
+  const [notice, setNotice] = useState<string | null>(null);
   useTitle(`Review ${id}`);
   useEffect(() => {
     api<Review>(`/api/reviews/${id}`)
@@ -217,6 +219,7 @@ export function ReviewPage({ id }: { id: number }) {
         Review {review.id}: {a.title}
       </h1>
       <p>{a.periodText}</p>
+      {notice && <p role="status">{notice}</p>}
       <p>
         <a href={`/api/reviews/${review.id}?format=ics`} download={`entente-review-${review.id}.ics`}>
           Download the invitation (.ics)
@@ -270,6 +273,7 @@ export function ReviewPage({ id }: { id: number }) {
                         <>
                           {' '}
                           · <Link href="/commitments">commitment {x.commitmentId}</Link>
+                          {x.state && `, ${x.state}`}
                         </>
                       )}
                     </li>
@@ -282,6 +286,25 @@ export function ReviewPage({ id }: { id: number }) {
           </dl>
         </section>
       )}
+      {!review.closedAt && mayClose(me, review) && (
+        <CloseReview
+          review={review}
+          onClosed={(closed) => {
+            setReview(closed);
+            setNotice(closedNotice(closed));
+          }}
+        />
+      )}
     </>
   );
+}
+
+/** What the page says once the review is closed: how much was recorded, and the commitments the action items became. */
+function closedNotice(r: Review): string {
+  const n = (count: number, one: string, many: string): string => `${count} ${count === 1 ? one : many}`;
+  const made = r.actions.flatMap((x) => (x.commitmentId === null ? [] : [x.commitmentId]));
+  const commitments = made.length
+    ? `; the action items are now ${made.length === 1 ? 'commitment' : 'commitments'} ${made.join(', ')}`
+    : '';
+  return `Review ${r.id} is closed: ${n(r.attendees.length, 'attendee', 'attendees')}, ${n(r.decisions.length, 'decision', 'decisions')}, ${n(r.actions.length, 'action item', 'action items')}${commitments}.`;
 }
