@@ -12,7 +12,7 @@ import { coveringStates } from '../exposure/exposure-rules.ts';
 import { changeMessages } from './change-messages.ts';
 import type { ChangesDeps } from './changes-service.ts';
 import { policyCalendar } from '../policy/calendar.ts';
-import { notifyLeaseEnding } from '../notifications/change-events.ts';
+import { notifyLeaseEnding, notifyRecertificationDue } from '../notifications/change-events.ts';
 
 /** The actor the audit log names for what the lease jobs do. */
 const leaseActor = 'entente:leases';
@@ -131,7 +131,8 @@ export async function expireLeases(deps: ChangesDeps): Promise<{ expired: number
   return { expired: result.expired, commitments: result.commitments };
 }
 
-/** Reminds the owners of long-lived access whose recertification falls due within reminder_days (once per period). */
+/** Reminds the owners of long-lived access whose recertification falls due within reminder_days (once per period): the
+ * audit log records it and the requesting team's members hear of it through the outbox. */
 export async function remindRecertification(deps: ChangesDeps): Promise<Reminder[]> {
   const now = deps.now();
   const horizon = new Date(now.getTime() + deps.policy.changes.reminder_days * dayMs);
@@ -139,7 +140,7 @@ export async function remindRecertification(deps: ChangesDeps): Promise<Reminder
     const due = await trx
       .selectFrom('change_requests as c')
       .innerJoin('teams as t', 't.id', 'c.team_id')
-      .select(['c.id', 'c.title', 'c.recertify_due_at', 't.name as team'])
+      .select(['c.id', 'c.title', 'c.recertify_due_at', 't.name as team', 't.id as team_id'])
       .where('c.status', 'in', [...coveringStates])
       .where('c.ends_at', 'is', null)
       .where('c.recertify_due_at', '<=', horizon)
@@ -152,11 +153,8 @@ export async function remindRecertification(deps: ChangesDeps): Promise<Reminder
       .execute();
     const out: Reminder[] = [];
     for (const c of due) {
-      const message = changeMessages.recertifyDue.render({
-        id: c.id,
-        title: c.title,
-        dueAt: policyCalendar(deps.policy).dayOf(c.recertify_due_at!),
-      });
+      const dueAt = policyCalendar(deps.policy).dayOf(c.recertify_due_at!);
+      const message = changeMessages.recertifyDue.render({ id: c.id, title: c.title, dueAt });
       await trx.updateTable('change_requests').set({ lease_reminded_at: now }).where('id', '=', c.id).execute();
       await recordAudit(trx, {
         actor: leaseActor,
@@ -166,6 +164,7 @@ export async function remindRecertification(deps: ChangesDeps): Promise<Reminder
         after: { team: c.team, message },
         at: now,
       });
+      await notifyRecertificationDue(trx, { change: c, dueAt, message, now });
       out.push({ id: c.id, team: c.team, message });
     }
     return out;

@@ -43,7 +43,9 @@ export const sweep = defineCommand({
   args: A['commitments sweep'],
   async run({ args }) {
     const { sweepMissedCommitments } = await import('../commitments/sweep.ts');
-    const s = await withLocalContext((ctx) => sweepMissedCommitments(ctx.database.db, ctx.now()));
+    const s = await withLocalContext((ctx) =>
+      sweepMissedCommitments(ctx.database.db, ctx.now(), undefined, ctx.policy),
+    );
     out(
       args.json
         ? JSON.stringify(s)

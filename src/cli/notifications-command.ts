@@ -52,8 +52,10 @@ export const prefs = defineCommand({
     out(
       `Notifications for ${view.email}: daily digest at ${view.digestTime}, ${view.quiet ? `quiet hours ${view.quiet.from}-${view.quiet.to} (e-mails wait until they end)` : 'no quiet hours'}`,
     );
+    // As wide as the longest event name, so a new event (change.recertification_due) keeps the columns aligned.
+    const width = Math.max(...view.prefs.map((p) => p.event.length));
     for (const p of view.prefs)
-      out(`  ${p.event.padEnd(20)} ${`${p.channel}${p.isDefault ? ' (default)' : ''}`.padEnd(17)} ${p.label}`);
+      out(`  ${p.event.padEnd(width)} ${`${p.channel}${p.isDefault ? ' (default)' : ''}`.padEnd(17)} ${p.label}`);
   },
 });
 

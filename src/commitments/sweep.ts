@@ -1,8 +1,13 @@
-/** The commitments sweep a job runner calls: checks Entente can run are run, and open commitments past their date become missed. */
+/**
+ * The commitments sweep a job runner calls: checks Entente can run are run, and open commitments past their date become
+ * missed (their teams hear of it through the outbox, in the same transaction).
+ */
 import { sql, type Kysely } from 'kysely';
 import type { DB } from '../db/schema.ts';
 import { recordAudit } from '../audit/audit.ts';
 import { inTransaction } from './commitments-service.ts';
+import { defaultPolicy, type Policy } from '../policy/policy.ts';
+import { notifyMissedCommitments } from './missed-reminders.ts';
 
 /** The actor the audit log names for what the sweep does. */
 const sweepActor = 'entente:commitments-sweep';
@@ -16,8 +21,15 @@ export interface SweepSummary {
  * Verifies open (or missed) commitments whose check now passes (finding-fixed: the finding is fixed or a false positive),
  * then marks open commitments whose due date has passed as missed. A plain function of (db, clock); safe to run twice.
  * `serviceId` narrows it to one service (a gate sweeps its own service first, so it never decides on stale states).
+ * Whoever marks a commitment missed (the job, a gate, `entente commitments sweep`) writes its notices: `policy` gives
+ * the calendar their dates are read in and the gate rules that say whether a release is held.
  */
-export async function sweepMissedCommitments(db: Kysely<DB>, now: Date, serviceId?: number): Promise<SweepSummary> {
+export async function sweepMissedCommitments(
+  db: Kysely<DB>,
+  now: Date,
+  serviceId?: number,
+  policy: Policy = defaultPolicy,
+): Promise<SweepSummary> {
   return inTransaction(db, async (trx) => {
     const verified = await runChecks(trx, now, serviceId);
     let q = trx
@@ -38,6 +50,7 @@ export async function sweepMissedCommitments(db: Kysely<DB>, now: Date, serviceI
         after: { state: 'missed', ids },
         at: now,
       });
+      await notifyMissedCommitments(trx, policy, ids, now);
     }
     return { verified, missed: ids };
   });

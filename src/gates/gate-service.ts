@@ -73,7 +73,7 @@ export async function runGate(deps: GateDeps, who: Principal, req: GateRequest):
   const now = deps.now();
   const id = await deps.db.transaction().execute(async (trx) => {
     const service = await findService(trx, input.service);
-    await sweepMissedCommitments(trx, now, service.id);
+    await sweepMissedCommitments(trx, now, service.id, deps.policy);
     const facts = await loadFacts(trx, service, {
       environment: input.env,
       version: input.version,

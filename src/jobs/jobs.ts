@@ -35,7 +35,11 @@ export const defaultJobs: readonly Job[] = [
       return { dueSoon: r.dueSoon, overdue: r.overdue };
     },
   },
-  { name: 'commitments-sweep', everySeconds: 900, run: async (deps) => sweepMissedCommitments(deps.db, deps.now()) },
+  {
+    name: 'commitments-sweep',
+    everySeconds: 900,
+    run: async (deps) => sweepMissedCommitments(deps.db, deps.now(), undefined, deps.policy),
+  },
   { name: 'exceptions-expiry', everySeconds: 900, run: async (deps) => expireExceptionsNow(deps, jobsActor) },
   auditVerifyJob(),
   // Writes yesterday (now complete) and today so far; hourly, so a server down at midnight still writes the day.

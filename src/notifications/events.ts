@@ -11,7 +11,9 @@ export const notificationEvents = [
   'exception.ending',
   'change.waiting',
   'change.lease_ending',
+  'change.recertification_due',
   'commitment.waiting',
+  'commitment.missed',
   'gate.decision',
   'goal.at_risk',
   'review.agenda_ready',
@@ -23,8 +25,8 @@ export const prefChannels = ['email', 'digest', 'none'] as const;
 export type PrefChannel = (typeof prefChannels)[number];
 
 /**
- * Without a preference: a new act finding, an act finding due soon or overdue, and temporary access about to end are
- * e-mailed at once; the rest go into the daily digest; track never interrupts anyone (it has no event).
+ * Without a preference: a new act finding, an act finding due soon or overdue, temporary access about to end and a
+ * missed commitment (it can hold a release) are e-mailed at once; the rest go into the daily digest; track never interrupts anyone (it has no event).
  */
 export const defaultChannel: Record<NotificationEvent, PrefChannel> = {
   'finding.new_act': 'email',
@@ -36,7 +38,9 @@ export const defaultChannel: Record<NotificationEvent, PrefChannel> = {
   'exception.ending': 'digest',
   'change.waiting': 'digest',
   'change.lease_ending': 'email',
+  'change.recertification_due': 'digest',
   'commitment.waiting': 'digest',
+  'commitment.missed': 'email',
   'gate.decision': 'digest',
   'goal.at_risk': 'digest',
   'review.agenda_ready': 'digest',
@@ -53,7 +57,9 @@ export const eventLabels: Record<NotificationEvent, string> = {
   'exception.ending': "an exception for your team's findings ends soon",
   'change.waiting': 'a change waits for your approval',
   'change.lease_ending': 'temporary access ends soon',
+  'change.recertification_due': 'long-lived access of your team is due for recertification',
   'commitment.waiting': 'a commitment of your team is due to be shown done',
+  'commitment.missed': 'a commitment of your team passed its date without being shown done',
   'gate.decision': 'a release gate held or added controls for your service',
   'goal.at_risk': 'a goal of your team is at risk or off track',
   'review.agenda_ready': 'a review agenda for your team is ready',

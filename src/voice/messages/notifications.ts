@@ -3,7 +3,7 @@
  * with its CVE), the closing lines of an e-mail (why this person receives it, how to change that), and what
  * `entente notifications` says.
  */
-import { command } from '../suggest.ts';
+import { command, placeholder } from '../suggest.ts';
 import type { Day } from '../../policy/calendar.ts';
 import { count, day, template, withVariants } from '../template.ts';
 
@@ -16,6 +16,36 @@ const eventKinds = [
   'goal.at_risk',
   'review.agenda_ready',
 ] as const;
+
+/** A commitment that passed its date without being shown done, as its message names it. */
+export interface MissedCommitment {
+  id: number;
+  title: string;
+  due: Day;
+  team: string;
+  service: string | null;
+  source: 'gate' | 'change' | 'exception' | 'review';
+  sourceId: number;
+  /** A gate rule that says no-go counts it: the service's next release is held until it is verified. */
+  holdsRelease: boolean;
+  /** It came from a gate or an exception: Security, which agreed to it, hears too. */
+  securityHears: boolean;
+  /** What shows it is kept (its verification's detail), or the finding whose fix Entente checks for it. */
+  shownBy: { evidence: string } | { findingFixed: number };
+}
+
+const missedExample: MissedCommitment = {
+  id: 3,
+  title: 'A WAF rule (virtual patch) in front of the affected path',
+  due: '2026-12-06',
+  team: 'payments',
+  service: 'checkout-api',
+  source: 'gate',
+  sourceId: 40,
+  holdsRelease: true,
+  securityHears: true,
+  shownBy: { evidence: 'the rule in the edge WAF' },
+};
 
 /** An event beyond findings, as a subject and a text name it: its kind, its number, a title, and when (a day, a state). */
 export interface EventSubject {
@@ -287,4 +317,106 @@ export const notificationMessages = {
     (p) => `Notification #${p.id} is queued again and goes out within a few seconds of the next delivery run.`,
     [{ id: 7 }],
   ),
+
+  /** An e-mail's subject when a commitment passed its date without being shown done. */
+  missedSubject: template<MissedCommitment>(
+    (p) => `Commitment #${p.id} passed its date (${day(p.due)}) without being shown done: ${p.title}`,
+    [missedExample],
+  ),
+
+  /**
+   * The text of a missed commitment: what was promised, by when and where it came from; what happens now (the next
+   * release gate of its service says no-go, when a gate rule counts it); who else hears; how to record it kept, and
+   * whom to ask for more time.
+   */
+  missedText: withVariants(
+    template<MissedCommitment>(
+      (p) =>
+        `${p.team} committed to this${p.service ? ` for ${p.service}` : ''} ${origin(p)}: ${p.title}, by ${day(p.due)}. `
+        + 'We have no evidence yet that it is in place, so it now counts as missed. '
+        + (p.holdsRelease && p.service
+          ? `Until it is shown done, the next release gate for ${p.service} says no-go. `
+          : `It stays on the list of ${p.team} as missed until it is shown done. `)
+        + (p.securityHears ? 'Security hears of this too, so we can sort it out together. ' : '')
+        + ('findingFixed' in p.shownBy
+          ? `It is kept once finding #${p.shownBy.findingFixed} is fixed (Entente sees that by itself); to record it kept another way: \`${verifyCommand(p.id)}\`. `
+          : `If it is in place, record it with what shows it (${p.shownBy.evidence}): \`${verifyCommand(p.id)}\`. `)
+        + (p.source === 'review'
+          ? 'If it needs more time, bring a date you can keep to the next review.'
+          : 'If it needs more time, talk with Security about a new date.'),
+      [
+        missedExample,
+        { ...missedExample, holdsRelease: false },
+        {
+          id: 12,
+          title: 'Remove the access of change #4 (FTP upload for Acme) and confirm',
+          due: '2026-12-06',
+          team: 'it-ops',
+          service: 'checkout-api',
+          source: 'change',
+          sourceId: 4,
+          holdsRelease: true,
+          securityHears: false,
+          shownBy: { evidence: 'the access is taken down' },
+        },
+        {
+          id: 15,
+          title: 'Rotate the shared deploy key',
+          due: '2026-12-06',
+          team: 'payments',
+          service: null,
+          source: 'review',
+          sourceId: 5,
+          holdsRelease: false,
+          securityHears: false,
+          shownBy: { evidence: 'the new key in the vault' },
+        },
+        {
+          id: 9,
+          title: 'Extra monitoring and an alert on the affected component',
+          due: '2026-12-06',
+          team: 'payments',
+          service: 'checkout-api',
+          source: 'exception',
+          sourceId: 7,
+          holdsRelease: true,
+          securityHears: true,
+          shownBy: { findingFixed: 42 },
+        },
+      ],
+    ),
+    {
+      'holds a release': (p) => p.holdsRelease && p.service !== null,
+      'no release held': (p) => !p.holdsRelease || p.service === null,
+      'Security hears': (p) => p.securityHears,
+      'from a gate': (p) => p.source === 'gate',
+      'from an exception': (p) => p.source === 'exception',
+      'from a change': (p) => p.source === 'change',
+      'from a review': (p) => p.source === 'review',
+      'shown by evidence': (p) => 'evidence' in p.shownBy,
+      'checked by Entente': (p) => 'findingFixed' in p.shownBy,
+    },
+  ),
+
+  /** An e-mail's subject when long-lived access is due for recertification (its text is the change's own reminder). */
+  recertifySubject: template<{ id: number; title: string; dueAt: Day }>(
+    (p) => `Access to recertify by ${day(p.dueAt)}: change #${p.id} ${p.title}`,
+    [{ id: 3, title: 'HTTPS to checkout', dueAt: '2026-12-14' }],
+  ),
 };
+
+/** The command that records a commitment kept, with a placeholder for what shows it. */
+function verifyCommand(id: number): string {
+  return command('commitments verify', { evidence: placeholder('WHAT-SHOWS-IT') }, id);
+}
+
+/** Where a commitment came from, as the missed message names it. */
+function origin(p: MissedCommitment): string {
+  return p.source === 'gate'
+    ? `when release gate #${p.sourceId} let a release go with controls`
+    : p.source === 'exception'
+      ? `as a control of exception #${p.sourceId}`
+      : p.source === 'change'
+        ? `as a safeguard of change #${p.sourceId}`
+        : `at review #${p.sourceId}`;
+}
