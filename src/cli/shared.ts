@@ -87,17 +87,6 @@ function commandName(): string {
   return words.slice(0, 2).join(' ');
 }
 
-/** Calls a running server's API; an error reply becomes an EntenteError with the server's message. */
-export async function callServer(
-  server: string,
-  token: string | undefined,
-  path: string,
-  init: RequestInit = {},
-): Promise<unknown> {
-  const res = await fetchServer(server, token, path, init);
-  return res.json().catch(() => null);
-}
-
 /** A request to a running server, answered 2xx (its body unread, for streaming); anything else is an EntenteError:
  * a URL that is not one is bad input, a server that does not answer is `unavailable` (exit 3), an error reply the
  * server's own code and message. */

@@ -6,6 +6,7 @@ import { readableTeams, requireAction } from '../people/access.ts';
 import { subApp } from './sub-app.ts';
 import { received } from './upload.ts';
 import { errorResponses } from './schemas.ts';
+import { summarySchema as importSummarySchema } from './scans-routes.ts';
 
 const summarySchema = z
   .object({
@@ -23,9 +24,7 @@ const summarySchema = z
         open: z.number().int(),
         covered: z.number().int(),
         unapproved: z.number().int(),
-        import: z
-          .record(z.string(), z.unknown())
-          .openapi({ description: 'the findings import summary for this service' }),
+        import: importSummarySchema, // the findings import for this service, as POST /api/scans answers it
       }),
     ),
     undeclared: z.array(z.object({ host: z.string(), ports: z.array(z.string()), advice: z.string() })),

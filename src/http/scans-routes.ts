@@ -15,7 +15,8 @@ const binaryBody = {
   required: true,
 };
 
-const summarySchema = z
+/** What an import changed (ImportSummary); an exposure scan's summary gives one per service it imported into. */
+export const summarySchema = z
   .object({
     scanId: z.number().int(),
     service: z.string(),

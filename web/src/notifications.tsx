@@ -4,24 +4,8 @@
  */
 import { useCallback, useEffect, useState } from 'react';
 import { api, type Me } from './api.ts';
+import type { Notification } from './api-types.ts';
 import { Link, useTitle } from './router.tsx';
-
-/** A notification as GET /api/notifications answers (the API's Notification). */
-export interface Notification {
-  id: number;
-  event: string;
-  status: 'pending' | 'sending' | 'sent' | 'failed' | 'digested';
-  channel: string;
-  recipient: string | null;
-  subject: string;
-  attempts: number;
-  nextAttemptAt: string | null;
-  lastError: string | null;
-  sentAt: string | null;
-  createdAt: string;
-  entity: string | null;
-  entityId: string | null;
-}
 
 const message = (e: unknown): string => (e instanceof Error ? e.message : String(e));
 const when = (iso: string): string => iso.slice(0, 16).replace('T', ' ');

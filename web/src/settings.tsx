@@ -4,6 +4,7 @@
  */
 import { useCallback, useEffect, useState, type FormEvent } from 'react';
 import { api, type Me } from './api.ts';
+import type { NotificationPrefs as Prefs } from './api-types.ts';
 import { useTitle } from './router.tsx';
 
 interface Team {
@@ -397,13 +398,6 @@ function Tokens({ me }: { me: Me }) {
       )}
     </section>
   );
-}
-
-interface Prefs {
-  email: string;
-  digestTime: string;
-  quiet: { from: string; to: string } | null;
-  prefs: { event: string; label: string; channel: 'email' | 'digest' | 'none'; isDefault: boolean }[];
 }
 
 // Each event in words, as the API describes it ("a new finding to act on"), starting a sentence.
