@@ -251,7 +251,7 @@ for (const engine of engines) {
       await signOut(page);
     });
 
-    test('Notification preferences: raj turns off the due-soon e-mail in Settings; it stays off after a reload and the API says so', async () => {
+    test('Notification preferences: raj turns off the due-soon e-mail and sets his time zone in Settings (a bad one is refused); they stay after a reload and the API says so', async () => {
       await signIn(page, server.url, 'raj@example.com');
       await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Settings' }).click();
       const prefs = page.getByRole('table', { name: 'Which messages reach raj@example.com, and where' });
@@ -273,7 +273,32 @@ for (const engine of engines) {
       await page.getByRole('button', { name: 'Save times' }).click();
       await page
         .getByRole('status')
-        .filter({ hasText: 'Your digest goes out at 08:00; e-mails wait from 20:00 to 07:00.' })
+        .filter({
+          hasText: "Your digest goes out at 08:00; e-mails wait from 20:00 to 07:00; UTC time, the organisation's.",
+        })
+        .waitFor();
+      // A time zone of his own: a name that is not one is refused, with the reason, and the times stay as they were.
+      const zone = page.getByLabel("Time zone (e.g. Asia/Singapore; empty: the organisation's)");
+      assert.equal(await zone.inputValue(), '', "the organisation's zone by default");
+      await zone.fill('Mars/Olympus');
+      await page.getByLabel('Daily digest at (HH:MM)').fill('07:15');
+      await page.getByRole('button', { name: 'Save times' }).click();
+      await page
+        .getByRole('alert')
+        .filter({
+          hasText: 'timeZone: "Mars/Olympus" is not a time zone we know; use an IANA name such as Asia/Singapore',
+        })
+        .waitFor();
+      assert.equal(
+        (await call<{ digestTime: string }>(tokens.raj, 'GET', '/api/notifications/prefs')).digestTime,
+        '08:00',
+        'a refused zone saves nothing, not even the digest time beside it',
+      );
+      await zone.fill('Asia/Singapore');
+      await page.getByRole('button', { name: 'Save times' }).click();
+      await page
+        .getByRole('status')
+        .filter({ hasText: 'Your digest goes out at 07:15; e-mails wait from 20:00 to 07:00; Asia/Singapore time.' })
         .waitFor();
       await checkAccessible(page, 'the Settings page with notification preferences');
       await screenshot(page, 'settings-notifications', page.getByRole('region', { name: 'Notifications' }));
@@ -281,21 +306,23 @@ for (const engine of engines) {
       await page.reload();
       await prefs.waitFor();
       assert.equal(await page.getByLabel('Channel for A finding to act on is due soon').inputValue(), 'none');
+      assert.equal(await zone.inputValue(), 'Asia/Singapore', 'his zone is still there after a reload');
       assert.equal(
         await page.getByLabel('Channel for A new finding to act on').inputValue(),
         'email',
         'the others are as they were',
       );
-      const stored = await call<{ prefs: { event: string; channel: string; isDefault: boolean }[]; quiet: unknown }>(
-        tokens.raj,
-        'GET',
-        '/api/notifications/prefs',
-      );
+      const stored = await call<{
+        prefs: { event: string; channel: string; isDefault: boolean }[];
+        quiet: unknown;
+        timeZone: string;
+      }>(tokens.raj, 'GET', '/api/notifications/prefs');
       assert.deepEqual(
         stored.prefs.find((p) => p.event === 'finding.due_soon'),
         { event: 'finding.due_soon', label: 'a finding to act on is due soon', channel: 'none', isDefault: false },
       );
       assert.deepEqual(stored.quiet, { from: '20:00', to: '07:00' });
+      assert.equal(stored.timeZone, 'Asia/Singapore');
       await signOut(page);
     });
 

@@ -401,7 +401,12 @@ export const args = {
     channel: { type: 'string', description: 'email (at once) | digest (in the daily digest) | none (with --event)' },
     'digest-time': {
       type: 'string',
-      description: "when your daily digest goes out, HH:MM in the organisation's time zone (default 08:00)",
+      description: 'when your daily digest goes out, HH:MM in your time zone (default 08:00)',
+    },
+    'time-zone': {
+      type: 'string',
+      description:
+        "the time zone your digest time and quiet hours are read in, e.g. Asia/Singapore; '' or default: the organisation's",
     },
     quiet: {
       type: 'string',
@@ -804,7 +809,7 @@ export const main: EntenteCommand = {
       ),
       prefs: leaf(
         'notifications prefs',
-        'Show or set how events reach a person: [--email EMAIL] [--event E --channel email|digest|none] [--digest-time HH:MM] [--quiet HH:MM-HH:MM|off]',
+        'Show or set how events reach a person: [--email EMAIL] [--event E --channel email|digest|none] [--digest-time HH:MM] [--quiet HH:MM-HH:MM|off] [--time-zone ZONE|default]',
         notifications,
         'prefs',
       ),

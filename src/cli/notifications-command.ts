@@ -41,7 +41,13 @@ export const prefs = defineCommand({
     if (args.event !== undefined && args.channel === undefined)
       throw badInput('--event needs --channel email, digest or none');
     const { parsePrefsChange } = await service();
-    const asked = { event: args.event, channel: args.channel, digestTime: args['digest-time'], quiet: args.quiet };
+    const asked = {
+      event: args.event,
+      channel: args.channel,
+      digestTime: args['digest-time'],
+      quiet: args.quiet,
+      timeZone: args['time-zone'],
+    };
     const change = Object.values(asked).some((v) => v !== undefined) ? parsePrefsChange(asked) : undefined;
     if (!args.server && !args.email)
       throw badInput('--email: whose preferences (the local data folder has no person of its own)');
@@ -50,7 +56,7 @@ export const prefs = defineCommand({
     );
     if (args.json) return out(JSON.stringify(view));
     out(
-      `Notifications for ${view.email}: daily digest at ${view.digestTime}, ${view.quiet ? `quiet hours ${view.quiet.from}-${view.quiet.to} (e-mails wait until they end)` : 'no quiet hours'}`,
+      `Notifications for ${view.email}: daily digest at ${view.digestTime}, ${view.quiet ? `quiet hours ${view.quiet.from}-${view.quiet.to} (e-mails wait until they end)` : 'no quiet hours'}, times in ${view.timeZone}${view.timeZoneIsDefault ? " (the organisation's time zone)" : ''}`,
     );
     // As wide as the longest event name, so a new event (change.recertification_due) keeps the columns aligned.
     const width = Math.max(...view.prefs.map((p) => p.event.length));

@@ -20,6 +20,7 @@ import * as m017 from './migrations/017-saved-views.ts';
 import * as m018 from './migrations/018-invitations-and-sso.ts';
 import * as m019 from './migrations/019-digest-and-quiet-hours.ts';
 import * as m020 from './migrations/020-scorecard-aggregates.ts';
+import * as m021 from './migrations/021-person-time-zone.ts';
 import { EntenteError } from '../errors.ts';
 
 const migrations: Record<string, Migration> = {
@@ -43,6 +44,7 @@ const migrations: Record<string, Migration> = {
   '018-invitations-and-sso': m018,
   '019-digest-and-quiet-hours': m019,
   '020-scorecard-aggregates': m020,
+  '021-person-time-zone': m021,
 };
 
 /** Every migration's name, oldest first (an upgrade test builds each earlier schema from these). */

@@ -380,13 +380,15 @@ export interface NotificationsTable {
   digest_id: ColumnType<number | null, number | null | undefined, number | null>;
 }
 
-/** A person's digest time and quiet hours, HH:MM in the organisation's time zone (migration 019). */
+/** A person's digest time and quiet hours, HH:MM in their time zone (migration 019). */
 export interface NotificationSchedulesTable {
   person_id: number;
   digest_time: string;
   quiet_from: string | null;
   quiet_to: string | null;
   updated_at: Timestamp;
+  /** The person's IANA time zone; null: the organisation's, the policy's `time_zone` (migration 021). */
+  time_zone: ColumnType<string | null, string | null | undefined, string | null>;
 }
 
 /** Each goal's last forecast as the daily job saw it (migration 019). */

@@ -46,13 +46,16 @@ export const prefsSchema = z
         isDefault: z.boolean(),
       }),
     ),
-    digestTime: z
-      .string()
-      .openapi({ description: "HH:MM in the organisation's time zone: when the daily digest goes out" }),
+    digestTime: z.string().openapi({ description: 'HH:MM in timeZone: when the daily digest goes out' }),
     quiet: z
       .object({ from: z.string(), to: z.string() })
       .nullable()
-      .openapi({ description: 'quiet hours: e-mails wait until they end' }),
+      .openapi({ description: 'quiet hours in timeZone: e-mails wait until they end' }),
+    timeZone: z
+      .string()
+      .openapi({ description: "the time zone in effect (IANA name): the person's own, else the organisation's" }),
+    timeZoneIsDefault: z.boolean().openapi({ description: 'true when the person has no zone of their own' }),
+    organisationTimeZone: z.string().openapi({ description: "the organisation's time zone (the policy's time_zone)" }),
   })
   .openapi('NotificationPrefs');
 
@@ -110,7 +113,7 @@ const putPrefsRoute = createRoute({
   method: 'put',
   path: '/api/notifications/prefs',
   tags: ['notifications'],
-  summary: 'Set how one event reaches a person (email, digest or none), the digest time, or quiet hours',
+  summary: 'Set how one event reaches a person (email, digest or none), the digest time, quiet hours, or time zone',
   request: {
     body: {
       content: {
@@ -126,6 +129,9 @@ const putPrefsRoute = createRoute({
                 .nullable()
                 .optional()
                 .openapi({ description: 'HH:MM-HH:MM (e.g. 20:00-07:00), or null / "off" for none' }),
+              timeZone: z.string().nullable().optional().openapi({
+                description: 'an IANA time zone (e.g. Asia/Singapore); null, "" or "default": the organisation\'s',
+              }),
             })
             .strict(),
         },
@@ -141,7 +147,7 @@ const putPrefsRoute = createRoute({
 
 /** The notifications routes over a context. */
 export function notificationsRoutes(ctx: Context) {
-  const deps = { db: ctx.database.db, now: ctx.now };
+  const deps = { db: ctx.database.db, now: ctx.now, timeZone: ctx.policy.time_zone };
   return subApp()
     .openapi(listRoute, async (c) => {
       const q = c.req.valid('query');

@@ -25,7 +25,7 @@ export interface DeliveryDeps {
   claimSeconds: number;
   /** The web app's address (ENTENTE_PUBLIC_URL): a notification about a finding or a change links to its page. */
   publicUrl?: string | undefined;
-  /** The organisation's time zone (the policy's), in which people's quiet hours are read; UTC when absent. */
+  /** The organisation's time zone (the policy's): quiet hours of people without a zone of their own; UTC when absent. */
   timeZone?: string | undefined;
 }
 
@@ -67,7 +67,7 @@ async function quietEnds(deps: DeliveryDeps, rows: readonly Claimed[], now: Date
   if (people.length === 0) return ends;
   const schedules = await deps.db
     .selectFrom('notification_schedules')
-    .select(['person_id', 'digest_time', 'quiet_from', 'quiet_to'])
+    .select(['person_id', 'digest_time', 'quiet_from', 'quiet_to', 'time_zone'])
     .where('person_id', 'in', people)
     .where('quiet_from', 'is not', null)
     .execute();

@@ -1,7 +1,8 @@
 /**
- * The daily digest: a job gathers, for each person whose digest time has come today, the rows waiting on the `digest`
- * channel into one e-mail (an outbox row keyed `digest:DAY:person:ID:email`, so a person gets at most one a day) and
- * marks them `digested`. Nothing waiting, no digest. What arrives after today's digest waits for tomorrow's.
+ * The daily digest: a job gathers, for each person whose digest time has come today (on their own clock: their time
+ * zone, else the organisation's), the rows waiting on the `digest` channel into one e-mail (an outbox row keyed
+ * `digest:DAY:person:ID:email` with the person's local day, so a person gets at most one a day) and marks them
+ * `digested`. Nothing waiting, no digest. What arrives after today's digest waits for tomorrow's.
  */
 import type { Kysely } from 'kysely';
 import type { DB } from '../db/schema.ts';
@@ -27,7 +28,7 @@ export async function writeDigests(deps: DigestDeps): Promise<{ digests: number;
   const waiting = await deps.db
     .selectFrom('notifications as n')
     .leftJoin('notification_schedules as s', 's.person_id', 'n.person_id')
-    .select(['n.person_id', 's.digest_time', 's.quiet_from', 's.quiet_to'])
+    .select(['n.person_id', 's.digest_time', 's.quiet_from', 's.quiet_to', 's.time_zone'])
     .distinct()
     .where('n.channel', '=', digestChannel)
     .where('n.status', '=', 'pending')
@@ -39,7 +40,7 @@ export async function writeDigests(deps: DigestDeps): Promise<{ digests: number;
       scheduleOf(
         w.digest_time === null
           ? undefined
-          : { digest_time: w.digest_time, quiet_from: w.quiet_from, quiet_to: w.quiet_to },
+          : { digest_time: w.digest_time, quiet_from: w.quiet_from, quiet_to: w.quiet_to, time_zone: w.time_zone },
       ),
       cal,
       now,

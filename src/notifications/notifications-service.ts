@@ -12,7 +12,7 @@ import {
   type NotificationEvent,
   type PrefChannel,
 } from './events.ts';
-import { parseQuiet, parseTime, scheduleOf, type Schedule } from './schedule.ts';
+import { parseQuiet, parseTime, parseTimeZone, scheduleOf, type Schedule } from './schedule.ts';
 
 export interface NotificationView {
   id: number;
@@ -33,22 +33,31 @@ export interface NotificationView {
 export interface PrefsView {
   email: string;
   prefs: { event: NotificationEvent; label: string; channel: PrefChannel; isDefault: boolean }[];
-  /** HH:MM in the organisation's time zone. */
+  /** HH:MM in `timeZone`. */
   digestTime: string;
-  /** E-mails wait while these last (HH:MM to HH:MM, over midnight when `from` is later); null: none. */
+  /** E-mails wait while these last (HH:MM to HH:MM in `timeZone`, over midnight when `from` is later); null: none. */
   quiet: { from: string; to: string } | null;
+  /** The zone in effect: the person's own, else the organisation's. */
+  timeZone: string;
+  /** True when the person has no zone of their own (the organisation's is in effect). */
+  timeZoneIsDefault: boolean;
+  /** The organisation's zone (the policy's `time_zone`). */
+  organisationTimeZone: string;
 }
 
-/** What one change of preferences sets: an event's channel, the digest time, quiet hours (null removes them). */
+/** What one change of preferences sets: an event's channel, the digest time, quiet hours (null removes them), the time zone (null: the organisation's). */
 export interface PrefsChange {
   pref?: { event: NotificationEvent; channel: PrefChannel };
   digestTime?: string;
   quiet?: Schedule['quiet'];
+  timeZone?: string | null;
 }
 
 interface Deps {
   db: Kysely<DB>;
   now: () => Date;
+  /** The organisation's time zone (the policy's): preferences name it when a person has none of their own. */
+  timeZone?: string | undefined;
 }
 
 const seesAll = (who: Principal): boolean => who.role === 'admin' || who.role === 'security';
@@ -180,24 +189,30 @@ export async function getPrefs(deps: Deps, who: Principal, email?: string): Prom
     })),
     digestTime: schedule.digestTime,
     quiet: schedule.quiet,
+    timeZone: schedule.timeZone ?? deps.timeZone ?? 'UTC',
+    timeZoneIsDefault: schedule.timeZone === null,
+    organisationTimeZone: deps.timeZone ?? 'UTC',
   };
 }
 
-/** Checks a change of preferences as typed (event with channel, digestTime, quiet), naming what is wrong; nothing to change is bad input too. */
+/** Checks a change of preferences as typed (event with channel, digestTime, quiet, timeZone), naming what is wrong; nothing to change is bad input too. */
 export function parsePrefsChange(body: {
   event?: unknown;
   channel?: unknown;
   digestTime?: unknown;
   quiet?: unknown;
+  timeZone?: unknown;
 }): PrefsChange {
   const change: PrefsChange = {};
   if (body.event !== undefined || body.channel !== undefined) change.pref = parsePref(body.event, body.channel);
   if (body.digestTime !== undefined) change.digestTime = parseTime(body.digestTime, 'digestTime');
   if (body.quiet !== undefined) change.quiet = body.quiet === null ? null : parseQuiet(body.quiet, 'quiet');
-  if (!change.pref && change.digestTime === undefined && change.quiet === undefined) {
-    throw badInput('nothing to change: give event and channel, digestTime (HH:MM) or quiet (HH:MM-HH:MM, or off)', {
-      field: 'event',
-    });
+  if (body.timeZone !== undefined) change.timeZone = parseTimeZone(body.timeZone, 'timeZone');
+  if (!change.pref && change.digestTime === undefined && change.quiet === undefined && change.timeZone === undefined) {
+    throw badInput(
+      'nothing to change: give event and channel, digestTime (HH:MM), quiet (HH:MM-HH:MM, or off) or timeZone (e.g. Asia/Singapore, or default)',
+      { field: 'event' },
+    );
   }
   return change;
 }
@@ -218,7 +233,7 @@ export function parsePref(event: unknown, channel: unknown): { event: Notificati
   return { event: event as NotificationEvent, channel: channel as PrefChannel };
 }
 
-/** Sets how one event reaches a person, their digest time or quiet hours (audited, in one transaction); returns all their preferences. */
+/** Sets how one event reaches a person, their digest time, quiet hours or time zone (audited, in one transaction); returns all their preferences. */
 export async function setPrefs(
   deps: Deps,
   who: Principal,
@@ -229,7 +244,7 @@ export async function setPrefs(
   const now = deps.now();
   await deps.db.transaction().execute(async (trx) => {
     if (change.pref) await savePref(trx, who, p.id, change.pref, now);
-    if (change.digestTime !== undefined || change.quiet !== undefined) {
+    if (change.digestTime !== undefined || change.quiet !== undefined || change.timeZone !== undefined) {
       const before = scheduleOf(
         await trx
           .selectFrom('notification_schedules')
@@ -241,11 +256,13 @@ export async function setPrefs(
       const after: Schedule = {
         digestTime: change.digestTime ?? before.digestTime,
         quiet: change.quiet === undefined ? before.quiet : change.quiet,
+        timeZone: change.timeZone === undefined ? before.timeZone : change.timeZone,
       };
       const row = {
         digest_time: after.digestTime,
         quiet_from: after.quiet?.from ?? null,
         quiet_to: after.quiet?.to ?? null,
+        time_zone: after.timeZone,
         updated_at: now,
       };
       await trx

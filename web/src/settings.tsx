@@ -436,9 +436,13 @@ function Notifications({ me }: { me: Me }) {
     const form = new FormData(e.currentTarget);
     const quiet = String(form.get('quiet') ?? '').trim();
     void save(
-      { digestTime: String(form.get('digestTime') ?? ''), quiet: quiet === '' ? null : quiet },
+      {
+        digestTime: String(form.get('digestTime') ?? ''),
+        quiet: quiet === '' ? null : quiet,
+        timeZone: String(form.get('timeZone') ?? ''),
+      },
       (next) =>
-        `Your digest goes out at ${next.digestTime}; ${next.quiet ? `e-mails wait from ${next.quiet.from} to ${next.quiet.to}` : 'no quiet hours'}.`,
+        `Your digest goes out at ${next.digestTime}; ${next.quiet ? `e-mails wait from ${next.quiet.from} to ${next.quiet.to}` : 'no quiet hours'}; ${next.timeZone} time${next.timeZoneIsDefault ? ", the organisation's" : ''}.`,
     );
   };
   return (
@@ -452,7 +456,7 @@ function Notifications({ me }: { me: Me }) {
       )}
       {notice && <p role="status">{notice}</p>}
       {prefs && (
-        <form onSubmit={schedule} aria-label="Digest time and quiet hours">
+        <form onSubmit={schedule} aria-label="Digest time, quiet hours and time zone">
           <div>
             <label htmlFor="n-digest">Daily digest at (HH:MM)</label>
             <input id="n-digest" name="digestTime" defaultValue={prefs.digestTime} key={prefs.digestTime} />
@@ -465,6 +469,16 @@ function Notifications({ me }: { me: Me }) {
               placeholder="20:00-07:00"
               defaultValue={prefs.quiet ? `${prefs.quiet.from}-${prefs.quiet.to}` : ''}
               key={JSON.stringify(prefs.quiet)}
+            />
+          </div>
+          <div>
+            <label htmlFor="n-zone">Time zone (e.g. Asia/Singapore; empty: the organisation's)</label>
+            <input
+              id="n-zone"
+              name="timeZone"
+              placeholder={prefs.organisationTimeZone}
+              defaultValue={prefs.timeZoneIsDefault ? '' : prefs.timeZone}
+              key={prefs.timeZoneIsDefault ? '' : prefs.timeZone}
             />
           </div>
           <div className="actions">

@@ -15,7 +15,7 @@ export interface NotificationsApi {
   retry(id: number): Promise<Notification>;
   /** A person's preferences (your own through a server when `email` is not given). */
   prefs(email: string | undefined): Promise<Prefs>;
-  /** Sets one event's channel, the digest time or quiet hours (what `change` holds). */
+  /** Sets one event's channel, the digest time, quiet hours or time zone (what `change` holds). */
   setPrefs(email: string | undefined, change: PrefsChange): Promise<Prefs>;
 }
 
@@ -24,7 +24,7 @@ const service = () => import('../../notifications/notifications-service.ts');
 
 export const notificationsApi: Area<NotificationsApi> = {
   local: (ctx) => {
-    const deps = { db: ctx.database.db, now: ctx.now };
+    const deps = { db: ctx.database.db, now: ctx.now, timeZone: ctx.policy.time_zone };
     return {
       list: async (opts) => (await service()).listNotifications(deps, localAdmin, opts),
       retry: async (id) => (await service()).retryNotification(deps, localAdmin, id),
@@ -52,6 +52,7 @@ export const notificationsApi: Area<NotificationsApi> = {
               ...(change.quiet !== undefined
                 ? { quiet: change.quiet ? `${change.quiet.from}-${change.quiet.to}` : null }
                 : {}),
+              ...(change.timeZone !== undefined ? { timeZone: change.timeZone } : {}),
               ...(email ? { email } : {}),
             },
           })
