@@ -6,6 +6,7 @@ import type { Page } from 'playwright-core';
 import { engines } from './support/engines.ts';
 import { cliWorld, entente, ententeInput, serveCli } from './support/cli.ts';
 import { kev, sarif, trivy } from './support/reports.ts';
+import { notificationEvents } from '../src/notifications/events.ts';
 import {
   browserSkip,
   checkAccessible,
@@ -256,7 +257,7 @@ for (const engine of engines) {
       await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Settings' }).click();
       const prefs = page.getByRole('table', { name: 'Which messages reach raj@example.com, and where' });
       await prefs.waitFor();
-      assert.equal(await prefs.getByRole('row').count(), 14, 'a header and the thirteen events');
+      assert.equal(await prefs.getByRole('row').count(), notificationEvents.length + 1, 'a header and a row per event');
       const dueSoon = page.getByLabel('Channel for A finding to act on is due soon');
       assert.equal(await dueSoon.inputValue(), 'email');
       await dueSoon.selectOption('none');
