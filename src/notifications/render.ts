@@ -3,6 +3,7 @@ import type { Day } from '../policy/calendar.ts';
 import {
   notificationMessages,
   digestItems,
+  type Burst,
   type DigestLine,
   type Footer,
   type SubjectFacts,
@@ -51,6 +52,33 @@ export function renderDigest(on: Day, updates: DigestLine[]): Rendered {
     text: `${text}\n\n${foot}`,
     html,
   };
+}
+
+/**
+ * One e-mail for a burst of alike ones (the outbox folds them when one write would send a person more than a few of
+ * the same event): its lines are the subjects the single e-mails had, folded and cut as a digest's; the footer is the
+ * usual one for the team, or one without a team when the rows share none.
+ */
+export function renderBurst(
+  burst: Omit<Burst, 'lines'> & { updates: readonly DigestLine[] },
+  footer: Footer | { event: string },
+): Rendered {
+  const b: Burst = { ...burst, lines: folded(burst.updates) };
+  const text = notificationMessages.burstText.render(b);
+  const foot =
+    'team' in footer ? notificationMessages.footer.render(footer) : notificationMessages.burstFooter.render(footer);
+  const items = digestItems(b.lines)
+    .map(
+      (l) =>
+        `<li>${escapeHtml(l.said)}${l.link ? ` — <a href="${escapeHtml(l.link)}">${escapeHtml(l.link)}</a>` : ''}</li>`,
+    )
+    .join('');
+  const paragraphs = text.split('\n\n');
+  const html =
+    `<!doctype html><html><body style="font-family: sans-serif; line-height: 1.4">`
+    + `<p>${escapeHtml(paragraphs[0]!)}</p><ul>${items}</ul><p>${escapeHtml(paragraphs.at(-1)!)}</p>`
+    + `${footStyle}${escapeHtml(foot)}</p></body></html>`;
+  return { subject: oneLine(notificationMessages.burstSubject.render(b)), text: `${text}\n\n${foot}`, html };
 }
 
 /** Updates that say the same thing become one line with how many there were (in the order each first came); a folded

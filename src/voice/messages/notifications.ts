@@ -101,6 +101,61 @@ export function digestItems(lines: readonly DigestLine[]): { said: string; link:
   ];
 }
 
+/**
+ * A burst of alike e-mails folded into one: the event, how many, the team and service they share (null when they do
+ * not), their lines folded as a digest folds them, and the findings command that lists them when all are findings of
+ * one service.
+ */
+export interface Burst {
+  event: string;
+  /** What the event is, as `entente notifications prefs` names it: the wording of events without one of their own. */
+  label: string;
+  count: number;
+  team: string | null;
+  service: string | null;
+  lines: DigestLine[];
+  findings: { service: string; priority: string; overdue: boolean } | null;
+}
+
+const burstExample: Burst = {
+  event: 'finding.new_act',
+  label: 'a new finding to act on',
+  count: 30,
+  team: 'payments',
+  service: 'checkout-api',
+  lines: [
+    {
+      subject: 'New finding to act on: log4j-core: Remote code execution in Log4j 2.x (CVE-2021-44228) on checkout-api',
+      link: null,
+    },
+    { subject: 'New finding to act on: SQL injection in /orders on checkout-api', link: null, times: 29 },
+  ],
+  findings: { service: 'checkout-api', priority: 'act', overdue: false },
+};
+
+const forTeam = (b: Burst): string => `${b.team ? ` for ${b.team}` : ''}${b.service ? ` on ${b.service}` : ''}`;
+const are = (n: number): string => (n === 1 ? 'is' : 'are');
+
+/** What a burst's e-mail says it holds, per event kind, with a plain wording for the others. */
+function burstSaid(b: Burst): string {
+  switch (b.event) {
+    case 'finding.new_act':
+      return `${count(b.count, 'new finding')} to act on${forTeam(b)} at once`;
+    case 'finding.new_attend':
+      return `${count(b.count, 'new finding')} to attend to${forTeam(b)} at once`;
+    case 'finding.due_soon':
+      return `${count(b.count, 'finding')} to act on${forTeam(b)} ${are(b.count)} due soon`;
+    case 'finding.overdue':
+      return `${count(b.count, 'finding')} to act on${forTeam(b)} ${are(b.count)} past their due dates`;
+    case 'finding.attend_due':
+      return `${count(b.count, 'finding')} to attend to${forTeam(b)} ${are(b.count)} due soon or past their dates`;
+    case 'commitment.missed':
+      return `${count(b.count, 'commitment')}${b.team ? ` of ${b.team}` : ''}${b.service ? ` for ${b.service}` : ''} passed their dates without being shown done`;
+    default:
+      return `${count(b.count, 'notification')} at once${forTeam(b)}: ${b.label}`;
+  }
+}
+
 const named = (s: SubjectFacts): string =>
   `${s.title}${s.cve && !s.title.includes(s.cve) ? ` (${s.cve})` : ''} on ${s.service}`;
 
@@ -219,6 +274,101 @@ export const notificationMessages = {
     () =>
       `We gather these once a day at your digest time. \`${command('notifications prefs', {})}\` shows which events come here and which come at once; \`${command('notifications prefs', { 'digest-time': '09:00' })}\` moves it.`,
     [{}],
+  ),
+
+  /** The subject of one e-mail that holds a burst of alike ones (an import's 1,500 new findings): how many, and what. */
+  burstSubject: withVariants(
+    template<Burst>(burstSaid, [
+      burstExample,
+      { ...burstExample, event: 'finding.new_attend', label: 'a new finding to attend to', count: 14 },
+      { ...burstExample, event: 'finding.due_soon', label: 'a finding to act on is due soon', count: 12 },
+      { ...burstExample, event: 'finding.overdue', label: 'a finding to act on is past its due date', count: 11 },
+      {
+        ...burstExample,
+        event: 'finding.attend_due',
+        label: 'a finding to attend to is due soon or past its date',
+        count: 40,
+      },
+      {
+        ...burstExample,
+        event: 'commitment.missed',
+        label: 'a commitment of your team passed its date without being shown done',
+        count: 3000,
+        service: null,
+        findings: null,
+      },
+      {
+        ...burstExample,
+        event: 'change.lease_ending',
+        label: 'temporary access ends soon',
+        count: 12,
+        service: null,
+        findings: null,
+      },
+    ]),
+    {
+      'new act': (b) => b.event === 'finding.new_act',
+      'new attend': (b) => b.event === 'finding.new_attend',
+      'due soon': (b) => b.event === 'finding.due_soon',
+      overdue: (b) => b.event === 'finding.overdue',
+      'attend due': (b) => b.event === 'finding.attend_due',
+      'commitments missed': (b) => b.event === 'commitment.missed',
+      'any other event': (b) => !b.event.startsWith('finding.') && b.event !== 'commitment.missed',
+    },
+  ),
+
+  /**
+   * The text of that e-mail: what came at once, each line as its own e-mail's subject would have said it (folded and
+   * cut as a digest's), and the command that lists them all.
+   */
+  burstText: withVariants(
+    template<Burst>(
+      (b) =>
+        [
+          `${burstSaid(b).replace(/^./, (c) => c.toUpperCase())}. Rather than ${count(b.count, 'separate e-mail')}, here they are in one:`,
+          '',
+          ...digestItems(b.lines).map((l) => `- ${l.said}${l.link ? `\n  ${l.link}` : ''}`),
+          '',
+          b.findings
+            ? `\`${command('findings', { service: b.findings.service, priority: b.findings.priority, overdue: b.findings.overdue })}\` lists them all, most urgent first.`
+            : `\`${command('notifications list', b.count > 100 ? { limit: b.count } : {})}\` lists each of them.`,
+        ].join('\n'),
+      [
+        burstExample,
+        {
+          ...burstExample,
+          event: 'commitment.missed',
+          label: 'a commitment of your team passed its date without being shown done',
+          count: 3000,
+          service: null,
+          lines: Array.from({ length: digestListed + 3 }, (_, i) => ({
+            subject: `Commitment #${i + 1} passed its date (2026-12-06) without being shown done: WAF rule ${i + 1}`,
+            link: null,
+          })),
+          findings: null,
+        },
+        {
+          ...burstExample,
+          event: 'finding.overdue',
+          label: 'a finding to act on is past its due date',
+          count: 11,
+          lines: [{ subject: 'Past its due date: SQL injection in /orders on checkout-api', link: null, times: 11 }],
+          findings: { service: 'checkout-api', priority: 'act', overdue: true },
+        },
+      ],
+    ),
+    {
+      'findings of one service': (b) => b.findings !== null,
+      'anything else': (b) => b.findings === null,
+      'more than listed': (b) => b.lines.length > digestListed,
+    },
+  ),
+
+  /** The closing lines of that e-mail when its rows share no team to name (the approvers of several teams). */
+  burstFooter: template<{ event: string }>(
+    (f) =>
+      `We sent this to you because these reach you at once. To choose how they reach you: \`${command('notifications prefs', { event: f.event, channel: 'digest' })}\` gathers them in your daily digest, \`--channel none\` stops them.`,
+    [{ event: 'exception.waiting' }],
   ),
 
   /** Subjects of the events beyond findings. */
