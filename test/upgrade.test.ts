@@ -22,6 +22,7 @@ import { defaultPolicy } from '../src/policy/policy.ts';
 import { engines } from './support/engines.ts';
 import { createScratchPg } from './support/scratch-pg.ts';
 import { trivy } from './support/reports.ts';
+import { seedEmptyDataFolder } from './support/template.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'entente-upgrade-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -98,6 +99,7 @@ for (const engine of engines) {
           engine === 'postgres' ? await createScratchPg(`entente_upgrade_${version.slice(0, 3)}`) : undefined;
         try {
           const where = { url: scratch?.url, dataDir };
+          if (engine === 'pglite') await seedEmptyDataFolder(dataDir);
           const old = await openDatabase({ ...where, migrate: false });
           try {
             await migrateTo(old.db, version);
