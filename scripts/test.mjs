@@ -1,7 +1,7 @@
 // Runs every *.test.ts under src/ and test/ in node's test runner (one summary for CI), on both engines.
 // ENTENTE_TEST_ENGINES=pglite limits the engines; arguments narrow the files (substring match).
 import { readdirSync, rmSync, statSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { join, resolve, sep } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { build } from 'esbuild';
 import { cliBundleOptions } from './cli-bundle.mjs';
@@ -16,10 +16,28 @@ function walk(dir) {
   return out;
 }
 const filters = process.argv.slice(2);
+// The longest files first (each 30–135 s on a quiet 2-core machine, both engines), then the rest in name order: a long
+// file started near the end (upgrade and the web files sort last by name) leaves the other workers with nothing to run.
+const longest = [
+  'test/upgrade.test.ts',
+  'test/gate-crash.test.ts',
+  'test/backup.test.ts',
+  'test/web-goals.test.ts',
+  'test/web-work.test.ts',
+  'test/web-findings.test.ts',
+  'test/web-pages.test.ts',
+  'test/notifications-cli.test.ts',
+  'test/web.test.ts',
+  'test/web-reviews.test.ts',
+];
+const rank = (f) => {
+  const i = longest.indexOf(f.split(sep).join('/'));
+  return i < 0 ? longest.length : i;
+};
 const files = ['src', 'test']
   .flatMap((d) => walk(d))
   .filter((f) => !filters.length || filters.some((x) => f.includes(x)))
-  .sort();
+  .sort((a, b) => rank(a) - rank(b) || (a < b ? -1 : a > b ? 1 : 0));
 const concurrency = process.env.TEST_CONCURRENCY ?? '2';
 // The CLI tests spawn the CLI a few hundred times: from a bundle of the sources made now (~1 s), each spawn starts in a
 // fraction of the CPU the sources under tsx need (test/support/cli.ts). ENTENTE_TEST_CLI=src runs them on the sources.
