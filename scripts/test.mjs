@@ -49,9 +49,9 @@ else {
   await build({ ...cliBundleOptions(bundle), sourcemap: false });
   env.ENTENTE_TEST_CLI = resolve(bundle, 'entente.js');
 }
-const r = spawnSync(process.execPath, ['--import', 'tsx', '--test', `--test-concurrency=${concurrency}`, ...files], {
+const r = spawnSync(process.execPath, ['--import', 'tsx', 'scripts/test-run.mjs', ...files], {
   stdio: 'inherit',
-  env,
+  env: { ...env, TEST_CONCURRENCY: concurrency },
 });
 rmSync(bundle, { recursive: true, force: true });
 process.exit(r.status ?? 1);
