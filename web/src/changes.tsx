@@ -4,7 +4,8 @@
  * with no approved change covering them.
  */
 import { useCallback, useEffect, useRef, useState, type FormEvent } from 'react';
-import { api, type Me } from './api.ts';
+import { api } from './api.ts';
+import type { Me } from './api-types.ts';
 import { day, words } from './format.tsx';
 import { dayIn } from './exceptions.tsx';
 import { useTitle } from './router.tsx';

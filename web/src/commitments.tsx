@@ -1,6 +1,7 @@
 /** Commitments: what my teams owe (controls, fixes, removals), soonest due first, and verifying one with evidence. */
 import { useCallback, useEffect, useState, type FormEvent } from 'react';
-import { api, type Me } from './api.ts';
+import { api } from './api.ts';
+import type { Me } from './api-types.ts';
 import { Link, useTitle } from './router.tsx';
 
 /** A commitment as GET /api/commitments answers (the API's Commitment, the parts the pages show). */

@@ -1,6 +1,7 @@
 /** Exceptions: requests waiting for my approval (approve, or decline with a reason), my own requests, and approved ones ending soon. */
 import { useCallback, useEffect, useState } from 'react';
-import { api, type Me } from './api.ts';
+import { api } from './api.ts';
+import type { Me } from './api-types.ts';
 import { PriorityBadge, day, words } from './format.tsx';
 import { Link, useTitle } from './router.tsx';
 import { Decide } from './decide.tsx';

@@ -3,7 +3,8 @@
  * pressing first, and the open act and attend findings over the last 90 days.
  */
 import { useEffect, useState } from 'react';
-import { api, type Finding, type Me, type Page } from './api.ts';
+import { api } from './api.ts';
+import type { Finding, FindingsPage, Me } from './api-types.ts';
 import { FindingsTable } from './format.tsx';
 import { Link, useTitle } from './router.tsx';
 import { dayIn, waitsForMe, type Exception } from './exceptions.tsx';
@@ -23,7 +24,7 @@ export function Home({ me }: { me: Me }) {
     const weekEnd = dayIn(7);
     const fail = (e: unknown): void => setError(e instanceof Error ? e.message : String(e));
     // Sorted by due date: the first page holds everything due within the week unless there are more than 200.
-    api<Page<Finding>>('/api/findings?sort=due&limit=200')
+    api<FindingsPage>('/api/findings?sort=due&limit=200')
       .then((p) => setItems(p.items.filter((f) => f.dueDate <= weekEnd)))
       .catch(fail);
     api<{ items: Commitment[] }>('/api/commitments?state=open,missed&limit=500')

@@ -5,7 +5,8 @@
  * back as a commitment.
  */
 import { useEffect, useState, type FormEvent } from 'react';
-import { api, type Me } from './api.ts';
+import { api } from './api.ts';
+import type { Me } from './api-types.ts';
 
 /** What the close form needs of a review (the API's Review). */
 export interface OpenReview {

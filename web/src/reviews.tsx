@@ -4,7 +4,8 @@
  * invitation to download for a calendar.
  */
 import { useCallback, useEffect, useState, type FormEvent } from 'react';
-import { api, type Me } from './api.ts';
+import { api } from './api.ts';
+import type { Me } from './api-types.ts';
 import { Link, navigate, useTitle } from './router.tsx';
 import { CloseReview, mayClose } from './review-close.tsx';
 

@@ -4,7 +4,8 @@
  * service levels, goals at risk and the summary sentences; the goals with progress and forecast, and a form to set one.
  */
 import { useCallback, useEffect, useState, type FormEvent } from 'react';
-import { api, type Me } from './api.ts';
+import { api } from './api.ts';
+import type { Me } from './api-types.ts';
 import { navigate, useLocation, useTitle } from './router.tsx';
 import { priorities } from './format.tsx';
 import { Trend, type TrendPoint } from './trend.tsx';

@@ -3,8 +3,8 @@
  * checked, two revisions compared), API tokens (admins make, list and revoke them) and notification preferences (which messages reach you, and where).
  */
 import { useCallback, useEffect, useState, type FormEvent } from 'react';
-import { api, type Me } from './api.ts';
-import type { NotificationPrefs as Prefs } from './api-types.ts';
+import { api } from './api.ts';
+import type { Me, NotificationPrefs as Prefs } from './api-types.ts';
 import { useTitle } from './router.tsx';
 
 interface Team {
