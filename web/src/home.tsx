@@ -4,11 +4,11 @@
  */
 import { useEffect, useState } from 'react';
 import { api } from './api.ts';
-import type { Finding, FindingsPage, Me } from './api-types.ts';
+import type { Commitment, Exception, Finding, FindingsPage, Me } from './api-types.ts';
 import { FindingsTable } from './format.tsx';
 import { Link, useTitle } from './router.tsx';
-import { dayIn, waitsForMe, type Exception } from './exceptions.tsx';
-import { CommitmentState, type Commitment } from './commitments.tsx';
+import { dayIn, waitsForMe } from './exceptions.tsx';
+import { CommitmentState } from './commitments.tsx';
 import { changesWaitingForMe, type Change } from './changes.tsx';
 import { Trend, type TrendPoint } from './trend.tsx';
 
