@@ -1,7 +1,7 @@
 /** The Findings page: the API's list with its filters, sort and pages, all held in the address (a link shows the same view). */
 import { useCallback, useEffect, useRef, useState, type FormEvent } from 'react';
 import { api } from './api.ts';
-import type { Exception, Finding, FindingsPage, Me, SavedView, Teams } from './api-types.ts';
+import type { Exception, Finding, FindingsPage, Me, SavedView, Services, Teams } from './api-types.ts';
 import { FindingsTable, kinds, priorities, statuses, words } from './format.tsx';
 import { Link, navigate, useLocation, useTitle } from './router.tsx';
 
@@ -36,7 +36,7 @@ export function Findings({ me }: { me: Me }) {
   const [services, setServices] = useState<string[]>([]);
 
   useEffect(() => {
-    api<{ items: { name: string }[] }>('/api/services')
+    api<Services>('/api/services')
       .then((r) => setServices(r.items.map((s) => s.name)))
       .catch(() => setServices([]));
   }, []);
