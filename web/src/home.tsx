@@ -4,13 +4,13 @@
  */
 import { useEffect, useState } from 'react';
 import { api } from './api.ts';
-import type { Commitment, Exception, Finding, FindingsPage, Me } from './api-types.ts';
+import type { Commitment, Exception, Finding, FindingsPage, Me, Scorecard } from './api-types.ts';
 import { FindingsTable } from './format.tsx';
 import { Link, useTitle } from './router.tsx';
 import { dayIn, waitsForMe } from './exceptions.tsx';
 import { CommitmentState } from './commitments.tsx';
 import { changesWaitingForMe, type Change } from './changes.tsx';
-import { Trend, type TrendPoint } from './trend.tsx';
+import { Trend } from './trend.tsx';
 
 /** The home page. */
 export function Home({ me }: { me: Me }) {
@@ -108,7 +108,7 @@ const historyDays = 90;
  */
 function OverTime({ me }: { me: Me }) {
   const scopes = me.role === 'engineer' && me.teams.length ? me.teams.slice(0, 3) : [null];
-  const [trends, setTrends] = useState<(TrendPoint[] | null)[]>(scopes.map(() => null));
+  const [trends, setTrends] = useState<(Scorecard['trend'] | null)[]>(scopes.map(() => null));
   const [error, setError] = useState<string | null>(null);
   const key = scopes.join('\n');
   useEffect(() => {
@@ -116,7 +116,7 @@ function OverTime({ me }: { me: Me }) {
     const teams = key.split('\n').map((t) => t || null);
     Promise.all(
       teams.map((team) =>
-        api<{ trend: TrendPoint[] }>(`/api/scorecard?from=${from}${team ? `&team=${encodeURIComponent(team)}` : ''}`),
+        api<Scorecard>(`/api/scorecard?from=${from}${team ? `&team=${encodeURIComponent(team)}` : ''}`),
       ),
     )
       .then((cards) => setTrends(cards.map((c) => c.trend)))
