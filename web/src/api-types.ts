@@ -131,8 +131,11 @@ export type Goal = Answer<GoalsApi['goals']['$get']>['items'][number];
 // Reviews.
 type ReviewsApi = Client<ReturnType<typeof reviewsRoutes>>['api']['reviews'];
 
-/** A review with its agenda, as GET /api/reviews/{id} answers (and each step). */
-export type Review = Answer<ReviewsApi[':id']['$get']>;
+/**
+ * A review with its agenda, as GET /api/reviews lists it, and GET /api/reviews/{id} and each step answer (the API's
+ * Review). From the list: the one-review route also answers markdown, HTML and a calendar, so its answer type is wider.
+ */
+export type Review = Answer<ReviewsApi['$get']>['items'][number];
 
 // Settings: policy, tokens, notifications.
 
