@@ -139,8 +139,16 @@ export type Review = Answer<ReviewsApi['$get']>['items'][number];
 
 // Settings: policy, tokens, notifications.
 
-/** The policy in force as GET /api/policy answers. */
-export type PolicyView = Answer<Client<ReturnType<typeof policyRoutes>>['api']['policy']['$get']>;
+type PolicyApi = Client<ReturnType<typeof policyRoutes>>['api']['policy'];
+
+/** The policy in force and its revisions, as GET /api/policy answers. */
+export type PolicyView = Answer<PolicyApi['$get']>;
+
+/** A candidate policy's check, as POST /api/policy/check answers (nothing is changed). */
+export type PolicyCheck = Answer<PolicyApi['check']['$post']>;
+
+/** The line diff between two policy revisions, as GET /api/policy/diff answers. */
+export type PolicyDiff = Answer<PolicyApi['diff']['$get']>;
 
 type TokensApi = Client<ReturnType<typeof tokensRoutes>>['api']['tokens'];
 

@@ -5,7 +5,7 @@
  */
 import { useCallback, useEffect, useRef, useState, type FormEvent } from 'react';
 import { api } from './api.ts';
-import type { ApiChange, ChangePreview as Preview, Exposure, Me, Services } from './api-types.ts';
+import type { ApiChange, ChangePreview as Preview, Exposure, Me, Service, Services } from './api-types.ts';
 import { day, words } from './format.tsx';
 import { dayIn } from './exceptions.tsx';
 import { useTitle } from './router.tsx';
@@ -267,7 +267,7 @@ function bodyOf(form: HTMLFormElement): Record<string, unknown> {
 }
 
 function RequestForm({ me, onDone }: { me: Me; onDone: (n: { ok: boolean; text: string }) => void }) {
-  const [services, setServices] = useState<{ name: string; owner: string }[]>([]);
+  const [services, setServices] = useState<Service[]>([]);
   const [preview, setPreview] = useState<Preview | null>(null);
   const [missing, setMissing] = useState<string | null>(null);
   const [type, setType] = useState<string>('firewall');

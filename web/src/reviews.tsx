@@ -5,7 +5,7 @@
  */
 import { useCallback, useEffect, useState, type FormEvent } from 'react';
 import { api } from './api.ts';
-import type { Me, Review, Teams } from './api-types.ts';
+import type { Me, Review, Team, Teams } from './api-types.ts';
 import { Link, navigate, useTitle } from './router.tsx';
 import { CloseReview, mayClose } from './review-close.tsx';
 
@@ -92,7 +92,7 @@ export function Reviews({ me }: { me: Me }) {
 }
 
 function NewReview({ me }: { me: Me }) {
-  const [teams, setTeams] = useState<{ id: number; name: string }[]>([]);
+  const [teams, setTeams] = useState<Team[]>([]);
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
   useEffect(() => {
