@@ -1,58 +1,5 @@
 /** Calls the Entente API from the browser: the session cookie authenticates, and writes carry the CSRF header. */
 
-/** Who is signed in, as GET /api/session answers. */
-export interface Me {
-  person: string | null;
-  role: string;
-  teams: string[];
-  csrfToken: string | null;
-}
-
-/** A finding as the list and the finding page show it (the API's Finding). */
-export interface Finding {
-  id: number;
-  service: string;
-  ownerTeam: string;
-  title: string;
-  kind: string;
-  severity: string;
-  priority: string;
-  priorityReasons: string[];
-  status: string;
-  dueAt: string;
-  dueDate: string;
-  overdue: boolean;
-  tool: string;
-  ruleId: string;
-  sources: { tool: string; ruleId: string; present: boolean }[];
-  aliases: string[];
-  cwes: number[];
-  cvss: { score: number | null; vector: string | null };
-  kev: boolean;
-  epss: number | null;
-  component: { name: string | null; version: string | null; purl: string | null; fixedVersion: string | null };
-  location: {
-    file: string | null;
-    line: number | null;
-    url: string | null;
-    parameter: string | null;
-    host: string | null;
-    port: number | null;
-  };
-  assignee: string | null;
-  firstSeenAt: string;
-  lastSeenAt: string;
-  fixedAt: string | null;
-  reopenedCount: number;
-  description: string | null;
-  comments?: { id: number; author: string; body: string; createdAt: string }[];
-}
-
-export interface Page<T> {
-  items: T[];
-  next: string | null;
-}
-
 /** An error answer from the API, with its message (which says what and where). */
 export class ApiError extends Error {
   constructor(

@@ -1,6 +1,7 @@
 /** The app: asks who is signed in, shows the sign-in page or the layout with the page the address names. */
 import { Suspense, lazy, useEffect, useState } from 'react';
-import { ApiError, api, setCsrfToken, whenSignedOut, type Me } from './api.ts';
+import { ApiError, api, setCsrfToken, whenSignedOut } from './api.ts';
+import type { Me, Teams } from './api-types.ts';
 import { Link, navigate, useLocation } from './router.tsx';
 import { SignIn } from './sign-in.tsx';
 
@@ -99,7 +100,7 @@ function useRoleLabel(me: Me): string {
   useEffect(() => {
     if (!me.person) return;
     const person = me.person.toLowerCase();
-    api<{ items: { name: string; lead: string | null }[] }>('/api/teams')
+    api<Teams>('/api/teams')
       .then((r) => setLed(r.items.filter((t) => t.lead?.toLowerCase() === person).map((t) => t.name)))
       .catch(() => setLed([]));
   }, [me.person]);

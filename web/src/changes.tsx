@@ -4,69 +4,18 @@
  * with no approved change covering them.
  */
 import { useCallback, useEffect, useRef, useState, type FormEvent } from 'react';
-import { api, type Me } from './api.ts';
+import { api } from './api.ts';
+import type { ApiChange, ChangePreview as Preview, Exposure, Me, Service, Services } from './api-types.ts';
 import { day, words } from './format.tsx';
 import { dayIn } from './exceptions.tsx';
 import { useTitle } from './router.tsx';
 import { Decide } from './decide.tsx';
 
-interface RiskCheck {
-  risk: string;
-  reasons: string[];
-  safeguards: { id: string; title: string; verify: string }[];
-  alternative: string | null;
-  alternativeFirst?: boolean;
-  protocolLabel?: string;
-  maxLeaseDays: number;
-  needsEnd: boolean;
-  approval: string;
-  message: string;
-}
-
-/** A change as GET /api/changes answers (the parts the pages show). */
-export interface Change {
-  id: number;
-  type: string;
-  status: string;
-  service: string;
-  team: string;
-  title: string;
-  emergency: boolean;
-  risk: string;
-  riskCheck: RiskCheck;
-  approvals: { path: string; owner: string | null; security: string | null; awaiting: string[] };
-  fields: { keepProtocol?: string };
-  requestedBy: string;
-  requestedAt: string;
-  startsAt: string;
-  endsAt: string | null;
-  removal: { dueAt: string; overdue: boolean; confirmedAt: string | null } | null;
-  summary: string;
+/** A change as GET /api/changes answers, with what the page works out from it (not sent by the server). */
+export type Change = ApiChange & {
   /** Set by the page: Security's approval is still missing. */
   awaitingSecurity?: boolean;
-}
-
-interface Preview {
-  service: string;
-  team: string;
-  risk: string;
-  riskCheck: RiskCheck;
-  approvals: { path: string; awaiting: string[] };
-  startsAt: string;
-  endsAt: string | null;
-  longestLeaseDays: number;
-}
-
-interface Exposure {
-  host: string;
-  port: number;
-  protocol: string;
-  service: string;
-  product: string | null;
-  owner: string | null;
-  coveredBy: number | null;
-  firstSeenAt: string;
-}
+};
 
 const types = [
   'firewall',
@@ -99,7 +48,7 @@ const withFlags = (c: Change): Change => ({ ...c, awaitingSecurity: c.approvals.
 
 /** The changes that wait for my approval (used by Home too). */
 export async function changesWaitingForMe(me: Me): Promise<Change[]> {
-  const r = await api<{ items: Change[] }>('/api/changes?status=submitted&limit=500');
+  const r = await api<{ items: ApiChange[] }>('/api/changes?status=submitted&limit=500');
   return r.items.map(withFlags).filter((c) => changeWaitsForMe(c, me));
 }
 
@@ -111,7 +60,7 @@ export function Changes({ me }: { me: Me }) {
   const [error, setError] = useState<string | null>(null);
   const [notice, setNotice] = useState<{ ok: boolean; text: string } | null>(null);
   const load = useCallback(() => {
-    api<{ items: Change[] }>('/api/changes?status=all&limit=500')
+    api<{ items: ApiChange[] }>('/api/changes?status=all&limit=500')
       .then((r) => {
         setChanges(r.items.map(withFlags));
         setError(null);
@@ -318,7 +267,7 @@ function bodyOf(form: HTMLFormElement): Record<string, unknown> {
 }
 
 function RequestForm({ me, onDone }: { me: Me; onDone: (n: { ok: boolean; text: string }) => void }) {
-  const [services, setServices] = useState<{ name: string; owner: string }[]>([]);
+  const [services, setServices] = useState<Service[]>([]);
   const [preview, setPreview] = useState<Preview | null>(null);
   const [missing, setMissing] = useState<string | null>(null);
   const [type, setType] = useState<string>('firewall');
@@ -328,7 +277,7 @@ function RequestForm({ me, onDone }: { me: Me; onDone: (n: { ok: boolean; text: 
   const timer = useRef<ReturnType<typeof setTimeout> | null>(null);
   const asked = useRef(0);
   useEffect(() => {
-    api<{ items: { name: string; owner: string }[] }>('/api/services')
+    api<Services>('/api/services')
       .then((r) => setServices(me.role === 'engineer' ? r.items.filter((s) => me.teams.includes(s.owner)) : r.items))
       .catch(() => setServices([]));
   }, [me]);
@@ -367,7 +316,7 @@ function RequestForm({ me, onDone }: { me: Me; onDone: (n: { ok: boolean; text: 
     setBusy(true);
     setError(null);
     try {
-      const made = await api<Change>('/api/changes', { method: 'POST', json: bodyOf(el) });
+      const made = await api<ApiChange>('/api/changes', { method: 'POST', json: bodyOf(el) });
       el.reset();
       setPreview(null);
       setMissing(null);

@@ -1,27 +1,8 @@
 /** Commitments: what my teams owe (controls, fixes, removals), soonest due first, and verifying one with evidence. */
 import { useCallback, useEffect, useState, type FormEvent } from 'react';
-import { api, type Me } from './api.ts';
+import { api } from './api.ts';
+import type { Commitment, Me } from './api-types.ts';
 import { Link, useTitle } from './router.tsx';
-
-/** A commitment as GET /api/commitments answers (the API's Commitment, the parts the pages show). */
-export interface Commitment {
-  id: number;
-  kind: string;
-  title: string;
-  ownerTeam: string;
-  service: string | null;
-  findingId: number | null;
-  dueAt: string;
-  dueDate: string;
-  verification: { method: 'evidence' | 'check'; detail: string };
-  source: { type: 'gate' | 'change' | 'exception' | 'review'; id: number };
-  state: 'open' | 'verified' | 'missed' | 'released';
-  overdue: boolean;
-  evidence: string | null;
-  verifiedBy: string | null;
-  verifiedAt: string | null;
-  summary: string;
-}
 
 const canVerify = ['engineer', 'security', 'admin'];
 

@@ -1,6 +1,7 @@
 /** Approve, or decline with a reason (required): the same two answers for an exception and a change request. */
 import { useState, type FormEvent } from 'react';
 import { ApiError, api } from './api.ts';
+import type { ApiChange, Exception } from './api-types.ts';
 
 export interface Decision {
   ok: boolean;
@@ -30,7 +31,7 @@ export function Decide({
     setBusy(true);
     setError(null);
     try {
-      const next = await api<{ summary: string }>(`${path}/${step}`, {
+      const next = await api<Exception | ApiChange>(`${path}/${step}`, {
         method: 'POST',
         ...(json !== undefined ? { json } : {}),
       });

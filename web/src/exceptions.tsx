@@ -1,27 +1,10 @@
 /** Exceptions: requests waiting for my approval (approve, or decline with a reason), my own requests, and approved ones ending soon. */
 import { useCallback, useEffect, useState } from 'react';
-import { api, type Me } from './api.ts';
+import { api } from './api.ts';
+import type { Exception, Me } from './api-types.ts';
 import { PriorityBadge, day, words } from './format.tsx';
 import { Link, useTitle } from './router.tsx';
 import { Decide } from './decide.tsx';
-
-/** An exception as GET /api/exceptions answers (the API's Exception, the parts the pages show). */
-export interface Exception {
-  id: number;
-  status: string;
-  team: string;
-  reason: string;
-  controls: string[];
-  requestedBy: string;
-  requestedAt: string;
-  expiresAt: string;
-  validUntil: string;
-  approvals: { lead: string | null; security: string | null };
-  awaiting: string[];
-  endReason: string | null;
-  findings: { id: number; title: string; service: string; priority: string; status: string }[];
-  summary: string;
-}
 
 /** The last day (YYYY-MM-DD) of the next `days` days, as the pages compare due dates. */
 export const dayIn = (days: number): string => new Date(Date.now() + days * 86_400_000).toISOString().slice(0, 10);

@@ -1,15 +1,9 @@
 /** A Finding's page: what and where, its priority and why, when it is due, which tools report it, and its history. */
 import { useEffect, useRef, useState, type FormEvent } from 'react';
-import { api, type Finding, type Me, type Page } from './api.ts';
+import { api } from './api.ts';
+import type { AuditPage, FindingDetail, Me, ToneResult } from './api-types.ts';
 import { PriorityBadge, day, when, whereOf, words } from './format.tsx';
 import { Link, useTitle } from './router.tsx';
-
-interface AuditEntry {
-  id: string;
-  at: string;
-  actor: string;
-  action: string;
-}
 
 // Roles that may change findings (each within its reach; the server decides).
 const writers = ['admin', 'security', 'engineer'];
@@ -21,16 +15,16 @@ const auditReaders = ['admin', 'security', 'auditor'];
 
 /** One finding by id. */
 export function FindingPage({ id, me }: { id: number; me: Me }) {
-  const [f, setF] = useState<Finding | null>(null);
+  const [f, setF] = useState<FindingDetail | null>(null);
   const [error, setError] = useState<string | null>(null);
-  const [history, setHistory] = useState<AuditEntry[] | null>(null);
+  const [history, setHistory] = useState<AuditPage['items'] | null>(null);
   useTitle(f ? f.title : `Finding ${id}`);
 
   useEffect(() => {
     let live = true;
     setF(null);
     setError(null);
-    api<Finding>(`/api/findings/${id}`)
+    api<FindingDetail>(`/api/findings/${id}`)
       .then((x) => {
         if (live) setF(x);
       })
@@ -38,7 +32,7 @@ export function FindingPage({ id, me }: { id: number; me: Me }) {
         if (live) setError(e instanceof Error ? e.message : String(e));
       });
     if (auditReaders.includes(me.role)) {
-      api<Page<AuditEntry>>(`/api/audit?entity=finding&entityId=${id}&limit=100`)
+      api<AuditPage>(`/api/audit?entity=finding&entityId=${id}&limit=100`)
         .then((h) => {
           if (live) setHistory(h.items);
         })
@@ -180,11 +174,11 @@ export function FindingPage({ id, me }: { id: number; me: Me }) {
             </li>
           ))}
         </ul>
-        {(f.comments?.length ?? 0) > 0 && (
+        {f.comments.length > 0 && (
           <>
             <h3>Comments</h3>
             <ol className="comments">
-              {f.comments!.map((c) => (
+              {f.comments.map((c) => (
                 <li key={c.id}>
                   <p className="sub">
                     {c.author}, {day(c.createdAt)}
@@ -200,18 +194,12 @@ export function FindingPage({ id, me }: { id: number; me: Me }) {
   );
 }
 
-interface Tone {
-  ok: boolean;
-  flags: { ruleId: string; text: string; why: string; suggestion: string }[];
-  rewrite: string | null;
-}
-
 /**
  * The tone check of what is being typed, a moment after the typing stops (POST /api/tone): a suggestion shown beside
  * the box, never a block. A late answer for older text is dropped.
  */
-function useToneCheck(text: string): Tone | null {
-  const [tone, setTone] = useState<Tone | null>(null);
+function useToneCheck(text: string): ToneResult | null {
+  const [tone, setTone] = useState<ToneResult | null>(null);
   const asked = useRef(0);
   useEffect(() => {
     const n = ++asked.current;
@@ -220,7 +208,7 @@ function useToneCheck(text: string): Tone | null {
       return;
     }
     const t = setTimeout(() => {
-      api<Tone>('/api/tone', { method: 'POST', json: { text } })
+      api<ToneResult>('/api/tone', { method: 'POST', json: { text } })
         .then((r) => {
           if (n === asked.current) setTone(r);
         })
@@ -231,7 +219,7 @@ function useToneCheck(text: string): Tone | null {
   return tone;
 }
 
-function ToneSuggestion({ tone, onRewrite }: { tone: Tone | null; onRewrite: (text: string) => void }) {
+function ToneSuggestion({ tone, onRewrite }: { tone: ToneResult | null; onRewrite: (text: string) => void }) {
   return (
     <div aria-live="polite" id="w-tone">
       {tone && !tone.ok && (
@@ -261,7 +249,7 @@ function ToneSuggestion({ tone, onRewrite }: { tone: Tone | null; onRewrite: (te
 }
 
 // Status and a comment, sent as one PATCH (with the session's CSRF header, which api() adds).
-function WorkOnIt({ finding, onSaved }: { finding: Finding; onSaved: (f: Finding) => void }) {
+function WorkOnIt({ finding, onSaved }: { finding: FindingDetail; onSaved: (f: FindingDetail) => void }) {
   const [error, setError] = useState<string | null>(null);
   const [saved, setSaved] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
@@ -284,7 +272,7 @@ function WorkOnIt({ finding, onSaved }: { finding: Finding; onSaved: (f: Finding
     setError(null);
     setSaved(null);
     try {
-      const next = await api<Finding>(`/api/findings/${finding.id}`, { method: 'PATCH', json: body });
+      const next = await api<FindingDetail>(`/api/findings/${finding.id}`, { method: 'PATCH', json: body });
       onSaved(next);
       form.reset();
       setComment('');
@@ -299,7 +287,7 @@ function WorkOnIt({ finding, onSaved }: { finding: Finding; onSaved: (f: Finding
   return (
     <section aria-labelledby="work">
       <h2 id="work">Work on it</h2>
-      <form key={`${finding.status} ${finding.comments?.length ?? 0}`} onSubmit={(e) => void save(e)} className="stack">
+      <form key={`${finding.status} ${finding.comments.length}`} onSubmit={(e) => void save(e)} className="stack">
         {open && (
           <>
             <label htmlFor="w-status">Status</label>

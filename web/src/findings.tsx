@@ -1,6 +1,7 @@
 /** The Findings page: the API's list with its filters, sort and pages, all held in the address (a link shows the same view). */
 import { useCallback, useEffect, useRef, useState, type FormEvent } from 'react';
-import { api, type Finding, type Me, type Page } from './api.ts';
+import { api } from './api.ts';
+import type { Exception, Finding, FindingsPage, Me, SavedView, Services, Teams } from './api-types.ts';
 import { FindingsTable, kinds, priorities, statuses, words } from './format.tsx';
 import { Link, navigate, useLocation, useTitle } from './router.tsx';
 
@@ -15,7 +16,7 @@ export function Findings({ me }: { me: Me }) {
   const { query } = useLocation();
   useTitle('Findings');
   const search = query.toString();
-  const [page, setPage] = useState<Page<Finding> | null>(null);
+  const [page, setPage] = useState<FindingsPage | null>(null);
   const [chosen, setChosen] = useState<ReadonlySet<number>>(new Set());
   const [reloads, setReloads] = useState(0);
   const shown = useRef<string | null>(null);
@@ -35,7 +36,7 @@ export function Findings({ me }: { me: Me }) {
   const [services, setServices] = useState<string[]>([]);
 
   useEffect(() => {
-    api<{ items: { name: string }[] }>('/api/services')
+    api<Services>('/api/services')
       .then((r) => setServices(r.items.map((s) => s.name)))
       .catch(() => setServices([]));
   }, []);
@@ -57,7 +58,7 @@ export function Findings({ me }: { me: Me }) {
     }
     setChosen(new Set());
     setError(null);
-    api<Page<Finding>>(`/api/findings?${params}`)
+    api<FindingsPage>(`/api/findings?${params}`)
       .then((p) => {
         if (live) setPage(p);
       })
@@ -276,7 +277,7 @@ function BulkActions({ chosen, onDone }: { chosen: Finding[]; onDone: () => void
       setNotice({ ok: false, text: 'say why the risk can be accepted for a while (Reason)' });
       return null;
     }
-    const made = await api<{ id: number; summary: string }>('/api/exceptions', {
+    const made = await api<Exception>('/api/exceptions', {
       method: 'POST',
       json: { findingIds: chosen.map((x) => x.id), reason, controls },
     });
@@ -331,13 +332,6 @@ function BulkActions({ chosen, onDone }: { chosen: Finding[]; onDone: () => void
   );
 }
 
-interface SavedView {
-  id: number;
-  team: string;
-  name: string;
-  query: string;
-}
-
 /** The team's saved views (links to the list with their filter), and saving the current filter under a name. */
 function SavedViews({ me, search }: { me: Me; search: string }) {
   const [views, setViews] = useState<SavedView[] | null>(null);
@@ -351,7 +345,7 @@ function SavedViews({ me, search }: { me: Me; search: string }) {
   useEffect(load, [load]);
   useEffect(() => {
     if (me.role === 'security' || me.role === 'admin')
-      api<{ items: { name: string }[] }>('/api/teams')
+      api<Teams>('/api/teams')
         .then((r) => setTeams(r.items.map((t) => t.name)))
         .catch(() => undefined);
   }, [me.role]);

@@ -1,5 +1,5 @@
 /** Small shared pieces of the pages: priority and status labels, dates, the findings table. */
-import type { Finding } from './api.ts';
+import type { Finding } from './api-types.ts';
 import { Link } from './router.tsx';
 
 export const priorities = ['act', 'attend', 'track*', 'track'] as const;

@@ -5,79 +5,13 @@
  */
 import { useEffect, useState } from 'react';
 import { api } from './api.ts';
+import type { Gate, GateItem, SinceLastGo } from './api-types.ts';
 import { when, words } from './format.tsx';
-import { CommitmentState, type Commitment } from './commitments.tsx';
+import { CommitmentState } from './commitments.tsx';
 import { Link, navigate, useLocation, useTitle } from './router.tsx';
 
-type Outcome = 'go' | 'go_with_controls' | 'no_go';
-
-/** A decision as GET /api/gates lists it. */
-export interface GateItem {
-  id: number;
-  service: string;
-  team: string;
-  environment: string;
-  version: string | null;
-  commit: string | null;
-  outcome: Outcome;
-  summary: string;
-  decidedAt: string;
-  actor: string;
-}
-
-interface Reason {
-  ruleId: string;
-  outcome: Outcome;
-  mode: 'enforce' | 'warn';
-  text: string;
-  findingIds: number[];
-  commitmentIds: number[];
-}
-
-/** A decision as GET /api/gates/{id} answers (the receipt). */
-interface Gate extends Omit<GateItem, 'team'> {
-  exitCode: number;
-  reasons: Reason[];
-  warnings: Reason[];
-  controls: {
-    id: string;
-    title: string;
-    kind: string;
-    verification: { method: 'evidence' | 'check'; detail: string };
-    requirements: string[];
-    findingIds: number[];
-  }[];
-  /** The first 100, soonest due first; commitmentsByControl counts them all. */
-  commitments: (Commitment & { controlId: string | null })[];
-  commitmentCount: number;
-  commitmentsByControl: {
-    controlId: string | null;
-    title: string;
-    created: number;
-    relied: number;
-    open: number;
-    missed: number;
-    verified: number;
-    released: number;
-  }[];
-  createdCommitments: number[];
-  relied: { exceptions: number[]; commitments: number[] };
-  requirements: string[];
-  pathToGo: {
-    rank: number;
-    outcome: Outcome;
-    text: string;
-    steps: { action: string; findingId?: number; commitmentId?: number; ruleId?: string; text: string }[];
-  }[];
-  policy: { revision: number; digest: string };
-  inputDigest: string;
-}
-
-interface SinceLastGo {
-  since: { id: number; outcome: Outcome; decidedAt: string } | null;
-  changes: string[];
-  text: string;
-}
+type Outcome = GateItem['outcome'];
+type Reason = Gate['reasons'][number];
 
 const outcomeWords: Record<Outcome, string> = { go: 'go', go_with_controls: 'go with controls', no_go: 'no-go' };
 

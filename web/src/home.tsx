@@ -3,13 +3,14 @@
  * pressing first, and the open act and attend findings over the last 90 days.
  */
 import { useEffect, useState } from 'react';
-import { api, type Finding, type Me, type Page } from './api.ts';
+import { api } from './api.ts';
+import type { Commitment, Exception, Finding, FindingsPage, Me, Scorecard } from './api-types.ts';
 import { FindingsTable } from './format.tsx';
 import { Link, useTitle } from './router.tsx';
-import { dayIn, waitsForMe, type Exception } from './exceptions.tsx';
-import { CommitmentState, type Commitment } from './commitments.tsx';
+import { dayIn, waitsForMe } from './exceptions.tsx';
+import { CommitmentState } from './commitments.tsx';
 import { changesWaitingForMe, type Change } from './changes.tsx';
-import { Trend, type TrendPoint } from './trend.tsx';
+import { Trend } from './trend.tsx';
 
 /** The home page. */
 export function Home({ me }: { me: Me }) {
@@ -23,7 +24,7 @@ export function Home({ me }: { me: Me }) {
     const weekEnd = dayIn(7);
     const fail = (e: unknown): void => setError(e instanceof Error ? e.message : String(e));
     // Sorted by due date: the first page holds everything due within the week unless there are more than 200.
-    api<Page<Finding>>('/api/findings?sort=due&limit=200')
+    api<FindingsPage>('/api/findings?sort=due&limit=200')
       .then((p) => setItems(p.items.filter((f) => f.dueDate <= weekEnd)))
       .catch(fail);
     api<{ items: Commitment[] }>('/api/commitments?state=open,missed&limit=500')
@@ -107,7 +108,7 @@ const historyDays = 90;
  */
 function OverTime({ me }: { me: Me }) {
   const scopes = me.role === 'engineer' && me.teams.length ? me.teams.slice(0, 3) : [null];
-  const [trends, setTrends] = useState<(TrendPoint[] | null)[]>(scopes.map(() => null));
+  const [trends, setTrends] = useState<(Scorecard['trend'] | null)[]>(scopes.map(() => null));
   const [error, setError] = useState<string | null>(null);
   const key = scopes.join('\n');
   useEffect(() => {
@@ -115,7 +116,7 @@ function OverTime({ me }: { me: Me }) {
     const teams = key.split('\n').map((t) => t || null);
     Promise.all(
       teams.map((team) =>
-        api<{ trend: TrendPoint[] }>(`/api/scorecard?from=${from}${team ? `&team=${encodeURIComponent(team)}` : ''}`),
+        api<Scorecard>(`/api/scorecard?from=${from}${team ? `&team=${encodeURIComponent(team)}` : ''}`),
       ),
     )
       .then((cards) => setTrends(cards.map((c) => c.trend)))

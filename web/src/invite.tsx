@@ -1,17 +1,18 @@
 /** The invitation page (/invite/TOKEN): whom the link is for, a new password typed twice, then signed in. */
 import { useEffect, useState, type FormEvent } from 'react';
-import { api, type Me } from './api.ts';
+import { api } from './api.ts';
+import type { Invitation, Me } from './api-types.ts';
 import { useTitle } from './router.tsx';
 
 /** Sets the password with POST /api/invitations/{token} and hands the signed-in person up. */
 export function Invite({ token, onSignedIn }: { token: string; onSignedIn: (me: Me) => void }) {
   useTitle('Set your password');
-  const [invitation, setInvitation] = useState<{ email: string; expiresAt: string } | null>(null);
+  const [invitation, setInvitation] = useState<Invitation | null>(null);
   const [refused, setRefused] = useState<string | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
   useEffect(() => {
-    api<{ email: string; expiresAt: string }>(`/api/invitations/${encodeURIComponent(token)}`, { quiet401: true })
+    api<Invitation>(`/api/invitations/${encodeURIComponent(token)}`, { quiet401: true })
       .then(setInvitation)
       .catch((e: unknown) => setRefused(e instanceof Error ? e.message : String(e)));
   }, [token]);

@@ -3,8 +3,8 @@
  * not; a failed or waiting one can be sent again. How each event reaches you is set in Settings.
  */
 import { useCallback, useEffect, useState } from 'react';
-import { api, type Me } from './api.ts';
-import type { Notification } from './api-types.ts';
+import { api } from './api.ts';
+import type { Me, Notification } from './api-types.ts';
 import { Link, useTitle } from './router.tsx';
 
 const message = (e: unknown): string => (e instanceof Error ? e.message : String(e));

@@ -5,13 +5,11 @@
  * back as a commitment.
  */
 import { useEffect, useState, type FormEvent } from 'react';
-import { api, type Me } from './api.ts';
+import { api } from './api.ts';
+import type { Me, Review, Teams } from './api-types.ts';
 
 /** What the close form needs of a review (the API's Review). */
-export interface OpenReview {
-  id: number;
-  team: string | null;
-}
+export type OpenReview = Pick<Review, 'id' | 'team'>;
 
 /** One action item row as typed; `key` keeps React's rows apart when one is removed. */
 interface Row {
@@ -68,7 +66,7 @@ export function CloseReview<R extends OpenReview>({ review, onClosed }: { review
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
   useEffect(() => {
-    api<{ items: { name: string }[] }>('/api/teams')
+    api<Teams>('/api/teams')
       .then((r) => setTeams(r.items.map((t) => t.name)))
       .catch(() => {});
   }, []);

@@ -4,45 +4,12 @@
  * invitation to download for a calendar.
  */
 import { useCallback, useEffect, useState, type FormEvent } from 'react';
-import { api, type Me } from './api.ts';
+import { api } from './api.ts';
+import type { Me, Review, Team, Teams } from './api-types.ts';
 import { Link, navigate, useTitle } from './router.tsx';
 import { CloseReview, mayClose } from './review-close.tsx';
 
-interface Section {
-  id: string;
-  heading: string;
-  intro: string;
-  count: number;
-  more: number;
-  moreText: string | null;
-  items: { text: string; ref?: { type: string; id: number | null } }[];
-}
-
-/** A review as GET /api/reviews answers (the API's Review). */
-interface Review {
-  id: number;
-  scope: 'team' | 'org';
-  team: string | null;
-  cadence: 'weekly' | 'monthly';
-  period: { from: string; to: string };
-  next: string;
-  createdBy: string;
-  createdAt: string;
-  closedAt: string | null;
-  closedBy: string | null;
-  attendees: string[];
-  decisions: { id: number; text: string }[];
-  actions: {
-    id: number;
-    title: string;
-    ownerTeam: string;
-    dueDate: string;
-    commitmentId: number | null;
-    state: string | null;
-  }[];
-  summary: string;
-  agenda: { title: string; periodText: string; thanks: string[]; next: string; nextDay: string; sections: Section[] };
-}
+type Section = Review['agenda']['sections'][number];
 
 const message = (e: unknown): string => (e instanceof Error ? e.message : String(e));
 const whose = (r: Review): string => r.team ?? 'the organisation';
@@ -125,11 +92,11 @@ export function Reviews({ me }: { me: Me }) {
 }
 
 function NewReview({ me }: { me: Me }) {
-  const [teams, setTeams] = useState<{ id: number; name: string }[]>([]);
+  const [teams, setTeams] = useState<Team[]>([]);
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
   useEffect(() => {
-    api<{ items: { id: number; name: string }[] }>('/api/teams')
+    api<Teams>('/api/teams')
       .then((r) => setTeams(r.items))
       .catch(() => setTeams([]));
   }, []);

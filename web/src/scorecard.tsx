@@ -4,64 +4,11 @@
  * service levels, goals at risk and the summary sentences; the goals with progress and forecast, and a form to set one.
  */
 import { useCallback, useEffect, useState, type FormEvent } from 'react';
-import { api, type Me } from './api.ts';
+import { api } from './api.ts';
+import type { Goal, Me, Scorecard, Team } from './api-types.ts';
 import { navigate, useLocation, useTitle } from './router.tsx';
 import { priorities } from './format.tsx';
-import { Trend, type TrendPoint } from './trend.tsx';
-
-type PerPriority<T> = Record<(typeof priorities)[number], T>;
-interface Level {
-  targetHours: number;
-  answered: number;
-  medianHours: number | null;
-  p80Hours: number | null;
-  withinTarget: number;
-  ratio: number | null;
-  waiting: number;
-  oldestWaitingHours: number | null;
-}
-
-/** A joint goal as GET /api/goals answers (the API's Goal). */
-export interface Goal {
-  id: number;
-  metric: string;
-  label: string;
-  scope: { kind: 'org' | 'team'; name: string | null };
-  owners: string[];
-  target: { text: string; value: number };
-  baseline: number;
-  current: number;
-  deadline: string;
-  progress: number;
-  status: 'met' | 'on_track' | 'at_risk' | 'off_track' | 'missed';
-  projected: number | null;
-  guardrail: { metric: string; baseline: number | null; current: number | null; holds: boolean } | null;
-  setBy: string;
-  setAt: string;
-  summary: string;
-}
-
-/** The scorecard as GET /api/scorecard answers (the parts this page shows). */
-interface Scorecard {
-  scope: { kind: 'org' | 'team' | 'service'; name: string | null };
-  period: { from: string; to: string };
-  open: PerPriority<number> & { total: number };
-  overdueNow: number;
-  flow: { arrivals: number; closures: number; fixed: number };
-  timeToFix: PerPriority<{ fixed: number; mttrDays: number | null; p80Days: number | null; withinDue: number }>;
-  slaCompliance: { closed: number; withinDue: number; ratio: number | null };
-  reopenRate: { closed: number; reopened: number; ratio: number | null };
-  securityServiceLevels: { triage: Level; exceptionAnswer: Level; changeAnswer: Level; gateReview: Level };
-  goalsAtRisk: Goal[];
-  trend: TrendPoint[];
-  summary: string[];
-}
-
-interface Team {
-  id: number;
-  name: string;
-  kind: string;
-}
+import { Trend } from './trend.tsx';
 
 const metrics: Record<string, string> = {
   'open-act-attend': 'open act and attend findings',

@@ -3,40 +3,21 @@
  * checked, two revisions compared), API tokens (admins make, list and revoke them) and notification preferences (which messages reach you, and where).
  */
 import { useCallback, useEffect, useState, type FormEvent } from 'react';
-import { api, type Me } from './api.ts';
-import type { NotificationPrefs as Prefs } from './api-types.ts';
+import { api } from './api.ts';
+import type {
+  Me,
+  NewToken,
+  NotificationPrefs as Prefs,
+  PolicyCheck,
+  PolicyDiff,
+  PolicyView,
+  Service,
+  Services,
+  Team,
+  Teams,
+  Token,
+} from './api-types.ts';
 import { useTitle } from './router.tsx';
-
-interface Team {
-  id: number;
-  name: string;
-  kind: string;
-  lead: string | null;
-  members: string[];
-}
-interface Service {
-  id: number;
-  name: string;
-  owner: string;
-  criticality: number;
-  exposure: string;
-  data: string;
-}
-interface PolicyView {
-  digest: string;
-  yaml: string;
-  revisions: { id: number; digest: string; createdAt: string; inForce: boolean }[];
-}
-interface Token {
-  id: number;
-  name: string;
-  role: string;
-  person: string | null;
-  createdAt: string;
-  expiresAt: string | null;
-  lastUsedAt: string | null;
-  state: string;
-}
 
 const message = (e: unknown): string => (e instanceof Error ? e.message : String(e));
 
@@ -59,7 +40,7 @@ function Organisation() {
   const [services, setServices] = useState<Service[] | null>(null);
   const [error, setError] = useState<string | null>(null);
   useEffect(() => {
-    Promise.all([api<{ items: Team[] }>('/api/teams'), api<{ items: Service[] }>('/api/services')])
+    Promise.all([api<Teams>('/api/teams'), api<Services>('/api/services')])
       .then(([t, s]) => {
         setTeams(t.items);
         setServices(s.items);
@@ -132,14 +113,8 @@ function Organisation() {
 function Policy() {
   const [policy, setPolicy] = useState<PolicyView | null>(null);
   const [error, setError] = useState<string | null>(null);
-  const [check, setCheck] = useState<{
-    ok: boolean;
-    mistakes: string[];
-    rules: number | null;
-    controls: number | null;
-    digest: string | null;
-  } | null>(null);
-  const [diff, setDiff] = useState<{ changed: boolean; lines: { op: string; text: string }[] } | null>(null);
+  const [check, setCheck] = useState<PolicyCheck | null>(null);
+  const [diff, setDiff] = useState<PolicyDiff | null>(null);
   useEffect(() => {
     api<PolicyView>('/api/policy')
       .then(setPolicy)
@@ -149,7 +124,7 @@ function Policy() {
     e.preventDefault();
     const text = String(new FormData(e.currentTarget).get('candidate') ?? '');
     try {
-      setCheck(await api('/api/policy/check', { method: 'POST', json: { text } }));
+      setCheck(await api<PolicyCheck>('/api/policy/check', { method: 'POST', json: { text } }));
       setError(null);
     } catch (err) {
       setError(message(err));
@@ -160,7 +135,7 @@ function Policy() {
     const form = new FormData(e.currentTarget);
     const q = new URLSearchParams({ from: String(form.get('from')), to: String(form.get('to')) });
     try {
-      setDiff(await api(`/api/policy/diff?${q}`));
+      setDiff(await api<PolicyDiff>(`/api/policy/diff?${q}`));
       setError(null);
     } catch (err) {
       setError(message(err));
@@ -279,7 +254,7 @@ function Tokens({ me }: { me: Me }) {
     const person = String(form.get('person') ?? '').trim();
     const expires = String(form.get('expires') ?? '').trim();
     try {
-      const t = await api<Token & { token: string }>('/api/tokens', {
+      const t = await api<NewToken>('/api/tokens', {
         method: 'POST',
         json: {
           name: String(form.get('name') ?? ''),

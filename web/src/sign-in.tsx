@@ -1,6 +1,7 @@
 /** The sign-in page: the organisation's single sign-on when the server has one, e-mail and password, with the server's reason when it refuses. */
 import { useEffect, useState, type FormEvent } from 'react';
-import { api, type Me } from './api.ts';
+import { api } from './api.ts';
+import type { Me, SsoInfo } from './api-types.ts';
 import { useTitle } from './router.tsx';
 
 /** Signs in with POST /api/session and hands the signed-in person up. */
@@ -10,7 +11,7 @@ export function SignIn({ onSignedIn }: { onSignedIn: (me: Me) => void }) {
   const [busy, setBusy] = useState(false);
   const [sso, setSso] = useState<{ provider: string; start: string } | null>(null);
   useEffect(() => {
-    api<{ provider: string | null; start: string | null }>('/api/session/sso', { quiet401: true })
+    api<SsoInfo>('/api/session/sso', { quiet401: true })
       .then((r) => setSso(r.provider && r.start ? { provider: r.provider, start: r.start } : null))
       .catch(() => setSso(null)); // without it, the password form is still there
   }, []);

@@ -1,14 +1,9 @@
 /** Open findings per day as a small line chart, shared by Home and the scorecard. */
+import type { Scorecard } from './api-types.ts';
 import { priorities } from './format.tsx';
 
 /** One day of GET /api/scorecard's trend. */
-export interface TrendPoint {
-  day: string;
-  open: Record<(typeof priorities)[number], number>;
-  arrivals: number;
-  closures: number;
-  overdue: number;
-}
+export type TrendPoint = Scorecard['trend'][number];
 
 /** Open findings per day as a small line chart (inline SVG); the numbers are in its text alternative too. */
 export function Trend({ trend }: { trend: TrendPoint[] }) {
