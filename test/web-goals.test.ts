@@ -382,10 +382,14 @@ for (const engine of engines) {
       await checkAccessible(page, 'the Notifications page');
       await screenshot(page, 'notifications');
       if (first.status === 'pending' || first.status === 'failed') {
-        await table.getByRole('button', { name: `Send again: notification ${first.id}` }).click();
+        // A failed one is sent again; one still waiting for its next try is sent now.
+        const again = first.status === 'failed';
+        await table
+          .getByRole('button', { name: `${again ? 'Send again' : 'Send now'}: notification ${first.id}` })
+          .click();
         await page
           .getByRole('status')
-          .filter({ hasText: `Notification ${first.id} will be sent again` })
+          .filter({ hasText: `Notification ${first.id} will be sent ${again ? 'again' : 'now'}` })
           .waitFor();
       }
       await page.getByLabel('Only those that could not be sent').check();

@@ -62,7 +62,9 @@ export function Notifications({ me }: { me: Me }) {
   const retry = async (n: Notification): Promise<void> => {
     try {
       await api(`/api/notifications/${n.id}/retry`, { method: 'POST' });
-      setNotice(`Notification ${n.id} will be sent again in a few seconds.`);
+      setNotice(
+        `Notification ${n.id} will be sent ${n.status === 'failed' ? 'again' : 'now, without waiting for its next try,'} in a few seconds.`,
+      );
       load();
     } catch (e) {
       setError(message(e));
@@ -136,8 +138,8 @@ export function Notifications({ me }: { me: Me }) {
                       <button
                         type="button"
                         onClick={() => void retry(n)}
-                        aria-label={`Send again: notification ${n.id}`}>
-                        Send again
+                        aria-label={`${n.status === 'failed' ? 'Send again' : 'Send now'}: notification ${n.id}`}>
+                        {n.status === 'failed' ? 'Send again' : 'Send now'}
                       </button>
                     )}
                   </td>
