@@ -40,6 +40,8 @@ const runs: [string, string][] = [
   ['web', 'postgres'],
   ['digest', 'pglite'],
   ['digest', 'postgres'],
+  ['jobs', 'postgres'],
+  ['jobs', 'pglite'],
 ];
 // The machine's limits (bench/limits.ts) are measured once in this run and shared by its benchmark processes.
 const env = { ...process.env, BENCH_RUN: String(process.pid) };
