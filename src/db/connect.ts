@@ -84,7 +84,14 @@ async function openPostgres(url: string): Promise<Database> {
     );
   }
   const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
-  return { db, engine: 'postgres', close: () => db.destroy() };
+  // Kysely ends the pool only if it ran a query; a command that opened the database and stopped before its first one
+  // (a file that is not a backup, say) kept the probe's idle connection, and the process lived 10 s more (pg's idle
+  // timeout) before it exited.
+  const close = async (): Promise<void> => {
+    await db.destroy();
+    if (!pool.ending) await pool.end();
+  };
+  return { db, engine: 'postgres', close };
 }
 
 // host:port/database, without the user's password.
