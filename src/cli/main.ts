@@ -6,29 +6,10 @@
  */
 import { renderUsage, runCommand } from 'citty';
 import { main, version, type EntenteCommand } from './commands.ts';
+import { startMode } from './start-mode.ts';
 import { argumentMistakes, resolveCommand } from './strict-args.ts';
 
 const rawArgs = process.argv.slice(2);
-
-// Commands that read a page or decide one thing and end: their embedded database starts lighter
-// (src/db/pglite-worker.ts). Imports, exports, the server, backtests and the jobs keep it whole.
-const briefCommands = [
-  'findings',
-  'gate',
-  'exceptions list',
-  'exceptions show',
-  'change list',
-  'change show',
-  'exposure list',
-  'commitments list',
-  'review list',
-  'review show',
-  'goal list',
-  'goal show',
-  'token list',
-  'notifications list',
-  'policy show',
-];
 
 if (rawArgs.length === 1 && (rawArgs[0] === '--version' || rawArgs[0] === '-v')) {
   process.stdout.write(`${version}\n`);
@@ -56,7 +37,7 @@ if (opensLocalDatabase(resolved.path, resolved.rest)) {
     import('../db/prestart.ts'),
     import('../data-dir.ts'),
   ]);
-  prestartPglite(dataDirOf(process.env), briefCommands.includes(resolved.path.join(' ')));
+  prestartPglite(dataDirOf(process.env), startMode(resolved.path));
 }
 try {
   // Imports hold big reports' rows briefly: every command keeps its heap close to what is live (src/heap.ts).

@@ -4,7 +4,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { openPgliteWorker } from './pglite-worker.ts';
+import { openPgliteWorker, startPgliteWorker } from './pglite-worker.ts';
 
 test('PGlite answers from its worker with the types it parses (dates, JSON, big integers, arrays)', async () => {
   const db = await openPgliteWorker(undefined);
@@ -126,4 +126,24 @@ test('a program that never closes its database still ends (an idle worker holds 
   assert.equal(r.signal, null, `the program was still running after 60 s: ${r.stderr}`);
   assert.equal(r.status, 0, r.stderr);
   assert.equal(r.stdout.trim(), '42');
+});
+
+test("a command started short or brief has 16 MB of shared buffers, a whole one the server's 128 MB", async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'entente-start-mode-'));
+  try {
+    const dataDir = join(dir, 'data');
+    await (await openPgliteWorker(dataDir)).close();
+    const buffers = async (mode: 'whole' | 'short'): Promise<string> => {
+      const db = await startPgliteWorker(dataDir, mode).adopt();
+      try {
+        return (await db.query<{ shared_buffers: string }>('show shared_buffers')).rows[0]!.shared_buffers;
+      } finally {
+        await db.close();
+      }
+    };
+    assert.equal(await buffers('short'), '16MB');
+    assert.equal(await buffers('whole'), '128MB');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });

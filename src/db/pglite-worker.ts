@@ -109,14 +109,26 @@ export async function openPgliteWorker(dataDir: string | undefined, template?: U
 }
 
 /**
+ * How a command's embedded database starts (see `briefStart`):
+ * - `whole`: as the server does (128 MB of shared buffers, V8's optimising tier): the server, imports, exports, feeds,
+ *   backups, backtests, the scorecard and a review's agenda, which read or write much;
+ * - `short`: 16 MB of shared buffers, for a command that writes or reads a few rows and ends (`org apply`, approving
+ *   an exception, `audit verify`…): zeroing 128 MB was about a quarter of such a command's CPU;
+ * - `brief`: `short`, and baseline code only, for a command that reads a page or decides one thing.
+ */
+export type StartMode = 'whole' | 'short' | 'brief';
+
+/**
  * Starts PGlite in a worker thread without waiting: `entente` starts it before loading a command's code, so that the
  * two run side by side (src/db/prestart.ts). Until `adopt` is called the starting worker does not keep the process
  * alive: a command that ends before it opens the database (bad input) ends at once, as a killed process would.
- * `brief`: the process runs one command that reads a page or decides one thing and ends (see `briefStart`).
  */
-export function startPgliteWorker(dataDir: string, brief = false): { adopt(): Promise<PgliteLike>; abandon(): void } {
-  if (brief) briefStart();
-  const client = new PgliteWorkerClient(dataDir, undefined, brief ? briefStartParams : undefined);
+export function startPgliteWorker(
+  dataDir: string,
+  mode: StartMode = 'whole',
+): { adopt(): Promise<PgliteLike>; abandon(): void } {
+  if (mode === 'brief') briefStart();
+  const client = new PgliteWorkerClient(dataDir, undefined, mode === 'whole' ? undefined : lightStartParams);
   client.unref();
   return {
     adopt: async () => {
@@ -147,7 +159,7 @@ function briefStart(): void {
   setFlagsFromString('--liftoff-only');
 }
 
-const briefStartParams = ['-c', 'shared_buffers=16MB'];
+const lightStartParams = ['-c', 'shared_buffers=16MB'];
 
 class PgliteWorkerClient implements PgliteLike {
   readonly #worker: Worker;

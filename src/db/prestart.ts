@@ -9,7 +9,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { lockDataFolder } from './folder-lock.ts';
 import { preparePrivateFolder } from './private-folder.ts';
-import { startPgliteWorker } from './pglite-worker.ts';
+import { startPgliteWorker, type StartMode } from './pglite-worker.ts';
 
 interface Early {
   dataDir: string;
@@ -19,9 +19,9 @@ interface Early {
 
 let early: Early | undefined;
 
-/** Starts PGlite on `dataDir` in its worker if the folder holds a database and no other process has it; `brief` for a
- * command that reads a few rows and ends (startPgliteWorker). */
-export function prestartPglite(dataDir: string, brief = false): void {
+/** Starts PGlite on `dataDir` in its worker if the folder holds a database and no other process has it, started as
+ * `mode` says (startPgliteWorker). */
+export function prestartPglite(dataDir: string, mode: StartMode = 'whole'): void {
   if (early || !existsSync(join(dataDir, 'PG_VERSION'))) return;
   let release: () => void;
   try {
@@ -30,7 +30,7 @@ export function prestartPglite(dataDir: string, brief = false): void {
   } catch {
     return; // the command says what is wrong when it opens the folder itself
   }
-  early = { dataDir, started: startPgliteWorker(dataDir, brief), release };
+  early = { dataDir, started: startPgliteWorker(dataDir, mode), release };
 }
 
 /** The database started early on `dataDir`, and the release of its folder's lock, if there is one (once). */
