@@ -53,9 +53,28 @@ else {
 // instead of recompiling the hot parts in background threads, over a second of CPU in every process that opens an
 // embedded database, for workloads that end within seconds. Measured on two samples of five test files (PGlite): 17 %
 // and 14 % less CPU, the import-heavy sample included. The CLI processes the tests spawn choose for themselves.
+// ENTENTE_TEST_RUN names this run's migrated PostgreSQL template (test/support/template.ts), dropped below.
 const r = spawnSync(process.execPath, ['--liftoff-only', '--import', 'tsx', 'scripts/test-run.mjs', ...files], {
   stdio: 'inherit',
-  env: { ...env, TEST_CONCURRENCY: concurrency },
+  env: { ...env, TEST_CONCURRENCY: concurrency, ENTENTE_TEST_RUN: String(process.pid) },
 });
 rmSync(bundle, { recursive: true, force: true });
+await dropPgTemplates(String(process.pid));
 process.exit(r.status ?? 1);
+
+async function dropPgTemplates(run) {
+  if (!(process.env.ENTENTE_TEST_ENGINES ?? 'postgres').includes('postgres')) return;
+  const { default: pg } = await import('pg');
+  const c = new pg.Client({
+    connectionString: process.env.TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres',
+  });
+  try {
+    await c.connect();
+    const { rows } = await c.query('select datname from pg_database where datname like $1', [`entente_tmpl_%_${run}`]);
+    for (const { datname } of rows) await c.query(`drop database if exists "${datname}" with (force)`);
+  } catch (e) {
+    console.error(`# could not drop this run's PostgreSQL template: ${e.message}`);
+  } finally {
+    await c.end().catch(() => {});
+  }
+}

@@ -7,7 +7,7 @@ import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Engine } from '../../src/db/connect.ts';
 import { createScratchPg } from './scratch-pg.ts';
-import { seedDataFolder } from './template.ts';
+import { migratedScratchPg, seedDataFolder } from './template.ts';
 
 export interface CliResult {
   code: number | null;
@@ -81,7 +81,8 @@ export function cliWorld(
       if (!opts.fresh) await seedDataFolder(env.ENTENTE_DATA!);
       return;
     }
-    const scratch = await createScratchPg(`entente_${prefix.replace(/\W/g, '_')}`);
+    const name = `entente_${prefix.replace(/\W/g, '_')}`;
+    const scratch = opts.fresh ? await createScratchPg(name, { asyncCommit: true }) : await migratedScratchPg(name);
     env.DATABASE_URL = scratch.url;
     drop = scratch.drop;
   });

@@ -9,9 +9,8 @@ import { parseOrgFile } from '../../src/people/org-file.ts';
 import { applyOrg } from '../../src/people/org-service.ts';
 import { importReport, type ImportSummary } from '../../src/scans/import-service.ts';
 import { reportFromBuffer } from '../../src/imports/report-input.ts';
-import { createScratchPg } from './scratch-pg.ts';
 import { importRowLimits } from '../../src/config.ts';
-import { pgliteTemplate } from './template.ts';
+import { migratedScratchPg, pgliteTemplate } from './template.ts';
 
 /** The engines this run covers: ENTENTE_TEST_ENGINES=pglite narrows it; both by default. */
 export const engines: Engine[] = (process.env.ENTENTE_TEST_ENGINES ?? 'pglite,postgres')
@@ -74,7 +73,7 @@ async function openEngine(engine: Engine) {
     const database = await openDatabase({ template: await pgliteTemplate() });
     return { database, cleanup: () => database.close() };
   }
-  const scratch = await createScratchPg('entente_test');
+  const scratch = await migratedScratchPg('entente_test');
   const database = await openDatabase({ url: scratch.url });
   return {
     database,
