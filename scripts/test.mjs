@@ -54,7 +54,9 @@ else {
 // embedded database, for workloads that end within seconds. Measured on two samples of five test files (PGlite): 17 %
 // and 14 % less CPU, the import-heavy sample included. The CLI processes the tests spawn choose for themselves.
 // ENTENTE_TEST_RUN names this run's migrated PostgreSQL template (test/support/template.ts), dropped below.
-const r = spawnSync(process.execPath, ['--liftoff-only', '--import', 'tsx', 'scripts/test-run.mjs', ...files], {
+// ENTENTE_TEST_CPU=FILE: each test file's CPU seconds, its children's and its wall seconds since its start, a line each (test-cpu.mjs).
+const cpu = process.env.ENTENTE_TEST_CPU ? ['--import', './scripts/test-cpu.mjs'] : [];
+const r = spawnSync(process.execPath, ['--liftoff-only', '--import', 'tsx', ...cpu, 'scripts/test-run.mjs', ...files], {
   stdio: 'inherit',
   env: { ...env, TEST_CONCURRENCY: concurrency, ENTENTE_TEST_RUN: String(process.pid) },
 });
