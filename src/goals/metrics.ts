@@ -17,16 +17,12 @@ export const priorities: readonly Priority[] = ['act', 'attend', 'track*', 'trac
 
 /**
  * The findings of a scope, for a `where` clause over the alias `f`. `byTime`: the query is narrowed by a short time range
- * (today so far), so the scope is checked on the rows it finds (`+ 0` keeps the planner from also reading the team's
- * whole index entry list, which grows with the team's findings, to intersect it).
+ * (today so far). A team's is then read through its own (team, time) indexes (migration 022: status changed, first
+ * seen; 015: fixed), a service's checked on the rows found (`+ 0` keeps the planner from also reading the service's
+ * whole index entry list, which grows with its findings, to intersect it).
  */
 export function findingsIn(scope: Scope, byTime = false): RawBuilder<unknown> {
-  if (byTime)
-    return scope.kind === 'team'
-      ? sql`f.owner_team_id + 0 = ${scope.teamId}`
-      : scope.kind === 'service'
-        ? sql`f.service_id + 0 = ${scope.serviceId}`
-        : sql`true`;
+  if (byTime && scope.kind === 'service') return sql`f.service_id + 0 = ${scope.serviceId}`;
   return scope.kind === 'team'
     ? sql`f.owner_team_id = ${scope.teamId}`
     : scope.kind === 'service'

@@ -6,11 +6,15 @@
  * only where the sum moved), so concurrent writers never wait on one another's counter rows; the daily-snapshot job
  * folds the deltas into one row per key. The sum over a scope's rows is exactly the count of its open findings in the
  * reader's snapshot. Derived: backups leave the table out, and a restore rebuilds it through the triggers.
+ * Also a team's (team, status changed) and (team, first seen) indexes, so a team's card reads today's changes of its
+ * own findings rather than the organisation's, filtered.
  */
 import { sql, type Kysely } from 'kysely';
 
 const open = `status in ('open', 'in_progress')`;
 const statements = [
+  'create index if not exists findings_team_changed_idx on findings (owner_team_id, status_changed_at)',
+  'create index if not exists findings_team_seen_idx on findings (owner_team_id, first_seen_at)',
   `create table if not exists finding_open_counts (
     team_id integer not null,
     service_id integer not null,
@@ -78,6 +82,8 @@ export async function down(db: Kysely<any>): Promise<void> {
     'drop function if exists findings_count_deleted()',
     'drop function if exists findings_count_truncated()',
     'drop table if exists finding_open_counts',
+    'drop index if exists findings_team_seen_idx',
+    'drop index if exists findings_team_changed_idx',
   ])
     await sql.raw(s).execute(db);
 }
