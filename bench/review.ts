@@ -8,27 +8,17 @@ import { sql } from 'kysely';
 import { defaultPolicy } from '../src/policy/policy.ts';
 import { localAdmin } from '../src/people/tokens.ts';
 import { newReview } from '../src/reviews/reviews-service.ts';
-import { benchOrg, benchSize, cpuMs, engineArg, figure, loadFigure, scratchDatabase, seedFindings } from './support.ts';
+import type { Database } from '../src/db/connect.ts';
+import { benchDatabase, benchOrg, benchSize, cpuMs, engineArg, figure, loadFigure, seedFindings } from './support.ts';
 import { roundTripLimit } from './limits.ts';
 
 const engine = engineArg();
 const n = benchSize(engine, { postgres: 1_000_000, pglite: 100_000 });
-const { database, drop } = await scratchDatabase(engine);
+const { database, drop, fresh } = await benchDatabase(engine, 'review');
 try {
-  await benchOrg(database);
   const db = database.db;
-  await seedFindings(db, n);
-  // Two years of history, so a week's agenda reads a slice of it and not everything.
-  await sql`update findings set first_seen_at = now() - make_interval(days => id % 730, hours => id % 24),
-      due_at = now() - make_interval(days => id % 730, hours => id % 24) + make_interval(days => (array[7, 30, 90, 180])[priority_rank]),
-      fixed_at = case when status = 'fixed' then now() - make_interval(days => id % 730, hours => id % 24) + make_interval(days => id % 60) end,
-      status_changed_at = case when status in ('fixed', 'false_positive') then now() - make_interval(days => id % 730, hours => id % 24) + make_interval(days => id % 60)
-        else now() - make_interval(days => id % 730, hours => id % 24) end`.execute(db);
-  // Closures whose day has not come yet: still open.
-  await sql`update findings set status = 'open', fixed_at = null, status_changed_at = first_seen_at where status_changed_at > now()`.execute(
-    db,
-  );
-  await sql`vacuum analyze findings`.execute(db);
+  if (fresh) await seed(database);
+
   const roundTrip = await roundTripLimit(db);
   const deps = { db, now: () => new Date(), policy: defaultPolicy };
   for (const [label, team] of [
@@ -64,4 +54,22 @@ try {
   }
 } finally {
   await drop();
+}
+
+/** The bench organisation and `n` findings with two years of history. */
+async function seed(database: Database): Promise<void> {
+  await benchOrg(database);
+  const db = database.db;
+  await seedFindings(db, n);
+  // Two years of history, so a week's agenda reads a slice of it and not everything.
+  await sql`update findings set first_seen_at = now() - make_interval(days => id % 730, hours => id % 24),
+      due_at = now() - make_interval(days => id % 730, hours => id % 24) + make_interval(days => (array[7, 30, 90, 180])[priority_rank]),
+      fixed_at = case when status = 'fixed' then now() - make_interval(days => id % 730, hours => id % 24) + make_interval(days => id % 60) end,
+      status_changed_at = case when status in ('fixed', 'false_positive') then now() - make_interval(days => id % 730, hours => id % 24) + make_interval(days => id % 60)
+        else now() - make_interval(days => id % 730, hours => id % 24) end`.execute(db);
+  // Closures whose day has not come yet: still open.
+  await sql`update findings set status = 'open', fixed_at = null, status_changed_at = first_seen_at where status_changed_at > now()`.execute(
+    db,
+  );
+  await sql`vacuum analyze findings`.execute(db);
 }

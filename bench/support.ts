@@ -11,7 +11,8 @@ import { reportFromFile } from '../src/imports/report-input.ts';
 import { defaultPolicy } from '../src/policy/policy.ts';
 import { parseOrgFile } from '../src/people/org-file.ts';
 import { applyOrg } from '../src/people/org-service.ts';
-import { createScratchPg } from '../test/support/scratch-pg.ts';
+import pg from 'pg';
+import { adminUrl, createScratchPg } from '../test/support/scratch-pg.ts';
 import { keepHeapNearLive } from '../src/heap.ts';
 import { createApp } from '../src/http/app.ts';
 import { createToken } from '../src/people/tokens.ts';
@@ -42,6 +43,47 @@ export async function scratchDatabase(engine: Engine): Promise<{ database: Datab
       await scratch.drop();
     },
   };
+}
+
+/**
+ * On PostgreSQL with BENCH_KEEP_DB=PREFIX, the benchmark's database `PREFIX_<bench>` is kept between runs (created,
+ * migrated and filled the first time, never dropped: `drop database PREFIX_<bench>` when done), so a million findings
+ * are seeded once; else a scratch database. `fresh` says whether the benchmark has to fill it.
+ */
+export async function benchDatabase(
+  engine: Engine,
+  bench: string,
+): Promise<{ database: Database; drop: () => Promise<void>; fresh: boolean }> {
+  const prefix = process.env.BENCH_KEEP_DB;
+  if (engine !== 'postgres' || !prefix) return { ...(await scratchDatabase(engine)), fresh: true };
+  const name = `${prefix}_${bench}`;
+  if (!/^[a-z_][a-z0-9_]*$/.test(name)) throw new Error(`BENCH_KEEP_DB: "${prefix}" is not a plain database name`);
+  const fresh = !(await keptDatabaseExists(name));
+  if (fresh) await adminQuery(`create database ${name}`);
+  const url = new URL(adminUrl);
+  url.pathname = `/${name}`;
+  const database = await openDatabase({ url: url.toString() });
+  return { database, drop: () => database.close(), fresh };
+}
+
+async function keptDatabaseExists(name: string): Promise<boolean> {
+  const c = new pg.Client({ connectionString: adminUrl });
+  await c.connect();
+  try {
+    return (await c.query('select 1 from pg_database where datname = $1', [name])).rowCount === 1;
+  } finally {
+    await c.end();
+  }
+}
+
+async function adminQuery(statement: string): Promise<void> {
+  const c = new pg.Client({ connectionString: adminUrl });
+  await c.connect();
+  try {
+    await c.query(statement);
+  } finally {
+    await c.end();
+  }
 }
 
 /** One team (with the CI account `bench-ci@example.com`) and service `bench-svc` (internet-facing, criticality 4). */

@@ -275,14 +275,17 @@ async function schemaOf(db: Kysely<any>): Promise<string | null> {
   return m?.name ?? null;
 }
 
-/** Entente's tables in the public schema, each after the tables its foreign keys point to (the migrator's own excluded). */
+// Kept by triggers from the findings as they are written (migration 022): a restore fills it again by inserting them.
+const derivedTables = ['finding_open_counts'];
+
+/** Entente's tables in the public schema, each after the tables its foreign keys point to (the migrator's own and the
+ * trigger-kept ones excluded). */
 async function tablesInOrder(db: Kysely<any>): Promise<string[]> {
   const { rows: names } = await sql<{
     name: string;
   }>`select c.relname as name from pg_class c join pg_namespace n on n.oid = c.relnamespace
-    where n.nspname = current_schema() and c.relkind in ('r', 'p') and c.relname not like 'entente_migrations%' order by c.relname`.execute(
-    db,
-  );
+    where n.nspname = current_schema() and c.relkind in ('r', 'p') and c.relname not like 'entente_migrations%'
+      and c.relname <> all(${derivedTables}) order by c.relname`.execute(db);
   const { rows: edges } = await sql<{
     child: string;
     parent: string;

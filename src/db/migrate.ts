@@ -21,6 +21,7 @@ import * as m018 from './migrations/018-invitations-and-sso.ts';
 import * as m019 from './migrations/019-digest-and-quiet-hours.ts';
 import * as m020 from './migrations/020-scorecard-aggregates.ts';
 import * as m021 from './migrations/021-person-time-zone.ts';
+import * as m022 from './migrations/022-open-counts.ts';
 import { EntenteError } from '../errors.ts';
 
 const migrations: Record<string, Migration> = {
@@ -45,6 +46,7 @@ const migrations: Record<string, Migration> = {
   '019-digest-and-quiet-hours': m019,
   '020-scorecard-aggregates': m020,
   '021-person-time-zone': m021,
+  '022-open-counts': m022,
 };
 
 /** Every migration's name, oldest first (an upgrade test builds each earlier schema from these). */

@@ -17,16 +17,12 @@ export const priorities: readonly Priority[] = ['act', 'attend', 'track*', 'trac
 
 /**
  * The findings of a scope, for a `where` clause over the alias `f`. `byTime`: the query is narrowed by a short time range
- * (today so far), so the scope is checked on the rows it finds (`+ 0` keeps the planner from also reading the team's
- * whole index entry list, which grows with the team's findings, to intersect it).
+ * (today so far). A team's is then read through its own (team, time) indexes (migration 022: status changed, first
+ * seen; 015: fixed), a service's checked on the rows found (`+ 0` keeps the planner from also reading the service's
+ * whole index entry list, which grows with its findings, to intersect it).
  */
 export function findingsIn(scope: Scope, byTime = false): RawBuilder<unknown> {
-  if (byTime)
-    return scope.kind === 'team'
-      ? sql`f.owner_team_id + 0 = ${scope.teamId}`
-      : scope.kind === 'service'
-        ? sql`f.service_id + 0 = ${scope.serviceId}`
-        : sql`true`;
+  if (byTime && scope.kind === 'service') return sql`f.service_id + 0 = ${scope.serviceId}`;
   return scope.kind === 'team'
     ? sql`f.owner_team_id = ${scope.teamId}`
     : scope.kind === 'service'
@@ -49,25 +45,46 @@ export interface OpenNow {
   overdue: number;
 }
 
-/** Open (and in progress) findings now, by priority, and how many are past their due date. */
+/**
+ * Open (and in progress) findings now, by priority, and how many are past their due date. The counts are the sums of
+ * the scope's rows in `finding_open_counts` (kept by triggers, migration 022): a few rows, whatever the backlog. The
+ * overdue ones are the open ones less those not yet due, counted in the open-findings indexes from now on: those grow
+ * with what arrives within its deadlines, not with the backlog.
+ */
 export async function openNow(db: Kysely<DB>, scope: Scope, now: Date): Promise<OpenNow> {
-  // By rank, not by name: the open-findings indexes hold the rank and the due date, so this is an index-only count.
-  const { rows } = await sql<{
-    rank: number;
-    n: number;
-    late: number;
-  }>`select f.priority_rank rank, count(*)::int n, count(*) filter (where f.due_at < ${now})::int late
-    from findings f where f.status in ('open', 'in_progress') and ${findingsIn(scope)} group by f.priority_rank`.execute(
-    db,
-  );
+  const where =
+    scope.kind === 'team'
+      ? sql`team_id = ${scope.teamId}`
+      : scope.kind === 'service'
+        ? sql`service_id = ${scope.serviceId}`
+        : sql`true`;
+  // One statement, so the counts and the not-yet-due ones are of one snapshot. By rank as well (every rank listed), so
+  // a team's or service's (scope, rank, due) index reads four short ranges; rank 0 carries the not-yet-due count.
+  const { rows } = await sql<{ rank: number; n: number }>`
+    select priority_rank rank, sum(n)::int n from finding_open_counts where ${where} group by 1
+    union all select 0, count(*)::int from findings f where f.status in ('open', 'in_progress')
+      and f.priority_rank in (1, 2, 3, 4) and f.due_at >= ${now} and ${findingsIn(scope)}`.execute(db);
   const out: OpenNow = { act: 0, attend: 0, 'track*': 0, track: 0, total: 0, overdue: 0 };
+  let notDue = 0;
   for (const r of rows) {
+    if (r.rank === 0) {
+      notDue = r.n;
+      continue;
+    }
     const p = priorities[r.rank - 1];
     if (p) out[p] += r.n;
     out.total += r.n;
-    out.overdue += r.late;
   }
+  out.overdue = out.total - notDue;
   return out;
+}
+
+/** Folds the deltas of `finding_open_counts` into one row per team, service and rank (the daily-snapshot job). */
+export async function foldOpenCounts(db: Kysely<DB>): Promise<void> {
+  // Only the rows this statement sees are folded: deltas committed meanwhile stay beside the folded ones.
+  await sql`with gone as (delete from finding_open_counts returning team_id, service_id, priority_rank, n)
+    insert into finding_open_counts (team_id, service_id, priority_rank, n)
+    select team_id, service_id, priority_rank, sum(n) from gone group by 1, 2, 3 having sum(n) <> 0`.execute(db);
 }
 
 export interface Flow {

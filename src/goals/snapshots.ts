@@ -9,6 +9,7 @@ import type { Priority } from '../findings/vocabulary.ts';
 import type { Policy } from '../policy/policy.ts';
 import { policyCalendar, type Day } from '../policy/calendar.ts';
 import type { Scope } from './scope.ts';
+import { foldOpenCounts } from './metrics.ts';
 
 // One lock for every snapshot writer, so a job and a first scorecard call never write the same days at once.
 const snapshotLock = 7_140_014;
@@ -78,6 +79,7 @@ export async function writeSnapshots(
       select timezone(${zone}, status_changed_at)::date, owner_team_id, service_id, count(*)::int, count(*) filter (where reopened_count > 0)::int
       from findings where status_changed_at >= ${start} and status_changed_at < ${end} and (status = 'fixed' or reopened_count > 0)
       group by 1, 2, 3 order by 1`.execute(trx);
+    await foldOpenCounts(trx);
     await sql`insert into finding_snapshot_days (day, written_at)
       select d::date, ${writtenAt} from generate_series(${from}::date, ${to}::date, interval '1 day') d
       on conflict (day) do update set written_at = excluded.written_at`.execute(trx);
