@@ -128,7 +128,8 @@ const setConfig = /\bset_config\s*\(\s*(?:'([\w.]+)')?/gi;
  * wherever they appear (a `with` too). 'all' when it may change more than rows of named tables: a statement that
  * starts otherwise (DDL, truncate, copy, a setting), or a `set_config` of a setting that is not about memory or
  * time. A word that is not a table (`for update of`, `do update set`) costs nothing but a name no read has.
- * Entente's own functions are its two triggers, which change only the row at hand or refuse the statement.
+ * Entente's own functions are its triggers: two change only the row at hand or refuse the statement; the others
+ * write tables of their own, named in `alsoWritten` (a read between statements must not see their uncommitted rows).
  */
 export function tablesWrittenBy(sqlText: string): Set<string> | 'all' {
   const first = /^[\s(]*(?:--[^\n]*\n[\s(]*|\/\*[\s\S]*?\*\/[\s(]*)*([a-z]+)/i.exec(sqlText)?.[1]?.toLowerCase();
@@ -139,5 +140,9 @@ export function tablesWrittenBy(sqlText: string): Set<string> | 'all' {
     const last = m[1]!.split(/\s*\.\s*(?=(?:"|[\w$]))/).at(-1)!;
     tables.add((last.startsWith('"') ? last.slice(1, -1).replaceAll('""', '"') : last).toLowerCase());
   }
+  for (const t of [...tables]) for (const also of alsoWritten[t] ?? []) tables.add(also);
   return tables;
 }
+
+/** Tables Entente's triggers write when a statement writes the key's table (migration 022: the open counts). */
+const alsoWritten: Record<string, readonly string[]> = { findings: ['finding_open_counts'] };
