@@ -4,7 +4,8 @@
 // in one file, every package any command uses (PGlite, the language library, the HTTP stack) loaded at start-up.
 export function cliBundleOptions(outdir) {
   return {
-    entryPoints: { entente: 'src/cli/main.ts' },
+    // gate-worker.js: the code of the thread a big gate decides in (src/gates/gate-worker.ts finds it beside entente.js).
+    entryPoints: { entente: 'src/cli/main.ts', 'gate-worker': 'src/gates/gate-worker-main.ts' },
     outdir,
     splitting: true,
     chunkNames: 'chunks/[name]-[hash]',

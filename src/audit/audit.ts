@@ -1,10 +1,9 @@
 /** The append-only, hash-chained and sealed audit log: every write says who, what, before and after; the chain can be verified. */
 import { sql, type Kysely } from 'kysely';
 import type { DB } from '../db/schema.ts';
-import { pgJson } from '../db/pg-json.ts';
+import { entryTexts, type EntryTexts } from './entry-texts.ts';
 import { auditTrailOf } from './audit-trail.ts';
 import { chainHash, genesis, sealOf } from './chain.ts';
-import { canonicalJson } from '../canonical-json.ts';
 
 export { verifyAudit } from './verify.ts';
 export type { AuditVerification } from './chain-check.ts';
@@ -21,17 +20,21 @@ export interface AuditEntry {
 
 const chainLock = 7_314_001; // advisory lock id: one writer extends the chain at a time
 
-/** Appends one entry to the chain, sealed with the audit key in force; call inside the transaction that makes the change. */
-export async function recordAudit(trx: Kysely<DB>, entry: AuditEntry): Promise<void> {
+/**
+ * Appends one entry to the chain, sealed with the audit key in force; call inside the transaction that makes the change.
+ * `texts`: the entry's before and after as `entryTexts` makes them, when the caller made them already (off the event
+ * loop, for a big entry); made here from `entry.before` and `entry.after` otherwise.
+ */
+export async function recordAudit(
+  trx: Kysely<DB>,
+  entry: AuditEntry,
+  texts: EntryTexts = entryTexts(entry.before, entry.after),
+): Promise<void> {
   const { keyring } = auditTrailOf(trx);
   await sql`select pg_advisory_xact_lock(${chainLock})`.execute(trx);
   const last = await trx.selectFrom('audit_log').select('hash').orderBy('id', 'desc').limit(1).executeTakeFirst();
   const prev = last?.hash ?? genesis;
-  // null is stored as SQL NULL like undefined: a jsonb null reads back as null, so it must be hashed as absent too.
-  const before = entry.before == null ? null : pgJson(entry.before);
-  const after = entry.after == null ? null : pgJson(entry.after);
-  const hashedBefore = before === null ? null : canonicalJson(JSON.parse(before));
-  const hashedAfter = after === null ? null : canonicalJson(JSON.parse(after));
+  const { before, after, hashedBefore, hashedAfter } = texts;
   const entityId = entry.entityId == null ? null : String(entry.entityId);
   const at = entry.at.toISOString();
   const hash = chainHash(prev, {

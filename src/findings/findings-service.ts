@@ -41,9 +41,16 @@ export async function listFindings(
 
 /** One finding with its sources, or not_found. */
 export async function getFinding(deps: FindingsDeps, id: number): Promise<FindingView & { comments: Comment[] }> {
-  const view = (await viewsOf(deps, [id])).get(id);
+  return withComments(deps.db, id, (await viewsOf(deps, [id])).get(id));
+}
+
+async function withComments(
+  db: Kysely<DB>,
+  id: number,
+  view: FindingView | undefined,
+): Promise<FindingView & { comments: Comment[] }> {
   if (!view) throw new EntenteError('not_found', `finding ${id} does not exist`, { id });
-  const comments = await deps.db
+  const comments = await db
     .selectFrom('finding_comments')
     .selectAll()
     .where('finding_id', '=', id)
@@ -60,12 +67,23 @@ export async function getFinding(deps: FindingsDeps, id: number): Promise<Findin
   };
 }
 
-async function viewsOf(deps: FindingsDeps, ids: number[]): Promise<Map<number, FindingView>> {
+/** `set`: update the findings with it and read them from the rows the update returns, in the same statement (a PATCH's
+ * answer). `db`: the transaction to read in, if any. */
+async function viewsOf(
+  deps: FindingsDeps,
+  ids: number[],
+  db: Kysely<DB> = deps.db,
+  set?: FindingSet,
+): Promise<Map<number, FindingView>> {
   if (ids.length === 0) return new Map();
+  const from = set
+    ? (db
+        .with('updated', (q) => q.updateTable('findings').set(set).where('id', 'in', ids).returningAll())
+        .selectFrom('updated as f') as unknown as ReturnType<typeof findingsAsF>)
+    : findingsAsF(db);
   // One query for the page: its findings, each with its sources and when a tool last reported it. Every query is a
   // round trip (to the server, or to PGlite's worker thread), and a list page used to make three.
-  const rows = await deps.db
-    .selectFrom('findings as f')
+  const rows = await from
     .innerJoin('services as s', 's.id', 'f.service_id')
     .innerJoin('teams as t', 't.id', 'f.owner_team_id')
     .leftJoin('people as p', 'p.id', 'f.assignee_id')
@@ -129,6 +147,8 @@ async function viewsOf(deps: FindingsDeps, ids: number[]): Promise<Map<number, F
 
 const iso = (d: Date | string): string => new Date(d).toISOString();
 
+const findingsAsF = (db: Kysely<DB>) => db.selectFrom('findings as f');
+
 // Reasons are derived, not stored: the same pure decision that set the priority explains it, in today's words.
 function reasonsOf(
   r: Finding & { service_name: string; exposure: Service['exposure']; criticality: number },
@@ -156,6 +176,14 @@ function lastSeenOf() {
     join lateral (select created_at from scans where service_id = f.service_id and fs.tool = any(tools) order by created_at desc limit 1) sc on true
     where fs.finding_id = f.id and fs.present)`;
 }
+
+/** What a PATCH of a finding writes. */
+type FindingSet = {
+  status?: FindingStatus;
+  status_changed_at?: Date;
+  fixed_at?: Date | null;
+  assignee_id?: number | null;
+};
 
 export interface FindingChange {
   status?: 'open' | 'in_progress' | 'fixed' | 'false_positive' | undefined;
@@ -191,7 +219,7 @@ export async function updateFinding(
     );
   }
   const now = deps.now();
-  await deps.db.transaction().execute(async (trx) => {
+  return deps.db.transaction().execute(async (trx) => {
     const before = await trx
       .selectFrom('findings as f')
       .innerJoin('teams as t', 't.id', 'f.owner_team_id')
@@ -210,12 +238,7 @@ export async function updateFinding(
         { id },
       );
     }
-    const set: {
-      status?: FindingStatus;
-      status_changed_at?: Date;
-      fixed_at?: Date | null;
-      assignee_id?: number | null;
-    } = {};
+    const set: FindingSet = {};
     if (change.status && change.status !== before.status) {
       set.status = change.status;
       set.status_changed_at = now;
@@ -223,13 +246,15 @@ export async function updateFinding(
     }
     if (change.assignee !== undefined)
       set.assignee_id = change.assignee === null ? null : await personId(trx, change.assignee);
-    if (Object.keys(set).length) await trx.updateTable('findings').set(set).where('id', '=', id).execute();
     if (change.comment?.trim()) {
       await trx
         .insertInto('finding_comments')
         .values({ finding_id: id, author: who.actor, body: change.comment.trim(), created_at: now })
         .execute();
     }
+    // The answer is read from the row the update returns, in the same statement (it was a statement more after the
+    // commit); a change of nothing but a comment reads the row as it is.
+    const view = (await viewsOf(deps, [id], trx, Object.keys(set).length ? set : undefined)).get(id);
     await recordAudit(trx, {
       actor: who.actor,
       action: 'finding.update',
@@ -239,8 +264,8 @@ export async function updateFinding(
       after: { ...set, comment: change.comment ?? null },
       at: now,
     });
+    return withComments(trx, id, view);
   });
-  return getFinding(deps, id);
 }
 
 async function personId(trx: Kysely<DB>, email: string): Promise<number> {

@@ -1,8 +1,7 @@
 /** Reads what a gate decision looks at from the database: the service, its open and accepted findings, its open and missed commitments. */
 import { sql, type Kysely } from 'kysely';
 import type { DB, Service } from '../db/schema.ts';
-import type { Priority } from '../findings/vocabulary.ts';
-import type { CommitmentFact, FindingFact, GateFacts } from './gate-facts.ts';
+import { factsOf, type FactsText, type GateFacts } from './gate-facts.ts';
 
 export interface FactsRequest {
   environment: string;
@@ -13,6 +12,12 @@ export interface FactsRequest {
 
 /** The facts snapshot for one service, ordered by id so that the same state always gives the same digest. */
 export async function loadFacts(db: Kysely<DB>, service: Service, req: FactsRequest): Promise<GateFacts> {
+  return factsOf(await readFacts(db, service, req));
+}
+
+/** The facts as the database gives them: the findings and commitments as JSON text, read by `factsOf` (src/gates/gate-facts.ts),
+ * which a gate on a big service runs in its worker thread. */
+export async function readFacts(db: Kysely<DB>, service: Service, req: FactsRequest): Promise<FactsText> {
   const team = await db
     .selectFrom('teams')
     .select('name')
@@ -23,7 +28,7 @@ export async function loadFacts(db: Kysely<DB>, service: Service, req: FactsRequ
   // One JSON document instead of 10,000 rows: the database builds it in a few milliseconds, while turning each row
   // into an object on the way out cost most of a gate's time on PGlite.
   const {
-    rows: [agg],
+    rows: [findings],
   } = await sql<{ list: string }>`
     select coalesce(json_agg(json_build_array(f.id, f.title, f.priority, f.kind, f.severity, f.kev, f.due_at, f.status,
       (select min(e.id) from exception_findings ef join exceptions e on e.id = ef.exception_id
@@ -33,29 +38,18 @@ export async function loadFacts(db: Kysely<DB>, service: Service, req: FactsRequ
       select 1 from exception_findings ef join exceptions e on e.id = ef.exception_id where ef.finding_id = f.id and e.status = 'approved')))`.execute(
     db,
   );
-  const findings = JSON.parse(agg!.list) as [
-    number,
-    string,
-    Priority,
-    string,
-    string,
-    boolean,
-    string,
-    string,
-    number | null,
-    boolean,
-  ][];
-  const commitments = await db
-    .selectFrom('commitments as c')
-    .innerJoin('teams as t', 't.id', 'c.owner_team_id')
-    .select(['c.id', 'c.kind', 'c.control_id', 'c.title', 'c.finding_id', 'c.state', 'c.due_at', 't.name as team'])
-    .where('c.service_id', '=', service.id)
-    // A verified control stays in place for its finding; verified ones without an open finding, and released ones, no longer matter.
-    .where(
-      sql<boolean>`c.state <> 'released' and (c.state in ('open', 'missed') or c.finding_id in (select f.id from findings f where f.service_id = ${service.id} and f.status in ('open', 'in_progress', 'accepted')))`,
-    )
-    .orderBy('c.id')
-    .execute();
+  // The same for commitments: a second gate on a big service finds the tens of thousands the first one created.
+  // A verified control stays in place for its finding; verified ones without an open finding, and released ones, no longer matter.
+  const {
+    rows: [commitments],
+  } = await sql<{ list: string }>`
+    select coalesce(json_agg(json_build_array(c.id, c.kind, c.control_id, c.title, c.finding_id, c.state, c.due_at, t.name)
+      order by c.id), '[]')::text as list
+    from commitments c join teams t on t.id = c.owner_team_id
+    where c.service_id = ${service.id} and c.state <> 'released' and (c.state in ('open', 'missed') or c.finding_id in
+      (select f.id from findings f where f.service_id = ${service.id} and f.status in ('open', 'in_progress', 'accepted')))`.execute(
+    db,
+  );
   return {
     at: req.at.toISOString(),
     service: {
@@ -70,31 +64,7 @@ export async function loadFacts(db: Kysely<DB>, service: Service, req: FactsRequ
     environment: req.environment,
     version: req.version,
     commit: req.commit,
-    findings: findings.map(
-      ([id, title, priority, kind, severity, kev, dueAt, status, exceptionId, openPort]): FindingFact => ({
-        id,
-        title,
-        priority,
-        kind,
-        severity,
-        kev,
-        dueAt: new Date(dueAt).toISOString(),
-        covered: status === 'accepted',
-        exceptionId,
-        ...(openPort ? { openPort } : {}),
-      }),
-    ),
-    commitments: commitments.map(
-      (c): CommitmentFact => ({
-        id: c.id,
-        kind: c.kind,
-        controlId: c.control_id,
-        title: c.title,
-        findingId: c.finding_id,
-        state: c.state as CommitmentFact['state'],
-        dueAt: new Date(c.due_at).toISOString(),
-        ownerTeam: c.team,
-      }),
-    ),
+    findings: findings!.list,
+    commitments: commitments!.list,
   };
 }

@@ -118,3 +118,62 @@ export interface GateDecision {
 export type StoredDecision = Omit<GateDecision, 'commitments'> & {
   commitments: Pick<PlannedCommitment, 'kind' | 'controlId' | 'findingId' | 'dueAt' | 'ruleId'>[];
 };
+
+/** The facts as read from the database (src/gates/gate-facts-loader.ts): findings and commitments as JSON arrays of
+ * arrays, in id order. */
+export type FactsText = Omit<GateFacts, 'findings' | 'commitments'> & { findings: string; commitments: string };
+
+/** The facts from their text: dates as ISO 8601 with milliseconds, whatever form the database wrote them in. */
+export function factsOf(text: FactsText): GateFacts {
+  const findings = JSON.parse(text.findings) as [
+    number,
+    string,
+    Priority,
+    string,
+    string,
+    boolean,
+    string,
+    string,
+    number | null,
+    boolean,
+  ][];
+  const commitments = JSON.parse(text.commitments) as [
+    number,
+    string,
+    string | null,
+    string,
+    number | null,
+    CommitmentFact['state'],
+    string,
+    string,
+  ][];
+  return {
+    ...text,
+    findings: findings.map(
+      ([id, title, priority, kind, severity, kev, dueAt, status, exceptionId, openPort]): FindingFact => ({
+        id,
+        title,
+        priority,
+        kind,
+        severity,
+        kev,
+        dueAt: new Date(dueAt).toISOString(),
+        covered: status === 'accepted',
+        exceptionId,
+        ...(openPort ? { openPort } : {}),
+      }),
+    ),
+    commitments: commitments.map(
+      ([id, kind, controlId, title, findingId, state, dueAt, ownerTeam]): CommitmentFact => ({
+        id,
+        kind,
+        controlId,
+        title,
+        findingId,
+        state,
+        dueAt: new Date(dueAt).toISOString(),
+        ownerTeam,
+      }),
+    ),
+  };
+}

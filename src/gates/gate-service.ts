@@ -4,9 +4,8 @@
  * controls of a go-with-controls into commitments — once per control per finding, not again while still open.
  */
 import { createHash } from 'node:crypto';
-import { promisify } from 'node:util';
-import { gunzipSync, gzip } from 'node:zlib';
-import type { Kysely } from 'kysely';
+import { gunzipSync } from 'node:zlib';
+import { sql, type Kysely } from 'kysely';
 import type { DB } from '../db/schema.ts';
 import { exitCodeOf, type GateOutcome } from './vocabulary.ts';
 import type { Policy } from '../policy/policy.ts';
@@ -16,13 +15,12 @@ import { requireRole, writers, type Principal } from '../people/tokens.ts';
 import { requireWrite } from '../people/access.ts';
 import { serviceOwner } from '../people/owners.ts';
 import { findService } from '../people/services.ts';
-import { createCommitmentIds, listCommitments, type CommitmentView } from '../commitments/commitments-service.ts';
+import { insertCommitments, listCommitments, type CommitmentView } from '../commitments/commitments-service.ts';
 import { commitmentCounts, type CommitmentCount } from '../commitments/commitment-view.ts';
 import { sweepMissedCommitments } from '../commitments/sweep.ts';
-import { decideGate } from './gate-decide.ts';
-import { loadFacts } from './gate-facts-loader.ts';
+import { readFacts } from './gate-facts-loader.ts';
+import { gateWorkFor, type GateWorkLike } from './gate-worker.ts';
 import type { GateDecision, GateFacts, StoredDecision } from './gate-facts.ts';
-import { pgJson } from '../db/pg-json.ts';
 import { canonicalJson } from '../canonical-json.ts';
 import { notifyTeams } from '../notifications/work-events.ts';
 
@@ -71,122 +69,97 @@ export async function runGate(deps: GateDeps, who: Principal, req: GateRequest):
   const owner = await serviceOwner(deps.db, input.service);
   if (owner) requireWrite(who, owner, `service ${input.service}`, 'run release gates');
   const now = deps.now();
-  const id = await deps.db.transaction().execute(async (trx) => {
-    const service = await findService(trx, input.service);
-    await sweepMissedCommitments(trx, now, service.id, deps.policy);
-    const facts = await loadFacts(trx, service, {
-      environment: input.env,
-      version: input.version,
-      commit: input.commit,
-      at: now,
-    });
-    // A service with tens of thousands of findings makes each step below take a noticeable time on the one thread that
-    // answers every other request: let them in between the steps, and compress on the thread pool.
-    await breather();
-    const decision = decideGate(deps.policy, facts);
-    await breather();
-    const policy = await policyRevision(trx, deps.policy, now);
-    const factsJson = JSON.stringify(facts);
-    await breather();
-    const inputDigest = digestOfJson(factsJson);
-    const packed = await gzipAsync(factsJson, { level: 3 });
-    await breather();
-    const decisionJson = pgJson({
-      ...decision,
-      commitments: decision.commitments.map((c) => ({
-        kind: c.kind,
-        controlId: c.controlId,
-        findingId: c.findingId,
-        dueAt: c.dueAt,
-        ruleId: c.ruleId,
-      })),
-    } satisfies StoredDecision);
-    const row = await trx
-      .insertInto('gate_decisions')
-      .values({
-        service_id: service.id,
+  // The pure work (reading the facts, deciding, writing them out) runs in a worker thread for a big service: see
+  // gate-worker.ts. The transaction only waits for it.
+  let work: GateWorkLike | undefined;
+  const id = await deps.db
+    .transaction()
+    .execute(async (trx) => {
+      const service = await findService(trx, input.service);
+      await sweepMissedCommitments(trx, now, service.id, deps.policy);
+      const facts = await readFacts(trx, service, {
         environment: input.env,
         version: input.version,
-        commit_sha: input.commit,
-        outcome: decision.outcome,
-        policy_revision_id: policy.id,
-        policy_digest: policy.digest,
-        input_digest: inputDigest,
-        facts: packed,
-        decision: decisionJson,
-        relied_exceptions: decision.relied.exceptions,
-        relied_commitments: decision.relied.commitments,
-        actor: who.actor,
-        created_at: now,
-      })
-      .returning('id')
-      .executeTakeFirstOrThrow();
-    const createdIds =
-      decision.outcome === 'go_with_controls'
-        ? await createCommitmentIds(
-            { db: trx, now: () => now, policy: deps.policy },
-            who.actor,
-            decision.commitments.map((c) => ({
-              kind: c.kind,
-              controlId: c.controlId,
-              title: c.title,
-              ownerTeamId: service.owner_team_id,
-              serviceId: service.id,
-              findingId: c.findingId,
-              dueAt: new Date(c.dueAt),
-              verification: c.verification,
-              source: { type: 'gate' as const, id: row.id },
-            })),
-          )
-        : [];
-    if (createdIds.length)
-      await trx
-        .updateTable('gate_decisions')
-        .set({ created_commitments: createdIds })
-        .where('id', '=', row.id)
-        .execute();
-    // A held release, or one that owes controls, is news for the owning team (a plain go is not).
-    if (decision.outcome !== 'go') {
-      const team = await trx
-        .selectFrom('teams')
-        .select('name')
-        .where('id', '=', service.owner_team_id)
+        commit: input.commit,
+        at: now,
+      });
+      work = gateWorkFor(facts.findings.length + facts.commitments.length);
+      const decision = await work.decide(deps.policy, facts);
+      const policy = await policyRevision(trx, deps.policy, now);
+      const row = await trx
+        .insertInto('gate_decisions')
+        .values({
+          service_id: service.id,
+          environment: input.env,
+          version: input.version,
+          commit_sha: input.commit,
+          outcome: decision.outcome,
+          policy_revision_id: policy.id,
+          policy_digest: policy.digest,
+          input_digest: decision.inputDigest,
+          facts: decision.packed,
+          decision: decision.decision,
+          relied_exceptions: decision.relied.exceptions,
+          relied_commitments: decision.relied.commitments,
+          actor: who.actor,
+          created_at: now,
+        })
+        .returning('id')
         .executeTakeFirstOrThrow();
-      await notifyTeams(
-        trx,
-        {
-          kind: 'gate.decision',
-          id: row.id,
-          title: `${decision.outcome === 'no_go' ? 'no-go' : 'go with controls'} for ${service.name} to ${input.env}`,
-          when: decision.summary,
-          key: `gate:${row.id}`,
-          team: team.name,
-          now,
-        },
-        [service.owner_team_id],
-      );
-    }
-    await recordAudit(trx, {
-      actor: who.actor,
-      action: 'gate.decide',
-      entity: 'gate_decision',
-      entityId: row.id,
-      at: now,
-      after: {
+      const createdIds =
+        decision.outcome === 'go_with_controls'
+          ? await insertCommitments({ db: trx, now: () => now }, who.actor, {
+              ...(await work.commitments(row.id, { id: service.id, ownerTeamId: service.owner_team_id })),
+              auditTexts: (ids) => work!.commitmentsAudit(ids),
+            })
+          : [];
+      if (createdIds.length)
+        await trx
+          .updateTable('gate_decisions')
+          .set({ created_commitments: createdIds })
+          .where('id', '=', row.id)
+          .execute();
+      // A held release, or one that owes controls, is news for the owning team (a plain go is not).
+      if (decision.outcome !== 'go') {
+        const team = await trx
+          .selectFrom('teams')
+          .select('name')
+          .where('id', '=', service.owner_team_id)
+          .executeTakeFirstOrThrow();
+        await notifyTeams(
+          trx,
+          {
+            kind: 'gate.decision',
+            id: row.id,
+            title: `${decision.outcome === 'no_go' ? 'no-go' : 'go with controls'} for ${service.name} to ${input.env}`,
+            when: decision.summary,
+            key: `gate:${row.id}`,
+            team: team.name,
+            now,
+          },
+          [service.owner_team_id],
+        );
+      }
+      const after = {
         service: service.name,
         environment: input.env,
         version: input.version,
         commit: input.commit,
         outcome: decision.outcome,
         policyDigest: policy.digest,
-        inputDigest,
+        inputDigest: decision.inputDigest,
         reliedExceptions: decision.relied.exceptions,
         reliedCommitments: decision.relied.commitments,
         createdCommitments: createdIds,
-      },
-    });
-    return row.id;
-  });
+      };
+      await recordAudit(
+        trx,
+        { actor: who.actor, action: 'gate.decide', entity: 'gate_decision', entityId: row.id, at: now },
+        await work.auditTexts(null, after),
+      );
+      return row.id;
+    })
+    .finally(() => work?.end());
   return getGate(deps, id);
 }
 
@@ -204,7 +177,9 @@ export async function getGate(deps: Pick<GateDeps, 'db' | 'now'>, id: number): P
       'g.policy_revision_id',
       'g.policy_digest',
       'g.input_digest',
-      'g.decision',
+      // Without its planned commitments (tens of thousands for a big service, not part of the answer): parsing them
+      // was the longest stretch of answering a big gate.
+      sql<Omit<StoredDecision, 'commitments'>>`g.decision - 'commitments'`.as('decision'),
       'g.relied_commitments',
       'g.created_commitments',
       'g.actor',
@@ -217,7 +192,7 @@ export async function getGate(deps: Pick<GateDeps, 'db' | 'now'>, id: number): P
     throw new EntenteError('not_found', `gate decision ${id} does not exist; each \`entente gate\` run prints its id`, {
       id,
     });
-  const decision = row.decision as StoredDecision;
+  const decision = row.decision;
   const count = row.created_commitments.length + row.relied_commitments.length;
   const commitments = count ? await listCommitments(deps, { gate: id, limit: shownCommitments }) : [];
   const titles = new Map(decision.controls.map((c) => [c.id, c.title]));
@@ -227,9 +202,8 @@ export async function getGate(deps: Pick<GateDeps, 'db' | 'now'>, id: number): P
         title: (c.controlId && titles.get(c.controlId)) || c.controlId || c.kind,
       }))
     : [];
-  const { commitments: _planned, ...rest } = decision;
   return {
-    ...rest,
+    ...decision,
     id: row.id,
     service: row.service,
     environment: row.environment,
@@ -336,18 +310,6 @@ export async function storedInputs(
 /** The stored form of a decision's facts is gzip-compressed JSON (see migration 002). */
 export function unpackFacts(stored: Uint8Array): GateFacts {
   return JSON.parse(gunzipSync(stored).toString('utf8')) as GateFacts;
-}
-
-/** A short, stable digest of the facts a decision used (their JSON). */
-function digestOfJson(json: string): string {
-  return createHash('sha256').update(json).digest('hex').slice(0, 32);
-}
-
-const gzipAsync = promisify(gzip);
-
-/** Lets requests that arrived meanwhile run before the next long step. */
-function breather(): Promise<void> {
-  return new Promise((resolve) => setImmediate(resolve));
 }
 
 const digests = new WeakMap<object, { digest: string; body: string }>();
