@@ -1,12 +1,12 @@
 /**
  * One web test file's world on an engine: a data folder, `entente serve` on it, the organisation applied, people who
  * sign in with the tests' password, API tokens of their own, and one Chromium page. All of it is made once per
- * describe block, in `before`, through the server's API with the local admin token the server keeps in its folder:
+ * describe block, in `before`, through the server's API as an admin (the local admin token, or PostgreSQL's first one):
  * the set-up spawns no CLI command besides the server (each one opened the database again, seconds of CPU apiece).
  */
 import { after, before } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import type { Engine } from '../../src/db/connect.ts';
@@ -67,9 +67,15 @@ export function webWorld<K extends string = never>(engine: Engine, prefix: strin
   };
 
   before(async () => {
-    server = await serveCli(env);
-    w.url = server.url;
-    w.admin = readFileSync(join(env.ENTENTE_DATA!, 'local-admin.token'), 'utf8').trim();
+    const started = await serveCli(env);
+    server = started;
+    w.url = started.url;
+    // On PGlite the server keeps a local admin token in its folder; a new PostgreSQL database gets the first admin
+    // token, printed once at start.
+    const tokenFile = join(env.ENTENTE_DATA!, 'local-admin.token');
+    const first = /an admin token was created[^\n]*\n\s*(\S+)/.exec(started.output)?.[1];
+    w.admin = existsSync(tokenFile) ? readFileSync(tokenFile, 'utf8').trim() : first!;
+    assert.ok(w.admin, `no admin token: the server printed ${started.output}`);
     const org = await fetch(`${w.url}/api/org?prune=false`, {
       method: 'POST',
       headers: { authorization: `Bearer ${w.admin}`, 'content-type': 'application/yaml' },
