@@ -72,7 +72,6 @@ const allowedBackEdges: Record<string, string> = {
   'policy -> gates': "the policy file's parser reads the gate rules' section with gates/gate-policy.ts",
   'policy -> changes': "the same for the change rules' section (changes/change-policy.ts)",
   'db -> audit': 'opening the database checks the audit chain (db/connect.ts)',
-  'people -> findings': 'applying the organisation file re-prioritises the findings of a changed service',
   'commitments -> gates': "a commitment's view words its gate reason with gates/gate-messages.ts",
   'exposure -> changes': 'exposure rules reuse the change risk check (changes/risk-check.ts)',
 };

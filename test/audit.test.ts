@@ -9,6 +9,7 @@ import { migrateTo, migrateToLatest } from '../src/db/migrate.ts';
 import { openAuditTrail } from '../src/audit/audit-trail.ts';
 import { parseOrgFile } from '../src/people/org-file.ts';
 import { applyOrg } from '../src/people/org-service.ts';
+import { reprioritiseServiceWith } from '../src/findings/reprioritise.ts';
 import { describeEachEngine, type TestEnv } from './support/engines.ts';
 import { trivy } from './support/reports.ts';
 import { recipeHash } from './support/audit-recipe.ts';
@@ -345,7 +346,7 @@ describeEachEngine('audit log, written before entries were sealed', (env) => {
       prune: false,
       actor: 'test',
       now: e.clock.now,
-      policy: e.ctx.policy,
+      reprioritise: reprioritiseServiceWith(e.ctx.policy),
     });
     const rows = await auditRows(e);
     assert.equal(rows.length, 4);

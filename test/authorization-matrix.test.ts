@@ -4,6 +4,7 @@ import { describeEachEngine, type TestEnv } from './support/engines.ts';
 import { kev, sarif } from './support/reports.ts';
 import { parseOrgFile } from '../src/people/org-file.ts';
 import { applyOrg } from '../src/people/org-service.ts';
+import { reprioritiseServiceWith } from '../src/findings/reprioritise.ts';
 import { createCommitment } from '../src/commitments/commitments-service.ts';
 import { createToken, localAdmin } from '../src/people/tokens.ts';
 import { createApp } from '../src/http/app.ts';
@@ -193,7 +194,7 @@ services:
       prune: false,
       actor: 'test',
       now: e.clock.now,
-      policy: e.ctx.policy,
+      reprioritise: reprioritiseServiceWith(e.ctx.policy),
     });
   await apply(orgOf([people.noTeam]));
   const tokens: Record<Caller | 'member', string | undefined> = {

@@ -4,6 +4,7 @@ import { describeEachEngine, type TestEnv } from './support/engines.ts';
 import { sarif, trivy } from './support/reports.ts';
 import { parseOrgFile } from '../src/people/org-file.ts';
 import { applyOrg } from '../src/people/org-service.ts';
+import { reprioritiseServiceWith } from '../src/findings/reprioritise.ts';
 import { importExposure } from '../src/exposure/exposure-service.ts';
 import { reportFromBuffer } from '../src/imports/report-input.ts';
 
@@ -45,7 +46,7 @@ services:
       prune: false,
       actor: 'test',
       now: e.clock.now,
-      policy: e.ctx.policy,
+      reprioritise: reprioritiseServiceWith(e.ctx.policy),
     });
   await apply(org([leaver]));
   const tokens = {

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { describeEachEngine, type TestEnv } from './support/engines.ts';
 import { parseOrgFile } from '../src/people/org-file.ts';
 import { applyOrg } from '../src/people/org-service.ts';
+import { reprioritiseServiceWith } from '../src/findings/reprioritise.ts';
 import { defaultPolicy, parsePolicy } from '../src/policy/policy.ts';
 import { checkRisk } from '../src/changes/risk-check.ts';
 import { normaliseFields, parseChangeRequest } from '../src/changes/change-request.ts';
@@ -265,7 +266,7 @@ async function world(e: TestEnv) {
     prune: false,
     actor: 'test',
     now: e.clock.now,
-    policy: e.ctx.policy,
+    reprioritise: reprioritiseServiceWith(e.ctx.policy),
   });
   return {
     team,
@@ -520,7 +521,7 @@ describeEachEngine('change requests', (env) => {
       prune: false,
       actor: 'test',
       now: e.clock.now,
-      policy: e.ctx.policy,
+      reprioritise: reprioritiseServiceWith(e.ctx.policy),
     });
     const c = await ask(e, w.tokens.requester, {
       ...ftpShare,

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { describeEachEngine, type TestEnv } from './support/engines.ts';
 import { parseOrgFile } from '../src/people/org-file.ts';
 import { applyOrg } from '../src/people/org-service.ts';
+import { reprioritiseServiceWith } from '../src/findings/reprioritise.ts';
 import { importExposure } from '../src/exposure/exposure-service.ts';
 import { reportFromBuffer } from '../src/imports/report-input.ts';
 import { sarif } from './support/reports.ts';
@@ -49,7 +50,7 @@ async function serviceWithHosts(
     prune: false,
     actor: 'test',
     now: e.clock.now,
-    policy: e.ctx.policy,
+    reprioritise: reprioritiseServiceWith(e.ctx.policy),
   });
   return { team, service };
 }

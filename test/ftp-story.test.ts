@@ -17,6 +17,7 @@ import { describeEachEngine, engines, type TestEnv } from './support/engines.ts'
 import { cliWorld, entente, serveCli } from './support/cli.ts';
 import { parseOrgFile } from '../src/people/org-file.ts';
 import { applyOrg } from '../src/people/org-service.ts';
+import { reprioritiseServiceWith } from '../src/findings/reprioritise.ts';
 import { importExposure } from '../src/exposure/exposure-service.ts';
 import { reportFromBuffer } from '../src/imports/report-input.ts';
 import { expireLeases } from '../src/changes/leases.ts';
@@ -60,7 +61,7 @@ async function story(e: TestEnv) {
     prune: false,
     actor: 'test',
     now: e.clock.now,
-    policy: e.ctx.policy,
+    reprioritise: reprioritiseServiceWith(e.ctx.policy),
   });
   const tokens = {
     admin: await e.token('engineer', admin),

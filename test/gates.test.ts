@@ -8,6 +8,7 @@ import { storedInputs } from '../src/gates/gate-service.ts';
 import { formatGate } from '../src/gates/gate-formats.ts';
 import { verifyAudit } from '../src/audit/audit.ts';
 import { applyOrg } from '../src/people/org-service.ts';
+import { reprioritiseServiceWith } from '../src/findings/reprioritise.ts';
 import { parseOrgFile } from '../src/people/org-file.ts';
 import { importExposure } from '../src/exposure/exposure-service.ts';
 import { reportFromBuffer } from '../src/imports/report-input.ts';
@@ -66,7 +67,7 @@ describeEachEngine('release gates', (env) => {
       prune: false,
       actor: 'test',
       now: env().clock.now,
-      policy: env().ctx.policy,
+      reprioritise: reprioritiseServiceWith(env().ctx.policy),
     });
     const scan =
       `<?xml version="1.0"?><nmaprun scanner="nmap"><scaninfo type="syn" protocol="tcp" numservices="1" services="21"/><host><status state="up"/><address addr="${host}" addrtype="ipv4"/>`

@@ -7,6 +7,7 @@ import { sarif } from './support/reports.ts';
 import { cliWorld, entente } from './support/cli.ts';
 import { parseOrgFile } from '../src/people/org-file.ts';
 import { applyOrg } from '../src/people/org-service.ts';
+import { reprioritiseServiceWith } from '../src/findings/reprioritise.ts';
 import { assessGoal, targetValue } from '../src/goals/goal-progress.ts';
 import { guardrailHolds } from '../src/goals/goal-metrics.ts';
 import { goalsAtRisk } from '../src/goals/goals-service.ts';
@@ -94,7 +95,7 @@ services:
 `,
       'goals org',
     ),
-    { prune: false, actor: 'test', now: e.clock.now, policy: e.ctx.policy },
+    { prune: false, actor: 'test', now: e.clock.now, reprioritise: reprioritiseServiceWith(e.ctx.policy) },
   );
   await e.importText(
     svc,

@@ -7,6 +7,7 @@ import { bandit, codeScanningAlerts, sarif, semgrep, trivy } from './support/rep
 import { EntenteError } from '../src/errors.ts';
 import { parseOrgFile } from '../src/people/org-file.ts';
 import { applyOrg } from '../src/people/org-service.ts';
+import { reprioritiseServiceWith } from '../src/findings/reprioritise.ts';
 import { dueAtOf } from '../src/policy/policy.ts';
 import type { Priority } from '../src/findings/vocabulary.ts';
 
@@ -225,7 +226,12 @@ describeEachEngine('re-import lifecycle', (env) => {
       `teams:\n  - name: ${inside.team}\n    kind: engineering\nservices:\n  - name: ${inside.service}\n    owner: ${inside.team}\n    criticality: 4\n    exposure: internet\n`,
       'org.yaml',
     );
-    await applyOrg(e.ctx.database.db, org, { prune: false, actor: 'test', now: e.clock.now, policy: e.ctx.policy });
+    await applyOrg(e.ctx.database.db, org, {
+      prune: false,
+      actor: 'test',
+      now: e.clock.now,
+      reprioritise: reprioritiseServiceWith(e.ctx.policy),
+    });
     assert.deepEqual(
       (await statuses(inside.service)).map((r) => r.priority),
       ['attend'],

@@ -6,6 +6,7 @@ import { sarif } from './support/reports.ts';
 import { startJiraFake, type JiraFake } from './support/jira-fake.ts';
 import { parseOrgFile } from '../src/people/org-file.ts';
 import { applyOrg } from '../src/people/org-service.ts';
+import { reprioritiseServiceWith } from '../src/findings/reprioritise.ts';
 import { createApp } from '../src/http/app.ts';
 import { jiraDepsOf } from '../src/integrations/jira/jira-deps.ts';
 import { syncJira } from '../src/integrations/jira/jira-service.ts';
@@ -31,7 +32,7 @@ async function world(e: TestEnv, opts: { project?: string; n?: number } = {}) {
       `teams:\n  - name: ${team}\n    kind: engineering\n    members: [${owner}]${notify}\nservices:\n  - { name: ${service}, owner: ${team}, criticality: 4, exposure: internet }\n`,
       'org.yaml',
     ),
-    { prune: false, actor: 'test', now: e.clock.now, policy: e.ctx.policy },
+    { prune: false, actor: 'test', now: e.clock.now, reprioritise: reprioritiseServiceWith(e.ctx.policy) },
   );
   await e.importText(
     service,

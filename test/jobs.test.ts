@@ -5,6 +5,7 @@ import { runDueJobs, type Job } from '../src/jobs/runner.ts';
 import { defaultJobs } from '../src/jobs/jobs.ts';
 import { parseOrgFile } from '../src/people/org-file.ts';
 import { applyOrg } from '../src/people/org-service.ts';
+import { reprioritiseServiceWith } from '../src/findings/reprioritise.ts';
 
 const deps = (e: TestEnv) => ({ db: e.ctx.database.db, policy: e.ctx.policy, now: () => e.clock.now });
 
@@ -79,7 +80,7 @@ describeEachEngine('job runner', (env) => {
         `teams:\n  - name: ${team}\n    kind: engineering\n    members: [${member}, ${it}]\nservices:\n  - name: ${service}\n    owner: ${team}\n    criticality: 2\n    exposure: internal\n    hosts: [10.77.0.1]\n`,
         'org',
       ),
-      { prune: false, actor: 'test', now: e.clock.now, policy: e.ctx.policy },
+      { prune: false, actor: 'test', now: e.clock.now, reprioritise: reprioritiseServiceWith(e.ctx.policy) },
     );
     const end = new Date(e.clock.now.getTime() + 2 * 86_400_000).toISOString();
     const asked = await e.call('POST', '/api/changes', {

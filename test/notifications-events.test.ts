@@ -4,6 +4,7 @@ import { describeEachEngine, type TestEnv } from './support/engines.ts';
 import { sarif } from './support/reports.ts';
 import { startSmtpSink, type SmtpSink } from './support/smtp-sink.ts';
 import { applyOrg } from '../src/people/org-service.ts';
+import { reprioritiseServiceWith } from '../src/findings/reprioritise.ts';
 import { parseOrgFile } from '../src/people/org-file.ts';
 import { deliverDue } from '../src/notifications/delivery.ts';
 import { emailChannel } from '../src/notifications/email.ts';
@@ -67,7 +68,7 @@ async function world(e: TestEnv) {
     prune: false,
     actor: 'test',
     now: e.clock.now,
-    policy: e.ctx.policy,
+    reprioritise: reprioritiseServiceWith(e.ctx.policy),
   });
   const tokens = Object.fromEntries(
     await Promise.all(

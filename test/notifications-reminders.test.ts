@@ -9,6 +9,7 @@ import { sql } from 'kysely';
 import { describeEachEngine, engines, type TestEnv } from './support/engines.ts';
 import { cliWorld, entente } from './support/cli.ts';
 import { applyOrg } from '../src/people/org-service.ts';
+import { reprioritiseServiceWith } from '../src/findings/reprioritise.ts';
 import { parseOrgFile } from '../src/people/org-file.ts';
 import { defaultJobs } from '../src/jobs/jobs.ts';
 import { createCommitment } from '../src/commitments/commitments-service.ts';
@@ -38,7 +39,7 @@ async function world(e: TestEnv) {
     prune: false,
     actor: 'test',
     now: e.clock.now,
-    policy: e.ctx.policy,
+    reprioritise: reprioritiseServiceWith(e.ctx.policy),
   });
   const ids = async (table: 'teams' | 'services', name: string) =>
     (await e.ctx.database.db.selectFrom(table).select('id').where('name', '=', name).executeTakeFirstOrThrow()).id;

@@ -5,6 +5,7 @@ import { describeEachEngine, type TestEnv } from './support/engines.ts';
 import { sarif } from './support/reports.ts';
 import { parseOrgFile } from '../src/people/org-file.ts';
 import { applyOrg } from '../src/people/org-service.ts';
+import { reprioritiseServiceWith } from '../src/findings/reprioritise.ts';
 import { priorityRanks } from '../src/findings/priority.ts';
 import { resolveScope } from '../src/goals/scope.ts';
 import { periodOf, scorecardFor } from '../src/goals/scorecard.ts';
@@ -355,5 +356,5 @@ export const applyTestOrg = (e: TestEnv, yaml: string) =>
     prune: false,
     actor: 'test',
     now: e.clock.now,
-    policy: e.ctx.policy,
+    reprioritise: reprioritiseServiceWith(e.ctx.policy),
   });

@@ -4,6 +4,7 @@ import { describeEachEngine } from './support/engines.ts';
 import { trivy } from './support/reports.ts';
 import { parseOrgFile } from '../src/people/org-file.ts';
 import { applyOrg } from '../src/people/org-service.ts';
+import { reprioritiseServiceWith } from '../src/findings/reprioritise.ts';
 
 describeEachEngine('a service whose exposure or criticality changes', (env) => {
   test('re-prioritises its open findings and brings due dates forward, never back', async () => {
@@ -27,7 +28,7 @@ describeEachEngine('a service whose exposure or criticality changes', (env) => {
       prune: false,
       actor: 'test',
       now: e.clock.now,
-      policy: e.ctx.policy,
+      reprioritise: reprioritiseServiceWith(e.ctx.policy),
     });
     const after = (await env().call('GET', `/api/findings/${before.id}`, { token: await env().token('auditor') })).body;
     assert.equal(after.priority, 'attend');
@@ -37,7 +38,7 @@ describeEachEngine('a service whose exposure or criticality changes', (env) => {
       prune: false,
       actor: 'test',
       now: e.clock.now,
-      policy: e.ctx.policy,
+      reprioritise: reprioritiseServiceWith(e.ctx.policy),
     });
     const back = (await env().call('GET', `/api/findings/${before.id}`, { token: await env().token('auditor') })).body;
     assert.equal(back.priority, 'track*');

@@ -6,6 +6,7 @@ import { createApp } from '../src/http/app.ts';
 import { setPassword } from '../src/people/passwords.ts';
 import { parseOrgFile } from '../src/people/org-file.ts';
 import { applyOrg } from '../src/people/org-service.ts';
+import { reprioritiseServiceWith } from '../src/findings/reprioritise.ts';
 
 // Sign-in with a password, the session cookie, the CSRF header on writes, the sign-in limits and sign-out, through the
 // app's HTTP interface on both engines.
@@ -275,7 +276,7 @@ describeEachEngine('web sign-in sessions', (env) => {
     await applyOrg(
       e.ctx.database.db,
       parseOrgFile(`teams:\n  - name: ${e.uniq('sec')}\n    kind: security\n    members: [${sam}]\n`, 'test org'),
-      { prune: false, actor: 'test', now: e.clock.now, policy: e.ctx.policy },
+      { prune: false, actor: 'test', now: e.clock.now, reprioritise: reprioritiseServiceWith(e.ctx.policy) },
     );
     await setPassword(e.ctx.database.db, sam, 'first-password-of-sam', { actor: 'test', now: e.clock.now });
     const c = client(e.app);

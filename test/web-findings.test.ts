@@ -1,22 +1,10 @@
-import { after, before, describe, test } from 'node:test';
+import { before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { engines } from './support/engines.ts';
-import { cliWorld, entente, ententeInput, serveCli } from './support/cli.ts';
 import { sarif, trivy } from './support/reports.ts';
-import {
-  browserSkip,
-  checkAccessible,
-  openBrowser,
-  password,
-  screenshot,
-  signIn,
-  signOut,
-  type BrowserWorld,
-  webOrg,
-} from './support/browser.ts';
+import { browserSkip, checkAccessible, screenshot, signIn, signOut, webOrg } from './support/browser.ts';
+import { webWorld } from './support/web-world.ts';
 
 // The Findings page's bulk actions and saved views, the Finding page's tone suggestion while typing, and the
 // Commitments page for commitments Entente checks itself, in a real Chromium against `entente serve`
@@ -28,23 +16,25 @@ for (const engine of engines) {
   describe(`the Findings page's bulk actions and saved views, tone suggestions and checked commitments in Chromium [${engine}]`, {
     skip: browserSkip,
   }, () => {
-    const { dir, env } = cliWorld(engine, 'web-findings');
-    let server: { url: string; stop: () => Promise<void> };
-    let world: BrowserWorld | undefined;
+    const w = webWorld(engine, 'web-findings', {
+      org,
+      signIn: ['raj@example.com', 'ana@example.com'],
+      tokens: { raj: { role: 'engineer', person: 'raj@example.com' } },
+      expectedStatuses: [401],
+    });
     let page: Page;
-    let raj = '';
     const get = async <T>(path: string): Promise<T> => {
-      const res = await fetch(`${server.url}${path}`, { headers: { authorization: `Bearer ${raj}` } });
+      const res = await fetch(`${w.url}${path}`, { headers: { authorization: `Bearer ${w.tokens.raj}` } });
       assert.equal(res.status, 200, path);
       return (await res.json()) as T;
     };
     type Row = { id: number; title: string; status: string; assignee: string | null; kind: string };
 
     before(async () => {
-      writeFileSync(join(dir, 'org.yaml'), org);
-      assert.equal(entente(env, 'org', 'apply', join(dir, 'org.yaml')).code, 0);
-      writeFileSync(
-        join(dir, 'trivy.json'),
+      page = w.page;
+      await w.importReport(
+        'checkout-api',
+        'trivy.json',
         trivy([
           {
             cve: 'CVE-2021-44228',
@@ -56,9 +46,9 @@ for (const engine of engines) {
           },
         ]),
       );
-      assert.equal(entente(env, 'import', join(dir, 'trivy.json'), '--service', 'checkout-api').code, 0);
-      writeFileSync(
-        join(dir, 'lint.sarif'),
+      await w.importReport(
+        'checkout-api',
+        'lint.sarif',
         sarif(
           'Lint',
           Array.from({ length: 53 }, (_, i) => ({
@@ -69,35 +59,16 @@ for (const engine of engines) {
           })),
         ),
       );
-      assert.equal(entente(env, 'import', join(dir, 'lint.sarif'), '--service', 'checkout-api').code, 0);
-      // A go with controls: a fix Entente checks itself (finding-fixed) and a WAF rule verified with evidence.
-      const gate = entente(env, 'gate', '--service', 'checkout-api', '--env', 'prod');
-      assert.equal(gate.code, 10, gate.err);
-      for (const who of ['raj@example.com', 'ana@example.com'])
-        assert.equal(ententeInput(env, `${password}\n`, 'people', 'password', who).code, 0);
-      raj = entente(
-        env,
-        'token',
-        'create',
-        '--role',
-        'engineer',
-        '--name',
-        'raj',
-        '--person',
-        'raj@example.com',
-      ).out.trim();
-      server = await serveCli(env);
-      world = await openBrowser([401]);
-      page = world.page;
-    });
-    after(async () => {
-      await world?.close();
-      await server?.stop();
+      const gate = await w.call<{ exitCode: number }>(w.admin, 'POST', '/api/gates', {
+        service: 'checkout-api',
+        env: 'prod',
+      });
+      assert.equal(gate.exitCode, 10, JSON.stringify(gate));
     });
 
     test('bulk: assign three selected rows, mark a whole page false positive only with a reason, and ask one exception for a selection', async () => {
-      await signIn(page, server.url, 'raj@example.com');
-      await page.goto(`${server.url}/findings?kind=code&sort=newest`);
+      await signIn(page, w.url, 'raj@example.com');
+      await page.goto(`${w.url}/findings?kind=code&sort=newest`);
       const table = page.getByRole('table', { name: 'Findings' });
       await table.getByRole('row').nth(50).waitFor();
       const boxes = table.getByRole('checkbox', { name: /^Select finding \d+:/ });
@@ -148,7 +119,7 @@ for (const engine of engines) {
       assert.equal(one.comments.at(-1)!.body, 'Lint notes on generated code; the generator is excluded from now on.');
       await page.getByText('No finding selected').waitFor();
 
-      await page.goto(`${server.url}/findings?kind=dependency`);
+      await page.goto(`${w.url}/findings?kind=dependency`);
       await page.getByRole('checkbox', { name: /^Select finding \d+: .*log4j-core/ }).check();
       await page.getByLabel('Reason for an exception').fill('The vendor ships the fixed build next week.');
       await page.getByLabel('Controls meanwhile (one a line)').fill('WAF rule blocks JNDI lookups');
@@ -170,8 +141,8 @@ for (const engine of engines) {
     });
 
     test('saved views: the team saves the current filter under a name, opens it from the list, and deletes it', async () => {
-      await signIn(page, server.url, 'raj@example.com');
-      await page.goto(`${server.url}/findings?kind=code&status=false_positive`);
+      await signIn(page, w.url, 'raj@example.com');
+      await page.goto(`${w.url}/findings?kind=code&status=false_positive`);
       const views = page.getByRole('region', { name: 'Saved views' });
       await views.getByText('No saved view yet').waitFor();
       await page.getByRole('button', { name: 'Save this view' }).click();
@@ -184,7 +155,7 @@ for (const engine of engines) {
       await signOut(page);
 
       // Another member of the team sees it and opens it.
-      await signIn(page, server.url, 'ana@example.com');
+      await signIn(page, w.url, 'ana@example.com');
       await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Findings' }).click();
       await views.getByRole('link', { name: 'Ruled-out lint' }).click();
       await page.waitForURL(
@@ -203,9 +174,9 @@ for (const engine of engines) {
     });
 
     test("a comment shows the tone check's suggestion as it is typed, offers a rewrite, and is saved either way", async () => {
-      await signIn(page, server.url, 'raj@example.com');
+      await signIn(page, w.url, 'raj@example.com');
       const id = (await get<{ items: Row[] }>('/api/findings?kind=code&limit=1')).items[0]!.id;
-      await page.goto(`${server.url}/findings/${id}`);
+      await page.goto(`${w.url}/findings/${id}`);
       const box = page.getByLabel('Comment');
       await box.fill('IT cannot deploy this change.');
       const hint = page.locator('#w-tone');
@@ -227,7 +198,7 @@ for (const engine of engines) {
     });
 
     test('Commitments: one Entente checks itself says so and asks for no evidence; the header names the lead as lead', async () => {
-      await signIn(page, server.url, 'ana@example.com');
+      await signIn(page, w.url, 'ana@example.com');
       await page.getByText('ana@example.com (lead of payments)').waitFor();
       await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Commitments' }).click();
       const fix = page.getByRole('article').filter({ hasText: /Fix the finding/ });
@@ -248,7 +219,7 @@ for (const engine of engines) {
       }
       await checkAccessible(page, 'the Commitments page');
       await signOut(page);
-      assert.deepEqual(world!.problems, [], 'errors or CSP violations in the page');
+      assert.deepEqual(w.browser.problems, [], 'errors or CSP violations in the page');
     });
   });
 }

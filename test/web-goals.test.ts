@@ -1,23 +1,11 @@
-import { after, before, describe, test } from 'node:test';
+import { before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { engines } from './support/engines.ts';
-import { cliWorld, entente, ententeInput, serveCli } from './support/cli.ts';
 import { kev, sarif, trivy } from './support/reports.ts';
 import { notificationEvents } from '../src/notifications/events.ts';
-import {
-  browserSkip,
-  checkAccessible,
-  openBrowser,
-  password,
-  screenshot,
-  signIn,
-  signOut,
-  type BrowserWorld,
-  webTeams,
-} from './support/browser.ts';
+import { browserSkip, checkAccessible, screenshot, signIn, signOut, webTeams } from './support/browser.ts';
+import { webWorld } from './support/web-world.ts';
 
 // The Scorecard (with goals), Reviews and the notification preferences in Settings, in a real Chromium against
 // `entente serve` (test/support/browser.ts): the card's numbers from real imports, a goal the API refuses and one it
@@ -39,32 +27,25 @@ for (const engine of engines) {
   describe(`the Scorecard, Goals, Reviews and notification preferences in Chromium [${engine}]`, {
     skip: browserSkip,
   }, () => {
-    const { dir, env } = cliWorld(engine, 'web-goals');
-    let server: { url: string; stop: () => Promise<void> };
-    let world: BrowserWorld | undefined;
+    // 400: the goal the API refuses on purpose
+    const w = webWorld(engine, 'web-goals', {
+      org,
+      signIn: ['raj@example.com', 'ana@example.com', 'sam@example.com'],
+      tokens: {
+        raj: { role: 'engineer', person: 'raj@example.com' },
+        sam: { role: 'security', person: 'sam@example.com' },
+      },
+      expectedStatuses: [400, 401],
+    });
+    const { call, tokens } = w;
     let page: Page;
-    const tokens = { raj: '', sam: '' };
-    const call = async <T>(token: string, method: string, path: string, body?: unknown): Promise<T> => {
-      const headers: Record<string, string> = { authorization: `Bearer ${token}` };
-      if (body !== undefined) headers['content-type'] = 'application/json';
-      const res = await fetch(`${server.url}${path}`, {
-        method,
-        headers,
-        ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
-      });
-      const got = (await res.json()) as T;
-      assert.ok(res.ok, `${method} ${path}: ${JSON.stringify(got)}`);
-      return got;
-    };
 
     before(async () => {
-      writeFileSync(join(dir, 'org.yaml'), org);
-      assert.equal(entente(env, 'org', 'apply', join(dir, 'org.yaml')).code, 0);
-      // Log4Shell in KEV on an internet-facing service: an act finding, announced to payments as it arrives.
-      writeFileSync(join(dir, 'kev.json'), kev(['CVE-2021-44228']));
-      assert.equal(entente(env, 'feeds', 'import', join(dir, 'kev.json')).code, 0);
-      writeFileSync(
-        join(dir, 'trivy.json'),
+      page = w.page;
+      await call(w.admin, 'POST', '/api/feeds', undefined, kev(['CVE-2021-44228']));
+      await w.importReport(
+        'checkout-api',
+        'trivy.json',
         trivy([
           {
             cve: 'CVE-2021-44228',
@@ -77,45 +58,13 @@ for (const engine of engines) {
           { cve: 'CVE-2022-42889', pkg: 'commons-text', version: '1.9', fixed: '1.10.0', severity: 'HIGH' },
         ]),
       );
-      assert.equal(entente(env, 'import', join(dir, 'trivy.json'), '--service', 'checkout-api').code, 0);
-      writeFileSync(
-        join(dir, 'leaks.sarif'),
+      await w.importReport(
+        'ledger',
+        'leaks.sarif',
         sarif('gitleaks', [
           { rule: 'aws-access-token', file: 'config/prod.env', line: 3, message: 'AWS access token' },
         ]),
       );
-      assert.equal(entente(env, 'import', join(dir, 'leaks.sarif'), '--service', 'ledger').code, 0);
-      for (const who of ['raj@example.com', 'ana@example.com', 'sam@example.com'])
-        assert.equal(ententeInput(env, `${password}\n`, 'people', 'password', who).code, 0);
-      tokens.raj = entente(
-        env,
-        'token',
-        'create',
-        '--role',
-        'engineer',
-        '--name',
-        'raj',
-        '--person',
-        'raj@example.com',
-      ).out.trim();
-      tokens.sam = entente(
-        env,
-        'token',
-        'create',
-        '--role',
-        'security',
-        '--name',
-        'sam',
-        '--person',
-        'sam@example.com',
-      ).out.trim();
-      server = await serveCli(env);
-      world = await openBrowser([400, 401]); // 400: the goal the API refuses on purpose
-      page = world.page;
-    });
-    after(async () => {
-      await world?.close();
-      await server?.stop();
     });
 
     test("Scorecard: open findings by priority, flow, time to fix, Security's service levels and the summary, for the organisation and for a team", async () => {
@@ -125,7 +74,7 @@ for (const engine of engines) {
         '/api/scorecard?team=payments',
       );
       assert.equal(card.open.total, 3, 'the three imported findings are open');
-      await signIn(page, server.url, 'sam@example.com');
+      await signIn(page, w.url, 'sam@example.com');
       await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Scorecard' }).click();
       await page.getByRole('heading', { name: 'Scorecard', level: 1 }).waitFor();
       await page.getByRole('heading', { name: /^In short: the whole organisation, / }).waitFor();
@@ -160,8 +109,8 @@ for (const engine of engines) {
     });
 
     test("Goals: the API's refusal shows next to the form (Security not among the owners); with Security the goal is set and listed with its progress and forecast", async () => {
-      await signIn(page, server.url, 'ana@example.com');
-      await page.goto(`${server.url}/goals`);
+      await signIn(page, w.url, 'ana@example.com');
+      await page.goto(`${w.url}/goals`);
       const goals = page.getByRole('region', { name: 'Goals', exact: true });
       await goals.getByText('No goal is set yet.').waitFor();
       const form = page.getByRole('form', { name: 'Set a goal' });
@@ -211,7 +160,7 @@ for (const engine of engines) {
     });
 
     test('Reviews: a new weekly review for payments opens its agenda, wins first, with the invitation to download; it is listed', async () => {
-      await signIn(page, server.url, 'ana@example.com');
+      await signIn(page, w.url, 'ana@example.com');
       await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Reviews' }).click();
       await page.getByText('No review has been held yet.').waitFor();
       await checkAccessible(page, 'the Reviews page, empty');
@@ -236,7 +185,7 @@ for (const engine of engines) {
       );
       const ics = page.getByRole('link', { name: 'Download the invitation (.ics)' });
       assert.equal(await ics.getAttribute('href'), `/api/reviews/${id}?format=ics`);
-      const got = await page.request.get(`${server.url}/api/reviews/${id}?format=ics`);
+      const got = await page.request.get(`${w.url}/api/reviews/${id}?format=ics`);
       assert.equal(got.status(), 200);
       assert.match(await got.text(), /^BEGIN:VCALENDAR/);
       await checkAccessible(page, "a review's agenda");
@@ -253,7 +202,7 @@ for (const engine of engines) {
     });
 
     test('Notification preferences: raj turns off the due-soon e-mail and sets his time zone in Settings (a bad one is refused); they stay after a reload and the API says so', async () => {
-      await signIn(page, server.url, 'raj@example.com');
+      await signIn(page, w.url, 'raj@example.com');
       await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Settings' }).click();
       const prefs = page.getByRole('table', { name: 'Which messages reach raj@example.com, and where' });
       await prefs.waitFor();
@@ -334,7 +283,7 @@ for (const engine of engines) {
         'GET',
         `/api/scorecard?team=payments&from=${from}`,
       );
-      await signIn(page, server.url, 'raj@example.com');
+      await signIn(page, w.url, 'raj@example.com');
       const section = page.getByRole('region', { name: 'Open findings over time' });
       await section.waitFor();
       if (card.trend.length >= 2) {
@@ -363,7 +312,7 @@ for (const engine of engines) {
       );
       assert.ok(mine.items.length > 0, 'the act finding was announced to payments (no SMTP here: the e-mails wait)');
       assert.ok(mine.items.every((n) => n.recipient === 'raj@example.com'));
-      await signIn(page, server.url, 'raj@example.com');
+      await signIn(page, w.url, 'raj@example.com');
       await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Notifications' }).click();
       const table = page.getByRole('table', { name: 'Notifications' });
       await table.waitFor();
@@ -401,13 +350,13 @@ for (const engine of engines) {
         all.items.some((n) => n.recipient === 'ana@example.com'),
         'ana was told too',
       );
-      await signIn(page, server.url, 'sam@example.com');
-      await page.goto(`${server.url}/notifications`);
+      await signIn(page, w.url, 'sam@example.com');
+      await page.goto(`${w.url}/notifications`);
       const everyone = page.getByRole('table', { name: 'Notifications' });
       await everyone.getByRole('columnheader', { name: 'To' }).waitFor();
       await everyone.getByRole('cell', { name: 'ana@example.com' }).first().waitFor();
       await signOut(page);
-      assert.deepEqual(world!.problems, [], 'errors or CSP violations in the page');
+      assert.deepEqual(w.browser.problems, [], 'errors or CSP violations in the page');
     });
   });
 }

@@ -1,22 +1,18 @@
-import { after, before, describe, test } from 'node:test';
+import { before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { engines } from './support/engines.ts';
-import { cliWorld, entente, ententeInput, serveCli } from './support/cli.ts';
+import { entente } from './support/cli.ts';
 import { trivy } from './support/reports.ts';
 import {
   browserSkip,
   checkAccessible,
-  openBrowser,
-  password,
   screenshot,
   signIn as signInAs,
   signOut as signOutOf,
-  type BrowserWorld,
   webOrg,
 } from './support/browser.ts';
+import { webWorld } from './support/web-world.ts';
 
 // The Exceptions and Commitments pages and Home's "waiting for you", in a real Chromium against `entente serve`, under
 // the CSP the server sends (test/support/browser.ts).
@@ -24,15 +20,22 @@ const org = webOrg;
 
 for (const engine of engines) {
   describe(`the Exceptions and Commitments pages in Chromium [${engine}]`, { skip: browserSkip }, () => {
-    const { dir, env } = cliWorld(engine, 'web-pages');
-    let server: { url: string; stop: () => Promise<void> };
-    let world: BrowserWorld | undefined;
+    const w = webWorld(engine, 'web-pages', {
+      org,
+      signIn: ['raj@example.com', 'ana@example.com', 'sam@example.com'],
+      tokens: {
+        raj: { role: 'engineer', person: 'raj@example.com' },
+        ana: { role: 'engineer', person: 'ana@example.com' },
+        zoe: { role: 'security', person: 'zoe@example.com' },
+      },
+      expectedStatuses: [401, 409],
+    });
+    const { tokens } = w;
     let page: Page;
     let problems: string[] = [];
-    const remote = (token: string, ...args: string[]) => entente({}, ...args, '--server', server.url, '--token', token);
-    const tokens = { raj: '', ana: '', zoe: '' };
+    const remote = (token: string, ...args: string[]) => entente({}, ...args, '--server', w.url, '--token', token);
     const get = async <T>(token: string, path: string): Promise<T> => {
-      const res = await fetch(`${server.url}${path}`, { headers: { authorization: `Bearer ${token}` } });
+      const res = await fetch(`${w.url}${path}`, { headers: { authorization: `Bearer ${token}` } });
       assert.equal(res.status, 200, path);
       return (await res.json()) as T;
     };
@@ -41,56 +44,16 @@ for (const engine of engines) {
     let raced = 0; // the one another Security member approves while the page shows it
 
     before(async () => {
-      writeFileSync(join(dir, 'org.yaml'), org);
-      assert.equal(entente(env, 'org', 'apply', join(dir, 'org.yaml')).code, 0);
-      writeFileSync(
-        join(dir, 'trivy.json'),
+      ({ page, problems } = w.browser);
+      await w.importReport(
+        'checkout-api',
+        'trivy.json',
         trivy([
           { cve: 'CVE-2021-44228', pkg: 'log4j-core', version: '2.14.1', fixed: '2.15.0', severity: 'CRITICAL' },
           { cve: 'CVE-2022-22965', pkg: 'spring-beans', version: '5.3.17', fixed: '5.3.18', severity: 'CRITICAL' },
           { cve: 'CVE-2022-42889', pkg: 'commons-text', version: '1.9', fixed: '1.10.0', severity: 'CRITICAL' },
         ]),
       );
-      const imported = entente(env, 'import', join(dir, 'trivy.json'), '--service', 'checkout-api');
-      assert.equal(imported.code, 0, imported.err);
-      for (const who of ['raj@example.com', 'ana@example.com', 'sam@example.com']) {
-        const set = ententeInput(env, `${password}\n`, 'people', 'password', who);
-        assert.equal(set.code, 0, set.err);
-      }
-      tokens.raj = entente(
-        env,
-        'token',
-        'create',
-        '--role',
-        'engineer',
-        '--name',
-        'raj',
-        '--person',
-        'raj@example.com',
-      ).out.trim();
-      tokens.ana = entente(
-        env,
-        'token',
-        'create',
-        '--role',
-        'engineer',
-        '--name',
-        'ana',
-        '--person',
-        'ana@example.com',
-      ).out.trim();
-      tokens.zoe = entente(
-        env,
-        'token',
-        'create',
-        '--role',
-        'security',
-        '--name',
-        'zoe',
-        '--person',
-        'zoe@example.com',
-      ).out.trim();
-      server = await serveCli(env);
       // raj asks for two exceptions; ana (the lead) approves the second here and the first in the browser.
       const findings = (await get<{ items: { id: number; title: string }[] }>(tokens.raj, '/api/findings')).items;
       const idOf = (pkg: string): string => String(findings.find((f) => f.title.includes(pkg))!.id);
@@ -117,15 +80,9 @@ for (const engine of engines) {
       raced = request(idOf('commons-text'), 'only reachable from the admin console');
       const approved = remote(tokens.ana, 'exceptions', 'approve', String(other));
       assert.equal(approved.code, 0, approved.err);
-      world = await openBrowser([401, 409]);
-      ({ page, problems } = world);
-    });
-    after(async () => {
-      await world?.close();
-      await server?.stop();
     });
 
-    const signIn = (email: string): Promise<void> => signInAs(page, server.url, email);
+    const signIn = (email: string): Promise<void> => signInAs(page, w.url, email);
     const signOut = (): Promise<void> => signOutOf(page);
 
     test('the requester sees their own request waiting for Security, with no button to approve it', async () => {

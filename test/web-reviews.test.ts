@@ -1,21 +1,9 @@
-import { after, before, describe, test } from 'node:test';
+import { before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { engines } from './support/engines.ts';
-import { cliWorld, entente, ententeInput, serveCli } from './support/cli.ts';
-import {
-  browserSkip,
-  checkAccessible,
-  openBrowser,
-  password,
-  screenshot,
-  signIn,
-  signOut,
-  type BrowserWorld,
-  webTeams,
-} from './support/browser.ts';
+import { browserSkip, checkAccessible, screenshot, signIn, signOut, webTeams } from './support/browser.ts';
+import { webWorld } from './support/web-world.ts';
 
 // A review meeting run to its close from the web app, in a real Chromium against `entente serve`
 // (test/support/browser.ts): a new review, closed with attendees, a decision and an action item that becomes a
@@ -43,17 +31,18 @@ interface CommitmentJson {
 
 for (const engine of engines) {
   describe(`closing a review from the web app in Chromium [${engine}]`, { skip: browserSkip }, () => {
-    const { dir, env } = cliWorld(engine, 'web-reviews');
-    let server: { url: string; stop: () => Promise<void> };
-    let world: BrowserWorld | undefined;
+    // 400: the close the API refuses on purpose
+    const w = webWorld(engine, 'web-reviews', {
+      org: webTeams,
+      signIn: ['ana@example.com', 'sam@example.com'],
+      tokens: { sam: { role: 'security', person: 'sam@example.com' } },
+      expectedStatuses: [400, 401],
+    });
     let page: Page;
-    let token = '';
-    const get = async <T>(path: string): Promise<T> => {
-      const res = await fetch(`${server.url}${path}`, { headers: { authorization: `Bearer ${token}` } });
-      const got = (await res.json()) as T;
-      assert.ok(res.ok, `GET ${path}: ${JSON.stringify(got)}`);
-      return got;
-    };
+    before(() => {
+      page = w.page;
+    });
+    const get = <T>(path: string): Promise<T> => w.call<T>(w.tokens.sam, 'GET', path);
 
     /** Starts a weekly review from the Reviews page's form and waits for its agenda; answers its id. */
     const newReview = async (team: string | { label: string }): Promise<number> => {
@@ -67,33 +56,8 @@ for (const engine of engines) {
       return Number(/^Review (\d+):/.exec(await title.innerText())![1]);
     };
 
-    before(async () => {
-      writeFileSync(join(dir, 'org.yaml'), webTeams);
-      assert.equal(entente(env, 'org', 'apply', join(dir, 'org.yaml')).code, 0);
-      for (const who of ['ana@example.com', 'sam@example.com'])
-        assert.equal(ententeInput(env, `${password}\n`, 'people', 'password', who).code, 0);
-      token = entente(
-        env,
-        'token',
-        'create',
-        '--role',
-        'security',
-        '--name',
-        'sam',
-        '--person',
-        'sam@example.com',
-      ).out.trim();
-      server = await serveCli(env);
-      world = await openBrowser([400, 401]); // 400: the close the API refuses on purpose
-      page = world.page;
-    });
-    after(async () => {
-      await world?.close();
-      await server?.stop();
-    });
-
     test("Ana starts payments' weekly review and closes it with a decision and an action item: the item is a commitment of payments by its day, and the page shows the review closed", async () => {
-      await signIn(page, server.url, 'ana@example.com');
+      await signIn(page, w.url, 'ana@example.com');
       const id = await newReview('payments');
       const form = page.getByRole('form', { name: 'Close the review' });
       await form.getByLabel(/^Attendees/).fill('ana@example.com, sam@example.com');
@@ -156,7 +120,7 @@ for (const engine of engines) {
     });
 
     test("Sam closes the organisation's review with an action item due in the past: the server's sentence shows beside the form and nothing is recorded", async () => {
-      await signIn(page, server.url, 'sam@example.com');
+      await signIn(page, w.url, 'sam@example.com');
       const id = await newReview({ label: 'the whole organisation' });
       const before = (await get<{ items: unknown[] }>('/api/commitments')).items.length;
       const form = page.getByRole('form', { name: 'Close the review' });
@@ -200,7 +164,7 @@ for (const engine of engines) {
         'corrected, it closes with the item owed by payments',
       );
       await signOut(page);
-      assert.deepEqual(world!.problems, [], 'errors or CSP violations in the page');
+      assert.deepEqual(w.browser.problems, [], 'errors or CSP violations in the page');
     });
   });
 }

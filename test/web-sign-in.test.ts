@@ -1,19 +1,15 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { engines } from './support/engines.ts';
 import { cliWorld, entente, freePortGuess, serveCli } from './support/cli.ts';
 import { startProvider, type TestProvider } from './support/oidc-provider.ts';
-import { screenshot } from './support/browser.ts';
+import { browserSkip, csp, launchChromium, screenshot } from './support/browser.ts';
 
 // Sign-in in a real Chromium (Debian's /usr/bin/chromium, driven by playwright-core) under the server's CSP: single
 // sign-on through a real OpenID Connect provider on 127.0.0.1, an invitation link, and the Settings page.
 
-const chromium = '/usr/bin/chromium';
-const built = existsSync(join('dist', 'web', 'index.html'));
-const csp =
-  "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'; object-src 'none'";
 const org = `teams:
   - name: payments
     kind: engineering
@@ -32,14 +28,9 @@ services:
     criticality: 1
     exposure: isolated
 `;
-const why = !existsSync(chromium)
-  ? `${chromium} is missing (apt-get install chromium)`
-  : !built
-    ? 'the web app is not built (npm run build)'
-    : false;
 
 for (const engine of engines) {
-  describe(`sign-in and Settings in Chromium [${engine}]`, { skip: why }, () => {
+  describe(`sign-in and Settings in Chromium [${engine}]`, { skip: browserSkip }, () => {
     const { dir, env } = cliWorld(engine, 'websignin');
     const port = freePortGuess();
     const url = `http://127.0.0.1:${port}`;
@@ -63,18 +54,7 @@ for (const engine of engines) {
         ENTENTE_OIDC_NAME: 'Test provider',
       });
       server = await serveCli(env, port);
-      const { chromium: browserType } = await import('playwright-core');
-      browser = await browserType.launch({
-        executablePath: chromium,
-        args: [
-          '--headless',
-          '--no-sandbox',
-          '--disable-gpu',
-          '--disable-background-networking',
-          '--disable-component-update',
-          '--disable-sync',
-        ],
-      });
+      browser = await launchChromium();
     });
     after(async () => {
       await browser?.close();

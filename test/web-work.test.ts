@@ -1,22 +1,10 @@
-import { after, before, describe, test } from 'node:test';
+import { before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { engines } from './support/engines.ts';
-import { cliWorld, entente, ententeInput, serveCli } from './support/cli.ts';
 import { sarif, trivy } from './support/reports.ts';
-import {
-  browserSkip,
-  checkAccessible,
-  openBrowser,
-  password,
-  screenshot,
-  signIn,
-  signOut,
-  type BrowserWorld,
-  webTeams,
-} from './support/browser.ts';
+import { browserSkip, checkAccessible, screenshot, signIn, signOut, webTeams } from './support/browser.ts';
+import { webWorld } from './support/web-world.ts';
 
 // The Gates and Changes pages in a real Chromium against `entente serve` (test/support/browser.ts): decisions per service
 // and environment and a decision's receipt; a change request whose risk check updates as it is typed, the approvals
@@ -39,32 +27,27 @@ const nmap = `<?xml version="1.0"?><nmaprun scanner="nmap" version="7.93"><scani
 
 for (const engine of engines) {
   describe(`the Gates and Changes pages in Chromium [${engine}]`, { skip: browserSkip }, () => {
-    const { dir, env } = cliWorld(engine, 'web-work');
-    let server: { url: string; stop: () => Promise<void> };
-    let world: BrowserWorld | undefined;
+    // 400: the preview of a request still missing fields
+    const w = webWorld(engine, 'web-work', {
+      org,
+      signIn: ['raj@example.com', 'ana@example.com', 'sam@example.com'],
+      tokens: {
+        raj: { role: 'engineer', person: 'raj@example.com' },
+        ana: { role: 'engineer', person: 'ana@example.com' },
+        sam: { role: 'security', person: 'sam@example.com' },
+      },
+      expectedStatuses: [400, 401, 409],
+    });
+    const { call, tokens } = w;
     let page: Page;
-    const tokens = { raj: '', ana: '', sam: '' };
-    const call = async <T>(token: string, method: string, path: string, body?: unknown, raw?: string): Promise<T> => {
-      const headers: Record<string, string> = { authorization: `Bearer ${token}` };
-      if (body !== undefined) headers['content-type'] = 'application/json';
-      if (raw !== undefined) headers['content-type'] = 'application/octet-stream';
-      const res = await fetch(`${server.url}${path}`, {
-        method,
-        headers,
-        ...(body !== undefined ? { body: JSON.stringify(body) } : raw !== undefined ? { body: raw } : {}),
-      });
-      const got = (await res.json()) as T;
-      assert.ok(res.ok, `${method} ${path}: ${JSON.stringify(got)}`);
-      return got;
-    };
     const gates = { first: 0, second: 0, ledger: 0 };
     let lease = 0; // an approved change whose lease ends in five days
 
     before(async () => {
-      writeFileSync(join(dir, 'org.yaml'), org);
-      assert.equal(entente(env, 'org', 'apply', join(dir, 'org.yaml')).code, 0);
-      writeFileSync(
-        join(dir, 'trivy.json'),
+      page = w.page;
+      await w.importReport(
+        'checkout-api',
+        'trivy.json',
         trivy([
           {
             cve: 'CVE-2021-44228',
@@ -76,50 +59,13 @@ for (const engine of engines) {
           },
         ]),
       );
-      assert.equal(entente(env, 'import', join(dir, 'trivy.json'), '--service', 'checkout-api').code, 0);
-      writeFileSync(
-        join(dir, 'leaks.sarif'),
+      await w.importReport(
+        'ledger',
+        'leaks.sarif',
         sarif('gitleaks', [
           { rule: 'aws-access-token', file: 'config/prod.env', line: 3, message: 'AWS access token' },
         ]),
       );
-      assert.equal(entente(env, 'import', join(dir, 'leaks.sarif'), '--service', 'ledger').code, 0);
-      for (const who of ['raj@example.com', 'ana@example.com', 'sam@example.com'])
-        assert.equal(ententeInput(env, `${password}\n`, 'people', 'password', who).code, 0);
-      tokens.raj = entente(
-        env,
-        'token',
-        'create',
-        '--role',
-        'engineer',
-        '--name',
-        'raj',
-        '--person',
-        'raj@example.com',
-      ).out.trim();
-      tokens.ana = entente(
-        env,
-        'token',
-        'create',
-        '--role',
-        'engineer',
-        '--name',
-        'ana',
-        '--person',
-        'ana@example.com',
-      ).out.trim();
-      tokens.sam = entente(
-        env,
-        'token',
-        'create',
-        '--role',
-        'security',
-        '--name',
-        'sam',
-        '--person',
-        'sam@example.com',
-      ).out.trim();
-      server = await serveCli(env);
       gates.first = (
         await call<{ id: number }>(tokens.raj, 'POST', '/api/gates', {
           service: 'checkout-api',
@@ -127,8 +73,9 @@ for (const engine of engines) {
           version: '1.4.1',
         })
       ).id;
-      writeFileSync(
-        join(dir, 'trivy2.json'),
+      await w.importReport(
+        'checkout-api',
+        'trivy2.json',
         trivy([
           {
             cve: 'CVE-2021-44228',
@@ -141,7 +88,6 @@ for (const engine of engines) {
           { cve: 'CVE-2022-42889', pkg: 'commons-text', version: '1.9', fixed: '1.10.0', severity: 'HIGH' },
         ]),
       );
-      assert.equal(entente(env, 'import', join(dir, 'trivy2.json'), '--service', 'checkout-api').code, 0);
       gates.second = (
         await call<{ id: number }>(tokens.raj, 'POST', '/api/gates', {
           service: 'checkout-api',
@@ -180,16 +126,10 @@ for (const engine of engines) {
           `/api/changes/${lease}/approve`,
           {},
         );
-      world = await openBrowser([400, 401, 409]); // 400: the preview of a request still missing fields
-      page = world.page;
-    });
-    after(async () => {
-      await world?.close();
-      await server?.stop();
     });
 
     test("Gates: the latest decision per service and environment; a receipt with its controls and commitments, what changed since the last go, and a no-go's path to go", async () => {
-      await signIn(page, server.url, 'raj@example.com');
+      await signIn(page, w.url, 'raj@example.com');
       await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Gates' }).click();
       const latest = page.getByRole('table', { name: 'Latest decision per service and environment' });
       await latest.waitFor();
@@ -222,7 +162,7 @@ for (const engine of engines) {
       await checkAccessible(page, "a gate decision's receipt");
       await screenshot(page, 'gate');
 
-      await page.goto(`${server.url}/gates?service=ledger`);
+      await page.goto(`${w.url}/gates?service=ledger`);
       await page
         .getByRole('table', { name: 'Decisions for ledger, newest first' })
         .getByRole('link', { name: `Decision ${gates.ledger}` })
@@ -241,7 +181,7 @@ for (const engine of engines) {
 
     test('Changes: the risk check, safeguards, approvals and longest lease update as the request is typed; previews store nothing; the request goes in with its reason for FTP', async () => {
       const before = (await call<{ items: unknown[] }>(tokens.raj, 'GET', '/api/changes')).items.length;
-      await signIn(page, server.url, 'raj@example.com');
+      await signIn(page, w.url, 'raj@example.com');
       await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Changes' }).click();
       await page.getByRole('heading', { name: 'Changes', level: 1 }).waitFor();
       const check = page.getByRole('region', { name: 'Risk check' });
@@ -295,7 +235,7 @@ for (const engine of engines) {
       const asked = (
         await call<{ items: { id: number; title: string }[] }>(tokens.raj, 'GET', '/api/changes?status=submitted')
       ).items.find((c) => c.title === 'Upload folder for Acme')!.id;
-      await signIn(page, server.url, 'ana@example.com');
+      await signIn(page, w.url, 'ana@example.com');
       await page
         .getByRole('region', { name: 'Waiting for you' })
         .getByRole('link', { name: `Change ${asked} for payments` })
@@ -312,7 +252,7 @@ for (const engine of engines) {
       await page.getByText('No change waits for your approval.').waitFor();
       await signOut(page);
 
-      await signIn(page, server.url, 'sam@example.com');
+      await signIn(page, w.url, 'sam@example.com');
       await page
         .getByRole('region', { name: 'Waiting for you' })
         .getByRole('link', { name: `Change ${asked} for payments` })
@@ -337,7 +277,7 @@ for (const engine of engines) {
         ['declined', 'ana@example.com', 'An SFTP share is ready on the same host; please use that.'],
       );
       await signOut(page);
-      assert.deepEqual(world!.problems, [], 'errors or CSP violations in the page');
+      assert.deepEqual(w.browser.problems, [], 'errors or CSP violations in the page');
     });
   });
 }

@@ -46,6 +46,12 @@ export async function reprioritise(
   }
 }
 
+/** The step that applying an organisation file takes for a service whose exposure or criticality changed. */
+export const reprioritiseServiceWith =
+  (policy: Policy) =>
+  (trx: Kysely<DB>, serviceId: number, now: Date): Promise<{ checked: number; changed: number }> =>
+    reprioritise(trx, { policy, now, serviceId });
+
 async function apply(trx: Kysely<DB>, rows: Row[], opts: { policy: Policy; now: Date }): Promise<number> {
   const ids: number[] = [],
     prios: string[] = [],

@@ -3,6 +3,7 @@ import { createRoute, z } from '@hono/zod-openapi';
 import type { Context } from '../context.ts';
 import { parseOrgFile } from '../people/org-file.ts';
 import { applyOrg, listServices, listTeams } from '../people/org-service.ts';
+import { reprioritiseServiceWith } from '../findings/reprioritise.ts';
 import { requireAction } from '../people/access.ts';
 import { subApp } from './sub-app.ts';
 import { errorResponses } from './schemas.ts';
@@ -118,7 +119,7 @@ export function orgRoutes(ctx: Context) {
           prune: c.req.valid('query').prune === 'true',
           actor: who.actor,
           now: ctx.now(),
-          policy: ctx.policy,
+          reprioritise: reprioritiseServiceWith(ctx.policy),
         }),
         200,
       );

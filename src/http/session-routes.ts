@@ -61,11 +61,15 @@ const signInRoute = createRoute({
   },
 });
 
+// A session cookie or a bearer token. Typed as OpenAPI's requirement list: inferred from the literal, its union of
+// object shapes made Hono's client type of these routes lose their paths (every one under `[x: string]`).
+const sessionOrBearer: Record<string, string[]>[] = [{ session: [] }, { bearer: [] }];
+
 const whoRoute = createRoute({
   method: 'get',
   path: '/api/session',
   tags: ['session'],
-  security: [{ session: [] }, { bearer: [] }],
+  security: sessionOrBearer,
   summary: 'Who is signed in: person, role, teams, and the CSRF token for writes',
   responses: {
     200: { description: 'The caller', content: { 'application/json': { schema: sessionSchema } } },

@@ -4,11 +4,20 @@ import type { DB } from '../db/schema.ts';
 import { badInput } from '../errors.ts';
 import { recordAudit } from '../audit/audit.ts';
 import type { OrgFile, ServiceSpec, TeamSpec } from './org-file.ts';
-import type { Policy } from '../policy/policy.ts';
-import { reprioritise } from '../findings/reprioritise.ts';
 import { pgJson } from '../db/pg-json.ts';
 import { canonicalJson } from '../canonical-json.ts';
 import { summariseNotify } from './team-notify.ts';
+
+/** Re-decides the priorities of one service's findings after its exposure or criticality changed (the caller's step). */
+export type ReprioritiseService = (trx: Kysely<DB>, serviceId: number, now: Date) => Promise<unknown>;
+
+/** Who applies the file, when, and the step that re-prioritises a changed service's findings (none: left as they are). */
+export interface OrgApplyOptions {
+  prune: boolean;
+  actor: string;
+  now: Date;
+  reprioritise?: ReprioritiseService | undefined;
+}
 
 export interface OrgApplySummary {
   teams: { created: string[]; updated: string[]; unchanged: string[] };
@@ -16,11 +25,7 @@ export interface OrgApplySummary {
 }
 
 /** Makes the database match the file; services absent from it are reported, and archived only with `prune`. */
-export async function applyOrg(
-  db: Kysely<DB>,
-  org: OrgFile,
-  opts: { prune: boolean; actor: string; now: Date; policy?: Policy | undefined },
-): Promise<OrgApplySummary> {
+export async function applyOrg(db: Kysely<DB>, org: OrgFile, opts: OrgApplyOptions): Promise<OrgApplySummary> {
   return db.transaction().execute(async (trx) => {
     const known = new Set((await trx.selectFrom('teams').select('name').execute()).map((t) => t.name));
     for (const s of org.services) {
@@ -135,11 +140,7 @@ async function setMembers(trx: Kysely<DB>, teamId: number, emails: string[]): Pr
   }
 }
 
-async function upsertService(
-  trx: Kysely<DB>,
-  s: ServiceSpec,
-  opts: { actor: string; now: Date; policy?: Policy | undefined },
-): Promise<Outcome> {
+async function upsertService(trx: Kysely<DB>, s: ServiceSpec, opts: OrgApplyOptions): Promise<Outcome> {
   const owner = await trx.selectFrom('teams').select('id').where('name', '=', s.owner).executeTakeFirstOrThrow();
   const values = {
     owner_team_id: owner.id,
@@ -183,8 +184,8 @@ async function upsertService(
     await trx.updateTable('findings').set({ owner_team_id: owner.id }).where('service_id', '=', before.id).execute();
   }
   // Exposure and criticality are inputs of every finding's priority.
-  if (opts.policy && (before.exposure !== s.exposure || before.criticality !== s.criticality)) {
-    await reprioritise(trx, { policy: opts.policy, now: opts.now, serviceId: before.id });
+  if (opts.reprioritise && (before.exposure !== s.exposure || before.criticality !== s.criticality)) {
+    await opts.reprioritise(trx, before.id, opts.now);
   }
   await recordAudit(trx, {
     actor: opts.actor,

@@ -35,17 +35,10 @@ export interface BrowserWorld {
   close(): Promise<void>;
 }
 
-/**
- * Starts Chromium with one page whose every answer gets the CSP. `expectedStatuses`: HTTP error statuses the test
- * provokes on purpose (the browser logs them as console errors), e.g. [401, 409]. `ignoreHTTPSErrors`: for a test's
- * own self-signed certificate.
- */
-export async function openBrowser(
-  expectedStatuses: number[] = [401],
-  opts: { ignoreHTTPSErrors?: boolean } = {},
-): Promise<BrowserWorld> {
+/** Starts Debian's Chromium, headless and quiet (no network of its own besides the pages'). */
+export async function launchChromium(): Promise<Browser> {
   const { chromium } = await import('playwright-core');
-  const browser = await chromium.launch({
+  return chromium.launch({
     executablePath: chromiumPath,
     args: [
       '--headless',
@@ -56,6 +49,18 @@ export async function openBrowser(
       '--disable-sync',
     ],
   });
+}
+
+/**
+ * Starts Chromium with one page whose every answer gets the CSP. `expectedStatuses`: HTTP error statuses the test
+ * provokes on purpose (the browser logs them as console errors), e.g. [401, 409]. `ignoreHTTPSErrors`: for a test's
+ * own self-signed certificate.
+ */
+export async function openBrowser(
+  expectedStatuses: number[] = [401],
+  opts: { ignoreHTTPSErrors?: boolean } = {},
+): Promise<BrowserWorld> {
+  const browser = await launchChromium();
   const page = await browser.newPage({
     viewport: { width: 1200, height: 800 },
     ignoreHTTPSErrors: opts.ignoreHTTPSErrors ?? false,

@@ -97,11 +97,11 @@ export function cliWorld(
 export const freePortGuess = (): number => 20_000 + Math.floor(Math.random() * 20_000);
 
 /** Starts `entente serve` on a free port with an environment; resolves with its URL once it listens, a way to stop it,
- * and a way to kill it with SIGKILL (no chance to clean up, as with `kill -9`). */
+ * a way to kill it with SIGKILL (no chance to clean up, as with `kill -9`), and what it printed until then. */
 export function serveCli(
   env: Record<string, string>,
   port = freePortGuess(),
-): Promise<{ url: string; stop: () => Promise<void>; kill: () => Promise<void> }> {
+): Promise<{ url: string; stop: () => Promise<void>; kill: () => Promise<void>; output: string }> {
   const child: ChildProcess = spawn(process.execPath, [...cliArgs, 'serve', '--port', String(port)], {
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -128,7 +128,7 @@ export function serveCli(
       const m = /listening on (http:\/\/\S+)/.exec(seen);
       if (m) {
         clearTimeout(timer);
-        resolve({ url: m[1]!, stop, kill });
+        resolve({ url: m[1]!, stop, kill, output: seen });
       }
     });
     child.stderr!.on('data', (d: Buffer) => {

@@ -7,6 +7,7 @@ import { createApp } from '../../src/http/app.ts';
 import { createToken } from '../../src/people/tokens.ts';
 import { parseOrgFile } from '../../src/people/org-file.ts';
 import { applyOrg } from '../../src/people/org-service.ts';
+import { reprioritiseServiceWith } from '../../src/findings/reprioritise.ts';
 import { importReport, type ImportSummary } from '../../src/scans/import-service.ts';
 import { reportFromBuffer } from '../../src/imports/report-input.ts';
 import { importRowLimits } from '../../src/config.ts';
@@ -111,7 +112,7 @@ function buildEnv(engine: Engine, database: Awaited<ReturnType<typeof openDataba
         prune: false,
         actor: 'test',
         now: clock.now,
-        policy,
+        reprioritise: reprioritiseServiceWith(policy),
       });
       return { team, service };
     },

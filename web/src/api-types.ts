@@ -6,7 +6,6 @@
  */
 import type { Hono } from 'hono';
 import type { hc, InferResponseType } from 'hono/client';
-import type { z } from '@hono/zod-openapi';
 import type { auditRoutes } from '../../src/http/audit-routes.ts';
 import type { changesRoutes } from '../../src/http/changes-routes.ts';
 import type { commitmentsRoutes } from '../../src/http/commitments-routes.ts';
@@ -19,7 +18,7 @@ import type { notificationsRoutes } from '../../src/http/notifications-routes.ts
 import type { orgRoutes } from '../../src/http/org-routes.ts';
 import type { policyRoutes } from '../../src/http/policy-routes.ts';
 import type { reviewsRoutes } from '../../src/http/reviews-routes.ts';
-import type { sessionSchema } from '../../src/http/session-routes.ts';
+import type { sessionRoutes } from '../../src/http/session-routes.ts';
 import type { signInRoutes } from '../../src/http/sign-in-routes.ts';
 import type { tokensRoutes } from '../../src/http/tokens-routes.ts';
 import type { toneRoutes } from '../../src/http/tone-routes.ts';
@@ -57,11 +56,8 @@ export type SavedView = Answer<Client<ReturnType<typeof viewsRoutes>>['api']['vi
 // Session and sign-in.
 type SignInApi = Client<ReturnType<typeof signInRoutes>>['api'];
 
-/**
- * Who is signed in, as GET /api/session (and sign-in, and accepting an invitation) answers: from the route's schema,
- * since Hono's client type of the session routes loses its paths (see DESIGN-NOTES).
- */
-export type Me = z.infer<typeof sessionSchema>;
+/** Who is signed in, as GET /api/session (and sign-in, and accepting an invitation) answers. */
+export type Me = Answer<Client<ReturnType<typeof sessionRoutes>>['api']['session']['$get']>;
 
 /** How this server signs people in, as GET /api/session/sso answers. */
 export type SsoInfo = Answer<SignInApi['session']['sso']['$get']>;

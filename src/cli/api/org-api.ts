@@ -3,6 +3,7 @@ import type { InferResponseType } from 'hono/client';
 import type { orgRoutes } from '../../http/org-routes.ts';
 import type { OrgFile } from '../../people/org-file.ts';
 import { applyOrg } from '../../people/org-service.ts';
+import { reprioritiseServiceWith } from '../../findings/reprioritise.ts';
 import type { Area } from './area.ts';
 import { clientOf, rawBody, type Remote } from './remote.ts';
 
@@ -19,7 +20,12 @@ export interface OrgApi {
 export const orgApi: Area<OrgApi> = {
   local: (ctx) => ({
     apply: (_text, org, prune) =>
-      applyOrg(ctx.database.db, org, { prune, actor: 'local-cli', now: ctx.now(), policy: ctx.policy }),
+      applyOrg(ctx.database.db, org, {
+        prune,
+        actor: 'local-cli',
+        now: ctx.now(),
+        reprioritise: reprioritiseServiceWith(ctx.policy),
+      }),
   }),
   remote: (remote) => ({
     apply: async (text, _org, prune) =>
