@@ -122,6 +122,7 @@ const table: Record<string, [number[], Build]> = {
   'POST /api/views':                            [[401, 401, 403, 403, 201, 403, 403, 201, 201], (f) => ({ path: '/api/views', json: { team: f.teamA, name: 'Matrix', query: 'priority=act' } })],
   'DELETE /api/views/{id}':                     [[401, 401, 403, 403, 204, 403, 403, 204, 204], async (f) => ({ path: `/api/views/${await f.newView()}` })],
   'GET /api/scorecard':                         [[401, 401, 200, 200, 200, 403, 403, 200, 200], (f) => ({ path: `/api/scorecard?service=${f.serviceA}` })],
+  'GET /api/scorecard/trend':                   [[401, 401, 200, 200, 200, 403, 403, 200, 200], (f) => ({ path: `/api/scorecard/trend?service=${f.serviceA}` })],
   'GET /api/goals':                             [[401, 401, 200, 200, 200, 200, 200, 200, 200], () => ({ path: '/api/goals' })],
   'POST /api/goals':                            [[401, 401, 403, 403, 201, 403, 403, 201, 201], (f) => ({ path: '/api/goals', json: f.goalBody() })],
   'GET /api/goals/{id}':                        [[401, 401, 200, 200, 200, 200, 200, 200, 200], (f) => ({ path: `/api/goals/${f.goal}` })],

@@ -291,6 +291,20 @@ describeEachEngine('joint goals over the API', (env) => {
     assert.equal(bad.status, 400);
     assert.match(bad.body.error.message, /^from: "yesterday" is not a day/);
   });
+
+  test("GET /api/scorecard/trend: the card's trend alone, the same days and figures as the whole card's, under its read rule", async () => {
+    const e = env();
+    const o = await orgWithSecurity(e);
+    const from = new Date(e.clock.now.getTime() - 10 * 86_400_000).toISOString().slice(0, 10);
+    const card = (await e.call('GET', `/api/scorecard?team=${o.eng}&from=${from}`, { token: o.engineer })).body;
+    const trend = await e.call('GET', `/api/scorecard/trend?team=${o.eng}&from=${from}`, { token: o.engineer });
+    assert.equal(trend.status, 200, JSON.stringify(trend.body));
+    assert.deepEqual(trend.body, { scope: card.scope, period: card.period, trend: card.trend });
+    assert.equal(trend.body.trend.at(-1).open.act, 2, "today's point is live");
+    assert.equal((await e.call('GET', `/api/scorecard/trend?team=${o.eng}`, { token: o.outsider })).status, 403);
+    const bad = await e.call('GET', '/api/scorecard/trend?to=tomorrow', { token: o.security });
+    assert.equal(bad.status, 400);
+  });
 });
 
 for (const engine of engines) {

@@ -18,6 +18,7 @@ import {
   scanCoverage,
   slaCompliance,
   type FixTime,
+  type OpenNow,
   type Window,
 } from './metrics.ts';
 import { windowMeasures } from './day-stats.ts';
@@ -86,6 +87,52 @@ function dayArg(text: string, field: 'from' | 'to'): Day {
 }
 
 /**
+ * The card's daily trend alone (Home's chart): the stored days and today's point, without the card's other reads
+ * (Security's service levels, crying wolf, the window's flow and times, which cost most of a card at a million
+ * findings and which the chart does not show).
+ */
+export async function trendFor(
+  deps: ScorecardDeps,
+  scope: Scope,
+  period: { from: Day; to: Day } = periodOf(deps.policy, deps.now(), {}),
+): Promise<Pick<Scorecard, 'scope' | 'period' | 'trend'>> {
+  const now = deps.now();
+  await backfillSnapshots(deps.db, deps.policy, now);
+  const today = policyCalendar(deps.policy).dayOf(now);
+  const [stored, open] = await Promise.all([
+    readSnapshots(deps.db, scope, period.from, period.to),
+    period.to === today ? openNow(deps.db, scope, now) : undefined,
+  ]);
+  return { scope: scopeView(scope), period, trend: await withToday(deps, scope, period, stored, open) };
+}
+
+/** The stored days of a period, and today's point read live when the period ends today (today is still moving: the
+ * snapshot the job wrote earlier in the day is not its last word). */
+async function withToday(
+  deps: ScorecardDeps,
+  scope: Scope,
+  period: { from: Day; to: Day },
+  stored: SnapshotDay[],
+  open: OpenNow | undefined,
+): Promise<SnapshotDay[]> {
+  const now = deps.now();
+  const cal = policyCalendar(deps.policy);
+  const today = cal.dayOf(now);
+  const trend = stored.filter((d) => d.day !== today);
+  if (period.to === today && open) {
+    const todayFlow = await flowIn(deps.db, scope, { start: cal.startOf(today), end: now });
+    trend.push({
+      day: today,
+      open: { act: open.act, attend: open.attend, 'track*': open['track*'], track: open.track },
+      arrivals: todayFlow.arrivals,
+      closures: todayFlow.closures,
+      overdue: open.overdue,
+    });
+  }
+  return trend;
+}
+
+/**
  * The scorecard of a scope (`resolveScope` makes one from names) over a period (default: the policy's period up to
  * today); the first call also backfills the daily snapshots it can from the findings' dates.
  */
@@ -124,19 +171,7 @@ export async function scorecardFor(
     goalsAtRisk(deps, scope),
     readSnapshots(db, scope, period.from, period.to),
   ]);
-  const today = cal.dayOf(now);
-  // Today is still moving: its point is read live rather than from a snapshot the job wrote earlier in the day.
-  const trend = stored.filter((d) => d.day !== today);
-  if (period.to === today) {
-    const todayFlow = await flowIn(db, scope, { start: cal.startOf(today), end: now });
-    trend.push({
-      day: today,
-      open: { act: open.act, attend: open.attend, 'track*': open['track*'], track: open.track },
-      arrivals: todayFlow.arrivals,
-      closures: todayFlow.closures,
-      overdue: open.overdue,
-    });
-  }
+  const trend = await withToday(deps, scope, period, stored, open);
   const view = scopeView(scope);
   const level = (what: string, l: SecurityServiceLevels[keyof SecurityServiceLevels]) =>
     say.serviceLevel.render({

@@ -1,11 +1,12 @@
 /** /api/scorecard (the shared card) and /api/goals (joint goals: list, set, one). */
+import type { Principal } from '../people/tokens.ts';
 import { createRoute, z } from '@hono/zod-openapi';
 import type { Context } from '../context.ts';
 import { subApp } from './sub-app.ts';
 import { errorResponses, idParam } from './schemas.ts';
 import { requireRead } from '../people/access.ts';
 import { resolveScope } from '../goals/scope.ts';
-import { periodOf, scorecardFor } from '../goals/scorecard.ts';
+import { periodOf, scorecardFor, trendFor } from '../goals/scorecard.ts';
 import { getGoal, listGoals, setGoal } from '../goals/goals-service.ts';
 import { goalMetricNames } from '../goals/goal-metrics.ts';
 
@@ -134,6 +135,25 @@ const scorecardRoute = createRoute({
   },
 });
 
+const trendRoute = createRoute({
+  method: 'get',
+  path: '/api/scorecard/trend',
+  tags: ['goals'],
+  summary: "The scorecard's daily trend alone (open findings by priority, arrivals, closures, overdue per day)",
+  request: { query: scorecardRoute.request.query },
+  responses: {
+    200: {
+      description: "The card's scope, period and trend, as in the whole card",
+      content: {
+        'application/json': {
+          schema: scorecardSchema.pick({ scope: true, period: true, trend: true }).openapi('ScorecardTrend'),
+        },
+      },
+    },
+    ...errorResponses,
+  },
+});
+
 const listRoute = createRoute({
   method: 'get',
   path: '/api/goals',
@@ -201,14 +221,22 @@ const getRoute = createRoute({
 /** The scorecard and goals routes over a context. */
 export function goalsRoutes(ctx: Context) {
   const deps = { db: ctx.database.db, now: ctx.now, policy: ctx.policy };
+  // The organisation's card is everyone's; a team's or a service's is read by those who read that team's work.
+  const readableScope = async (q: { team?: string | undefined; service?: string | undefined }, who: Principal) => {
+    const scope = await resolveScope(deps.db, q);
+    if (scope.kind !== 'org') requireRead(who, { teamId: scope.teamId, team: '' }, `the scorecard of ${scope.name}`);
+    return scope;
+  };
   return subApp()
     .openapi(scorecardRoute, async (c) => {
       const q = c.req.valid('query');
-      const scope = await resolveScope(deps.db, q);
-      // The organisation's card is everyone's; a team's or a service's is read by those who read that team's work.
-      if (scope.kind !== 'org')
-        requireRead(c.get('principal'), { teamId: scope.teamId, team: '' }, `the scorecard of ${scope.name}`);
+      const scope = await readableScope(q, c.get('principal'));
       return c.json(await scorecardFor(deps, scope, periodOf(deps.policy, deps.now(), q)), 200);
+    })
+    .openapi(trendRoute, async (c) => {
+      const q = c.req.valid('query');
+      const scope = await readableScope(q, c.get('principal'));
+      return c.json(await trendFor(deps, scope, periodOf(deps.policy, deps.now(), q)), 200);
     })
     .openapi(listRoute, async (c) => {
       const q = c.req.valid('query');

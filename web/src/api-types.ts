@@ -121,6 +121,9 @@ type GoalsApi = Client<ReturnType<typeof goalsRoutes>>['api'];
 /** The shared scorecard as GET /api/scorecard answers. */
 export type Scorecard = Answer<GoalsApi['scorecard']['$get']>;
 
+/** The card's trend alone, as GET /api/scorecard/trend answers (Home's chart). */
+export type ScorecardTrend = Answer<GoalsApi['scorecard']['trend']['$get']>;
+
 /** A joint goal as GET /api/goals answers (and POST /api/goals). */
 export type Goal = Answer<GoalsApi['goals']['$get']>['items'][number];
 

@@ -4,7 +4,7 @@
  */
 import { useEffect, useState } from 'react';
 import { api } from './api.ts';
-import type { Commitment, Exception, Finding, FindingsPage, Me, Scorecard } from './api-types.ts';
+import type { Commitment, Exception, Finding, FindingsPage, Me, ScorecardTrend } from './api-types.ts';
 import { FindingsTable } from './format.tsx';
 import { Link, useTitle } from './router.tsx';
 import { dayIn, waitsForMe } from './exceptions.tsx';
@@ -108,7 +108,7 @@ const historyDays = 90;
  */
 function OverTime({ me }: { me: Me }) {
   const scopes = me.role === 'engineer' && me.teams.length ? me.teams.slice(0, 3) : [null];
-  const [trends, setTrends] = useState<(Scorecard['trend'] | null)[]>(scopes.map(() => null));
+  const [trends, setTrends] = useState<(ScorecardTrend['trend'] | null)[]>(scopes.map(() => null));
   const [error, setError] = useState<string | null>(null);
   const key = scopes.join('\n');
   useEffect(() => {
@@ -116,7 +116,7 @@ function OverTime({ me }: { me: Me }) {
     const teams = key.split('\n').map((t) => t || null);
     Promise.all(
       teams.map((team) =>
-        api<Scorecard>(`/api/scorecard?from=${from}${team ? `&team=${encodeURIComponent(team)}` : ''}`),
+        api<ScorecardTrend>(`/api/scorecard/trend?from=${from}${team ? `&team=${encodeURIComponent(team)}` : ''}`),
       ),
     )
       .then((cards) => setTrends(cards.map((c) => c.trend)))
